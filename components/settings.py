@@ -164,6 +164,11 @@ class ControllerSettings(_Section):
     def chart_version(self) -> str:
         return RELEASES[self.version].chart_version
 
+    @property
+    def uses_irsa(self) -> bool:
+        """IRSA needs the cluster's OIDC provider and a role annotation on the SA."""
+        return self.identity == "irsa"
+
 
 class ResourceSettings(_Section):
     """Requests and limits for one container."""

@@ -1,0 +1,69 @@
+"""Command line: ``python -m albops plan --stack stage``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from albops.runner import PROJECT_DIR
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m albops", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    plan = commands.add_parser(
+        "plan",
+        help="show what `pulumi up` would create, with no cloud, credentials or Pulumi CLI",
+        description="Runs the real program under Pulumi's mock runtime with plausible cloud answers.",
+    )
+    plan.add_argument("--stack", "-s", required=True, help="stack name: reads Pulumi.<stack>.yaml")
+    plan.add_argument("--out", type=Path, default=None, help="folder for manifests and documents (default plan-out/<stack>)")
+    plan.add_argument("--markdown", action="store_true", help="print a Markdown summary for a pull-request comment")
+    plan.add_argument(
+        "--apply",
+        action="store_true",
+        help="resolve every value as after `pulumi up` (default: preview, unknowns shown as such)",
+    )
+    return parser
+
+
+def _plan(args: argparse.Namespace) -> int:
+    from albops.plan import render_markdown, render_outputs, render_tree, write_plan
+    from albops.runner import read_stack_file, run_program
+    from components.settings import ConfigError
+
+    try:
+        config = read_stack_file(args.stack)
+    except (FileNotFoundError, ValueError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    try:
+        result = run_program(config, args.stack, preview=not args.apply)
+    except ConfigError as error:
+        print(f"error: Pulumi.{args.stack}.yaml: {error}", file=sys.stderr)
+        return 2
+    out_dir = args.out or (PROJECT_DIR / "plan-out" / args.stack)
+    written = write_plan(result, out_dir)
+    if args.markdown:
+        print(render_markdown(result))
+        return 0
+    custom = sum(1 for r in result.resources if r.custom)
+    mode = "preview" if result.preview else "apply"
+    print(f"Offline plan of stack {args.stack!r} ({mode}): {custom} resources to create\n")
+    print(render_tree(result))
+    print("\nOutputs:")
+    print(render_outputs(result))
+    print(f"\nWrote {len(written)} files to {out_dir}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.command == "plan":
+        return _plan(args)
+    return 2  # argparse rejects unknown commands before this
+
+
+if __name__ == "__main__":
+    sys.exit(main())

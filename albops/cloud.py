@@ -1,0 +1,156 @@
+"""Plausible cloud answers for running the real program under Pulumi's mock runtime.
+
+Each answer has the shape AWS or Kubernetes gives for that resource or data
+source (ARN formats, ACM's validation records, the ALB DNS name the controller
+writes to the Ingress status), derived deterministically from the inputs so a
+plan is the same on every run. In preview mode a resource returns only what a
+real preview knows: its inputs and its auto-generated name; ARNs, ids and
+statuses stay unknown, as they would before ``pulumi up``.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+import uuid
+from typing import Any
+
+import pulumi
+
+ACCOUNT_ID = "111122223333"
+
+# Types whose physical name Pulumi generates from the logical name plus a suffix.
+_AUTO_NAMED = {"aws:iam/policy:Policy", "aws:iam/role:Role"}
+
+
+def _digest(*parts: str, length: int = 16) -> str:
+    return hashlib.sha256("/".join(parts).encode()).hexdigest()[:length]
+
+
+def _partition(region: str) -> str:
+    if region.startswith("cn-"):
+        return "aws-cn"
+    if region.startswith("us-gov-"):
+        return "aws-us-gov"
+    return "aws"
+
+
+class CloudAnswers(pulumi.runtime.Mocks):
+    """Answers for every resource type and data source the stack uses; others are errors."""
+
+    def __init__(self, region: str, preview: bool) -> None:
+        self.region = region
+        self.preview = preview
+        self.partition = _partition(region)
+
+    # -- data sources -------------------------------------------------------
+    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+        token, inputs = args.token, args.args
+        if token == "aws:eks/getCluster:getCluster":
+            return self._cluster(str(inputs["name"])), []
+        if token == "aws:iam/getOpenIdConnectProvider:getOpenIdConnectProvider":
+            host = str(inputs["url"]).removeprefix("https://")
+            arn = f"arn:{self.partition}:iam::{ACCOUNT_ID}:oidc-provider/{host}"
+            return {"arn": arn, "url": host, "clientIdLists": ["sts.amazonaws.com"], "thumbprintLists": [], "tags": {}}, []
+        raise NotImplementedError(f"the offline plan has no answer for data source {token}")
+
+    def _cluster(self, name: str) -> dict[str, Any]:
+        oidc_id = _digest("oidc", name, length=32).upper()
+        ca = base64.b64encode(f"offline-plan CA of {name}".encode()).decode()
+        return {
+            "name": name,
+            "arn": f"arn:{self.partition}:eks:{self.region}:{ACCOUNT_ID}:cluster/{name}",
+            "endpoint": f"https://{_digest('endpoint', name, length=32).upper()}.gr7.{self.region}.eks.amazonaws.com",
+            "certificateAuthorities": [{"data": ca}],
+            "identities": [{"oidcs": [{"issuer": f"https://oidc.eks.{self.region}.amazonaws.com/id/{oidc_id}"}]}],
+            "vpcConfig": {"vpcId": f"vpc-0{_digest('vpc', name, length=16)}", "subnetIds": [], "securityGroupIds": []},
+            "version": "1.33",
+            "status": "ACTIVE",
+        }
+
+    # -- resources ----------------------------------------------------------
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
+        state = dict(args.inputs)
+        if args.typ in _AUTO_NAMED and not state.get("name"):
+            state["name"] = f"{args.name}-{_digest(args.typ, args.name, length=7)}"
+        if self.preview or not args.custom:
+            return (None if self.preview else f"{args.name}-id"), state
+        handler = getattr(self, "_" + re.sub(r"\W", "_", args.typ), None)
+        if handler is not None:
+            resource_id, extra = handler(args, state)
+            state.update(extra)
+            return resource_id, state
+        if args.typ.startswith("kubernetes:"):
+            return self._kubernetes_object(args, state)
+        return f"{args.name}-id", state
+
+    def _aws_iam_policy_Policy(self, args: Any, state: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        arn = f"arn:{self.partition}:iam::{ACCOUNT_ID}:policy/{state['name']}"
+        return arn, {"arn": arn, "path": "/", "policyId": "ANPA" + _digest(arn, length=17).upper()}
+
+    def _aws_iam_role_Role(self, args: Any, state: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        arn = f"arn:{self.partition}:iam::{ACCOUNT_ID}:role/{state['name']}"
+        return state["name"], {"arn": arn, "path": "/", "uniqueId": "AROA" + _digest(arn, length=17).upper()}
+
+    def _aws_iam_rolePolicyAttachment_RolePolicyAttachment(self, args: Any, state: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        return f"{state['role']}-{_digest(str(state['policyArn']), length=8)}", {}
+
+    def _aws_eks_podIdentityAssociation_PodIdentityAssociation(self, args: Any, state: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        assoc = "a-" + _digest(args.name, length=17)
+        arn = f"arn:{self.partition}:eks:{self.region}:{ACCOUNT_ID}:podidentityassociation/{state['clusterName']}/{assoc}"
+        return f"{state['clusterName']},{assoc}", {"associationArn": arn, "associationId": assoc}
+
+    def _aws_acm_certificate_Certificate(self, args: Any, state: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        domain = str(state["domainName"])
+        cert_id = str(uuid.UUID(_digest("cert", args.name, domain, length=32)))
+        arn = f"arn:{self.partition}:acm:{self.region}:{ACCOUNT_ID}:certificate/{cert_id}"
+        base = domain.removeprefix("*.")
+        option = {
+            "domainName": domain,
+            "resourceRecordName": f"_{_digest('name', domain, length=32)}.{base}.",
+            "resourceRecordType": "CNAME",
+            "resourceRecordValue": f"_{_digest('value', domain, length=32)}.{_digest('v', domain, length=10)}.acm-validations.aws.",
+        }
+        return arn, {"arn": arn, "status": "PENDING_VALIDATION", "domainValidationOptions": [option]}
+
+    def _aws_route53_record_Record(self, args: Any, state: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        fqdn = str(state["name"]).rstrip(".")
+        return f"{state['zoneId']}_{fqdn}_{state['type']}", {"fqdn": fqdn}
+
+    def _aws_acm_certificateValidation_CertificateValidation(self, args: Any, state: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        return "2026-11-25T00:00:00Z", {"certificateArn": state["certificateArn"]}
+
+    def _kubernetes_helm_sh_v3_Release(self, args: Any, state: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        status = {
+            "name": state.get("name"),
+            "namespace": state.get("namespace"),
+            "chart": state.get("chart"),
+            "version": state.get("version"),
+            "appVersion": f"v{state.get('version')}",
+            "revision": 1,
+            "status": "deployed",
+        }
+        return f"{state.get('namespace')}/{state.get('name')}", {"status": status}
+
+    def _kubernetes_networking_k8s_io_v1_Ingress(self, args: Any, state: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        resource_id, extra = self._kubernetes_object(args, state)
+        annotations = state.get("metadata", {}).get("annotations", {})
+        group = str(annotations.get("alb.ingress.kubernetes.io/group.name", ""))
+        scheme = str(annotations.get("alb.ingress.kubernetes.io/scheme", "internal"))
+        # The controller names a group's ALB k8s-<group>-<hash> within ELB's 32 characters.
+        lb_name = f"k8s-{re.sub(r'[^a-z0-9]', '', group)[:17]}-{_digest('alb', group, length=10)}"
+        prefix = "" if scheme == "internet-facing" else "internal-"
+        number = int(_digest("dns", group, length=8), 16) % 10**10
+        hostname = f"{prefix}{lb_name}-{number}.{self.region}.elb.amazonaws.com"
+        extra["status"] = {"loadBalancer": {"ingress": [{"hostname": hostname}]}}
+        return resource_id, extra
+
+    def _kubernetes_object(self, args: Any, state: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        metadata = dict(state.get("metadata") or {})
+        metadata.setdefault("name", args.name)
+        metadata["uid"] = str(uuid.UUID(_digest("uid", args.typ, args.name, length=32)))
+        metadata["creationTimestamp"] = "2026-11-25T00:00:00Z"
+        namespace = metadata.get("namespace")
+        resource_id = f"{namespace}/{metadata['name']}" if namespace else str(metadata["name"])
+        return resource_id, {"metadata": metadata}

@@ -1,0 +1,172 @@
+"""Run the real Pulumi program under the mock runtime and record what it registers.
+
+This is what makes an offline plan honest: the same ``__main__.py`` and
+components that ``pulumi up`` runs are executed, config comes from the real
+``Pulumi.<stack>.yaml``, and every registration (type, name, parent,
+dependencies, inputs) is captured as the engine would receive it.
+"""
+
+from __future__ import annotations
+
+import json
+import runpy
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+UNKNOWN = "(known after apply)"
+
+
+@dataclass
+class Registration:
+    """One resource as the engine saw it."""
+
+    urn: str
+    type: str
+    name: str
+    custom: bool
+    parent: str
+    dependencies: list[str]
+    provider: str
+    inputs: dict[str, Any]
+    outputs: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class PlanResult:
+    """Everything a run registered, in registration order, plus stack outputs."""
+
+    stack: str
+    preview: bool
+    resources: list[Registration]
+    outputs: dict[str, Any]
+
+    def by_type(self, type_token: str) -> list[Registration]:
+        return [r for r in self.resources if r.type == type_token]
+
+    def one(self, type_token: str) -> Registration:
+        found = self.by_type(type_token)
+        if len(found) != 1:
+            raise LookupError(f"expected one {type_token}, found {len(found)}")
+        return found[0]
+
+    def by_urn(self, urn: str) -> Registration:
+        return next(r for r in self.resources if r.urn == urn)
+
+
+def read_stack_file(stack: str, project_dir: Path = PROJECT_DIR) -> dict[str, Any]:
+    """The flat config map of ``Pulumi.<stack>.yaml`` as Pulumi would hand it to the program."""
+    path = project_dir / f"Pulumi.{stack}.yaml"
+    if not path.is_file():
+        known = sorted(p.name.removeprefix("Pulumi.").removesuffix(".yaml") for p in project_dir.glob("Pulumi.*.yaml"))
+        raise FileNotFoundError(f"no stack file {path.name}; stacks here: {', '.join(known) or 'none'}")
+    document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    config = document.get("config") or {}
+    if not isinstance(config, dict):
+        raise ValueError(f"{path.name}: 'config' must be a mapping of keys to values")
+    project = _project_name(project_dir)
+    flat: dict[str, Any] = {}
+    for key, value in config.items():
+        full = str(key) if ":" in str(key) else f"{project}:{key}"
+        flat[full] = value
+    return flat
+
+
+def _project_name(project_dir: Path) -> str:
+    document = yaml.safe_load((project_dir / "Pulumi.yaml").read_text(encoding="utf-8"))
+    return str(document["name"])
+
+
+def _as_pulumi_config(flat: Mapping[str, Any]) -> dict[str, str]:
+    """Pulumi passes structured values to programs as JSON text, scalars as strings."""
+    out: dict[str, str] = {}
+    for key, value in flat.items():
+        if isinstance(value, (dict, list)):
+            out[key] = json.dumps(value)
+        elif isinstance(value, bool):
+            out[key] = "true" if value else "false"
+        else:
+            out[key] = str(value)
+    return out
+
+
+def _show_unknowns(value: Any) -> Any:
+    from pulumi.output import Unknown
+    from pulumi.runtime import rpc
+
+    if isinstance(value, Unknown) or (isinstance(value, str) and value == rpc.UNKNOWN):
+        return UNKNOWN
+    if isinstance(value, dict):
+        if rpc._special_sig_key in value:
+            return _show_unknowns(value.get("value"))
+        return {k: _show_unknowns(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_show_unknowns(v) for v in value]
+    if isinstance(value, float) and value.is_integer():
+        # The wire format (protobuf Struct) carries every number as a double.
+        return int(value)
+    return value
+
+
+def run_program(
+    config: Mapping[str, Any],
+    stack: str,
+    preview: bool = True,
+    project_dir: Path = PROJECT_DIR,
+) -> PlanResult:
+    """Execute ``__main__.py`` under mocks; raises the program's own errors (e.g. ConfigError)."""
+    import pulumi
+    from pulumi.runtime import mocks, rpc, settings, stack as runtime_stack
+    from pulumi.runtime.sync_await import _sync_await
+
+    from albops.cloud import CloudAnswers
+
+    region = str(config.get("aws:region", "us-east-1"))
+    answers = CloudAnswers(region=region, preview=preview)
+    recorded: list[Registration] = []
+
+    class RecordingMonitor(mocks.MockMonitor):
+        def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
+            response = super().RegisterResource(request)
+            inputs = rpc.deserialize_properties(request.object, keep_unknowns=True)
+            outputs = rpc.deserialize_properties(response.object, keep_unknowns=True)
+            recorded.append(
+                Registration(
+                    urn=response.urn,
+                    type=request.type,
+                    name=request.name,
+                    custom=bool(request.custom),
+                    parent=request.parent,
+                    dependencies=list(request.dependencies),
+                    provider=request.provider,
+                    inputs=_show_unknowns(inputs),
+                    outputs=_show_unknowns(outputs),
+                )
+            )
+            return response
+
+    project = _project_name(project_dir)
+    settings.reset_options()
+    pulumi.runtime.set_all_config(_as_pulumi_config(config))
+    mocks.set_mocks(answers, project=project, stack=stack, preview=preview, monitor=RecordingMonitor(answers))
+
+    if str(project_dir) not in sys.path:
+        sys.path.insert(0, str(project_dir))
+
+    def program() -> None:
+        runpy.run_path(str(project_dir / "__main__.py"), run_name="__main__")
+
+    _sync_await(runtime_stack.run_pulumi_func(program))
+
+    root = settings.get_root_resource()
+    exported: dict[str, Any] = {}
+    for key, value in (getattr(root, "outputs", None) or {}).items():
+        output = pulumi.Output.from_input(value)
+        known = _sync_await(output.is_known())
+        exported[key] = _sync_await(output.future()) if known else UNKNOWN
+    return PlanResult(stack=stack, preview=preview, resources=recorded, outputs=exported)
