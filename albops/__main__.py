@@ -18,7 +18,9 @@ def _parser() -> argparse.ArgumentParser:
         description="Runs the real program under Pulumi's mock runtime with plausible cloud answers.",
     )
     plan.add_argument("--stack", "-s", required=True, help="stack name: reads Pulumi.<stack>.yaml")
-    plan.add_argument("--out", type=Path, default=None, help="folder for manifests and documents (default plan-out/<stack>)")
+    plan.add_argument(
+        "--out", type=Path, default=None, help="folder for manifests and documents (default plan-out/<stack>)"
+    )
     plan.add_argument("--markdown", action="store_true", help="print a Markdown summary for a pull-request comment")
     plan.add_argument(
         "--apply",

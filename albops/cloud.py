@@ -52,7 +52,13 @@ class CloudAnswers(pulumi.runtime.Mocks):
         if token == "aws:iam/getOpenIdConnectProvider:getOpenIdConnectProvider":
             host = str(inputs["url"]).removeprefix("https://")
             arn = f"arn:{self.partition}:iam::{ACCOUNT_ID}:oidc-provider/{host}"
-            return {"arn": arn, "url": host, "clientIdLists": ["sts.amazonaws.com"], "thumbprintLists": [], "tags": {}}, []
+            return {
+                "arn": arn,
+                "url": host,
+                "clientIdLists": ["sts.amazonaws.com"],
+                "thumbprintLists": [],
+                "tags": {},
+            }, []
         raise NotImplementedError(f"the offline plan has no answer for data source {token}")
 
     def _cluster(self, name: str) -> dict[str, Any]:
@@ -76,7 +82,18 @@ class CloudAnswers(pulumi.runtime.Mocks):
             state["name"] = f"{args.name}-{_digest(args.typ, args.name, length=7)}"
         if self.preview or not args.custom:
             return (None if self.preview else f"{args.name}-id"), state
-        handler = getattr(self, "_" + re.sub(r"\W", "_", args.typ), None)
+        handlers = {
+            "aws:iam/policy:Policy": self._iam_policy,
+            "aws:iam/role:Role": self._iam_role,
+            "aws:iam/rolePolicyAttachment:RolePolicyAttachment": self._iam_attachment,
+            "aws:eks/podIdentityAssociation:PodIdentityAssociation": self._pod_identity_association,
+            "aws:acm/certificate:Certificate": self._acm_certificate,
+            "aws:route53/record:Record": self._route53_record,
+            "aws:acm/certificateValidation:CertificateValidation": self._acm_validation,
+            "kubernetes:helm.sh/v3:Release": self._helm_release,
+            "kubernetes:networking.k8s.io/v1:Ingress": self._ingress,
+        }
+        handler = handlers.get(args.typ)
         if handler is not None:
             resource_id, extra = handler(args, state)
             state.update(extra)
@@ -85,23 +102,25 @@ class CloudAnswers(pulumi.runtime.Mocks):
             return self._kubernetes_object(args, state)
         return f"{args.name}-id", state
 
-    def _aws_iam_policy_Policy(self, args: Any, state: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    def _iam_policy(self, args: Any, state: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         arn = f"arn:{self.partition}:iam::{ACCOUNT_ID}:policy/{state['name']}"
         return arn, {"arn": arn, "path": "/", "policyId": "ANPA" + _digest(arn, length=17).upper()}
 
-    def _aws_iam_role_Role(self, args: Any, state: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    def _iam_role(self, args: Any, state: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         arn = f"arn:{self.partition}:iam::{ACCOUNT_ID}:role/{state['name']}"
         return state["name"], {"arn": arn, "path": "/", "uniqueId": "AROA" + _digest(arn, length=17).upper()}
 
-    def _aws_iam_rolePolicyAttachment_RolePolicyAttachment(self, args: Any, state: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    def _iam_attachment(self, args: Any, state: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         return f"{state['role']}-{_digest(str(state['policyArn']), length=8)}", {}
 
-    def _aws_eks_podIdentityAssociation_PodIdentityAssociation(self, args: Any, state: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    def _pod_identity_association(self, args: Any, state: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         assoc = "a-" + _digest(args.name, length=17)
-        arn = f"arn:{self.partition}:eks:{self.region}:{ACCOUNT_ID}:podidentityassociation/{state['clusterName']}/{assoc}"
+        arn = (
+            f"arn:{self.partition}:eks:{self.region}:{ACCOUNT_ID}:podidentityassociation/{state['clusterName']}/{assoc}"
+        )
         return f"{state['clusterName']},{assoc}", {"associationArn": arn, "associationId": assoc}
 
-    def _aws_acm_certificate_Certificate(self, args: Any, state: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    def _acm_certificate(self, args: Any, state: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         domain = str(state["domainName"])
         cert_id = str(uuid.UUID(_digest("cert", args.name, domain, length=32)))
         arn = f"arn:{self.partition}:acm:{self.region}:{ACCOUNT_ID}:certificate/{cert_id}"
@@ -110,18 +129,20 @@ class CloudAnswers(pulumi.runtime.Mocks):
             "domainName": domain,
             "resourceRecordName": f"_{_digest('name', domain, length=32)}.{base}.",
             "resourceRecordType": "CNAME",
-            "resourceRecordValue": f"_{_digest('value', domain, length=32)}.{_digest('v', domain, length=10)}.acm-validations.aws.",
+            "resourceRecordValue": (
+                f"_{_digest('value', domain, length=32)}.{_digest('v', domain, length=10)}.acm-validations.aws."
+            ),
         }
         return arn, {"arn": arn, "status": "PENDING_VALIDATION", "domainValidationOptions": [option]}
 
-    def _aws_route53_record_Record(self, args: Any, state: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    def _route53_record(self, args: Any, state: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         fqdn = str(state["name"]).rstrip(".")
         return f"{state['zoneId']}_{fqdn}_{state['type']}", {"fqdn": fqdn}
 
-    def _aws_acm_certificateValidation_CertificateValidation(self, args: Any, state: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    def _acm_validation(self, args: Any, state: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         return "2026-11-25T00:00:00Z", {"certificateArn": state["certificateArn"]}
 
-    def _kubernetes_helm_sh_v3_Release(self, args: Any, state: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    def _helm_release(self, args: Any, state: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         status = {
             "name": state.get("name"),
             "namespace": state.get("namespace"),
@@ -133,7 +154,7 @@ class CloudAnswers(pulumi.runtime.Mocks):
         }
         return f"{state.get('namespace')}/{state.get('name')}", {"status": status}
 
-    def _kubernetes_networking_k8s_io_v1_Ingress(self, args: Any, state: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    def _ingress(self, args: Any, state: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         resource_id, extra = self._kubernetes_object(args, state)
         annotations = state.get("metadata", {}).get("annotations", {})
         group = str(annotations.get("alb.ingress.kubernetes.io/group.name", ""))

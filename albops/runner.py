@@ -121,7 +121,8 @@ def run_program(
 ) -> PlanResult:
     """Execute ``__main__.py`` under mocks; raises the program's own errors (e.g. ConfigError)."""
     import pulumi
-    from pulumi.runtime import mocks, rpc, settings, stack as runtime_stack
+    from pulumi.runtime import mocks, rpc, settings
+    from pulumi.runtime import stack as runtime_stack
     from pulumi.runtime.sync_await import _sync_await
 
     from albops.cloud import CloudAnswers
@@ -132,7 +133,7 @@ def run_program(
 
     class RecordingMonitor(mocks.MockMonitor):
         def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
-            response = super().RegisterResource(request)
+            response = super().RegisterResource(request)  # type: ignore[no-untyped-call]
             inputs = rpc.deserialize_properties(request.object, keep_unknowns=True)
             outputs = rpc.deserialize_properties(response.object, keep_unknowns=True)
             recorded.append(

@@ -62,9 +62,7 @@ class ClusterAccess(pulumi.ComponentResource):
         settings = args.cluster
         cluster = aws.eks.get_cluster_output(name=settings.name, opts=invoke)
 
-        self.vpc_id = (
-            pulumi.Output.from_input(settings.vpc_id) if settings.vpc_id else cluster.vpc_config.vpc_id
-        )
+        self.vpc_id = pulumi.Output.from_input(settings.vpc_id) if settings.vpc_id else cluster.vpc_config.vpc_id
 
         self.oidc_provider_arn = None
         self.oidc_issuer = None

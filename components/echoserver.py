@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -150,9 +150,7 @@ def ingress_spec(echo: EchoserverSettings, alb: AlbSettings) -> dict[str, Any]:
                         {
                             "path": fixed_path,
                             "pathType": "Exact",
-                            "backend": {
-                                "service": {"name": FIXED_RESPONSE_ACTION, "port": {"name": "use-annotation"}}
-                            },
+                            "backend": {"service": {"name": FIXED_RESPONSE_ACTION, "port": {"name": "use-annotation"}}},
                         },
                         {
                             "path": echo.path,
@@ -206,33 +204,41 @@ class Echoserver(pulumi.ComponentResource):
             opts=waits,
         )
         in_namespace = pulumi.ResourceOptions(parent=self, provider=args.provider, depends_on=[self.namespace])
-        metadata = {"name": APP, "namespace": self.namespace.metadata.name, "labels": labels}
+        # Plain dicts in the API's own camelCase keep these objects readable
+        # against the Kubernetes docs; the SDK accepts them as its *ArgsDict types.
+        metadata: Any = {"name": APP, "namespace": self.namespace.metadata.name, "labels": labels}
 
         self.deployment = k8s.apps.v1.Deployment(
             f"{name}-deployment",
             metadata=metadata,
-            spec={
-                "replicas": echo.replicas,
-                "selector": {"matchLabels": labels},
-                "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 0, "maxSurge": 1}},
-                "template": {"metadata": {"labels": labels}, "spec": pod_spec(echo, alb)},
-            },
+            spec=cast(
+                Any,
+                {
+                    "replicas": echo.replicas,
+                    "selector": {"matchLabels": labels},
+                    "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 0, "maxSurge": 1}},
+                    "template": {"metadata": {"labels": labels}, "spec": pod_spec(echo, alb)},
+                },
+            ),
             opts=in_namespace,
         )
         self.disruption_budget = k8s.policy.v1.PodDisruptionBudget(
             f"{name}-pdb",
             metadata=metadata,
-            spec={"maxUnavailable": 1, "selector": {"matchLabels": labels}},
+            spec=cast(Any, {"maxUnavailable": 1, "selector": {"matchLabels": labels}}),
             opts=in_namespace,
         )
         self.service = k8s.core.v1.Service(
             f"{name}-service",
             metadata=metadata,
-            spec={
-                "type": "ClusterIP",
-                "selector": labels,
-                "ports": [{"name": "http", "port": SERVICE_PORT, "targetPort": "http", "protocol": "TCP"}],
-            },
+            spec=cast(
+                Any,
+                {
+                    "type": "ClusterIP",
+                    "selector": labels,
+                    "ports": [{"name": "http", "port": SERVICE_PORT, "targetPort": "http", "protocol": "TCP"}],
+                },
+            ),
             opts=in_namespace,
         )
         annotations = pulumi.Output.from_input(args.certificate_arn).apply(
@@ -240,8 +246,8 @@ class Echoserver(pulumi.ComponentResource):
         )
         self.ingress = k8s.networking.v1.Ingress(
             f"{name}-ingress",
-            metadata={**metadata, "annotations": annotations},
-            spec=ingress_spec(echo, alb),
+            metadata=cast(Any, {**metadata, "annotations": annotations}),
+            spec=cast(Any, ingress_spec(echo, alb)),
             opts=pulumi.ResourceOptions(
                 parent=self, provider=args.provider, depends_on=[self.namespace, self.service, self.deployment]
             ),

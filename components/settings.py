@@ -315,7 +315,7 @@ class AlbSettings(_Section):
         seen: set[int] = set()
         for entry in value:
             if len(entry) != 1:
-                raise _fail(f"{entry} must have exactly one key, HTTP or HTTPS, e.g. {{\"HTTPS\": 443}}")
+                raise _fail(f'{entry} must have exactly one key, HTTP or HTTPS, e.g. {{"HTTPS": 443}}')
             ((protocol, port),) = entry.items()
             if protocol not in ("HTTP", "HTTPS"):
                 raise _fail(f"{protocol!r} is not an ALB listener protocol; use HTTP or HTTPS")
@@ -485,7 +485,11 @@ def _cross_checks(sections: Mapping[str, BaseModel]) -> list[Problem]:
                     f"{echo.path!r} is also echoserver.path; give the fixed response a path of its own",
                 )
             )
-        if isinstance(cert, CertificateSettings) and cert.domain is not None and not host_covered_by(echo.host, cert.domain):
+        if (
+            isinstance(cert, CertificateSettings)
+            and cert.domain is not None
+            and not host_covered_by(echo.host, cert.domain)
+        ):
             problems.append(
                 Problem(
                     f"{PROJECT}:certificate.domain",
@@ -501,7 +505,10 @@ def _alb_checks(alb: AlbSettings) -> list[Problem]:
     https = alb.https_ports
     if not https:
         problems.append(
-            Problem(f"{PROJECT}:alb.listenPorts", 'has no HTTPS port, so the certificate is never served; add {"HTTPS": 443}')
+            Problem(
+                f"{PROJECT}:alb.listenPorts",
+                'has no HTTPS port, so the certificate is never served; add {"HTTPS": 443}',
+            )
         )
     elif alb.ssl_redirect is not None and alb.ssl_redirect not in https:
         problems.append(
@@ -606,7 +613,9 @@ def parse_settings(raw: Mapping[str, Any]) -> StackSettings:
     sections: dict[str, BaseModel] = {}
     for name, model in SECTION_MODELS.items():
         if name not in data and name in REQUIRED_SECTIONS:
-            problems.append(Problem(f"{PROJECT}:{name}", "is required; set it in Pulumi.<stack>.yaml (see README, Config keys)"))
+            problems.append(
+                Problem(f"{PROJECT}:{name}", "is required; set it in Pulumi.<stack>.yaml (see README, Config keys)")
+            )
             continue
         try:
             sections[name] = model.model_validate(data.get(name, {}), context=context)
