@@ -21,6 +21,12 @@ def _parser() -> argparse.ArgumentParser:
     plan.add_argument(
         "--out", type=Path, default=None, help="folder for manifests and documents (default plan-out/<stack>)"
     )
+    plan.add_argument(
+        "--project-dir",
+        type=Path,
+        default=PROJECT_DIR,
+        help="folder with Pulumi.yaml, __main__.py and the stack files (default: this checkout)",
+    )
     plan.add_argument("--markdown", action="store_true", help="print a Markdown summary for a pull-request comment")
     plan.add_argument(
         "--apply",
@@ -36,16 +42,16 @@ def _plan(args: argparse.Namespace) -> int:
     from components.settings import ConfigError
 
     try:
-        config = read_stack_file(args.stack)
+        config = read_stack_file(args.stack, args.project_dir)
     except (FileNotFoundError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     try:
-        result = run_program(config, args.stack, preview=not args.apply)
+        result = run_program(config, args.stack, preview=not args.apply, project_dir=args.project_dir)
     except ConfigError as error:
         print(f"error: Pulumi.{args.stack}.yaml: {error}", file=sys.stderr)
         return 2
-    out_dir = args.out or (PROJECT_DIR / "plan-out" / args.stack)
+    out_dir = args.out or (args.project_dir / "plan-out" / args.stack)
     written = write_plan(result, out_dir)
     if args.markdown:
         print(render_markdown(result))

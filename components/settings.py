@@ -324,6 +324,24 @@ class AlbSettings(_Section):
             if port in seen:
                 raise _fail(f"port {port} is listed twice; an ALB has one listener per port")
             seen.add(port)
+        if "HTTPS" not in {protocol for entry in value for protocol in entry}:
+            raise _fail('has no HTTPS port, so the certificate is never served; add {"HTTPS": 443}')
+        return value
+
+    @field_validator("ssl_redirect")
+    @classmethod
+    def _ssl_redirect(cls, value: int | None, info: ValidationInfo) -> int | None:
+        # Declared after listenPorts, so a valid listenPorts is already in info.data;
+        # an invalid one is reported on its own key instead.
+        ports = info.data.get("listen_ports")
+        if value is None or ports is None:
+            return value
+        https = [port for entry in ports for proto, port in entry.items() if proto == "HTTPS"]
+        if value not in https:
+            raise _fail(
+                f"{value} is not an HTTPS port in alb.listenPorts ({https}); "
+                'add {"HTTPS": <port>} to listenPorts or redirect to one of those ports'
+            )
         return value
 
     @field_validator("ssl_policy")
@@ -467,8 +485,6 @@ def _cross_checks(sections: Mapping[str, BaseModel]) -> list[Problem]:
     echo = sections.get("echoserver")
     cert = sections.get("certificate")
     controller = sections.get("controller")
-    if isinstance(alb, AlbSettings):
-        problems.extend(_alb_checks(alb))
     if isinstance(echo, EchoserverSettings):
         if isinstance(controller, ControllerSettings) and echo.namespace == controller.namespace:
             problems.append(
@@ -497,27 +513,6 @@ def _cross_checks(sections: Mapping[str, BaseModel]) -> list[Problem]:
                     "or a wildcard of its parent domain",
                 )
             )
-    return problems
-
-
-def _alb_checks(alb: AlbSettings) -> list[Problem]:
-    problems: list[Problem] = []
-    https = alb.https_ports
-    if not https:
-        problems.append(
-            Problem(
-                f"{PROJECT}:alb.listenPorts",
-                'has no HTTPS port, so the certificate is never served; add {"HTTPS": 443}',
-            )
-        )
-    elif alb.ssl_redirect is not None and alb.ssl_redirect not in https:
-        problems.append(
-            Problem(
-                f"{PROJECT}:alb.sslRedirect",
-                f"{alb.ssl_redirect} is not an HTTPS port in alb.listenPorts ({https}); "
-                'add {"HTTPS": <port>} to listenPorts or redirect to one of those ports',
-            )
-        )
     return problems
 
 

@@ -1,0 +1,106 @@
+"""The offline plan end to end, as a user runs it: a separate process, no cloud."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _plan(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    # No AWS or kube credentials, no Pulumi CLI on PATH: the plan needs none.
+    env = {
+        "PATH": os.path.dirname(sys.executable),
+        "HOME": str(cwd),
+        "PYTHONPATH": str(ROOT),
+        "PYTHONDONTWRITEBYTECODE": "1",
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "albops", "plan", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+@pytest.fixture(scope="module")
+def stage_plan(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.CompletedProcess[str], Path]:
+    out = tmp_path_factory.mktemp("plan")
+    return _plan("--stack", "stage", "--out", str(out)), out
+
+
+def test_plan_prints_the_tree_and_unknowns(stage_plan: tuple[subprocess.CompletedProcess[str], Path]) -> None:
+    proc, _ = stage_plan
+    assert proc.returncode == 0, proc.stderr
+    assert "Offline plan of stack 'stage' (preview): 11 resources to create" in proc.stdout
+    assert "+ albingress:index:ControllerRelease  stage-lbc" in proc.stdout
+    assert "    + kubernetes:helm.sh/v3:Release  stage-lbc-release" in proc.stdout
+    assert "controllerRoleArn    (known after apply)" in proc.stdout
+    assert "echoserverUrl        https://www.example.com/echo" in proc.stdout
+
+
+def test_plan_writes_manifests_and_iam_documents(stage_plan: tuple[subprocess.CompletedProcess[str], Path]) -> None:
+    _, out = stage_plan
+    kube = sorted(p.name for p in (out / "kubernetes").iterdir())
+    assert kube == [
+        "deployment-echoserver-echoserver.yaml",
+        "ingress-echoserver-echoserver.yaml",
+        "namespace-cluster-echoserver.yaml",
+        "poddisruptionbudget-echoserver-echoserver.yaml",
+        "service-echoserver-echoserver.yaml",
+        "serviceaccount-kube-system-aws-load-balancer-controller.yaml",
+    ]
+    ingress = yaml.safe_load((out / "kubernetes" / "ingress-echoserver-echoserver.yaml").read_text())
+    assert ingress["kind"] == "Ingress"
+    assert ingress["metadata"]["annotations"]["alb.ingress.kubernetes.io/group.name"] == "my-alb-group"
+    policy = json.loads((out / "iam" / "stage-lbc-policy.json").read_text())
+    assert policy["Version"] == "2012-10-17"
+    trust = json.loads((out / "iam" / "stage-lbc-role-trust.json").read_text())
+    assert trust["Statement"][0]["Action"] == "sts:AssumeRoleWithWebIdentity"
+    values = yaml.safe_load((out / "helm" / "aws-load-balancer-controller-values.yaml").read_text())
+    assert values["clusterName"] == "stage"
+    plan = json.loads((out / "plan.json").read_text())
+    assert plan["outputs"]["albHostname"] == "(known after apply)"
+
+
+def test_markdown_for_a_pull_request(tmp_path: Path) -> None:
+    proc = _plan("--stack", "sandbox", "--markdown", "--out", str(tmp_path))
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("### Offline plan for stack `sandbox`")
+    assert "| `aws:acm/certificate:Certificate` | sandbox-alb-cert |" in proc.stdout
+    assert "15 resources to create" in proc.stdout
+
+
+def test_config_error_exits_non_zero_without_traceback(tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    project.mkdir()
+    for name in ("Pulumi.yaml", "__main__.py"):
+        (project / name).write_text((ROOT / name).read_text())
+    stage = yaml.safe_load((ROOT / "Pulumi.stage.yaml").read_text())
+    stage["config"]["alb-ingress:alb"]["groupName"] = "Not_Valid"
+    stage["config"]["alb-ingress:alb"]["sslRedirect"] = 8443
+    (project / "Pulumi.broken.yaml").write_text(yaml.safe_dump(stage))
+    proc = _plan("--stack", "broken", "--project-dir", str(project), "--out", str(tmp_path / "out"), cwd=tmp_path)
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
+    assert "alb-ingress:alb.groupName" in proc.stderr
+    assert "alb-ingress:alb.sslRedirect" in proc.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_unknown_stack_lists_the_stacks_there() -> None:
+    proc = _plan("--stack", "prod")
+    assert proc.returncode == 2
+    assert "no stack file Pulumi.prod.yaml" in proc.stderr
+    assert "sandbox, stage" in proc.stderr
+    assert "Traceback" not in proc.stderr
