@@ -18,22 +18,31 @@ def stack_config(stack: str) -> dict[str, Any]:
     return copy.deepcopy(read_stack_file(stack))
 
 
+def with_overrides(config: dict[str, Any], **overrides: Any) -> dict[str, Any]:
+    """A copy of ``config`` with overrides.
+
+    A section name (``alb``) merges keys into that section; a full key
+    (``aws:region``, ``alb-ingress:certificate``) replaces the value.
+    """
+    result = copy.deepcopy(config)
+    for key, value in overrides.items():
+        full = key if ":" in key else f"alb-ingress:{key}"
+        if ":" not in key and isinstance(value, dict) and isinstance(result.get(full), dict):
+            result[full] = {**result[full], **value}
+        else:
+            result[full] = value
+    return result
+
+
 @pytest.fixture
 def run_stack() -> StackRunner:
     """Run ``__main__.py`` under mocks with a shipped stack's config plus overrides.
 
-    ``overrides`` maps a section (``alb``) to keys merged into it, or a full
-    key (``aws:region``, ``alb-ingress:certificate``) to a replacing value; ``preview`` picks preview or apply mode.
+    ``overrides`` as in ``with_overrides``; ``preview`` picks preview or apply mode.
     """
 
     def run(stack: str = "stage", preview: bool = False, **overrides: Any) -> PlanResult:
-        config = stack_config(stack)
-        for key, value in overrides.items():
-            full = key if ":" in key else f"alb-ingress:{key}"
-            if isinstance(value, dict) and isinstance(config.get(full), dict):
-                config[full] = {**config[full], **value}
-            else:
-                config[full] = value
+        config = with_overrides(stack_config(stack), **overrides)
         return run_program(config, stack, preview=preview)
 
     return run

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import re
 import string
 from typing import Any
@@ -12,20 +11,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from components.settings import ConfigError, host_covered_by, parse_settings
-from tests.conftest import stack_config
+from tests.conftest import stack_config, with_overrides
 
 STAGE = stack_config("stage")
 
 
 def _with(**overrides: Any) -> dict[str, Any]:
-    config = copy.deepcopy(STAGE)
-    for key, value in overrides.items():
-        full = key if ":" in key else f"alb-ingress:{key}"
-        if ":" not in key and isinstance(value, dict) and isinstance(config.get(full), dict):
-            config[full] = {**config[full], **value}
-        else:
-            config[full] = value
-    return config
+    return with_overrides(STAGE, **overrides)
 
 
 def _problems(config: dict[str, Any]) -> dict[str, str]:

@@ -156,9 +156,10 @@ def test_webhook_intercepted_objects_wait_for_the_controller(stage_apply: PlanRe
 
 def test_kubernetes_objects_use_the_clusters_provider(stage_apply: PlanResult) -> None:
     provider = stage_apply.one("pulumi:providers:kubernetes")
-    for reg in stage_apply.resources:
-        if reg.custom and reg.type.startswith("kubernetes:"):
-            assert reg.provider.startswith(provider.urn), reg.type
+    kube = [r for r in stage_apply.resources if r.type.startswith("kubernetes:")]
+    assert len(kube) == 9  # six objects, the release and the two CRD files (remote components)
+    for reg in kube:
+        assert reg.provider.startswith(provider.urn), reg.type
 
 
 def test_kubeconfig_targets_the_named_cluster_only(stage_apply: PlanResult) -> None:
