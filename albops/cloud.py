@@ -18,6 +18,8 @@ from typing import Any
 
 import pulumi
 
+from policies.controller_iam import partition_for_region
+
 ACCOUNT_ID = "111122223333"
 
 # Types whose physical name Pulumi generates from the logical name plus a suffix.
@@ -28,21 +30,13 @@ def _digest(*parts: str, length: int = 16) -> str:
     return hashlib.sha256("/".join(parts).encode()).hexdigest()[:length]
 
 
-def _partition(region: str) -> str:
-    if region.startswith("cn-"):
-        return "aws-cn"
-    if region.startswith("us-gov-"):
-        return "aws-us-gov"
-    return "aws"
-
-
 class CloudAnswers(pulumi.runtime.Mocks):
     """Answers for every resource type and data source the stack uses; others are errors."""
 
     def __init__(self, region: str, preview: bool) -> None:
         self.region = region
         self.preview = preview
-        self.partition = _partition(region)
+        self.partition = partition_for_region(region)
 
     # -- data sources -------------------------------------------------------
     def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]]]:
@@ -59,7 +53,7 @@ class CloudAnswers(pulumi.runtime.Mocks):
                 "thumbprintLists": [],
                 "tags": {},
             }, []
-        raise NotImplementedError(f"the offline plan has no answer for data source {token}")
+        raise LookupError(f"the offline plan has no answer for data source {token}; add one to CloudAnswers")
 
     def _cluster(self, name: str) -> dict[str, Any]:
         oidc_id = _digest("oidc", name, length=32).upper()
