@@ -58,12 +58,13 @@ class CloudAnswers(pulumi.runtime.Mocks):
     def _cluster(self, name: str) -> dict[str, Any]:
         oidc_id = _digest("oidc", name, length=32).upper()
         ca = base64.b64encode(f"offline-plan CA of {name}".encode()).decode()
+        suffix = "amazonaws.com.cn" if self.partition == "aws-cn" else "amazonaws.com"
         return {
             "name": name,
             "arn": f"arn:{self.partition}:eks:{self.region}:{ACCOUNT_ID}:cluster/{name}",
-            "endpoint": f"https://{_digest('endpoint', name, length=32).upper()}.gr7.{self.region}.eks.amazonaws.com",
+            "endpoint": f"https://{_digest('endpoint', name, length=32).upper()}.gr7.{self.region}.eks.{suffix}",
             "certificateAuthorities": [{"data": ca}],
-            "identities": [{"oidcs": [{"issuer": f"https://oidc.eks.{self.region}.amazonaws.com/id/{oidc_id}"}]}],
+            "identities": [{"oidcs": [{"issuer": f"https://oidc.eks.{self.region}.{suffix}/id/{oidc_id}"}]}],
             "vpcConfig": {"vpcId": f"vpc-0{_digest('vpc', name, length=16)}", "subnetIds": [], "securityGroupIds": []},
             "version": "1.33",
             "status": "ACTIVE",

@@ -311,3 +311,18 @@ def test_non_default_https_port_flows_into_annotations_and_url(run_stack: StackR
     assert ann[ANN + "ssl-redirect"] == "8443"
     assert json.loads(ann[ANN + "listen-ports"]) == [{"HTTP": 80}, {"HTTPS": 8443}]
     assert result.outputs["echoserverUrl"] == "https://www.example.com:8443/echo"
+
+
+def test_china_partition_keeps_the_sts_audience(run_stack: StackRunner) -> None:
+    # The projected token's audience is sts.amazonaws.com in every partition;
+    # only ARNs and the issuer's domain change.
+    cert = "arn:aws-cn:acm:cn-north-1:111122223333:certificate/0e4a1b9c-7d2f-4c6e-9a35-2f8b6d1c4e70"
+    result = run_stack(**{"aws:region": "cn-north-1", "certificate": {"arn": cert}})
+    statement = json.loads(result.one("aws:iam/role:Role").inputs["assumeRolePolicy"])["Statement"][0]
+    assert statement["Principal"]["Federated"].startswith(
+        "arn:aws-cn:iam::111122223333:oidc-provider/oidc.eks.cn-north-1."
+    )
+    issuer = statement["Principal"]["Federated"].split("oidc-provider/", 1)[1]
+    assert statement["Condition"]["StringEquals"][f"{issuer}:aud"] == "sts.amazonaws.com"
+    policy = json.loads(result.one("aws:iam/policy:Policy").inputs["policy"])
+    assert policy == controller_policy("v3.5.0", "aws-cn")
