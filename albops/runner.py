@@ -13,6 +13,7 @@ import runpy
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -77,6 +78,7 @@ def read_stack_file(stack: str, project_dir: Path = PROJECT_DIR) -> dict[str, An
     return flat
 
 
+@cache
 def _project_name(project_dir: Path) -> str:
     document = yaml.safe_load((project_dir / "Pulumi.yaml").read_text(encoding="utf-8"))
     return str(document["name"])

@@ -25,6 +25,7 @@ READINESS_GATE_LABEL = "elbv2.k8s.aws/pod-readiness-gate-inject"
 ANNOTATION_PREFIX = "alb.ingress.kubernetes.io"
 FIXED_RESPONSE_ACTION = "fixed-response"
 APP = "echoserver"
+LABELS = {"app.kubernetes.io/name": APP}
 SERVICE_PORT = 80
 # Seconds the pod stays up after the ALB stops sending it new requests, beyond
 # the deregistration delay, to cover the controller's own reaction time.
@@ -90,7 +91,6 @@ def ingress_annotations(alb: AlbSettings, echo: EchoserverSettings, certificate_
 
 def pod_spec(echo: EchoserverSettings, alb: AlbSettings) -> dict[str, Any]:
     """Pod template spec: non-root, read-only, probed, spread, and draining on stop."""
-    labels = {"app.kubernetes.io/name": APP}
     prestop = prestop_seconds(alb)
     container = {
         "name": APP,
@@ -131,7 +131,7 @@ def pod_spec(echo: EchoserverSettings, alb: AlbSettings) -> dict[str, Any]:
                 "maxSkew": 1,
                 "topologyKey": "topology.kubernetes.io/zone",
                 "whenUnsatisfiable": "ScheduleAnyway",
-                "labelSelector": {"matchLabels": labels},
+                "labelSelector": {"matchLabels": LABELS},
             }
         ],
         "containers": [container],
@@ -193,7 +193,7 @@ class Echoserver(pulumi.ComponentResource):
     def __init__(self, name: str, args: EchoserverArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("albingress:index:Echoserver", name, None, opts)
         echo, alb = args.echoserver, args.alb
-        labels = {"app.kubernetes.io/name": APP}
+        labels = LABELS
         # Everything here is intercepted by the controller's webhooks (pods in a
         # labelled namespace, the Ingress), so all of it waits for the release.
         waits = pulumi.ResourceOptions(parent=self, provider=args.provider, depends_on=args.depends_on)

@@ -65,6 +65,10 @@ def _fail(message: str) -> PydanticCustomError:
     return PydanticCustomError("config", message)
 
 
+def _https_ports(listen_ports: tuple[dict[str, int], ...]) -> list[int]:
+    return [port for entry in listen_ports for proto, port in entry.items() if proto == "HTTPS"]
+
+
 def _check_dns_label(value: str) -> str:
     if not _DNS_LABEL.match(value):
         raise _fail(f"{value!r} is not a Kubernetes name; use lower-case letters, digits and '-', at most 63")
@@ -324,7 +328,7 @@ class AlbSettings(_Section):
             if port in seen:
                 raise _fail(f"port {port} is listed twice; an ALB has one listener per port")
             seen.add(port)
-        if "HTTPS" not in {protocol for entry in value for protocol in entry}:
+        if not _https_ports(value):
             raise _fail('has no HTTPS port, so the certificate is never served; add {"HTTPS": 443}')
         return value
 
@@ -336,7 +340,7 @@ class AlbSettings(_Section):
         ports = info.data.get("listen_ports")
         if value is None or ports is None:
             return value
-        https = [port for entry in ports for proto, port in entry.items() if proto == "HTTPS"]
+        https = _https_ports(ports)
         if value not in https:
             raise _fail(
                 f"{value} is not an HTTPS port in alb.listenPorts ({https}); "
@@ -377,7 +381,7 @@ class AlbSettings(_Section):
 
     @property
     def https_ports(self) -> list[int]:
-        return [port for entry in self.listen_ports for proto, port in entry.items() if proto == "HTTPS"]
+        return _https_ports(self.listen_ports)
 
     @property
     def listen_ports_annotation(self) -> str:
