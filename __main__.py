@@ -2,49 +2,68 @@
 
 import pulumi
 
+from components.aws_account import AwsAccount, AwsAccountArgs, ingress_tags
 from components.certificate import AlbCertificate, AlbCertificateArgs
 from components.cluster import ClusterAccess, ClusterAccessArgs
 from components.controller_iam import ControllerIam, ControllerIamArgs
 from components.controller_release import ControllerRelease, ControllerReleaseArgs
+from components.dns import AliasRecords, AliasRecordsArgs
 from components.echoserver import Echoserver, EchoserverArgs
-from components.settings import load_settings
+from components.settings import check_mode, load_settings
 
 settings = load_settings()
 name = settings.cluster.name
+stack = pulumi.get_stack()
 
+account = AwsAccount(f"{name}-account", AwsAccountArgs(settings=settings, stack=stack))
 cluster = ClusterAccess(
     name,
     ClusterAccessArgs(
         cluster=settings.cluster,
         region=settings.region,
-        needs_oidc=settings.controller.uses_irsa,
+        invoke=account.invoke,
+        requested_mode=settings.controller.mode,
     ),
 )
-iam = ControllerIam(
-    f"{name}-lbc",
-    ControllerIamArgs(
-        cluster_name=name,
-        controller=settings.controller,
-        partition=settings.partition,
-        oidc_provider_arn=cluster.oidc_provider_arn,
-        oidc_issuer=cluster.oidc_issuer,
-    ),
-)
-controller = ControllerRelease(
-    f"{name}-lbc",
-    ControllerReleaseArgs(
-        cluster_name=name,
-        region=settings.region,
-        vpc_id=cluster.vpc_id,
-        controller=settings.controller,
-        provider=cluster.provider,
-        role_arn=iam.service_account_role_arn,
-        depends_on=iam.ready,
-    ),
-)
+check_mode(settings, cluster.mode)
+
+waits: list[pulumi.Resource] = []
+if cluster.mode == "lbc":
+    oidc_arn, oidc_issuer = (
+        cluster.oidc_provider(settings.cluster, account.invoke) if settings.controller.uses_irsa else (None, None)
+    )
+    iam = ControllerIam(
+        f"{name}-lbc",
+        ControllerIamArgs(
+            cluster_name=name,
+            cluster_arn=cluster.arn,
+            account_id=account.account_id,
+            controller=settings.controller,
+            partition=settings.partition,
+            provider=account.provider,
+            oidc_provider_arn=oidc_arn,
+            oidc_issuer=oidc_issuer,
+        ),
+    )
+    controller = ControllerRelease(
+        f"{name}-lbc",
+        ControllerReleaseArgs(
+            cluster_name=name,
+            region=settings.region,
+            vpc_id=cluster.vpc_id,
+            controller=settings.controller,
+            provider=cluster.provider,
+            role_arn=iam.service_account_role_arn,
+            depends_on=iam.ready,
+        ),
+    )
+    waits = [controller.release]
+    pulumi.export("controllerRoleArn", iam.role_arn)
+    pulumi.export("controllerPolicyArn", iam.policy_arn)
+
 certificate = AlbCertificate(
     f"{name}-alb",
-    AlbCertificateArgs(certificate=settings.certificate, tags={"eks-cluster": name}),
+    AlbCertificateArgs(certificate=settings.certificate, tags={"eks-cluster": name}, provider=account.provider),
 )
 echoserver = Echoserver(
     f"{name}-echoserver",
@@ -53,12 +72,26 @@ echoserver = Echoserver(
         alb=settings.alb,
         certificate_arn=certificate.certificate_arn,
         provider=cluster.provider,
-        depends_on=[controller.release],
+        depends_on=waits,
+        mode=cluster.mode,
+        ingress_class=settings.controller.class_name(cluster.mode),
+        stack_tags=ingress_tags(settings, stack),
     ),
 )
+if settings.dns is not None:
+    AliasRecords(
+        f"{name}-dns",
+        AliasRecordsArgs(
+            dns=settings.dns,
+            host=settings.echoserver.host,
+            cluster_name=name,
+            group_name=settings.alb.group_name,
+            provider=account.provider,
+            ingress=echoserver.ingress,
+        ),
+    )
 
-pulumi.export("controllerRoleArn", iam.role_arn)
-pulumi.export("controllerPolicyArn", iam.policy_arn)
+pulumi.export("controllerMode", cluster.mode)
 pulumi.export("certificateArn", certificate.certificate_arn)
 pulumi.export("albGroupName", settings.alb.group_name)
 pulumi.export("albHostname", echoserver.alb_hostname)

@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 
 from albops.runner import PROJECT_DIR
+
+# Exit codes shared by every command.
+EXIT_OK = 0
+EXIT_FINDINGS = 1
+EXIT_BAD_INPUT = 2
+EXIT_REFUSED = 3
+EXIT_TOOL_MISSING = 4
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -28,6 +36,7 @@ def _parser() -> argparse.ArgumentParser:
         help="folder with Pulumi.yaml, __main__.py and the stack files (default: this checkout)",
     )
     plan.add_argument("--markdown", action="store_true", help="print a Markdown summary for a pull-request comment")
+    plan.add_argument("--json", action="store_true", help="print the plan as one JSON document on stdout")
     plan.add_argument(
         "--apply",
         action="store_true",
@@ -37,7 +46,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _plan(args: argparse.Namespace) -> int:
-    from albops.plan import render_markdown, render_outputs, render_tree, write_plan
+    from albops.plan import plan_document, render_markdown, render_outputs, render_tree, write_plan
     from albops.runner import read_stack_file, run_program
     from components.settings import ConfigError
 
@@ -45,17 +54,26 @@ def _plan(args: argparse.Namespace) -> int:
         config = read_stack_file(args.stack, args.project_dir)
     except (FileNotFoundError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
-        return 2
+        return EXIT_BAD_INPUT
     try:
         result = run_program(config, args.stack, preview=not args.apply, project_dir=args.project_dir)
     except ConfigError as error:
         print(f"error: Pulumi.{args.stack}.yaml: {error}", file=sys.stderr)
-        return 2
+        return EXIT_BAD_INPUT
     out_dir = args.out or (args.project_dir / "plan-out" / args.stack)
     written = write_plan(result, out_dir)
+    for key in result.encrypted:
+        print(
+            f"note: {key} is encrypted (secure:); the offline plan cannot decrypt it, so it did not check it "
+            "and planned with a stand-in shown as [secret] (`pulumi preview` checks the real value)",
+            file=sys.stderr,
+        )
+    if args.json:
+        print(json.dumps(plan_document(result), indent=2, default=str))
+        return EXIT_OK
     if args.markdown:
         print(render_markdown(result))
-        return 0
+        return EXIT_OK
     custom = sum(1 for r in result.resources if r.custom)
     mode = "preview" if result.preview else "apply"
     print(f"Offline plan of stack {args.stack!r} ({mode}): {custom} resources to create\n")
@@ -63,14 +81,17 @@ def _plan(args: argparse.Namespace) -> int:
     print("\nOutputs:")
     print(render_outputs(result))
     print(f"\nWrote {len(written)} files to {out_dir}")
-    return 0
+    return EXIT_OK
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    try:
+        args = _parser().parse_args(argv)
+    except SystemExit as error:  # argparse: --help exits 0, usage errors exit 2
+        return int(error.code or 0)
     if args.command == "plan":
         return _plan(args)
-    return 2  # argparse rejects unknown commands before this
+    return EXIT_BAD_INPUT  # argparse rejects unknown commands before this
 
 
 if __name__ == "__main__":

@@ -14,13 +14,28 @@ import base64
 import hashlib
 import re
 import uuid
+from functools import cache
+from pathlib import Path
 from typing import Any
 
 import pulumi
+import yaml
 
-from policies.controller_iam import partition_for_region
+from components.regions import dns_suffix, partition_for_region
 
 ACCOUNT_ID = "111122223333"
+CLUSTERS_FILE = Path(__file__).with_name("offline_cloud.yaml")
+# Route 53 hosted zone of Application Load Balancers per region (Elastic Load
+# Balancing endpoints table), for alias records; regions not listed get a
+# stand-in of the same shape.
+_ALB_ZONES = {"us-east-1": "Z35SXDOTRQ7X7K", "us-west-2": "Z1H1FL5HABSF5", "eu-west-1": "Z32O12XQLNTSW2"}
+
+
+@cache
+def auto_mode_clusters() -> frozenset[str]:
+    data = yaml.safe_load(CLUSTERS_FILE.read_text(encoding="utf-8")) or {}
+    return frozenset(name for name, facts in (data.get("clusters") or {}).items() if (facts or {}).get("autoMode"))
+
 
 # Types whose physical name Pulumi generates from the logical name plus a suffix.
 _AUTO_NAMED = {"aws:iam/policy:Policy", "aws:iam/role:Role"}
@@ -33,19 +48,26 @@ def _digest(*parts: str, length: int = 16) -> str:
 class CloudAnswers(pulumi.runtime.Mocks):
     """Answers for every resource type and data source the stack uses; others are errors."""
 
-    def __init__(self, region: str, preview: bool) -> None:
+    def __init__(self, region: str, preview: bool, account_id: str = ACCOUNT_ID) -> None:
         self.region = region
         self.preview = preview
         self.partition = partition_for_region(region)
+        # The account the (imagined) credentials belong to.
+        self.account_id = account_id
 
     # -- data sources -------------------------------------------------------
     def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]]]:
         token, inputs = args.token, args.args
+        if token == "aws:index/getCallerIdentity:getCallerIdentity":
+            arn = f"arn:{self.partition}:iam::{self.account_id}:user/offline-plan"
+            return {"accountId": self.account_id, "arn": arn, "userId": "AIDA" + _digest(arn).upper(), "id": ""}, []
         if token == "aws:eks/getCluster:getCluster":
             return self._cluster(str(inputs["name"])), []
+        if token == "aws:lb/getLoadBalancer:getLoadBalancer":
+            return self._load_balancer(dict(inputs.get("tags") or {})), []
         if token == "aws:iam/getOpenIdConnectProvider:getOpenIdConnectProvider":
             host = str(inputs["url"]).removeprefix("https://")
-            arn = f"arn:{self.partition}:iam::{ACCOUNT_ID}:oidc-provider/{host}"
+            arn = f"arn:{self.partition}:iam::{self.account_id}:oidc-provider/{host}"
             return {
                 "arn": arn,
                 "url": host,
@@ -58,17 +80,43 @@ class CloudAnswers(pulumi.runtime.Mocks):
     def _cluster(self, name: str) -> dict[str, Any]:
         oidc_id = _digest("oidc", name, length=32).upper()
         ca = base64.b64encode(f"offline-plan CA of {name}".encode()).decode()
-        suffix = "amazonaws.com.cn" if self.partition == "aws-cn" else "amazonaws.com"
+        suffix = dns_suffix(self.partition)
+        auto = name in auto_mode_clusters()
         return {
             "name": name,
-            "arn": f"arn:{self.partition}:eks:{self.region}:{ACCOUNT_ID}:cluster/{name}",
+            "arn": f"arn:{self.partition}:eks:{self.region}:{self.account_id}:cluster/{name}",
             "endpoint": f"https://{_digest('endpoint', name, length=32).upper()}.gr7.{self.region}.eks.{suffix}",
             "certificateAuthorities": [{"data": ca}],
             "identities": [{"oidcs": [{"issuer": f"https://oidc.eks.{self.region}.{suffix}/id/{oidc_id}"}]}],
             "vpcConfig": {"vpcId": f"vpc-0{_digest('vpc', name, length=16)}", "subnetIds": [], "securityGroupIds": []},
             "version": "1.33",
             "status": "ACTIVE",
+            "computeConfigs": [{"enabled": auto, "nodePools": ["general-purpose", "system"] if auto else []}],
+            "kubernetesNetworkConfigs": [
+                {
+                    "elasticLoadBalancings": [{"enabled": auto}],
+                    "ipFamily": "ipv4",
+                    "serviceIpv4Cidr": "172.20.0.0/16",
+                    "serviceIpv6Cidr": "",
+                }
+            ],
         }
+
+    def _load_balancer(self, tags: dict[str, str]) -> dict[str, Any]:
+        group = tags.get("ingress.k8s.aws/stack", "")
+        name, hostname = self._alb_name(group, "internet-facing")
+        arn = f"arn:{self.partition}:elasticloadbalancing:{self.region}:{self.account_id}:loadbalancer/app/{name}/"
+        arn += _digest("lb", group)
+        zone = _ALB_ZONES.get(self.region, "Z" + _digest("zone", self.region, length=13).upper())
+        return {"arn": arn, "name": name, "dnsName": hostname, "zoneId": zone, "loadBalancerType": "application"}
+
+    def _alb_name(self, group: str, scheme: str) -> tuple[str, str]:
+        """The controller names a group's ALB k8s-<group>-<hash> within ELB's 32 characters."""
+        lb_name = f"k8s-{re.sub(r'[^a-z0-9]', '', group)[:17]}-{_digest('alb', group, length=10)}"
+        prefix = "" if scheme == "internet-facing" else "internal-"
+        number = int(_digest("dns", group, length=8), 16) % 10**10
+        suffix = dns_suffix(self.partition)
+        return lb_name, f"{prefix}{lb_name}-{number}.{self.region}.elb.{suffix}"
 
     # -- resources ----------------------------------------------------------
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
@@ -98,11 +146,11 @@ class CloudAnswers(pulumi.runtime.Mocks):
         return f"{args.name}-id", state
 
     def _iam_policy(self, args: Any, state: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-        arn = f"arn:{self.partition}:iam::{ACCOUNT_ID}:policy/{state['name']}"
+        arn = f"arn:{self.partition}:iam::{self.account_id}:policy/{state['name']}"
         return arn, {"arn": arn, "path": "/", "policyId": "ANPA" + _digest(arn, length=17).upper()}
 
     def _iam_role(self, args: Any, state: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-        arn = f"arn:{self.partition}:iam::{ACCOUNT_ID}:role/{state['name']}"
+        arn = f"arn:{self.partition}:iam::{self.account_id}:role/{state['name']}"
         return state["name"], {"arn": arn, "path": "/", "uniqueId": "AROA" + _digest(arn, length=17).upper()}
 
     def _iam_attachment(self, args: Any, state: dict[str, Any]) -> tuple[str, dict[str, Any]]:
@@ -110,15 +158,14 @@ class CloudAnswers(pulumi.runtime.Mocks):
 
     def _pod_identity_association(self, args: Any, state: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         assoc = "a-" + _digest(args.name, length=17)
-        arn = (
-            f"arn:{self.partition}:eks:{self.region}:{ACCOUNT_ID}:podidentityassociation/{state['clusterName']}/{assoc}"
-        )
+        base = f"arn:{self.partition}:eks:{self.region}:{self.account_id}"
+        arn = f"{base}:podidentityassociation/{state['clusterName']}/{assoc}"
         return f"{state['clusterName']},{assoc}", {"associationArn": arn, "associationId": assoc}
 
     def _acm_certificate(self, args: Any, state: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         domain = str(state["domainName"])
         cert_id = str(uuid.UUID(_digest("cert", args.name, domain, length=32)))
-        arn = f"arn:{self.partition}:acm:{self.region}:{ACCOUNT_ID}:certificate/{cert_id}"
+        arn = f"arn:{self.partition}:acm:{self.region}:{self.account_id}:certificate/{cert_id}"
         base = domain.removeprefix("*.")
         option = {
             "domainName": domain,
@@ -152,13 +199,9 @@ class CloudAnswers(pulumi.runtime.Mocks):
     def _ingress(self, args: Any, state: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         resource_id, extra = self._kubernetes_object(args, state)
         annotations = state.get("metadata", {}).get("annotations", {})
-        group = str(annotations.get("alb.ingress.kubernetes.io/group.name", ""))
-        scheme = str(annotations.get("alb.ingress.kubernetes.io/scheme", "internal"))
-        # The controller names a group's ALB k8s-<group>-<hash> within ELB's 32 characters.
-        lb_name = f"k8s-{re.sub(r'[^a-z0-9]', '', group)[:17]}-{_digest('alb', group, length=10)}"
-        prefix = "" if scheme == "internet-facing" else "internal-"
-        number = int(_digest("dns", group, length=8), 16) % 10**10
-        hostname = f"{prefix}{lb_name}-{number}.{self.region}.elb.amazonaws.com"
+        group = str(annotations.get("alb.ingress.kubernetes.io/group.name", args.name))
+        scheme = str(annotations.get("alb.ingress.kubernetes.io/scheme", "internet-facing"))
+        _, hostname = self._alb_name(group, scheme)
         extra["status"] = {"loadBalancer": {"ingress": [{"hostname": hostname}]}}
         return resource_id, extra
 

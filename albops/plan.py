@@ -23,16 +23,19 @@ _KUBE_KINDS = {
     "kubernetes:apps/v1:Deployment": ("apps/v1", "Deployment"),
     "kubernetes:policy/v1:PodDisruptionBudget": ("policy/v1", "PodDisruptionBudget"),
     "kubernetes:networking.k8s.io/v1:Ingress": ("networking.k8s.io/v1", "Ingress"),
+    "kubernetes:networking.k8s.io/v1:IngressClass": ("networking.k8s.io/v1", "IngressClass"),
+    "kubernetes:eks.amazonaws.com/v1:IngressClassParams": ("eks.amazonaws.com/v1", "IngressClassParams"),
 }
 
 # The inputs worth a line in the tree, per type; anything else shows its scalars.
 _KEY_INPUTS: dict[str, tuple[str, ...]] = {
     "aws:iam/policy:Policy": ("description",),
-    "aws:iam/role:Role": ("description",),
     "aws:iam/rolePolicyAttachment:RolePolicyAttachment": ("role", "policyArn"),
     "aws:eks/podIdentityAssociation:PodIdentityAssociation": ("clusterName", "namespace", "serviceAccount", "roleArn"),
     "aws:acm/certificate:Certificate": ("domainName", "validationMethod"),
     "aws:route53/record:Record": ("zoneId", "name", "type"),
+    "aws:iam/role:Role": ("description", "path", "permissionsBoundary"),
+    "pulumi:providers:aws": ("region", "allowedAccountIds"),
     "aws:acm/certificateValidation:CertificateValidation": ("certificateArn",),
     "kubernetes:helm.sh/v3:Release": ("name", "chart", "version", "namespace", "skipCrds"),
     "kubernetes:yaml/v2:ConfigFile": ("file",),
@@ -153,6 +156,26 @@ def render_markdown(result: PlanResult) -> str:
     )
 
 
+def plan_document(result: PlanResult) -> dict[str, Any]:
+    """Everything the plan knows, machine-readable (``plan.json`` and ``--json``)."""
+    return {
+        "stack": result.stack,
+        "preview": result.preview,
+        "encrypted": result.encrypted,
+        "resources": [
+            {
+                "type": r.type,
+                "name": r.name,
+                "parent": r.parent,
+                "dependsOn": r.dependencies,
+                "inputs": r.inputs,
+            }
+            for r in result.resources
+        ],
+        "outputs": result.outputs,
+    }
+
+
 def write_plan(result: PlanResult, out_dir: Path) -> list[Path]:
     """Write manifests, IAM documents, Helm values and a machine-readable plan."""
     written: list[Path] = []
@@ -180,22 +203,7 @@ def write_plan(result: PlanResult, out_dir: Path) -> list[Path]:
         path.write_text(yaml.safe_dump(_sorted(reg.inputs.get("values", {})), sort_keys=False), encoding="utf-8")
         written.append(path)
 
-    plan = {
-        "stack": result.stack,
-        "preview": result.preview,
-        "resources": [
-            {
-                "type": r.type,
-                "name": r.name,
-                "parent": r.parent,
-                "dependsOn": r.dependencies,
-                "inputs": r.inputs,
-            }
-            for r in result.resources
-        ],
-        "outputs": result.outputs,
-    }
     path = out_dir / "plan.json"
-    path.write_text(json.dumps(plan, indent=2, default=str) + "\n", encoding="utf-8")
+    path.write_text(json.dumps(plan_document(result), indent=2, default=str) + "\n", encoding="utf-8")
     written.append(path)
     return written

@@ -19,8 +19,13 @@ from typing import Any
 
 import yaml
 
+from albops.cloud import ACCOUNT_ID
+from albops.stack_file import Encrypted, load_stack_config
+from components.regions import region_exists
+
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 UNKNOWN = "(known after apply)"
+SECRET = "[secret]"
 
 
 @dataclass
@@ -46,6 +51,7 @@ class PlanResult:
     preview: bool
     resources: list[Registration]
     outputs: dict[str, Any]
+    encrypted: list[str] = field(default_factory=list)
 
     def by_type(self, type_token: str) -> list[Registration]:
         return [r for r in self.resources if r.type == type_token]
@@ -60,22 +66,83 @@ class PlanResult:
         return next(r for r in self.resources if r.urn == urn)
 
 
+@dataclass
+class StackConfig:
+    """A stack file's config as the program sees it, plus what the plan could not read."""
+
+    values: dict[str, Any]
+    # Keys whose value is encrypted (``secure:``): replaced by stand-ins, not checked.
+    encrypted: list[str] = field(default_factory=list)
+    stand_ins: list[str] = field(default_factory=list)
+
+
 def read_stack_file(stack: str, project_dir: Path = PROJECT_DIR) -> dict[str, Any]:
-    """The flat config map of ``Pulumi.<stack>.yaml`` as Pulumi would hand it to the program."""
+    """The flat config map of ``Pulumi.<stack>.yaml``, with ``secure:`` values left as ``Encrypted``."""
     path = project_dir / f"Pulumi.{stack}.yaml"
     if not path.is_file():
         known = sorted(p.name.removeprefix("Pulumi.").removesuffix(".yaml") for p in project_dir.glob("Pulumi.*.yaml"))
         raise FileNotFoundError(f"no stack file {path.name}; stacks here: {', '.join(known) or 'none'}")
-    document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    config = document.get("config") or {}
-    if not isinstance(config, dict):
-        raise ValueError(f"{path.name}: 'config' must be a mapping of keys to values")
-    project = _project_name(project_dir)
-    flat: dict[str, Any] = {}
+    return load_stack_config(path, _project_name(project_dir))
+
+
+def stand_in_encrypted(config: Mapping[str, Any]) -> StackConfig:
+    """Replace encrypted values by stand-ins the program can run with, and say which they were."""
+    from components.settings import stand_in
+
+    result = StackConfig(values={})
+
+    def walk(full_key: str, path: tuple[str, ...], value: Any) -> Any:
+        if isinstance(value, Encrypted):
+            dotted = full_key + "".join(f".{p}" for p in path)
+            result.encrypted.append(dotted)
+            replacement = stand_in(full_key, path)
+            result.stand_ins.extend(_strings(replacement))
+            return replacement
+        if isinstance(value, dict):
+            return {k: walk(full_key, (*path, str(k)), v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [walk(full_key, path, v) for v in value]
+        return value
+
     for key, value in config.items():
-        full = str(key) if ":" in str(key) else f"{project}:{key}"
-        flat[full] = value
-    return flat
+        result.values[key] = walk(key, (), value)
+    return result
+
+
+def _strings(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in _strings(v)]
+    return []
+
+
+def mask(value: Any, secrets: list[str]) -> Any:
+    """``value`` with every stand-in for an encrypted value shown as ``[secret]``."""
+    if not secrets:
+        return value
+    if isinstance(value, str):
+        for secret in secrets:
+            value = value.replace(secret, SECRET)
+        return value
+    if isinstance(value, dict):
+        return {k: mask(v, secrets) for k, v in value.items()}
+    if isinstance(value, list):
+        return [mask(v, secrets) for v in value]
+    return value
+
+
+def caller_account(config: Mapping[str, Any]) -> str:
+    """The account the offline plan pretends to deploy with: the first allowed one, if the stack names any."""
+    allowed = config.get("aws:allowedAccountIds")
+    if isinstance(allowed, str):
+        try:
+            allowed = json.loads(allowed)
+        except json.JSONDecodeError:
+            allowed = None
+    if isinstance(allowed, list) and allowed and isinstance(allowed[0], str):
+        return allowed[0]
+    return ACCOUNT_ID
 
 
 @cache
@@ -88,7 +155,7 @@ def _as_pulumi_config(flat: Mapping[str, Any]) -> dict[str, str]:
     """Pulumi passes structured values to programs as JSON text, scalars as strings."""
     out: dict[str, str] = {}
     for key, value in flat.items():
-        if isinstance(value, (dict, list)):
+        if isinstance(value, (dict, list)) or value is None:
             out[key] = json.dumps(value)
         elif isinstance(value, bool):
             out[key] = "true" if value else "false"
@@ -120,17 +187,29 @@ def run_program(
     stack: str,
     preview: bool = True,
     project_dir: Path = PROJECT_DIR,
+    account_id: str | None = None,
 ) -> PlanResult:
-    """Execute ``__main__.py`` under mocks; raises the program's own errors (e.g. ConfigError)."""
+    """Execute ``__main__.py`` under mocks; raises the program's own errors (e.g. ConfigError).
+
+    Encrypted values are stood in for and masked in the result; ``account_id``
+    is the account the mock STS reports (default: the stack's first allowed one).
+    """
     import pulumi
     from pulumi.runtime import mocks, rpc, settings
     from pulumi.runtime import stack as runtime_stack
     from pulumi.runtime.sync_await import _sync_await
 
     from albops.cloud import CloudAnswers
+    from components import settings as stack_settings
 
+    prepared = stand_in_encrypted(config)
+    config = prepared.values
     region = str(config.get("aws:region", "us-east-1"))
-    answers = CloudAnswers(region=region, preview=preview)
+    if not isinstance(config.get("aws:region"), str) or not region_exists(region):
+        region = "us-east-1"  # the program reports the bad region itself, before the mock cloud is asked
+    answers = CloudAnswers(region=region, preview=preview, account_id=account_id or caller_account(config))
+    stack_settings.OFFLINE_UNCHECKED.clear()
+    stack_settings.OFFLINE_UNCHECKED.update(prepared.encrypted)
     recorded: list[Registration] = []
 
     class RecordingMonitor(mocks.MockMonitor):
@@ -147,8 +226,8 @@ def run_program(
                     parent=request.parent,
                     dependencies=list(request.dependencies),
                     provider=request.provider,
-                    inputs=_show_unknowns(inputs),
-                    outputs=_show_unknowns(outputs),
+                    inputs=mask(_show_unknowns(inputs), prepared.stand_ins),
+                    outputs=mask(_show_unknowns(outputs), prepared.stand_ins),
                 )
             )
             return response
@@ -164,12 +243,15 @@ def run_program(
     def program() -> None:
         runpy.run_path(str(project_dir / "__main__.py"), run_name="__main__")
 
-    _sync_await(runtime_stack.run_pulumi_func(program))
+    try:
+        _sync_await(runtime_stack.run_pulumi_func(program))
+    finally:
+        stack_settings.OFFLINE_UNCHECKED.clear()
 
     root = settings.get_root_resource()
     exported: dict[str, Any] = {}
     for key, value in (getattr(root, "outputs", None) or {}).items():
         output = pulumi.Output.from_input(value)
         known = _sync_await(output.is_known())
-        exported[key] = _sync_await(output.future()) if known else UNKNOWN
-    return PlanResult(stack=stack, preview=preview, resources=recorded, outputs=exported)
+        exported[key] = mask(_sync_await(output.future()), prepared.stand_ins) if known else UNKNOWN
+    return PlanResult(stack=stack, preview=preview, resources=recorded, outputs=exported, encrypted=prepared.encrypted)

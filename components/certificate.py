@@ -22,6 +22,7 @@ class AlbCertificateArgs:
 
     certificate: CertificateSettings
     tags: dict[str, str]
+    provider: aws.Provider
 
 
 class AlbCertificate(pulumi.ComponentResource):
@@ -44,7 +45,7 @@ class AlbCertificate(pulumi.ComponentResource):
             return
 
         assert settings.domain is not None and settings.zone_id is not None  # enforced by settings
-        child = pulumi.ResourceOptions(parent=self)
+        child = pulumi.ResourceOptions(parent=self, provider=args.provider)
         self.certificate = aws.acm.Certificate(
             f"{name}-cert",
             domain_name=settings.domain,

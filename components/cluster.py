@@ -4,27 +4,35 @@ The stack targets one named cluster. Deploying with whatever kubectl context
 happens to be current is how releases land on the wrong cluster, so the
 provider is built from the cluster's own endpoint and CA, and authenticates
 with ``aws eks get-token`` for that exact cluster and region.
+
+The cluster is read once, synchronously, at program start: whether EKS Auto
+Mode's load balancing is on decides which resources exist at all, and that has
+to be known before the first one is registered.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import Literal
 
 import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
-from components.settings import ClusterSettings
+from components.settings import PROJECT, ClusterSettings, ConfigError, Problem
+
+Mode = Literal["lbc", "auto"]
 
 
 @dataclass(frozen=True)
 class ClusterAccessArgs:
-    """What to look up; ``needs_oidc`` is False for Pod Identity, which has no OIDC trust."""
+    """What to look up; ``needs_oidc`` is False for Pod Identity and Auto Mode, which have no OIDC trust."""
 
     cluster: ClusterSettings
     region: str
-    needs_oidc: bool
+    invoke: pulumi.InvokeOptions
+    requested_mode: Mode | None
 
 
 def kubeconfig_for(name: str, region: str, endpoint: str, ca_data: str) -> str:
@@ -48,43 +56,63 @@ def kubeconfig_for(name: str, region: str, endpoint: str, ca_data: str) -> str:
     return json.dumps(config)
 
 
+def auto_mode_load_balancing(cluster: aws.eks.GetClusterResult) -> bool:
+    """True when the cluster's built-in (Auto Mode) load balancing is on."""
+    for network in cluster.kubernetes_network_configs or []:
+        for balancing in network.elastic_load_balancings or []:
+            if balancing.enabled:
+                return True
+    return False
+
+
+def resolve_mode(requested: Mode | None, auto_on: bool, cluster_name: str) -> Mode:
+    """The controller mode: as configured, or following the cluster when unset."""
+    if requested is None:
+        return "auto" if auto_on else "lbc"
+    if requested == "auto" and not auto_on:
+        raise ConfigError(
+            [
+                Problem(
+                    f"{PROJECT}:controller.mode",
+                    f"is auto, but cluster {cluster_name} has no Auto Mode load balancing; enable it on the cluster "
+                    "(computeConfig and elasticLoadBalancing) or use lbc",
+                )
+            ]
+        )
+    return requested
+
+
 class ClusterAccess(pulumi.ComponentResource):
     """Reads the cluster (never changes it) and exposes what the other components need."""
 
-    vpc_id: pulumi.Output[str]
-    oidc_provider_arn: pulumi.Output[str] | None
-    oidc_issuer: pulumi.Output[str] | None
+    arn: str
+    mode: Mode
+    vpc_id: str
+    oidc_issuer_url: str
     provider: k8s.Provider
 
     def __init__(self, name: str, args: ClusterAccessArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("albingress:index:ClusterAccess", name, None, opts)
-        invoke = pulumi.InvokeOptions(parent=self)
         settings = args.cluster
-        cluster = aws.eks.get_cluster_output(name=settings.name, opts=invoke)
+        cluster = aws.eks.get_cluster(name=settings.name, opts=args.invoke)
+        self.arn = cluster.arn
+        self.mode = resolve_mode(args.requested_mode, auto_mode_load_balancing(cluster), settings.name)
+        self.vpc_id = settings.vpc_id or cluster.vpc_config.vpc_id
+        self.oidc_issuer_url = cluster.identities[0].oidcs[0].issuer if cluster.identities else ""
 
-        self.vpc_id = pulumi.Output.from_input(settings.vpc_id) if settings.vpc_id else cluster.vpc_config.vpc_id
-
-        self.oidc_provider_arn = None
-        self.oidc_issuer = None
-        if args.needs_oidc:
-            if settings.oidc_provider_arn and settings.oidc_issuer_host:
-                self.oidc_provider_arn = pulumi.Output.from_input(settings.oidc_provider_arn)
-                self.oidc_issuer = pulumi.Output.from_input(settings.oidc_issuer_host)
-            else:
-                issuer_url = cluster.identities[0].oidcs[0].issuer
-                provider = aws.iam.get_open_id_connect_provider_output(url=issuer_url, opts=invoke)
-                self.oidc_provider_arn = provider.arn
-                self.oidc_issuer = issuer_url.apply(lambda url: url.removeprefix("https://"))
-
-        kubeconfig = pulumi.Output.all(cluster.endpoint, cluster.certificate_authorities[0].data).apply(
-            lambda parts: kubeconfig_for(settings.name, args.region, parts[0], parts[1])
+        kubeconfig = kubeconfig_for(
+            settings.name, args.region, cluster.endpoint, cluster.certificate_authorities[0].data
         )
         self.provider = k8s.Provider(
             f"{name}-k8s",
-            kubeconfig=kubeconfig,
+            kubeconfig=pulumi.Output.secret(kubeconfig),
             opts=pulumi.ResourceOptions(parent=self),
         )
-        outputs: dict[str, pulumi.Input[str] | None] = {"vpcId": self.vpc_id}
-        if self.oidc_provider_arn is not None:
-            outputs["oidcProviderArn"] = self.oidc_provider_arn
-        self.register_outputs(outputs)
+        self.register_outputs({"vpcId": self.vpc_id, "mode": self.mode})
+
+    def oidc_provider(self, settings: ClusterSettings, invoke: pulumi.InvokeOptions) -> tuple[str, str]:
+        """ARN and issuer host of the cluster's IAM OIDC provider (IRSA only)."""
+        if settings.oidc_provider_arn and settings.oidc_issuer_host:
+            return settings.oidc_provider_arn, settings.oidc_issuer_host
+        provider = aws.iam.get_open_id_connect_provider(url=self.oidc_issuer_url, opts=invoke)
+        return provider.arn, self.oidc_issuer_url.removeprefix("https://")

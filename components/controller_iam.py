@@ -23,10 +23,13 @@ class ControllerIamArgs:
     """Inputs; the OIDC pair is required for IRSA and ignored for Pod Identity."""
 
     cluster_name: str
+    cluster_arn: str
+    account_id: str
     controller: ControllerSettings
     partition: str
-    oidc_provider_arn: pulumi.Input[str] | None = None
-    oidc_issuer: pulumi.Input[str] | None = None
+    provider: aws.Provider
+    oidc_provider_arn: str | None = None
+    oidc_issuer: str | None = None
 
 
 def irsa_trust_policy(oidc_provider_arn: str, issuer: str, namespace: str, service_account: str) -> dict[str, Any]:
@@ -49,8 +52,16 @@ def irsa_trust_policy(oidc_provider_arn: str, issuer: str, namespace: str, servi
     }
 
 
-def pod_identity_trust_policy() -> dict[str, Any]:
-    """Pod Identity's agent assumes the role and tags the session with pod attributes."""
+def pod_identity_trust_policy(
+    account_id: str, cluster_arn: str, namespace: str, service_account: str
+) -> dict[str, Any]:
+    """Pod Identity assumes the role for a pod and tags the session with the pod's cluster, namespace and SA.
+
+    Without conditions any Pod Identity association in the account, on any
+    cluster, could hand this role to its pods; the session tags EKS sets
+    (``eks-cluster-arn``, ``kubernetes-namespace``, ``kubernetes-service-account``)
+    and the source account pin it to the controller's own service account.
+    """
     return {
         "Version": "2012-10-17",
         "Statement": [
@@ -58,6 +69,14 @@ def pod_identity_trust_policy() -> dict[str, Any]:
                 "Effect": "Allow",
                 "Principal": {"Service": "pods.eks.amazonaws.com"},
                 "Action": ["sts:AssumeRole", "sts:TagSession"],
+                "Condition": {
+                    "StringEquals": {
+                        "aws:SourceAccount": account_id,
+                        "aws:RequestTag/eks-cluster-arn": cluster_arn,
+                        "aws:RequestTag/kubernetes-namespace": namespace,
+                        "aws:RequestTag/kubernetes-service-account": service_account,
+                    }
+                },
             }
         ],
     }
@@ -69,14 +88,16 @@ class ControllerIam(pulumi.ComponentResource):
     policy: aws.iam.Policy
     role: aws.iam.Role
     attachment: aws.iam.RolePolicyAttachment
+    extra_attachments: list[aws.iam.RolePolicyAttachment]
     association: aws.eks.PodIdentityAssociation | None
     policy_arn: pulumi.Output[str]
     role_arn: pulumi.Output[str]
 
     def __init__(self, name: str, args: ControllerIamArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("albingress:index:ControllerIam", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
+        child = pulumi.ResourceOptions(parent=self, provider=args.provider)
         controller = args.controller
+        iam = controller.iam
         tags = {
             "app.kubernetes.io/name": "aws-load-balancer-controller",
             "elbv2-controller-version": controller.version,
@@ -86,6 +107,7 @@ class ControllerIam(pulumi.ComponentResource):
         self.policy = aws.iam.Policy(
             f"{name}-policy",
             description=f"AWS Load Balancer Controller {controller.version} for EKS cluster {args.cluster_name}",
+            path=iam.role_path,
             policy=json.dumps(controller_policy(controller.version, args.partition)),
             tags=tags,
             opts=child,
@@ -94,18 +116,20 @@ class ControllerIam(pulumi.ComponentResource):
         if controller.uses_irsa:
             if args.oidc_provider_arn is None or args.oidc_issuer is None:
                 raise ValueError("IRSA needs the cluster's OIDC provider ARN and issuer")
-            trust = pulumi.Output.all(args.oidc_provider_arn, args.oidc_issuer).apply(
-                lambda pair: json.dumps(
-                    irsa_trust_policy(pair[0], pair[1], controller.namespace, controller.service_account)
-                )
+            document = irsa_trust_policy(
+                args.oidc_provider_arn, args.oidc_issuer, controller.namespace, controller.service_account
             )
         else:
-            trust = pulumi.Output.from_input(json.dumps(pod_identity_trust_policy()))
+            document = pod_identity_trust_policy(
+                args.account_id, args.cluster_arn, controller.namespace, controller.service_account
+            )
 
         self.role = aws.iam.Role(
             f"{name}-role",
             description=f"Assumed by {controller.namespace}/{controller.service_account} on {args.cluster_name}",
-            assume_role_policy=trust,
+            assume_role_policy=json.dumps(document),
+            path=iam.role_path,
+            permissions_boundary=iam.permissions_boundary_arn,
             tags=tags,
             opts=child,
         )
@@ -115,6 +139,10 @@ class ControllerIam(pulumi.ComponentResource):
             policy_arn=self.policy.arn,
             opts=child,
         )
+        self.extra_attachments = [
+            aws.iam.RolePolicyAttachment(f"{name}-extra-{index}", role=self.role.name, policy_arn=arn, opts=child)
+            for index, arn in enumerate(iam.extra_policy_arns)
+        ]
         self.association = None
         if not controller.uses_irsa:
             self.association = aws.eks.PodIdentityAssociation(
@@ -139,7 +167,7 @@ class ControllerIam(pulumi.ComponentResource):
     @property
     def ready(self) -> list[pulumi.Resource]:
         """Resources the controller pods need in place before they start calling AWS."""
-        ready: list[pulumi.Resource] = [self.attachment]
+        ready: list[pulumi.Resource] = [self.attachment, *self.extra_attachments]
         if self.association is not None:
             ready.append(self.association)
         return ready

@@ -7,14 +7,26 @@ so its preStop sleep is longer than the delay and the grace period longer still.
 The namespace carries the readiness-gate label so a new pod only counts as
 ready once the ALB sees it healthy, which keeps rollouts from emptying the
 target group.
+
+Order matters for that gate: the controller's pod webhook injects it only into
+pods created after the TargetGroupBinding of their Service exists, and that
+binding is made while the controller reconciles the Ingress. So the Service
+comes first, then the Ingress (pulumi-kubernetes waits until the Ingress has a
+load balancer in its status and an Endpoints object exists for each backend
+Service, which a Service gets before it has any pod), and only then the
+Deployment, whose very first pods are gated too.
+
+The image (jmalloc/echo-server) answers every path with the request line and
+headers, upgrades any request that asks for it to a WebSocket that echoes each
+message, reads no files and prints no environment; ``PORT`` sets its port.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
-from typing import Any, cast
+from dataclasses import dataclass, field
+from typing import Any, Literal, cast
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -27,6 +39,8 @@ FIXED_RESPONSE_ACTION = "fixed-response"
 APP = "echoserver"
 LABELS = {"app.kubernetes.io/name": APP}
 SERVICE_PORT = 80
+# The IngressClass controller name of EKS Auto Mode's managed load balancing.
+AUTO_MODE_CONTROLLER = "eks.amazonaws.com/alb"
 # Seconds the pod stays up after the ALB stops sending it new requests, beyond
 # the deregistration delay, to cover the controller's own reaction time.
 DRAIN_MARGIN_SECONDS = 10
@@ -36,13 +50,16 @@ SHUTDOWN_SECONDS = 30
 
 @dataclass(frozen=True)
 class EchoserverArgs:
-    """Validated settings plus the certificate and the controller it waits for."""
+    """Validated settings plus the certificate, the class and the controller it waits for."""
 
     echoserver: EchoserverSettings
     alb: AlbSettings
     certificate_arn: pulumi.Input[str]
     provider: k8s.Provider
     depends_on: list[pulumi.Resource]
+    mode: Literal["lbc", "auto"]
+    ingress_class: str
+    stack_tags: dict[str, str] = field(default_factory=dict)
 
 
 def prestop_seconds(alb: AlbSettings) -> int:
@@ -69,28 +86,78 @@ def fixed_response_action(alb: AlbSettings) -> str:
     return json.dumps({"type": "fixed-response", "fixedResponseConfig": config}, separators=(",", ":"))
 
 
-def ingress_annotations(alb: AlbSettings, echo: EchoserverSettings, certificate_arn: str) -> dict[str, str]:
-    """Every ALB setting the Ingress carries, in the controller's value formats."""
-    values = {
-        "scheme": alb.scheme,
+def string_map(values: dict[str, str]) -> str:
+    """The controller's ``stringMap`` annotation format: ``k1=v1,k2=v2``."""
+    return ",".join(f"{key}={value}" for key, value in values.items())
+
+
+def ingress_annotations(
+    alb: AlbSettings,
+    echo: EchoserverSettings,
+    certificate_arn: pulumi.Input[str],
+    stack_tags: dict[str, str],
+    mode: str = "lbc",
+) -> dict[str, pulumi.Input[str]]:
+    """Every ALB setting the Ingress carries, in the controller's value formats.
+
+    Only the certificate ARN may be unknown in a preview (the stack may be
+    creating it); everything else is known, so the previewed Ingress is a
+    valid object with one value pending, not one opaque unknown map.
+    In Auto Mode the group-wide settings (group, scheme, certificate, TLS
+    policy, redirect, load balancer attributes, tags) live in the
+    IngressClassParams instead, since Auto Mode ignores them on an Ingress.
+    """
+    values: dict[str, pulumi.Input[str]] = {
         "target-type": "ip",
-        "group.name": alb.group_name,
         "listen-ports": alb.listen_ports_annotation,
-        "certificate-arn": certificate_arn,
-        "ssl-policy": alb.ssl_policy,
         "healthcheck-path": alb.health_check_path,
-        "load-balancer-attributes": f"idle_timeout.timeout_seconds={alb.idle_timeout_seconds}",
         "target-group-attributes": f"deregistration_delay.timeout_seconds={alb.deregistration_delay_seconds}",
         f"actions.{FIXED_RESPONSE_ACTION}": fixed_response_action(alb),
-        f"transforms.{APP}": rewrite_transform(echo.path),
     }
-    if alb.ssl_redirect is not None:
-        values["ssl-redirect"] = str(alb.ssl_redirect)
+    if mode == "lbc":
+        values.update(
+            {
+                "scheme": alb.scheme,
+                "group.name": alb.group_name,
+                "certificate-arn": certificate_arn,
+                "ssl-policy": alb.ssl_policy,
+                "load-balancer-attributes": string_map(alb.load_balancer_attributes()),
+                f"transforms.{APP}": rewrite_transform(echo.path),
+            }
+        )
+        if stack_tags:
+            values["tags"] = string_map(stack_tags)
+        if alb.ssl_redirect is not None:
+            values["ssl-redirect"] = str(alb.ssl_redirect)
     return {f"{ANNOTATION_PREFIX}/{key}": value for key, value in values.items()}
 
 
+def auto_mode_class_params(
+    alb: AlbSettings, certificate_arn: pulumi.Input[str], stack_tags: dict[str, str]
+) -> dict[str, Any]:
+    """Spec of the Auto Mode ``IngressClassParams`` (``eks.amazonaws.com/v1``) for the stack's group."""
+    spec: dict[str, Any] = {
+        "group": {"name": alb.group_name},
+        "scheme": alb.scheme,
+        "certificateARNs": [certificate_arn],
+        "sslPolicy": alb.ssl_policy,
+        "loadBalancerAttributes": [{"key": k, "value": v} for k, v in alb.load_balancer_attributes().items()],
+    }
+    if alb.ssl_redirect is not None:
+        spec["sslRedirectPort"] = str(alb.ssl_redirect)
+    if stack_tags:
+        spec["tags"] = [{"key": k, "value": v} for k, v in stack_tags.items()]
+    if alb.allowed_namespaces is not None:
+        spec["namespaceSelector"] = {
+            "matchExpressions": [
+                {"key": "kubernetes.io/metadata.name", "operator": "In", "values": list(alb.allowed_namespaces)}
+            ]
+        }
+    return spec
+
+
 def pod_spec(echo: EchoserverSettings, alb: AlbSettings) -> dict[str, Any]:
-    """Pod template spec: non-root, read-only, probed, spread, and draining on stop."""
+    """Pod template spec: non-root, read-only, no API token, probed, spread, and draining on stop."""
     prestop = prestop_seconds(alb)
     container = {
         "name": APP,
@@ -107,10 +174,7 @@ def pod_spec(echo: EchoserverSettings, alb: AlbSettings) -> dict[str, Any]:
             "periodSeconds": 10,
             "failureThreshold": 3,
         },
-        "resources": {
-            "requests": {"cpu": echo.resources.cpu_request, "memory": echo.resources.memory_request},
-            "limits": {"cpu": echo.resources.cpu_limit, "memory": echo.resources.memory_limit},
-        },
+        "resources": echo.resources.as_kubernetes(),
         "lifecycle": {"preStop": {"sleep": {"seconds": prestop}}},
         "securityContext": {
             "allowPrivilegeEscalation": False,
@@ -119,6 +183,8 @@ def pod_spec(echo: EchoserverSettings, alb: AlbSettings) -> dict[str, Any]:
         },
     }
     return {
+        # The echoserver never talks to the Kubernetes API: no token in the pod at all.
+        "automountServiceAccountToken": False,
         "terminationGracePeriodSeconds": prestop + SHUTDOWN_SECONDS,
         "securityContext": {
             "runAsNonRoot": True,
@@ -138,10 +204,10 @@ def pod_spec(echo: EchoserverSettings, alb: AlbSettings) -> dict[str, Any]:
     }
 
 
-def ingress_spec(echo: EchoserverSettings, alb: AlbSettings) -> dict[str, Any]:
+def ingress_spec(echo: EchoserverSettings, alb: AlbSettings, ingress_class: str) -> dict[str, Any]:
     fixed_path = alb.fixed_response.path
     return {
-        "ingressClassName": "alb",
+        "ingressClassName": ingress_class,
         "rules": [
             {
                 "host": echo.host,
@@ -180,9 +246,11 @@ def echoserver_url(echo: EchoserverSettings, alb: AlbSettings) -> str:
 
 
 class Echoserver(pulumi.ComponentResource):
-    """Namespace, Deployment, PodDisruptionBudget, Service and Ingress."""
+    """Namespace, Service, Ingress (and in Auto Mode its class), Deployment and PodDisruptionBudget."""
 
     namespace: k8s.core.v1.Namespace
+    class_params: k8s.apiextensions.CustomResource | None
+    ingress_class: k8s.networking.v1.IngressClass | None
     deployment: k8s.apps.v1.Deployment
     disruption_budget: k8s.policy.v1.PodDisruptionBudget
     service: k8s.core.v1.Service
@@ -194,20 +262,72 @@ class Echoserver(pulumi.ComponentResource):
         super().__init__("albingress:index:Echoserver", name, None, opts)
         echo, alb = args.echoserver, args.alb
         labels = LABELS
-        # Everything here is intercepted by the controller's webhooks (pods in a
-        # labelled namespace, the Ingress), so all of it waits for the release.
-        waits = pulumi.ResourceOptions(parent=self, provider=args.provider, depends_on=args.depends_on)
 
+        def after(*resources: pulumi.Resource) -> pulumi.ResourceOptions:
+            return pulumi.ResourceOptions(parent=self, provider=args.provider, depends_on=list(resources))
+
+        # The labelled namespace's pods and the Ingress are intercepted by the
+        # controller's webhooks, so everything waits for the controller.
         self.namespace = k8s.core.v1.Namespace(
             f"{name}-ns",
             metadata={"name": echo.namespace, "labels": {READINESS_GATE_LABEL: "enabled"}},
-            opts=waits,
+            opts=after(*args.depends_on),
         )
-        in_namespace = pulumi.ResourceOptions(parent=self, provider=args.provider, depends_on=[self.namespace])
         # Plain dicts in the API's own camelCase keep these objects readable
         # against the Kubernetes docs; the SDK accepts them as its *ArgsDict types.
         metadata: Any = {"name": APP, "namespace": self.namespace.metadata.name, "labels": labels}
 
+        self.service = k8s.core.v1.Service(
+            f"{name}-service",
+            metadata=metadata,
+            spec=cast(
+                Any,
+                {
+                    "type": "ClusterIP",
+                    "selector": labels,
+                    "ports": [{"name": "http", "port": SERVICE_PORT, "targetPort": "http", "protocol": "TCP"}],
+                },
+            ),
+            opts=after(self.namespace),
+        )
+
+        self.class_params = None
+        self.ingress_class = None
+        ingress_waits: list[pulumi.Resource] = [self.namespace, self.service]
+        if args.mode == "auto":
+            self.class_params = k8s.apiextensions.CustomResource(
+                f"{name}-class-params",
+                api_version="eks.amazonaws.com/v1",
+                kind="IngressClassParams",
+                metadata={"name": args.ingress_class, "labels": labels},
+                spec=auto_mode_class_params(alb, args.certificate_arn, args.stack_tags),
+                opts=after(*args.depends_on),
+            )
+            self.ingress_class = k8s.networking.v1.IngressClass(
+                f"{name}-class",
+                metadata=cast(Any, {"name": args.ingress_class, "labels": labels}),
+                spec=cast(
+                    Any,
+                    {
+                        "controller": AUTO_MODE_CONTROLLER,
+                        "parameters": {
+                            "apiGroup": "eks.amazonaws.com",
+                            "kind": "IngressClassParams",
+                            "name": args.ingress_class,
+                        },
+                    },
+                ),
+                opts=after(self.class_params),
+            )
+            ingress_waits.append(self.ingress_class)
+
+        annotations = ingress_annotations(alb, echo, args.certificate_arn, args.stack_tags, args.mode)
+        self.ingress = k8s.networking.v1.Ingress(
+            f"{name}-ingress",
+            metadata=cast(Any, {**metadata, "annotations": annotations}),
+            spec=cast(Any, ingress_spec(echo, alb, args.ingress_class)),
+            opts=after(*ingress_waits),
+        )
         self.deployment = k8s.apps.v1.Deployment(
             f"{name}-deployment",
             metadata=metadata,
@@ -220,37 +340,15 @@ class Echoserver(pulumi.ComponentResource):
                     "template": {"metadata": {"labels": labels}, "spec": pod_spec(echo, alb)},
                 },
             ),
-            opts=in_namespace,
+            # After the Ingress: the controller has made the TargetGroupBinding,
+            # so the webhook gives the very first pods their readiness gate.
+            opts=after(self.ingress),
         )
         self.disruption_budget = k8s.policy.v1.PodDisruptionBudget(
             f"{name}-pdb",
             metadata=metadata,
             spec=cast(Any, {"maxUnavailable": 1, "selector": {"matchLabels": labels}}),
-            opts=in_namespace,
-        )
-        self.service = k8s.core.v1.Service(
-            f"{name}-service",
-            metadata=metadata,
-            spec=cast(
-                Any,
-                {
-                    "type": "ClusterIP",
-                    "selector": labels,
-                    "ports": [{"name": "http", "port": SERVICE_PORT, "targetPort": "http", "protocol": "TCP"}],
-                },
-            ),
-            opts=in_namespace,
-        )
-        annotations = pulumi.Output.from_input(args.certificate_arn).apply(
-            lambda arn: ingress_annotations(alb, echo, arn)
-        )
-        self.ingress = k8s.networking.v1.Ingress(
-            f"{name}-ingress",
-            metadata=cast(Any, {**metadata, "annotations": annotations}),
-            spec=cast(Any, ingress_spec(echo, alb)),
-            opts=pulumi.ResourceOptions(
-                parent=self, provider=args.provider, depends_on=[self.namespace, self.service, self.deployment]
-            ),
+            opts=after(self.namespace),
         )
         self.alb_hostname = self.ingress.status.apply(alb_hostname)
         self.url = pulumi.Output.from_input(echoserver_url(echo, alb))

@@ -5,6 +5,9 @@ the first resource is registered: a typo or an impossible combination must stop
 ``pulumi up`` with a message that names the key and says how to fix it, never
 leave half an ALB behind. Problems are collected and reported together so one
 run shows every mistake in a stack file.
+
+Patterns are always matched against the whole value (``re.fullmatch``): a YAML
+block scalar (``host: |``) ends in a newline, and ``$`` would accept it.
 """
 
 from __future__ import annotations
@@ -12,32 +15,77 @@ from __future__ import annotations
 import difflib
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any, Literal
 
 import pulumi
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic.alias_generators import to_camel
 from pydantic_core import PydanticCustomError
 
-from policies.controller_iam import DEFAULT_VERSION, PARTITIONS, RELEASES, partition_for_region
+from components.regions import (
+    ALB_SSL_POLICIES,
+    RECOMMENDED_SSL_POLICY,
+    addon_available,
+    known_regions,
+    partition_for_region,
+    region_exists,
+    similar_regions,
+)
+from policies.controller_iam import DEFAULT_VERSION, PARTITIONS, RELEASES
 
 PROJECT = "alb-ingress"
+# Config namespaces a stack file may use besides the project's own.
+KNOWN_NAMESPACES = ("aws", "kubernetes", "pulumi")
+ECHO_IMAGE = "docker.io/jmalloc/echo-server:v0.3.7"
 
-_REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}$")
-_CLUSTER_NAME = re.compile(r"^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$")
-_DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
-_GROUP_NAME = re.compile(r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
-_HOST = re.compile(r"^(?=.{1,253}$)([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
-_DOMAIN = re.compile(r"^(\*\.)?([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
-_OIDC_ARN = re.compile(r"^arn:(aws|aws-cn|aws-us-gov):iam::(\d{12}):oidc-provider/(\S+)$")
-_CERT_ARN = re.compile(r"^arn:(aws|aws-cn|aws-us-gov):acm:([a-z0-9-]+):(\d{12}):certificate/([0-9a-f-]{36})$")
-_VPC_ID = re.compile(r"^vpc-([0-9a-f]{8}|[0-9a-f]{17})$")
-_ZONE_ID = re.compile(r"^Z[0-9A-Z]{1,31}$")
-_PATH = re.compile(r"^/[A-Za-z0-9._~/-]*$")
-_TLS12_POLICY = re.compile(r"^ELBSecurityPolicy-TLS13-1-[23]-")
+_CLUSTER_NAME = re.compile(r"[0-9A-Za-z][A-Za-z0-9_-]{0,99}")
+_DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")
+_GROUP_NAME = re.compile(r"[a-z0-9]([-a-z0-9.]*[a-z0-9])?")
+_HOST = re.compile(r"(?=.{1,253}\Z)([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]{2,63}")
+_DOMAIN = re.compile(r"(\*\.)?([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]{2,63}")
+_ACCOUNT = re.compile(r"\d{12}")
+_OIDC_ARN = re.compile(r"arn:([a-z-]+):iam::(\d{12}):oidc-provider/(oidc\.eks\.([a-z0-9-]+)\.[a-z.]+/id/[0-9A-Fa-f]+)")
+_CERT_ARN = re.compile(r"arn:([a-z-]+):acm:([a-z0-9-]+):(\d{12}):certificate/([0-9a-f-]{36})")
+_POLICY_ARN = re.compile(r"arn:([a-z-]+):iam::(\d{12}|aws):policy/([\w+=,.@/-]+)")
+_ROLE_PATH = re.compile(r"/([\x21-\x7e]{0,510}/)?")
+_VPC_ID = re.compile(r"vpc-([0-9a-f]{8}|[0-9a-f]{17})")
+_ZONE_ID = re.compile(r"Z[0-9A-Z]{1,31}")
+_PATH = re.compile(r"/[A-Za-z0-9._~/-]*")
+_BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
+_TAG_KEY = re.compile(r"[\w .:/+\-@]{1,128}")
+_TAG_VALUE = re.compile(r"[\w .:/+\-@]{0,256}")
+_CPU = re.compile(r"(\d+(\.\d+)?)(m?)")
+_MEMORY = re.compile(r"(\d+)(Ki|Mi|Gi|Ti|k|M|G|T)?")
+_MEMORY_UNITS = {None: 1, "k": 10**3, "M": 10**6, "G": 10**9, "T": 10**12}
+_MEMORY_UNITS.update({"Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40})
 _CONTENT_TYPES = ("text/plain", "text/css", "text/html", "application/javascript", "application/json")
+# Namespaces a stack must never create (it would own them, and delete them on destroy).
+_SYSTEM_NAMESPACES = frozenset({"default", "kube-system", "kube-public", "kube-node-lease"})
+
+# The grammar container runtimes parse image references with (the distribution
+# "reference" grammar); anything else fails at pull time with InvalidImageName.
+_DOMAIN_COMPONENT = r"(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])"
+_REGISTRY = rf"(?:{_DOMAIN_COMPONENT}(?:\.{_DOMAIN_COMPONENT})*|\[[0-9a-fA-F:]+\])(?::[0-9]+)?"
+_PATH_COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
+_IMAGE_NAME = rf"(?:{_REGISTRY}/)?{_PATH_COMPONENT}(?:/{_PATH_COMPONENT})*"
+_IMAGE = re.compile(
+    rf"(?P<name>{_IMAGE_NAME})(?::(?P<tag>[\w][\w.-]{{0,127}}))?"
+    r"(?:@(?P<digest>[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}))?"
+)
+_IMAGE_REPOSITORY = re.compile(_IMAGE_NAME)
 
 
 @dataclass(frozen=True)
@@ -70,9 +118,37 @@ def _https_ports(listen_ports: tuple[dict[str, int], ...]) -> list[int]:
 
 
 def _check_dns_label(value: str) -> str:
-    if not _DNS_LABEL.match(value):
+    if not _DNS_LABEL.fullmatch(value):
         raise _fail(f"{value!r} is not a Kubernetes name; use lower-case letters, digits and '-', at most 63")
     return value
+
+
+def _check_path(value: str, example: str) -> str:
+    if not _PATH.fullmatch(value):
+        raise _fail(f"{value!r} is not a URL path; use e.g. {example} (a leading '/', letters, digits, '.-_~/')")
+    if "//" in value or any(part in (".", "..") for part in value.split("/")):
+        raise _fail(f"{value!r} has an empty, '.' or '..' segment, which clients normalise away; use e.g. {example}")
+    return value
+
+
+def cpu_millicores(value: str) -> Decimal:
+    match = _CPU.fullmatch(value)
+    if not match:
+        raise ValueError(value)
+    number = Decimal(match.group(1))
+    return number if match.group(3) else number * 1000
+
+
+def memory_bytes(value: str) -> int:
+    match = _MEMORY.fullmatch(value)
+    if not match:
+        raise ValueError(value)
+    return int(match.group(1)) * _MEMORY_UNITS[match.group(2)]
+
+
+def _region_advice(region: str) -> str:
+    close = similar_regions(region)
+    return f"did you mean {' or '.join(close)}?" if close else "see `aws ec2 describe-regions` for the region names"
 
 
 class _Section(BaseModel):
@@ -82,14 +158,14 @@ class _Section(BaseModel):
 class ClusterSettings(_Section):
     """The existing EKS cluster the controller is installed into."""
 
-    name: str
+    name: str = Field(examples=["my-cluster"])
     oidc_provider_arn: str | None = None
     vpc_id: str | None = None
 
     @field_validator("name")
     @classmethod
     def _name(cls, value: str) -> str:
-        if not _CLUSTER_NAME.match(value):
+        if not _CLUSTER_NAME.fullmatch(value):
             raise _fail(
                 f"{value!r} is not an EKS cluster name; use 1-100 letters, digits, '-' or '_', "
                 "starting with a letter or digit (see `aws eks list-clusters`)"
@@ -101,25 +177,27 @@ class ClusterSettings(_Section):
     def _oidc(cls, value: str | None, info: ValidationInfo) -> str | None:
         if value is None:
             return value
-        match = _OIDC_ARN.match(value)
+        match = _OIDC_ARN.fullmatch(value)
         if not match:
             raise _fail(
-                f"{value!r} is not an IAM OIDC provider ARN; expected "
+                f"{value!r} is not an EKS IAM OIDC provider ARN; expected "
                 "arn:aws:iam::<account>:oidc-provider/oidc.eks.<region>.amazonaws.com/id/<ID>, "
                 "or remove the key to look it up from the cluster"
             )
         region = (info.context or {}).get("region")
-        if region and match.group(1) != partition_for_region(region):
+        if region and match.group(4) != region:
             raise _fail(
-                f"partition {match.group(1)!r} does not match region {region} "
-                f"({partition_for_region(region)}); use the provider of this region's cluster"
+                f"the provider belongs to a cluster in {match.group(4)}, but the stack deploys to {region}; "
+                f"use the OIDC provider of the {region} cluster (or remove the key to look it up)"
             )
+        if region and match.group(1) != partition_for_region(region):
+            raise _fail(f"partition {match.group(1)!r} is not the partition of {region}; fix the ARN")
         return value
 
     @field_validator("vpc_id")
     @classmethod
     def _vpc(cls, value: str | None) -> str | None:
-        if value is not None and not _VPC_ID.match(value):
+        if value is not None and not _VPC_ID.fullmatch(value):
             raise _fail(f"{value!r} is not a VPC id; expected vpc-<8 or 17 hex digits>, or remove the key")
         return value
 
@@ -128,19 +206,113 @@ class ClusterSettings(_Section):
         """Issuer without scheme, as IAM condition keys spell it; derived from the ARN."""
         if self.oidc_provider_arn is None:
             return None
-        match = _OIDC_ARN.match(self.oidc_provider_arn)
+        match = _OIDC_ARN.fullmatch(self.oidc_provider_arn)
         return match.group(3) if match else None
 
 
-class ControllerSettings(_Section):
-    """How the AWS Load Balancer Controller is installed."""
+class ResourceSettings(_Section):
+    """Requests and limits for one container."""
 
+    cpu_request: str = "50m"
+    memory_request: str = "64Mi"
+    cpu_limit: str = "250m"
+    memory_limit: str = "128Mi"
+
+    @field_validator("cpu_request", "cpu_limit")
+    @classmethod
+    def _cpu(cls, value: str) -> str:
+        if not _CPU.fullmatch(value):
+            raise _fail(f"{value!r} is not a CPU quantity; use e.g. '100m' or '0.5'")
+        return value
+
+    @field_validator("memory_request", "memory_limit")
+    @classmethod
+    def _memory(cls, value: str) -> str:
+        if not _MEMORY.fullmatch(value):
+            raise _fail(f"{value!r} is not a memory quantity; use e.g. '64Mi' or '1Gi'")
+        return value
+
+    @model_validator(mode="after")
+    def _requests_within_limits(self) -> ResourceSettings:
+        if cpu_millicores(self.cpu_request) > cpu_millicores(self.cpu_limit):
+            raise _fail(
+                f"cpuRequest {self.cpu_request} is above cpuLimit {self.cpu_limit}; Kubernetes rejects such a pod: "
+                "lower the request or raise the limit"
+            )
+        if memory_bytes(self.memory_request) > memory_bytes(self.memory_limit):
+            raise _fail(
+                f"memoryRequest {self.memory_request} is above memoryLimit {self.memory_limit}; Kubernetes rejects "
+                "such a pod: lower the request or raise the limit"
+            )
+        return self
+
+    def as_kubernetes(self) -> dict[str, dict[str, str]]:
+        return {
+            "requests": {"cpu": self.cpu_request, "memory": self.memory_request},
+            "limits": {"cpu": self.cpu_limit, "memory": self.memory_limit},
+        }
+
+
+class ControllerIamSettings(_Section):
+    """What organisations require of every role: a path, a boundary, their own extra policies."""
+
+    role_path: str = "/"
+    permissions_boundary_arn: str | None = None
+    extra_policy_arns: tuple[str, ...] = ()
+
+    @field_validator("role_path")
+    @classmethod
+    def _path(cls, value: str) -> str:
+        if len(value) > 512 or not _ROLE_PATH.fullmatch(value):
+            raise _fail(f"{value!r} is not an IAM path; use '/' or e.g. '/platform/' (starts and ends with '/')")
+        return value
+
+    @field_validator("permissions_boundary_arn")
+    @classmethod
+    def _boundary(cls, value: str | None) -> str | None:
+        if value is not None and not _POLICY_ARN.fullmatch(value):
+            raise _fail(f"{value!r} is not an IAM policy ARN; expected arn:aws:iam::<account>:policy/<name>")
+        return value
+
+    @field_validator("extra_policy_arns")
+    @classmethod
+    def _extra(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for arn in value:
+            if not _POLICY_ARN.fullmatch(arn):
+                raise _fail(f"{arn!r} is not an IAM policy ARN; expected arn:aws:iam::<account|aws>:policy/<name>")
+        if len(set(value)) != len(value):
+            raise _fail("a policy ARN is listed twice; list each once")
+        if len(value) > 9:
+            raise _fail("more than 9 extra policies: IAM attaches at most 10 managed policies to a role")
+        return value
+
+
+# Chart values the stack sets from its own settings; overriding them through
+# extraValues would point the controller at another cluster, region, VPC or
+# identity than the one the stack's IAM and checks were built for.
+OWNED_CHART_KEYS = ("clusterName", "region", "vpcId", "serviceAccount", "ingressClass", "image")
+
+
+class ControllerSettings(_Section):
+    """How the AWS Load Balancer Controller is installed (or that EKS Auto Mode's is used)."""
+
+    mode: Literal["lbc", "auto"] | None = None
     version: str = DEFAULT_VERSION
     namespace: str = "kube-system"
     service_account: str = "aws-load-balancer-controller"
     identity: Literal["irsa", "pod-identity"] = "irsa"
-    replicas: int = Field(default=2, strict=True)
-    service_mutator_webhook: bool = False
+    replicas: StrictInt = 2
+    service_mutator_webhook: StrictBool = False
+    ingress_class: str | None = None
+    image_repository: str | None = None
+    enable_shield: StrictBool | None = None
+    enable_waf: StrictBool | None = None
+    enable_wafv2: StrictBool | None = None
+    resources: ResourceSettings = ResourceSettings.model_validate(
+        {"cpuRequest": "100m", "memoryRequest": "256Mi", "cpuLimit": "1", "memoryLimit": "512Mi"}
+    )
+    iam: ControllerIamSettings = ControllerIamSettings()
+    extra_values: dict[str, Any] = Field(default_factory=dict)
 
     @field_validator("version")
     @classmethod
@@ -157,11 +329,50 @@ class ControllerSettings(_Section):
     def _dns_label(cls, value: str) -> str:
         return _check_dns_label(value)
 
+    @field_validator("ingress_class")
+    @classmethod
+    def _class(cls, value: str | None) -> str | None:
+        return None if value is None else _check_dns_label(value)
+
     @field_validator("replicas")
     @classmethod
     def _replicas(cls, value: int) -> int:
         if not 1 <= value <= 10:
             raise _fail(f"{value} is out of range; use 1 to 10 (2 keeps the webhooks up during node restarts)")
+        return value
+
+    @field_validator("image_repository")
+    @classmethod
+    def _repository(cls, value: str | None) -> str | None:
+        if value is not None and (len(value) > 255 or not _IMAGE_REPOSITORY.fullmatch(value)):
+            raise _fail(
+                f"{value!r} is not an image repository; give it without tag, e.g. "
+                "602401143452.dkr.ecr.eu-west-1.amazonaws.com/amazon/aws-load-balancer-controller"
+            )
+        return value
+
+    @field_validator("enable_shield", "enable_waf", "enable_wafv2")
+    @classmethod
+    def _addon(cls, value: bool | None, info: ValidationInfo) -> bool | None:
+        region = (info.context or {}).get("region")
+        addon = {"enable_shield": "shield", "enable_waf": "waf", "enable_wafv2": "wafv2"}[str(info.field_name)]
+        if value and region and not addon_available(addon, region):
+            raise _fail(
+                f"{addon} is not offered in {region} (botocore has no endpoint for it there); set it to false "
+                "or remove the key"
+            )
+        return value
+
+    @field_validator("extra_values")
+    @classmethod
+    def _extra(cls, value: dict[str, Any]) -> dict[str, Any]:
+        owned = sorted(set(value) & set(OWNED_CHART_KEYS))
+        if owned:
+            raise _fail(
+                f"sets {', '.join(owned)}, which the stack derives from its own settings; use "
+                f"{PROJECT}:cluster / controller.serviceAccount / controller.ingressClass / controller.imageRepository "
+                "instead"
+            )
         return value
 
     @property
@@ -173,59 +384,59 @@ class ControllerSettings(_Section):
         """IRSA needs the cluster's OIDC provider and a role annotation on the SA."""
         return self.identity == "irsa"
 
+    def class_name(self, mode: str) -> str:
+        """The IngressClass the echoserver uses; different defaults so both kinds can live in one cluster."""
+        if self.ingress_class is not None:
+            return self.ingress_class
+        return "alb" if mode == "lbc" else "alb-auto"
 
-class ResourceSettings(_Section):
-    """Requests and limits for one container."""
-
-    cpu_request: str = "50m"
-    memory_request: str = "64Mi"
-    cpu_limit: str = "250m"
-    memory_limit: str = "128Mi"
-
-    @field_validator("cpu_request", "cpu_limit")
-    @classmethod
-    def _cpu(cls, value: str) -> str:
-        if not re.match(r"^\d+(\.\d+)?m?$", value):
-            raise _fail(f"{value!r} is not a CPU quantity; use e.g. '100m' or '0.5'")
-        return value
-
-    @field_validator("memory_request", "memory_limit")
-    @classmethod
-    def _memory(cls, value: str) -> str:
-        if not re.match(r"^\d+(Ki|Mi|Gi|k|M|G)?$", value):
-            raise _fail(f"{value!r} is not a memory quantity; use e.g. '64Mi' or '1Gi'")
-        return value
+    def addon_enabled(self, addon: str, region: str) -> bool:
+        """The add-on switch: the config when given, else on exactly where AWS offers the service."""
+        given = {"shield": self.enable_shield, "waf": self.enable_waf, "wafv2": self.enable_wafv2}[addon]
+        return addon_available(addon, region) if given is None else given
 
 
 class EchoserverSettings(_Section):
-    """The demo application that proves the ALB reaches pods directly."""
+    """The demo application that proves the ALB reaches pods directly, over HTTP and WebSocket."""
 
-    host: str
+    host: str = Field(examples=["www.example.com"])
     namespace: str = "echoserver"
-    image: str = "ealen/echo-server:0.9.2"
-    replicas: int = Field(default=2, strict=True)
+    image: str = ECHO_IMAGE
+    replicas: StrictInt = 2
     path: str = "/echo"
-    container_port: int = Field(default=8080, strict=True)
+    container_port: StrictInt = 8080
     resources: ResourceSettings = ResourceSettings()
 
     @field_validator("host")
     @classmethod
     def _host(cls, value: str) -> str:
-        if not _HOST.match(value):
+        if not _HOST.fullmatch(value):
             raise _fail(f"{value!r} is not a DNS host name; use lower-case labels like www.example.com")
         return value
 
     @field_validator("namespace")
     @classmethod
     def _namespace(cls, value: str) -> str:
-        return _check_dns_label(value)
+        _check_dns_label(value)
+        if value in _SYSTEM_NAMESPACES:
+            raise _fail(
+                f"{value!r} is a namespace every cluster already has; the stack creates its namespace and deletes "
+                "it on destroy: use a namespace of its own, e.g. echoserver"
+            )
+        return value
 
     @field_validator("image")
     @classmethod
     def _image(cls, value: str) -> str:
-        if not re.match(r"^[\w.-]+(:\d+)?(/[\w.-]+)*(:[\w.-]+|@sha256:[0-9a-f]{64})$", value):
-            raise _fail(f"{value!r} is not a pinned image; give a tag or digest, e.g. repo/name:1.2.3")
-        if value.endswith(":latest"):
+        match = _IMAGE.fullmatch(value)
+        if not match or len(match.group("name")) > 255:
+            raise _fail(
+                f"{value!r} is not an image reference a container runtime accepts; use e.g. "
+                "registry.example.com/team/app:1.2.3 (lower-case repository path)"
+            )
+        if not match.group("tag") and not match.group("digest"):
+            raise _fail(f"{value!r} has no tag or digest; pin a version, e.g. {value}:1.2.3")
+        if match.group("tag") == "latest" and not match.group("digest"):
             raise _fail(f"{value!r} uses :latest; pin a version so rollouts are reproducible")
         return value
 
@@ -239,7 +450,8 @@ class EchoserverSettings(_Section):
     @field_validator("path")
     @classmethod
     def _path(cls, value: str) -> str:
-        if value == "/" or not _PATH.match(value) or value.endswith("/"):
+        _check_path(value, "/echo")
+        if value == "/" or value.endswith("/"):
             raise _fail(f"{value!r} is not a path prefix; use e.g. /echo (leading '/', no trailing '/')")
         return value
 
@@ -255,22 +467,23 @@ class FixedResponseSettings(_Section):
     """The ALB answers this path itself, without reaching any pod."""
 
     path: str = "/"
-    status_code: int = Field(default=200, strict=True)
+    status_code: StrictInt = 200
     content_type: str = "text/plain"
     message_body: str = "Path is /"
 
     @field_validator("path")
     @classmethod
     def _path(cls, value: str) -> str:
-        if not _PATH.match(value):
-            raise _fail(f"{value!r} is not a path; use e.g. / or /status")
-        return value
+        return _check_path(value, "/ or /status")
 
     @field_validator("status_code")
     @classmethod
     def _status(cls, value: int) -> int:
-        if not 200 <= value <= 599:
-            raise _fail(f"{value} is not allowed by ALB fixed responses; use 200 to 599")
+        if not (200 <= value <= 299 or 400 <= value <= 599):
+            raise _fail(
+                f"{value} is not allowed: ALB fixed responses take 2XX, 4XX or 5XX codes only (a 3XX fails at AWS "
+                "and blocks the whole ALB group); for a redirect use a redirect action"
+            )
         return value
 
     @field_validator("content_type")
@@ -288,23 +501,52 @@ class FixedResponseSettings(_Section):
         return value
 
 
+class AccessLogSettings(_Section):
+    """Where the ALB writes its access logs (the bucket policy must let ELB write there)."""
+
+    bucket: str
+    prefix: str = ""
+
+    @field_validator("bucket")
+    @classmethod
+    def _bucket(cls, value: str) -> str:
+        if not _BUCKET.fullmatch(value) or ".." in value or re.fullmatch(r"[\d.]+", value):
+            raise _fail(f"{value!r} is not an S3 bucket name; use 3-63 lower-case letters, digits, '-' and '.'")
+        return value
+
+    @field_validator("prefix")
+    @classmethod
+    def _prefix(cls, value: str) -> str:
+        if (
+            value.startswith("/")
+            or value.endswith("/")
+            or "AWSLogs" in value
+            or not re.fullmatch(r"[\w!.*'()/-]*", value)
+        ):
+            raise _fail(f"{value!r} is not an access log prefix; use e.g. 'echoserver' (no leading or trailing '/')")
+        return value
+
+
 class AlbSettings(_Section):
     """The shared ALB the echoserver's Ingress joins."""
 
-    group_name: str
+    group_name: str = Field(examples=["my-alb-group"])
     scheme: Literal["internet-facing", "internal"] = "internet-facing"
-    listen_ports: tuple[dict[str, int], ...] = ({"HTTP": 80}, {"HTTPS": 443})
-    ssl_redirect: int | None = 443
+    listen_ports: tuple[dict[str, StrictInt], ...] = ({"HTTP": 80}, {"HTTPS": 443})
+    ssl_redirect: StrictInt | None = 443
     ssl_policy: str = "ELBSecurityPolicy-TLS13-1-2-2021-06"
-    idle_timeout_seconds: int = Field(default=3600, strict=True)
-    deregistration_delay_seconds: int = Field(default=60, strict=True)
+    idle_timeout_seconds: StrictInt = 3600
+    deregistration_delay_seconds: StrictInt = 60
     health_check_path: str = "/"
     fixed_response: FixedResponseSettings = FixedResponseSettings()
+    deletion_protection: StrictBool = False
+    access_logs: AccessLogSettings | None = None
+    allowed_namespaces: tuple[str, ...] | None = None
 
     @field_validator("group_name")
     @classmethod
     def _group(cls, value: str) -> str:
-        if len(value) > 63 or not _GROUP_NAME.match(value):
+        if len(value) > 63 or not _GROUP_NAME.fullmatch(value):
             raise _fail(
                 f"{value!r} is not a valid group.name; use at most 63 lower-case letters, digits, '-' or '.', "
                 "starting and ending with a letter or digit"
@@ -323,7 +565,7 @@ class AlbSettings(_Section):
             ((protocol, port),) = entry.items()
             if protocol not in ("HTTP", "HTTPS"):
                 raise _fail(f"{protocol!r} is not an ALB listener protocol; use HTTP or HTTPS")
-            if isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 65535:
+            if not 1 <= port <= 65535:
                 raise _fail(f"{port!r} is not a port; use 1 to 65535")
             if port in seen:
                 raise _fail(f"port {port} is listed twice; an ALB has one listener per port")
@@ -351,10 +593,18 @@ class AlbSettings(_Section):
     @field_validator("ssl_policy")
     @classmethod
     def _ssl_policy(cls, value: str) -> str:
-        if not _TLS12_POLICY.match(value):
+        floor = ALB_SSL_POLICIES.get(value)
+        if floor is None:
+            close = difflib.get_close_matches(value, list(ALB_SSL_POLICIES), n=1, cutoff=0.8)
+            hint = f"did you mean {close[0]}? " if close else ""
             raise _fail(
-                f"{value!r} allows TLS below 1.2 or is not an ALB policy; use e.g. "
-                "ELBSecurityPolicy-TLS13-1-2-2021-06 or ELBSecurityPolicy-TLS13-1-3-2021-06"
+                f"{value!r} is not a security policy ALB offers; {hint}use e.g. {RECOMMENDED_SSL_POLICY} "
+                "(see `aws elbv2 describe-ssl-policies`)"
+            )
+        if floor < "1.2":
+            raise _fail(
+                f"{value} still accepts TLS {floor}; use a policy whose lowest version is TLS 1.2, e.g. "
+                f"{RECOMMENDED_SSL_POLICY}, ELBSecurityPolicy-TLS13-1-2-2021-06 or ELBSecurityPolicy-TLS-1-2-2017-01"
             )
         return value
 
@@ -375,9 +625,18 @@ class AlbSettings(_Section):
     @field_validator("health_check_path")
     @classmethod
     def _health(cls, value: str) -> str:
-        if not _PATH.match(value):
-            raise _fail(f"{value!r} is not a path; use e.g. / or /healthz")
-        return value
+        return _check_path(value, "/ or /healthz")
+
+    @field_validator("allowed_namespaces")
+    @classmethod
+    def _namespaces(cls, value: tuple[str, ...] | None) -> tuple[str, ...] | None:
+        if value is None:
+            return None
+        if not value:
+            raise _fail("an empty list would let no Ingress join; list namespaces, or remove the key")
+        for name in value:
+            _check_dns_label(name)
+        return tuple(dict.fromkeys(value))
 
     @property
     def https_ports(self) -> list[int]:
@@ -387,11 +646,23 @@ class AlbSettings(_Section):
     def listen_ports_annotation(self) -> str:
         return json.dumps([dict(entry) for entry in self.listen_ports], separators=(",", ":"))
 
+    def load_balancer_attributes(self) -> dict[str, str]:
+        """ALB attributes, in the names ``load-balancer-attributes`` and IngressClassParams take."""
+        attributes = {"idle_timeout.timeout_seconds": str(self.idle_timeout_seconds)}
+        if self.deletion_protection:
+            attributes["deletion_protection.enabled"] = "true"
+        if self.access_logs is not None:
+            attributes["access_logs.s3.enabled"] = "true"
+            attributes["access_logs.s3.bucket"] = self.access_logs.bucket
+            if self.access_logs.prefix:
+                attributes["access_logs.s3.prefix"] = self.access_logs.prefix
+        return attributes
+
 
 class CertificateSettings(_Section):
     """Either an existing ACM certificate or one the stack requests and validates."""
 
-    arn: str | None = None
+    arn: str | None = Field(default=None, examples=["arn:aws:acm:us-east-1:111122223333:certificate/" + "0" * 36])
     domain: str | None = None
     zone_id: str | None = None
 
@@ -400,7 +671,7 @@ class CertificateSettings(_Section):
     def _arn(cls, value: str | None, info: ValidationInfo) -> str | None:
         if value is None:
             return value
-        match = _CERT_ARN.match(value)
+        match = _CERT_ARN.fullmatch(value)
         if not match:
             raise _fail(
                 f"{value!r} is not an ACM certificate ARN; expected "
@@ -412,19 +683,21 @@ class CertificateSettings(_Section):
                 f"the certificate is in {match.group(2)} but the stack deploys to {region}; an ALB can only "
                 f"use a certificate from its own region: request or import one in {region}"
             )
+        if region and match.group(1) != partition_for_region(region):
+            raise _fail(f"partition {match.group(1)!r} is not the partition of {region}; fix the ARN")
         return value
 
     @field_validator("domain")
     @classmethod
     def _domain(cls, value: str | None) -> str | None:
-        if value is not None and not _DOMAIN.match(value):
+        if value is not None and not _DOMAIN.fullmatch(value):
             raise _fail(f"{value!r} is not a certificate domain; use e.g. www.example.com or *.example.com")
         return value
 
     @field_validator("zone_id")
     @classmethod
     def _zone(cls, value: str | None) -> str | None:
-        if value is not None and not _ZONE_ID.match(value):
+        if value is not None and not _ZONE_ID.fullmatch(value):
             raise _fail(f"{value!r} is not a Route 53 hosted zone id; expected e.g. Z0123456789ABCDEFGHIJ")
         return value
 
@@ -439,6 +712,19 @@ class CertificateSettings(_Section):
     @property
     def creates_certificate(self) -> bool:
         return self.arn is None
+
+
+class DnsSettings(_Section):
+    """Alias records for the echoserver host, pointing at the ALB the controller made."""
+
+    zone_id: str = Field(examples=["Z0123456789ABCDEFGHIJ"])
+
+    @field_validator("zone_id")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        if not _ZONE_ID.fullmatch(value):
+            raise _fail(f"{value!r} is not a Route 53 hosted zone id; expected e.g. Z0123456789ABCDEFGHIJ")
+        return value
 
 
 def host_covered_by(host: str, domain: str) -> bool:
@@ -456,16 +742,25 @@ def host_covered_by(host: str, domain: str) -> bool:
 class StackSettings(_Section):
     """Everything one stack needs, already checked."""
 
+    model_config = ConfigDict(alias_generator=to_camel, extra="forbid", frozen=True, populate_by_name=True)
+
     region: str
+    allowed_account_ids: tuple[str, ...] = ()
     cluster: ClusterSettings
     controller: ControllerSettings = ControllerSettings()
     echoserver: EchoserverSettings
     alb: AlbSettings
     certificate: CertificateSettings
+    dns: DnsSettings | None = None
+    tags: dict[str, str] = Field(default_factory=dict)
 
     @property
     def partition(self) -> str:
         return partition_for_region(self.region)
+
+    def config_accounts(self) -> dict[str, str]:
+        """Account of every ARN in config, by the key that holds it."""
+        return dict(_config_arns(self))
 
 
 SECTION_MODELS: dict[str, type[BaseModel]] = {
@@ -474,8 +769,63 @@ SECTION_MODELS: dict[str, type[BaseModel]] = {
     "echoserver": EchoserverSettings,
     "alb": AlbSettings,
     "certificate": CertificateSettings,
+    "dns": DnsSettings,
 }
 REQUIRED_SECTIONS = frozenset({"cluster", "echoserver", "alb", "certificate"})
+# Top-level project keys that are plain maps rather than sections.
+MAP_KEYS = ("tags",)
+
+
+def _config_arns(sections: Any) -> Iterable[tuple[str, str]]:
+    """(key, account) for every account-bearing ARN among parsed sections."""
+
+    def get(name: str) -> Any:
+        return sections.get(name) if isinstance(sections, Mapping) else getattr(sections, name, None)
+
+    cluster, cert, controller = get("cluster"), get("certificate"), get("controller")
+    if isinstance(cluster, ClusterSettings) and cluster.oidc_provider_arn:
+        match = _OIDC_ARN.fullmatch(cluster.oidc_provider_arn)
+        if match:
+            yield f"{PROJECT}:cluster.oidcProviderArn", match.group(2)
+    if isinstance(cert, CertificateSettings) and cert.arn:
+        match = _CERT_ARN.fullmatch(cert.arn)
+        if match:
+            yield f"{PROJECT}:certificate.arn", match.group(3)
+    if isinstance(controller, ControllerSettings):
+        iam = controller.iam
+        arns = [("permissionsBoundaryArn", iam.permissions_boundary_arn)]
+        arns += [(f"extraPolicyArns[{i}]", arn) for i, arn in enumerate(iam.extra_policy_arns)]
+        for name, arn in arns:
+            match = _POLICY_ARN.fullmatch(arn or "")
+            if match and match.group(2) != "aws":  # AWS managed policies have no account
+                yield f"{PROJECT}:controller.iam.{name}", match.group(2)
+
+
+def _account_checks(sections: Mapping[str, BaseModel], allowed: tuple[str, ...]) -> list[Problem]:
+    problems: list[Problem] = []
+    found = list(_config_arns(sections))
+    if allowed:
+        for key, account in found:
+            if account not in allowed:
+                problems.append(
+                    Problem(
+                        key,
+                        f"names account {account}, which aws:allowedAccountIds ({', '.join(allowed)}) does not allow; "
+                        "use a resource of the deploying account, or add the account if it is really yours",
+                    )
+                )
+    else:
+        accounts = sorted({account for _, account in found})
+        if len(accounts) > 1:
+            keys = ", ".join(key for key, _ in found)
+            problems.append(
+                Problem(
+                    "aws:allowedAccountIds",
+                    f"the ARNs in config ({keys}) name several accounts ({', '.join(accounts)}); set "
+                    "aws:allowedAccountIds to the deploying account and use its resources",
+                )
+            )
+    return problems
 
 
 def _cross_checks(sections: Mapping[str, BaseModel]) -> list[Problem]:
@@ -494,8 +844,8 @@ def _cross_checks(sections: Mapping[str, BaseModel]) -> list[Problem]:
             problems.append(
                 Problem(
                     f"{PROJECT}:echoserver.namespace",
-                    f"{echo.namespace!r} is the controller's own namespace; the readiness-gate label there would "
-                    "deadlock the controller's pod webhook: use another namespace",
+                    f"{echo.namespace!r} is the controller's namespace; the stack creates the echoserver namespace, "
+                    "labels it for readiness gates and deletes it on destroy: give the echoserver its own",
                 )
             )
         if isinstance(alb, AlbSettings) and alb.fixed_response.path == echo.path:
@@ -520,6 +870,35 @@ def _cross_checks(sections: Mapping[str, BaseModel]) -> list[Problem]:
     return problems
 
 
+# Controller keys that only mean something when this stack installs the controller.
+_LBC_ONLY_KEYS = frozenset(ControllerSettings.model_fields) - {"mode", "ingress_class"}
+
+
+def check_mode(settings: StackSettings, mode: str) -> None:
+    """Refuse settings that the resolved controller mode would silently ignore."""
+    problems: list[Problem] = []
+    if mode == "auto":
+        for field_name in sorted(settings.controller.model_fields_set & _LBC_ONLY_KEYS):
+            alias = ControllerSettings.model_fields[field_name].alias or field_name
+            problems.append(
+                Problem(
+                    f"{PROJECT}:controller.{alias}",
+                    "configures the self-managed controller, but the cluster uses EKS Auto Mode load balancing "
+                    "(controller.mode auto), where nothing installs it: remove the key, or set controller.mode lbc",
+                )
+            )
+    elif settings.alb.allowed_namespaces is not None:
+        problems.append(
+            Problem(
+                f"{PROJECT}:alb.allowedNamespaces",
+                "is applied through the Auto Mode IngressClassParams; with controller.mode lbc the shared IngressClass "
+                "serves every team, so remove the key (or use an Auto Mode cluster)",
+            )
+        )
+    if problems:
+        raise ConfigError(problems)
+
+
 def _loc_to_key(loc: tuple[int | str, ...]) -> str:
     parts = [str(p) for p in loc]
     if not parts:
@@ -531,18 +910,28 @@ def _loc_to_key(loc: tuple[int | str, ...]) -> str:
     return head + tail
 
 
-def _known_fields(model: type[BaseModel], loc: tuple[int | str, ...]) -> list[str]:
-    """Aliases a typo at ``loc`` could have meant, for the suggestion."""
-    current: Any = model
-    for part in loc[:-1]:
+def _model_at(model: type[BaseModel], path: Iterable[int | str]) -> type[BaseModel] | None:
+    """The section model a dotted alias path leads to, or None for a leaf or unknown key."""
+    current: type[BaseModel] = model
+    for part in path:
         if isinstance(part, int):
             continue
         fields = {f.alias or name: f for name, f in current.model_fields.items()}
         field = fields.get(str(part))
-        if field is None or not isinstance(field.annotation, type) or not issubclass(field.annotation, BaseModel):
-            return []
-        current = field.annotation
-    return [f.alias or name for name, f in current.model_fields.items()]
+        if field is None:
+            return None
+        candidates = [field.annotation, *getattr(field.annotation, "__args__", ())]
+        nested = [c for c in candidates if isinstance(c, type) and issubclass(c, BaseModel)]
+        if not nested:
+            return None
+        current = nested[0]
+    return current
+
+
+def _known_fields(model: type[BaseModel], loc: tuple[int | str, ...]) -> list[str]:
+    """Aliases a typo at ``loc`` could have meant, for the suggestion."""
+    current = _model_at(model, loc[:-1])
+    return [] if current is None else [f.alias or name for name, f in current.model_fields.items()]
 
 
 def _problems_from(error: ValidationError, section: str, model: type[BaseModel]) -> list[Problem]:
@@ -551,6 +940,7 @@ def _problems_from(error: ValidationError, section: str, model: type[BaseModel])
         loc = tuple(item["loc"])
         key = _loc_to_key((section, *loc))
         kind = item["type"]
+        got = item.get("input")
         if kind == "extra_forbidden":
             known = _known_fields(model, loc)
             close = difflib.get_close_matches(str(loc[-1]), known, n=1)
@@ -561,69 +951,197 @@ def _problems_from(error: ValidationError, section: str, model: type[BaseModel])
         elif kind == "config":
             problems.append(Problem(key, str(item["msg"])))
         elif kind == "literal_error":
-            problems.append(Problem(key, f"{item['input']!r} is not allowed; {item['msg'].lower()}"))
+            problems.append(Problem(key, f"{got!r} is not allowed; {item['msg'].lower()}"))
+        elif kind in ("int_type", "int_parsing") and isinstance(got, bool):
+            problems.append(Problem(key, f"is a boolean ({str(got).lower()}); give a whole number"))
+        elif kind in ("int_type", "int_parsing", "int_from_float"):
+            problems.append(Problem(key, f"{got!r} is not a whole number; write it without quotes, e.g. 443"))
+        elif kind == "bool_type":
+            problems.append(Problem(key, f"{got!r} is not true or false; write true or false without quotes"))
+        elif kind in ("model_type", "dict_type", "model_attributes_type"):
+            problems.append(Problem(key, f"{_describe(got)} is not a mapping; write nested keys under it"))
         else:
-            problems.append(Problem(key, f"{item['msg']} (got {item['input']!r}); fix the value's type"))
+            problems.append(Problem(key, f"{item['msg']} (got {got!r}); fix the value's type"))
     return problems
 
 
-def parse_settings(raw: Mapping[str, Any]) -> StackSettings:
-    """Validate a flat Pulumi config map (``project:key`` -> value) into settings.
+def _describe(value: Any) -> str:
+    if value is None:
+        return "an empty value (null)"
+    return f"{type(value).__name__} {value!r}"
+
+
+def _namespace_problems(full_key: str) -> list[Problem]:
+    namespace, _, _ = full_key.partition(":")
+    if namespace == PROJECT or namespace in KNOWN_NAMESPACES:
+        return []
+    close = difflib.get_close_matches(namespace, [PROJECT, *KNOWN_NAMESPACES], n=1)
+    hint = f"did you mean {close[0]}:? " if close else ""
+    return [
+        Problem(
+            full_key,
+            f"unknown config namespace {namespace!r}; {hint}keys belong to {PROJECT}: or to "
+            f"{', '.join(n + ':' for n in KNOWN_NAMESPACES)} (a typo here would silently drop the setting)",
+        )
+    ]
+
+
+def _region_problems(region: Any) -> tuple[str | None, list[Problem]]:
+    if region is None:
+        return None, [Problem("aws:region", "is required; run `pulumi config set aws:region us-west-2`")]
+    if not isinstance(region, str) or not region_exists(region):
+        return None, [Problem("aws:region", f"{region!r} is not an AWS region; {_region_advice(str(region))}")]
+    partition = partition_for_region(region)
+    if partition not in PARTITIONS:
+        supported = sorted(r for r, p in known_regions().items() if p in PARTITIONS)
+        return None, [
+            Problem(
+                "aws:region",
+                f"{region} is in partition {partition}, for which the controller policy here has no document; "
+                f"use a region of {', '.join(PARTITIONS)} (e.g. {supported[0]})",
+            )
+        ]
+    return region, []
+
+
+def _allowed_accounts(value: Any) -> tuple[tuple[str, ...], list[Problem]]:
+    if value is None:
+        return (), []
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except json.JSONDecodeError:
+            value = [value]
+    if not isinstance(value, list) or not value or not all(isinstance(v, str) and _ACCOUNT.fullmatch(v) for v in value):
+        return (), [
+            Problem(
+                "aws:allowedAccountIds",
+                f'{value!r} is not a list of 12-digit account ids; write e.g. ["111122223333"] (quoted, so YAML '
+                "keeps leading zeros)",
+            )
+        ]
+    return tuple(value), []
+
+
+def _tag_problems(value: Any) -> tuple[dict[str, str], list[Problem]]:
+    key = f"{PROJECT}:tags"
+    if not isinstance(value, dict):
+        return {}, [Problem(key, f"{_describe(value)} is not a mapping of tag names to values")]
+    problems = []
+    for name, text in value.items():
+        if not isinstance(text, str) or not _TAG_KEY.fullmatch(str(name)) or not _TAG_VALUE.fullmatch(text):
+            problems.append(
+                Problem(
+                    f"{key}.{name}",
+                    f"{text!r} is not an AWS tag; use letters, digits and ' .:/+-@' (no ',' or '=', which the "
+                    "tags annotation uses as separators)",
+                )
+            )
+        elif str(name).startswith("aws:"):
+            problems.append(Problem(f"{key}.{name}", "tag names starting with 'aws:' are reserved by AWS; rename it"))
+    return {str(k): str(v) for k, v in value.items()}, problems
+
+
+def parse_settings(raw: Mapping[str, Any], unchecked: frozenset[str] = frozenset()) -> StackSettings:
+    """Validate a flat Pulumi config map (``namespace:key`` -> value) into settings.
 
     Values may be JSON strings (how Pulumi hands structured config to programs)
     or already-decoded objects (how tests and the offline plan pass them).
+    ``unchecked`` names keys whose real value is encrypted and stood in for by
+    the offline plan: problems on them are not reported, since they would be
+    problems of the stand-in, not of the real value.
     """
     problems: list[Problem] = []
     data: dict[str, Any] = {}
     for full_key, value in raw.items():
+        problems.extend(_namespace_problems(full_key))
         namespace, _, key = full_key.partition(":")
         if namespace != PROJECT:
             continue
-        if key not in SECTION_MODELS:
-            close = difflib.get_close_matches(key, list(SECTION_MODELS), n=1)
+        if key not in SECTION_MODELS and key not in MAP_KEYS:
+            close = difflib.get_close_matches(key, [*SECTION_MODELS, *MAP_KEYS], n=1)
             hint = f"did you mean {PROJECT}:{close[0]}? " if close else ""
-            problems.append(Problem(full_key, f"unknown key; {hint}known keys: {', '.join(SECTION_MODELS)}"))
+            problems.append(
+                Problem(full_key, f"unknown key; {hint}known keys: {', '.join([*SECTION_MODELS, *MAP_KEYS])}")
+            )
             continue
         if isinstance(value, str):
             try:
                 value = json.loads(value)
             except json.JSONDecodeError:
-                problems.append(Problem(full_key, "must be an object; write it as nested YAML keys"))
+                problems.append(Problem(full_key, f"text {value!r} is not a mapping; write nested keys under it"))
                 continue
+        if not isinstance(value, dict):
+            problems.append(Problem(full_key, f"{_describe(value)} is not a mapping; write nested keys under it"))
+            continue
         data[key] = value
 
-    region = raw.get("aws:region")
-    if region is None:
-        problems.append(Problem("aws:region", "is required; run `pulumi config set aws:region us-west-2`"))
-    elif not isinstance(region, str) or not _REGION.match(region):
-        problems.append(Problem("aws:region", f"{region!r} is not an AWS region; use e.g. us-west-2"))
-    elif partition_for_region(region) not in PARTITIONS:
-        problems.append(
-            Problem(
-                "aws:region",
-                f"{region} is in partition {partition_for_region(region)}, which the controller policy here "
-                f"does not cover; supported partitions: {', '.join(PARTITIONS)}",
-            )
-        )
-    else:
-        data["region"] = region
+    region, region_problems = _region_problems(raw.get("aws:region"))
+    problems.extend(region_problems)
+    allowed, account_problems = _allowed_accounts(raw.get("aws:allowedAccountIds"))
+    problems.extend(account_problems)
+    tags, tag_problems = _tag_problems(data.pop("tags", {}))
+    problems.extend(tag_problems)
 
-    context = {"region": data.get("region")}
+    context = {"region": region}
     sections: dict[str, BaseModel] = {}
+    broken = {p.key for p in problems}
     for name, model in SECTION_MODELS.items():
-        if name not in data and name in REQUIRED_SECTIONS:
-            problems.append(
-                Problem(f"{PROJECT}:{name}", "is required; set it in Pulumi.<stack>.yaml (see README, Config keys)")
-            )
+        full_key = f"{PROJECT}:{name}"
+        if full_key in broken:
+            continue  # already reported as not a mapping
+        if name not in data:
+            if name in REQUIRED_SECTIONS:
+                problems.append(
+                    Problem(full_key, "is required; set it in Pulumi.<stack>.yaml (see README, Config keys)")
+                )
             continue
         try:
-            sections[name] = model.model_validate(data.get(name, {}), context=context)
+            sections[name] = model.model_validate(data[name], context=context)
         except ValidationError as error:
             problems.extend(_problems_from(error, name, model))
     problems.extend(_cross_checks(sections))
+    problems.extend(_account_checks(sections, allowed))
+    problems = [p for p in problems if not _is_unchecked(p.key, unchecked)]
     if problems:
         raise ConfigError(problems)
-    return StackSettings(region=data["region"], **sections)
+    return StackSettings(region=region, allowed_account_ids=allowed, tags=tags, **sections)
+
+
+def _is_unchecked(key: str, unchecked: frozenset[str]) -> bool:
+    return any(key == u or key.startswith((u + ".", u + "[")) for u in unchecked)
+
+
+def stand_in(full_key: str, path: tuple[str, ...]) -> Any:
+    """A value of the right shape for an encrypted config value the offline plan cannot read.
+
+    It is the field's documented example, or its default, so the rest of the
+    program can still be planned; the plan masks it and says it was not checked.
+    """
+    namespace, _, section = full_key.partition(":")
+    model = SECTION_MODELS.get(section) if namespace == PROJECT else None
+    if model is None:
+        return "encrypted"
+    parent = _model_at(model, path[:-1]) if path else None
+    if not path:
+        # The whole section is one encrypted value: stand in its required fields.
+        return {
+            f.alias or name: (f.examples or ["encrypted"])[0]
+            for name, f in model.model_fields.items()
+            if f.is_required()
+        }
+    if parent is None:
+        return "encrypted"
+    fields = {f.alias or name: f for name, f in parent.model_fields.items()}
+    field = fields.get(path[-1])
+    if field is None:
+        return "encrypted"
+    if field.examples:
+        return field.examples[0]
+    if not field.is_required() and field.default is not None:
+        default = field.default
+        return default.model_dump(by_alias=True) if isinstance(default, BaseModel) else default
+    return "encrypted"
 
 
 def stack_config() -> dict[str, Any]:
@@ -635,6 +1153,11 @@ def stack_config() -> dict[str, Any]:
     return merged
 
 
+# Keys the offline plan stood in for (encrypted values); empty under `pulumi up`,
+# where the Pulumi CLI decrypts everything before the program starts.
+OFFLINE_UNCHECKED: set[str] = set()
+
+
 def load_settings() -> StackSettings:
     """Read and validate the current stack's config (the program's first step)."""
-    return parse_settings(stack_config())
+    return parse_settings(stack_config(), frozenset(OFFLINE_UNCHECKED))

@@ -44,21 +44,12 @@ RELEASES: dict[str, ControllerRelease] = {
 }
 DEFAULT_VERSION = "v3.5.0"
 
-# The published documents for aws-cn and aws-us-gov grant the same statements as
-# the commercial one with only the ARN partition changed, so one document serves
-# all three. ISO partitions drop services (WAF, Shield) and are not offered.
+# The published aws-cn and aws-us-gov documents grant the same statements as the
+# commercial one with only the ARN partition changed, so one document serves all
+# three. The ISO partitions' documents (iam_policy_iso*.json) drop five Elastic
+# Load Balancing actions (capacity reservations, listener attributes, trust
+# stores) for APIs those partitions lack; they are not offered here.
 PARTITIONS: tuple[str, ...] = ("aws", "aws-cn", "aws-us-gov")
-
-
-def partition_for_region(region: str) -> str:
-    """Return the ARN partition a region belongs to."""
-    if region.startswith("cn-"):
-        return "aws-cn"
-    if region.startswith("us-gov-"):
-        return "aws-us-gov"
-    if region.startswith(("us-iso", "eu-isoe")):
-        return "aws-iso"
-    return "aws"
 
 
 @cache

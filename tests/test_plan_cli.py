@@ -42,7 +42,7 @@ def stage_plan(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.Com
 def test_plan_prints_the_tree_and_unknowns(stage_plan: tuple[subprocess.CompletedProcess[str], Path]) -> None:
     proc, _ = stage_plan
     assert proc.returncode == 0, proc.stderr
-    assert "Offline plan of stack 'stage' (preview): 11 resources to create" in proc.stdout
+    assert "Offline plan of stack 'stage' (preview): 12 resources to create" in proc.stdout
     assert "+ albingress:index:ControllerRelease  stage-lbc" in proc.stdout
     assert "    + kubernetes:helm.sh/v3:Release  stage-lbc-release" in proc.stdout
     assert "controllerRoleArn    (known after apply)" in proc.stdout
@@ -78,7 +78,7 @@ def test_markdown_for_a_pull_request(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.startswith("### Offline plan for stack `sandbox`")
     assert "| `aws:acm/certificate:Certificate` | sandbox-alb-cert |" in proc.stdout
-    assert "15 resources to create" in proc.stdout
+    assert "17 resources to create" in proc.stdout
 
 
 def test_config_error_exits_non_zero_without_traceback(tmp_path: Path) -> None:

@@ -6,7 +6,8 @@ from typing import Any
 
 import pytest
 
-from policies.controller_iam import PARTITIONS, RELEASES, controller_policy, partition_for_region
+from components.regions import partition_for_region
+from policies.controller_iam import PARTITIONS, RELEASES, controller_policy
 
 
 def _actions(document: dict[str, Any]) -> set[str]:

@@ -71,10 +71,10 @@ def test_defaults_fill_what_a_stack_leaves_out() -> None:
         ({"controller": {"replicas": 0}}, "alb-ingress:controller.replicas", "1 to 10"),
         ({"echoserver": {"replicas": 1}}, "alb-ingress:echoserver.replicas", "2 to 50"),
         ({"echoserver": {"host": "Www.Example.com"}}, "alb-ingress:echoserver.host", "DNS host name"),
-        ({"echoserver": {"path": "echo"}}, "alb-ingress:echoserver.path", "path prefix"),
+        ({"echoserver": {"path": "echo"}}, "alb-ingress:echoserver.path", "not a URL path"),
         ({"echoserver": {"image": "ealen/echo-server:latest"}}, "alb-ingress:echoserver.image", "pin a version"),
         ({"echoserver": {"containerPort": 80}}, "alb-ingress:echoserver.containerPort", "non-root"),
-        ({"echoserver": {"namespace": "kube-system"}}, "alb-ingress:echoserver.namespace", "deadlock"),
+        ({"echoserver": {"namespace": "kube-system"}}, "alb-ingress:echoserver.namespace", "deletes it on destroy"),
         ({"alb": {"groupName": "x" * 64}}, "alb-ingress:alb.groupName", "at most 63"),
         ({"alb": {"scheme": "public"}}, "alb-ingress:alb.scheme", "not allowed"),
         ({"alb": {"listenPorts": [{"HTTP": 80}]}}, "alb-ingress:alb.listenPorts", "no HTTPS port"),
@@ -82,10 +82,14 @@ def test_defaults_fill_what_a_stack_leaves_out() -> None:
         ({"alb": {"listenPorts": [{"TCP": 443}]}}, "alb-ingress:alb.listenPorts", "HTTP or HTTPS"),
         ({"alb": {"listenPorts": [{"HTTPS": 70000}]}}, "alb-ingress:alb.listenPorts", "1 to 65535"),
         ({"alb": {"sslRedirect": 8443}}, "alb-ingress:alb.sslRedirect", "not an HTTPS port"),
-        ({"alb": {"sslPolicy": "ELBSecurityPolicy-2016-08"}}, "alb-ingress:alb.sslPolicy", "TLS below 1.2"),
+        ({"alb": {"sslPolicy": "ELBSecurityPolicy-2016-08"}}, "alb-ingress:alb.sslPolicy", "still accepts TLS 1.0"),
         ({"alb": {"idleTimeoutSeconds": 5000}}, "alb-ingress:alb.idleTimeoutSeconds", "1 to 4000"),
         ({"alb": {"deregistrationDelaySeconds": -1}}, "alb-ingress:alb.deregistrationDelaySeconds", "0 to 3600"),
-        ({"alb": {"fixedResponse": {"statusCode": 100}}}, "alb-ingress:alb.fixedResponse.statusCode", "200 to 599"),
+        (
+            {"alb": {"fixedResponse": {"statusCode": 100}}},
+            "alb-ingress:alb.fixedResponse.statusCode",
+            "2XX, 4XX or 5XX",
+        ),
         ({"alb": {"fixedResponse": {"path": "/echo"}}}, "alb-ingress:alb.fixedResponse.path", "path of its own"),
         (
             {
@@ -114,7 +118,7 @@ def test_defaults_fill_what_a_stack_leaves_out() -> None:
         ({"certificate": {"zoneId": "Z0EXAMPLE"}}, "alb-ingress:certificate", "not both"),
         ({"alb": {"idleTimeout": 60}}, "alb-ingress:alb.idleTimeout", "did you mean 'idleTimeoutSeconds'"),
         ({"alb-ingress:controler": {}}, "alb-ingress:controler", "did you mean alb-ingress:controller"),
-        ({"alb": {"idleTimeoutSeconds": "3600"}}, "alb-ingress:alb.idleTimeoutSeconds", "valid integer"),
+        ({"alb": {"idleTimeoutSeconds": "3600"}}, "alb-ingress:alb.idleTimeoutSeconds", "not a whole number"),
     ],
 )
 def test_each_class_of_bad_input_names_its_key_and_fix(overrides: dict[str, Any], key: str, fragment: str) -> None:

@@ -34,6 +34,7 @@ def test_stage_creates_exactly_the_expected_resources(stage_apply: PlanResult) -
             "kubernetes:helm.sh/v3:Release",
             "kubernetes:networking.k8s.io/v1:Ingress",
             "kubernetes:policy/v1:PodDisruptionBudget",
+            "pulumi:providers:aws",
             "pulumi:providers:kubernetes",
         ]
     )
@@ -80,7 +81,7 @@ def test_irsa_trust_is_scoped_to_the_service_account(stage_apply: PlanResult) ->
 
 
 def test_oidc_provider_override_skips_the_lookup(run_stack: StackRunner) -> None:
-    arn = "arn:aws:iam::444455556666:oidc-provider/oidc.eks.us-west-2.amazonaws.com/id/ABCDEF0123456789"
+    arn = "arn:aws:iam::111122223333:oidc-provider/oidc.eks.us-west-2.amazonaws.com/id/ABCDEF0123456789"
     result = run_stack(cluster={"oidcProviderArn": arn, "vpcId": "vpc-0123456789abcdef0"})
     statement = json.loads(result.one("aws:iam/role:Role").inputs["assumeRolePolicy"])["Statement"][0]
     assert statement["Principal"]["Federated"] == arn
@@ -184,7 +185,7 @@ def test_ingress_annotations_have_the_controllers_formats(stage_apply: PlanResul
         "arn:aws:acm:us-west-2:111122223333:certificate/0e4a1b9c-7d2f-4c6e-9a35-2f8b6d1c4e70"
     )
     assert ann[ANN + "ssl-redirect"] == "443"
-    assert ann[ANN + "ssl-policy"] == "ELBSecurityPolicy-TLS13-1-2-2021-06"
+    assert ann[ANN + "ssl-policy"] == "ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09"
     assert ann[ANN + "healthcheck-path"] == "/"
     assert ann[ANN + "load-balancer-attributes"] == "idle_timeout.timeout_seconds=3600"
     assert ann[ANN + "target-group-attributes"] == "deregistration_delay.timeout_seconds=60"
@@ -259,7 +260,7 @@ def test_created_certificate_is_validated_before_the_ingress_uses_it(sandbox_app
     cert = sandbox_apply.one("aws:acm/certificate:Certificate")
     assert cert.inputs["domainName"] == "*.sandbox.example.com"
     assert cert.inputs["validationMethod"] == "DNS"
-    record = sandbox_apply.one("aws:route53/record:Record")
+    (record,) = [r for r in sandbox_apply.by_type("aws:route53/record:Record") if r.name == "sandbox-alb-validation"]
     assert record.inputs["zoneId"] == "Z0EXAMPLE1SANDBOX2ZONE"
     assert record.inputs["type"] == "CNAME"
     assert record.inputs["name"].endswith(".sandbox.example.com.")
