@@ -41,6 +41,7 @@ class Registration:
     provider: str
     inputs: dict[str, Any]
     outputs: dict[str, Any] = field(default_factory=dict)
+    retain_on_delete: bool = False
 
 
 @dataclass
@@ -87,15 +88,19 @@ def read_stack_file(stack: str, project_dir: Path = PROJECT_DIR) -> dict[str, An
 
 def stand_in_encrypted(config: Mapping[str, Any]) -> StackConfig:
     """Replace encrypted values by stand-ins the program can run with, and say which they were."""
+    from components.regions import partition_for_region
     from components.settings import stand_in
 
     result = StackConfig(values={})
+    region = config.get("aws:region")
+    region = region if isinstance(region, str) and region_exists(region) else "us-east-1"
+    facts = {"region": region, "partition": partition_for_region(region), "account": caller_account(config)}
 
     def walk(full_key: str, path: tuple[str, ...], value: Any) -> Any:
         if isinstance(value, Encrypted):
             dotted = full_key + "".join(f".{p}" for p in path)
             result.encrypted.append(dotted)
-            replacement = stand_in(full_key, path)
+            replacement = stand_in(full_key, path, facts)
             result.stand_ins.extend(_strings(replacement))
             return replacement
         if isinstance(value, dict):
@@ -228,6 +233,7 @@ def run_program(
                     provider=request.provider,
                     inputs=mask(_show_unknowns(inputs), prepared.stand_ins),
                     outputs=mask(_show_unknowns(outputs), prepared.stand_ins),
+                    retain_on_delete=bool(getattr(request, "retainOnDelete", False)),
                 )
             )
             return response

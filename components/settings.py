@@ -659,10 +659,14 @@ class AlbSettings(_Section):
         return attributes
 
 
+# The stand-in for an encrypted certificate ARN; the plan fills in the stack's facts.
+_CERT_EXAMPLE = "arn:{partition}:acm:{region}:{account}:certificate/00000000-0000-0000-0000-000000000000"
+
+
 class CertificateSettings(_Section):
     """Either an existing ACM certificate or one the stack requests and validates."""
 
-    arn: str | None = Field(default=None, examples=["arn:aws:acm:us-east-1:111122223333:certificate/" + "0" * 36])
+    arn: str | None = Field(default=None, examples=[_CERT_EXAMPLE])
     domain: str | None = None
     zone_id: str | None = None
 
@@ -1112,12 +1116,22 @@ def _is_unchecked(key: str, unchecked: frozenset[str]) -> bool:
     return any(key == u or key.startswith((u + ".", u + "[")) for u in unchecked)
 
 
-def stand_in(full_key: str, path: tuple[str, ...]) -> Any:
+def stand_in(full_key: str, path: tuple[str, ...], facts: Mapping[str, str] | None = None) -> Any:
     """A value of the right shape for an encrypted config value the offline plan cannot read.
 
-    It is the field's documented example, or its default, so the rest of the
-    program can still be planned; the plan masks it and says it was not checked.
+    It is the field's documented example (with the stack's region, partition
+    and account filled in), or its default, so the rest of the program can
+    still be planned; the plan masks it and says it was not checked.
     """
+    value = _stand_in(full_key, path)
+    if facts and isinstance(value, str):
+        return value.format(**facts)
+    if facts and isinstance(value, dict):
+        return {k: v.format(**facts) if isinstance(v, str) else v for k, v in value.items()}
+    return value
+
+
+def _stand_in(full_key: str, path: tuple[str, ...]) -> Any:
     namespace, _, section = full_key.partition(":")
     model = SECTION_MODELS.get(section) if namespace == PROJECT else None
     if model is None:

@@ -38,12 +38,13 @@ def with_overrides(config: dict[str, Any], **overrides: Any) -> dict[str, Any]:
 def run_stack() -> StackRunner:
     """Run ``__main__.py`` under mocks with a shipped stack's config plus overrides.
 
-    ``overrides`` as in ``with_overrides``; ``preview`` picks preview or apply mode.
+    ``overrides`` as in ``with_overrides``; ``preview`` picks preview or apply mode;
+    ``account_id`` is the account the mock STS says the credentials belong to.
     """
 
-    def run(stack: str = "stage", preview: bool = False, **overrides: Any) -> PlanResult:
+    def run(stack: str = "stage", preview: bool = False, account_id: str | None = None, **overrides: Any) -> PlanResult:
         config = with_overrides(stack_config(stack), **overrides)
-        return run_program(config, stack, preview=preview)
+        return run_program(config, stack, preview=preview, account_id=account_id)
 
     return run
 
