@@ -32,9 +32,17 @@ _ALB_ZONES = {"us-east-1": "Z35SXDOTRQ7X7K", "us-west-2": "Z1H1FL5HABSF5", "eu-w
 
 
 @cache
-def auto_mode_clusters() -> frozenset[str]:
+def _cluster_facts() -> dict[str, dict[str, Any]]:
     data = yaml.safe_load(CLUSTERS_FILE.read_text(encoding="utf-8")) or {}
-    return frozenset(name for name, facts in (data.get("clusters") or {}).items() if (facts or {}).get("autoMode"))
+    return {str(name): dict(facts or {}) for name, facts in (data.get("clusters") or {}).items()}
+
+
+def auto_mode_clusters() -> frozenset[str]:
+    return frozenset(name for name, facts in _cluster_facts().items() if facts.get("autoMode"))
+
+
+def missing_clusters() -> frozenset[str]:
+    return frozenset(name for name, facts in _cluster_facts().items() if facts.get("exists") is False)
 
 
 # Types whose physical name Pulumi generates from the logical name plus a suffix.
@@ -62,7 +70,11 @@ class CloudAnswers(pulumi.runtime.Mocks):
             arn = f"arn:{self.partition}:iam::{self.account_id}:user/offline-plan"
             return {"accountId": self.account_id, "arn": arn, "userId": "AIDA" + _digest(arn).upper(), "id": ""}, []
         if token == "aws:eks/getCluster:getCluster":
-            return self._cluster(str(inputs["name"])), []
+            name = str(inputs["name"])
+            if name in missing_clusters():
+                # How a provider-side failure reaches the program under mocks.
+                return {}, [("name", f"reading EKS Cluster ({name}): couldn't find resource")]
+            return self._cluster(name), []
         if token == "aws:lb/getLoadBalancer:getLoadBalancer":
             return self._load_balancer(dict(inputs.get("tags") or {})), []
         if token == "aws:iam/getOpenIdConnectProvider:getOpenIdConnectProvider":

@@ -94,7 +94,19 @@ class ClusterAccess(pulumi.ComponentResource):
     def __init__(self, name: str, args: ClusterAccessArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("albingress:index:ClusterAccess", name, None, opts)
         settings = args.cluster
-        cluster = aws.eks.get_cluster(name=settings.name, opts=args.invoke)
+        try:
+            cluster = aws.eks.get_cluster(name=settings.name, opts=args.invoke)
+        except Exception as error:  # the provider's lookup error, turned into advice on the key
+            raise ConfigError(
+                [
+                    Problem(
+                        f"{PROJECT}:cluster.name",
+                        f"cluster {settings.name!r} could not be read in {args.region} ({error}); check the name with "
+                        f"`aws eks list-clusters --region {args.region}` and that the credentials may call "
+                        "eks:DescribeCluster",
+                    )
+                ]
+            ) from None
         self.arn = cluster.arn
         self.mode = resolve_mode(args.requested_mode, auto_mode_load_balancing(cluster), settings.name)
         self.vpc_id = settings.vpc_id or cluster.vpc_config.vpc_id
@@ -114,5 +126,17 @@ class ClusterAccess(pulumi.ComponentResource):
         """ARN and issuer host of the cluster's IAM OIDC provider (IRSA only)."""
         if settings.oidc_provider_arn and settings.oidc_issuer_host:
             return settings.oidc_provider_arn, settings.oidc_issuer_host
-        provider = aws.iam.get_open_id_connect_provider(url=self.oidc_issuer_url, opts=invoke)
+        try:
+            provider = aws.iam.get_open_id_connect_provider(url=self.oidc_issuer_url, opts=invoke)
+        except Exception:
+            raise ConfigError(
+                [
+                    Problem(
+                        f"{PROJECT}:controller.identity",
+                        f"is irsa, but no IAM OIDC provider is registered for {self.oidc_issuer_url}; create one "
+                        f"(`eksctl utils associate-iam-oidc-provider --cluster {settings.name} --approve`), set "
+                        "cluster.oidcProviderArn, or use pod-identity",
+                    )
+                ]
+            ) from None
         return provider.arn, self.oidc_issuer_url.removeprefix("https://")

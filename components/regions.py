@@ -44,7 +44,7 @@ def partition_for_region(region: str) -> str:
     if listed is not None:
         return listed
     for partition in _partitions():
-        if re.match(partition["regionRegex"], region):
+        if re.fullmatch(partition["regionRegex"], region):
             return str(partition["partition"])
     return "aws"
 

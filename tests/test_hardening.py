@@ -275,3 +275,11 @@ def test_production_switches_become_load_balancer_attributes(run_stack: StackRun
         "access_logs.s3.bucket": "alb-logs-stage",
         "access_logs.s3.prefix": "echo",
     }
+
+
+def test_a_cluster_that_cannot_be_read_is_a_config_error_on_its_name(run_stack: StackRunner) -> None:
+    with pytest.raises(ConfigError) as caught:
+        run_stack(cluster={"name": "no-such-cluster"})
+    (problem,) = caught.value.problems
+    assert problem.key == "alb-ingress:cluster.name"
+    assert "aws eks list-clusters --region us-west-2" in problem.message

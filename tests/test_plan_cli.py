@@ -104,3 +104,21 @@ def test_unknown_stack_lists_the_stacks_there() -> None:
     assert "no stack file Pulumi.prod.yaml" in proc.stderr
     assert "sandbox, stage" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_json_is_one_document_on_stdout(tmp_path: Path) -> None:
+    proc = _plan("--stack", "auto", "--json", "--out", str(tmp_path))
+    assert proc.returncode == 0, proc.stderr
+    document = json.loads(proc.stdout)
+    assert document["stack"] == "auto"
+    assert document["outputs"]["controllerMode"] == "auto"
+    types = {r["type"] for r in document["resources"]}
+    assert "kubernetes:networking.k8s.io/v1:IngressClass" in types
+    assert "kubernetes:helm.sh/v3:Release" not in types
+
+
+def test_usage_errors_exit_2_without_traceback() -> None:
+    proc = _plan("--no-such-option")
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
+    assert "usage:" in proc.stderr
