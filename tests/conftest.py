@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import copy
+import os
+import subprocess
+import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -11,6 +15,26 @@ import pytest
 from albops.runner import PlanResult, read_stack_file, run_program
 
 StackRunner = Callable[..., PlanResult]
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_plan_cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    """``python -m albops plan ...`` as a user runs it: no AWS or kube credentials, no Pulumi CLI on PATH."""
+    env = {
+        "PATH": os.path.dirname(sys.executable),
+        "HOME": str(cwd),
+        "PYTHONPATH": str(ROOT),
+        "PYTHONDONTWRITEBYTECODE": "1",
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "albops", "plan", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
 
 def stack_config(stack: str) -> dict[str, Any]:

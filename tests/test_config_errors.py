@@ -8,9 +8,7 @@ itself and only the plan has to.
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +18,7 @@ from albops.runner import read_stack_file, run_program, stand_in_encrypted
 from albops.stack_file import Encrypted, StackFileError, load_stack_config
 from components.regions import known_regions
 from components.settings import ConfigError, parse_settings
-from tests.conftest import stack_config, with_overrides
+from tests.conftest import run_plan_cli, stack_config, with_overrides
 
 ROOT = Path(__file__).resolve().parent.parent
 STAGE = stack_config("stage")
@@ -208,27 +206,8 @@ def _plan_file(tmp_path: Path, content: bytes) -> subprocess.CompletedProcess[st
     for name in ("Pulumi.yaml", "__main__.py"):
         (project / name).write_text((ROOT / name).read_text())
     (project / "Pulumi.broken.yaml").write_bytes(content)
-    env = {"PATH": os.path.dirname(sys.executable), "HOME": str(tmp_path), "PYTHONPATH": str(ROOT)}
-    return subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "albops",
-            "plan",
-            "--stack",
-            "broken",
-            "--project-dir",
-            str(project),
-            "--out",
-            str(tmp_path / "out"),
-        ],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    out = str(tmp_path / "out")
+    return run_plan_cli("--stack", "broken", "--project-dir", str(project), "--out", out, cwd=tmp_path)
 
 
 STAGE_TEXT = (ROOT / "Pulumi.stage.yaml").read_bytes()

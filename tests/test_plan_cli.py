@@ -3,34 +3,18 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import yaml
 
+from tests.conftest import run_plan_cli
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _plan(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
-    # No AWS or kube credentials, no Pulumi CLI on PATH: the plan needs none.
-    env = {
-        "PATH": os.path.dirname(sys.executable),
-        "HOME": str(cwd),
-        "PYTHONPATH": str(ROOT),
-        "PYTHONDONTWRITEBYTECODE": "1",
-    }
-    return subprocess.run(
-        [sys.executable, "-m", "albops", "plan", *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+_plan = run_plan_cli
 
 
 @pytest.fixture(scope="module")
