@@ -62,10 +62,13 @@ class CloudAnswers(pulumi.runtime.Mocks):
         self.partition = partition_for_region(region)
         # The account the (imagined) credentials belong to.
         self.account_id = account_id
+        # (data source token, provider reference) of every lookup, in order.
+        self.calls: list[tuple[str, str]] = []
 
     # -- data sources -------------------------------------------------------
     def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]]]:
         token, inputs = args.token, args.args
+        self.calls.append((token, args.provider))
         if token == "aws:index/getCallerIdentity:getCallerIdentity":
             arn = f"arn:{self.partition}:iam::{self.account_id}:user/offline-plan"
             return {"accountId": self.account_id, "arn": arn, "userId": "AIDA" + _digest(arn).upper(), "id": ""}, []

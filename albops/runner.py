@@ -53,6 +53,8 @@ class PlanResult:
     resources: list[Registration]
     outputs: dict[str, Any]
     encrypted: list[str] = field(default_factory=list)
+    # (data source token, provider reference) of every lookup the program made.
+    calls: list[tuple[str, str]] = field(default_factory=list)
 
     def by_type(self, type_token: str) -> list[Registration]:
         return [r for r in self.resources if r.type == type_token]
@@ -260,4 +262,11 @@ def run_program(
         output = pulumi.Output.from_input(value)
         known = _sync_await(output.is_known())
         exported[key] = mask(_sync_await(output.future()), prepared.stand_ins) if known else UNKNOWN
-    return PlanResult(stack=stack, preview=preview, resources=recorded, outputs=exported, encrypted=prepared.encrypted)
+    return PlanResult(
+        stack=stack,
+        preview=preview,
+        resources=recorded,
+        outputs=exported,
+        encrypted=prepared.encrypted,
+        calls=list(answers.calls),
+    )

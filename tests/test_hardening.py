@@ -187,6 +187,12 @@ def test_every_aws_resource_uses_the_stacks_provider(run_stack: StackRunner, sta
     assert aws or stack == "auto"
     for reg in aws:
         assert reg.provider.startswith(provider.urn + "::"), reg.type
+    # Lookups too: the cluster, the caller identity, the OIDC provider, the ALB.
+    tokens = [token for token, _ in result.calls]
+    assert "aws:index/getCallerIdentity:getCallerIdentity" in tokens
+    assert "aws:eks/getCluster:getCluster" in tokens
+    for token, used in result.calls:
+        assert used.startswith(provider.urn + "::"), token
 
 
 def test_wrong_deploying_account_stops_before_any_cloud_resource(run_stack: StackRunner) -> None:
