@@ -88,6 +88,8 @@ if settings.dns is not None:
             group_name=settings.alb.group_name,
             provider=account.provider,
             ingress=echoserver.ingress,
+            mode=cluster.mode,
+            alb_hostname=echoserver.alb_hostname,
         ),
     )
 

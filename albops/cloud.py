@@ -78,6 +78,8 @@ class CloudAnswers(pulumi.runtime.Mocks):
                 # How a provider-side failure reaches the program under mocks.
                 return {}, [("name", f"reading EKS Cluster ({name}): couldn't find resource")]
             return self._cluster(name), []
+        if token == "aws:elb/getHostedZoneId:getHostedZoneId":
+            return {"id": self._alb_zone(), "region": self.region}, []
         if token == "aws:lb/getLoadBalancer:getLoadBalancer":
             return self._load_balancer(dict(inputs.get("tags") or {})), []
         if token == "aws:iam/getOpenIdConnectProvider:getOpenIdConnectProvider":
@@ -122,8 +124,16 @@ class CloudAnswers(pulumi.runtime.Mocks):
         name, hostname = self._alb_name(group, "internet-facing")
         arn = f"arn:{self.partition}:elasticloadbalancing:{self.region}:{self.account_id}:loadbalancer/app/{name}/"
         arn += _digest("lb", group)
-        zone = _ALB_ZONES.get(self.region, "Z" + _digest("zone", self.region, length=13).upper())
-        return {"arn": arn, "name": name, "dnsName": hostname, "zoneId": zone, "loadBalancerType": "application"}
+        return {
+            "arn": arn,
+            "name": name,
+            "dnsName": hostname,
+            "zoneId": self._alb_zone(),
+            "loadBalancerType": "application",
+        }
+
+    def _alb_zone(self) -> str:
+        return _ALB_ZONES.get(self.region, "Z" + _digest("zone", self.region, length=13).upper())
 
     def _alb_name(self, group: str, scheme: str) -> tuple[str, str]:
         """The controller names a group's ALB k8s-<group>-<hash> within ELB's 32 characters."""

@@ -289,3 +289,14 @@ def test_a_cluster_that_cannot_be_read_is_a_config_error_on_its_name(run_stack: 
     (problem,) = caught.value.problems
     assert problem.key == "alb-ingress:cluster.name"
     assert "aws eks list-clusters --region us-west-2" in problem.message
+
+
+def test_dns_alias_in_auto_mode_uses_the_ingress_status_and_the_elb_zone(run_stack: StackRunner) -> None:
+    result = run_stack("auto", dns={"zoneId": "Z0EXAMPLEAUTOZONE"})
+    (record,) = result.by_type("aws:route53/record:Record")
+    (alias,) = record.inputs["aliases"]
+    assert alias["name"] == result.outputs["albHostname"]
+    assert alias["zoneId"] == "Z35SXDOTRQ7X7K"  # ELB hosted zone of us-east-1
+    tokens = [token for token, _ in result.calls]
+    assert "aws:elb/getHostedZoneId:getHostedZoneId" in tokens
+    assert "aws:lb/getLoadBalancer:getLoadBalancer" not in tokens
