@@ -260,3 +260,22 @@ def test_strict_loader_reads_the_shipped_files_like_pulumi() -> None:
     assert flat["alb-ingress:alb"]["groupName"] == "my-alb-group"
     with pytest.raises(StackFileError):
         load_stack_config(ROOT / "README.md", "alb-ingress")
+
+
+def test_readme_documents_every_config_key() -> None:
+    from components.settings import MAP_KEYS, SECTION_MODELS
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    missing = [
+        f"{section}.{field.alias or name}"
+        for section, model in SECTION_MODELS.items()
+        for name, field in model.model_fields.items()
+        if f"`{section}.{field.alias or name}" not in readme and f"`{field.alias or name}`" not in readme
+    ]
+    missing += [key for key in MAP_KEYS if f"`{key}`" not in readme]
+    missing += [key for key in ("aws:region", "aws:allowedAccountIds") if f"`{key}`" not in readme]
+    assert not missing, f"README lacks config keys: {missing}"
+
+
+def test_reserved_tag_names_are_refused() -> None:
+    assert "reserved" in _problems(_with(**{"alb-ingress:tags": {"aws:team": "x"}}))["alb-ingress:tags.aws:team"]

@@ -241,3 +241,24 @@ def test_certificate_region_must_equal_stack_region(region: str) -> None:
     problems = _problems(_with(**{"aws:region": "us-west-2", "certificate": {"arn": cert}}))
     assert "alb-ingress:certificate.arn" in problems
     assert region in problems["alb-ingress:certificate.arn"]
+
+
+_component = st.from_regex(r"[a-z0-9]+([._-][a-z0-9]+)?", fullmatch=True).filter(lambda c: len(c) <= 20)
+_registry = st.sampled_from(
+    ["", "docker.io/", "registry.example.com:5000/", "localhost:5000/", "123456789012.dkr.ecr.us-west-2.amazonaws.com/"]
+)
+_tag = st.from_regex(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,20}", fullmatch=True).filter(lambda t: t != "latest")
+
+
+@settings(max_examples=60, deadline=None)
+@given(_registry, st.lists(_component, min_size=1, max_size=3), _tag)
+def test_image_references_in_the_runtime_grammar_are_accepted(registry: str, path: list[str], tag: str) -> None:
+    image = f"{registry}{'/'.join(path)}:{tag}"
+    assert parse_settings(_with(echoserver={"image": image})).echoserver.image == image
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(_component, min_size=1, max_size=3), _tag, st.sampled_from(["A", " ", "//", "..", "@", "::"]))
+def test_image_paths_with_characters_the_runtime_rejects_are_refused(path: list[str], tag: str, bad: str) -> None:
+    image = f"example.com/{'/'.join(path)}{bad}x:{tag}"
+    assert "alb-ingress:echoserver.image" in _problems(_with(echoserver={"image": image}))
