@@ -1,4 +1,4 @@
-"""Command line: ``python -m albops plan --stack stage``."""
+"""Command line: ``python -m albops plan|sweep ...``; every command shares the exit codes below."""
 
 from __future__ import annotations
 
@@ -42,7 +42,73 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="resolve every value as after `pulumi up` (default: preview, unknowns shown as such)",
     )
+    sweep = commands.add_parser(
+        "sweep",
+        help="find (and with --yes delete) what the controller left in AWS for a cluster",
+        description="Finds load balancers, listeners, rules, target groups and security groups by the controller's "
+        "tags for exactly one cluster, and with --yes deletes them in dependency order.",
+    )
+    target = sweep.add_mutually_exclusive_group(required=True)
+    target.add_argument("--cluster", help="EKS cluster name, exactly as in the elbv2.k8s.aws/cluster tag")
+    target.add_argument("--expired", action="store_true", help="every cluster whose ephemeral tags say it expired")
+    sweep.add_argument("--region", required=True, help="AWS region, e.g. us-west-2")
+    sweep.add_argument("--yes", action="store_true", help="delete; without it nothing is deleted")
+    sweep.add_argument("--json", action="store_true", help="one JSON document on stdout")
+    sweep.add_argument("--force", action="store_true", help="sweep even while the EKS cluster still exists")
+    sweep.add_argument(
+        "--wait-seconds", type=float, default=600.0, help="how long to wait for AWS to let go of resources (600)"
+    )
     return parser
+
+
+def _sweep(args: argparse.Namespace) -> int:
+    from albops.aws import AwsSession
+    from albops.sweep import Timing, exit_code, render_table, sweep_command
+    from components.regions import region_exists, similar_regions
+    from components.settings import CLUSTER_NAME
+
+    if not region_exists(args.region):
+        close = similar_regions(args.region)
+        hint = f"; did you mean {' or '.join(close)}?" if close else ""
+        print(f"error: --region {args.region!r} is not an AWS region{hint}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    if args.cluster is not None and not CLUSTER_NAME.fullmatch(args.cluster):
+        print(
+            f"error: --cluster {args.cluster!r} is not an EKS cluster name (1-100 letters, digits, - or _)",
+            file=sys.stderr,
+        )
+        return EXIT_BAD_INPUT
+    if args.wait_seconds < 0:
+        print("error: --wait-seconds must be 0 or more", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    aws = AwsSession(args.region)
+    try:
+        reports = sweep_command(
+            aws, args.cluster, args.yes, args.force, args.expired, Timing(deadline_seconds=args.wait_seconds)
+        )
+    except Exception as error:  # credentials, endpoint or permission problems: say which, no traceback
+        print(f"error: AWS refused or could not be reached: {aws_error_text(error)}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    if args.json:
+        document = {"reports": [r.as_dict() for r in reports], "calls": dict(aws.counter.calls)}
+        print(json.dumps(document, indent=2))
+    else:
+        if args.expired and not reports:
+            print(f"No expired cluster in {args.region}.")
+        for report in reports:
+            print(render_table(report))
+        print(f"AWS calls: {aws.counter.reads} reads, {aws.counter.writes} writes")
+    return exit_code(reports)
+
+
+def aws_error_text(error: Exception) -> str:
+    """A one-line reason and the fix for the usual ways a call cannot even start."""
+    name = type(error).__name__
+    if name in ("NoCredentialsError", "PartialCredentialsError"):
+        return "no AWS credentials found; set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY"
+    if name in ("EndpointConnectionError", "ConnectTimeoutError", "ConnectionClosedError"):
+        return f"{error}; check AWS_ENDPOINT_URL / AWS_ENDPOINT_URL_<SERVICE> and the network"
+    return f"{name}: {error}"
 
 
 def _plan(args: argparse.Namespace) -> int:
@@ -91,6 +157,8 @@ def main(argv: list[str] | None = None) -> int:
         return int(error.code or 0)
     if args.command == "plan":
         return _plan(args)
+    if args.command == "sweep":
+        return _sweep(args)
     return EXIT_BAD_INPUT  # argparse rejects unknown commands before this
 
 
