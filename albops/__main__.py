@@ -58,7 +58,65 @@ def _parser() -> argparse.ArgumentParser:
     sweep.add_argument(
         "--wait-seconds", type=float, default=600.0, help="how long to wait for AWS to let go of resources (600)"
     )
+    teardown = commands.add_parser(
+        "teardown",
+        help="tear down an ephemeral stack and its cluster, leaving nothing behind in AWS",
+        description="Deletes the cluster's load-balancer objects and waits for the controller, then pulumi destroy, "
+        "a sweep, and removes the stack. Refuses stacks not marked ephemeral.",
+    )
+    teardown.add_argument("--stack", "-s", required=True, help="stack name (Pulumi.<stack>.yaml)")
+    teardown.add_argument("--yes", action="store_true", help="do it; without it the steps are only listed")
+    teardown.add_argument("--project-dir", type=Path, default=PROJECT_DIR, help="folder with Pulumi.yaml")
+    teardown.add_argument("--wait-seconds", type=float, default=900.0, help="how long to wait for AWS (900)")
     return parser
+
+
+def _teardown(args: argparse.Namespace) -> int:
+    from albops.aws import AwsSession
+    from albops.kube import KubernetesApi
+    from albops.runner import StackFileError
+    from albops.sweep import Timing
+    from albops.teardown import AutomationBackend, RefusedError, Teardown, ToolMissingError, read_target
+
+    backend = AutomationBackend(args.stack, args.project_dir)
+    try:
+        target = read_target(args.stack, args.project_dir, lambda: backend)
+    except RefusedError as error:
+        print(f"refused: {error}", file=sys.stderr)
+        return EXIT_REFUSED
+    except ToolMissingError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_TOOL_MISSING
+    except StackFileError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    if not args.yes:
+        print(
+            f"Would tear down stack {target.stack} (owner {target.owner}, expires {target.expires}): cluster "
+            f"{target.cluster} in {target.region}.\n"
+            "  1. delete every Ingress, LoadBalancer Service and Gateway the controller manages, and wait for it\n"
+            "  2. pulumi destroy (PULUMI_K8S_DELETE_UNREACHABLE=true)\n"
+            "  3. sweep what the controller left for the cluster\n"
+            "  4. remove the stack\n"
+            "Run again with --yes to do it."
+        )
+        return EXIT_OK
+    aws = AwsSession(target.region)
+    job = Teardown(
+        target=target,
+        backend=lambda: backend,
+        cluster_api=lambda: KubernetesApi.for_eks(aws, target.cluster),
+        aws=aws,
+        timing=Timing(deadline_seconds=args.wait_seconds),
+    )
+    try:
+        return job.run()
+    except ToolMissingError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_TOOL_MISSING
+    except Exception as error:
+        print(f"error: {aws_error_text(error)}; run teardown again once fixed", file=sys.stderr)
+        return EXIT_FINDINGS
 
 
 def _sweep(args: argparse.Namespace) -> int:
@@ -159,6 +217,8 @@ def main(argv: list[str] | None = None) -> int:
         return _plan(args)
     if args.command == "sweep":
         return _sweep(args)
+    if args.command == "teardown":
+        return _teardown(args)
     return EXIT_BAD_INPUT  # argparse rejects unknown commands before this
 
 

@@ -19,6 +19,8 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
+from components.tags import EXPIRES_TAG as EXPIRES_TAG
+
 # The tags the controller puts on what it creates (pkg/deploy/tracking and
 # pkg/shared_constants in its sources): the cluster, plus one tracking key per
 # kind of owner (Ingress group, Service, Gateway) or the backend security group.
@@ -31,11 +33,6 @@ TRACKING_TAG_PREFIXES = (
     "gateway.k8s.aws.alb/",
     "gateway.k8s.aws.nlb/",
 )
-# Tags an ephemeral cluster (and, through the chart's defaultTags, everything
-# its controller creates) carries, so a scheduled job can find what outlived it.
-EPHEMERAL_TAG = "alb-ingress/ephemeral"
-OWNER_TAG = "alb-ingress/owner"
-EXPIRES_TAG = "alb-ingress/expires"
 
 RESOURCE_TYPES = (
     "elasticloadbalancing:loadbalancer",

@@ -20,12 +20,13 @@ from typing import Any
 import yaml
 
 from albops.cloud import ACCOUNT_ID
-from albops.stack_file import Encrypted, load_stack_config
+from albops.stack_file import Encrypted, StackFileError, load_stack_config
 from components.regions import region_exists
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 UNKNOWN = "(known after apply)"
 SECRET = "[secret]"
+__all__ = ["StackFileError", "read_stack_file", "run_program"]  # StackFileError: for the commands
 
 
 @dataclass

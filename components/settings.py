@@ -12,6 +12,7 @@ block scalar (``host: |``) ends in a newline, and ``$`` would accept it.
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import json
 import re
@@ -44,6 +45,7 @@ from components.regions import (
     region_exists,
     similar_regions,
 )
+from components.tags import EPHEMERAL_TAG, EXPIRES_TAG, OWNER_TAG
 from policies.controller_iam import DEFAULT_VERSION, PARTITIONS, RELEASES
 
 PROJECT = "alb-ingress"
@@ -157,11 +159,59 @@ class _Section(BaseModel):
 
 
 class ClusterSettings(_Section):
-    """The existing EKS cluster the controller is installed into."""
+    """The EKS cluster the controller is installed into: an existing one, or one the stack creates."""
 
     name: str = Field(examples=["my-cluster"])
     oidc_provider_arn: str | None = None
     vpc_id: str | None = None
+    create: StrictBool = False
+    version: str = "1.33"
+    subnet_ids: tuple[str, ...] | None = None
+    node_instance_type: str = "t3.medium"
+    node_count: StrictInt = 2
+
+    @model_validator(mode="before")
+    @classmethod
+    def _default_name(cls, data: Any, info: ValidationInfo) -> Any:
+        # A created cluster is named after its stack unless told otherwise, so
+        # `pr-<number>` stacks made from one template get clusters of their own.
+        stack = (info.context or {}).get("stack")
+        if isinstance(data, dict) and data.get("create") is True and "name" not in data and stack:
+            return {**data, "name": stack}
+        return data
+
+    @field_validator("version")
+    @classmethod
+    def _k8s_version(cls, value: str) -> str:
+        if not re.fullmatch(r"1\.\d{2}", value):
+            raise _fail(f"{value!r} is not a Kubernetes minor version; use e.g. '1.33' (quoted, as YAML drops zeros)")
+        return value
+
+    @field_validator("subnet_ids")
+    @classmethod
+    def _subnets(cls, value: tuple[str, ...] | None) -> tuple[str, ...] | None:
+        if value is None:
+            return None
+        bad = [s for s in value if not re.fullmatch(r"subnet-([0-9a-f]{8}|[0-9a-f]{17})", s)]
+        if bad:
+            raise _fail(f"{bad[0]!r} is not a subnet id; expected subnet-<8 or 17 hex digits>")
+        if len(set(value)) < 2:
+            raise _fail("give at least two subnets in different zones (EKS and the ALB both need two)")
+        return value
+
+    @field_validator("node_instance_type")
+    @classmethod
+    def _instance_type(cls, value: str) -> str:
+        if not re.fullmatch(r"[a-z][a-z0-9-]*\.[a-z0-9]+", value):
+            raise _fail(f"{value!r} is not an EC2 instance type; use e.g. t3.medium")
+        return value
+
+    @field_validator("node_count")
+    @classmethod
+    def _node_count(cls, value: int) -> int:
+        if not 2 <= value <= 10:
+            raise _fail(f"{value} is out of range; use 2 to 10 (one node per zone at least)")
+        return value
 
     @field_validator("name")
     @classmethod
@@ -719,6 +769,35 @@ class CertificateSettings(_Section):
         return self.arn is None
 
 
+class EphemeralSettings(_Section):
+    """Marks a stack (and its cluster) short-lived: who owns it and when it may be swept."""
+
+    owner: str = Field(examples=["platform-team"])
+    expires: str = Field(examples=["2099-12-31"])
+
+    @field_validator("owner")
+    @classmethod
+    def _owner(cls, value: str) -> str:
+        if not re.fullmatch(r"[\w.@+-]{1,128}", value):
+            raise _fail(f"{value!r} is not an owner; use a team or user name (letters, digits, '.@+-_')")
+        return value
+
+    @field_validator("expires")
+    @classmethod
+    def _expires(cls, value: str) -> str:
+        try:
+            parsed = dt.date.fromisoformat(value)
+        except ValueError:
+            raise _fail(f"{value!r} is not an ISO date; write YYYY-MM-DD, e.g. 2026-12-31 (quoted)") from None
+        if len(value) != 10:
+            raise _fail(f"{value!r} is not a plain ISO date; write YYYY-MM-DD")
+        return parsed.isoformat()
+
+    def tags(self) -> dict[str, str]:
+        """The tags the scheduled sweep (``albops sweep --expired``) looks for."""
+        return {EPHEMERAL_TAG: "true", OWNER_TAG: self.owner, EXPIRES_TAG: self.expires}
+
+
 class DnsSettings(_Section):
     """Alias records for the echoserver host, pointing at the ALB the controller made."""
 
@@ -757,6 +836,7 @@ class StackSettings(_Section):
     alb: AlbSettings
     certificate: CertificateSettings
     dns: DnsSettings | None = None
+    ephemeral: EphemeralSettings | None = None
     tags: dict[str, str] = Field(default_factory=dict)
 
     @property
@@ -775,6 +855,7 @@ SECTION_MODELS: dict[str, type[BaseModel]] = {
     "alb": AlbSettings,
     "certificate": CertificateSettings,
     "dns": DnsSettings,
+    "ephemeral": EphemeralSettings,
 }
 REQUIRED_SECTIONS = frozenset({"cluster", "echoserver", "alb", "certificate"})
 # Top-level project keys that are plain maps rather than sections.
@@ -844,6 +925,23 @@ def _cross_checks(sections: Mapping[str, BaseModel]) -> list[Problem]:
     echo = sections.get("echoserver")
     cert = sections.get("certificate")
     controller = sections.get("controller")
+    ephemeral, cluster = sections.get("ephemeral"), sections.get("cluster")
+    if isinstance(ephemeral, EphemeralSettings) and isinstance(cluster, ClusterSettings) and not cluster.create:
+        problems.append(
+            Problem(
+                f"{PROJECT}:ephemeral",
+                "marks the stack short-lived, but it uses an existing cluster (cluster.create is false); teardown "
+                "deletes every Ingress of an ephemeral stack's cluster: set cluster.create: true or remove the key",
+            )
+        )
+    if isinstance(cluster, ClusterSettings) and cluster.create and (cluster.oidc_provider_arn or cluster.vpc_id):
+        problems.append(
+            Problem(
+                f"{PROJECT}:cluster",
+                "oidcProviderArn and vpcId describe an existing cluster; with create: true the stack makes both: "
+                "remove them (give subnetIds to choose the VPC)",
+            )
+        )
     if isinstance(echo, EchoserverSettings):
         if isinstance(controller, ControllerSettings) and echo.namespace == controller.namespace:
             problems.append(
@@ -1047,7 +1145,9 @@ def _tag_problems(value: Any) -> tuple[dict[str, str], list[Problem]]:
     return {str(k): str(v) for k, v in value.items()}, problems
 
 
-def parse_settings(raw: Mapping[str, Any], unchecked: frozenset[str] = frozenset()) -> StackSettings:
+def parse_settings(
+    raw: Mapping[str, Any], unchecked: frozenset[str] = frozenset(), stack: str | None = None
+) -> StackSettings:
     """Validate a flat Pulumi config map (``namespace:key`` -> value) into settings.
 
     Values may be JSON strings (how Pulumi hands structured config to programs)
@@ -1088,7 +1188,7 @@ def parse_settings(raw: Mapping[str, Any], unchecked: frozenset[str] = frozenset
     tags, tag_problems = _tag_problems(data.pop("tags", {}))
     problems.extend(tag_problems)
 
-    context = {"region": region}
+    context = {"region": region, "stack": stack}
     sections: dict[str, BaseModel] = {}
     broken = {p.key for p in problems}
     for name, model in SECTION_MODELS.items():
@@ -1175,4 +1275,4 @@ OFFLINE_UNCHECKED: set[str] = set()
 
 def load_settings() -> StackSettings:
     """Read and validate the current stack's config (the program's first step)."""
-    return parse_settings(stack_config(), frozenset(OFFLINE_UNCHECKED))
+    return parse_settings(stack_config(), frozenset(OFFLINE_UNCHECKED), pulumi.get_stack())
