@@ -9,22 +9,40 @@ from components.controller_iam import ControllerIam, ControllerIamArgs
 from components.controller_release import ControllerRelease, ControllerReleaseArgs
 from components.dns import AliasRecords, AliasRecordsArgs
 from components.echoserver import Echoserver, EchoserverArgs
+from components.eks_cluster import EphemeralCluster, EphemeralClusterArgs
 from components.settings import check_mode, load_settings
 
 settings = load_settings()
 name = settings.cluster.name
 stack = pulumi.get_stack()
+ephemeral_tags = settings.ephemeral.tags() if settings.ephemeral else {}
 
-account = AwsAccount(f"{name}-account", AwsAccountArgs(settings=settings, stack=stack))
-cluster = ClusterAccess(
-    name,
-    ClusterAccessArgs(
-        cluster=settings.cluster,
-        region=settings.region,
-        invoke=account.invoke,
-        requested_mode=settings.controller.mode,
-    ),
-)
+account = AwsAccount(f"{name}-account", AwsAccountArgs(settings=settings, stack=stack, extra_tags=ephemeral_tags))
+cluster: ClusterAccess | EphemeralCluster
+if settings.cluster.create:
+    cluster = EphemeralCluster(
+        name,
+        EphemeralClusterArgs(
+            cluster=settings.cluster,
+            ephemeral=settings.ephemeral,
+            region=settings.region,
+            partition=settings.partition,
+            account_id=account.account_id,
+            provider=account.provider,
+            invoke=account.invoke,
+            pod_identity=not settings.controller.uses_irsa,
+        ),
+    )
+else:
+    cluster = ClusterAccess(
+        name,
+        ClusterAccessArgs(
+            cluster=settings.cluster,
+            region=settings.region,
+            invoke=account.invoke,
+            requested_mode=settings.controller.mode,
+        ),
+    )
 check_mode(settings, cluster.mode)
 
 waits: list[pulumi.Resource] = []
@@ -43,6 +61,7 @@ if cluster.mode == "lbc":
             provider=account.provider,
             oidc_provider_arn=oidc_arn,
             oidc_issuer=oidc_issuer,
+            cluster_ready=cluster.ready,
         ),
     )
     controller = ControllerRelease(
@@ -54,7 +73,8 @@ if cluster.mode == "lbc":
             controller=settings.controller,
             provider=cluster.provider,
             role_arn=iam.service_account_role_arn,
-            depends_on=iam.ready,
+            depends_on=[*iam.ready, *cluster.ready],
+            extra_default_tags=ephemeral_tags,
         ),
     )
     waits = [controller.release]
@@ -76,6 +96,7 @@ echoserver = Echoserver(
         mode=cluster.mode,
         ingress_class=settings.controller.class_name(cluster.mode),
         stack_tags=ingress_tags(settings, stack),
+        subnets=cluster.ingress_subnets,
     ),
 )
 if settings.dns is not None:
@@ -94,6 +115,7 @@ if settings.dns is not None:
     )
 
 pulumi.export("controllerMode", cluster.mode)
+pulumi.export("clusterName", name)
 pulumi.export("certificateArn", certificate.certificate_arn)
 pulumi.export("albGroupName", settings.alb.group_name)
 pulumi.export("albHostname", echoserver.alb_hostname)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import re
 import uuid
 from functools import cache
@@ -45,6 +46,7 @@ def missing_clusters() -> frozenset[str]:
     return frozenset(name for name, facts in _cluster_facts().items() if facts.get("exists") is False)
 
 
+_REMOTE_COMPONENTS = {"eks:index:Cluster"}
 # Types whose physical name Pulumi generates from the logical name plus a suffix.
 _AUTO_NAMED = {"aws:iam/policy:Policy", "aws:iam/role:Role"}
 
@@ -78,6 +80,20 @@ class CloudAnswers(pulumi.runtime.Mocks):
                 # How a provider-side failure reaches the program under mocks.
                 return {}, [("name", f"reading EKS Cluster ({name}): couldn't find resource")]
             return self._cluster(name), []
+        if token == "aws:ec2/getVpc:getVpc":
+            vpc = f"vpc-0{_digest('default-vpc', self.region, length=16)}"
+            return {"id": vpc, "cidrBlock": "172.31.0.0/16", "default": True, "state": "available"}, []
+        if token == "aws:ec2/getSubnets:getSubnets":
+            return {"ids": [self._subnet_id(zone) for zone in "abc"], "id": self.region}, []
+        if token == "aws:ec2/getSubnet:getSubnet":
+            subnet = str(inputs["id"])
+            zone = next((z for z in "abcdef" if self._subnet_id(z) == subnet), "a")
+            return {
+                "id": subnet,
+                "vpcId": f"vpc-0{_digest('default-vpc', self.region, length=16)}",
+                "availabilityZone": f"{self.region}{zone}",
+                "cidrBlock": "172.31.0.0/20",
+            }, []
         if token == "aws:elb/getHostedZoneId:getHostedZoneId":
             return {"id": self._alb_zone(), "region": self.region}, []
         if token == "aws:lb/getLoadBalancer:getLoadBalancer":
@@ -119,6 +135,9 @@ class CloudAnswers(pulumi.runtime.Mocks):
             ],
         }
 
+    def _subnet_id(self, zone: str) -> str:
+        return f"subnet-0{_digest('subnet', self.region, zone, length=16)}"
+
     def _load_balancer(self, tags: dict[str, str]) -> dict[str, Any]:
         group = tags.get("ingress.k8s.aws/stack", "")
         name, hostname = self._alb_name(group, "internet-facing")
@@ -148,7 +167,8 @@ class CloudAnswers(pulumi.runtime.Mocks):
         state = dict(args.inputs)
         if args.typ in _AUTO_NAMED and not state.get("name"):
             state["name"] = f"{args.name}-{_digest(args.typ, args.name, length=7)}"
-        if self.preview or not args.custom:
+        # Remote components (pulumi-eks's Cluster) answer like resources; local ones have no state.
+        if self.preview or (not args.custom and args.typ not in _REMOTE_COMPONENTS):
             return (None if self.preview else f"{args.name}-id"), state
         handlers = {
             "aws:iam/policy:Policy": self._iam_policy,
@@ -159,6 +179,7 @@ class CloudAnswers(pulumi.runtime.Mocks):
             "aws:route53/record:Record": self._route53_record,
             "aws:acm/certificateValidation:CertificateValidation": self._acm_validation,
             "kubernetes:helm.sh/v3:Release": self._helm_release,
+            "eks:index:Cluster": self._eks_cluster,
             "kubernetes:networking.k8s.io/v1:Ingress": self._ingress,
         }
         handler = handlers.get(args.typ)
@@ -169,6 +190,48 @@ class CloudAnswers(pulumi.runtime.Mocks):
         if args.typ.startswith("kubernetes:"):
             return self._kubernetes_object(args, state)
         return f"{args.name}-id", state
+
+    def _eks_cluster(self, args: Any, state: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        """pulumi-eks's Cluster is one remote component here; answer the outputs the stack reads."""
+        name = str(state.get("name") or args.name)
+        facts = self._cluster(name)
+        issuer = facts["identities"][0]["oidcs"][0]["issuer"].removeprefix("https://")
+        kubeconfig = {
+            "apiVersion": "v1",
+            "kind": "Config",
+            "clusters": [
+                {
+                    "name": "kubernetes",
+                    "cluster": {
+                        "server": facts["endpoint"],
+                        "certificate-authority-data": facts["certificateAuthorities"][0]["data"],
+                    },
+                }
+            ],
+            "contexts": [{"name": "aws", "context": {"cluster": "kubernetes", "user": "aws"}}],
+            "current-context": "aws",
+            "users": [
+                {
+                    "name": "aws",
+                    "user": {
+                        "exec": {
+                            "apiVersion": "client.authentication.k8s.io/v1beta1",
+                            "command": "aws",
+                            "args": ["eks", "get-token", "--cluster-name", name, "--region", self.region],
+                        }
+                    },
+                }
+            ],
+        }
+        return f"{name}-eks", {
+            "kubeconfig": kubeconfig,
+            "kubeconfigJson": json.dumps(kubeconfig),
+            "oidcProviderArn": f"arn:{self.partition}:iam::{self.account_id}:oidc-provider/{issuer}",
+            "oidcProviderUrl": f"https://{issuer}",
+            "oidcIssuer": issuer,
+            "clusterSecurityGroupId": f"sg-0{_digest('cluster-sg', name, length=16)}",
+            "nodeSecurityGroupId": f"sg-0{_digest('node-sg', name, length=16)}",
+        }
 
     def _iam_policy(self, args: Any, state: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         arn = f"arn:{self.partition}:iam::{self.account_id}:policy/{state['name']}"

@@ -43,6 +43,8 @@ class Registration:
     inputs: dict[str, Any]
     outputs: dict[str, Any] = field(default_factory=dict)
     retain_on_delete: bool = False
+    # Provider references by package, for components that pass providers to their children.
+    providers: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -60,8 +62,8 @@ class PlanResult:
     def by_type(self, type_token: str) -> list[Registration]:
         return [r for r in self.resources if r.type == type_token]
 
-    def one(self, type_token: str) -> Registration:
-        found = self.by_type(type_token)
+    def one(self, type_token: str, name: str | None = None) -> Registration:
+        found = [r for r in self.by_type(type_token) if name is None or r.name == name]
         if len(found) != 1:
             raise LookupError(f"expected one {type_token}, found {len(found)}")
         return found[0]
@@ -237,6 +239,7 @@ def run_program(
                     inputs=mask(_show_unknowns(inputs), prepared.stand_ins),
                     outputs=mask(_show_unknowns(outputs), prepared.stand_ins),
                     retain_on_delete=bool(getattr(request, "retainOnDelete", False)),
+                    providers=dict(getattr(request, "providers", {}) or {}),
                 )
             )
             return response

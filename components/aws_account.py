@@ -28,10 +28,10 @@ class AwsAccountArgs:
     extra_tags: dict[str, str] = field(default_factory=dict)
 
 
-def default_tags(settings: StackSettings, stack: str) -> dict[str, str]:
+def default_tags(settings: StackSettings, stack: str, extra: dict[str, str] | None = None) -> dict[str, str]:
     """Tags on every AWS resource the stack creates; the stack's own ``tags`` may add more."""
     tags = {"project": PROJECT, "stack": stack, "cluster": settings.cluster.name, "managed-by": "pulumi"}
-    return {**settings.tags, **tags}
+    return {**settings.tags, **(extra or {}), **tags}
 
 
 def ingress_tags(settings: StackSettings, stack: str) -> dict[str, str]:
@@ -77,7 +77,7 @@ class AwsAccount(pulumi.ComponentResource):
             f"{name}-aws",
             region=settings.region,
             allowed_account_ids=list(settings.allowed_account_ids) or None,
-            default_tags=aws.ProviderDefaultTagsArgs(tags=default_tags(settings, args.stack)),
+            default_tags=aws.ProviderDefaultTagsArgs(tags=default_tags(settings, args.stack, args.extra_tags)),
             opts=pulumi.ResourceOptions(parent=self),
         )
         self.invoke = pulumi.InvokeOptions(parent=self, provider=self.provider)

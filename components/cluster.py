@@ -122,6 +122,10 @@ class ClusterAccess(pulumi.ComponentResource):
         )
         self.register_outputs({"vpcId": self.vpc_id, "mode": self.mode})
 
+    # The controller discovers an existing cluster's subnets by their tags, and needs nothing more to start.
+    ingress_subnets: list[str] | None = None
+    ready: list[pulumi.Resource] = []  # noqa: RUF012 - read-only, shared empty list
+
     def oidc_provider(self, settings: ClusterSettings, invoke: pulumi.InvokeOptions) -> tuple[str, str]:
         """ARN and issuer host of the cluster's IAM OIDC provider (IRSA only)."""
         if settings.oidc_provider_arn and settings.oidc_issuer_host:

@@ -8,7 +8,7 @@ the eks-pod-identity-agent add-on but no per-cluster trust policy edits.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
@@ -28,8 +28,10 @@ class ControllerIamArgs:
     controller: ControllerSettings
     partition: str
     provider: aws.Provider
-    oidc_provider_arn: str | None = None
-    oidc_issuer: str | None = None
+    oidc_provider_arn: pulumi.Input[str] | None = None
+    oidc_issuer: pulumi.Input[str] | None = None
+    # What must exist before the Pod Identity association: a cluster the stack creates.
+    cluster_ready: list[pulumi.Resource] = field(default_factory=list)
 
 
 def irsa_trust_policy(oidc_provider_arn: str, issuer: str, namespace: str, service_account: str) -> dict[str, Any]:
@@ -116,18 +118,25 @@ class ControllerIam(pulumi.ComponentResource):
         if controller.uses_irsa:
             if args.oidc_provider_arn is None or args.oidc_issuer is None:
                 raise ValueError("IRSA needs the cluster's OIDC provider ARN and issuer")
-            document = irsa_trust_policy(
-                args.oidc_provider_arn, args.oidc_issuer, controller.namespace, controller.service_account
+            # Known at once for an existing cluster; only after apply for one the stack creates.
+            trust = pulumi.Output.all(args.oidc_provider_arn, args.oidc_issuer).apply(
+                lambda pair: json.dumps(
+                    irsa_trust_policy(pair[0], pair[1], controller.namespace, controller.service_account)
+                )
             )
         else:
-            document = pod_identity_trust_policy(
-                args.account_id, args.cluster_arn, controller.namespace, controller.service_account
+            trust = pulumi.Output.from_input(
+                json.dumps(
+                    pod_identity_trust_policy(
+                        args.account_id, args.cluster_arn, controller.namespace, controller.service_account
+                    )
+                )
             )
 
         self.role = aws.iam.Role(
             f"{name}-role",
             description=f"Assumed by {controller.namespace}/{controller.service_account} on {args.cluster_name}",
-            assume_role_policy=json.dumps(document),
+            assume_role_policy=trust,
             path=iam.role_path,
             permissions_boundary=iam.permissions_boundary_arn,
             tags=tags,
@@ -152,7 +161,7 @@ class ControllerIam(pulumi.ComponentResource):
                 service_account=controller.service_account,
                 role_arn=self.role.arn,
                 tags=tags,
-                opts=child,
+                opts=pulumi.ResourceOptions(parent=self, provider=args.provider, depends_on=args.cluster_ready),
             )
 
         self.policy_arn = self.policy.arn

@@ -14,7 +14,7 @@ one on every run and churn the webhooks, ``Release`` keeps Helm's state.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
@@ -40,6 +40,8 @@ class ControllerReleaseArgs:
     provider: k8s.Provider
     role_arn: pulumi.Input[str] | None
     depends_on: list[pulumi.Resource]
+    # Cluster-level tags beyond cluster and managed-by: an ephemeral cluster's owner and expiry.
+    extra_default_tags: dict[str, str] = field(default_factory=dict)
 
 
 def cluster_default_tags(cluster_name: str) -> dict[str, str]:
@@ -102,7 +104,7 @@ def chart_values(args: ControllerReleaseArgs) -> dict[str, Any]:
         # Reuse the webhook certificate on upgrades instead of issuing a new one
         # (and briefly failing webhook calls) on every `pulumi up`.
         "keepTLSSecret": True,
-        "defaultTags": cluster_default_tags(args.cluster_name),
+        "defaultTags": {**args.extra_default_tags, **cluster_default_tags(args.cluster_name)},
         "enableShield": controller.addon_enabled("shield", args.region),
         "enableWaf": controller.addon_enabled("waf", args.region),
         "enableWafv2": controller.addon_enabled("wafv2", args.region),

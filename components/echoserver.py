@@ -60,6 +60,8 @@ class EchoserverArgs:
     mode: Literal["lbc", "auto"]
     ingress_class: str
     stack_tags: dict[str, str] = field(default_factory=dict)
+    # Subnets for the ALB when the controller cannot discover them by tag (a created cluster in the default VPC).
+    subnets: list[str] | None = None
 
 
 def prestop_seconds(alb: AlbSettings) -> int:
@@ -97,6 +99,7 @@ def ingress_annotations(
     certificate_arn: pulumi.Input[str],
     stack_tags: dict[str, str],
     mode: str = "lbc",
+    subnets: list[str] | None = None,
 ) -> dict[str, pulumi.Input[str]]:
     """Every ALB setting the Ingress carries, in the controller's value formats.
 
@@ -127,6 +130,8 @@ def ingress_annotations(
         )
         if stack_tags:
             values["tags"] = string_map(stack_tags)
+        if subnets:
+            values["subnets"] = ",".join(subnets)
         if alb.ssl_redirect is not None:
             values["ssl-redirect"] = str(alb.ssl_redirect)
     return {f"{ANNOTATION_PREFIX}/{key}": value for key, value in values.items()}
@@ -321,7 +326,7 @@ class Echoserver(pulumi.ComponentResource):
             )
             ingress_waits.append(self.ingress_class)
 
-        annotations = ingress_annotations(alb, echo, args.certificate_arn, args.stack_tags, args.mode)
+        annotations = ingress_annotations(alb, echo, args.certificate_arn, args.stack_tags, args.mode, args.subnets)
         self.ingress = k8s.networking.v1.Ingress(
             f"{name}-ingress",
             metadata=cast(Any, {**metadata, "annotations": annotations}),

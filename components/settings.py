@@ -934,6 +934,14 @@ def _cross_checks(sections: Mapping[str, BaseModel]) -> list[Problem]:
                 "deletes every Ingress of an ephemeral stack's cluster: set cluster.create: true or remove the key",
             )
         )
+    creates = isinstance(cluster, ClusterSettings) and cluster.create
+    if creates and isinstance(controller, ControllerSettings) and controller.mode == "auto":
+        problems.append(
+            Problem(
+                f"{PROJECT}:controller.mode",
+                "is auto, but a cluster the stack creates has no Auto Mode; remove the key (lbc is used)",
+            )
+        )
     if isinstance(cluster, ClusterSettings) and cluster.create and (cluster.oidc_provider_arn or cluster.vpc_id):
         problems.append(
             Problem(
