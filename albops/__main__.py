@@ -68,7 +68,99 @@ def _parser() -> argparse.ArgumentParser:
     teardown.add_argument("--yes", action="store_true", help="do it; without it the steps are only listed")
     teardown.add_argument("--project-dir", type=Path, default=PROJECT_DIR, help="folder with Pulumi.yaml")
     teardown.add_argument("--wait-seconds", type=float, default=900.0, help="how long to wait for AWS (900)")
+    verify = commands.add_parser(
+        "verify",
+        help="check a deployed stack as a person would: DNS, redirect, certificate, echo, WebSocket, ALB",
+        description="A pass/fail line per check, bounded in time; exit 1 on any failure.",
+    )
+    what = verify.add_mutually_exclusive_group(required=True)
+    what.add_argument("--stack", "-s", help="stack name: expectations from Pulumi.<stack>.yaml and its outputs")
+    what.add_argument("--url", help="https://host[:port]/path to check without a stack")
+    verify.add_argument("--host", help="host name for SNI, certificate and Host header (default: the URL's)")
+    verify.add_argument("--ca-file", help="PEM bundle to trust instead of the system's")
+    verify.add_argument("--http-port", type=int, default=None, help="HTTP port expected to redirect (--url mode)")
+    verify.add_argument("--outputs", type=Path, help="stack outputs as JSON (`pulumi stack output --json`)")
+    verify.add_argument("--project-dir", type=Path, default=PROJECT_DIR, help="folder with Pulumi.yaml")
+    verify.add_argument("--resolve", action="append", default=[], metavar="HOST=ADDRESS", help="answer DNS for HOST")
+    verify.add_argument("--no-aws", action="store_true", help="skip the ALB check (needs AWS credentials)")
+    verify.add_argument("--timeout", type=float, default=10.0, help="seconds per check (10)")
     return parser
+
+
+def _verify(args: argparse.Namespace) -> int:
+    from urllib.parse import urlsplit
+
+    from albops.verify import Expectations, Verifier, expectations_from, system_resolver
+
+    pinned: dict[str, str] = {}
+    for entry in args.resolve:
+        host, _, address = entry.partition("=")
+        if not host or not address:
+            print(f"error: --resolve {entry!r} is not HOST=ADDRESS", file=sys.stderr)
+            return EXIT_BAD_INPUT
+        pinned[host] = address
+
+    def resolver(host: str) -> list[str]:
+        return [pinned[host]] if host in pinned else system_resolver(host)
+
+    aws = None
+    if args.url:
+        parts = urlsplit(args.url)
+        if parts.scheme != "https" or not parts.hostname:
+            print(f"error: --url {args.url!r} is not an https:// URL", file=sys.stderr)
+            return EXIT_BAD_INPUT
+        https_port = parts.port or 443
+        http_port = args.http_port if args.http_port is not None else (80 if https_port == 443 else None)
+        expect = Expectations(
+            host=args.host or parts.hostname,
+            path=parts.path.rstrip("/") or "/echo",
+            https_port=https_port,
+            http_port=http_port,
+        )
+    else:
+        from albops.runner import read_stack_file
+        from components.settings import ConfigError, parse_settings
+
+        try:
+            settings = parse_settings(read_stack_file(args.stack, args.project_dir), stack=args.stack)
+            outputs = _stack_outputs(args)
+        except (FileNotFoundError, ValueError, ConfigError) as error:
+            print(f"error: {error}", file=sys.stderr)
+            return EXIT_BAD_INPUT
+        except RuntimeError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return EXIT_TOOL_MISSING
+        expect = expectations_from(settings, outputs)
+        if not args.no_aws:
+            from albops.aws import AwsSession
+
+            aws = AwsSession(settings.region)
+    verifier = Verifier(expect, resolver=resolver, ca_file=args.ca_file, timeout=args.timeout, aws=aws)
+    checks = verifier.run()
+    for check in checks:
+        print(check)
+    failed = [c for c in checks if not c.ok]
+    print(f"{len(checks) - len(failed)} passed, {len(failed)} failed")
+    return EXIT_FINDINGS if failed else EXIT_OK
+
+
+def _stack_outputs(args: argparse.Namespace) -> dict[str, object]:
+    """Outputs from --outputs FILE, else from the backend (which needs the Pulumi CLI)."""
+    if args.outputs is not None:
+        try:
+            data = json.loads(args.outputs.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError) as error:
+            raise ValueError(f"--outputs {args.outputs}: {error}") from None
+        if not isinstance(data, dict):
+            raise ValueError(f"--outputs {args.outputs}: not a JSON object of stack outputs")
+        return data
+    from pulumi import automation as auto
+
+    try:
+        stack = auto.select_stack(args.stack, work_dir=str(args.project_dir))
+    except FileNotFoundError:
+        raise RuntimeError("the Pulumi CLI is not installed; install it, or pass --outputs FILE") from None
+    return {key: value.value for key, value in stack.outputs().items()}
 
 
 def _teardown(args: argparse.Namespace) -> int:
@@ -219,6 +311,8 @@ def main(argv: list[str] | None = None) -> int:
         return _sweep(args)
     if args.command == "teardown":
         return _teardown(args)
+    if args.command == "verify":
+        return _verify(args)
     return EXIT_BAD_INPUT  # argparse rejects unknown commands before this
 
 

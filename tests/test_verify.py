@@ -1,0 +1,242 @@
+"""``albops verify`` against local HTTP, HTTPS and WebSocket servers on 127.0.0.1 with a throwaway CA.
+
+The HTTPS server plays the ALB and the echoserver together: it strips the path
+prefix (or not), adds the headers an ALB adds (or not), answers the fixed
+response path, and echoes WebSocket messages on the echo path.
+"""
+
+from __future__ import annotations
+
+import json
+import ssl
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+import trustme
+from websockets.datastructures import Headers
+from websockets.http11 import Request, Response
+from websockets.sync.server import Server, ServerConnection, serve
+
+from albops.__main__ import main
+from albops.aws import AwsSession
+from albops.verify import Expectations, Verifier
+
+HOST = "www.example.test"
+
+
+@dataclass
+class Behaviour:
+    """How the fake ALB behaves; each field breaks one thing a check must notice."""
+
+    strip_prefix: bool = True
+    alb_headers: bool = True
+    redirect: bool = True
+    fixed_status: int = 200
+    echo_websocket: bool = True
+
+
+@dataclass
+class Site:
+    https_port: int
+    http_port: int
+    ca_file: str
+    behaviour: Behaviour
+
+
+def _echo_body(path: str, behaviour: Behaviour) -> str:
+    seen = path.removeprefix("/echo") or "/" if behaviour.strip_prefix else path
+    lines = ["Request served by echoserver-7d9f", "", f"GET {seen} HTTP/1.1", "", f"Host: {HOST}"]
+    if behaviour.alb_headers:
+        lines += ["X-Amzn-Trace-Id: Root=1-00000000-000000000000000000000000", "X-Forwarded-For: 203.0.113.7"]
+    return "\n".join(lines) + "\n"
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Iterator[Site]:
+    ca = trustme.CA()
+    cert = ca.issue_cert(HOST)
+    ca_file = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(ca_file))
+    server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    cert.configure_cert(server_context)
+    behaviour = Behaviour()
+
+    def process_request(connection: ServerConnection, request: Request) -> Response | None:
+        if request.headers.get("Upgrade", "").lower() == "websocket":
+            return None if behaviour.echo_websocket else _response(404, "no websocket here")
+        if request.path == "/":
+            return _response(behaviour.fixed_status, "Path is /")
+        if request.path.startswith("/echo"):
+            return _response(200, _echo_body(request.path, behaviour))
+        return _response(404, "not found")
+
+    def handler(connection: ServerConnection) -> None:
+        for message in connection:
+            connection.send(message)
+
+    server: Server = serve(handler, "127.0.0.1", 0, ssl=server_context, process_request=process_request)
+    https_port = server.socket.getsockname()[1]
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+
+    class Redirect(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            if behaviour.redirect:
+                self.send_response(301)
+                self.send_header("Location", f"https://{HOST}:{https_port}{self.path}")
+            else:
+                self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *_: Any) -> None:
+            return
+
+    plain = ThreadingHTTPServer(("127.0.0.1", 0), Redirect)
+    threading.Thread(target=plain.serve_forever, daemon=True).start()
+    yield Site(https_port, plain.server_port, str(ca_file), behaviour)
+    server.shutdown()
+    plain.shutdown()
+
+
+def _response(status: int, body: str) -> Response:
+    data = body.encode()
+    headers = Headers({"Content-Type": "text/plain", "Content-Length": str(len(data))})
+    return Response(status, "OK" if status < 400 else "Error", headers, data)
+
+
+def _verify(site: Site, **overrides: Any) -> dict[str, Any]:
+    expect = Expectations(
+        host=HOST,
+        https_port=site.https_port,
+        http_port=site.http_port,
+        fixed_path="/",
+        fixed_status=200,
+        fixed_body="Path is /",
+        **overrides,
+    )
+    checks = Verifier(expect, resolver=lambda host: ["127.0.0.1"], ca_file=site.ca_file, timeout=5).run()
+    return {c.name: c for c in checks}
+
+
+def test_a_healthy_site_passes_every_check(site: Site) -> None:
+    checks = _verify(site)
+    assert [name for name, c in checks.items() if not c.ok] == []
+    assert set(checks) == {"dns", "http redirect", "certificate", "echo", "websocket", "fixed response"}
+    assert "through the ALB" in checks["echo"].detail
+
+
+@pytest.mark.parametrize(
+    ("broken", "failing"),
+    [
+        ("strip_prefix", "echo"),
+        ("alb_headers", "echo"),
+        ("redirect", "http redirect"),
+        ("echo_websocket", "websocket"),
+    ],
+)
+def test_each_fault_fails_its_own_check_only(site: Site, broken: str, failing: str) -> None:
+    setattr(site.behaviour, broken, False)
+    checks = _verify(site)
+    assert [name for name, c in checks.items() if not c.ok] == [failing]
+
+
+def test_a_wrong_fixed_response_is_caught(site: Site) -> None:
+    site.behaviour.fixed_status = 503
+    checks = _verify(site)
+    assert not checks["fixed response"].ok and "503" in checks["fixed response"].detail
+
+
+def test_auto_mode_expects_the_prefix_kept(site: Site) -> None:
+    site.behaviour.strip_prefix = False
+    assert _verify(site, rewrite=False)["echo"].ok
+
+
+def test_a_certificate_for_another_host_fails(site: Site, tmp_path: Path) -> None:
+    other = trustme.CA()
+    bundle = tmp_path / "other.pem"
+    other.cert_pem.write_to_path(str(bundle))
+    site.ca_file = str(bundle)
+    checks = _verify(site)
+    assert not checks["certificate"].ok
+    assert "CERTIFICATE_VERIFY_FAILED" in checks["certificate"].detail
+
+
+def test_unresolvable_host_stops_after_dns(site: Site) -> None:
+    def nowhere(host: str) -> list[str]:
+        raise OSError("Name or service not known")
+
+    expect = Expectations(host=HOST, https_port=site.https_port)
+    checks = Verifier(expect, resolver=nowhere, timeout=2).run()
+    assert [(c.name, c.ok) for c in checks] == [("dns", False)]
+
+
+def test_cli_url_mode_prints_a_line_per_check(site: Site, capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["verify", "--url", f"https://{HOST}:{site.https_port}/echo", "--ca-file", site.ca_file]
+    argv += ["--http-port", str(site.http_port), "--resolve", f"{HOST}=127.0.0.1", "--timeout", "5"]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert out.count("PASS") == 5 and "5 passed, 0 failed" in out
+    site.behaviour.redirect = False
+    assert main(argv) == 1
+    assert "FAIL  http redirect" in capsys.readouterr().out
+
+
+def test_cli_stack_mode_reads_outputs_and_checks_the_alb(
+    site: Site, aws_env: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = tmp_path / "project"
+    project.mkdir()
+    root = Path(__file__).resolve().parent.parent
+    (project / "Pulumi.yaml").write_text((root / "Pulumi.yaml").read_text())
+    stack = (root / "Pulumi.stage.yaml").read_text()
+    stack = stack.replace("host: www.example.com", f"host: {HOST}").replace("- HTTP: 80", f"- HTTP: {site.http_port}")
+    stack = stack.replace("- HTTPS: 443", f"- HTTPS: {site.https_port}").replace(
+        "sslRedirect: 443", f"sslRedirect: {site.https_port}"
+    )
+    (project / "Pulumi.stage.yaml").write_text(stack)
+    outputs = tmp_path / "outputs.json"
+    outputs.write_text(json.dumps({"controllerMode": "lbc", "clusterName": "stage"}))
+    _alb(site)
+    argv = ["verify", "--stack", "stage", "--project-dir", str(project), "--outputs", str(outputs)]
+    argv += ["--ca-file", site.ca_file, "--resolve", f"{HOST}=127.0.0.1", "--timeout", "5"]
+    code = main(argv)
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "PASS  load balancer" in out and "7 passed, 0 failed" in out
+
+
+def _alb(site: Site) -> None:
+    """The ALB the controller would have made for group my-alb-group, in moto."""
+    aws = AwsSession("us-west-2")
+    ec2, elb = aws.client("ec2"), aws.client("elbv2")
+    subnets = [s["SubnetId"] for s in ec2.describe_subnets()["Subnets"]][:2]
+    tags = [
+        {"Key": "elbv2.k8s.aws/cluster", "Value": "stage"},
+        {"Key": "ingress.k8s.aws/stack", "Value": "my-alb-group"},
+        {"Key": "ingress.k8s.aws/resource", "Value": "LoadBalancer"},
+    ]
+    arn = elb.create_load_balancer(Name="k8s-myalbgroup-0123456789", Subnets=subnets, Tags=tags)["LoadBalancers"][0][
+        "LoadBalancerArn"
+    ]
+    certificate = aws.client("acm").request_certificate(DomainName=HOST)["CertificateArn"]
+    redirect = {
+        "Type": "redirect",
+        "RedirectConfig": {"Protocol": "HTTPS", "Port": str(site.https_port), "StatusCode": "HTTP_301"},
+    }
+    elb.create_listener(LoadBalancerArn=arn, Protocol="HTTP", Port=site.http_port, DefaultActions=[redirect])
+    elb.create_listener(
+        LoadBalancerArn=arn,
+        Protocol="HTTPS",
+        Port=site.https_port,
+        SslPolicy="ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09",
+        Certificates=[{"CertificateArn": certificate}],
+        DefaultActions=[{"Type": "fixed-response", "FixedResponseConfig": {"StatusCode": "404"}}],
+    )
+    elb.modify_load_balancer_attributes(
+        LoadBalancerArn=arn, Attributes=[{"Key": "idle_timeout.timeout_seconds", "Value": "3600"}]
+    )
