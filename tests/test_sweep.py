@@ -274,3 +274,20 @@ def test_tags_for_is_what_the_controller_writes() -> None:
         "ingress.k8s.aws/stack": "g",
         "ingress.k8s.aws/resource": "LoadBalancer",
     }
+
+
+def test_listeners_and_rules_go_with_their_load_balancer(aws_env: str) -> None:
+    # Real AWS's tagging API also returns the controller's tagged listeners and rules (moto does not).
+    from albops.aws import TaggedResource
+    from albops.sweep import Item
+
+    base = "arn:aws:elasticloadbalancing:us-west-2:123456789012"
+    gone_lb = Item(TaggedResource(f"{base}:loadbalancer/app/k8s-a/1111", {}), status="deleted")
+    kept_lb = Item(TaggedResource(f"{base}:loadbalancer/app/k8s-b/2222", {}), status="failed")
+    listener = Item(TaggedResource(f"{base}:listener/app/k8s-a/1111/aaaa", {}))
+    rule = Item(TaggedResource(f"{base}:listener-rule/app/k8s-a/1111/aaaa/bbbb", {}))
+    orphan = Item(TaggedResource(f"{base}:listener/app/k8s-b/2222/cccc", {}))
+    Sweeper(_session(), "pr-50", FAST)._listeners_and_rules([listener, rule, orphan], [gone_lb, kept_lb])
+    assert (listener.status, rule.status) == ("with-load-balancer", "with-load-balancer")
+    # A listener of a load balancer that stays is deleted on its own; AWS says it is already gone here.
+    assert orphan.status == "with-load-balancer"
