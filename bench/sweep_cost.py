@@ -49,12 +49,12 @@ def naive_sweep(aws: AwsSession, cluster: str) -> int:
         return {t["Key"]: t["Value"] for t in description.get("Tags", [])}
 
     deleted = 0
-    for page in elb.get_paginator("describe_load_balancers").paginate():
+    for page in elb.get_paginator("describe_load_balancers").paginate(PaginationConfig={"PageSize": 400}):
         for lb in page["LoadBalancers"]:
             if tags_of(lb["LoadBalancerArn"]).get("elbv2.k8s.aws/cluster") == cluster:
                 elb.delete_load_balancer(LoadBalancerArn=lb["LoadBalancerArn"])
                 deleted += 1
-    for page in elb.get_paginator("describe_target_groups").paginate():
+    for page in elb.get_paginator("describe_target_groups").paginate(PaginationConfig={"PageSize": 400}):
         for tg in page["TargetGroups"]:
             if tags_of(tg["TargetGroupArn"]).get("elbv2.k8s.aws/cluster") == cluster:
                 elb.delete_target_group(TargetGroupArn=tg["TargetGroupArn"])
