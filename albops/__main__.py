@@ -96,8 +96,7 @@ def _verify(args: argparse.Namespace) -> int:
     for entry in args.resolve:
         host, _, address = entry.partition("=")
         if not host or not address:
-            print(f"error: --resolve {entry!r} is not HOST=ADDRESS", file=sys.stderr)
-            return EXIT_BAD_INPUT
+            return _say(f"error: --resolve {entry!r} is not HOST=ADDRESS", EXIT_BAD_INPUT)
         pinned[host] = address
 
     def resolver(host: str) -> list[str]:
@@ -107,8 +106,7 @@ def _verify(args: argparse.Namespace) -> int:
     if args.url:
         parts = urlsplit(args.url)
         if parts.scheme != "https" or not parts.hostname:
-            print(f"error: --url {args.url!r} is not an https:// URL", file=sys.stderr)
-            return EXIT_BAD_INPUT
+            return _say(f"error: --url {args.url!r} is not an https:// URL", EXIT_BAD_INPUT)
         https_port = parts.port or 443
         http_port = args.http_port if args.http_port is not None else (80 if https_port == 443 else None)
         expect = Expectations(
@@ -125,11 +123,9 @@ def _verify(args: argparse.Namespace) -> int:
             settings = parse_settings(read_stack_file(args.stack, args.project_dir), stack=args.stack)
             outputs = _stack_outputs(args)
         except (FileNotFoundError, ValueError, ConfigError) as error:
-            print(f"error: {error}", file=sys.stderr)
-            return EXIT_BAD_INPUT
+            return _say(f"error: {error}", EXIT_BAD_INPUT)
         except RuntimeError as error:
-            print(f"error: {error}", file=sys.stderr)
-            return EXIT_TOOL_MISSING
+            return _say(f"error: {error}", EXIT_TOOL_MISSING)
         expect = expectations_from(settings, outputs)
         if not args.no_aws:
             from albops.aws import AwsSession
@@ -174,14 +170,11 @@ def _teardown(args: argparse.Namespace) -> int:
     try:
         target = read_target(args.stack, args.project_dir, lambda: backend)
     except RefusedError as error:
-        print(f"refused: {error}", file=sys.stderr)
-        return EXIT_REFUSED
+        return _say(f"refused: {error}", EXIT_REFUSED)
     except ToolMissingError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return EXIT_TOOL_MISSING
+        return _say(f"error: {error}", EXIT_TOOL_MISSING)
     except StackFileError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        return _say(f"error: {error}", EXIT_BAD_INPUT)
     if not args.yes:
         print(
             f"Would tear down stack {target.stack} (owner {target.owner}, expires {target.expires}): cluster "
@@ -204,11 +197,9 @@ def _teardown(args: argparse.Namespace) -> int:
     try:
         return job.run()
     except ToolMissingError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return EXIT_TOOL_MISSING
+        return _say(f"error: {error}", EXIT_TOOL_MISSING)
     except Exception as error:
-        print(f"error: {aws_error_text(error)}; run teardown again once fixed", file=sys.stderr)
-        return EXIT_FINDINGS
+        return _say(f"error: {aws_error_text(error)}; run teardown again once fixed", EXIT_FINDINGS)
 
 
 def _sweep(args: argparse.Namespace) -> int:
@@ -220,8 +211,7 @@ def _sweep(args: argparse.Namespace) -> int:
     if not region_exists(args.region):
         close = similar_regions(args.region)
         hint = f"; did you mean {' or '.join(close)}?" if close else ""
-        print(f"error: --region {args.region!r} is not an AWS region{hint}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        return _say(f"error: --region {args.region!r} is not an AWS region{hint}", EXIT_BAD_INPUT)
     if args.cluster is not None and not CLUSTER_NAME.fullmatch(args.cluster):
         print(
             f"error: --cluster {args.cluster!r} is not an EKS cluster name (1-100 letters, digits, - or _)",
@@ -229,16 +219,14 @@ def _sweep(args: argparse.Namespace) -> int:
         )
         return EXIT_BAD_INPUT
     if args.wait_seconds < 0:
-        print("error: --wait-seconds must be 0 or more", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        return _say("error: --wait-seconds must be 0 or more", EXIT_BAD_INPUT)
     aws = AwsSession(args.region)
     try:
         reports = sweep_command(
             aws, args.cluster, args.yes, args.force, args.expired, Timing(deadline_seconds=args.wait_seconds)
         )
     except Exception as error:  # credentials, endpoint or permission problems: say which, no traceback
-        print(f"error: AWS refused or could not be reached: {aws_error_text(error)}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        return _say(f"error: AWS refused or could not be reached: {aws_error_text(error)}", EXIT_BAD_INPUT)
     if args.json:
         document = {"reports": [r.as_dict() for r in reports], "calls": dict(aws.counter.calls)}
         print(json.dumps(document, indent=2))
@@ -269,13 +257,11 @@ def _plan(args: argparse.Namespace) -> int:
     try:
         config = read_stack_file(args.stack, args.project_dir)
     except (FileNotFoundError, ValueError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        return _say(f"error: {error}", EXIT_BAD_INPUT)
     try:
         result = run_program(config, args.stack, preview=not args.apply, project_dir=args.project_dir)
     except ConfigError as error:
-        print(f"error: Pulumi.{args.stack}.yaml: {error}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        return _say(f"error: Pulumi.{args.stack}.yaml: {error}", EXIT_BAD_INPUT)
     out_dir = args.out or (args.project_dir / "plan-out" / args.stack)
     written = write_plan(result, out_dir)
     for key in result.encrypted:
@@ -298,6 +284,12 @@ def _plan(args: argparse.Namespace) -> int:
     print(render_outputs(result))
     print(f"\nWrote {len(written)} files to {out_dir}")
     return EXIT_OK
+
+
+def _say(message: str, code: int) -> int:
+    """Print a one-line error (never a traceback) and give the exit code to return."""
+    print(message, file=sys.stderr)
+    return code
 
 
 def main(argv: list[str] | None = None) -> int:
