@@ -119,13 +119,14 @@ def _verify(site: Site, **overrides: Any) -> dict[str, Any]:
         fixed_body="Path is /",
         **overrides,
     )
-    checks = Verifier(expect, resolver=lambda host: ["127.0.0.1"], ca_file=site.ca_file, timeout=5).run()
+    # Generous per-check timeout: the suite shares two cores, and a check only waits when it fails.
+    checks = Verifier(expect, resolver=lambda host: ["127.0.0.1"], ca_file=site.ca_file, timeout=20).run()
     return {c.name: c for c in checks}
 
 
 def test_a_healthy_site_passes_every_check(site: Site) -> None:
     checks = _verify(site)
-    assert [name for name, c in checks.items() if not c.ok] == []
+    assert [str(c) for c in checks.values() if not c.ok] == []
     assert set(checks) == {"dns", "http redirect", "certificate", "echo", "websocket", "fixed response"}
     assert "through the ALB" in checks["echo"].detail
 
@@ -142,7 +143,7 @@ def test_a_healthy_site_passes_every_check(site: Site) -> None:
 def test_each_fault_fails_its_own_check_only(site: Site, broken: str, failing: str) -> None:
     setattr(site.behaviour, broken, False)
     checks = _verify(site)
-    assert [name for name, c in checks.items() if not c.ok] == [failing]
+    assert [name for name, c in checks.items() if not c.ok] == [failing], [str(c) for c in checks.values()]
 
 
 def test_a_wrong_fixed_response_is_caught(site: Site) -> None:
@@ -177,7 +178,7 @@ def test_unresolvable_host_stops_after_dns(site: Site) -> None:
 
 def test_cli_url_mode_prints_a_line_per_check(site: Site, capsys: pytest.CaptureFixture[str]) -> None:
     argv = ["verify", "--url", f"https://{HOST}:{site.https_port}/echo", "--ca-file", site.ca_file]
-    argv += ["--http-port", str(site.http_port), "--resolve", f"{HOST}=127.0.0.1", "--timeout", "5"]
+    argv += ["--http-port", str(site.http_port), "--resolve", f"{HOST}=127.0.0.1", "--timeout", "20"]
     assert main(argv) == 0
     out = capsys.readouterr().out
     assert out.count("PASS") == 5 and "5 passed, 0 failed" in out
@@ -203,7 +204,7 @@ def test_cli_stack_mode_reads_outputs_and_checks_the_alb(
     outputs.write_text(json.dumps({"controllerMode": "lbc", "clusterName": "stage"}))
     _alb(site)
     argv = ["verify", "--stack", "stage", "--project-dir", str(project), "--outputs", str(outputs)]
-    argv += ["--ca-file", site.ca_file, "--resolve", f"{HOST}=127.0.0.1", "--timeout", "5"]
+    argv += ["--ca-file", site.ca_file, "--resolve", f"{HOST}=127.0.0.1", "--timeout", "20"]
     code = main(argv)
     out = capsys.readouterr().out
     assert code == 0, out
