@@ -6,8 +6,13 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from albops.runner import PROJECT_DIR
+
+if TYPE_CHECKING:
+    from albops.runner import PlanResult
+    from policies.guardrails import Violation
 
 # Exit codes shared by every command.
 EXIT_OK = 0
@@ -84,7 +89,45 @@ def _parser() -> argparse.ArgumentParser:
     verify.add_argument("--resolve", action="append", default=[], metavar="HOST=ADDRESS", help="answer DNS for HOST")
     verify.add_argument("--no-aws", action="store_true", help="skip the ALB check (needs AWS credentials)")
     verify.add_argument("--timeout", type=float, default=10.0, help="seconds per check (10)")
+    check = commands.add_parser(
+        "check",
+        help="run the guardrail rules over Kubernetes YAML and IAM policy JSON",
+        description="Prints each violation with its rule, object and fix. Exit 0 clean, 1 violations, 2 unreadable.",
+    )
+    check.add_argument("paths", nargs="*", type=Path, help="files or directories (*.yaml, *.yml, *.json)")
+    check.add_argument("--json", action="store_true", help="one JSON document on stdout")
+    check.add_argument("--list", action="store_true", help="print the rules and exit")
+    check.add_argument(
+        "--ingress-class", action="append", default=[], help="IngressClass name(s) of ALB Ingresses (default: alb)"
+    )
+    check.add_argument("--environment", help="treat the input as this environment (production adds rules)")
     return parser
+
+
+def _check(args: argparse.Namespace) -> int:
+    from albops.check import UnreadableError, load
+    from policies.guardrails import RULES, Context, evaluate
+
+    if args.list:
+        for rule in RULES:
+            kind = "mandatory" if rule.mandatory else "advisory"
+            print(f"{rule.id:<22} {kind:<9} {rule.title} (protects against {rule.protects})")
+        return EXIT_OK
+    if not args.paths:
+        return _say("error: give files or directories to check (or --list)", EXIT_BAD_INPUT)
+    try:
+        resources = load(args.paths)
+    except UnreadableError as error:
+        return _say(f"error: {error}", EXIT_BAD_INPUT)
+    context = Context(ingress_classes=frozenset(args.ingress_class or ["alb"]), environment=args.environment)
+    violations = evaluate(resources, context)
+    if args.json:
+        print(json.dumps({"resources": len(resources), "violations": [v.__dict__ for v in violations]}, indent=2))
+    else:
+        for violation in violations:
+            print(violation)
+        print(f"{len(resources)} objects checked, {len(violations)} violations")
+    return EXIT_FINDINGS if violations else EXIT_OK
 
 
 def _verify(args: argparse.Namespace) -> int:
@@ -270,12 +313,17 @@ def _plan(args: argparse.Namespace) -> int:
             "and planned with a stand-in shown as [secret] (`pulumi preview` checks the real value)",
             file=sys.stderr,
         )
+    violations = guardrail_violations(result, config)
     if args.json:
-        print(json.dumps(plan_document(result), indent=2, default=str))
-        return EXIT_OK
+        document = plan_document(result)
+        document["violations"] = [v.__dict__ for v in violations]
+        print(json.dumps(document, indent=2, default=str))
+        return EXIT_FINDINGS if violations else EXIT_OK
     if args.markdown:
         print(render_markdown(result))
-        return EXIT_OK
+        for violation in violations:
+            print(f"- :x: `{violation.rule}` {violation.resource}: {violation.message}; fix: {violation.fix}")
+        return EXIT_FINDINGS if violations else EXIT_OK
     custom = sum(1 for r in result.resources if r.custom)
     mode = "preview" if result.preview else "apply"
     print(f"Offline plan of stack {args.stack!r} ({mode}): {custom} resources to create\n")
@@ -283,7 +331,23 @@ def _plan(args: argparse.Namespace) -> int:
     print("\nOutputs:")
     print(render_outputs(result))
     print(f"\nWrote {len(written)} files to {out_dir}")
-    return EXIT_OK
+    print(f"\nGuardrails: {len(violations)} violations")
+    for violation in violations:
+        print(f"  {violation}")
+    return EXIT_FINDINGS if violations else EXIT_OK
+
+
+def guardrail_violations(result: PlanResult, config: dict[str, object]) -> list[Violation]:
+    """The guardrail rules over what the plan registered (the same rules as the policy pack and check)."""
+    from policies.guardrails import INGRESS, Context, Resource, evaluate
+
+    resources = [Resource(r.type, r.name, r.inputs) for r in result.resources]
+    classes = {str((r.inputs.get("spec") or {}).get("ingressClassName")) for r in result.by_type(INGRESS)}
+    environment = config.get("alb-ingress:environment")
+    context = Context(
+        ingress_classes=frozenset(classes | {"alb"}), environment=str(environment) if environment else None
+    )
+    return list(evaluate(resources, context))
 
 
 def _say(message: str, code: int) -> int:
@@ -305,6 +369,8 @@ def main(argv: list[str] | None = None) -> int:
         return _teardown(args)
     if args.command == "verify":
         return _verify(args)
+    if args.command == "check":
+        return _check(args)
     return EXIT_BAD_INPUT  # argparse rejects unknown commands before this
 
 

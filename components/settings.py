@@ -838,6 +838,7 @@ class StackSettings(_Section):
     dns: DnsSettings | None = None
     ephemeral: EphemeralSettings | None = None
     tags: dict[str, str] = Field(default_factory=dict)
+    environment: str | None = None
 
     @property
     def partition(self) -> str:
@@ -858,8 +859,8 @@ SECTION_MODELS: dict[str, type[BaseModel]] = {
     "ephemeral": EphemeralSettings,
 }
 REQUIRED_SECTIONS = frozenset({"cluster", "echoserver", "alb", "certificate"})
-# Top-level project keys that are plain maps rather than sections.
-MAP_KEYS = ("tags",)
+# Top-level project keys that are plain maps or words rather than sections.
+MAP_KEYS = ("tags", "environment")
 
 
 def _config_arns(sections: Any) -> Iterable[tuple[str, str]]:
@@ -885,6 +886,23 @@ def _config_arns(sections: Any) -> Iterable[tuple[str, str]]:
             match = _POLICY_ARN.fullmatch(arn or "")
             if match and match.group(2) != "aws":  # AWS managed policies have no account
                 yield f"{PROJECT}:controller.iam.{name}", match.group(2)
+
+
+def _production_checks(sections: Mapping[str, BaseModel], environment: str | None) -> list[Problem]:
+    """A production ALB must survive a wrong edit and leave an audit trail (guardrail production-protection)."""
+    alb = sections.get("alb")
+    if environment != "production" or not isinstance(alb, AlbSettings):
+        return []
+    problems = []
+    if not alb.deletion_protection:
+        problems.append(
+            Problem(f"{PROJECT}:alb.deletionProtection", "must be true in production (environment: production)")
+        )
+    if alb.access_logs is None:
+        problems.append(
+            Problem(f"{PROJECT}:alb.accessLogs", "must name a bucket in production (environment: production)")
+        )
+    return problems
 
 
 def _account_checks(sections: Mapping[str, BaseModel], allowed: tuple[str, ...]) -> list[Problem]:
@@ -1134,6 +1152,16 @@ def _allowed_accounts(value: Any) -> tuple[tuple[str, ...], list[Problem]]:
     return tuple(value), []
 
 
+def _environment(value: Any) -> tuple[str | None, list[Problem]]:
+    if value is None:
+        return None, []
+    if not isinstance(value, str) or not re.fullmatch(r"[a-z][a-z0-9-]{0,31}", value):
+        return None, [
+            Problem(f"{PROJECT}:environment", f"{value!r} is not an environment name; use e.g. production or staging")
+        ]
+    return value, []
+
+
 def _tag_problems(value: Any) -> tuple[dict[str, str], list[Problem]]:
     key = f"{PROJECT}:tags"
     if not isinstance(value, dict):
@@ -1178,6 +1206,9 @@ def parse_settings(
                 Problem(full_key, f"unknown key; {hint}known keys: {', '.join([*SECTION_MODELS, *MAP_KEYS])}")
             )
             continue
+        if key == "environment":
+            data[key] = value
+            continue
         if isinstance(value, str):
             try:
                 value = json.loads(value)
@@ -1195,6 +1226,8 @@ def parse_settings(
     problems.extend(account_problems)
     tags, tag_problems = _tag_problems(data.pop("tags", {}))
     problems.extend(tag_problems)
+    environment, environment_problems = _environment(data.pop("environment", None))
+    problems.extend(environment_problems)
 
     context = {"region": region, "stack": stack}
     sections: dict[str, BaseModel] = {}
@@ -1214,11 +1247,12 @@ def parse_settings(
         except ValidationError as error:
             problems.extend(_problems_from(error, name, model))
     problems.extend(_cross_checks(sections))
+    problems.extend(_production_checks(sections, environment))
     problems.extend(_account_checks(sections, allowed))
     problems = [p for p in problems if not _is_unchecked(p.key, unchecked)]
     if problems:
         raise ConfigError(problems)
-    return StackSettings(region=region, allowed_account_ids=allowed, tags=tags, **sections)
+    return StackSettings(region=region, allowed_account_ids=allowed, tags=tags, environment=environment, **sections)
 
 
 def _is_unchecked(key: str, unchecked: frozenset[str]) -> bool:
