@@ -43,6 +43,11 @@ def _parser() -> argparse.ArgumentParser:
     plan.add_argument("--markdown", action="store_true", help="print a Markdown summary for a pull-request comment")
     plan.add_argument("--json", action="store_true", help="print the plan as one JSON document on stdout")
     plan.add_argument(
+        "--compare-to",
+        metavar="GITREF",
+        help="plan the stack at GITREF too (a temporary worktree) and show what the change does",
+    )
+    plan.add_argument(
         "--apply",
         action="store_true",
         help="resolve every value as after `pulumi up` (default: preview, unknowns shown as such)",
@@ -292,7 +297,20 @@ def aws_error_text(error: Exception) -> str:
     return f"{name}: {error}"
 
 
+def _compare(args: argparse.Namespace) -> int:
+    from albops.diff import DiffError, compare_to, render
+
+    try:
+        diff = compare_to(args.compare_to, args.stack, args.project_dir)
+    except DiffError as error:
+        return _say(f"error: {error}", EXIT_BAD_INPUT)
+    print(render(diff, markdown=args.markdown))
+    return EXIT_OK
+
+
 def _plan(args: argparse.Namespace) -> int:
+    if args.compare_to:
+        return _compare(args)
     from albops.plan import plan_document, render_markdown, render_outputs, render_tree, write_plan
     from albops.runner import read_stack_file, run_program
     from components.settings import ConfigError

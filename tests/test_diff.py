@@ -1,0 +1,85 @@
+"""``plan --compare-to``: end to end in a temporary git repository, each side planned in its own process."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from albops.diff import diff_plans, render
+from tests.conftest import run_plan_cli
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _git(*args: str, cwd: Path) -> None:
+    subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, timeout=60)
+
+
+@pytest.fixture(scope="module")
+def repository(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A clone of this project with one commit on top: a reviewer's pull request."""
+    repo = tmp_path_factory.mktemp("repo") / "project"
+    _git("clone", "--quiet", str(ROOT), str(repo), cwd=ROOT)
+    _git("config", "user.email", "ci@example.com", cwd=repo)
+    _git("config", "user.name", "ci", cwd=repo)
+    _git("checkout", "--quiet", "-b", "change", cwd=repo)
+    stack = (repo / "Pulumi.stage.yaml").read_text()
+    stack = stack.replace(
+        "sslPolicy: ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09", "sslPolicy: ELBSecurityPolicy-TLS13-1-3-2021-06"
+    )
+    stack = stack.replace("    replicas: 2\n  alb-ingress:alb:", "    replicas: 3\n  alb-ingress:alb:")
+    stack += "  alb-ingress:dns:\n    zoneId: Z0EXAMPLESTAGEZONE\n"
+    (repo / "Pulumi.stage.yaml").write_text(stack)
+    return repo
+
+
+def test_compare_to_shows_added_and_changed_inputs(repository: Path, tmp_path: Path) -> None:
+    proc = run_plan_cli("--stack", "stage", "--compare-to", "HEAD", "--project-dir", str(repository), cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout
+    assert "+ albingress:index:AliasRecords  stage-dns" in out
+    assert "+ aws:route53/record:Record  stage-dns-a" in out
+    assert (
+        'metadata.annotations["alb.ingress.kubernetes.io/ssl-policy"]: ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09 -> ELBSecurityPolicy-TLS13-1-3-2021-06'
+        in out
+    )
+    assert "spec.replicas: 2 -> 3" in out
+    assert "2 to add, 2 to change, 0 to remove" in out
+    # Nothing was left behind: no worktree, no changes in the repository.
+    worktrees = subprocess.run(["git", "worktree", "list"], cwd=repository, capture_output=True, text=True).stdout
+    assert len(worktrees.strip().splitlines()) == 1
+
+
+def test_compare_to_markdown_for_a_pull_request(repository: Path) -> None:
+    proc = run_plan_cli(
+        "--stack", "stage", "--compare-to", "HEAD", "--markdown", "--project-dir", str(repository), cwd=ROOT
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("### Offline diff of stack `stage` against `HEAD`")
+    assert "- **changed** `kubernetes:apps/v1:Deployment` stage-echoserver-deployment" in proc.stdout
+
+
+def test_an_unknown_ref_is_bad_input(repository: Path) -> None:
+    proc = run_plan_cli("--stack", "stage", "--compare-to", "no-such-ref", "--project-dir", str(repository), cwd=ROOT)
+    assert proc.returncode == 2
+    assert "no-such-ref" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_iam_statements_and_secrets_in_the_diff() -> None:
+    def plan(action: str, kubeconfig: str) -> dict[str, object]:
+        policy = json.dumps({"Version": "2012-10-17", "Statement": [{"Sid": "A", "Effect": "Allow", "Action": action}]})
+        return {
+            "resources": [
+                {"type": "aws:iam/policy:Policy", "name": "p", "inputs": {"policy": policy}},
+                {"type": "pulumi:providers:kubernetes", "name": "k", "inputs": {"kubeconfig": kubeconfig}},
+            ]
+        }
+
+    diff = diff_plans(plan("ec2:DescribeVpcs", "token-a"), plan("ec2:DescribeSubnets", "token-b"), "main", "s")
+    text = render(diff)
+    assert "policy.Statement[0].Action: ec2:DescribeVpcs -> ec2:DescribeSubnets" in text
+    assert "kubeconfig: [secret] -> [secret]" not in text  # equal once masked: not shown as a change
+    assert "token-a" not in text and "token-b" not in text
