@@ -298,10 +298,12 @@ def aws_error_text(error: Exception) -> str:
 
 
 def _compare(args: argparse.Namespace) -> int:
-    from albops.diff import DiffError, compare_to, render
+    from albops.diff import DiffError, GitMissingError, compare_to, render
 
     try:
         diff = compare_to(args.compare_to, args.stack, args.project_dir)
+    except GitMissingError as error:
+        return _say(f"error: {error}", EXIT_TOOL_MISSING)
     except DiffError as error:
         return _say(f"error: {error}", EXIT_BAD_INPUT)
     print(render(diff, markdown=args.markdown))

@@ -49,8 +49,15 @@ class PlanDiff:
         return not (self.added or self.removed or self.changed)
 
 
+class GitMissingError(DiffError):
+    """git is not installed; --compare-to needs it for the worktree."""
+
+
 def _git(args: list[str], cwd: Path) -> str:
-    proc = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=False, timeout=120)
+    try:
+        proc = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=False, timeout=120)
+    except FileNotFoundError:
+        raise GitMissingError("git is not installed; --compare-to needs it to check out the base") from None
     if proc.returncode != 0:
         raise DiffError(f"git {' '.join(args)}: {proc.stderr.strip() or proc.stdout.strip()}")
     return proc.stdout

@@ -18,10 +18,19 @@ StackRunner = Callable[..., PlanResult]
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def run_plan_cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
-    """``python -m albops plan ...`` as a user runs it: no AWS or kube credentials, no Pulumi CLI on PATH."""
+def run_plan_cli(*args: str, cwd: Path = ROOT, with_git: bool = False) -> subprocess.CompletedProcess[str]:
+    """``python -m albops plan ...`` as a user runs it: no AWS or kube credentials, no Pulumi CLI on PATH.
+
+    ``with_git`` adds the folder of ``git`` to PATH, for ``--compare-to``.
+    """
+    import shutil
+
+    path = os.path.dirname(sys.executable)
+    git = shutil.which("git")
+    if with_git and git:
+        path += os.pathsep + os.path.dirname(git)
     env = {
-        "PATH": os.path.dirname(sys.executable),
+        "PATH": path,
         "HOME": str(cwd),
         "PYTHONPATH": str(ROOT),
         "PYTHONDONTWRITEBYTECODE": "1",

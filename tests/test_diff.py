@@ -37,15 +37,15 @@ def repository(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_compare_to_shows_added_and_changed_inputs(repository: Path, tmp_path: Path) -> None:
-    proc = run_plan_cli("--stack", "stage", "--compare-to", "HEAD", "--project-dir", str(repository), cwd=ROOT)
+    proc = run_plan_cli(
+        "--stack", "stage", "--compare-to", "HEAD", "--project-dir", str(repository), cwd=ROOT, with_git=True
+    )
     assert proc.returncode == 0, proc.stderr
     out = proc.stdout
     assert "+ albingress:index:AliasRecords  stage-dns" in out
     assert "+ aws:route53/record:Record  stage-dns-a" in out
-    assert (
-        'metadata.annotations["alb.ingress.kubernetes.io/ssl-policy"]: ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09 -> ELBSecurityPolicy-TLS13-1-3-2021-06'
-        in out
-    )
+    policy_change = "ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09 -> ELBSecurityPolicy-TLS13-1-3-2021-06"
+    assert f'metadata.annotations["alb.ingress.kubernetes.io/ssl-policy"]: {policy_change}' in out
     assert "spec.replicas: 2 -> 3" in out
     assert "2 to add, 2 to change, 0 to remove" in out
     # Nothing was left behind: no worktree, no changes in the repository.
@@ -55,7 +55,15 @@ def test_compare_to_shows_added_and_changed_inputs(repository: Path, tmp_path: P
 
 def test_compare_to_markdown_for_a_pull_request(repository: Path) -> None:
     proc = run_plan_cli(
-        "--stack", "stage", "--compare-to", "HEAD", "--markdown", "--project-dir", str(repository), cwd=ROOT
+        "--stack",
+        "stage",
+        "--compare-to",
+        "HEAD",
+        "--markdown",
+        "--project-dir",
+        str(repository),
+        cwd=ROOT,
+        with_git=True,
     )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.startswith("### Offline diff of stack `stage` against `HEAD`")
@@ -63,9 +71,17 @@ def test_compare_to_markdown_for_a_pull_request(repository: Path) -> None:
 
 
 def test_an_unknown_ref_is_bad_input(repository: Path) -> None:
-    proc = run_plan_cli("--stack", "stage", "--compare-to", "no-such-ref", "--project-dir", str(repository), cwd=ROOT)
+    proc = run_plan_cli(
+        "--stack", "stage", "--compare-to", "no-such-ref", "--project-dir", str(repository), cwd=ROOT, with_git=True
+    )
     assert proc.returncode == 2
     assert "no-such-ref" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_without_git_compare_to_says_so(repository: Path) -> None:
+    proc = run_plan_cli("--stack", "stage", "--compare-to", "HEAD", "--project-dir", str(repository), cwd=ROOT)
+    assert proc.returncode == 4
+    assert "git is not installed" in proc.stderr and "Traceback" not in proc.stderr
 
 
 def test_iam_statements_and_secrets_in_the_diff() -> None:
