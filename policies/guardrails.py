@@ -304,9 +304,7 @@ def _rule_count(stack: Stack, ingress: Resource) -> int:
     for rule in ingress.spec.get("rules") or []:
         paths = ((rule.get("http") or {}).get("paths") or []) if isinstance(rule, Mapping) else []
         count += max(1, len(paths))
-    if ingress.spec.get("defaultBackend"):
-        count += 0  # the listener's default action, not a rule
-    return count * listeners
+    return count * listeners  # a defaultBackend is the listener's default action, not a rule
 
 
 def _quota(stack: Stack) -> Iterable[Violation]:

@@ -296,3 +296,16 @@ def test_the_plan_exits_1_when_a_program_breaks_a_rule(tmp_path: Path) -> None:
     assert proc.returncode == 1, proc.stderr
     assert "[alb-target-type-ip] Ingress echoserver/team" in proc.stdout
     assert "Guardrails: 1 violations" in proc.stdout
+
+
+def test_the_pack_entry_point_builds_the_pack_from_this_repository(monkeypatch: pytest.MonkeyPatch) -> None:
+    import runpy
+
+    import pulumi_policy
+
+    built: dict[str, Any] = {}
+    # The real PolicyPack starts a gRPC server and never returns; record what the entry point hands it.
+    monkeypatch.setattr(pulumi_policy, "PolicyPack", lambda **kwargs: built.update(kwargs))
+    runpy.run_path(str(ROOT / "policies" / "guardrails_pack" / "__main__.py"), run_name="__main__")
+    assert built["name"] == "alb-ingress-guardrails"
+    assert [p.name for p in built["policies"]] == [r.id for r in RULES]
