@@ -106,7 +106,44 @@ def _parser() -> argparse.ArgumentParser:
         "--ingress-class", action="append", default=[], help="IngressClass name(s) of ALB Ingresses (default: alb)"
     )
     check.add_argument("--environment", help="treat the input as this environment (production adds rules)")
+    probe = commands.add_parser(
+        "probe",
+        help="measure HTTP latency and hold WebSocket connections open; compare two endpoints side by side",
+        description="Bounded in duration, rate and connections; exit 1 on any failed request or dropped WebSocket.",
+    )
+    probe.add_argument("--url", required=True, help="http(s)://host[:port]/path")
+    probe.add_argument("--compare", help="a second URL probed at the same time (e.g. the old NLB)")
+    probe.add_argument("--ws", action="store_true", help="also hold WebSocket connections on the same path")
+    probe.add_argument("--duration", type=float, default=30.0, help="seconds (30; at most 3600)")
+    probe.add_argument("--connections", type=int, default=10, help="WebSocket connections with --ws (10)")
+    probe.add_argument("--rate", type=float, default=10.0, help="HTTP requests a second (10)")
+    probe.add_argument("--timeout", type=float, default=10.0, help="seconds per request or message (10)")
+    probe.add_argument("--ca-file", help="PEM bundle to trust instead of the system's")
+    probe.add_argument("--json", action="store_true", help="one JSON object (a list of two with --compare)")
     return parser
+
+
+def _probe(args: argparse.Namespace) -> int:
+    from albops.probe import probe_all, render
+
+    urls = [args.url] + ([args.compare] if args.compare else [])
+    options = {
+        "duration_s": args.duration,
+        "rate": args.rate,
+        "connections": args.connections if args.ws else 0,
+        "timeout": args.timeout,
+        "ca_file": args.ca_file,
+    }
+    try:
+        results = probe_all(urls, **options)
+    except ValueError as error:
+        return _say(f"error: {error}", EXIT_BAD_INPUT)
+    if args.json:
+        documents = [r.as_dict() for r in results]
+        print(json.dumps(documents if args.compare else documents[0], indent=2))
+    else:
+        print(render(results))
+    return EXIT_FINDINGS if any(r.failed for r in results) else EXIT_OK
 
 
 def _check(args: argparse.Namespace) -> int:
@@ -391,6 +428,8 @@ def main(argv: list[str] | None = None) -> int:
         return _verify(args)
     if args.command == "check":
         return _check(args)
+    if args.command == "probe":
+        return _probe(args)
     return EXIT_BAD_INPUT  # argparse rejects unknown commands before this
 
 

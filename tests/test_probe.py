@@ -1,0 +1,146 @@
+"""``albops probe`` against local HTTP and WebSocket servers on 127.0.0.1, one of which drops connections."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from websockets.datastructures import Headers
+from websockets.exceptions import ConnectionClosed
+from websockets.http11 import Request, Response
+from websockets.sync.server import ServerConnection, serve
+
+from albops.__main__ import main
+from albops.probe import Prober, nearest_rank, probe_all
+
+
+@dataclass
+class Echo:
+    url: str
+    close_after: int | None  # messages before the server closes a connection (None: never)
+    greeting: bool
+
+
+def _server(close_after: int | None, greeting: bool = True) -> Iterator[Echo]:
+    def process_request(connection: ServerConnection, request: Request) -> Response | None:
+        if request.headers.get("Upgrade", "").lower() == "websocket":
+            return None
+        body = b"GET " + request.path.encode() + b" HTTP/1.1\n"
+        return Response(200, "OK", Headers({"Content-Length": str(len(body))}), body)
+
+    def handler(connection: ServerConnection) -> None:
+        if greeting:
+            connection.send("Request served by echoserver-1")  # as the echoserver greets
+        count = 0
+        try:
+            for message in connection:
+                connection.send(message)
+                count += 1
+                if close_after is not None and count >= close_after:
+                    connection.close()
+                    return
+        except ConnectionClosed:
+            return
+
+    server = serve(handler, "127.0.0.1", 0, process_request=process_request)
+    port = server.socket.getsockname()[1]
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield Echo(f"http://127.0.0.1:{port}/echo", close_after, greeting)
+    server.shutdown()
+
+
+@pytest.fixture
+def steady() -> Iterator[Echo]:
+    yield from _server(close_after=None)
+
+
+@pytest.fixture
+def flaky() -> Iterator[Echo]:
+    yield from _server(close_after=1)
+
+
+def test_a_steady_endpoint_has_no_errors_or_drops(steady: Echo) -> None:
+    (result,) = probe_all([steady.url], duration_s=2.5, rate=20, connections=3, timeout=5)
+    http = result.http.as_dict()
+    assert 40 <= http["requests"] <= 51 and http["errors"] == 0
+    assert 0 < http["p50_ms"] <= http["p90_ms"] <= http["p99_ms"] <= http["max_ms"]
+    ws = result.websocket.as_dict() if result.websocket else {}
+    assert ws["connections"] == 3 and ws["drops"] == 0 and ws["reconnects"] == 0
+    assert 6 <= ws["messages"] <= 12  # a message a second on each connection
+    assert not result.failed
+
+
+def test_connections_closed_mid_run_are_counted_as_drops_and_reopened(flaky: Echo) -> None:
+    (result,) = probe_all([flaky.url], duration_s=3, rate=5, connections=2, timeout=5)
+    ws = result.websocket.as_dict() if result.websocket else {}
+    assert ws["drops"] >= 2 and ws["reconnects"] >= 2
+    assert ws["messages"] >= 2
+    assert result.failed
+
+
+def test_compare_prints_one_table_and_a_json_list(
+    steady: Echo, flaky: Echo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["probe", "--url", steady.url, "--compare", flaky.url, "--ws", "--duration", "2", "--connections", "1"]
+    assert main([*argv, "--rate", "5"]) == 1  # the flaky one dropped
+    table = capsys.readouterr().out
+    assert steady.url in table and flaky.url in table and "websocket drops" in table
+    assert main([*argv, "--rate", "5", "--json"]) == 1
+    steady_doc, flaky_doc = json.loads(capsys.readouterr().out)
+    assert set(steady_doc) == {"url", "duration_s", "http", "websocket"}
+    assert set(steady_doc["http"]) == {"requests", "errors", "p50_ms", "p90_ms", "p99_ms", "max_ms"}
+    assert set(steady_doc["websocket"]) == {
+        "connections",
+        "drops",
+        "reconnects",
+        "messages",
+        "rtt_p50_ms",
+        "rtt_p99_ms",
+    }
+    assert steady_doc["websocket"]["drops"] == 0 and flaky_doc["websocket"]["drops"] >= 1
+
+
+def test_an_unreachable_endpoint_fails_every_request(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["probe", "--url", "http://127.0.0.1:9/", "--duration", "1", "--rate", "5", "--json"]) == 1
+    document = json.loads(capsys.readouterr().out)
+    assert document["http"]["errors"] == document["http"]["requests"] > 0
+    assert document["websocket"] is None
+
+
+@pytest.mark.parametrize(
+    ("argv", "fragment"),
+    [
+        (["--url", "ftp://x/"], "not an http"),
+        (["--url", "http://x/", "--duration", "0"], "duration"),
+        (["--url", "http://x/", "--rate", "1000"], "rate"),
+        (["--url", "http://x/", "--ws", "--connections", "5000"], "connections"),
+    ],
+)
+def test_bounds_are_enforced(argv: list[str], fragment: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["probe", *argv]) == 2
+    assert fragment in capsys.readouterr().err
+
+
+def test_nearest_rank_examples() -> None:
+    values = [15.0, 20.0, 35.0, 40.0, 50.0]
+    assert [nearest_rank(values, p) for p in (5, 30, 40, 50, 100)] == [15.0, 20.0, 20.0, 35.0, 50.0]
+    assert nearest_rank([], 50) == 0.0
+
+
+@given(st.lists(st.floats(min_value=0, max_value=1e6, allow_nan=False), min_size=1, max_size=200), st.integers(1, 100))
+def test_nearest_rank_is_a_member_with_enough_values_below(values: list[float], percentile: int) -> None:
+    result = nearest_rank(values, percentile)
+    assert result in values
+    at_or_below = sum(1 for v in values if v <= result)
+    assert at_or_below / len(values) * 100 >= percentile
+    assert sum(1 for v in values if v < result) / len(values) * 100 < percentile
+
+
+def test_prober_rejects_bad_urls_early() -> None:
+    with pytest.raises(ValueError, match="not an http"):
+        Prober("ws://x/", duration_s=1)
