@@ -120,7 +120,47 @@ def _parser() -> argparse.ArgumentParser:
     probe.add_argument("--timeout", type=float, default=10.0, help="seconds per request or message (10)")
     probe.add_argument("--ca-file", help="PEM bundle to trust instead of the system's")
     probe.add_argument("--json", action="store_true", help="one JSON object (a list of two with --compare)")
+    migrate = commands.add_parser(
+        "migrate",
+        help="convert ingress-nginx Ingresses to ALB Ingresses; everything else passes through",
+        description="Writes converted YAML to stdout and a report to stderr. Exit 0 when everything converted "
+        "exactly, 1 when something was approximated or not converted, 2 when input cannot be read.",
+    )
+    migrate.add_argument("inputs", nargs="+", help="files, directories, or - for stdin")
+    migrate.add_argument("--group", default="migrated", help="ALB group of every converted Ingress (migrated)")
+    migrate.add_argument("--certificate-arn", help="ACM certificate for the HTTPS listener (default: discovery)")
+    migrate.add_argument("--scheme", choices=["internet-facing", "internal"], default="internet-facing")
+    migrate.add_argument("--ingress-class", default="alb", help="IngressClass of the converted Ingresses (alb)")
+    migrate.add_argument("--include-classless", action="store_true", help="also convert Ingresses without a class")
+    migrate.add_argument("--report", type=Path, help="also write the report as JSON to this file")
     return parser
+
+
+def _migrate(args: argparse.Namespace) -> int:
+    from albops.migrate import Options, UnreadableError, dump, migrate, read_documents
+    from components.settings import GROUP_NAME
+
+    if len(args.group) > 63 or not GROUP_NAME.fullmatch(args.group):
+        return _say(
+            f"error: --group {args.group!r} is not a valid group.name (lower-case, digits, '-', '.')", EXIT_BAD_INPUT
+        )
+    try:
+        documents = read_documents(args.inputs)
+    except UnreadableError as error:
+        return _say(f"error: {error}", EXIT_BAD_INPUT)
+    options = Options(
+        group=args.group,
+        certificate_arn=args.certificate_arn,
+        scheme=args.scheme,
+        ingress_class=args.ingress_class,
+        include_classless=args.include_classless,
+    )
+    converted, report = migrate(documents, options)
+    sys.stdout.write("".join(dump(converted)))
+    print(report.render(), file=sys.stderr)
+    if args.report is not None:
+        args.report.write_text(json.dumps(report.as_dict(), indent=2) + "\n", encoding="utf-8")
+    return EXIT_OK if report.exact else EXIT_FINDINGS
 
 
 def _probe(args: argparse.Namespace) -> int:
@@ -430,6 +470,8 @@ def main(argv: list[str] | None = None) -> int:
         return _check(args)
     if args.command == "probe":
         return _probe(args)
+    if args.command == "migrate":
+        return _migrate(args)
     return EXIT_BAD_INPUT  # argparse rejects unknown commands before this
 
 

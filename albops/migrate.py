@@ -1,0 +1,229 @@
+"""``albops migrate``: turn ingress-nginx Ingresses into ALB Ingresses, and say exactly what did not carry over.
+
+Everything that is not an ingress-nginx Ingress passes through unchanged and in order. Each converted
+Ingress joins one ALB group, targets pods (``target-type: ip``), listens on HTTP and, with TLS, HTTPS
+with a redirect where ingress-nginx would redirect, and uses a TLS 1.2+ policy. Every ingress-nginx
+annotation ends up in the report: converted, approximated (with how), or not converted (with why);
+none is dropped silently. Annotations this version does not convert yet (``rewrite-target``, canary,
+redirects, snippets and the rest) are reported as not converted, and the exit code says so.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from components.regions import RECOMMENDED_SSL_POLICY
+
+NGINX = "nginx.ingress.kubernetes.io/"
+ALB = "alb.ingress.kubernetes.io/"
+LEGACY_CLASS = "kubernetes.io/ingress.class"
+# Annotations whose meaning is fully carried by what every converted Ingress gets.
+SSL_REDIRECT_KEYS = ("ssl-redirect", "force-ssl-redirect")
+
+
+class UnreadableError(Exception):
+    """Input that cannot be read; the message names it."""
+
+
+@dataclass
+class Finding:
+    ingress: str
+    annotation: str
+    status: str  # converted | approximated | not-converted | note
+    detail: str
+
+    def __str__(self) -> str:
+        return f"{self.ingress}: {self.annotation}: {self.status}: {self.detail}"
+
+
+@dataclass
+class Options:
+    group: str = "migrated"
+    certificate_arn: str | None = None
+    scheme: str = "internet-facing"
+    ingress_class: str = "alb"
+    include_classless: bool = False
+
+
+@dataclass
+class Report:
+    group: str
+    converted: list[str] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def exact(self) -> bool:
+        return all(f.status in ("converted", "note") for f in self.findings)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "group": self.group,
+            "converted": self.converted,
+            "exact": self.exact,
+            "findings": [f.__dict__ for f in self.findings],
+        }
+
+    def render(self) -> str:
+        lines = [f"{len(self.converted)} ingress-nginx Ingresses converted into ALB group {self.group!r}"]
+        lines += [f"  {f}" for f in self.findings]
+        lines.append(
+            "everything converted exactly" if self.exact else "some settings were approximated or not converted"
+        )
+        return "\n".join(lines)
+
+
+def read_documents(sources: Iterable[str]) -> list[Any]:
+    """YAML documents of files, directories (sorted) and ``-`` (stdin), in order."""
+    documents: list[Any] = []
+    for source in sources:
+        if source == "-":
+            documents += _parse(sys.stdin.read(), "stdin")
+            continue
+        path = Path(source)
+        files = sorted(p for p in path.rglob("*") if p.suffix in (".yaml", ".yml")) if path.is_dir() else [path]
+        for file in files:
+            try:
+                text = file.read_text(encoding="utf-8")
+            except UnicodeDecodeError:
+                raise UnreadableError(f"{file}: not UTF-8 text") from None
+            except OSError as error:
+                raise UnreadableError(f"{file}: {error.strerror}") from None
+            documents += _parse(text, str(file))
+    return documents
+
+
+def _parse(text: str, name: str) -> list[Any]:
+    try:
+        return [d for d in yaml.safe_load_all(text) if d is not None]
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark is not None else ""
+        raise UnreadableError(f"{name}:{where}: not valid YAML") from None
+
+
+def ingress_class(ingress: dict[str, Any]) -> str | None:
+    spec = ingress.get("spec") or {}
+    annotations = (ingress.get("metadata") or {}).get("annotations") or {}
+    value = spec.get("ingressClassName") or annotations.get(LEGACY_CLASS)
+    return str(value) if value else None
+
+
+def is_nginx_ingress(obj: Any, options: Options) -> bool:
+    if not isinstance(obj, dict) or obj.get("kind") != "Ingress":
+        return False
+    cls = ingress_class(obj)
+    return cls == "nginx" or (cls is None and options.include_classless)
+
+
+def _name(ingress: dict[str, Any]) -> str:
+    meta = ingress.get("metadata") or {}
+    return f"{meta.get('namespace', 'default')}/{meta.get('name')}"
+
+
+def convert_ingress(ingress: dict[str, Any], options: Options, report: Report) -> dict[str, Any]:
+    """The ALB Ingress for one ingress-nginx Ingress; every nginx annotation is accounted for in ``report``."""
+    name = _name(ingress)
+    converted: dict[str, Any] = json.loads(json.dumps(ingress))  # a deep copy that keeps key order
+    metadata = converted.setdefault("metadata", {})
+    old = dict(metadata.get("annotations") or {})
+    spec = converted.setdefault("spec", {})
+    tls = spec.get("tls") or []
+
+    annotations = {k: v for k, v in old.items() if not k.startswith(NGINX) and k != LEGACY_CLASS}
+    https = bool(tls) or options.certificate_arn is not None
+    redirect = bool(tls) and str(old.get(NGINX + "ssl-redirect", "true")).lower() != "false"
+    if str(old.get(NGINX + "force-ssl-redirect", "false")).lower() == "true":
+        if https:
+            redirect = True
+        else:
+            report.findings.append(
+                Finding(
+                    name,
+                    NGINX + "force-ssl-redirect",
+                    "not-converted",
+                    "no TLS and no --certificate-arn: no HTTPS listener to redirect to",
+                )
+            )
+    ports = [{"HTTP": 80}] + ([{"HTTPS": 443}] if https else [])
+    annotations.update(
+        {
+            ALB + "scheme": options.scheme,
+            ALB + "target-type": "ip",
+            ALB + "group.name": options.group,
+            ALB + "listen-ports": json.dumps(ports, separators=(",", ":")),
+        }
+    )
+    if https:
+        annotations[ALB + "ssl-policy"] = RECOMMENDED_SSL_POLICY
+    if redirect:
+        annotations[ALB + "ssl-redirect"] = "443"
+    if options.certificate_arn:
+        annotations[ALB + "certificate-arn"] = options.certificate_arn
+    elif tls:
+        report.findings.append(
+            Finding(
+                name,
+                "spec.tls",
+                "note",
+                "the ALB's certificate comes from ACM by certificate discovery of the TLS hosts",
+            )
+        )
+    for entry in tls:
+        if isinstance(entry, dict) and entry.pop("secretName", None) is not None:
+            report.findings.append(
+                Finding(
+                    name,
+                    "spec.tls.secretName",
+                    "note",
+                    "dropped: the ALB takes certificates from ACM, not from Secrets",
+                )
+            )
+    metadata["annotations"] = annotations
+    spec["ingressClassName"] = options.ingress_class
+
+    for key in sorted(k for k in old if k.startswith(NGINX)):
+        short = key.removeprefix(NGINX)
+        if short in SSL_REDIRECT_KEYS:
+            report.findings.append(Finding(name, key, "converted", "as ssl-redirect on the ALB's HTTP listener"))
+        elif short == "backend-protocol" and str(old[key]).upper() in ("HTTP", "HTTPS"):
+            annotations[ALB + "backend-protocol"] = str(old[key]).upper()
+            report.findings.append(Finding(name, key, "converted", f"backend-protocol {str(old[key]).upper()}"))
+        else:
+            report.findings.append(
+                Finding(
+                    name, key, "not-converted", "no conversion in this version; review it by hand (see README, migrate)"
+                )
+            )
+    report.converted.append(name)
+    result: dict[str, Any] = converted
+    return result
+
+
+def _convert_all(obj: Any, options: Options, report: Report) -> Any:
+    if is_nginx_ingress(obj, options):
+        return convert_ingress(obj, options, report)
+    if isinstance(obj, dict) and str(obj.get("kind", "")).endswith("List") and isinstance(obj.get("items"), list):
+        return {**obj, "items": [_convert_all(item, options, report) for item in obj["items"]]}
+    return obj
+
+
+def migrate(documents: list[Any], options: Options) -> tuple[list[Any], Report]:
+    report = Report(group=options.group)
+    converted = [_convert_all(document, options, report) for document in documents]
+    if report.converted and options.group == "migrated":
+        report.findings.append(
+            Finding("*", "group", "note", "no --group given: every converted Ingress joins ALB group 'migrated'")
+        )
+    return converted, report
+
+
+def dump(documents: Iterable[Any]) -> Iterator[str]:
+    for document in documents:
+        yield "---\n" + yaml.safe_dump(document, sort_keys=False)
