@@ -11,6 +11,7 @@ redirects, snippets and the rest) are reported as not converted, and the exit co
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -26,6 +27,64 @@ ALB = "alb.ingress.kubernetes.io/"
 LEGACY_CLASS = "kubernetes.io/ingress.class"
 # Annotations whose meaning is fully carried by what every converted Ingress gets.
 SSL_REDIRECT_KEYS = ("ssl-redirect", "force-ssl-redirect")
+# The capture-group prefix strip: `path: /x(/|$)(.*)` with `rewrite-target: /$2`. No regex
+# metacharacters in the prefix (a "." would match any character in nginx but not on the ALB).
+PREFIX_STRIP = re.compile(r"(/[A-Za-z0-9_~/-]*[A-Za-z0-9_~-])\(/\|\$\)\(\.\*\)")
+
+
+def prefix_strip_transform(prefix: str) -> list[dict[str, Any]]:
+    """The controller's ``transforms`` value that strips ``prefix`` as ingress-nginx's rewrite did."""
+    rule = {"regex": f"^{re.escape(prefix)}/?(.*)$", "replace": "/$1"}
+    return [{"type": "url-rewrite", "urlRewriteConfig": {"rewrites": [rule]}}]
+
+
+def _rewrites(ingress: dict[str, Any], target: str, name: str, report: Report) -> dict[str, str] | None:
+    """Convert every path of a ``rewrite-target`` Ingress to a Prefix path plus a transform, or None."""
+    if target != "/$2":
+        report.findings.append(
+            Finding(
+                name,
+                NGINX + "rewrite-target",
+                "not-converted",
+                f"only /$2 with /prefix(/|$)(.*) paths is converted, not {target!r}",
+            )
+        )
+        return None
+    transforms: dict[str, str] = {}
+    paths = [
+        p
+        for rule in (ingress.get("spec") or {}).get("rules") or []
+        for p in ((rule.get("http") or {}).get("paths") or [])
+    ]
+    for path in paths:
+        match = PREFIX_STRIP.fullmatch(str(path.get("path", "")))
+        service = ((path.get("backend") or {}).get("service") or {}).get("name")
+        value = json.dumps(prefix_strip_transform(match.group(1)), separators=(",", ":")) if match else None
+        if not match or not service or transforms.get(service, value) != value:
+            report.findings.append(
+                Finding(
+                    name,
+                    NGINX + "rewrite-target",
+                    "not-converted",
+                    f"path {path.get('path')!r} is not /prefix(/|$)(.*), or its service has paths with other rewrites",
+                )
+            )
+            return None
+        transforms[service] = str(value)
+    for path in paths:
+        match = PREFIX_STRIP.fullmatch(str(path["path"]))
+        assert match is not None
+        path["path"], path["pathType"] = match.group(1), "Prefix"
+    report.findings.append(
+        Finding(
+            name,
+            NGINX + "rewrite-target",
+            "approximated",
+            "as Prefix paths plus a transforms URL rewrite; the ALB matches paths case-sensitively, "
+            "ingress-nginx did not",
+        )
+    )
+    return {ALB + f"transforms.{service}": value for service, value in transforms.items()}
 
 
 class UnreadableError(Exception):
@@ -187,8 +246,19 @@ def convert_ingress(ingress: dict[str, Any], options: Options, report: Report) -
             )
     metadata["annotations"] = annotations
     spec["ingressClassName"] = options.ingress_class
+    handled: set[str] = set()
+    if NGINX + "rewrite-target" in old:
+        transforms = _rewrites(converted, str(old[NGINX + "rewrite-target"]), name, report)
+        handled.add(NGINX + "rewrite-target")
+        if transforms is not None:
+            annotations.update(transforms)
+            if str(old.get(NGINX + "use-regex", "")).lower() == "true":
+                handled.add(NGINX + "use-regex")
+                report.findings.append(
+                    Finding(name, NGINX + "use-regex", "converted", "the regex paths became Prefix paths")
+                )
 
-    for key in sorted(k for k in old if k.startswith(NGINX)):
+    for key in sorted(k for k in old if k.startswith(NGINX) and k not in handled):
         short = key.removeprefix(NGINX)
         if short in SSL_REDIRECT_KEYS:
             report.findings.append(Finding(name, key, "converted", "as ssl-redirect on the ALB's HTTP listener"))

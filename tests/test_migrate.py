@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from pathlib import Path
 from typing import Any
 
 import kubernetes_validate
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from albops.__main__ import main
+from albops.migrate import prefix_strip_transform
 
 CORPUS = Path(__file__).resolve().parent / "nginx_corpus"
 ALB = "alb.ingress.kubernetes.io/"
@@ -49,7 +53,7 @@ def test_a_list_keeps_its_order_and_unconverted_settings_are_reported(
 ) -> None:
     report = tmp_path / "report.json"
     code, (document,), err = _run([str(CORPUS / "list.yaml"), "--report", str(report)], capsys)
-    assert code == 1  # rewrite-target is not converted by this version
+    assert code == 1  # the rewrite is approximated: the ALB matches paths case-sensitively
     names = [item["metadata"]["name"] for item in document["items"]]
     assert names == ["api", "legacy", "already-alb"]
     api, legacy, already = document["items"]
@@ -60,7 +64,9 @@ def test_a_list_keeps_its_order_and_unconverted_settings_are_reported(
     data = json.loads(report.read_text())
     assert data["exact"] is False and data["group"] == "migrated"
     statuses = {(f["annotation"], f["status"]) for f in data["findings"]}
-    assert ("nginx.ingress.kubernetes.io/rewrite-target", "not-converted") in statuses
+    assert ("nginx.ingress.kubernetes.io/rewrite-target", "approximated") in statuses
+    assert api["spec"]["rules"][0]["http"]["paths"][0]["path"] == "/api"
+    assert api["metadata"]["annotations"][ALB + "transforms.api"].startswith('[{"type":"url-rewrite"')
     assert ("nginx.ingress.kubernetes.io/ssl-redirect", "converted") in statuses
     assert "joins ALB group 'migrated'" in err
     for item in document["items"]:
@@ -106,3 +112,30 @@ def test_broken_yaml_is_named_with_its_line(tmp_path: Path, capsys: pytest.Captu
     bad.write_text("kind: Ingress\nmetadata: [\n")
     assert main(["migrate", str(bad)]) == 2
     assert "bad.yaml: line 3: not valid YAML" in capsys.readouterr().err
+
+
+_segment = st.text(alphabet="abcxyz019-_", min_size=1, max_size=4)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(_segment, min_size=1, max_size=3),
+    st.lists(st.sampled_from(["", "/"]) | _segment.map(lambda s: "/" + s), max_size=4),
+    st.booleans(),
+)
+def test_prefix_strip_routes_and_rewrites_like_ingress_nginx(
+    prefix_parts: list[str], rest: list[str], use_prefix: bool
+) -> None:
+    """For lower-case request paths, the converted ALB rule matches and rewrites as ingress-nginx did."""
+    prefix = "/" + "/".join(prefix_parts)
+    path = (prefix if use_prefix else "/" + prefix_parts[0][::-1]) + "".join(rest)
+    # ingress-nginx: `location ~* "^<path>"` then `rewrite "(?i)<path>" /$2 break;` (the whole URI is replaced).
+    nginx = re.match(rf"(?i)^{prefix}(/|$)(.*)", path)
+    nginx_upstream = "/" + nginx.group(2) if nginx else None
+    # The converted Ingress: Prefix path (the controller's conditions <prefix> and <prefix>/*) and the transform.
+    routed = path == prefix or path.startswith(prefix + "/")
+    (rule,) = prefix_strip_transform(prefix)[0]["urlRewriteConfig"]["rewrites"]
+    match = re.fullmatch(rule["regex"].removeprefix("^").removesuffix("$"), path) if routed else None
+    alb_upstream = rule["replace"].replace("$1", match.group(1)) if match else None
+    assert (nginx is not None) == routed, path
+    assert nginx_upstream == alb_upstream, path
