@@ -27,6 +27,13 @@ ALB = "alb.ingress.kubernetes.io/"
 LEGACY_CLASS = "kubernetes.io/ingress.class"
 # Annotations whose meaning is fully carried by what every converted Ingress gets.
 SSL_REDIRECT_KEYS = ("ssl-redirect", "force-ssl-redirect")
+# ingress-nginx annotations that have no ALB equivalent, and why.
+NO_EQUIVALENT = {
+    "ssl-passthrough": "the ALB terminates TLS; passthrough needs an NLB with a TLS/TCP listener",
+    "configuration-snippet": "raw nginx configuration has no ALB equivalent; port what it does by hand",
+    "server-snippet": "raw nginx configuration has no ALB equivalent; port what it does by hand",
+    "auth-url": "external auth has no ALB equivalent; the ALB offers OIDC or Cognito authentication (auth-type)",
+}
 # The capture-group prefix strip: `path: /x(/|$)(.*)` with `rewrite-target: /$2`. No regex
 # metacharacters in the prefix (a "." would match any character in nginx but not on the ALB).
 PREFIX_STRIP = re.compile(r"(/[A-Za-z0-9_~/-]*[A-Za-z0-9_~-])\(/\|\$\)\(\.\*\)")
@@ -262,6 +269,35 @@ def convert_ingress(ingress: dict[str, Any], options: Options, report: Report) -
         short = key.removeprefix(NGINX)
         if short in SSL_REDIRECT_KEYS:
             report.findings.append(Finding(name, key, "converted", "as ssl-redirect on the ALB's HTTP listener"))
+        elif short == "affinity" and str(old[key]).lower() == "cookie":
+            seconds = int(str(old.get(NGINX + "session-cookie-max-age", "86400")) or 86400)
+            seconds = min(max(seconds, 1), 604800)
+            stickiness = (
+                f"stickiness.enabled=true,stickiness.type=lb_cookie,stickiness.lb_cookie.duration_seconds={seconds}"
+            )
+            annotations[ALB + "target-group-attributes"] = stickiness
+            handled.add(NGINX + "session-cookie-max-age")
+            report.findings.append(
+                Finding(
+                    name,
+                    key,
+                    "approximated",
+                    f"as target group stickiness ({seconds} s); the cookie is AWSALB, not ingress-nginx's",
+                )
+            )
+        elif short == "proxy-body-size":
+            report.findings.append(
+                Finding(
+                    name,
+                    key,
+                    "approximated",
+                    "dropped: the ALB does not limit request bodies; enforce the limit in the app",
+                )
+            )
+        elif short in NO_EQUIVALENT:
+            report.findings.append(Finding(name, key, "not-converted", NO_EQUIVALENT[short]))
+        elif short == "session-cookie-max-age" and key in handled:
+            continue
         elif short == "backend-protocol" and str(old[key]).upper() in ("HTTP", "HTTPS"):
             annotations[ALB + "backend-protocol"] = str(old[key]).upper()
             report.findings.append(Finding(name, key, "converted", f"backend-protocol {str(old[key]).upper()}"))

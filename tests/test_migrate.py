@@ -139,3 +139,25 @@ def test_prefix_strip_routes_and_rewrites_like_ingress_nginx(
     alb_upstream = rule["replace"].replace("$1", match.group(1)) if match else None
     assert (nginx is not None) == routed, path
     assert nginx_upstream == alb_upstream, path
+
+
+def test_affinity_body_size_and_settings_without_an_alb_equivalent(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    report = tmp_path / "report.json"
+    code, (cart, vault), _ = _run([str(CORPUS / "sticky.yaml"), "--report", str(report)], capsys)
+    assert code == 1
+    assert cart["metadata"]["annotations"][ALB + "target-group-attributes"] == (
+        "stickiness.enabled=true,stickiness.type=lb_cookie,stickiness.lb_cookie.duration_seconds=3600"
+    )
+    assert not [k for k in cart["metadata"]["annotations"] if k.startswith("nginx.")]
+    findings = {
+        (f["ingress"], f["annotation"].rsplit("/", 1)[-1]): f for f in json.loads(report.read_text())["findings"]
+    }
+    assert findings[("shop/cart", "affinity")]["status"] == "approximated"
+    assert ("shop/cart", "session-cookie-max-age") not in findings  # folded into the stickiness duration
+    assert findings[("shop/cart", "proxy-body-size")]["status"] == "approximated"
+    assert findings[("shop/cart", "configuration-snippet")]["status"] == "not-converted"
+    assert "NLB" in findings[("shop/vault", "ssl-passthrough")]["detail"]
+    for ingress in (cart, vault):
+        kubernetes_validate.validate(ingress, "1.33", strict=True)
