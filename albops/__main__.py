@@ -137,7 +137,8 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _migrate(args: argparse.Namespace) -> int:
-    from albops.migrate import Options, UnreadableError, dump, migrate, read_documents
+    from albops.manifests import UnreadableError, read_sources
+    from albops.migrate import Options, dump, migrate
     from components.settings import GROUP_NAME
 
     if len(args.group) > 63 or not GROUP_NAME.fullmatch(args.group):
@@ -145,7 +146,7 @@ def _migrate(args: argparse.Namespace) -> int:
             f"error: --group {args.group!r} is not a valid group.name (lower-case, digits, '-', '.')", EXIT_BAD_INPUT
         )
     try:
-        documents = read_documents(args.inputs)
+        documents = read_sources(args.inputs)
     except UnreadableError as error:
         return _say(f"error: {error}", EXIT_BAD_INPUT)
     options = Options(
@@ -187,7 +188,8 @@ def _probe(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from albops.check import UnreadableError, load
+    from albops.check import load
+    from albops.manifests import UnreadableError
     from policies.guardrails import RULES, Context, evaluate
 
     if args.list:

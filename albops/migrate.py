@@ -12,10 +12,8 @@ from __future__ import annotations
 
 import json
 import re
-import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import yaml
@@ -94,10 +92,6 @@ def _rewrites(ingress: dict[str, Any], target: str, name: str, report: Report) -
     return {ALB + f"transforms.{service}": value for service, value in transforms.items()}
 
 
-class UnreadableError(Exception):
-    """Input that cannot be read; the message names it."""
-
-
 @dataclass
 class Finding:
     ingress: str
@@ -143,35 +137,6 @@ class Report:
             "everything converted exactly" if self.exact else "some settings were approximated or not converted"
         )
         return "\n".join(lines)
-
-
-def read_documents(sources: Iterable[str]) -> list[Any]:
-    """YAML documents of files, directories (sorted) and ``-`` (stdin), in order."""
-    documents: list[Any] = []
-    for source in sources:
-        if source == "-":
-            documents += _parse(sys.stdin.read(), "stdin")
-            continue
-        path = Path(source)
-        files = sorted(p for p in path.rglob("*") if p.suffix in (".yaml", ".yml")) if path.is_dir() else [path]
-        for file in files:
-            try:
-                text = file.read_text(encoding="utf-8")
-            except UnicodeDecodeError:
-                raise UnreadableError(f"{file}: not UTF-8 text") from None
-            except OSError as error:
-                raise UnreadableError(f"{file}: {error.strerror}") from None
-            documents += _parse(text, str(file))
-    return documents
-
-
-def _parse(text: str, name: str) -> list[Any]:
-    try:
-        return [d for d in yaml.safe_load_all(text) if d is not None]
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f" line {mark.line + 1}" if mark is not None else ""
-        raise UnreadableError(f"{name}:{where}: not valid YAML") from None
 
 
 def ingress_class(ingress: dict[str, Any]) -> str | None:

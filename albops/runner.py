@@ -144,6 +144,7 @@ def mask(value: Any, secrets: list[str]) -> Any:
 def caller_account(config: Mapping[str, Any]) -> str:
     """The account the offline plan pretends to deploy with: the first allowed one, if the stack names any."""
     from albops.cloud import ACCOUNT_ID  # imports pulumi: only the plan pays for it, not every command
+
     allowed = config.get("aws:allowedAccountIds")
     if isinstance(allowed, str):
         try:

@@ -161,3 +161,11 @@ def test_affinity_body_size_and_settings_without_an_alb_equivalent(
     assert "NLB" in findings[("shop/vault", "ssl-passthrough")]["detail"]
     for ingress in (cart, vault):
         kubernetes_validate.validate(ingress, "1.33", strict=True)
+
+
+def test_an_empty_directory_is_bad_input_for_both_readers(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "empty").mkdir()
+    for command in ("migrate", "check"):
+        assert main([command, str(tmp_path / "empty")]) == 2
+        err = capsys.readouterr().err
+        assert "empty: no *.yaml" in err and "Traceback" not in err
