@@ -8,18 +8,12 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from albops import EXIT_BAD_INPUT, EXIT_FINDINGS, EXIT_OK, EXIT_REFUSED, EXIT_TOOL_MISSING
 from albops.runner import PROJECT_DIR
 
 if TYPE_CHECKING:
     from albops.runner import PlanResult
     from policies.guardrails import Violation
-
-# Exit codes shared by every command.
-EXIT_OK = 0
-EXIT_FINDINGS = 1
-EXIT_BAD_INPUT = 2
-EXIT_REFUSED = 3
-EXIT_TOOL_MISSING = 4
 
 
 def _parser() -> argparse.ArgumentParser:

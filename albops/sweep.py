@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from albops import EXIT_FINDINGS, EXIT_OK, EXIT_REFUSED
 from albops.aws import CLUSTER_TAG, EXPIRES_TAG, AwsSession, TaggedResource, cluster_resources, error_code
 from albops.aws import tagged_resources as _tagged
 
@@ -321,8 +322,6 @@ def expired_clusters(aws: AwsSession, today: dt.date | None = None) -> list[Expi
 
 
 # -- the command ---------------------------------------------------------------
-
-EXIT_OK, EXIT_FINDINGS, EXIT_BAD_INPUT, EXIT_REFUSED = 0, 1, 2, 3
 
 
 def render_table(report: SweepReport) -> str:

@@ -20,11 +20,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from albops import EXIT_FINDINGS, EXIT_OK
 from albops.aws import AwsSession, cluster_resources
 from albops.kube import KubeObject, UnreachableError
 from albops.sweep import Sweeper, Timing
 
-EXIT_OK, EXIT_FINDINGS, EXIT_BAD_INPUT, EXIT_REFUSED, EXIT_TOOL_MISSING = 0, 1, 2, 3, 4
 PROJECT = "alb-ingress"
 
 
