@@ -266,8 +266,12 @@ def _stack_outputs(args: argparse.Namespace) -> dict[str, object]:
     if args.outputs is not None:
         try:
             data = json.loads(args.outputs.read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError) as error:
-            raise ValueError(f"--outputs {args.outputs}: {error}") from None
+        except OSError as error:
+            raise ValueError(
+                f"--outputs {args.outputs}: {error.strerror}; write it with `pulumi stack output --json`"
+            ) from None
+        except json.JSONDecodeError as error:
+            raise ValueError(f"--outputs {args.outputs}: line {error.lineno}: not JSON") from None
         if not isinstance(data, dict):
             raise ValueError(f"--outputs {args.outputs}: not a JSON object of stack outputs")
         return data

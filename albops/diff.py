@@ -97,7 +97,12 @@ def plan_side(project_dir: Path, stack: str, out: Path) -> dict[str, Any]:
 def compare_to(ref: str, stack: str, project_dir: Path) -> PlanDiff:
     """Plan ``stack`` at ``ref`` (a temporary worktree) and in ``project_dir``, and compare."""
     top = Path(_git(["rev-parse", "--show-toplevel"], project_dir).strip())
-    commit = _git(["rev-parse", "--verify", f"{ref}^{{commit}}"], project_dir).strip()
+    try:
+        commit = _git(["rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"], project_dir).strip()
+    except DiffError:
+        raise DiffError(
+            f"--compare-to {ref!r} is not a branch, tag or commit here; check `git log` or fetch it"
+        ) from None
     relative = project_dir.resolve().relative_to(top.resolve())
     with tempfile.TemporaryDirectory(prefix="albops-diff-") as scratch:
         worktree = Path(scratch) / "base"

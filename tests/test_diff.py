@@ -75,7 +75,7 @@ def test_an_unknown_ref_is_bad_input(repository: Path) -> None:
         "--stack", "stage", "--compare-to", "no-such-ref", "--project-dir", str(repository), cwd=ROOT, with_git=True
     )
     assert proc.returncode == 2
-    assert "no-such-ref" in proc.stderr and "Traceback" not in proc.stderr
+    assert "'no-such-ref' is not a branch, tag or commit" in proc.stderr and "Traceback" not in proc.stderr
 
 
 def test_without_git_compare_to_says_so(repository: Path) -> None:

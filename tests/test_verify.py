@@ -241,3 +241,12 @@ def _alb(site: Site) -> None:
     elb.modify_load_balancer_attributes(
         LoadBalancerArn=arn, Attributes=[{"Key": "idle_timeout.timeout_seconds", "Value": "3600"}]
     )
+
+
+def test_stack_mode_names_a_missing_or_broken_outputs_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    broken = tmp_path / "outputs.json"
+    broken.write_text("{")
+    for path, fragment in ((tmp_path / "missing.json", "No such file or directory"), (broken, "line 1: not JSON")):
+        assert main(["verify", "--stack", "stage", "--outputs", str(path)]) == 2
+        err = capsys.readouterr().err
+        assert fragment in err and str(path) in err and "Traceback" not in err
