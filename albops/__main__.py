@@ -127,6 +127,10 @@ def _parser() -> argparse.ArgumentParser:
     migrate.add_argument("--ingress-class", default="alb", help="IngressClass of the converted Ingresses (alb)")
     migrate.add_argument("--include-classless", action="store_true", help="also convert Ingresses without a class")
     migrate.add_argument("--report", type=Path, help="also write the report as JSON to this file")
+    migrate.add_argument(
+        "--controller-config",
+        help="the ingress-nginx controller ConfigMap (YAML) whose global defaults the Ingresses inherit",
+    )
     return parser
 
 
@@ -143,7 +147,21 @@ def _migrate(args: argparse.Namespace) -> int:
         documents = read_sources(args.inputs)
     except UnreadableError as error:
         return _say(f"error: {error}", EXIT_BAD_INPUT)
+    controller_config: dict[str, str] = {}
+    if args.controller_config is not None:
+        try:
+            maps = [d for d in read_sources([args.controller_config]) if isinstance(d, dict)]
+        except UnreadableError as error:
+            return _say(f"error: --controller-config: {error}", EXIT_BAD_INPUT)
+        if len(maps) != 1 or maps[0].get("kind") != "ConfigMap" or not isinstance(maps[0].get("data") or {}, dict):
+            return _say(
+                f"error: --controller-config {args.controller_config}: expected one ConfigMap with a data map "
+                "(kubectl get configmap -n ingress-nginx ingress-nginx-controller -o yaml)",
+                EXIT_BAD_INPUT,
+            )
+        controller_config = {str(k): str(v) for k, v in (maps[0].get("data") or {}).items()}
     options = Options(
+        controller_config=controller_config,
         group=args.group,
         certificate_arn=args.certificate_arn,
         scheme=args.scheme,

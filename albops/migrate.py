@@ -2,94 +2,79 @@
 
 Everything that is not an ingress-nginx Ingress passes through unchanged and in order. Each converted
 Ingress joins one ALB group, targets pods (``target-type: ip``), listens on HTTP and, with TLS, HTTPS
-with a redirect where ingress-nginx would redirect, and uses a TLS 1.2+ policy. Every ingress-nginx
-annotation ends up in the report: converted, approximated (with how), or not converted (with why);
-none is dropped silently. Annotations this version does not convert yet (``rewrite-target``, canary,
-redirects, snippets and the rest) are reported as not converted, and the exit code says so.
+with a redirect where ingress-nginx would redirect, and uses a TLS 1.2+ policy.
+
+Routing is converted per host across every input, because that is how ingress-nginx builds it: one
+``rewrite-target`` or ``use-regex`` on any Ingress of a host turns every path of that host into a
+case-insensitive regex anchored at the start (see ``albops.routes``). Each nginx location becomes an
+ALB path in nginx's own order, as a regex path condition (letters widened to ``[aA]`` so case does
+not matter) plus a ``transforms`` URL rewrite that yields the same upstream path, or is reported as
+not converted with the reason. Ingresses that share a host get ``group.order`` values where the
+default order would let the wrong rule match first.
+
+Every ingress-nginx annotation ends up in the report: converted, approximated (with how), or not
+converted (with why); none is dropped silently.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 import yaml
 
+from albops.routes import ALB, NGINX, SAFE_TARGET, Block, Location, nginx_blocks, regex_host
 from components.regions import RECOMMENDED_SSL_POLICY
 
-NGINX = "nginx.ingress.kubernetes.io/"
-ALB = "alb.ingress.kubernetes.io/"
 LEGACY_CLASS = "kubernetes.io/ingress.class"
-# Annotations whose meaning is fully carried by what every converted Ingress gets.
 SSL_REDIRECT_KEYS = ("ssl-redirect", "force-ssl-redirect")
+# ALB condition values (wildcard or regex) are at most 128 characters.
+CONDITION_LIMIT = 128
+# The ALB idle timeout's range, in seconds.
+IDLE_TIMEOUT_RANGE = (1, 4000)
 # ingress-nginx annotations that have no ALB equivalent, and why.
 NO_EQUIVALENT = {
     "ssl-passthrough": "the ALB terminates TLS; passthrough needs an NLB with a TLS/TCP listener",
     "configuration-snippet": "raw nginx configuration has no ALB equivalent; port what it does by hand",
     "server-snippet": "raw nginx configuration has no ALB equivalent; port what it does by hand",
     "auth-url": "external auth has no ALB equivalent; the ALB offers OIDC or Cognito authentication (auth-type)",
+    "proxy-connect-timeout": "the ALB's connection timeout to targets is fixed at 10 s",
 }
-# The capture-group prefix strip: `path: /x(/|$)(.*)` with `rewrite-target: /$2`. No regex
-# metacharacters in the prefix (a "." would match any character in nginx but not on the ALB).
-PREFIX_STRIP = re.compile(r"(/[A-Za-z0-9_~/-]*[A-Za-z0-9_~-])\(/\|\$\)\(\.\*\)")
-
-
-def prefix_strip_transform(prefix: str) -> list[dict[str, Any]]:
-    """The controller's ``transforms`` value that strips ``prefix`` as ingress-nginx's rewrite did."""
-    rule = {"regex": f"^{re.escape(prefix)}/?(.*)$", "replace": "/$1"}
-    return [{"type": "url-rewrite", "urlRewriteConfig": {"rewrites": [rule]}}]
-
-
-def _rewrites(ingress: dict[str, Any], target: str, name: str, report: Report) -> dict[str, str] | None:
-    """Convert every path of a ``rewrite-target`` Ingress to a Prefix path plus a transform, or None."""
-    if target != "/$2":
-        report.findings.append(
-            Finding(
-                name,
-                NGINX + "rewrite-target",
-                "not-converted",
-                f"only /$2 with /prefix(/|$)(.*) paths is converted, not {target!r}",
-            )
-        )
-        return None
-    transforms: dict[str, str] = {}
-    paths = [
-        p
-        for rule in (ingress.get("spec") or {}).get("rules") or []
-        for p in ((rule.get("http") or {}).get("paths") or [])
-    ]
-    for path in paths:
-        match = PREFIX_STRIP.fullmatch(str(path.get("path", "")))
-        service = ((path.get("backend") or {}).get("service") or {}).get("name")
-        value = json.dumps(prefix_strip_transform(match.group(1)), separators=(",", ":")) if match else None
-        if not match or not service or transforms.get(service, value) != value:
-            report.findings.append(
-                Finding(
-                    name,
-                    NGINX + "rewrite-target",
-                    "not-converted",
-                    f"path {path.get('path')!r} is not /prefix(/|$)(.*), or its service has paths with other rewrites",
-                )
-            )
-            return None
-        transforms[service] = str(value)
-    for path in paths:
-        match = PREFIX_STRIP.fullmatch(str(path["path"]))
-        assert match is not None
-        path["path"], path["pathType"] = match.group(1), "Prefix"
-    report.findings.append(
-        Finding(
-            name,
-            NGINX + "rewrite-target",
-            "approximated",
-            "as Prefix paths plus a transforms URL rewrite; the ALB matches paths case-sensitively, "
-            "ingress-nginx did not",
-        )
-    )
-    return {ALB + f"transforms.{service}": value for service, value in transforms.items()}
+# Annotations the routing pass reads; the per-Ingress pass leaves them to it.
+ROUTING_KEYS = {
+    "rewrite-target",
+    "use-regex",
+    "app-root",
+    "permanent-redirect",
+    "permanent-redirect-code",
+    "temporal-redirect",
+    "temporal-redirect-code",
+    "canary",
+    "canary-weight",
+    "canary-weight-total",
+    "canary-by-header",
+    "canary-by-header-value",
+    "whitelist-source-range",
+    "proxy-read-timeout",
+    "proxy-send-timeout",
+}
+# ingress-nginx ConfigMap keys that are defaults for the annotation of the same name.
+GLOBAL_DEFAULTS = (
+    "ssl-redirect",
+    "force-ssl-redirect",
+    "proxy-read-timeout",
+    "proxy-send-timeout",
+    "proxy-connect-timeout",
+    "proxy-body-size",
+    "whitelist-source-range",
+)
+# ingress-nginx's defaults for the timeouts (seconds).
+NGINX_TIMEOUT_DEFAULT = 60
 
 
 @dataclass
@@ -110,6 +95,7 @@ class Options:
     scheme: str = "internet-facing"
     ingress_class: str = "alb"
     include_classless: bool = False
+    controller_config: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -121,6 +107,9 @@ class Report:
     @property
     def exact(self) -> bool:
         return all(f.status in ("converted", "note") for f in self.findings)
+
+    def add(self, ingress: str, annotation: str, status: str, detail: str) -> None:
+        self.findings.append(Finding(ingress, annotation, status, detail))
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -158,29 +147,52 @@ def _name(ingress: dict[str, Any]) -> str:
     return f"{meta.get('namespace', 'default')}/{meta.get('name')}"
 
 
-def convert_ingress(ingress: dict[str, Any], options: Options, report: Report) -> dict[str, Any]:
-    """The ALB Ingress for one ingress-nginx Ingress; every nginx annotation is accounted for in ``report``."""
+def _compact(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"))
+
+
+@dataclass
+class Source:
+    """One ingress-nginx Ingress on its way to becoming an ALB Ingress."""
+
+    name: str
+    converted: dict[str, Any]
+    nginx: dict[str, str]  # its nginx annotations, over the controller ConfigMap's defaults
+    annotations: dict[str, str]  # the ALB Ingress's annotations, filled in as conversion goes
+
+    def flag(self, key: str) -> bool:
+        return str(self.nginx.get(key, "")).lower() == "true"
+
+    @property
+    def canary(self) -> bool:
+        return self.flag("canary")
+
+
+def convert_ingress(ingress: dict[str, Any], options: Options, report: Report) -> Source:
+    """The per-Ingress part: class, listeners, TLS and the annotations that concern only this Ingress."""
     name = _name(ingress)
     converted: dict[str, Any] = json.loads(json.dumps(ingress))  # a deep copy that keeps key order
     metadata = converted.setdefault("metadata", {})
     old = dict(metadata.get("annotations") or {})
+    nginx = {k: str(options.controller_config[k]) for k in GLOBAL_DEFAULTS if k in options.controller_config}
+    nginx.update({k.removeprefix(NGINX): str(v) for k, v in old.items() if k.startswith(NGINX)})
+    own = {k.removeprefix(NGINX) for k in old if k.startswith(NGINX)}
     spec = converted.setdefault("spec", {})
     tls = spec.get("tls") or []
 
-    annotations = {k: v for k, v in old.items() if not k.startswith(NGINX) and k != LEGACY_CLASS}
+    annotations = {k: str(v) for k, v in old.items() if not k.startswith(NGINX) and k != LEGACY_CLASS}
+    source = Source(name, converted, nginx, annotations)
     https = bool(tls) or options.certificate_arn is not None
-    redirect = bool(tls) and str(old.get(NGINX + "ssl-redirect", "true")).lower() != "false"
-    if str(old.get(NGINX + "force-ssl-redirect", "false")).lower() == "true":
+    redirect = bool(tls) and nginx.get("ssl-redirect", "true").lower() != "false"
+    if nginx.get("force-ssl-redirect", "false").lower() == "true":
         if https:
             redirect = True
         else:
-            report.findings.append(
-                Finding(
-                    name,
-                    NGINX + "force-ssl-redirect",
-                    "not-converted",
-                    "no TLS and no --certificate-arn: no HTTPS listener to redirect to",
-                )
+            report.add(
+                name,
+                NGINX + "force-ssl-redirect",
+                "not-converted",
+                "no TLS and no --certificate-arn: no HTTPS listener to redirect to",
             )
     ports = [{"HTTP": 80}] + ([{"HTTPS": 443}] if https else [])
     annotations.update(
@@ -188,7 +200,7 @@ def convert_ingress(ingress: dict[str, Any], options: Options, report: Report) -
             ALB + "scheme": options.scheme,
             ALB + "target-type": "ip",
             ALB + "group.name": options.group,
-            ALB + "listen-ports": json.dumps(ports, separators=(",", ":")),
+            ALB + "listen-ports": _compact(ports),
         }
     )
     if https:
@@ -198,101 +210,747 @@ def convert_ingress(ingress: dict[str, Any], options: Options, report: Report) -
     if options.certificate_arn:
         annotations[ALB + "certificate-arn"] = options.certificate_arn
     elif tls:
-        report.findings.append(
-            Finding(
-                name,
-                "spec.tls",
-                "note",
-                "the ALB's certificate comes from ACM by certificate discovery of the TLS hosts",
-            )
+        report.add(
+            name, "spec.tls", "note", "the ALB's certificate comes from ACM by certificate discovery of the TLS hosts"
         )
     for entry in tls:
         if isinstance(entry, dict) and entry.pop("secretName", None) is not None:
-            report.findings.append(
-                Finding(
-                    name,
-                    "spec.tls.secretName",
-                    "note",
-                    "dropped: the ALB takes certificates from ACM, not from Secrets",
-                )
+            report.add(
+                name, "spec.tls.secretName", "note", "dropped: the ALB takes certificates from ACM, not from Secrets"
             )
-    metadata["annotations"] = annotations
     spec["ingressClassName"] = options.ingress_class
-    handled: set[str] = set()
-    if NGINX + "rewrite-target" in old:
-        transforms = _rewrites(converted, str(old[NGINX + "rewrite-target"]), name, report)
-        handled.add(NGINX + "rewrite-target")
-        if transforms is not None:
-            annotations.update(transforms)
-            if str(old.get(NGINX + "use-regex", "")).lower() == "true":
-                handled.add(NGINX + "use-regex")
-                report.findings.append(
-                    Finding(name, NGINX + "use-regex", "converted", "the regex paths became Prefix paths")
-                )
 
-    for key in sorted(k for k in old if k.startswith(NGINX) and k not in handled):
-        short = key.removeprefix(NGINX)
+    for short in sorted(own - ROUTING_KEYS):
+        key = NGINX + short
+        value = nginx[short]
         if short in SSL_REDIRECT_KEYS:
-            report.findings.append(Finding(name, key, "converted", "as ssl-redirect on the ALB's HTTP listener"))
-        elif short == "affinity" and str(old[key]).lower() == "cookie":
-            seconds = int(str(old.get(NGINX + "session-cookie-max-age", "86400")) or 86400)
-            seconds = min(max(seconds, 1), 604800)
-            stickiness = (
+            report.add(name, key, "converted", "as ssl-redirect on the ALB's HTTP listener")
+        elif short == "affinity" and value.lower() == "cookie":
+            raw = nginx.get("session-cookie-max-age", "86400")
+            seconds = min(max(int(raw) if raw.isdigit() else 86400, 1), 604800)
+            annotations[ALB + "target-group-attributes"] = (
                 f"stickiness.enabled=true,stickiness.type=lb_cookie,stickiness.lb_cookie.duration_seconds={seconds}"
             )
-            annotations[ALB + "target-group-attributes"] = stickiness
-            handled.add(NGINX + "session-cookie-max-age")
-            report.findings.append(
-                Finding(
-                    name,
-                    key,
-                    "approximated",
-                    f"as target group stickiness ({seconds} s); the cookie is AWSALB, not ingress-nginx's",
-                )
+            report.add(
+                name,
+                key,
+                "approximated",
+                f"as target group stickiness ({seconds} s); the cookie is AWSALB, not nginx's",
             )
+        elif short == "session-cookie-max-age" and nginx.get("affinity", "").lower() == "cookie":
+            continue
         elif short == "proxy-body-size":
-            report.findings.append(
-                Finding(
-                    name,
-                    key,
-                    "approximated",
-                    "dropped: the ALB does not limit request bodies; enforce the limit in the app",
-                )
+            report.add(
+                name, key, "approximated", "dropped: the ALB does not limit request bodies; enforce it in the app"
             )
         elif short in NO_EQUIVALENT:
-            report.findings.append(Finding(name, key, "not-converted", NO_EQUIVALENT[short]))
-        elif short == "session-cookie-max-age" and key in handled:
-            continue
-        elif short == "backend-protocol" and str(old[key]).upper() in ("HTTP", "HTTPS"):
-            annotations[ALB + "backend-protocol"] = str(old[key]).upper()
-            report.findings.append(Finding(name, key, "converted", f"backend-protocol {str(old[key]).upper()}"))
+            report.add(name, key, "not-converted", NO_EQUIVALENT[short])
+        elif short == "backend-protocol" and value.upper() in ("HTTP", "HTTPS"):
+            annotations[ALB + "backend-protocol"] = value.upper()
+            report.add(name, key, "converted", f"backend-protocol {value.upper()}")
         else:
-            report.findings.append(
-                Finding(
-                    name, key, "not-converted", "no conversion in this version; review it by hand (see README, migrate)"
-                )
+            report.add(name, key, "not-converted", "no conversion in this version; review it by hand (README, migrate)")
+    metadata["annotations"] = annotations
+    return source
+
+
+# --- routing: paths, rewrites, redirects and canaries, per host across all inputs ------------------
+
+
+def case_insensitive(regex: str) -> str | None:
+    """``regex`` matching letters in either case without a flag (ALB regexes take none), or None.
+
+    Letters become ``[aA]``; inside a class, each letter or letter range gains its other case. Escapes
+    are kept as they are; constructs the ALB does not support (back-references, ``(?`` groups,
+    Unicode classes) give None.
+    """
+    out: list[str] = []
+    i = 0
+    while i < len(regex):
+        c = regex[i]
+        if c == "\\":
+            escaped = regex[i + 1 : i + 2]
+            if not escaped or escaped.isdigit() or escaped in "pPkgQEXRK":
+                return None
+            out.append(regex[i : i + 2])
+            i += 2
+        elif c == "[":
+            end = i + 1 + (regex[i + 1 : i + 2] == "^")
+            end += regex[end : end + 1] == "]"
+            while end < len(regex) and regex[end] != "]":
+                end += 2 if regex[end] == "\\" else 1
+            if end >= len(regex):
+                return None
+            body = regex[i + 1 : end]
+            extra = "".join(
+                (a.swapcase() + ("-" + b.swapcase() if b else ""))
+                for a, b in re.findall(r"(?<!\\)([A-Za-z])(?:-([A-Za-z]))?", body)
             )
-    report.converted.append(name)
-    result: dict[str, Any] = converted
+            out.append("[" + body + extra + "]")
+            i = end + 1
+        elif c == "(" and regex[i + 1 : i + 2] == "?":
+            return None
+        elif c.isascii() and c.isalpha():
+            out.append(f"[{c.lower()}{c.upper()}]")
+            i += 1
+        else:
+            out.append(c)
+            i += 1
+    result = "".join(out)
+    try:
+        re.compile(result)
+    except re.error:
+        return None
     return result
 
 
-def _convert_all(obj: Any, options: Options, report: Report) -> Any:
-    if is_nginx_ingress(obj, options):
-        return convert_ingress(obj, options, report)
-    if isinstance(obj, dict) and str(obj.get("kind", "")).endswith("List") and isinstance(obj.get("items"), list):
-        return {**obj, "items": [_convert_all(item, options, report) for item in obj["items"]]}
-    return obj
+def literal_prefix(path: str, regex: bool) -> str:
+    """The literal start every match of ``path`` begins with (lower-cased for regexes)."""
+    if not regex:
+        return path
+    out = ""
+    for i, c in enumerate(path):
+        if c in ".^$*+?()[]{}|\\":
+            if c in "*?{" and out:
+                out = out[:-1]
+            break
+        if path[i + 1 : i + 2] in ("*", "?", "{"):
+            break
+        out += c
+    return out.lower()
+
+
+def regex_literal(text: str) -> str:
+    return "".join("\\" + c if c in ".^$*+?()[]{}|\\" else c for c in text)
+
+
+@dataclass
+class AlbPath:
+    """One ALB path for one nginx location block."""
+
+    block: Block
+    kind: str  # Exact | Prefix | wildcard | regex
+    value: str  # for regex: the regex; otherwise the path value
+    transform: tuple[str, str] | None = None  # (regex, replace)
+    action: dict[str, Any] | None = None  # a redirect or weighted forward instead of the plain service
+    conditions: list[dict[str, Any]] = field(default_factory=list)
+    key_hint: str = ""
+
+    @property
+    def match_prefix(self) -> str:
+        return literal_prefix(self.block.path, self.block.modifier == "~*")
+
+
+def _regex_path(block: Block, report: Report) -> AlbPath | None:
+    loc = block.location
+    regex = block.path
+    problem = _unsupported_regex(regex)
+    if problem:
+        report.add(loc.ingress, f"path {loc.path!r}", "not-converted", f"{problem}; the path was left out")
+        return None
+    widened = case_insensitive(regex)
+    has_letters = any(c.isalpha() for c in re.sub(r"\\.", "", regex))
+    condition = "^" + (widened or regex)
+    if len(condition) > CONDITION_LIMIT:
+        if len("^" + regex) > CONDITION_LIMIT:
+            report.add(
+                loc.ingress,
+                f"path {loc.path!r}",
+                "not-converted",
+                f"as an ALB regex it exceeds the {CONDITION_LIMIT}-character condition limit; the path was left out",
+            )
+            return None
+        condition = "^" + regex
+        widened = None
+    if widened is None and has_letters:
+        report.add(
+            loc.ingress,
+            f"path {loc.path!r}",
+            "approximated",
+            "matched case-sensitively: ingress-nginx matched it in any case, and the case-insensitive form "
+            f"does not fit the ALB's {CONDITION_LIMIT}-character limit",
+        )
+    transform = None
+    if loc.needs_rewrite and loc.rewrite is not None:
+        target = loc.rewrite
+        groups = re.compile(regex).groups
+        if not SAFE_TARGET.fullmatch(target):
+            report.add(
+                loc.ingress,
+                NGINX + "rewrite-target",
+                "not-converted",
+                f"target {target!r} for path {loc.path!r} is not a path built from its capture groups $1..${groups} "
+                "(nginx variables, queries and redirects have no ALB transform); the path was left out",
+            )
+            return None
+        # nginx substitutes an empty string for a group the path does not have; so does the replacement.
+        replace = re.sub(r"\$([1-9])", lambda m: m.group(0) if int(m.group(1)) <= groups else "", target)
+        transform = (condition + ".*$", replace)
+    return AlbPath(block, "regex", condition, transform)
+
+
+def _unsupported_regex(regex: str) -> str | None:
+    try:
+        re.compile(regex)
+    except re.error as error:
+        return f"not a regular expression ({error})"
+    if not regex.isascii():
+        return "has non-ASCII characters, which nginx and the ALB compare differently"
+    if re.search(r"\(\?|\\[0-9pPkgQEXRK]", regex):
+        return "uses lookarounds, back-references or inline flags, which ALB regexes do not support"
+    return None
+
+
+def _plain_path(block: Block, report: Report) -> AlbPath | None:
+    loc = block.location
+    if block.modifier == "=":
+        return AlbPath(block, "Exact", block.path)
+    if "*" in block.path or "?" in block.path:
+        report.add(
+            loc.ingress,
+            f"path {loc.path!r}",
+            "not-converted",
+            "'*' and '?' are wildcards in ALB paths but literal in nginx prefixes; the path was left out",
+        )
+        return None
+    if loc.path_type == "Prefix" and block.path == "/":
+        return AlbPath(block, "Prefix", "/")
+    if loc.path_type == "Prefix" and not loc.path.endswith("/") and block.path == loc.path + "/":
+        return AlbPath(block, "Prefix", loc.path)
+    if len(block.path) + 1 > CONDITION_LIMIT:
+        report.add(
+            loc.ingress,
+            f"path {loc.path!r}",
+            "not-converted",
+            f"longer than the ALB's {CONDITION_LIMIT}-character limit",
+        )
+        return None
+    return AlbPath(block, "wildcard", block.path + "*")
+
+
+def _redirect_action(source: Source, report: Report) -> dict[str, Any] | None:
+    for kind, default_code in (("permanent-redirect", "301"), ("temporal-redirect", "302")):
+        url = source.nginx.get(kind)
+        if not url:
+            continue
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            report.add(source.name, NGINX + kind, "not-converted", f"{url!r} is not an http(s) URL")
+            return None
+        code = source.nginx.get(kind + "-code", default_code)
+        status = {"301": "HTTP_301", "302": "HTTP_302"}.get(code)
+        if status is None:
+            status = "HTTP_301" if kind.startswith("permanent") else "HTTP_302"
+            report.add(
+                source.name,
+                NGINX + kind + "-code",
+                "approximated",
+                f"{code} became {status[5:]}: ALB redirects are 301 or 302",
+            )
+        port = str(parts.port or (443 if parts.scheme == "https" else 80))
+        report.add(source.name, NGINX + kind, "converted", f"as an ALB redirect action ({status[5:]}) on every path")
+        return {
+            "type": "redirect",
+            "redirectConfig": {
+                "protocol": parts.scheme.upper(),
+                "host": parts.hostname,
+                "port": port,
+                "path": parts.path or "/",
+                "query": parts.query,
+                "statusCode": status,
+            },
+        }
+    return None
+
+
+def _collect(sources: list[Source], report: Report) -> dict[str, list[Location]]:
+    """Every non-canary location by host, first definition of a host and path winning as in ingress-nginx."""
+    by_host: dict[str, list[Location]] = {}
+    seen: dict[tuple[str, str], str] = {}
+    for source in sources:
+        if source.canary:
+            continue
+        rewrite = source.nginx.get("rewrite-target")
+        use_regex = source.flag("use-regex")
+        for rule in (source.converted.get("spec") or {}).get("rules") or []:
+            host = str(rule.get("host") or "")
+            for path in (rule.get("http") or {}).get("paths") or []:
+                value = str(path.get("path") or "/")
+                backend = ((path.get("backend") or {}).get("service")) or {}
+                if not backend.get("name"):
+                    report.add(
+                        source.name, f"path {value!r}", "not-converted", "its backend is not a Service; left out"
+                    )
+                    continue
+                if (host, value) in seen:
+                    report.add(
+                        source.name,
+                        f"path {value!r}",
+                        "not-converted",
+                        f"host {host or '*'!r} already has this path from {seen[host, value]}, which ingress-nginx "
+                        "kept; left out",
+                    )
+                    continue
+                seen[host, value] = source.name
+                by_host.setdefault(host, []).append(
+                    Location(
+                        source.name,
+                        host,
+                        value,
+                        str(path.get("pathType") or "ImplementationSpecific"),
+                        str(backend["name"]),
+                        dict(backend.get("port") or {}),
+                        rewrite,
+                        use_regex,
+                    )
+                )
+    for source in sources:
+        _default_backend(source, by_host, seen, report)
+    return by_host
+
+
+def _default_backend(
+    source: Source, by_host: dict[str, list[Location]], seen: dict[tuple[str, str], str], report: Report
+) -> None:
+    """An Ingress's defaultBackend: the root of each host it opens first, as ingress-nginx places it."""
+    spec = source.converted.get("spec") or {}
+    backend = (spec.get("defaultBackend") or {}).get("service")
+    if not backend or source.canary:
+        return
+    if not spec.get("rules"):
+        report.add(
+            source.name,
+            "spec.defaultBackend",
+            "approximated",
+            "kept as the ALB listener's default action: it also answers unmatched paths of known hosts, "
+            "where ingress-nginx answered 404",
+        )
+        return
+    del spec["defaultBackend"]
+    for rule in spec["rules"]:
+        host = str(rule.get("host") or "")
+        first = next((loc.ingress for loc in by_host.get(host, [])), source.name)
+        if (host, "/") in seen or first != source.name:
+            continue
+        seen[host, "/"] = source.name
+        rule.setdefault("http", {"paths": []})
+        by_host.setdefault(host, []).append(
+            Location(
+                source.name,
+                host,
+                "/",
+                "Prefix",
+                str(backend["name"]),
+                dict(backend.get("port") or {}),
+                source.nginx.get("rewrite-target"),
+                source.flag("use-regex"),
+            )
+        )
+    report.add(
+        source.name,
+        "spec.defaultBackend",
+        "converted",
+        "as the '/' path of each host it opened, after that host's other paths, as ingress-nginx routed it",
+    )
+
+
+def _canaries(sources: list[Source], paths: dict[str, list[AlbPath]], report: Report) -> None:
+    """Fold each canary Ingress into the paths it shadows: weighted forwards and header conditions."""
+    for source in sources:
+        if not source.canary:
+            continue
+        matched = 0
+        for rule in (source.converted.get("spec") or {}).get("rules") or []:
+            host = str(rule.get("host") or "")
+            for path in (rule.get("http") or {}).get("paths") or []:
+                value = str(path.get("path") or "/")
+                canary = (path.get("backend") or {}).get("service") or {}
+                for alb in list(paths.get(host, [])):
+                    loc = alb.block.location
+                    if loc.path != value or alb.key_hint == "canary-header" or alb.action is not None:
+                        continue
+                    matched += 1
+                    _add_canary(source, alb, canary, paths[host], report)
+        if matched == 0:
+            report.add(source.name, NGINX + "canary", "not-converted", "no converted Ingress has its host and path")
+
+
+def _add_canary(
+    source: Source, alb: AlbPath, canary: dict[str, Any], host_paths: list[AlbPath], report: Report
+) -> None:
+    loc = alb.block.location
+    main = {"serviceName": loc.service, "servicePort": _port(loc.port)}
+    target = {"serviceName": canary.get("name"), "servicePort": _port(canary.get("port") or {})}
+    total = int(source.nginx.get("canary-weight-total", "100") or 100)
+    weight = min(max(int(source.nginx.get("canary-weight", "0") or 0), 0), total)
+    if weight:
+        alb.action = {
+            "type": "forward",
+            "forwardConfig": {"targetGroups": [{**main, "weight": total - weight}, {**target, "weight": weight}]},
+        }
+        report.add(
+            source.name, NGINX + "canary-weight", "converted", f"{weight}/{total} of {loc.path!r} as a weighted forward"
+        )
+    header = source.nginx.get("canary-by-header")
+    if header:
+        value = source.nginx.get("canary-by-header-value", "always")
+        extra = AlbPath(
+            alb.block,
+            alb.kind,
+            alb.value,
+            alb.transform,
+            {"type": "forward", "forwardConfig": {"targetGroups": [target]}},
+            [{"field": "http-header", "httpHeaderConfig": {"httpHeaderName": header, "values": [value]}}],
+            "canary-header",
+        )
+        host_paths.insert(host_paths.index(alb), extra)
+        report.add(
+            source.name,
+            NGINX + "canary-by-header",
+            "approximated",
+            f"{header}: {value} as a header condition; the ALB compares header values case-insensitively"
+            + ("" if "canary-by-header-value" in source.nginx else ", and 'never' has no rule of its own"),
+        )
+
+
+def _port(port: Mapping[str, Any]) -> Any:
+    return port.get("number", port.get("name"))
+
+
+def _order(sources: list[Source], paths: dict[str, list[AlbPath]], report: Report) -> None:
+    """Give Ingresses that share a host group.order values where nginx's order needs them."""
+    edges: set[tuple[str, str]] = set()
+    hostless = paths.get("", [])
+    for host, host_paths in paths.items():
+        sequence = host_paths + ([] if host == "" else hostless)
+        for i, first in enumerate(sequence):
+            for later in sequence[i + 1 :]:
+                a, b = first.block.location.ingress, later.block.location.ingress
+                if a != b and _overlap(first, later):
+                    edges.add((a, b))
+    if not edges:
+        return
+    names = sorted({n for edge in edges for n in edge})
+    if all(a < b for a, b in edges):
+        return  # namespace/name order already puts them right
+    ordered: list[str] = []
+    remaining = set(names)
+    while remaining:
+        ready = sorted(n for n in remaining if not any(b == n and a in remaining for a, b in edges))
+        if not ready:
+            report.add(
+                ", ".join(sorted(remaining)),
+                "rule order",
+                "not-converted",
+                "their paths overlap in both orders, which one ALB group cannot express; merge them into one Ingress",
+            )
+            ordered += sorted(remaining)
+            break
+        ordered.append(ready[0])
+        remaining.discard(ready[0])
+    by_name = {s.name: s for s in sources}
+    for position, name in enumerate(ordered, start=1):
+        by_name[name].annotations[ALB + "group.order"] = str(position)
+    report.add(
+        "*", "group.order", "note", "set on " + ", ".join(ordered) + " so the ALB tries their paths in nginx's order"
+    )
+
+
+def _overlap(a: AlbPath, b: AlbPath) -> bool:
+    if a.block.modifier == "=" and b.block.modifier == "=":
+        return a.block.path == b.block.path
+    pa, pb = a.match_prefix, b.match_prefix
+    if a.block.modifier == "~*" or b.block.modifier == "~*":
+        pa, pb = pa.lower(), pb.lower()
+    return pa.startswith(pb) or pb.startswith(pa)
+
+
+def _emit(source: Source, paths: dict[str, list[AlbPath]], report: Report) -> None:
+    """Write the ALB paths, actions, conditions and transforms of one source into its Ingress."""
+    spec = source.converted.setdefault("spec", {})
+    mine = {
+        host: [p for p in host_paths if p.block.location.ingress == source.name] for host, host_paths in paths.items()
+    }
+    regex_paths = any(p.kind == "regex" for host_paths in mine.values() for p in host_paths)
+    keys: dict[str, str] = {}  # backend name -> the JSON it stands for, so one name never means two things
+    new_rules: list[dict[str, Any]] = []
+    hosts_done: set[str] = set()
+    for rule in spec.get("rules") or []:
+        host = str(rule.get("host") or "")
+        if host in hosts_done:
+            continue
+        hosts_done.add(host)
+        if "http" not in rule:
+            new_rules.append(rule)
+            continue
+        out: list[dict[str, Any]] = []
+        for alb in mine.get(host, []):
+            out.append(_emit_path(source, alb, regex_paths, keys))
+        new_rule = {k: v for k, v in rule.items() if k != "http"}
+        if out:
+            new_rule["http"] = {"paths": out}
+            new_rules.append(new_rule)
+    if spec.get("rules") is not None:
+        spec["rules"] = new_rules
+    if regex_paths:
+        source.annotations[ALB + "use-regex-path-match"] = "true"
+
+
+def _emit_path(source: Source, alb: AlbPath, regex_paths: bool, keys: dict[str, str]) -> dict[str, Any]:
+    loc = alb.block.location
+    if alb.kind == "regex":
+        path = {"path": "/" + alb.value, "pathType": "ImplementationSpecific"}
+    elif alb.kind == "wildcard" and regex_paths:
+        path = {"path": "/^" + regex_literal(alb.value[:-1]), "pathType": "ImplementationSpecific"}
+    elif alb.kind == "wildcard":
+        path = {"path": alb.value, "pathType": "ImplementationSpecific"}
+    else:
+        path = {"path": alb.value, "pathType": alb.kind}
+    transforms = (
+        _compact(
+            [
+                {
+                    "type": "url-rewrite",
+                    "urlRewriteConfig": {"rewrites": [{"regex": alb.transform[0], "replace": alb.transform[1]}]},
+                }
+            ]
+        )
+        if alb.transform
+        else None
+    )
+    conditions = _compact(alb.conditions) if alb.conditions else None
+    action = _compact(alb.action) if alb.action else None
+    if action is None and conditions is None and keys.get(loc.service, transforms or "") == (transforms or ""):
+        keys[loc.service] = transforms or ""
+        if transforms:
+            source.annotations[ALB + f"transforms.{loc.service}"] = transforms
+        return {**path, "backend": {"service": {"name": loc.service, "port": dict(loc.port)}}}
+    if action is None:
+        action = _compact(
+            {
+                "type": "forward",
+                "forwardConfig": {"targetGroups": [{"serviceName": loc.service, "servicePort": _port(dict(loc.port))}]},
+            }
+        )
+    digest = hashlib.sha256(f"{action}|{conditions}|{transforms}".encode()).hexdigest()[:6]
+    kind = alb.action["type"] if alb.action else "rewrite"
+    hint = alb.key_hint or {"redirect": "redirect", "forward": "weighted"}.get(kind, kind)
+    name = f"{loc.service[:40]}-{hint}-{digest}"
+    source.annotations[ALB + f"actions.{name}"] = action
+    if conditions:
+        source.annotations[ALB + f"conditions.{name}"] = conditions
+    if transforms:
+        source.annotations[ALB + f"transforms.{name}"] = transforms
+    return {**path, "backend": {"service": {"name": name, "port": {"name": "use-annotation"}}}}
+
+
+def route(sources: list[Source], report: Report) -> None:
+    """Convert every path of every source, per host, in ingress-nginx's order."""
+    by_host = _collect(sources, report)
+    paths: dict[str, list[AlbPath]] = {}
+    by_name = {s.name: s for s in sources}
+    for host, locations in by_host.items():
+        blocks = nginx_blocks(locations)
+        out: list[AlbPath] = []
+        exact_regex = regex_host(locations)
+        for block in blocks:
+            # A Prefix path's exact copy is covered by the ALB Prefix path itself.
+            if not exact_regex and block.modifier == "=" and block.location.path_type == "Prefix":
+                continue
+            alb = _regex_path(block, report) if exact_regex else _plain_path(block, report)
+            if alb is None:
+                continue
+            source = by_name[block.location.ingress]
+            alb.action = _redirect_action(source, Report(report.group)) if _has_redirect(source) else None
+            out.append(alb)
+        if not exact_regex:
+            out.sort(key=lambda p: p.kind != "Exact")  # nginx tries exact locations before any prefix
+        paths[host] = out
+    for source in sources:
+        if _has_redirect(source):
+            _redirect_action(source, report)  # once per Ingress in the report
+        for key in ("rewrite-target", "use-regex"):
+            if key in source.nginx and not source.canary:
+                report.add(
+                    source.name, NGINX + key, "converted", "as ALB regex paths and transforms, per host (see README)"
+                )
+    _app_roots(sources, paths, report)
+    _canaries(sources, paths, report)
+    _order(sources, paths, report)
+    for source in sources:
+        if not source.canary:
+            _emit(source, paths, report)
+
+
+def _has_redirect(source: Source) -> bool:
+    return bool(source.nginx.get("permanent-redirect") or source.nginx.get("temporal-redirect"))
+
+
+def _app_roots(sources: list[Source], paths: dict[str, list[AlbPath]], report: Report) -> None:
+    for source in sources:
+        root = source.nginx.get("app-root")
+        if not root or source.canary:
+            continue
+        if not root.startswith("/") or not SAFE_TARGET.fullmatch(root.replace("$", "")):
+            report.add(source.name, NGINX + "app-root", "not-converted", f"{root!r} is not a plain path")
+            continue
+        for rule in (source.converted.get("spec") or {}).get("rules") or []:
+            host = str(rule.get("host") or "")
+            location = Location(source.name, host, "/", "Exact", "app-root")
+            redirect = {
+                "type": "redirect",
+                "redirectConfig": {"path": root, "query": "", "statusCode": "HTTP_302"},
+            }
+            paths.setdefault(host, []).insert(0, AlbPath(Block("=", "/", location), "Exact", "/", None, redirect))
+        report.add(source.name, NGINX + "app-root", "converted", f"'/' redirects (302) to {root!r}")
+
+
+# --- settings an ALB holds once for the whole group ----------------------------------------------
+
+
+def group_settings(sources: list[Source], report: Report) -> None:
+    """Source ranges and timeouts: group-wide on the ALB, so emitted only when every Ingress agrees."""
+    live = [s for s in sources if not s.canary]
+    if not live:
+        return
+    ranges = {s.name: _cidrs(s.nginx.get("whitelist-source-range", "")) for s in live}
+    if any(ranges.values()):
+        if len(set(ranges.values())) == 1:
+            cidrs = next(iter(ranges.values()))
+            live[0].annotations[ALB + "inbound-cidrs"] = ",".join(cidrs)
+            for s in live:
+                report.add(
+                    s.name,
+                    NGINX + "whitelist-source-range",
+                    "approximated",
+                    "as the ALB's inbound-cidrs (every converted Ingress agrees): other clients cannot connect, "
+                    "where ingress-nginx answered 403; it also applies to any other Ingress in the group",
+                )
+        else:
+            for s in live:
+                if ranges[s.name]:
+                    _source_ip_conditions(s, ranges[s.name], report)
+    timeouts = {s.name: _timeout(s) for s in live}
+    if any(v is not None for v in timeouts.values()):
+        values = {v if v is not None else NGINX_TIMEOUT_DEFAULT for v in timeouts.values()}
+        if len(values) == 1:
+            seconds = min(max(values.pop(), IDLE_TIMEOUT_RANGE[0]), IDLE_TIMEOUT_RANGE[1])
+            live[0].annotations[ALB + "load-balancer-attributes"] = f"idle_timeout.timeout_seconds={seconds}"
+            for s in live:
+                if timeouts[s.name] is not None:
+                    report.add(
+                        s.name,
+                        NGINX + "proxy-read-timeout",
+                        "approximated",
+                        f"as the ALB idle timeout ({seconds} s), which every converted Ingress agrees on; it counts "
+                        "idle time on both connections, not one read or send",
+                    )
+        else:
+            for s in live:
+                if timeouts[s.name] is not None:
+                    report.add(
+                        s.name,
+                        NGINX + "proxy-read-timeout",
+                        "not-converted",
+                        "the ALB has one idle timeout for the whole group and the converted Ingresses disagree "
+                        f"({sorted(v if v is not None else NGINX_TIMEOUT_DEFAULT for v in timeouts.values())}); "
+                        "set load-balancer-attributes on one Ingress by hand",
+                    )
+
+
+def _cidrs(value: str) -> tuple[str, ...]:
+    return tuple(sorted(v.strip() for v in value.split(",") if v.strip()))
+
+
+def _timeout(source: Source) -> int | None:
+    values = [source.nginx.get(k) for k in ("proxy-read-timeout", "proxy-send-timeout")]
+    numbers = [int(v) for v in values if v and v.strip().isdigit()]
+    return max(numbers) if numbers else None
+
+
+def _source_ip_conditions(source: Source, cidrs: tuple[str, ...], report: Report) -> None:
+    key = NGINX + "whitelist-source-range"
+    if len(cidrs) > 3:
+        report.add(
+            source.name, key, "not-converted", f"{len(cidrs)} ranges: an ALB rule condition takes at most 3 values"
+        )
+        return
+    condition = _compact([{"field": "source-ip", "sourceIpConfig": {"values": list(cidrs)}}])
+    for rule in (source.converted.get("spec") or {}).get("rules") or []:
+        for path in (rule.get("http") or {}).get("paths") or []:
+            backend = path["backend"]["service"]
+            existing = json.loads(source.annotations.get(ALB + f"conditions.{backend['name']}", "[]"))
+            if backend.get("port", {}).get("name") != "use-annotation":
+                name = backend["name"]
+                action = {
+                    "type": "forward",
+                    "forwardConfig": {"targetGroups": [{"serviceName": name, "servicePort": _port(backend["port"])}]},
+                }
+                new = f"{name[:40]}-src-{hashlib.sha256(_compact(action).encode()).hexdigest()[:6]}"
+                source.annotations[ALB + f"actions.{new}"] = _compact(action)
+                if ALB + f"transforms.{name}" in source.annotations:
+                    source.annotations[ALB + f"transforms.{new}"] = source.annotations[ALB + f"transforms.{name}"]
+                path["backend"] = {"service": {"name": new, "port": {"name": "use-annotation"}}}
+                name = new
+            else:
+                name = backend["name"]
+            source.annotations[ALB + f"conditions.{name}"] = _compact(existing + json.loads(condition))
+    report.add(
+        source.name,
+        key,
+        "approximated",
+        "as source-ip conditions on its own rules (the group's Ingresses disagree, so no inbound-cidrs): "
+        "other clients fall through to later rules or the 404 default, where ingress-nginx answered 403",
+    )
+
+
+# --- the whole run ------------------------------------------------------------------------------
+
+
+def _nginx_ingresses(documents: list[Any], options: Options) -> Iterator[tuple[list[Any], int]]:
+    """(container, index) of every ingress-nginx Ingress, including those inside List objects."""
+    for i, document in enumerate(documents):
+        if is_nginx_ingress(document, options):
+            yield documents, i
+        elif isinstance(document, dict) and str(document.get("kind", "")).endswith("List"):
+            items = document.get("items")
+            if isinstance(items, list):
+                yield from _nginx_ingresses(items, options)
 
 
 def migrate(documents: list[Any], options: Options) -> tuple[list[Any], Report]:
     report = Report(group=options.group)
-    converted = [_convert_all(document, options, report) for document in documents]
+    output: list[Any] = json.loads(json.dumps(documents))
+    places = list(_nginx_ingresses(output, options))
+    sources = [convert_ingress(container[i], options, report) for container, i in places]
+    route(sources, report)
+    group_settings(sources, report)
+    gone = []
+    for (container, i), source in zip(places, sources, strict=True):
+        if source.canary:
+            gone.append((container, i))
+            report.add(source.name, NGINX + "canary", "note", "folded into the Ingress it shadows; not in the output")
+            continue
+        source.converted["metadata"]["annotations"] = source.annotations
+        container[i] = source.converted
+        report.converted.append(source.name)
+    for container, i in reversed(gone):
+        del container[i]
     if report.converted and options.group == "migrated":
-        report.findings.append(
-            Finding("*", "group", "note", "no --group given: every converted Ingress joins ALB group 'migrated'")
-        )
-    return converted, report
+        report.add("*", "group", "note", "no --group given: every converted Ingress joins ALB group 'migrated'")
+    if options.controller_config:
+        used = sorted(k for k in options.controller_config if k in GLOBAL_DEFAULTS)
+        ignored = sorted(k for k in options.controller_config if k not in GLOBAL_DEFAULTS)
+        if used:
+            report.add("*", "--controller-config", "note", "defaults taken from it: " + ", ".join(used))
+        for key in ignored:
+            report.add(
+                "*",
+                f"--controller-config {key}",
+                "not-converted",
+                "no ALB counterpart in this version; review it by hand",
+            )
+    return output, report
 
 
 def dump(documents: Iterable[Any]) -> Iterator[str]:
