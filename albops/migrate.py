@@ -581,8 +581,8 @@ def _add_canary(
     loc = alb.block.location
     main = {"serviceName": loc.service, "servicePort": _port(loc.port)}
     target = {"serviceName": canary.get("name"), "servicePort": _port(canary.get("port") or {})}
-    total = int(source.nginx.get("canary-weight-total", "100") or 100)
-    weight = min(max(int(source.nginx.get("canary-weight", "0") or 0), 0), total)
+    total = _number(source, "canary-weight-total", 100, report)
+    weight = min(_number(source, "canary-weight", 0, report), total)
     if weight:
         alb.action = {
             "type": "forward",
@@ -611,6 +611,16 @@ def _add_canary(
             f"{header}: {value} as a header condition; the ALB compares header values case-insensitively"
             + ("" if "canary-by-header-value" in source.nginx else ", and 'never' has no rule of its own"),
         )
+
+
+def _number(source: Source, key: str, default: int, report: Report) -> int:
+    """A non-negative integer annotation; anything else is reported and the default used."""
+    raw = source.nginx.get(key, "").strip()
+    if raw.isdigit():
+        return int(raw)
+    if raw:
+        report.add(source.name, NGINX + key, "not-converted", f"{raw!r} is not a whole number; {default} used")
+    return default
 
 
 def _port(port: Mapping[str, Any]) -> Any:
@@ -830,6 +840,11 @@ def group_settings(sources: list[Source], report: Report) -> None:
             for s in live:
                 if ranges[s.name]:
                     _source_ip_conditions(s, ranges[s.name], report)
+    for s in live:
+        for key in ("proxy-read-timeout", "proxy-send-timeout"):
+            raw = s.nginx.get(key, "").strip()
+            if raw and not raw.isdigit():
+                report.add(s.name, NGINX + key, "not-converted", f"{raw!r} is not a whole number of seconds; ignored")
     timeouts = {s.name: _timeout(s) for s in live}
     if any(v is not None for v in timeouts.values()):
         values = {v if v is not None else NGINX_TIMEOUT_DEFAULT for v in timeouts.values()}

@@ -291,3 +291,33 @@ def test_paths_ingress_nginx_routes_but_an_alb_cannot_are_reported(capsys: pytes
     assert details["path '/" + "ab" * 20 + "'"][0] == "approximated"
     paths = documents[0]["spec"]["rules"][0]["http"]["paths"]
     assert [p["path"] for p in paths] == ["/^/" + "ab" * 20]
+
+
+def test_numbers_that_are_not_numbers_are_reported_not_fatal(capsys: pytest.CaptureFixture[str]) -> None:
+    def ingress(name: str, annotations: dict[str, str]) -> dict[str, Any]:
+        backend = {"service": {"name": name, "port": {"number": 80}}}
+        return {
+            "apiVersion": "networking.k8s.io/v1",
+            "kind": "Ingress",
+            "metadata": {"name": name, "namespace": "x", "annotations": annotations},
+            "spec": {
+                "ingressClassName": "nginx",
+                "rules": [
+                    {
+                        "host": "a.example.com",
+                        "http": {"paths": [{"path": "/x", "pathType": "Prefix", "backend": backend}]},
+                    }
+                ],
+            },
+        }
+
+    documents, report = migrate_documents(
+        [
+            ingress("main", {NGINX + "proxy-read-timeout": "soon"}),
+            ingress("canary", {NGINX + "canary": "true", NGINX + "canary-weight": "lots"}),
+        ]
+    )
+    statuses = {(f.ingress, f.annotation): f.status for f in report.findings}
+    assert statuses[("x/main", NGINX + "proxy-read-timeout")] == "not-converted"
+    assert statuses[("x/canary", NGINX + "canary-weight")] == "not-converted"
+    assert [d["metadata"]["name"] for d in documents] == ["main"]
