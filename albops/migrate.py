@@ -758,7 +758,6 @@ def route(sources: list[Source], report: Report) -> None:
     """Convert every path of every source, per host, in ingress-nginx's order."""
     by_host = _collect(sources, report)
     paths: dict[str, list[AlbPath]] = {}
-    by_name = {s.name: s for s in sources}
     for host, locations in by_host.items():
         blocks = nginx_blocks(locations)
         out: list[AlbPath] = []
@@ -768,32 +767,29 @@ def route(sources: list[Source], report: Report) -> None:
             if not exact_regex and block.modifier == "=" and block.location.path_type == "Prefix":
                 continue
             alb = _regex_path(block, report) if exact_regex else _plain_path(block, report)
-            if alb is None:
-                continue
-            source = by_name[block.location.ingress]
-            alb.action = _redirect_action(source, Report(report.group)) if _has_redirect(source) else None
-            out.append(alb)
+            if alb is not None:
+                out.append(alb)
         if not exact_regex:
             out.sort(key=lambda p: p.kind != "Exact")  # nginx tries exact locations before any prefix
         paths[host] = out
+    redirects: dict[str, dict[str, Any] | None] = {}
     for source in sources:
-        if _has_redirect(source):
-            _redirect_action(source, report)  # once per Ingress in the report
+        if source.nginx.get("permanent-redirect") or source.nginx.get("temporal-redirect"):
+            redirects[source.name] = _redirect_action(source, report)
         for key in ("rewrite-target", "use-regex"):
             if key in source.nginx and not source.canary:
                 report.add(
                     source.name, NGINX + key, "converted", "as ALB regex paths and transforms, per host (see README)"
                 )
+    for host_paths in paths.values():
+        for alb in host_paths:
+            alb.action = redirects.get(alb.block.location.ingress)
     _app_roots(sources, paths, report)
     _canaries(sources, paths, report)
     _order(sources, paths, report)
     for source in sources:
         if not source.canary:
             _emit(source, paths, report)
-
-
-def _has_redirect(source: Source) -> bool:
-    return bool(source.nginx.get("permanent-redirect") or source.nginx.get("temporal-redirect"))
 
 
 def _app_roots(sources: list[Source], paths: dict[str, list[AlbPath]], report: Report) -> None:
@@ -851,26 +847,21 @@ def group_settings(sources: list[Source], report: Report) -> None:
         if len(values) == 1:
             seconds = min(max(values.pop(), IDLE_TIMEOUT_RANGE[0]), IDLE_TIMEOUT_RANGE[1])
             live[0].annotations[ALB + "load-balancer-attributes"] = f"idle_timeout.timeout_seconds={seconds}"
-            for s in live:
-                if timeouts[s.name] is not None:
-                    report.add(
-                        s.name,
-                        NGINX + "proxy-read-timeout",
-                        "approximated",
-                        f"as the ALB idle timeout ({seconds} s), which every converted Ingress agrees on; it counts "
-                        "idle time on both connections, not one read or send",
-                    )
+            status, detail = (
+                "approximated",
+                f"as the ALB idle timeout ({seconds} s), which every converted Ingress agrees on; it counts "
+                "idle time on both connections, not one read or send",
+            )
         else:
-            for s in live:
-                if timeouts[s.name] is not None:
-                    report.add(
-                        s.name,
-                        NGINX + "proxy-read-timeout",
-                        "not-converted",
-                        "the ALB has one idle timeout for the whole group and the converted Ingresses disagree "
-                        f"({sorted(v if v is not None else NGINX_TIMEOUT_DEFAULT for v in timeouts.values())}); "
-                        "set load-balancer-attributes on one Ingress by hand",
-                    )
+            status, detail = (
+                "not-converted",
+                "the ALB has one idle timeout for the whole group and the converted Ingresses disagree "
+                f"({sorted(v if v is not None else NGINX_TIMEOUT_DEFAULT for v in timeouts.values())}); "
+                "set load-balancer-attributes on one Ingress by hand",
+            )
+        for s in live:
+            if timeouts[s.name] is not None:
+                report.add(s.name, NGINX + "proxy-read-timeout", status, detail)
 
 
 def _cidrs(value: str) -> tuple[str, ...]:

@@ -17,6 +17,7 @@ Tests drive both with generated requests, and a real nginx checks the first.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import re
 from collections.abc import Iterable, Mapping
@@ -172,8 +173,6 @@ class AlbOutcome:
 
 
 def _conditions_match(conditions: list[dict[str, Any]], request: AlbRequest) -> bool:
-    import ipaddress
-
     for condition in conditions:
         kind = condition.get("field")
         if kind == "http-header":

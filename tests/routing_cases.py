@@ -26,7 +26,8 @@ class Case:
     requests: list[str]
 
 
-def _ingress(name: str, paths: list[tuple[str, str, str]], annotations: dict[str, str]) -> dict[str, Any]:
+def nginx_ingress(name: str, paths: list[tuple[str, str, str]], annotations: dict[str, str]) -> dict[str, Any]:
+    """An ingress-nginx Ingress in namespace shop on HOST; each path is (path, pathType, service)."""
     return {
         "apiVersion": "networking.k8s.io/v1",
         "kind": "Ingress",
@@ -79,7 +80,7 @@ def generate(rng: random.Random) -> Case:
             annotations["nginx.ingress.kubernetes.io/rewrite-target"] = rng.choice(TARGETS)
         if use_regex and rng.random() < 0.7:
             annotations["nginx.ingress.kubernetes.io/use-regex"] = "true"
-        ingresses.append(_ingress(f"app{n}", paths, annotations))
+        ingresses.append(nginx_ingress(f"app{n}", paths, annotations))
     requests = {"/", "/API", "/nothing"}
     for prefix in prefixes:
         for tail in ["", "/", "/x", "/v1", "/v1/y", "x", "/API/z", "/abc"]:

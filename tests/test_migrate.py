@@ -13,6 +13,7 @@ import yaml
 
 from albops.__main__ import main
 from albops.routes import AlbRequest, alb_route
+from tests.routing_cases import nginx_ingress
 
 CORPUS = Path(__file__).resolve().parent / "nginx_corpus"
 ALB = "alb.ingress.kubernetes.io/"
@@ -260,29 +261,8 @@ def test_a_bad_controller_config_exits_2(
 
 def test_paths_ingress_nginx_routes_but_an_alb_cannot_are_reported(capsys: pytest.CaptureFixture[str]) -> None:
     long_path = "/" + "segment/" * 20 + "(.*)"
-    ingress = {
-        "apiVersion": "networking.k8s.io/v1",
-        "kind": "Ingress",
-        "metadata": {"name": "odd", "namespace": "x", "annotations": {NGINX + "use-regex": "true"}},
-        "spec": {
-            "ingressClassName": "nginx",
-            "rules": [
-                {
-                    "host": "odd.example.com",
-                    "http": {
-                        "paths": [
-                            {
-                                "path": p,
-                                "pathType": "ImplementationSpecific",
-                                "backend": {"service": {"name": "s", "port": {"number": 80}}},
-                            }
-                            for p in (long_path, "/(?=look)ahead", "/" + "ab" * 20)
-                        ]
-                    },
-                }
-            ],
-        },
-    }
+    paths = [(p, "ImplementationSpecific", "s") for p in (long_path, "/(?=look)ahead", "/" + "ab" * 20)]
+    ingress = nginx_ingress("odd", paths, {NGINX + "use-regex": "true"})
     documents, report = migrate_documents([ingress])
     details = {f.annotation: (f.status, f.detail) for f in report.findings}
     assert details[f"path {long_path!r}"][0] == "not-converted" and "128" in details[f"path {long_path!r}"][1]
@@ -294,30 +274,15 @@ def test_paths_ingress_nginx_routes_but_an_alb_cannot_are_reported(capsys: pytes
 
 
 def test_numbers_that_are_not_numbers_are_reported_not_fatal(capsys: pytest.CaptureFixture[str]) -> None:
-    def ingress(name: str, annotations: dict[str, str]) -> dict[str, Any]:
-        backend = {"service": {"name": name, "port": {"number": 80}}}
-        return {
-            "apiVersion": "networking.k8s.io/v1",
-            "kind": "Ingress",
-            "metadata": {"name": name, "namespace": "x", "annotations": annotations},
-            "spec": {
-                "ingressClassName": "nginx",
-                "rules": [
-                    {
-                        "host": "a.example.com",
-                        "http": {"paths": [{"path": "/x", "pathType": "Prefix", "backend": backend}]},
-                    }
-                ],
-            },
-        }
-
     documents, report = migrate_documents(
         [
-            ingress("main", {NGINX + "proxy-read-timeout": "soon"}),
-            ingress("canary", {NGINX + "canary": "true", NGINX + "canary-weight": "lots"}),
+            nginx_ingress("main", [("/x", "Prefix", "main")], {NGINX + "proxy-read-timeout": "soon"}),
+            nginx_ingress(
+                "canary", [("/x", "Prefix", "v2")], {NGINX + "canary": "true", NGINX + "canary-weight": "lots"}
+            ),
         ]
     )
     statuses = {(f.ingress, f.annotation): f.status for f in report.findings}
-    assert statuses[("x/main", NGINX + "proxy-read-timeout")] == "not-converted"
-    assert statuses[("x/canary", NGINX + "canary-weight")] == "not-converted"
+    assert statuses[("shop/main", NGINX + "proxy-read-timeout")] == "not-converted"
+    assert statuses[("shop/canary", NGINX + "canary-weight")] == "not-converted"
     assert [d["metadata"]["name"] for d in documents] == ["main"]
