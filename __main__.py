@@ -10,12 +10,15 @@ from components.controller_release import ControllerRelease, ControllerReleaseAr
 from components.dns import AliasRecords, AliasRecordsArgs
 from components.echoserver import Echoserver, EchoserverArgs
 from components.eks_cluster import EphemeralCluster, EphemeralClusterArgs
-from components.settings import check_mode, load_settings
+from components.settings import PROJECT, check_mode, load_settings
+from components.tags import STACK_TAG, stack_tag_value
 
 settings = load_settings()
 name = settings.cluster.name
 stack = pulumi.get_stack()
-ephemeral_tags = settings.ephemeral.tags() if settings.ephemeral else {}
+# A short-lived cluster and everything in it carries the ephemeral tags and the tag naming this stack,
+# which teardown checks before it deletes anything.
+ephemeral_tags = {**settings.ephemeral.tags(), STACK_TAG: stack_tag_value(PROJECT, stack)} if settings.ephemeral else {}
 
 account = AwsAccount(f"{name}-account", AwsAccountArgs(settings=settings, stack=stack, extra_tags=ephemeral_tags))
 cluster: ClusterAccess | EphemeralCluster
@@ -31,6 +34,7 @@ if settings.cluster.create:
             provider=account.provider,
             invoke=account.invoke,
             pod_identity=not settings.controller.uses_irsa,
+            tags=ephemeral_tags,
         ),
     )
 else:
@@ -41,6 +45,9 @@ else:
             region=settings.region,
             invoke=account.invoke,
             requested_mode=settings.controller.mode,
+            needs_pod_identity_addon=(
+                not settings.controller.uses_irsa and settings.controller.pod_identity_agent == "addon"
+            ),
         ),
     )
 check_mode(settings, cluster.mode)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -45,6 +46,17 @@ def _parser() -> argparse.ArgumentParser:
         "--apply",
         action="store_true",
         help="resolve every value as after `pulumi up` (default: preview, unknowns shown as such)",
+    )
+    plan.add_argument(
+        "--cloud-facts",
+        type=Path,
+        metavar="FILE",
+        help="what to assume about the cloud (clusters, tags, Auto Mode, add-ons); default cloud-facts/<stack>.yaml",
+    )
+    plan.add_argument(
+        "--require-environment",
+        choices=["production", "staging", "development", "ephemeral"],
+        help="refuse (exit 3) unless the stack's alb-ingress:environment is this one (for deploy jobs)",
     )
     sweep = commands.add_parser(
         "sweep",
@@ -303,42 +315,74 @@ def _stack_outputs(args: argparse.Namespace) -> dict[str, object]:
 
 
 def _teardown(args: argparse.Namespace) -> int:
+    from albops import teardown as teardown_module
     from albops.aws import AwsSession
     from albops.kube import KubernetesApi
-    from albops.runner import StackFileError
+    from albops.runner import StackFileError, project_name
     from albops.sweep import Timing
-    from albops.teardown import AutomationBackend, RefusedError, Teardown, ToolMissingError, read_target
+    from albops.teardown import (
+        RefusedError,
+        Teardown,
+        ToolMissingError,
+        backend_target,
+        local_precheck,
+    )
 
-    backend = AutomationBackend(args.stack, args.project_dir)
+    if not re.fullmatch(r"[A-Za-z0-9_.-]{1,100}", args.stack):
+        return _say(f"error: --stack {args.stack!r} is not a stack name (letters, digits, '_.-')", EXIT_BAD_INPUT)
     try:
-        target = read_target(args.stack, args.project_dir, lambda: backend)
+        # The checkout's file can only refuse early; the backend's copy decides what is deleted.
+        local = local_precheck(args.stack, args.project_dir)
+    except RefusedError as error:
+        return _say(f"refused: {error}", EXIT_REFUSED)
+    except StackFileError as error:
+        return _say(f"error: {error}", EXIT_BAD_INPUT)
+    backend = teardown_module.backend_for(args.stack, args.project_dir)
+    if not args.yes and local is not None:
+        print(
+            f"Would tear down stack {local.stack} (owner {local.owner}, expires {local.expires}): cluster "
+            f"{local.cluster} in {local.region}, as Pulumi.{local.stack}.yaml here says.\n"
+            "  1. check the backend's config and state name this cluster, and that it is tagged "
+            f"alb-ingress/ephemeral=true and alb-ingress/stack={local.stack_tag} (else refuse, deleting nothing)\n"
+            "  2. delete every Ingress, LoadBalancer Service and Gateway the controller manages, and wait for it\n"
+            "  3. pulumi destroy (PULUMI_K8S_DELETE_UNREACHABLE=true), then sweep what the controller left\n"
+            "  4. remove the stack\n"
+            "With --yes the backend's copy of the stack's config and state decide, not this file. "
+            "Run again with --yes to do it."
+        )
+        return EXIT_OK
+    try:
+        if not backend.exists():
+            return _say(
+                f"refused: stack {args.stack} does not exist in the backend, so nothing proves which cluster is its; "
+                "nothing was deleted (for what a cluster that is gone left behind: albops sweep --cluster NAME)",
+                EXIT_REFUSED,
+            )
+        target = backend_target(args.stack, backend, project_name(args.project_dir))
     except RefusedError as error:
         return _say(f"refused: {error}", EXIT_REFUSED)
     except ToolMissingError as error:
         return _say(f"error: {error}", EXIT_TOOL_MISSING)
-    except StackFileError as error:
-        return _say(f"error: {error}", EXIT_BAD_INPUT)
-    if not args.yes:
+    if local is not None and (local.cluster, local.region) != (target.cluster, target.region):
         print(
-            f"Would tear down stack {target.stack} (owner {target.owner}, expires {target.expires}): cluster "
-            f"{target.cluster} in {target.region}.\n"
-            "  1. delete every Ingress, LoadBalancer Service and Gateway the controller manages, and wait for it\n"
-            "  2. pulumi destroy (PULUMI_K8S_DELETE_UNREACHABLE=true)\n"
-            "  3. sweep what the controller left for the cluster\n"
-            "  4. remove the stack\n"
-            "Run again with --yes to do it."
+            f"note: Pulumi.{args.stack}.yaml here names cluster {local.cluster} in {local.region}; the backend's copy "
+            f"names {target.cluster} in {target.region}, and that is what is used"
         )
+    if not args.yes:
+        print(f"Would tear down stack {target.stack}: cluster {target.cluster} in {target.region}. Add --yes.")
         return EXIT_OK
     aws = AwsSession(target.region)
     job = Teardown(
         target=target,
         backend=lambda: backend,
-        cluster_api=lambda: KubernetesApi.for_eks(aws, target.cluster),
+        cluster_api=lambda description: KubernetesApi.for_eks(aws, description),
         aws=aws,
         timing=Timing(deadline_seconds=args.wait_seconds),
     )
     try:
         return job.run()
+    except RefusedError as error:
+        return _say(f"refused: {error}", EXIT_REFUSED)
     except ToolMissingError as error:
         return _say(f"error: {error}", EXIT_TOOL_MISSING)
     except Exception as error:
@@ -396,7 +440,7 @@ def _compare(args: argparse.Namespace) -> int:
     from albops.diff import DiffError, GitMissingError, compare_to, render
 
     try:
-        diff = compare_to(args.compare_to, args.stack, args.project_dir)
+        diff = compare_to(args.compare_to, args.stack, args.project_dir, cloud_facts=args.cloud_facts)
     except GitMissingError as error:
         return _say(f"error: {error}", EXIT_TOOL_MISSING)
     except DiffError as error:
@@ -408,37 +452,54 @@ def _compare(args: argparse.Namespace) -> int:
 def _plan(args: argparse.Namespace) -> int:
     if args.compare_to:
         return _compare(args)
+    from albops.cloud_facts import resolve_facts
     from albops.plan import plan_document, render_markdown, render_outputs, render_tree, write_plan
-    from albops.runner import read_stack_file, run_program
+    from albops.runner import project_name, read_stack, run_program
     from components.settings import ConfigError
 
     try:
-        config = read_stack_file(args.stack, args.project_dir)
-    except (FileNotFoundError, ValueError) as error:
+        stack_file = read_stack(args.stack, args.project_dir)
+        config = stack_file.config
+        facts = resolve_facts(
+            config, args.stack, args.project_dir, args.cloud_facts, project=project_name(args.project_dir)
+        )
+    except (FileNotFoundError, ValueError) as error:  # StackFileError and FactsError are ValueErrors
         return _say(f"error: {error}", EXIT_BAD_INPUT)
     try:
-        result = run_program(config, args.stack, preview=not args.apply, project_dir=args.project_dir)
+        result = run_program(config, args.stack, preview=not args.apply, project_dir=args.project_dir, facts=facts)
     except ConfigError as error:
         return _say(f"error: Pulumi.{args.stack}.yaml: {error}", EXIT_BAD_INPUT)
+    environment = _planned_environment(config)
+    if args.require_environment and environment != args.require_environment:
+        return _say(
+            f"refused: stack {args.stack} is environment {environment or '(none)'}, not {args.require_environment}; "
+            "this job deploys only that environment",
+            EXIT_REFUSED,
+        )
     out_dir = args.out or (args.project_dir / "plan-out" / args.stack)
     written = write_plan(result, out_dir)
-    for key in result.encrypted:
-        print(
-            f"note: {key} is encrypted (secure:); the offline plan cannot decrypt it, so it did not check it "
-            "and planned with a stand-in shown as [secret] (`pulumi preview` checks the real value)",
-            file=sys.stderr,
-        )
+    notes = _plan_notes(result, stack_file.environments)
+    for note in notes:
+        print(f"note: {note}", file=sys.stderr)
     violations = guardrail_violations(result, config)
+    # A plan that could not see part of the config (ESC imports) checked only part of the stack: not a pass.
+    incomplete = bool(stack_file.environments)
+    failed = bool(violations) or incomplete
     if args.json:
         document = plan_document(result)
         document["violations"] = [v.__dict__ for v in violations]
+        document["notes"] = notes
+        document["cloudFacts"] = result.facts.as_dict()
+        document["incomplete"] = incomplete
         print(json.dumps(document, indent=2, default=str))
-        return EXIT_FINDINGS if violations else EXIT_OK
+        return EXIT_FINDINGS if failed else EXIT_OK
     if args.markdown:
         print(render_markdown(result))
         for violation in violations:
             print(f"- :x: `{violation.rule}` {violation.resource}: {violation.message}; fix: {violation.fix}")
-        return EXIT_FINDINGS if violations else EXIT_OK
+        for note in notes:
+            print(f"- note: {note}")
+        return EXIT_FINDINGS if failed else EXIT_OK
     custom = sum(1 for r in result.resources if r.custom)
     mode = "preview" if result.preview else "apply"
     print(f"Offline plan of stack {args.stack!r} ({mode}): {custom} resources to create\n")
@@ -449,7 +510,42 @@ def _plan(args: argparse.Namespace) -> int:
     print(f"\nGuardrails: {len(violations)} violations")
     for violation in violations:
         print(f"  {violation}")
-    return EXIT_FINDINGS if violations else EXIT_OK
+    if incomplete:
+        print("\nIncomplete: the stack imports Pulumi ESC environments the offline plan cannot read (see notes)")
+    return EXIT_FINDINGS if failed else EXIT_OK
+
+
+def _planned_environment(config: dict[str, object]) -> str | None:
+    if "alb-ingress:ephemeral" in config:
+        return "ephemeral"
+    value = config.get("alb-ingress:environment")
+    return str(value) if value is not None else None
+
+
+def _plan_notes(result: PlanResult, environments: tuple[str, ...]) -> list[str]:
+    """What a reviewer must know about what the offline plan did not see."""
+    notes = [
+        f"{key} is encrypted (secure:); the offline plan cannot decrypt it, so it did not check it and planned with "
+        "a stand-in shown as [secret] (`pulumi preview` checks the real value)"
+        for key in result.encrypted
+    ]
+    if environments:
+        notes.append(
+            f"the stack imports Pulumi ESC environments ({', '.join(environments)}), which the offline plan cannot "
+            "resolve; it planned with the config: it has, so values those environments set were not checked "
+            "(`pulumi preview` resolves them)"
+        )
+    source = result.facts.source
+    if source:
+        notes.append(f"cloud facts from {source}")
+    notes.extend(f"assumed {line}" for line in result.facts.assumed)
+    if any(r.type == "kubernetes:eks.amazonaws.com/v1:IngressClassParams" for r in result.resources):
+        notes.append(
+            "Auto Mode: the stack tags its load balancers (IngressClassParams tags); EKS Auto Mode applies custom "
+            "tags only when the cluster's IAM role may tag them (EKS user guide, Auto Mode cluster IAM role: "
+            "elasticloadbalancing:AddTags / ec2:CreateTags with the eks:eks-cluster-name condition)"
+        )
+    return notes
 
 
 def guardrail_violations(result: PlanResult, config: dict[str, object]) -> list[Violation]:

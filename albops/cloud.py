@@ -15,35 +15,18 @@ import hashlib
 import json
 import re
 import uuid
-from functools import cache
-from pathlib import Path
 from typing import Any
 
 import pulumi
-import yaml
 
+from albops.cloud_facts import CloudFacts
 from components.regions import dns_suffix, partition_for_region
 
 ACCOUNT_ID = "111122223333"
-CLUSTERS_FILE = Path(__file__).with_name("offline_cloud.yaml")
 # Route 53 hosted zone of Application Load Balancers per region (Elastic Load
 # Balancing endpoints table), for alias records; regions not listed get a
 # stand-in of the same shape.
 _ALB_ZONES = {"us-east-1": "Z35SXDOTRQ7X7K", "us-west-2": "Z1H1FL5HABSF5", "eu-west-1": "Z32O12XQLNTSW2"}
-
-
-@cache
-def _cluster_facts() -> dict[str, dict[str, Any]]:
-    data = yaml.safe_load(CLUSTERS_FILE.read_text(encoding="utf-8")) or {}
-    return {str(name): dict(facts or {}) for name, facts in (data.get("clusters") or {}).items()}
-
-
-def auto_mode_clusters() -> frozenset[str]:
-    return frozenset(name for name, facts in _cluster_facts().items() if facts.get("autoMode"))
-
-
-def missing_clusters() -> frozenset[str]:
-    return frozenset(name for name, facts in _cluster_facts().items() if facts.get("exists") is False)
 
 
 _REMOTE_COMPONENTS = {"eks:index:Cluster"}
@@ -58,8 +41,12 @@ def _digest(*parts: str, length: int = 16) -> str:
 class CloudAnswers(pulumi.runtime.Mocks):
     """Answers for every resource type and data source the stack uses; others are errors."""
 
-    def __init__(self, region: str, preview: bool, account_id: str = ACCOUNT_ID) -> None:
+    def __init__(
+        self, region: str, preview: bool, account_id: str = ACCOUNT_ID, facts: CloudFacts | None = None
+    ) -> None:
         self.region = region
+        # What the mock cloud knows of clusters (exists, tags, Auto Mode, add-ons): from the facts file.
+        self.facts = facts or CloudFacts()
         self.preview = preview
         self.partition = partition_for_region(region)
         # The account the (imagined) credentials belong to.
@@ -76,10 +63,14 @@ class CloudAnswers(pulumi.runtime.Mocks):
             return {"accountId": self.account_id, "arn": arn, "userId": "AIDA" + _digest(arn).upper(), "id": ""}, []
         if token == "aws:eks/getCluster:getCluster":
             name = str(inputs["name"])
-            if name in missing_clusters():
+            if not self.facts.cluster(name).exists:
                 # How a provider-side failure reaches the program under mocks.
                 return {}, [("name", f"reading EKS Cluster ({name}): couldn't find resource")]
             return self._cluster(name), []
+        if token == "aws:eks/getClusters:getClusters":
+            return {"id": self.region, "names": self.facts.existing_names()}, []
+        if token == "aws:eks/getAddon:getAddon":
+            return self._addon(str(inputs["clusterName"]), str(inputs["addonName"]))
         if token == "aws:ec2/getVpc:getVpc":
             vpc = f"vpc-0{_digest('default-vpc', self.region, length=16)}"
             return {"id": vpc, "cidrBlock": "172.31.0.0/16", "default": True, "state": "available"}, []
@@ -87,11 +78,14 @@ class CloudAnswers(pulumi.runtime.Mocks):
             return {"ids": [self._subnet_id(zone) for zone in "abc"], "id": self.region}, []
         if token == "aws:ec2/getSubnet:getSubnet":
             subnet = str(inputs["id"])
-            zone = next((z for z in "abcdef" if self._subnet_id(z) == subnet), "a")
+            zone = next((z for z in "abcdef" if self._subnet_id(z) == subnet), None)
+            availability_zone = f"{self.region}{zone}" if zone else self.facts.subnets.get(subnet)
+            if availability_zone is None:
+                return {}, [("id", f"reading EC2 Subnet ({subnet}): InvalidSubnetID.NotFound")]
             return {
                 "id": subnet,
                 "vpcId": f"vpc-0{_digest('default-vpc', self.region, length=16)}",
-                "availabilityZone": f"{self.region}{zone}",
+                "availabilityZone": availability_zone,
                 "cidrBlock": "172.31.0.0/20",
             }, []
         if token == "aws:elb/getHostedZoneId:getHostedZoneId":
@@ -110,11 +104,26 @@ class CloudAnswers(pulumi.runtime.Mocks):
             }, []
         raise LookupError(f"the offline plan has no answer for data source {token}; add one to CloudAnswers")
 
+    def _addon(self, cluster: str, addon: str) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+        facts = self.facts.cluster(cluster)
+        if not facts.exists or addon not in facts.addons:
+            return {}, [("addonName", f"reading EKS Add-On ({cluster}:{addon}): couldn't find resource")]
+        arn = f"arn:{self.partition}:eks:{self.region}:{self.account_id}:addon/{cluster}/{addon}/{_digest(addon)}"
+        return {
+            "id": f"{cluster}:{addon}",
+            "addonName": addon,
+            "clusterName": cluster,
+            "addonVersion": "v1.3.8-eksbuild.2",
+            "arn": arn,
+            "tags": {},
+        }, []
+
     def _cluster(self, name: str) -> dict[str, Any]:
         oidc_id = _digest("oidc", name, length=32).upper()
         ca = base64.b64encode(f"offline-plan CA of {name}".encode()).decode()
         suffix = dns_suffix(self.partition)
-        auto = name in auto_mode_clusters()
+        facts = self.facts.cluster(name)
+        auto = facts.auto_mode
         return {
             "name": name,
             "arn": f"arn:{self.partition}:eks:{self.region}:{self.account_id}:cluster/{name}",
@@ -124,6 +133,7 @@ class CloudAnswers(pulumi.runtime.Mocks):
             "vpcConfig": {"vpcId": f"vpc-0{_digest('vpc', name, length=16)}", "subnetIds": [], "securityGroupIds": []},
             "version": "1.33",
             "status": "ACTIVE",
+            "tags": dict(facts.tags),
             "computeConfigs": [{"enabled": auto, "nodePools": ["general-purpose", "system"] if auto else []}],
             "kubernetesNetworkConfigs": [
                 {

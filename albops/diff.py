@@ -63,8 +63,9 @@ def _git(args: list[str], cwd: Path) -> str:
     return proc.stdout
 
 
-def plan_side(project_dir: Path, stack: str, out: Path) -> dict[str, Any]:
+def plan_side(project_dir: Path, stack: str, out: Path, cloud_facts: Path | None = None) -> dict[str, Any]:
     """Plan ``stack`` with the code in ``project_dir``, in a process of its own; the plan.json it writes."""
+    facts = ["--cloud-facts", str(cloud_facts.resolve())] if cloud_facts is not None else []
     env = {**os.environ, "PYTHONPATH": str(project_dir), "PYTHONDONTWRITEBYTECODE": "1"}
     proc = subprocess.run(
         [
@@ -78,6 +79,7 @@ def plan_side(project_dir: Path, stack: str, out: Path) -> dict[str, Any]:
             str(project_dir),
             "--out",
             str(out),
+            *facts,
         ],
         cwd=project_dir,
         env=env,
@@ -94,7 +96,7 @@ def plan_side(project_dir: Path, stack: str, out: Path) -> dict[str, Any]:
     return document
 
 
-def compare_to(ref: str, stack: str, project_dir: Path) -> PlanDiff:
+def compare_to(ref: str, stack: str, project_dir: Path, cloud_facts: Path | None = None) -> PlanDiff:
     """Plan ``stack`` at ``ref`` (a temporary worktree) and in ``project_dir``, and compare."""
     top = Path(_git(["rev-parse", "--show-toplevel"], project_dir).strip())
     try:
@@ -108,10 +110,10 @@ def compare_to(ref: str, stack: str, project_dir: Path) -> PlanDiff:
         worktree = Path(scratch) / "base"
         _git(["worktree", "add", "--detach", str(worktree), commit], top)
         try:
-            before = plan_side(worktree / relative, stack, Path(scratch) / "before")
+            before = plan_side(worktree / relative, stack, Path(scratch) / "before", cloud_facts)
         finally:
             _git(["worktree", "remove", "--force", str(worktree)], top)
-        after = plan_side(project_dir, stack, Path(scratch) / "after")
+        after = plan_side(project_dir, stack, Path(scratch) / "after", cloud_facts)
     return diff_plans(before, after, base=ref, stack=stack)
 
 

@@ -73,12 +73,14 @@ class KubernetesApi:
                     self.context.load_verify_locations(handle.name)
 
     @classmethod
-    def for_eks(cls, aws: AwsSession, cluster: str) -> KubernetesApi:
+    def for_eks(cls, aws: AwsSession, description: dict[str, Any]) -> KubernetesApi:
+        """The API server of the cluster ``description`` (``eks:DescribeCluster``) names, with an EKS token."""
         try:
-            description = aws.client("eks").describe_cluster(name=cluster)["cluster"]
-        except Exception as error:
-            raise UnreachableError(f"cluster {cluster} cannot be described: {error}") from None
-        return cls(description["endpoint"], eks_token(aws, cluster), description["certificateAuthority"]["data"])
+            endpoint = str(description["endpoint"])
+            ca_data = str(description["certificateAuthority"]["data"])
+        except (KeyError, TypeError):
+            raise UnreachableError(f"cluster {description.get('name')} has no API endpoint yet") from None
+        return cls(endpoint, eks_token(aws, str(description["name"])), ca_data)
 
     def _call(self, method: str, path: str) -> dict[str, Any]:
         request = urllib.request.Request(

@@ -19,13 +19,15 @@ from typing import Any
 
 import yaml
 
-from albops.stack_file import Encrypted, StackFileError, load_stack_config
+from albops.cloud_facts import CloudFacts, FactsError, resolve_facts
+from albops.stack_file import Encrypted, StackFile, StackFileError, load_stack_file
 from components.regions import region_exists
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 UNKNOWN = "(known after apply)"
 SECRET = "[secret]"
-__all__ = ["StackFileError", "read_stack_file", "run_program"]  # StackFileError: for the commands
+# StackFileError and FactsError: for the commands.
+__all__ = ["FactsError", "StackFileError", "read_stack", "read_stack_file", "run_program"]
 
 
 @dataclass
@@ -44,6 +46,8 @@ class Registration:
     retain_on_delete: bool = False
     # Provider references by package, for components that pass providers to their children.
     providers: dict[str, str] = field(default_factory=dict)
+    # The inputs with secret-marked values shown (for assertions in memory; never written to a file).
+    revealed: dict[str, Any] = field(default_factory=dict, repr=False)
 
 
 @dataclass
@@ -57,6 +61,8 @@ class PlanResult:
     encrypted: list[str] = field(default_factory=list)
     # (data source token, provider reference) of every lookup the program made.
     calls: list[tuple[str, str]] = field(default_factory=list)
+    # What the mock cloud knew of the clusters, and what it had to assume.
+    facts: CloudFacts = field(default_factory=CloudFacts)
 
     def by_type(self, type_token: str) -> list[Registration]:
         return [r for r in self.resources if r.type == type_token]
@@ -81,13 +87,18 @@ class StackConfig:
     stand_ins: list[str] = field(default_factory=list)
 
 
-def read_stack_file(stack: str, project_dir: Path = PROJECT_DIR) -> dict[str, Any]:
-    """The flat config map of ``Pulumi.<stack>.yaml``, with ``secure:`` values left as ``Encrypted``."""
+def read_stack(stack: str, project_dir: Path = PROJECT_DIR) -> StackFile:
+    """``Pulumi.<stack>.yaml``: its flat config (``secure:`` values left as ``Encrypted``) and ESC imports."""
     path = project_dir / f"Pulumi.{stack}.yaml"
     if not path.is_file():
         known = sorted(p.name.removeprefix("Pulumi.").removesuffix(".yaml") for p in project_dir.glob("Pulumi.*.yaml"))
         raise FileNotFoundError(f"no stack file {path.name}; stacks here: {', '.join(known) or 'none'}")
-    return load_stack_config(path, _project_name(project_dir))
+    return load_stack_file(path, project_name(project_dir))
+
+
+def read_stack_file(stack: str, project_dir: Path = PROJECT_DIR) -> dict[str, Any]:
+    """The flat config map of ``Pulumi.<stack>.yaml`` (see ``read_stack``)."""
+    return read_stack(stack, project_dir).config
 
 
 def stand_in_encrypted(config: Mapping[str, Any]) -> StackConfig:
@@ -157,7 +168,7 @@ def caller_account(config: Mapping[str, Any]) -> str:
 
 
 @cache
-def _project_name(project_dir: Path) -> str:
+def project_name(project_dir: Path) -> str:
     document = yaml.safe_load((project_dir / "Pulumi.yaml").read_text(encoding="utf-8"))
     return str(document["name"])
 
@@ -175,18 +186,23 @@ def _as_pulumi_config(flat: Mapping[str, Any]) -> dict[str, str]:
     return out
 
 
-def _show_unknowns(value: Any) -> Any:
+def _show_unknowns(value: Any, reveal: bool = False) -> Any:
+    """Wire values as a reader sees them: unknowns named, secrets masked (unless ``reveal``), numbers whole."""
     from pulumi.output import Unknown
     from pulumi.runtime import rpc
 
     if isinstance(value, Unknown) or (isinstance(value, str) and value == rpc.UNKNOWN):
         return UNKNOWN
     if isinstance(value, dict):
+        if value.get(rpc._special_sig_key) == rpc._special_secret_sig:
+            inner = _show_unknowns(value.get("value"), reveal)
+            # Pulumi marks it secret: no file the plan writes may show it (an unknown stays unknown).
+            return inner if reveal or inner == UNKNOWN else SECRET
         if rpc._special_sig_key in value:
-            return _show_unknowns(value.get("value"))
-        return {k: _show_unknowns(v) for k, v in value.items()}
+            return _show_unknowns(value.get("value"), reveal)
+        return {k: _show_unknowns(v, reveal) for k, v in value.items()}
     if isinstance(value, list):
-        return [_show_unknowns(v) for v in value]
+        return [_show_unknowns(v, reveal) for v in value]
     if isinstance(value, float) and value.is_integer():
         # The wire format (protobuf Struct) carries every number as a double.
         return int(value)
@@ -199,11 +215,14 @@ def run_program(
     preview: bool = True,
     project_dir: Path = PROJECT_DIR,
     account_id: str | None = None,
+    facts: CloudFacts | None = None,
 ) -> PlanResult:
     """Execute ``__main__.py`` under mocks; raises the program's own errors (e.g. ConfigError).
 
     Encrypted values are stood in for and masked in the result; ``account_id``
-    is the account the mock STS reports (default: the stack's first allowed one).
+    is the account the mock STS reports (default: the stack's first allowed one);
+    ``facts`` what the mock cloud knows of clusters (default: the stack's facts file,
+    else the assumptions ``resolve_facts`` prints).
     """
     import pulumi
     from pulumi.runtime import mocks, rpc, settings
@@ -218,7 +237,10 @@ def run_program(
     region = str(config.get("aws:region", "us-east-1"))
     if not isinstance(config.get("aws:region"), str) or not region_exists(region):
         region = "us-east-1"  # the program reports the bad region itself, before the mock cloud is asked
-    answers = CloudAnswers(region=region, preview=preview, account_id=account_id or caller_account(config))
+    project = project_name(project_dir)
+    if facts is None:
+        facts = resolve_facts(config, stack, project_dir, project=project)
+    answers = CloudAnswers(region=region, preview=preview, account_id=account_id or caller_account(config), facts=facts)
     stack_settings.OFFLINE_UNCHECKED.clear()
     stack_settings.OFFLINE_UNCHECKED.update(prepared.encrypted)
     recorded: list[Registration] = []
@@ -241,11 +263,11 @@ def run_program(
                     outputs=mask(_show_unknowns(outputs), prepared.stand_ins),
                     retain_on_delete=bool(getattr(request, "retainOnDelete", False)),
                     providers=dict(getattr(request, "providers", {}) or {}),
+                    revealed=mask(_show_unknowns(inputs, reveal=True), prepared.stand_ins),
                 )
             )
             return response
 
-    project = _project_name(project_dir)
     settings.reset_options()
     pulumi.runtime.set_all_config(_as_pulumi_config(config))
     mocks.set_mocks(answers, project=project, stack=stack, preview=preview, monitor=RecordingMonitor(answers))
@@ -274,4 +296,5 @@ def run_program(
         outputs=exported,
         encrypted=prepared.encrypted,
         calls=list(answers.calls),
+        facts=facts,
     )

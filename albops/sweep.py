@@ -23,6 +23,7 @@ from typing import Any
 from albops import EXIT_FINDINGS, EXIT_OK, EXIT_REFUSED
 from albops.aws import CLUSTER_TAG, EXPIRES_TAG, AwsSession, TaggedResource, cluster_resources, error_code
 from albops.aws import tagged_resources as _tagged
+from components.tags import EPHEMERAL_TAG, STACK_TAG
 
 ORDER = ("load-balancer", "listener", "listener-rule", "target-group", "security-group")
 
@@ -64,6 +65,8 @@ class SweepReport:
     dry_run: bool
     items: list[Item] = field(default_factory=list)
     refused: str = ""
+    # Not swept, and why (an expired cluster that still exists: its stack must be torn down instead).
+    skipped: str = ""
 
     @property
     def remaining(self) -> list[Item]:
@@ -75,6 +78,7 @@ class SweepReport:
             "region": self.region,
             "dryRun": self.dry_run,
             "refused": self.refused,
+            "skipped": self.skipped,
             "resources": [i.as_dict() for i in self.items],
             "remaining": len(self.remaining),
         }
@@ -86,15 +90,40 @@ def _load_balancer_key(arn: str) -> str:
     return "/".join(parts[1:4])
 
 
-def cluster_exists(aws: AwsSession, cluster: str) -> bool:
-    """True while the EKS cluster exists; its controller would recreate what a sweep deletes."""
+def cluster_tags(aws: AwsSession, cluster: str) -> dict[str, str] | None:
+    """The EKS cluster's tags while it exists (its controller would recreate what a sweep deletes), else None."""
     try:
-        aws.client("eks").describe_cluster(name=cluster)
+        description = aws.client("eks").describe_cluster(name=cluster)["cluster"]
     except Exception as error:
         if error_code(error) == "ResourceNotFoundException":
-            return False
+            return None
         raise
-    return True
+    return dict(description.get("tags") or {})
+
+
+def cluster_exists(aws: AwsSession, cluster: str) -> bool:
+    return cluster_tags(aws, cluster) is not None
+
+
+def live_cluster_refusal(cluster: str, region: str, tags: dict[str, str], force: bool) -> str:
+    """Why a sweep of a cluster that still exists does not run ('' when ``force`` may override it).
+
+    A cluster that is not marked short-lived is someone's running cluster: nothing overrides
+    that, and ``--force`` is not offered.
+    """
+    if tags.get(EPHEMERAL_TAG) != "true":
+        return (
+            f"EKS cluster {cluster} exists in {region} and is not a short-lived cluster (no {EPHEMERAL_TAG} tag): "
+            "its load balancers serve a running cluster, and a sweep never deletes those"
+        )
+    if force:
+        return ""
+    stack = tags.get(STACK_TAG, "").partition("/")[2]
+    how = f"albops teardown --stack {stack}" if stack else "albops teardown --stack <its stack>"
+    return (
+        f"EKS cluster {cluster} still exists in {region}: its controller would recreate what the sweep deletes; "
+        f"tear its stack down first ({how}), or pass --force once its controller is gone"
+    )
 
 
 class Sweeper:
@@ -107,12 +136,11 @@ class Sweeper:
 
     def run(self, delete: bool, force: bool = False) -> SweepReport:
         report = SweepReport(cluster=self.cluster, region=self.aws.region, dry_run=not delete)
-        if not force and cluster_exists(self.aws, self.cluster):
-            report.refused = (
-                f"EKS cluster {self.cluster} still exists in {self.aws.region}: its controller would recreate what "
-                "the sweep deletes; delete the cluster (or its stack: albops teardown) first, or pass --force"
-            )
-            return report
+        tags = cluster_tags(self.aws, self.cluster)
+        if tags is not None:
+            report.refused = live_cluster_refusal(self.cluster, self.aws.region, tags, force)
+            if report.refused:
+                return report
         found = sorted(cluster_resources(self.aws, self.cluster), key=lambda r: (ORDER.index(r.kind), r.arn))
         report.items = [Item(r) for r in found if r.kind in ORDER]
         if not delete or not report.items:
@@ -331,6 +359,9 @@ def render_table(report: SweepReport) -> str:
     if report.refused:
         lines.append(f"refused: {report.refused}")
         return "\n".join(lines)
+    if report.skipped:
+        lines.append(f"skipped: {report.skipped}")
+        return "\n".join(lines)
     width = max((len(i.resource.name) for i in report.items), default=4)
     for item in report.items:
         reason = f"  {item.reason}" if item.reason else ""
@@ -342,7 +373,7 @@ def render_table(report: SweepReport) -> str:
 def exit_code(reports: list[SweepReport]) -> int:
     if any(r.refused for r in reports):
         return EXIT_REFUSED
-    return EXIT_FINDINGS if any(r.remaining for r in reports) else EXIT_OK
+    return EXIT_FINDINGS if any(r.remaining or r.skipped for r in reports) else EXIT_OK
 
 
 def sweep_command(
@@ -354,11 +385,24 @@ def sweep_command(
     timing: Timing | None = None,
     today: dt.date | None = None,
 ) -> list[SweepReport]:
-    """Sweep one cluster, or every expired one; a running cluster is refused unless ``force``."""
+    """Sweep one cluster, or every expired one.
+
+    A running cluster is refused (``force`` overrides that only for a short-lived one). With
+    ``expired``, an expired cluster that still runs is skipped with the reason, and the others are
+    swept: one cluster whose stack was not torn down must not stop the nightly clean-up.
+    """
     if not expired:
         assert cluster is not None
         return [Sweeper(aws, cluster, timing).run(delete=delete, force=force)]
     reports = []
     for found in expired_clusters(aws, today):
-        reports.append(Sweeper(aws, found.name, timing).run(delete=delete, force=force))
+        if found.running:
+            report = SweepReport(cluster=found.name, region=aws.region, dry_run=not delete)
+            report.skipped = (
+                f"expired on {found.expires} but the EKS cluster still exists: its stack must be torn down "
+                "(albops teardown), not swept"
+            )
+            reports.append(report)
+            continue
+        reports.append(Sweeper(aws, found.name, timing).run(delete=delete, force=False))
     return reports

@@ -1,4 +1,4 @@
-"""Tear down a short-lived stack and its cluster, leaving nothing behind in AWS.
+"""Tear down a short-lived stack and its cluster, leaving nothing behind in AWS, and touching nothing else.
 
 The order is what makes it clean. The controller owns the ALBs, so it must
 delete them while it still runs: first every Ingress, LoadBalancer Service and
@@ -10,6 +10,19 @@ gone still completes. A sweep then removes anything the controller could not
 (the shared backend security group, leftovers of a crashed controller), and the
 stack is removed last, keeping its config file until then. Each step accepts
 that an earlier run already did it, so running teardown again finishes the job.
+
+Because step 2 empties a whole cluster, teardown first proves the cluster is
+this stack's, from sources a pull request cannot change:
+
+- the target (which cluster, in which region) comes from the backend's copy of
+  the stack's config, never from a ``Pulumi.<stack>.yaml`` in the checkout;
+- the backend's state must record that cluster, and its ARN must be the ARN
+  of the cluster AWS describes under that name;
+- that cluster must carry ``alb-ingress/ephemeral: true`` and
+  ``alb-ingress/stack: <project>/<stack>``, which only this stack sets.
+
+Anything else is refused (exit 3) before anything is deleted, naming the tag or
+ARN that differed.
 """
 
 from __future__ import annotations
@@ -21,11 +34,13 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from albops import EXIT_FINDINGS, EXIT_OK
-from albops.aws import AwsSession, cluster_resources
+from albops.aws import AwsSession, cluster_resources, error_code
 from albops.kube import KubeObject, UnreachableError
 from albops.sweep import Sweeper, Timing
+from components.tags import EPHEMERAL_TAG, STACK_TAG, stack_tag_value
 
 PROJECT = "alb-ingress"
+EKS_CLUSTER_TYPE = "aws:eks/cluster:Cluster"
 
 
 class ToolMissingError(Exception):
@@ -37,9 +52,13 @@ class RefusedError(Exception):
 
 
 class StackBackend(Protocol):
-    """What teardown needs of Pulumi: the backend's config, destroy, and removing the stack."""
+    """What teardown needs of Pulumi: the backend's config and state, destroy, and removing the stack."""
+
+    def exists(self) -> bool: ...
 
     def config(self) -> dict[str, Any]: ...
+
+    def export(self) -> dict[str, Any]: ...
 
     def destroy(self) -> None: ...
 
@@ -56,13 +75,20 @@ class ClusterApi(Protocol):
 
 @dataclass(frozen=True)
 class Target:
-    """The stack to tear down, as its config describes it."""
+    """The stack to tear down, as the backend's config and state describe it."""
 
     stack: str
     cluster: str
     region: str
     owner: str
     expires: str
+    project: str = PROJECT
+    # The cluster's ARN as the stack's state recorded it; None when the state holds no cluster.
+    cluster_arn: str | None = None
+
+    @property
+    def stack_tag(self) -> str:
+        return stack_tag_value(self.project, self.stack)
 
 
 def _mapping(value: Any) -> dict[str, Any]:
@@ -74,19 +100,19 @@ def _mapping(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def target_from_config(stack: str, flat: dict[str, Any]) -> Target:
+def target_from_config(stack: str, flat: dict[str, Any], project: str = PROJECT) -> Target:
     """The teardown target, or ``RefusedError`` when the config does not mark the stack ephemeral."""
-    ephemeral = _mapping(flat.get(f"{PROJECT}:ephemeral"))
-    cluster = _mapping(flat.get(f"{PROJECT}:cluster"))
+    ephemeral = _mapping(flat.get(f"{project}:ephemeral"))
+    cluster = _mapping(flat.get(f"{project}:cluster"))
     if not ephemeral.get("expires") or not ephemeral.get("owner"):
         raise RefusedError(
-            f"stack {stack} is not marked ephemeral ({PROJECT}:ephemeral with owner and expires); teardown deletes "
+            f"stack {stack} is not marked ephemeral ({project}:ephemeral with owner and expires); teardown deletes "
             "every load balancer of the stack's cluster and the cluster itself, so it only runs on stacks made for "
             "that (see Pulumi.pr.yaml). Use `pulumi destroy` for this one."
         )
     if cluster.get("create") is not True:
         raise RefusedError(
-            f"stack {stack} is marked ephemeral but uses an existing cluster ({PROJECT}:cluster.create is not true); "
+            f"stack {stack} is marked ephemeral but uses an existing cluster ({project}:cluster.create is not true); "
             "teardown would delete other teams' load balancers in it: use `pulumi destroy`"
         )
     region = flat.get("aws:region")
@@ -98,16 +124,98 @@ def target_from_config(stack: str, flat: dict[str, Any]) -> Target:
         region=region,
         owner=str(ephemeral["owner"]),
         expires=str(ephemeral["expires"]),
+        project=project,
     )
+
+
+def recorded_cluster_arn(state: dict[str, Any], cluster: str) -> str | None:
+    """The ARN of ``cluster`` in a ``pulumi stack export`` document, or None when the state holds none.
+
+    pulumi-eks creates the control plane as an ``aws:eks/cluster:Cluster`` child; its ``name``
+    output is the cluster's name. A state that records a different cluster is refused: it does
+    not match the config, and neither can be trusted to say what teardown may empty.
+    """
+    resources = (state.get("deployment") or {}).get("resources") or []
+    clusters = [r for r in resources if isinstance(r, dict) and r.get("type") == EKS_CLUSTER_TYPE]
+    if not clusters:
+        return None
+    for resource in clusters:
+        outputs = resource.get("outputs") or {}
+        if outputs.get("name") == cluster and isinstance(outputs.get("arn"), str):
+            return str(outputs["arn"])
+    names = ", ".join(str((r.get("outputs") or {}).get("name")) for r in clusters)
+    raise RefusedError(
+        f"the stack's state records cluster {names}, but its config names {cluster}; config and state disagree, so "
+        "teardown cannot tell which cluster is this stack's: check the stack by hand (`pulumi stack export`)"
+    )
+
+
+def backend_target(stack: str, backend: StackBackend, project: str = PROJECT) -> Target:
+    """The target from the backend's copy of the config and the cluster ARN its state recorded."""
+    target = target_from_config(stack, backend.config(), project)
+    arn = recorded_cluster_arn(backend.export(), target.cluster)
+    return Target(**{**target.__dict__, "cluster_arn": arn})
+
+
+@dataclass(frozen=True)
+class ClusterProof:
+    """What AWS says of the target's cluster, once it is proven to be this stack's (None: it is gone)."""
+
+    description: dict[str, Any] | None
+
+
+def prove_ownership(aws: AwsSession, target: Target) -> ClusterProof:
+    """Refuse unless the cluster AWS has under the target's name is the one this stack created."""
+    try:
+        description: dict[str, Any] = aws.client("eks").describe_cluster(name=target.cluster)["cluster"]
+    except Exception as error:
+        if error_code(error) == "ResourceNotFoundException":
+            return ClusterProof(None)  # already gone: nothing in it to delete; destroy and sweep finish
+        raise
+    arn = str(description.get("arn"))
+    tags = description.get("tags") or {}
+    tag_command = (
+        f"aws eks tag-resource --region {target.region} --resource-arn {arn} --tags {STACK_TAG}={target.stack_tag}"
+    )
+    if target.cluster_arn is None:
+        raise RefusedError(
+            f"cluster {target.cluster} exists ({arn}), but stack {target.stack}'s state records no cluster: it was "
+            "not created by this stack; nothing was deleted"
+        )
+    if arn != target.cluster_arn:
+        raise RefusedError(
+            f"cluster {target.cluster} is {arn}, but stack {target.stack}'s state recorded {target.cluster_arn}: "
+            "another cluster now has that name; nothing was deleted"
+        )
+    if tags.get(EPHEMERAL_TAG) != "true":
+        raise RefusedError(
+            f"cluster {target.cluster} ({arn}) has no {EPHEMERAL_TAG}=true tag, so it is not a short-lived cluster; "
+            "nothing was deleted"
+        )
+    if STACK_TAG not in tags:
+        raise RefusedError(
+            f"cluster {target.cluster} ({arn}) has no {STACK_TAG} tag (it was created before teardown required one); "
+            f"nothing was deleted. After a person has checked it is stack {target.stack}'s, tag it and run teardown "
+            f"again: {tag_command}"
+        )
+    if tags[STACK_TAG] != target.stack_tag:
+        raise RefusedError(
+            f"cluster {target.cluster} ({arn}) is tagged {STACK_TAG}={tags[STACK_TAG]}, not {target.stack_tag}: "
+            "it belongs to another stack; nothing was deleted"
+        )
+    return ClusterProof(description)
 
 
 @dataclass
 class Teardown:
-    """The four steps, each safe to repeat; ``say`` reports progress."""
+    """The steps, each safe to repeat; ``say`` reports progress.
+
+    ``cluster_api`` is handed the description of the proven cluster (its endpoint and CA).
+    """
 
     target: Target
     backend: Callable[[], StackBackend]
-    cluster_api: Callable[[], ClusterApi]
+    cluster_api: Callable[[dict[str, Any]], ClusterApi]
     aws: AwsSession
     timing: Timing = field(default_factory=Timing)
     say: Callable[[str], None] = print
@@ -115,7 +223,14 @@ class Teardown:
     def run(self) -> int:
         target = self.target
         self.say(f"Tearing down stack {target.stack}: cluster {target.cluster} in {target.region}")
-        self._delete_load_balancer_objects()
+        proof = prove_ownership(self.aws, target)
+        self.say(
+            f"step 1: cluster {target.cluster} is this stack's ({STACK_TAG}={target.stack_tag}, ARN as in its state)"
+            if proof.description is not None
+            else f"step 1: cluster {target.cluster} no longer exists"
+        )
+        if proof.description is not None:
+            self._delete_load_balancer_objects(proof.description)
         backend = self.backend()
         self.say("step 3: pulumi destroy (PULUMI_K8S_DELETE_UNREACHABLE=true)")
         try:
@@ -140,10 +255,10 @@ class Teardown:
         self.say("done: nothing of the cluster remains")
         return EXIT_OK
 
-    def _delete_load_balancer_objects(self) -> None:
+    def _delete_load_balancer_objects(self, description: dict[str, Any]) -> None:
         """Step 2: delete what the controller turns into load balancers, then wait for it to clean up AWS."""
         try:
-            api = self.cluster_api()
+            api = self.cluster_api(description)
             objects = api.managed_objects()
         except UnreachableError as error:
             self.say(f"step 2: cluster not reachable ({error}); skipping, the sweep after destroy cleans up")
@@ -174,18 +289,28 @@ class Teardown:
 
 def _made_for_an_object(tags: dict[str, str]) -> bool:
     """Made for an Ingress, Service or Gateway (the shared backend group is not: the sweep takes it)."""
-    return any(k.endswith(("/stack", "/resource")) and not k.startswith("elbv2.k8s.aws/") for k in tags)
+    ours = ("elbv2.k8s.aws/", "alb-ingress/")
+    return any(k.endswith(("/stack", "/resource")) and not k.startswith(ours) for k in tags)
 
 
-def read_target(stack: str, project_dir: Path, backend: Callable[[], StackBackend]) -> Target:
-    """From ``Pulumi.<stack>.yaml`` when present (no CLI, no cloud), else from the backend's copy."""
-    from albops.runner import read_stack_file
+def local_precheck(stack: str, project_dir: Path) -> Target | None:
+    """The target a checked-out ``Pulumi.<stack>.yaml`` describes, refusing early when it is not ephemeral.
+
+    It only ever refuses or describes: what is deleted is decided by the backend's copy
+    (``backend_target``), since a pull request can change the file in the checkout.
+    """
+    from albops.runner import project_name, read_stack_file
 
     try:
         flat = read_stack_file(stack, project_dir)
     except FileNotFoundError:
-        flat = backend().config()
-    return target_from_config(stack, flat)
+        return None
+    return target_from_config(stack, flat, project_name(project_dir))
+
+
+def backend_for(stack: str, project_dir: Path) -> StackBackend:
+    """The stack's backend (the Pulumi CLI through the Automation API); tests replace it with a fake."""
+    return AutomationBackend(stack, project_dir)
 
 
 class AutomationBackend:
@@ -215,15 +340,26 @@ class AutomationBackend:
                 raise
         return self._stack
 
+    def exists(self) -> bool:
+        from pulumi import automation as auto
+
+        try:
+            self._select()
+        except auto.StackNotFoundError:
+            return False
+        return True
+
     def config(self) -> dict[str, Any]:
         from pulumi import automation as auto
 
         try:
             return {key: value.value for key, value in self._select().get_all_config().items()}
         except auto.StackNotFoundError:
-            raise RefusedError(
-                f"stack {self.stack_name} has no Pulumi.{self.stack_name}.yaml here and does not exist in the backend"
-            ) from None
+            raise RefusedError(f"stack {self.stack_name} does not exist in the backend") from None
+
+    def export(self) -> dict[str, Any]:
+        deployment = self._select().export_stack()
+        return {"version": deployment.version, "deployment": deployment.deployment}
 
     def destroy(self) -> None:
         from pulumi import automation as auto

@@ -12,6 +12,7 @@ only after half the resources exist in the wrong account.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
@@ -31,12 +32,28 @@ class AwsAccountArgs:
 def default_tags(settings: StackSettings, stack: str, extra: dict[str, str] | None = None) -> dict[str, str]:
     """Tags on every AWS resource the stack creates; the stack's own ``tags`` may add more."""
     tags = {"project": PROJECT, "stack": stack, "cluster": settings.cluster.name, "managed-by": "pulumi"}
-    return {**settings.tags, **(extra or {}), **tags}
+    return {**settings.aws_default_tags, **settings.tags, **(extra or {}), **tags}
 
 
 def ingress_tags(settings: StackSettings, stack: str) -> dict[str, str]:
     """Tags for the AWS resources the controller makes for this stack's Ingress, so they can be found by stack."""
     return {**settings.tags, "project": PROJECT, "stack": stack}
+
+
+def provider_arguments(options: dict[str, Any]) -> dict[str, Any]:
+    """The ``aws:`` keys the settings accepted, as the explicit provider's typed arguments.
+
+    The explicit provider reads no ``aws:`` config itself; without this, ``aws:profile`` or
+    ``aws:assumeRoles`` in a stack file would be ignored and the ambient credentials used.
+    """
+    arguments = dict(options)
+    if "assume_roles" in arguments:
+        arguments["assume_roles"] = [aws.ProviderAssumeRoleArgs(**role) for role in arguments["assume_roles"]]
+    if "assume_role_with_web_identity" in arguments:
+        arguments["assume_role_with_web_identity"] = aws.ProviderAssumeRoleWithWebIdentityArgs(
+            **arguments["assume_role_with_web_identity"]
+        )
+    return arguments
 
 
 def account_problems(settings: StackSettings, account: str) -> list[Problem]:
@@ -79,6 +96,7 @@ class AwsAccount(pulumi.ComponentResource):
             allowed_account_ids=list(settings.allowed_account_ids) or None,
             default_tags=aws.ProviderDefaultTagsArgs(tags=default_tags(settings, args.stack, args.extra_tags)),
             opts=pulumi.ResourceOptions(parent=self),
+            **provider_arguments(settings.aws_options),
         )
         self.invoke = pulumi.InvokeOptions(parent=self, provider=self.provider)
         # A plain (not Output) invoke: the answer decides whether the program goes on at all.

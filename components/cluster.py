@@ -33,6 +33,11 @@ class ClusterAccessArgs:
     region: str
     invoke: pulumi.InvokeOptions
     requested_mode: Mode | None
+    # The controller uses Pod Identity and relies on the EKS add-on for its agent: check it is installed.
+    needs_pod_identity_addon: bool = False
+
+
+POD_IDENTITY_ADDON = "eks-pod-identity-agent"
 
 
 def kubeconfig_for(name: str, region: str, endpoint: str, ca_data: str) -> str:
@@ -82,6 +87,24 @@ def resolve_mode(requested: Mode | None, auto_on: bool, cluster_name: str) -> Mo
     return requested
 
 
+def _require_pod_identity_agent(cluster: str, region: str, invoke: pulumi.InvokeOptions) -> None:
+    """Pod Identity credentials come from the agent on each node; without it the controller gets none."""
+    try:
+        aws.eks.get_addon(cluster_name=cluster, addon_name=POD_IDENTITY_ADDON, opts=invoke)
+    except Exception:
+        raise ConfigError(
+            [
+                Problem(
+                    f"{PROJECT}:controller.identity",
+                    f"is pod-identity, but cluster {cluster} has no {POD_IDENTITY_ADDON} add-on, so the controller "
+                    f"would get no credentials: install it (`aws eks create-addon --region {region} --cluster-name "
+                    f"{cluster} --addon-name {POD_IDENTITY_ADDON}`), use irsa, or, if you run the agent as a "
+                    "DaemonSet of your own, set controller.podIdentityAgent: self-managed",
+                )
+            ]
+        ) from None
+
+
 class ClusterAccess(pulumi.ComponentResource):
     """Reads the cluster (never changes it) and exposes what the other components need."""
 
@@ -109,6 +132,8 @@ class ClusterAccess(pulumi.ComponentResource):
             ) from None
         self.arn = cluster.arn
         self.mode = resolve_mode(args.requested_mode, auto_mode_load_balancing(cluster), settings.name)
+        if self.mode == "lbc" and args.needs_pod_identity_addon:
+            _require_pod_identity_agent(settings.name, args.region, args.invoke)
         self.vpc_id = settings.vpc_id or cluster.vpc_config.vpc_id
         self.oidc_issuer_url = cluster.identities[0].oidcs[0].issuer if cluster.identities else ""
 

@@ -24,7 +24,8 @@ import pulumi_eks as eks
 import pulumi_kubernetes as k8s
 
 from components.cluster import Mode
-from components.settings import ClusterSettings, EphemeralSettings
+from components.settings import PROJECT, ClusterSettings, ConfigError, EphemeralSettings, Problem
+from components.tags import STACK_TAG
 
 # Managed policies every EKS node role needs (Amazon EKS user guide, "Amazon EKS node IAM role").
 NODE_POLICIES = ("AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy", "AmazonEC2ContainerRegistryReadOnly")
@@ -42,6 +43,26 @@ class EphemeralClusterArgs:
     provider: aws.Provider
     invoke: pulumi.InvokeOptions
     pod_identity: bool
+    # The tags of a short-lived cluster: ephemeral, owner, expires, and alb-ingress/stack naming this stack.
+    tags: dict[str, str]
+
+
+def ownership_problem(name: str, region: str, existing: list[str], tags: dict[str, str], want: str) -> Problem | None:
+    """Why the stack may not take over cluster ``name``: it exists and is not tagged as this stack's.
+
+    ``pulumi up`` would otherwise fail half-way on the name clash, and a teardown of this
+    stack would reach into a cluster some other team runs.
+    """
+    if name not in existing or tags.get(STACK_TAG) == want:
+        return None
+    found = tags.get(STACK_TAG)
+    what = f"is tagged {STACK_TAG}={found}" if found else f"has no {STACK_TAG} tag"
+    return Problem(
+        f"{PROJECT}:cluster.name",
+        f"cluster {name!r} already exists in {region} and {what}, so it is not this stack's ({want}); give "
+        f"cluster.name another value. If this stack created it before the tag existed, check it by hand, then tag "
+        f"it: aws eks tag-resource --region {region} --resource-arn <its ARN> --tags {STACK_TAG}={want}",
+    )
 
 
 def node_trust_policy() -> str:
@@ -72,8 +93,27 @@ class EphemeralCluster(pulumi.ComponentResource):
         settings = args.cluster
         self.mode: Mode = "lbc"
         self.arn = f"arn:{args.partition}:eks:{args.region}:{args.account_id}:cluster/{settings.name}"
+        existing = list(aws.eks.get_clusters(opts=args.invoke).names or [])
+        tags = dict(args.tags)
+        found_tags: dict[str, str] = {}
+        if settings.name in existing:
+            found_tags = dict(aws.eks.get_cluster(name=settings.name, opts=args.invoke).tags or {})
+        problem = ownership_problem(settings.name, args.region, existing, found_tags, tags.get(STACK_TAG, ""))
+        if problem is not None:
+            raise ConfigError([problem])
         if settings.subnet_ids:
             given = [aws.ec2.get_subnet(id=s, opts=args.invoke) for s in settings.subnet_ids]
+            zones = sorted({subnet.availability_zone for subnet in given})
+            if len(zones) < 2:
+                raise ConfigError(
+                    [
+                        Problem(
+                            f"{PROJECT}:cluster.subnetIds",
+                            f"all subnets are in {zones[0]}; EKS and the ALB need subnets in at least two "
+                            "availability zones: add a subnet of another zone",
+                        )
+                    ]
+                )
             self.vpc_id = given[0].vpc_id
             self.subnet_ids = list(settings.subnet_ids)
             self.ingress_subnets = None  # tagged subnets: the controller discovers them
@@ -89,7 +129,6 @@ class EphemeralCluster(pulumi.ComponentResource):
             self.vpc_id = vpc.id
             self.subnet_ids = two_zones([aws.ec2.get_subnet(id=s, opts=args.invoke) for s in ids])
             self.ingress_subnets = list(self.subnet_ids)
-        tags = args.ephemeral.tags() if args.ephemeral else {}
         child = pulumi.ResourceOptions(parent=self, provider=args.provider)
 
         self.node_role = aws.iam.Role(
@@ -146,9 +185,11 @@ class EphemeralCluster(pulumi.ComponentResource):
                     opts=pulumi.ResourceOptions(parent=self, provider=args.provider, depends_on=[self.node_group]),
                 )
             )
+        # Credentials-bearing: kept secret in state and masked in every plan file.
+        kubeconfig: pulumi.Output[str] = pulumi.Output.secret(self.cluster.kubeconfig_json)
         self.provider = k8s.Provider(
             f"{name}-k8s",
-            kubeconfig=self.cluster.kubeconfig_json,
+            kubeconfig=kubeconfig,
             opts=pulumi.ResourceOptions(parent=self, depends_on=[self.node_group]),
         )
         self.register_outputs(

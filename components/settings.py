@@ -12,11 +12,12 @@ block scalar (``host: |``) ends in a newline, and ``$`` would accept it.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import difflib
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Literal
@@ -36,21 +37,44 @@ from pydantic import (
 from pydantic.alias_generators import to_camel
 from pydantic_core import PydanticCustomError
 
+from components.eks_versions import EKS_KUBERNETES_VERSIONS, EKS_VERSIONS_CHECKED
 from components.regions import (
     ALB_SSL_POLICIES,
     RECOMMENDED_SSL_POLICY,
     addon_available,
+    dns_suffix,
     known_regions,
     partition_for_region,
     region_exists,
     similar_regions,
 )
-from components.tags import EPHEMERAL_TAG, EXPIRES_TAG, OWNER_TAG
+from components.tags import (
+    CONTROLLER_OWN_TAG_COUNT,
+    EPHEMERAL_TAG,
+    EXPIRES_TAG,
+    MAX_TAGS,
+    OWNER_TAG,
+    reserved_tag,
+)
 from policies.controller_iam import DEFAULT_VERSION, PARTITIONS, RELEASES
 
 PROJECT = "alb-ingress"
-# Config namespaces a stack file may use besides the project's own.
-KNOWN_NAMESPACES = ("aws", "kubernetes", "pulumi")
+# Config namespaces a stack file may use besides the project's own: the AWS provider's (each key is
+# handed to the explicit provider or refused, see components/aws_config.py) and the CLI's own.
+KNOWN_NAMESPACES = ("aws", "pulumi")
+# Environments a stack is deployed as; production turns on the production rules.
+ENVIRONMENTS = ("production", "staging", "development")
+_ENVIRONMENT_HINTS = {"prod": "production", "prd": "production", "live": "production", "stage": "staging"}
+_ENVIRONMENT_HINTS |= {"stg": "staging", "dev": "development", "test": "development", "sandbox": "development"}
+# The template pull-request stacks are copied from; it may keep a placeholder expiry.
+TEMPLATE_STACK = "pr"
+# IngressClass names other controllers install by default (ingress-nginx, Traefik, HAProxy, Kong, Istio,
+# Contour, NGINX Inc., GKE); a second controller on one class fights the first over every Ingress.
+_FOREIGN_CLASSES = frozenset(
+    {"nginx", "nginx-internal", "traefik", "haproxy", "kong", "istio", "contour", "gce", "gce-internal"}
+)
+# AWS managed policies that would make the controller's role an administrator.
+BROAD_MANAGED_POLICIES = ("AdministratorAccess", "PowerUserAccess", "IAMFullAccess")
 ECHO_IMAGE = "docker.io/jmalloc/echo-server:v0.3.7"
 
 _CLUSTER_NAME = re.compile(r"[0-9A-Za-z][A-Za-z0-9_-]{0,99}")
@@ -61,7 +85,9 @@ GROUP_NAME = _GROUP_NAME  # also checked by albops migrate
 _HOST = re.compile(r"(?=.{1,253}\Z)([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]{2,63}")
 _DOMAIN = re.compile(r"(\*\.)?([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]{2,63}")
 _ACCOUNT = re.compile(r"\d{12}")
-_OIDC_ARN = re.compile(r"arn:([a-z-]+):iam::(\d{12}):oidc-provider/(oidc\.eks\.([a-z0-9-]+)\.[a-z.]+/id/[0-9A-Fa-f]+)")
+_OIDC_ARN = re.compile(
+    r"arn:([a-z-]+):iam::(\d{12}):oidc-provider/(oidc\.eks\.([a-z0-9-]+)\.([a-z.]+)/id/[0-9A-Fa-f]+)"
+)
 _CERT_ARN = re.compile(r"arn:([a-z-]+):acm:([a-z0-9-]+):(\d{12}):certificate/([0-9a-f-]{36})")
 _POLICY_ARN = re.compile(r"arn:([a-z-]+):iam::(\d{12}|aws):policy/([\w+=,.@/-]+)")
 _ROLE_PATH = re.compile(r"/([\x21-\x7e]{0,510}/)?")
@@ -75,6 +101,8 @@ _CPU = re.compile(r"(\d+(\.\d+)?)(m?)")
 _MEMORY = re.compile(r"(\d+)(Ki|Mi|Gi|Ti|k|M|G|T)?")
 _MEMORY_UNITS = {None: 1, "k": 10**3, "M": 10**6, "G": 10**9, "T": 10**12}
 _MEMORY_UNITS.update({"Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40})
+# ELB listener rules: each condition value is at most 128 characters.
+ALB_CONDITION_VALUE_MAX = 128
 _CONTENT_TYPES = ("text/plain", "text/css", "text/html", "application/javascript", "application/json")
 # Namespaces a stack must never create (it would own them, and delete them on destroy).
 _SYSTEM_NAMESPACES = frozenset({"default", "kube-system", "kube-public", "kube-node-lease"})
@@ -135,6 +163,18 @@ def _check_path(value: str, example: str) -> str:
     return value
 
 
+def _check_policy_arn(arn: str, info: ValidationInfo, example: str) -> None:
+    match = _POLICY_ARN.fullmatch(arn)
+    if not match:
+        raise _fail(f"{arn!r} is not an IAM policy ARN; expected {example}")
+    region = (info.context or {}).get("region")
+    if region and match.group(1) != partition_for_region(region):
+        raise _fail(
+            f"{arn!r} is in partition {match.group(1)}, but the stack deploys to {region} "
+            f"(partition {partition_for_region(region)}); use the policy of that partition"
+        )
+
+
 def cpu_millicores(value: str) -> Decimal:
     match = _CPU.fullmatch(value)
     if not match:
@@ -186,7 +226,24 @@ class ClusterSettings(_Section):
     def _k8s_version(cls, value: str) -> str:
         if not re.fullmatch(r"1\.\d{2}", value):
             raise _fail(f"{value!r} is not a Kubernetes minor version; use e.g. '1.33' (quoted, as YAML drops zeros)")
+        if value not in EKS_KUBERNETES_VERSIONS:
+            raise _fail(
+                f"{value} is not a version EKS offers for new clusters (as of {EKS_VERSIONS_CHECKED}): use one of "
+                f"{', '.join(EKS_KUBERNETES_VERSIONS)} (see components/eks_versions.py)"
+            )
         return value
+
+    @model_validator(mode="after")
+    def _keys_of_the_mode(self) -> ClusterSettings:
+        if not self.create:
+            created_only = sorted(self.model_fields_set & {"version", "subnet_ids", "node_instance_type", "node_count"})
+            if created_only:
+                names = ", ".join(type(self).model_fields[f].alias or f for f in created_only)
+                raise _fail(
+                    f"{names} only apply to a cluster the stack creates (cluster.create: true); this stack uses the "
+                    "existing cluster as it is: remove them"
+                )
+        return self
 
     @field_validator("subnet_ids")
     @classmethod
@@ -244,6 +301,12 @@ class ClusterSettings(_Section):
             )
         if region and match.group(1) != partition_for_region(region):
             raise _fail(f"partition {match.group(1)!r} is not the partition of {region}; fix the ARN")
+        if region and match.group(5) != dns_suffix(partition_for_region(region)):
+            raise _fail(
+                f"the issuer host is oidc.eks.{match.group(4)}.{match.group(5)}, but EKS issuers in {region} are "
+                f"oidc.eks.{region}.{dns_suffix(partition_for_region(region))}; copy the ARN from "
+                "`aws iam list-open-id-connect-providers`"
+            )
         return value
 
     @field_validator("vpc_id")
@@ -310,28 +373,39 @@ class ControllerIamSettings(_Section):
 
     role_path: str = "/"
     permissions_boundary_arn: str | None = None
-    extra_policy_arns: tuple[str, ...] = ()
+    extra_policy_arns: tuple[str, ...] = Field(
+        default=(), examples=[["arn:{partition}:iam::{account}:policy/encrypted-stand-in"]]
+    )
 
     @field_validator("role_path")
     @classmethod
     def _path(cls, value: str) -> str:
-        if len(value) > 512 or not _ROLE_PATH.fullmatch(value):
-            raise _fail(f"{value!r} is not an IAM path; use '/' or e.g. '/platform/' (starts and ends with '/')")
+        # IAM: a path is '/' or '/'-delimited names of printable ASCII, at most 512 characters; '//' is refused.
+        if len(value) > 512 or not _ROLE_PATH.fullmatch(value) or "//" in value:
+            raise _fail(
+                f"{value!r} is not an IAM path; use '/' or e.g. '/platform/' (starts and ends with '/', no '//', "
+                "at most 512 characters)"
+            )
         return value
 
     @field_validator("permissions_boundary_arn")
     @classmethod
-    def _boundary(cls, value: str | None) -> str | None:
-        if value is not None and not _POLICY_ARN.fullmatch(value):
-            raise _fail(f"{value!r} is not an IAM policy ARN; expected arn:aws:iam::<account>:policy/<name>")
+    def _boundary(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is not None:
+            _check_policy_arn(value, info, "arn:aws:iam::<account>:policy/<name>")
         return value
 
     @field_validator("extra_policy_arns")
     @classmethod
-    def _extra(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+    def _extra(cls, value: tuple[str, ...], info: ValidationInfo) -> tuple[str, ...]:
         for arn in value:
-            if not _POLICY_ARN.fullmatch(arn):
-                raise _fail(f"{arn!r} is not an IAM policy ARN; expected arn:aws:iam::<account|aws>:policy/<name>")
+            _check_policy_arn(arn, info, "arn:aws:iam::<account|aws>:policy/<name>")
+            name = arn.rsplit("/", 1)[-1]
+            if name in BROAD_MANAGED_POLICIES and ":iam::aws:policy/" in arn:
+                raise _fail(
+                    f"{name} would make the controller's role an administrator of the account; attach a policy "
+                    "with only the extra actions it needs"
+                )
         if len(set(value)) != len(value):
             raise _fail("a policy ARN is listed twice; list each once")
         if len(value) > 9:
@@ -343,6 +417,148 @@ class ControllerIamSettings(_Section):
 # extraValues would point the controller at another cluster, region, VPC or
 # identity than the one the stack's IAM and checks were built for.
 OWNED_CHART_KEYS = ("clusterName", "region", "vpcId", "serviceAccount", "ingressClass", "image")
+
+
+def _str_map(value: Any) -> None:
+    if not isinstance(value, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
+        raise ValueError("a mapping of names to quoted text")
+
+
+def _mapping_of(value: Any) -> None:
+    if not isinstance(value, dict):
+        raise ValueError("a mapping")
+
+
+def _list_of_mappings(value: Any) -> None:
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        raise ValueError("a list of mappings")
+
+
+def _whole_in(low: int, high: int) -> Callable[[Any], None]:
+    def check(value: Any) -> None:
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise ValueError(f"a whole number from {low} to {high}")
+
+    return check
+
+
+def _word_in(*allowed: str) -> Callable[[Any], None]:
+    def check(value: Any) -> None:
+        if value not in allowed:
+            raise ValueError(f"one of {', '.join(allowed)}")
+
+    return check
+
+
+def _name(value: Any) -> None:
+    if not isinstance(value, str) or not re.fullmatch(r"[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?", value):
+        raise ValueError("a Kubernetes object name")
+
+
+def _duration(value: Any) -> None:
+    if not isinstance(value, str) or not re.fullmatch(r"(\d+h)?(\d+m)?(\d+s)?", value) or not value:
+        raise ValueError("a duration such as 10h0m0s")
+
+
+def _flag(value: Any) -> None:
+    if not isinstance(value, bool):
+        raise ValueError("true or false")
+
+
+def _service_monitor(value: Any) -> None:
+    if not isinstance(value, dict) or set(value) - {"enabled", "additionalLabels", "interval", "namespace"}:
+        raise ValueError("a mapping of enabled, additionalLabels, interval and namespace")
+    _flag(value.get("enabled", False))
+    _str_map(value.get("additionalLabels", {}))
+
+
+def _pull_secrets(value: Any) -> None:
+    if not isinstance(value, list) or not all(isinstance(v, dict) and set(v) == {"name"} for v in value):
+        raise ValueError("a list of {name: <secret>}")
+
+
+# The chart keys (chart 3.5.0's values.yaml) extraValues may set: scheduling, metadata, logging and
+# reconcile tuning, each with the type the chart expects. Nothing here can weaken the hardening.
+EXTRA_VALUE_KEYS: dict[str, Callable[[Any], None]] = {
+    "nodeSelector": _str_map,
+    "tolerations": _list_of_mappings,
+    "affinity": _mapping_of,
+    "priorityClassName": _name,
+    "updateStrategy": _mapping_of,
+    "podAnnotations": _str_map,
+    "podLabels": _str_map,
+    "deploymentAnnotations": _str_map,
+    "serviceAnnotations": _str_map,
+    "additionalLabels": _str_map,
+    "logLevel": _word_in("info", "debug"),
+    "revisionHistoryLimit": _whole_in(0, 100),
+    "terminationGracePeriodSeconds": _whole_in(10, 3600),
+    "ingressMaxConcurrentReconciles": _whole_in(1, 100),
+    "serviceMaxConcurrentReconciles": _whole_in(1, 100),
+    "targetgroupbindingMaxConcurrentReconciles": _whole_in(1, 100),
+    "awsMaxRetries": _whole_in(1, 100),
+    "syncPeriod": _duration,
+    "enableEndpointSlices": _flag,
+    "serviceMonitor": _service_monitor,
+    "imagePullSecrets": _pull_secrets,
+}
+# Chart keys the stack sets from one of its own keys, or that no stack may change, and why.
+_HARDENING = "part of the stack's hardening, which extraValues may not undo"
+EXTRA_VALUE_REFUSALS: dict[str, str] = {
+    "clusterName": f"set from {PROJECT}:cluster.name",
+    "region": "set from aws:region",
+    "vpcId": f"set from {PROJECT}:cluster.vpcId or the cluster itself",
+    "serviceAccount": f"set from {PROJECT}:controller.serviceAccount",
+    "ingressClass": f"set from {PROJECT}:controller.ingressClass",
+    "image": f"set from {PROJECT}:controller.imageRepository and controller.version",
+    "replicaCount": f"set from {PROJECT}:controller.replicas (1 to 10)",
+    "resources": f"set from {PROJECT}:controller.resources",
+    "enableShield": f"set from {PROJECT}:controller.enableShield",
+    "enableWaf": f"set from {PROJECT}:controller.enableWaf",
+    "enableWafv2": f"set from {PROJECT}:controller.enableWafv2",
+    "enableServiceMutatorWebhook": f"set from {PROJECT}:controller.serviceMutatorWebhook",
+    "defaultTags": f"set by the stack (cluster and ephemeral tags); put your tags in {PROJECT}:tags",
+    "podSecurityContext": _HARDENING,
+    "securityContext": _HARDENING,
+    "keepTLSSecret": _HARDENING,
+    "podDisruptionBudget": _HARDENING,
+    "topologySpreadConstraints": _HARDENING,
+    "hostNetwork": "would put the controller on the node's network, outside pod network policy",
+    "clusterSecretsPermissions": "would let the controller read every Secret of the cluster",
+    "ingressClassConfig": "would make the controller's class the cluster's default, taking over class-less Ingresses",
+    "createIngressClassResource": "the stack relies on the chart's IngressClass",
+    "ingressClassParams": "the stack relies on the chart's IngressClass",
+    "defaultTargetType": "the stack's Ingresses target pods (ip); a default of instance would bring back node hops",
+    "env": "could put credentials into the controller's environment; use the stack's IRSA or Pod Identity role",
+    "envSecretName": "could put credentials into the controller's environment",
+    "extraVolumes": "could mount other credentials into the controller",
+    "extraVolumeMounts": "could mount other credentials into the controller",
+    "awsApiEndpoints": "would send the controller's AWS calls to other endpoints",
+    "webhookTLS": "the chart manages the webhook certificate (keepTLSSecret)",
+    "webhookNamespaceSelectors": "would change which pods get readiness gates",
+    "objectSelector": "would change which pods get readiness gates",
+    "rbac": _HARDENING,
+    "livenessProbe": _HARDENING,
+    "controllerConfig": "feature gates change what the controller does to every team's load balancers",
+}
+
+
+def extra_values_problems(value: Mapping[str, Any]) -> list[str]:
+    """Why each key of extraValues is refused; empty when every key is allowed and of its type."""
+    problems: list[str] = []
+    for key, item in value.items():
+        if key in EXTRA_VALUE_REFUSALS:
+            problems.append(f"{key}: not allowed here, {EXTRA_VALUE_REFUSALS[key]}")
+        elif key not in EXTRA_VALUE_KEYS:
+            close = difflib.get_close_matches(key, list(EXTRA_VALUE_KEYS), n=1)
+            hint = f"did you mean {close[0]}? " if close else ""
+            problems.append(f"{key}: not a key extraValues may set; {hint}allowed: {', '.join(EXTRA_VALUE_KEYS)}")
+        else:
+            try:
+                EXTRA_VALUE_KEYS[key](item)
+            except ValueError as error:
+                problems.append(f"{key}: {item!r} is not {error}")
+    return problems
 
 
 class ControllerSettings(_Section):
@@ -365,6 +581,9 @@ class ControllerSettings(_Section):
     )
     iam: ControllerIamSettings = ControllerIamSettings()
     extra_values: dict[str, Any] = Field(default_factory=dict)
+    # Pod Identity needs the agent on every node: the EKS add-on (checked at program start), or a
+    # DaemonSet of your own (self-managed: the stack then trusts it is there).
+    pod_identity_agent: Literal["addon", "self-managed"] = "addon"
 
     @field_validator("version")
     @classmethod
@@ -418,13 +637,9 @@ class ControllerSettings(_Section):
     @field_validator("extra_values")
     @classmethod
     def _extra(cls, value: dict[str, Any]) -> dict[str, Any]:
-        owned = sorted(set(value) & set(OWNED_CHART_KEYS))
-        if owned:
-            raise _fail(
-                f"sets {', '.join(owned)}, which the stack derives from its own settings; use "
-                f"{PROJECT}:cluster / controller.serviceAccount / controller.ingressClass / controller.imageRepository "
-                "instead"
-            )
+        problems = extra_values_problems(value)
+        if problems:
+            raise _fail("; ".join(problems))
         return value
 
     @property
@@ -470,7 +685,7 @@ class EchoserverSettings(_Section):
     @classmethod
     def _namespace(cls, value: str) -> str:
         _check_dns_label(value)
-        if value in _SYSTEM_NAMESPACES:
+        if value in _SYSTEM_NAMESPACES or value.startswith("kube-"):
             raise _fail(
                 f"{value!r} is a namespace every cluster already has; the stack creates its namespace and deletes "
                 "it on destroy: use a namespace of its own, e.g. echoserver"
@@ -505,6 +720,13 @@ class EchoserverSettings(_Section):
         _check_path(value, "/echo")
         if value == "/" or value.endswith("/"):
             raise _fail(f"{value!r} is not a path prefix; use e.g. /echo (leading '/', no trailing '/')")
+        # The controller turns a Prefix path into two path-pattern values, PATH and PATH/*; ALB takes at most
+        # 128 characters per condition value, and a rule over it blocks the whole group.
+        if len(value) + 2 > ALB_CONDITION_VALUE_MAX:
+            raise _fail(
+                f"is {len(value)} characters; the controller matches it as {value[:8]}.../*, and an ALB condition "
+                f"value holds at most {ALB_CONDITION_VALUE_MAX}: use at most {ALB_CONDITION_VALUE_MAX - 2}"
+            )
         return value
 
     @field_validator("container_port")
@@ -526,7 +748,10 @@ class FixedResponseSettings(_Section):
     @field_validator("path")
     @classmethod
     def _path(cls, value: str) -> str:
-        return _check_path(value, "/ or /status")
+        _check_path(value, "/ or /status")
+        if len(value) > ALB_CONDITION_VALUE_MAX:  # an Exact path is one condition value
+            raise _fail(f"is {len(value)} characters; an ALB condition value holds {ALB_CONDITION_VALUE_MAX}")
+        return value
 
     @field_validator("status_code")
     @classmethod
@@ -677,6 +902,8 @@ class AlbSettings(_Section):
     @field_validator("health_check_path")
     @classmethod
     def _health(cls, value: str) -> str:
+        if len(value) > 1024:  # ELB CreateTargetGroup: HealthCheckPath is 1 to 1024 characters
+            raise _fail(f"is {len(value)} characters; a target group health check path holds at most 1024")
         return _check_path(value, "/ or /healthz")
 
     @field_validator("allowed_namespaces")
@@ -775,6 +1002,14 @@ class EphemeralSettings(_Section):
 
     owner: str = Field(examples=["platform-team"])
     expires: str = Field(examples=["2099-12-31"])
+    max_lifetime_days: StrictInt = 30
+
+    @field_validator("max_lifetime_days")
+    @classmethod
+    def _lifetime(cls, value: int) -> int:
+        if not 1 <= value <= 365:
+            raise _fail(f"{value} is out of range; use 1 to 365 days")
+        return value
 
     @field_validator("owner")
     @classmethod
@@ -786,13 +1021,28 @@ class EphemeralSettings(_Section):
     @field_validator("expires")
     @classmethod
     def _expires(cls, value: str) -> str:
+        # Only the calendar form: Python also reads ISO week (2026-W52-1) and ordinal (2026-365) dates,
+        # which the sweep and people would read differently.
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            raise _fail(f"{value!r} is not a calendar date; write YYYY-MM-DD, e.g. 2026-12-31 (quoted)")
         try:
             parsed = dt.date.fromisoformat(value)
         except ValueError:
-            raise _fail(f"{value!r} is not an ISO date; write YYYY-MM-DD, e.g. 2026-12-31 (quoted)") from None
-        if len(value) != 10:
-            raise _fail(f"{value!r} is not a plain ISO date; write YYYY-MM-DD")
+            raise _fail(f"{value!r} is not a real calendar date; write YYYY-MM-DD, e.g. 2026-12-31") from None
         return parsed.isoformat()
+
+    def lifetime_problem(self, today: dt.date) -> str | None:
+        """Why the expiry cannot be used on a stack created today, or None."""
+        expires = dt.date.fromisoformat(self.expires)
+        if expires <= today:
+            return f"{self.expires} is not in the future (today is {today.isoformat()}); set a later date"
+        latest = today + dt.timedelta(days=self.max_lifetime_days)
+        if expires > latest:
+            return (
+                f"{self.expires} is more than {self.max_lifetime_days} days away (ephemeral.maxLifetimeDays); "
+                f"set it to {latest.isoformat()} or earlier"
+            )
+        return None
 
     def tags(self) -> dict[str, str]:
         """The tags the scheduled sweep (``albops sweep --expired``) looks for."""
@@ -839,7 +1089,11 @@ class StackSettings(_Section):
     dns: DnsSettings | None = None
     ephemeral: EphemeralSettings | None = None
     tags: dict[str, str] = Field(default_factory=dict)
+    # production, staging, development; "ephemeral" for a stack with an ephemeral section.
     environment: str | None = None
+    # aws: keys handed to the explicit provider (snake_case arguments), and aws:defaultTags.tags.
+    aws_options: dict[str, Any] = Field(default_factory=dict)
+    aws_default_tags: dict[str, str] = Field(default_factory=dict)
 
     @property
     def partition(self) -> str:
@@ -1004,9 +1258,30 @@ def _cross_checks(sections: Mapping[str, BaseModel]) -> list[Problem]:
 _LBC_ONLY_KEYS = frozenset(ControllerSettings.model_fields) - {"mode", "ingress_class"}
 
 
+def _class_problem(settings: StackSettings, mode: str) -> Problem | None:
+    """An IngressClass name another controller owns: two controllers on one class fight over its Ingresses."""
+    name = settings.controller.class_name(mode)
+    other = "alb-auto" if mode == "lbc" else "alb"
+    if name in _FOREIGN_CLASSES:
+        reason = f"{name!r} is the class another ingress controller (e.g. ingress-nginx) installs by default"
+    elif settings.controller.ingress_class == other:
+        owner = "EKS Auto Mode's load balancing" if mode == "lbc" else "the self-managed controller's chart"
+        reason = f"{other!r} is the class this project gives {owner}"
+    else:
+        return None
+    return Problem(
+        f"{PROJECT}:controller.ingressClass",
+        f"{reason}; two controllers on one class fight over every Ingress of it: pick a class of its own, or "
+        "remove the key",
+    )
+
+
 def check_mode(settings: StackSettings, mode: str) -> None:
     """Refuse settings that the resolved controller mode would silently ignore."""
     problems: list[Problem] = []
+    class_problem = _class_problem(settings, mode)
+    if class_problem is not None:
+        problems.append(class_problem)
     if mode == "auto":
         for field_name in sorted(settings.controller.model_fields_set & _LBC_ONLY_KEYS):
             alias = ControllerSettings.model_fields[field_name].alias or field_name
@@ -1105,6 +1380,14 @@ def _namespace_problems(full_key: str) -> list[Problem]:
     namespace, _, _ = full_key.partition(":")
     if namespace == PROJECT or namespace in KNOWN_NAMESPACES:
         return []
+    if namespace == "kubernetes":
+        return [
+            Problem(
+                full_key,
+                "kubernetes: config configures the default Kubernetes provider, which this stack disables; its "
+                "providers are built from the cluster itself, so the key would be ignored: remove it",
+            )
+        ]
     close = difflib.get_close_matches(namespace, [PROJECT, *KNOWN_NAMESPACES], n=1)
     hint = f"did you mean {close[0]}:? " if close else ""
     return [
@@ -1153,37 +1436,149 @@ def _allowed_accounts(value: Any) -> tuple[tuple[str, ...], list[Problem]]:
     return tuple(value), []
 
 
-def _environment(value: Any) -> tuple[str | None, list[Problem]]:
+_PRODUCTION_NAME = re.compile(r"(prod|production)|.*[-_.](prod|production)|(prod|production)[-_.].*")
+
+
+def _looks_like_production(stack: str | None) -> bool:
+    """``prod``, ``production``, ``eu-prod``, ``prod-eu``: names people read as production."""
+    return bool(stack) and bool(_PRODUCTION_NAME.fullmatch(str(stack)))
+
+
+def _environment(value: Any, ephemeral: bool, stack: str | None) -> tuple[str | None, list[Problem]]:
+    """The stack's environment: one of ENVIRONMENTS, required unless the stack is ephemeral."""
+    key = f"{PROJECT}:environment"
+    if ephemeral:
+        if value is not None:
+            return "ephemeral", [
+                Problem(
+                    key,
+                    f"{value!r} contradicts the stack's ephemeral section: a stack with one is ephemeral (short-lived, "
+                    "torn down by albops teardown); remove environment, or remove the ephemeral section",
+                )
+            ]
+        return "ephemeral", []
     if value is None:
-        return None, []
-    if not isinstance(value, str) or not re.fullmatch(r"[a-z][a-z0-9-]{0,31}", value):
         return None, [
-            Problem(f"{PROJECT}:environment", f"{value!r} is not an environment name; use e.g. production or staging")
+            Problem(
+                key,
+                f"is required (one of {', '.join(ENVIRONMENTS)}); production turns on deletion protection and access "
+                f"logs checks. Add the line `  {PROJECT}:environment: staging` (or production, development) under "
+                "config:",
+            )
         ]
-    return value, []
+    if value not in ENVIRONMENTS:
+        text = str(value)
+        guess = _ENVIRONMENT_HINTS.get(text.strip().lower()) or (
+            text.strip().lower() if text.strip().lower() in ENVIRONMENTS else None
+        )
+        close = guess or next(iter(difflib.get_close_matches(text.lower(), ENVIRONMENTS, n=1, cutoff=0.5)), None)
+        hint = f"did you mean {close}? " if close else ""
+        return None, [Problem(key, f"{value!r} is not an environment; {hint}use one of {', '.join(ENVIRONMENTS)}")]
+    if value != "production" and _looks_like_production(stack):
+        return None, [
+            Problem(
+                key,
+                f"is {value}, but the stack's name {stack!r} says production; set environment: production (and "
+                "its protections), or rename the stack",
+            )
+        ]
+    return str(value), []
 
 
-def _tag_problems(value: Any) -> tuple[dict[str, str], list[Problem]]:
-    key = f"{PROJECT}:tags"
+def _tag_problems(value: Any, key: str = f"{PROJECT}:tags") -> tuple[dict[str, str], list[Problem]]:
+    """User tags: AWS's rules for keys and values, and none of the reserved keys."""
     if not isinstance(value, dict):
         return {}, [Problem(key, f"{_describe(value)} is not a mapping of tag names to values")]
     problems = []
     for name, text in value.items():
-        if not isinstance(text, str) or not _TAG_KEY.fullmatch(str(name)) or not _TAG_VALUE.fullmatch(text):
+        reserved = reserved_tag(str(name))
+        if reserved == "aws:":
+            problems.append(Problem(f"{key}.{name}", "tag names starting with 'aws:' are reserved by AWS; rename it"))
+        elif reserved is not None:
             problems.append(
                 Problem(
                     f"{key}.{name}",
-                    f"{text!r} is not an AWS tag; use letters, digits and ' .:/+-@' (no ',' or '=', which the "
-                    "tags annotation uses as separators)",
+                    f"keys under {reserved} are reserved for this stack and the load balancer controller (they mark "
+                    "what teardown and sweep may delete); rename it",
                 )
             )
-        elif str(name).startswith("aws:"):
-            problems.append(Problem(f"{key}.{name}", "tag names starting with 'aws:' are reserved by AWS; rename it"))
+        elif not isinstance(text, str) or not _TAG_KEY.fullmatch(str(name)) or not _TAG_VALUE.fullmatch(text):
+            problems.append(
+                Problem(
+                    f"{key}.{name}",
+                    f"{text!r} is not an AWS tag; keys of 1-128 and values of 0-256 letters, digits, spaces and "
+                    "'_.:/+-@' (no ',' or '=', which the tags annotation uses as separators)",
+                )
+            )
     return {str(k): str(v) for k, v in value.items()}, problems
 
 
+# Tags the stack itself puts on every AWS resource it creates (components/aws_account.py) and on the
+# controller's (chart defaultTags, components/controller_release.py).
+STACK_DEFAULT_TAG_KEYS = ("project", "stack", "cluster", "managed-by")
+CHART_DEFAULT_TAG_KEYS = ("cluster", "managed-by")
+# The most tags a resource of the stack adds of its own (the policy's elbv2-controller-version, the
+# certificate's eks-cluster, an EKS resource's Name).
+_OWN_RESOURCE_TAGS = 2
+
+
+def _tag_count_problems(tags: Mapping[str, str], aws_tags: Mapping[str, str], ephemeral: bool) -> list[Problem]:
+    ephemeral_count = 4 if ephemeral else 0  # ephemeral, owner, expires, stack
+    stack_total = len({*tags, *aws_tags, *STACK_DEFAULT_TAG_KEYS}) + ephemeral_count + _OWN_RESOURCE_TAGS
+    # The controller's resources: the Ingress tags annotation (user tags, project, stack), the chart's
+    # defaultTags and the controller's own tracking tags.
+    alb_total = len({*tags, "project", "stack", *CHART_DEFAULT_TAG_KEYS}) + ephemeral_count + CONTROLLER_OWN_TAG_COUNT
+    problems = []
+    for what, total in (("the stack's AWS resources", stack_total), ("the controller's load balancers", alb_total)):
+        if total > MAX_TAGS:
+            problems.append(
+                Problem(
+                    f"{PROJECT}:tags",
+                    f"{what} would carry {total} tags with the stack's and the controller's own; AWS allows "
+                    f"{MAX_TAGS} per resource: drop {total - MAX_TAGS}",
+                )
+            )
+    return problems
+
+
+def _aws_problems(raw: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, str], list[Problem]]:
+    """Provider options and default tags from ``aws:`` keys; each other key is refused with its reason."""
+    from components.aws_config import provider_options
+
+    decoded: dict[str, Any] = {}
+    for full_key, value in raw.items():
+        namespace, _, key = full_key.partition(":")
+        if namespace != "aws":
+            continue
+        if isinstance(value, str):
+            with contextlib.suppress(json.JSONDecodeError):
+                value = json.loads(value)
+        decoded[key] = value
+    options, found = provider_options(decoded)
+    problems = [Problem(key, message) for key, message in found]
+    default_tags: dict[str, str] = {}
+    if "defaultTags" in decoded:
+        block = decoded["defaultTags"]
+        if not isinstance(block, dict) or set(block) - {"tags"}:
+            problems.append(Problem("aws:defaultTags", "write it as defaultTags: {tags: {name: value}}"))
+        else:
+            default_tags, tag_problems = _tag_problems(block.get("tags") or {}, "aws:defaultTags.tags")
+            problems.extend(tag_problems)
+            ours = sorted(set(default_tags) & set(STACK_DEFAULT_TAG_KEYS))
+            if ours:
+                problems.append(
+                    Problem(
+                        f"aws:defaultTags.tags.{ours[0]}", "is set by the stack itself on every resource; remove it"
+                    )
+                )
+    return options, default_tags, problems
+
+
 def parse_settings(
-    raw: Mapping[str, Any], unchecked: frozenset[str] = frozenset(), stack: str | None = None
+    raw: Mapping[str, Any],
+    unchecked: frozenset[str] = frozenset(),
+    stack: str | None = None,
+    today: dt.date | None = None,
 ) -> StackSettings:
     """Validate a flat Pulumi config map (``namespace:key`` -> value) into settings.
 
@@ -1191,7 +1586,8 @@ def parse_settings(
     or already-decoded objects (how tests and the offline plan pass them).
     ``unchecked`` names keys whose real value is encrypted and stood in for by
     the offline plan: problems on them are not reported, since they would be
-    problems of the stand-in, not of the real value.
+    problems of the stand-in, not of the real value. ``today`` is the date the
+    ephemeral lifetime is measured from (tests inject it; default: today, UTC).
     """
     problems: list[Problem] = []
     data: dict[str, Any] = {}
@@ -1203,8 +1599,9 @@ def parse_settings(
         if key not in SECTION_MODELS and key not in MAP_KEYS:
             close = difflib.get_close_matches(key, [*SECTION_MODELS, *MAP_KEYS], n=1)
             hint = f"did you mean {PROJECT}:{close[0]}? " if close else ""
+            flat = f" (to set a nested key, use `pulumi config set --path {full_key}`)" if "." in key else ""
             problems.append(
-                Problem(full_key, f"unknown key; {hint}known keys: {', '.join([*SECTION_MODELS, *MAP_KEYS])}")
+                Problem(full_key, f"unknown key; {hint}known keys: {', '.join([*SECTION_MODELS, *MAP_KEYS])}{flat}")
             )
             continue
         if key == "environment":
@@ -1225,10 +1622,14 @@ def parse_settings(
     problems.extend(region_problems)
     allowed, account_problems = _allowed_accounts(raw.get("aws:allowedAccountIds"))
     problems.extend(account_problems)
+    aws_options, aws_tags, aws_problems = _aws_problems(raw)
+    problems.extend(aws_problems)
     tags, tag_problems = _tag_problems(data.pop("tags", {}))
     problems.extend(tag_problems)
-    environment, environment_problems = _environment(data.pop("environment", None))
+    ephemeral = "ephemeral" in data
+    environment, environment_problems = _environment(data.pop("environment", None), ephemeral, stack)
     problems.extend(environment_problems)
+    problems.extend(_tag_count_problems(tags, aws_tags, ephemeral))
 
     context = {"region": region, "stack": stack}
     sections: dict[str, BaseModel] = {}
@@ -1246,14 +1647,42 @@ def parse_settings(
         try:
             sections[name] = model.model_validate(data[name], context=context)
         except ValidationError as error:
-            problems.extend(_problems_from(error, name, model))
+            found = _problems_from(error, name, model)
+            problems.extend(found)
+            if found and all(_is_unchecked(p.key, unchecked) for p in found):
+                # Never plan the section's defaults in place of what the file says.
+                problems.append(
+                    Problem(
+                        full_key,
+                        "holds an encrypted value the offline plan has no stand-in of the right shape for, so it "
+                        "cannot plan this section as written; check it with `pulumi preview`",
+                    )
+                )
     problems.extend(_cross_checks(sections))
+    problems.extend(_lifetime_checks(sections, stack, today or dt.datetime.now(dt.UTC).date()))
     problems.extend(_production_checks(sections, environment))
     problems.extend(_account_checks(sections, allowed))
     problems = [p for p in problems if not _is_unchecked(p.key, unchecked)]
     if problems:
         raise ConfigError(problems)
-    return StackSettings(region=region, allowed_account_ids=allowed, tags=tags, environment=environment, **sections)
+    return StackSettings(
+        region=region,
+        allowed_account_ids=allowed,
+        tags=tags,
+        environment=environment,
+        aws_options=aws_options,
+        aws_default_tags=aws_tags,
+        **sections,
+    )
+
+
+def _lifetime_checks(sections: Mapping[str, BaseModel], stack: str | None, today: dt.date) -> list[Problem]:
+    """A stack made from the template must expire soon; the template itself may keep its placeholder."""
+    ephemeral = sections.get("ephemeral")
+    if not isinstance(ephemeral, EphemeralSettings) or stack in (None, TEMPLATE_STACK):
+        return []
+    problem = ephemeral.lifetime_problem(today)
+    return [Problem(f"{PROJECT}:ephemeral.expires", problem)] if problem else []
 
 
 def _is_unchecked(key: str, unchecked: frozenset[str]) -> bool:

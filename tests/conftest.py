@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from albops.cloud_facts import CloudFacts
 from albops.runner import PlanResult, read_stack_file, run_program
 
 StackRunner = Callable[..., PlanResult]
@@ -102,12 +103,19 @@ def run_stack() -> StackRunner:
     """Run ``__main__.py`` under mocks with a shipped stack's config plus overrides.
 
     ``overrides`` as in ``with_overrides``; ``preview`` picks preview or apply mode;
-    ``account_id`` is the account the mock STS says the credentials belong to.
+    ``account_id`` is the account the mock STS says the credentials belong to; ``facts`` what the mock
+    cloud knows of clusters (default: the stack's facts file and the plan's assumptions).
     """
 
-    def run(stack: str = "stage", preview: bool = False, account_id: str | None = None, **overrides: Any) -> PlanResult:
+    def run(
+        stack: str = "stage",
+        preview: bool = False,
+        account_id: str | None = None,
+        facts: CloudFacts | None = None,
+        **overrides: Any,
+    ) -> PlanResult:
         config = with_overrides(stack_config(stack), **overrides)
-        return run_program(config, stack, preview=preview, account_id=account_id)
+        return run_program(config, stack, preview=preview, account_id=account_id, facts=facts)
 
     return run
 

@@ -155,8 +155,15 @@ def test_config_namespace_typo_is_refused_with_a_suggestion() -> None:
 
 
 def test_known_namespaces_pass() -> None:
-    config = {**STAGE, "aws:profile": "stage", "kubernetes:enableServerSideApply": "true", "pulumi:tags": "{}"}
-    assert parse_settings(config).region == "us-west-2"
+    config = {**STAGE, "aws:profile": "stage", "pulumi:tags": "{}"}
+    settings = parse_settings(config)
+    assert settings.region == "us-west-2"
+    assert settings.aws_options == {"profile": "stage"}  # handed to the explicit provider, not dropped
+
+
+def test_kubernetes_config_is_refused_because_no_provider_reads_it() -> None:
+    problems = _problems({**STAGE, "kubernetes:enableServerSideApply": "true"})
+    assert "default Kubernetes provider" in problems["kubernetes:enableServerSideApply"]
 
 
 @pytest.mark.parametrize("value", [None, "text", 5, ["a"], True])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import Any
 
@@ -15,6 +16,7 @@ EPHEMERAL_TAGS = {
     "alb-ingress/ephemeral": "true",
     "alb-ingress/owner": "platform-team",
     "alb-ingress/expires": "2099-12-31",
+    "alb-ingress/stack": "alb-ingress/pr",
 }
 
 
@@ -69,7 +71,8 @@ def test_pod_identity_gets_its_agent_add_on_before_the_association(pr_apply: Pla
 def test_every_kubernetes_resource_uses_the_created_clusters_kubeconfig(pr_apply: PlanResult) -> None:
     provider = pr_apply.one("pulumi:providers:kubernetes")
     cluster = pr_apply.one("eks:index:Cluster")
-    assert json.loads(provider.inputs["kubeconfig"]) == cluster.outputs["kubeconfig"]
+    assert provider.inputs["kubeconfig"] == "[secret]"  # credentials never reach a plan file
+    assert json.loads(provider.revealed["kubeconfig"]) == cluster.outputs["kubeconfig"]
     for reg in pr_apply.resources:
         if reg.type.startswith("kubernetes:"):
             assert reg.provider.startswith(provider.urn + "::"), reg.type
@@ -124,7 +127,7 @@ def _problems(config: dict[str, Any]) -> dict[str, str]:
         ({"alb-ingress:cluster": {"name": "shared"}}, "alb-ingress:ephemeral", "existing cluster"),
         ({"cluster": {"vpcId": "vpc-0123456789abcdef0"}}, "alb-ingress:cluster", "describe an existing cluster"),
         ({"controller": {"mode": "auto"}}, "alb-ingress:controller.mode", "no Auto Mode"),
-        ({"ephemeral": {"expires": "next week"}}, "alb-ingress:ephemeral.expires", "ISO date"),
+        ({"ephemeral": {"expires": "next week"}}, "alb-ingress:ephemeral.expires", "calendar date"),
         ({"ephemeral": {"owner": "a b"}}, "alb-ingress:ephemeral.owner", "not an owner"),
         ({"cluster": {"subnetIds": ["subnet-0123456789abcdef0"]}}, "alb-ingress:cluster.subnetIds", "two subnets"),
         ({"cluster": {"version": 1.3}}, "alb-ingress:cluster.version", "fix the value"),
@@ -138,4 +141,5 @@ def test_bad_ephemeral_settings_name_their_key(overrides: dict[str, Any], key: s
 
 
 def test_a_created_clusters_name_defaults_to_the_stack() -> None:
-    assert parse_settings(stack_config("pr"), stack="pr-123").cluster.name == "pr-123"
+    config = with_overrides(stack_config("pr"), ephemeral={"expires": "2026-12-08"})
+    assert parse_settings(config, stack="pr-123", today=dt.date(2026, 12, 1)).cluster.name == "pr-123"

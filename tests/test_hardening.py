@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from albops.cloud_facts import CloudFacts, ClusterFacts
 from albops.runner import UNKNOWN, PlanResult
 from components.settings import ECHO_IMAGE, ConfigError
 from tests.conftest import StackRunner
@@ -130,10 +131,10 @@ def test_stack_tags_go_on_the_ingress_not_the_cluster_wide_defaults(stage_apply:
 
 
 def test_extra_chart_values_merge_over_the_stacks(run_stack: StackRunner) -> None:
-    result = run_stack(controller={"extraValues": {"logLevel": "debug", "resources": {"limits": {"memory": "1Gi"}}}})
-    values = _values(result)
+    extra = {"logLevel": "debug", "podAnnotations": {"team": "platform"}, "nodeSelector": {"pool": "system"}}
+    values = _values(run_stack(controller={"extraValues": extra}))
     assert values["logLevel"] == "debug"
-    assert values["resources"]["limits"] == {"cpu": "1", "memory": "1Gi"}
+    assert values["podAnnotations"] == {"team": "platform"} and values["nodeSelector"] == {"pool": "system"}
     assert values["resources"]["requests"] == {"cpu": "100m", "memory": "256Mi"}
     assert values["clusterName"] == "stage"
 
@@ -285,7 +286,10 @@ def test_production_switches_become_load_balancer_attributes(run_stack: StackRun
 
 def test_a_cluster_that_cannot_be_read_is_a_config_error_on_its_name(run_stack: StackRunner) -> None:
     with pytest.raises(ConfigError) as caught:
-        run_stack(cluster={"name": "no-such-cluster"})
+        run_stack(
+            cluster={"name": "no-such-cluster"},
+            facts=CloudFacts(clusters={"no-such-cluster": ClusterFacts("no-such-cluster", exists=False)}),
+        )
     (problem,) = caught.value.problems
     assert problem.key == "alb-ingress:cluster.name"
     assert "aws eks list-clusters --region us-west-2" in problem.message

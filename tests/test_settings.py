@@ -135,6 +135,7 @@ def test_missing_sections_and_region_are_all_reported_at_once() -> None:
         "alb-ingress:echoserver",
         "alb-ingress:alb",
         "alb-ingress:certificate",
+        "alb-ingress:environment",
     }
 
 

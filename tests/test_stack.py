@@ -164,7 +164,9 @@ def test_kubernetes_objects_use_the_clusters_provider(stage_apply: PlanResult) -
 
 
 def test_kubeconfig_targets_the_named_cluster_only(stage_apply: PlanResult) -> None:
-    kubeconfig = json.loads(stage_apply.one("pulumi:providers:kubernetes").inputs["kubeconfig"])
+    provider = stage_apply.one("pulumi:providers:kubernetes")
+    assert provider.inputs["kubeconfig"] == "[secret]"  # Pulumi marks it secret: masked in the plan's files
+    kubeconfig = json.loads(provider.revealed["kubeconfig"])
     assert kubeconfig["current-context"] == "stage"
     (user,) = kubeconfig["users"]
     args = user["user"]["exec"]["args"]

@@ -124,19 +124,37 @@ def test_only_rules_whose_source_is_a_swept_group_are_revoked(aws_env: str) -> N
     assert any(r.get("CidrIp") == "10.0.0.0/8" for perm in group["IpPermissions"] for r in perm.get("IpRanges", []))
 
 
-def test_a_live_cluster_is_refused_unless_forced(aws_env: str, capsys: pytest.CaptureFixture[str]) -> None:
-    aws = _session()
-    fleet = build_fleet(aws, "pr-22")
+def _cluster(aws: AwsSession, name: str, tags: dict[str, str]) -> None:
     subnets = [s["SubnetId"] for s in aws.client("ec2").describe_subnets()["Subnets"]][:2]
     aws.client("eks").create_cluster(
-        name="pr-22", roleArn="arn:aws:iam::123456789012:role/eks", resourcesVpcConfig={"subnetIds": subnets}
+        name=name, roleArn="arn:aws:iam::123456789012:role/eks", resourcesVpcConfig={"subnetIds": subnets}, tags=tags
     )
+
+
+def test_a_live_short_lived_cluster_is_refused_unless_forced(aws_env: str, capsys: pytest.CaptureFixture[str]) -> None:
+    aws = _session()
+    fleet = build_fleet(aws, "pr-22")
+    _cluster(aws, "pr-22", {"alb-ingress/ephemeral": "true", "alb-ingress/stack": "alb-ingress/pr-22"})
     code = main(["sweep", "--cluster", "pr-22", "--region", "us-west-2", "--yes"])
     assert code == 3
-    assert "still exists" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "still exists" in out and "albops teardown --stack pr-22" in out
     assert set(fleet.arns) <= _everything(aws)
     assert main(["sweep", "--cluster", "pr-22", "--region", "us-west-2", "--yes", "--force"]) == 0
     assert not set(fleet.arns) & _everything(aws)
+
+
+def test_a_live_cluster_that_is_not_short_lived_is_refused_even_with_force(
+    aws_env: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    aws = _session()
+    fleet = build_fleet(aws, "stage")
+    _cluster(aws, "stage", {"team": "platform"})
+    for extra in ([], ["--force"]):
+        assert main(["sweep", "--cluster", "stage", "--region", "us-west-2", "--yes", *extra]) == 3
+        out = capsys.readouterr().out
+        assert "not a short-lived cluster" in out and "--force" not in out
+    assert set(fleet.arns) <= _everything(aws)
 
 
 def test_lingering_enis_are_waited_out(aws_env: str) -> None:
@@ -234,9 +252,12 @@ def test_expired_clusters_are_found_by_their_tags(aws_env: str, capsys: pytest.C
     )
     today = dt.date(2026, 11, 25)
     listed = sweep_command(_session(), None, delete=False, force=False, expired=True, today=today)
-    assert [(r.cluster, bool(r.refused)) for r in listed] == [("pr-30", False), ("pr-33", True)]
+    assert [(r.cluster, bool(r.skipped)) for r in listed] == [("pr-30", False), ("pr-33", True)]
     swept = sweep_command(_session(), None, delete=True, force=False, expired=True, timing=FAST, today=today)
-    assert exit_code(swept) == 3  # pr-33 still runs: refused, and said so
+    # pr-33 still runs: skipped with the reason (tear its stack down), the others swept; exit 1, not 3.
+    assert exit_code(swept) == 1
+    (skipped,) = [r for r in swept if r.skipped]
+    assert skipped.cluster == "pr-33" and "torn down" in skipped.skipped and "--force" not in skipped.skipped
     left = _everything(aws)
     assert not set(old.arns) & left
     assert set(fresh.arns) <= left and set(untagged.arns) <= left

@@ -1,42 +1,81 @@
-"""``albops teardown``: refusals, the order of the steps, and re-runs, without a Pulumi CLI.
+"""``albops teardown``: it touches only a cluster it can prove is the stack's, in the right order, re-runnable.
 
-Pulumi and the cluster's API server sit behind small interfaces; the fakes here
-record what teardown asks of them. The AWS side (waiting for the controller,
-the sweep) runs against moto in server mode.
+Pulumi sits behind a small interface; the fake here is built from a checked-in
+``pulumi stack export`` document (``tests/data/pr-40.stack-export.json``). The
+cluster's API server is a fake on 127.0.0.1 holding other teams' objects, and the
+AWS side (the EKS cluster and its tags, the controller's resources, the sweep)
+is moto in server mode.
 """
 
 from __future__ import annotations
 
+import copy
+import json
 import os
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from albops import teardown as teardown_code
 from albops.__main__ import main
 from albops.aws import AwsSession
-from albops.kube import KubeObject, UnreachableError
+from albops.kube import KubeObject, KubernetesApi, UnreachableError
 from albops.sweep import Timing
-from albops.teardown import RefusedError, Target, Teardown, target_from_config
+from albops.teardown import RefusedError, Target, Teardown, backend_target, target_from_config
 from tests.aws_fakes import build_fleet
+from tests.kube_fake import FakeApiServer, obj, serve
 
 ROOT = Path(__file__).resolve().parent.parent
+EXPORT: dict[str, Any] = json.loads((ROOT / "tests" / "data" / "pr-40.stack-export.json").read_text())
 FAST = Timing(deadline_seconds=3, poll_seconds=0.01)
 EPHEMERAL = {
     "aws:region": "us-west-2",
     "alb-ingress:cluster": {"create": True},
     "alb-ingress:ephemeral": {"owner": "team-a", "expires": "2026-12-01"},
 }
+OURS = {"alb-ingress/ephemeral": "true", "alb-ingress/stack": "alb-ingress/pr-40"}
+
+
+def _export_for(cluster: str, arn: str | None) -> dict[str, Any]:
+    """The checked-in export with its cluster renamed (or removed, for a stack that never created one)."""
+    document: dict[str, Any] = copy.deepcopy(EXPORT)
+    resources = document["deployment"]["resources"]
+    if arn is None:
+        document["deployment"]["resources"] = [r for r in resources if r["type"] != "aws:eks/cluster:Cluster"]
+        return document
+    for resource in resources:
+        if resource["type"] == "aws:eks/cluster:Cluster":
+            resource["outputs"].update({"name": cluster, "arn": arn})
+    return document
 
 
 class FakeBackend:
-    def __init__(self, log: list[str], fail_destroy: bool = False) -> None:
+    """The backend's copy of a stack: its config and its ``pulumi stack export`` state."""
+
+    def __init__(
+        self,
+        log: list[str],
+        config: dict[str, Any] | None = None,
+        state: dict[str, Any] | None = None,
+        fail_destroy: bool = False,
+        present: bool = True,
+    ) -> None:
         self.log = log
+        self._config = config if config is not None else dict(EPHEMERAL)
+        self.state = state if state is not None else EXPORT
         self.fail_destroy = fail_destroy
+        self.present = present
+
+    def exists(self) -> bool:
+        return self.present
 
     def config(self) -> dict[str, Any]:
         self.log.append("config")
-        return dict(EPHEMERAL)
+        return dict(self._config)
+
+    def export(self) -> dict[str, Any]:
+        return self.state
 
     def destroy(self) -> None:
         self.log.append("destroy")
@@ -92,18 +131,45 @@ def _delete_fleet(aws: AwsSession, arns: list[str]) -> None:
             ec2.delete_security_group(GroupId=arn)
 
 
+def _eks_cluster(aws: AwsSession, name: str, tags: dict[str, str] | None = None) -> str:
+    subnets = [s["SubnetId"] for s in aws.client("ec2").describe_subnets()["Subnets"]][:2]
+    created = aws.client("eks").create_cluster(
+        name=name,
+        roleArn="arn:aws:iam::123456789012:role/eks",
+        resourcesVpcConfig={"subnetIds": subnets},
+        tags=tags or {},
+    )
+    return str(created["cluster"]["arn"])
+
+
+def _target(stack: str = "pr-40", cluster: str = "pr-40", arn: str | None = None) -> Target:
+    return Target(stack, cluster, "us-west-2", "team-a", "2026-12-01", cluster_arn=arn)
+
+
+def _other_teams() -> list[dict[str, Any]]:
+    return [
+        obj("IngressClass", "", "alb", controller="ingress.k8s.aws/alb"),
+        obj("Ingress", "team-a", "shop", ingressClassName="alb"),
+        obj("Ingress", "team-b", "api", ingressClassName="alb"),
+        obj("Service", "ingress-nginx", "ingress-nginx-controller", type="LoadBalancer"),
+        obj("Service", "team-b", "db", type="ClusterIP"),
+    ]
+
+
 def test_the_steps_run_in_order_and_leave_nothing(aws_env: str) -> None:
     aws = AwsSession("us-west-2")
+    arn = _eks_cluster(aws, "pr-40", OURS)
     fleet = build_fleet(aws, "pr-40", groups=2)
     log: list[str] = []
-    cluster = FakeCluster(
-        log,
-        _objects(),
-        on_cleanup=lambda: _delete_fleet(aws, fleet.load_balancers + fleet.target_groups + fleet.security_groups[1:]),
-    )
+
+    def cleanup() -> None:
+        _delete_fleet(aws, fleet.load_balancers + fleet.target_groups + fleet.security_groups[1:])
+        aws.client("eks").delete_cluster(name="pr-40")  # what pulumi destroy does, early, for the sweep
+
+    cluster = FakeCluster(log, _objects(), on_cleanup=cleanup)
     said: list[str] = []
-    target = Target("pr-40", "pr-40", "us-west-2", "team-a", "2026-12-01")
-    code = Teardown(target, lambda: FakeBackend(log), lambda: cluster, aws, FAST, said.append).run()
+    target = _target(arn=arn)
+    code = Teardown(target, lambda: FakeBackend(log), lambda _: cluster, aws, FAST, said.append).run()
     assert code == 0, said
     assert log == [
         "delete Ingress echoserver/echoserver",
@@ -112,6 +178,7 @@ def test_the_steps_run_in_order_and_leave_nothing(aws_env: str) -> None:
         "destroy",
         "remove",
     ]
+    assert any("is this stack's" in line for line in said)
     assert any("waiting for the controller" in line for line in said)
     # The backend security group the controller kept went with the sweep.
     groups = {g["GroupId"] for g in aws.client("ec2").describe_security_groups()["SecurityGroups"]}
@@ -122,9 +189,9 @@ def test_a_failed_destroy_stops_before_removing_and_a_rerun_finishes(aws_env: st
     aws = AwsSession("us-west-2")
     build_fleet(aws, "pr-41")
     log: list[str] = []
-    target = Target("pr-41", "pr-41", "us-west-2", "team-a", "2026-12-01")
+    target = _target("pr-41", "pr-41")  # the cluster is gone already: nothing in it to prove or delete
 
-    def gone() -> FakeCluster:
+    def gone(_: dict[str, Any]) -> FakeCluster:
         raise UnreachableError("no such host")
 
     first = Teardown(target, lambda: FakeBackend(log, fail_destroy=True), gone, aws, FAST, lambda _: None).run()
@@ -137,18 +204,104 @@ def test_a_failed_destroy_stops_before_removing_and_a_rerun_finishes(aws_env: st
 
 def test_an_unreachable_cluster_skips_to_destroy_and_sweep(aws_env: str) -> None:
     aws = AwsSession("us-west-2")
+    arn = _eks_cluster(aws, "pr-42", {**OURS, "alb-ingress/stack": "alb-ingress/pr-42"})
     fleet = build_fleet(aws, "pr-42")
     log: list[str] = []
     said: list[str] = []
 
-    def gone() -> FakeCluster:
-        raise UnreachableError("cluster pr-42 cannot be described")
+    def gone(_: dict[str, Any]) -> FakeCluster:
+        raise UnreachableError("cluster pr-42 cannot be reached")
 
-    target = Target("pr-42", "pr-42", "us-west-2", "team-a", "2026-12-01")
-    assert Teardown(target, lambda: FakeBackend(log), gone, aws, FAST, said.append).run() == 0
+    class DestroyingBackend(FakeBackend):
+        def destroy(self) -> None:
+            super().destroy()
+            aws.client("eks").delete_cluster(name="pr-42")
+
+    target = _target("pr-42", "pr-42", arn)
+    assert Teardown(target, lambda: DestroyingBackend(log), gone, aws, FAST, said.append).run() == 0
     assert any("not reachable" in line for line in said)
     left = {lb["LoadBalancerArn"] for lb in aws.client("elbv2").describe_load_balancers()["LoadBalancers"]}
     assert not set(fleet.load_balancers) & left
+
+
+# -- proving the cluster is the stack's --------------------------------------------
+
+
+def _teardown_against(aws: AwsSession, target: Target, api: FakeApiServer, log: list[str]) -> str:
+    """Run a teardown whose cluster API is the fake server; the refusal text (teardown must refuse)."""
+    with serve(api) as url:
+        job = Teardown(target, lambda: FakeBackend(log), lambda _: KubernetesApi(url, "token"), aws, FAST, log.append)
+        with pytest.raises(RefusedError) as refused:
+            job.run()
+    return str(refused.value)
+
+
+def test_a_stack_that_names_another_teams_cluster_deletes_nothing(aws_env: str) -> None:
+    """The reported attack: an ephemeral stack whose config names the shared `stage` cluster."""
+    aws = AwsSession("us-west-2")
+    _eks_cluster(aws, "stage", {"team": "platform"})
+    fleet = build_fleet(aws, "stage")
+    backend = FakeBackend([], config={**EPHEMERAL, "alb-ingress:cluster": {"create": True, "name": "stage"}})
+    backend.state = _export_for("stage", None)  # pr-666 never created a cluster
+    target = backend_target("pr-666", backend)
+    api = FakeApiServer(_other_teams())
+    before = api.names()
+    log: list[str] = []
+    message = _teardown_against(aws, target, api, log)
+    assert "records no cluster" in message and "nothing was deleted" in message
+    assert api.names() == before and not api.deleted
+    assert "destroy" not in log
+    left = {lb["LoadBalancerArn"] for lb in aws.client("elbv2").describe_load_balancers()["LoadBalancers"]}
+    assert set(fleet.load_balancers) <= left
+
+
+@pytest.mark.parametrize(
+    ("tags", "fragment"),
+    [
+        ({"team": "platform"}, "no alb-ingress/ephemeral=true tag"),
+        (
+            {"alb-ingress/ephemeral": "true", "alb-ingress/stack": "alb-ingress/pr-7"},
+            "alb-ingress/stack=alb-ingress/pr-7",
+        ),
+        (
+            {"alb-ingress/ephemeral": "true"},
+            "aws eks tag-resource --region us-west-2 --resource-arn arn:aws:eks:us-west-2:123456789012:cluster/pr-40 "
+            "--tags alb-ingress/stack=alb-ingress/pr-40",
+        ),
+    ],
+    ids=["not-ephemeral", "another-stacks", "created-before-the-tag"],
+)
+def test_a_cluster_without_this_stacks_tags_is_refused(aws_env: str, tags: dict[str, str], fragment: str) -> None:
+    aws = AwsSession("us-west-2")
+    arn = _eks_cluster(aws, "pr-40", tags)
+    api = FakeApiServer(_other_teams())
+    before = api.names()
+    log: list[str] = []
+    message = _teardown_against(aws, _target(arn=arn), api, log)
+    assert fragment in message and "nothing was deleted" in message
+    assert api.names() == before and "destroy" not in log
+
+
+def test_a_cluster_whose_arn_is_not_the_recorded_one_is_refused(aws_env: str) -> None:
+    aws = AwsSession("us-west-2")
+    _eks_cluster(aws, "pr-40", OURS)
+    api = FakeApiServer(_other_teams())
+    recorded = "arn:aws:eks:us-west-2:444455556666:cluster/pr-40"
+    message = _teardown_against(aws, _target(arn=recorded), api, [])
+    assert recorded in message and "arn:aws:eks:us-west-2:123456789012:cluster/pr-40" in message
+    assert not api.deleted
+
+
+def test_config_and_state_that_disagree_are_refused() -> None:
+    backend = FakeBackend([], config={**EPHEMERAL, "alb-ingress:cluster": {"create": True, "name": "stage"}})
+    with pytest.raises(RefusedError, match="records cluster pr-40, but its config names stage"):
+        backend_target("pr-40", backend)
+
+
+def test_the_backend_target_takes_the_arn_from_the_exported_state() -> None:
+    target = backend_target("pr-40", FakeBackend([]))
+    assert (target.cluster, target.cluster_arn) == ("pr-40", "arn:aws:eks:us-west-2:123456789012:cluster/pr-40")
+    assert target.stack_tag == "alb-ingress/pr-40"
 
 
 @pytest.mark.parametrize(
@@ -170,6 +323,9 @@ def test_stacks_not_made_for_teardown_are_refused(config: dict[str, Any], fragme
 def test_ephemeral_config_names_the_cluster_after_the_stack() -> None:
     target = target_from_config("pr-7", {**EPHEMERAL, "alb-ingress:cluster": '{"create": true}'})
     assert (target.cluster, target.region, target.owner) == ("pr-7", "us-west-2", "team-a")
+
+
+# -- the command ----------------------------------------------------------------------
 
 
 def test_cli_refuses_a_non_ephemeral_stack_file_without_pulumi_or_cloud(
@@ -199,11 +355,58 @@ def test_cli_without_yes_lists_the_steps(tmp_path: Path, capsys: pytest.CaptureF
     )
     assert main(["teardown", "--stack", "pr-5", "--project-dir", str(tmp_path)]) == 0
     out = capsys.readouterr().out
-    assert "cluster pr-5 in us-west-2" in out and "--yes" in out
+    assert "cluster pr-5 in us-west-2" in out and "--yes" in out and "backend's copy" in out
+
+
+def test_cli_a_pull_request_stack_file_does_not_decide_what_is_deleted(
+    aws_env: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The checkout's file names `stage`; the backend's copy names pr-40, whose cluster alone is emptied."""
+    aws = AwsSession("us-west-2")
+    _eks_cluster(aws, "stage")
+    _eks_cluster(aws, "pr-40", OURS)
+    (tmp_path / "Pulumi.yaml").write_text((ROOT / "Pulumi.yaml").read_text())
+    (tmp_path / "Pulumi.pr-40.yaml").write_text(
+        "config:\n  aws:region: us-west-2\n  alb-ingress:cluster:\n    create: true\n    name: stage\n"
+        "  alb-ingress:ephemeral:\n    owner: mallory\n    expires: '2026-12-01'\n"
+    )
+    log: list[str] = []
+
+    class ClusterGoesWithDestroy(FakeBackend):
+        def destroy(self) -> None:
+            super().destroy()
+            aws.client("eks").delete_cluster(name="pr-40")
+
+    monkeypatch.setattr(teardown_code, "backend_for", lambda stack, project_dir: ClusterGoesWithDestroy(log))
+    api = FakeApiServer([obj("Ingress", "echoserver", "echoserver", ingressClassName="alb")])
+    reached: list[str] = []
+    with serve(api) as url:
+
+        def for_eks(_: AwsSession, description: dict[str, Any]) -> KubernetesApi:
+            reached.append(description["name"])
+            return KubernetesApi(url, "token")
+
+        monkeypatch.setattr(KubernetesApi, "for_eks", staticmethod(for_eks))
+        code = main(["teardown", "--stack", "pr-40", "--project-dir", str(tmp_path), "--yes", "--wait-seconds", "1"])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert reached == ["pr-40"]
+    assert "the backend's copy names pr-40" in out
+    assert log == ["config", "destroy", "remove"]
+    assert {c for c in aws.client("eks").list_clusters()["clusters"]} == {"stage"}
+
+
+def test_cli_refuses_a_stack_the_backend_does_not_have(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "Pulumi.yaml").write_text((ROOT / "Pulumi.yaml").read_text())
+    monkeypatch.setattr(teardown_code, "backend_for", lambda stack, project_dir: FakeBackend([], present=False))
+    assert main(["teardown", "--stack", "pr-77", "--project-dir", str(tmp_path), "--yes"]) == 3
+    err = capsys.readouterr().err
+    assert "does not exist in the backend" in err and "nothing was deleted" in err
 
 
 def test_kubernetes_api_finds_only_what_the_controllers_manage() -> None:
-    import json
     import threading
     from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
