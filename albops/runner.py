@@ -111,17 +111,18 @@ def stand_in_encrypted(config: Mapping[str, Any]) -> StackConfig:
     region = region if isinstance(region, str) and region_exists(region) else "us-east-1"
     facts = {"region": region, "partition": partition_for_region(region), "account": caller_account(config)}
 
-    def walk(full_key: str, path: tuple[str, ...], value: Any) -> Any:
+    def walk(full_key: str, path: tuple[str, ...], value: Any, index: int | None = None) -> Any:
         if isinstance(value, Encrypted):
-            dotted = full_key + "".join(f".{p}" for p in path)
+            dotted = full_key + "".join(f".{p}" for p in path) + (f"[{index}]" if index is not None else "")
             result.encrypted.append(dotted)
-            replacement = stand_in(full_key, path, facts)
+            replacement = stand_in(full_key, path, facts, index)
             result.stand_ins.extend(_strings(replacement))
             return replacement
         if isinstance(value, dict):
             return {k: walk(full_key, (*path, str(k)), v) for k, v in value.items()}
         if isinstance(value, list):
-            return [walk(full_key, path, v) for v in value]
+            # Each item keeps its place: an encrypted item never changes what the others plan as.
+            return [walk(full_key, path, v, i) for i, v in enumerate(value)]
         return value
 
     for key, value in config.items():

@@ -11,7 +11,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from pulumi_policy import EnforcementLevel, Policy, StackValidationArgs, StackValidationPolicy
+from pulumi_policy import (
+    EnforcementLevel,
+    Policy,
+    PolicyConfigSchema,
+    StackValidationArgs,
+    StackValidationPolicy,
+)
 
 from policies.guardrails import INGRESS, RULES, Context, Resource, Rule, evaluate
 
@@ -41,7 +47,19 @@ def stack_policy(rule: Rule) -> StackValidationPolicy:
         description=f"{rule.title} (protects against {rule.protects})",
         validate=validate,
         enforcement_level=level,
+        # The deploy workflow passes the stack's environment (policies/guardrails_pack/<environment>.json
+        # through policyPackConfigs), so the production rule runs where it matters.
+        config_schema=CONFIG_SCHEMA,
     )
+
+
+ENVIRONMENTS = ("production", "staging", "development", "ephemeral")
+CONFIG_SCHEMA = PolicyConfigSchema(properties={"environment": {"type": "string", "enum": list(ENVIRONMENTS)}})
+
+
+def pack_config(environment: str) -> dict[str, dict[str, str]]:
+    """The policy pack config file for ``environment``: every policy told the same environment."""
+    return {rule.id: {"environment": environment} for rule in RULES}
 
 
 def policies() -> list[Policy]:

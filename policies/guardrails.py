@@ -26,6 +26,9 @@ HELM_RELEASE = "kubernetes:helm.sh/v3:Release"
 IAM_POLICY = "aws:iam/policy:Policy"
 IAM_ROLE = "aws:iam/role:Role"
 IAM_ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
+IAM_ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
+# AWS managed policies that make a workload's role an administrator (or let it make itself one).
+BROAD_MANAGED_POLICIES = ("AdministratorAccess", "PowerUserAccess", "IAMFullAccess")
 CLASS_PARAMS = (
     "kubernetes:elbv2.k8s.aws/v1beta1:IngressClassParams",
     "kubernetes:eks.amazonaws.com/v1:IngressClassParams",
@@ -357,12 +360,29 @@ def _as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value] if value is not None else []
 
 
+def _everyone(principal: Any) -> bool:
+    """``"*"`` or ``{"AWS": "*"}`` (alone or in a list): any principal of any account."""
+    if principal == "*":
+        return True
+    if isinstance(principal, Mapping):
+        return any("*" in _as_list(principal.get(key)) for key in ("AWS", "Federated", "CanonicalUser"))
+    return False
+
+
 def _trust_scoped(stack: Stack) -> Iterable[Violation]:
     for role in stack.of_type(IAM_ROLE):
         for statement in _statements(_document(role.props.get("assumeRolePolicy"))):
             if statement.get("Effect") != "Allow":
                 continue
             principal = statement.get("Principal") or {}
+            if _everyone(principal):
+                yield Violation(
+                    "role-trust-scoped",
+                    display(role),
+                    "trusts every principal (Principal *): anyone in any AWS account may try to assume it",
+                    "name the one principal that should assume it (the OIDC provider or pods.eks.amazonaws.com)",
+                )
+                continue
             actions = _as_list(statement.get("Action"))
             condition = statement.get("Condition") or {}
             federated = _as_list(principal.get("Federated")) if isinstance(principal, Mapping) else []
@@ -396,14 +416,34 @@ def _no_wildcards(stack: Stack) -> Iterable[Violation]:
         for index, statement in enumerate(_statements(_document(resource.props.get("policy")))):
             if statement.get("Effect") != "Allow":
                 continue
-            wild = [a for a in _as_list(statement.get("Action")) if a == "*" or str(a).endswith(":*")]
+            sid = statement.get("Sid") or index
+            if "NotAction" in statement:
+                yield Violation(
+                    "no-wildcard-actions",
+                    display(resource),
+                    f"statement {sid} allows everything except {', '.join(map(str, _as_list(statement['NotAction'])))}"
+                    " (Allow with NotAction), including every action AWS adds later",
+                    "list the actions the workload calls under Action",
+                )
+            # A '*' anywhere in the name (iam:*Role*, s3:Get*) grants actions nobody listed.
+            wild = [a for a in _as_list(statement.get("Action")) if "*" in str(a) or "?" in str(a)]
             if wild:
                 yield Violation(
                     "no-wildcard-actions",
                     display(resource),
-                    f"statement {statement.get('Sid') or index} allows {', '.join(map(str, wild))}",
+                    f"statement {sid} allows {', '.join(map(str, wild))}",
                     "list the actions the workload calls",
                 )
+    for attachment in stack.of_type(IAM_ATTACHMENT):
+        arn = str(attachment.props.get("policyArn") or "")
+        name = arn.rsplit("/", 1)[-1]
+        if ":iam::aws:policy/" in arn and name in BROAD_MANAGED_POLICIES:
+            yield Violation(
+                "no-wildcard-actions",
+                display(attachment),
+                f"attaches {name}, which grants (nearly) every action in the account",
+                "attach a policy with only the actions the workload calls",
+            )
 
 
 def _chart_pinned(stack: Stack) -> Iterable[Violation]:
