@@ -267,17 +267,20 @@ def _verify(args: argparse.Namespace) -> int:
             http_port=http_port,
         )
     else:
-        from albops.runner import read_stack_file
+        from albops.runner import read_stack_file, stand_in_encrypted
+        from albops.verify import with_encrypted_from_outputs
         from components.settings import ConfigError, parse_settings
 
         try:
-            settings = parse_settings(read_stack_file(args.stack, args.project_dir), stack=args.stack)
+            # Encrypted values are stood in for (never printed); what verify needs of them comes from the outputs.
+            prepared = stand_in_encrypted(read_stack_file(args.stack, args.project_dir))
+            settings = parse_settings(prepared.values, frozenset(prepared.encrypted), stack=args.stack)
             outputs = _stack_outputs(args)
+            expect = with_encrypted_from_outputs(expectations_from(settings, outputs), prepared.encrypted, outputs)
         except (FileNotFoundError, ValueError, ConfigError) as error:
             return _say(f"error: {error}", EXIT_BAD_INPUT)
         except RuntimeError as error:
             return _say(f"error: {error}", EXIT_TOOL_MISSING)
-        expect = expectations_from(settings, outputs)
         if not args.no_aws:
             from albops.aws import AwsSession
 
@@ -445,7 +448,10 @@ def _compare(args: argparse.Namespace) -> int:
         return _say(f"error: {error}", EXIT_TOOL_MISSING)
     except DiffError as error:
         return _say(f"error: {error}", EXIT_BAD_INPUT)
-    print(render(diff, markdown=args.markdown))
+    if args.json:
+        print(json.dumps(diff.as_dict(), indent=2, default=str))
+    else:
+        print(render(diff, markdown=args.markdown))
     return EXIT_OK
 
 

@@ -48,6 +48,23 @@ class PlanDiff:
     def empty(self) -> bool:
         return not (self.added or self.removed or self.changed)
 
+    def as_dict(self) -> dict[str, Any]:
+        """The diff as data (``--json``): what the pull-request comment workflow renders, escaped, itself."""
+        return {
+            "base": self.base,
+            "stack": self.stack,
+            "added": [{"type": t, "name": n} for t, n in self.added],
+            "removed": [{"type": t, "name": n} for t, n in self.removed],
+            "changed": [
+                {
+                    "type": c.type,
+                    "name": c.name,
+                    "differences": [{"path": p, "before": a, "after": b} for p, a, b in c.differences],
+                }
+                for c in self.changed
+            ],
+        }
+
 
 class GitMissingError(DiffError):
     """git is not installed; --compare-to needs it for the worktree."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import time
 from pathlib import Path
 from typing import Any
@@ -528,3 +529,86 @@ def test_the_plan_masks_every_secret_marked_value(tmp_path: Path) -> None:
     assert main(["plan", "--stack", "pr", "--apply", "--out", str(tmp_path)]) == 0
     text = (tmp_path / "plan.json").read_text()
     assert "get-token" not in text and "certificate-authority-data" not in text
+
+
+# -- 7. secrets never printed ------------------------------------------------------------------
+
+
+def _project_with(tmp_path: Path, stack: str, text: str) -> Path:
+    for name in ("Pulumi.yaml", "__main__.py"):
+        (tmp_path / name).write_text((ROOT / name).read_text())
+    (tmp_path / f"Pulumi.{stack}.yaml").write_text(text)
+    return tmp_path
+
+
+def test_verify_works_on_a_stack_with_encrypted_values_and_prints_no_ciphertext(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = (
+        (ROOT / "Pulumi.stage.yaml")
+        .read_text()
+        .replace("    host: www.example.com", "    host:\n      secure: v1:CIPHERTEXTHOST==")
+    )
+    text = re.sub(r"    arn: arn:aws:acm:\S+", "    arn:\n      secure: v1:CIPHERTEXTCERT==", text)
+    project = _project_with(tmp_path, "stage", text)
+    outputs = tmp_path / "outputs.json"
+    outputs.write_text(json.dumps({"echoserverUrl": "https://real.example.net/echo", "controllerMode": "lbc"}))
+    argv = ["verify", "--stack", "stage", "--project-dir", str(project), "--outputs", str(outputs), "--no-aws"]
+    code = main([*argv, "--resolve", "real.example.net=127.0.0.1", "--timeout", "1"])
+    captured = capsys.readouterr()
+    assert code == 1  # nothing listens there: the checks ran and failed, nothing was refused
+    assert "real.example.net" in captured.out
+    assert "CIPHERTEXT" not in captured.out + captured.err and "Encrypted(" not in captured.out + captured.err
+    outputs.write_text("{}")
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "alb-ingress:echoserver.host is encrypted" in err and "CIPHERTEXT" not in err
+
+
+def test_teardown_prints_no_ciphertext(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    text = (
+        "config:\n  aws:region: us-west-2\n  alb-ingress:cluster:\n    create: true\n"
+        "  alb-ingress:ephemeral:\n    owner:\n      secure: v1:CIPHERTEXTOWNER==\n    expires: '2026-12-05'\n"
+    )
+    project = _project_with(tmp_path, "pr-3", text)
+    assert main(["teardown", "--stack", "pr-3", "--project-dir", str(project)]) == 0
+    out = capsys.readouterr().out
+    assert "owner [secret]" in out and "CIPHERTEXT" not in out
+
+
+# -- 6. the preview role reads what a preview reads, nothing else -----------------------------
+
+# What each lookup the program makes costs in IAM (the provider's read of that data source).
+LOOKUP_ACTIONS = {
+    "aws:index/getCallerIdentity:getCallerIdentity": ["sts:GetCallerIdentity"],
+    "aws:eks/getCluster:getCluster": ["eks:DescribeCluster"],
+    "aws:eks/getClusters:getClusters": ["eks:ListClusters"],
+    "aws:eks/getAddon:getAddon": ["eks:DescribeAddon"],
+    "aws:ec2/getVpc:getVpc": ["ec2:DescribeVpcs"],
+    "aws:ec2/getSubnets:getSubnets": ["ec2:DescribeSubnets"],
+    "aws:ec2/getSubnet:getSubnet": ["ec2:DescribeSubnets"],
+    "aws:elb/getHostedZoneId:getHostedZoneId": [],
+    "aws:lb/getLoadBalancer:getLoadBalancer": [
+        "elasticloadbalancing:DescribeLoadBalancers",
+        "elasticloadbalancing:DescribeTags",
+    ],
+    "aws:iam/getOpenIdConnectProvider:getOpenIdConnectProvider": [
+        "iam:GetOpenIDConnectProvider",
+        "iam:ListOpenIDConnectProviders",
+    ],
+}
+
+
+def test_the_preview_role_grants_every_lookup_of_every_stack_and_no_wildcard() -> None:
+    document = json.loads((ROOT / "policies" / "ci" / "preview-role.json").read_text())
+    granted = {action for statement in document["Statement"] for action in statement["Action"]}
+    assert not any("*" in action for action in granted)
+    assert all(action.split(":")[1].startswith(("Get", "List", "Describe")) for action in granted)
+    for stack in ("stage", "sandbox", "auto"):
+        result = run_program(read_stack_file(stack), stack, preview=True)
+        for token, _ in result.calls:
+            assert token in LOOKUP_ACTIONS, f"map {token} to its IAM actions"
+            missing = set(LOOKUP_ACTIONS[token]) - granted
+            assert not missing, f"{stack}: {token} needs {missing} in policies/ci/preview-role.json"
+    policy = Resource("aws:iam/policy:Policy", "preview", {"policy": json.dumps(document)})
+    assert evaluate([policy]) == []

@@ -15,8 +15,11 @@ from albops.__main__ import main
 
 ROOT = Path(__file__).resolve().parent.parent
 WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
-PINNED = re.compile(r"^[\w.-]+/[\w.-]+@(v\d+\.\d+\.\d+|[0-9a-f]{40})$")
+# A full commit SHA with its release tag in a comment, e.g. `actions/checkout@3d3c...b1 # v7.0.1`.
+PINNED_LINE = re.compile(r"^\s*(- )?uses: [\w.-]+/[\w.-]+@[0-9a-f]{40} # v\d+\.\d+\.\d+\b")
 STACK_COMMANDS = re.compile(r"pulumi/actions|albops (teardown|sweep)|pulumi up")
+# Commands that change a stack or delete cloud resources: their jobs may never be cancelled halfway.
+CHANGING = re.compile(r"command: up|pulumi up|albops (teardown|sweep)|pulumi destroy")
 
 
 def _load(path: Path) -> dict[str, Any]:
@@ -66,34 +69,92 @@ def test_every_project_command_a_workflow_runs_exists(path: Path, capsys: pytest
         for command in re.findall(r"albops (\w+)", script):
             assert main([command, "--help"]) == 0, command
         for stack in re.findall(r"\./dev plan \"?\$?\{?\{? ?([\w.-]+)", script):
-            if stack.startswith(("matrix", "stack")):
+            if stack.startswith(("matrix", "stack", "STACK")):
                 continue
             assert (ROOT / f"Pulumi.{stack}.yaml").is_file() or stack == "prod", stack
     capsys.readouterr()
 
 
 @pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
-def test_actions_are_pinned_and_permissions_are_least(path: Path) -> None:
+def test_actions_are_pinned_to_commits_with_their_version(path: Path) -> None:
+    lines = [line for line in path.read_text().splitlines() if re.match(r"^\s*(- )?uses: ", line)]
+    assert lines
+    for line in lines:
+        assert PINNED_LINE.match(line), f"{path.name}: {line.strip()} is not pinned to a full commit SHA # vX.Y.Z"
+
+
+@pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
+def test_permissions_are_least_and_stack_changes_are_never_cancelled(path: Path) -> None:
     workflow = _load(path)
-    assert "pull_request_target" not in workflow["on"]
     assert workflow["permissions"] == {"contents": "read"}
+    if "pull_request_target" in workflow["on"]:
+        assert path.name == "teardown.yml"  # the one trusted job that must act on closed pull requests
     for name, job in workflow["jobs"].items():
         steps = job.get("steps", [])
         for step in steps:
-            if "uses" in step:
-                assert PINNED.match(step["uses"]), f"{name}: {step['uses']} is not pinned to a release tag or commit"
+            if "actions/checkout" in step.get("uses", ""):
+                assert step.get("with", {}).get("persist-credentials") == "false", f"{name}: persist-credentials"
+                if "pull_request_target" in workflow["on"] or "workflow_run" in workflow["on"]:
+                    assert step["with"].get("ref") == "${{ github.event.repository.default_branch }}", name
         permissions = job.get("permissions", {})
         comments = any(
-            step.get("with", {}).get("comment-on-pr") == "true" or "gh pr comment" in step.get("run", "")
+            step.get("with", {}).get("comment-on-pr") == "true"
+            or "createComment" in step.get("with", {}).get("script", "")
             for step in steps
         )
         assert (permissions.get("pull-requests") == "write") == comments, (
             f"{name}: pull-requests: write only to comment"
         )
-        uses_aws = any("configure-aws-credentials" in step.get("uses", "") for step in steps)
-        assert (permissions.get("id-token") == "write") == uses_aws, f"{name}: id-token: write only for AWS OIDC"
+        oidc = any(
+            "configure-aws-credentials" in step.get("uses", "") or "pulumi/auth-actions" in step.get("uses", "")
+            for step in steps
+        )
+        assert (permissions.get("id-token") == "write") == oidc, f"{name}: id-token: write only for OIDC"
         if any(STACK_COMMANDS.search(str(step)) for step in steps):
             assert "concurrency" in job or "concurrency" in workflow, f"{name}: two runs could update one stack"
+        if any(CHANGING.search(str(step)) for step in steps):
+            groups = [job.get("concurrency", {}), workflow.get("concurrency", {})]
+            assert all(group.get("cancel-in-progress") != "true" for group in groups if isinstance(group, dict)), (
+                f"{name}: a newer run would cancel a stack change halfway"
+            )
+
+
+@pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
+def test_each_environment_uses_its_own_role_and_no_long_lived_pulumi_token(path: Path) -> None:
+    text = path.read_text()
+    assert "PULUMI_ACCESS_TOKEN" not in text  # Pulumi Cloud's OIDC token exchange instead (pulumi/auth-actions)
+    assert "vars.AWS_DEPLOY_ROLE_ARN" not in text and "vars.AWS_PREVIEW_ROLE_ARN" not in text
+    for name, job in _load(path)["jobs"].items():
+        if any("configure-aws-credentials" in step.get("uses", "") for step in job.get("steps", [])):
+            assert job.get("environment") in ("preview", "ephemeral", "stage", "production"), name
+            assert "secrets.AWS_ROLE_ARN" in str(job["steps"]), f"{name}: the role comes from the environment"
+
+
+def test_zizmor_finds_nothing_beyond_the_explained_suppressions() -> None:
+    tool = Path(sys.executable).with_name("zizmor")
+    proc = subprocess.run(
+        [str(tool), "--offline", "--config", str(ROOT / ".github" / "zizmor.yml"), str(ROOT / ".github" / "workflows")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    config = yaml.safe_load((ROOT / ".github" / "zizmor.yml").read_text())
+    text = (ROOT / ".github" / "zizmor.yml").read_text()
+    for rule, settings in config["rules"].items():
+        for entry in settings["ignore"]:
+            before = text.split(f"- {entry}")[0].rstrip().splitlines()
+            assert before[-1].lstrip().startswith("#"), f"{rule} {entry}: say why the suppression is safe"
+
+
+def test_the_pull_request_comment_goes_only_to_the_runs_own_pull_request() -> None:
+    comment = _load(ROOT / ".github" / "workflows" / "pr-comment.yml")
+    script = next(s["with"]["script"] for s in comment["jobs"]["comment"]["steps"] if "script" in s.get("with", {}))
+    assert "head.sha === run.head_sha" in script and "matching.length !== 1" in script
+    assert "comment/number" not in script and "JSON.parse" in script and "MAX_BODY" in script
+    offline = _load(ROOT / ".github" / "workflows" / "pull-request.yml")["jobs"]["offline"]
+    assert "number" not in str(offline["steps"]).split("diff.json")[0].split("Offline preview diff")[-1]
 
 
 def test_forks_never_get_secrets_or_run_their_code_with_a_token() -> None:
@@ -103,6 +164,7 @@ def test_forks_never_get_secrets_or_run_their_code_with_a_token() -> None:
     offline = pull_request["jobs"]["offline"]
     assert "permissions" not in offline  # the workflow's read-only contents permission
     assert any(s.get("with", {}).get("fetch-depth") == "0" for s in offline["steps"])
+    assert "${{" not in str([s.get("run", "") for s in pull_request["jobs"]["ephemeral"]["steps"]])
     comment = _load(ROOT / ".github" / "workflows" / "pr-comment.yml")
     steps = comment["jobs"]["comment"]["steps"]
     assert not any("checkout" in s.get("uses", "") for s in steps)
@@ -112,3 +174,8 @@ def test_prod_deploys_only_through_its_protected_environment() -> None:
     deploy = _load(ROOT / ".github" / "workflows" / "deploy.yml")
     assert deploy["jobs"]["prod"]["environment"] == "production"
     assert deploy["jobs"]["prod"]["needs"] == "stage"
+    steps = deploy["jobs"]["prod"]["steps"]
+    assert any("--require-environment production" in s.get("run", "") for s in steps)
+    up = next(s for s in steps if "pulumi/actions" in s.get("uses", ""))
+    assert up["with"]["policyPackConfigs"] == "policies/guardrails_pack/production.json"
+    assert (ROOT / up["with"]["policyPackConfigs"]).is_file()
