@@ -27,13 +27,12 @@ Format (every key optional)::
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from albops.stack_file import StackFileError, load_strict_yaml
+from albops.stack_file import StackFileError, config_mapping, load_strict_yaml
 
 FACTS_DIR = "cloud-facts"
 _CLUSTER_KEYS = {"exists": bool, "autoMode": bool, "addons": list, "tags": dict}
@@ -120,7 +119,7 @@ def _cluster(path: Path, name: str, value: Any) -> ClusterFacts:
 def load_facts(path: Path) -> tuple[dict[str, ClusterFacts], dict[str, str]]:
     """The clusters and subnets a facts file describes."""
     if not path.is_file():
-        raise FactsError(f"{path}: no such file; give a facts file (see README, Offline plan) or drop --cloud-facts")
+        raise FactsError(f"{path}: not a file; give a facts file (see README, Offline plan, Cloud facts) or drop --cloud-facts")
     try:
         document = load_strict_yaml(path)
     except StackFileError as error:
@@ -139,15 +138,6 @@ def load_facts(path: Path) -> tuple[dict[str, ClusterFacts], dict[str, str]]:
     return found, {str(k): v for k, v in subnets.items()}
 
 
-def _mapping(value: Any) -> dict[str, Any]:
-    if isinstance(value, str):
-        try:
-            value = json.loads(value)
-        except json.JSONDecodeError:
-            return {}
-    return value if isinstance(value, dict) else {}
-
-
 def resolve_facts(
     config: Mapping[str, Any], stack: str, project_dir: Path, explicit: Path | None = None, project: str = ""
 ) -> CloudFacts:
@@ -155,7 +145,7 @@ def resolve_facts(
     path = explicit if explicit is not None else project_dir / FACTS_DIR / f"{stack}.yaml"
     clusters, subnets = load_facts(path) if explicit is not None or path.is_file() else ({}, {})
     source = str(path) if explicit is not None or path.is_file() else None
-    cluster = _mapping(config.get(f"{project or 'alb-ingress'}:cluster"))
+    cluster = config_mapping(config.get(f"{project or 'alb-ingress'}:cluster"))
     create = cluster.get("create") is True
     name = cluster.get("name") or (stack if create else None)
     assumed: list[str] = []

@@ -20,6 +20,7 @@ or it plans a different stack than the one that will be deployed:
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -171,6 +172,16 @@ def load_strict_yaml(path: Path) -> Any:
         raise _yaml_problem(path, error) from None
     except RecursionError:
         raise StackFileError(f"{path.name}: nested too deeply to read; flatten the structure") from None
+
+
+def config_mapping(value: Any) -> dict[str, Any]:
+    """A structured config value as a mapping: decoded (Pulumi hands objects to programs as JSON text) or ``{}``."""
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except json.JSONDecodeError:
+            return {}
+    return value if isinstance(value, dict) else {}
 
 
 def _mark_encrypted(value: Any) -> Any:

@@ -27,7 +27,6 @@ ARN that differed.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,6 +35,7 @@ from typing import Any, Protocol
 from albops import EXIT_FINDINGS, EXIT_OK
 from albops.aws import AwsSession, cluster_resources, error_code
 from albops.kube import KubeObject, UnreachableError
+from albops.stack_file import config_mapping
 from albops.sweep import Sweeper, Timing
 from components.tags import EPHEMERAL_TAG, STACK_TAG, stack_tag_value
 
@@ -91,19 +91,10 @@ class Target:
         return stack_tag_value(self.project, self.stack)
 
 
-def _mapping(value: Any) -> dict[str, Any]:
-    if isinstance(value, str):
-        try:
-            value = json.loads(value)
-        except json.JSONDecodeError:
-            return {}
-    return value if isinstance(value, dict) else {}
-
-
 def target_from_config(stack: str, flat: dict[str, Any], project: str = PROJECT) -> Target:
     """The teardown target, or ``RefusedError`` when the config does not mark the stack ephemeral."""
-    ephemeral = _mapping(flat.get(f"{project}:ephemeral"))
-    cluster = _mapping(flat.get(f"{project}:cluster"))
+    ephemeral = config_mapping(flat.get(f"{project}:ephemeral"))
+    cluster = config_mapping(flat.get(f"{project}:cluster"))
     if not ephemeral.get("expires") or not ephemeral.get("owner"):
         raise RefusedError(
             f"stack {stack} is not marked ephemeral ({project}:ephemeral with owner and expires); teardown deletes "

@@ -390,7 +390,7 @@ def test_a_facts_file_is_named_with_cloud_facts(tmp_path: Path, capsys: pytest.C
     facts.write_text("clusters:\n  stage:\n    colour: blue\n")
     assert main(["plan", "--stack", "stage", "--cloud-facts", str(facts)]) == 2
     assert "clusters.stage.colour: unknown key" in capsys.readouterr().err
-    with pytest.raises(FactsError, match="no such file"):
+    with pytest.raises(FactsError, match="not a file"):
         resolve_facts(STAGE, "stage", ROOT, tmp_path / "missing.yaml")
 
 
