@@ -253,8 +253,17 @@ def expectations_from(settings: Any, outputs: dict[str, Any]) -> Expectations:
     )
 
 
-# Stack keys whose values verify checks against what the ALB serves.
-_CHECKED_KEYS = ("alb-ingress:echoserver.host", "alb-ingress:echoserver.path", "alb-ingress:alb")
+# Stack keys whose values verify checks against what the ALB serves (expectations_from reads them).
+_CHECKED_KEYS = (
+    "alb-ingress:echoserver.host",
+    "alb-ingress:echoserver.path",
+    "alb-ingress:alb.listenPorts",
+    "alb-ingress:alb.sslRedirect",
+    "alb-ingress:alb.sslPolicy",
+    "alb-ingress:alb.idleTimeoutSeconds",
+    "alb-ingress:alb.groupName",
+    "alb-ingress:alb.fixedResponse",
+)
 
 
 def with_encrypted_from_outputs(expect: Expectations, encrypted: list[str], outputs: dict[str, Any]) -> Expectations:
@@ -264,7 +273,8 @@ def with_encrypted_from_outputs(expect: Expectations, encrypted: list[str], outp
     against a real site; a value verify needs that neither the file nor the outputs give is
     bad input, named with its key.
     """
-    needed = [key for key in encrypted if key.startswith(_CHECKED_KEYS) or key in ("alb-ingress:echoserver",)]
+    whole_sections = ("alb-ingress:echoserver", "alb-ingress:alb")
+    needed = [key for key in encrypted if key.startswith(_CHECKED_KEYS) or key in whole_sections]
     if not needed:
         return expect
     url = outputs.get("echoserverUrl")
