@@ -130,7 +130,8 @@ def _parser() -> argparse.ArgumentParser:
         "migrate",
         help="convert ingress-nginx Ingresses to ALB Ingresses; everything else passes through",
         description="Writes converted YAML to stdout and a report to stderr. Exit 0 when everything converted "
-        "exactly, 1 when something was approximated or not converted, 2 when input cannot be read.",
+        "exactly, 1 when something was approximated or not converted, 2 when input cannot be read, 3 when an "
+        "Ingress would lose its protection (then nothing is written; see --allow-unprotected).",
     )
     migrate.add_argument("inputs", nargs="+", help="files, directories, or - for stdin")
     migrate.add_argument("--group", default="migrated", help="ALB group of every converted Ingress (migrated)")
@@ -139,6 +140,19 @@ def _parser() -> argparse.ArgumentParser:
     migrate.add_argument("--ingress-class", default="alb", help="IngressClass of the converted Ingresses (alb)")
     migrate.add_argument("--include-classless", action="store_true", help="also convert Ingresses without a class")
     migrate.add_argument("--report", type=Path, help="also write the report as JSON to this file")
+    migrate.add_argument(
+        "--nginx-class",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="an IngressClass name ingress-nginx serves besides nginx (repeatable; IngressClasses in the input "
+        "whose controller is k8s.io/ingress-nginx count too)",
+    )
+    migrate.add_argument(
+        "--allow-unprotected",
+        action="store_true",
+        help="also write Ingresses that lose their authentication or access rules (exit 3 without it)",
+    )
     migrate.add_argument(
         "--controller-config",
         help="the ingress-nginx controller ConfigMap (YAML) whose global defaults the Ingresses inherit",
@@ -172,6 +186,8 @@ def _migrate(args: argparse.Namespace) -> int:
                 EXIT_BAD_INPUT,
             )
         controller_config = {str(k): str(v) for k, v in (maps[0].get("data") or {}).items()}
+    if args.report is not None and (args.report.is_dir() or not args.report.parent.is_dir()):
+        return _say(f"error: --report {args.report}: not a file in an existing folder", EXIT_BAD_INPUT)
     options = Options(
         controller_config=controller_config,
         group=args.group,
@@ -179,12 +195,19 @@ def _migrate(args: argparse.Namespace) -> int:
         scheme=args.scheme,
         ingress_class=args.ingress_class,
         include_classless=args.include_classless,
+        nginx_classes=tuple(args.nginx_class),
+        allow_unprotected=args.allow_unprotected,
     )
     converted, report = migrate(documents, options)
-    sys.stdout.write("".join(dump(converted)))
+    # Anything held back: nothing at all on stdout, so `migrate | kubectl apply -f -` cannot apply the rest
+    # of a half-protected set.
+    if not report.held_back:
+        sys.stdout.write("".join(dump(converted)))
     print(report.render(), file=sys.stderr)
     if args.report is not None:
         args.report.write_text(json.dumps(report.as_dict(), indent=2) + "\n", encoding="utf-8")
+    if report.held_back:
+        return EXIT_REFUSED
     return EXIT_OK if report.exact else EXIT_FINDINGS
 
 

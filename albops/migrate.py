@@ -40,11 +40,48 @@ IDLE_TIMEOUT_RANGE = (1, 4000)
 # ingress-nginx annotations that have no ALB equivalent, and why.
 NO_EQUIVALENT = {
     "ssl-passthrough": "the ALB terminates TLS; passthrough needs an NLB with a TLS/TCP listener",
-    "configuration-snippet": "raw nginx configuration has no ALB equivalent; port what it does by hand",
-    "server-snippet": "raw nginx configuration has no ALB equivalent; port what it does by hand",
-    "auth-url": "external auth has no ALB equivalent; the ALB offers OIDC or Cognito authentication (auth-type)",
     "proxy-connect-timeout": "the ALB's connection timeout to targets is fixed at 10 s",
 }
+# Annotations that protect an Ingress (who may reach it), what each protected, and how to carry the
+# protection over to an ALB. An Ingress that loses one is held back: converting it would publish it unprotected.
+PROTECTIONS = {
+    "auth-url": (
+        "external authentication (every request checked at {value})",
+        "ALB authentication: alb.ingress.kubernetes.io/auth-type: oidc (auth-idp-oidc) or cognito "
+        "(auth-idp-cognito) on its HTTPS listener, or keep the check in the app",
+    ),
+    "auth-type": (
+        "HTTP {value} authentication",
+        "the ALB has no basic or digest authentication: use auth-type: oidc or cognito, or keep the check in the app",
+    ),
+    "auth-secret": ("credentials from Secret {value}", "see auth-type"),
+    "auth-tls-verify-client": (
+        "client certificates (auth-tls-verify-client: {value})",
+        "ALB mutual TLS (alb.ingress.kubernetes.io/mutual-authentication with a trust store); it is set per "
+        "listener, so it applies to every Ingress of the group",
+    ),
+    "auth-tls-secret": ("client certificates checked against CA Secret {value}", "see auth-tls-verify-client"),
+    "configuration-snippet": (
+        "raw nginx configuration (often where teams put access rules)",
+        "port what it enforces: source ranges as inbound-cidrs, request filtering as WAF rules (wafv2-acl-arn), "
+        "authentication as auth-type",
+    ),
+    "server-snippet": (
+        "raw nginx server configuration (often where teams put access rules)",
+        "port what it enforces: source ranges as inbound-cidrs, request filtering as WAF rules (wafv2-acl-arn), "
+        "authentication as auth-type",
+    ),
+    "auth-snippet": ("raw nginx authentication configuration", "ALB authentication: auth-type oidc or cognito"),
+    "enable-modsecurity": (
+        "the ModSecurity web application firewall",
+        "AWS WAF: alb.ingress.kubernetes.io/wafv2-acl-arn with the managed rule groups that match its rules",
+    ),
+    "modsecurity-snippet": ("ModSecurity rules", "AWS WAF rules (wafv2-acl-arn)"),
+    "denylist-source-range": ("a deny list of client ranges ({value})", "AWS WAF IP set rules (wafv2-acl-arn)"),
+    "blacklist-source-range": ("a deny list of client ranges ({value})", "AWS WAF IP set rules (wafv2-acl-arn)"),
+}
+# Settings that only made sense for a TLS Secret, which ALB Ingresses do not use.
+CERT_MANAGER_PREFIX = "cert-manager.io/"
 # Annotations the routing pass reads; the per-Ingress pass leaves them to it.
 ROUTING_KEYS = {
     "rewrite-target",
@@ -77,15 +114,27 @@ GLOBAL_DEFAULTS = (
 NGINX_TIMEOUT_DEFAULT = 60
 
 
+# How much a finding matters, most first: an Ingress that lost its protection is never written.
+SEVERITIES = ("lost-protection", "not-converted", "approximated", "note")
+
+
 @dataclass
 class Finding:
     ingress: str
     annotation: str
-    status: str  # converted | approximated | not-converted | note
+    status: str  # converted | approximated | not-converted | note | lost-protection
     detail: str
+
+    @property
+    def severity(self) -> str:
+        """One of SEVERITIES: what a converted setting still needs from a reader is a note."""
+        return "note" if self.status == "converted" else self.status
 
     def __str__(self) -> str:
         return f"{self.ingress}: {self.annotation}: {self.status}: {self.detail}"
+
+    def as_dict(self) -> dict[str, str]:
+        return {**self.__dict__, "severity": self.severity}
 
 
 @dataclass
@@ -96,6 +145,10 @@ class Options:
     ingress_class: str = "alb"
     include_classless: bool = False
     controller_config: dict[str, str] = field(default_factory=dict)
+    # Write Ingresses that lost a protection anyway (still reported).
+    allow_unprotected: bool = False
+    # IngressClass names ingress-nginx serves besides "nginx" (--nginx-class).
+    nginx_classes: tuple[str, ...] = ()
 
 
 @dataclass
@@ -104,9 +157,17 @@ class Report:
     converted: list[str] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
 
+    # Ingresses not written because they would lose a protection (unless --allow-unprotected).
+    held_back: list[str] = field(default_factory=list)
+
     @property
     def exact(self) -> bool:
         return all(f.status in ("converted", "note") for f in self.findings)
+
+    @property
+    def unprotected(self) -> list[str]:
+        """Every Ingress that loses a protection in conversion, in the order found."""
+        return list(dict.fromkeys(f.ingress for f in self.findings if f.status == "lost-protection"))
 
     def add(self, ingress: str, annotation: str, status: str, detail: str) -> None:
         self.findings.append(Finding(ingress, annotation, status, detail))
@@ -115,13 +176,20 @@ class Report:
         return {
             "group": self.group,
             "converted": self.converted,
+            "heldBack": self.held_back,
             "exact": self.exact,
-            "findings": [f.__dict__ for f in self.findings],
+            "findings": [f.as_dict() for f in self.findings],
         }
 
     def render(self) -> str:
         lines = [f"{len(self.converted)} ingress-nginx Ingresses converted into ALB group {self.group!r}"]
-        lines += [f"  {f}" for f in self.findings]
+        order = {severity: i for i, severity in enumerate(SEVERITIES)}
+        lines += [f"  [{f.severity}] {f}" for f in sorted(self.findings, key=lambda f: order[f.severity])]
+        if self.held_back:
+            lines.append(
+                f"held back (would lose their protection): {', '.join(self.held_back)}; nothing was written to "
+                "stdout. Carry the protection over as each line says, or pass --allow-unprotected"
+            )
         lines.append(
             "everything converted exactly" if self.exact else "some settings were approximated or not converted"
         )
@@ -213,10 +281,32 @@ def convert_ingress(ingress: dict[str, Any], options: Options, report: Report) -
         report.add(
             name, "spec.tls", "note", "the ALB's certificate comes from ACM by certificate discovery of the TLS hosts"
         )
+    dropped_secret = False
     for entry in tls:
         if isinstance(entry, dict) and entry.pop("secretName", None) is not None:
+            dropped_secret = True
             report.add(
                 name, "spec.tls.secretName", "note", "dropped: the ALB takes certificates from ACM, not from Secrets"
+            )
+    hosts = sorted({str(h) for entry in tls if isinstance(entry, dict) for h in entry.get("hosts") or []})
+    if tls and not options.certificate_arn:
+        report.add(
+            name,
+            "certificate",
+            "note",
+            "before applying, an ISSUED ACM certificate must exist in the ALB's region covering "
+            f"{', '.join(hosts) or 'the rules hosts'}: certificate discovery looks for one, and the listener "
+            "fails without it (or pass --certificate-arn)",
+        )
+    if dropped_secret:
+        for key in sorted(k for k in annotations if k.startswith(CERT_MANAGER_PREFIX)):
+            del annotations[key]
+            report.add(
+                name,
+                key,
+                "note",
+                "dropped: cert-manager issued the TLS Secret, which the ALB does not read; issue the certificate "
+                "in ACM instead",
             )
     spec["ingressClassName"] = options.ingress_class
 
@@ -226,8 +316,7 @@ def convert_ingress(ingress: dict[str, Any], options: Options, report: Report) -
         if short in SSL_REDIRECT_KEYS:
             report.add(name, key, "converted", "as ssl-redirect on the ALB's HTTP listener")
         elif short == "affinity" and value.lower() == "cookie":
-            raw = nginx.get("session-cookie-max-age", "86400")
-            seconds = min(max(int(raw) if raw.isdigit() else 86400, 1), 604800)
+            seconds = _cookie_seconds(nginx)
             annotations[ALB + "target-group-attributes"] = (
                 f"stickiness.enabled=true,stickiness.type=lb_cookie,stickiness.lb_cookie.duration_seconds={seconds}"
             )
@@ -238,10 +327,23 @@ def convert_ingress(ingress: dict[str, Any], options: Options, report: Report) -
                 f"as target group stickiness ({seconds} s); the cookie is AWSALB, not nginx's",
             )
         elif short == "session-cookie-max-age" and nginx.get("affinity", "").lower() == "cookie":
-            continue
+            raw, seconds = nginx.get("session-cookie-max-age", ""), _cookie_seconds(nginx)
+            how = (
+                f"{seconds} s"
+                if raw.isdigit() and str(seconds) == raw
+                else f"{raw!r} became {seconds} s (1 s to 7 days)"
+            )
+            report.add(
+                name, key, "converted" if str(seconds) == raw else "approximated", f"as the stickiness duration, {how}"
+            )
         elif short == "proxy-body-size":
             report.add(
                 name, key, "approximated", "dropped: the ALB does not limit request bodies; enforce it in the app"
+            )
+        elif short in PROTECTIONS:
+            what, how = PROTECTIONS[short]
+            report.add(
+                name, key, "lost-protection", f"protected it with {what.format(value=value)}; carry it over: {how}"
             )
         elif short in NO_EQUIVALENT:
             report.add(name, key, "not-converted", NO_EQUIVALENT[short])
@@ -252,6 +354,12 @@ def convert_ingress(ingress: dict[str, Any], options: Options, report: Report) -
             report.add(name, key, "not-converted", "no conversion in this version; review it by hand (README, migrate)")
     metadata["annotations"] = annotations
     return source
+
+
+def _cookie_seconds(nginx: Mapping[str, str]) -> int:
+    """The stickiness duration for nginx's cookie age: ELB takes 1 s to 7 days (default: nginx's 86400)."""
+    raw = nginx.get("session-cookie-max-age", "86400")
+    return min(max(int(raw) if raw.isdigit() else 86400, 1), 604800)
 
 
 # --- routing: paths, rewrites, redirects and canaries, per host across all inputs ------------------
@@ -878,7 +986,12 @@ def _source_ip_conditions(source: Source, cidrs: tuple[str, ...], report: Report
     key = NGINX + "whitelist-source-range"
     if len(cidrs) > 3:
         report.add(
-            source.name, key, "not-converted", f"{len(cidrs)} ranges: an ALB rule condition takes at most 3 values"
+            source.name,
+            key,
+            "lost-protection",
+            f"protected it with a list of {len(cidrs)} client ranges, which cannot be carried over: an ALB rule "
+            "condition takes at most 3 values and the group's Ingresses disagree, so no inbound-cidrs; carry it "
+            "over: give every Ingress of a dedicated group the same ranges (inbound-cidrs), or use WAF IP sets",
         )
         return
     condition = _compact([{"field": "source-ip", "sourceIpConfig": {"values": list(cidrs)}}])
@@ -932,7 +1045,12 @@ def migrate(documents: list[Any], options: Options) -> tuple[list[Any], Report]:
     route(sources, report)
     group_settings(sources, report)
     gone = []
+    unprotected = set(report.unprotected)
     for (container, i), source in zip(places, sources, strict=True):
+        if source.name in unprotected and not options.allow_unprotected:
+            report.held_back.append(source.name)
+            gone.append((container, i))
+            continue
         if source.canary:
             gone.append((container, i))
             report.add(source.name, NGINX + "canary", "note", "folded into the Ingress it shadows; not in the output")

@@ -124,7 +124,12 @@ def test_affinity_body_size_and_settings_without_an_alb_equivalent(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     report = tmp_path / "report.json"
-    code, (cart, vault), _ = _run([str(CORPUS / "sticky.yaml"), "--report", str(report)], capsys)
+    # The cart's configuration-snippet may hold its access rules: without consent nothing is written.
+    code, held, err = _run([str(CORPUS / "sticky.yaml"), "--report", str(report)], capsys)
+    assert code == 3 and held == []
+    assert "held back" in err and "shop/cart" in err
+    assert json.loads(report.read_text())["heldBack"] == ["shop/cart"]
+    code, (cart, vault), _ = _run([str(CORPUS / "sticky.yaml"), "--report", str(report), "--allow-unprotected"], capsys)
     assert code == 1
     assert cart["metadata"]["annotations"][ALB + "target-group-attributes"] == (
         "stickiness.enabled=true,stickiness.type=lb_cookie,stickiness.lb_cookie.duration_seconds=3600"
@@ -134,9 +139,12 @@ def test_affinity_body_size_and_settings_without_an_alb_equivalent(
         (f["ingress"], f["annotation"].rsplit("/", 1)[-1]): f for f in json.loads(report.read_text())["findings"]
     }
     assert findings[("shop/cart", "affinity")]["status"] == "approximated"
-    assert ("shop/cart", "session-cookie-max-age") not in findings  # folded into the stickiness duration
+    cookie_age = findings[("shop/cart", "session-cookie-max-age")]  # carried over, so reported too
+    assert cookie_age["status"] == "converted" and "3600" in cookie_age["detail"]
     assert findings[("shop/cart", "proxy-body-size")]["status"] == "approximated"
-    assert findings[("shop/cart", "configuration-snippet")]["status"] == "not-converted"
+    snippet = findings[("shop/cart", "configuration-snippet")]
+    assert (snippet["status"], snippet["severity"]) == ("lost-protection", "lost-protection")
+    assert "wafv2-acl-arn" in snippet["detail"]
     assert "NLB" in findings[("shop/vault", "ssl-passthrough")]["detail"]
     for ingress in (cart, vault):
         kubernetes_validate.validate(ingress, "1.33", strict=True)
