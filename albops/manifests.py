@@ -15,6 +15,8 @@ from typing import Any
 
 import yaml
 
+from albops.stack_file import BoundedLoader, StackFileError
+
 YAML_SUFFIXES = (".yaml", ".yml")
 
 
@@ -41,7 +43,11 @@ def parse(text: str, name: str, as_json: bool = False) -> list[Any]:
     try:
         if as_json:
             return [json.loads(text)]
-        return [d for d in yaml.safe_load_all(text) if d is not None]
+        return [d for d in yaml.load_all(text, Loader=BoundedLoader) if d is not None]
+    except StackFileError as error:
+        raise UnreadableError(f"{name}: {error}") from None
+    except RecursionError:
+        raise UnreadableError(f"{name}: nested too deeply to read") from None
     except (json.JSONDecodeError, yaml.YAMLError) as error:
         mark = getattr(error, "problem_mark", None)
         line = mark.line + 1 if mark is not None else getattr(error, "lineno", None)

@@ -196,6 +196,116 @@ class Report:
         return "\n".join(lines)
 
 
+# API versions of Ingress that Kubernetes 1.22 and later no longer serve; their objects are rewritten as v1.
+OLD_INGRESS_VERSIONS = ("extensions/v1beta1", "networking.k8s.io/v1beta1")
+PATH_TYPES = ("Exact", "Prefix", "ImplementationSpecific")
+# What the API server sets on an object it stores; `kubectl get -o yaml` prints them, and `kubectl apply`
+# refuses (resourceVersion, uid) or mis-merges (the old last-applied configuration) them.
+SERVER_FIELDS: tuple[str, ...] = ("creationTimestamp", "resourceVersion", "uid", "managedFields", "selfLink")
+SERVER_FIELDS += ("generation", "deletionTimestamp", "deletionGracePeriodSeconds")
+LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
+INGRESS_NGINX_CONTROLLER = "k8s.io/ingress-nginx"
+# ingress-nginx's annotation prefix before it became nginx.ingress.kubernetes.io; it reads it no longer.
+OLD_PREFIX = "ingress.kubernetes.io/"
+
+
+def _objects(documents: list[Any]) -> Iterator[dict[str, Any]]:
+    """Every object, the items of List objects included."""
+    for document in documents:
+        if not isinstance(document, dict):
+            continue
+        if str(document.get("kind", "")).endswith("List") and isinstance(document.get("items"), list):
+            yield from _objects(document["items"])
+        else:
+            yield document
+
+
+def strip_server_fields(obj: dict[str, Any], report: Report) -> None:
+    """Drop what only the API server may set, so the output applies as a new object."""
+    metadata = obj.get("metadata")
+    dropped = ["status"] if obj.pop("status", None) is not None else []
+    if isinstance(metadata, dict):
+        dropped += [f"metadata.{key}" for key in SERVER_FIELDS if metadata.pop(key, None) is not None]
+        annotations = metadata.get("annotations")
+        if isinstance(annotations, dict) and annotations.pop(LAST_APPLIED, None) is not None:
+            dropped.append(f"annotation {LAST_APPLIED}")
+    if dropped:
+        report.add(_display(obj), "server fields", "note", f"dropped {', '.join(dropped)} (set by the API server)")
+
+
+def _display(obj: dict[str, Any]) -> str:
+    meta = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
+    name = f"{meta.get('namespace', 'default')}/{meta.get('name')}" if meta else "(unnamed)"
+    return name if obj.get("kind") == "Ingress" else f"{obj.get('kind')} {name}"
+
+
+def _v1_backend(backend: Any) -> Any:
+    """A v1beta1 backend (serviceName, servicePort) as v1 (service.name, service.port.number|name)."""
+    if not isinstance(backend, dict) or "serviceName" not in backend:
+        return backend
+    port = backend.get("servicePort")
+    numeric = isinstance(port, int) or (isinstance(port, str) and port.isdigit())
+    return {
+        "service": {
+            "name": backend["serviceName"],
+            "port": {"number": int(str(port))} if numeric else {"name": str(port)},
+        }
+    }
+
+
+def upgrade_ingress(ingress: dict[str, Any], report: Report) -> None:
+    """Rewrite an Ingress of a retired API version, or written in its form, as networking.k8s.io/v1."""
+    version = str(ingress.get("apiVersion"))
+    spec: dict[str, Any] = ingress["spec"] if isinstance(ingress.get("spec"), dict) else {}
+    paths = [
+        path
+        for rule in spec.get("rules") or []
+        if isinstance(rule, dict)
+        for path in ((rule.get("http") or {}).get("paths") or [])
+        if isinstance(path, dict)
+    ]
+    old_form = any("serviceName" in (p.get("backend") or {}) for p in paths) or "backend" in spec
+    if version not in OLD_INGRESS_VERSIONS and not old_form:
+        return
+    ingress["apiVersion"] = "networking.k8s.io/v1"
+    if "backend" in spec:
+        spec["defaultBackend"] = _v1_backend(spec.pop("backend"))
+    untyped = 0
+    for path in paths:
+        path["backend"] = _v1_backend(path.get("backend"))
+        if "pathType" not in path:
+            path["pathType"] = "ImplementationSpecific"  # what the v1beta1 API server defaulted it to
+            untyped += 1
+    name = _display(ingress)
+    if version in OLD_INGRESS_VERSIONS:
+        report.add(
+            name,
+            "apiVersion",
+            "note",
+            f"upgraded from {version} (not served since Kubernetes 1.22) to networking.k8s.io/v1: serviceName/"
+            f"servicePort became service.name/port; {untyped} paths without pathType are ImplementationSpecific, "
+            "as the v1beta1 API server defaulted them",
+        )
+    else:
+        report.add(
+            name,
+            "spec.rules.backend",
+            "approximated",
+            "invalid input: written as networking.k8s.io/v1 but with v1beta1 backends (serviceName/servicePort), "
+            "which the API server refuses; read as the v1beta1 form means"
+            + (f", {untyped} paths without pathType as ImplementationSpecific" if untyped else ""),
+        )
+
+
+def nginx_classes(documents: list[Any], options: Options) -> frozenset[str]:
+    """IngressClass names ingress-nginx serves: nginx, --nginx-class, and IngressClasses of its controller."""
+    named = {"nginx", *options.nginx_classes}
+    for obj in _objects(documents):
+        if obj.get("kind") == "IngressClass" and (obj.get("spec") or {}).get("controller") == INGRESS_NGINX_CONTROLLER:
+            named.add(str((obj.get("metadata") or {}).get("name")))
+    return frozenset(named)
+
+
 def ingress_class(ingress: dict[str, Any]) -> str | None:
     spec = ingress.get("spec") or {}
     annotations = (ingress.get("metadata") or {}).get("annotations") or {}
@@ -203,11 +313,11 @@ def ingress_class(ingress: dict[str, Any]) -> str | None:
     return str(value) if value else None
 
 
-def is_nginx_ingress(obj: Any, options: Options) -> bool:
+def is_nginx_ingress(obj: Any, options: Options, classes: frozenset[str] = frozenset({"nginx"})) -> bool:
     if not isinstance(obj, dict) or obj.get("kind") != "Ingress":
         return False
     cls = ingress_class(obj)
-    return cls == "nginx" or (cls is None and options.include_classless)
+    return cls in classes or (cls is None and options.include_classless)
 
 
 def _name(ingress: dict[str, Any]) -> str:
@@ -227,6 +337,8 @@ class Source:
     converted: dict[str, Any]
     nginx: dict[str, str]  # its nginx annotations, over the controller ConfigMap's defaults
     annotations: dict[str, str]  # the ALB Ingress's annotations, filled in as conversion goes
+    # nginx annotations the Ingress itself carries (not the ConfigMap's defaults): each needs a report line.
+    own: frozenset[str] = frozenset()
 
     def flag(self, key: str) -> bool:
         return str(self.nginx.get(key, "")).lower() == "true"
@@ -248,8 +360,16 @@ def convert_ingress(ingress: dict[str, Any], options: Options, report: Report) -
     spec = converted.setdefault("spec", {})
     tls = spec.get("tls") or []
 
-    annotations = {k: str(v) for k, v in old.items() if not k.startswith(NGINX) and k != LEGACY_CLASS}
-    source = Source(name, converted, nginx, annotations)
+    annotations = {k: str(v) for k, v in old.items() if not k.startswith((NGINX, OLD_PREFIX)) and k != LEGACY_CLASS}
+    for key in sorted(k for k in old if k.startswith(OLD_PREFIX)):
+        report.add(
+            name,
+            key,
+            "not-converted",
+            f"dropped: ingress-nginx reads annotations under {NGINX} only (its default --annotations-prefix), so "
+            "this one had no effect; give it that prefix first if it was meant to",
+        )
+    source = Source(name, converted, nginx, annotations, frozenset(own))
     https = bool(tls) or options.certificate_arn is not None
     redirect = bool(tls) and nginx.get("ssl-redirect", "true").lower() != "false"
     if nginx.get("force-ssl-redirect", "false").lower() == "true":
@@ -588,6 +708,16 @@ def _collect(sources: list[Source], report: Report) -> dict[str, list[Location]]
                 if not backend.get("name"):
                     report.add(
                         source.name, f"path {value!r}", "not-converted", "its backend is not a Service; left out"
+                    )
+                    continue
+                path_type = path.get("pathType") or "ImplementationSpecific"
+                if path_type not in PATH_TYPES:
+                    report.add(
+                        source.name,
+                        f"path {value!r}",
+                        "not-converted",
+                        f"invalid input: pathType {path_type!r} is not one of {', '.join(PATH_TYPES)} (the API server "
+                        "refuses the Ingress as written); left out: fix the pathType",
                     )
                     continue
                 if (host, value) in seen:
@@ -968,8 +1098,9 @@ def group_settings(sources: list[Source], report: Report) -> None:
                 "set load-balancer-attributes on one Ingress by hand",
             )
         for s in live:
-            if timeouts[s.name] is not None:
-                report.add(s.name, NGINX + "proxy-read-timeout", status, detail)
+            for key in ("proxy-read-timeout", "proxy-send-timeout"):
+                if s.nginx.get(key, "").strip().isdigit():
+                    report.add(s.name, NGINX + key, status, detail)
 
 
 def _cidrs(value: str) -> tuple[str, ...]:
@@ -1026,21 +1157,36 @@ def _source_ip_conditions(source: Source, cidrs: tuple[str, ...], report: Report
 # --- the whole run ------------------------------------------------------------------------------
 
 
-def _nginx_ingresses(documents: list[Any], options: Options) -> Iterator[tuple[list[Any], int]]:
+def _nginx_ingresses(
+    documents: list[Any], options: Options, classes: frozenset[str]
+) -> Iterator[tuple[list[Any], int]]:
     """(container, index) of every ingress-nginx Ingress, including those inside List objects."""
     for i, document in enumerate(documents):
-        if is_nginx_ingress(document, options):
+        if is_nginx_ingress(document, options, classes):
             yield documents, i
         elif isinstance(document, dict) and str(document.get("kind", "")).endswith("List"):
             items = document.get("items")
             if isinstance(items, list):
-                yield from _nginx_ingresses(items, options)
+                yield from _nginx_ingresses(items, options, classes)
 
 
 def migrate(documents: list[Any], options: Options) -> tuple[list[Any], Report]:
     report = Report(group=options.group)
     output: list[Any] = json.loads(json.dumps(documents))
-    places = list(_nginx_ingresses(output, options))
+    classes = nginx_classes(output, options)
+    for obj in _objects(output):
+        strip_server_fields(obj, report)
+        if obj.get("kind") == "Ingress":
+            upgrade_ingress(obj, report)
+            if not is_nginx_ingress(obj, options, classes):
+                cls = ingress_class(obj)
+                why = (
+                    f"class {cls!r} is not one ingress-nginx serves here (add --nginx-class {cls} if it is)"
+                    if cls
+                    else "it has no class (add --include-classless if ingress-nginx serves it)"
+                )
+                report.add(_display(obj), "ingress class", "note", f"skipped, passed through unchanged: {why}")
+    places = list(_nginx_ingresses(output, options, classes))
     sources = [convert_ingress(container[i], options, report) for container, i in places]
     route(sources, report)
     group_settings(sources, report)
@@ -1060,6 +1206,17 @@ def migrate(documents: list[Any], options: Options) -> tuple[list[Any], Report]:
         report.converted.append(source.name)
     for container, i in reversed(gone):
         del container[i]
+    _unreported(sources, report)
+    if not places:
+        seen = sorted({ingress_class(o) or "(none)" for o in _objects(output) if o.get("kind") == "Ingress"})
+        report.add(
+            "*",
+            "input",
+            "not-converted",
+            "no ingress-nginx Ingress in the input"
+            + (f"; Ingress classes seen: {', '.join(seen)}" if seen else "; it holds no Ingress")
+            + f" (ingress-nginx classes here: {', '.join(sorted(classes))}; see --nginx-class, --include-classless)",
+        )
     if report.converted and options.group == "migrated":
         report.add("*", "group", "note", "no --group given: every converted Ingress joins ALB group 'migrated'")
     if options.controller_config:
@@ -1075,6 +1232,24 @@ def migrate(documents: list[Any], options: Options) -> tuple[list[Any], Report]:
                 "no ALB counterpart in this version; review it by hand",
             )
     return output, report
+
+
+def _unreported(sources: list[Source], report: Report) -> None:
+    """A line for every nginx annotation of an Ingress that no step reported, so none is silently dropped."""
+    seen = {(f.ingress, f.annotation) for f in report.findings}
+    for source in sources:
+        for short in sorted(source.own):
+            if (source.name, NGINX + short) in seen:
+                continue
+            detail = {
+                "canary-by-header-value": "as the value of the canary's header condition",
+                "canary-weight-total": "as the total of the weighted forward",
+                "permanent-redirect-code": "as the redirect's status code",
+                "temporal-redirect-code": "as the redirect's status code",
+                "session-cookie-max-age": "not used: affinity is not cookie",
+            }.get(short)
+            status = "converted" if detail and not detail.startswith("not") else "not-converted"
+            report.add(source.name, NGINX + short, status, detail or "not carried over by any step; review it by hand")
 
 
 def dump(documents: Iterable[Any]) -> Iterator[str]:

@@ -93,8 +93,12 @@ def _expanded_size(root: Node) -> int:
     return size(root)
 
 
-class _StrictLoader(yaml.SafeLoader):
-    """SafeLoader that reads as the Pulumi CLI does and refuses what would silently differ."""
+class BoundedLoader(yaml.SafeLoader):
+    """SafeLoader whose alias expansion is bounded and whose timestamps stay text.
+
+    For any YAML a person hands a command: Kubernetes and the Pulumi CLI both read an unquoted
+    timestamp (``creationTimestamp: 2026-11-25T00:00:00Z`` in ``kubectl get -o yaml``) as text.
+    """
 
     def compose_document(self) -> Node | None:
         node: Node | None = super().compose_document()
@@ -104,6 +108,16 @@ class _StrictLoader(yaml.SafeLoader):
                 "aliases (an alias bomb?); write the values out, or use fewer aliases"
             )
         return node
+
+    def construct_yaml_timestamp(self, node: ScalarNode) -> str:  # type: ignore[override]
+        return str(node.value)
+
+
+BoundedLoader.add_constructor("tag:yaml.org,2002:timestamp", BoundedLoader.construct_yaml_timestamp)
+
+
+class _StrictLoader(BoundedLoader):
+    """BoundedLoader that reads as the Pulumi CLI does and refuses what would silently differ."""
 
     def construct_mapping(self, node: MappingNode, deep: bool = False) -> dict[Any, Any]:
         if not isinstance(node, MappingNode):
@@ -128,16 +142,12 @@ class _StrictLoader(yaml.SafeLoader):
             mapping[str(key_node.value)] = self.construct_object(value_node, deep=deep)
         return mapping
 
-    def construct_yaml_timestamp(self, node: ScalarNode) -> str:  # type: ignore[override]
-        return str(node.value)
-
     def construct_yaml_binary(self, node: ScalarNode) -> Any:
         raise StackFileError(
             f"line {_line(node)}: a !!binary value; config values are text: quote it (or base64 it yourself)"
         )
 
 
-_StrictLoader.add_constructor("tag:yaml.org,2002:timestamp", _StrictLoader.construct_yaml_timestamp)
 _StrictLoader.add_constructor("tag:yaml.org,2002:binary", _StrictLoader.construct_yaml_binary)
 
 
