@@ -2,7 +2,7 @@
 
 A case is a few Ingresses on one host (paths of every pathType, regex paths, rewrite targets with and
 without capture groups, use-regex) plus request paths aimed at them in mixed case. Both sides read
-the same case: ingress-nginx through ``albops.routes``' model (and a real nginx where installed), the
+the same case: ingress-nginx through ``albops.migrate.routes``' model (and a real nginx where installed), the
 ALB through the converted YAML.
 """
 
@@ -12,7 +12,7 @@ import random
 from dataclasses import dataclass
 from typing import Any
 
-from albops.routes import Location
+from albops.migrate.routes import Location
 
 HOST = "app.example.com"
 SEGMENTS = ["api", "v1", "Web", "b"]

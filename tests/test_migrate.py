@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from albops.__main__ import main
-from albops.routes import AlbRequest, alb_route
+from albops.migrate.routes import AlbRequest, alb_route
 from tests.routing_cases import nginx_ingress
 
 CORPUS = Path(__file__).resolve().parent / "nginx_corpus"

@@ -17,8 +17,9 @@ import pytest
 
 from albops.__main__ import main
 from albops.manifests import documents as read_documents
-from albops.migrate import OLD_PREFIX, Options, _objects, migrate
-from albops.routes import NGINX
+from albops.migrate import Options, migrate
+from albops.migrate.reading import OLD_PREFIX, objects
+from albops.migrate.routes import NGINX
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared" / "migrate_realworld"
@@ -36,7 +37,7 @@ def test_the_real_world_corpus_is_there() -> None:
 
 def _nginx_annotations(documents: list[Any]) -> set[tuple[str, str]]:
     found = set()
-    for obj in _objects(documents):
+    for obj in objects(documents):
         if obj.get("kind") != "Ingress":
             continue
         meta = obj.get("metadata") or {}
@@ -51,7 +52,7 @@ def _nginx_annotations(documents: list[Any]) -> set[tuple[str, str]]:
 def test_a_real_manifest_converts_to_valid_objects_and_a_complete_report(path: Path) -> None:
     documents = read_documents(path)
     output, report = migrate(documents, Options(include_classless=True, allow_unprotected=True))
-    for obj in _objects(output):
+    for obj in objects(output):
         kubernetes_validate.validate(obj, "1.33", strict=True)
     reported = {(f.ingress, f.annotation) for f in report.findings}
     converted = set(report.converted) | {f.ingress for f in report.findings if f.annotation == NGINX + "canary"}

@@ -2,7 +2,7 @@
 template writes them (``location ~* "^path"`` on regex hosts, ``rewrite "(?i)path" target break;``,
 exact and prefix locations otherwise, its location order, a default root location answering 404),
 served on 127.0.0.1, and every request's backend and upstream URI is compared with both the model in
-``albops.routes`` and the converted ALB rules.
+``albops.migrate.routes`` and the converted ALB rules.
 
 Needs Debian's ``nginx`` (or ``nginx-light``); skipped with a note when it is not installed.
 """
@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from albops.migrate import Options, migrate
-from albops.routes import AlbRequest, alb_route, nginx_blocks, nginx_route, regex_host
+from albops.migrate.routes import AlbRequest, alb_route, nginx_blocks, nginx_route, regex_host
 from tests.routing_cases import HOST, Case, generate, locations
 
 NGINX = shutil.which("nginx") or next((p for p in ("/usr/sbin/nginx",) if Path(p).exists()), None)

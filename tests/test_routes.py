@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from albops.migrate import Options, case_insensitive, migrate
-from albops.routes import AlbRequest, alb_route, nginx_blocks, nginx_route
+from albops.migrate.routes import AlbRequest, alb_route, nginx_blocks, nginx_route
 from tests.routing_cases import HOST, Case, generate, locations
 
 
