@@ -32,8 +32,26 @@ def _run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, list
     return code, list(yaml.safe_load_all(captured.out)), captured.err
 
 
-def test_a_tls_app_becomes_an_alb_ingress(capsys: pytest.CaptureFixture[str]) -> None:
-    code, (service, ingress), err = _run([str(CORPUS / "tls-app.yaml"), "--group", "shop"], capsys)
+def _redirect_301(tmp_path: Path) -> str:
+    """An ingress-nginx ConfigMap whose HTTPS redirects answer 301, as the controller's ssl-redirect does."""
+    path = tmp_path / "controller.yaml"
+    path.write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata:\n  http-redirect-code: '301'\n")
+    return str(path)
+
+
+def test_the_https_redirect_is_approximated_unless_nginx_answered_301(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = _run([str(CORPUS / "tls-app.yaml")], capsys)
+    assert code == 1  # ingress-nginx's default http-redirect-code is 308; the controller's ssl-redirect is 301
+    assert "answers 301 where ingress-nginx answered 308" in err and "[approximated]" in err
+    code, _, err = _run([str(CORPUS / "tls-app.yaml"), "--controller-config", _redirect_301(tmp_path)], capsys)
+    assert code == 0, err
+
+
+def test_a_tls_app_becomes_an_alb_ingress(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    argv = [str(CORPUS / "tls-app.yaml"), "--group", "shop", "--controller-config", _redirect_301(tmp_path)]
+    code, (service, ingress), err = _run(argv, capsys)
     assert code == 0, err  # everything converted exactly
     assert service == yaml.safe_load_all((CORPUS / "tls-app.yaml").read_text()).__next__()
     annotations = ingress["metadata"]["annotations"]
@@ -89,13 +107,19 @@ def test_class_less_ingresses_only_on_request(capsys: pytest.CaptureFixture[str]
     assert code == 0
 
 
-def test_stdin_directories_and_determinism(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
-    main(["migrate", str(CORPUS)])
+def test_stdin_directories_and_determinism(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    main(["migrate", str(CORPUS), "--allow-unprotected"])
     first = capsys.readouterr().out
-    main(["migrate", str(CORPUS)])
+    assert first.count("kind: Ingress") > 10
+    main(["migrate", str(CORPUS), "--allow-unprotected"])
     assert capsys.readouterr().out == first
     monkeypatch.setattr("sys.stdin", io.StringIO((CORPUS / "tls-app.yaml").read_text()))
-    code, documents, _ = _run(["-", "--certificate-arn", "arn:aws:acm:us-west-2:111122223333:certificate/x"], capsys)
+    certificate = "arn:aws:acm:us-west-2:111122223333:certificate/x"
+    code, documents, _ = _run(
+        ["-", "--certificate-arn", certificate, "--controller-config", _redirect_301(tmp_path)], capsys
+    )
     assert code == 0
     assert documents[1]["metadata"]["annotations"][ALB + "certificate-arn"].endswith(":certificate/x")
 

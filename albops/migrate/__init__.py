@@ -21,7 +21,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from albops.migrate.annotations import GLOBAL_DEFAULTS, convert_ingress, group_settings, report_unreported
+from albops.migrate.annotations import (
+    CONTROLLER_KEYS,
+    GLOBAL_DEFAULTS,
+    convert_ingress,
+    group_settings,
+    report_unreported,
+)
 from albops.migrate.emit import dump, emit_source
 from albops.migrate.planning import case_insensitive, route
 from albops.migrate.reading import (
@@ -36,9 +42,33 @@ from albops.migrate.reading import (
     upgrade_ingress,
 )
 from albops.migrate.report import Finding, Report
-from albops.migrate.routes import NGINX
+from albops.migrate.routes import NGINX, RULE_CONDITION_VALUES, condition_values
 
 __all__ = ["Finding", "Options", "Report", "case_insensitive", "dump", "migrate"]
+
+
+def _drop_rules_over_the_condition_limit(source: Any, report: Report) -> None:
+    """Never emit a rule the ALB refuses: a path whose rule would hold more than 5 condition values is left out."""
+    for rule in (source.converted.get("spec") or {}).get("rules") or []:
+        http = rule.get("http")
+        if not http:
+            continue
+        host = str(rule.get("host") or "")
+        kept = []
+        for path in http.get("paths") or []:
+            count = condition_values(source.annotations, host, path)
+            if count <= RULE_CONDITION_VALUES:
+                kept.append(path)
+                continue
+            report.add(
+                source.name,
+                f"path {path.get('path')!r}",
+                "not-converted",
+                f"its ALB rule would hold {count} condition values (host, path values and conditions together); an "
+                f"ALB rule takes {RULE_CONDITION_VALUES}, and the controller would stop reconciling the whole group; "
+                "left out",
+            )
+        http["paths"] = kept
 
 
 def migrate(documents: list[Any], options: Options) -> tuple[list[Any], Report]:
@@ -64,6 +94,9 @@ def migrate(documents: list[Any], options: Options) -> tuple[list[Any], Report]:
         if not source.canary:
             emit_source(source, paths, report)
     group_settings(sources, report)
+    for source in sources:
+        if not source.canary:
+            _drop_rules_over_the_condition_limit(source, report)
     gone = []
     unprotected = set(report.unprotected)
     for (container, i), source in zip(places, sources, strict=True):
@@ -94,8 +127,9 @@ def migrate(documents: list[Any], options: Options) -> tuple[list[Any], Report]:
     if report.converted and options.group == "migrated":
         report.add("*", "group", "note", "no --group given: every converted Ingress joins ALB group 'migrated'")
     if options.controller_config:
-        used = sorted(k for k in options.controller_config if k in GLOBAL_DEFAULTS)
-        ignored = sorted(k for k in options.controller_config if k not in GLOBAL_DEFAULTS)
+        read = (*GLOBAL_DEFAULTS, *CONTROLLER_KEYS)
+        used = sorted(k for k in options.controller_config if k in read)
+        ignored = sorted(k for k in options.controller_config if k not in read)
         if used:
             report.add("*", "--controller-config", "note", "defaults taken from it: " + ", ".join(used))
         for key in ignored:

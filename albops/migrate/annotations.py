@@ -10,7 +10,7 @@ from typing import Any
 from albops.migrate.planning import port_of
 from albops.migrate.reading import LEGACY_CLASS, OLD_PREFIX, Options, Source, compact, ingress_name
 from albops.migrate.report import Report
-from albops.migrate.routes import ALB, NGINX
+from albops.migrate.routes import ALB, NGINX, RULE_CONDITION_VALUES, condition_values
 from components.regions import RECOMMENDED_SSL_POLICY
 
 SSL_REDIRECT_KEYS = ("ssl-redirect", "force-ssl-redirect")
@@ -103,6 +103,12 @@ GLOBAL_DEFAULTS = (
 )
 
 
+# ConfigMap keys read for their own sake (not defaults of an annotation).
+CONTROLLER_KEYS = ("http-redirect-code",)
+# ingress-nginx redirects HTTP to HTTPS with its ConfigMap's http-redirect-code, 308 by default; the
+# controller's ssl-redirect always answers 301 (ALB redirect actions take 301 or 302 only).
+NGINX_REDIRECT_CODE = "308"
+
 # ingress-nginx's defaults for the timeouts (seconds).
 NGINX_TIMEOUT_DEFAULT = 60
 
@@ -154,6 +160,19 @@ def convert_ingress(ingress: dict[str, Any], options: Options, report: Report) -
         annotations[ALB + "ssl-policy"] = RECOMMENDED_SSL_POLICY
     if redirect:
         annotations[ALB + "ssl-redirect"] = "443"
+        code = str(options.controller_config.get("http-redirect-code", NGINX_REDIRECT_CODE))
+        keys = [NGINX + k for k in SSL_REDIRECT_KEYS if k in own] or ["spec.tls"]
+        for key in keys:
+            if code == "301":
+                report.add(name, key, "converted", "as ssl-redirect on the ALB's HTTP listener (301, as configured)")
+            else:
+                report.add(
+                    name,
+                    key,
+                    "approximated",
+                    f"as ssl-redirect on the ALB's HTTP listener, which answers 301 where ingress-nginx answered "
+                    f"{code} (http-redirect-code): clients may turn a POST or PUT into a GET",
+                )
     if options.certificate_arn:
         annotations[ALB + "certificate-arn"] = options.certificate_arn
     elif tls:
@@ -193,7 +212,8 @@ def convert_ingress(ingress: dict[str, Any], options: Options, report: Report) -
         key = NGINX + short
         value = nginx[short]
         if short in SSL_REDIRECT_KEYS:
-            report.add(name, key, "converted", "as ssl-redirect on the ALB's HTTP listener")
+            if not redirect:
+                report.add(name, key, "converted", f"{value}: no redirect, as ingress-nginx (plain HTTP is served)")
         elif short == "affinity" and value.lower() == "cookie":
             seconds = cookie_seconds(nginx)
             annotations[ALB + "target-group-attributes"] = (
@@ -312,6 +332,26 @@ def _source_ip_conditions(source: Source, cidrs: tuple[str, ...], report: Report
             f"protected it with a list of {len(cidrs)} client ranges, which cannot be carried over: an ALB rule "
             "condition takes at most 3 values and the group's Ingresses disagree, so no inbound-cidrs; carry it "
             "over: give every Ingress of a dedicated group the same ranges (inbound-cidrs), or use WAF IP sets",
+        )
+        return
+    rules = (source.converted.get("spec") or {}).get("rules") or []
+    fullest = max(
+        (
+            condition_values(source.annotations, str(rule.get("host") or ""), path)
+            for rule in rules
+            for path in (rule.get("http") or {}).get("paths") or []
+        ),
+        default=0,
+    )
+    if fullest + len(cidrs) > RULE_CONDITION_VALUES:
+        report.add(
+            source.name,
+            key,
+            "lost-protection",
+            f"protected it with {len(cidrs)} client ranges, which cannot be carried over as rule conditions: with "
+            f"its host and path values a rule would hold {fullest + len(cidrs)} condition values, and an ALB rule "
+            f"takes {RULE_CONDITION_VALUES} (the controller would stop reconciling the group); carry it over: give "
+            "every Ingress of a dedicated group the same ranges (inbound-cidrs), or use WAF IP sets",
         )
         return
     condition = compact([{"field": "source-ip", "sourceIpConfig": {"values": list(cidrs)}}])

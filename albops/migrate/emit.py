@@ -8,7 +8,7 @@ from typing import Any
 
 import yaml
 
-from albops.migrate.planning import AlbPath, port_of, regex_literal
+from albops.migrate.planning import AlbPath, overlap, port_of, regex_literal
 from albops.migrate.reading import Source, compact
 from albops.migrate.report import Report
 from albops.migrate.routes import ALB
@@ -33,8 +33,18 @@ def emit_source(source: Source, paths: dict[str, list[AlbPath]], report: Report)
             new_rules.append(rule)
             continue
         out: list[dict[str, Any]] = []
-        for alb in mine.get(host, []):
-            out.append(_emit_path(source, alb, regex_paths, keys))
+        host_paths = mine.get(host, [])
+        specific = _controller_would_reorder(host_paths)
+        if specific:
+            report.add(
+                source.name,
+                f"host {host or '*'}",
+                "note",
+                "its Prefix paths are written as ImplementationSpecific ones: the controller puts Prefix paths "
+                "before ImplementationSpecific ones, which would change the order ingress-nginx tried them in",
+            )
+        for alb in host_paths:
+            out.extend(_emit_path(source, alb, regex_paths, keys, specific))
         new_rule = {k: v for k, v in rule.items() if k != "http"}
         if out:
             new_rule["http"] = {"paths": out}
@@ -45,16 +55,50 @@ def emit_source(source: Source, paths: dict[str, list[AlbPath]], report: Report)
         source.annotations[ALB + "use-regex-path-match"] = "true"
 
 
-def _emit_path(source: Source, alb: AlbPath, regex_paths: bool, keys: dict[str, str]) -> dict[str, Any]:
-    loc = alb.block.location
+def _controller_rank(alb: AlbPath) -> tuple[int, int]:
+    """Where the controller's sort puts a path of this kind (see routes.controller_order)."""
+    if alb.kind == "Exact":
+        return (0, 0)
+    if alb.kind == "Prefix":
+        return (1, -len(alb.value))
+    return (2, 0)
+
+
+def _controller_would_reorder(paths: list[AlbPath]) -> bool:
+    """True when the controller's sort would try two overlapping paths of one rule in the other order."""
+    placed = sorted(range(len(paths)), key=lambda i: _controller_rank(paths[i]))
+    position = {index: rank for rank, index in enumerate(placed)}
+    return any(
+        position[j] < position[i] and overlap(paths[i], paths[j])
+        for i in range(len(paths))
+        for j in range(i + 1, len(paths))
+    )
+
+
+def _path_values(alb: AlbPath, regex_paths: bool, specific: bool) -> list[dict[str, str]]:
+    """The Ingress path entries for one ALB path; a Prefix path written as ImplementationSpecific when
+    ``specific``, so the controller keeps the written order (a Prefix /x matches /x and /x/...)."""
+    if alb.kind == "Prefix" and specific:
+        base = alb.value.rstrip("/")
+        if regex_paths:
+            values = ["/^" + regex_literal(base) + "(/|$)"] if base else ["/^/"]
+        else:
+            values = [base, base + "/*"] if base else ["/*"]
+        return [{"path": value, "pathType": "ImplementationSpecific"} for value in values]
     if alb.kind == "regex":
-        path = {"path": "/" + alb.value, "pathType": "ImplementationSpecific"}
-    elif alb.kind == "wildcard" and regex_paths:
-        path = {"path": "/^" + regex_literal(alb.value[:-1]), "pathType": "ImplementationSpecific"}
-    elif alb.kind == "wildcard":
-        path = {"path": alb.value, "pathType": "ImplementationSpecific"}
-    else:
-        path = {"path": alb.value, "pathType": alb.kind}
+        return [{"path": "/" + alb.value, "pathType": "ImplementationSpecific"}]
+    if alb.kind == "wildcard" and regex_paths:
+        return [{"path": "/^" + regex_literal(alb.value[:-1]), "pathType": "ImplementationSpecific"}]
+    if alb.kind == "wildcard":
+        return [{"path": alb.value, "pathType": "ImplementationSpecific"}]
+    return [{"path": alb.value, "pathType": alb.kind}]
+
+
+def _emit_path(
+    source: Source, alb: AlbPath, regex_paths: bool, keys: dict[str, str], specific: bool = False
+) -> list[dict[str, Any]]:
+    loc = alb.block.location
+    paths = _path_values(alb, regex_paths, specific)
     transforms = (
         compact(
             [
@@ -73,7 +117,7 @@ def _emit_path(source: Source, alb: AlbPath, regex_paths: bool, keys: dict[str, 
         keys[loc.service] = transforms or ""
         if transforms:
             source.annotations[ALB + f"transforms.{loc.service}"] = transforms
-        return {**path, "backend": {"service": {"name": loc.service, "port": dict(loc.port)}}}
+        return [{**path, "backend": {"service": {"name": loc.service, "port": dict(loc.port)}}} for path in paths]
     if action is None:
         action = compact(
             {
@@ -92,7 +136,7 @@ def _emit_path(source: Source, alb: AlbPath, regex_paths: bool, keys: dict[str, 
         source.annotations[ALB + f"conditions.{name}"] = conditions
     if transforms:
         source.annotations[ALB + f"transforms.{name}"] = transforms
-    return {**path, "backend": {"service": {"name": name, "port": {"name": "use-annotation"}}}}
+    return [{**path, "backend": {"service": {"name": name, "port": {"name": "use-annotation"}}}} for path in paths]
 
 
 def dump(documents: Iterable[Any]) -> Iterator[str]:

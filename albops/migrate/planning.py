@@ -153,19 +153,54 @@ def _regex_path(block: Block, report: Report) -> AlbPath | None:
 
 
 def _unsupported_regex(regex: str) -> str | None:
+    """Why an nginx (PCRE) path regex cannot be an ALB regex (ELB listener rules: no lookarounds,
+    back-references, atomic groups, possessive quantifiers, subroutines, recursion or Unicode classes)."""
+    if re.search(r"\(\?|\\[0-9pPkgQEXRK]", regex):
+        return (
+            "uses lookarounds, atomic or named groups, back-references, subroutines, inline flags or Unicode "
+            "classes, which ALB regexes do not support"
+        )
+    if _possessive(regex):
+        return "uses a possessive quantifier (such as a++), which ALB regexes do not support"
     try:
         re.compile(regex)
     except re.error as error:
         return f"not a regular expression ({error})"
     if not regex.isascii():
         return "has non-ASCII characters, which nginx and the ALB compare differently"
-    if re.search(r"\(\?|\\[0-9pPkgQEXRK]", regex):
-        return "uses lookarounds, back-references or inline flags, which ALB regexes do not support"
     return None
+
+
+def _possessive(regex: str) -> bool:
+    """A quantifier (*, +, ?, {n,m}) followed by '+', outside a character class and not escaped."""
+    i, in_class, previous_quantifier = 0, False, False
+    while i < len(regex):
+        c = regex[i]
+        if c == "\\":
+            i, previous_quantifier = i + 2, False
+            continue
+        if in_class:
+            in_class = c != "]"
+        elif c == "[":
+            in_class = True
+        elif c == "+" and previous_quantifier:
+            return True
+        previous_quantifier = not in_class and c in "*+?}" and not (c == "?" and previous_quantifier)
+        i += 1
+    return False
 
 
 def _plain_path(block: Block, report: Report) -> AlbPath | None:
     loc = block.location
+    if block.modifier == "=" and ("*" in block.path or "?" in block.path):
+        report.add(
+            loc.ingress,
+            f"path {loc.path!r}",
+            "not-converted",
+            "the controller refuses Exact paths with '*' or '?' (\"exact path shouldn't contain wildcards\"), "
+            "and one refused path stops it reconciling the whole group; the path was left out",
+        )
+        return None
     if block.modifier == "=":
         return AlbPath(block, "Exact", block.path)
     if "*" in block.path or "?" in block.path:
@@ -409,7 +444,7 @@ def _order(sources: list[Source], paths: dict[str, list[AlbPath]], report: Repor
         for i, first in enumerate(sequence):
             for later in sequence[i + 1 :]:
                 a, b = first.block.location.ingress, later.block.location.ingress
-                if a != b and _overlap(first, later):
+                if a != b and overlap(first, later):
                     edges.add((a, b))
     if not edges:
         return
@@ -439,7 +474,8 @@ def _order(sources: list[Source], paths: dict[str, list[AlbPath]], report: Repor
     )
 
 
-def _overlap(a: AlbPath, b: AlbPath) -> bool:
+def overlap(a: AlbPath, b: AlbPath) -> bool:
+    """Whether some request could match both paths (by their literal prefixes)."""
     if a.block.modifier == "=" and b.block.modifier == "=":
         return a.block.path == b.block.path
     pa, pb = a.match_prefix, b.match_prefix

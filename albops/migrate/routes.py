@@ -206,6 +206,44 @@ def group_members(ingresses: Iterable[Mapping[str, Any]]) -> list[Mapping[str, A
     return sorted(ingresses, key=key)
 
 
+# An ALB rule holds at most 5 condition values in all (host, path, header, query, method and source-ip
+# values together); the controller neither counts nor splits, and CreateRule fails for the whole group.
+RULE_CONDITION_VALUES = 5
+
+
+def path_value_count(path: Mapping[str, Any]) -> int:
+    """The path values the controller makes of one Ingress path: Prefix /x gives /x and /x/*, / gives /*."""
+    if path.get("pathType") == "Prefix" and str(path.get("path") or "/") != "/":
+        return 2
+    return 1
+
+
+def _values_in(condition: Mapping[str, Any]) -> int:
+    for key, config in condition.items():
+        if key.endswith("Config") and isinstance(config, Mapping):
+            values = config.get("values") or config.get("regexValues") or []
+            return len(values) if isinstance(values, list) else 1
+    return 1
+
+
+def condition_values(annotations: Mapping[str, Any], host: str, path: Mapping[str, Any]) -> int:
+    """How many condition values the rule the controller builds for ``path`` of a ``host`` rule holds."""
+    backend = ((path.get("backend") or {}).get("service")) or {}
+    extra = json.loads(str(annotations.get(ALB + f"conditions.{backend.get('name')}", "[]")))
+    return (1 if host else 0) + path_value_count(path) + sum(_values_in(c) for c in extra if isinstance(c, Mapping))
+
+
+def controller_order(paths: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """One Ingress rule's paths in the order the controller makes rules of them (v3.5.0, sortIngressPaths
+    in pkg/ingress/model_build_listener_rules.go): Exact first, then Prefix by length, longest first,
+    then ImplementationSpecific (or no pathType) in the order written; both sorts are stable."""
+    listed = list(paths)
+    exact = [p for p in listed if p.get("pathType") == "Exact"]
+    prefix = sorted((p for p in listed if p.get("pathType") == "Prefix"), key=lambda p: -len(str(p.get("path", ""))))
+    rest = [p for p in listed if p.get("pathType") not in ("Exact", "Prefix")]
+    return [*exact, *prefix, *rest]
+
+
 def alb_route(ingresses: Iterable[Mapping[str, Any]], request: AlbRequest) -> AlbOutcome | None:
     """The first listener rule of the group that matches; None is the listener's default action."""
     for ing in group_members(ingresses):
@@ -214,7 +252,7 @@ def alb_route(ingresses: Iterable[Mapping[str, Any]], request: AlbRequest) -> Al
         for rule in (ing.get("spec") or {}).get("rules") or []:
             if not _host_matches(str(rule.get("host") or ""), request.host):
                 continue
-            for path in (rule.get("http") or {}).get("paths") or []:
+            for path in controller_order((rule.get("http") or {}).get("paths") or []):
                 if not path_matches(path, regex_paths, request.path):
                     continue
                 backend = path["backend"]["service"]

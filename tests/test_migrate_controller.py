@@ -1,0 +1,133 @@
+"""``migrate`` emits what the controller (v3.5.0) accepts and orders as ingress-nginx did.
+
+The controller sorts each Ingress rule's paths (Exact, then Prefix longest first, then
+ImplementationSpecific as written), puts at most 5 condition values in a rule without counting,
+refuses Exact paths with wildcards, and ALB regexes lack some features; each case below is one
+of those rules, checked on the converted YAML through the routing model.
+"""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from albops.migrate import Options, migrate
+from albops.migrate.routes import (
+    RULE_CONDITION_VALUES,
+    AlbRequest,
+    alb_route,
+    condition_values,
+    controller_order,
+)
+from tests.routing_cases import HOST, generate, nginx_ingress
+
+NGINX = "nginx.ingress.kubernetes.io/"
+
+
+def test_the_controller_sorts_exact_then_longest_prefix_then_the_rest_as_written() -> None:
+    paths = [
+        {"path": "/static", "pathType": "ImplementationSpecific"},
+        {"path": "/", "pathType": "Prefix"},
+        {"path": "/health", "pathType": "Exact"},
+        {"path": "/api/", "pathType": "Prefix"},
+        {"path": "/b*", "pathType": "ImplementationSpecific"},
+    ]
+    assert [p["path"] for p in controller_order(paths)] == ["/health", "/api/", "/", "/static", "/b*"]
+
+
+def test_prefix_and_implementation_specific_paths_keep_nginxs_order() -> None:
+    """The issue's case: Prefix /, Prefix /api/ and ImplementationSpecific /static in one rule."""
+    ingress = nginx_ingress(
+        "web",
+        [("/", "Prefix", "root"), ("/api/", "Prefix", "api"), ("/static", "ImplementationSpecific", "static")],
+        {},
+    )
+    converted, report = migrate([ingress], Options(group="g"))
+    routed = {
+        uri: (outcome.targets[0][0] if outcome else None)
+        for uri in ("/api/x", "/static/app.js", "/staticfile", "/other", "/")
+        for outcome in [alb_route(converted, AlbRequest(HOST, uri))]
+    }
+    assert routed == {
+        "/api/x": "api",
+        "/static/app.js": "static",
+        "/staticfile": "static",
+        "/other": "root",
+        "/": "root",
+    }
+    assert report.exact
+    kinds = {p["pathType"] for p in converted[0]["spec"]["rules"][0]["http"]["paths"]}
+    assert kinds == {"ImplementationSpecific"}
+    assert any("written as ImplementationSpecific" in f.detail for f in report.findings)
+
+
+def test_prefix_paths_alone_stay_prefix_paths() -> None:
+    ingress = nginx_ingress("web", [("/", "Prefix", "root"), ("/api", "Prefix", "api")], {})
+    converted, _ = migrate([ingress], Options(group="g"))
+    assert {p["pathType"] for p in converted[0]["spec"]["rules"][0]["http"]["paths"]} == {"Prefix"}
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.randoms(use_true_random=False))
+def test_no_generated_rule_holds_more_condition_values_than_an_alb_rule_takes(rng: random.Random) -> None:
+    case = generate(rng)
+    ranges = ["10.0.0.0/8", "192.168.0.0/16", "172.16.0.0/12"][: rng.randint(0, 3)]
+    for index, ingress in enumerate(case.ingresses):
+        if ranges and index == 0:  # one Ingress with an allow-list the others lack: per-rule conditions
+            ingress["metadata"]["annotations"][NGINX + "whitelist-source-range"] = ",".join(ranges)
+    converted, _ = migrate(case.ingresses, Options(group="g", allow_unprotected=True))
+    for ingress in converted:
+        annotations = ingress["metadata"]["annotations"]
+        for rule in ingress["spec"].get("rules") or []:
+            for path in (rule.get("http") or {}).get("paths") or []:
+                assert condition_values(annotations, str(rule.get("host") or ""), path) <= RULE_CONDITION_VALUES
+
+
+def _two_with_ranges(ranges: str) -> list[dict[str, object]]:
+    guarded = nginx_ingress("admin", [("/admin", "Prefix", "admin")], {NGINX + "whitelist-source-range": ranges})
+    public = nginx_ingress("public", [("/", "Prefix", "web")], {})
+    return [guarded, public]
+
+
+def test_source_ranges_that_would_overfill_a_rule_hold_the_ingress_back() -> None:
+    # host (1) + Prefix /admin (2 values) + 3 ranges = 6 > 5: not emitted, and the Ingress is held back.
+    _, report = migrate(_two_with_ranges("10.0.0.0/8,192.168.0.0/16,172.16.0.0/12"), Options(group="g"))
+    assert report.held_back == ["shop/admin"]
+    (lost,) = [f for f in report.findings if f.status == "lost-protection"]
+    assert "6 condition values" in lost.detail
+
+
+def test_source_ranges_that_fit_become_conditions_within_the_limit() -> None:
+    converted, report = migrate(_two_with_ranges("10.0.0.0/8,192.168.0.0/16"), Options(group="g"))
+    assert not report.held_back
+    admin = next(i for i in converted if i["metadata"]["name"] == "admin")
+    (path,) = admin["spec"]["rules"][0]["http"]["paths"]
+    assert condition_values(admin["metadata"]["annotations"], HOST, path) == 5
+    inside = alb_route(converted, AlbRequest(HOST, "/admin/x", source_ip="10.1.2.3"))
+    outside = alb_route(converted, AlbRequest(HOST, "/admin/x", source_ip="203.0.113.9"))
+    assert inside is not None and inside.targets[0][0].startswith("admin")
+    assert outside is not None and outside.targets[0][0] == "web"
+
+
+@pytest.mark.parametrize("path", ["/files*", "/a?b"])
+def test_exact_paths_with_wildcards_are_not_emitted(path: str) -> None:
+    ingress = nginx_ingress("web", [(path, "Exact", "files"), ("/", "Prefix", "web")], {})
+    converted, report = migrate([ingress], Options(group="g"))
+    emitted = [p["path"] for p in converted[0]["spec"]["rules"][0]["http"]["paths"]]
+    assert path not in emitted
+    (finding,) = [f for f in report.findings if f.annotation == f"path {path!r}"]
+    assert finding.status == "not-converted" and "exact path shouldn't contain wildcards" in finding.detail
+
+
+@pytest.mark.parametrize(
+    "regex", ["/api/v[0-9]++", "/api/(?>v1|v2)", "/a(?=b)", "/(a)\\1", "/\\p{L}+", "/x{2}+"], ids=str
+)
+def test_regex_features_alb_lacks_are_not_converted(regex: str) -> None:
+    ingress = nginx_ingress("web", [(regex, "ImplementationSpecific", "api")], {NGINX + "use-regex": "true"})
+    converted, report = migrate([ingress], Options(group="g"))
+    assert not (converted[0]["spec"].get("rules") or [])
+    (finding,) = [f for f in report.findings if f.annotation == f"path {regex!r}"]
+    assert finding.status == "not-converted" and "ALB regexes do not support" in finding.detail
