@@ -18,6 +18,7 @@ HOST = "app.example.com"
 SEGMENTS = ["api", "v1", "Web", "b"]
 REGEX_TAILS = ["(/|$)(.*)", "/(.*)", "(.*)", "/[a-z]+", "/v[0-9]", ""]
 TARGETS = ["/", "/$1", "/$2", "/new/$1", "/x$2"]
+QUERIES = ["?q=1", "?next=/a/b", "?a=1&b=x.y", "?path=/v1?x"]
 
 
 @dataclass
@@ -81,12 +82,14 @@ def generate(rng: random.Random) -> Case:
         if use_regex and rng.random() < 0.7:
             annotations["nginx.ingress.kubernetes.io/use-regex"] = "true"
         ingresses.append(nginx_ingress(f"app{n}", paths, annotations))
-    requests = {"/", "/API", "/nothing"}
+    requests = {"/", "/API", "/nothing", "/?q=1"}
     for prefix in prefixes:
         for tail in ["", "/", "/x", "/v1", "/v1/y", "x", "/API/z", "/abc"]:
             candidate = prefix.rstrip("/") + tail if prefix != "/" else "/" + tail.lstrip("/")
             requests.add(candidate or "/")
             requests.add(candidate.upper() or "/")
+            if tail in ("", "/x", "/v1/y"):  # queries: nginx matches and rewrites the path and keeps them
+                requests.add((candidate or "/") + rng.choice(QUERIES))
     return Case(ingresses, sorted(requests))
 
 

@@ -148,8 +148,112 @@ def _regex_path(block: Block, report: Report) -> AlbPath | None:
             return None
         # nginx substitutes an empty string for a group the path does not have; so does the replacement.
         replace = re.sub(r"\$([1-9])", lambda m: m.group(0) if int(m.group(1)) <= groups else "", target)
-        transform = (condition + ".*$", replace)
+        # The transform sees path and query together; nginx rewrote the path only and kept the query. So the
+        # regex matches within the path ('.' and negated classes never cross '?'), takes the rest of the path,
+        # and carries the query over in one more group.
+        rewritten = path_only((widened or regex).removeprefix("^"))
+        if max(rewritten.query_groups) > 9:
+            report.add(
+                loc.ingress,
+                NGINX + "rewrite-target",
+                "not-converted",
+                f"path {loc.path!r} needs more than 9 groups once the query is carried over, and a replacement "
+                "refers to at most $9; the path was left out",
+            )
+            return None
+        transform = (rewritten.regex, rewritten.replacement(replace))
+        referenced = {int(n) for n in re.findall(r"\$([1-9])", replace)}
+        if referenced & rewritten.leaky:
+            report.add(
+                loc.ingress,
+                NGINX + "rewrite-target",
+                "approximated",
+                f"target {target!r} of path {loc.path!r} uses a group that ends at the end of the path ('$'); on a "
+                "request with a query string that group also holds the query, so the query reaches the upstream "
+                "twice (ALB regexes have no lookahead to stop it)",
+            )
     return AlbPath(block, "regex", condition, transform)
+
+
+# Matches an optional query at the end of the path, in a group of its own, and a lone '?' with none.
+_QUERY_TAIL = "(\\?.+)?\\??$"
+
+
+@dataclass(frozen=True)
+class PathOnly:
+    """A path regex rewritten for a transform, which sees the path and the query together."""
+
+    regex: str
+    groups: dict[int, int]  # the user's group number -> its number in ``regex``
+    query_groups: tuple[int, ...]  # the groups one of which holds the query, if any
+    # The user's groups that hold an end anchor: on a request with a query, they capture the query too.
+    leaky: frozenset[int] = frozenset()
+
+    def replacement(self, target: str) -> str:
+        """``target``'s ``$N`` renumbered, followed by the query (nginx appends the request's args)."""
+        body = re.sub(
+            r"\$([1-9])", lambda m: f"${self.groups[int(m.group(1))]}" if int(m.group(1)) in self.groups else "", target
+        )
+        return body + "".join(f"${n}" for n in self.query_groups)
+
+
+def path_only(regex: str) -> PathOnly:
+    """``regex`` as a transform regex over path plus query that matches as ``regex`` does over the path.
+
+    On a path (which holds no ``?``) nothing changes; on path plus query, ``.``, negated classes and
+    ``\\S \\D \\W`` stop at ``?``, and an end anchor ``$`` also accepts the query, in a new group. The whole
+    is anchored and consumes the rest of the path and the query, so the replacement is the whole URI.
+    """
+    out: list[str] = []
+    groups: dict[int, int] = {}
+    query_groups: list[int] = []
+    seen = 0  # capturing groups opened so far in the output
+    user = 0
+    open_groups: list[int | None] = []  # the user's group each open parenthesis is (None: not capturing)
+    leaky: set[int] = set()
+    i = 0
+    while i < len(regex):
+        c = regex[i]
+        if c == "\\":
+            escaped = regex[i : i + 2]
+            out.append({"\\S": "[^\\s?]", "\\D": "[^0-9?]", "\\W": "[^\\w?]"}.get(escaped, escaped))
+            i += 2
+            continue
+        if c == "[":
+            end = i + 1 + (regex[i + 1 : i + 2] == "^")
+            end += regex[end : end + 1] == "]"
+            while end < len(regex) and regex[end] != "]":
+                end += 2 if regex[end] == "\\" else 1
+            body = regex[i : end + 1]
+            out.append(body[:-1] + "?]" if body.startswith("[^") else body)
+            i = end + 1
+            continue
+        if c == "(" and regex[i + 1 : i + 2] != "?":
+            seen += 1
+            user += 1
+            groups[user] = seen
+            open_groups.append(user)
+            out.append(c)
+        elif c == "(":
+            open_groups.append(None)
+            out.append(c)
+        elif c == ")":
+            if open_groups:
+                open_groups.pop()
+            out.append(c)
+        elif c == "$":
+            leaky.update(g for g in open_groups if g is not None)
+            seen += 1
+            query_groups.append(seen)
+            out.append(_QUERY_TAIL.removesuffix("$") + "$")
+        elif c == ".":
+            out.append("[^?]")
+        else:
+            out.append(c)
+        i += 1
+    seen += 1
+    query_groups.append(seen)
+    return PathOnly("^" + "".join(out) + "[^?]*" + _QUERY_TAIL, groups, tuple(query_groups), frozenset(leaky))
 
 
 def _unsupported_regex(regex: str) -> str | None:

@@ -107,15 +107,22 @@ def _group(match: re.Match[str], number: int) -> str:
 
 
 def nginx_route(blocks: list[Block], uri: str) -> tuple[Location, str] | None:
-    """The location ingress-nginx picks for ``uri`` and the upstream URI; None is its default backend."""
-    exact = [b for b in blocks if b.modifier == "=" and b.path == uri]
+    """The location ingress-nginx picks for ``uri`` and the upstream URI; None is its default backend.
+
+    Locations and rewrites see the path only (nginx's ``$uri``); a rewrite whose target has no ``?``
+    keeps the request's query (nginx appends ``$args``), and without a rewrite the URI goes up as sent.
+    """
+    path, _, query = uri.partition("?")
+    exact = [b for b in blocks if b.modifier == "=" and b.path == path]
     if exact:
         return exact[0].location, uri
-    prefixes = [b for b in blocks if b.modifier == "" and uri.startswith(b.path)]
+    prefixes = [b for b in blocks if b.modifier == "" and path.startswith(b.path)]
     best = max(prefixes, key=lambda b: len(b.path), default=None)
     for block in blocks:
-        if block.modifier == "~*" and re.match(block.path, uri, re.IGNORECASE):
-            return block.location, rewrite_uri(block, uri)
+        if block.modifier == "~*" and re.match(block.path, path, re.IGNORECASE):
+            if not block.location.needs_rewrite:
+                return block.location, uri
+            return block.location, rewrite_uri(block, path) + (f"?{query}" if query else "")
     return (best.location, uri) if best else None
 
 
@@ -144,6 +151,7 @@ def path_matches(path: Mapping[str, Any], regex_paths: bool, uri: str) -> bool:
 
 
 def _apply_transform(transforms: list[dict[str, Any]], uri: str) -> str:
+    """A url-rewrite transform: its regex is matched against the path and the query together."""
     for transform in transforms:
         if transform.get("type") != "url-rewrite":
             continue
@@ -253,7 +261,8 @@ def alb_route(ingresses: Iterable[Mapping[str, Any]], request: AlbRequest) -> Al
             if not _host_matches(str(rule.get("host") or ""), request.host):
                 continue
             for path in controller_order((rule.get("http") or {}).get("paths") or []):
-                if not path_matches(path, regex_paths, request.path):
+                # Path conditions compare the path only, never the query string.
+                if not path_matches(path, regex_paths, request.path.partition("?")[0]):
                     continue
                 backend = path["backend"]["service"]
                 name = str(backend["name"])
