@@ -131,3 +131,43 @@ def test_regex_features_alb_lacks_are_not_converted(regex: str) -> None:
     assert not (converted[0]["spec"].get("rules") or [])
     (finding,) = [f for f in report.findings if f.annotation == f"path {regex!r}"]
     assert finding.status == "not-converted" and "ALB regexes do not support" in finding.detail
+
+
+def _tls(ingress: dict[str, object]) -> dict[str, object]:
+    ingress["spec"]["tls"] = [{"hosts": [HOST], "secretName": "tls"}]  # type: ignore[index]
+    return ingress
+
+
+def test_plain_http_ingresses_get_a_group_of_their_own_beside_redirecting_ones() -> None:
+    secure = _tls(nginx_ingress("shop", [("/", "Prefix", "shop")], {}))
+    plain = nginx_ingress("status", [("/status", "Prefix", "status")], {})
+    plain["spec"]["rules"][0]["host"] = "status.example.com"
+    converted, report = migrate([secure, plain], Options(group="web"))
+    groups = {
+        i["metadata"]["name"]: i["metadata"]["annotations"]["alb.ingress.kubernetes.io/group.name"] for i in converted
+    }
+    assert groups == {"shop": "web", "status": "web-http"}
+    assert any(
+        f.ingress == "shop/status" and "ssl-redirect applies to a whole group" in f.detail for f in report.findings
+    )
+
+
+def test_agreed_source_ranges_are_inbound_cidrs_on_every_ingress_of_the_group() -> None:
+    ranges = {NGINX + "whitelist-source-range": "10.0.0.0/8, 192.168.0.0/16"}
+    first = _tls(nginx_ingress("a", [("/a", "Prefix", "a")], dict(ranges)))
+    second = _tls(nginx_ingress("b", [("/b", "Prefix", "b")], dict(ranges)))
+    converted, report = migrate([first, second], Options(group="g"))
+    for ingress in converted:
+        assert ingress["metadata"]["annotations"]["alb.ingress.kubernetes.io/inbound-cidrs"] == (
+            "10.0.0.0/8,192.168.0.0/16"
+        )
+    details = [f.detail for f in report.findings if f.annotation == NGINX + "whitelist-source-range"]
+    assert len(details) == 2 and all("80, 443" in d and "dedicated" in d for d in details)
+
+
+def test_source_ranges_that_overfill_the_security_group_hold_the_group_back() -> None:
+    cidrs = ",".join(f"10.{i}.0.0/16" for i in range(31))  # 31 ranges x 2 ports = 62 rules > 60
+    ingress = _tls(nginx_ingress("a", [("/a", "Prefix", "a")], {NGINX + "whitelist-source-range": cidrs}))
+    _, report = migrate([ingress], Options(group="g"))
+    assert report.held_back == ["shop/a"]
+    assert any("62 security group rules" in f.detail for f in report.findings)

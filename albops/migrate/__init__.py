@@ -27,6 +27,7 @@ from albops.migrate.annotations import (
     convert_ingress,
     group_settings,
     report_unreported,
+    split_plain_http,
 )
 from albops.migrate.emit import dump, emit_source
 from albops.migrate.planning import case_insensitive, route
@@ -93,6 +94,7 @@ def migrate(documents: list[Any], options: Options) -> tuple[list[Any], Report]:
     for source in sources:
         if not source.canary:
             emit_source(source, paths, report)
+    split_plain_http(sources, report)
     group_settings(sources, report)
     for source in sources:
         if not source.canary:

@@ -261,23 +261,79 @@ def cookie_seconds(nginx: Mapping[str, str]) -> int:
     return min(max(int(raw) if raw.isdigit() else 86400, 1), 604800)
 
 
-def group_settings(sources: list[Source], report: Report) -> None:
-    """Source ranges and timeouts: group-wide on the ALB, so emitted only when every Ingress agrees."""
+def split_plain_http(sources: list[Source], report: Report) -> None:
+    """Ingresses that serve plain HTTP go to a group of their own when others of theirs redirect to HTTPS.
+
+    ssl-redirect is group-wide in the controller: one Ingress's redirect sends every HTTP request of the
+    group to HTTPS, where no certificate covers the plain-HTTP hosts.
+    """
     live = [s for s in sources if not s.canary]
-    if not live:
+    redirecting = [s for s in live if ALB + "ssl-redirect" in s.annotations]
+    plain = [s for s in live if ALB + "ssl-redirect" not in s.annotations]
+    if not redirecting or not plain:
         return
+    group = str(redirecting[0].annotations[ALB + "group.name"])
+    http_group = f"{group[:58].rstrip('.-')}-http"
+    for source in plain:
+        source.annotations[ALB + "group.name"] = http_group
+        report.add(
+            source.name,
+            ALB + "group.name",
+            "note",
+            f"joins group {http_group!r}, not {group!r}: ssl-redirect applies to a whole group, so the other "
+            "Ingresses' HTTPS redirect would send this Ingress's plain-HTTP requests to HTTPS (a second ALB)",
+        )
+
+
+# The inbound rules a security group holds by default (VPC quota "Inbound or outbound rules per security
+# group"); the controller writes one per source range and listen port.
+SECURITY_GROUP_RULES = 60
+
+
+def _listen_ports(source: Source) -> set[int]:
+    entries = json.loads(source.annotations.get(ALB + "listen-ports", "[]"))
+    return {int(port) for entry in entries for port in entry.values()}
+
+
+def group_settings(sources: list[Source], report: Report) -> None:
+    """Source ranges and timeouts, per ALB group: group-wide on the ALB, so emitted only when all agree."""
+    groups: dict[str, list[Source]] = {}
+    for source in sources:
+        if not source.canary:
+            groups.setdefault(str(source.annotations.get(ALB + "group.name")), []).append(source)
+    for live in groups.values():
+        _group_settings(live, report)
+
+
+def _group_settings(live: list[Source], report: Report) -> None:
     ranges = {s.name: cidrs_of(s.nginx.get("whitelist-source-range", "")) for s in live}
     if any(ranges.values()):
-        if len(set(ranges.values())) == 1:
-            cidrs = next(iter(ranges.values()))
-            live[0].annotations[ALB + "inbound-cidrs"] = ",".join(cidrs)
+        ports = set().union(*(_listen_ports(s) for s in live))
+        agreed = next(iter(ranges.values())) if len(set(ranges.values())) == 1 else None
+        if agreed is not None and len(agreed) * len(ports) > SECURITY_GROUP_RULES:
             for s in live:
                 report.add(
                     s.name,
                     NGINX + "whitelist-source-range",
+                    "lost-protection",
+                    f"protected it with {len(agreed)} client ranges, which as inbound-cidrs on {len(ports)} listen "
+                    f"ports need {len(agreed) * len(ports)} security group rules, more than the {SECURITY_GROUP_RULES}"
+                    " a security group holds by default; carry it over: raise that quota, merge ranges, or use WAF "
+                    "IP sets",
+                )
+        elif agreed is not None:
+            # inbound-cidrs restricts the listen ports of the Ingress that carries it; on every Ingress, each
+            # of the group's ports (HTTPS ones included) is restricted, not only the first Ingress's.
+            for s in live:
+                s.annotations[ALB + "inbound-cidrs"] = ",".join(agreed)
+                report.add(
+                    s.name,
+                    NGINX + "whitelist-source-range",
                     "approximated",
-                    "as the ALB's inbound-cidrs (every converted Ingress agrees): other clients cannot connect, "
-                    "where ingress-nginx answered 403; it also applies to any other Ingress in the group",
+                    f"as the ALB's inbound-cidrs on every converted Ingress (they all agree), on listen ports "
+                    f"{', '.join(map(str, sorted(ports)))}: other clients cannot connect, where ingress-nginx "
+                    "answered 403. inbound-cidrs applies per listen port to every Ingress of the group, so the group "
+                    "must be dedicated to these Ingresses",
                 )
         else:
             for s in live:
