@@ -198,11 +198,12 @@ def _migrate(args: argparse.Namespace) -> int:
         nginx_classes=tuple(args.nginx_class),
         allow_unprotected=args.allow_unprotected,
     )
-    converted, report = migrate(documents, options)
+    converted, report = migrate(documents, options, copy=False)
     # Anything held back: nothing at all on stdout, so `migrate | kubectl apply -f -` cannot apply the rest
-    # of a half-protected set.
+    # of a half-protected set. Otherwise the documents are written one at a time, never as one string.
     if not report.held_back:
-        sys.stdout.write("".join(dump(converted)))
+        for chunk in dump(converted):
+            sys.stdout.write(chunk)
     print(report.render(), file=sys.stderr)
     if args.report is not None:
         args.report.write_text(json.dumps(report.as_dict(), indent=2) + "\n", encoding="utf-8")

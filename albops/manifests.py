@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from albops.stack_file import BoundedLoader, StackFileError
+from albops.stack_file import StackFileError, fast_loader
 
 YAML_SUFFIXES = (".yaml", ".yml")
 
@@ -43,7 +43,7 @@ def parse(text: str, name: str, as_json: bool = False) -> list[Any]:
     try:
         if as_json:
             return [json.loads(text)]
-        return [d for d in yaml.load_all(text, Loader=BoundedLoader) if d is not None]
+        return [d for d in yaml.load_all(text, Loader=fast_loader(text)) if d is not None]
     except StackFileError as error:
         raise UnreadableError(f"{name}: {error}") from None
     except RecursionError:

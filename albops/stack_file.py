@@ -21,6 +21,7 @@ or it plans a different stack than the one that will be deployed:
 from __future__ import annotations
 
 import json
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -102,11 +103,7 @@ class BoundedLoader(yaml.SafeLoader):
 
     def compose_document(self) -> Node | None:
         node: Node | None = super().compose_document()
-        if node is not None and _expanded_size(node) > MAX_EXPANDED_NODES:
-            raise StackFileError(
-                f"line {_line(node)}: the document expands to more than {MAX_EXPANDED_NODES} values through "
-                "aliases (an alias bomb?); write the values out, or use fewer aliases"
-            )
+        _check_expansion(node)
         return node
 
     def construct_yaml_timestamp(self, node: ScalarNode) -> str:  # type: ignore[override]
@@ -114,6 +111,54 @@ class BoundedLoader(yaml.SafeLoader):
 
 
 BoundedLoader.add_constructor("tag:yaml.org,2002:timestamp", BoundedLoader.construct_yaml_timestamp)
+
+
+def _interned_str(loader: yaml.CSafeLoader, node: ScalarNode) -> str:
+    """A scalar's text, interned when short: manifests repeat their keys and many values in every
+    document (apiVersion, kind, metadata, pathType, ...), so one string serves them all."""
+    value = str(loader.construct_scalar(node))
+    return sys.intern(value) if len(value) <= 64 else value
+
+
+class FastLoader(yaml.CSafeLoader):
+    """libyaml's parser with timestamps as text, for large inputs (migrate, check) that hold no anchor."""
+
+
+FastLoader.add_constructor("tag:yaml.org,2002:timestamp", BoundedLoader.construct_yaml_timestamp)
+FastLoader.add_constructor("tag:yaml.org,2002:str", _interned_str)
+
+
+def fast_loader(text: str) -> type[yaml.CSafeLoader]:
+    """The libyaml loader for ``text``: aliases need an anchor (``&``), so only a text with one pays for
+    counting what its aliases expand to."""
+    return FastBoundedLoader if "&" in text else FastLoader
+
+
+class FastBoundedLoader(yaml.CSafeLoader):
+    """BoundedLoader's rules on libyaml's parser, for large inputs (migrate, check): bounded aliases,
+    timestamps as text, and libyaml's marks (file line and column) in every syntax error."""
+
+    def get_node(self) -> Node | None:
+        node: Node | None = super().get_node()
+        _check_expansion(node)
+        return node
+
+    def get_single_node(self) -> Node | None:
+        node: Node | None = super().get_single_node()
+        _check_expansion(node)
+        return node
+
+
+FastBoundedLoader.add_constructor("tag:yaml.org,2002:timestamp", BoundedLoader.construct_yaml_timestamp)
+FastBoundedLoader.add_constructor("tag:yaml.org,2002:str", _interned_str)
+
+
+def _check_expansion(node: Node | None) -> None:
+    if node is not None and _expanded_size(node) > MAX_EXPANDED_NODES:
+        raise StackFileError(
+            f"line {_line(node)}: the document expands to more than {MAX_EXPANDED_NODES} values through "
+            "aliases (an alias bomb?); write the values out, or use fewer aliases"
+        )
 
 
 class _StrictLoader(BoundedLoader):

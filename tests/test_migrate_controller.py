@@ -171,3 +171,18 @@ def test_source_ranges_that_overfill_the_security_group_hold_the_group_back() ->
     _, report = migrate([ingress], Options(group="g"))
     assert report.held_back == ["shop/a"]
     assert any("62 security group rules" in f.detail for f in report.findings)
+
+
+@given(st.lists(st.sampled_from(["/", "/a", "/ab", "/A/b", "/b", "/a/b", "/abc/d"]), min_size=1, max_size=12))
+def test_overlap_candidates_hold_every_overlapping_pair(prefixes: list[str]) -> None:
+    from albops.migrate.planning import AlbPath, _overlap_candidates, overlap
+    from albops.migrate.routes import Block, Location
+
+    sequence = [
+        AlbPath(Block("", p, Location(f"ns/i{n}", HOST, p, "Prefix", "svc")), "wildcard", p + "*")
+        for n, p in enumerate(prefixes)
+    ]
+    brute = {
+        (i, j) for i in range(len(sequence)) for j in range(i + 1, len(sequence)) if overlap(sequence[i], sequence[j])
+    }
+    assert brute <= set(_overlap_candidates(sequence))

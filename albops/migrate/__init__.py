@@ -29,7 +29,7 @@ from albops.migrate.annotations import (
     report_unreported,
     split_plain_http,
 )
-from albops.migrate.emit import dump, emit_source
+from albops.migrate.emit import dump, emit_source, paths_by_source
 from albops.migrate.planning import case_insensitive, route
 from albops.migrate.reading import (
     Options,
@@ -72,9 +72,10 @@ def _drop_rules_over_the_condition_limit(source: Any, report: Report) -> None:
         http["paths"] = kept
 
 
-def migrate(documents: list[Any], options: Options) -> tuple[list[Any], Report]:
+def migrate(documents: list[Any], options: Options, copy: bool = True) -> tuple[list[Any], Report]:
     report = Report(group=options.group)
-    output: list[Any] = json.loads(json.dumps(documents))
+    # A copy, unless the caller hands its documents over (the command does: a 50 MB input need not be held twice).
+    output: list[Any] = json.loads(json.dumps(documents)) if copy else documents
     classes = nginx_classes(output, options)
     for obj in objects(output):
         strip_server_fields(obj, report)
@@ -90,10 +91,10 @@ def migrate(documents: list[Any], options: Options) -> tuple[list[Any], Report]:
                 report.add(display(obj), "ingress class", "note", f"skipped, passed through unchanged: {why}")
     places = list(nginx_ingresses(output, options, classes))
     sources = [convert_ingress(container[i], options, report) for container, i in places]
-    paths = route(sources, report)
+    paths = paths_by_source(route(sources, report))
     for source in sources:
         if not source.canary:
-            emit_source(source, paths, report)
+            emit_source(source, paths.get(source.name, {}), report)
     split_plain_http(sources, report)
     group_settings(sources, report)
     for source in sources:

@@ -116,7 +116,7 @@ NGINX_TIMEOUT_DEFAULT = 60
 def convert_ingress(ingress: dict[str, Any], options: Options, report: Report) -> Source:
     """The per-Ingress part: class, listeners, TLS and the annotations that concern only this Ingress."""
     name = ingress_name(ingress)
-    converted: dict[str, Any] = json.loads(json.dumps(ingress))  # a deep copy that keeps key order
+    converted = ingress  # migrate's own copy of the input (or the caller's, handed over): changed in place
     metadata = converted.setdefault("metadata", {})
     old = dict(metadata.get("annotations") or {})
     nginx = {k: str(options.controller_config[k]) for k in GLOBAL_DEFAULTS if k in options.controller_config}

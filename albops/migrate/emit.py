@@ -14,12 +14,19 @@ from albops.migrate.report import Report
 from albops.migrate.routes import ALB
 
 
-def emit_source(source: Source, paths: dict[str, list[AlbPath]], report: Report) -> None:
-    """Write the ALB paths, actions, conditions and transforms of one source into its Ingress."""
+def paths_by_source(paths: dict[str, list[AlbPath]]) -> dict[str, dict[str, list[AlbPath]]]:
+    """The ALB paths of each source by host, in order: one pass, instead of one per source."""
+    mine: dict[str, dict[str, list[AlbPath]]] = {}
+    for host, host_paths in paths.items():
+        for alb in host_paths:
+            mine.setdefault(alb.block.location.ingress, {}).setdefault(host, []).append(alb)
+    return mine
+
+
+def emit_source(source: Source, mine: dict[str, list[AlbPath]], report: Report) -> None:
+    """Write the ALB paths (``mine``: this source's, by host), actions, conditions and transforms of one
+    source into its Ingress."""
     spec = source.converted.setdefault("spec", {})
-    mine = {
-        host: [p for p in host_paths if p.block.location.ingress == source.name] for host, host_paths in paths.items()
-    }
     regex_paths = any(p.kind == "regex" for host_paths in mine.values() for p in host_paths)
     keys: dict[str, str] = {}  # backend name -> the JSON it stands for, so one name never means two things
     new_rules: list[dict[str, Any]] = []
@@ -141,4 +148,4 @@ def _emit_path(
 
 def dump(documents: Iterable[Any]) -> Iterator[str]:
     for document in documents:
-        yield "---\n" + yaml.safe_dump(document, sort_keys=False)
+        yield "---\n" + yaml.dump(document, Dumper=yaml.CSafeDumper, sort_keys=False)

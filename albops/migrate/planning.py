@@ -6,9 +6,11 @@ ALB path, condition and transform that routes the same request to the same upstr
 
 from __future__ import annotations
 
+import bisect
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import cache, cached_property
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -20,6 +22,7 @@ from albops.migrate.routes import ALB, NGINX, SAFE_TARGET, Block, Location, ngin
 CONDITION_LIMIT = 128
 
 
+@cache
 def case_insensitive(regex: str) -> str | None:
     """``regex`` matching letters in either case without a flag (ALB regexes take none), or None.
 
@@ -99,7 +102,7 @@ class AlbPath:
     conditions: list[dict[str, Any]] = field(default_factory=list)
     key_hint: str = ""
 
-    @property
+    @cached_property
     def match_prefix(self) -> str:
         return literal_prefix(self.block.path, self.block.modifier == "~*")
 
@@ -539,17 +542,39 @@ def port_of(port: Mapping[str, Any]) -> Any:
     return port.get("number", port.get("name"))
 
 
+def _overlap_candidates(sequence: list[AlbPath]) -> Iterator[tuple[int, int]]:
+    """Pairs (i < j) of paths whose literal prefixes (compared in lower case) nest: a superset of the
+    overlapping pairs, found through sorted prefixes instead of every pair, so a host with hundreds of
+    Ingresses stays linear in what actually overlaps."""
+    keys = [alb.match_prefix.lower() for alb in sequence]
+    by_key: dict[str, list[int]] = {}
+    for index, key in enumerate(keys):
+        by_key.setdefault(key, []).append(index)
+    ordered = sorted(by_key)
+    seen: set[tuple[int, int]] = set()
+    for index, key in enumerate(keys):
+        start = bisect.bisect_left(ordered, key)
+        stop = bisect.bisect_left(ordered, key + "\U0010ffff")
+        nested = [other for k in ordered[start:stop] for other in by_key[k]]  # keys that start with this one
+        nested += [other for length in range(len(key)) for other in by_key.get(key[:length], [])]  # its prefixes
+        for other in nested:
+            pair = (min(index, other), max(index, other))
+            if index != other and pair not in seen:
+                seen.add(pair)
+                yield pair
+
+
 def _order(sources: list[Source], paths: dict[str, list[AlbPath]], report: Report) -> None:
     """Give Ingresses that share a host group.order values where nginx's order needs them."""
     edges: set[tuple[str, str]] = set()
     hostless = paths.get("", [])
     for host, host_paths in paths.items():
         sequence = host_paths + ([] if host == "" else hostless)
-        for i, first in enumerate(sequence):
-            for later in sequence[i + 1 :]:
-                a, b = first.block.location.ingress, later.block.location.ingress
-                if a != b and overlap(first, later):
-                    edges.add((a, b))
+        for i, j in _overlap_candidates(sequence):
+            first, later = sequence[i], sequence[j]
+            a, b = first.block.location.ingress, later.block.location.ingress
+            if a != b and overlap(first, later):
+                edges.add((a, b))
     if not edges:
         return
     names = sorted({n for edge in edges for n in edge})
