@@ -183,7 +183,7 @@ def test_an_empty_directory_is_bad_input_for_both_readers(tmp_path: Path, capsys
 
 
 EXPECTED = CORPUS / "expected"
-GOLDEN = ["canary.yaml", "redirects.yaml", "multi-host.yaml", "allow-lists.yaml", "helm/rendered.yaml"]
+GOLDEN = ["canary.yaml", "redirects.yaml", "multi-host.yaml", "allow-lists.yaml", "helm/rendered.yaml", "legacy.yaml"]
 
 
 @pytest.mark.parametrize("name", GOLDEN)
@@ -318,3 +318,47 @@ def test_numbers_that_are_not_numbers_are_reported_not_fatal(capsys: pytest.Capt
     assert statuses[("shop/main", NGINX + "proxy-read-timeout")] == "not-converted"
     assert statuses[("shop/canary", NGINX + "canary-weight")] == "not-converted"
     assert [d["metadata"]["name"] for d in documents] == ["main"]
+
+
+def test_ingresses_that_would_lose_their_protection_are_held_back_and_nothing_is_written(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    report = tmp_path / "report.json"
+    code, documents, err = _run([str(CORPUS / "protections.yaml"), "--report", str(report)], capsys)
+    assert code == 3 and documents == []  # not even web/public, which has no protection to lose
+    data = json.loads(report.read_text())
+    assert data["heldBack"] == ["ops/dashboard", "ops/admin", "api/partners"]
+    lost = {
+        (f["ingress"], f["annotation"].rsplit("/", 1)[-1])
+        for f in data["findings"]
+        if f["severity"] == "lost-protection"
+    }
+    assert lost == {
+        ("ops/dashboard", "auth-url"),
+        ("ops/admin", "auth-type"),
+        ("ops/admin", "auth-secret"),
+        ("api/partners", "auth-tls-verify-client"),
+        ("api/partners", "auth-tls-secret"),
+        ("api/partners", "enable-modsecurity"),
+        ("api/partners", "server-snippet"),
+    }
+    how = {
+        f["annotation"].rsplit("/", 1)[-1]: f["detail"] for f in data["findings"] if f["severity"] == "lost-protection"
+    }
+    assert "auth-type: oidc" in how["auth-url"] and "mutual-authentication" in how["auth-tls-verify-client"]
+    assert "wafv2-acl-arn" in how["enable-modsecurity"]
+    assert err.index("[lost-protection]") < err.index("[note]")  # most serious first
+    code, documents, _ = _run([str(CORPUS / "protections.yaml"), "--allow-unprotected"], capsys)
+    assert code == 1  # written, and still reported
+    assert len(documents) == 4 and all(d["spec"]["ingressClassName"] == "alb" for d in documents)
+
+
+def test_legacy_and_exported_manifests_convert_to_valid_current_objects(capsys: pytest.CaptureFixture[str]) -> None:
+    code, documents, err = _run([str(CORPUS / "legacy.yaml"), "--group", "corpus"], capsys)
+    assert code == 1
+    reports = next(d for d in documents if d["metadata"]["name"] == "reports")
+    assert reports["apiVersion"] == "networking.k8s.io/v1" and reports["spec"]["ingressClassName"] == "alb"
+    docs = next(d for d in documents if d["metadata"]["name"] == "docs")
+    assert "status" not in docs and "uid" not in docs["metadata"] and "creationTimestamp" not in docs["metadata"]
+    assert not [k for k in docs["metadata"]["annotations"] if k.startswith(("cert-manager.io/", "kubectl."))]
+    assert "pathType 'exact'" in err and "class 'traefik'" in err and "upgraded from networking.k8s.io/v1beta1" in err

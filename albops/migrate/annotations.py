@@ -67,6 +67,26 @@ PROTECTIONS = {
 }
 
 
+# Settings of those protections that mean nothing without them: reported with the protection they belong to.
+PROTECTION_PARTS = {
+    "auth-signin": "auth-url",
+    "auth-response-headers": "auth-url",
+    "auth-method": "auth-url",
+    "auth-cache-key": "auth-url",
+    "auth-cache-duration": "auth-url",
+    "auth-request-redirect": "auth-url",
+    "auth-proxy-set-headers": "auth-url",
+    "auth-always-set-cookie": "auth-url",
+    "auth-keepalive": "auth-url",
+    "auth-realm": "auth-type",
+    "auth-secret-type": "auth-type",
+    "auth-tls-verify-depth": "auth-tls-verify-client",
+    "auth-tls-error-page": "auth-tls-verify-client",
+    "auth-tls-pass-certificate-to-upstream": "auth-tls-verify-client",
+    "auth-tls-match-cn": "auth-tls-verify-client",
+    "enable-owasp-core-rules": "enable-modsecurity",
+    "modsecurity-transaction-id": "enable-modsecurity",
+}
 # Settings that only made sense for a TLS Secret, which ALB Ingresses do not use.
 CERT_MANAGER_PREFIX = "cert-manager.io/"
 
@@ -238,6 +258,11 @@ def convert_ingress(ingress: dict[str, Any], options: Options, report: Report) -
         elif short == "proxy-body-size":
             report.add(
                 name, key, "approximated", "dropped: the ALB does not limit request bodies; enforce it in the app"
+            )
+        elif short in PROTECTION_PARTS:
+            owner = PROTECTION_PARTS[short]
+            report.add(
+                name, key, "not-converted", f"part of the {owner} protection, which an ALB cannot carry as it is"
             )
         elif short in PROTECTIONS:
             what, how = PROTECTIONS[short]

@@ -442,11 +442,13 @@ def _default_backend(
         )
         return
     del spec["defaultBackend"]
+    placed = 0
     for rule in spec["rules"]:
         host = str(rule.get("host") or "")
         first = next((loc.ingress for loc in by_host.get(host, [])), source.name)
         if (host, "/") in seen or first != source.name:
             continue
+        placed += 1
         seen[host, "/"] = source.name
         rule.setdefault("http", {"paths": []})
         by_host.setdefault(host, []).append(
@@ -465,7 +467,10 @@ def _default_backend(
         source.name,
         "spec.defaultBackend",
         "converted",
-        "as the '/' path of each host it opened, after that host's other paths, as ingress-nginx routed it",
+        "as the '/' path of each host it opened, after that host's other paths, as ingress-nginx routed it"
+        if placed
+        else "left out: every host it opens already has a '/' path (or another Ingress opened it first), which "
+        "ingress-nginx serves instead, so it never answered a request",
     )
 
 
