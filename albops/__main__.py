@@ -204,9 +204,12 @@ def _migrate(args: argparse.Namespace) -> int:
     if not report.held_back:
         for chunk in dump(converted):
             sys.stdout.write(chunk)
-    print(report.render(), file=sys.stderr)
+    for line in report.lines():
+        print(line, file=sys.stderr)
     if args.report is not None:
-        args.report.write_text(json.dumps(report.as_dict(), indent=2) + "\n", encoding="utf-8")
+        with args.report.open("w", encoding="utf-8") as handle:
+            json.dump(report.as_dict(), handle, indent=2)
+            handle.write("\n")
     if report.held_back:
         return EXIT_REFUSED
     return EXIT_OK if report.exact else EXIT_FINDINGS

@@ -16,7 +16,6 @@ import argparse
 import json
 import os
 import random
-import resource
 import statistics
 import subprocess
 import sys
@@ -99,17 +98,37 @@ def migrate_once(path: Path) -> float:
     return time.perf_counter() - started
 
 
-def peak_memory(path: Path) -> int:
-    """Peak resident memory ``albops migrate`` adds over ``path``, in bytes: the command in a child process
-    (output to /dev/null), less a child that only imports the same modules."""
-    imports = "import sys; sys.path.insert(0, sys.argv[1]); import albops.__main__, albops.migrate, albops.manifests"
-    subprocess.run([sys.executable, "-c", imports, str(ROOT)], check=True)
-    floor = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+# Runs the command in this interpreter and prints the process's own peak RSS afterwards. A child's own
+# RUSAGE_SELF starts at its exec; RUSAGE_CHILDREN seen from a large parent would count the parent's
+# pages the child held between fork and exec.
+_MEASURE = """
+import resource, runpy, sys
+root, argv = sys.argv[1], sys.argv[2:]
+sys.path.insert(0, root)
+if argv[0] == "floor":
+    import albops.__main__, albops.manifests, albops.migrate
+else:
+    sys.argv = ["albops", *argv]
+    try:
+        runpy.run_module("albops", run_name="__main__")
+    except SystemExit:
+        pass
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)
+"""
+
+
+def _maxrss(argv: list[str]) -> int:
     with open(os.devnull, "w") as sink:
-        command = [sys.executable, "-m", "albops", "migrate", "--allow-unprotected", str(path)]
-        subprocess.run(command, cwd=ROOT, stdout=sink, stderr=subprocess.DEVNULL, check=False)
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return (peak - floor) * 1024  # ru_maxrss is in KiB on Linux
+        proc = subprocess.run(
+            [sys.executable, "-c", _MEASURE, str(ROOT), *argv], stdout=sink, stderr=subprocess.PIPE, text=True
+        )
+    return int(proc.stderr.strip().splitlines()[-1]) * 1024  # KiB on Linux
+
+
+def peak_memory(path: Path) -> int:
+    """Peak resident memory ``albops migrate`` adds over ``path``, in bytes: the command in a fresh
+    process (output to /dev/null), less one that only imports the same modules."""
+    return _maxrss(["migrate", "--allow-unprotected", str(path)]) - _maxrss(["floor"])
 
 
 def main() -> int:

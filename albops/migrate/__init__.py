@@ -94,7 +94,9 @@ def migrate(documents: list[Any], options: Options, copy: bool = True) -> tuple[
     paths = paths_by_source(route(sources, report))
     for source in sources:
         if not source.canary:
-            emit_source(source, paths.get(source.name, {}), report)
+            # Popped: each source's planned paths are freed once written, so they and the output never
+            # all exist at once.
+            emit_source(source, paths.pop(source.name, {}), report)
     split_plain_http(sources, report)
     group_settings(sources, report)
     for source in sources:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sys
 from collections.abc import Mapping
 from typing import Any
 
@@ -140,8 +141,8 @@ def convert_ingress(ingress: dict[str, Any], options: Options, report: Report) -
     metadata = converted.setdefault("metadata", {})
     old = dict(metadata.get("annotations") or {})
     nginx = {k: str(options.controller_config[k]) for k in GLOBAL_DEFAULTS if k in options.controller_config}
-    nginx.update({k.removeprefix(NGINX): str(v) for k, v in old.items() if k.startswith(NGINX)})
-    own = {k.removeprefix(NGINX) for k in old if k.startswith(NGINX)}
+    nginx.update({sys.intern(k.removeprefix(NGINX)): str(v) for k, v in old.items() if k.startswith(NGINX)})
+    own = {sys.intern(k.removeprefix(NGINX)) for k in old if k.startswith(NGINX)}
     spec = converted.setdefault("spec", {})
     tls = spec.get("tls") or []
 
@@ -276,7 +277,9 @@ def convert_ingress(ingress: dict[str, Any], options: Options, report: Report) -
             report.add(name, key, "converted", f"backend-protocol {value.upper()}")
         else:
             report.add(name, key, "not-converted", "no conversion in this version; review it by hand (README, migrate)")
-    metadata["annotations"] = annotations
+    # Interned keys and short values: thousands of Ingresses share the same few (a 50 MB input holds them once).
+    source.annotations = {sys.intern(k): sys.intern(v) if len(v) <= 64 else v for k, v in annotations.items()}
+    metadata["annotations"] = source.annotations
     return source
 
 

@@ -10,7 +10,7 @@ import bisect
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from functools import cache, cached_property
+from functools import cache
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -90,7 +90,7 @@ def regex_literal(text: str) -> str:
     return "".join("\\" + c if c in ".^$*+?()[]{}|\\" else c for c in text)
 
 
-@dataclass
+@dataclass(slots=True)
 class AlbPath:
     """One ALB path for one nginx location block."""
 
@@ -102,9 +102,11 @@ class AlbPath:
     conditions: list[dict[str, Any]] = field(default_factory=list)
     key_hint: str = ""
 
-    @cached_property
-    def match_prefix(self) -> str:
-        return literal_prefix(self.block.path, self.block.modifier == "~*")
+    # The literal start every match begins with (for the overlap checks), computed once.
+    match_prefix: str = field(init=False, default="")
+
+    def __post_init__(self) -> None:
+        self.match_prefix = literal_prefix(self.block.path, self.block.modifier == "~*")
 
 
 def _regex_path(block: Block, report: Report) -> AlbPath | None:
@@ -414,7 +416,7 @@ def _collect(sources: list[Source], report: Report) -> dict[str, list[Location]]
                         value,
                         str(path.get("pathType") or "ImplementationSpecific"),
                         str(backend["name"]),
-                        dict(backend.get("port") or {}),
+                        backend.get("port") or {},
                         rewrite,
                         use_regex,
                     )
@@ -458,7 +460,7 @@ def _default_backend(
                 "/",
                 "Prefix",
                 str(backend["name"]),
-                dict(backend.get("port") or {}),
+                backend.get("port") or {},
                 source.nginx.get("rewrite-target"),
                 source.flag("use-regex"),
             )

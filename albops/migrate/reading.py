@@ -175,7 +175,7 @@ def compact(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"))
 
 
-@dataclass
+@dataclass(slots=True)
 class Source:
     """One ingress-nginx Ingress on its way to becoming an ALB Ingress."""
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -9,7 +11,7 @@ from typing import Any
 SEVERITIES = ("lost-protection", "not-converted", "approximated", "note")
 
 
-@dataclass
+@dataclass(slots=True)
 class Finding:
     ingress: str
     annotation: str
@@ -25,7 +27,13 @@ class Finding:
         return f"{self.ingress}: {self.annotation}: {self.status}: {self.detail}"
 
     def as_dict(self) -> dict[str, str]:
-        return {**self.__dict__, "severity": self.severity}
+        return {
+            "ingress": self.ingress,
+            "annotation": self.annotation,
+            "status": self.status,
+            "detail": self.detail,
+            "severity": self.severity,
+        }
 
 
 @dataclass
@@ -47,7 +55,8 @@ class Report:
         return list(dict.fromkeys(f.ingress for f in self.findings if f.status == "lost-protection"))
 
     def add(self, ingress: str, annotation: str, status: str, detail: str) -> None:
-        self.findings.append(Finding(ingress, annotation, status, detail))
+        # Interned: a large input repeats the same lines for thousands of Ingresses; one string serves all.
+        self.findings.append(Finding(ingress, sys.intern(annotation), status, sys.intern(detail)))
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -58,16 +67,18 @@ class Report:
             "findings": [f.as_dict() for f in self.findings],
         }
 
-    def render(self) -> str:
-        lines = [f"{len(self.converted)} ingress-nginx Ingresses converted into ALB group {self.group!r}"]
+    def lines(self) -> Iterator[str]:
+        """The report a line at a time, most serious first (a large input's report is never one string)."""
+        yield f"{len(self.converted)} ingress-nginx Ingresses converted into ALB group {self.group!r}"
         order = {severity: i for i, severity in enumerate(SEVERITIES)}
-        lines += [f"  [{f.severity}] {f}" for f in sorted(self.findings, key=lambda f: order[f.severity])]
+        for finding in sorted(self.findings, key=lambda f: order[f.severity]):
+            yield f"  [{finding.severity}] {finding}"
         if self.held_back:
-            lines.append(
+            yield (
                 f"held back (would lose their protection): {', '.join(self.held_back)}; nothing was written to "
                 "stdout. Carry the protection over as each line says, or pass --allow-unprotected"
             )
-        lines.append(
-            "everything converted exactly" if self.exact else "some settings were approximated or not converted"
-        )
-        return "\n".join(lines)
+        yield "everything converted exactly" if self.exact else "some settings were approximated or not converted"
+
+    def render(self) -> str:
+        return "\n".join(self.lines())

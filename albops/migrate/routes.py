@@ -33,7 +33,7 @@ CAPTURE_REF = re.compile(r"\$([0-9])")
 SAFE_TARGET = re.compile(r"/(?:[A-Za-z0-9._~/-]|\$[1-9](?![0-9]))*")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Location:
     """One path of one ingress-nginx Ingress, with what its Ingress says about rewriting."""
 
@@ -51,7 +51,7 @@ class Location:
         return bool(self.rewrite) and self.rewrite != self.path
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Block:
     """One nginx ``location`` block: ``modifier`` is ``=`` (exact), ``""`` (prefix) or ``~*`` (regex)."""
 
