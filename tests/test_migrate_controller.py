@@ -186,3 +186,19 @@ def test_overlap_candidates_hold_every_overlapping_pair(prefixes: list[str]) -> 
         (i, j) for i in range(len(sequence)) for j in range(i + 1, len(sequence)) if overlap(sequence[i], sequence[j])
     }
     assert brute <= set(_overlap_candidates(sequence))
+
+
+def test_wildcards_are_counted_as_the_controller_writes_them() -> None:
+    """A Prefix path gives one (/x/*), a wildcard host one more; regex paths have none; nginx prefixes with
+    '*' are refused before they could count, so converted rules stay far below the 5 an ALB rule takes."""
+    from albops.migrate.routes import RULE_WILDCARDS, rule_wildcards
+
+    assert rule_wildcards("*.example.com", {"path": "/api", "pathType": "Prefix"}, False) == 2
+    assert rule_wildcards("", {"path": "/a*", "pathType": "ImplementationSpecific"}, False) == 1
+    assert rule_wildcards("", {"path": "/^/a.*", "pathType": "ImplementationSpecific"}, True) == 0
+    assert rule_wildcards("", {"path": "/x", "pathType": "Exact"}, False) == 0
+    ingress = nginx_ingress("web", [("/api", "Prefix", "api"), ("/static", "ImplementationSpecific", "s")], {})
+    ingress["spec"]["rules"][0]["host"] = "*.example.com"
+    converted, _ = migrate([ingress], Options(group="g"))
+    for path in converted[0]["spec"]["rules"][0]["http"]["paths"]:
+        assert rule_wildcards("*.example.com", path, False) <= RULE_WILDCARDS

@@ -43,7 +43,14 @@ from albops.migrate.reading import (
     upgrade_ingress,
 )
 from albops.migrate.report import Finding, Report
-from albops.migrate.routes import NGINX, RULE_CONDITION_VALUES, condition_values
+from albops.migrate.routes import (
+    ALB,
+    NGINX,
+    RULE_CONDITION_VALUES,
+    RULE_WILDCARDS,
+    condition_values,
+    rule_wildcards,
+)
 
 __all__ = ["Finding", "Options", "Report", "case_insensitive", "dump", "migrate"]
 
@@ -55,11 +62,22 @@ def _drop_rules_over_the_condition_limit(source: Any, report: Report) -> None:
         if not http:
             continue
         host = str(rule.get("host") or "")
+        regex_paths = source.annotations.get(ALB + "use-regex-path-match") == "true"
         kept = []
         for path in http.get("paths") or []:
             count = condition_values(source.annotations, host, path)
-            if count <= RULE_CONDITION_VALUES:
+            wildcards = rule_wildcards(host, path, regex_paths)
+            if count <= RULE_CONDITION_VALUES and wildcards <= RULE_WILDCARDS:
                 kept.append(path)
+                continue
+            if count <= RULE_CONDITION_VALUES:
+                report.add(
+                    source.name,
+                    f"path {path.get('path')!r}",
+                    "not-converted",
+                    f"its ALB rule would hold {wildcards} wildcards in its host and path values; an ALB rule takes "
+                    f"{RULE_WILDCARDS}, and the controller would stop reconciling the whole group; left out",
+                )
                 continue
             report.add(
                 source.name,

@@ -241,6 +241,24 @@ def condition_values(annotations: Mapping[str, Any], host: str, path: Mapping[st
     return (1 if host else 0) + path_value_count(path) + sum(_values_in(c) for c in extra if isinstance(c, Mapping))
 
 
+# ...and at most 5 wildcards ('*' or '?') across its host and path values (ELB quotas, "Wildcards per rule").
+RULE_WILDCARDS = 5
+
+
+def rule_wildcards(host: str, path: Mapping[str, Any], regex_paths: bool) -> int:
+    """The wildcards of the rule the controller builds for ``path``: its host's, and its path values' unless
+    they are regexes (a Prefix /x gives /x/*, one)."""
+    value = str(path.get("path") or "/")
+    kind = path.get("pathType")
+    if kind == "Prefix":
+        in_path = 1
+    elif kind == "Exact" or regex_paths:
+        in_path = 0
+    else:
+        in_path = value.count("*") + value.count("?")
+    return host.count("*") + host.count("?") + in_path
+
+
 def controller_order(paths: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
     """One Ingress rule's paths in the order the controller makes rules of them (v3.5.0, sortIngressPaths
     in pkg/ingress/model_build_listener_rules.go): Exact first, then Prefix by length, longest first,
