@@ -163,7 +163,7 @@ def _parser() -> argparse.ArgumentParser:
 def _migrate(args: argparse.Namespace) -> int:
     from albops.manifests import UnreadableError, read_sources
     from albops.migrate import Options, dump, migrate
-    from components.settings import GROUP_NAME
+    from components.names import GROUP_NAME
 
     if len(args.group) > 63 or not GROUP_NAME.fullmatch(args.group):
         return _say(
@@ -422,8 +422,8 @@ def _teardown(args: argparse.Namespace) -> int:
 def _sweep(args: argparse.Namespace) -> int:
     from albops.aws import AwsSession
     from albops.sweep import Timing, exit_code, render_table, sweep_command
+    from components.names import CLUSTER_NAME
     from components.regions import region_exists, similar_regions
-    from components.settings import CLUSTER_NAME
 
     if not region_exists(args.region):
         close = similar_regions(args.region)

@@ -7,15 +7,16 @@ turned into one ``UnreadableError`` that names the input, never a traceback.
 
 from __future__ import annotations
 
+import codecs
 import json
 import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import yaml
 
-from albops.stack_file import StackFileError, fast_loader
+from albops.stack_file import FastBoundedLoader, FastLoader, StackFileError, fast_loader
 
 YAML_SUFFIXES = (".yaml", ".yml")
 
@@ -38,12 +39,17 @@ def files_under(paths: Iterable[Path], suffixes: tuple[str, ...] = YAML_SUFFIXES
             raise UnreadableError(f"{path}: no such file or directory")
 
 
-def parse(text: str, name: str, as_json: bool = False) -> list[Any]:
-    """The documents of one text: one JSON document, or every non-empty YAML document."""
+def parse(text: str | IO[bytes], name: str, as_json: bool = False, anchors: bool | None = None) -> list[Any]:
+    """The documents of one text or binary stream: one JSON document, or every non-empty YAML document.
+
+    ``anchors`` says whether a stream may hold YAML anchors (whose aliases are then bounded); a text is
+    looked at itself.
+    """
     try:
         if as_json:
-            return [json.loads(text)]
-        return [d for d in yaml.load_all(text, Loader=fast_loader(text)) if d is not None]
+            return [json.loads(text if isinstance(text, str) else text.read())]
+        loader = fast_loader(text) if isinstance(text, str) else (FastBoundedLoader if anchors else FastLoader)
+        return [d for d in yaml.load_all(text, Loader=loader) if d is not None]
     except StackFileError as error:
         raise UnreadableError(f"{name}: {error}") from None
     except RecursionError:
@@ -55,15 +61,33 @@ def parse(text: str, name: str, as_json: bool = False) -> list[Any]:
         raise UnreadableError(f"{name}:{where} not valid {'JSON' if as_json else 'YAML'}") from None
 
 
+def _utf8_with_anchors(path: Path) -> bool:
+    """Checks ``path`` is UTF-8 a megabyte at a time (never holding it whole) and says whether it has '&'."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    anchors = False
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            anchors = anchors or b"&" in chunk
+            decoder.decode(chunk)
+        decoder.decode(b"", final=True)
+    return anchors
+
+
 def documents(path: Path) -> list[Any]:
-    """The documents of one file (JSON by its suffix, YAML otherwise)."""
+    """The documents of one file (JSON by its suffix, YAML otherwise).
+
+    YAML is parsed from the file itself: a 50 MB input is never also held as one string.
+    """
     try:
-        text = path.read_text(encoding="utf-8")
+        if path.suffix == ".json":
+            return parse(path.read_text(encoding="utf-8"), str(path), as_json=True)
+        anchors = _utf8_with_anchors(path)
+        with path.open("rb") as handle:
+            return parse(handle, str(path), anchors=anchors)
     except UnicodeDecodeError:
         raise UnreadableError(f"{path}: not UTF-8 text") from None
     except OSError as error:
         raise UnreadableError(f"{path}: {error.strerror}") from None
-    return parse(text, str(path), as_json=path.suffix == ".json")
 
 
 def read_sources(sources: Iterable[str], suffixes: tuple[str, ...] = YAML_SUFFIXES) -> list[Any]:

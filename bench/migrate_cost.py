@@ -98,11 +98,11 @@ def migrate_once(path: Path) -> float:
     return time.perf_counter() - started
 
 
-# Runs the command in this interpreter and prints the process's own peak RSS afterwards. A child's own
-# RUSAGE_SELF starts at its exec; RUSAGE_CHILDREN seen from a large parent would count the parent's
-# pages the child held between fork and exec.
+# Runs the command in this interpreter and prints its peak resident set afterwards, from /proc/self/status
+# (VmHWM: the high-water mark of this process's own memory, which starts anew at exec; ru_maxrss would
+# also count the parent's pages the child held between fork and exec).
 _MEASURE = """
-import resource, runpy, sys
+import runpy, sys
 root, argv = sys.argv[1], sys.argv[2:]
 sys.path.insert(0, root)
 if argv[0] == "floor":
@@ -113,7 +113,8 @@ else:
         runpy.run_module("albops", run_name="__main__")
     except SystemExit:
         pass
-print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)
+status = open("/proc/self/status").read()
+print(next(line.split()[1] for line in status.splitlines() if line.startswith("VmHWM:")), file=sys.stderr)
 """
 
 

@@ -38,6 +38,7 @@ from pydantic.alias_generators import to_camel
 from pydantic_core import PydanticCustomError
 
 from components.eks_versions import EKS_KUBERNETES_VERSIONS, EKS_VERSIONS_CHECKED
+from components.names import CLUSTER_NAME, GROUP_NAME
 from components.regions import (
     ALB_SSL_POLICIES,
     RECOMMENDED_SSL_POLICY,
@@ -77,11 +78,9 @@ _FOREIGN_CLASSES = frozenset(
 BROAD_MANAGED_POLICIES = ("AdministratorAccess", "PowerUserAccess", "IAMFullAccess")
 ECHO_IMAGE = "docker.io/jmalloc/echo-server:v0.3.7"
 
-_CLUSTER_NAME = re.compile(r"[0-9A-Za-z][A-Za-z0-9_-]{0,99}")
-CLUSTER_NAME = _CLUSTER_NAME  # also checked by the operations commands
+_CLUSTER_NAME = CLUSTER_NAME
 _DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")
-_GROUP_NAME = re.compile(r"[a-z0-9]([-a-z0-9.]*[a-z0-9])?")
-GROUP_NAME = _GROUP_NAME  # also checked by albops migrate
+_GROUP_NAME = GROUP_NAME
 _HOST = re.compile(r"(?=.{1,253}\Z)([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]{2,63}")
 _DOMAIN = re.compile(r"(\*\.)?([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]{2,63}")
 _ACCOUNT = re.compile(r"\d{12}")
