@@ -175,6 +175,19 @@ class Verifier:
         return Check("echo", ok, detail)
 
     def _websocket(self) -> Check:
+        """The WebSocket echo; a handshake the far end closed without any answer is tried once more.
+
+        A load balancer or a server can drop one opening handshake (a target draining, a busy accept
+        loop) and still serve WebSockets; a path that is really broken fails both tries, with its reason.
+        """
+        from websockets.exceptions import InvalidMessage
+
+        try:
+            return self._websocket_once()
+        except (InvalidMessage, ConnectionResetError):
+            return self._websocket_once()
+
+    def _websocket_once(self) -> Check:
         from websockets.sync.client import connect
 
         message = f"verify-{uuid.uuid4().hex[:8]}"

@@ -8,6 +8,7 @@ response path, and echoes WebSocket messages on the echo path.
 from __future__ import annotations
 
 import json
+import socket
 import ssl
 import threading
 from collections.abc import Iterator
@@ -38,6 +39,7 @@ class Behaviour:
     redirect: bool = True
     fixed_status: int = 200
     echo_websocket: bool = True
+    drop_handshakes: int = 0  # opening handshakes to close without any answer
 
 
 @dataclass
@@ -68,6 +70,10 @@ def site(tmp_path: Path) -> Iterator[Site]:
 
     def process_request(connection: ServerConnection, request: Request) -> Response | None:
         if request.headers.get("Upgrade", "").lower() == "websocket":
+            if behaviour.drop_handshakes > 0:
+                behaviour.drop_handshakes -= 1
+                connection.socket.shutdown(socket.SHUT_RDWR)
+                return _response(500, "dropped")
             return None if behaviour.echo_websocket else _response(404, "no websocket here")
         if request.path == "/":
             return _response(behaviour.fixed_status, "Path is /")
@@ -250,3 +256,11 @@ def test_stack_mode_names_a_missing_or_broken_outputs_file(tmp_path: Path, capsy
         assert main(["verify", "--stack", "stage", "--outputs", str(path)]) == 2
         err = capsys.readouterr().err
         assert fragment in err and str(path) in err and "Traceback" not in err
+
+
+def test_one_dropped_websocket_handshake_is_tried_again_and_two_fail(site: Site) -> None:
+    site.behaviour.drop_handshakes = 1
+    assert _verify(site)["websocket"].ok
+    site.behaviour.drop_handshakes = 2
+    check = _verify(site)["websocket"]
+    assert not check.ok and "InvalidMessage" in check.detail
