@@ -16,7 +16,7 @@ from typing import IO, Any
 
 import yaml
 
-from albops.stack_file import FastBoundedLoader, FastLoader, StackFileError, fast_loader
+from albops.preview.stack_file import FastBoundedLoader, FastLoader, StackFileError, fast_loader
 
 YAML_SUFFIXES = (".yaml", ".yml")
 

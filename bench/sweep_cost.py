@@ -28,8 +28,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from albops.aws import AwsSession  # noqa: E402
-from albops.sweep import Sweeper, Timing  # noqa: E402
+from albops.cluster.aws import AwsSession  # noqa: E402
+from albops.cluster.sweep import Sweeper, Timing  # noqa: E402
 from tests.aws_fakes import Fleet, build_fleet  # noqa: E402
 
 TARGET_GROUPS_PER_GROUP = 4

@@ -17,7 +17,7 @@ from typing import Any
 
 from botocore.awsrequest import AWSResponse
 
-from albops.aws import AwsSession
+from albops.cluster.aws import AwsSession
 
 
 class _Body:

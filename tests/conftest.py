@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from albops.cloud_facts import CloudFacts
-from albops.runner import PlanResult, read_stack_file, run_program
+from albops.preview.cloud_facts import CloudFacts
+from albops.preview.runner import PlanResult, read_stack_file, run_program
 
 StackRunner = Callable[..., PlanResult]
 ROOT = Path(__file__).resolve().parent.parent

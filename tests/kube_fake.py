@@ -1,6 +1,6 @@
 """A small Kubernetes API server on 127.0.0.1 that holds objects (other teams' among them) for teardown tests.
 
-It answers the list calls ``albops.kube.KubernetesApi`` makes and deletes an object
+It answers the list calls ``albops.cluster.kube.KubernetesApi`` makes and deletes an object
 on ``DELETE`` of its namespaced path, so a test can tell afterwards exactly which
 objects survived.
 """

@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from albops.runner import read_stack_file, run_program, stand_in_encrypted
-from albops.stack_file import Encrypted, StackFileError, load_stack_config
+from albops.preview.runner import read_stack_file, run_program, stand_in_encrypted
+from albops.preview.stack_file import Encrypted, StackFileError, load_stack_config
 from components.regions import known_regions
 from components.settings import ConfigError, parse_settings
 from tests.conftest import run_plan_cli, stack_config, with_overrides

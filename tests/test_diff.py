@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from albops.diff import diff_plans, render
+from albops.preview.diff import diff_plans, render
 from tests.conftest import run_plan_cli
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from albops.runner import PlanResult, read_stack_file, run_program
+from albops.preview.runner import PlanResult, read_stack_file, run_program
 from components.settings import ConfigError, parse_settings
 from tests.conftest import StackRunner, stack_config, with_overrides
 

@@ -19,7 +19,7 @@ from pulumi_policy import (
 )
 
 from albops.__main__ import main
-from albops.runner import PlanResult
+from albops.preview.runner import PlanResult
 from policies.crossguard import policies
 from policies.guardrails import INGRESS, RULES, Context, Resource, evaluate
 from tests.conftest import run_plan_cli
@@ -211,7 +211,7 @@ def test_pack_policies_report_through_validate(stage_apply: PlanResult) -> None:
 
 
 def _write_manifests(folder: Path, stage_apply: PlanResult) -> None:
-    from albops.plan import kubernetes_manifests
+    from albops.preview.plan import kubernetes_manifests
 
     manifests = kubernetes_manifests(stage_apply)
     folder.mkdir(parents=True, exist_ok=True)
@@ -244,7 +244,7 @@ def test_check_reads_directories_documents_lists_and_iam(
 def test_check_other_ingress_classes(
     stage_apply: PlanResult, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from albops.plan import kubernetes_manifests
+    from albops.preview.plan import kubernetes_manifests
 
     ingress = next(m for m in kubernetes_manifests(stage_apply) if m["kind"] == "Ingress")
     ingress["spec"]["ingressClassName"] = "alb-internal"

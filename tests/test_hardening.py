@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from albops.cloud_facts import CloudFacts, ClusterFacts
-from albops.runner import UNKNOWN, PlanResult
+from albops.preview.cloud_facts import CloudFacts, ClusterFacts
+from albops.preview.runner import UNKNOWN, PlanResult
 from components.settings import ECHO_IMAGE, ConfigError
 from tests.conftest import StackRunner
 

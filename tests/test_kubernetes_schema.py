@@ -12,8 +12,8 @@ from typing import Any
 import kubernetes_validate
 import pytest
 
-from albops.plan import kubernetes_manifests
-from albops.runner import PlanResult, read_stack_file, run_program
+from albops.preview.plan import kubernetes_manifests
+from albops.preview.runner import PlanResult, read_stack_file, run_program
 
 # The oldest EKS version still in standard support here, and the newest schema shipped.
 VERSIONS = ["1.33", kubernetes_validate.latest_version()]

@@ -17,9 +17,9 @@ from typing import Any
 import pytest
 
 from albops.__main__ import main
-from albops.cloud_facts import CloudFacts, ClusterFacts, FactsError, resolve_facts
-from albops.runner import read_stack_file, run_program
-from albops.stack_file import Encrypted, StackFileError, load_stack_file
+from albops.preview.cloud_facts import CloudFacts, ClusterFacts, FactsError, resolve_facts
+from albops.preview.runner import read_stack_file, run_program
+from albops.preview.stack_file import Encrypted, StackFileError, load_stack_file
 from components.aws_config import HANDED, READ_BY_SETTINGS, REFUSED, provider_keys
 from components.settings import ConfigError, parse_settings
 from policies.guardrails import Resource, evaluate

@@ -9,8 +9,8 @@ import math
 import pytest
 
 from albops.__main__ import main
-from albops.aws import AwsSession
-from albops.sweep import Sweeper, Timing, exit_code, sweep_command
+from albops.cluster.aws import AwsSession
+from albops.cluster.sweep import Sweeper, Timing, exit_code, sweep_command
 from tests.aws_fakes import Injection, build_fleet, inject, tags_for
 
 FAST = Timing(deadline_seconds=5, poll_seconds=0.01)
@@ -299,8 +299,8 @@ def test_tags_for_is_what_the_controller_writes() -> None:
 
 def test_listeners_and_rules_go_with_their_load_balancer(aws_env: str) -> None:
     # Real AWS's tagging API also returns the controller's tagged listeners and rules (moto does not).
-    from albops.aws import TaggedResource
-    from albops.sweep import Item
+    from albops.cluster.aws import TaggedResource
+    from albops.cluster.sweep import Item
 
     base = "arn:aws:elasticloadbalancing:us-west-2:123456789012"
     gone_lb = Item(TaggedResource(f"{base}:loadbalancer/app/k8s-a/1111", {}), status="deleted")

@@ -17,12 +17,12 @@ from typing import Any
 
 import pytest
 
-from albops import teardown as teardown_code
 from albops.__main__ import main
-from albops.aws import AwsSession
-from albops.kube import KubeObject, KubernetesApi, UnreachableError
-from albops.sweep import Timing
-from albops.teardown import RefusedError, Target, Teardown, backend_target, target_from_config
+from albops.cluster import teardown as teardown_code
+from albops.cluster.aws import AwsSession
+from albops.cluster.kube import KubeObject, KubernetesApi, UnreachableError
+from albops.cluster.sweep import Timing
+from albops.cluster.teardown import RefusedError, Target, Teardown, backend_target, target_from_config
 from tests.aws_fakes import build_fleet
 from tests.kube_fake import FakeApiServer, obj, serve
 
@@ -410,7 +410,7 @@ def test_kubernetes_api_finds_only_what_the_controllers_manage() -> None:
     import threading
     from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-    from albops.kube import KubernetesApi
+    from albops.cluster.kube import KubernetesApi
 
     def meta(ns: str, name: str, annotations: dict[str, str] | None = None) -> dict[str, Any]:
         return {"namespace": ns, "name": name, "annotations": annotations or {}}
@@ -484,7 +484,7 @@ def test_eks_token_is_a_presigned_sts_url_naming_the_cluster(aws_env: str) -> No
     import base64
     import urllib.parse
 
-    from albops.kube import eks_token
+    from albops.cluster.kube import eks_token
 
     token = eks_token(AwsSession("us-west-2"), "pr-43")
     assert token.startswith("k8s-aws-v1.")

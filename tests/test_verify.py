@@ -24,8 +24,8 @@ from websockets.http11 import Request, Response
 from websockets.sync.server import Server, ServerConnection, serve
 
 from albops.__main__ import main
-from albops.aws import AwsSession
-from albops.verify import Expectations, Verifier
+from albops.cluster.aws import AwsSession
+from albops.cluster.verify import Expectations, Verifier
 
 HOST = "www.example.test"
 

@@ -211,7 +211,7 @@ class Verifier:
         return Check("fixed response", ok, f"{self.expect.fixed_path} -> {status} {body[:40]!r}")
 
     def _load_balancer(self) -> Check:
-        from albops.aws import tagged_resources
+        from albops.cluster.aws import tagged_resources
 
         tags = [
             {"Key": "elbv2.k8s.aws/cluster", "Values": [self.expect.cluster]},

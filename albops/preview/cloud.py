@@ -19,7 +19,7 @@ from typing import Any
 
 import pulumi
 
-from albops.cloud_facts import CloudFacts
+from albops.preview.cloud_facts import CloudFacts
 from components.regions import dns_suffix, partition_for_region
 
 ACCOUNT_ID = "111122223333"

@@ -19,11 +19,11 @@ from typing import Any
 
 import yaml
 
-from albops.cloud_facts import CloudFacts, FactsError, resolve_facts
-from albops.stack_file import Encrypted, StackFile, StackFileError, load_stack_file
+from albops.preview.cloud_facts import CloudFacts, FactsError, resolve_facts
+from albops.preview.stack_file import Encrypted, StackFile, StackFileError, load_stack_file
 from components.regions import region_exists
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent
+PROJECT_DIR = Path(__file__).resolve().parents[2]
 UNKNOWN = "(known after apply)"
 SECRET = "[secret]"
 # StackFileError and FactsError: for the commands.
@@ -155,7 +155,7 @@ def mask(value: Any, secrets: list[str]) -> Any:
 
 def caller_account(config: Mapping[str, Any]) -> str:
     """The account the offline plan pretends to deploy with: the first allowed one, if the stack names any."""
-    from albops.cloud import ACCOUNT_ID  # imports pulumi: only the plan pays for it, not every command
+    from albops.preview.cloud import ACCOUNT_ID  # imports pulumi: only the plan pays for it, not every command
 
     allowed = config.get("aws:allowedAccountIds")
     if isinstance(allowed, str):
@@ -230,7 +230,7 @@ def run_program(
     from pulumi.runtime import stack as runtime_stack
     from pulumi.runtime.sync_await import _sync_await
 
-    from albops.cloud import CloudAnswers
+    from albops.preview.cloud import CloudAnswers
     from components import settings as stack_settings
 
     prepared = stand_in_encrypted(config)

@@ -18,7 +18,7 @@ import urllib.request
 from dataclasses import dataclass
 from typing import Any
 
-from albops.aws import AwsSession
+from albops.cluster.aws import AwsSession
 
 # IngressClass and GatewayClass controllers of the AWS Load Balancer Controller
 # and of EKS Auto Mode's managed one.

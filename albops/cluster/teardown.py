@@ -33,10 +33,10 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from albops import EXIT_FINDINGS, EXIT_OK
-from albops.aws import AwsSession, cluster_resources, error_code
-from albops.kube import KubeObject, UnreachableError
-from albops.stack_file import config_mapping
-from albops.sweep import Sweeper, Timing
+from albops.cluster.aws import AwsSession, cluster_resources, error_code
+from albops.cluster.kube import KubeObject, UnreachableError
+from albops.cluster.sweep import Sweeper, Timing
+from albops.preview.stack_file import config_mapping
 from components.tags import EPHEMERAL_TAG, STACK_TAG, stack_tag_value
 
 PROJECT = "alb-ingress"
@@ -290,7 +290,7 @@ def local_precheck(stack: str, project_dir: Path) -> Target | None:
     It only ever refuses or describes: what is deleted is decided by the backend's copy
     (``backend_target``), since a pull request can change the file in the checkout.
     """
-    from albops.runner import project_name, read_stack_file
+    from albops.preview.runner import project_name, read_stack_file
 
     try:
         flat = read_stack_file(stack, project_dir)

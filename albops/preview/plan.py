@@ -13,7 +13,7 @@ from typing import Any
 
 import yaml
 
-from albops.runner import UNKNOWN, PlanResult, Registration
+from albops.preview.runner import UNKNOWN, PlanResult, Registration
 
 # Kubernetes kinds written out as manifests, by Pulumi type token.
 _KUBE_KINDS = {

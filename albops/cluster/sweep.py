@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from albops import EXIT_FINDINGS, EXIT_OK, EXIT_REFUSED
-from albops.aws import CLUSTER_TAG, EXPIRES_TAG, AwsSession, TaggedResource, cluster_resources, error_code
-from albops.aws import tagged_resources as _tagged
+from albops.cluster.aws import CLUSTER_TAG, EXPIRES_TAG, AwsSession, TaggedResource, cluster_resources, error_code
+from albops.cluster.aws import tagged_resources as _tagged
 from components.tags import EPHEMERAL_TAG, STACK_TAG
 
 ORDER = ("load-balancer", "listener", "listener-rule", "target-group", "security-group")

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from albops.stack_file import StackFileError, config_mapping, load_strict_yaml
+from albops.preview.stack_file import StackFileError, config_mapping, load_strict_yaml
 
 FACTS_DIR = "cloud-facts"
 _CLUSTER_KEYS = {"exists": bool, "autoMode": bool, "addons": list, "tags": dict}
