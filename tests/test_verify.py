@@ -252,7 +252,14 @@ def _alb(site: Site) -> None:
 def test_stack_mode_names_a_missing_or_broken_outputs_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     broken = tmp_path / "outputs.json"
     broken.write_text("{")
-    for path, fragment in ((tmp_path / "missing.json", "No such file or directory"), (broken, "line 1: not JSON")):
+    shapeless = tmp_path / "empty.json"
+    shapeless.write_text("{}")
+    cases = (
+        (tmp_path / "missing.json", "no such file"),
+        (broken, "line 1: not JSON"),
+        (shapeless, "not this stack's outputs"),
+    )
+    for path, fragment in cases:
         assert main(["verify", "--stack", "stage", "--outputs", str(path)]) == 2
         err = capsys.readouterr().err
         assert fragment in err and str(path) in err and "Traceback" not in err

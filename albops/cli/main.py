@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from albops import EXIT_BAD_INPUT, EXIT_FINDINGS, EXIT_OK, EXIT_REFUSED, EXIT_TOOL_MISSING
+from albops.cli import args as argtypes
 from albops.preview.runner import PROJECT_DIR
 
 if TYPE_CHECKING:
@@ -27,7 +28,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     plan.add_argument("--stack", "-s", required=True, help="stack name: reads Pulumi.<stack>.yaml")
     plan.add_argument(
-        "--out", type=Path, default=None, help="folder for manifests and documents (default plan-out/<stack>)"
+        "--out",
+        type=argtypes.output_dir,
+        default=None,
+        help="folder for manifests and documents (default plan-out/<stack>)",
     )
     plan.add_argument(
         "--project-dir",
@@ -49,7 +53,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     plan.add_argument(
         "--cloud-facts",
-        type=Path,
+        type=argtypes.readable_file,
         metavar="FILE",
         help="what to assume about the cloud (clusters, tags, Auto Mode, add-ons); default cloud-facts/<stack>.yaml",
     )
@@ -72,7 +76,10 @@ def _parser() -> argparse.ArgumentParser:
     sweep.add_argument("--json", action="store_true", help="one JSON document on stdout")
     sweep.add_argument("--force", action="store_true", help="sweep even while the EKS cluster still exists")
     sweep.add_argument(
-        "--wait-seconds", type=float, default=600.0, help="how long to wait for AWS to let go of resources (600)"
+        "--wait-seconds",
+        type=argtypes.seconds(0, 7200),
+        default=600.0,
+        help="how long to wait for AWS to let go of resources (600; 0-7200)",
     )
     teardown = commands.add_parser(
         "teardown",
@@ -83,7 +90,9 @@ def _parser() -> argparse.ArgumentParser:
     teardown.add_argument("--stack", "-s", required=True, help="stack name (Pulumi.<stack>.yaml)")
     teardown.add_argument("--yes", action="store_true", help="do it; without it the steps are only listed")
     teardown.add_argument("--project-dir", type=Path, default=PROJECT_DIR, help="folder with Pulumi.yaml")
-    teardown.add_argument("--wait-seconds", type=float, default=900.0, help="how long to wait for AWS (900)")
+    teardown.add_argument(
+        "--wait-seconds", type=argtypes.seconds(0, 7200), default=900.0, help="how long to wait for AWS (900; 0-7200)"
+    )
     verify = commands.add_parser(
         "verify",
         help="check a deployed stack as a person would: DNS, redirect, certificate, echo, WebSocket, ALB",
@@ -93,13 +102,24 @@ def _parser() -> argparse.ArgumentParser:
     what.add_argument("--stack", "-s", help="stack name: expectations from Pulumi.<stack>.yaml and its outputs")
     what.add_argument("--url", help="https://host[:port]/path to check without a stack")
     verify.add_argument("--host", help="host name for SNI, certificate and Host header (default: the URL's)")
-    verify.add_argument("--ca-file", help="PEM bundle to trust instead of the system's")
-    verify.add_argument("--http-port", type=int, default=None, help="HTTP port expected to redirect (--url mode)")
-    verify.add_argument("--outputs", type=Path, help="stack outputs as JSON (`pulumi stack output --json`)")
+    verify.add_argument("--ca-file", type=argtypes.pem_file, help="PEM bundle to trust instead of the system's")
+    verify.add_argument(
+        "--http-port", type=argtypes.port, default=None, help="HTTP port expected to redirect (--url mode)"
+    )
+    verify.add_argument(
+        "--outputs", type=argtypes.readable_file, help="stack outputs as JSON (`pulumi stack output --json`)"
+    )
     verify.add_argument("--project-dir", type=Path, default=PROJECT_DIR, help="folder with Pulumi.yaml")
-    verify.add_argument("--resolve", action="append", default=[], metavar="HOST=ADDRESS", help="answer DNS for HOST")
+    verify.add_argument(
+        "--resolve",
+        action="append",
+        default=[],
+        type=argtypes.host_address,
+        metavar="HOST=ADDRESS",
+        help="answer DNS for HOST",
+    )
     verify.add_argument("--no-aws", action="store_true", help="skip the ALB check (needs AWS credentials)")
-    verify.add_argument("--timeout", type=float, default=10.0, help="seconds per check (10)")
+    verify.add_argument("--timeout", type=argtypes.seconds(0.1, 600), default=10.0, help="seconds per check (10)")
     check = commands.add_parser(
         "check",
         help="run the guardrail rules over Kubernetes YAML and IAM policy JSON",
@@ -120,11 +140,15 @@ def _parser() -> argparse.ArgumentParser:
     probe.add_argument("--url", required=True, help="http(s)://host[:port]/path")
     probe.add_argument("--compare", help="a second URL probed at the same time (e.g. the old NLB)")
     probe.add_argument("--ws", action="store_true", help="also hold WebSocket connections on the same path")
-    probe.add_argument("--duration", type=float, default=30.0, help="seconds (30; at most 3600)")
-    probe.add_argument("--connections", type=int, default=10, help="WebSocket connections with --ws (10)")
-    probe.add_argument("--rate", type=float, default=10.0, help="HTTP requests a second (10)")
-    probe.add_argument("--timeout", type=float, default=10.0, help="seconds per request or message (10)")
-    probe.add_argument("--ca-file", help="PEM bundle to trust instead of the system's")
+    probe.add_argument("--duration", type=argtypes.seconds(0.1, 3600), default=30.0, help="seconds (30; at most 3600)")
+    probe.add_argument(
+        "--connections", type=argtypes.count(1, 1000), default=10, help="WebSocket connections with --ws (10; 1-1000)"
+    )
+    probe.add_argument("--rate", type=argtypes.seconds(0.01, 1000), default=10.0, help="HTTP requests a second (10)")
+    probe.add_argument(
+        "--timeout", type=argtypes.seconds(0.1, 600), default=10.0, help="seconds per request or message"
+    )
+    probe.add_argument("--ca-file", type=argtypes.pem_file, help="PEM bundle to trust instead of the system's")
     probe.add_argument("--json", action="store_true", help="one JSON object (a list of two with --compare)")
     migrate = commands.add_parser(
         "migrate",
@@ -134,12 +158,14 @@ def _parser() -> argparse.ArgumentParser:
         "Ingress would lose its protection (then nothing is written; see --allow-unprotected).",
     )
     migrate.add_argument("inputs", nargs="+", help="files, directories, or - for stdin")
-    migrate.add_argument("--group", default="migrated", help="ALB group of every converted Ingress (migrated)")
+    migrate.add_argument(
+        "--group", type=argtypes.group_name, default="migrated", help="ALB group of every converted Ingress (migrated)"
+    )
     migrate.add_argument("--certificate-arn", help="ACM certificate for the HTTPS listener (default: discovery)")
     migrate.add_argument("--scheme", choices=["internet-facing", "internal"], default="internet-facing")
     migrate.add_argument("--ingress-class", default="alb", help="IngressClass of the converted Ingresses (alb)")
     migrate.add_argument("--include-classless", action="store_true", help="also convert Ingresses without a class")
-    migrate.add_argument("--report", type=Path, help="also write the report as JSON to this file")
+    migrate.add_argument("--report", type=argtypes.output_file, help="also write the report as JSON to this file")
     migrate.add_argument(
         "--nginx-class",
         action="append",
@@ -163,12 +189,7 @@ def _parser() -> argparse.ArgumentParser:
 def _migrate(args: argparse.Namespace) -> int:
     from albops.manifests import UnreadableError, read_sources
     from albops.migrate import Options, dump, migrate
-    from components.names import GROUP_NAME
 
-    if len(args.group) > 63 or not GROUP_NAME.fullmatch(args.group):
-        return _say(
-            f"error: --group {args.group!r} is not a valid group.name (lower-case, digits, '-', '.')", EXIT_BAD_INPUT
-        )
     try:
         documents = read_sources(args.inputs)
     except UnreadableError as error:
@@ -270,12 +291,7 @@ def _verify(args: argparse.Namespace) -> int:
 
     from albops.cluster.verify import Expectations, Verifier, expectations_from, system_resolver
 
-    pinned: dict[str, str] = {}
-    for entry in args.resolve:
-        host, _, address = entry.partition("=")
-        if not host or not address:
-            return _say(f"error: --resolve {entry!r} is not HOST=ADDRESS", EXIT_BAD_INPUT)
-        pinned[host] = address
+    pinned: dict[str, str] = dict(args.resolve)
 
     def resolver(host: str) -> list[str]:
         return [pinned[host]] if host in pinned else system_resolver(host)
@@ -332,8 +348,11 @@ def _stack_outputs(args: argparse.Namespace) -> dict[str, object]:
             ) from None
         except json.JSONDecodeError as error:
             raise ValueError(f"--outputs {args.outputs}: line {error.lineno}: not JSON") from None
-        if not isinstance(data, dict):
-            raise ValueError(f"--outputs {args.outputs}: not a JSON object of stack outputs")
+        if not isinstance(data, dict) or not {"echoserverUrl", "clusterName", "albGroupName"} & set(data):
+            raise ValueError(
+                f"--outputs {args.outputs}: not this stack's outputs (a JSON object with echoserverUrl, clusterName "
+                "...); write it with `pulumi stack output --json -s <stack>`"
+            )
         return data
     from pulumi import automation as auto
 
@@ -435,8 +454,6 @@ def _sweep(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_BAD_INPUT
-    if args.wait_seconds < 0:
-        return _say("error: --wait-seconds must be 0 or more", EXIT_BAD_INPUT)
     aws = AwsSession(args.region)
     try:
         reports = sweep_command(
