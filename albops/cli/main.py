@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import json
+import os
 import re
 import sys
 from pathlib import Path
@@ -617,26 +619,55 @@ def _say(message: str, code: int) -> int:
     return code
 
 
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report a command stopped by Ctrl-C
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    handlers = {
+        "plan": _plan,
+        "sweep": _sweep,
+        "teardown": _teardown,
+        "verify": _verify,
+        "check": _check,
+        "probe": _probe,
+        "migrate": _migrate,
+    }
+    return handlers[args.command](args)
+
+
+def _stdout_to_devnull() -> None:
+    """After the reader of stdout went away, send what is still buffered nowhere (no 'Exception ignored')."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+
+
 def main(argv: list[str] | None = None) -> int:
+    """Parse, run one command, and keep the contract whatever happens on the way out.
+
+    A reader that closes the pipe early (``| head``) ends the command quietly; Ctrl-C is exit 130 with
+    one line; output that cannot be written (a full disk, ``> /dev/full``) is exit 2 naming it.
+    """
     try:
         args = _parser().parse_args(argv)
     except SystemExit as error:  # argparse: --help exits 0, usage errors exit 2
         return int(error.code or 0)
-    if args.command == "plan":
-        return _plan(args)
-    if args.command == "sweep":
-        return _sweep(args)
-    if args.command == "teardown":
-        return _teardown(args)
-    if args.command == "verify":
-        return _verify(args)
-    if args.command == "check":
-        return _check(args)
-    if args.command == "probe":
-        return _probe(args)
-    if args.command == "migrate":
-        return _migrate(args)
-    return EXIT_BAD_INPUT  # argparse rejects unknown commands before this
+    try:
+        code = _dispatch(args)
+        sys.stdout.flush()
+        return code
+    except KeyboardInterrupt:
+        return _say("interrupted: stopped by Ctrl-C; the lines above say what was done; run it again", EXIT_INTERRUPTED)
+    except BrokenPipeError:
+        _stdout_to_devnull()
+        return EXIT_OK
+    except OSError as error:
+        if error.errno in (errno.ENOSPC, errno.EIO, errno.EFBIG):
+            _stdout_to_devnull()
+            return _say(
+                f"error: the output cannot be written ({error.strerror}); free space or redirect it", EXIT_BAD_INPUT
+            )
+        raise
 
 
 if __name__ == "__main__":
