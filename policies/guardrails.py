@@ -639,7 +639,22 @@ def evaluate(
     resources: Iterable[Resource], context: Context | None = None, rules: Iterable[Rule] = RULES
 ) -> list[Violation]:
     stack = Stack(list(resources), context or Context())
-    return [violation for rule in rules for violation in rule.check(stack)]
+    found: list[Violation] = []
+    for rule in rules:
+        try:
+            found.extend(rule.check(stack))
+        except (TypeError, ValueError, AttributeError, KeyError, IndexError) as error:
+            # Objects written by anyone may have any shape (rules: ["x"], a grace period of "soon"): that is
+            # a finding about the input, never a crash of the check.
+            found.append(
+                Violation(
+                    rule.id,
+                    "input",
+                    f"could not be checked: an object is not shaped as Kubernetes or IAM expects ({error})",
+                    "fix the object's shape (kubectl apply --dry-run=server shows where), then check again",
+                )
+            )
+    return found
 
 
 def rule(rule_id: str) -> Rule:

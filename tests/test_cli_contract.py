@@ -108,3 +108,76 @@ def test_ctrl_c_is_exit_130_with_one_line(monkeypatch: pytest.MonkeyPatch, capsy
     assert main(["check", "--list"]) == 130
     err = capsys.readouterr().err
     assert err.startswith("interrupted:") and "Traceback" not in err
+
+
+MALFORMED = [
+    "apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: a}\nspec: {ingressClassName: alb, rules: [x]}\n",
+    "apiVersion: v1\nkind: Service\nmetadata: [1, 2]\n",
+    "apiVersion: v1\nkind: 5\nmetadata: {name: a}\n",
+    "apiVersion: v1\nkind: List\nitems: nope\n",
+    "apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: a\n  annotations:\n"
+    "    alb.ingress.kubernetes.io/target-group-attributes: deregistration_delay.timeout_seconds=soon\n"
+    "spec: {ingressClassName: alb, rules: [{http: {paths: [{path: /, pathType: Prefix,"
+    " backend: {service: {name: s, port: {number: 80}}}}]}}]}\n---\n"
+    "apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {selector: {app: a}}\n---\n"
+    "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\nspec:\n  template:\n"
+    "    metadata: {labels: {app: a}}\n    spec: {terminationGracePeriodSeconds: later, containers: [{name: c}]}\n",
+    "a: " + "[" * 5000 + "]" * 5000 + "\n",
+]
+
+
+@pytest.mark.parametrize("text", MALFORMED, ids=range(len(MALFORMED)))
+def test_check_on_malformed_objects_is_a_finding_or_bad_input_never_a_traceback(
+    text: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "in.yaml"
+    path.write_text(text)
+    code = main(["check", str(path)])
+    err = capsys.readouterr().err
+    assert code in (1, 2) and "Traceback" not in err
+
+
+@pytest.mark.parametrize("text", ["", "foo: 1\n", (ROOT / "Pulumi.stage.yaml").read_text()])
+def test_check_with_nothing_to_check_is_not_a_pass(
+    text: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "in.yaml"
+    path.write_text(text)
+    assert main(["check", str(path)]) == 2
+    assert "no Kubernetes object" in capsys.readouterr().err
+
+
+def test_check_reads_standard_input(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    import io
+
+    manifest = "apiVersion: v1\nkind: Service\nmetadata: {name: a}\nspec: {type: ClusterIP}\n"
+    monkeypatch.setattr("sys.stdin", io.StringIO(manifest))
+    assert main(["check", "-"]) == 0
+    assert "1 objects checked, 0 violations" in capsys.readouterr().out
+
+
+def test_check_list_json_is_one_document(capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    assert main(["check", "--list", "--json"]) == 0
+    rules = json.loads(capsys.readouterr().out)["rules"]
+    assert {"alb-target-type-ip", "no-wildcard-actions"} <= {r["id"] for r in rules}
+
+
+def test_check_environment_takes_only_its_values(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", "--environment", "prod", "x.yaml"]) == 2
+    assert "invalid choice: 'prod'" in capsys.readouterr().err
+
+
+def test_plan_writes_only_into_its_own_or_a_new_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    theirs = tmp_path / "repo"
+    (theirs / "kubernetes").mkdir(parents=True)
+    (theirs / "kubernetes" / "prod-ingress.yaml").write_text("kind: Ingress\n")
+    assert main(["plan", "--stack", "stage", "--out", str(theirs)]) == 3
+    assert "holds files the plan did not write" in capsys.readouterr().err
+    assert (theirs / "kubernetes" / "prod-ingress.yaml").is_file()
+    fresh = tmp_path / "fresh"
+    assert main(["plan", "--stack", "stage", "--out", str(fresh)]) == 0
+    assert main(["plan", "--stack", "stage", "--out", str(fresh)]) == 0  # its own marker: written again
+    capsys.readouterr()
+    assert (fresh / ".albops-plan").is_file()

@@ -127,13 +127,19 @@ def _parser() -> argparse.ArgumentParser:
         help="run the guardrail rules over Kubernetes YAML and IAM policy JSON",
         description="Prints each violation with its rule, object and fix. Exit 0 clean, 1 violations, 2 unreadable.",
     )
-    check.add_argument("paths", nargs="*", type=Path, help="files or directories (*.yaml, *.yml, *.json)")
+    check.add_argument(
+        "paths", nargs="*", type=Path, help="files or directories (*.yaml, *.yml, *.json), or - for stdin"
+    )
     check.add_argument("--json", action="store_true", help="one JSON document on stdout")
     check.add_argument("--list", action="store_true", help="print the rules and exit")
     check.add_argument(
         "--ingress-class", action="append", default=[], help="IngressClass name(s) of ALB Ingresses (default: alb)"
     )
-    check.add_argument("--environment", help="treat the input as this environment (production adds rules)")
+    check.add_argument(
+        "--environment",
+        choices=["production", "staging", "development", "ephemeral"],
+        help="treat the input as this environment (production adds rules)",
+    )
     probe = commands.add_parser(
         "probe",
         help="measure HTTP latency and hold WebSocket connections open; compare two endpoints side by side",
@@ -267,6 +273,10 @@ def _check(args: argparse.Namespace) -> int:
     from policies.guardrails import RULES, Context, evaluate
 
     if args.list:
+        if args.json:
+            listed = [{"id": r.id, "mandatory": r.mandatory, "title": r.title, "protects": r.protects} for r in RULES]
+            print(json.dumps({"rules": listed}, indent=2))
+            return EXIT_OK
         for rule in RULES:
             kind = "mandatory" if rule.mandatory else "advisory"
             print(f"{rule.id:<22} {kind:<9} {rule.title} (protects against {rule.protects})")
@@ -277,6 +287,13 @@ def _check(args: argparse.Namespace) -> int:
         resources = load(args.paths)
     except UnreadableError as error:
         return _say(f"error: {error}", EXIT_BAD_INPUT)
+    if not resources:
+        named = " ".join(str(p) for p in args.paths)
+        return _say(
+            f"error: {named}: no Kubernetes object (apiVersion and kind) or IAM policy document (Statement) to "
+            "check; give manifests or IAM JSON",
+            EXIT_BAD_INPUT,
+        )
     context = Context(ingress_classes=frozenset(args.ingress_class or ["alb"]), environment=args.environment)
     violations = evaluate(resources, context)
     if args.json:
@@ -505,10 +522,23 @@ def _plan(args: argparse.Namespace) -> int:
     if args.compare_to:
         return _compare(args)
     from albops.preview.cloud_facts import resolve_facts
-    from albops.preview.plan import plan_document, render_markdown, render_outputs, render_tree, write_plan
+    from albops.preview.plan import (
+        OutDirRefusedError,
+        check_out_dir,
+        plan_document,
+        render_markdown,
+        render_outputs,
+        render_tree,
+        write_plan,
+    )
     from albops.preview.runner import project_name, read_stack, run_program
     from components.settings import ConfigError
 
+    if args.out is not None:
+        try:
+            check_out_dir(args.out)  # before any work: nothing is planned into a folder that is not the plan's
+        except OutDirRefusedError as error:
+            return _say(f"refused: {error}", EXIT_REFUSED)
     try:
         stack_file = read_stack(args.stack, args.project_dir)
         config = stack_file.config
@@ -529,7 +559,10 @@ def _plan(args: argparse.Namespace) -> int:
             EXIT_REFUSED,
         )
     out_dir = args.out or (args.project_dir / "plan-out" / args.stack)
-    written = write_plan(result, out_dir)
+    try:
+        written = write_plan(result, out_dir, ours=args.out is None)
+    except OutDirRefusedError as error:
+        return _say(f"refused: {error}", EXIT_REFUSED)
     notes = _plan_notes(result, stack_file.environments)
     for note in notes:
         print(f"note: {note}", file=sys.stderr)

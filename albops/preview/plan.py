@@ -176,8 +176,33 @@ def plan_document(result: PlanResult) -> dict[str, Any]:
     }
 
 
-def write_plan(result: PlanResult, out_dir: Path) -> list[Path]:
-    """Write manifests, IAM documents, Helm values and a machine-readable plan."""
+# The file that marks a folder as the plan's own: only such a folder (or a new or empty one) is written,
+# since writing replaces every file in its kubernetes/, iam/ and helm/ folders.
+MARKER = ".albops-plan"
+
+
+class OutDirRefusedError(Exception):
+    """The --out folder holds files the plan did not write; the message says which folder and what to do."""
+
+
+def check_out_dir(out_dir: Path) -> None:
+    """Refuse a folder that exists, is not empty and is not marked as a plan's output."""
+    if out_dir.is_dir() and any(out_dir.iterdir()) and not (out_dir / MARKER).is_file():
+        raise OutDirRefusedError(
+            f"--out {out_dir} holds files the plan did not write (no {MARKER} in it), and writing replaces "
+            "files there: give a new or empty folder"
+        )
+
+
+def write_plan(result: PlanResult, out_dir: Path, ours: bool = False) -> list[Path]:
+    """Write manifests, IAM documents, Helm values and a machine-readable plan.
+
+    ``ours``: the project's own ``plan-out/<stack>``, which only the plan writes (marked from now on).
+    """
+    if not ours:
+        check_out_dir(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / MARKER).write_text("written by albops plan; its kubernetes/, iam/ and helm/ are replaced\n")
     written: list[Path] = []
     kube_dir, iam_dir, helm_dir = out_dir / "kubernetes", out_dir / "iam", out_dir / "helm"
     for folder in (kube_dir, iam_dir, helm_dir):
