@@ -181,3 +181,30 @@ def test_plan_writes_only_into_its_own_or_a_new_folder(tmp_path: Path, capsys: p
     assert main(["plan", "--stack", "stage", "--out", str(fresh)]) == 0  # its own marker: written again
     capsys.readouterr()
     assert (fresh / ".albops-plan").is_file()
+
+
+def test_an_unknown_option_gets_the_commands_usage_and_a_suggestion(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["migrate", "--nginx-clas", "x", "-"]) == 2
+    err = capsys.readouterr().err
+    assert "usage: albops migrate" in err and "did you mean --nginx-class?" in err
+
+
+def test_abbreviated_options_are_not_guessed(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["sweep", "--clus", "c", "--region", "us-west-2"]) == 2
+    assert "--clus" in capsys.readouterr().err
+
+
+def test_conflicting_output_flags_are_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["plan", "--stack", "stage", "--json", "--markdown"]) == 2
+    assert "not allowed with argument" in capsys.readouterr().err
+
+
+def test_top_level_help_lists_the_exit_codes(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--help"]) == 0
+    out = capsys.readouterr().out
+    assert all(text in out for text in ("0 ok", "1 findings", "2 bad input", "3 refused", "4 a tool", "130"))
+
+
+def test_teardown_in_a_folder_that_is_no_project_is_bad_input(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["teardown", "--stack", "pr-1", "--project-dir", "/nonexistent", "--yes"]) == 2
+    assert "no Pulumi.yaml there" in capsys.readouterr().err

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import difflib
 import errno
 import json
 import os
@@ -21,10 +22,17 @@ if TYPE_CHECKING:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="albops", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="albops",
+        description=__doc__,
+        epilog="exit codes: 0 ok, 1 findings (violations, drops, resources left), 2 bad input or usage, "
+        "3 refused for safety, 4 a tool it needs is missing, 130 interrupted. --json prints one JSON document.",
+        allow_abbrev=False,
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     plan = commands.add_parser(
         "plan",
+        allow_abbrev=False,
         help="show what `pulumi up` would create, with no cloud, credentials or Pulumi CLI",
         description="Runs the real program under Pulumi's mock runtime with plausible cloud answers.",
     )
@@ -41,8 +49,9 @@ def _parser() -> argparse.ArgumentParser:
         default=PROJECT_DIR,
         help="folder with Pulumi.yaml, __main__.py and the stack files (default: this checkout)",
     )
-    plan.add_argument("--markdown", action="store_true", help="print a Markdown summary for a pull-request comment")
-    plan.add_argument("--json", action="store_true", help="print the plan as one JSON document on stdout")
+    shape = plan.add_mutually_exclusive_group()
+    shape.add_argument("--markdown", action="store_true", help="print a Markdown summary for a pull-request comment")
+    shape.add_argument("--json", action="store_true", help="print the plan as one JSON document on stdout")
     plan.add_argument(
         "--compare-to",
         metavar="GITREF",
@@ -66,6 +75,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     sweep = commands.add_parser(
         "sweep",
+        allow_abbrev=False,
         help="find (and with --yes delete) what the controller left in AWS for a cluster",
         description="Finds load balancers, listeners, rules, target groups and security groups by the controller's "
         "tags for exactly one cluster, and with --yes deletes them in dependency order.",
@@ -85,6 +95,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     teardown = commands.add_parser(
         "teardown",
+        allow_abbrev=False,
         help="tear down an ephemeral stack and its cluster, leaving nothing behind in AWS",
         description="Deletes the cluster's load-balancer objects and waits for the controller, then pulumi destroy, "
         "a sweep, and removes the stack. Refuses stacks not marked ephemeral.",
@@ -97,6 +108,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     verify = commands.add_parser(
         "verify",
+        allow_abbrev=False,
         help="check a deployed stack as a person would: DNS, redirect, certificate, echo, WebSocket, ALB",
         description="A pass/fail line per check, bounded in time; exit 1 on any failure.",
     )
@@ -124,6 +136,7 @@ def _parser() -> argparse.ArgumentParser:
     verify.add_argument("--timeout", type=argtypes.seconds(0.1, 600), default=10.0, help="seconds per check (10)")
     check = commands.add_parser(
         "check",
+        allow_abbrev=False,
         help="run the guardrail rules over Kubernetes YAML and IAM policy JSON",
         description="Prints each violation with its rule, object and fix. Exit 0 clean, 1 violations, 2 unreadable.",
     )
@@ -142,6 +155,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     probe = commands.add_parser(
         "probe",
+        allow_abbrev=False,
         help="measure HTTP latency and hold WebSocket connections open; compare two endpoints side by side",
         description="Bounded in duration, rate and connections; exit 1 on any failed request or dropped WebSocket.",
     )
@@ -160,6 +174,7 @@ def _parser() -> argparse.ArgumentParser:
     probe.add_argument("--json", action="store_true", help="one JSON object (a list of two with --compare)")
     migrate = commands.add_parser(
         "migrate",
+        allow_abbrev=False,
         help="convert ingress-nginx Ingresses to ALB Ingresses; everything else passes through",
         description="Writes converted YAML to stdout and a report to stderr. Exit 0 when everything converted "
         "exactly, 1 when something was approximated or not converted, 2 when input cannot be read, 3 when an "
@@ -396,6 +411,11 @@ def _teardown(args: argparse.Namespace) -> int:
     )
     from albops.preview.runner import StackFileError, project_name
 
+    if not (args.project_dir / "Pulumi.yaml").is_file():
+        return _say(
+            f"error: --project-dir {args.project_dir}: no Pulumi.yaml there; give the folder of this project",
+            EXIT_BAD_INPUT,
+        )
     if not re.fullmatch(r"[A-Za-z0-9_.-]{1,100}", args.stack):
         return _say(f"error: --stack {args.stack!r} is not a stack name (letters, digits, '_.-')", EXIT_BAD_INPUT)
     try:
@@ -675,6 +695,20 @@ def _stdout_to_devnull() -> None:
     os.close(devnull)
 
 
+def _parse(argv: list[str] | None) -> argparse.Namespace:
+    """Parse, refusing an unknown option with the command's own usage and the option it most resembles."""
+    parser = _parser()
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:
+        commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+        sub = commands.choices[args.command]
+        known = [o for action in sub._actions for o in action.option_strings]
+        close = difflib.get_close_matches(unknown[0].split("=", 1)[0], known, n=1)
+        hint = f"; did you mean {close[0]}?" if close else ""
+        sub.error(f"unrecognized arguments: {' '.join(unknown)}{hint}")
+    return args
+
+
 def main(argv: list[str] | None = None) -> int:
     """Parse, run one command, and keep the contract whatever happens on the way out.
 
@@ -682,7 +716,7 @@ def main(argv: list[str] | None = None) -> int:
     one line; output that cannot be written (a full disk, ``> /dev/full``) is exit 2 naming it.
     """
     try:
-        args = _parser().parse_args(argv)
+        args = _parse(argv)
     except SystemExit as error:  # argparse: --help exits 0, usage errors exit 2
         return int(error.code or 0)
     try:
