@@ -13,6 +13,7 @@ import math
 import ssl
 import threading
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -35,16 +36,25 @@ def nearest_rank(values: list[float], percentile: float) -> float:
 class HttpStats:
     latencies_ms: list[float] = field(default_factory=list)
     errors: int = 0
+    # Why requests failed (an HTTP status, a timeout, a reply that is not HTTP), with how often.
+    reasons: Counter[str] = field(default_factory=Counter)
+
+    def fail(self, reason: str) -> None:
+        self.errors += 1
+        self.reasons[reason] += 1
 
     def as_dict(self) -> dict[str, Any]:
         values = self.latencies_ms
+        # No completed request is no data, never percentiles of 0.
+        percentile: dict[str, Any] = {
+            f"p{p}_ms": round(nearest_rank(values, p), 2) if values else None for p in (50, 90, 99)
+        }
         return {
             "requests": len(values) + self.errors,
             "errors": self.errors,
-            "p50_ms": round(nearest_rank(values, 50), 2),
-            "p90_ms": round(nearest_rank(values, 90), 2),
-            "p99_ms": round(nearest_rank(values, 99), 2),
-            "max_ms": round(max(values, default=0.0), 2),
+            "error_reasons": dict(self.reasons.most_common()),
+            **percentile,
+            "max_ms": round(max(values), 2) if values else None,
         }
 
 
@@ -76,7 +86,9 @@ class ProbeResult:
 
     @property
     def failed(self) -> bool:
-        return self.http.errors > 0 or (self.websocket is not None and self.websocket.drops > 0)
+        """Any failed request or dropped WebSocket, or no completed request at all (nothing measured)."""
+        no_data = not self.http.latencies_ms
+        return self.http.errors > 0 or no_data or (self.websocket is not None and self.websocket.drops > 0)
 
     def as_dict(self) -> dict[str, Any]:
         document: dict[str, Any] = {"url": self.url, "duration_s": self.duration_s, "http": self.http.as_dict()}
@@ -149,13 +161,15 @@ class Prober:
             try:
                 connection.request("GET", path)
                 response = connection.getresponse()
-                response.read()
+                response.read(1 << 20)  # a body is drained, never held whole
                 if response.status >= 400:
-                    stats.errors += 1
+                    stats.fail(f"HTTP {response.status}")
                 else:
                     stats.latencies_ms.append((time.perf_counter() - start) * 1000)
-            except OSError:
-                stats.errors += 1
+            except (OSError, http.client.HTTPException) as error:
+                # Timeouts, refused connections, and replies that are not HTTP (garbage, a header block over
+                # http.client's limits): each a counted error with its reason, never a dead worker thread.
+                stats.fail(type(error).__name__)
             finally:
                 connection.close()
             next_at += interval
@@ -223,7 +237,10 @@ def render(results: list[ProbeResult]) -> str:
     rows = [("", *[r.url for r in results])]
     http = [r.http.as_dict() for r in results]
     for key in ("requests", "errors", "p50_ms", "p90_ms", "p99_ms", "max_ms"):
-        rows.append((f"http {key}", *[str(h[key]) for h in http]))
+        rows.append((f"http {key}", *["no data" if h[key] is None else str(h[key]) for h in http]))
+    if any(h["error_reasons"] for h in http):
+        reasons = [", ".join(f"{k} x{v}" for k, v in h["error_reasons"].items()) or "-" for h in http]
+        rows.append(("http error reasons", *reasons))
     if any(r.websocket for r in results):
         ws = [r.websocket.as_dict() if r.websocket else {} for r in results]
         for key in ("connections", "drops", "reconnects", "messages", "rtt_p50_ms", "rtt_p99_ms"):

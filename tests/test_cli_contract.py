@@ -208,3 +208,31 @@ def test_top_level_help_lists_the_exit_codes(capsys: pytest.CaptureFixture[str])
 def test_teardown_in_a_folder_that_is_no_project_is_bad_input(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["teardown", "--stack", "pr-1", "--project-dir", "/nonexistent", "--yes"]) == 2
     assert "no Pulumi.yaml there" in capsys.readouterr().err
+
+
+def test_the_package_pins_what_requirements_pin_and_names_the_console_script() -> None:
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    pinned = {
+        line.strip()
+        for line in (ROOT / "requirements.txt").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    }
+    assert set(project["dependencies"]) | set(project["optional-dependencies"]["cli"]) == pinned
+    assert not any(name.startswith(("moto", "pytest")) for name in project["dependencies"])
+    module, _, function = project["scripts"]["albops"].partition(":")
+    import importlib
+
+    assert callable(getattr(importlib.import_module(module), function))
+
+
+def test_an_installed_albops_finds_the_project_in_the_current_folder(tmp_path: Path) -> None:
+    for name in ("Pulumi.yaml", "Pulumi.stage.yaml", "__main__.py"):
+        (tmp_path / name).write_text((ROOT / name).read_text())
+    code = (
+        "import os, sys; os.chdir(sys.argv[1]); sys.path.insert(0, sys.argv[2]);"
+        "from albops.preview.runner import default_project_dir; print(default_project_dir())"
+    )
+    proc = subprocess.run([sys.executable, "-c", code, str(tmp_path), str(ROOT)], capture_output=True, text=True)
+    assert proc.stdout.strip() == str(tmp_path)

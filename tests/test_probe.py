@@ -93,7 +93,7 @@ def test_compare_prints_one_table_and_a_json_list(
     assert main([*argv, "--rate", "5", "--json"]) == 1
     steady_doc, flaky_doc = json.loads(capsys.readouterr().out)
     assert set(steady_doc) == {"url", "duration_s", "http", "websocket"}
-    assert set(steady_doc["http"]) == {"requests", "errors", "p50_ms", "p90_ms", "p99_ms", "max_ms"}
+    assert set(steady_doc["http"]) == {"requests", "errors", "error_reasons", "p50_ms", "p90_ms", "p99_ms", "max_ms"}
     assert set(steady_doc["websocket"]) == {
         "connections",
         "drops",
@@ -110,6 +110,42 @@ def test_an_unreachable_endpoint_fails_every_request(capsys: pytest.CaptureFixtu
     document = json.loads(capsys.readouterr().out)
     assert document["http"]["errors"] == document["http"]["requests"] > 0
     assert document["websocket"] is None
+    assert document["http"]["p50_ms"] is None and document["http"]["max_ms"] is None  # no data, not 0.0
+    assert set(document["http"]["error_reasons"]) == {"ConnectionRefusedError"}
+
+
+def test_garbage_replies_are_counted_errors_with_their_reason(capsys: pytest.CaptureFixture[str]) -> None:
+    import socket
+    import threading
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(16)
+    stop = threading.Event()
+
+    def serve() -> None:
+        listener.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                client, _ = listener.accept()
+            except OSError:
+                continue
+            client.recv(1024)
+            client.sendall(b"this is not HTTP at all\r\n\r\n")
+            client.close()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        port = listener.getsockname()[1]
+        code = main(["probe", "--url", f"http://127.0.0.1:{port}/", "--duration", "1", "--rate", "5"])
+    finally:
+        stop.set()
+        thread.join(timeout=5)
+        listener.close()
+    out = capsys.readouterr().out
+    assert code == 1
+    assert "no data" in out and "BadStatusLine" in out
 
 
 @pytest.mark.parametrize(

@@ -23,7 +23,18 @@ from albops.preview.cloud_facts import CloudFacts, FactsError, resolve_facts
 from albops.preview.stack_file import Encrypted, StackFile, StackFileError, load_stack_file
 from components.regions import region_exists
 
-PROJECT_DIR = Path(__file__).resolve().parents[2]
+# The checkout this package lives in (where Pulumi.yaml is when run from a clone).
+CHECKOUT_DIR = Path(__file__).resolve().parents[2]
+
+
+def default_project_dir() -> Path:
+    """The current folder when it holds a Pulumi project (how an installed ``albops`` finds it), else the
+    checkout this package runs from."""
+    here = Path.cwd()
+    return here if (here / "Pulumi.yaml").is_file() else CHECKOUT_DIR
+
+
+PROJECT_DIR = default_project_dir()
 UNKNOWN = "(known after apply)"
 SECRET = "[secret]"
 # StackFileError and FactsError: for the commands.

@@ -1,0 +1,119 @@
+"""Argument types every command shares, strict by construction.
+
+argparse calls each with the text given and turns an ``ArgumentTypeError`` into one usage line and exit 2,
+so a bad value is refused before any work starts, naming the option and the fix: a duration that is
+``nan``, negative or absurd, a count out of range, a file that is missing or not what it should be, an
+output path that cannot be written, a host or address that does not parse.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ipaddress
+import math
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+from components.names import GROUP_NAME
+
+
+def seconds(low: float, high: float) -> Callable[[str], float]:
+    """A finite number of seconds from ``low`` to ``high`` (``nan``, ``inf``, ``-1`` and ``1e12`` are refused)."""
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            value = math.nan
+        if not math.isfinite(value) or not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds from {low:g} to {high:g}")
+        return value
+
+    return parse
+
+
+def count(low: int, high: int) -> Callable[[str], int]:
+    """A whole number from ``low`` to ``high``."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number from {low} to {high}") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{value} is out of range; use {low} to {high}")
+        return value
+
+    return parse
+
+
+def port(text: str) -> int:
+    return count(1, 65535)(text)
+
+
+def readable_file(text: str) -> Path:
+    """A file that exists and can be read (not a directory)."""
+    path = Path(text)
+    if not path.is_file():
+        raise argparse.ArgumentTypeError(f"{text}: no such file" + ("; it is a directory" if path.is_dir() else ""))
+    if not os.access(path, os.R_OK):
+        raise argparse.ArgumentTypeError(f"{text}: cannot be read (permissions)")
+    return path
+
+
+def pem_file(text: str) -> Path:
+    """A readable PEM bundle holding at least one certificate."""
+    path = readable_file(text)
+    try:
+        content = path.read_bytes()[: 1 << 20]
+    except OSError as error:
+        raise argparse.ArgumentTypeError(f"{text}: {error.strerror}") from None
+    if b"-----BEGIN CERTIFICATE-----" not in content:
+        raise argparse.ArgumentTypeError(f"{text}: not a PEM bundle (no BEGIN CERTIFICATE block)")
+    return path
+
+
+def output_file(text: str) -> Path:
+    """A file path that can be written: in an existing, writable folder, and not itself a folder."""
+    path = Path(text)
+    if path.is_dir():
+        raise argparse.ArgumentTypeError(f"{text}: is a directory; name a file")
+    parent = path.parent if str(path.parent) else Path(".")
+    if not parent.is_dir():
+        raise argparse.ArgumentTypeError(f"{text}: the folder {parent} does not exist")
+    if not os.access(parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise argparse.ArgumentTypeError(f"{text}: cannot be written (permissions)")
+    return path
+
+
+def output_dir(text: str) -> Path:
+    """A folder that exists and is writable, or can be created in an existing writable folder."""
+    path = Path(text)
+    if path.exists() and not path.is_dir():
+        raise argparse.ArgumentTypeError(f"{text}: is a file, not a folder")
+    existing = path if path.exists() else path.parent
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
+        raise argparse.ArgumentTypeError(f"{text}: cannot be written under {existing}")
+    return path
+
+
+def host_address(text: str) -> tuple[str, str]:
+    """``HOST=ADDRESS`` with an IPv4 or IPv6 address."""
+    host, _, address = text.partition("=")
+    if not host or not address:
+        raise argparse.ArgumentTypeError(f"{text!r} is not HOST=ADDRESS, e.g. www.example.com=192.0.2.10")
+    try:
+        ipaddress.ip_address(address)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{address!r} is not an IP address; give e.g. {host}=192.0.2.10") from None
+    return host, address
+
+
+def group_name(text: str) -> str:
+    """An ALB group.name: at most 63 lower-case letters, digits, '-' and '.', alphanumeric at both ends."""
+    if len(text) > 63 or not GROUP_NAME.fullmatch(text):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a valid group.name (lower-case, digits, '-', '.')")
+    return text

@@ -1,0 +1,741 @@
+"""Command line: ``python -m albops plan|sweep ...``; every command shares the exit codes below."""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import errno
+import json
+import os
+import re
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from albops import EXIT_BAD_INPUT, EXIT_FINDINGS, EXIT_OK, EXIT_REFUSED, EXIT_TOOL_MISSING
+from albops.cli import args as argtypes
+from albops.preview.runner import PROJECT_DIR
+
+if TYPE_CHECKING:
+    from albops.preview.runner import PlanResult
+    from policies.guardrails import Violation
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="albops",
+        description=__doc__,
+        epilog="exit codes: 0 ok, 1 findings (violations, drops, resources left), 2 bad input or usage, "
+        "3 refused for safety, 4 a tool it needs is missing, 130 interrupted. --json prints one JSON document.",
+        allow_abbrev=False,
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    plan = commands.add_parser(
+        "plan",
+        allow_abbrev=False,
+        help="show what `pulumi up` would create, with no cloud, credentials or Pulumi CLI",
+        description="Runs the real program under Pulumi's mock runtime with plausible cloud answers.",
+    )
+    plan.add_argument("--stack", "-s", required=True, help="stack name: reads Pulumi.<stack>.yaml")
+    plan.add_argument(
+        "--out",
+        type=argtypes.output_dir,
+        default=None,
+        help="folder for manifests and documents (default plan-out/<stack>)",
+    )
+    plan.add_argument(
+        "--project-dir",
+        type=Path,
+        default=PROJECT_DIR,
+        help="folder with Pulumi.yaml, __main__.py and the stack files (default: this checkout)",
+    )
+    shape = plan.add_mutually_exclusive_group()
+    shape.add_argument("--markdown", action="store_true", help="print a Markdown summary for a pull-request comment")
+    shape.add_argument("--json", action="store_true", help="print the plan as one JSON document on stdout")
+    plan.add_argument(
+        "--compare-to",
+        metavar="GITREF",
+        help="plan the stack at GITREF too (a temporary worktree) and show what the change does",
+    )
+    plan.add_argument(
+        "--apply",
+        action="store_true",
+        help="resolve every value as after `pulumi up` (default: preview, unknowns shown as such)",
+    )
+    plan.add_argument(
+        "--cloud-facts",
+        type=argtypes.readable_file,
+        metavar="FILE",
+        help="what to assume about the cloud (clusters, tags, Auto Mode, add-ons); default cloud-facts/<stack>.yaml",
+    )
+    plan.add_argument(
+        "--require-environment",
+        choices=["production", "staging", "development", "ephemeral"],
+        help="refuse (exit 3) unless the stack's alb-ingress:environment is this one (for deploy jobs)",
+    )
+    sweep = commands.add_parser(
+        "sweep",
+        allow_abbrev=False,
+        help="find (and with --yes delete) what the controller left in AWS for a cluster",
+        description="Finds load balancers, listeners, rules, target groups and security groups by the controller's "
+        "tags for exactly one cluster, and with --yes deletes them in dependency order.",
+    )
+    target = sweep.add_mutually_exclusive_group(required=True)
+    target.add_argument("--cluster", help="EKS cluster name, exactly as in the elbv2.k8s.aws/cluster tag")
+    target.add_argument("--expired", action="store_true", help="every cluster whose ephemeral tags say it expired")
+    sweep.add_argument("--region", required=True, help="AWS region, e.g. us-west-2")
+    sweep.add_argument("--yes", action="store_true", help="delete; without it nothing is deleted")
+    sweep.add_argument("--json", action="store_true", help="one JSON document on stdout")
+    sweep.add_argument("--force", action="store_true", help="sweep even while the EKS cluster still exists")
+    sweep.add_argument(
+        "--wait-seconds",
+        type=argtypes.seconds(0, 7200),
+        default=600.0,
+        help="how long to wait for AWS to let go of resources (600; 0-7200)",
+    )
+    teardown = commands.add_parser(
+        "teardown",
+        allow_abbrev=False,
+        help="tear down an ephemeral stack and its cluster, leaving nothing behind in AWS",
+        description="Deletes the cluster's load-balancer objects and waits for the controller, then pulumi destroy, "
+        "a sweep, and removes the stack. Refuses stacks not marked ephemeral.",
+    )
+    teardown.add_argument("--stack", "-s", required=True, help="stack name (Pulumi.<stack>.yaml)")
+    teardown.add_argument("--yes", action="store_true", help="do it; without it the steps are only listed")
+    teardown.add_argument("--project-dir", type=Path, default=PROJECT_DIR, help="folder with Pulumi.yaml")
+    teardown.add_argument(
+        "--wait-seconds", type=argtypes.seconds(0, 7200), default=900.0, help="how long to wait for AWS (900; 0-7200)"
+    )
+    verify = commands.add_parser(
+        "verify",
+        allow_abbrev=False,
+        help="check a deployed stack as a person would: DNS, redirect, certificate, echo, WebSocket, ALB",
+        description="A pass/fail line per check, bounded in time; exit 1 on any failure.",
+    )
+    what = verify.add_mutually_exclusive_group(required=True)
+    what.add_argument("--stack", "-s", help="stack name: expectations from Pulumi.<stack>.yaml and its outputs")
+    what.add_argument("--url", help="https://host[:port]/path to check without a stack")
+    verify.add_argument("--host", help="host name for SNI, certificate and Host header (default: the URL's)")
+    verify.add_argument("--ca-file", type=argtypes.pem_file, help="PEM bundle to trust instead of the system's")
+    verify.add_argument(
+        "--http-port", type=argtypes.port, default=None, help="HTTP port expected to redirect (--url mode)"
+    )
+    verify.add_argument(
+        "--outputs", type=argtypes.readable_file, help="stack outputs as JSON (`pulumi stack output --json`)"
+    )
+    verify.add_argument("--project-dir", type=Path, default=PROJECT_DIR, help="folder with Pulumi.yaml")
+    verify.add_argument(
+        "--resolve",
+        action="append",
+        default=[],
+        type=argtypes.host_address,
+        metavar="HOST=ADDRESS",
+        help="answer DNS for HOST",
+    )
+    verify.add_argument("--no-aws", action="store_true", help="skip the ALB check (needs AWS credentials)")
+    verify.add_argument("--timeout", type=argtypes.seconds(0.1, 600), default=10.0, help="seconds per check (10)")
+    check = commands.add_parser(
+        "check",
+        allow_abbrev=False,
+        help="run the guardrail rules over Kubernetes YAML and IAM policy JSON",
+        description="Prints each violation with its rule, object and fix. Exit 0 clean, 1 violations, 2 unreadable.",
+    )
+    check.add_argument(
+        "paths", nargs="*", type=Path, help="files or directories (*.yaml, *.yml, *.json), or - for stdin"
+    )
+    check.add_argument("--json", action="store_true", help="one JSON document on stdout")
+    check.add_argument("--list", action="store_true", help="print the rules and exit")
+    check.add_argument(
+        "--ingress-class", action="append", default=[], help="IngressClass name(s) of ALB Ingresses (default: alb)"
+    )
+    check.add_argument(
+        "--environment",
+        choices=["production", "staging", "development", "ephemeral"],
+        help="treat the input as this environment (production adds rules)",
+    )
+    probe = commands.add_parser(
+        "probe",
+        allow_abbrev=False,
+        help="measure HTTP latency and hold WebSocket connections open; compare two endpoints side by side",
+        description="Bounded in duration, rate and connections; exit 1 on any failed request or dropped WebSocket.",
+    )
+    probe.add_argument("--url", required=True, help="http(s)://host[:port]/path")
+    probe.add_argument("--compare", help="a second URL probed at the same time (e.g. the old NLB)")
+    probe.add_argument("--ws", action="store_true", help="also hold WebSocket connections on the same path")
+    probe.add_argument("--duration", type=argtypes.seconds(0.1, 3600), default=30.0, help="seconds (30; at most 3600)")
+    probe.add_argument(
+        "--connections", type=argtypes.count(1, 1000), default=10, help="WebSocket connections with --ws (10; 1-1000)"
+    )
+    probe.add_argument("--rate", type=argtypes.seconds(0.01, 1000), default=10.0, help="HTTP requests a second (10)")
+    probe.add_argument(
+        "--timeout", type=argtypes.seconds(0.1, 600), default=10.0, help="seconds per request or message"
+    )
+    probe.add_argument("--ca-file", type=argtypes.pem_file, help="PEM bundle to trust instead of the system's")
+    probe.add_argument("--json", action="store_true", help="one JSON object (a list of two with --compare)")
+    migrate = commands.add_parser(
+        "migrate",
+        allow_abbrev=False,
+        help="convert ingress-nginx Ingresses to ALB Ingresses; everything else passes through",
+        description="Writes converted YAML to stdout and a report to stderr. Exit 0 when everything converted "
+        "exactly, 1 when something was approximated or not converted, 2 when input cannot be read, 3 when an "
+        "Ingress would lose its protection (then nothing is written; see --allow-unprotected).",
+    )
+    migrate.add_argument("inputs", nargs="+", help="files, directories, or - for stdin")
+    migrate.add_argument(
+        "--group", type=argtypes.group_name, default="migrated", help="ALB group of every converted Ingress (migrated)"
+    )
+    migrate.add_argument("--certificate-arn", help="ACM certificate for the HTTPS listener (default: discovery)")
+    migrate.add_argument("--scheme", choices=["internet-facing", "internal"], default="internet-facing")
+    migrate.add_argument("--ingress-class", default="alb", help="IngressClass of the converted Ingresses (alb)")
+    migrate.add_argument("--include-classless", action="store_true", help="also convert Ingresses without a class")
+    migrate.add_argument("--report", type=argtypes.output_file, help="also write the report as JSON to this file")
+    migrate.add_argument(
+        "--nginx-class",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="an IngressClass name ingress-nginx serves besides nginx (repeatable; IngressClasses in the input "
+        "whose controller is k8s.io/ingress-nginx count too)",
+    )
+    migrate.add_argument(
+        "--allow-unprotected",
+        action="store_true",
+        help="also write Ingresses that lose their authentication or access rules (exit 3 without it)",
+    )
+    migrate.add_argument(
+        "--controller-config",
+        help="the ingress-nginx controller ConfigMap (YAML) whose global defaults the Ingresses inherit",
+    )
+    return parser
+
+
+def _migrate(args: argparse.Namespace) -> int:
+    from albops.manifests import UnreadableError, read_sources
+    from albops.migrate import Options, dump, migrate
+
+    try:
+        documents = read_sources(args.inputs)
+    except UnreadableError as error:
+        return _say(f"error: {error}", EXIT_BAD_INPUT)
+    controller_config: dict[str, str] = {}
+    if args.controller_config is not None:
+        try:
+            maps = [d for d in read_sources([args.controller_config]) if isinstance(d, dict)]
+        except UnreadableError as error:
+            return _say(f"error: --controller-config: {error}", EXIT_BAD_INPUT)
+        if len(maps) != 1 or maps[0].get("kind") != "ConfigMap" or not isinstance(maps[0].get("data") or {}, dict):
+            return _say(
+                f"error: --controller-config {args.controller_config}: expected one ConfigMap with a data map "
+                "(kubectl get configmap -n ingress-nginx ingress-nginx-controller -o yaml)",
+                EXIT_BAD_INPUT,
+            )
+        controller_config = {str(k): str(v) for k, v in (maps[0].get("data") or {}).items()}
+    if args.report is not None and (args.report.is_dir() or not args.report.parent.is_dir()):
+        return _say(f"error: --report {args.report}: not a file in an existing folder", EXIT_BAD_INPUT)
+    options = Options(
+        controller_config=controller_config,
+        group=args.group,
+        certificate_arn=args.certificate_arn,
+        scheme=args.scheme,
+        ingress_class=args.ingress_class,
+        include_classless=args.include_classless,
+        nginx_classes=tuple(args.nginx_class),
+        allow_unprotected=args.allow_unprotected,
+    )
+    converted, report = migrate(documents, options, copy=False)
+    # Anything held back: nothing at all on stdout, so `migrate | kubectl apply -f -` cannot apply the rest
+    # of a half-protected set. Otherwise the documents are written one at a time, never as one string.
+    if not report.held_back:
+        for chunk in dump(converted):
+            sys.stdout.write(chunk)
+    for line in report.lines():
+        print(line, file=sys.stderr)
+    if args.report is not None:
+        with args.report.open("w", encoding="utf-8") as handle:
+            json.dump(report.as_dict(), handle, indent=2)
+            handle.write("\n")
+    if report.held_back:
+        return EXIT_REFUSED
+    return EXIT_OK if report.exact else EXIT_FINDINGS
+
+
+def _probe(args: argparse.Namespace) -> int:
+    from albops.probe import probe_all, render
+
+    urls = [args.url] + ([args.compare] if args.compare else [])
+    options = {
+        "duration_s": args.duration,
+        "rate": args.rate,
+        "connections": args.connections if args.ws else 0,
+        "timeout": args.timeout,
+        "ca_file": args.ca_file,
+    }
+    try:
+        results = probe_all(urls, **options)
+    except ValueError as error:
+        return _say(f"error: {error}", EXIT_BAD_INPUT)
+    if args.json:
+        documents = [r.as_dict() for r in results]
+        print(json.dumps(documents if args.compare else documents[0], indent=2))
+    else:
+        print(render(results))
+    return EXIT_FINDINGS if any(r.failed for r in results) else EXIT_OK
+
+
+def _check(args: argparse.Namespace) -> int:
+    from albops.check import load
+    from albops.manifests import UnreadableError
+    from policies.guardrails import RULES, Context, evaluate
+
+    if args.list:
+        if args.json:
+            listed = [{"id": r.id, "mandatory": r.mandatory, "title": r.title, "protects": r.protects} for r in RULES]
+            print(json.dumps({"rules": listed}, indent=2))
+            return EXIT_OK
+        for rule in RULES:
+            kind = "mandatory" if rule.mandatory else "advisory"
+            print(f"{rule.id:<22} {kind:<9} {rule.title} (protects against {rule.protects})")
+        return EXIT_OK
+    if not args.paths:
+        return _say("error: give files or directories to check (or --list)", EXIT_BAD_INPUT)
+    try:
+        resources = load(args.paths)
+    except UnreadableError as error:
+        return _say(f"error: {error}", EXIT_BAD_INPUT)
+    if not resources:
+        named = " ".join(str(p) for p in args.paths)
+        return _say(
+            f"error: {named}: no Kubernetes object (apiVersion and kind) or IAM policy document (Statement) to "
+            "check; give manifests or IAM JSON",
+            EXIT_BAD_INPUT,
+        )
+    context = Context(ingress_classes=frozenset(args.ingress_class or ["alb"]), environment=args.environment)
+    violations = evaluate(resources, context)
+    if args.json:
+        print(json.dumps({"resources": len(resources), "violations": [v.__dict__ for v in violations]}, indent=2))
+    else:
+        for violation in violations:
+            print(violation)
+        print(f"{len(resources)} objects checked, {len(violations)} violations")
+    return EXIT_FINDINGS if violations else EXIT_OK
+
+
+def _verify(args: argparse.Namespace) -> int:
+    from urllib.parse import urlsplit
+
+    from albops.cluster.verify import Expectations, Verifier, expectations_from, system_resolver
+
+    pinned: dict[str, str] = dict(args.resolve)
+
+    def resolver(host: str) -> list[str]:
+        return [pinned[host]] if host in pinned else system_resolver(host)
+
+    aws = None
+    if args.url:
+        parts = urlsplit(args.url)
+        if parts.scheme != "https" or not parts.hostname:
+            return _say(f"error: --url {args.url!r} is not an https:// URL", EXIT_BAD_INPUT)
+        https_port = parts.port or 443
+        http_port = args.http_port if args.http_port is not None else (80 if https_port == 443 else None)
+        expect = Expectations(
+            host=args.host or parts.hostname,
+            path=parts.path.rstrip("/") or "/echo",
+            https_port=https_port,
+            http_port=http_port,
+        )
+    else:
+        from albops.cluster.verify import with_encrypted_from_outputs
+        from albops.preview.runner import read_stack_file, stand_in_encrypted
+        from components.settings import ConfigError, parse_settings
+
+        try:
+            # Encrypted values are stood in for (never printed); what verify needs of them comes from the outputs.
+            prepared = stand_in_encrypted(read_stack_file(args.stack, args.project_dir))
+            settings = parse_settings(prepared.values, frozenset(prepared.encrypted), stack=args.stack)
+            outputs = _stack_outputs(args)
+            expect = with_encrypted_from_outputs(expectations_from(settings, outputs), prepared.encrypted, outputs)
+        except (FileNotFoundError, ValueError, ConfigError) as error:
+            return _say(f"error: {error}", EXIT_BAD_INPUT)
+        except RuntimeError as error:
+            return _say(f"error: {error}", EXIT_TOOL_MISSING)
+        if not args.no_aws:
+            from albops.cluster.aws import AwsSession
+
+            aws = AwsSession(settings.region)
+    verifier = Verifier(expect, resolver=resolver, ca_file=args.ca_file, timeout=args.timeout, aws=aws)
+    checks = verifier.run()
+    for check in checks:
+        print(check)
+    failed = [c for c in checks if not c.ok]
+    print(f"{len(checks) - len(failed)} passed, {len(failed)} failed")
+    return EXIT_FINDINGS if failed else EXIT_OK
+
+
+def _stack_outputs(args: argparse.Namespace) -> dict[str, object]:
+    """Outputs from --outputs FILE, else from the backend (which needs the Pulumi CLI)."""
+    if args.outputs is not None:
+        try:
+            data = json.loads(args.outputs.read_text(encoding="utf-8"))
+        except OSError as error:
+            raise ValueError(
+                f"--outputs {args.outputs}: {error.strerror}; write it with `pulumi stack output --json`"
+            ) from None
+        except json.JSONDecodeError as error:
+            raise ValueError(f"--outputs {args.outputs}: line {error.lineno}: not JSON") from None
+        if not isinstance(data, dict) or not {"echoserverUrl", "clusterName", "albGroupName"} & set(data):
+            raise ValueError(
+                f"--outputs {args.outputs}: not this stack's outputs (a JSON object with echoserverUrl, clusterName "
+                "...); write it with `pulumi stack output --json -s <stack>`"
+            )
+        return data
+    from pulumi import automation as auto
+
+    try:
+        stack = auto.select_stack(args.stack, work_dir=str(args.project_dir))
+    except FileNotFoundError:
+        raise RuntimeError("the Pulumi CLI is not installed; install it, or pass --outputs FILE") from None
+    return {key: value.value for key, value in stack.outputs().items()}
+
+
+def _teardown(args: argparse.Namespace) -> int:
+    from albops.cluster import teardown as teardown_module
+    from albops.cluster.aws import AwsSession
+    from albops.cluster.kube import KubernetesApi
+    from albops.cluster.sweep import Timing
+    from albops.cluster.teardown import (
+        RefusedError,
+        Teardown,
+        ToolMissingError,
+        backend_target,
+        local_precheck,
+    )
+    from albops.preview.runner import StackFileError, project_name
+
+    if not (args.project_dir / "Pulumi.yaml").is_file():
+        return _say(
+            f"error: --project-dir {args.project_dir}: no Pulumi.yaml there; give the folder of this project",
+            EXIT_BAD_INPUT,
+        )
+    if not re.fullmatch(r"[A-Za-z0-9_.-]{1,100}", args.stack):
+        return _say(f"error: --stack {args.stack!r} is not a stack name (letters, digits, '_.-')", EXIT_BAD_INPUT)
+    try:
+        # The checkout's file can only refuse early; the backend's copy decides what is deleted.
+        local = local_precheck(args.stack, args.project_dir)
+    except RefusedError as error:
+        return _say(f"refused: {error}", EXIT_REFUSED)
+    except StackFileError as error:
+        return _say(f"error: {error}", EXIT_BAD_INPUT)
+    backend = teardown_module.backend_for(args.stack, args.project_dir)
+    if not args.yes and local is not None:
+        print(
+            f"Would tear down stack {local.stack} (owner {local.owner}, expires {local.expires}): cluster "
+            f"{local.cluster} in {local.region}, as Pulumi.{local.stack}.yaml here says.\n"
+            "  1. check the backend's config and state name this cluster, and that it is tagged "
+            f"alb-ingress/ephemeral=true and alb-ingress/stack={local.stack_tag} (else refuse, deleting nothing)\n"
+            "  2. delete every Ingress, LoadBalancer Service and Gateway the controller manages, and wait for it\n"
+            "  3. pulumi destroy (PULUMI_K8S_DELETE_UNREACHABLE=true), then sweep what the controller left\n"
+            "  4. remove the stack\n"
+            "With --yes the backend's copy of the stack's config and state decide, not this file. "
+            "Run again with --yes to do it."
+        )
+        return EXIT_OK
+    try:
+        if not backend.exists():
+            return _say(
+                f"refused: stack {args.stack} does not exist in the backend, so nothing proves which cluster is its; "
+                "nothing was deleted (for what a cluster that is gone left behind: albops sweep --cluster NAME)",
+                EXIT_REFUSED,
+            )
+        target = backend_target(args.stack, backend, project_name(args.project_dir))
+    except RefusedError as error:
+        return _say(f"refused: {error}", EXIT_REFUSED)
+    except ToolMissingError as error:
+        return _say(f"error: {error}", EXIT_TOOL_MISSING)
+    if local is not None and (local.cluster, local.region) != (target.cluster, target.region):
+        print(
+            f"note: Pulumi.{args.stack}.yaml here names cluster {local.cluster} in {local.region}; the backend's copy "
+            f"names {target.cluster} in {target.region}, and that is what is used"
+        )
+    if not args.yes:
+        print(f"Would tear down stack {target.stack}: cluster {target.cluster} in {target.region}. Add --yes.")
+        return EXIT_OK
+    aws = AwsSession(target.region)
+    job = Teardown(
+        target=target,
+        backend=lambda: backend,
+        cluster_api=lambda description: KubernetesApi.for_eks(aws, description),
+        aws=aws,
+        timing=Timing(deadline_seconds=args.wait_seconds),
+    )
+    try:
+        return job.run()
+    except RefusedError as error:
+        return _say(f"refused: {error}", EXIT_REFUSED)
+    except ToolMissingError as error:
+        return _say(f"error: {error}", EXIT_TOOL_MISSING)
+    except Exception as error:
+        return _say(f"error: {aws_error_text(error)}; run teardown again once fixed", EXIT_FINDINGS)
+
+
+def _sweep(args: argparse.Namespace) -> int:
+    from albops.cluster.aws import AwsSession
+    from albops.cluster.sweep import Timing, exit_code, render_table, sweep_command
+    from components.names import CLUSTER_NAME
+    from components.regions import region_exists, similar_regions
+
+    if not region_exists(args.region):
+        close = similar_regions(args.region)
+        hint = f"; did you mean {' or '.join(close)}?" if close else ""
+        return _say(f"error: --region {args.region!r} is not an AWS region{hint}", EXIT_BAD_INPUT)
+    if args.cluster is not None and not CLUSTER_NAME.fullmatch(args.cluster):
+        print(
+            f"error: --cluster {args.cluster!r} is not an EKS cluster name (1-100 letters, digits, - or _)",
+            file=sys.stderr,
+        )
+        return EXIT_BAD_INPUT
+    aws = AwsSession(args.region)
+    try:
+        reports = sweep_command(
+            aws, args.cluster, args.yes, args.force, args.expired, Timing(deadline_seconds=args.wait_seconds)
+        )
+    except Exception as error:  # credentials, endpoint or permission problems: say which, no traceback
+        return _say(f"error: AWS refused or could not be reached: {aws_error_text(error)}", EXIT_BAD_INPUT)
+    if args.json:
+        document = {"reports": [r.as_dict() for r in reports], "calls": dict(aws.counter.calls)}
+        print(json.dumps(document, indent=2))
+    else:
+        if args.expired and not reports:
+            print(f"No expired cluster in {args.region}.")
+        for report in reports:
+            print(render_table(report))
+        print(f"AWS calls: {aws.counter.reads} reads, {aws.counter.writes} writes")
+    return exit_code(reports)
+
+
+def aws_error_text(error: Exception) -> str:
+    """A one-line reason and the fix for the usual ways a call cannot even start."""
+    name = type(error).__name__
+    if name in ("NoCredentialsError", "PartialCredentialsError"):
+        return "no AWS credentials found; set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY"
+    if name in ("EndpointConnectionError", "ConnectTimeoutError", "ConnectionClosedError"):
+        return f"{error}; check AWS_ENDPOINT_URL / AWS_ENDPOINT_URL_<SERVICE> and the network"
+    return f"{name}: {error}"
+
+
+def _compare(args: argparse.Namespace) -> int:
+    from albops.preview.diff import DiffError, GitMissingError, compare_to, render
+
+    try:
+        diff = compare_to(args.compare_to, args.stack, args.project_dir, cloud_facts=args.cloud_facts)
+    except GitMissingError as error:
+        return _say(f"error: {error}", EXIT_TOOL_MISSING)
+    except DiffError as error:
+        return _say(f"error: {error}", EXIT_BAD_INPUT)
+    if args.json:
+        print(json.dumps(diff.as_dict(), indent=2, default=str))
+    else:
+        print(render(diff, markdown=args.markdown))
+    return EXIT_OK
+
+
+def _plan(args: argparse.Namespace) -> int:
+    if args.compare_to:
+        return _compare(args)
+    from albops.preview.cloud_facts import resolve_facts
+    from albops.preview.plan import (
+        OutDirRefusedError,
+        check_out_dir,
+        plan_document,
+        render_markdown,
+        render_outputs,
+        render_tree,
+        write_plan,
+    )
+    from albops.preview.runner import project_name, read_stack, run_program
+    from components.settings import ConfigError
+
+    if args.out is not None:
+        try:
+            check_out_dir(args.out)  # before any work: nothing is planned into a folder that is not the plan's
+        except OutDirRefusedError as error:
+            return _say(f"refused: {error}", EXIT_REFUSED)
+    try:
+        stack_file = read_stack(args.stack, args.project_dir)
+        config = stack_file.config
+        facts = resolve_facts(
+            config, args.stack, args.project_dir, args.cloud_facts, project=project_name(args.project_dir)
+        )
+    except (FileNotFoundError, ValueError) as error:  # StackFileError and FactsError are ValueErrors
+        return _say(f"error: {error}", EXIT_BAD_INPUT)
+    try:
+        result = run_program(config, args.stack, preview=not args.apply, project_dir=args.project_dir, facts=facts)
+    except ConfigError as error:
+        return _say(f"error: Pulumi.{args.stack}.yaml: {error}", EXIT_BAD_INPUT)
+    environment = _planned_environment(config)
+    if args.require_environment and environment != args.require_environment:
+        return _say(
+            f"refused: stack {args.stack} is environment {environment or '(none)'}, not {args.require_environment}; "
+            "this job deploys only that environment",
+            EXIT_REFUSED,
+        )
+    out_dir = args.out or (args.project_dir / "plan-out" / args.stack)
+    try:
+        written = write_plan(result, out_dir, ours=args.out is None)
+    except OutDirRefusedError as error:
+        return _say(f"refused: {error}", EXIT_REFUSED)
+    notes = _plan_notes(result, stack_file.environments)
+    for note in notes:
+        print(f"note: {note}", file=sys.stderr)
+    violations = guardrail_violations(result, config)
+    # A plan that could not see part of the config (ESC imports) checked only part of the stack: not a pass.
+    incomplete = bool(stack_file.environments)
+    failed = bool(violations) or incomplete
+    if args.json:
+        document = plan_document(result)
+        document["violations"] = [v.__dict__ for v in violations]
+        document["notes"] = notes
+        document["cloudFacts"] = result.facts.as_dict()
+        document["incomplete"] = incomplete
+        print(json.dumps(document, indent=2, default=str))
+        return EXIT_FINDINGS if failed else EXIT_OK
+    if args.markdown:
+        print(render_markdown(result))
+        for violation in violations:
+            print(f"- :x: `{violation.rule}` {violation.resource}: {violation.message}; fix: {violation.fix}")
+        for note in notes:
+            print(f"- note: {note}")
+        return EXIT_FINDINGS if failed else EXIT_OK
+    custom = sum(1 for r in result.resources if r.custom)
+    mode = "preview" if result.preview else "apply"
+    print(f"Offline plan of stack {args.stack!r} ({mode}): {custom} resources to create\n")
+    print(render_tree(result))
+    print("\nOutputs:")
+    print(render_outputs(result))
+    print(f"\nWrote {len(written)} files to {out_dir}")
+    print(f"\nGuardrails: {len(violations)} violations")
+    for violation in violations:
+        print(f"  {violation}")
+    if incomplete:
+        print("\nIncomplete: the stack imports Pulumi ESC environments the offline plan cannot read (see notes)")
+    return EXIT_FINDINGS if failed else EXIT_OK
+
+
+def _planned_environment(config: dict[str, object]) -> str | None:
+    if "alb-ingress:ephemeral" in config:
+        return "ephemeral"
+    value = config.get("alb-ingress:environment")
+    return str(value) if value is not None else None
+
+
+def _plan_notes(result: PlanResult, environments: tuple[str, ...]) -> list[str]:
+    """What a reviewer must know about what the offline plan did not see."""
+    notes = [
+        f"{key} is encrypted (secure:); the offline plan cannot decrypt it, so it did not check it and planned with "
+        "a stand-in shown as [secret] (`pulumi preview` checks the real value)"
+        for key in result.encrypted
+    ]
+    if environments:
+        notes.append(
+            f"the stack imports Pulumi ESC environments ({', '.join(environments)}), which the offline plan cannot "
+            "resolve; it planned with the config: it has, so values those environments set were not checked "
+            "(`pulumi preview` resolves them)"
+        )
+    source = result.facts.source
+    if source:
+        notes.append(f"cloud facts from {source}")
+    notes.extend(f"assumed {line}" for line in result.facts.assumed)
+    if any(r.type == "kubernetes:eks.amazonaws.com/v1:IngressClassParams" for r in result.resources):
+        notes.append(
+            "Auto Mode: the stack tags its load balancers (IngressClassParams tags); EKS Auto Mode applies custom "
+            "tags only when the cluster's IAM role may tag them (EKS user guide, Auto Mode cluster IAM role: "
+            "elasticloadbalancing:AddTags / ec2:CreateTags with the eks:eks-cluster-name condition)"
+        )
+    return notes
+
+
+def guardrail_violations(result: PlanResult, config: dict[str, object]) -> list[Violation]:
+    """The guardrail rules over what the plan registered (the same rules as the policy pack and check)."""
+    from policies.guardrails import INGRESS, Context, Resource, evaluate
+
+    resources = [Resource(r.type, r.name, r.inputs) for r in result.resources]
+    classes = {str((r.inputs.get("spec") or {}).get("ingressClassName")) for r in result.by_type(INGRESS)}
+    environment = config.get("alb-ingress:environment")
+    context = Context(
+        ingress_classes=frozenset(classes | {"alb"}), environment=str(environment) if environment else None
+    )
+    return list(evaluate(resources, context))
+
+
+def _say(message: str, code: int) -> int:
+    """Print a one-line error (never a traceback) and give the exit code to return."""
+    print(message, file=sys.stderr)
+    return code
+
+
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report a command stopped by Ctrl-C
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    handlers = {
+        "plan": _plan,
+        "sweep": _sweep,
+        "teardown": _teardown,
+        "verify": _verify,
+        "check": _check,
+        "probe": _probe,
+        "migrate": _migrate,
+    }
+    return handlers[args.command](args)
+
+
+def _stdout_to_devnull() -> None:
+    """After the reader of stdout went away, send what is still buffered nowhere (no 'Exception ignored')."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+
+
+def _parse(argv: list[str] | None) -> argparse.Namespace:
+    """Parse, refusing an unknown option with the command's own usage and the option it most resembles."""
+    parser = _parser()
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:
+        commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+        sub = commands.choices[args.command]
+        known = [o for action in sub._actions for o in action.option_strings]
+        close = difflib.get_close_matches(unknown[0].split("=", 1)[0], known, n=1)
+        hint = f"; did you mean {close[0]}?" if close else ""
+        sub.error(f"unrecognized arguments: {' '.join(unknown)}{hint}")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse, run one command, and keep the contract whatever happens on the way out.
+
+    A reader that closes the pipe early (``| head``) ends the command quietly; Ctrl-C is exit 130 with
+    one line; output that cannot be written (a full disk, ``> /dev/full``) is exit 2 naming it.
+    """
+    try:
+        args = _parse(argv)
+    except SystemExit as error:  # argparse: --help exits 0, usage errors exit 2
+        return int(error.code or 0)
+    try:
+        code = _dispatch(args)
+        sys.stdout.flush()
+        return code
+    except KeyboardInterrupt:
+        return _say("interrupted: stopped by Ctrl-C; the lines above say what was done; run it again", EXIT_INTERRUPTED)
+    except BrokenPipeError:
+        _stdout_to_devnull()
+        return EXIT_OK
+    except OSError as error:
+        if error.errno in (errno.ENOSPC, errno.EIO, errno.EFBIG):
+            _stdout_to_devnull()
+            return _say(
+                f"error: the output cannot be written ({error.strerror}); free space or redirect it", EXIT_BAD_INPUT
+            )
+        raise
+
+
+if __name__ == "__main__":
+    sys.exit(main())

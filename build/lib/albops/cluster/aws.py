@@ -1,0 +1,164 @@
+"""The AWS session every ``albops`` command shares, and the tag queries they build on.
+
+One place decides how the commands talk to AWS: the standard credential chain,
+``AWS_ENDPOINT_URL`` / ``AWS_ENDPOINT_URL_<SERVICE>`` (boto3 honours them, so
+any AWS-compatible endpoint works), boto3's adaptive retry mode for
+throttling, and a count of every call made, split into reads and writes, so
+commands can prove they stay within their API budgets.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import boto3
+from botocore.config import Config
+
+from components.tags import EXPIRES_TAG as EXPIRES_TAG
+
+# The tags the controller puts on what it creates (pkg/deploy/tracking and
+# pkg/shared_constants in its sources): the cluster, plus one tracking key per
+# kind of owner (Ingress group, Service, Gateway) or the backend security group.
+CLUSTER_TAG = "elbv2.k8s.aws/cluster"
+RESOURCE_TAG = "elbv2.k8s.aws/resource"
+BACKEND_SG_VALUE = "backend-sg"
+TRACKING_TAG_PREFIXES = (
+    "ingress.k8s.aws/",
+    "service.k8s.aws/",
+    "gateway.k8s.aws.alb/",
+    "gateway.k8s.aws.nlb/",
+)
+
+RESOURCE_TYPES = (
+    "elasticloadbalancing:loadbalancer",
+    "elasticloadbalancing:listener",
+    "elasticloadbalancing:listener-rule",
+    "elasticloadbalancing:targetgroup",
+    "ec2:security-group",
+)
+_READ = re.compile(r"^(Describe|Get|List)")
+
+
+@dataclass
+class CallCounter:
+    """API calls made through a session, by operation (an automatic retry is part of its call)."""
+
+    calls: Counter[str] = field(default_factory=Counter)
+
+    def record(self, operation: str) -> None:
+        self.calls[operation] += 1
+
+    @property
+    def reads(self) -> int:
+        return sum(n for op, n in self.calls.items() if _READ.match(op.split(".", 1)[1]))
+
+    @property
+    def writes(self) -> int:
+        return sum(self.calls.values()) - self.reads
+
+
+class AwsSession:
+    """Clients for one region, with adaptive retries and a call count."""
+
+    def __init__(
+        self, region: str, max_attempts: int | None = None, session: boto3.session.Session | None = None
+    ) -> None:
+        self.region = region
+        self.session = session or boto3.session.Session(region_name=region)
+        # AWS_MAX_ATTEMPTS, the SDKs' own setting, wins over our default of 10.
+        attempts = max_attempts or int(os.environ.get("AWS_MAX_ATTEMPTS") or 10)
+        self.config = Config(
+            region_name=region,
+            retries={"mode": "adaptive", "max_attempts": attempts},
+            connect_timeout=10,
+            read_timeout=60,
+        )
+        self.counter = CallCounter()
+        self._clients: dict[str, Any] = {}
+
+    def client(self, service: str) -> Any:
+        if service not in self._clients:
+            client = self.session.client(service, config=self.config)
+            client.meta.events.register("before-call", self._count)
+            self._clients[service] = client
+        return self._clients[service]
+
+    def _count(self, model: Any, **_: Any) -> None:
+        self.counter.record(f"{model.service_model.service_name}.{model.name}")
+
+
+@dataclass(frozen=True)
+class TaggedResource:
+    """One resource the tagging API returned, with the kind taken from its ARN."""
+
+    arn: str
+    tags: dict[str, str]
+
+    @property
+    def kind(self) -> str:
+        if ":security-group/" in self.arn:
+            return "security-group"
+        resource = self.arn.split(":", 5)[5]
+        for prefix, kind in (
+            ("loadbalancer/", "load-balancer"),
+            ("listener-rule/", "listener-rule"),
+            ("listener/", "listener"),
+            ("targetgroup/", "target-group"),
+        ):
+            if resource.startswith(prefix):
+                return kind
+        return "other"
+
+    @property
+    def resource_id(self) -> str:
+        """The id EC2 calls take (``sg-...``), or the ARN for Elastic Load Balancing."""
+        return self.arn.rsplit("/", 1)[1] if self.kind == "security-group" else self.arn
+
+    @property
+    def name(self) -> str:
+        if self.kind == "security-group":
+            return self.resource_id
+        parts = self.arn.split(":", 5)[5].split("/")
+        return parts[2] if self.kind == "load-balancer" and len(parts) > 2 else parts[1]
+
+    @property
+    def controller_owned(self) -> bool:
+        """Carries a tracking tag of the controller, not only a cluster tag someone could copy."""
+        if self.tags.get(RESOURCE_TAG) == BACKEND_SG_VALUE:
+            return True
+        return any(key.startswith(TRACKING_TAG_PREFIXES) for key in self.tags)
+
+
+def tagged_resources(aws: AwsSession, tag_filters: list[dict[str, Any]]) -> Iterator[TaggedResource]:
+    """Everything of the controller's resource types matching ``tag_filters``, 100 per call."""
+    client = aws.client("resourcegroupstaggingapi")
+    token = ""
+    while True:
+        page = client.get_resources(
+            TagFilters=tag_filters,
+            ResourceTypeFilters=list(RESOURCE_TYPES),
+            ResourcesPerPage=100,
+            PaginationToken=token,
+        )
+        for mapping in page.get("ResourceTagMappingList", []):
+            tags = {t["Key"]: t["Value"] for t in mapping.get("Tags", [])}
+            yield TaggedResource(arn=mapping["ResourceARN"], tags=tags)
+        token = page.get("PaginationToken") or ""
+        if not token:
+            return
+
+
+def cluster_resources(aws: AwsSession, cluster: str) -> list[TaggedResource]:
+    """What the controller created for exactly ``cluster`` (exact tag value, so ``NAME-2`` never matches)."""
+    found = tagged_resources(aws, [{"Key": CLUSTER_TAG, "Values": [cluster]}])
+    return [r for r in found if r.tags.get(CLUSTER_TAG) == cluster and r.controller_owned]
+
+
+def error_code(error: Exception) -> str:
+    response = getattr(error, "response", None) or {}
+    return str(response.get("Error", {}).get("Code", type(error).__name__))

@@ -1,0 +1,408 @@
+"""Find, and with consent delete, what the controller left in AWS for one cluster.
+
+The controller creates load balancers, listeners, rules, target groups and
+security groups outside Pulumi's state. When a cluster goes away before its
+controller has cleaned up, those stay: paid for, and blocking VPC deletion.
+This module finds them by the controller's own tags (the exact cluster value
+and one of its tracking keys, never a name that merely looks like ``k8s-…``),
+and deletes them in the order AWS accepts: load balancers (which take their
+listeners and rules with them), then target groups once nothing forwards to
+them, then security groups once no load balancer ENI and no other group's rule
+uses them. One failure never stops the rest, and a second run finishes what
+the first could not.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from albops import EXIT_FINDINGS, EXIT_OK, EXIT_REFUSED
+from albops.cluster.aws import CLUSTER_TAG, EXPIRES_TAG, AwsSession, TaggedResource, cluster_resources, error_code
+from albops.cluster.aws import tagged_resources as _tagged
+from components.tags import EPHEMERAL_TAG, STACK_TAG
+
+ORDER = ("load-balancer", "listener", "listener-rule", "target-group", "security-group")
+
+
+@dataclass
+class Timing:
+    """How long to wait for AWS, and how often to look; tests shrink these."""
+
+    deadline_seconds: float = 600.0
+    poll_seconds: float = 5.0
+    sleep: Callable[[float], None] = time.sleep
+    clock: Callable[[], float] = time.monotonic
+
+
+@dataclass
+class Item:
+    """One resource of the cluster and what became of it."""
+
+    resource: TaggedResource
+    status: str = "found"  # found | deleted | with-load-balancer | failed | remains
+    reason: str = ""
+
+    def as_dict(self) -> dict[str, str]:
+        return {
+            "kind": self.resource.kind,
+            "name": self.resource.name,
+            "arn": self.resource.arn,
+            "status": self.status,
+            "reason": self.reason,
+        }
+
+
+@dataclass
+class SweepReport:
+    """The outcome for one cluster; ``remaining`` is empty exactly when nothing of it is left."""
+
+    cluster: str
+    region: str
+    dry_run: bool
+    items: list[Item] = field(default_factory=list)
+    refused: str = ""
+    # Not swept, and why (an expired cluster that still exists: its stack must be torn down instead).
+    skipped: str = ""
+
+    @property
+    def remaining(self) -> list[Item]:
+        return [i for i in self.items if i.status in ("found", "failed", "remains")]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "cluster": self.cluster,
+            "region": self.region,
+            "dryRun": self.dry_run,
+            "refused": self.refused,
+            "skipped": self.skipped,
+            "resources": [i.as_dict() for i in self.items],
+            "remaining": len(self.remaining),
+        }
+
+
+def _load_balancer_key(arn: str) -> str:
+    """``app/<name>/<id>`` of the load balancer an ELB ARN (load balancer, listener or rule) belongs to."""
+    parts = arn.split(":", 5)[5].split("/")
+    return "/".join(parts[1:4])
+
+
+def cluster_tags(aws: AwsSession, cluster: str) -> dict[str, str] | None:
+    """The EKS cluster's tags while it exists (its controller would recreate what a sweep deletes), else None."""
+    try:
+        description = aws.client("eks").describe_cluster(name=cluster)["cluster"]
+    except Exception as error:
+        if error_code(error) == "ResourceNotFoundException":
+            return None
+        raise
+    return dict(description.get("tags") or {})
+
+
+def cluster_exists(aws: AwsSession, cluster: str) -> bool:
+    return cluster_tags(aws, cluster) is not None
+
+
+def live_cluster_refusal(cluster: str, region: str, tags: dict[str, str], force: bool) -> str:
+    """Why a sweep of a cluster that still exists does not run ('' when ``force`` may override it).
+
+    A cluster that is not marked short-lived is someone's running cluster: nothing overrides
+    that, and ``--force`` is not offered.
+    """
+    if tags.get(EPHEMERAL_TAG) != "true":
+        return (
+            f"EKS cluster {cluster} exists in {region} and is not a short-lived cluster (no {EPHEMERAL_TAG} tag): "
+            "its load balancers serve a running cluster, and a sweep never deletes those"
+        )
+    if force:
+        return ""
+    stack = tags.get(STACK_TAG, "").partition("/")[2]
+    how = f"albops teardown --stack {stack}" if stack else "albops teardown --stack <its stack>"
+    return (
+        f"EKS cluster {cluster} still exists in {region}: its controller would recreate what the sweep deletes; "
+        f"tear its stack down first ({how}), or pass --force once its controller is gone"
+    )
+
+
+class Sweeper:
+    """Deletes one cluster's controller resources in dependency order."""
+
+    def __init__(self, aws: AwsSession, cluster: str, timing: Timing | None = None) -> None:
+        self.aws = aws
+        self.cluster = cluster
+        self.timing = timing or Timing()
+
+    def run(self, delete: bool, force: bool = False) -> SweepReport:
+        report = SweepReport(cluster=self.cluster, region=self.aws.region, dry_run=not delete)
+        tags = cluster_tags(self.aws, self.cluster)
+        if tags is not None:
+            report.refused = live_cluster_refusal(self.cluster, self.aws.region, tags, force)
+            if report.refused:
+                return report
+        found = sorted(cluster_resources(self.aws, self.cluster), key=lambda r: (ORDER.index(r.kind), r.arn))
+        report.items = [Item(r) for r in found if r.kind in ORDER]
+        if not delete or not report.items:
+            return report
+        by_kind = {kind: [i for i in report.items if i.resource.kind == kind] for kind in ORDER}
+        self._delete_load_balancers(by_kind["load-balancer"])
+        self._listeners_and_rules(by_kind["listener"] + by_kind["listener-rule"], by_kind["load-balancer"])
+        self._delete_with_retry(by_kind["target-group"], self._delete_target_group, retry_on={"ResourceInUse"})
+        self._revoke_references(by_kind["security-group"])
+        self._delete_with_retry(
+            by_kind["security-group"],
+            self._delete_security_group,
+            retry_on={"DependencyViolation", "InvalidGroup.InUse"},
+        )
+        self._confirm(report)
+        return report
+
+    # -- load balancers ------------------------------------------------------
+    def _delete_load_balancers(self, items: list[Item]) -> None:
+        client = self.aws.client("elbv2")
+        pending: list[Item] = []
+        for item in items:
+            try:
+                client.delete_load_balancer(LoadBalancerArn=item.resource.arn)
+                pending.append(item)
+            except Exception as error:
+                self._fail(item, error)
+        if not pending:
+            return
+        deadline = self.timing.clock() + self.timing.deadline_seconds
+        waiting = {i.resource.arn: i for i in pending}
+        while waiting:
+            present = self._existing_load_balancers()
+            for arn in [a for a in waiting if a not in present]:
+                waiting.pop(arn).status = "deleted"
+            if not waiting:
+                break
+            if self.timing.clock() >= deadline:
+                for item in waiting.values():
+                    item.status, item.reason = "remains", "still deleting when the wait ended; run the sweep again"
+                break
+            self.timing.sleep(self.timing.poll_seconds)
+
+    def _existing_load_balancers(self) -> set[str]:
+        """ARNs of every load balancer in the region, 400 per call (not one describe per resource)."""
+        arns: set[str] = set()
+        for page in (
+            self.aws.client("elbv2")
+            .get_paginator("describe_load_balancers")
+            .paginate(PaginationConfig={"PageSize": 400})
+        ):
+            arns.update(lb["LoadBalancerArn"] for lb in page.get("LoadBalancers", []))
+        return arns
+
+    def _listeners_and_rules(self, items: list[Item], load_balancers: list[Item]) -> None:
+        """Listeners and rules go with their load balancer; any left on one that stays is deleted on its own."""
+        gone = {_load_balancer_key(i.resource.arn) for i in load_balancers if i.status == "deleted"}
+        client = self.aws.client("elbv2")
+        for item in items:
+            arn = item.resource.arn
+            if _load_balancer_key(arn) in gone:
+                item.status = "with-load-balancer"
+                continue
+            try:
+                if item.resource.kind == "listener-rule":
+                    client.delete_rule(RuleArn=arn)
+                else:
+                    client.delete_listener(ListenerArn=arn)
+                item.status = "deleted"
+            except Exception as error:
+                if error_code(error) in ("ListenerNotFound", "RuleNotFound"):
+                    item.status = "with-load-balancer"
+                else:
+                    self._fail(item, error)
+
+    # -- target groups and security groups -------------------------------------
+    def _delete_target_group(self, item: Item) -> None:
+        self.aws.client("elbv2").delete_target_group(TargetGroupArn=item.resource.arn)
+
+    def _delete_security_group(self, item: Item) -> None:
+        self.aws.client("ec2").delete_security_group(GroupId=item.resource.resource_id)
+
+    def _delete_with_retry(self, items: list[Item], delete: Callable[[Item], None], retry_on: set[str]) -> None:
+        """Delete each; while AWS says something still uses one, wait and try again, up to the deadline."""
+        deadline = self.timing.clock() + self.timing.deadline_seconds
+        pending = list(items)
+        while pending:
+            retry: list[Item] = []
+            for item in pending:
+                try:
+                    delete(item)
+                    item.status, item.reason = "deleted", ""
+                except Exception as error:
+                    code = error_code(error)
+                    if code in ("TargetGroupNotFound", "InvalidGroup.NotFound"):
+                        item.status, item.reason = "deleted", ""
+                    elif code in retry_on:
+                        item.status, item.reason = "remains", f"{code}: still in use (e.g. load balancer ENIs)"
+                        retry.append(item)
+                    else:
+                        self._fail(item, error)
+            if not retry or self.timing.clock() >= deadline:
+                return
+            self.timing.sleep(self.timing.poll_seconds)
+            pending = retry
+
+    def _revoke_references(self, groups: list[Item]) -> None:
+        """Revoke, in any group, the rules whose source is a group being swept, and only those."""
+        if not groups:
+            return
+        swept = [g.resource.resource_id for g in groups]
+        swept_set = set(swept)
+        ec2 = self.aws.client("ec2")
+        for chunk_start in range(0, len(swept), 200):
+            chunk = swept[chunk_start : chunk_start + 200]
+            for direction, filter_name in (
+                ("ingress", "ip-permission.group-id"),
+                ("egress", "egress.ip-permission.group-id"),
+            ):
+                for page in ec2.get_paginator("describe_security_groups").paginate(
+                    Filters=[{"Name": filter_name, "Values": chunk}], PaginationConfig={"PageSize": 1000}
+                ):
+                    for group in page.get("SecurityGroups", []):
+                        key = "IpPermissions" if direction == "ingress" else "IpPermissionsEgress"
+                        self._revoke(group["GroupId"], direction, group.get(key, []), swept_set, groups)
+
+    def _revoke(
+        self, group_id: str, direction: str, permissions: Iterable[dict[str, Any]], swept: set[str], items: list[Item]
+    ) -> None:
+        revoke = []
+        for permission in permissions:
+            pairs = [p for p in permission.get("UserIdGroupPairs", []) if p.get("GroupId") in swept]
+            if not pairs:
+                continue
+            rule = {k: v for k, v in permission.items() if k in ("IpProtocol", "FromPort", "ToPort")}
+            rule["UserIdGroupPairs"] = [
+                {"GroupId": p["GroupId"], **({"UserId": p["UserId"]} if "UserId" in p else {})} for p in pairs
+            ]
+            revoke.append(rule)
+        if not revoke:
+            return
+        ec2 = self.aws.client("ec2")
+        try:
+            if direction == "ingress":
+                ec2.revoke_security_group_ingress(GroupId=group_id, IpPermissions=revoke)
+            else:
+                ec2.revoke_security_group_egress(GroupId=group_id, IpPermissions=revoke)
+        except Exception as error:
+            sources = {p["GroupId"] for rule in revoke for p in rule["UserIdGroupPairs"]}
+            for item in items:
+                if item.resource.resource_id in sources:
+                    item.reason = f"could not revoke the rule in {group_id} that uses it ({error_code(error)})"
+
+    # -- bookkeeping ------------------------------------------------------------
+    def _fail(self, item: Item, error: Exception) -> None:
+        code = error_code(error)
+        item.status = "failed"
+        if code == "OperationNotPermitted":
+            item.reason = f"{code}: deletion protection is on; turn it off if this load balancer is really to go"
+        else:
+            item.reason = f"{code}: {getattr(error, 'response', {}).get('Error', {}).get('Message', error)}"
+
+    def _confirm(self, report: SweepReport) -> None:
+        """Look again: anything of the cluster still tagged is listed as remaining, whatever the calls said."""
+        left = {r.arn for r in cluster_resources(self.aws, self.cluster)}
+        for item in report.items:
+            if item.resource.arn in left and item.status in ("deleted", "with-load-balancer"):
+                item.status, item.reason = "remains", "still present after deletion; run the sweep again"
+            elif item.resource.arn not in left and item.status == "remains":
+                item.status, item.reason = "deleted", ""
+
+
+@dataclass(frozen=True)
+class ExpiredCluster:
+    """A cluster whose ephemeral tags say it is past its expiry."""
+
+    name: str
+    expires: str
+    running: bool
+
+
+def expired_clusters(aws: AwsSession, today: dt.date | None = None) -> list[ExpiredCluster]:
+    """Clusters past expiry: running EKS clusters by their tags, gone ones by what their controller left."""
+    today = today or dt.datetime.now(dt.UTC).date()
+    expiry: dict[str, str] = {}
+    running: set[str] = set()
+    eks = aws.client("eks")
+    for page in eks.get_paginator("list_clusters").paginate():
+        for name in page.get("clusters", []):
+            tags = eks.describe_cluster(name=name)["cluster"].get("tags") or {}
+            if EXPIRES_TAG in tags:
+                expiry[name] = tags[EXPIRES_TAG]
+                running.add(name)
+    for resource in _tagged(aws, [{"Key": EXPIRES_TAG}]):
+        cluster = resource.tags.get(CLUSTER_TAG)
+        if cluster and resource.controller_owned:
+            expiry.setdefault(cluster, resource.tags[EXPIRES_TAG])
+    expired = []
+    for name, value in sorted(expiry.items()):
+        try:
+            date = dt.date.fromisoformat(value[:10])
+        except ValueError:
+            continue  # not a date we wrote; leave it to a person
+        if date < today:
+            expired.append(ExpiredCluster(name=name, expires=value, running=name in running))
+    return expired
+
+
+# -- the command ---------------------------------------------------------------
+
+
+def render_table(report: SweepReport) -> str:
+    """One line per resource: kind, name, what happened, and why when it did not."""
+    mode = "dry run: nothing deleted (add --yes to delete)" if report.dry_run else "deleted in dependency order"
+    lines = [f"Cluster {report.cluster} in {report.region}: {len(report.items)} controller resources; {mode}"]
+    if report.refused:
+        lines.append(f"refused: {report.refused}")
+        return "\n".join(lines)
+    if report.skipped:
+        lines.append(f"skipped: {report.skipped}")
+        return "\n".join(lines)
+    width = max((len(i.resource.name) for i in report.items), default=4)
+    for item in report.items:
+        reason = f"  {item.reason}" if item.reason else ""
+        lines.append(f"  {item.resource.kind:<15} {item.resource.name:<{width}}  {item.status}{reason}")
+    lines.append(f"{len(report.remaining)} remaining")
+    return "\n".join(lines)
+
+
+def exit_code(reports: list[SweepReport]) -> int:
+    if any(r.refused for r in reports):
+        return EXIT_REFUSED
+    return EXIT_FINDINGS if any(r.remaining or r.skipped for r in reports) else EXIT_OK
+
+
+def sweep_command(
+    aws: AwsSession,
+    cluster: str | None,
+    delete: bool,
+    force: bool,
+    expired: bool,
+    timing: Timing | None = None,
+    today: dt.date | None = None,
+) -> list[SweepReport]:
+    """Sweep one cluster, or every expired one.
+
+    A running cluster is refused (``force`` overrides that only for a short-lived one). With
+    ``expired``, an expired cluster that still runs is skipped with the reason, and the others are
+    swept: one cluster whose stack was not torn down must not stop the nightly clean-up.
+    """
+    if not expired:
+        assert cluster is not None
+        return [Sweeper(aws, cluster, timing).run(delete=delete, force=force)]
+    reports = []
+    for found in expired_clusters(aws, today):
+        if found.running:
+            report = SweepReport(cluster=found.name, region=aws.region, dry_run=not delete)
+            report.skipped = (
+                f"expired on {found.expires} but the EKS cluster still exists: its stack must be torn down "
+                "(albops teardown), not swept"
+            )
+            reports.append(report)
+            continue
+        reports.append(Sweeper(aws, found.name, timing).run(delete=delete, force=False))
+    return reports

@@ -1,0 +1,369 @@
+"""Tear down a short-lived stack and its cluster, leaving nothing behind in AWS, and touching nothing else.
+
+The order is what makes it clean. The controller owns the ALBs, so it must
+delete them while it still runs: first every Ingress, LoadBalancer Service and
+Gateway it manages goes (the whole cluster is going away, not only this stack's
+objects), and teardown waits until the controller has removed their AWS
+resources. Only then does ``pulumi destroy`` remove the controller and the
+cluster, with ``PULUMI_K8S_DELETE_UNREACHABLE`` so a re-run after the cluster is
+gone still completes. A sweep then removes anything the controller could not
+(the shared backend security group, leftovers of a crashed controller), and the
+stack is removed last, keeping its config file until then. Each step accepts
+that an earlier run already did it, so running teardown again finishes the job.
+
+Because step 2 empties a whole cluster, teardown first proves the cluster is
+this stack's, from sources a pull request cannot change:
+
+- the target (which cluster, in which region) comes from the backend's copy of
+  the stack's config, never from a ``Pulumi.<stack>.yaml`` in the checkout;
+- the backend's state must record that cluster, and its ARN must be the ARN
+  of the cluster AWS describes under that name;
+- that cluster must carry ``alb-ingress/ephemeral: true`` and
+  ``alb-ingress/stack: <project>/<stack>``, which only this stack sets.
+
+Anything else is refused (exit 3) before anything is deleted, naming the tag or
+ARN that differed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from albops import EXIT_FINDINGS, EXIT_OK
+from albops.cluster.aws import AwsSession, cluster_resources, error_code
+from albops.cluster.kube import KubeObject, UnreachableError
+from albops.cluster.sweep import Sweeper, Timing
+from albops.preview.stack_file import config_mapping
+from components.tags import EPHEMERAL_TAG, STACK_TAG, stack_tag_value
+
+PROJECT = "alb-ingress"
+EKS_CLUSTER_TYPE = "aws:eks/cluster:Cluster"
+
+
+class ToolMissingError(Exception):
+    """A program teardown needs (the Pulumi CLI) is not installed."""
+
+
+class RefusedError(Exception):
+    """Teardown will not touch this stack; the message says why and what to do."""
+
+
+class StackBackend(Protocol):
+    """What teardown needs of Pulumi: the backend's config and state, destroy, and removing the stack."""
+
+    def exists(self) -> bool: ...
+
+    def config(self) -> dict[str, Any]: ...
+
+    def export(self) -> dict[str, Any]: ...
+
+    def destroy(self) -> None: ...
+
+    def remove(self) -> None: ...
+
+
+class ClusterApi(Protocol):
+    """What teardown needs of the cluster's API server."""
+
+    def managed_objects(self) -> list[KubeObject]: ...
+
+    def delete(self, obj: KubeObject) -> None: ...
+
+
+@dataclass(frozen=True)
+class Target:
+    """The stack to tear down, as the backend's config and state describe it."""
+
+    stack: str
+    cluster: str
+    region: str
+    owner: str
+    expires: str
+    project: str = PROJECT
+    # The cluster's ARN as the stack's state recorded it; None when the state holds no cluster.
+    cluster_arn: str | None = None
+
+    @property
+    def stack_tag(self) -> str:
+        return stack_tag_value(self.project, self.stack)
+
+
+def target_from_config(stack: str, flat: dict[str, Any], project: str = PROJECT) -> Target:
+    """The teardown target, or ``RefusedError`` when the config does not mark the stack ephemeral."""
+    ephemeral = config_mapping(flat.get(f"{project}:ephemeral"))
+    cluster = config_mapping(flat.get(f"{project}:cluster"))
+    if not ephemeral.get("expires") or not ephemeral.get("owner"):
+        raise RefusedError(
+            f"stack {stack} is not marked ephemeral ({project}:ephemeral with owner and expires); teardown deletes "
+            "every load balancer of the stack's cluster and the cluster itself, so it only runs on stacks made for "
+            "that (see Pulumi.pr.yaml). Use `pulumi destroy` for this one."
+        )
+    if cluster.get("create") is not True:
+        raise RefusedError(
+            f"stack {stack} is marked ephemeral but uses an existing cluster ({project}:cluster.create is not true); "
+            "teardown would delete other teams' load balancers in it: use `pulumi destroy`"
+        )
+    region = flat.get("aws:region")
+    if not isinstance(region, str):
+        raise RefusedError(f"stack {stack} has no aws:region; set it so teardown knows where the cluster is")
+    return Target(
+        stack=stack,
+        cluster=str(cluster.get("name") or stack),
+        region=region,
+        owner=str(ephemeral["owner"]),
+        expires=str(ephemeral["expires"]),
+        project=project,
+    )
+
+
+def recorded_cluster_arn(state: dict[str, Any], cluster: str) -> str | None:
+    """The ARN of ``cluster`` in a ``pulumi stack export`` document, or None when the state holds none.
+
+    pulumi-eks creates the control plane as an ``aws:eks/cluster:Cluster`` child; its ``name``
+    output is the cluster's name. A state that records a different cluster is refused: it does
+    not match the config, and neither can be trusted to say what teardown may empty.
+    """
+    resources = (state.get("deployment") or {}).get("resources") or []
+    clusters = [r for r in resources if isinstance(r, dict) and r.get("type") == EKS_CLUSTER_TYPE]
+    if not clusters:
+        return None
+    for resource in clusters:
+        outputs = resource.get("outputs") or {}
+        if outputs.get("name") == cluster and isinstance(outputs.get("arn"), str):
+            return str(outputs["arn"])
+    names = ", ".join(str((r.get("outputs") or {}).get("name")) for r in clusters)
+    raise RefusedError(
+        f"the stack's state records cluster {names}, but its config names {cluster}; config and state disagree, so "
+        "teardown cannot tell which cluster is this stack's: check the stack by hand (`pulumi stack export`)"
+    )
+
+
+def backend_target(stack: str, backend: StackBackend, project: str = PROJECT) -> Target:
+    """The target from the backend's copy of the config and the cluster ARN its state recorded."""
+    target = target_from_config(stack, backend.config(), project)
+    arn = recorded_cluster_arn(backend.export(), target.cluster)
+    return Target(**{**target.__dict__, "cluster_arn": arn})
+
+
+@dataclass(frozen=True)
+class ClusterProof:
+    """What AWS says of the target's cluster, once it is proven to be this stack's (None: it is gone)."""
+
+    description: dict[str, Any] | None
+
+
+def prove_ownership(aws: AwsSession, target: Target) -> ClusterProof:
+    """Refuse unless the cluster AWS has under the target's name is the one this stack created."""
+    try:
+        description: dict[str, Any] = aws.client("eks").describe_cluster(name=target.cluster)["cluster"]
+    except Exception as error:
+        if error_code(error) == "ResourceNotFoundException":
+            return ClusterProof(None)  # already gone: nothing in it to delete; destroy and sweep finish
+        raise
+    arn = str(description.get("arn"))
+    tags = description.get("tags") or {}
+    tag_command = (
+        f"aws eks tag-resource --region {target.region} --resource-arn {arn} --tags {STACK_TAG}={target.stack_tag}"
+    )
+    if target.cluster_arn is None:
+        raise RefusedError(
+            f"cluster {target.cluster} exists ({arn}), but stack {target.stack}'s state records no cluster: it was "
+            "not created by this stack; nothing was deleted"
+        )
+    if arn != target.cluster_arn:
+        raise RefusedError(
+            f"cluster {target.cluster} is {arn}, but stack {target.stack}'s state recorded {target.cluster_arn}: "
+            "another cluster now has that name; nothing was deleted"
+        )
+    if tags.get(EPHEMERAL_TAG) != "true":
+        raise RefusedError(
+            f"cluster {target.cluster} ({arn}) has no {EPHEMERAL_TAG}=true tag, so it is not a short-lived cluster; "
+            "nothing was deleted"
+        )
+    if STACK_TAG not in tags:
+        raise RefusedError(
+            f"cluster {target.cluster} ({arn}) has no {STACK_TAG} tag (it was created before teardown required one); "
+            f"nothing was deleted. After a person has checked it is stack {target.stack}'s, tag it and run teardown "
+            f"again: {tag_command}"
+        )
+    if tags[STACK_TAG] != target.stack_tag:
+        raise RefusedError(
+            f"cluster {target.cluster} ({arn}) is tagged {STACK_TAG}={tags[STACK_TAG]}, not {target.stack_tag}: "
+            "it belongs to another stack; nothing was deleted"
+        )
+    return ClusterProof(description)
+
+
+@dataclass
+class Teardown:
+    """The steps, each safe to repeat; ``say`` reports progress.
+
+    ``cluster_api`` is handed the description of the proven cluster (its endpoint and CA).
+    """
+
+    target: Target
+    backend: Callable[[], StackBackend]
+    cluster_api: Callable[[dict[str, Any]], ClusterApi]
+    aws: AwsSession
+    timing: Timing = field(default_factory=Timing)
+    say: Callable[[str], None] = print
+
+    def run(self) -> int:
+        target = self.target
+        self.say(f"Tearing down stack {target.stack}: cluster {target.cluster} in {target.region}")
+        proof = prove_ownership(self.aws, target)
+        self.say(
+            f"step 1: cluster {target.cluster} is this stack's ({STACK_TAG}={target.stack_tag}, ARN as in its state)"
+            if proof.description is not None
+            else f"step 1: cluster {target.cluster} no longer exists"
+        )
+        if proof.description is not None:
+            self._delete_load_balancer_objects(proof.description)
+        backend = self.backend()
+        self.say("step 3: pulumi destroy (PULUMI_K8S_DELETE_UNREACHABLE=true)")
+        try:
+            backend.destroy()
+        except (ToolMissingError, RefusedError):
+            raise
+        except Exception as error:
+            self.say(f"pulumi destroy failed: {error}; fix the cause and run teardown again")
+            return EXIT_FINDINGS
+        self.say(f"step 3: sweeping what the controller left for {target.cluster}")
+        report = Sweeper(self.aws, target.cluster, self.timing).run(delete=True)
+        if report.refused:
+            self.say(f"sweep refused: {report.refused}")
+            return EXIT_FINDINGS
+        for item in report.remaining:
+            self.say(f"  remains: {item.resource.kind} {item.resource.name}: {item.reason}")
+        if report.remaining:
+            self.say("something of the cluster remains; run teardown again to finish")
+            return EXIT_FINDINGS
+        self.say(f"step 4: removing stack {target.stack} (its config is kept until now)")
+        backend.remove()
+        self.say("done: nothing of the cluster remains")
+        return EXIT_OK
+
+    def _delete_load_balancer_objects(self, description: dict[str, Any]) -> None:
+        """Step 2: delete what the controller turns into load balancers, then wait for it to clean up AWS."""
+        try:
+            api = self.cluster_api(description)
+            objects = api.managed_objects()
+        except UnreachableError as error:
+            self.say(f"step 2: cluster not reachable ({error}); skipping, the sweep after destroy cleans up")
+            return
+        self.say(f"step 2: deleting {len(objects)} Ingresses, LoadBalancer Services and Gateways")
+        for obj in objects:
+            self.say(f"  delete {obj}")
+            api.delete(obj)
+        deadline = self.timing.clock() + self.timing.deadline_seconds
+        while True:
+            try:
+                left = api.managed_objects()
+            except UnreachableError:
+                left = []
+            owned = [r for r in cluster_resources(self.aws, self.target.cluster) if _made_for_an_object(r.tags)]
+            if not left and not owned:
+                self.say("step 2: the controller has removed their AWS resources")
+                return
+            if self.timing.clock() >= deadline:
+                self.say(
+                    f"step 2: still {len(left)} objects and {len(owned)} AWS resources after "
+                    f"{self.timing.deadline_seconds:.0f} s; going on, the sweep removes what is left"
+                )
+                return
+            self.say(f"  waiting for the controller: {len(left)} objects, {len(owned)} AWS resources left")
+            self.timing.sleep(self.timing.poll_seconds)
+
+
+def _made_for_an_object(tags: dict[str, str]) -> bool:
+    """Made for an Ingress, Service or Gateway (the shared backend group is not: the sweep takes it)."""
+    ours = ("elbv2.k8s.aws/", "alb-ingress/")
+    return any(k.endswith(("/stack", "/resource")) and not k.startswith(ours) for k in tags)
+
+
+def local_precheck(stack: str, project_dir: Path) -> Target | None:
+    """The target a checked-out ``Pulumi.<stack>.yaml`` describes, refusing early when it is not ephemeral.
+
+    It only ever refuses or describes: what is deleted is decided by the backend's copy
+    (``backend_target``), since a pull request can change the file in the checkout.
+    """
+    from albops.preview.runner import project_name, read_stack_file
+
+    try:
+        flat = read_stack_file(stack, project_dir)
+    except FileNotFoundError:
+        return None
+    return target_from_config(stack, flat, project_name(project_dir))
+
+
+def backend_for(stack: str, project_dir: Path) -> StackBackend:
+    """The stack's backend (the Pulumi CLI through the Automation API); tests replace it with a fake."""
+    return AutomationBackend(stack, project_dir)
+
+
+class AutomationBackend:
+    """The Pulumi Automation API, created on first use: creating a workspace runs ``pulumi version``."""
+
+    def __init__(self, stack: str, project_dir: Path) -> None:
+        self.stack_name = stack
+        self.project_dir = project_dir
+        self._stack: Any = None
+        self.gone = False  # the backend has no such stack: an earlier run removed it
+
+    def _select(self) -> Any:
+        if self._stack is None:
+            from pulumi import automation as auto
+
+            options = auto.LocalWorkspaceOptions(env_vars={"PULUMI_K8S_DELETE_UNREACHABLE": "true"})
+            try:
+                self._stack = auto.select_stack(self.stack_name, work_dir=str(self.project_dir), opts=options)
+            except FileNotFoundError:
+                raise ToolMissingError(
+                    "the Pulumi CLI is not installed; install it (https://www.pulumi.com/docs/install/)"
+                ) from None
+            except auto.CommandError as error:
+                text = str(error)
+                if "not found" in text and "pulumi" in text.lower() and "stack" not in text.lower():
+                    raise ToolMissingError(f"the Pulumi CLI could not be run: {text.strip()}") from None
+                raise
+        return self._stack
+
+    def exists(self) -> bool:
+        from pulumi import automation as auto
+
+        try:
+            self._select()
+        except auto.StackNotFoundError:
+            return False
+        return True
+
+    def config(self) -> dict[str, Any]:
+        from pulumi import automation as auto
+
+        try:
+            return {key: value.value for key, value in self._select().get_all_config().items()}
+        except auto.StackNotFoundError:
+            raise RefusedError(f"stack {self.stack_name} does not exist in the backend") from None
+
+    def export(self) -> dict[str, Any]:
+        deployment = self._select().export_stack()
+        return {"version": deployment.version, "deployment": deployment.deployment}
+
+    def destroy(self) -> None:
+        from pulumi import automation as auto
+
+        try:
+            stack = self._select()
+        except auto.StackNotFoundError:
+            self.gone = True
+            return
+        stack.destroy(on_output=print)
+
+    def remove(self) -> None:
+        if self.gone:
+            return
+        stack = self._select()
+        stack.workspace.remove_stack(self.stack_name, preserve_config=True)

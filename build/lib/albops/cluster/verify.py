@@ -1,0 +1,306 @@
+"""Check a deployed stack the way a person would in a browser, with a line per check.
+
+Each check is bounded in time and independent: DNS resolves; plain HTTP
+redirects to HTTPS; the certificate is valid for the host; the echoserver
+answers on its path with the prefix stripped, through the ALB (the ALB adds
+``X-Forwarded-For`` and ``X-Amzn-Trace-Id``, which a direct connection to a pod
+would not carry); a WebSocket on that path echoes a message; the fixed response
+answers as configured; and the ALB found by its group tags has the expected
+listeners, TLS policy and attributes.
+
+The resolver is injectable, so tests point a real host name at 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import http.client
+import socket
+import ssl
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import Any
+from urllib.parse import urlsplit
+
+Resolver = Callable[[str], list[str]]
+
+
+def system_resolver(host: str) -> list[str]:
+    return sorted({str(info[4][0]) for info in socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)})
+
+
+@dataclass(frozen=True)
+class Expectations:
+    """What the stack should serve; ``None`` skips a check that needs it."""
+
+    host: str
+    path: str = "/echo"
+    https_port: int = 443
+    http_port: int | None = 80
+    rewrite: bool = True  # the ALB strips the path prefix (lbc mode)
+    fixed_path: str | None = None
+    fixed_status: int | None = None
+    fixed_body: str | None = None
+    cluster: str | None = None
+    region: str | None = None
+    group: str | None = None
+    ssl_policy: str | None = None
+    idle_timeout: int | None = None
+    listen_ports: list[tuple[str, int]] = field(default_factory=list)
+
+
+@dataclass
+class Check:
+    name: str
+    ok: bool
+    detail: str
+
+    def __str__(self) -> str:
+        return f"{'PASS' if self.ok else 'FAIL'}  {self.name}: {self.detail}"
+
+
+class _PinnedHTTPSConnection(http.client.HTTPSConnection):
+    """HTTPS to a resolved address, with SNI and certificate checks for the real host name."""
+
+    def __init__(self, address: str, port: int, server_name: str, context: ssl.SSLContext, timeout: float) -> None:
+        super().__init__(address, port, timeout=timeout, context=context)
+        self.server_name = server_name
+        self.ssl_context = context
+
+    def connect(self) -> None:
+        raw = socket.create_connection((self.host, self.port), self.timeout)
+        self.sock = self.ssl_context.wrap_socket(raw, server_hostname=self.server_name)
+
+
+class Verifier:
+    """Runs the checks against one host (and, with AWS access, its ALB)."""
+
+    def __init__(
+        self,
+        expect: Expectations,
+        resolver: Resolver = system_resolver,
+        ca_file: str | None = None,
+        timeout: float = 10.0,
+        aws: Any = None,
+    ) -> None:
+        self.expect = expect
+        self.resolver = resolver
+        self.timeout = timeout
+        self.context = ssl.create_default_context(cafile=ca_file)
+        self.aws = aws
+        self.address = ""
+
+    def run(self) -> list[Check]:
+        checks = [self._dns()]
+        if not checks[0].ok:
+            return checks
+        steps: list[Callable[[], Check]] = [self._redirect, self._certificate, self._echo, self._websocket]
+        if self.expect.fixed_path is not None:
+            steps.append(self._fixed_response)
+        if self.aws is not None and self.expect.group and self.expect.cluster:
+            steps.append(self._load_balancer)
+        for step in steps:
+            try:
+                checks.append(step())
+            except Exception as error:  # each check reports its own failure; the others still run
+                checks.append(
+                    Check(step.__name__.strip("_").replace("_", " "), False, f"{type(error).__name__}: {error}")
+                )
+        return checks
+
+    # -- the checks ------------------------------------------------------------
+    def _dns(self) -> Check:
+        try:
+            addresses = self.resolver(self.expect.host)
+        except OSError as error:
+            return Check("dns", False, f"{self.expect.host} does not resolve ({error})")
+        if not addresses:
+            return Check("dns", False, f"{self.expect.host} has no address")
+        self.address = addresses[0]
+        return Check("dns", True, f"{self.expect.host} -> {', '.join(addresses)}")
+
+    def _https(self, method: str, path: str) -> tuple[int, dict[str, str], str]:
+        connection = _PinnedHTTPSConnection(
+            self.address, self.expect.https_port, self.expect.host, self.context, self.timeout
+        )
+        try:
+            connection.request(method, path, headers={"Host": self._authority(self.expect.https_port, 443)})
+            response = connection.getresponse()
+            body = response.read(65536).decode(errors="replace")
+            return response.status, {k.lower(): v for k, v in response.getheaders()}, body
+        finally:
+            connection.close()
+
+    def _authority(self, port: int, default: int) -> str:
+        return self.expect.host if port == default else f"{self.expect.host}:{port}"
+
+    def _redirect(self) -> Check:
+        if self.expect.http_port is None:
+            return Check("http redirect", True, "no HTTP listener expected")
+        connection = http.client.HTTPConnection(self.address, self.expect.http_port, timeout=self.timeout)
+        try:
+            connection.request("GET", self.expect.path, headers={"Host": self._authority(self.expect.http_port, 80)})
+            response = connection.getresponse()
+            location = response.getheader("Location") or ""
+        finally:
+            connection.close()
+        target = urlsplit(location)
+        ok = (
+            response.status in (301, 302, 307, 308) and target.scheme == "https" and target.hostname == self.expect.host
+        )
+        return Check("http redirect", ok, f"{response.status} -> {location or '(no Location)'}")
+
+    def _certificate(self) -> Check:
+        raw = socket.create_connection((self.address, self.expect.https_port), self.timeout)
+        with self.context.wrap_socket(raw, server_hostname=self.expect.host) as tls:
+            cert = tls.getpeercert() or {}
+            version = tls.version()
+        not_after = str(cert.get("notAfter", ""))
+        days = (ssl.cert_time_to_seconds(not_after) - time.time()) / 86400 if not_after else 0
+        ok = days > 0 and version in ("TLSv1.2", "TLSv1.3")
+        return Check("certificate", ok, f"valid for {self.expect.host}, {version}, {days:.0f} days left")
+
+    def _echo(self) -> Check:
+        probe = f"verify-{uuid.uuid4().hex[:8]}"
+        status, _, body = self._https("GET", f"{self.expect.path}/{probe}")
+        request_line = next((line for line in body.splitlines() if line.startswith("GET ")), "")
+        seen_path = request_line.split(" ")[1] if request_line else ""
+        wanted = f"/{probe}" if self.expect.rewrite else f"{self.expect.path}/{probe}"
+        headers = {line.split(":", 1)[0].lower() for line in body.splitlines() if ":" in line}
+        via_alb = {"x-forwarded-for", "x-amzn-trace-id"} <= headers
+        ok = status == 200 and seen_path == wanted and via_alb
+        detail = f"{status}, the pod saw {seen_path or '(no request line)'} (want {wanted})"
+        detail += ", through the ALB (X-Forwarded-For, X-Amzn-Trace-Id)" if via_alb else ", not through an ALB"
+        return Check("echo", ok, detail)
+
+    def _websocket(self) -> Check:
+        """The WebSocket echo; a handshake the far end closed without any answer is tried once more.
+
+        A load balancer or a server can drop one opening handshake (a target draining, a busy accept
+        loop) and still serve WebSockets; a path that is really broken fails both tries, with its reason.
+        """
+        from websockets.exceptions import InvalidMessage
+
+        try:
+            return self._websocket_once()
+        except (InvalidMessage, ConnectionResetError):
+            return self._websocket_once()
+
+    def _websocket_once(self) -> Check:
+        from websockets.sync.client import connect
+
+        message = f"verify-{uuid.uuid4().hex[:8]}"
+        sock = socket.create_connection((self.address, self.expect.https_port), self.timeout)
+        uri = f"wss://{self._authority(self.expect.https_port, 443)}{self.expect.path}/"
+        with connect(
+            uri, sock=sock, ssl=self.context, server_hostname=self.expect.host, open_timeout=self.timeout, proxy=None
+        ) as ws:
+            ws.send(message)
+            deadline = time.monotonic() + self.timeout
+            while time.monotonic() < deadline:
+                reply = ws.recv(timeout=max(0.1, deadline - time.monotonic()))
+                if reply == message:
+                    return Check("websocket", True, f"{uri} echoed {message!r}")
+        return Check("websocket", False, f"{uri} did not echo {message!r} within {self.timeout:.0f} s")
+
+    def _fixed_response(self) -> Check:
+        assert self.expect.fixed_path is not None
+        status, _, body = self._https("GET", self.expect.fixed_path)
+        ok = status == self.expect.fixed_status and (self.expect.fixed_body is None or body == self.expect.fixed_body)
+        return Check("fixed response", ok, f"{self.expect.fixed_path} -> {status} {body[:40]!r}")
+
+    def _load_balancer(self) -> Check:
+        from albops.cluster.aws import tagged_resources
+
+        tags = [
+            {"Key": "elbv2.k8s.aws/cluster", "Values": [self.expect.cluster]},
+            {"Key": "ingress.k8s.aws/stack", "Values": [self.expect.group]},
+        ]
+        balancers = [r for r in tagged_resources(self.aws, tags) if r.kind == "load-balancer"]
+        if len(balancers) != 1:
+            return Check("load balancer", False, f"{len(balancers)} ALBs tagged for group {self.expect.group}")
+        elb = self.aws.client("elbv2")
+        arn = balancers[0].arn
+        listeners = elb.describe_listeners(LoadBalancerArn=arn)["Listeners"]
+        found = sorted((lst["Protocol"], lst["Port"]) for lst in listeners)
+        problems = []
+        if self.expect.listen_ports and found != sorted(self.expect.listen_ports):
+            problems.append(f"listeners {found}, want {sorted(self.expect.listen_ports)}")
+        policies = {lst.get("SslPolicy") for lst in listeners if lst["Protocol"] == "HTTPS"}
+        if self.expect.ssl_policy and policies != {self.expect.ssl_policy}:
+            problems.append(f"TLS policy {policies}, want {self.expect.ssl_policy}")
+        attributes = {
+            a["Key"]: a["Value"] for a in elb.describe_load_balancer_attributes(LoadBalancerArn=arn)["Attributes"]
+        }
+        if self.expect.idle_timeout and attributes.get("idle_timeout.timeout_seconds") != str(self.expect.idle_timeout):
+            problems.append(
+                f"idle timeout {attributes.get('idle_timeout.timeout_seconds')}, want {self.expect.idle_timeout}"
+            )
+        detail = (
+            "; ".join(problems) or f"{balancers[0].name}: listeners {found}, policy {sorted(p for p in policies if p)}"
+        )
+        return Check("load balancer", not problems, detail)
+
+
+def expectations_from(settings: Any, outputs: dict[str, Any]) -> Expectations:
+    """What a stack should serve, from its validated settings and its outputs."""
+    alb, echo = settings.alb, settings.echoserver
+    http_ports = [port for entry in alb.listen_ports for proto, port in entry.items() if proto == "HTTP"]
+    fixed = alb.fixed_response
+    return Expectations(
+        host=echo.host,
+        path=echo.path,
+        https_port=alb.https_ports[0],
+        http_port=http_ports[0] if http_ports and alb.ssl_redirect is not None else None,
+        rewrite=outputs.get("controllerMode", "lbc") == "lbc",
+        fixed_path=fixed.path,
+        fixed_status=fixed.status_code,
+        fixed_body=fixed.message_body,
+        cluster=str(outputs.get("clusterName") or settings.cluster.name),
+        region=settings.region,
+        group=alb.group_name,
+        ssl_policy=alb.ssl_policy,
+        idle_timeout=alb.idle_timeout_seconds,
+        listen_ports=[(proto, port) for entry in alb.listen_ports for proto, port in entry.items()],
+    )
+
+
+# Stack keys whose values verify checks against what the ALB serves (expectations_from reads them).
+_CHECKED_KEYS = (
+    "alb-ingress:echoserver.host",
+    "alb-ingress:echoserver.path",
+    "alb-ingress:alb.listenPorts",
+    "alb-ingress:alb.sslRedirect",
+    "alb-ingress:alb.sslPolicy",
+    "alb-ingress:alb.idleTimeoutSeconds",
+    "alb-ingress:alb.groupName",
+    "alb-ingress:alb.fixedResponse",
+)
+
+
+def with_encrypted_from_outputs(expect: Expectations, encrypted: list[str], outputs: dict[str, Any]) -> Expectations:
+    """Expectations whose encrypted inputs (host, path) are taken from the stack's ``echoserverUrl`` output.
+
+    The stack file's ciphertext cannot be read here, and a stand-in must never be checked
+    against a real site; a value verify needs that neither the file nor the outputs give is
+    bad input, named with its key.
+    """
+    whole_sections = ("alb-ingress:echoserver", "alb-ingress:alb")
+    needed = [key for key in encrypted if key.startswith(_CHECKED_KEYS) or key in whole_sections]
+    if not needed:
+        return expect
+    url = outputs.get("echoserverUrl")
+    parts = urlsplit(str(url)) if isinstance(url, str) else None
+    if parts is None or not parts.hostname:
+        raise ValueError(
+            f"{', '.join(needed)} is encrypted and the outputs have no echoserverUrl to take it from; pass "
+            "--outputs with `pulumi stack output --json` of a deployed stack"
+        )
+    unreadable = [k for k in needed if not k.startswith(("alb-ingress:echoserver.host", "alb-ingress:echoserver.path"))]
+    if unreadable:
+        raise ValueError(
+            f"{', '.join(unreadable)} is encrypted, and verify checks the ALB against it; keep it in clear text "
+            "(it is not a secret), or check that part by hand"
+        )
+    return replace(expect, host=parts.hostname, path=parts.path.rstrip("/") or expect.path)

@@ -1,0 +1,102 @@
+"""Reading the YAML and JSON that commands take from users: files, directories and stdin.
+
+``check`` and ``migrate`` read manifests written by anyone, so every way a read can fail (a missing
+path, a directory with nothing to read, bytes that are not UTF-8, text that is not YAML or JSON) is
+turned into one ``UnreadableError`` that names the input, never a traceback.
+"""
+
+from __future__ import annotations
+
+import codecs
+import json
+import sys
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import IO, Any
+
+import yaml
+
+from albops.preview.stack_file import FastBoundedLoader, FastLoader, StackFileError, fast_loader
+
+YAML_SUFFIXES = (".yaml", ".yml")
+
+
+class UnreadableError(Exception):
+    """An input that cannot be read; the message names it and says what is wrong."""
+
+
+def files_under(paths: Iterable[Path], suffixes: tuple[str, ...] = YAML_SUFFIXES) -> Iterator[Path]:
+    """The files given, and under each directory given, the files with one of ``suffixes`` (sorted)."""
+    for path in paths:
+        if path.is_dir():
+            found = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix in suffixes)
+            if not found:
+                raise UnreadableError(f"{path}: no {', '.join('*' + s for s in suffixes)} files in this directory")
+            yield from found
+        elif path.is_file():
+            yield path
+        else:
+            raise UnreadableError(f"{path}: no such file or directory")
+
+
+def parse(text: str | IO[bytes], name: str, as_json: bool = False, anchors: bool | None = None) -> list[Any]:
+    """The documents of one text or binary stream: one JSON document, or every non-empty YAML document.
+
+    ``anchors`` says whether a stream may hold YAML anchors (whose aliases are then bounded); a text is
+    looked at itself.
+    """
+    try:
+        if as_json:
+            return [json.loads(text if isinstance(text, str) else text.read())]
+        loader = fast_loader(text) if isinstance(text, str) else (FastBoundedLoader if anchors else FastLoader)
+        return [d for d in yaml.load_all(text, Loader=loader) if d is not None]
+    except StackFileError as error:
+        raise UnreadableError(f"{name}: {error}") from None
+    except RecursionError:
+        raise UnreadableError(f"{name}: nested too deeply to read") from None
+    except (json.JSONDecodeError, yaml.YAMLError) as error:
+        mark = getattr(error, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else getattr(error, "lineno", None)
+        where = f" line {line}:" if line is not None else ""
+        raise UnreadableError(f"{name}:{where} not valid {'JSON' if as_json else 'YAML'}") from None
+
+
+def _utf8_with_anchors(path: Path) -> bool:
+    """Checks ``path`` is UTF-8 a megabyte at a time (never holding it whole) and says whether it has '&'."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    anchors = False
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            anchors = anchors or b"&" in chunk
+            decoder.decode(chunk)
+        decoder.decode(b"", final=True)
+    return anchors
+
+
+def documents(path: Path) -> list[Any]:
+    """The documents of one file (JSON by its suffix, YAML otherwise).
+
+    YAML is parsed from the file itself: a 50 MB input is never also held as one string.
+    """
+    try:
+        if path.suffix == ".json":
+            return parse(path.read_text(encoding="utf-8"), str(path), as_json=True)
+        anchors = _utf8_with_anchors(path)
+        with path.open("rb") as handle:
+            return parse(handle, str(path), anchors=anchors)
+    except UnicodeDecodeError:
+        raise UnreadableError(f"{path}: not UTF-8 text") from None
+    except OSError as error:
+        raise UnreadableError(f"{path}: {error.strerror}") from None
+
+
+def read_sources(sources: Iterable[str], suffixes: tuple[str, ...] = YAML_SUFFIXES) -> list[Any]:
+    """Documents of files, directories and ``-`` (stdin), in the order given."""
+    found: list[Any] = []
+    for source in sources:
+        if source == "-":
+            found += parse(sys.stdin.read(), "stdin")
+            continue
+        for file in files_under([Path(source)], suffixes):
+            found += documents(file)
+    return found

@@ -1,0 +1,165 @@
+"""``albops migrate``: turn ingress-nginx Ingresses into ALB Ingresses, and say exactly what did not carry over.
+
+Everything that is not an ingress-nginx Ingress passes through unchanged and in order. Each converted
+Ingress joins one ALB group, targets pods (``target-type: ip``), listens on HTTP and, with TLS, HTTPS
+with a redirect where ingress-nginx would redirect, and uses a TLS 1.2+ policy.
+
+Routing is converted per host across every input, because that is how ingress-nginx builds it: one
+``rewrite-target`` or ``use-regex`` on any Ingress of a host turns every path of that host into a
+case-insensitive regex anchored at the start (see ``albops.routes``). Each nginx location becomes an
+ALB path in nginx's own order, as a regex path condition (letters widened to ``[aA]`` so case does
+not matter) plus a ``transforms`` URL rewrite that yields the same upstream path, or is reported as
+not converted with the reason. Ingresses that share a host get ``group.order`` values where the
+default order would let the wrong rule match first.
+
+Every ingress-nginx annotation ends up in the report: converted, approximated (with how), or not
+converted (with why); none is dropped silently.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from albops.migrate.annotations import (
+    CONTROLLER_KEYS,
+    GLOBAL_DEFAULTS,
+    convert_ingress,
+    group_settings,
+    report_unreported,
+    split_plain_http,
+)
+from albops.migrate.emit import dump, emit_source, paths_by_source
+from albops.migrate.planning import case_insensitive, route
+from albops.migrate.reading import (
+    Options,
+    display,
+    ingress_class,
+    is_nginx_ingress,
+    nginx_classes,
+    nginx_ingresses,
+    objects,
+    strip_server_fields,
+    upgrade_ingress,
+)
+from albops.migrate.report import Finding, Report
+from albops.migrate.routes import (
+    ALB,
+    NGINX,
+    RULE_CONDITION_VALUES,
+    RULE_WILDCARDS,
+    condition_values,
+    rule_wildcards,
+)
+
+__all__ = ["Finding", "Options", "Report", "case_insensitive", "dump", "migrate"]
+
+
+def _drop_rules_over_the_condition_limit(source: Any, report: Report) -> None:
+    """Never emit a rule the ALB refuses: a path whose rule would hold more than 5 condition values is left out."""
+    for rule in (source.converted.get("spec") or {}).get("rules") or []:
+        http = rule.get("http")
+        if not http:
+            continue
+        host = str(rule.get("host") or "")
+        regex_paths = source.annotations.get(ALB + "use-regex-path-match") == "true"
+        kept = []
+        for path in http.get("paths") or []:
+            count = condition_values(source.annotations, host, path)
+            wildcards = rule_wildcards(host, path, regex_paths)
+            if count <= RULE_CONDITION_VALUES and wildcards <= RULE_WILDCARDS:
+                kept.append(path)
+                continue
+            if count <= RULE_CONDITION_VALUES:
+                report.add(
+                    source.name,
+                    f"path {path.get('path')!r}",
+                    "not-converted",
+                    f"its ALB rule would hold {wildcards} wildcards in its host and path values; an ALB rule takes "
+                    f"{RULE_WILDCARDS}, and the controller would stop reconciling the whole group; left out",
+                )
+                continue
+            report.add(
+                source.name,
+                f"path {path.get('path')!r}",
+                "not-converted",
+                f"its ALB rule would hold {count} condition values (host, path values and conditions together); an "
+                f"ALB rule takes {RULE_CONDITION_VALUES}, and the controller would stop reconciling the whole group; "
+                "left out",
+            )
+        http["paths"] = kept
+
+
+def migrate(documents: list[Any], options: Options, copy: bool = True) -> tuple[list[Any], Report]:
+    report = Report(group=options.group)
+    # A copy, unless the caller hands its documents over (the command does: a 50 MB input need not be held twice).
+    output: list[Any] = json.loads(json.dumps(documents)) if copy else documents
+    classes = nginx_classes(output, options)
+    for obj in objects(output):
+        strip_server_fields(obj, report)
+        if obj.get("kind") == "Ingress":
+            upgrade_ingress(obj, report)
+            if not is_nginx_ingress(obj, options, classes):
+                cls = ingress_class(obj)
+                why = (
+                    f"class {cls!r} is not one ingress-nginx serves here (add --nginx-class {cls} if it is)"
+                    if cls
+                    else "it has no class (add --include-classless if ingress-nginx serves it)"
+                )
+                report.add(display(obj), "ingress class", "note", f"skipped, passed through unchanged: {why}")
+    places = list(nginx_ingresses(output, options, classes))
+    sources = [convert_ingress(container[i], options, report) for container, i in places]
+    paths = paths_by_source(route(sources, report))
+    for source in sources:
+        if not source.canary:
+            # Popped: each source's planned paths are freed once written, so they and the output never
+            # all exist at once.
+            emit_source(source, paths.pop(source.name, {}), report)
+    split_plain_http(sources, report)
+    group_settings(sources, report)
+    for source in sources:
+        if not source.canary:
+            _drop_rules_over_the_condition_limit(source, report)
+    gone = []
+    unprotected = set(report.unprotected)
+    for (container, i), source in zip(places, sources, strict=True):
+        if source.name in unprotected and not options.allow_unprotected:
+            report.held_back.append(source.name)
+            gone.append((container, i))
+            continue
+        if source.canary:
+            gone.append((container, i))
+            report.add(source.name, NGINX + "canary", "note", "folded into the Ingress it shadows; not in the output")
+            continue
+        source.converted["metadata"]["annotations"] = source.annotations
+        container[i] = source.converted
+        report.converted.append(source.name)
+    for container, i in reversed(gone):
+        del container[i]
+    report_unreported(sources, report)
+    if not places:
+        seen = sorted({ingress_class(o) or "(none)" for o in objects(output) if o.get("kind") == "Ingress"})
+        report.add(
+            "*",
+            "input",
+            "not-converted",
+            "no ingress-nginx Ingress in the input"
+            + (f"; Ingress classes seen: {', '.join(seen)}" if seen else "; it holds no Ingress")
+            + f" (ingress-nginx classes here: {', '.join(sorted(classes))}; see --nginx-class, --include-classless)",
+        )
+    if report.converted and options.group == "migrated":
+        report.add("*", "group", "note", "no --group given: every converted Ingress joins ALB group 'migrated'")
+    if options.controller_config:
+        read = (*GLOBAL_DEFAULTS, *CONTROLLER_KEYS)
+        used = sorted(k for k in options.controller_config if k in read)
+        ignored = sorted(k for k in options.controller_config if k not in read)
+        if used:
+            report.add("*", "--controller-config", "note", "defaults taken from it: " + ", ".join(used))
+        for key in ignored:
+            report.add(
+                "*",
+                f"--controller-config {key}",
+                "not-converted",
+                "no ALB counterpart in this version; review it by hand",
+            )
+    return output, report

@@ -1,0 +1,675 @@
+"""Planning ALB rules from nginx locations: paths, regexes, rewrites, redirects, canaries and their order.
+
+The nginx side of each host is modelled in ``albops.migrate.routes``; this turns each location into the
+ALB path, condition and transform that routes the same request to the same upstream path, or reports why not.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+from urllib.parse import urlsplit
+
+from albops.migrate.reading import PATH_TYPES, Source
+from albops.migrate.report import Report
+from albops.migrate.routes import ALB, NGINX, SAFE_TARGET, Block, Location, nginx_blocks, regex_host
+
+# ALB condition values (wildcard or regex) are at most 128 characters.
+CONDITION_LIMIT = 128
+
+
+@cache
+def case_insensitive(regex: str) -> str | None:
+    """``regex`` matching letters in either case without a flag (ALB regexes take none), or None.
+
+    Letters become ``[aA]``; inside a class, each letter or letter range gains its other case. Escapes
+    are kept as they are; constructs the ALB does not support (back-references, ``(?`` groups,
+    Unicode classes) give None.
+    """
+    out: list[str] = []
+    i = 0
+    while i < len(regex):
+        c = regex[i]
+        if c == "\\":
+            escaped = regex[i + 1 : i + 2]
+            if not escaped or escaped.isdigit() or escaped in "pPkgQEXRK":
+                return None
+            out.append(regex[i : i + 2])
+            i += 2
+        elif c == "[":
+            end = i + 1 + (regex[i + 1 : i + 2] == "^")
+            end += regex[end : end + 1] == "]"
+            while end < len(regex) and regex[end] != "]":
+                end += 2 if regex[end] == "\\" else 1
+            if end >= len(regex):
+                return None
+            body = regex[i + 1 : end]
+            extra = "".join(
+                (a.swapcase() + ("-" + b.swapcase() if b else ""))
+                for a, b in re.findall(r"(?<!\\)([A-Za-z])(?:-([A-Za-z]))?", body)
+            )
+            out.append("[" + body + extra + "]")
+            i = end + 1
+        elif c == "(" and regex[i + 1 : i + 2] == "?":
+            return None
+        elif c.isascii() and c.isalpha():
+            out.append(f"[{c.lower()}{c.upper()}]")
+            i += 1
+        else:
+            out.append(c)
+            i += 1
+    result = "".join(out)
+    try:
+        re.compile(result)
+    except re.error:
+        return None
+    return result
+
+
+def literal_prefix(path: str, regex: bool) -> str:
+    """The literal start every match of ``path`` begins with (lower-cased for regexes)."""
+    if not regex:
+        return path
+    out = ""
+    for i, c in enumerate(path):
+        if c in ".^$*+?()[]{}|\\":
+            if c in "*?{" and out:
+                out = out[:-1]
+            break
+        if path[i + 1 : i + 2] in ("*", "?", "{"):
+            break
+        out += c
+    return out.lower()
+
+
+def regex_literal(text: str) -> str:
+    return "".join("\\" + c if c in ".^$*+?()[]{}|\\" else c for c in text)
+
+
+@dataclass(slots=True)
+class AlbPath:
+    """One ALB path for one nginx location block."""
+
+    block: Block
+    kind: str  # Exact | Prefix | wildcard | regex
+    value: str  # for regex: the regex; otherwise the path value
+    transform: tuple[str, str] | None = None  # (regex, replace)
+    action: dict[str, Any] | None = None  # a redirect or weighted forward instead of the plain service
+    conditions: list[dict[str, Any]] = field(default_factory=list)
+    key_hint: str = ""
+
+    # The literal start every match begins with (for the overlap checks), computed once.
+    match_prefix: str = field(init=False, default="")
+
+    def __post_init__(self) -> None:
+        self.match_prefix = literal_prefix(self.block.path, self.block.modifier == "~*")
+
+
+def _regex_path(block: Block, report: Report) -> AlbPath | None:
+    loc = block.location
+    regex = block.path
+    problem = _unsupported_regex(regex)
+    if problem:
+        report.add(loc.ingress, f"path {loc.path!r}", "not-converted", f"{problem}; the path was left out")
+        return None
+    widened = case_insensitive(regex)
+    has_letters = any(c.isalpha() for c in re.sub(r"\\.", "", regex))
+    condition = "^" + (widened or regex)
+    if len(condition) > CONDITION_LIMIT:
+        if len("^" + regex) > CONDITION_LIMIT:
+            report.add(
+                loc.ingress,
+                f"path {loc.path!r}",
+                "not-converted",
+                f"as an ALB regex it exceeds the {CONDITION_LIMIT}-character condition limit; the path was left out",
+            )
+            return None
+        condition = "^" + regex
+        widened = None
+    if widened is None and has_letters:
+        report.add(
+            loc.ingress,
+            f"path {loc.path!r}",
+            "approximated",
+            "matched case-sensitively: ingress-nginx matched it in any case, and the case-insensitive form "
+            f"does not fit the ALB's {CONDITION_LIMIT}-character limit",
+        )
+    transform = None
+    if loc.needs_rewrite and loc.rewrite is not None:
+        target = loc.rewrite
+        groups = re.compile(regex).groups
+        if not SAFE_TARGET.fullmatch(target):
+            report.add(
+                loc.ingress,
+                NGINX + "rewrite-target",
+                "not-converted",
+                f"target {target!r} for path {loc.path!r} is not a path built from its capture groups $1..${groups} "
+                "(nginx variables, queries and redirects have no ALB transform); the path was left out",
+            )
+            return None
+        # nginx substitutes an empty string for a group the path does not have; so does the replacement.
+        replace = re.sub(r"\$([1-9])", lambda m: m.group(0) if int(m.group(1)) <= groups else "", target)
+        # The transform sees path and query together; nginx rewrote the path only and kept the query. So the
+        # regex matches within the path ('.' and negated classes never cross '?'), takes the rest of the path,
+        # and carries the query over in one more group.
+        rewritten = path_only((widened or regex).removeprefix("^"))
+        if max(rewritten.query_groups) > 9:
+            report.add(
+                loc.ingress,
+                NGINX + "rewrite-target",
+                "not-converted",
+                f"path {loc.path!r} needs more than 9 groups once the query is carried over, and a replacement "
+                "refers to at most $9; the path was left out",
+            )
+            return None
+        transform = (rewritten.regex, rewritten.replacement(replace))
+        referenced = {int(n) for n in re.findall(r"\$([1-9])", replace)}
+        if referenced & rewritten.leaky:
+            report.add(
+                loc.ingress,
+                NGINX + "rewrite-target",
+                "approximated",
+                f"target {target!r} of path {loc.path!r} uses a group that ends at the end of the path ('$'); on a "
+                "request with a query string that group also holds the query, so the query reaches the upstream "
+                "twice (ALB regexes have no lookahead to stop it)",
+            )
+    return AlbPath(block, "regex", condition, transform)
+
+
+# Matches an optional query at the end of the path, in a group of its own, and a lone '?' with none.
+_QUERY_TAIL = "(\\?.+)?\\??$"
+
+
+@dataclass(frozen=True)
+class PathOnly:
+    """A path regex rewritten for a transform, which sees the path and the query together."""
+
+    regex: str
+    groups: dict[int, int]  # the user's group number -> its number in ``regex``
+    query_groups: tuple[int, ...]  # the groups one of which holds the query, if any
+    # The user's groups that hold an end anchor: on a request with a query, they capture the query too.
+    leaky: frozenset[int] = frozenset()
+
+    def replacement(self, target: str) -> str:
+        """``target``'s ``$N`` renumbered, followed by the query (nginx appends the request's args)."""
+        body = re.sub(
+            r"\$([1-9])", lambda m: f"${self.groups[int(m.group(1))]}" if int(m.group(1)) in self.groups else "", target
+        )
+        return body + "".join(f"${n}" for n in self.query_groups)
+
+
+def path_only(regex: str) -> PathOnly:
+    """``regex`` as a transform regex over path plus query that matches as ``regex`` does over the path.
+
+    On a path (which holds no ``?``) nothing changes; on path plus query, ``.``, negated classes and
+    ``\\S \\D \\W`` stop at ``?``, and an end anchor ``$`` also accepts the query, in a new group. The whole
+    is anchored and consumes the rest of the path and the query, so the replacement is the whole URI.
+    """
+    out: list[str] = []
+    groups: dict[int, int] = {}
+    query_groups: list[int] = []
+    seen = 0  # capturing groups opened so far in the output
+    user = 0
+    open_groups: list[int | None] = []  # the user's group each open parenthesis is (None: not capturing)
+    leaky: set[int] = set()
+    i = 0
+    while i < len(regex):
+        c = regex[i]
+        if c == "\\":
+            escaped = regex[i : i + 2]
+            out.append({"\\S": "[^\\s?]", "\\D": "[^0-9?]", "\\W": "[^\\w?]"}.get(escaped, escaped))
+            i += 2
+            continue
+        if c == "[":
+            end = i + 1 + (regex[i + 1 : i + 2] == "^")
+            end += regex[end : end + 1] == "]"
+            while end < len(regex) and regex[end] != "]":
+                end += 2 if regex[end] == "\\" else 1
+            body = regex[i : end + 1]
+            out.append(body[:-1] + "?]" if body.startswith("[^") else body)
+            i = end + 1
+            continue
+        if c == "(" and regex[i + 1 : i + 2] != "?":
+            seen += 1
+            user += 1
+            groups[user] = seen
+            open_groups.append(user)
+            out.append(c)
+        elif c == "(":
+            open_groups.append(None)
+            out.append(c)
+        elif c == ")":
+            if open_groups:
+                open_groups.pop()
+            out.append(c)
+        elif c == "$":
+            leaky.update(g for g in open_groups if g is not None)
+            seen += 1
+            query_groups.append(seen)
+            out.append(_QUERY_TAIL.removesuffix("$") + "$")
+        elif c == ".":
+            out.append("[^?]")
+        else:
+            out.append(c)
+        i += 1
+    seen += 1
+    query_groups.append(seen)
+    return PathOnly("^" + "".join(out) + "[^?]*" + _QUERY_TAIL, groups, tuple(query_groups), frozenset(leaky))
+
+
+def _unsupported_regex(regex: str) -> str | None:
+    """Why an nginx (PCRE) path regex cannot be an ALB regex (ELB listener rules: no lookarounds,
+    back-references, atomic groups, possessive quantifiers, subroutines, recursion or Unicode classes)."""
+    if re.search(r"\(\?|\\[0-9pPkgQEXRK]", regex):
+        return (
+            "uses lookarounds, atomic or named groups, back-references, subroutines, inline flags or Unicode "
+            "classes, which ALB regexes do not support"
+        )
+    if _possessive(regex):
+        return "uses a possessive quantifier (such as a++), which ALB regexes do not support"
+    try:
+        re.compile(regex)
+    except re.error as error:
+        return f"not a regular expression ({error})"
+    if not regex.isascii():
+        return "has non-ASCII characters, which nginx and the ALB compare differently"
+    return None
+
+
+def _possessive(regex: str) -> bool:
+    """A quantifier (*, +, ?, {n,m}) followed by '+', outside a character class and not escaped."""
+    i, in_class, previous_quantifier = 0, False, False
+    while i < len(regex):
+        c = regex[i]
+        if c == "\\":
+            i, previous_quantifier = i + 2, False
+            continue
+        if in_class:
+            in_class = c != "]"
+        elif c == "[":
+            in_class = True
+        elif c == "+" and previous_quantifier:
+            return True
+        previous_quantifier = not in_class and c in "*+?}" and not (c == "?" and previous_quantifier)
+        i += 1
+    return False
+
+
+def _plain_path(block: Block, report: Report) -> AlbPath | None:
+    loc = block.location
+    if block.modifier == "=" and ("*" in block.path or "?" in block.path):
+        report.add(
+            loc.ingress,
+            f"path {loc.path!r}",
+            "not-converted",
+            "the controller refuses Exact paths with '*' or '?' (\"exact path shouldn't contain wildcards\"), "
+            "and one refused path stops it reconciling the whole group; the path was left out",
+        )
+        return None
+    if block.modifier == "=":
+        return AlbPath(block, "Exact", block.path)
+    if "*" in block.path or "?" in block.path:
+        report.add(
+            loc.ingress,
+            f"path {loc.path!r}",
+            "not-converted",
+            "'*' and '?' are wildcards in ALB paths but literal in nginx prefixes; the path was left out",
+        )
+        return None
+    if loc.path_type == "Prefix" and block.path == "/":
+        return AlbPath(block, "Prefix", "/")
+    if loc.path_type == "Prefix" and not loc.path.endswith("/") and block.path == loc.path + "/":
+        return AlbPath(block, "Prefix", loc.path)
+    if len(block.path) + 1 > CONDITION_LIMIT:
+        report.add(
+            loc.ingress,
+            f"path {loc.path!r}",
+            "not-converted",
+            f"longer than the ALB's {CONDITION_LIMIT}-character limit",
+        )
+        return None
+    return AlbPath(block, "wildcard", block.path + "*")
+
+
+def _redirect_action(source: Source, report: Report) -> dict[str, Any] | None:
+    for kind, default_code in (("permanent-redirect", "301"), ("temporal-redirect", "302")):
+        url = source.nginx.get(kind)
+        if not url:
+            continue
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            report.add(source.name, NGINX + kind, "not-converted", f"{url!r} is not an http(s) URL")
+            return None
+        code = source.nginx.get(kind + "-code", default_code)
+        status = {"301": "HTTP_301", "302": "HTTP_302"}.get(code)
+        if status is None:
+            status = "HTTP_301" if kind.startswith("permanent") else "HTTP_302"
+            report.add(
+                source.name,
+                NGINX + kind + "-code",
+                "approximated",
+                f"{code} became {status[5:]}: ALB redirects are 301 or 302",
+            )
+        port = str(parts.port or (443 if parts.scheme == "https" else 80))
+        report.add(source.name, NGINX + kind, "converted", f"as an ALB redirect action ({status[5:]}) on every path")
+        return {
+            "type": "redirect",
+            "redirectConfig": {
+                "protocol": parts.scheme.upper(),
+                "host": parts.hostname,
+                "port": port,
+                "path": parts.path or "/",
+                "query": parts.query,
+                "statusCode": status,
+            },
+        }
+    return None
+
+
+def _collect(sources: list[Source], report: Report) -> dict[str, list[Location]]:
+    """Every non-canary location by host, first definition of a host and path winning as in ingress-nginx."""
+    by_host: dict[str, list[Location]] = {}
+    seen: dict[tuple[str, str], str] = {}
+    for source in sources:
+        if source.canary:
+            continue
+        rewrite = source.nginx.get("rewrite-target")
+        use_regex = source.flag("use-regex")
+        for rule in (source.converted.get("spec") or {}).get("rules") or []:
+            host = str(rule.get("host") or "")
+            for path in (rule.get("http") or {}).get("paths") or []:
+                value = str(path.get("path") or "/")
+                backend = ((path.get("backend") or {}).get("service")) or {}
+                if not backend.get("name"):
+                    report.add(
+                        source.name, f"path {value!r}", "not-converted", "its backend is not a Service; left out"
+                    )
+                    continue
+                path_type = path.get("pathType") or "ImplementationSpecific"
+                if path_type not in PATH_TYPES:
+                    report.add(
+                        source.name,
+                        f"path {value!r}",
+                        "not-converted",
+                        f"invalid input: pathType {path_type!r} is not one of {', '.join(PATH_TYPES)} (the API server "
+                        "refuses the Ingress as written); left out: fix the pathType",
+                    )
+                    continue
+                if (host, value) in seen:
+                    report.add(
+                        source.name,
+                        f"path {value!r}",
+                        "not-converted",
+                        f"host {host or '*'!r} already has this path from {seen[host, value]}, which ingress-nginx "
+                        "kept; left out",
+                    )
+                    continue
+                seen[host, value] = source.name
+                by_host.setdefault(host, []).append(
+                    Location(
+                        source.name,
+                        host,
+                        value,
+                        str(path.get("pathType") or "ImplementationSpecific"),
+                        str(backend["name"]),
+                        backend.get("port") or {},
+                        rewrite,
+                        use_regex,
+                    )
+                )
+    for source in sources:
+        _default_backend(source, by_host, seen, report)
+    return by_host
+
+
+def _default_backend(
+    source: Source, by_host: dict[str, list[Location]], seen: dict[tuple[str, str], str], report: Report
+) -> None:
+    """An Ingress's defaultBackend: the root of each host it opens first, as ingress-nginx places it."""
+    spec = source.converted.get("spec") or {}
+    backend = (spec.get("defaultBackend") or {}).get("service")
+    if not backend or source.canary:
+        return
+    if not spec.get("rules"):
+        report.add(
+            source.name,
+            "spec.defaultBackend",
+            "approximated",
+            "kept as the ALB listener's default action: it also answers unmatched paths of known hosts, "
+            "where ingress-nginx answered 404",
+        )
+        return
+    del spec["defaultBackend"]
+    placed = 0
+    for rule in spec["rules"]:
+        host = str(rule.get("host") or "")
+        first = next((loc.ingress for loc in by_host.get(host, [])), source.name)
+        if (host, "/") in seen or first != source.name:
+            continue
+        placed += 1
+        seen[host, "/"] = source.name
+        rule.setdefault("http", {"paths": []})
+        by_host.setdefault(host, []).append(
+            Location(
+                source.name,
+                host,
+                "/",
+                "Prefix",
+                str(backend["name"]),
+                backend.get("port") or {},
+                source.nginx.get("rewrite-target"),
+                source.flag("use-regex"),
+            )
+        )
+    report.add(
+        source.name,
+        "spec.defaultBackend",
+        "converted",
+        "as the '/' path of each host it opened, after that host's other paths, as ingress-nginx routed it"
+        if placed
+        else "left out: every host it opens already has a '/' path (or another Ingress opened it first), which "
+        "ingress-nginx serves instead, so it never answered a request",
+    )
+
+
+def _canaries(sources: list[Source], paths: dict[str, list[AlbPath]], report: Report) -> None:
+    """Fold each canary Ingress into the paths it shadows: weighted forwards and header conditions."""
+    for source in sources:
+        if not source.canary:
+            continue
+        matched = 0
+        for rule in (source.converted.get("spec") or {}).get("rules") or []:
+            host = str(rule.get("host") or "")
+            for path in (rule.get("http") or {}).get("paths") or []:
+                value = str(path.get("path") or "/")
+                canary = (path.get("backend") or {}).get("service") or {}
+                for alb in list(paths.get(host, [])):
+                    loc = alb.block.location
+                    if loc.path != value or alb.key_hint == "canary-header" or alb.action is not None:
+                        continue
+                    matched += 1
+                    _add_canary(source, alb, canary, paths[host], report)
+        if matched == 0:
+            report.add(source.name, NGINX + "canary", "not-converted", "no converted Ingress has its host and path")
+
+
+def _add_canary(
+    source: Source, alb: AlbPath, canary: dict[str, Any], host_paths: list[AlbPath], report: Report
+) -> None:
+    loc = alb.block.location
+    main = {"serviceName": loc.service, "servicePort": port_of(loc.port)}
+    target = {"serviceName": canary.get("name"), "servicePort": port_of(canary.get("port") or {})}
+    total = whole_number(source, "canary-weight-total", 100, report)
+    weight = min(whole_number(source, "canary-weight", 0, report), total)
+    if weight:
+        alb.action = {
+            "type": "forward",
+            "forwardConfig": {"targetGroups": [{**main, "weight": total - weight}, {**target, "weight": weight}]},
+        }
+        report.add(
+            source.name, NGINX + "canary-weight", "converted", f"{weight}/{total} of {loc.path!r} as a weighted forward"
+        )
+    header = source.nginx.get("canary-by-header")
+    if header:
+        value = source.nginx.get("canary-by-header-value", "always")
+        extra = AlbPath(
+            alb.block,
+            alb.kind,
+            alb.value,
+            alb.transform,
+            {"type": "forward", "forwardConfig": {"targetGroups": [target]}},
+            [{"field": "http-header", "httpHeaderConfig": {"httpHeaderName": header, "values": [value]}}],
+            "canary-header",
+        )
+        host_paths.insert(host_paths.index(alb), extra)
+        report.add(
+            source.name,
+            NGINX + "canary-by-header",
+            "approximated",
+            f"{header}: {value} as a header condition; the ALB compares header values case-insensitively"
+            + ("" if "canary-by-header-value" in source.nginx else ", and 'never' has no rule of its own"),
+        )
+
+
+def whole_number(source: Source, key: str, default: int, report: Report) -> int:
+    """A non-negative integer annotation; anything else is reported and the default used."""
+    raw = source.nginx.get(key, "").strip()
+    if raw.isdigit():
+        return int(raw)
+    if raw:
+        report.add(source.name, NGINX + key, "not-converted", f"{raw!r} is not a whole number; {default} used")
+    return default
+
+
+def port_of(port: Mapping[str, Any]) -> Any:
+    return port.get("number", port.get("name"))
+
+
+def _overlap_candidates(sequence: list[AlbPath]) -> Iterator[tuple[int, int]]:
+    """Pairs (i < j) of paths whose literal prefixes (compared in lower case) nest: a superset of the
+    overlapping pairs, found through sorted prefixes instead of every pair, so a host with hundreds of
+    Ingresses stays linear in what actually overlaps."""
+    keys = [alb.match_prefix.lower() for alb in sequence]
+    by_key: dict[str, list[int]] = {}
+    for index, key in enumerate(keys):
+        by_key.setdefault(key, []).append(index)
+    ordered = sorted(by_key)
+    seen: set[tuple[int, int]] = set()
+    for index, key in enumerate(keys):
+        start = bisect.bisect_left(ordered, key)
+        stop = bisect.bisect_left(ordered, key + "\U0010ffff")
+        nested = [other for k in ordered[start:stop] for other in by_key[k]]  # keys that start with this one
+        nested += [other for length in range(len(key)) for other in by_key.get(key[:length], [])]  # its prefixes
+        for other in nested:
+            pair = (min(index, other), max(index, other))
+            if index != other and pair not in seen:
+                seen.add(pair)
+                yield pair
+
+
+def _order(sources: list[Source], paths: dict[str, list[AlbPath]], report: Report) -> None:
+    """Give Ingresses that share a host group.order values where nginx's order needs them."""
+    edges: set[tuple[str, str]] = set()
+    hostless = paths.get("", [])
+    for host, host_paths in paths.items():
+        sequence = host_paths + ([] if host == "" else hostless)
+        for i, j in _overlap_candidates(sequence):
+            first, later = sequence[i], sequence[j]
+            a, b = first.block.location.ingress, later.block.location.ingress
+            if a != b and overlap(first, later):
+                edges.add((a, b))
+    if not edges:
+        return
+    names = sorted({n for edge in edges for n in edge})
+    if all(a < b for a, b in edges):
+        return  # namespace/name order already puts them right
+    ordered: list[str] = []
+    remaining = set(names)
+    while remaining:
+        ready = sorted(n for n in remaining if not any(b == n and a in remaining for a, b in edges))
+        if not ready:
+            report.add(
+                ", ".join(sorted(remaining)),
+                "rule order",
+                "not-converted",
+                "their paths overlap in both orders, which one ALB group cannot express; merge them into one Ingress",
+            )
+            ordered += sorted(remaining)
+            break
+        ordered.append(ready[0])
+        remaining.discard(ready[0])
+    by_name = {s.name: s for s in sources}
+    for position, name in enumerate(ordered, start=1):
+        by_name[name].annotations[ALB + "group.order"] = str(position)
+    report.add(
+        "*", "group.order", "note", "set on " + ", ".join(ordered) + " so the ALB tries their paths in nginx's order"
+    )
+
+
+def overlap(a: AlbPath, b: AlbPath) -> bool:
+    """Whether some request could match both paths (by their literal prefixes)."""
+    if a.block.modifier == "=" and b.block.modifier == "=":
+        return a.block.path == b.block.path
+    pa, pb = a.match_prefix, b.match_prefix
+    if a.block.modifier == "~*" or b.block.modifier == "~*":
+        pa, pb = pa.lower(), pb.lower()
+    return pa.startswith(pb) or pb.startswith(pa)
+
+
+def route(sources: list[Source], report: Report) -> dict[str, list[AlbPath]]:
+    """Every converted ALB path by host, in the order the ALB must try them (nginx's order)."""
+    by_host = _collect(sources, report)
+    paths: dict[str, list[AlbPath]] = {}
+    for host, locations in by_host.items():
+        blocks = nginx_blocks(locations)
+        out: list[AlbPath] = []
+        exact_regex = regex_host(locations)
+        for block in blocks:
+            # A Prefix path's exact copy is covered by the ALB Prefix path itself.
+            if not exact_regex and block.modifier == "=" and block.location.path_type == "Prefix":
+                continue
+            alb = _regex_path(block, report) if exact_regex else _plain_path(block, report)
+            if alb is not None:
+                out.append(alb)
+        if not exact_regex:
+            out.sort(key=lambda p: p.kind != "Exact")  # nginx tries exact locations before any prefix
+        paths[host] = out
+    redirects: dict[str, dict[str, Any] | None] = {}
+    for source in sources:
+        if source.nginx.get("permanent-redirect") or source.nginx.get("temporal-redirect"):
+            redirects[source.name] = _redirect_action(source, report)
+        for key in ("rewrite-target", "use-regex"):
+            if key in source.nginx and not source.canary:
+                report.add(
+                    source.name, NGINX + key, "converted", "as ALB regex paths and transforms, per host (see README)"
+                )
+    for host_paths in paths.values():
+        for alb in host_paths:
+            alb.action = redirects.get(alb.block.location.ingress)
+    _app_roots(sources, paths, report)
+    _canaries(sources, paths, report)
+    _order(sources, paths, report)
+    return paths
+
+
+def _app_roots(sources: list[Source], paths: dict[str, list[AlbPath]], report: Report) -> None:
+    for source in sources:
+        root = source.nginx.get("app-root")
+        if not root or source.canary:
+            continue
+        if not root.startswith("/") or not SAFE_TARGET.fullmatch(root.replace("$", "")):
+            report.add(source.name, NGINX + "app-root", "not-converted", f"{root!r} is not a plain path")
+            continue
+        for rule in (source.converted.get("spec") or {}).get("rules") or []:
+            host = str(rule.get("host") or "")
+            location = Location(source.name, host, "/", "Exact", "app-root")
+            redirect = {
+                "type": "redirect",
+                "redirectConfig": {"path": root, "query": "", "statusCode": "HTTP_302"},
+            }
+            paths.setdefault(host, []).insert(0, AlbPath(Block("=", "/", location), "Exact", "/", None, redirect))
+        report.add(source.name, NGINX + "app-root", "converted", f"'/' redirects (302) to {root!r}")

@@ -1,0 +1,205 @@
+"""Reading ingress-nginx objects as ingress-nginx and the API server do: classes, versions, server fields.
+
+What comes in is real-world YAML (``kubectl get -o yaml`` output, retired API versions, classes other than
+``nginx``); this module turns it into the one shape the planning works on, and says what it changed.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from albops.migrate.report import Report
+
+LEGACY_CLASS = "kubernetes.io/ingress.class"
+
+
+@dataclass
+class Options:
+    group: str = "migrated"
+    certificate_arn: str | None = None
+    scheme: str = "internet-facing"
+    ingress_class: str = "alb"
+    include_classless: bool = False
+    controller_config: dict[str, str] = field(default_factory=dict)
+    # Write Ingresses that lost a protection anyway (still reported).
+    allow_unprotected: bool = False
+    # IngressClass names ingress-nginx serves besides "nginx" (--nginx-class).
+    nginx_classes: tuple[str, ...] = ()
+
+
+# API versions of Ingress that Kubernetes 1.22 and later no longer serve; their objects are rewritten as v1.
+OLD_INGRESS_VERSIONS = ("extensions/v1beta1", "networking.k8s.io/v1beta1")
+
+
+PATH_TYPES = ("Exact", "Prefix", "ImplementationSpecific")
+
+
+# What the API server sets on an object it stores; `kubectl get -o yaml` prints them, and `kubectl apply`
+# refuses (resourceVersion, uid) or mis-merges (the old last-applied configuration) them.
+SERVER_FIELDS: tuple[str, ...] = ("creationTimestamp", "resourceVersion", "uid", "managedFields", "selfLink")
+
+
+SERVER_FIELDS += ("generation", "deletionTimestamp", "deletionGracePeriodSeconds")
+
+
+LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
+
+
+INGRESS_NGINX_CONTROLLER = "k8s.io/ingress-nginx"
+
+
+# ingress-nginx's annotation prefix before it became nginx.ingress.kubernetes.io; it reads it no longer.
+OLD_PREFIX = "ingress.kubernetes.io/"
+
+
+def objects(documents: list[Any]) -> Iterator[dict[str, Any]]:
+    """Every object, the items of List objects included."""
+    for document in documents:
+        if not isinstance(document, dict):
+            continue
+        if str(document.get("kind", "")).endswith("List") and isinstance(document.get("items"), list):
+            yield from objects(document["items"])
+        else:
+            yield document
+
+
+def strip_server_fields(obj: dict[str, Any], report: Report) -> None:
+    """Drop what only the API server may set, so the output applies as a new object."""
+    metadata = obj.get("metadata")
+    dropped = ["status"] if obj.pop("status", None) is not None else []
+    if isinstance(metadata, dict):
+        dropped += [f"metadata.{key}" for key in SERVER_FIELDS if metadata.pop(key, None) is not None]
+        annotations = metadata.get("annotations")
+        if isinstance(annotations, dict) and annotations.pop(LAST_APPLIED, None) is not None:
+            dropped.append(f"annotation {LAST_APPLIED}")
+    if dropped:
+        report.add(display(obj), "server fields", "note", f"dropped {', '.join(dropped)} (set by the API server)")
+
+
+def display(obj: dict[str, Any]) -> str:
+    meta = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
+    name = f"{meta.get('namespace', 'default')}/{meta.get('name')}" if meta else "(unnamed)"
+    return name if obj.get("kind") == "Ingress" else f"{obj.get('kind')} {name}"
+
+
+def _v1_backend(backend: Any) -> Any:
+    """A v1beta1 backend (serviceName, servicePort) as v1 (service.name, service.port.number|name)."""
+    if not isinstance(backend, dict) or "serviceName" not in backend:
+        return backend
+    port = backend.get("servicePort")
+    numeric = isinstance(port, int) or (isinstance(port, str) and port.isdigit())
+    return {
+        "service": {
+            "name": backend["serviceName"],
+            "port": {"number": int(str(port))} if numeric else {"name": str(port)},
+        }
+    }
+
+
+def upgrade_ingress(ingress: dict[str, Any], report: Report) -> None:
+    """Rewrite an Ingress of a retired API version, or written in its form, as networking.k8s.io/v1."""
+    version = str(ingress.get("apiVersion"))
+    spec: dict[str, Any] = ingress["spec"] if isinstance(ingress.get("spec"), dict) else {}
+    paths = [
+        path
+        for rule in spec.get("rules") or []
+        if isinstance(rule, dict)
+        for path in ((rule.get("http") or {}).get("paths") or [])
+        if isinstance(path, dict)
+    ]
+    old_form = any("serviceName" in (p.get("backend") or {}) for p in paths) or "backend" in spec
+    if version not in OLD_INGRESS_VERSIONS and not old_form:
+        return
+    ingress["apiVersion"] = "networking.k8s.io/v1"
+    if "backend" in spec:
+        spec["defaultBackend"] = _v1_backend(spec.pop("backend"))
+    untyped = 0
+    for path in paths:
+        path["backend"] = _v1_backend(path.get("backend"))
+        if "pathType" not in path:
+            path["pathType"] = "ImplementationSpecific"  # what the v1beta1 API server defaulted it to
+            untyped += 1
+    name = display(ingress)
+    if version in OLD_INGRESS_VERSIONS:
+        report.add(
+            name,
+            "apiVersion",
+            "note",
+            f"upgraded from {version} (not served since Kubernetes 1.22) to networking.k8s.io/v1: serviceName/"
+            f"servicePort became service.name/port; {untyped} paths without pathType are ImplementationSpecific, "
+            "as the v1beta1 API server defaulted them",
+        )
+    else:
+        report.add(
+            name,
+            "spec.rules.backend",
+            "approximated",
+            "invalid input: written as networking.k8s.io/v1 but with v1beta1 backends (serviceName/servicePort), "
+            "which the API server refuses; read as the v1beta1 form means"
+            + (f", {untyped} paths without pathType as ImplementationSpecific" if untyped else ""),
+        )
+
+
+def nginx_classes(documents: list[Any], options: Options) -> frozenset[str]:
+    """IngressClass names ingress-nginx serves: nginx, --nginx-class, and IngressClasses of its controller."""
+    named = {"nginx", *options.nginx_classes}
+    for obj in objects(documents):
+        if obj.get("kind") == "IngressClass" and (obj.get("spec") or {}).get("controller") == INGRESS_NGINX_CONTROLLER:
+            named.add(str((obj.get("metadata") or {}).get("name")))
+    return frozenset(named)
+
+
+def ingress_class(ingress: dict[str, Any]) -> str | None:
+    spec = ingress.get("spec") or {}
+    annotations = (ingress.get("metadata") or {}).get("annotations") or {}
+    value = spec.get("ingressClassName") or annotations.get(LEGACY_CLASS)
+    return str(value) if value else None
+
+
+def is_nginx_ingress(obj: Any, options: Options, classes: frozenset[str] = frozenset({"nginx"})) -> bool:
+    if not isinstance(obj, dict) or obj.get("kind") != "Ingress":
+        return False
+    cls = ingress_class(obj)
+    return cls in classes or (cls is None and options.include_classless)
+
+
+def ingress_name(ingress: dict[str, Any]) -> str:
+    meta = ingress.get("metadata") or {}
+    return f"{meta.get('namespace', 'default')}/{meta.get('name')}"
+
+
+def compact(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"))
+
+
+@dataclass(slots=True)
+class Source:
+    """One ingress-nginx Ingress on its way to becoming an ALB Ingress."""
+
+    name: str
+    converted: dict[str, Any]
+    nginx: dict[str, str]  # its nginx annotations, over the controller ConfigMap's defaults
+    annotations: dict[str, str]  # the ALB Ingress's annotations, filled in as conversion goes
+    # nginx annotations the Ingress itself carries (not the ConfigMap's defaults): each needs a report line.
+    own: frozenset[str] = frozenset()
+
+    def flag(self, key: str) -> bool:
+        return str(self.nginx.get(key, "")).lower() == "true"
+
+    @property
+    def canary(self) -> bool:
+        return self.flag("canary")
+
+
+def nginx_ingresses(documents: list[Any], options: Options, classes: frozenset[str]) -> Iterator[tuple[list[Any], int]]:
+    """(container, index) of every ingress-nginx Ingress, including those inside List objects."""
+    for i, document in enumerate(documents):
+        if is_nginx_ingress(document, options, classes):
+            yield documents, i
+        elif isinstance(document, dict) and str(document.get("kind", "")).endswith("List"):
+            items = document.get("items")
+            if isinstance(items, list):
+                yield from nginx_ingresses(items, options, classes)

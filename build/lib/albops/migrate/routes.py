@@ -1,0 +1,302 @@
+"""How a request is routed: by ingress-nginx (its locations) and by an ALB (the controller's rules).
+
+``migrate`` promises the same backend and the same upstream path for every request path the original
+Ingresses routed. This module states both sides precisely enough to check that promise:
+
+- ``nginx_blocks``/``nginx_route`` follow ingress-nginx v1.15's controller: locations sorted by path
+  length then path (descending), a Prefix path expanded to ``path/`` plus an exact ``= path``, and on a
+  host where any Ingress uses ``rewrite-target`` or ``use-regex`` every location becomes
+  ``~* "^path"`` (case-insensitive, anchored at the start only, first match in order wins) with
+  ``rewrite "(?i)path" target break;`` replacing the whole URI;
+- ``alb_route`` reads converted ALB Ingresses the way the controller turns them into listener rules
+  (group order, then namespace/name; rules and paths in order; Exact, Prefix, wildcard and regex path
+  conditions; ``actions``, ``conditions`` and ``transforms`` annotations).
+
+Tests drive both with generated requests, and a real nginx checks the first.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+NGINX = "nginx.ingress.kubernetes.io/"
+ALB = "alb.ingress.kubernetes.io/"
+# `$1`..`$9` in an ingress-nginx rewrite target: nginx reads one digit after `$`.
+CAPTURE_REF = re.compile(r"\$([0-9])")
+# What a rewrite target may hold to be carried over: a path with capture references and nothing nginx
+# would read as a variable, a query or a redirect.
+SAFE_TARGET = re.compile(r"/(?:[A-Za-z0-9._~/-]|\$[1-9](?![0-9]))*")
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    """One path of one ingress-nginx Ingress, with what its Ingress says about rewriting."""
+
+    ingress: str  # namespace/name
+    host: str  # "" for a rule without a host
+    path: str
+    path_type: str  # Exact | Prefix | ImplementationSpecific
+    service: str
+    port: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False)
+    rewrite: str | None = None  # the Ingress's rewrite-target
+    use_regex: bool = False  # the Ingress's use-regex
+
+    @property
+    def needs_rewrite(self) -> bool:
+        return bool(self.rewrite) and self.rewrite != self.path
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    """One nginx ``location`` block: ``modifier`` is ``=`` (exact), ``""`` (prefix) or ``~*`` (regex)."""
+
+    modifier: str
+    path: str
+    location: Location
+
+
+def regex_host(locations: Iterable[Location]) -> bool:
+    """ingress-nginx's enforceRegexModifier: one rewrite or use-regex makes the whole host regex."""
+    return any(loc.needs_rewrite or loc.use_regex for loc in locations)
+
+
+def nginx_blocks(locations: list[Location]) -> list[Block]:
+    """The location blocks ingress-nginx writes for one host, in the order it writes them."""
+    ordered = sorted(locations, key=lambda loc: loc.path, reverse=True)
+    ordered.sort(key=lambda loc: len(loc.path), reverse=True)
+    exact_paths = {loc.path for loc in ordered if loc.path_type == "Exact"}
+    expanded: list[tuple[str, str, Location]] = []  # (pathType, path, location)
+    for loc in ordered:
+        if loc.path == "/" or loc.path_type != "Prefix" or loc.needs_rewrite or loc.use_regex:
+            expanded.append((loc.path_type, loc.path, loc))
+            continue
+        normalized = loc.path if loc.path.endswith("/") else loc.path + "/"
+        expanded.append(("Prefix", normalized, loc))
+        if loc.path not in exact_paths:
+            expanded.append(("Exact", loc.path, loc))
+    if regex_host(locations):
+        return [Block("~*", path, loc) for _, path, loc in expanded]
+    return [Block("=" if kind == "Exact" else "", path, loc) for kind, path, loc in expanded]
+
+
+def rewrite_uri(block: Block, uri: str) -> str:
+    """The URI nginx sends upstream once ``block`` matched ``uri``."""
+    loc = block.location
+    if block.modifier != "~*" or not loc.needs_rewrite or loc.rewrite is None:
+        return uri
+    match = re.search(block.path, uri, re.IGNORECASE)
+    if match is None:  # nginx leaves the URI alone when its rewrite regex does not match
+        return uri
+    return _expand(match, loc.rewrite)
+
+
+def _expand(match: re.Match[str], template: str) -> str:
+    return CAPTURE_REF.sub(lambda m: _group(match, int(m.group(1))), template)
+
+
+def _group(match: re.Match[str], number: int) -> str:
+    """A capture as nginx substitutes it: an unset or missing group is empty."""
+    if number == 0 or number > (match.re.groups or 0):
+        return ""
+    return match.group(number) or ""
+
+
+def nginx_route(blocks: list[Block], uri: str) -> tuple[Location, str] | None:
+    """The location ingress-nginx picks for ``uri`` and the upstream URI; None is its default backend.
+
+    Locations and rewrites see the path only (nginx's ``$uri``); a rewrite whose target has no ``?``
+    keeps the request's query (nginx appends ``$args``), and without a rewrite the URI goes up as sent.
+    """
+    path, _, query = uri.partition("?")
+    exact = [b for b in blocks if b.modifier == "=" and b.path == path]
+    if exact:
+        return exact[0].location, uri
+    prefixes = [b for b in blocks if b.modifier == "" and path.startswith(b.path)]
+    best = max(prefixes, key=lambda b: len(b.path), default=None)
+    for block in blocks:
+        if block.modifier == "~*" and re.match(block.path, path, re.IGNORECASE):
+            if not block.location.needs_rewrite:
+                return block.location, uri
+            return block.location, rewrite_uri(block, path) + (f"?{query}" if query else "")
+    return (best.location, uri) if best else None
+
+
+# --- the ALB side -------------------------------------------------------------------------------
+
+
+def wildcard_regex(pattern: str) -> str:
+    """An ALB wildcard path value as a regex: ``*`` is any run of characters, ``?`` exactly one."""
+    return "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern) + r"\Z"
+
+
+def path_matches(path: Mapping[str, Any], regex_paths: bool, uri: str) -> bool:
+    """Whether one Ingress path's ALB condition matches ``uri``, as the controller builds it."""
+    value = str(path.get("path") or "/")
+    kind = path.get("pathType", "ImplementationSpecific")
+    if kind == "Exact":
+        return uri == value
+    if kind == "Prefix":
+        if value == "/":
+            return True
+        base = value.rstrip("/")
+        return uri == base or uri.startswith(base + "/")
+    if regex_paths:  # use-regex-path-match: the value minus its leading "/" is the regex
+        return re.search(value[1:], uri) is not None
+    return re.match(wildcard_regex(value), uri) is not None
+
+
+def _apply_transform(transforms: list[dict[str, Any]], uri: str) -> str:
+    """A url-rewrite transform: its regex is matched against the path and the query together."""
+    for transform in transforms:
+        if transform.get("type") != "url-rewrite":
+            continue
+        for rule in transform["urlRewriteConfig"]["rewrites"]:
+            found = re.search(rule["regex"], uri)
+            if found:
+                return uri[: found.start()] + _expand(found, rule["replace"]) + uri[found.end() :]
+    return uri
+
+
+@dataclass(frozen=True)
+class AlbRequest:
+    host: str
+    path: str
+    headers: Mapping[str, str] = field(default_factory=dict)
+    source_ip: str = "203.0.113.10"
+
+
+@dataclass(frozen=True)
+class AlbOutcome:
+    """What the ALB does: forward (weighted services), redirect, or fixed response."""
+
+    kind: str  # forward | redirect | fixed-response
+    targets: tuple[tuple[str, int], ...] = ()  # (service, weight)
+    upstream: str = ""
+    redirect: Mapping[str, str] = field(default_factory=dict)
+
+
+def _conditions_match(conditions: list[dict[str, Any]], request: AlbRequest) -> bool:
+    for condition in conditions:
+        kind = condition.get("field")
+        if kind == "http-header":
+            config = condition["httpHeaderConfig"]
+            value = request.headers.get(config["httpHeaderName"].lower())
+            if value is None or not any(re.fullmatch(wildcard_regex(v), value, re.I) for v in config["values"]):
+                return False
+        elif kind == "source-ip":
+            address = ipaddress.ip_address(request.source_ip)
+            if not any(address in ipaddress.ip_network(v) for v in condition["sourceIpConfig"]["values"]):
+                return False
+        else:
+            raise ValueError(f"condition {kind!r} is not modelled")
+    return True
+
+
+def _host_matches(rule_host: str, host: str) -> bool:
+    if not rule_host:
+        return True
+    return re.fullmatch(wildcard_regex(rule_host), host, re.I) is not None
+
+
+def group_members(ingresses: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """ALB Ingresses in the order the controller merges their rules: group.order, then namespace/name."""
+
+    def key(ing: Mapping[str, Any]) -> tuple[int, str]:
+        meta = ing.get("metadata") or {}
+        order = int((meta.get("annotations") or {}).get(ALB + "group.order", "0"))
+        return order, f"{meta.get('namespace', 'default')}/{meta.get('name')}"
+
+    return sorted(ingresses, key=key)
+
+
+# An ALB rule holds at most 5 condition values in all (host, path, header, query, method and source-ip
+# values together); the controller neither counts nor splits, and CreateRule fails for the whole group.
+RULE_CONDITION_VALUES = 5
+
+
+def path_value_count(path: Mapping[str, Any]) -> int:
+    """The path values the controller makes of one Ingress path: Prefix /x gives /x and /x/*, / gives /*."""
+    if path.get("pathType") == "Prefix" and str(path.get("path") or "/") != "/":
+        return 2
+    return 1
+
+
+def _values_in(condition: Mapping[str, Any]) -> int:
+    for key, config in condition.items():
+        if key.endswith("Config") and isinstance(config, Mapping):
+            values = config.get("values") or config.get("regexValues") or []
+            return len(values) if isinstance(values, list) else 1
+    return 1
+
+
+def condition_values(annotations: Mapping[str, Any], host: str, path: Mapping[str, Any]) -> int:
+    """How many condition values the rule the controller builds for ``path`` of a ``host`` rule holds."""
+    backend = ((path.get("backend") or {}).get("service")) or {}
+    extra = json.loads(str(annotations.get(ALB + f"conditions.{backend.get('name')}", "[]")))
+    return (1 if host else 0) + path_value_count(path) + sum(_values_in(c) for c in extra if isinstance(c, Mapping))
+
+
+# ...and at most 5 wildcards ('*' or '?') across its host and path values (ELB quotas, "Wildcards per rule").
+RULE_WILDCARDS = 5
+
+
+def rule_wildcards(host: str, path: Mapping[str, Any], regex_paths: bool) -> int:
+    """The wildcards of the rule the controller builds for ``path``: its host's, and its path values' unless
+    they are regexes (a Prefix /x gives /x/*, one)."""
+    value = str(path.get("path") or "/")
+    kind = path.get("pathType")
+    if kind == "Prefix":
+        in_path = 1
+    elif kind == "Exact" or regex_paths:
+        in_path = 0
+    else:
+        in_path = value.count("*") + value.count("?")
+    return host.count("*") + host.count("?") + in_path
+
+
+def controller_order(paths: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """One Ingress rule's paths in the order the controller makes rules of them (v3.5.0, sortIngressPaths
+    in pkg/ingress/model_build_listener_rules.go): Exact first, then Prefix by length, longest first,
+    then ImplementationSpecific (or no pathType) in the order written; both sorts are stable."""
+    listed = list(paths)
+    exact = [p for p in listed if p.get("pathType") == "Exact"]
+    prefix = sorted((p for p in listed if p.get("pathType") == "Prefix"), key=lambda p: -len(str(p.get("path", ""))))
+    rest = [p for p in listed if p.get("pathType") not in ("Exact", "Prefix")]
+    return [*exact, *prefix, *rest]
+
+
+def alb_route(ingresses: Iterable[Mapping[str, Any]], request: AlbRequest) -> AlbOutcome | None:
+    """The first listener rule of the group that matches; None is the listener's default action."""
+    for ing in group_members(ingresses):
+        annotations = (ing.get("metadata") or {}).get("annotations") or {}
+        regex_paths = str(annotations.get(ALB + "use-regex-path-match", "false")).lower() == "true"
+        for rule in (ing.get("spec") or {}).get("rules") or []:
+            if not _host_matches(str(rule.get("host") or ""), request.host):
+                continue
+            for path in controller_order((rule.get("http") or {}).get("paths") or []):
+                # Path conditions compare the path only, never the query string.
+                if not path_matches(path, regex_paths, request.path.partition("?")[0]):
+                    continue
+                backend = path["backend"]["service"]
+                name = str(backend["name"])
+                conditions = json.loads(annotations.get(ALB + f"conditions.{name}", "[]"))
+                if not _conditions_match(conditions, request):
+                    continue
+                transforms = json.loads(annotations.get(ALB + f"transforms.{name}", "[]"))
+                upstream = _apply_transform(transforms, request.path)
+                if backend.get("port", {}).get("name") != "use-annotation":
+                    return AlbOutcome("forward", ((name, 1),), upstream)
+                action = json.loads(annotations[ALB + f"actions.{name}"])
+                if action["type"] == "forward":
+                    groups = action["forwardConfig"]["targetGroups"]
+                    targets = tuple((str(g["serviceName"]), int(g.get("weight", 1))) for g in groups)
+                    return AlbOutcome("forward", targets, upstream)
+                if action["type"] == "redirect":
+                    return AlbOutcome("redirect", redirect=dict(action["redirectConfig"]))
+                return AlbOutcome("fixed-response", redirect=dict(action.get("fixedResponseConfig", {})))
+    return None

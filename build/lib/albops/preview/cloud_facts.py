@@ -1,0 +1,164 @@
+"""What the offline plan assumes about the cloud, from one place.
+
+A real ``pulumi preview`` reads the cluster (does it exist, its tags, Auto Mode,
+its add-ons) from AWS. The offline plan cannot, so it takes those facts from a
+file: ``plan --cloud-facts FILE``, or the stack's own ``cloud-facts/<stack>.yaml``
+next to the stack files. Whatever no file says is assumed, and the plan prints
+each assumption, so a reviewer knows which answers were the plan's guess:
+
+- an existing cluster (``cluster.create`` false) exists, has Auto Mode off and
+  no add-ons;
+- a cluster the stack creates does not exist yet.
+
+- subnets named in ``cluster.subnetIds`` lie in zones a, b, c... of the region, in
+  the order given.
+
+Format (every key optional)::
+
+    clusters:
+      stage:
+        exists: true
+        autoMode: false
+        addons: [eks-pod-identity-agent]
+        tags: {team: platform}
+    subnets:
+      subnet-0123456789abcdef0: us-west-2a
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from albops.preview.stack_file import StackFileError, config_mapping, load_strict_yaml
+
+FACTS_DIR = "cloud-facts"
+_CLUSTER_KEYS = {"exists": bool, "autoMode": bool, "addons": list, "tags": dict}
+
+
+class FactsError(ValueError):
+    """A facts file that cannot be used; the message names the file, the key and the fix."""
+
+
+@dataclass(frozen=True)
+class ClusterFacts:
+    """One EKS cluster as the offline plan's mock cloud describes it."""
+
+    name: str
+    exists: bool = True
+    auto_mode: bool = False
+    addons: tuple[str, ...] = ()
+    tags: Mapping[str, str] = field(default_factory=dict)
+
+    def describe(self) -> str:
+        if not self.exists:
+            return f"cluster {self.name} does not exist"
+        addons = ", ".join(self.addons) or "none"
+        tags = ", ".join(f"{k}={v}" for k, v in sorted(self.tags.items())) or "none"
+        auto = "on" if self.auto_mode else "off"
+        return f"cluster {self.name} exists, Auto Mode {auto}, add-ons: {addons}, tags: {tags}"
+
+
+@dataclass(frozen=True)
+class CloudFacts:
+    """The facts the plan uses, where they came from, and what it had to assume."""
+
+    clusters: Mapping[str, ClusterFacts] = field(default_factory=dict)
+    source: str | None = None
+    assumed: tuple[str, ...] = ()
+    # Availability zone of each subnet the stack names.
+    subnets: Mapping[str, str] = field(default_factory=dict)
+
+    def cluster(self, name: str) -> ClusterFacts:
+        return self.clusters.get(name) or ClusterFacts(name)
+
+    def existing_names(self) -> list[str]:
+        return sorted(name for name, facts in self.clusters.items() if facts.exists)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "source": self.source,
+            "assumed": list(self.assumed),
+            "clusters": {
+                name: {"exists": c.exists, "autoMode": c.auto_mode, "addons": list(c.addons), "tags": dict(c.tags)}
+                for name, c in sorted(self.clusters.items())
+            },
+            "subnets": dict(self.subnets),
+        }
+
+
+def _cluster(path: Path, name: str, value: Any) -> ClusterFacts:
+    where = f"{path}: clusters.{name}"
+    if value is None:
+        value = {}
+    if not isinstance(value, dict):
+        raise FactsError(f"{where}: not a mapping; write exists / autoMode / addons / tags under it")
+    for key, item in value.items():
+        kind = _CLUSTER_KEYS.get(key)
+        if kind is None:
+            raise FactsError(f"{where}.{key}: unknown key; known keys: {', '.join(_CLUSTER_KEYS)}")
+        if not isinstance(item, kind):
+            raise FactsError(f"{where}.{key}: {item!r} is not a {kind.__name__}; fix its type")
+    addons = value.get("addons", [])
+    tags = value.get("tags", {})
+    if not all(isinstance(a, str) for a in addons):
+        raise FactsError(f"{where}.addons: list add-on names, e.g. [eks-pod-identity-agent]")
+    if not all(isinstance(v, str) for v in tags.values()):
+        raise FactsError(f"{where}.tags: tag values are text; quote them")
+    return ClusterFacts(
+        name=name,
+        exists=value.get("exists", True),
+        auto_mode=value.get("autoMode", False),
+        addons=tuple(addons),
+        tags={str(k): v for k, v in tags.items()},
+    )
+
+
+def load_facts(path: Path) -> tuple[dict[str, ClusterFacts], dict[str, str]]:
+    """The clusters and subnets a facts file describes."""
+    if not path.is_file():
+        raise FactsError(f"{path}: not a file; give a facts file (README, Cloud facts) or drop --cloud-facts")
+    try:
+        document = load_strict_yaml(path)
+    except StackFileError as error:
+        raise FactsError(str(error).replace(path.name, str(path), 1)) from None
+    if document is None:
+        return {}, {}
+    if not isinstance(document, dict) or set(document) - {"clusters", "subnets"}:
+        raise FactsError(f"{path}: expected a mapping with the keys clusters: and subnets:")
+    clusters = document.get("clusters") or {}
+    if not isinstance(clusters, dict):
+        raise FactsError(f"{path}: clusters is not a mapping of cluster names")
+    subnets = document.get("subnets") or {}
+    if not isinstance(subnets, dict) or not all(isinstance(z, str) for z in subnets.values()):
+        raise FactsError(f"{path}: subnets is not a mapping of subnet ids to zones, e.g. subnet-0abc: us-west-2a")
+    found = {str(name): _cluster(path, str(name), value) for name, value in clusters.items()}
+    return found, {str(k): v for k, v in subnets.items()}
+
+
+def resolve_facts(
+    config: Mapping[str, Any], stack: str, project_dir: Path, explicit: Path | None = None, project: str = ""
+) -> CloudFacts:
+    """The facts for planning ``stack``: the named file, else the stack's own, plus what had to be assumed."""
+    path = explicit if explicit is not None else project_dir / FACTS_DIR / f"{stack}.yaml"
+    clusters, subnets = load_facts(path) if explicit is not None or path.is_file() else ({}, {})
+    source = str(path) if explicit is not None or path.is_file() else None
+    cluster = config_mapping(config.get(f"{project or 'alb-ingress'}:cluster"))
+    create = cluster.get("create") is True
+    name = cluster.get("name") or (stack if create else None)
+    assumed: list[str] = []
+    if isinstance(name, str) and name not in clusters:
+        facts = ClusterFacts(name, exists=not create)
+        clusters = {**clusters, name: facts}
+        reason = "the stack creates it" if create else "the stack names an existing cluster"
+        assumed.append(f"{facts.describe()} ({reason}; no facts file says otherwise)")
+    region = config.get("aws:region")
+    given = cluster.get("subnetIds")
+    if isinstance(given, list) and isinstance(region, str):
+        unknown = [s for s in given if isinstance(s, str) and s not in subnets]
+        zones = {s: f"{region}{chr(ord('a') + i % 26)}" for i, s in enumerate(unknown)}
+        subnets = {**subnets, **zones}
+        assumed.extend(f"subnet {s} is in {zone}" for s, zone in zones.items())
+    return CloudFacts(clusters=clusters, source=source, assumed=tuple(assumed), subnets=subnets)

@@ -1,0 +1,205 @@
+"""``plan --compare-to GITREF``: what a change does to a stack, planned offline on both sides.
+
+The base is checked out into a temporary git worktree and planned there, with its own code, and the
+working tree is planned as it is; each side runs in a process of its own, so neither reuses the
+other's imported modules. The two ``plan.json`` files are compared resource by resource (type and
+name): added, removed, and for changed ones each input that differs, down into JSON documents such
+as IAM policies, so a changed statement or annotation shows as one line. No credentials are needed,
+so it works for pull requests from forks.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+SECRET = "[secret]"
+# Inputs whose values are credentials or could carry them; never shown, only said to differ.
+SECRET_KEYS = ("kubeconfig", "password", "token", "secret", "privatekey")
+
+
+class DiffError(Exception):
+    """A side could not be planned (bad ref, not a git repository, a plan that failed); the message says which."""
+
+
+@dataclass
+class Change:
+    type: str
+    name: str
+    differences: list[tuple[str, Any, Any]] = field(default_factory=list)
+
+
+@dataclass
+class PlanDiff:
+    base: str
+    stack: str
+    added: list[tuple[str, str]] = field(default_factory=list)
+    removed: list[tuple[str, str]] = field(default_factory=list)
+    changed: list[Change] = field(default_factory=list)
+
+    @property
+    def empty(self) -> bool:
+        return not (self.added or self.removed or self.changed)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The diff as data (``--json``): what the pull-request comment workflow renders, escaped, itself."""
+        return {
+            "base": self.base,
+            "stack": self.stack,
+            "added": [{"type": t, "name": n} for t, n in self.added],
+            "removed": [{"type": t, "name": n} for t, n in self.removed],
+            "changed": [
+                {
+                    "type": c.type,
+                    "name": c.name,
+                    "differences": [{"path": p, "before": a, "after": b} for p, a, b in c.differences],
+                }
+                for c in self.changed
+            ],
+        }
+
+
+class GitMissingError(DiffError):
+    """git is not installed; --compare-to needs it for the worktree."""
+
+
+def _git(args: list[str], cwd: Path) -> str:
+    try:
+        proc = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=False, timeout=120)
+    except FileNotFoundError:
+        raise GitMissingError("git is not installed; --compare-to needs it to check out the base") from None
+    if proc.returncode != 0:
+        raise DiffError(f"git {' '.join(args)}: {proc.stderr.strip() or proc.stdout.strip()}")
+    return proc.stdout
+
+
+def plan_side(project_dir: Path, stack: str, out: Path, cloud_facts: Path | None = None) -> dict[str, Any]:
+    """Plan ``stack`` with the code in ``project_dir``, in a process of its own; the plan.json it writes."""
+    facts = ["--cloud-facts", str(cloud_facts.resolve())] if cloud_facts is not None else []
+    env = {**os.environ, "PYTHONPATH": str(project_dir), "PYTHONDONTWRITEBYTECODE": "1"}
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "albops",
+            "plan",
+            "--stack",
+            stack,
+            "--project-dir",
+            str(project_dir),
+            "--out",
+            str(out),
+            *facts,
+        ],
+        cwd=project_dir,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    plan = out / "plan.json"
+    if proc.returncode not in (0, 1) or not plan.is_file():  # 1: planned, with guardrail findings
+        detail = (proc.stderr.strip() or proc.stdout.strip()).splitlines()
+        raise DiffError(f"planning {stack} in {project_dir} failed: {detail[-1] if detail else proc.returncode}")
+    document: dict[str, Any] = json.loads(plan.read_text(encoding="utf-8"))
+    return document
+
+
+def compare_to(ref: str, stack: str, project_dir: Path, cloud_facts: Path | None = None) -> PlanDiff:
+    """Plan ``stack`` at ``ref`` (a temporary worktree) and in ``project_dir``, and compare."""
+    top = Path(_git(["rev-parse", "--show-toplevel"], project_dir).strip())
+    try:
+        commit = _git(["rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"], project_dir).strip()
+    except DiffError:
+        raise DiffError(
+            f"--compare-to {ref!r} is not a branch, tag or commit here; check `git log` or fetch it"
+        ) from None
+    relative = project_dir.resolve().relative_to(top.resolve())
+    with tempfile.TemporaryDirectory(prefix="albops-diff-") as scratch:
+        worktree = Path(scratch) / "base"
+        _git(["worktree", "add", "--detach", str(worktree), commit], top)
+        try:
+            before = plan_side(worktree / relative, stack, Path(scratch) / "before", cloud_facts)
+        finally:
+            _git(["worktree", "remove", "--force", str(worktree)], top)
+        after = plan_side(project_dir, stack, Path(scratch) / "after", cloud_facts)
+    return diff_plans(before, after, base=ref, stack=stack)
+
+
+def _flatten(value: Any, path: str = "") -> dict[str, Any]:
+    """Leaf values by path; JSON text (IAM documents, JSON annotations) is opened up too."""
+    if isinstance(value, str) and value[:1] in "{[":
+        with contextlib.suppress(json.JSONDecodeError):
+            value = json.loads(value)
+    if isinstance(value, dict) and value:
+        flat: dict[str, Any] = {}
+        for key, item in value.items():
+            name = str(key)
+            step = f"{path}.{name}" if path and name.isidentifier() else (name if not path else f'{path}["{name}"]')
+            if isinstance(item, str) and any(word in name.lower() for word in SECRET_KEYS):
+                flat[step] = SECRET if item not in ("", "(known after apply)") else item
+                continue
+            flat.update(_flatten(item, step))
+        return flat
+    if isinstance(value, list) and value:
+        flat = {}
+        for index, item in enumerate(value):
+            flat.update(_flatten(item, f"{path}[{index}]"))
+        return flat
+    return {path: value}
+
+
+def diff_plans(before: dict[str, Any], after: dict[str, Any], base: str, stack: str) -> PlanDiff:
+    def index(plan: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
+        return {(r["type"], r["name"]): r for r in plan.get("resources", [])}
+
+    old, new = index(before), index(after)
+    result = PlanDiff(base=base, stack=stack)
+    result.added = sorted(k for k in new if k not in old)
+    result.removed = sorted(k for k in old if k not in new)
+    for key in sorted(k for k in new if k in old):
+        was, now = _flatten(old[key].get("inputs", {})), _flatten(new[key].get("inputs", {}))
+        differences = [
+            (path, was.get(path), now.get(path))
+            for path in sorted(set(was) | set(now))
+            if was.get(path) != now.get(path)
+        ]
+        if differences:
+            result.changed.append(Change(key[0], key[1], differences))
+    return result
+
+
+def _short(value: Any) -> str:
+    text = "(absent)" if value is None else value if isinstance(value, str) else json.dumps(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def render(diff: PlanDiff, markdown: bool = False) -> str:
+    if markdown:
+        lines = [f"### Offline diff of stack `{diff.stack}` against `{diff.base}`", ""]
+        if diff.empty:
+            return "\n".join([*lines, "No changes."])
+        lines += [f"- **added** `{t}` {n}" for t, n in diff.added]
+        lines += [f"- **removed** `{t}` {n}" for t, n in diff.removed]
+        for change in diff.changed:
+            lines.append(f"- **changed** `{change.type}` {change.name}")
+            lines += [f"  - `{p}`: `{_short(a)}` → `{_short(b)}`" for p, a, b in change.differences]
+        return "\n".join(lines)
+    lines = [f"Offline diff of stack {diff.stack!r} against {diff.base}:"]
+    if diff.empty:
+        return "\n".join([*lines, "  no changes"])
+    lines += [f"  + {t}  {n}" for t, n in diff.added]
+    lines += [f"  - {t}  {n}" for t, n in diff.removed]
+    for change in diff.changed:
+        lines.append(f"  ~ {change.type}  {change.name}")
+        lines += [f"      {p}: {_short(a)} -> {_short(b)}" for p, a, b in change.differences]
+    counts = f"{len(diff.added)} to add, {len(diff.changed)} to change, {len(diff.removed)} to remove"
+    return "\n".join([*lines, counts])

@@ -1,0 +1,312 @@
+"""Run the real Pulumi program under the mock runtime and record what it registers.
+
+This is what makes an offline plan honest: the same ``__main__.py`` and
+components that ``pulumi up`` runs are executed, config comes from the real
+``Pulumi.<stack>.yaml``, and every registration (type, name, parent,
+dependencies, inputs) is captured as the engine would receive it.
+"""
+
+from __future__ import annotations
+
+import json
+import runpy
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from albops.preview.cloud_facts import CloudFacts, FactsError, resolve_facts
+from albops.preview.stack_file import Encrypted, StackFile, StackFileError, load_stack_file
+from components.regions import region_exists
+
+# The checkout this package lives in (where Pulumi.yaml is when run from a clone).
+CHECKOUT_DIR = Path(__file__).resolve().parents[2]
+
+
+def default_project_dir() -> Path:
+    """The current folder when it holds a Pulumi project (how an installed ``albops`` finds it), else the
+    checkout this package runs from."""
+    here = Path.cwd()
+    return here if (here / "Pulumi.yaml").is_file() else CHECKOUT_DIR
+
+
+PROJECT_DIR = default_project_dir()
+UNKNOWN = "(known after apply)"
+SECRET = "[secret]"
+# StackFileError and FactsError: for the commands.
+__all__ = ["FactsError", "StackFileError", "read_stack", "read_stack_file", "run_program"]
+
+
+@dataclass
+class Registration:
+    """One resource as the engine saw it."""
+
+    urn: str
+    type: str
+    name: str
+    custom: bool
+    parent: str
+    dependencies: list[str]
+    provider: str
+    inputs: dict[str, Any]
+    outputs: dict[str, Any] = field(default_factory=dict)
+    retain_on_delete: bool = False
+    # Provider references by package, for components that pass providers to their children.
+    providers: dict[str, str] = field(default_factory=dict)
+    # The inputs with secret-marked values shown (for assertions in memory; never written to a file).
+    revealed: dict[str, Any] = field(default_factory=dict, repr=False)
+
+
+@dataclass
+class PlanResult:
+    """Everything a run registered, in registration order, plus stack outputs."""
+
+    stack: str
+    preview: bool
+    resources: list[Registration]
+    outputs: dict[str, Any]
+    encrypted: list[str] = field(default_factory=list)
+    # (data source token, provider reference) of every lookup the program made.
+    calls: list[tuple[str, str]] = field(default_factory=list)
+    # What the mock cloud knew of the clusters, and what it had to assume.
+    facts: CloudFacts = field(default_factory=CloudFacts)
+
+    def by_type(self, type_token: str) -> list[Registration]:
+        return [r for r in self.resources if r.type == type_token]
+
+    def one(self, type_token: str, name: str | None = None) -> Registration:
+        found = [r for r in self.by_type(type_token) if name is None or r.name == name]
+        if len(found) != 1:
+            raise LookupError(f"expected one {type_token}, found {len(found)}")
+        return found[0]
+
+    def by_urn(self, urn: str) -> Registration:
+        return next(r for r in self.resources if r.urn == urn)
+
+
+@dataclass
+class StackConfig:
+    """A stack file's config as the program sees it, plus what the plan could not read."""
+
+    values: dict[str, Any]
+    # Keys whose value is encrypted (``secure:``): replaced by stand-ins, not checked.
+    encrypted: list[str] = field(default_factory=list)
+    stand_ins: list[str] = field(default_factory=list)
+
+
+def read_stack(stack: str, project_dir: Path = PROJECT_DIR) -> StackFile:
+    """``Pulumi.<stack>.yaml``: its flat config (``secure:`` values left as ``Encrypted``) and ESC imports."""
+    path = project_dir / f"Pulumi.{stack}.yaml"
+    if not path.is_file():
+        known = sorted(p.name.removeprefix("Pulumi.").removesuffix(".yaml") for p in project_dir.glob("Pulumi.*.yaml"))
+        raise FileNotFoundError(f"no stack file {path.name}; stacks here: {', '.join(known) or 'none'}")
+    return load_stack_file(path, project_name(project_dir))
+
+
+def read_stack_file(stack: str, project_dir: Path = PROJECT_DIR) -> dict[str, Any]:
+    """The flat config map of ``Pulumi.<stack>.yaml`` (see ``read_stack``)."""
+    return read_stack(stack, project_dir).config
+
+
+def stand_in_encrypted(config: Mapping[str, Any]) -> StackConfig:
+    """Replace encrypted values by stand-ins the program can run with, and say which they were."""
+    from components.regions import partition_for_region
+    from components.settings import stand_in
+
+    result = StackConfig(values={})
+    region = config.get("aws:region")
+    region = region if isinstance(region, str) and region_exists(region) else "us-east-1"
+    facts = {"region": region, "partition": partition_for_region(region), "account": caller_account(config)}
+
+    def walk(full_key: str, path: tuple[str, ...], value: Any, index: int | None = None) -> Any:
+        if isinstance(value, Encrypted):
+            dotted = full_key + "".join(f".{p}" for p in path) + (f"[{index}]" if index is not None else "")
+            result.encrypted.append(dotted)
+            replacement = stand_in(full_key, path, facts, index)
+            result.stand_ins.extend(_strings(replacement))
+            return replacement
+        if isinstance(value, dict):
+            return {k: walk(full_key, (*path, str(k)), v) for k, v in value.items()}
+        if isinstance(value, list):
+            # Each item keeps its place: an encrypted item never changes what the others plan as.
+            return [walk(full_key, path, v, i) for i, v in enumerate(value)]
+        return value
+
+    for key, value in config.items():
+        result.values[key] = walk(key, (), value)
+    return result
+
+
+def _strings(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in _strings(v)]
+    return []
+
+
+def mask(value: Any, secrets: list[str]) -> Any:
+    """``value`` with every stand-in for an encrypted value shown as ``[secret]``."""
+    if not secrets:
+        return value
+    if isinstance(value, str):
+        for secret in secrets:
+            value = value.replace(secret, SECRET)
+        return value
+    if isinstance(value, dict):
+        return {k: mask(v, secrets) for k, v in value.items()}
+    if isinstance(value, list):
+        return [mask(v, secrets) for v in value]
+    return value
+
+
+def caller_account(config: Mapping[str, Any]) -> str:
+    """The account the offline plan pretends to deploy with: the first allowed one, if the stack names any."""
+    from albops.preview.cloud import ACCOUNT_ID  # imports pulumi: only the plan pays for it, not every command
+
+    allowed = config.get("aws:allowedAccountIds")
+    if isinstance(allowed, str):
+        try:
+            allowed = json.loads(allowed)
+        except json.JSONDecodeError:
+            allowed = None
+    if isinstance(allowed, list) and allowed and isinstance(allowed[0], str):
+        return allowed[0]
+    return ACCOUNT_ID
+
+
+@cache
+def project_name(project_dir: Path) -> str:
+    document = yaml.safe_load((project_dir / "Pulumi.yaml").read_text(encoding="utf-8"))
+    return str(document["name"])
+
+
+def _as_pulumi_config(flat: Mapping[str, Any]) -> dict[str, str]:
+    """Pulumi passes structured values to programs as JSON text, scalars as strings."""
+    out: dict[str, str] = {}
+    for key, value in flat.items():
+        if isinstance(value, (dict, list)) or value is None:
+            out[key] = json.dumps(value)
+        elif isinstance(value, bool):
+            out[key] = "true" if value else "false"
+        else:
+            out[key] = str(value)
+    return out
+
+
+def _show_unknowns(value: Any, reveal: bool = False) -> Any:
+    """Wire values as a reader sees them: unknowns named, secrets masked (unless ``reveal``), numbers whole."""
+    from pulumi.output import Unknown
+    from pulumi.runtime import rpc
+
+    if isinstance(value, Unknown) or (isinstance(value, str) and value == rpc.UNKNOWN):
+        return UNKNOWN
+    if isinstance(value, dict):
+        if value.get(rpc._special_sig_key) == rpc._special_secret_sig:
+            inner = _show_unknowns(value.get("value"), reveal)
+            # Pulumi marks it secret: no file the plan writes may show it (an unknown stays unknown).
+            return inner if reveal or inner == UNKNOWN else SECRET
+        if rpc._special_sig_key in value:
+            return _show_unknowns(value.get("value"), reveal)
+        return {k: _show_unknowns(v, reveal) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_show_unknowns(v, reveal) for v in value]
+    if isinstance(value, float) and value.is_integer():
+        # The wire format (protobuf Struct) carries every number as a double.
+        return int(value)
+    return value
+
+
+def run_program(
+    config: Mapping[str, Any],
+    stack: str,
+    preview: bool = True,
+    project_dir: Path = PROJECT_DIR,
+    account_id: str | None = None,
+    facts: CloudFacts | None = None,
+) -> PlanResult:
+    """Execute ``__main__.py`` under mocks; raises the program's own errors (e.g. ConfigError).
+
+    Encrypted values are stood in for and masked in the result; ``account_id``
+    is the account the mock STS reports (default: the stack's first allowed one);
+    ``facts`` what the mock cloud knows of clusters (default: the stack's facts file,
+    else the assumptions ``resolve_facts`` prints).
+    """
+    import pulumi
+    from pulumi.runtime import mocks, rpc, settings
+    from pulumi.runtime import stack as runtime_stack
+    from pulumi.runtime.sync_await import _sync_await
+
+    from albops.preview.cloud import CloudAnswers
+    from components import settings as stack_settings
+
+    prepared = stand_in_encrypted(config)
+    config = prepared.values
+    region = str(config.get("aws:region", "us-east-1"))
+    if not isinstance(config.get("aws:region"), str) or not region_exists(region):
+        region = "us-east-1"  # the program reports the bad region itself, before the mock cloud is asked
+    project = project_name(project_dir)
+    if facts is None:
+        facts = resolve_facts(config, stack, project_dir, project=project)
+    answers = CloudAnswers(region=region, preview=preview, account_id=account_id or caller_account(config), facts=facts)
+    stack_settings.OFFLINE_UNCHECKED.clear()
+    stack_settings.OFFLINE_UNCHECKED.update(prepared.encrypted)
+    recorded: list[Registration] = []
+
+    class RecordingMonitor(mocks.MockMonitor):
+        def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
+            response = super().RegisterResource(request)  # type: ignore[no-untyped-call]
+            inputs = rpc.deserialize_properties(request.object, keep_unknowns=True)
+            outputs = rpc.deserialize_properties(response.object, keep_unknowns=True)
+            recorded.append(
+                Registration(
+                    urn=response.urn,
+                    type=request.type,
+                    name=request.name,
+                    custom=bool(request.custom),
+                    parent=request.parent,
+                    dependencies=list(request.dependencies),
+                    provider=request.provider,
+                    inputs=mask(_show_unknowns(inputs), prepared.stand_ins),
+                    outputs=mask(_show_unknowns(outputs), prepared.stand_ins),
+                    retain_on_delete=bool(getattr(request, "retainOnDelete", False)),
+                    providers=dict(getattr(request, "providers", {}) or {}),
+                    revealed=mask(_show_unknowns(inputs, reveal=True), prepared.stand_ins),
+                )
+            )
+            return response
+
+    settings.reset_options()
+    pulumi.runtime.set_all_config(_as_pulumi_config(config))
+    mocks.set_mocks(answers, project=project, stack=stack, preview=preview, monitor=RecordingMonitor(answers))
+
+    if str(project_dir) not in sys.path:
+        sys.path.insert(0, str(project_dir))
+
+    def program() -> None:
+        runpy.run_path(str(project_dir / "__main__.py"), run_name="__main__")
+
+    try:
+        _sync_await(runtime_stack.run_pulumi_func(program))
+    finally:
+        stack_settings.OFFLINE_UNCHECKED.clear()
+
+    root = settings.get_root_resource()
+    exported: dict[str, Any] = {}
+    for key, value in (getattr(root, "outputs", None) or {}).items():
+        output = pulumi.Output.from_input(value)
+        known = _sync_await(output.is_known())
+        exported[key] = mask(_sync_await(output.future()), prepared.stand_ins) if known else UNKNOWN
+    return PlanResult(
+        stack=stack,
+        preview=preview,
+        resources=recorded,
+        outputs=exported,
+        encrypted=prepared.encrypted,
+        calls=list(answers.calls),
+        facts=facts,
+    )

@@ -1,0 +1,232 @@
+"""``albops probe``: measure an endpoint instead of guessing, side by side with another if asked.
+
+HTTP: requests at a fixed rate for the duration, latency percentiles by the nearest-rank method.
+WebSocket: N connections held open for the duration, each sending a message every second and timing
+its echo; a connection that closes before the end is a drop, and is reopened (a reconnect) so the run
+goes on. Everything is bounded (duration, rate, connections) and stops by itself.
+"""
+
+from __future__ import annotations
+
+import http.client
+import math
+import ssl
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+MAX_DURATION_S = 3600.0
+MAX_RATE = 200.0
+MAX_CONNECTIONS = 500
+
+
+def nearest_rank(values: list[float], percentile: float) -> float:
+    """The smallest value with at least ``percentile`` % of the values at or below it (0 for none)."""
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    rank = max(1, math.ceil(percentile / 100 * len(ordered)))
+    return ordered[rank - 1]
+
+
+@dataclass
+class HttpStats:
+    latencies_ms: list[float] = field(default_factory=list)
+    errors: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        values = self.latencies_ms
+        return {
+            "requests": len(values) + self.errors,
+            "errors": self.errors,
+            "p50_ms": round(nearest_rank(values, 50), 2),
+            "p90_ms": round(nearest_rank(values, 90), 2),
+            "p99_ms": round(nearest_rank(values, 99), 2),
+            "max_ms": round(max(values, default=0.0), 2),
+        }
+
+
+@dataclass
+class WebSocketStats:
+    connections: int = 0
+    drops: int = 0
+    reconnects: int = 0
+    rtts_ms: list[float] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "connections": self.connections,
+            "drops": self.drops,
+            "reconnects": self.reconnects,
+            "messages": len(self.rtts_ms),
+            "rtt_p50_ms": round(nearest_rank(self.rtts_ms, 50), 2),
+            "rtt_p99_ms": round(nearest_rank(self.rtts_ms, 99), 2),
+        }
+
+
+@dataclass
+class ProbeResult:
+    url: str
+    duration_s: float
+    http: HttpStats
+    websocket: WebSocketStats | None
+
+    @property
+    def failed(self) -> bool:
+        return self.http.errors > 0 or (self.websocket is not None and self.websocket.drops > 0)
+
+    def as_dict(self) -> dict[str, Any]:
+        document: dict[str, Any] = {"url": self.url, "duration_s": self.duration_s, "http": self.http.as_dict()}
+        document["websocket"] = self.websocket.as_dict() if self.websocket is not None else None
+        return document
+
+
+class Prober:
+    """Runs the HTTP load and the WebSocket holders for one URL."""
+
+    def __init__(
+        self,
+        url: str,
+        duration_s: float,
+        rate: float = 10.0,
+        connections: int = 0,
+        timeout: float = 10.0,
+        ca_file: str | None = None,
+    ) -> None:
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"{url!r} is not an http:// or https:// URL")
+        if not 0 < duration_s <= MAX_DURATION_S:
+            raise ValueError(
+                f"duration {duration_s} s is out of range; use more than 0 and at most {MAX_DURATION_S:.0f}"
+            )
+        if not 0 < rate <= MAX_RATE:
+            raise ValueError(f"rate {rate}/s is out of range; use more than 0 and at most {MAX_RATE:.0f}")
+        if not 0 <= connections <= MAX_CONNECTIONS:
+            raise ValueError(f"{connections} connections is out of range; use 0 to {MAX_CONNECTIONS}")
+        self.url = url
+        self.parts = parts
+        self.duration_s = duration_s
+        self.rate = rate
+        self.connections = connections
+        self.timeout = timeout
+        self.context = ssl.create_default_context(cafile=ca_file) if parts.scheme == "https" else None
+
+    def run(self) -> ProbeResult:
+        http_stats = HttpStats()
+        ws_stats = WebSocketStats() if self.connections else None
+        deadline = time.monotonic() + self.duration_s
+        threads = [threading.Thread(target=self._http_load, args=(http_stats, deadline), daemon=True)]
+        if ws_stats is not None:
+            threads += [
+                threading.Thread(target=self._hold, args=(ws_stats, deadline, index), daemon=True)
+                for index in range(self.connections)
+            ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(self.duration_s + 2 * self.timeout)
+        return ProbeResult(self.url, self.duration_s, http_stats, ws_stats)
+
+    # -- HTTP ----------------------------------------------------------------------
+    def _connection(self) -> http.client.HTTPConnection:
+        host, port = self.parts.hostname or "", self.parts.port
+        if self.context is not None:
+            return http.client.HTTPSConnection(host, port, timeout=self.timeout, context=self.context)
+        return http.client.HTTPConnection(host, port, timeout=self.timeout)
+
+    def _http_load(self, stats: HttpStats, deadline: float) -> None:
+        path = (self.parts.path or "/") + (f"?{self.parts.query}" if self.parts.query else "")
+        interval = 1 / self.rate
+        next_at = time.monotonic()
+        while next_at < deadline:
+            time.sleep(max(0.0, next_at - time.monotonic()))
+            start = time.perf_counter()
+            connection = self._connection()
+            try:
+                connection.request("GET", path)
+                response = connection.getresponse()
+                response.read()
+                if response.status >= 400:
+                    stats.errors += 1
+                else:
+                    stats.latencies_ms.append((time.perf_counter() - start) * 1000)
+            except OSError:
+                stats.errors += 1
+            finally:
+                connection.close()
+            next_at += interval
+
+    # -- WebSocket -----------------------------------------------------------------
+    def _ws_uri(self) -> str:
+        scheme = "wss" if self.parts.scheme == "https" else "ws"
+        return f"{scheme}://{self.parts.netloc}{self.parts.path or '/'}"
+
+    def _hold(self, stats: WebSocketStats, deadline: float, index: int) -> None:
+        from websockets.exceptions import WebSocketException
+        from websockets.sync.client import connect
+
+        first = True
+        sequence = 0
+        while time.monotonic() < deadline:
+            if not first:
+                with stats.lock:
+                    stats.reconnects += 1
+            try:
+                with connect(self._ws_uri(), ssl=self.context, open_timeout=self.timeout, proxy=None) as ws:
+                    if first:
+                        with stats.lock:
+                            stats.connections += 1
+                    first = False
+                    while time.monotonic() < deadline:
+                        sequence += 1
+                        message = f"probe-{index}-{sequence}"
+                        sent = time.perf_counter()
+                        ws.send(message)
+                        while True:  # skip anything else the server says (a greeting, say)
+                            reply = ws.recv(timeout=self.timeout)
+                            if reply == message:
+                                break
+                        with stats.lock:
+                            stats.rtts_ms.append((time.perf_counter() - sent) * 1000)
+                        time.sleep(max(0.0, min(1.0, deadline - time.monotonic())))
+                    return
+            except (OSError, TimeoutError, WebSocketException):
+                first = False
+                if time.monotonic() >= deadline:
+                    return
+                with stats.lock:
+                    stats.drops += 1
+                time.sleep(min(0.2, max(0.0, deadline - time.monotonic())))
+
+
+def probe_all(urls: list[str], **options: Any) -> list[ProbeResult]:
+    """Probe the URLs side by side (same duration, same load), each in threads of its own."""
+    probers = [Prober(url, **options) for url in urls]
+    results: list[ProbeResult | None] = [None] * len(probers)
+
+    def run(index: int) -> None:
+        results[index] = probers[index].run()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(probers))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return [r for r in results if r is not None]
+
+
+def render(results: list[ProbeResult]) -> str:
+    rows = [("", *[r.url for r in results])]
+    http = [r.http.as_dict() for r in results]
+    for key in ("requests", "errors", "p50_ms", "p90_ms", "p99_ms", "max_ms"):
+        rows.append((f"http {key}", *[str(h[key]) for h in http]))
+    if any(r.websocket for r in results):
+        ws = [r.websocket.as_dict() if r.websocket else {} for r in results]
+        for key in ("connections", "drops", "reconnects", "messages", "rtt_p50_ms", "rtt_p99_ms"):
+            rows.append((f"websocket {key}", *[str(w.get(key, "-")) for w in ws]))
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    return "\n".join("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip() for row in rows)

@@ -1,0 +1,1 @@
+"""Pulumi components of the stack, one per concern, plus the validated settings."""

@@ -1,0 +1,360 @@
+"""The echoserver behind the shared ALB, reached pod-direct (target-type ip).
+
+Connection draining is the point of the migration: when a pod goes away the
+controller deregisters it, the ALB keeps its open connections (WebSockets
+included) for the deregistration delay, and the pod must outlive that delay,
+so its preStop sleep is longer than the delay and the grace period longer still.
+The namespace carries the readiness-gate label so a new pod only counts as
+ready once the ALB sees it healthy, which keeps rollouts from emptying the
+target group.
+
+Order matters for that gate: the controller's pod webhook injects it only into
+pods created after the TargetGroupBinding of their Service exists, and that
+binding is made while the controller reconciles the Ingress. So the Service
+comes first, then the Ingress (pulumi-kubernetes waits until the Ingress has a
+load balancer in its status and an Endpoints object exists for each backend
+Service, which a Service gets before it has any pod), and only then the
+Deployment, whose very first pods are gated too.
+
+The image (jmalloc/echo-server) answers every path with the request line and
+headers, upgrades any request that asks for it to a WebSocket that echoes each
+message, reads no files and prints no environment; ``PORT`` sets its port.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any, Literal, cast
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from components.settings import AlbSettings, EchoserverSettings
+
+READINESS_GATE_LABEL = "elbv2.k8s.aws/pod-readiness-gate-inject"
+ANNOTATION_PREFIX = "alb.ingress.kubernetes.io"
+FIXED_RESPONSE_ACTION = "fixed-response"
+APP = "echoserver"
+LABELS = {"app.kubernetes.io/name": APP}
+SERVICE_PORT = 80
+# The IngressClass controller name of EKS Auto Mode's managed load balancing.
+AUTO_MODE_CONTROLLER = "eks.amazonaws.com/alb"
+# Seconds the pod stays up after the ALB stops sending it new requests, beyond
+# the deregistration delay, to cover the controller's own reaction time.
+DRAIN_MARGIN_SECONDS = 10
+# Seconds the app gets after preStop to finish in-flight requests.
+SHUTDOWN_SECONDS = 30
+
+
+@dataclass(frozen=True)
+class EchoserverArgs:
+    """Validated settings plus the certificate, the class and the controller it waits for."""
+
+    echoserver: EchoserverSettings
+    alb: AlbSettings
+    certificate_arn: pulumi.Input[str]
+    provider: k8s.Provider
+    depends_on: list[pulumi.Resource]
+    mode: Literal["lbc", "auto"]
+    ingress_class: str
+    stack_tags: dict[str, str] = field(default_factory=dict)
+    # Subnets for the ALB when the controller cannot discover them by tag (a created cluster in the default VPC).
+    subnets: list[str] | None = None
+
+
+def prestop_seconds(alb: AlbSettings) -> int:
+    return alb.deregistration_delay_seconds + DRAIN_MARGIN_SECONDS
+
+
+def rewrite_transform(path: str) -> str:
+    """``transforms`` annotation value that strips ``path`` before requests reach the pods.
+
+    This is ingress-nginx's ``rewrite-target`` done by the ALB itself (controller
+    v2.14.1 and later): ``/echo`` becomes ``/``, ``/echo/a`` becomes ``/a``.
+    """
+    rule = {"regex": f"^{re.escape(path)}/?(.*)$", "replace": "/$1"}
+    return json.dumps([{"type": "url-rewrite", "urlRewriteConfig": {"rewrites": [rule]}}], separators=(",", ":"))
+
+
+def fixed_response_action(alb: AlbSettings) -> str:
+    fixed = alb.fixed_response
+    config = {
+        "contentType": fixed.content_type,
+        "statusCode": str(fixed.status_code),
+        "messageBody": fixed.message_body,
+    }
+    return json.dumps({"type": "fixed-response", "fixedResponseConfig": config}, separators=(",", ":"))
+
+
+def string_map(values: dict[str, str]) -> str:
+    """The controller's ``stringMap`` annotation format: ``k1=v1,k2=v2``."""
+    return ",".join(f"{key}={value}" for key, value in values.items())
+
+
+def ingress_annotations(
+    alb: AlbSettings,
+    echo: EchoserverSettings,
+    certificate_arn: pulumi.Input[str],
+    stack_tags: dict[str, str],
+    mode: str = "lbc",
+    subnets: list[str] | None = None,
+) -> dict[str, pulumi.Input[str]]:
+    """Every ALB setting the Ingress carries, in the controller's value formats.
+
+    Only the certificate ARN may be unknown in a preview (the stack may be
+    creating it); everything else is known, so the previewed Ingress is a
+    valid object with one value pending, not one opaque unknown map.
+    In Auto Mode the group-wide settings (group, scheme, certificate, TLS
+    policy, redirect, load balancer attributes, tags) live in the
+    IngressClassParams instead, since Auto Mode ignores them on an Ingress.
+    """
+    values: dict[str, pulumi.Input[str]] = {
+        "target-type": "ip",
+        "listen-ports": alb.listen_ports_annotation,
+        "healthcheck-path": alb.health_check_path,
+        "target-group-attributes": f"deregistration_delay.timeout_seconds={alb.deregistration_delay_seconds}",
+        f"actions.{FIXED_RESPONSE_ACTION}": fixed_response_action(alb),
+    }
+    if mode == "lbc":
+        values.update(
+            {
+                "scheme": alb.scheme,
+                "group.name": alb.group_name,
+                "certificate-arn": certificate_arn,
+                "ssl-policy": alb.ssl_policy,
+                "load-balancer-attributes": string_map(alb.load_balancer_attributes()),
+                f"transforms.{APP}": rewrite_transform(echo.path),
+            }
+        )
+        if stack_tags:
+            values["tags"] = string_map(stack_tags)
+        if subnets:
+            values["subnets"] = ",".join(subnets)
+        if alb.ssl_redirect is not None:
+            values["ssl-redirect"] = str(alb.ssl_redirect)
+    return {f"{ANNOTATION_PREFIX}/{key}": value for key, value in values.items()}
+
+
+def auto_mode_class_params(
+    alb: AlbSettings, certificate_arn: pulumi.Input[str], stack_tags: dict[str, str]
+) -> dict[str, Any]:
+    """Spec of the Auto Mode ``IngressClassParams`` (``eks.amazonaws.com/v1``) for the stack's group."""
+    spec: dict[str, Any] = {
+        "group": {"name": alb.group_name},
+        "scheme": alb.scheme,
+        "certificateARNs": [certificate_arn],
+        "sslPolicy": alb.ssl_policy,
+        "loadBalancerAttributes": [{"key": k, "value": v} for k, v in alb.load_balancer_attributes().items()],
+    }
+    if alb.ssl_redirect is not None:
+        spec["sslRedirectPort"] = str(alb.ssl_redirect)
+    if stack_tags:
+        spec["tags"] = [{"key": k, "value": v} for k, v in stack_tags.items()]
+    if alb.allowed_namespaces is not None:
+        spec["namespaceSelector"] = {
+            "matchExpressions": [
+                {"key": "kubernetes.io/metadata.name", "operator": "In", "values": list(alb.allowed_namespaces)}
+            ]
+        }
+    return spec
+
+
+def pod_spec(echo: EchoserverSettings, alb: AlbSettings) -> dict[str, Any]:
+    """Pod template spec: non-root, read-only, no API token, probed, spread, and draining on stop."""
+    prestop = prestop_seconds(alb)
+    container = {
+        "name": APP,
+        "image": echo.image,
+        "env": [{"name": "PORT", "value": str(echo.container_port)}],
+        "ports": [{"name": "http", "containerPort": echo.container_port, "protocol": "TCP"}],
+        "readinessProbe": {
+            "httpGet": {"path": alb.health_check_path, "port": "http"},
+            "periodSeconds": 5,
+            "failureThreshold": 2,
+        },
+        "livenessProbe": {
+            "httpGet": {"path": alb.health_check_path, "port": "http"},
+            "periodSeconds": 10,
+            "failureThreshold": 3,
+        },
+        "resources": echo.resources.as_kubernetes(),
+        "lifecycle": {"preStop": {"sleep": {"seconds": prestop}}},
+        "securityContext": {
+            "allowPrivilegeEscalation": False,
+            "readOnlyRootFilesystem": True,
+            "capabilities": {"drop": ["ALL"]},
+        },
+    }
+    return {
+        # The echoserver never talks to the Kubernetes API: no token in the pod at all.
+        "automountServiceAccountToken": False,
+        "terminationGracePeriodSeconds": prestop + SHUTDOWN_SECONDS,
+        "securityContext": {
+            "runAsNonRoot": True,
+            "runAsUser": 10001,
+            "runAsGroup": 10001,
+            "seccompProfile": {"type": "RuntimeDefault"},
+        },
+        "topologySpreadConstraints": [
+            {
+                "maxSkew": 1,
+                "topologyKey": "topology.kubernetes.io/zone",
+                "whenUnsatisfiable": "ScheduleAnyway",
+                "labelSelector": {"matchLabels": LABELS},
+            }
+        ],
+        "containers": [container],
+    }
+
+
+def ingress_spec(echo: EchoserverSettings, alb: AlbSettings, ingress_class: str) -> dict[str, Any]:
+    fixed_path = alb.fixed_response.path
+    return {
+        "ingressClassName": ingress_class,
+        "rules": [
+            {
+                "host": echo.host,
+                "http": {
+                    "paths": [
+                        {
+                            "path": fixed_path,
+                            "pathType": "Exact",
+                            "backend": {"service": {"name": FIXED_RESPONSE_ACTION, "port": {"name": "use-annotation"}}},
+                        },
+                        {
+                            "path": echo.path,
+                            "pathType": "Prefix",
+                            "backend": {"service": {"name": APP, "port": {"number": SERVICE_PORT}}},
+                        },
+                    ]
+                },
+            }
+        ],
+    }
+
+
+def alb_hostname(status: k8s.networking.v1.outputs.IngressStatus | None) -> str:
+    """The ALB's DNS name from the Ingress status, once the controller has written it."""
+    balancer = status.load_balancer if status is not None else None
+    for entry in (balancer.ingress if balancer is not None else None) or []:
+        if entry.hostname:
+            return entry.hostname
+    return ""
+
+
+def echoserver_url(echo: EchoserverSettings, alb: AlbSettings) -> str:
+    port = alb.https_ports[0]
+    authority = echo.host if port == 443 else f"{echo.host}:{port}"
+    return f"https://{authority}{echo.path}"
+
+
+class Echoserver(pulumi.ComponentResource):
+    """Namespace, Service, Ingress (and in Auto Mode its class), Deployment and PodDisruptionBudget."""
+
+    namespace: k8s.core.v1.Namespace
+    class_params: k8s.apiextensions.CustomResource | None
+    ingress_class: k8s.networking.v1.IngressClass | None
+    deployment: k8s.apps.v1.Deployment
+    disruption_budget: k8s.policy.v1.PodDisruptionBudget
+    service: k8s.core.v1.Service
+    ingress: k8s.networking.v1.Ingress
+    alb_hostname: pulumi.Output[str]
+    url: pulumi.Output[str]
+
+    def __init__(self, name: str, args: EchoserverArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("albingress:index:Echoserver", name, None, opts)
+        echo, alb = args.echoserver, args.alb
+        labels = LABELS
+
+        def after(*resources: pulumi.Resource) -> pulumi.ResourceOptions:
+            return pulumi.ResourceOptions(parent=self, provider=args.provider, depends_on=list(resources))
+
+        # The labelled namespace's pods and the Ingress are intercepted by the
+        # controller's webhooks, so everything waits for the controller.
+        self.namespace = k8s.core.v1.Namespace(
+            f"{name}-ns",
+            metadata={"name": echo.namespace, "labels": {READINESS_GATE_LABEL: "enabled"}},
+            opts=after(*args.depends_on),
+        )
+        # Plain dicts in the API's own camelCase keep these objects readable
+        # against the Kubernetes docs; the SDK accepts them as its *ArgsDict types.
+        metadata: Any = {"name": APP, "namespace": self.namespace.metadata.name, "labels": labels}
+
+        self.service = k8s.core.v1.Service(
+            f"{name}-service",
+            metadata=metadata,
+            spec=cast(
+                Any,
+                {
+                    "type": "ClusterIP",
+                    "selector": labels,
+                    "ports": [{"name": "http", "port": SERVICE_PORT, "targetPort": "http", "protocol": "TCP"}],
+                },
+            ),
+            opts=after(self.namespace),
+        )
+
+        self.class_params = None
+        self.ingress_class = None
+        ingress_waits: list[pulumi.Resource] = [self.namespace, self.service]
+        if args.mode == "auto":
+            self.class_params = k8s.apiextensions.CustomResource(
+                f"{name}-class-params",
+                api_version="eks.amazonaws.com/v1",
+                kind="IngressClassParams",
+                metadata={"name": args.ingress_class, "labels": labels},
+                spec=auto_mode_class_params(alb, args.certificate_arn, args.stack_tags),
+                opts=after(*args.depends_on),
+            )
+            self.ingress_class = k8s.networking.v1.IngressClass(
+                f"{name}-class",
+                metadata=cast(Any, {"name": args.ingress_class, "labels": labels}),
+                spec=cast(
+                    Any,
+                    {
+                        "controller": AUTO_MODE_CONTROLLER,
+                        "parameters": {
+                            "apiGroup": "eks.amazonaws.com",
+                            "kind": "IngressClassParams",
+                            "name": args.ingress_class,
+                        },
+                    },
+                ),
+                opts=after(self.class_params),
+            )
+            ingress_waits.append(self.ingress_class)
+
+        annotations = ingress_annotations(alb, echo, args.certificate_arn, args.stack_tags, args.mode, args.subnets)
+        self.ingress = k8s.networking.v1.Ingress(
+            f"{name}-ingress",
+            metadata=cast(Any, {**metadata, "annotations": annotations}),
+            spec=cast(Any, ingress_spec(echo, alb, args.ingress_class)),
+            opts=after(*ingress_waits),
+        )
+        self.deployment = k8s.apps.v1.Deployment(
+            f"{name}-deployment",
+            metadata=metadata,
+            spec=cast(
+                Any,
+                {
+                    "replicas": echo.replicas,
+                    "selector": {"matchLabels": labels},
+                    "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 0, "maxSurge": 1}},
+                    "template": {"metadata": {"labels": labels}, "spec": pod_spec(echo, alb)},
+                },
+            ),
+            # After the Ingress: the controller has made the TargetGroupBinding,
+            # so the webhook gives the very first pods their readiness gate.
+            opts=after(self.ingress),
+        )
+        self.disruption_budget = k8s.policy.v1.PodDisruptionBudget(
+            f"{name}-pdb",
+            metadata=metadata,
+            spec=cast(Any, {"maxUnavailable": 1, "selector": {"matchLabels": labels}}),
+            opts=after(self.namespace),
+        )
+        self.alb_hostname = self.ingress.status.apply(alb_hostname)
+        self.url = pulumi.Output.from_input(echoserver_url(echo, alb))
+        self.register_outputs({"albHostname": self.alb_hostname, "url": self.url})

@@ -1,0 +1,12 @@
+"""Name patterns the stack's settings and the operations commands both check, without importing Pulumi.
+
+``albops migrate`` and ``sweep`` check a group or cluster name before anything else; importing the
+settings module for that would load pulumi and pydantic (40 MB and a second of start-up) for one regex.
+"""
+
+import re
+
+# EKS cluster names (CreateCluster): 1-100 characters, letters, digits, '-' and '_', starting alphanumeric.
+CLUSTER_NAME = re.compile(r"[0-9A-Za-z][A-Za-z0-9_-]{0,99}")
+# The controller's group.name: lower-case letters, digits, '-' and '.', alphanumeric at both ends (63 at most).
+GROUP_NAME = re.compile(r"[a-z0-9]([-a-z0-9.]*[a-z0-9])?")

@@ -1,0 +1,1769 @@
+"""Typed, validated stack settings.
+
+Every value the stack reads comes through here, and all of it is checked before
+the first resource is registered: a typo or an impossible combination must stop
+``pulumi up`` with a message that names the key and says how to fix it, never
+leave half an ALB behind. Problems are collected and reported together so one
+run shows every mistake in a stack file.
+
+Patterns are always matched against the whole value (``re.fullmatch``): a YAML
+block scalar (``host: |``) ends in a newline, and ``$`` would accept it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import difflib
+import json
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, Literal
+
+import pulumi
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from pydantic.alias_generators import to_camel
+from pydantic_core import PydanticCustomError
+
+from components.eks_versions import EKS_KUBERNETES_VERSIONS, EKS_VERSIONS_CHECKED
+from components.names import CLUSTER_NAME, GROUP_NAME
+from components.regions import (
+    ALB_SSL_POLICIES,
+    RECOMMENDED_SSL_POLICY,
+    addon_available,
+    dns_suffix,
+    known_regions,
+    partition_for_region,
+    region_exists,
+    similar_regions,
+)
+from components.tags import (
+    CONTROLLER_OWN_TAG_COUNT,
+    EPHEMERAL_TAG,
+    EXPIRES_TAG,
+    MAX_TAGS,
+    OWNER_TAG,
+    reserved_tag,
+)
+from policies.controller_iam import DEFAULT_VERSION, PARTITIONS, RELEASES
+
+PROJECT = "alb-ingress"
+# Config namespaces a stack file may use besides the project's own: the AWS provider's (each key is
+# handed to the explicit provider or refused, see components/aws_config.py) and the CLI's own.
+KNOWN_NAMESPACES = ("aws", "pulumi")
+# Environments a stack is deployed as; production turns on the production rules.
+ENVIRONMENTS = ("production", "staging", "development")
+_ENVIRONMENT_HINTS = {"prod": "production", "prd": "production", "live": "production", "stage": "staging"}
+_ENVIRONMENT_HINTS |= {"stg": "staging", "dev": "development", "test": "development", "sandbox": "development"}
+# The template pull-request stacks are copied from; it may keep a placeholder expiry.
+TEMPLATE_STACK = "pr"
+# IngressClass names other controllers install by default (ingress-nginx, Traefik, HAProxy, Kong, Istio,
+# Contour, NGINX Inc., GKE); a second controller on one class fights the first over every Ingress.
+_FOREIGN_CLASSES = frozenset(
+    {"nginx", "nginx-internal", "traefik", "haproxy", "kong", "istio", "contour", "gce", "gce-internal"}
+)
+# AWS managed policies that would make the controller's role an administrator.
+BROAD_MANAGED_POLICIES = ("AdministratorAccess", "PowerUserAccess", "IAMFullAccess")
+ECHO_IMAGE = "docker.io/jmalloc/echo-server:v0.3.7"
+
+_CLUSTER_NAME = CLUSTER_NAME
+_DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")
+_GROUP_NAME = GROUP_NAME
+_HOST = re.compile(r"(?=.{1,253}\Z)([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]{2,63}")
+_DOMAIN = re.compile(r"(\*\.)?([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]{2,63}")
+_ACCOUNT = re.compile(r"\d{12}")
+_OIDC_ARN = re.compile(
+    r"arn:([a-z-]+):iam::(\d{12}):oidc-provider/(oidc\.eks\.([a-z0-9-]+)\.([a-z.]+)/id/[0-9A-Fa-f]+)"
+)
+_CERT_ARN = re.compile(r"arn:([a-z-]+):acm:([a-z0-9-]+):(\d{12}):certificate/([0-9a-f-]{36})")
+_POLICY_ARN = re.compile(r"arn:([a-z-]+):iam::(\d{12}|aws):policy/([\w+=,.@/-]+)")
+_ROLE_PATH = re.compile(r"/([\x21-\x7e]{0,510}/)?")
+_VPC_ID = re.compile(r"vpc-([0-9a-f]{8}|[0-9a-f]{17})")
+_ZONE_ID = re.compile(r"Z[0-9A-Z]{1,31}")
+_PATH = re.compile(r"/[A-Za-z0-9._~/-]*")
+_BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
+_TAG_KEY = re.compile(r"[\w .:/+\-@]{1,128}")
+_TAG_VALUE = re.compile(r"[\w .:/+\-@]{0,256}")
+_CPU = re.compile(r"(\d+(\.\d+)?)(m?)")
+_MEMORY = re.compile(r"(\d+)(Ki|Mi|Gi|Ti|k|M|G|T)?")
+_MEMORY_UNITS = {None: 1, "k": 10**3, "M": 10**6, "G": 10**9, "T": 10**12}
+_MEMORY_UNITS.update({"Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40})
+# ELB listener rules: each condition value is at most 128 characters.
+ALB_CONDITION_VALUE_MAX = 128
+_CONTENT_TYPES = ("text/plain", "text/css", "text/html", "application/javascript", "application/json")
+# Namespaces a stack must never create (it would own them, and delete them on destroy).
+_SYSTEM_NAMESPACES = frozenset({"default", "kube-system", "kube-public", "kube-node-lease"})
+
+# The grammar container runtimes parse image references with (the distribution
+# "reference" grammar); anything else fails at pull time with InvalidImageName.
+_DOMAIN_COMPONENT = r"(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])"
+_REGISTRY = rf"(?:{_DOMAIN_COMPONENT}(?:\.{_DOMAIN_COMPONENT})*|\[[0-9a-fA-F:]+\])(?::[0-9]+)?"
+_PATH_COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
+_IMAGE_NAME = rf"(?:{_REGISTRY}/)?{_PATH_COMPONENT}(?:/{_PATH_COMPONENT})*"
+_IMAGE = re.compile(
+    rf"(?P<name>{_IMAGE_NAME})(?::(?P<tag>[\w][\w.-]{{0,127}}))?"
+    r"(?:@(?P<digest>[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}))?"
+)
+_IMAGE_REPOSITORY = re.compile(_IMAGE_NAME)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with the stack config: where, what, and how to fix it."""
+
+    key: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.message}"
+
+
+class ConfigError(pulumi.RunError):
+    """Raised before any resource exists; Pulumi prints RunError without a traceback."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        lines = "\n".join(f"  - {p}" for p in problems)
+        noun = "problem" if len(problems) == 1 else "problems"
+        super().__init__(f"stack config has {len(problems)} {noun}; nothing was created:\n{lines}")
+
+
+def _fail(message: str) -> PydanticCustomError:
+    return PydanticCustomError("config", message)
+
+
+def _https_ports(listen_ports: tuple[dict[str, int], ...]) -> list[int]:
+    return [port for entry in listen_ports for proto, port in entry.items() if proto == "HTTPS"]
+
+
+def _check_dns_label(value: str) -> str:
+    if not _DNS_LABEL.fullmatch(value):
+        raise _fail(f"{value!r} is not a Kubernetes name; use lower-case letters, digits and '-', at most 63")
+    return value
+
+
+def _check_path(value: str, example: str) -> str:
+    if not _PATH.fullmatch(value):
+        raise _fail(f"{value!r} is not a URL path; use e.g. {example} (a leading '/', letters, digits, '.-_~/')")
+    if "//" in value or any(part in (".", "..") for part in value.split("/")):
+        raise _fail(f"{value!r} has an empty, '.' or '..' segment, which clients normalise away; use e.g. {example}")
+    return value
+
+
+def _check_policy_arn(arn: str, info: ValidationInfo, example: str) -> None:
+    match = _POLICY_ARN.fullmatch(arn)
+    if not match:
+        raise _fail(f"{arn!r} is not an IAM policy ARN; expected {example}")
+    region = (info.context or {}).get("region")
+    if region and match.group(1) != partition_for_region(region):
+        raise _fail(
+            f"{arn!r} is in partition {match.group(1)}, but the stack deploys to {region} "
+            f"(partition {partition_for_region(region)}); use the policy of that partition"
+        )
+
+
+def cpu_millicores(value: str) -> Decimal:
+    match = _CPU.fullmatch(value)
+    if not match:
+        raise ValueError(value)
+    number = Decimal(match.group(1))
+    return number if match.group(3) else number * 1000
+
+
+def memory_bytes(value: str) -> int:
+    match = _MEMORY.fullmatch(value)
+    if not match:
+        raise ValueError(value)
+    return int(match.group(1)) * _MEMORY_UNITS[match.group(2)]
+
+
+def _region_advice(region: str) -> str:
+    close = similar_regions(region)
+    return f"did you mean {' or '.join(close)}?" if close else "see `aws ec2 describe-regions` for the region names"
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(alias_generator=to_camel, extra="forbid", frozen=True, populate_by_name=False)
+
+
+class ClusterSettings(_Section):
+    """The EKS cluster the controller is installed into: an existing one, or one the stack creates."""
+
+    name: str = Field(examples=["my-cluster"])
+    oidc_provider_arn: str | None = None
+    vpc_id: str | None = None
+    create: StrictBool = False
+    version: str = "1.33"
+    subnet_ids: tuple[str, ...] | None = None
+    node_instance_type: str = "t3.medium"
+    node_count: StrictInt = 2
+
+    @model_validator(mode="before")
+    @classmethod
+    def _default_name(cls, data: Any, info: ValidationInfo) -> Any:
+        # A created cluster is named after its stack unless told otherwise, so
+        # `pr-<number>` stacks made from one template get clusters of their own.
+        stack = (info.context or {}).get("stack")
+        if isinstance(data, dict) and data.get("create") is True and "name" not in data and stack:
+            return {**data, "name": stack}
+        return data
+
+    @field_validator("version")
+    @classmethod
+    def _k8s_version(cls, value: str) -> str:
+        if not re.fullmatch(r"1\.\d{2}", value):
+            raise _fail(f"{value!r} is not a Kubernetes minor version; use e.g. '1.33' (quoted, as YAML drops zeros)")
+        if value not in EKS_KUBERNETES_VERSIONS:
+            raise _fail(
+                f"{value} is not a version EKS offers for new clusters (as of {EKS_VERSIONS_CHECKED}): use one of "
+                f"{', '.join(EKS_KUBERNETES_VERSIONS)} (see components/eks_versions.py)"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _keys_of_the_mode(self) -> ClusterSettings:
+        if not self.create:
+            created_only = sorted(self.model_fields_set & {"version", "subnet_ids", "node_instance_type", "node_count"})
+            if created_only:
+                names = ", ".join(type(self).model_fields[f].alias or f for f in created_only)
+                raise _fail(
+                    f"{names} only apply to a cluster the stack creates (cluster.create: true); this stack uses the "
+                    "existing cluster as it is: remove them"
+                )
+        return self
+
+    @field_validator("subnet_ids")
+    @classmethod
+    def _subnets(cls, value: tuple[str, ...] | None) -> tuple[str, ...] | None:
+        if value is None:
+            return None
+        bad = [s for s in value if not re.fullmatch(r"subnet-([0-9a-f]{8}|[0-9a-f]{17})", s)]
+        if bad:
+            raise _fail(f"{bad[0]!r} is not a subnet id; expected subnet-<8 or 17 hex digits>")
+        if len(set(value)) < 2:
+            raise _fail("give at least two subnets in different zones (EKS and the ALB both need two)")
+        return value
+
+    @field_validator("node_instance_type")
+    @classmethod
+    def _instance_type(cls, value: str) -> str:
+        if not re.fullmatch(r"[a-z][a-z0-9-]*\.[a-z0-9]+", value):
+            raise _fail(f"{value!r} is not an EC2 instance type; use e.g. t3.medium")
+        return value
+
+    @field_validator("node_count")
+    @classmethod
+    def _node_count(cls, value: int) -> int:
+        if not 2 <= value <= 10:
+            raise _fail(f"{value} is out of range; use 2 to 10 (one node per zone at least)")
+        return value
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        if not _CLUSTER_NAME.fullmatch(value):
+            raise _fail(
+                f"{value!r} is not an EKS cluster name; use 1-100 letters, digits, '-' or '_', "
+                "starting with a letter or digit (see `aws eks list-clusters`)"
+            )
+        return value
+
+    @field_validator("oidc_provider_arn")
+    @classmethod
+    def _oidc(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None:
+            return value
+        match = _OIDC_ARN.fullmatch(value)
+        if not match:
+            raise _fail(
+                f"{value!r} is not an EKS IAM OIDC provider ARN; expected "
+                "arn:aws:iam::<account>:oidc-provider/oidc.eks.<region>.amazonaws.com/id/<ID>, "
+                "or remove the key to look it up from the cluster"
+            )
+        region = (info.context or {}).get("region")
+        if region and match.group(4) != region:
+            raise _fail(
+                f"the provider belongs to a cluster in {match.group(4)}, but the stack deploys to {region}; "
+                f"use the OIDC provider of the {region} cluster (or remove the key to look it up)"
+            )
+        if region and match.group(1) != partition_for_region(region):
+            raise _fail(f"partition {match.group(1)!r} is not the partition of {region}; fix the ARN")
+        if region and match.group(5) != dns_suffix(partition_for_region(region)):
+            raise _fail(
+                f"the issuer host is oidc.eks.{match.group(4)}.{match.group(5)}, but EKS issuers in {region} are "
+                f"oidc.eks.{region}.{dns_suffix(partition_for_region(region))}; copy the ARN from "
+                "`aws iam list-open-id-connect-providers`"
+            )
+        return value
+
+    @field_validator("vpc_id")
+    @classmethod
+    def _vpc(cls, value: str | None) -> str | None:
+        if value is not None and not _VPC_ID.fullmatch(value):
+            raise _fail(f"{value!r} is not a VPC id; expected vpc-<8 or 17 hex digits>, or remove the key")
+        return value
+
+    @property
+    def oidc_issuer_host(self) -> str | None:
+        """Issuer without scheme, as IAM condition keys spell it; derived from the ARN."""
+        if self.oidc_provider_arn is None:
+            return None
+        match = _OIDC_ARN.fullmatch(self.oidc_provider_arn)
+        return match.group(3) if match else None
+
+
+class ResourceSettings(_Section):
+    """Requests and limits for one container."""
+
+    cpu_request: str = "50m"
+    memory_request: str = "64Mi"
+    cpu_limit: str = "250m"
+    memory_limit: str = "128Mi"
+
+    @field_validator("cpu_request", "cpu_limit")
+    @classmethod
+    def _cpu(cls, value: str) -> str:
+        if not _CPU.fullmatch(value):
+            raise _fail(f"{value!r} is not a CPU quantity; use e.g. '100m' or '0.5'")
+        return value
+
+    @field_validator("memory_request", "memory_limit")
+    @classmethod
+    def _memory(cls, value: str) -> str:
+        if not _MEMORY.fullmatch(value):
+            raise _fail(f"{value!r} is not a memory quantity; use e.g. '64Mi' or '1Gi'")
+        return value
+
+    @model_validator(mode="after")
+    def _requests_within_limits(self) -> ResourceSettings:
+        if cpu_millicores(self.cpu_request) > cpu_millicores(self.cpu_limit):
+            raise _fail(
+                f"cpuRequest {self.cpu_request} is above cpuLimit {self.cpu_limit}; Kubernetes rejects such a pod: "
+                "lower the request or raise the limit"
+            )
+        if memory_bytes(self.memory_request) > memory_bytes(self.memory_limit):
+            raise _fail(
+                f"memoryRequest {self.memory_request} is above memoryLimit {self.memory_limit}; Kubernetes rejects "
+                "such a pod: lower the request or raise the limit"
+            )
+        return self
+
+    def as_kubernetes(self) -> dict[str, dict[str, str]]:
+        return {
+            "requests": {"cpu": self.cpu_request, "memory": self.memory_request},
+            "limits": {"cpu": self.cpu_limit, "memory": self.memory_limit},
+        }
+
+
+class ControllerIamSettings(_Section):
+    """What organisations require of every role: a path, a boundary, their own extra policies."""
+
+    role_path: str = "/"
+    permissions_boundary_arn: str | None = None
+    extra_policy_arns: tuple[str, ...] = Field(
+        default=(), examples=[["arn:{partition}:iam::{account}:policy/encrypted-stand-in"]]
+    )
+
+    @field_validator("role_path")
+    @classmethod
+    def _path(cls, value: str) -> str:
+        # IAM: a path is '/' or '/'-delimited names of printable ASCII, at most 512 characters; '//' is refused.
+        if len(value) > 512 or not _ROLE_PATH.fullmatch(value) or "//" in value:
+            raise _fail(
+                f"{value!r} is not an IAM path; use '/' or e.g. '/platform/' (starts and ends with '/', no '//', "
+                "at most 512 characters)"
+            )
+        return value
+
+    @field_validator("permissions_boundary_arn")
+    @classmethod
+    def _boundary(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is not None:
+            _check_policy_arn(value, info, "arn:aws:iam::<account>:policy/<name>")
+        return value
+
+    @field_validator("extra_policy_arns")
+    @classmethod
+    def _extra(cls, value: tuple[str, ...], info: ValidationInfo) -> tuple[str, ...]:
+        for arn in value:
+            _check_policy_arn(arn, info, "arn:aws:iam::<account|aws>:policy/<name>")
+            name = arn.rsplit("/", 1)[-1]
+            if name in BROAD_MANAGED_POLICIES and ":iam::aws:policy/" in arn:
+                raise _fail(
+                    f"{name} would make the controller's role an administrator of the account; attach a policy "
+                    "with only the extra actions it needs"
+                )
+        if len(set(value)) != len(value):
+            raise _fail("a policy ARN is listed twice; list each once")
+        if len(value) > 9:
+            raise _fail("more than 9 extra policies: IAM attaches at most 10 managed policies to a role")
+        return value
+
+
+# Chart values the stack sets from its own settings; overriding them through
+# extraValues would point the controller at another cluster, region, VPC or
+# identity than the one the stack's IAM and checks were built for.
+OWNED_CHART_KEYS = ("clusterName", "region", "vpcId", "serviceAccount", "ingressClass", "image")
+
+
+def _str_map(value: Any) -> None:
+    if not isinstance(value, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
+        raise ValueError("a mapping of names to quoted text")
+
+
+def _mapping_of(value: Any) -> None:
+    if not isinstance(value, dict):
+        raise ValueError("a mapping")
+
+
+def _list_of_mappings(value: Any) -> None:
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        raise ValueError("a list of mappings")
+
+
+def _whole_in(low: int, high: int) -> Callable[[Any], None]:
+    def check(value: Any) -> None:
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise ValueError(f"a whole number from {low} to {high}")
+
+    return check
+
+
+def _word_in(*allowed: str) -> Callable[[Any], None]:
+    def check(value: Any) -> None:
+        if value not in allowed:
+            raise ValueError(f"one of {', '.join(allowed)}")
+
+    return check
+
+
+def _name(value: Any) -> None:
+    if not isinstance(value, str) or not re.fullmatch(r"[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?", value):
+        raise ValueError("a Kubernetes object name")
+
+
+def _duration(value: Any) -> None:
+    if not isinstance(value, str) or not re.fullmatch(r"(\d+h)?(\d+m)?(\d+s)?", value) or not value:
+        raise ValueError("a duration such as 10h0m0s")
+
+
+def _flag(value: Any) -> None:
+    if not isinstance(value, bool):
+        raise ValueError("true or false")
+
+
+def _service_monitor(value: Any) -> None:
+    if not isinstance(value, dict) or set(value) - {"enabled", "additionalLabels", "interval", "namespace"}:
+        raise ValueError("a mapping of enabled, additionalLabels, interval and namespace")
+    _flag(value.get("enabled", False))
+    _str_map(value.get("additionalLabels", {}))
+
+
+def _pull_secrets(value: Any) -> None:
+    if not isinstance(value, list) or not all(isinstance(v, dict) and set(v) == {"name"} for v in value):
+        raise ValueError("a list of {name: <secret>}")
+
+
+# The chart keys (chart 3.5.0's values.yaml) extraValues may set: scheduling, metadata, logging and
+# reconcile tuning, each with the type the chart expects. Nothing here can weaken the hardening.
+EXTRA_VALUE_KEYS: dict[str, Callable[[Any], None]] = {
+    "nodeSelector": _str_map,
+    "tolerations": _list_of_mappings,
+    "affinity": _mapping_of,
+    "priorityClassName": _name,
+    "updateStrategy": _mapping_of,
+    "podAnnotations": _str_map,
+    "podLabels": _str_map,
+    "deploymentAnnotations": _str_map,
+    "serviceAnnotations": _str_map,
+    "additionalLabels": _str_map,
+    "logLevel": _word_in("info", "debug"),
+    "revisionHistoryLimit": _whole_in(0, 100),
+    "terminationGracePeriodSeconds": _whole_in(10, 3600),
+    "ingressMaxConcurrentReconciles": _whole_in(1, 100),
+    "serviceMaxConcurrentReconciles": _whole_in(1, 100),
+    "targetgroupbindingMaxConcurrentReconciles": _whole_in(1, 100),
+    "awsMaxRetries": _whole_in(1, 100),
+    "syncPeriod": _duration,
+    "enableEndpointSlices": _flag,
+    "serviceMonitor": _service_monitor,
+    "imagePullSecrets": _pull_secrets,
+}
+# Chart keys the stack sets from one of its own keys, or that no stack may change, and why.
+_HARDENING = "part of the stack's hardening, which extraValues may not undo"
+EXTRA_VALUE_REFUSALS: dict[str, str] = {
+    "clusterName": f"set from {PROJECT}:cluster.name",
+    "region": "set from aws:region",
+    "vpcId": f"set from {PROJECT}:cluster.vpcId or the cluster itself",
+    "serviceAccount": f"set from {PROJECT}:controller.serviceAccount",
+    "ingressClass": f"set from {PROJECT}:controller.ingressClass",
+    "image": f"set from {PROJECT}:controller.imageRepository and controller.version",
+    "replicaCount": f"set from {PROJECT}:controller.replicas (1 to 10)",
+    "resources": f"set from {PROJECT}:controller.resources",
+    "enableShield": f"set from {PROJECT}:controller.enableShield",
+    "enableWaf": f"set from {PROJECT}:controller.enableWaf",
+    "enableWafv2": f"set from {PROJECT}:controller.enableWafv2",
+    "enableServiceMutatorWebhook": f"set from {PROJECT}:controller.serviceMutatorWebhook",
+    "defaultTags": f"set by the stack (cluster and ephemeral tags); put your tags in {PROJECT}:tags",
+    "podSecurityContext": _HARDENING,
+    "securityContext": _HARDENING,
+    "keepTLSSecret": _HARDENING,
+    "podDisruptionBudget": _HARDENING,
+    "topologySpreadConstraints": _HARDENING,
+    "hostNetwork": "would put the controller on the node's network, outside pod network policy",
+    "clusterSecretsPermissions": "would let the controller read every Secret of the cluster",
+    "ingressClassConfig": "would make the controller's class the cluster's default, taking over class-less Ingresses",
+    "createIngressClassResource": "the stack relies on the chart's IngressClass",
+    "ingressClassParams": "the stack relies on the chart's IngressClass",
+    "defaultTargetType": "the stack's Ingresses target pods (ip); a default of instance would bring back node hops",
+    "env": "could put credentials into the controller's environment; use the stack's IRSA or Pod Identity role",
+    "envSecretName": "could put credentials into the controller's environment",
+    "extraVolumes": "could mount other credentials into the controller",
+    "extraVolumeMounts": "could mount other credentials into the controller",
+    "awsApiEndpoints": "would send the controller's AWS calls to other endpoints",
+    "webhookTLS": "the chart manages the webhook certificate (keepTLSSecret)",
+    "webhookNamespaceSelectors": "would change which pods get readiness gates",
+    "objectSelector": "would change which pods get readiness gates",
+    "rbac": _HARDENING,
+    "livenessProbe": _HARDENING,
+    "controllerConfig": "feature gates change what the controller does to every team's load balancers",
+}
+
+
+def extra_values_problems(value: Mapping[str, Any]) -> list[str]:
+    """Why each key of extraValues is refused; empty when every key is allowed and of its type."""
+    problems: list[str] = []
+    for key, item in value.items():
+        if key in EXTRA_VALUE_REFUSALS:
+            problems.append(f"{key}: not allowed here, {EXTRA_VALUE_REFUSALS[key]}")
+        elif key not in EXTRA_VALUE_KEYS:
+            close = difflib.get_close_matches(key, list(EXTRA_VALUE_KEYS), n=1)
+            hint = f"did you mean {close[0]}? " if close else ""
+            problems.append(f"{key}: not a key extraValues may set; {hint}allowed: {', '.join(EXTRA_VALUE_KEYS)}")
+        else:
+            try:
+                EXTRA_VALUE_KEYS[key](item)
+            except ValueError as error:
+                problems.append(f"{key}: {item!r} is not {error}")
+    return problems
+
+
+class ControllerSettings(_Section):
+    """How the AWS Load Balancer Controller is installed (or that EKS Auto Mode's is used)."""
+
+    mode: Literal["lbc", "auto"] | None = None
+    version: str = DEFAULT_VERSION
+    namespace: str = "kube-system"
+    service_account: str = "aws-load-balancer-controller"
+    identity: Literal["irsa", "pod-identity"] = "irsa"
+    replicas: StrictInt = 2
+    service_mutator_webhook: StrictBool = False
+    ingress_class: str | None = None
+    image_repository: str | None = None
+    enable_shield: StrictBool | None = None
+    enable_waf: StrictBool | None = None
+    enable_wafv2: StrictBool | None = None
+    resources: ResourceSettings = ResourceSettings.model_validate(
+        {"cpuRequest": "100m", "memoryRequest": "256Mi", "cpuLimit": "1", "memoryLimit": "512Mi"}
+    )
+    iam: ControllerIamSettings = ControllerIamSettings()
+    extra_values: dict[str, Any] = Field(default_factory=dict)
+    # Pod Identity needs the agent on every node: the EKS add-on (checked at program start), or a
+    # DaemonSet of your own (self-managed: the stack then trusts it is there).
+    pod_identity_agent: Literal["addon", "self-managed"] = "addon"
+
+    @field_validator("version")
+    @classmethod
+    def _version(cls, value: str) -> str:
+        if value not in RELEASES:
+            raise _fail(
+                f"controller {value!r} has no reviewed IAM policy here; supported: {', '.join(RELEASES)} "
+                "(add policies/iam/controller-<version>.json to support another)"
+            )
+        return value
+
+    @field_validator("namespace", "service_account")
+    @classmethod
+    def _dns_label(cls, value: str) -> str:
+        return _check_dns_label(value)
+
+    @field_validator("ingress_class")
+    @classmethod
+    def _class(cls, value: str | None) -> str | None:
+        return None if value is None else _check_dns_label(value)
+
+    @field_validator("replicas")
+    @classmethod
+    def _replicas(cls, value: int) -> int:
+        if not 1 <= value <= 10:
+            raise _fail(f"{value} is out of range; use 1 to 10 (2 keeps the webhooks up during node restarts)")
+        return value
+
+    @field_validator("image_repository")
+    @classmethod
+    def _repository(cls, value: str | None) -> str | None:
+        if value is not None and (len(value) > 255 or not _IMAGE_REPOSITORY.fullmatch(value)):
+            raise _fail(
+                f"{value!r} is not an image repository; give it without tag, e.g. "
+                "602401143452.dkr.ecr.eu-west-1.amazonaws.com/amazon/aws-load-balancer-controller"
+            )
+        return value
+
+    @field_validator("enable_shield", "enable_waf", "enable_wafv2")
+    @classmethod
+    def _addon(cls, value: bool | None, info: ValidationInfo) -> bool | None:
+        region = (info.context or {}).get("region")
+        addon = {"enable_shield": "shield", "enable_waf": "waf", "enable_wafv2": "wafv2"}[str(info.field_name)]
+        if value and region and not addon_available(addon, region):
+            raise _fail(
+                f"{addon} is not offered in {region} (botocore has no endpoint for it there); set it to false "
+                "or remove the key"
+            )
+        return value
+
+    @field_validator("extra_values")
+    @classmethod
+    def _extra(cls, value: dict[str, Any]) -> dict[str, Any]:
+        problems = extra_values_problems(value)
+        if problems:
+            raise _fail("; ".join(problems))
+        return value
+
+    @property
+    def chart_version(self) -> str:
+        return RELEASES[self.version].chart_version
+
+    @property
+    def uses_irsa(self) -> bool:
+        """IRSA needs the cluster's OIDC provider and a role annotation on the SA."""
+        return self.identity == "irsa"
+
+    def class_name(self, mode: str) -> str:
+        """The IngressClass the echoserver uses; different defaults so both kinds can live in one cluster."""
+        if self.ingress_class is not None:
+            return self.ingress_class
+        return "alb" if mode == "lbc" else "alb-auto"
+
+    def addon_enabled(self, addon: str, region: str) -> bool:
+        """The add-on switch: the config when given, else on exactly where AWS offers the service."""
+        given = {"shield": self.enable_shield, "waf": self.enable_waf, "wafv2": self.enable_wafv2}[addon]
+        return addon_available(addon, region) if given is None else given
+
+
+class EchoserverSettings(_Section):
+    """The demo application that proves the ALB reaches pods directly, over HTTP and WebSocket."""
+
+    host: str = Field(examples=["www.example.com"])
+    namespace: str = "echoserver"
+    image: str = ECHO_IMAGE
+    replicas: StrictInt = 2
+    path: str = "/echo"
+    container_port: StrictInt = 8080
+    resources: ResourceSettings = ResourceSettings()
+
+    @field_validator("host")
+    @classmethod
+    def _host(cls, value: str) -> str:
+        if not _HOST.fullmatch(value):
+            raise _fail(f"{value!r} is not a DNS host name; use lower-case labels like www.example.com")
+        return value
+
+    @field_validator("namespace")
+    @classmethod
+    def _namespace(cls, value: str) -> str:
+        _check_dns_label(value)
+        if value in _SYSTEM_NAMESPACES or value.startswith("kube-"):
+            raise _fail(
+                f"{value!r} is a namespace every cluster already has; the stack creates its namespace and deletes "
+                "it on destroy: use a namespace of its own, e.g. echoserver"
+            )
+        return value
+
+    @field_validator("image")
+    @classmethod
+    def _image(cls, value: str) -> str:
+        match = _IMAGE.fullmatch(value)
+        if not match or len(match.group("name")) > 255:
+            raise _fail(
+                f"{value!r} is not an image reference a container runtime accepts; use e.g. "
+                "registry.example.com/team/app:1.2.3 (lower-case repository path)"
+            )
+        if not match.group("tag") and not match.group("digest"):
+            raise _fail(f"{value!r} has no tag or digest; pin a version, e.g. {value}:1.2.3")
+        if match.group("tag") == "latest" and not match.group("digest"):
+            raise _fail(f"{value!r} uses :latest; pin a version so rollouts are reproducible")
+        return value
+
+    @field_validator("replicas")
+    @classmethod
+    def _replicas(cls, value: int) -> int:
+        if not 2 <= value <= 50:
+            raise _fail(f"{value} is out of range; use 2 to 50 (one replica drops connections on every node restart)")
+        return value
+
+    @field_validator("path")
+    @classmethod
+    def _path(cls, value: str) -> str:
+        _check_path(value, "/echo")
+        if value == "/" or value.endswith("/"):
+            raise _fail(f"{value!r} is not a path prefix; use e.g. /echo (leading '/', no trailing '/')")
+        # The controller turns a Prefix path into two path-pattern values, PATH and PATH/*; ALB takes at most
+        # 128 characters per condition value, and a rule over it blocks the whole group.
+        if len(value) + 2 > ALB_CONDITION_VALUE_MAX:
+            raise _fail(
+                f"is {len(value)} characters; the controller matches it as {value[:8]}.../*, and an ALB condition "
+                f"value holds at most {ALB_CONDITION_VALUE_MAX}: use at most {ALB_CONDITION_VALUE_MAX - 2}"
+            )
+        return value
+
+    @field_validator("container_port")
+    @classmethod
+    def _port(cls, value: int) -> int:
+        if not 1024 <= value <= 65535:
+            raise _fail(f"{value} cannot be bound by a non-root container; use 1024 to 65535")
+        return value
+
+
+class FixedResponseSettings(_Section):
+    """The ALB answers this path itself, without reaching any pod."""
+
+    path: str = "/"
+    status_code: StrictInt = 200
+    content_type: str = "text/plain"
+    message_body: str = "Path is /"
+
+    @field_validator("path")
+    @classmethod
+    def _path(cls, value: str) -> str:
+        _check_path(value, "/ or /status")
+        if len(value) > ALB_CONDITION_VALUE_MAX:  # an Exact path is one condition value
+            raise _fail(f"is {len(value)} characters; an ALB condition value holds {ALB_CONDITION_VALUE_MAX}")
+        return value
+
+    @field_validator("status_code")
+    @classmethod
+    def _status(cls, value: int) -> int:
+        if not (200 <= value <= 299 or 400 <= value <= 599):
+            raise _fail(
+                f"{value} is not allowed: ALB fixed responses take 2XX, 4XX or 5XX codes only (a 3XX fails at AWS "
+                "and blocks the whole ALB group); for a redirect use a redirect action"
+            )
+        return value
+
+    @field_validator("content_type")
+    @classmethod
+    def _content_type(cls, value: str) -> str:
+        if value not in _CONTENT_TYPES:
+            raise _fail(f"{value!r} is not allowed; use one of {', '.join(_CONTENT_TYPES)}")
+        return value
+
+    @field_validator("message_body")
+    @classmethod
+    def _body(cls, value: str) -> str:
+        if len(value.encode()) > 1024:
+            raise _fail("the body is over 1024 bytes, the ALB limit; shorten it")
+        return value
+
+
+class AccessLogSettings(_Section):
+    """Where the ALB writes its access logs (the bucket policy must let ELB write there)."""
+
+    bucket: str
+    prefix: str = ""
+
+    @field_validator("bucket")
+    @classmethod
+    def _bucket(cls, value: str) -> str:
+        if not _BUCKET.fullmatch(value) or ".." in value or re.fullmatch(r"[\d.]+", value):
+            raise _fail(f"{value!r} is not an S3 bucket name; use 3-63 lower-case letters, digits, '-' and '.'")
+        return value
+
+    @field_validator("prefix")
+    @classmethod
+    def _prefix(cls, value: str) -> str:
+        if (
+            value.startswith("/")
+            or value.endswith("/")
+            or "AWSLogs" in value
+            or not re.fullmatch(r"[\w!.*'()/-]*", value)
+        ):
+            raise _fail(f"{value!r} is not an access log prefix; use e.g. 'echoserver' (no leading or trailing '/')")
+        return value
+
+
+class AlbSettings(_Section):
+    """The shared ALB the echoserver's Ingress joins."""
+
+    group_name: str = Field(examples=["my-alb-group"])
+    scheme: Literal["internet-facing", "internal"] = "internet-facing"
+    listen_ports: tuple[dict[str, StrictInt], ...] = ({"HTTP": 80}, {"HTTPS": 443})
+    ssl_redirect: StrictInt | None = 443
+    ssl_policy: str = "ELBSecurityPolicy-TLS13-1-2-2021-06"
+    idle_timeout_seconds: StrictInt = 3600
+    deregistration_delay_seconds: StrictInt = 60
+    health_check_path: str = "/"
+    fixed_response: FixedResponseSettings = FixedResponseSettings()
+    deletion_protection: StrictBool = False
+    access_logs: AccessLogSettings | None = None
+    allowed_namespaces: tuple[str, ...] | None = None
+
+    @field_validator("group_name")
+    @classmethod
+    def _group(cls, value: str) -> str:
+        if len(value) > 63 or not _GROUP_NAME.fullmatch(value):
+            raise _fail(
+                f"{value!r} is not a valid group.name; use at most 63 lower-case letters, digits, '-' or '.', "
+                "starting and ending with a letter or digit"
+            )
+        return value
+
+    @field_validator("listen_ports")
+    @classmethod
+    def _listen_ports(cls, value: tuple[dict[str, int], ...]) -> tuple[dict[str, int], ...]:
+        if not value:
+            raise _fail('no listener; use e.g. [{"HTTP": 80}, {"HTTPS": 443}]')
+        seen: set[int] = set()
+        for entry in value:
+            if len(entry) != 1:
+                raise _fail(f'{entry} must have exactly one key, HTTP or HTTPS, e.g. {{"HTTPS": 443}}')
+            ((protocol, port),) = entry.items()
+            if protocol not in ("HTTP", "HTTPS"):
+                raise _fail(f"{protocol!r} is not an ALB listener protocol; use HTTP or HTTPS")
+            if not 1 <= port <= 65535:
+                raise _fail(f"{port!r} is not a port; use 1 to 65535")
+            if port in seen:
+                raise _fail(f"port {port} is listed twice; an ALB has one listener per port")
+            seen.add(port)
+        if not _https_ports(value):
+            raise _fail('has no HTTPS port, so the certificate is never served; add {"HTTPS": 443}')
+        return value
+
+    @field_validator("ssl_redirect")
+    @classmethod
+    def _ssl_redirect(cls, value: int | None, info: ValidationInfo) -> int | None:
+        # Declared after listenPorts, so a valid listenPorts is already in info.data;
+        # an invalid one is reported on its own key instead.
+        ports = info.data.get("listen_ports")
+        if value is None or ports is None:
+            return value
+        https = _https_ports(ports)
+        if value not in https:
+            raise _fail(
+                f"{value} is not an HTTPS port in alb.listenPorts ({https}); "
+                'add {"HTTPS": <port>} to listenPorts or redirect to one of those ports'
+            )
+        return value
+
+    @field_validator("ssl_policy")
+    @classmethod
+    def _ssl_policy(cls, value: str) -> str:
+        floor = ALB_SSL_POLICIES.get(value)
+        if floor is None:
+            close = difflib.get_close_matches(value, list(ALB_SSL_POLICIES), n=1, cutoff=0.8)
+            hint = f"did you mean {close[0]}? " if close else ""
+            raise _fail(
+                f"{value!r} is not a security policy ALB offers; {hint}use e.g. {RECOMMENDED_SSL_POLICY} "
+                "(see `aws elbv2 describe-ssl-policies`)"
+            )
+        if floor < "1.2":
+            raise _fail(
+                f"{value} still accepts TLS {floor}; use a policy whose lowest version is TLS 1.2, e.g. "
+                f"{RECOMMENDED_SSL_POLICY}, ELBSecurityPolicy-TLS13-1-2-2021-06 or ELBSecurityPolicy-TLS-1-2-2017-01"
+            )
+        return value
+
+    @field_validator("idle_timeout_seconds")
+    @classmethod
+    def _idle(cls, value: int) -> int:
+        if not 1 <= value <= 4000:
+            raise _fail(f"{value} is out of the ALB range; use 1 to 4000 (3600 suits long-lived WebSockets)")
+        return value
+
+    @field_validator("deregistration_delay_seconds")
+    @classmethod
+    def _dereg(cls, value: int) -> int:
+        if not 0 <= value <= 3600:
+            raise _fail(f"{value} is out of the target group range; use 0 to 3600")
+        return value
+
+    @field_validator("health_check_path")
+    @classmethod
+    def _health(cls, value: str) -> str:
+        if len(value) > 1024:  # ELB CreateTargetGroup: HealthCheckPath is 1 to 1024 characters
+            raise _fail(f"is {len(value)} characters; a target group health check path holds at most 1024")
+        return _check_path(value, "/ or /healthz")
+
+    @field_validator("allowed_namespaces")
+    @classmethod
+    def _namespaces(cls, value: tuple[str, ...] | None) -> tuple[str, ...] | None:
+        if value is None:
+            return None
+        if not value:
+            raise _fail("an empty list would let no Ingress join; list namespaces, or remove the key")
+        for name in value:
+            _check_dns_label(name)
+        return tuple(dict.fromkeys(value))
+
+    @property
+    def https_ports(self) -> list[int]:
+        return _https_ports(self.listen_ports)
+
+    @property
+    def listen_ports_annotation(self) -> str:
+        return json.dumps([dict(entry) for entry in self.listen_ports], separators=(",", ":"))
+
+    def load_balancer_attributes(self) -> dict[str, str]:
+        """ALB attributes, in the names ``load-balancer-attributes`` and IngressClassParams take."""
+        attributes = {"idle_timeout.timeout_seconds": str(self.idle_timeout_seconds)}
+        if self.deletion_protection:
+            attributes["deletion_protection.enabled"] = "true"
+        if self.access_logs is not None:
+            attributes["access_logs.s3.enabled"] = "true"
+            attributes["access_logs.s3.bucket"] = self.access_logs.bucket
+            if self.access_logs.prefix:
+                attributes["access_logs.s3.prefix"] = self.access_logs.prefix
+        return attributes
+
+
+# The stand-in for an encrypted certificate ARN; the plan fills in the stack's facts.
+_CERT_EXAMPLE = "arn:{partition}:acm:{region}:{account}:certificate/00000000-0000-0000-0000-000000000000"
+
+
+class CertificateSettings(_Section):
+    """Either an existing ACM certificate or one the stack requests and validates."""
+
+    arn: str | None = Field(default=None, examples=[_CERT_EXAMPLE])
+    domain: str | None = None
+    zone_id: str | None = None
+
+    @field_validator("arn")
+    @classmethod
+    def _arn(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None:
+            return value
+        match = _CERT_ARN.fullmatch(value)
+        if not match:
+            raise _fail(
+                f"{value!r} is not an ACM certificate ARN; expected "
+                "arn:aws:acm:<region>:<account>:certificate/<uuid> (see `aws acm list-certificates`)"
+            )
+        region = (info.context or {}).get("region")
+        if region and match.group(2) != region:
+            raise _fail(
+                f"the certificate is in {match.group(2)} but the stack deploys to {region}; an ALB can only "
+                f"use a certificate from its own region: request or import one in {region}"
+            )
+        if region and match.group(1) != partition_for_region(region):
+            raise _fail(f"partition {match.group(1)!r} is not the partition of {region}; fix the ARN")
+        return value
+
+    @field_validator("domain")
+    @classmethod
+    def _domain(cls, value: str | None) -> str | None:
+        if value is not None and not _DOMAIN.fullmatch(value):
+            raise _fail(f"{value!r} is not a certificate domain; use e.g. www.example.com or *.example.com")
+        return value
+
+    @field_validator("zone_id")
+    @classmethod
+    def _zone(cls, value: str | None) -> str | None:
+        if value is not None and not _ZONE_ID.fullmatch(value):
+            raise _fail(f"{value!r} is not a Route 53 hosted zone id; expected e.g. Z0123456789ABCDEFGHIJ")
+        return value
+
+    @model_validator(mode="after")
+    def _one_source(self) -> CertificateSettings:
+        if self.arn is not None and (self.domain is not None or self.zone_id is not None):
+            raise _fail("give either arn (existing certificate) or domain + zoneId (create one), not both")
+        if self.arn is None and (self.domain is None or self.zone_id is None):
+            raise _fail("give arn (existing certificate), or both domain and zoneId so the stack creates one")
+        return self
+
+    @property
+    def creates_certificate(self) -> bool:
+        return self.arn is None
+
+
+class EphemeralSettings(_Section):
+    """Marks a stack (and its cluster) short-lived: who owns it and when it may be swept."""
+
+    owner: str = Field(examples=["platform-team"])
+    expires: str = Field(examples=["2099-12-31"])
+    max_lifetime_days: StrictInt = 30
+
+    @field_validator("max_lifetime_days")
+    @classmethod
+    def _lifetime(cls, value: int) -> int:
+        if not 1 <= value <= 365:
+            raise _fail(f"{value} is out of range; use 1 to 365 days")
+        return value
+
+    @field_validator("owner")
+    @classmethod
+    def _owner(cls, value: str) -> str:
+        if not re.fullmatch(r"[\w.@+-]{1,128}", value):
+            raise _fail(f"{value!r} is not an owner; use a team or user name (letters, digits, '.@+-_')")
+        return value
+
+    @field_validator("expires")
+    @classmethod
+    def _expires(cls, value: str) -> str:
+        # Only the calendar form: Python also reads ISO week (2026-W52-1) and ordinal (2026-365) dates,
+        # which the sweep and people would read differently.
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            raise _fail(f"{value!r} is not a calendar date; write YYYY-MM-DD, e.g. 2026-12-31 (quoted)")
+        try:
+            parsed = dt.date.fromisoformat(value)
+        except ValueError:
+            raise _fail(f"{value!r} is not a real calendar date; write YYYY-MM-DD, e.g. 2026-12-31") from None
+        return parsed.isoformat()
+
+    def lifetime_problem(self, today: dt.date) -> str | None:
+        """Why the expiry cannot be used on a stack created today, or None."""
+        expires = dt.date.fromisoformat(self.expires)
+        if expires <= today:
+            return f"{self.expires} is not in the future (today is {today.isoformat()}); set a later date"
+        latest = today + dt.timedelta(days=self.max_lifetime_days)
+        if expires > latest:
+            return (
+                f"{self.expires} is more than {self.max_lifetime_days} days away (ephemeral.maxLifetimeDays); "
+                f"set it to {latest.isoformat()} or earlier"
+            )
+        return None
+
+    def tags(self) -> dict[str, str]:
+        """The tags the scheduled sweep (``albops sweep --expired``) looks for."""
+        return {EPHEMERAL_TAG: "true", OWNER_TAG: self.owner, EXPIRES_TAG: self.expires}
+
+
+class DnsSettings(_Section):
+    """Alias records for the echoserver host, pointing at the ALB the controller made."""
+
+    zone_id: str = Field(examples=["Z0123456789ABCDEFGHIJ"])
+
+    @field_validator("zone_id")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        if not _ZONE_ID.fullmatch(value):
+            raise _fail(f"{value!r} is not a Route 53 hosted zone id; expected e.g. Z0123456789ABCDEFGHIJ")
+        return value
+
+
+def host_covered_by(host: str, domain: str) -> bool:
+    """True when a certificate for ``domain`` is valid for ``host``.
+
+    A wildcard covers exactly one label: ``*.example.com`` covers
+    ``www.example.com`` but neither ``example.com`` nor ``a.b.example.com``.
+    """
+    if domain.startswith("*."):
+        head, _, rest = host.partition(".")
+        return bool(head) and rest == domain[2:]
+    return host == domain
+
+
+class StackSettings(_Section):
+    """Everything one stack needs, already checked."""
+
+    model_config = ConfigDict(alias_generator=to_camel, extra="forbid", frozen=True, populate_by_name=True)
+
+    region: str
+    allowed_account_ids: tuple[str, ...] = ()
+    cluster: ClusterSettings
+    controller: ControllerSettings = ControllerSettings()
+    echoserver: EchoserverSettings
+    alb: AlbSettings
+    certificate: CertificateSettings
+    dns: DnsSettings | None = None
+    ephemeral: EphemeralSettings | None = None
+    tags: dict[str, str] = Field(default_factory=dict)
+    # production, staging, development; "ephemeral" for a stack with an ephemeral section.
+    environment: str | None = None
+    # aws: keys handed to the explicit provider (snake_case arguments), and aws:defaultTags.tags.
+    aws_options: dict[str, Any] = Field(default_factory=dict)
+    aws_default_tags: dict[str, str] = Field(default_factory=dict)
+
+    @property
+    def partition(self) -> str:
+        return partition_for_region(self.region)
+
+    def config_accounts(self) -> dict[str, str]:
+        """Account of every ARN in config, by the key that holds it."""
+        return dict(_config_arns(self))
+
+
+SECTION_MODELS: dict[str, type[BaseModel]] = {
+    "cluster": ClusterSettings,
+    "controller": ControllerSettings,
+    "echoserver": EchoserverSettings,
+    "alb": AlbSettings,
+    "certificate": CertificateSettings,
+    "dns": DnsSettings,
+    "ephemeral": EphemeralSettings,
+}
+REQUIRED_SECTIONS = frozenset({"cluster", "echoserver", "alb", "certificate"})
+# Top-level project keys that are plain maps or words rather than sections.
+MAP_KEYS = ("tags", "environment")
+
+
+def _config_arns(sections: Any) -> Iterable[tuple[str, str]]:
+    """(key, account) for every account-bearing ARN among parsed sections."""
+
+    def get(name: str) -> Any:
+        return sections.get(name) if isinstance(sections, Mapping) else getattr(sections, name, None)
+
+    cluster, cert, controller = get("cluster"), get("certificate"), get("controller")
+    if isinstance(cluster, ClusterSettings) and cluster.oidc_provider_arn:
+        match = _OIDC_ARN.fullmatch(cluster.oidc_provider_arn)
+        if match:
+            yield f"{PROJECT}:cluster.oidcProviderArn", match.group(2)
+    if isinstance(cert, CertificateSettings) and cert.arn:
+        match = _CERT_ARN.fullmatch(cert.arn)
+        if match:
+            yield f"{PROJECT}:certificate.arn", match.group(3)
+    if isinstance(controller, ControllerSettings):
+        iam = controller.iam
+        arns = [("permissionsBoundaryArn", iam.permissions_boundary_arn)]
+        arns += [(f"extraPolicyArns[{i}]", arn) for i, arn in enumerate(iam.extra_policy_arns)]
+        for name, arn in arns:
+            match = _POLICY_ARN.fullmatch(arn or "")
+            if match and match.group(2) != "aws":  # AWS managed policies have no account
+                yield f"{PROJECT}:controller.iam.{name}", match.group(2)
+
+
+def _production_checks(sections: Mapping[str, BaseModel], environment: str | None) -> list[Problem]:
+    """A production ALB must survive a wrong edit and leave an audit trail (guardrail production-protection)."""
+    alb = sections.get("alb")
+    if environment != "production" or not isinstance(alb, AlbSettings):
+        return []
+    problems = []
+    if not alb.deletion_protection:
+        problems.append(
+            Problem(f"{PROJECT}:alb.deletionProtection", "must be true in production (environment: production)")
+        )
+    if alb.access_logs is None:
+        problems.append(
+            Problem(f"{PROJECT}:alb.accessLogs", "must name a bucket in production (environment: production)")
+        )
+    return problems
+
+
+def _account_checks(sections: Mapping[str, BaseModel], allowed: tuple[str, ...]) -> list[Problem]:
+    problems: list[Problem] = []
+    found = list(_config_arns(sections))
+    if allowed:
+        for key, account in found:
+            if account not in allowed:
+                problems.append(
+                    Problem(
+                        key,
+                        f"names account {account}, which aws:allowedAccountIds ({', '.join(allowed)}) does not allow; "
+                        "use a resource of the deploying account, or add the account if it is really yours",
+                    )
+                )
+    else:
+        accounts = sorted({account for _, account in found})
+        if len(accounts) > 1:
+            keys = ", ".join(key for key, _ in found)
+            problems.append(
+                Problem(
+                    "aws:allowedAccountIds",
+                    f"the ARNs in config ({keys}) name several accounts ({', '.join(accounts)}); set "
+                    "aws:allowedAccountIds to the deploying account and use its resources",
+                )
+            )
+    return problems
+
+
+def _cross_checks(sections: Mapping[str, BaseModel]) -> list[Problem]:
+    """Rules that span keys; each names the key to change.
+
+    Runs on whatever sections parsed, so a broken section elsewhere does not
+    hide these problems until the next run.
+    """
+    problems: list[Problem] = []
+    alb = sections.get("alb")
+    echo = sections.get("echoserver")
+    cert = sections.get("certificate")
+    controller = sections.get("controller")
+    ephemeral, cluster = sections.get("ephemeral"), sections.get("cluster")
+    if isinstance(ephemeral, EphemeralSettings) and isinstance(cluster, ClusterSettings) and not cluster.create:
+        problems.append(
+            Problem(
+                f"{PROJECT}:ephemeral",
+                "marks the stack short-lived, but it uses an existing cluster (cluster.create is false); teardown "
+                "deletes every Ingress of an ephemeral stack's cluster: set cluster.create: true or remove the key",
+            )
+        )
+    creates = isinstance(cluster, ClusterSettings) and cluster.create
+    if creates and isinstance(controller, ControllerSettings) and controller.mode == "auto":
+        problems.append(
+            Problem(
+                f"{PROJECT}:controller.mode",
+                "is auto, but a cluster the stack creates has no Auto Mode; remove the key (lbc is used)",
+            )
+        )
+    if isinstance(cluster, ClusterSettings) and cluster.create and (cluster.oidc_provider_arn or cluster.vpc_id):
+        problems.append(
+            Problem(
+                f"{PROJECT}:cluster",
+                "oidcProviderArn and vpcId describe an existing cluster; with create: true the stack makes both: "
+                "remove them (give subnetIds to choose the VPC)",
+            )
+        )
+    if isinstance(echo, EchoserverSettings):
+        if isinstance(controller, ControllerSettings) and echo.namespace == controller.namespace:
+            problems.append(
+                Problem(
+                    f"{PROJECT}:echoserver.namespace",
+                    f"{echo.namespace!r} is the controller's namespace; the stack creates the echoserver namespace, "
+                    "labels it for readiness gates and deletes it on destroy: give the echoserver its own",
+                )
+            )
+        if isinstance(alb, AlbSettings) and alb.fixed_response.path == echo.path:
+            problems.append(
+                Problem(
+                    f"{PROJECT}:alb.fixedResponse.path",
+                    f"{echo.path!r} is also echoserver.path; give the fixed response a path of its own",
+                )
+            )
+        if (
+            isinstance(cert, CertificateSettings)
+            and cert.domain is not None
+            and not host_covered_by(echo.host, cert.domain)
+        ):
+            problems.append(
+                Problem(
+                    f"{PROJECT}:certificate.domain",
+                    f"{cert.domain!r} does not cover echoserver.host {echo.host!r}; use {echo.host!r} "
+                    "or a wildcard of its parent domain",
+                )
+            )
+    return problems
+
+
+# Controller keys that only mean something when this stack installs the controller.
+_LBC_ONLY_KEYS = frozenset(ControllerSettings.model_fields) - {"mode", "ingress_class"}
+
+
+def _class_problem(settings: StackSettings, mode: str) -> Problem | None:
+    """An IngressClass name another controller owns: two controllers on one class fight over its Ingresses."""
+    name = settings.controller.class_name(mode)
+    other = "alb-auto" if mode == "lbc" else "alb"
+    if name in _FOREIGN_CLASSES:
+        reason = f"{name!r} is the class another ingress controller (e.g. ingress-nginx) installs by default"
+    elif settings.controller.ingress_class == other:
+        owner = "EKS Auto Mode's load balancing" if mode == "lbc" else "the self-managed controller's chart"
+        reason = f"{other!r} is the class this project gives {owner}"
+    else:
+        return None
+    return Problem(
+        f"{PROJECT}:controller.ingressClass",
+        f"{reason}; two controllers on one class fight over every Ingress of it: pick a class of its own, or "
+        "remove the key",
+    )
+
+
+def check_mode(settings: StackSettings, mode: str) -> None:
+    """Refuse settings that the resolved controller mode would silently ignore."""
+    problems: list[Problem] = []
+    class_problem = _class_problem(settings, mode)
+    if class_problem is not None:
+        problems.append(class_problem)
+    if mode == "auto":
+        for field_name in sorted(settings.controller.model_fields_set & _LBC_ONLY_KEYS):
+            alias = ControllerSettings.model_fields[field_name].alias or field_name
+            problems.append(
+                Problem(
+                    f"{PROJECT}:controller.{alias}",
+                    "configures the self-managed controller, but the cluster uses EKS Auto Mode load balancing "
+                    "(controller.mode auto), where nothing installs it: remove the key, or set controller.mode lbc",
+                )
+            )
+    elif settings.alb.allowed_namespaces is not None:
+        problems.append(
+            Problem(
+                f"{PROJECT}:alb.allowedNamespaces",
+                "is applied through the Auto Mode IngressClassParams; with controller.mode lbc the shared IngressClass "
+                "serves every team, so remove the key (or use an Auto Mode cluster)",
+            )
+        )
+    if problems:
+        raise ConfigError(problems)
+
+
+def _loc_to_key(loc: tuple[int | str, ...]) -> str:
+    parts = [str(p) for p in loc]
+    if not parts:
+        return PROJECT
+    if parts[0] == "region":
+        return "aws:region"
+    head = f"{PROJECT}:{parts[0]}"
+    tail = "".join(f"[{p}]" if p.isdigit() else f".{p}" for p in parts[1:])
+    return head + tail
+
+
+def _model_at(model: type[BaseModel], path: Iterable[int | str]) -> type[BaseModel] | None:
+    """The section model a dotted alias path leads to, or None for a leaf or unknown key."""
+    current: type[BaseModel] = model
+    for part in path:
+        if isinstance(part, int):
+            continue
+        fields = {f.alias or name: f for name, f in current.model_fields.items()}
+        field = fields.get(str(part))
+        if field is None:
+            return None
+        candidates = [field.annotation, *getattr(field.annotation, "__args__", ())]
+        nested = [c for c in candidates if isinstance(c, type) and issubclass(c, BaseModel)]
+        if not nested:
+            return None
+        current = nested[0]
+    return current
+
+
+def _known_fields(model: type[BaseModel], loc: tuple[int | str, ...]) -> list[str]:
+    """Aliases a typo at ``loc`` could have meant, for the suggestion."""
+    current = _model_at(model, loc[:-1])
+    return [] if current is None else [f.alias or name for name, f in current.model_fields.items()]
+
+
+def _problems_from(error: ValidationError, section: str, model: type[BaseModel]) -> list[Problem]:
+    problems: list[Problem] = []
+    for item in error.errors(include_url=False):
+        loc = tuple(item["loc"])
+        key = _loc_to_key((section, *loc))
+        kind = item["type"]
+        got = item.get("input")
+        if kind == "extra_forbidden":
+            known = _known_fields(model, loc)
+            close = difflib.get_close_matches(str(loc[-1]), known, n=1)
+            hint = f"did you mean {close[0]!r}? " if close else ""
+            problems.append(Problem(key, f"unknown key; {hint}known keys here: {', '.join(known)}"))
+        elif kind == "missing":
+            problems.append(Problem(key, "is required; set it in Pulumi.<stack>.yaml (see README, Config keys)"))
+        elif kind == "config":
+            problems.append(Problem(key, str(item["msg"])))
+        elif kind == "literal_error":
+            problems.append(Problem(key, f"{got!r} is not allowed; {item['msg'].lower()}"))
+        elif kind in ("int_type", "int_parsing") and isinstance(got, bool):
+            problems.append(Problem(key, f"is a boolean ({str(got).lower()}); give a whole number"))
+        elif kind in ("int_type", "int_parsing", "int_from_float"):
+            problems.append(Problem(key, f"{got!r} is not a whole number; write it without quotes, e.g. 443"))
+        elif kind == "bool_type":
+            problems.append(Problem(key, f"{got!r} is not true or false; write true or false without quotes"))
+        elif kind in ("model_type", "dict_type", "model_attributes_type"):
+            problems.append(Problem(key, f"{_describe(got)} is not a mapping; write nested keys under it"))
+        else:
+            problems.append(Problem(key, f"{item['msg']} (got {got!r}); fix the value's type"))
+    return problems
+
+
+def _describe(value: Any) -> str:
+    if value is None:
+        return "an empty value (null)"
+    return f"{type(value).__name__} {value!r}"
+
+
+def _namespace_problems(full_key: str) -> list[Problem]:
+    namespace, _, _ = full_key.partition(":")
+    if namespace == PROJECT or namespace in KNOWN_NAMESPACES:
+        return []
+    if namespace == "kubernetes":
+        return [
+            Problem(
+                full_key,
+                "kubernetes: config configures the default Kubernetes provider, which this stack disables; its "
+                "providers are built from the cluster itself, so the key would be ignored: remove it",
+            )
+        ]
+    close = difflib.get_close_matches(namespace, [PROJECT, *KNOWN_NAMESPACES], n=1)
+    hint = f"did you mean {close[0]}:? " if close else ""
+    return [
+        Problem(
+            full_key,
+            f"unknown config namespace {namespace!r}; {hint}keys belong to {PROJECT}: or to "
+            f"{', '.join(n + ':' for n in KNOWN_NAMESPACES)} (a typo here would silently drop the setting)",
+        )
+    ]
+
+
+def _region_problems(region: Any) -> tuple[str | None, list[Problem]]:
+    if region is None:
+        return None, [Problem("aws:region", "is required; run `pulumi config set aws:region us-west-2`")]
+    if not isinstance(region, str) or not region_exists(region):
+        return None, [Problem("aws:region", f"{region!r} is not an AWS region; {_region_advice(str(region))}")]
+    partition = partition_for_region(region)
+    if partition not in PARTITIONS:
+        supported = sorted(r for r, p in known_regions().items() if p in PARTITIONS)
+        return None, [
+            Problem(
+                "aws:region",
+                f"{region} is in partition {partition}, for which the controller policy here has no document; "
+                f"use a region of {', '.join(PARTITIONS)} (e.g. {supported[0]})",
+            )
+        ]
+    return region, []
+
+
+def _allowed_accounts(value: Any) -> tuple[tuple[str, ...], list[Problem]]:
+    if value is None:
+        return (), []
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except json.JSONDecodeError:
+            value = [value]
+    if not isinstance(value, list) or not value or not all(isinstance(v, str) and _ACCOUNT.fullmatch(v) for v in value):
+        return (), [
+            Problem(
+                "aws:allowedAccountIds",
+                f'{value!r} is not a list of 12-digit account ids; write e.g. ["111122223333"] (quoted, so YAML '
+                "keeps leading zeros)",
+            )
+        ]
+    return tuple(value), []
+
+
+_PRODUCTION_NAME = re.compile(r"(prod|production)|.*[-_.](prod|production)|(prod|production)[-_.].*")
+
+
+def _looks_like_production(stack: str | None) -> bool:
+    """``prod``, ``production``, ``eu-prod``, ``prod-eu``: names people read as production."""
+    return bool(stack) and bool(_PRODUCTION_NAME.fullmatch(str(stack)))
+
+
+def _environment(value: Any, ephemeral: bool, stack: str | None) -> tuple[str | None, list[Problem]]:
+    """The stack's environment: one of ENVIRONMENTS, required unless the stack is ephemeral."""
+    key = f"{PROJECT}:environment"
+    if ephemeral:
+        if value is not None:
+            return "ephemeral", [
+                Problem(
+                    key,
+                    f"{value!r} contradicts the stack's ephemeral section: a stack with one is ephemeral (short-lived, "
+                    "torn down by albops teardown); remove environment, or remove the ephemeral section",
+                )
+            ]
+        return "ephemeral", []
+    if value is None:
+        return None, [
+            Problem(
+                key,
+                f"is required (one of {', '.join(ENVIRONMENTS)}); production turns on deletion protection and access "
+                f"logs checks. Add the line `  {PROJECT}:environment: staging` (or production, development) under "
+                "config:",
+            )
+        ]
+    if value not in ENVIRONMENTS:
+        text = str(value)
+        guess = _ENVIRONMENT_HINTS.get(text.strip().lower()) or (
+            text.strip().lower() if text.strip().lower() in ENVIRONMENTS else None
+        )
+        close = guess or next(iter(difflib.get_close_matches(text.lower(), ENVIRONMENTS, n=1, cutoff=0.5)), None)
+        hint = f"did you mean {close}? " if close else ""
+        return None, [Problem(key, f"{value!r} is not an environment; {hint}use one of {', '.join(ENVIRONMENTS)}")]
+    if value != "production" and _looks_like_production(stack):
+        return None, [
+            Problem(
+                key,
+                f"is {value}, but the stack's name {stack!r} says production; set environment: production (and "
+                "its protections), or rename the stack",
+            )
+        ]
+    return str(value), []
+
+
+def _tag_problems(value: Any, key: str = f"{PROJECT}:tags") -> tuple[dict[str, str], list[Problem]]:
+    """User tags: AWS's rules for keys and values, and none of the reserved keys."""
+    if not isinstance(value, dict):
+        return {}, [Problem(key, f"{_describe(value)} is not a mapping of tag names to values")]
+    problems = []
+    for name, text in value.items():
+        reserved = reserved_tag(str(name))
+        if reserved == "aws:":
+            problems.append(Problem(f"{key}.{name}", "tag names starting with 'aws:' are reserved by AWS; rename it"))
+        elif reserved is not None:
+            problems.append(
+                Problem(
+                    f"{key}.{name}",
+                    f"keys under {reserved} are reserved for this stack and the load balancer controller (they mark "
+                    "what teardown and sweep may delete); rename it",
+                )
+            )
+        elif not isinstance(text, str) or not _TAG_KEY.fullmatch(str(name)) or not _TAG_VALUE.fullmatch(text):
+            problems.append(
+                Problem(
+                    f"{key}.{name}",
+                    f"{text!r} is not an AWS tag; keys of 1-128 and values of 0-256 letters, digits, spaces and "
+                    "'_.:/+-@' (no ',' or '=', which the tags annotation uses as separators)",
+                )
+            )
+    return {str(k): str(v) for k, v in value.items()}, problems
+
+
+# Tags the stack itself puts on every AWS resource it creates (components/aws_account.py) and on the
+# controller's (chart defaultTags, components/controller_release.py).
+STACK_DEFAULT_TAG_KEYS = ("project", "stack", "cluster", "managed-by")
+CHART_DEFAULT_TAG_KEYS = ("cluster", "managed-by")
+# The most tags a resource of the stack adds of its own (the policy's elbv2-controller-version, the
+# certificate's eks-cluster, an EKS resource's Name).
+_OWN_RESOURCE_TAGS = 2
+
+
+def _tag_count_problems(tags: Mapping[str, str], aws_tags: Mapping[str, str], ephemeral: bool) -> list[Problem]:
+    ephemeral_count = 4 if ephemeral else 0  # ephemeral, owner, expires, stack
+    stack_total = len({*tags, *aws_tags, *STACK_DEFAULT_TAG_KEYS}) + ephemeral_count + _OWN_RESOURCE_TAGS
+    # The controller's resources: the Ingress tags annotation (user tags, project, stack), the chart's
+    # defaultTags and the controller's own tracking tags.
+    alb_total = len({*tags, "project", "stack", *CHART_DEFAULT_TAG_KEYS}) + ephemeral_count + CONTROLLER_OWN_TAG_COUNT
+    problems = []
+    for what, total in (("the stack's AWS resources", stack_total), ("the controller's load balancers", alb_total)):
+        if total > MAX_TAGS:
+            problems.append(
+                Problem(
+                    f"{PROJECT}:tags",
+                    f"{what} would carry {total} tags with the stack's and the controller's own; AWS allows "
+                    f"{MAX_TAGS} per resource: drop {total - MAX_TAGS}",
+                )
+            )
+    return problems
+
+
+def _aws_problems(raw: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, str], list[Problem]]:
+    """Provider options and default tags from ``aws:`` keys; each other key is refused with its reason."""
+    from components.aws_config import provider_options
+
+    decoded: dict[str, Any] = {}
+    for full_key, value in raw.items():
+        namespace, _, key = full_key.partition(":")
+        if namespace != "aws":
+            continue
+        if isinstance(value, str):
+            with contextlib.suppress(json.JSONDecodeError):
+                value = json.loads(value)
+        decoded[key] = value
+    options, found = provider_options(decoded)
+    problems = [Problem(key, message) for key, message in found]
+    default_tags: dict[str, str] = {}
+    if "defaultTags" in decoded:
+        block = decoded["defaultTags"]
+        if not isinstance(block, dict) or set(block) - {"tags"}:
+            problems.append(Problem("aws:defaultTags", "write it as defaultTags: {tags: {name: value}}"))
+        else:
+            default_tags, tag_problems = _tag_problems(block.get("tags") or {}, "aws:defaultTags.tags")
+            problems.extend(tag_problems)
+            ours = sorted(set(default_tags) & set(STACK_DEFAULT_TAG_KEYS))
+            if ours:
+                problems.append(
+                    Problem(
+                        f"aws:defaultTags.tags.{ours[0]}", "is set by the stack itself on every resource; remove it"
+                    )
+                )
+    return options, default_tags, problems
+
+
+def parse_settings(
+    raw: Mapping[str, Any],
+    unchecked: frozenset[str] = frozenset(),
+    stack: str | None = None,
+    today: dt.date | None = None,
+) -> StackSettings:
+    """Validate a flat Pulumi config map (``namespace:key`` -> value) into settings.
+
+    Values may be JSON strings (how Pulumi hands structured config to programs)
+    or already-decoded objects (how tests and the offline plan pass them).
+    ``unchecked`` names keys whose real value is encrypted and stood in for by
+    the offline plan: problems on them are not reported, since they would be
+    problems of the stand-in, not of the real value. ``today`` is the date the
+    ephemeral lifetime is measured from (tests inject it; default: today, UTC).
+    """
+    problems: list[Problem] = []
+    data: dict[str, Any] = {}
+    for full_key, value in raw.items():
+        problems.extend(_namespace_problems(full_key))
+        namespace, _, key = full_key.partition(":")
+        if namespace != PROJECT:
+            continue
+        if key not in SECTION_MODELS and key not in MAP_KEYS:
+            close = difflib.get_close_matches(key, [*SECTION_MODELS, *MAP_KEYS], n=1)
+            hint = f"did you mean {PROJECT}:{close[0]}? " if close else ""
+            flat = f" (to set a nested key, use `pulumi config set --path {full_key}`)" if "." in key else ""
+            problems.append(
+                Problem(full_key, f"unknown key; {hint}known keys: {', '.join([*SECTION_MODELS, *MAP_KEYS])}{flat}")
+            )
+            continue
+        if key == "environment":
+            data[key] = value
+            continue
+        if isinstance(value, str):
+            try:
+                value = json.loads(value)
+            except json.JSONDecodeError:
+                problems.append(Problem(full_key, f"text {value!r} is not a mapping; write nested keys under it"))
+                continue
+        if not isinstance(value, dict):
+            problems.append(Problem(full_key, f"{_describe(value)} is not a mapping; write nested keys under it"))
+            continue
+        data[key] = value
+
+    region, region_problems = _region_problems(raw.get("aws:region"))
+    problems.extend(region_problems)
+    allowed, account_problems = _allowed_accounts(raw.get("aws:allowedAccountIds"))
+    problems.extend(account_problems)
+    aws_options, aws_tags, aws_problems = _aws_problems(raw)
+    problems.extend(aws_problems)
+    tags, tag_problems = _tag_problems(data.pop("tags", {}))
+    problems.extend(tag_problems)
+    ephemeral = "ephemeral" in data
+    environment, environment_problems = _environment(data.pop("environment", None), ephemeral, stack)
+    problems.extend(environment_problems)
+    problems.extend(_tag_count_problems(tags, aws_tags, ephemeral))
+
+    context = {"region": region, "stack": stack}
+    sections: dict[str, BaseModel] = {}
+    broken = {p.key for p in problems}
+    for name, model in SECTION_MODELS.items():
+        full_key = f"{PROJECT}:{name}"
+        if full_key in broken:
+            continue  # already reported as not a mapping
+        if name not in data:
+            if name in REQUIRED_SECTIONS:
+                problems.append(
+                    Problem(full_key, "is required; set it in Pulumi.<stack>.yaml (see README, Config keys)")
+                )
+            continue
+        try:
+            sections[name] = model.model_validate(data[name], context=context)
+        except ValidationError as error:
+            found = _problems_from(error, name, model)
+            problems.extend(found)
+            if found and all(_is_unchecked(p.key, unchecked) for p in found):
+                # Never plan the section's defaults in place of what the file says.
+                problems.append(
+                    Problem(
+                        full_key,
+                        "holds an encrypted value the offline plan has no stand-in of the right shape for, so it "
+                        "cannot plan this section as written; check it with `pulumi preview`",
+                    )
+                )
+    problems.extend(_cross_checks(sections))
+    problems.extend(_lifetime_checks(sections, stack, today or dt.datetime.now(dt.UTC).date()))
+    problems.extend(_production_checks(sections, environment))
+    problems.extend(_account_checks(sections, allowed))
+    problems = [p for p in problems if not _is_unchecked(p.key, unchecked)]
+    if problems:
+        raise ConfigError(problems)
+    return StackSettings(
+        region=region,
+        allowed_account_ids=allowed,
+        tags=tags,
+        environment=environment,
+        aws_options=aws_options,
+        aws_default_tags=aws_tags,
+        **sections,
+    )
+
+
+def _lifetime_checks(sections: Mapping[str, BaseModel], stack: str | None, today: dt.date) -> list[Problem]:
+    """A stack made from the template must expire soon; the template itself may keep its placeholder."""
+    ephemeral = sections.get("ephemeral")
+    if not isinstance(ephemeral, EphemeralSettings) or stack in (None, TEMPLATE_STACK):
+        return []
+    problem = ephemeral.lifetime_problem(today)
+    return [Problem(f"{PROJECT}:ephemeral.expires", problem)] if problem else []
+
+
+def _is_unchecked(key: str, unchecked: frozenset[str]) -> bool:
+    return any(key == u or key.startswith((u + ".", u + "[")) for u in unchecked)
+
+
+def stand_in(
+    full_key: str, path: tuple[str, ...], facts: Mapping[str, str] | None = None, index: int | None = None
+) -> Any:
+    """A value of the right shape for an encrypted config value the offline plan cannot read.
+
+    It is the field's documented example (with the stack's region, partition
+    and account filled in), or its default, so the rest of the program can
+    still be planned; the plan masks it and says it was not checked. ``index``
+    is set for one item of a list: the stand-in is then one item of the
+    field's example list, made unique by the index (a list of ARNs must not
+    repeat one), never the field's whole default.
+    """
+    value = _stand_in(full_key, path)
+    if index is not None:
+        value = _item_stand_in(full_key, path, index)
+    if facts and isinstance(value, str):
+        return value.format(**facts)
+    if facts and isinstance(value, dict):
+        return {k: v.format(**facts) if isinstance(v, str) else v for k, v in value.items()}
+    return value
+
+
+def _item_stand_in(full_key: str, path: tuple[str, ...], index: int) -> Any:
+    namespace, _, section = full_key.partition(":")
+    model = SECTION_MODELS.get(section) if namespace == PROJECT else None
+    parent = _model_at(model, path[:-1]) if model is not None and path else None
+    fields = {f.alias or name: f for name, f in parent.model_fields.items()} if parent is not None else {}
+    field = fields.get(path[-1]) if path else None
+    examples = field.examples if field is not None else None
+    if examples and isinstance(examples[0], list) and examples[0]:
+        item = examples[0][0]
+        return f"{item}-{index}" if isinstance(item, str) else item
+    return f"encrypted-{index}"
+
+
+def _stand_in(full_key: str, path: tuple[str, ...]) -> Any:
+    namespace, _, section = full_key.partition(":")
+    model = SECTION_MODELS.get(section) if namespace == PROJECT else None
+    if model is None:
+        return "encrypted"
+    parent = _model_at(model, path[:-1]) if path else None
+    if not path:
+        # The whole section is one encrypted value: stand in its required fields.
+        return {
+            f.alias or name: (f.examples or ["encrypted"])[0]
+            for name, f in model.model_fields.items()
+            if f.is_required()
+        }
+    if parent is None:
+        return "encrypted"
+    fields = {f.alias or name: f for name, f in parent.model_fields.items()}
+    field = fields.get(path[-1])
+    if field is None:
+        return "encrypted"
+    if field.examples:
+        return field.examples[0]
+    if not field.is_required() and field.default is not None:
+        default = field.default
+        return default.model_dump(by_alias=True) if isinstance(default, BaseModel) else default
+    return "encrypted"
+
+
+def stack_config() -> dict[str, Any]:
+    """The running program's whole config map, so unknown keys can be spotted."""
+    from pulumi.runtime.config import CONFIG, get_config_env
+
+    merged: dict[str, Any] = dict(get_config_env())
+    merged.update(CONFIG.get())
+    return merged
+
+
+# Keys the offline plan stood in for (encrypted values); empty under `pulumi up`,
+# where the Pulumi CLI decrypts everything before the program starts.
+OFFLINE_UNCHECKED: set[str] = set()
+
+
+def load_settings() -> StackSettings:
+    """Read and validate the current stack's config (the program's first step)."""
+    return parse_settings(stack_config(), frozenset(OFFLINE_UNCHECKED), pulumi.get_stack())

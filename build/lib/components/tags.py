@@ -1,0 +1,43 @@
+"""Tag keys shared by the stack and the operations commands, and the keys nobody else may set.
+
+Short-lived clusters carry the ephemeral tags on the cluster and, through the
+controller's ``defaultTags``, on every load balancer, target group and security
+group its controller creates, so the scheduled ``albops sweep --expired`` can
+find what outlived a cluster even after the cluster itself is gone. The stack
+tag names the project and stack that created a cluster: teardown deletes
+nothing in a cluster that does not carry it with this stack's name.
+"""
+
+EPHEMERAL_TAG = "alb-ingress/ephemeral"
+OWNER_TAG = "alb-ingress/owner"
+EXPIRES_TAG = "alb-ingress/expires"
+STACK_TAG = "alb-ingress/stack"
+
+# Keys under these prefixes are this project's and the controller's own (the controller's tracking tags,
+# pkg/deploy/tracking in its sources); a user tag under one could make a sweep or teardown take a resource
+# for something it is not, so they are refused wherever tags come from.
+RESERVED_TAG_PREFIXES = (
+    "alb-ingress/",
+    "elbv2.k8s.aws/",
+    "ingress.k8s.aws/",
+    "service.k8s.aws/",
+    "gateway.k8s.aws.alb/",
+    "gateway.k8s.aws.nlb/",
+)
+# The controller adds these three to everything it creates for an Ingress group (cluster, stack, resource).
+CONTROLLER_OWN_TAG_COUNT = 3
+# AWS allows 50 user tags on a resource (ELB, EC2, IAM, EKS, ACM all share the limit).
+MAX_TAGS = 50
+
+
+def stack_tag_value(project: str, stack: str) -> str:
+    """The value of ``alb-ingress/stack``: project and stack, as Pulumi names a stack within a project."""
+    return f"{project}/{stack}"
+
+
+def reserved_tag(key: str) -> str | None:
+    """The reserved prefix ``key`` starts with (in any letter case), or None."""
+    lowered = key.lower()
+    if lowered.startswith("aws:"):
+        return "aws:"
+    return next((prefix for prefix in RESERVED_TAG_PREFIXES if lowered.startswith(prefix)), None)

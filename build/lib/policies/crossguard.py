@@ -1,0 +1,66 @@
+"""The guardrail rules as Pulumi CrossGuard policies, for ``pulumi preview --policy-pack policies/guardrails_pack``.
+
+Each rule becomes one stack validation policy: several rules compare resources with each other (an
+Ingress with its group, a Deployment with the Ingress in front of it), so every policy sees the whole
+stack. Building the ``PolicyPack`` itself starts the policy server, so that happens only in the pack's
+``__main__.py``; tests call these policies' ``validate`` directly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from pulumi_policy import (
+    EnforcementLevel,
+    Policy,
+    PolicyConfigSchema,
+    StackValidationArgs,
+    StackValidationPolicy,
+)
+
+from policies.guardrails import INGRESS, RULES, Context, Resource, Rule, evaluate
+
+ReportViolation = Callable[[str, str | None], None]
+
+
+def _resources(args: StackValidationArgs) -> list[Resource]:
+    return [Resource(r.resource_type, r.name, dict(r.props)) for r in args.resources]
+
+
+def _context(args: StackValidationArgs, resources: list[Resource]) -> Context:
+    config: dict[str, Any] = dict(args.get_config() or {})
+    classes = {str((r.props.get("spec") or {}).get("ingressClassName")) for r in resources if r.type == INGRESS}
+    environment = config.get("environment")
+    return Context(ingress_classes=frozenset(classes | {"alb"}), environment=str(environment) if environment else None)
+
+
+def stack_policy(rule: Rule) -> StackValidationPolicy:
+    def validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
+        resources = _resources(args)
+        for violation in evaluate(resources, _context(args, resources), rules=[rule]):
+            report_violation(f"{violation.resource}: {violation.message}; fix: {violation.fix}", None)
+
+    level = EnforcementLevel.MANDATORY if rule.mandatory else EnforcementLevel.ADVISORY
+    return StackValidationPolicy(
+        name=rule.id,
+        description=f"{rule.title} (protects against {rule.protects})",
+        validate=validate,
+        enforcement_level=level,
+        # The deploy workflow passes the stack's environment (policies/guardrails_pack/<environment>.json
+        # through policyPackConfigs), so the production rule runs where it matters.
+        config_schema=CONFIG_SCHEMA,
+    )
+
+
+ENVIRONMENTS = ("production", "staging", "development", "ephemeral")
+CONFIG_SCHEMA = PolicyConfigSchema(properties={"environment": {"type": "string", "enum": list(ENVIRONMENTS)}})
+
+
+def pack_config(environment: str) -> dict[str, dict[str, str]]:
+    """The policy pack config file for ``environment``: every policy told the same environment."""
+    return {rule.id: {"environment": environment} for rule in RULES}
+
+
+def policies() -> list[Policy]:
+    return [stack_policy(rule) for rule in RULES]
