@@ -236,3 +236,22 @@ def test_an_installed_albops_finds_the_project_in_the_current_folder(tmp_path: P
     )
     proc = subprocess.run([sys.executable, "-c", code, str(tmp_path), str(ROOT)], capture_output=True, text=True)
     assert proc.stdout.strip() == str(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("argv", "code", "kind"),
+    [
+        (["check", "/no/such/dir", "--json"], 2, "error"),
+        (["sweep", "--cluster", "c", "--region", "us-west-9", "--json"], 2, "error"),
+        (["plan", "--stack", "nosuch", "--json"], 2, "error"),
+        (["probe", "--url", "https://a.example", "--duration", "nan", "--json"], 2, "usage"),
+    ],
+)
+def test_errors_under_json_are_one_json_document_with_the_exit_code(
+    argv: list[str], code: int, kind: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+
+    assert main(argv) == code
+    document = json.loads(capsys.readouterr().out)
+    assert document["exitCode"] == code and document["kind"] == kind and document["error"]

@@ -666,9 +666,20 @@ def guardrail_violations(result: PlanResult, config: dict[str, object]) -> list[
     return list(evaluate(resources, context))
 
 
+# Set while a command runs with --json: its errors are then one JSON document on stdout too.
+_JSON_OUTPUT = False
+
+
 def _say(message: str, code: int) -> int:
-    """Print a one-line error (never a traceback) and give the exit code to return."""
+    """Print a one-line error (never a traceback) and give the exit code to return.
+
+    Under ``--json`` the error is also the command's one JSON document on stdout, with its exit code, so
+    a script reading stdout never gets nothing, or half a document.
+    """
     print(message, file=sys.stderr)
+    if _JSON_OUTPUT:
+        kind, _, text = message.partition(": ")
+        print(json.dumps({"error": text or message, "kind": kind if text else "error", "exitCode": code}))
     return code
 
 
@@ -718,7 +729,12 @@ def main(argv: list[str] | None = None) -> int:
     try:
         args = _parse(argv)
     except SystemExit as error:  # argparse: --help exits 0, usage errors exit 2
-        return int(error.code or 0)
+        code = int(error.code or 0)
+        if code and "--json" in (argv if argv is not None else sys.argv[1:]):
+            print(json.dumps({"error": "usage: see the line above", "kind": "usage", "exitCode": code}))
+        return code
+    global _JSON_OUTPUT
+    _JSON_OUTPUT = bool(getattr(args, "json", False))
     try:
         code = _dispatch(args)
         sys.stdout.flush()
