@@ -16,6 +16,7 @@ from __future__ import annotations
 import http.client
 import socket
 import ssl
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -101,13 +102,32 @@ class Verifier:
         if self.aws is not None and self.expect.group and self.expect.cluster:
             steps.append(self._load_balancer)
         for step in steps:
-            try:
-                checks.append(step())
-            except Exception as error:  # each check reports its own failure; the others still run
-                checks.append(
-                    Check(step.__name__.strip("_").replace("_", " "), False, f"{type(error).__name__}: {error}")
-                )
+            checks.append(self._bounded(step))
         return checks
+
+    def _bounded(self, step: Callable[[], Check]) -> Check:
+        """Run one check with ``timeout`` as its wall-clock deadline.
+
+        Socket timeouts bound each read, not the check: a server that sends a byte every second (a
+        slowloris) would hold it for ever. The check runs in a thread of its own; past the deadline it
+        fails with that reason and the next check starts (the thread's socket times out by itself later).
+        """
+        name = step.__name__.strip("_").replace("_", " ")
+        name = {"redirect": "http redirect"}.get(name, name)  # as the check names itself
+        outcome: list[Check] = []
+
+        def work() -> None:
+            try:
+                outcome.append(step())
+            except Exception as error:  # each check reports its own failure; the others still run
+                outcome.append(Check(name, False, f"{type(error).__name__}: {error}"))
+
+        worker = threading.Thread(target=work, name=f"verify-{name}", daemon=True)
+        worker.start()
+        worker.join(self.timeout)
+        if worker.is_alive() or not outcome:
+            return Check(name, False, f"no complete answer within {self.timeout:g} s (the deadline of each check)")
+        return outcome[0]
 
     # -- the checks ------------------------------------------------------------
     def _dns(self) -> Check:
