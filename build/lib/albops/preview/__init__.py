@@ -1,1 +1,0 @@
-"""The offline plan: the real program under Pulumi's mock runtime, its cloud facts, files, diff and comment."""

@@ -1,1 +1,0 @@
-"""Pulumi components of the stack, one per concern, plus the validated settings."""
