@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from websockets.sync.server import ServerConnection, serve
 
 from albops.__main__ import main
 from albops.probe import Prober, nearest_rank, probe_all
+from tests.tcp_servers import raw_server
 
 
 @dataclass
@@ -115,34 +117,12 @@ def test_an_unreachable_endpoint_fails_every_request(capsys: pytest.CaptureFixtu
 
 
 def test_garbage_replies_are_counted_errors_with_their_reason(capsys: pytest.CaptureFixture[str]) -> None:
-    import socket
-    import threading
+    def garbage(client: socket.socket, _: threading.Event) -> None:
+        client.recv(1024)
+        client.sendall(b"this is not HTTP at all\r\n\r\n")
 
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(16)
-    stop = threading.Event()
-
-    def serve() -> None:
-        listener.settimeout(0.2)
-        while not stop.is_set():
-            try:
-                client, _ = listener.accept()
-            except OSError:
-                continue
-            client.recv(1024)
-            client.sendall(b"this is not HTTP at all\r\n\r\n")
-            client.close()
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    try:
-        port = listener.getsockname()[1]
+    with raw_server(garbage) as port:
         code = main(["probe", "--url", f"http://127.0.0.1:{port}/", "--duration", "1", "--rate", "5"])
-    finally:
-        stop.set()
-        thread.join(timeout=5)
-        listener.close()
     out = capsys.readouterr().out
     assert code == 1
     assert "no data" in out and "BadStatusLine" in out

@@ -27,6 +27,7 @@ from websockets.sync.server import Server, ServerConnection, serve
 from albops.__main__ import main
 from albops.cluster.aws import AwsSession
 from albops.cluster.verify import Expectations, Verifier
+from tests.tcp_servers import raw_server
 
 HOST = "www.example.test"
 
@@ -277,36 +278,15 @@ def test_one_dropped_websocket_handshake_is_tried_again_and_two_fail(site: Site)
 def test_a_slowloris_server_cannot_hold_a_check_past_its_deadline(capsys: pytest.CaptureFixture[str]) -> None:
     """The plain-HTTP port answers one byte a second and never finishes: the redirect check gives up at
     --timeout, and the whole command ends within a few deadlines."""
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(8)
-    stop = threading.Event()
 
-    def drip() -> None:
-        listener.settimeout(0.2)
-        while not stop.is_set():
-            try:
-                client, _ = listener.accept()
-            except OSError:
-                continue
+    def drip(client: socket.socket, stop: threading.Event) -> None:
+        for byte in b"HTTP/1.1 301 Moved Permanently\r\nLocation: https://x/\r\n" * 100:
+            if stop.is_set():
+                return
+            client.sendall(bytes([byte]))
+            time.sleep(0.5)
 
-            def slowly(conn: socket.socket = client) -> None:
-                try:
-                    for byte in b"HTTP/1.1 301 Moved Permanently\\r\\nLocation: https://x/\\r\\n" * 100:
-                        if stop.is_set():
-                            break
-                        conn.sendall(bytes([byte]))
-                        time.sleep(0.5)
-                except OSError:
-                    pass
-                finally:
-                    conn.close()
-
-            threading.Thread(target=slowly, daemon=True).start()
-
-    threading.Thread(target=drip, daemon=True).start()
-    try:
-        port = listener.getsockname()[1]
+    with raw_server(drip) as port:
         started = time.monotonic()
         code = main(
             [
@@ -322,9 +302,6 @@ def test_a_slowloris_server_cannot_hold_a_check_past_its_deadline(capsys: pytest
             ]
         )
         elapsed = time.monotonic() - started
-    finally:
-        stop.set()
-        listener.close()
     out = capsys.readouterr().out
     assert code == 1
     assert "FAIL  http redirect: no complete answer within 2 s" in out
