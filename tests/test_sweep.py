@@ -312,3 +312,17 @@ def test_listeners_and_rules_go_with_their_load_balancer(aws_env: str) -> None:
     assert (listener.status, rule.status) == ("with-load-balancer", "with-load-balancer")
     # A listener of a load balancer that stays is deleted on its own; AWS says it is already gone here.
     assert orphan.status == "with-load-balancer"
+
+
+def test_waits_say_what_they_wait_for_and_how_long_is_left(aws_env: str) -> None:
+    aws = _session()
+    fleet = build_fleet(aws, "pr-29")
+    said: list[str] = []
+    timing = Timing(deadline_seconds=5, poll_seconds=0.01, progress=said.append)
+    # AWS keeps one group busy for a few tries, as load balancer ENIs do.
+    inject(aws, "ec2", Injection("DeleteSecurityGroup", "DependencyViolation", times=3))
+    report = Sweeper(aws, "pr-29", timing).run(delete=True)
+    assert not report.remaining
+    assert said and all("waiting for" in line and "s left of 5 s" in line for line in said)
+    assert any("security-groups still in use" in line for line in said)
+    assert not set(fleet.security_groups) & _groups(aws)

@@ -15,6 +15,7 @@ the first could not.
 from __future__ import annotations
 
 import datetime as dt
+import sys
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -36,6 +37,14 @@ class Timing:
     poll_seconds: float = 5.0
     sleep: Callable[[float], None] = time.sleep
     clock: Callable[[], float] = time.monotonic
+    # Where waits report their progress (stderr by default, so --json output stays one document).
+    progress: Callable[[str], None] = field(default=lambda line: print(line, file=sys.stderr, flush=True))
+
+    def wait(self, what: str, deadline: float) -> None:
+        """One poll interval, said: what is awaited and how long the wait may still last."""
+        left = max(0.0, deadline - self.clock())
+        self.progress(f"  waiting for {what} ({left:.0f} s left of {self.deadline_seconds:.0f} s)")
+        self.sleep(self.poll_seconds)
 
 
 @dataclass
@@ -182,7 +191,7 @@ class Sweeper:
                 for item in waiting.values():
                     item.status, item.reason = "remains", "still deleting when the wait ended; run the sweep again"
                 break
-            self.timing.sleep(self.timing.poll_seconds)
+            self.timing.wait(f"{len(waiting)} load balancers to be deleted", deadline)
 
     def _existing_load_balancers(self) -> set[str]:
         """ARNs of every load balancer in the region, 400 per call (not one describe per resource)."""
@@ -244,7 +253,7 @@ class Sweeper:
                         self._fail(item, error)
             if not retry or self.timing.clock() >= deadline:
                 return
-            self.timing.sleep(self.timing.poll_seconds)
+            self.timing.wait(f"{len(retry)} {retry[0].resource.kind}s still in use to let go", deadline)
             pending = retry
 
     def _revoke_references(self, groups: list[Item]) -> None:
