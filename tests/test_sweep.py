@@ -326,3 +326,23 @@ def test_waits_say_what_they_wait_for_and_how_long_is_left(aws_env: str) -> None
     assert said and all("waiting for" in line and "s left of 5 s" in line for line in said)
     assert any("security-groups still in use" in line for line in said)
     assert not set(fleet.security_groups) & _groups(aws)
+
+
+def test_ctrl_c_during_a_sweep_reports_what_was_done_in_one_document(
+    aws_env: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    aws = _session()
+    fleet = build_fleet(aws, "pr-28")
+
+    def interrupted(self: Sweeper, item: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Sweeper, "_delete_target_group", interrupted)
+    code = main(["sweep", "--cluster", "pr-28", "--region", "us-west-2", "--yes", "--json"])
+    captured = capsys.readouterr()
+    document = json.loads(captured.out)  # one document, still
+    assert code == 130 and document["interrupted"] is True
+    statuses = {r["kind"]: r["status"] for r in document["reports"][0]["resources"]}
+    assert statuses["load-balancer"] == "deleted"  # done before Ctrl-C, and said so
+    assert "interrupted" in captured.err
+    assert set(fleet.target_groups) <= _target_groups(aws)  # nothing claimed that did not happen

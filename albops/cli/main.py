@@ -479,7 +479,7 @@ def _teardown(args: argparse.Namespace) -> int:
 
 def _sweep(args: argparse.Namespace) -> int:
     from albops.cluster.aws import AwsSession
-    from albops.cluster.sweep import Timing, exit_code, render_table, sweep_command
+    from albops.cluster.sweep import SweepReport, Timing, exit_code, render_table, sweep_command
     from components.names import CLUSTER_NAME
     from components.regions import region_exists, similar_regions
 
@@ -494,14 +494,29 @@ def _sweep(args: argparse.Namespace) -> int:
         )
         return EXIT_BAD_INPUT
     aws = AwsSession(args.region)
+    reports: list[SweepReport] = []
+    interrupted = False
     try:
-        reports = sweep_command(
-            aws, args.cluster, args.yes, args.force, args.expired, Timing(deadline_seconds=args.wait_seconds)
+        sweep_command(
+            aws,
+            args.cluster,
+            args.yes,
+            args.force,
+            args.expired,
+            Timing(deadline_seconds=args.wait_seconds),
+            reports=reports,
         )
+    except KeyboardInterrupt:
+        # Each delete either happened or did not; what was done is reported, and a second run finishes.
+        interrupted = True
     except Exception as error:  # credentials, endpoint or permission problems: say which, no traceback
         return _say(f"error: AWS refused or could not be reached: {aws_error_text(error)}", EXIT_BAD_INPUT)
     if args.json:
-        document = {"reports": [r.as_dict() for r in reports], "calls": dict(aws.counter.calls)}
+        document = {
+            "reports": [r.as_dict() for r in reports],
+            "calls": dict(aws.counter.calls),
+            "interrupted": interrupted,
+        }
         print(json.dumps(document, indent=2))
     else:
         if args.expired and not reports:
@@ -509,6 +524,9 @@ def _sweep(args: argparse.Namespace) -> int:
         for report in reports:
             print(render_table(report))
         print(f"AWS calls: {aws.counter.reads} reads, {aws.counter.writes} writes")
+    if interrupted:  # after the one document; the reason on stderr only
+        print("interrupted: stopped by Ctrl-C; the report above is what was done; run it again", file=sys.stderr)
+        return EXIT_INTERRUPTED
     return exit_code(reports)
 
 

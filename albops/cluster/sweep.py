@@ -143,8 +143,12 @@ class Sweeper:
         self.cluster = cluster
         self.timing = timing or Timing()
 
-    def run(self, delete: bool, force: bool = False) -> SweepReport:
+    def run(self, delete: bool, force: bool = False, into: list[SweepReport] | None = None) -> SweepReport:
+        """Sweep the cluster; the report is appended to ``into`` before any work, so a caller interrupted
+        half-way (Ctrl-C) still has what was done so far."""
         report = SweepReport(cluster=self.cluster, region=self.aws.region, dry_run=not delete)
+        if into is not None:
+            into.append(report)
         tags = cluster_tags(self.aws, self.cluster)
         if tags is not None:
             report.refused = live_cluster_refusal(self.cluster, self.aws.region, tags, force)
@@ -393,6 +397,7 @@ def sweep_command(
     expired: bool,
     timing: Timing | None = None,
     today: dt.date | None = None,
+    reports: list[SweepReport] | None = None,
 ) -> list[SweepReport]:
     """Sweep one cluster, or every expired one.
 
@@ -400,10 +405,11 @@ def sweep_command(
     ``expired``, an expired cluster that still runs is skipped with the reason, and the others are
     swept: one cluster whose stack was not torn down must not stop the nightly clean-up.
     """
+    reports = [] if reports is None else reports  # filled as the work goes, for an interrupted caller
     if not expired:
         assert cluster is not None
-        return [Sweeper(aws, cluster, timing).run(delete=delete, force=force)]
-    reports = []
+        Sweeper(aws, cluster, timing).run(delete=delete, force=force, into=reports)
+        return reports
     for found in expired_clusters(aws, today):
         if found.running:
             report = SweepReport(cluster=found.name, region=aws.region, dry_run=not delete)
@@ -413,5 +419,5 @@ def sweep_command(
             )
             reports.append(report)
             continue
-        reports.append(Sweeper(aws, found.name, timing).run(delete=delete, force=False))
+        Sweeper(aws, found.name, timing).run(delete=delete, force=False, into=reports)
     return reports
