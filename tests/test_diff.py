@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from albops.preview.diff import diff_plans, render
+from albops.preview.diff import diff_plans, render, replacements
 from tests.conftest import run_plan_cli
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -99,3 +99,52 @@ def test_iam_statements_and_secrets_in_the_diff() -> None:
     assert "policy.Statement[0].Action: ec2:DescribeVpcs -> ec2:DescribeSubnets" in text
     assert "kubeconfig: [secret] -> [secret]" not in text  # equal once masked: not shown as a change
     assert "token-a" not in text and "token-b" not in text
+
+
+def test_changes_the_controller_turns_into_replacements_are_marked() -> None:
+    def ingress(scheme: str, port: int) -> dict[str, object]:
+        annotations = {
+            "alb.ingress.kubernetes.io/scheme": scheme,
+            "alb.ingress.kubernetes.io/ip-address-type": "ipv4" if port == 80 else "dualstack",
+        }
+        return {
+            "resources": [
+                {
+                    "type": "kubernetes:networking.k8s.io/v1:Ingress",
+                    "name": "i",
+                    "inputs": {"metadata": {"annotations": annotations}},
+                },
+                {"type": "kubernetes:core/v1:Service", "name": "s", "inputs": {"spec": {"ports": [{"port": port}]}}},
+            ]
+        }
+
+    diff = diff_plans(ingress("internet-facing", 80), ingress("internal", 8080), "main", "s")
+    reasons = {c.name: c for c in diff.replaced}
+    assert set(reasons) == {"i", "s"}
+    markdown = render(diff, markdown=True)
+    lines = markdown.splitlines()
+    assert lines[2] == "**0 to add, 2 to change, 2 to replace, 0 to delete**"  # the counts first
+    assert "- :warning: **replaces** `kubernetes:networking.k8s.io/v1:Ingress` i: scheme: recreates the ALB" in markdown
+    assert not any("ip-address-type" in r for c in diff.replaced for r in replacements(c))  # changed in place
+    assert "<details><summary>inputs that change</summary>" in markdown
+
+
+def test_a_new_stack_without_a_base_is_all_added(repository: Path) -> None:
+    (repository / "Pulumi.fresh.yaml").write_text((repository / "Pulumi.stage.yaml").read_text())
+    try:
+        proc = run_plan_cli(
+            "--stack",
+            "fresh",
+            "--compare-to",
+            "HEAD",
+            "--markdown",
+            "--project-dir",
+            str(repository),
+            cwd=ROOT,
+            with_git=True,
+        )
+    finally:
+        (repository / "Pulumi.fresh.yaml").unlink()
+    assert proc.returncode == 0, proc.stderr
+    assert "A new stack" in proc.stdout and "0 to change, 0 to replace, 0 to delete" in proc.stdout
+    assert "Guardrails: 0 violations" in proc.stdout

@@ -43,6 +43,15 @@ class PlanDiff:
     added: list[tuple[str, str]] = field(default_factory=list)
     removed: list[tuple[str, str]] = field(default_factory=list)
     changed: list[Change] = field(default_factory=list)
+    # The base has no such stack: everything is added (a new stack, not an error).
+    new_stack: bool = False
+    # The working tree's guardrail result, as its plan printed it ("0 violations"), when known.
+    guardrails: str = ""
+
+    @property
+    def replaced(self) -> list[Change]:
+        """Changes the controller turns into replacing an AWS resource (see ``replacements``)."""
+        return [c for c in self.changed if replacements(c)]
 
     @property
     def empty(self) -> bool:
@@ -53,6 +62,9 @@ class PlanDiff:
         return {
             "base": self.base,
             "stack": self.stack,
+            "newStack": self.new_stack,
+            "guardrails": self.guardrails,
+            "replaced": [{"type": c.type, "name": c.name, "reasons": replacements(c)} for c in self.replaced],
             "added": [{"type": t, "name": n} for t, n in self.added],
             "removed": [{"type": t, "name": n} for t, n in self.removed],
             "changed": [
@@ -110,6 +122,8 @@ def plan_side(project_dir: Path, stack: str, out: Path, cloud_facts: Path | None
         detail = (proc.stderr.strip() or proc.stdout.strip()).splitlines()
         raise DiffError(f"planning {stack} in {project_dir} failed: {detail[-1] if detail else proc.returncode}")
     document: dict[str, Any] = json.loads(plan.read_text(encoding="utf-8"))
+    guardrails = [line for line in proc.stdout.splitlines() if line.startswith("Guardrails:")]
+    document["guardrails"] = guardrails[-1].removeprefix("Guardrails:").strip() if guardrails else ""
     return document
 
 
@@ -126,12 +140,19 @@ def compare_to(ref: str, stack: str, project_dir: Path, cloud_facts: Path | None
     with tempfile.TemporaryDirectory(prefix="albops-diff-") as scratch:
         worktree = Path(scratch) / "base"
         _git(["worktree", "add", "--detach", str(worktree), commit], top)
+        base_dir = worktree / relative
         try:
-            before = plan_side(worktree / relative, stack, Path(scratch) / "before", cloud_facts)
+            new_stack = not (base_dir / f"Pulumi.{stack}.yaml").is_file()
+            before = (
+                {"resources": []} if new_stack else plan_side(base_dir, stack, Path(scratch) / "before", cloud_facts)
+            )
         finally:
             _git(["worktree", "remove", "--force", str(worktree)], top)
         after = plan_side(project_dir, stack, Path(scratch) / "after", cloud_facts)
-    return diff_plans(before, after, base=ref, stack=stack)
+    diff = diff_plans(before, after, base=ref, stack=stack)
+    diff.new_stack = new_stack
+    diff.guardrails = str(after.get("guardrails") or "")
+    return diff
 
 
 def _flatten(value: Any, path: str = "") -> dict[str, Any]:
@@ -177,21 +198,66 @@ def diff_plans(before: dict[str, Any], after: dict[str, Any], base: str, stack: 
     return result
 
 
+# Inputs whose change makes the controller replace AWS resources, and what it replaces (read in its v3.5.0
+# sources: the load balancer, target group and listener synthesizers compare these and recreate on change).
+_INGRESS_REPLACEMENTS = {
+    "scheme": "recreates the ALB (scheme cannot change in place): a new DNS name, open connections dropped",
+    "target-type": "recreates the target groups",
+    "backend-protocol": "recreates the target groups",
+    "backend-protocol-version": "recreates the target groups",
+    "listen-ports": "replaces the listeners whose port or protocol changed, dropping their open connections",
+    "group.name": "moves the Ingress to another ALB (another DNS name)",
+}
+
+
+def replacements(change: Change) -> list[str]:
+    """What the controller will replace because of ``change`` (empty for a change made in place)."""
+    found: list[str] = []
+    if change.type.endswith(":Ingress"):
+        for path, _, _ in change.differences:
+            for key, what in _INGRESS_REPLACEMENTS.items():
+                if path == f'metadata.annotations["alb.ingress.kubernetes.io/{key}"]':
+                    found.append(f"{key}: {what}")
+    paths = [path for path, _, _ in change.differences]
+    if change.type.endswith(":Service") and any(p.startswith("spec.ports") for p in paths):
+        found.append("a changed Service port makes a new target group (the old one is deleted)")
+    if change.type.endswith(":IngressClassParams") and any(p.startswith("spec.scheme") for p in paths):
+        found.append("scheme: recreates the ALB")
+    return list(dict.fromkeys(found))
+
+
 def _short(value: Any) -> str:
     text = "(absent)" if value is None else value if isinstance(value, str) else json.dumps(value)
     return text if len(text) <= 80 else text[:77] + "..."
 
 
+def _counts(diff: PlanDiff) -> str:
+    return (
+        f"{len(diff.added)} to add, {len(diff.changed)} to change, {len(diff.replaced)} to replace, "
+        f"{len(diff.removed)} to delete"
+    )
+
+
 def render(diff: PlanDiff, markdown: bool = False) -> str:
     if markdown:
         lines = [f"### Offline diff of stack `{diff.stack}` against `{diff.base}`", ""]
+        if diff.new_stack:
+            lines += [f"A new stack: `{diff.base}` has no `Pulumi.{diff.stack}.yaml`, so everything is added.", ""]
+        lines += [f"**{_counts(diff)}**", ""]
+        if diff.guardrails:
+            lines += [f"Guardrails: {diff.guardrails}", ""]
         if diff.empty:
             return "\n".join([*lines, "No changes."])
+        for change in diff.replaced:
+            for reason in replacements(change):
+                lines.append(f"- :warning: **replaces** `{change.type}` {change.name}: {reason}")
         lines += [f"- **added** `{t}` {n}" for t, n in diff.added]
         lines += [f"- **removed** `{t}` {n}" for t, n in diff.removed]
         for change in diff.changed:
             lines.append(f"- **changed** `{change.type}` {change.name}")
+            lines += ["", "<details><summary>inputs that change</summary>", ""]
             lines += [f"  - `{p}`: `{_short(a)}` → `{_short(b)}`" for p, a, b in change.differences]
+            lines += ["", "</details>", ""]
         return "\n".join(lines)
     lines = [f"Offline diff of stack {diff.stack!r} against {diff.base}:"]
     if diff.empty:
@@ -201,5 +267,7 @@ def render(diff: PlanDiff, markdown: bool = False) -> str:
     for change in diff.changed:
         lines.append(f"  ~ {change.type}  {change.name}")
         lines += [f"      {p}: {_short(a)} -> {_short(b)}" for p, a, b in change.differences]
+    for change in diff.replaced:
+        lines += [f"  ! {change.type}  {change.name}: {reason}" for reason in replacements(change)]
     counts = f"{len(diff.added)} to add, {len(diff.changed)} to change, {len(diff.removed)} to remove"
-    return "\n".join([*lines, counts])
+    return "\n".join([*lines, f"{counts} ({len(diff.replaced)} of the changes replace AWS resources)"])
