@@ -493,3 +493,23 @@ def test_eks_token_is_a_presigned_sts_url_naming_the_cluster(aws_env: str) -> No
     query = urllib.parse.parse_qs(urllib.parse.urlparse(url).query)
     assert query["Action"] == ["GetCallerIdentity"]
     assert "x-k8s-aws-id" in query["X-Amz-SignedHeaders"][0]
+
+
+def test_ctrl_c_during_a_teardown_is_exit_130_after_the_steps_it_said(
+    aws_env: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    aws = AwsSession("us-west-2")
+    _eks_cluster(aws, "pr-40", OURS)
+    (tmp_path / "Pulumi.yaml").write_text((ROOT / "Pulumi.yaml").read_text())
+
+    class Interrupted(FakeBackend):
+        def destroy(self) -> None:
+            raise KeyboardInterrupt  # Ctrl-C while pulumi destroy runs
+
+    monkeypatch.setattr(teardown_code, "backend_for", lambda stack, project_dir: Interrupted([]))
+    monkeypatch.setattr(KubernetesApi, "for_eks", staticmethod(lambda _aws, _d: FakeCluster([], [])))
+    code = main(["teardown", "--stack", "pr-40", "--project-dir", str(tmp_path), "--yes", "--wait-seconds", "1"])
+    captured = capsys.readouterr()
+    assert code == 130
+    assert "step 1: cluster pr-40 is this stack's" in captured.out  # what was done, said as it went
+    assert "step 3: pulumi destroy" in captured.out and captured.err.startswith("interrupted:")
