@@ -182,7 +182,6 @@ def provider_options(raw: dict[str, Any]) -> tuple[dict[str, Any], list[tuple[st
     """
     import difflib
 
-    known = provider_keys()
     options: dict[str, Any] = {}
     problems: list[tuple[str, str]] = []
     for key, value in sorted(raw.items()):
@@ -196,7 +195,7 @@ def provider_options(raw: dict[str, Any]) -> tuple[dict[str, Any], list[tuple[st
                 options[_snake(key)] = HANDED[key](value)
             except ValueError as error:
                 problems.append((full, f"{value!r} {error}; fix the value"))
-        elif key in known:
+        elif key in (known := provider_keys()):  # read only for a key neither table knows
             problems.append((full, "is not handed to the stack's AWS provider yet; remove it or add it here"))
         else:
             close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)

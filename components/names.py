@@ -1,4 +1,4 @@
-"""Name patterns the stack's settings and the operations commands both check, without importing Pulumi.
+"""Names and name patterns the stack's settings and the operations commands share, without importing Pulumi.
 
 ``albops migrate`` and ``sweep`` check a group or cluster name before anything else; importing the
 settings module for that would load pulumi and pydantic (40 MB and a second of start-up) for one regex.
@@ -10,3 +10,9 @@ import re
 CLUSTER_NAME = re.compile(r"[0-9A-Za-z][A-Za-z0-9_-]{0,99}")
 # The controller's group.name: lower-case letters, digits, '-' and '.', alphanumeric at both ends (63 at most).
 GROUP_NAME = re.compile(r"[a-z0-9]([-a-z0-9.]*[a-z0-9])?")
+
+# The environments a stack is deployed as (production turns on the production rules); a stack with an
+# ephemeral section is "ephemeral" and names none of them. Settings, the CLI and the policy pack share these.
+ENVIRONMENTS = ("production", "staging", "development")
+EPHEMERAL = "ephemeral"
+PLANNED_ENVIRONMENTS = (*ENVIRONMENTS, EPHEMERAL)

@@ -38,7 +38,7 @@ from pydantic.alias_generators import to_camel
 from pydantic_core import PydanticCustomError
 
 from components.eks_versions import EKS_KUBERNETES_VERSIONS, EKS_VERSIONS_CHECKED
-from components.names import CLUSTER_NAME, GROUP_NAME
+from components.names import CLUSTER_NAME, ENVIRONMENTS, EPHEMERAL, GROUP_NAME
 from components.regions import (
     ALB_SSL_POLICIES,
     RECOMMENDED_SSL_POLICY,
@@ -63,8 +63,6 @@ PROJECT = "alb-ingress"
 # Config namespaces a stack file may use besides the project's own: the AWS provider's (each key is
 # handed to the explicit provider or refused, see components/aws_config.py) and the CLI's own.
 KNOWN_NAMESPACES = ("aws", "pulumi")
-# Environments a stack is deployed as; production turns on the production rules.
-ENVIRONMENTS = ("production", "staging", "development")
 _ENVIRONMENT_HINTS = {"prod": "production", "prd": "production", "live": "production", "stage": "staging"}
 _ENVIRONMENT_HINTS |= {"stg": "staging", "dev": "development", "test": "development", "sandbox": "development"}
 # The template pull-request stacks are copied from; it may keep a placeholder expiry.
@@ -1448,14 +1446,14 @@ def _environment(value: Any, ephemeral: bool, stack: str | None) -> tuple[str | 
     key = f"{PROJECT}:environment"
     if ephemeral:
         if value is not None:
-            return "ephemeral", [
+            return EPHEMERAL, [
                 Problem(
                     key,
                     f"{value!r} contradicts the stack's ephemeral section: a stack with one is ephemeral (short-lived, "
                     "torn down by albops teardown); remove environment, or remove the ephemeral section",
                 )
             ]
-        return "ephemeral", []
+        return EPHEMERAL, []
     if value is None:
         return None, [
             Problem(

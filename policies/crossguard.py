@@ -19,6 +19,7 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
+from components.names import PLANNED_ENVIRONMENTS
 from policies.guardrails import INGRESS, RULES, Context, Resource, Rule, evaluate
 
 ReportViolation = Callable[[str, str | None], None]
@@ -53,8 +54,7 @@ def stack_policy(rule: Rule) -> StackValidationPolicy:
     )
 
 
-ENVIRONMENTS = ("production", "staging", "development", "ephemeral")
-CONFIG_SCHEMA = PolicyConfigSchema(properties={"environment": {"type": "string", "enum": list(ENVIRONMENTS)}})
+CONFIG_SCHEMA = PolicyConfigSchema(properties={"environment": {"type": "string", "enum": list(PLANNED_ENVIRONMENTS)}})
 
 
 def pack_config(environment: str) -> dict[str, dict[str, str]]:

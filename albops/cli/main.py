@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from albops import EXIT_BAD_INPUT, EXIT_FINDINGS, EXIT_OK, EXIT_REFUSED, EXIT_TOOL_MISSING
 from albops.cli import args as argtypes
 from albops.preview.runner import PROJECT_DIR
+from components.names import EPHEMERAL, PLANNED_ENVIRONMENTS
 
 if TYPE_CHECKING:
     from albops.preview.runner import PlanResult
@@ -70,7 +71,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     plan.add_argument(
         "--require-environment",
-        choices=["production", "staging", "development", "ephemeral"],
+        choices=PLANNED_ENVIRONMENTS,
         help="refuse (exit 3) unless the stack's alb-ingress:environment is this one (for deploy jobs)",
     )
     sweep = commands.add_parser(
@@ -150,7 +151,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     check.add_argument(
         "--environment",
-        choices=["production", "staging", "development", "ephemeral"],
+        choices=PLANNED_ENVIRONMENTS,
         help="treat the input as this environment (production adds rules)",
     )
     probe = commands.add_parser(
@@ -230,8 +231,6 @@ def _migrate(args: argparse.Namespace) -> int:
                 EXIT_BAD_INPUT,
             )
         controller_config = {str(k): str(v) for k, v in (maps[0].get("data") or {}).items()}
-    if args.report is not None and (args.report.is_dir() or not args.report.parent.is_dir()):
-        return _say(f"error: --report {args.report}: not a file in an existing folder", EXIT_BAD_INPUT)
     options = Options(
         controller_config=controller_config,
         group=args.group,
@@ -640,7 +639,7 @@ def _plan(args: argparse.Namespace) -> int:
 
 def _planned_environment(config: dict[str, object]) -> str | None:
     if "alb-ingress:ephemeral" in config:
-        return "ephemeral"
+        return EPHEMERAL
     value = config.get("alb-ingress:environment")
     return str(value) if value is not None else None
 

@@ -110,10 +110,6 @@ def cluster_tags(aws: AwsSession, cluster: str) -> dict[str, str] | None:
     return dict(description.get("tags") or {})
 
 
-def cluster_exists(aws: AwsSession, cluster: str) -> bool:
-    return cluster_tags(aws, cluster) is not None
-
-
 def live_cluster_refusal(cluster: str, region: str, tags: dict[str, str], force: bool) -> str:
     """Why a sweep of a cluster that still exists does not run ('' when ``force`` may override it).
 
