@@ -16,3 +16,9 @@ GROUP_NAME = re.compile(r"[a-z0-9]([-a-z0-9.]*[a-z0-9])?")
 ENVIRONMENTS = ("production", "staging", "development")
 EPHEMERAL = "ephemeral"
 PLANNED_ENVIRONMENTS = (*ENVIRONMENTS, EPHEMERAL)
+
+# An Ingress rule's host as the API server accepts it (Kubernetes pkg/apis/networking/validation,
+# validateIngressRules): a DNS-1123 subdomain of at most 253 characters, or one with a leading '*.' label, and
+# not an IP address (checked apart, since a dotted IPv4 address also matches the pattern).
+_LABEL = r"[a-z0-9]([-a-z0-9]*[a-z0-9])?"
+INGRESS_HOST = re.compile(rf"(?=.{{1,253}}\Z)(\*\.)?{_LABEL}(\.{_LABEL})*")

@@ -291,6 +291,21 @@ def test_a_bad_controller_config_exits_2(
     assert fragment in err and "Traceback" not in err
 
 
+@pytest.mark.parametrize(
+    "bad", ["shop.example.com\n", "Shop.example.com", "10.0.0.1", "*", "a..example.com", "x" * 254]
+)
+def test_a_host_the_api_server_refuses_is_left_out_with_its_rule(bad: str) -> None:
+    ingress = nginx_ingress("hosts", [("/", "Prefix", "web")], {})
+    good = {"host": "*.example.com", "http": ingress["spec"]["rules"][0]["http"]}
+    ingress["spec"]["rules"] = [{**good, "host": bad}, good]
+    ingress["spec"]["defaultBackend"] = {"service": {"name": "web", "port": {"number": 80}}}
+    documents, report = migrate_documents([ingress])
+    finding = next(f for f in report.findings if f.annotation == f"host {bad!r}")
+    assert finding.status == "not-converted" and "fix the host" in finding.detail
+    assert [rule["host"] for rule in documents[0]["spec"]["rules"]] == ["*.example.com"]
+    kubernetes_validate.validate(documents[0], "1.33", strict=True)
+
+
 def test_paths_ingress_nginx_routes_but_an_alb_cannot_are_reported(capsys: pytest.CaptureFixture[str]) -> None:
     long_path = "/" + "segment/" * 20 + "(.*)"
     paths = [(p, "ImplementationSpecific", "s") for p in (long_path, "/(?=look)ahead", "/" + "ab" * 20)]

@@ -9,7 +9,7 @@ from typing import Any
 import yaml
 
 from albops.migrate.planning import AlbPath, overlap, port_of, regex_literal
-from albops.migrate.reading import Source, compact
+from albops.migrate.reading import Source, compact, valid_host
 from albops.migrate.report import Report
 from albops.migrate.routes import ALB
 
@@ -33,7 +33,7 @@ def emit_source(source: Source, mine: dict[str, list[AlbPath]], report: Report) 
     hosts_done: set[str] = set()
     for rule in spec.get("rules") or []:
         host = str(rule.get("host") or "")
-        if host in hosts_done:
+        if host in hosts_done or not valid_host(host):
             continue
         hosts_done.add(host)
         if "http" not in rule:

@@ -14,7 +14,7 @@ from functools import cache
 from typing import Any
 from urllib.parse import urlsplit
 
-from albops.migrate.reading import PATH_TYPES, Source
+from albops.migrate.reading import PATH_TYPES, Source, valid_host
 from albops.migrate.report import Report
 from albops.migrate.routes import ALB, NGINX, SAFE_TARGET, Block, Location, nginx_blocks, regex_host
 
@@ -381,6 +381,16 @@ def _collect(sources: list[Source], report: Report) -> dict[str, list[Location]]
         use_regex = source.flag("use-regex")
         for rule in (source.converted.get("spec") or {}).get("rules") or []:
             host = str(rule.get("host") or "")
+            if not valid_host(host):
+                report.add(
+                    source.name,
+                    f"host {host!r}",
+                    "not-converted",
+                    "invalid input: not a DNS name the API server takes as an Ingress host (lower-case letters, "
+                    "digits, '-' and '.', an optional leading '*.', no IP address; the API server refuses the "
+                    "Ingress as written); its rule is left out: fix the host",
+                )
+                continue
             for path in (rule.get("http") or {}).get("paths") or []:
                 value = str(path.get("path") or "/")
                 backend = ((path.get("backend") or {}).get("service")) or {}
@@ -447,6 +457,8 @@ def _default_backend(
     placed = 0
     for rule in spec["rules"]:
         host = str(rule.get("host") or "")
+        if not valid_host(host):
+            continue  # reported and left out with its rule by _collect
         first = next((loc.ingress for loc in by_host.get(host, [])), source.name)
         if (host, "/") in seen or first != source.name:
             continue

@@ -6,12 +6,14 @@ What comes in is real-world YAML (``kubectl get -o yaml`` output, retired API ve
 
 from __future__ import annotations
 
+import ipaddress
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from albops.migrate.report import Report
+from components.names import INGRESS_HOST
 
 LEGACY_CLASS = "kubernetes.io/ingress.class"
 
@@ -35,6 +37,21 @@ OLD_INGRESS_VERSIONS = ("extensions/v1beta1", "networking.k8s.io/v1beta1")
 
 
 PATH_TYPES = ("Exact", "Prefix", "ImplementationSpecific")
+
+
+def valid_host(host: str) -> bool:
+    """Whether the API server takes ``host`` as an Ingress rule's host ('' is no host, which it takes too).
+
+    A file can hold what no cluster would: a host with a trailing newline or capitals converted as written
+    would give output that ``kubectl apply`` refuses after the report called it converted.
+    """
+    if not host:
+        return True
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return INGRESS_HOST.fullmatch(host) is not None
+    return False
 
 
 # What the API server sets on an object it stores; `kubectl get -o yaml` prints them, and `kubectl apply`
