@@ -306,6 +306,25 @@ def test_a_host_the_api_server_refuses_is_left_out_with_its_rule(bad: str) -> No
     kubernetes_validate.validate(documents[0], "1.33", strict=True)
 
 
+@pytest.mark.parametrize("text", ["", "just text\n", "a: [1, 2]\nb: {c: d}\n", "- apiVersion: v1\n  kind: List\n"])
+def test_an_input_of_no_kubernetes_object_is_bad_input(
+    text: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source, report = tmp_path / "notes.yaml", tmp_path / "report.md"
+    source.write_text(text)
+    assert main(["migrate", str(source), "--report", str(report)]) == 2
+    captured = capsys.readouterr()
+    assert f"{source}: no Kubernetes object" in captured.err and "Traceback" not in captured.err
+    assert captured.out == "" and not report.exists()
+
+
+def test_a_list_with_no_ingress_is_a_finding_not_bad_input(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    source = tmp_path / "empty-cluster.yaml"
+    source.write_text("apiVersion: v1\nkind: List\nitems: []\n")  # kubectl get ingress -A -o yaml, none there
+    assert main(["migrate", str(source)]) == 1
+    assert "no ingress-nginx Ingress in the input" in capsys.readouterr().err
+
+
 def test_paths_ingress_nginx_routes_but_an_alb_cannot_are_reported(capsys: pytest.CaptureFixture[str]) -> None:
     long_path = "/" + "segment/" * 20 + "(.*)"
     paths = [(p, "ImplementationSpecific", "s") for p in (long_path, "/(?=look)ahead", "/" + "ab" * 20)]

@@ -218,6 +218,13 @@ def _migrate(args: argparse.Namespace) -> int:
         documents = read_sources(args.inputs)
     except UnreadableError as error:
         return _say(f"error: {error}", EXIT_BAD_INPUT)
+    if not any(isinstance(d, dict) and "apiVersion" in d and "kind" in d for d in documents):
+        # As check does: a file of no manifest at all is the wrong file, not a cluster without ingress-nginx.
+        return _say(
+            f"error: {' '.join(args.inputs)}: no Kubernetes object (apiVersion and kind) to migrate; give "
+            "manifests (kubectl get ingress,ingressclass -A -o yaml)",
+            EXIT_BAD_INPUT,
+        )
     controller_config: dict[str, str] = {}
     if args.controller_config is not None:
         try:
