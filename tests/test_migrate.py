@@ -306,6 +306,19 @@ def test_a_host_the_api_server_refuses_is_left_out_with_its_rule(bad: str) -> No
     kubernetes_validate.validate(documents[0], "1.33", strict=True)
 
 
+def test_an_ingress_left_with_nothing_to_route_is_not_written(capsys: pytest.CaptureFixture[str]) -> None:
+    """Every path refused, an Ingress would be written with no rule and no default backend: the API refuses it."""
+    kept = nginx_ingress("kept", [("/", "Prefix", "web")], {})
+    refused = nginx_ingress("refused", [("/", "Bogus", "web")], {})  # a pathType the API refuses
+    refused["spec"]["rules"].append({**kept["spec"]["rules"][0], "host": "bad.example.com\n"})  # and a host
+    documents, report = migrate_documents([refused, kept])
+    assert [d["metadata"]["name"] for d in documents] == ["kept"] and report.converted == ["shop/kept"]
+    (empty,) = [f for f in report.findings if f.annotation == "spec.rules"]
+    assert empty.ingress == "shop/refused" and empty.status == "not-converted"
+    for document in documents:
+        kubernetes_validate.validate(document, "1.33", strict=True)
+
+
 @pytest.mark.parametrize("text", ["", "just text\n", "a: [1, 2]\nb: {c: d}\n", "- apiVersion: v1\n  kind: List\n"])
 def test_an_input_of_no_kubernetes_object_is_bad_input(
     text: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]

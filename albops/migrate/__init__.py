@@ -90,6 +90,18 @@ def _drop_rules_over_the_condition_limit(source: Any, report: Report) -> None:
         http["paths"] = kept
 
 
+def _routes_nothing(source: Any) -> bool:
+    """Drops the rules left with no path and says whether the Ingress has neither a rule nor a default backend.
+
+    The API server refuses both an empty ``paths`` and an Ingress with neither (Kubernetes
+    pkg/apis/networking/validation); every path of it may have been left out above, each with its finding.
+    """
+    spec = source.converted.get("spec") or {}
+    if spec.get("rules") is not None:
+        spec["rules"] = [r for r in spec["rules"] if "http" not in r or (r["http"] or {}).get("paths")]
+    return not spec.get("rules") and not spec.get("defaultBackend")
+
+
 def migrate(documents: list[Any], options: Options, copy: bool = True) -> tuple[list[Any], Report]:
     report = Report(group=options.group)
     # A copy, unless the caller hands its documents over (the command does: a 50 MB input need not be held twice).
@@ -117,9 +129,12 @@ def migrate(documents: list[Any], options: Options, copy: bool = True) -> tuple[
             emit_source(source, paths.pop(source.name, {}), report)
     split_plain_http(sources, report)
     group_settings(sources, report)
+    empty = set()
     for source in sources:
         if not source.canary:
             _drop_rules_over_the_condition_limit(source, report)
+            if _routes_nothing(source):
+                empty.add(source.name)
     gone = []
     unprotected = set(report.unprotected)
     for (container, i), source in zip(places, sources, strict=True):
@@ -130,6 +145,16 @@ def migrate(documents: list[Any], options: Options, copy: bool = True) -> tuple[
         if source.canary:
             gone.append((container, i))
             report.add(source.name, NGINX + "canary", "note", "folded into the Ingress it shadows; not in the output")
+            continue
+        if source.name in empty:
+            gone.append((container, i))
+            report.add(
+                source.name,
+                "spec.rules",
+                "not-converted",
+                "nothing of it is left to route (every path was left out, as its findings say, and it has no "
+                "defaultBackend); not in the output, since the API server refuses an Ingress with neither",
+            )
             continue
         source.converted["metadata"]["annotations"] = source.annotations
         container[i] = source.converted
