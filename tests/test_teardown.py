@@ -347,6 +347,19 @@ def test_cli_without_the_stack_file_needs_the_pulumi_cli(
     assert "Pulumi CLI is not installed" in err and "Traceback" not in err
 
 
+@pytest.mark.parametrize("yes", [["--yes"], []])
+def test_cli_a_stack_with_no_file_that_is_no_pull_request_stack_is_bad_input(
+    yes: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A mistyped name is found before the Pulumi CLI is looked for (it is not installed here)."""
+    (tmp_path / "Pulumi.yaml").write_text((ROOT / "Pulumi.yaml").read_text())
+    monkeypatch.setenv("PATH", str(tmp_path))
+    assert main(["teardown", "--stack", "nosuch", "--project-dir", str(tmp_path), *yes]) == 2
+    err = capsys.readouterr().err
+    assert "--stack nosuch: no Pulumi.nosuch.yaml" in err and "pr-<number>" in err
+    assert "Pulumi CLI" not in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
 def test_cli_without_yes_lists_the_steps(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (tmp_path / "Pulumi.yaml").write_text((ROOT / "Pulumi.yaml").read_text())
     (tmp_path / "Pulumi.pr-5.yaml").write_text(

@@ -431,6 +431,15 @@ def _teardown(args: argparse.Namespace) -> int:
         return _say(f"refused: {error}", EXIT_REFUSED)
     except StackFileError as error:
         return _say(f"error: {error}", EXIT_BAD_INPUT)
+    if local is None and not teardown_module.PULL_REQUEST_STACK.fullmatch(args.stack):
+        # Known without the Pulumi CLI: a stack with no file here can only be a pull request's (made from
+        # Pulumi.pr.yaml with `pulumi stack init pr-N --copy-config-from pr`); anything else is a mistyped name.
+        return _say(
+            f"error: --stack {args.stack}: no Pulumi.{args.stack}.yaml in {args.project_dir}, and it is not a "
+            "pull-request stack (pr-<number>); teardown removes only ephemeral stacks: check the name "
+            "(`pulumi stack ls`) or run from the folder that holds its stack file",
+            EXIT_BAD_INPUT,
+        )
     backend = teardown_module.backend_for(args.stack, args.project_dir)
     if not args.yes and local is not None:
         print(

@@ -27,6 +27,7 @@ ARN that differed.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -282,6 +283,10 @@ def _made_for_an_object(tags: dict[str, str]) -> bool:
     """Made for an Ingress, Service or Gateway (the shared backend group is not: the sweep takes it)."""
     ours = ("elbv2.k8s.aws/", "alb-ingress/")
     return any(k.endswith(("/stack", "/resource")) and not k.startswith(ours) for k in tags)
+
+
+# The stacks made from Pulumi.pr.yaml, whose config lives only in the backend (no file in the checkout).
+PULL_REQUEST_STACK = re.compile(r"pr-[0-9]{1,10}")
 
 
 def local_precheck(stack: str, project_dir: Path) -> Target | None:
