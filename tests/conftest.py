@@ -19,10 +19,12 @@ StackRunner = Callable[..., PlanResult]
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def run_plan_cli(*args: str, cwd: Path = ROOT, with_git: bool = False) -> subprocess.CompletedProcess[str]:
+def run_plan_cli(
+    *args: str, cwd: Path = ROOT, with_git: bool = False, warnings: str = ""
+) -> subprocess.CompletedProcess[str]:
     """``python -m albops plan ...`` as a user runs it: no AWS or kube credentials, no Pulumi CLI on PATH.
 
-    ``with_git`` adds the folder of ``git`` to PATH, for ``--compare-to``.
+    ``with_git`` adds the folder of ``git`` to PATH, for ``--compare-to``; ``warnings`` is PYTHONWARNINGS.
     """
     import shutil
 
@@ -35,6 +37,7 @@ def run_plan_cli(*args: str, cwd: Path = ROOT, with_git: bool = False) -> subpro
         "HOME": str(cwd),
         "PYTHONPATH": str(ROOT),
         "PYTHONDONTWRITEBYTECODE": "1",
+        **({"PYTHONWARNINGS": warnings} if warnings else {}),
     }
     return subprocess.run(
         [sys.executable, "-m", "albops", "plan", *args],

@@ -255,3 +255,31 @@ def test_errors_under_json_are_one_json_document_with_the_exit_code(
     assert main(argv) == code
     document = json.loads(capsys.readouterr().out)
     assert document["exitCode"] == code and document["kind"] == kind and document["error"]
+    if kind == "usage":  # argparse's own line, naming the option, not a pointer to stderr
+        assert "argument --duration: 'nan' is not a number of seconds" in document["error"]
+
+
+@pytest.mark.parametrize(
+    ("command", "files", "expected"),
+    [
+        (["plan", "--stack", "stage"], (), "no Pulumi.yaml there"),
+        (["verify", "--stack", "stage"], (), "no Pulumi.yaml there"),
+        (["teardown", "--stack", "pr-1"], (), "no Pulumi.yaml there"),
+        # Only the plan runs the program; teardown and verify need the project file and the stack's.
+        (["plan", "--stack", "stage"], ("Pulumi.yaml", "Pulumi.stage.yaml"), "no __main__.py (the Pulumi program)"),
+    ],
+)
+def test_a_project_dir_without_the_project_is_refused_before_any_work(
+    command: list[str],
+    files: tuple[str, ...],
+    expected: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The plan ran a missing __main__.py and printed runpy's traceback; now argparse refuses the folder."""
+    for name in files:
+        (tmp_path / name).write_text((ROOT / name).read_text())
+    assert main([*command, "--project-dir", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert f"argument --project-dir: {tmp_path}: {expected}" in err and "Traceback" not in err
+    assert not (tmp_path / "plan-out").exists()

@@ -106,3 +106,22 @@ def test_usage_errors_exit_2_without_traceback() -> None:
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr
     assert "usage:" in proc.stderr
+
+
+def test_a_config_error_found_by_the_program_leaves_no_event_loop_open(tmp_path: Path) -> None:
+    """Pulumi's mock monitor left an event loop per worker thread for the garbage collector, which closed them
+    at exit after their sockets now and then (``BaseEventLoop.__del__ ... Invalid file descriptor``); Python
+    reports every loop left open as a ResourceWarning, so the test sees each one, not only the unlucky exits."""
+    facts = tmp_path / "facts.yaml"
+    facts.write_text("clusters:\n  sandbox:\n    addons: []\n")  # pod-identity with no agent: refused in the program
+    proc = run_plan_cli(
+        "--stack",
+        "sandbox",
+        "--cloud-facts",
+        str(facts),
+        "--out",
+        str(tmp_path / "out"),
+        warnings="always::ResourceWarning",
+    )
+    assert proc.returncode == 2 and "eks-pod-identity-agent add-on" in proc.stderr
+    assert "unclosed event loop" not in proc.stderr and "Exception ignored" not in proc.stderr, proc.stderr

@@ -117,3 +117,21 @@ def group_name(text: str) -> str:
     if len(text) > 63 or not GROUP_NAME.fullmatch(text):
         raise argparse.ArgumentTypeError(f"{text!r} is not a valid group.name (lower-case, digits, '-', '.')")
     return text
+
+
+def project_dir(text: str) -> Path:
+    """A folder holding a Pulumi project (``Pulumi.yaml``): where the stack files and the backend's settings are."""
+    path = Path(text)
+    if not (path / "Pulumi.yaml").is_file():
+        raise argparse.ArgumentTypeError(f"{text}: no Pulumi.yaml there; give the folder of this project")
+    return path
+
+
+def program_dir(text: str) -> Path:
+    """A Pulumi project with its program (``__main__.py``), which the plan runs."""
+    path = project_dir(text)
+    if not (path / "__main__.py").is_file():
+        raise argparse.ArgumentTypeError(
+            f"{text}: no __main__.py (the Pulumi program) there; give this project's folder"
+        )
+    return path

@@ -10,7 +10,7 @@ import os
 import re
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 from albops import EXIT_BAD_INPUT, EXIT_FINDINGS, EXIT_OK, EXIT_REFUSED, EXIT_TOOL_MISSING
 from albops.cli import args as argtypes
@@ -22,8 +22,18 @@ if TYPE_CHECKING:
     from policies.guardrails import Violation
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse's parser, keeping its last usage error so that ``--json`` can carry it in its document."""
+
+    last_error = ""
+
+    def error(self, message: str) -> NoReturn:
+        _Parser.last_error = f"{self.prog}: {message}"
+        super().error(message)
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="albops",
         description=__doc__,
         epilog="exit codes: 0 ok, 1 findings (violations, drops, resources left), 2 bad input or usage, "
@@ -46,7 +56,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     plan.add_argument(
         "--project-dir",
-        type=Path,
+        type=argtypes.program_dir,
         default=PROJECT_DIR,
         help="folder with Pulumi.yaml, __main__.py and the stack files (default: this checkout)",
     )
@@ -103,7 +113,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     teardown.add_argument("--stack", "-s", required=True, help="stack name (Pulumi.<stack>.yaml)")
     teardown.add_argument("--yes", action="store_true", help="do it; without it the steps are only listed")
-    teardown.add_argument("--project-dir", type=Path, default=PROJECT_DIR, help="folder with Pulumi.yaml")
+    teardown.add_argument(
+        "--project-dir", type=argtypes.project_dir, default=PROJECT_DIR, help="folder with Pulumi.yaml"
+    )
     teardown.add_argument(
         "--wait-seconds", type=argtypes.seconds(0, 7200), default=900.0, help="how long to wait for AWS (900; 0-7200)"
     )
@@ -124,7 +136,7 @@ def _parser() -> argparse.ArgumentParser:
     verify.add_argument(
         "--outputs", type=argtypes.readable_file, help="stack outputs as JSON (`pulumi stack output --json`)"
     )
-    verify.add_argument("--project-dir", type=Path, default=PROJECT_DIR, help="folder with Pulumi.yaml")
+    verify.add_argument("--project-dir", type=argtypes.project_dir, default=PROJECT_DIR, help="folder with Pulumi.yaml")
     verify.add_argument(
         "--resolve",
         action="append",
@@ -417,11 +429,6 @@ def _teardown(args: argparse.Namespace) -> int:
     )
     from albops.preview.runner import StackFileError, project_name
 
-    if not (args.project_dir / "Pulumi.yaml").is_file():
-        return _say(
-            f"error: --project-dir {args.project_dir}: no Pulumi.yaml there; give the folder of this project",
-            EXIT_BAD_INPUT,
-        )
     if not re.fullmatch(r"[A-Za-z0-9_.-]{1,100}", args.stack):
         return _say(f"error: --stack {args.stack!r} is not a stack name (letters, digits, '_.-')", EXIT_BAD_INPUT)
     try:
@@ -764,7 +771,8 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as error:  # argparse: --help exits 0, usage errors exit 2
         code = int(error.code or 0)
         if code and "--json" in (argv if argv is not None else sys.argv[1:]):
-            print(json.dumps({"error": "usage: see the line above", "kind": "usage", "exitCode": code}))
+            message = _Parser.last_error or "usage error (see the usage on stderr)"
+            print(json.dumps({"error": message, "kind": "usage", "exitCode": code}))
         return code
     global _JSON_OUTPUT
     _JSON_OUTPUT = bool(getattr(args, "json", False))

@@ -8,9 +8,11 @@ dependencies, inputs) is captured as the engine would receive it.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import runpy
 import sys
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
@@ -221,6 +223,54 @@ def _show_unknowns(value: Any, reveal: bool = False) -> Any:
     return value
 
 
+class _RunLoops:
+    """The event loops one offline plan uses, closed when it ends, while their sockets are still open.
+
+    Pulumi's mock monitor runs in the main loop's executor threads and gives each thread an event loop of
+    its own (``_ensure_event_loop``), which nothing closes: the garbage collector closed them at interpreter
+    exit, in no fixed order with their self-pipe sockets, hence an occasional ``Exception ignored in:
+    BaseEventLoop.__del__ ... Invalid file descriptor`` after the plan had ended (with ``-W
+    always::ResourceWarning`` every run shows "unclosed event loop"). Each run now gets a fresh main loop,
+    and each worker thread one that is recorded here; all are closed, the executor's threads joined, when
+    the run ends, whichever way it ends.
+    """
+
+    def __init__(self) -> None:
+        self.main = asyncio.new_event_loop()
+        asyncio.set_event_loop(self.main)
+        self._threads: list[asyncio.AbstractEventLoop] = []
+        self._lock = threading.Lock()
+
+    def for_this_thread(self) -> None:
+        """Give a worker thread a loop of its own (the main thread has the run's) before Pulumi makes one."""
+        if threading.current_thread() is threading.main_thread():
+            return
+        try:
+            current: asyncio.AbstractEventLoop | None = asyncio.get_event_loop()
+        except RuntimeError:
+            current = None
+        if current is None or current.is_closed():
+            current = asyncio.new_event_loop()
+            asyncio.set_event_loop(current)
+            with self._lock:
+                self._threads.append(current)
+
+    def close(self) -> None:
+        loop = self.main
+        pending = [task for task in asyncio.all_tasks(loop) if not task.done()]
+        for task in pending:
+            task.cancel()
+        if pending:
+            loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+        loop.run_until_complete(loop.shutdown_default_executor())
+        with self._lock:
+            for thread_loop in self._threads:
+                thread_loop.close()
+            self._threads.clear()
+        loop.close()
+        asyncio.set_event_loop(None)
+
+
 def run_program(
     config: Mapping[str, Any],
     stack: str,
@@ -257,8 +307,19 @@ def run_program(
     stack_settings.OFFLINE_UNCHECKED.update(prepared.encrypted)
     recorded: list[Registration] = []
 
+    loops = _RunLoops()
+
     class RecordingMonitor(mocks.MockMonitor):
+        def Invoke(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
+            loops.for_this_thread()
+            return super().Invoke(request)  # type: ignore[no-untyped-call]
+
+        def ReadResource(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
+            loops.for_this_thread()
+            return super().ReadResource(request)  # type: ignore[no-untyped-call]
+
         def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
+            loops.for_this_thread()
             response = super().RegisterResource(request)  # type: ignore[no-untyped-call]
             inputs = rpc.deserialize_properties(request.object, keep_unknowns=True)
             outputs = rpc.deserialize_properties(response.object, keep_unknowns=True)
@@ -280,33 +341,36 @@ def run_program(
             )
             return response
 
-    settings.reset_options()
-    pulumi.runtime.set_all_config(_as_pulumi_config(config))
-    mocks.set_mocks(answers, project=project, stack=stack, preview=preview, monitor=RecordingMonitor(answers))
-
-    if str(project_dir) not in sys.path:
-        sys.path.insert(0, str(project_dir))
-
-    def program() -> None:
-        runpy.run_path(str(project_dir / "__main__.py"), run_name="__main__")
-
     try:
-        _sync_await(runtime_stack.run_pulumi_func(program))
-    finally:
-        stack_settings.OFFLINE_UNCHECKED.clear()
+        settings.reset_options()
+        pulumi.runtime.set_all_config(_as_pulumi_config(config))
+        mocks.set_mocks(answers, project=project, stack=stack, preview=preview, monitor=RecordingMonitor(answers))
 
-    root = settings.get_root_resource()
-    exported: dict[str, Any] = {}
-    for key, value in (getattr(root, "outputs", None) or {}).items():
-        output = pulumi.Output.from_input(value)
-        known = _sync_await(output.is_known())
-        exported[key] = mask(_sync_await(output.future()), prepared.stand_ins) if known else UNKNOWN
-    return PlanResult(
-        stack=stack,
-        preview=preview,
-        resources=recorded,
-        outputs=exported,
-        encrypted=prepared.encrypted,
-        calls=list(answers.calls),
-        facts=facts,
-    )
+        if str(project_dir) not in sys.path:
+            sys.path.insert(0, str(project_dir))
+
+        def program() -> None:
+            runpy.run_path(str(project_dir / "__main__.py"), run_name="__main__")
+
+        try:
+            _sync_await(runtime_stack.run_pulumi_func(program))
+        finally:
+            stack_settings.OFFLINE_UNCHECKED.clear()
+
+        root = settings.get_root_resource()
+        exported: dict[str, Any] = {}
+        for key, value in (getattr(root, "outputs", None) or {}).items():
+            output = pulumi.Output.from_input(value)
+            known = _sync_await(output.is_known())
+            exported[key] = mask(_sync_await(output.future()), prepared.stand_ins) if known else UNKNOWN
+        return PlanResult(
+            stack=stack,
+            preview=preview,
+            resources=recorded,
+            outputs=exported,
+            encrypted=prepared.encrypted,
+            calls=list(answers.calls),
+            facts=facts,
+        )
+    finally:
+        loops.close()
