@@ -148,3 +148,90 @@ def test_a_new_stack_without_a_base_is_all_added(repository: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     assert "A new stack" in proc.stdout and "0 to change, 0 to replace, 0 to delete" in proc.stdout
     assert "Guardrails: 0 violations" in proc.stdout
+
+
+def _one(resource_type: str, before: dict[str, object], after: dict[str, object]) -> tuple[str, str, object]:
+    """The text and Markdown diffs of one resource whose inputs go from ``before`` to ``after``, and its JSON."""
+    diff = diff_plans(
+        {"resources": [{"type": resource_type, "name": "r", "inputs": before}]},
+        {"resources": [{"type": resource_type, "name": "r", "inputs": after}]},
+        "main",
+        "s",
+    )
+    return render(diff), render(diff, markdown=True), diff.as_dict()["changed"]
+
+
+def _annotations(**given: str) -> dict[str, object]:
+    return {
+        "metadata": {"annotations": {f"alb.ingress.kubernetes.io/{k.replace('_', '-')}": v for k, v in given.items()}}
+    }
+
+
+INGRESS = "kubernetes:networking.k8s.io/v1:Ingress"
+HEALTH = 'metadata.annotations["alb.ingress.kubernetes.io/healthcheck-path"]'
+
+
+def test_an_annotation_that_writes_out_the_controllers_default_is_shown_as_the_default() -> None:
+    text, markdown, changed = _one(INGRESS, _annotations(), _annotations(healthcheck_path="/"))
+    assert f"{HEALTH}: default / -> / (the default written out: no effect)" in text
+    assert "(absent)" not in text
+    assert "`default /` → `/` (the default written out: no effect)" in markdown
+    assert changed == [
+        {
+            "type": INGRESS,
+            "name": "r",
+            "differences": [{"path": HEALTH, "before": None, "after": "/", "default": "default /", "noEffect": True}],
+        }
+    ]
+
+
+def test_a_default_that_depends_on_another_annotation_is_taken_from_the_side_that_leaves_it_out() -> None:
+    grpc = {"backend_protocol_version": "GRPC"}
+    text, _, _ = _one(INGRESS, _annotations(**grpc), _annotations(**grpc, healthcheck_path="/"))
+    # For gRPC target groups the controller checks /AWS.ALB/healthcheck: writing "/" is a real change.
+    assert f"{HEALTH}: default /AWS.ALB/healthcheck -> /" in text and "no effect" not in text
+
+
+def test_removing_an_annotation_shows_the_default_that_takes_over_and_still_marks_the_replacement() -> None:
+    text, markdown, _ = _one(INGRESS, _annotations(scheme="internet-facing"), _annotations())
+    assert 'alb.ingress.kubernetes.io/scheme"]: internet-facing -> default internal' in text
+    assert "replaces" in markdown and "scheme: recreates the ALB" in markdown
+
+
+def test_chart_values_and_api_server_fields_left_out_read_as_their_defaults() -> None:
+    release = "kubernetes:helm.sh/v3:Release"
+    text, _, changed = _one(
+        release, {"values": {}}, {"values": {"terminationGracePeriodSeconds": 10, "logLevel": "debug"}}
+    )
+    assert "values.terminationGracePeriodSeconds: chart default 10 -> 10 (the default written out: no effect)" in text
+    assert "values.logLevel: chart default info -> debug" in text and "debug (the default" not in text
+    assert isinstance(changed, list) and {d["path"]: d["noEffect"] for d in changed[0]["differences"]} == {
+        "values.logLevel": False,
+        "values.terminationGracePeriodSeconds": True,
+    }
+    text, _, _ = _one(
+        "kubernetes:apps/v1:Deployment", {"spec": {"replicas": 2}}, {"spec": {"replicas": 2, "revisionHistoryLimit": 3}}
+    )
+    assert "spec.revisionHistoryLimit: default 10 -> 3" in text
+    # An input with no known default stays "(absent)": nothing is invented.
+    text, _, _ = _one(INGRESS, _annotations(), _annotations(**{"group.name": "shared"}))
+    assert 'group.name"]: (absent) -> shared' in text
+
+
+def test_markdown_code_spans_hold_backticks_and_added_resources_list_their_inputs_masked() -> None:
+    before: dict[str, object] = {"resources": []}
+    after = {
+        "resources": [
+            {
+                "type": "kubernetes:core/v1:ConfigMap",
+                "name": "odd",
+                "inputs": {"data": {"note": "a `quoted` value"}, "metadata": {"name": "odd"}},
+            },
+            {"type": "pulumi:providers:kubernetes", "name": "k", "inputs": {"kubeconfig": "token-z"}},
+        ]
+    }
+    markdown = render(diff_plans(before, after, "main", "s"), markdown=True)
+    assert "- **added** `kubernetes:core/v1:ConfigMap` odd" in markdown
+    assert "  - `data.note`: ``a `quoted` value``" in markdown  # a longer fence, so the span is not broken
+    assert "`kubeconfig`: `[secret]`" in markdown and "token-z" not in markdown
+    assert markdown.count("<details><summary>inputs</summary>") == 2

@@ -179,3 +179,60 @@ def test_prod_deploys_only_through_its_protected_environment() -> None:
     up = next(s for s in steps if "pulumi/actions" in s.get("uses", ""))
     assert up["with"]["policyPackConfigs"] == "policies/guardrails_pack/production.json"
     assert (ROOT / up["with"]["policyPackConfigs"]).is_file()
+
+
+_COMMENT_HARNESS = """
+const fs = require('fs');
+const script = fs.readFileSync(process.argv[2], 'utf8');
+const posted = [];
+const context = {
+  repo: {owner: 'o', repo: 'r'},
+  payload: {workflow_run: {head_repository: {owner: {login: 'fork'}}, head_branch: 'b', head_sha: 'abc'}},
+};
+const github = {
+  paginate: async () => [{number: 7, head: {sha: 'abc'}}],
+  rest: {pulls: {list: 'list'}, issues: {createComment: async (args) => { posted.push(args); }}},
+};
+const core = {notice: (m) => console.error('notice: ' + m), setFailed: (m) => console.error('failed: ' + m)};
+const run = new Function('require', 'context', 'github', 'core', `return (async () => {${script}})();`);
+run(require, context, github, core).then(() => { process.stdout.write(JSON.stringify(posted)); });
+"""
+
+
+def test_the_comment_script_renders_defaults_added_inputs_and_escapes_what_the_plan_says(tmp_path: Path) -> None:
+    """The workflow's own script, run by node on the diff.json the offline job uploads (skipped without node)."""
+    import json
+    import shutil
+
+    from albops.preview.diff import diff_plans
+
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("node is not installed; the comment script is checked where it is")
+    ingress = "kubernetes:networking.k8s.io/v1:Ingress"
+
+    def plan(annotations: dict[str, str], extra: list[dict[str, Any]]) -> dict[str, Any]:
+        resource = {"type": ingress, "name": "web", "inputs": {"metadata": {"annotations": annotations}}}
+        return {"resources": [resource, *extra]}
+
+    hostile = {"type": "kubernetes:core/v1:ConfigMap", "name": "x", "inputs": {"data": {"n": "<img src=x> @everyone"}}}
+    diff = diff_plans(
+        plan({}, []), plan({"alb.ingress.kubernetes.io/healthcheck-path": "/"}, [hostile]), base="main", stack="stage"
+    )
+    (tmp_path / "comment").mkdir()
+    (tmp_path / "comment" / "diff.json").write_text(json.dumps({"stacks": [diff.as_dict()]}))
+    comment = _load(ROOT / ".github" / "workflows" / "pr-comment.yml")
+    script = next(s["with"]["script"] for s in comment["jobs"]["comment"]["steps"] if "script" in s.get("with", {}))
+    (tmp_path / "script.js").write_text(script)
+    (tmp_path / "harness.js").write_text(_COMMENT_HARNESS)
+    proc = subprocess.run(
+        [node, "harness.js", "script.js"], cwd=tmp_path, capture_output=True, text=True, timeout=60, check=False
+    )
+    assert proc.returncode == 0, proc.stderr
+    posted = json.loads(proc.stdout)
+    assert [p["issue_number"] for p in posted] == [7]
+    body = posted[0]["body"]
+    assert "1 to add, 1 to change, 0 to replace, 0 to delete" in body
+    assert "default / → / (the default written out: no effect)" in body
+    assert "<details><summary>added kubernetes&#58;core/v1&#58;ConfigMap x</summary>" in body
+    assert "<img" not in body and "@everyone" not in body and "&#60;img src=x&#62; &#64;everyone" in body

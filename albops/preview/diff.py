@@ -13,12 +13,15 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from albops.preview.defaults import Default, controller_annotations, default_for
 
 SECRET = "[secret]"
 # Inputs whose values are credentials or could carry them; never shown, only said to differ.
@@ -34,6 +37,28 @@ class Change:
     type: str
     name: str
     differences: list[tuple[str, Any, Any]] = field(default_factory=list)
+    # For an input one side leaves out: the value then in force (see defaults.py), by path.
+    defaults: dict[str, Default] = field(default_factory=dict)
+
+    def no_effect(self, path: str, before: Any, after: Any) -> bool:
+        """True when one side writes out exactly the default the other side left implicit."""
+        known = self.defaults.get(path)
+        if known is None or known.value is None:
+            return False
+        given = after if before is None else before
+        return _same(given, known.value)
+
+    def shown(self, path: str, value: Any, limit: int = 80) -> str:
+        if value is None and path in self.defaults:
+            return self.defaults[path].shown()
+        return _short(value, limit)
+
+
+def _same(given: Any, default: Any) -> bool:
+    """Equal as the consumer reads them: annotations are text ('15' is 15), booleans are not numbers."""
+    if isinstance(given, bool) or isinstance(default, bool):
+        return given is default
+    return str(given) == str(default)
 
 
 @dataclass
@@ -47,6 +72,8 @@ class PlanDiff:
     new_stack: bool = False
     # The working tree's guardrail result, as its plan printed it ("0 violations"), when known.
     guardrails: str = ""
+    # Each added resource's inputs, flattened and masked as changes are: what a reviewer checks of a new one.
+    added_inputs: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
 
     @property
     def replaced(self) -> list[Change]:
@@ -65,17 +92,33 @@ class PlanDiff:
             "newStack": self.new_stack,
             "guardrails": self.guardrails,
             "replaced": [{"type": c.type, "name": c.name, "reasons": replacements(c)} for c in self.replaced],
-            "added": [{"type": t, "name": n} for t, n in self.added],
+            "added": [
+                {
+                    "type": t,
+                    "name": n,
+                    "inputs": [{"path": p, "value": v} for p, v in self.added_inputs.get((t, n), {}).items()],
+                }
+                for t, n in self.added
+            ],
             "removed": [{"type": t, "name": n} for t, n in self.removed],
             "changed": [
                 {
                     "type": c.type,
                     "name": c.name,
-                    "differences": [{"path": p, "before": a, "after": b} for p, a, b in c.differences],
+                    "differences": [_difference(c, p, a, b) for p, a, b in c.differences],
                 }
                 for c in self.changed
             ],
         }
+
+
+def _difference(change: Change, path: str, before: Any, after: Any) -> dict[str, Any]:
+    """One change as data: ``default`` is what a null side means; ``noEffect``, that it changes nothing."""
+    item: dict[str, Any] = {"path": path, "before": before, "after": after}
+    if path in change.defaults:
+        item["default"] = change.defaults[path].shown()
+        item["noEffect"] = change.no_effect(path, before, after)
+    return item
 
 
 class GitMissingError(DiffError):
@@ -178,6 +221,12 @@ def _flatten(value: Any, path: str = "") -> dict[str, Any]:
     return {path: value}
 
 
+def _filled_in(path: str, before: Any, after: Any, paths: list[str]) -> bool:
+    """An empty mapping or list on one side that the other side fills: its entries are the change, not it."""
+    empty = before if after is None else after if before is None else None
+    return empty in ({}, []) and any(p.startswith((f"{path}.", f"{path}[")) for p in paths)
+
+
 def diff_plans(before: dict[str, Any], after: dict[str, Any], base: str, stack: str) -> PlanDiff:
     def index(plan: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
         return {(r["type"], r["name"]): r for r in plan.get("resources", [])}
@@ -185,16 +234,27 @@ def diff_plans(before: dict[str, Any], after: dict[str, Any], base: str, stack: 
     old, new = index(before), index(after)
     result = PlanDiff(base=base, stack=stack)
     result.added = sorted(k for k in new if k not in old)
+    result.added_inputs = {k: _flatten(new[k].get("inputs", {})) for k in result.added}
     result.removed = sorted(k for k in old if k not in new)
     for key in sorted(k for k in new if k in old):
-        was, now = _flatten(old[key].get("inputs", {})), _flatten(new[key].get("inputs", {}))
+        old_inputs, new_inputs = old[key].get("inputs", {}), new[key].get("inputs", {})
+        was, now = _flatten(old_inputs), _flatten(new_inputs)
+        paths = sorted(set(was) | set(now))
         differences = [
             (path, was.get(path), now.get(path))
-            for path in sorted(set(was) | set(now))
-            if was.get(path) != now.get(path)
+            for path in paths
+            if was.get(path) != now.get(path) and not _filled_in(path, was.get(path), now.get(path), paths)
         ]
         if differences:
-            result.changed.append(Change(key[0], key[1], differences))
+            change = Change(key[0], key[1], differences)
+            for path, earlier, later in differences:
+                if earlier is None or later is None:
+                    # The default is the one in force on the side that leaves the input out.
+                    side = old_inputs if earlier is None else new_inputs
+                    known = default_for(key[0], path, controller_annotations(side))
+                    if known is not None:
+                        change.defaults[path] = known
+            result.changed.append(change)
     return result
 
 
@@ -226,9 +286,26 @@ def replacements(change: Change) -> list[str]:
     return list(dict.fromkeys(found))
 
 
-def _short(value: Any) -> str:
+def _short(value: Any, limit: int = 80) -> str:
     text = "(absent)" if value is None else value if isinstance(value, str) else json.dumps(value)
-    return text if len(text) <= 80 else text[:77] + "..."
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _code(text: str) -> str:
+    """A Markdown code span that holds any text: a fence longer than any run of backticks inside it."""
+    text = " ".join(text.splitlines())
+    runs = [len(r) for r in re.findall(r"`+", text)]
+    fence = "`" * (max(runs, default=0) + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
+def _line(change: Change, path: str, before: Any, after: Any, markdown: bool) -> str:
+    was, now = change.shown(path, before), change.shown(path, after)
+    note = " (the default written out: no effect)" if change.no_effect(path, before, after) else ""
+    if markdown:
+        return f"  - {_code(path)}: {_code(was)} → {_code(now)}{note}"
+    return f"      {path}: {was} -> {now}{note}"
 
 
 def _counts(diff: PlanDiff) -> str:
@@ -236,6 +313,10 @@ def _counts(diff: PlanDiff) -> str:
         f"{len(diff.added)} to add, {len(diff.changed)} to change, {len(diff.replaced)} to replace, "
         f"{len(diff.removed)} to delete"
     )
+
+
+# Inputs listed for each added resource in the comment; the rest are in the plan's plan.json.
+ADDED_INPUTS_SHOWN = 60
 
 
 def render(diff: PlanDiff, markdown: bool = False) -> str:
@@ -251,12 +332,19 @@ def render(diff: PlanDiff, markdown: bool = False) -> str:
         for change in diff.replaced:
             for reason in replacements(change):
                 lines.append(f"- :warning: **replaces** `{change.type}` {change.name}: {reason}")
-        lines += [f"- **added** `{t}` {n}" for t, n in diff.added]
+        for key in diff.added:
+            lines.append(f"- **added** `{key[0]}` {key[1]}")
+            inputs = diff.added_inputs.get(key, {})
+            if inputs:
+                shown = [f"  - {_code(p)}: {_code(_short(v))}" for p, v in list(inputs.items())[:ADDED_INPUTS_SHOWN]]
+                if len(inputs) > ADDED_INPUTS_SHOWN:
+                    shown.append(f"  - … {len(inputs) - ADDED_INPUTS_SHOWN} more in plan.json")
+                lines += ["", "<details><summary>inputs</summary>", "", *shown, "", "</details>", ""]
         lines += [f"- **removed** `{t}` {n}" for t, n in diff.removed]
         for change in diff.changed:
             lines.append(f"- **changed** `{change.type}` {change.name}")
             lines += ["", "<details><summary>inputs that change</summary>", ""]
-            lines += [f"  - `{p}`: `{_short(a)}` → `{_short(b)}`" for p, a, b in change.differences]
+            lines += [_line(change, p, a, b, markdown=True) for p, a, b in change.differences]
             lines += ["", "</details>", ""]
         return "\n".join(lines)
     lines = [f"Offline diff of stack {diff.stack!r} against {diff.base}:"]
@@ -266,7 +354,7 @@ def render(diff: PlanDiff, markdown: bool = False) -> str:
     lines += [f"  - {t}  {n}" for t, n in diff.removed]
     for change in diff.changed:
         lines.append(f"  ~ {change.type}  {change.name}")
-        lines += [f"      {p}: {_short(a)} -> {_short(b)}" for p, a, b in change.differences]
+        lines += [_line(change, p, a, b, markdown=False) for p, a, b in change.differences]
     for change in diff.replaced:
         lines += [f"  ! {change.type}  {change.name}: {reason}" for reason in replacements(change)]
     counts = f"{len(diff.added)} to add, {len(diff.changed)} to change, {len(diff.removed)} to remove"
