@@ -70,12 +70,25 @@ class Resource:
         return value if isinstance(value, Mapping) else {}
 
 
+ALB_CONTROLLERS = ("ingress.k8s.aws/alb", "eks.amazonaws.com/alb")
+
+
+@dataclass(frozen=True)
+class ClusterClass:
+    """An IngressClass the cluster already has (from the cloud facts): its controller and params spec."""
+
+    controller: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+
 @dataclass(frozen=True)
 class Context:
-    """What the rules cannot see in the resources: the ALB IngressClass names and the environment."""
+    """What the rules cannot see in the resources: the ALB IngressClass names, the cluster's own
+    IngressClasses (``check --cloud-facts``) and the environment."""
 
     ingress_classes: frozenset[str] = frozenset({"alb"})
     environment: str | None = None
+    cluster_classes: Mapping[str, ClusterClass] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -112,10 +125,13 @@ class Stack:
         return [r for r in self.resources if r.type in types]
 
     def class_params(self, ingress: Resource) -> Mapping[str, Any]:
-        """The IngressClassParams spec of the Ingress's class, when there is one in the review."""
+        """The IngressClassParams spec of the Ingress's class, when there is one in the review (or, for a
+        class the review does not hold, in the cluster's facts)."""
         cls_name = self.class_of(ingress)
         classes = {r.metadata.get("name"): r for r in self.of_type(INGRESS_CLASS)}
         ingress_class = classes.get(cls_name)
+        if ingress_class is None and cls_name is not None and cls_name in self.context.cluster_classes:
+            return self.context.cluster_classes[cls_name].params
         params_ref = ingress_class.spec.get("parameters") if ingress_class else None
         if not isinstance(params_ref, Mapping):
             return {}
@@ -130,10 +146,18 @@ class Stack:
 
     def alb_ingresses(self) -> list[Resource]:
         alb_classes = set(self.context.ingress_classes)
+        alb_classes.update(n for n, c in self.context.cluster_classes.items() if c.controller in ALB_CONTROLLERS)
         for ingress_class in self.of_type(INGRESS_CLASS):
-            if ingress_class.spec.get("controller") in ("ingress.k8s.aws/alb", "eks.amazonaws.com/alb"):
+            if ingress_class.spec.get("controller") in ALB_CONTROLLERS:
                 alb_classes.add(str(ingress_class.metadata.get("name")))
         return [i for i in self.of_type(INGRESS) if self.class_of(i) in alb_classes]
+
+    def unclassified_ingresses(self) -> list[Resource]:
+        """Ingresses of a class nothing describes (no IngressClass in the review or the facts, not named as an
+        ALB class): no rule looks at them, and a clean result must not read as if they passed."""
+        known = set(self.context.ingress_classes) | set(self.context.cluster_classes)
+        known.update(str(c.metadata.get("name")) for c in self.of_type(INGRESS_CLASS))
+        return [i for i in self.of_type(INGRESS) if self.class_of(i) not in known]
 
     def setting(self, ingress: Resource, annotation: str) -> str | None:
         """An Ingress's effective value: its class params win over its annotation, as in the controller."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -253,6 +254,142 @@ def test_check_other_ingress_classes(
     assert main(["check", str(tmp_path / "ing.yaml")]) == 0  # not an ALB class here
     assert main(["check", str(tmp_path / "ing.yaml"), "--ingress-class", "alb-internal"]) == 1
     assert "[alb-target-type-ip]" in capsys.readouterr().out
+
+
+SHARED_CLASS_INGRESS = {
+    "apiVersion": "networking.k8s.io/v1",
+    "kind": "Ingress",
+    "metadata": {"name": "web", "namespace": "team-a"},
+    "spec": {
+        "ingressClassName": "shared-alb",
+        "rules": [
+            {
+                "host": "web.example.com",
+                "http": {
+                    "paths": [
+                        {
+                            "path": "/",
+                            "pathType": "Prefix",
+                            "backend": {"service": {"name": "web", "port": {"number": 80}}},
+                        }
+                    ]
+                },
+            }
+        ],
+    },
+}
+
+
+def _facts(tmp_path: Path, classes: dict[str, Any], clusters: tuple[str, ...] = ("stage",)) -> Path:
+    path = tmp_path / "facts.yaml"
+    path.write_text(yaml.safe_dump({"clusters": {name: {"ingressClasses": classes} for name in clusters}}))
+    return path
+
+
+def test_check_takes_the_clusters_ingress_classes_and_their_params_from_the_cloud_facts(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An Ingress of a class another team installed: unchecked without facts (and said so), checked with them,
+    with the class's IngressClassParams winning over the Ingress's annotations as in the controller."""
+    manifest = tmp_path / "ing.yaml"
+    manifest.write_text(yaml.safe_dump(SHARED_CLASS_INGRESS))
+    assert main(["check", str(manifest)]) == 0
+    out = capsys.readouterr().out
+    assert "note: 1 Ingress(es) of class shared-alb not checked as ALB Ingresses" in out and "--cloud-facts" in out
+
+    open_params = {"controller": "ingress.k8s.aws/alb", "params": {"scheme": "internet-facing"}}
+    facts = _facts(tmp_path, {"shared-alb": open_params, "nginx": {"controller": "k8s.io/ingress-nginx"}})
+    assert main(["check", str(manifest), "--cloud-facts", str(facts), "--json"]) == 1
+    report = json.loads(capsys.readouterr().out)
+    assert {v["rule"] for v in report["violations"]} == {
+        "alb-target-type-ip",
+        "alb-group",
+        "alb-https",
+        "alb-ssl-redirect",
+    }
+    assert report["unclassified"] == [] and "cluster stage" in report["cloudFacts"]
+
+    internal = {"scheme": "internal", "group": {"name": "team-a"}, "targetType": "ip"}
+    facts = _facts(tmp_path, {"shared-alb": {"controller": "ingress.k8s.aws/alb", "params": internal}})
+    assert main(["check", str(manifest), "--cloud-facts", str(facts)]) == 0
+    out = capsys.readouterr().out
+    assert "1 objects checked, 0 violations" in out and "note:" not in out
+
+
+def test_with_cloud_facts_alb_is_not_assumed_to_be_an_alb_class(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """On a cluster whose facts say 'alb' is another controller's class, its Ingresses are not ALB Ingresses."""
+    ingress = copy.deepcopy(SHARED_CLASS_INGRESS)
+    ingress["spec"]["ingressClassName"] = "alb"
+    (tmp_path / "ing.yaml").write_text(yaml.safe_dump(ingress))
+    facts = _facts(tmp_path, {"alb": {"controller": "example.com/other"}})
+    assert main(["check", str(tmp_path / "ing.yaml"), "--cloud-facts", str(facts)]) == 0
+    assert "0 violations" in capsys.readouterr().out
+    assert main(["check", str(tmp_path / "ing.yaml")]) == 1  # without them, 'alb' is taken to be the ALB class
+    capsys.readouterr()
+
+
+@pytest.mark.parametrize(
+    ("classes", "clusters", "extra", "fragment"),
+    [
+        (
+            {"shared-alb": {"controller": "ingress.k8s.aws/alb"}},
+            ("a", "b"),
+            [],
+            "describes clusters a, b: name one with --cluster",
+        ),
+        ({"shared-alb": {"controller": "ingress.k8s.aws/alb"}}, ("a",), ["--cluster", "b"], "--cluster b: not in"),
+        ({"Shared": {"controller": "ingress.k8s.aws/alb"}}, ("a",), [], "'Shared' is not an IngressClass name"),
+        (
+            {"shared-alb": {"params": {}}},
+            ("a",),
+            [],
+            "ingressClasses.shared-alb.controller: name the class's controller",
+        ),
+        (
+            {"shared-alb": {"controller": "ingress.k8s.aws/alb", "params": {"schema": "internal"}}},
+            ("a",),
+            [],
+            "params.schema: not an IngressClassParams field",
+        ),
+        ({"shared-alb": "ingress.k8s.aws/alb"}, ("a",), [], "write {controller: ingress.k8s.aws/alb}"),
+    ],
+)
+def test_check_refuses_facts_it_cannot_use_naming_the_key(
+    classes: dict[str, Any],
+    clusters: tuple[str, ...],
+    extra: list[str],
+    fragment: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    (tmp_path / "ing.yaml").write_text(yaml.safe_dump(SHARED_CLASS_INGRESS))
+    facts = _facts(tmp_path, classes, clusters)
+    assert main(["check", str(tmp_path / "ing.yaml"), "--cloud-facts", str(facts), *extra]) == 2
+    captured = capsys.readouterr()
+    assert fragment in captured.err and "Traceback" not in captured.err and captured.out == ""
+
+
+def test_check_refuses_a_cluster_without_facts(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "ing.yaml").write_text(yaml.safe_dump(SHARED_CLASS_INGRESS))
+    assert main(["check", str(tmp_path / "ing.yaml"), "--cluster", "stage"]) == 2
+    assert "give the facts file too" in capsys.readouterr().err
+
+
+def test_the_class_params_fields_are_the_crds() -> None:
+    """The facts' params take exactly the IngressClassParams spec fields of the controller's v3.5.0 CRD."""
+    from albops.preview.cloud_facts import CLASS_PARAMS_FIELDS
+
+    crds = ROOT.parent / "shared" / "crds" / "aws-load-balancer-controller-v3.5.0-crds.yaml"
+    if not crds.is_file():
+        if os.environ.get("CI"):
+            pytest.fail(f"{crds} is missing: CI must have the shared CRDs beside the checkout")
+        pytest.skip(f"{crds} is not here (shared test data); the field list is checked where it is")
+    for document in yaml.safe_load_all(crds.read_text()):
+        if document and document["spec"]["names"]["kind"] == "IngressClassParams":
+            (version,) = document["spec"]["versions"]
+            assert set(version["schema"]["openAPIV3Schema"]["properties"]["spec"]["properties"]) == CLASS_PARAMS_FIELDS
 
 
 @pytest.mark.parametrize(

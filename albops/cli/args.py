@@ -15,7 +15,7 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
-from components.names import GROUP_NAME
+from components.names import CLUSTER_NAME, GROUP_NAME
 
 
 def seconds(low: float, high: float) -> Callable[[str], float]:
@@ -116,6 +116,24 @@ def group_name(text: str) -> str:
     """An ALB group.name: at most 63 lower-case letters, digits, '-' and '.', alphanumeric at both ends."""
     if len(text) > 63 or not GROUP_NAME.fullmatch(text):
         raise argparse.ArgumentTypeError(f"{text!r} is not a valid group.name (lower-case, digits, '-', '.')")
+    return text
+
+
+def cluster_name(text: str) -> str:
+    """An EKS cluster name (CreateCluster's rule: 1-100 letters, digits, '-' and '_', starting alphanumeric)."""
+    if not CLUSTER_NAME.fullmatch(text):
+        raise argparse.ArgumentTypeError(f"{text!r} is not an EKS cluster name (1-100 letters, digits, - or _)")
+    return text
+
+
+def aws_region(text: str) -> str:
+    """A region botocore knows, with the nearest names suggested for a typo."""
+    from components.regions import region_exists, similar_regions
+
+    if not region_exists(text):
+        close = similar_regions(text)
+        hint = f"; did you mean {' or '.join(close)}?" if close else ""
+        raise argparse.ArgumentTypeError(f"{text!r} is not an AWS region{hint}")
     return text
 
 

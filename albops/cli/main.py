@@ -10,7 +10,7 @@ import os
 import re
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from albops import EXIT_BAD_INPUT, EXIT_FINDINGS, EXIT_OK, EXIT_REFUSED, EXIT_TOOL_MISSING
 from albops.cli import args as argtypes
@@ -19,7 +19,7 @@ from components.names import EPHEMERAL, PLANNED_ENVIRONMENTS
 
 if TYPE_CHECKING:
     from albops.preview.runner import PlanResult
-    from policies.guardrails import Violation
+    from policies.guardrails import ClusterClass, Violation
 
 
 class _Parser(argparse.ArgumentParser):
@@ -92,9 +92,11 @@ def _parser() -> argparse.ArgumentParser:
         "tags for exactly one cluster, and with --yes deletes them in dependency order.",
     )
     target = sweep.add_mutually_exclusive_group(required=True)
-    target.add_argument("--cluster", help="EKS cluster name, exactly as in the elbv2.k8s.aws/cluster tag")
+    target.add_argument(
+        "--cluster", type=argtypes.cluster_name, help="EKS cluster name, exactly as in the elbv2.k8s.aws/cluster tag"
+    )
     target.add_argument("--expired", action="store_true", help="every cluster whose ephemeral tags say it expired")
-    sweep.add_argument("--region", required=True, help="AWS region, e.g. us-west-2")
+    sweep.add_argument("--region", required=True, type=argtypes.aws_region, help="AWS region, e.g. us-west-2")
     sweep.add_argument("--yes", action="store_true", help="delete; without it nothing is deleted")
     sweep.add_argument("--json", action="store_true", help="one JSON document on stdout")
     sweep.add_argument("--force", action="store_true", help="sweep even while the EKS cluster still exists")
@@ -165,6 +167,17 @@ def _parser() -> argparse.ArgumentParser:
         "--environment",
         choices=PLANNED_ENVIRONMENTS,
         help="treat the input as this environment (production adds rules)",
+    )
+    check.add_argument(
+        "--cloud-facts",
+        type=argtypes.readable_file,
+        metavar="FILE",
+        help="the cluster's IngressClasses and their params, as plan's facts file describes them (README, Cloud facts)",
+    )
+    check.add_argument(
+        "--cluster",
+        type=argtypes.cluster_name,
+        help="the cluster of --cloud-facts to check against",
     )
     probe = commands.add_parser(
         "probe",
@@ -303,7 +316,7 @@ def _probe(args: argparse.Namespace) -> int:
 def _check(args: argparse.Namespace) -> int:
     from albops.check import load
     from albops.manifests import UnreadableError
-    from policies.guardrails import RULES, Context, evaluate
+    from policies.guardrails import RULES, Context, Stack, evaluate
 
     if args.list:
         if args.json:
@@ -327,15 +340,70 @@ def _check(args: argparse.Namespace) -> int:
             "check; give manifests or IAM JSON",
             EXIT_BAD_INPUT,
         )
-    context = Context(ingress_classes=frozenset(args.ingress_class or ["alb"]), environment=args.environment)
+    try:
+        cluster_classes, facts_note = _check_facts(args)
+    except ValueError as error:
+        return _say(f"error: {error}", EXIT_BAD_INPUT)
+    # With the cluster's classes known, "alb" is no longer assumed to be an ALB class: the facts say which are.
+    assumed = ["alb"] if not cluster_classes else []
+    context = Context(
+        ingress_classes=frozenset(args.ingress_class or assumed),
+        environment=args.environment,
+        cluster_classes=cluster_classes,
+    )
     violations = evaluate(resources, context)
+    unclassified = [
+        {"ingress": f"{i.namespace}/{i.name}", "class": Stack(resources, context).class_of(i)}
+        for i in Stack(resources, context).unclassified_ingresses()
+    ]
     if args.json:
-        print(json.dumps({"resources": len(resources), "violations": [v.__dict__ for v in violations]}, indent=2))
+        document: dict[str, Any] = {
+            "resources": len(resources),
+            "violations": [v.__dict__ for v in violations],
+            "unclassified": unclassified,
+        }
+        if facts_note:
+            document["cloudFacts"] = facts_note
+        print(json.dumps(document, indent=2))
     else:
+        if facts_note:
+            print(facts_note)
         for violation in violations:
             print(violation)
+        if unclassified:
+            named = ", ".join(sorted({str(u["class"] or "(none)") for u in unclassified}))
+            print(
+                f"note: {len(unclassified)} Ingress(es) of class {named} not checked as ALB Ingresses (no IngressClass "
+                "says which controller serves it): name an ALB class with --ingress-class, or give --cloud-facts"
+            )
         print(f"{len(resources)} objects checked, {len(violations)} violations")
     return EXIT_FINDINGS if violations else EXIT_OK
+
+
+def _check_facts(args: argparse.Namespace) -> tuple[dict[str, ClusterClass], str]:
+    """The IngressClasses of the cluster ``--cloud-facts`` describes, and a line saying where they came from."""
+    from albops.preview.cloud_facts import FactsError, load_facts
+    from policies.guardrails import ClusterClass
+
+    if args.cloud_facts is None:
+        if args.cluster is not None:
+            raise ValueError("--cluster names a cluster of --cloud-facts; give the facts file too")
+        return {}, ""
+    try:
+        clusters, _ = load_facts(args.cloud_facts)
+    except FactsError as error:
+        raise ValueError(str(error)) from None
+    if args.cluster is None and len(clusters) != 1:
+        names = ", ".join(sorted(clusters)) or "none"
+        raise ValueError(f"--cloud-facts {args.cloud_facts} describes clusters {names}: name one with --cluster")
+    name = args.cluster if args.cluster is not None else next(iter(clusters))
+    if name not in clusters:
+        known = ", ".join(sorted(clusters)) or "none"
+        raise ValueError(f"--cluster {name}: not in {args.cloud_facts} (it describes {known}); add it or fix the name")
+    found = clusters[name].ingress_classes
+    classes = {k: ClusterClass(controller=v.controller, params=v.params) for k, v in found.items()}
+    listed = ", ".join(f"{k} ({v.controller}{', with params' if v.params else ''})" for k, v in sorted(found.items()))
+    return classes, f"IngressClasses of cluster {name} from {args.cloud_facts}: {listed or 'none listed'}"
 
 
 def _verify(args: argparse.Namespace) -> int:
@@ -502,19 +570,7 @@ def _teardown(args: argparse.Namespace) -> int:
 def _sweep(args: argparse.Namespace) -> int:
     from albops.cluster.aws import AwsSession
     from albops.cluster.sweep import SweepReport, Timing, exit_code, render_table, sweep_command
-    from components.names import CLUSTER_NAME
-    from components.regions import region_exists, similar_regions
 
-    if not region_exists(args.region):
-        close = similar_regions(args.region)
-        hint = f"; did you mean {' or '.join(close)}?" if close else ""
-        return _say(f"error: --region {args.region!r} is not an AWS region{hint}", EXIT_BAD_INPUT)
-    if args.cluster is not None and not CLUSTER_NAME.fullmatch(args.cluster):
-        print(
-            f"error: --cluster {args.cluster!r} is not an EKS cluster name (1-100 letters, digits, - or _)",
-            file=sys.stderr,
-        )
-        return EXIT_BAD_INPUT
     aws = AwsSession(args.region)
     reports: list[SweepReport] = []
     interrupted = False

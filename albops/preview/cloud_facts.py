@@ -13,6 +13,12 @@ each assumption, so a reviewer knows which answers were the plan's guess:
 - subnets named in ``cluster.subnetIds`` lie in zones a, b, c... of the region, in
   the order given.
 
+``albops check`` reads the same file for what manifests alone do not say: the
+IngressClasses the cluster already has (which controller each one names, and
+the IngressClassParams it points to, whose settings win over an Ingress's
+annotations), so an Ingress of a class another team installed is checked as
+the controller will build it.
+
 Format (every key optional)::
 
     clusters:
@@ -21,12 +27,19 @@ Format (every key optional)::
         autoMode: false
         addons: [eks-pod-identity-agent]
         tags: {team: platform}
+        ingressClasses:
+          alb: {controller: ingress.k8s.aws/alb}
+          internal-alb:
+            controller: ingress.k8s.aws/alb
+            params: {scheme: internal, group: {name: internal}}
+          nginx: {controller: k8s.io/ingress-nginx}
     subnets:
       subnet-0123456789abcdef0: us-west-2a
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,7 +48,42 @@ from typing import Any
 from albops.preview.stack_file import StackFileError, config_mapping, load_strict_yaml
 
 FACTS_DIR = "cloud-facts"
-_CLUSTER_KEYS = {"exists": bool, "autoMode": bool, "addons": list, "tags": dict}
+_CLUSTER_KEYS = {"exists": bool, "autoMode": bool, "addons": list, "tags": dict, "ingressClasses": dict}
+# The spec fields of the controller's IngressClassParams (elbv2.k8s.aws/v1beta1, its v3.5.0 CRD).
+CLASS_PARAMS_FIELDS = frozenset(
+    {
+        "PrefixListsIDs",
+        "certificateArn",
+        "group",
+        "inboundCIDRs",
+        "ipAddressType",
+        "ipamConfiguration",
+        "listeners",
+        "loadBalancerAttributes",
+        "loadBalancerName",
+        "minimumLoadBalancerCapacity",
+        "namespaceSelector",
+        "prefixListsIDs",
+        "scheme",
+        "sslPolicy",
+        "sslRedirectPort",
+        "subnets",
+        "tags",
+        "targetType",
+        "wafv2AclArn",
+        "wafv2AclName",
+    }
+)
+# An IngressClass name as the API server takes it (a DNS-1123 subdomain).
+_CLASS_NAME = re.compile(r"(?=.{1,253}\Z)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
+
+
+@dataclass(frozen=True)
+class IngressClassFacts:
+    """An IngressClass the cluster has: the controller it names and its IngressClassParams spec, if any."""
+
+    controller: str
+    params: Mapping[str, Any] = field(default_factory=dict)
 
 
 class FactsError(ValueError):
@@ -51,6 +99,7 @@ class ClusterFacts:
     auto_mode: bool = False
     addons: tuple[str, ...] = ()
     tags: Mapping[str, str] = field(default_factory=dict)
+    ingress_classes: Mapping[str, IngressClassFacts] = field(default_factory=dict)
 
     def describe(self) -> str:
         if not self.exists:
@@ -82,7 +131,16 @@ class CloudFacts:
             "source": self.source,
             "assumed": list(self.assumed),
             "clusters": {
-                name: {"exists": c.exists, "autoMode": c.auto_mode, "addons": list(c.addons), "tags": dict(c.tags)}
+                name: {
+                    "exists": c.exists,
+                    "autoMode": c.auto_mode,
+                    "addons": list(c.addons),
+                    "tags": dict(c.tags),
+                    "ingressClasses": {
+                        k: {"controller": v.controller, "params": dict(v.params)}
+                        for k, v in sorted(c.ingress_classes.items())
+                    },
+                }
                 for name, c in sorted(self.clusters.items())
             },
             "subnets": dict(self.subnets),
@@ -113,7 +171,34 @@ def _cluster(path: Path, name: str, value: Any) -> ClusterFacts:
         auto_mode=value.get("autoMode", False),
         addons=tuple(addons),
         tags={str(k): v for k, v in tags.items()},
+        ingress_classes={
+            str(k): _ingress_class(f"{where}.ingressClasses.{k}", k, v)
+            for k, v in value.get("ingressClasses", {}).items()
+        },
     )
+
+
+def _ingress_class(where: str, name: Any, value: Any) -> IngressClassFacts:
+    if not isinstance(name, str) or not _CLASS_NAME.fullmatch(name):
+        raise FactsError(f"{where}: {name!r} is not an IngressClass name (lower-case letters, digits, '-' and '.')")
+    if not isinstance(value, dict):
+        raise FactsError(
+            f"{where}: write {{controller: ingress.k8s.aws/alb}} (and params: if it has IngressClassParams)"
+        )
+    unknown = sorted(set(value) - {"controller", "params"})
+    if unknown:
+        raise FactsError(f"{where}.{unknown[0]}: unknown key; known keys: controller, params")
+    controller, params = value.get("controller"), value.get("params", {})
+    if not isinstance(controller, str) or not controller:
+        raise FactsError(f"{where}.controller: name the class's controller, e.g. ingress.k8s.aws/alb")
+    if not isinstance(params, dict):
+        raise FactsError(f"{where}.params: the IngressClassParams spec, a mapping (e.g. {{scheme: internal}})")
+    bad = sorted(str(k) for k in params if k not in CLASS_PARAMS_FIELDS)
+    if bad:
+        raise FactsError(
+            f"{where}.params.{bad[0]}: not an IngressClassParams field; known: {', '.join(sorted(CLASS_PARAMS_FIELDS))}"
+        )
+    return IngressClassFacts(controller=controller, params={str(k): v for k, v in params.items()})
 
 
 def load_facts(path: Path) -> tuple[dict[str, ClusterFacts], dict[str, str]]:
