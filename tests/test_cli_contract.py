@@ -43,6 +43,9 @@ CASES = [
     (["probe", "--url", "https://a.example", "--rate", "-3"], "'-3' is not a number"),
     (["plan", "--stack", "stage", "--out", "/dev/null/x"], "--out: /dev/null/x: cannot be written"),
     (["plan", "--stack", "stage", "--out", str(ROOT / "README.md")], "is a file, not a folder"),
+    # /proc takes no new files even for root, whom os.access answers yes everywhere: the probe file tells.
+    (["plan", "--stack", "stage", "--out", "/proc/albops-x"], "--out: /proc/albops-x: cannot be written under /proc"),
+    (["migrate", "-", "--report", "/proc/r.json"], "--report: /proc/r.json: cannot be written in /proc"),
     (["plan", "--stack", "stage", "--cloud-facts", "/no/facts.yaml"], "--cloud-facts: /no/facts.yaml: no such file"),
     (["migrate", "-", "--report", "/no/such/folder/r.json"], "the folder /no/such/folder does not exist"),
     (["migrate", "-", "--report", "/tmp"], "--report: /tmp: is a directory"),

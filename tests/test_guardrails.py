@@ -256,7 +256,7 @@ def test_check_other_ingress_classes(
     assert "[alb-target-type-ip]" in capsys.readouterr().out
 
 
-SHARED_CLASS_INGRESS = {
+SHARED_CLASS_INGRESS: dict[str, Any] = {
     "apiVersion": "networking.k8s.io/v1",
     "kind": "Ingress",
     "metadata": {"name": "web", "namespace": "team-a"},

@@ -12,6 +12,7 @@ import argparse
 import ipaddress
 import math
 import os
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -82,9 +83,24 @@ def output_file(text: str) -> Path:
     parent = path.parent if str(path.parent) else Path(".")
     if not parent.is_dir():
         raise argparse.ArgumentTypeError(f"{text}: the folder {parent} does not exist")
-    if not os.access(parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
-        raise argparse.ArgumentTypeError(f"{text}: cannot be written (permissions)")
+    if not _can_create_in(parent) or (path.exists() and not os.access(path, os.W_OK)):
+        raise argparse.ArgumentTypeError(f"{text}: cannot be written in {parent}")
     return path
+
+
+def _can_create_in(folder: Path) -> bool:
+    """Whether a file can really be created in ``folder``: a probe file, removed at once.
+
+    ``os.access`` says yes to root everywhere and knows nothing of read-only mounts or /proc and /sys,
+    where creating fails only when tried.
+    """
+    try:
+        handle, name = tempfile.mkstemp(prefix=".albops-probe-", dir=folder)
+    except OSError:
+        return False
+    os.close(handle)
+    os.unlink(name)
+    return True
 
 
 def output_dir(text: str) -> Path:
@@ -95,7 +111,7 @@ def output_dir(text: str) -> Path:
     existing = path if path.exists() else path.parent
     while not existing.exists() and existing != existing.parent:
         existing = existing.parent
-    if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
+    if not existing.is_dir() or not _can_create_in(existing):
         raise argparse.ArgumentTypeError(f"{text}: cannot be written under {existing}")
     return path
 

@@ -679,6 +679,11 @@ def _plan(args: argparse.Namespace) -> int:
         written = write_plan(result, out_dir, ours=args.out is None)
     except OutDirRefusedError as error:
         return _say(f"refused: {error}", EXIT_REFUSED)
+    except OSError as error:  # a folder that went away or filled up after the argument was checked
+        where = error.filename or out_dir
+        return _say(
+            f"error: --out {out_dir}: {where} cannot be written ({error.strerror}); give another folder", EXIT_BAD_INPUT
+        )
     notes = _plan_notes(result, stack_file.environments)
     for note in notes:
         print(f"note: {note}", file=sys.stderr)
