@@ -5,12 +5,11 @@ import pulumi
 from components.aws_account import AwsAccount, AwsAccountArgs, ingress_tags
 from components.certificate import AlbCertificate, AlbCertificateArgs
 from components.cluster import ClusterAccess, ClusterAccessArgs
-from components.controller_iam import ControllerIam, ControllerIamArgs
-from components.controller_release import ControllerRelease, ControllerReleaseArgs
+from components.controller.component import AwsLoadBalancerController
 from components.dns import AliasRecords, AliasRecordsArgs
 from components.echoserver import Echoserver, EchoserverArgs
 from components.eks_cluster import EphemeralCluster, EphemeralClusterArgs
-from components.settings import PROJECT, check_mode, load_settings
+from components.settings import PROJECT, check_mode, controller_args, load_settings
 from components.tags import STACK_TAG, stack_tag_value
 
 settings = load_settings()
@@ -57,36 +56,22 @@ if cluster.mode == "lbc":
     oidc_arn, oidc_issuer = (
         cluster.oidc_provider(settings.cluster, account.invoke) if settings.controller.uses_irsa else (None, None)
     )
-    iam = ControllerIam(
+    controller = AwsLoadBalancerController(
         f"{name}-lbc",
-        ControllerIamArgs(
-            cluster_name=name,
-            cluster_arn=cluster.arn,
-            account_id=account.account_id,
-            controller=settings.controller,
-            partition=settings.partition,
-            provider=account.provider,
-            oidc_provider_arn=oidc_arn,
-            oidc_issuer=oidc_issuer,
-            cluster_ready=cluster.ready,
-        ),
-    )
-    controller = ControllerRelease(
-        f"{name}-lbc",
-        ControllerReleaseArgs(
-            cluster_name=name,
-            region=settings.region,
+        controller_args(
+            settings,
             vpc_id=cluster.vpc_id,
-            controller=settings.controller,
-            provider=cluster.provider,
-            role_arn=iam.service_account_role_arn,
-            depends_on=[*iam.ready, *cluster.ready],
-            extra_default_tags=ephemeral_tags,
+            cluster_arn=cluster.arn,
+            oidc=(oidc_arn, oidc_issuer) if oidc_arn is not None and oidc_issuer is not None else None,
+            default_tags=ephemeral_tags,
+        ),
+        opts=pulumi.ResourceOptions(
+            providers={"aws": account.provider, "kubernetes": cluster.provider}, depends_on=list(cluster.ready)
         ),
     )
-    waits = [controller.release]
-    pulumi.export("controllerRoleArn", iam.role_arn)
-    pulumi.export("controllerPolicyArn", iam.policy_arn)
+    waits = controller.ready
+    pulumi.export("controllerRoleArn", controller.role_arn)
+    pulumi.export("controllerPolicyArn", controller.policy_arn)
 
 certificate = AlbCertificate(
     f"{name}-alb",

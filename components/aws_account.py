@@ -17,7 +17,8 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components.settings import PROJECT, ConfigError, Problem, StackSettings
+from components.model import ConfigError, Problem
+from components.settings import PROJECT, StackSettings
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,8 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
-from components.settings import PROJECT, ClusterSettings, ConfigError, Problem
+from components.model import ConfigError, Problem
+from components.settings import PROJECT, ClusterSettings
 
 Mode = Literal["lbc", "auto"]
 

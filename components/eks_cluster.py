@@ -24,7 +24,8 @@ import pulumi_eks as eks
 import pulumi_kubernetes as k8s
 
 from components.cluster import Mode
-from components.settings import PROJECT, ClusterSettings, ConfigError, EphemeralSettings, Problem
+from components.model import ConfigError, Problem
+from components.settings import PROJECT, ClusterSettings, EphemeralSettings
 from components.tags import STACK_TAG
 
 # Managed policies every EKS node role needs (Amazon EKS user guide, "Amazon EKS node IAM role").

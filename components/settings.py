@@ -17,9 +17,7 @@ import datetime as dt
 import difflib
 import json
 import re
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
-from decimal import Decimal
+from collections.abc import Iterable, Mapping
 from typing import Any, Literal
 
 import pulumi
@@ -35,14 +33,23 @@ from pydantic import (
     model_validator,
 )
 from pydantic.alias_generators import to_camel
-from pydantic_core import PydanticCustomError
 
+from components.controller.component import AwsLoadBalancerControllerArgs
+from components.controller.model import FOREIGN_CLASSES as _FOREIGN_CLASSES
+from components.controller.model import (
+    ControllerSettings,
+)
 from components.eks_versions import EKS_KUBERNETES_VERSIONS, EKS_VERSIONS_CHECKED
+from components.model import IMAGE as _IMAGE
+from components.model import POLICY_ARN as _POLICY_ARN
+from components.model import ConfigError, Problem, ResourceSettings
+from components.model import Section as _Section
+from components.model import check_dns_label as _check_dns_label
+from components.model import fail as _fail
 from components.names import CLUSTER_NAME, ENVIRONMENTS, EPHEMERAL, GROUP_NAME
 from components.regions import (
     ALB_SSL_POLICIES,
     RECOMMENDED_SSL_POLICY,
-    addon_available,
     dns_suffix,
     known_regions,
     partition_for_region,
@@ -57,7 +64,7 @@ from components.tags import (
     OWNER_TAG,
     reserved_tag,
 )
-from policies.controller_iam import DEFAULT_VERSION, PARTITIONS, RELEASES
+from policies.controller_iam import PARTITIONS
 
 PROJECT = "alb-ingress"
 # Config namespaces a stack file may use besides the project's own: the AWS provider's (each key is
@@ -67,17 +74,9 @@ _ENVIRONMENT_HINTS = {"prod": "production", "prd": "production", "live": "produc
 _ENVIRONMENT_HINTS |= {"stg": "staging", "dev": "development", "test": "development", "sandbox": "development"}
 # The template pull-request stacks are copied from; it may keep a placeholder expiry.
 TEMPLATE_STACK = "pr"
-# IngressClass names other controllers install by default (ingress-nginx, Traefik, HAProxy, Kong, Istio,
-# Contour, NGINX Inc., GKE); a second controller on one class fights the first over every Ingress.
-_FOREIGN_CLASSES = frozenset(
-    {"nginx", "nginx-internal", "traefik", "haproxy", "kong", "istio", "contour", "gce", "gce-internal"}
-)
-# AWS managed policies that would make the controller's role an administrator.
-BROAD_MANAGED_POLICIES = ("AdministratorAccess", "PowerUserAccess", "IAMFullAccess")
 ECHO_IMAGE = "docker.io/jmalloc/echo-server:v0.3.7"
 
 _CLUSTER_NAME = CLUSTER_NAME
-_DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")
 _GROUP_NAME = GROUP_NAME
 _HOST = re.compile(r"(?=.{1,253}\Z)([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]{2,63}")
 _DOMAIN = re.compile(r"(\*\.)?([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]{2,63}")
@@ -86,70 +85,21 @@ _OIDC_ARN = re.compile(
     r"arn:([a-z-]+):iam::(\d{12}):oidc-provider/(oidc\.eks\.([a-z0-9-]+)\.([a-z.]+)/id/[0-9A-Fa-f]+)"
 )
 _CERT_ARN = re.compile(r"arn:([a-z-]+):acm:([a-z0-9-]+):(\d{12}):certificate/([0-9a-f-]{36})")
-_POLICY_ARN = re.compile(r"arn:([a-z-]+):iam::(\d{12}|aws):policy/([\w+=,.@/-]+)")
-_ROLE_PATH = re.compile(r"/([\x21-\x7e]{0,510}/)?")
 _VPC_ID = re.compile(r"vpc-([0-9a-f]{8}|[0-9a-f]{17})")
 _ZONE_ID = re.compile(r"Z[0-9A-Z]{1,31}")
 _PATH = re.compile(r"/[A-Za-z0-9._~/-]*")
 _BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
 _TAG_KEY = re.compile(r"[\w .:/+\-@]{1,128}")
 _TAG_VALUE = re.compile(r"[\w .:/+\-@]{0,256}")
-_CPU = re.compile(r"(\d+(\.\d+)?)(m?)")
-_MEMORY = re.compile(r"(\d+)(Ki|Mi|Gi|Ti|k|M|G|T)?")
-_MEMORY_UNITS = {None: 1, "k": 10**3, "M": 10**6, "G": 10**9, "T": 10**12}
-_MEMORY_UNITS.update({"Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40})
 # ELB listener rules: each condition value is at most 128 characters.
 ALB_CONDITION_VALUE_MAX = 128
 _CONTENT_TYPES = ("text/plain", "text/css", "text/html", "application/javascript", "application/json")
 # Namespaces a stack must never create (it would own them, and delete them on destroy).
 _SYSTEM_NAMESPACES = frozenset({"default", "kube-system", "kube-public", "kube-node-lease"})
 
-# The grammar container runtimes parse image references with (the distribution
-# "reference" grammar); anything else fails at pull time with InvalidImageName.
-_DOMAIN_COMPONENT = r"(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])"
-_REGISTRY = rf"(?:{_DOMAIN_COMPONENT}(?:\.{_DOMAIN_COMPONENT})*|\[[0-9a-fA-F:]+\])(?::[0-9]+)?"
-_PATH_COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
-_IMAGE_NAME = rf"(?:{_REGISTRY}/)?{_PATH_COMPONENT}(?:/{_PATH_COMPONENT})*"
-_IMAGE = re.compile(
-    rf"(?P<name>{_IMAGE_NAME})(?::(?P<tag>[\w][\w.-]{{0,127}}))?"
-    r"(?:@(?P<digest>[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}))?"
-)
-_IMAGE_REPOSITORY = re.compile(_IMAGE_NAME)
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One thing wrong with the stack config: where, what, and how to fix it."""
-
-    key: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.key}: {self.message}"
-
-
-class ConfigError(pulumi.RunError):
-    """Raised before any resource exists; Pulumi prints RunError without a traceback."""
-
-    def __init__(self, problems: list[Problem]) -> None:
-        self.problems = problems
-        lines = "\n".join(f"  - {p}" for p in problems)
-        noun = "problem" if len(problems) == 1 else "problems"
-        super().__init__(f"stack config has {len(problems)} {noun}; nothing was created:\n{lines}")
-
-
-def _fail(message: str) -> PydanticCustomError:
-    return PydanticCustomError("config", message)
-
 
 def _https_ports(listen_ports: tuple[dict[str, int], ...]) -> list[int]:
     return [port for entry in listen_ports for proto, port in entry.items() if proto == "HTTPS"]
-
-
-def _check_dns_label(value: str) -> str:
-    if not _DNS_LABEL.fullmatch(value):
-        raise _fail(f"{value!r} is not a Kubernetes name; use lower-case letters, digits and '-', at most 63")
-    return value
 
 
 def _check_path(value: str, example: str) -> str:
@@ -160,40 +110,9 @@ def _check_path(value: str, example: str) -> str:
     return value
 
 
-def _check_policy_arn(arn: str, info: ValidationInfo, example: str) -> None:
-    match = _POLICY_ARN.fullmatch(arn)
-    if not match:
-        raise _fail(f"{arn!r} is not an IAM policy ARN; expected {example}")
-    region = (info.context or {}).get("region")
-    if region and match.group(1) != partition_for_region(region):
-        raise _fail(
-            f"{arn!r} is in partition {match.group(1)}, but the stack deploys to {region} "
-            f"(partition {partition_for_region(region)}); use the policy of that partition"
-        )
-
-
-def cpu_millicores(value: str) -> Decimal:
-    match = _CPU.fullmatch(value)
-    if not match:
-        raise ValueError(value)
-    number = Decimal(match.group(1))
-    return number if match.group(3) else number * 1000
-
-
-def memory_bytes(value: str) -> int:
-    match = _MEMORY.fullmatch(value)
-    if not match:
-        raise ValueError(value)
-    return int(match.group(1)) * _MEMORY_UNITS[match.group(2)]
-
-
 def _region_advice(region: str) -> str:
     close = similar_regions(region)
     return f"did you mean {' or '.join(close)}?" if close else "see `aws ec2 describe-regions` for the region names"
-
-
-class _Section(BaseModel):
-    model_config = ConfigDict(alias_generator=to_camel, extra="forbid", frozen=True, populate_by_name=False)
 
 
 class ClusterSettings(_Section):
@@ -320,344 +239,6 @@ class ClusterSettings(_Section):
             return None
         match = _OIDC_ARN.fullmatch(self.oidc_provider_arn)
         return match.group(3) if match else None
-
-
-class ResourceSettings(_Section):
-    """Requests and limits for one container."""
-
-    cpu_request: str = "50m"
-    memory_request: str = "64Mi"
-    cpu_limit: str = "250m"
-    memory_limit: str = "128Mi"
-
-    @field_validator("cpu_request", "cpu_limit")
-    @classmethod
-    def _cpu(cls, value: str) -> str:
-        if not _CPU.fullmatch(value):
-            raise _fail(f"{value!r} is not a CPU quantity; use e.g. '100m' or '0.5'")
-        return value
-
-    @field_validator("memory_request", "memory_limit")
-    @classmethod
-    def _memory(cls, value: str) -> str:
-        if not _MEMORY.fullmatch(value):
-            raise _fail(f"{value!r} is not a memory quantity; use e.g. '64Mi' or '1Gi'")
-        return value
-
-    @model_validator(mode="after")
-    def _requests_within_limits(self) -> ResourceSettings:
-        if cpu_millicores(self.cpu_request) > cpu_millicores(self.cpu_limit):
-            raise _fail(
-                f"cpuRequest {self.cpu_request} is above cpuLimit {self.cpu_limit}; Kubernetes rejects such a pod: "
-                "lower the request or raise the limit"
-            )
-        if memory_bytes(self.memory_request) > memory_bytes(self.memory_limit):
-            raise _fail(
-                f"memoryRequest {self.memory_request} is above memoryLimit {self.memory_limit}; Kubernetes rejects "
-                "such a pod: lower the request or raise the limit"
-            )
-        return self
-
-    def as_kubernetes(self) -> dict[str, dict[str, str]]:
-        return {
-            "requests": {"cpu": self.cpu_request, "memory": self.memory_request},
-            "limits": {"cpu": self.cpu_limit, "memory": self.memory_limit},
-        }
-
-
-class ControllerIamSettings(_Section):
-    """What organisations require of every role: a path, a boundary, their own extra policies."""
-
-    role_path: str = "/"
-    permissions_boundary_arn: str | None = None
-    extra_policy_arns: tuple[str, ...] = Field(
-        default=(), examples=[["arn:{partition}:iam::{account}:policy/encrypted-stand-in"]]
-    )
-
-    @field_validator("role_path")
-    @classmethod
-    def _path(cls, value: str) -> str:
-        # IAM: a path is '/' or '/'-delimited names of printable ASCII, at most 512 characters; '//' is refused.
-        if len(value) > 512 or not _ROLE_PATH.fullmatch(value) or "//" in value:
-            raise _fail(
-                f"{value!r} is not an IAM path; use '/' or e.g. '/platform/' (starts and ends with '/', no '//', "
-                "at most 512 characters)"
-            )
-        return value
-
-    @field_validator("permissions_boundary_arn")
-    @classmethod
-    def _boundary(cls, value: str | None, info: ValidationInfo) -> str | None:
-        if value is not None:
-            _check_policy_arn(value, info, "arn:aws:iam::<account>:policy/<name>")
-        return value
-
-    @field_validator("extra_policy_arns")
-    @classmethod
-    def _extra(cls, value: tuple[str, ...], info: ValidationInfo) -> tuple[str, ...]:
-        for arn in value:
-            _check_policy_arn(arn, info, "arn:aws:iam::<account|aws>:policy/<name>")
-            name = arn.rsplit("/", 1)[-1]
-            if name in BROAD_MANAGED_POLICIES and ":iam::aws:policy/" in arn:
-                raise _fail(
-                    f"{name} would make the controller's role an administrator of the account; attach a policy "
-                    "with only the extra actions it needs"
-                )
-        if len(set(value)) != len(value):
-            raise _fail("a policy ARN is listed twice; list each once")
-        if len(value) > 9:
-            raise _fail("more than 9 extra policies: IAM attaches at most 10 managed policies to a role")
-        return value
-
-
-# Chart values the stack sets from its own settings; overriding them through
-# extraValues would point the controller at another cluster, region, VPC or
-# identity than the one the stack's IAM and checks were built for.
-OWNED_CHART_KEYS = ("clusterName", "region", "vpcId", "serviceAccount", "ingressClass", "image")
-
-
-def _str_map(value: Any) -> None:
-    if not isinstance(value, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
-        raise ValueError("a mapping of names to quoted text")
-
-
-def _mapping_of(value: Any) -> None:
-    if not isinstance(value, dict):
-        raise ValueError("a mapping")
-
-
-def _list_of_mappings(value: Any) -> None:
-    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
-        raise ValueError("a list of mappings")
-
-
-def _whole_in(low: int, high: int) -> Callable[[Any], None]:
-    def check(value: Any) -> None:
-        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-            raise ValueError(f"a whole number from {low} to {high}")
-
-    return check
-
-
-def _word_in(*allowed: str) -> Callable[[Any], None]:
-    def check(value: Any) -> None:
-        if value not in allowed:
-            raise ValueError(f"one of {', '.join(allowed)}")
-
-    return check
-
-
-def _name(value: Any) -> None:
-    if not isinstance(value, str) or not re.fullmatch(r"[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?", value):
-        raise ValueError("a Kubernetes object name")
-
-
-def _duration(value: Any) -> None:
-    if not isinstance(value, str) or not re.fullmatch(r"(\d+h)?(\d+m)?(\d+s)?", value) or not value:
-        raise ValueError("a duration such as 10h0m0s")
-
-
-def _flag(value: Any) -> None:
-    if not isinstance(value, bool):
-        raise ValueError("true or false")
-
-
-def _service_monitor(value: Any) -> None:
-    if not isinstance(value, dict) or set(value) - {"enabled", "additionalLabels", "interval", "namespace"}:
-        raise ValueError("a mapping of enabled, additionalLabels, interval and namespace")
-    _flag(value.get("enabled", False))
-    _str_map(value.get("additionalLabels", {}))
-
-
-def _pull_secrets(value: Any) -> None:
-    if not isinstance(value, list) or not all(isinstance(v, dict) and set(v) == {"name"} for v in value):
-        raise ValueError("a list of {name: <secret>}")
-
-
-# The chart keys (chart 3.5.0's values.yaml) extraValues may set: scheduling, metadata, logging and
-# reconcile tuning, each with the type the chart expects. Nothing here can weaken the hardening.
-EXTRA_VALUE_KEYS: dict[str, Callable[[Any], None]] = {
-    "nodeSelector": _str_map,
-    "tolerations": _list_of_mappings,
-    "affinity": _mapping_of,
-    "priorityClassName": _name,
-    "updateStrategy": _mapping_of,
-    "podAnnotations": _str_map,
-    "podLabels": _str_map,
-    "deploymentAnnotations": _str_map,
-    "serviceAnnotations": _str_map,
-    "additionalLabels": _str_map,
-    "logLevel": _word_in("info", "debug"),
-    "revisionHistoryLimit": _whole_in(0, 100),
-    "terminationGracePeriodSeconds": _whole_in(10, 3600),
-    "ingressMaxConcurrentReconciles": _whole_in(1, 100),
-    "serviceMaxConcurrentReconciles": _whole_in(1, 100),
-    "targetgroupbindingMaxConcurrentReconciles": _whole_in(1, 100),
-    "awsMaxRetries": _whole_in(1, 100),
-    "syncPeriod": _duration,
-    "enableEndpointSlices": _flag,
-    "serviceMonitor": _service_monitor,
-    "imagePullSecrets": _pull_secrets,
-}
-# Chart keys the stack sets from one of its own keys, or that no stack may change, and why.
-_HARDENING = "part of the stack's hardening, which extraValues may not undo"
-EXTRA_VALUE_REFUSALS: dict[str, str] = {
-    "clusterName": f"set from {PROJECT}:cluster.name",
-    "region": "set from aws:region",
-    "vpcId": f"set from {PROJECT}:cluster.vpcId or the cluster itself",
-    "serviceAccount": f"set from {PROJECT}:controller.serviceAccount",
-    "ingressClass": f"set from {PROJECT}:controller.ingressClass",
-    "image": f"set from {PROJECT}:controller.imageRepository and controller.version",
-    "replicaCount": f"set from {PROJECT}:controller.replicas (1 to 10)",
-    "resources": f"set from {PROJECT}:controller.resources",
-    "enableShield": f"set from {PROJECT}:controller.enableShield",
-    "enableWaf": f"set from {PROJECT}:controller.enableWaf",
-    "enableWafv2": f"set from {PROJECT}:controller.enableWafv2",
-    "enableServiceMutatorWebhook": f"set from {PROJECT}:controller.serviceMutatorWebhook",
-    "defaultTags": f"set by the stack (cluster and ephemeral tags); put your tags in {PROJECT}:tags",
-    "podSecurityContext": _HARDENING,
-    "securityContext": _HARDENING,
-    "keepTLSSecret": _HARDENING,
-    "podDisruptionBudget": _HARDENING,
-    "topologySpreadConstraints": _HARDENING,
-    "hostNetwork": "would put the controller on the node's network, outside pod network policy",
-    "clusterSecretsPermissions": "would let the controller read every Secret of the cluster",
-    "ingressClassConfig": "would make the controller's class the cluster's default, taking over class-less Ingresses",
-    "createIngressClassResource": "the stack relies on the chart's IngressClass",
-    "ingressClassParams": "the stack relies on the chart's IngressClass",
-    "defaultTargetType": "the stack's Ingresses target pods (ip); a default of instance would bring back node hops",
-    "env": "could put credentials into the controller's environment; use the stack's IRSA or Pod Identity role",
-    "envSecretName": "could put credentials into the controller's environment",
-    "extraVolumes": "could mount other credentials into the controller",
-    "extraVolumeMounts": "could mount other credentials into the controller",
-    "awsApiEndpoints": "would send the controller's AWS calls to other endpoints",
-    "webhookTLS": "the chart manages the webhook certificate (keepTLSSecret)",
-    "webhookNamespaceSelectors": "would change which pods get readiness gates",
-    "objectSelector": "would change which pods get readiness gates",
-    "rbac": _HARDENING,
-    "livenessProbe": _HARDENING,
-    "controllerConfig": "feature gates change what the controller does to every team's load balancers",
-}
-
-
-def extra_values_problems(value: Mapping[str, Any]) -> list[str]:
-    """Why each key of extraValues is refused; empty when every key is allowed and of its type."""
-    problems: list[str] = []
-    for key, item in value.items():
-        if key in EXTRA_VALUE_REFUSALS:
-            problems.append(f"{key}: not allowed here, {EXTRA_VALUE_REFUSALS[key]}")
-        elif key not in EXTRA_VALUE_KEYS:
-            close = difflib.get_close_matches(key, list(EXTRA_VALUE_KEYS), n=1)
-            hint = f"did you mean {close[0]}? " if close else ""
-            problems.append(f"{key}: not a key extraValues may set; {hint}allowed: {', '.join(EXTRA_VALUE_KEYS)}")
-        else:
-            try:
-                EXTRA_VALUE_KEYS[key](item)
-            except ValueError as error:
-                problems.append(f"{key}: {item!r} is not {error}")
-    return problems
-
-
-class ControllerSettings(_Section):
-    """How the AWS Load Balancer Controller is installed (or that EKS Auto Mode's is used)."""
-
-    mode: Literal["lbc", "auto"] | None = None
-    version: str = DEFAULT_VERSION
-    namespace: str = "kube-system"
-    service_account: str = "aws-load-balancer-controller"
-    identity: Literal["irsa", "pod-identity"] = "irsa"
-    replicas: StrictInt = 2
-    service_mutator_webhook: StrictBool = False
-    ingress_class: str | None = None
-    image_repository: str | None = None
-    enable_shield: StrictBool | None = None
-    enable_waf: StrictBool | None = None
-    enable_wafv2: StrictBool | None = None
-    resources: ResourceSettings = ResourceSettings.model_validate(
-        {"cpuRequest": "100m", "memoryRequest": "256Mi", "cpuLimit": "1", "memoryLimit": "512Mi"}
-    )
-    iam: ControllerIamSettings = ControllerIamSettings()
-    extra_values: dict[str, Any] = Field(default_factory=dict)
-    # Pod Identity needs the agent on every node: the EKS add-on (checked at program start), or a
-    # DaemonSet of your own (self-managed: the stack then trusts it is there).
-    pod_identity_agent: Literal["addon", "self-managed"] = "addon"
-
-    @field_validator("version")
-    @classmethod
-    def _version(cls, value: str) -> str:
-        if value not in RELEASES:
-            raise _fail(
-                f"controller {value!r} has no reviewed IAM policy here; supported: {', '.join(RELEASES)} "
-                "(add policies/iam/controller-<version>.json to support another)"
-            )
-        return value
-
-    @field_validator("namespace", "service_account")
-    @classmethod
-    def _dns_label(cls, value: str) -> str:
-        return _check_dns_label(value)
-
-    @field_validator("ingress_class")
-    @classmethod
-    def _class(cls, value: str | None) -> str | None:
-        return None if value is None else _check_dns_label(value)
-
-    @field_validator("replicas")
-    @classmethod
-    def _replicas(cls, value: int) -> int:
-        if not 1 <= value <= 10:
-            raise _fail(f"{value} is out of range; use 1 to 10 (2 keeps the webhooks up during node restarts)")
-        return value
-
-    @field_validator("image_repository")
-    @classmethod
-    def _repository(cls, value: str | None) -> str | None:
-        if value is not None and (len(value) > 255 or not _IMAGE_REPOSITORY.fullmatch(value)):
-            raise _fail(
-                f"{value!r} is not an image repository; give it without tag, e.g. "
-                "602401143452.dkr.ecr.eu-west-1.amazonaws.com/amazon/aws-load-balancer-controller"
-            )
-        return value
-
-    @field_validator("enable_shield", "enable_waf", "enable_wafv2")
-    @classmethod
-    def _addon(cls, value: bool | None, info: ValidationInfo) -> bool | None:
-        region = (info.context or {}).get("region")
-        addon = {"enable_shield": "shield", "enable_waf": "waf", "enable_wafv2": "wafv2"}[str(info.field_name)]
-        if value and region and not addon_available(addon, region):
-            raise _fail(
-                f"{addon} is not offered in {region} (botocore has no endpoint for it there); set it to false "
-                "or remove the key"
-            )
-        return value
-
-    @field_validator("extra_values")
-    @classmethod
-    def _extra(cls, value: dict[str, Any]) -> dict[str, Any]:
-        problems = extra_values_problems(value)
-        if problems:
-            raise _fail("; ".join(problems))
-        return value
-
-    @property
-    def chart_version(self) -> str:
-        return RELEASES[self.version].chart_version
-
-    @property
-    def uses_irsa(self) -> bool:
-        """IRSA needs the cluster's OIDC provider and a role annotation on the SA."""
-        return self.identity == "irsa"
-
-    def class_name(self, mode: str) -> str:
-        """The IngressClass the echoserver uses; different defaults so both kinds can live in one cluster."""
-        if self.ingress_class is not None:
-            return self.ingress_class
-        return "alb" if mode == "lbc" else "alb-auto"
-
-    def addon_enabled(self, addon: str, region: str) -> bool:
-        """The add-on switch: the config when given, else on exactly where AWS offers the service."""
-        given = {"shield": self.enable_shield, "waf": self.enable_waf, "wafv2": self.enable_wafv2}[addon]
-        return addon_available(addon, region) if given is None else given
 
 
 class EchoserverSettings(_Section):
@@ -1765,3 +1346,53 @@ OFFLINE_UNCHECKED: set[str] = set()
 def load_settings() -> StackSettings:
     """Read and validate the current stack's config (the program's first step)."""
     return parse_settings(stack_config(), frozenset(OFFLINE_UNCHECKED), pulumi.get_stack())
+
+
+def controller_args(
+    settings: StackSettings,
+    vpc_id: pulumi.Input[str],
+    cluster_arn: pulumi.Input[str],
+    oidc: tuple[pulumi.Input[str], pulumi.Input[str]] | None,
+    default_tags: Mapping[str, str],
+) -> AwsLoadBalancerControllerArgs:
+    """The public component's args from the stack's checked settings: the stack is one caller of it."""
+    controller = settings.controller
+    iam = controller.iam
+    resources = controller.resources
+    args: AwsLoadBalancerControllerArgs = {
+        "cluster_name": settings.cluster.name,
+        "region": settings.region,
+        "vpc_id": vpc_id,
+        "identity": controller.identity,
+        "version": controller.version,
+        "namespace": controller.namespace,
+        "service_account": controller.service_account,
+        "replicas": controller.replicas,
+        "ingress_class": controller.class_name("lbc"),
+        "service_mutator_webhook": controller.service_mutator_webhook,
+        "resources": {
+            "cpu_request": resources.cpu_request,
+            "memory_request": resources.memory_request,
+            "cpu_limit": resources.cpu_limit,
+            "memory_limit": resources.memory_limit,
+        },
+        "iam": {"role_path": iam.role_path, "extra_policy_arns": list(iam.extra_policy_arns)},
+        "extra_values": controller.extra_values,
+        "default_tags": dict(default_tags),
+    }
+    if iam.permissions_boundary_arn is not None:
+        args["iam"]["permissions_boundary_arn"] = iam.permissions_boundary_arn
+    if controller.image_repository is not None:
+        args["image_repository"] = controller.image_repository
+    for key, value in (
+        ("enable_shield", controller.enable_shield),
+        ("enable_waf", controller.enable_waf),
+        ("enable_wafv2", controller.enable_wafv2),
+    ):
+        if value is not None:
+            args[key] = value  # type: ignore[literal-required]
+    if oidc is not None:
+        args["oidc_provider_arn"], args["oidc_issuer"] = oidc
+    else:
+        args["cluster_arn"] = cluster_arn
+    return args

@@ -16,8 +16,9 @@ import pytest
 
 from albops.preview.runner import read_stack_file, run_program, stand_in_encrypted
 from albops.preview.stack_file import Encrypted, StackFileError, load_stack_config
+from components.model import ConfigError
 from components.regions import known_regions
-from components.settings import ConfigError, parse_settings
+from components.settings import parse_settings
 from tests.conftest import run_plan_cli, stack_config, with_overrides
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 
 from albops.preview.runner import PlanResult, read_stack_file, run_program
-from components.settings import ConfigError, parse_settings
+from components.model import ConfigError
+from components.settings import parse_settings
 from tests.conftest import StackRunner, stack_config, with_overrides
 
 EPHEMERAL_TAGS = {

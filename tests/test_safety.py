@@ -21,7 +21,8 @@ from albops.preview.cloud_facts import CloudFacts, ClusterFacts, FactsError, res
 from albops.preview.runner import read_stack_file, run_program
 from albops.preview.stack_file import Encrypted, StackFileError, load_stack_file
 from components.aws_config import HANDED, READ_BY_SETTINGS, REFUSED, provider_keys
-from components.settings import ConfigError, parse_settings
+from components.model import ConfigError
+from components.settings import parse_settings
 from policies.guardrails import Resource, evaluate
 from tests.conftest import StackRunner, stack_config, with_overrides
 

@@ -10,7 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from components.settings import ConfigError, host_covered_by, parse_settings
+from components.model import ConfigError
+from components.settings import host_covered_by, parse_settings
 from tests.conftest import stack_config, with_overrides
 
 STAGE = stack_config("stage")

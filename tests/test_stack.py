@@ -7,7 +7,7 @@ import json
 import pytest
 
 from albops.preview.runner import UNKNOWN, PlanResult
-from components.settings import ConfigError
+from components.model import ConfigError
 from policies.controller_iam import controller_policy
 from tests.conftest import StackRunner
 

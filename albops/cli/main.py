@@ -432,7 +432,8 @@ def _verify(args: argparse.Namespace) -> int:
     else:
         from albops.cluster.verify import with_encrypted_from_outputs
         from albops.preview.runner import read_stack_file, stand_in_encrypted
-        from components.settings import ConfigError, parse_settings
+        from components.model import ConfigError
+        from components.settings import parse_settings
 
         try:
             # Encrypted values are stood in for (never printed); what verify needs of them comes from the outputs.
@@ -648,7 +649,7 @@ def _plan(args: argparse.Namespace) -> int:
         write_plan,
     )
     from albops.preview.runner import project_name, read_stack, run_program
-    from components.settings import ConfigError
+    from components.model import ConfigError
 
     if args.out is not None:
         try:

@@ -1,27 +1,24 @@
 """The controller itself: ServiceAccount, CRDs and the Helm release.
 
-Helm installs a chart's ``crds/`` on first install and never touches them
-again, so a chart upgrade would run a new controller against old CRDs. The
-release therefore skips the chart's CRDs and this component applies the CRD
-manifests of the exact controller tag itself; bumping ``controller.version``
-upgrades both in one ``pulumi up``.
+Helm installs a chart's ``crds/`` on first install and never touches them again, so a chart upgrade would
+run a new controller against old CRDs. The release therefore skips the chart's CRDs and this component
+applies the CRD manifests of the exact controller tag itself; bumping the version upgrades both in one
+``pulumi up``.
 
-``helm.v3.Release`` (not ``helm.v3.Chart``) is used because the chart
-generates its webhook certificate at render time: ``Chart`` would render a new
-one on every run and churn the webhooks, ``Release`` keeps Helm's state.
+``helm.v3.Release`` (not ``helm.v3.Chart``) is used because the chart generates its webhook certificate at
+render time: ``Chart`` would render a new one on every run and churn the webhooks, ``Release`` keeps Helm's
+state.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.regions import default_controller_image
-from components.settings import ControllerSettings
 from policies.controller_iam import RELEASES
 
 CHART_NAME = "aws-load-balancer-controller"
@@ -31,17 +28,15 @@ RELEASE_NAME = "aws-load-balancer-controller"
 
 @dataclass(frozen=True)
 class ControllerReleaseArgs:
-    """Inputs; ``role_arn`` is set for IRSA (the SA annotation) and None for Pod Identity."""
+    """Checked inputs; ``role_arn`` is set for IRSA (the SA annotation) and None for Pod Identity."""
 
-    cluster_name: str
-    region: str
-    vpc_id: str
-    controller: ControllerSettings
-    provider: k8s.Provider
+    version: str
+    namespace: pulumi.Input[str]
+    service_account: pulumi.Input[str]
+    # The chart's values, built from the checked inputs (``chart_values``).
+    values: pulumi.Input[Mapping[str, Any]]
     role_arn: pulumi.Input[str] | None
-    depends_on: list[pulumi.Resource]
-    # Cluster-level tags beyond cluster and managed-by: an ephemeral cluster's owner and expiry.
-    extra_default_tags: dict[str, str] = field(default_factory=dict)
+    depends_on: Sequence[pulumi.Resource] = field(default_factory=tuple)
 
 
 def cluster_default_tags(cluster_name: str) -> dict[str, str]:
@@ -65,23 +60,42 @@ def merge_values(base: dict[str, Any], extra: Mapping[str, Any]) -> dict[str, An
     return merged
 
 
-def chart_values(args: ControllerReleaseArgs) -> dict[str, Any]:
+@dataclass(frozen=True)
+class ChartInputs:
+    """The resolved, checked values the chart is configured from."""
+
+    cluster_name: str
+    region: str
+    vpc_id: str
+    version: str
+    image_repository: str
+    replicas: int
+    service_account: str
+    ingress_class: str
+    resources: Mapping[str, Mapping[str, str]]
+    default_tags: Mapping[str, str]
+    enable_shield: bool
+    enable_waf: bool
+    enable_wafv2: bool
+    service_mutator_webhook: bool
+    extra_values: Mapping[str, Any]
+
+
+def chart_values(given: ChartInputs) -> dict[str, Any]:
     """Values for the chart, using its own keys (chart 3.5.0's values.yaml).
 
-    ``region`` and ``vpcId`` are always passed: with the IMDS hop limit of 1
-    that EKS nodes default to, the controller cannot discover them itself.
+    ``region`` and ``vpcId`` are always passed: with the IMDS hop limit of 1 that EKS nodes default to, the
+    controller cannot discover them itself.
     """
-    controller = args.controller
     selector = {"app.kubernetes.io/name": CHART_NAME, "app.kubernetes.io/instance": RELEASE_NAME}
-    image = controller.image_repository or default_controller_image(args.region)
     values: dict[str, Any] = {
-        "clusterName": args.cluster_name,
-        "region": args.region,
-        "vpcId": args.vpc_id,
-        "image": {"repository": image, "tag": controller.version},
-        "replicaCount": controller.replicas,
-        "serviceAccount": {"create": False, "name": controller.service_account},
-        "ingressClass": controller.class_name("lbc"),
+        "clusterName": given.cluster_name,
+        "region": given.region,
+        "vpcId": given.vpc_id,
+        "image": {"repository": given.image_repository, "tag": given.version},
+        "replicaCount": given.replicas,
+        "serviceAccount": {"create": False, "name": given.service_account},
+        "ingressClass": given.ingress_class,
         "podDisruptionBudget": {"maxUnavailable": 1},
         "topologySpreadConstraints": [
             {
@@ -91,7 +105,7 @@ def chart_values(args: ControllerReleaseArgs) -> dict[str, Any]:
                 "labelSelector": {"matchLabels": selector},
             }
         ],
-        "resources": controller.resources.as_kubernetes(),
+        "resources": {k: dict(v) for k, v in given.resources.items()},
         # The chart's defaults keep fsGroup and a read-only, non-root container;
         # these add the runtime's default seccomp profile and drop every capability.
         "podSecurityContext": {"fsGroup": 65534, "seccompProfile": {"type": "RuntimeDefault"}},
@@ -104,15 +118,15 @@ def chart_values(args: ControllerReleaseArgs) -> dict[str, Any]:
         # Reuse the webhook certificate on upgrades instead of issuing a new one
         # (and briefly failing webhook calls) on every `pulumi up`.
         "keepTLSSecret": True,
-        "defaultTags": {**args.extra_default_tags, **cluster_default_tags(args.cluster_name)},
-        "enableShield": controller.addon_enabled("shield", args.region),
-        "enableWaf": controller.addon_enabled("waf", args.region),
-        "enableWafv2": controller.addon_enabled("wafv2", args.region),
+        "defaultTags": {**given.default_tags, **cluster_default_tags(given.cluster_name)},
+        "enableShield": given.enable_shield,
+        "enableWaf": given.enable_waf,
+        "enableWafv2": given.enable_wafv2,
         # Off unless asked for: with it on, every new `type: LoadBalancer`
         # Service (ingress-nginx's NLB included) is taken over by this controller.
-        "enableServiceMutatorWebhook": controller.service_mutator_webhook,
+        "enableServiceMutatorWebhook": given.service_mutator_webhook,
     }
-    return merge_values(values, controller.extra_values)
+    return merge_values(values, given.extra_values)
 
 
 class ControllerRelease(pulumi.ComponentResource):
@@ -124,9 +138,8 @@ class ControllerRelease(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: ControllerReleaseArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("albingress:index:ControllerRelease", name, None, opts)
-        controller = args.controller
-        release_info = RELEASES[controller.version]
-        k8s_opts = pulumi.ResourceOptions(parent=self, provider=args.provider)
+        release_info = RELEASES[args.version]
+        child = pulumi.ResourceOptions(parent=self)
 
         annotations: dict[str, pulumi.Input[str]] = {}
         if args.role_arn is not None:
@@ -134,17 +147,17 @@ class ControllerRelease(pulumi.ComponentResource):
         self.service_account = k8s.core.v1.ServiceAccount(
             f"{name}-sa",
             metadata=k8s.meta.v1.ObjectMetaArgs(
-                name=controller.service_account,
-                namespace=controller.namespace,
+                name=args.service_account,
+                namespace=args.namespace,
                 labels={"app.kubernetes.io/name": CHART_NAME, "app.kubernetes.io/managed-by": "pulumi"},
                 annotations=annotations,
             ),
-            opts=k8s_opts,
+            opts=child,
         )
 
         # Retained on delete: the CRDs are cluster-wide, and deleting them deletes
         # every team's TargetGroupBindings (and so their targets) with them.
-        crd_opts = pulumi.ResourceOptions(parent=self, provider=args.provider, retain_on_delete=True)
+        crd_opts = pulumi.ResourceOptions(parent=self, retain_on_delete=True)
         self.crds = [
             k8s.yaml.v2.ConfigFile(f"{name}-crds-{index}", file=url, opts=crd_opts)
             for index, url in enumerate(release_info.crd_urls)
@@ -156,8 +169,8 @@ class ControllerRelease(pulumi.ComponentResource):
             chart=CHART_NAME,
             version=release_info.chart_version,
             repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=CHART_REPOSITORY),
-            namespace=controller.namespace,
-            values=chart_values(args),
+            namespace=args.namespace,
+            values=args.values,
             skip_crds=True,
             # Helm's own wait: the release succeeds only when the controller
             # Deployment is ready, so its webhooks answer before anything they
@@ -166,10 +179,6 @@ class ControllerRelease(pulumi.ComponentResource):
             timeout=600,
             atomic=False,
             cleanup_on_fail=True,
-            opts=pulumi.ResourceOptions(
-                parent=self,
-                provider=args.provider,
-                depends_on=[self.service_account, *self.crds, *args.depends_on],
-            ),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.service_account, *self.crds, *args.depends_on]),
         )
         self.register_outputs({"status": self.release.status})

@@ -1,37 +1,44 @@
 """IAM for the controller: its pinned policy and the role its pods assume.
 
-Two ways to hand the role to the pods are offered because clusters differ:
-IRSA works everywhere an OIDC provider is registered; EKS Pod Identity needs
-the eks-pod-identity-agent add-on but no per-cluster trust policy edits.
+Two ways to hand the role to the pods are offered because clusters differ: IRSA works everywhere an OIDC
+provider is registered; EKS Pod Identity needs the eks-pod-identity-agent add-on but no per-cluster trust
+policy edits. Every value here has been checked by the component that creates this one.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 
-from components.settings import ControllerSettings
 from policies.controller_iam import controller_policy
 
 
 @dataclass(frozen=True)
 class ControllerIamArgs:
-    """Inputs; the OIDC pair is required for IRSA and ignored for Pod Identity."""
+    """Checked inputs; the OIDC pair is set for IRSA and None for Pod Identity."""
 
-    cluster_name: str
-    cluster_arn: str
-    account_id: str
-    controller: ControllerSettings
-    partition: str
-    provider: aws.Provider
+    cluster_name: pulumi.Input[str]
+    # Pod Identity's trust conditions: the cluster's ARN and its account.
+    cluster_arn: pulumi.Input[str]
+    account_id: pulumi.Input[str]
+    version: str
+    partition: pulumi.Input[str]
+    pod_identity: bool
+    namespace: pulumi.Input[str]
+    service_account: pulumi.Input[str]
+    role_path: pulumi.Input[str]
+    permissions_boundary_arn: pulumi.Input[str] | None
+    extra_policy_arns: Sequence[str]
     oidc_provider_arn: pulumi.Input[str] | None = None
     oidc_issuer: pulumi.Input[str] | None = None
-    # What must exist before the Pod Identity association: a cluster the stack creates.
-    cluster_ready: list[pulumi.Resource] = field(default_factory=list)
+    tags: pulumi.Input[dict[str, str]] = field(default_factory=dict)
+    # What must exist before the Pod Identity association: a cluster the caller creates.
+    depends_on: Sequence[pulumi.Resource] = ()
 
 
 def irsa_trust_policy(oidc_provider_arn: str, issuer: str, namespace: str, service_account: str) -> dict[str, Any]:
@@ -59,10 +66,9 @@ def pod_identity_trust_policy(
 ) -> dict[str, Any]:
     """Pod Identity assumes the role for a pod and tags the session with the pod's cluster, namespace and SA.
 
-    Without conditions any Pod Identity association in the account, on any
-    cluster, could hand this role to its pods; the session tags EKS sets
-    (``eks-cluster-arn``, ``kubernetes-namespace``, ``kubernetes-service-account``)
-    and the source account pin it to the controller's own service account.
+    Without conditions any Pod Identity association in the account, on any cluster, could hand this role
+    to its pods; the session tags EKS sets (``eks-cluster-arn``, ``kubernetes-namespace``,
+    ``kubernetes-service-account``) and the source account pin it to the controller's own service account.
     """
     return {
         "Version": "2012-10-17",
@@ -85,7 +91,7 @@ def pod_identity_trust_policy(
 
 
 class ControllerIam(pulumi.ComponentResource):
-    """Policy, role, attachment and (for Pod Identity) the association."""
+    """Policy, role, attachments and (for Pod Identity) the association."""
 
     policy: aws.iam.Policy
     role: aws.iam.Role
@@ -97,71 +103,66 @@ class ControllerIam(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: ControllerIamArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("albingress:index:ControllerIam", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self, provider=args.provider)
-        controller = args.controller
-        iam = controller.iam
-        tags = {
-            "app.kubernetes.io/name": "aws-load-balancer-controller",
-            "elbv2-controller-version": controller.version,
-            "eks-cluster": args.cluster_name,
-        }
-
+        child = pulumi.ResourceOptions(parent=self)
+        tags = pulumi.Output.all(pulumi.Output.from_input(args.tags), args.cluster_name).apply(
+            lambda pair: {
+                **pair[0],
+                "app.kubernetes.io/name": "aws-load-balancer-controller",
+                "elbv2-controller-version": args.version,
+                "eks-cluster": pair[1],
+            }
+        )
         self.policy = aws.iam.Policy(
             f"{name}-policy",
-            description=f"AWS Load Balancer Controller {controller.version} for EKS cluster {args.cluster_name}",
-            path=iam.role_path,
-            policy=json.dumps(controller_policy(controller.version, args.partition)),
+            description=pulumi.Output.concat(
+                f"AWS Load Balancer Controller {args.version} for EKS cluster ", args.cluster_name
+            ),
+            path=args.role_path,
+            policy=pulumi.Output.from_input(args.partition).apply(
+                lambda partition: json.dumps(controller_policy(args.version, partition))
+            ),
             tags=tags,
             opts=child,
         )
 
-        if controller.uses_irsa:
-            if args.oidc_provider_arn is None or args.oidc_issuer is None:
-                raise ValueError("IRSA needs the cluster's OIDC provider ARN and issuer")
-            # Known at once for an existing cluster; only after apply for one the stack creates.
-            trust = pulumi.Output.all(args.oidc_provider_arn, args.oidc_issuer).apply(
-                lambda pair: json.dumps(
-                    irsa_trust_policy(pair[0], pair[1], controller.namespace, controller.service_account)
-                )
+        if args.pod_identity:
+            trust = pulumi.Output.all(args.account_id, args.cluster_arn, args.namespace, args.service_account).apply(
+                lambda v: json.dumps(pod_identity_trust_policy(v[0], v[1], v[2], v[3]))
             )
         else:
-            trust = pulumi.Output.from_input(
-                json.dumps(
-                    pod_identity_trust_policy(
-                        args.account_id, args.cluster_arn, controller.namespace, controller.service_account
-                    )
-                )
-            )
+            # Known at once for an existing cluster; only after apply for one the caller creates.
+            trust = pulumi.Output.all(
+                args.oidc_provider_arn, args.oidc_issuer, args.namespace, args.service_account
+            ).apply(lambda v: json.dumps(irsa_trust_policy(v[0], v[1], v[2], v[3])))
 
         self.role = aws.iam.Role(
             f"{name}-role",
-            description=f"Assumed by {controller.namespace}/{controller.service_account} on {args.cluster_name}",
+            description=pulumi.Output.concat(
+                "Assumed by ", args.namespace, "/", args.service_account, " on ", args.cluster_name
+            ),
             assume_role_policy=trust,
-            path=iam.role_path,
-            permissions_boundary=iam.permissions_boundary_arn,
+            path=args.role_path,
+            permissions_boundary=args.permissions_boundary_arn,
             tags=tags,
             opts=child,
         )
         self.attachment = aws.iam.RolePolicyAttachment(
-            f"{name}-attachment",
-            role=self.role.name,
-            policy_arn=self.policy.arn,
-            opts=child,
+            f"{name}-attachment", role=self.role.name, policy_arn=self.policy.arn, opts=child
         )
         self.extra_attachments = [
             aws.iam.RolePolicyAttachment(f"{name}-extra-{index}", role=self.role.name, policy_arn=arn, opts=child)
-            for index, arn in enumerate(iam.extra_policy_arns)
+            for index, arn in enumerate(args.extra_policy_arns)
         ]
         self.association = None
-        if not controller.uses_irsa:
+        if args.pod_identity:
             self.association = aws.eks.PodIdentityAssociation(
                 f"{name}-pod-identity",
                 cluster_name=args.cluster_name,
-                namespace=controller.namespace,
-                service_account=controller.service_account,
+                namespace=args.namespace,
+                service_account=args.service_account,
                 role_arn=self.role.arn,
                 tags=tags,
-                opts=pulumi.ResourceOptions(parent=self, provider=args.provider, depends_on=args.cluster_ready),
+                opts=pulumi.ResourceOptions(parent=self, depends_on=list(args.depends_on)),
             )
 
         self.policy_arn = self.policy.arn

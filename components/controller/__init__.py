@@ -1,0 +1,1 @@
+"""The AWS Load Balancer Controller as a public component (see component.py)."""

@@ -1,0 +1,531 @@
+"""``AwsLoadBalancerController``: the controller on an EKS cluster, for any Pulumi program.
+
+It takes what a program that made its cluster with pulumi-eks already has (the cluster's name, ARN, VPC
+and OIDC provider, as Outputs) and the controller's settings, and creates the IAM policy pinned to the
+controller version, the role (IRSA or EKS Pod Identity), the ServiceAccount, the controller's CRDs
+(retained on delete: other teams' TargetGroupBindings depend on them) and the hardened Helm release.
+The AWS and Kubernetes providers come through ``opts.providers``.
+
+The inputs are checked with the same rules, and the same messages, as this project's stack config: what
+is known when the component is constructed is checked then, and nothing is created when any of it is
+wrong; an input that arrives as an Output is checked when it resolves, failing the update with a message
+that names the input. An Output that is still unknown during a preview cannot be checked there, and the
+preview says so. ``identity``, ``version`` and ``iam.extra_policy_arns`` decide which resources exist,
+so they must be plain values.
+"""
+
+# No `from __future__ import annotations` here: Pulumi's component provider reads these annotations at run
+# time to build the package schema.
+
+import inspect
+import re
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, NotRequired, TypedDict
+
+import pulumi
+from pydantic import ValidationError
+from pydantic.alias_generators import to_camel, to_snake
+
+from components.controller.iam import ControllerIam, ControllerIamArgs
+from components.controller.model import FOREIGN_CLASSES, ControllerSettings
+from components.controller.release import ChartInputs, ControllerRelease, ControllerReleaseArgs, chart_values
+from components.names import CLUSTER_NAME
+from components.regions import (
+    addon_available,
+    default_controller_image,
+    partition_for_region,
+    region_exists,
+    similar_regions,
+)
+
+TYPE = "albingress:index:AwsLoadBalancerController"
+_VPC_ID = re.compile(r"vpc-([0-9a-f]{8}|[0-9a-f]{17})")
+_CLUSTER_ARN = re.compile(r"arn:(aws[a-z-]*):eks:([a-z0-9-]+):(\d{12}):cluster/([0-9A-Za-z][A-Za-z0-9_-]{0,99})")
+_OIDC_ARN = re.compile(r"arn:(aws[a-z-]*):iam::(\d{12}):oidc-provider/(oidc\.eks\.[a-z0-9-]+\.[a-z.]+/id/[0-9A-Fa-f]+)")
+_OIDC_ISSUER = re.compile(r"(https://)?(oidc\.eks\.[a-z0-9-]+\.[a-z.]+/id/[0-9A-Fa-f]+)")
+IDENTITIES = ("irsa", "pod-identity")
+
+
+class ControllerResourcesArgs(TypedDict):
+    """Requests and limits of each controller pod (Kubernetes quantities)."""
+
+    cpu_request: NotRequired[pulumi.Input[str]]
+    """CPU request, e.g. 100m (the default)."""
+    memory_request: NotRequired[pulumi.Input[str]]
+    """Memory request, e.g. 256Mi (the default)."""
+    cpu_limit: NotRequired[pulumi.Input[str]]
+    """CPU limit, e.g. 1 (the default)."""
+    memory_limit: NotRequired[pulumi.Input[str]]
+    """Memory limit, e.g. 512Mi (the default)."""
+
+
+class ControllerIamOptionsArgs(TypedDict):
+    """What organisations require of every role."""
+
+    role_path: NotRequired[pulumi.Input[str]]
+    """IAM path of the role and the policy (default /)."""
+    permissions_boundary_arn: NotRequired[pulumi.Input[str]]
+    """ARN of a managed policy set as the role's permissions boundary."""
+    extra_policy_arns: NotRequired[list[str]]
+    """Managed policies attached to the role besides the controller's own (at most 9; plain values)."""
+
+
+class AwsLoadBalancerControllerArgs(TypedDict):
+    """The cluster the controller runs in, and how it is installed."""
+
+    cluster_name: pulumi.Input[str]
+    """The EKS cluster's name (pulumi-eks: cluster.eks_cluster.name)."""
+    region: pulumi.Input[str]
+    """The cluster's AWS region, e.g. us-west-2; it also picks the IAM policy's partition."""
+    vpc_id: pulumi.Input[str]
+    """The cluster's VPC (pulumi-eks: cluster.core.vpc_id); passed to the controller, which cannot read it
+    from instance metadata with the IMDS hop limit EKS nodes default to."""
+    identity: NotRequired[str]
+    """How the controller's pods get their role: irsa (default) or pod-identity (needs the
+    eks-pod-identity-agent add-on or agent). A plain value."""
+    oidc_provider_arn: NotRequired[pulumi.Input[str]]
+    """IRSA: the cluster's IAM OIDC provider ARN (pulumi-eks: cluster.oidc_provider_arn)."""
+    oidc_issuer: NotRequired[pulumi.Input[str]]
+    """IRSA: the cluster's OIDC issuer, with or without https:// (pulumi-eks: cluster.oidc_issuer)."""
+    cluster_arn: NotRequired[pulumi.Input[str]]
+    """Pod Identity: the cluster's ARN (pulumi-eks: cluster.eks_cluster.arn); the role trusts sessions of
+    this cluster only."""
+    version: NotRequired[str]
+    """Controller version; the IAM policy, chart and CRDs are pinned to it (default v3.5.0). A plain value."""
+    namespace: NotRequired[pulumi.Input[str]]
+    """Namespace of the controller (default kube-system)."""
+    service_account: NotRequired[pulumi.Input[str]]
+    """Name of its ServiceAccount (default aws-load-balancer-controller)."""
+    replicas: NotRequired[pulumi.Input[int]]
+    """Controller pods, 1 to 10 (default 2: the webhooks stay up during node restarts)."""
+    ingress_class: NotRequired[pulumi.Input[str]]
+    """The IngressClass the chart creates for it (default alb)."""
+    image_repository: NotRequired[pulumi.Input[str]]
+    """Controller image repository without tag (default: the public ECR image, or the regional registry in
+    the China regions)."""
+    enable_shield: NotRequired[pulumi.Input[bool]]
+    """Shield Advanced add-on (default: on where AWS offers it in the region)."""
+    enable_waf: NotRequired[pulumi.Input[bool]]
+    """WAF Classic add-on (default: on where AWS offers it in the region)."""
+    enable_wafv2: NotRequired[pulumi.Input[bool]]
+    """WAFv2 add-on (default: on where AWS offers it in the region)."""
+    service_mutator_webhook: NotRequired[pulumi.Input[bool]]
+    """Let the controller take over every new type LoadBalancer Service (default false)."""
+    resources: NotRequired[pulumi.Input[ControllerResourcesArgs]]
+    """Requests and limits of each controller pod."""
+    iam: NotRequired[ControllerIamOptionsArgs]
+    """Role path, permissions boundary and extra policies."""
+    extra_values: NotRequired[pulumi.Input[Mapping[str, Any]]]
+    """Chart values beyond these inputs: scheduling, metadata, logging and reconcile tuning only (the keys
+    this component sets, and those that would undo its hardening, are refused)."""
+    tags: NotRequired[pulumi.Input[Mapping[str, str]]]
+    """Tags on the IAM policy, role and Pod Identity association."""
+    default_tags: NotRequired[pulumi.Input[Mapping[str, str]]]
+    """Cluster-level tags the controller puts on every load balancer it creates (beside cluster and
+    managed-by); team tags belong on each Ingress instead."""
+
+
+class ControllerInputError(pulumi.RunError):
+    """An input the component refuses; Pulumi reports a RunError without a traceback."""
+
+    def __init__(self, component: str, problems: Sequence[str]) -> None:
+        self.problems = list(problems)
+        lines = "\n".join(f"  - {p}" for p in problems)
+        noun = "problem" if len(problems) == 1 else "problems"
+        super().__init__(
+            f"AwsLoadBalancerController {component}: {len(problems)} input {noun}; nothing was created:\n{lines}"
+        )
+
+
+def _is_output(value: Any) -> bool:
+    return isinstance(value, pulumi.Output) or inspect.isawaitable(value)
+
+
+def _contains_output(value: Any) -> bool:
+    if _is_output(value):
+        return True
+    if isinstance(value, Mapping):
+        return any(_contains_output(v) for v in value.values())
+    if isinstance(value, list | tuple):
+        return any(_contains_output(v) for v in value)
+    return False
+
+
+def _aliased(value: Any) -> Any:
+    """Snake-case input keys as the model's camelCase aliases (the stack config's spelling), recursively."""
+    if isinstance(value, Mapping):
+        return {to_camel(str(k)): _aliased(v) for k, v in value.items()}
+    return value
+
+
+def _problems(error: ValidationError) -> list[str]:
+    """pydantic's errors as ``args.<path>: message``, the path in the inputs' own (snake_case) spelling."""
+    found: list[str] = []
+    for item in error.errors():
+        path = ".".join(to_snake(str(part)) if isinstance(part, str) else f"[{part}]" for part in item["loc"])
+        message = item["msg"]
+        if item["type"] == "extra_forbidden":
+            message = "not an input of this component; check the spelling"
+        elif item["type"] == "missing":
+            message = "is required"
+        found.append(f"args.{path.replace('.[', '[')}: {message}" if path else f"args: {message}")
+    return found
+
+
+def _check_region(value: Any) -> str | None:
+    if not isinstance(value, str) or not region_exists(value):
+        close = similar_regions(str(value))
+        hint = f"did you mean {' or '.join(close)}?" if close else "see `aws ec2 describe-regions`"
+        return f"{value!r} is not an AWS region; {hint}"
+    return None
+
+
+def _check_cluster_name(value: Any) -> str | None:
+    if not isinstance(value, str) or not CLUSTER_NAME.fullmatch(value):
+        return f"{value!r} is not an EKS cluster name; use 1-100 letters, digits, '-' or '_'"
+    return None
+
+
+def _check_vpc_id(value: Any) -> str | None:
+    if not isinstance(value, str) or not _VPC_ID.fullmatch(value):
+        return f"{value!r} is not a VPC id; expected vpc-<8 or 17 hex digits> (pulumi-eks: cluster.core.vpc_id)"
+    return None
+
+
+def _check_cluster_arn(value: Any) -> str | None:
+    if not isinstance(value, str) or not _CLUSTER_ARN.fullmatch(value):
+        return (
+            f"{value!r} is not an EKS cluster ARN; expected arn:aws:eks:<region>:<account>:cluster/<name> "
+            "(pulumi-eks: cluster.eks_cluster.arn)"
+        )
+    return None
+
+
+def _check_oidc_arn(value: Any) -> str | None:
+    if not isinstance(value, str) or not _OIDC_ARN.fullmatch(value):
+        return (
+            f"{value!r} is not an EKS IAM OIDC provider ARN; expected "
+            "arn:aws:iam::<account>:oidc-provider/oidc.eks.<region>.amazonaws.com/id/<ID> "
+            "(pulumi-eks: cluster.oidc_provider_arn)"
+        )
+    return None
+
+
+def _check_oidc_issuer(value: Any) -> str | None:
+    if not isinstance(value, str) or not _OIDC_ISSUER.fullmatch(value):
+        return (
+            f"{value!r} is not an EKS OIDC issuer; expected oidc.eks.<region>.amazonaws.com/id/<ID> "
+            "(pulumi-eks: cluster.oidc_issuer)"
+        )
+    return None
+
+
+def _check_ingress_class(value: Any) -> str | None:
+    if value in FOREIGN_CLASSES:
+        return (
+            f"{value!r} is the class another ingress controller (e.g. ingress-nginx) installs by default; two "
+            "controllers on one class fight over every Ingress of it: pick a class of its own"
+        )
+    if value == "alb-auto":
+        return (
+            "'alb-auto' is the class this project gives EKS Auto Mode's load balancing; two controllers on one "
+            "class fight over every Ingress of it: pick a class of its own"
+        )
+    return None
+
+
+class AwsLoadBalancerController(pulumi.ComponentResource):
+    """The AWS Load Balancer Controller on an EKS cluster: the IAM policy of its pinned version, its role
+    (IRSA or EKS Pod Identity), ServiceAccount, CRDs (retained on delete) and the hardened Helm release,
+    which is ready only once the controller's pods and webhooks are."""
+
+    role_arn: pulumi.Output[str]
+    """ARN of the controller's IAM role."""
+    policy_arn: pulumi.Output[str]
+    """ARN of the controller's IAM policy (the pinned version's)."""
+    release_status: pulumi.Output[str]
+    """The Helm release's status (deployed once the controller's pods are ready)."""
+    ingress_class_name: pulumi.Output[str]
+    """The IngressClass the controller serves; Ingresses name it in spec.ingressClassName."""
+    namespace: pulumi.Output[str]
+    """The controller's namespace."""
+    service_account_name: pulumi.Output[str]
+    """The controller's ServiceAccount."""
+
+    def __init__(
+        self, name: str, args: AwsLoadBalancerControllerArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__(TYPE, name, {}, opts)
+        given: dict[str, Any] = {k: v for k, v in dict(args).items() if v is not None}
+        problems: list[str] = []
+
+        def refuse(key: str, message: str) -> None:
+            problems.append(f"args.{key}: {message}")
+
+        known_keys = set(AwsLoadBalancerControllerArgs.__annotations__)
+        for key in sorted(set(given) - known_keys):
+            refuse(key, f"not an input of AwsLoadBalancerController; known: {', '.join(sorted(known_keys))}")
+        for key in ("cluster_name", "region", "vpc_id"):
+            if key not in given:
+                refuse(key, "is required")
+        identity = given.get("identity", "irsa")
+        if identity not in IDENTITIES:
+            refuse(
+                "identity",
+                f"{identity!r} is not irsa or pod-identity (a plain value: it decides which resources exist)",
+            )
+        for key in ("version", "identity"):
+            if _is_output(given.get(key)):
+                refuse(key, "must be a plain value: it decides which resources exist")
+        pod_identity = identity == "pod-identity"
+        needed = ("cluster_arn",) if pod_identity else ("oidc_provider_arn", "oidc_issuer")
+        for key in needed:
+            if key not in given:
+                refuse(key, f"is required with identity {identity} (pulumi-eks: {_SOURCES[key]})")
+
+        # The cluster's facts: checked now when known, when they resolve when they are Outputs.
+        checked: dict[str, Any] = {}
+        for key, check in _CLUSTER_CHECKS.items():
+            if key not in given:
+                continue
+            value = given[key]
+            if _is_output(value):
+                checked[key] = _checked_later(name, key, value, check)
+            else:
+                problem = check(value)
+                if problem:
+                    refuse(key, problem)
+                checked[key] = value
+
+        # The controller's settings: one model, the stack config's rules.
+        fields = {k: given[k] for k in _MODEL_INPUTS if k in given}
+        iam = given.get("iam") or {}
+        if not isinstance(iam, Mapping):
+            refuse("iam", "is not a mapping of role_path, permissions_boundary_arn, extra_policy_arns")
+            iam = {}
+        if _is_output(iam.get("extra_policy_arns")):
+            refuse("iam.extra_policy_arns", "must be a plain list: each ARN is an attachment of its own")
+        if iam:
+            fields["iam"] = dict(iam)
+        region = given.get("region")
+        deferred = sorted(k for k, v in fields.items() if _contains_output(v)) + (
+            ["region"] if _is_output(region) else []
+        )
+        plain = {k: v for k, v in fields.items() if k not in deferred}
+        settings: ControllerSettings | None = None
+        if not problems:
+            context = {"component": True, **({"region": region} if isinstance(region, str) else {})}
+            try:
+                settings = ControllerSettings.model_validate(_aliased(plain), context=context)
+            except ValidationError as error:
+                problems.extend(_problems(error))
+        if settings is not None and "ingress_class" in plain:
+            problem = _check_ingress_class(settings.ingress_class)
+            if problem:
+                refuse("ingress_class", problem)
+        if problems:
+            raise ControllerInputError(name, problems)
+        assert settings is not None
+        if deferred:
+            # Resolved together, checked with the same model; a failure names the inputs and stops the update.
+            resolved: pulumi.Output[ControllerSettings] = pulumi.Output.all(
+                region, *[fields[k] for k in deferred if k != "region"]
+            ).apply(lambda values: _validated(name, plain, deferred, values))
+            _say_when_unknown(self, deferred, [region if k == "region" else fields[k] for k in deferred])
+        else:
+            resolved = pulumi.Output.from_input(settings)
+
+        def pick(attribute: str) -> pulumi.Output[Any]:
+            return resolved.apply(lambda s: getattr(s, attribute))
+
+        version = settings.version
+        region_out = pulumi.Output.from_input(checked["region"])
+        partition = region_out.apply(partition_for_region)
+        cluster_arn = checked.get("cluster_arn", "")
+        account_id = pulumi.Output.from_input(cluster_arn).apply(_account_of)
+        issuer = pulumi.Output.from_input(checked.get("oidc_issuer", "")).apply(
+            lambda i: str(i).removeprefix("https://")
+        )
+        # The alias keeps the URNs of stacks made before this component existed, when the two children stood
+        # at the top of the stack: an upgrade renames nothing in the cloud.
+        child = pulumi.ResourceOptions(parent=self, aliases=[pulumi.Alias(parent=pulumi.ROOT_STACK_RESOURCE)])
+        waits = _dependencies(opts)
+
+        self.iam = ControllerIam(
+            name,
+            ControllerIamArgs(
+                cluster_name=checked["cluster_name"],
+                cluster_arn=cluster_arn,
+                account_id=account_id,
+                version=version,
+                partition=partition,
+                pod_identity=pod_identity,
+                namespace=pick("namespace"),
+                service_account=pick("service_account"),
+                role_path=pick("iam").apply(lambda i: i.role_path),
+                permissions_boundary_arn=pick("iam").apply(lambda i: i.permissions_boundary_arn),
+                extra_policy_arns=list(settings.iam.extra_policy_arns),
+                oidc_provider_arn=None if pod_identity else checked["oidc_provider_arn"],
+                oidc_issuer=None if pod_identity else issuer,
+                tags=given.get("tags") or {},
+                depends_on=waits,
+            ),
+            opts=child,
+        )
+        values = pulumi.Output.all(
+            resolved, checked["cluster_name"], region_out, checked["vpc_id"], given.get("default_tags") or {}
+        ).apply(lambda v: chart_values(_chart_inputs(v[0], v[1], v[2], v[3], v[4])))
+        self.release = ControllerRelease(
+            name,
+            ControllerReleaseArgs(
+                version=version,
+                namespace=pick("namespace"),
+                service_account=pick("service_account"),
+                values=values,
+                role_arn=self.iam.service_account_role_arn,
+                depends_on=[*self.iam.ready, *waits],
+            ),
+            opts=child,
+        )
+        self.role_arn = self.iam.role_arn
+        self.policy_arn = self.iam.policy_arn
+        self.release_status = self.release.release.status.apply(lambda s: s.status if s else "")
+        self.ingress_class_name = pick("ingress_class").apply(lambda c: c or "alb")
+        self.namespace = pick("namespace")
+        self.service_account_name = pick("service_account")
+        self.register_outputs(
+            {
+                "roleArn": self.role_arn,
+                "policyArn": self.policy_arn,
+                "releaseStatus": self.release_status,
+                "ingressClassName": self.ingress_class_name,
+                "namespace": self.namespace,
+                "serviceAccountName": self.service_account_name,
+            }
+        )
+
+    @property
+    def ready(self) -> list[pulumi.Resource]:
+        """What must exist before anything the controller's webhooks intercept is created: the release."""
+        return [self.release.release]
+
+
+_SOURCES = {
+    "cluster_arn": "cluster.eks_cluster.arn",
+    "oidc_provider_arn": "cluster.oidc_provider_arn",
+    "oidc_issuer": "cluster.oidc_issuer",
+}
+_CLUSTER_CHECKS = {
+    "cluster_name": _check_cluster_name,
+    "region": _check_region,
+    "vpc_id": _check_vpc_id,
+    "cluster_arn": _check_cluster_arn,
+    "oidc_provider_arn": _check_oidc_arn,
+    "oidc_issuer": _check_oidc_issuer,
+}
+# The inputs the controller model checks (the stack config's controller section, less what only the stack has).
+_MODEL_INPUTS = (
+    "version",
+    "namespace",
+    "service_account",
+    "replicas",
+    "ingress_class",
+    "image_repository",
+    "enable_shield",
+    "enable_waf",
+    "enable_wafv2",
+    "service_mutator_webhook",
+    "resources",
+    "extra_values",
+)
+
+
+def _account_of(cluster_arn: str) -> str:
+    """The account an EKS cluster ARN names (Pod Identity's trust pins the source account to it)."""
+    match = _CLUSTER_ARN.fullmatch(cluster_arn) if cluster_arn else None
+    return match.group(3) if match else ""
+
+
+def _dependencies(opts: pulumi.ResourceOptions | None) -> list[pulumi.Resource]:
+    """The component's own depends_on, passed on to the children that must wait (the role's association and
+    the release): a component's dependencies do not hold its children back by themselves."""
+    given = opts.depends_on if opts is not None else None
+    if isinstance(given, pulumi.Resource):
+        return [given]
+    if isinstance(given, list):
+        return [d for d in given if isinstance(d, pulumi.Resource)]
+    return []
+
+
+def _checked_later(component: str, key: str, value: Any, check: Any) -> pulumi.Output[Any]:
+    def resolved(item: Any) -> Any:
+        problem = check(item)
+        if problem:
+            raise ControllerInputError(component, [f"args.{key}: {problem}"])
+        return item
+
+    return pulumi.Output.from_input(value).apply(resolved)
+
+
+def _validated(
+    component: str, plain: Mapping[str, Any], deferred: Sequence[str], values: Sequence[Any]
+) -> ControllerSettings:
+    region, *rest = values
+    given = {**plain, **dict(zip([k for k in deferred if k != "region"], rest, strict=True))}
+    context = {"component": True, **({"region": region} if isinstance(region, str) else {})}
+    try:
+        settings = ControllerSettings.model_validate(_aliased(given), context=context)
+    except ValidationError as error:
+        raise ControllerInputError(component, _problems(error)) from None
+    problem = _check_ingress_class(settings.ingress_class) if settings.ingress_class else None
+    if problem:
+        raise ControllerInputError(component, [f"args.ingress_class: {problem}"])
+    return settings
+
+
+def _say_when_unknown(resource: pulumi.Resource, keys: Sequence[str], values: Sequence[Any]) -> None:
+    """During a preview, name each Output input that is not known yet: it is checked only when it resolves."""
+    if not pulumi.runtime.is_dry_run():
+        return
+
+    def note(key: str) -> Callable[[bool], None]:
+        def say(is_known: bool) -> None:
+            if not is_known:
+                pulumi.log.info(f"args.{key} is not known until apply: it is checked then", resource=resource)
+
+        return say
+
+    for key, value in zip(keys, values, strict=True):
+        known: pulumi.Output[bool] = pulumi.Output.from_input(_is_known(value))
+        known.apply(note(key))
+
+
+async def _is_known(value: Any) -> bool:
+    return await pulumi.Output.from_input(value).is_known()
+
+
+def _chart_inputs(
+    settings: ControllerSettings, cluster_name: str, region: str, vpc_id: str, default_tags: Mapping[str, str]
+) -> ChartInputs:
+    return ChartInputs(
+        cluster_name=cluster_name,
+        region=region,
+        vpc_id=vpc_id,
+        version=settings.version,
+        image_repository=settings.image_repository or default_controller_image(region),
+        replicas=settings.replicas,
+        service_account=settings.service_account,
+        ingress_class=settings.ingress_class or "alb",
+        resources=settings.resources.as_kubernetes(),
+        default_tags=dict(default_tags),
+        enable_shield=_addon(settings.enable_shield, "shield", region),
+        enable_waf=_addon(settings.enable_waf, "waf", region),
+        enable_wafv2=_addon(settings.enable_wafv2, "wafv2", region),
+        service_mutator_webhook=settings.service_mutator_webhook,
+        extra_values=settings.extra_values,
+    )
+
+
+def _addon(given: bool | None, addon: str, region: str) -> bool:
+    """The add-on switch: as given, else on exactly where AWS offers the service."""
+    return addon_available(addon, region) if given is None else given
