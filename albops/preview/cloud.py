@@ -30,6 +30,9 @@ _ALB_ZONES = {"us-east-1": "Z35SXDOTRQ7X7K", "us-west-2": "Z1H1FL5HABSF5", "eu-w
 
 
 _REMOTE_COMPONENTS = {"eks:index:Cluster"}
+# How Pulumi marks a resource reference in a property map (pulumi/runtime/rpc.py's signatures).
+RESOURCE_SIG_KEY = "4dabf18193072939515e22adb298388d"
+RESOURCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e"
 # Types whose physical name Pulumi generates from the logical name plus a suffix.
 _AUTO_NAMED = {"aws:iam/policy:Policy", "aws:iam/role:Role"}
 
@@ -53,6 +56,8 @@ class CloudAnswers(pulumi.runtime.Mocks):
         self.account_id = account_id
         # (data source token, provider reference) of every lookup, in order.
         self.calls: list[tuple[str, str]] = []
+        # Resources remote components made inside themselves, by URN: (id, state), for the monitor to register.
+        self.implied: dict[str, tuple[str, dict[str, Any]]] = {}
 
     # -- data sources -------------------------------------------------------
     def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]]]:
@@ -233,7 +238,31 @@ class CloudAnswers(pulumi.runtime.Mocks):
                 }
             ],
         }
+        cluster_facts = {
+            **facts,
+            "vpcConfig": {**facts["vpcConfig"], "vpcId": state.get("vpcId") or facts["vpcConfig"]["vpcId"]},
+        }
+        vpc_id = cluster_facts["vpcConfig"]["vpcId"]
+        # pulumi-eks answers with references to the resources it made inside (the aws.eks.Cluster, its role, the
+        # Kubernetes provider), which programs read as cluster.eks_cluster.name or cluster.core.vpc_id.
+        eks_cluster = self._implied(f"{args.name}-eksCluster", "aws:eks/cluster:Cluster", name, cluster_facts)
+        role_arn = f"arn:{self.partition}:iam::{self.account_id}:role/{args.name}-eksRole"
+        role = self._implied(f"{args.name}-eksRole", "aws:iam/role:Role", f"{args.name}-eksRole", {"arn": role_arn})
+        provider = self._implied(f"{args.name}-provider", "pulumi:providers:kubernetes", f"{args.name}-provider", {})
+        subnets = list(state.get("subnetIds") or [])
+        core = {
+            "cluster": eks_cluster,
+            "clusterIamRole": role,
+            "endpoint": facts["endpoint"],
+            "instanceRoles": [],
+            "nodeGroupOptions": {},
+            "provider": provider,
+            "subnetIds": subnets,
+            "vpcId": vpc_id,
+        }
         return f"{name}-eks", {
+            "eksCluster": eks_cluster,
+            "core": core,
             "kubeconfig": kubeconfig,
             "kubeconfigJson": json.dumps(kubeconfig),
             "oidcProviderArn": f"arn:{self.partition}:iam::{self.account_id}:oidc-provider/{issuer}",
@@ -242,6 +271,16 @@ class CloudAnswers(pulumi.runtime.Mocks):
             "clusterSecurityGroupId": f"sg-0{_digest('cluster-sg', name, length=16)}",
             "nodeSecurityGroupId": f"sg-0{_digest('node-sg', name, length=16)}",
         }
+
+    def _implied(self, name: str, typ: str, resource_id: str, state: dict[str, Any]) -> dict[str, Any]:
+        """A resource a remote component made inside itself, as a reference the program can read.
+
+        The monitor (``runner.RecordingMonitor``) registers it, so reading it back (``getResource``) answers
+        with ``state``.
+        """
+        urn = f"urn:pulumi:{pulumi.get_stack()}::{pulumi.get_project()}::eks:index:Cluster${typ}::{name}"
+        self.implied[urn] = (resource_id, {**state, "id": resource_id, "urn": urn})
+        return {RESOURCE_SIG_KEY: RESOURCE_SIG, "urn": urn, "id": resource_id}
 
     def _iam_policy(self, args: Any, state: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         arn = f"arn:{self.partition}:iam::{self.account_id}:policy/{state['name']}"

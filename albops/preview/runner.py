@@ -223,6 +223,33 @@ def _show_unknowns(value: Any, reveal: bool = False) -> Any:
     return value
 
 
+def _references_as_urns(struct: Any) -> Any:
+    """A copy of a property struct with each resource reference replaced by its URN, for the record.
+
+    Deserialising a reference builds the resource object (``aws.eks.Cluster.get`` by URN), which would run
+    in the monitor's worker thread, on a loop the program does not wait for; the record needs only its name.
+    """
+    from google.protobuf import json_format, struct_pb2
+
+    from albops.preview.cloud import RESOURCE_SIG, RESOURCE_SIG_KEY
+
+    def walk(value: Any) -> Any:
+        if isinstance(value, dict):
+            if value.get(RESOURCE_SIG_KEY) == RESOURCE_SIG:
+                return str(value.get("urn", ""))
+            return {k: walk(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [walk(v) for v in value]
+        return value
+
+    plain = json_format.MessageToDict(struct)
+    if RESOURCE_SIG not in json.dumps(plain):
+        return struct
+    copy = struct_pb2.Struct()
+    copy.update(walk(plain))
+    return copy
+
+
 class _RunLoops:
     """The event loops one offline plan uses, closed when it ends, while their sockets are still open.
 
@@ -321,8 +348,10 @@ def run_program(
         def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
             loops.for_this_thread()
             response = super().RegisterResource(request)  # type: ignore[no-untyped-call]
-            inputs = rpc.deserialize_properties(request.object, keep_unknowns=True)
-            outputs = rpc.deserialize_properties(response.object, keep_unknowns=True)
+            for urn, (resource_id, state) in list(answers.implied.items()):
+                self.resources[urn] = mocks.MockMonitor.ResourceRegistration(urn, resource_id, state)
+            inputs = rpc.deserialize_properties(_references_as_urns(request.object), keep_unknowns=True)
+            outputs = rpc.deserialize_properties(_references_as_urns(response.object), keep_unknowns=True)
             recorded.append(
                 Registration(
                     urn=response.urn,
