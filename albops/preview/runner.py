@@ -61,6 +61,8 @@ class Registration:
     providers: dict[str, str] = field(default_factory=dict)
     # The inputs with secret-marked values shown (for assertions in memory; never written to a file).
     revealed: dict[str, Any] = field(default_factory=dict, repr=False)
+    # The aliases the program gave, each as "urn:..." or "parent=<urn>|noParent" of a spec.
+    aliases: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -223,6 +225,16 @@ def _show_unknowns(value: Any, reveal: bool = False) -> Any:
     return value
 
 
+def _alias(alias: Any) -> str:
+    """An alias of a RegisterResource request as text: its URN, or the parent its spec names."""
+    if alias.HasField("urn"):
+        return str(alias.urn)
+    spec = alias.spec
+    parts = [f"{key}={getattr(spec, key)}" for key in ("name", "type", "stack", "project") if getattr(spec, key)]
+    parts.append("noParent" if spec.noParent else f"parent={spec.parentUrn}" if spec.parentUrn else "parent=(same)")
+    return ",".join(parts)
+
+
 def _references_as_urns(struct: Any) -> Any:
     """A copy of a property struct with each resource reference replaced by its URN, for the record.
 
@@ -366,6 +378,7 @@ def run_program(
                     retain_on_delete=bool(getattr(request, "retainOnDelete", False)),
                     providers=dict(getattr(request, "providers", {}) or {}),
                     revealed=mask(_show_unknowns(inputs, reveal=True), prepared.stand_ins),
+                    aliases=[_alias(a) for a in getattr(request, "aliases", [])],
                 )
             )
             return response

@@ -285,12 +285,14 @@ class AwsLoadBalancerController(pulumi.ComponentResource):
 
         # The cluster's facts: checked now when known, when they resolve when they are Outputs.
         checked: dict[str, Any] = {}
+        later: list[tuple[str, Any]] = []
         for key, check in _CLUSTER_CHECKS.items():
             if key not in given:
                 continue
             value = given[key]
             if _is_output(value):
                 checked[key] = _checked_later(name, key, value, check)
+                later.append((key, value))
             else:
                 problem = check(value)
                 if problem:
@@ -313,14 +315,14 @@ class AwsLoadBalancerController(pulumi.ComponentResource):
         )
         plain = {k: v for k, v in fields.items() if k not in deferred}
         settings: ControllerSettings | None = None
-        if not problems:
-            context = {"component": True, **({"region": region} if isinstance(region, str) else {})}
-            try:
-                settings = ControllerSettings.model_validate(_aliased(plain), context=context)
-            except ValidationError as error:
-                problems.extend(_problems(error))
-        if settings is not None and "ingress_class" in plain:
-            problem = _check_ingress_class(settings.ingress_class)
+        # Every problem at once: the model's checks run even when a cluster input above is wrong.
+        context = {"component": True, **({"region": region} if isinstance(region, str) else {})}
+        try:
+            settings = ControllerSettings.model_validate(_aliased(plain), context=context)
+        except ValidationError as error:
+            problems.extend(_problems(error))
+        if isinstance(plain.get("ingress_class"), str):
+            problem = _check_ingress_class(plain["ingress_class"])
             if problem:
                 refuse("ingress_class", problem)
         if problems:
@@ -331,9 +333,11 @@ class AwsLoadBalancerController(pulumi.ComponentResource):
             resolved: pulumi.Output[ControllerSettings] = pulumi.Output.all(
                 region, *[fields[k] for k in deferred if k != "region"]
             ).apply(lambda values: _validated(name, plain, deferred, values))
-            _say_when_unknown(self, deferred, [region if k == "region" else fields[k] for k in deferred])
+            later += [(k, fields[k]) for k in deferred if k != "region"]
         else:
             resolved = pulumi.Output.from_input(settings)
+
+        _say_when_unknown(self, later)
 
         def pick(attribute: str) -> pulumi.Output[Any]:
             return resolved.apply(lambda s: getattr(s, attribute))
@@ -483,7 +487,7 @@ def _validated(
     return settings
 
 
-def _say_when_unknown(resource: pulumi.Resource, keys: Sequence[str], values: Sequence[Any]) -> None:
+def _say_when_unknown(resource: pulumi.Resource, inputs: Sequence[tuple[str, Any]]) -> None:
     """During a preview, name each Output input that is not known yet: it is checked only when it resolves."""
     if not pulumi.runtime.is_dry_run():
         return
@@ -495,7 +499,7 @@ def _say_when_unknown(resource: pulumi.Resource, keys: Sequence[str], values: Se
 
         return say
 
-    for key, value in zip(keys, values, strict=True):
+    for key, value in inputs:
         known: pulumi.Output[bool] = pulumi.Output.from_input(_is_known(value))
         known.apply(note(key))
 
