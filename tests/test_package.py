@@ -280,3 +280,23 @@ def test_the_yaml_example_sets_only_inputs_the_schema_has_with_their_types() -> 
         check(resource["properties"], inputs, CONTROLLER)
         required = document["resources"][CONTROLLER]["requiredInputs"]
         assert set(required) <= set(resource["properties"])
+
+
+def _pins(path: Path) -> dict[str, str]:
+    lines = [line.split("#")[0].strip() for line in path.read_text().splitlines()]
+    return dict(line.split("==", 1) for line in lines if "==" in line)
+
+
+def test_the_provider_installs_what_it_imports_at_the_repositorys_pins() -> None:
+    """The provider's venv is made from provider/requirements.txt alone: it must hold every distribution the
+    components import, pinned as the stack pins them."""
+    provider_pins, stack_pins = _pins(ROOT / "provider" / "requirements.txt"), _pins(ROOT / "requirements.txt")
+    assert all(stack_pins[name] == version for name, version in provider_pins.items())
+    code = "import sys; sys.path.insert(0, sys.argv[1]); import provider.hosted; print(' '.join(sys.modules))"
+    proc = subprocess.run([sys.executable, "-c", code, str(ROOT)], capture_output=True, text=True, check=True)
+    imported = {name.split(".")[0] for name in proc.stdout.split()}
+    distributions = {"pulumi": "pulumi", "pulumi_aws": "pulumi-aws", "pulumi_kubernetes": "pulumi-kubernetes"}
+    distributions |= {"pydantic": "pydantic", "yaml": "PyYAML", "botocore": "boto3", "pulumi_eks": "pulumi-eks"}
+    distributions |= {"websockets": "websockets", "moto": "moto"}
+    needed = {distributions[m] for m in imported if m in distributions}
+    assert needed == set(provider_pins), f"provider/requirements.txt should list exactly {sorted(needed)}"

@@ -31,14 +31,25 @@ def _runs(workflow: dict[str, Any]) -> list[str]:
     return [step["run"] for job in workflow["jobs"].values() for step in job.get("steps", []) if "run" in step]
 
 
-def test_there_are_the_five_workflows() -> None:
+def test_there_are_the_six_workflows() -> None:
     assert [p.name for p in WORKFLOWS] == [
         "deploy.yml",
         "drift.yml",
+        "package.yml",
         "pr-comment.yml",
         "pull-request.yml",
         "teardown.yml",
     ]
+
+
+def test_the_package_job_checks_the_served_schema_generates_every_sdk_and_compiles_typescript() -> None:
+    job = _load(ROOT / ".github" / "workflows" / "package.yml")["jobs"]["sdks"]
+    runs = " ".join(step.get("run", "") for step in job["steps"])
+    assert "pulumi package get-schema ./provider" in runs and "provider/schema.json" in runs
+    assert all(language in runs for language in ("nodejs", "python", "go", "dotnet", "java"))
+    compile_step = next(s for s in job["steps"] if s.get("working-directory") == "examples/typescript")
+    assert "pulumi package add ../../provider" in compile_step["run"] and "npx tsc" in compile_step["run"]
+    assert "secrets." not in str(job)  # nothing is deployed; no credentials
 
 
 def test_every_workflow_validates_against_githubs_schema() -> None:
