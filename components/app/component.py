@@ -1,0 +1,423 @@
+"""``AlbApp``: one app behind a shared ALB group, for a platform that onboards tens of them.
+
+It takes the app's hosts, paths, Service and port, the group (or the group to shard over), and optional
+order, certificate, health check and URL rewrite, and writes the Ingress the controller turns into the
+app's listener rules and target group: pods as targets (``target-type: ip``), HTTPS with the HTTP->HTTPS
+redirect, and a deregistration delay the app's pods must outlast (see the echoserver for the drain).
+
+Every app a program creates is counted against its group's budget (``budget.py``) as it is constructed, so
+the app that would take a group past an ALB quota is refused, with every app's share in the message, and
+nothing of it is created; the stack's ``apps:`` list is counted whole before anything is created at all.
+Apps of one group must agree on what the controller makes group-wide (scheme, TLS policy, redirect), and
+two apps may not claim the same host and path; both are refused with the two apps named.
+
+The hosts, paths, group, shards and order decide the rules and the group, so they are plain values.
+"""
+
+# No `from __future__ import annotations`: Pulumi's component provider reads these annotations at run time.
+
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, NotRequired, TypedDict, cast
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from components.app.budget import (
+    Footprint,
+    PathRoute,
+    Quotas,
+    assign_shards,
+    budget_problems,
+    rule_problems,
+)
+from components.model import DNS_LABEL
+from components.names import GROUP_NAME, INGRESS_HOST
+from components.regions import ALB_SSL_POLICIES, RECOMMENDED_SSL_POLICY
+
+TYPE = "albingress:index:AlbApp"
+ANNOTATION = "alb.ingress.kubernetes.io"
+_PATH = re.compile(r"/[A-Za-z0-9._~/*-]*")
+PATH_TYPES = ("Prefix", "Exact")
+SCHEMES = ("internet-facing", "internal")
+
+
+class AlbAppPathArgs(TypedDict):
+    """One path of the app on each of its hosts."""
+
+    path: str
+    """The path, e.g. /api (a Prefix path also matches /api/...)."""
+    path_type: NotRequired[str]
+    """Prefix (default) or Exact."""
+
+
+class AlbQuotasArgs(TypedDict):
+    """The ALB quotas a group is counted against (the adjustable ones: raise them with AWS first)."""
+
+    rules: NotRequired[int]
+    """Listener rules per load balancer, besides the default rules (AWS default 100)."""
+    certificates: NotRequired[int]
+    """Certificates per load balancer, besides the default one (AWS default 25)."""
+
+
+class AlbAppArgs(TypedDict):
+    """One app: where its Service is, the hosts and paths it answers, and the ALB group it joins."""
+
+    namespace: str
+    """The app's namespace, where its Service is (the Ingress is created there)."""
+    service_name: str
+    """The app's Service (ClusterIP is enough: the ALB targets its pods directly)."""
+    service_port: int
+    """The Service port the ALB forwards to."""
+    hosts: list[str]
+    """The host names the app answers on; a host is never split across groups."""
+    group: str
+    """The ALB group (controller group.name) the app joins, or the name its shards are named after."""
+    paths: NotRequired[list[AlbAppPathArgs]]
+    """The paths on each host (default: / as Prefix)."""
+    shards: NotRequired[int]
+    """Spread the group over <group>-1 .. <group>-N by rendezvous hashing of hosts (default 1: no shards)."""
+    order: NotRequired[int]
+    """The controller's group.order, -1000 to 1000 (default 0): lower is evaluated first across Ingresses."""
+    ingress_class: NotRequired[str]
+    """The controller's IngressClass (AwsLoadBalancerController.ingress_class_name; default alb)."""
+    certificate_arn: NotRequired[pulumi.Input[str]]
+    """ACM certificate for the hosts (default: the controller discovers one by the hosts)."""
+    health_check_path: NotRequired[str]
+    """The target group's health check path (default /)."""
+    strip_prefix: NotRequired[bool]
+    """Rewrite /prefix/x to /x before requests reach the pods (needs exactly one Prefix path)."""
+    replicas: NotRequired[int]
+    """Pods behind the Service, counted against the ALB's targets (default 2)."""
+    scheme: NotRequired[str]
+    """internet-facing (default) or internal; group-wide."""
+    ssl_policy: NotRequired[str]
+    """The HTTPS listener's TLS policy (default the recommended TLS 1.2+ policy); group-wide."""
+    deregistration_delay_seconds: NotRequired[int]
+    """Seconds the ALB keeps a leaving pod's connections (default 60); its pods must outlast it."""
+    quotas: NotRequired[AlbQuotasArgs]
+    """The quotas the group is counted against."""
+
+
+class AppInputError(pulumi.RunError):
+    """An app the component refuses; Pulumi reports a RunError without a traceback."""
+
+    def __init__(self, app: str, problems: Sequence[str]) -> None:
+        self.problems = list(problems)
+        lines = "\n".join(f"  - {p}" for p in problems)
+        noun = "problem" if len(problems) == 1 else "problems"
+        super().__init__(f"AlbApp {app}: {len(problems)} {noun}; nothing of it was created:\n{lines}")
+
+
+@dataclass
+class _Program:
+    """The apps one program has created so far, per group: what the next one is counted and checked with."""
+
+    root: object
+    footprints: list[Footprint] = field(default_factory=list)
+    plans: list["AppPlan"] = field(default_factory=list)
+
+
+_PROGRAM: list[_Program] = []
+
+
+def _program() -> _Program:
+    """This program's registry (a new one for each program run in this process, as tests run several)."""
+    root = pulumi.runtime.get_root_resource()
+    if not _PROGRAM or _PROGRAM[0].root is not root:
+        _PROGRAM[:] = [_Program(root=root)]
+    return _PROGRAM[0]
+
+
+@dataclass(frozen=True)
+class AppPlan:
+    """An app's checked inputs and the group it lands in: what the Ingress and the budget are made from."""
+
+    name: str
+    # The group as given; ``group`` is where the app lands (a shard of it when it is sharded).
+    base_group: str
+    namespace: str
+    service_name: str
+    service_port: int
+    hosts: tuple[str, ...]
+    paths: tuple[PathRoute, ...]
+    group: str
+    order: int
+    ingress_class: str
+    health_check_path: str
+    strip_prefix: bool
+    replicas: int
+    scheme: str
+    ssl_policy: str
+    deregistration_delay_seconds: int
+    quotas: Quotas
+
+    def footprint(self, certificate_arn: str | None) -> Footprint:
+        return Footprint(
+            app=self.name,
+            group=self.group,
+            hosts=self.hosts,
+            paths=self.paths,
+            backends=((self.namespace, self.service_name, str(self.service_port)),),
+            replicas=self.replicas,
+            certificate_arn=certificate_arn,
+        )
+
+
+def plan_app(
+    name: str, given: dict[str, Any], placed_group: str | None = None, placed: Sequence["AppPlan"] = ()
+) -> tuple["AppPlan | None", list[str]]:
+    """Check one app's inputs (plain values) and say where it lands; the problems name ``args.<input>``.
+
+    ``placed_group``: the group the caller computed for it (the stack shards all its apps at once);
+    otherwise a sharded app joins the shard of an app ``placed`` before it that shares one of its hosts, or
+    the shard rendezvous hashing gives its first host.
+    """
+    problems: list[str] = []
+
+    def refuse(key: str, message: str) -> None:
+        problems.append(f"args.{key}: {message}")
+
+    known = set(AlbAppArgs.__annotations__)
+    for key in sorted(set(given) - known):
+        refuse(key, f"not an input of AlbApp; known: {', '.join(sorted(known))}")
+    for key in ("namespace", "service_name", "service_port", "hosts", "group"):
+        if key not in given:
+            refuse(key, "is required")
+    for key in ("namespace", "service_name"):
+        value = given.get(key)
+        if key in given and (not isinstance(value, str) or not DNS_LABEL.fullmatch(value)):
+            refuse(key, f"{value!r} is not a Kubernetes name; use lower-case letters, digits and '-', at most 63")
+    port = given.get("service_port")
+    if "service_port" in given and (isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 65535):
+        refuse("service_port", f"{port!r} is not a port (1-65535)")
+    hosts = given.get("hosts", [])
+    if not isinstance(hosts, list) or not hosts:
+        refuse("hosts", "give at least one host name, e.g. [app.example.com]")
+        hosts = []
+    for index, host in enumerate(hosts):
+        if not isinstance(host, str) or not INGRESS_HOST.fullmatch(host):
+            refuse(f"hosts[{index}]", f"{host!r} is not a host name the API server takes (lower-case DNS name)")
+    if len(set(hosts)) != len(hosts):
+        refuse("hosts", "a host is listed twice; list each once")
+    raw_paths = given.get("paths") or [{"path": "/"}]
+    paths: list[PathRoute] = []
+    if not isinstance(raw_paths, list):
+        refuse("paths", "a list of {path, path_type}")
+        raw_paths = []
+    for index, item in enumerate(raw_paths):
+        if not isinstance(item, dict) or not isinstance(item.get("path"), str):
+            refuse(f"paths[{index}]", "write {path: /x} (and path_type: Prefix or Exact)")
+            continue
+        path, path_type = item["path"], item.get("path_type", "Prefix")
+        if set(item) - {"path", "path_type"}:
+            refuse(f"paths[{index}]", f"unknown key {sorted(set(item) - {'path', 'path_type'})[0]!r}")
+        if not _PATH.fullmatch(path) or len(path) > 126:
+            refuse(f"paths[{index}].path", f"{path!r} is not a URL path (a leading '/', at most 126 characters)")
+        if path_type not in PATH_TYPES:
+            refuse(f"paths[{index}].path_type", f"{path_type!r} is not Prefix or Exact")
+        paths.append(PathRoute(path, str(path_type)))
+    group = given.get("group")
+    if "group" in given and (not isinstance(group, str) or len(group) > 60 or not GROUP_NAME.fullmatch(group)):
+        refuse("group", f"{group!r} is not a group name (lower-case letters, digits, '-', '.'; at most 60)")
+    checks: dict[str, tuple[Any, Any]] = {
+        "shards": (1, lambda v: isinstance(v, int) and not isinstance(v, bool) and 1 <= v <= 20),
+        "order": (0, lambda v: isinstance(v, int) and not isinstance(v, bool) and -1000 <= v <= 1000),
+        "replicas": (2, lambda v: isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= 1000),
+        "deregistration_delay_seconds": (
+            60,
+            lambda v: isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= 3600,
+        ),
+        "strip_prefix": (False, lambda v: isinstance(v, bool)),
+        "scheme": ("internet-facing", lambda v: v in SCHEMES),
+        "ssl_policy": (RECOMMENDED_SSL_POLICY, lambda v: v in ALB_SSL_POLICIES),
+        "health_check_path": ("/", lambda v: isinstance(v, str) and bool(_PATH.fullmatch(v)) and len(v) <= 1024),
+        "ingress_class": ("alb", lambda v: isinstance(v, str) and bool(DNS_LABEL.fullmatch(v))),
+    }
+    hints = {
+        "shards": "a whole number from 1 to 20",
+        "order": "a whole number from -1000 to 1000",
+        "replicas": "a whole number from 0 to 1000",
+        "deregistration_delay_seconds": "a whole number of seconds from 0 to 3600",
+        "strip_prefix": "true or false",
+        "scheme": "internet-facing or internal",
+        "ssl_policy": f"an ALB TLS policy, e.g. {RECOMMENDED_SSL_POLICY}",
+        "health_check_path": "a URL path, e.g. /healthz",
+        "ingress_class": "a Kubernetes name, e.g. alb",
+    }
+    values: dict[str, Any] = {}
+    for key, (default, ok) in checks.items():
+        value = given.get(key, default)
+        if not ok(value):
+            refuse(key, f"{value!r} is not {hints[key]}")
+        values[key] = value
+    if values["strip_prefix"] is True and (len(paths) != 1 or paths[0].path_type != "Prefix" or paths[0].path == "/"):
+        refuse("strip_prefix", "strips one prefix: give exactly one Prefix path other than /")
+    quotas_given = given.get("quotas") or {}
+    quotas = Quotas()
+    if not isinstance(quotas_given, dict) or set(quotas_given) - {"rules", "certificates"}:
+        refuse("quotas", "a mapping of rules and certificates (the adjustable ALB quotas)")
+    else:
+        for key, value in quotas_given.items():
+            if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 10000:
+                refuse(f"quotas.{key}", f"{value!r} is not a whole number from 1 to 10000")
+        if not problems:
+            quotas = Quotas(
+                rules=quotas_given.get("rules", Quotas.rules),
+                certificates=quotas_given.get("certificates", Quotas.certificates),
+            )
+    if problems:
+        return None, problems
+    shards = int(values["shards"])
+    lands = placed_group or _landing(name, hosts, str(group), shards, placed)
+    plan = AppPlan(
+        name=name,
+        base_group=str(group),
+        namespace=str(given["namespace"]),
+        service_name=str(given["service_name"]),
+        service_port=int(given["service_port"]),
+        hosts=tuple(hosts),
+        paths=tuple(paths),
+        group=lands,
+        order=int(values["order"]),
+        ingress_class=str(values["ingress_class"]),
+        health_check_path=str(values["health_check_path"]),
+        strip_prefix=bool(values["strip_prefix"]),
+        replicas=int(values["replicas"]),
+        scheme=str(values["scheme"]),
+        ssl_policy=str(values["ssl_policy"]),
+        deregistration_delay_seconds=int(values["deregistration_delay_seconds"]),
+        quotas=quotas,
+    )
+    problems.extend(f"args.paths: {p}" for p in rule_problems(plan.footprint(None)))
+    return plan, problems
+
+
+def _landing(name: str, hosts: Sequence[str], group: str, shards: int, placed: Sequence["AppPlan"]) -> str:
+    if shards <= 1:
+        return group
+    for other in placed:
+        if other.base_group == group and set(other.hosts) & set(hosts):
+            return other.group  # a host is never split across groups
+    return assign_shards({name: hosts}, group, shards)[name]
+
+
+def conflicts(plans: Sequence[AppPlan]) -> list[str]:
+    """Two apps of one group that disagree on a group-wide setting, or claim one host and path."""
+    problems: list[str] = []
+    settings: dict[tuple[str, str], tuple[str, str]] = {}
+    routes: dict[tuple[str, str, str], str] = {}
+    for plan in plans:
+        for key, value in (("scheme", plan.scheme), ("ssl_policy", plan.ssl_policy)):
+            first = settings.setdefault((plan.group, key), (plan.name, value))
+            if first[1] != value:
+                problems.append(
+                    f"apps {first[0]} and {plan.name} share group {plan.group} but set {key} {first[1]} and {value}; "
+                    "it is group-wide (one ALB): make them agree or put one in another group"
+                )
+        for host in plan.hosts:
+            for path in plan.paths:
+                owner = routes.setdefault((host, path.path, path.path_type), plan.name)
+                if owner != plan.name:
+                    problems.append(
+                        f"apps {owner} and {plan.name} both route {host}{path.path} ({path.path_type}); "
+                        "one rule can forward to one of them only: give one of them another path or host"
+                    )
+    return problems
+
+
+def string_map(values: dict[str, str]) -> str:
+    return ",".join(f"{k}={v}" for k, v in values.items())
+
+
+def ingress_of(plan: AppPlan, certificate_arn: pulumi.Input[str] | None) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The Ingress's annotations and spec for one app (the controller's annotation names and formats)."""
+    annotations: dict[str, Any] = {
+        "target-type": "ip",
+        "scheme": plan.scheme,
+        "group.name": plan.group,
+        "listen-ports": json.dumps([{"HTTP": 80}, {"HTTPS": 443}], separators=(",", ":")),
+        "ssl-redirect": "443",
+        "ssl-policy": plan.ssl_policy,
+        "healthcheck-path": plan.health_check_path,
+        "target-group-attributes": f"deregistration_delay.timeout_seconds={plan.deregistration_delay_seconds}",
+    }
+    if plan.order:
+        annotations["group.order"] = str(plan.order)
+    if certificate_arn is not None:
+        annotations["certificate-arn"] = certificate_arn
+    if plan.strip_prefix:
+        # transforms.<name> keys off the backend Service (controller v3.5.0): the rewrite applies to its rules.
+        prefix = plan.paths[0].path.rstrip("/")
+        rule = {"regex": f"^{re.escape(prefix)}/?(.*)$", "replace": "/$1"}
+        rewrite = [{"type": "url-rewrite", "urlRewriteConfig": {"rewrites": [rule]}}]
+        annotations[f"transforms.{plan.service_name}"] = json.dumps(rewrite, separators=(",", ":"))
+    backend = {"service": {"name": plan.service_name, "port": {"number": plan.service_port}}}
+    spec: dict[str, Any] = {
+        "ingressClassName": plan.ingress_class,
+        "rules": [
+            {
+                "host": host,
+                "http": {"paths": [{"path": p.path, "pathType": p.path_type, "backend": backend} for p in plan.paths]},
+            }
+            for host in plan.hosts
+        ],
+    }
+    if certificate_arn is None:
+        # No ARN: the controller discovers a certificate in ACM by the hosts listed under tls.
+        spec["tls"] = [{"hosts": list(plan.hosts)}]
+    return {f"{ANNOTATION}/{k}": v for k, v in annotations.items()}, spec
+
+
+class AlbApp(pulumi.ComponentResource):
+    """One app behind a shared ALB group: the Ingress the controller turns into its listener rules and target
+    group (pods as targets, HTTPS with the HTTP redirect), counted against the group's ALB quotas."""
+
+    ingress_name: pulumi.Output[str]
+    """The app's Ingress."""
+    group_name: pulumi.Output[str]
+    """The ALB group the app landed in (a shard when the group is sharded)."""
+    alb_hostname: pulumi.Output[str]
+    """The group's ALB DNS name, once the controller has created it: point the app's hosts at it."""
+
+    def __init__(self, name: str, args: AlbAppArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__(TYPE, name, {}, opts)
+        given: dict[str, Any] = {k: v for k, v in dict(args).items() if v is not None}
+        certificate = given.pop("certificate_arn", None)
+        program = _program()
+        plan, problems = plan_app(name, given, placed=program.plans)
+        if plan is not None and not problems:
+            known_arn = certificate if isinstance(certificate, str) else None
+            if certificate is not None and known_arn is None:
+                known_arn = f"(output of {name})"  # counted as one certificate of its own
+            footprint = plan.footprint(known_arn)
+            problems += conflicts([*program.plans, plan])
+            problems += budget_problems([*program.footprints, footprint], plan.quotas)
+        if problems:
+            raise AppInputError(name, problems)
+        assert plan is not None
+        program.footprints.append(footprint)
+        program.plans.append(plan)
+        annotations, spec = ingress_of(plan, certificate)
+        self.ingress = k8s.networking.v1.Ingress(
+            name,
+            metadata=cast(Any, {"name": name, "namespace": plan.namespace, "annotations": annotations}),
+            spec=cast(Any, spec),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self.ingress_name = self.ingress.metadata.apply(lambda m: m.name or name)
+        self.group_name = pulumi.Output.from_input(plan.group)
+        self.alb_hostname = self.ingress.status.apply(_hostname)
+        self.register_outputs(
+            {"ingressName": self.ingress_name, "groupName": self.group_name, "albHostname": self.alb_hostname}
+        )
+
+
+def _hostname(status: Any) -> str:
+    balancer = getattr(status, "load_balancer", None) if status is not None else None
+    for entry in (getattr(balancer, "ingress", None) or []) if balancer is not None else []:
+        if getattr(entry, "hostname", None):
+            return str(entry.hostname)
+    return ""
