@@ -2,6 +2,7 @@
 
 import pulumi
 
+from components.app.component import AlbApp
 from components.aws_account import AwsAccount, AwsAccountArgs, ingress_tags
 from components.certificate import AlbCertificate, AlbCertificateArgs
 from components.cluster import ClusterAccess, ClusterAccessArgs
@@ -91,6 +92,15 @@ echoserver = Echoserver(
         subnets=cluster.ingress_subnets,
     ),
 )
+# The platform's apps (alb-ingress:apps), counted with the echoserver against their groups' ALB quotas.
+apps = [
+    AlbApp(
+        app_name,
+        app_args,  # type: ignore[arg-type]
+        opts=pulumi.ResourceOptions(providers={"kubernetes": cluster.provider}, depends_on=waits),
+    )
+    for app_name, app_args in settings.apps
+]
 if settings.dns is not None:
     AliasRecords(
         f"{name}-dns",

@@ -6,6 +6,7 @@ package's semantic-versioned API. The same components are hosted for every other
 provider in ``provider/``.
 """
 
+from components.app.component import AlbApp, AlbAppArgs, AlbAppPathArgs, AlbQuotasArgs, AppInputError
 from components.controller.component import (
     AwsLoadBalancerController,
     AwsLoadBalancerControllerArgs,
@@ -24,6 +25,11 @@ PACKAGE = "albingress"
 __all__ = [
     "CONTROLLER_VERSION",
     "PACKAGE",
+    "AlbApp",
+    "AlbAppArgs",
+    "AlbAppPathArgs",
+    "AlbQuotasArgs",
+    "AppInputError",
     "AwsLoadBalancerController",
     "AwsLoadBalancerControllerArgs",
     "ControllerIamOptionsArgs",

@@ -40,9 +40,9 @@ from components.controller.model import (
     ControllerSettings,
 )
 from components.eks_versions import EKS_KUBERNETES_VERSIONS, EKS_VERSIONS_CHECKED
+from components.model import DNS_LABEL, ConfigError, Problem, ResourceSettings
 from components.model import IMAGE as _IMAGE
 from components.model import POLICY_ARN as _POLICY_ARN
-from components.model import ConfigError, Problem, ResourceSettings
 from components.model import Section as _Section
 from components.model import check_dns_label as _check_dns_label
 from components.model import fail as _fail
@@ -382,6 +382,20 @@ class AccessLogSettings(_Section):
         return value
 
 
+class QuotaSettings(_Section):
+    """The ALB's adjustable quotas, per load balancer: rules (100) and certificates besides the default (25)."""
+
+    rules: StrictInt = 100
+    certificates: StrictInt = 25
+
+    @field_validator("rules", "certificates")
+    @classmethod
+    def _bounded(cls, value: int) -> int:
+        if not 1 <= value <= 10000:
+            raise _fail(f"{value} is out of range; use 1 to 10000 (the quota AWS granted this account)")
+        return value
+
+
 class AlbSettings(_Section):
     """The shared ALB the echoserver's Ingress joins."""
 
@@ -397,6 +411,8 @@ class AlbSettings(_Section):
     deletion_protection: StrictBool = False
     access_logs: AccessLogSettings | None = None
     allowed_namespaces: tuple[str, ...] | None = None
+    # The adjustable ALB quotas every group of the stack's apps is counted against (raise them with AWS first).
+    quotas: QuotaSettings = QuotaSettings()
 
     @field_validator("group_name")
     @classmethod
@@ -672,6 +688,8 @@ class StackSettings(_Section):
     # aws: keys handed to the explicit provider (snake_case arguments), and aws:defaultTags.tags.
     aws_options: dict[str, Any] = Field(default_factory=dict)
     aws_default_tags: dict[str, str] = Field(default_factory=dict)
+    # The apps of alb-ingress:apps, checked and placed: (name, the AlbApp args with the group it lands in).
+    apps: tuple[tuple[str, dict[str, Any]], ...] = ()
 
     @property
     def partition(self) -> str:
@@ -693,7 +711,7 @@ SECTION_MODELS: dict[str, type[BaseModel]] = {
 }
 REQUIRED_SECTIONS = frozenset({"cluster", "echoserver", "alb", "certificate"})
 # Top-level project keys that are plain maps or words rather than sections.
-MAP_KEYS = ("tags", "environment")
+MAP_KEYS = ("tags", "environment", "apps")
 
 
 def _config_arns(sections: Any) -> Iterable[tuple[str, str]]:
@@ -860,6 +878,14 @@ def check_mode(settings: StackSettings, mode: str) -> None:
     class_problem = _class_problem(settings, mode)
     if class_problem is not None:
         problems.append(class_problem)
+    if mode == "auto" and settings.apps:
+        problems.append(
+            Problem(
+                f"{PROJECT}:apps",
+                "the apps' Ingresses carry the self-managed controller's group settings, which EKS Auto Mode's load "
+                "balancing ignores on an Ingress: use an lbc cluster for them (controller.mode lbc)",
+            )
+        )
     if mode == "auto":
         for field_name in sorted(settings.controller.model_fields_set & _LBC_ONLY_KEYS):
             alias = ControllerSettings.model_fields[field_name].alias or field_name
@@ -1185,6 +1211,15 @@ def parse_settings(
         if key == "environment":
             data[key] = value
             continue
+        if key == "apps":
+            if isinstance(value, str):
+                with contextlib.suppress(json.JSONDecodeError):
+                    value = json.loads(value)
+            if not isinstance(value, list):
+                problems.append(Problem(full_key, f"{_describe(value)} is not a list of apps; write - name: ... items"))
+                continue
+            data[key] = value
+            continue
         if isinstance(value, str):
             try:
                 value = json.loads(value)
@@ -1236,6 +1271,8 @@ def parse_settings(
                         "cannot plan this section as written; check it with `pulumi preview`",
                     )
                 )
+    apps, app_problems = _apps(data.pop("apps", []), sections)
+    problems.extend(app_problems)
     problems.extend(_cross_checks(sections))
     problems.extend(_lifetime_checks(sections, stack, today or dt.datetime.now(dt.UTC).date()))
     problems.extend(_production_checks(sections, environment))
@@ -1250,6 +1287,7 @@ def parse_settings(
         environment=environment,
         aws_options=aws_options,
         aws_default_tags=aws_tags,
+        apps=tuple(apps),
         **sections,
     )
 
@@ -1396,3 +1434,149 @@ def controller_args(
     else:
         args["cluster_arn"] = cluster_arn
     return args
+
+
+# alb-ingress:apps keys (camelCase, as the rest of the stack config) and the AlbApp inputs they set.
+APP_KEYS = {
+    "name": "name",
+    "namespace": "namespace",
+    "serviceName": "service_name",
+    "servicePort": "service_port",
+    "hosts": "hosts",
+    "paths": "paths",
+    "group": "group",
+    "shards": "shards",
+    "order": "order",
+    "certificateArn": "certificate_arn",
+    "healthCheckPath": "health_check_path",
+    "stripPrefix": "strip_prefix",
+    "replicas": "replicas",
+}
+_APP_KEY_NAMES = {v: k for k, v in APP_KEYS.items()}
+
+
+def _app_key(index: int, problem: str) -> Problem:
+    """An AlbApp problem (``args.<input>: ...``) as the stack key that set it (``alb-ingress:apps[i].<key>``)."""
+    head, _, message = problem.partition(": ")
+    path = head.removeprefix("args.") if head.startswith("args.") else ""
+    first, dot, rest = path.partition(".")
+    bracket = first.find("[")
+    name, tail = (first[:bracket], first[bracket:]) if bracket >= 0 else (first, "")
+    key = _APP_KEY_NAMES.get(name, name) + tail + (dot + to_camel(rest) if rest else "")
+    where = f"{PROJECT}:apps[{index}]" + (f".{key}" if key else "")
+    return Problem(where, message if path else problem)
+
+
+def _apps(raw: list[Any], sections: Mapping[str, BaseModel]) -> tuple[list[tuple[str, dict[str, Any]]], list[Problem]]:
+    """Check every app of alb-ingress:apps, place the sharded ones, and count every group's budget at once.
+
+    The whole list is counted before anything is created: a group over an ALB quota, two apps on one host and
+    path, or apps that disagree on a group-wide setting stop the plan with the apps named.
+    """
+    from components.app.budget import Footprint, PathRoute, Quotas, assign_shards, budget_problems
+    from components.app.component import conflicts, plan_app
+
+    alb = sections.get("alb")
+    echo = sections.get("echoserver")
+    controller = sections.get("controller")
+    if not raw:
+        return [], []
+    problems: list[Problem] = []
+    if not isinstance(alb, AlbSettings) or not isinstance(echo, EchoserverSettings):
+        return [], []  # their own problems are reported; the apps are checked once they are right
+    items: list[tuple[int, str, dict[str, Any]]] = []
+    for index, item in enumerate(raw):
+        where = f"{PROJECT}:apps[{index}]"
+        if not isinstance(item, dict):
+            problems.append(Problem(where, f"{_describe(item)} is not an app; write name:, namespace:, hosts: ..."))
+            continue
+        unknown = sorted(set(item) - set(APP_KEYS))
+        for key in unknown:
+            close = difflib.get_close_matches(key, list(APP_KEYS), n=1)
+            hint = f"did you mean {close[0]}? " if close else ""
+            problems.append(Problem(f"{where}.{key}", f"unknown key; {hint}known keys: {', '.join(APP_KEYS)}"))
+        name = item.get("name")
+        if not isinstance(name, str) or not DNS_LABEL.fullmatch(name):
+            problems.append(Problem(f"{where}.name", f"{name!r} is not a Kubernetes name (the app's Ingress name)"))
+            continue
+        if any(name == other for _, other, _ in items):
+            problems.append(Problem(f"{where}.name", f"{name!r} names another app too; give each app its own name"))
+            continue
+        given = {APP_KEYS[k]: v for k, v in item.items() if k in APP_KEYS and k != "name"}
+        given = {"group": alb.group_name, **given}
+        if isinstance(given.get("paths"), list):
+            given["paths"] = [
+                {("path_type" if k == "pathType" else k): v for k, v in p.items()} if isinstance(p, dict) else p
+                for p in given["paths"]
+            ]
+        # The stack's group-wide settings are the apps' too.
+        given |= {"scheme": alb.scheme, "ssl_policy": alb.ssl_policy}
+        if isinstance(controller, ControllerSettings):
+            given["ingress_class"] = controller.class_name("lbc")
+        items.append((index, name, given))
+    # Sharded groups are placed all at once, so a host shared by two apps never lands in two shards.
+    placed: dict[str, str] = {}
+    by_group: dict[tuple[str, int], dict[str, list[str]]] = {}
+    for _, name, given in items:
+        shards, group, hosts = given.get("shards", 1), given.get("group"), given.get("hosts")
+        if isinstance(shards, int) and shards > 1 and isinstance(group, str) and isinstance(hosts, list):
+            by_group.setdefault((group, shards), {})[name] = [h for h in hosts if isinstance(h, str)]
+    for (group, shards), apps in by_group.items():
+        placed |= assign_shards(apps, group, shards)
+    plans = []
+    result: list[tuple[str, dict[str, Any]]] = []
+    for index, name, given in items:
+        plan, found = plan_app(name, {k: v for k, v in given.items() if k != "certificate_arn"}, placed.get(name))
+        if given.get("certificate_arn") is not None and not isinstance(given["certificate_arn"], str):
+            found.append("args.certificate_arn: is not an ACM certificate ARN")
+        problems.extend(_app_key(index, p) for p in found)
+        if plan is not None and not found:
+            plans.append(plan)
+            args = {k: v for k, v in given.items() if k != "shards"}
+            args["group"] = plan.group
+            args["quotas"] = {"rules": alb.quotas.rules, "certificates": alb.quotas.certificates}
+            result.append((name, args))
+    if problems:
+        return [], problems
+    # The echoserver is an app of the stack's group: its host, its two paths and its pods count too.
+    echo_paths = (PathRoute(alb.fixed_response.path, "Exact"), PathRoute(echo.path, "Prefix"))
+    echo_plan, _ = plan_app(
+        "echoserver",
+        {
+            "namespace": echo.namespace,
+            "service_name": "echoserver",
+            "service_port": 80,
+            "hosts": [echo.host],
+            "paths": [{"path": p.path, "path_type": p.path_type} for p in echo_paths],
+            "group": alb.group_name,
+            "scheme": alb.scheme,
+            "ssl_policy": alb.ssl_policy,
+        },
+    )
+    every = [echo_plan, *plans] if echo_plan is not None else plans
+    problems.extend(Problem(f"{PROJECT}:apps", p) for p in conflicts(every))
+    if alb.ssl_redirect != 443 and any(p.group == alb.group_name for p in plans):
+        problems.append(
+            Problem(
+                f"{PROJECT}:alb.sslRedirect",
+                f"is {alb.ssl_redirect}, but apps in group {alb.group_name} redirect to 443; it is group-wide: set 443",
+            )
+        )
+    quotas = Quotas(rules=alb.quotas.rules, certificates=alb.quotas.certificates)
+    footprints = [
+        Footprint(
+            app="echoserver",
+            group=alb.group_name,
+            hosts=(echo.host,),
+            paths=echo_paths,
+            backends=((echo.namespace, "echoserver", "80"),),
+            replicas=echo.replicas,
+            certificate_arn="the stack's certificate",
+            https_ports=tuple(alb.https_ports),
+            http_ports=tuple(port for e in alb.listen_ports for proto, port in e.items() if proto == "HTTP"),
+            ssl_redirect=alb.ssl_redirect is not None,
+        ),
+        *(plan.footprint(args.get("certificate_arn")) for plan, (_, args) in zip(plans, result, strict=True)),
+    ]
+    problems.extend(Problem(f"{PROJECT}:apps", p) for p in budget_problems(footprints, quotas))
+    return (result if not problems else []), problems

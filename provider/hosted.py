@@ -6,12 +6,13 @@ from typing import Any
 import pulumi
 from pulumi.provider.experimental.component import ComponentProvider
 
-from albingress import CONTROLLER_VERSION, PACKAGE, AwsLoadBalancerController, __version__
+from albingress import CONTROLLER_VERSION, PACKAGE, AlbApp, AwsLoadBalancerController, __version__
 
-COMPONENTS: tuple[type[pulumi.ComponentResource], ...] = (AwsLoadBalancerController,)
+COMPONENTS: tuple[type[pulumi.ComponentResource], ...] = (AwsLoadBalancerController, AlbApp)
 DESCRIPTION = (
-    "The AWS Load Balancer Controller on EKS: its pinned IAM policy, IRSA or Pod Identity role, CRDs and "
-    f"hardened Helm release. Installs controller {CONTROLLER_VERSION} by default."
+    "The AWS Load Balancer Controller on EKS (its pinned IAM policy, IRSA or Pod Identity role, CRDs and "
+    "hardened Helm release) and the apps behind its shared ALB groups, counted against the ALB's quotas. "
+    f"Installs controller {CONTROLLER_VERSION} by default."
 )
 
 
