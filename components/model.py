@@ -146,3 +146,14 @@ class ResourceSettings(Section):
             "requests": {"cpu": self.cpu_request, "memory": self.memory_request},
             "limits": {"cpu": self.cpu_limit, "memory": self.memory_limit},
         }
+
+
+def dependencies(opts: pulumi.ResourceOptions | None) -> list[pulumi.Resource]:
+    """The component's own depends_on, passed on to the children that must wait (the role's association and
+    the release): a component's dependencies do not hold its children back by themselves."""
+    given = opts.depends_on if opts is not None else None
+    if isinstance(given, pulumi.Resource):
+        return [given]
+    if isinstance(given, list):
+        return [d for d in given if isinstance(d, pulumi.Resource)]
+    return []

@@ -154,6 +154,13 @@ def test_a_forty_app_stack_plans_with_valid_ingresses_in_their_groups(forty: Pla
             assert group == shard_of(ingress["spec"]["rules"][0]["host"], "shared", 3)
 
 
+def test_every_app_ingress_waits_for_the_controller_release(forty: PlanResult) -> None:
+    """The controller's webhooks must answer before anything they intercept exists."""
+    apps = [r for r in forty.resources if r.type.endswith(":Ingress") and r.name.startswith("app-")]
+    assert len(apps) == 40
+    assert all(any(d.endswith("::stage-lbc-release") for d in r.dependencies) for r in apps)
+
+
 def test_the_forty_app_budget(forty: PlanResult) -> None:
     ingresses = [i for i in _ingresses(forty) if i["metadata"]["name"].startswith("app-")]
     footprints = [

@@ -113,6 +113,10 @@ def test_the_python_example_wires_pulumi_eks_outputs_into_the_controller(example
     assert values["vpcId"] == cluster.outputs["core"]["vpcId"]
     assert values["region"] == "us-west-2"
     assert example.outputs["ingressClassName"] == "alb"
+    (ingress,) = _by_type(example, "kubernetes:networking.k8s.io/v1:Ingress")
+    assert ingress.inputs["spec"]["ingressClassName"] == "alb"  # the controller's output, passed on
+    assert ingress.inputs["metadata"]["annotations"]["alb.ingress.kubernetes.io/group.name"] == "platform"
+    assert example.outputs["webGroup"] == "platform"
     assert str(example.outputs["controllerRoleArn"]).startswith("arn:aws:iam::")
 
 
@@ -260,8 +264,8 @@ def test_the_yaml_example_sets_only_inputs_the_schema_has_with_their_types() -> 
     document = json.loads(COMMITTED.read_text())
     program = yaml.safe_load((ROOT / "examples" / "yaml" / "Pulumi.yaml").read_text())
     kinds = {"string": str, "integer": int, "boolean": bool, "object": dict, "array": list}
-    used = [r for r in program["resources"].values() if r["type"] == CONTROLLER]
-    assert used, "the YAML example creates no AwsLoadBalancerController"
+    used = [r for r in program["resources"].values() if r["type"].startswith("albingress:")]
+    assert {r["type"] for r in used} == {CONTROLLER, "albingress:index:AlbApp"}
 
     def check(properties: dict[str, Any], spec: dict[str, Any], where: str) -> None:
         for key, value in properties.items():
@@ -272,14 +276,18 @@ def test_the_yaml_example_sets_only_inputs_the_schema_has_with_their_types() -> 
             if "$ref" in prop:
                 nested = document["types"][prop["$ref"].removeprefix("#/types/")]["properties"]
                 check(value, nested, f"{where}.{key}")
+            elif prop["type"] == "array" and "$ref" in prop["items"]:
+                nested = document["types"][prop["items"]["$ref"].removeprefix("#/types/")]["properties"]
+                assert isinstance(value, list)
+                for index, item in enumerate(value):
+                    check(item, nested, f"{where}.{key}[{index}]")
             else:
                 assert isinstance(value, kinds[prop["type"]]), f"{where}.{key} is not a {prop['type']}"
 
     for resource in used:
-        inputs = document["resources"][CONTROLLER]["inputProperties"]
-        check(resource["properties"], inputs, CONTROLLER)
-        required = document["resources"][CONTROLLER]["requiredInputs"]
-        assert set(required) <= set(resource["properties"])
+        spec = document["resources"][resource["type"]]
+        check(resource["properties"], spec["inputProperties"], resource["type"])
+        assert set(spec["requiredInputs"]) <= set(resource["properties"])
 
 
 def _pins(path: Path) -> dict[str, str]:

@@ -33,7 +33,7 @@ from components.app.budget import (
     budget_problems,
     rule_problems,
 )
-from components.model import DNS_LABEL
+from components.model import DNS_LABEL, dependencies
 from components.names import GROUP_NAME, INGRESS_HOST
 from components.regions import ALB_SSL_POLICIES, RECOMMENDED_SSL_POLICY
 
@@ -81,7 +81,7 @@ class AlbAppArgs(TypedDict):
     """Spread the group over <group>-1 .. <group>-N by rendezvous hashing of hosts (default 1: no shards)."""
     order: NotRequired[int]
     """The controller's group.order, -1000 to 1000 (default 0): lower is evaluated first across Ingresses."""
-    ingress_class: NotRequired[str]
+    ingress_class: NotRequired[pulumi.Input[str]]
     """The controller's IngressClass (AwsLoadBalancerController.ingress_class_name; default alb)."""
     certificate_arn: NotRequired[pulumi.Input[str]]
     """ACM certificate for the hosts (default: the controller discovers one by the hosts)."""
@@ -386,6 +386,8 @@ class AlbApp(pulumi.ComponentResource):
         super().__init__(TYPE, name, {}, opts)
         given: dict[str, Any] = {k: v for k, v in dict(args).items() if v is not None}
         certificate = given.pop("certificate_arn", None)
+        # The class may be the controller's output: it names no rule or group, so it need not be known now.
+        class_output = given.pop("ingress_class") if isinstance(given.get("ingress_class"), pulumi.Output) else None
         program = _program()
         plan, problems = plan_app(name, given, placed=program.plans)
         if plan is not None and not problems:
@@ -401,11 +403,14 @@ class AlbApp(pulumi.ComponentResource):
         program.footprints.append(footprint)
         program.plans.append(plan)
         annotations, spec = ingress_of(plan, certificate)
+        if class_output is not None:
+            spec["ingressClassName"] = class_output
         self.ingress = k8s.networking.v1.Ingress(
             name,
             metadata=cast(Any, {"name": name, "namespace": plan.namespace, "annotations": annotations}),
             spec=cast(Any, spec),
-            opts=pulumi.ResourceOptions(parent=self),
+            # What the app waits for (the controller: its webhooks must answer) holds back its Ingress.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=dependencies(opts)),
         )
         self.ingress_name = self.ingress.metadata.apply(lambda m: m.name or name)
         self.group_name = pulumi.Output.from_input(plan.group)

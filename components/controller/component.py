@@ -29,6 +29,7 @@ from pydantic.alias_generators import to_camel, to_snake
 from components.controller.iam import ControllerIam, ControllerIamArgs
 from components.controller.model import FOREIGN_CLASSES, ControllerSettings
 from components.controller.release import ChartInputs, ControllerRelease, ControllerReleaseArgs, chart_values
+from components.model import dependencies
 from components.names import CLUSTER_NAME
 from components.regions import (
     addon_available,
@@ -353,7 +354,7 @@ class AwsLoadBalancerController(pulumi.ComponentResource):
         # The alias keeps the URNs of stacks made before this component existed, when the two children stood
         # at the top of the stack: an upgrade renames nothing in the cloud.
         child = pulumi.ResourceOptions(parent=self, aliases=[pulumi.Alias(parent=pulumi.ROOT_STACK_RESOURCE)])
-        waits = _dependencies(opts)
+        waits = dependencies(opts)
 
         self.iam = ControllerIam(
             name,
@@ -448,17 +449,6 @@ def _account_of(cluster_arn: str) -> str:
     """The account an EKS cluster ARN names (Pod Identity's trust pins the source account to it)."""
     match = _CLUSTER_ARN.fullmatch(cluster_arn) if cluster_arn else None
     return match.group(3) if match else ""
-
-
-def _dependencies(opts: pulumi.ResourceOptions | None) -> list[pulumi.Resource]:
-    """The component's own depends_on, passed on to the children that must wait (the role's association and
-    the release): a component's dependencies do not hold its children back by themselves."""
-    given = opts.depends_on if opts is not None else None
-    if isinstance(given, pulumi.Resource):
-        return [given]
-    if isinstance(given, list):
-        return [d for d in given if isinstance(d, pulumi.Resource)]
-    return []
 
 
 def _checked_later(component: str, key: str, value: Any, check: Any) -> pulumi.Output[Any]:

@@ -26,5 +26,17 @@ const controller = new albingress.AwsLoadBalancerController("lbc", {
     oidcIssuer: cluster.oidcIssuer,
 }, { providers: { aws: awsProvider, kubernetes } });
 
+// One app behind the shared ALB group, for a Service the app's team already runs in namespace "web".
+const web = new albingress.AlbApp("web", {
+    namespace: "web",
+    serviceName: "web",
+    servicePort: 80,
+    hosts: ["web.example.com"],
+    group: "platform",
+    ingressClass: controller.ingressClassName,
+    paths: [{ path: "/" }],
+}, { providers: { kubernetes }, dependsOn: [controller] });
+
 export const controllerRoleArn: pulumi.Output<string> = controller.roleArn;
 export const ingressClassName = controller.ingressClassName;
+export const webAlbHostname = web.albHostname;
