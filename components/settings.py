@@ -17,7 +17,7 @@ import datetime as dt
 import difflib
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Literal
 
 import pulumi
@@ -756,9 +756,16 @@ def _production_checks(sections: Mapping[str, BaseModel], environment: str | Non
     return problems
 
 
-def _account_checks(sections: Mapping[str, BaseModel], allowed: tuple[str, ...]) -> list[Problem]:
+def _account_checks(
+    sections: Mapping[str, BaseModel], allowed: tuple[str, ...], apps: Sequence[tuple[str, dict[str, Any]]] = ()
+) -> list[Problem]:
     problems: list[Problem] = []
     found = list(_config_arns(sections))
+    # The apps' certificates count too: an ALB cannot use another account's certificate.
+    for index, (_, args) in enumerate(apps):
+        arn = args.get("certificate_arn")
+        if isinstance(arn, str) and arn.count(":") >= 5:
+            found.append((f"{PROJECT}:apps[{index}].certificateArn", arn.split(":")[4]))
     if allowed:
         for key, account in found:
             if account not in allowed:
@@ -1271,12 +1278,12 @@ def parse_settings(
                         "cannot plan this section as written; check it with `pulumi preview`",
                     )
                 )
-    apps, app_problems = _apps(data.pop("apps", []), sections)
+    apps, app_problems = _apps(data.pop("apps", []), sections, region)
     problems.extend(app_problems)
     problems.extend(_cross_checks(sections))
     problems.extend(_lifetime_checks(sections, stack, today or dt.datetime.now(dt.UTC).date()))
     problems.extend(_production_checks(sections, environment))
-    problems.extend(_account_checks(sections, allowed))
+    problems.extend(_account_checks(sections, allowed, apps))
     problems = [p for p in problems if not _is_unchecked(p.key, unchecked)]
     if problems:
         raise ConfigError(problems)
@@ -1467,14 +1474,16 @@ def _app_key(index: int, problem: str) -> Problem:
     return Problem(where, message if path else problem)
 
 
-def _apps(raw: list[Any], sections: Mapping[str, BaseModel]) -> tuple[list[tuple[str, dict[str, Any]]], list[Problem]]:
+def _apps(
+    raw: list[Any], sections: Mapping[str, BaseModel], region: str | None = None
+) -> tuple[list[tuple[str, dict[str, Any]]], list[Problem]]:
     """Check every app of alb-ingress:apps, place the sharded ones, and count every group's budget at once.
 
     The whole list is counted before anything is created: a group over an ALB quota, two apps on one host and
     path, or apps that disagree on a group-wide setting stop the plan with the apps named.
     """
     from components.app.budget import Footprint, PathRoute, Quotas, assign_shards, budget_problems
-    from components.app.component import conflicts, plan_app
+    from components.app.component import certificate_problem, conflicts, plan_app
 
     alb = sections.get("alb")
     echo = sections.get("echoserver")
@@ -1527,8 +1536,15 @@ def _apps(raw: list[Any], sections: Mapping[str, BaseModel]) -> tuple[list[tuple
     result: list[tuple[str, dict[str, Any]]] = []
     for index, name, given in items:
         plan, found = plan_app(name, {k: v for k, v in given.items() if k != "certificate_arn"}, placed.get(name))
-        if given.get("certificate_arn") is not None and not isinstance(given["certificate_arn"], str):
-            found.append("args.certificate_arn: is not an ACM certificate ARN")
+        arn = given.get("certificate_arn")
+        if arn is not None:
+            problem = certificate_problem(arn, region) if isinstance(arn, str) else f"{arn!r} is not text"
+            if problem:
+                found.append(f"args.certificate_arn: {problem}")
+        if given.get("namespace") == echo.namespace and name == "echoserver":
+            found.append(
+                f"args.name: {echo.namespace}/echoserver is the echoserver's own Ingress; name the app otherwise"
+            )
         problems.extend(_app_key(index, p) for p in found)
         if plan is not None and not found:
             plans.append(plan)

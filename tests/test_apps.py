@@ -222,6 +222,35 @@ def test_sharding_the_over_quota_group_makes_it_fit() -> None:
         ([_app("a", sevicePort=80)], "alb-ingress:apps[0].sevicePort", "did you mean servicePort?"),
         ([_app("a"), _app("a")], "alb-ingress:apps[1].name", "names another app too"),
         ([_app("a", shards=50)], "alb-ingress:apps[0].shards", "50 is not a whole number from 1 to 20"),
+        ([_app("a", certificateArn="arn:nope")], "alb-ingress:apps[0].certificateArn", "is not an ACM certificate ARN"),
+        (
+            [
+                _app(
+                    "a",
+                    certificateArn="arn:aws:acm:eu-west-1:111122223333:certificate/"
+                    + "0" * 8
+                    + "-0000-0000-0000-"
+                    + "0" * 12,
+                )
+            ],
+            "alb-ingress:apps[0].certificateArn",
+            "the certificate is in eu-west-1, but the ALB is in us-west-2",
+        ),
+        ([_app("echoserver", namespace="echoserver")], "alb-ingress:apps[0].name", "is the echoserver's own Ingress"),
+        (
+            [
+                _app(
+                    "a",
+                    certificateArn="arn:aws:acm:us-west-2:999988887777:certificate/"
+                    + "0" * 8
+                    + "-0000-0000-0000-"
+                    + "0" * 12,
+                )
+            ],
+            "alb-ingress:apps[0].certificateArn",
+            "names account 999988887777, which aws:allowedAccountIds (111122223333) does not allow",
+        ),
+        ([_app("a", servicePort="80")], "alb-ingress:apps[0].servicePort", "'80' is not a port"),
     ],
 )
 def test_each_app_mistake_is_named_by_its_stack_key(apps: list[dict[str, Any]], key: str, fragment: str) -> None:

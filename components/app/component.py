@@ -40,6 +40,7 @@ from components.regions import ALB_SSL_POLICIES, RECOMMENDED_SSL_POLICY
 TYPE = "albingress:index:AlbApp"
 ANNOTATION = "alb.ingress.kubernetes.io"
 _PATH = re.compile(r"/[A-Za-z0-9._~/*-]*")
+CERTIFICATE_ARN = re.compile(r"arn:(aws[a-z-]*):acm:([a-z0-9-]+):(\d{12}):certificate/[0-9a-f-]{36}")
 PATH_TYPES = ("Prefix", "Exact")
 SCHEMES = ("internet-facing", "internal")
 
@@ -304,6 +305,16 @@ def _landing(name: str, hosts: Sequence[str], group: str, shards: int, placed: S
     return assign_shards({name: hosts}, group, shards)[name]
 
 
+def certificate_problem(arn: str, region: str | None = None) -> str | None:
+    """Why an ACM certificate ARN cannot serve the app's ALB (not an ARN; another region than the ALB's)."""
+    match = CERTIFICATE_ARN.fullmatch(arn)
+    if not match:
+        return f"{arn!r} is not an ACM certificate ARN; expected arn:aws:acm:<region>:<account>:certificate/<id>"
+    if region is not None and match.group(2) != region:
+        return f"the certificate is in {match.group(2)}, but the ALB is in {region}: use one of its region"
+    return None
+
+
 def conflicts(plans: Sequence[AppPlan]) -> list[str]:
     """Two apps of one group that disagree on a group-wide setting, or claim one host and path."""
     problems: list[str] = []
@@ -386,10 +397,13 @@ class AlbApp(pulumi.ComponentResource):
         super().__init__(TYPE, name, {}, opts)
         given: dict[str, Any] = {k: v for k, v in dict(args).items() if v is not None}
         certificate = given.pop("certificate_arn", None)
+        arn_problem = certificate_problem(certificate) if isinstance(certificate, str) else None
         # The class may be the controller's output: it names no rule or group, so it need not be known now.
         class_output = given.pop("ingress_class") if isinstance(given.get("ingress_class"), pulumi.Output) else None
         program = _program()
         plan, problems = plan_app(name, given, placed=program.plans)
+        if arn_problem:
+            problems.append(f"args.certificate_arn: {arn_problem}")
         if plan is not None and not problems:
             known_arn = certificate if isinstance(certificate, str) else None
             if certificate is not None and known_arn is None:
