@@ -12,8 +12,10 @@ newline, and ``$`` would accept it.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 import pulumi
 from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator, model_validator
@@ -157,3 +159,14 @@ def dependencies(opts: pulumi.ResourceOptions | None) -> list[pulumi.Resource]:
     if isinstance(given, list):
         return [d for d in given if isinstance(d, pulumi.Resource)]
     return []
+
+
+def args_shape_problems(kind: str, args_type: type, given: Mapping[str, Any], required: Sequence[str]) -> list[str]:
+    """An args mapping's unknown inputs (a misspelt key would otherwise be ignored) and missing required ones,
+    as ``args.<input>: ...`` lines: the same words for every public component."""
+    known = set(args_type.__annotations__)
+    problems = [
+        f"args.{key}: not an input of {kind}; known: {', '.join(sorted(known))}" for key in sorted(set(given) - known)
+    ]
+    problems += [f"args.{key}: is required" for key in required if key not in given]
+    return problems

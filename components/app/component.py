@@ -33,7 +33,7 @@ from components.app.budget import (
     budget_problems,
     rule_problems,
 )
-from components.model import DNS_LABEL, dependencies
+from components.model import DNS_LABEL, args_shape_problems, dependencies
 from components.names import GROUP_NAME, INGRESS_HOST
 from components.regions import ALB_SSL_POLICIES, RECOMMENDED_SSL_POLICY
 
@@ -181,12 +181,9 @@ def plan_app(
     def refuse(key: str, message: str) -> None:
         problems.append(f"args.{key}: {message}")
 
-    known = set(AlbAppArgs.__annotations__)
-    for key in sorted(set(given) - known):
-        refuse(key, f"not an input of AlbApp; known: {', '.join(sorted(known))}")
-    for key in ("namespace", "service_name", "service_port", "hosts", "group"):
-        if key not in given:
-            refuse(key, "is required")
+    problems += args_shape_problems(
+        "AlbApp", AlbAppArgs, given, ("namespace", "service_name", "service_port", "hosts", "group")
+    )
     for key in ("namespace", "service_name"):
         value = given.get(key)
         if key in given and (not isinstance(value, str) or not DNS_LABEL.fullmatch(value)):

@@ -29,7 +29,7 @@ from pydantic.alias_generators import to_camel, to_snake
 from components.controller.iam import ControllerIam, ControllerIamArgs
 from components.controller.model import FOREIGN_CLASSES, ControllerSettings
 from components.controller.release import ChartInputs, ControllerRelease, ControllerReleaseArgs, chart_values
-from components.model import dependencies
+from components.model import args_shape_problems, dependencies
 from components.names import CLUSTER_NAME
 from components.regions import (
     addon_available,
@@ -263,12 +263,9 @@ class AwsLoadBalancerController(pulumi.ComponentResource):
         def refuse(key: str, message: str) -> None:
             problems.append(f"args.{key}: {message}")
 
-        known_keys = set(AwsLoadBalancerControllerArgs.__annotations__)
-        for key in sorted(set(given) - known_keys):
-            refuse(key, f"not an input of AwsLoadBalancerController; known: {', '.join(sorted(known_keys))}")
-        for key in ("cluster_name", "region", "vpc_id"):
-            if key not in given:
-                refuse(key, "is required")
+        problems += args_shape_problems(
+            "AwsLoadBalancerController", AwsLoadBalancerControllerArgs, given, ("cluster_name", "region", "vpc_id")
+        )
         identity = given.get("identity", "irsa")
         if identity not in IDENTITIES:
             refuse(
