@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from components.settings import DnsSettings
+from components.sections import DnsSettings
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,7 @@ from typing import Any, Literal, cast
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.settings import AlbSettings, EchoserverSettings
+from components.sections import AlbSettings, EchoserverSettings
 
 READINESS_GATE_LABEL = "elbv2.k8s.aws/pod-readiness-gate-inject"
 ANNOTATION_PREFIX = "alb.ingress.kubernetes.io"

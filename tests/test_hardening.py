@@ -16,7 +16,7 @@ import pytest
 from albops.preview.cloud_facts import CloudFacts, ClusterFacts
 from albops.preview.runner import UNKNOWN, PlanResult
 from components.model import ConfigError
-from components.settings import ECHO_IMAGE
+from components.sections import ECHO_IMAGE
 from tests.conftest import StackRunner
 
 ANN = "alb.ingress.kubernetes.io/"

@@ -11,7 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from components.model import ConfigError
-from components.settings import host_covered_by, parse_settings
+from components.sections import host_covered_by
+from components.settings import parse_settings
 from tests.conftest import stack_config, with_overrides
 
 STAGE = stack_config("stage")
