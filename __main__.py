@@ -3,14 +3,15 @@
 import pulumi
 
 from components.app.component import AlbApp
-from components.aws_account import AwsAccount, AwsAccountArgs, ingress_tags
+from components.aws_account import AwsAccount
 from components.certificate import AlbCertificate, AlbCertificateArgs
 from components.cluster import ClusterAccess, ClusterAccessArgs
 from components.controller.component import AwsLoadBalancerController
 from components.dns import AliasRecords, AliasRecordsArgs
 from components.echoserver import Echoserver, EchoserverArgs
 from components.eks_cluster import EphemeralCluster, EphemeralClusterArgs
-from components.settings import PROJECT, check_mode, controller_args, load_settings
+from components.names import PROJECT
+from components.settings import account_args, check_mode, controller_args, ingress_tags, load_settings
 from components.tags import STACK_TAG, stack_tag_value
 
 settings = load_settings()
@@ -20,7 +21,7 @@ stack = pulumi.get_stack()
 # which teardown checks before it deletes anything.
 ephemeral_tags = {**settings.ephemeral.tags(), STACK_TAG: stack_tag_value(PROJECT, stack)} if settings.ephemeral else {}
 
-account = AwsAccount(f"{name}-account", AwsAccountArgs(settings=settings, stack=stack, extra_tags=ephemeral_tags))
+account = AwsAccount(f"{name}-account", account_args(settings, stack, ephemeral_tags))
 cluster: ClusterAccess | EphemeralCluster
 if settings.cluster.create:
     cluster = EphemeralCluster(

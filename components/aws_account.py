@@ -18,27 +18,21 @@ import pulumi
 import pulumi_aws as aws
 
 from components.model import ConfigError, Problem
-from components.settings import PROJECT, StackSettings
 
 
 @dataclass(frozen=True)
 class AwsAccountArgs:
-    """Validated settings, and the stack name for the default tags."""
+    """Where the stack deploys and who may deploy it, already checked."""
 
-    settings: StackSettings
-    stack: str
-    extra_tags: dict[str, str] = field(default_factory=dict)
-
-
-def default_tags(settings: StackSettings, stack: str, extra: dict[str, str] | None = None) -> dict[str, str]:
-    """Tags on every AWS resource the stack creates; the stack's own ``tags`` may add more."""
-    tags = {"project": PROJECT, "stack": stack, "cluster": settings.cluster.name, "managed-by": "pulumi"}
-    return {**settings.aws_default_tags, **settings.tags, **(extra or {}), **tags}
-
-
-def ingress_tags(settings: StackSettings, stack: str) -> dict[str, str]:
-    """Tags for the AWS resources the controller makes for this stack's Ingress, so they can be found by stack."""
-    return {**settings.tags, "project": PROJECT, "stack": stack}
+    region: str
+    # aws:allowedAccountIds; empty: any account, as long as it is the account of every ARN in config.
+    allowed_account_ids: tuple[str, ...]
+    # The account of every ARN in config, by the key that holds it.
+    config_accounts: dict[str, str]
+    # The aws: keys handed to the explicit provider (snake_case arguments).
+    aws_options: dict[str, Any]
+    # Tags on every AWS resource the stack creates.
+    default_tags: dict[str, str] = field(default_factory=dict)
 
 
 def provider_arguments(options: dict[str, Any]) -> dict[str, Any]:
@@ -57,10 +51,10 @@ def provider_arguments(options: dict[str, Any]) -> dict[str, Any]:
     return arguments
 
 
-def account_problems(settings: StackSettings, account: str) -> list[Problem]:
+def account_problems(args: AwsAccountArgs, account: str) -> list[Problem]:
     """Why ``account`` (the caller's) must not deploy this stack; empty when it may."""
     problems: list[Problem] = []
-    allowed = settings.allowed_account_ids
+    allowed = args.allowed_account_ids
     if allowed and account not in allowed:
         problems.append(
             Problem(
@@ -69,7 +63,7 @@ def account_problems(settings: StackSettings, account: str) -> list[Problem]:
                 "profile of an allowed account (check with `aws sts get-caller-identity`)",
             )
         )
-    for key, arn_account in settings.config_accounts().items():
+    for key, arn_account in args.config_accounts.items():
         if arn_account != account:
             problems.append(
                 Problem(
@@ -90,20 +84,19 @@ class AwsAccount(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: AwsAccountArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("albingress:index:AwsAccount", name, None, opts)
-        settings = args.settings
         self.provider = aws.Provider(
             f"{name}-aws",
-            region=settings.region,
-            allowed_account_ids=list(settings.allowed_account_ids) or None,
-            default_tags=aws.ProviderDefaultTagsArgs(tags=default_tags(settings, args.stack, args.extra_tags)),
+            region=args.region,
+            allowed_account_ids=list(args.allowed_account_ids) or None,
+            default_tags=aws.ProviderDefaultTagsArgs(tags=dict(args.default_tags)),
             opts=pulumi.ResourceOptions(parent=self),
-            **provider_arguments(settings.aws_options),
+            **provider_arguments(args.aws_options),
         )
         self.invoke = pulumi.InvokeOptions(parent=self, provider=self.provider)
         # A plain (not Output) invoke: the answer decides whether the program goes on at all.
         identity = aws.get_caller_identity(opts=self.invoke)
         self.account_id = identity.account_id
-        problems = account_problems(settings, self.account_id)
+        problems = account_problems(args, self.account_id)
         if problems:
             raise ConfigError(problems)
         self.register_outputs({"accountId": self.account_id})

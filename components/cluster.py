@@ -21,8 +21,8 @@ import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
 from components.model import ConfigError, Problem
+from components.names import PROJECT
 from components.sections import ClusterSettings
-from components.settings import PROJECT
 
 Mode = Literal["lbc", "auto"]
 

@@ -25,8 +25,8 @@ import pulumi_kubernetes as k8s
 
 from components.cluster import Mode
 from components.model import ConfigError, Problem
+from components.names import PROJECT
 from components.sections import ClusterSettings, EphemeralSettings
-from components.settings import PROJECT
 from components.tags import STACK_TAG
 
 # Managed policies every EKS node role needs (Amazon EKS user guide, "Amazon EKS node IAM role").

@@ -6,6 +6,9 @@ settings module for that would load pulumi and pydantic (40 MB and a second of s
 
 import re
 
+# The stack's Pulumi project, and so its config namespace (alb-ingress:<section>): the key a message names.
+PROJECT = "alb-ingress"
+
 # EKS cluster names (CreateCluster): 1-100 characters, letters, digits, '-' and '_', starting alphanumeric.
 CLUSTER_NAME = re.compile(r"[0-9A-Za-z][A-Za-z0-9_-]{0,99}")
 # The controller's group.name: lower-case letters, digits, '-' and '.', alphanumeric at both ends (63 at most).

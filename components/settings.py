@@ -29,6 +29,7 @@ from pydantic import (
 )
 from pydantic.alias_generators import to_camel
 
+from components.aws_account import AwsAccountArgs
 from components.controller.component import AwsLoadBalancerControllerArgs
 from components.controller.model import FOREIGN_CLASSES as _FOREIGN_CLASSES
 from components.controller.model import (
@@ -37,7 +38,7 @@ from components.controller.model import (
 from components.model import DNS_LABEL, ConfigError, Problem
 from components.model import POLICY_ARN as _POLICY_ARN
 from components.model import Section as _Section
-from components.names import ENVIRONMENTS, EPHEMERAL
+from components.names import ENVIRONMENTS, EPHEMERAL, PROJECT
 from components.regions import (
     known_regions,
     partition_for_region,
@@ -65,7 +66,6 @@ from components.tags import (
 )
 from policies.controller_iam import PARTITIONS
 
-PROJECT = "alb-ingress"
 # Config namespaces a stack file may use besides the project's own: the AWS provider's (each key is
 # handed to the explicit provider or refused, see components/aws_config.py) and the CLI's own.
 KNOWN_NAMESPACES = ("aws", "pulumi")
@@ -1003,3 +1003,25 @@ def _apps(
     ]
     problems.extend(Problem(f"{PROJECT}:apps", p) for p in budget_problems(footprints, quotas))
     return (result if not problems else []), problems
+
+
+def default_tags(settings: StackSettings, stack: str, extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Tags on every AWS resource the stack creates; the stack's own ``tags`` may add more."""
+    tags = {"project": PROJECT, "stack": stack, "cluster": settings.cluster.name, "managed-by": "pulumi"}
+    return {**settings.aws_default_tags, **settings.tags, **(extra or {}), **tags}
+
+
+def ingress_tags(settings: StackSettings, stack: str) -> dict[str, str]:
+    """Tags for the AWS resources the controller makes for this stack's Ingress, so they can be found by stack."""
+    return {**settings.tags, "project": PROJECT, "stack": stack}
+
+
+def account_args(settings: StackSettings, stack: str, extra_tags: Mapping[str, str]) -> AwsAccountArgs:
+    """The AWS account component's args: region, who may deploy, the provider's settings and default tags."""
+    return AwsAccountArgs(
+        region=settings.region,
+        allowed_account_ids=settings.allowed_account_ids,
+        config_accounts=settings.config_accounts(),
+        aws_options=dict(settings.aws_options),
+        default_tags=default_tags(settings, stack, extra_tags),
+    )
