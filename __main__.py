@@ -11,8 +11,8 @@ from components.dns import AliasRecords, AliasRecordsArgs
 from components.echoserver import Echoserver, EchoserverArgs
 from components.eks_cluster import EphemeralCluster, EphemeralClusterArgs
 from components.names import PROJECT
-from components.settings import account_args, check_mode, controller_args, ingress_tags, load_settings
 from components.tags import STACK_TAG, stack_tag_value
+from stack_settings import account_args, check_mode, controller_args, ingress_tags, load_settings
 
 settings = load_settings()
 name = settings.cluster.name

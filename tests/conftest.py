@@ -11,12 +11,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from albops.preview.cloud_facts import CloudFacts
 from albops.preview.runner import PlanResult, read_stack_file, run_program
 
 StackRunner = Callable[..., PlanResult]
 ROOT = Path(__file__).resolve().parent.parent
+
+# Property tests check behaviour, not speed (bench/ measures that): with both cores busy under xdist, an
+# example could pass Hypothesis's default 200 ms deadline and fail a correct test now and then.
+hypothesis_settings.register_profile("suite", deadline=None)
+hypothesis_settings.load_profile("suite")
 
 
 def run_plan_cli(

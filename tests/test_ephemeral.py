@@ -10,7 +10,7 @@ import pytest
 
 from albops.preview.runner import PlanResult, read_stack_file, run_program
 from components.model import ConfigError
-from components.settings import parse_settings
+from stack_settings import parse_settings
 from tests.conftest import StackRunner, stack_config, with_overrides
 
 EPHEMERAL_TAGS = {

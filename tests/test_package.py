@@ -22,8 +22,8 @@ import yaml
 import albingress
 from albops.preview.runner import PlanResult, read_stack_file, run_program
 from components.model import ConfigError
-from components.settings import parse_settings
 from provider.hosted import schema
+from stack_settings import parse_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "python"

@@ -20,10 +20,10 @@ from albops.__main__ import main
 from albops.preview.cloud_facts import CloudFacts, ClusterFacts, FactsError, resolve_facts
 from albops.preview.runner import read_stack_file, run_program
 from albops.preview.stack_file import Encrypted, StackFileError, load_stack_file
-from components.aws_config import HANDED, READ_BY_SETTINGS, REFUSED, provider_keys
 from components.model import ConfigError
-from components.settings import parse_settings
 from policies.guardrails import Resource, evaluate
+from stack_settings import parse_settings
+from stack_settings.aws_keys import HANDED, READ_BY_SETTINGS, REFUSED, provider_keys
 from tests.conftest import StackRunner, stack_config, with_overrides
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from components.model import ConfigError
 from components.sections import host_covered_by
-from components.settings import parse_settings
+from stack_settings import parse_settings
 from tests.conftest import stack_config, with_overrides
 
 STAGE = stack_config("stage")

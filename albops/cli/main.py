@@ -433,7 +433,7 @@ def _verify(args: argparse.Namespace) -> int:
         from albops.cluster.verify import with_encrypted_from_outputs
         from albops.preview.runner import read_stack_file, stand_in_encrypted
         from components.model import ConfigError
-        from components.settings import parse_settings
+        from stack_settings import parse_settings
 
         try:
             # Encrypted values are stood in for (never printed); what verify needs of them comes from the outputs.

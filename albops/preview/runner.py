@@ -119,7 +119,7 @@ def read_stack_file(stack: str, project_dir: Path = PROJECT_DIR) -> dict[str, An
 def stand_in_encrypted(config: Mapping[str, Any]) -> StackConfig:
     """Replace encrypted values by stand-ins the program can run with, and say which they were."""
     from components.regions import partition_for_region
-    from components.settings import stand_in
+    from stack_settings import stand_in
 
     result = StackConfig(values={})
     region = config.get("aws:region")
@@ -330,8 +330,8 @@ def run_program(
     from pulumi.runtime import stack as runtime_stack
     from pulumi.runtime.sync_await import _sync_await
 
+    import stack_settings.stack as stack_settings
     from albops.preview.cloud import CloudAnswers
-    from components import settings as stack_settings
 
     prepared = stand_in_encrypted(config)
     config = prepared.values

@@ -1,0 +1,182 @@
+"""``alb-ingress:apps``: the platform's apps, checked, sharded and counted whole against their groups' ALB
+quotas (with the echoserver) before anything is created; they become AlbApp args.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Mapping
+from typing import Any
+
+from pydantic import (
+    BaseModel,
+)
+from pydantic.alias_generators import to_camel
+
+from components.controller.model import (
+    ControllerSettings,
+)
+from components.model import DNS_LABEL, Problem
+from components.names import PROJECT
+from components.sections import (
+    AlbSettings,
+    EchoserverSettings,
+)
+
+# Config namespaces a stack file may use besides the project's own: the AWS provider's (each key is
+# handed to the explicit provider or refused, see components/aws_config.py) and the CLI's own.
+from stack_settings.problems import describe
+
+# alb-ingress:apps keys (camelCase, as the rest of the stack config) and the AlbApp inputs they set.
+APP_KEYS = {
+    "name": "name",
+    "namespace": "namespace",
+    "serviceName": "service_name",
+    "servicePort": "service_port",
+    "hosts": "hosts",
+    "paths": "paths",
+    "group": "group",
+    "shards": "shards",
+    "order": "order",
+    "certificateArn": "certificate_arn",
+    "healthCheckPath": "health_check_path",
+    "stripPrefix": "strip_prefix",
+    "replicas": "replicas",
+}
+_APP_KEY_NAMES = {v: k for k, v in APP_KEYS.items()}
+
+
+def _app_key(index: int, problem: str) -> Problem:
+    """An AlbApp problem (``args.<input>: ...``) as the stack key that set it (``alb-ingress:apps[i].<key>``)."""
+    head, _, message = problem.partition(": ")
+    path = head.removeprefix("args.") if head.startswith("args.") else ""
+    first, dot, rest = path.partition(".")
+    bracket = first.find("[")
+    name, tail = (first[:bracket], first[bracket:]) if bracket >= 0 else (first, "")
+    key = _APP_KEY_NAMES.get(name, name) + tail + (dot + to_camel(rest) if rest else "")
+    where = f"{PROJECT}:apps[{index}]" + (f".{key}" if key else "")
+    return Problem(where, message if path else problem)
+
+
+def check_apps(
+    raw: list[Any], sections: Mapping[str, BaseModel], region: str | None = None
+) -> tuple[list[tuple[str, dict[str, Any]]], list[Problem]]:
+    """Check every app of alb-ingress:apps, place the sharded ones, and count every group's budget at once.
+
+    The whole list is counted before anything is created: a group over an ALB quota, two apps on one host and
+    path, or apps that disagree on a group-wide setting stop the plan with the apps named.
+    """
+    from components.app.budget import Footprint, PathRoute, Quotas, assign_shards, budget_problems
+    from components.app.component import certificate_problem, conflicts, plan_app
+
+    alb = sections.get("alb")
+    echo = sections.get("echoserver")
+    controller = sections.get("controller")
+    if not raw:
+        return [], []
+    problems: list[Problem] = []
+    if not isinstance(alb, AlbSettings) or not isinstance(echo, EchoserverSettings):
+        return [], []  # their own problems are reported; the apps are checked once they are right
+    items: list[tuple[int, str, dict[str, Any]]] = []
+    for index, item in enumerate(raw):
+        where = f"{PROJECT}:apps[{index}]"
+        if not isinstance(item, dict):
+            problems.append(Problem(where, f"{describe(item)} is not an app; write name:, namespace:, hosts: ..."))
+            continue
+        unknown = sorted(set(item) - set(APP_KEYS))
+        for key in unknown:
+            close = difflib.get_close_matches(key, list(APP_KEYS), n=1)
+            hint = f"did you mean {close[0]}? " if close else ""
+            problems.append(Problem(f"{where}.{key}", f"unknown key; {hint}known keys: {', '.join(APP_KEYS)}"))
+        name = item.get("name")
+        if not isinstance(name, str) or not DNS_LABEL.fullmatch(name):
+            problems.append(Problem(f"{where}.name", f"{name!r} is not a Kubernetes name (the app's Ingress name)"))
+            continue
+        if any(name == other for _, other, _ in items):
+            problems.append(Problem(f"{where}.name", f"{name!r} names another app too; give each app its own name"))
+            continue
+        given = {APP_KEYS[k]: v for k, v in item.items() if k in APP_KEYS and k != "name"}
+        given = {"group": alb.group_name, **given}
+        if isinstance(given.get("paths"), list):
+            given["paths"] = [
+                {("path_type" if k == "pathType" else k): v for k, v in p.items()} if isinstance(p, dict) else p
+                for p in given["paths"]
+            ]
+        # The stack's group-wide settings are the apps' too.
+        given |= {"scheme": alb.scheme, "ssl_policy": alb.ssl_policy}
+        if isinstance(controller, ControllerSettings):
+            given["ingress_class"] = controller.class_name("lbc")
+        items.append((index, name, given))
+    # Sharded groups are placed all at once, so a host shared by two apps never lands in two shards.
+    placed: dict[str, str] = {}
+    by_group: dict[tuple[str, int], dict[str, list[str]]] = {}
+    for _, name, given in items:
+        shards, group, hosts = given.get("shards", 1), given.get("group"), given.get("hosts")
+        if isinstance(shards, int) and shards > 1 and isinstance(group, str) and isinstance(hosts, list):
+            by_group.setdefault((group, shards), {})[name] = [h for h in hosts if isinstance(h, str)]
+    for (group, shards), apps in by_group.items():
+        placed |= assign_shards(apps, group, shards)
+    plans = []
+    result: list[tuple[str, dict[str, Any]]] = []
+    for index, name, given in items:
+        plan, found = plan_app(name, {k: v for k, v in given.items() if k != "certificate_arn"}, placed.get(name))
+        arn = given.get("certificate_arn")
+        if arn is not None:
+            problem = certificate_problem(arn, region) if isinstance(arn, str) else f"{arn!r} is not text"
+            if problem:
+                found.append(f"args.certificate_arn: {problem}")
+        if given.get("namespace") == echo.namespace and name == "echoserver":
+            found.append(
+                f"args.name: {echo.namespace}/echoserver is the echoserver's own Ingress; name the app otherwise"
+            )
+        problems.extend(_app_key(index, p) for p in found)
+        if plan is not None and not found:
+            plans.append(plan)
+            args = {k: v for k, v in given.items() if k != "shards"}
+            args["group"] = plan.group
+            args["quotas"] = {"rules": alb.quotas.rules, "certificates": alb.quotas.certificates}
+            result.append((name, args))
+    if problems:
+        return [], problems
+    # The echoserver is an app of the stack's group: its host, its two paths and its pods count too.
+    echo_paths = (PathRoute(alb.fixed_response.path, "Exact"), PathRoute(echo.path, "Prefix"))
+    echo_plan, _ = plan_app(
+        "echoserver",
+        {
+            "namespace": echo.namespace,
+            "service_name": "echoserver",
+            "service_port": 80,
+            "hosts": [echo.host],
+            "paths": [{"path": p.path, "path_type": p.path_type} for p in echo_paths],
+            "group": alb.group_name,
+            "scheme": alb.scheme,
+            "ssl_policy": alb.ssl_policy,
+        },
+    )
+    every = [echo_plan, *plans] if echo_plan is not None else plans
+    problems.extend(Problem(f"{PROJECT}:apps", p) for p in conflicts(every))
+    if alb.ssl_redirect != 443 and any(p.group == alb.group_name for p in plans):
+        problems.append(
+            Problem(
+                f"{PROJECT}:alb.sslRedirect",
+                f"is {alb.ssl_redirect}, but apps in group {alb.group_name} redirect to 443; it is group-wide: set 443",
+            )
+        )
+    quotas = Quotas(rules=alb.quotas.rules, certificates=alb.quotas.certificates)
+    footprints = [
+        Footprint(
+            app="echoserver",
+            group=alb.group_name,
+            hosts=(echo.host,),
+            paths=echo_paths,
+            backends=((echo.namespace, "echoserver", "80"),),
+            replicas=echo.replicas,
+            certificate_arn="the stack's certificate",
+            https_ports=tuple(alb.https_ports),
+            http_ports=tuple(port for e in alb.listen_ports for proto, port in e.items() if proto == "HTTP"),
+            ssl_redirect=alb.ssl_redirect is not None,
+        ),
+        *(plan.footprint(args.get("certificate_arn")) for plan, (_, args) in zip(plans, result, strict=True)),
+    ]
+    problems.extend(Problem(f"{PROJECT}:apps", p) for p in budget_problems(footprints, quotas))
+    return (result if not problems else []), problems
