@@ -2,7 +2,7 @@
 
 A value given in a stack file and the same value passed to a component by another Pulumi program are
 refused with one message: the pydantic models here (one section of config, or one component's inputs)
-carry the validators, and ``components.settings`` builds on them instead of repeating them. Nothing here
+carry the validators, and ``stack_settings`` builds on them instead of repeating them. Nothing here
 reads stack config.
 
 Patterns are always matched against the whole value (``re.fullmatch``): a YAML block scalar ends in a

@@ -22,9 +22,6 @@ from components.sections import (
     AlbSettings,
     EchoserverSettings,
 )
-
-# Config namespaces a stack file may use besides the project's own: the AWS provider's (each key is
-# handed to the explicit provider or refused, see components/aws_config.py) and the CLI's own.
 from stack_settings.problems import describe
 
 # alb-ingress:apps keys (camelCase, as the rest of the stack config) and the AlbApp inputs they set.

@@ -22,11 +22,10 @@ from components.sections import (
     _region_advice,
 )
 from policies.controller_iam import PARTITIONS
-
-# Config namespaces a stack file may use besides the project's own: the AWS provider's (each key is
-# handed to the explicit provider or refused, see components/aws_config.py) and the CLI's own.
 from stack_settings.tags import STACK_DEFAULT_TAG_KEYS, read_tags
 
+# Config namespaces a stack file may use besides the project's own: the AWS provider's (each key is
+# handed to the explicit provider or refused, see aws_keys.py) and the CLI's own.
 KNOWN_NAMESPACES = ("aws", "pulumi")
 
 

@@ -5,7 +5,7 @@ stack file that nobody hands over is silently ignored: ``aws:profile`` would
 deploy with the ambient credentials, and a misspelt ``aws:allowedAccountIDs``
 would leave the stack with no account guard. The list of keys comes from
 pulumi-aws's own config module (``pulumi_aws/config/vars.py``), so an upgrade
-that adds a key makes ``tests/test_aws_config.py`` fail until it is classified
+that adds a key makes ``tests/test_safety.py`` fail until it is classified
 here; at run time an unclassified key is refused rather than ignored.
 """
 

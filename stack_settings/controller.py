@@ -17,9 +17,6 @@ from components.controller.model import (
 from components.model import ConfigError, Problem
 from components.names import PROJECT
 
-# Config namespaces a stack file may use besides the project's own: the AWS provider's (each key is
-# handed to the explicit provider or refused, see components/aws_config.py) and the CLI's own.
-
 if TYPE_CHECKING:
     from stack_settings.stack import StackSettings
 

@@ -14,9 +14,6 @@ from pydantic import (
 from components.model import Problem
 from components.names import PROJECT
 
-# Config namespaces a stack file may use besides the project's own: the AWS provider's (each key is
-# handed to the explicit provider or refused, see components/aws_config.py) and the CLI's own.
-
 
 def _loc_to_key(loc: tuple[int | str, ...]) -> str:
     parts = [str(p) for p in loc]

@@ -42,9 +42,6 @@ from components.sections import (
     EphemeralSettings,
     host_covered_by,
 )
-
-# Config namespaces a stack file may use besides the project's own: the AWS provider's (each key is
-# handed to the explicit provider or refused, see components/aws_config.py) and the CLI's own.
 from stack_settings.apps import check_apps
 from stack_settings.aws import allowed_accounts, namespace_problems, read_aws_keys, read_region
 from stack_settings.environment import environment_setting, production_checks

@@ -12,9 +12,6 @@ from pydantic import (
 )
 
 from components.names import PROJECT
-
-# Config namespaces a stack file may use besides the project's own: the AWS provider's (each key is
-# handed to the explicit provider or refused, see components/aws_config.py) and the CLI's own.
 from stack_settings.problems import model_at
 from stack_settings.stack import SECTION_MODELS
 

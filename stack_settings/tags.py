@@ -18,9 +18,6 @@ from components.tags import (
     MAX_TAGS,
     reserved_tag,
 )
-
-# Config namespaces a stack file may use besides the project's own: the AWS provider's (each key is
-# handed to the explicit provider or refused, see components/aws_config.py) and the CLI's own.
 from stack_settings.problems import describe
 
 if TYPE_CHECKING:

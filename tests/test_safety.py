@@ -49,7 +49,7 @@ def test_every_aws_provider_key_is_handed_over_or_refused() -> None:
     keys = set(provider_keys())
     assert {"region", "profile", "assumeRoles", "accessKey", "ignoreTags"} <= keys  # read from pulumi-aws itself
     classified = set(HANDED) | set(REFUSED) | set(READ_BY_SETTINGS)
-    assert keys <= classified, f"classify these aws: keys in components/aws_config.py: {sorted(keys - classified)}"
+    assert keys <= classified, f"classify these aws: keys in stack_settings/aws_keys.py: {sorted(keys - classified)}"
 
 
 @pytest.mark.parametrize(
