@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import importlib
 import os
 import subprocess
 import sys
@@ -23,6 +24,14 @@ ROOT = Path(__file__).resolve().parent.parent
 # example could pass Hypothesis's default 200 ms deadline and fail a correct test now and then.
 hypothesis_settings.register_profile("suite", deadline=None)
 hypothesis_settings.load_profile("suite")
+# pytest rewrites the asserts of every module of a plugin's distribution, Hypothesis's included, when it is
+# first imported; from_regex imports its module lazily, mid-run, and CPython 3.11.7's ast.parse there
+# failed now and then ("SystemError: AST constructor recursion depth mismatch", fixed in later 3.11
+# releases). Imported when the session starts, it is parsed once, before any test has run.
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    importlib.import_module("hypothesis.strategies._internal.regex")
 
 
 def run_plan_cli(
