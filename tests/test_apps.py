@@ -310,3 +310,15 @@ def test_the_component_refuses_apps_that_disagree_on_a_group_wide_setting(tmp_pa
     with pytest.raises(albingress.AppInputError) as raised:
         run_program({}, "dev", preview=False, project_dir=_program(tmp_path, body))
     assert "apps a and b share group g but set scheme internet-facing and internal" in str(raised.value)
+
+
+def test_an_output_certificate_is_checked_when_it_resolves(tmp_path: Path) -> None:
+    import albingress
+
+    body = (
+        'AlbApp("a", {"namespace": "t", "service_name": "a", "service_port": 80, "hosts": ["a.example.com"],\n'
+        '    "group": "g", "certificate_arn": pulumi.Output.from_input("arn:aws:acm:nope")}, opts=opts)\n'
+    )
+    with pytest.raises(albingress.AppInputError) as raised:
+        run_program({}, "dev", preview=False, project_dir=_program(tmp_path, body))
+    assert "args.certificate_arn: 'arn:aws:acm:nope' is not an ACM certificate ARN" in str(raised.value)

@@ -235,3 +235,15 @@ def test_markdown_code_spans_hold_backticks_and_added_resources_list_their_input
     assert "  - `data.note`: ``a `quoted` value``" in markdown  # a longer fence, so the span is not broken
     assert "`kubeconfig`: `[secret]`" in markdown and "token-z" not in markdown
     assert markdown.count("<details><summary>inputs</summary>") == 2
+
+
+def test_an_ingress_that_moves_to_another_group_names_the_hosts_whose_dns_changes() -> None:
+    def ingress(group: str) -> dict[str, object]:
+        return {
+            "metadata": {"annotations": {"alb.ingress.kubernetes.io/group.name": group}},
+            "spec": {"rules": [{"host": "a.example.com"}, {"host": "b.example.com"}]},
+        }
+
+    _, markdown, _ = _one(INGRESS, ingress("shared-1"), ingress("shared-3"))
+    assert "group.name: moves the Ingress to another ALB" in markdown
+    assert "hosts a.example.com, b.example.com move to a new ALB: point their DNS at it" in markdown

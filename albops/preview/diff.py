@@ -39,6 +39,8 @@ class Change:
     differences: list[tuple[str, Any, Any]] = field(default_factory=list)
     # For an input one side leaves out: the value then in force (see defaults.py), by path.
     defaults: dict[str, Default] = field(default_factory=dict)
+    # An Ingress's hosts (after the change): what a move to another ALB means a DNS change for.
+    hosts: tuple[str, ...] = ()
 
     def no_effect(self, path: str, before: Any, after: Any) -> bool:
         """True when one side writes out exactly the default the other side left implicit."""
@@ -246,7 +248,9 @@ def diff_plans(before: dict[str, Any], after: dict[str, Any], base: str, stack: 
             if was.get(path) != now.get(path) and not _filled_in(path, was.get(path), now.get(path), paths)
         ]
         if differences:
-            change = Change(key[0], key[1], differences)
+            rules = (new_inputs.get("spec") or {}).get("rules") if isinstance(new_inputs.get("spec"), dict) else None
+            hosts = tuple(r["host"] for r in rules or [] if isinstance(r, dict) and isinstance(r.get("host"), str))
+            change = Change(key[0], key[1], differences, hosts=hosts)
             for path, earlier, later in differences:
                 if earlier is None or later is None:
                     # The default is the one in force on the side that leaves the input out.
@@ -278,6 +282,9 @@ def replacements(change: Change) -> list[str]:
             for key, what in _INGRESS_REPLACEMENTS.items():
                 if path == f'metadata.annotations["alb.ingress.kubernetes.io/{key}"]':
                     found.append(f"{key}: {what}")
+                    if key == "group.name" and change.hosts:
+                        # A new ALB for each host (a shard that moved, a group renamed): its DNS record changes.
+                        found.append(f"hosts {', '.join(change.hosts)} move to a new ALB: point their DNS at it")
     paths = [path for path, _, _ in change.differences]
     if change.type.endswith(":Service") and any(p.startswith("spec.ports") for p in paths):
         found.append("a changed Service port makes a new target group (the old one is deleted)")

@@ -413,6 +413,8 @@ class AlbApp(pulumi.ComponentResource):
         assert plan is not None
         program.footprints.append(footprint)
         program.plans.append(plan)
+        if isinstance(certificate, pulumi.Output):
+            certificate = certificate.apply(lambda arn: _checked_arn(name, arn))
         annotations, spec = ingress_of(plan, certificate)
         if class_output is not None:
             spec["ingressClassName"] = class_output
@@ -429,6 +431,14 @@ class AlbApp(pulumi.ComponentResource):
         self.register_outputs(
             {"ingressName": self.ingress_name, "groupName": self.group_name, "albHostname": self.alb_hostname}
         )
+
+
+def _checked_arn(app: str, arn: Any) -> Any:
+    """An Output certificate ARN, checked when it resolves: a bad one fails the update naming the input."""
+    problem = certificate_problem(arn) if isinstance(arn, str) else f"{arn!r} is not text"
+    if problem:
+        raise AppInputError(app, [f"args.certificate_arn: {problem}"])
+    return arn
 
 
 def _hostname(status: Any) -> str:
