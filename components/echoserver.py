@@ -24,13 +24,13 @@ message, reads no files and prints no environment; ``PORT`` sets its port.
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, field
 from typing import Any, Literal, cast
 
 import pulumi
 import pulumi_kubernetes as k8s
 
+from components.app.component import AppPlan, GroupAnnotations, ingress_of, plan_app
 from components.sections import AlbSettings, EchoserverSettings
 
 READINESS_GATE_LABEL = "elbv2.k8s.aws/pod-readiness-gate-inject"
@@ -68,16 +68,6 @@ def prestop_seconds(alb: AlbSettings) -> int:
     return alb.deregistration_delay_seconds + DRAIN_MARGIN_SECONDS
 
 
-def rewrite_transform(path: str) -> str:
-    """``transforms`` annotation value that strips ``path`` before requests reach the pods.
-
-    This is ingress-nginx's ``rewrite-target`` done by the ALB itself (controller
-    v2.14.1 and later): ``/echo`` becomes ``/``, ``/echo/a`` becomes ``/a``.
-    """
-    rule = {"regex": f"^{re.escape(path)}/?(.*)$", "replace": "/$1"}
-    return json.dumps([{"type": "url-rewrite", "urlRewriteConfig": {"rewrites": [rule]}}], separators=(",", ":"))
-
-
 def fixed_response_action(alb: AlbSettings) -> str:
     fixed = alb.fixed_response
     config = {
@@ -93,48 +83,61 @@ def string_map(values: dict[str, str]) -> str:
     return ",".join(f"{key}={value}" for key, value in values.items())
 
 
-def ingress_annotations(
+def echoserver_app(echo: EchoserverSettings, alb: AlbSettings, ingress_class: str) -> AppPlan:
+    """The echoserver as one app of the stack's group: its host, the fixed-response path and its own path
+    (stripped before it reaches the pods), the health check and the WebSocket-safe deregistration delay."""
+    plan, problems = plan_app(
+        APP,
+        {
+            "namespace": echo.namespace,
+            "service_name": APP,
+            "service_port": SERVICE_PORT,
+            "hosts": [echo.host],
+            "paths": [
+                {"path": alb.fixed_response.path, "path_type": "Exact"},
+                {"path": echo.path, "path_type": "Prefix"},
+            ],
+            "group": alb.group_name,
+            "scheme": alb.scheme,
+            "ssl_policy": alb.ssl_policy,
+            "health_check_path": alb.health_check_path,
+            "deregistration_delay_seconds": alb.deregistration_delay_seconds,
+            "strip_prefix": True,
+            "replicas": echo.replicas,
+            "ingress_class": ingress_class,
+        },
+    )
+    if plan is None or problems:  # the settings checked all of this already
+        raise ValueError(f"the echoserver's settings do not make an app: {problems}")
+    return plan
+
+
+def echoserver_ingress(
     alb: AlbSettings,
     echo: EchoserverSettings,
     certificate_arn: pulumi.Input[str],
+    ingress_class: str,
     stack_tags: dict[str, str],
     mode: str = "lbc",
     subnets: list[str] | None = None,
-) -> dict[str, pulumi.Input[str]]:
-    """Every ALB setting the Ingress carries, in the controller's value formats.
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The echoserver's Ingress: its app's rules, plus what the stack's group carries on it.
 
-    Only the certificate ARN may be unknown in a preview (the stack may be
-    creating it); everything else is known, so the previewed Ingress is a
-    valid object with one value pending, not one opaque unknown map.
-    In Auto Mode the group-wide settings (group, scheme, certificate, TLS
-    policy, redirect, load balancer attributes, tags) live in the
-    IngressClassParams instead, since Auto Mode ignores them on an Ingress.
+    Only the certificate ARN may be unknown in a preview (the stack may be creating it); everything else is
+    known, so the previewed Ingress is a valid object with one value pending, not one opaque unknown map.
+    In Auto Mode the group-wide settings (group, scheme, certificate, TLS policy, redirect, load balancer
+    attributes, tags) live in the IngressClassParams instead, since Auto Mode ignores them on an Ingress.
     """
-    values: dict[str, pulumi.Input[str]] = {
-        "target-type": "ip",
-        "listen-ports": alb.listen_ports_annotation,
-        "healthcheck-path": alb.health_check_path,
-        "target-group-attributes": f"deregistration_delay.timeout_seconds={alb.deregistration_delay_seconds}",
-        f"actions.{FIXED_RESPONSE_ACTION}": fixed_response_action(alb),
-    }
-    if mode == "lbc":
-        values.update(
-            {
-                "scheme": alb.scheme,
-                "group.name": alb.group_name,
-                "certificate-arn": certificate_arn,
-                "ssl-policy": alb.ssl_policy,
-                "load-balancer-attributes": string_map(alb.load_balancer_attributes()),
-                f"transforms.{APP}": rewrite_transform(echo.path),
-            }
-        )
-        if stack_tags:
-            values["tags"] = string_map(stack_tags)
-        if subnets:
-            values["subnets"] = ",".join(subnets)
-        if alb.ssl_redirect is not None:
-            values["ssl-redirect"] = str(alb.ssl_redirect)
-    return {f"{ANNOTATION_PREFIX}/{key}": value for key, value in values.items()}
+    group = GroupAnnotations(
+        listen_ports=alb.listen_ports_annotation,
+        ssl_redirect=alb.ssl_redirect,
+        load_balancer_attributes=string_map(alb.load_balancer_attributes()),
+        tags=string_map(stack_tags) if stack_tags else None,
+        subnets=",".join(subnets) if subnets else None,
+        group_wide=mode == "lbc",
+    )
+    actions = {alb.fixed_response.path: (FIXED_RESPONSE_ACTION, fixed_response_action(alb))}
+    return ingress_of(echoserver_app(echo, alb, ingress_class), certificate_arn, group, actions)
 
 
 def auto_mode_class_params(
@@ -206,32 +209,6 @@ def pod_spec(echo: EchoserverSettings, alb: AlbSettings) -> dict[str, Any]:
             }
         ],
         "containers": [container],
-    }
-
-
-def ingress_spec(echo: EchoserverSettings, alb: AlbSettings, ingress_class: str) -> dict[str, Any]:
-    fixed_path = alb.fixed_response.path
-    return {
-        "ingressClassName": ingress_class,
-        "rules": [
-            {
-                "host": echo.host,
-                "http": {
-                    "paths": [
-                        {
-                            "path": fixed_path,
-                            "pathType": "Exact",
-                            "backend": {"service": {"name": FIXED_RESPONSE_ACTION, "port": {"name": "use-annotation"}}},
-                        },
-                        {
-                            "path": echo.path,
-                            "pathType": "Prefix",
-                            "backend": {"service": {"name": APP, "port": {"number": SERVICE_PORT}}},
-                        },
-                    ]
-                },
-            }
-        ],
     }
 
 
@@ -326,11 +303,13 @@ class Echoserver(pulumi.ComponentResource):
             )
             ingress_waits.append(self.ingress_class)
 
-        annotations = ingress_annotations(alb, echo, args.certificate_arn, args.stack_tags, args.mode, args.subnets)
+        annotations, spec = echoserver_ingress(
+            alb, echo, args.certificate_arn, args.ingress_class, args.stack_tags, args.mode, args.subnets
+        )
         self.ingress = k8s.networking.v1.Ingress(
             f"{name}-ingress",
             metadata=cast(Any, {**metadata, "annotations": annotations}),
-            spec=cast(Any, ingress_spec(echo, alb, args.ingress_class)),
+            spec=cast(Any, spec),
             opts=after(*ingress_waits),
         )
         self.deployment = k8s.apps.v1.Deployment(

@@ -4,6 +4,7 @@ quotas (with the echoserver) before anything is created; they become AlbApp args
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 from collections.abc import Mapping
 from typing import Any
@@ -63,8 +64,9 @@ def check_apps(
     The whole list is counted before anything is created: a group over an ALB quota, two apps on one host and
     path, or apps that disagree on a group-wide setting stop the plan with the apps named.
     """
-    from components.app.budget import Footprint, PathRoute, Quotas, assign_shards, budget_problems
+    from components.app.budget import Quotas, assign_shards, budget_problems
     from components.app.component import certificate_problem, conflicts, plan_app
+    from components.echoserver import echoserver_app
 
     alb = sections.get("alb")
     echo = sections.get("echoserver")
@@ -135,22 +137,10 @@ def check_apps(
             result.append((name, args))
     if problems:
         return [], problems
-    # The echoserver is an app of the stack's group: its host, its two paths and its pods count too.
-    echo_paths = (PathRoute(alb.fixed_response.path, "Exact"), PathRoute(echo.path, "Prefix"))
-    echo_plan, _ = plan_app(
-        "echoserver",
-        {
-            "namespace": echo.namespace,
-            "service_name": "echoserver",
-            "service_port": 80,
-            "hosts": [echo.host],
-            "paths": [{"path": p.path, "path_type": p.path_type} for p in echo_paths],
-            "group": alb.group_name,
-            "scheme": alb.scheme,
-            "ssl_policy": alb.ssl_policy,
-        },
-    )
-    every = [echo_plan, *plans] if echo_plan is not None else plans
+    # The echoserver is an app of the stack's group (the same plan its Ingress is built from): its host, its
+    # two paths and its pods count too.
+    echo_plan = echoserver_app(echo, alb, "alb")
+    every = [echo_plan, *plans]
     problems.extend(Problem(f"{PROJECT}:apps", p) for p in conflicts(every))
     if alb.ssl_redirect != 443 and any(p.group == alb.group_name for p in plans):
         problems.append(
@@ -161,14 +151,8 @@ def check_apps(
         )
     quotas = Quotas(rules=alb.quotas.rules, certificates=alb.quotas.certificates)
     footprints = [
-        Footprint(
-            app="echoserver",
-            group=alb.group_name,
-            hosts=(echo.host,),
-            paths=echo_paths,
-            backends=((echo.namespace, "echoserver", "80"),),
-            replicas=echo.replicas,
-            certificate_arn="the stack's certificate",
+        dataclasses.replace(
+            echo_plan.footprint("the stack's certificate"),
             https_ports=tuple(alb.https_ports),
             http_ports=tuple(port for e in alb.listen_ports for proto, port in e.items() if proto == "HTTP"),
             ssl_redirect=alb.ssl_redirect is not None,

@@ -18,7 +18,7 @@ The hosts, paths, group, shards and order decide the rules and the group, so the
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NotRequired, TypedDict, cast
 
@@ -251,8 +251,9 @@ def plan_app(
         if not ok(value):
             refuse(key, f"{value!r} is not {hints[key]}")
         values[key] = value
-    if values["strip_prefix"] is True and (len(paths) != 1 or paths[0].path_type != "Prefix" or paths[0].path == "/"):
-        refuse("strip_prefix", "strips one prefix: give exactly one Prefix path other than /")
+    prefixes = [p for p in paths if p.path_type == "Prefix"]
+    if values["strip_prefix"] is True and (len(prefixes) != 1 or prefixes[0].path == "/"):
+        refuse("strip_prefix", "strips one prefix: give exactly one Prefix path other than / (and Exact ones)")
     quotas_given = given.get("quotas") or {}
     quotas = Quotas()
     if not isinstance(quotas_given, dict) or set(quotas_given) - {"rules", "certificates"}:
@@ -340,35 +341,80 @@ def string_map(values: dict[str, str]) -> str:
     return ",".join(f"{k}={v}" for k, v in values.items())
 
 
-def ingress_of(plan: AppPlan, certificate_arn: pulumi.Input[str] | None) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The Ingress's annotations and spec for one app (the controller's annotation names and formats)."""
+@dataclass(frozen=True)
+class GroupAnnotations:
+    """What an Ingress carries for its group beyond the app's own rules: set by whoever owns the group (the
+    stack, for the echoserver's), or the defaults every AlbApp uses (HTTP and HTTPS, the redirect to 443)."""
+
+    listen_ports: str = '[{"HTTP":80},{"HTTPS":443}]'
+    ssl_redirect: int | None = 443
+    load_balancer_attributes: str | None = None
+    tags: str | None = None
+    subnets: str | None = None
+    # False in EKS Auto Mode: its IngressClassParams carry the group's settings, which it ignores on an Ingress.
+    group_wide: bool = True
+
+
+def rewrite_transform(prefix: str) -> str:
+    """The controller's ``transforms`` value that strips ``prefix`` before requests reach the pods: ``/echo``
+    becomes ``/`` and ``/echo/a`` becomes ``/a`` (ingress-nginx's rewrite-target, done by the ALB itself)."""
+    rule = {"regex": f"^{re.escape(prefix.rstrip('/'))}/?(.*)$", "replace": "/$1"}
+    return json.dumps([{"type": "url-rewrite", "urlRewriteConfig": {"rewrites": [rule]}}], separators=(",", ":"))
+
+
+def ingress_of(
+    plan: AppPlan,
+    certificate_arn: pulumi.Input[str] | None,
+    group: GroupAnnotations = GroupAnnotations(),
+    actions: Mapping[str, tuple[str, str]] | None = None,
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The Ingress's annotations and spec for one app (the controller's annotation names and formats).
+
+    ``actions``: paths answered by an ALB action instead of the Service, as {path: (action name, its JSON)}
+    (the echoserver's fixed response).
+    """
+    actions = actions or {}
     annotations: dict[str, Any] = {
         "target-type": "ip",
-        "scheme": plan.scheme,
-        "group.name": plan.group,
-        "listen-ports": json.dumps([{"HTTP": 80}, {"HTTPS": 443}], separators=(",", ":")),
-        "ssl-redirect": "443",
-        "ssl-policy": plan.ssl_policy,
+        "listen-ports": group.listen_ports,
         "healthcheck-path": plan.health_check_path,
         "target-group-attributes": f"deregistration_delay.timeout_seconds={plan.deregistration_delay_seconds}",
     }
-    if plan.order:
-        annotations["group.order"] = str(plan.order)
-    if certificate_arn is not None:
-        annotations["certificate-arn"] = certificate_arn
-    if plan.strip_prefix:
-        # transforms.<name> keys off the backend Service (controller v3.5.0): the rewrite applies to its rules.
-        prefix = plan.paths[0].path.rstrip("/")
-        rule = {"regex": f"^{re.escape(prefix)}/?(.*)$", "replace": "/$1"}
-        rewrite = [{"type": "url-rewrite", "urlRewriteConfig": {"rewrites": [rule]}}]
-        annotations[f"transforms.{plan.service_name}"] = json.dumps(rewrite, separators=(",", ":"))
+    for action, value in actions.values():
+        annotations[f"actions.{action}"] = value
+    if group.group_wide:
+        annotations |= {"scheme": plan.scheme, "group.name": plan.group, "ssl-policy": plan.ssl_policy}
+        if certificate_arn is not None:
+            annotations["certificate-arn"] = certificate_arn
+        if group.load_balancer_attributes:
+            annotations["load-balancer-attributes"] = group.load_balancer_attributes
+        if plan.strip_prefix:
+            # transforms.<name> keys off the backend Service (controller v3.5.0): the rewrite applies to its rules.
+            prefix = next(p.path for p in plan.paths if p.path_type == "Prefix" and p.path not in actions)
+            annotations[f"transforms.{plan.service_name}"] = rewrite_transform(prefix)
+        if group.tags:
+            annotations["tags"] = group.tags
+        if group.subnets:
+            annotations["subnets"] = group.subnets
+        if group.ssl_redirect is not None:
+            annotations["ssl-redirect"] = str(group.ssl_redirect)
+        if plan.order:
+            annotations["group.order"] = str(plan.order)
     backend = {"service": {"name": plan.service_name, "port": {"number": plan.service_port}}}
+
+    def target(path: str) -> dict[str, Any]:
+        if path in actions:
+            return {"service": {"name": actions[path][0], "port": {"name": "use-annotation"}}}
+        return backend
+
     spec: dict[str, Any] = {
         "ingressClassName": plan.ingress_class,
         "rules": [
             {
                 "host": host,
-                "http": {"paths": [{"path": p.path, "pathType": p.path_type, "backend": backend} for p in plan.paths]},
+                "http": {
+                    "paths": [{"path": p.path, "pathType": p.path_type, "backend": target(p.path)} for p in plan.paths]
+                },
             }
             for host in plan.hosts
         ],
