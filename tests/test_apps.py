@@ -322,3 +322,15 @@ def test_an_output_certificate_is_checked_when_it_resolves(tmp_path: Path) -> No
     with pytest.raises(albingress.AppInputError) as raised:
         run_program({}, "dev", preview=False, project_dir=_program(tmp_path, body))
     assert "args.certificate_arn: 'arn:aws:acm:nope' is not an ACM certificate ARN" in str(raised.value)
+
+
+def test_the_security_group_rules_of_a_group_are_its_listen_ports_times_its_cidrs() -> None:
+    wide = tuple(f"10.{i}.0.0/16" for i in range(31))
+    footprints = [
+        Footprint("a", "g", ("a.example.com",), (PathRoute("/"),)),
+        Footprint("b", "g", ("b.example.com",), (PathRoute("/"),), inbound_cidrs=wide),
+    ]
+    (count,) = count_groups(footprints).values()
+    assert count.security_group_rules == 2 + 2 * 31  # 80 and 443 to the world, and to each of b's 31 ranges
+    (problem,) = budget_problems(footprints, Quotas())
+    assert "64 security group rules (quota 60)" in problem

@@ -13,11 +13,14 @@ the rules the controller will make of them:
 - certificates: the distinct ARNs the apps name, plus one per distinct host that names none and is not
   covered by another app's wildcard host;
 - target groups: one per distinct Service and port (per target type), at most 5 per forward action;
-- targets: each pod once per target group it is in.
+- targets: each pod once per target group it is in;
+- security group rules: the controller opens each listen port of the group's ALB to the Ingresses' inbound
+  CIDRs (0.0.0.0/0 by default) in the ALB's security group, one inbound rule per port and CIDR.
 
 Quotas (Elastic Load Balancing User Guide, "Quotas for your Application Load Balancers"): 100 rules and
 25 certificates per load balancer are adjustable, 100 target groups per load balancer and 5 per action are
-not, 1,000 targets per load balancer; 5 condition values per rule. The adjustable ones are configurable.
+not, 1,000 targets per load balancer; 5 condition values per rule. Security groups take 60 inbound rules
+each (Amazon VPC User Guide, "Amazon VPC quotas"; adjustable). The adjustable ones are configurable.
 
 Shards: one DNS name points at one ALB, so a host is never split across groups. Hosts that share an app
 (or a path of another app) are placed together, by rendezvous hashing of the set's first host over
@@ -44,6 +47,7 @@ class Quotas:
     certificates: int = 25
     target_groups: int = 100
     targets: int = 1000
+    security_group_rules: int = 60
 
 
 @dataclass(frozen=True)
@@ -76,6 +80,8 @@ class Footprint:
     ssl_redirect: bool = True
     # Rules an app adds beyond its paths (e.g. a fixed-response path), per listener that carries rules.
     extra_rules: int = 0
+    # The CIDRs its listen ports are open to (the controller's inbound-cidrs default).
+    inbound_cidrs: tuple[str, ...] = ("0.0.0.0/0",)
 
     @property
     def rule_listeners(self) -> int:
@@ -96,6 +102,7 @@ class GroupCount:
     certificates: int = 0
     target_groups: int = 0
     targets: int = 0
+    security_group_rules: int = 0
     by_app: dict[str, dict[str, int]] = field(default_factory=dict)
 
     def over(self, quotas: Quotas) -> list[str]:
@@ -106,6 +113,7 @@ class GroupCount:
             ("certificates", max(self.certificates - 1, 0), quotas.certificates),
             ("target groups", self.target_groups, quotas.target_groups),
             ("targets", self.targets, quotas.targets),
+            ("security group rules", self.security_group_rules, quotas.security_group_rules),
         ):
             if used > limit:
                 found.append(f"{used} {name} (quota {limit}{' besides the default' if name == 'certificates' else ''})")
@@ -134,6 +142,7 @@ def count_groups(footprints: Sequence[Footprint]) -> dict[str, GroupCount]:
     by_group: dict[str, list[Footprint]] = defaultdict(list)
     for footprint in footprints:
         by_group[footprint.group].append(footprint)
+    ports: dict[str, set[tuple[int, str]]] = defaultdict(set)
     for group, members in by_group.items():
         count = counts.setdefault(group, GroupCount(group))
         wildcards = {h for f in members if f.certificate_arn is None for h in f.hosts if h.startswith("*.")}
@@ -156,10 +165,17 @@ def count_groups(footprints: Sequence[Footprint]) -> dict[str, GroupCount]:
                     share["target_groups"] += 1
                     share["targets"] += footprint.replicas
             count.by_app[footprint.app] = share
+            openings = {
+                (port, cidr)
+                for port in (*footprint.https_ports, *footprint.http_ports)
+                for cidr in footprint.inbound_cidrs
+            }
+            ports[group] |= openings
             count.rules += share["rules"]
             count.certificates += share["certificates"]
             count.target_groups += share["target_groups"]
             count.targets += share["targets"]
+        count.security_group_rules = len(ports[group])
     return counts
 
 
