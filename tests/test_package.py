@@ -215,6 +215,7 @@ def test_the_component_and_the_stack_refuse_a_value_with_the_same_words(tmp_path
         ('{**BASE, "version": pulumi.Output.from_input("v3.5.0")}', "args.version: must be a plain value"),
         ('{**BASE, "ingress_class": "alb-auto"}', "'alb-auto' is the class this project gives EKS Auto Mode"),
         ('{**BASE, "region": "us-west-9"}', "args.region: 'us-west-9' is not an AWS region; did you mean"),
+        ("None", "args: NoneType is not a mapping of inputs"),
     ],
 )
 def test_each_wrong_shape_of_input_is_named(args: str, expected: str, tmp_path: Path) -> None:

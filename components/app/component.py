@@ -438,6 +438,8 @@ class AlbApp(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: AlbAppArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(TYPE, name, {}, opts)
+        if not isinstance(args, Mapping):
+            raise AppInputError(name, [f"args: {type(args).__name__} is not a mapping of inputs, e.g. {{...}}"])
         given: dict[str, Any] = {k: v for k, v in dict(args).items() if v is not None}
         certificate = given.pop("certificate_arn", None)
         arn_problem = certificate_problem(certificate) if isinstance(certificate, str) else None

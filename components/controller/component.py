@@ -257,6 +257,8 @@ class AwsLoadBalancerController(pulumi.ComponentResource):
         self, name: str, args: AwsLoadBalancerControllerArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__(TYPE, name, {}, opts)
+        if not isinstance(args, Mapping):
+            raise ControllerInputError(name, [f"args: {type(args).__name__} is not a mapping of inputs, e.g. {{...}}"])
         given: dict[str, Any] = {k: v for k, v in dict(args).items() if v is not None}
         problems: list[str] = []
 
