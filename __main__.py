@@ -5,11 +5,11 @@ import pulumi
 from components.app.component import AlbApp
 from components.aws_account import AwsAccount
 from components.certificate import AlbCertificate, AlbCertificateArgs
-from components.cluster import ClusterAccess, ClusterAccessArgs
+from components.cluster.access import ClusterAccess, ClusterAccessArgs
+from components.cluster.ephemeral import EphemeralCluster, EphemeralClusterArgs
 from components.controller.component import AwsLoadBalancerController
 from components.dns import AliasRecords, AliasRecordsArgs
 from components.echoserver import Echoserver, EchoserverArgs
-from components.eks_cluster import EphemeralCluster, EphemeralClusterArgs
 from components.names import PROJECT
 from components.tags import STACK_TAG, stack_tag_value
 from stack_settings import account_args, check_mode, controller_args, ingress_tags, load_settings

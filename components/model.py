@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator, mod
 from pydantic.alias_generators import to_camel
 from pydantic_core import PydanticCustomError
 
-from components.regions import partition_for_region
+from facts.regions import partition_for_region
 
 DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")
 POLICY_ARN = re.compile(r"arn:([a-z-]+):iam::(\d{12}|aws):policy/([\w+=,.@/-]+)")

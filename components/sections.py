@@ -27,24 +27,24 @@ from pydantic import (
     model_validator,
 )
 
-from components.eks_versions import EKS_KUBERNETES_VERSIONS, EKS_VERSIONS_CHECKED
 from components.model import IMAGE as _IMAGE
 from components.model import ResourceSettings
 from components.model import Section as _Section
 from components.model import check_dns_label as _check_dns_label
 from components.model import fail as _fail
 from components.names import CLUSTER_NAME, GROUP_NAME
-from components.regions import (
+from components.tags import (
+    EPHEMERAL_TAG,
+    EXPIRES_TAG,
+    OWNER_TAG,
+)
+from facts.eks_versions import EKS_KUBERNETES_VERSIONS, EKS_VERSIONS_CHECKED
+from facts.regions import (
     ALB_SSL_POLICIES,
     RECOMMENDED_SSL_POLICY,
     dns_suffix,
     partition_for_region,
     similar_regions,
-)
-from components.tags import (
-    EPHEMERAL_TAG,
-    EXPIRES_TAG,
-    OWNER_TAG,
 )
 
 ECHO_IMAGE = "docker.io/jmalloc/echo-server:v0.3.7"

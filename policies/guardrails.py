@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from components.regions import ALB_SSL_POLICIES, RECOMMENDED_SSL_POLICY
+from facts.regions import ALB_SSL_POLICIES, RECOMMENDED_SSL_POLICY
 from policies.controller_iam import RELEASES
 
 INGRESS = "kubernetes:networking.k8s.io/v1:Ingress"

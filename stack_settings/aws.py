@@ -12,14 +12,14 @@ from typing import Any
 
 from components.model import Problem
 from components.names import PROJECT
-from components.regions import (
-    known_regions,
-    partition_for_region,
-    region_exists,
-)
 from components.sections import (
     _ACCOUNT,
     _region_advice,
+)
+from facts.regions import (
+    known_regions,
+    partition_for_region,
+    region_exists,
 )
 from policies.controller_iam import PARTITIONS
 from stack_settings.tags import STACK_DEFAULT_TAG_KEYS, read_tags

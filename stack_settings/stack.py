@@ -28,9 +28,6 @@ from components.model import POLICY_ARN as _POLICY_ARN
 from components.model import ConfigError, Problem
 from components.model import Section as _Section
 from components.names import PROJECT
-from components.regions import (
-    partition_for_region,
-)
 from components.sections import (
     _CERT_ARN,
     _OIDC_ARN,
@@ -41,6 +38,9 @@ from components.sections import (
     EchoserverSettings,
     EphemeralSettings,
     host_covered_by,
+)
+from facts.regions import (
+    partition_for_region,
 )
 from stack_settings.apps import check_apps
 from stack_settings.aws import allowed_accounts, namespace_problems, read_aws_keys, read_region

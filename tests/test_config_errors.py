@@ -17,7 +17,7 @@ import pytest
 from albops.preview.runner import read_stack_file, run_program, stand_in_encrypted
 from albops.preview.stack_file import Encrypted, StackFileError, load_stack_config
 from components.model import ConfigError
-from components.regions import known_regions
+from facts.regions import known_regions
 from stack_settings import parse_settings
 from tests.conftest import run_plan_cli, stack_config, with_overrides
 

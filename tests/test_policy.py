@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from components.regions import partition_for_region
+from facts.regions import partition_for_region
 from policies.controller_iam import PARTITIONS, RELEASES, controller_policy
 
 

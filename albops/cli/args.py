@@ -144,7 +144,7 @@ def cluster_name(text: str) -> str:
 
 def aws_region(text: str) -> str:
     """A region botocore knows, with the nearest names suggested for a typo."""
-    from components.regions import region_exists, similar_regions
+    from facts.regions import region_exists, similar_regions
 
     if not region_exists(text):
         close = similar_regions(text)

@@ -12,7 +12,7 @@ from albops.migrate.planning import port_of
 from albops.migrate.reading import LEGACY_CLASS, OLD_PREFIX, Options, Source, compact, ingress_name
 from albops.migrate.report import Report
 from albops.migrate.routes import ALB, NGINX, RULE_CONDITION_VALUES, condition_values
-from components.regions import RECOMMENDED_SSL_POLICY
+from facts.regions import RECOMMENDED_SSL_POLICY
 
 SSL_REDIRECT_KEYS = ("ssl-redirect", "force-ssl-redirect")
 

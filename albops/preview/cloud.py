@@ -20,7 +20,7 @@ from typing import Any
 import pulumi
 
 from albops.preview.cloud_facts import CloudFacts
-from components.regions import dns_suffix, partition_for_region
+from facts.regions import dns_suffix, partition_for_region
 
 ACCOUNT_ID = "111122223333"
 # Route 53 hosted zone of Application Load Balancers per region (Elastic Load

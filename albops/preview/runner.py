@@ -23,7 +23,7 @@ import yaml
 
 from albops.preview.cloud_facts import CloudFacts, FactsError, resolve_facts
 from albops.preview.stack_file import Encrypted, StackFile, StackFileError, load_stack_file
-from components.regions import region_exists
+from facts.regions import region_exists
 
 # The checkout this package lives in (where Pulumi.yaml is when run from a clone).
 CHECKOUT_DIR = Path(__file__).resolve().parents[2]
@@ -118,7 +118,7 @@ def read_stack_file(stack: str, project_dir: Path = PROJECT_DIR) -> dict[str, An
 
 def stand_in_encrypted(config: Mapping[str, Any]) -> StackConfig:
     """Replace encrypted values by stand-ins the program can run with, and say which they were."""
-    from components.regions import partition_for_region
+    from facts.regions import partition_for_region
     from stack_settings import stand_in
 
     result = StackConfig(values={})

@@ -35,19 +35,21 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-MAX_CONDITION_VALUES = 5
-MAX_TARGET_GROUPS_PER_ACTION = 5
+from facts import alb_limits
+
+MAX_CONDITION_VALUES = alb_limits.CONDITION_VALUES_PER_RULE
+MAX_TARGET_GROUPS_PER_ACTION = alb_limits.TARGET_GROUPS_PER_ACTION
 
 
 @dataclass(frozen=True)
 class Quotas:
     """Per load balancer. ``rules`` and ``certificates`` are adjustable quotas (raise them with AWS first)."""
 
-    rules: int = 100
-    certificates: int = 25
-    target_groups: int = 100
-    targets: int = 1000
-    security_group_rules: int = 60
+    rules: int = alb_limits.RULES
+    certificates: int = alb_limits.CERTIFICATES
+    target_groups: int = alb_limits.TARGET_GROUPS
+    targets: int = alb_limits.TARGETS
+    security_group_rules: int = alb_limits.SECURITY_GROUP_RULES
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,7 @@ from components.app.budget import (
 )
 from components.model import DNS_LABEL, args_shape_problems, dependencies
 from components.names import GROUP_NAME, INGRESS_HOST
-from components.regions import ALB_SSL_POLICIES, RECOMMENDED_SSL_POLICY
+from facts.regions import ALB_SSL_POLICIES, RECOMMENDED_SSL_POLICY
 
 TYPE = "albingress:index:AlbApp"
 ANNOTATION = "alb.ingress.kubernetes.io"

@@ -31,7 +31,7 @@ from components.controller.model import FOREIGN_CLASSES, ControllerSettings
 from components.controller.release import ChartInputs, ControllerRelease, ControllerReleaseArgs, chart_values
 from components.model import args_shape_problems, dependencies
 from components.names import CLUSTER_NAME
-from components.regions import (
+from facts.regions import (
     addon_available,
     default_controller_image,
     partition_for_region,

@@ -14,7 +14,7 @@ from typing import Any, Literal
 from pydantic import Field, StrictBool, StrictInt, ValidationInfo, field_validator
 
 from components.model import IMAGE_REPOSITORY, ResourceSettings, Section, check_dns_label, check_policy_arn, fail
-from components.regions import addon_available
+from facts.regions import addon_available
 from policies.controller_iam import DEFAULT_VERSION, RELEASES
 
 _ROLE_PATH = re.compile(r"/([\x21-\x7e]{0,510}/)?")

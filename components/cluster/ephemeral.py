@@ -23,7 +23,7 @@ import pulumi_aws as aws
 import pulumi_eks as eks
 import pulumi_kubernetes as k8s
 
-from components.cluster import Mode
+from components.cluster.access import Mode
 from components.model import ConfigError, Problem
 from components.names import PROJECT
 from components.sections import ClusterSettings, EphemeralSettings

@@ -1,0 +1,18 @@
+"""The Application Load Balancer's quotas that bound a shared group, per load balancer unless said otherwise.
+
+Source: Elastic Load Balancing User Guide, "Quotas for your Application Load Balancers" (rules and
+certificates are adjustable; target groups per load balancer and per action are not), and the Amazon VPC
+User Guide, "Amazon VPC quotas" (inbound rules per security group, adjustable).
+"""
+
+# Listener rules, not counting the default rules (adjustable).
+RULES = 100
+# Certificates, not counting the default one (adjustable).
+CERTIFICATES = 25
+TARGET_GROUPS = 100
+TARGETS = 1000
+# Inbound rules of one security group (adjustable), which the controller fills per listen port and CIDR.
+SECURITY_GROUP_RULES = 60
+# Per listener rule: host, path, header, query and source-ip values together.
+CONDITION_VALUES_PER_RULE = 5
+TARGET_GROUPS_PER_ACTION = 5
