@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import select
 import subprocess
 import sys
 import textwrap
@@ -79,7 +80,10 @@ def test_the_entry_point_serves_the_schema_over_the_provider_protocol() -> None:
     )
     try:
         assert proc.stdout is not None
-        port = int(proc.stdout.readline().strip())  # every Pulumi provider prints its port first
+        # Every Pulumi provider prints its port first; a provider that never starts must not hang the suite.
+        ready, _, _ = select.select([proc.stdout], [], [], 60)
+        assert ready, "the provider printed no port within 60 s"
+        port = int(proc.stdout.readline().strip())
         with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
             stub = provider_pb2_grpc.ResourceProviderStub(channel)
             reply = stub.GetSchema(provider_pb2.GetSchemaRequest(version=0), timeout=30)
