@@ -27,10 +27,11 @@ hypothesis_settings.load_profile("suite")
 # pytest rewrites the asserts of every module of a plugin's distribution, Hypothesis's included, when it is
 # first imported; from_regex imports its module lazily, mid-run, and CPython 3.11.7's ast.parse there
 # failed now and then ("SystemError: AST constructor recursion depth mismatch", fixed in later 3.11
-# releases). Imported when the session starts, it is parsed once, before any test has run.
+# releases). Imported once collection has finished, it is parsed once, before any test has run (and after
+# Hypothesis's own start-up, so it is not taken for a plugin's side effect).
 
 
-def pytest_sessionstart(session: pytest.Session) -> None:
+def pytest_collection_finish(session: pytest.Session) -> None:
     importlib.import_module("hypothesis.strategies._internal.regex")
 
 
