@@ -30,7 +30,7 @@ from typing import Any, Literal, cast
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.app.component import AppPlan, GroupAnnotations, ingress_of, plan_app
+from components.app.component import AppPlan, GroupAnnotations, alb_hostname, ingress_of, plan_app
 from components.sections import AlbSettings, EchoserverSettings
 
 READINESS_GATE_LABEL = "elbv2.k8s.aws/pod-readiness-gate-inject"
@@ -210,15 +210,6 @@ def pod_spec(echo: EchoserverSettings, alb: AlbSettings) -> dict[str, Any]:
         ],
         "containers": [container],
     }
-
-
-def alb_hostname(status: k8s.networking.v1.outputs.IngressStatus | None) -> str:
-    """The ALB's DNS name from the Ingress status, once the controller has written it."""
-    balancer = status.load_balancer if status is not None else None
-    for entry in (balancer.ingress if balancer is not None else None) or []:
-        if entry.hostname:
-            return entry.hostname
-    return ""
 
 
 def echoserver_url(echo: EchoserverSettings, alb: AlbSettings) -> str:

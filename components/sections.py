@@ -28,7 +28,7 @@ from pydantic import (
 )
 
 from components.model import IMAGE as _IMAGE
-from components.model import ResourceSettings
+from components.model import VPC_ID, ResourceSettings
 from components.model import Section as _Section
 from components.model import check_dns_label as _check_dns_label
 from components.model import fail as _fail
@@ -44,7 +44,6 @@ from facts.regions import (
     RECOMMENDED_SSL_POLICY,
     dns_suffix,
     partition_for_region,
-    similar_regions,
 )
 
 ECHO_IMAGE = "docker.io/jmalloc/echo-server:v0.3.7"
@@ -58,7 +57,6 @@ _OIDC_ARN = re.compile(
     r"arn:([a-z-]+):iam::(\d{12}):oidc-provider/(oidc\.eks\.([a-z0-9-]+)\.([a-z.]+)/id/[0-9A-Fa-f]+)"
 )
 _CERT_ARN = re.compile(r"arn:([a-z-]+):acm:([a-z0-9-]+):(\d{12}):certificate/([0-9a-f-]{36})")
-_VPC_ID = re.compile(r"vpc-([0-9a-f]{8}|[0-9a-f]{17})")
 _ZONE_ID = re.compile(r"Z[0-9A-Z]{1,31}")
 _PATH = re.compile(r"/[A-Za-z0-9._~/-]*")
 _BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
@@ -81,11 +79,6 @@ def _check_path(value: str, example: str) -> str:
     if "//" in value or any(part in (".", "..") for part in value.split("/")):
         raise _fail(f"{value!r} has an empty, '.' or '..' segment, which clients normalise away; use e.g. {example}")
     return value
-
-
-def _region_advice(region: str) -> str:
-    close = similar_regions(region)
-    return f"did you mean {' or '.join(close)}?" if close else "see `aws ec2 describe-regions` for the region names"
 
 
 class ClusterSettings(_Section):
@@ -201,7 +194,7 @@ class ClusterSettings(_Section):
     @field_validator("vpc_id")
     @classmethod
     def _vpc(cls, value: str | None) -> str | None:
-        if value is not None and not _VPC_ID.fullmatch(value):
+        if value is not None and not VPC_ID.fullmatch(value):
             raise _fail(f"{value!r} is not a VPC id; expected vpc-<8 or 17 hex digits>, or remove the key")
         return value
 

@@ -58,6 +58,12 @@ def similar_regions(region: str, count: int = 3) -> list[str]:
     return difflib.get_close_matches(region, sorted(known_regions()), n=count, cutoff=0.6)
 
 
+def region_advice(region: str) -> str:
+    """What to tell someone who wrote a region that does not exist: the nearest names, or where to look."""
+    close = similar_regions(region)
+    return f"did you mean {' or '.join(close)}?" if close else "see `aws ec2 describe-regions` for the region names"
+
+
 def dns_suffix(partition: str) -> str:
     for entry in _partitions():
         if entry["partition"] == partition:

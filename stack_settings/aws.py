@@ -14,11 +14,11 @@ from components.model import Problem
 from components.names import PROJECT
 from components.sections import (
     _ACCOUNT,
-    _region_advice,
 )
 from facts.regions import (
     known_regions,
     partition_for_region,
+    region_advice,
     region_exists,
 )
 from policies.controller_iam import PARTITIONS
@@ -56,7 +56,7 @@ def read_region(region: Any) -> tuple[str | None, list[Problem]]:
     if region is None:
         return None, [Problem("aws:region", "is required; run `pulumi config set aws:region us-west-2`")]
     if not isinstance(region, str) or not region_exists(region):
-        return None, [Problem("aws:region", f"{region!r} is not an AWS region; {_region_advice(str(region))}")]
+        return None, [Problem("aws:region", f"{region!r} is not an AWS region; {region_advice(str(region))}")]
     partition = partition_for_region(region)
     if partition not in PARTITIONS:
         supported = sorted(r for r, p in known_regions().items() if p in PARTITIONS)

@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING
 import pulumi
 
 from components.controller.component import AwsLoadBalancerControllerArgs
-from components.controller.model import FOREIGN_CLASSES as _FOREIGN_CLASSES
 from components.controller.model import (
     ControllerSettings,
+    claimed_class,
 )
 from components.model import ConfigError, Problem
 from components.names import PROJECT
@@ -27,20 +27,10 @@ _LBC_ONLY_KEYS = frozenset(ControllerSettings.model_fields) - {"mode", "ingress_
 
 def _class_problem(settings: StackSettings, mode: str) -> Problem | None:
     """An IngressClass name another controller owns: two controllers on one class fight over its Ingresses."""
-    name = settings.controller.class_name(mode)
-    other = "alb-auto" if mode == "lbc" else "alb"
-    if name in _FOREIGN_CLASSES:
-        reason = f"{name!r} is the class another ingress controller (e.g. ingress-nginx) installs by default"
-    elif settings.controller.ingress_class == other:
-        owner = "EKS Auto Mode's load balancing" if mode == "lbc" else "the self-managed controller's chart"
-        reason = f"{other!r} is the class this project gives {owner}"
-    else:
+    reason = claimed_class(settings.controller.class_name(mode), mode)
+    if reason is None:
         return None
-    return Problem(
-        f"{PROJECT}:controller.ingressClass",
-        f"{reason}; two controllers on one class fight over every Ingress of it: pick a class of its own, or "
-        "remove the key",
-    )
+    return Problem(f"{PROJECT}:controller.ingressClass", f"{reason}, or remove the key")
 
 
 def check_mode(settings: StackSettings, mode: str) -> None:

@@ -144,12 +144,10 @@ def cluster_name(text: str) -> str:
 
 def aws_region(text: str) -> str:
     """A region botocore knows, with the nearest names suggested for a typo."""
-    from facts.regions import region_exists, similar_regions
+    from facts.regions import region_advice, region_exists
 
     if not region_exists(text):
-        close = similar_regions(text)
-        hint = f"; did you mean {' or '.join(close)}?" if close else ""
-        raise argparse.ArgumentTypeError(f"{text!r} is not an AWS region{hint}")
+        raise argparse.ArgumentTypeError(f"{text!r} is not an AWS region; {region_advice(text)}")
     return text
 
 

@@ -32,6 +32,11 @@ class _Parser(argparse.ArgumentParser):
         super().error(message)
 
 
+def _cloud_facts(command: argparse.ArgumentParser, help_text: str) -> None:
+    """One --cloud-facts for every command that reads the facts file (README, Cloud facts)."""
+    command.add_argument("--cloud-facts", type=argtypes.readable_file, metavar="FILE", help=help_text)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="albops",
@@ -73,11 +78,8 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="resolve every value as after `pulumi up` (default: preview, unknowns shown as such)",
     )
-    plan.add_argument(
-        "--cloud-facts",
-        type=argtypes.readable_file,
-        metavar="FILE",
-        help="what to assume about the cloud (clusters, tags, Auto Mode, add-ons); default cloud-facts/<stack>.yaml",
+    _cloud_facts(
+        plan, "what to assume about the cloud (clusters, tags, Auto Mode, add-ons); default cloud-facts/<stack>.yaml"
     )
     plan.add_argument(
         "--require-environment",
@@ -168,12 +170,7 @@ def _parser() -> argparse.ArgumentParser:
         choices=PLANNED_ENVIRONMENTS,
         help="treat the input as this environment (production adds rules)",
     )
-    check.add_argument(
-        "--cloud-facts",
-        type=argtypes.readable_file,
-        metavar="FILE",
-        help="the cluster's IngressClasses and their params, as plan's facts file describes them (README, Cloud facts)",
-    )
+    _cloud_facts(check, "the cluster's IngressClasses and their params, as plan's facts file describes them")
     check.add_argument(
         "--cluster",
         type=argtypes.cluster_name,

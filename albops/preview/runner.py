@@ -360,6 +360,7 @@ def run_program(
         def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
             loops.for_this_thread()
             response = super().RegisterResource(request)  # type: ignore[no-untyped-call]
+            # Every call registers them all (a few at most): the call whose answer made them returns only after.
             for urn, (resource_id, state) in list(answers.implied.items()):
                 self.resources[urn] = mocks.MockMonitor.ResourceRegistration(urn, resource_id, state)
             inputs = rpc.deserialize_properties(_references_as_urns(request.object), keep_unknowns=True)

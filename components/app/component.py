@@ -18,7 +18,7 @@ The hosts, paths, group, shards and order decide the rules and the group, so the
 
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NotRequired, TypedDict, cast
 
@@ -167,6 +167,45 @@ class AppPlan:
         )
 
 
+def _whole_number(low: int, high: int, unit: str = "") -> tuple[Callable[[Any], bool], str]:
+    """A check for a whole number from ``low`` to ``high`` (``True`` is not one), and how to say what it wants."""
+
+    def ok(value: Any) -> bool:
+        return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
+
+    return ok, f"a whole number{unit} from {low} to {high}"
+
+
+def _table(default: Any, check: tuple[Callable[[Any], bool], str]) -> tuple[Any, Callable[[Any], bool], str]:
+    return default, check[0], check[1]
+
+
+# The optional inputs plan_app checks alike: their default, the check, and what the message says they must be.
+_OPTIONAL: dict[str, tuple[Any, Callable[[Any], bool], str]] = {
+    "shards": _table(1, _whole_number(1, 20)),
+    "order": _table(0, _whole_number(-1000, 1000)),
+    "replicas": _table(2, _whole_number(0, 1000)),
+    "deregistration_delay_seconds": _table(60, _whole_number(0, 3600, " of seconds")),
+    "strip_prefix": (False, lambda v: isinstance(v, bool), "true or false"),
+    "scheme": ("internet-facing", lambda v: v in SCHEMES, "internet-facing or internal"),
+    "ssl_policy": (
+        RECOMMENDED_SSL_POLICY,
+        lambda v: v in ALB_SSL_POLICIES,
+        f"an ALB TLS policy, e.g. {RECOMMENDED_SSL_POLICY}",
+    ),
+    "health_check_path": (
+        "/",
+        lambda v: isinstance(v, str) and bool(_PATH.fullmatch(v)) and len(v) <= 1024,
+        "a URL path, e.g. /healthz",
+    ),
+    "ingress_class": (
+        "alb",
+        lambda v: isinstance(v, str) and bool(DNS_LABEL.fullmatch(v)),
+        "a Kubernetes name, e.g. alb",
+    ),
+}
+
+
 def plan_app(
     name: str, given: dict[str, Any], placed_group: str | None = None, placed: Sequence["AppPlan"] = ()
 ) -> tuple["AppPlan | None", list[str]]:
@@ -220,36 +259,11 @@ def plan_app(
     group = given.get("group")
     if "group" in given and (not isinstance(group, str) or len(group) > 60 or not GROUP_NAME.fullmatch(group)):
         refuse("group", f"{group!r} is not a group name (lower-case letters, digits, '-', '.'; at most 60)")
-    checks: dict[str, tuple[Any, Any]] = {
-        "shards": (1, lambda v: isinstance(v, int) and not isinstance(v, bool) and 1 <= v <= 20),
-        "order": (0, lambda v: isinstance(v, int) and not isinstance(v, bool) and -1000 <= v <= 1000),
-        "replicas": (2, lambda v: isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= 1000),
-        "deregistration_delay_seconds": (
-            60,
-            lambda v: isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= 3600,
-        ),
-        "strip_prefix": (False, lambda v: isinstance(v, bool)),
-        "scheme": ("internet-facing", lambda v: v in SCHEMES),
-        "ssl_policy": (RECOMMENDED_SSL_POLICY, lambda v: v in ALB_SSL_POLICIES),
-        "health_check_path": ("/", lambda v: isinstance(v, str) and bool(_PATH.fullmatch(v)) and len(v) <= 1024),
-        "ingress_class": ("alb", lambda v: isinstance(v, str) and bool(DNS_LABEL.fullmatch(v))),
-    }
-    hints = {
-        "shards": "a whole number from 1 to 20",
-        "order": "a whole number from -1000 to 1000",
-        "replicas": "a whole number from 0 to 1000",
-        "deregistration_delay_seconds": "a whole number of seconds from 0 to 3600",
-        "strip_prefix": "true or false",
-        "scheme": "internet-facing or internal",
-        "ssl_policy": f"an ALB TLS policy, e.g. {RECOMMENDED_SSL_POLICY}",
-        "health_check_path": "a URL path, e.g. /healthz",
-        "ingress_class": "a Kubernetes name, e.g. alb",
-    }
     values: dict[str, Any] = {}
-    for key, (default, ok) in checks.items():
+    for key, (default, ok, hint) in _OPTIONAL.items():
         value = given.get(key, default)
         if not ok(value):
-            refuse(key, f"{value!r} is not {hints[key]}")
+            refuse(key, f"{value!r} is not {hint}")
         values[key] = value
     prefixes = [p for p in paths if p.path_type == "Prefix"]
     if values["strip_prefix"] is True and (len(prefixes) != 1 or prefixes[0].path == "/"):
@@ -259,9 +273,10 @@ def plan_app(
     if not isinstance(quotas_given, dict) or set(quotas_given) - {"rules", "certificates"}:
         refuse("quotas", "a mapping of rules and certificates (the adjustable ALB quotas)")
     else:
+        quota_ok, quota_hint = _whole_number(1, 10000)
         for key, value in quotas_given.items():
-            if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 10000:
-                refuse(f"quotas.{key}", f"{value!r} is not a whole number from 1 to 10000")
+            if not quota_ok(value):
+                refuse(f"quotas.{key}", f"{value!r} is not {quota_hint}")
         if not problems:
             quotas = Quotas(
                 rules=quotas_given.get("rules", Quotas.rules),
@@ -335,10 +350,6 @@ def conflicts(plans: Sequence[AppPlan]) -> list[str]:
                         "one rule can forward to one of them only: give one of them another path or host"
                     )
     return problems
-
-
-def string_map(values: dict[str, str]) -> str:
-    return ",".join(f"{k}={v}" for k, v in values.items())
 
 
 @dataclass(frozen=True)
@@ -475,7 +486,7 @@ class AlbApp(pulumi.ComponentResource):
         )
         self.ingress_name = self.ingress.metadata.apply(lambda m: m.name or name)
         self.group_name = pulumi.Output.from_input(plan.group)
-        self.alb_hostname = self.ingress.status.apply(_hostname)
+        self.alb_hostname = self.ingress.status.apply(alb_hostname)
         self.register_outputs(
             {"ingressName": self.ingress_name, "groupName": self.group_name, "albHostname": self.alb_hostname}
         )
@@ -489,9 +500,10 @@ def _checked_arn(app: str, arn: Any) -> Any:
     return arn
 
 
-def _hostname(status: Any) -> str:
-    balancer = getattr(status, "load_balancer", None) if status is not None else None
-    for entry in (getattr(balancer, "ingress", None) or []) if balancer is not None else []:
-        if getattr(entry, "hostname", None):
-            return str(entry.hostname)
+def alb_hostname(status: k8s.networking.v1.outputs.IngressStatus | None) -> str:
+    """The ALB's DNS name from an Ingress's status, once the controller has written it."""
+    balancer = status.load_balancer if status is not None else None
+    for entry in (balancer.ingress if balancer is not None else None) or []:
+        if entry.hostname:
+            return entry.hostname
     return ""

@@ -27,20 +27,19 @@ from pydantic import ValidationError
 from pydantic.alias_generators import to_camel, to_snake
 
 from components.controller.iam import ControllerIam, ControllerIamArgs
-from components.controller.model import FOREIGN_CLASSES, ControllerSettings
+from components.controller.model import ControllerSettings, claimed_class
 from components.controller.release import ChartInputs, ControllerRelease, ControllerReleaseArgs, chart_values
-from components.model import args_shape_problems, dependencies
+from components.model import VPC_ID, args_shape_problems, dependencies
 from components.names import CLUSTER_NAME
 from facts.regions import (
     addon_available,
     default_controller_image,
     partition_for_region,
+    region_advice,
     region_exists,
-    similar_regions,
 )
 
 TYPE = "albingress:index:AwsLoadBalancerController"
-_VPC_ID = re.compile(r"vpc-([0-9a-f]{8}|[0-9a-f]{17})")
 _CLUSTER_ARN = re.compile(r"arn:(aws[a-z-]*):eks:([a-z0-9-]+):(\d{12}):cluster/([0-9A-Za-z][A-Za-z0-9_-]{0,99})")
 _OIDC_ARN = re.compile(r"arn:(aws[a-z-]*):iam::(\d{12}):oidc-provider/(oidc\.eks\.[a-z0-9-]+\.[a-z.]+/id/[0-9A-Fa-f]+)")
 _OIDC_ISSUER = re.compile(r"(https://)?(oidc\.eks\.[a-z0-9-]+\.[a-z.]+/id/[0-9A-Fa-f]+)")
@@ -175,9 +174,7 @@ def _problems(error: ValidationError) -> list[str]:
 
 def _check_region(value: Any) -> str | None:
     if not isinstance(value, str) or not region_exists(value):
-        close = similar_regions(str(value))
-        hint = f"did you mean {' or '.join(close)}?" if close else "see `aws ec2 describe-regions`"
-        return f"{value!r} is not an AWS region; {hint}"
+        return f"{value!r} is not an AWS region; {region_advice(str(value))}"
     return None
 
 
@@ -187,52 +184,34 @@ def _check_cluster_name(value: Any) -> str | None:
     return None
 
 
-def _check_vpc_id(value: Any) -> str | None:
-    if not isinstance(value, str) or not _VPC_ID.fullmatch(value):
-        return f"{value!r} is not a VPC id; expected vpc-<8 or 17 hex digits> (pulumi-eks: cluster.core.vpc_id)"
-    return None
+def _matching(pattern: re.Pattern[str], what: str, form: str, source: str) -> Callable[[Any], str | None]:
+    """A check that a cluster fact has the shape AWS gives it, naming where pulumi-eks has the right value."""
+
+    def check(value: Any) -> str | None:
+        if isinstance(value, str) and pattern.fullmatch(value):
+            return None
+        return f"{value!r} is not {what}; expected {form} (pulumi-eks: {source})"
+
+    return check
 
 
-def _check_cluster_arn(value: Any) -> str | None:
-    if not isinstance(value, str) or not _CLUSTER_ARN.fullmatch(value):
-        return (
-            f"{value!r} is not an EKS cluster ARN; expected arn:aws:eks:<region>:<account>:cluster/<name> "
-            "(pulumi-eks: cluster.eks_cluster.arn)"
-        )
-    return None
-
-
-def _check_oidc_arn(value: Any) -> str | None:
-    if not isinstance(value, str) or not _OIDC_ARN.fullmatch(value):
-        return (
-            f"{value!r} is not an EKS IAM OIDC provider ARN; expected "
-            "arn:aws:iam::<account>:oidc-provider/oidc.eks.<region>.amazonaws.com/id/<ID> "
-            "(pulumi-eks: cluster.oidc_provider_arn)"
-        )
-    return None
-
-
-def _check_oidc_issuer(value: Any) -> str | None:
-    if not isinstance(value, str) or not _OIDC_ISSUER.fullmatch(value):
-        return (
-            f"{value!r} is not an EKS OIDC issuer; expected oidc.eks.<region>.amazonaws.com/id/<ID> "
-            "(pulumi-eks: cluster.oidc_issuer)"
-        )
-    return None
+_check_vpc_id = _matching(VPC_ID, "a VPC id", "vpc-<8 or 17 hex digits>", "cluster.core.vpc_id")
+_check_cluster_arn = _matching(
+    _CLUSTER_ARN, "an EKS cluster ARN", "arn:aws:eks:<region>:<account>:cluster/<name>", "cluster.eks_cluster.arn"
+)
+_check_oidc_arn = _matching(
+    _OIDC_ARN,
+    "an EKS IAM OIDC provider ARN",
+    "arn:aws:iam::<account>:oidc-provider/oidc.eks.<region>.amazonaws.com/id/<ID>",
+    "cluster.oidc_provider_arn",
+)
+_check_oidc_issuer = _matching(
+    _OIDC_ISSUER, "an EKS OIDC issuer", "oidc.eks.<region>.amazonaws.com/id/<ID>", "cluster.oidc_issuer"
+)
 
 
 def _check_ingress_class(value: Any) -> str | None:
-    if value in FOREIGN_CLASSES:
-        return (
-            f"{value!r} is the class another ingress controller (e.g. ingress-nginx) installs by default; two "
-            "controllers on one class fight over every Ingress of it: pick a class of its own"
-        )
-    if value == "alb-auto":
-        return (
-            "'alb-auto' is the class this project gives EKS Auto Mode's load balancing; two controllers on one "
-            "class fight over every Ingress of it: pick a class of its own"
-        )
-    return None
+    return claimed_class(value) if isinstance(value, str) else None
 
 
 class AwsLoadBalancerController(pulumi.ComponentResource):

@@ -23,6 +23,22 @@ _ROLE_PATH = re.compile(r"/([\x21-\x7e]{0,510}/)?")
 FOREIGN_CLASSES = frozenset(
     {"nginx", "nginx-internal", "traefik", "haproxy", "kong", "istio", "contour", "gce", "gce-internal"}
 )
+
+
+def claimed_class(name: str, mode: str = "lbc") -> str | None:
+    """Why an IngressClass name is another controller's (two controllers on one class fight over its
+    Ingresses), for the controller of ``mode``; None when the name is free."""
+    other = "alb-auto" if mode == "lbc" else "alb"
+    if name in FOREIGN_CLASSES:
+        reason = f"{name!r} is the class another ingress controller (e.g. ingress-nginx) installs by default"
+    elif name == other:
+        owner = "EKS Auto Mode's load balancing" if mode == "lbc" else "the self-managed controller's chart"
+        reason = f"{other!r} is the class this project gives {owner}"
+    else:
+        return None
+    return f"{reason}; two controllers on one class fight over every Ingress of it: pick a class of its own"
+
+
 # AWS managed policies that would make the controller's role an administrator.
 BROAD_MANAGED_POLICIES = ("AdministratorAccess", "PowerUserAccess", "IAMFullAccess")
 
