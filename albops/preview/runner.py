@@ -254,11 +254,11 @@ def _references_as_urns(struct: Any) -> Any:
             return [walk(v) for v in value]
         return value
 
-    plain = json_format.MessageToDict(struct)
-    if RESOURCE_SIG not in json.dumps(plain):
+    # Most structs hold no reference: a look at the wire bytes spares them the conversion to Python.
+    if RESOURCE_SIG.encode() not in struct.SerializeToString():
         return struct
     copy = struct_pb2.Struct()
-    copy.update(walk(plain))
+    copy.update(walk(json_format.MessageToDict(struct)))
     return copy
 
 
