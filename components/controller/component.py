@@ -293,17 +293,9 @@ class AwsLoadBalancerController(pulumi.ComponentResource):
             ["region"] if _is_output(region) else []
         )
         plain = {k: v for k, v in fields.items() if k not in deferred}
-        settings: ControllerSettings | None = None
         # Every problem at once: the model's checks run even when a cluster input above is wrong.
-        context = {"component": True, **({"region": region} if isinstance(region, str) else {})}
-        try:
-            settings = ControllerSettings.model_validate(_aliased(plain), context=context)
-        except ValidationError as error:
-            problems.extend(_problems(error))
-        if isinstance(plain.get("ingress_class"), str):
-            problem = _check_ingress_class(plain["ingress_class"])
-            if problem:
-                refuse("ingress_class", problem)
+        settings, model_problems = _model(plain, region)
+        problems.extend(model_problems)
         if problems:
             raise ControllerInputError(name, problems)
         assert settings is not None
@@ -439,19 +431,32 @@ def _checked_later(component: str, key: str, value: Any, check: Any) -> pulumi.O
     return pulumi.Output.from_input(value).apply(resolved)
 
 
+def _model(fields: Mapping[str, Any], region: Any) -> tuple[ControllerSettings | None, list[str]]:
+    """The controller's inputs through the stack's model (the region, when known, for its add-on checks), and
+    the class check the model leaves to the caller; every problem as ``args.<input>: ...``."""
+    context = {"component": True, **({"region": region} if isinstance(region, str) else {})}
+    settings: ControllerSettings | None = None
+    problems: list[str] = []
+    try:
+        settings = ControllerSettings.model_validate(_aliased(fields), context=context)
+    except ValidationError as error:
+        problems.extend(_problems(error))
+    problem = _check_ingress_class(fields.get("ingress_class"))
+    if problem:
+        problems.append(f"args.ingress_class: {problem}")
+    return settings, problems
+
+
 def _validated(
     component: str, plain: Mapping[str, Any], deferred: Sequence[str], values: Sequence[Any]
 ) -> ControllerSettings:
+    """The settings once the Output inputs have resolved: checked as the plain ones were."""
     region, *rest = values
-    given = {**plain, **dict(zip([k for k in deferred if k != "region"], rest, strict=True))}
-    context = {"component": True, **({"region": region} if isinstance(region, str) else {})}
-    try:
-        settings = ControllerSettings.model_validate(_aliased(given), context=context)
-    except ValidationError as error:
-        raise ControllerInputError(component, _problems(error)) from None
-    problem = _check_ingress_class(settings.ingress_class) if settings.ingress_class else None
-    if problem:
-        raise ControllerInputError(component, [f"args.ingress_class: {problem}"])
+    settings, problems = _model(
+        {**plain, **dict(zip([k for k in deferred if k != "region"], rest, strict=True))}, region
+    )
+    if problems or settings is None:
+        raise ControllerInputError(component, problems)
     return settings
 
 
