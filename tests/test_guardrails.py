@@ -354,6 +354,8 @@ def test_with_cloud_facts_alb_is_not_assumed_to_be_an_alb_class(
             "params.schema: not an IngressClassParams field",
         ),
         ({"shared-alb": "ingress.k8s.aws/alb"}, ("a",), [], "write {controller: ingress.k8s.aws/alb}"),
+        # A key with a newline is named on one line, quoted, not split across two.
+        ({"alb\n": {"controller": "ingress.k8s.aws/alb"}}, ("a",), [], "ingressClasses['alb\\n']: 'alb\\n' is not"),
     ],
 )
 def test_check_refuses_facts_it_cannot_use_naming_the_key(
@@ -369,6 +371,7 @@ def test_check_refuses_facts_it_cannot_use_naming_the_key(
     assert main(["check", str(tmp_path / "ing.yaml"), "--cloud-facts", str(facts), *extra]) == 2
     captured = capsys.readouterr()
     assert fragment in captured.err and "Traceback" not in captured.err and captured.out == ""
+    assert len(captured.err.strip().splitlines()) == 1
 
 
 def test_check_refuses_a_cluster_without_facts(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

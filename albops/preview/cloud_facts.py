@@ -147,8 +147,13 @@ class CloudFacts:
         }
 
 
+def _step(key: object) -> str:
+    """A key as a path step: ``.name``, or ``['na\\nme']`` when it holds what would break the line it is on."""
+    return f".{key}" if isinstance(key, str) and key.isprintable() and key.strip() == key else f"[{key!r}]"
+
+
 def _cluster(path: Path, name: str, value: Any) -> ClusterFacts:
-    where = f"{path}: clusters.{name}"
+    where = f"{path}: clusters{_step(name)}"
     if value is None:
         value = {}
     if not isinstance(value, dict):
@@ -172,7 +177,7 @@ def _cluster(path: Path, name: str, value: Any) -> ClusterFacts:
         addons=tuple(addons),
         tags={str(k): v for k, v in tags.items()},
         ingress_classes={
-            str(k): _ingress_class(f"{where}.ingressClasses.{k}", k, v)
+            str(k): _ingress_class(f"{where}.ingressClasses{_step(k)}", k, v)
             for k, v in value.get("ingressClasses", {}).items()
         },
     )
