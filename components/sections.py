@@ -60,8 +60,6 @@ _CERT_ARN = re.compile(r"arn:([a-z-]+):acm:([a-z0-9-]+):(\d{12}):certificate/([0
 _ZONE_ID = re.compile(r"Z[0-9A-Z]{1,31}")
 _PATH = re.compile(r"/[A-Za-z0-9._~/-]*")
 _BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
-_TAG_KEY = re.compile(r"[\w .:/+\-@]{1,128}")
-_TAG_VALUE = re.compile(r"[\w .:/+\-@]{0,256}")
 # ELB listener rules: each condition value is at most 128 characters.
 ALB_CONDITION_VALUE_MAX = 128
 _CONTENT_TYPES = ("text/plain", "text/css", "text/html", "application/javascript", "application/json")

@@ -8,6 +8,8 @@ tag names the project and stack that created a cluster: teardown deletes
 nothing in a cluster that does not carry it with this stack's name.
 """
 
+import re
+
 EPHEMERAL_TAG = "alb-ingress/ephemeral"
 OWNER_TAG = "alb-ingress/owner"
 EXPIRES_TAG = "alb-ingress/expires"
@@ -41,3 +43,28 @@ def reserved_tag(key: str) -> str | None:
     if lowered.startswith("aws:"):
         return "aws:"
     return next((prefix for prefix in RESERVED_TAG_PREFIXES if lowered.startswith(prefix)), None)
+
+
+# AWS's tag syntax, as the services the stack tags all accept it; ',' and '=' are left out because the
+# controller's tags annotation uses them as separators.
+TAG_KEY = re.compile(r"[\w .:/+\-@]{1,128}")
+TAG_VALUE = re.compile(r"[\w .:/+\-@]{0,256}")
+
+
+def tag_problem(name: str, value: object) -> str | None:
+    """Why a user tag cannot be set: a reserved key (AWS's, this project's, the controller's), or not AWS's
+    syntax; None when it can. The stack's ``tags`` and the public components' tag inputs say the same."""
+    reserved = reserved_tag(name)
+    if reserved == "aws:":
+        return "tag names starting with 'aws:' are reserved by AWS; rename it"
+    if reserved is not None:
+        return (
+            f"keys under {reserved} are reserved for this stack and the load balancer controller (they mark "
+            "what teardown and sweep may delete); rename it"
+        )
+    if not isinstance(value, str) or not TAG_KEY.fullmatch(name) or not TAG_VALUE.fullmatch(value):
+        return (
+            f"{value!r} is not an AWS tag; keys of 1-128 and values of 0-256 letters, digits, spaces and "
+            "'_.:/+-@' (no ',' or '=', which the tags annotation uses as separators)"
+        )
+    return None

@@ -9,14 +9,10 @@ from typing import TYPE_CHECKING, Any
 
 from components.model import Problem
 from components.names import PROJECT
-from components.sections import (
-    _TAG_KEY,
-    _TAG_VALUE,
-)
 from components.tags import (
     CONTROLLER_OWN_TAG_COUNT,
     MAX_TAGS,
-    reserved_tag,
+    tag_problem,
 )
 from stack_settings.problems import describe
 
@@ -30,25 +26,9 @@ def read_tags(value: Any, key: str = f"{PROJECT}:tags") -> tuple[dict[str, str],
         return {}, [Problem(key, f"{describe(value)} is not a mapping of tag names to values")]
     problems = []
     for name, text in value.items():
-        reserved = reserved_tag(str(name))
-        if reserved == "aws:":
-            problems.append(Problem(f"{key}.{name}", "tag names starting with 'aws:' are reserved by AWS; rename it"))
-        elif reserved is not None:
-            problems.append(
-                Problem(
-                    f"{key}.{name}",
-                    f"keys under {reserved} are reserved for this stack and the load balancer controller (they mark "
-                    "what teardown and sweep may delete); rename it",
-                )
-            )
-        elif not isinstance(text, str) or not _TAG_KEY.fullmatch(str(name)) or not _TAG_VALUE.fullmatch(text):
-            problems.append(
-                Problem(
-                    f"{key}.{name}",
-                    f"{text!r} is not an AWS tag; keys of 1-128 and values of 0-256 letters, digits, spaces and "
-                    "'_.:/+-@' (no ',' or '=', which the tags annotation uses as separators)",
-                )
-            )
+        problem = tag_problem(str(name), text)
+        if problem is not None:
+            problems.append(Problem(f"{key}.{name}", problem))
     return {str(k): str(v) for k, v in value.items()}, problems
 
 
