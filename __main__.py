@@ -65,11 +65,12 @@ if cluster.mode == "lbc":
             vpc_id=cluster.vpc_id,
             cluster_arn=cluster.arn,
             oidc=(oidc_arn, oidc_issuer) if oidc_arn is not None and oidc_issuer is not None else None,
-            default_tags=ephemeral_tags,
         ),
         opts=pulumi.ResourceOptions(
             providers={"aws": account.provider, "kubernetes": cluster.provider}, depends_on=list(cluster.ready)
         ),
+        # The ephemeral and stack marks go on every load balancer the controller makes (chart defaultTags).
+        ownership_tags=ephemeral_tags,
     )
     waits = controller.ready
     pulumi.export("controllerRoleArn", controller.role_arn)

@@ -4,7 +4,6 @@ refusals that depend on the controller mode the cluster resolves to.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 import pulumi
@@ -74,7 +73,6 @@ def controller_args(
     vpc_id: pulumi.Input[str],
     cluster_arn: pulumi.Input[str],
     oidc: tuple[pulumi.Input[str], pulumi.Input[str]] | None,
-    default_tags: Mapping[str, str],
 ) -> AwsLoadBalancerControllerArgs:
     """The public component's args from the stack's checked settings: the stack is one caller of it."""
     controller = settings.controller
@@ -99,7 +97,6 @@ def controller_args(
         },
         "iam": {"role_path": iam.role_path, "extra_policy_arns": list(iam.extra_policy_arns)},
         "extra_values": controller.extra_values,
-        "default_tags": dict(default_tags),
     }
     if iam.permissions_boundary_arn is not None:
         args["iam"]["permissions_boundary_arn"] = iam.permissions_boundary_arn

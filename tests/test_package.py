@@ -220,6 +220,17 @@ def test_the_component_and_the_stack_refuse_a_value_with_the_same_words(tmp_path
         ('{**BASE, "ingress_class": "alb-auto"}', "'alb-auto' is the class this project gives EKS Auto Mode"),
         ('{**BASE, "region": "us-west-9"}', "args.region: 'us-west-9' is not an AWS region; did you mean"),
         ("None", "args: NoneType is not a mapping of inputs"),
+        # Reserved tag keys would mark the controller's load balancers as another stack's or cluster's.
+        (
+            '{**BASE, "default_tags": {"alb-ingress/stack": "alb-ingress/prod"}}',
+            "args.default_tags.alb-ingress/stack: keys under alb-ingress/ are reserved",
+        ),
+        ('{**BASE, "tags": {"elbv2.k8s.aws/cluster": "other"}}', "args.tags.elbv2.k8s.aws/cluster: keys under"),
+        ('{**BASE, "tags": {"team": "a,b"}}', "args.tags.team: 'a,b' is not an AWS tag"),
+        (
+            '{**BASE, "default_tags": pulumi.Output.from_input({"ingress.k8s.aws/stack": "x"})}',
+            "args.default_tags.ingress.k8s.aws/stack: keys under ingress.k8s.aws/ are reserved",
+        ),
     ],
 )
 def test_each_wrong_shape_of_input_is_named(args: str, expected: str, tmp_path: Path) -> None:

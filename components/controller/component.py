@@ -31,6 +31,7 @@ from components.controller.model import ControllerSettings, claimed_class
 from components.controller.release import ChartInputs, ControllerRelease, ControllerReleaseArgs, chart_values
 from components.model import VPC_ID, args_shape_problems, dependencies
 from components.names import CLUSTER_NAME
+from components.tags import tag_problem
 from facts.regions import (
     addon_available,
     default_controller_image,
@@ -233,8 +234,15 @@ class AwsLoadBalancerController(pulumi.ComponentResource):
     """The controller's ServiceAccount."""
 
     def __init__(
-        self, name: str, args: AwsLoadBalancerControllerArgs, opts: pulumi.ResourceOptions | None = None
+        self,
+        name: str,
+        args: AwsLoadBalancerControllerArgs,
+        opts: pulumi.ResourceOptions | None = None,
+        ownership_tags: Mapping[str, str] | None = None,
     ) -> None:
+        """``ownership_tags``: for this project's own stack only (not an input of the package), the
+        ephemeral and stack marks under ``alb-ingress/`` that teardown and sweep go by, which every other
+        caller is refused in ``tags`` and ``default_tags``."""
         super().__init__(TYPE, name, {}, opts)
         if not isinstance(args, Mapping):
             raise ControllerInputError(name, [f"args: {type(args).__name__} is not a mapping of inputs, e.g. {{...}}"])
@@ -261,6 +269,19 @@ class AwsLoadBalancerController(pulumi.ComponentResource):
         for key in needed:
             if key not in given:
                 refuse(key, f"is required with identity {identity} (pulumi-eks: {_SOURCES[key]})")
+
+        # Tags may not carry the reserved keys: under the controller's or this project's prefixes they would make
+        # a sweep or teardown take a resource for someone else's.
+        tag_inputs: dict[str, Any] = {}
+        for key in ("tags", "default_tags"):
+            value = given.get(key)
+            if value is None:
+                continue
+            if _is_output(value):
+                tag_inputs[key] = pulumi.Output.from_input(value).apply(_tags_checker(name, key))
+                continue
+            problems += _tag_problems(key, value)
+            tag_inputs[key] = value
 
         # The cluster's facts: checked now when known, when they resolve when they are Outputs.
         checked: dict[str, Any] = {}
@@ -342,14 +363,14 @@ class AwsLoadBalancerController(pulumi.ComponentResource):
                 extra_policy_arns=list(settings.iam.extra_policy_arns),
                 oidc_provider_arn=None if pod_identity else checked["oidc_provider_arn"],
                 oidc_issuer=None if pod_identity else issuer,
-                tags=given.get("tags") or {},
+                tags=tag_inputs.get("tags") or {},
                 depends_on=waits,
             ),
             opts=child,
         )
         values = pulumi.Output.all(
-            resolved, checked["cluster_name"], region_out, checked["vpc_id"], given.get("default_tags") or {}
-        ).apply(lambda v: chart_values(_chart_inputs(v[0], v[1], v[2], v[3], v[4])))
+            resolved, checked["cluster_name"], region_out, checked["vpc_id"], tag_inputs.get("default_tags") or {}
+        ).apply(lambda v: chart_values(_chart_inputs(v[0], v[1], v[2], v[3], {**(ownership_tags or {}), **v[4]})))
         self.release = ControllerRelease(
             name,
             ControllerReleaseArgs(
@@ -419,6 +440,26 @@ def _account_of(cluster_arn: str) -> str:
     """The account an EKS cluster ARN names (Pod Identity's trust pins the source account to it)."""
     match = _CLUSTER_ARN.fullmatch(cluster_arn) if cluster_arn else None
     return match.group(3) if match else ""
+
+
+def _tag_problems(key: str, value: Any) -> list[str]:
+    if not isinstance(value, Mapping):
+        return [f"args.{key}: {type(value).__name__} is not a mapping of tag names to values"]
+    return [
+        f"args.{key}.{name}: {problem}" for name, text in value.items() if (problem := tag_problem(str(name), text))
+    ]
+
+
+def _tags_checker(component: str, key: str) -> Callable[[Any], Any]:
+    """For tags given as an Output: checked when they resolve, a reserved key fails the update naming it."""
+
+    def check(value: Any) -> Any:
+        problems = _tag_problems(key, value)
+        if problems:
+            raise ControllerInputError(component, problems)
+        return value
+
+    return check
 
 
 def _checked_later(component: str, key: str, value: Any, check: Any) -> pulumi.Output[Any]:
