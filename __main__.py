@@ -92,6 +92,9 @@ echoserver = Echoserver(
         ingress_class=settings.controller.class_name(cluster.mode),
         stack_tags=ingress_tags(settings, stack),
         subnets=cluster.ingress_subnets,
+        api=settings.alb.api,
+        gateway_class=settings.controller.class_name(cluster.mode) if settings.alb.api == "gateway" else None,
+        app_certificates=settings.gateway_certificates,
     ),
 )
 # The platform's apps (alb-ingress:apps), counted with the echoserver against their groups' ALB quotas.
@@ -112,9 +115,10 @@ if settings.dns is not None:
             cluster_name=name,
             group_name=settings.alb.group_name,
             provider=account.provider,
-            ingress=echoserver.ingress,
+            ingress=echoserver.entry,
             mode=cluster.mode,
             alb_hostname=echoserver.alb_hostname,
+            gateway_namespace=settings.echoserver.namespace if settings.alb.api == "gateway" else None,
         ),
     )
 

@@ -6,6 +6,9 @@ balancer it makes (cluster, and for an explicit IngressGroup the group name as
 ``ingress.k8s.aws/stack``). The lookup waits for the Ingress, whose creation
 pulumi-kubernetes only reports once the load balancer is in its status.
 
+A Gateway's ALB carries the Gateway controller's keys instead (``gateway.k8s.aws.alb/stack`` holding
+``namespace/name`` of the Gateway; pkg/deploy/tracking and pkg/gateway/constants in the controller's sources).
+
 EKS Auto Mode's managed controller is not documented to use those tag keys, so
 in ``auto`` mode the record takes the DNS name from the Ingress status and the
 zone from the region's Elastic Load Balancing hosted zone (shared by ALBs).
@@ -33,10 +36,18 @@ class AliasRecordsArgs:
     ingress: pulumi.Resource
     mode: str = "lbc"
     alb_hostname: pulumi.Input[str] | None = None
+    # Set when the ALB is a Gateway's (alb.api gateway): the Gateway's namespace; its name is the group's.
+    gateway_namespace: str | None = None
 
 
-def load_balancer_tags(cluster_name: str, group_name: str) -> dict[str, str]:
-    """Tags that identify the ALB of one explicit IngressGroup of one cluster."""
+def load_balancer_tags(cluster_name: str, group_name: str, gateway_namespace: str | None = None) -> dict[str, str]:
+    """Tags that identify the ALB of one explicit IngressGroup, or of one Gateway, of one cluster."""
+    if gateway_namespace is not None:
+        return {
+            "elbv2.k8s.aws/cluster": cluster_name,
+            "gateway.k8s.aws.alb/stack": f"{gateway_namespace}/{group_name}",
+            "gateway.k8s.aws.alb/resource": "LoadBalancer",
+        }
     return {
         "elbv2.k8s.aws/cluster": cluster_name,
         "ingress.k8s.aws/stack": group_name,
@@ -57,7 +68,7 @@ class AliasRecords(pulumi.ComponentResource):
             alias = aws.route53.RecordAliasArgs(name=args.alb_hostname, zone_id=zone.id, evaluate_target_health=True)
         else:
             balancer = aws.lb.get_load_balancer_output(
-                tags=load_balancer_tags(args.cluster_name, args.group_name), opts=invoke
+                tags=load_balancer_tags(args.cluster_name, args.group_name, args.gateway_namespace), opts=invoke
             )
             alias = aws.route53.RecordAliasArgs(
                 name=balancer.dns_name, zone_id=balancer.zone_id, evaluate_target_health=True

@@ -31,6 +31,23 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components.app.component import AppPlan, GroupAnnotations, alb_hostname, ingress_of, plan_app
+from components.app.gateway import (
+    AWS_GATEWAY_VERSION,
+    GATEWAY_API_VERSION,
+    GATEWAY_WAIT,
+    ROUTE_WAIT,
+    WAIT_FOR,
+    GatewayObject,
+    GatewayPlan,
+    RoutePath,
+    fixed_response_spec,
+    gateway_hostname,
+    gateway_spec,
+    http_route_spec,
+    load_balancer_configuration_spec,
+    redirect_route_spec,
+    target_group_configuration_spec,
+)
 from components.sections import AlbSettings, EchoserverSettings
 
 READINESS_GATE_LABEL = "elbv2.k8s.aws/pod-readiness-gate-inject"
@@ -62,6 +79,11 @@ class EchoserverArgs:
     stack_tags: dict[str, str] = field(default_factory=dict)
     # Subnets for the ALB when the controller cannot discover them by tag (a created cluster in the default VPC).
     subnets: list[str] | None = None
+    # gateway: a Gateway and an HTTPRoute instead of the Ingress (alb.api), on the controller's GatewayClass.
+    api: Literal["ingress", "gateway"] = "ingress"
+    gateway_class: pulumi.Input[str] | None = None
+    # The certificates of the apps on the stack's Gateway (a route cannot carry one).
+    app_certificates: tuple[str, ...] = ()
 
 
 def prestop_seconds(alb: AlbSettings) -> int:
@@ -138,6 +160,43 @@ def echoserver_ingress(
     )
     actions = {alb.fixed_response.path: (FIXED_RESPONSE_ACTION, fixed_response_action(alb))}
     return ingress_of(echoserver_app(echo, alb, ingress_class), certificate_arn, group, actions)
+
+
+FIXED_RESPONSE_CONFIG = f"{APP}-fixed-response"
+
+
+def echoserver_gateway_plan(
+    alb: AlbSettings,
+    echo: EchoserverSettings,
+    gateway_class: str,
+    stack_tags: dict[str, str],
+    subnets: list[str] | None,
+    certificates: tuple[str, ...] = (),
+) -> GatewayPlan:
+    """The stack's group as a Gateway in the echoserver's namespace: what the group's annotations say today."""
+    return GatewayPlan(
+        name=alb.group_name,
+        namespace=echo.namespace,
+        gateway_class=gateway_class,
+        listen_ports=alb.listen_ports,
+        scheme=alb.scheme,
+        ssl_policy=alb.ssl_policy,
+        ssl_redirect=alb.ssl_redirect,
+        load_balancer_attributes=alb.load_balancer_attributes(),
+        tags=stack_tags,
+        subnets=tuple(subnets or ()),
+        allowed_namespaces=alb.allowed_namespaces,
+        certificates=tuple(dict.fromkeys(certificates)),
+    )
+
+
+def echoserver_route(alb: AlbSettings, echo: EchoserverSettings, gateway: GatewayPlan) -> dict[str, Any]:
+    """The echoserver's HTTPRoute: the fixed-response path answered by the ALB, the echo path stripped."""
+    paths = [
+        RoutePath(alb.fixed_response.path, "Exact", fixed_response=FIXED_RESPONSE_CONFIG),
+        RoutePath(echo.path, "Prefix"),
+    ]
+    return http_route_spec(gateway.ref(), echo.namespace, [echo.host], paths, APP, SERVICE_PORT, strip_prefix=echo.path)
 
 
 def auto_mode_class_params(
@@ -219,7 +278,8 @@ def echoserver_url(echo: EchoserverSettings, alb: AlbSettings) -> str:
 
 
 class Echoserver(pulumi.ComponentResource):
-    """Namespace, Service, Ingress (and in Auto Mode its class), Deployment and PodDisruptionBudget."""
+    """Namespace, Service, Ingress (and in Auto Mode its class) or the Gateway API objects, Deployment and
+    PodDisruptionBudget."""
 
     namespace: k8s.core.v1.Namespace
     class_params: k8s.apiextensions.CustomResource | None
@@ -227,7 +287,9 @@ class Echoserver(pulumi.ComponentResource):
     deployment: k8s.apps.v1.Deployment
     disruption_budget: k8s.policy.v1.PodDisruptionBudget
     service: k8s.core.v1.Service
-    ingress: k8s.networking.v1.Ingress
+    ingress: k8s.networking.v1.Ingress | None
+    gateway: GatewayObject | None
+    entry: pulumi.Resource
     alb_hostname: pulumi.Output[str]
     url: pulumi.Output[str]
 
@@ -294,15 +356,24 @@ class Echoserver(pulumi.ComponentResource):
             )
             ingress_waits.append(self.ingress_class)
 
-        annotations, spec = echoserver_ingress(
-            alb, echo, args.certificate_arn, args.ingress_class, args.stack_tags, args.mode, args.subnets
-        )
-        self.ingress = k8s.networking.v1.Ingress(
-            f"{name}-ingress",
-            metadata=cast(Any, {**metadata, "annotations": annotations}),
-            spec=cast(Any, spec),
-            opts=after(*ingress_waits),
-        )
+        self.ingress = None
+        self.gateway = None
+        self.routes: list[GatewayObject] = []
+        if args.api == "gateway":
+            rollout_after: list[pulumi.Resource] = self._gateway_objects(name, args, metadata, after)
+        else:
+            annotations, spec = echoserver_ingress(
+                alb, echo, args.certificate_arn, args.ingress_class, args.stack_tags, args.mode, args.subnets
+            )
+            self.ingress = k8s.networking.v1.Ingress(
+                f"{name}-ingress",
+                metadata=cast(Any, {**metadata, "annotations": annotations}),
+                spec=cast(Any, spec),
+                opts=after(*ingress_waits),
+            )
+            rollout_after = [self.ingress]
+        # What the ALB is made from: the Ingress, or the Gateway (DNS records wait for it).
+        self.entry: pulumi.Resource = self.ingress if self.ingress is not None else cast(pulumi.Resource, self.gateway)
         self.deployment = k8s.apps.v1.Deployment(
             f"{name}-deployment",
             metadata=metadata,
@@ -315,9 +386,9 @@ class Echoserver(pulumi.ComponentResource):
                     "template": {"metadata": {"labels": labels}, "spec": pod_spec(echo, alb)},
                 },
             ),
-            # After the Ingress: the controller has made the TargetGroupBinding,
+            # After the Ingress (or the routes): the controller has made the TargetGroupBinding,
             # so the webhook gives the very first pods their readiness gate.
-            opts=after(self.ingress),
+            opts=after(*rollout_after),
         )
         self.disruption_budget = k8s.policy.v1.PodDisruptionBudget(
             f"{name}-pdb",
@@ -325,6 +396,76 @@ class Echoserver(pulumi.ComponentResource):
             spec=cast(Any, {"maxUnavailable": 1, "selector": {"matchLabels": labels}}),
             opts=after(self.namespace),
         )
-        self.alb_hostname = self.ingress.status.apply(alb_hostname)
+        if self.ingress is not None:
+            self.alb_hostname = self.ingress.status.apply(alb_hostname)
+        else:
+            assert self.gateway is not None
+            self.alb_hostname = self.gateway.status.apply(gateway_hostname)
         self.url = pulumi.Output.from_input(echoserver_url(echo, alb))
         self.register_outputs({"albHostname": self.alb_hostname, "url": self.url})
+
+    def _gateway_objects(self, name: str, args: EchoserverArgs, metadata: Any, after: Any) -> list[pulumi.Resource]:
+        """The group's Gateway and its LoadBalancerConfiguration, the HTTP->HTTPS redirect route, and the
+        echoserver's route, fixed response and target group settings; returns what the Deployment waits for."""
+        echo, alb = args.echoserver, args.alb
+        gateway_class = args.gateway_class
+        if not isinstance(gateway_class, str):
+            raise ValueError("gateway mode needs the controller's GatewayClass name")
+        plan = echoserver_gateway_plan(alb, echo, gateway_class, args.stack_tags, args.subnets, args.app_certificates)
+        ns = self.namespace.metadata.name
+        group_meta: dict[str, Any] = {"name": plan.name, "namespace": ns, "labels": LABELS}
+        config = GatewayObject(
+            f"{name}-lb-config",
+            AWS_GATEWAY_VERSION,
+            "LoadBalancerConfiguration",
+            group_meta,
+            load_balancer_configuration_spec(plan, args.certificate_arn),
+            opts=after(self.namespace, *args.depends_on),
+        )
+        self.gateway = GatewayObject(
+            f"{name}-gateway",
+            GATEWAY_API_VERSION,
+            "Gateway",
+            {**group_meta, "annotations": {WAIT_FOR: GATEWAY_WAIT}},
+            gateway_spec(plan),
+            opts=after(config),
+        )
+        redirect = redirect_route_spec(plan)
+        if redirect is not None:
+            self.routes.append(
+                GatewayObject(
+                    f"{name}-https-redirect",
+                    GATEWAY_API_VERSION,
+                    "HTTPRoute",
+                    {"name": f"{plan.name}-https-redirect", "namespace": ns, "labels": LABELS},
+                    redirect,
+                    opts=after(self.gateway),
+                )
+            )
+        fixed = alb.fixed_response
+        rule_config = GatewayObject(
+            f"{name}-fixed-response",
+            AWS_GATEWAY_VERSION,
+            "ListenerRuleConfiguration",
+            {"name": FIXED_RESPONSE_CONFIG, "namespace": ns, "labels": LABELS},
+            fixed_response_spec(fixed.status_code, fixed.content_type, fixed.message_body),
+            opts=after(self.namespace, *args.depends_on),
+        )
+        target_config = GatewayObject(
+            f"{name}-target-group-config",
+            AWS_GATEWAY_VERSION,
+            "TargetGroupConfiguration",
+            metadata,
+            target_group_configuration_spec(APP, alb.health_check_path, alb.deregistration_delay_seconds),
+            opts=after(self.service, *args.depends_on),
+        )
+        route = GatewayObject(
+            f"{name}-route",
+            GATEWAY_API_VERSION,
+            "HTTPRoute",
+            {**metadata, "annotations": {WAIT_FOR: ROUTE_WAIT}},
+            echoserver_route(alb, echo, plan),
+            opts=after(self.gateway, self.service, rule_config, target_config),
+        )
+        self.routes.append(route)
+        return [self.gateway, route]

@@ -361,9 +361,11 @@ class QuotaSettings(_Section):
 
 
 class AlbSettings(_Section):
-    """The shared ALB the echoserver's Ingress joins."""
+    """The shared ALB the echoserver's Ingress (or Gateway) joins."""
 
     group_name: str = Field(examples=["my-alb-group"])
+    # ingress: the group is an Ingress group; gateway: a Gateway (Gateway API) named after the group.
+    api: Literal["ingress", "gateway"] = "ingress"
     scheme: Literal["internet-facing", "internal"] = "internet-facing"
     listen_ports: tuple[dict[str, StrictInt], ...] = ({"HTTP": 80}, {"HTTPS": 443})
     ssl_redirect: StrictInt | None = 443
@@ -605,6 +607,13 @@ class EphemeralSettings(_Section):
     def tags(self) -> dict[str, str]:
         """The tags the scheduled sweep (``albops sweep --expired``) looks for."""
         return {EPHEMERAL_TAG: "true", OWNER_TAG: self.owner, EXPIRES_TAG: self.expires}
+
+
+class GatewayApiSettings(_Section):
+    """Gateway API on the cluster (with alb.api gateway): whether the stack installs the standard CRDs."""
+
+    # Explicit, never guessed from the cluster: a guess would flip on the next run, once the CRDs exist.
+    install_crds: StrictBool = True
 
 
 class DnsSettings(_Section):

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from facts.regions import ALB_SSL_POLICIES, RECOMMENDED_SSL_POLICY
+from policies import gateway_rules
 from policies.controller_iam import RELEASES
 
 INGRESS = "kubernetes:networking.k8s.io/v1:Ingress"
@@ -227,6 +228,7 @@ def _target_type_ip(stack: Stack) -> Iterable[Violation]:
                 "restarts drop its connections",
                 f"set {ANN}target-type: ip",
             )
+    yield from gateway_rules.target_type_ip(stack)
 
 
 def _in_a_group(stack: Stack) -> Iterable[Violation]:
@@ -260,6 +262,7 @@ def _https(stack: Stack) -> Iterable[Violation]:
                 "listens on HTTPS without a certificate ARN or TLS hosts for certificate discovery",
                 f"set {ANN}certificate-arn, or list the hosts under spec.tls",
             )
+    yield from gateway_rules.https(stack)
 
 
 def _redirect(stack: Stack) -> Iterable[Violation]:
@@ -272,6 +275,7 @@ def _redirect(stack: Stack) -> Iterable[Violation]:
                 "answers plain HTTP instead of redirecting it to HTTPS",
                 f"set {ANN}ssl-redirect to its HTTPS port, e.g. '443'",
             )
+    yield from gateway_rules.redirect(stack)
 
 
 def _tls_policy(stack: Stack) -> Iterable[Violation]:
@@ -291,6 +295,7 @@ def _tls_policy(stack: Stack) -> Iterable[Violation]:
                 )
             )
             yield Violation("alb-tls-policy", display(ingress), what, f"set {ANN}ssl-policy: {RECOMMENDED_SSL_POLICY}")
+    yield from gateway_rules.tls_policy(stack)
 
 
 # -- group rules -----------------------------------------------------------------
@@ -533,18 +538,29 @@ def _drain(stack: Stack) -> Iterable[Violation]:
             for p in ((rule.get("http") or {}).get("paths") or [])
         }
         for backend in sorted(b for b in backends if b):
-            service = services.get((ingress.namespace, backend))
-            selector = (service.spec.get("selector") or {}) if service else {}
-            if not selector:
-                continue
-            for deployment in stack.of_type(DEPLOYMENT):
-                template = deployment.spec.get("template") or {}
-                labels = ((template.get("metadata") or {}).get("labels")) or {}
-                if deployment.namespace != ingress.namespace or not all(
-                    labels.get(k) == v for k, v in selector.items()
-                ):
-                    continue
-                yield from _drain_problems(deployment, template.get("spec") or {}, delay)
+            yield from _workload_drain(stack, ingress.namespace, backend, delay, services)
+    # Routes on ALB Gateways: the delay is their backend's TargetGroupConfiguration's.
+    for gateway in gateway_rules.alb_gateways(stack):
+        for route, _ in gateway.routes:
+            for backend in dict.fromkeys(gateway_rules.backend_services(route)):
+                settings = gateway_rules.target_settings(stack, gateway, route, backend)
+                delay = gateway_rules.deregistration_delay(settings, DEFAULT_DEREGISTRATION_DELAY)
+                yield from _workload_drain(stack, route.namespace, backend, delay, services)
+
+
+def _workload_drain(
+    stack: Stack, namespace: str, backend: str, delay: int, services: Mapping[tuple[str, Any], Resource]
+) -> Iterable[Violation]:
+    """The drain problems of the Deployments behind one backend Service."""
+    service = services.get((namespace, backend))
+    selector = (service.spec.get("selector") or {}) if service else {}
+    if not selector:
+        return
+    for deployment in stack.of_type(DEPLOYMENT):
+        template = deployment.spec.get("template") or {}
+        labels = ((template.get("metadata") or {}).get("labels")) or {}
+        if deployment.namespace == namespace and all(labels.get(k) == v for k, v in selector.items()):
+            yield from _drain_problems(deployment, template.get("spec") or {}, delay)
 
 
 def _drain_problems(deployment: Resource, pod: Mapping[str, Any], delay: int) -> Iterable[Violation]:
@@ -601,6 +617,7 @@ def _production(stack: Stack) -> Iterable[Violation]:
                 "a production ALB without access logs leaves no record of who called what",
                 "set access_logs.s3.enabled=true with a bucket (alb.accessLogs)",
             )
+    yield from gateway_rules.production(stack)
 
 
 RULES: tuple[Rule, ...] = (

@@ -40,6 +40,7 @@ APP_KEYS = {
     "healthCheckPath": "health_check_path",
     "stripPrefix": "strip_prefix",
     "replicas": "replicas",
+    "api": "api",
 }
 _APP_KEY_NAMES = {v: k for k, v in APP_KEYS.items()}
 
@@ -54,6 +55,41 @@ def _app_key(index: int, problem: str) -> Problem:
     key = _APP_KEY_NAMES.get(name, name) + tail + (dot + to_camel(rest) if rest else "")
     where = f"{PROJECT}:apps[{index}]" + (f".{key}" if key else "")
     return Problem(where, message if path else problem)
+
+
+def _gateway_app_problems(
+    index: int, given: dict[str, Any], alb: AlbSettings, echo: EchoserverSettings
+) -> list[Problem]:
+    """An app on the stack's Gateway: there must be one (alb.api gateway), it is the stack's group, and its
+    listeners must admit the app's namespace (alb.allowedNamespaces), or the route is never accepted."""
+    where = f"{PROJECT}:apps[{index}]"
+    if alb.api != "gateway":
+        return [
+            Problem(
+                f"{where}.api",
+                "is gateway, but the stack makes no Gateway (alb.api is ingress): set alb.api: gateway, or remove it",
+            )
+        ]
+    problems: list[Problem] = []
+    if given.get("group") != alb.group_name:
+        problems.append(
+            Problem(
+                f"{where}.group",
+                f"{given.get('group')!r}: the stack's one Gateway is {alb.group_name!r} (alb.groupName); remove the "
+                "key, or give the app api: ingress for a group of its own",
+            )
+        )
+    namespace = given.get("namespace")
+    admitted = (echo.namespace, *(alb.allowed_namespaces or ()))
+    if isinstance(namespace, str) and namespace not in admitted:
+        problems.append(
+            Problem(
+                f"{where}.namespace",
+                f"{namespace!r} is not admitted by the Gateway's listeners ({', '.join(admitted)}): add it to "
+                "alb.allowedNamespaces, or the route is never accepted",
+            )
+        )
+    return problems
 
 
 def check_apps(
@@ -103,6 +139,11 @@ def check_apps(
             ]
         # The stack's group-wide settings are the apps' too.
         given |= {"scheme": alb.scheme, "ssl_policy": alb.ssl_policy}
+        given.setdefault("api", alb.api)
+        if given["api"] == "gateway":
+            problems.extend(_gateway_app_problems(index, given, alb, echo))
+            # The stack's Gateway: named after its group, in the echoserver's namespace.
+            given["gateway_namespace"] = echo.namespace
         if isinstance(controller, ControllerSettings):
             given["ingress_class"] = controller.class_name("lbc")
         items.append((index, name, given))
@@ -132,6 +173,9 @@ def check_apps(
         if plan is not None and not found:
             plans.append(plan)
             args = {k: v for k, v in given.items() if k != "shards"}
+            if args.get("api") == "gateway" and "certificate_arn" in args:
+                # On the Gateway's LoadBalancerConfiguration instead: a route cannot carry a certificate.
+                args["gateway_certificate_arn"] = args.pop("certificate_arn")
             args["group"] = plan.group
             args["quotas"] = {"rules": alb.quotas.rules, "certificates": alb.quotas.certificates}
             result.append((name, args))
@@ -157,7 +201,10 @@ def check_apps(
             http_ports=tuple(port for e in alb.listen_ports for proto, port in e.items() if proto == "HTTP"),
             ssl_redirect=alb.ssl_redirect is not None,
         ),
-        *(plan.footprint(args.get("certificate_arn")) for plan, (_, args) in zip(plans, result, strict=True)),
+        *(
+            plan.footprint(args.get("certificate_arn") or args.get("gateway_certificate_arn"))
+            for plan, (_, args) in zip(plans, result, strict=True)
+        ),
     ]
     problems.extend(Problem(f"{PROJECT}:apps", p) for p in budget_problems(footprints, quotas))
     return (result if not problems else []), problems

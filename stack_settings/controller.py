@@ -46,6 +46,17 @@ def check_mode(settings: StackSettings, mode: str) -> None:
                 "balancing ignores on an Ingress: use an lbc cluster for them (controller.mode lbc)",
             )
         )
+    if mode == "auto" and settings.alb.api == "gateway":
+        problems.append(
+            Problem(
+                f"{PROJECT}:alb.api",
+                "is gateway, but the cluster uses EKS Auto Mode load balancing, and this stack does not build Auto "
+                "Mode's Gateway API objects: the EKS user guide's Auto Mode Gateway API page could not be confirmed "
+                "for its GatewayClass controller name and configuration kinds, and the stack does not guess them. "
+                "Use alb.api: ingress on this cluster (Auto Mode's IngressClassParams), or a cluster with "
+                "controller.mode lbc for Gateway API",
+            )
+        )
     if mode == "auto":
         for field_name in sorted(settings.controller.model_fields_set & _LBC_ONLY_KEYS):
             alias = ControllerSettings.model_fields[field_name].alias or field_name
@@ -56,12 +67,13 @@ def check_mode(settings: StackSettings, mode: str) -> None:
                     "(controller.mode auto), where nothing installs it: remove the key, or set controller.mode lbc",
                 )
             )
-    elif settings.alb.allowed_namespaces is not None:
+    elif settings.alb.allowed_namespaces is not None and settings.alb.api != "gateway":
         problems.append(
             Problem(
                 f"{PROJECT}:alb.allowedNamespaces",
-                "is applied through the Auto Mode IngressClassParams; with controller.mode lbc the shared IngressClass "
-                "serves every team, so remove the key (or use an Auto Mode cluster)",
+                "is applied through the Auto Mode IngressClassParams, or a Gateway's allowedRoutes (alb.api: "
+                "gateway); with controller.mode lbc the shared IngressClass serves every team, so remove the key, "
+                "set alb.api: gateway, or use an Auto Mode cluster",
             )
         )
     if problems:
@@ -98,6 +110,9 @@ def controller_args(
         "iam": {"role_path": iam.role_path, "extra_policy_arns": list(iam.extra_policy_arns)},
         "extra_values": controller.extra_values,
     }
+    if settings.alb.api == "gateway":
+        args["gateway_api"] = True
+        args["install_gateway_api_crds"] = settings.gateway_api.install_crds
     if iam.permissions_boundary_arn is not None:
         args["iam"]["permissions_boundary_arn"] = iam.permissions_boundary_arn
     if controller.image_repository is not None:

@@ -37,6 +37,7 @@ from components.sections import (
     DnsSettings,
     EchoserverSettings,
     EphemeralSettings,
+    GatewayApiSettings,
     host_covered_by,
 )
 from facts.regions import (
@@ -66,6 +67,7 @@ class StackSettings(_Section):
     certificate: CertificateSettings
     dns: DnsSettings | None = None
     ephemeral: EphemeralSettings | None = None
+    gateway_api: GatewayApiSettings = GatewayApiSettings()
     tags: dict[str, str] = Field(default_factory=dict)
     # production, staging, development; "ephemeral" for a stack with an ephemeral section.
     environment: str | None = None
@@ -74,6 +76,8 @@ class StackSettings(_Section):
     aws_default_tags: dict[str, str] = Field(default_factory=dict)
     # The apps of alb-ingress:apps, checked and placed: (name, the AlbApp args with the group it lands in).
     apps: tuple[tuple[str, dict[str, Any]], ...] = ()
+    # The certificates of the apps on the stack's Gateway, which its LoadBalancerConfiguration lists.
+    gateway_certificates: tuple[str, ...] = ()
 
     @property
     def partition(self) -> str:
@@ -92,6 +96,7 @@ SECTION_MODELS: dict[str, type[BaseModel]] = {
     "certificate": CertificateSettings,
     "dns": DnsSettings,
     "ephemeral": EphemeralSettings,
+    "gatewayApi": GatewayApiSettings,
 }
 REQUIRED_SECTIONS = frozenset({"cluster", "echoserver", "alb", "certificate"})
 # Top-level project keys that are plain maps or words rather than sections.
@@ -169,6 +174,13 @@ def _cross_checks(sections: Mapping[str, BaseModel]) -> list[Problem]:
     cert = sections.get("certificate")
     controller = sections.get("controller")
     ephemeral, cluster = sections.get("ephemeral"), sections.get("cluster")
+    if "gatewayApi" in sections and isinstance(alb, AlbSettings) and alb.api != "gateway":
+        problems.append(
+            Problem(
+                f"{PROJECT}:gatewayApi",
+                "only applies with alb.api: gateway (this stack uses Ingresses): set alb.api: gateway, or remove it",
+            )
+        )
     if isinstance(ephemeral, EphemeralSettings) and isinstance(cluster, ClusterSettings) and not cluster.create:
         problems.append(
             Problem(
@@ -333,7 +345,10 @@ def parse_settings(
         environment=environment,
         aws_options=aws_options,
         aws_default_tags=aws_tags,
-        apps=tuple(apps),
+        apps=tuple((name, {k: v for k, v in args.items() if k != "gateway_certificate_arn"}) for name, args in apps),
+        gateway_certificates=tuple(
+            str(args["gateway_certificate_arn"]) for _, args in apps if "gateway_certificate_arn" in args
+        ),
         **sections,
     )
 

@@ -18,10 +18,19 @@ from albops.preview.runner import PlanResult, read_stack_file, run_program
 # The oldest EKS version still in standard support here, and the newest schema shipped.
 VERSIONS = ["1.33", kubernetes_validate.latest_version()]
 # Custom resources have no schema in kubernetes-validate; their fields are asserted in test_hardening.
-CUSTOM_KINDS = {"IngressClassParams"}
+CUSTOM_KINDS = {"IngressClassParams"} | {
+    "GatewayClass",
+    "Gateway",
+    "HTTPRoute",
+    "LoadBalancerConfiguration",
+    "TargetGroupConfiguration",
+    "ListenerRuleConfiguration",
+}  # the Gateway API and controller kinds are validated against their CRDs in test_gateway
 EXPECTED_KINDS = {
     "stage": {"Namespace", "ServiceAccount", "Service", "Deployment", "PodDisruptionBudget", "Ingress"},
     "sandbox": {"Namespace", "ServiceAccount", "Service", "Deployment", "PodDisruptionBudget", "Ingress"},
+    "gateway": {"Namespace", "ServiceAccount", "Service", "Deployment", "PodDisruptionBudget"}
+    | CUSTOM_KINDS - {"IngressClassParams"},
     "auto": {
         "Namespace",
         "Service",

@@ -54,12 +54,14 @@ def test_the_schema_names_the_version_the_inputs_and_the_outputs() -> None:
     for name in ("clusterName", "oidcProviderArn", "oidcIssuer", "clusterArn", "vpcId"):
         assert "pulumi-eks" in controller["inputProperties"][name]["description"]
     # What decides which resources exist is a plain value in every language.
-    assert all(controller["inputProperties"][k].get("plain") for k in ("identity", "version", "iam"))
+    plain = ("identity", "version", "iam", "gatewayApi", "installGatewayApiCrds")
+    assert all(controller["inputProperties"][k].get("plain") for k in plain)
     assert set(controller["properties"]) == {
         "roleArn",
         "policyArn",
         "releaseStatus",
         "ingressClassName",
+        "gatewayClassName",
         "namespace",
         "serviceAccountName",
     }

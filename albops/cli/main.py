@@ -635,6 +635,9 @@ def _compare(args: argparse.Namespace) -> int:
 def _plan(args: argparse.Namespace) -> int:
     if args.compare_to:
         return _compare(args)
+    import pulumi
+
+    from albops.preview.cloud import MissingObjectError
     from albops.preview.cloud_facts import resolve_facts
     from albops.preview.plan import (
         OutDirRefusedError,
@@ -664,6 +667,9 @@ def _plan(args: argparse.Namespace) -> int:
     try:
         result = run_program(config, args.stack, preview=not args.apply, project_dir=args.project_dir, facts=facts)
     except ConfigError as error:
+        return _say(f"error: Pulumi.{args.stack}.yaml: {error}", EXIT_BAD_INPUT)
+    except (pulumi.RunError, MissingObjectError) as error:
+        # A component refused what the cluster answered (read while the program ran), as `pulumi up` would.
         return _say(f"error: Pulumi.{args.stack}.yaml: {error}", EXIT_BAD_INPUT)
     environment = _planned_environment(config)
     if args.require_environment and environment != args.require_environment:

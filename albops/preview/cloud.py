@@ -37,8 +37,17 @@ RESOURCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e"
 _AUTO_NAMED = {"aws:iam/policy:Policy", "aws:iam/role:Role"}
 
 
+# When the mock cloud's objects were made and its conditions last changed.
+_SEEN = "2026-11-25T00:00:00Z"
+
+
 def _digest(*parts: str, length: int = 16) -> str:
     return hashlib.sha256("/".join(parts).encode()).hexdigest()[:length]
+
+
+class MissingObjectError(LookupError):
+    """An object the program reads (``Resource.get``) that the described cloud does not have: how the read
+    fails under ``pulumi up``, said with the facts the plan used."""
 
 
 class CloudAnswers(pulumi.runtime.Mocks):
@@ -58,6 +67,8 @@ class CloudAnswers(pulumi.runtime.Mocks):
         self.calls: list[tuple[str, str]] = []
         # Resources remote components made inside themselves, by URN: (id, state), for the monitor to register.
         self.implied: dict[str, tuple[str, dict[str, Any]]] = {}
+        # The Kubernetes objects made so far, by type token and name (a Gateway reads its configuration's).
+        self.objects: dict[tuple[str, str], dict[str, Any]] = {}
 
     # -- data sources -------------------------------------------------------
     def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]]]:
@@ -154,7 +165,7 @@ class CloudAnswers(pulumi.runtime.Mocks):
         return f"subnet-0{_digest('subnet', self.region, zone, length=16)}"
 
     def _load_balancer(self, tags: dict[str, str]) -> dict[str, Any]:
-        group = tags.get("ingress.k8s.aws/stack", "")
+        group = tags.get("ingress.k8s.aws/stack") or tags.get("gateway.k8s.aws.alb/stack", "").rpartition("/")[2]
         name, hostname = self._alb_name(group, "internet-facing")
         arn = f"arn:{self.partition}:elasticloadbalancing:{self.region}:{self.account_id}:loadbalancer/app/{name}/"
         arn += _digest("lb", group)
@@ -179,6 +190,8 @@ class CloudAnswers(pulumi.runtime.Mocks):
 
     # -- resources ----------------------------------------------------------
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
+        if args.resource_id and args.custom is None:  # a read of an existing object (``Resource.get``)
+            return self._read(args)
         state = dict(args.inputs)
         if args.typ in _AUTO_NAMED and not state.get("name"):
             state["name"] = f"{args.name}-{_digest(args.typ, args.name, length=7)}"
@@ -196,6 +209,8 @@ class CloudAnswers(pulumi.runtime.Mocks):
             "kubernetes:helm.sh/v3:Release": self._helm_release,
             "eks:index:Cluster": self._eks_cluster,
             "kubernetes:networking.k8s.io/v1:Ingress": self._ingress,
+            "kubernetes:gateway.networking.k8s.io/v1:Gateway": self._gateway,
+            "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute": self._route,
         }
         handler = handlers.get(args.typ)
         if handler is not None:
@@ -205,6 +220,31 @@ class CloudAnswers(pulumi.runtime.Mocks):
         if args.typ.startswith("kubernetes:"):
             return self._kubernetes_object(args, state)
         return f"{args.name}-id", state
+
+    def _read(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
+        """What reading an existing object answers; reads happen in a preview too."""
+        crd = "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition"
+        if args.typ == crd and args.resource_id == "gateways.gateway.networking.k8s.io":
+            # The cluster's Gateway API install, from the facts (one cluster per plan: the stack's).
+            bundle = next((c.gateway_api_bundle for c in self.facts.clusters.values() if c.gateway_api_bundle), None)
+            if bundle is None:
+                raise MissingObjectError(
+                    "the cluster has no Gateway API CRDs (reading CustomResourceDefinition "
+                    "gateways.gateway.networking.k8s.io finds none), and alb-ingress:gatewayApi.installCrds is false: "
+                    "set it true so the stack installs them, or, if the cluster has them, say so in the cloud facts "
+                    "(gatewayApiBundle: v1.6.0 under the cluster)"
+                )
+            annotations = {
+                "gateway.networking.k8s.io/bundle-version": bundle,
+                "gateway.networking.k8s.io/channel": "standard",
+            }
+            metadata = {"name": args.resource_id, "annotations": annotations}
+            return args.resource_id, {
+                "apiVersion": "apiextensions.k8s.io/v1",
+                "kind": "CustomResourceDefinition",
+                "metadata": metadata,
+            }
+        raise LookupError(f"the offline plan cannot read {args.typ} {args.resource_id}; add an answer to CloudAnswers")
 
     def _eks_cluster(self, args: Any, state: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         """pulumi-eks's Cluster is one remote component here; answer the outputs the stack reads."""
@@ -342,11 +382,42 @@ class CloudAnswers(pulumi.runtime.Mocks):
         extra["status"] = {"loadBalancer": {"ingress": [{"hostname": hostname}]}}
         return resource_id, extra
 
+    def _gateway(self, args: Any, state: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        """A Gateway the controller has programmed: the ALB's DNS name in ``addresses``, as its status has it."""
+        resource_id, extra = self._kubernetes_object(args, state)
+        name = str(extra["metadata"]["name"])
+        ref = ((state.get("spec") or {}).get("infrastructure") or {}).get("parametersRef") or {}
+        config_type = "kubernetes:gateway.k8s.aws/v1:LoadBalancerConfiguration"
+        config_id = resource_id.rpartition("/")[0] + "/" + str(ref.get("name"))
+        config = self.objects.get((config_type, config_id), {})
+        scheme = str((config.get("spec") or {}).get("scheme", "internet-facing"))
+        _, hostname = self._alb_name(name, scheme)
+        conditions = [
+            {"type": kind, "status": "True", "reason": kind, "message": "", "lastTransitionTime": _SEEN}
+            for kind in ("Accepted", "Programmed")
+        ]
+        extra["status"] = {"addresses": [{"type": "Hostname", "value": hostname}], "conditions": conditions}
+        return resource_id, extra
+
+    def _route(self, args: Any, state: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        """An HTTPRoute the controller accepted on each parent it names."""
+        resource_id, extra = self._kubernetes_object(args, state)
+        parents = []
+        for ref in (state.get("spec") or {}).get("parentRefs") or []:
+            conditions = [
+                {"type": kind, "status": "True", "reason": kind, "message": "", "lastTransitionTime": _SEEN}
+                for kind in ("Accepted", "ResolvedRefs")
+            ]
+            parents.append({"parentRef": ref, "controllerName": "gateway.k8s.aws/alb", "conditions": conditions})
+        extra["status"] = {"parents": parents}
+        return resource_id, extra
+
     def _kubernetes_object(self, args: Any, state: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         metadata = dict(state.get("metadata") or {})
         metadata.setdefault("name", args.name)
         metadata["uid"] = str(uuid.UUID(_digest("uid", args.typ, args.name, length=32)))
-        metadata["creationTimestamp"] = "2026-11-25T00:00:00Z"
+        metadata["creationTimestamp"] = _SEEN
         namespace = metadata.get("namespace")
         resource_id = f"{namespace}/{metadata['name']}" if namespace else str(metadata["name"])
+        self.objects[(args.typ, resource_id)] = {**state, "metadata": metadata}
         return resource_id, {"metadata": metadata}

@@ -27,6 +27,7 @@ Format (every key optional)::
         autoMode: false
         addons: [eks-pod-identity-agent]
         tags: {team: platform}
+        gatewayApiBundle: v1.6.0     # the Gateway API CRDs' bundle version, if installed
         ingressClasses:
           alb: {controller: ingress.k8s.aws/alb}
           internal-alb:
@@ -48,7 +49,16 @@ from typing import Any
 from albops.preview.stack_file import StackFileError, config_mapping, load_strict_yaml
 
 FACTS_DIR = "cloud-facts"
-_CLUSTER_KEYS = {"exists": bool, "autoMode": bool, "addons": list, "tags": dict, "ingressClasses": dict}
+_CLUSTER_KEYS = {
+    "exists": bool,
+    "autoMode": bool,
+    "addons": list,
+    "tags": dict,
+    "ingressClasses": dict,
+    "gatewayApiBundle": str,
+}
+# A Gateway API release as its CRDs' bundle-version annotation spells it.
+_BUNDLE = re.compile(r"v\d+\.\d+\.\d+(-[0-9A-Za-z.]+)?")
 # The spec fields of the controller's IngressClassParams (elbv2.k8s.aws/v1beta1, its v3.5.0 CRD).
 CLASS_PARAMS_FIELDS = frozenset(
     {
@@ -100,6 +110,8 @@ class ClusterFacts:
     addons: tuple[str, ...] = ()
     tags: Mapping[str, str] = field(default_factory=dict)
     ingress_classes: Mapping[str, IngressClassFacts] = field(default_factory=dict)
+    # The bundle version of the Gateway API CRDs the cluster has (None: none installed).
+    gateway_api_bundle: str | None = None
 
     def describe(self) -> str:
         if not self.exists:
@@ -140,6 +152,7 @@ class CloudFacts:
                         k: {"controller": v.controller, "params": dict(v.params)}
                         for k, v in sorted(c.ingress_classes.items())
                     },
+                    "gatewayApiBundle": c.gateway_api_bundle,
                 }
                 for name, c in sorted(self.clusters.items())
             },
@@ -170,6 +183,9 @@ def _cluster(path: Path, name: str, value: Any) -> ClusterFacts:
         raise FactsError(f"{where}.addons: list add-on names, e.g. [eks-pod-identity-agent]")
     if not all(isinstance(v, str) for v in tags.values()):
         raise FactsError(f"{where}.tags: tag values are text; quote them")
+    bundle = value.get("gatewayApiBundle")
+    if bundle is not None and not _BUNDLE.fullmatch(bundle):
+        raise FactsError(f"{where}.gatewayApiBundle: {bundle!r} is not a Gateway API release; write e.g. v1.6.0")
     return ClusterFacts(
         name=name,
         exists=value.get("exists", True),
@@ -180,6 +196,7 @@ def _cluster(path: Path, name: str, value: Any) -> ClusterFacts:
             str(k): _ingress_class(f"{where}.ingressClasses{_step(k)}", k, v)
             for k, v in value.get("ingressClasses", {}).items()
         },
+        gateway_api_bundle=bundle,
     )
 
 

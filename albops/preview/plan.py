@@ -25,6 +25,14 @@ _KUBE_KINDS = {
     "kubernetes:networking.k8s.io/v1:Ingress": ("networking.k8s.io/v1", "Ingress"),
     "kubernetes:networking.k8s.io/v1:IngressClass": ("networking.k8s.io/v1", "IngressClass"),
     "kubernetes:eks.amazonaws.com/v1:IngressClassParams": ("eks.amazonaws.com/v1", "IngressClassParams"),
+    **{
+        f"kubernetes:{group}/v1:{kind}": (f"{group}/v1", kind)
+        for group, kinds in (
+            ("gateway.networking.k8s.io", ("GatewayClass", "Gateway", "HTTPRoute")),
+            ("gateway.k8s.aws", ("LoadBalancerConfiguration", "TargetGroupConfiguration", "ListenerRuleConfiguration")),
+        )
+        for kind in kinds
+    },
 }
 
 # The inputs worth a line in the tree, per type; anything else shows its scalars.

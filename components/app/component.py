@@ -11,6 +11,11 @@ nothing of it is created; the stack's ``apps:`` list is counted whole before any
 Apps of one group must agree on what the controller makes group-wide (scheme, TLS policy, redirect), and
 two apps may not claim the same host and path; both are refused with the two apps named.
 
+With ``api: gateway`` the app is an ``HTTPRoute`` on the Gateway its group names (and a
+``TargetGroupConfiguration`` for its Service: pods as targets, the health check, the drain) instead of an
+Ingress, so a platform can move apps one at a time; the Gateway, its certificates and its group-wide
+settings belong to whoever owns the Gateway (the stack, for its own group).
+
 The hosts, paths, group, shards and order decide the rules and the group, so they are plain values.
 """
 
@@ -33,6 +38,18 @@ from components.app.budget import (
     budget_problems,
     rule_problems,
 )
+from components.app.gateway import (
+    AWS_GATEWAY_VERSION,
+    GATEWAY_API_VERSION,
+    ROUTE_WAIT,
+    WAIT_FOR,
+    GatewayObject,
+    GatewayRef,
+    RoutePath,
+    http_route_spec,
+    target_group_configuration_spec,
+    unescaped_regex_problem,
+)
 from components.model import DNS_LABEL, args_shape_problems, dependencies
 from components.names import GROUP_NAME, INGRESS_HOST
 from facts.regions import ALB_SSL_POLICIES, RECOMMENDED_SSL_POLICY
@@ -42,6 +59,8 @@ ANNOTATION = "alb.ingress.kubernetes.io"
 _PATH = re.compile(r"/[A-Za-z0-9._~/*-]*")
 CERTIFICATE_ARN = re.compile(r"arn:(aws[a-z-]*):acm:([a-z0-9-]+):(\d{12}):certificate/[0-9a-f-]{36}")
 PATH_TYPES = ("Prefix", "Exact")
+APIS = ("ingress", "gateway")
+DEFAULT_GATEWAY_LISTENERS = ("https-443",)
 SCHEMES = ("internet-facing", "internal")
 
 
@@ -100,6 +119,14 @@ class AlbAppArgs(TypedDict):
     """Seconds the ALB keeps a leaving pod's connections (default 60); its pods must outlast it."""
     quotas: NotRequired[AlbQuotasArgs]
     """The quotas the group is counted against."""
+    api: NotRequired[str]
+    """ingress (default): an Ingress in the controller's group; gateway: an HTTPRoute on the Gateway named by
+    group (Gateway API), so apps can move one by one."""
+    gateway_namespace: NotRequired[str]
+    """With api gateway: the namespace of the Gateway named by group (default: the app's namespace)."""
+    gateway_listeners: NotRequired[list[str]]
+    """With api gateway: the Gateway listeners the route attaches to (default [https-443]: HTTPS only, as the
+    Gateway's HTTP listener redirects)."""
 
 
 class AppInputError(pulumi.RunError):
@@ -154,6 +181,9 @@ class AppPlan:
     ssl_policy: str
     deregistration_delay_seconds: int
     quotas: Quotas
+    api: str = "ingress"
+    gateway_namespace: str = ""
+    gateway_listeners: tuple[str, ...] = ()
 
     def footprint(self, certificate_arn: str | None) -> Footprint:
         return Footprint(
@@ -198,6 +228,7 @@ _OPTIONAL: dict[str, tuple[Any, Callable[[Any], bool], str]] = {
         lambda v: isinstance(v, str) and bool(_PATH.fullmatch(v)) and len(v) <= 1024,
         "a URL path, e.g. /healthz",
     ),
+    "api": ("ingress", lambda v: v in APIS, "ingress or gateway"),
     "ingress_class": (
         "alb",
         lambda v: isinstance(v, str) and bool(DNS_LABEL.fullmatch(v)),
@@ -268,6 +299,41 @@ def plan_app(
     prefixes = [p for p in paths if p.path_type == "Prefix"]
     if values["strip_prefix"] is True and (len(prefixes) != 1 or prefixes[0].path == "/"):
         refuse("strip_prefix", "strips one prefix: give exactly one Prefix path other than / (and Exact ones)")
+    api = values["api"]
+    gateway_namespace = given.get("gateway_namespace", given.get("namespace"))
+    listeners = given.get("gateway_listeners", list(DEFAULT_GATEWAY_LISTENERS))
+    if api != "gateway":
+        for key in ("gateway_namespace", "gateway_listeners"):
+            if key in given:
+                refuse(key, "only applies with api gateway: set api: gateway, or remove it")
+    else:
+        if "gateway_namespace" in given and (
+            not isinstance(gateway_namespace, str) or not DNS_LABEL.fullmatch(gateway_namespace)
+        ):
+            refuse("gateway_namespace", f"{gateway_namespace!r} is not a Kubernetes namespace name")
+        if (
+            not isinstance(listeners, list)
+            or not listeners
+            or not all(isinstance(n, str) and DNS_LABEL.fullmatch(n) for n in listeners)
+        ):
+            refuse("gateway_listeners", f"{listeners!r} is not a list of listener names, e.g. [https-443]")
+        if values["shards"] != 1:
+            refuse(
+                "shards",
+                "a Gateway is one ALB, and the app attaches to the one named by group: create a Gateway per shard "
+                "and give each app its group",
+            )
+        if values["order"] != 0:
+            refuse(
+                "order",
+                "Gateway API has no group.order: the controller orders a Gateway's rules by its route precedence "
+                "(host, path type and length, method, headers, query, then route age and name): remove it",
+            )
+        if values["strip_prefix"] is True:
+            for prefix in (p.path for p in paths if p.path_type == "Prefix"):
+                problem = unescaped_regex_problem(prefix)
+                if problem:
+                    refuse("strip_prefix", problem)
     quotas_given = given.get("quotas") or {}
     quotas = Quotas()
     if not isinstance(quotas_given, dict) or set(quotas_given) - {"rules", "certificates"}:
@@ -304,6 +370,9 @@ def plan_app(
         ssl_policy=str(values["ssl_policy"]),
         deregistration_delay_seconds=int(values["deregistration_delay_seconds"]),
         quotas=quotas,
+        api=str(api),
+        gateway_namespace=str(gateway_namespace) if api == "gateway" else "",
+        gateway_listeners=tuple(listeners) if api == "gateway" else (),
     )
     problems.extend(f"args.paths: {p}" for p in rule_problems(plan.footprint(None)))
     return plan, problems
@@ -441,7 +510,9 @@ class AlbApp(pulumi.ComponentResource):
     group (pods as targets, HTTPS with the HTTP redirect), counted against the group's ALB quotas."""
 
     ingress_name: pulumi.Output[str]
-    """The app's Ingress."""
+    """The app's Ingress (api ingress; empty with api gateway)."""
+    route_name: pulumi.Output[str]
+    """The app's HTTPRoute (api gateway; empty with api ingress)."""
     group_name: pulumi.Output[str]
     """The ALB group the app landed in (a shard when the group is sharded)."""
     alb_hostname: pulumi.Output[str]
@@ -460,6 +531,12 @@ class AlbApp(pulumi.ComponentResource):
         plan, problems = plan_app(name, given, placed=program.plans)
         if arn_problem:
             problems.append(f"args.certificate_arn: {arn_problem}")
+        if plan is not None and plan.api == "gateway" and certificate is not None:
+            problems.append(
+                "args.certificate_arn: a route cannot carry a certificate (the controller does not support "
+                "certificateRefs): the Gateway's LoadBalancerConfiguration lists certificates, or the controller "
+                "discovers one in ACM by the route's hosts; remove it here"
+            )
         if plan is not None and not problems:
             known_arn = certificate if isinstance(certificate, str) else None
             if certificate is not None and known_arn is None:
@@ -474,21 +551,70 @@ class AlbApp(pulumi.ComponentResource):
         program.plans.append(plan)
         if isinstance(certificate, pulumi.Output):
             certificate = certificate.apply(lambda arn: _checked_arn(name, arn))
-        annotations, spec = ingress_of(plan, certificate)
-        if class_output is not None:
-            spec["ingressClassName"] = class_output
-        self.ingress = k8s.networking.v1.Ingress(
-            name,
-            metadata=cast(Any, {"name": name, "namespace": plan.namespace, "annotations": annotations}),
-            spec=cast(Any, spec),
-            # What the app waits for (the controller: its webhooks must answer) holds back its Ingress.
-            opts=pulumi.ResourceOptions(parent=self, depends_on=dependencies(opts)),
-        )
-        self.ingress_name = self.ingress.metadata.apply(lambda m: m.name or name)
+        self.ingress = None
+        self.route = None
+        if plan.api == "gateway":
+            self.route = self._route(name, plan, opts)
+            self.ingress_name = pulumi.Output.from_input("")
+            self.route_name = pulumi.Output.from_input(name)
+            # The Gateway is its owner's: the ALB's name is in its status (status.addresses), not the route's.
+            self.alb_hostname = pulumi.Output.from_input("")
+        else:
+            annotations, spec = ingress_of(plan, certificate)
+            if class_output is not None:
+                spec["ingressClassName"] = class_output
+            self.ingress = k8s.networking.v1.Ingress(
+                name,
+                metadata=cast(Any, {"name": name, "namespace": plan.namespace, "annotations": annotations}),
+                spec=cast(Any, spec),
+                # What the app waits for (the controller: its webhooks must answer) holds back its Ingress.
+                opts=pulumi.ResourceOptions(parent=self, depends_on=dependencies(opts)),
+            )
+            self.ingress_name = self.ingress.metadata.apply(lambda m: m.name or name)
+            self.route_name = pulumi.Output.from_input("")
+            self.alb_hostname = self.ingress.status.apply(alb_hostname)
         self.group_name = pulumi.Output.from_input(plan.group)
-        self.alb_hostname = self.ingress.status.apply(alb_hostname)
         self.register_outputs(
-            {"ingressName": self.ingress_name, "groupName": self.group_name, "albHostname": self.alb_hostname}
+            {
+                "ingressName": self.ingress_name,
+                "routeName": self.route_name,
+                "groupName": self.group_name,
+                "albHostname": self.alb_hostname,
+            }
+        )
+
+    def _route(self, name: str, plan: AppPlan, opts: pulumi.ResourceOptions | None) -> GatewayObject:
+        """The app's HTTPRoute on its group's Gateway, and the TargetGroupConfiguration of its Service."""
+        waits = dependencies(opts)
+        child = pulumi.ResourceOptions(parent=self, depends_on=waits)
+        metadata = {"name": name, "namespace": plan.namespace}
+        target_config = GatewayObject(
+            f"{name}-target-group-config",
+            AWS_GATEWAY_VERSION,
+            "TargetGroupConfiguration",
+            {"name": plan.service_name, "namespace": plan.namespace},
+            target_group_configuration_spec(
+                plan.service_name, plan.health_check_path, plan.deregistration_delay_seconds
+            ),
+            opts=child,
+        )
+        prefix = next((p.path for p in plan.paths if p.path_type == "Prefix"), None) if plan.strip_prefix else None
+        spec = http_route_spec(
+            GatewayRef(plan.group, plan.gateway_namespace, plan.gateway_listeners),
+            plan.namespace,
+            plan.hosts,
+            [RoutePath(p.path, p.path_type) for p in plan.paths],
+            plan.service_name,
+            plan.service_port,
+            prefix,
+        )
+        return GatewayObject(
+            name,
+            GATEWAY_API_VERSION,
+            "HTTPRoute",
+            {**metadata, "annotations": {WAIT_FOR: ROUTE_WAIT}},
+            spec,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[*waits, target_config]),
         )
 
 

@@ -23,9 +23,17 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NotRequired, TypedDict
 
 import pulumi
+import pulumi_kubernetes as k8s
 from pydantic import ValidationError
 from pydantic.alias_generators import to_camel, to_snake
 
+from components.app.gateway import (
+    BUNDLE_VERSION_ANNOTATION,
+    GATEWAY_API_BUNDLE,
+    GATEWAY_API_CRDS_URL,
+    GATEWAY_CRD_NAME,
+    bundle_older,
+)
 from components.controller.iam import ControllerIam, ControllerIamArgs
 from components.controller.model import ControllerSettings, claimed_class
 from components.controller.release import ChartInputs, ControllerRelease, ControllerReleaseArgs, chart_values
@@ -124,17 +132,25 @@ class AwsLoadBalancerControllerArgs(TypedDict):
     default_tags: NotRequired[pulumi.Input[Mapping[str, str]]]
     """Cluster-level tags the controller puts on every load balancer it creates (beside cluster and
     managed-by); team tags belong on each Ingress instead."""
+    gateway_api: NotRequired[bool]
+    """Turn on the controller's ALB Gateway API support: the Gateway API v1.6.0 standard CRDs it is built
+    for (see install_gateway_api_crds) and a GatewayClass for gateway.k8s.aws/alb named as ingress_class
+    (default false). A plain value: it decides which resources exist."""
+    install_gateway_api_crds: NotRequired[bool]
+    """With gateway_api: install the Gateway API v1.6.0 standard CRDs, retained on delete (default true).
+    False: the cluster's must already be v1.6.0 or newer, which is read from the cluster and refused if
+    older. A plain value."""
 
 
 class ControllerInputError(pulumi.RunError):
     """An input the component refuses; Pulumi reports a RunError without a traceback."""
 
-    def __init__(self, component: str, problems: Sequence[str]) -> None:
+    def __init__(self, component: str, problems: Sequence[str], consequence: str = "nothing was created") -> None:
         self.problems = list(problems)
         lines = "\n".join(f"  - {p}" for p in problems)
         noun = "problem" if len(problems) == 1 else "problems"
         super().__init__(
-            f"AwsLoadBalancerController {component}: {len(problems)} input {noun}; nothing was created:\n{lines}"
+            f"AwsLoadBalancerController {component}: {len(problems)} input {noun}; {consequence}:\n{lines}"
         )
 
 
@@ -227,6 +243,8 @@ class AwsLoadBalancerController(pulumi.ComponentResource):
     release_status: pulumi.Output[str]
     """The Helm release's status (deployed once the controller's pods are ready)."""
     ingress_class_name: pulumi.Output[str]
+    gateway_class_name: pulumi.Output[str]
+    """The GatewayClass the controller's Gateways name (gateway_api; empty otherwise)."""
     """The IngressClass the controller serves; Ingresses name it in spec.ingressClassName."""
     namespace: pulumi.Output[str]
     """The controller's namespace."""
@@ -261,9 +279,18 @@ class AwsLoadBalancerController(pulumi.ComponentResource):
                 "identity",
                 f"{identity!r} is not irsa or pod-identity (a plain value: it decides which resources exist)",
             )
-        for key in ("version", "identity"):
+        for key in ("version", "identity", "gateway_api", "install_gateway_api_crds"):
             if _is_output(given.get(key)):
                 refuse(key, "must be a plain value: it decides which resources exist")
+        gateway_api = given.get("gateway_api", False)
+        install_crds = given.get("install_gateway_api_crds", True)
+        for key, value in (("gateway_api", gateway_api), ("install_gateway_api_crds", install_crds)):
+            if not isinstance(value, bool) and not _is_output(value):
+                refuse(key, f"{value!r} is not true or false")
+        if "install_gateway_api_crds" in given and gateway_api is not True:
+            refuse("install_gateway_api_crds", "only applies with gateway_api true: set it, or remove this input")
+        gateway_api = gateway_api is True
+        install_crds = install_crds is True
         pod_identity = identity == "pod-identity"
         needed = ("cluster_arn",) if pod_identity else ("oidc_provider_arn", "oidc_issuer")
         for key in needed:
@@ -368,9 +395,26 @@ class AwsLoadBalancerController(pulumi.ComponentResource):
             ),
             opts=child,
         )
+        # Gateway mode on a cluster whose Gateway API CRDs someone else installed: read their bundle version
+        # (the chart is not installed when it is older than the one the controller is built for).
+        bundle: pulumi.Input[str] = GATEWAY_API_BUNDLE
+        if gateway_api and not install_crds:
+            crd = k8s.apiextensions.v1.CustomResourceDefinition.get(
+                f"{name}-gateway-api-crd", GATEWAY_CRD_NAME, opts=pulumi.ResourceOptions(parent=self)
+            )
+            bundle = crd.metadata.apply(lambda meta: _installed_bundle(name, meta))
         values = pulumi.Output.all(
-            resolved, checked["cluster_name"], region_out, checked["vpc_id"], tag_inputs.get("default_tags") or {}
-        ).apply(lambda v: chart_values(_chart_inputs(v[0], v[1], v[2], v[3], {**(ownership_tags or {}), **v[4]})))
+            resolved,
+            checked["cluster_name"],
+            region_out,
+            checked["vpc_id"],
+            tag_inputs.get("default_tags") or {},
+            bundle,
+        ).apply(
+            lambda v: chart_values(
+                _chart_inputs(v[0], v[1], v[2], v[3], {**(ownership_tags or {}), **v[4]}, gateway_api)
+            )
+        )
         self.release = ControllerRelease(
             name,
             ControllerReleaseArgs(
@@ -380,6 +424,8 @@ class AwsLoadBalancerController(pulumi.ComponentResource):
                 values=values,
                 role_arn=self.iam.service_account_role_arn,
                 depends_on=[*self.iam.ready, *waits],
+                gateway_class=pick("ingress_class").apply(lambda c: c or "alb") if gateway_api else None,
+                install_gateway_api_crds=gateway_api and install_crds,
             ),
             opts=child,
         )
@@ -387,6 +433,7 @@ class AwsLoadBalancerController(pulumi.ComponentResource):
         self.policy_arn = self.iam.policy_arn
         self.release_status = self.release.release.status.apply(lambda s: s.status if s else "")
         self.ingress_class_name = pick("ingress_class").apply(lambda c: c or "alb")
+        self.gateway_class_name = self.ingress_class_name if gateway_api else pulumi.Output.from_input("")
         self.namespace = pick("namespace")
         self.service_account_name = pick("service_account")
         self.register_outputs(
@@ -395,6 +442,7 @@ class AwsLoadBalancerController(pulumi.ComponentResource):
                 "policyArn": self.policy_arn,
                 "releaseStatus": self.release_status,
                 "ingressClassName": self.ingress_class_name,
+                "gatewayClassName": self.gateway_class_name,
                 "namespace": self.namespace,
                 "serviceAccountName": self.service_account_name,
             }
@@ -402,8 +450,10 @@ class AwsLoadBalancerController(pulumi.ComponentResource):
 
     @property
     def ready(self) -> list[pulumi.Resource]:
-        """What must exist before anything the controller's webhooks intercept is created: the release."""
-        return [self.release.release]
+        """What must exist before anything the controller's webhooks intercept is created: the release (and in
+        gateway mode the GatewayClass its Gateways name)."""
+        gateway_class = self.release.gateway_class
+        return [self.release.release, *([gateway_class] if gateway_class is not None else [])]
 
 
 _SOURCES = {
@@ -522,8 +572,32 @@ async def _is_known(value: Any) -> bool:
     return await pulumi.Output.from_input(value).is_known()
 
 
+def _installed_bundle(component: str, metadata: Any) -> str:
+    """The Gateway API bundle version a cluster's Gateway CRD carries, refused when older than the pinned one."""
+    annotations = getattr(metadata, "annotations", None) or {}
+    found = str(annotations.get(BUNDLE_VERSION_ANNOTATION, ""))
+    if bundle_older(found):
+        shown = found or "no bundle version"
+        raise ControllerInputError(
+            component,
+            [
+                f"args.install_gateway_api_crds: false, but the cluster's Gateway API CRDs ({GATEWAY_CRD_NAME}) are "
+                f"{shown}, older than {GATEWAY_API_BUNDLE}, which the controller is built for: set it true (the "
+                f"component installs {GATEWAY_API_BUNDLE}), or upgrade them first (server-side apply of "
+                f"{GATEWAY_API_CRDS_URL})"
+            ],
+            consequence="the controller's chart and GatewayClass were not installed",
+        )
+    return found
+
+
 def _chart_inputs(
-    settings: ControllerSettings, cluster_name: str, region: str, vpc_id: str, default_tags: Mapping[str, str]
+    settings: ControllerSettings,
+    cluster_name: str,
+    region: str,
+    vpc_id: str,
+    default_tags: Mapping[str, str],
+    gateway_api: bool = False,
 ) -> ChartInputs:
     return ChartInputs(
         cluster_name=cluster_name,
@@ -541,6 +615,7 @@ def _chart_inputs(
         enable_wafv2=_addon(settings.enable_wafv2, "wafv2", region),
         service_mutator_webhook=settings.service_mutator_webhook,
         extra_values=settings.extra_values,
+        gateway_api=gateway_api,
     )
 
 

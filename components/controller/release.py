@@ -19,11 +19,19 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
+from components.app.gateway import (
+    GATEWAY_API_BUNDLE,
+    GATEWAY_API_CRDS_URL,
+    GATEWAY_API_VERSION,
+    GatewayObject,
+    gateway_class_spec,
+)
 from policies.controller_iam import RELEASES
 
 CHART_NAME = "aws-load-balancer-controller"
 CHART_REPOSITORY = "https://aws.github.io/eks-charts"
 RELEASE_NAME = "aws-load-balancer-controller"
+GATEWAY_BUNDLE_POD_ANNOTATION = "alb-ingress/gateway-api-bundle-version"
 
 
 @dataclass(frozen=True)
@@ -37,6 +45,9 @@ class ControllerReleaseArgs:
     values: pulumi.Input[Mapping[str, Any]]
     role_arn: pulumi.Input[str] | None
     depends_on: Sequence[pulumi.Resource] = field(default_factory=tuple)
+    # Gateway mode: the GatewayClass's name (None: Ingress only), and whether to install the Gateway API CRDs.
+    gateway_class: pulumi.Input[str] | None = None
+    install_gateway_api_crds: bool = False
 
 
 def cluster_default_tags(cluster_name: str) -> dict[str, str]:
@@ -79,6 +90,7 @@ class ChartInputs:
     enable_wafv2: bool
     service_mutator_webhook: bool
     extra_values: Mapping[str, Any]
+    gateway_api: bool = False
 
 
 def chart_values(given: ChartInputs) -> dict[str, Any]:
@@ -126,6 +138,12 @@ def chart_values(given: ChartInputs) -> dict[str, Any]:
         # Service (ingress-nginx's NLB included) is taken over by this controller.
         "enableServiceMutatorWebhook": given.service_mutator_webhook,
     }
+    if given.gateway_api:
+        # On by default in v3.5.0 (pkg/config/feature_gates.go), said here so the intent is in the values; the
+        # pod annotation names the Gateway API bundle, so turning gateway mode on (or a new bundle) rolls the
+        # Deployment: the controller looks for the Gateway CRDs only when it starts.
+        values["controllerConfig"] = {"featureGates": {"ALBGatewayAPI": True}}
+        values["podAnnotations"] = {GATEWAY_BUNDLE_POD_ANNOTATION: GATEWAY_API_BUNDLE}
     return merge_values(values, given.extra_values)
 
 
@@ -135,6 +153,7 @@ class ControllerRelease(pulumi.ComponentResource):
     service_account: k8s.core.v1.ServiceAccount
     crds: list[k8s.yaml.v2.ConfigFile]
     release: k8s.helm.v3.Release
+    gateway_class: GatewayObject | None
 
     def __init__(self, name: str, args: ControllerReleaseArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("albingress:index:ControllerRelease", name, None, opts)
@@ -162,7 +181,13 @@ class ControllerRelease(pulumi.ComponentResource):
             k8s.yaml.v2.ConfigFile(f"{name}-crds-{index}", file=url, opts=crd_opts)
             for index, url in enumerate(release_info.crd_urls)
         ]
-
+        if args.install_gateway_api_crds:
+            # The Gateway API release the controller is built for, retained on delete as well: every team's
+            # Gateways and routes go with these CRDs. Before the release: the controller only looks for them
+            # when its pods start.
+            self.crds.append(
+                k8s.yaml.v2.ConfigFile(f"{name}-gateway-api-crds", file=GATEWAY_API_CRDS_URL, opts=crd_opts)
+            )
         self.release = k8s.helm.v3.Release(
             f"{name}-release",
             name=RELEASE_NAME,
@@ -181,4 +206,17 @@ class ControllerRelease(pulumi.ComponentResource):
             cleanup_on_fail=True,
             opts=pulumi.ResourceOptions(parent=self, depends_on=[self.service_account, *self.crds, *args.depends_on]),
         )
+        # After the release: the controller accepts the class once it runs (and a refused Gateway API install
+        # stops both).
+        self.gateway_class = None
+        if args.gateway_class is not None:
+            self.gateway_class = GatewayObject(
+                f"{name}-gateway-class",
+                GATEWAY_API_VERSION,
+                "GatewayClass",
+                {"name": args.gateway_class, "labels": {"app.kubernetes.io/name": CHART_NAME}},
+                gateway_class_spec(),
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[self.release]),
+            )
+
         self.register_outputs({"status": self.release.status})
