@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 
 from albops.migrate import Options, migrate
+from albops.migrate.gateway_model import gateway_route
 from albops.migrate.routes import AlbRequest, alb_route, nginx_blocks, nginx_route, regex_host
 from tests.routing_cases import HOST, Case, generate, locations
 
@@ -129,3 +130,22 @@ def test_the_model_and_the_converted_alb_rules_agree_with_a_real_nginx(served: t
             compared += 1
         exact_cases += report.exact
     assert compared > 1000 and exact_cases >= CASES * 0.8
+
+
+def test_exact_gateway_conversions_agree_with_a_real_nginx(served: tuple[int, list[Case]]) -> None:
+    """migrate --to gateway: wherever the report says exact, the Gateway rules (the controller's precedence and
+    rewrites, gateway_model) send every request where the real nginx sent it, rewritten the same way."""
+    port, cases = served
+    compared = exact_cases = 0
+    for index, case in enumerate(cases):
+        converted, report = migrate(case.ingresses, Options(group="g", to="gateway"))
+        if not report.exact:
+            continue
+        exact_cases += 1
+        for uri in case.requests:
+            outcome = gateway_route(converted, AlbRequest(HOST, uri))
+            assert ((outcome.targets[0][0], outcome.upstream) if outcome else None) == _ask(
+                port, f"case{index}.test", uri
+            ), (index, uri, case.ingresses)
+            compared += 1
+    assert exact_cases >= CASES * 0.15 and compared > 100

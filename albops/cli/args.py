@@ -12,6 +12,7 @@ import argparse
 import ipaddress
 import math
 import os
+import re
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -133,6 +134,16 @@ def group_name(text: str) -> str:
     if len(text) > 63 or not GROUP_NAME.fullmatch(text):
         raise argparse.ArgumentTypeError(f"{text!r} is not a valid group.name (lower-case, digits, '-', '.')")
     return text
+
+
+def namespaced_name(text: str) -> tuple[str, str]:
+    """NAMESPACE/NAME of an object (a Gateway): a namespace and a name as Kubernetes takes them."""
+    namespace, slash, name = text.partition("/")
+    label = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")
+    subdomain = re.compile(r"(?=.{1,253}\Z)[a-z0-9]([-a-z0-9.]*[a-z0-9])?")
+    if not slash or not label.fullmatch(namespace) or not subdomain.fullmatch(name):
+        raise argparse.ArgumentTypeError(f"{text!r} is not NAMESPACE/NAME, e.g. infra/shared-alb (lower-case names)")
+    return namespace, name
 
 
 def cluster_name(text: str) -> str:

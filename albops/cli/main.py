@@ -229,12 +229,31 @@ def _parser() -> argparse.ArgumentParser:
         "--controller-config",
         help="the ingress-nginx controller ConfigMap (YAML) whose global defaults the Ingresses inherit",
     )
+    migrate.add_argument(
+        "--to",
+        choices=["ingress", "gateway"],
+        default="ingress",
+        help="write ALB Ingresses (default) or Gateway API objects for the controller's ALB Gateways",
+    )
+    migrate.add_argument(
+        "--gateway",
+        type=argtypes.namespaced_name,
+        metavar="NAMESPACE/NAME",
+        help="with --to gateway: attach the routes to this existing Gateway instead of writing one per group",
+    )
+    migrate.add_argument(
+        "--gateway-class", type=argtypes.group_name, default="alb", help="with --to gateway: the GatewayClass (alb)"
+    )
     return parser
 
 
 def _migrate(args: argparse.Namespace) -> int:
     from albops.manifests import UnreadableError, read_sources
     from albops.migrate import Options, dump, migrate
+
+    if args.to != "gateway" and (args.gateway is not None or args.gateway_class != "alb"):
+        flag = "--gateway" if args.gateway is not None else "--gateway-class"
+        return _say(f"error: {flag} only applies with --to gateway; add it, or drop {flag}", EXIT_BAD_INPUT)
 
     try:
         documents = read_sources(args.inputs)
@@ -269,6 +288,9 @@ def _migrate(args: argparse.Namespace) -> int:
         include_classless=args.include_classless,
         nginx_classes=tuple(args.nginx_class),
         allow_unprotected=args.allow_unprotected,
+        to=args.to,
+        gateway=args.gateway,
+        gateway_class=args.gateway_class,
     )
     converted, report = migrate(documents, options, copy=False)
     # Anything held back: nothing at all on stdout, so `migrate | kubectl apply -f -` cannot apply the rest

@@ -187,4 +187,8 @@ def migrate(documents: list[Any], options: Options, copy: bool = True) -> tuple[
                 "not-converted",
                 "no ALB counterpart in this version; review it by hand",
             )
+    if options.to == "gateway":
+        from albops.migrate.gateway import to_gateway
+
+        output = to_gateway(output, sources, report, options)
     return output, report

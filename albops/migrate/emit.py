@@ -51,7 +51,10 @@ def emit_source(source: Source, mine: dict[str, list[AlbPath]], report: Report) 
                 "before ImplementationSpecific ones, which would change the order ingress-nginx tried them in",
             )
         for alb in host_paths:
-            out.extend(_emit_path(source, alb, regex_paths, keys, specific))
+            written = _emit_path(source, alb, regex_paths, keys, specific)
+            for entry in written:
+                source.emitted[host, str(entry["path"]), str(entry["pathType"])] = alb
+            out.extend(written)
         new_rule = {k: v for k, v in rule.items() if k != "http"}
         if out:
             new_rule["http"] = {"paths": out}

@@ -30,6 +30,11 @@ class Options:
     allow_unprotected: bool = False
     # IngressClass names ingress-nginx serves besides "nginx" (--nginx-class).
     nginx_classes: tuple[str, ...] = ()
+    # What to write: ALB Ingresses, or Gateway API objects (--to gateway), attached to --gateway NAMESPACE/NAME
+    # when given, of the GatewayClass --gateway-class.
+    to: str = "ingress"
+    gateway: tuple[str, str] | None = None
+    gateway_class: str = "alb"
 
 
 # API versions of Ingress that Kubernetes 1.22 and later no longer serve; their objects are rewritten as v1.
@@ -202,6 +207,9 @@ class Source:
     annotations: dict[str, str]  # the ALB Ingress's annotations, filled in as conversion goes
     # nginx annotations the Ingress itself carries (not the ConfigMap's defaults): each needs a report line.
     own: frozenset[str] = frozenset()
+    # The planned ALB path (planning.AlbPath) behind each path written, by (host, path, pathType): what the
+    # Gateway API target reads the nginx location and rewrite from.
+    emitted: dict[tuple[str, str, str], Any] = field(default_factory=dict)
 
     def flag(self, key: str) -> bool:
         return str(self.nginx.get(key, "")).lower() == "true"

@@ -1,0 +1,725 @@
+"""``migrate --to gateway``: the converted ALB Ingress groups as Gateway API objects for the same controller.
+
+The Ingress target already holds every decision (nginx's order, regex paths, canaries, redirects, source-IP
+conditions, group-wide settings), in the order the controller makes ALB rules of them (``routes.alb_route``).
+This module writes that order as Gateway API: one ``Gateway`` per ALB group (or the one named by
+``--gateway NAMESPACE/NAME``), with a ``LoadBalancerConfiguration`` for what the group's annotations carried;
+one ``HTTPRoute`` per namespace and host, whose rules follow the Ingress group's rule order; a
+``TargetGroupConfiguration`` per backend Service; and ``ListenerRuleConfiguration``s for what only they
+express (fixed responses, source-IP conditions).
+
+The controller does not keep a route's rule order: it sorts every rule of a Gateway by its precedence
+(``pkg/gateway/routeutils/route_rule_precedence.go`` at v3.5.0: hostname specificity, path type Exact >
+PathPrefix > RegularExpression, path length, method, header count, query count, then route age,
+namespace/name, rule index and match index). Route age is unknown until the routes exist, so each host gets
+one route and the rule index decides among equals; where the precedence would try two overlapping rules in
+the other order than ingress-nginx, the report says so (approximated), so an exact report still means the
+Gateway routes every request as ingress-nginx did.
+
+Rewrites: Gateway API has ``URLRewrite`` with ``ReplacePrefixMatch`` (on a ``PathPrefix`` match only) or
+``ReplaceFullPath``. ingress-nginx's capture-group prefix strip (``/api(/|$)(.*)`` to ``/$2``) becomes
+``PathPrefix /api`` with ``ReplacePrefixMatch: /``, and a target without groups replaces the whole path
+(``ReplaceFullPath``, the query kept, as nginx keeps it); a PathPrefix match is case-sensitive where nginx's regex
+location was not (approximated, reported), and the controller writes the prefix into a regex unescaped, so a
+prefix with regex metacharacters is refused. Any other ``$N`` rewrite is not converted, with the reason.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from albops.migrate.planning import AlbPath, overlap, regex_literal
+from albops.migrate.reading import Options, Source, objects
+from albops.migrate.report import Report
+from albops.migrate.routes import ALB, controller_order, group_members
+from components.app.gateway import (
+    ALB_GATEWAY_CONTROLLER,
+    AWS_GATEWAY_GROUP,
+    AWS_GATEWAY_VERSION,
+    GATEWAY_API_GROUP,
+    GATEWAY_API_VERSION,
+    unescaped_regex_problem,
+)
+
+__all__ = ["ALB_GATEWAY_CONTROLLER", "to_gateway"]
+
+# The annotations of the Ingress target this module carries over; anything else found on a converted
+# Ingress is reported as not converted.
+_CARRIED = {
+    "group.name",
+    "group.order",
+    "scheme",
+    "target-type",
+    "listen-ports",
+    "ssl-redirect",
+    "ssl-policy",
+    "certificate-arn",
+    "load-balancer-attributes",
+    "target-group-attributes",
+    "inbound-cidrs",
+    "backend-protocol",
+    "use-regex-path-match",
+}
+_PER_NAME = ("actions.", "conditions.", "transforms.")
+# ...and its near form <literal prefix>/(.*) to /$1, which needs the '/' after the prefix.
+_SLASH_STRIP = re.compile(r"\^?(?P<prefix>(?:/[^/()\[\]{}|^$*+?\\]+)+)/\(\.\*\)")
+
+
+def _effective_target(path: str, target: str | None) -> str | None:
+    """The rewrite target as nginx applies it: a reference to a group the path does not have is empty."""
+    if target is None:
+        return None
+    try:
+        groups = re.compile(path).groups
+    except re.error:
+        return target
+    return re.sub(r"\$([1-9])", lambda m: m.group(0) if int(m.group(1)) <= groups else "", target)
+
+
+# What an Exact or PathPrefix value may hold (the HTTPRoute CRD's pattern for those types).
+_PATH_CHARACTERS = re.compile(r"(?:[-A-Za-z0-9/._~!$&'()*+,;=:@]|%[0-9a-fA-F]{2})+")
+# A rewrite target that is a plain absolute path (what ReplaceFullPath takes).
+_FULL_PATH = re.compile(r"/[A-Za-z0-9._~!&'()*+,;=:@%/-]*")
+# ingress-nginx's capture-group prefix strip: <literal prefix>(/|$)(.*) rewritten to /$2.
+_PREFIX_STRIP = re.compile(r"\^?(?P<prefix>(?:/[^/()\[\]{}|^$*+?\\]+)+)\(/\|\$\)\(\.\*\)")
+
+
+@dataclass
+class _Rule:
+    """One HTTPRoute rule being built, with the planned ALB path it came from (for the overlap checks)."""
+
+    rule: dict[str, Any]
+    alb: AlbPath | None
+    label: str
+
+
+@dataclass
+class _Route:
+    namespace: str
+    host: str
+    rules: list[_Rule] = field(default_factory=list)
+
+
+@dataclass
+class _Group:
+    name: str
+    sources: list[Source]
+    gateway_namespace: str
+    gateway_name: str
+    sections: tuple[str, ...] | None  # None: every listener (attached by name only)
+
+
+def _object_name(host: str) -> str:
+    """A route's name from its host: host names are valid object names; a wildcard and no host are spelt."""
+    if not host:
+        return "any-host"
+    return host.replace("*", "wildcard")[:253]
+
+
+def _json(annotations: Mapping[str, Any], key: str, default: Any) -> Any:
+    raw = annotations.get(ALB + key)
+    return json.loads(str(raw)) if raw is not None else default
+
+
+def _string_map(value: str | None) -> list[dict[str, str]]:
+    pairs = [part.split("=", 1) for part in (value or "").split(",") if "=" in part]
+    return [{"key": k.strip(), "value": v.strip()} for k, v in pairs]
+
+
+def _wildcard_regex(value: str) -> str:
+    """An ALB wildcard value (``*``, ``?``) as an anchored regular expression."""
+    return "^" + "".join(".*" if c == "*" else "." if c == "?" else regex_literal(c) for c in value) + "$"
+
+
+def _port_number(port: Mapping[str, Any], namespace: str, service: str, services: Mapping[Any, Any]) -> int | None:
+    """A backend's port as a number (Gateway API refers to Service ports by number only)."""
+    if isinstance(port.get("number"), int):
+        return int(port["number"])
+    name = port.get("name")
+    for item in (services.get((namespace, service)) or {}).get("ports") or []:
+        if isinstance(item, Mapping) and item.get("name") == name and isinstance(item.get("port"), int):
+            return int(item["port"])
+    return None
+
+
+def _service_ports(documents: list[Any]) -> dict[tuple[str, str], Mapping[str, Any]]:
+    found: dict[tuple[str, str], Mapping[str, Any]] = {}
+    for obj in objects(documents):
+        if obj.get("kind") == "Service" and isinstance(obj.get("spec"), dict):
+            meta = obj.get("metadata") or {}
+            found[str(meta.get("namespace") or "default"), str(meta.get("name"))] = obj["spec"]
+    return found
+
+
+class _Builder:
+    """Builds the Gateway API objects of the converted groups, reporting what does not carry over."""
+
+    def __init__(self, sources: list[Source], report: Report, options: Options, documents: list[Any]) -> None:
+        self.report = report
+        self.options = options
+        self.services = _service_ports(documents)
+        self.routes: dict[tuple[str, str, str], _Route] = {}  # (group, namespace, host)
+        # Every rule of a group's host in the order ingress-nginx tries them, whichever route holds it.
+        self.sequence: dict[tuple[str, str], list[tuple[str, _Rule]]] = {}
+        self.rule_configs: dict[tuple[str, str], dict[str, Any]] = {}  # (namespace, name) -> spec
+        self.target_configs: dict[tuple[str, str], tuple[str, dict[str, Any]]] = {}  # -> (first Ingress, spec)
+        self.groups = self._groups(sources)
+
+    # -- groups and Gateways ---------------------------------------------------------------------------
+    def _groups(self, sources: list[Source]) -> list[_Group]:
+        by_group: dict[str, list[Source]] = {}
+        for source in sources:
+            by_group.setdefault(str(source.annotations.get(ALB + "group.name", self.options.group)), []).append(source)
+        groups = []
+        for name, members in by_group.items():
+            ordered = [
+                s for ing in group_members([m.converted for m in members]) for s in members if s.converted is ing
+            ]
+            if self.options.gateway is not None:
+                namespace, gateway = self.options.gateway
+                groups.append(_Group(name, ordered, namespace, gateway, None))
+                continue
+            first = ordered[0].converted.get("metadata") or {}
+            namespace = str(first.get("namespace") or "default")
+            redirect = any(ALB + "ssl-redirect" in s.annotations for s in ordered)
+            ports = self._listen_ports(ordered)
+            protocols = ("HTTPS",) if redirect else ("HTTP", "HTTPS")
+            sections = tuple(f"{p.lower()}-{port}" for p, port in ports if p in protocols)
+            groups.append(_Group(name, ordered, namespace, name, sections))
+        return groups
+
+    @staticmethod
+    def _listen_ports(sources: list[Source]) -> list[tuple[str, int]]:
+        found: dict[tuple[str, int], None] = {}
+        for source in sources:
+            for entry in _json(source.annotations, "listen-ports", [{"HTTP": 80}]):
+                for protocol, port in entry.items():
+                    found[str(protocol), int(port)] = None
+        return list(found)
+
+    def gateway_objects(self, group: _Group) -> list[dict[str, Any]]:
+        """The Gateway, its LoadBalancerConfiguration and the HTTPS redirect route of one group."""
+        if self.options.gateway is not None:
+            self.report.add(
+                "*",
+                "gateway",
+                "note",
+                f"group {group.name!r} attaches to Gateway {group.gateway_namespace}/{group.gateway_name}: its "
+                "scheme, certificates, TLS policy, attributes and HTTP->HTTPS redirect are that Gateway's (they are "
+                "not written), and its listeners must admit the routes' namespaces",
+            )
+            return []
+        sources = group.sources
+        ports = self._listen_ports(sources)
+        namespaces = sorted({str((s.converted.get("metadata") or {}).get("namespace") or "default") for s in sources})
+        redirect = next(
+            (s.annotations[ALB + "ssl-redirect"] for s in sources if ALB + "ssl-redirect" in s.annotations), None
+        )
+        meta = {"name": group.gateway_name, "namespace": group.gateway_namespace}
+        others = sorted(set(namespaces) - {group.gateway_namespace})
+        if others:
+            self.report.add(
+                "*",
+                "gateway",
+                "note",
+                f"Gateway {group.gateway_namespace}/{group.gateway_name} (group {group.name!r}) admits routes from "
+                f"{', '.join(namespaces)} (allowedRoutes), where any namespace could join an Ingress group",
+            )
+
+        def admitted(protocol: str) -> dict[str, Any]:
+            if not others or (protocol == "HTTP" and redirect is not None):
+                spec: dict[str, Any] = {"from": "Same"}
+            else:
+                expression = {"key": "kubernetes.io/metadata.name", "operator": "In", "values": namespaces}
+                spec = {"from": "Selector", "selector": {"matchExpressions": [expression]}}
+            return {"namespaces": spec, "kinds": [{"group": GATEWAY_API_GROUP, "kind": "HTTPRoute"}]}
+
+        gateway = {
+            "apiVersion": GATEWAY_API_VERSION,
+            "kind": "Gateway",
+            "metadata": meta,
+            "spec": {
+                "gatewayClassName": self.options.gateway_class,
+                "infrastructure": {
+                    "parametersRef": {
+                        "group": AWS_GATEWAY_GROUP,
+                        "kind": "LoadBalancerConfiguration",
+                        "name": group.gateway_name,
+                    }
+                },
+                "listeners": [
+                    {"name": f"{p.lower()}-{port}", "protocol": p, "port": port, "allowedRoutes": admitted(p)}
+                    for p, port in ports
+                ],
+            },
+        }
+        out = [gateway, self._load_balancer_configuration(group, ports)]
+        http = [f"{p.lower()}-{port}" for p, port in ports if p == "HTTP"]
+        if redirect is not None and http:
+            out.append(
+                {
+                    "apiVersion": GATEWAY_API_VERSION,
+                    "kind": "HTTPRoute",
+                    "metadata": {"name": f"{group.gateway_name}-https-redirect", "namespace": group.gateway_namespace},
+                    "spec": {
+                        "parentRefs": [{"name": group.gateway_name, "sectionName": s} for s in http],
+                        "rules": [
+                            {
+                                "filters": [
+                                    {
+                                        "type": "RequestRedirect",
+                                        "requestRedirect": {
+                                            "scheme": "https",
+                                            "port": int(redirect),
+                                            "statusCode": 301,
+                                        },
+                                    }
+                                ]
+                            }
+                        ],
+                    },
+                }
+            )
+        return out
+
+    def _load_balancer_configuration(self, group: _Group, ports: list[tuple[str, int]]) -> dict[str, Any]:
+        sources = group.sources
+
+        def first(key: str) -> str | None:
+            return next((str(s.annotations[ALB + key]) for s in sources if ALB + key in s.annotations), None)
+
+        spec: dict[str, Any] = {"scheme": first("scheme") or self.options.scheme}
+        certificates = [c.strip() for c in (first("certificate-arn") or "").split(",") if c.strip()]
+        listeners = []
+        for protocol, port in ports:
+            if protocol != "HTTPS":
+                continue
+            listener: dict[str, Any] = {"protocolPort": f"HTTPS:{port}"}
+            if first("ssl-policy"):
+                listener["sslPolicy"] = first("ssl-policy")
+            if certificates:
+                listener["defaultCertificate"] = certificates[0]
+                if certificates[1:]:
+                    listener["certificates"] = certificates[1:]
+            listeners.append(listener)
+        if listeners:
+            spec["listenerConfigurations"] = listeners
+        attributes = _string_map(first("load-balancer-attributes"))
+        if attributes:
+            spec["loadBalancerAttributes"] = attributes
+        cidrs = [c.strip() for c in (first("inbound-cidrs") or "").split(",") if c.strip()]
+        if cidrs:
+            spec["sourceRanges"] = cidrs
+        return {
+            "apiVersion": AWS_GATEWAY_VERSION,
+            "kind": "LoadBalancerConfiguration",
+            "metadata": {"name": group.gateway_name, "namespace": group.gateway_namespace},
+            "spec": spec,
+        }
+
+    # -- routes ----------------------------------------------------------------------------------------
+    def add_group_routes(self, group: _Group) -> None:
+        for source in group.sources:
+            self._unknown_annotations(source)
+            ingress = source.converted
+            namespace = str((ingress.get("metadata") or {}).get("namespace") or "default")
+            regex_paths = str(source.annotations.get(ALB + "use-regex-path-match", "")).lower() == "true"
+            spec = ingress.get("spec") or {}
+            for rule in spec.get("rules") or []:
+                host = str(rule.get("host") or "")
+                route = self.routes.setdefault((group.name, namespace, host), _Route(namespace, host))
+                for path in controller_order((rule.get("http") or {}).get("paths") or []):
+                    built = self._rule(source, namespace, host, path, regex_paths)
+                    if built is not None:
+                        route.rules.append(built)
+                        self.sequence.setdefault((group.name, host), []).append((namespace, built))
+            backend = (spec.get("defaultBackend") or {}).get("service")
+            if backend:
+                route = self.routes.setdefault((group.name, namespace, ""), _Route(namespace, ""))
+                built = self._rule(
+                    source, namespace, "", {"path": "/", "pathType": "Prefix", "backend": {"service": backend}}, False
+                )
+                if built is not None:
+                    route.rules.append(built)
+                    self.report.add(
+                        source.name,
+                        "spec.defaultBackend",
+                        "note",
+                        "as a rule of a route without hostnames: the Gateway's least specific rule, as the listener's "
+                        "default action was",
+                    )
+
+    def _unknown_annotations(self, source: Source) -> None:
+        for key in source.annotations:
+            short = key.removeprefix(ALB)
+            if short in _CARRIED or short.startswith(_PER_NAME):
+                continue
+            self.report.add(source.name, key, "not-converted", "has no Gateway API counterpart here; review it by hand")
+
+    def _rule(
+        self, source: Source, namespace: str, host: str, path: Mapping[str, Any], regex_paths: bool
+    ) -> _Rule | None:
+        value = str(path.get("path") or "/")
+        kind = str(path.get("pathType") or "ImplementationSpecific")
+        alb = source.emitted.get((host, value, kind))
+        label = f"path {value!r} of host {host or '*'}"
+        backend = (path.get("backend") or {}).get("service") or {}
+        name = str(backend.get("name"))
+        annotations = source.annotations
+        by_annotation = (backend.get("port") or {}).get("name") == "use-annotation"
+        action = _json(annotations, f"actions.{name}", None) if by_annotation else None
+        conditions = _json(annotations, f"conditions.{name}", []) if by_annotation else []
+        transforms = _json(annotations, f"transforms.{name}", [])
+        match: dict[str, Any] = {"path": self._path_match(kind, value, regex_paths)}
+        filters: list[dict[str, Any]] = []
+        if transforms:
+            location = alb.block.location if alb is not None else None
+            target = _effective_target(location.path, location.rewrite) if location is not None else None
+            if target is not None and "$" not in target and _FULL_PATH.fullmatch(target):
+                # No capture group: nginx replaces the whole path (and keeps the query), as ReplaceFullPath does.
+                rewrite = {"type": "ReplaceFullPath", "replaceFullPath": target}
+            else:
+                rewritten = self._prefix_strip(source, alb, label)
+                if rewritten is None:
+                    return None
+                match["path"] = {"type": "PathPrefix", "value": rewritten}
+                rewrite = {"type": "ReplacePrefixMatch", "replacePrefixMatch": "/"}
+            filters.append({"type": "URLRewrite", "urlRewrite": {"path": rewrite}})
+        headers: list[list[dict[str, Any]]] = [[]]
+        lrc: dict[str, Any] = {}
+        for condition in conditions:
+            field_name = condition.get("field")
+            if field_name == "http-header":
+                config = condition["httpHeaderConfig"]
+                headers = [
+                    [*h, self._header_match(str(config["httpHeaderName"]), str(v))]
+                    for h in headers
+                    for v in config["values"]
+                ]
+            elif field_name == "source-ip":
+                lrc.setdefault("conditions", []).append(
+                    {"field": "source-ip", "sourceIPConfig": {"values": list(condition["sourceIpConfig"]["values"])}}
+                )
+            else:
+                self.report.add(
+                    source.name, label, "not-converted", f"condition {field_name!r} has no counterpart; left out"
+                )
+                return None
+        matches = [{**match, **({"headers": h} if h else {})} for h in headers]
+        rule: dict[str, Any] = {"matches": matches}
+        if action is None or action.get("type") == "forward":
+            targets = (
+                [
+                    (g["serviceName"], g.get("servicePort"), g.get("weight"))
+                    for g in action["forwardConfig"]["targetGroups"]
+                ]
+                if action
+                else [(name, backend.get("port"), None)]
+            )
+            refs = []
+            for service, port, weight in targets:
+                number = _port_number(
+                    port
+                    if isinstance(port, Mapping)
+                    else ({"number": port} if isinstance(port, int) else {"name": port}),
+                    namespace,
+                    str(service),
+                    self.services,
+                )
+                if number is None:
+                    self.report.add(
+                        source.name,
+                        label,
+                        "not-converted",
+                        f"Service {service}'s port {port!r} is a name, and a route names Service ports by number; the "
+                        "Service is not in the input to look it up: the path was left out (add the Service, or use "
+                        "port numbers)",
+                    )
+                    return None
+                ref: dict[str, Any] = {"name": str(service), "port": number}
+                if weight is not None:
+                    ref["weight"] = int(weight)
+                refs.append(ref)
+                self._target_group(source, namespace, str(service))
+            rule["backendRefs"] = refs
+        elif action.get("type") == "redirect":
+            redirect = self._redirect(source, label, action["redirectConfig"], lrc)
+            if redirect is None:
+                return None
+            filters.append({"type": "RequestRedirect", "requestRedirect": redirect})
+        elif action.get("type") == "fixed-response":
+            config = dict(action["fixedResponseConfig"])
+            config["statusCode"] = int(config["statusCode"])
+            lrc.setdefault("actions", []).append({"type": "fixed-response", "fixedResponseConfig": config})
+        else:
+            self.report.add(source.name, label, "not-converted", f"action {action.get('type')!r} has no counterpart")
+            return None
+        if lrc:
+            digest = hashlib.sha256(json.dumps(lrc, sort_keys=True).encode()).hexdigest()[:8]
+            config_name = f"{_object_name(host)[:200]}-{digest}"
+            self.rule_configs[namespace, config_name] = lrc
+            filters.append(
+                {
+                    "type": "ExtensionRef",
+                    "extensionRef": {
+                        "group": AWS_GATEWAY_GROUP,
+                        "kind": "ListenerRuleConfiguration",
+                        "name": config_name,
+                    },
+                }
+            )
+        if filters:
+            rule["filters"] = filters
+        return _Rule(rule, alb, f"{source.name} {label}")
+
+    @staticmethod
+    def _path_match(kind: str, value: str, regex_paths: bool) -> dict[str, str]:
+        """The route's path match; an Exact or Prefix path holding what those types refuse (the HTTPRoute
+        CRD's character set: a literal '[' of an nginx prefix) becomes the same match as a regular expression."""
+        literal = _PATH_CHARACTERS.fullmatch(value) is not None
+        if kind == "Exact":
+            return (
+                {"type": "Exact", "value": value}
+                if literal
+                else {"type": "RegularExpression", "value": f"^{regex_literal(value)}$"}
+            )
+        if kind == "Prefix":
+            base = value.rstrip("/")
+            if literal:
+                return {"type": "PathPrefix", "value": base or "/"}
+            return {"type": "RegularExpression", "value": f"^{regex_literal(base)}(/|$)"}
+        if regex_paths:  # the value minus its leading '/' is the regex, as the Ingress target writes it
+            return {"type": "RegularExpression", "value": value[1:]}
+        return {"type": "RegularExpression", "value": _wildcard_regex(value)}
+
+    @staticmethod
+    def _header_match(name: str, value: str) -> dict[str, str]:
+        if "*" in value or "?" in value:
+            return {"type": "RegularExpression", "name": name, "value": _wildcard_regex(value)}
+        return {"type": "Exact", "name": name, "value": value}
+
+    def _prefix_strip(self, source: Source, alb: AlbPath | None, label: str) -> str | None:
+        """The prefix a rewrite strips, when it is the capture-group prefix strip; otherwise reported."""
+        location = alb.block.location if alb is not None else None
+        target = _effective_target(location.path, location.rewrite) if location is not None else None
+        found = _PREFIX_STRIP.fullmatch(location.path) if location is not None else None
+        slash = _SLASH_STRIP.fullmatch(location.path) if location is not None else None
+        if found is None and slash is not None and target == "/$1":
+            prefix = slash.group("prefix")
+            problem = unescaped_regex_problem(prefix)
+            if problem is None:
+                self.report.add(
+                    source.name,
+                    "nginx.ingress.kubernetes.io/rewrite-target",
+                    "approximated",
+                    f"{label}: as PathPrefix {prefix} with URLRewrite ReplacePrefixMatch '/', which also matches "
+                    f"{prefix!r} itself (ingress-nginx's location needed the '/' after it)"
+                    + (
+                        ", and in this case only, where nginx matched any case"
+                        if any(c.isalpha() for c in prefix)
+                        else ""
+                    ),
+                )
+                return prefix
+        if location is None or found is None or target != "/$2":
+            shown = f"{location.path!r} to {target!r}" if location is not None else "its rewrite"
+            self.report.add(
+                source.name,
+                "nginx.ingress.kubernetes.io/rewrite-target",
+                "not-converted",
+                f"{label}: rewriting {shown} is not a prefix strip (<prefix>(/|$)(.*) to /$2), and Gateway API "
+                "rewrites only a PathPrefix match's prefix (ReplacePrefixMatch) or the whole path; the path was left "
+                "out",
+            )
+            return None
+        prefix = found.group("prefix")
+        problem = unescaped_regex_problem(prefix)
+        if problem:
+            self.report.add(
+                source.name, "nginx.ingress.kubernetes.io/rewrite-target", "not-converted", f"{label}: {problem}"
+            )
+            return None
+        if any(c.isalpha() for c in prefix):
+            self.report.add(
+                source.name,
+                "nginx.ingress.kubernetes.io/rewrite-target",
+                "approximated",
+                f"{label}: as PathPrefix {prefix} with URLRewrite ReplacePrefixMatch '/', which matches {prefix!r} in "
+                "this case only, where ingress-nginx's regex location matched it in any case",
+            )
+        return prefix
+
+    def _redirect(
+        self, source: Source, label: str, config: Mapping[str, Any], lrc: dict[str, Any]
+    ) -> dict[str, Any] | None:
+        redirect: dict[str, Any] = {"statusCode": 302 if config.get("statusCode") == "HTTP_302" else 301}
+        protocol = str(config.get("protocol", "#{protocol}"))
+        if protocol != "#{protocol}":
+            redirect["scheme"] = protocol.lower()
+        host = str(config.get("host", "#{host}"))
+        if host != "#{host}":
+            redirect["hostname"] = host
+        port = str(config.get("port", "#{port}"))
+        if port != "#{port}":
+            redirect["port"] = int(port)
+        path = str(config.get("path", "/#{path}"))
+        if path != "/#{path}":
+            if "#{" in path:
+                self.report.add(source.name, label, "not-converted", f"redirect path {path!r} uses ALB placeholders")
+                return None
+            redirect["path"] = {"type": "ReplaceFullPath", "replaceFullPath": path}
+        query = str(config.get("query", "#{query}"))
+        if query != "#{query}":
+            # The query the redirect sets, through the rule's ListenerRuleConfiguration (its redirect action).
+            lrc.setdefault("actions", []).append({"type": "redirect", "redirectConfig": {"query": query}})
+        return redirect
+
+    def _target_group(self, source: Source, namespace: str, service: str) -> None:
+        settings: dict[str, Any] = {"targetType": str(source.annotations.get(ALB + "target-type", "ip"))}
+        attributes = _string_map(source.annotations.get(ALB + "target-group-attributes"))
+        if attributes:
+            settings["targetGroupAttributes"] = attributes
+        protocol = source.annotations.get(ALB + "backend-protocol")
+        if protocol:
+            settings["protocol"] = str(protocol)
+        spec = {"targetReference": {"name": service}, "defaultConfiguration": settings}
+        first = self.target_configs.setdefault((namespace, service), (source.name, spec))
+        if first[1] != spec:
+            self.report.add(
+                source.name,
+                "target group",
+                "approximated",
+                f"Service {namespace}/{service} has one TargetGroupConfiguration; it takes {first[0]}'s settings, not "
+                "this Ingress's",
+            )
+
+    # -- precedence ------------------------------------------------------------------------------------
+    def check_precedence(self) -> None:
+        """Report overlapping rules the controller's precedence would try in another order than nginx's.
+
+        Within one route the rule index breaks ties, so only a key that sorts a later rule first reorders;
+        across routes (one host's Ingresses in several namespaces) equal keys are ordered by the routes'
+        creation time, which nothing here decides.
+        """
+        for rules in self.sequence.values():
+            keys = [_precedence(r.rule) for _, r in rules]
+            for i, (first_ns, first) in enumerate(rules):
+                for j in range(i + 1, len(rules)):
+                    later_ns, later = rules[j]
+                    same_route = first_ns == later_ns
+                    if keys[j] > keys[i] or (keys[j] == keys[i] and same_route):
+                        continue
+                    if first.alb is not None and later.alb is not None and not overlap(first.alb, later.alb):
+                        continue
+                    why = (
+                        "the controller's route precedence (path type, then length, then header and query count) "
+                        f"tries {later.label} before {first.label}"
+                        if keys[j] < keys[i]
+                        else f"{later.label} and {first.label} are in routes of two namespaces, whose order the "
+                        "controller takes from their creation time"
+                    )
+                    self.report.add(
+                        later.label.split(" ", 1)[0],
+                        "rule order",
+                        "approximated",
+                        f"{why}, where ingress-nginx tried {first.label} first; requests both match may go to the "
+                        "other. Gateway API has no group.order: give them disjoint paths",
+                    )
+
+    # -- output ----------------------------------------------------------------------------------------
+    def documents(self) -> Iterator[dict[str, Any]]:
+        for group in self.groups:
+            yield from self.gateway_objects(group)
+            for (group_name, namespace, host), route in self.routes.items():
+                if group_name != group.name or not route.rules:
+                    continue
+                parent: dict[str, Any] = {"name": group.gateway_name}
+                if namespace != group.gateway_namespace:
+                    parent["namespace"] = group.gateway_namespace
+                parents = [{**parent, "sectionName": s} for s in group.sections] if group.sections else [parent]
+                spec: dict[str, Any] = {"parentRefs": parents, "rules": [r.rule for r in route.rules]}
+                if host:
+                    spec["hostnames"] = [host]
+                yield {
+                    "apiVersion": GATEWAY_API_VERSION,
+                    "kind": "HTTPRoute",
+                    "metadata": {"name": _object_name(host), "namespace": namespace},
+                    "spec": spec,
+                }
+        for (namespace, name), spec in self.rule_configs.items():
+            yield {
+                "apiVersion": AWS_GATEWAY_VERSION,
+                "kind": "ListenerRuleConfiguration",
+                "metadata": {"name": name, "namespace": namespace},
+                "spec": spec,
+            }
+        for (namespace, service), (_, spec) in self.target_configs.items():
+            yield {
+                "apiVersion": AWS_GATEWAY_VERSION,
+                "kind": "TargetGroupConfiguration",
+                "metadata": {"name": service, "namespace": namespace},
+                "spec": spec,
+            }
+
+
+_PATH_RANK = {"Exact": 3, "PathPrefix": 2, "RegularExpression": 1}
+
+
+def _precedence(rule: Mapping[str, Any]) -> tuple[int, int, int, int, int]:
+    """The controller's precedence key of a rule's most specific match; smaller sorts first (as its comparator:
+    path type, path length, method, header count, query param count)."""
+    keys = []
+    for match in rule.get("matches") or [{}]:
+        path = match.get("path") or {"type": "PathPrefix", "value": "/"}
+        keys.append(
+            (
+                -_PATH_RANK.get(str(path.get("type")), 0),
+                -len(str(path.get("value", "/"))),
+                -int("method" in match),
+                -len(match.get("headers") or []),
+                -len(match.get("queryParams") or []),
+            )
+        )
+    return min(keys)
+
+
+def to_gateway(output: list[Any], sources: list[Source], report: Report, options: Options) -> list[Any]:
+    """Replace the converted ALB Ingresses of ``output`` by Gateway API objects (appended at the end)."""
+    converted = [s for s in sources if s.name in set(report.converted)]
+    if not converted:
+        return output
+    builder = _Builder(converted, report, options, output)
+    for group in builder.groups:
+        builder.add_group_routes(group)
+    builder.check_precedence()
+    ingresses = {id(s.converted) for s in converted}
+    kept = _without(output, ingresses)
+    report.add(
+        "*",
+        "--to gateway",
+        "note",
+        f"{len(converted)} converted Ingresses written as Gateway API objects for the controller's ALB Gateways "
+        f"(GatewayClass {options.gateway_class!r}, controller {ALB_GATEWAY_CONTROLLER}); for the later step from "
+        "ALB Ingresses, see the known differences of the controller's lbc-migrate",
+    )
+    return kept + list(builder.documents())
+
+
+def _without(documents: list[Any], drop: set[int]) -> list[Any]:
+    kept = []
+    for document in documents:
+        if id(document) in drop:
+            continue
+        if (
+            isinstance(document, dict)
+            and str(document.get("kind", "")).endswith("List")
+            and isinstance(document.get("items"), list)
+        ):
+            document["items"] = _without(document["items"], drop)
+        kept.append(document)
+    return kept

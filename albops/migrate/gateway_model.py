@@ -1,0 +1,180 @@
+"""How the controller routes a request through Gateway API objects on one ALB Gateway (v3.5.0), as a model.
+
+It is the Gateway side of the semantic tests (``routes.alb_route`` is the Ingress side): every rule of every
+HTTPRoute, split per hostname, sorted as the controller sorts them (``route_rule_precedence.go``: hostname
+specificity, path type, path length, method, header count, query param count, then namespace/name, rule
+index and match index; creation times are taken as equal), the first match answering. Rewrites follow the
+controller's transforms (``route_rule_transform.go``): ``ReplacePrefixMatch`` is the regex ``(^<prefix>(/)?)``
+replaced by the new prefix (plus ``$2`` unless it ends in ``/``), ``ReplaceFullPath`` replaces the path and
+keeps the query.
+"""
+
+from __future__ import annotations
+
+import functools
+import ipaddress
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from albops.migrate.reading import objects
+from albops.migrate.routes import AlbOutcome, AlbRequest, wildcard_regex
+
+_TYPE_RANK = {"Exact": 3, "PathPrefix": 2, "RegularExpression": 1}
+
+
+@dataclass(frozen=True)
+class _Entry:
+    hostname: str
+    match: Mapping[str, Any]
+    rule: Mapping[str, Any]
+    route: str  # namespace/name
+    namespace: str
+    rule_index: int
+    match_index: int
+
+
+def _hostname_order(one: str, two: str) -> int:
+    """-1 when ``one`` is more specific (the controller's getHostnamePrecedenceOrder)."""
+    if not one or not two:
+        return 0 if one == two else (1 if not one else -1)
+    wild_one, wild_two = one.startswith("*."), two.startswith("*.")
+    if wild_one != wild_two:
+        return 1 if wild_one else -1
+    if one.count(".") != two.count("."):
+        return -1 if one.count(".") > two.count(".") else 1
+    if len(one) != len(two):
+        return -1 if len(one) > len(two) else 1
+    return 0
+
+
+def _factors(entry: _Entry) -> tuple[int, int, int, int, int]:
+    path = entry.match.get("path") or {"type": "PathPrefix", "value": "/"}
+    return (
+        _TYPE_RANK.get(str(path.get("type", "PathPrefix")), 0),
+        len(str(path.get("value", "/"))),
+        int("method" in entry.match),
+        len(entry.match.get("headers") or []),
+        len(entry.match.get("queryParams") or []),
+    )
+
+
+def _compare(one: _Entry, two: _Entry) -> int:
+    order = _hostname_order(one.hostname, two.hostname)
+    if order:
+        return order
+    a, b = _factors(one), _factors(two)
+    if a != b:
+        return -1 if a > b else 1
+    tie_one = (one.route, one.rule_index, one.match_index, one.hostname)
+    tie_two = (two.route, two.rule_index, two.match_index, two.hostname)
+    return (tie_one > tie_two) - (tie_one < tie_two)
+
+
+def sorted_rules(documents: Iterable[Any]) -> list[_Entry]:
+    """Every (hostname, match) of every HTTPRoute, in the controller's order."""
+    entries: list[_Entry] = []
+    for obj in objects(list(documents)):
+        if obj.get("kind") != "HTTPRoute":
+            continue
+        meta = obj.get("metadata") or {}
+        namespace = str(meta.get("namespace") or "default")
+        spec = obj.get("spec") or {}
+        for hostname in spec.get("hostnames") or [""]:
+            for rule_index, rule in enumerate(spec.get("rules") or []):
+                matches = rule.get("matches") or [{"path": {"type": "PathPrefix", "value": "/"}}]
+                for match_index, match in enumerate(matches):
+                    route = f"{namespace}/{meta.get('name')}"
+                    entries.append(_Entry(str(hostname), match, rule, route, namespace, rule_index, match_index))
+    return sorted(entries, key=functools.cmp_to_key(_compare))
+
+
+def _path_matches(match: Mapping[str, Any], path: str) -> bool:
+    spec = match.get("path") or {"type": "PathPrefix", "value": "/"}
+    kind, value = str(spec.get("type", "PathPrefix")), str(spec.get("value", "/"))
+    if kind == "Exact":
+        return path == value
+    if kind == "PathPrefix":
+        base = value.rstrip("/")
+        return not base or path == base or path.startswith(base + "/")
+    return re.search(value, path) is not None
+
+
+def _headers_match(match: Mapping[str, Any], request: AlbRequest) -> bool:
+    for header in match.get("headers") or []:
+        value = request.headers.get(str(header["name"]).lower())
+        if value is None:
+            return False
+        if header.get("type", "Exact") == "Exact":
+            if value.lower() != str(header["value"]).lower():  # ALB compares header values in any case
+                return False
+        elif re.fullmatch(str(header["value"]), value, re.IGNORECASE) is None:
+            return False
+    return True
+
+
+def _rule_configs(documents: Iterable[Any]) -> dict[tuple[str, str], Mapping[str, Any]]:
+    return {
+        (str((o.get("metadata") or {}).get("namespace") or "default"), str((o.get("metadata") or {}).get("name"))): (
+            o.get("spec") or {}
+        )
+        for o in objects(list(documents))
+        if o.get("kind") == "ListenerRuleConfiguration"
+    }
+
+
+def _rewrite(modifier: Mapping[str, Any], match: Mapping[str, Any], uri: str) -> str:
+    if modifier.get("type") == "ReplaceFullPath":
+        _, sep, query = uri.partition("?")
+        return str(modifier["replaceFullPath"]) + (sep + query if sep else "")
+    prefix = str((match.get("path") or {}).get("value", "/"))
+    replacement = str(modifier.get("replacePrefixMatch") or "")
+    if not replacement:
+        replacement = "/"
+    found = re.search(f"(^{prefix}(/)?)", uri)
+    if found is None:
+        return uri
+    new = replacement if replacement.endswith("/") else replacement + (found.group(2) or "")
+    return uri[: found.start()] + new + uri[found.end() :]
+
+
+def gateway_route(documents: list[Any], request: AlbRequest) -> AlbOutcome | None:
+    """What the Gateway's ALB does with ``request``; None is the listener's default (404)."""
+    configs = _rule_configs(documents)
+    path = request.path.partition("?")[0]
+    for entry in sorted_rules(documents):
+        if entry.hostname and re.fullmatch(wildcard_regex(entry.hostname), request.host, re.IGNORECASE) is None:
+            continue
+        if not _path_matches(entry.match, path) or not _headers_match(entry.match, request):
+            continue
+        filters = [f for f in entry.rule.get("filters") or [] if isinstance(f, Mapping)]
+        extension: Mapping[str, Any] = {}
+        for item in filters:
+            if item.get("type") == "ExtensionRef":
+                extension = configs.get((entry.namespace, str(item["extensionRef"]["name"])), {})
+        if not _source_ip_matches(extension, request):
+            continue
+        upstream = request.path
+        for item in filters:
+            if item.get("type") == "URLRewrite" and (item.get("urlRewrite") or {}).get("path"):
+                upstream = _rewrite(item["urlRewrite"]["path"], entry.match, upstream)
+            if item.get("type") == "RequestRedirect":
+                return AlbOutcome("redirect", redirect=dict(item.get("requestRedirect") or {}))
+        for action in extension.get("actions") or []:
+            if action.get("type") == "fixed-response":
+                return AlbOutcome("fixed-response", redirect=dict(action.get("fixedResponseConfig") or {}))
+        refs = entry.rule.get("backendRefs") or []
+        targets = tuple((str(r["name"]), int(r.get("weight", 1))) for r in refs)
+        return AlbOutcome("forward", targets, upstream)
+    return None
+
+
+def _source_ip_matches(extension: Mapping[str, Any], request: AlbRequest) -> bool:
+    for condition in extension.get("conditions") or []:
+        if condition.get("field") == "source-ip":
+            address = ipaddress.ip_address(request.source_ip)
+            values = condition.get("sourceIPConfig", {}).get("values") or []
+            if not any(address in ipaddress.ip_network(v) for v in values):
+                return False
+    return True

@@ -1,0 +1,284 @@
+"""``migrate --to gateway``: the same semantic tests as the Ingress target, on Gateway API output.
+
+For generated cases the Gateway side (``gateway_model.gateway_route``: the controller's rule precedence and
+rewrites over the HTTPRoutes) must send every request where ingress-nginx's model sends it, rewritten the
+same way, whenever the report says exact; a real nginx checks it in ``test_real_nginx.py``. Every object
+written validates against the real CRDs, and the real-world corpus converts with a complete report.
+"""
+
+from __future__ import annotations
+
+import copy
+import random
+from pathlib import Path
+from typing import Any
+
+import kubernetes_validate
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from albops.__main__ import main
+from albops.manifests import documents as read_documents
+from albops.migrate import Options, migrate
+from albops.migrate.gateway_model import gateway_route, sorted_rules
+from albops.migrate.reading import objects
+from albops.migrate.routes import NGINX, AlbRequest, nginx_blocks, nginx_route
+from tests.crd_validation import validate
+from tests.routing_cases import HOST, Case, generate, locations, nginx_ingress
+from tests.test_migrate_realworld import INPUTS, _nginx_annotations
+
+CERT = "arn:aws:acm:us-west-2:111122223333:certificate/3c9d2a7e-1f4b-4e8a-b6d0-7a5e2c9f1b84"
+GATEWAY_GROUPS = ("gateway.networking.k8s.io/", "gateway.k8s.aws/")
+
+
+def _convert(ingresses: list[dict[str, Any]], **options: Any) -> tuple[list[Any], Any]:
+    return migrate(copy.deepcopy(ingresses), Options(group="g", to="gateway", **options))
+
+
+def _compare(case: Case) -> tuple[bool, list[str]]:
+    converted, report = _convert(case.ingresses)
+    blocks = nginx_blocks(locations(case))
+    differences = []
+    for uri in case.requests:
+        expected = nginx_route(blocks, uri)
+        outcome = gateway_route(converted, AlbRequest(HOST, uri))
+        nginx = (expected[0].service, expected[1]) if expected else None
+        gateway = (outcome.targets[0][0], outcome.upstream) if outcome and outcome.targets else None
+        if nginx != gateway:
+            differences.append(f"{uri}: nginx {nginx} gateway {gateway}")
+    return report.exact, differences
+
+
+def _assert_valid(output: list[Any]) -> None:
+    for obj in objects(output):
+        if str(obj.get("apiVersion", "")).startswith(GATEWAY_GROUPS):
+            outcome = validate(obj)
+            assert outcome.errors == [], (obj, outcome.errors)
+        else:
+            kubernetes_validate.validate(obj, "1.33", strict=True)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.randoms(use_true_random=False))
+def test_exact_gateway_conversions_route_and_rewrite_like_ingress_nginx(rng: random.Random) -> None:
+    case = generate(rng)
+    exact, differences = _compare(case)
+    if exact:
+        assert not differences, (case.ingresses, differences)
+
+
+def test_most_cases_without_a_rewrite_convert_exactly_and_all_outputs_are_valid() -> None:
+    """Rewrites are where Gateway API is narrower (a PathPrefix is case-sensitive; only prefix strips and whole
+    paths): the cases without one must mostly be exact, and every output validates against the CRDs."""
+    rng = random.Random(11)
+    plain = exact_plain = exact_all = 0
+    for _ in range(150):
+        case = generate(rng)
+        exact, differences = _compare(case)
+        assert not (exact and differences), (case.ingresses, differences)
+        _assert_valid(_convert(case.ingresses)[0])
+        rewrites = any(NGINX + "rewrite-target" in (i["metadata"].get("annotations") or {}) for i in case.ingresses)
+        exact_all += exact
+        if not rewrites:
+            plain += 1
+            exact_plain += exact
+    assert plain >= 40 and exact_plain >= plain * 0.6, (exact_plain, plain)
+    assert exact_all >= 30
+
+
+def _one_route(output: list[Any]) -> dict[str, Any]:
+    (route,) = [o for o in objects(output) if o.get("kind") == "HTTPRoute" and o["metadata"]["name"] == HOST]
+    return route
+
+
+def test_the_prefix_strip_becomes_replace_prefix_match_and_says_its_case_is_kept() -> None:
+    ingress = nginx_ingress(
+        "test", [("/test(/|$)(.*)", "ImplementationSpecific", "test")], {NGINX + "rewrite-target": "/$2"}
+    )
+    output, report = _convert([ingress], certificate_arn=CERT)
+    _assert_valid(output)
+    rule = _one_route(output)["spec"]["rules"][0]
+    assert rule["matches"] == [{"path": {"type": "PathPrefix", "value": "/test"}}]
+    assert rule["filters"] == [
+        {"type": "URLRewrite", "urlRewrite": {"path": {"type": "ReplacePrefixMatch", "replacePrefixMatch": "/"}}}
+    ]
+    approximated = [f for f in report.findings if f.status == "approximated"]
+    assert any("in this case only" in f.detail for f in approximated)
+    for uri, upstream in (("/test", "/"), ("/test/a/b?q=1", "/a/b?q=1"), ("/test/", "/")):
+        outcome = gateway_route(output, AlbRequest(HOST, uri))
+        assert outcome is not None and outcome.upstream == upstream, uri
+    assert gateway_route(output, AlbRequest(HOST, "/testing")) is None
+
+
+@pytest.mark.parametrize(
+    ("path", "target", "fragment"),
+    [
+        ("/a+b(/|$)(.*)", "/$2", "not a prefix strip"),
+        ("/api(/|$)(.*)", "/new/$2", "not a prefix strip"),
+        ("/api/(.*)/x", "/$1", "not a prefix strip"),
+    ],
+)
+def test_a_rewrite_gateway_api_cannot_express_is_left_out_with_the_reason(
+    path: str, target: str, fragment: str
+) -> None:
+    ingress = nginx_ingress("test", [(path, "ImplementationSpecific", "test")], {NGINX + "rewrite-target": target})
+    output, report = _convert([ingress])
+    assert not [o for o in objects(output) if o.get("kind") == "HTTPRoute"]
+    refused = [f for f in report.findings if f.status == "not-converted" and "rewrite-target" in f.annotation]
+    assert refused and fragment in refused[0].detail and not report.exact
+
+
+def test_a_rewrite_to_a_fixed_path_replaces_the_whole_path() -> None:
+    ingress = nginx_ingress("test", [("/old", "Prefix", "test")], {NGINX + "rewrite-target": "/"})
+    output, report = _convert([ingress])
+    _assert_valid(output)
+    rule = _one_route(output)["spec"]["rules"][0]
+    assert rule["filters"][0]["urlRewrite"]["path"] == {"type": "ReplaceFullPath", "replaceFullPath": "/"}
+    assert report.exact
+    outcome = gateway_route(output, AlbRequest(HOST, "/OLD/x?a=1"))
+    assert outcome is not None and outcome.upstream == "/?a=1"
+
+
+def test_canaries_become_header_matches_and_weighted_backends() -> None:
+    main_ingress = nginx_ingress("web", [("/", "Prefix", "web")], {})
+    canary = nginx_ingress(
+        "web-canary",
+        [("/", "Prefix", "web2")],
+        {NGINX + "canary": "true", NGINX + "canary-weight": "20", NGINX + "canary-by-header": "X-Canary"},
+    )
+    output, _ = _convert([main_ingress, canary])
+    _assert_valid(output)
+    header_rule, weighted = _one_route(output)["spec"]["rules"]
+    assert header_rule["matches"][0]["headers"] == [{"type": "Exact", "name": "X-Canary", "value": "always"}]
+    assert header_rule["backendRefs"] == [{"name": "web2", "port": 80}]
+    assert weighted["backendRefs"] == [
+        {"name": "web", "port": 80, "weight": 80},
+        {"name": "web2", "port": 80, "weight": 20},
+    ]
+    outcome = gateway_route(output, AlbRequest(HOST, "/x", headers={"x-canary": "ALWAYS"}))
+    assert outcome is not None and outcome.targets == (("web2", 1),)
+    # the header rule comes first by the controller's precedence too (one header match more)
+    first = sorted_rules(output)[0]
+    assert first.match.get("headers")
+
+
+def test_redirects_and_app_root_become_request_redirects() -> None:
+    moved = nginx_ingress("old", [("/", "Prefix", "old")], {NGINX + "permanent-redirect": "https://new.example.com/x"})
+    root = nginx_ingress("site", [("/", "Prefix", "site")], {NGINX + "app-root": "/app"})
+    root["spec"]["rules"][0]["host"] = "site.example.com"
+    output, _ = _convert([moved, root])
+    _assert_valid(output)
+    redirect = gateway_route(output, AlbRequest(HOST, "/anything"))
+    assert redirect is not None and redirect.kind == "redirect"
+    assert redirect.redirect == {
+        "statusCode": 301,
+        "scheme": "https",
+        "hostname": "new.example.com",
+        "port": 443,
+        "path": {"type": "ReplaceFullPath", "replaceFullPath": "/x"},
+    }
+    app = gateway_route(output, AlbRequest("site.example.com", "/"))
+    assert app is not None and app.kind == "redirect" and str(app.redirect.get("statusCode")) == "302"
+    served = gateway_route(output, AlbRequest("site.example.com", "/app/page"))
+    assert served is not None and served.targets == (("site", 1),)
+
+
+def test_source_ranges_become_source_ranges_or_rule_conditions() -> None:
+    agreed = [
+        nginx_ingress(name, [(f"/{name}", "Prefix", name)], {NGINX + "whitelist-source-range": "10.0.0.0/8"})
+        for name in ("a", "b")
+    ]
+    output, _ = _convert(agreed)
+    _assert_valid(output)
+    (config,) = [o for o in objects(output) if o.get("kind") == "LoadBalancerConfiguration"]
+    assert config["spec"]["sourceRanges"] == ["10.0.0.0/8"]
+    differing = [
+        nginx_ingress("a", [("/a", "Prefix", "a")], {NGINX + "whitelist-source-range": "10.0.0.0/8"}),
+        nginx_ingress("b", [("/b", "Prefix", "b")], {NGINX + "whitelist-source-range": "192.168.0.0/16"}),
+    ]
+    output, _ = _convert(differing, allow_unprotected=True)
+    _assert_valid(output)
+    configs = [o for o in objects(output) if o.get("kind") == "ListenerRuleConfiguration"]
+    assert {tuple(c["spec"]["conditions"][0]["sourceIPConfig"]["values"]) for c in configs} == {
+        ("10.0.0.0/8",),
+        ("192.168.0.0/16",),
+    }
+    inside = gateway_route(output, AlbRequest(HOST, "/a", source_ip="10.1.2.3"))
+    outside = gateway_route(output, AlbRequest(HOST, "/a", source_ip="203.0.113.10"))
+    assert inside is not None and inside.targets == (("a", 1),) and outside is None
+
+
+def test_the_gateway_carries_the_group_and_admits_the_ingresses_namespaces() -> None:
+    shop = nginx_ingress("shop", [("/", "Prefix", "shop")], {})
+    shop["spec"]["tls"] = [{"hosts": [HOST], "secretName": "tls"}]
+    other = nginx_ingress("blog", [("/", "Prefix", "blog")], {})
+    other["metadata"]["namespace"] = "blog"
+    other["spec"]["rules"][0]["host"] = "blog.example.com"
+    other["spec"]["tls"] = [{"hosts": ["blog.example.com"], "secretName": "tls"}]
+    output, _ = _convert([shop, other], certificate_arn=CERT)
+    _assert_valid(output)
+    (gateway,) = [o for o in objects(output) if o.get("kind") == "Gateway"]
+    listeners = {item["name"]: item for item in gateway["spec"]["listeners"]}
+    assert listeners["https-443"]["allowedRoutes"]["namespaces"]["selector"]["matchExpressions"][0]["values"] == [
+        "blog",
+        "shop",
+    ]
+    assert listeners["http-80"]["allowedRoutes"]["namespaces"] == {"from": "Same"}  # it only redirects
+    (config,) = [o for o in objects(output) if o.get("kind") == "LoadBalancerConfiguration"]
+    assert config["spec"]["listenerConfigurations"][0]["defaultCertificate"] == CERT
+    # The Gateway lives with the first Ingress in the controller's order (blog/blog before shop/shop).
+    assert gateway["metadata"]["namespace"] == "blog"
+    routes = {o["metadata"]["name"]: o for o in objects(output) if o.get("kind") == "HTTPRoute"}
+    assert routes["blog.example.com"]["metadata"]["namespace"] == "blog"
+    assert routes["blog.example.com"]["spec"]["parentRefs"] == [{"name": "g", "sectionName": "https-443"}]
+    assert routes[HOST]["spec"]["parentRefs"] == [{"name": "g", "namespace": "blog", "sectionName": "https-443"}]
+    assert "g-https-redirect" in routes
+    assert not [o for o in objects(output) if o.get("kind") == "Ingress"]
+
+
+def test_attaching_to_an_existing_gateway_writes_routes_only() -> None:
+    output, report = _convert([nginx_ingress("web", [("/", "Prefix", "web")], {})], gateway=("infra", "shared"))
+    _assert_valid(output)
+    kinds = {o["kind"] for o in objects(output)}
+    assert "Gateway" not in kinds and "LoadBalancerConfiguration" not in kinds
+    assert _one_route(output)["spec"]["parentRefs"] == [{"name": "shared", "namespace": "infra"}]
+    assert any("attaches to Gateway infra/shared" in f.detail for f in report.findings)
+
+
+def test_the_command_takes_to_gateway_and_refuses_a_bad_gateway(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import yaml
+
+    source = tmp_path / "in.yaml"
+    source.write_text(yaml.safe_dump(nginx_ingress("web", [("/", "Prefix", "web")], {})))
+    assert main(["migrate", "--to", "gateway", str(source)]) == 0
+    out = capsys.readouterr().out
+    assert "kind: HTTPRoute" in out and "kind: Ingress\n" not in out
+    for args, fragment in (
+        (["--to", "gateway", "--gateway", "no-slash"], "NAMESPACE/NAME"),
+        (["--to", "gateway", "--gateway", "Bad/Name"], "NAMESPACE/NAME"),
+        (["--gateway", "infra/shared"], "--to gateway"),
+        (["--to", "gatway"], "invalid choice"),
+    ):
+        code = main(["migrate", *args, str(source)])
+        err = capsys.readouterr().err
+        assert code == 2 and fragment in err and "Traceback" not in err, (args, err)
+
+
+@pytest.mark.parametrize("path", INPUTS, ids=lambda p: p.name)
+def test_a_real_manifest_converts_to_valid_gateway_objects_and_a_complete_report(path: Path) -> None:
+    documents = read_documents(path)
+    output, report = migrate(documents, Options(include_classless=True, allow_unprotected=True, to="gateway"))
+    _assert_valid(output)
+    reported = {(f.ingress, f.annotation) for f in report.findings}
+    converted = set(report.converted) | {f.ingress for f in report.findings if f.annotation == NGINX + "canary"}
+    missing = {(name, key) for name, key in _nginx_annotations(documents) if name in converted} - reported
+    assert not missing, f"annotations the report does not mention: {sorted(missing)}"
+    # The converted Ingresses (class alb) are replaced, not written beside their routes.
+    assert not [
+        o
+        for o in objects(output)
+        if o.get("kind") == "Ingress" and (o.get("spec") or {}).get("ingressClassName") == "alb"
+    ]
