@@ -352,3 +352,147 @@ def test_auto_mode_refuses_gateway_mode_with_the_reason() -> None:
         run_program(config, "auto", preview=True)
     message = str(refused.value)
     assert "alb-ingress:alb.api" in message and "Auto Mode" in message and "alb.api: ingress" in message
+
+
+def test_the_plan_diff_shows_the_gateway_objects_and_what_the_controller_replaces(stage_apply: PlanResult) -> None:
+    from albops.preview.diff import diff_plans, render
+    from albops.preview.plan import plan_document
+
+    def plan(result: PlanResult) -> dict[str, Any]:
+        document: dict[str, Any] = json.loads(json.dumps(plan_document(result), default=str))
+        return document
+
+    internal = run_program(_config("gateway", {"alb": {"scheme": "internal"}}), "gateway", preview=False)
+    gateway = run_program(read_stack_file("gateway"), "gateway", preview=False)
+    stage_gateway = run_program(_config("stage", {"alb": {"api": "gateway"}}), "stage", preview=False)
+    switched = diff_plans(plan(stage_apply), plan(stage_gateway), "main", "stage")
+    assert {t.rsplit(":", 1)[-1] for t, _ in switched.added} == GATEWAY_KINDS | {"ConfigFile"}  # + the CRDs
+    assert ("kubernetes:networking.k8s.io/v1:Ingress", "stage-echoserver-ingress") in switched.removed
+    assert "Helm" in render(switched) or any(c.type.endswith(":Release") for c in switched.changed)
+    scheme = diff_plans(plan(gateway), plan(internal), "main", "gateway")
+    text = render(scheme)
+    assert "spec.scheme: internet-facing -> internal" in text
+    assert "recreates the Gateway's ALB" in text
+
+
+# -- apps on the Gateway, the stack's keys ------------------------------------------------------------
+
+
+def _gateway_app(**extra: Any) -> dict[str, Any]:
+    return {
+        "name": "shop",
+        "namespace": "payments",
+        "serviceName": "shop",
+        "servicePort": 8080,
+        "hosts": ["shop.example.com"],
+        **extra,
+    }
+
+
+@pytest.mark.parametrize(
+    ("overrides", "key", "fragment"),
+    [
+        ({"gatewayApi": {"installCrds": False}}, "alb-ingress:gatewayApi", "only applies with alb.api: gateway"),
+        ({"alb": {"api": "gatway"}}, "alb-ingress:alb.api", "gateway"),
+        ({"alb": {"allowedNamespaces": ["team-a"]}}, "alb-ingress:alb.allowedNamespaces", "alb.api: gateway"),
+        ({"apps": [_gateway_app(api="gateway")]}, "alb-ingress:apps[0].api", "the stack makes no Gateway"),
+    ],
+)
+def test_ingress_stacks_refuse_the_gateway_keys(overrides: dict[str, Any], key: str, fragment: str) -> None:
+    with pytest.raises(ConfigError) as refused:
+        run_program(with_overrides(read_stack_file("stage"), **overrides), "stage", preview=True)
+    found = {p.key: p.message for p in refused.value.problems}
+    assert key in found and fragment in found[key], found
+
+
+@pytest.mark.parametrize(
+    ("app", "key", "fragment"),
+    [
+        (_gateway_app(namespace="team-z"), "alb-ingress:apps[0].namespace", "not admitted by the Gateway's listeners"),
+        (_gateway_app(group="other"), "alb-ingress:apps[0].group", "the stack's one Gateway is 'gateway-shared'"),
+        (_gateway_app(shards=2, group="gateway-shared"), "alb-ingress:apps[0].shards", "a Gateway is one ALB"),
+        (_gateway_app(order=5), "alb-ingress:apps[0].order", "Gateway API has no group.order"),
+        (
+            _gateway_app(paths=[{"path": "/a*b"}], stripPrefix=True),
+            "alb-ingress:apps[0].stripPrefix",
+            "does not escape the prefix",
+        ),
+    ],
+)
+def test_apps_on_the_stack_s_gateway_are_checked(app: dict[str, Any], key: str, fragment: str) -> None:
+    with pytest.raises(ConfigError) as refused:
+        run_program(with_overrides(read_stack_file("gateway"), apps=[app]), "gateway", preview=True)
+    found = {p.key: p.message for p in refused.value.problems}
+    assert key in found and fragment in found[key], found
+
+
+def test_an_app_moves_to_the_gateway_by_its_api_key(gateway_apply: PlanResult) -> None:
+    """The same app as an Ingress (api: ingress) beside the Gateway, or as a route on it: one at a time."""
+    ingress_app = _gateway_app(api="ingress", namespace="team-a", group="team-a-alb")
+    result = run_program(with_overrides(read_stack_file("gateway"), apps=[ingress_app]), "gateway", preview=False)
+    (ingress,) = _objects(result, "Ingress")
+    assert ingress["metadata"]["annotations"]["alb.ingress.kubernetes.io/group.name"] == "team-a-alb"
+    route = _one(gateway_apply, "HTTPRoute", "payments")
+    assert route["spec"]["parentRefs"] == [
+        {"name": "gateway-shared", "namespace": "echoserver", "sectionName": "https-443"}
+    ]
+    config = _one(gateway_apply, "TargetGroupConfiguration", "payments-api")["spec"]["defaultConfiguration"]
+    assert config["targetType"] == "ip" and config["healthCheckConfig"]["healthCheckPath"] == "/healthz"
+
+
+def test_the_component_s_gateway_inputs_apply_with_api_gateway_only() -> None:
+    from components.app.component import plan_app
+
+    plan, problems = plan_app(
+        "a",
+        {
+            "namespace": "t",
+            "service_name": "s",
+            "service_port": 80,
+            "hosts": ["a.example.com"],
+            "group": "g",
+            "api": "gateway",
+            "gateway_listeners": ["https-443"],
+            "gateway_namespace": "infra",
+        },
+    )
+    assert plan is not None and not problems and plan.gateway_namespace == "infra"
+    _, problems = plan_app(
+        "a",
+        {
+            "namespace": "t",
+            "service_name": "s",
+            "service_port": 80,
+            "hosts": ["a.example.com"],
+            "group": "g",
+            "gateway_namespace": "infra",
+        },
+    )
+    assert problems == ["args.gateway_namespace: only applies with api gateway: set api: gateway, or remove it"]
+
+
+def test_the_component_refuses_a_certificate_on_a_route(tmp_path: Path) -> None:
+    import albingress
+    from tests.test_apps import _program
+
+    body = (
+        'albingress.AlbApp("a", {"namespace": "t", "service_name": "s", "service_port": 80, "group": "g",\n'
+        '    "hosts": ["a.example.com"], "api": "gateway", "gateway_namespace": "infra",\n'
+        '    "certificate_arn": "arn:aws:acm:us-west-2:111122223333:certificate/'
+        + "0" * 8
+        + "-0000-0000-0000-"
+        + "0" * 12
+        + '"},\n'
+        "    opts=opts)\n"
+    )
+    with pytest.raises(albingress.AppInputError) as refused:
+        run_program({}, "dev", preview=False, project_dir=_program(tmp_path, "import albingress\n" + body))
+    assert "a route cannot carry a certificate" in str(refused.value)
+    body = (
+        body.replace(', \n    "certificate_arn"', "").split('"certificate_arn"')[0].rstrip(",\n ") + "}, opts=opts)\n"
+    )
+    result = run_program({}, "dev", preview=False, project_dir=_program(tmp_path, "import albingress\n" + body))
+    kinds = {r.type.rsplit(":", 1)[-1] for r in result.resources}
+    assert {"HTTPRoute", "TargetGroupConfiguration"} <= kinds and "Ingress" not in kinds
+    route = next(r for r in result.resources if r.type.endswith(":HTTPRoute"))
+    assert route.inputs["spec"]["parentRefs"] == [{"name": "g", "namespace": "infra", "sectionName": "https-443"}]

@@ -200,9 +200,11 @@ def test_cli_url_mode_prints_a_line_per_check(site: Site, capsys: pytest.Capture
     assert "FAIL  http redirect" in capsys.readouterr().out
 
 
+@pytest.mark.parametrize("api", ["ingress", "gateway"])
 def test_cli_stack_mode_reads_outputs_and_checks_the_alb(
-    site: Site, aws_env: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    site: Site, aws_env: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], api: str
 ) -> None:
+    """In gateway mode the ALB is the Gateway's (tracked by its namespace/name), never the Ingress group's."""
     project = tmp_path / "project"
     project.mkdir()
     root = Path(__file__).resolve().parent.parent
@@ -212,27 +214,34 @@ def test_cli_stack_mode_reads_outputs_and_checks_the_alb(
     stack = stack.replace("- HTTPS: 443", f"- HTTPS: {site.https_port}").replace(
         "sslRedirect: 443", f"sslRedirect: {site.https_port}"
     )
+    if api == "gateway":
+        stack = stack.replace("groupName: my-alb-group", "groupName: my-alb-group\n    api: gateway")
     (project / "Pulumi.stage.yaml").write_text(stack)
     outputs = tmp_path / "outputs.json"
     outputs.write_text(json.dumps({"controllerMode": "lbc", "clusterName": "stage"}))
-    _alb(site)
     argv = ["verify", "--stack", "stage", "--project-dir", str(project), "--outputs", str(outputs)]
     argv += ["--ca-file", site.ca_file, "--resolve", f"{HOST}=127.0.0.1", "--timeout", "20"]
+    _alb(site)  # the Ingress group's ALB
+    if api == "gateway":
+        assert main(argv) == 1
+        assert "0 ALBs tagged for Gateway echoserver/my-alb-group" in capsys.readouterr().out
+        _alb(site, gateway="echoserver/my-alb-group")
     code = main(argv)
     out = capsys.readouterr().out
     assert code == 0, out
     assert "PASS  load balancer" in out and "7 passed, 0 failed" in out
 
 
-def _alb(site: Site) -> None:
-    """The ALB the controller would have made for group my-alb-group, in moto."""
+def _alb(site: Site, gateway: str | None = None) -> None:
+    """The ALB the controller would have made for group my-alb-group (or for the Gateway NAMESPACE/NAME), in moto."""
     aws = AwsSession("us-west-2")
     ec2, elb = aws.client("ec2"), aws.client("elbv2")
     subnets = [s["SubnetId"] for s in ec2.describe_subnets()["Subnets"]][:2]
+    prefix, owner = ("gateway.k8s.aws.alb", gateway) if gateway else ("ingress.k8s.aws", "my-alb-group")
     tags = [
         {"Key": "elbv2.k8s.aws/cluster", "Value": "stage"},
-        {"Key": "ingress.k8s.aws/stack", "Value": "my-alb-group"},
-        {"Key": "ingress.k8s.aws/resource", "Value": "LoadBalancer"},
+        {"Key": f"{prefix}/stack", "Value": owner},
+        {"Key": f"{prefix}/resource", "Value": "LoadBalancer"},
     ]
     arn = elb.create_load_balancer(Name="k8s-myalbgroup-0123456789", Subnets=subnets, Tags=tags)["LoadBalancers"][0][
         "LoadBalancerArn"

@@ -49,6 +49,8 @@ class Expectations:
     ssl_policy: str | None = None
     idle_timeout: int | None = None
     listen_ports: list[tuple[str, int]] = field(default_factory=list)
+    # NAMESPACE/NAME of the Gateway whose ALB this is (alb.api gateway); None: an Ingress group's.
+    gateway: str | None = None
 
 
 @dataclass
@@ -233,13 +235,24 @@ class Verifier:
     def _load_balancer(self) -> Check:
         from albops.cluster.aws import tagged_resources
 
+        # The controller tracks a Gateway's ALB by the Gateway's namespace/name, an Ingress group's by its name
+        # (pkg/deploy/tracking in its sources).
+        tracking = (
+            ("gateway.k8s.aws.alb/stack", self.expect.gateway)
+            if self.expect.gateway
+            else (
+                "ingress.k8s.aws/stack",
+                self.expect.group,
+            )
+        )
         tags = [
             {"Key": "elbv2.k8s.aws/cluster", "Values": [self.expect.cluster]},
-            {"Key": "ingress.k8s.aws/stack", "Values": [self.expect.group]},
+            {"Key": tracking[0], "Values": [tracking[1]]},
         ]
         balancers = [r for r in tagged_resources(self.aws, tags) if r.kind == "load-balancer"]
         if len(balancers) != 1:
-            return Check("load balancer", False, f"{len(balancers)} ALBs tagged for group {self.expect.group}")
+            owner = f"Gateway {self.expect.gateway}" if self.expect.gateway else f"group {self.expect.group}"
+            return Check("load balancer", False, f"{len(balancers)} ALBs tagged for {owner}")
         elb = self.aws.client("elbv2")
         arn = balancers[0].arn
         listeners = elb.describe_listeners(LoadBalancerArn=arn)["Listeners"]
@@ -283,6 +296,7 @@ def expectations_from(settings: Any, outputs: dict[str, Any]) -> Expectations:
         ssl_policy=alb.ssl_policy,
         idle_timeout=alb.idle_timeout_seconds,
         listen_ports=[(proto, port) for entry in alb.listen_ports for proto, port in entry.items()],
+        gateway=f"{echo.namespace}/{alb.group_name}" if alb.api == "gateway" else None,
     )
 
 

@@ -290,6 +290,15 @@ def replacements(change: Change) -> list[str]:
         found.append("a changed Service port makes a new target group (the old one is deleted)")
     if change.type.endswith(":IngressClassParams") and any(p.startswith("spec.scheme") for p in paths):
         found.append("scheme: recreates the ALB")
+    # Gateway API: the LoadBalancerConfiguration's scheme and the Gateway's name and listeners are the ALB's own.
+    if change.type.endswith(":LoadBalancerConfiguration") and any(p.startswith("spec.scheme") for p in paths):
+        found.append("scheme: recreates the Gateway's ALB (a new DNS name)")
+    if change.type.endswith(":Gateway") and any(p.startswith("spec.listeners") for p in paths):
+        found.append(
+            "listeners: replaces the listeners whose port or protocol changed, dropping their open connections"
+        )
+    if change.type.endswith(":Gateway") and any(p.startswith(("metadata.name", "metadata.namespace")) for p in paths):
+        found.append("a renamed Gateway is a new ALB: point its hosts' DNS at it")
     return list(dict.fromkeys(found))
 
 
