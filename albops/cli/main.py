@@ -198,7 +198,7 @@ def _parser() -> argparse.ArgumentParser:
     migrate = commands.add_parser(
         "migrate",
         allow_abbrev=False,
-        help="convert ingress-nginx Ingresses to ALB Ingresses; everything else passes through",
+        help="convert ingress-nginx Ingresses to ALB Ingresses or Gateway API objects; the rest passes through",
         description="Writes converted YAML to stdout and a report to stderr. Exit 0 when everything converted "
         "exactly, 1 when something was approximated or not converted, 2 when input cannot be read, 3 when an "
         "Ingress would lose its protection (then nothing is written; see --allow-unprotected).",
