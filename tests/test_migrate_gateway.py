@@ -59,7 +59,7 @@ def _assert_valid(output: list[Any]) -> None:
             kubernetes_validate.validate(obj, "1.33", strict=True)
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.randoms(use_true_random=False))
 def test_exact_gateway_conversions_route_and_rewrite_like_ingress_nginx(rng: random.Random) -> None:
     case = generate(rng)
@@ -73,7 +73,7 @@ def test_most_cases_without_a_rewrite_convert_exactly_and_all_outputs_are_valid(
     paths): the cases without one must mostly be exact, and every output validates against the CRDs."""
     rng = random.Random(11)
     plain = exact_plain = exact_all = 0
-    for _ in range(150):
+    for _ in range(100):
         case = generate(rng)
         exact, differences = _compare(case)
         assert not (exact and differences), (case.ingresses, differences)
@@ -83,8 +83,8 @@ def test_most_cases_without_a_rewrite_convert_exactly_and_all_outputs_are_valid(
         if not rewrites:
             plain += 1
             exact_plain += exact
-    assert plain >= 40 and exact_plain >= plain * 0.6, (exact_plain, plain)
-    assert exact_all >= 30
+    assert plain >= 25 and exact_plain >= plain * 0.6, (exact_plain, plain)
+    assert exact_all >= 20
 
 
 def _one_route(output: list[Any]) -> dict[str, Any]:
@@ -127,6 +127,13 @@ def test_a_rewrite_gateway_api_cannot_express_is_left_out_with_the_reason(
     assert not [o for o in objects(output) if o.get("kind") == "HTTPRoute"]
     refused = [f for f in report.findings if f.status == "not-converted" and "rewrite-target" in f.annotation]
     assert refused and fragment in refused[0].detail and not report.exact
+
+
+def test_a_dot_in_a_stripped_prefix_is_reported() -> None:
+    ingress = nginx_ingress("v", [("/v1.0(/|$)(.*)", "ImplementationSpecific", "v")], {NGINX + "rewrite-target": "/$2"})
+    output, report = _convert([ingress])
+    _assert_valid(output)
+    assert any("matched any character" in f.detail for f in report.findings if f.status == "approximated")
 
 
 def test_a_rewrite_to_a_fixed_path_replaces_the_whole_path() -> None:

@@ -544,6 +544,14 @@ class _Builder:
                 source.name, "nginx.ingress.kubernetes.io/rewrite-target", "not-converted", f"{label}: {problem}"
             )
             return None
+        if "." in prefix:
+            self.report.add(
+                source.name,
+                "nginx.ingress.kubernetes.io/rewrite-target",
+                "approximated",
+                f"{label}: the '.' of {prefix!r} matched any character in ingress-nginx's regex location; the "
+                "PathPrefix matches it as itself",
+            )
         if any(c.isalpha() for c in prefix):
             self.report.add(
                 source.name,
