@@ -27,6 +27,17 @@ from celpy.adapter import json_to_cel
 from celpy.evaluation import CELEvalError
 
 CRD_DIR = Path(__file__).resolve().parents[2] / "shared" / "crds"
+# The Gateway API and controller kinds the stack and migrate write.
+GATEWAY_KINDS = frozenset(
+    {
+        "GatewayClass",
+        "Gateway",
+        "HTTPRoute",
+        "LoadBalancerConfiguration",
+        "TargetGroupConfiguration",
+        "ListenerRuleConfiguration",
+    }
+)
 CRD_FILES = (
     "gateway-api-v1.6.0-standard.yaml",
     "aws-load-balancer-controller-v3.5.0-crds.yaml",

@@ -18,18 +18,10 @@ from components.app.gateway import GATEWAY_API_CRDS_URL, bundle_older
 from components.model import ConfigError
 from policies.guardrails import Context, Resource, evaluate
 from tests.conftest import run_plan_cli, with_overrides
-from tests.crd_validation import Rule, all_rules, validate
+from tests.crd_validation import GATEWAY_KINDS, Rule, all_rules, validate
 
 # The groups whose objects are checked against the CRDs in ../shared/crds.
 CRD_GROUPS = ("gateway.networking.k8s.io/", "gateway.k8s.aws/", "elbv2.k8s.aws/")
-GATEWAY_KINDS = {
-    "GatewayClass",
-    "Gateway",
-    "HTTPRoute",
-    "LoadBalancerConfiguration",
-    "TargetGroupConfiguration",
-    "ListenerRuleConfiguration",
-}
 # Every shipped stack, in its own mode and switched to the other (Auto Mode refuses Gateway mode: see below).
 PLANS = [
     ("gateway", {}),
@@ -443,31 +435,12 @@ def test_an_app_moves_to_the_gateway_by_its_api_key(gateway_apply: PlanResult) -
 def test_the_component_s_gateway_inputs_apply_with_api_gateway_only() -> None:
     from components.app.component import plan_app
 
+    app = {"namespace": "t", "service_name": "s", "service_port": 80, "hosts": ["a.example.com"], "group": "g"}
     plan, problems = plan_app(
-        "a",
-        {
-            "namespace": "t",
-            "service_name": "s",
-            "service_port": 80,
-            "hosts": ["a.example.com"],
-            "group": "g",
-            "api": "gateway",
-            "gateway_listeners": ["https-443"],
-            "gateway_namespace": "infra",
-        },
+        "a", {**app, "api": "gateway", "gateway_listeners": ["https-443"], "gateway_namespace": "infra"}
     )
     assert plan is not None and not problems and plan.gateway_namespace == "infra"
-    _, problems = plan_app(
-        "a",
-        {
-            "namespace": "t",
-            "service_name": "s",
-            "service_port": 80,
-            "hosts": ["a.example.com"],
-            "group": "g",
-            "gateway_namespace": "infra",
-        },
-    )
+    _, problems = plan_app("a", {**app, "gateway_namespace": "infra"})
     assert problems == ["args.gateway_namespace: only applies with api gateway: set api: gateway, or remove it"]
 
 

@@ -14,18 +14,13 @@ import pytest
 
 from albops.preview.plan import kubernetes_manifests
 from albops.preview.runner import PlanResult, read_stack_file, run_program
+from tests.crd_validation import GATEWAY_KINDS
 
 # The oldest EKS version still in standard support here, and the newest schema shipped.
 VERSIONS = ["1.33", kubernetes_validate.latest_version()]
 # Custom resources have no schema in kubernetes-validate; their fields are asserted in test_hardening.
-CUSTOM_KINDS = {"IngressClassParams"} | {
-    "GatewayClass",
-    "Gateway",
-    "HTTPRoute",
-    "LoadBalancerConfiguration",
-    "TargetGroupConfiguration",
-    "ListenerRuleConfiguration",
-}  # the Gateway API and controller kinds are validated against their CRDs in test_gateway
+# The Gateway API and controller kinds are validated against their CRDs in test_gateway.
+CUSTOM_KINDS = {"IngressClassParams"} | GATEWAY_KINDS
 EXPECTED_KINDS = {
     "stage": {"Namespace", "ServiceAccount", "Service", "Deployment", "PodDisruptionBudget", "Ingress"},
     "sandbox": {"Namespace", "ServiceAccount", "Service", "Deployment", "PodDisruptionBudget", "Ingress"},

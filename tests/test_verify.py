@@ -89,9 +89,11 @@ def site(tmp_path: Path) -> Iterator[Site]:
         for message in connection:
             connection.send(message)
 
-    # No server-side handshake deadline: on a loaded CI runner the fake ALB must not be the one that gives up.
+    # A server-side handshake deadline well past the client's (websockets' default is 10 s): on a loaded CI runner
+    # the fake ALB must not be the one that gives up, yet a connection a check left open must not hold the
+    # fixture's shutdown (which waits for every handler) for ever.
     server: Server = serve(
-        handler, "127.0.0.1", 0, ssl=server_context, process_request=process_request, open_timeout=None
+        handler, "127.0.0.1", 0, ssl=server_context, process_request=process_request, open_timeout=30
     )
     https_port = server.socket.getsockname()[1]
     threading.Thread(target=server.serve_forever, daemon=True).start()

@@ -577,13 +577,17 @@ class _Builder:
             redirect["port"] = int(port)
         path = str(config.get("path", "/#{path}"))
         if path != "/#{path}":
-            if "#{" in path:
-                self.report.add(source.name, label, "not-converted", f"redirect path {path!r} uses ALB placeholders")
+            if "#{" in path or "*" in path or "?" in path:
+                # The controller refuses wildcards in ReplaceFullPath (route_rule_action.go at v3.5.0).
+                self.report.add(
+                    source.name, label, "not-converted", f"redirect path {path!r} holds ALB placeholders or wildcards"
+                )
                 return None
             redirect["path"] = {"type": "ReplaceFullPath", "replaceFullPath": path}
         query = str(config.get("query", "#{query}"))
         if query != "#{query}":
-            # The query the redirect sets, through the rule's ListenerRuleConfiguration (its redirect action).
+            # The query the redirect sets (empty: dropped, as nginx's return did), through the rule's
+            # ListenerRuleConfiguration: the controller takes its redirect query as given (a pointer, so "" counts).
             lrc.setdefault("actions", []).append({"type": "redirect", "redirectConfig": {"query": query}})
         return redirect
 
