@@ -274,8 +274,7 @@ def test_without_installing_crds_an_older_bundle_is_refused() -> None:
     ("facts", "code", "fragment"),
     [
         ("gatewayApiBundle: v1.5.1", 2, "are v1.5.1, older than v1.6.0"),
-        ("gatewayApiBundle: v1.6.0", 0, "Guardrails: 0 violations"),
-        ("exists: true", 2, "the cluster has no Gateway API CRDs"),
+        ("exists: true", 2, "the cluster has no Gateway API CRDs"),  # (v1.6.0 passes: see above, in process)
     ],
 )
 def test_the_plan_says_why_the_cluster_s_crds_are_refused(tmp_path: Path, facts: str, code: int, fragment: str) -> None:

@@ -37,6 +37,12 @@ def _convert(ingresses: list[dict[str, Any]], **options: Any) -> tuple[list[Any]
 
 
 def _compare(case: Case) -> tuple[bool, list[str]]:
+    exact, differences, _ = _compared(case)
+    return exact, differences
+
+
+def _compared(case: Case) -> tuple[bool, list[str], list[Any]]:
+    """Whether the report says exact, where the Gateway and ingress-nginx disagree, and the output."""
     converted, report = _convert(case.ingresses)
     blocks = nginx_blocks(locations(case))
     differences = []
@@ -47,7 +53,7 @@ def _compare(case: Case) -> tuple[bool, list[str]]:
         gateway = (outcome.targets[0][0], outcome.upstream) if outcome and outcome.targets else None
         if nginx != gateway:
             differences.append(f"{uri}: nginx {nginx} gateway {gateway}")
-    return report.exact, differences
+    return report.exact, differences, converted
 
 
 def _assert_valid(output: list[Any]) -> None:
@@ -73,18 +79,18 @@ def test_most_cases_without_a_rewrite_convert_exactly_and_all_outputs_are_valid(
     paths): the cases without one must mostly be exact, and every output validates against the CRDs."""
     rng = random.Random(11)
     plain = exact_plain = exact_all = 0
-    for _ in range(100):
+    for _ in range(80):
         case = generate(rng)
-        exact, differences = _compare(case)
+        exact, differences, converted = _compared(case)
         assert not (exact and differences), (case.ingresses, differences)
-        _assert_valid(_convert(case.ingresses)[0])
+        _assert_valid(converted)
         rewrites = any(NGINX + "rewrite-target" in (i["metadata"].get("annotations") or {}) for i in case.ingresses)
         exact_all += exact
         if not rewrites:
             plain += 1
             exact_plain += exact
-    assert plain >= 25 and exact_plain >= plain * 0.6, (exact_plain, plain)
-    assert exact_all >= 20
+    assert plain >= 20 and exact_plain >= plain * 0.6, (exact_plain, plain)
+    assert exact_all >= 15
 
 
 def _one_route(output: list[Any]) -> dict[str, Any]:
