@@ -96,7 +96,8 @@ def crds() -> dict[tuple[str, str], dict[str, Any]]:
     """The served versions' schemas, by (apiVersion, kind)."""
     found: dict[tuple[str, str], dict[str, Any]] = {}
     for name in CRD_FILES:
-        for document in yaml.safe_load_all((require_crds() / name).read_text(encoding="utf-8")):
+        text = (require_crds() / name).read_text(encoding="utf-8")
+        for document in yaml.load_all(text, Loader=yaml.CSafeLoader):  # libyaml: the CRDs are large
             if not document or document.get("kind") != "CustomResourceDefinition":
                 continue
             group, kind = document["spec"]["group"], document["spec"]["names"]["kind"]
