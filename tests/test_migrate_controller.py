@@ -177,8 +177,8 @@ def test_source_ranges_that_overfill_the_security_group_hold_the_group_back() ->
 
 
 @given(st.lists(st.sampled_from(["/", "/a", "/ab", "/A/b", "/b", "/a/b", "/abc/d"]), min_size=1, max_size=12))
-def test_overlap_candidates_hold_every_overlapping_pair(prefixes: list[str]) -> None:
-    from albops.migrate.planning import AlbPath, _overlap_candidates, overlap
+def testoverlap_candidates_hold_every_overlapping_pair(prefixes: list[str]) -> None:
+    from albops.migrate.planning import AlbPath, overlap_candidates, overlap
     from albops.migrate.routes import Block, Location
 
     sequence = [
@@ -188,7 +188,7 @@ def test_overlap_candidates_hold_every_overlapping_pair(prefixes: list[str]) -> 
     brute = {
         (i, j) for i in range(len(sequence)) for j in range(i + 1, len(sequence)) if overlap(sequence[i], sequence[j])
     }
-    assert brute <= set(_overlap_candidates(sequence))
+    assert brute <= set(overlap_candidates(sequence))
 
 
 def test_wildcards_are_counted_as_the_controller_writes_them() -> None:

@@ -33,7 +33,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from albops.migrate.planning import AlbPath, overlap, regex_literal
+from albops.migrate.planning import AlbPath, overlap, overlap_candidates, regex_literal
 from albops.migrate.reading import Options, Source, objects
 from albops.migrate.report import Report
 from albops.migrate.routes import ALB, controller_order, group_members
@@ -620,28 +620,26 @@ class _Builder:
         """
         for rules in self.sequence.values():
             keys = [_precedence(r.rule) for _, r in rules]
-            for i, (first_ns, first) in enumerate(rules):
-                for j in range(i + 1, len(rules)):
-                    later_ns, later = rules[j]
-                    same_route = first_ns == later_ns
-                    if keys[j] > keys[i] or (keys[j] == keys[i] and same_route):
-                        continue
-                    if first.alb is not None and later.alb is not None and not overlap(first.alb, later.alb):
-                        continue
-                    why = (
-                        "the controller's route precedence (path type, then length, then header and query count) "
-                        f"tries {later.label} before {first.label}"
-                        if keys[j] < keys[i]
-                        else f"{later.label} and {first.label} are in routes of two namespaces, whose order the "
-                        "controller takes from their creation time"
-                    )
-                    self.report.add(
-                        later.label.split(" ", 1)[0],
-                        "rule order",
-                        "approximated",
-                        f"{why}, where ingress-nginx tried {first.label} first; requests both match may go to the "
-                        "other. Gateway API has no group.order: give them disjoint paths",
-                    )
+            for i, j in _candidate_pairs([r for _, r in rules]):
+                (first_ns, first), (later_ns, later) = rules[i], rules[j]
+                if keys[j] > keys[i] or (keys[j] == keys[i] and first_ns == later_ns):
+                    continue
+                if first.alb is not None and later.alb is not None and not overlap(first.alb, later.alb):
+                    continue
+                why = (
+                    "the controller's route precedence (path type, then length, then header and query count) "
+                    f"tries {later.label} before {first.label}"
+                    if keys[j] < keys[i]
+                    else f"{later.label} and {first.label} are in routes of two namespaces, whose order the "
+                    "controller takes from their creation time"
+                )
+                self.report.add(
+                    later.label.split(" ", 1)[0],
+                    "rule order",
+                    "approximated",
+                    f"{why}, where ingress-nginx tried {first.label} first; requests both match may go to the "
+                    "other. Gateway API has no group.order: give them disjoint paths",
+                )
 
     # -- output ----------------------------------------------------------------------------------------
     def documents(self) -> Iterator[dict[str, Any]]:
@@ -677,6 +675,19 @@ class _Builder:
                 "metadata": {"name": service, "namespace": namespace},
                 "spec": spec,
             }
+
+
+def _candidate_pairs(rules: list[_Rule]) -> Iterator[tuple[int, int]]:
+    """Pairs (i < j) that may overlap: those the planning's prefix index finds among rules with a planned path
+    (linear in what overlaps, for hosts with thousands of paths), and every pair with a rule that has none."""
+    planned = [index for index, rule in enumerate(rules) if rule.alb is not None]
+    alone = [index for index, rule in enumerate(rules) if rule.alb is None]
+    for a, b in overlap_candidates([rules[index].alb for index in planned]):  # type: ignore[misc]
+        yield planned[a], planned[b]
+    for index in alone:
+        for other in range(len(rules)):
+            if other != index:
+                yield min(index, other), max(index, other)
 
 
 _PATH_RANK = {"Exact": 3, "PathPrefix": 2, "RegularExpression": 1}

@@ -561,7 +561,7 @@ def port_of(port: Mapping[str, Any]) -> Any:
     return port.get("number", port.get("name"))
 
 
-def _overlap_candidates(sequence: list[AlbPath]) -> Iterator[tuple[int, int]]:
+def overlap_candidates(sequence: list[AlbPath]) -> Iterator[tuple[int, int]]:
     """Pairs (i < j) of paths whose literal prefixes (compared in lower case) nest: a superset of the
     overlapping pairs, found through sorted prefixes instead of every pair, so a host with hundreds of
     Ingresses stays linear in what actually overlaps."""
@@ -589,7 +589,7 @@ def _order(sources: list[Source], paths: dict[str, list[AlbPath]], report: Repor
     hostless = paths.get("", [])
     for host, host_paths in paths.items():
         sequence = host_paths + ([] if host == "" else hostless)
-        for i, j in _overlap_candidates(sequence):
+        for i, j in overlap_candidates(sequence):
             first, later = sequence[i], sequence[j]
             a, b = first.block.location.ingress, later.block.location.ingress
             if a != b and overlap(first, later):
