@@ -177,8 +177,8 @@ def test_source_ranges_that_overfill_the_security_group_hold_the_group_back() ->
 
 
 @given(st.lists(st.sampled_from(["/", "/a", "/ab", "/A/b", "/b", "/a/b", "/abc/d"]), min_size=1, max_size=12))
-def testoverlap_candidates_hold_every_overlapping_pair(prefixes: list[str]) -> None:
-    from albops.migrate.planning import AlbPath, overlap_candidates, overlap
+def test_overlap_candidates_hold_every_overlapping_pair(prefixes: list[str]) -> None:
+    from albops.migrate.planning import AlbPath, overlap, overlap_candidates
     from albops.migrate.routes import Block, Location
 
     sequence = [

@@ -43,6 +43,8 @@ class Behaviour:
     echo_websocket: bool = True
     drop_handshakes: int = 0  # opening handshakes to close without any answer
     handshakes: int = 0  # WebSocket opening handshakes the server has read
+    stall_handshakes: int = 0  # opening handshakes to leave unanswered for stall_seconds
+    stall_seconds: float = 0.0
 
 
 @dataclass
@@ -74,6 +76,10 @@ def site(tmp_path: Path) -> Iterator[Site]:
     def process_request(connection: ServerConnection, request: Request) -> Response | None:
         if request.headers.get("Upgrade", "").lower() == "websocket":
             behaviour.handshakes += 1
+            if behaviour.stall_handshakes > 0:
+                behaviour.stall_handshakes -= 1
+                time.sleep(behaviour.stall_seconds)
+                return _response(503, "too late")
             if behaviour.drop_handshakes > 0:
                 behaviour.drop_handshakes -= 1
                 connection.socket.shutdown(socket.SHUT_RDWR)
@@ -124,7 +130,7 @@ def _response(status: int, body: str) -> Response:
     return Response(status, "OK" if status < 400 else "Error", headers, data)
 
 
-def _verify(site: Site, **overrides: Any) -> dict[str, Any]:
+def _verify(site: Site, timeout: float = 20, **overrides: Any) -> dict[str, Any]:
     expect = Expectations(
         host=HOST,
         https_port=site.https_port,
@@ -135,7 +141,7 @@ def _verify(site: Site, **overrides: Any) -> dict[str, Any]:
         **overrides,
     )
     # Generous per-check timeout: the suite shares two cores, and a check only waits when it fails.
-    checks = Verifier(expect, resolver=lambda host: ["127.0.0.1"], ca_file=site.ca_file, timeout=20).run()
+    checks = Verifier(expect, resolver=lambda host: ["127.0.0.1"], ca_file=site.ca_file, timeout=timeout).run()
     return {c.name: c for c in checks}
 
 
@@ -292,6 +298,16 @@ def test_one_dropped_websocket_handshake_is_tried_again_and_two_fail(site: Site)
     check = _verify(site)["websocket"]
     assert not check.ok and "InvalidMessage" in check.detail
     assert site.behaviour.handshakes == 4 and site.behaviour.drop_handshakes == 0
+
+
+def test_an_unanswered_handshake_is_tried_again_within_the_deadline(site: Site) -> None:
+    """The first opening handshake gets no answer for longer than half the deadline: a second one, on a new
+    connection, is made in the time left, and the whole check stays within its deadline."""
+    site.behaviour.stall_handshakes, site.behaviour.stall_seconds = 1, 5.0
+    started = time.monotonic()
+    check = _verify(site, timeout=8)["websocket"]
+    assert check.ok, check.detail
+    assert site.behaviour.handshakes == 2 and time.monotonic() - started < 8 * 6  # six checks, each bounded
 
 
 def test_a_slowloris_server_cannot_hold_a_check_past_its_deadline(capsys: pytest.CaptureFixture[str]) -> None:

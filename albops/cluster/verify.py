@@ -197,34 +197,37 @@ class Verifier:
         return Check("echo", ok, detail)
 
     def _websocket(self) -> Check:
-        """The WebSocket echo; a handshake the far end closed without any answer is tried once more.
+        """The WebSocket echo; a handshake the far end closed without any answer, or left unanswered for half
+        the deadline, is tried once more on a new connection.
 
-        A load balancer or a server can drop one opening handshake (a target draining, a busy accept
-        loop) and still serve WebSockets; a path that is really broken fails both tries, with its reason.
+        A load balancer or a server can drop one opening handshake (a target draining, a busy accept loop, a
+        lost packet) and still serve WebSockets; a path that is really broken fails both tries, with its
+        reason. Both tries together stay within the check's deadline.
         """
         from websockets.exceptions import InvalidMessage
 
+        started = time.monotonic()
         try:
-            return self._websocket_once()
-        except (InvalidMessage, ConnectionResetError):
-            return self._websocket_once()
+            return self._websocket_once(self.timeout / 2)
+        except (InvalidMessage, ConnectionResetError, TimeoutError):
+            return self._websocket_once(max(0.5, self.timeout - (time.monotonic() - started) - 0.5))
 
-    def _websocket_once(self) -> Check:
+    def _websocket_once(self, open_timeout: float) -> Check:
         from websockets.sync.client import connect
 
         message = f"verify-{uuid.uuid4().hex[:8]}"
-        sock = socket.create_connection((self.address, self.expect.https_port), self.timeout)
+        sock = socket.create_connection((self.address, self.expect.https_port), open_timeout)
         uri = f"wss://{self._authority(self.expect.https_port, 443)}{self.expect.path}/"
         with connect(
-            uri, sock=sock, ssl=self.context, server_hostname=self.expect.host, open_timeout=self.timeout, proxy=None
+            uri, sock=sock, ssl=self.context, server_hostname=self.expect.host, open_timeout=open_timeout, proxy=None
         ) as ws:
             ws.send(message)
-            deadline = time.monotonic() + self.timeout
+            deadline = time.monotonic() + open_timeout
             while time.monotonic() < deadline:
                 reply = ws.recv(timeout=max(0.1, deadline - time.monotonic()))
                 if reply == message:
                     return Check("websocket", True, f"{uri} echoed {message!r}")
-        return Check("websocket", False, f"{uri} did not echo {message!r} within {self.timeout:.0f} s")
+        return Check("websocket", False, f"{uri} did not echo {message!r} within {open_timeout:.0f} s")
 
     def _fixed_response(self) -> Check:
         assert self.expect.fixed_path is not None
