@@ -7,6 +7,7 @@ response path, and echoes WebSocket messages on the echo path.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import socket
 import ssl
@@ -20,9 +21,9 @@ from typing import Any
 
 import pytest
 import trustme
+from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.datastructures import Headers
 from websockets.http11 import Request, Response
-from websockets.sync.server import Server, ServerConnection, serve
 
 from albops.__main__ import main
 from albops.cluster.aws import AwsSession
@@ -73,16 +74,16 @@ def site(tmp_path: Path) -> Iterator[Site]:
     cert.configure_cert(server_context)
     behaviour = Behaviour()
 
-    def process_request(connection: ServerConnection, request: Request) -> Response | None:
+    async def process_request(connection: ServerConnection, request: Request) -> Response | None:
         if request.headers.get("Upgrade", "").lower() == "websocket":
             behaviour.handshakes += 1
             if behaviour.stall_handshakes > 0:
                 behaviour.stall_handshakes -= 1
-                time.sleep(behaviour.stall_seconds)
+                await asyncio.sleep(behaviour.stall_seconds)
                 return _response(503, "too late")
             if behaviour.drop_handshakes > 0:
                 behaviour.drop_handshakes -= 1
-                connection.socket.shutdown(socket.SHUT_RDWR)
+                connection.transport.abort()  # closed without any answer
                 return _response(500, "dropped")
             return None if behaviour.echo_websocket else _response(404, "no websocket here")
         if request.path == "/":
@@ -91,18 +92,27 @@ def site(tmp_path: Path) -> Iterator[Site]:
             return _response(200, _echo_body(request.path, behaviour))
         return _response(404, "not found")
 
-    def handler(connection: ServerConnection) -> None:
-        for message in connection:
-            connection.send(message)
+    async def handler(connection: ServerConnection) -> None:
+        async for message in connection:
+            await connection.send(message)
 
-    # A server-side handshake deadline well past the client's (websockets' default is 10 s): on a loaded CI runner
-    # the fake ALB must not be the one that gives up, yet a connection a check left open must not hold the
-    # fixture's shutdown (which waits for every handler) for ever.
-    server: Server = serve(
-        handler, "127.0.0.1", 0, ssl=server_context, process_request=process_request, open_timeout=30
-    )
-    https_port = server.socket.getsockname()[1]
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    # The fake ALB runs on an event loop of its own (websockets' asyncio server): its threaded server now and
+    # then left a TLS connection's request unread until its handshake deadline, failing a healthy check.
+    loop = asyncio.new_event_loop()
+    started: list[Server] = []
+    ready = threading.Event()
+
+    async def run() -> None:
+        server = await serve(handler, "127.0.0.1", 0, ssl=server_context, process_request=process_request)
+        started.append(server)
+        ready.set()
+        await server.wait_closed()
+
+    thread = threading.Thread(target=loop.run_until_complete, args=(run(),), daemon=True)
+    thread.start()
+    assert ready.wait(10), "the fake ALB did not start"
+    server = started[0]
+    https_port = next(iter(server.sockets)).getsockname()[1]
 
     class Redirect(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
@@ -120,7 +130,9 @@ def site(tmp_path: Path) -> Iterator[Site]:
     plain = ThreadingHTTPServer(("127.0.0.1", 0), Redirect)
     threading.Thread(target=plain.serve_forever, daemon=True).start()
     yield Site(https_port, plain.server_port, str(ca_file), behaviour)
-    server.shutdown()
+    loop.call_soon_threadsafe(server.close)
+    thread.join(10)
+    loop.close()
     plain.shutdown()
 
 
