@@ -174,6 +174,15 @@ def test_allowed_routes_admit_only_the_named_namespaces(gateway_apply: PlanResul
     assert redirect["rules"][0]["filters"][0]["requestRedirect"] == {"scheme": "https", "port": 443, "statusCode": 301}
 
 
+def test_the_gateway_s_own_namespace_is_always_admitted() -> None:
+    """Else the echoserver's own route would never be accepted, and pulumi up would wait for it in vain."""
+    config = with_overrides(read_stack_file("gateway"), alb={"allowedNamespaces": ["payments"]})
+    result = run_program(config, "gateway", preview=True)
+    listeners = {item["name"]: item for item in _one(result, "Gateway")["spec"]["listeners"]}
+    selector = listeners["https-443"]["allowedRoutes"]["namespaces"]["selector"]
+    assert selector["matchExpressions"][0]["values"] == ["echoserver", "payments"]
+
+
 def test_without_allowed_namespaces_the_gateway_is_its_namespace_s_alone() -> None:
     config = {k: v for k, v in read_stack_file("gateway")["alb-ingress:alb"].items() if k != "allowedNamespaces"}
     result = run_program(

@@ -138,12 +138,12 @@ def allowed_routes(plan: GatewayPlan, protocol: str) -> dict[str, Any]:
     if plan.allowed_namespaces is None or (protocol == "HTTP" and plan.ssl_redirect is not None):
         namespaces: dict[str, Any] = {"from": "Same"}
     else:
+        # The Gateway's own namespace always: its owner's routes (the echoserver's) live there.
+        admitted = list(dict.fromkeys((plan.namespace, *plan.allowed_namespaces)))
         namespaces = {
             "from": "Selector",
             "selector": {
-                "matchExpressions": [
-                    {"key": "kubernetes.io/metadata.name", "operator": "In", "values": list(plan.allowed_namespaces)}
-                ]
+                "matchExpressions": [{"key": "kubernetes.io/metadata.name", "operator": "In", "values": admitted}]
             },
         }
     return {"namespaces": namespaces, "kinds": [{"group": GATEWAY_API_GROUP, "kind": "HTTPRoute"}]}
