@@ -243,9 +243,9 @@ class AwsLoadBalancerController(pulumi.ComponentResource):
     release_status: pulumi.Output[str]
     """The Helm release's status (deployed once the controller's pods are ready)."""
     ingress_class_name: pulumi.Output[str]
+    """The IngressClass the controller serves; Ingresses name it in spec.ingressClassName."""
     gateway_class_name: pulumi.Output[str]
     """The GatewayClass the controller's Gateways name (gateway_api; empty otherwise)."""
-    """The IngressClass the controller serves; Ingresses name it in spec.ingressClassName."""
     namespace: pulumi.Output[str]
     """The controller's namespace."""
     service_account_name: pulumi.Output[str]
@@ -415,6 +415,8 @@ class AwsLoadBalancerController(pulumi.ComponentResource):
                 _chart_inputs(v[0], v[1], v[2], v[3], {**(ownership_tags or {}), **v[4]}, gateway_api)
             )
         )
+        # The chart's IngressClass, and in gateway mode the GatewayClass of the same name.
+        class_name = pick("ingress_class").apply(lambda c: c or "alb")
         self.release = ControllerRelease(
             name,
             ControllerReleaseArgs(
@@ -424,7 +426,7 @@ class AwsLoadBalancerController(pulumi.ComponentResource):
                 values=values,
                 role_arn=self.iam.service_account_role_arn,
                 depends_on=[*self.iam.ready, *waits],
-                gateway_class=pick("ingress_class").apply(lambda c: c or "alb") if gateway_api else None,
+                gateway_class=class_name if gateway_api else None,
                 install_gateway_api_crds=gateway_api and install_crds,
             ),
             opts=child,
@@ -432,7 +434,7 @@ class AwsLoadBalancerController(pulumi.ComponentResource):
         self.role_arn = self.iam.role_arn
         self.policy_arn = self.iam.policy_arn
         self.release_status = self.release.release.status.apply(lambda s: s.status if s else "")
-        self.ingress_class_name = pick("ingress_class").apply(lambda c: c or "alb")
+        self.ingress_class_name = class_name
         self.gateway_class_name = self.ingress_class_name if gateway_api else pulumi.Output.from_input("")
         self.namespace = pick("namespace")
         self.service_account_name = pick("service_account")
