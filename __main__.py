@@ -93,7 +93,6 @@ echoserver = Echoserver(
         stack_tags=ingress_tags(settings, stack),
         subnets=cluster.ingress_subnets,
         api=settings.alb.api,
-        gateway_class=settings.controller.class_name(cluster.mode) if settings.alb.api == "gateway" else None,
         app_certificates=settings.gateway_certificates,
     ),
 )

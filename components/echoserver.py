@@ -24,6 +24,7 @@ message, reads no files and prints no environment; ``PORT`` sets its port.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal, cast
 
@@ -35,7 +36,6 @@ from components.app.gateway import (
     AWS_GATEWAY_VERSION,
     GATEWAY_API_VERSION,
     GATEWAY_WAIT,
-    ROUTE_WAIT,
     WAIT_FOR,
     GatewayObject,
     GatewayPlan,
@@ -46,7 +46,7 @@ from components.app.gateway import (
     http_route_spec,
     load_balancer_configuration_spec,
     redirect_route_spec,
-    target_group_configuration_spec,
+    routed_service,
 )
 from components.sections import AlbSettings, EchoserverSettings
 
@@ -79,9 +79,9 @@ class EchoserverArgs:
     stack_tags: dict[str, str] = field(default_factory=dict)
     # Subnets for the ALB when the controller cannot discover them by tag (a created cluster in the default VPC).
     subnets: list[str] | None = None
-    # gateway: a Gateway and an HTTPRoute instead of the Ingress (alb.api), on the controller's GatewayClass.
+    # gateway: a Gateway and an HTTPRoute instead of the Ingress (alb.api), on the controller's GatewayClass,
+    # which is named as its IngressClass (ingress_class).
     api: Literal["ingress", "gateway"] = "ingress"
-    gateway_class: pulumi.Input[str] | None = None
     # The certificates of the apps on the stack's Gateway (a route cannot carry one).
     app_certificates: tuple[str, ...] = ()
 
@@ -358,7 +358,6 @@ class Echoserver(pulumi.ComponentResource):
 
         self.ingress = None
         self.gateway = None
-        self.routes: list[GatewayObject] = []
         if args.api == "gateway":
             rollout_after: list[pulumi.Resource] = self._gateway_objects(name, args, metadata, after)
         else:
@@ -404,14 +403,19 @@ class Echoserver(pulumi.ComponentResource):
         self.url = pulumi.Output.from_input(echoserver_url(echo, alb))
         self.register_outputs({"albHostname": self.alb_hostname, "url": self.url})
 
-    def _gateway_objects(self, name: str, args: EchoserverArgs, metadata: Any, after: Any) -> list[pulumi.Resource]:
+    def _gateway_objects(
+        self,
+        name: str,
+        args: EchoserverArgs,
+        metadata: dict[str, Any],
+        after: Callable[..., pulumi.ResourceOptions],
+    ) -> list[pulumi.Resource]:
         """The group's Gateway and its LoadBalancerConfiguration, the HTTP->HTTPS redirect route, and the
         echoserver's route, fixed response and target group settings; returns what the Deployment waits for."""
         echo, alb = args.echoserver, args.alb
-        gateway_class = args.gateway_class
-        if not isinstance(gateway_class, str):
-            raise ValueError("gateway mode needs the controller's GatewayClass name")
-        plan = echoserver_gateway_plan(alb, echo, gateway_class, args.stack_tags, args.subnets, args.app_certificates)
+        plan = echoserver_gateway_plan(
+            alb, echo, args.ingress_class, args.stack_tags, args.subnets, args.app_certificates
+        )
         ns = self.namespace.metadata.name
         group_meta: dict[str, Any] = {"name": plan.name, "namespace": ns, "labels": LABELS}
         config = GatewayObject(
@@ -432,15 +436,13 @@ class Echoserver(pulumi.ComponentResource):
         )
         redirect = redirect_route_spec(plan)
         if redirect is not None:
-            self.routes.append(
-                GatewayObject(
-                    f"{name}-https-redirect",
-                    GATEWAY_API_VERSION,
-                    "HTTPRoute",
-                    {"name": f"{plan.name}-https-redirect", "namespace": ns, "labels": LABELS},
-                    redirect,
-                    opts=after(self.gateway),
-                )
+            GatewayObject(
+                f"{name}-https-redirect",
+                GATEWAY_API_VERSION,
+                "HTTPRoute",
+                {"name": f"{plan.name}-https-redirect", "namespace": ns, "labels": LABELS},
+                redirect,
+                opts=after(self.gateway),
             )
         fixed = alb.fixed_response
         rule_config = GatewayObject(
@@ -451,21 +453,16 @@ class Echoserver(pulumi.ComponentResource):
             fixed_response_spec(fixed.status_code, fixed.content_type, fixed.message_body),
             opts=after(self.namespace, *args.depends_on),
         )
-        target_config = GatewayObject(
-            f"{name}-target-group-config",
-            AWS_GATEWAY_VERSION,
-            "TargetGroupConfiguration",
-            metadata,
-            target_group_configuration_spec(APP, alb.health_check_path, alb.deregistration_delay_seconds),
-            opts=after(self.service, *args.depends_on),
-        )
-        route = GatewayObject(
+        route = routed_service(
+            name,
             f"{name}-route",
-            GATEWAY_API_VERSION,
-            "HTTPRoute",
-            {**metadata, "annotations": {WAIT_FOR: ROUTE_WAIT}},
+            metadata,
+            APP,
+            alb.health_check_path,
+            alb.deregistration_delay_seconds,
             echoserver_route(alb, echo, plan),
-            opts=after(self.gateway, self.service, rule_config, target_config),
+            after,
+            target_waits=(self.service, *args.depends_on),
+            route_waits=(self.gateway, self.service, rule_config),
         )
-        self.routes.append(route)
         return [self.gateway, route]

@@ -39,15 +39,11 @@ from components.app.budget import (
     rule_problems,
 )
 from components.app.gateway import (
-    AWS_GATEWAY_VERSION,
-    GATEWAY_API_VERSION,
-    ROUTE_WAIT,
-    WAIT_FOR,
     GatewayObject,
     GatewayRef,
     RoutePath,
     http_route_spec,
-    target_group_configuration_spec,
+    routed_service,
     unescaped_regex_problem,
 )
 from components.model import DNS_LABEL, args_shape_problems, dependencies
@@ -586,18 +582,6 @@ class AlbApp(pulumi.ComponentResource):
     def _route(self, name: str, plan: AppPlan, opts: pulumi.ResourceOptions | None) -> GatewayObject:
         """The app's HTTPRoute on its group's Gateway, and the TargetGroupConfiguration of its Service."""
         waits = dependencies(opts)
-        child = pulumi.ResourceOptions(parent=self, depends_on=waits)
-        metadata = {"name": name, "namespace": plan.namespace}
-        target_config = GatewayObject(
-            f"{name}-target-group-config",
-            AWS_GATEWAY_VERSION,
-            "TargetGroupConfiguration",
-            {"name": plan.service_name, "namespace": plan.namespace},
-            target_group_configuration_spec(
-                plan.service_name, plan.health_check_path, plan.deregistration_delay_seconds
-            ),
-            opts=child,
-        )
         prefix = next((p.path for p in plan.paths if p.path_type == "Prefix"), None) if plan.strip_prefix else None
         spec = http_route_spec(
             GatewayRef(plan.group, plan.gateway_namespace, plan.gateway_listeners),
@@ -608,13 +592,17 @@ class AlbApp(pulumi.ComponentResource):
             plan.service_port,
             prefix,
         )
-        return GatewayObject(
+        return routed_service(
             name,
-            GATEWAY_API_VERSION,
-            "HTTPRoute",
-            {**metadata, "annotations": {WAIT_FOR: ROUTE_WAIT}},
+            name,
+            {"name": name, "namespace": plan.namespace},
+            plan.service_name,
+            plan.health_check_path,
+            plan.deregistration_delay_seconds,
             spec,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[*waits, target_config]),
+            lambda *resources: pulumi.ResourceOptions(parent=self, depends_on=list(resources)),
+            target_waits=waits,
+            route_waits=waits,
         )
 
 

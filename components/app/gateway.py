@@ -23,7 +23,7 @@ target group binding exists, so its first pods get readiness gates, as with the 
 # No `from __future__ import annotations`: Pulumi's component provider reads annotations at run time.
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -266,6 +266,41 @@ def target_group_configuration_spec(
             ],
         },
     }
+
+
+def routed_service(
+    name: str,
+    route_name: str,
+    metadata: Mapping[str, Any],
+    service_name: str,
+    health_check_path: str,
+    deregistration_delay_seconds: int,
+    spec: Mapping[str, Any],
+    options: Callable[..., pulumi.ResourceOptions],
+    target_waits: Sequence[pulumi.Resource] = (),
+    route_waits: Sequence[pulumi.Resource] = (),
+) -> "GatewayObject":
+    """A Service's TargetGroupConfiguration and the HTTPRoute to it, for the echoserver and every app alike.
+
+    The route carries the waitFor annotation and waits for the configuration, so the target group is made
+    with pods as targets from the start; ``options(*resources)`` gives the options depending on them.
+    """
+    target_config = GatewayObject(
+        f"{name}-target-group-config",
+        AWS_GATEWAY_VERSION,
+        "TargetGroupConfiguration",
+        {**metadata, "name": service_name},
+        target_group_configuration_spec(service_name, health_check_path, deregistration_delay_seconds),
+        opts=options(*target_waits),
+    )
+    return GatewayObject(
+        route_name,
+        GATEWAY_API_VERSION,
+        "HTTPRoute",
+        {**metadata, "annotations": {WAIT_FOR: ROUTE_WAIT}},
+        spec,
+        opts=options(*route_waits, target_config),
+    )
 
 
 def gateway_hostname(status: Any) -> str:
