@@ -22,9 +22,9 @@ from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator, mod
 from pydantic.alias_generators import to_camel
 from pydantic_core import PydanticCustomError
 
+from components.names import DNS_LABEL as DNS_LABEL
 from facts.regions import partition_for_region
 
-DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")
 VPC_ID = re.compile(r"vpc-([0-9a-f]{8}|[0-9a-f]{17})")
 POLICY_ARN = re.compile(r"arn:([a-z-]+):iam::(\d{12}|aws):policy/([\w+=,.@/-]+)")
 _CPU = re.compile(r"(\d+(\.\d+)?)(m?)")

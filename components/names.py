@@ -25,3 +25,6 @@ PLANNED_ENVIRONMENTS = (*ENVIRONMENTS, EPHEMERAL)
 # not an IP address (checked apart, since a dotted IPv4 address also matches the pattern).
 _LABEL = r"[a-z0-9]([-a-z0-9]*[a-z0-9])?"
 INGRESS_HOST = re.compile(rf"(?=.{{1,253}}\Z)(\*\.)?{_LABEL}(\.{_LABEL})*")
+# A DNS-1123 label (namespaces, most object names) and subdomain (IngressClass, Gateway and other object names).
+DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")
+DNS_SUBDOMAIN = re.compile(rf"(?=.{{1,253}}\Z){_LABEL}(\.{_LABEL})*")

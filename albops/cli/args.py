@@ -12,12 +12,11 @@ import argparse
 import ipaddress
 import math
 import os
-import re
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from components.names import CLUSTER_NAME, GROUP_NAME
+from components.names import CLUSTER_NAME, DNS_LABEL, DNS_SUBDOMAIN, GROUP_NAME
 
 
 def seconds(low: float, high: float) -> Callable[[str], float]:
@@ -139,9 +138,7 @@ def group_name(text: str) -> str:
 def namespaced_name(text: str) -> tuple[str, str]:
     """NAMESPACE/NAME of an object (a Gateway): a namespace and a name as Kubernetes takes them."""
     namespace, slash, name = text.partition("/")
-    label = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")
-    subdomain = re.compile(r"(?=.{1,253}\Z)[a-z0-9]([-a-z0-9.]*[a-z0-9])?")
-    if not slash or not label.fullmatch(namespace) or not subdomain.fullmatch(name):
+    if not slash or not DNS_LABEL.fullmatch(namespace) or not DNS_SUBDOMAIN.fullmatch(name):
         raise argparse.ArgumentTypeError(f"{text!r} is not NAMESPACE/NAME, e.g. infra/shared-alb (lower-case names)")
     return namespace, name
 

@@ -47,6 +47,7 @@ from pathlib import Path
 from typing import Any
 
 from albops.preview.stack_file import StackFileError, config_mapping, load_strict_yaml
+from components.names import DNS_SUBDOMAIN
 
 FACTS_DIR = "cloud-facts"
 _CLUSTER_KEYS = {
@@ -84,8 +85,6 @@ CLASS_PARAMS_FIELDS = frozenset(
         "wafv2AclName",
     }
 )
-# An IngressClass name as the API server takes it (a DNS-1123 subdomain).
-_CLASS_NAME = re.compile(r"(?=.{1,253}\Z)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
 
 
 @dataclass(frozen=True)
@@ -201,7 +200,8 @@ def _cluster(path: Path, name: str, value: Any) -> ClusterFacts:
 
 
 def _ingress_class(where: str, name: Any, value: Any) -> IngressClassFacts:
-    if not isinstance(name, str) or not _CLASS_NAME.fullmatch(name):
+    # An IngressClass name as the API server takes it: a DNS-1123 subdomain.
+    if not isinstance(name, str) or not DNS_SUBDOMAIN.fullmatch(name):
         raise FactsError(f"{where}: {name!r} is not an IngressClass name (lower-case letters, digits, '-' and '.')")
     if not isinstance(value, dict):
         raise FactsError(
