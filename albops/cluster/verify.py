@@ -240,18 +240,11 @@ class Verifier:
 
         # The controller tracks a Gateway's ALB by the Gateway's namespace/name, an Ingress group's by its name
         # (pkg/deploy/tracking in its sources).
-        tracking = (
-            ("gateway.k8s.aws.alb/stack", self.expect.gateway)
-            if self.expect.gateway
-            else (
-                "ingress.k8s.aws/stack",
-                self.expect.group,
-            )
-        )
-        tags = [
-            {"Key": "elbv2.k8s.aws/cluster", "Values": [self.expect.cluster]},
-            {"Key": tracking[0], "Values": [tracking[1]]},
-        ]
+        if self.expect.gateway:
+            tracking: dict[str, Any] = {"Key": "gateway.k8s.aws.alb/stack", "Values": [self.expect.gateway]}
+        else:
+            tracking = {"Key": "ingress.k8s.aws/stack", "Values": [self.expect.group]}
+        tags = [{"Key": "elbv2.k8s.aws/cluster", "Values": [self.expect.cluster]}, tracking]
         balancers = [r for r in tagged_resources(self.aws, tags) if r.kind == "load-balancer"]
         if len(balancers) != 1:
             owner = f"Gateway {self.expect.gateway}" if self.expect.gateway else f"group {self.expect.group}"

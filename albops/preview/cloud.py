@@ -45,6 +45,11 @@ def _digest(*parts: str, length: int = 16) -> str:
     return hashlib.sha256("/".join(parts).encode()).hexdigest()[:length]
 
 
+def _conditions(*kinds: str) -> list[dict[str, str]]:
+    """Status conditions the controller has set true (Gateway API's metav1.Condition shape)."""
+    return [{"type": k, "status": "True", "reason": k, "message": "", "lastTransitionTime": _SEEN} for k in kinds]
+
+
 class MissingObjectError(LookupError):
     """An object the program reads (``Resource.get``) that the described cloud does not have: how the read
     fails under ``pulumi up``, said with the facts the plan used."""
@@ -392,11 +397,10 @@ class CloudAnswers(pulumi.runtime.Mocks):
         config = self.objects.get((config_type, config_id), {})
         scheme = str((config.get("spec") or {}).get("scheme", "internet-facing"))
         _, hostname = self._alb_name(name, scheme)
-        conditions = [
-            {"type": kind, "status": "True", "reason": kind, "message": "", "lastTransitionTime": _SEEN}
-            for kind in ("Accepted", "Programmed")
-        ]
-        extra["status"] = {"addresses": [{"type": "Hostname", "value": hostname}], "conditions": conditions}
+        extra["status"] = {
+            "addresses": [{"type": "Hostname", "value": hostname}],
+            "conditions": _conditions("Accepted", "Programmed"),
+        }
         return resource_id, extra
 
     def _route(self, args: Any, state: dict[str, Any]) -> tuple[str, dict[str, Any]]:
@@ -404,10 +408,7 @@ class CloudAnswers(pulumi.runtime.Mocks):
         resource_id, extra = self._kubernetes_object(args, state)
         parents = []
         for ref in (state.get("spec") or {}).get("parentRefs") or []:
-            conditions = [
-                {"type": kind, "status": "True", "reason": kind, "message": "", "lastTransitionTime": _SEEN}
-                for kind in ("Accepted", "ResolvedRefs")
-            ]
+            conditions = _conditions("Accepted", "ResolvedRefs")
             parents.append({"parentRef": ref, "controllerName": "gateway.k8s.aws/alb", "conditions": conditions})
         extra["status"] = {"parents": parents}
         return resource_id, extra
