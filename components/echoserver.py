@@ -33,8 +33,6 @@ import pulumi_kubernetes as k8s
 
 from components.app.component import AppPlan, GroupAnnotations, alb_hostname, ingress_of, plan_app
 from components.app.gateway import (
-    AWS_GATEWAY_VERSION,
-    GATEWAY_API_VERSION,
     GATEWAY_WAIT,
     WAIT_FOR,
     GatewayObject,
@@ -49,6 +47,7 @@ from components.app.gateway import (
     routed_service,
 )
 from components.sections import AlbSettings, EchoserverSettings
+from facts.gateway_api import AWS_GATEWAY_VERSION, GATEWAY_API_VERSION
 
 READINESS_GATE_LABEL = "elbv2.k8s.aws/pod-readiness-gate-inject"
 ANNOTATION_PREFIX = "alb.ingress.kubernetes.io"

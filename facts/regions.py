@@ -172,3 +172,5 @@ ALB_SSL_POLICIES: dict[str, str] = {
     "ELBSecurityPolicy-2015-05": "1.0",
 }
 RECOMMENDED_SSL_POLICY = "ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09"
+# What the controller uses when an Ingress or a Gateway listener names no policy (it allows TLS 1.0).
+CONTROLLER_DEFAULT_SSL_POLICY = "ELBSecurityPolicy-2016-08"

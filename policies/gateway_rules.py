@@ -15,27 +15,22 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from facts.regions import ALB_SSL_POLICIES, RECOMMENDED_SSL_POLICY
+from facts.gateway_api import ALB_GATEWAY_CONTROLLER, AWS_GATEWAY_GROUP, GATEWAY_API_GROUP
+from facts.regions import ALB_SSL_POLICIES, CONTROLLER_DEFAULT_SSL_POLICY, RECOMMENDED_SSL_POLICY
 
 if TYPE_CHECKING:
     from policies.guardrails import Resource, Stack, Violation
-
-GATEWAY_GROUP = "gateway.networking.k8s.io"
-AWS_GROUP = "gateway.k8s.aws"
-ALB_GATEWAY_CONTROLLER = "gateway.k8s.aws/alb"
-# The controller's default TLS policy when a listener configuration names none (as for Ingresses).
-DEFAULT_SSL_POLICY = "ELBSecurityPolicy-2016-08"
 
 
 def _types(group: str, kind: str) -> tuple[str, ...]:
     return tuple(f"kubernetes:{group}/{version}:{kind}" for version in ("v1", "v1beta1"))
 
 
-GATEWAY_CLASSES = _types(GATEWAY_GROUP, "GatewayClass")
-GATEWAYS = _types(GATEWAY_GROUP, "Gateway")
-HTTP_ROUTES = _types(GATEWAY_GROUP, "HTTPRoute")
-LB_CONFIGS = _types(AWS_GROUP, "LoadBalancerConfiguration")
-TG_CONFIGS = _types(AWS_GROUP, "TargetGroupConfiguration")
+GATEWAY_CLASSES = _types(GATEWAY_API_GROUP, "GatewayClass")
+GATEWAYS = _types(GATEWAY_API_GROUP, "Gateway")
+HTTP_ROUTES = _types(GATEWAY_API_GROUP, "HTTPRoute")
+LB_CONFIGS = _types(AWS_GATEWAY_GROUP, "LoadBalancerConfiguration")
+TG_CONFIGS = _types(AWS_GATEWAY_GROUP, "TargetGroupConfiguration")
 
 
 @dataclass(frozen=True)
@@ -76,7 +71,7 @@ def alb_gateways(stack: Stack) -> list[AlbGateway]:
     found: list[AlbGateway] = []
     for gateway in stack.of_type(*GATEWAYS):
         ref = (gateway.spec.get("infrastructure") or {}).get("parametersRef") or {}
-        names_config = ref.get("group") == AWS_GROUP and ref.get("kind") == "LoadBalancerConfiguration"
+        names_config = ref.get("group") == AWS_GATEWAY_GROUP and ref.get("kind") == "LoadBalancerConfiguration"
         if gateway.spec.get("gatewayClassName") not in classes and not names_config:
             continue
         config = _named(configs, gateway.namespace, ref.get("name")) if names_config else None
@@ -93,7 +88,7 @@ def _attached(stack: Stack, gateway: Resource) -> Iterator[tuple[Resource, tuple
             if isinstance(ref, Mapping)
             and ref.get("name") == name
             and ref.get("kind", "Gateway") == "Gateway"
-            and ref.get("group", GATEWAY_GROUP) == GATEWAY_GROUP
+            and ref.get("group", GATEWAY_API_GROUP) == GATEWAY_API_GROUP
             and ref.get("namespace", route.namespace) == gateway.namespace
         )
         if sections:
@@ -162,7 +157,7 @@ def _violation(rule: str, resource: Resource | str, message: str, fix: str) -> V
 
 
 def target_type_ip(stack: Stack) -> Iterator[Violation]:
-    for gateway in alb_gateways(stack):
+    for gateway in stack.alb_gateways:
         for route, _ in gateway.routes:
             for service in dict.fromkeys(backend_services(route)):
                 target_type = target_settings(stack, gateway, route, service).get("targetType") or "instance"
@@ -177,7 +172,7 @@ def target_type_ip(stack: Stack) -> Iterator[Violation]:
 
 
 def https(stack: Stack) -> Iterator[Violation]:
-    for gateway in alb_gateways(stack):
+    for gateway in stack.alb_gateways:
         if gateway.scheme != "internet-facing":
             continue
         secure = [item for item in gateway.listeners() if item.get("protocol") == "HTTPS"]
@@ -203,7 +198,7 @@ def https(stack: Stack) -> Iterator[Violation]:
 
 
 def redirect(stack: Stack) -> Iterator[Violation]:
-    for gateway in alb_gateways(stack):
+    for gateway in stack.alb_gateways:
         if gateway.scheme != "internet-facing":
             continue
         for listener in gateway.listeners():
@@ -230,19 +225,19 @@ def redirect(stack: Stack) -> Iterator[Violation]:
 
 
 def tls_policy(stack: Stack) -> Iterator[Violation]:
-    for gateway in alb_gateways(stack):
+    for gateway in stack.alb_gateways:
         if gateway.scheme != "internet-facing":
             continue
         for listener in gateway.listeners():
             if listener.get("protocol") != "HTTPS":
                 continue
             policy = gateway.listener_config(listener.get("port")).get("sslPolicy")
-            floor = ALB_SSL_POLICIES.get(str(policy or DEFAULT_SSL_POLICY))
+            floor = ALB_SSL_POLICIES.get(str(policy or CONTROLLER_DEFAULT_SSL_POLICY))
             if floor is None or floor < "1.2":
                 what = (
                     f"{policy} allows TLS {floor}"
                     if policy and floor
-                    else f"{policy or DEFAULT_SSL_POLICY} (the default)"
+                    else f"{policy or CONTROLLER_DEFAULT_SSL_POLICY} (the default)"
                 )
                 yield _violation(
                     "alb-tls-policy",
@@ -256,7 +251,7 @@ def tls_policy(stack: Stack) -> Iterator[Violation]:
 def production(stack: Stack) -> Iterator[Violation]:
     if stack.context.environment != "production":
         return
-    for gateway in alb_gateways(stack):
+    for gateway in stack.alb_gateways:
         attributes = {
             str(a.get("key")): str(a.get("value"))
             for a in gateway.config.get("loadBalancerAttributes") or []

@@ -8,6 +8,7 @@ from a file and a resource registered by a program look the same to a rule.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections import defaultdict
@@ -15,7 +16,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from facts.regions import ALB_SSL_POLICIES, RECOMMENDED_SSL_POLICY
+from facts.regions import ALB_SSL_POLICIES, CONTROLLER_DEFAULT_SSL_POLICY, RECOMMENDED_SSL_POLICY
 from policies import gateway_rules
 from policies.controller_iam import RELEASES
 
@@ -124,6 +125,11 @@ class Stack:
 
     def of_type(self, *types: str) -> list[Resource]:
         return [r for r in self.resources if r.type in types]
+
+    @functools.cached_property
+    def alb_gateways(self) -> list[gateway_rules.AlbGateway]:
+        """The review's ALB Gateways with their configuration and routes, found once for every rule."""
+        return gateway_rules.alb_gateways(self)
 
     def class_params(self, ingress: Resource) -> Mapping[str, Any]:
         """The IngressClassParams spec of the Ingress's class, when there is one in the review (or, for a
@@ -283,7 +289,7 @@ def _tls_policy(stack: Stack) -> Iterable[Violation]:
         if "HTTPS" not in {proto for proto, _ in listen_ports(stack, ingress)}:
             continue
         policy = stack.setting(ingress, "ssl-policy")
-        floor = ALB_SSL_POLICIES.get(policy or "ELBSecurityPolicy-2016-08")
+        floor = ALB_SSL_POLICIES.get(policy or CONTROLLER_DEFAULT_SSL_POLICY)
         if floor is None or floor < "1.2":
             what = (
                 f"{policy} allows TLS {floor}"
@@ -291,7 +297,8 @@ def _tls_policy(stack: Stack) -> Iterable[Violation]:
                 else (
                     f"{policy} is not an ALB security policy"
                     if policy
-                    else "has no ssl-policy, so the controller uses ELBSecurityPolicy-2016-08, which allows TLS 1.0"
+                    else f"has no ssl-policy, so the controller uses {CONTROLLER_DEFAULT_SSL_POLICY}, which allows "
+                    "TLS 1.0"
                 )
             )
             yield Violation("alb-tls-policy", display(ingress), what, f"set {ANN}ssl-policy: {RECOMMENDED_SSL_POLICY}")
@@ -540,7 +547,7 @@ def _drain(stack: Stack) -> Iterable[Violation]:
         for backend in sorted(b for b in backends if b):
             yield from _workload_drain(stack, ingress.namespace, backend, delay, services)
     # Routes on ALB Gateways: the delay is their backend's TargetGroupConfiguration's.
-    for gateway in gateway_rules.alb_gateways(stack):
+    for gateway in stack.alb_gateways:
         for route, _ in gateway.routes:
             for backend in dict.fromkeys(gateway_rules.backend_services(route)):
                 settings = gateway_rules.target_settings(stack, gateway, route, backend)

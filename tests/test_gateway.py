@@ -14,8 +14,9 @@ import pytest
 from albops.preview.cloud_facts import CloudFacts, ClusterFacts
 from albops.preview.plan import kubernetes_manifests
 from albops.preview.runner import PlanResult, Registration, read_stack_file, run_program
-from components.app.gateway import GATEWAY_API_CRDS_URL, bundle_older
+from components.app.gateway import bundle_older
 from components.model import ConfigError
+from facts.gateway_api import GATEWAY_API_CRDS_URL
 from policies.guardrails import Context, Resource, evaluate
 from tests.conftest import run_plan_cli, with_overrides
 from tests.crd_validation import GATEWAY_KINDS, Rule, all_rules, validate

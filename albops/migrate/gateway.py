@@ -37,13 +37,13 @@ from albops.migrate.planning import AlbPath, overlap, overlap_candidates, regex_
 from albops.migrate.reading import Options, Source, objects
 from albops.migrate.report import Report
 from albops.migrate.routes import ALB, controller_order, group_members
-from components.app.gateway import (
+from components.app.gateway import unescaped_regex_problem
+from facts.gateway_api import (
     ALB_GATEWAY_CONTROLLER,
     AWS_GATEWAY_GROUP,
     AWS_GATEWAY_VERSION,
     GATEWAY_API_GROUP,
     GATEWAY_API_VERSION,
-    unescaped_regex_problem,
 )
 
 __all__ = ["ALB_GATEWAY_CONTROLLER", "to_gateway"]

@@ -20,6 +20,13 @@ from typing import Any
 import pulumi
 
 from albops.preview.cloud_facts import CloudFacts
+from facts.gateway_api import (
+    ALB_GATEWAY_CONTROLLER,
+    AWS_GATEWAY_VERSION,
+    BUNDLE_VERSION_ANNOTATION,
+    GATEWAY_API_VERSION,
+    GATEWAY_CRD_NAME,
+)
 from facts.regions import dns_suffix, partition_for_region
 
 ACCOUNT_ID = "111122223333"
@@ -214,8 +221,8 @@ class CloudAnswers(pulumi.runtime.Mocks):
             "kubernetes:helm.sh/v3:Release": self._helm_release,
             "eks:index:Cluster": self._eks_cluster,
             "kubernetes:networking.k8s.io/v1:Ingress": self._ingress,
-            "kubernetes:gateway.networking.k8s.io/v1:Gateway": self._gateway,
-            "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute": self._route,
+            f"kubernetes:{GATEWAY_API_VERSION}:Gateway": self._gateway,
+            f"kubernetes:{GATEWAY_API_VERSION}:HTTPRoute": self._route,
         }
         handler = handlers.get(args.typ)
         if handler is not None:
@@ -229,7 +236,7 @@ class CloudAnswers(pulumi.runtime.Mocks):
     def _read(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
         """What reading an existing object answers; reads happen in a preview too."""
         crd = "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition"
-        if args.typ == crd and args.resource_id == "gateways.gateway.networking.k8s.io":
+        if args.typ == crd and args.resource_id == GATEWAY_CRD_NAME:
             # The cluster's Gateway API install, from the facts (one cluster per plan: the stack's).
             bundle = next((c.gateway_api_bundle for c in self.facts.clusters.values() if c.gateway_api_bundle), None)
             if bundle is None:
@@ -240,7 +247,7 @@ class CloudAnswers(pulumi.runtime.Mocks):
                     "(gatewayApiBundle: v1.6.0 under the cluster)"
                 )
             annotations = {
-                "gateway.networking.k8s.io/bundle-version": bundle,
+                BUNDLE_VERSION_ANNOTATION: bundle,
                 "gateway.networking.k8s.io/channel": "standard",
             }
             metadata = {"name": args.resource_id, "annotations": annotations}
@@ -392,7 +399,7 @@ class CloudAnswers(pulumi.runtime.Mocks):
         resource_id, extra = self._kubernetes_object(args, state)
         name = str(extra["metadata"]["name"])
         ref = ((state.get("spec") or {}).get("infrastructure") or {}).get("parametersRef") or {}
-        config_type = "kubernetes:gateway.k8s.aws/v1:LoadBalancerConfiguration"
+        config_type = f"kubernetes:{AWS_GATEWAY_VERSION}:LoadBalancerConfiguration"
         config_id = resource_id.rpartition("/")[0] + "/" + str(ref.get("name"))
         config = self.objects.get((config_type, config_id), {})
         scheme = str((config.get("spec") or {}).get("scheme", "internet-facing"))
@@ -409,7 +416,7 @@ class CloudAnswers(pulumi.runtime.Mocks):
         parents = []
         for ref in (state.get("spec") or {}).get("parentRefs") or []:
             conditions = _conditions("Accepted", "ResolvedRefs")
-            parents.append({"parentRef": ref, "controllerName": "gateway.k8s.aws/alb", "conditions": conditions})
+            parents.append({"parentRef": ref, "controllerName": ALB_GATEWAY_CONTROLLER, "conditions": conditions})
         extra["status"] = {"parents": parents}
         return resource_id, extra
 

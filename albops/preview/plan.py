@@ -14,6 +14,7 @@ from typing import Any
 import yaml
 
 from albops.preview.runner import UNKNOWN, PlanResult, Registration
+from facts.gateway_api import AWS_GATEWAY_GROUP, GATEWAY_API_GROUP
 
 # Kubernetes kinds written out as manifests, by Pulumi type token.
 _KUBE_KINDS = {
@@ -28,8 +29,8 @@ _KUBE_KINDS = {
     **{
         f"kubernetes:{group}/v1:{kind}": (f"{group}/v1", kind)
         for group, kinds in (
-            ("gateway.networking.k8s.io", ("GatewayClass", "Gateway", "HTTPRoute")),
-            ("gateway.k8s.aws", ("LoadBalancerConfiguration", "TargetGroupConfiguration", "ListenerRuleConfiguration")),
+            (GATEWAY_API_GROUP, ("GatewayClass", "Gateway", "HTTPRoute")),
+            (AWS_GATEWAY_GROUP, ("LoadBalancerConfiguration", "TargetGroupConfiguration", "ListenerRuleConfiguration")),
         )
         for kind in kinds
     },

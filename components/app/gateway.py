@@ -30,21 +30,15 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
-GATEWAY_API_GROUP = "gateway.networking.k8s.io"
-GATEWAY_API_VERSION = f"{GATEWAY_API_GROUP}/v1"
-AWS_GATEWAY_GROUP = "gateway.k8s.aws"
-AWS_GATEWAY_VERSION = f"{AWS_GATEWAY_GROUP}/v1"
-# The controller name the ALB Gateway controller answers to (pkg/gateway/constants in its sources).
-ALB_GATEWAY_CONTROLLER = "gateway.k8s.aws/alb"
-# The Gateway API release the pinned controller is built for (docs/guide/gateway/gateway.md at v3.5.0), and
-# the annotation the release's CRDs carry it in.
-GATEWAY_API_BUNDLE = "v1.6.0"
-BUNDLE_VERSION_ANNOTATION = "gateway.networking.k8s.io/bundle-version"
-GATEWAY_API_CRDS_URL = (
-    f"https://github.com/kubernetes-sigs/gateway-api/releases/download/{GATEWAY_API_BUNDLE}/standard-install.yaml"
+from facts.gateway_api import (
+    ALB_GATEWAY_CONTROLLER,
+    AWS_GATEWAY_GROUP,
+    AWS_GATEWAY_VERSION,
+    GATEWAY_API_BUNDLE,
+    GATEWAY_API_GROUP,
+    GATEWAY_API_VERSION,
 )
-# The CRD whose bundle version a cluster's Gateway API install is read from.
-GATEWAY_CRD_NAME = "gateways.gateway.networking.k8s.io"
+
 WAIT_FOR = "pulumi.com/waitFor"
 GATEWAY_WAIT = "condition=Programmed"
 ROUTE_WAIT = json.dumps(

@@ -27,19 +27,14 @@ import pulumi_kubernetes as k8s
 from pydantic import ValidationError
 from pydantic.alias_generators import to_camel, to_snake
 
-from components.app.gateway import (
-    BUNDLE_VERSION_ANNOTATION,
-    GATEWAY_API_BUNDLE,
-    GATEWAY_API_CRDS_URL,
-    GATEWAY_CRD_NAME,
-    bundle_older,
-)
+from components.app.gateway import bundle_older
 from components.controller.iam import ControllerIam, ControllerIamArgs
 from components.controller.model import ControllerSettings, claimed_class
 from components.controller.release import ChartInputs, ControllerRelease, ControllerReleaseArgs, chart_values
 from components.model import VPC_ID, args_shape_problems, dependencies
 from components.names import CLUSTER_NAME
 from components.tags import tag_problem
+from facts.gateway_api import BUNDLE_VERSION_ANNOTATION, GATEWAY_API_BUNDLE, GATEWAY_API_CRDS_URL, GATEWAY_CRD_NAME
 from facts.regions import (
     addon_available,
     default_controller_image,
