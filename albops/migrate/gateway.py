@@ -136,11 +136,14 @@ def _wildcard_regex(value: str) -> str:
     return "^" + "".join(".*" if c == "*" else "." if c == "?" else regex_literal(c) for c in value) + "$"
 
 
-def _port_number(port: Mapping[str, Any], namespace: str, service: str, services: Mapping[Any, Any]) -> int | None:
-    """A backend's port as a number (Gateway API refers to Service ports by number only)."""
-    if isinstance(port.get("number"), int):
-        return int(port["number"])
-    name = port.get("name")
+def _port_number(port: Any, namespace: str, service: str, services: Mapping[Any, Any]) -> int | None:
+    """A backend's port as a number (Gateway API refers to Service ports by number only): ``port`` is an
+    Ingress backend's ``{number}`` or ``{name}``, or an action's ``servicePort`` (a number or a name)."""
+    if isinstance(port, Mapping):
+        port = port.get("number", port.get("name"))
+    if isinstance(port, int) and not isinstance(port, bool):
+        return port
+    name = port
     for item in (services.get((namespace, service)) or {}).get("ports") or []:
         if isinstance(item, Mapping) and item.get("name") == name and isinstance(item.get("port"), int):
             return int(item["port"])
@@ -423,14 +426,7 @@ class _Builder:
             )
             refs = []
             for service, port, weight in targets:
-                number = _port_number(
-                    port
-                    if isinstance(port, Mapping)
-                    else ({"number": port} if isinstance(port, int) else {"name": port}),
-                    namespace,
-                    str(service),
-                    self.services,
-                )
+                number = _port_number(port, namespace, str(service), self.services)
                 if number is None:
                     self.report.add(
                         source.name,
