@@ -274,6 +274,7 @@ def test_the_command_takes_to_gateway_and_refuses_a_bad_gateway(
         (["--to", "gateway", "--gateway", "Bad/Name"], "NAMESPACE/NAME"),
         (["--gateway", "infra/shared"], "--to gateway"),
         (["--to", "gatway"], "invalid choice"),
+        (["--to", "gateway", "--gateway-class", "Bad_Class"], "is not a Kubernetes object name"),
     ):
         code = main(["migrate", *args, str(source)])
         err = capsys.readouterr().err

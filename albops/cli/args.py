@@ -135,6 +135,15 @@ def group_name(text: str) -> str:
     return text
 
 
+def object_name(text: str) -> str:
+    """The name of a cluster-wide Kubernetes object (a GatewayClass): a DNS-1123 subdomain."""
+    if not DNS_SUBDOMAIN.fullmatch(text):
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a Kubernetes object name, e.g. alb (lower-case, digits, '-', '.')"
+        )
+    return text
+
+
 def namespaced_name(text: str) -> tuple[str, str]:
     """NAMESPACE/NAME of an object (a Gateway): a namespace and a name as Kubernetes takes them."""
     namespace, slash, name = text.partition("/")

@@ -242,7 +242,7 @@ def _parser() -> argparse.ArgumentParser:
         help="with --to gateway: attach the routes to this existing Gateway instead of writing one per group",
     )
     migrate.add_argument(
-        "--gateway-class", type=argtypes.group_name, default="alb", help="with --to gateway: the GatewayClass (alb)"
+        "--gateway-class", type=argtypes.object_name, default="alb", help="with --to gateway: the GatewayClass (alb)"
     )
     return parser
 
