@@ -90,8 +90,12 @@ class Fleet:
         return self.load_balancers + self.target_groups + self.security_groups
 
 
-def tags_for(cluster: str, stack: str, resource: str, extra: dict[str, str] | None = None) -> list[dict[str, str]]:
-    tags = {"elbv2.k8s.aws/cluster": cluster, "ingress.k8s.aws/stack": stack, "ingress.k8s.aws/resource": resource}
+def tags_for(
+    cluster: str, stack: str, resource: str, extra: dict[str, str] | None = None, prefix: str = "ingress.k8s.aws"
+) -> list[dict[str, str]]:
+    """The controller's tags: ``prefix`` is the tracking prefix of the owner kind (an Ingress group's, or
+    gateway.k8s.aws.alb for a Gateway's ALB, whose stack is its namespace/name)."""
+    tags = {"elbv2.k8s.aws/cluster": cluster, f"{prefix}/stack": stack, f"{prefix}/resource": resource}
     tags.update(extra or {})
     return [{"Key": k, "Value": v} for k, v in tags.items()]
 
@@ -102,8 +106,10 @@ def build_fleet(
     groups: int = 1,
     target_groups_per_group: int = 1,
     extra: dict[str, str] | None = None,
+    gateway: str | None = None,
 ) -> Fleet:
-    """A backend security group and, per group, an ALB with its security group, listener, rule and target groups."""
+    """A backend security group and, per group, an ALB with its security group, listener, rule and target groups;
+    ``gateway`` (namespace/name): the one ALB of that Gateway instead, tagged as the Gateway controller tags it."""
     ec2, elb = aws.client("ec2"), aws.client("elbv2")
     vpc = ec2.describe_vpcs()["Vpcs"][0]["VpcId"]
     subnets = [s["SubnetId"] for s in ec2.describe_subnets()["Subnets"]][:2]
@@ -120,14 +126,18 @@ def build_fleet(
         TagSpecifications=[{"ResourceType": "security-group", "Tags": backend_tags}],
     )["GroupId"]
     fleet.security_groups.append(backend)
-    for index in range(groups):
-        group = f"{cluster}-g{index}"
+    prefix = "gateway.k8s.aws.alb" if gateway else "ingress.k8s.aws"
+    for index in range(1 if gateway else groups):
+        group = gateway or f"{cluster}-g{index}"
         sg = ec2.create_security_group(
-            GroupName=f"k8s-{group}",
+            GroupName=f"k8s-{cluster}-g{index}",
             Description="[k8s] Managed SecurityGroup for LoadBalancer",
             VpcId=vpc,
             TagSpecifications=[
-                {"ResourceType": "security-group", "Tags": tags_for(cluster, group, "ManagedLBSecurityGroup", extra)}
+                {
+                    "ResourceType": "security-group",
+                    "Tags": tags_for(cluster, group, "ManagedLBSecurityGroup", extra, prefix),
+                }
             ],
         )["GroupId"]
         fleet.security_groups.append(sg)
@@ -135,7 +145,7 @@ def build_fleet(
             Name=f"k8s-{index}-{zlib.crc32(f'{cluster}{index}'.encode()) % 10**8}"[:32],
             Subnets=subnets,
             SecurityGroups=[sg, backend],
-            Tags=tags_for(cluster, group, "LoadBalancer", extra),
+            Tags=tags_for(cluster, group, "LoadBalancer", extra, prefix),
         )["LoadBalancers"][0]["LoadBalancerArn"]
         fleet.load_balancers.append(lb)
         for tg_index in range(target_groups_per_group):
@@ -145,7 +155,7 @@ def build_fleet(
                 Port=80,
                 VpcId=vpc,
                 TargetType="ip",
-                Tags=tags_for(cluster, group, f"echoserver/echoserver:80-{tg_index}", extra),
+                Tags=tags_for(cluster, group, f"echoserver/echoserver:80-{tg_index}", extra, prefix),
             )["TargetGroups"][0]["TargetGroupArn"]
             fleet.target_groups.append(tg)
         listener = elb.create_listener(
@@ -153,13 +163,13 @@ def build_fleet(
             Protocol="HTTP",
             Port=80,
             DefaultActions=[{"Type": "forward", "TargetGroupArn": fleet.target_groups[-1]}],
-            Tags=tags_for(cluster, group, "80", extra),
+            Tags=tags_for(cluster, group, "80", extra, prefix),
         )["Listeners"][0]["ListenerArn"]
         elb.create_rule(
             ListenerArn=listener,
             Priority=1,
             Conditions=[{"Field": "path-pattern", "Values": ["/echo/*"]}],
             Actions=[{"Type": "forward", "TargetGroupArn": fleet.target_groups[-1]}],
-            Tags=tags_for(cluster, group, "80:1", extra),
+            Tags=tags_for(cluster, group, "80:1", extra, prefix),
         )
     return fleet

@@ -354,27 +354,8 @@ def test_a_gateway_s_alb_is_swept_by_the_gateway_controller_s_tags(
     """A Gateway's ALB, target group and security group carry gateway.k8s.aws.alb/* instead of ingress.k8s.aws/*
     (alb.api gateway); the sweep takes them for the cluster, and leaves another cluster's Gateway alone."""
     aws = _session()
-    ec2, elb = aws.client("ec2"), aws.client("elbv2")
-    vpc = ec2.describe_vpcs()["Vpcs"][0]["VpcId"]
-    subnets = [s["SubnetId"] for s in ec2.describe_subnets()["Subnets"]][:2]
-
-    def gateway_alb(cluster: str) -> list[str]:
-        tags = [
-            {"Key": "elbv2.k8s.aws/cluster", "Value": cluster},
-            {"Key": "gateway.k8s.aws.alb/stack", "Value": "echoserver/gateway-shared"},
-            {"Key": "gateway.k8s.aws.alb/resource", "Value": "LoadBalancer"},
-        ]
-        sg = ec2.create_security_group(
-            GroupName=f"k8s-gw-{cluster}",
-            Description="[k8s] Managed SecurityGroup for LoadBalancer",
-            VpcId=vpc,
-            TagSpecifications=[{"ResourceType": "security-group", "Tags": tags}],
-        )["GroupId"]
-        lb = elb.create_load_balancer(Name=f"k8s-gw-{cluster}", Subnets=subnets, SecurityGroups=[sg], Tags=tags)
-        tg = elb.create_target_group(Name=f"k8s-gw-tg-{cluster}", Protocol="HTTP", Port=80, VpcId=vpc, Tags=tags)
-        return [lb["LoadBalancers"][0]["LoadBalancerArn"], tg["TargetGroups"][0]["TargetGroupArn"], sg]
-
-    mine, theirs = gateway_alb("pr-31"), gateway_alb("pr-32")
+    mine = build_fleet(aws, "pr-31", gateway="echoserver/gateway-shared")
+    theirs = build_fleet(aws, "pr-32", gateway="echoserver/gateway-shared")
     assert main(["sweep", "--cluster", "pr-31", "--region", "us-west-2", "--yes"]) == 0, capsys.readouterr().out
     left = _everything(aws)
-    assert not set(mine) & left and set(theirs) <= left
+    assert not set(mine.arns) & left and set(theirs.arns) <= left
