@@ -199,7 +199,7 @@ def test_an_alias_bomb_is_refused_at_once(tmp_path: Path) -> None:
     started = time.monotonic()
     with pytest.raises(StackFileError, match="alias"):
         _load(tmp_path, text)
-    assert time.monotonic() - started < 1.0
+    assert time.monotonic() - started < 10.0  # unguarded, 9**9 list items: minutes and gigabytes
 
 
 def test_one_and_true_are_two_keys(tmp_path: Path) -> None:

@@ -46,6 +46,7 @@ class Behaviour:
     handshakes: int = 0  # WebSocket opening handshakes the server has read
     stall_handshakes: int = 0  # opening handshakes to leave unanswered for stall_seconds
     stall_seconds: float = 0.0
+    silent_websocket: bool = False  # accept the WebSocket, never echo
 
 
 @dataclass
@@ -94,7 +95,8 @@ def site(tmp_path: Path) -> Iterator[Site]:
 
     async def handler(connection: ServerConnection) -> None:
         async for message in connection:
-            await connection.send(message)
+            if not behaviour.silent_websocket:
+                await connection.send(message)
 
     # The fake ALB runs on an event loop of its own (websockets' asyncio server): its threaded server now and
     # then left a TLS connection's request unread until its handshake deadline, failing a healthy check.
@@ -314,12 +316,21 @@ def test_one_dropped_websocket_handshake_is_tried_again_and_two_fail(site: Site)
 
 def test_an_unanswered_handshake_is_tried_again_within_the_deadline(site: Site) -> None:
     """The first opening handshake gets no answer for longer than half the deadline: a second one, on a new
-    connection, is made in the time left, and the whole check stays within its deadline."""
-    site.behaviour.stall_handshakes, site.behaviour.stall_seconds = 1, 2.5
+    connection, is made in the time left (here 2.75 s of the 6), and the whole check stays within its deadline."""
+    site.behaviour.stall_handshakes, site.behaviour.stall_seconds = 1, 3.5
     started = time.monotonic()
-    check = _verify(site, timeout=4)["websocket"]
+    check = _verify(site, timeout=6)["websocket"]
     assert check.ok, check.detail
-    assert site.behaviour.handshakes == 2 and time.monotonic() - started < 4 * 6  # six checks, each bounded
+    assert site.behaviour.handshakes == 2 and time.monotonic() - started < 6 * 6  # six checks, each bounded
+
+
+def test_an_open_websocket_that_never_echoes_fails_without_a_second_try(site: Site) -> None:
+    """Only an opening handshake is tried again: a WebSocket that opens and stays silent is a broken path."""
+    site.behaviour.silent_websocket = True
+    started = time.monotonic()
+    check = _verify(site, timeout=2)["websocket"]
+    assert not check.ok and "did not echo" in check.detail and "within 2 s" in check.detail
+    assert site.behaviour.handshakes == 1 and time.monotonic() - started < 2 * 6
 
 
 def test_a_slowloris_server_cannot_hold_a_check_past_its_deadline(capsys: pytest.CaptureFixture[str]) -> None:

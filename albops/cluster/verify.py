@@ -207,27 +207,41 @@ class Verifier:
         from websockets.exceptions import InvalidMessage
 
         started = time.monotonic()
+        # Each try works to deadlines, not per-step timeouts: a connect, a TLS handshake, an opening handshake
+        # and a read that each took nearly their own timeout would add up past the check's deadline.
+        finish = started + self.timeout - min(0.25, self.timeout / 10)
         try:
-            return self._websocket_once(self.timeout / 2)
+            return self._websocket_once(opened_by=started + self.timeout / 2, finish=finish)
         except (InvalidMessage, ConnectionResetError, TimeoutError):
-            return self._websocket_once(max(0.5, self.timeout - (time.monotonic() - started) - 0.5))
+            return self._websocket_once(opened_by=finish, finish=finish)
 
-    def _websocket_once(self, open_timeout: float) -> Check:
+    def _websocket_once(self, opened_by: float, finish: float) -> Check:
+        """One try: the connection open by ``opened_by``, the echo back by ``finish`` (monotonic times)."""
         from websockets.sync.client import connect
 
+        def left(until: float) -> float:
+            return max(0.05, until - time.monotonic())
+
         message = f"verify-{uuid.uuid4().hex[:8]}"
-        sock = socket.create_connection((self.address, self.expect.https_port), open_timeout)
+        sock = socket.create_connection((self.address, self.expect.https_port), left(opened_by))
         uri = f"wss://{self._authority(self.expect.https_port, 443)}{self.expect.path}/"
         with connect(
-            uri, sock=sock, ssl=self.context, server_hostname=self.expect.host, open_timeout=open_timeout, proxy=None
+            uri,
+            sock=sock,
+            ssl=self.context,
+            server_hostname=self.expect.host,
+            open_timeout=left(opened_by),
+            close_timeout=left(finish),
+            proxy=None,
         ) as ws:
             ws.send(message)
-            deadline = time.monotonic() + open_timeout
-            while time.monotonic() < deadline:
-                reply = ws.recv(timeout=max(0.1, deadline - time.monotonic()))
-                if reply == message:
-                    return Check("websocket", True, f"{uri} echoed {message!r}")
-        return Check("websocket", False, f"{uri} did not echo {message!r} within {open_timeout:.0f} s")
+            try:
+                while time.monotonic() < finish:
+                    if ws.recv(timeout=left(finish)) == message:
+                        return Check("websocket", True, f"{uri} echoed {message!r}")
+            except TimeoutError:  # open, but no echo: a broken path, not a dropped handshake to try again
+                pass
+        return Check("websocket", False, f"{uri} did not echo {message!r} within {self.timeout:g} s")
 
     def _fixed_response(self) -> Check:
         assert self.expect.fixed_path is not None
