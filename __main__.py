@@ -96,12 +96,17 @@ echoserver = Echoserver(
         app_certificates=settings.gateway_certificates,
     ),
 )
-# The platform's apps (alb-ingress:apps), counted with the echoserver against their groups' ALB quotas.
+# The platform's apps (alb-ingress:apps), counted with the echoserver against their groups' ALB quotas. A route
+# on the stack's Gateway comes after it (its acceptance is what the route waits for).
+on_gateway = [echoserver.gateway] if echoserver.gateway is not None else []
 apps = [
     AlbApp(
         app_name,
         app_args,  # type: ignore[arg-type]
-        opts=pulumi.ResourceOptions(providers={"kubernetes": cluster.provider}, depends_on=waits),
+        opts=pulumi.ResourceOptions(
+            providers={"kubernetes": cluster.provider},
+            depends_on=[*waits, *(on_gateway if app_args.get("api") == "gateway" else [])],
+        ),
     )
     for app_name, app_args in settings.apps
 ]

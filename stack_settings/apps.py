@@ -184,7 +184,8 @@ def check_apps(
     # The echoserver is an app of the stack's group (the same plan its Ingress is built from): its host, its
     # two paths and its pods count too.
     echo_plan = echoserver_app(echo, alb, "alb")
-    every = [echo_plan, *plans]
+    # In gateway mode the echoserver's Service has its TargetGroupConfiguration too.
+    every = [dataclasses.replace(echo_plan, api=alb.api), *plans]
     problems.extend(Problem(f"{PROJECT}:apps", p) for p in conflicts(every))
     if alb.ssl_redirect != 443 and any(p.group == alb.group_name for p in plans):
         problems.append(

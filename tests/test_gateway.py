@@ -6,14 +6,16 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from albops.preview.cloud import MissingObjectError
 from albops.preview.cloud_facts import CloudFacts, ClusterFacts
 from albops.preview.plan import kubernetes_manifests
-from albops.preview.runner import PlanResult, Registration, read_stack_file, run_program
+from albops.preview.runner import UNKNOWN, PlanResult, Registration, read_stack_file, run_program
 from components.app.gateway import bundle_older
 from components.model import ConfigError
 from facts.gateway_api import GATEWAY_API_CRDS_URL
@@ -427,6 +429,41 @@ def test_apps_on_the_stack_s_gateway_are_checked(app: dict[str, Any], key: str, 
     assert key in found and fragment in found[key], found
 
 
+def test_two_gateway_apps_on_one_service_are_refused_before_anything_is_made() -> None:
+    """The controller reads one TargetGroupConfiguration per Service: a second app on it (or one on the
+    echoserver's own Service) would be refused by the API server half-way through pulumi up."""
+    shop, again = _gateway_app(), _gateway_app(name="shop-beta", hosts=["beta.shop.example.com"])
+    echo = _gateway_app(name="echo-too", namespace="echoserver", serviceName="echoserver", servicePort=80)
+    for apps, fragment in (
+        ([shop, again], "apps shop and shop-beta both route to Service payments/shop through Gateway API"),
+        ([echo], "apps echoserver and echo-too both route to Service echoserver/echoserver"),
+    ):
+        with pytest.raises(ConfigError) as refused:
+            run_program(with_overrides(read_stack_file("gateway"), apps=apps), "gateway", preview=True)
+        found = {p.key: p.message for p in refused.value.problems}
+        assert fragment in found["alb-ingress:apps"], found
+    # As Ingresses each app has target groups of its own: the same two apps are fine there.
+    ingress_apps = [{**app, "api": "ingress", "group": "team-a-alb"} for app in (shop, again)]
+    result = run_program(with_overrides(read_stack_file("gateway"), apps=ingress_apps), "gateway", preview=True)
+    assert sorted(i["metadata"]["name"] for i in _objects(result, "Ingress")) == ["shop", "shop-beta"]
+
+
+def test_one_service_per_gateway_app_is_counted_per_namespace() -> None:
+    from components.app.component import conflicts, plan_app
+
+    def plan(name: str, namespace: str, api: str = "gateway") -> Any:
+        app = {"namespace": namespace, "service_name": "web", "service_port": 80, "hosts": [f"{name}.example.com"]}
+        gateway = {"api": "gateway", "gateway_namespace": "infra"} if api == "gateway" else {}
+        made, problems = plan_app(name, {**app, "group": "g", **gateway})
+        assert made is not None and not problems
+        return made
+
+    assert conflicts([plan("a", "team-a"), plan("b", "team-b")]) == []  # two Services of the same name
+    assert conflicts([plan("a", "team-a"), plan("b", "team-a", api="ingress")]) == []
+    (problem,) = conflicts([plan("a", "team-a"), plan("b", "team-a")])
+    assert problem.startswith("apps a and b both route to Service team-a/web")
+
+
 def test_an_app_moves_to_the_gateway_by_its_api_key(gateway_apply: PlanResult) -> None:
     """The same app as an Ingress (api: ingress) beside the Gateway, or as a route on it: one at a time."""
     ingress_app = _gateway_app(api="ingress", namespace="team-a", group="team-a-alb")
@@ -473,8 +510,24 @@ def test_the_component_refuses_a_certificate_on_a_route(tmp_path: Path) -> None:
     body = (
         body.replace(', \n    "certificate_arn"', "").split('"certificate_arn"')[0].rstrip(",\n ") + "}, opts=opts)\n"
     )
-    result = run_program({}, "dev", preview=False, project_dir=_program(tmp_path, "import albingress\n" + body))
+    # The Gateway is another team's (here made first in the same program): the app reads the ALB's name from it.
+    gateway = (
+        'gw = k8s.apiextensions.CustomResource("g", api_version="gateway.networking.k8s.io/v1", kind="Gateway",\n'
+        '    metadata={"name": "g", "namespace": "infra"}, spec={"gatewayClassName": "alb", "listeners": []},\n'
+        "    opts=opts)\n"
+        "opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=[gw]))\n"
+    )
+    exports = 'pulumi.export("host", app.alb_hostname)\n'
+    program = "import albingress\n" + gateway + body.replace("albingress.AlbApp(", "app = albingress.AlbApp(") + exports
+    result = run_program({}, "dev", preview=False, project_dir=_program(tmp_path, program))
     kinds = {r.type.rsplit(":", 1)[-1] for r in result.resources}
     assert {"HTTPRoute", "TargetGroupConfiguration"} <= kinds and "Ingress" not in kinds
     route = next(r for r in result.resources if r.type.endswith(":HTTPRoute"))
     assert route.inputs["spec"]["parentRefs"] == [{"name": "g", "namespace": "infra", "sectionName": "https-443"}]
+    assert re.fullmatch(r"k8s-g-[0-9a-f]{10}-\d+\.us-east-1\.elb\.amazonaws\.com", result.outputs["host"])
+    assert sum(r.type.endswith(":Gateway") for r in result.resources) == 1  # read, not made again
+    preview = run_program({}, "dev", preview=True, project_dir=_program(tmp_path, program))
+    assert preview.outputs["host"] == UNKNOWN  # the route is new: the read waits for the update
+    # No such Gateway: the update fails naming it, as the read would under pulumi up.
+    with pytest.raises(MissingObjectError, match="Gateway infra/g does not exist"):
+        run_program({}, "dev", preview=False, project_dir=_program(tmp_path, "import albingress\n" + body))

@@ -256,7 +256,23 @@ class CloudAnswers(pulumi.runtime.Mocks):
                 "kind": "CustomResourceDefinition",
                 "metadata": metadata,
             }
+        if args.typ == f"kubernetes:{GATEWAY_API_VERSION}:Gateway":
+            return self._read_gateway(args)
         raise LookupError(f"the offline plan cannot read {args.typ} {args.resource_id}; add an answer to CloudAnswers")
+
+    def _read_gateway(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
+        """A Gateway an app's route attaches to, as the cluster has it once the route is accepted on it."""
+        resource_id = str(args.resource_id)
+        if resource_id == pulumi.runtime.rpc.UNKNOWN:
+            return resource_id, {}  # the engine skips a read whose id is unknown in a preview
+        state = self.objects.get((args.typ, resource_id))
+        if state is None:
+            raise MissingObjectError(
+                f"Gateway {resource_id} does not exist: an app with api gateway attaches its route to the Gateway "
+                "its group names (in gateway_namespace); create that Gateway first, or name one that exists"
+            )
+        name = str(state["metadata"]["name"])
+        return resource_id, {**state, "status": self._gateway_status(resource_id, name, state)}
 
     def _eks_cluster(self, args: Any, state: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         """pulumi-eks's Cluster is one remote component here; answer the outputs the stack reads."""
@@ -397,18 +413,20 @@ class CloudAnswers(pulumi.runtime.Mocks):
     def _gateway(self, args: Any, state: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         """A Gateway the controller has programmed: the ALB's DNS name in ``addresses``, as its status has it."""
         resource_id, extra = self._kubernetes_object(args, state)
-        name = str(extra["metadata"]["name"])
+        extra["status"] = self._gateway_status(resource_id, str(extra["metadata"]["name"]), state)
+        return resource_id, extra
+
+    def _gateway_status(self, resource_id: str, name: str, state: dict[str, Any]) -> dict[str, Any]:
         ref = ((state.get("spec") or {}).get("infrastructure") or {}).get("parametersRef") or {}
         config_type = f"kubernetes:{AWS_GATEWAY_VERSION}:LoadBalancerConfiguration"
         config_id = resource_id.rpartition("/")[0] + "/" + str(ref.get("name"))
         config = self.objects.get((config_type, config_id), {})
         scheme = str((config.get("spec") or {}).get("scheme", "internet-facing"))
         _, hostname = self._alb_name(name, scheme)
-        extra["status"] = {
+        return {
             "addresses": [{"type": "Hostname", "value": hostname}],
             "conditions": _conditions("Accepted", "Programmed"),
         }
-        return resource_id, extra
 
     def _route(self, args: Any, state: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         """An HTTPRoute the controller accepted on each parent it names."""

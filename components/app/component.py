@@ -42,12 +42,14 @@ from components.app.gateway import (
     GatewayObject,
     GatewayRef,
     RoutePath,
+    gateway_hostname,
     http_route_spec,
     routed_service,
     unescaped_regex_problem,
 )
 from components.model import DNS_LABEL, args_shape_problems, dependencies
 from components.names import GROUP_NAME, INGRESS_HOST
+from facts.gateway_api import GATEWAY_API_VERSION
 from facts.regions import ALB_SSL_POLICIES, RECOMMENDED_SSL_POLICY
 
 TYPE = "albingress:index:AlbApp"
@@ -394,11 +396,25 @@ def certificate_problem(arn: str, region: str | None = None) -> str | None:
 
 
 def conflicts(plans: Sequence[AppPlan]) -> list[str]:
-    """Two apps of one group that disagree on a group-wide setting, or claim one host and path."""
+    """Two apps of one group that disagree on a group-wide setting, or claim one host and path; two Gateway API
+    apps on one Service."""
     problems: list[str] = []
     settings: dict[tuple[str, str], tuple[str, str]] = {}
     routes: dict[tuple[str, str, str], str] = {}
+    services: dict[tuple[str, str], str] = {}
     for plan in plans:
+        if plan.api == "gateway":
+            # The controller applies the first TargetGroupConfiguration (by name) in the Service's namespace that
+            # names the Service and ignores the others (LookUpTargetGroupConfiguration, pkg/gateway/routeutils/
+            # backend.go at v3.5.0); each app makes one, named after its Service, so a second would be refused
+            # by the API server half-way through an update.
+            owner = services.setdefault((plan.namespace, plan.service_name), plan.name)
+            if owner != plan.name:
+                problems.append(
+                    f"apps {owner} and {plan.name} both route to Service {plan.namespace}/{plan.service_name} "
+                    "through Gateway API, and a Service has one TargetGroupConfiguration (its health check and "
+                    f"drain): list {plan.name}'s hosts and paths in {owner}, or give it a Service of its own"
+                )
         for key, value in (("scheme", plan.scheme), ("ssl_policy", plan.ssl_policy)):
             first = settings.setdefault((plan.group, key), (plan.name, value))
             if first[1] != value:
@@ -512,7 +528,8 @@ class AlbApp(pulumi.ComponentResource):
     group_name: pulumi.Output[str]
     """The ALB group the app landed in (a shard when the group is sharded)."""
     alb_hostname: pulumi.Output[str]
-    """The group's ALB DNS name, once the controller has created it: point the app's hosts at it."""
+    """The group's ALB DNS name, once the controller has created it: point the app's hosts at it (with api
+    gateway, read from the Gateway's status)."""
 
     def __init__(self, name: str, args: AlbAppArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(TYPE, name, {}, opts)
@@ -549,12 +566,19 @@ class AlbApp(pulumi.ComponentResource):
             certificate = certificate.apply(lambda arn: _checked_arn(name, arn))
         self.ingress = None
         self.route = None
+        self.gateway: GatewayObject | None = None
         if plan.api == "gateway":
             self.route = self._route(name, plan, opts)
             self.ingress_name = pulumi.Output.from_input("")
             self.route_name = pulumi.Output.from_input(name)
-            # The Gateway is its owner's: the ALB's name is in its status (status.addresses), not the route's.
-            self.alb_hostname = pulumi.Output.from_input("")
+            # The ALB's name is in the Gateway's status (addresses), not the route's; the Gateway is its owner's,
+            # so it is read, never managed here. The read waits for the route, which waits until the Gateway
+            # accepted it: it cannot find the Gateway missing, and a preview of a new route leaves it unknown.
+            gateway_id = self.route.id.apply(lambda _: f"{plan.gateway_namespace}/{plan.group}")
+            self.gateway = GatewayObject.read(
+                f"{name}-gateway", GATEWAY_API_VERSION, "Gateway", gateway_id, pulumi.ResourceOptions(parent=self)
+            )
+            self.alb_hostname = self.gateway.status.apply(gateway_hostname)
         else:
             annotations, spec = ingress_of(plan, certificate)
             if class_output is not None:

@@ -337,3 +337,26 @@ class GatewayObject(pulumi.CustomResource):
         }
         version = pulumi.ResourceOptions(version=_sdk_version())
         super().__init__(f"kubernetes:{api_version}:{kind}", name, props, pulumi.ResourceOptions.merge(opts, version))
+
+    @classmethod
+    def read(
+        cls,
+        name: str,
+        api_version: str,
+        kind: str,
+        object_id: pulumi.Input[str],
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> "GatewayObject":
+        """An existing object (``namespace/name``), read and never changed or deleted by this program.
+
+        The engine reads in a preview too, unless the id is unknown then (pkg/resource/deploy/step.go,
+        ``ReadStep.Apply``): an id made from an output of something not yet created defers the read to the
+        update, after it.
+        """
+        reading = cls.__new__(cls)
+        props = {"apiVersion": api_version, "kind": kind, "status": None}
+        options = pulumi.ResourceOptions(id=object_id, version=_sdk_version())
+        pulumi.CustomResource.__init__(
+            reading, f"kubernetes:{api_version}:{kind}", name, props, pulumi.ResourceOptions.merge(opts, options)
+        )
+        return reading
