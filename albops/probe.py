@@ -8,6 +8,7 @@ goes on. Everything is bounded (duration, rate, connections) and stops by itself
 
 from __future__ import annotations
 
+import asyncio
 import http.client
 import math
 import ssl
@@ -180,8 +181,17 @@ class Prober:
         return f"{scheme}://{self.parts.netloc}{self.parts.path or '/'}"
 
     def _hold(self, stats: WebSocketStats, deadline: float, index: int) -> None:
+        """One WebSocket held open until the deadline, on an event loop of this thread's own.
+
+        websockets' asyncio client, not its threaded one: that one reads a TLS socket in one thread while it
+        writes in another, which OpenSSL does not allow, and over TLS 1.3 now and then loses a handshake
+        (python-websockets issue 1648, CPython issue 137583): a drop the probe would blame on the ALB.
+        """
+        asyncio.run(self._hold_async(stats, deadline, index))
+
+    async def _hold_async(self, stats: WebSocketStats, deadline: float, index: int) -> None:
+        from websockets.asyncio.client import connect
         from websockets.exceptions import WebSocketException
-        from websockets.sync.client import connect
 
         first = True
         sequence = 0
@@ -190,7 +200,7 @@ class Prober:
                 with stats.lock:
                     stats.reconnects += 1
             try:
-                with connect(self._ws_uri(), ssl=self.context, open_timeout=self.timeout, proxy=None) as ws:
+                async with connect(self._ws_uri(), ssl=self.context, open_timeout=self.timeout, proxy=None) as ws:
                     if first:
                         with stats.lock:
                             stats.connections += 1
@@ -199,14 +209,13 @@ class Prober:
                         sequence += 1
                         message = f"probe-{index}-{sequence}"
                         sent = time.perf_counter()
-                        ws.send(message)
-                        while True:  # skip anything else the server says (a greeting, say)
-                            reply = ws.recv(timeout=self.timeout)
-                            if reply == message:
-                                break
+                        await ws.send(message)
+                        async with asyncio.timeout(self.timeout):
+                            while await ws.recv() != message:  # skip anything else the server says (a greeting)
+                                pass
                         with stats.lock:
                             stats.rtts_ms.append((time.perf_counter() - sent) * 1000)
-                        time.sleep(max(0.0, min(1.0, deadline - time.monotonic())))
+                        await asyncio.sleep(max(0.0, min(1.0, deadline - time.monotonic())))
                     return
             except (OSError, TimeoutError, WebSocketException):
                 first = False
@@ -214,7 +223,7 @@ class Prober:
                     return
                 with stats.lock:
                     stats.drops += 1
-                time.sleep(min(0.2, max(0.0, deadline - time.monotonic())))
+                await asyncio.sleep(min(0.2, max(0.0, deadline - time.monotonic())))
 
 
 def probe_all(urls: list[str], **options: Any) -> list[ProbeResult]:

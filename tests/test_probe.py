@@ -7,10 +7,12 @@ import socket
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from websockets.asyncio.server import ServerConnection as AsyncServerConnection
 from websockets.datastructures import Headers
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
@@ -19,6 +21,7 @@ from websockets.sync.server import ServerConnection, serve
 from albops.__main__ import main
 from albops.probe import Prober, nearest_rank, probe_all
 from tests.tcp_servers import raw_server
+from tests.tls_servers import tls_websocket_server
 
 
 @dataclass
@@ -75,6 +78,31 @@ def test_a_steady_endpoint_has_no_errors_or_drops(steady: Echo) -> None:
     assert ws["connections"] == 3 and ws["drops"] == 0 and ws["reconnects"] == 0
     assert 6 <= ws["messages"] <= 12  # a message a second on each connection
     assert not result.failed
+
+
+def test_https_and_wss_through_tls_1_3_with_a_ca_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """As against an ALB with a TLS 1.3 policy: the CA file is trusted for both, and no handshake is lost."""
+    negotiated: list[str] = []
+
+    async def process_request(connection: AsyncServerConnection, request: Request) -> Response | None:
+        ssl_object = connection.transport.get_extra_info("ssl_object")
+        negotiated.append(ssl_object.version() if ssl_object else "")
+        if request.headers.get("Upgrade", "").lower() == "websocket":
+            return None
+        return Response(200, "OK", Headers({"Content-Length": "2"}), b"ok")
+
+    async def handler(connection: AsyncServerConnection) -> None:
+        async for message in connection:
+            await connection.send(message)
+
+    with tls_websocket_server(tmp_path, handler, process_request, names=("127.0.0.1",)) as site:
+        url = f"https://127.0.0.1:{site.port}/echo"
+        argv = ["probe", "--url", url, "--ca-file", site.ca_file, "--ws", "--connections", "8"]
+        assert main([*argv, "--duration", "2", "--rate", "20", "--json"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    assert document["http"]["errors"] == 0 and document["http"]["requests"] >= 30
+    assert document["websocket"]["connections"] == 8 and document["websocket"]["drops"] == 0
+    assert set(negotiated) == {"TLSv1.3"}
 
 
 def test_connections_closed_mid_run_are_counted_as_drops_and_reopened(flaky: Echo) -> None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import json
 import socket
-import ssl
 import threading
 import time
 from collections.abc import Iterator
@@ -21,7 +20,7 @@ from typing import Any
 
 import pytest
 import trustme
-from websockets.asyncio.server import Server, ServerConnection, serve
+from websockets.asyncio.server import ServerConnection
 from websockets.datastructures import Headers
 from websockets.http11 import Request, Response
 
@@ -29,8 +28,7 @@ from albops.__main__ import main
 from albops.cluster.aws import AwsSession
 from albops.cluster.verify import Expectations, Verifier
 from tests.tcp_servers import raw_server
-
-HOST = "www.example.test"
+from tests.tls_servers import HOST, TlsSite, tls_websocket_server
 
 
 @dataclass
@@ -67,12 +65,6 @@ def _echo_body(path: str, behaviour: Behaviour) -> str:
 
 @pytest.fixture
 def site(tmp_path: Path) -> Iterator[Site]:
-    ca = trustme.CA()
-    cert = ca.issue_cert(HOST)
-    ca_file = tmp_path / "ca.pem"
-    ca.cert_pem.write_to_path(str(ca_file))
-    server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    cert.configure_cert(server_context)
     behaviour = Behaviour()
 
     async def process_request(connection: ServerConnection, request: Request) -> Response | None:
@@ -98,23 +90,13 @@ def site(tmp_path: Path) -> Iterator[Site]:
             if not behaviour.silent_websocket:
                 await connection.send(message)
 
-    # The fake ALB runs on an event loop of its own (websockets' asyncio server): its threaded server now and
-    # then left a TLS connection's request unread until its handshake deadline, failing a healthy check.
-    loop = asyncio.new_event_loop()
-    started: list[Server] = []
-    ready = threading.Event()
+    with tls_websocket_server(tmp_path, handler, process_request) as tls:
+        yield from _with_redirect(tls, behaviour)
 
-    async def run() -> None:
-        server = await serve(handler, "127.0.0.1", 0, ssl=server_context, process_request=process_request)
-        started.append(server)
-        ready.set()
-        await server.wait_closed()
 
-    thread = threading.Thread(target=loop.run_until_complete, args=(run(),), daemon=True)
-    thread.start()
-    assert ready.wait(10), "the fake ALB did not start"
-    server = started[0]
-    https_port = next(iter(server.sockets)).getsockname()[1]
+def _with_redirect(tls: TlsSite, behaviour: Behaviour) -> Iterator[Site]:
+    """The plain-HTTP listener beside the TLS one: the redirect to it (or not)."""
+    https_port = tls.port
 
     class Redirect(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
@@ -131,11 +113,10 @@ def site(tmp_path: Path) -> Iterator[Site]:
 
     plain = ThreadingHTTPServer(("127.0.0.1", 0), Redirect)
     threading.Thread(target=plain.serve_forever, daemon=True).start()
-    yield Site(https_port, plain.server_port, str(ca_file), behaviour)
-    loop.call_soon_threadsafe(server.close)
-    thread.join(10)
-    loop.close()
-    plain.shutdown()
+    try:
+        yield Site(https_port, plain.server_port, tls.ca_file, behaviour)
+    finally:
+        plain.shutdown()
 
 
 def _response(status: int, body: str) -> Response:
@@ -328,9 +309,9 @@ def test_an_open_websocket_that_never_echoes_fails_without_a_second_try(site: Si
     """Only an opening handshake is tried again: a WebSocket that opens and stays silent is a broken path."""
     site.behaviour.silent_websocket = True
     started = time.monotonic()
-    check = _verify(site, timeout=2)["websocket"]
-    assert not check.ok and "did not echo" in check.detail and "within 2 s" in check.detail
-    assert site.behaviour.handshakes == 1 and time.monotonic() - started < 2 * 6
+    check = _verify(site, timeout=1)["websocket"]
+    assert not check.ok and "did not echo" in check.detail and "within 1 s" in check.detail
+    assert site.behaviour.handshakes == 1 and time.monotonic() - started < 1 * 6
 
 
 def test_a_slowloris_server_cannot_hold_a_check_past_its_deadline(capsys: pytest.CaptureFixture[str]) -> None:

@@ -13,6 +13,8 @@ The resolver is injectable, so tests point a real host name at 127.0.0.1.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import http.client
 import socket
 import ssl
@@ -216,32 +218,45 @@ class Verifier:
             return self._websocket_once(opened_by=finish, finish=finish)
 
     def _websocket_once(self, opened_by: float, finish: float) -> Check:
-        """One try: the connection open by ``opened_by``, the echo back by ``finish`` (monotonic times)."""
-        from websockets.sync.client import connect
+        """One try: the connection open by ``opened_by``, the echo back by ``finish`` (monotonic times).
+
+        websockets' asyncio client, on an event loop of this check's own: its threaded client reads a TLS
+        socket in one thread while it writes in another, which OpenSSL does not allow, and over TLS 1.3 now
+        and then loses the opening handshake (2 in 900 here; python-websockets issue 1648, CPython
+        issue 137583, python-socketio issue 1568). An ALB's TLS 1.3 policies would make that a false failure.
+        """
+        return asyncio.run(self._websocket_async(opened_by, finish))
+
+    async def _websocket_async(self, opened_by: float, finish: float) -> Check:
+        from websockets.asyncio.client import connect
 
         def left(until: float) -> float:
             return max(0.05, until - time.monotonic())
 
         message = f"verify-{uuid.uuid4().hex[:8]}"
-        sock = socket.create_connection((self.address, self.expect.https_port), left(opened_by))
         uri = f"wss://{self._authority(self.expect.https_port, 443)}{self.expect.path}/"
-        with connect(
+        ws = await connect(
             uri,
-            sock=sock,
+            host=self.address,
+            port=self.expect.https_port,
             ssl=self.context,
             server_hostname=self.expect.host,
             open_timeout=left(opened_by),
-            close_timeout=left(finish),
             proxy=None,
-        ) as ws:
-            ws.send(message)
-            try:
-                while time.monotonic() < finish:
-                    if ws.recv(timeout=left(finish)) == message:
-                        return Check("websocket", True, f"{uri} echoed {message!r}")
-            except TimeoutError:  # open, but no echo: a broken path, not a dropped handshake to try again
-                pass
-        return Check("websocket", False, f"{uri} did not echo {message!r} within {self.timeout:g} s")
+        )
+        check = Check("websocket", False, f"{uri} did not echo {message!r} within {self.timeout:g} s")
+        try:
+            await ws.send(message)
+            # Open, but no echo in time: a broken path, not a dropped handshake to try again.
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(left(finish)):
+                    while await ws.recv() != message:
+                        pass
+                    check = Check("websocket", True, f"{uri} echoed {message!r}")
+        finally:
+            ws.close_timeout = left(finish)  # the closing handshake within the check's deadline too
+            await ws.close()
+        return check
 
     def _fixed_response(self) -> Check:
         assert self.expect.fixed_path is not None
