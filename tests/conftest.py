@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import functools
 import importlib
 import os
 import subprocess
@@ -11,6 +12,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import kubernetes_validate.utils as _kubernetes_validate_utils
 import pytest
 from hypothesis import settings as hypothesis_settings
 
@@ -33,6 +35,12 @@ hypothesis_settings.load_profile("suite")
 
 def pytest_collection_finish(session: pytest.Session) -> None:
     importlib.import_module("hypothesis.strategies._internal.regex")
+
+
+# kubernetes_validate reads and parses its JSON schema files again for every object it validates (the
+# definitions file alone is megabytes, about a tenth of the suite's time); the files are read-only data and
+# the validator does not change what it is given, so each is parsed once per test process.
+_kubernetes_validate_utils.schema_contents = functools.cache(_kubernetes_validate_utils.schema_contents)
 
 
 def run_plan_cli(

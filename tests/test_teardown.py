@@ -476,7 +476,7 @@ def test_kubernetes_api_finds_only_what_the_controllers_manage() -> None:
             return
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
     try:
         api = KubernetesApi(f"http://127.0.0.1:{server.server_port}", "k8s-aws-v1.token")
         found = {str(o) for o in api.managed_objects()}

@@ -112,7 +112,7 @@ def _with_redirect(tls: TlsSite, behaviour: Behaviour) -> Iterator[Site]:
             return
 
     plain = ThreadingHTTPServer(("127.0.0.1", 0), Redirect)
-    threading.Thread(target=plain.serve_forever, daemon=True).start()
+    threading.Thread(target=plain.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
     try:
         yield Site(https_port, plain.server_port, tls.ca_file, behaviour)
     finally:

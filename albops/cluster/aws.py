@@ -9,6 +9,7 @@ commands can prove they stay within their API budgets.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from collections import Counter
@@ -17,6 +18,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import boto3
+import botocore.loaders
+import botocore.session
 from botocore.config import Config
 
 from components.tags import EXPIRES_TAG as EXPIRES_TAG
@@ -62,6 +65,29 @@ class CallCounter:
         return sum(self.calls.values()) - self.reads
 
 
+@functools.cache
+def _shared_loader(data_path: str | None) -> botocore.loaders.Loader:
+    """One botocore data loader for every session of the process.
+
+    A new session otherwise reads and parses the endpoints and each service's model again (megabytes of
+    JSON per client): a teardown or sweep makes several sessions, and the tests make hundreds. The files
+    are read-only data, so sharing their parsed form changes nothing else.
+    """
+    return botocore.loaders.create_loader(data_path)
+
+
+def new_session(region: str) -> boto3.session.Session:
+    """A boto3 session with the standard credential chain and configuration, on the shared data loader."""
+    core = botocore.session.Session()
+    data_path = core.get_config_variable("data_path")
+    loader = _shared_loader(str(data_path) if data_path else None)
+    core.register_component("data_loader", loader)
+    session = boto3.session.Session(region_name=region, botocore_session=core)
+    # boto3 adds its own data folder to the loader's search path with every session: keep one of each.
+    loader.search_paths[:] = list(dict.fromkeys(loader.search_paths))
+    return session
+
+
 class AwsSession:
     """Clients for one region, with adaptive retries and a call count."""
 
@@ -69,7 +95,7 @@ class AwsSession:
         self, region: str, max_attempts: int | None = None, session: boto3.session.Session | None = None
     ) -> None:
         self.region = region
-        self.session = session or boto3.session.Session(region_name=region)
+        self.session = session or new_session(region)
         # AWS_MAX_ATTEMPTS, the SDKs' own setting, wins over our default of 10.
         attempts = max_attempts or int(os.environ.get("AWS_MAX_ATTEMPTS") or 10)
         self.config = Config(
