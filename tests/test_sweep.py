@@ -359,3 +359,15 @@ def test_a_gateway_s_alb_is_swept_by_the_gateway_controller_s_tags(
     assert main(["sweep", "--cluster", "pr-31", "--region", "us-west-2", "--yes"]) == 0, capsys.readouterr().out
     left = _everything(aws)
     assert not set(mine.arns) & left and set(theirs.arns) <= left
+
+
+def test_sessions_share_one_parsed_copy_of_botocore_s_data(aws_env: str) -> None:
+    """A second session reads no model file again, and boto3's data folder is searched once, however many
+    sessions a command makes; each session still has its own region and clients."""
+    first, second = AwsSession("us-west-2"), AwsSession("eu-west-1")
+    loader = first.session._session.get_component("data_loader")
+    assert second.session._session.get_component("data_loader") is loader
+    AwsSession("us-east-1")
+    assert len(loader.search_paths) == len(set(loader.search_paths))
+    assert first.client("elbv2").meta.region_name == "us-west-2"
+    assert second.client("elbv2").meta.region_name == "eu-west-1"
