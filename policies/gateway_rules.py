@@ -45,8 +45,13 @@ class AlbGateway:
     def scheme(self) -> str:
         return str(self.config.get("scheme") or "internal")
 
-    def listeners(self) -> list[Mapping[str, Any]]:
-        return [item for item in self.gateway.spec.get("listeners") or [] if isinstance(item, Mapping)]
+    def listeners(self, protocol: str | None = None) -> list[Mapping[str, Any]]:
+        """The Gateway's listeners, or those of one protocol."""
+        return [
+            item
+            for item in self.gateway.spec.get("listeners") or []
+            if isinstance(item, Mapping) and (protocol is None or item.get("protocol") == protocol)
+        ]
 
     def listener_config(self, port: Any) -> Mapping[str, Any]:
         for item in self.config.get("listenerConfigurations") or []:
@@ -156,6 +161,11 @@ def _violation(rule: str, resource: Resource | str, message: str, fix: str) -> V
     return Violation(rule, resource if isinstance(resource, str) else _display(resource), message, fix)
 
 
+def _internet_facing(stack: Stack) -> Iterator[AlbGateway]:
+    """The review's ALB Gateways reachable from the internet: the ones the listener rules are about."""
+    return (gateway for gateway in stack.alb_gateways if gateway.scheme == "internet-facing")
+
+
 def target_type_ip(stack: Stack) -> Iterator[Violation]:
     for gateway in stack.alb_gateways:
         for route, _ in gateway.routes:
@@ -172,10 +182,8 @@ def target_type_ip(stack: Stack) -> Iterator[Violation]:
 
 
 def https(stack: Stack) -> Iterator[Violation]:
-    for gateway in stack.alb_gateways:
-        if gateway.scheme != "internet-facing":
-            continue
-        secure = [item for item in gateway.listeners() if item.get("protocol") == "HTTPS"]
+    for gateway in _internet_facing(stack):
+        secure = gateway.listeners("HTTPS")
         if not secure:
             yield _violation(
                 "alb-https",
@@ -198,12 +206,8 @@ def https(stack: Stack) -> Iterator[Violation]:
 
 
 def redirect(stack: Stack) -> Iterator[Violation]:
-    for gateway in stack.alb_gateways:
-        if gateway.scheme != "internet-facing":
-            continue
-        for listener in gateway.listeners():
-            if listener.get("protocol") != "HTTP":
-                continue
+    for gateway in _internet_facing(stack):
+        for listener in gateway.listeners("HTTP"):
             on_it = [(r, _rules(r)) for r, sections in gateway.routes if _on_listener(sections, listener)]
             redirected = any(_redirects_to_https(rule) for _, rules in on_it for rule in rules)
             served = [r for r, rules in on_it if any(rule.get("backendRefs") for rule in rules)]
@@ -225,12 +229,8 @@ def redirect(stack: Stack) -> Iterator[Violation]:
 
 
 def tls_policy(stack: Stack) -> Iterator[Violation]:
-    for gateway in stack.alb_gateways:
-        if gateway.scheme != "internet-facing":
-            continue
-        for listener in gateway.listeners():
-            if listener.get("protocol") != "HTTPS":
-                continue
+    for gateway in _internet_facing(stack):
+        for listener in gateway.listeners("HTTPS"):
             policy = gateway.listener_config(listener.get("port")).get("sslPolicy")
             floor = ALB_SSL_POLICIES.get(str(policy or CONTROLLER_DEFAULT_SSL_POLICY))
             if floor is None or floor < "1.2":
