@@ -271,8 +271,7 @@ class CloudAnswers(pulumi.runtime.Mocks):
                 f"Gateway {resource_id} does not exist: an app with api gateway attaches its route to the Gateway "
                 "its group names (in gateway_namespace); create that Gateway first, or name one that exists"
             )
-        name = str(state["metadata"]["name"])
-        return resource_id, {**state, "status": self._gateway_status(resource_id, name, state)}
+        return resource_id, {**state, "status": self._gateway_status(args.typ, resource_id)}
 
     def _eks_cluster(self, args: Any, state: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         """pulumi-eks's Cluster is one remote component here; answer the outputs the stack reads."""
@@ -413,10 +412,13 @@ class CloudAnswers(pulumi.runtime.Mocks):
     def _gateway(self, args: Any, state: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         """A Gateway the controller has programmed: the ALB's DNS name in ``addresses``, as its status has it."""
         resource_id, extra = self._kubernetes_object(args, state)
-        extra["status"] = self._gateway_status(resource_id, str(extra["metadata"]["name"]), state)
+        extra["status"] = self._gateway_status(args.typ, resource_id)
         return resource_id, extra
 
-    def _gateway_status(self, resource_id: str, name: str, state: dict[str, Any]) -> dict[str, Any]:
+    def _gateway_status(self, typ: str, resource_id: str) -> dict[str, Any]:
+        """A programmed Gateway's status, from the Gateway and LoadBalancerConfiguration this plan made."""
+        state = self.objects[(typ, resource_id)]
+        name = str(state["metadata"]["name"])
         ref = ((state.get("spec") or {}).get("infrastructure") or {}).get("parametersRef") or {}
         config_type = f"kubernetes:{AWS_GATEWAY_VERSION}:LoadBalancerConfiguration"
         config_id = resource_id.rpartition("/")[0] + "/" + str(ref.get("name"))
