@@ -10,16 +10,16 @@ from components.cluster.ephemeral import EphemeralCluster, EphemeralClusterArgs
 from components.controller.component import AwsLoadBalancerController
 from components.dns import AliasRecords, AliasRecordsArgs
 from components.echoserver import Echoserver, EchoserverArgs
-from components.names import PROJECT
-from components.tags import STACK_TAG, stack_tag_value
+from components.tags import DIY_ORGANIZATION, STACK_TAG, stack_tag_value
 from stack_settings import account_args, check_mode, controller_args, ingress_tags, load_settings
 
 settings = load_settings()
 name = settings.cluster.name
 stack = pulumi.get_stack()
-# A short-lived cluster and everything in it carries the ephemeral tags and the tag naming this stack,
-# which teardown checks before it deletes anything.
-ephemeral_tags = {**settings.ephemeral.tags(), STACK_TAG: stack_tag_value(PROJECT, stack)} if settings.ephemeral else {}
+# A short-lived cluster and everything in it carries the ephemeral tags and the owner value naming this stack
+# as Pulumi does, <organization>/<project>/<stack>, which teardown and sweep check before they delete anything.
+owner = stack_tag_value(pulumi.get_organization() or DIY_ORGANIZATION, pulumi.get_project(), stack)
+ephemeral_tags = {**settings.ephemeral.tags(), STACK_TAG: owner} if settings.ephemeral else {}
 
 account = AwsAccount(f"{name}-account", account_args(settings, stack, ephemeral_tags))
 cluster: ClusterAccess | EphemeralCluster

@@ -4,8 +4,10 @@ Short-lived clusters carry the ephemeral tags on the cluster and, through the
 controller's ``defaultTags``, on every load balancer, target group and security
 group its controller creates, so the scheduled ``albops sweep --expired`` can
 find what outlived a cluster even after the cluster itself is gone. The stack
-tag names the project and stack that created a cluster: teardown deletes
-nothing in a cluster that does not carry it with this stack's name.
+tag (the owner value) names the organization, project and stack that created a
+cluster and, through the chart's ``defaultTags``, every load balancer, target
+group and security group its controller makes: teardown and sweep delete only
+what carries the owner value they were given, exactly (docs/ownership.md).
 """
 
 import re
@@ -32,9 +34,36 @@ CONTROLLER_OWN_TAG_COUNT = 3
 MAX_TAGS = 50
 
 
-def stack_tag_value(project: str, stack: str) -> str:
-    """The value of ``alb-ingress/stack``: project and stack, as Pulumi names a stack within a project."""
-    return f"{project}/{stack}"
+# What Pulumi calls the organization of a stack on a self-managed ("DIY") backend, and what the offline plan's
+# mock runtime uses (pulumi/automation/_stack.py, fully_qualified_stack_name: on those backends "org must be set
+# to 'organization'").
+DIY_ORGANIZATION = "organization"
+# One part of an owner value: Pulumi's organization, project and stack names are letters, digits, '-', '_' and
+# '.' (pulumi.com/docs/iac/concepts/stacks); anything else (spaces, a fourth '/', an empty part) is not a value
+# this project writes.
+_OWNER_PART = re.compile(r"[A-Za-z0-9_.-]{1,100}")
+
+
+def stack_tag_value(organization: str, project: str, stack: str) -> str:
+    """The owner value of ``alb-ingress/stack``: ``<organization>/<project>/<stack>``, Pulumi's fully qualified
+    stack name. ``<project>/<stack>`` alone (what releases before it wrote) is shared by a fork or another Pulumi
+    organization with the same project and a ``pr-12`` stack in the same account."""
+    return f"{organization}/{project}/{stack}"
+
+
+def parse_owner(value: str) -> tuple[str, str, str] | None:
+    """Organization, project and stack of an owner value written by ``stack_tag_value``, or None for anything
+    else (the old two-part value, extra or missing parts, whitespace, characters Pulumi does not allow)."""
+    parts = value.split("/")
+    if len(parts) != 3 or not all(_OWNER_PART.fullmatch(part) and part not in (".", "..") for part in parts):
+        return None
+    return parts[0], parts[1], parts[2]
+
+
+def owner_claims(tags: dict[str, str]) -> dict[str, str]:
+    """Every tag that names an owner: ``alb-ingress/stack`` itself and keys that differ from it only in letter case
+    or surrounding spaces (AWS keys are case-sensitive, so those are other keys that look like ours)."""
+    return {key: value for key, value in tags.items() if key.strip().lower() == STACK_TAG}
 
 
 def reserved_tag(key: str) -> str | None:

@@ -17,7 +17,7 @@ EPHEMERAL_TAGS = {
     "alb-ingress/ephemeral": "true",
     "alb-ingress/owner": "platform-team",
     "alb-ingress/expires": "2099-12-31",
-    "alb-ingress/stack": "alb-ingress/pr",
+    "alb-ingress/stack": "organization/alb-ingress/pr",
 }
 
 

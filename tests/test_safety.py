@@ -359,13 +359,13 @@ def test_creating_a_cluster_whose_name_another_team_uses_is_refused(run_stack: S
     (problem,) = caught.value.problems
     assert problem.key == "alb-ingress:cluster.name"
     assert "already exists" in problem.message and "aws eks tag-resource" in problem.message
-    assert "alb-ingress/stack=alb-ingress/pr" in problem.message
+    assert "alb-ingress/stack=organization/alb-ingress/pr" in problem.message
 
 
 def test_a_cluster_this_stack_created_is_its_own(run_stack: StackRunner) -> None:
-    facts = CloudFacts(clusters={"pr": ClusterFacts("pr", tags={"alb-ingress/stack": "alb-ingress/pr"})})
+    facts = CloudFacts(clusters={"pr": ClusterFacts("pr", tags={"alb-ingress/stack": "organization/alb-ingress/pr"})})
     result = run_stack("pr", facts=facts)
-    assert result.one("eks:index:Cluster").inputs["tags"]["alb-ingress/stack"] == "alb-ingress/pr"
+    assert result.one("eks:index:Cluster").inputs["tags"]["alb-ingress/stack"] == "organization/alb-ingress/pr"
 
 
 def test_subnets_in_one_zone_are_refused(run_stack: StackRunner) -> None:

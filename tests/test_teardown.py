@@ -34,7 +34,18 @@ EPHEMERAL = {
     "alb-ingress:cluster": {"create": True},
     "alb-ingress:ephemeral": {"owner": "team-a", "expires": "2026-12-01"},
 }
-OURS = {"alb-ingress/ephemeral": "true", "alb-ingress/stack": "alb-ingress/pr-40"}
+OURS = {"alb-ingress/ephemeral": "true", "alb-ingress/stack": "organization/alb-ingress/pr-40"}
+
+
+def chart_tags(stack: str, organization: str = "organization", project: str = "alb-ingress") -> dict[str, str]:
+    """The chart's defaultTags of a short-lived stack: the controller puts them on everything it creates,
+    the shared backend security group included (pkg/networking/backend_sg_provider.go at v3.5.0)."""
+    return {
+        "alb-ingress/ephemeral": "true",
+        "alb-ingress/owner": "team-a",
+        "alb-ingress/expires": "2026-12-01",
+        "alb-ingress/stack": f"{organization}/{project}/{stack}",
+    }
 
 
 def _export_for(cluster: str, arn: str | None) -> dict[str, Any]:
@@ -60,15 +71,23 @@ class FakeBackend:
         state: dict[str, Any] | None = None,
         fail_destroy: bool = False,
         present: bool = True,
+        organization: str = "organization",
+        stack: str = "pr-40",
     ) -> None:
         self.log = log
         self._config = config if config is not None else dict(EPHEMERAL)
         self.state = state if state is not None else EXPORT
         self.fail_destroy = fail_destroy
         self.present = present
+        self.organization = organization
+        self.stack = stack
 
     def exists(self) -> bool:
         return self.present
+
+    def qualified_name(self) -> str:
+        # What `pulumi stack --show-name --fully-qualify-stack-names` prints (a self-managed backend: "organization").
+        return f"{self.organization}/alb-ingress/{self.stack}"
 
     def config(self) -> dict[str, Any]:
         self.log.append("config")
@@ -143,7 +162,7 @@ def _eks_cluster(aws: AwsSession, name: str, tags: dict[str, str] | None = None)
 
 
 def _target(stack: str = "pr-40", cluster: str = "pr-40", arn: str | None = None) -> Target:
-    return Target(stack, cluster, "us-west-2", "team-a", "2026-12-01", cluster_arn=arn)
+    return Target(stack, cluster, "us-west-2", "team-a", "2026-12-01", cluster_arn=arn, organization="organization")
 
 
 def _other_teams() -> list[dict[str, Any]]:
@@ -159,7 +178,7 @@ def _other_teams() -> list[dict[str, Any]]:
 def test_the_steps_run_in_order_and_leave_nothing(aws_env: str) -> None:
     aws = AwsSession("us-west-2")
     arn = _eks_cluster(aws, "pr-40", OURS)
-    fleet = build_fleet(aws, "pr-40", groups=2)
+    fleet = build_fleet(aws, "pr-40", groups=2, extra=chart_tags("pr-40"))
     log: list[str] = []
 
     def cleanup() -> None:
@@ -187,7 +206,7 @@ def test_the_steps_run_in_order_and_leave_nothing(aws_env: str) -> None:
 
 def test_a_failed_destroy_stops_before_removing_and_a_rerun_finishes(aws_env: str) -> None:
     aws = AwsSession("us-west-2")
-    build_fleet(aws, "pr-41")
+    build_fleet(aws, "pr-41", extra=chart_tags("pr-41"))
     log: list[str] = []
     target = _target("pr-41", "pr-41")  # the cluster is gone already: nothing in it to prove or delete
 
@@ -204,8 +223,8 @@ def test_a_failed_destroy_stops_before_removing_and_a_rerun_finishes(aws_env: st
 
 def test_an_unreachable_cluster_skips_to_destroy_and_sweep(aws_env: str) -> None:
     aws = AwsSession("us-west-2")
-    arn = _eks_cluster(aws, "pr-42", {**OURS, "alb-ingress/stack": "alb-ingress/pr-42"})
-    fleet = build_fleet(aws, "pr-42")
+    arn = _eks_cluster(aws, "pr-42", {**OURS, "alb-ingress/stack": "organization/alb-ingress/pr-42"})
+    fleet = build_fleet(aws, "pr-42", extra=chart_tags("pr-42"))
     log: list[str] = []
     said: list[str] = []
 
@@ -241,7 +260,9 @@ def test_a_stack_that_names_another_teams_cluster_deletes_nothing(aws_env: str) 
     aws = AwsSession("us-west-2")
     _eks_cluster(aws, "stage", {"team": "platform"})
     fleet = build_fleet(aws, "stage")
-    backend = FakeBackend([], config={**EPHEMERAL, "alb-ingress:cluster": {"create": True, "name": "stage"}})
+    backend = FakeBackend(
+        [], config={**EPHEMERAL, "alb-ingress:cluster": {"create": True, "name": "stage"}}, stack="pr-666"
+    )
     backend.state = _export_for("stage", None)  # pr-666 never created a cluster
     target = backend_target("pr-666", backend)
     api = FakeApiServer(_other_teams())
@@ -260,16 +281,24 @@ def test_a_stack_that_names_another_teams_cluster_deletes_nothing(aws_env: str) 
     [
         ({"team": "platform"}, "no alb-ingress/ephemeral=true tag"),
         (
-            {"alb-ingress/ephemeral": "true", "alb-ingress/stack": "alb-ingress/pr-7"},
-            "alb-ingress/stack=alb-ingress/pr-7",
+            {"alb-ingress/ephemeral": "true", "alb-ingress/stack": "organization/alb-ingress/pr-7"},
+            "alb-ingress/stack=organization/alb-ingress/pr-7",
+        ),
+        (
+            {"alb-ingress/ephemeral": "true", "alb-ingress/stack": "acme/alb-ingress/pr-40"},
+            "alb-ingress/stack=acme/alb-ingress/pr-40, not organization/alb-ingress/pr-40",
         ),
         (
             {"alb-ingress/ephemeral": "true"},
             "aws eks tag-resource --region us-west-2 --resource-arn arn:aws:eks:us-west-2:123456789012:cluster/pr-40 "
-            "--tags alb-ingress/stack=alb-ingress/pr-40",
+            "--tags alb-ingress/stack=organization/alb-ingress/pr-40",
+        ),
+        (
+            {"alb-ingress/ephemeral": "true", "alb-ingress/stack": "alb-ingress/pr-40"},
+            "old two-part owner value alb-ingress/stack=alb-ingress/pr-40",
         ),
     ],
-    ids=["not-ephemeral", "another-stacks", "created-before-the-tag"],
+    ids=["not-ephemeral", "another-stacks", "another-organizations", "created-before-the-tag", "two-part-value"],
 )
 def test_a_cluster_without_this_stacks_tags_is_refused(aws_env: str, tags: dict[str, str], fragment: str) -> None:
     aws = AwsSession("us-west-2")
@@ -301,7 +330,24 @@ def test_config_and_state_that_disagree_are_refused() -> None:
 def test_the_backend_target_takes_the_arn_from_the_exported_state() -> None:
     target = backend_target("pr-40", FakeBackend([]))
     assert (target.cluster, target.cluster_arn) == ("pr-40", "arn:aws:eks:us-west-2:123456789012:cluster/pr-40")
-    assert target.stack_tag == "alb-ingress/pr-40"
+    assert target.stack_tag == "organization/alb-ingress/pr-40"
+
+
+@pytest.mark.parametrize(
+    "qualified", ["pr-40", "alb-ingress/pr-40", "acme/other-project/pr-40", "acme/alb-ingress/pr-41", "a/b/c/d", ""]
+)
+def test_a_backend_name_that_is_not_org_project_stack_is_refused(qualified: str) -> None:
+    class Odd(FakeBackend):
+        def qualified_name(self) -> str:
+            return qualified
+
+    with pytest.raises(RefusedError, match="cannot tell which owner tag is this stack's"):
+        backend_target("pr-40", Odd([]))
+
+
+def test_the_organization_is_the_backends() -> None:
+    target = backend_target("pr-40", FakeBackend([], organization="acme"))
+    assert target.stack_tag == "acme/alb-ingress/pr-40"
 
 
 @pytest.mark.parametrize(

@@ -159,6 +159,19 @@ def cluster_name(text: str) -> str:
     return text
 
 
+def owner_value(text: str) -> str:
+    """An owner value as the stack writes it in ``alb-ingress/stack``: ORGANIZATION/PROJECT/STACK, exactly."""
+    from components.tags import parse_owner
+
+    if parse_owner(text) is None:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not an owner ORGANIZATION/PROJECT/STACK (three names of letters, digits, '_.-'), e.g. "
+            "organization/alb-ingress/pr-12, as `pulumi stack --show-name --fully-qualify-stack-names` prints it "
+            "and as the alb-ingress/stack tag of the resources carries it"
+        )
+    return text
+
+
 def aws_region(text: str) -> str:
     """A region botocore knows, with the nearest names suggested for a typo."""
     from facts.regions import region_advice, region_exists

@@ -103,6 +103,13 @@ def _parser() -> argparse.ArgumentParser:
     sweep.add_argument("--json", action="store_true", help="one JSON document on stdout")
     sweep.add_argument("--force", action="store_true", help="sweep even while the EKS cluster still exists")
     sweep.add_argument(
+        "--stack",
+        type=argtypes.owner_value,
+        metavar="ORG/PROJECT/STACK",
+        help="also delete what carries this owner in alb-ingress/stack (without it, owner-tagged resources are "
+        "only listed); with --cluster only",
+    )
+    sweep.add_argument(
         "--wait-seconds",
         type=argtypes.seconds(0, 7200),
         default=600.0,
@@ -591,6 +598,12 @@ def _sweep(args: argparse.Namespace) -> int:
     from albops.cluster.aws import AwsSession
     from albops.cluster.sweep import SweepReport, Timing, exit_code, render_table, sweep_command
 
+    if args.expired and args.stack:
+        return _say(
+            "error: --stack names the owner whose leftovers of one --cluster may go; --expired (the reaper) decides "
+            "by each resource's tags: drop --stack, or use --cluster NAME --stack ORG/PROJECT/STACK",
+            EXIT_BAD_INPUT,
+        )
     aws = AwsSession(args.region)
     reports: list[SweepReport] = []
     interrupted = False
@@ -603,6 +616,7 @@ def _sweep(args: argparse.Namespace) -> int:
             args.expired,
             Timing(deadline_seconds=args.wait_seconds),
             reports=reports,
+            owner=args.stack,
         )
     except KeyboardInterrupt:
         # Each delete either happened or did not; what was done is reported, and a second run finishes.

@@ -10,11 +10,20 @@ listeners and rules with them), then target groups once nothing forwards to
 them, then security groups once no load balancer ENI and no other group's rule
 uses them. One failure never stops the rest, and a second run finishes what
 the first could not.
+
+Only what is provably the caller's goes (docs/ownership.md). A resource whose
+``alb-ingress/stack`` names an owner is deleted only when that owner is the one
+the caller names (``sweep --stack``, teardown's own stack), or, for the reaper
+(``--expired``), when it is an expired short-lived resource of this project
+whose stack has no cluster left. Everything else that matches the cluster is
+listed with the reason and the command a person can run after checking it, and
+the exit code is 1.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 import sys
 import time
 from collections.abc import Callable, Iterable
@@ -24,7 +33,8 @@ from typing import Any
 from albops import EXIT_FINDINGS, EXIT_OK, EXIT_REFUSED
 from albops.cluster.aws import CLUSTER_TAG, EXPIRES_TAG, AwsSession, TaggedResource, cluster_resources, error_code
 from albops.cluster.aws import tagged_resources as _tagged
-from components.tags import EPHEMERAL_TAG, STACK_TAG
+from components.names import PROJECT
+from components.tags import EPHEMERAL_TAG, STACK_TAG, owner_claims, parse_owner
 
 ORDER = ("load-balancer", "listener", "listener-rule", "target-group", "security-group")
 
@@ -52,8 +62,10 @@ class Item:
     """One resource of the cluster and what became of it."""
 
     resource: TaggedResource
-    status: str = "found"  # found | deleted | with-load-balancer | failed | remains
+    status: str = "found"  # found | deleted | with-load-balancer | failed | remains | not-ours
     reason: str = ""
+    # For a resource that is not provably the caller's: what a person can run once they have checked it.
+    command: str = ""
 
     def as_dict(self) -> dict[str, str]:
         return {
@@ -62,6 +74,8 @@ class Item:
             "arn": self.resource.arn,
             "status": self.status,
             "reason": self.reason,
+            "owner": self.resource.tags.get(STACK_TAG, ""),
+            "command": self.command,
         }
 
 
@@ -79,7 +93,12 @@ class SweepReport:
 
     @property
     def remaining(self) -> list[Item]:
-        return [i for i in self.items if i.status in ("found", "failed", "remains")]
+        return [i for i in self.items if i.status in ("found", "failed", "remains", "not-ours")]
+
+    @property
+    def not_ours(self) -> list[Item]:
+        """Resources of the cluster that were listed, not deleted, because nothing proves they are the caller's."""
+        return [i for i in self.items if i.status == "not-ours"]
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -90,6 +109,7 @@ class SweepReport:
             "skipped": self.skipped,
             "resources": [i.as_dict() for i in self.items],
             "remaining": len(self.remaining),
+            "notOurs": len(self.not_ours),
         }
 
 
@@ -123,21 +143,145 @@ def live_cluster_refusal(cluster: str, region: str, tags: dict[str, str], force:
         )
     if force:
         return ""
-    stack = tags.get(STACK_TAG, "").partition("/")[2]
-    how = f"albops teardown --stack {stack}" if stack else "albops teardown --stack <its stack>"
+    owner = parse_owner(tags.get(STACK_TAG, ""))
+    how = f"albops teardown --stack {owner[2]}" if owner else "albops teardown --stack <its stack>"
     return (
         f"EKS cluster {cluster} still exists in {region}: its controller would recreate what the sweep deletes; "
         f"tear its stack down first ({how}), or pass --force once its controller is gone"
     )
 
 
-class Sweeper:
-    """Deletes one cluster's controller resources in dependency order."""
+# -- whose a resource is ----------------------------------------------------------
 
-    def __init__(self, aws: AwsSession, cluster: str, timing: Timing | None = None) -> None:
+
+@dataclass(frozen=True)
+class Reaper:
+    """The nightly reaper's rules (``sweep --expired``): a resource goes only when it is marked short-lived, its
+    expiry date has passed, its owner is a stack of this project, and that stack has no EKS cluster left."""
+
+    project: str
+    today: dt.date
+    # The owner values of the EKS clusters that still exist in the region: such a stack is not gone.
+    live_owners: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Whose leftovers a sweep may delete.
+
+    ``owner``: exactly that owner value's (``sweep --stack``, teardown's own stack); ``reaper``: the reaper's
+    rules; neither: only resources that carry no owner claim at all (clusters this project never tagged).
+    """
+
+    owner: str | None = None
+    reaper: Reaper | None = None
+
+
+def expiry_date(value: str) -> dt.date | None:
+    """The date of an ``alb-ingress/expires`` value as the stack writes it (YYYY-MM-DD only), else None."""
+    if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def _unprovable_owner(value: str) -> str:
+    """Why an ``alb-ingress/stack`` value that is not three parts proves nothing."""
+    if len(value.split("/")) == 2 and parse_owner(f"x/{value}") is not None:
+        return (
+            f"carries the old two-part owner value {STACK_TAG}={value}, which a fork or another Pulumi organization "
+            "with the same project and stack name shares: listed, never deleted"
+        )
+    return (
+        f"{STACK_TAG}={value!r} is not an owner value this project writes (<organization>/<project>/<stack>, "
+        "without spaces): listed, never deleted"
+    )
+
+
+def refusal(resource: TaggedResource, scope: Scope) -> str | None:
+    """Why ``resource`` may not be deleted under ``scope``; None when it may."""
+    claims = owner_claims(resource.tags)
+    odd = sorted(key for key in claims if key != STACK_TAG)
+    if odd:
+        return (
+            f"carries the tag {odd[0]!r}={claims[odd[0]]!r}, which differs from {STACK_TAG} only in letter case or "
+            "spaces: nothing proves whose it is"
+        )
+    value = resource.tags.get(STACK_TAG)
+    if scope.reaper is not None:
+        return _reaper_refusal(resource, value, scope.reaper)
+    if value is None:
+        return None if scope.owner is None else f"carries no {STACK_TAG} tag: nothing proves it is {scope.owner}'s"
+    if parse_owner(value) is None:
+        return _unprovable_owner(value)
+    if value == scope.owner:
+        return None
+    if scope.owner is None:
+        return f"belongs to stack {value} ({STACK_TAG}); only a sweep given --stack {value} deletes it"
+    return f"belongs to stack {value} ({STACK_TAG}), not {scope.owner}"
+
+
+def _reaper_refusal(resource: TaggedResource, value: str | None, reaper: Reaper) -> str | None:
+    tags = resource.tags
+    if tags.get(EPHEMERAL_TAG) != "true":
+        return f"no {EPHEMERAL_TAG}=true tag: not a short-lived resource, the reaper leaves it"
+    expires = tags.get(EXPIRES_TAG, "")
+    date = expiry_date(expires)
+    if date is None:
+        return f"{EXPIRES_TAG}={expires!r} is not a date (YYYY-MM-DD): the reaper leaves it"
+    if date >= reaper.today:
+        return f"expires on {expires}, not yet past"
+    if value is None:
+        return f"carries no {STACK_TAG} tag: nothing proves it is a stack of project {reaper.project}"
+    owner = parse_owner(value)
+    if owner is None:
+        return _unprovable_owner(value)
+    if owner[1] != reaper.project:
+        return f"belongs to stack {value}, of project {owner[1]}, not {reaper.project}: the reaper leaves it"
+    if value in reaper.live_owners:
+        return f"stack {value} still has an EKS cluster: tear it down (albops teardown --stack {owner[2]})"
+    return None
+
+
+_AWS_DELETE = {
+    "load-balancer": "aws elbv2 delete-load-balancer --region {region} --load-balancer-arn {id}",
+    "listener": "aws elbv2 delete-listener --region {region} --listener-arn {id}",
+    "listener-rule": "aws elbv2 delete-rule --region {region} --rule-arn {id}",
+    "target-group": "aws elbv2 delete-target-group --region {region} --target-group-arn {id}",
+    "security-group": "aws ec2 delete-security-group --region {region} --group-id {id}",
+}
+
+
+def removal_command(resource: TaggedResource, cluster: str, region: str) -> str:
+    """What a person runs to delete a listed resource once they have checked it is no one's.
+
+    A well-formed owner gets the sweep that names it (dependency order, rules revoked); a resource with no
+    owner claim gets the sweep without ``--stack``, which deletes only those; anything else (the old two-part
+    value, a malformed or look-alike tag) only the AWS CLI, one resource at a time.
+    """
+    claims = owner_claims(resource.tags)
+    value = resource.tags.get(STACK_TAG)
+    sweep = f"albops sweep --cluster {cluster} --region {region}"
+    if not claims:
+        return f"{sweep} --yes"
+    if set(claims) == {STACK_TAG} and value is not None and parse_owner(value) is not None:
+        return f"{sweep} --stack {value} --yes"
+    return _AWS_DELETE[resource.kind].format(region=region, id=resource.resource_id)
+
+
+class Sweeper:
+    """Deletes, in dependency order, the controller resources of one cluster that ``scope`` proves are the
+    caller's, and lists the rest."""
+
+    def __init__(
+        self, aws: AwsSession, cluster: str, timing: Timing | None = None, scope: Scope | None = None
+    ) -> None:
         self.aws = aws
         self.cluster = cluster
         self.timing = timing or Timing()
+        self.scope = scope or Scope()
 
     def run(self, delete: bool, force: bool = False, into: list[SweepReport] | None = None) -> SweepReport:
         """Sweep the cluster; the report is appended to ``into`` before any work, so a caller interrupted
@@ -148,13 +292,21 @@ class Sweeper:
         tags = cluster_tags(self.aws, self.cluster)
         if tags is not None:
             report.refused = live_cluster_refusal(self.cluster, self.aws.region, tags, force)
-            if report.refused:
-                return report
-        found = sorted(cluster_resources(self.aws, self.cluster), key=lambda r: (ORDER.index(r.kind), r.arn))
-        report.items = [Item(r) for r in found if r.kind in ORDER]
-        if not delete or not report.items:
+        found = sorted(
+            (r for r in cluster_resources(self.aws, self.cluster) if r.kind in ORDER),
+            key=lambda r: (ORDER.index(r.kind), r.arn),
+        )
+        for resource in found:
+            item = Item(resource)
+            reason = refusal(resource, self.scope)
+            if reason is not None:
+                item.status, item.reason = "not-ours", reason
+                item.command = removal_command(resource, self.cluster, self.aws.region)
+            report.items.append(item)
+        ours = [i for i in report.items if i.status == "found"]
+        if report.refused or not delete or not ours:
             return report
-        by_kind = {kind: [i for i in report.items if i.resource.kind == kind] for kind in ORDER}
+        by_kind = {kind: [i for i in ours if i.resource.kind == kind] for kind in ORDER}
         self._delete_load_balancers(by_kind["load-balancer"])
         self._listeners_and_rules(by_kind["listener"] + by_kind["listener-rule"], by_kind["load-balancer"])
         self._delete_with_retry(by_kind["target-group"], self._delete_target_group, retry_on={"ResourceInUse"})
@@ -331,8 +483,13 @@ class ExpiredCluster:
     running: bool
 
 
-def expired_clusters(aws: AwsSession, today: dt.date | None = None) -> list[ExpiredCluster]:
-    """Clusters past expiry: running EKS clusters by their tags, gone ones by what their controller left."""
+def expired_clusters(
+    aws: AwsSession, today: dt.date | None = None, live_owners: set[str] | None = None
+) -> list[ExpiredCluster]:
+    """Clusters past expiry: running EKS clusters by their tags, gone ones by what their controller left.
+
+    ``live_owners`` is filled with the owner values of every EKS cluster that exists (the reaper keeps what
+    belongs to a stack that still has one)."""
     today = today or dt.datetime.now(dt.UTC).date()
     expiry: dict[str, str] = {}
     running: set[str] = set()
@@ -340,6 +497,8 @@ def expired_clusters(aws: AwsSession, today: dt.date | None = None) -> list[Expi
     for page in eks.get_paginator("list_clusters").paginate():
         for name in page.get("clusters", []):
             tags = eks.describe_cluster(name=name)["cluster"].get("tags") or {}
+            if live_owners is not None and STACK_TAG in tags:
+                live_owners.add(tags[STACK_TAG])
             if EXPIRES_TAG in tags:
                 expiry[name] = tags[EXPIRES_TAG]
                 running.add(name)
@@ -349,9 +508,8 @@ def expired_clusters(aws: AwsSession, today: dt.date | None = None) -> list[Expi
             expiry.setdefault(cluster, resource.tags[EXPIRES_TAG])
     expired = []
     for name, value in sorted(expiry.items()):
-        try:
-            date = dt.date.fromisoformat(value[:10])
-        except ValueError:
+        date = expiry_date(value)
+        if date is None:
             continue  # not a date we wrote; leave it to a person
         if date < today:
             expired.append(ExpiredCluster(name=name, expires=value, running=name in running))
@@ -364,18 +522,25 @@ def expired_clusters(aws: AwsSession, today: dt.date | None = None) -> list[Expi
 def render_table(report: SweepReport) -> str:
     """One line per resource: kind, name, what happened, and why when it did not."""
     mode = "dry run: nothing deleted (add --yes to delete)" if report.dry_run else "deleted in dependency order"
-    lines = [f"Cluster {report.cluster} in {report.region}: {len(report.items)} controller resources; {mode}"]
     if report.refused:
-        lines.append(f"refused: {report.refused}")
-        return "\n".join(lines)
+        mode = "refused: nothing deleted"
+    lines = [f"Cluster {report.cluster} in {report.region}: {len(report.items)} controller resources; {mode}"]
     if report.skipped:
         lines.append(f"skipped: {report.skipped}")
         return "\n".join(lines)
+    if report.refused:
+        lines.append(f"refused: {report.refused}")
     width = max((len(i.resource.name) for i in report.items), default=4)
     for item in report.items:
         reason = f"  {item.reason}" if item.reason else ""
         lines.append(f"  {item.resource.kind:<15} {item.resource.name:<{width}}  {item.status}{reason}")
-    lines.append(f"{len(report.remaining)} remaining")
+        if item.command:
+            lines.append(f"  {'':<15} {'':<{width}}  after checking it: {item.command}")
+    if report.refused:
+        return "\n".join(lines)
+    foreign = len(report.not_ours)
+    note = f" ({foreign} not provably this sweep's: listed, not deleted)" if foreign else ""
+    lines.append(f"{len(report.remaining)} remaining{note}")
     return "\n".join(lines)
 
 
@@ -394,19 +559,26 @@ def sweep_command(
     timing: Timing | None = None,
     today: dt.date | None = None,
     reports: list[SweepReport] | None = None,
+    owner: str | None = None,
+    project: str = PROJECT,
 ) -> list[SweepReport]:
     """Sweep one cluster, or every expired one.
 
-    A running cluster is refused (``force`` overrides that only for a short-lived one). With
-    ``expired``, an expired cluster that still runs is skipped with the reason, and the others are
-    swept: one cluster whose stack was not torn down must not stop the nightly clean-up.
+    A running cluster is refused (``force`` overrides that only for a short-lived one). ``owner`` (``--stack``)
+    names the one owner whose resources may go; without it only resources with no owner claim go. With
+    ``expired``, an expired cluster that still runs is skipped with the reason, and the others are swept under
+    the reaper's rules: one cluster whose stack was not torn down must not stop the nightly clean-up.
     """
     reports = [] if reports is None else reports  # filled as the work goes, for an interrupted caller
     if not expired:
         assert cluster is not None
-        Sweeper(aws, cluster, timing).run(delete=delete, force=force, into=reports)
+        Sweeper(aws, cluster, timing, Scope(owner=owner)).run(delete=delete, force=force, into=reports)
         return reports
-    for found in expired_clusters(aws, today):
+    today = today or dt.datetime.now(dt.UTC).date()
+    live: set[str] = set()
+    found_clusters = expired_clusters(aws, today, live)
+    scope = Scope(reaper=Reaper(project=project, today=today, live_owners=frozenset(live)))
+    for found in found_clusters:
         if found.running:
             report = SweepReport(cluster=found.name, region=aws.region, dry_run=not delete)
             report.skipped = (
@@ -415,5 +587,5 @@ def sweep_command(
             )
             reports.append(report)
             continue
-        Sweeper(aws, found.name, timing).run(delete=delete, force=False, into=reports)
+        Sweeper(aws, found.name, timing, scope).run(delete=delete, force=False, into=reports)
     return reports

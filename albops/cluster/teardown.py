@@ -19,10 +19,15 @@ this stack's, from sources a pull request cannot change:
 - the backend's state must record that cluster, and its ARN must be the ARN
   of the cluster AWS describes under that name;
 - that cluster must carry ``alb-ingress/ephemeral: true`` and
-  ``alb-ingress/stack: <project>/<stack>``, which only this stack sets.
+  ``alb-ingress/stack: <organization>/<project>/<stack>``, which only this stack
+  sets, with the organization the backend names (``pulumi stack --show-name
+  --fully-qualify-stack-names``; "organization" on a self-managed backend).
 
 Anything else is refused (exit 3) before anything is deleted, naming the tag or
-ARN that differed.
+ARN that differed. The sweep after destroy deletes only what carries that same
+owner value; anything else of the cluster's name (another project's or stack's,
+the old two-part value, no owner tag) is listed with the command a person can
+run once they have checked it, and teardown exits 1 (docs/ownership.md).
 """
 
 from __future__ import annotations
@@ -36,9 +41,9 @@ from typing import Any, Protocol
 from albops import EXIT_FINDINGS, EXIT_OK
 from albops.cluster.aws import AwsSession, cluster_resources, error_code
 from albops.cluster.kube import KubeObject, UnreachableError
-from albops.cluster.sweep import Sweeper, Timing
+from albops.cluster.sweep import Item, Scope, Sweeper, Timing
 from albops.preview.stack_file import config_mapping
-from components.tags import EPHEMERAL_TAG, STACK_TAG, stack_tag_value
+from components.tags import EPHEMERAL_TAG, STACK_TAG, parse_owner, stack_tag_value
 
 PROJECT = "alb-ingress"
 EKS_CLUSTER_TYPE = "aws:eks/cluster:Cluster"
@@ -56,6 +61,10 @@ class StackBackend(Protocol):
     """What teardown needs of Pulumi: the backend's config and state, destroy, and removing the stack."""
 
     def exists(self) -> bool: ...
+
+    def qualified_name(self) -> str:
+        """The stack's fully qualified name, ``<organization>/<project>/<stack>``, as the backend has it."""
+        ...
 
     def config(self) -> dict[str, Any]: ...
 
@@ -86,10 +95,14 @@ class Target:
     project: str = PROJECT
     # The cluster's ARN as the stack's state recorded it; None when the state holds no cluster.
     cluster_arn: str | None = None
+    # The stack's organization as its backend names it; None until the backend was asked (a checkout's file
+    # does not say).
+    organization: str | None = None
 
     @property
     def stack_tag(self) -> str:
-        return stack_tag_value(self.project, self.stack)
+        """The owner value this stack wrote on its cluster and, through the chart, on its load balancers."""
+        return stack_tag_value(self.organization or "<organization>", self.project, self.stack)
 
 
 def target_from_config(stack: str, flat: dict[str, Any], project: str = PROJECT) -> Target:
@@ -142,11 +155,26 @@ def recorded_cluster_arn(state: dict[str, Any], cluster: str) -> str | None:
     )
 
 
+def backend_organization(stack: str, project: str, qualified: str) -> str:
+    """The organization in the backend's fully qualified name of the stack; refused unless that name is
+    ``<organization>/<project>/<stack>`` for this very project and stack."""
+    parsed = parse_owner(qualified.strip())
+    if parsed is None or parsed[1:] != (project, stack):
+        raise RefusedError(
+            f"the backend names stack {stack} {qualified.strip()!r}, not <organization>/{project}/{stack}, so "
+            "teardown cannot tell which owner tag is this stack's; nothing was deleted. Check `pulumi stack "
+            "--show-name --fully-qualify-stack-names` (a Pulumi CLI from April 2024 or later, pulumi/pulumi#15857) in the project folder"
+        )
+    return parsed[0]
+
+
 def backend_target(stack: str, backend: StackBackend, project: str = PROJECT) -> Target:
-    """The target from the backend's copy of the config and the cluster ARN its state recorded."""
+    """The target from the backend's copy of the config, the cluster ARN its state recorded, and the
+    organization the backend names."""
     target = target_from_config(stack, backend.config(), project)
     arn = recorded_cluster_arn(backend.export(), target.cluster)
-    return Target(**{**target.__dict__, "cluster_arn": arn})
+    organization = backend_organization(stack, project, backend.qualified_name())
+    return Target(**{**target.__dict__, "cluster_arn": arn, "organization": organization})
 
 
 @dataclass(frozen=True)
@@ -164,6 +192,8 @@ def prove_ownership(aws: AwsSession, target: Target) -> ClusterProof:
         if error_code(error) == "ResourceNotFoundException":
             return ClusterProof(None)  # already gone: nothing in it to delete; destroy and sweep finish
         raise
+    if target.organization is None:
+        raise RefusedError(f"stack {target.stack}'s organization is not known; nothing was deleted")
     arn = str(description.get("arn"))
     tags = description.get("tags") or {}
     tag_command = (
@@ -189,6 +219,12 @@ def prove_ownership(aws: AwsSession, target: Target) -> ClusterProof:
             f"cluster {target.cluster} ({arn}) has no {STACK_TAG} tag (it was created before teardown required one); "
             f"nothing was deleted. After a person has checked it is stack {target.stack}'s, tag it and run teardown "
             f"again: {tag_command}"
+        )
+    if parse_owner(tags[STACK_TAG]) is None and tags[STACK_TAG] == f"{target.project}/{target.stack}":
+        raise RefusedError(
+            f"cluster {target.cluster} ({arn}) carries the old two-part owner value {STACK_TAG}={tags[STACK_TAG]}, "
+            "which a fork or another Pulumi organization with the same project and stack name shares; nothing was "
+            f"deleted. After a person has checked it is this stack's, tag it and run teardown again: {tag_command}"
         )
     if tags[STACK_TAG] != target.stack_tag:
         raise RefusedError(
@@ -232,20 +268,40 @@ class Teardown:
         except Exception as error:
             self.say(f"pulumi destroy failed: {error}; fix the cause and run teardown again")
             return EXIT_FINDINGS
-        self.say(f"step 3: sweeping what the controller left for {target.cluster}")
-        report = Sweeper(self.aws, target.cluster, self.timing).run(delete=True)
+        self.say(f"step 3: sweeping what the controller left for {target.cluster} with {STACK_TAG}={target.stack_tag}")
+        report = Sweeper(self.aws, target.cluster, self.timing, Scope(owner=target.stack_tag)).run(delete=True)
+        foreign = report.not_ours
         if report.refused:
             self.say(f"sweep refused: {report.refused}")
-            return EXIT_FINDINGS
-        for item in report.remaining:
+        own = [i for i in report.remaining if i.status != "not-ours"]
+        for item in own:
             self.say(f"  remains: {item.resource.kind} {item.resource.name}: {item.reason}")
-        if report.remaining:
-            self.say("something of the cluster remains; run teardown again to finish")
+        self._list_foreign(foreign)
+        if report.refused or own:
+            self.say("something of this stack remains; run teardown again to finish")
             return EXIT_FINDINGS
         self.say(f"step 4: removing stack {target.stack} (its config is kept until now)")
         backend.remove()
+        if foreign:
+            self.say(
+                f"done: nothing of this stack remains, but {len(foreign)} resources tagged for cluster "
+                f"{target.cluster} are not provably this stack's and were left (listed above)"
+            )
+            return EXIT_FINDINGS
         self.say("done: nothing of the cluster remains")
         return EXIT_OK
+
+    def _list_foreign(self, items: list[Item]) -> None:
+        """What matches the cluster but not this stack's owner value: each with why, and how to remove it."""
+        if not items:
+            return
+        self.say(
+            f"  {len(items)} resources carry the cluster tag {self.target.cluster} but not "
+            f"{STACK_TAG}={self.target.stack_tag}; not deleted. Check each, then run its command:"
+        )
+        for item in items:
+            self.say(f"  not this stack's: {item.resource.kind} {item.resource.arn}: {item.reason}")
+            self.say(f"    {item.command}")
 
     def _delete_load_balancer_objects(self, description: dict[str, Any]) -> None:
         """Step 2: delete what the controller turns into load balancers, then wait for it to clean up AWS."""
@@ -265,7 +321,11 @@ class Teardown:
                 left = api.managed_objects()
             except UnreachableError:
                 left = []
-            owned = [r for r in cluster_resources(self.aws, self.target.cluster) if _made_for_an_object(r.tags)]
+            owned = [
+                r
+                for r in cluster_resources(self.aws, self.target.cluster)
+                if _made_for_an_object(r.tags) and r.tags.get(STACK_TAG) == self.target.stack_tag
+            ]
             if not left and not owned:
                 self.say("step 2: the controller has removed their AWS resources")
                 return
@@ -344,6 +404,17 @@ class AutomationBackend:
         except auto.StackNotFoundError:
             return False
         return True
+
+    def qualified_name(self) -> str:
+        """``pulumi stack --show-name --fully-qualify-stack-names``: the backend's ``<org>/<project>/<stack>``
+        (the flag came with pulumi/pulumi#15857, April 2024; a self-managed backend says "organization")."""
+        workspace = self._select().workspace
+        result = workspace.pulumi_command.run(
+            ["stack", "--show-name", "--fully-qualify-stack-names", "--stack", self.stack_name],
+            str(self.project_dir),
+            dict(workspace.env_vars or {}),
+        )
+        return str(result.stdout).strip()
 
     def config(self) -> dict[str, Any]:
         from pulumi import automation as auto

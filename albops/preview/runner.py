@@ -23,6 +23,7 @@ import yaml
 
 from albops.preview.cloud_facts import CloudFacts, FactsError, resolve_facts
 from albops.preview.stack_file import Encrypted, StackFile, StackFileError, load_stack_file
+from components.tags import DIY_ORGANIZATION
 from facts.regions import region_exists
 
 # The checkout this package lives in (where Pulumi.yaml is when run from a clone).
@@ -317,13 +318,15 @@ def run_program(
     project_dir: Path = PROJECT_DIR,
     account_id: str | None = None,
     facts: CloudFacts | None = None,
+    organization: str = DIY_ORGANIZATION,
 ) -> PlanResult:
     """Execute ``__main__.py`` under mocks; raises the program's own errors (e.g. ConfigError).
 
     Encrypted values are stood in for and masked in the result; ``account_id``
     is the account the mock STS reports (default: the stack's first allowed one);
     ``facts`` what the mock cloud knows of clusters (default: the stack's facts file,
-    else the assumptions ``resolve_facts`` prints).
+    else the assumptions ``resolve_facts`` prints); ``organization`` what ``pulumi.get_organization()`` says
+    (the owner tag's first part; by default what a self-managed backend calls every stack's organization).
     """
     import pulumi
     from pulumi.runtime import mocks, rpc, settings
@@ -387,7 +390,14 @@ def run_program(
     try:
         settings.reset_options()
         pulumi.runtime.set_all_config(_as_pulumi_config(config))
-        mocks.set_mocks(answers, project=project, stack=stack, preview=preview, monitor=RecordingMonitor(answers))
+        mocks.set_mocks(
+            answers,
+            project=project,
+            stack=stack,
+            preview=preview,
+            monitor=RecordingMonitor(answers),
+            organization=organization,
+        )
 
         if str(project_dir) not in sys.path:
             sys.path.insert(0, str(project_dir))
