@@ -107,9 +107,11 @@ def build_fleet(
     target_groups_per_group: int = 1,
     extra: dict[str, str] | None = None,
     gateway: str | None = None,
+    salt: str = "",
 ) -> Fleet:
     """A backend security group and, per group, an ALB with its security group, listener, rule and target groups;
-    ``gateway`` (namespace/name): the one ALB of that Gateway instead, tagged as the Gateway controller tags it."""
+    ``gateway`` (namespace/name): the one ALB of that Gateway instead, tagged as the Gateway controller tags it.
+    ``salt`` tells apart the names of several fleets for one cluster name (as another VPC or account would)."""
     ec2, elb = aws.client("ec2"), aws.client("elbv2")
     vpc = ec2.describe_vpcs()["Vpcs"][0]["VpcId"]
     subnets = [s["SubnetId"] for s in ec2.describe_subnets()["Subnets"]][:2]
@@ -120,7 +122,7 @@ def build_fleet(
     ]
     backend_tags += [{"Key": k, "Value": v} for k, v in (extra or {}).items()]
     backend = ec2.create_security_group(
-        GroupName=f"k8s-traffic-{cluster}",
+        GroupName=f"k8s-traffic-{cluster}{salt}",
         Description="[k8s] Shared Backend SecurityGroup for LoadBalancer",
         VpcId=vpc,
         TagSpecifications=[{"ResourceType": "security-group", "Tags": backend_tags}],
@@ -130,7 +132,7 @@ def build_fleet(
     for index in range(1 if gateway else groups):
         group = gateway or f"{cluster}-g{index}"
         sg = ec2.create_security_group(
-            GroupName=f"k8s-{cluster}-g{index}",
+            GroupName=f"k8s-{cluster}-g{index}{salt}",
             Description="[k8s] Managed SecurityGroup for LoadBalancer",
             VpcId=vpc,
             TagSpecifications=[
@@ -142,7 +144,7 @@ def build_fleet(
         )["GroupId"]
         fleet.security_groups.append(sg)
         lb = elb.create_load_balancer(
-            Name=f"k8s-{index}-{zlib.crc32(f'{cluster}{index}'.encode()) % 10**8}"[:32],
+            Name=f"k8s-{index}-{zlib.crc32(f'{cluster}{index}{salt}'.encode()) % 10**8}"[:32],
             Subnets=subnets,
             SecurityGroups=[sg, backend],
             Tags=tags_for(cluster, group, "LoadBalancer", extra, prefix),
@@ -150,7 +152,7 @@ def build_fleet(
         fleet.load_balancers.append(lb)
         for tg_index in range(target_groups_per_group):
             tg = elb.create_target_group(
-                Name=f"k8s-{index}-{tg_index}-{zlib.crc32(f'{cluster}{index}-{tg_index}'.encode()) % 10**6}"[:32],
+                Name=f"k8s-{index}-{tg_index}-{zlib.crc32(f'{cluster}{index}-{tg_index}{salt}'.encode()) % 10**6}"[:32],
                 Protocol="HTTP",
                 Port=80,
                 VpcId=vpc,

@@ -124,6 +124,16 @@ def test_only_rules_whose_source_is_a_swept_group_are_revoked(aws_env: str) -> N
     assert any(r.get("CidrIp") == "10.0.0.0/8" for perm in group["IpPermissions"] for r in perm.get("IpRanges", []))
 
 
+def _chart_tags(owner: str, expires: str = "2026-12-01") -> dict[str, str]:
+    """The defaultTags a short-lived stack's chart gives the controller: on everything it creates."""
+    return {
+        "alb-ingress/ephemeral": "true",
+        "alb-ingress/owner": "team-a",
+        "alb-ingress/expires": expires,
+        "alb-ingress/stack": owner,
+    }
+
+
 def _cluster(aws: AwsSession, name: str, tags: dict[str, str]) -> None:
     subnets = [s["SubnetId"] for s in aws.client("ec2").describe_subnets()["Subnets"]][:2]
     aws.client("eks").create_cluster(
@@ -133,14 +143,20 @@ def _cluster(aws: AwsSession, name: str, tags: dict[str, str]) -> None:
 
 def test_a_live_short_lived_cluster_is_refused_unless_forced(aws_env: str, capsys: pytest.CaptureFixture[str]) -> None:
     aws = _session()
-    fleet = build_fleet(aws, "pr-22")
-    _cluster(aws, "pr-22", {"alb-ingress/ephemeral": "true", "alb-ingress/stack": "alb-ingress/pr-22"})
+    owner = "organization/alb-ingress/pr-22"
+    fleet = build_fleet(aws, "pr-22", extra=_chart_tags(owner))
+    _cluster(aws, "pr-22", {"alb-ingress/ephemeral": "true", "alb-ingress/stack": owner})
     code = main(["sweep", "--cluster", "pr-22", "--region", "us-west-2", "--yes"])
     assert code == 3
     out = capsys.readouterr().out
     assert "still exists" in out and "albops teardown --stack pr-22" in out
     assert set(fleet.arns) <= _everything(aws)
-    assert main(["sweep", "--cluster", "pr-22", "--region", "us-west-2", "--yes", "--force"]) == 0
+    # --force lifts the live-cluster refusal, not the owner rule: owner-tagged resources need --stack.
+    assert main(["sweep", "--cluster", "pr-22", "--region", "us-west-2", "--yes", "--force"]) == 1
+    assert set(fleet.arns) <= _everything(aws)
+    assert f"--stack {owner} --yes" in capsys.readouterr().out
+    argv = ["sweep", "--cluster", "pr-22", "--region", "us-west-2", "--yes", "--force", "--stack", owner]
+    assert main(argv) == 0
     assert not set(fleet.arns) & _everything(aws)
 
 
@@ -240,8 +256,8 @@ def test_hundreds_of_resources_stay_within_the_read_budget(aws_env: str, groups:
 
 def test_expired_clusters_are_found_by_their_tags(aws_env: str, capsys: pytest.CaptureFixture[str]) -> None:
     aws = _session()
-    old = build_fleet(aws, "pr-30", extra={"alb-ingress/expires": "2026-11-01"})
-    fresh = build_fleet(aws, "pr-31", extra={"alb-ingress/expires": "2026-12-31"})
+    old = build_fleet(aws, "pr-30", extra=_chart_tags("organization/alb-ingress/pr-30", "2026-11-01"))
+    fresh = build_fleet(aws, "pr-31", extra=_chart_tags("organization/alb-ingress/pr-31", "2026-12-31"))
     untagged = build_fleet(aws, "pr-32")
     subnets = [s["SubnetId"] for s in aws.client("ec2").describe_subnets()["Subnets"]][:2]
     aws.client("eks").create_cluster(

@@ -275,9 +275,7 @@ class Sweeper:
     """Deletes, in dependency order, the controller resources of one cluster that ``scope`` proves are the
     caller's, and lists the rest."""
 
-    def __init__(
-        self, aws: AwsSession, cluster: str, timing: Timing | None = None, scope: Scope | None = None
-    ) -> None:
+    def __init__(self, aws: AwsSession, cluster: str, timing: Timing | None = None, scope: Scope | None = None) -> None:
         self.aws = aws
         self.cluster = cluster
         self.timing = timing or Timing()

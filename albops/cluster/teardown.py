@@ -163,7 +163,8 @@ def backend_organization(stack: str, project: str, qualified: str) -> str:
         raise RefusedError(
             f"the backend names stack {stack} {qualified.strip()!r}, not <organization>/{project}/{stack}, so "
             "teardown cannot tell which owner tag is this stack's; nothing was deleted. Check `pulumi stack "
-            "--show-name --fully-qualify-stack-names` (a Pulumi CLI from April 2024 or later, pulumi/pulumi#15857) in the project folder"
+            "--show-name --fully-qualify-stack-names` in the project folder (the flag needs a Pulumi CLI from "
+            "April 2024 or later, pulumi/pulumi#15857)"
         )
     return parsed[0]
 
