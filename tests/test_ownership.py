@@ -355,3 +355,44 @@ def test_teardown_with_only_its_own_leftovers_ends_clean(aws_env: str) -> None:
     assert code == 0, said
     assert not set(mine.arns) & _everything(aws)
     assert log == ["destroy", "remove"] and said[-1] == "done: nothing of the cluster remains"
+
+
+def test_the_backend_is_asked_for_the_fully_qualified_name() -> None:
+    """The Automation API runs `pulumi stack --show-name --fully-qualify-stack-names` for the stack, in the project
+    folder with the workspace's environment; its answer (with the CLI's newline) is the name."""
+    from pathlib import Path
+    from types import SimpleNamespace
+
+    from albops.cluster.teardown import AutomationBackend
+
+    calls: list[tuple[list[str], str, dict[str, str]]] = []
+
+    def run(args: list[str], cwd: str, env: dict[str, str]) -> Any:
+        calls.append((args, cwd, env))
+        return SimpleNamespace(stdout="acme/alb-ingress/pr-40\n")
+
+    backend = AutomationBackend("pr-40", Path("/project"))
+    workspace = SimpleNamespace(
+        pulumi_command=SimpleNamespace(run=run), env_vars={"PULUMI_K8S_DELETE_UNREACHABLE": "true"}
+    )
+    backend._stack = SimpleNamespace(workspace=workspace)
+    assert backend.qualified_name() == "acme/alb-ingress/pr-40"
+    assert calls == [
+        (
+            ["stack", "--show-name", "--fully-qualify-stack-names", "--stack", "pr-40"],
+            "/project",
+            {"PULUMI_K8S_DELETE_UNREACHABLE": "true"},
+        )
+    ]
+
+
+def test_a_cluster_with_the_old_two_part_value_is_not_taken_over_by_the_plan() -> None:
+    from components.cluster.ephemeral import ownership_problem
+
+    problem = ownership_problem("pr", REGION, ["pr"], {"alb-ingress/stack": "alb-ingress/pr"}, "acme/alb-ingress/pr")
+    assert problem is not None and "old two-part owner value" in problem.message
+    assert "--tags alb-ingress/stack=acme/alb-ingress/pr" in problem.message
+    assert (
+        ownership_problem("pr", REGION, ["pr"], {"alb-ingress/stack": "acme/alb-ingress/pr"}, "acme/alb-ingress/pr")
+        is None
+    )

@@ -27,7 +27,7 @@ from components.cluster.access import Mode
 from components.model import ConfigError, Problem
 from components.names import PROJECT
 from components.sections import ClusterSettings, EphemeralSettings
-from components.tags import STACK_TAG
+from components.tags import STACK_TAG, parse_owner
 
 # Managed policies every EKS node role needs (Amazon EKS user guide, "Amazon EKS node IAM role").
 NODE_POLICIES = ("AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy", "AmazonEC2ContainerRegistryReadOnly")
@@ -59,6 +59,9 @@ def ownership_problem(name: str, region: str, existing: list[str], tags: dict[st
         return None
     found = tags.get(STACK_TAG)
     what = f"is tagged {STACK_TAG}={found}" if found else f"has no {STACK_TAG} tag"
+    if found and parse_owner(found) is None and want.endswith(f"/{found}"):
+        # The old <project>/<stack> value: a fork or another organization's stack of the same name wrote the same.
+        what = f"carries the old two-part owner value {STACK_TAG}={found}, which another organization's stack shares"
     return Problem(
         f"{PROJECT}:cluster.name",
         f"cluster {name!r} already exists in {region} and {what}, so it is not this stack's ({want}); give "
