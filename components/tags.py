@@ -11,6 +11,7 @@ what carries the owner value they were given, exactly (docs/ownership.md).
 """
 
 import re
+import unicodedata
 
 EPHEMERAL_TAG = "alb-ingress/ephemeral"
 OWNER_TAG = "alb-ingress/owner"
@@ -60,10 +61,20 @@ def parse_owner(value: str) -> tuple[str, str, str] | None:
     return parts[0], parts[1], parts[2]
 
 
+def _folded(key: str) -> str:
+    """A tag key as a person reads it: Unicode compatibility forms folded, letter case and spaces ignored, and every
+    dash (or '_') read as '-'."""
+    text = unicodedata.normalize("NFKC", key).casefold()
+    return "".join(
+        "-" if char == "_" or unicodedata.category(char) == "Pd" else char for char in text if not char.isspace()
+    )
+
+
 def owner_claims(tags: dict[str, str]) -> dict[str, str]:
-    """Every tag that names an owner: ``alb-ingress/stack`` itself and keys that differ from it only in letter case
-    or surrounding spaces (AWS keys are case-sensitive, so those are other keys that look like ours)."""
-    return {key: value for key, value in tags.items() if key.strip().lower() == STACK_TAG}
+    """Every tag that names an owner: ``alb-ingress/stack`` itself and keys a person would read as it (another
+    letter case, spaces, a Unicode dash or '_'). AWS keys are case-sensitive, so those are other keys that only
+    look like ours: a resource carrying one is someone's claim, never "no owner"."""
+    return {key: value for key, value in tags.items() if _folded(key) == STACK_TAG}
 
 
 def reserved_tag(key: str) -> str | None:

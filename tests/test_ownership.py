@@ -110,6 +110,9 @@ UNPROVABLE = {
     "empty": ({"alb-ingress/stack": ""}, "not an owner value this project writes"),
     "key-case": ({"Alb-Ingress/Stack": "acme/alb-ingress/pr-12"}, "differs from alb-ingress/stack only"),
     "key-space": ({"alb-ingress/stack ": "acme/alb-ingress/pr-12"}, "differs from alb-ingress/stack only"),
+    # AWS allows Unicode letters in keys: a fullwidth 'a' reads as ours.
+    "key-fullwidth": ({"\uff41lb-ingress/stack": "acme/alb-ingress/pr-12"}, "differs from alb-ingress/stack only"),
+    "key-underscore": ({"alb_ingress/stack": "acme/alb-ingress/pr-12"}, "differs from alb-ingress/stack only"),
     "two-keys": (
         {"alb-ingress/stack": "acme/alb-ingress/pr-12", "ALB-INGRESS/STACK": "evil/alb-ingress/pr-1"},
         "differs from alb-ingress/stack only",

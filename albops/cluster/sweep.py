@@ -206,8 +206,8 @@ def refusal(resource: TaggedResource, scope: Scope) -> str | None:
     odd = sorted(key for key in claims if key != STACK_TAG)
     if odd:
         return (
-            f"carries the tag {odd[0]!r}={claims[odd[0]]!r}, which differs from {STACK_TAG} only in letter case or "
-            "spaces: nothing proves whose it is"
+            f"carries the tag {odd[0]!r}={claims[odd[0]]!r}, which differs from {STACK_TAG} only in letter case, "
+            "spaces or dashes: nothing proves whose it is"
         )
     value = resource.tags.get(STACK_TAG)
     if scope.reaper is not None:
