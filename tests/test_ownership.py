@@ -296,6 +296,12 @@ def test_the_reaper_deletes_only_this_projects_expired_leftovers_of_gone_stacks(
     renamed = _fleet(aws, "pr-37-old", _tags("organization/alb-ingress/pr-37", "2026-11-01"))
     _eks_cluster(aws, "pr-37", {"alb-ingress/stack": "organization/alb-ingress/pr-37"})
     fresh = _fleet(aws, "pr-31", _tags("organization/alb-ingress/pr-31", "2026-12-31"))
+    # Another project's fresh leftovers under the same name, found first, do not hide this project's expired ones.
+    shared_fresh = _fleet(aws, "pr-39", _tags("organization/shop/pr-39", "2026-12-31"))
+    shared_expired = _fleet(aws, "pr-39", _tags("organization/alb-ingress/pr-39", "2026-11-02"))
+    # A long-lived cluster (no expiry tag of its own) whose name an expired stack once used: skipped, not refused.
+    _eks_cluster(aws, "stage", {"team": "platform"})
+    in_stage = _fleet(aws, "stage", _tags("organization/alb-ingress/stage", "2026-11-01"))
     reports = sweep_command(AwsSession(REGION), None, delete=True, force=False, expired=True, timing=FAST, today=TODAY)
     assert exit_code(reports) == 1
     left = _everything(aws)
@@ -303,6 +309,10 @@ def test_the_reaper_deletes_only_this_projects_expired_leftovers_of_gone_stacks(
     for name, fleet in kept.items():
         assert set(fleet.arns) <= left, name
     assert set(renamed.arns) <= left and set(fresh.arns) <= left
+    assert set(shared_fresh.arns) <= left and not set(shared_expired.arns) & left
+    assert set(in_stage.arns) <= left
+    (stage,) = [r for r in reports if r.cluster == "stage"]
+    assert "still exists" in stage.skipped and not stage.refused
     listed = {i.resource.arn: i.reason for r in reports for i in r.not_ours}
     assert "still has an EKS cluster" in listed[renamed.load_balancers[0]]
     assert "of project shop" in listed[kept["other-project"].load_balancers[0]]

@@ -492,18 +492,27 @@ def expired_clusters(
     expiry: dict[str, str] = {}
     running: set[str] = set()
     eks = aws.client("eks")
+    tagged: set[str] = set()  # existing clusters whose own expiry tag decides
     for page in eks.get_paginator("list_clusters").paginate():
         for name in page.get("clusters", []):
+            running.add(name)
             tags = eks.describe_cluster(name=name)["cluster"].get("tags") or {}
             if live_owners is not None and STACK_TAG in tags:
                 live_owners.add(tags[STACK_TAG])
             if EXPIRES_TAG in tags:
                 expiry[name] = tags[EXPIRES_TAG]
-                running.add(name)
+                tagged.add(name)
     for resource in _tagged(aws, [{"Key": EXPIRES_TAG}]):
         cluster = resource.tags.get(CLUSTER_TAG)
-        if cluster and resource.controller_owned:
-            expiry.setdefault(cluster, resource.tags[EXPIRES_TAG])
+        value = resource.tags[EXPIRES_TAG]
+        date = expiry_date(value)
+        if not cluster or not resource.controller_owned or cluster in tagged or date is None:
+            continue
+        # Several stacks' leftovers may share a cluster name: the earliest date decides whether the cluster is
+        # looked at, and each resource's own tags decide whether it goes.
+        known = expiry_date(expiry.get(cluster, ""))
+        if known is None or date < known:
+            expiry[cluster] = value
     expired = []
     for name, value in sorted(expiry.items()):
         date = expiry_date(value)
