@@ -126,7 +126,9 @@ def _compiled(pattern: str, fold: bool) -> re.Pattern[str]:
 
 def matches(pattern: Any, value: str, fold: bool = True) -> bool:
     """IAM's wildcard match: ``*`` any run of characters, ``?`` one; action names case-insensitively."""
-    return isinstance(pattern, str) and _compiled(pattern.strip() if fold else pattern, fold).fullmatch(value) is not None
+    if not isinstance(pattern, str):
+        return False
+    return _compiled(pattern.strip() if fold else pattern, fold).fullmatch(value) is not None
 
 
 def _effect(statement: Mapping[str, Any]) -> str:
@@ -281,9 +283,9 @@ def trust_findings(value: Any, account_id: str | None = None) -> list[str]:
     findings: list[str] = []
     deny_pins: set[str] = set()
     for statement in doc_statements:
-        if _effect(statement) == "deny" and any(covers_action(statement, a) for a in ASSUME_ACTIONS):
-            if any(v == "*" for _, v in _principals(statement)):
-                deny_pins |= _pinned(statement.get("Condition"), _DENY_PIN_OPERATORS)
+        denies = _effect(statement) == "deny" and any(covers_action(statement, a) for a in ASSUME_ACTIONS)
+        if denies and any(v == "*" for _, v in _principals(statement)):
+            deny_pins |= _pinned(statement.get("Condition"), _DENY_PIN_OPERATORS)
     for index, statement in enumerate(doc_statements):
         if _effect(statement) != "allow":
             continue
