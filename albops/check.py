@@ -48,7 +48,7 @@ def _resources(source: str, docs: list[Any]) -> list[Resource]:
         for obj in _objects(document):
             if "Statement" in obj:
                 statements = obj["Statement"] if isinstance(obj["Statement"], list) else [obj["Statement"]]
-                trust = any(isinstance(s, dict) and "Principal" in s for s in statements)
+                trust = any(isinstance(s, dict) and ("Principal" in s or "NotPrincipal" in s) for s in statements)
                 props = {"assumeRolePolicy": obj} if trust else {"policy": obj}
                 found.append(Resource(IAM_ROLE if trust else IAM_POLICY, f"{source}#{index}", props))
             elif isinstance(obj.get("apiVersion"), str) and isinstance(obj.get("kind"), str):

@@ -38,5 +38,12 @@ def managed_policy(path_and_name: str) -> dict[str, Any] | None:
     return None if found is None else {"Version": "2012-10-17", "Statement": found}
 
 
+def document_for_arn(arn: str) -> dict[str, Any] | None:
+    """The snapshot's document of an AWS managed policy ARN (``arn:<partition>:iam::aws:policy/<path><name>``);
+    None for a customer-managed ARN or a policy the snapshot lacks."""
+    prefix, _, rest = arn.partition(":iam::aws:policy/")
+    return managed_policy(rest) if prefix.startswith("arn:") and rest else None
+
+
 def names() -> list[str]:
     return sorted(_snapshot()["policies"])

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from facts.managed_policies import managed_policy
+from facts.managed_policies import document_for_arn
 from facts.managed_policies import source as managed_source
 from facts.regions import ALB_SSL_POLICIES, CONTROLLER_DEFAULT_SSL_POLICY, RECOMMENDED_SSL_POLICY
 from policies import gateway_rules, iam_judge
@@ -558,12 +558,6 @@ def _no_wildcards(stack: Stack) -> Iterable[Violation]:
                 )
 
 
-def managed_policy_document(arn: str) -> Mapping[str, Any] | None:
-    """The snapshot's document of an AWS managed policy ARN (``arn:<partition>:iam::aws:policy/...``)."""
-    prefix, _, rest = arn.partition(":iam::aws:policy/")
-    return managed_policy(rest) if prefix.startswith("arn:") and rest else None
-
-
 def _escalation(stack: Stack) -> Iterable[Violation]:
     fix = "grant only the actions the workload calls, on its own resources; no IAM writes, PassRole or AssumeRole *"
     for resource in stack.of_type(IAM_POLICY, IAM_ROLE_POLICY):
@@ -571,7 +565,7 @@ def _escalation(stack: Stack) -> Iterable[Violation]:
             yield Violation("iam-escalation", display(resource), finding, fix)
     for attachment in stack.of_type(IAM_ATTACHMENT):
         arn = str(attachment.props.get("policyArn") or "")
-        found = managed_policy_document(arn)
+        found = document_for_arn(arn)
         if found is None:
             continue  # the stack's own policies are judged above; a customer-managed one at preview
         for finding in iam_judge.permission_findings(found):

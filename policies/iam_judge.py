@@ -154,6 +154,18 @@ def _covers_resource(statement: Mapping[str, Any], arn: str) -> bool:
     return any(matches(p, arn, fold=False) for p in as_list(statement.get("Resource")))
 
 
+def _covers_any_role(statement: Mapping[str, Any]) -> bool:
+    """Whether the statement's resources take in roles nobody listed: ``*``, or ``role/*`` of an account."""
+    if "NotResource" in statement:
+        return _covers_resource(statement, _ANY_ROLE)
+    for pattern in as_list(statement.get("Resource")):
+        arn = re.match(r"arn:([^:]*):iam::([^:]*):", str(pattern))
+        some_role = f"arn:{arn.group(1)}:iam::{arn.group(2)}:role/zzz/any-role" if arn else _ANY_ROLE
+        if matches(pattern, some_role, fold=False):
+            return True
+    return False
+
+
 def _denied_outright(doc_statements: list[Mapping[str, Any]], action: str) -> bool:
     """An unconditional Deny of ``action`` on every resource: nothing can grant it."""
     return any(
@@ -219,7 +231,7 @@ def permission_findings(value: Any) -> list[str]:
             f"grants iam:PassRole (on {_short(roles, 2)}) with {_short(launchers, 2)}: it can run code as any "
             "role it may pass, with that role's power"
         )
-    assume = [s for s in granted("sts:AssumeRole") if _covers_resource(s, _ANY_ROLE)]
+    assume = [s for s in granted("sts:AssumeRole") if _covers_any_role(s)]
     if assume:
         findings.append("grants sts:AssumeRole on every role (Resource *): it becomes any role that trusts it")
     return findings
