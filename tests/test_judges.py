@@ -36,7 +36,7 @@ ANN = "alb.ingress.kubernetes.io/"
 CERT = "arn:aws:acm:us-west-2:111122223333:certificate/0b1c2d3e-0000-4000-8000-000000000000"
 
 
-def _ingress(annotations: dict[str, str], tls: bool = False, class_name: str = "alb") -> dict[str, Any]:
+def _ingress(annotations: dict[str, str | None], tls: bool = False, class_name: str = "alb") -> dict[str, Any]:
     spec: dict[str, Any] = {
         "ingressClassName": class_name,
         "rules": [

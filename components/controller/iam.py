@@ -92,6 +92,11 @@ def pod_identity_trust_policy(
     }
 
 
+def _after(verdict: pulumi.Output[bool], arn: str) -> pulumi.Output[str]:
+    """``arn`` once the verdict on the extra policies is in (a refusal fails it, and so the attachment)."""
+    return verdict.apply(lambda _: arn)
+
+
 class ControllerIam(pulumi.ComponentResource):
     """Policy, role, attachments and (for Pod Identity) the association."""
 
@@ -156,7 +161,7 @@ class ControllerIam(pulumi.ComponentResource):
             aws.iam.RolePolicyAttachment(
                 f"{name}-extra-{index}",
                 role=self.role.name,
-                policy_arn=arn if judged is None else judged.apply(lambda _, arn=arn: arn),
+                policy_arn=arn if judged is None else _after(judged, arn),
                 opts=child,
             )
             for index, arn in enumerate(args.extra_policy_arns)
