@@ -14,6 +14,7 @@ import copy
 import json
 import subprocess
 import textwrap
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +37,7 @@ ANN = "alb.ingress.kubernetes.io/"
 CERT = "arn:aws:acm:us-west-2:111122223333:certificate/0b1c2d3e-0000-4000-8000-000000000000"
 
 
-def _ingress(annotations: dict[str, str | None], tls: bool = False, class_name: str = "alb") -> dict[str, Any]:
+def _ingress(annotations: Mapping[str, str | None], tls: bool = False, class_name: str = "alb") -> dict[str, Any]:
     spec: dict[str, Any] = {
         "ingressClassName": class_name,
         "rules": [
