@@ -423,15 +423,41 @@ def _legacy_redirect(ingress: Resource) -> bool:
     return bool(verdicts) and all(verdicts)
 
 
+def _group_members(stack: Stack, ingress: Resource) -> list[Resource]:
+    """The Ingresses the controller builds one ALB from with ``ingress``: its group, or itself alone."""
+    group = stack.group(ingress)
+    return [i for i in stack.alb_ingresses() if stack.group(i) == group] if group else [ingress]
+
+
 def _redirect(stack: Stack) -> Iterable[Violation]:
+    # ssl-redirect is group-wide: one member's annotation (or class params) redirects the group's every HTTP
+    # listener, and names a port that must be an HTTPS listener of the group, else the controller stops the group
+    # (v3.5.0 pkg/ingress/model_builder.go: buildSSLRedirectConfig; model_build_listener.go).
     for ingress in _internet_facing(stack):
         protocols = {proto for proto, _ in listen_ports(stack, ingress)}
-        if "HTTP" in protocols and not stack.setting(ingress, "ssl-redirect") and not _legacy_redirect(ingress):
+        members = _group_members(stack, ingress)
+        redirected = any(stack.setting(m, "ssl-redirect") for m in members)
+        if "HTTP" in protocols and not redirected and not _legacy_redirect(ingress):
             yield Violation(
                 "alb-ssl-redirect",
                 display(ingress),
                 "answers plain HTTP instead of redirecting it to HTTPS",
                 f"set {ANN}ssl-redirect to its HTTPS port, e.g. '443'",
+            )
+    for ingress in stack.alb_ingresses():
+        port = (stack.setting(ingress, "ssl-redirect") or "").strip()
+        if not port:
+            continue
+        listeners = {p: proto for m in _group_members(stack, ingress) for proto, p in listen_ports(stack, m)}
+        if not port.isdigit() or listeners.get(int(port)) != "HTTPS":
+            shown = ", ".join(f"{proto} {p}" for p, proto in sorted(listeners.items())) or "none"
+            yield Violation(
+                "alb-ssl-redirect",
+                display(ingress),
+                f"ssl-redirect {port!r} is not an HTTPS listen port of its group (listeners: {shown}): the "
+                "controller stops the whole group",
+                f"open HTTPS on that port (certificate-arn, or listen-ports), or set {ANN}ssl-redirect to the "
+                "HTTPS port",
             )
     yield from gateway_rules.redirect(stack)
 

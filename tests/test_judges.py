@@ -680,3 +680,19 @@ def test_the_component_refuses_managed_and_customer_policies_as_the_stack_does(t
     attached = {r.inputs["policyArn"] for r in result.by_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment")}
     assert customer[1] in attached
     assert any(token == "aws:iam/getPolicy:getPolicy" for token, _ in result.calls)
+
+
+def test_ssl_redirect_is_group_wide_and_needs_an_https_listener(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """One member's ssl-redirect redirects the group's HTTP listeners; a port that is no HTTPS listener of the
+    group stops it (pkg/ingress/model_builder.go, buildSSLRedirectConfig)."""
+    listen = {ANN + "listen-ports": '[{"HTTP": 80}, {"HTTPS": 443}]', ANN + "certificate-arn": CERT}
+    carrier = _ingress(listen)
+    other = _ingress({**listen, ANN + "ssl-redirect": None})
+    other["metadata"]["name"] = "other"
+    assert _check(tmp_path, capsys, carrier, other) == []
+    # spec.tls alone opens no HTTPS listener, so ssl-redirect 443 points at nothing.
+    found = _check(tmp_path, capsys, _ingress({}, tls=True))
+    assert _rules(found) == {"alb-https", "alb-ssl-redirect"}
+    assert any("not an HTTPS listen port of its group (listeners: HTTP 80)" in v["message"] for v in found)
