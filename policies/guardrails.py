@@ -39,6 +39,13 @@ IAM_POLICY = "aws:iam/policy:Policy"
 IAM_ROLE = "aws:iam/role:Role"
 IAM_ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
 IAM_ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
+# Every pulumi-aws resource that attaches a managed policy by ARN (policyArn).
+IAM_ATTACHMENTS = (
+    IAM_ATTACHMENT,
+    "aws:iam/policyAttachment:PolicyAttachment",
+    "aws:iam/userPolicyAttachment:UserPolicyAttachment",
+    "aws:iam/groupPolicyAttachment:GroupPolicyAttachment",
+)
 CLASS_PARAMS = (
     "kubernetes:elbv2.k8s.aws/v1beta1:IngressClassParams",
     "kubernetes:eks.amazonaws.com/v1:IngressClassParams",
@@ -589,15 +596,24 @@ def _escalation(stack: Stack) -> Iterable[Violation]:
     for resource in stack.of_type(IAM_POLICY, IAM_ROLE_POLICY):
         for finding in iam_judge.permission_findings(resource.props.get("policy")):
             yield Violation("iam-escalation", display(resource), finding, fix)
-    for attachment in stack.of_type(IAM_ATTACHMENT):
-        arn = str(attachment.props.get("policyArn") or "")
+    attached: list[tuple[Resource, str]] = [
+        (a, str(a.props.get("policyArn") or "")) for a in stack.of_type(*IAM_ATTACHMENTS)
+    ]
+    for role in stack.of_type(IAM_ROLE):
+        # A role's own inline policies and managed policy ARNs (pulumi-aws Role inputs) grant as much.
+        for inline in iam_judge.as_list(role.props.get("inlinePolicies")):
+            text = inline.get("policy") if isinstance(inline, Mapping) else None
+            for finding in iam_judge.permission_findings(text):
+                yield Violation("iam-escalation", f"{display(role)} inline policy {inline.get('name')}", finding, fix)
+        attached += [(role, str(arn)) for arn in iam_judge.as_list(role.props.get("managedPolicyArns"))]
+    for holder, arn in attached:
         found = document_for_arn(arn)
         if found is None:
             continue  # the stack's own policies are judged above; a customer-managed one at preview
         for finding in iam_judge.permission_findings(found):
             yield Violation(
                 "iam-escalation",
-                display(attachment),
+                display(holder),
                 f"attaches {arn.rsplit('/', 1)[-1]}, which {finding} ({managed_source()})",
                 fix,
             )

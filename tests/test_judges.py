@@ -696,3 +696,29 @@ def test_ssl_redirect_is_group_wide_and_needs_an_https_listener(
     found = _check(tmp_path, capsys, _ingress({}, tls=True))
     assert _rules(found) == {"alb-https", "alb-ssl-redirect"}
     assert any("not an HTTPS listen port of its group (listeners: HTTP 80)" in v["message"] for v in found)
+
+
+def test_check_reads_what_the_aws_cli_prints(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """``aws iam get-policy-version`` and ``aws iam get-role`` output, checked as it is."""
+    version = {"PolicyVersion": {"VersionId": "v2", "Document": {"Statement": [_allow(Action="iam:PutRolePolicy")]}}}
+    assert _rules(_check(tmp_path, capsys, version, name="version.json")) == {"iam-escalation"}
+    role = {"Role": {"RoleName": "r", "AssumeRolePolicyDocument": WEAK_TRUSTS["Principal *"]}}
+    assert _rules(_check(tmp_path, capsys, role, name="role.json")) == {"role-trust-scoped"}
+
+
+def test_a_roles_inline_and_managed_policies_are_judged() -> None:
+    from policies.guardrails import Resource, evaluate
+
+    role = Resource(
+        "aws:iam/role:Role",
+        "r",
+        {
+            "assumeRolePolicy": json.dumps(SCOPED_TRUSTS["a service"]),
+            "inlinePolicies": [{"name": "x", "policy": json.dumps({"Statement": [_allow(Action="iam:CreateUser")]})}],
+            "managedPolicyArns": ["arn:aws:iam::aws:policy/IAMFullAccess", "arn:aws:iam::aws:policy/ReadOnlyAccess"],
+        },
+    )
+    found = evaluate([role])
+    assert found[0].resource == "Role r inline policy x" and {v.resource for v in found[1:]} == {"Role r"}
+    assert all("IAMFullAccess" in v.message and "as of 2026-" in v.message for v in found[1:])
+    assert not any("ReadOnlyAccess" in v.message for v in found)

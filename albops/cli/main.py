@@ -787,8 +787,13 @@ def guardrail_violations(result: PlanResult, config: dict[str, object]) -> list[
     resources = [Resource(r.type, r.name, r.inputs) for r in result.resources]
     classes = {str((r.inputs.get("spec") or {}).get("ingressClassName")) for r in result.by_type(INGRESS)}
     environment = config.get("alb-ingress:environment")
+    from albops.preview.runner import caller_account
+
     context = Context(
-        ingress_classes=frozenset(classes | {"alb"}), environment=str(environment) if environment else None
+        ingress_classes=frozenset(classes | {"alb"}),
+        environment=str(environment) if environment else None,
+        # The roles' own account: its root in a trust policy is not another account's.
+        account_id=caller_account(config),
     )
     return list(evaluate(resources, context))
 
