@@ -312,7 +312,9 @@ def trust_findings(value: Any, account_id: str | None = None) -> list[str]:
             findings.append(f"{label} allows every action but those in NotAction, {', '.join(assumes)} included")
         condition = statement.get("Condition")
         pins = _pinned(condition, _PIN_OPERATORS) | deny_pins
-        loose = " (its conditions match anything: StringLike '*', Null false and ...IfExists pin nothing)"
+        loose = (
+            " (none of its conditions pins it: StringLike '*', Null false, ...IfExists and ForAllValues match anything)"
+        )
         loose = loose if condition else " (it has no conditions)"
         for kind, who in _principals(statement):
             if who == "*" and kind in ("aws", "federated", "canonicaluser"):
@@ -329,8 +331,8 @@ def trust_findings(value: Any, account_id: str | None = None) -> list[str]:
                     "own policies let call sts:AssumeRole may assume the role"
                 )
             if kind == "federated" and ":oidc-provider/" in who and "sts:AssumeRoleWithWebIdentity" in assumes:
-                host = who.split(":oidc-provider/", 1)[1].lower()
-                missing = [c for c in ("sub", "aud") if f"{host}:{c}" not in pins]
+                host = who.split(":oidc-provider/", 1)[1]
+                missing = [c for c in ("sub", "aud") if f"{host.lower()}:{c}" not in pins]
                 if missing:
                     findings.append(
                         f"{label} trusts web identities of {host} without conditions pinning "
