@@ -722,3 +722,12 @@ def test_a_roles_inline_and_managed_policies_are_judged() -> None:
     assert found[0].resource == "Role r inline policy x" and {v.resource for v in found[1:]} == {"Role r"}
     assert all("IAMFullAccess" in v.message and "as of 2026-" in v.message for v in found[1:])
     assert not any("ReadOnlyAccess" in v.message for v in found)
+
+
+def test_a_policy_the_cloud_does_not_have_is_one_line_naming_the_key(tmp_path: Path) -> None:
+    """An AWS managed name the snapshot lacks is read at preview; NoSuchEntity is the answer, said in one line."""
+    project = _project(tmp_path, ["arn:aws:iam::aws:policy/NoSuchManagedPolicy"], None)
+    proc = run_plan_cli("--stack", "stage", "--project-dir", str(project), "--out", str(tmp_path / "out"), cwd=tmp_path)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1
+    assert "NoSuchEntity" in proc.stderr and "fix alb-ingress:controller.iam.extraPolicyArns" in proc.stderr

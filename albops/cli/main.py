@@ -654,6 +654,17 @@ def _compare(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _invoke_hint(message: str) -> str:
+    """What to do about a read the (offline plan's) cloud refused, for the reads whose cause is a stack key."""
+    if message.startswith("invoke of aws:iam/getPolicy:getPolicy"):
+        return (
+            "; fix alb-ingress:controller.iam.extraPolicyArns: name a policy of the deploying account that exists "
+            "(the offline plan knows the cloud facts' policies: and AWS managed policies as of the snapshot in "
+            "facts/aws_managed_policies.json; regenerate it for a newer AWS managed policy)"
+        )
+    return ""
+
+
 def _plan(args: argparse.Namespace) -> int:
     if args.compare_to:
         return _compare(args)
@@ -693,6 +704,11 @@ def _plan(args: argparse.Namespace) -> int:
     except (pulumi.RunError, MissingObjectError) as error:
         # A component refused what the cluster answered (read while the program ran), as `pulumi up` would.
         return _say(f"error: Pulumi.{args.stack}.yaml: {error}", EXIT_BAD_INPUT)
+    except Exception as error:
+        # A data source the cloud refused (Pulumi raises a plain Exception for a failed invoke): one line.
+        if not str(error).startswith("invoke of "):
+            raise
+        return _say(f"error: Pulumi.{args.stack}.yaml: {error}{_invoke_hint(str(error))}", EXIT_BAD_INPUT)
     environment = _planned_environment(config)
     if args.require_environment and environment != args.require_environment:
         return _say(
