@@ -756,10 +756,18 @@ def _drain_problems(workload: Resource, pod: Mapping[str, Any], delay: int) -> I
             yield Violation("pods-drain", where, "has no CPU and memory limits", "set resources.limits.cpu and memory")
         prestop = _prestop_seconds(container)
         if prestop is None or prestop < delay:
+            hook = ((container.get("lifecycle") or {}).get("preStop")) or {}
+            waits = (
+                f"preStop {_seconds(prestop)}"
+                if prestop is not None
+                else "its preStop hook has no sleep this check can read"
+                if hook
+                else "no preStop hook"
+            )
             yield Violation(
                 "pods-drain",
                 where,
-                f"stops before the ALB's deregistration delay ({delay} s) ends (preStop {_seconds(prestop or 0)}): "
+                f"stops before the ALB's deregistration delay ({delay} s) ends ({waits}): "
                 "open connections (WebSockets) are cut",
                 f"add a preStop sleep of at least {delay} s, or lower the delay in target-group-attributes",
             )

@@ -731,3 +731,15 @@ def test_a_policy_the_cloud_does_not_have_is_one_line_naming_the_key(tmp_path: P
     assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
     assert len(proc.stderr.strip().splitlines()) == 1
     assert "NoSuchEntity" in proc.stderr and "fix alb-ingress:controller.iam.extraPolicyArns" in proc.stderr
+
+
+def test_a_prestop_without_a_readable_sleep_is_named_as_such(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ingress = _ingress({ANN + "certificate-arn": CERT})
+    computed = _workload("Deployment", {"exec": {"command": ["/bin/sh", "-c", "sleep $((60))"]}})
+    found = _check(tmp_path, capsys, ingress, _service(), computed)
+    assert "its preStop hook has no sleep this check can read" in found[0]["message"]
+    bare = _workload("Deployment", {})
+    del bare["spec"]["template"]["spec"]["containers"][0]["lifecycle"]
+    assert "(no preStop hook)" in _check(tmp_path, capsys, ingress, _service(), bare)[0]["message"]
