@@ -309,26 +309,28 @@ def _services(stack: Stack) -> dict[tuple[str, Any], Resource]:
 def _target_type_ip(stack: Stack) -> Iterable[Violation]:
     services = _services(stack)
     for ingress in stack.alb_ingresses():
+        # One finding for what the Ingress (or its class) decides, one per Service that decides for itself.
+        found: dict[str, tuple[str, str]] = {}
         for name in list(dict.fromkeys(n for n, _ in _backends(ingress))) or [""]:
             service = services.get((ingress.namespace, name)) if name else None
             value = target_group_setting(stack, ingress, service, "target-type")
             if value == "ip":
                 continue
-            where = display(ingress) + (f" backend {name}" if name else "")
-            source = (
-                "the IngressClassParams' targetType"
-                if stack.class_params(ingress).get("targetType")
-                else "the Service's annotation, which wins over the Ingress's"
-                if service is not None and ANN + "target-type" in service.annotations
-                else "the Ingress's annotation"
-                if ANN + "target-type" in ingress.annotations
-                else "the controller's default"
-            )
+            if stack.class_params(ingress).get("targetType"):
+                found[display(ingress)] = (str(value), "the IngressClassParams' targetType, which wins over both")
+            elif service is not None and ANN + "target-type" in service.annotations:
+                where = f"{display(ingress)} backend {name}"
+                found[where] = (str(value), f"Service {name}'s annotation, which wins over the Ingress's")
+            elif ANN + "target-type" in ingress.annotations:
+                found[display(ingress)] = (str(value), "the Ingress's annotation")
+            else:
+                found[display(ingress)] = ("instance", "the controller's default")
+        for where, (value, source) in found.items():
             yield Violation(
                 "alb-target-type-ip",
                 where,
-                f"targets nodes (target-type {value or 'instance'}, from {source}): every request takes an extra "
-                "hop through a node, and node restarts drop its connections",
+                f"targets nodes (target-type {value}, from {source}): every request takes an extra hop through a "
+                "node, and node restarts drop its connections",
                 f"set {ANN}target-type: ip (on the Service too when it carries one)",
             )
     yield from gateway_rules.target_type_ip(stack)

@@ -193,7 +193,7 @@ def test_the_services_target_type_wins_over_the_ingress(tmp_path: Path, capsys: 
     ingress = _ingress({ANN + "certificate-arn": CERT})
     found = _check(tmp_path, capsys, ingress, _service({ANN + "target-type": "instance"}))
     assert [v["rule"] for v in found] == ["alb-target-type-ip"]
-    assert found[0]["resource"] == "Ingress team/web backend web" and "the Service's annotation" in found[0]["message"]
+    assert found[0]["resource"] == "Ingress team/web backend web" and "Service web's annotation" in found[0]["message"]
     # And the other way round: an Ingress without ip, a Service with it.
     ingress = _ingress({ANN + "certificate-arn": CERT, ANN + "target-type": "instance"})
     assert _check(tmp_path, capsys, ingress, _service({ANN + "target-type": "ip"})) == []
@@ -743,3 +743,14 @@ def test_a_prestop_without_a_readable_sleep_is_named_as_such(
     bare = _workload("Deployment", {})
     del bare["spec"]["template"]["spec"]["containers"][0]["lifecycle"]
     assert "(no preStop hook)" in _check(tmp_path, capsys, ingress, _service(), bare)[0]["message"]
+
+
+def test_an_ingress_wide_target_type_is_one_finding_however_many_backends(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ingress = _ingress({ANN + "certificate-arn": CERT, ANN + "target-type": None})
+    paths = ingress["spec"]["rules"][0]["http"]["paths"]
+    paths.append({"path": "/api", "pathType": "Prefix", "backend": {"service": {"name": "api", "port": {"number": 80}}}})
+    found = _check(tmp_path, capsys, ingress)
+    assert [(v["rule"], v["resource"]) for v in found] == [("alb-target-type-ip", "Ingress team/web")]
+    assert "target-type instance, from the controller's default" in found[0]["message"]
