@@ -750,7 +750,8 @@ def test_an_ingress_wide_target_type_is_one_finding_however_many_backends(
 ) -> None:
     ingress = _ingress({ANN + "certificate-arn": CERT, ANN + "target-type": None})
     paths = ingress["spec"]["rules"][0]["http"]["paths"]
-    paths.append({"path": "/api", "pathType": "Prefix", "backend": {"service": {"name": "api", "port": {"number": 80}}}})
+    api = {"service": {"name": "api", "port": {"number": 80}}}
+    paths.append({"path": "/api", "pathType": "Prefix", "backend": api})
     found = _check(tmp_path, capsys, ingress)
     assert [(v["rule"], v["resource"]) for v in found] == [("alb-target-type-ip", "Ingress team/web")]
     assert "target-type instance, from the controller's default" in found[0]["message"]
