@@ -755,3 +755,13 @@ def test_an_ingress_wide_target_type_is_one_finding_however_many_backends(
     found = _check(tmp_path, capsys, ingress)
     assert [(v["rule"], v["resource"]) for v in found] == [("alb-target-type-ip", "Ingress team/web")]
     assert "target-type instance, from the controller's default" in found[0]["message"]
+
+
+def test_the_plan_refuses_powerful_managed_policies_before_anything_runs(tmp_path: Path) -> None:
+    arns = ["arn:aws:iam::aws:policy/AdministratorAccess", "arn:aws:iam::aws:policy/job-function/SystemAdministrator"]
+    project = _project(tmp_path, arns, None)
+    proc = run_plan_cli("--stack", "stage", "--project-dir", str(project), "--out", str(tmp_path / "out"), cwd=tmp_path)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
+    assert "alb-ingress:controller.iam.extraPolicyArns" in proc.stderr and "2 extra policies give" in proc.stderr
+    assert "AdministratorAccess grants administrator power" in proc.stderr
+    assert "SystemAdministrator grants IAM write actions" in proc.stderr
