@@ -568,7 +568,7 @@ def test_a_non_ascii_policy_name_is_refused() -> None:
     assert "outside ASCII" in raised.value.problems[0].message
 
 
-def _project(tmp_path: Path, arns: list[str], facts: str | None) -> Path:
+def _project(tmp_path: Path, arns: list[Any], facts: str | None) -> Path:
     project = tmp_path / "project"
     project.mkdir()
     (project / "Pulumi.yaml").write_text((ROOT / "Pulumi.yaml").read_text())
@@ -610,11 +610,17 @@ def test_the_plan_reads_customer_managed_policies_and_refuses_them_together(tmp_
 
 
 def test_the_plan_attaches_a_harmless_customer_policy_and_says_what_it_assumed(tmp_path: Path) -> None:
-    arns = ["arn:aws:iam::111122223333:policy/team-reader", "arn:aws:iam::111122223333:policy/undescribed"]
+    arns: list[Any] = [
+        "arn:aws:iam::111122223333:policy/team-reader",
+        "arn:aws:iam::111122223333:policy/undescribed",
+        {"secure": "v1:AAAABBBB"},
+    ]
     project = _project(tmp_path, arns, TEAM_FACTS)
     proc = run_plan_cli("--stack", "stage", "--project-dir", str(project), "--out", str(tmp_path / "out"), cwd=tmp_path)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert "assumed policy arn:aws:iam::111122223333:policy/undescribed exists" in proc.stdout + proc.stderr
+    said = proc.stdout + proc.stderr
+    assert proc.returncode == 0, said
+    assert "assumed policy arn:aws:iam::111122223333:policy/undescribed exists" in said
+    assert "(the stand-in for an encrypted value;" in said and "team-reader exists" not in said
 
 
 def test_a_policy_of_another_account_or_none_fails_the_read_as_aws_would(tmp_path: Path) -> None:

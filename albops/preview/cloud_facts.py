@@ -49,7 +49,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -302,16 +302,30 @@ def resolve_facts(
         zones = {s: f"{region}{chr(ord('a') + i % 26)}" for i, s in enumerate(unknown)}
         subnets = {**subnets, **zones}
         assumed.extend(f"subnet {s} is in {zone}" for s, zone in zones.items())
+    facts = CloudFacts(clusters=clusters, source=source, assumed=tuple(assumed), subnets=subnets, policies=policies)
+    return assume_policies(facts, config, project)
+
+
+def assume_policies(facts: CloudFacts, config: Mapping[str, Any], project: str = "") -> CloudFacts:
+    """The facts with every customer-managed ``controller.iam.extraPolicyArns`` entry no file describes.
+
+    The policy the user names exists (AWS would refuse the attachment otherwise); its document is what the
+    plan cannot know, so it stands as one granting nothing, and the plan says so. Run again once encrypted
+    values have their stand-ins, so a stand-in ARN is assumed too.
+    """
     controller = config_mapping(config.get(f"{project or 'alb-ingress'}:controller"))
-    iam = controller.get("iam") if isinstance(controller.get("iam"), dict) else {}
+    iam = controller.get("iam")
     extra = iam.get("extraPolicyArns") if isinstance(iam, dict) else None
+    policies = dict(facts.policies)
+    assumed = list(facts.assumed)
     for arn in extra if isinstance(extra, list) else []:
         if isinstance(arn, str) and _CUSTOMER_POLICY.fullmatch(arn) and arn not in policies:
-            # The policy the user names exists (AWS would refuse the attachment otherwise); its document is what
-            # the plan cannot know, so it stands as one granting nothing, and the plan says so.
-            policies = {**policies, arn: {"Version": "2012-10-17", "Statement": []}}
-            assumed.append(
-                f"policy {arn} exists and grants nothing the guardrails refuse (no facts file describes it under "
-                "policies:; `pulumi preview` reads and judges the real one)"
+            policies[arn] = {"Version": "2012-10-17", "Statement": []}
+            what = (
+                "the stand-in for an encrypted value" if "encrypted-stand-in" in arn else "no facts file describes it"
             )
-    return CloudFacts(clusters=clusters, source=source, assumed=tuple(assumed), subnets=subnets, policies=policies)
+            assumed.append(
+                f"policy {arn} exists and grants nothing the guardrails refuse ({what}; `pulumi preview` reads and "
+                "judges the real one)"
+            )
+    return replace(facts, policies=policies, assumed=tuple(assumed))
