@@ -302,8 +302,8 @@ def resolve_facts(
         zones = {s: f"{region}{chr(ord('a') + i % 26)}" for i, s in enumerate(unknown)}
         subnets = {**subnets, **zones}
         assumed.extend(f"subnet {s} is in {zone}" for s, zone in zones.items())
-    facts = CloudFacts(clusters=clusters, source=source, assumed=tuple(assumed), subnets=subnets, policies=policies)
-    return assume_policies(facts, config, project)
+    found = CloudFacts(clusters=clusters, source=source, assumed=tuple(assumed), subnets=subnets, policies=policies)
+    return assume_policies(found, config, project)
 
 
 def assume_policies(facts: CloudFacts, config: Mapping[str, Any], project: str = "") -> CloudFacts:
