@@ -42,13 +42,25 @@ def resources_from(path: Path) -> list[Resource]:
     return _resources(path.name, documents(path))
 
 
+def _unwrapped(obj: dict[str, Any]) -> dict[str, Any]:
+    """An IAM document out of what the AWS CLI prints around it: ``aws iam get-policy-version`` (PolicyVersion.
+    Document) and ``aws iam get-role`` (Role.AssumeRolePolicyDocument), so its output can be checked as it is."""
+    version = obj.get("PolicyVersion")
+    if isinstance(version, dict) and isinstance(version.get("Document"), dict):
+        return dict(version["Document"])
+    role = obj.get("Role")
+    if isinstance(role, dict) and isinstance(role.get("AssumeRolePolicyDocument"), dict):
+        return dict(role["AssumeRolePolicyDocument"])
+    return obj
+
+
 def _resources(source: str, docs: list[Any]) -> list[Resource]:
     found: list[Resource] = []
     for index, document in enumerate(docs):
-        for obj in _objects(document):
+        for obj in map(_unwrapped, _objects(document)):
             if "Statement" in obj:
                 statements = obj["Statement"] if isinstance(obj["Statement"], list) else [obj["Statement"]]
-                trust = any(isinstance(s, dict) and "Principal" in s for s in statements)
+                trust = any(isinstance(s, dict) and ("Principal" in s or "NotPrincipal" in s) for s in statements)
                 props = {"assumeRolePolicy": obj} if trust else {"policy": obj}
                 found.append(Resource(IAM_ROLE if trust else IAM_POLICY, f"{source}#{index}", props))
             elif isinstance(obj.get("apiVersion"), str) and isinstance(obj.get("kind"), str):

@@ -16,21 +16,36 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from facts.managed_policies import document_for_arn
+from facts.managed_policies import source as managed_source
 from facts.regions import ALB_SSL_POLICIES, CONTROLLER_DEFAULT_SSL_POLICY, RECOMMENDED_SSL_POLICY
-from policies import gateway_rules
+from policies import gateway_rules, iam_judge
 from policies.controller_iam import RELEASES
 
 INGRESS = "kubernetes:networking.k8s.io/v1:Ingress"
 INGRESS_CLASS = "kubernetes:networking.k8s.io/v1:IngressClass"
 SERVICE = "kubernetes:core/v1:Service"
 DEPLOYMENT = "kubernetes:apps/v1:Deployment"
+# Workloads whose pods sit behind a Service: the drain rule reads their pod template (Argo Rollouts' Rollout
+# has the Deployment's template, or names a Deployment in workloadRef, which is then read itself).
+WORKLOADS = (
+    DEPLOYMENT,
+    "kubernetes:apps/v1:StatefulSet",
+    "kubernetes:apps/v1:DaemonSet",
+    "kubernetes:argoproj.io/v1alpha1:Rollout",
+)
 HELM_RELEASE = "kubernetes:helm.sh/v3:Release"
 IAM_POLICY = "aws:iam/policy:Policy"
 IAM_ROLE = "aws:iam/role:Role"
 IAM_ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
 IAM_ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
-# AWS managed policies that make a workload's role an administrator (or let it make itself one).
-BROAD_MANAGED_POLICIES = ("AdministratorAccess", "PowerUserAccess", "IAMFullAccess")
+# Every pulumi-aws resource that attaches a managed policy by ARN (policyArn).
+IAM_ATTACHMENTS = (
+    IAM_ATTACHMENT,
+    "aws:iam/policyAttachment:PolicyAttachment",
+    "aws:iam/userPolicyAttachment:UserPolicyAttachment",
+    "aws:iam/groupPolicyAttachment:GroupPolicyAttachment",
+)
 CLASS_PARAMS = (
     "kubernetes:elbv2.k8s.aws/v1beta1:IngressClassParams",
     "kubernetes:eks.amazonaws.com/v1:IngressClassParams",
@@ -91,6 +106,8 @@ class Context:
     ingress_classes: frozenset[str] = frozenset({"alb"})
     environment: str | None = None
     cluster_classes: Mapping[str, ClusterClass] = field(default_factory=dict)
+    # The account the roles live in: its own root in a trust policy is not another account's.
+    account_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -212,27 +229,109 @@ def listen_ports(stack: Stack, ingress: Resource) -> list[tuple[str, int]]:
             return [(str(proto), int(port)) for entry in entries for proto, port in entry.items()]
         except (ValueError, TypeError, AttributeError):
             return []
-    # The controller's default: HTTPS 443 with a certificate, else HTTP 80.
-    return [("HTTPS", 443)] if has_certificate(stack, ingress) else [("HTTP", 80)]
+    # Without listen-ports the controller listens on HTTPS 443 only when it has an explicit certificate (its
+    # IngressClassParams' certificateArn, the certificate-arn annotation, or one create-acm-cert makes), else
+    # on HTTP 80; spec.tls hosts only feed certificate discovery once an HTTPS port exists (v3.5.0,
+    # pkg/ingress/model_build_listener.go: computeIngressListenPorts(preferTLS), computeIngressExplicitTLSCertARNs;
+    # pkg/ingress/model_builder.go: create-acm-cert).
+    return [("HTTPS", 443)] if explicit_certificate(stack, ingress) else [("HTTP", 80)]
+
+
+_TRUE = {"1", "t", "T", "TRUE", "true", "True"}  # what Go's strconv.ParseBool takes as true
+
+
+def explicit_certificate(stack: Stack, ingress: Resource) -> bool:
+    """A certificate the controller knows before discovery: the class params' certificateArn, else the
+    certificate-arn annotation (comma-separated, blanks dropped: pkg/annotations/parser.go), or create-acm-cert."""
+    arns = [a.strip() for a in (stack.setting(ingress, "certificate-arn") or "").split(",")]
+    return any(arns) or ingress.annotations.get(ANN + "create-acm-cert") in _TRUE
 
 
 def has_certificate(stack: Stack, ingress: Resource) -> bool:
-    tls = ingress.spec.get("tls") or []
-    return bool(stack.setting(ingress, "certificate-arn")) or any(t.get("hosts") for t in tls if isinstance(t, Mapping))
+    """An HTTPS listener gets a certificate: an explicit one, or one discovered for the Ingress's hosts (its
+    rules' hosts and spec.tls hosts: computeIngressInferredTLSCertARNs)."""
+    tls_hosts = [h for t in ingress.spec.get("tls") or [] if isinstance(t, Mapping) for h in t.get("hosts") or []]
+    rule_hosts = [r.get("host") for r in ingress.spec.get("rules") or [] if isinstance(r, Mapping) and r.get("host")]
+    return explicit_certificate(stack, ingress) or bool(tls_hosts or rule_hosts)
+
+
+def scheme(stack: Stack, ingress: Resource) -> str | None:
+    """The scheme as written (class params first); the controller takes exactly internal or internet-facing."""
+    return stack.setting(ingress, "scheme")
+
+
+def _backends(ingress: Resource) -> list[tuple[str, Any]]:
+    """(Service name, port) of every backend that is a Service, not an annotation action ('use-annotation')."""
+    found: list[tuple[str, Any]] = []
+    paths = [
+        p
+        for rule in ingress.spec.get("rules") or []
+        if isinstance(rule, Mapping)
+        for p in ((rule.get("http") or {}).get("paths") or [])
+        if isinstance(p, Mapping)
+    ]
+    default = ingress.spec.get("defaultBackend")
+    for backend in [p.get("backend") for p in paths] + ([default] if isinstance(default, Mapping) else []):
+        service = (backend or {}).get("service") if isinstance(backend, Mapping) else None
+        if not isinstance(service, Mapping) or not service.get("name"):
+            continue
+        port = service.get("port") or {}
+        if isinstance(port, Mapping) and port.get("name") == "use-annotation":
+            continue
+        key = (str(service["name"]), port.get("number") or port.get("name") if isinstance(port, Mapping) else None)
+        if key not in found:
+            found.append(key)
+    return found
+
+
+def target_group_setting(stack: Stack, ingress: Resource, service: Resource | None, annotation: str) -> str | None:
+    """A target group's setting as the controller builds it: the Service's alb.ingress.kubernetes.io/*
+    annotation wins over the Ingress's (MergeStringMap(svc.Annotations, ing.Annotations) keeps the first), and
+    for target-type the IngressClassParams' targetType wins over both (v3.5.0,
+    pkg/ingress/model_build_target_group.go: buildTargetGroupSpec, buildTargetGroupTargetType)."""
+    if annotation == "target-type":
+        params = stack.class_params(ingress).get("targetType")
+        if params:
+            return str(params)
+    for source in (service.annotations if service else {}, ingress.annotations):
+        if ANN + annotation in source:
+            return str(source[ANN + annotation])
+    return None
+
+
+def _services(stack: Stack) -> dict[tuple[str, Any], Resource]:
+    return {(s.namespace, s.metadata.get("name")): s for s in stack.of_type(SERVICE)}
 
 
 # -- per-Ingress rules -----------------------------------------------------------
 
 
 def _target_type_ip(stack: Stack) -> Iterable[Violation]:
+    services = _services(stack)
     for ingress in stack.alb_ingresses():
-        if stack.setting(ingress, "target-type") != "ip":
+        # One finding for what the Ingress (or its class) decides, one per Service that decides for itself.
+        found: dict[str, tuple[str, str]] = {}
+        for name in list(dict.fromkeys(n for n, _ in _backends(ingress))) or [""]:
+            service = services.get((ingress.namespace, name)) if name else None
+            value = target_group_setting(stack, ingress, service, "target-type")
+            if value == "ip":
+                continue
+            if stack.class_params(ingress).get("targetType"):
+                found[display(ingress)] = (str(value), "the IngressClassParams' targetType, which wins over both")
+            elif service is not None and ANN + "target-type" in service.annotations:
+                where = f"{display(ingress)} backend {name}"
+                found[where] = (str(value), f"Service {name}'s annotation, which wins over the Ingress's")
+            elif ANN + "target-type" in ingress.annotations:
+                found[display(ingress)] = (str(value), "the Ingress's annotation")
+            else:
+                found[display(ingress)] = ("instance", "the controller's default")
+        for where, (value, source) in found.items():
             yield Violation(
                 "alb-target-type-ip",
-                display(ingress),
-                "targets nodes (target-type is not ip): every request takes an extra hop through a node, and node "
-                "restarts drop its connections",
-                f"set {ANN}target-type: ip",
+                where,
+                f"targets nodes (target-type {value}, from {source}): every request takes an extra hop through a "
+                "node, and node restarts drop its connections",
+                f"set {ANN}target-type: ip (on the Service too when it carries one)",
             )
     yield from gateway_rules.target_type_ip(stack)
 
@@ -249,37 +348,125 @@ def _in_a_group(stack: Stack) -> Iterable[Violation]:
 
 
 def _internet_facing(stack: Stack) -> list[Resource]:
-    return [i for i in stack.alb_ingresses() if stack.setting(i, "scheme") == "internet-facing"]
+    """Ingresses meant to be internet-facing; a misspelt value (a trailing space) is judged as meant, and the
+    scheme rule names the spelling."""
+    return [i for i in stack.alb_ingresses() if (scheme(stack, i) or "").strip().lower() == "internet-facing"]
+
+
+def _scheme(stack: Stack) -> Iterable[Violation]:
+    for ingress in stack.alb_ingresses():
+        value = scheme(stack, ingress)
+        meant = (value or "").strip().lower()
+        if value is not None and value not in ("internal", "internet-facing"):
+            yield Violation(
+                "alb-scheme",
+                display(ingress),
+                f"scheme {value!r} is neither 'internal' nor 'internet-facing' exactly: the controller stops the whole "
+                "group with 'unknown scheme' (v3.5.0 pkg/ingress/model_build_load_balancer.go compares it as written)",
+                f"write {ANN}scheme: {meant if meant in ('internal', 'internet-facing') else 'internal'}",
+            )
 
 
 def _https(stack: Stack) -> Iterable[Violation]:
     for ingress in _internet_facing(stack):
         if "HTTPS" not in {proto for proto, _ in listen_ports(stack, ingress)}:
+            tls_only = not stack.setting(ingress, "listen-ports") and ingress.spec.get("tls")
+            why = (
+                ": spec.tls alone gives HTTP 80 (without listen-ports the controller opens HTTPS only with "
+                "certificate-arn, the class params' certificateArn or create-acm-cert)"
+                if tls_only
+                else ""
+            )
             yield Violation(
                 "alb-https",
                 display(ingress),
-                "is internet-facing without an HTTPS listener: traffic crosses the internet in clear text",
-                f'add {{"HTTPS": 443}} to {ANN}listen-ports',
+                f"is internet-facing without an HTTPS listener{why}: traffic crosses the internet in clear text",
+                f'set {ANN}certificate-arn, or add {{"HTTPS": 443}} to {ANN}listen-ports',
             )
         elif not has_certificate(stack, ingress):
             yield Violation(
                 "alb-https",
                 display(ingress),
-                "listens on HTTPS without a certificate ARN or TLS hosts for certificate discovery",
-                f"set {ANN}certificate-arn, or list the hosts under spec.tls",
+                "listens on HTTPS without a certificate ARN or hosts for certificate discovery",
+                f"set {ANN}certificate-arn, or name the hosts in rules or spec.tls",
             )
     yield from gateway_rules.https(stack)
 
 
+def _action(ingress: Resource, name: str) -> Mapping[str, Any]:
+    """An actions.<name> annotation as the controller reads it: JSON whose field names Go matches without case."""
+    try:
+        value = json.loads(ingress.annotations.get(f"{ANN}actions.{name}", ""))
+    except ValueError:
+        return {}
+
+    def folded(item: Any) -> Any:
+        return {str(k).lower(): folded(v) for k, v in item.items()} if isinstance(item, Mapping) else item
+
+    result = folded(value)
+    return result if isinstance(result, Mapping) else {}
+
+
+def _legacy_redirect(ingress: Resource) -> bool:
+    """The legacy form: a first path per host (or one host-less rule) whose backend is an actions.<name>
+    redirect to HTTPS ('use-annotation'), matching every path. The controller drops that rule on the HTTPS
+    listener, where it would loop (v3.5.0 pkg/ingress/rule_optimizer.go), so HTTP is redirected."""
+    verdicts: list[bool] = []
+    for rule in ingress.spec.get("rules") or []:
+        paths = [p for p in ((rule.get("http") or {}).get("paths") or []) if isinstance(p, Mapping)]
+        first = paths[0] if paths else {}
+        service = (first.get("backend") or {}).get("service") or {}
+        action = _action(ingress, str(service.get("name")))
+        config = action.get("redirectconfig") or {}
+        path = first.get("path")
+        every_path = path in ("/*", "*") or (path == "/" and first.get("pathType") == "Prefix")
+        ok = (
+            (service.get("port") or {}).get("name") == "use-annotation"
+            and action.get("type") == "redirect"
+            and str(config.get("protocol", "")).upper() == "HTTPS"
+            and every_path
+        )
+        if ok and not rule.get("host"):
+            return True
+        verdicts.append(ok)
+    return bool(verdicts) and all(verdicts)
+
+
+def _group_members(stack: Stack, ingress: Resource) -> list[Resource]:
+    """The Ingresses the controller builds one ALB from with ``ingress``: its group, or itself alone."""
+    group = stack.group(ingress)
+    return [i for i in stack.alb_ingresses() if stack.group(i) == group] if group else [ingress]
+
+
 def _redirect(stack: Stack) -> Iterable[Violation]:
+    # ssl-redirect is group-wide: one member's annotation (or class params) redirects the group's every HTTP
+    # listener, and names a port that must be an HTTPS listener of the group, else the controller stops the group
+    # (v3.5.0 pkg/ingress/model_builder.go: buildSSLRedirectConfig; model_build_listener.go).
     for ingress in _internet_facing(stack):
         protocols = {proto for proto, _ in listen_ports(stack, ingress)}
-        if "HTTP" in protocols and not stack.setting(ingress, "ssl-redirect"):
+        members = _group_members(stack, ingress)
+        redirected = any(stack.setting(m, "ssl-redirect") for m in members)
+        if "HTTP" in protocols and not redirected and not _legacy_redirect(ingress):
             yield Violation(
                 "alb-ssl-redirect",
                 display(ingress),
                 "answers plain HTTP instead of redirecting it to HTTPS",
                 f"set {ANN}ssl-redirect to its HTTPS port, e.g. '443'",
+            )
+    for ingress in stack.alb_ingresses():
+        port = (stack.setting(ingress, "ssl-redirect") or "").strip()
+        if not port:
+            continue
+        listeners = {p: proto for m in _group_members(stack, ingress) for proto, p in listen_ports(stack, m)}
+        if not port.isdigit() or listeners.get(int(port)) != "HTTPS":
+            shown = ", ".join(f"{proto} {p}" for p, proto in sorted(listeners.items())) or "none"
+            yield Violation(
+                "alb-ssl-redirect",
+                display(ingress),
+                f"ssl-redirect {port!r} is not an HTTPS listen port of its group (listeners: {shown}): the "
+                "controller stops the whole group",
+                f"open HTTPS on that port (certificate-arn, or listen-ports), or set {ANN}ssl-redirect to the "
+                "HTTPS port",
             )
     yield from gateway_rules.redirect(stack)
 
@@ -376,93 +563,27 @@ def _quota(stack: Stack) -> Iterable[Violation]:
 # -- IAM rules -------------------------------------------------------------------
 
 
-def _document(value: Any) -> Mapping[str, Any]:
-    if isinstance(value, str):
-        try:
-            value = json.loads(value)
-        except json.JSONDecodeError:
-            return {}
-    return value if isinstance(value, Mapping) else {}
-
-
-def _statements(document: Mapping[str, Any]) -> list[Mapping[str, Any]]:
-    statements = document.get("Statement") or []
-    if isinstance(statements, Mapping):
-        statements = [statements]
-    return [s for s in statements if isinstance(s, Mapping)]
-
-
-def _as_list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else [value] if value is not None else []
-
-
-def _everyone(principal: Any) -> bool:
-    """``"*"`` or ``{"AWS": "*"}`` (alone or in a list): any principal of any account."""
-    if principal == "*":
-        return True
-    if isinstance(principal, Mapping):
-        return any("*" in _as_list(principal.get(key)) for key in ("AWS", "Federated", "CanonicalUser"))
-    return False
-
-
 def _trust_scoped(stack: Stack) -> Iterable[Violation]:
     for role in stack.of_type(IAM_ROLE):
-        for statement in _statements(_document(role.props.get("assumeRolePolicy"))):
-            if statement.get("Effect") != "Allow":
-                continue
-            principal = statement.get("Principal") or {}
-            if _everyone(principal):
-                yield Violation(
-                    "role-trust-scoped",
-                    display(role),
-                    "trusts every principal (Principal *): anyone in any AWS account may try to assume it",
-                    "name the one principal that should assume it (the OIDC provider or pods.eks.amazonaws.com)",
-                )
-                continue
-            actions = _as_list(statement.get("Action"))
-            condition = statement.get("Condition") or {}
-            federated = _as_list(principal.get("Federated")) if isinstance(principal, Mapping) else []
-            services = _as_list(principal.get("Service")) if isinstance(principal, Mapping) else []
-            if any(":oidc-provider/" in str(f) for f in federated) and "sts:AssumeRoleWithWebIdentity" in actions:
-                equals = condition.get("StringEquals") or {}
-                if not any(k.endswith(":sub") for k in equals) or not any(k.endswith(":aud") for k in equals):
-                    yield Violation(
-                        "role-trust-scoped",
-                        display(role),
-                        "trusts web identities without StringEquals on both :sub and :aud: any service account "
-                        "of the cluster (or StringLike patterns) could assume it",
-                        "add StringEquals on <issuer>:sub = system:serviceaccount:<ns>:<sa> and <issuer>:aud = "
-                        "sts.amazonaws.com",
-                    )
-            if "pods.eks.amazonaws.com" in services:
-                keys = {k for operator in condition.values() if isinstance(operator, Mapping) for k in operator}
-                scoped = {"aws:RequestTag/kubernetes-namespace", "aws:RequestTag/kubernetes-service-account"} <= keys
-                if not scoped:
-                    yield Violation(
-                        "role-trust-scoped",
-                        display(role),
-                        "trusts EKS Pod Identity without conditions: any association in the account could use it",
-                        "add StringEquals on aws:RequestTag/kubernetes-namespace, aws:RequestTag/kubernetes-service-"
-                        "account and aws:RequestTag/eks-cluster-arn",
-                    )
+        for finding in iam_judge.trust_findings(role.props.get("assumeRolePolicy"), stack.context.account_id):
+            yield Violation(
+                "role-trust-scoped",
+                display(role),
+                finding,
+                "trust one principal and pin it: StringEquals on <issuer>:sub = system:serviceaccount:<ns>:<sa> and "
+                "<issuer>:aud = sts.amazonaws.com (IRSA), or on aws:RequestTag/kubernetes-namespace and "
+                "kubernetes-service-account (Pod Identity); no wildcards, Null or ...IfExists",
+            )
 
 
 def _no_wildcards(stack: Stack) -> Iterable[Violation]:
     for resource in stack.of_type(IAM_POLICY, IAM_ROLE_POLICY):
-        for index, statement in enumerate(_statements(_document(resource.props.get("policy")))):
-            if statement.get("Effect") != "Allow":
+        for index, statement in enumerate(iam_judge.statements(iam_judge.document(resource.props.get("policy")))):
+            if str(statement.get("Effect", "")).strip().lower() != "allow":
                 continue
             sid = statement.get("Sid") or index
-            if "NotAction" in statement:
-                yield Violation(
-                    "no-wildcard-actions",
-                    display(resource),
-                    f"statement {sid} allows everything except {', '.join(map(str, _as_list(statement['NotAction'])))}"
-                    " (Allow with NotAction), including every action AWS adds later",
-                    "list the actions the workload calls under Action",
-                )
-            # A '*' anywhere in the name (iam:*Role*, s3:Get*) grants actions nobody listed.
-            wild = [a for a in _as_list(statement.get("Action")) if "*" in str(a) or "?" in str(a)]
+            # A '*' or '?' anywhere in the name (iam:*Role*, s3:Get*) grants actions nobody listed.
+            wild = [a for a in iam_judge.as_list(statement.get("Action")) if "*" in str(a) or "?" in str(a)]
             if wild:
                 yield Violation(
                     "no-wildcard-actions",
@@ -470,15 +591,33 @@ def _no_wildcards(stack: Stack) -> Iterable[Violation]:
                     f"statement {sid} allows {', '.join(map(str, wild))}",
                     "list the actions the workload calls",
                 )
-    for attachment in stack.of_type(IAM_ATTACHMENT):
-        arn = str(attachment.props.get("policyArn") or "")
-        name = arn.rsplit("/", 1)[-1]
-        if ":iam::aws:policy/" in arn and name in BROAD_MANAGED_POLICIES:
+
+
+def _escalation(stack: Stack) -> Iterable[Violation]:
+    fix = "grant only the actions the workload calls, on its own resources; no IAM writes, PassRole or AssumeRole *"
+    for resource in stack.of_type(IAM_POLICY, IAM_ROLE_POLICY):
+        for finding in iam_judge.permission_findings(resource.props.get("policy")):
+            yield Violation("iam-escalation", display(resource), finding, fix)
+    attached: list[tuple[Resource, str]] = [
+        (a, str(a.props.get("policyArn") or "")) for a in stack.of_type(*IAM_ATTACHMENTS)
+    ]
+    for role in stack.of_type(IAM_ROLE):
+        # A role's own inline policies and managed policy ARNs (pulumi-aws Role inputs) grant as much.
+        for inline in iam_judge.as_list(role.props.get("inlinePolicies")):
+            text = inline.get("policy") if isinstance(inline, Mapping) else None
+            for finding in iam_judge.permission_findings(text):
+                yield Violation("iam-escalation", f"{display(role)} inline policy {inline.get('name')}", finding, fix)
+        attached += [(role, str(arn)) for arn in iam_judge.as_list(role.props.get("managedPolicyArns"))]
+    for holder, arn in attached:
+        found = document_for_arn(arn)
+        if found is None:
+            continue  # the stack's own policies are judged above; a customer-managed one at preview
+        for finding in iam_judge.permission_findings(found):
             yield Violation(
-                "no-wildcard-actions",
-                display(attachment),
-                f"attaches {name}, which grants (nearly) every action in the account",
-                "attach a policy with only the actions the workload calls",
+                "iam-escalation",
+                display(holder),
+                f"attaches {arn.rsplit('/', 1)[-1]}, which {finding} ({managed_source()})",
+                fix,
             )
 
 
@@ -520,60 +659,93 @@ def _chart_pinned(stack: Stack) -> Iterable[Violation]:
 
 # -- workloads and production ----------------------------------------------------
 
+_SLEEP_UNITS = {"": 1.0, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
+_SLEEP_ARG = re.compile(r"(?P<number>(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?|inf(?:inity)?)(?P<unit>[smhd]?)")
 
-def _prestop_seconds(container: Mapping[str, Any]) -> int | None:
+
+def sleep_seconds(command: str) -> float | None:
+    """How long the ``sleep`` calls in a shell command line wait, as coreutils and BusyBox sleep read their
+    arguments: each NUMBER[smhd] (a fraction allowed, 'infinity' too), several arguments adding up, several
+    sleeps one after another adding up; None when there is no sleep."""
+    total: float | None = None
+    words = re.split(r"[\s;&|()'\"`]+", command)
+    for index, word in enumerate(words):
+        if word.rsplit("/", 1)[-1] != "sleep":
+            continue
+        for argument in words[index + 1 :]:
+            match = _SLEEP_ARG.fullmatch(argument)
+            if match is None:
+                break
+            number = match.group("number")
+            value = float("inf") if number.startswith("inf") else float(number)
+            total = (total or 0.0) + value * _SLEEP_UNITS[match.group("unit")]
+    return total
+
+
+def _prestop_seconds(container: Mapping[str, Any]) -> float | None:
+    """The preStop hook's wait: the Kubernetes sleep action's whole seconds, or the sleeps of its exec command."""
     pre_stop = ((container.get("lifecycle") or {}).get("preStop")) or {}
     sleep = pre_stop.get("sleep") or {}
     if isinstance(sleep, Mapping) and "seconds" in sleep:
-        return int(sleep["seconds"])
-    command = " ".join(map(str, ((pre_stop.get("exec") or {}).get("command")) or []))
-    match = re.search(r"sleep\s+(\d+)", command)
-    return int(match.group(1)) if match else None
+        return float(int(sleep["seconds"]))
+    command = ((pre_stop.get("exec") or {}).get("command")) or []
+    return sleep_seconds(" ".join(map(str, command if isinstance(command, list) else [command])))
+
+
+def _delay(value: str | None) -> int:
+    return int(string_map(value).get("deregistration_delay.timeout_seconds", DEFAULT_DEREGISTRATION_DELAY))
 
 
 def _drain(stack: Stack) -> Iterable[Violation]:
-    services = {(s.namespace, s.metadata.get("name")): s for s in stack.of_type(SERVICE)}
+    services = _services(stack)
+    seen: set[tuple[str, str, int]] = set()
     for ingress in stack.alb_ingresses():
-        delay = int(
-            string_map(stack.setting(ingress, "target-group-attributes")).get(
-                "deregistration_delay.timeout_seconds", DEFAULT_DEREGISTRATION_DELAY
-            )
-        )
-        backends = {
-            ((p.get("backend") or {}).get("service") or {}).get("name")
-            for rule in ingress.spec.get("rules") or []
-            for p in ((rule.get("http") or {}).get("paths") or [])
-        }
-        for backend in sorted(b for b in backends if b):
-            yield from _workload_drain(stack, ingress.namespace, backend, delay, services)
+        for backend in dict.fromkeys(name for name, _ in _backends(ingress)):
+            service = services.get((ingress.namespace, backend))
+            # The Service's target-group-attributes annotation replaces the Ingress's for its target group.
+            delay = _delay(target_group_setting(stack, ingress, service, "target-group-attributes"))
+            yield from _workload_drain(stack, ingress.namespace, backend, delay, services, seen)
     # Routes on ALB Gateways: the delay is their backend's TargetGroupConfiguration's.
     for gateway in stack.alb_gateways:
         for route, _ in gateway.routes:
             for backend in dict.fromkeys(gateway_rules.backend_services(route)):
                 settings = gateway_rules.target_settings(stack, gateway, route, backend)
                 delay = gateway_rules.deregistration_delay(settings, DEFAULT_DEREGISTRATION_DELAY)
-                yield from _workload_drain(stack, route.namespace, backend, delay, services)
+                yield from _workload_drain(stack, route.namespace, backend, delay, services, seen)
 
 
 def _workload_drain(
-    stack: Stack, namespace: str, backend: str, delay: int, services: Mapping[tuple[str, Any], Resource]
+    stack: Stack,
+    namespace: str,
+    backend: str,
+    delay: int,
+    services: Mapping[tuple[str, Any], Resource],
+    seen: set[tuple[str, str, int]],
 ) -> Iterable[Violation]:
-    """The drain problems of the Deployments behind one backend Service."""
+    """The drain problems of the workloads (Deployments, StatefulSets, DaemonSets, Argo Rollouts) behind one
+    backend Service, each judged once per delay."""
     service = services.get((namespace, backend))
     selector = (service.spec.get("selector") or {}) if service else {}
     if not selector:
         return
-    for deployment in stack.of_type(DEPLOYMENT):
-        template = deployment.spec.get("template") or {}
+    for workload in stack.of_type(*WORKLOADS):
+        template = workload.spec.get("template") or {}  # a Rollout with workloadRef: its Deployment is read
         labels = ((template.get("metadata") or {}).get("labels")) or {}
-        if deployment.namespace == namespace and all(labels.get(k) == v for k, v in selector.items()):
-            yield from _drain_problems(deployment, template.get("spec") or {}, delay)
+        key = (workload.type, display(workload), delay)
+        selected = workload.namespace == namespace and all(labels.get(k) == v for k, v in selector.items())
+        if selected and key not in seen:
+            seen.add(key)
+            yield from _drain_problems(workload, template.get("spec") or {}, delay)
 
 
-def _drain_problems(deployment: Resource, pod: Mapping[str, Any], delay: int) -> Iterable[Violation]:
+def _seconds(value: float) -> str:
+    return "forever" if value == float("inf") else f"{value:g} s"
+
+
+def _drain_problems(workload: Resource, pod: Mapping[str, Any], delay: int) -> Iterable[Violation]:
     grace = int(pod.get("terminationGracePeriodSeconds", DEFAULT_GRACE_PERIOD))
     for container in pod.get("containers") or []:
-        where = f"{display(deployment)} container {container.get('name')}"
+        where = f"{display(workload)} container {container.get('name')}"
         if not container.get("readinessProbe"):
             yield Violation(
                 "pods-drain",
@@ -586,20 +758,28 @@ def _drain_problems(deployment: Resource, pod: Mapping[str, Any], delay: int) ->
             yield Violation("pods-drain", where, "has no CPU and memory limits", "set resources.limits.cpu and memory")
         prestop = _prestop_seconds(container)
         if prestop is None or prestop < delay:
+            hook = ((container.get("lifecycle") or {}).get("preStop")) or {}
+            waits = (
+                f"preStop {_seconds(prestop)}"
+                if prestop is not None
+                else "its preStop hook has no sleep this check can read"
+                if hook
+                else "no preStop hook"
+            )
             yield Violation(
                 "pods-drain",
                 where,
-                f"stops before the ALB's deregistration delay ({delay} s) ends (preStop {prestop or 0} s): open "
-                "connections (WebSockets) are cut",
+                f"stops before the ALB's deregistration delay ({delay} s) ends ({waits}): "
+                "open connections (WebSockets) are cut",
                 f"add a preStop sleep of at least {delay} s, or lower the delay in target-group-attributes",
             )
         elif grace <= prestop:
             yield Violation(
                 "pods-drain",
                 where,
-                f"terminationGracePeriodSeconds {grace} is not longer than the preStop sleep {prestop}: the kubelet "
-                "kills it mid-drain",
-                f"set terminationGracePeriodSeconds above {prestop}",
+                f"terminationGracePeriodSeconds {grace} is not longer than the preStop sleep {_seconds(prestop)}: the "
+                "kubelet kills it mid-drain",
+                f"set terminationGracePeriodSeconds above {_seconds(prestop)}",
             )
 
 
@@ -636,6 +816,12 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule("alb-group", "ALB Ingresses belong to a group", "one ALB per Ingress (cost, quotas)", _in_a_group),
     Rule(
+        "alb-scheme",
+        "the scheme is exactly internal or internet-facing",
+        "a group the controller stops reconciling ('unknown scheme')",
+        _scheme,
+    ),
+    Rule(
         "alb-https",
         "internet-facing ALBs listen on HTTPS with a certificate",
         "clear-text traffic on the internet",
@@ -667,6 +853,12 @@ RULES: tuple[Rule, ...] = (
         _trust_scoped,
     ),
     Rule("no-wildcard-actions", "no IAM statement allows * actions", "privileges nobody reviewed", _no_wildcards),
+    Rule(
+        "iam-escalation",
+        "no policy grants administrator, IAM-write or escalation power",
+        "a workload's role making itself (or anyone) an administrator",
+        _escalation,
+    ),
     Rule(
         "chart-pinned",
         "the controller chart is pinned and matches the IAM policy's version",

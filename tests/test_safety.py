@@ -480,26 +480,27 @@ def _policy(statement: dict[str, Any]) -> Resource:
 
 
 @pytest.mark.parametrize(
-    ("resource", "rule"),
+    ("resource", "rules"),
     [
-        (_trust("*"), "role-trust-scoped"),
-        (_trust({"AWS": "*"}), "role-trust-scoped"),
-        (_trust({"AWS": ["arn:aws:iam::111122223333:root", "*"]}), "role-trust-scoped"),
-        (_policy({"NotAction": "iam:*", "Resource": "*"}), "no-wildcard-actions"),
-        (_policy({"Action": ["iam:*Role*"], "Resource": "*"}), "no-wildcard-actions"),
-        (_policy({"Action": "s3:Get*", "Resource": "*"}), "no-wildcard-actions"),
+        (_trust("*"), {"role-trust-scoped"}),
+        (_trust({"AWS": "*"}), {"role-trust-scoped"}),
+        (_trust({"AWS": ["arn:aws:iam::111122223333:root", "*"]}), {"role-trust-scoped"}),
+        # NotAction grants everything it does not name: an escalation finding, not a spelling one.
+        (_policy({"NotAction": "iam:*", "Resource": "*"}), {"iam-escalation"}),
+        (_policy({"Action": ["iam:*Role*"], "Resource": "*"}), {"no-wildcard-actions", "iam-escalation"}),
+        (_policy({"Action": "s3:Get*", "Resource": "*"}), {"no-wildcard-actions"}),
         (
             Resource(
                 "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
                 "a",
                 {"policyArn": "arn:aws:iam::aws:policy/PowerUserAccess", "role": "r"},
             ),
-            "no-wildcard-actions",
+            {"iam-escalation"},
         ),
     ],
 )
-def test_guardrails_catch_broad_iam(resource: Resource, rule: str) -> None:
-    assert [v.rule for v in evaluate([resource])] == [rule]
+def test_guardrails_catch_broad_iam(resource: Resource, rules: set[str]) -> None:
+    assert {v.rule for v in evaluate([resource])} == rules
 
 
 def test_a_narrow_policy_and_a_scoped_trust_pass() -> None:

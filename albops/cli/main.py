@@ -670,6 +670,17 @@ def _compare(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _invoke_hint(message: str) -> str:
+    """What to do about a read the (offline plan's) cloud refused, for the reads whose cause is a stack key."""
+    if message.startswith("invoke of aws:iam/getPolicy:getPolicy"):
+        return (
+            "; fix alb-ingress:controller.iam.extraPolicyArns: name a policy of the deploying account that exists "
+            "(the offline plan knows the cloud facts' policies: and AWS managed policies as of the snapshot in "
+            "facts/aws_managed_policies.json; regenerate it for a newer AWS managed policy)"
+        )
+    return ""
+
+
 def _plan(args: argparse.Namespace) -> int:
     if args.compare_to:
         return _compare(args)
@@ -709,6 +720,11 @@ def _plan(args: argparse.Namespace) -> int:
     except (pulumi.RunError, MissingObjectError) as error:
         # A component refused what the cluster answered (read while the program ran), as `pulumi up` would.
         return _say(f"error: Pulumi.{args.stack}.yaml: {error}", EXIT_BAD_INPUT)
+    except Exception as error:
+        # A data source the cloud refused (Pulumi raises a plain Exception for a failed invoke): one line.
+        if not str(error).startswith("invoke of "):
+            raise
+        return _say(f"error: Pulumi.{args.stack}.yaml: {error}{_invoke_hint(str(error))}", EXIT_BAD_INPUT)
     environment = _planned_environment(config)
     if args.require_environment and environment != args.require_environment:
         return _say(
@@ -803,8 +819,13 @@ def guardrail_violations(result: PlanResult, config: dict[str, object]) -> list[
     resources = [Resource(r.type, r.name, r.inputs) for r in result.resources]
     classes = {str((r.inputs.get("spec") or {}).get("ingressClassName")) for r in result.by_type(INGRESS)}
     environment = config.get("alb-ingress:environment")
+    from albops.preview.runner import caller_account
+
     context = Context(
-        ingress_classes=frozenset(classes | {"alb"}), environment=str(environment) if environment else None
+        ingress_classes=frozenset(classes | {"alb"}),
+        environment=str(environment) if environment else None,
+        # The roles' own account: its root in a trust policy is not another account's.
+        account_id=caller_account(config),
     )
     return list(evaluate(resources, context))
 

@@ -27,6 +27,7 @@ from facts.gateway_api import (
     GATEWAY_API_VERSION,
     GATEWAY_CRD_NAME,
 )
+from facts.managed_policies import document_for_arn
 from facts.regions import dns_suffix, partition_for_region
 
 ACCOUNT_ID = "111122223333"
@@ -120,6 +121,8 @@ class CloudAnswers(pulumi.runtime.Mocks):
             return {"id": self._alb_zone(), "region": self.region}, []
         if token == "aws:lb/getLoadBalancer:getLoadBalancer":
             return self._load_balancer(dict(inputs.get("tags") or {})), []
+        if token == "aws:iam/getPolicy:getPolicy":
+            return self._policy(str(inputs.get("arn") or ""))
         if token == "aws:iam/getOpenIdConnectProvider:getOpenIdConnectProvider":
             host = str(inputs["url"]).removeprefix("https://")
             arn = f"arn:{self.partition}:iam::{self.account_id}:oidc-provider/{host}"
@@ -131,6 +134,30 @@ class CloudAnswers(pulumi.runtime.Mocks):
                 "tags": {},
             }, []
         raise LookupError(f"the offline plan has no answer for data source {token}; add one to CloudAnswers")
+
+    def _policy(self, arn: str) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+        """What the provider's aws_iam_policy data source answers: iam:GetPolicy for the policy, then
+        iam:GetPolicyVersion for its default version's document (AWS managed ones from the dated snapshot in
+        facts/, customer-managed ones from the cloud facts' policies:). IAM reads no other account's policy."""
+        match = re.fullmatch(r"arn:([a-z-]+):iam::(aws|\d{12}):policy/((?:.*/)?)([^/]+)", arn)
+        account = match.group(2) if match else ""
+        if match and account not in ("aws", self.account_id):
+            return {}, [("arn", f"reading IAM Policy ({arn}): AccessDenied: not authorized to perform iam:GetPolicy")]
+        document = document_for_arn(arn) if account == "aws" else self.facts.policies.get(arn)
+        if match is None or document is None:
+            message = f"NoSuchEntity: Policy {arn} does not exist or is not attachable."
+            return {}, [("arn", f"reading IAM Policy ({arn}): {message}")]
+        return {
+            "arn": arn,
+            "id": arn,
+            "name": match.group(4),
+            "path": "/" + match.group(3),
+            "description": "",
+            "attachmentCount": 0,
+            "policy": json.dumps(document),
+            "policyId": "ANPA" + _digest(arn, length=17).upper(),
+            "tags": {},
+        }, []
 
     def _addon(self, cluster: str, addon: str) -> tuple[dict[str, Any], list[tuple[str, str]]]:
         facts = self.facts.cluster(cluster)

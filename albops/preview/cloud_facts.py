@@ -36,13 +36,20 @@ Format (every key optional)::
           nginx: {controller: k8s.io/ingress-nginx}
     subnets:
       subnet-0123456789abcdef0: us-west-2a
+    policies:                        # customer-managed policies the stack attaches, as GetPolicyVersion gives them
+      arn:aws:iam::111122223333:policy/team-extra:
+        Version: "2012-10-17"
+        Statement: [{Effect: Allow, Action: s3:GetObject, Resource: "arn:aws:s3:::team-bucket/*"}]
+
+A customer-managed policy in ``controller.iam.extraPolicyArns`` that no file describes is assumed to exist and
+grant nothing the guardrails refuse (and the plan says so); ``pulumi preview`` reads and judges the real one.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -130,6 +137,8 @@ class CloudFacts:
     assumed: tuple[str, ...] = ()
     # Availability zone of each subnet the stack names.
     subnets: Mapping[str, str] = field(default_factory=dict)
+    # Customer-managed policy documents by ARN (what iam:GetPolicyVersion answers for the default version).
+    policies: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
     def cluster(self, name: str) -> ClusterFacts:
         return self.clusters.get(name) or ClusterFacts(name)
@@ -156,6 +165,7 @@ class CloudFacts:
                 for name, c in sorted(self.clusters.items())
             },
             "subnets": dict(self.subnets),
+            "policies": {arn: dict(document) for arn, document in sorted(self.policies.items())},
         }
 
 
@@ -233,8 +243,8 @@ def load_facts(path: Path) -> tuple[dict[str, ClusterFacts], dict[str, str]]:
         raise FactsError(str(error).replace(path.name, str(path), 1)) from None
     if document is None:
         return {}, {}
-    if not isinstance(document, dict) or set(document) - {"clusters", "subnets"}:
-        raise FactsError(f"{path}: expected a mapping with the keys clusters: and subnets:")
+    if not isinstance(document, dict) or set(document) - {"clusters", "subnets", "policies"}:
+        raise FactsError(f"{path}: expected a mapping with the keys clusters:, subnets: and policies:")
     clusters = document.get("clusters") or {}
     if not isinstance(clusters, dict):
         raise FactsError(f"{path}: clusters is not a mapping of cluster names")
@@ -245,12 +255,36 @@ def load_facts(path: Path) -> tuple[dict[str, ClusterFacts], dict[str, str]]:
     return found, {str(k): v for k, v in subnets.items()}
 
 
+_CUSTOMER_POLICY = re.compile(r"arn:[a-z-]+:iam::\d{12}:policy/[\x21-\x7e]+")
+
+
+def load_policies(path: Path) -> dict[str, dict[str, Any]]:
+    """The customer-managed policy documents a facts file describes (``policies:``), by ARN."""
+    try:
+        document = load_strict_yaml(path)
+    except StackFileError as error:
+        raise FactsError(str(error).replace(path.name, str(path), 1)) from None
+    policies = (document or {}).get("policies") or {} if isinstance(document, dict) else {}
+    if not isinstance(policies, dict):
+        raise FactsError(f"{path}: policies is not a mapping of policy ARNs to their documents")
+    found: dict[str, dict[str, Any]] = {}
+    for arn, value in policies.items():
+        where = f"{path}: policies{_step(arn)}"
+        if not isinstance(arn, str) or not _CUSTOMER_POLICY.fullmatch(arn):
+            raise FactsError(f"{where}: not a customer-managed policy ARN (arn:aws:iam::<account>:policy/<name>)")
+        if not isinstance(value, dict) or "Statement" not in value:
+            raise FactsError(f"{where}: write the policy document, a mapping with Statement: (and Version:)")
+        found[arn] = value
+    return found
+
+
 def resolve_facts(
     config: Mapping[str, Any], stack: str, project_dir: Path, explicit: Path | None = None, project: str = ""
 ) -> CloudFacts:
     """The facts for planning ``stack``: the named file, else the stack's own, plus what had to be assumed."""
     path = explicit if explicit is not None else project_dir / FACTS_DIR / f"{stack}.yaml"
     clusters, subnets = load_facts(path) if explicit is not None or path.is_file() else ({}, {})
+    policies = load_policies(path) if explicit is not None or path.is_file() else {}
     source = str(path) if explicit is not None or path.is_file() else None
     cluster = config_mapping(config.get(f"{project or 'alb-ingress'}:cluster"))
     create = cluster.get("create") is True
@@ -268,4 +302,30 @@ def resolve_facts(
         zones = {s: f"{region}{chr(ord('a') + i % 26)}" for i, s in enumerate(unknown)}
         subnets = {**subnets, **zones}
         assumed.extend(f"subnet {s} is in {zone}" for s, zone in zones.items())
-    return CloudFacts(clusters=clusters, source=source, assumed=tuple(assumed), subnets=subnets)
+    found = CloudFacts(clusters=clusters, source=source, assumed=tuple(assumed), subnets=subnets, policies=policies)
+    return assume_policies(found, config, project)
+
+
+def assume_policies(facts: CloudFacts, config: Mapping[str, Any], project: str = "") -> CloudFacts:
+    """The facts with every customer-managed ``controller.iam.extraPolicyArns`` entry no file describes.
+
+    The policy the user names exists (AWS would refuse the attachment otherwise); its document is what the
+    plan cannot know, so it stands as one granting nothing, and the plan says so. Run again once encrypted
+    values have their stand-ins, so a stand-in ARN is assumed too.
+    """
+    controller = config_mapping(config.get(f"{project or 'alb-ingress'}:controller"))
+    iam = controller.get("iam")
+    extra = iam.get("extraPolicyArns") if isinstance(iam, dict) else None
+    policies = dict(facts.policies)
+    assumed = list(facts.assumed)
+    for arn in extra if isinstance(extra, list) else []:
+        if isinstance(arn, str) and _CUSTOMER_POLICY.fullmatch(arn) and arn not in policies:
+            policies[arn] = {"Version": "2012-10-17", "Statement": []}
+            what = (
+                "the stand-in for an encrypted value" if "encrypted-stand-in" in arn else "no facts file describes it"
+            )
+            assumed.append(
+                f"policy {arn} exists and grants nothing the guardrails refuse ({what}; `pulumi preview` reads and "
+                "judges the real one)"
+            )
+    return replace(facts, policies=policies, assumed=tuple(assumed))

@@ -21,7 +21,7 @@ from typing import Any
 
 import yaml
 
-from albops.preview.cloud_facts import CloudFacts, FactsError, resolve_facts
+from albops.preview.cloud_facts import CloudFacts, FactsError, assume_policies, resolve_facts
 from albops.preview.stack_file import Encrypted, StackFile, StackFileError, load_stack_file
 from components.tags import DIY_ORGANIZATION
 from facts.regions import region_exists
@@ -344,6 +344,7 @@ def run_program(
     project = project_name(project_dir)
     if facts is None:
         facts = resolve_facts(config, stack, project_dir, project=project)
+    facts = assume_policies(facts, config, project)  # the stand-ins of encrypted policy ARNs, too
     answers = CloudAnswers(region=region, preview=preview, account_id=account_id or caller_account(config), facts=facts)
     stack_settings.OFFLINE_UNCHECKED.clear()
     stack_settings.OFFLINE_UNCHECKED.update(prepared.encrypted)

@@ -23,13 +23,14 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NotRequired, TypedDict
 
 import pulumi
+import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 from pydantic import ValidationError
 from pydantic.alias_generators import to_camel, to_snake
 
 from components.app.gateway import bundle_older
 from components.controller.iam import ControllerIam, ControllerIamArgs
-from components.controller.model import ControllerSettings, claimed_class
+from components.controller.model import ControllerSettings, claimed_class, policy_refusal, read_at_preview
 from components.controller.release import ChartInputs, ControllerRelease, ControllerReleaseArgs, chart_values
 from components.model import VPC_ID, args_shape_problems, dependencies
 from components.names import CLUSTER_NAME
@@ -42,6 +43,7 @@ from facts.regions import (
     region_advice,
     region_exists,
 )
+from policies.iam_judge import permission_findings
 
 TYPE = "albingress:index:AwsLoadBalancerController"
 _CLUSTER_ARN = re.compile(r"arn:(aws[a-z-]*):eks:([a-z0-9-]+):(\d{12}):cluster/([0-9A-Za-z][A-Za-z0-9_-]{0,99})")
@@ -368,6 +370,8 @@ class AwsLoadBalancerController(pulumi.ComponentResource):
         # at the top of the stack: an upgrade renames nothing in the cloud.
         child = pulumi.ResourceOptions(parent=self, aliases=[pulumi.Alias(parent=pulumi.ROOT_STACK_RESOURCE)])
         waits = dependencies(opts)
+        extra_policy_arns = list(settings.iam.extra_policy_arns)
+        judged = _judge_read_policies(self, name, read_at_preview(extra_policy_arns))
 
         self.iam = ControllerIam(
             name,
@@ -382,7 +386,8 @@ class AwsLoadBalancerController(pulumi.ComponentResource):
                 service_account=pick("service_account"),
                 role_path=pick("iam").apply(lambda i: i.role_path),
                 permissions_boundary_arn=pick("iam").apply(lambda i: i.permissions_boundary_arn),
-                extra_policy_arns=list(settings.iam.extra_policy_arns),
+                extra_policy_arns=extra_policy_arns,
+                extra_policies_judged=judged,
                 oidc_provider_arn=None if pod_identity else checked["oidc_provider_arn"],
                 oidc_issuer=None if pod_identity else issuer,
                 tags=tag_inputs.get("tags") or {},
@@ -481,6 +486,32 @@ _MODEL_INPUTS = (
     "resources",
     "extra_values",
 )
+
+
+def _judge_read_policies(component: pulumi.Resource, name: str, arns: Sequence[str]) -> pulumi.Output[bool] | None:
+    """Read the extra policies the snapshot cannot judge (customer-managed ones, AWS managed ones newer than it)
+    as the account has them, through the provider's aws_iam_policy data source (iam:GetPolicy, then
+    iam:GetPolicyVersion of the default version), and judge them with the guardrails' escalation judge; the
+    attachments wait for the verdict, so a refused policy is never attached. None when there is nothing to read.
+    """
+    if not arns:
+        return None
+    reads = [aws.iam.get_policy_output(arn=arn, opts=pulumi.InvokeOutputOptions(parent=component)) for arn in arns]
+
+    def judge(documents: list[Any]) -> bool:
+        found = [
+            (arn, findings)
+            for arn, text in zip(arns, documents, strict=True)
+            if (findings := permission_findings(text or "{}"))
+        ]
+        if found:
+            source = "read from the account (iam:GetPolicy, iam:GetPolicyVersion)"
+            # The stack hands its controller.iam.extraPolicyArns over as this input: name both spellings.
+            key = "args.iam.extra_policy_arns (stack config: alb-ingress:controller.iam.extraPolicyArns)"
+            raise ControllerInputError(name, [f"{key}: {policy_refusal(found, source)}"])
+        return True
+
+    return pulumi.Output.all(*[read.policy for read in reads]).apply(judge)
 
 
 def _account_of(cluster_arn: str) -> str:

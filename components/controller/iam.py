@@ -34,6 +34,8 @@ class ControllerIamArgs:
     role_path: pulumi.Input[str]
     permissions_boundary_arn: pulumi.Input[str] | None
     extra_policy_arns: Sequence[str]
+    # The verdict on the extra policies read at preview: the attachments wait for it (None: nothing to read).
+    extra_policies_judged: pulumi.Output[bool] | None = None
     oidc_provider_arn: pulumi.Input[str] | None = None
     oidc_issuer: pulumi.Input[str] | None = None
     tags: pulumi.Input[dict[str, str]] = field(default_factory=dict)
@@ -88,6 +90,11 @@ def pod_identity_trust_policy(
             }
         ],
     }
+
+
+def _after(verdict: pulumi.Output[bool], arn: str) -> pulumi.Output[str]:
+    """``arn`` once the verdict on the extra policies is in (a refusal fails it, and so the attachment)."""
+    return verdict.apply(lambda _: arn)
 
 
 class ControllerIam(pulumi.ComponentResource):
@@ -149,8 +156,14 @@ class ControllerIam(pulumi.ComponentResource):
         self.attachment = aws.iam.RolePolicyAttachment(
             f"{name}-attachment", role=self.role.name, policy_arn=self.policy.arn, opts=child
         )
+        judged = args.extra_policies_judged
         self.extra_attachments = [
-            aws.iam.RolePolicyAttachment(f"{name}-extra-{index}", role=self.role.name, policy_arn=arn, opts=child)
+            aws.iam.RolePolicyAttachment(
+                f"{name}-extra-{index}",
+                role=self.role.name,
+                policy_arn=arn if judged is None else _after(judged, arn),
+                opts=child,
+            )
             for index, arn in enumerate(args.extra_policy_arns)
         ]
         self.association = None

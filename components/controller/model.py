@@ -14,8 +14,11 @@ from typing import Any, Literal
 from pydantic import Field, StrictBool, StrictInt, ValidationInfo, field_validator
 
 from components.model import IMAGE_REPOSITORY, ResourceSettings, Section, check_dns_label, check_policy_arn, fail
+from facts.managed_policies import document_for_arn
+from facts.managed_policies import source as managed_source
 from facts.regions import addon_available
 from policies.controller_iam import DEFAULT_VERSION, RELEASES
+from policies.iam_judge import permission_findings
 
 _ROLE_PATH = re.compile(r"/([\x21-\x7e]{0,510}/)?")
 # IngressClass names other controllers install by default (ingress-nginx, Traefik, HAProxy, Kong, Istio,
@@ -37,10 +40,6 @@ def claimed_class(name: str, mode: str = "lbc") -> str | None:
     else:
         return None
     return f"{reason}; two controllers on one class fight over every Ingress of it: pick a class of its own"
-
-
-# AWS managed policies that would make the controller's role an administrator.
-BROAD_MANAGED_POLICIES = ("AdministratorAccess", "PowerUserAccess", "IAMFullAccess")
 
 
 class ControllerIamSettings(Section):
@@ -74,18 +73,47 @@ class ControllerIamSettings(Section):
     @classmethod
     def _extra(cls, value: tuple[str, ...], info: ValidationInfo) -> tuple[str, ...]:
         for arn in value:
+            if not arn.isascii():
+                # IAM names are ASCII ([\w+=,.@-]); a look-alike letter names a policy nobody can attach.
+                raise fail(f"{arn!r} has characters outside ASCII, which IAM policy names never have; retype the name")
             check_policy_arn(arn, info, "arn:aws:iam::<account|aws>:policy/<name>")
-            name = arn.rsplit("/", 1)[-1]
-            if name in BROAD_MANAGED_POLICIES and ":iam::aws:policy/" in arn:
-                raise fail(
-                    f"{name} would make the controller's role an administrator of the account; attach a policy "
-                    "with only the extra actions it needs"
-                )
         if len(set(value)) != len(value):
             raise fail("a policy ARN is listed twice; list each once")
         if len(value) > 9:
             raise fail("more than 9 extra policies: IAM attaches at most 10 managed policies to a role")
+        refused = managed_policy_problems(value)
+        if refused:
+            raise fail(refused)
         return value
+
+
+def managed_policy_problems(arns: tuple[str, ...] | list[str]) -> str | None:
+    """Every AWS managed policy among ``arns`` that grants administrator, IAM-write or escalation power, in one
+    message; judged by the guardrails' judge against the dated snapshot in facts/ (customer-managed ones, and
+    AWS managed ones newer than the snapshot, are read and judged at preview: ``read_at_preview``)."""
+    found = [
+        (arn, findings)
+        for arn in arns
+        if (document := document_for_arn(arn)) is not None and (findings := permission_findings(document))
+    ]
+    if not found:
+        return None
+    return policy_refusal(found, f"judged against {managed_source()}")
+
+
+def policy_refusal(found: list[tuple[str, list[str]]], source: str) -> str:
+    """One message naming every refused policy with what it grants."""
+    named = "; ".join(f"{arn} {'; '.join(findings)}" for arn, findings in found)
+    noun = "policy gives" if len(found) == 1 else "policies give"
+    return (
+        f"{len(found)} extra {noun} the controller's role power it must not hold: {named} ({source}); attach a "
+        "policy with only the extra actions the controller needs"
+    )
+
+
+def read_at_preview(arns: tuple[str, ...] | list[str]) -> list[str]:
+    """The extra policies the snapshot cannot judge: customer-managed ones and AWS managed ones it lacks."""
+    return [arn for arn in arns if document_for_arn(arn) is None]
 
 
 # Chart values the stack sets from its own settings; overriding them through

@@ -1,0 +1,353 @@
+"""IAM documents judged by what they mean, as IAM evaluates them, not by how they are spelled.
+
+One judge serves every caller: the guardrails over a plan or over documents (``albops check``), the
+controller's ``extraPolicyArns`` (AWS managed policies from the dated snapshot in ``facts/``, customer
+managed ones read at preview). Reviewers write the same meaning many ways, so the judge reads it as IAM does
+(IAM User Guide, "IAM JSON policy element reference" and "Policy evaluation logic"):
+
+- ``Statement`` is a list or one object; ``Action``/``Resource``/``Principal`` values a string or a list;
+  ``Principal: "*"`` is ``{"AWS": "*"}``; a document may arrive as JSON text.
+- Action names match with IAM's wildcards (``*`` any run, ``?`` one character), case-insensitively, so
+  ``IAM:attach*`` grants ``iam:AttachRolePolicy`` as surely as the exact name does.
+- Condition keys are case-insensitive; a condition pins a key only when it can fail for the wrong value:
+  ``StringLike "*"``, ``Null false`` (the key merely exists), ``...IfExists`` (true when the key is absent)
+  and ``ForAllValues:`` (true for an empty set) pin nothing.
+- An explicit Deny wins: an Allow an unconditional Deny on every resource covers grants nothing, and a Deny
+  with ``StringNotEquals`` on a key pins that key for every Allow it covers.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+# Stand-ins no real name equals: an action of a service AWS has not launched and an ARN of any kind. A
+# pattern that matches them matches everything AWS adds later, i.e. it is a wildcard in meaning.
+ANY_ACTION = "zzz-new-service:ZzzNewAction"
+_ANY_RESOURCES = ("arn:aws:s3:::zzz-any-bucket/key", "arn:aws-cn:iam::000000000000:role/zzz-any-role")
+_ANY_ROLE = "arn:aws:iam::000000000000:role/zzz/any-role"
+
+# IAM's own write actions that grant power (IAM User Guide, "IAM: privilege escalation" patterns and the
+# Service Authorization Reference's "Permissions management" level): each lets the holder give itself, or a
+# principal it controls, more than it was given.
+ESCALATION_ACTIONS: dict[str, str] = {
+    "iam:CreatePolicyVersion": "rewrites a managed policy, its own included",
+    "iam:SetDefaultPolicyVersion": "switches a managed policy to another version",
+    "iam:AttachRolePolicy": "attaches any policy to a role",
+    "iam:AttachUserPolicy": "attaches any policy to a user",
+    "iam:AttachGroupPolicy": "attaches any policy to a group",
+    "iam:PutRolePolicy": "writes any inline policy into a role",
+    "iam:PutUserPolicy": "writes any inline policy into a user",
+    "iam:PutGroupPolicy": "writes any inline policy into a group",
+    "iam:UpdateAssumeRolePolicy": "lets any principal it names assume a role",
+    "iam:CreateAccessKey": "mints keys for other users",
+    "iam:CreateLoginProfile": "sets passwords for other users",
+    "iam:UpdateLoginProfile": "resets other users' passwords",
+    "iam:AddUserToGroup": "puts users into more powerful groups",
+    "iam:DeleteRolePermissionsBoundary": "lifts a role's permissions boundary",
+    "iam:PutRolePermissionsBoundary": "swaps a role's permissions boundary",
+    "iam:DeleteUserPermissionsBoundary": "lifts a user's permissions boundary",
+    "iam:PutUserPermissionsBoundary": "swaps a user's permissions boundary",
+}
+# Actions that run code as a role the caller passes (iam:PassRole): together they hand that role's power
+# to whoever holds them.
+PASS_ROLE_LAUNCHERS = (
+    "ec2:RunInstances",
+    "ec2:RequestSpotInstances",
+    "lambda:CreateFunction",
+    "lambda:UpdateFunctionConfiguration",
+    "cloudformation:CreateStack",
+    "cloudformation:UpdateStack",
+    "ecs:RunTask",
+    "ecs:RegisterTaskDefinition",
+    "glue:CreateDevEndpoint",
+    "sagemaker:CreateNotebookInstance",
+    "codebuild:CreateProject",
+)
+# Service-linked roles can be assumed only by their AWS service, with permissions AWS defines, so creating
+# one grants the caller nothing (the controller's own policy creates ELB's, with a condition).
+_NOT_POWER = {"iam:CreateServiceLinkedRole", "iam:DeleteServiceLinkedRole"}
+_READ_PREFIXES = ("Get", "List", "Generate", "Simulate")
+ASSUME_ACTIONS = ("sts:AssumeRole", "sts:AssumeRoleWithWebIdentity", "sts:AssumeRoleWithSAML")
+
+
+@functools.cache
+def iam_write_actions() -> tuple[str, ...]:
+    """IAM's write actions from the pinned botocore's IAM API model (every API is an action of the same
+    name), less the reads and the service-linked-role actions."""
+    from botocore.loaders import create_loader
+
+    model = create_loader().load_service_model("iam", "service-2")
+    names = (f"iam:{op}" for op in model["operations"] if not op.startswith(_READ_PREFIXES))
+    return tuple(sorted(set(names) - _NOT_POWER))
+
+
+def judged_actions() -> tuple[str, ...]:
+    """Every action whose grant the permission judge looks for (the managed-policy snapshot keeps only the
+    statement actions that match one of these, or the stand-in for every action)."""
+    return tuple(
+        sorted({*iam_write_actions(), *ESCALATION_ACTIONS, "iam:PassRole", *PASS_ROLE_LAUNCHERS, *ASSUME_ACTIONS})
+    )
+
+
+# -- reading documents -------------------------------------------------------------------
+
+
+def document(value: Any) -> Mapping[str, Any]:
+    """A policy document from a mapping or its JSON text; anything else reads as an empty document."""
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except json.JSONDecodeError:
+            return {}
+    return value if isinstance(value, Mapping) else {}
+
+
+def statements(doc: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """The statements, whether ``Statement`` is a list or one object."""
+    found = doc.get("Statement") or []
+    if isinstance(found, Mapping):
+        found = [found]
+    return [s for s in found if isinstance(s, Mapping)] if isinstance(found, list) else []
+
+
+def as_list(value: Any) -> list[Any]:
+    return list(value) if isinstance(value, list | tuple) else [] if value is None else [value]
+
+
+@functools.cache
+def _compiled(pattern: str, fold: bool) -> re.Pattern[str]:
+    body = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
+    return re.compile(body, re.IGNORECASE | re.DOTALL if fold else re.DOTALL)
+
+
+def matches(pattern: Any, value: str, fold: bool = True) -> bool:
+    """IAM's wildcard match: ``*`` any run of characters, ``?`` one; action names case-insensitively."""
+    if not isinstance(pattern, str):
+        return False
+    return _compiled(pattern.strip() if fold else pattern, fold).fullmatch(value) is not None
+
+
+def _effect(statement: Mapping[str, Any]) -> str:
+    return str(statement.get("Effect", "")).strip().lower()
+
+
+def covers_action(statement: Mapping[str, Any], action: str) -> bool:
+    """Whether the statement's Action (or NotAction) includes ``action``."""
+    if "NotAction" in statement:
+        return not any(matches(p, action) for p in as_list(statement.get("NotAction")))
+    return any(matches(p, action) for p in as_list(statement.get("Action")))
+
+
+def covers_every_resource(statement: Mapping[str, Any]) -> bool:
+    if "NotResource" in statement:
+        return not any(matches(p, r, fold=False) for p in as_list(statement["NotResource"]) for r in _ANY_RESOURCES)
+    return any(all(matches(p, r, fold=False) for r in _ANY_RESOURCES) for p in as_list(statement.get("Resource")))
+
+
+def _covers_resource(statement: Mapping[str, Any], arn: str) -> bool:
+    if "NotResource" in statement:
+        return not any(matches(p, arn, fold=False) for p in as_list(statement["NotResource"]))
+    return any(matches(p, arn, fold=False) for p in as_list(statement.get("Resource")))
+
+
+def _covers_any_role(statement: Mapping[str, Any]) -> bool:
+    """Whether the statement's resources take in roles nobody listed: ``*``, or ``role/*`` of an account."""
+    if "NotResource" in statement:
+        return _covers_resource(statement, _ANY_ROLE)
+    for pattern in as_list(statement.get("Resource")):
+        arn = re.match(r"arn:([^:]*):iam::([^:]*):", str(pattern))
+        some_role = f"arn:{arn.group(1)}:iam::{arn.group(2)}:role/zzz/any-role" if arn else _ANY_ROLE
+        if matches(pattern, some_role, fold=False):
+            return True
+    return False
+
+
+def _denied_outright(doc_statements: list[Mapping[str, Any]], action: str) -> bool:
+    """An unconditional Deny of ``action`` on every resource: nothing can grant it."""
+    return any(
+        _effect(s) == "deny" and not s.get("Condition") and covers_action(s, action) and covers_every_resource(s)
+        for s in doc_statements
+    )
+
+
+def _label(statement: Mapping[str, Any], index: int) -> str:
+    sid = statement.get("Sid")
+    return f"statement {sid!r}" if isinstance(sid, str) and sid else f"statement {index + 1}"
+
+
+def _short(names: Iterable[str], limit: int = 4) -> str:
+    items = sorted(set(names))
+    shown = ", ".join(items[:limit])
+    return shown + (f" and {len(items) - limit} more" if len(items) > limit else "")
+
+
+# -- permissions ---------------------------------------------------------------------------
+
+
+def permission_findings(value: Any) -> list[str]:
+    """Why a permission policy grants administrator, IAM-write or escalation power; empty when it does not.
+
+    Judged on what the document grants once its Deny statements are applied, whatever the spelling.
+    """
+    doc_statements = statements(document(value))
+    allows = [(i, s) for i, s in enumerate(doc_statements) if _effect(s) == "allow"]
+    findings: list[str] = []
+    for index, statement in allows:
+        for key in ("NotAction", "NotResource"):
+            if key in statement:
+                what = ", ".join(map(str, as_list(statement[key]))) or "nothing"
+                findings.append(
+                    f"{_label(statement, index)} is an Allow with {key} ({what}): it grants everything else, "
+                    "including whatever AWS adds later"
+                )
+    if any(
+        covers_action(s, ANY_ACTION) and covers_every_resource(s) and "NotAction" not in s for _, s in allows
+    ) and not _denied_outright(doc_statements, ANY_ACTION):
+        findings.append("grants administrator power: every action on every resource (Action * on Resource *)")
+        return findings
+
+    def granted(action: str) -> list[Mapping[str, Any]]:
+        if _denied_outright(doc_statements, action):
+            return []
+        return [s for _, s in allows if covers_action(s, action)]
+
+    escalations = sorted(a for a in ESCALATION_ACTIONS if granted(a))
+    if escalations:
+        reasons = "; ".join(f"{a} {ESCALATION_ACTIONS[a]}" for a in escalations[:3])
+        more = f" (and {len(escalations) - 3} more)" if len(escalations) > 3 else ""
+        findings.append(f"grants privilege escalation: {reasons}{more}")
+    writes = [a for a in iam_write_actions() if a not in ESCALATION_ACTIONS and granted(a)]
+    if writes:
+        findings.append(f"grants IAM write actions: {_short(writes)}")
+    launchers = [a for a in PASS_ROLE_LAUNCHERS if granted(a)]
+    pass_role = granted("iam:PassRole")
+    if pass_role and launchers:
+        roles = sorted({str(r) for s in pass_role for r in as_list(s.get("Resource")) or ["(NotResource)"]})
+        findings.append(
+            f"grants iam:PassRole (on {_short(roles, 2)}) with {_short(launchers, 2)}: it can run code as any "
+            "role it may pass, with that role's power"
+        )
+    assume = [s for s in granted("sts:AssumeRole") if _covers_any_role(s)]
+    if assume:
+        findings.append("grants sts:AssumeRole on every role (Resource *): it becomes any role that trusts it")
+    return findings
+
+
+# -- trust ---------------------------------------------------------------------------------
+
+_PIN_OPERATORS = {"stringequals", "stringequalsignorecase", "stringlike", "arnequals", "arnlike"}
+_DENY_PIN_OPERATORS = {"stringnotequals", "stringnotequalsignorecase", "stringnotlike", "arnnotequals", "arnnotlike"}
+_PRINCIPAL_PINS = {
+    "aws:principalorgid",
+    "aws:principalaccount",
+    "aws:principalarn",
+    "aws:sourceaccount",
+    "aws:sourcearn",
+    "aws:sourceowner",
+    "aws:principalorgpaths",
+}
+_ACCOUNT_PRINCIPAL = re.compile(r"(?:arn:[a-z-]+:iam::)?(\d{12})(?::root)?")
+
+
+def _pinned(condition: Any, operators: set[str]) -> set[str]:
+    """The condition keys (lower case) a Condition block pins to values: keys it can fail for."""
+    found: set[str] = set()
+    if not isinstance(condition, Mapping):
+        return found
+    for operator, pairs in condition.items():
+        name = str(operator).strip().lower()
+        if name.startswith("forallvalues:"):
+            continue  # true for an empty set of values
+        name = name.removeprefix("foranyvalue:")
+        like = "like" in name
+        if name.endswith("ifexists") and operators is _PIN_OPERATORS:
+            continue  # true when the key is absent
+        if name.removesuffix("ifexists") not in operators or not isinstance(pairs, Mapping):
+            continue
+        for key, values in pairs.items():
+            texts = as_list(values)
+            if texts and all(isinstance(v, str) and v and not (like and ("*" in v or "?" in v)) for v in texts):
+                found.add(str(key).strip().lower())
+    return found
+
+
+def _principals(statement: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(type, value) pairs, type lower-cased; ``"*"`` is every AWS principal."""
+    principal = statement.get("Principal")
+    if isinstance(principal, str):
+        return [("aws", principal.strip())]
+    if not isinstance(principal, Mapping):
+        return []
+    return [(str(kind).strip().lower(), str(v).strip()) for kind, value in principal.items() for v in as_list(value)]
+
+
+def trust_findings(value: Any, account_id: str | None = None) -> list[str]:
+    """Why a role's trust policy lets more than one known principal assume it; empty when it does not.
+
+    ``account_id``: the role's own account (its root trusts only what that account's IAM allows); unknown,
+    every account root is named.
+    """
+    doc_statements = statements(document(value))
+    findings: list[str] = []
+    deny_pins: set[str] = set()
+    for statement in doc_statements:
+        denies = _effect(statement) == "deny" and any(covers_action(statement, a) for a in ASSUME_ACTIONS)
+        if denies and any(v == "*" for _, v in _principals(statement)):
+            deny_pins |= _pinned(statement.get("Condition"), _DENY_PIN_OPERATORS)
+    for index, statement in enumerate(doc_statements):
+        if _effect(statement) != "allow":
+            continue
+        label = _label(statement, index)
+        assumes = [a for a in ASSUME_ACTIONS if covers_action(statement, a)]
+        if not assumes:
+            continue
+        if "NotPrincipal" in statement:
+            findings.append(f"{label} trusts every principal but those in NotPrincipal")
+            continue
+        if "NotAction" in statement:
+            findings.append(f"{label} allows every action but those in NotAction, {', '.join(assumes)} included")
+        condition = statement.get("Condition")
+        pins = _pinned(condition, _PIN_OPERATORS) | deny_pins
+        loose = (
+            " (none of its conditions pins it: StringLike '*', Null false, ...IfExists and ForAllValues match anything)"
+        )
+        loose = loose if condition else " (it has no conditions)"
+        for kind, who in _principals(statement):
+            if who == "*" and kind in ("aws", "federated", "canonicaluser"):
+                if not pins & _PRINCIPAL_PINS:
+                    findings.append(
+                        f"{label} trusts every principal (Principal *){loose}: anyone in any AWS account may "
+                        "assume the role"
+                    )
+                continue
+            account = _ACCOUNT_PRINCIPAL.fullmatch(who) if kind == "aws" else None
+            if account and account.group(1) != account_id and "aws:principalarn" not in pins:
+                findings.append(
+                    f"{label} trusts account {account.group(1)}'s root: every principal of that account that its "
+                    "own policies let call sts:AssumeRole may assume the role"
+                )
+            if kind == "federated" and ":oidc-provider/" in who and "sts:AssumeRoleWithWebIdentity" in assumes:
+                host = who.split(":oidc-provider/", 1)[1]
+                missing = [c for c in ("sub", "aud") if f"{host.lower()}:{c}" not in pins]
+                if missing:
+                    findings.append(
+                        f"{label} trusts web identities of {host} without conditions pinning "
+                        f"{' and '.join(':' + m for m in missing)}{loose}: any service account of the cluster "
+                        "could assume the role"
+                    )
+            elif kind == "federated" and ":saml-provider/" in who and "saml:aud" not in pins:
+                findings.append(f"{label} trusts SAML sign-ins without a condition pinning SAML:aud{loose}")
+            elif kind == "federated" and "sts:AssumeRoleWithWebIdentity" in assumes and not pins:
+                findings.append(f"{label} trusts the web identities of {who}{loose}: any of its users may assume it")
+            if kind == "service" and who.lower() == "pods.eks.amazonaws.com":
+                needed = ("aws:requesttag/kubernetes-namespace", "aws:requesttag/kubernetes-service-account")
+                if not set(needed) <= pins:
+                    findings.append(
+                        f"{label} trusts EKS Pod Identity without pinning the namespace and service account{loose}:"
+                        " any association in the account could use the role"
+                    )
+    return findings

@@ -1,0 +1,773 @@
+"""Guardrails that judge as the controller and IAM do (issue 20, section 4) and the controller's extra policies
+(section 3, IAM): each class through ``albops check`` documents, the stack file through the plan CLI, and an
+``AwsLoadBalancerController`` program under mocks.
+
+Expected results are written by hand from the sources named beside them: the controller at v3.5.0
+(pkg/ingress/model_build_listener.go, model_build_target_group.go, rule_optimizer.go,
+model_build_load_balancer.go, pkg/annotations/parser.go), IAM's policy grammar and evaluation logic (IAM User
+Guide), and coreutils' sleep.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import subprocess
+import textwrap
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+import albingress
+from albops.__main__ import main
+from albops.preview.cloud_facts import CloudFacts
+from albops.preview.runner import run_program
+from facts import managed_policies
+from facts.generate_managed_policies import generate
+from policies.controller_iam import controller_policy
+from policies.guardrails import sleep_seconds
+from policies.iam_judge import ANY_ACTION, judged_actions, matches, permission_findings, trust_findings
+from tests.conftest import run_plan_cli
+
+ROOT = Path(__file__).resolve().parent.parent
+ANN = "alb.ingress.kubernetes.io/"
+CERT = "arn:aws:acm:us-west-2:111122223333:certificate/0b1c2d3e-0000-4000-8000-000000000000"
+
+
+def _ingress(annotations: Mapping[str, str | None], tls: bool = False, class_name: str = "alb") -> dict[str, Any]:
+    spec: dict[str, Any] = {
+        "ingressClassName": class_name,
+        "rules": [
+            {
+                "host": "web.example.com",
+                "http": {
+                    "paths": [
+                        {
+                            "path": "/",
+                            "pathType": "Prefix",
+                            "backend": {"service": {"name": "web", "port": {"number": 80}}},
+                        }
+                    ]
+                },
+            }
+        ],
+    }
+    if tls:
+        spec["tls"] = [{"hosts": ["web.example.com"], "secretName": "web-tls"}]
+    base = {
+        ANN + "scheme": "internet-facing",
+        ANN + "group.name": "team",
+        ANN + "target-type": "ip",
+        ANN + "ssl-policy": "ELBSecurityPolicy-TLS13-1-2-2021-06",
+        ANN + "ssl-redirect": "443",
+        ANN + "target-group-attributes": "deregistration_delay.timeout_seconds=60",
+    }
+    merged = {k: v for k, v in {**base, **annotations}.items() if v is not None}
+    return {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "Ingress",
+        "metadata": {"name": "web", "namespace": "team", "annotations": merged},
+        "spec": spec,
+    }
+
+
+def _service(annotations: dict[str, str] | None = None) -> dict[str, Any]:
+    return {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {"name": "web", "namespace": "team", "annotations": annotations or {}},
+        "spec": {"selector": {"app": "web"}, "ports": [{"port": 80, "targetPort": 8080}]},
+    }
+
+
+def _workload(kind: str, pre_stop: dict[str, Any], grace: int = 90) -> dict[str, Any]:
+    api = "argoproj.io/v1alpha1" if kind == "Rollout" else "apps/v1"
+    container = {
+        "name": "web",
+        "image": "web:1",
+        "readinessProbe": {"httpGet": {"path": "/", "port": 8080}},
+        "resources": {"limits": {"cpu": "1", "memory": "1Gi"}},
+        "lifecycle": {"preStop": pre_stop},
+    }
+    return {
+        "apiVersion": api,
+        "kind": kind,
+        "metadata": {"name": "web", "namespace": "team"},
+        "spec": {
+            "selector": {"matchLabels": {"app": "web"}},
+            "template": {
+                "metadata": {"labels": {"app": "web"}},
+                "spec": {"terminationGracePeriodSeconds": grace, "containers": [container]},
+            },
+        },
+    }
+
+
+def _check(tmp_path: Path, capsys: pytest.CaptureFixture[str], *documents: Any, name: str = "in.yaml") -> list[Any]:
+    """``albops check --json`` over one file holding ``documents``; the violations it reports."""
+    path = tmp_path / name
+    if name.endswith(".json"):
+        path.write_text(json.dumps(documents[0]))
+    else:
+        path.write_text(yaml.safe_dump_all(documents))
+    code = main(["check", str(path), "--json"])
+    report = json.loads(capsys.readouterr().out)
+    assert code == (1 if report["violations"] else 0)
+    violations: list[Any] = report["violations"]
+    return violations
+
+
+def _rules(violations: list[Any]) -> set[str]:
+    return {v["rule"] for v in violations}
+
+
+# -- listen ports as the controller decides them ---------------------------------------------------------
+
+
+def test_spec_tls_alone_serves_clear_text_on_the_internet(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """No listen-ports, no certificate-arn: the controller opens HTTP 80 only; spec.tls is for discovery."""
+    found = _check(tmp_path, capsys, _ingress({}, tls=True))
+    https = [v for v in found if v["rule"] == "alb-https"]
+    assert len(https) == 1 and "spec.tls alone gives HTTP 80" in https[0]["message"]
+
+
+@pytest.mark.parametrize(
+    "annotations",
+    [
+        {ANN + "certificate-arn": CERT},
+        {ANN + "certificate-arn": f" {CERT} ,"},  # split on commas, blanks trimmed (pkg/annotations/parser.go)
+        {ANN + "create-acm-cert": "true"},
+        {ANN + "create-acm-cert": "True"},  # Go's strconv.ParseBool
+        {ANN + "listen-ports": '[{"HTTPS": 443}]'},  # explicit HTTPS with discovery from the hosts
+    ],
+)
+def test_an_explicit_certificate_opens_https_443(
+    annotations: dict[str, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # HTTPS only: the ssl-redirect of an HTTP listener does not apply, so none is asked for.
+    assert _check(tmp_path, capsys, _ingress(annotations, tls=True)) == []
+
+
+def test_an_empty_certificate_list_or_acm_off_is_no_certificate(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for given in ({ANN + "certificate-arn": " , "}, {ANN + "create-acm-cert": "yes"}):
+        assert "alb-https" in _rules(_check(tmp_path, capsys, _ingress(given)))
+
+
+def test_the_class_params_certificate_opens_https(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    ingress_class = {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "IngressClass",
+        "metadata": {"name": "team-alb"},
+        "spec": {
+            "controller": "ingress.k8s.aws/alb",
+            "parameters": {"apiGroup": "elbv2.k8s.aws", "kind": "IngressClassParams", "name": "team"},
+        },
+    }
+    params = {
+        "apiVersion": "elbv2.k8s.aws/v1beta1",
+        "kind": "IngressClassParams",
+        "metadata": {"name": "team"},
+        "spec": {"certificateArn": [CERT]},
+    }
+    found = _check(tmp_path, capsys, ingress_class, params, _ingress({}, class_name="team-alb"))
+    assert found == []
+    params["spec"] = {}
+    assert "alb-https" in _rules(_check(tmp_path, capsys, ingress_class, params, _ingress({}, class_name="team-alb")))
+
+
+def test_https_without_ssl_policy_gets_the_tls10_default(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    found = _check(tmp_path, capsys, _ingress({ANN + "certificate-arn": CERT, ANN + "ssl-policy": None}))
+    assert [v["rule"] for v in found] == ["alb-tls-policy"]
+    assert "ELBSecurityPolicy-2016-08, which allows TLS 1.0" in found[0]["message"]
+
+
+# -- what the controller really uses for a target group ---------------------------------------------------
+
+
+def test_the_services_target_type_wins_over_the_ingress(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    ingress = _ingress({ANN + "certificate-arn": CERT})
+    found = _check(tmp_path, capsys, ingress, _service({ANN + "target-type": "instance"}))
+    assert [v["rule"] for v in found] == ["alb-target-type-ip"]
+    assert found[0]["resource"] == "Ingress team/web backend web" and "Service web's annotation" in found[0]["message"]
+    # And the other way round: an Ingress without ip, a Service with it.
+    ingress = _ingress({ANN + "certificate-arn": CERT, ANN + "target-type": "instance"})
+    assert _check(tmp_path, capsys, ingress, _service({ANN + "target-type": "ip"})) == []
+
+
+def test_the_class_params_target_type_wins_over_both(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    ingress_class = {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "IngressClass",
+        "metadata": {"name": "team-alb"},
+        "spec": {"controller": "ingress.k8s.aws/alb", "parameters": {"kind": "IngressClassParams", "name": "p"}},
+    }
+    params = {
+        "apiVersion": "elbv2.k8s.aws/v1beta1",
+        "kind": "IngressClassParams",
+        "metadata": {"name": "p"},
+        "spec": {"targetType": "instance", "certificateArn": [CERT]},
+    }
+    ingress = _ingress({}, class_name="team-alb")
+    found = _check(tmp_path, capsys, ingress_class, params, ingress, _service({ANN + "target-type": "ip"}))
+    assert [v["rule"] for v in found] == ["alb-target-type-ip"] and "IngressClassParams" in found[0]["message"]
+
+
+def test_the_services_deregistration_delay_is_the_one_drained(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    service = _service({ANN + "target-group-attributes": "deregistration_delay.timeout_seconds=120"})
+    deployment = _workload("Deployment", {"sleep": {"seconds": 70}})
+    found = _check(tmp_path, capsys, _ingress({ANN + "certificate-arn": CERT}), service, deployment)
+    assert [v["rule"] for v in found] == ["pods-drain"] and "deregistration delay (120 s)" in found[0]["message"]
+    assert _check(tmp_path, capsys, _ingress({ANN + "certificate-arn": CERT}), _service(), deployment) == []
+
+
+# -- drains ------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("command", "seconds"),
+    [
+        ("sleep 60", 60.0),
+        ("sleep 1m", 60.0),
+        ("sleep 1m 30s", 90.0),  # coreutils adds its arguments up
+        ("sleep 0.5m", 30.0),
+        ("sleep 2h", 7200.0),
+        ("/bin/sh -c sleep 15 && nginx -s quit", 15.0),
+        ("/bin/sleep 1d", 86400.0),
+        ("sleep 10; sleep 50", 60.0),
+        ("sleep 1e2", 100.0),
+        ("sleep infinity", float("inf")),
+        ("sleep 30x", None),
+        ("echo sleep", None),
+        ("nginx -s quit", None),
+    ],
+)
+def test_sleep_durations_read_as_sleep_reads_them(command: str, seconds: float | None) -> None:
+    assert sleep_seconds(command) == seconds
+
+
+@pytest.mark.parametrize("kind", ["Deployment", "StatefulSet", "DaemonSet", "Rollout"])
+def test_every_workload_kind_is_drained(kind: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    ingress = _ingress({ANN + "certificate-arn": CERT})
+    one_minute = _workload(kind, {"exec": {"command": ["/bin/sh", "-c", "sleep 1m"]}})
+    assert _check(tmp_path, capsys, ingress, _service(), one_minute) == []
+    short = _workload(kind, {"exec": {"command": ["sleep", "30s"]}})
+    found = _check(tmp_path, capsys, ingress, _service(), short)
+    assert [v["rule"] for v in found] == ["pods-drain"]
+    assert f"{kind} team/web container web" == found[0]["resource"] and "(preStop 30 s)" in found[0]["message"]
+    killed = _workload(kind, {"exec": {"command": ["sleep", "1m"]}}, grace=60)
+    assert (
+        "not longer than the preStop sleep 60 s" in _check(tmp_path, capsys, ingress, _service(), killed)[0]["message"]
+    )
+
+
+# -- no false alarms ----------------------------------------------------------------------------------------
+
+
+def _legacy(host: str | None, path: str = "/*", path_type: str = "ImplementationSpecific") -> dict[str, Any]:
+    ingress = _ingress(
+        {
+            ANN + "certificate-arn": CERT,
+            ANN + "ssl-redirect": None,
+            ANN + "listen-ports": '[{"HTTP": 80}, {"HTTPS": 443}]',
+            # Go decodes JSON field names without regard to case: "type" and "Type" are one field.
+            ANN + "actions.ssl-redirect": json.dumps(
+                {"type": "redirect", "RedirectConfig": {"protocol": "HTTPS", "Port": "443", "StatusCode": "HTTP_301"}}
+            ),
+        }
+    )
+    redirect = {
+        "path": path,
+        "pathType": path_type,
+        "backend": {"service": {"name": "ssl-redirect", "port": {"name": "use-annotation"}}},
+    }
+    rule = ingress["spec"]["rules"][0]
+    rule["http"]["paths"].insert(0, redirect)
+    if host is None:
+        ingress["spec"]["rules"].insert(0, {"http": {"paths": [redirect]}})
+    return ingress
+
+
+@pytest.mark.parametrize(("host", "path", "path_type"), [(None, "/*", "ImplementationSpecific"), ("h", "/", "Prefix")])
+def test_the_legacy_ssl_redirect_action_redirects(
+    host: str | None, path: str, path_type: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert _check(tmp_path, capsys, _legacy(host, path, path_type)) == []
+
+
+def test_a_legacy_action_that_does_not_cover_every_path_is_no_redirect(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert "alb-ssl-redirect" in _rules(_check(tmp_path, capsys, _legacy("h", "/login", "Prefix")))
+    ingress = _legacy(None)
+    ingress["metadata"]["annotations"][ANN + "actions.ssl-redirect"] = json.dumps(
+        {"Type": "redirect", "RedirectConfig": {"Protocol": "HTTP", "Port": "80", "StatusCode": "HTTP_301"}}
+    )
+    assert "alb-ssl-redirect" in _rules(_check(tmp_path, capsys, ingress))
+
+
+@pytest.mark.parametrize("value", ["internet-facing ", " internet-facing", "Internet-Facing", "public"])
+def test_a_scheme_the_controller_does_not_know_is_a_finding(
+    value: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    found = _check(tmp_path, capsys, _ingress({ANN + "scheme": value}))
+    assert "alb-scheme" in _rules(found)
+    if value.strip().lower() == "internet-facing":
+        # Judged as meant, so the clear-text finding is not lost to the typo.
+        assert "alb-https" in _rules(found)
+
+
+# -- trust policies judged by meaning -----------------------------------------------------------------------
+
+ISSUER = "oidc.eks.us-west-2.amazonaws.com/id/0123456789ABCDEF0123456789ABCDEF"
+OIDC = f"arn:aws:iam::111122223333:oidc-provider/{ISSUER}"
+SUB = "system:serviceaccount:kube-system:aws-load-balancer-controller"
+
+
+def _irsa(condition: Any, action: Any = "sts:AssumeRoleWithWebIdentity", principal: Any = None) -> dict[str, Any]:
+    statement: dict[str, Any] = {"Effect": "Allow", "Principal": principal or {"Federated": OIDC}, "Action": action}
+    if condition is not None:
+        statement["Condition"] = condition
+    return {"Version": "2012-10-17", "Statement": statement}  # Statement as an object, not a list
+
+
+WEAK_TRUSTS = {
+    "no condition": _irsa(None),
+    "StringLike *": _irsa({"StringLike": {f"{ISSUER}:sub": "*", f"{ISSUER}:aud": "sts.amazonaws.com"}}),
+    "a namespace wildcard": _irsa(
+        {"StringLike": {f"{ISSUER}:sub": "system:serviceaccount:kube-system:*", f"{ISSUER}:aud": "sts.amazonaws.com"}}
+    ),
+    "Null false": _irsa({"Null": {f"{ISSUER}:sub": "false"}, "StringEquals": {f"{ISSUER}:aud": "sts.amazonaws.com"}}),
+    "IfExists": _irsa({"StringEqualsIfExists": {f"{ISSUER}:sub": SUB, f"{ISSUER}:aud": "sts.amazonaws.com"}}),
+    "ForAllValues": _irsa({"ForAllValues:StringEquals": {f"{ISSUER}:sub": SUB, f"{ISSUER}:aud": "sts.amazonaws.com"}}),
+    "sts:AssumeRole* without conditions": _irsa(None, action="sts:AssumeRole*"),
+    "sts:* in odd case": _irsa(None, action=["STS:*"]),
+    "Principal *": _irsa(None, action="sts:AssumeRole", principal="*"),
+    "Principal AWS *": _irsa(
+        {"StringLike": {"aws:PrincipalArn": "*"}}, action="sts:AssumeRole", principal={"AWS": "*"}
+    ),
+    "another account's root": _irsa(None, "sts:AssumeRole", {"AWS": "arn:aws:iam::999988887777:root"}),
+    "an account id alone": _irsa(None, "sts:AssumeRole", {"AWS": ["999988887777"]}),
+    "pod identity with IfExists": _irsa(
+        {
+            "StringEqualsIfExists": {
+                "aws:RequestTag/kubernetes-namespace": "kube-system",
+                "aws:RequestTag/kubernetes-service-account": "lbc",
+            }
+        },
+        action=["sts:AssumeRole", "sts:TagSession"],
+        principal={"Service": "pods.eks.amazonaws.com"},
+    ),
+    "NotPrincipal": {"Statement": [{"Effect": "Allow", "NotPrincipal": {"AWS": OIDC}, "Action": "sts:AssumeRole"}]},
+}
+
+SCOPED_TRUSTS = {
+    "StringEquals": _irsa({"StringEquals": {f"{ISSUER}:sub": SUB, f"{ISSUER}:aud": "sts.amazonaws.com"}}),
+    # StringLike without a wildcard means what StringEquals means; condition keys are case-insensitive.
+    "StringLike exact, keys in odd case": _irsa(
+        {"StringLike": {f"{ISSUER.upper()}:SUB": [SUB], f"{ISSUER}:Aud": "sts.amazonaws.com"}}
+    ),
+    "a Deny that pins the subject": {
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Federated": OIDC},
+                "Action": "sts:AssumeRoleWithWebIdentity",
+                "Condition": {"StringEquals": {f"{ISSUER}:aud": "sts.amazonaws.com"}},
+            },
+            {
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": "sts:*",
+                "Condition": {"StringNotEquals": {f"{ISSUER}:sub": SUB}},
+            },
+        ]
+    },
+    "this account's root": _irsa(None, "sts:AssumeRole", {"AWS": "arn:aws:iam::111122223333:root"}),
+    "a service": _irsa(None, "sts:AssumeRole", {"Service": "ec2.amazonaws.com"}),
+    "an org-pinned everyone": _irsa(
+        {"StringEquals": {"aws:PrincipalOrgID": "o-abc123"}}, action="sts:AssumeRole", principal={"AWS": "*"}
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(WEAK_TRUSTS))
+def test_weak_trust_policies_are_found(case: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    found = _check(tmp_path, capsys, WEAK_TRUSTS[case], name="trust.json")
+    assert _rules(found) == {"role-trust-scoped"}, found
+
+
+@pytest.mark.parametrize("case", sorted(SCOPED_TRUSTS))
+def test_scoped_trust_policies_pass(case: str) -> None:
+    assert trust_findings(SCOPED_TRUSTS[case], account_id="111122223333") == []
+
+
+# -- escalation without wildcards ---------------------------------------------------------------------------
+
+
+def _allow(**statement: Any) -> dict[str, Any]:
+    return {"Effect": "Allow", "Resource": "*", **statement}
+
+
+ESCALATIONS = {
+    "PassRole with RunInstances": [_allow(Action=["iam:PassRole", "ec2:RunInstances"])],
+    "PassRole with CreateFunction, two statements": [
+        _allow(Action="iam:PassRole", Resource="arn:aws:iam::111122223333:role/app"),
+        _allow(Action="lambda:CreateFunction"),
+    ],
+    "CreatePolicyVersion": [_allow(Action="iam:CreatePolicyVersion", Resource="arn:aws:iam::111122223333:policy/x")],
+    "AttachRolePolicy in odd case": [_allow(Action="IAM:attachrolepolicy")],
+    "Attach*Policy": [_allow(Action=["iam:Attach*Policy"])],
+    "PutUserPolicy with ?": [_allow(Action="iam:PutUse?Policy")],
+    "UpdateAssumeRolePolicy": [_allow(Action="iam:UpdateAssumeRolePolicy")],
+    "AssumeRole on *": [_allow(Action="sts:AssumeRole")],
+    "AssumeRole on every role of an account": [
+        _allow(Action="sts:AssumeRole", Resource="arn:aws:iam::111122223333:role/*")
+    ],
+    "NotResource": [{"Effect": "Allow", "Action": "s3:GetObject", "NotResource": "arn:aws:s3:::secret/*"}],
+    "NotAction": [{"Effect": "Allow", "NotAction": ["iam:*"], "Resource": "*"}],
+    "administrator": [_allow(Action="*")],
+    "a Deny with a condition does not cancel": [
+        _allow(Action="iam:CreateUser"),
+        {
+            "Effect": "Deny",
+            "Action": "iam:*",
+            "Resource": "*",
+            "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "false"}},
+        },
+    ],
+}
+HARMLESS = {
+    "the controller's own policy": controller_policy("v3.5.0")["Statement"],
+    "a Deny that cancels the Allow": [
+        _allow(Action=["iam:PassRole", "ec2:RunInstances", "s3:GetObject"]),
+        {"Effect": "Deny", "Action": ["iam:PassRole"], "Resource": "*"},
+    ],
+    "AssumeRole on one role": [_allow(Action="sts:AssumeRole", Resource="arn:aws:iam::111122223333:role/reader")],
+    "PassRole alone": [_allow(Action="iam:PassRole", Resource="arn:aws:iam::111122223333:role/app")],
+    "service-linked roles": [_allow(Action="iam:CreateServiceLinkedRole")],
+    "reads": [_allow(Action=["iam:Get*", "iam:List*", "s3:GetObject"])],
+}
+
+
+@pytest.mark.parametrize("case", sorted(ESCALATIONS))
+def test_escalation_is_found_without_wildcards(case: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    statements = ESCALATIONS[case]
+    document = {"Version": "2012-10-17", "Statement": statements[0] if len(statements) == 1 else statements}
+    found = _check(tmp_path, capsys, document, name="policy.json")
+    assert "iam-escalation" in _rules(found), found
+
+
+@pytest.mark.parametrize("case", sorted(HARMLESS))
+def test_harmless_policies_pass_the_escalation_judge(case: str) -> None:
+    assert permission_findings(json.dumps({"Statement": HARMLESS[case]})) == []
+
+
+def test_iam_wildcards_match_as_iam_does() -> None:
+    assert matches("iam:Attach*Policy", "iam:AttachRolePolicy") and matches("IAM:ATTACH*", "iam:AttachUserPolicy")
+    assert matches("iam:Put?olePolicy", "iam:PutRolePolicy") and not matches("iam:Put?olePolicy", "iam:PutRRolePolicy")
+    assert not matches("iam:Attach", "iam:AttachRolePolicy")
+    # ARNs match case-sensitively.
+    assert not matches("arn:aws:iam::1:role/App", "arn:aws:iam::1:role/app", fold=False)
+
+
+# -- the AWS managed policies snapshot ----------------------------------------------------------------------
+
+
+def test_the_snapshot_names_its_source_and_date_and_judges_the_known_policies() -> None:
+    assert "zoph-io/MAMIP" in managed_policies.source() and "2026-" in managed_policies.source()
+    for name in ("AdministratorAccess", "PowerUserAccess", "IAMFullAccess", "AWSLambda_FullAccess"):
+        document = managed_policies.managed_policy(name)
+        assert document is not None and permission_findings(document), name
+    harmless = ("ReadOnlyAccess", "AmazonS3ReadOnlyAccess", "service-role/AWSLambdaRole")
+    for name in harmless:
+        document = managed_policies.managed_policy(name)
+        assert document is not None and permission_findings(document) == [], name
+
+
+def test_the_snapshot_keeps_only_what_the_judge_reads() -> None:
+    raw = json.loads(managed_policies.SNAPSHOT.read_text())
+    actions = judged_actions()
+    for name, statements in raw["policies"].items():
+        for statement in statements:
+            assert set(statement) <= {"Effect", "Action", "NotAction", "Resource", "NotResource", "Condition"}, name
+            for pattern in statement.get("Action", []):
+                assert any(matches(pattern, a) for a in (*actions, ANY_ACTION)), (name, pattern)
+
+
+def test_the_generator_reduces_a_checkout_to_the_judged_statements(tmp_path: Path) -> None:
+    checkout = tmp_path / "mamip"
+    (checkout / "policies").mkdir(parents=True)
+    listed = [{"PolicyName": "Mixed", "Path": "/service-role/"}, {"PolicyName": "Reader", "Path": "/"}]
+    (checkout / "policies-list.json").write_text(json.dumps({"Policies": listed}))
+    mixed = {
+        "Statement": [
+            {"Sid": "A", "Effect": "Allow", "Action": ["s3:GetObject", "iam:PassRole"], "Resource": "*"},
+            {"Effect": "Allow", "Action": "ec2:DescribeInstances", "Resource": "*"},
+        ]
+    }
+    reader = {"Statement": {"Effect": "Allow", "Action": "s3:List*", "Resource": "*"}}
+    for name, document in (("Mixed", mixed), ("Reader", reader)):
+        (checkout / "policies" / name).write_text(json.dumps({"PolicyVersion": {"Document": document}}))
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.com"]
+    subprocess.run(["git", "init", "-q", str(checkout)], check=True)
+    subprocess.run([*git, "-C", str(checkout), "add", "-A"], check=True)
+    subprocess.run([*git, "-C", str(checkout), "commit", "-qm", "snapshot"], check=True)
+    snapshot = generate(checkout)
+    assert snapshot["policies"] == {
+        "Reader": [],
+        "service-role/Mixed": [{"Effect": "Allow", "Resource": "*", "Action": ["iam:PassRole"]}],
+    }
+    assert snapshot["source"].startswith("github.com/zoph-io/MAMIP at ") and len(snapshot["date"]) == 10
+
+
+# -- the controller's extra policies: stack file, plan CLI, component program ---------------------------------
+
+
+def test_the_stack_refuses_every_powerful_managed_policy_in_one_message(tmp_path: Path) -> None:
+    from albops.preview.runner import read_stack_file
+    from components.model import ConfigError
+    from stack_settings import parse_settings
+
+    config = copy.deepcopy(read_stack_file("stage"))
+    config["alb-ingress:controller"]["iam"] = {
+        "extraPolicyArns": [
+            "arn:aws:iam::aws:policy/ReadOnlyAccess",
+            "arn:aws:iam::aws:policy/IAMFullAccess",
+            "arn:aws:iam::aws:policy/service-role/AWSLambdaRole",
+            "arn:aws:iam::aws:policy/AWSLambda_FullAccess",
+        ]
+    }
+    with pytest.raises(ConfigError) as raised:
+        parse_settings(config, stack="stage")
+    (problem,) = raised.value.problems
+    assert problem.key == "alb-ingress:controller.iam.extraPolicyArns"
+    assert "2 extra policies give" in problem.message
+    assert "IAMFullAccess grants privilege escalation" in problem.message
+    assert "AWSLambda_FullAccess grants iam:PassRole" in problem.message
+    assert "ReadOnlyAccess" not in problem.message and "AWSLambdaRole" not in problem.message
+    assert "as of 2026-" in problem.message
+
+
+def test_a_non_ascii_policy_name_is_refused() -> None:
+    from albops.preview.runner import read_stack_file
+    from components.model import ConfigError
+    from stack_settings import parse_settings
+
+    config = copy.deepcopy(read_stack_file("stage"))
+    # A Cyrillic capital A (U+0410) in AdministratorAccess: \w takes it, IAM never does.
+    config["alb-ingress:controller"]["iam"] = {"extraPolicyArns": ["arn:aws:iam::aws:policy/\u0410dministratorAccess"]}
+    with pytest.raises(ConfigError) as raised:
+        parse_settings(config, stack="stage")
+    assert "outside ASCII" in raised.value.problems[0].message
+
+
+def _project(tmp_path: Path, arns: list[Any], facts: str | None) -> Path:
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "Pulumi.yaml").write_text((ROOT / "Pulumi.yaml").read_text())
+    (project / "__main__.py").write_text((ROOT / "__main__.py").read_text())
+    stage = yaml.safe_load((ROOT / "Pulumi.stage.yaml").read_text())
+    stage["config"]["alb-ingress:controller"]["iam"] = {"extraPolicyArns": arns}
+    (project / "Pulumi.stage.yaml").write_text(yaml.safe_dump(stage))
+    if facts is not None:
+        (project / "cloud-facts").mkdir()
+        (project / "cloud-facts" / "stage.yaml").write_text(facts)
+    return project
+
+
+TEAM_FACTS = """
+policies:
+  arn:aws:iam::111122223333:policy/team-launcher:
+    Statement:
+      Effect: Allow
+      Action: [iam:PassRole, EC2:RunInstances]
+      Resource: "*"
+  arn:aws:iam::111122223333:policy/team-admin:
+    Statement: [{Effect: Allow, Action: "*", Resource: "*"}]
+  arn:aws:iam::111122223333:policy/team-reader:
+    Statement: [{Effect: Allow, Action: s3:GetObject, Resource: "arn:aws:s3:::team/*"}]
+"""
+
+
+def test_the_plan_reads_customer_managed_policies_and_refuses_them_together(tmp_path: Path) -> None:
+    arns = [f"arn:aws:iam::111122223333:policy/team-{n}" for n in ("launcher", "reader", "admin")]
+    project = _project(tmp_path, arns, TEAM_FACTS)
+    proc = run_plan_cli("--stack", "stage", "--project-dir", str(project), "--out", str(tmp_path / "out"), cwd=tmp_path)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "Traceback" not in proc.stderr and proc.stderr.startswith("error: Pulumi.stage.yaml:")
+    assert "alb-ingress:controller.iam.extraPolicyArns" in proc.stderr
+    assert "2 extra policies give" in proc.stderr
+    assert "team-launcher grants iam:PassRole (on *) with ec2:RunInstances" in proc.stderr
+    assert "team-admin grants administrator power" in proc.stderr and "team-reader" not in proc.stderr
+    assert "iam:GetPolicyVersion" in proc.stderr
+
+
+def test_the_plan_attaches_a_harmless_customer_policy_and_says_what_it_assumed(tmp_path: Path) -> None:
+    arns: list[Any] = [
+        "arn:aws:iam::111122223333:policy/team-reader",
+        "arn:aws:iam::111122223333:policy/undescribed",
+        {"secure": "v1:AAAABBBB"},
+    ]
+    project = _project(tmp_path, arns, TEAM_FACTS)
+    proc = run_plan_cli("--stack", "stage", "--project-dir", str(project), "--out", str(tmp_path / "out"), cwd=tmp_path)
+    said = proc.stdout + proc.stderr
+    assert proc.returncode == 0, said
+    assert "assumed policy arn:aws:iam::111122223333:policy/undescribed exists" in said
+    assert "(the stand-in for an encrypted value;" in said and "team-reader exists" not in said
+
+
+def test_a_policy_of_another_account_or_none_fails_the_read_as_aws_would(tmp_path: Path) -> None:
+    from albops.preview.cloud import CloudAnswers
+
+    answers = CloudAnswers("us-west-2", preview=True, facts=CloudFacts())
+    assert "AccessDenied" in answers._policy("arn:aws:iam::999988887777:policy/x")[1][0][1]
+    assert "NoSuchEntity" in answers._policy("arn:aws:iam::aws:policy/NoSuchManagedPolicy")[1][0][1]
+    found, errors = answers._policy("arn:aws:iam::aws:policy/service-role/AWSLambdaRole")
+    assert errors == [] and found["path"] == "/service-role/" and found["name"] == "AWSLambdaRole"
+
+
+def _component(tmp_path: Path, arns: list[str]) -> Path:
+    tmp_path.mkdir(parents=True)
+    (tmp_path / "Pulumi.yaml").write_text("name: consumer\nruntime: python\n")
+    body = f"""
+        import pulumi
+        import pulumi_aws as aws
+        import pulumi_kubernetes as k8s
+        from albingress import AwsLoadBalancerController
+
+        aws_provider = aws.Provider("aws", region="us-west-2")
+        kube = k8s.Provider("kube", kubeconfig="{{}}")
+        opts = pulumi.ResourceOptions(providers={{"aws": aws_provider, "kubernetes": kube}})
+        ISSUER = "{ISSUER}"
+        AwsLoadBalancerController("lbc", {{"cluster_name": "platform", "region": "us-west-2",
+            "vpc_id": "vpc-0123456789abcdef0", "oidc_provider_arn": "{OIDC}", "oidc_issuer": ISSUER,
+            "iam": {{"extra_policy_arns": {arns!r}}}}}, opts=opts)
+        """
+    (tmp_path / "__main__.py").write_text(textwrap.dedent(body))
+    return tmp_path
+
+
+def _facts() -> CloudFacts:
+    return CloudFacts(policies=yaml.safe_load(TEAM_FACTS)["policies"])
+
+
+def test_the_component_refuses_managed_and_customer_policies_as_the_stack_does(tmp_path: Path) -> None:
+    managed = ["arn:aws:iam::aws:policy/PowerUserAccess", "arn:aws:iam::aws:policy/AdministratorAccess"]
+    with pytest.raises(albingress.ControllerInputError) as raised:
+        run_program({"aws:region": "us-west-2"}, "dev", preview=True, project_dir=_component(tmp_path / "a", managed))
+    message = str(raised.value)
+    assert "args.iam.extra_policy_arns: 2 extra policies give" in message
+    assert "PowerUserAccess statement 1 is an Allow with NotAction" in message and "AdministratorAccess" in message
+
+    customer = ["arn:aws:iam::111122223333:policy/team-launcher", "arn:aws:iam::111122223333:policy/team-reader"]
+    with pytest.raises(albingress.ControllerInputError) as raised:
+        run_program(
+            {"aws:region": "us-west-2"},
+            "dev",
+            preview=True,
+            project_dir=_component(tmp_path / "b", customer),
+            facts=_facts(),
+        )
+    assert "1 extra policy gives" in str(raised.value) and "team-launcher" in str(raised.value)
+    result = run_program(
+        {"aws:region": "us-west-2"},
+        "dev",
+        preview=False,
+        project_dir=_component(tmp_path / "c", customer[1:]),
+        facts=_facts(),
+    )
+    attached = {r.inputs["policyArn"] for r in result.by_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment")}
+    assert customer[1] in attached
+    assert any(token == "aws:iam/getPolicy:getPolicy" for token, _ in result.calls)
+
+
+def test_ssl_redirect_is_group_wide_and_needs_an_https_listener(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """One member's ssl-redirect redirects the group's HTTP listeners; a port that is no HTTPS listener of the
+    group stops it (pkg/ingress/model_builder.go, buildSSLRedirectConfig)."""
+    listen = {ANN + "listen-ports": '[{"HTTP": 80}, {"HTTPS": 443}]', ANN + "certificate-arn": CERT}
+    carrier = _ingress(listen)
+    other = _ingress({**listen, ANN + "ssl-redirect": None})
+    other["metadata"]["name"] = "other"
+    assert _check(tmp_path, capsys, carrier, other) == []
+    # spec.tls alone opens no HTTPS listener, so ssl-redirect 443 points at nothing.
+    found = _check(tmp_path, capsys, _ingress({}, tls=True))
+    assert _rules(found) == {"alb-https", "alb-ssl-redirect"}
+    assert any("not an HTTPS listen port of its group (listeners: HTTP 80)" in v["message"] for v in found)
+
+
+def test_check_reads_what_the_aws_cli_prints(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """``aws iam get-policy-version`` and ``aws iam get-role`` output, checked as it is."""
+    version = {"PolicyVersion": {"VersionId": "v2", "Document": {"Statement": [_allow(Action="iam:PutRolePolicy")]}}}
+    assert _rules(_check(tmp_path, capsys, version, name="version.json")) == {"iam-escalation"}
+    role = {"Role": {"RoleName": "r", "AssumeRolePolicyDocument": WEAK_TRUSTS["Principal *"]}}
+    assert _rules(_check(tmp_path, capsys, role, name="role.json")) == {"role-trust-scoped"}
+
+
+def test_a_roles_inline_and_managed_policies_are_judged() -> None:
+    from policies.guardrails import Resource, evaluate
+
+    role = Resource(
+        "aws:iam/role:Role",
+        "r",
+        {
+            "assumeRolePolicy": json.dumps(SCOPED_TRUSTS["a service"]),
+            "inlinePolicies": [{"name": "x", "policy": json.dumps({"Statement": [_allow(Action="iam:CreateUser")]})}],
+            "managedPolicyArns": ["arn:aws:iam::aws:policy/IAMFullAccess", "arn:aws:iam::aws:policy/ReadOnlyAccess"],
+        },
+    )
+    found = evaluate([role])
+    assert found[0].resource == "Role r inline policy x" and {v.resource for v in found[1:]} == {"Role r"}
+    assert all("IAMFullAccess" in v.message and "as of 2026-" in v.message for v in found[1:])
+    assert not any("ReadOnlyAccess" in v.message for v in found)
+
+
+def test_a_policy_the_cloud_does_not_have_is_one_line_naming_the_key(tmp_path: Path) -> None:
+    """An AWS managed name the snapshot lacks is read at preview; NoSuchEntity is the answer, said in one line."""
+    project = _project(tmp_path, ["arn:aws:iam::aws:policy/NoSuchManagedPolicy"], None)
+    proc = run_plan_cli("--stack", "stage", "--project-dir", str(project), "--out", str(tmp_path / "out"), cwd=tmp_path)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1
+    assert "NoSuchEntity" in proc.stderr and "fix alb-ingress:controller.iam.extraPolicyArns" in proc.stderr
+
+
+def test_a_prestop_without_a_readable_sleep_is_named_as_such(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ingress = _ingress({ANN + "certificate-arn": CERT})
+    computed = _workload("Deployment", {"exec": {"command": ["/bin/sh", "-c", "sleep $((60))"]}})
+    found = _check(tmp_path, capsys, ingress, _service(), computed)
+    assert "its preStop hook has no sleep this check can read" in found[0]["message"]
+    bare = _workload("Deployment", {})
+    del bare["spec"]["template"]["spec"]["containers"][0]["lifecycle"]
+    assert "(no preStop hook)" in _check(tmp_path, capsys, ingress, _service(), bare)[0]["message"]
+
+
+def test_an_ingress_wide_target_type_is_one_finding_however_many_backends(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ingress = _ingress({ANN + "certificate-arn": CERT, ANN + "target-type": None})
+    paths = ingress["spec"]["rules"][0]["http"]["paths"]
+    api = {"service": {"name": "api", "port": {"number": 80}}}
+    paths.append({"path": "/api", "pathType": "Prefix", "backend": api})
+    found = _check(tmp_path, capsys, ingress)
+    assert [(v["rule"], v["resource"]) for v in found] == [("alb-target-type-ip", "Ingress team/web")]
+    assert "target-type instance, from the controller's default" in found[0]["message"]
+
+
+def test_the_plan_refuses_powerful_managed_policies_before_anything_runs(tmp_path: Path) -> None:
+    arns = ["arn:aws:iam::aws:policy/AdministratorAccess", "arn:aws:iam::aws:policy/job-function/SystemAdministrator"]
+    project = _project(tmp_path, arns, None)
+    proc = run_plan_cli("--stack", "stage", "--project-dir", str(project), "--out", str(tmp_path / "out"), cwd=tmp_path)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
+    assert "alb-ingress:controller.iam.extraPolicyArns" in proc.stderr and "2 extra policies give" in proc.stderr
+    assert "AdministratorAccess grants administrator power" in proc.stderr
+    assert "SystemAdministrator grants IAM write actions" in proc.stderr
