@@ -323,6 +323,6 @@ def test_the_provider_installs_what_it_imports_at_the_repositorys_pins() -> None
     imported = {name.split(".")[0] for name in proc.stdout.split()}
     distributions = {"pulumi": "pulumi", "pulumi_aws": "pulumi-aws", "pulumi_kubernetes": "pulumi-kubernetes"}
     distributions |= {"pydantic": "pydantic", "yaml": "PyYAML", "botocore": "boto3", "pulumi_eks": "pulumi-eks"}
-    distributions |= {"websockets": "websockets", "moto": "moto"}
+    distributions |= {"websockets": "websockets", "moto": "moto", "jsonschema": "jsonschema"}
     needed = {distributions[m] for m in imported if m in distributions}
     assert needed == set(provider_pins), f"provider/requirements.txt should list exactly {sorted(needed)}"

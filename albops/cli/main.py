@@ -672,6 +672,7 @@ def _plan(args: argparse.Namespace) -> int:
     )
     from albops.preview.runner import project_name, read_stack, run_program
     from components.model import ConfigError
+    from stack_settings.stack import settings_notes
 
     if args.out is not None:
         try:
@@ -711,6 +712,7 @@ def _plan(args: argparse.Namespace) -> int:
             f"error: --out {out_dir}: {where} cannot be written ({error.strerror}); give another folder", EXIT_BAD_INPUT
         )
     notes = _plan_notes(result, stack_file.environments)
+    notes.extend(settings_notes(config))
     for note in notes:
         print(f"note: {note}", file=sys.stderr)
     violations = guardrail_violations(result, config)

@@ -59,7 +59,7 @@ _PROMETHEUS_SECONDS = {"y": 365 * 86400, "w": 7 * 86400, "d": 86400, "h": 3600, 
 _SCHEMA_FILE = Path(__file__).resolve().parents[2] / "facts" / "kubernetes_scheduling.json"
 
 
-class ValueProblems(ValueError):
+class ValueProblemsError(ValueError):
     """Several problems inside one chart value, each a whole message starting with the path below the key."""
 
     def __init__(self, problems: list[str]) -> None:

@@ -14,7 +14,7 @@ from typing import Any, Literal
 from pydantic import Field, StrictBool, StrictInt, ValidationInfo, field_validator
 
 from components.controller import chart_checks
-from components.controller.chart_checks import ValueProblems
+from components.controller.chart_checks import ValueProblemsError
 from components.model import IMAGE_REPOSITORY, ResourceSettings, Section, check_dns_label, check_policy_arn, fail
 from facts.regions import addon_available
 from policies.controller_iam import DEFAULT_VERSION, RELEASES
@@ -128,7 +128,7 @@ def _by_value(check: Callable[[Any], list[str]]) -> Callable[[Any], None]:
     def run(value: Any) -> None:
         problems = check(value)
         if problems:
-            raise ValueProblems(problems)
+            raise ValueProblemsError(problems)
 
     return run
 
@@ -237,7 +237,7 @@ def extra_values_problems(value: Mapping[str, Any], component: bool = False) -> 
         else:
             try:
                 EXTRA_VALUE_KEYS[key](item)
-            except ValueProblems as error:
+            except ValueProblemsError as error:
                 problems.extend(f"{key}{problem}" for problem in error.problems)
             except ValueError as error:
                 problems.append(f"{key}: {item!r} is not {error}")
