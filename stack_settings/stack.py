@@ -190,6 +190,15 @@ def _cross_checks(sections: Mapping[str, BaseModel]) -> list[Problem]:
                 "deletes every Ingress of an ephemeral stack's cluster: set cluster.create: true or remove the key",
             )
         )
+    if isinstance(ephemeral, EphemeralSettings) and isinstance(alb, AlbSettings) and alb.deletion_protection:
+        problems.append(
+            Problem(
+                f"{PROJECT}:alb.deletionProtection",
+                "is true on an ephemeral stack: the controller cannot delete a protected load balancer, so teardown "
+                "and the nightly reaper would leave it (and its cost) behind after the cluster is gone: remove the "
+                "key, or drop the ephemeral section for a long-lived stack",
+            )
+        )
     creates = isinstance(cluster, ClusterSettings) and cluster.create
     if creates and isinstance(controller, ControllerSettings) and controller.mode == "auto":
         problems.append(
