@@ -196,7 +196,7 @@ def test_bad_plain_inputs_are_refused_together_before_anything_is_created(tmp_pa
             "extra_values": {"clusterName": "other"}, "ingress_class": "nginx", "vpc_id": "vpc-1"}, opts=opts)
         """,
     )
-    assert message.startswith("AwsLoadBalancerController lbc: 6 input problems; nothing was created")
+    assert message.startswith("__main__.py: AwsLoadBalancerController lbc: 6 input problems; nothing was created")
     for expected in (
         "args.replica: not an input of AwsLoadBalancerController",
         "args.vpc_id: 'vpc-1' is not a VPC id",

@@ -671,7 +671,7 @@ def _plan(args: argparse.Namespace) -> int:
         write_plan,
     )
     from albops.preview.runner import project_name, read_stack, run_program
-    from components.model import ConfigError
+    from components.model import ComponentInputError, ConfigError
     from stack_settings.stack import settings_notes
 
     if args.out is not None:
@@ -691,6 +691,9 @@ def _plan(args: argparse.Namespace) -> int:
         result = run_program(config, args.stack, preview=not args.apply, project_dir=args.project_dir, facts=facts)
     except ConfigError as error:
         return _say(f"error: Pulumi.{args.stack}.yaml: {error}", EXIT_BAD_INPUT)
+    except ComponentInputError as error:
+        # A component's input, as the program wrote it: the message names the program file first.
+        return _say(f"error: {error}", EXIT_BAD_INPUT)
     except (pulumi.RunError, MissingObjectError) as error:
         # A component refused what the cluster answered (read while the program ran), as `pulumi up` would.
         return _say(f"error: Pulumi.{args.stack}.yaml: {error}", EXIT_BAD_INPUT)

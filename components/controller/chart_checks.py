@@ -246,6 +246,9 @@ def _schema_problems(root: str, value: Any) -> list[str]:
             extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
             known = ", ".join(sorted(error.schema.get("properties", {})))
             problems.append(f"{path}: {', '.join(map(repr, extra))} is not a field here; fields: {known}")
+        elif error.validator == "required" and isinstance(error.instance, Mapping):
+            missing = [name for name in error.validator_value if name not in error.instance]
+            problems += [f"{path}.{name}: is required (the Kubernetes schema)" for name in missing]
         elif error.validator == "oneOf":
             problems.append(f"{path}: {error.instance!r} is not a whole number or a percentage such as '25%'")
         else:
@@ -383,7 +386,7 @@ def update_strategy_problems(value: Any) -> list[str]:
         return [f".type: {kind!r} is not RollingUpdate or Recreate"]
     if kind == "Recreate":
         # Recreate stops every controller pod before starting new ones: its webhooks are down meanwhile.
-        return [".rollingUpdate: only applies to type RollingUpdate; remove it"] if rolling else []
+        return [".rollingUpdate: only applies to type RollingUpdate; remove it"] if rolling is not None else []
     parsed: dict[str, tuple[int, bool]] = {}
     for field in ("maxSurge", "maxUnavailable"):
         if rolling is None or rolling.get(field) is None:

@@ -23,7 +23,6 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NotRequired, TypedDict
 
 import pulumi
-import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 from pydantic import ValidationError
 from pydantic.alias_generators import to_camel, to_snake
@@ -32,7 +31,7 @@ from components.app.gateway import bundle_older
 from components.controller.iam import ControllerIam, ControllerIamArgs
 from components.controller.model import ControllerSettings, claimed_class
 from components.controller.release import ChartInputs, ControllerRelease, ControllerReleaseArgs, chart_values
-from components.model import POLICY_ARN, VPC_ID, args_shape_problems, dependencies
+from components.model import POLICY_ARN, VPC_ID, ComponentInputError, args_shape_problems, dependencies
 from components.names import CLUSTER_NAME
 from components.tags import tag_problem
 from facts.gateway_api import BUNDLE_VERSION_ANNOTATION, GATEWAY_API_BUNDLE, GATEWAY_API_CRDS_URL, GATEWAY_CRD_NAME
@@ -139,7 +138,7 @@ class AwsLoadBalancerControllerArgs(TypedDict):
     older. A plain value."""
 
 
-class ControllerInputError(pulumi.RunError):
+class ControllerInputError(ComponentInputError):
     """An input the component refuses; Pulumi reports a RunError without a traceback."""
 
     def __init__(self, component: str, problems: Sequence[str], consequence: str = "nothing was created") -> None:
@@ -147,7 +146,8 @@ class ControllerInputError(pulumi.RunError):
         lines = "\n".join(f"  - {p}" for p in problems)
         noun = "problem" if len(problems) == 1 else "problems"
         super().__init__(
-            f"AwsLoadBalancerController {component}: {len(problems)} input {noun}; {consequence}:\n{lines}"
+            f"{self.PROGRAM_FILE}: AwsLoadBalancerController {component}: {len(problems)} input {noun}; "
+            f"{consequence}:\n{lines}"
         )
 
 
@@ -254,10 +254,12 @@ class AwsLoadBalancerController(pulumi.ComponentResource):
         args: AwsLoadBalancerControllerArgs,
         opts: pulumi.ResourceOptions | None = None,
         ownership_tags: Mapping[str, str] | None = None,
+        describe_cluster: bool = True,
     ) -> None:
         """``ownership_tags``: for this project's own stack only (not an input of the package), the
         ephemeral and stack marks under ``alb-ingress/`` that teardown and sweep go by, which every other
-        caller is refused in ``tags`` and ``default_tags``."""
+        caller is refused in ``tags`` and ``default_tags``. ``describe_cluster``: False for this project's own
+        stack, which reads (or creates) the cluster itself and hands over what it read."""
         super().__init__(TYPE, name, {}, opts)
         if _is_output(args):
             raise ControllerInputError(
@@ -393,7 +395,7 @@ class AwsLoadBalancerController(pulumi.ComponentResource):
             checked["region"] = pulumi.Output.all(checked["region"], consistent).apply(lambda v: v[0])
         # The cluster as EKS describes it (eks:DescribeCluster): the issuer and ARN given must be its own. Only
         # once they are known: a cluster the same program creates is described after it exists.
-        described = _described_check(self, name, given, pod_identity)
+        described = _described_check(self, name, given, pod_identity) if describe_cluster else None
         if described is not None:
             checked["cluster_name"] = pulumi.Output.all(checked["cluster_name"], described).apply(lambda v: v[0])
 
@@ -606,29 +608,36 @@ def _described_check(
         return None
     inputs = pulumi.Output.all(given["cluster_name"], given[key])
 
-    def describe(values: list[Any]) -> pulumi.Output[None]:
+    async def describe(values: list[Any]) -> None:
         name, expected = str(values[0]), str(values[1])
-        cluster = aws.eks.get_cluster_output(name=name, opts=pulumi.InvokeOutputOptions(parent=resource))
-
-        def compare(found: Any) -> None:
-            if pod_identity:
-                actual, wanted = str(found.arn), expected
-            else:
-                identities = found.identities or []
-                oidcs = identities[0].oidcs if identities else []
-                actual = str(oidcs[0].issuer if oidcs else "").removeprefix("https://")
-                wanted = expected.removeprefix("https://")
-            if actual != wanted:
-                what = "ARN" if pod_identity else "OIDC issuer"
-                raise ControllerInputError(
-                    component,
-                    [
-                        f"args.{key}: {expected!r} is not the {what} of cluster {name!r}, which EKS describes with "
-                        f"{actual!r} (eks:DescribeCluster): pass that cluster's own (pulumi-eks: {_SOURCES[key]})"
-                    ],
-                )
-
-        return cluster.apply(compare)
+        try:
+            found = await pulumi.runtime.invoke_async(
+                "aws:eks/getCluster:getCluster", {"name": name}, pulumi.InvokeOptions(parent=resource)
+            )
+        except Exception as error:  # the provider's own words: not found, access denied, ...
+            raise ControllerInputError(
+                component,
+                [
+                    f"args.cluster_name: eks:DescribeCluster could not read cluster {name!r} ({error}); pass the name "
+                    "of the cluster the controller runs in (pulumi-eks: cluster.eks_cluster.name)"
+                ],
+            ) from None
+        if pod_identity:
+            actual, wanted = str(found.get("arn", "")), expected
+        else:
+            identities = found.get("identities") or [{}]
+            oidcs = identities[0].get("oidcs") or [{}]
+            actual = str(oidcs[0].get("issuer", "")).removeprefix("https://")
+            wanted = expected.removeprefix("https://")
+        if actual != wanted:
+            what = "ARN" if pod_identity else "OIDC issuer"
+            raise ControllerInputError(
+                component,
+                [
+                    f"args.{key}: {expected!r} is not the {what} of cluster {name!r}, which EKS describes with "
+                    f"{actual!r} (eks:DescribeCluster): pass that cluster's own (pulumi-eks: {_SOURCES[key]})"
+                ],
+            )
 
     return inputs.apply(describe)
 

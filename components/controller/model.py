@@ -21,9 +21,12 @@ from policies.controller_iam import DEFAULT_VERSION, RELEASES
 
 _ROLE_PATH = re.compile(r"/([\x21-\x7e]{0,510}/)?")
 # IngressClass names other controllers install by default (ingress-nginx, Traefik, HAProxy, Kong, Istio,
-# Contour, NGINX Inc., GKE); a second controller on one class fights the first over every Ingress.
+# Contour, NGINX Inc., GKE; Cilium's ingress, Apache APISIX, Emissary-ingress, Azure's Application Gateway
+# ingress controller, OpenShift's router, Pomerium, ngrok); a second controller on one class fights the first
+# over every Ingress.
 FOREIGN_CLASSES = frozenset(
     {"nginx", "nginx-internal", "traefik", "haproxy", "kong", "istio", "contour", "gce", "gce-internal"}
+    | {"cilium", "apisix", "ambassador", "azure-application-gateway", "openshift-default", "pomerium", "ngrok"}
 )
 
 
