@@ -347,7 +347,7 @@ def bucket_name_problem(value: str) -> str | None:
     if rule is None:
         return None
     return (
-        f"{value!r} is not a bucket name S3 accepts: a name must be {rule}; give the log bucket's name as S3 shows it"
+        f"{value!r} is not a valid S3 bucket name: a name must be {rule}; give the log bucket's name as S3 shows it"
     )
 
 

@@ -59,7 +59,7 @@ def _extra(values: dict[str, Any]) -> str:
         ({"podLabels": {"Example.com/team": "a"}}, "its prefix must be a lower-case DNS subdomain"),
         ({"podLabels": {"team": "a" * 64}}, "is not a label value"),
         ({"podLabels": {"team": "-a"}}, "is not a label value"),
-        ({"additionalLabels": {"team": 5}}, "additionalLabels.team: 5 is not a label value; quote it"),
+        ({"additionalLabels": {"team": 5}}, "additionalLabels.team: 5 is not a label value; write it as quoted text"),
         ({"nodeSelector": {"kubernetes.io/os": "linux os"}}, "nodeSelector.kubernetes.io/os: 'linux os' is not"),
         ({"podAnnotations": {"bad key!": "x"}}, "podAnnotations.bad key!: 'bad key!' is not a valid key"),
         # The hardening's runtime-default profiles, undone by an annotation.
@@ -83,7 +83,7 @@ def _extra(values: dict[str, Any]) -> str:
         ({"affinity": {"nodeAfinity": {}}}, "affinity: 'nodeAfinity' is not a field here"),
         ({"affinity": {"podAntiAffinity": []}}, "affinity.podAntiAffinity: [] is not of the Kubernetes type"),
         ({"tolerations": [{"key": "a", "operator": "Equal", "value": "b", "effects": "NoSchedule"}]}, "'effects'"),
-        ({"tolerations": {"key": "a"}}, "tolerations: {'key': 'a'} is not a list of tolerations"),
+        ({"tolerations": {"key": "a"}}, "tolerations: {'key': 'a'} is not a list of mappings (one per toleration)"),
         ({"updateStrategy": {"rollingUpdate": {"maxSurge": [1]}}}, "not a whole number or a percentage"),
         # The API server's rules beyond the schema.
         (
@@ -276,7 +276,7 @@ def test_ordinary_kubernetes_io_tags_and_inner_spaces_pass() -> None:
 )
 def test_access_log_buckets_s3_refuses_are_refused(bucket: str) -> None:
     message = _problems(alb={"accessLogs": {"bucket": bucket}})["alb-ingress:alb.accessLogs.bucket"]
-    assert f"{bucket!r} is not a bucket name S3 accepts" in message
+    assert f"{bucket!r} is not a valid S3 bucket name" in message
 
 
 @pytest.mark.parametrize("bucket", ["alb-logs", "alb.logs.example", "1-2-3", "192.168.5.4.logs", "logs-s3"])
@@ -370,7 +370,7 @@ def test_a_stack_file_with_each_class_is_refused_through_the_plan_with_every_key
         "syncPeriod: '0s'",
         "alb-ingress:tags.kubernetes.io/cluster/prod: a key under kubernetes.io/cluster/",
         "alb-ingress:tags.owner : the key has leading or trailing spaces",
-        "alb-ingress:alb.accessLogs.bucket: 'xn--logs' is not a bucket name S3 accepts",
+        "alb-ingress:alb.accessLogs.bucket: 'xn--logs' is not a valid S3 bucket name",
     ):
         assert fragment in proc.stderr
     assert not (tmp_path / "out").exists()

@@ -91,6 +91,7 @@ def test_oidc_provider_override_skips_the_lookup(run_stack: StackRunner) -> None
     statement = json.loads(result.one("aws:iam/role:Role").inputs["assumeRolePolicy"])["Statement"][0]
     assert statement["Principal"]["Federated"] == arn
     assert f"{host}:aud" in statement["Condition"]["StringEquals"]
+    assert result.one("kubernetes:helm.sh/v3:Release").inputs["values"]["vpcId"] == "vpc-0123456789abcdef0"
 
 
 def test_an_oidc_provider_of_another_cluster_is_refused(run_stack: StackRunner) -> None:
@@ -102,7 +103,6 @@ def test_an_oidc_provider_of_another_cluster_is_refused(run_stack: StackRunner) 
     (problem,) = raised.value.problems
     assert problem.key == "alb-ingress:cluster.oidcProviderArn"
     assert "is the provider of oidc.eks.us-west-2.amazonaws.com/id/ABCDEF0123456789, but cluster stage" in str(problem)
-    assert result.one("kubernetes:helm.sh/v3:Release").inputs["values"]["vpcId"] == "vpc-0123456789abcdef0"
 
 
 def test_service_account_carries_the_role_arn(stage_apply: PlanResult) -> None:

@@ -193,7 +193,7 @@ class _StrictLoader(BoundedLoader):
         if found:
             where = "; ".join(f"line {line}: {key or 'the document'}" for key, line in found)
             raise StackFileError(
-                f"{where}: a !!binary value; config values are text: remove the tag and quote the value (or base64 "
+                f"{where}: a !!binary value; config values are text: remove the tag and quote it (or base64 "
                 "it yourself)"
             )
         return super().construct_document(node)

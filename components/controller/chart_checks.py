@@ -84,7 +84,7 @@ def label_key_problem(key: Any) -> str | None:
 
 def label_value_problem(value: Any) -> str | None:
     if not isinstance(value, str):
-        return f"{value!r} is not a label value; quote it (labels are text)"
+        return f"{value!r} is not a label value; write it as quoted text"
     if value and (len(value) > 63 or not _NAME.fullmatch(value)):
         return (
             f"{value!r} is not a label value: at most 63 letters, digits, '-', '_' or '.', starting and ending "
@@ -342,7 +342,7 @@ _EFFECTS = ("NoSchedule", "PreferNoSchedule", "NoExecute")
 
 def tolerations_problems(value: Any) -> list[str]:
     if not isinstance(value, list):
-        return [f": {value!r} is not a list of tolerations"]
+        return [f": {value!r} is not a list of mappings (one per toleration)"]
     problems: list[str] = []
     for index, item in enumerate(value):
         found = [f"[{index}]{p}" for p in _schema_problems("toleration", item)]
