@@ -346,9 +346,7 @@ def bucket_name_problem(value: str) -> str | None:
         rule = f"not ending with {', '.join(_BUCKET_SUFFIXES)} (reserved for S3's access point and bucket aliases)"
     if rule is None:
         return None
-    return (
-        f"{value!r} is not a valid S3 bucket name: a name must be {rule}; give the log bucket's name as S3 shows it"
-    )
+    return f"{value!r} is not a valid S3 bucket name: a name must be {rule}; give the log bucket's name as S3 shows it"
 
 
 class AccessLogSettings(_Section):
