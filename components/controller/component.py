@@ -391,13 +391,14 @@ class AwsLoadBalancerController(pulumi.ComponentResource):
             resolved = pulumi.Output.from_input(settings)
 
         _say_when_unknown(self, later)
-        if consistent is not None:
-            checked["region"] = pulumi.Output.all(checked["region"], consistent).apply(lambda v: v[0])
         # The cluster as EKS describes it (eks:DescribeCluster): the issuer and ARN given must be its own. Only
         # once they are known: a cluster the same program creates is described after it exists.
         described = _described_check(self, name, given, pod_identity) if describe_cluster else None
-        if described is not None:
-            checked["cluster_name"] = pulumi.Output.all(checked["cluster_name"], described).apply(lambda v: v[0])
+        # What the role's trust and the chart are made from waits for both checks, so a failed one stops them.
+        gates = [gate for gate in (consistent, described) if gate is not None]
+
+        def after_checks(value: Any) -> Any:
+            return pulumi.Output.all(value, *gates).apply(lambda v: v[0]) if gates else value
 
         def pick(attribute: str) -> pulumi.Output[Any]:
             return resolved.apply(lambda s: getattr(s, attribute))
@@ -405,9 +406,9 @@ class AwsLoadBalancerController(pulumi.ComponentResource):
         version = settings.version
         region_out = pulumi.Output.from_input(checked["region"])
         partition = region_out.apply(partition_for_region)
-        cluster_arn = checked.get("cluster_arn", "")
+        cluster_arn = after_checks(checked.get("cluster_arn", ""))
         account_id = pulumi.Output.from_input(cluster_arn).apply(_account_of)
-        issuer = pulumi.Output.from_input(checked.get("oidc_issuer", "")).apply(
+        issuer = pulumi.Output.from_input(after_checks(checked.get("oidc_issuer", ""))).apply(
             lambda i: str(i).removeprefix("https://")
         )
         # The alias keeps the URNs of stacks made before this component existed, when the two children stood
@@ -446,7 +447,7 @@ class AwsLoadBalancerController(pulumi.ComponentResource):
             bundle = crd.metadata.apply(lambda meta: _installed_bundle(name, meta))
         values = pulumi.Output.all(
             resolved,
-            checked["cluster_name"],
+            after_checks(checked["cluster_name"]),
             region_out,
             checked["vpc_id"],
             tag_inputs.get("default_tags") or {},
