@@ -71,6 +71,8 @@ if cluster.mode == "lbc":
         ),
         # The ephemeral and stack marks go on every load balancer the controller makes (chart defaultTags).
         ownership_tags=ephemeral_tags,
+        # The stack read the cluster (or creates it) and passes what it read: nothing to compare.
+        describe_cluster=False,
     )
     waits = controller.ready
     pulumi.export("controllerRoleArn", controller.role_arn)

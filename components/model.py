@@ -66,6 +66,13 @@ class ConfigError(pulumi.RunError):
         super().__init__(f"stack config has {len(problems)} {noun}; nothing was created:\n{lines}")
 
 
+class ComponentInputError(pulumi.RunError):
+    """An input a public component refuses: the mistake is in the program that passed it (``__main__.py``), not
+    in stack config; the message says so first."""
+
+    PROGRAM_FILE = "__main__.py"
+
+
 def fail(message: str) -> PydanticCustomError:
     """A validation error whose text is the whole message (pydantic adds nothing to it)."""
     return PydanticCustomError("config", message)

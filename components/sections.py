@@ -39,6 +39,7 @@ from components.tags import (
     OWNER_TAG,
 )
 from facts.eks_versions import EKS_KUBERNETES_VERSIONS, EKS_VERSIONS_CHECKED
+from facts.instance_types import INSTANCE_TYPE
 from facts.regions import (
     ALB_SSL_POLICIES,
     RECOMMENDED_SSL_POLICY,
@@ -140,8 +141,11 @@ class ClusterSettings(_Section):
     @field_validator("node_instance_type")
     @classmethod
     def _instance_type(cls, value: str) -> str:
-        if not re.fullmatch(r"[a-z][a-z0-9-]*\.[a-z0-9]+", value):
-            raise _fail(f"{value!r} is not an EC2 instance type; use e.g. t3.medium")
+        if not INSTANCE_TYPE.fullmatch(value):
+            raise _fail(
+                f"{value!r} is not an EC2 instance type (family.size in lower case, e.g. t3.medium or "
+                "m7i.metal-24xl); check the name with `aws ec2 describe-instance-types`"
+            )
         return value
 
     @field_validator("node_count")
@@ -320,6 +324,31 @@ class FixedResponseSettings(_Section):
         return value
 
 
+# S3's general purpose bucket naming rules (Amazon S3 User Guide, "General purpose bucket naming rules"): prefixes
+# and suffixes reserved for S3's own names (access point, Object Lambda, Multi-Region Access Point, directory and
+# table bucket aliases, punycode, examples), which S3 refuses for a bucket and so for the ALB's log bucket.
+_BUCKET_PREFIXES = ("xn--", "sthree-", "amzn-s3-demo-")
+_BUCKET_SUFFIXES = ("-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3")
+
+
+def bucket_name_problem(value: str) -> str | None:
+    """Why S3 refuses ``value`` as a general purpose bucket name (the access logs' bucket); None when it is one."""
+    rule = None
+    if not _BUCKET.fullmatch(value):
+        rule = "3-63 lower-case letters, digits, '-' and '.', starting and ending with a letter or digit"
+    elif ".." in value or ".-" in value or "-." in value:
+        rule = "without a '.' next to another '.' or a '-'"
+    elif re.fullmatch(r"\d{1,3}(\.\d{1,3}){3}", value):
+        rule = "not in the form of an IP address"
+    elif value.startswith(_BUCKET_PREFIXES):
+        rule = f"not starting with {', '.join(_BUCKET_PREFIXES)} (reserved by S3)"
+    elif value.endswith(_BUCKET_SUFFIXES):
+        rule = f"not ending with {', '.join(_BUCKET_SUFFIXES)} (reserved for S3's access point and bucket aliases)"
+    if rule is None:
+        return None
+    return f"{value!r} is not a valid S3 bucket name: a name must be {rule}; give the log bucket's name as S3 shows it"
+
+
 class AccessLogSettings(_Section):
     """Where the ALB writes its access logs (the bucket policy must let ELB write there)."""
 
@@ -329,8 +358,9 @@ class AccessLogSettings(_Section):
     @field_validator("bucket")
     @classmethod
     def _bucket(cls, value: str) -> str:
-        if not _BUCKET.fullmatch(value) or ".." in value or re.fullmatch(r"[\d.]+", value):
-            raise _fail(f"{value!r} is not an S3 bucket name; use 3-63 lower-case letters, digits, '-' and '.'")
+        problem = bucket_name_problem(value)
+        if problem is not None:
+            raise _fail(problem)
         return value
 
     @field_validator("prefix")

@@ -29,6 +29,19 @@ RESERVED_TAG_PREFIXES = (
     "gateway.k8s.aws.alb/",
     "gateway.k8s.aws.nlb/",
 )
+# Keys AWS services act on, which a user tag must not carry: Kubernetes' cloud provider and the controller
+# find a cluster's subnets and security groups by the first two (kubernetes.io/cluster/<name>: owned|shared,
+# kubernetes.io/role/elb and internal-elb); EKS reserves eks:, and EKS Auto Mode keys its load balancers'
+# permissions on its own tags (its managed policy AmazonEKSLoadBalancingPolicy conditions on them).
+AWS_SPECIAL_TAG_PREFIXES = {
+    "kubernetes.io/cluster/": "marks a resource as a cluster's: the controller and Kubernetes' cloud provider would "
+    "take it for that cluster's own (subnet and security-group discovery)",
+    "kubernetes.io/role/": "marks subnets for the controller's subnet discovery (kubernetes.io/role/elb, "
+    "internal-elb), so it would steer where load balancers go",
+    "eks:": "is reserved by EKS (its own tags, and the condition keys of its IAM policies)",
+    "ingress.eks.amazonaws.com/": "is EKS Auto Mode's: its load-balancing permissions are keyed on these tags",
+    "service.eks.amazonaws.com/": "is EKS Auto Mode's: its load-balancing permissions are keyed on these tags",
+}
 # The controller adds these three to everything it creates for an Ingress group (cluster, stack, resource).
 CONTROLLER_OWN_TAG_COUNT = 3
 # AWS allows 50 user tags on a resource (ELB, EC2, IAM, EKS, ACM all share the limit).
@@ -101,6 +114,15 @@ def tag_problem(name: str, value: object) -> str | None:
         return (
             f"keys under {reserved} are reserved for this stack and the load balancer controller (they mark "
             "what teardown and sweep may delete); rename it"
+        )
+    special = next((p for p in AWS_SPECIAL_TAG_PREFIXES if name.lower().startswith(p)), None)
+    if special is not None:
+        return f"a key under {special} {AWS_SPECIAL_TAG_PREFIXES[special]}; rename it"
+    if name != name.strip() or (isinstance(value, str) and value != value.strip()):
+        which = "key" if name != name.strip() else "value"
+        return (
+            f"the {which} has leading or trailing spaces, which the controller trims from the tags it sets, so the "
+            "load balancer's tag would differ from the stack's: remove them"
         )
     if not isinstance(value, str) or not TAG_KEY.fullmatch(name) or not TAG_VALUE.fullmatch(value):
         return (

@@ -40,6 +40,7 @@ from components.sections import (
     GatewayApiSettings,
     host_covered_by,
 )
+from facts.instance_types import instance_type_note
 from facts.regions import (
     partition_for_region,
 )
@@ -187,6 +188,15 @@ def _cross_checks(sections: Mapping[str, BaseModel]) -> list[Problem]:
                 f"{PROJECT}:ephemeral",
                 "marks the stack short-lived, but it uses an existing cluster (cluster.create is false); teardown "
                 "deletes every Ingress of an ephemeral stack's cluster: set cluster.create: true or remove the key",
+            )
+        )
+    if isinstance(ephemeral, EphemeralSettings) and isinstance(alb, AlbSettings) and alb.deletion_protection:
+        problems.append(
+            Problem(
+                f"{PROJECT}:alb.deletionProtection",
+                "is true on an ephemeral stack: the controller cannot delete a protected load balancer, so teardown "
+                "and the nightly reaper would leave it (and its cost) behind after the cluster is gone: remove the "
+                "key, or drop the ephemeral section for a long-lived stack",
             )
         )
     creates = isinstance(cluster, ClusterSettings) and cluster.create
@@ -351,6 +361,19 @@ def parse_settings(
         ),
         **sections,
     )
+
+
+def settings_notes(raw: Mapping[str, Any]) -> list[str]:
+    """Warnings about config the stack accepts but that may still fail at ``pulumi up`` (the plan prints them)."""
+    cluster = raw.get(f"{PROJECT}:cluster")
+    if isinstance(cluster, str):
+        with contextlib.suppress(json.JSONDecodeError):
+            cluster = json.loads(cluster)
+    if not isinstance(cluster, Mapping) or cluster.get("create") is not True:
+        return []
+    instance_type = cluster.get("nodeInstanceType")
+    note = instance_type_note(instance_type) if isinstance(instance_type, str) else None
+    return [f"{PROJECT}:cluster.nodeInstanceType: {note}"] if note else []
 
 
 def _lifetime_checks(sections: Mapping[str, BaseModel], stack: str | None, today: dt.date) -> list[Problem]:

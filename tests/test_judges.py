@@ -23,6 +23,7 @@ import yaml
 
 import albingress
 from albops.__main__ import main
+from albops.preview.cloud import CloudAnswers
 from albops.preview.cloud_facts import CloudFacts
 from albops.preview.runner import run_program
 from facts import managed_policies
@@ -633,6 +634,14 @@ def test_a_policy_of_another_account_or_none_fails_the_read_as_aws_would(tmp_pat
     assert errors == [] and found["path"] == "/service-role/" and found["name"] == "AWSLambdaRole"
 
 
+# The mock cloud's cluster "platform" (what eks:DescribeCluster answers): the component compares the issuer a
+# program passes with it, so the program passes that cluster's own.
+PLATFORM_ISSUER = (
+    CloudAnswers("us-west-2", preview=False)._cluster("platform")["identities"][0]["oidcs"][0]["issuer"]
+).removeprefix("https://")
+PLATFORM_OIDC = f"arn:aws:iam::111122223333:oidc-provider/{PLATFORM_ISSUER}"
+
+
 def _component(tmp_path: Path, arns: list[str]) -> Path:
     tmp_path.mkdir(parents=True)
     (tmp_path / "Pulumi.yaml").write_text("name: consumer\nruntime: python\n")
@@ -645,9 +654,9 @@ def _component(tmp_path: Path, arns: list[str]) -> Path:
         aws_provider = aws.Provider("aws", region="us-west-2")
         kube = k8s.Provider("kube", kubeconfig="{{}}")
         opts = pulumi.ResourceOptions(providers={{"aws": aws_provider, "kubernetes": kube}})
-        ISSUER = "{ISSUER}"
+        ISSUER = "{PLATFORM_ISSUER}"
         AwsLoadBalancerController("lbc", {{"cluster_name": "platform", "region": "us-west-2",
-            "vpc_id": "vpc-0123456789abcdef0", "oidc_provider_arn": "{OIDC}", "oidc_issuer": ISSUER,
+            "vpc_id": "vpc-0123456789abcdef0", "oidc_provider_arn": "{PLATFORM_OIDC}", "oidc_issuer": ISSUER,
             "iam": {{"extra_policy_arns": {arns!r}}}}}, opts=opts)
         """
     (tmp_path / "__main__.py").write_text(textwrap.dedent(body))

@@ -21,6 +21,7 @@ import pytest
 import yaml
 
 import albingress
+from albops.preview.cloud import CloudAnswers
 from albops.preview.runner import PlanResult, read_stack_file, run_program
 from components.model import ConfigError
 from provider.hosted import schema
@@ -29,6 +30,11 @@ from stack_settings import parse_settings
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "python"
 COMMITTED = ROOT / "provider" / "schema.json"
+# The mock cloud's cluster "platform" in us-west-2 (what eks:DescribeCluster answers): the component compares the
+# issuer and ARN a program passes with it, so the programs below pass that cluster's own, as a user copies them.
+PLATFORM = CloudAnswers("us-west-2", preview=False)._cluster("platform")
+PLATFORM_ISSUER = PLATFORM["identities"][0]["oidcs"][0]["issuer"].removeprefix("https://")
+PLATFORM_ARN = PLATFORM["arn"]
 CONTROLLER = "albingress:index:AwsLoadBalancerController"
 
 
@@ -164,12 +170,14 @@ def _program(tmp_path: Path, body: str) -> Path:
         aws_provider = aws.Provider("aws", region="us-west-2")
         kube = k8s.Provider("kube", kubeconfig="{}")
         opts = pulumi.ResourceOptions(providers={"aws": aws_provider, "kubernetes": kube})
-        ISSUER = "oidc.eks.us-west-2.amazonaws.com/id/0123456789ABCDEF0123456789ABCDEF"
+        ISSUER = "{issuer}"
         OIDC = "arn:aws:iam::111122223333:oidc-provider/" + ISSUER
+        CLUSTER_ARN = "{cluster_arn}"
         BASE = {"cluster_name": "platform", "region": "us-west-2", "vpc_id": "vpc-0123456789abcdef0",
                 "oidc_provider_arn": OIDC, "oidc_issuer": ISSUER}
         """
     )
+    header = header.replace("{issuer}", PLATFORM_ISSUER).replace("{cluster_arn}", PLATFORM_ARN)
     (tmp_path / "__main__.py").write_text(header + textwrap.dedent(body))
     return tmp_path
 
@@ -188,7 +196,7 @@ def test_bad_plain_inputs_are_refused_together_before_anything_is_created(tmp_pa
             "extra_values": {"clusterName": "other"}, "ingress_class": "nginx", "vpc_id": "vpc-1"}, opts=opts)
         """,
     )
-    assert message.startswith("AwsLoadBalancerController lbc: 6 input problems; nothing was created")
+    assert message.startswith("__main__.py: AwsLoadBalancerController lbc: 6 input problems; nothing was created")
     for expected in (
         "args.replica: not an input of AwsLoadBalancerController",
         "args.vpc_id: 'vpc-1' is not a VPC id",
@@ -265,13 +273,13 @@ def test_pod_identity_trusts_only_the_named_cluster(tmp_path: Path) -> None:
     body = """
     AwsLoadBalancerController("lbc", {"cluster_name": "platform", "region": "us-west-2",
         "vpc_id": "vpc-0123456789abcdef0", "identity": "pod-identity",
-        "cluster_arn": "arn:aws:eks:us-west-2:444455556666:cluster/platform"}, opts=opts)
+        "cluster_arn": CLUSTER_ARN}, opts=opts)
     """
     result = run_program({"aws:region": "us-west-2"}, "dev", preview=False, project_dir=_program(tmp_path, body))
     (role,) = _by_type(result, "aws:iam/role:Role")
     condition = json.loads(role.inputs["assumeRolePolicy"])["Statement"][0]["Condition"]["StringEquals"]
-    assert condition["aws:SourceAccount"] == "444455556666"
-    assert condition["aws:RequestTag/eks-cluster-arn"] == "arn:aws:eks:us-west-2:444455556666:cluster/platform"
+    assert condition["aws:SourceAccount"] == PLATFORM_ARN.split(":")[4]
+    assert condition["aws:RequestTag/eks-cluster-arn"] == PLATFORM_ARN
     (association,) = _by_type(result, "aws:eks/podIdentityAssociation:PodIdentityAssociation")
     assert association.inputs["clusterName"] == "platform"
     (sa,) = _by_type(result, "kubernetes:core/v1:ServiceAccount")
@@ -323,6 +331,6 @@ def test_the_provider_installs_what_it_imports_at_the_repositorys_pins() -> None
     imported = {name.split(".")[0] for name in proc.stdout.split()}
     distributions = {"pulumi": "pulumi", "pulumi_aws": "pulumi-aws", "pulumi_kubernetes": "pulumi-kubernetes"}
     distributions |= {"pydantic": "pydantic", "yaml": "PyYAML", "botocore": "boto3", "pulumi_eks": "pulumi-eks"}
-    distributions |= {"websockets": "websockets", "moto": "moto"}
+    distributions |= {"websockets": "websockets", "moto": "moto", "jsonschema": "jsonschema"}
     needed = {distributions[m] for m in imported if m in distributions}
     assert needed == set(provider_pins), f"provider/requirements.txt should list exactly {sorted(needed)}"

@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from albops.preview.cloud import CloudAnswers
 from albops.preview.runner import UNKNOWN, PlanResult
 from components.model import ConfigError
 from policies.controller_iam import controller_policy
@@ -81,12 +82,27 @@ def test_irsa_trust_is_scoped_to_the_service_account(stage_apply: PlanResult) ->
 
 
 def test_oidc_provider_override_skips_the_lookup(run_stack: StackRunner) -> None:
-    arn = "arn:aws:iam::111122223333:oidc-provider/oidc.eks.us-west-2.amazonaws.com/id/ABCDEF0123456789"
+    # The provider of the issuer the mock cloud describes cluster "stage" with, as `aws iam
+    # list-open-id-connect-providers` would list it.
+    issuer = CloudAnswers("us-west-2", preview=False)._cluster("stage")["identities"][0]["oidcs"][0]["issuer"]
+    host = issuer.removeprefix("https://")
+    arn = f"arn:aws:iam::111122223333:oidc-provider/{host}"
     result = run_stack(cluster={"oidcProviderArn": arn, "vpcId": "vpc-0123456789abcdef0"})
     statement = json.loads(result.one("aws:iam/role:Role").inputs["assumeRolePolicy"])["Statement"][0]
     assert statement["Principal"]["Federated"] == arn
-    assert "oidc.eks.us-west-2.amazonaws.com/id/ABCDEF0123456789:aud" in statement["Condition"]["StringEquals"]
+    assert f"{host}:aud" in statement["Condition"]["StringEquals"]
     assert result.one("kubernetes:helm.sh/v3:Release").inputs["values"]["vpcId"] == "vpc-0123456789abcdef0"
+
+
+def test_an_oidc_provider_of_another_cluster_is_refused(run_stack: StackRunner) -> None:
+    """Well formed, right region and account, but not the issuer EKS describes the cluster with: the role would
+    trust another cluster's service accounts."""
+    arn = "arn:aws:iam::111122223333:oidc-provider/oidc.eks.us-west-2.amazonaws.com/id/ABCDEF0123456789"
+    with pytest.raises(ConfigError) as raised:
+        run_stack(cluster={"oidcProviderArn": arn, "vpcId": "vpc-0123456789abcdef0"})
+    (problem,) = raised.value.problems
+    assert problem.key == "alb-ingress:cluster.oidcProviderArn"
+    assert "is the provider of oidc.eks.us-west-2.amazonaws.com/id/ABCDEF0123456789, but cluster stage" in str(problem)
 
 
 def test_service_account_carries_the_role_arn(stage_apply: PlanResult) -> None:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 from albops import EXIT_BAD_INPUT, EXIT_FINDINGS, EXIT_OK, EXIT_REFUSED, EXIT_TOOL_MISSING
 from albops.cli import args as argtypes
 from albops.preview.runner import PROJECT_DIR
-from components.names import EPHEMERAL, PLANNED_ENVIRONMENTS
+from components.names import EPHEMERAL, PLANNED_ENVIRONMENTS, PROJECT
 
 if TYPE_CHECKING:
     from albops.preview.runner import PlanResult
@@ -698,7 +698,8 @@ def _plan(args: argparse.Namespace) -> int:
         write_plan,
     )
     from albops.preview.runner import project_name, read_stack, run_program
-    from components.model import ConfigError
+    from components.model import ComponentInputError, ConfigError
+    from stack_settings.stack import settings_notes
 
     if args.out is not None:
         try:
@@ -717,6 +718,16 @@ def _plan(args: argparse.Namespace) -> int:
         result = run_program(config, args.stack, preview=not args.apply, project_dir=args.project_dir, facts=facts)
     except ConfigError as error:
         return _say(f"error: Pulumi.{args.stack}.yaml: {error}", EXIT_BAD_INPUT)
+    except ComponentInputError as error:
+        # A component's input, as the program wrote it: the message names the program file first. This project's
+        # own program only passes its stack config on (validated settings), so what its components still refuse
+        # is a config value: the stack file is named instead, and the message names the config key.
+        text = str(error)
+        if project_name(args.project_dir) == PROJECT:
+            return _say(
+                f"error: Pulumi.{args.stack}.yaml: {text.removeprefix(error.PROGRAM_FILE + ': ')}", EXIT_BAD_INPUT
+            )
+        return _say(f"error: {text}", EXIT_BAD_INPUT)
     except (pulumi.RunError, MissingObjectError) as error:
         # A component refused what the cluster answered (read while the program ran), as `pulumi up` would.
         return _say(f"error: Pulumi.{args.stack}.yaml: {error}", EXIT_BAD_INPUT)
@@ -743,6 +754,7 @@ def _plan(args: argparse.Namespace) -> int:
             f"error: --out {out_dir}: {where} cannot be written ({error.strerror}); give another folder", EXIT_BAD_INPUT
         )
     notes = _plan_notes(result, stack_file.environments)
+    notes.extend(settings_notes(config))
     for note in notes:
         print(f"note: {note}", file=sys.stderr)
     violations = guardrail_violations(result, config)

@@ -187,10 +187,41 @@ class _StrictLoader(BoundedLoader):
             mapping[str(key_node.value)] = self.construct_object(value_node, deep=deep)
         return mapping
 
+    def construct_document(self, node: Node) -> Any:
+        """Every ``!!binary`` value named by its key before anything is built (all of them at once)."""
+        found = _binary_values(node, "")
+        if found:
+            where = "; ".join(f"line {line}: {key or 'the document'}" for key, line in found)
+            raise StackFileError(
+                f"{where}: a !!binary value; config values are text: remove the tag and quote it (or base64 "
+                "it yourself)"
+            )
+        return super().construct_document(node)
+
     def construct_yaml_binary(self, node: ScalarNode) -> Any:
         raise StackFileError(
             f"line {_line(node)}: a !!binary value; config values are text: quote it (or base64 it yourself)"
         )
+
+
+def _binary_values(node: Node, path: str, seen: set[int] | None = None) -> list[tuple[str, int]]:
+    """(key path, line) of each ``!!binary`` scalar under ``node``; keys as the file writes them, dotted."""
+    seen = set() if seen is None else seen
+    if id(node) in seen:  # an alias: its anchor was walked already (expansion is bounded before this runs)
+        return []
+    seen.add(id(node))
+    if isinstance(node, ScalarNode):
+        return [(path, _line(node))] if node.tag == "tag:yaml.org,2002:binary" else []
+    found: list[tuple[str, int]] = []
+    if isinstance(node, SequenceNode):
+        for index, item in enumerate(node.value):
+            found += _binary_values(item, f"{path}[{index}]", seen)
+    elif isinstance(node, MappingNode):
+        for key_node, value_node in node.value:
+            key = str(key_node.value) if isinstance(key_node, ScalarNode) else "?"
+            found += _binary_values(key_node, f"{path}.{key}" if path else key, seen)
+            found += _binary_values(value_node, f"{path}.{key}" if path else key, seen)
+    return found
 
 
 _StrictLoader.add_constructor("tag:yaml.org,2002:binary", _StrictLoader.construct_yaml_binary)

@@ -156,6 +156,19 @@ class ClusterAccess(pulumi.ComponentResource):
     def oidc_provider(self, settings: ClusterSettings, invoke: pulumi.InvokeOptions) -> tuple[str, str]:
         """ARN and issuer host of the cluster's IAM OIDC provider (IRSA only)."""
         if settings.oidc_provider_arn and settings.oidc_issuer_host:
+            issuer = self.oidc_issuer_url.removeprefix("https://")
+            if issuer and settings.oidc_issuer_host != issuer:
+                # Another cluster's provider: the role would trust that cluster's service accounts, not this one's.
+                raise ConfigError(
+                    [
+                        Problem(
+                            f"{PROJECT}:cluster.oidcProviderArn",
+                            f"is the provider of {settings.oidc_issuer_host}, but cluster {settings.name} has issuer "
+                            f"{issuer} (eks:DescribeCluster): use that issuer's provider, or remove the key to look "
+                            "it up",
+                        )
+                    ]
+                )
             return settings.oidc_provider_arn, settings.oidc_issuer_host
         try:
             provider = aws.iam.get_open_id_connect_provider(url=self.oidc_issuer_url, opts=invoke)

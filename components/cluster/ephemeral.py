@@ -28,6 +28,7 @@ from components.model import ConfigError, Problem
 from components.names import PROJECT
 from components.sections import ClusterSettings, EphemeralSettings
 from components.tags import STACK_TAG, parse_owner
+from facts.instance_types import instance_type_note
 
 # Managed policies every EKS node role needs (Amazon EKS user guide, "Amazon EKS node IAM role").
 NODE_POLICIES = ("AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy", "AmazonEC2ContainerRegistryReadOnly")
@@ -98,6 +99,9 @@ class EphemeralCluster(pulumi.ComponentResource):
         settings = args.cluster
         self.mode: Mode = "lbc"
         self.arn = f"arn:{args.partition}:eks:{args.region}:{args.account_id}:cluster/{settings.name}"
+        note = instance_type_note(settings.node_instance_type)
+        if note is not None:
+            pulumi.log.warn(f"{PROJECT}:cluster.nodeInstanceType: {note}", resource=self)
         existing = list(aws.eks.get_clusters(opts=args.invoke).names or [])
         tags = dict(args.tags)
         found_tags: dict[str, str] = {}

@@ -32,13 +32,14 @@ from components.app.gateway import bundle_older
 from components.controller.iam import ControllerIam, ControllerIamArgs
 from components.controller.model import ControllerSettings, claimed_class, policy_refusal, read_at_preview
 from components.controller.release import ChartInputs, ControllerRelease, ControllerReleaseArgs, chart_values
-from components.model import VPC_ID, args_shape_problems, dependencies
+from components.model import POLICY_ARN, VPC_ID, ComponentInputError, args_shape_problems, dependencies
 from components.names import CLUSTER_NAME
 from components.tags import tag_problem
 from facts.gateway_api import BUNDLE_VERSION_ANNOTATION, GATEWAY_API_BUNDLE, GATEWAY_API_CRDS_URL, GATEWAY_CRD_NAME
 from facts.regions import (
     addon_available,
     default_controller_image,
+    dns_suffix,
     partition_for_region,
     region_advice,
     region_exists,
@@ -139,7 +140,7 @@ class AwsLoadBalancerControllerArgs(TypedDict):
     older. A plain value."""
 
 
-class ControllerInputError(pulumi.RunError):
+class ControllerInputError(ComponentInputError):
     """An input the component refuses; Pulumi reports a RunError without a traceback."""
 
     def __init__(self, component: str, problems: Sequence[str], consequence: str = "nothing was created") -> None:
@@ -147,7 +148,8 @@ class ControllerInputError(pulumi.RunError):
         lines = "\n".join(f"  - {p}" for p in problems)
         noun = "problem" if len(problems) == 1 else "problems"
         super().__init__(
-            f"AwsLoadBalancerController {component}: {len(problems)} input {noun}; {consequence}:\n{lines}"
+            f"{self.PROGRAM_FILE}: AwsLoadBalancerController {component}: {len(problems)} input {noun}; "
+            f"{consequence}:\n{lines}"
         )
 
 
@@ -254,11 +256,21 @@ class AwsLoadBalancerController(pulumi.ComponentResource):
         args: AwsLoadBalancerControllerArgs,
         opts: pulumi.ResourceOptions | None = None,
         ownership_tags: Mapping[str, str] | None = None,
+        describe_cluster: bool = True,
     ) -> None:
         """``ownership_tags``: for this project's own stack only (not an input of the package), the
         ephemeral and stack marks under ``alb-ingress/`` that teardown and sweep go by, which every other
-        caller is refused in ``tags`` and ``default_tags``."""
+        caller is refused in ``tags`` and ``default_tags``. ``describe_cluster``: False for this project's own
+        stack, which reads (or creates) the cluster itself and hands over what it read."""
         super().__init__(TYPE, name, {}, opts)
+        if _is_output(args):
+            raise ControllerInputError(
+                name,
+                [
+                    "args: must be a plain value (a mapping of inputs, written in the program): some inputs decide "
+                    "which resources exist; pass Outputs as the values of the inputs that take them instead"
+                ],
+            )
         if not isinstance(args, Mapping):
             raise ControllerInputError(name, [f"args: {type(args).__name__} is not a mapping of inputs, e.g. {{...}}"])
         given: dict[str, Any] = {k: v for k, v in dict(args).items() if v is not None}
@@ -271,7 +283,7 @@ class AwsLoadBalancerController(pulumi.ComponentResource):
             "AwsLoadBalancerController", AwsLoadBalancerControllerArgs, given, ("cluster_name", "region", "vpc_id")
         )
         identity = given.get("identity", "irsa")
-        if identity not in IDENTITIES:
+        if identity not in IDENTITIES and not _is_output(identity):
             refuse(
                 "identity",
                 f"{identity!r} is not irsa or pod-identity (a plain value: it decides which resources exist)",
@@ -326,11 +338,26 @@ class AwsLoadBalancerController(pulumi.ComponentResource):
         # The controller's settings: one model, the stack config's rules.
         fields = {k: given[k] for k in _MODEL_INPUTS if k in given}
         iam = given.get("iam") or {}
-        if not isinstance(iam, Mapping):
-            refuse("iam", "is not a mapping of role_path, permissions_boundary_arn, extra_policy_arns")
+        if _is_output(iam):
+            refuse(
+                "iam",
+                "must be a plain value (a mapping written in the program): its extra_policy_arns decide which "
+                "attachments exist; role_path and permissions_boundary_arn inside it may be Outputs",
+            )
             iam = {}
-        if _is_output(iam.get("extra_policy_arns")):
-            refuse("iam.extra_policy_arns", "must be a plain list: each ARN is an attachment of its own")
+        elif not isinstance(iam, Mapping):
+            refuse(
+                "iam",
+                f"{type(iam).__name__} is not a mapping of role_path, permissions_boundary_arn, extra_policy_arns",
+            )
+            iam = {}
+        arns = iam.get("extra_policy_arns")
+        if _is_output(arns) or (isinstance(arns, list | tuple) and any(_is_output(a) for a in arns)):
+            refuse(
+                "iam.extra_policy_arns",
+                "must be a plain value (a list of ARNs written in the program): each ARN is an attachment of its own",
+            )
+            iam = {k: v for k, v in iam.items() if k != "extra_policy_arns"}
         if iam:
             fields["iam"] = dict(iam)
         region = given.get("region")
@@ -338,6 +365,18 @@ class AwsLoadBalancerController(pulumi.ComponentResource):
             ["region"] if _is_output(region) else []
         )
         plain = {k: v for k, v in fields.items() if k not in deferred}
+        if "iam" in deferred and "extra_policy_arns" in iam:
+            # The attachments are made from the plain list now; the rest of iam is checked when it resolves.
+            plain["iam"] = {"extra_policy_arns": iam["extra_policy_arns"]}
+        # Inputs that must describe one cluster: checked together now when known, when they resolve otherwise.
+        cluster_facts = {k: given[k] for k in _CLUSTER_FACTS if k in given}
+        if iam.get("permissions_boundary_arn") is not None:
+            cluster_facts["permissions_boundary_arn"] = iam["permissions_boundary_arn"]
+        consistent: pulumi.Output[Any] | None = None
+        if any(_is_output(v) for v in cluster_facts.values()):
+            consistent = pulumi.Output.all(**cluster_facts).apply(lambda v: _consistent(name, v))
+        else:
+            problems.extend(contradictions(cluster_facts))
         # Every problem at once: the model's checks run even when a cluster input above is wrong.
         settings, model_problems = _model(plain, region)
         problems.extend(model_problems)
@@ -354,6 +393,14 @@ class AwsLoadBalancerController(pulumi.ComponentResource):
             resolved = pulumi.Output.from_input(settings)
 
         _say_when_unknown(self, later)
+        # The cluster as EKS describes it (eks:DescribeCluster): the issuer and ARN given must be its own. Only
+        # once they are known: a cluster the same program creates is described after it exists.
+        described = _described_check(self, name, given, pod_identity) if describe_cluster else None
+        # What the role's trust and the chart are made from waits for both checks, so a failed one stops them.
+        gates = [gate for gate in (consistent, described) if gate is not None]
+
+        def after_checks(value: Any) -> Any:
+            return pulumi.Output.all(value, *gates).apply(lambda v: v[0]) if gates else value
 
         def pick(attribute: str) -> pulumi.Output[Any]:
             return resolved.apply(lambda s: getattr(s, attribute))
@@ -361,9 +408,9 @@ class AwsLoadBalancerController(pulumi.ComponentResource):
         version = settings.version
         region_out = pulumi.Output.from_input(checked["region"])
         partition = region_out.apply(partition_for_region)
-        cluster_arn = checked.get("cluster_arn", "")
+        cluster_arn = after_checks(checked.get("cluster_arn", ""))
         account_id = pulumi.Output.from_input(cluster_arn).apply(_account_of)
-        issuer = pulumi.Output.from_input(checked.get("oidc_issuer", "")).apply(
+        issuer = pulumi.Output.from_input(after_checks(checked.get("oidc_issuer", ""))).apply(
             lambda i: str(i).removeprefix("https://")
         )
         # The alias keeps the URNs of stacks made before this component existed, when the two children stood
@@ -405,7 +452,7 @@ class AwsLoadBalancerController(pulumi.ComponentResource):
             bundle = crd.metadata.apply(lambda meta: _installed_bundle(name, meta))
         values = pulumi.Output.all(
             resolved,
-            checked["cluster_name"],
+            after_checks(checked["cluster_name"]),
             region_out,
             checked["vpc_id"],
             tag_inputs.get("default_tags") or {},
@@ -512,6 +559,119 @@ def _judge_read_policies(component: pulumi.Resource, name: str, arns: Sequence[s
         return True
 
     return pulumi.Output.all(*[read.policy for read in reads]).apply(judge)
+
+
+_CLUSTER_FACTS = ("region", "cluster_name", "cluster_arn", "oidc_provider_arn", "oidc_issuer")
+
+
+def contradictions(facts: Mapping[str, Any]) -> list[str]:
+    """Inputs that cannot all describe one cluster: an issuer, provider or cluster ARN of another region, partition,
+    cluster or account, and a permissions boundary of another account. Each input is judged only once it has the
+    shape AWS gives it (a malformed one is refused by its own check)."""
+    problems: list[str] = []
+    region = facts.get("region")
+    region = region if isinstance(region, str) and region_exists(region) else None
+    partition = partition_for_region(region) if region else None
+
+    def matched(pattern: re.Pattern[str], key: str) -> re.Match[str] | None:
+        value = facts.get(key)
+        return pattern.fullmatch(value) if isinstance(value, str) else None
+
+    issuer, provider, cluster = matched(_OIDC_ISSUER, "oidc_issuer"), matched(_OIDC_ARN, "oidc_provider_arn"), None
+    cluster = matched(_CLUSTER_ARN, "cluster_arn")
+    if issuer is not None and region is not None:
+        host = issuer.group(2).split("/", 1)[0]
+        expected = f"oidc.eks.{region}.{dns_suffix(str(partition))}"
+        if host != expected:
+            problems.append(
+                f"args.oidc_issuer: {issuer.group(2)!r} is the issuer of a cluster at {host}, but region is "
+                f"{region} (issuers there are {expected}/id/...): pass the issuer of the cluster in {region} "
+                "(pulumi-eks: cluster.oidc_issuer), or fix region"
+            )
+    if provider is not None:
+        if partition is not None and provider.group(1) != partition:
+            problems.append(
+                f"args.oidc_provider_arn: is in partition {provider.group(1)}, but region {region} is in {partition}"
+            )
+        if issuer is not None and provider.group(3) != issuer.group(2):
+            problems.append(
+                f"args.oidc_provider_arn: is the provider of {provider.group(3)}, but oidc_issuer is "
+                f"{issuer.group(2)}: both must be the same cluster's (pulumi-eks: cluster.oidc_provider_arn and "
+                "cluster.oidc_issuer), or the role would trust another cluster's service accounts"
+            )
+    if cluster is not None:
+        arn_partition, arn_region, _, arn_name = cluster.groups()
+        if region is not None and (arn_region != region or arn_partition != partition):
+            problems.append(
+                f"args.cluster_arn: names a cluster in {arn_region} ({arn_partition}), but region is {region}: pass "
+                "the ARN of the cluster the controller runs in (pulumi-eks: cluster.eks_cluster.arn)"
+            )
+        name = facts.get("cluster_name")
+        if isinstance(name, str) and arn_name != name:
+            problems.append(
+                f"args.cluster_arn: names cluster {arn_name!r}, but cluster_name is {name!r}: both must be the same "
+                "cluster's (pulumi-eks: cluster.eks_cluster.arn and cluster.eks_cluster.name)"
+            )
+    boundary = matched(POLICY_ARN, "permissions_boundary_arn")
+    account = cluster.group(3) if cluster else provider.group(2) if provider else None
+    if boundary is not None and account is not None and boundary.group(2) not in ("aws", account):
+        source = "cluster_arn" if cluster else "oidc_provider_arn"
+        problems.append(
+            f"args.iam.permissions_boundary_arn: is a policy of account {boundary.group(2)}, but the role is made in "
+            f"account {account} (from {source}); IAM takes a boundary of the role's own account or an AWS managed "
+            f"policy (arn:{boundary.group(1)}:iam::aws:policy/...)"
+        )
+    return problems
+
+
+def _consistent(component: str, facts: Mapping[str, Any]) -> None:
+    problems = contradictions(facts)
+    if problems:
+        raise ControllerInputError(component, problems)
+
+
+def _described_check(
+    resource: pulumi.Resource, component: str, given: Mapping[str, Any], pod_identity: bool
+) -> pulumi.Output[None] | None:
+    """The cluster as eks:DescribeCluster answers for cluster_name, compared with the issuer (IRSA) or the ARN
+    (Pod Identity) the program passed: another cluster's would trust or tag the wrong cluster's identities."""
+    key = "cluster_arn" if pod_identity else "oidc_issuer"
+    if "cluster_name" not in given or key not in given:
+        return None
+    inputs = pulumi.Output.all(given["cluster_name"], given[key])
+
+    async def describe(values: list[Any]) -> None:
+        name, expected = str(values[0]), str(values[1])
+        try:
+            found = await pulumi.runtime.invoke_async(
+                "aws:eks/getCluster:getCluster", {"name": name}, pulumi.InvokeOptions(parent=resource)
+            )
+        except Exception as error:  # the provider's own words: not found, access denied, ...
+            raise ControllerInputError(
+                component,
+                [
+                    f"args.cluster_name: eks:DescribeCluster could not read cluster {name!r} ({error}); pass the name "
+                    "of the cluster the controller runs in (pulumi-eks: cluster.eks_cluster.name)"
+                ],
+            ) from None
+        if pod_identity:
+            actual, wanted = str(found.get("arn", "")), expected
+        else:
+            identities = found.get("identities") or [{}]
+            oidcs = identities[0].get("oidcs") or [{}]
+            actual = str(oidcs[0].get("issuer", "")).removeprefix("https://")
+            wanted = expected.removeprefix("https://")
+        if actual != wanted:
+            what = "ARN" if pod_identity else "OIDC issuer"
+            raise ControllerInputError(
+                component,
+                [
+                    f"args.{key}: {expected!r} is not the {what} of cluster {name!r}, which EKS describes with "
+                    f"{actual!r} (eks:DescribeCluster): pass that cluster's own (pulumi-eks: {_SOURCES[key]})"
+                ],
+            )
+
+    return inputs.apply(describe)
 
 
 def _account_of(cluster_arn: str) -> str:

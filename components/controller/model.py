@@ -13,6 +13,8 @@ from typing import Any, Literal
 
 from pydantic import Field, StrictBool, StrictInt, ValidationInfo, field_validator
 
+from components.controller import chart_checks
+from components.controller.chart_checks import ValueProblemsError
 from components.model import IMAGE_REPOSITORY, ResourceSettings, Section, check_dns_label, check_policy_arn, fail
 from facts.managed_policies import document_for_arn
 from facts.managed_policies import source as managed_source
@@ -22,9 +24,12 @@ from policies.iam_judge import permission_findings
 
 _ROLE_PATH = re.compile(r"/([\x21-\x7e]{0,510}/)?")
 # IngressClass names other controllers install by default (ingress-nginx, Traefik, HAProxy, Kong, Istio,
-# Contour, NGINX Inc., GKE); a second controller on one class fights the first over every Ingress.
+# Contour, NGINX Inc., GKE; Cilium's ingress, Apache APISIX, Emissary-ingress, Azure's Application Gateway
+# ingress controller, OpenShift's router, Pomerium, ngrok); a second controller on one class fights the first
+# over every Ingress.
 FOREIGN_CLASSES = frozenset(
     {"nginx", "nginx-internal", "traefik", "haproxy", "kong", "istio", "contour", "gce", "gce-internal"}
+    | {"cilium", "apisix", "ambassador", "azure-application-gateway", "openshift-default", "pomerium", "ngrok"}
 )
 
 
@@ -122,21 +127,6 @@ def read_at_preview(arns: tuple[str, ...] | list[str]) -> list[str]:
 OWNED_CHART_KEYS = ("clusterName", "region", "vpcId", "serviceAccount", "ingressClass", "image")
 
 
-def _str_map(value: Any) -> None:
-    if not isinstance(value, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
-        raise ValueError("a mapping of names to quoted text")
-
-
-def _mapping_of(value: Any) -> None:
-    if not isinstance(value, dict):
-        raise ValueError("a mapping")
-
-
-def _list_of_mappings(value: Any) -> None:
-    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
-        raise ValueError("a list of mappings")
-
-
 def _whole_in(low: int, high: int) -> Callable[[Any], None]:
     def check(value: Any) -> None:
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
@@ -158,41 +148,42 @@ def _name(value: Any) -> None:
         raise ValueError("a Kubernetes object name")
 
 
-def _duration(value: Any) -> None:
-    if not isinstance(value, str) or not re.fullmatch(r"(\d+h)?(\d+m)?(\d+s)?", value) or not value:
-        raise ValueError("a duration such as 10h0m0s")
-
-
 def _flag(value: Any) -> None:
     if not isinstance(value, bool):
         raise ValueError("true or false")
 
 
-def _service_monitor(value: Any) -> None:
-    if not isinstance(value, dict) or set(value) - {"enabled", "additionalLabels", "interval", "namespace"}:
-        raise ValueError("a mapping of enabled, additionalLabels, interval and namespace")
-    _flag(value.get("enabled", False))
-    _str_map(value.get("additionalLabels", {}))
+def _by_value(check: Callable[[Any], list[str]]) -> Callable[[Any], None]:
+    """A check that names the place inside the value (``.key``, ``[index]``) of each problem it finds."""
+
+    def run(value: Any) -> None:
+        problems = check(value)
+        if problems:
+            raise ValueProblemsError(problems)
+
+    return run
 
 
 def _pull_secrets(value: Any) -> None:
     if not isinstance(value, list) or not all(isinstance(v, dict) and set(v) == {"name"} for v in value):
         raise ValueError("a list of {name: <secret>}")
+    for item in value:
+        _name(item["name"])
 
 
 # The chart keys (chart 3.5.0's values.yaml) extraValues may set: scheduling, metadata, logging and
 # reconcile tuning, each with the type the chart expects. Nothing here can weaken the hardening.
 EXTRA_VALUE_KEYS: dict[str, Callable[[Any], None]] = {
-    "nodeSelector": _str_map,
-    "tolerations": _list_of_mappings,
-    "affinity": _mapping_of,
+    "nodeSelector": _by_value(chart_checks.node_selector_problems),
+    "tolerations": _by_value(chart_checks.tolerations_problems),
+    "affinity": _by_value(chart_checks.affinity_problems),
     "priorityClassName": _name,
-    "updateStrategy": _mapping_of,
-    "podAnnotations": _str_map,
-    "podLabels": _str_map,
-    "deploymentAnnotations": _str_map,
-    "serviceAnnotations": _str_map,
-    "additionalLabels": _str_map,
+    "updateStrategy": _by_value(chart_checks.update_strategy_problems),
+    "podAnnotations": _by_value(lambda v: chart_checks.annotations_problems(v, pod=True)),
+    "podLabels": _by_value(lambda v: chart_checks.labels_problems(v, chart_checks.SELECTOR_LABELS)),
+    "deploymentAnnotations": _by_value(chart_checks.annotations_problems),
+    "serviceAnnotations": _by_value(chart_checks.annotations_problems),
+    "additionalLabels": _by_value(lambda v: chart_checks.labels_problems(v, chart_checks.CHART_LABELS)),
     "logLevel": _word_in("info", "debug"),
     "revisionHistoryLimit": _whole_in(0, 100),
     "terminationGracePeriodSeconds": _whole_in(10, 3600),
@@ -200,9 +191,9 @@ EXTRA_VALUE_KEYS: dict[str, Callable[[Any], None]] = {
     "serviceMaxConcurrentReconciles": _whole_in(1, 100),
     "targetgroupbindingMaxConcurrentReconciles": _whole_in(1, 100),
     "awsMaxRetries": _whole_in(1, 100),
-    "syncPeriod": _duration,
+    "syncPeriod": _by_value(chart_checks.sync_period_problems),
     "enableEndpointSlices": _flag,
-    "serviceMonitor": _service_monitor,
+    "serviceMonitor": _by_value(chart_checks.service_monitor_problems),
     "imagePullSecrets": _pull_secrets,
 }
 # Chart keys another input sets, and so extraValues may not: the stack config key and the component input
@@ -277,6 +268,8 @@ def extra_values_problems(value: Mapping[str, Any], component: bool = False) -> 
         else:
             try:
                 EXTRA_VALUE_KEYS[key](item)
+            except ValueProblemsError as error:
+                problems.extend(f"{key}{problem}" for problem in error.problems)
             except ValueError as error:
                 problems.append(f"{key}: {item!r} is not {error}")
     return problems
