@@ -57,6 +57,14 @@ def _app_key(index: int, problem: str) -> Problem:
     return Problem(where, message if path else problem)
 
 
+def warn(message: str) -> None:
+    """A warning for the person running the plan or ``pulumi up``: the engine's log when a program runs,
+    stderr otherwise."""
+    import pulumi
+
+    pulumi.log.warn(message)
+
+
 def _gateway_app_problems(
     index: int, given: dict[str, Any], alb: AlbSettings, echo: EchoserverSettings
 ) -> list[Problem]:
@@ -101,7 +109,7 @@ def check_apps(
     path, or apps that disagree on a group-wide setting stop the plan with the apps named.
     """
     from components.app.budget import Quotas, assign_shards, budget_problems
-    from components.app.component import certificate_problem, conflicts, plan_app
+    from components.app.component import certificate_problem, conflicts, host_warnings, plan_app
     from components.echoserver import echoserver_app
 
     alb = sections.get("alb")
@@ -159,7 +167,13 @@ def check_apps(
     plans = []
     result: list[tuple[str, dict[str, Any]]] = []
     for index, name, given in items:
-        plan, found = plan_app(name, {k: v for k, v in given.items() if k != "certificate_arn"}, placed.get(name))
+        controller_namespaces = (controller.namespace,) if isinstance(controller, ControllerSettings) else ()
+        plan, found = plan_app(
+            name,
+            {k: v for k, v in given.items() if k != "certificate_arn"},
+            placed.get(name),
+            controller_namespaces=controller_namespaces,
+        )
         arn = given.get("certificate_arn")
         if arn is not None:
             problem = certificate_problem(arn, region) if isinstance(arn, str) else f"{arn!r} is not text"
@@ -187,6 +201,8 @@ def check_apps(
     # In gateway mode the echoserver's Service has its TargetGroupConfiguration too.
     every = [dataclasses.replace(echo_plan, api=alb.api), *plans]
     problems.extend(Problem(f"{PROJECT}:apps", p) for p in conflicts(every))
+    for warning in host_warnings(every):
+        warn(f"Pulumi.<stack>.yaml: {PROJECT}:apps: {warning}")
     if alb.ssl_redirect != 443 and any(p.group == alb.group_name for p in plans):
         problems.append(
             Problem(
@@ -201,6 +217,9 @@ def check_apps(
             https_ports=tuple(alb.https_ports),
             http_ports=tuple(port for e in alb.listen_ports for proto, port in e.items() if proto == "HTTP"),
             ssl_redirect=alb.ssl_redirect is not None,
+            api=alb.api,
+            # In gateway mode the stack's Gateway redirects HTTP with a route: a rule on each HTTP listener.
+            redirect_route=alb.api == "gateway" and alb.ssl_redirect is not None,
         ),
         *(
             plan.footprint(args.get("certificate_arn") or args.get("gateway_certificate_arn"))

@@ -47,14 +47,26 @@ from components.app.gateway import (
     routed_service,
     unescaped_regex_problem,
 )
+from components.app.checks import (
+    host_group_problems,
+    host_problem,
+    namespace_problem,
+    path_problems,
+    route_key,
+    service_name_problem,
+    tls_policy_problem,
+)
 from components.model import DNS_LABEL, args_shape_problems, dependencies
-from components.names import GROUP_NAME, INGRESS_HOST
+from components.names import DNS_SUBDOMAIN, GROUP_NAME, INGRESS_HOST
 from facts.gateway_api import GATEWAY_API_VERSION
 from facts.regions import ALB_SSL_POLICIES, RECOMMENDED_SSL_POLICY
 
 TYPE = "albingress:index:AlbApp"
 ANNOTATION = "alb.ingress.kubernetes.io"
 _PATH = re.compile(r"/[A-Za-z0-9._~/*-]*")
+# What an app's path may hold before the API server's and the controller's own rules (checks.path_problems)
+# are asked: RFC 3986 path characters, percent-escapes, and the '*' and '?' those rules name.
+_APP_PATH = re.compile(r"/(?:[A-Za-z0-9._~/*?!$&'()+,;=:@-]|%[0-9A-Fa-f]{2})*")
 CERTIFICATE_ARN = re.compile(r"arn:(aws[a-z-]*):acm:([a-z0-9-]+):(\d{12}):certificate/[0-9a-f-]{36}")
 PATH_TYPES = ("Prefix", "Exact")
 APIS = ("ingress", "gateway")
@@ -134,7 +146,8 @@ class AppInputError(pulumi.RunError):
         self.problems = list(problems)
         lines = "\n".join(f"  - {p}" for p in problems)
         noun = "problem" if len(problems) == 1 else "problems"
-        super().__init__(f"AlbApp {app}: {len(problems)} {noun}; nothing of it was created:\n{lines}")
+        # The mistake is in the program that passed these inputs (its __main__.py), not in a stack file.
+        super().__init__(f"__main__.py: AlbApp {app}: {len(problems)} {noun}; nothing of it was created:\n{lines}")
 
 
 @dataclass
@@ -192,6 +205,9 @@ class AppPlan:
             backends=((self.namespace, self.service_name, str(self.service_port)),),
             replicas=self.replicas,
             certificate_arn=certificate_arn,
+            api=self.api,
+            source=f"{self.namespace}/{self.name}",
+            order=self.order,
         )
 
 
@@ -236,18 +252,30 @@ _OPTIONAL: dict[str, tuple[Any, Callable[[Any], bool], str]] = {
 
 
 def plan_app(
-    name: str, given: dict[str, Any], placed_group: str | None = None, placed: Sequence["AppPlan"] = ()
+    name: str,
+    given: dict[str, Any],
+    placed_group: str | None = None,
+    placed: Sequence["AppPlan"] = (),
+    controller_namespaces: Sequence[str] = (),
 ) -> tuple["AppPlan | None", list[str]]:
     """Check one app's inputs (plain values) and say where it lands; the problems name ``args.<input>``.
 
     ``placed_group``: the group the caller computed for it (the stack shards all its apps at once);
     otherwise a sharded app joins the shard of an app ``placed`` before it that shares one of its hosts, or
-    the shard rendezvous hashing gives its first host.
+    the shard rendezvous hashing gives its first host. ``controller_namespaces``: where the controller runs,
+    when the caller knows (the stack does).
     """
     problems: list[str] = []
 
     def refuse(key: str, message: str) -> None:
         problems.append(f"args.{key}: {message}")
+
+    if not isinstance(name, str) or not DNS_SUBDOMAIN.fullmatch(name):
+        # The app's name is its Ingress's (or HTTPRoute's) metadata.name: a DNS-1123 subdomain.
+        problems.append(
+            f"name: {name!r} is not a Kubernetes object name (its Ingress's name); use lower-case letters, digits, "
+            "'-' and '.', at most 253, starting and ending with a letter or digit"
+        )
 
     problems += args_shape_problems(
         "AlbApp", AlbAppArgs, given, ("namespace", "service_name", "service_port", "hosts", "group")
@@ -256,6 +284,14 @@ def plan_app(
         value = given.get(key)
         if key in given and (not isinstance(value, str) or not DNS_LABEL.fullmatch(value)):
             refuse(key, f"{value!r} is not a Kubernetes name; use lower-case letters, digits and '-', at most 63")
+        elif key == "namespace" and isinstance(value, str):
+            found = namespace_problem(value, controller_namespaces)
+            if found:
+                refuse(key, found)
+        elif key == "service_name" and isinstance(value, str):
+            found = service_name_problem(value)
+            if found:
+                refuse(key, found)
     port = given.get("service_port")
     if "service_port" in given and (isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 65535):
         refuse("service_port", f"{port!r} is not a port (1-65535)")
@@ -266,6 +302,8 @@ def plan_app(
     for index, host in enumerate(hosts):
         if not isinstance(host, str) or not INGRESS_HOST.fullmatch(host):
             refuse(f"hosts[{index}]", f"{host!r} is not a host name the API server takes (lower-case DNS name)")
+        elif host_problem(host):
+            refuse(f"hosts[{index}]", str(host_problem(host)))
     if len(set(hosts)) != len(hosts):
         refuse("hosts", "a host is listed twice; list each once")
     raw_paths = given.get("paths") or [{"path": "/"}]
@@ -280,8 +318,11 @@ def plan_app(
         path, path_type = item["path"], item.get("path_type", "Prefix")
         if set(item) - {"path", "path_type"}:
             refuse(f"paths[{index}]", f"unknown key {sorted(set(item) - {'path', 'path_type'})[0]!r}")
-        if not _PATH.fullmatch(path) or len(path) > 126:
+        if not _APP_PATH.fullmatch(path) or len(path) > 126:
             refuse(f"paths[{index}].path", f"{path!r} is not a URL path (a leading '/', at most 126 characters)")
+        else:
+            for found in path_problems(path, str(path_type)):
+                refuse(f"paths[{index}].path", found)
         if path_type not in PATH_TYPES:
             refuse(f"paths[{index}].path_type", f"{path_type!r} is not Prefix or Exact")
         paths.append(PathRoute(path, str(path_type)))
@@ -294,6 +335,22 @@ def plan_app(
         if not ok(value):
             refuse(key, f"{value!r} is not {hint}")
         values[key] = value
+    tls = tls_policy_problem(str(values["ssl_policy"]), str(values["scheme"]))
+    if tls:
+        refuse("ssl_policy", tls)
+    seen_routes: dict[tuple[str, str], str] = {}
+    for path_route in paths:
+        key = route_key(path_route)
+        if key not in seen_routes:
+            seen_routes[key] = path_route.path
+        elif seen_routes[key] == path_route.path:
+            refuse("paths", f"{path_route.path!r} ({path_route.path_type}) is listed twice; list it once")
+        else:
+            refuse(
+                "paths",
+                f"{seen_routes[key]!r} and {path_route.path!r} are one Prefix rule (the controller drops a trailing "
+                "'/'); list it once",
+            )
     prefixes = [p for p in paths if p.path_type == "Prefix"]
     if values["strip_prefix"] is True and (len(prefixes) != 1 or prefixes[0].path == "/"):
         refuse("strip_prefix", "strips one prefix: give exactly one Prefix path other than / (and Exact ones)")
@@ -396,11 +453,13 @@ def certificate_problem(arn: str, region: str | None = None) -> str | None:
 
 
 def conflicts(plans: Sequence[AppPlan]) -> list[str]:
-    """Two apps of one group that disagree on a group-wide setting, or claim one host and path; two Gateway API
-    apps on one Service."""
+    """Two apps of one group that disagree on a group-wide setting, or claim one host and path (a Prefix path
+    with and without its trailing '/' is one rule); one host in two groups; two Gateway API apps on one
+    Service."""
     problems: list[str] = []
     settings: dict[tuple[str, str], tuple[str, str]] = {}
     routes: dict[tuple[str, str, str], str] = {}
+    problems += host_group_problems([(p.name, p.group, p.hosts) for p in plans])[0]
     services: dict[tuple[str, str], str] = {}
     for plan in plans:
         if plan.api == "gateway":
@@ -424,13 +483,19 @@ def conflicts(plans: Sequence[AppPlan]) -> list[str]:
                 )
         for host in plan.hosts:
             for path in plan.paths:
-                owner = routes.setdefault((host, path.path, path.path_type), plan.name)
+                owner = routes.setdefault((host, *route_key(path)), plan.name)
                 if owner != plan.name:
                     problems.append(
                         f"apps {owner} and {plan.name} both route {host}{path.path} ({path.path_type}); "
-                        "one rule can forward to one of them only: give one of them another path or host"
+                        "one rule can forward to one of them only (a Prefix path's trailing '/' does not count): "
+                        "give one of them another path or host"
                     )
     return problems
+
+
+def host_warnings(plans: Sequence[AppPlan]) -> list[str]:
+    """What works today but hangs on DNS: a wildcard host of one group covering a host of another."""
+    return host_group_problems([(p.name, p.group, p.hosts) for p in plans])[1]
 
 
 @dataclass(frozen=True)
@@ -560,6 +625,9 @@ class AlbApp(pulumi.ComponentResource):
         if problems:
             raise AppInputError(name, problems)
         assert plan is not None
+        for warning in host_warnings([*program.plans, plan]):
+            if plan.name in warning:
+                pulumi.log.warn(f"__main__.py: AlbApp {name}: {warning}")
         program.footprints.append(footprint)
         program.plans.append(plan)
         if isinstance(certificate, pulumi.Output):

@@ -1,0 +1,137 @@
+"""What the API server, the controller or AWS would refuse in an app, or what would hand one app's traffic to
+another: checked once here for the stack's ``apps:`` and the ``AlbApp`` component alike (``plan_app`` and
+``conflicts`` call these), so both say the same words. Each names its upstream source.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+
+from components.app.budget import PathRoute
+from facts.regions import ALB_SSL_POLICIES, RECOMMENDED_SSL_POLICY
+
+# Kubernetes pkg/apis/networking/validation/validation.go (master, as of v1.34), validateHTTPIngressPath: an
+# Exact or Prefix path must be absolute and must not contain these sequences, nor end with these suffixes.
+# (A '..' inside a segment, as in /v1..2, is fine.)
+INVALID_PATH_SEQUENCES = ("//", "/./", "/../", "%2f", "%2F")
+INVALID_PATH_SUFFIXES = ("/..", "/.")
+# aws-load-balancer-controller v3.5.0, pkg/ingress/model_build_listener_rules.go
+# (buildPathPatternsForExactPathType / ForPrefixPathType): a '*' or '?' in an Exact or Prefix path is an error
+# that stops the reconcile of the whole group.
+PATH_WILDCARDS = "*?"
+# Kubernetes validateIngressRules: a rule's host "must be a DNS name, not an IP address" (netutils.ParseIPSloppy,
+# which takes IPv4 octets with leading zeros too).
+_IPV4 = re.compile(r"(0*(25[0-5]|2[0-4]\d|1?\d?\d)\.){3}0*(25[0-5]|2[0-4]\d|1?\d?\d)")
+# A Service name (and an Ingress backend's) is a DNS-1035 label: it starts with a letter (Kubernetes
+# ValidateServiceName, apimachinery NameIsDNS1035Label).
+DNS1035_LABEL = re.compile(r"[a-z]([-a-z0-9]{0,61}[a-z0-9])?")
+# Namespaces an app may not use: the cluster's own. The controller's namespace is added by the caller that
+# knows it (the stack's controller.namespace).
+SYSTEM_NAMESPACES = ("kube-system", "kube-public", "kube-node-lease")
+
+
+def path_problems(path: str, path_type: str) -> list[str]:
+    """Why the API server or the controller refuses this Exact or Prefix path; every reason at once."""
+    problems: list[str] = []
+    if path_type not in ("Exact", "Prefix"):
+        return problems
+    found = sorted({c for c in path if c in PATH_WILDCARDS})
+    if found:
+        problems.append(
+            f"{path!r} holds {' and '.join(repr(c) for c in found)}: the controller refuses wildcards in a "
+            f"{path_type} path and stops reconciling the whole group; use a Prefix path of the fixed part "
+            "(e.g. /api for /api/*)"
+        )
+    for sequence in INVALID_PATH_SEQUENCES:
+        if sequence in path:
+            problems.append(f"{path!r} contains {sequence!r}, which the API server refuses in a path: remove it")
+    for suffix in INVALID_PATH_SUFFIXES:
+        if path.endswith(suffix):
+            problems.append(f"{path!r} ends with {suffix!r}, which the API server refuses: remove it")
+    return problems
+
+
+def host_problem(host: str) -> str | None:
+    """An IP address where the API server wants a DNS name (it refuses the Ingress)."""
+    if _IPV4.fullmatch(host):
+        return (
+            f"{host!r} is an IP address; the API server takes only DNS names as Ingress hosts: use a name that "
+            "resolves to the ALB (its IPs change)"
+        )
+    return None
+
+
+def namespace_problem(namespace: str, controller_namespaces: Iterable[str] = ()) -> str | None:
+    """An app in the cluster's or the controller's own namespace."""
+    if namespace in SYSTEM_NAMESPACES:
+        return (
+            f"{namespace!r} is a system namespace; the cluster's own pods run there and an app's readiness gate "
+            "needs its namespace labelled for the controller's pod webhook: give the app a namespace of its own"
+        )
+    if namespace in controller_namespaces:
+        return (
+            f"{namespace!r} is the controller's namespace; labelling it for readiness gates makes the controller's "
+            "own pods wait for the webhook they serve: give the app a namespace of its own"
+        )
+    return None
+
+
+def service_name_problem(name: str) -> str | None:
+    if not DNS1035_LABEL.fullmatch(name):
+        return (
+            f"{name!r} is not a Service name (the API server wants a DNS-1035 label: lower-case letters, digits "
+            "and '-', starting with a letter, at most 63)"
+        )
+    return None
+
+
+def tls_policy_problem(policy: str, scheme: str) -> str | None:
+    """A TLS 1.0/1.1 policy on an internet-facing ALB (the stack's alb.sslPolicy refuses the same)."""
+    floor = ALB_SSL_POLICIES.get(policy)
+    if floor is not None and floor < "1.2" and scheme == "internet-facing":
+        return (
+            f"{policy} still accepts TLS {floor} on an internet-facing ALB; use a policy whose lowest version is "
+            f"TLS 1.2, e.g. {RECOMMENDED_SSL_POLICY}"
+        )
+    return None
+
+
+def route_key(path: PathRoute) -> tuple[str, str]:
+    """What one ALB rule matches: a Prefix path without its trailing '/' (the controller drops it, so /api and
+    /api/ make one rule)."""
+    if path.path_type == "Prefix" and path.path not in ("/", ""):
+        return (path.path.removesuffix("/"), "Prefix")
+    return (path.path, path.path_type)
+
+
+def wildcard_covers(wildcard: str, host: str) -> bool:
+    """An ALB host condition ``*.example.com`` matches ``a.example.com`` and ``a.b.example.com`` alike."""
+    return wildcard.startswith("*.") and host.endswith(wildcard[1:]) and host != wildcard
+
+
+def host_group_problems(placed: Sequence[tuple[str, str, Sequence[str]]]) -> tuple[list[str], list[str]]:
+    """(problems, warnings) for hosts across groups: one DNS name points at one ALB, so a host two groups
+    claim sends one group's traffic to the other's ALB; a wildcard host of one group covering a host of another
+    works only while the specific record exists. ``placed``: (app, group, hosts) in order."""
+    problems: list[str] = []
+    warnings: list[str] = []
+    owner: dict[str, tuple[str, str]] = {}
+    for app, group, hosts in placed:
+        for host in hosts:
+            first = owner.setdefault(host, (app, group))
+            if first[1] != group:
+                problems.append(
+                    f"host {host} is in group {first[1]} (app {first[0]}) and group {group} (app {app}); its DNS "
+                    "name points at one ALB, so one group's rules never see its traffic: keep a host in one group"
+                )
+    for wildcard, (app, group) in owner.items():
+        if not wildcard.startswith("*."):
+            continue
+        for host, (other_app, other_group) in owner.items():
+            if other_group != group and wildcard_covers(wildcard, host):
+                warnings.append(
+                    f"wildcard host {wildcard} (app {app}, group {group}) covers {host} (app {other_app}, group "
+                    f"{other_group}): {host} reaches its own ALB only while its own DNS record exists"
+                )
+    return problems, warnings
