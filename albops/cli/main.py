@@ -787,8 +787,12 @@ def guardrail_violations(result: PlanResult, config: dict[str, object]) -> list[
     resources = [Resource(r.type, r.name, r.inputs) for r in result.resources]
     classes = {str((r.inputs.get("spec") or {}).get("ingressClassName")) for r in result.by_type(INGRESS)}
     environment = config.get("alb-ingress:environment")
+    from policies.group_budget import quotas_from_config
+
     context = Context(
-        ingress_classes=frozenset(classes | {"alb"}), environment=str(environment) if environment else None
+        ingress_classes=frozenset(classes | {"alb"}),
+        environment=str(environment) if environment else None,
+        quotas=quotas_from_config(config.get("alb-ingress:alb")),
     )
     return list(evaluate(resources, context))
 

@@ -138,6 +138,10 @@ class Footprint:
     redirect_route: bool = False
     # Pods per Service (namespace, name) when they differ from ``replicas`` (manifests); unknown ones count 0.
     pods: Mapping[tuple[str, str], int] | None = None
+    # Certificate ARNs, when there are several (an Ingress's certificate-arn list); None: certificate_arn.
+    certificates: tuple[str, ...] | None = None
+    # The Ingress's defaultBackend: a target group for the listeners' default action, not a rule.
+    default_backends: tuple[tuple[str, str, str], ...] = ()
 
     @property
     def key(self) -> str:
@@ -293,13 +297,13 @@ def count_groups(footprints: Sequence[Footprint]) -> dict[str, GroupCount]:
             for member in ingress_members:
                 if port not in (member.https_ports if protocol == "HTTPS" else member.http_ports):
                     continue
-                for route in member.route_list():
-                    for backend in route.backends:
-                        tg = (member.key, *backend)
-                        if tg not in target_groups:
-                            target_groups.add(tg)
-                            shares[member.app]["target_groups"] += 1
-                            shares[member.app]["targets"] += member.pods_of(backend)
+                backends = [b for route in member.route_list() for b in route.backends]
+                for backend in [*backends, *member.default_backends]:
+                    tg = (member.key, *backend)
+                    if tg not in target_groups:
+                        target_groups.add(tg)
+                        shares[member.app]["target_groups"] += 1
+                        shares[member.app]["targets"] += member.pods_of(backend)
         for member in members:
             rules = member.extra_rules * member.rule_listeners
             shares[member.app]["rules"] += rules
@@ -307,10 +311,14 @@ def count_groups(footprints: Sequence[Footprint]) -> dict[str, GroupCount]:
         wildcards = {h for f in members if f.certificate_arn is None for h in f.hosts if h.startswith("*.")}
         for footprint in members:
             share = shares[footprint.app]
-            if footprint.certificate_arn is not None:
-                if footprint.certificate_arn not in seen_certificates[group]:
-                    seen_certificates[group].add(footprint.certificate_arn)
-                    share["certificates"] += 1
+            arns = footprint.certificates
+            if arns is None and footprint.certificate_arn is not None:
+                arns = (footprint.certificate_arn,)
+            if arns is not None:
+                for arn in arns:
+                    if arn not in seen_certificates[group]:
+                        seen_certificates[group].add(arn)
+                        share["certificates"] += 1
             else:
                 for host in footprint.hosts:
                     key = f"host:{host}"
