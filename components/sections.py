@@ -27,6 +27,7 @@ from pydantic import (
     model_validator,
 )
 
+from components.app.checks import weak_tls_problem
 from components.model import IMAGE as _IMAGE
 from components.model import VPC_ID, ResourceSettings
 from components.model import Section as _Section
@@ -438,11 +439,9 @@ class AlbSettings(_Section):
                 f"{value!r} is not a security policy ALB offers; {hint}use e.g. {RECOMMENDED_SSL_POLICY} "
                 "(see `aws elbv2 describe-ssl-policies`)"
             )
-        if floor < "1.2":
-            raise _fail(
-                f"{value} still accepts TLS {floor}; use a policy whose lowest version is TLS 1.2, e.g. "
-                f"{RECOMMENDED_SSL_POLICY}, ELBSecurityPolicy-TLS13-1-2-2021-06 or ELBSecurityPolicy-TLS-1-2-2017-01"
-            )
+        weak = weak_tls_problem(value)  # the same words as AlbApp's ssl_policy
+        if weak:
+            raise _fail(weak)
         return value
 
     @field_validator("idle_timeout_seconds")

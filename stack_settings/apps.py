@@ -62,7 +62,7 @@ def warn(message: str) -> None:
     stderr otherwise."""
     import pulumi
 
-    pulumi.log.warn(message)
+    pulumi.log.warn(f"{message} (a warning: the plan goes on)")
 
 
 def _gateway_app_problems(
@@ -101,7 +101,7 @@ def _gateway_app_problems(
 
 
 def check_apps(
-    raw: list[Any], sections: Mapping[str, BaseModel], region: str | None = None
+    raw: list[Any], sections: Mapping[str, BaseModel], region: str | None = None, stack: str | None = None
 ) -> tuple[list[tuple[str, dict[str, Any]]], list[Problem]]:
     """Check every app of alb-ingress:apps, place the sharded ones, and count every group's budget at once.
 
@@ -115,6 +115,7 @@ def check_apps(
     alb = sections.get("alb")
     echo = sections.get("echoserver")
     controller = sections.get("controller")
+    stack_file = f"Pulumi.{stack}.yaml" if stack else "Pulumi.<stack>.yaml"
     if not raw:
         return [], []
     problems: list[Problem] = []
@@ -193,8 +194,8 @@ def check_apps(
             args["group"] = plan.group
             args["quotas"] = {"rules": alb.quotas.rules, "certificates": alb.quotas.certificates}
             result.append((name, args))
-    if problems:
-        return [], problems
+    # The conflicts and the budget are checked over the apps that are right so far, so every problem of
+    # the list is reported at once.
     # The echoserver is an app of the stack's group (the same plan its Ingress is built from): its host, its
     # two paths and its pods count too.
     echo_plan = echoserver_app(echo, alb, "alb")
@@ -202,7 +203,7 @@ def check_apps(
     every = [dataclasses.replace(echo_plan, api=alb.api), *plans]
     problems.extend(Problem(f"{PROJECT}:apps", p) for p in conflicts(every))
     for warning in host_warnings(every):
-        warn(f"Pulumi.<stack>.yaml: {PROJECT}:apps: {warning}")
+        warn(f"{stack_file}: {PROJECT}:apps: {warning}")
     if alb.ssl_redirect != 443 and any(p.group == alb.group_name for p in plans):
         problems.append(
             Problem(

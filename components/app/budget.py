@@ -287,7 +287,12 @@ def count_groups(footprints: Sequence[Footprint]) -> dict[str, GroupCount]:
         for protocol, port in listeners:
             if protocol == "HTTP" and any(f.redirect_route for f in members):
                 count.rules += 1  # the Gateway's redirect route: one rule on each HTTP listener
-            ingress_members = [f for f in members if not (protocol == "HTTP" and redirects and f.api == "ingress")]
+            # The Gateway's HTTP listeners carry the redirect route only (the stack's group).
+            ingress_members = [
+                f
+                for f in members
+                if not (protocol == "HTTP" and ((redirects and f.api == "ingress") or f.redirect_route))
+            ]
             kept, dropped = _listener_rules(ingress_members, port, protocol)
             count.rules += len(kept)
             count.dropped += dropped

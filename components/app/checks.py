@@ -86,15 +86,22 @@ def service_name_problem(name: str) -> str | None:
     return None
 
 
-def tls_policy_problem(policy: str, scheme: str) -> str | None:
-    """A TLS 1.0/1.1 policy on an internet-facing ALB (the stack's alb.sslPolicy refuses the same)."""
+def weak_tls_problem(policy: str) -> str | None:
+    """A policy that still accepts TLS 1.0 or 1.1; the stack's alb.sslPolicy and AlbApp's ssl_policy say it
+    with these words."""
     floor = ALB_SSL_POLICIES.get(policy)
-    if floor is not None and floor < "1.2" and scheme == "internet-facing":
+    if floor is not None and floor < "1.2":
         return (
-            f"{policy} still accepts TLS {floor} on an internet-facing ALB; use a policy whose lowest version is "
-            f"TLS 1.2, e.g. {RECOMMENDED_SSL_POLICY}"
+            f"{policy} still accepts TLS {floor}; use a policy whose lowest version is TLS 1.2, e.g. "
+            f"{RECOMMENDED_SSL_POLICY}, ELBSecurityPolicy-TLS13-1-2-2021-06 or ELBSecurityPolicy-TLS-1-2-2017-01"
         )
     return None
+
+
+def tls_policy_problem(policy: str, scheme: str) -> str | None:
+    """A TLS 1.0/1.1 policy on an internet-facing app (an internal one may serve old clients inside the VPC;
+    the stack refuses it for its own group whatever the scheme)."""
+    return weak_tls_problem(policy) if scheme == "internet-facing" else None
 
 
 def route_key(path: PathRoute) -> tuple[str, str]:

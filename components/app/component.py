@@ -208,7 +208,17 @@ class AppPlan:
             api=self.api,
             source=f"{self.namespace}/{self.name}",
             order=self.order,
+            **(self._gateway_ports() if self.api == "gateway" else {}),
         )
+
+    def _gateway_ports(self) -> dict[str, tuple[int, ...]]:
+        """The listeners a route attaches to, from their names (``https-443``, ``http-80``)."""
+        ports: dict[str, list[int]] = {"https_ports": [], "http_ports": []}
+        for listener in self.gateway_listeners:
+            protocol, _, port = listener.rpartition("-")
+            if protocol in ("https", "http") and port.isdigit():
+                ports[f"{protocol}_ports"].append(int(port))
+        return {key: tuple(value) for key, value in ports.items()}
 
 
 def _whole_number(low: int, high: int, unit: str = "") -> tuple[Callable[[Any], bool], str]:
