@@ -348,12 +348,15 @@ class AccessLogSettings(_Section):
 
 
 class QuotaSettings(_Section):
-    """The ALB's adjustable quotas, per load balancer: rules (100) and certificates besides the default (25)."""
+    """The ALB's adjustable quotas, per load balancer: rules (100), certificates besides the default (25) and
+    targets (1000). Target groups per load balancer (100) cannot be raised (Elastic Load Balancing User Guide,
+    "Quotas for your Application Load Balancers")."""
 
     rules: StrictInt = 100
     certificates: StrictInt = 25
+    targets: StrictInt = 1000
 
-    @field_validator("rules", "certificates")
+    @field_validator("rules", "certificates", "targets")
     @classmethod
     def _bounded(cls, value: int) -> int:
         if not 1 <= value <= 10000:

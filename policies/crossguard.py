@@ -66,7 +66,11 @@ CONFIG_SCHEMA = PolicyConfigSchema(
         # The stack's alb.quotas, raised with AWS first (group-quota counts against them).
         "quotas": {
             "type": "object",
-            "properties": {"rules": {"type": "integer"}, "certificates": {"type": "integer"}},
+            "properties": {
+                "rules": {"type": "integer"},
+                "certificates": {"type": "integer"},
+                "targets": {"type": "integer"},
+            },
             "additionalProperties": False,
         },
     }

@@ -246,4 +246,8 @@ def quotas_from_config(alb: Any) -> Quotas:
         return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else default
 
     defaults = Quotas()
-    return Quotas(rules=whole("rules", defaults.rules), certificates=whole("certificates", defaults.certificates))
+    return Quotas(
+        rules=whole("rules", defaults.rules),
+        certificates=whole("certificates", defaults.certificates),
+        targets=whole("targets", defaults.targets),
+    )

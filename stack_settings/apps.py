@@ -192,7 +192,11 @@ def check_apps(
                 # On the Gateway's LoadBalancerConfiguration instead: a route cannot carry a certificate.
                 args["gateway_certificate_arn"] = args.pop("certificate_arn")
             args["group"] = plan.group
-            args["quotas"] = {"rules": alb.quotas.rules, "certificates": alb.quotas.certificates}
+            args["quotas"] = {
+                "rules": alb.quotas.rules,
+                "certificates": alb.quotas.certificates,
+                "targets": alb.quotas.targets,
+            }
             result.append((name, args))
     # The conflicts and the budget are checked over the apps that are right so far, so every problem of
     # the list is reported at once.
@@ -211,7 +215,7 @@ def check_apps(
                 f"is {alb.ssl_redirect}, but apps in group {alb.group_name} redirect to 443; it is group-wide: set 443",
             )
         )
-    quotas = Quotas(rules=alb.quotas.rules, certificates=alb.quotas.certificates)
+    quotas = Quotas(rules=alb.quotas.rules, certificates=alb.quotas.certificates, targets=alb.quotas.targets)
     footprints = [
         dataclasses.replace(
             echo_plan.footprint("the stack's certificate"),

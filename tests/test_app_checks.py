@@ -142,7 +142,8 @@ def test_bad_paths_in_a_stack_file_stop_the_plan_with_every_key(tmp_path: Path) 
 
 
 def test_the_component_refuses_bad_paths_naming_main_and_the_app(tmp_path: Path) -> None:
-    message = _component_error(tmp_path, 'app("a", paths=[{"path": "/a/*"}, {"path": "/b/./c", "path_type": "Exact"}])\n')
+    body = 'app("a", paths=[{"path": "/a/*"}, {"path": "/b/./c", "path_type": "Exact"}])\n'
+    message = _component_error(tmp_path, body)
     assert message.startswith("__main__.py: AlbApp a: 2 problems; nothing of it was created")
     assert "args.paths[0].path: '/a/*' holds '*'" in message
     assert "args.paths[1].path: '/b/./c' contains '/./'" in message
@@ -359,9 +360,8 @@ def test_the_rule_optimizer_drops_redirect_shadowed_and_infinite_redirect_rules(
             Route("loop.example.com", PathRoute("/"), redirect=Redirect(protocol="HTTPS", port="443")),
         ),
     )
-    second = Footprint(
-        "i2", "g", (), (), source="n/i2", ssl_redirect=False, routes=(Route("old.example.com", PathRoute("/a"), backend),)
-    )
+    shadowed = (Route("old.example.com", PathRoute("/a"), backend),)
+    second = Footprint("i2", "g", (), (), source="n/i2", ssl_redirect=False, routes=shadowed)
     count = count_groups([second, first])["g"]
     # HTTPS:443 keeps old's redirect and other's /a; loop's redirect loops, i2's /a is shadowed: 2 kept.
     # HTTP:80 keeps old's redirect, other's /a and loop's (to HTTPS is no loop there); i2's /a is shadowed: 3.
@@ -485,4 +485,5 @@ def test_check_drops_the_legacy_ssl_redirect_rule_on_https(tmp_path: Path) -> No
     # sortIngressPaths puts the longer Prefix /app before /. Per Ingress: HTTPS keeps /app and drops the
     # redirect (it loops); HTTP keeps both (the redirect comes after /app, so shadows nothing): 180, 60 dropped.
     (over,) = _quota(_check(tmp_path, documents))
-    assert "180 rules (quota 100)" in over["message"] and "(60 rules the controller's optimizer drops" in over["message"]
+    assert "180 rules (quota 100)" in over["message"]
+    assert "(60 rules the controller's optimizer drops" in over["message"]

@@ -24,9 +24,9 @@ here. How the controller builds a group (aws-load-balancer-controller v3.5.0):
   of both; at most 5 per forward action;
 - security group rules (model_build_managed_sg.go): each listen port opened to each inbound CIDR.
 
-Quotas (Elastic Load Balancing User Guide, "Quotas for your Application Load Balancers"): 100 rules and
-25 certificates per load balancer are adjustable, 100 target groups per load balancer and 5 per action are
-not, 1,000 targets per load balancer; 5 condition values per rule. Security groups take 60 inbound rules
+Quotas (Elastic Load Balancing User Guide, "Quotas for your Application Load Balancers"): 100 rules, 25
+certificates and 1,000 targets per load balancer are adjustable, 100 target groups per load balancer and 5 per
+action are not; 5 condition values per rule. Security groups take 60 inbound rules
 each (Amazon VPC User Guide, "Amazon VPC quotas"; adjustable). The adjustable ones are configurable.
 
 Shards: one DNS name points at one ALB, so a host is never split across groups. Hosts that share an app
@@ -254,7 +254,9 @@ def _listener_rules(
         if member.api == "ingress":
             hosts = list(dict.fromkeys(r.host for r in routes))
             routes = tuple(
-                r for host in hosts for r in sorted((r for r in routes if r.host == host), key=lambda r: _path_order(r.path))
+                r
+                for host in hosts
+                for r in sorted((r for r in routes if r.host == host), key=lambda r: _path_order(r.path))
             )
         built.extend((member, route) for route in routes)
     kept: list[tuple[Footprint, Route]] = []
@@ -281,7 +283,8 @@ def count_groups(footprints: Sequence[Footprint]) -> dict[str, GroupCount]:
         # ssl-redirect is group-wide: with it, no HTTP listener of the group carries Ingress rules.
         redirects = any(f.ssl_redirect for f in members if f.api == "ingress")
         listeners = sorted(
-            {("HTTPS", p) for f in members for p in f.https_ports} | {("HTTP", p) for f in members for p in f.http_ports}
+            {("HTTPS", p) for f in members for p in f.https_ports}
+            | {("HTTP", p) for f in members for p in f.http_ports}
         )
         target_groups: set[tuple[str, str, str, str]] = set()
         for protocol, port in listeners:

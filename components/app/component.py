@@ -38,15 +38,6 @@ from components.app.budget import (
     budget_problems,
     rule_problems,
 )
-from components.app.gateway import (
-    GatewayObject,
-    GatewayRef,
-    RoutePath,
-    gateway_hostname,
-    http_route_spec,
-    routed_service,
-    unescaped_regex_problem,
-)
 from components.app.checks import (
     host_group_problems,
     host_problem,
@@ -55,6 +46,15 @@ from components.app.checks import (
     route_key,
     service_name_problem,
     tls_policy_problem,
+)
+from components.app.gateway import (
+    GatewayObject,
+    GatewayRef,
+    RoutePath,
+    gateway_hostname,
+    http_route_spec,
+    routed_service,
+    unescaped_regex_problem,
 )
 from components.model import DNS_LABEL, args_shape_problems, dependencies
 from components.names import DNS_SUBDOMAIN, GROUP_NAME, INGRESS_HOST
@@ -90,6 +90,8 @@ class AlbQuotasArgs(TypedDict):
     """Listener rules per load balancer, besides the default rules (AWS default 100)."""
     certificates: NotRequired[int]
     """Certificates per load balancer, besides the default one (AWS default 25)."""
+    targets: NotRequired[int]
+    """Targets per load balancer (AWS default 1000); target groups per load balancer (100) is fixed."""
 
 
 class AlbAppArgs(TypedDict):
@@ -197,6 +199,7 @@ class AppPlan:
     gateway_listeners: tuple[str, ...] = ()
 
     def footprint(self, certificate_arn: str | None) -> Footprint:
+        https_ports, http_ports = self._gateway_ports() if self.api == "gateway" else ((443,), (80,))
         return Footprint(
             app=self.name,
             group=self.group,
@@ -208,17 +211,18 @@ class AppPlan:
             api=self.api,
             source=f"{self.namespace}/{self.name}",
             order=self.order,
-            **(self._gateway_ports() if self.api == "gateway" else {}),
+            https_ports=https_ports,
+            http_ports=http_ports,
         )
 
-    def _gateway_ports(self) -> dict[str, tuple[int, ...]]:
-        """The listeners a route attaches to, from their names (``https-443``, ``http-80``)."""
-        ports: dict[str, list[int]] = {"https_ports": [], "http_ports": []}
+    def _gateway_ports(self) -> tuple[tuple[int, ...], tuple[int, ...]]:
+        """The (HTTPS, HTTP) ports of the listeners a route attaches to, from their names (``https-443``)."""
+        ports: dict[str, list[int]] = {"https": [], "http": []}
         for listener in self.gateway_listeners:
             protocol, _, port = listener.rpartition("-")
-            if protocol in ("https", "http") and port.isdigit():
-                ports[f"{protocol}_ports"].append(int(port))
-        return {key: tuple(value) for key, value in ports.items()}
+            if protocol in ports and port.isdigit():
+                ports[protocol].append(int(port))
+        return tuple(ports["https"]), tuple(ports["http"])
 
 
 def _whole_number(low: int, high: int, unit: str = "") -> tuple[Callable[[Any], bool], str]:
@@ -350,15 +354,15 @@ def plan_app(
         refuse("ssl_policy", tls)
     seen_routes: dict[tuple[str, str], str] = {}
     for path_route in paths:
-        key = route_key(path_route)
-        if key not in seen_routes:
-            seen_routes[key] = path_route.path
-        elif seen_routes[key] == path_route.path:
+        rule = route_key(path_route)
+        if rule not in seen_routes:
+            seen_routes[rule] = path_route.path
+        elif seen_routes[rule] == path_route.path:
             refuse("paths", f"{path_route.path!r} ({path_route.path_type}) is listed twice; list it once")
         else:
             refuse(
                 "paths",
-                f"{seen_routes[key]!r} and {path_route.path!r} are one Prefix rule (the controller drops a trailing "
+                f"{seen_routes[rule]!r} and {path_route.path!r} are one Prefix rule (the controller drops a trailing "
                 "'/'); list it once",
             )
     prefixes = [p for p in paths if p.path_type == "Prefix"]
@@ -401,8 +405,8 @@ def plan_app(
                     refuse("strip_prefix", problem)
     quotas_given = given.get("quotas") or {}
     quotas = Quotas()
-    if not isinstance(quotas_given, dict) or set(quotas_given) - {"rules", "certificates"}:
-        refuse("quotas", "a mapping of rules and certificates (the adjustable ALB quotas)")
+    if not isinstance(quotas_given, dict) or set(quotas_given) - {"rules", "certificates", "targets"}:
+        refuse("quotas", "a mapping of rules, certificates and targets (the adjustable ALB quotas)")
     else:
         quota_ok, quota_hint = _whole_number(1, 10000)
         for key, value in quotas_given.items():
@@ -412,6 +416,7 @@ def plan_app(
             quotas = Quotas(
                 rules=quotas_given.get("rules", Quotas.rules),
                 certificates=quotas_given.get("certificates", Quotas.certificates),
+                targets=quotas_given.get("targets", Quotas.targets),
             )
     if problems:
         return None, problems
