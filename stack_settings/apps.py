@@ -121,6 +121,7 @@ def check_apps(
     problems: list[Problem] = []
     if not isinstance(alb, AlbSettings) or not isinstance(echo, EchoserverSettings):
         return [], []  # their own problems are reported; the apps are checked once they are right
+    bad_names: set[int] = set()
     items: list[tuple[int, str, dict[str, Any]]] = []
     for index, item in enumerate(raw):
         where = f"{PROJECT}:apps[{index}]"
@@ -134,8 +135,17 @@ def check_apps(
             problems.append(Problem(f"{where}.{key}", f"unknown key; {hint}known keys: {', '.join(APP_KEYS)}"))
         name = item.get("name")
         if not isinstance(name, str) or not DNS_LABEL.fullmatch(name):
-            problems.append(Problem(f"{where}.name", f"{name!r} is not a Kubernetes name (the app's Ingress name)"))
-            continue
+            problems.append(
+                Problem(
+                    f"{where}.name",
+                    f"{name!r} is not a Kubernetes name (the app's Ingress name): use lower-case letters, digits "
+                    "and '-', at most 63",
+                )
+            )
+            if not isinstance(name, str):
+                continue
+            # Its other keys are still checked, so every problem of the list is reported at once.
+            bad_names.add(index)
         if any(name == other for _, other, _ in items):
             problems.append(Problem(f"{where}.name", f"{name!r} names another app too; give each app its own name"))
             continue
@@ -184,8 +194,10 @@ def check_apps(
             found.append(
                 f"args.name: {echo.namespace}/echoserver is the echoserver's own Ingress; name the app otherwise"
             )
+        if index in bad_names:
+            found = [p for p in found if not p.startswith("name: ")]  # said above, with the stack's words
         problems.extend(_app_key(index, p) for p in found)
-        if plan is not None and not found:
+        if plan is not None and not found and index not in bad_names:
             plans.append(plan)
             args = {k: v for k, v in given.items() if k != "shards"}
             if args.get("api") == "gateway" and "certificate_arn" in args:

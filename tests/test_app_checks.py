@@ -240,7 +240,22 @@ def test_ip_address_hosts_are_refused(host: str) -> None:
     assert "is an IP address" in str(host_problem(host))
 
 
-@pytest.mark.parametrize("host", ["1.2.3.256", "1.2.3", "10.0.0.1.example.com", "a1.b2"])
+@pytest.mark.parametrize(
+    ("host", "fragment"),
+    [
+        # ELB HostHeaderConditionConfig: a '.', letters only after the last one, at most 128 characters.
+        ("1.2.3.256", "only letters after the last one"),
+        ("a1.b2", "only letters after the last one"),
+        ("localhost", "needs a '.'"),
+        ("a" * 60 + "." + "b" * 60 + ".example.com", "an ALB host condition holds at most 128"),
+        ("x" * 64 + ".example.com", "a label over 63 characters"),
+    ],
+)
+def test_hosts_the_alb_refuses(host: str, fragment: str) -> None:
+    assert fragment in str(host_problem(host))
+
+
+@pytest.mark.parametrize("host", ["10.0.0.1.example.com", "*.example.com", "a-1.b2.example.co", "x.io"])
 def test_dns_names_that_look_numeric_pass(host: str) -> None:
     assert host_problem(host) is None
 
@@ -250,7 +265,7 @@ def test_hosts_namespaces_and_names_in_a_stack_file(tmp_path: Path) -> None:
         _app("a", hosts=["10.1.2.3"]),
         _app("b", namespace="kube-system"),
         _app("c", namespace="lbc-system"),
-        _app("My_App"),
+        _app("My_App", hosts=["10.9.9.9"]),
         _app("x" * 64),
         _app("d", serviceName="1web"),
     ]
@@ -259,6 +274,7 @@ def test_hosts_namespaces_and_names_in_a_stack_file(tmp_path: Path) -> None:
     assert "'kube-system' is a system namespace" in found["alb-ingress:apps[1].namespace"][0]
     assert "'lbc-system' is the controller's namespace" in found["alb-ingress:apps[2].namespace"][0]
     assert "'My_App' is not a Kubernetes name" in found["alb-ingress:apps[3].name"][0]
+    assert "is an IP address" in found["alb-ingress:apps[3].hosts[0]"][0]  # its other keys are checked too
     assert "is not a Kubernetes name" in found["alb-ingress:apps[4].name"][0]
     assert "'1web' is not a Service name" in found["alb-ingress:apps[5].serviceName"][0]
 

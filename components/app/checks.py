@@ -23,6 +23,7 @@ PATH_WILDCARDS = "*?"
 # Kubernetes validateIngressRules: a rule's host "must be a DNS name, not an IP address" (netutils.ParseIPSloppy,
 # which takes IPv4 octets with leading zeros too).
 _IPV4 = re.compile(r"(0*(25[0-5]|2[0-4]\d|1?\d?\d)\.){3}0*(25[0-5]|2[0-4]\d|1?\d?\d)")
+HOST_CONDITION_LENGTH = 128
 # A Service name (and an Ingress backend's) is a DNS-1035 label: it starts with a letter (Kubernetes
 # ValidateServiceName, apimachinery NameIsDNS1035Label).
 DNS1035_LABEL = re.compile(r"[a-z]([-a-z0-9]{0,61}[a-z0-9])?")
@@ -53,12 +54,24 @@ def path_problems(path: str, path_type: str) -> list[str]:
 
 
 def host_problem(host: str) -> str | None:
-    """An IP address where the API server wants a DNS name (it refuses the Ingress)."""
+    """A host the API server or the ALB refuses (the ALB's refusal stops the controller's whole group)."""
     if _IPV4.fullmatch(host):
         return (
             f"{host!r} is an IP address; the API server takes only DNS names as Ingress hosts: use a name that "
             "resolves to the ALB (its IPs change)"
         )
+    # ELB API Reference, HostHeaderConditionConfig: each name at most 128 characters, with at least one '.',
+    # and only letters after the last '.'.
+    if len(host) > HOST_CONDITION_LENGTH:
+        return f"{host!r} is {len(host)} characters; an ALB host condition holds at most {HOST_CONDITION_LENGTH}"
+    head, dot, last = host.rpartition(".")
+    if not dot or not head or not last.isalpha():
+        return (
+            f"{host!r} is not a host an ALB rule takes: it needs a '.' and only letters after the last one "
+            "(a top-level domain), e.g. app.example.com"
+        )
+    if any(len(label) > 63 for label in host.split(".")):
+        return f"{host!r} has a label over 63 characters, which no DNS name can hold"
     return None
 
 
