@@ -58,7 +58,7 @@ def _backend(namespace: str, backend: Any) -> tuple[str, str, str] | None:
     return (namespace, str(service["name"]), str(value))
 
 
-def _action(stack: Stack, ingress: Resource, name: str) -> tuple[tuple[tuple[str, str, str], ...], Redirect | None]:
+def _action(ingress: Resource, name: str) -> tuple[tuple[tuple[str, str, str], ...], Redirect | None]:
     """A ``use-annotation`` backend: the Services its forward action names, or its redirect."""
     from policies.guardrails import ANN
 
@@ -124,9 +124,10 @@ def ingress_footprint(stack: Stack, ingress: Resource, pods: Mapping[tuple[str, 
             route = PathRoute(str(path.get("path") or "/"), str(path.get("pathType") or "ImplementationSpecific"))
             backend = path.get("backend") or {}
             service = backend.get("service") if isinstance(backend, Mapping) else None
-            port = (service or {}).get("port") if isinstance(service, Mapping) else None
+            service = service if isinstance(service, Mapping) else {}
+            port = service.get("port")
             if isinstance(port, Mapping) and port.get("name") == "use-annotation":
-                forwards, redirect = _action(stack, ingress, str(service.get("name")))  # type: ignore[union-attr]
+                forwards, redirect = _action(ingress, str(service.get("name")))
                 routes.append(Route(host, route, forwards, redirect))
             else:
                 found = _backend(ingress.namespace, backend)

@@ -264,7 +264,7 @@ def _listener_rules(
         if member.api == "ingress":
             if route.redirect is not None and _infinite(route.redirect, port, protocol, route):
                 continue
-            if any(r.redirect is not None and _covers(r, route) for _, r in kept if _.api == "ingress"):
+            if any(r.redirect is not None and _covers(r, route) for owner, r in kept if owner.api == "ingress"):
                 continue
         kept.append((member, route))
     return kept, len(built) - len(kept)
