@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 from albops.preview.runner import read_stack_file, run_program
-from components.app.budget import Footprint, PathRoute, Redirect, Route, count_groups
+from components.app.budget import Footprint, PathRoute, Quotas, Redirect, Route, count_groups
 from components.app.checks import host_problem, path_problems, route_key
 from components.model import ConfigError
 from tests.conftest import run_plan_cli
@@ -503,3 +503,41 @@ def test_check_drops_the_legacy_ssl_redirect_rule_on_https(tmp_path: Path) -> No
     (over,) = _quota(_check(tmp_path, documents))
     assert "180 rules (quota 100)" in over["message"]
     assert "(60 rules the controller's optimizer drops" in over["message"]
+
+
+def test_the_gateway_stack_counts_its_redirect_rule_in_the_budget_and_the_guardrail_alike() -> None:
+    """Pulumi.gateway.yaml by hand: the echoserver's route is 2 rules on HTTPS:443 (the fixed-response / and
+    /echo), the redirect route 1 on HTTP:80, payments 1 (/api on pay.example.com): 4."""
+    from policies.guardrails import Context, Resource, evaluate, rule
+
+    config = copy.deepcopy(read_stack_file("gateway"))
+    config["alb-ingress:alb"] = {**dict(config["alb-ingress:alb"]), "quotas": {"rules": 3}}
+    with pytest.raises(ConfigError) as raised:
+        run_program(config, "gateway", preview=False)
+    (problem,) = raised.value.problems
+    assert "group gateway-shared would need 4 rules (quota 3)" in problem.message
+    result = run_program(read_stack_file("gateway"), "gateway", preview=False)
+    resources = [Resource(r.type, r.name, r.inputs) for r in result.resources]
+    (over,) = evaluate(resources, Context(quotas=Quotas(rules=3)), rules=[rule("group-quota")])
+    assert "needs 4 rules (quota 3)" in over.message
+    assert evaluate(resources, Context(), rules=[rule("group-quota")]) == []
+
+
+def test_the_plan_s_guardrail_counts_against_alb_quotas() -> None:
+    """30 apps of 4 paths: 120 rules and the echoserver's 2, over the default 100; with alb.quotas.rules 200
+    (raised with AWS first) the settings and the plan's group-quota guardrail both let it through."""
+    from albops.cli.main import guardrail_violations
+
+    arn = "arn:aws:acm:us-west-2:111122223333:certificate/00000000-0000-0000-0000-000000000000"
+    apps = [_app(f"app-{i:02d}", certificateArn=arn, paths=[{"path": f"/p{j}"} for j in range(4)]) for i in range(30)]
+    config = copy.deepcopy(read_stack_file("stage"))
+    config["alb-ingress:apps"] = apps
+    config["alb-ingress:alb"] = {**dict(config["alb-ingress:alb"]), "quotas": {"rules": 200}}
+    result = run_program(config, "stage", preview=False)
+    assert [v for v in guardrail_violations(result, config) if v.rule == "group-quota"] == []
+    config["alb-ingress:alb"] = {**dict(config["alb-ingress:alb"]), "quotas": {"rules": 121}}
+    with pytest.raises(ConfigError) as raised:
+        run_program(config, "stage", preview=False)
+    assert "would need 122 rules (quota 121)" in raised.value.problems[0].message
+    (over,) = [v for v in guardrail_violations(result, config) if v.rule == "group-quota"]
+    assert "needs 122 rules (quota 121)" in over.message
