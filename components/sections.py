@@ -27,7 +27,7 @@ from pydantic import (
     model_validator,
 )
 
-from components.app.checks import weak_tls_problem
+from components.app.checks import host_problem, weak_tls_problem
 from components.model import IMAGE as _IMAGE
 from components.model import VPC_ID, ResourceSettings
 from components.model import Section as _Section
@@ -222,6 +222,9 @@ class EchoserverSettings(_Section):
     def _host(cls, value: str) -> str:
         if not _HOST.fullmatch(value):
             raise _fail(f"{value!r} is not a DNS host name; use lower-case labels like www.example.com")
+        refused = host_problem(value)  # what the ALB refuses in any app's host (over 128 characters)
+        if refused:
+            raise _fail(refused)
         return value
 
     @field_validator("namespace")

@@ -541,3 +541,9 @@ def test_the_plan_s_guardrail_counts_against_alb_quotas() -> None:
     assert "would need 122 rules (quota 121)" in raised.value.problems[0].message
     (over,) = [v for v in guardrail_violations(result, config) if v.rule == "group-quota"]
     assert "needs 122 rules (quota 121)" in over.message
+
+
+def test_the_echoserver_s_host_is_held_to_the_alb_s_host_rules() -> None:
+    host = "a" * 60 + "." + "b" * 60 + ".example.com"
+    found = _problems([], echoserver={"host": host})
+    assert "an ALB host condition holds at most 128" in found["alb-ingress:echoserver.host"][0]
