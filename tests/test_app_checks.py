@@ -107,9 +107,16 @@ def test_paths_the_api_server_or_the_controller_refuse(path: str, path_type: str
     assert all(f in found for f in fragments), found
 
 
-@pytest.mark.parametrize("path", ["/v1..2", "/a.b/c", "/.well-known", "/a/b/", "/", "/a%20b", "/..a"])
-def test_paths_the_api_server_takes(path: str) -> None:
+@pytest.mark.parametrize("path", ["/v1..2", "/a.b/c", "/.well-known", "/a/b/", "/", "/..a", "/a$b~c'd@e:f+g&h"])
+def test_paths_the_api_server_and_the_alb_take(path: str) -> None:
     assert path_problems(path, "Prefix") == [] and path_problems(path, "Exact") == []
+
+
+@pytest.mark.parametrize("path", ["/a%20b", "/a(b)", "/a;b", "/a=b", "/a!b", "/caf\u00e9", "/a,b"])
+def test_paths_the_alb_refuses(path: str) -> None:
+    # ELB RuleCondition: a path pattern holds A-Z a-z 0-9 _ - . $ / ~ " ' @ : + & * ? only.
+    (problem,) = path_problems(path, "Prefix")
+    assert "which an ALB path pattern cannot hold" in problem
 
 
 def test_a_prefix_path_s_trailing_slash_is_one_rule() -> None:

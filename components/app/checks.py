@@ -20,6 +20,10 @@ INVALID_PATH_SUFFIXES = ("/..", "/.")
 # (buildPathPatternsForExactPathType / ForPrefixPathType): a '*' or '?' in an Exact or Prefix path is an error
 # that stops the reconcile of the whole group.
 PATH_WILDCARDS = "*?"
+# ELB API Reference, RuleCondition Values: a path pattern holds letters, digits, _ - . $ / ~ " ' @ : + & and the
+# wildcards * and ? (128 characters at most); anything else (a %-escape, '!', '(', ';', '=', non-ASCII) the ALB
+# refuses when the controller writes the rule, which stops the whole group.
+ALB_PATH_CHARACTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-.$/~\"'@:+&*?")
 # Kubernetes validateIngressRules: a rule's host "must be a DNS name, not an IP address" (netutils.ParseIPSloppy,
 # which takes IPv4 octets with leading zeros too).
 _IPV4 = re.compile(r"(0*(25[0-5]|2[0-4]\d|1?\d?\d)\.){3}0*(25[0-5]|2[0-4]\d|1?\d?\d)")
@@ -50,6 +54,12 @@ def path_problems(path: str, path_type: str) -> list[str]:
     for suffix in INVALID_PATH_SUFFIXES:
         if path.endswith(suffix):
             problems.append(f"{path!r} ends with {suffix!r}, which the API server refuses: remove it")
+    others = sorted(set(path) - ALB_PATH_CHARACTERS)
+    if others:
+        problems.append(
+            f"{path!r} holds {', '.join(repr(c) for c in others)}, which an ALB path pattern cannot hold (letters, "
+            "digits and _ - . $ / ~ \" ' @ : + & only): the controller's rule would be refused and the group stop"
+        )
     return problems
 
 

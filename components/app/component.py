@@ -64,9 +64,9 @@ from facts.regions import ALB_SSL_POLICIES, RECOMMENDED_SSL_POLICY
 TYPE = "albingress:index:AlbApp"
 ANNOTATION = "alb.ingress.kubernetes.io"
 _PATH = re.compile(r"/[A-Za-z0-9._~/*-]*")
-# What an app's path may hold before the API server's and the controller's own rules (checks.path_problems)
-# are asked: RFC 3986 path characters, percent-escapes, and the '*' and '?' those rules name.
-_APP_PATH = re.compile(r"/(?:[A-Za-z0-9._~/*?!$&'()+,;=:@-]|%[0-9A-Fa-f]{2})*")
+# What an app's path must be before the API server's, the controller's and the ALB's rules
+# (checks.path_problems) are asked: absolute, one line of printable characters.
+_APP_PATH = re.compile(r"/[^\x00-\x20\x7f]*")
 CERTIFICATE_ARN = re.compile(r"arn:(aws[a-z-]*):acm:([a-z0-9-]+):(\d{12}):certificate/[0-9a-f-]{36}")
 PATH_TYPES = ("Prefix", "Exact")
 APIS = ("ingress", "gateway")
