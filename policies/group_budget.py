@@ -252,3 +252,30 @@ def quotas_from_config(alb: Any) -> Quotas:
         certificates=whole("certificates", defaults.certificates),
         targets=whole("targets", defaults.targets),
     )
+
+
+def route_violations(stack: Stack) -> Iterable[Violation]:
+    """What hands one team's traffic to another, judged with the apps' own checks (components/app/checks.py):
+    two Ingresses (or routes) of one ALB with one host and one rule (a Prefix path's trailing '/' does not
+    count: the controller drops it), and one host in two groups (its DNS name points at one ALB)."""
+    from components.app.checks import host_group_problems, route_key
+    from policies.guardrails import Violation
+
+    found = footprints(stack)
+    claimed: dict[tuple[str, str, str, str], str] = {}
+    for footprint in found:
+        for route in footprint.route_list():
+            if route.path.path_type not in ("Prefix", "Exact"):
+                continue
+            first = claimed.setdefault((footprint.group, route.host, *route_key(route.path)), footprint.app)
+            if first != footprint.app:
+                yield Violation(
+                    "group-routes",
+                    footprint.group,
+                    f"{first} and {footprint.app} both route {route.host or '(any host)'}{route.path.path} "
+                    f"({route.path.path_type}): one rule wins, by group order, and the other never sees a request",
+                    "give one of them another path or host",
+                )
+    placed = [(f.app, f.group, tuple(dict.fromkeys(r.host for r in f.route_list() if r.host))) for f in found]
+    for problem in host_group_problems(placed, named=lambda group: group)[0]:
+        yield Violation("group-routes", "hosts", problem, "keep each host in one group (one ALB)")

@@ -345,6 +345,13 @@ def _quota(stack: Stack) -> Iterable[Violation]:
     yield from quota_violations(stack, stack.context.quotas)
 
 
+def _routes(stack: Stack) -> Iterable[Violation]:
+    # The apps' own route and host checks, over Ingresses and routes written by anyone.
+    from policies.group_budget import route_violations
+
+    yield from route_violations(stack)
+
+
 # -- IAM rules -------------------------------------------------------------------
 
 
@@ -631,6 +638,12 @@ RULES: tuple[Rule, ...] = (
         "a group stays under the ALB's quotas (rules, certificates, target groups, targets, security group rules)",
         "a group that stops reconciling",
         _quota,
+    ),
+    Rule(
+        "group-routes",
+        "no two Ingresses claim one host and path, and no host is in two groups",
+        "one team's traffic taken by another's rule or ALB",
+        _routes,
     ),
     Rule(
         "role-trust-scoped",

@@ -554,3 +554,15 @@ def test_the_echoserver_s_host_is_held_to_the_alb_s_host_rules() -> None:
     host = "a" * 60 + "." + "b" * 60 + ".example.com"
     found = _problems([], echoserver={"host": host})
     assert "an ALB host condition holds at most 128" in found["alb-ingress:echoserver.host"][0]
+
+
+def test_check_finds_routes_two_ingresses_claim_and_hosts_in_two_groups(tmp_path: Path) -> None:
+    first, second, third = _ingress(0), _ingress(1), _ingress(2, **{"group.name": "elsewhere"})
+    second["spec"]["rules"][0]["host"] = "app-0.example.com"
+    second["spec"]["rules"][0]["http"]["paths"][0]["path"] = "/"  # the same rule as app-0's
+    third["spec"]["rules"][0]["host"] = "app-0.example.com"
+    third["spec"]["rules"][0]["http"]["paths"][0]["path"] = "/other/"
+    found = [v for v in _check(tmp_path, [first, second, third])["violations"] if v["rule"] == "group-routes"]
+    messages = " | ".join(v["message"] for v in found)
+    assert "Ingress team/app-0 and Ingress team/app-1 both route app-0.example.com/ (Prefix)" in messages
+    assert "host app-0.example.com is in group shared (app Ingress team/app-0) and group elsewhere" in messages

@@ -6,7 +6,7 @@ another: checked once here for the stack's ``apps:`` and the ``AlbApp`` componen
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from components.app.budget import PathRoute
 from facts.regions import ALB_SSL_POLICIES, RECOMMENDED_SSL_POLICY
@@ -140,10 +140,13 @@ def wildcard_covers(wildcard: str, host: str) -> bool:
     return wildcard.startswith("*.") and host.endswith(wildcard[1:]) and host != wildcard
 
 
-def host_group_problems(placed: Sequence[tuple[str, str, Sequence[str]]]) -> tuple[list[str], list[str]]:
+def host_group_problems(
+    placed: Sequence[tuple[str, str, Sequence[str]]], named: Callable[[str], str] = lambda group: f"group {group}"
+) -> tuple[list[str], list[str]]:
     """(problems, warnings) for hosts across groups: one DNS name points at one ALB, so a host two groups
     claim sends one group's traffic to the other's ALB; a wildcard host of one group covering a host of another
-    works only while the specific record exists. ``placed``: (app, group, hosts) in order."""
+    works only while the specific record exists. ``placed``: (app, group, hosts) in order; ``named`` says a
+    group in the message."""
     problems: list[str] = []
     warnings: list[str] = []
     owner: dict[str, tuple[str, str]] = {}
@@ -152,7 +155,7 @@ def host_group_problems(placed: Sequence[tuple[str, str, Sequence[str]]]) -> tup
             first = owner.setdefault(host, (app, group))
             if first[1] != group:
                 problems.append(
-                    f"host {host} is in group {first[1]} (app {first[0]}) and group {group} (app {app}); its DNS "
+                    f"host {host} is in {named(first[1])} (app {first[0]}) and {named(group)} (app {app}); its DNS "
                     "name points at one ALB, so one group's rules never see its traffic: keep a host in one group"
                 )
     for wildcard, (app, group) in owner.items():
@@ -161,7 +164,7 @@ def host_group_problems(placed: Sequence[tuple[str, str, Sequence[str]]]) -> tup
         for host, (other_app, other_group) in owner.items():
             if other_group != group and wildcard_covers(wildcard, host):
                 warnings.append(
-                    f"wildcard host {wildcard} (app {app}, group {group}) covers {host} (app {other_app}, group "
-                    f"{other_group}): {host} reaches its own ALB only while its own DNS record exists"
+                    f"wildcard host {wildcard} (app {app}, {named(group)}) covers {host} (app {other_app}, "
+                    f"{named(other_group)}): {host} reaches its own ALB only while its own DNS record exists"
                 )
     return problems, warnings
