@@ -27,6 +27,7 @@ from pydantic import (
     model_validator,
 )
 
+from components.app.checks import host_problem, weak_tls_problem
 from components.model import IMAGE as _IMAGE
 from components.model import VPC_ID, ResourceSettings
 from components.model import Section as _Section
@@ -225,6 +226,9 @@ class EchoserverSettings(_Section):
     def _host(cls, value: str) -> str:
         if not _HOST.fullmatch(value):
             raise _fail(f"{value!r} is not a DNS host name; use lower-case labels like www.example.com")
+        refused = host_problem(value)  # what the ALB refuses in any app's host (over 128 characters)
+        if refused:
+            raise _fail(refused)
         return value
 
     @field_validator("namespace")
@@ -377,12 +381,15 @@ class AccessLogSettings(_Section):
 
 
 class QuotaSettings(_Section):
-    """The ALB's adjustable quotas, per load balancer: rules (100) and certificates besides the default (25)."""
+    """The ALB's adjustable quotas, per load balancer: rules (100), certificates besides the default (25) and
+    targets (1000). Target groups per load balancer (100) cannot be raised (Elastic Load Balancing User Guide,
+    "Quotas for your Application Load Balancers")."""
 
     rules: StrictInt = 100
     certificates: StrictInt = 25
+    targets: StrictInt = 1000
 
-    @field_validator("rules", "certificates")
+    @field_validator("rules", "certificates", "targets")
     @classmethod
     def _bounded(cls, value: int) -> int:
         if not 1 <= value <= 10000:
@@ -468,11 +475,9 @@ class AlbSettings(_Section):
                 f"{value!r} is not a security policy ALB offers; {hint}use e.g. {RECOMMENDED_SSL_POLICY} "
                 "(see `aws elbv2 describe-ssl-policies`)"
             )
-        if floor < "1.2":
-            raise _fail(
-                f"{value} still accepts TLS {floor}; use a policy whose lowest version is TLS 1.2, e.g. "
-                f"{RECOMMENDED_SSL_POLICY}, ELBSecurityPolicy-TLS13-1-2-2021-06 or ELBSecurityPolicy-TLS-1-2-2017-01"
-            )
+        weak = weak_tls_problem(value)  # the same words as AlbApp's ssl_policy
+        if weak:
+            raise _fail(weak)
         return value
 
     @field_validator("idle_timeout_seconds")

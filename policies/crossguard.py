@@ -20,6 +20,7 @@ from pulumi_policy import (
 )
 
 from components.names import PLANNED_ENVIRONMENTS
+from policies.group_budget import quotas_from_config
 from policies.guardrails import INGRESS, RULES, Context, Resource, Rule, evaluate
 
 ReportViolation = Callable[[str, str | None], None]
@@ -33,7 +34,12 @@ def _context(args: StackValidationArgs, resources: list[Resource]) -> Context:
     config: dict[str, Any] = dict(args.get_config() or {})
     classes = {str((r.props.get("spec") or {}).get("ingressClassName")) for r in resources if r.type == INGRESS}
     environment = config.get("environment")
-    return Context(ingress_classes=frozenset(classes | {"alb"}), environment=str(environment) if environment else None)
+    return Context(
+        ingress_classes=frozenset(classes | {"alb"}),
+        environment=str(environment) if environment else None,
+        # group-quota's config may carry the stack's alb.quotas ({"quotas": {"rules": 200}}).
+        quotas=quotas_from_config({"quotas": config.get("quotas")}),
+    )
 
 
 def stack_policy(rule: Rule) -> StackValidationPolicy:
@@ -54,7 +60,21 @@ def stack_policy(rule: Rule) -> StackValidationPolicy:
     )
 
 
-CONFIG_SCHEMA = PolicyConfigSchema(properties={"environment": {"type": "string", "enum": list(PLANNED_ENVIRONMENTS)}})
+CONFIG_SCHEMA = PolicyConfigSchema(
+    properties={
+        "environment": {"type": "string", "enum": list(PLANNED_ENVIRONMENTS)},
+        # The stack's alb.quotas, raised with AWS first (group-quota counts against them).
+        "quotas": {
+            "type": "object",
+            "properties": {
+                "rules": {"type": "integer"},
+                "certificates": {"type": "integer"},
+                "targets": {"type": "integer"},
+            },
+            "additionalProperties": False,
+        },
+    }
+)
 
 
 def pack_config(environment: str) -> dict[str, dict[str, str]]:

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from components.app.budget import Quotas
 from facts.managed_policies import document_for_arn
 from facts.managed_policies import source as managed_source
 from facts.regions import ALB_SSL_POLICIES, CONTROLLER_DEFAULT_SSL_POLICY, RECOMMENDED_SSL_POLICY
@@ -55,8 +56,6 @@ CONTROLLER_CHART = "aws-load-balancer-controller"
 # Without a target-group-attributes annotation, target groups keep ELB's default delay.
 DEFAULT_DEREGISTRATION_DELAY = 300
 DEFAULT_GRACE_PERIOD = 30
-RULE_QUOTA = 100
-CERTIFICATE_QUOTA = 25
 
 
 @dataclass(frozen=True)
@@ -108,6 +107,8 @@ class Context:
     cluster_classes: Mapping[str, ClusterClass] = field(default_factory=dict)
     # The account the roles live in: its own root in a trust policy is not another account's.
     account_id: str | None = None
+    # The ALB quotas the group-quota rule counts against (the stack's alb.quotas: raised with AWS first).
+    quotas: Quotas = field(default_factory=Quotas)
 
 
 @dataclass(frozen=True)
@@ -524,40 +525,18 @@ def _consistent(stack: Stack) -> Iterable[Violation]:
                 )
 
 
-def _rule_count(stack: Stack, ingress: Resource) -> int:
-    listeners = len(listen_ports(stack, ingress))
-    count = 0
-    for rule in ingress.spec.get("rules") or []:
-        paths = ((rule.get("http") or {}).get("paths") or []) if isinstance(rule, Mapping) else []
-        count += max(1, len(paths))
-    return count * listeners  # a defaultBackend is the listener's default action, not a rule
-
-
 def _quota(stack: Stack) -> Iterable[Violation]:
-    for group, members in sorted(_groups(stack).items()):
-        rules = sum(_rule_count(stack, i) for i in members)
-        if rules > RULE_QUOTA:
-            yield Violation(
-                "group-quota",
-                f"group {group}",
-                f"needs about {rules} listener rules (hosts x paths on each listener); an ALB holds {RULE_QUOTA}",
-                "split the group, or merge paths (prefixes, wildcards)",
-            )
-        certificates: set[str] = set()
-        for ingress in members:
-            certificates.update(
-                a.strip() for a in (stack.setting(ingress, "certificate-arn") or "").split(",") if a.strip()
-            )
-            if not stack.setting(ingress, "certificate-arn"):
-                for tls in ingress.spec.get("tls") or []:
-                    certificates.update(f"discovered:{h}" for h in (tls.get("hosts") or []))
-        if len(certificates) > CERTIFICATE_QUOTA:
-            yield Violation(
-                "group-quota",
-                f"group {group}",
-                f"uses {len(certificates)} certificates; an ALB holds {CERTIFICATE_QUOTA}",
-                "use wildcard or multi-name certificates, or split the group",
-            )
+    # Counted by the group budget's code, the same as the stack's apps and AlbApp (policies/group_budget.py).
+    from policies.group_budget import quota_violations
+
+    yield from quota_violations(stack, stack.context.quotas)
+
+
+def _routes(stack: Stack) -> Iterable[Violation]:
+    # The apps' own route and host checks, over Ingresses and routes written by anyone.
+    from policies.group_budget import route_violations
+
+    yield from route_violations(stack)
 
 
 # -- IAM rules -------------------------------------------------------------------
@@ -842,9 +821,15 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "group-quota",
-        "a group stays under the ALB's quotas (100 rules, 25 certificates)",
+        "a group stays under the ALB's quotas (rules, certificates, target groups, targets, security group rules)",
         "a group that stops reconciling",
         _quota,
+    ),
+    Rule(
+        "group-routes",
+        "no two Ingresses claim one host and path, and no host is in two groups",
+        "one team's traffic taken by another's rule or ALB",
+        _routes,
     ),
     Rule(
         "role-trust-scoped",

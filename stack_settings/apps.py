@@ -57,6 +57,14 @@ def _app_key(index: int, problem: str) -> Problem:
     return Problem(where, message if path else problem)
 
 
+def warn(message: str) -> None:
+    """A warning for the person running the plan or ``pulumi up``: the engine's log when a program runs,
+    stderr otherwise."""
+    import pulumi
+
+    pulumi.log.warn(f"{message} (a warning: the plan goes on)")
+
+
 def _gateway_app_problems(
     index: int, given: dict[str, Any], alb: AlbSettings, echo: EchoserverSettings
 ) -> list[Problem]:
@@ -93,7 +101,7 @@ def _gateway_app_problems(
 
 
 def check_apps(
-    raw: list[Any], sections: Mapping[str, BaseModel], region: str | None = None
+    raw: list[Any], sections: Mapping[str, BaseModel], region: str | None = None, stack: str | None = None
 ) -> tuple[list[tuple[str, dict[str, Any]]], list[Problem]]:
     """Check every app of alb-ingress:apps, place the sharded ones, and count every group's budget at once.
 
@@ -101,17 +109,19 @@ def check_apps(
     path, or apps that disagree on a group-wide setting stop the plan with the apps named.
     """
     from components.app.budget import Quotas, assign_shards, budget_problems
-    from components.app.component import certificate_problem, conflicts, plan_app
+    from components.app.component import certificate_problem, conflicts, host_warnings, plan_app
     from components.echoserver import echoserver_app
 
     alb = sections.get("alb")
     echo = sections.get("echoserver")
     controller = sections.get("controller")
+    stack_file = f"Pulumi.{stack}.yaml" if stack else "Pulumi.<stack>.yaml"
     if not raw:
         return [], []
     problems: list[Problem] = []
     if not isinstance(alb, AlbSettings) or not isinstance(echo, EchoserverSettings):
         return [], []  # their own problems are reported; the apps are checked once they are right
+    bad_names: set[int] = set()
     items: list[tuple[int, str, dict[str, Any]]] = []
     for index, item in enumerate(raw):
         where = f"{PROJECT}:apps[{index}]"
@@ -125,8 +135,17 @@ def check_apps(
             problems.append(Problem(f"{where}.{key}", f"unknown key; {hint}known keys: {', '.join(APP_KEYS)}"))
         name = item.get("name")
         if not isinstance(name, str) or not DNS_LABEL.fullmatch(name):
-            problems.append(Problem(f"{where}.name", f"{name!r} is not a Kubernetes name (the app's Ingress name)"))
-            continue
+            problems.append(
+                Problem(
+                    f"{where}.name",
+                    f"{name!r} is not a Kubernetes name (the app's Ingress name): use lower-case letters, digits "
+                    "and '-', at most 63",
+                )
+            )
+            if not isinstance(name, str):
+                continue
+            # Its other keys are still checked, so every problem of the list is reported at once.
+            bad_names.add(index)
         if any(name == other for _, other, _ in items):
             problems.append(Problem(f"{where}.name", f"{name!r} names another app too; give each app its own name"))
             continue
@@ -159,7 +178,13 @@ def check_apps(
     plans = []
     result: list[tuple[str, dict[str, Any]]] = []
     for index, name, given in items:
-        plan, found = plan_app(name, {k: v for k, v in given.items() if k != "certificate_arn"}, placed.get(name))
+        controller_namespaces = (controller.namespace,) if isinstance(controller, ControllerSettings) else ()
+        plan, found = plan_app(
+            name,
+            {k: v for k, v in given.items() if k != "certificate_arn"},
+            placed.get(name),
+            controller_namespaces=controller_namespaces,
+        )
         arn = given.get("certificate_arn")
         if arn is not None:
             problem = certificate_problem(arn, region) if isinstance(arn, str) else f"{arn!r} is not text"
@@ -169,24 +194,32 @@ def check_apps(
             found.append(
                 f"args.name: {echo.namespace}/echoserver is the echoserver's own Ingress; name the app otherwise"
             )
+        if index in bad_names:
+            found = [p for p in found if not p.startswith("name: ")]  # said above, with the stack's words
         problems.extend(_app_key(index, p) for p in found)
-        if plan is not None and not found:
+        if plan is not None and not found and index not in bad_names:
             plans.append(plan)
             args = {k: v for k, v in given.items() if k != "shards"}
             if args.get("api") == "gateway" and "certificate_arn" in args:
                 # On the Gateway's LoadBalancerConfiguration instead: a route cannot carry a certificate.
                 args["gateway_certificate_arn"] = args.pop("certificate_arn")
             args["group"] = plan.group
-            args["quotas"] = {"rules": alb.quotas.rules, "certificates": alb.quotas.certificates}
+            args["quotas"] = {
+                "rules": alb.quotas.rules,
+                "certificates": alb.quotas.certificates,
+                "targets": alb.quotas.targets,
+            }
             result.append((name, args))
-    if problems:
-        return [], problems
+    # The conflicts and the budget are checked over the apps that are right so far, so every problem of
+    # the list is reported at once.
     # The echoserver is an app of the stack's group (the same plan its Ingress is built from): its host, its
     # two paths and its pods count too.
     echo_plan = echoserver_app(echo, alb, "alb")
     # In gateway mode the echoserver's Service has its TargetGroupConfiguration too.
     every = [dataclasses.replace(echo_plan, api=alb.api), *plans]
     problems.extend(Problem(f"{PROJECT}:apps", p) for p in conflicts(every))
+    for warning in host_warnings(every):
+        warn(f"{stack_file}: {PROJECT}:apps: {warning}")
     if alb.ssl_redirect != 443 and any(p.group == alb.group_name for p in plans):
         problems.append(
             Problem(
@@ -194,13 +227,16 @@ def check_apps(
                 f"is {alb.ssl_redirect}, but apps in group {alb.group_name} redirect to 443; it is group-wide: set 443",
             )
         )
-    quotas = Quotas(rules=alb.quotas.rules, certificates=alb.quotas.certificates)
+    quotas = Quotas(rules=alb.quotas.rules, certificates=alb.quotas.certificates, targets=alb.quotas.targets)
     footprints = [
         dataclasses.replace(
             echo_plan.footprint("the stack's certificate"),
             https_ports=tuple(alb.https_ports),
             http_ports=tuple(port for e in alb.listen_ports for proto, port in e.items() if proto == "HTTP"),
             ssl_redirect=alb.ssl_redirect is not None,
+            api=alb.api,
+            # In gateway mode the stack's Gateway redirects HTTP with a route: a rule on each HTTP listener.
+            redirect_route=alb.api == "gateway" and alb.ssl_redirect is not None,
         ),
         *(
             plan.footprint(args.get("certificate_arn") or args.get("gateway_certificate_arn"))

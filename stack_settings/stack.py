@@ -339,7 +339,7 @@ def parse_settings(
                         "cannot plan this section as written; check it with `pulumi preview`",
                     )
                 )
-    apps, app_problems = check_apps(data.pop("apps", []), sections, region)
+    apps, app_problems = check_apps(data.pop("apps", []), sections, region, stack)
     problems.extend(app_problems)
     problems.extend(_cross_checks(sections))
     problems.extend(_lifetime_checks(sections, stack, today or dt.datetime.now(dt.UTC).date()))

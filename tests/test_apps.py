@@ -76,8 +76,10 @@ def test_certificates_target_groups_and_targets_are_counted_once_each() -> None:
     ]
     (count,) = count_groups(footprints).values()
     # a and b are covered by c's wildcard host; d names its own certificate.
-    assert (count.certificates, count.target_groups, count.targets) == (2, 2, 8)
-    assert count.by_app["b"]["target_groups"] == 0  # the shared Service counts for a only
+    # A target group per Ingress, Service and port (buildTargetGroupResourceID, controller v3.5.0): a and b
+    # share a Service but are two Ingresses, so two target groups, and its 3 pods are targets of both.
+    assert (count.certificates, count.target_groups, count.targets) == (2, 3, 11)
+    assert count.by_app["b"]["target_groups"] == 1 and count.by_app["b"]["targets"] == 3
 
 
 def test_a_group_over_a_quota_is_refused_with_every_apps_share() -> None:
@@ -294,7 +296,7 @@ def test_the_component_refuses_the_app_that_takes_its_group_over_a_quota(tmp_pat
         run_program({}, "dev", preview=False, project_dir=_program(tmp_path, body))
     message = str(raised.value)
     # 11 apps x 9 rules fit (99); the 12th would make 108.
-    assert message.startswith("AlbApp app-11: 1 problem; nothing of it was created")
+    assert message.startswith("__main__.py: AlbApp app-11: 1 problem; nothing of it was created")
     assert "group g would need 108 rules (quota 100)" in message and "app-0: 9 rules" in message
 
 

@@ -58,16 +58,27 @@ def _second_ingress(**annotations: str) -> Callable[[list[Resource]], None]:
         other = copy.deepcopy(_ingress(resources))
         other["metadata"]["name"] = "other"
         other["metadata"]["annotations"].update({ANN + k.replace("_", "-"): v for k, v in annotations.items()})
+        for rule in other["spec"]["rules"]:  # its own host: two Ingresses on one route is group-routes' finding
+            rule["host"] = "other.example.com"
         resources.append(Resource(INGRESS, "other", other))
 
     return mutate
+
+
+def _claimed_route(resources: list[Resource]) -> None:
+    """A second Ingress of the group claims the echoserver's host and its Prefix path, with a trailing '/'."""
+    other = copy.deepcopy(_ingress(resources))
+    other["metadata"]["name"] = "other"
+    for path in other["spec"]["rules"][0]["http"]["paths"]:
+        path["path"] = path["path"] + "/" if path["pathType"] == "Prefix" and path["path"] != "/" else path["path"]
+    resources.append(Resource(INGRESS, "other", other))
 
 
 def _many_paths(resources: list[Resource]) -> None:
     spec = _ingress(resources)["spec"]
     spec["rules"][0]["http"]["paths"] = [
         {"path": f"/p{i}", "pathType": "Prefix", "backend": {"service": {"name": "echoserver", "port": {"number": 80}}}}
-        for i in range(60)
+        for i in range(101)
     ]
 
 
@@ -124,7 +135,9 @@ FAILING: dict[str, tuple[Callable[[list[Resource]], None], str]] = {
     "alb-ssl-redirect": (_set_annotation("ssl-redirect", None), "instead of redirecting"),
     "alb-tls-policy": (_set_annotation("ssl-policy", None), "ELBSecurityPolicy-2016-08, which allows TLS 1.0"),
     "group-consistent": (_second_ingress(scheme="internal"), "disagree on scheme"),
-    "group-quota": (_many_paths, "an ALB holds 100"),
+    "group-routes": (_claimed_route, "Ingress echoserver/echoserver and Ingress echoserver/other both route"),
+    # 101 paths on the HTTPS listener only: the HTTP one redirects and carries no rules.
+    "group-quota": (_many_paths, "needs 101 rules (quota 100)"),
     "role-trust-scoped": (_trust(_any_subject), "without conditions pinning :sub"),
     "no-wildcard-actions": (_wildcard, "allows elasticloadbalancing:*"),
     "iam-escalation": (_escalate, "grants iam:PassRole (on *) with ec2:RunInstances"),

@@ -832,12 +832,14 @@ def guardrail_violations(result: PlanResult, config: dict[str, object]) -> list[
     classes = {str((r.inputs.get("spec") or {}).get("ingressClassName")) for r in result.by_type(INGRESS)}
     environment = config.get("alb-ingress:environment")
     from albops.preview.runner import caller_account
+    from policies.group_budget import quotas_from_config
 
     context = Context(
         ingress_classes=frozenset(classes | {"alb"}),
         environment=str(environment) if environment else None,
         # The roles' own account: its root in a trust policy is not another account's.
         account_id=caller_account(config),
+        quotas=quotas_from_config(config.get("alb-ingress:alb")),
     )
     return list(evaluate(resources, context))
 

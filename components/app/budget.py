@@ -1,25 +1,32 @@
-"""What every app of a shared ALB group will cost the ALB, counted before anything is created.
+"""What every app of a shared ALB group will cost the ALB, counted as the controller builds it.
 
 The controller builds one ALB per IngressGroup and has no way to split a group that grows past the ALB's
 quotas (its issue #3525 asks for it); worse, one Ingress over a limit blocks the reconcile of the whole
-group, every other team's changes included. So the apps of a program are counted together, per group, with
-the rules the controller will make of them:
+group, every other team's changes included. So the apps of a program are counted together, per group. This
+is the one counting code: the AlbApp component, the stack's ``apps:`` and the ``group-quota`` guardrail (plan,
+policy pack and ``albops check``) all describe their Ingresses or routes as ``Footprint``s and count them
+here. How the controller builds a group (aws-load-balancer-controller v3.5.0):
 
-- listener rules: one per host and path (the controller makes one rule per Ingress path, conditioned on the
-  rule's host), on every listener that carries rules; with ``ssl-redirect`` the HTTP listeners carry only
-  the redirect (their default action), so only the HTTPS ones count;
+- listener rules (pkg/ingress/model_build_listener_rules.go): one rule per Ingress rule host and path, on
+  every listener port the Ingress listens on; with ``ssl-redirect`` (group-wide) the HTTP listeners get no
+  rules at all (their default action redirects). The rule optimizer (pkg/ingress/rule_optimizer.go) then
+  drops, per listener, a redirect rule that redirects to itself (the legacy ``actions.ssl-redirect`` on an
+  HTTPS listener) and every rule after a redirect rule whose hosts and paths cover it;
+- Gateway API (pkg/gateway/model/model_build_listener.go, routeutils/route_rule_precedence.go): one rule per
+  route hostname and match on each listener the route attaches to, with no optimizer; the stack's
+  redirect route on the HTTP listeners is one more rule on each of them;
 - condition values per rule: the host, and the path's values (a Prefix path is two, ``/p`` and ``/p/*``;
   ``/`` and Exact paths one), at most 5 per rule;
 - certificates: the distinct ARNs the apps name, plus one per distinct host that names none and is not
   covered by another app's wildcard host;
-- target groups: one per distinct Service and port (per target type), at most 5 per forward action;
-- targets: each pod once per target group it is in;
-- security group rules: the controller opens each listen port of the group's ALB to the Ingresses' inbound
-  CIDRs (0.0.0.0/0 by default) in the ALB's security group, one inbound rule per port and CIDR.
+- target groups (model_build_target_group.go, buildTargetGroupResourceID): one per Ingress (or route),
+  Service and port, so two apps that send to one Service make two target groups, and each pod is a target
+  of both; at most 5 per forward action;
+- security group rules (model_build_managed_sg.go): each listen port opened to each inbound CIDR.
 
-Quotas (Elastic Load Balancing User Guide, "Quotas for your Application Load Balancers"): 100 rules and
-25 certificates per load balancer are adjustable, 100 target groups per load balancer and 5 per action are
-not, 1,000 targets per load balancer; 5 condition values per rule. Security groups take 60 inbound rules
+Quotas (Elastic Load Balancing User Guide, "Quotas for your Application Load Balancers"): 100 rules, 25
+certificates and 1,000 targets per load balancer are adjustable, 100 target groups per load balancer and 5 per
+action are not; 5 condition values per rule. Security groups take 60 inbound rules
 each (Amazon VPC User Guide, "Amazon VPC quotas"; adjustable). The adjustable ones are configurable.
 
 Shards: one DNS name points at one ALB, so a host is never split across groups. Hosts that share an app
@@ -58,16 +65,50 @@ class PathRoute:
     path_type: str = "Prefix"
 
     @property
+    def patterns(self) -> tuple[str, ...]:
+        """The path-pattern values the controller writes (buildPathPatternsForPrefixPathType drops one trailing
+        ``/`` of a Prefix path: ``/api`` and ``/api/`` are both ``/api`` and ``/api/*``)."""
+        if self.path_type == "Prefix":
+            if self.path in ("/", ""):
+                return ("/*",)
+            base = self.path.removesuffix("/")
+            return (base, base + "/*")
+        if self.path_type == "Exact":
+            return (self.path,)
+        return (self.path or "/*",)  # ImplementationSpecific: the path as written (a glob)
+
+    @property
     def condition_values(self) -> int:
         """The path-pattern values the controller writes for this path (Prefix /p is /p and /p/*)."""
-        if self.path_type == "Prefix" and self.path not in ("/", ""):
-            return 2
-        return 1
+        return len(self.patterns)
+
+
+@dataclass(frozen=True)
+class Redirect:
+    """A redirect action's configuration (``#{...}`` keeps the request's value), for the rule optimizer."""
+
+    protocol: str = "#{protocol}"
+    port: str = "#{port}"
+    host: str = "#{host}"
+    path: str = "/#{path}"
+    query: str = "#{query}"
+
+
+@dataclass(frozen=True)
+class Route:
+    """One listener rule as the controller builds it: a host (empty: any), a path, and what answers it: a
+    (namespace, Service, port) it forwards to, or nothing (a fixed response or a redirect)."""
+
+    host: str
+    path: PathRoute
+    backends: tuple[tuple[str, str, str], ...] = ()
+    redirect: Redirect | None = None
 
 
 @dataclass(frozen=True)
 class Footprint:
-    """One app as the ALB will see it: its hosts, paths, backends, pods, certificate and listeners."""
+    """One app (one Ingress or route) as the ALB will see it: its rules, backends, pods, certificate and
+    listeners."""
 
     app: str
     group: str
@@ -84,15 +125,48 @@ class Footprint:
     extra_rules: int = 0
     # The CIDRs its listen ports are open to (the controller's inbound-cidrs default).
     inbound_cidrs: tuple[str, ...] = ("0.0.0.0/0",)
+    # ingress: the Ingress rules and the optimizer; gateway: an HTTPRoute (a rule per host and match).
+    api: str = "ingress"
+    # The Ingress (or route) the rules belong to, namespace/name: a target group is per Ingress, Service, port.
+    source: str = ""
+    # The rules as written, when they are not every host times every path to the backends (an Ingress read
+    # from a manifest); empty: hosts x paths.
+    routes: tuple[Route, ...] = ()
+    # group.order: lower is evaluated first across the group's Ingresses.
+    order: int = 0
+    # Gateway API: the redirect route of the group's HTTP listeners (one rule on each).
+    redirect_route: bool = False
+    # Pods per Service (namespace, name) when they differ from ``replicas`` (manifests); unknown ones count 0.
+    pods: Mapping[tuple[str, str], int] | None = None
+    # Certificate ARNs, when there are several (an Ingress's certificate-arn list); None: certificate_arn.
+    certificates: tuple[str, ...] | None = None
+    # The Ingress's defaultBackend: a target group for the listeners' default action, not a rule.
+    default_backends: tuple[tuple[str, str, str], ...] = ()
+
+    @property
+    def key(self) -> str:
+        return self.source or f"{self.app}"
+
+    def route_list(self) -> tuple[Route, ...]:
+        if self.routes:
+            return self.routes
+        return tuple(Route(host, path, self.backends) for host in self.hosts for path in self.paths)
 
     @property
     def rule_listeners(self) -> int:
         """Listeners that carry this app's rules: the HTTPS ones, and the HTTP ones unless they only redirect."""
-        return len(self.https_ports) + (0 if self.ssl_redirect else len(self.http_ports))
+        return len(self.https_ports) + (0 if self.ssl_redirect and self.api != "gateway" else len(self.http_ports))
 
     @property
     def rules(self) -> int:
-        return (len(self.hosts) * len(self.paths) + self.extra_rules) * self.rule_listeners
+        """This app's rules counted alone (no optimizer): what one Ingress adds to a group."""
+        alone = count_groups([self])[self.group]
+        return alone.rules
+
+    def pods_of(self, backend: tuple[str, str, str]) -> int:
+        if self.pods is None:
+            return self.replicas
+        return self.pods.get((backend[0], backend[1]), 0)
 
 
 @dataclass
@@ -106,6 +180,8 @@ class GroupCount:
     targets: int = 0
     security_group_rules: int = 0
     by_app: dict[str, dict[str, int]] = field(default_factory=dict)
+    # Rules the optimizer dropped (shadowed by a redirect, or redirecting to themselves).
+    dropped: int = 0
 
     def over(self, quotas: Quotas) -> list[str]:
         found = []
@@ -135,25 +211,122 @@ def _covered(host: str, wildcards: Iterable[str]) -> bool:
     return any(w == f"*.{rest}" for w in wildcards) if head and rest else False
 
 
+def _path_order(path: PathRoute) -> tuple[int, int]:
+    """sortIngressPaths: Exact paths first, then Prefix paths longest first, then the rest as written."""
+    if path.path_type == "Exact":
+        return (0, 0)
+    if path.path_type == "Prefix":
+        return (1, -len(path.path))
+    return (2, 0)
+
+
+def _infinite(redirect: Redirect, port: int, protocol: str, route: Route) -> bool:
+    """isInfiniteRedirectRule: a redirect that sends a request back to the rule that redirected it."""
+    if redirect.host != "#{host}" and redirect.host != route.host:
+        return False
+    if redirect.path != "/#{path}" and redirect.path not in route.path.patterns:
+        return False
+    if redirect.port not in ("#{port}", str(port)):
+        return False
+    if redirect.protocol not in ("#{protocol}", protocol):
+        return False
+    return redirect.query == "#{query}"
+
+
+def _covers(first: Route, later: Route) -> bool:
+    """isSupersetConditions, for rules of one host and one path each."""
+    hosts = not first.host or (bool(later.host) and first.host == later.host)
+    first_paths = set(first.path.patterns)
+    paths = "/*" in first_paths or set(later.path.patterns) <= first_paths
+    return hosts and paths
+
+
+def _listener_rules(
+    members: Sequence[Footprint], port: int, protocol: str
+) -> tuple[list[tuple[Footprint, Route]], int]:
+    """The rules of one listener after the optimizer, in the controller's order, and how many it dropped."""
+    built: list[tuple[Footprint, Route]] = []
+    for member in sorted(members, key=lambda f: (f.order, f.key)):
+        ports = member.https_ports if protocol == "HTTPS" else member.http_ports
+        if port not in ports:
+            continue
+        routes = member.route_list()
+        if member.api == "ingress":
+            hosts = list(dict.fromkeys(r.host for r in routes))
+            routes = tuple(
+                r
+                for host in hosts
+                for r in sorted((r for r in routes if r.host == host), key=lambda r: _path_order(r.path))
+            )
+        built.extend((member, route) for route in routes)
+    kept: list[tuple[Footprint, Route]] = []
+    for member, route in built:
+        if member.api == "ingress":
+            if route.redirect is not None and _infinite(route.redirect, port, protocol, route):
+                continue
+            if any(r.redirect is not None and _covers(r, route) for owner, r in kept if owner.api == "ingress"):
+                continue
+        kept.append((member, route))
+    return kept, len(built) - len(kept)
+
+
 def count_groups(footprints: Sequence[Footprint]) -> dict[str, GroupCount]:
-    """The per-group totals, each app's share included (an app's share of a shared target group is counted
-    for the first app that names it)."""
+    """The per-group totals as the controller builds them, each app's share included."""
     counts: dict[str, GroupCount] = {}
-    seen_groups: dict[str, set[tuple[str, str, str]]] = defaultdict(set)
     seen_certificates: dict[str, set[str]] = defaultdict(set)
     by_group: dict[str, list[Footprint]] = defaultdict(list)
     for footprint in footprints:
         by_group[footprint.group].append(footprint)
-    ports: dict[str, set[tuple[int, str]]] = defaultdict(set)
     for group, members in by_group.items():
         count = counts.setdefault(group, GroupCount(group))
+        shares = {f.app: {"rules": 0, "certificates": 0, "target_groups": 0, "targets": 0} for f in members}
+        # ssl-redirect is group-wide: with it, no HTTP listener of the group carries Ingress rules.
+        redirects = any(f.ssl_redirect for f in members if f.api == "ingress")
+        listeners = sorted(
+            {("HTTPS", p) for f in members for p in f.https_ports}
+            | {("HTTP", p) for f in members for p in f.http_ports}
+        )
+        target_groups: set[tuple[str, str, str, str]] = set()
+        for protocol, port in listeners:
+            if protocol == "HTTP" and any(f.redirect_route for f in members):
+                count.rules += 1  # the Gateway's redirect route: one rule on each HTTP listener
+            # The Gateway's HTTP listeners carry the redirect route only (the stack's group).
+            ingress_members = [
+                f
+                for f in members
+                if not (protocol == "HTTP" and ((redirects and f.api == "ingress") or f.redirect_route))
+            ]
+            kept, dropped = _listener_rules(ingress_members, port, protocol)
+            count.rules += len(kept)
+            count.dropped += dropped
+            for member, _ in kept:
+                shares[member.app]["rules"] += 1
+            # Target groups are made as the actions are built, before the optimizer drops anything.
+            for member in ingress_members:
+                if port not in (member.https_ports if protocol == "HTTPS" else member.http_ports):
+                    continue
+                backends = [b for route in member.route_list() for b in route.backends]
+                for backend in [*backends, *member.default_backends]:
+                    tg = (member.key, *backend)
+                    if tg not in target_groups:
+                        target_groups.add(tg)
+                        shares[member.app]["target_groups"] += 1
+                        shares[member.app]["targets"] += member.pods_of(backend)
+        for member in members:
+            rules = member.extra_rules * member.rule_listeners
+            shares[member.app]["rules"] += rules
+            count.rules += rules
         wildcards = {h for f in members if f.certificate_arn is None for h in f.hosts if h.startswith("*.")}
         for footprint in members:
-            share = {"rules": footprint.rules, "certificates": 0, "target_groups": 0, "targets": 0}
-            if footprint.certificate_arn is not None:
-                if footprint.certificate_arn not in seen_certificates[group]:
-                    seen_certificates[group].add(footprint.certificate_arn)
-                    share["certificates"] += 1
+            share = shares[footprint.app]
+            arns = footprint.certificates
+            if arns is None and footprint.certificate_arn is not None:
+                arns = (footprint.certificate_arn,)
+            if arns is not None:
+                for arn in arns:
+                    if arn not in seen_certificates[group]:
+                        seen_certificates[group].add(arn)
+                        share["certificates"] += 1
             else:
                 for host in footprint.hosts:
                     key = f"host:{host}"
@@ -161,23 +334,13 @@ def count_groups(footprints: Sequence[Footprint]) -> dict[str, GroupCount]:
                         continue
                     seen_certificates[group].add(key)
                     share["certificates"] += 1
-            for backend in footprint.backends:
-                if backend not in seen_groups[group]:
-                    seen_groups[group].add(backend)
-                    share["target_groups"] += 1
-                    share["targets"] += footprint.replicas
-            count.by_app[footprint.app] = share
-            openings = {
-                (port, cidr)
-                for port in (*footprint.https_ports, *footprint.http_ports)
-                for cidr in footprint.inbound_cidrs
-            }
-            ports[group] |= openings
-            count.rules += share["rules"]
-            count.certificates += share["certificates"]
-            count.target_groups += share["target_groups"]
-            count.targets += share["targets"]
-        count.security_group_rules = len(ports[group])
+        count.by_app.update(shares)
+        count.certificates = sum(s["certificates"] for s in shares.values())
+        count.target_groups = sum(s["target_groups"] for s in shares.values())
+        count.targets = sum(s["targets"] for s in shares.values())
+        count.security_group_rules = len(
+            {(port, cidr) for f in members for port in (*f.https_ports, *f.http_ports) for cidr in f.inbound_cidrs}
+        )
     return counts
 
 
@@ -204,7 +367,8 @@ def budget_problems(footprints: Sequence[Footprint], quotas: Quotas) -> list[str
             problems.append(
                 f"group {group} would need {', '.join(over)}: the controller cannot split a group and one "
                 f"Ingress over a limit blocks the whole group; move apps to another group or shard it "
-                f"(shards), or raise the adjustable quota with AWS first. Per app: {count.shares()}"
+                f"(shards), or raise the adjustable quota with AWS first (alb.quotas / quotas; target groups per "
+                f"ALB is fixed at {alb_limits.TARGET_GROUPS}). Per app: {count.shares()}"
             )
     return problems
 

@@ -38,6 +38,15 @@ from components.app.budget import (
     budget_problems,
     rule_problems,
 )
+from components.app.checks import (
+    host_group_problems,
+    host_problem,
+    namespace_problem,
+    path_problems,
+    route_key,
+    service_name_problem,
+    tls_policy_problem,
+)
 from components.app.gateway import (
     GatewayObject,
     GatewayRef,
@@ -48,13 +57,16 @@ from components.app.gateway import (
     unescaped_regex_problem,
 )
 from components.model import DNS_LABEL, args_shape_problems, dependencies
-from components.names import GROUP_NAME, INGRESS_HOST
+from components.names import DNS_SUBDOMAIN, GROUP_NAME, INGRESS_HOST
 from facts.gateway_api import GATEWAY_API_VERSION
 from facts.regions import ALB_SSL_POLICIES, RECOMMENDED_SSL_POLICY
 
 TYPE = "albingress:index:AlbApp"
 ANNOTATION = "alb.ingress.kubernetes.io"
 _PATH = re.compile(r"/[A-Za-z0-9._~/*-]*")
+# What an app's path must be before the API server's, the controller's and the ALB's rules
+# (checks.path_problems) are asked: absolute, one line of printable characters.
+_APP_PATH = re.compile(r"/[^\x00-\x20\x7f]*")
 CERTIFICATE_ARN = re.compile(r"arn:(aws[a-z-]*):acm:([a-z0-9-]+):(\d{12}):certificate/[0-9a-f-]{36}")
 PATH_TYPES = ("Prefix", "Exact")
 APIS = ("ingress", "gateway")
@@ -78,6 +90,8 @@ class AlbQuotasArgs(TypedDict):
     """Listener rules per load balancer, besides the default rules (AWS default 100)."""
     certificates: NotRequired[int]
     """Certificates per load balancer, besides the default one (AWS default 25)."""
+    targets: NotRequired[int]
+    """Targets per load balancer (AWS default 1000); target groups per load balancer (100) is fixed."""
 
 
 class AlbAppArgs(TypedDict):
@@ -134,7 +148,8 @@ class AppInputError(pulumi.RunError):
         self.problems = list(problems)
         lines = "\n".join(f"  - {p}" for p in problems)
         noun = "problem" if len(problems) == 1 else "problems"
-        super().__init__(f"AlbApp {app}: {len(problems)} {noun}; nothing of it was created:\n{lines}")
+        # The mistake is in the program that passed these inputs (its __main__.py), not in a stack file.
+        super().__init__(f"__main__.py: AlbApp {app}: {len(problems)} {noun}; nothing of it was created:\n{lines}")
 
 
 @dataclass
@@ -184,6 +199,7 @@ class AppPlan:
     gateway_listeners: tuple[str, ...] = ()
 
     def footprint(self, certificate_arn: str | None) -> Footprint:
+        https_ports, http_ports = self._gateway_ports() if self.api == "gateway" else ((443,), (80,))
         return Footprint(
             app=self.name,
             group=self.group,
@@ -192,7 +208,21 @@ class AppPlan:
             backends=((self.namespace, self.service_name, str(self.service_port)),),
             replicas=self.replicas,
             certificate_arn=certificate_arn,
+            api=self.api,
+            source=f"{self.namespace}/{self.name}",
+            order=self.order,
+            https_ports=https_ports,
+            http_ports=http_ports,
         )
+
+    def _gateway_ports(self) -> tuple[tuple[int, ...], tuple[int, ...]]:
+        """The (HTTPS, HTTP) ports of the listeners a route attaches to, from their names (``https-443``)."""
+        ports: dict[str, list[int]] = {"https": [], "http": []}
+        for listener in self.gateway_listeners:
+            protocol, _, port = listener.rpartition("-")
+            if protocol in ports and port.isdigit():
+                ports[protocol].append(int(port))
+        return tuple(ports["https"]), tuple(ports["http"])
 
 
 def _whole_number(low: int, high: int, unit: str = "") -> tuple[Callable[[Any], bool], str]:
@@ -236,18 +266,30 @@ _OPTIONAL: dict[str, tuple[Any, Callable[[Any], bool], str]] = {
 
 
 def plan_app(
-    name: str, given: dict[str, Any], placed_group: str | None = None, placed: Sequence["AppPlan"] = ()
+    name: str,
+    given: dict[str, Any],
+    placed_group: str | None = None,
+    placed: Sequence["AppPlan"] = (),
+    controller_namespaces: Sequence[str] = (),
 ) -> tuple["AppPlan | None", list[str]]:
     """Check one app's inputs (plain values) and say where it lands; the problems name ``args.<input>``.
 
     ``placed_group``: the group the caller computed for it (the stack shards all its apps at once);
     otherwise a sharded app joins the shard of an app ``placed`` before it that shares one of its hosts, or
-    the shard rendezvous hashing gives its first host.
+    the shard rendezvous hashing gives its first host. ``controller_namespaces``: where the controller runs,
+    when the caller knows (the stack does).
     """
     problems: list[str] = []
 
     def refuse(key: str, message: str) -> None:
         problems.append(f"args.{key}: {message}")
+
+    if not isinstance(name, str) or not DNS_SUBDOMAIN.fullmatch(name):
+        # The app's name is its Ingress's (or HTTPRoute's) metadata.name: a DNS-1123 subdomain.
+        problems.append(
+            f"name: {name!r} is not a Kubernetes object name (its Ingress's name); use lower-case letters, digits, "
+            "'-' and '.', at most 253, starting and ending with a letter or digit"
+        )
 
     problems += args_shape_problems(
         "AlbApp", AlbAppArgs, given, ("namespace", "service_name", "service_port", "hosts", "group")
@@ -256,6 +298,14 @@ def plan_app(
         value = given.get(key)
         if key in given and (not isinstance(value, str) or not DNS_LABEL.fullmatch(value)):
             refuse(key, f"{value!r} is not a Kubernetes name; use lower-case letters, digits and '-', at most 63")
+        elif key == "namespace" and isinstance(value, str):
+            found = namespace_problem(value, controller_namespaces)
+            if found:
+                refuse(key, found)
+        elif key == "service_name" and isinstance(value, str):
+            found = service_name_problem(value)
+            if found:
+                refuse(key, found)
     port = given.get("service_port")
     if "service_port" in given and (isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 65535):
         refuse("service_port", f"{port!r} is not a port (1-65535)")
@@ -266,6 +316,8 @@ def plan_app(
     for index, host in enumerate(hosts):
         if not isinstance(host, str) or not INGRESS_HOST.fullmatch(host):
             refuse(f"hosts[{index}]", f"{host!r} is not a host name the API server takes (lower-case DNS name)")
+        elif host_problem(host):
+            refuse(f"hosts[{index}]", str(host_problem(host)))
     if len(set(hosts)) != len(hosts):
         refuse("hosts", "a host is listed twice; list each once")
     raw_paths = given.get("paths") or [{"path": "/"}]
@@ -280,8 +332,11 @@ def plan_app(
         path, path_type = item["path"], item.get("path_type", "Prefix")
         if set(item) - {"path", "path_type"}:
             refuse(f"paths[{index}]", f"unknown key {sorted(set(item) - {'path', 'path_type'})[0]!r}")
-        if not _PATH.fullmatch(path) or len(path) > 126:
+        if not _APP_PATH.fullmatch(path) or len(path) > 126:
             refuse(f"paths[{index}].path", f"{path!r} is not a URL path (a leading '/', at most 126 characters)")
+        else:
+            for found in path_problems(path, str(path_type)):
+                refuse(f"paths[{index}].path", found)
         if path_type not in PATH_TYPES:
             refuse(f"paths[{index}].path_type", f"{path_type!r} is not Prefix or Exact")
         paths.append(PathRoute(path, str(path_type)))
@@ -294,6 +349,22 @@ def plan_app(
         if not ok(value):
             refuse(key, f"{value!r} is not {hint}")
         values[key] = value
+    tls = tls_policy_problem(str(values["ssl_policy"]), str(values["scheme"]))
+    if tls:
+        refuse("ssl_policy", tls)
+    seen_routes: dict[tuple[str, str], str] = {}
+    for path_route in paths:
+        rule = route_key(path_route)
+        if rule not in seen_routes:
+            seen_routes[rule] = path_route.path
+        elif seen_routes[rule] == path_route.path:
+            refuse("paths", f"{path_route.path!r} ({path_route.path_type}) is listed twice; list it once")
+        else:
+            refuse(
+                "paths",
+                f"{seen_routes[rule]!r} and {path_route.path!r} are one Prefix rule (the controller drops a trailing "
+                "'/'); list it once",
+            )
     prefixes = [p for p in paths if p.path_type == "Prefix"]
     if values["strip_prefix"] is True and (len(prefixes) != 1 or prefixes[0].path == "/"):
         refuse("strip_prefix", "strips one prefix: give exactly one Prefix path other than / (and Exact ones)")
@@ -334,8 +405,8 @@ def plan_app(
                     refuse("strip_prefix", problem)
     quotas_given = given.get("quotas") or {}
     quotas = Quotas()
-    if not isinstance(quotas_given, dict) or set(quotas_given) - {"rules", "certificates"}:
-        refuse("quotas", "a mapping of rules and certificates (the adjustable ALB quotas)")
+    if not isinstance(quotas_given, dict) or set(quotas_given) - {"rules", "certificates", "targets"}:
+        refuse("quotas", "a mapping of rules, certificates and targets (the adjustable ALB quotas)")
     else:
         quota_ok, quota_hint = _whole_number(1, 10000)
         for key, value in quotas_given.items():
@@ -345,6 +416,7 @@ def plan_app(
             quotas = Quotas(
                 rules=quotas_given.get("rules", Quotas.rules),
                 certificates=quotas_given.get("certificates", Quotas.certificates),
+                targets=quotas_given.get("targets", Quotas.targets),
             )
     if problems:
         return None, problems
@@ -396,11 +468,13 @@ def certificate_problem(arn: str, region: str | None = None) -> str | None:
 
 
 def conflicts(plans: Sequence[AppPlan]) -> list[str]:
-    """Two apps of one group that disagree on a group-wide setting, or claim one host and path; two Gateway API
-    apps on one Service."""
+    """Two apps of one group that disagree on a group-wide setting, or claim one host and path (a Prefix path
+    with and without its trailing '/' is one rule); one host in two groups; two Gateway API apps on one
+    Service."""
     problems: list[str] = []
     settings: dict[tuple[str, str], tuple[str, str]] = {}
     routes: dict[tuple[str, str, str], str] = {}
+    problems += host_group_problems([(p.name, p.group, p.hosts) for p in plans])[0]
     services: dict[tuple[str, str], str] = {}
     for plan in plans:
         if plan.api == "gateway":
@@ -424,13 +498,19 @@ def conflicts(plans: Sequence[AppPlan]) -> list[str]:
                 )
         for host in plan.hosts:
             for path in plan.paths:
-                owner = routes.setdefault((host, path.path, path.path_type), plan.name)
+                owner = routes.setdefault((host, *route_key(path)), plan.name)
                 if owner != plan.name:
                     problems.append(
                         f"apps {owner} and {plan.name} both route {host}{path.path} ({path.path_type}); "
-                        "one rule can forward to one of them only: give one of them another path or host"
+                        "one rule can forward to one of them only (a Prefix path's trailing '/' does not count): "
+                        "give one of them another path or host"
                     )
     return problems
+
+
+def host_warnings(plans: Sequence[AppPlan]) -> list[str]:
+    """What works today but hangs on DNS: a wildcard host of one group covering a host of another."""
+    return host_group_problems([(p.name, p.group, p.hosts) for p in plans])[1]
 
 
 @dataclass(frozen=True)
@@ -560,6 +640,9 @@ class AlbApp(pulumi.ComponentResource):
         if problems:
             raise AppInputError(name, problems)
         assert plan is not None
+        for warning in host_warnings([*program.plans, plan]):
+            if plan.name in warning:
+                pulumi.log.warn(f"__main__.py: AlbApp {name}: {warning}")
         program.footprints.append(footprint)
         program.plans.append(plan)
         if isinstance(certificate, pulumi.Output):

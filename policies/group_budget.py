@@ -1,0 +1,281 @@
+"""The ``group-quota`` guardrail: the review's Ingresses and routes described as the group budget's
+``Footprint``s and counted by the same code as the stack's apps and ``AlbApp`` (``components/app/budget.py``),
+so the plan, the policy pack and ``albops check`` say what the controller would build.
+
+What an Ingress becomes (aws-load-balancer-controller v3.5.0, pkg/ingress): its listen ports
+(``listen-ports``, else the controller's default), whether the group redirects HTTP (``ssl-redirect``), one
+rule per rule host and path, a ``use-annotation`` backend read from its ``actions.<name>`` annotation (a
+forward's Services, or a redirect the rule optimizer may drop), its ``defaultBackend`` (a target group, no
+rule), its certificates, inbound CIDRs and ``group.order``. A Gateway's routes become one rule per hostname
+and match on each listener they attach to. Pods are counted from the Deployments and StatefulSets whose
+template labels match a Service's selector; a Service the review does not describe counts no targets.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any
+
+from components.app.budget import Footprint, PathRoute, Quotas, Redirect, Route, count_groups
+
+if TYPE_CHECKING:
+    from policies.guardrails import Resource, Stack, Violation
+
+WORKLOADS = ("kubernetes:apps/v1:Deployment", "kubernetes:apps/v1:StatefulSet")
+
+
+def _pods(stack: Stack) -> dict[tuple[str, str], int]:
+    """Pods behind each Service of the review: the replicas of the workloads its selector matches."""
+    from policies.guardrails import SERVICE
+
+    workloads = []
+    for workload in stack.of_type(*WORKLOADS):
+        template = workload.spec.get("template")
+        labels = ((template or {}).get("metadata") or {}).get("labels") if isinstance(template, Mapping) else None
+        replicas = workload.spec.get("replicas", 1)
+        if isinstance(labels, Mapping) and isinstance(replicas, int):
+            workloads.append((workload.namespace, labels, replicas))
+    found: dict[tuple[str, str], int] = {}
+    for service in stack.of_type(SERVICE):
+        selector = service.spec.get("selector")
+        if not isinstance(selector, Mapping) or not selector:
+            continue
+        found[(service.namespace, str(service.metadata.get("name")))] = sum(
+            replicas
+            for namespace, labels, replicas in workloads
+            if namespace == service.namespace and all(labels.get(k) == v for k, v in selector.items())
+        )
+    return found
+
+
+def _backend(namespace: str, backend: Any) -> tuple[str, str, str] | None:
+    service = backend.get("service") if isinstance(backend, Mapping) else None
+    if not isinstance(service, Mapping) or not service.get("name"):
+        return None
+    port = service.get("port") or {}
+    value = port.get("number") or port.get("name") if isinstance(port, Mapping) else None
+    return (namespace, str(service["name"]), str(value))
+
+
+def _action(ingress: Resource, name: str) -> tuple[tuple[tuple[str, str, str], ...], Redirect | None]:
+    """A ``use-annotation`` backend: the Services its forward action names, or its redirect."""
+    from policies.guardrails import ANN
+
+    raw = ingress.annotations.get(f"{ANN}actions.{name}")
+    try:
+        action = json.loads(raw) if isinstance(raw, str) else None
+    except ValueError:
+        action = None
+    if not isinstance(action, Mapping):
+        return (), None
+    if action.get("type") == "redirect":
+        config = action.get("redirectConfig") or {}
+        defaults = Redirect()
+        return (), Redirect(
+            protocol=str(config.get("protocol") or config.get("Protocol") or defaults.protocol),
+            port=str(config.get("port") or config.get("Port") or defaults.port),
+            host=str(config.get("host") or config.get("Host") or defaults.host),
+            path=str(config.get("path") or config.get("Path") or defaults.path),
+            query=str(config.get("query") or config.get("Query") or defaults.query),
+        )
+    if action.get("type") == "forward":
+        groups = (action.get("forwardConfig") or {}).get("targetGroups") or []
+        return (
+            tuple(
+                (ingress.namespace, str(g["serviceName"]), str(g.get("servicePort")))
+                for g in groups
+                if isinstance(g, Mapping) and g.get("serviceName")
+            ),
+            None,
+        )
+    return (), None
+
+
+def _ports(stack: Stack, ingress: Resource) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    from policies.guardrails import listen_ports
+
+    ports = listen_ports(stack, ingress)
+    return (
+        tuple(port for proto, port in ports if proto == "HTTPS"),
+        tuple(port for proto, port in ports if proto == "HTTP"),
+    )
+
+
+def ingress_footprint(stack: Stack, ingress: Resource, pods: Mapping[tuple[str, str], int]) -> Footprint:
+    """One Ingress as the controller builds it into its group."""
+    from policies.guardrails import display
+
+    name = str(ingress.metadata.get("name") or ingress.name)
+    routes: list[Route] = []
+    hosts: list[str] = []
+    for rule in ingress.spec.get("rules") or []:
+        if not isinstance(rule, Mapping):
+            continue
+        host = str(rule.get("host") or "")
+        if host:
+            hosts.append(host)
+        http = rule.get("http")
+        if not isinstance(http, Mapping):
+            continue  # a rule without http makes no listener rule
+        for path in http.get("paths") or []:
+            if not isinstance(path, Mapping):
+                continue
+            route = PathRoute(str(path.get("path") or "/"), str(path.get("pathType") or "ImplementationSpecific"))
+            backend = path.get("backend") or {}
+            service = backend.get("service") if isinstance(backend, Mapping) else None
+            service = service if isinstance(service, Mapping) else {}
+            port = service.get("port")
+            if isinstance(port, Mapping) and port.get("name") == "use-annotation":
+                forwards, redirect = _action(ingress, str(service.get("name")))
+                routes.append(Route(host, route, forwards, redirect))
+            else:
+                found = _backend(ingress.namespace, backend)
+                routes.append(Route(host, route, (found,) if found else ()))
+    for tls in ingress.spec.get("tls") or []:
+        if isinstance(tls, Mapping):
+            hosts.extend(str(h) for h in tls.get("hosts") or [])
+    default = _backend(ingress.namespace, ingress.spec.get("defaultBackend"))
+    arns = tuple(a.strip() for a in (stack.setting(ingress, "certificate-arn") or "").split(",") if a.strip())
+    cidrs = tuple(c.strip() for c in (stack.setting(ingress, "inbound-cidrs") or "").split(",") if c.strip())
+    https, http = _ports(stack, ingress)
+    order = stack.setting(ingress, "group.order") or "0"
+    group = stack.group(ingress)
+    return Footprint(
+        app=display(ingress),
+        # An Ingress outside any group gets an ALB of its own.
+        group=f"group {group}" if group else display(ingress),
+        hosts=tuple(dict.fromkeys(hosts)),
+        paths=(),
+        certificates=arns or None,
+        https_ports=https,
+        http_ports=http,
+        ssl_redirect=bool(stack.setting(ingress, "ssl-redirect")),
+        inbound_cidrs=cidrs or ("0.0.0.0/0",),
+        source=f"{ingress.namespace}/{name}",
+        routes=tuple(routes),
+        order=int(order) if order.lstrip("-").isdigit() else 0,
+        pods=pods,
+        default_backends=(default,) if default else (),
+    )
+
+
+def gateway_footprints(stack: Stack, pods: Mapping[tuple[str, str], int]) -> Iterator[Footprint]:
+    """Each route attached to an ALB Gateway: a rule per hostname and match on each listener it attaches to."""
+    from policies.guardrails import display
+
+    for gateway in stack.alb_gateways:
+        group = display(gateway.gateway)
+        for route, sections in gateway.routes:
+            listeners = [
+                item
+                for item in gateway.listeners()
+                if None in sections or item.get("name") in sections
+                if isinstance(item.get("port"), int)
+            ]
+            hostnames = [str(h) for h in route.spec.get("hostnames") or []] or [""]
+            routes: list[Route] = []
+            for rule in route.spec.get("rules") or []:
+                if not isinstance(rule, Mapping):
+                    continue
+                backends = tuple(
+                    (str(ref.get("namespace") or route.namespace), str(ref["name"]), str(ref.get("port")))
+                    for ref in rule.get("backendRefs") or []
+                    if isinstance(ref, Mapping) and ref.get("name") and ref.get("kind", "Service") == "Service"
+                )
+                matches = [m for m in rule.get("matches") or [] if isinstance(m, Mapping)] or [{}]
+                for match in matches:
+                    path = match.get("path") or {}
+                    kind = "Exact" if path.get("type") == "Exact" else "Prefix"
+                    for host in hostnames:
+                        routes.append(Route(host, PathRoute(str(path.get("value") or "/"), kind), backends))
+            yield Footprint(
+                app=display(route),
+                group=group,
+                hosts=(),
+                paths=(),
+                certificates=(),
+                https_ports=tuple(int(item["port"]) for item in listeners if item.get("protocol") == "HTTPS"),
+                http_ports=tuple(int(item["port"]) for item in listeners if item.get("protocol") == "HTTP"),
+                ssl_redirect=False,
+                api="gateway",
+                source=f"{route.namespace}/{route.metadata.get('name') or route.name}",
+                routes=tuple(routes),
+                pods=pods,
+            )
+
+
+def footprints(stack: Stack) -> list[Footprint]:
+    pods = _pods(stack)
+    return [*(ingress_footprint(stack, i, pods) for i in stack.alb_ingresses()), *gateway_footprints(stack, pods)]
+
+
+def quota_violations(stack: Stack, quotas: Quotas) -> Iterable[Violation]:
+    """A group over any ALB quota, counted as the controller builds it, with what each Ingress adds."""
+    from policies.guardrails import Violation
+
+    for group, count in sorted(count_groups(footprints(stack)).items()):
+        over = count.over(quotas)
+        if not over:
+            continue
+        dropped = f" ({count.dropped} rules the controller's optimizer drops are not counted)" if count.dropped else ""
+        yield Violation(
+            "group-quota",
+            group,
+            f"needs {', '.join(over)} as the controller builds it{dropped}: one Ingress over a limit blocks the "
+            f"whole group. Per Ingress: {count.shares()}",
+            "move Ingresses to another group, merge paths, or raise the adjustable quota with AWS and then in "
+            "alb.quotas (target groups per ALB is fixed at 100)",
+        )
+
+
+def quotas_from_config(alb: Any) -> Quotas:
+    """The stack's ``alb.quotas`` (rules, certificates), from config as the plan or the policy pack hands it
+    (a mapping, or its JSON text); a value that is not a whole number keeps the AWS default (the settings
+    refuse it with its key before any plan)."""
+    if isinstance(alb, str):
+        try:
+            alb = json.loads(alb)
+        except ValueError:
+            return Quotas()
+    given = alb.get("quotas") if isinstance(alb, Mapping) else None
+    if not isinstance(given, Mapping):
+        return Quotas()
+
+    def whole(key: str, default: int) -> int:
+        value = given.get(key)
+        return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else default
+
+    defaults = Quotas()
+    return Quotas(
+        rules=whole("rules", defaults.rules),
+        certificates=whole("certificates", defaults.certificates),
+        targets=whole("targets", defaults.targets),
+    )
+
+
+def route_violations(stack: Stack) -> Iterable[Violation]:
+    """What hands one team's traffic to another, judged with the apps' own checks (components/app/checks.py):
+    two Ingresses (or routes) of one ALB with one host and one rule (a Prefix path's trailing '/' does not
+    count: the controller drops it), and one host in two groups (its DNS name points at one ALB)."""
+    from components.app.checks import host_group_problems, route_key
+    from policies.guardrails import Violation
+
+    found = footprints(stack)
+    claimed: dict[tuple[str, str, str, str], str] = {}
+    for footprint in found:
+        for route in footprint.route_list():
+            if route.path.path_type not in ("Prefix", "Exact"):
+                continue
+            first = claimed.setdefault((footprint.group, route.host, *route_key(route.path)), footprint.app)
+            if first != footprint.app:
+                yield Violation(
+                    "group-routes",
+                    footprint.group,
+                    f"{first} and {footprint.app} both route {route.host or '(any host)'}{route.path.path} "
+                    f"({route.path.path_type}): one rule wins, by group order, and the other never sees a request",
+                    "give one of them another path or host",
+                )
+    placed = [(f.app, f.group, tuple(dict.fromkeys(r.host for r in f.route_list() if r.host))) for f in found]
+    for problem in host_group_problems(placed, named=lambda group: group)[0]:
+        yield Violation("group-routes", "hosts", problem, "keep each host in one group (one ALB)")

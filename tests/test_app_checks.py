@@ -1,0 +1,568 @@
+"""What the API server, the controller or AWS would refuse in an app, and what would hand one team's traffic to
+another: each class through a stack file (the plan CLI, exit 2), an AlbApp program under mocks, and, for the
+budget, a ``check`` document. Expected values are written by hand from the upstream sources named in
+``components/app/checks.py`` and ``components/app/budget.py``."""
+
+from __future__ import annotations
+
+import copy
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from albops.preview.runner import read_stack_file, run_program
+from components.app.budget import Footprint, PathRoute, Quotas, Redirect, Route, count_groups
+from components.app.checks import host_problem, path_problems, route_key
+from components.model import ConfigError
+from tests.conftest import run_plan_cli
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _app(name: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "name": name,
+        "namespace": "team-a",
+        "serviceName": name,
+        "servicePort": 8080,
+        "hosts": [f"{name}.example.com"],
+        **extra,
+    }
+
+
+def _problems(apps: list[dict[str, Any]], **sections: Any) -> dict[str, list[str]]:
+    config = copy.deepcopy(read_stack_file("stage"))
+    config["alb-ingress:apps"] = apps
+    for key, value in sections.items():
+        config[f"alb-ingress:{key}"] = {**dict(config.get(f"alb-ingress:{key}") or {}), **value}
+    with pytest.raises(ConfigError) as raised:
+        run_program(config, "stage", preview=False)
+    found: dict[str, list[str]] = {}
+    for problem in raised.value.problems:
+        found.setdefault(problem.key, []).append(problem.message)
+    return found
+
+
+def _plan_cli(tmp_path: Path, apps: list[dict[str, Any]]) -> subprocess.CompletedProcess[str]:
+    project = tmp_path / "project"
+    project.mkdir()
+    for name in ("Pulumi.yaml", "__main__.py"):
+        (project / name).write_text((ROOT / name).read_text())
+    stage = yaml.safe_load((ROOT / "Pulumi.stage.yaml").read_text())
+    stage["config"]["alb-ingress:apps"] = apps
+    (project / "Pulumi.teams.yaml").write_text(yaml.safe_dump(stage))
+    return run_plan_cli("--stack", "teams", "--project-dir", str(project), "--out", str(tmp_path / "out"), cwd=tmp_path)
+
+
+def _program(tmp_path: Path, body: str) -> Path:
+    (tmp_path / "Pulumi.yaml").write_text("name: consumer\nruntime: python\n")
+    (tmp_path / "__main__.py").write_text(
+        "import pulumi\nimport pulumi_kubernetes as k8s\nfrom albingress import AlbApp\n"
+        'kube = k8s.Provider("kube", kubeconfig="{}")\n'
+        'opts = pulumi.ResourceOptions(providers={"kubernetes": kube})\n'
+        "def app(name, **extra):\n"
+        '    args = {"namespace": "t", "service_name": name, "service_port": 80, "hosts": [f"{name}.example.com"],\n'
+        '            "group": "g", **extra}\n'
+        "    return AlbApp(name, args, opts=opts)\n" + body
+    )
+    return tmp_path
+
+
+def _component_error(tmp_path: Path, body: str) -> str:
+    import albingress
+
+    with pytest.raises(albingress.AppInputError) as raised:
+        run_program({}, "dev", preview=False, project_dir=_program(tmp_path, body))
+    return str(raised.value)
+
+
+# -- paths ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("path", "path_type", "fragments"),
+    [
+        # pkg/ingress/model_build_listener_rules.go: wildcards stop the group.
+        ("/api/*", "Prefix", ["holds '*'", "stops reconciling the whole group"]),
+        ("/a?b", "Exact", ["holds '?'"]),
+        ("/a*b?", "Exact", ["holds '*' and '?'"]),
+        # kubernetes pkg/apis/networking/validation: invalidPathSequences and invalidPathSuffixes.
+        ("/a//b", "Prefix", ["contains '//'"]),
+        ("/a/./b", "Prefix", ["contains '/./'"]),
+        ("/a/../b", "Exact", ["contains '/../'"]),
+        ("/a%2fb", "Prefix", ["contains '%2f'"]),
+        ("/a%2Fb", "Exact", ["contains '%2F'"]),
+        ("/a/..", "Prefix", ["ends with '/..'"]),
+        ("/a/.", "Prefix", ["ends with '/.'"]),
+        ("/a//b/..", "Prefix", ["contains '//'", "ends with '/..'"]),  # every reason at once
+    ],
+)
+def test_paths_the_api_server_or_the_controller_refuse(path: str, path_type: str, fragments: list[str]) -> None:
+    found = " | ".join(path_problems(path, path_type))
+    assert all(f in found for f in fragments), found
+
+
+@pytest.mark.parametrize("path", ["/v1..2", "/a.b/c", "/.well-known", "/a/b/", "/", "/..a", "/a$b~c'd@e:f+g&h"])
+def test_paths_the_api_server_and_the_alb_take(path: str) -> None:
+    assert path_problems(path, "Prefix") == [] and path_problems(path, "Exact") == []
+
+
+@pytest.mark.parametrize("path", ["/a%20b", "/a(b)", "/a;b", "/a=b", "/a!b", "/caf\u00e9", "/a,b"])
+def test_paths_the_alb_refuses(path: str) -> None:
+    # ELB RuleCondition: a path pattern holds A-Z a-z 0-9 _ - . $ / ~ " ' @ : + & * ? only.
+    (problem,) = path_problems(path, "Prefix")
+    assert "which an ALB path pattern cannot hold" in problem
+
+
+def test_a_prefix_path_s_trailing_slash_is_one_rule() -> None:
+    # buildPathPatternsForPrefixPathType: TrimSuffix(path, "/"), so /api/ and /api are /api and /api/*.
+    assert route_key(PathRoute("/api/")) == route_key(PathRoute("/api")) == ("/api", "Prefix")
+    assert PathRoute("/api/").patterns == ("/api", "/api/*")
+    assert route_key(PathRoute("/api/", "Exact")) != route_key(PathRoute("/api", "Exact"))
+    assert route_key(PathRoute("/")) == ("/", "Prefix")
+
+
+def test_bad_paths_in_a_stack_file_stop_the_plan_with_every_key(tmp_path: Path) -> None:
+    apps = [
+        _app("a", paths=[{"path": "/api/*"}, {"path": "/v1..2"}]),
+        _app("b", paths=[{"path": "/x//y", "pathType": "Exact"}, {"path": "/y/.."}]),
+        _app("c", paths=[{"path": "/q%2Fr"}]),
+    ]
+    proc = _plan_cli(tmp_path, apps)
+    assert proc.returncode == 2, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert proc.stderr.startswith("error: Pulumi.teams.yaml:")
+    for key, fragment in [
+        ("alb-ingress:apps[0].paths[0].path", "'/api/*' holds '*'"),
+        ("alb-ingress:apps[1].paths[0].path", "'/x//y' contains '//'"),
+        ("alb-ingress:apps[1].paths[1].path", "'/y/..' ends with '/..'"),
+        ("alb-ingress:apps[2].paths[0].path", "'/q%2Fr' contains '%2F'"),
+    ]:
+        assert f"{key}: {fragment}" in proc.stderr, proc.stderr
+    assert "v1..2" not in proc.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_the_component_refuses_bad_paths_naming_main_and_the_app(tmp_path: Path) -> None:
+    body = 'app("a", paths=[{"path": "/a/*"}, {"path": "/b/./c", "path_type": "Exact"}])\n'
+    message = _component_error(tmp_path, body)
+    assert message.startswith("__main__.py: AlbApp a: 2 problems; nothing of it was created")
+    assert "args.paths[0].path: '/a/*' holds '*'" in message
+    assert "args.paths[1].path: '/b/./c' contains '/./'" in message
+
+
+# -- routes two apps both claim ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        ({"path": "/api"}, {"path": "/api/"}),
+        ({"path": "/api/"}, {"path": "/api"}),
+        ({"path": "/x", "pathType": "Exact"}, {"path": "/x", "pathType": "Exact"}),
+    ],
+)
+def test_two_apps_claiming_one_rule_are_refused(first: dict[str, str], second: dict[str, str]) -> None:
+    apps = [
+        _app("a", hosts=["shop.example.com"], paths=[first]),
+        _app("b", hosts=["shop.example.com"], paths=[second]),
+    ]
+    found = _problems(apps)
+    assert any("apps a and b both route shop.example.com" in m for m in found["alb-ingress:apps"]), found
+
+
+def test_one_app_listing_a_prefix_with_and_without_its_slash_is_refused() -> None:
+    found = _problems([_app("a", paths=[{"path": "/api"}, {"path": "/api/"}])])
+    assert "'/api' and '/api/' are one Prefix rule" in found["alb-ingress:apps[0].paths"][0]
+
+
+def test_an_exact_and_a_prefix_path_are_two_rules() -> None:
+    result = run_program(
+        {
+            **copy.deepcopy(read_stack_file("stage")),
+            "alb-ingress:apps": [
+                _app("a", hosts=["shop.example.com"], paths=[{"path": "/api", "pathType": "Exact"}]),
+                _app("b", hosts=["shop.example.com"], paths=[{"path": "/api/"}]),
+            ],
+        },
+        "stage",
+        preview=False,
+    )
+    assert {r.name for r in result.resources if r.type.endswith(":Ingress")} >= {"a", "b"}
+
+
+def test_the_component_refuses_a_route_another_app_claims(tmp_path: Path) -> None:
+    body = (
+        'app("a", hosts=["shop.example.com"], paths=[{"path": "/api"}])\n'
+        'app("b", hosts=["shop.example.com"], paths=[{"path": "/api/"}])\n'
+    )
+    message = _component_error(tmp_path, body)
+    assert message.startswith("__main__.py: AlbApp b:")
+    assert "apps a and b both route shop.example.com/api/" in message
+
+
+# -- one host in two groups ----------------------------------------------------------------------------
+
+
+def test_a_host_in_two_groups_is_refused_the_echoserver_s_included() -> None:
+    found = _problems(
+        [
+            _app("a", hosts=["shop.example.com"], group="one"),
+            _app("b", hosts=["shop.example.com"], group="two", paths=[{"path": "/b"}]),
+            _app("c", hosts=["www.example.com"], group="three", paths=[{"path": "/c"}]),
+        ]
+    )
+    messages = " | ".join(found["alb-ingress:apps"])
+    assert "host shop.example.com is in group one (app a) and group two (app b)" in messages
+    assert "host www.example.com is in group my-alb-group (app echoserver) and group three (app c)" in messages
+
+
+def test_a_wildcard_host_covering_another_group_s_host_is_a_warning(
+    capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    config = copy.deepcopy(read_stack_file("stage"))
+    config["alb-ingress:apps"] = [_app("w", hosts=["*.example.com"], group="other")]
+    result = run_program(config, "stage", preview=False)
+    assert any(r.name == "w" for r in result.resources)
+    err = caplog.text + capsys.readouterr().err  # the engine's log under mocks, stderr without an engine
+    assert "Pulumi.stage.yaml: alb-ingress:apps: wildcard host *.example.com (app w, group other) covers " in err
+    assert "www.example.com (app echoserver, group my-alb-group)" in err
+
+
+def test_the_component_refuses_a_host_another_group_has(tmp_path: Path) -> None:
+    body = 'app("a", hosts=["shop.example.com"])\napp("b", hosts=["shop.example.com"], group="h")\n'
+    assert "host shop.example.com is in group g (app a) and group h (app b)" in _component_error(tmp_path, body)
+
+
+# -- hosts, namespaces and names ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("host", ["10.0.0.1", "010.0.0.1", "255.255.255.255", "0.0.0.0"])
+def test_ip_address_hosts_are_refused(host: str) -> None:
+    assert "is an IP address" in str(host_problem(host))
+
+
+@pytest.mark.parametrize(
+    ("host", "fragment"),
+    [
+        # ELB HostHeaderConditionConfig: a '.', letters only after the last one, at most 128 characters.
+        ("1.2.3.256", "only letters after the last one"),
+        ("a1.b2", "only letters after the last one"),
+        ("localhost", "needs a '.'"),
+        ("a" * 60 + "." + "b" * 60 + ".example.com", "an ALB host condition holds at most 128"),
+        ("x" * 64 + ".example.com", "a label over 63 characters"),
+    ],
+)
+def test_hosts_the_alb_refuses(host: str, fragment: str) -> None:
+    assert fragment in str(host_problem(host))
+
+
+@pytest.mark.parametrize("host", ["10.0.0.1.example.com", "*.example.com", "a-1.b2.example.co", "x.io"])
+def test_dns_names_that_look_numeric_pass(host: str) -> None:
+    assert host_problem(host) is None
+
+
+def test_hosts_namespaces_and_names_in_a_stack_file(tmp_path: Path) -> None:
+    apps = [
+        _app("a", hosts=["10.1.2.3"]),
+        _app("b", namespace="kube-system"),
+        _app("c", namespace="lbc-system"),
+        _app("My_App", hosts=["10.9.9.9"]),
+        _app("x" * 64),
+        _app("d", serviceName="1web"),
+    ]
+    found = _problems(apps, controller={"namespace": "lbc-system"})
+    assert "'10.1.2.3' is an IP address" in found["alb-ingress:apps[0].hosts[0]"][0]
+    assert "'kube-system' is a system namespace" in found["alb-ingress:apps[1].namespace"][0]
+    assert "'lbc-system' is the controller's namespace" in found["alb-ingress:apps[2].namespace"][0]
+    assert "'My_App' is not a Kubernetes name" in found["alb-ingress:apps[3].name"][0]
+    assert "is an IP address" in found["alb-ingress:apps[3].hosts[0]"][0]  # its other keys are checked too
+    assert "is not a Kubernetes name" in found["alb-ingress:apps[4].name"][0]
+    assert "'1web' is not a Service name" in found["alb-ingress:apps[5].serviceName"][0]
+
+
+def test_the_component_refuses_hosts_namespaces_and_names(tmp_path: Path) -> None:
+    body = (
+        'AlbApp("My_App", {"namespace": "kube-system", "service_name": "9s", "service_port": 80,\n'
+        '    "hosts": ["192.168.0.1"], "group": "g"}, opts=opts)\n'
+    )
+    message = _component_error(tmp_path, body)
+    assert message.startswith("__main__.py: AlbApp My_App: 4 problems")
+    assert "name: 'My_App' is not a Kubernetes object name" in message
+    assert "args.namespace: 'kube-system' is a system namespace" in message
+    assert "args.service_name: '9s' is not a Service name" in message
+    assert "args.hosts[0]: '192.168.0.1' is an IP address" in message
+
+
+# -- TLS -----------------------------------------------------------------------------------------------
+
+
+def test_the_component_refuses_tls_1_0_on_an_internet_facing_app(tmp_path: Path) -> None:
+    message = _component_error(tmp_path, 'app("a", ssl_policy="ELBSecurityPolicy-2016-08")\n')
+    assert "args.ssl_policy: ELBSecurityPolicy-2016-08 still accepts TLS 1.0" in message
+
+
+def test_an_internal_app_may_keep_an_old_policy(tmp_path: Path) -> None:
+    body = 'app("a", ssl_policy="ELBSecurityPolicy-TLS-1-1-2017-01", scheme="internal")\n'
+    result = run_program({}, "dev", preview=False, project_dir=_program(tmp_path, body))
+    assert any(r.type.endswith(":Ingress") for r in result.resources)
+
+
+def test_the_stack_and_the_component_say_the_same_about_tls(tmp_path: Path) -> None:
+    found = _problems([], alb={"sslPolicy": "ELBSecurityPolicy-TLS-1-1-2017-01"})
+    message = _component_error(tmp_path, 'app("a", ssl_policy="ELBSecurityPolicy-TLS-1-1-2017-01")\n')
+    assert found["alb-ingress:alb.sslPolicy"][0] in message
+
+
+# -- budgets, counted as the controller builds ---------------------------------------------------------
+
+
+def test_apps_sharing_a_service_multiply_target_groups_and_targets() -> None:
+    # buildTargetGroupResourceID: namespace/ingress-service:port. Four apps on one Service of 300 pods make
+    # four target groups, and each pod is a target four times: 1,200 targets, over the 1,000 of an ALB.
+    apps = [
+        _app(f"app-{i}", serviceName="shared", replicas=300, paths=[{"path": f"/p{i}"}], hosts=["s.example.com"])
+        for i in range(4)
+    ]
+    found = _problems(apps)
+    (message,) = found["alb-ingress:apps"]
+    assert "1202 targets (quota 1000)" in message  # and the echoserver's 2 pods
+    assert "app-3: 1 rules, 0 certificates, 1 target groups, 300 targets" in message
+
+
+def test_target_groups_per_alb_are_fixed_whatever_the_rule_quota() -> None:
+    apps = [_app(f"app-{i:03d}", replicas=1) for i in range(100)]
+    found = _problems(apps, alb={"quotas": {"rules": 1000, "certificates": 1000}})
+    (message,) = found["alb-ingress:apps"]
+    assert "101 target groups (quota 100)" in message and "fixed at 100" in message
+
+
+def test_a_valid_sixty_app_stack_passes_the_pull_request_check(tmp_path: Path) -> None:
+    """Before: the guardrail counted the HTTP listener's rules too (the controller makes none there) and said
+    "about 124 rules"; the controller makes 60 + the echoserver's 2."""
+    arn = "arn:aws:acm:us-west-2:111122223333:certificate/00000000-0000-0000-0000-000000000000"
+    proc = _plan_cli(tmp_path, [_app(f"app-{i:02d}", certificateArn=arn) for i in range(60)])
+    assert proc.returncode == 0, proc.stderr + proc.stdout
+    assert "group-quota" not in proc.stdout and "Guardrails: 0 violations" in proc.stdout
+
+
+def test_the_gateway_s_redirect_route_is_a_rule_on_each_http_listener() -> None:
+    echo = Footprint("echo", "g", ("www.example.com",), (PathRoute("/healthz", "Exact"), PathRoute("/echo")))
+    gateway = Footprint(
+        "echo",
+        "g",
+        ("www.example.com",),
+        (PathRoute("/healthz", "Exact"), PathRoute("/echo")),
+        api="gateway",
+        redirect_route=True,
+        http_ports=(80, 8080),
+    )
+    assert count_groups([echo])["g"].rules == 2  # ingress: HTTPS only, HTTP redirects by default action
+    assert count_groups([gateway])["g"].rules == 2 + 2  # and one redirect rule on each HTTP listener
+
+
+def test_the_rule_optimizer_drops_redirect_shadowed_and_infinite_redirect_rules() -> None:
+    # rule_optimizer.go: a redirect on / (all paths) of a host shadows that host's later rules (here another
+    # Ingress's, evaluated after it); a redirect to HTTPS:443 on the HTTPS:443 listener redirects to itself.
+    backend = (("n", "s", "80"),)
+    first = Footprint(
+        "i1",
+        "g",
+        (),
+        (),
+        source="n/i1",
+        ssl_redirect=False,
+        routes=(
+            Route("old.example.com", PathRoute("/"), redirect=Redirect(host="new.example.com")),
+            Route("other.example.com", PathRoute("/a"), backend),
+            Route("loop.example.com", PathRoute("/"), redirect=Redirect(protocol="HTTPS", port="443")),
+        ),
+    )
+    shadowed = (Route("old.example.com", PathRoute("/a"), backend),)
+    second = Footprint("i2", "g", (), (), source="n/i2", ssl_redirect=False, routes=shadowed)
+    count = count_groups([second, first])["g"]
+    # HTTPS:443 keeps old's redirect and other's /a; loop's redirect loops, i2's /a is shadowed: 2 kept.
+    # HTTP:80 keeps old's redirect, other's /a and loop's (to HTTPS is no loop there); i2's /a is shadowed: 3.
+    assert (count.rules, count.dropped) == (5, 3)
+    # The actions were built before the optimizer: a target group for each Ingress, the shadowed one's too.
+    assert count.target_groups == 2
+    assert count.by_app["i2"]["rules"] == 0
+
+
+# -- the guardrail over a check document ----------------------------------------------------------------
+
+
+def _ingress(index: int, service: str | None = None, **annotations: str) -> dict[str, Any]:
+    return {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "Ingress",
+        "metadata": {
+            "name": f"app-{index}",
+            "namespace": "team",
+            "annotations": {
+                "alb.ingress.kubernetes.io/group.name": "shared",
+                "alb.ingress.kubernetes.io/scheme": "internet-facing",
+                "alb.ingress.kubernetes.io/target-type": "ip",
+                "alb.ingress.kubernetes.io/listen-ports": '[{"HTTP":80},{"HTTPS":443}]',
+                "alb.ingress.kubernetes.io/ssl-redirect": "443",
+                "alb.ingress.kubernetes.io/ssl-policy": "ELBSecurityPolicy-TLS13-1-2-2021-06",
+                "alb.ingress.kubernetes.io/certificate-arn": "arn:aws:acm:us-west-2:111122223333:certificate/x",
+                **{f"alb.ingress.kubernetes.io/{k}": v for k, v in annotations.items()},
+            },
+        },
+        "spec": {
+            "ingressClassName": "alb",
+            "rules": [
+                {
+                    "host": f"app-{index}.example.com",
+                    "http": {
+                        "paths": [
+                            {
+                                "path": "/",
+                                "pathType": "Prefix",
+                                "backend": {"service": {"name": service or f"app-{index}", "port": {"number": 80}}},
+                            }
+                        ]
+                    },
+                }
+            ],
+        },
+    }
+
+
+def _check(tmp_path: Path, documents: list[dict[str, Any]]) -> dict[str, Any]:
+    path = tmp_path / "group.yaml"
+    path.write_text(yaml.safe_dump_all(documents))
+    proc = subprocess.run(
+        [sys.executable, "-m", "albops", "check", "--json", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
+    )
+    document: dict[str, Any] = json.loads(proc.stdout)
+    document["exit"] = proc.returncode
+    return document
+
+
+def _quota(document: dict[str, Any]) -> list[dict[str, Any]]:
+    return [v for v in document["violations"] if v["rule"] == "group-quota"]
+
+
+def test_check_counts_no_rules_on_a_redirecting_http_listener(tmp_path: Path) -> None:
+    assert _quota(_check(tmp_path, [_ingress(i) for i in range(60)])) == []
+    (over,) = _quota(_check(tmp_path, [_ingress(i) for i in range(101)]))
+    assert over["resource"] == "group shared" and "101 rules (quota 100)" in over["message"]
+
+
+def test_check_counts_target_groups_per_ingress_and_targets_from_the_workloads(tmp_path: Path) -> None:
+    service = {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {"name": "web", "namespace": "team"},
+        "spec": {"selector": {"app": "web"}, "ports": [{"port": 80}]},
+    }
+    deployment = {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": "web", "namespace": "team"},
+        "spec": {"replicas": 250, "template": {"metadata": {"labels": {"app": "web", "tier": "x"}}}},
+    }
+    (over,) = _quota(_check(tmp_path, [service, deployment, *(_ingress(i, "web") for i in range(5))]))
+    assert "1250 targets (quota 1000)" in over["message"]
+    assert "Ingress team/app-0: 1 rules, 1 certificates, 1 target groups, 250 targets" in over["message"]
+
+
+def test_check_counts_security_group_rules_per_port_and_cidr(tmp_path: Path) -> None:
+    cidrs = ",".join(f"10.{i}.0.0/16" for i in range(31))
+    (over,) = _quota(_check(tmp_path, [_ingress(0, **{"inbound-cidrs": cidrs})]))
+    assert "62 security group rules (quota 60)" in over["message"]
+
+
+def test_check_drops_the_legacy_ssl_redirect_rule_on_https(tmp_path: Path) -> None:
+    """The legacy form: an actions.ssl-redirect redirect on /* first; on HTTPS:443 it redirects to itself
+    (dropped), on HTTP it shadows every later rule of the Ingress."""
+    redirect = json.dumps(
+        {"type": "redirect", "redirectConfig": {"protocol": "HTTPS", "port": "443", "statusCode": "HTTP_301"}}
+    )
+    documents = []
+    for i in range(60):
+        ingress = _ingress(i, **{"actions.ssl-redirect": redirect})
+        del ingress["metadata"]["annotations"]["alb.ingress.kubernetes.io/ssl-redirect"]
+        paths = ingress["spec"]["rules"][0]["http"]["paths"]
+        paths.insert(
+            0,
+            {
+                "path": "/",
+                "pathType": "Prefix",
+                "backend": {"service": {"name": "ssl-redirect", "port": {"name": "use-annotation"}}},
+            },
+        )
+        paths[1]["path"] = "/app"
+        documents.append(ingress)
+    # sortIngressPaths puts the longer Prefix /app before /. Per Ingress: HTTPS keeps /app and drops the
+    # redirect (it loops); HTTP keeps both (the redirect comes after /app, so shadows nothing): 180, 60 dropped.
+    (over,) = _quota(_check(tmp_path, documents))
+    assert "180 rules (quota 100)" in over["message"]
+    assert "(60 rules the controller's optimizer drops" in over["message"]
+
+
+def test_the_gateway_stack_counts_its_redirect_rule_in_the_budget_and_the_guardrail_alike() -> None:
+    """Pulumi.gateway.yaml by hand: the echoserver's route is 2 rules on HTTPS:443 (the fixed-response / and
+    /echo), the redirect route 1 on HTTP:80, payments 1 (/api on pay.example.com): 4."""
+    from policies.guardrails import Context, Resource, evaluate, rule
+
+    config = copy.deepcopy(read_stack_file("gateway"))
+    config["alb-ingress:alb"] = {**dict(config["alb-ingress:alb"]), "quotas": {"rules": 3}}
+    with pytest.raises(ConfigError) as raised:
+        run_program(config, "gateway", preview=False)
+    (problem,) = raised.value.problems
+    assert "group gateway-shared would need 4 rules (quota 3)" in problem.message
+    result = run_program(read_stack_file("gateway"), "gateway", preview=False)
+    resources = [Resource(r.type, r.name, r.inputs) for r in result.resources]
+    (over,) = evaluate(resources, Context(quotas=Quotas(rules=3)), rules=[rule("group-quota")])
+    assert "needs 4 rules (quota 3)" in over.message
+    assert evaluate(resources, Context(), rules=[rule("group-quota")]) == []
+
+
+def test_the_plan_s_guardrail_counts_against_alb_quotas() -> None:
+    """30 apps of 4 paths: 120 rules and the echoserver's 2, over the default 100; with alb.quotas.rules 200
+    (raised with AWS first) the settings and the plan's group-quota guardrail both let it through."""
+    from albops.cli.main import guardrail_violations
+
+    arn = "arn:aws:acm:us-west-2:111122223333:certificate/00000000-0000-0000-0000-000000000000"
+    apps = [_app(f"app-{i:02d}", certificateArn=arn, paths=[{"path": f"/p{j}"} for j in range(4)]) for i in range(30)]
+    config = copy.deepcopy(read_stack_file("stage"))
+    config["alb-ingress:apps"] = apps
+    config["alb-ingress:alb"] = {**dict(config["alb-ingress:alb"]), "quotas": {"rules": 200}}
+    result = run_program(config, "stage", preview=False)
+    assert [v for v in guardrail_violations(result, config) if v.rule == "group-quota"] == []
+    config["alb-ingress:alb"] = {**dict(config["alb-ingress:alb"]), "quotas": {"rules": 121}}
+    with pytest.raises(ConfigError) as raised:
+        run_program(config, "stage", preview=False)
+    assert "would need 122 rules (quota 121)" in raised.value.problems[0].message
+    (over,) = [v for v in guardrail_violations(result, config) if v.rule == "group-quota"]
+    assert "needs 122 rules (quota 121)" in over.message
+
+
+def test_the_echoserver_s_host_is_held_to_the_alb_s_host_rules() -> None:
+    host = "a" * 60 + "." + "b" * 60 + ".example.com"
+    found = _problems([], echoserver={"host": host})
+    assert "an ALB host condition holds at most 128" in found["alb-ingress:echoserver.host"][0]
+
+
+def test_check_finds_routes_two_ingresses_claim_and_hosts_in_two_groups(tmp_path: Path) -> None:
+    first, second, third = _ingress(0), _ingress(1), _ingress(2, **{"group.name": "elsewhere"})
+    second["spec"]["rules"][0]["host"] = "app-0.example.com"
+    second["spec"]["rules"][0]["http"]["paths"][0]["path"] = "/"  # the same rule as app-0's
+    third["spec"]["rules"][0]["host"] = "app-0.example.com"
+    third["spec"]["rules"][0]["http"]["paths"][0]["path"] = "/other/"
+    found = [v for v in _check(tmp_path, [first, second, third])["violations"] if v["rule"] == "group-routes"]
+    messages = " | ".join(v["message"] for v in found)
+    assert "Ingress team/app-0 and Ingress team/app-1 both route app-0.example.com/ (Prefix)" in messages
+    assert "host app-0.example.com is in group shared (app Ingress team/app-0) and group elsewhere" in messages
