@@ -706,6 +706,8 @@ def test_ssl_redirect_is_group_wide_and_needs_an_https_listener(
     carrier = _ingress(listen)
     other = _ingress({**listen, ANN + "ssl-redirect": None})
     other["metadata"]["name"] = "other"
+    # Its own path, so the two members do not claim one route (group-routes).
+    other["spec"]["rules"][0]["http"]["paths"][0]["path"] = "/other"
     assert _check(tmp_path, capsys, carrier, other) == []
     # spec.tls alone opens no HTTPS listener, so ssl-redirect 443 points at nothing.
     found = _check(tmp_path, capsys, _ingress({}, tls=True))
