@@ -612,3 +612,86 @@ def test_the_evaluator_lets_an_explicit_deny_win_and_matches_actions_without_cas
     assert evaluate(document, Request("eks:DescribeCluster", CLUSTER)) == "allow"
     assert evaluate(document, Request("eks:DescribeCluster", f"{EKS}:cluster/prod")) == "explicit-deny"
     assert evaluate(document, Request("eks:DeleteCluster", CLUSTER)) == "implicit-deny"
+
+
+# -- the pull-request stack's own plan: the role can create every AWS resource it has -------------------------
+
+PLAN_ACCOUNT = "111122223333"  # Pulumi.pr.yaml's allowed account, written ACCOUNT_ID in the policies
+
+
+def _text(value: Any) -> str | None:
+    return value.replace(PLAN_ACCOUNT, ACCOUNT) if isinstance(value, str) and "known after" not in value else None
+
+
+def _creates(resource: Any, default_tags: dict[str, str], roles: dict[str, Any], cluster_tags: dict[str, str]) -> Request | None:
+    """The create call of one planned resource, with the tags the provider will send (its defaultTags too)."""
+    inputs = resource.inputs
+    tags = {**default_tags, **{str(k): str(v) for k, v in (inputs.get("tags") or {}).items()}}
+    physical = f"{resource.name}-1a2b3c4"
+    kind = resource.type
+    if kind == "eks:index:Cluster":
+        return tagged("eks:CreateCluster", request_tags=tags)
+    if kind in ("aws:eks/nodeGroup:NodeGroup", "aws:eks/addon:Addon", "aws:eks/podIdentityAssociation:PodIdentityAssociation"):
+        action = {"nodeGroup": "CreateNodegroup", "addon": "CreateAddon"}.get(
+            kind.split("/")[1].split(":")[0], "CreatePodIdentityAssociation"
+        )
+        cluster = f"{EKS}:cluster/{inputs['clusterName']}"
+        return tagged(f"eks:{action}", cluster, request_tags=tags, resource_tags=cluster_tags)
+    if kind == "aws:iam/role:Role":
+        arn = f"arn:aws:iam::{ACCOUNT}:role{inputs.get('path', '/')}{physical}"
+        boundary = _text(inputs.get("permissionsBoundary")) or ""
+        return tagged("iam:CreateRole", arn, request_tags=tags, iam__PermissionsBoundary=boundary)
+    if kind == "aws:iam/policy:Policy":
+        return tagged("iam:CreatePolicy", f"arn:aws:iam::{ACCOUNT}:policy{inputs.get('path', '/')}{physical}", request_tags=tags)
+    if kind == "aws:iam/rolePolicyAttachment:RolePolicyAttachment":
+        role = roles[str(resource.name).split("-attachment")[0].split("-AmazonE")[0]]
+        policy = _text(inputs.get("policyArn")) or f"arn:aws:iam::{ACCOUNT}:policy{role.inputs.get('path', '/')}{resource.name}"
+        return tagged(
+            "iam:AttachRolePolicy",
+            f"arn:aws:iam::{ACCOUNT}:role{role.inputs.get('path', '/')}{role.name}-1a2b3c4",
+            resource_tags={**default_tags, **(role.inputs.get("tags") or {})},
+            iam__PermissionsBoundary=_text(role.inputs.get("permissionsBoundary")) or "",
+            iam__PolicyARN=policy,
+        )
+    if kind == "aws:acm/certificate:Certificate":
+        return tagged("acm:RequestCertificate", request_tags=tags)
+    if kind == "aws:route53/record:Record":
+        record_type = _text(inputs.get("type")) or "CNAME"  # the ACM validation record, known after apply
+        return tagged(
+            "route53:ChangeResourceRecordSets",
+            "arn:aws:route53:::hostedzone/PREVIEW_ZONE_ID",
+            route53__ChangeResourceRecordSetsRecordTypes=[record_type],
+            route53__ChangeResourceRecordSetsActions=["UPSERT"],
+        )
+    if kind == "aws:acm/certificateValidation:CertificateValidation":
+        return None  # no API call of its own: it waits for the certificate (acm:DescribeCertificate)
+    raise AssertionError(f"map {kind} to the call that creates it")
+
+
+def test_the_pull_request_role_can_create_every_aws_resource_of_the_pr_stack() -> None:
+    from albops.preview.runner import read_stack_file, run_program
+
+    result = run_program(read_stack_file("pr"), "pr")
+    provider = next(r for r in result.resources if r.type == "pulumi:providers:aws")
+    default_tags = provider.inputs.get("defaultTags")
+    if isinstance(default_tags, str):
+        default_tags = json.loads(default_tags)
+    defaults = {str(k): str(v) for k, v in (default_tags or {}).get("tags", {}).items()}
+    assert defaults["alb-ingress/ephemeral"] == "true"
+    roles = {r.name.removesuffix("-role"): r for r in result.resources if r.type == "aws:iam/role:Role"}
+    cluster = next(r for r in result.resources if r.type == "eks:index:Cluster")
+    cluster_tags = {**defaults, **cluster.inputs.get("tags", {})}
+    policy = load("pr-ephemeral-role.json")
+    checked = 0
+    for resource in result.resources:
+        if not resource.type.startswith(("aws:", "eks:")) or resource.type.startswith("pulumi:providers"):
+            continue
+        request = _creates(resource, defaults, roles, cluster_tags)
+        if request is None:
+            continue
+        checked += 1
+        assert evaluate(policy, request) == "allow", f"{resource.type} {resource.name}: {request}"
+    assert checked >= 12
+    # The same role cannot create the controller's role of a stack that keeps the default path and no boundary.
+    stage_role = tagged("iam:CreateRole", f"arn:aws:iam::{ACCOUNT}:role/stage-lbc-role-1", request_tags=EPHEMERAL)
+    assert evaluate(policy, stage_role) == "implicit-deny"
