@@ -695,3 +695,20 @@ def test_the_pull_request_role_can_create_every_aws_resource_of_the_pr_stack() -
     # The same role cannot create the controller's role of a stack that keeps the default path and no boundary.
     stage_role = tagged("iam:CreateRole", f"arn:aws:iam::{ACCOUNT}:role/stage-lbc-role-1", request_tags=EPHEMERAL)
     assert evaluate(policy, stage_role) == "implicit-deny"
+
+
+@pytest.mark.parametrize("name", ["oidc-policies.team-tokens.json", "oidc-policies.organization-tokens.json"])
+def test_pulumis_oidc_policies_admit_the_same_environments_as_the_aws_roles(name: str) -> None:
+    document = json.loads((CI / "pulumi" / name).read_text())
+    subs = {}
+    for policy in document["policies"]:
+        assert policy["decision"] == "allow" and set(policy["rules"]) == {"sub"}
+        subs[policy["rules"]["sub"]] = policy
+    aws_subs = {load(f"{e}-trust.json")["Statement"][0]["Condition"]["StringEquals"][SUB] for e in ENVIRONMENTS}
+    assert set(subs) == aws_subs
+    preview = subs["repo:OWNER/REPO:environment:preview"]
+    if "team-tokens" in name:
+        # The preview job's token: a team that may only read stacks (docs/ci.md), as the workflow asks for it.
+        assert preview["tokenType"] == "team" and preview["teamName"] == "ci-preview"
+    else:
+        assert preview["tokenType"] == "organization"
