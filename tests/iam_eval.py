@@ -102,7 +102,6 @@ def _arn_match(pattern: str, value: str) -> bool:
 
 
 def _one(operator: str, policy_value: str, value: str) -> bool:
-    base = operator.removeprefix("StringNot").removeprefix("ArnNot")
     if operator.startswith(("StringEquals", "StringNotEquals")):
         if operator.endswith("IgnoreCase"):
             return policy_value.lower() == value.lower()
@@ -113,7 +112,7 @@ def _one(operator: str, policy_value: str, value: str) -> bool:
         return _arn_match(policy_value, value)
     if operator == "Bool":
         return policy_value.lower() == value.lower()
-    raise PolicyError(f"operator {operator} ({base}) is not modelled")
+    raise PolicyError(f"operator {operator} is not modelled")
 
 
 def _variables(text: str) -> None:
@@ -168,12 +167,11 @@ def _statement_applies(statement: Mapping[str, Any], request: Request) -> bool:
         return False
     if "Principal" in statement:
         principal = statement["Principal"]
-        if principal != "*":
-            if not any(
-                kind in request.principal and any(_wild(str(p), request.principal[kind]) for p in _as_list(values))
-                for kind, values in principal.items()
-            ):
-                return False
+        if principal != "*" and not any(
+            kind in request.principal and any(_wild(str(p), request.principal[kind]) for p in _as_list(values))
+            for kind, values in principal.items()
+        ):
+            return False
     elif "Resource" in statement or "NotResource" in statement:
         resource_key = "Resource" if "Resource" in statement else "NotResource"
         resources = [str(r) for r in _as_list(statement[resource_key])]

@@ -237,7 +237,7 @@ def test_every_action_and_condition_key_exists_and_is_supported(name: str) -> No
         for action_entry in _list(statement["Action"]):
             for action in expand(action_entry):
                 supported = supported_keys(action)
-                for operator, keys in statement.get("Condition", {}).items():
+                for keys in statement.get("Condition", {}).values():
                     for key in keys:
                         assert key_supported(key, supported), (
                             f"{name} {statement['Sid']}: {action} does not support {key} (supports {sorted(supported)})"
@@ -351,9 +351,7 @@ PR_CASES: list[tuple[str, Request, str]] = [
     ),
     (
         "flip an ephemeral cluster to ephemeral=false",
-        tagged(
-            "eks:TagResource", CLUSTER, request_tags={"alb-ingress/ephemeral": "false"}, resource_tags=EPHEMERAL
-        ),
+        tagged("eks:TagResource", CLUSTER, request_tags={"alb-ingress/ephemeral": "false"}, resource_tags=EPHEMERAL),
         "explicit-deny",
     ),
     (
@@ -399,9 +397,7 @@ PR_CASES: list[tuple[str, Request, str]] = [
     ),
     (
         "create a role under the path, with the boundary, tagged",
-        tagged(
-            "iam:CreateRole", f"{ROLE_PATH}pr-12-nodes", request_tags=EPHEMERAL, iam__PermissionsBoundary=BOUNDARY
-        ),
+        tagged("iam:CreateRole", f"{ROLE_PATH}pr-12-nodes", request_tags=EPHEMERAL, iam__PermissionsBoundary=BOUNDARY),
         "allow",
     ),
     (
@@ -422,7 +418,10 @@ PR_CASES: list[tuple[str, Request, str]] = [
     (
         "create a role outside the path",
         tagged(
-            "iam:CreateRole", f"arn:aws:iam::{ACCOUNT}:role/admin", request_tags=EPHEMERAL, iam__PermissionsBoundary=BOUNDARY
+            "iam:CreateRole",
+            f"arn:aws:iam::{ACCOUNT}:role/admin",
+            request_tags=EPHEMERAL,
+            iam__PermissionsBoundary=BOUNDARY,
         ),
         "implicit-deny",
     ),
@@ -523,7 +522,11 @@ REAPER_CASES: list[tuple[str, Request, str]] = [
         tagged("ec2:DeleteSecurityGroup", f"{EC2}:security-group/sg-1", resource_tags=EPHEMERAL),
         "allow",
     ),
-    ("delete an untagged security group", tagged("ec2:DeleteSecurityGroup", f"{EC2}:security-group/sg-2"), "implicit-deny"),
+    (
+        "delete an untagged security group",
+        tagged("ec2:DeleteSecurityGroup", f"{EC2}:security-group/sg-2"),
+        "implicit-deny",
+    ),
     ("delete an ephemeral cluster", tagged("eks:DeleteCluster", CLUSTER, resource_tags=EPHEMERAL), "allow"),
     ("create a cluster", tagged("eks:CreateCluster", request_tags=EPHEMERAL), "implicit-deny"),
     (
@@ -548,9 +551,7 @@ REAPER_CASES: list[tuple[str, Request, str]] = [
     ),
     (
         "upsert a record in the preview zone",
-        tagged(
-            "route53:ChangeResourceRecordSets", ZONE, route53__ChangeResourceRecordSetsActions=["DELETE", "UPSERT"]
-        ),
+        tagged("route53:ChangeResourceRecordSets", ZONE, route53__ChangeResourceRecordSetsActions=["DELETE", "UPSERT"]),
         "implicit-deny",
     ),
     ("list the tagged resources", Request("tag:GetResources"), "allow"),
@@ -590,7 +591,9 @@ def test_the_evaluator_follows_the_user_guides_rules_for_missing_and_multivalued
     assert not condition_holds("StringNotEquals", "k", ["a", "b"], {"k": "b"})
     # Set operators over a multivalued key.
     assert not condition_holds("ForAllValues:StringEquals", "aws:TagKeys", ["a"], {"aws:TagKeys": ["a", "b"]})
-    assert condition_holds("ForAnyValue:StringLike", "aws:TagKeys", ["alb-ingress/*"], {"aws:TagKeys": ["x", "alb-ingress/s"]})
+    assert condition_holds(
+        "ForAnyValue:StringLike", "aws:TagKeys", ["alb-ingress/*"], {"aws:TagKeys": ["x", "alb-ingress/s"]}
+    )
     # Key names are case-insensitive, values case-sensitive; wildcards only in ...Like.
     assert condition_holds("StringEquals", "AWS:RequestTag/k", ["v"], {"aws:RequestTag/k": "v"})
     assert not condition_holds("StringEquals", "k", ["V"], {"k": "v"})
@@ -623,7 +626,9 @@ def _text(value: Any) -> str | None:
     return value.replace(PLAN_ACCOUNT, ACCOUNT) if isinstance(value, str) and "known after" not in value else None
 
 
-def _creates(resource: Any, default_tags: dict[str, str], roles: dict[str, Any], cluster_tags: dict[str, str]) -> Request | None:
+def _creates(
+    resource: Any, default_tags: dict[str, str], roles: dict[str, Any], cluster_tags: dict[str, str]
+) -> Request | None:
     """The create call of one planned resource, with the tags the provider will send (its defaultTags too)."""
     inputs = resource.inputs
     tags = {**default_tags, **{str(k): str(v) for k, v in (inputs.get("tags") or {}).items()}}
@@ -631,7 +636,11 @@ def _creates(resource: Any, default_tags: dict[str, str], roles: dict[str, Any],
     kind = resource.type
     if kind == "eks:index:Cluster":
         return tagged("eks:CreateCluster", request_tags=tags)
-    if kind in ("aws:eks/nodeGroup:NodeGroup", "aws:eks/addon:Addon", "aws:eks/podIdentityAssociation:PodIdentityAssociation"):
+    if kind in (
+        "aws:eks/nodeGroup:NodeGroup",
+        "aws:eks/addon:Addon",
+        "aws:eks/podIdentityAssociation:PodIdentityAssociation",
+    ):
         action = {"nodeGroup": "CreateNodegroup", "addon": "CreateAddon"}.get(
             kind.split("/")[1].split(":")[0], "CreatePodIdentityAssociation"
         )
@@ -642,10 +651,15 @@ def _creates(resource: Any, default_tags: dict[str, str], roles: dict[str, Any],
         boundary = _text(inputs.get("permissionsBoundary")) or ""
         return tagged("iam:CreateRole", arn, request_tags=tags, iam__PermissionsBoundary=boundary)
     if kind == "aws:iam/policy:Policy":
-        return tagged("iam:CreatePolicy", f"arn:aws:iam::{ACCOUNT}:policy{inputs.get('path', '/')}{physical}", request_tags=tags)
+        return tagged(
+            "iam:CreatePolicy", f"arn:aws:iam::{ACCOUNT}:policy{inputs.get('path', '/')}{physical}", request_tags=tags
+        )
     if kind == "aws:iam/rolePolicyAttachment:RolePolicyAttachment":
         role = roles[str(resource.name).split("-attachment")[0].split("-AmazonE")[0]]
-        policy = _text(inputs.get("policyArn")) or f"arn:aws:iam::{ACCOUNT}:policy{role.inputs.get('path', '/')}{resource.name}"
+        policy = (
+            _text(inputs.get("policyArn"))
+            or f"arn:aws:iam::{ACCOUNT}:policy{role.inputs.get('path', '/')}{resource.name}"
+        )
         return tagged(
             "iam:AttachRolePolicy",
             f"arn:aws:iam::{ACCOUNT}:role{role.inputs.get('path', '/')}{role.name}-1a2b3c4",
