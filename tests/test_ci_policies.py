@@ -316,6 +316,7 @@ ZONE = "arn:aws:route53:::hostedzone/PREVIEW_ZONE_ID"
 CLUSTER = f"{EKS}:cluster/pr-12"
 LB = f"{ELB}:loadbalancer/app/k8s-preview-0123456789/50dc6c495c0c9188"
 FOREIGN = {"team": "payments"}
+REAPER = f"arn:aws:iam::{ACCOUNT}:role/alb-ingress-ci/alb-ingress-ci-reaper"
 
 PR_CASES: list[tuple[str, Request, str]] = [
     ("create a tagged cluster", tagged("eks:CreateCluster", request_tags=EPHEMERAL), "allow"),
@@ -489,6 +490,46 @@ PR_CASES: list[tuple[str, Request, str]] = [
             route53__ChangeResourceRecordSetsRecordTypes=["A"],
         ),
         "implicit-deny",
+    ),
+    (
+        "give the reaper role an access entry to an ephemeral cluster",
+        tagged(
+            "eks:CreateAccessEntry", CLUSTER, request_tags=EPHEMERAL, resource_tags=EPHEMERAL, eks__principalArn=REAPER
+        ),
+        "allow",
+    ),
+    (
+        "give another principal an access entry",
+        tagged(
+            "eks:CreateAccessEntry",
+            CLUSTER,
+            request_tags=EPHEMERAL,
+            resource_tags=EPHEMERAL,
+            eks__principalArn=f"arn:aws:iam::{ACCOUNT}:role/admin",
+        ),
+        "implicit-deny",
+    ),
+    (
+        "an access entry to another team's cluster",
+        tagged(
+            "eks:CreateAccessEntry",
+            f"{EKS}:cluster/prod",
+            request_tags=EPHEMERAL,
+            resource_tags=FOREIGN,
+            eks__principalArn=REAPER,
+        ),
+        "implicit-deny",
+    ),
+    (
+        "cluster admin for the reaper on an ephemeral cluster",
+        tagged(
+            "eks:AssociateAccessPolicy",
+            f"{EKS}:access-entry/pr-12/role/{ACCOUNT}/alb-ingress-ci-reaper/1",
+            resource_tags=EPHEMERAL,
+            eks__principalArn=REAPER,
+            eks__policyArn="arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy",
+        ),
+        "allow",
     ),
     ("request a tagged certificate", tagged("acm:RequestCertificate", request_tags=EPHEMERAL), "allow"),
     (
