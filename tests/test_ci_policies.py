@@ -111,18 +111,24 @@ def _all_actions_cached() -> tuple[str, ...]:
 
 def expand(action: str) -> list[str]:
     """The actions an Action entry names, as AWS spells them (a wildcard expanded over the reference)."""
+    if "*" not in action and "?" not in action:
+        service, name = action.split(":")
+        assert sar().actions.action_exists(service, name), f"{action} is not an action of the reference"
+        return [action]
     found = glob_actions(action, _all_actions_cached())
     assert found, f"{action} names no action of the Service Authorization Reference"
     return found
 
 
+@cache
 def details(action: str) -> dict[str, Any]:
     service, name = action.split(":")
     info: dict[str, Any] = sar().actions.get_action_details(service, name)
     return info
 
 
-def supported_keys(action: str) -> set[str]:
+@cache
+def supported_keys(action: str) -> frozenset[str]:
     """The condition keys an action supports: its own and those of each resource type it names."""
     service = action.split(":")[0]
     info = details(action)
@@ -132,10 +138,10 @@ def supported_keys(action: str) -> set[str]:
         if sar().resources.resource_type_exists(service, resource_type["name"]):
             found = sar().resources.get_resource_type_details(service, resource_type["name"])
             keys |= set(found.get("conditionKeys", []))
-    return keys
+    return frozenset(keys)
 
 
-def key_supported(key: str, supported: set[str]) -> bool:
+def key_supported(key: str, supported: frozenset[str]) -> bool:
     if key.startswith(GLOBAL_KEYS_PREFIX):
         return True
     for template in supported:
