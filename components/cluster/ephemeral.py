@@ -48,6 +48,10 @@ class EphemeralClusterArgs:
     pod_identity: bool
     # The tags of a short-lived cluster: ephemeral, owner, expires, and alb-ingress/stack naming this stack.
     tags: dict[str, str]
+    # The path and permissions boundary of every role the cluster needs (the controller's settings): the
+    # pull-request CI role may create roles only under its path and with its boundary (docs/ci.md).
+    role_path: str = "/"
+    permissions_boundary_arn: str | None = None
 
 
 def ownership_problem(name: str, region: str, existing: list[str], tags: dict[str, str], want: str) -> Problem | None:
@@ -140,10 +144,13 @@ class EphemeralCluster(pulumi.ComponentResource):
             self.ingress_subnets = list(self.subnet_ids)
         child = pulumi.ResourceOptions(parent=self, provider=args.provider)
 
+        # The node role takes the path and boundary (pulumi-eks's own cluster role does not yet: docs/ci.md).
         self.node_role = aws.iam.Role(
             f"{name}-nodes",
             assume_role_policy=node_trust_policy(),
             description=f"Nodes of the EKS cluster {settings.name}",
+            path=args.role_path,
+            permissions_boundary=args.permissions_boundary_arn,
             tags=tags,
             opts=child,
         )
