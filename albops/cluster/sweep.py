@@ -18,20 +18,27 @@ import datetime as dt
 import sys
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from albops import EXIT_FINDINGS, EXIT_OK, EXIT_REFUSED
 from albops.cluster.aws import CLUSTER_TAG, EXPIRES_TAG, AwsSession, TaggedResource, cluster_resources, error_code
 from albops.cluster.aws import tagged_resources as _tagged
+from albops.deadline import Unanswered
 from components.tags import EPHEMERAL_TAG, STACK_TAG
 
+# A delete that was sent, or may have been, and whose answer never came before the deadline.
+STATE_UNKNOWN = "state unknown"
 ORDER = ("load-balancer", "listener", "listener-rule", "target-group", "security-group")
 
 
 @dataclass
 class Timing:
-    """How long to wait for AWS, and how often to look; tests shrink these."""
+    """How long to wait for AWS, and how often to look; tests shrink these.
+
+    ``deadline_seconds`` bounds all the waits of one command together, counted from ``begin()``, not each
+    wait anew: three waits of a sweep never add up to three times ``--wait-seconds``.
+    """
 
     deadline_seconds: float = 600.0
     poll_seconds: float = 5.0
@@ -39,12 +46,28 @@ class Timing:
     clock: Callable[[], float] = time.monotonic
     # Where waits report their progress (stderr by default, so --json output stays one document).
     progress: Callable[[str], None] = field(default=lambda line: print(line, file=sys.stderr, flush=True))
+    # When the command's waiting began (None until begin()).
+    started: float | None = None
+
+    def begin(self) -> Timing:
+        """This timing with its window started now, unless it already runs (a sweep inside a teardown)."""
+        return self if self.started is not None else replace(self, started=self.clock())
+
+    def extend(self, seconds: float) -> None:
+        """Move the window on: time spent in a step the waits do not cover (pulumi destroy)."""
+        if self.started is not None:
+            self.started += seconds
+
+    def wait_until(self) -> float:
+        """When the waiting must end (the clock's time)."""
+        started = self.started if self.started is not None else self.clock()
+        return started + self.deadline_seconds
 
     def wait(self, what: str, deadline: float) -> None:
-        """One poll interval, said: what is awaited and how long the wait may still last."""
+        """One poll interval, said: what is awaited and how long the wait may still last; never past it."""
         left = max(0.0, deadline - self.clock())
         self.progress(f"  waiting for {what} ({left:.0f} s left of {self.deadline_seconds:.0f} s)")
-        self.sleep(self.poll_seconds)
+        self.sleep(min(self.poll_seconds, left))
 
 
 @dataclass
@@ -52,7 +75,7 @@ class Item:
     """One resource of the cluster and what became of it."""
 
     resource: TaggedResource
-    status: str = "found"  # found | deleted | with-load-balancer | failed | remains
+    status: str = "found"  # found | deleted | with-load-balancer | failed | remains | state unknown
     reason: str = ""
 
     def as_dict(self) -> dict[str, str]:
@@ -79,7 +102,7 @@ class SweepReport:
 
     @property
     def remaining(self) -> list[Item]:
-        return [i for i in self.items if i.status in ("found", "failed", "remains")]
+        return [i for i in self.items if i.status in ("found", "failed", "remains", STATE_UNKNOWN)]
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -137,7 +160,7 @@ class Sweeper:
     def __init__(self, aws: AwsSession, cluster: str, timing: Timing | None = None) -> None:
         self.aws = aws
         self.cluster = cluster
-        self.timing = timing or Timing()
+        self.timing = (timing or Timing()).begin()
 
     def run(self, delete: bool, force: bool = False, into: list[SweepReport] | None = None) -> SweepReport:
         """Sweep the cluster; the report is appended to ``into`` before any work, so a caller interrupted
@@ -179,7 +202,7 @@ class Sweeper:
                 self._fail(item, error)
         if not pending:
             return
-        deadline = self.timing.clock() + self.timing.deadline_seconds
+        deadline = self.timing.wait_until()
         waiting = {i.resource.arn: i for i in pending}
         while waiting:
             present = self._existing_load_balancers()
@@ -234,7 +257,7 @@ class Sweeper:
 
     def _delete_with_retry(self, items: list[Item], delete: Callable[[Item], None], retry_on: set[str]) -> None:
         """Delete each; while AWS says something still uses one, wait and try again, up to the deadline."""
-        deadline = self.timing.clock() + self.timing.deadline_seconds
+        deadline = self.timing.wait_until()
         pending = list(items)
         while pending:
             retry: list[Item] = []
@@ -379,6 +402,23 @@ def render_table(report: SweepReport) -> str:
     return "\n".join(lines)
 
 
+def mark_interrupted(reports: list[SweepReport], unanswered: Iterable[Unanswered]) -> None:
+    """After a deadline: a resource whose delete went unanswered is 'state unknown', one never reached says so.
+
+    Nothing is claimed that did not happen: the delete may have reached AWS (a second run describes it anew),
+    and what was not yet tried is still there.
+    """
+    unknown = {u.subject: u for u in unanswered}
+    for report in reports:
+        for item in report.items:
+            call = unknown.get(item.resource.arn) or unknown.get(item.resource.resource_id)
+            if call is not None:
+                item.status = STATE_UNKNOWN
+                item.reason = f"{call.step} sent, no answer before the deadline; it may or may not be deleted"
+            elif item.status == "found" and not report.dry_run:
+                item.reason = "not reached: the deadline passed first"
+
+
 def exit_code(reports: list[SweepReport]) -> int:
     if any(r.refused for r in reports):
         return EXIT_REFUSED
@@ -402,6 +442,7 @@ def sweep_command(
     swept: one cluster whose stack was not torn down must not stop the nightly clean-up.
     """
     reports = [] if reports is None else reports  # filled as the work goes, for an interrupted caller
+    timing = (timing or Timing()).begin()  # one window of waiting for the whole command, every cluster
     if not expired:
         assert cluster is not None
         Sweeper(aws, cluster, timing).run(delete=delete, force=force, into=reports)
