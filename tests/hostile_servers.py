@@ -115,7 +115,7 @@ def holding_proxy(upstream: str, hold: Callable[[str, str, bytes], bool]) -> Ite
             self.end_headers()
             self.wfile.write(data)
 
-        do_GET = do_POST = do_DELETE = _forward
+        do_GET = do_POST = do_DELETE = _forward  # noqa: N815 - the names http.server dispatches to
 
         def log_message(self, *_: Any) -> None:
             return

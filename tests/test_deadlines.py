@@ -35,6 +35,19 @@ from tests.kube_fake import FakeApiServer, obj, serve
 from tests.test_teardown import OURS, FakeBackend, _eks_cluster
 
 ROOT = Path(__file__).resolve().parent.parent
+STATUS_403 = json.dumps(
+    {
+        "kind": "Status",
+        "status": "Failure",
+        "reason": "Forbidden",
+        "code": 403,
+        "message": 'ingressclasses.networking.k8s.io is forbidden: User "arn:aws:sts::1:assumed-role/ci/x" cannot '
+        'list resource "ingressclasses" in API group "networking.k8s.io" at the cluster scope',
+    }
+).encode()
+HTML_PAGE = HTML = b"<!DOCTYPE html><html><head><title>Sign in</title></head><body>Corporate proxy login</body></html>"
+
+
 # What a command may take beyond --wait-seconds + --call-timeout: reporting, and a loaded machine.
 SLACK = 2.5
 
@@ -78,7 +91,7 @@ def test_sweep_against_an_endpoint_that_never_finishes_ends_at_its_deadline(
         hostile_aws.setenv("AWS_ENDPOINT_URL", url)
         started = time.monotonic()
         code = main(
-            ["sweep", "--cluster", "pr-1", "--region", "us-west-2", "--wait-seconds", "1"] + ["--call-timeout", "0.5"]
+            ["sweep", "--cluster", "pr-1", "--region", "us-west-2", "--wait-seconds", "1", "--call-timeout", "0.5"]
         )
         elapsed = time.monotonic() - started
     err = capsys.readouterr().err
@@ -144,6 +157,69 @@ def test_retries_against_an_endpoint_that_always_fails_fit_in_the_call_allowance
     assert "Traceback" not in err and len(err.strip().splitlines()) == 1
 
 
+@pytest.mark.parametrize(
+    ("status", "content_type", "body", "fragment"),
+    [
+        (200, "text/html", HTML_PAGE, "answered DescribeCluster with an HTML page (HTTP 200), not an AWS API answer"),
+        (403, "text/html; charset=utf-8", HTML_PAGE, "with an HTML page (HTTP 403)"),
+        (
+            400,
+            "application/x-amz-json-1.1",
+            b'{"__type": "UnrecognizedClientException", "message": "The security token included is invalid."}',
+            "UnrecognizedClientException",
+        ),
+    ],
+    ids=["html-200", "html-403", "bad-credentials"],
+)
+@pytest.mark.parametrize("command", ["sweep", "teardown"])
+def test_an_aws_endpoint_that_cannot_work_is_one_line_exit_2(
+    command: str,
+    status: int,
+    content_type: str,
+    body: bytes,
+    fragment: str,
+    hostile_aws: pytest.MonkeyPatch,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A proxy's login page is not parsed into an empty answer (a KeyError), and refused credentials are not
+    'run again': exit 2, one line, for sweep and teardown alike."""
+    with answering(status, content_type, body) as url:
+        hostile_aws.setenv("AWS_ENDPOINT_URL", url)
+        if command == "sweep":
+            code = main(["sweep", "--cluster", "pr-1", "--region", "us-west-2", "--call-timeout", "3"])
+        else:
+            code, _ = _teardown_cli(tmp_path, hostile_aws, "http://127.0.0.1:9", "--call-timeout", "3")
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1 and fragment in err[0], err
+    assert "KeyError" not in err[0] and "Traceback" not in err[0]
+
+
+def test_credentials_that_never_arrive_are_bounded_too(
+    hostile_aws: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Making a client resolves credentials, which may call a container endpoint (or IMDS, or a
+    credential_process) that trickles for ever: that runs under the deadline as well."""
+    hostile_aws.delenv("AWS_ACCESS_KEY_ID")
+    hostile_aws.delenv("AWS_SECRET_ACCESS_KEY")
+    with trickling(0.05) as url:
+        hostile_aws.setenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", url + "/creds")
+        hostile_aws.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+        started = time.monotonic()
+        code = main(
+            ["sweep", "--cluster", "pr-1", "--region", "us-west-2", "--wait-seconds", "0", "--call-timeout", "0.5"]
+        )
+        elapsed = time.monotonic() - started
+    err = capsys.readouterr().err
+    assert code == 1 and elapsed < 0.5 + SLACK, (code, elapsed, err)
+    assert "the AWS credential providers gave no complete answer to making the eks client" in err
+
+
+# Two tries fit in a 2 s allowance; the deadline (0 + 2 s) cuts the delete's time below its 2 s read timeout,
+# so the call is given up first, and its thread's read times out after the report.
+FIRST_OUT_OF_TIME = ["--wait-seconds", "0", "--call-timeout", "2"]
+
+
 def test_a_delete_whose_answer_never_came_is_state_unknown_and_nothing_more_is_sent(
     aws_env: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -154,12 +230,7 @@ def test_a_delete_whose_answer_never_came_is_state_unknown_and_nothing_more_is_s
     with holding_proxy(aws_env, lambda _m, _p, body: b"Action=DeleteLoadBalancer" in body) as proxy:
         monkeypatch.setenv("AWS_ENDPOINT_URL", proxy.url)
         started = time.monotonic()
-        code = main(
-            ["sweep", "--cluster", "pr-60", "--region", "us-west-2", "--yes", "--json"]
-            # Two tries fit in a 2 s allowance; the deadline (0 + 2 s) cuts the delete's time below its 2 s read
-            # timeout, so the call is given up first, and its thread's read times out after the report.
-            + ["--wait-seconds", "0", "--call-timeout", "2"]
-        )
+        code = main(["sweep", "--cluster", "pr-60", "--region", "us-west-2", "--yes", "--json", *FIRST_OUT_OF_TIME])
         elapsed = time.monotonic() - started
         captured = capsys.readouterr()
         time.sleep(1.0)  # the abandoned call's read timeout passes: botocore would send its second try now
@@ -250,19 +321,6 @@ def test_a_kubernetes_delete_whose_answer_never_came_is_state_unknown(
     assert "deadline passed" in captured.err and "step 3" not in captured.out
 
 
-STATUS_403 = json.dumps(
-    {
-        "kind": "Status",
-        "status": "Failure",
-        "reason": "Forbidden",
-        "code": 403,
-        "message": 'ingressclasses.networking.k8s.io is forbidden: User "arn:aws:sts::1:assumed-role/ci/x" cannot '
-        'list resource "ingressclasses" in API group "networking.k8s.io" at the cluster scope',
-    }
-).encode()
-HTML = b"<!DOCTYPE html><html><head><title>Sign in</title></head><body>Corporate proxy login</body></html>"
-
-
 @pytest.mark.parametrize(
     ("status", "content_type", "body", "code", "fragments"),
     [
@@ -351,11 +409,10 @@ def test_the_kubernetes_client_is_bounded_on_its_own_too() -> None:
 
 
 def test_kubernetes_objects_are_named_in_refusals_of_a_delete() -> None:
-    with answering(403, "application/json", b'{"message": "nope"}') as url:
-        with pytest.raises(ApiRefusedError) as refused:
-            KubernetesApi(url, "t").delete(
-                KubeObject("Ingress", "a", "b", "/apis/networking.k8s.io/v1/namespaces/a/ingresses/b")
-            )
+    with answering(403, "application/json", b'{"message": "nope"}') as url, pytest.raises(ApiRefusedError) as refused:
+        KubernetesApi(url, "t").delete(
+            KubeObject("Ingress", "a", "b", "/apis/networking.k8s.io/v1/namespaces/a/ingresses/b")
+        )
     assert "forbade delete ingresses.networking.k8s.io" in str(refused.value) and not refused.value.usable
 
 
@@ -369,7 +426,11 @@ def test_destroy_time_is_not_counted_against_teardowns_deadline(aws_env: str) ->
             time.sleep(0.8)
 
     target = Target("pr-62", "pr-62", "us-west-2", "team-a", "2026-12-01")
-    job = Teardown(target, lambda: SlowDestroy([]), lambda _: None, aws, Timing(0.5, 0.05), lambda _: None)  # type: ignore[arg-type,return-value]
+
+    def gone(_: dict[str, Any]) -> KubernetesApi:
+        raise AssertionError("the cluster is gone: step 2 has nothing to reach")
+
+    job = Teardown(target, lambda: SlowDestroy([]), gone, aws, Timing(0.5, 0.05), lambda _: None)
     assert job.run() == 0
 
 
@@ -401,10 +462,13 @@ def test_verify_bounds_name_resolution_and_names_what_did_not_answer() -> None:
     from albops.cluster.verify import Expectations, Verifier
 
     release = threading.Event()
+
+    def never(_host: str) -> list[str]:
+        release.wait(30)
+        return []
+
     started = time.monotonic()
-    checks = Verifier(
-        Expectations(host="www.example.test"), resolver=lambda _h: release.wait(30) and [], timeout=0.5
-    ).run()
+    checks = Verifier(Expectations(host="www.example.test"), resolver=never, timeout=0.5).run()
     release.set()
     assert time.monotonic() - started < 0.5 + 1.0
     assert [c.name for c in checks] == ["dns"] and not checks[0].ok
@@ -471,13 +535,15 @@ def test_a_closed_stdout_neither_stops_the_deletions_nor_changes_the_exit_code(a
     assert not set(fleet.load_balancers) & load_balancers
 
 
+QUICK = ["--wait-seconds", "0", "--call-timeout", "0.5"]
+
+
 def test_a_stalled_endpoint_lets_the_process_exit_at_once() -> None:
     """Nothing the deadline gave up (a daemon thread still reading) keeps the process alive after it reported."""
     with silent() as url:
         started = time.monotonic()
         proc = subprocess.run(
-            [sys.executable, "-m", "albops", "sweep", "--cluster", "pr-1", "--region", "us-west-2"]
-            + ["--wait-seconds", "0", "--call-timeout", "0.5"],
+            [sys.executable, "-m", "albops", "sweep", "--cluster", "pr-1", "--region", "us-west-2", *QUICK],
             cwd=ROOT,
             capture_output=True,
             timeout=30,

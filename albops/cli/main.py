@@ -620,13 +620,37 @@ def _teardown(args: argparse.Namespace) -> int:
     except ApiRefusedError as error:
         return _say(f"error: {error}", EXIT_FINDINGS if error.usable else EXIT_BAD_INPUT)
     except Exception as error:
-        unusable = type(error).__name__ in _UNUSABLE_AWS
+        from albops.cluster.aws import error_code
+
+        unusable = type(error).__name__ in _UNUSABLE_AWS or error_code(error) in _REFUSED_CREDENTIALS
         code = EXIT_BAD_INPUT if unusable else EXIT_FINDINGS
         return _say(f"error: {aws_error_text(error)}; run teardown again once fixed", code)
 
 
+# AWS's answers to credentials or permissions that cannot work (exit 2: running again changes nothing).
+_REFUSED_CREDENTIALS = frozenset(
+    {
+        "AccessDenied",
+        "AccessDeniedException",
+        "UnauthorizedOperation",
+        "UnrecognizedClientException",
+        "InvalidClientTokenId",
+        "AuthFailure",
+        "SignatureDoesNotMatch",
+        "ExpiredToken",
+        "ExpiredTokenException",
+    }
+)
 # botocore's errors for an endpoint or credentials that cannot work at all (exit 2, as sweep has them).
-_UNUSABLE_AWS = frozenset({"NoCredentialsError", "PartialCredentialsError", "EndpointConnectionError", "NoRegionError"})
+_UNUSABLE_AWS = frozenset(
+    {
+        "NoCredentialsError",
+        "PartialCredentialsError",
+        "EndpointConnectionError",
+        "NoRegionError",
+        "NotAnAwsEndpointError",
+    }
+)
 
 
 def _sweep(args: argparse.Namespace) -> int:
@@ -695,6 +719,8 @@ def _deadline_line(error: BaseException, command: str) -> str:
 def aws_error_text(error: Exception) -> str:
     """A one-line reason and the fix for the usual ways a call cannot even start."""
     name = type(error).__name__
+    if name == "NotAnAwsEndpointError":
+        return str(error)
     if name in ("NoCredentialsError", "PartialCredentialsError"):
         return "no AWS credentials found; set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY"
     if name in ("EndpointConnectionError", "ConnectTimeoutError", "ConnectionClosedError"):

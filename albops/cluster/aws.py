@@ -121,7 +121,7 @@ class AwsSession:
 
     def client(self, service: str) -> Any:
         if service not in self._clients:
-            client = self.session.client(service, config=self.config)
+            client = self._create(service)
             self.bound(client)
             client.meta.events.register("before-call", self._count)
             self._clients[service] = client
@@ -149,7 +149,17 @@ class AwsSession:
         client._make_api_call = bounded
         client.meta.events.register("before-send", _refuse_when_abandoned)
         client.meta.events.register("needs-retry", _note_retry)
+        client.meta.events.register("before-parse", functools.partial(_refuse_html, endpoint))
         return client
+
+    def _create(self, service: str) -> Any:
+        """A client, made under the deadline: making one resolves credentials, which may call out (IMDS, a
+        container endpoint, a credential_process) with no deadline of its own."""
+        return self.deadline.run(
+            lambda: self.session.client(service, config=self.config),
+            endpoint="the AWS credential providers",
+            step=f"making the {service} client (resolving credentials)",
+        )
 
     def _count(self, model: Any, **_: Any) -> None:
         self.counter.record(f"{model.service_model.service_name}.{model.name}")
@@ -170,6 +180,24 @@ def _refuse_when_abandoned(**_: Any) -> None:
         state.tries += 1
         if state.abandoned.is_set():
             raise CallAbandonedError("the call was given up at its deadline")
+
+
+class NotAnAwsEndpointError(Exception):
+    """The endpoint answered with a web page: a proxy, a login page or a wrong AWS_ENDPOINT_URL, not AWS."""
+
+
+def _refuse_html(endpoint: str, operation_model: Any, response_dict: dict[str, Any], **_: Any) -> None:
+    """AWS APIs answer XML or JSON, never HTML: say so, instead of parsing a login page into an empty answer."""
+    headers = {str(k).lower(): str(v) for k, v in (response_dict.get("headers") or {}).items()}
+    body = response_dict.get("body") or b""
+    if "html" in headers.get("content-type", "").lower() or bytes(body[:100]).lstrip().lower().startswith(
+        b"<!doctype html"
+    ):
+        raise NotAnAwsEndpointError(
+            f"{endpoint} answered {operation_model.name} with an HTML page (HTTP {response_dict.get('status_code')}), "
+            "not an AWS API answer: it is not an AWS endpoint (a proxy or login page, or a wrong endpoint); check "
+            "AWS_ENDPOINT_URL / AWS_ENDPOINT_URL_<SERVICE> and HTTPS_PROXY"
+        )
 
 
 def _note_retry(response: Any = None, caught_exception: Exception | None = None, **_: Any) -> None:
