@@ -419,11 +419,18 @@ def test_kubernetes_objects_are_named_in_refusals_of_a_delete() -> None:
 def test_destroy_time_is_not_counted_against_teardowns_deadline(aws_env: str) -> None:
     """pulumi destroy runs for minutes on a real cluster; the call deadline and the wait window move on by its
     time, so the sweep after it still has its --wait-seconds."""
-    aws = AwsSession("us-west-2", deadline=Deadline(seconds=0.6, call_seconds=0.5))
+    warm = AwsSession("us-west-2")  # moto loads each service on its first call: not what is measured here
+    warm.client("eks").list_clusters()
+    warm.client("resourcegroupstaggingapi").get_resources()
+    warm.client("elbv2").describe_load_balancers()
+    aws = AwsSession("us-west-2", deadline=Deadline(seconds=1.0, call_seconds=1.0))
+    for service in ("eks", "resourcegroupstaggingapi", "elbv2", "ec2"):
+        aws.client(service)
+    aws.deadline.extend(aws.deadline.clock() - aws.deadline.started)  # the deadline counts from here
 
     class SlowDestroy(FakeBackend):
         def destroy(self) -> None:
-            time.sleep(0.8)
+            time.sleep(1.2)
 
     target = Target("pr-62", "pr-62", "us-west-2", "team-a", "2026-12-01")
 
