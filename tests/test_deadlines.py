@@ -496,13 +496,16 @@ def test_probe_counts_a_trickled_reply_as_a_failure_at_its_timeout(capsys: pytes
 # -- a reader that goes away -----------------------------------------------------------------------------------------
 
 
-def _run_with_closed_stdout(argv: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[bytes]:
-    """Run albops with a stdout whose reader has already gone (as `| head -1` after its line)."""
+def _run_with_closed_stdout(
+    argv: list[str], env: dict[str, str], program: list[str] | None = None
+) -> subprocess.CompletedProcess[bytes]:
+    """Run albops (or ``program``, a driver that calls its main) with a stdout whose reader has already gone
+    (as `| head -1` after its line)."""
     read_end, write_end = os.pipe()
     os.close(read_end)
     try:
         return subprocess.run(
-            [sys.executable, "-m", "albops", *argv],
+            [sys.executable, *(program or ["-m", "albops"]), *argv],
             cwd=ROOT,
             stdout=write_end,
             stderr=subprocess.PIPE,
@@ -560,3 +563,53 @@ def test_a_stalled_endpoint_lets_the_process_exit_at_once() -> None:
         elapsed = time.monotonic() - started
     assert proc.returncode == 1 and b"deadline passed" in proc.stderr, proc.stderr
     assert elapsed < 10, elapsed  # interpreter start and boto3's import included
+
+
+TEARDOWN_DRIVER = """
+import sys
+
+import boto3
+
+from albops.cluster import teardown
+from albops.cluster.kube import KubernetesApi
+from albops.cli.main import main
+from tests.test_teardown import FakeBackend
+
+
+class Destroying(FakeBackend):
+    def destroy(self) -> None:
+        boto3.client("eks", region_name="us-west-2").delete_cluster(name="pr-40")
+
+    def remove(self) -> None:
+        sys.stderr.write("removed the stack\\n")
+
+
+teardown.backend_for = lambda stack, project_dir: Destroying([])
+KubernetesApi.for_eks = staticmethod(lambda aws, _d: KubernetesApi(sys.argv[1], "t", deadline=aws.deadline))
+sys.exit(main(sys.argv[2:]))
+"""
+
+
+def test_teardown_piped_into_head_finishes_every_step(aws_env: str, tmp_path: Path) -> None:
+    """The reported case, `teardown --yes | head -1`: it stopped at its second line, mid-deletion, with exit 0.
+    Now every step runs (the objects, destroy, the sweep, the stack's removal) and the exit code is its own."""
+    aws = AwsSession("us-west-2")
+    _eks_cluster(aws, "pr-40", OURS)
+    fleet = build_fleet(aws, "pr-40")
+    (tmp_path / "Pulumi.yaml").write_text((ROOT / "Pulumi.yaml").read_text())
+    api = FakeApiServer(
+        [
+            obj("IngressClass", "", "alb", controller="ingress.k8s.aws/alb"),
+            obj("Ingress", "a", "web", ingressClassName="alb"),
+        ]
+    )
+    with serve(api) as url:
+        # The reader is gone before the first line is flushed, as `| head -1` is after its line.
+        argv = ["teardown", "--stack", "pr-40", "--yes", "--project-dir", str(tmp_path), "--wait-seconds", "0.5"]
+        proc = _run_with_closed_stdout(argv, _subprocess_env(aws_env), ["-c", TEARDOWN_DRIVER, url])
+    err = proc.stderr.decode()
+    assert proc.returncode == 0, err
+    assert "removed the stack" in err and "stdout's reader went away" in err and "Traceback" not in err
+    assert api.deleted == ["/apis/networking.k8s.io/v1/namespaces/a/ingresses/web"]
+    left = {lb["LoadBalancerArn"] for lb in aws.client("elbv2").describe_load_balancers()["LoadBalancers"]}
+    assert not set(fleet.load_balancers) & left

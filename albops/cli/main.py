@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 from albops import EXIT_BAD_INPUT, EXIT_FINDINGS, EXIT_OK, EXIT_REFUSED, EXIT_TOOL_MISSING
 from albops.cli import args as argtypes
+from albops.deadline import DeadlineExceeded
 from albops.preview.runner import PROJECT_DIR
 from components.names import EPHEMERAL, PLANNED_ENVIRONMENTS
 
@@ -539,7 +540,7 @@ def _teardown(args: argparse.Namespace) -> int:
         backend_target,
         local_precheck,
     )
-    from albops.deadline import Deadline, DeadlineExceeded
+    from albops.deadline import Deadline
     from albops.preview.runner import StackFileError, project_name
 
     if not re.fullmatch(r"[A-Za-z0-9_.-]{1,100}", args.stack):
@@ -656,7 +657,7 @@ _UNUSABLE_AWS = frozenset(
 def _sweep(args: argparse.Namespace) -> int:
     from albops.cluster.aws import AwsSession
     from albops.cluster.sweep import SweepReport, Timing, exit_code, mark_interrupted, render_table, sweep_command
-    from albops.deadline import Deadline, DeadlineExceeded
+    from albops.deadline import Deadline
 
     deadline = Deadline(seconds=args.wait_seconds + args.call_timeout, call_seconds=args.call_timeout)
     aws = AwsSession(args.region, deadline=deadline)
@@ -1020,6 +1021,8 @@ def _main(argv: list[str] | None) -> int:
         return code
     except KeyboardInterrupt:
         return _say("interrupted: stopped by Ctrl-C; the lines above say what was done; run it again", EXIT_INTERRUPTED)
+    except DeadlineExceeded as error:  # a command's own handler says more; none lets it out as a traceback
+        return _say(f"error: {_deadline_line(error, args.command)}", EXIT_FINDINGS)
     except OSError as error:
         if error.errno in (errno.ENOSPC, errno.EIO, errno.EFBIG):
             _stdout_to_devnull()

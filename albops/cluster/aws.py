@@ -121,7 +121,7 @@ class AwsSession:
 
     def client(self, service: str) -> Any:
         if service not in self._clients:
-            client = self._create(service)
+            client = self.new_client(service)
             self.bound(client)
             client.meta.events.register("before-call", self._count)
             self._clients[service] = client
@@ -152,7 +152,7 @@ class AwsSession:
         client.meta.events.register("before-parse", functools.partial(_refuse_html, endpoint))
         return client
 
-    def _create(self, service: str) -> Any:
+    def new_client(self, service: str) -> Any:
         """A client, made under the deadline: making one resolves credentials, which may call out (IMDS, a
         container endpoint, a credential_process) with no deadline of its own."""
         return self.deadline.run(

@@ -79,7 +79,7 @@ class KubeObject:
 
 def eks_token(aws: AwsSession, cluster: str) -> str:
     """The bearer token EKS accepts for the caller: what ``aws eks get-token`` prints."""
-    sts = aws._create("sts")  # made under the deadline: resolving credentials may call out
+    sts = aws.new_client("sts")  # made under the deadline: resolving credentials may call out
 
     def add_cluster_header(request: Any, **_: Any) -> None:
         request.headers["x-k8s-aws-id"] = cluster
