@@ -48,6 +48,8 @@ STATUS_403 = json.dumps(
 HTML_PAGE = HTML = b"<!DOCTYPE html><html><head><title>Sign in</title></head><body>Corporate proxy login</body></html>"
 
 
+# No waiting, half a second per call: the quickest a command can give up.
+QUICK = ["--wait-seconds", "0", "--call-timeout", "0.5"]
 # What a command may take beyond --wait-seconds + --call-timeout: reporting, and a loaded machine.
 SLACK = 2.5
 
@@ -101,6 +103,24 @@ def test_sweep_against_an_endpoint_that_never_finishes_ends_at_its_deadline(
     assert len(lines) == 1 and lines[0].startswith("error: deadline passed:"), err
     assert url in lines[0] and "DescribeCluster pr-1" in lines[0] and "Traceback" not in err
     _no_call_thread_keeps_the_process()
+
+
+def test_the_nightly_reaper_and_teardown_are_bounded_by_a_stalled_aws_endpoint_too(
+    hostile_aws: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`sweep --expired` (its first call lists clusters) and teardown's step 1 (DescribeCluster)."""
+    with trickling(0.05) as url:
+        hostile_aws.setenv("AWS_ENDPOINT_URL", url)
+        started = time.monotonic()
+        reaper = main(["sweep", "--expired", "--region", "us-west-2", "--yes", *QUICK])
+        reaper_took = time.monotonic() - started
+        reaper_err = capsys.readouterr().err
+        code, elapsed = _teardown_cli(tmp_path, hostile_aws, "http://127.0.0.1:9", *QUICK)
+    captured = capsys.readouterr()
+    assert reaper == 1 and reaper_took < 0.5 + SLACK and f"{url} gave no complete answer to ListClusters" in reaper_err
+    assert code == 1 and elapsed < 0.5 + SLACK, (code, elapsed, captured)
+    assert f"{url} gave no complete answer to DescribeCluster pr-40" in captured.err
+    assert "step 1" not in captured.out and "Traceback" not in captured.err
 
 
 def test_name_resolution_that_never_returns_is_bounded_too(
@@ -543,9 +563,6 @@ def test_a_closed_stdout_neither_stops_the_deletions_nor_changes_the_exit_code(a
     assert "stdout's reader went away" in err
     load_balancers = {lb["LoadBalancerArn"] for lb in aws.client("elbv2").describe_load_balancers()["LoadBalancers"]}
     assert not set(fleet.load_balancers) & load_balancers
-
-
-QUICK = ["--wait-seconds", "0", "--call-timeout", "0.5"]
 
 
 def test_a_stalled_endpoint_lets_the_process_exit_at_once() -> None:
