@@ -630,3 +630,36 @@ def test_teardown_piped_into_head_finishes_every_step(aws_env: str, tmp_path: Pa
     assert api.deleted == ["/apis/networking.k8s.io/v1/namespaces/a/ingresses/web"]
     left = {lb["LoadBalancerArn"] for lb in aws.client("elbv2").describe_load_balancers()["LoadBalancers"]}
     assert not set(fleet.load_balancers) & left
+
+
+def test_ctrl_c_during_a_delete_leaves_it_unknown_not_undone() -> None:
+    """Ctrl-C while a delete waits for its answer: the delete may still land, so it is unanswered, not 'found'."""
+    import signal
+
+    if threading.current_thread() is not threading.main_thread():
+        pytest.skip("SIGINT reaches only the main thread; this runner runs tests in another")
+    deadline = Deadline(call_seconds=5)
+    release = threading.Event()
+    threading.Timer(0.2, os.kill, args=(os.getpid(), signal.SIGINT)).start()  # a real Ctrl-C, mid-wait
+    with pytest.raises(KeyboardInterrupt):
+        deadline.run(lambda: release.wait(5), endpoint="e", step="DeleteTargetGroup", subject="arn:tg", changes=True)
+    release.set()
+    assert [u.subject for u in deadline.unanswered] == ["arn:tg"]
+
+
+def test_only_an_unanswered_delete_makes_its_resource_unknown() -> None:
+    """A rule revoked in a group that is itself swept does not make that group 'state unknown'; a delete does."""
+    from albops.cluster.aws import TaggedResource
+    from albops.cluster.sweep import Item, SweepReport, mark_interrupted
+    from albops.deadline import Unanswered
+
+    base = "arn:aws:ec2:us-west-2:123456789012:security-group"
+    revoked, deleted, untried = (Item(TaggedResource(f"{base}/sg-{n}", {})) for n in ("1", "2", "3"))
+    report = SweepReport("c", "us-west-2", dry_run=False, items=[revoked, deleted, untried])
+    mark_interrupted(
+        [report],
+        [Unanswered("e", "RevokeSecurityGroupIngress", "sg-1"), Unanswered("e", "DeleteSecurityGroup", "sg-2")],
+        "stopped by Ctrl-C first",
+    )
+    assert (revoked.status, deleted.status, untried.status) == ("found", "state unknown", "found")
+    assert untried.reason == "not reached: stopped by Ctrl-C first" and deleted in report.remaining

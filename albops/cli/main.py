@@ -682,7 +682,9 @@ def _sweep(args: argparse.Namespace) -> int:
     except Exception as error:  # credentials, endpoint or permission problems: say which, no traceback
         return _say(f"error: AWS refused or could not be reached: {aws_error_text(error)}", EXIT_BAD_INPUT)
     if interrupted or stopped is not None:
-        mark_interrupted(reports, deadline.unanswered)
+        mark_interrupted(
+            reports, deadline.unanswered, "stopped by Ctrl-C first" if interrupted else "the deadline passed first"
+        )
     if args.json:
         document = {
             "reports": [r.as_dict() for r in reports],

@@ -402,13 +402,17 @@ def render_table(report: SweepReport) -> str:
     return "\n".join(lines)
 
 
-def mark_interrupted(reports: list[SweepReport], unanswered: Iterable[Unanswered]) -> None:
-    """After a deadline: a resource whose delete went unanswered is 'state unknown', one never reached says so.
+def mark_interrupted(
+    reports: list[SweepReport], unanswered: Iterable[Unanswered], why: str = "the deadline passed first"
+) -> None:
+    """After a deadline or Ctrl-C: a resource whose delete went unanswered is 'state unknown', one never reached
+    says so (``why``).
 
     Nothing is claimed that did not happen: the delete may have reached AWS (a second run describes it anew),
-    and what was not yet tried is still there.
+    and what was not yet tried is still there. An unanswered change to another resource (a rule revoked in
+    another group) is listed on its own by the caller, and changes no item here.
     """
-    unknown = {u.subject: u for u in unanswered}
+    unknown = {u.subject: u for u in unanswered if u.step.startswith("Delete")}
     for report in reports:
         for item in report.items:
             call = unknown.get(item.resource.arn) or unknown.get(item.resource.resource_id)
@@ -416,7 +420,7 @@ def mark_interrupted(reports: list[SweepReport], unanswered: Iterable[Unanswered
                 item.status = STATE_UNKNOWN
                 item.reason = f"{call.step} sent, no answer before the deadline; it may or may not be deleted"
             elif item.status == "found" and not report.dry_run:
-                item.reason = "not reached: the deadline passed first"
+                item.reason = f"not reached: {why}"
 
 
 def exit_code(reports: list[SweepReport]) -> int:
