@@ -232,12 +232,12 @@ def test_credentials_that_never_arrive_are_bounded_too(
         elapsed = time.monotonic() - started
     err = capsys.readouterr().err
     assert code == 1 and elapsed < 0.5 + SLACK, (code, elapsed, err)
-    assert "the AWS credential providers gave no complete answer to making the eks client" in err
+    assert "the AWS credential providers gave no complete answer to resolving credentials" in err
 
 
-# Two tries fit in a 2 s allowance; the deadline (0 + 2 s) cuts the delete's time below its 2 s read timeout,
+# Two tries fit in a 3 s allowance; the deadline (0 + 3 s) cuts the delete's time below its 3 s read timeout,
 # so the call is given up first, and its thread's read times out after the report.
-FIRST_OUT_OF_TIME = ["--wait-seconds", "0", "--call-timeout", "2"]
+FIRST_OUT_OF_TIME = ["--wait-seconds", "0", "--call-timeout", "3"]
 
 
 def test_a_delete_whose_answer_never_came_is_state_unknown_and_nothing_more_is_sent(
@@ -255,7 +255,7 @@ def test_a_delete_whose_answer_never_came_is_state_unknown_and_nothing_more_is_s
         captured = capsys.readouterr()
         time.sleep(1.0)  # the abandoned call's read timeout passes: botocore would send its second try now
         held = list(proxy.held)
-    assert code == 1 and elapsed < 2 + SLACK, (code, elapsed)
+    assert code == 1 and elapsed < 3 + SLACK, (code, elapsed)
     document = json.loads(captured.out)
     resources = document["reports"][0]["resources"]
     unknown = [r for r in resources if r["status"] == "state unknown"]
@@ -314,9 +314,9 @@ def test_teardown_against_a_stalled_api_server_ends_at_its_deadline(
     API server and the step."""
     _eks_cluster(AwsSession("us-west-2"), "pr-40", OURS)
     with _stalling_endpoint(kind) as url:
-        code, elapsed = _teardown_cli(tmp_path, monkeypatch, url, "--wait-seconds", "2", "--call-timeout", "0.5")
+        code, elapsed = _teardown_cli(tmp_path, monkeypatch, url, "--wait-seconds", "1", "--call-timeout", "1.5")
     captured = capsys.readouterr()
-    assert code == 1 and elapsed < 2 + 0.5 + SLACK, (code, elapsed, captured)
+    assert code == 1 and elapsed < 1 + 1.5 + SLACK, (code, elapsed, captured)
     err = captured.err.strip().splitlines()
     assert len(err) == 1 and url in err[0] and "list ingressclasses.networking.k8s.io" in err[0], err
     assert "step 3" not in captured.out  # nothing destroyed on a cluster whose objects could not be seen
@@ -333,9 +333,9 @@ def test_a_kubernetes_delete_whose_answer_never_came_is_state_unknown(
         ]
     )
     with serve(api) as upstream, holding_proxy(upstream, lambda method, _p, _b: method == "DELETE") as proxy:
-        code, elapsed = _teardown_cli(tmp_path, monkeypatch, proxy.url, "--wait-seconds", "1", "--call-timeout", "0.5")
+        code, elapsed = _teardown_cli(tmp_path, monkeypatch, proxy.url, "--wait-seconds", "1", "--call-timeout", "1.5")
     captured = capsys.readouterr()
-    assert code == 1 and elapsed < 1 + 0.5 + SLACK, (code, elapsed)
+    assert code == 1 and elapsed < 1 + 1.5 + SLACK, (code, elapsed)
     assert "state unknown: Ingress shop/web: delete ingresses.networking.k8s.io was sent to" in captured.out
     assert api.deleted  # it did reach the API server: 'unknown' is the truth, 'not deleted' would not be
     assert "deadline passed" in captured.err and "step 3" not in captured.out
@@ -443,14 +443,14 @@ def test_destroy_time_is_not_counted_against_teardowns_deadline(aws_env: str) ->
     warm.client("eks").list_clusters()
     warm.client("resourcegroupstaggingapi").get_resources()
     warm.client("elbv2").describe_load_balancers()
-    aws = AwsSession("us-west-2", deadline=Deadline(seconds=1.0, call_seconds=1.0))
+    aws = AwsSession("us-west-2", deadline=Deadline(seconds=2.0, call_seconds=2.0))
     for service in ("eks", "resourcegroupstaggingapi", "elbv2", "ec2"):
         aws.client(service)
     aws.deadline.extend(aws.deadline.clock() - aws.deadline.started)  # the deadline counts from here
 
     class SlowDestroy(FakeBackend):
         def destroy(self) -> None:
-            time.sleep(1.2)
+            time.sleep(2.5)
 
     target = Target("pr-62", "pr-62", "us-west-2", "team-a", "2026-12-01")
 

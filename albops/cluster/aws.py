@@ -118,6 +118,7 @@ class AwsSession:
         )
         self.counter = CallCounter()
         self._clients: dict[str, Any] = {}
+        self._credentials_resolved = False
 
     def client(self, service: str) -> Any:
         if service not in self._clients:
@@ -153,13 +154,15 @@ class AwsSession:
         return client
 
     def new_client(self, service: str) -> Any:
-        """A client, made under the deadline: making one resolves credentials, which may call out (IMDS, a
-        container endpoint, a credential_process) with no deadline of its own."""
-        return self.deadline.run(
-            lambda: self.session.client(service, config=self.config),
-            endpoint="the AWS credential providers",
-            step=f"making the {service} client (resolving credentials)",
-        )
+        """A client, its credentials resolved under the deadline: resolving them may call out (IMDS, a container
+        endpoint, a credential_process) with no deadline of its own. Loading the service's model is local work
+        and is not counted against a call."""
+        if not self._credentials_resolved:
+            self.deadline.run(
+                self.session.get_credentials, endpoint="the AWS credential providers", step="resolving credentials"
+            )
+            self._credentials_resolved = True  # botocore keeps what it resolved for every later client
+        return self.session.client(service, config=self.config)
 
     def _count(self, model: Any, **_: Any) -> None:
         self.counter.record(f"{model.service_model.service_name}.{model.name}")
