@@ -147,9 +147,11 @@ class KubernetesApi:
                 body = response.read()
                 content_type = str(response.headers.get("Content-Type", ""))
         except urllib.error.HTTPError as error:
+            with error:  # its connection is closed here, not left to the garbage collector
+                said = "" if error.code == 404 else _status_message(error)
             if error.code == 404:
                 return {}
-            refusal = self._refusal(method, path, error.code, _status_message(error))
+            refusal = self._refusal(method, path, error.code, said)
             raise ApiRefusedError(refusal, usable=error.code not in (401, 403)) from None
         except urllib.error.URLError as error:  # no connection: refused, no such host, connect timeout
             raise UnreachableError(f"{self.server}: {error.reason}") from None
