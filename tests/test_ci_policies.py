@@ -773,3 +773,109 @@ def test_pulumis_oidc_policies_admit_the_same_environments_as_the_aws_roles(name
         assert preview["tokenType"] == "team" and preview["teamName"] == "ci-preview"
     else:
         assert preview["tokenType"] == "organization"
+
+
+# -- what pulumi-eks makes inside eks.Cluster, which the offline plan cannot see --------------------------------
+#
+# Under the mock runtime eks.Cluster is one remote component; its children never reach the plan. They are listed
+# here by hand from pulumi/pulumi-eks (nodejs/eks/cluster/cluster.ts: createCore, createCluster; nodes/
+# securitygroup.ts: createNodeGroupSecurityGroup; addons/cni-addon.ts; servicerole.ts), read at the snapshot
+# after v4.3.0 that v4.4.0 (requirements.txt) was cut from, for the options components/cluster/ephemeral.py
+# passes: service_role given, skip_default_node_group, create_oidc_provider, authentication_mode API, and no
+# skip_default_security_groups, fargate, auto mode, instance role or access entries.
+
+EKS_TAGS = {**EPHEMERAL, "alb-ingress/stack": "organization/alb-ingress/pr-12"}
+CLUSTER_ROLE = f"arn:aws:iam::{ACCOUNT}:role/alb-ingress-ephemeral/pr-12-cluster-1a2b3c4"
+CLUSTER_SG = f"{EC2}:security-group/sg-0cluster"
+NODE_SG = f"{EC2}:security-group/sg-0nodes"
+SG_CREATED = {"ec2__CreateAction": "CreateSecurityGroup"}
+
+PULUMI_EKS_CALLS: list[tuple[str, Request]] = [
+    # <name>-eksClusterSecurityGroup: CreateSecurityGroup is authorized against the VPC and the new group, its
+    # tags (Name + the tags given) through CreateTags with ec2:CreateAction; the AWS provider then revokes the
+    # default allow-all egress rule of the new group.
+    ("cluster security group, VPC side", tagged("ec2:CreateSecurityGroup", f"{EC2}:vpc/vpc-0default")),
+    (
+        "cluster security group",
+        tagged(
+            "ec2:CreateSecurityGroup", CLUSTER_SG, request_tags={"Name": "pr-12-eksClusterSecurityGroup", **EKS_TAGS}
+        ),
+    ),
+    (
+        "its tags",
+        tagged("ec2:CreateTags", CLUSTER_SG, request_tags={"Name": "x", **EKS_TAGS}, **SG_CREATED),
+    ),
+    ("its default egress revoked", tagged("ec2:RevokeSecurityGroupEgress", CLUSTER_SG, resource_tags=EKS_TAGS)),
+    # <name>-eksClusterInternetEgressRule.
+    ("cluster egress rule", tagged("ec2:AuthorizeSecurityGroupEgress", CLUSTER_SG, resource_tags=EKS_TAGS)),
+    # <name>-eksCluster: the control plane, with the role components/cluster/ephemeral.py made and passed.
+    (
+        "pass the cluster role to EKS",
+        tagged("iam:PassRole", CLUSTER_ROLE, resource_tags=EKS_TAGS, iam__PassedToService="eks.amazonaws.com"),
+    ),
+    ("the cluster", tagged("eks:CreateCluster", request_tags={"Name": "pr-12-eksCluster", **EKS_TAGS})),
+    # <name>-kube-proxy (an add-on unless kubeProxyAddonOptions.enabled is false) and its version lookup.
+    ("kube-proxy version", Request("eks:DescribeAddonVersions")),
+    ("kube-proxy add-on", tagged("eks:CreateAddon", CLUSTER, request_tags=EKS_TAGS, resource_tags=EKS_TAGS)),
+    # <name>-vpc-cni (VpcCniAddon: an aws.eks.Addon vpc-cni, tagged with the cluster's tags).
+    ("vpc-cni add-on", tagged("eks:CreateAddon", CLUSTER, request_tags=EKS_TAGS, resource_tags=EKS_TAGS)),
+    # <name>-oidcProvider: no tags of its own, so only the provider's defaultTags.
+    (
+        "OIDC provider",
+        tagged(
+            "iam:CreateOpenIDConnectProvider",
+            f"arn:aws:iam::{ACCOUNT}:oidc-provider/oidc.eks.us-west-2.amazonaws.com/id/0123456789ABCDEF0123456789ABCDEF",
+            request_tags=EPHEMERAL,
+        ),
+    ),
+    # createNodeGroupSecurityGroup (skip_default_security_groups unset): the node group's security group,
+    # tagged kubernetes.io/cluster/<name>=owned besides, its four rules and one on the cluster's group.
+    ("node security group, VPC side", tagged("ec2:CreateSecurityGroup", f"{EC2}:vpc/vpc-0default")),
+    (
+        "node security group",
+        tagged("ec2:CreateSecurityGroup", NODE_SG, request_tags={"kubernetes.io/cluster/pr-12": "owned", **EKS_TAGS}),
+    ),
+    (
+        "its tags",
+        tagged(
+            "ec2:CreateTags", NODE_SG, request_tags={"kubernetes.io/cluster/pr-12": "owned", **EKS_TAGS}, **SG_CREATED
+        ),
+    ),
+    ("its default egress revoked", tagged("ec2:RevokeSecurityGroupEgress", NODE_SG, resource_tags=EKS_TAGS)),
+    (
+        "node-to-node, cluster-to-node, extension API servers",
+        tagged("ec2:AuthorizeSecurityGroupIngress", NODE_SG, resource_tags=EKS_TAGS),
+    ),
+    ("node egress", tagged("ec2:AuthorizeSecurityGroupEgress", NODE_SG, resource_tags=EKS_TAGS)),
+    ("pods to the API server", tagged("ec2:AuthorizeSecurityGroupIngress", CLUSTER_SG, resource_tags=EKS_TAGS)),
+]
+
+
+@pytest.mark.parametrize(("what", "request_"), PULUMI_EKS_CALLS, ids=[c[0] for c in PULUMI_EKS_CALLS])
+def test_the_pull_request_role_allows_what_pulumi_eks_creates_inside_the_cluster(what: str, request_: Request) -> None:
+    assert evaluate(load("pr-ephemeral-role.json"), request_) == "allow", what
+
+
+def test_pulumi_eks_makes_no_role_of_its_own_because_the_stack_hands_it_one() -> None:
+    """Without ``service_role`` pulumi-eks makes ``<name>-eksRole`` at path ``/`` with no boundary (servicerole.ts),
+    which the pull-request role refuses; the stack's plan passes its own role, bounded and under the path."""
+    from albops.preview.runner import read_stack_file, run_program
+
+    refused = tagged("iam:CreateRole", f"arn:aws:iam::{ACCOUNT}:role/pr-12-eksRole-role-1a2b3c4", request_tags=EKS_TAGS)
+    assert evaluate(load("pr-ephemeral-role.json"), refused) == "implicit-deny"
+    result = run_program(read_stack_file("pr"), "pr", preview=False)
+    cluster = result.one("eks:index:Cluster")
+    role = result.by_urn(str(cluster.inputs["serviceRole"]))
+    assert role.type == "aws:iam/role:Role"
+    assert role.inputs["path"] == "/alb-ingress-ephemeral/"
+    assert _text(role.inputs["permissionsBoundary"]) == BOUNDARY
+    assert json.loads(role.inputs["assumeRolePolicy"])["Statement"][0]["Principal"] == {"Service": "eks.amazonaws.com"}
+    attached = [
+        r.inputs["policyArn"]
+        for r in result.by_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
+        if r.parent == role.parent and r.name.startswith(role.name)
+    ]
+    assert attached == ["arn:aws:iam::aws:policy/AmazonEKSClusterPolicy"]
+    # The control plane starts after its policy is attached, and pulumi-eks answers with the role it was given.
+    assert any(u.endswith("pr-cluster-AmazonEKSClusterPolicy") for u in cluster.dependencies)
+    assert cluster.outputs["core"]["clusterIamRole"] == role.urn
