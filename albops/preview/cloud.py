@@ -356,9 +356,7 @@ class CloudAnswers(pulumi.runtime.Mocks):
             role = {RESOURCE_SIG_KEY: RESOURCE_SIG, "urn": given, "id": self.ids.get((typ, given.split("::")[3]), "")}
         else:
             role_arn = f"arn:{self.partition}:iam::{self.account_id}:role/{args.name}-eksRole"
-            role = self._implied(
-                f"{args.name}-eksRole", "aws:iam/role:Role", f"{args.name}-eksRole", {"arn": role_arn}
-            )
+            role = self._implied(f"{args.name}-eksRole", "aws:iam/role:Role", f"{args.name}-eksRole", {"arn": role_arn})
         provider = self._implied(f"{args.name}-provider", "pulumi:providers:kubernetes", f"{args.name}-provider", {})
         subnets = list(state.get("subnetIds") or [])
         core = {
