@@ -877,6 +877,41 @@ def test_the_pull_request_role_allows_what_pulumi_eks_creates_inside_the_cluster
     assert evaluate(load("pr-ephemeral-role.json"), request_) == "allow", what
 
 
+PULUMI_EKS_DESTROY: list[tuple[str, Request]] = [
+    (
+        "detach the cluster role's policy",
+        tagged(
+            "iam:DetachRolePolicy",
+            CLUSTER_ROLE,
+            resource_tags=EKS_TAGS,
+            iam__PermissionsBoundary=BOUNDARY,
+            iam__PolicyARN="arn:aws:iam::aws:policy/AmazonEKSClusterPolicy",
+        ),
+    ),
+    ("delete the cluster role", tagged("iam:DeleteRole", CLUSTER_ROLE, resource_tags=EKS_TAGS)),
+    ("delete the cluster", tagged("eks:DeleteCluster", CLUSTER, resource_tags=EKS_TAGS)),
+    (
+        "delete kube-proxy, vpc-cni",
+        tagged("eks:DeleteAddon", f"{EKS}:addon/pr-12/kube-proxy/0a1b", resource_tags=EKS_TAGS),
+    ),
+    ("delete the security groups", tagged("ec2:DeleteSecurityGroup", NODE_SG, resource_tags=EKS_TAGS)),
+    (
+        "delete the OIDC provider",
+        tagged(
+            "iam:DeleteOpenIDConnectProvider",
+            f"arn:aws:iam::{ACCOUNT}:oidc-provider/oidc.eks.us-west-2.amazonaws.com/id/0123456789ABCDEF",
+            resource_tags=EPHEMERAL,
+        ),
+    ),
+]
+
+
+@pytest.mark.parametrize(("what", "request_"), PULUMI_EKS_DESTROY, ids=[c[0] for c in PULUMI_EKS_DESTROY])
+def test_the_reaper_can_remove_what_eks_cluster_made(what: str, request_: Request) -> None:
+    """Teardown (`pulumi destroy` under the reaper role) removes the cluster's parts, its own role included."""
+    assert evaluate(load("reaper-role.json"), request_) == "allow", what
+
+
 def test_pulumi_eks_makes_no_role_of_its_own_because_the_stack_hands_it_one() -> None:
     """Without ``service_role`` pulumi-eks makes ``<name>-eksRole`` at path ``/`` with no boundary (servicerole.ts),
     which the pull-request role refuses; the stack's plan passes its own role, bounded and under the path."""
