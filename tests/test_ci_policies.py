@@ -32,9 +32,23 @@ ROLE_PATH = f"arn:aws:iam::{ACCOUNT}:role/alb-ingress-ephemeral/"
 GLOBAL_ARNS = ("arn:aws:iam::aws:policy/", "arn:aws:route53:::")
 ENVIRONMENTS = ("pr-ephemeral", "reaper", "preview", "stage", "production")
 # The placeholders docs/ci.md tells to replace (sed), and nothing else account- or repository-specific.
-PLACEHOLDERS = ("ACCOUNT_ID", "OWNER/REPO", "PREVIEW_ZONE_ID")
-ROLE_POLICIES = {"pr-ephemeral": "pr-ephemeral-role.json", "reaper": "reaper-role.json", "preview": "preview-role.json"}
-SCOPING_TAGS = {"aws:RequestTag/alb-ingress/ephemeral", "aws:ResourceTag/alb-ingress/ephemeral"}
+# The deploy roles add the cluster's name and the stack's hosted zone, one value per environment.
+PLACEHOLDERS = ("ACCOUNT_ID", "OWNER/REPO", "PREVIEW_ZONE_ID", "CLUSTER_NAME", "HOSTED_ZONE_ID")
+ROLE_POLICIES = {
+    "pr-ephemeral": "pr-ephemeral-role.json",
+    "reaper": "reaper-role.json",
+    "preview": "preview-role.json",
+    "stage": "stage-role.json",
+    "production": "production-role.json",
+}
+# The ephemeral mark, and for the deploy roles the stack's own tag, which every AWS resource of a stack carries
+# through the provider's defaultTags (stack_settings/tags.py: the program's "stack" and "project" win over user tags).
+SCOPING_TAGS = {
+    "aws:RequestTag/alb-ingress/ephemeral",
+    "aws:ResourceTag/alb-ingress/ephemeral",
+    "aws:RequestTag/stack",
+    "aws:ResourceTag/stack",
+}
 # Keys IAM puts in every request context (IAM User Guide, "AWS global condition context keys"); the tag keys are
 # not among them: which actions support aws:RequestTag, aws:ResourceTag and aws:TagKeys is per action.
 GLOBAL_KEYS_PREFIX = ("aws:Principal", "aws:Source", "aws:Called", "aws:Via", "aws:Current", "aws:SecureTransport")
@@ -773,3 +787,437 @@ def test_pulumis_oidc_policies_admit_the_same_environments_as_the_aws_roles(name
         assert preview["tokenType"] == "team" and preview["teamName"] == "ci-preview"
     else:
         assert preview["tokenType"] == "organization"
+
+
+# -- what pulumi-eks makes inside eks.Cluster, which the offline plan cannot see --------------------------------
+#
+# Under the mock runtime eks.Cluster is one remote component; its children never reach the plan. They are listed
+# here by hand from pulumi/pulumi-eks (nodejs/eks/cluster/cluster.ts: createCore, createCluster; nodes/
+# securitygroup.ts: createNodeGroupSecurityGroup; addons/cni-addon.ts; servicerole.ts), read at the snapshot
+# after v4.3.0 that v4.4.0 (requirements.txt) was cut from, for the options components/cluster/ephemeral.py
+# passes: service_role given, skip_default_node_group, create_oidc_provider, authentication_mode API, and no
+# skip_default_security_groups, fargate, auto mode, instance role or access entries.
+
+EKS_TAGS = {**EPHEMERAL, "alb-ingress/stack": "organization/alb-ingress/pr-12"}
+CLUSTER_ROLE = f"arn:aws:iam::{ACCOUNT}:role/alb-ingress-ephemeral/pr-12-cluster-1a2b3c4"
+CLUSTER_SG = f"{EC2}:security-group/sg-0cluster"
+NODE_SG = f"{EC2}:security-group/sg-0nodes"
+
+PULUMI_EKS_CALLS: list[tuple[str, Request]] = [
+    # <name>-eksClusterSecurityGroup: CreateSecurityGroup is authorized against the VPC and the new group, its
+    # tags (Name + the tags given) through CreateTags with ec2:CreateAction; the AWS provider then revokes the
+    # default allow-all egress rule of the new group.
+    ("cluster security group, VPC side", tagged("ec2:CreateSecurityGroup", f"{EC2}:vpc/vpc-0default")),
+    (
+        "cluster security group",
+        tagged(
+            "ec2:CreateSecurityGroup", CLUSTER_SG, request_tags={"Name": "pr-12-eksClusterSecurityGroup", **EKS_TAGS}
+        ),
+    ),
+    (
+        "its tags",
+        tagged(
+            "ec2:CreateTags",
+            CLUSTER_SG,
+            request_tags={"Name": "x", **EKS_TAGS},
+            ec2__CreateAction="CreateSecurityGroup",
+        ),
+    ),
+    ("its default egress revoked", tagged("ec2:RevokeSecurityGroupEgress", CLUSTER_SG, resource_tags=EKS_TAGS)),
+    # <name>-eksClusterInternetEgressRule.
+    ("cluster egress rule", tagged("ec2:AuthorizeSecurityGroupEgress", CLUSTER_SG, resource_tags=EKS_TAGS)),
+    # <name>-eksCluster: the control plane, with the role components/cluster/ephemeral.py made and passed.
+    (
+        "pass the cluster role to EKS",
+        tagged("iam:PassRole", CLUSTER_ROLE, resource_tags=EKS_TAGS, iam__PassedToService="eks.amazonaws.com"),
+    ),
+    ("the cluster", tagged("eks:CreateCluster", request_tags={"Name": "pr-12-eksCluster", **EKS_TAGS})),
+    # <name>-kube-proxy (an add-on unless kubeProxyAddonOptions.enabled is false) and its version lookup.
+    ("kube-proxy version", Request("eks:DescribeAddonVersions")),
+    ("kube-proxy add-on", tagged("eks:CreateAddon", CLUSTER, request_tags=EKS_TAGS, resource_tags=EKS_TAGS)),
+    # <name>-vpc-cni (VpcCniAddon: an aws.eks.Addon vpc-cni, tagged with the cluster's tags).
+    ("vpc-cni add-on", tagged("eks:CreateAddon", CLUSTER, request_tags=EKS_TAGS, resource_tags=EKS_TAGS)),
+    # <name>-oidcProvider: no tags of its own, so only the provider's defaultTags.
+    (
+        "OIDC provider",
+        tagged(
+            "iam:CreateOpenIDConnectProvider",
+            f"arn:aws:iam::{ACCOUNT}:oidc-provider/oidc.eks.us-west-2.amazonaws.com/id/0123456789ABCDEF0123456789ABCDEF",
+            request_tags=EPHEMERAL,
+        ),
+    ),
+    # createNodeGroupSecurityGroup (skip_default_security_groups unset): the node group's security group,
+    # tagged kubernetes.io/cluster/<name>=owned besides, its four rules and one on the cluster's group.
+    ("node security group, VPC side", tagged("ec2:CreateSecurityGroup", f"{EC2}:vpc/vpc-0default")),
+    (
+        "node security group",
+        tagged("ec2:CreateSecurityGroup", NODE_SG, request_tags={"kubernetes.io/cluster/pr-12": "owned", **EKS_TAGS}),
+    ),
+    (
+        "its tags",
+        tagged(
+            "ec2:CreateTags",
+            NODE_SG,
+            request_tags={"kubernetes.io/cluster/pr-12": "owned", **EKS_TAGS},
+            ec2__CreateAction="CreateSecurityGroup",
+        ),
+    ),
+    ("its default egress revoked", tagged("ec2:RevokeSecurityGroupEgress", NODE_SG, resource_tags=EKS_TAGS)),
+    (
+        "node-to-node, cluster-to-node, extension API servers",
+        tagged("ec2:AuthorizeSecurityGroupIngress", NODE_SG, resource_tags=EKS_TAGS),
+    ),
+    ("node egress", tagged("ec2:AuthorizeSecurityGroupEgress", NODE_SG, resource_tags=EKS_TAGS)),
+    ("pods to the API server", tagged("ec2:AuthorizeSecurityGroupIngress", CLUSTER_SG, resource_tags=EKS_TAGS)),
+]
+
+
+@pytest.mark.parametrize(("what", "request_"), PULUMI_EKS_CALLS, ids=[c[0] for c in PULUMI_EKS_CALLS])
+def test_the_pull_request_role_allows_what_pulumi_eks_creates_inside_the_cluster(what: str, request_: Request) -> None:
+    assert evaluate(load("pr-ephemeral-role.json"), request_) == "allow", what
+
+
+PULUMI_EKS_DESTROY: list[tuple[str, Request]] = [
+    (
+        "detach the cluster role's policy",
+        tagged(
+            "iam:DetachRolePolicy",
+            CLUSTER_ROLE,
+            resource_tags=EKS_TAGS,
+            iam__PermissionsBoundary=BOUNDARY,
+            iam__PolicyARN="arn:aws:iam::aws:policy/AmazonEKSClusterPolicy",
+        ),
+    ),
+    ("delete the cluster role", tagged("iam:DeleteRole", CLUSTER_ROLE, resource_tags=EKS_TAGS)),
+    ("delete the cluster", tagged("eks:DeleteCluster", CLUSTER, resource_tags=EKS_TAGS)),
+    (
+        "delete kube-proxy, vpc-cni",
+        tagged("eks:DeleteAddon", f"{EKS}:addon/pr-12/kube-proxy/0a1b", resource_tags=EKS_TAGS),
+    ),
+    ("delete the security groups", tagged("ec2:DeleteSecurityGroup", NODE_SG, resource_tags=EKS_TAGS)),
+    (
+        "delete the OIDC provider",
+        tagged(
+            "iam:DeleteOpenIDConnectProvider",
+            f"arn:aws:iam::{ACCOUNT}:oidc-provider/oidc.eks.us-west-2.amazonaws.com/id/0123456789ABCDEF",
+            resource_tags=EPHEMERAL,
+        ),
+    ),
+]
+
+
+@pytest.mark.parametrize(("what", "request_"), PULUMI_EKS_DESTROY, ids=[c[0] for c in PULUMI_EKS_DESTROY])
+def test_the_reaper_can_remove_what_eks_cluster_made(what: str, request_: Request) -> None:
+    """Teardown (`pulumi destroy` under the reaper role) removes the cluster's parts, its own role included."""
+    assert evaluate(load("reaper-role.json"), request_) == "allow", what
+
+
+def test_pulumi_eks_makes_no_role_of_its_own_because_the_stack_hands_it_one() -> None:
+    """Without ``service_role`` pulumi-eks makes ``<name>-eksRole`` at path ``/`` with no boundary (servicerole.ts),
+    which the pull-request role refuses; the stack's plan passes its own role, bounded and under the path."""
+    from albops.preview.runner import read_stack_file, run_program
+
+    refused = tagged("iam:CreateRole", f"arn:aws:iam::{ACCOUNT}:role/pr-12-eksRole-role-1a2b3c4", request_tags=EKS_TAGS)
+    assert evaluate(load("pr-ephemeral-role.json"), refused) == "implicit-deny"
+    result = run_program(read_stack_file("pr"), "pr", preview=False)
+    cluster = result.one("eks:index:Cluster")
+    role = result.by_urn(str(cluster.inputs["serviceRole"]))
+    assert role.type == "aws:iam/role:Role"
+    assert role.inputs["path"] == "/alb-ingress-ephemeral/"
+    assert _text(role.inputs["permissionsBoundary"]) == BOUNDARY
+    assert json.loads(role.inputs["assumeRolePolicy"])["Statement"][0]["Principal"] == {"Service": "eks.amazonaws.com"}
+    attached = [
+        r.inputs["policyArn"]
+        for r in result.by_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
+        if r.parent == role.parent and r.name.startswith(role.name)
+    ]
+    assert attached == ["arn:aws:iam::aws:policy/AmazonEKSClusterPolicy"]
+    # The control plane starts after its policy is attached, and pulumi-eks answers with the role it was given.
+    assert any(u.endswith("pr-cluster-AmazonEKSClusterPolicy") for u in cluster.dependencies)
+    assert cluster.outputs["core"]["clusterIamRole"] == role.urn
+
+
+# -- the deploy roles (stage, production): what `pulumi up` of their stack creates, updates and deletes --------------
+
+DEPLOY_STACKS = {"stage": "stage", "production": "prod"}  # environment -> the stack deploy.yml runs there
+
+
+def deploy_policy(environment: str, cluster: str, zone: str) -> dict[str, Any]:
+    """The environment's deploy role, its placeholders filled in as docs/ci.md's ``render`` does."""
+    text = (CI / f"{environment}-role.json").read_text()
+    document: dict[str, Any] = json.loads(text.replace("CLUSTER_NAME", cluster).replace("HOSTED_ZONE_ID", zone))
+    return document
+
+
+IAM = f"arn:aws:iam::{ACCOUNT}"
+STAGE = {"stack": "stage", "project": "alb-ingress"}
+PROD = {"stack": "prod", "project": "alb-ingress"}
+STAGE_ROLE = f"{IAM}:role/stage-lbc-role-1a2b3c4"
+STAGE_POLICY = f"{IAM}:policy/stage-lbc-policy-7d8e9f0"
+STAGE_ZONE = "arn:aws:route53:::hostedzone/Z0STAGEZONE"
+CERT = f"arn:aws:acm:us-west-2:{ACCOUNT}:certificate/0e4a1b9c-7d2f-4c6e-9a35-2f8b6d1c4e70"
+
+STAGE_CASES: list[tuple[str, Request, str]] = [
+    ("create the controller's role, tagged", tagged("iam:CreateRole", STAGE_ROLE, request_tags=STAGE), "allow"),
+    (
+        "... under a role path",
+        tagged("iam:CreateRole", f"{IAM}:role/platform/stage-lbc-role-1", request_tags=STAGE),
+        "allow",
+    ),
+    ("... without the stack tag", tagged("iam:CreateRole", STAGE_ROLE, request_tags={"team": "x"}), "implicit-deny"),
+    ("... tagged as production's", tagged("iam:CreateRole", STAGE_ROLE, request_tags=PROD), "implicit-deny"),
+    ("a role of another name", tagged("iam:CreateRole", f"{IAM}:role/admin", request_tags=STAGE), "implicit-deny"),
+    (
+        "another cluster's controller role",
+        tagged("iam:CreateRole", f"{IAM}:role/sandbox-lbc-role-1", request_tags=STAGE),
+        "implicit-deny",
+    ),
+    (
+        "attach the controller's own policy",
+        tagged("iam:AttachRolePolicy", STAGE_ROLE, resource_tags=STAGE, iam__PolicyARN=STAGE_POLICY),
+        "allow",
+    ),
+    (
+        "attach AdministratorAccess",
+        tagged(
+            "iam:AttachRolePolicy",
+            STAGE_ROLE,
+            resource_tags=STAGE,
+            iam__PolicyARN="arn:aws:iam::aws:policy/AdministratorAccess",
+        ),
+        "implicit-deny",
+    ),
+    (
+        "attach the policy to production's role",
+        tagged("iam:AttachRolePolicy", STAGE_ROLE, resource_tags=PROD, iam__PolicyARN=STAGE_POLICY),
+        "implicit-deny",
+    ),
+    ("an inline policy on the role", tagged("iam:PutRolePolicy", STAGE_ROLE, resource_tags=STAGE), "implicit-deny"),
+    (
+        "pass the role to Pod Identity",
+        tagged("iam:PassRole", STAGE_ROLE, resource_tags=STAGE, iam__PassedToService="pods.eks.amazonaws.com"),
+        "allow",
+    ),
+    (
+        "pass the role to EC2",
+        tagged("iam:PassRole", STAGE_ROLE, resource_tags=STAGE, iam__PassedToService="ec2.amazonaws.com"),
+        "implicit-deny",
+    ),
+    ("change its trust", tagged("iam:UpdateAssumeRolePolicy", STAGE_ROLE, resource_tags=STAGE), "allow"),
+    ("delete production's role", tagged("iam:DeleteRole", STAGE_ROLE, resource_tags=PROD), "implicit-deny"),
+    (
+        "untag the stack from the role",
+        tagged("iam:UntagRole", STAGE_ROLE, resource_tags=STAGE, aws__TagKeys=["stack"]),
+        "explicit-deny",
+    ),
+    (
+        "re-own the role as production's",
+        tagged("iam:TagRole", STAGE_ROLE, request_tags={"stack": "prod", "project": "alb-ingress"}),
+        "explicit-deny",
+    ),
+    ("write the controller's policy", tagged("iam:CreatePolicy", STAGE_POLICY, request_tags=STAGE), "allow"),
+    ("a new version of it", tagged("iam:CreatePolicyVersion", STAGE_POLICY, resource_tags=STAGE), "allow"),
+    (
+        "a new version of the CI boundary",
+        tagged("iam:CreatePolicyVersion", f"{IAM}:policy/alb-ingress-ci/ephemeral-boundary", resource_tags=STAGE),
+        "implicit-deny",
+    ),
+    (
+        "Pod Identity association on the stack's cluster",
+        tagged("eks:CreatePodIdentityAssociation", f"{EKS}:cluster/stage", request_tags=STAGE),
+        "allow",
+    ),
+    (
+        "... on another cluster",
+        tagged("eks:CreatePodIdentityAssociation", f"{EKS}:cluster/prod-eu", request_tags=STAGE),
+        "implicit-deny",
+    ),
+    ("describe the cluster", Request("eks:DescribeCluster", f"{EKS}:cluster/stage"), "allow"),
+    ("delete the cluster", tagged("eks:DeleteCluster", f"{EKS}:cluster/stage", resource_tags=STAGE), "implicit-deny"),
+    ("delete a load balancer", tagged("elasticloadbalancing:DeleteLoadBalancer", LB), "implicit-deny"),
+    ("request a certificate, tagged", tagged("acm:RequestCertificate", request_tags=STAGE), "allow"),
+    ("... untagged", tagged("acm:RequestCertificate", request_tags={}), "implicit-deny"),
+    ("delete production's certificate", tagged("acm:DeleteCertificate", CERT, resource_tags=PROD), "implicit-deny"),
+    (
+        "an alias record in the stack's zone",
+        tagged(
+            "route53:ChangeResourceRecordSets",
+            STAGE_ZONE,
+            route53__ChangeResourceRecordSetsRecordTypes=["A"],
+            route53__ChangeResourceRecordSetsActions=["UPSERT"],
+        ),
+        "allow",
+    ),
+    (
+        "an NS record (delegating a name away)",
+        tagged("route53:ChangeResourceRecordSets", STAGE_ZONE, route53__ChangeResourceRecordSetsRecordTypes=["NS"]),
+        "implicit-deny",
+    ),
+    (
+        "a record in another zone",
+        tagged(
+            "route53:ChangeResourceRecordSets",
+            "arn:aws:route53:::hostedzone/Z0OTHER",
+            route53__ChangeResourceRecordSetsRecordTypes=["A"],
+        ),
+        "implicit-deny",
+    ),
+    ("assume another role", Request("sts:AssumeRole", f"{IAM}:role/admin"), "implicit-deny"),
+]
+
+
+@pytest.mark.parametrize(("what", "request_", "expected"), STAGE_CASES, ids=[c[0] for c in STAGE_CASES])
+def test_the_stage_deploy_role_decides_each_sample_as_written(what: str, request_: Request, expected: str) -> None:
+    assert evaluate(deploy_policy("stage", "stage", "Z0STAGEZONE"), request_) == expected, what
+
+
+def test_the_production_deploy_role_is_the_stage_one_for_the_prod_stack() -> None:
+    """The same grants, keyed on stack=prod: neither role reaches the other's resources."""
+    production = deploy_policy("production", "stage", "Z0STAGEZONE")
+    stage = deploy_policy("stage", "stage", "Z0STAGEZONE")
+    for action in ("iam:DeleteRole", "iam:UpdateAssumeRolePolicy"):
+        assert evaluate(production, tagged(action, STAGE_ROLE, resource_tags=PROD)) == "allow"
+        assert evaluate(production, tagged(action, STAGE_ROLE, resource_tags=STAGE)) == "implicit-deny"
+        assert evaluate(stage, tagged(action, STAGE_ROLE, resource_tags=PROD)) == "implicit-deny"
+    assert evaluate(production, tagged("iam:CreateRole", STAGE_ROLE, request_tags=STAGE)) == "implicit-deny"
+    assert evaluate(production, tagged("iam:TagRole", STAGE_ROLE, request_tags=STAGE)) == "explicit-deny"
+    # Only the stack name differs between the two files.
+    assert json.dumps(production).replace('"prod"', '"stage"') == json.dumps(stage)
+
+
+def _deploy_calls(result: Any, cluster: str) -> Iterator[tuple[str, Request]]:
+    """Every call `pulumi up` of a deploy stack makes for what its plan holds: lookups, then each resource's
+    create (with the provider's defaultTags), as the AWS provider makes them."""
+    provider = next(r for r in result.resources if r.type == "pulumi:providers:aws")
+    default_tags = provider.inputs.get("defaultTags")
+    if isinstance(default_tags, str):
+        default_tags = json.loads(default_tags)
+    defaults = {str(k): str(v) for k, v in (default_tags or {}).get("tags", {}).items()}
+    lookups = {
+        "aws:index/getCallerIdentity:getCallerIdentity": [Request("sts:GetCallerIdentity")],
+        "aws:eks/getCluster:getCluster": [Request("eks:DescribeCluster", f"{EKS}:cluster/{cluster}")],
+        "aws:eks/getAddon:getAddon": [
+            Request("eks:DescribeAddon", f"{EKS}:addon/{cluster}/eks-pod-identity-agent/0a1b")
+        ],
+        "aws:iam/getOpenIdConnectProvider:getOpenIdConnectProvider": [
+            Request("iam:GetOpenIDConnectProvider", f"{IAM}:oidc-provider/oidc.eks.us-west-2.amazonaws.com/id/0A1B")
+        ],
+        "aws:lb/getLoadBalancer:getLoadBalancer": [
+            Request("elasticloadbalancing:DescribeLoadBalancers"),
+            Request("elasticloadbalancing:DescribeTags"),
+        ],
+    }
+    for token, _ in result.calls:
+        for request in lookups[token]:
+            yield token, request
+    for resource in result.resources:
+        kind = resource.type
+        if not kind.startswith("aws:"):
+            continue
+        inputs = resource.inputs
+        tags = {**defaults, **{str(k): str(v) for k, v in (inputs.get("tags") or {}).items()}}
+        path = inputs.get("path") or "/"
+        if kind == "aws:iam/role:Role":
+            yield kind, tagged("iam:CreateRole", f"{IAM}:role{path}{resource.name}-1a2b3c4", request_tags=tags)
+        elif kind == "aws:iam/policy:Policy":
+            yield kind, tagged("iam:CreatePolicy", f"{IAM}:policy{path}{resource.name}-7d8e9f0", request_tags=tags)
+        elif kind == "aws:iam/rolePolicyAttachment:RolePolicyAttachment":
+            role = next(r for r in result.resources if r.type == "aws:iam/role:Role")
+            policy = next(r for r in result.resources if r.type == "aws:iam/policy:Policy")
+            role_tags = {**defaults, **role.inputs.get("tags", {})}
+            yield (
+                kind,
+                tagged(
+                    "iam:AttachRolePolicy",
+                    f"{IAM}:role{role.inputs.get('path') or '/'}{role.name}-1a2b3c4",
+                    resource_tags=role_tags,
+                    iam__PolicyARN=f"{IAM}:policy{policy.inputs.get('path') or '/'}{policy.name}-7d8e9f0",
+                ),
+            )
+        elif kind == "aws:eks/podIdentityAssociation:PodIdentityAssociation":
+            role = next(r for r in result.resources if r.type == "aws:iam/role:Role")
+            role_arn = f"{IAM}:role{role.inputs.get('path') or '/'}{role.name}-1a2b3c4"
+            role_tags = {**defaults, **role.inputs.get("tags", {})}
+            yield (
+                kind,
+                tagged(
+                    "iam:PassRole", role_arn, resource_tags=role_tags, iam__PassedToService="pods.eks.amazonaws.com"
+                ),
+            )
+            cluster_arn = f"{EKS}:cluster/{inputs['clusterName']}"
+            yield kind, tagged("eks:CreatePodIdentityAssociation", cluster_arn, request_tags=tags)
+        elif kind == "aws:acm/certificate:Certificate":
+            yield kind, tagged("acm:RequestCertificate", request_tags=tags)
+            yield kind, tagged("acm:AddTagsToCertificate", CERT, request_tags=tags)
+            yield kind, tagged("acm:DescribeCertificate", CERT, resource_tags=tags)
+        elif kind == "aws:route53/record:Record":
+            zone = f"arn:aws:route53:::hostedzone/{inputs['zoneId']}"
+            record_type = _text(inputs.get("type")) or "CNAME"
+            yield kind, Request("route53:GetHostedZone", zone)
+            yield (
+                kind,
+                tagged(
+                    "route53:ChangeResourceRecordSets",
+                    zone,
+                    route53__ChangeResourceRecordSetsRecordTypes=[record_type],
+                    route53__ChangeResourceRecordSetsActions=["UPSERT"],
+                ),
+            )
+            yield kind, Request("route53:GetChange", "arn:aws:route53:::change/C0123")
+            yield kind, Request("route53:ListResourceRecordSets", zone)
+        elif kind == "aws:acm/certificateValidation:CertificateValidation":
+            yield kind, tagged("acm:DescribeCertificate", CERT, resource_tags={**defaults, "eks-cluster": cluster})
+        else:
+            raise AssertionError(f"map {kind} to the calls that create it")
+
+
+def _stage_plan() -> tuple[Any, str, str]:
+    from albops.preview.runner import read_stack_file, run_program
+
+    return run_program(read_stack_file("stage"), "stage", preview=False), "stage", "Z0NOZONE"
+
+
+def _production_shaped_plan() -> tuple[Any, str, str]:
+    """No Pulumi.prod.yaml is committed: the sandbox stack's shape (Pod Identity, a requested certificate and
+    its validation record, an alias record) made a production stack, run as ``prod``."""
+    from albops.preview.cloud_facts import resolve_facts
+    from albops.preview.runner import PROJECT_DIR, read_stack_file, run_program
+
+    config = dict(read_stack_file("sandbox"))
+    config["alb-ingress:environment"] = "production"
+    config["alb-ingress:alb"] = {
+        **config["alb-ingress:alb"],
+        "deletionProtection": True,
+        "accessLogs": {"bucket": "example-alb-logs"},
+    }
+    facts = resolve_facts(config, "sandbox", PROJECT_DIR, project="alb-ingress")
+    zone = str(config["alb-ingress:dns"]["zoneId"])
+    return run_program(config, "prod", preview=False, facts=facts), "sandbox", zone
+
+
+@pytest.mark.parametrize(("environment", "plan"), [("stage", _stage_plan), ("production", _production_shaped_plan)])
+def test_the_deploy_role_can_make_every_call_of_its_stacks_up(environment: str, plan: Any) -> None:
+    result, cluster, zone = plan()
+    assert result.stack == DEPLOY_STACKS[environment]
+    policy = deploy_policy(environment, cluster, zone)
+    other = deploy_policy("production" if environment == "stage" else "stage", cluster, zone)
+    kinds = set()
+    for kind, request in _deploy_calls(result, cluster):
+        request = Request(
+            request.action,
+            request.resource.replace(PLAN_ACCOUNT, ACCOUNT),
+            {k: (v.replace(PLAN_ACCOUNT, ACCOUNT) if isinstance(v, str) else v) for k, v in request.context.items()},
+        )
+        assert evaluate(policy, request) == "allow", f"{kind}: {request}"
+        if "aws:RequestTag/stack" in request.context:
+            # The other environment's role cannot make this stack's resources.
+            assert evaluate(other, request) != "allow", f"{kind}: {request}"
+        kinds.add(kind)
+    assert {"aws:iam/role:Role", "aws:iam/policy:Policy", "aws:iam/rolePolicyAttachment:RolePolicyAttachment"} <= kinds
+    if environment == "production":
+        assert {
+            "aws:eks/podIdentityAssociation:PodIdentityAssociation",
+            "aws:acm/certificate:Certificate",
+            "aws:route53/record:Record",
+            "aws:lb/getLoadBalancer:getLoadBalancer",
+        } <= kinds
