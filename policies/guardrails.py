@@ -560,14 +560,14 @@ def _no_wildcards(stack: Stack) -> Iterable[Violation]:
         for index, statement in enumerate(iam_judge.statements(iam_judge.document(resource.props.get("policy")))):
             if str(statement.get("Effect", "")).strip().lower() != "allow":
                 continue
-            sid = statement.get("Sid") or index
+            # Numbered as the escalation judge numbers them (its Sid, else 1-based), so one statement has one name.
             # A '*' or '?' anywhere in the name (iam:*Role*, s3:Get*) grants actions nobody listed.
             wild = [a for a in iam_judge.as_list(statement.get("Action")) if "*" in str(a) or "?" in str(a)]
             if wild:
                 yield Violation(
                     "no-wildcard-actions",
                     display(resource),
-                    f"statement {sid} allows {', '.join(map(str, wild))}",
+                    f"{iam_judge.label(statement, index)} allows {', '.join(map(str, wild))}",
                     "list the actions the workload calls",
                 )
 
