@@ -109,6 +109,9 @@ class Context:
     account_id: str | None = None
     # The ALB quotas the group-quota rule counts against (the stack's alb.quotas: raised with AWS first).
     quotas: Quotas = field(default_factory=Quotas)
+    # The controller's EnableCertificateManagement feature gate (default off; the chart sets it only from
+    # controllerConfig.featureGates): only with it on does create-acm-cert make a certificate.
+    certificate_management: bool = False
 
 
 @dataclass(frozen=True)
@@ -166,8 +169,34 @@ class Stack:
         return {}
 
     def class_of(self, ingress: Resource) -> str | None:
+        """The Ingress's class; without one, the cluster's default IngressClass, as the controller loads it
+        (v3.5.0 pkg/ingress/class_loader.go: Load takes the one IngressClass annotated
+        ingressclass.kubernetes.io/is-default-class "true"; two defaults are an error, so none is assumed)."""
         value = ingress.spec.get("ingressClassName") or ingress.annotations.get("kubernetes.io/ingress.class")
-        return str(value) if value else None
+        if value:
+            return str(value)
+        defaults = [
+            str(c.metadata.get("name"))
+            for c in self.of_type(INGRESS_CLASS)
+            if c.annotations.get("ingressclass.kubernetes.io/is-default-class") == "true"
+        ]
+        return defaults[0] if len(defaults) == 1 else None
+
+    @functools.cached_property
+    def certificate_management(self) -> bool:
+        """Whether the controller's EnableCertificateManagement feature gate is on: the context says so, or the
+        review's controller chart sets controllerConfig.featureGates.EnableCertificateManagement (v3.5.0
+        pkg/config/feature_gates.go: default false; helm values.yaml: featureGates {})."""
+        if self.context.certificate_management:
+            return True
+        for release in self.of_type(HELM_RELEASE):
+            values = release.props.get("values")
+            config = values.get("controllerConfig") if isinstance(values, Mapping) else None
+            gates = config.get("featureGates") if isinstance(config, Mapping) else None
+            gate = gates.get("EnableCertificateManagement") if isinstance(gates, Mapping) else None
+            if release.props.get("chart") == CONTROLLER_CHART and (gate is True or str(gate) in _TRUE):
+                return True
+        return False
 
     def alb_ingresses(self) -> list[Resource]:
         alb_classes = set(self.context.ingress_classes)
@@ -222,14 +251,45 @@ def string_map(value: str | None) -> dict[str, str]:
     return dict(part.split("=", 1) for part in value.split(",") if "=" in part)
 
 
+class _NotInt32:
+    """A JSON number Go's json.Unmarshal refuses for an int32 (a fraction or an exponent)."""
+
+
+def listen_ports_problem(raw: str) -> str | None:
+    """Why the controller cannot read a listen-ports annotation, as it reads it: json.Unmarshal into
+    []map[string]int32 (a port is a JSON integer, not a string; '' is not JSON), at least one entry, ports in
+    1..65535, protocols exactly HTTP or HTTPS (v3.5.0 pkg/ingress/model_build_listener.go:
+    computeIngressListenPorts). None when it reads."""
+    try:
+        entries = json.loads(raw, parse_float=lambda _: _NotInt32(), parse_constant=lambda _: _NotInt32())
+    except (ValueError, RecursionError):
+        return "it is not JSON"
+    if entries is None:
+        entries = []
+    if not isinstance(entries, list) or not all(isinstance(e, Mapping) or e is None for e in entries):
+        return "it is not a JSON list of objects"
+    if not entries:
+        return "it lists no port"
+    for entry in entries:
+        for protocol, port in (entry or {}).items():
+            if isinstance(port, bool) or not isinstance(port, int) or not -(2**31) <= port < 2**31:
+                return f"port {port!r} of {protocol} is not a JSON integer (write {protocol}: 443, no quotes)"
+            if not 1 <= port <= 65535:
+                return f"port {port} is outside 1..65535"
+            if protocol not in ("HTTP", "HTTPS"):
+                return f"protocol {protocol!r} is neither HTTP nor HTTPS exactly"
+    return None
+
+
 def listen_ports(stack: Stack, ingress: Resource) -> list[tuple[str, int]]:
-    raw = stack.setting(ingress, "listen-ports")
-    if raw:
-        try:
-            entries = json.loads(raw)
-            return [(str(proto), int(port)) for entry in entries for proto, port in entry.items()]
-        except (ValueError, TypeError, AttributeError):
+    """The Ingress's listeners as the controller builds them; none when it cannot read listen-ports (the
+    group-consistent rule names that)."""
+    raw = ingress.annotations.get(ANN + "listen-ports")
+    if raw is not None:
+        if listen_ports_problem(str(raw)) is not None:
             return []
+        found = {port: proto for entry in json.loads(str(raw)) or [] for proto, port in (entry or {}).items()}
+        return [(proto, port) for port, proto in found.items()]
     # Without listen-ports the controller listens on HTTPS 443 only when it has an explicit certificate (its
     # IngressClassParams' certificateArn, the certificate-arn annotation, or one create-acm-cert makes), else
     # on HTTP 80; spec.tls hosts only feed certificate discovery once an HTTPS port exists (v3.5.0,
@@ -243,9 +303,12 @@ _TRUE = {"1", "t", "T", "TRUE", "true", "True"}  # what Go's strconv.ParseBool t
 
 def explicit_certificate(stack: Stack, ingress: Resource) -> bool:
     """A certificate the controller knows before discovery: the class params' certificateArn, else the
-    certificate-arn annotation (comma-separated, blanks dropped: pkg/annotations/parser.go), or create-acm-cert."""
+    certificate-arn annotation (comma-separated, blanks dropped: pkg/annotations/parser.go), or create-acm-cert
+    when the EnableCertificateManagement feature gate is on (v3.5.0 pkg/ingress/model_builder.go reads the
+    annotation only under t.enableACMCertificates; pkg/config/feature_gates.go: default false)."""
     arns = [a.strip() for a in (stack.setting(ingress, "certificate-arn") or "").split(",")]
-    return any(arns) or ingress.annotations.get(ANN + "create-acm-cert") in _TRUE
+    acm = stack.certificate_management and ingress.annotations.get(ANN + "create-acm-cert") in _TRUE
+    return any(arns) or acm
 
 
 def has_certificate(stack: Stack, ingress: Resource) -> bool:
@@ -254,6 +317,22 @@ def has_certificate(stack: Stack, ingress: Resource) -> bool:
     tls_hosts = [h for t in ingress.spec.get("tls") or [] if isinstance(t, Mapping) for h in t.get("hosts") or []]
     rule_hosts = [r.get("host") for r in ingress.spec.get("rules") or [] if isinstance(r, Mapping) and r.get("host")]
     return explicit_certificate(stack, ingress) or bool(tls_hosts or rule_hosts)
+
+
+def _port_sharers(stack: Stack, ingress: Resource, port: int) -> list[Resource]:
+    """The group members whose HTTPS listener on ``port`` is the same listener as the Ingress's: the controller
+    merges their certificates and takes the one ssl-policy any of them sets (v3.5.0 pkg/ingress/model_builder.go:
+    mergeListenPortConfigs)."""
+    return [m for m in _group_members(stack, ingress) if ("HTTPS", port) in listen_ports(stack, m)] or [ingress]
+
+
+def listener_certificate(stack: Stack, ingress: Resource, port: int) -> bool:
+    return any(has_certificate(stack, m) for m in _port_sharers(stack, ingress, port))
+
+
+def listener_ssl_policy(stack: Stack, ingress: Resource, port: int) -> str | None:
+    own = stack.setting(ingress, "ssl-policy")
+    return own or next((p for m in _port_sharers(stack, ingress, port) if (p := stack.setting(m, "ssl-policy"))), None)
 
 
 def scheme(stack: Stack, ingress: Resource) -> str | None:
@@ -349,9 +428,14 @@ def _in_a_group(stack: Stack) -> Iterable[Violation]:
 
 
 def _internet_facing(stack: Stack) -> list[Resource]:
-    """Ingresses meant to be internet-facing; a misspelt value (a trailing space) is judged as meant, and the
-    scheme rule names the spelling."""
-    return [i for i in stack.alb_ingresses() if (scheme(stack, i) or "").strip().lower() == "internet-facing"]
+    """Ingresses meant to be internet-facing, their own scheme or their group's: the scheme is group-wide, one
+    member's makes the whole ALB internet-facing (v3.5.0 pkg/ingress/model_build_load_balancer.go:
+    buildLoadBalancerScheme). A misspelt value (a trailing space) is judged as meant; the scheme rule names it."""
+
+    def meant(ingress: Resource) -> bool:
+        return (scheme(stack, ingress) or "").strip().lower() == "internet-facing"
+
+    return [i for i in stack.alb_ingresses() if any(meant(m) for m in _group_members(stack, i))]
 
 
 def _scheme(stack: Stack) -> Iterable[Violation]:
@@ -370,6 +454,9 @@ def _scheme(stack: Stack) -> Iterable[Violation]:
 
 def _https(stack: Stack) -> Iterable[Violation]:
     for ingress in _internet_facing(stack):
+        raw_ports = ingress.annotations.get(ANN + "listen-ports")
+        if raw_ports is not None and listen_ports_problem(str(raw_ports)):
+            continue  # the controller stops the group; the group-consistent rule names the annotation
         if "HTTPS" not in {proto for proto, _ in listen_ports(stack, ingress)}:
             tls_only = not stack.setting(ingress, "listen-ports") and ingress.spec.get("tls")
             why = (
@@ -384,11 +471,12 @@ def _https(stack: Stack) -> Iterable[Violation]:
                 f"is internet-facing without an HTTPS listener{why}: traffic crosses the internet in clear text",
                 f'set {ANN}certificate-arn, or add {{"HTTPS": 443}} to {ANN}listen-ports',
             )
-        elif not has_certificate(stack, ingress):
+        elif any(not listener_certificate(stack, ingress, p) for proto, p in listen_ports(stack, ingress) if proto == "HTTPS"):
             yield Violation(
                 "alb-https",
                 display(ingress),
-                "listens on HTTPS without a certificate ARN or hosts for certificate discovery",
+                "listens on HTTPS without a certificate ARN or hosts for certificate discovery (its own or a group "
+                "member's on the same port)",
                 f"set {ANN}certificate-arn, or name the hosts in rules or spec.tls",
             )
     yield from gateway_rules.https(stack)
@@ -439,46 +527,106 @@ def _group_members(stack: Stack, ingress: Resource) -> list[Resource]:
     return [i for i in stack.alb_ingresses() if stack.group(i) == group] if group else [ingress]
 
 
+_GO_INT = re.compile(r"[+-]?[0-9]+")
+
+
+def go_int32(text: str) -> int | None:
+    """The value Go's strconv.ParseInt(text, 10, 32) reads: an optional sign and ASCII digits, nothing else
+    (no spaces, no other scripts' digits), within int32; None when it fails."""
+    if not _GO_INT.fullmatch(text):
+        return None
+    value = int(text)
+    return value if -(2**31) <= value < 2**31 else None
+
+
+def group_ssl_redirect(stack: Stack, ingress: Resource) -> tuple[int | None, str | None, bool]:
+    """The group's redirect port; when the controller builds none or stops the group, why; and whether it
+    stops the group (its listeners then serve nothing new, so "answers plain HTTP" would be beside the point).
+    A member's unreadable listen-ports stops the group before this (the group-consistent rule). As v3.5.0
+    pkg/ingress/model_builder.go buildSSLRedirectConfig reads it: per member the IngressClassParams'
+    sslRedirectPort (ParseInt failing: no redirect for the whole group, silently) else the ssl-redirect
+    annotation (ParseInt32Annotation failing: the group stops); one port for the group, an HTTPS listener."""
+    ports: set[int] = set()
+    members = _group_members(stack, ingress)
+    if any(listen_ports_problem(str(m.annotations[ANN + "listen-ports"])) for m in members if ANN + "listen-ports" in m.annotations):
+        return None, None, True
+    for member in members:
+        params = stack.class_params(member).get("sslRedirectPort")
+        if params not in (None, ""):
+            port = go_int32(str(params))
+            if port is None:
+                return None, (
+                    f"its IngressClassParams' sslRedirectPort {params!r} is not digits only (Go's ParseInt "
+                    "refuses it): the controller then builds no redirect for the whole group, silently, and HTTP "
+                    "answers in clear text"
+                ), False
+            ports.add(port)
+            continue
+        raw = member.annotations.get(ANN + "ssl-redirect")
+        if raw is not None:
+            port = go_int32(str(raw))
+            if port is None:
+                return None, (
+                    f"{display(member)}'s ssl-redirect {str(raw)!r} is not digits only (Go's ParseInt refuses "
+                    "spaces and other scripts' digits): the controller stops the whole group"
+                ), True
+            ports.add(port)
+    if not ports:
+        return None, None, False
+    if len(ports) > 1:
+        stop = f"its members name different ssl-redirect ports ({sorted(ports)}): the controller stops the whole group"
+        return None, stop, True
+    port = ports.pop()
+    listeners = {p: proto for m in members for proto, p in listen_ports(stack, m)}
+    if listeners.get(port) != "HTTPS":
+        shown = ", ".join(f"{proto} {p}" for p, proto in sorted(listeners.items())) or "none"
+        return None, (
+            f"ssl-redirect {port} is not an HTTPS listen port of its group (listeners: {shown}): the controller stops "
+            "the whole group"
+        ), True
+    return port, None, False
+
+
 def _redirect(stack: Stack) -> Iterable[Violation]:
     # ssl-redirect is group-wide: one member's annotation (or class params) redirects the group's every HTTP
-    # listener, and names a port that must be an HTTPS listener of the group, else the controller stops the group
-    # (v3.5.0 pkg/ingress/model_builder.go: buildSSLRedirectConfig; model_build_listener.go).
+    # listener (v3.5.0 pkg/ingress/model_builder.go: buildSSLRedirectConfig).
+    reported: set[tuple[int, ...]] = set()
+    for ingress in stack.alb_ingresses():
+        members = _group_members(stack, ingress)
+        _, problem, _ = group_ssl_redirect(stack, ingress)
+        key = tuple(sorted(id(m) for m in members))
+        if problem and key not in reported:
+            reported.add(key)
+            group = stack.group(ingress)
+            yield Violation(
+                "alb-ssl-redirect",
+                f"group {group}" if group else display(ingress),
+                problem,
+                f"write {ANN}ssl-redirect (or sslRedirectPort) as the digits of one HTTPS listen port of the group, "
+                "e.g. '443', and open HTTPS there (certificate-arn, or listen-ports)",
+            )
     for ingress in _internet_facing(stack):
         protocols = {proto for proto, _ in listen_ports(stack, ingress)}
-        members = _group_members(stack, ingress)
-        redirected = any(stack.setting(m, "ssl-redirect") for m in members)
-        if "HTTP" in protocols and not redirected and not _legacy_redirect(ingress):
+        port, _, stops = group_ssl_redirect(stack, ingress)
+        if "HTTP" in protocols and port is None and not stops and not _legacy_redirect(ingress):
             yield Violation(
                 "alb-ssl-redirect",
                 display(ingress),
                 "answers plain HTTP instead of redirecting it to HTTPS",
                 f"set {ANN}ssl-redirect to its HTTPS port, e.g. '443'",
             )
-    for ingress in stack.alb_ingresses():
-        port = (stack.setting(ingress, "ssl-redirect") or "").strip()
-        if not port:
-            continue
-        listeners = {p: proto for m in _group_members(stack, ingress) for proto, p in listen_ports(stack, m)}
-        if not port.isdigit() or listeners.get(int(port)) != "HTTPS":
-            shown = ", ".join(f"{proto} {p}" for p, proto in sorted(listeners.items())) or "none"
-            yield Violation(
-                "alb-ssl-redirect",
-                display(ingress),
-                f"ssl-redirect {port!r} is not an HTTPS listen port of its group (listeners: {shown}): the "
-                "controller stops the whole group",
-                f"open HTTPS on that port (certificate-arn, or listen-ports), or set {ANN}ssl-redirect to the "
-                "HTTPS port",
-            )
     yield from gateway_rules.redirect(stack)
 
 
 def _tls_policy(stack: Stack) -> Iterable[Violation]:
     for ingress in _internet_facing(stack):
-        if "HTTPS" not in {proto for proto, _ in listen_ports(stack, ingress)}:
-            continue
-        policy = stack.setting(ingress, "ssl-policy")
-        floor = ALB_SSL_POLICIES.get(policy or CONTROLLER_DEFAULT_SSL_POLICY)
-        if floor is None or floor < "1.2":
+        https = sorted(p for proto, p in listen_ports(stack, ingress) if proto == "HTTPS")
+        # Each HTTPS listener takes the ssl-policy of any group member sharing its port (mergeListenPortConfigs).
+        policies = [listener_ssl_policy(stack, ingress, p) for p in https]
+        weakest = [p for p in policies if ALB_SSL_POLICIES.get(p or CONTROLLER_DEFAULT_SSL_POLICY, "0") < "1.2"]
+        if weakest:
+            policy = weakest[0]
+            floor = ALB_SSL_POLICIES.get(policy or CONTROLLER_DEFAULT_SSL_POLICY)
             what = (
                 f"{policy} allows TLS {floor}"
                 if policy and floor
@@ -508,6 +656,16 @@ def _groups(stack: Stack) -> dict[str, list[Resource]]:
 
 
 def _consistent(stack: Stack) -> Iterable[Violation]:
+    for ingress in stack.alb_ingresses():
+        raw = ingress.annotations.get(ANN + "listen-ports")
+        problem = None if raw is None else listen_ports_problem(str(raw))
+        if problem:
+            yield Violation(
+                "group-consistent",
+                display(ingress),
+                f"listen-ports {str(raw)!r} cannot be read by the controller ({problem}): it stops the whole group",
+                f'write {ANN}listen-ports as JSON, e.g. \'[{{"HTTP": 80}}, {{"HTTPS": 443}}]\'',
+            )
     for group, members in sorted(_groups(stack).items()):
         for setting in (*GROUP_WIDE, "ingressClassName"):
             values: dict[str, list[str]] = defaultdict(list)
