@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import json
 import re
+import shlex
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -120,6 +121,8 @@ class Violation:
     resource: str
     message: str
     fix: str
+    # The input itself is malformed (a value the API server or AWS refuses): check exits 2, not 1.
+    bad_input: bool = False
 
     def __str__(self) -> str:
         return f"[{self.rule}] {self.resource}: {self.message}; fix: {self.fix}"
@@ -216,6 +219,11 @@ class Stack:
     def setting(self, ingress: Resource, annotation: str) -> str | None:
         """An Ingress's effective value: its class params win over its annotation, as in the controller."""
         params = self.class_params(ingress)
+        for key in ("certificateARNs", "certificateArn"):
+            arns = params.get(key)
+            if arns is not None and not (isinstance(arns, list) and all(isinstance(a, str) for a in arns)):
+                where = f"the IngressClassParams of {display(ingress)}"
+                raise BadValue(where, f"spec.{key}", arns, "a list of certificate ARNs (the API server refuses it)")
         from_params = {
             "scheme": params.get("scheme"),
             "group.name": (params.get("group") or {}).get("name") if isinstance(params.get("group"), Mapping) else None,
@@ -798,39 +806,148 @@ def _chart_pinned(stack: Stack) -> Iterable[Violation]:
 
 _SLEEP_UNITS = {"": 1.0, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
 _SLEEP_ARG = re.compile(r"(?P<number>(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?|inf(?:inity)?)(?P<unit>[smhd]?)")
+_SHELLS = {"sh", "bash", "ash", "dash", "ksh", "zsh", "mksh"}
+# Shell words that open loops, conditions or groups: what runs inside them is not a plain sequence.
+_SHELL_SYNTAX = {"for", "while", "until", "if", "then", "else", "elif", "fi", "do", "done", "case", "esac", "select"}
+_SHELL_SYNTAX |= {"function", "{", "}", "!", "[[", "]]"}
+# Commands that may end the script, or wait on something else, before a later sleep runs.
+_MAY_END = {"exit", "exec", "return", "kill", "set", "trap", "eval", "source", ".", "break", "continue", "wait"}
+
+
+@dataclass(frozen=True)
+class Wait:
+    """How long a preStop hook provably waits, and why more could not be counted (None: all of it was read)."""
+
+    seconds: float
+    unread: str | None = None
+
+
+def _sleep_operands(operands: list[str]) -> Wait:
+    """One sleep command's wait as coreutils and BusyBox sleep read it: each NUMBER[smhd] (a fraction, or
+    'infinity') added up; no operand, or one it does not read, makes it fail at once."""
+    if not operands:
+        return Wait(0.0, "sleep without a duration fails at once")
+    total = 0.0
+    for operand in operands:
+        match = _SLEEP_ARG.fullmatch(operand)
+        if match is None:
+            return Wait(0.0, f"sleep {operand!r} is not a duration sleep reads (it fails at once)")
+        number = match.group("number")
+        total += (float("inf") if number.startswith("inf") else float(number)) * _SLEEP_UNITS[match.group("unit")]
+    return Wait(total)
+
+
+def _script_wait(script: str, errexit: bool) -> Wait:
+    """The sleeps of a ``sh -c`` script that provably run, one after another: each ``sleep N`` a whole simple
+    command, joined by ``;``, ``&&`` or newlines. Anything whose timing depends on more than that (``&``,
+    ``||``, pipes, subshells, loops, conditions, comments, expansions, a command that may end the script
+    first) stops the count with the reason: never more than provable."""
+    lexer = shlex.shlex(script, posix=True, punctuation_chars=";&|()<>\n")
+    lexer.whitespace = " \t\r"
+    lexer.whitespace_split = True
+    lexer.commenters = ""
+    try:
+        tokens = list(lexer)
+    except ValueError:
+        return Wait(0.0, "its quoting does not close")
+    commands: list[tuple[list[str], str]] = [([], "")]
+    for token in tokens:
+        operator = token.replace("\n", ";") if set(token) <= set(";&|()<>\n") else None
+        if operator is None:
+            if token.startswith("#"):
+                return Wait(0.0, "it has a '#' comment; this check does not read around it")
+            commands[-1][0].append(token)
+        elif operator.strip(";") in ("", "&&") and operator.count("&&") <= 1 and ";;" not in operator:
+            commands[-1] = (commands[-1][0], "&&" if "&&" in operator else ";")
+            commands.append(([], ""))
+        else:
+            return Wait(0.0, f"it joins commands with {token.strip()!r} (background, alternatives, pipes or subshells)")
+    total = 0.0
+    for index, (words, joiner) in enumerate(commands):
+        if not words:
+            continue
+        name = words[0].rsplit("/", 1)[-1]
+        later_sleep = any(w and w[0].rsplit("/", 1)[-1] == "sleep" for w, _ in commands[index + 1 :])
+        if name == "sleep":
+            found = _sleep_operands(words[1:])
+            if found.unread:
+                return Wait(total, found.unread)
+            total += found.seconds
+        elif name in _SHELL_SYNTAX:
+            return Wait(0.0, f"it uses the shell's {name!r} (a loop, condition or group), which this check does not run")
+        elif "sleep" in words[1:] or any("sleep " in w for w in words[1:]):
+            return Wait(total, f"{words[0]!r} only names sleep as an argument (it does not sleep in sequence)")
+        elif name in _MAY_END or "$" in name or "`" in name or errexit or joiner == "&&":
+            if later_sleep:
+                why = "may end the script" if joiner != "&&" or name in _MAY_END else "may fail, and && skips the rest"
+                return Wait(total, f"{words[0]!r} {why} before the next sleep")
+    return Wait(total, None if total else "no sleep runs in it")
+
+
+def exec_wait(command: list[str]) -> Wait:
+    """How long an exec hook's command provably waits: ``sleep ...`` itself, or a shell's ``-c`` script."""
+    if not command:
+        return Wait(0.0, "its exec command is empty")
+    name = command[0].rsplit("/", 1)[-1]
+    if name == "sleep":
+        return _sleep_operands(command[1:])
+    if name in _SHELLS:
+        index, flags = 1, ""
+        while index < len(command) and command[index].startswith("-") and command[index] != "-":
+            flags += command[index].lstrip("-")
+            index += 1
+        if "c" not in flags or index >= len(command):
+            return Wait(0.0, f"{command[0]} runs without a -c script")
+        # Words after the script are its $0, $1, ...: ["sh", "-c", "sleep", "120"] runs "sleep" alone.
+        return _script_wait(command[index], errexit="e" in flags)
+    return Wait(0.0, f"it runs {command[0]!r}, not sleep")
 
 
 def sleep_seconds(command: str) -> float | None:
-    """How long the ``sleep`` calls in a shell command line wait, as coreutils and BusyBox sleep read their
-    arguments: each NUMBER[smhd] (a fraction allowed, 'infinity' too), several arguments adding up, several
-    sleeps one after another adding up; None when there is no sleep."""
-    total: float | None = None
-    words = re.split(r"[\s;&|()'\"`]+", command)
-    for index, word in enumerate(words):
-        if word.rsplit("/", 1)[-1] != "sleep":
-            continue
-        for argument in words[index + 1 :]:
-            match = _SLEEP_ARG.fullmatch(argument)
-            if match is None:
-                break
-            number = match.group("number")
-            value = float("inf") if number.startswith("inf") else float(number)
-            total = (total or 0.0) + value * _SLEEP_UNITS[match.group("unit")]
-    return total
+    """The provable wait of ``sh -c COMMAND`` (None when no sleep runs in it)."""
+    found = _script_wait(command, errexit=False)
+    return found.seconds if found.seconds or found.unread != "no sleep runs in it" else None
 
 
-def _prestop_seconds(container: Mapping[str, Any]) -> float | None:
-    """The preStop hook's wait: the Kubernetes sleep action's whole seconds, or the sleeps of its exec command."""
+class BadValue(ValueError):
+    """A field of an object written by anyone holds a value the API server (or AWS) refuses: reported with the
+    object and the key, never as a crash."""
+
+    def __init__(self, where: str, key: str, value: Any, need: str) -> None:
+        super().__init__(f"{where}: {key} {value!r} is not {need}")
+        self.where, self.key, self.value, self.need = where, key, value, need
+
+
+def whole_number(value: Any, where: str, key: str) -> int:
+    """A Kubernetes integer field's value: a YAML integer (the API server refuses strings, fractions, .inf)."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise BadValue(where, key, value, "a whole number (the API server refuses it)")
+    return value
+
+
+def _prestop_wait(container: Mapping[str, Any], where: str) -> Wait | None:
+    """The preStop hook's provable wait: the Kubernetes sleep action's seconds, or its exec command's; None
+    without a hook."""
     pre_stop = ((container.get("lifecycle") or {}).get("preStop")) or {}
+    if not pre_stop:
+        return None
     sleep = pre_stop.get("sleep") or {}
     if isinstance(sleep, Mapping) and "seconds" in sleep:
-        return float(int(sleep["seconds"]))
+        return Wait(float(whole_number(sleep["seconds"], where, "lifecycle.preStop.sleep.seconds")))
     command = ((pre_stop.get("exec") or {}).get("command")) or []
-    return sleep_seconds(" ".join(map(str, command if isinstance(command, list) else [command])))
+    if not (pre_stop.get("exec") or {}):
+        return Wait(0.0, "its preStop hook is not a sleep or exec command (an HTTP call's length is unknown)")
+    return exec_wait([str(c) for c in (command if isinstance(command, list) else [command])])
 
 
-def _delay(value: str | None) -> int:
-    return int(string_map(value).get("deregistration_delay.timeout_seconds", DEFAULT_DEREGISTRATION_DELAY))
+def _delay(value: str | None, where: str) -> int:
+    raw = string_map(value).get("deregistration_delay.timeout_seconds")
+    if raw is None:
+        return DEFAULT_DEREGISTRATION_DELAY
+    if not re.fullmatch(r"[0-9]{1,4}", raw.strip()):
+        key = f"{ANN}target-group-attributes deregistration_delay.timeout_seconds"
+        raise BadValue(where, key, raw, "whole seconds, 0 to 3600 (ELB refuses it)")
+    return int(raw)
 
 
 def _drain(stack: Stack) -> Iterable[Violation]:
@@ -840,7 +957,8 @@ def _drain(stack: Stack) -> Iterable[Violation]:
         for backend in dict.fromkeys(name for name, _ in _backends(ingress)):
             service = services.get((ingress.namespace, backend))
             # The Service's target-group-attributes annotation replaces the Ingress's for its target group.
-            delay = _delay(target_group_setting(stack, ingress, service, "target-group-attributes"))
+            attributes = target_group_setting(stack, ingress, service, "target-group-attributes")
+            delay = _delay(attributes, display(service) if service else display(ingress))
             yield from _workload_drain(stack, ingress.namespace, backend, delay, services, seen)
     # Routes on ALB Gateways: the delay is their backend's TargetGroupConfiguration's.
     for gateway in stack.alb_gateways:
@@ -880,7 +998,8 @@ def _seconds(value: float) -> str:
 
 
 def _drain_problems(workload: Resource, pod: Mapping[str, Any], delay: int) -> Iterable[Violation]:
-    grace = int(pod.get("terminationGracePeriodSeconds", DEFAULT_GRACE_PERIOD))
+    key = "spec.template.spec.terminationGracePeriodSeconds"
+    grace = whole_number(pod.get("terminationGracePeriodSeconds", DEFAULT_GRACE_PERIOD), display(workload), key)
     for container in pod.get("containers") or []:
         where = f"{display(workload)} container {container.get('name')}"
         if not container.get("readinessProbe"):
@@ -893,30 +1012,33 @@ def _drain_problems(workload: Resource, pod: Mapping[str, Any], delay: int) -> I
         limits = (container.get("resources") or {}).get("limits") or {}
         if not {"cpu", "memory"} <= set(limits):
             yield Violation("pods-drain", where, "has no CPU and memory limits", "set resources.limits.cpu and memory")
-        prestop = _prestop_seconds(container)
-        if prestop is None or prestop < delay:
-            hook = ((container.get("lifecycle") or {}).get("preStop")) or {}
-            waits = (
-                f"preStop {_seconds(prestop)}"
-                if prestop is not None
-                else "its preStop hook has no sleep this check can read"
-                if hook
-                else "no preStop hook"
-            )
+        wait = _prestop_wait(container, where)
+        # The kubelet kills the container when the grace period ends, preStop or not: the drain lasts at most
+        # that long (Kubernetes docs, "Container hooks" / "Termination of Pods").
+        if wait is None or min(wait.seconds, grace) < delay:
+            if wait is None:
+                waits = "no preStop hook"
+            elif wait.seconds >= grace:
+                waits = f"the kubelet kills it at terminationGracePeriodSeconds {grace}, before the preStop wait ends"
+            else:
+                waits = f"preStop waits {_seconds(wait.seconds)}"
+                waits += f"; the rest could not be read: {wait.unread}" if wait.unread else ""
             yield Violation(
                 "pods-drain",
                 where,
                 f"stops before the ALB's deregistration delay ({delay} s) ends ({waits}): "
                 "open connections (WebSockets) are cut",
-                f"add a preStop sleep of at least {delay} s, or lower the delay in target-group-attributes",
+                f"add a preStop sleep of at least {delay} s (a plain 'sleep N', or lifecycle.preStop.sleep), with "
+                f"terminationGracePeriodSeconds above it, or lower the delay in target-group-attributes",
             )
-        elif grace <= prestop:
+        elif wait.seconds != float("inf") and grace <= wait.seconds:
+            # 'sleep infinity' is bounded by the grace period on purpose, and the grace period covers the delay.
             yield Violation(
                 "pods-drain",
                 where,
-                f"terminationGracePeriodSeconds {grace} is not longer than the preStop sleep {_seconds(prestop)}: the "
-                "kubelet kills it mid-drain",
-                f"set terminationGracePeriodSeconds above {_seconds(prestop)}",
+                f"terminationGracePeriodSeconds {grace} is not longer than the preStop sleep {_seconds(wait.seconds)}: "
+                "the kubelet kills it mid-drain, before its own shutdown",
+                f"set terminationGracePeriodSeconds above {_seconds(wait.seconds)}",
             )
 
 
@@ -1023,10 +1145,24 @@ def evaluate(
 ) -> list[Violation]:
     stack = Stack(list(resources), context or Context())
     found: list[Violation] = []
+    bad: set[tuple[str, str]] = set()
     for rule in rules:
         try:
             found.extend(rule.check(stack))
-        except (TypeError, ValueError, AttributeError, KeyError, IndexError) as error:
+        except BadValue as error:
+            if (error.where, error.key) in bad:
+                continue  # one bad value stops every rule that reads it: named once
+            bad.add((error.where, error.key))
+            found.append(
+                Violation(
+                    rule.id,
+                    error.where,
+                    f"{error.key} {error.value!r} is not {error.need}",
+                    f"write {error.key} as {error.need.split(' (')[0]}",
+                    bad_input=True,
+                )
+            )
+        except (TypeError, ValueError, AttributeError, KeyError, IndexError, OverflowError) as error:
             # Objects written by anyone may have any shape (rules: ["x"], a grace period of "soon"): that is
             # a finding about the input, never a crash of the check.
             found.append(
@@ -1035,6 +1171,7 @@ def evaluate(
                     "input",
                     f"could not be checked: an object is not shaped as Kubernetes or IAM expects ({error})",
                     "fix the object's shape (kubectl apply --dry-run=server shows where), then check again",
+                    bad_input=True,
                 )
             )
     return found

@@ -126,7 +126,7 @@ def document(value: Any) -> Mapping[str, Any]:
     if isinstance(value, str):
         try:
             value = json.loads(value)
-        except json.JSONDecodeError:
+        except (ValueError, RecursionError):  # not JSON, or a number longer than Python reads
             return {}
     return value if isinstance(value, Mapping) else {}
 
