@@ -25,7 +25,9 @@ OUT = Path(__file__).resolve().parent / "role_launchers.json"
 # Verbs of operations that bring a resource into being or change what it runs.
 _VERBS = re.compile(r"(Create|Update|Put|Run|Start|Submit|Register|Request|Modify|Import|Replace|Associate)[A-Z]")
 # Input members that name a role or an instance profile (which carries a role).
-_ROLE_MEMBER = re.compile(r".*(RoleArn|RoleARN|Role|ServiceRole|InstanceProfile|InstanceProfileArn|IamInstanceProfile)", re.IGNORECASE)
+_ROLE_MEMBER = re.compile(
+    r".*(RoleArn|RoleARN|Role|ServiceRole|InstanceProfile|InstanceProfileArn|IamInstanceProfile)", re.IGNORECASE
+)
 _SKIPPED_SERVICES = {"iam", "sts"}
 # Operations that run a role named earlier rather than in their own input (a Batch job runs its job
 # definition's role; a Data Pipeline its definition's role and resourceRole): the models cannot show them.

@@ -479,7 +479,9 @@ def _https(stack: Stack) -> Iterable[Violation]:
                 f"is internet-facing without an HTTPS listener{why}: traffic crosses the internet in clear text",
                 f'set {ANN}certificate-arn, or add {{"HTTPS": 443}} to {ANN}listen-ports',
             )
-        elif any(not listener_certificate(stack, ingress, p) for proto, p in listen_ports(stack, ingress) if proto == "HTTPS"):
+        elif any(
+            not listener_certificate(stack, ingress, p) for proto, p in listen_ports(stack, ingress) if proto == "HTTPS"
+        ):
             yield Violation(
                 "alb-https",
                 display(ingress),
@@ -556,28 +558,40 @@ def group_ssl_redirect(stack: Stack, ingress: Resource) -> tuple[int | None, str
     annotation (ParseInt32Annotation failing: the group stops); one port for the group, an HTTPS listener."""
     ports: set[int] = set()
     members = _group_members(stack, ingress)
-    if any(listen_ports_problem(str(m.annotations[ANN + "listen-ports"])) for m in members if ANN + "listen-ports" in m.annotations):
+    if any(
+        listen_ports_problem(str(m.annotations[ANN + "listen-ports"]))
+        for m in members
+        if ANN + "listen-ports" in m.annotations
+    ):
         return None, None, True
     for member in members:
         params = stack.class_params(member).get("sslRedirectPort")
         if params not in (None, ""):
             port = go_int32(str(params))
             if port is None:
-                return None, (
-                    f"its IngressClassParams' sslRedirectPort {params!r} is not digits only (Go's ParseInt "
-                    "refuses it): the controller then builds no redirect for the whole group, silently, and HTTP "
-                    "answers in clear text"
-                ), False
+                return (
+                    None,
+                    (
+                        f"its IngressClassParams' sslRedirectPort {params!r} is not digits only (Go's ParseInt "
+                        "refuses it): the controller then builds no redirect for the whole group, silently, and HTTP "
+                        "answers in clear text"
+                    ),
+                    False,
+                )
             ports.add(port)
             continue
         raw = member.annotations.get(ANN + "ssl-redirect")
         if raw is not None:
             port = go_int32(str(raw))
             if port is None:
-                return None, (
-                    f"{display(member)}'s ssl-redirect {str(raw)!r} is not digits only (Go's ParseInt refuses "
-                    "spaces and other scripts' digits): the controller stops the whole group"
-                ), True
+                return (
+                    None,
+                    (
+                        f"{display(member)}'s ssl-redirect {str(raw)!r} is not digits only (Go's ParseInt refuses "
+                        "spaces and other scripts' digits): the controller stops the whole group"
+                    ),
+                    True,
+                )
             ports.add(port)
     if not ports:
         return None, None, False
@@ -588,10 +602,14 @@ def group_ssl_redirect(stack: Stack, ingress: Resource) -> tuple[int | None, str
     listeners = {p: proto for m in members for proto, p in listen_ports(stack, m)}
     if listeners.get(port) != "HTTPS":
         shown = ", ".join(f"{proto} {p}" for p, proto in sorted(listeners.items())) or "none"
-        return None, (
-            f"ssl-redirect {port} is not an HTTPS listen port of its group (listeners: {shown}): the controller stops "
-            "the whole group"
-        ), True
+        return (
+            None,
+            (
+                f"ssl-redirect {port} is not an HTTPS listen port of its group (listeners: {shown}): the controller stops "
+                "the whole group"
+            ),
+            True,
+        )
     return port, None, False
 
 
@@ -874,7 +892,9 @@ def _script_wait(script: str, errexit: bool) -> Wait:
                 return Wait(total, found.unread)
             total += found.seconds
         elif name in _SHELL_SYNTAX:
-            return Wait(0.0, f"it uses the shell's {name!r} (a loop, condition or group), which this check does not run")
+            return Wait(
+                0.0, f"it uses the shell's {name!r} (a loop, condition or group), which this check does not run"
+            )
         elif "sleep" in words[1:] or any("sleep " in w for w in words[1:]):
             return Wait(total, f"{words[0]!r} only names sleep as an argument (it does not sleep in sequence)")
         elif name in _MAY_END or "$" in name or "`" in name or errexit or joiner == "&&":
@@ -1021,7 +1041,7 @@ def _drain_problems(workload: Resource, pod: Mapping[str, Any], delay: int) -> I
             elif wait.seconds >= grace:
                 waits = f"the kubelet kills it at terminationGracePeriodSeconds {grace}, before the preStop wait ends"
             else:
-                waits = f"preStop waits {_seconds(wait.seconds)}"
+                waits = f"preStop {_seconds(wait.seconds)}"
                 waits += f"; the rest could not be read: {wait.unread}" if wait.unread else ""
             yield Violation(
                 "pods-drain",

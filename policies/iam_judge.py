@@ -289,7 +289,7 @@ def permission_findings(value: Any) -> list[str]:
     if injections:
         reasons = "; ".join(f"{a} {CODE_INJECTION[a]}" for a in injections[:2])
         more = f" (and {len(injections) - 2} more)" if len(injections) > 2 else ""
-        findings.append(f"grants code injection into compute running as another role: {reasons}{more}")
+        findings.append(f"grants a path to another role's power without PassRole: {reasons}{more}")
     assume = [s for s in granted("sts:AssumeRole") if _covers_any_role(s)]
     if assume:
         findings.append("grants sts:AssumeRole on every role (Resource *): it becomes any role that trusts it")
@@ -306,7 +306,9 @@ def _passed_to(pass_role: list[Mapping[str, Any]]) -> set[str] | None:
         if isinstance(condition, Mapping):
             for operator, pairs in condition.items():
                 name = str(operator).strip().lower()
-                if name not in ("stringequals", "stringequalsignorecase", "stringlike") or not isinstance(pairs, Mapping):
+                if name not in ("stringequals", "stringequalsignorecase", "stringlike") or not isinstance(
+                    pairs, Mapping
+                ):
                     continue
                 for key, values in pairs.items():
                     texts = as_list(values)
