@@ -39,7 +39,7 @@ def files_under(paths: Iterable[Path], suffixes: tuple[str, ...] = YAML_SUFFIXES
             raise UnreadableError(f"{path}: no such file or directory")
 
 
-class _DuplicateKey(ValueError):
+class _DuplicateKeyError(ValueError):
     """A JSON object names one key twice; readers differ on which value wins, so the file is refused."""
 
 
@@ -47,7 +47,7 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     found: dict[str, Any] = {}
     for key, value in pairs:
         if key in found:
-            raise _DuplicateKey(repr(key))
+            raise _DuplicateKeyError(repr(key))
         found[key] = value
     return found
 
@@ -67,8 +67,10 @@ def parse(text: str | IO[bytes], name: str, as_json: bool = False, anchors: bool
         raise UnreadableError(f"{name}: {error}") from None
     except RecursionError:
         raise UnreadableError(f"{name}: nested too deeply to read") from None
-    except _DuplicateKey as error:
-        raise UnreadableError(f"{name}: key {error} appears twice in one object (JSON keeps only the last): remove one") from None
+    except _DuplicateKeyError as error:
+        raise UnreadableError(
+            f"{name}: key {error} appears twice in one object (JSON keeps only the last): remove one"
+        ) from None
     except (ValueError, yaml.YAMLError) as error:
         # ValueError: json.JSONDecodeError, or an integer longer than Python reads (4300 digits).
         mark = getattr(error, "problem_mark", None)

@@ -223,7 +223,9 @@ class Stack:
             arns = params.get(key)
             if arns is not None and not (isinstance(arns, list) and all(isinstance(a, str) for a in arns)):
                 where = f"the IngressClassParams of {display(ingress)}"
-                raise BadValue(where, f"spec.{key}", arns, "a list of certificate ARNs (the API server refuses it)")
+                raise BadValueError(
+                    where, f"spec.{key}", arns, "a list of certificate ARNs (the API server refuses it)"
+                )
         from_params = {
             "scheme": params.get("scheme"),
             "group.name": (params.get("group") or {}).get("name") if isinstance(params.get("group"), Mapping) else None,
@@ -605,8 +607,8 @@ def group_ssl_redirect(stack: Stack, ingress: Resource) -> tuple[int | None, str
         return (
             None,
             (
-                f"ssl-redirect {port} is not an HTTPS listen port of its group (listeners: {shown}): the controller stops "
-                "the whole group"
+                f"ssl-redirect {port} is not an HTTPS listen port of its group (listeners: {shown}): the controller "
+                "stops the whole group"
             ),
             True,
         )
@@ -897,10 +899,9 @@ def _script_wait(script: str, errexit: bool) -> Wait:
             )
         elif "sleep" in words[1:] or any("sleep " in w for w in words[1:]):
             return Wait(total, f"{words[0]!r} only names sleep as an argument (it does not sleep in sequence)")
-        elif name in _MAY_END or "$" in name or "`" in name or errexit or joiner == "&&":
-            if later_sleep:
-                why = "may end the script" if joiner != "&&" or name in _MAY_END else "may fail, and && skips the rest"
-                return Wait(total, f"{words[0]!r} {why} before the next sleep")
+        elif (name in _MAY_END or "$" in name or "`" in name or errexit or joiner == "&&") and later_sleep:
+            why = "may end the script" if joiner != "&&" or name in _MAY_END else "may fail, and && skips the rest"
+            return Wait(total, f"{words[0]!r} {why} before the next sleep")
     return Wait(total, None if total else "no sleep runs in it")
 
 
@@ -929,7 +930,7 @@ def sleep_seconds(command: str) -> float | None:
     return found.seconds if found.seconds or found.unread != "no sleep runs in it" else None
 
 
-class BadValue(ValueError):
+class BadValueError(ValueError):
     """A field of an object written by anyone holds a value the API server (or AWS) refuses: reported with the
     object and the key, never as a crash."""
 
@@ -941,7 +942,7 @@ class BadValue(ValueError):
 def whole_number(value: Any, where: str, key: str) -> int:
     """A Kubernetes integer field's value: a YAML integer (the API server refuses strings, fractions, .inf)."""
     if isinstance(value, bool) or not isinstance(value, int):
-        raise BadValue(where, key, value, "a whole number (the API server refuses it)")
+        raise BadValueError(where, key, value, "a whole number (the API server refuses it)")
     return value
 
 
@@ -966,7 +967,7 @@ def _delay(value: str | None, where: str) -> int:
         return DEFAULT_DEREGISTRATION_DELAY
     if not re.fullmatch(r"[0-9]{1,4}", raw.strip()):
         key = f"{ANN}target-group-attributes deregistration_delay.timeout_seconds"
-        raise BadValue(where, key, raw, "whole seconds, 0 to 3600 (ELB refuses it)")
+        raise BadValueError(where, key, raw, "whole seconds, 0 to 3600 (ELB refuses it)")
     return int(raw)
 
 
@@ -1169,7 +1170,7 @@ def evaluate(
     for rule in rules:
         try:
             found.extend(rule.check(stack))
-        except BadValue as error:
+        except BadValueError as error:
             if (error.where, error.key) in bad:
                 continue  # one bad value stops every rule that reads it: named once
             bad.add((error.where, error.key))

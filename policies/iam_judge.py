@@ -193,8 +193,9 @@ def _covers_any_role(statement: Mapping[str, Any]) -> bool:
 
 def _pattern_covers(deny: str, allow: str) -> bool:
     """Whether every ARN the Allow's resource pattern can match is matched by the Deny's pattern. Provable
-    only when the Deny's pattern is ``*`` (or matches ARNs of every kind), equals the Allow's, matches it as a plain ARN (no wildcards in
-    it), or is a prefix ending in ``*`` the Allow's pattern starts with; anything else is not proof."""
+    only when the Deny's pattern is ``*`` (or matches ARNs of every kind), equals the Allow's, matches it as
+    a plain ARN (no wildcards in it), or is a prefix ending in ``*`` the Allow's pattern starts with; anything
+    else is not proof."""
     deny, allow = deny.strip(), allow.strip()
     if deny == "*" or deny == allow:
         return True

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import copy
 import json
+import urllib.parse
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,7 @@ import yaml
 from albops.__main__ import main
 from facts import managed_policies
 from facts.role_launchers import role_launchers
-from policies.guardrails import Wait, exec_wait
+from policies.guardrails import exec_wait
 from policies.iam_judge import permission_findings, trust_findings
 from tests.test_judges import ANN, CERT, _check, _ingress, _rules, _service, _workload
 
@@ -503,11 +504,7 @@ def test_json_that_readers_disagree_on_is_refused(
                 }
             ]
         },
-        {
-            "PolicyVersion": {
-                "Document": "%7B%22Statement%22%3A%5B%7B%22Effect%22%3A%22Allow%22%2C%22Action%22%3A%22iam%3APutRolePolicy%22%2C%22Resource%22%3A%22%2A%22%7D%5D%7D"
-            }
-        },
+        {"PolicyVersion": {"Document": urllib.parse.quote(_doc(_allow("iam:PutRolePolicy")))}},
     ],
 )
 def test_check_reads_more_of_what_the_aws_cli_prints(
