@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import re
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -54,13 +54,14 @@ def _takes_role(shapes: Mapping[str, Any], name: str, seen: set[str], depth: int
     return False
 
 
-def generate() -> dict[str, Any]:
+def generate(services: Iterable[str] | None = None) -> dict[str, Any]:
+    """The file's content; ``services`` (botocore service names) limits it to those, for a quick comparison."""
     import botocore
     from botocore.loaders import create_loader
 
     loader = create_loader()
-    actions: set[str] = set(_ROLE_FROM_ELSEWHERE)
-    for service in loader.list_available_services("service-2"):
+    actions: set[str] = set(_ROLE_FROM_ELSEWHERE) if services is None else set()
+    for service in loader.list_available_services("service-2") if services is None else services:
         model = loader.load_service_model(service, "service-2")
         metadata = model["metadata"]
         prefix = str(metadata.get("signingName") or metadata["endpointPrefix"]).lower()

@@ -126,12 +126,16 @@ def test_passrole_limited_to_another_service_does_not_reach_the_launcher() -> No
     assert permission_findings(_doc(_allow("iam:PassRole", ROLES, Condition=to_ec2), _allow("batch:SubmitJob")))
 
 
-def test_the_launcher_list_is_generated_from_botocore(tmp_path: Path) -> None:
+def test_the_launcher_list_is_generated_from_botocore() -> None:
     from facts.generate_role_launchers import generate
 
-    generated = generate()
-    assert tuple(generated["actions"]) == role_launchers(), "regenerate: python -m facts.generate_role_launchers"
-    assert "iam:PassRole" not in generated["actions"] and "s3:GetObject" not in generated["actions"]
+    # A few services' models (loading all of them takes seconds): the committed list agrees with them.
+    services = {"glue": "glue", "sagemaker": "sagemaker", "stepfunctions": "states", "ec2": "ec2", "s3": "s3"}
+    generated = set(generate(services)["actions"])
+    committed = {a for a in role_launchers() if a.split(":")[0] in services.values()}
+    assert generated == committed, "regenerate: python -m facts.generate_role_launchers"
+    assert {"glue:CreateJob", "states:CreateStateMachine", "ec2:RunInstances"} <= generated
+    assert "s3:GetObject" not in generated and "ec2:DescribeInstances" not in generated
 
 
 @pytest.mark.parametrize(
