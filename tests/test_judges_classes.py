@@ -130,7 +130,14 @@ def test_the_launcher_list_is_generated_from_botocore() -> None:
     from facts.generate_role_launchers import generate
 
     # A few services' models (loading all of them takes seconds): the committed list agrees with them.
-    services = {"glue": "glue", "sagemaker": "sagemaker", "stepfunctions": "states", "ec2": "ec2", "s3": "s3"}
+    services = {
+        "glue": "glue",
+        "sagemaker": "sagemaker",
+        "stepfunctions": "states",
+        "ec2": "ec2",
+        "s3": "s3",
+        "s3control": "s3",
+    }
     generated = set(generate(services)["actions"])
     committed = {a for a in role_launchers() if a.split(":")[0] in services.values()}
     assert generated == committed, "regenerate: python -m facts.generate_role_launchers"
