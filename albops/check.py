@@ -7,7 +7,9 @@ as ``kubectl get -o yaml`` prints them, and IAM policy documents (a document who
 
 from __future__ import annotations
 
+import json
 import sys
+import urllib.parse
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -42,28 +44,59 @@ def resources_from(path: Path) -> list[Resource]:
     return _resources(path.name, documents(path))
 
 
-def _unwrapped(obj: dict[str, Any]) -> dict[str, Any]:
-    """An IAM document out of what the AWS CLI prints around it: ``aws iam get-policy-version`` (PolicyVersion.
-    Document) and ``aws iam get-role`` (Role.AssumeRolePolicyDocument), so its output can be checked as it is."""
+def _document(value: Any) -> dict[str, Any] | None:
+    """An IAM document as the AWS CLI prints it: a mapping, or its URL-encoded JSON text (what the IAM API
+    itself returns)."""
+    if isinstance(value, str):
+        try:
+            value = json.loads(urllib.parse.unquote(value))
+        except (ValueError, RecursionError):
+            return None
+    return dict(value) if isinstance(value, dict) and "Statement" in value else None
+
+
+def _iam_documents(obj: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """The IAM documents in an object, named by where they sit: a document itself, or what ``aws iam``
+    prints around them (get-policy-version, get-role, get-role-policy / get-user-policy, list-roles,
+    get-account-authorization-details: every role's, user's and group's inline documents, every managed
+    policy's default version, every role's trust policy)."""
+    if "Statement" in obj:
+        return [("", obj)]
+    found: list[tuple[str, dict[str, Any] | None]] = []
     version = obj.get("PolicyVersion")
-    if isinstance(version, dict) and isinstance(version.get("Document"), dict):
-        return dict(version["Document"])
-    role = obj.get("Role")
-    if isinstance(role, dict) and isinstance(role.get("AssumeRolePolicyDocument"), dict):
-        return dict(role["AssumeRolePolicyDocument"])
-    return obj
+    if isinstance(version, dict):
+        found.append(("", _document(version.get("Document"))))
+    if isinstance(obj.get("Role"), dict):
+        found.append(("", _document(obj["Role"].get("AssumeRolePolicyDocument"))))
+    if "PolicyDocument" in obj:
+        found.append((f" {obj.get('PolicyName', '')}".rstrip(), _document(obj["PolicyDocument"])))
+    for key in ("Roles", "RoleDetailList", "UserDetailList", "GroupDetailList", "Policies"):
+        for item in obj.get(key) or [] if isinstance(obj.get(key), list) else []:
+            if not isinstance(item, dict):
+                continue
+            name = str(item.get("RoleName") or item.get("UserName") or item.get("GroupName") or item.get("PolicyName"))
+            if "AssumeRolePolicyDocument" in item:
+                found.append((f" {name} trust", _document(item["AssumeRolePolicyDocument"])))
+            for inline in item.get("RolePolicyList") or item.get("UserPolicyList") or item.get("GroupPolicyList") or []:
+                if isinstance(inline, dict):
+                    found.append((f" {name} {inline.get('PolicyName')}", _document(inline.get("PolicyDocument"))))
+            for listed in item.get("PolicyVersionList") or []:
+                if isinstance(listed, dict) and listed.get("IsDefaultVersion"):
+                    found.append((f" {name}", _document(listed.get("Document"))))
+    return [(label, doc) for label, doc in found if doc is not None]
 
 
 def _resources(source: str, docs: list[Any]) -> list[Resource]:
     found: list[Resource] = []
     for index, document in enumerate(docs):
-        for obj in map(_unwrapped, _objects(document)):
-            if "Statement" in obj:
-                statements = obj["Statement"] if isinstance(obj["Statement"], list) else [obj["Statement"]]
+        for obj in _objects(document):
+            iam = _iam_documents(obj)
+            for label, doc in iam:
+                statements = doc["Statement"] if isinstance(doc["Statement"], list) else [doc["Statement"]]
                 trust = any(isinstance(s, dict) and ("Principal" in s or "NotPrincipal" in s) for s in statements)
-                props = {"assumeRolePolicy": obj} if trust else {"policy": obj}
-                found.append(Resource(IAM_ROLE if trust else IAM_POLICY, f"{source}#{index}", props))
-            elif isinstance(obj.get("apiVersion"), str) and isinstance(obj.get("kind"), str):
+                props = {"assumeRolePolicy": doc} if trust else {"policy": doc}
+                found.append(Resource(IAM_ROLE if trust else IAM_POLICY, f"{source}#{index}{label}", props))
+            if not iam and isinstance(obj.get("apiVersion"), str) and isinstance(obj.get("kind"), str):
                 _check_shape(obj, f"{source}: document {index + 1}")
                 metadata = obj.get("metadata")
                 named = metadata.get("name") if isinstance(metadata, dict) else None

@@ -39,6 +39,19 @@ def files_under(paths: Iterable[Path], suffixes: tuple[str, ...] = YAML_SUFFIXES
             raise UnreadableError(f"{path}: no such file or directory")
 
 
+class _DuplicateKeyError(ValueError):
+    """A JSON object names one key twice; readers differ on which value wins, so the file is refused."""
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    found: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in found:
+            raise _DuplicateKeyError(repr(key))
+        found[key] = value
+    return found
+
+
 def parse(text: str | IO[bytes], name: str, as_json: bool = False, anchors: bool | None = None) -> list[Any]:
     """The documents of one text or binary stream: one JSON document, or every non-empty YAML document.
 
@@ -47,14 +60,19 @@ def parse(text: str | IO[bytes], name: str, as_json: bool = False, anchors: bool
     """
     try:
         if as_json:
-            return [json.loads(text if isinstance(text, str) else text.read())]
+            return [json.loads(text if isinstance(text, str) else text.read(), object_pairs_hook=_unique_keys)]
         loader = fast_loader(text) if isinstance(text, str) else (FastBoundedLoader if anchors else FastLoader)
         return [d for d in yaml.load_all(text, Loader=loader) if d is not None]
     except StackFileError as error:
         raise UnreadableError(f"{name}: {error}") from None
     except RecursionError:
         raise UnreadableError(f"{name}: nested too deeply to read") from None
-    except (json.JSONDecodeError, yaml.YAMLError) as error:
+    except _DuplicateKeyError as error:
+        raise UnreadableError(
+            f"{name}: key {error} appears twice in one object (JSON keeps only the last): remove one"
+        ) from None
+    except (ValueError, yaml.YAMLError) as error:
+        # ValueError: json.JSONDecodeError, or an integer longer than Python reads (4300 digits).
         mark = getattr(error, "problem_mark", None)
         line = mark.line + 1 if mark is not None else getattr(error, "lineno", None)
         where = f" line {line}:" if line is not None else ""

@@ -27,8 +27,10 @@ _KEPT = ("Effect", "Resource", "NotResource", "Condition", "NotAction")
 
 def _reduced(statement: dict[str, Any], actions: tuple[str, ...]) -> dict[str, Any] | None:
     kept = {key: statement[key] for key in _KEPT if key in statement}
-    if "NotAction" in statement:
-        return kept
+    if "NotAction" in statement or ("NotResource" in statement and str(statement.get("Effect")).lower() == "allow"):
+        # An Allow with NotResource grants its actions on everything it does not name: the judge flags it
+        # whatever its actions are, so it is kept whole with its actions.
+        return {**kept, **({"Action": statement["Action"]} if "Action" in statement else {})}
     patterns = [p for p in as_list(statement.get("Action")) if any(matches(p, a) for a in (*actions, ANY_ACTION))]
     return {**kept, "Action": patterns} if patterns else None
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import json
 import re
+import shlex
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -109,6 +110,9 @@ class Context:
     account_id: str | None = None
     # The ALB quotas the group-quota rule counts against (the stack's alb.quotas: raised with AWS first).
     quotas: Quotas = field(default_factory=Quotas)
+    # The controller's EnableCertificateManagement feature gate (default off; the chart sets it only from
+    # controllerConfig.featureGates): only with it on does create-acm-cert make a certificate.
+    certificate_management: bool = False
 
 
 @dataclass(frozen=True)
@@ -117,6 +121,8 @@ class Violation:
     resource: str
     message: str
     fix: str
+    # The input itself is malformed (a value the API server or AWS refuses): check exits 2, not 1.
+    bad_input: bool = False
 
     def __str__(self) -> str:
         return f"[{self.rule}] {self.resource}: {self.message}; fix: {self.fix}"
@@ -166,8 +172,34 @@ class Stack:
         return {}
 
     def class_of(self, ingress: Resource) -> str | None:
+        """The Ingress's class; without one, the cluster's default IngressClass, as the controller loads it
+        (v3.5.0 pkg/ingress/class_loader.go: Load takes the one IngressClass annotated
+        ingressclass.kubernetes.io/is-default-class "true"; two defaults are an error, so none is assumed)."""
         value = ingress.spec.get("ingressClassName") or ingress.annotations.get("kubernetes.io/ingress.class")
-        return str(value) if value else None
+        if value:
+            return str(value)
+        defaults = [
+            str(c.metadata.get("name"))
+            for c in self.of_type(INGRESS_CLASS)
+            if c.annotations.get("ingressclass.kubernetes.io/is-default-class") == "true"
+        ]
+        return defaults[0] if len(defaults) == 1 else None
+
+    @functools.cached_property
+    def certificate_management(self) -> bool:
+        """Whether the controller's EnableCertificateManagement feature gate is on: the context says so, or the
+        review's controller chart sets controllerConfig.featureGates.EnableCertificateManagement (v3.5.0
+        pkg/config/feature_gates.go: default false; helm values.yaml: featureGates {})."""
+        if self.context.certificate_management:
+            return True
+        for release in self.of_type(HELM_RELEASE):
+            values = release.props.get("values")
+            config = values.get("controllerConfig") if isinstance(values, Mapping) else None
+            gates = config.get("featureGates") if isinstance(config, Mapping) else None
+            gate = gates.get("EnableCertificateManagement") if isinstance(gates, Mapping) else None
+            if release.props.get("chart") == CONTROLLER_CHART and (gate is True or str(gate) in _TRUE):
+                return True
+        return False
 
     def alb_ingresses(self) -> list[Resource]:
         alb_classes = set(self.context.ingress_classes)
@@ -187,6 +219,13 @@ class Stack:
     def setting(self, ingress: Resource, annotation: str) -> str | None:
         """An Ingress's effective value: its class params win over its annotation, as in the controller."""
         params = self.class_params(ingress)
+        for key in ("certificateARNs", "certificateArn"):
+            arns = params.get(key)
+            if arns is not None and not (isinstance(arns, list) and all(isinstance(a, str) for a in arns)):
+                where = f"the IngressClassParams of {display(ingress)}"
+                raise BadValueError(
+                    where, f"spec.{key}", arns, "a list of certificate ARNs (the API server refuses it)"
+                )
         from_params = {
             "scheme": params.get("scheme"),
             "group.name": (params.get("group") or {}).get("name") if isinstance(params.get("group"), Mapping) else None,
@@ -222,14 +261,45 @@ def string_map(value: str | None) -> dict[str, str]:
     return dict(part.split("=", 1) for part in value.split(",") if "=" in part)
 
 
+class _NotInt32:
+    """A JSON number Go's json.Unmarshal refuses for an int32 (a fraction or an exponent)."""
+
+
+def listen_ports_problem(raw: str) -> str | None:
+    """Why the controller cannot read a listen-ports annotation, as it reads it: json.Unmarshal into
+    []map[string]int32 (a port is a JSON integer, not a string; '' is not JSON), at least one entry, ports in
+    1..65535, protocols exactly HTTP or HTTPS (v3.5.0 pkg/ingress/model_build_listener.go:
+    computeIngressListenPorts). None when it reads."""
+    try:
+        entries = json.loads(raw, parse_float=lambda _: _NotInt32(), parse_constant=lambda _: _NotInt32())
+    except (ValueError, RecursionError):
+        return "it is not JSON"
+    if entries is None:
+        entries = []
+    if not isinstance(entries, list) or not all(isinstance(e, Mapping) or e is None for e in entries):
+        return "it is not a JSON list of objects"
+    if not entries:
+        return "it lists no port"
+    for entry in entries:
+        for protocol, port in (entry or {}).items():
+            if isinstance(port, bool) or not isinstance(port, int) or not -(2**31) <= port < 2**31:
+                return f"port {port!r} of {protocol} is not a JSON integer (write {protocol}: 443, no quotes)"
+            if not 1 <= port <= 65535:
+                return f"port {port} is outside 1..65535"
+            if protocol not in ("HTTP", "HTTPS"):
+                return f"protocol {protocol!r} is neither HTTP nor HTTPS exactly"
+    return None
+
+
 def listen_ports(stack: Stack, ingress: Resource) -> list[tuple[str, int]]:
-    raw = stack.setting(ingress, "listen-ports")
-    if raw:
-        try:
-            entries = json.loads(raw)
-            return [(str(proto), int(port)) for entry in entries for proto, port in entry.items()]
-        except (ValueError, TypeError, AttributeError):
+    """The Ingress's listeners as the controller builds them; none when it cannot read listen-ports (the
+    group-consistent rule names that)."""
+    raw = ingress.annotations.get(ANN + "listen-ports")
+    if raw is not None:
+        if listen_ports_problem(str(raw)) is not None:
             return []
+        found = {port: proto for entry in json.loads(str(raw)) or [] for proto, port in (entry or {}).items()}
+        return [(proto, port) for port, proto in found.items()]
     # Without listen-ports the controller listens on HTTPS 443 only when it has an explicit certificate (its
     # IngressClassParams' certificateArn, the certificate-arn annotation, or one create-acm-cert makes), else
     # on HTTP 80; spec.tls hosts only feed certificate discovery once an HTTPS port exists (v3.5.0,
@@ -243,9 +313,12 @@ _TRUE = {"1", "t", "T", "TRUE", "true", "True"}  # what Go's strconv.ParseBool t
 
 def explicit_certificate(stack: Stack, ingress: Resource) -> bool:
     """A certificate the controller knows before discovery: the class params' certificateArn, else the
-    certificate-arn annotation (comma-separated, blanks dropped: pkg/annotations/parser.go), or create-acm-cert."""
+    certificate-arn annotation (comma-separated, blanks dropped: pkg/annotations/parser.go), or create-acm-cert
+    when the EnableCertificateManagement feature gate is on (v3.5.0 pkg/ingress/model_builder.go reads the
+    annotation only under t.enableACMCertificates; pkg/config/feature_gates.go: default false)."""
     arns = [a.strip() for a in (stack.setting(ingress, "certificate-arn") or "").split(",")]
-    return any(arns) or ingress.annotations.get(ANN + "create-acm-cert") in _TRUE
+    acm = stack.certificate_management and ingress.annotations.get(ANN + "create-acm-cert") in _TRUE
+    return any(arns) or acm
 
 
 def has_certificate(stack: Stack, ingress: Resource) -> bool:
@@ -254,6 +327,22 @@ def has_certificate(stack: Stack, ingress: Resource) -> bool:
     tls_hosts = [h for t in ingress.spec.get("tls") or [] if isinstance(t, Mapping) for h in t.get("hosts") or []]
     rule_hosts = [r.get("host") for r in ingress.spec.get("rules") or [] if isinstance(r, Mapping) and r.get("host")]
     return explicit_certificate(stack, ingress) or bool(tls_hosts or rule_hosts)
+
+
+def _port_sharers(stack: Stack, ingress: Resource, port: int) -> list[Resource]:
+    """The group members whose HTTPS listener on ``port`` is the same listener as the Ingress's: the controller
+    merges their certificates and takes the one ssl-policy any of them sets (v3.5.0 pkg/ingress/model_builder.go:
+    mergeListenPortConfigs)."""
+    return [m for m in _group_members(stack, ingress) if ("HTTPS", port) in listen_ports(stack, m)] or [ingress]
+
+
+def listener_certificate(stack: Stack, ingress: Resource, port: int) -> bool:
+    return any(has_certificate(stack, m) for m in _port_sharers(stack, ingress, port))
+
+
+def listener_ssl_policy(stack: Stack, ingress: Resource, port: int) -> str | None:
+    own = stack.setting(ingress, "ssl-policy")
+    return own or next((p for m in _port_sharers(stack, ingress, port) if (p := stack.setting(m, "ssl-policy"))), None)
 
 
 def scheme(stack: Stack, ingress: Resource) -> str | None:
@@ -349,9 +438,14 @@ def _in_a_group(stack: Stack) -> Iterable[Violation]:
 
 
 def _internet_facing(stack: Stack) -> list[Resource]:
-    """Ingresses meant to be internet-facing; a misspelt value (a trailing space) is judged as meant, and the
-    scheme rule names the spelling."""
-    return [i for i in stack.alb_ingresses() if (scheme(stack, i) or "").strip().lower() == "internet-facing"]
+    """Ingresses meant to be internet-facing, their own scheme or their group's: the scheme is group-wide, one
+    member's makes the whole ALB internet-facing (v3.5.0 pkg/ingress/model_build_load_balancer.go:
+    buildLoadBalancerScheme). A misspelt value (a trailing space) is judged as meant; the scheme rule names it."""
+
+    def meant(ingress: Resource) -> bool:
+        return (scheme(stack, ingress) or "").strip().lower() == "internet-facing"
+
+    return [i for i in stack.alb_ingresses() if any(meant(m) for m in _group_members(stack, i))]
 
 
 def _scheme(stack: Stack) -> Iterable[Violation]:
@@ -370,6 +464,9 @@ def _scheme(stack: Stack) -> Iterable[Violation]:
 
 def _https(stack: Stack) -> Iterable[Violation]:
     for ingress in _internet_facing(stack):
+        raw_ports = ingress.annotations.get(ANN + "listen-ports")
+        if raw_ports is not None and listen_ports_problem(str(raw_ports)):
+            continue  # the controller stops the group; the group-consistent rule names the annotation
         if "HTTPS" not in {proto for proto, _ in listen_ports(stack, ingress)}:
             tls_only = not stack.setting(ingress, "listen-ports") and ingress.spec.get("tls")
             why = (
@@ -384,11 +481,14 @@ def _https(stack: Stack) -> Iterable[Violation]:
                 f"is internet-facing without an HTTPS listener{why}: traffic crosses the internet in clear text",
                 f'set {ANN}certificate-arn, or add {{"HTTPS": 443}} to {ANN}listen-ports',
             )
-        elif not has_certificate(stack, ingress):
+        elif any(
+            not listener_certificate(stack, ingress, p) for proto, p in listen_ports(stack, ingress) if proto == "HTTPS"
+        ):
             yield Violation(
                 "alb-https",
                 display(ingress),
-                "listens on HTTPS without a certificate ARN or hosts for certificate discovery",
+                "listens on HTTPS without a certificate ARN or hosts for certificate discovery (its own or a group "
+                "member's on the same port)",
                 f"set {ANN}certificate-arn, or name the hosts in rules or spec.tls",
             )
     yield from gateway_rules.https(stack)
@@ -439,46 +539,122 @@ def _group_members(stack: Stack, ingress: Resource) -> list[Resource]:
     return [i for i in stack.alb_ingresses() if stack.group(i) == group] if group else [ingress]
 
 
+_GO_INT = re.compile(r"[+-]?[0-9]+")
+
+
+def go_int32(text: str) -> int | None:
+    """The value Go's strconv.ParseInt(text, 10, 32) reads: an optional sign and ASCII digits, nothing else
+    (no spaces, no other scripts' digits), within int32; None when it fails."""
+    if not _GO_INT.fullmatch(text):
+        return None
+    value = int(text)
+    return value if -(2**31) <= value < 2**31 else None
+
+
+def group_ssl_redirect(stack: Stack, ingress: Resource) -> tuple[int | None, str | None, bool]:
+    """The group's redirect port; when the controller builds none or stops the group, why; and whether it
+    stops the group (its listeners then serve nothing new, so "answers plain HTTP" would be beside the point).
+    A member's unreadable listen-ports stops the group before this (the group-consistent rule). As v3.5.0
+    pkg/ingress/model_builder.go buildSSLRedirectConfig reads it: per member the IngressClassParams'
+    sslRedirectPort (ParseInt failing: no redirect for the whole group, silently) else the ssl-redirect
+    annotation (ParseInt32Annotation failing: the group stops); one port for the group, an HTTPS listener."""
+    ports: set[int] = set()
+    members = _group_members(stack, ingress)
+    if any(
+        listen_ports_problem(str(m.annotations[ANN + "listen-ports"]))
+        for m in members
+        if ANN + "listen-ports" in m.annotations
+    ):
+        return None, None, True
+    for member in members:
+        params = stack.class_params(member).get("sslRedirectPort")
+        if params not in (None, ""):
+            port = go_int32(str(params))
+            if port is None:
+                return (
+                    None,
+                    (
+                        f"its IngressClassParams' sslRedirectPort {params!r} is not digits only (Go's ParseInt "
+                        "refuses it): the controller then builds no redirect for the whole group, silently, and HTTP "
+                        "answers in clear text"
+                    ),
+                    False,
+                )
+            ports.add(port)
+            continue
+        raw = member.annotations.get(ANN + "ssl-redirect")
+        if raw is not None:
+            port = go_int32(str(raw))
+            if port is None:
+                return (
+                    None,
+                    (
+                        f"{display(member)}'s ssl-redirect {str(raw)!r} is not digits only (Go's ParseInt refuses "
+                        "spaces and other scripts' digits): the controller stops the whole group"
+                    ),
+                    True,
+                )
+            ports.add(port)
+    if not ports:
+        return None, None, False
+    if len(ports) > 1:
+        stop = f"its members name different ssl-redirect ports ({sorted(ports)}): the controller stops the whole group"
+        return None, stop, True
+    port = ports.pop()
+    listeners = {p: proto for m in members for proto, p in listen_ports(stack, m)}
+    if listeners.get(port) != "HTTPS":
+        shown = ", ".join(f"{proto} {p}" for p, proto in sorted(listeners.items())) or "none"
+        return (
+            None,
+            (
+                f"ssl-redirect {port} is not an HTTPS listen port of its group (listeners: {shown}): the controller "
+                "stops the whole group"
+            ),
+            True,
+        )
+    return port, None, False
+
+
 def _redirect(stack: Stack) -> Iterable[Violation]:
     # ssl-redirect is group-wide: one member's annotation (or class params) redirects the group's every HTTP
-    # listener, and names a port that must be an HTTPS listener of the group, else the controller stops the group
-    # (v3.5.0 pkg/ingress/model_builder.go: buildSSLRedirectConfig; model_build_listener.go).
+    # listener (v3.5.0 pkg/ingress/model_builder.go: buildSSLRedirectConfig).
+    reported: set[tuple[int, ...]] = set()
+    for ingress in stack.alb_ingresses():
+        members = _group_members(stack, ingress)
+        _, problem, _ = group_ssl_redirect(stack, ingress)
+        key = tuple(sorted(id(m) for m in members))
+        if problem and key not in reported:
+            reported.add(key)
+            group = stack.group(ingress)
+            yield Violation(
+                "alb-ssl-redirect",
+                f"group {group}" if group else display(ingress),
+                problem,
+                f"write {ANN}ssl-redirect (or sslRedirectPort) as the digits of one HTTPS listen port of the group, "
+                "e.g. '443', and open HTTPS there (certificate-arn, or listen-ports)",
+            )
     for ingress in _internet_facing(stack):
         protocols = {proto for proto, _ in listen_ports(stack, ingress)}
-        members = _group_members(stack, ingress)
-        redirected = any(stack.setting(m, "ssl-redirect") for m in members)
-        if "HTTP" in protocols and not redirected and not _legacy_redirect(ingress):
+        port, _, stops = group_ssl_redirect(stack, ingress)
+        if "HTTP" in protocols and port is None and not stops and not _legacy_redirect(ingress):
             yield Violation(
                 "alb-ssl-redirect",
                 display(ingress),
                 "answers plain HTTP instead of redirecting it to HTTPS",
                 f"set {ANN}ssl-redirect to its HTTPS port, e.g. '443'",
             )
-    for ingress in stack.alb_ingresses():
-        port = (stack.setting(ingress, "ssl-redirect") or "").strip()
-        if not port:
-            continue
-        listeners = {p: proto for m in _group_members(stack, ingress) for proto, p in listen_ports(stack, m)}
-        if not port.isdigit() or listeners.get(int(port)) != "HTTPS":
-            shown = ", ".join(f"{proto} {p}" for p, proto in sorted(listeners.items())) or "none"
-            yield Violation(
-                "alb-ssl-redirect",
-                display(ingress),
-                f"ssl-redirect {port!r} is not an HTTPS listen port of its group (listeners: {shown}): the "
-                "controller stops the whole group",
-                f"open HTTPS on that port (certificate-arn, or listen-ports), or set {ANN}ssl-redirect to the "
-                "HTTPS port",
-            )
     yield from gateway_rules.redirect(stack)
 
 
 def _tls_policy(stack: Stack) -> Iterable[Violation]:
     for ingress in _internet_facing(stack):
-        if "HTTPS" not in {proto for proto, _ in listen_ports(stack, ingress)}:
-            continue
-        policy = stack.setting(ingress, "ssl-policy")
-        floor = ALB_SSL_POLICIES.get(policy or CONTROLLER_DEFAULT_SSL_POLICY)
-        if floor is None or floor < "1.2":
+        https = sorted(p for proto, p in listen_ports(stack, ingress) if proto == "HTTPS")
+        # Each HTTPS listener takes the ssl-policy of any group member sharing its port (mergeListenPortConfigs).
+        policies = [listener_ssl_policy(stack, ingress, p) for p in https]
+        weakest = [p for p in policies if ALB_SSL_POLICIES.get(p or CONTROLLER_DEFAULT_SSL_POLICY, "0") < "1.2"]
+        if weakest:
+            policy = weakest[0]
+            floor = ALB_SSL_POLICIES.get(policy or CONTROLLER_DEFAULT_SSL_POLICY)
             what = (
                 f"{policy} allows TLS {floor}"
                 if policy and floor
@@ -508,6 +684,16 @@ def _groups(stack: Stack) -> dict[str, list[Resource]]:
 
 
 def _consistent(stack: Stack) -> Iterable[Violation]:
+    for ingress in stack.alb_ingresses():
+        raw = ingress.annotations.get(ANN + "listen-ports")
+        problem = None if raw is None else listen_ports_problem(str(raw))
+        if problem:
+            yield Violation(
+                "group-consistent",
+                display(ingress),
+                f"listen-ports {str(raw)!r} cannot be read by the controller ({problem}): it stops the whole group",
+                f'write {ANN}listen-ports as JSON, e.g. \'[{{"HTTP": 80}}, {{"HTTPS": 443}}]\'',
+            )
     for group, members in sorted(_groups(stack).items()):
         for setting in (*GROUP_WIDE, "ingressClassName"):
             values: dict[str, list[str]] = defaultdict(list)
@@ -560,14 +746,14 @@ def _no_wildcards(stack: Stack) -> Iterable[Violation]:
         for index, statement in enumerate(iam_judge.statements(iam_judge.document(resource.props.get("policy")))):
             if str(statement.get("Effect", "")).strip().lower() != "allow":
                 continue
-            sid = statement.get("Sid") or index
+            # Numbered as the escalation judge numbers them (its Sid, else 1-based), so one statement has one name.
             # A '*' or '?' anywhere in the name (iam:*Role*, s3:Get*) grants actions nobody listed.
             wild = [a for a in iam_judge.as_list(statement.get("Action")) if "*" in str(a) or "?" in str(a)]
             if wild:
                 yield Violation(
                     "no-wildcard-actions",
                     display(resource),
-                    f"statement {sid} allows {', '.join(map(str, wild))}",
+                    f"{iam_judge.label(statement, index)} allows {', '.join(map(str, wild))}",
                     "list the actions the workload calls",
                 )
 
@@ -640,39 +826,149 @@ def _chart_pinned(stack: Stack) -> Iterable[Violation]:
 
 _SLEEP_UNITS = {"": 1.0, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
 _SLEEP_ARG = re.compile(r"(?P<number>(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?|inf(?:inity)?)(?P<unit>[smhd]?)")
+_SHELLS = {"sh", "bash", "ash", "dash", "ksh", "zsh", "mksh"}
+# Shell words that open loops, conditions or groups: what runs inside them is not a plain sequence.
+_SHELL_SYNTAX = {"for", "while", "until", "if", "then", "else", "elif", "fi", "do", "done", "case", "esac", "select"}
+_SHELL_SYNTAX |= {"function", "{", "}", "!", "[[", "]]"}
+# Commands that may end the script, or wait on something else, before a later sleep runs.
+_MAY_END = {"exit", "exec", "return", "kill", "set", "trap", "eval", "source", ".", "break", "continue", "wait"}
+
+
+@dataclass(frozen=True)
+class Wait:
+    """How long a preStop hook provably waits, and why more could not be counted (None: all of it was read)."""
+
+    seconds: float
+    unread: str | None = None
+
+
+def _sleep_operands(operands: list[str]) -> Wait:
+    """One sleep command's wait as coreutils and BusyBox sleep read it: each NUMBER[smhd] (a fraction, or
+    'infinity') added up; no operand, or one it does not read, makes it fail at once."""
+    if not operands:
+        return Wait(0.0, "sleep without a duration fails at once")
+    total = 0.0
+    for operand in operands:
+        match = _SLEEP_ARG.fullmatch(operand)
+        if match is None:
+            return Wait(0.0, f"sleep {operand!r} is not a duration sleep reads (it fails at once)")
+        number = match.group("number")
+        total += (float("inf") if number.startswith("inf") else float(number)) * _SLEEP_UNITS[match.group("unit")]
+    return Wait(total)
+
+
+def _script_wait(script: str, errexit: bool) -> Wait:
+    """The sleeps of a ``sh -c`` script that provably run, one after another: each ``sleep N`` a whole simple
+    command, joined by ``;``, ``&&`` or newlines. Anything whose timing depends on more than that (``&``,
+    ``||``, pipes, subshells, loops, conditions, comments, expansions, a command that may end the script
+    first) stops the count with the reason: never more than provable."""
+    lexer = shlex.shlex(script, posix=True, punctuation_chars=";&|()<>\n")
+    lexer.whitespace = " \t\r"
+    lexer.whitespace_split = True
+    lexer.commenters = ""
+    try:
+        tokens = list(lexer)
+    except ValueError:
+        return Wait(0.0, "its quoting does not close")
+    commands: list[tuple[list[str], str]] = [([], "")]
+    for token in tokens:
+        operator = token.replace("\n", ";") if set(token) <= set(";&|()<>\n") else None
+        if operator is None:
+            if token.startswith("#"):
+                return Wait(0.0, "it has a '#' comment; this check does not read around it")
+            commands[-1][0].append(token)
+        elif operator.strip(";") in ("", "&&") and operator.count("&&") <= 1 and ";;" not in operator:
+            commands[-1] = (commands[-1][0], "&&" if "&&" in operator else ";")
+            commands.append(([], ""))
+        else:
+            return Wait(0.0, f"it joins commands with {token.strip()!r} (background, alternatives, pipes or subshells)")
+    total = 0.0
+    for index, (words, joiner) in enumerate(commands):
+        if not words:
+            continue
+        name = words[0].rsplit("/", 1)[-1]
+        later_sleep = any(w and w[0].rsplit("/", 1)[-1] == "sleep" for w, _ in commands[index + 1 :])
+        if name == "sleep":
+            found = _sleep_operands(words[1:])
+            if found.unread:
+                return Wait(total, found.unread)
+            total += found.seconds
+        elif name in _SHELL_SYNTAX:
+            return Wait(
+                0.0, f"it uses the shell's {name!r} (a loop, condition or group), which this check does not run"
+            )
+        elif "sleep" in words[1:] or any("sleep " in w for w in words[1:]):
+            return Wait(total, f"{words[0]!r} only names sleep as an argument (it does not sleep in sequence)")
+        elif (name in _MAY_END or "$" in name or "`" in name or errexit or joiner == "&&") and later_sleep:
+            why = "may end the script" if joiner != "&&" or name in _MAY_END else "may fail, and && skips the rest"
+            return Wait(total, f"{words[0]!r} {why} before the next sleep")
+    return Wait(total, None if total else "no sleep runs in it")
+
+
+def exec_wait(command: list[str]) -> Wait:
+    """How long an exec hook's command provably waits: ``sleep ...`` itself, or a shell's ``-c`` script."""
+    if not command:
+        return Wait(0.0, "its exec command is empty")
+    name = command[0].rsplit("/", 1)[-1]
+    if name == "sleep":
+        return _sleep_operands(command[1:])
+    if name in _SHELLS:
+        index, flags = 1, ""
+        while index < len(command) and command[index].startswith("-") and command[index] != "-":
+            flags += command[index].lstrip("-")
+            index += 1
+        if "c" not in flags or index >= len(command):
+            return Wait(0.0, f"{command[0]} runs without a -c script")
+        # Words after the script are its $0, $1, ...: ["sh", "-c", "sleep", "120"] runs "sleep" alone.
+        return _script_wait(command[index], errexit="e" in flags)
+    return Wait(0.0, f"it runs {command[0]!r}, not sleep")
 
 
 def sleep_seconds(command: str) -> float | None:
-    """How long the ``sleep`` calls in a shell command line wait, as coreutils and BusyBox sleep read their
-    arguments: each NUMBER[smhd] (a fraction allowed, 'infinity' too), several arguments adding up, several
-    sleeps one after another adding up; None when there is no sleep."""
-    total: float | None = None
-    words = re.split(r"[\s;&|()'\"`]+", command)
-    for index, word in enumerate(words):
-        if word.rsplit("/", 1)[-1] != "sleep":
-            continue
-        for argument in words[index + 1 :]:
-            match = _SLEEP_ARG.fullmatch(argument)
-            if match is None:
-                break
-            number = match.group("number")
-            value = float("inf") if number.startswith("inf") else float(number)
-            total = (total or 0.0) + value * _SLEEP_UNITS[match.group("unit")]
-    return total
+    """The provable wait of ``sh -c COMMAND`` (None when no sleep runs in it)."""
+    found = _script_wait(command, errexit=False)
+    return found.seconds if found.seconds or found.unread != "no sleep runs in it" else None
 
 
-def _prestop_seconds(container: Mapping[str, Any]) -> float | None:
-    """The preStop hook's wait: the Kubernetes sleep action's whole seconds, or the sleeps of its exec command."""
+class BadValueError(ValueError):
+    """A field of an object written by anyone holds a value the API server (or AWS) refuses: reported with the
+    object and the key, never as a crash."""
+
+    def __init__(self, where: str, key: str, value: Any, need: str) -> None:
+        super().__init__(f"{where}: {key} {value!r} is not {need}")
+        self.where, self.key, self.value, self.need = where, key, value, need
+
+
+def whole_number(value: Any, where: str, key: str) -> int:
+    """A Kubernetes integer field's value: a YAML integer (the API server refuses strings, fractions, .inf)."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise BadValueError(where, key, value, "a whole number (the API server refuses it)")
+    return value
+
+
+def _prestop_wait(container: Mapping[str, Any], where: str) -> Wait | None:
+    """The preStop hook's provable wait: the Kubernetes sleep action's seconds, or its exec command's; None
+    without a hook."""
     pre_stop = ((container.get("lifecycle") or {}).get("preStop")) or {}
+    if not pre_stop:
+        return None
     sleep = pre_stop.get("sleep") or {}
     if isinstance(sleep, Mapping) and "seconds" in sleep:
-        return float(int(sleep["seconds"]))
+        return Wait(float(whole_number(sleep["seconds"], where, "lifecycle.preStop.sleep.seconds")))
     command = ((pre_stop.get("exec") or {}).get("command")) or []
-    return sleep_seconds(" ".join(map(str, command if isinstance(command, list) else [command])))
+    if not (pre_stop.get("exec") or {}):
+        return Wait(0.0, "its preStop hook is not a sleep or exec command (an HTTP call's length is unknown)")
+    return exec_wait([str(c) for c in (command if isinstance(command, list) else [command])])
 
 
-def _delay(value: str | None) -> int:
-    return int(string_map(value).get("deregistration_delay.timeout_seconds", DEFAULT_DEREGISTRATION_DELAY))
+def _delay(value: str | None, where: str) -> int:
+    raw = string_map(value).get("deregistration_delay.timeout_seconds")
+    if raw is None:
+        return DEFAULT_DEREGISTRATION_DELAY
+    if not re.fullmatch(r"[0-9]{1,4}", raw.strip()):
+        key = f"{ANN}target-group-attributes deregistration_delay.timeout_seconds"
+        raise BadValueError(where, key, raw, "whole seconds, 0 to 3600 (ELB refuses it)")
+    return int(raw)
 
 
 def _drain(stack: Stack) -> Iterable[Violation]:
@@ -682,7 +978,8 @@ def _drain(stack: Stack) -> Iterable[Violation]:
         for backend in dict.fromkeys(name for name, _ in _backends(ingress)):
             service = services.get((ingress.namespace, backend))
             # The Service's target-group-attributes annotation replaces the Ingress's for its target group.
-            delay = _delay(target_group_setting(stack, ingress, service, "target-group-attributes"))
+            attributes = target_group_setting(stack, ingress, service, "target-group-attributes")
+            delay = _delay(attributes, display(service) if service else display(ingress))
             yield from _workload_drain(stack, ingress.namespace, backend, delay, services, seen)
     # Routes on ALB Gateways: the delay is their backend's TargetGroupConfiguration's.
     for gateway in stack.alb_gateways:
@@ -722,7 +1019,8 @@ def _seconds(value: float) -> str:
 
 
 def _drain_problems(workload: Resource, pod: Mapping[str, Any], delay: int) -> Iterable[Violation]:
-    grace = int(pod.get("terminationGracePeriodSeconds", DEFAULT_GRACE_PERIOD))
+    key = "spec.template.spec.terminationGracePeriodSeconds"
+    grace = whole_number(pod.get("terminationGracePeriodSeconds", DEFAULT_GRACE_PERIOD), display(workload), key)
     for container in pod.get("containers") or []:
         where = f"{display(workload)} container {container.get('name')}"
         if not container.get("readinessProbe"):
@@ -735,30 +1033,33 @@ def _drain_problems(workload: Resource, pod: Mapping[str, Any], delay: int) -> I
         limits = (container.get("resources") or {}).get("limits") or {}
         if not {"cpu", "memory"} <= set(limits):
             yield Violation("pods-drain", where, "has no CPU and memory limits", "set resources.limits.cpu and memory")
-        prestop = _prestop_seconds(container)
-        if prestop is None or prestop < delay:
-            hook = ((container.get("lifecycle") or {}).get("preStop")) or {}
-            waits = (
-                f"preStop {_seconds(prestop)}"
-                if prestop is not None
-                else "its preStop hook has no sleep this check can read"
-                if hook
-                else "no preStop hook"
-            )
+        wait = _prestop_wait(container, where)
+        # The kubelet kills the container when the grace period ends, preStop or not: the drain lasts at most
+        # that long (Kubernetes docs, "Container hooks" / "Termination of Pods").
+        if wait is None or min(wait.seconds, grace) < delay:
+            if wait is None:
+                waits = "no preStop hook"
+            elif wait.seconds >= grace:
+                waits = f"the kubelet kills it at terminationGracePeriodSeconds {grace}, before the preStop wait ends"
+            else:
+                waits = f"preStop {_seconds(wait.seconds)}"
+                waits += f"; the rest could not be read: {wait.unread}" if wait.unread else ""
             yield Violation(
                 "pods-drain",
                 where,
                 f"stops before the ALB's deregistration delay ({delay} s) ends ({waits}): "
                 "open connections (WebSockets) are cut",
-                f"add a preStop sleep of at least {delay} s, or lower the delay in target-group-attributes",
+                f"add a preStop sleep of at least {delay} s (a plain 'sleep N', or lifecycle.preStop.sleep), with "
+                f"terminationGracePeriodSeconds above it, or lower the delay in target-group-attributes",
             )
-        elif grace <= prestop:
+        elif wait.seconds != float("inf") and grace <= wait.seconds:
+            # 'sleep infinity' is bounded by the grace period on purpose, and the grace period covers the delay.
             yield Violation(
                 "pods-drain",
                 where,
-                f"terminationGracePeriodSeconds {grace} is not longer than the preStop sleep {_seconds(prestop)}: the "
-                "kubelet kills it mid-drain",
-                f"set terminationGracePeriodSeconds above {_seconds(prestop)}",
+                f"terminationGracePeriodSeconds {grace} is not longer than the preStop sleep {_seconds(wait.seconds)}: "
+                "the kubelet kills it mid-drain, before its own shutdown",
+                f"set terminationGracePeriodSeconds above {_seconds(wait.seconds)}",
             )
 
 
@@ -865,10 +1166,24 @@ def evaluate(
 ) -> list[Violation]:
     stack = Stack(list(resources), context or Context())
     found: list[Violation] = []
+    bad: set[tuple[str, str]] = set()
     for rule in rules:
         try:
             found.extend(rule.check(stack))
-        except (TypeError, ValueError, AttributeError, KeyError, IndexError) as error:
+        except BadValueError as error:
+            if (error.where, error.key) in bad:
+                continue  # one bad value stops every rule that reads it: named once
+            bad.add((error.where, error.key))
+            found.append(
+                Violation(
+                    rule.id,
+                    error.where,
+                    f"{error.key} {error.value!r} is not {error.need}",
+                    f"write {error.key} as {error.need.split(' (')[0]}",
+                    bad_input=True,
+                )
+            )
+        except (TypeError, ValueError, AttributeError, KeyError, IndexError, OverflowError) as error:
             # Objects written by anyone may have any shape (rules: ["x"], a grace period of "soon"): that is
             # a finding about the input, never a crash of the check.
             found.append(
@@ -877,6 +1192,7 @@ def evaluate(
                     "input",
                     f"could not be checked: an object is not shaped as Kubernetes or IAM expects ({error})",
                     "fix the object's shape (kubectl apply --dry-run=server shows where), then check again",
+                    bad_input=True,
                 )
             )
     return found

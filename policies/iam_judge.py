@@ -24,6 +24,8 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from facts.role_launchers import role_launchers
+
 # Stand-ins no real name equals: an action of a service AWS has not launched and an ARN of any kind. A
 # pattern that matches them matches everything AWS adds later, i.e. it is a wildcard in meaning.
 ANY_ACTION = "zzz-new-service:ZzzNewAction"
@@ -53,20 +55,34 @@ ESCALATION_ACTIONS: dict[str, str] = {
     "iam:PutUserPermissionsBoundary": "swaps a user's permissions boundary",
 }
 # Actions that run code as a role the caller passes (iam:PassRole): together they hand that role's power
-# to whoever holds them.
-PASS_ROLE_LAUNCHERS = (
-    "ec2:RunInstances",
-    "ec2:RequestSpotInstances",
-    "lambda:CreateFunction",
-    "lambda:UpdateFunctionConfiguration",
-    "cloudformation:CreateStack",
-    "cloudformation:UpdateStack",
-    "ecs:RunTask",
-    "ecs:RegisterTaskDefinition",
-    "glue:CreateDevEndpoint",
-    "sagemaker:CreateNotebookInstance",
-    "codebuild:CreateProject",
-)
+# to whoever holds them. Derived from the pinned botocore's models (facts/generate_role_launchers.py): every
+# operation that creates or changes a compute, job or stack resource and takes a role in its input.
+PASS_ROLE_LAUNCHERS: tuple[str, ...] = role_launchers()
+# Actions that put the caller's code into compute that already runs as a role, no PassRole needed (the
+# escalation paths of Rhino Security Labs' "AWS IAM privilege escalation" list and the services' own docs).
+CODE_INJECTION: dict[str, str] = {
+    "lambda:UpdateFunctionCode": "replaces a function's code, which runs as the function's role",
+    "lambda:UpdateFunctionConfiguration": "adds layers or environment to a function running as its role",
+    "glue:UpdateDevEndpoint": "sets the SSH key of a Glue endpoint running as its role",
+    "ssm:SendCommand": "runs commands on instances, as their instance role",
+    "ssm:StartSession": "opens a shell on instances, with their instance role",
+    "ssm:StartAutomationExecution": "runs automation documents, as the role they assume",
+    "ec2-instance-connect:SendSSHPublicKey": "logs into instances, with their instance role",
+    "ec2-instance-connect:SendSerialConsoleSSHPublicKey": "logs into instances' consoles",
+    "ec2:ModifyInstanceAttribute": "rewrites an instance's user data, run as its instance role",
+    "ecs:ExecuteCommand": "opens a shell in tasks, with their task role",
+    "codebuild:StartBuild": "runs a build with overridden commands, as the project's role",
+    "codebuild:StartBuildBatch": "runs builds with overridden commands, as the project's role",
+    "codebuild:UpdateProject": "rewrites a project's commands, run as its role",
+    "sagemaker:CreatePresignedNotebookInstanceUrl": "opens a notebook running as its role",
+    "cloudformation:UpdateStack": "changes a stack that deploys with its own service role",
+    "cloudformation:ExecuteChangeSet": "deploys a change set with the stack's service role",
+    "sso:CreatePermissionSet": "makes IAM Identity Center permission sets",
+    "sso:PutInlinePolicyToPermissionSet": "writes any policy into a permission set",
+    "sso:AttachManagedPolicyToPermissionSet": "attaches any policy to a permission set",
+    "sso:CreateAccountAssignment": "assigns permission sets (roles in member accounts) to anyone",
+    "sso:ProvisionPermissionSet": "pushes permission sets into accounts as roles",
+}
 # Service-linked roles can be assumed only by their AWS service, with permissions AWS defines, so creating
 # one grants the caller nothing (the controller's own policy creates ELB's, with a condition).
 _NOT_POWER = {"iam:CreateServiceLinkedRole", "iam:DeleteServiceLinkedRole"}
@@ -89,7 +105,16 @@ def judged_actions() -> tuple[str, ...]:
     """Every action whose grant the permission judge looks for (the managed-policy snapshot keeps only the
     statement actions that match one of these, or the stand-in for every action)."""
     return tuple(
-        sorted({*iam_write_actions(), *ESCALATION_ACTIONS, "iam:PassRole", *PASS_ROLE_LAUNCHERS, *ASSUME_ACTIONS})
+        sorted(
+            {
+                *iam_write_actions(),
+                *ESCALATION_ACTIONS,
+                "iam:PassRole",
+                *PASS_ROLE_LAUNCHERS,
+                *CODE_INJECTION,
+                *ASSUME_ACTIONS,
+            }
+        )
     )
 
 
@@ -101,7 +126,7 @@ def document(value: Any) -> Mapping[str, Any]:
     if isinstance(value, str):
         try:
             value = json.loads(value)
-        except json.JSONDecodeError:
+        except (ValueError, RecursionError):  # not JSON, or a number longer than Python reads
             return {}
     return value if isinstance(value, Mapping) else {}
 
@@ -166,15 +191,45 @@ def _covers_any_role(statement: Mapping[str, Any]) -> bool:
     return False
 
 
-def _denied_outright(doc_statements: list[Mapping[str, Any]], action: str) -> bool:
-    """An unconditional Deny of ``action`` on every resource: nothing can grant it."""
-    return any(
-        _effect(s) == "deny" and not s.get("Condition") and covers_action(s, action) and covers_every_resource(s)
-        for s in doc_statements
-    )
+def _pattern_covers(deny: str, allow: str) -> bool:
+    """Whether every ARN the Allow's resource pattern can match is matched by the Deny's pattern. Provable
+    only when the Deny's pattern is ``*`` (or matches ARNs of every kind), equals the Allow's, matches it as
+    a plain ARN (no wildcards in it), or is a prefix ending in ``*`` the Allow's pattern starts with; anything
+    else is not proof."""
+    deny, allow = deny.strip(), allow.strip()
+    if deny == "*" or deny == allow:
+        return True
+    if allow == "*":  # every ARN: a Deny pattern that takes in ARNs of any service and partition (arn:*)
+        return all(matches(deny, r, fold=False) for r in _ANY_RESOURCES)
+    if "*" not in allow and "?" not in allow:
+        return matches(deny, allow, fold=False)
+    head = deny[:-1]
+    return deny.endswith("*") and "*" not in head and "?" not in head and allow.startswith(head)
 
 
-def _label(statement: Mapping[str, Any], index: int) -> str:
+def _deny_cancels(deny: Mapping[str, Any], allow: Mapping[str, Any], action: str) -> bool:
+    """Whether an explicit Deny takes ``action`` away from an Allow on every resource the Allow names: the
+    Deny has no condition (a condition may not hold), covers the action, and its Resource covers each of the
+    Allow's resource patterns. A Deny with NotResource leaves out resources it does not name: it cancels
+    nothing here, since proving its cover would take knowing every ARN the Allow reaches (IAM User Guide,
+    "Policy evaluation logic": a Deny applies only to requests its Resource and Condition match)."""
+    if _effect(deny) != "deny" or deny.get("Condition") or not covers_action(deny, action):
+        return False
+    if "NotResource" in deny:
+        return False
+    denied = [str(p) for p in as_list(deny.get("Resource")) if isinstance(p, str)]
+    if "NotResource" in allow:
+        return "*" in (p.strip() for p in denied)
+    allowed = [str(p) for p in as_list(allow.get("Resource"))]
+    return bool(allowed) and all(any(_pattern_covers(d, a) for d in denied) for a in allowed)
+
+
+def _effective(doc_statements: list[Mapping[str, Any]], statement: Mapping[str, Any], action: str) -> bool:
+    """Whether an Allow statement still grants ``action`` once the document's Deny statements apply."""
+    return covers_action(statement, action) and not any(_deny_cancels(d, statement, action) for d in doc_statements)
+
+
+def label(statement: Mapping[str, Any], index: int) -> str:
     sid = statement.get("Sid")
     return f"statement {sid!r}" if isinstance(sid, str) and sid else f"statement {index + 1}"
 
@@ -201,19 +256,18 @@ def permission_findings(value: Any) -> list[str]:
             if key in statement:
                 what = ", ".join(map(str, as_list(statement[key]))) or "nothing"
                 findings.append(
-                    f"{_label(statement, index)} is an Allow with {key} ({what}): it grants everything else, "
+                    f"{label(statement, index)} is an Allow with {key} ({what}): it grants everything else, "
                     "including whatever AWS adds later"
                 )
     if any(
-        covers_action(s, ANY_ACTION) and covers_every_resource(s) and "NotAction" not in s for _, s in allows
-    ) and not _denied_outright(doc_statements, ANY_ACTION):
+        covers_every_resource(s) and "NotAction" not in s and _effective(doc_statements, s, ANY_ACTION)
+        for _, s in allows
+    ):
         findings.append("grants administrator power: every action on every resource (Action * on Resource *)")
         return findings
 
     def granted(action: str) -> list[Mapping[str, Any]]:
-        if _denied_outright(doc_statements, action):
-            return []
-        return [s for _, s in allows if covers_action(s, action)]
+        return [s for _, s in allows if _effective(doc_statements, s, action)]
 
     escalations = sorted(a for a in ESCALATION_ACTIONS if granted(a))
     if escalations:
@@ -223,18 +277,60 @@ def permission_findings(value: Any) -> list[str]:
     writes = [a for a in iam_write_actions() if a not in ESCALATION_ACTIONS and granted(a)]
     if writes:
         findings.append(f"grants IAM write actions: {_short(writes)}")
-    launchers = [a for a in PASS_ROLE_LAUNCHERS if granted(a)]
     pass_role = granted("iam:PassRole")
+    targets = _passed_to(pass_role)
+    launchers = [a for a in PASS_ROLE_LAUNCHERS if _reaches(targets, a) and granted(a)]
     if pass_role and launchers:
         roles = sorted({str(r) for s in pass_role for r in as_list(s.get("Resource")) or ["(NotResource)"]})
         findings.append(
             f"grants iam:PassRole (on {_short(roles, 2)}) with {_short(launchers, 2)}: it can run code as any "
             "role it may pass, with that role's power"
         )
+    injections = sorted(a for a in CODE_INJECTION if granted(a))
+    if injections:
+        reasons = "; ".join(f"{a} {CODE_INJECTION[a]}" for a in injections[:2])
+        more = f" (and {len(injections) - 2} more)" if len(injections) > 2 else ""
+        findings.append(f"grants a path to another role's power without PassRole: {reasons}{more}")
     assume = [s for s in granted("sts:AssumeRole") if _covers_any_role(s)]
     if assume:
         findings.append("grants sts:AssumeRole on every role (Resource *): it becomes any role that trusts it")
     return findings
+
+
+def _passed_to(pass_role: list[Mapping[str, Any]]) -> set[str] | None:
+    """The services (lower case) the granted PassRole statements may pass a role to, by their
+    ``iam:PassedToService`` condition; None when one of them is not limited so (any service)."""
+    found: set[str] = set()
+    for statement in pass_role:
+        condition = statement.get("Condition")
+        limited: set[str] | None = None
+        if isinstance(condition, Mapping):
+            for operator, pairs in condition.items():
+                name = str(operator).strip().lower()
+                if name not in ("stringequals", "stringequalsignorecase", "stringlike") or not isinstance(
+                    pairs, Mapping
+                ):
+                    continue
+                for key, values in pairs.items():
+                    texts = as_list(values)
+                    literal = all(isinstance(v, str) and v and "*" not in v and "?" not in v for v in texts)
+                    if str(key).strip().lower() == "iam:passedtoservice" and texts and literal:
+                        limited = {str(v).strip().lower() for v in texts}
+        if limited is None:
+            return None
+        found |= limited
+    return found
+
+
+def _reaches(targets: set[str] | None, launcher: str) -> bool:
+    """Whether a role passed only to ``targets`` can reach what ``launcher`` starts. A service principal names
+    its service (``lambda.amazonaws.com``, ``ecs-tasks.amazonaws.com``, ``tasks.apprunner.amazonaws.com``), so
+    a launcher is reached when its IAM prefix is in one of them; a role passed to EC2 becomes an instance
+    profile, which many services' launchers start (Auto Scaling, Batch, EMR), so EC2 reaches every one."""
+    if targets is None:
+        return True
+    prefix = launcher.split(":", 1)[0].lower()
+    return any(t.startswith("ec2.") or prefix in t.split(".amazonaws.com", 1)[0] for t in targets)
 
 
 # -- trust ---------------------------------------------------------------------------------
@@ -285,6 +381,16 @@ def _principals(statement: Mapping[str, Any]) -> list[tuple[str, str]]:
     return [(str(kind).strip().lower(), str(v).strip()) for kind, value in principal.items() for v in as_list(value)]
 
 
+def _issuer_reach(host: str) -> str:
+    """Who holds a token of an OIDC issuer: an EKS cluster's service accounts, else whatever the issuer signs
+    for (every repository of GitHub's, every workload of another provider's)."""
+    if re.match(r"oidc\.eks\.[a-z0-9-]+\.amazonaws\.com(\.cn)?/", host.lower()):
+        return "any service account of the cluster"
+    if host.lower().startswith("token.actions.githubusercontent.com"):
+        return "any GitHub Actions workflow of any repository"
+    return f"anyone {host} issues a token to"
+
+
 def trust_findings(value: Any, account_id: str | None = None) -> list[str]:
     """Why a role's trust policy lets more than one known principal assume it; empty when it does not.
 
@@ -293,25 +399,39 @@ def trust_findings(value: Any, account_id: str | None = None) -> list[str]:
     """
     doc_statements = statements(document(value))
     findings: list[str] = []
-    deny_pins: set[str] = set()
+    # A Deny of everyone unless a key has a value pins that key for the actions it covers, but only when that
+    # is its one condition: IAM ANDs a statement's conditions, so a second one (aws:SecureTransport false,
+    # aws:RequestedRegion) lets every request that fails it through (IAM User Guide, "Condition element":
+    # several keys or operators in one block must all match).
+    deny_pins: dict[str, set[str]] = {a: set() for a in ASSUME_ACTIONS}
     for statement in doc_statements:
-        denies = _effect(statement) == "deny" and any(covers_action(statement, a) for a in ASSUME_ACTIONS)
-        if denies and any(v == "*" for _, v in _principals(statement)):
-            deny_pins |= _pinned(statement.get("Condition"), _DENY_PIN_OPERATORS)
+        condition = statement.get("Condition")
+        single = (
+            isinstance(condition, Mapping)
+            and len(condition) == 1
+            and all(isinstance(pairs, Mapping) and len(pairs) == 1 for pairs in condition.values())
+        )
+        if _effect(statement) != "deny" or not single or not any(v == "*" for _, v in _principals(statement)):
+            continue
+        for action in ASSUME_ACTIONS:
+            if covers_action(statement, action):
+                deny_pins[action] |= _pinned(condition, _DENY_PIN_OPERATORS)
     for index, statement in enumerate(doc_statements):
         if _effect(statement) != "allow":
             continue
-        label = _label(statement, index)
+        where = label(statement, index)
         assumes = [a for a in ASSUME_ACTIONS if covers_action(statement, a)]
         if not assumes:
             continue
+        # A Deny pins the Allow only when it covers every assume action the Allow grants.
+        denied_pins = set.intersection(*(deny_pins[a] for a in assumes))
         if "NotPrincipal" in statement:
-            findings.append(f"{label} trusts every principal but those in NotPrincipal")
+            findings.append(f"{where} trusts every principal but those in NotPrincipal")
             continue
         if "NotAction" in statement:
-            findings.append(f"{label} allows every action but those in NotAction, {', '.join(assumes)} included")
+            findings.append(f"{where} allows every action but those in NotAction, {', '.join(assumes)} included")
         condition = statement.get("Condition")
-        pins = _pinned(condition, _PIN_OPERATORS) | deny_pins
+        pins = _pinned(condition, _PIN_OPERATORS) | denied_pins
         loose = (
             " (none of its conditions pins it: StringLike '*', Null false, ...IfExists and ForAllValues match anything)"
         )
@@ -320,14 +440,14 @@ def trust_findings(value: Any, account_id: str | None = None) -> list[str]:
             if who == "*" and kind in ("aws", "federated", "canonicaluser"):
                 if not pins & _PRINCIPAL_PINS:
                     findings.append(
-                        f"{label} trusts every principal (Principal *){loose}: anyone in any AWS account may "
+                        f"{where} trusts every principal (Principal *){loose}: anyone in any AWS account may "
                         "assume the role"
                     )
                 continue
             account = _ACCOUNT_PRINCIPAL.fullmatch(who) if kind == "aws" else None
             if account and account.group(1) != account_id and "aws:principalarn" not in pins:
                 findings.append(
-                    f"{label} trusts account {account.group(1)}'s root: every principal of that account that its "
+                    f"{where} trusts account {account.group(1)}'s root: every principal of that account that its "
                     "own policies let call sts:AssumeRole may assume the role"
                 )
             if kind == "federated" and ":oidc-provider/" in who and "sts:AssumeRoleWithWebIdentity" in assumes:
@@ -335,19 +455,18 @@ def trust_findings(value: Any, account_id: str | None = None) -> list[str]:
                 missing = [c for c in ("sub", "aud") if f"{host.lower()}:{c}" not in pins]
                 if missing:
                     findings.append(
-                        f"{label} trusts web identities of {host} without conditions pinning "
-                        f"{' and '.join(':' + m for m in missing)}{loose}: any service account of the cluster "
-                        "could assume the role"
+                        f"{where} trusts web identities of {host} without conditions pinning "
+                        f"{' and '.join(':' + m for m in missing)}{loose}: {_issuer_reach(host)} could assume the role"
                     )
             elif kind == "federated" and ":saml-provider/" in who and "saml:aud" not in pins:
-                findings.append(f"{label} trusts SAML sign-ins without a condition pinning SAML:aud{loose}")
+                findings.append(f"{where} trusts SAML sign-ins without a condition pinning SAML:aud{loose}")
             elif kind == "federated" and "sts:AssumeRoleWithWebIdentity" in assumes and not pins:
-                findings.append(f"{label} trusts the web identities of {who}{loose}: any of its users may assume it")
+                findings.append(f"{where} trusts the web identities of {who}{loose}: any of its users may assume it")
             if kind == "service" and who.lower() == "pods.eks.amazonaws.com":
                 needed = ("aws:requesttag/kubernetes-namespace", "aws:requesttag/kubernetes-service-account")
                 if not set(needed) <= pins:
                     findings.append(
-                        f"{label} trusts EKS Pod Identity without pinning the namespace and service account{loose}:"
+                        f"{where} trusts EKS Pod Identity without pinning the namespace and service account{loose}:"
                         " any association in the account could use the role"
                     )
     return findings

@@ -426,6 +426,8 @@ def _check(args: argparse.Namespace) -> int:
                 "says which controller serves it): name an ALB class with --ingress-class, or give --cloud-facts"
             )
         print(f"{len(resources)} objects checked, {len(violations)} violations")
+    if any(v.bad_input for v in violations):
+        return EXIT_BAD_INPUT  # a value the API server or AWS refuses: the input must be fixed first
     return EXIT_FINDINGS if violations else EXIT_OK
 
 

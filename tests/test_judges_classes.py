@@ -1,0 +1,545 @@
+"""The classes an outside review found leaking through the guardrails (issue 20, section 4 and the IAM bullet of
+section 3), each through ``albops check`` documents and, for IAM, the stack file's extraPolicyArns.
+
+Expected results are written by hand from the sources named beside them: the controller at v3.5.0
+(pkg/config/feature_gates.go, pkg/ingress/model_builder.go buildSSLRedirectConfig and mergeListenPortConfigs,
+model_build_load_balancer.go buildLoadBalancerScheme, model_build_listener.go computeIngressListenPorts,
+class_loader.go Load, pkg/annotations/parser.go ParseInt32Annotation, Go's strconv.ParseInt and
+encoding/json), the IAM User Guide (policy evaluation logic, the Condition element, iam:PassedToService) and
+how POSIX sh runs a ``-c`` script.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import urllib.parse
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from albops.__main__ import main
+from facts import managed_policies
+from facts.role_launchers import role_launchers
+from policies.guardrails import exec_wait
+from policies.iam_judge import permission_findings, trust_findings
+from tests.test_judges import ANN, CERT, _check, _ingress, _rules, _service, _workload
+
+ROLES = "arn:aws:iam::111122223333:role/*"
+
+
+def _doc(*statements: dict[str, Any]) -> str:
+    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
+
+
+def _allow(action: Any, resource: Any = "*", **more: Any) -> dict[str, Any]:
+    return {"Effect": "Allow", "Action": action, "Resource": resource, **more}
+
+
+# -- 1. a Deny cancels only what it provably covers ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "deny",
+    [
+        {"Effect": "Deny", "Action": "*", "NotResource": ROLES},  # leaves every role out of the Deny
+        {"Effect": "Deny", "Action": "iam:*", "NotResource": "arn:aws:iam::111122223333:role/tagged-*"},
+        {"Effect": "Deny", "Action": "iam:*", "Resource": "arn:aws:iam::111122223333:role/prod-*"},  # some roles
+        {"Effect": "Deny", "Action": "iam:*", "Resource": "arn:aws-cn:*"},  # another partition only
+        {"Effect": "Deny", "Action": "iam:*", "Resource": "*", "Condition": {"Bool": {"aws:SecureTransport": "false"}}},
+    ],
+)
+def test_a_deny_that_leaves_resources_out_cancels_nothing(deny: dict[str, Any]) -> None:
+    found = permission_findings(_doc(_allow(["iam:PutRolePolicy", "iam:UpdateAssumeRolePolicy"]), deny))
+    assert any("privilege escalation" in f for f in found), found
+
+
+@pytest.mark.parametrize(
+    "deny_resource",
+    ["*", "arn:*", ROLES, ["arn:aws:iam::111122223333:role/app", "arn:aws:s3:::x"]],
+)
+def test_a_deny_that_covers_the_allows_resources_cancels_it(deny_resource: Any) -> None:
+    allow = _allow("iam:PutRolePolicy", "arn:aws:iam::111122223333:role/app")
+    assert permission_findings(_doc(allow, {"Effect": "Deny", "Action": "iam:*", "Resource": deny_resource})) == []
+
+
+def test_check_and_the_stack_file_refuse_a_notresource_deny_escalation(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    policy = json.loads(_doc(_allow(["iam:PutRolePolicy"]), {"Effect": "Deny", "Action": "*", "NotResource": ROLES}))
+    assert "iam-escalation" in _rules(_check(tmp_path, capsys, policy, name="p.json"))
+
+
+# -- 2. PassRole with any launcher, and escalation without PassRole ----------------------------------------
+
+
+@pytest.mark.parametrize(
+    "launcher",
+    [
+        "glue:CreateJob",
+        "sagemaker:CreateTrainingJob",
+        "sagemaker:CreateProcessingJob",
+        "cloudformation:CreateChangeSet",
+        "datapipeline:CreatePipeline",
+        "autoscaling:CreateAutoScalingGroup",
+        "ec2:CreateLaunchTemplate",
+        "batch:SubmitJob",
+        "elasticmapreduce:RunJobFlow",
+        "states:CreateStateMachine",
+        "apprunner:CreateService",
+        "eks:CreateNodegroup",
+    ],
+)
+def test_passrole_with_a_launcher_the_models_list_is_escalation(launcher: str) -> None:
+    assert launcher in role_launchers()
+    found = permission_findings(_doc(_allow("iam:PassRole", ROLES), _allow(launcher)))
+    assert any("iam:PassRole" in f and launcher in f for f in found), found
+
+
+@pytest.mark.parametrize(
+    "action",
+    [
+        "lambda:UpdateFunctionCode",
+        "glue:UpdateDevEndpoint",
+        "ssm:SendCommand",
+        "ssm:StartSession",
+        "ec2-instance-connect:SendSSHPublicKey",
+        "codebuild:StartBuild",
+        "sso:PutInlinePolicyToPermissionSet",
+    ],
+)
+def test_code_injection_into_running_compute_is_escalation_without_passrole(action: str) -> None:
+    found = permission_findings(_doc(_allow(action)))
+    assert any("without PassRole" in f and action in f for f in found), found
+
+
+def test_passrole_limited_to_another_service_does_not_reach_the_launcher() -> None:
+    """iam:PassedToService lambda.amazonaws.com: the role cannot be passed to EC2, so RunInstances with it gives
+    nothing; passed to EC2 it becomes an instance profile, which every launcher may start."""
+    limited = {"StringEquals": {"iam:PassedToService": "lambda.amazonaws.com"}}
+    assert permission_findings(_doc(_allow("iam:PassRole", ROLES, Condition=limited), _allow("ec2:RunInstances"))) == []
+    found = permission_findings(_doc(_allow("iam:PassRole", ROLES, Condition=limited), _allow("lambda:CreateFunction")))
+    assert any("lambda:CreateFunction" in f for f in found)
+    to_ec2 = {"StringEquals": {"iam:PassedToService": "ec2.amazonaws.com"}}
+    assert permission_findings(_doc(_allow("iam:PassRole", ROLES, Condition=to_ec2), _allow("batch:SubmitJob")))
+
+
+def test_the_launcher_list_is_generated_from_botocore() -> None:
+    from facts.generate_role_launchers import generate
+
+    # A few services' models (loading all of them takes seconds): the committed list agrees with them.
+    services = {
+        "glue": "glue",
+        "sagemaker": "sagemaker",
+        "stepfunctions": "states",
+        "ec2": "ec2",
+        "s3": "s3",
+        "s3control": "s3",
+    }
+    generated = set(generate(services)["actions"])
+    committed = {a for a in role_launchers() if a.split(":")[0] in services.values()}
+    assert generated == committed, "regenerate: python -m facts.generate_role_launchers"
+    assert {"glue:CreateJob", "states:CreateStateMachine", "ec2:RunInstances"} <= generated
+    assert "s3:GetObject" not in generated and "ec2:DescribeInstances" not in generated
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "AWSBatchFullAccess",
+        "AmazonEventBridgeFullAccess",
+        "AmazonEMRFullAccessPolicy_v2",
+        "AWSSSOMemberAccountAdministrator",
+        "AmazonSSMFullAccess",
+        "AWSCodeBuildAdminAccess",
+        "service-role/AWSGlueServiceRole",
+        "AmazonElastiCacheFullAccess",  # an Allow with NotResource, kept by the snapshot
+    ],
+)
+def test_powerful_managed_policies_of_the_snapshot_are_found(name: str) -> None:
+    document = managed_policies.managed_policy(name)
+    assert document is not None and permission_findings(document), name
+
+
+def test_the_snapshot_keeps_allow_statements_with_notresource_whole() -> None:
+    kept = managed_policies.managed_policy("AmazonElastiCacheFullAccess")
+    assert kept is not None
+    assert any("NotResource" in s and s["Effect"] == "Allow" for s in kept["Statement"])
+
+
+def test_the_stack_file_refuses_launcher_and_injection_managed_policies() -> None:
+    from albops.preview.runner import read_stack_file
+    from components.model import ConfigError
+    from stack_settings import parse_settings
+
+    config = copy.deepcopy(read_stack_file("stage"))
+    config["alb-ingress:controller"]["iam"] = {
+        "extraPolicyArns": [
+            "arn:aws:iam::aws:policy/AWSBatchFullAccess",
+            "arn:aws:iam::aws:policy/AmazonSSMFullAccess",
+            "arn:aws:iam::aws:policy/AmazonElastiCacheFullAccess",
+            "arn:aws:iam::aws:policy/ReadOnlyAccess",
+        ]
+    }
+    with pytest.raises(ConfigError) as raised:
+        parse_settings(config, stack="stage")
+    (problem,) = raised.value.problems
+    assert "3 extra policies give" in problem.message, problem.message
+    assert "AWSBatchFullAccess" in problem.message and "AmazonSSMFullAccess" in problem.message
+    assert "AmazonElastiCacheFullAccess" in problem.message and "ReadOnlyAccess" not in problem.message
+
+
+# -- 3. a trust Deny pins only as its one condition, for the allowed action ------------------------------
+
+
+def _open_trust(deny: dict[str, Any]) -> str:
+    allow = {"Effect": "Allow", "Principal": "*", "Action": "sts:AssumeRole"}
+    return _doc(allow, {"Effect": "Deny", "Principal": "*", **deny})
+
+
+@pytest.mark.parametrize(
+    "deny",
+    [
+        {  # ANDed with a condition that never holds over TLS: the Deny never fires
+            "Action": "sts:AssumeRole",
+            "Condition": {
+                "StringNotEquals": {"aws:PrincipalOrgID": "o-abc"},
+                "Bool": {"aws:SecureTransport": "false"},
+            },
+        },
+        {  # ANDed with a region: callers elsewhere pass
+            "Action": "sts:AssumeRole",
+            "Condition": {
+                "StringNotEquals": {"aws:PrincipalOrgID": "o-abc"},
+                "StringEquals": {"aws:RequestedRegion": "us-east-1"},
+            },
+        },
+        {  # covers another action than the one allowed
+            "Action": "sts:AssumeRoleWithWebIdentity",
+            "Condition": {"StringNotEquals": {"aws:PrincipalOrgID": "o-abc"}},
+        },
+    ],
+)
+def test_a_deny_that_does_not_always_fire_pins_nothing(deny: dict[str, Any]) -> None:
+    assert any("trusts every principal" in f for f in trust_findings(_open_trust(deny)))
+
+
+def test_a_deny_whose_one_condition_is_the_pin_pins() -> None:
+    deny = {"Action": "sts:AssumeRole", "Condition": {"StringNotEquals": {"aws:PrincipalOrgID": "o-abc"}}}
+    assert trust_findings(_open_trust(deny)) == []
+
+
+def test_a_non_eks_issuer_is_not_called_a_cluster() -> None:
+    github = "arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com"
+    loose = {"StringLike": {"token.actions.githubusercontent.com:sub": "repo:org/*"}}
+    statement = {
+        "Effect": "Allow",
+        "Principal": {"Federated": github},
+        "Action": "sts:AssumeRoleWithWebIdentity",
+        "Condition": loose,
+    }
+    (finding,) = trust_findings(_doc(statement))
+    assert "GitHub Actions workflow" in finding and "cluster" not in finding
+
+
+# -- 4-7. the Ingress as the controller builds its group ----------------------------------------------------
+
+
+def _member(name: str, annotations: dict[str, str | None]) -> dict[str, Any]:
+    """A second Ingress of the group with its own host and no scheme of its own."""
+    ingress = _ingress({ANN + "scheme": None, ANN + "ssl-redirect": None, ANN + "ssl-policy": None, **annotations})
+    ingress["metadata"]["name"] = name
+    ingress["spec"]["rules"][0]["host"] = f"{name}.example.com"
+    return ingress
+
+
+def test_a_member_without_a_scheme_is_internet_facing_with_its_group(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """buildLoadBalancerScheme: one scheme per group; B's HTTPS 8443 without ssl-policy serves 2016-08 outside."""
+    a = _ingress({ANN + "certificate-arn": CERT, ANN + "listen-ports": '[{"HTTP": 80}, {"HTTPS": 443}]'})
+    b = _member("b", {ANN + "listen-ports": '[{"HTTPS": 8443}]', ANN + "certificate-arn": CERT})
+    found = _check(tmp_path, capsys, a, b, _service())
+    assert [(v["rule"], v["resource"]) for v in found] == [("alb-tls-policy", "Ingress team/b")]
+
+
+def test_a_member_sharing_a_port_takes_the_ssl_policy_and_certificate_set_there(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """mergeListenPortConfigs: one listener per port; the policy and certificates any member sets apply to it."""
+    a = _ingress({ANN + "certificate-arn": CERT, ANN + "listen-ports": '[{"HTTP": 80}, {"HTTPS": 443}]'})
+    b = _member("b", {ANN + "listen-ports": '[{"HTTPS": 443}]'})
+    b["spec"]["rules"][0].pop("host")
+    assert _check(tmp_path, capsys, a, b, _service()) == []
+
+
+def test_https_without_any_certificate_on_its_port_is_found(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    a = _ingress({ANN + "certificate-arn": CERT, ANN + "listen-ports": '[{"HTTP": 80}, {"HTTPS": 443}]'})
+    b = _member(
+        "b", {ANN + "listen-ports": '[{"HTTPS": 8443}]', ANN + "ssl-policy": "ELBSecurityPolicy-TLS13-1-2-2021-06"}
+    )
+    b["spec"]["rules"][0].pop("host")
+    found = _check(tmp_path, capsys, a, b, _service())
+    assert [(v["rule"], v["resource"]) for v in found] == [("alb-https", "Ingress team/b")]
+
+
+def _release(gates: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "chart": "aws-load-balancer-controller",
+        "version": "3.5.0",
+        "values": {"controllerConfig": {"featureGates": gates}},
+    }
+
+
+def test_create_acm_cert_opens_https_only_under_the_feature_gate() -> None:
+    from policies.guardrails import HELM_RELEASE, INGRESS, Resource, evaluate, rule
+
+    ingress = Resource(INGRESS, "web", _ingress({ANN + "create-acm-cert": "true"}))
+    rules = [rule("alb-https")]
+    assert [v.rule for v in evaluate([ingress], rules=rules)] == ["alb-https"]
+    on = Resource(HELM_RELEASE, "lbc", _release({"EnableCertificateManagement": True}))
+    assert evaluate([ingress, on], rules=rules) == []
+    off = Resource(HELM_RELEASE, "lbc", _release({"EnableCertificateManagement": False}))
+    assert [v.rule for v in evaluate([ingress, off], rules=rules)] == ["alb-https"]
+
+
+@pytest.mark.parametrize(("value", "group_stops"), [(" 443", True), ("443 ", True), ("٤٤٣", True), ("https", True)])
+def test_an_ssl_redirect_annotation_go_cannot_parse_stops_the_group(
+    value: str, group_stops: bool, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ingress = _ingress(
+        {
+            ANN + "certificate-arn": CERT,
+            ANN + "listen-ports": '[{"HTTP": 80}, {"HTTPS": 443}]',
+            ANN + "ssl-redirect": value,
+        }
+    )
+    (finding,) = [v for v in _check(tmp_path, capsys, ingress, _service()) if v["rule"] == "alb-ssl-redirect"]
+    assert "stops the whole group" in finding["message"] and repr(value) in finding["message"]
+
+
+def test_a_signed_ssl_redirect_is_what_go_reads(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    ingress = _ingress(
+        {
+            ANN + "certificate-arn": CERT,
+            ANN + "listen-ports": '[{"HTTP": 80}, {"HTTPS": 443}]',
+            ANN + "ssl-redirect": "+443",
+        }
+    )
+    assert _check(tmp_path, capsys, ingress, _service()) == []
+
+
+def _params_class(port: str) -> list[dict[str, Any]]:
+    params = {
+        "apiVersion": "elbv2.k8s.aws/v1beta1",
+        "kind": "IngressClassParams",
+        "metadata": {"name": "pub"},
+        "spec": {"sslRedirectPort": port, "group": {"name": "pub"}},
+    }
+    cls = {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "IngressClass",
+        "metadata": {"name": "alb"},
+        "spec": {
+            "controller": "ingress.k8s.aws/alb",
+            "parameters": {"apiGroup": "elbv2.k8s.aws", "kind": "IngressClassParams", "name": "pub"},
+        },
+    }
+    return [params, cls]
+
+
+@pytest.mark.parametrize("port", ["443 ", "https", " 443"])
+def test_class_params_ssl_redirect_go_cannot_parse_is_no_redirect(
+    port: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """buildSSLRedirectConfig returns nil, nil on the params' ParseInt error: no redirect, no error."""
+    ingress = _ingress(
+        {
+            ANN + "certificate-arn": CERT,
+            ANN + "listen-ports": '[{"HTTP": 80}, {"HTTPS": 443}]',
+            ANN + "ssl-redirect": None,
+        }
+    )
+    found = [
+        v
+        for v in _check(tmp_path, capsys, ingress, _service(), *_params_class(port))
+        if v["rule"] == "alb-ssl-redirect"
+    ]
+    assert any("no redirect for the whole group, silently" in v["message"] for v in found)
+    assert any("answers plain HTTP" in v["message"] for v in found)
+
+
+@pytest.mark.parametrize(
+    "listen_ports",
+    [
+        '[{"HTTP": 80}, {"HTTPS": "443"}]',
+        "",
+        '[{"HTTPS": 443.0}]',
+        '[{"https": 443}]',
+        "[]",
+        '{"HTTPS": 443}',
+        '[{"HTTPS": 70000}]',
+    ],
+)
+def test_listen_ports_go_cannot_unmarshal_stop_the_group(
+    listen_ports: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ingress = _ingress({ANN + "certificate-arn": CERT, ANN + "listen-ports": listen_ports})
+    found = [v for v in _check(tmp_path, capsys, ingress, _service()) if v["rule"] == "group-consistent"]
+    assert len(found) == 1 and "stops the whole group" in found[0]["message"], found
+
+
+def test_an_ingress_without_a_class_is_judged_by_the_default_class(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ingress = _ingress({})
+    del ingress["spec"]["ingressClassName"]
+    default = {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "IngressClass",
+        "metadata": {"name": "public", "annotations": {"ingressclass.kubernetes.io/is-default-class": "true"}},
+        "spec": {"controller": "ingress.k8s.aws/alb"},
+    }
+    assert "alb-https" in _rules(_check(tmp_path, capsys, ingress, _service(), default))
+
+
+# -- 8. drains: only sleeps that provably run in sequence count ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("command", "seconds"),
+    [
+        (["sh", "-c", "sleep 120 &"], 0.0),  # backgrounded: the hook returns at once
+        (["sh", "-c", "echo sleep 120"], 0.0),
+        (["sh", "-c", "true # sleep 120"], 0.0),  # a comment
+        (["sh", "-c", "printf 'sleep 120'"], 0.0),
+        (["/bin/sh", "-c", "sleep", "120"], 0.0),  # "120" is $0: sleep runs without an operand and fails
+        (["timeout", "5", "sleep", "120"], 0.0),
+        (["sh", "-c", "sleep 10 || sleep 100"], 0.0),
+        (["sh", "-c", "for i in 1 2 3 4 5 6 7; do sleep 10; done"], 0.0),
+        (["sh", "-c", "exit 0; sleep 30"], 0.0),
+        (["sh", "-ec", "nginx -s quit; sleep 30"], 0.0),  # -e: a failing nginx ends the script
+        (["sh", "-c", "sleep 5; nginx -s quit && sleep 30"], 5.0),  # && after a command that may fail
+    ],
+)
+def test_a_sleep_that_is_not_provably_run_is_not_counted(command: list[str], seconds: float) -> None:
+    found = exec_wait(command)
+    assert found.seconds == seconds and found.unread, found
+
+
+def test_an_unread_prestop_names_the_reason(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    ingress = _ingress({ANN + "certificate-arn": CERT})
+    workload = _workload("Deployment", {"exec": {"command": ["sh", "-c", "for i in 1 2 3 4 5 6 7; do sleep 10; done"]}})
+    (finding,) = [v for v in _check(tmp_path, capsys, ingress, _service(), workload) if v["rule"] == "pods-drain"]
+    assert "could not be read" in finding["message"] and "'for'" in finding["message"]
+
+
+def test_sleep_infinity_is_bounded_by_the_grace_period(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    ingress = _ingress({ANN + "certificate-arn": CERT})  # delay 60 s
+    long_grace = _workload("Deployment", {"exec": {"command": ["sleep", "infinity"]}}, grace=100)
+    assert _check(tmp_path, capsys, ingress, _service(), long_grace) == []
+    short_grace = _workload("Deployment", {"exec": {"command": ["sleep", "infinity"]}}, grace=30)
+    (finding,) = _check(tmp_path, capsys, ingress, _service(), short_grace)
+    assert "kills it at terminationGracePeriodSeconds 30" in finding["message"]
+    assert "forever" not in finding["fix"]
+
+
+# -- 10-11. malformed input: one line naming the file, object and key; exit 2 ------------------------------
+
+
+def _run_check(path: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
+    code = main(["check", str(path)])
+    captured = capsys.readouterr()
+    return code, captured.out + captured.err
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "key"),
+    [
+        ("grace", "abc", "terminationGracePeriodSeconds"),
+        ("grace", float("inf"), "terminationGracePeriodSeconds"),
+        ("sleep", "abc", "lifecycle.preStop.sleep.seconds"),
+        ("delay", "abc", "deregistration_delay.timeout_seconds"),
+    ],
+)
+def test_a_value_the_api_server_refuses_names_its_object_and_key(
+    field: str, value: Any, key: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ingress = _ingress({ANN + "certificate-arn": CERT})
+    service = _service(
+        {ANN + "target-group-attributes": f"deregistration_delay.timeout_seconds={value}"} if field == "delay" else None
+    )
+    workload = _workload("Deployment", {"sleep": {"seconds": value if field == "sleep" else 90}}, grace=120)
+    if field == "grace":
+        workload["spec"]["template"]["spec"]["terminationGracePeriodSeconds"] = value
+    path = tmp_path / "in.yaml"
+    path.write_text(yaml.safe_dump_all([ingress, service, workload]))
+    code, out = _run_check(path, capsys)
+    assert code == 2 and "Traceback" not in out
+    (line,) = [line for line in out.splitlines() if key in line]
+    assert "team/web" in line and repr(value) in line, line
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        (
+            '{"Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*", "Resource": "x"}]}',
+            "'Resource' appears twice",
+        ),
+        ('{"Statement": [], "n": ' + "9" * 5000 + "}", "not valid JSON"),
+    ],
+)
+def test_json_that_readers_disagree_on_is_refused(
+    text: str, said: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "p.json"
+    path.write_text(text)
+    code, out = _run_check(path, capsys)
+    assert code == 2 and said in out and str(path) in out and "Traceback" not in out
+
+
+@pytest.mark.parametrize(
+    "printed",
+    [
+        {"RoleName": "r", "PolicyName": "p", "PolicyDocument": json.loads(_doc(_allow("iam:PutRolePolicy")))},
+        {
+            "RoleDetailList": [
+                {
+                    "RoleName": "r",
+                    "RolePolicyList": [
+                        {"PolicyName": "p", "PolicyDocument": json.loads(_doc(_allow("iam:PutRolePolicy")))}
+                    ],
+                }
+            ]
+        },
+        {"PolicyVersion": {"Document": urllib.parse.quote(_doc(_allow("iam:PutRolePolicy")))}},
+    ],
+)
+def test_check_reads_more_of_what_the_aws_cli_prints(
+    printed: dict[str, Any], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert "iam-escalation" in _rules(_check(tmp_path, capsys, printed, name="cli.json"))
+
+
+def test_one_statement_has_one_number_in_every_rule(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    policy = json.loads(_doc(_allow("s3:GetObject"), _allow("iam:Put*Policy")))
+    found = _check(tmp_path, capsys, policy, name="p.json")
+    wildcard = next(v for v in found if v["rule"] == "no-wildcard-actions")
+    assert wildcard["message"].startswith("statement 2 allows"), wildcard
+
+
+def test_every_launcher_judged_is_kept_by_the_snapshot_generator() -> None:
+    from policies.iam_judge import judged_actions
+
+    assert set(role_launchers()) <= set(judged_actions())
+
+
+def test_harmless_passrole_uses_still_pass() -> None:
+    passed = {"StringEquals": {"iam:PassedToService": "eks.amazonaws.com"}}
+    assert (
+        permission_findings(_doc(_allow("iam:PassRole", ROLES, Condition=passed), _allow("ec2:DescribeInstances")))
+        == []
+    )
