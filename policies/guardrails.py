@@ -514,7 +514,9 @@ def _legacy_redirect(ingress: Resource) -> bool:
     listener, where it would loop (v3.5.0 pkg/ingress/rule_optimizer.go), so HTTP is redirected."""
     verdicts: list[bool] = []
     for rule in ingress.spec.get("rules") or []:
-        paths = [p for p in ((rule.get("http") or {}).get("paths") or []) if isinstance(p, Mapping)]
+        paths = _controller_path_order(
+            [p for p in ((rule.get("http") or {}).get("paths") or []) if isinstance(p, Mapping)]
+        )
         first = paths[0] if paths else {}
         service = (first.get("backend") or {}).get("service") or {}
         action = _action(ingress, str(service.get("name")))
@@ -528,9 +530,27 @@ def _legacy_redirect(ingress: Resource) -> bool:
             and every_path
         )
         if ok and not rule.get("host"):
-            return True
+            # It redirects every host, but only after the rules written before it, which keep their order
+            # (the controller builds rules in spec.rules order): each of those must redirect too.
+            return all(verdicts)
         verdicts.append(ok)
     return bool(verdicts) and all(verdicts)
+
+
+def _controller_path_order(paths: list[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """A rule's paths in the order the controller makes listener rules of them: Exact first, then Prefix, longest
+    first, then ImplementationSpecific (or no type) as written (sortIngressPaths, v3.5.0
+    pkg/ingress/model_build_listener_rules.go); the sort is stable, so equal ones keep their written order."""
+
+    def rank(path: Mapping[str, Any]) -> tuple[int, int]:
+        kind = path.get("pathType")
+        if kind == "Exact":
+            return (0, 0)
+        if kind == "Prefix":
+            return (1, -len(str(path.get("path") or "")))
+        return (2, 0)
+
+    return sorted(paths, key=rank)
 
 
 def _group_members(stack: Stack, ingress: Resource) -> list[Resource]:

@@ -309,6 +309,26 @@ def test_a_legacy_action_that_does_not_cover_every_path_is_no_redirect(
     assert "alb-ssl-redirect" in _rules(_check(tmp_path, capsys, ingress))
 
 
+def test_a_legacy_redirect_counts_where_the_controller_puts_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Written first is not served first: the controller sorts a rule's paths Exact, then Prefix longest first, then
+    ImplementationSpecific (sortIngressPaths, v3.5.0 pkg/ingress/model_build_listener_rules.go), and keeps the
+    order of spec.rules. So an ImplementationSpecific '/*' redirect written before the rule's Prefix '/' comes after
+    it, and a host-less redirect rule written after a host's rule comes after that host's paths: HTTP serves the
+    app in clear text in both cases."""
+    # The host's own rule: the redirect '/*' (ImplementationSpecific) written first, its Prefix '/' to the app after.
+    assert "alb-ssl-redirect" in _rules(_check(tmp_path, capsys, _legacy("h", "/*", "ImplementationSpecific")))
+    # A host-less redirect rule after the host's rule, whose paths do not redirect.
+    ingress = _legacy(None)
+    ingress["spec"]["rules"].append(ingress["spec"]["rules"].pop(0))
+    ingress["spec"]["rules"][0]["http"]["paths"].pop(0)
+    assert "alb-ssl-redirect" in _rules(_check(tmp_path, capsys, ingress))
+    # The same host-less rule written first redirects every host.
+    ingress["spec"]["rules"].insert(0, ingress["spec"]["rules"].pop())
+    assert _check(tmp_path, capsys, ingress) == []
+
+
 @pytest.mark.parametrize("value", ["internet-facing ", " internet-facing", "Internet-Facing", "public"])
 def test_a_scheme_the_controller_does_not_know_is_a_finding(
     value: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
