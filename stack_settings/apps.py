@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -43,6 +44,7 @@ APP_KEYS = {
     "api": "api",
 }
 _APP_KEY_NAMES = {v: k for k, v in APP_KEYS.items()}
+_CAMEL_WORDS = tuple((snake, camel) for snake, camel in _APP_KEY_NAMES.items() if "_" in snake)
 
 
 def _app_key(index: int, problem: str) -> Problem:
@@ -54,7 +56,11 @@ def _app_key(index: int, problem: str) -> Problem:
     name, tail = (first[:bracket], first[bracket:]) if bracket >= 0 else (first, "")
     key = _APP_KEY_NAMES.get(name, name) + tail + (dot + to_camel(rest) if rest else "")
     where = f"{PROJECT}:apps[{index}]" + (f".{key}" if key else "")
-    return Problem(where, message if path else problem)
+    text = message if path else problem
+    # The component's input names in its words are the stack file's camelCase keys here.
+    for snake, camel in (*_CAMEL_WORDS, ("path_type", "pathType")):
+        text = re.sub(rf"\b{snake}\b", camel, text)
+    return Problem(where, text)
 
 
 def warn(message: str) -> None:
@@ -190,9 +196,10 @@ def check_apps(
             problem = certificate_problem(arn, region) if isinstance(arn, str) else f"{arn!r} is not text"
             if problem:
                 found.append(f"args.certificate_arn: {problem}")
-        if given.get("namespace") == echo.namespace and name == "echoserver":
+        if given.get("namespace") == echo.namespace:
             found.append(
-                f"args.name: {echo.namespace}/echoserver is the echoserver's own Ingress; name the app otherwise"
+                f"args.namespace: {echo.namespace!r} is the echoserver's namespace, which the stack creates and "
+                "deletes on destroy (with everything in it): give the app a namespace of its own"
             )
         if index in bad_names:
             found = [p for p in found if not p.startswith("name: ")]  # said above, with the stack's words

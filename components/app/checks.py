@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Sequence
+from typing import Protocol
 
 from components.app.budget import PathRoute
 from facts.regions import ALB_SSL_POLICIES, RECOMMENDED_SSL_POLICY
@@ -44,8 +45,8 @@ def path_problems(path: str, path_type: str) -> list[str]:
     found = sorted({c for c in path if c in PATH_WILDCARDS})
     if found:
         problems.append(
-            f"{path!r} holds {' and '.join(repr(c) for c in found)}: the controller refuses wildcards in a "
-            f"{path_type} path and stops reconciling the whole group; use a Prefix path of the fixed part "
+            f"{path!r} holds {' and '.join(repr(c) for c in found)}: the controller refuses wildcards in "
+            f"{'an' if path_type == 'Exact' else 'a'} {path_type} path and stops reconciling the whole group; use a Prefix path of the fixed part "
             "(e.g. /api for /api/*)"
         )
     for sequence in INVALID_PATH_SEQUENCES:
@@ -156,7 +157,8 @@ def host_group_problems(
             if first[1] != group:
                 problems.append(
                     f"host {host} is in {named(first[1])} (app {first[0]}) and {named(group)} (app {app}); its DNS "
-                    "name points at one ALB, so one group's rules never see its traffic: keep a host in one group"
+                    "name points at one ALB, so the other ALB's rules never see its traffic: keep a host on one ALB (a "
+                    "Gateway is an ALB of its own, apart from an Ingress group of the same name)"
                 )
     for wildcard, (app, group) in owner.items():
         if not wildcard.startswith("*."):
@@ -168,3 +170,145 @@ def host_group_problems(
                     f"{named(other_group)}): {host} reaches its own ALB only while its own DNS record exists"
                 )
     return problems, warnings
+
+
+# aws-load-balancer-controller v3.5.0, pkg/ingress/group_loader.go: group.order is an int32 from -1000 to 1000
+# (minGroupOrder, maxGroupOder).
+GROUP_ORDER_RANGE = (-1000, 1000)
+# The name part of an annotation key is a qualified name of at most 63 characters (apimachinery
+# IsQualifiedName): the controller's derived keys (transforms.<Service>, actions.<name>, conditions.<name>)
+# leave 63 - len("transforms.") = 52 characters for a Service name whose prefix is stripped.
+ANNOTATION_NAME_LENGTH = 63
+
+
+def derived_annotation_problem(kind: str, name: str) -> str | None:
+    """An annotation key the project derives from a name (``transforms.<Service>``, ``actions.<name>``) that the
+    API server refuses: its name part must be at most 63 characters."""
+    key = f"{kind}.{name}"
+    if len(key) > ANNOTATION_NAME_LENGTH:
+        return (
+            f"the controller's annotation alb.ingress.kubernetes.io/{key} would be {len(key)} characters after "
+            f"the '/', and the API server takes at most {ANNOTATION_NAME_LENGTH}: give a Service name of at most "
+            f"{ANNOTATION_NAME_LENGTH - len(kind) - 1} characters"
+        )
+    return None
+
+
+def ingress_class_problem(name: str) -> str | None:
+    """An IngressClass another controller owns (the controller component refuses it with the same words)."""
+    from components.controller.model import claimed_class
+
+    return claimed_class(name)
+
+
+class Member(Protocol):
+    """What the precedence check reads from an app (components.app.component.AppPlan is one)."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def namespace(self) -> str: ...
+    @property
+    def group(self) -> str: ...
+    @property
+    def order(self) -> int: ...
+    @property
+    def api(self) -> str: ...
+    @property
+    def hosts(self) -> tuple[str, ...]: ...
+    @property
+    def paths(self) -> tuple[PathRoute, ...]: ...
+
+
+def _path_overlap(first: PathRoute, later: PathRoute) -> bool:
+    """Whether a request can match both paths, as the controller writes them: Prefix ``/`` is ``/*``, another
+    Prefix ``/p`` is ``/p`` and ``/p/*`` (its trailing '/' dropped), Exact ``/e`` is ``/e``."""
+    a, b = route_key(first)[0], route_key(later)[0]
+    if first.path_type == "Exact" and later.path_type == "Exact":
+        return a == b
+    if first.path_type == "Exact":
+        a, b = b, a  # a is a Prefix now
+    if a == "/":
+        return True
+    if first.path_type == later.path_type == "Prefix":
+        return a == b or a.startswith(b + "/") or b.startswith(a + "/")
+    return b == a or b.startswith(a + "/")
+
+
+def _more_specific(first: PathRoute, later: PathRoute) -> bool:
+    """ingress-nginx's (and one Ingress's) order: Exact before Prefix, a longer Prefix before a shorter one."""
+    if later.path_type != first.path_type:
+        return later.path_type == "Exact"
+    return len(route_key(later)[0]) > len(route_key(first)[0])
+
+
+def precedence_problems(members: Sequence[Member]) -> list[str]:
+    """Rules of one app that another app of its Ingress group takes, because the controller evaluates a group's
+    Ingresses one after another and sorts paths only inside one Ingress.
+
+    aws-load-balancer-controller v3.5.0: pkg/ingress/group_loader.go ``sortGroupMembers`` orders a group's
+    Ingresses by group.order (default 0), then by ``namespace/name``; model_build_listener_rules.go gives rule
+    priorities Ingress after Ingress, spec rule after rule, with ``sortIngressPaths`` (Exact first, then the
+    longer Prefix) inside one rule only. So team-a/a's ``/`` (Prefix) on shop.example.com comes before
+    team-b/b's ``/api`` on the same host, and b never sees a request. A wildcard host (``*.example.com``)
+    matches every host under it, so it takes a named host's traffic the same way. Refused unless the more
+    specific rule's app comes first (a lower order), as one nginx server would route it. Gateway API routes are
+    ordered by the Gateway's own precedence rules and are not checked here.
+    """
+    problems: list[str] = []
+    ingress = sorted(
+        (m for m in members if m.api != "gateway"), key=lambda m: (m.group, m.order, f"{m.namespace}/{m.name}")
+    )
+    said: set[tuple[str, str]] = set()
+    for i, first in enumerate(ingress):
+        for later in ingress[i + 1 :]:
+            if later.group != first.group or later.name == first.name or (first.name, later.name) in said:
+                continue
+            found = _shadowed(first, later)
+            if found is None:
+                continue
+            said.add((first.name, later.name))
+            low = GROUP_ORDER_RANGE[0]
+            fix = (
+                f"give {later.name} order: {first.order - 1} (lower runs first)"
+                if first.order - 1 >= low
+                else f"give {first.name} order: {later.order + 1}"
+            )
+            problems.append(
+                f"app {first.name}'s {found[0]} in group {first.group} takes app {later.name}'s {found[1]}: the "
+                f"controller evaluates a group's Ingresses by group.order, then namespace/name ({first.name} order "
+                f"{first.order} {first.namespace}/{first.name} before {later.name} order {later.order} "
+                f"{later.namespace}/{later.name}) and sorts Exact and longer paths first only inside one Ingress; "
+                f"{fix}, or use distinct hosts"
+            )
+    return problems
+
+
+def _shadowed(first: Member, later: Member) -> tuple[str, str] | None:
+    """(first's rule, later's rule) when a request for the later app's rule reaches the first app instead."""
+    for later_host in later.hosts:
+        for first_host in first.hosts:
+            if first_host == later_host:
+                wildcard = False
+            elif wildcard_covers(first_host, later_host):
+                wildcard = True
+            else:
+                continue
+            for later_path in later.paths:
+                for first_path in first.paths:
+                    if not _path_overlap(first_path, later_path):
+                        continue
+                    if wildcard or _more_specific(first_path, later_path):
+                        return (
+                            f"{first_host}{first_path.path} ({first_path.path_type})",
+                            f"{later_host}{later_path.path} ({later_path.path_type})",
+                        )
+    return None
+
+
+def alb_of(api: str, group: str, gateway_namespace: str, namespace: str) -> str:
+    """The ALB an app's rules are on, as a message names it: a Gateway is an ALB of its own (whatever group name
+    an Ingress group shares with it), an Ingress group another."""
+    if api == "gateway":
+        return f"Gateway {gateway_namespace or namespace}/{group}"
+    return f"group {group}"
