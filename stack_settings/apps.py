@@ -114,7 +114,7 @@ def check_apps(
     The whole list is counted before anything is created: a group over an ALB quota, two apps on one host and
     path, or apps that disagree on a group-wide setting stop the plan with the apps named.
     """
-    from components.app.budget import Quotas, assign_shards, budget_problems
+    from components.app.budget import Quotas, assign_shards, budget_problems, certificate_notes
     from components.app.component import certificate_problem, conflicts, host_warnings, plan_app
     from components.echoserver import echoserver_app
 
@@ -122,8 +122,7 @@ def check_apps(
     echo = sections.get("echoserver")
     controller = sections.get("controller")
     stack_file = f"Pulumi.{stack}.yaml" if stack else "Pulumi.<stack>.yaml"
-    if not raw:
-        return [], []
+    # No early return without apps: the echoserver's group is budgeted (listeners, rules) all the same.
     problems: list[Problem] = []
     if not isinstance(alb, AlbSettings) or not isinstance(echo, EchoserverSettings):
         return [], []  # their own problems are reported; the apps are checked once they are right
@@ -250,5 +249,8 @@ def check_apps(
             for plan, (_, args) in zip(plans, result, strict=True)
         ),
     ]
-    problems.extend(Problem(f"{PROJECT}:apps", p) for p in budget_problems(footprints, quotas))
+    where = f"{PROJECT}:apps" if raw else f"{PROJECT}:alb"
+    problems.extend(Problem(where, p) for p in budget_problems(footprints, quotas))
+    for note in certificate_notes(footprints, quotas):
+        warn(f"{stack_file}: {where}: {note}")
     return (result if not problems else []), problems

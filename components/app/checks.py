@@ -196,9 +196,10 @@ def derived_annotation_problem(kind: str, name: str) -> str | None:
 
 def ingress_class_problem(name: str) -> str | None:
     """An IngressClass another controller owns (the controller component refuses it with the same words)."""
-    from components.controller.model import claimed_class
+    from components.controller.model import FOREIGN_CLASSES, claimed_class
 
-    return claimed_class(name)
+    # Only another controller's: this project's own classes (alb, alb-auto in Auto Mode) are the apps' to use.
+    return claimed_class(name) if name in FOREIGN_CLASSES else None
 
 
 class Member(Protocol):

@@ -37,6 +37,7 @@ from components.app.budget import (
     Quotas,
     assign_shards,
     budget_problems,
+    certificate_notes,
     rule_problems,
 )
 from components.app.checks import (
@@ -338,8 +339,9 @@ def plan_app(
     if "service_port" in given and (isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 65535):
         refuse("service_port", f"{port!r} is not a port (1-65535)")
     hosts = given.get("hosts", [])
-    if not isinstance(hosts, list) or not hosts:
+    if "hosts" in given and (not isinstance(hosts, list) or not hosts):
         refuse("hosts", "give at least one host name, e.g. [app.example.com]")
+    if not isinstance(hosts, list):
         hosts = []
     for index, host in enumerate(hosts):
         if not isinstance(host, str) or not INGRESS_HOST.fullmatch(host):
@@ -684,6 +686,8 @@ class AlbApp(pulumi.ComponentResource):
         if problems:
             raise AppInputError(name, problems)
         assert plan is not None
+        for note in certificate_notes([*program.footprints, footprint], plan.quotas):
+            pulumi.log.warn(f"__main__.py: AlbApp {name}: {note}")
         for warning in host_warnings([*program.plans, plan]):
             if plan.name in warning:
                 pulumi.log.warn(f"__main__.py: AlbApp {name}: {warning}")
