@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Sequence
-from typing import Protocol
+from dataclasses import dataclass
 
 from components.app.budget import PathRoute
 from facts.regions import ALB_SSL_POLICIES, RECOMMENDED_SSL_POLICY
@@ -44,9 +44,10 @@ def path_problems(path: str, path_type: str) -> list[str]:
         return problems
     found = sorted({c for c in path if c in PATH_WILDCARDS})
     if found:
+        article = "an" if path_type == "Exact" else "a"
         problems.append(
-            f"{path!r} holds {' and '.join(repr(c) for c in found)}: the controller refuses wildcards in "
-            f"{'an' if path_type == 'Exact' else 'a'} {path_type} path and stops reconciling the whole group; use a Prefix path of the fixed part "
+            f"{path!r} holds {' and '.join(repr(c) for c in found)}: the controller refuses wildcards in {article} "
+            f"{path_type} path and stops reconciling the whole group; use a Prefix path of the fixed part "
             "(e.g. /api for /api/*)"
         )
     for sequence in INVALID_PATH_SEQUENCES:
@@ -202,23 +203,16 @@ def ingress_class_problem(name: str) -> str | None:
     return claimed_class(name) if name in FOREIGN_CLASSES else None
 
 
-class Member(Protocol):
-    """What the precedence check reads from an app (components.app.component.AppPlan is one)."""
+@dataclass(frozen=True)
+class GroupMember:
+    """One Ingress of an ALB group as the precedence check reads it: its ALB, ``group.order``, namespace/name
+    and its rules (host, path) as written (an empty host matches any host)."""
 
-    @property
-    def name(self) -> str: ...
-    @property
-    def namespace(self) -> str: ...
-    @property
-    def group(self) -> str: ...
-    @property
-    def order(self) -> int: ...
-    @property
-    def api(self) -> str: ...
-    @property
-    def hosts(self) -> tuple[str, ...]: ...
-    @property
-    def paths(self) -> tuple[PathRoute, ...]: ...
+    name: str
+    namespace: str
+    group: str
+    order: int
+    rules: tuple[tuple[str, PathRoute], ...]
 
 
 def _path_overlap(first: PathRoute, later: PathRoute) -> bool:
@@ -243,67 +237,70 @@ def _more_specific(first: PathRoute, later: PathRoute) -> bool:
     return len(route_key(later)[0]) > len(route_key(first)[0])
 
 
-def precedence_problems(members: Sequence[Member]) -> list[str]:
-    """Rules of one app that another app of its Ingress group takes, because the controller evaluates a group's
+def precedence_problems(members: Sequence[GroupMember]) -> list[str]:
+    """Rules of one Ingress that another Ingress of its group takes, because the controller evaluates a group's
     Ingresses one after another and sorts paths only inside one Ingress.
 
     aws-load-balancer-controller v3.5.0: pkg/ingress/group_loader.go ``sortGroupMembers`` orders a group's
-    Ingresses by group.order (default 0), then by ``namespace/name``; model_build_listener_rules.go gives rule
-    priorities Ingress after Ingress, spec rule after rule, with ``sortIngressPaths`` (Exact first, then the
-    longer Prefix) inside one rule only. So team-a/a's ``/`` (Prefix) on shop.example.com comes before
-    team-b/b's ``/api`` on the same host, and b never sees a request. A wildcard host (``*.example.com``)
-    matches every host under it, so it takes a named host's traffic the same way. Refused unless the more
-    specific rule's app comes first (a lower order), as one nginx server would route it. Gateway API routes are
-    ordered by the Gateway's own precedence rules and are not checked here.
+    Ingresses by group.order (default 0, -1000..1000), then by ``namespace/name``; model_build_listener_rules.go
+    gives rule priorities Ingress after Ingress, spec rule after rule, with ``sortIngressPaths`` (Exact first,
+    then the longer Prefix) inside one rule only. So team-a/a's ``/`` (Prefix) on shop.example.com comes
+    before team-b/b's ``/api`` on the same host, and b never sees a request. A wildcard host
+    (``*.example.com``) matches every host under it, and a rule without a host every host, so they take a
+    named host's traffic the same way. Refused unless the more specific rule's Ingress comes first (a lower
+    order), as one nginx server would route it. Gateway API routes follow the Gateway's own precedence rules
+    and are not members here.
     """
     problems: list[str] = []
-    ingress = sorted(
-        (m for m in members if m.api != "gateway"), key=lambda m: (m.group, m.order, f"{m.namespace}/{m.name}")
-    )
-    said: set[tuple[str, str]] = set()
-    for i, first in enumerate(ingress):
-        for later in ingress[i + 1 :]:
-            if later.group != first.group or later.name == first.name or (first.name, later.name) in said:
+    ordered = sorted(members, key=lambda m: (m.group, m.order, f"{m.namespace}/{m.name}"))
+    for i, first in enumerate(ordered):
+        for later in ordered[i + 1 :]:
+            if later.group != first.group or (later.name, later.namespace) == (first.name, first.namespace):
                 continue
             found = _shadowed(first, later)
             if found is None:
                 continue
-            said.add((first.name, later.name))
             low = GROUP_ORDER_RANGE[0]
             fix = (
-                f"give {later.name} order: {first.order - 1} (lower runs first)"
+                f"give {later.name} order: {first.order - 1} (group.order; lower is evaluated first)"
                 if first.order - 1 >= low
-                else f"give {first.name} order: {later.order + 1}"
+                else f"give {first.name} order: {later.order + 1} (group.order)"
             )
             problems.append(
-                f"app {first.name}'s {found[0]} in group {first.group} takes app {later.name}'s {found[1]}: the "
-                f"controller evaluates a group's Ingresses by group.order, then namespace/name ({first.name} order "
-                f"{first.order} {first.namespace}/{first.name} before {later.name} order {later.order} "
-                f"{later.namespace}/{later.name}) and sorts Exact and longer paths first only inside one Ingress; "
-                f"{fix}, or use distinct hosts"
+                f"{first.name}'s {found[0]} in {first.group} takes {later.name}'s {found[1]}: the controller "
+                f"evaluates a group's Ingresses by group.order, then namespace/name ({first.namespace}/{first.name} "
+                f"order {first.order} before {later.namespace}/{later.name} order {later.order}), and sorts Exact "
+                f"and longer paths first only inside one Ingress; {fix}, or use distinct hosts"
             )
     return problems
 
 
-def _shadowed(first: Member, later: Member) -> tuple[str, str] | None:
-    """(first's rule, later's rule) when a request for the later app's rule reaches the first app instead."""
-    for later_host in later.hosts:
-        for first_host in first.hosts:
-            if first_host == later_host:
-                wildcard = False
-            elif wildcard_covers(first_host, later_host):
-                wildcard = True
-            else:
+def _host_covers(first: str, later: str) -> bool | None:
+    """None when a request for ``later`` cannot match ``first``; else whether ``first`` is the less specific
+    host (a wildcard, or no host at all), which takes ``later``'s traffic whatever the paths' order."""
+    if first == later:
+        return False
+    if not first or wildcard_covers(first, later):
+        return True
+    return None
+
+
+def _shadowed(first: GroupMember, later: GroupMember) -> tuple[str, str] | None:
+    """(first's rule, later's rule) when a request for the later Ingress's rule reaches the first instead."""
+    for later_host, later_path in later.rules:
+        if later_path.path_type not in ("Prefix", "Exact"):
+            continue  # an ImplementationSpecific glob: not judged here
+        for first_host, first_path in first.rules:
+            if first_path.path_type not in ("Prefix", "Exact"):
                 continue
-            for later_path in later.paths:
-                for first_path in first.paths:
-                    if not _path_overlap(first_path, later_path):
-                        continue
-                    if wildcard or _more_specific(first_path, later_path):
-                        return (
-                            f"{first_host}{first_path.path} ({first_path.path_type})",
-                            f"{later_host}{later_path.path} ({later_path.path_type})",
-                        )
+            wider = _host_covers(first_host, later_host)
+            if wider is None or not _path_overlap(first_path, later_path):
+                continue
+            if wider or _more_specific(first_path, later_path):
+                return (
+                    f"{first_host or '(any host)'}{first_path.path} ({first_path.path_type})",
+                    f"{later_host or '(any host)'}{later_path.path} ({later_path.path_type})",
+                )
     return None
 
 

@@ -41,14 +41,15 @@ from components.app.budget import (
     rule_problems,
 )
 from components.app.checks import (
+    GroupMember,
     alb_of,
     derived_annotation_problem,
-    ingress_class_problem,
-    precedence_problems,
     host_group_problems,
     host_problem,
+    ingress_class_problem,
     namespace_problem,
     path_problems,
+    precedence_problems,
     route_key,
     service_name_problem,
     tls_policy_problem,
@@ -167,6 +168,8 @@ class _Program:
     root: object
     footprints: list[Footprint] = field(default_factory=list)
     plans: list["AppPlan"] = field(default_factory=list)
+    # Groups already warned about (the certificates an upper bound counts), so a warning is said once.
+    warned: set[str] = field(default_factory=set)
 
 
 _PROGRAM: list[_Program] = []
@@ -513,7 +516,15 @@ def conflicts(plans: Sequence[AppPlan]) -> list[str]:
     settings: dict[tuple[str, str], tuple[str, str]] = {}
     routes: dict[tuple[str, str, str], str] = {}
     problems += host_group_problems(_placed(plans), named=str)[0]
-    problems += precedence_problems(plans)
+    problems += precedence_problems(
+        [
+            GroupMember(
+                p.name, p.namespace, f"group {p.group}", p.order, tuple((h, r) for h in p.hosts for r in p.paths)
+            )
+            for p in plans
+            if p.api != "gateway"
+        ]
+    )
     services: dict[tuple[str, str], str] = {}
     for plan in plans:
         if plan.api == "gateway":
@@ -687,7 +698,10 @@ class AlbApp(pulumi.ComponentResource):
             raise AppInputError(name, problems)
         assert plan is not None
         for note in certificate_notes([*program.footprints, footprint], plan.quotas):
-            pulumi.log.warn(f"__main__.py: AlbApp {name}: {note}")
+            group_of_note = note.partition(":")[0]
+            if group_of_note not in program.warned:  # once per group, not for every app after it
+                program.warned.add(group_of_note)
+                pulumi.log.warn(f"__main__.py: AlbApp {name}: {note}")
         for warning in host_warnings([*program.plans, plan]):
             if plan.name in warning:
                 pulumi.log.warn(f"__main__.py: AlbApp {name}: {warning}")
