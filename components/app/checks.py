@@ -226,7 +226,7 @@ def _path_overlap(first: PathRoute, later: PathRoute) -> bool:
     if a == "/":
         return True
     if first.path_type == later.path_type == "Prefix":
-        return a == b or a.startswith(b + "/") or b.startswith(a + "/")
+        return b == "/" or a == b or a.startswith(b + "/") or b.startswith(a + "/")
     return b == a or b.startswith(a + "/")
 
 
