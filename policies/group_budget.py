@@ -251,6 +251,7 @@ def quotas_from_config(alb: Any) -> Quotas:
         rules=whole("rules", defaults.rules),
         certificates=whole("certificates", defaults.certificates),
         targets=whole("targets", defaults.targets),
+        listeners=whole("listeners", defaults.listeners),
     )
 
 

@@ -214,6 +214,7 @@ def check_apps(
                 "rules": alb.quotas.rules,
                 "certificates": alb.quotas.certificates,
                 "targets": alb.quotas.targets,
+                "listeners": alb.quotas.listeners,
             }
             result.append((name, args))
     # The conflicts and the budget are checked over the apps that are right so far, so every problem of
@@ -233,7 +234,12 @@ def check_apps(
                 f"is {alb.ssl_redirect}, but apps in group {alb.group_name} redirect to 443; it is group-wide: set 443",
             )
         )
-    quotas = Quotas(rules=alb.quotas.rules, certificates=alb.quotas.certificates, targets=alb.quotas.targets)
+    quotas = Quotas(
+        rules=alb.quotas.rules,
+        certificates=alb.quotas.certificates,
+        targets=alb.quotas.targets,
+        listeners=alb.quotas.listeners,
+    )
     footprints = [
         dataclasses.replace(
             echo_plan.footprint("the stack's certificate"),

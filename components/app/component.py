@@ -99,6 +99,8 @@ class AlbQuotasArgs(TypedDict):
     """Certificates per load balancer, besides the default one (AWS default 25)."""
     targets: NotRequired[int]
     """Targets per load balancer (AWS default 1000); target groups per load balancer (100) is fixed."""
+    listeners: NotRequired[int]
+    """Listeners per load balancer (AWS default 50)."""
 
 
 class AlbAppArgs(TypedDict):
@@ -446,8 +448,8 @@ def plan_app(
                     refuse("strip_prefix", problem)
     quotas_given = given.get("quotas") or {}
     quotas = Quotas()
-    if not isinstance(quotas_given, dict) or set(quotas_given) - {"rules", "certificates", "targets"}:
-        refuse("quotas", "a mapping of rules, certificates and targets (the adjustable ALB quotas)")
+    if not isinstance(quotas_given, dict) or set(quotas_given) - {"rules", "certificates", "targets", "listeners"}:
+        refuse("quotas", "a mapping of rules, certificates, targets and listeners (the adjustable ALB quotas)")
     else:
         quota_ok, quota_hint = _whole_number(1, 10000)
         for key, value in quotas_given.items():
@@ -458,6 +460,7 @@ def plan_app(
                 rules=quotas_given.get("rules", Quotas.rules),
                 certificates=quotas_given.get("certificates", Quotas.certificates),
                 targets=quotas_given.get("targets", Quotas.targets),
+                listeners=quotas_given.get("listeners", Quotas.listeners),
             )
     if problems:
         return None, problems
