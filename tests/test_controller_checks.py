@@ -619,3 +619,14 @@ def test_a_bad_label_key_inside_extra_values_is_named_as_written(tmp_path: Path)
     body = "AwsLoadBalancerController('lbc', {**BASE, 'extra_values': {'podLabels': {'-bad': 'x'}}}, opts=opts)\n"
     message = _refused(tmp_path, body)
     assert "'-bad'" in message and "Bad" not in message
+
+
+def test_a_tag_value_with_the_aws_prefix_is_refused_in_the_stack_and_the_component(tmp_path: Path) -> None:
+    """Elastic Load Balancing User Guide, "Tag an Application Load Balancer": do not use the aws: prefix in tag
+    names or values (reserved for AWS use)."""
+    assert "starts with 'aws:'" in str(tag_problem("team", "aws:x"))
+    assert "starts with 'aws:'" in str(tag_problem("team", "AWS:x"))
+    assert tag_problem("team", "x-aws:y") is None  # only a prefix is reserved
+    assert "starts with 'aws:'" in _problems(tags={"team": "aws:x"})["alb-ingress:tags.team"]
+    message = _refused(tmp_path, "AwsLoadBalancerController('lbc', {**BASE, 'tags': {'team': 'aws:x'}}, opts=opts)\n")
+    assert "args.tags" in message and "starts with 'aws:'" in message
