@@ -118,6 +118,10 @@ def tag_problem(name: str, value: object) -> str | None:
     special = next((p for p in AWS_SPECIAL_TAG_PREFIXES if name.lower().startswith(p)), None)
     if special is not None:
         return f"a key under {special} {AWS_SPECIAL_TAG_PREFIXES[special]}; rename it"
+    if isinstance(value, str) and value.lower().startswith("aws:"):
+        # Elastic Load Balancing User Guide, "Tag an Application Load Balancer": do not use the aws: prefix in
+        # tag names or values; it is reserved for AWS use.
+        return f"the value {value!r} starts with 'aws:', which AWS reserves in tag values as in names; rename it"
     if name != name.strip() or (isinstance(value, str) and value != value.strip()):
         which = "key" if name != name.strip() else "value"
         return (

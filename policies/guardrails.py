@@ -1148,7 +1148,7 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "group-routes",
-        "no two Ingresses claim one host and path, and no host is in two groups",
+        "no two Ingresses claim one host and path, none takes a later one's more specific rule, no host on two ALBs",
         "one team's traffic taken by another's rule or ALB",
         _routes,
     ),
