@@ -624,7 +624,11 @@ def _sweep(args: argparse.Namespace) -> int:
         # Each delete either happened or did not; what was done is reported, and a second run finishes.
         interrupted = True
     except Exception as error:  # credentials, endpoint or permission problems: say which, no traceback
-        return _say(f"error: AWS refused or could not be reached: {aws_error_text(error)}", EXIT_BAD_INPUT)
+        failure = f"error: AWS refused or could not be reached: {aws_error_text(error)}"
+    else:
+        failure = ""
+    if failure and not reports:
+        return _say(failure, EXIT_BAD_INPUT)
     if args.json:
         document = {
             "reports": [r.as_dict() for r in reports],
@@ -641,6 +645,8 @@ def _sweep(args: argparse.Namespace) -> int:
     if interrupted:  # after the one document; the reason on stderr only
         print("interrupted: stopped by Ctrl-C; the report above is what was done; run it again", file=sys.stderr)
         return EXIT_INTERRUPTED
+    if failure:  # what was done before the error is reported above; a second run finishes
+        return _say(f"{failure}; the report above is what was done before it", EXIT_BAD_INPUT)
     return exit_code(reports)
 
 
