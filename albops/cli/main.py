@@ -609,6 +609,7 @@ def _sweep(args: argparse.Namespace) -> int:
     aws = AwsSession(args.region)
     reports: list[SweepReport] = []
     interrupted = False
+    failure = ""
     try:
         sweep_command(
             aws,
@@ -625,8 +626,6 @@ def _sweep(args: argparse.Namespace) -> int:
         interrupted = True
     except Exception as error:  # credentials, endpoint or permission problems: say which, no traceback
         failure = f"error: AWS refused or could not be reached: {aws_error_text(error)}"
-    else:
-        failure = ""
     if failure and not reports:
         return _say(failure, EXIT_BAD_INPUT)
     if args.json:
