@@ -591,7 +591,6 @@ def _with_listeners(monkeypatch: pytest.MonkeyPatch, aws: AwsSession) -> None:
     """Real AWS's tagging API returns the controller's tagged listeners and rules too; moto's does not, so they are
     added from elbv2's own DescribeListeners and DescribeTags (what the tagging API reports of them)."""
     import albops.cluster.sweep as sweep_module
-
     from albops.cluster.aws import cluster_resources as original
 
     def with_listeners(session: AwsSession, cluster: str) -> list[TaggedResource]:

@@ -106,8 +106,8 @@ def _parser() -> argparse.ArgumentParser:
         "--stack",
         type=argtypes.owner_value,
         metavar="ORG/PROJECT/STACK",
-        help="also delete what carries this owner in alb-ingress/stack (without it, owner-tagged resources are "
-        "only listed); with --cluster only",
+        help="also delete what carries exactly this owner in alb-ingress/stack (without it, anything carrying a key "
+        "that reads as this project's alb-ingress/... is only listed); with --cluster only",
     )
     sweep.add_argument(
         "--wait-seconds",
