@@ -18,7 +18,7 @@ import pytest
 
 from albops.__main__ import main
 from albops.cluster.aws import AwsSession, TaggedResource
-from albops.cluster.sweep import Reaper, Scope, Timing, exit_code, refusal, removal_command, sweep_command
+from albops.cluster.sweep import Reaper, Scope, Timing, exit_code, refusal, removal_command, sweep_command, verdict
 from albops.cluster.teardown import Target, Teardown
 from albops.preview.runner import PlanResult, read_stack_file, run_program
 from components.tags import parse_owner, stack_tag_value
@@ -804,3 +804,18 @@ def test_teardown_keeps_the_stack_while_anything_with_its_owner_value_remains(aw
     assert f"aws ec2 delete-security-group --region us-west-2 --group-id {untracked}" in text
     # A self-managed backend's organization is the placeholder every such backend shares: said, not hidden.
     assert "every self-managed backend" in text
+
+
+@pytest.mark.parametrize(
+    ("tags", "command"),
+    [
+        (_tags(MINE, "2026-11-01"), "albops teardown --stack pr-40 --yes"),
+        (_tags(MINE, "2026-12-01"), "aws elbv2 delete-target-group"),  # not yet past: the reason is not the cluster
+        ({**_tags(MINE, "2026-11-01"), "alb-ingress/stack ": MINE}, "aws elbv2 delete-target-group"),
+    ],
+)
+def test_the_reapers_command_matches_its_reason(tags: dict[str, str], command: str) -> None:
+    scope = Scope(reaper=Reaper("alb-ingress", TODAY, frozenset({MINE})))
+    judged = verdict(_resource(tags), scope, REGION)
+    assert judged is not None and judged[1].startswith(command)
+    assert ("tear it down" in judged[0]) is command.startswith("albops teardown")

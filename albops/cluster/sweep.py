@@ -237,10 +237,9 @@ def verdict(resource: TaggedResource, scope: Scope, region: str) -> tuple[str, s
     if reason is None:
         return None
     command = removal_command(resource, region)
-    if scope.reaper is not None and not lookalike_claims(resource.tags):
-        owner = parse_owner(resource.tags.get(STACK_TAG, ""))
-        if owner is not None and resource.tags[STACK_TAG] in scope.reaper.live_owners:
-            command = teardown_command(owner[2])  # the reason says: tear that stack down
+    owner = parse_owner(resource.tags.get(STACK_TAG, ""))
+    if owner is not None and reason == _LIVE_STACK.format(value=resource.tags[STACK_TAG]):
+        command = teardown_command(owner[2])  # the reason says: tear that stack down
     return reason, command
 
 
@@ -284,6 +283,9 @@ def _refusal(resource: TaggedResource, scope: Scope) -> str | None:
     return f"belongs to stack {value} ({STACK_TAG}), not {scope.owner}"
 
 
+_LIVE_STACK = "stack {value} still has an EKS cluster: tear it down"
+
+
 def _reaper_refusal(resource: TaggedResource, value: str | None, reaper: Reaper) -> str | None:
     tags = resource.tags
     if tags.get(EPHEMERAL_TAG) != "true":
@@ -302,7 +304,7 @@ def _reaper_refusal(resource: TaggedResource, value: str | None, reaper: Reaper)
     if owner[1] != reaper.project:
         return f"belongs to stack {value}, of project {owner[1]}, not {reaper.project}: the reaper leaves it"
     if value in reaper.live_owners:
-        return f"stack {value} still has an EKS cluster: tear it down"
+        return _LIVE_STACK.format(value=value)
     if reaper.unproven:
         return f"nothing proves stack {value}'s cluster is gone: {reaper.unproven}; the reaper leaves it"
     return None

@@ -290,6 +290,13 @@ class Teardown:
         self._list_foreign(foreign)
         elsewhere = self._own_elsewhere({i.resource.arn for i in report.items})
         if report.refused or own or elsewhere:
+            if elsewhere or any(i.status == "in-use" for i in own):
+                self.say(
+                    "something of this stack remains that another owner's resource uses, or that is not the "
+                    "controller's for this cluster: a person checks each one listed and runs its command, then "
+                    "runs teardown again to finish"
+                )
+                return EXIT_FINDINGS
             self.say("something of this stack remains; run teardown again to finish")
             return EXIT_FINDINGS
         self.say(f"step 4: removing stack {target.stack} (its config is kept until now)")
