@@ -352,6 +352,7 @@ def test_teardown_leaves_other_owners_resources_of_the_same_cluster_name_and_say
         "other-organization": _fleet(aws, "pr-40", _tags("acme/alb-ingress/pr-40")),
         "two-part": _fleet(aws, "pr-40", _tags("alb-ingress/pr-40")),
         "no-owner": _fleet(aws, "pr-40"),
+        "look-alike-key": _fleet(aws, "pr-40", {**_tags(MINE), "alb-ingress//stack": MINE}),
     }
     log: list[str] = []
 
@@ -381,6 +382,7 @@ def test_teardown_leaves_other_owners_resources_of_the_same_cluster_name_and_say
     shop_lb = others["other-project"].load_balancers[0]
     assert f"aws elbv2 delete-load-balancer --region us-west-2 --load-balancer-arn {shop_lb}" in text
     assert "albops sweep" not in text
+    assert "'alb-ingress//stack'='organization/alb-ingress/pr-40', which reads as one of this project's keys" in text
     two_part_lb = others["two-part"].load_balancers[0]
     assert f"aws elbv2 delete-load-balancer --region us-west-2 --load-balancer-arn {two_part_lb}" in text
 
