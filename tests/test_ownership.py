@@ -821,3 +821,19 @@ def test_the_reapers_command_matches_its_reason(tags: dict[str, str], command: s
     judged = verdict(_resource(tags), scope, REGION)
     assert judged is not None and judged[1].startswith(command)
     assert ("tear it down" in judged[0]) is command.startswith("albops teardown")
+
+
+def test_a_security_group_an_instance_interface_uses_is_listed(aws_env: str) -> None:
+    """Something that is no load balancer (an instance's network interface) uses our group: listed, not waited for."""
+    aws = AwsSession(REGION)
+    ec2 = aws.client("ec2")
+    mine = _fleet(aws, "pr-40", _tags(MINE))
+    subnet = ec2.describe_subnets()["Subnets"][0]["SubnetId"]
+    eni = ec2.create_network_interface(SubnetId=subnet, Groups=[mine.security_groups[1]], Description="node eth1")
+    slept: list[float] = []
+    timing = Timing(deadline_seconds=600, poll_seconds=5, sleep=slept.append, progress=lambda _: None)
+    report = sweep_command(aws, "pr-40", delete=True, force=False, expired=False, timing=timing, owner=MINE)[0]
+    (held,) = report.remaining
+    assert held.resource.resource_id == mine.security_groups[1] and held.status == "in-use"
+    assert eni["NetworkInterface"]["NetworkInterfaceId"] in held.reason and "node eth1" in held.reason
+    assert slept == [] and mine.security_groups[1] in _everything(aws)

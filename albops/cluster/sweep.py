@@ -462,6 +462,7 @@ class Sweeper:
         for arn, lb in staying.items():
             for group_id in lb.get("SecurityGroups", []):
                 attached.setdefault(group_id, []).append(arn)
+        interfaces = self._other_interfaces([g.resource.resource_id for g in groups])
         rules = self._references([g.resource.resource_id for g in groups])
         delete = {g.resource.resource_id for g in groups}
         while True:  # until no group that goes is held by one that stays
@@ -474,6 +475,13 @@ class Sweeper:
                         item,
                         f"load balancer {_load_balancer_key(arn)} ({arn}) uses it and is not deleted by this "
                         "sweep; detach it there first",
+                    )
+                elif group_id in interfaces:
+                    eni = interfaces[group_id]
+                    hold(
+                        item,
+                        f"network interface {eni} uses it and is not a load balancer's, so this sweep does not "
+                        "delete it; move that interface to another group first",
                     )
                 blockers = [(g, d, r) for g, d, r in rules if group_id in _sources(r) and g not in delete]
                 if blockers and item.status == "found":
@@ -507,6 +515,27 @@ class Sweeper:
             if not held:
                 break
         return [(g, d, r) for g, d, r in rules if g in delete and _sources(r) & delete]
+
+    def _other_interfaces(self, group_ids: list[str]) -> dict[str, str]:
+        """For each of ``group_ids``, a network interface that uses it and is not a load balancer's (an instance's,
+        a Lambda's, an endpoint's), described by its id and description; 200 groups per call.
+
+        A load balancer's interfaces (requester ``amazon-elb``, described ``ELB app/NAME/ID``) are left out: the
+        load balancers themselves are judged by their ``SecurityGroups``, and a deleted one's interfaces are
+        waited out."""
+        found: dict[str, str] = {}
+        paginator = self.aws.client("ec2").get_paginator("describe_network_interfaces")
+        for start in range(0, len(group_ids), 200):
+            chunk = group_ids[start : start + 200]
+            for page in paginator.paginate(Filters=[{"Name": "group-id", "Values": chunk}]):
+                for eni in page.get("NetworkInterfaces", []):
+                    description = str(eni.get("Description") or "")
+                    if eni.get("RequesterId") == "amazon-elb" or description.startswith("ELB "):
+                        continue
+                    shown = f"{eni.get('NetworkInterfaceId')} ({description or eni.get('InterfaceType', '')})"
+                    for group in eni.get("Groups", []):
+                        found.setdefault(str(group.get("GroupId")), shown)
+        return found
 
     def _load_balancers(self) -> dict[str, dict[str, Any]]:
         """Every load balancer of the region by ARN, 400 per call."""
