@@ -36,6 +36,8 @@ if settings.cluster.create:
             invoke=account.invoke,
             pod_identity=not settings.controller.uses_irsa,
             tags=ephemeral_tags,
+            role_path=settings.controller.iam.role_path,
+            permissions_boundary_arn=settings.controller.iam.permissions_boundary_arn,
         ),
     )
 else:

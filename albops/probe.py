@@ -9,8 +9,10 @@ goes on. Everything is bounded (duration, rate, connections) and stops by itself
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import http.client
 import math
+import socket
 import ssl
 import threading
 import time
@@ -140,8 +142,11 @@ class Prober:
             ]
         for thread in threads:
             thread.start()
+        ends = time.monotonic() + self.duration_s + 2 * self.timeout
         for thread in threads:
-            thread.join(self.duration_s + 2 * self.timeout)
+            thread.join(max(0.0, ends - time.monotonic()))
+        if threads[0].is_alive():  # a request held past every deadline: name resolution, which nothing bounds
+            http_stats.fail(f"no answer within {self.timeout:g} s (name resolution or connecting)")
         return ProbeResult(self.url, self.duration_s, http_stats, ws_stats)
 
     # -- HTTP ----------------------------------------------------------------------
@@ -159,19 +164,28 @@ class Prober:
             time.sleep(max(0.0, next_at - time.monotonic()))
             start = time.perf_counter()
             connection = self._connection()
+            # The socket timeout bounds each read, not a reply trickled a byte at a time: past --timeout the
+            # watchdog shuts the socket, and the read fails at once.
+            cut = threading.Event()
+            watchdog = threading.Timer(self.timeout, _cut, args=(connection, cut))
+            watchdog.daemon = True
+            watchdog.start()
             try:
                 connection.request("GET", path)
                 response = connection.getresponse()
                 response.read(1 << 20)  # a body is drained, never held whole
-                if response.status >= 400:
+                if cut.is_set():
+                    stats.fail(f"no complete answer within {self.timeout:g} s")
+                elif response.status >= 400:
                     stats.fail(f"HTTP {response.status}")
                 else:
                     stats.latencies_ms.append((time.perf_counter() - start) * 1000)
-            except (OSError, http.client.HTTPException) as error:
+            except (OSError, http.client.HTTPException, ValueError) as error:
                 # Timeouts, refused connections, and replies that are not HTTP (garbage, a header block over
                 # http.client's limits): each a counted error with its reason, never a dead worker thread.
-                stats.fail(type(error).__name__)
+                stats.fail(f"no complete answer within {self.timeout:g} s" if cut.is_set() else type(error).__name__)
             finally:
+                watchdog.cancel()
                 connection.close()
             next_at += interval
 
@@ -224,6 +238,16 @@ class Prober:
                 with stats.lock:
                     stats.drops += 1
                 await asyncio.sleep(min(0.2, max(0.0, deadline - time.monotonic())))
+
+
+def _cut(connection: http.client.HTTPConnection, cut: threading.Event) -> None:
+    """End a request that outlived its deadline: shut its socket down, so the blocked read returns."""
+    cut.set()
+    sock = connection.sock
+    if sock is not None:
+        with contextlib.suppress(OSError):
+            # socket.socket's own shutdown, not SSLSocket's, which would drop the TLS state under the reader.
+            socket.socket.shutdown(sock, socket.SHUT_RDWR)
 
 
 def probe_all(urls: list[str], **options: Any) -> list[ProbeResult]:

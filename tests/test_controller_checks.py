@@ -75,6 +75,16 @@ def _extra(values: dict[str, Any]) -> str:
             {"podAnnotations": {"container.seccomp.security.alpha.kubernetes.io/controller": "unconfined"}},
             "without a seccomp profile",
         ),
+        # The pod's seccompProfile field is RuntimeDefault: an annotation naming another profile disagrees with it,
+        # which ValidatePodTemplateSpec refuses (validateSeccompAnnotationsAndFieldsMatch).
+        (
+            {"podAnnotations": {"seccomp.security.alpha.kubernetes.io/pod": "localhost/profiles/audit.json"}},
+            "differs from the pod's seccompProfile RuntimeDefault",
+        ),
+        (
+            {"podAnnotations": {"container.seccomp.security.alpha.kubernetes.io/controller": "localhost/x"}},
+            "the API server refuses a pod whose seccomp annotation and field disagree",
+        ),
         (
             {"podAnnotations": {"container.apparmor.security.beta.kubernetes.io/controller": "permissive"}},
             "is not an AppArmor profile the API server accepts",
@@ -158,7 +168,10 @@ def test_good_extra_values_pass_and_reach_the_chart() -> None:
     values = {
         "podLabels": {"team": "platform", "example.com/cost-centre": "c-12"},
         "podAnnotations": {
-            "container.apparmor.security.beta.kubernetes.io/aws-load-balancer-controller": "runtime/default"
+            "container.apparmor.security.beta.kubernetes.io/aws-load-balancer-controller": "runtime/default",
+            # Both spellings of the runtime's default agree with the chart's seccompProfile RuntimeDefault.
+            "seccomp.security.alpha.kubernetes.io/pod": "runtime/default",
+            "container.seccomp.security.alpha.kubernetes.io/aws-load-balancer-controller": "docker/default",
         },
         "nodeSelector": {"kubernetes.io/os": "linux"},
         "tolerations": [

@@ -137,7 +137,7 @@ def test_each_environment_uses_its_own_role_and_no_long_lived_pulumi_token(path:
     assert "vars.AWS_DEPLOY_ROLE_ARN" not in text and "vars.AWS_PREVIEW_ROLE_ARN" not in text
     for name, job in _load(path)["jobs"].items():
         if any("configure-aws-credentials" in step.get("uses", "") for step in job.get("steps", [])):
-            assert job.get("environment") in ("preview", "ephemeral", "stage", "production"), name
+            assert job.get("environment") in ("preview", "pr-ephemeral", "reaper", "stage", "production"), name
             assert "secrets.AWS_ROLE_ARN" in str(job["steps"]), f"{name}: the role comes from the environment"
 
 
@@ -247,3 +247,51 @@ def test_the_comment_script_renders_defaults_added_inputs_and_escapes_what_the_p
     assert "default / → / (the default written out: no effect)" in body
     assert "<details><summary>added kubernetes&#58;core/v1&#58;ConfigMap x</summary>" in body
     assert "<img" not in body and "@everyone" not in body and "&#60;img src=x&#62; &#64;everyone" in body
+
+
+def test_pull_request_code_gets_pr_ephemeral_and_the_reaper_runs_from_the_default_branch_only() -> None:
+    """GitHub's OIDC token names the environment, not the pull request, and a pull_request run uses the pull
+    request's own workflow file: what pull-request code runs with is pr-ephemeral; the reaper's jobs run on
+    the default branch (schedule, or a dispatch on it), never in a pull_request_target job, whose environment
+    GitHub checks against the pull request's head branch."""
+    pull_request = _load(ROOT / ".github" / "workflows" / "pull-request.yml")["jobs"]
+    assert pull_request["ephemeral"]["environment"] == "pr-ephemeral"
+    teardown = _load(ROOT / ".github" / "workflows" / "teardown.yml")
+    assert set(teardown["on"]) == {"pull_request_target", "workflow_dispatch", "schedule"}
+    request = teardown["jobs"]["request"]
+    assert "pull_request_target" in request["if"] and "environment" not in request
+    assert request["permissions"] == {"actions": "write"}
+    assert not any("uses" in step for step in request["steps"])  # no checkout, no credentials
+    dispatch = request["steps"][0]
+    assert "gh workflow run teardown.yml" in dispatch["run"] and '--ref "$DEFAULT_BRANCH"' in dispatch["run"]
+    assert "${{" not in dispatch["run"]
+    job = teardown["jobs"]["pull-request"]
+    assert job["environment"] == "reaper" and "workflow_dispatch" in job["if"]
+    assert "github.ref == format('refs/heads/{0}', github.event.repository.default_branch)" in job["if"]
+    check = job["steps"][0]["run"]
+    assert "^[1-9][0-9]{0,8}$" in check and "exit 2" in check
+    assert teardown["jobs"]["expired"]["environment"] == "reaper"
+    for path in WORKFLOWS:
+        for name, other in _load(path)["jobs"].items():
+            if other.get("permissions", {}).get("actions") == "write":
+                assert (path.name, name) == ("teardown.yml", "request"), f"{path.name} {name}: actions: write"
+
+
+def test_the_number_check_of_the_dispatched_teardown_refuses_what_is_not_a_number(tmp_path: Path) -> None:
+    check = _load(ROOT / ".github" / "workflows" / "teardown.yml")["jobs"]["pull-request"]["steps"][0]["run"]
+    script = tmp_path / "check.sh"
+    script.write_text(check)
+    for number, code in (("12", 0), ("0", 2), ("12; rm -rf /", 2), ("$(id)", 2), ("", 2), ("1234567890", 2)):
+        proc = subprocess.run(
+            ["bash", str(script)], env={"NUMBER": number, "PATH": "/usr/bin:/bin"}, capture_output=True, timeout=10
+        )
+        assert proc.returncode == code, number
+
+
+@pytest.mark.parametrize(("workflow", "job"), [("pull-request.yml", "preview"), ("drift.yml", "drift")])
+def test_previews_take_a_read_only_team_token_where_the_edition_has_them(workflow: str, job: str) -> None:
+    steps = _load(ROOT / ".github" / "workflows" / workflow)["jobs"][job]["steps"]
+    auth = next(s for s in steps if "pulumi/auth-actions" in s.get("uses", ""))["with"]
+    assert "vars.PULUMI_PREVIEW_TEAM" in auth["requested-token-type"]
+    assert "urn:pulumi:token-type:access_token:team" in auth["requested-token-type"]
+    assert "format('team:{0}', vars.PULUMI_PREVIEW_TEAM)" in auth["scope"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import difflib
 import errno
 import json
@@ -14,6 +15,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 from albops import EXIT_BAD_INPUT, EXIT_FINDINGS, EXIT_OK, EXIT_REFUSED, EXIT_TOOL_MISSING
 from albops.cli import args as argtypes
+from albops.deadline import DeadlineExceeded
 from albops.preview.runner import PROJECT_DIR
 from components.names import EPHEMERAL, PLANNED_ENVIRONMENTS, PROJECT
 
@@ -35,6 +37,20 @@ class _Parser(argparse.ArgumentParser):
 def _cloud_facts(command: argparse.ArgumentParser, help_text: str) -> None:
     """One --cloud-facts for every command that reads the facts file (README, Cloud facts)."""
     command.add_argument("--cloud-facts", type=argtypes.readable_file, metavar="FILE", help=help_text)
+
+
+def _call_timeout(command: argparse.ArgumentParser) -> None:
+    """One --call-timeout for the commands that call AWS and the Kubernetes API (docs/deadlines.md)."""
+    from albops.deadline import DEFAULT_CALL_SECONDS
+
+    command.add_argument(
+        "--call-timeout",
+        type=argtypes.seconds(0.1, 600),
+        default=DEFAULT_CALL_SECONDS,
+        metavar="SECONDS",
+        help=f"wall-clock limit of one AWS or Kubernetes call, retries and name resolution included "
+        f"({DEFAULT_CALL_SECONDS:g}; 0.1-600)",
+    )
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -113,8 +129,10 @@ def _parser() -> argparse.ArgumentParser:
         "--wait-seconds",
         type=argtypes.seconds(0, 7200),
         default=600.0,
-        help="how long to wait for AWS to let go of resources (600; 0-7200)",
+        help="how long to wait for AWS to let go of resources (600; 0-7200); the command ends within this plus "
+        "--call-timeout, whatever the endpoint does",
     )
+    _call_timeout(sweep)
     teardown = commands.add_parser(
         "teardown",
         allow_abbrev=False,
@@ -128,8 +146,13 @@ def _parser() -> argparse.ArgumentParser:
         "--project-dir", type=argtypes.project_dir, default=PROJECT_DIR, help="folder with Pulumi.yaml"
     )
     teardown.add_argument(
-        "--wait-seconds", type=argtypes.seconds(0, 7200), default=900.0, help="how long to wait for AWS (900; 0-7200)"
+        "--wait-seconds",
+        type=argtypes.seconds(0, 7200),
+        default=900.0,
+        help="how long to wait for the controller and AWS (900; 0-7200); teardown's own calls end within this plus "
+        "--call-timeout, pulumi destroy aside",
     )
+    _call_timeout(teardown)
     verify = commands.add_parser(
         "verify",
         allow_abbrev=False,
@@ -473,8 +496,10 @@ def _verify(args: argparse.Namespace) -> int:
             return _say(f"error: {error}", EXIT_TOOL_MISSING)
         if not args.no_aws:
             from albops.cluster.aws import AwsSession
+            from albops.deadline import Deadline
 
-            aws = AwsSession(settings.region)
+            # The ALB check's calls end with the check: nothing of it is left retrying behind the next one.
+            aws = AwsSession(settings.region, deadline=Deadline(call_seconds=args.timeout))
     verifier = Verifier(expect, resolver=resolver, ca_file=args.ca_file, timeout=args.timeout, aws=aws)
     checks = verifier.run()
     for check in checks:
@@ -513,7 +538,7 @@ def _stack_outputs(args: argparse.Namespace) -> dict[str, object]:
 def _teardown(args: argparse.Namespace) -> int:
     from albops.cluster import teardown as teardown_module
     from albops.cluster.aws import AwsSession
-    from albops.cluster.kube import KubernetesApi
+    from albops.cluster.kube import ApiRefusedError, KubernetesApi
     from albops.cluster.sweep import Timing
     from albops.cluster.teardown import (
         RefusedError,
@@ -522,6 +547,7 @@ def _teardown(args: argparse.Namespace) -> int:
         backend_target,
         local_precheck,
     )
+    from albops.deadline import Deadline
     from albops.preview.runner import StackFileError, project_name
 
     if not re.fullmatch(r"[A-Za-z0-9_.-]{1,100}", args.stack):
@@ -578,7 +604,8 @@ def _teardown(args: argparse.Namespace) -> int:
     if not args.yes:
         print(f"Would tear down stack {target.stack}: cluster {target.cluster} in {target.region}. Add --yes.")
         return EXIT_OK
-    aws = AwsSession(target.region)
+    deadline = Deadline(seconds=args.wait_seconds + args.call_timeout, call_seconds=args.call_timeout)
+    aws = AwsSession(target.region, deadline=deadline)
     job = Teardown(
         target=target,
         backend=lambda: backend,
@@ -592,13 +619,54 @@ def _teardown(args: argparse.Namespace) -> int:
         return _say(f"refused: {error}", EXIT_REFUSED)
     except ToolMissingError as error:
         return _say(f"error: {error}", EXIT_TOOL_MISSING)
+    except DeadlineExceeded as error:
+        for unanswered in deadline.unanswered:
+            print(unanswered)
+        return _say(f"error: {_deadline_line(error, 'teardown')}", EXIT_FINDINGS)
+    except KeyboardInterrupt:
+        for unanswered in deadline.unanswered:  # a delete in flight at Ctrl-C: said, before the 130 line
+            print(unanswered)
+        raise
+    except ApiRefusedError as error:
+        return _say(f"error: {error}", EXIT_FINDINGS if error.usable else EXIT_BAD_INPUT)
     except Exception as error:
-        return _say(f"error: {aws_error_text(error)}; run teardown again once fixed", EXIT_FINDINGS)
+        from albops.cluster.aws import error_code
+
+        unusable = type(error).__name__ in _UNUSABLE_AWS or error_code(error) in _REFUSED_CREDENTIALS
+        code = EXIT_BAD_INPUT if unusable else EXIT_FINDINGS
+        return _say(f"error: {aws_error_text(error)}; run teardown again once fixed", code)
+
+
+# AWS's answers to credentials or permissions that cannot work (exit 2: running again changes nothing).
+_REFUSED_CREDENTIALS = frozenset(
+    {
+        "AccessDenied",
+        "AccessDeniedException",
+        "UnauthorizedOperation",
+        "UnrecognizedClientException",
+        "InvalidClientTokenId",
+        "AuthFailure",
+        "SignatureDoesNotMatch",
+        "ExpiredToken",
+        "ExpiredTokenException",
+    }
+)
+# botocore's errors for an endpoint or credentials that cannot work at all (exit 2, as sweep has them).
+_UNUSABLE_AWS = frozenset(
+    {
+        "NoCredentialsError",
+        "PartialCredentialsError",
+        "EndpointConnectionError",
+        "NoRegionError",
+        "NotAnAwsEndpointError",
+    }
+)
 
 
 def _sweep(args: argparse.Namespace) -> int:
     from albops.cluster.aws import AwsSession
-    from albops.cluster.sweep import SweepReport, Timing, exit_code, render_table, sweep_command
+    from albops.cluster.sweep import SweepReport, Timing, exit_code, mark_interrupted, render_table, sweep_command
+    from albops.deadline import Deadline
 
     if args.expired and args.stack:
         return _say(
@@ -606,10 +674,12 @@ def _sweep(args: argparse.Namespace) -> int:
             "by each resource's tags: drop --stack, or use --cluster NAME --stack ORG/PROJECT/STACK",
             EXIT_BAD_INPUT,
         )
-    aws = AwsSession(args.region)
+    deadline = Deadline(seconds=args.wait_seconds + args.call_timeout, call_seconds=args.call_timeout)
+    aws = AwsSession(args.region, deadline=deadline)
     reports: list[SweepReport] = []
     interrupted = False
     failure = ""
+    stopped: DeadlineExceeded | None = None
     try:
         sweep_command(
             aws,
@@ -622,17 +692,25 @@ def _sweep(args: argparse.Namespace) -> int:
             owner=args.stack,
         )
     except KeyboardInterrupt:
-        # Each delete either happened or did not; what was done is reported, and a second run finishes.
+        # Each delete happened, did not, or (in flight) is unknown; what was done is reported, a second run finishes.
         interrupted = True
+    except DeadlineExceeded as error:
+        stopped = error
     except Exception as error:  # credentials, endpoint or permission problems: say which, no traceback
         failure = f"error: AWS refused or could not be reached: {aws_error_text(error)}"
     if failure and not reports:
         return _say(failure, EXIT_BAD_INPUT)
+    if interrupted or stopped is not None:
+        mark_interrupted(
+            reports, deadline.unanswered, "stopped by Ctrl-C first" if interrupted else "the deadline passed first"
+        )
     if args.json:
         document = {
             "reports": [r.as_dict() for r in reports],
             "calls": dict(aws.counter.calls),
             "interrupted": interrupted,
+            "deadline": str(stopped) if stopped is not None else None,
+            "stateUnknown": [str(u) for u in deadline.unanswered],
         }
         print(json.dumps(document, indent=2))
     else:
@@ -640,18 +718,33 @@ def _sweep(args: argparse.Namespace) -> int:
             print(f"No expired cluster in {args.region}.")
         for report in reports:
             print(render_table(report))
+        for unanswered in deadline.unanswered:
+            print(unanswered)
         print(f"AWS calls: {aws.counter.reads} reads, {aws.counter.writes} writes")
     if interrupted:  # after the one document; the reason on stderr only
         print("interrupted: stopped by Ctrl-C; the report above is what was done; run it again", file=sys.stderr)
         return EXIT_INTERRUPTED
+    if stopped is not None:
+        print(f"error: {_deadline_line(stopped, 'sweep')}", file=sys.stderr)
+        return EXIT_FINDINGS
     if failure:  # what was done before the error is reported above; a second run finishes
         return _say(f"{failure}; the report above is what was done before it", EXIT_BAD_INPUT)
     return exit_code(reports)
 
 
+def _deadline_line(error: BaseException, command: str) -> str:
+    """The one line a command ends with when a call ran out of time: the endpoint, the step, what to do."""
+    return (
+        f"deadline passed: {error}; {command} stopped there, and the report above is what was done; run it "
+        "again once the endpoint answers (docs/deadlines.md)"
+    )
+
+
 def aws_error_text(error: Exception) -> str:
     """A one-line reason and the fix for the usual ways a call cannot even start."""
     name = type(error).__name__
+    if name == "NotAnAwsEndpointError":
+        return str(error)
     if name in ("NoCredentialsError", "PartialCredentialsError"):
         return "no AWS credentials found; set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY"
     if name in ("EndpointConnectionError", "ConnectTimeoutError", "ConnectionClosedError"):
@@ -903,12 +996,73 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
+class _ReaderGoneSafe:
+    """A text stream whose reader may go away (``| head``): from then on its output is discarded, and the
+    command goes on to its end and its real exit code.
+
+    Ending at the first ``BrokenPipeError`` would stop ``teardown --yes | head -1`` half-way through its
+    deletions and report success; a command's work never depends on someone reading its progress.
+    """
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+        self.reader_gone = False
+
+    def write(self, text: str) -> int:
+        try:
+            return int(self._stream.write(text))
+        except BrokenPipeError:
+            self._discard()
+            return len(text)
+
+    def writelines(self, lines: Any) -> None:
+        for line in lines:
+            self.write(line)
+
+    def flush(self) -> None:
+        try:
+            self._stream.flush()
+        except BrokenPipeError:
+            self._discard()
+
+    def _discard(self) -> None:
+        """Point the file descriptor at /dev/null: what is buffered, and all that follows, goes nowhere."""
+        self.reader_gone = True
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        try:
+            os.dup2(devnull, self._stream.fileno())
+        finally:
+            os.close(devnull)
+        with contextlib.suppress(OSError):
+            self._stream.flush()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Parse, run one command, and keep the contract whatever happens on the way out.
 
-    A reader that closes the pipe early (``| head``) ends the command quietly; Ctrl-C is exit 130 with
-    one line; output that cannot be written (a full disk, ``> /dev/full``) is exit 2 naming it.
+    A reader that closes the pipe early (``| head``) changes nothing: the command runs to its end with its
+    output discarded and exits with its real code. Ctrl-C is exit 130 with one line; output that cannot be
+    written (a full disk, ``> /dev/full``) is exit 2 naming it.
     """
+    streams = (sys.stdout, sys.stderr)
+    out, err = _ReaderGoneSafe(sys.stdout), _ReaderGoneSafe(sys.stderr)
+    sys.stdout, sys.stderr = out, err
+    try:
+        code = _main(argv)
+        out.flush()
+        if out.reader_gone:
+            print(f"note: stdout's reader went away; the rest was discarded; exit {code} is the command's", file=err)
+        return code
+    finally:
+        out.flush()
+        err.flush()
+        sys.stdout, sys.stderr = streams
+
+
+def _main(argv: list[str] | None) -> int:
     try:
         args = _parse(argv)
     except SystemExit as error:  # argparse: --help exits 0, usage errors exit 2
@@ -925,9 +1079,8 @@ def main(argv: list[str] | None = None) -> int:
         return code
     except KeyboardInterrupt:
         return _say("interrupted: stopped by Ctrl-C; the lines above say what was done; run it again", EXIT_INTERRUPTED)
-    except BrokenPipeError:
-        _stdout_to_devnull()
-        return EXIT_OK
+    except DeadlineExceeded as error:  # a command's own handler says more; none lets it out as a traceback
+        return _say(f"error: {_deadline_line(error, args.command)}", EXIT_FINDINGS)
     except OSError as error:
         if error.errno in (errno.ENOSPC, errno.EIO, errno.EFBIG):
             _stdout_to_devnull()

@@ -5,6 +5,10 @@ kubectl nor the AWS CLI can be assumed, so it talks to the API server directly:
 the endpoint and CA come from ``eks:DescribeCluster``, the bearer token is the
 one ``aws eks get-token`` makes (a presigned STS ``GetCallerIdentity`` URL that
 names the cluster in the signed ``x-k8s-aws-id`` header).
+
+Every call runs under the command's wall-clock ``Deadline`` (a trickling or silent API server cannot hold
+teardown), and an answer that is not the API server's JSON (401, 403, an HTML page from a proxy) is one
+line naming the cause and the fix, never an ``HTTPError``.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from albops.cluster.aws import AwsSession
+from albops.deadline import Deadline, DeadlineExceeded
 
 # IngressClass and GatewayClass controllers of the AWS Load Balancer Controller
 # and of EKS Auto Mode's managed one.
@@ -29,6 +34,34 @@ LEGACY_INGRESS_CLASS_ANNOTATION = "kubernetes.io/ingress.class"
 
 class UnreachableError(Exception):
     """The API server cannot be reached (cluster gone, or no network path)."""
+
+
+class ApiRefusedError(Exception):
+    """The endpoint answered, but not as a usable API server for this caller: the message names cause and fix.
+
+    ``usable`` is False for what a run again cannot fix (credentials, RBAC, not an API server: exit 2), True
+    for an error of a working API server (a 5xx: exit 1).
+    """
+
+    def __init__(self, message: str, usable: bool = False) -> None:
+        super().__init__(message)
+        self.usable = usable
+
+
+def verb_and_resource(method: str, path: str) -> tuple[str, str, str]:
+    """The RBAC verb, resource and API group a request is checked against (``list``, ``ingresses``, ...).
+
+    Paths are ``/api/v1/...`` (the core group, "") or ``/apis/<group>/<version>/...``; a collection is listed,
+    a named object (``.../namespaces/<ns>/<resource>/<name>``) is got or deleted.
+    """
+    parts = [p for p in path.split("?", 1)[0].split("/") if p]
+    group = "" if parts[:1] == ["api"] else (parts[1] if len(parts) > 1 else "")
+    rest = parts[2:] if parts[:1] == ["api"] else parts[3:]
+    if rest[:1] == ["namespaces"] and len(rest) >= 3:
+        rest = rest[2:]
+    named = len(rest) >= 2
+    verb = {"DELETE": "delete", "GET": "get" if named else "list"}.get(method, method.lower())
+    return verb, (rest[0] if rest else ""), group
 
 
 @dataclass(frozen=True)
@@ -46,7 +79,7 @@ class KubeObject:
 
 def eks_token(aws: AwsSession, cluster: str) -> str:
     """The bearer token EKS accepts for the caller: what ``aws eks get-token`` prints."""
-    sts = aws.session.client("sts", config=aws.config)
+    sts = aws.new_client("sts")  # made under the deadline: resolving credentials may call out
 
     def add_cluster_header(request: Any, **_: Any) -> None:
         request.headers["x-k8s-aws-id"] = cluster
@@ -59,10 +92,18 @@ def eks_token(aws: AwsSession, cluster: str) -> str:
 class KubernetesApi:
     """Lists and deletes the objects the controller turns into load balancers."""
 
-    def __init__(self, server: str, token: str, ca_data: str | None = None, timeout: float = 15.0) -> None:
+    def __init__(
+        self,
+        server: str,
+        token: str,
+        ca_data: str | None = None,
+        timeout: float = 15.0,
+        deadline: Deadline | None = None,
+    ) -> None:
         self.server = server.rstrip("/")
         self.token = token
         self.timeout = timeout
+        self.deadline = deadline or Deadline()
         self.context: ssl.SSLContext | None = None
         if server.startswith("https://"):
             self.context = ssl.create_default_context()
@@ -80,25 +121,75 @@ class KubernetesApi:
             ca_data = str(description["certificateAuthority"]["data"])
         except (KeyError, TypeError):
             raise UnreachableError(f"cluster {description.get('name')} has no API endpoint yet") from None
-        return cls(endpoint, eks_token(aws, str(description["name"])), ca_data)
+        return cls(endpoint, eks_token(aws, str(description["name"])), ca_data, deadline=aws.deadline)
 
-    def _call(self, method: str, path: str) -> dict[str, Any]:
+    def _call(self, method: str, path: str, subject: str = "") -> dict[str, Any]:
+        verb, resource, group = verb_and_resource(method, path)
+        step = f"{verb} {resource}" + (f".{group}" if group else "")
+        return self.deadline.run(
+            lambda: self._request(method, path, step),
+            endpoint=self.server,
+            step=step,
+            subject=subject,
+            changes=method != "GET",
+        )
+
+    def _request(self, method: str, path: str, step: str) -> dict[str, Any]:
         request = urllib.request.Request(
             self.server + path,
             method=method,
             headers={"Authorization": f"Bearer {self.token}", "Accept": "application/json"},
         )
+        # The socket timeout bounds connecting and each read; the deadline around the call bounds the whole.
+        timeout = max(0.05, min(self.timeout, self.deadline.budget()[0]))
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout, context=self.context) as response:
+            with urllib.request.urlopen(request, timeout=timeout, context=self.context) as response:
                 body = response.read()
+                content_type = str(response.headers.get("Content-Type", ""))
         except urllib.error.HTTPError as error:
+            with error:  # its connection is closed here, not left to the garbage collector
+                said = "" if error.code == 404 else _status_message(error)
             if error.code == 404:
                 return {}
-            raise
-        except (urllib.error.URLError, OSError) as error:
+            refusal = self._refusal(method, path, error.code, said)
+            raise ApiRefusedError(refusal, usable=error.code not in (401, 403)) from None
+        except urllib.error.URLError as error:  # no connection: refused, no such host, connect timeout
+            raise UnreachableError(f"{self.server}: {error.reason}") from None
+        except TimeoutError:  # connected, then a read waited its whole timeout: a stall, not a missing cluster
+            raise DeadlineExceeded(self.server, step, timeout, "the socket read timeout") from None
+        except OSError as error:
             raise UnreachableError(f"{self.server}: {error}") from None
-        result: dict[str, Any] = json.loads(body or b"{}")
+        try:
+            result = json.loads(body or b"{}")
+        except ValueError:
+            result = None
+        if not isinstance(result, dict) or "html" in content_type.lower():
+            kind = "an HTML page" if "html" in content_type.lower() or body.lstrip()[:1] == b"<" else "not JSON"
+            raise ApiRefusedError(
+                f"{self.server} answered {step} with {kind} ({content_type or 'no Content-Type'}), not the "
+                "Kubernetes API's JSON: it is not the cluster's API server (a proxy, a login page, a wrong "
+                "endpoint); check the cluster's endpoint and any HTTPS_PROXY between you and it"
+            )
         return result
+
+    def _refusal(self, method: str, path: str, status: int, said: str) -> str:
+        """One line: what the API server refused, why, and what fixes it."""
+        verb, resource, group = verb_and_resource(method, path)
+        full = f"{resource}.{group}" if group else resource
+        told = f": {said}" if said else ""
+        if status == 401:
+            return (
+                f"{self.server} refused the credentials (401 Unauthorized) for {verb} {full}{told}; the bearer token "
+                "was not accepted: refresh your AWS credentials (an expired session, another account) and make sure "
+                "your identity has an access entry on the cluster (aws eks list-access-entries --cluster-name NAME)"
+            )
+        if status == 403:
+            return (
+                f"{self.server} forbade {verb} {full} (403 Forbidden){told}; your identity lacks that RBAC permission: "
+                f"grant verb '{verb}' on resource '{resource}' in API group '{group}' cluster-wide (a ClusterRole "
+                "bound to your identity, or an access policy such as AmazonEKSClusterAdminPolicy), then run again"
+            )
+        return f"{self.server} answered {verb} {full} with HTTP {status}{told}; run again once the API server is well"
 
     def _items(self, path: str) -> list[dict[str, Any]]:
         items: list[dict[str, Any]] = self._call("GET", path).get("items", [])
@@ -138,4 +229,14 @@ class KubernetesApi:
         return found
 
     def delete(self, obj: KubeObject) -> None:
-        self._call("DELETE", obj.path)
+        self._call("DELETE", obj.path, subject=str(obj))
+
+
+def _status_message(error: urllib.error.HTTPError) -> str:
+    """The ``message`` of the Kubernetes Status object an error carries, or '' (an HTML page says nothing)."""
+    try:
+        status = json.loads(error.read(65536) or b"{}")
+    except (ValueError, OSError):
+        return ""
+    message = status.get("message") if isinstance(status, dict) else None
+    return " ".join(str(message).split())[:300] if message else ""

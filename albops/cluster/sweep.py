@@ -28,22 +28,29 @@ import re
 import shlex
 import sys
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from albops import EXIT_FINDINGS, EXIT_OK, EXIT_REFUSED
 from albops.cluster.aws import CLUSTER_TAG, EXPIRES_TAG, AwsSession, TaggedResource, cluster_resources, error_code
 from albops.cluster.aws import tagged_resources as _tagged
+from albops.deadline import Unanswered
 from components.names import CLUSTER_NAME, PROJECT
 from components.tags import EPHEMERAL_TAG, STACK_TAG, lookalike_claims, namespace_claims, parse_owner
 
+# A delete that was sent, or may have been, and whose answer never came before the deadline.
+STATE_UNKNOWN = "state unknown"
 ORDER = ("load-balancer", "listener", "listener-rule", "target-group", "security-group")
 
 
 @dataclass
 class Timing:
-    """How long to wait for AWS, and how often to look; tests shrink these."""
+    """How long to wait for AWS, and how often to look; tests shrink these.
+
+    ``deadline_seconds`` bounds all the waits of one command together, counted from ``begin()``, not each
+    wait anew: three waits of a sweep never add up to three times ``--wait-seconds``.
+    """
 
     deadline_seconds: float = 600.0
     poll_seconds: float = 5.0
@@ -51,12 +58,28 @@ class Timing:
     clock: Callable[[], float] = time.monotonic
     # Where waits report their progress (stderr by default, so --json output stays one document).
     progress: Callable[[str], None] = field(default=lambda line: print(line, file=sys.stderr, flush=True))
+    # When the command's waiting began (None until begin()).
+    started: float | None = None
+
+    def begin(self) -> Timing:
+        """This timing with its window started now, unless it already runs (a sweep inside a teardown)."""
+        return self if self.started is not None else replace(self, started=self.clock())
+
+    def extend(self, seconds: float) -> None:
+        """Move the window on: time spent in a step the waits do not cover (pulumi destroy)."""
+        if self.started is not None:
+            self.started += seconds
+
+    def wait_until(self) -> float:
+        """When the waiting must end (the clock's time)."""
+        started = self.started if self.started is not None else self.clock()
+        return started + self.deadline_seconds
 
     def wait(self, what: str, deadline: float) -> None:
-        """One poll interval, said: what is awaited and how long the wait may still last."""
+        """One poll interval, said: what is awaited and how long the wait may still last; never past it."""
         left = max(0.0, deadline - self.clock())
         self.progress(f"  waiting for {what} ({left:.0f} s left of {self.deadline_seconds:.0f} s)")
-        self.sleep(self.poll_seconds)
+        self.sleep(min(self.poll_seconds, left))
 
 
 @dataclass
@@ -64,7 +87,7 @@ class Item:
     """One resource of the cluster and what became of it."""
 
     resource: TaggedResource
-    # found | deleted | with-load-balancer | failed | remains | not-ours | in-use
+    # found | deleted | with-load-balancer | failed | remains | not-ours | in-use | state unknown
     # ('in-use': the caller's, but something that is not the caller's still uses it, so it is listed, not deleted)
     status: str = "found"
     reason: str = ""
@@ -101,7 +124,9 @@ class SweepReport:
 
     @property
     def remaining(self) -> list[Item]:
-        return [i for i in self.items if i.status in ("found", "failed", "remains", "not-ours", "in-use")]
+        return [
+            i for i in self.items if i.status in ("found", "failed", "remains", "not-ours", "in-use", STATE_UNKNOWN)
+        ]
 
     @property
     def not_ours(self) -> list[Item]:
@@ -342,7 +367,7 @@ class Sweeper:
     def __init__(self, aws: AwsSession, cluster: str, timing: Timing | None = None, scope: Scope | None = None) -> None:
         self.aws = aws
         self.cluster = cluster
-        self.timing = timing or Timing()
+        self.timing = (timing or Timing()).begin()
         self.scope = scope or Scope()
 
     def run(self, delete: bool, force: bool = False, into: list[SweepReport] | None = None) -> SweepReport:
@@ -595,7 +620,7 @@ class Sweeper:
                 self._fail(item, error)
         if not pending:
             return
-        deadline = self.timing.clock() + self.timing.deadline_seconds
+        deadline = self.timing.wait_until()
         waiting = {i.resource.arn: i for i in pending}
         while waiting:
             present = self._existing_load_balancers()
@@ -650,7 +675,7 @@ class Sweeper:
 
     def _delete_with_retry(self, items: list[Item], delete: Callable[[Item], None], retry_on: set[str]) -> None:
         """Delete each; while AWS says something still uses one, wait and try again, up to the deadline."""
-        deadline = self.timing.clock() + self.timing.deadline_seconds
+        deadline = self.timing.wait_until()
         pending = list(items)
         while pending:
             retry: list[Item] = []
@@ -727,7 +752,8 @@ def live_owners_everywhere(aws: AwsSession, regions: list[str] | None = None) ->
             return owners, f"the account's regions could not be listed ({error_code(error)})"
     failed: list[str] = []
     for region in sorted({*regions, aws.region}):
-        session = aws if region == aws.region else AwsSession(region, session=aws.session)
+        # The same credentials and the same wall clock as the command's own session.
+        session = aws if region == aws.region else AwsSession(region, session=aws.session, deadline=aws.deadline)
         session.counter = aws.counter  # one count of the command's calls
         eks = session.client("eks")
         try:
@@ -821,6 +847,27 @@ def render_table(report: SweepReport) -> str:
     return "\n".join(lines)
 
 
+def mark_interrupted(
+    reports: list[SweepReport], unanswered: Iterable[Unanswered], why: str = "the deadline passed first"
+) -> None:
+    """After a deadline or Ctrl-C: a resource whose delete went unanswered is 'state unknown', one never reached
+    says so (``why``).
+
+    Nothing is claimed that did not happen: the delete may have reached AWS (a second run describes it anew),
+    and what was not yet tried is still there. An unanswered change to another resource (a rule revoked in
+    another group) is listed on its own by the caller, and changes no item here.
+    """
+    unknown = {u.subject: u for u in unanswered if u.step.startswith("Delete")}
+    for report in reports:
+        for item in report.items:
+            call = unknown.get(item.resource.arn) or unknown.get(item.resource.resource_id)
+            if call is not None:
+                item.status = STATE_UNKNOWN
+                item.reason = f"{call.step} sent, no answer before the deadline; it may or may not be deleted"
+            elif item.status == "found" and not report.dry_run:
+                item.reason = f"not reached: {why}"
+
+
 def exit_code(reports: list[SweepReport]) -> int:
     if any(r.refused for r in reports):
         return EXIT_REFUSED
@@ -848,6 +895,7 @@ def sweep_command(
     the reaper's rules: one cluster whose stack was not torn down must not stop the nightly clean-up.
     """
     reports = [] if reports is None else reports  # filled as the work goes, for an interrupted caller
+    timing = (timing or Timing()).begin()  # one window of waiting for the whole command, every cluster
     if not expired:
         assert cluster is not None
         Sweeper(aws, cluster, timing, Scope(owner=owner)).run(delete=delete, force=force, into=reports)

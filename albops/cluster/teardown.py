@@ -253,6 +253,8 @@ class Teardown:
 
     def run(self) -> int:
         target = self.target
+        # One window of waiting for the controller and for AWS, step 2 and the sweep together.
+        self.timing = self.timing.begin()
         self.say(f"Tearing down stack {target.stack}: cluster {target.cluster} in {target.region}")
         if target.organization == DIY_ORGANIZATION:
             self.say(
@@ -270,6 +272,7 @@ class Teardown:
             self._delete_load_balancer_objects(proof.description)
         backend = self.backend()
         self.say("step 3: pulumi destroy (PULUMI_K8S_DELETE_UNREACHABLE=true)")
+        destroy_started = (self.timing.clock(), self.aws.deadline.clock())
         try:
             backend.destroy()
         except (ToolMissingError, RefusedError):
@@ -277,6 +280,10 @@ class Teardown:
         except Exception as error:
             self.say(f"pulumi destroy failed: {error}; fix the cause and run teardown again")
             return EXIT_FINDINGS
+        finally:
+            # Pulumi's time is its own (its providers have their timeouts): the deadlines cover teardown's calls.
+            self.timing.extend(self.timing.clock() - destroy_started[0])
+            self.aws.deadline.extend(self.aws.deadline.clock() - destroy_started[1])
         self.say(f"step 3: sweeping what the controller left for {target.cluster} with {STACK_TAG}={target.stack_tag}")
         report = Sweeper(self.aws, target.cluster, self.timing, Scope(owner=target.stack_tag)).run(delete=True)
         foreign = report.not_ours
@@ -356,7 +363,7 @@ class Teardown:
         for obj in objects:
             self.say(f"  delete {obj}")
             api.delete(obj)
-        deadline = self.timing.clock() + self.timing.deadline_seconds
+        deadline = self.timing.wait_until()
         while True:
             try:
                 left = api.managed_objects()
@@ -377,7 +384,7 @@ class Teardown:
                 )
                 return
             self.say(f"  waiting for the controller: {len(left)} objects, {len(owned)} AWS resources left")
-            self.timing.sleep(self.timing.poll_seconds)
+            self.timing.sleep(min(self.timing.poll_seconds, max(0.0, deadline - self.timing.clock())))
 
 
 def _made_for_an_object(tags: dict[str, str]) -> bool:

@@ -26,6 +26,8 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urlsplit
 
+from albops.deadline import DeadlineExceeded
+
 Resolver = Callable[[str], list[str]]
 
 
@@ -97,7 +99,8 @@ class Verifier:
         self.address = ""
 
     def run(self) -> list[Check]:
-        checks = [self._dns()]
+        # Name resolution has no timeout of its own (getaddrinfo): it runs under the check's deadline too.
+        checks = [self._bounded(self._dns)]
         if not checks[0].ok:
             return checks
         steps: list[Callable[[], Check]] = [self._redirect, self._certificate, self._echo, self._websocket]
@@ -125,13 +128,31 @@ class Verifier:
                 outcome.append(step())
             except Exception as error:  # each check reports its own failure; the others still run
                 outcome.append(Check(name, False, f"{type(error).__name__}: {error}"))
+            except DeadlineExceeded as error:  # an AWS call of the check ran out of its time
+                outcome.append(Check(name, False, str(error)))
 
         worker = threading.Thread(target=work, name=f"verify-{name}", daemon=True)
         worker.start()
         worker.join(self.timeout)
         if worker.is_alive() or not outcome:
-            return Check(name, False, f"no complete answer within {self.timeout:g} s (the deadline of each check)")
+            return Check(
+                name,
+                False,
+                f"no complete answer within {self.timeout:g} s from {self._endpoint_of(name)} "
+                "(the deadline of each check)",
+            )
         return outcome[0]
+
+    def _endpoint_of(self, check: str) -> str:
+        """What a check talks to, for the line that says it did not answer."""
+        host, address = self.expect.host, self.address or "?"
+        https = f"https://{self._authority(self.expect.https_port, 443)} ({address})"
+        return {
+            "dns": f"the resolver, for {host}",
+            "http redirect": f"http://{self._authority(self.expect.http_port or 80, 80)} ({address})",
+            "websocket": f"wss://{self._authority(self.expect.https_port, 443)} ({address})",
+            "load balancer": "AWS (the tagging and elbv2 APIs)",
+        }.get(check, https)
 
     # -- the checks ------------------------------------------------------------
     def _dns(self) -> Check:

@@ -80,6 +80,9 @@ class CloudAnswers(pulumi.runtime.Mocks):
         self.calls: list[tuple[str, str]] = []
         # Resources remote components made inside themselves, by URN: (id, state), for the monitor to register.
         self.implied: dict[str, tuple[str, dict[str, Any]]] = {}
+        # The ids this mock cloud gave, by type token and logical name (a reference passed to pulumi-eks names its
+        # resource by URN; the provider's answer refers to it by URN and id).
+        self.ids: dict[tuple[str, str], str] = {}
         # The Kubernetes objects made so far, by type token and name (a Gateway reads its configuration's).
         self.objects: dict[tuple[str, str], dict[str, Any]] = {}
 
@@ -234,6 +237,10 @@ class CloudAnswers(pulumi.runtime.Mocks):
         state = dict(args.inputs)
         if args.typ in _AUTO_NAMED and not state.get("name"):
             state["name"] = f"{args.name}-{_digest(args.typ, args.name, length=7)}"
+        if args.typ in _REMOTE_COMPONENTS:
+            # Its provider answers with the component's outputs; a resource passed in (the monitor hands it
+            # over as its URN) is not echoed back as a string where the program's SDK expects no such output.
+            state = {k: v for k, v in state.items() if not (isinstance(v, str) and v.startswith("urn:pulumi:"))}
         # Remote components (pulumi-eks's Cluster) answer like resources; local ones have no state.
         if self.preview or (not args.custom and args.typ not in _REMOTE_COMPONENTS):
             return (None if self.preview else f"{args.name}-id"), state
@@ -255,6 +262,7 @@ class CloudAnswers(pulumi.runtime.Mocks):
         if handler is not None:
             resource_id, extra = handler(args, state)
             state.update(extra)
+            self.ids[(args.typ, args.name)] = resource_id
             return resource_id, state
         if args.typ.startswith("kubernetes:"):
             return self._kubernetes_object(args, state)
@@ -340,8 +348,15 @@ class CloudAnswers(pulumi.runtime.Mocks):
         # pulumi-eks answers with references to the resources it made inside (the aws.eks.Cluster, its role, the
         # Kubernetes provider), which programs read as cluster.eks_cluster.name or cluster.core.vpc_id.
         eks_cluster = self._implied(f"{args.name}-eksCluster", "aws:eks/cluster:Cluster", name, cluster_facts)
-        role_arn = f"arn:{self.partition}:iam::{self.account_id}:role/{args.name}-eksRole"
-        role = self._implied(f"{args.name}-eksRole", "aws:iam/role:Role", f"{args.name}-eksRole", {"arn": role_arn})
+        given = args.inputs.get("serviceRole")
+        if isinstance(given, str) and given.startswith("urn:pulumi:"):
+            # pulumi-eks makes no role when given one, and answers core.clusterIamRole with the one given
+            # (nodejs/eks/cluster/cluster.ts, createCore: ``clusterIamRole: args.serviceRole ?? ...``).
+            typ = given.split("::")[2].rpartition("$")[2]
+            role = {RESOURCE_SIG_KEY: RESOURCE_SIG, "urn": given, "id": self.ids.get((typ, given.split("::")[3]), "")}
+        else:
+            role_arn = f"arn:{self.partition}:iam::{self.account_id}:role/{args.name}-eksRole"
+            role = self._implied(f"{args.name}-eksRole", "aws:iam/role:Role", f"{args.name}-eksRole", {"arn": role_arn})
         provider = self._implied(f"{args.name}-provider", "pulumi:providers:kubernetes", f"{args.name}-provider", {})
         subnets = list(state.get("subnetIds") or [])
         core = {

@@ -363,6 +363,16 @@ def run_program(
 
         def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
             loops.for_this_thread()
+            if getattr(request, "remote", False):
+                # A remote component (pulumi-eks's Cluster) is built by its provider, which receives each
+                # resource passed in (``service_role=``) as a reference: a URN, not an object. Turned into an
+                # object here, it would be read back by URN on this worker thread's loop while the program's
+                # loop waits for this very call (the hang a resource input of eks.Cluster caused), so the mock
+                # sees the URN, as the provider would.
+                copy = type(request)()
+                copy.CopyFrom(request)
+                copy.object.CopyFrom(_references_as_urns(request.object))
+                request = copy
             response = super().RegisterResource(request)  # type: ignore[no-untyped-call]
             # Every call registers them all (a few at most): the call whose answer made them returns only after.
             for urn, (resource_id, state) in list(answers.implied.items()):

@@ -32,6 +32,9 @@ from facts.instance_types import instance_type_note
 
 # Managed policies every EKS node role needs (Amazon EKS user guide, "Amazon EKS node IAM role").
 NODE_POLICIES = ("AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy", "AmazonEC2ContainerRegistryReadOnly")
+# The control plane's role: what pulumi-eks attaches to the service role it would otherwise make itself
+# (nodejs/eks/cluster/cluster.ts, createCore: ``managedPolicies``, without Auto Mode).
+CLUSTER_POLICIES = ("AmazonEKSClusterPolicy",)
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,10 @@ class EphemeralClusterArgs:
     pod_identity: bool
     # The tags of a short-lived cluster: ephemeral, owner, expires, and alb-ingress/stack naming this stack.
     tags: dict[str, str]
+    # The path and permissions boundary of every role the cluster needs (the controller's settings): the
+    # pull-request CI role may create roles only under its path and with its boundary (docs/ci.md).
+    role_path: str = "/"
+    permissions_boundary_arn: str | None = None
 
 
 def ownership_problem(name: str, region: str, existing: list[str], tags: dict[str, str], want: str) -> Problem | None:
@@ -73,6 +80,17 @@ def ownership_problem(name: str, region: str, existing: list[str], tags: dict[st
 
 def node_trust_policy() -> str:
     statement = {"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}
+    return json.dumps({"Version": "2012-10-17", "Statement": [statement]})
+
+
+def cluster_trust_policy() -> str:
+    """The control plane's trust: EKS only, with the two actions pulumi-eks's own service role grants it
+    (pulumi/pulumi-eks nodejs/eks/cluster/cluster.ts, createCore: ``assumeRoleActions``)."""
+    statement = {
+        "Effect": "Allow",
+        "Principal": {"Service": "eks.amazonaws.com"},
+        "Action": ["sts:AssumeRole", "sts:TagSession"],
+    }
     return json.dumps({"Version": "2012-10-17", "Statement": [statement]})
 
 
@@ -140,10 +158,34 @@ class EphemeralCluster(pulumi.ComponentResource):
             self.ingress_subnets = list(self.subnet_ids)
         child = pulumi.ResourceOptions(parent=self, provider=args.provider)
 
+        # The control plane's role is made here, not by pulumi-eks: its own (``<name>-eksRole``) would take
+        # neither the role path nor the permissions boundary, which the pull-request CI role requires of every
+        # role it creates (docs/ci.md). Given ``service_role``, pulumi-eks makes no role of its own.
+        self.cluster_role = aws.iam.Role(
+            f"{name}-cluster",
+            assume_role_policy=cluster_trust_policy(),
+            description=f"Control plane of the EKS cluster {settings.name}",
+            path=args.role_path,
+            permissions_boundary=args.permissions_boundary_arn,
+            tags=tags,
+            opts=child,
+        )
+        self.cluster_policies = [
+            aws.iam.RolePolicyAttachment(
+                f"{name}-cluster-{policy}",
+                role=self.cluster_role.name,
+                policy_arn=f"arn:{args.partition}:iam::aws:policy/{policy}",
+                opts=child,
+            )
+            for policy in CLUSTER_POLICIES
+        ]
+        # The node role takes the path and boundary too.
         self.node_role = aws.iam.Role(
             f"{name}-nodes",
             assume_role_policy=node_trust_policy(),
             description=f"Nodes of the EKS cluster {settings.name}",
+            path=args.role_path,
+            permissions_boundary=args.permissions_boundary_arn,
             tags=tags,
             opts=child,
         )
@@ -165,9 +207,13 @@ class EphemeralCluster(pulumi.ComponentResource):
             create_oidc_provider=True,
             authentication_mode=eks.AuthenticationMode.API,
             skip_default_node_group=True,
+            service_role=self.cluster_role,
             tags=tags,
             cluster_tags=tags,
-            opts=pulumi.ResourceOptions(parent=self, providers={"aws": args.provider}),
+            # The policy is attached before the control plane starts (pulumi-eks waits so for its own role).
+            opts=pulumi.ResourceOptions(
+                parent=self, providers={"aws": args.provider}, depends_on=self.cluster_policies
+            ),
         )
         self.node_group = aws.eks.NodeGroup(
             f"{name}-nodes",

@@ -125,8 +125,18 @@ def _profile_problem(key: str, value: str) -> str | None:
             f"{value!r} runs the controller without {what} profile, undoing the hardening (the runtime's "
             "default profile): remove the annotation"
         )
-    allowed = ("runtime/default",) + (() if apparmor else ("docker/default",))
-    if value not in allowed and not (value.startswith("localhost/") and len(value) > len("localhost/")):
+    if seccomp:
+        # The chart's pod gets podSecurityContext.seccompProfile RuntimeDefault (release.py), and the API server
+        # refuses a pod template whose seccomp annotation names another profile than the field
+        # (validateSeccompAnnotationsAndFieldsMatch in kubernetes pkg/apis/core/validation/validation.go): only the
+        # two spellings of the runtime's default match it.
+        if value not in ("runtime/default", "docker/default"):
+            return (
+                f"{value!r} differs from the pod's seccompProfile RuntimeDefault, and the API server refuses a pod "
+                "whose seccomp annotation and field disagree: remove the annotation (the field already applies)"
+            )
+        return None
+    if value != "runtime/default" and not (value.startswith("localhost/") and len(value) > len("localhost/")):
         return f"{value!r} is not {what} profile the API server accepts; use runtime/default or localhost/<profile>"
     return None
 
