@@ -122,8 +122,8 @@ def _parser() -> argparse.ArgumentParser:
         "--stack",
         type=argtypes.owner_value,
         metavar="ORG/PROJECT/STACK",
-        help="also delete what carries this owner in alb-ingress/stack (without it, owner-tagged resources are "
-        "only listed); with --cluster only",
+        help="also delete what carries exactly this owner in alb-ingress/stack (without it, anything carrying a key "
+        "that reads as this project's alb-ingress/... is only listed); with --cluster only",
     )
     sweep.add_argument(
         "--wait-seconds",
@@ -680,6 +680,7 @@ def _sweep(args: argparse.Namespace) -> int:
     aws = AwsSession(args.region, deadline=deadline)
     reports: list[SweepReport] = []
     interrupted = False
+    failure = ""
     stopped: DeadlineExceeded | None = None
     try:
         sweep_command(
@@ -698,7 +699,9 @@ def _sweep(args: argparse.Namespace) -> int:
     except DeadlineExceeded as error:
         stopped = error
     except Exception as error:  # credentials, endpoint or permission problems: say which, no traceback
-        return _say(f"error: AWS refused or could not be reached: {aws_error_text(error)}", EXIT_BAD_INPUT)
+        failure = f"error: AWS refused or could not be reached: {aws_error_text(error)}"
+    if failure and not reports:
+        return _say(failure, EXIT_BAD_INPUT)
     if interrupted or stopped is not None:
         mark_interrupted(
             reports, deadline.unanswered, "stopped by Ctrl-C first" if interrupted else "the deadline passed first"
@@ -726,6 +729,8 @@ def _sweep(args: argparse.Namespace) -> int:
     if stopped is not None:
         print(f"error: {_deadline_line(stopped, 'sweep')}", file=sys.stderr)
         return EXIT_FINDINGS
+    if failure:  # what was done before the error is reported above; a second run finishes
+        return _say(f"{failure}; the report above is what was done before it", EXIT_BAD_INPUT)
     return exit_code(reports)
 
 

@@ -250,6 +250,10 @@ class TaggedResource:
         if self.kind == "security-group":
             return self.resource_id
         parts = self.arn.split(":", 5)[5].split("/")
+        # loadbalancer/app/NAME/ID, listener/app/NAME/ID/LISTENER, listener-rule/app/NAME/ID/LISTENER/RULE,
+        # targetgroup/NAME/ID: a listener or rule is named by its load balancer and its own ids.
+        if self.kind in ("listener", "listener-rule") and len(parts) > 4:
+            return "/".join([parts[2], *parts[4:]])
         return parts[2] if self.kind == "load-balancer" and len(parts) > 2 else parts[1]
 
     @property
