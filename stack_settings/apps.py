@@ -125,7 +125,18 @@ def check_apps(
     # No early return without apps: the echoserver's group is budgeted (listeners, rules) all the same.
     problems: list[Problem] = []
     if not isinstance(alb, AlbSettings) or not isinstance(echo, EchoserverSettings):
-        return [], []  # their own problems are reported; the apps are checked once they are right
+        # Their own problems are reported; the apps are checked against the group settings those sections hold, so
+        # only once they are right. Said, so that a fixed file's next plan showing app problems is no surprise.
+        missing = [f"{PROJECT}:{n}" for n, s in (("alb", alb), ("echoserver", echo)) if s is None]
+        if raw and missing:
+            return [], [
+                Problem(
+                    f"{PROJECT}:apps",
+                    f"not checked yet: the apps are checked against {' and '.join(missing)}, which have problems of "
+                    "their own above; fix those and plan again",
+                )
+            ]
+        return [], []
     bad_names: set[int] = set()
     items: list[tuple[int, str, dict[str, Any]]] = []
     for index, item in enumerate(raw):

@@ -832,3 +832,19 @@ def test_replicas_are_judged_by_the_targets_quota() -> None:
 def test_an_app_in_the_echoserver_s_namespace_is_refused() -> None:
     found = _problems([_app("a", namespace="echoserver")])
     assert "which the stack creates and deletes on destroy" in found["alb-ingress:apps[0].namespace"][0]
+
+
+def test_apps_behind_a_broken_alb_section_are_said_to_be_unchecked() -> None:
+    """The apps are checked against the alb section's group settings; while that section has problems of its own,
+    the message says the apps wait for it, instead of leaving them out silently (a second plan would surprise)."""
+    found = _problems(
+        [_app("a"), _app("b", hosts=["a.example.com"])], alb={"sslPolicy": "ELBSecurityPolicy-TLS-1-1-2017-01"}
+    )
+    assert any("TLS 1.1" in m or "TLS-1-1" in m for m in found["alb-ingress:alb.sslPolicy"])
+    assert found["alb-ingress:apps"] == [
+        "not checked yet: the apps are checked against alb-ingress:alb, which have problems of their own above; fix "
+        "those and plan again"
+    ]
+    # With the section right, the apps' own problem (two apps on one host and path) is reported.
+    fixed = _problems([_app("a"), _app("b", hosts=["a.example.com"])])
+    assert ["both route a.example.com/ (Prefix)" in m for m in fixed["alb-ingress:apps"]] == [True]
