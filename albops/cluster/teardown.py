@@ -164,8 +164,8 @@ def backend_organization(stack: str, project: str, qualified: str) -> str:
         raise RefusedError(
             f"the backend names stack {stack} {qualified.strip()!r}, not <organization>/{project}/{stack}, so "
             "teardown cannot tell which owner tag is this stack's; nothing was deleted. Check `pulumi stack "
-            "--show-name --fully-qualify-stack-names` in the project folder (the flag needs a Pulumi CLI from "
-            "April 2024 or later, pulumi/pulumi#15857)"
+            "--show-name --fully-qualify-stack-names` in the project folder (--show-name honours that flag in Pulumi "
+            "CLIs released after 24 June 2024, pulumi/pulumi#16453; an older one prints the bare stack name)"
         )
     return parsed[0]
 
@@ -455,7 +455,8 @@ class AutomationBackend:
 
     def qualified_name(self) -> str:
         """``pulumi stack --show-name --fully-qualify-stack-names``: the backend's ``<org>/<project>/<stack>``
-        (the flag came with pulumi/pulumi#15857, April 2024; a self-managed backend says "organization")."""
+        (the flag came with pulumi/pulumi#15857; --show-name honours it since pulumi/pulumi#16453, merged 24 June 2024;
+        a self-managed backend says "organization")."""
         workspace = self._select().workspace
         result = workspace.pulumi_command.run(
             ["stack", "--show-name", "--fully-qualify-stack-names", "--stack", self.stack_name],
