@@ -10,6 +10,7 @@ import json
 import os
 import re
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -1035,18 +1036,75 @@ class _ReaderGoneSafe:
         return getattr(self._stream, name)
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM or SIGHUP (a CI job cancelled, a terminal closed): stops a command as Ctrl-C does, so every
+    handler that reports what was done and what is unknown on Ctrl-C does so here too; the exit code is
+    128 + the signal's number, as a shell reports it."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def interruption(error: KeyboardInterrupt) -> tuple[int, str]:
+    """The exit code of an interruption and what stopped it, for the lines that say so."""
+    if isinstance(error, Terminated):
+        import signal
+
+        return 128 + error.signum, f"stopped by {signal.Signals(error.signum).name}"
+    return EXIT_INTERRUPTED, "stopped by Ctrl-C"
+
+
+@contextlib.contextmanager
+def _signals_interrupt() -> Iterator[None]:
+    """While a command runs, SIGTERM and SIGHUP raise ``Terminated`` in the main thread (their default is to
+    end the process at once, mid-deletion, with nothing said); the previous handlers come back after."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum: int, _frame: object) -> None:
+        raise Terminated(signum)
+
+    wanted = [s for s in (getattr(signal, "SIGTERM", None), getattr(signal, "SIGHUP", None)) if s is not None]
+    previous = {sig: signal.signal(sig, stop) for sig in wanted}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _closed_stream(name: str, other: Any) -> Any:
+    """A stream for a standard stream that was closed at start (``>&-``: Python leaves it None): its output
+    goes to /dev/null, said once on the other stream when that one is open."""
+    if other is not None:
+        with contextlib.suppress(OSError, ValueError):
+            print(f"note: {name} is closed; what would go there is discarded", file=other, flush=True)
+    return open(os.devnull, "w", encoding="utf-8")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Parse, run one command, and keep the contract whatever happens on the way out.
 
-    A reader that closes the pipe early (``| head``) changes nothing: the command runs to its end with its
-    output discarded and exits with its real code. Ctrl-C is exit 130 with one line; output that cannot be
+    A reader that closes the pipe early (``| head``) or a stream closed from the start (``>&-``) changes
+    nothing: the command runs to its end with that output discarded and exits with its real code. Ctrl-C is
+    exit 130, SIGTERM 143 and SIGHUP 129, each after the report of what was done; output that cannot be
     written (a full disk, ``> /dev/full``) is exit 2 naming it.
     """
     streams = (sys.stdout, sys.stderr)
+    if sys.stdout is None:
+        sys.stdout = _closed_stream("stdout", sys.stderr)
+    if sys.stderr is None:
+        sys.stderr = _closed_stream("stderr", sys.stdout)
     out, err = _ReaderGoneSafe(sys.stdout), _ReaderGoneSafe(sys.stderr)
     sys.stdout, sys.stderr = out, err
     try:
-        code = _main(argv)
+        with _signals_interrupt():
+            code = _main(argv)
         out.flush()
         if out.reader_gone:
             print(f"note: stdout's reader went away; the rest was discarded; exit {code} is the command's", file=err)
@@ -1072,8 +1130,9 @@ def _main(argv: list[str] | None) -> int:
         code = _dispatch(args)
         sys.stdout.flush()
         return code
-    except KeyboardInterrupt:
-        return _say("interrupted: stopped by Ctrl-C; the lines above say what was done; run it again", EXIT_INTERRUPTED)
+    except KeyboardInterrupt as error:
+        code, what = interruption(error)
+        return _say(f"interrupted: {what}; the lines above say what was done; run it again", code)
     except DeadlineExceeded as error:  # a command's own handler says more; none lets it out as a traceback
         return _say(f"error: {_deadline_line(error, args.command)}", EXIT_FINDINGS)
     except OSError as error:
