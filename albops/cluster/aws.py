@@ -147,14 +147,15 @@ class AwsSession:
             try:
                 return make_call(operation, params)
             except botocore.exceptions.ClientError as error:
-                error.albops_endpoint = endpoint  # type: ignore[attr-defined]  # named in the one error line
+                error.albops_endpoint = endpoint  # named in the one error line
                 raise
             except (botocore.exceptions.BotoCoreError, NotAnAwsEndpointError, CallAbandonedError):
                 raise
             except (KeyError, AttributeError, TypeError, ValueError, IndexError) as error:
                 # botocore's parser met an answer of another shape (a JSON number where an object belongs, XML
                 # without the operation's result): not AWS, whatever the status said.
-                raise NotAnAwsEndpointError(_not_aws(endpoint, operation, f"an answer of another shape ({error!r})"))
+                what = f"an answer of another shape ({error!r})"
+                raise NotAnAwsEndpointError(_not_aws(endpoint, operation, what)) from None
 
         def bounded(operation: str, params: dict[str, Any]) -> Any:
             return deadline.run(
@@ -191,6 +192,10 @@ class AwsSession:
 
     def _count(self, model: Any, **_: Any) -> None:
         self.counter.record(f"{model.service_model.service_name}.{model.name}")
+
+
+class NotAnAwsEndpointError(Exception):
+    """The endpoint answered with a web page: a proxy, a login page or a wrong AWS_ENDPOINT_URL, not AWS."""
 
 
 class AwsSettingError(Exception):
@@ -240,6 +245,11 @@ def _subject(params: dict[str, Any]) -> str:
     return next((str(params[key]) for key in _SUBJECT_KEYS if key in params), "")
 
 
+# Errors that say the endpoint or the settings cannot work at all: they stop a command (exit 2), never count as
+# one resource's failure.
+UNUSABLE: tuple[type[Exception], ...] = (NotAnAwsEndpointError, AwsSettingError)
+
+
 def _refuse_when_abandoned(**_: Any) -> None:
     """An abandoned call sends nothing more: no retry reaches AWS after the command has reported."""
     state = current_call()
@@ -247,10 +257,6 @@ def _refuse_when_abandoned(**_: Any) -> None:
         state.tries += 1
         if state.abandoned.is_set():
             raise CallAbandonedError("the call was given up at its deadline")
-
-
-class NotAnAwsEndpointError(Exception):
-    """The endpoint answered with a web page: a proxy, a login page or a wrong AWS_ENDPOINT_URL, not AWS."""
 
 
 def _not_aws(endpoint: str, operation: str, what: str) -> str:
@@ -296,7 +302,7 @@ def _envelope_problem(operation_model: Any, body: bytes) -> str:
             root = ElementTree.fromstring(body)
         except ElementTree.ParseError:
             return "a body that is not XML (or was cut off)"
-        if not root.tag.rsplit("}", 1)[-1] == f"{operation_model.name}Response":
+        if root.tag.rsplit("}", 1)[-1] != f"{operation_model.name}Response":
             return f"XML whose root is not {operation_model.name}Response"
         return ""
     if protocol in ("json", "rest-json"):

@@ -31,7 +31,15 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from albops import EXIT_FINDINGS, EXIT_OK, EXIT_REFUSED
-from albops.cluster.aws import CLUSTER_TAG, EXPIRES_TAG, AwsSession, TaggedResource, cluster_resources, error_code
+from albops.cluster.aws import (
+    CLUSTER_TAG,
+    EXPIRES_TAG,
+    UNUSABLE,
+    AwsSession,
+    TaggedResource,
+    cluster_resources,
+    error_code,
+)
 from albops.cluster.aws import tagged_resources as _tagged
 from albops.deadline import Unanswered
 from components.names import PROJECT
@@ -113,6 +121,10 @@ class SweepReport:
     refused: str = ""
     # Not swept, and why (an expired cluster that still exists: its stack must be torn down instead).
     skipped: str = ""
+    # The cluster's resources were read: until then the report claims no count (a script must not read an
+    # unread cluster as clean); ``stopped`` says what ended the command before that.
+    listed: bool = False
+    stopped: str = ""
 
     @property
     def remaining(self) -> list[Item]:
@@ -130,9 +142,11 @@ class SweepReport:
             "dryRun": self.dry_run,
             "refused": self.refused,
             "skipped": self.skipped,
+            "listed": self.listed,
+            "notListed": "" if self.listed or self.skipped else f"not listed: {self.stopped or 'not reached'}",
             "resources": [i.as_dict() for i in self.items],
-            "remaining": len(self.remaining),
-            "notOurs": len(self.not_ours),
+            "remaining": len(self.remaining) if self.listed or self.skipped else None,
+            "notOurs": len(self.not_ours) if self.listed else None,
         }
 
 
@@ -324,6 +338,7 @@ class Sweeper:
                 item.status, item.reason = "not-ours", reason
                 item.command = removal_command(resource, self.cluster, self.aws.region)
             report.items.append(item)
+        report.listed = True
         ours = [i for i in report.items if i.status == "found"]
         if report.refused or not delete or not ours:
             return report
@@ -471,6 +486,8 @@ class Sweeper:
             else:
                 ec2.revoke_security_group_egress(GroupId=group_id, IpPermissions=revoke)
         except Exception as error:
+            if isinstance(error, UNUSABLE):
+                raise
             sources = {p["GroupId"] for rule in revoke for p in rule["UserIdGroupPairs"]}
             for item in items:
                 if item.resource.resource_id in sources:
@@ -478,6 +495,8 @@ class Sweeper:
 
     # -- bookkeeping ------------------------------------------------------------
     def _fail(self, item: Item, error: Exception) -> None:
+        if isinstance(error, UNUSABLE):
+            raise error  # the endpoint cannot work: it stops the command (one line, exit 2), not one resource
         code = error_code(error)
         item.status = "failed"
         if code == "OperationNotPermitted":
@@ -554,6 +573,8 @@ def render_table(report: SweepReport) -> str:
     mode = "dry run: nothing deleted (add --yes to delete)" if report.dry_run else "deleted in dependency order"
     if report.refused:
         mode = "refused: nothing deleted"
+    if not report.listed and not report.skipped:
+        return f"Cluster {report.cluster} in {report.region}: not listed: {report.stopped or 'not reached'}"
     lines = [f"Cluster {report.cluster} in {report.region}: {len(report.items)} controller resources; {mode}"]
     if report.skipped:
         lines.append(f"skipped: {report.skipped}")
@@ -586,11 +607,13 @@ def mark_interrupted(
     """
     unknown = {u.subject: u for u in unanswered if u.step.startswith("Delete")}
     for report in reports:
+        if not report.listed:
+            report.stopped = why
         for item in report.items:
             call = unknown.get(item.resource.arn) or unknown.get(item.resource.resource_id)
             if call is not None:
                 item.status = STATE_UNKNOWN
-                item.reason = f"{call.step} sent, no answer before the deadline; it may or may not be deleted"
+                item.reason = f"{call.step} sent, no answer ({why}); it may or may not be deleted"
             elif item.status == "found" and not report.dry_run:
                 item.reason = f"not reached: {why}"
 
@@ -598,7 +621,7 @@ def mark_interrupted(
 def exit_code(reports: list[SweepReport]) -> int:
     if any(r.refused for r in reports):
         return EXIT_REFUSED
-    return EXIT_FINDINGS if any(r.remaining or r.skipped for r in reports) else EXIT_OK
+    return EXIT_FINDINGS if any(r.remaining or r.skipped or not r.listed for r in reports) else EXIT_OK
 
 
 def sweep_command(
