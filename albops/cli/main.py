@@ -496,11 +496,14 @@ def _verify(args: argparse.Namespace) -> int:
         except RuntimeError as error:
             return _say(f"error: {error}", EXIT_TOOL_MISSING)
         if not args.no_aws:
-            from albops.cluster.aws import AwsSession
+            from albops.cluster.aws import AwsSession, AwsSettingError
             from albops.deadline import Deadline
 
             # The ALB check's calls end with the check: nothing of it is left retrying behind the next one.
-            aws = AwsSession(settings.region, deadline=Deadline(call_seconds=args.timeout))
+            try:
+                aws = AwsSession(settings.region, deadline=Deadline(call_seconds=args.timeout))
+            except AwsSettingError as error:
+                return _say(f"error: {error}", EXIT_BAD_INPUT)
     verifier = Verifier(expect, resolver=resolver, ca_file=args.ca_file, timeout=args.timeout, aws=aws)
     checks = verifier.run()
     for check in checks:
