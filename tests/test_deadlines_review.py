@@ -411,3 +411,26 @@ def test_probe_websocket_name_lookup_is_under_the_bound(monkeypatch: pytest.Monk
     result = Prober("http://slow.invalid:9/", duration_s=0.5, rate=2, connections=1, timeout=0.5).run()
     assert time.monotonic() - started < 0.5 + 2 * 0.5 + SLACK
     assert result.websocket is not None and result.websocket.connect_errors == 1 and result.failed
+
+
+# -- 7. verify names what each failed check talked to, in plain words ---------------------------------------------
+
+
+def test_verify_failures_name_the_endpoint_and_a_plain_cause(capsys: pytest.CaptureFixture[str]) -> None:
+    with silent() as stalled:
+        port = stalled.rsplit(":", 1)[1]
+        code = main(
+            ["verify", "--url", f"https://www.example.test:{port}/echo", "--resolve", "www.example.test=127.0.0.1"]
+            + ["--timeout", "0.5"]
+        )
+    refused = main(
+        ["verify", "--url", "https://www.example.test:9/echo", "--resolve", "www.example.test=127.0.0.1"]
+        + ["--timeout", "1"]
+    )
+    out = capsys.readouterr().out
+    assert code == refused == 1
+    failed = [line for line in out.splitlines() if line.startswith("FAIL")]
+    assert failed and all("www.example.test" in line and "127.0.0.1" in line for line in failed), out
+    assert "connection refused: nothing listens there" in out
+    for python_name in ("ConnectionRefusedError", "TimeoutError", "[Errno"):
+        assert python_name not in out, out
