@@ -419,14 +419,9 @@ def test_probe_websocket_name_lookup_is_under_the_bound(monkeypatch: pytest.Monk
 def test_verify_failures_name_the_endpoint_and_a_plain_cause(capsys: pytest.CaptureFixture[str]) -> None:
     with silent() as stalled:
         port = stalled.rsplit(":", 1)[1]
-        code = main(
-            ["verify", "--url", f"https://www.example.test:{port}/echo", "--resolve", "www.example.test=127.0.0.1"]
-            + ["--timeout", "0.5"]
-        )
-    refused = main(
-        ["verify", "--url", "https://www.example.test:9/echo", "--resolve", "www.example.test=127.0.0.1"]
-        + ["--timeout", "1"]
-    )
+        pinned = ["--resolve", "www.example.test=127.0.0.1"]
+        code = main(["verify", "--url", f"https://www.example.test:{port}/echo", *pinned, "--timeout", "0.5"])
+    refused = main(["verify", "--url", "https://www.example.test:9/echo", *pinned, "--timeout", "1"])
     out = capsys.readouterr().out
     assert code == refused == 1
     failed = [line for line in out.splitlines() if line.startswith("FAIL")]
