@@ -7,6 +7,7 @@ claims counts it never read, a 5xx after every retry, teardown's sweep cut short
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -429,3 +430,20 @@ def test_verify_failures_name_the_endpoint_and_a_plain_cause(capsys: pytest.Capt
     assert "connection refused: nothing listens there" in out
     for python_name in ("ConnectionRefusedError", "TimeoutError", "[Errno"):
         assert python_name not in out, out
+
+
+def test_verify_reading_outputs_from_a_backend_that_refuses_is_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A stand-in Pulumi CLI that answers its version and refuses everything else, as an expired token does."""
+    stand_in = tmp_path / "pulumi"
+    stand_in.write_text(
+        '#!/bin/sh\nif [ "$1" = version ]; then echo v3.200.0; exit 0; fi\n'
+        'echo "error: 401 Unauthorized: PULUMI_ACCESS_TOKEN expired" >&2\nexit 255\n'
+    )
+    stand_in.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{tmp_path}:{os.environ.get('PATH', '')}")
+    code = main(["verify", "--stack", "stage", "--no-aws", "--timeout", "1"])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1, err
+    assert "reading the stack's outputs" in err[0] and "401 Unauthorized" in err[0] and "CommandError" not in err[0]

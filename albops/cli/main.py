@@ -532,11 +532,23 @@ def _stack_outputs(args: argparse.Namespace) -> dict[str, object]:
         return data
     from pulumi import automation as auto
 
-    try:
+    from albops.deadline import Deadline
+
+    def read() -> dict[str, object]:
         stack = auto.select_stack(args.stack, work_dir=str(args.project_dir))
+        return {key: value.value for key, value in stack.outputs().items()}
+
+    step = "reading the stack's outputs (pulumi stack output)"
+    try:
+        # Bounded as teardown's backend reads are: a CLI read starts a process and may ask a remote backend.
+        outputs: dict[str, object] = Deadline(call_seconds=max(60.0, args.timeout)).run(
+            read, endpoint="the Pulumi CLI", step=step
+        )
     except FileNotFoundError:
         raise RuntimeError("the Pulumi CLI is not installed; install it, or pass --outputs FILE") from None
-    return {key: value.value for key, value in stack.outputs().items()}
+    except auto.CommandError as error:
+        raise ValueError(f"{BackendError(step, _cli_said(error))}; or pass --outputs FILE") from None
+    return outputs  # a DeadlineExceeded goes to main: one line, exit 1
 
 
 def _teardown(args: argparse.Namespace) -> int:
