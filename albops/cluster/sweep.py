@@ -486,8 +486,6 @@ class Sweeper:
             else:
                 ec2.revoke_security_group_egress(GroupId=group_id, IpPermissions=revoke)
         except Exception as error:
-            if isinstance(error, UNUSABLE):
-                raise
             sources = {p["GroupId"] for rule in revoke for p in rule["UserIdGroupPairs"]}
             for item in items:
                 if item.resource.resource_id in sources:
