@@ -33,7 +33,15 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from albops import EXIT_FINDINGS, EXIT_OK, EXIT_REFUSED
-from albops.cluster.aws import CLUSTER_TAG, EXPIRES_TAG, AwsSession, TaggedResource, cluster_resources, error_code
+from albops.cluster.aws import (
+    CLUSTER_TAG,
+    EXPIRES_TAG,
+    UNUSABLE,
+    AwsSession,
+    TaggedResource,
+    cluster_resources,
+    error_code,
+)
 from albops.cluster.aws import tagged_resources as _tagged
 from albops.deadline import Unanswered
 from components.names import CLUSTER_NAME, PROJECT
@@ -121,6 +129,10 @@ class SweepReport:
     skipped: str = ""
     # The sweep of this cluster stopped on an error; what is in ``items`` is what was done before it.
     error: str = ""
+    # The cluster's resources were read: until then the report claims no count (a script must not read an
+    # unread cluster as clean); ``stopped`` says what ended the command before that.
+    listed: bool = False
+    stopped: str = ""
 
     @property
     def remaining(self) -> list[Item]:
@@ -141,9 +153,11 @@ class SweepReport:
             "refused": self.refused,
             "skipped": self.skipped,
             "error": self.error,
+            "listed": self.listed,
+            "notListed": "" if self.listed or self.skipped else f"not listed: {self.stopped or 'not reached'}",
             "resources": [i.as_dict() for i in self.items],
-            "remaining": len(self.remaining),
-            "notOurs": len(self.not_ours),
+            "remaining": len(self.remaining) if self.listed or self.skipped else None,
+            "notOurs": len(self.not_ours) if self.listed else None,
         }
 
 
@@ -400,6 +414,7 @@ class Sweeper:
             if judged is not None:
                 item.status, (item.reason, item.command) = "not-ours", judged
             report.items.append(item)
+        report.listed = True
         if report.refused or not any(i.status == "found" for i in report.items):
             return report
         references = self._judge_dependencies(report)
@@ -714,6 +729,8 @@ class Sweeper:
 
     # -- bookkeeping ------------------------------------------------------------
     def _fail(self, item: Item, error: Exception) -> None:
+        if isinstance(error, UNUSABLE):
+            raise error  # the endpoint cannot work: it stops the command (one line, exit 2), not one resource
         code = error_code(error)
         item.status = "failed"
         if code == "OperationNotPermitted":
@@ -820,6 +837,8 @@ def render_table(report: SweepReport) -> str:
     mode = "dry run: nothing deleted (add --yes to delete)" if report.dry_run else "deleted in dependency order"
     if report.refused:
         mode = "refused: nothing deleted"
+    if not report.listed and not report.skipped:
+        return f"Cluster {report.cluster} in {report.region}: not listed: {report.stopped or 'not reached'}"
     lines = [f"Cluster {report.cluster} in {report.region}: {len(report.items)} controller resources; {mode}"]
     if report.skipped:
         lines.append(f"skipped: {report.skipped}")
@@ -859,11 +878,13 @@ def mark_interrupted(
     """
     unknown = {u.subject: u for u in unanswered if u.step.startswith("Delete")}
     for report in reports:
+        if not report.listed:
+            report.stopped = why
         for item in report.items:
             call = unknown.get(item.resource.arn) or unknown.get(item.resource.resource_id)
             if call is not None:
                 item.status = STATE_UNKNOWN
-                item.reason = f"{call.step} sent, no answer before the deadline; it may or may not be deleted"
+                item.reason = f"{call.step} sent, no answer ({why}); it may or may not be deleted"
             elif item.status == "found" and not report.dry_run:
                 item.reason = f"not reached: {why}"
 
@@ -871,7 +892,7 @@ def mark_interrupted(
 def exit_code(reports: list[SweepReport]) -> int:
     if any(r.refused for r in reports):
         return EXIT_REFUSED
-    return EXIT_FINDINGS if any(r.remaining or r.skipped or r.error for r in reports) else EXIT_OK
+    return EXIT_FINDINGS if any(r.remaining or r.skipped or r.error or not r.listed for r in reports) else EXIT_OK
 
 
 def sweep_command(

@@ -42,7 +42,7 @@ from typing import Any, Protocol
 from albops import EXIT_FINDINGS, EXIT_OK
 from albops.cluster.aws import AwsSession, TaggedResource, cluster_resources, error_code, tagged_resources
 from albops.cluster.kube import KubeObject, UnreachableError
-from albops.cluster.sweep import ORDER, Item, Scope, Sweeper, Timing, removal_command
+from albops.cluster.sweep import ORDER, Item, Scope, Sweeper, SweepReport, Timing, removal_command
 from albops.preview.stack_file import config_mapping
 from components.tags import DIY_ORGANIZATION, EPHEMERAL_TAG, STACK_TAG, parse_owner, stack_tag_value
 
@@ -250,6 +250,8 @@ class Teardown:
     aws: AwsSession
     timing: Timing = field(default_factory=Timing)
     say: Callable[[str], None] = print
+    # The sweep after destroy, filled as it goes: a caller stopped half-way (deadline, Ctrl-C) reports it.
+    sweep_reports: list[SweepReport] = field(default_factory=list)
 
     def run(self) -> int:
         target = self.target
@@ -285,7 +287,9 @@ class Teardown:
             self.timing.extend(self.timing.clock() - destroy_started[0])
             self.aws.deadline.extend(self.aws.deadline.clock() - destroy_started[1])
         self.say(f"step 3: sweeping what the controller left for {target.cluster} with {STACK_TAG}={target.stack_tag}")
-        report = Sweeper(self.aws, target.cluster, self.timing, Scope(owner=target.stack_tag)).run(delete=True)
+        report = Sweeper(self.aws, target.cluster, self.timing, Scope(owner=target.stack_tag)).run(
+            delete=True, into=self.sweep_reports
+        )
         foreign = report.not_ours
         if report.refused:
             self.say(f"sweep refused: {report.refused}")
