@@ -166,11 +166,16 @@ def attempts_within(seconds: float, ceiling: int) -> int:
     """The most tries (at most ``ceiling``) whose longest back-off together fits in half of ``seconds``.
 
     botocore's standard and adaptive modes wait up to ``min(2 ** i, 20)`` seconds before try ``i + 2`` when
-    throttled (botocore/retries/standard.py, ExponentialBackoff: base 2, MAX_BACKOFF 20, throttling scale 1 s);
-    the other half of the allowance is left for the tries themselves.
+    throttled, and up to 5 s more when the answer carries ``x-amz-retry-after`` (botocore/retries/standard.py,
+    ExponentialBackoff: base 2, MAX_BACKOFF 20, throttling scale 1 s, _RETRY_AFTER_MAX_ADDITIONAL 5); the other
+    half of the allowance is left for the tries themselves.
     """
+
+    def longest_wait(attempt: int) -> float:
+        return min(2.0 ** (attempt - 1), 20.0) + 5.0
+
     attempts, waited = 1, 0.0
-    while attempts < ceiling and waited + min(2.0 ** (attempts - 1), 20.0) <= seconds / 2:
-        waited += min(2.0 ** (attempts - 1), 20.0)
+    while attempts < ceiling and waited + longest_wait(attempts) <= seconds / 2:
+        waited += longest_wait(attempts)
         attempts += 1
     return attempts
