@@ -51,7 +51,7 @@ SCOPING_TAGS = {
 }
 # Keys IAM puts in every request context (IAM User Guide, "AWS global condition context keys"); the tag keys are
 # not among them: which actions support aws:RequestTag, aws:ResourceTag and aws:TagKeys is per action.
-GLOBAL_KEYS_PREFIX = ("aws:Principal", "aws:Source", "aws:Called", "aws:Via", "aws:Current", "aws:SecureTransport")
+GLOBAL_KEYS_PREFIX = ("aws:Principal", "aws:RequestedRegion", "aws:Source", "aws:Called", "aws:Via", "aws:Current", "aws:SecureTransport")
 
 # Actions granted on Resource "*" with no condition, each because AWS gives it no resource type and no tag key
 # (Service Authorization Reference: the "Resource types" column is empty), so nothing narrower exists.
@@ -103,8 +103,12 @@ BOUNDARY_UNSCOPED_WRITES = {
 }
 
 
+REGION = "us-west-2"  # Pulumi.pr.yaml's aws:region, which docs/ci.md's setup writes for AWS_REGION_NAME
+
+
 def load(name: str) -> dict[str, Any]:
-    document: dict[str, Any] = json.loads((CI / name).read_text())
+    """A committed policy as the setup renders it for the region; the other placeholders stay (ACCOUNT_ID, ...)."""
+    document: dict[str, Any] = json.loads((CI / name).read_text().replace("AWS_REGION_NAME", REGION))
     return document
 
 
@@ -253,7 +257,9 @@ def test_every_action_and_condition_key_exists_and_is_supported(name: str) -> No
         # This account's ARNs (a placeholder), AWS-managed policies, or Route 53's, which name no account.
         assert arn == "*" or any(p in arn for p in PLACEHOLDERS) or arn.startswith(GLOBAL_ARNS), arn
     for statement in statements(document):
-        assert set(statement) <= {"Sid", "Effect", "Action", "Resource", "Condition"}, statement["Sid"]
+        assert set(statement) <= {"Sid", "Effect", "Action", "Resource", "Condition"} or (
+                statement["Effect"] == "Deny" and set(statement) == {"Sid", "Effect", "Action", "NotResource", "Condition"}
+            ), statement["Sid"]
         for action_entry in _list(statement["Action"]):
             for action in expand(action_entry):
                 supported = supported_keys(action)
@@ -336,25 +342,30 @@ ZONE = "arn:aws:route53:::hostedzone/PREVIEW_ZONE_ID"
 CLUSTER = f"{EKS}:cluster/pr-12"
 LB = f"{ELB}:loadbalancer/app/k8s-preview-0123456789/50dc6c495c0c9188"
 FOREIGN = {"team": "payments"}
+# What every create call of pull-request code must carry (the pr stack's defaultTags, stack_settings/tags.py):
+# the mark, and the stack and expiry by which the reaper finds it (docs/ci.md).
+CREATE_TAGS = {**EPHEMERAL, "alb-ingress/stack": "organization/alb-ingress/pr-12", "alb-ingress/expires": "2026-12-09"}
+UNMARKED = {k: v for k, v in CREATE_TAGS.items() if k != "alb-ingress/ephemeral"}
+NOT_EPHEMERAL = {"alb-ingress/ephemeral": "false"}
 REAPER = f"arn:aws:iam::{ACCOUNT}:role/alb-ingress-ci/alb-ingress-ci-reaper"
 
 PR_CASES: list[tuple[str, Request, str]] = [
-    ("create a tagged cluster", tagged("eks:CreateCluster", request_tags=EPHEMERAL), "allow"),
-    ("create an untagged cluster", tagged("eks:CreateCluster", request_tags={}), "implicit-deny"),
+    ("create a tagged cluster", tagged("eks:CreateCluster", request_tags=CREATE_TAGS, aws__RequestedRegion=REGION), "allow"),
+    ("create an untagged cluster", tagged("eks:CreateCluster", request_tags=UNMARKED, aws__RequestedRegion=REGION), "implicit-deny"),
     (
         "create a cluster tagged ephemeral=false",
-        tagged("eks:CreateCluster", request_tags={"alb-ingress/ephemeral": "false"}),
+        tagged("eks:CreateCluster", request_tags={**CREATE_TAGS, **NOT_EPHEMERAL}, aws__RequestedRegion=REGION),
         "implicit-deny",
     ),
-    ("create a cluster with no tags at all", Request("eks:CreateCluster"), "implicit-deny"),
+    ("create a cluster with no tags at all (no expiry: refused outright)", Request("eks:CreateCluster"), "explicit-deny"),
     (
         "add a node group to an ephemeral cluster",
-        tagged("eks:CreateNodegroup", CLUSTER, request_tags=EPHEMERAL, resource_tags=EPHEMERAL),
+        tagged("eks:CreateNodegroup", CLUSTER, request_tags=CREATE_TAGS, resource_tags=EPHEMERAL),
         "allow",
     ),
     (
         "add a node group to another team's cluster",
-        tagged("eks:CreateNodegroup", f"{EKS}:cluster/prod", request_tags=EPHEMERAL, resource_tags=FOREIGN),
+        tagged("eks:CreateNodegroup", f"{EKS}:cluster/prod", request_tags=CREATE_TAGS, resource_tags=FOREIGN),
         "implicit-deny",
     ),
     ("delete an ephemeral cluster", tagged("eks:DeleteCluster", CLUSTER, resource_tags=EPHEMERAL), "allow"),
@@ -382,7 +393,7 @@ PR_CASES: list[tuple[str, Request, str]] = [
     ),
     (
         "mark another team's cluster ephemeral",
-        tagged("eks:TagResource", f"{EKS}:cluster/prod", request_tags=EPHEMERAL, resource_tags=FOREIGN),
+        tagged("eks:TagResource", f"{EKS}:cluster/prod", request_tags=CREATE_TAGS, resource_tags=FOREIGN),
         "explicit-deny",
     ),
     (
@@ -392,7 +403,7 @@ PR_CASES: list[tuple[str, Request, str]] = [
     ),
     (
         "create a tagged security group",
-        tagged("ec2:CreateSecurityGroup", f"{EC2}:security-group/sg-1", request_tags=EPHEMERAL),
+        tagged("ec2:CreateSecurityGroup", f"{EC2}:security-group/sg-1", request_tags=CREATE_TAGS),
         "allow",
     ),
     ("... in a VPC (authorized against the VPC too)", tagged("ec2:CreateSecurityGroup", f"{EC2}:vpc/vpc-1"), "allow"),
@@ -408,7 +419,7 @@ PR_CASES: list[tuple[str, Request, str]] = [
     ),
     (
         "tag an existing security group ephemeral to delete it",
-        tagged("ec2:CreateTags", f"{EC2}:security-group/sg-prod", request_tags=EPHEMERAL),
+        tagged("ec2:CreateTags", f"{EC2}:security-group/sg-prod", request_tags=CREATE_TAGS),
         "explicit-deny",
     ),
     (
@@ -418,12 +429,12 @@ PR_CASES: list[tuple[str, Request, str]] = [
     ),
     (
         "create a role under the path, with the boundary, tagged",
-        tagged("iam:CreateRole", f"{ROLE_PATH}pr-12-nodes", request_tags=EPHEMERAL, iam__PermissionsBoundary=BOUNDARY),
+        tagged("iam:CreateRole", f"{ROLE_PATH}pr-12-nodes", request_tags=CREATE_TAGS, iam__PermissionsBoundary=BOUNDARY),
         "allow",
     ),
     (
         "create a role without the boundary",
-        tagged("iam:CreateRole", f"{ROLE_PATH}pr-12-nodes", request_tags=EPHEMERAL),
+        tagged("iam:CreateRole", f"{ROLE_PATH}pr-12-nodes", request_tags=CREATE_TAGS),
         "implicit-deny",
     ),
     (
@@ -431,7 +442,7 @@ PR_CASES: list[tuple[str, Request, str]] = [
         tagged(
             "iam:CreateRole",
             f"{ROLE_PATH}x",
-            request_tags=EPHEMERAL,
+            request_tags=CREATE_TAGS,
             iam__PermissionsBoundary=f"arn:aws:iam::{ACCOUNT}:policy/AdminBoundary",
         ),
         "implicit-deny",
@@ -441,7 +452,7 @@ PR_CASES: list[tuple[str, Request, str]] = [
         tagged(
             "iam:CreateRole",
             f"arn:aws:iam::{ACCOUNT}:role/admin",
-            request_tags=EPHEMERAL,
+            request_tags=CREATE_TAGS,
             iam__PermissionsBoundary=BOUNDARY,
         ),
         "implicit-deny",
@@ -514,7 +525,7 @@ PR_CASES: list[tuple[str, Request, str]] = [
     (
         "give the reaper role an access entry to an ephemeral cluster",
         tagged(
-            "eks:CreateAccessEntry", CLUSTER, request_tags=EPHEMERAL, resource_tags=EPHEMERAL, eks__principalArn=REAPER
+            "eks:CreateAccessEntry", CLUSTER, request_tags=CREATE_TAGS, resource_tags=EPHEMERAL, eks__principalArn=REAPER
         ),
         "allow",
     ),
@@ -523,7 +534,7 @@ PR_CASES: list[tuple[str, Request, str]] = [
         tagged(
             "eks:CreateAccessEntry",
             CLUSTER,
-            request_tags=EPHEMERAL,
+            request_tags=CREATE_TAGS,
             resource_tags=EPHEMERAL,
             eks__principalArn=f"arn:aws:iam::{ACCOUNT}:role/admin",
         ),
@@ -534,7 +545,7 @@ PR_CASES: list[tuple[str, Request, str]] = [
         tagged(
             "eks:CreateAccessEntry",
             f"{EKS}:cluster/prod",
-            request_tags=EPHEMERAL,
+            request_tags=CREATE_TAGS,
             resource_tags=FOREIGN,
             eks__principalArn=REAPER,
         ),
@@ -551,7 +562,7 @@ PR_CASES: list[tuple[str, Request, str]] = [
         ),
         "allow",
     ),
-    ("request a tagged certificate", tagged("acm:RequestCertificate", request_tags=EPHEMERAL), "allow"),
+    ("request a tagged certificate", tagged("acm:RequestCertificate", request_tags=CREATE_TAGS, aws__RequestedRegion=REGION), "allow"),
     (
         "delete an untagged certificate",
         tagged("acm:DeleteCertificate", f"arn:aws:acm:us-west-2:{ACCOUNT}:certificate/prod"),
@@ -589,15 +600,15 @@ REAPER_CASES: list[tuple[str, Request, str]] = [
         "implicit-deny",
     ),
     ("delete an ephemeral cluster", tagged("eks:DeleteCluster", CLUSTER, resource_tags=EPHEMERAL), "allow"),
-    ("create a cluster", tagged("eks:CreateCluster", request_tags=EPHEMERAL), "implicit-deny"),
+    ("create a cluster", tagged("eks:CreateCluster", request_tags=CREATE_TAGS, aws__RequestedRegion=REGION), "implicit-deny"),
     (
         "create a load balancer",
-        tagged("elasticloadbalancing:CreateLoadBalancer", LB, request_tags=EPHEMERAL),
+        tagged("elasticloadbalancing:CreateLoadBalancer", LB, request_tags=CREATE_TAGS),
         "implicit-deny",
     ),
     (
         "tag an untagged load balancer ephemeral",
-        tagged("elasticloadbalancing:AddTags", LB, request_tags=EPHEMERAL),
+        tagged("elasticloadbalancing:AddTags", LB, request_tags=CREATE_TAGS),
         "implicit-deny",
     ),
     (
@@ -696,7 +707,7 @@ def _creates(
     physical = f"{resource.name}-1a2b3c4"
     kind = resource.type
     if kind == "eks:index:Cluster":
-        return tagged("eks:CreateCluster", request_tags=tags)
+        return tagged("eks:CreateCluster", request_tags=tags, aws__RequestedRegion=REGION)
     if kind in (
         "aws:eks/nodeGroup:NodeGroup",
         "aws:eks/addon:Addon",
@@ -729,7 +740,7 @@ def _creates(
             iam__PolicyARN=policy,
         )
     if kind == "aws:acm/certificate:Certificate":
-        return tagged("acm:RequestCertificate", request_tags=tags)
+        return tagged("acm:RequestCertificate", request_tags=tags, aws__RequestedRegion=REGION)
     if kind == "aws:route53/record:Record":
         record_type = _text(inputs.get("type")) or "CNAME"  # the ACM validation record, known after apply
         return tagged(
@@ -768,7 +779,7 @@ def test_the_pull_request_role_can_create_every_aws_resource_of_the_pr_stack() -
         assert evaluate(policy, request) == "allow", f"{resource.type} {resource.name}: {request}"
     assert checked >= 12
     # The same role cannot create the controller's role of a stack that keeps the default path and no boundary.
-    stage_role = tagged("iam:CreateRole", f"arn:aws:iam::{ACCOUNT}:role/stage-lbc-role-1", request_tags=EPHEMERAL)
+    stage_role = tagged("iam:CreateRole", f"arn:aws:iam::{ACCOUNT}:role/stage-lbc-role-1", request_tags=CREATE_TAGS)
     assert evaluate(policy, stage_role) == "implicit-deny"
 
 
@@ -798,7 +809,12 @@ def test_pulumis_oidc_policies_admit_the_same_environments_as_the_aws_roles(name
 # passes: service_role given, skip_default_node_group, create_oidc_provider, authentication_mode API, and no
 # skip_default_security_groups, fargate, auto mode, instance role or access entries.
 
-EKS_TAGS = {**EPHEMERAL, "alb-ingress/stack": "organization/alb-ingress/pr-12"}
+EKS_TAGS = {
+    **EPHEMERAL,
+    "alb-ingress/stack": "organization/alb-ingress/pr-12",
+    "alb-ingress/expires": "2026-12-09",
+    "alb-ingress/owner": "platform-team",
+}
 CLUSTER_ROLE = f"arn:aws:iam::{ACCOUNT}:role/alb-ingress-ephemeral/pr-12-cluster-1a2b3c4"
 CLUSTER_SG = f"{EC2}:security-group/sg-0cluster"
 NODE_SG = f"{EC2}:security-group/sg-0nodes"
@@ -831,21 +847,20 @@ PULUMI_EKS_CALLS: list[tuple[str, Request]] = [
         "pass the cluster role to EKS",
         tagged("iam:PassRole", CLUSTER_ROLE, resource_tags=EKS_TAGS, iam__PassedToService="eks.amazonaws.com"),
     ),
-    ("the cluster", tagged("eks:CreateCluster", request_tags={"Name": "pr-12-eksCluster", **EKS_TAGS})),
+    (
+        "the cluster",
+        tagged(
+            "eks:CreateCluster",
+            request_tags={"Name": "pr-12-eksCluster", **EKS_TAGS},
+            aws__RequestedRegion=REGION,
+        ),
+    ),
     # <name>-kube-proxy (an add-on unless kubeProxyAddonOptions.enabled is false) and its version lookup.
     ("kube-proxy version", Request("eks:DescribeAddonVersions")),
     ("kube-proxy add-on", tagged("eks:CreateAddon", CLUSTER, request_tags=EKS_TAGS, resource_tags=EKS_TAGS)),
     # <name>-vpc-cni (VpcCniAddon: an aws.eks.Addon vpc-cni, tagged with the cluster's tags).
     ("vpc-cni add-on", tagged("eks:CreateAddon", CLUSTER, request_tags=EKS_TAGS, resource_tags=EKS_TAGS)),
-    # <name>-oidcProvider: no tags of its own, so only the provider's defaultTags.
-    (
-        "OIDC provider",
-        tagged(
-            "iam:CreateOpenIDConnectProvider",
-            f"arn:aws:iam::{ACCOUNT}:oidc-provider/oidc.eks.us-west-2.amazonaws.com/id/0123456789ABCDEF0123456789ABCDEF",
-            request_tags=EPHEMERAL,
-        ),
-    ),
+    # No <name>-oidcProvider: the pr stack uses Pod Identity, so create_oidc_provider is false (ephemeral.py).
     # createNodeGroupSecurityGroup (skip_default_security_groups unset): the node group's security group,
     # tagged kubernetes.io/cluster/<name>=owned besides, its four rules and one on the cluster's group.
     ("node security group, VPC side", tagged("ec2:CreateSecurityGroup", f"{EC2}:vpc/vpc-0default")),
@@ -895,14 +910,6 @@ PULUMI_EKS_DESTROY: list[tuple[str, Request]] = [
         tagged("eks:DeleteAddon", f"{EKS}:addon/pr-12/kube-proxy/0a1b", resource_tags=EKS_TAGS),
     ),
     ("delete the security groups", tagged("ec2:DeleteSecurityGroup", NODE_SG, resource_tags=EKS_TAGS)),
-    (
-        "delete the OIDC provider",
-        tagged(
-            "iam:DeleteOpenIDConnectProvider",
-            f"arn:aws:iam::{ACCOUNT}:oidc-provider/oidc.eks.us-west-2.amazonaws.com/id/0123456789ABCDEF",
-            resource_tags=EPHEMERAL,
-        ),
-    ),
 ]
 
 
@@ -923,6 +930,8 @@ def test_pulumi_eks_makes_no_role_of_its_own_because_the_stack_hands_it_one() ->
     cluster = result.one("eks:index:Cluster")
     role = result.by_urn(str(cluster.inputs["serviceRole"]))
     assert role.type == "aws:iam/role:Role"
+    # Pod Identity: no account-wide OIDC provider, which the pull-request role may not create or delete.
+    assert cluster.inputs["createOidcProvider"] is False
     assert role.inputs["path"] == "/alb-ingress-ephemeral/"
     assert _text(role.inputs["permissionsBoundary"]) == BOUNDARY
     assert json.loads(role.inputs["assumeRolePolicy"])["Statement"][0]["Principal"] == {"Service": "eks.amazonaws.com"}
