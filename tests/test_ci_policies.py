@@ -1157,7 +1157,9 @@ def _deploy_calls(result: Any, cluster: str) -> Iterator[tuple[str, Request]]:
             yield kind, tagged("eks:CreatePodIdentityAssociation", cluster_arn, request_tags=tags)
         elif kind == "aws:acm/certificate:Certificate":
             yield kind, tagged("acm:RequestCertificate", request_tags=tags)
-            yield kind, tagged("acm:AddTagsToCertificate", CERT, request_tags=tags)
+            # Tags go in RequestCertificate itself (the Service Authorization Reference lists aws:RequestTag for it and
+            # no dependent action); AddTagsToCertificate is a later tag change, on a certificate already the stack's.
+            yield kind, tagged("acm:AddTagsToCertificate", CERT, request_tags=tags, resource_tags=tags)
             yield kind, tagged("acm:DescribeCertificate", CERT, resource_tags=tags)
         elif kind == "aws:route53/record:Record":
             zone = f"arn:aws:route53:::hostedzone/{inputs['zoneId']}"
