@@ -377,9 +377,9 @@ PR_CASES: list[tuple[str, Request, str]] = [
         "implicit-deny",
     ),
     (
-        "untag an ephemeral cluster",
+        "untag an ephemeral cluster (the role holds no untag action at all)",
         tagged("eks:UntagResource", CLUSTER, resource_tags=EPHEMERAL, aws__TagKeys=["alb-ingress/ephemeral"]),
-        "explicit-deny",
+        "implicit-deny",
     ),
     (
         "flip an ephemeral cluster to ephemeral=false",
