@@ -33,7 +33,16 @@ GLOBAL_ARNS = ("arn:aws:iam::aws:policy/", "arn:aws:route53:::")
 ENVIRONMENTS = ("pr-ephemeral", "reaper", "preview", "stage", "production")
 # The placeholders docs/ci.md tells to replace (sed), and nothing else account- or repository-specific.
 # The deploy roles add the cluster's name and the stack's hosted zone, one value per environment.
-PLACEHOLDERS = ("ACCOUNT_ID", "OWNER/REPO", "PREVIEW_ZONE_ID", "CLUSTER_NAME", "HOSTED_ZONE_ID")
+PLACEHOLDERS = (
+    "ACCOUNT_ID",
+    "OWNER/REPO",
+    "PREVIEW_ZONE_ID",
+    "CLUSTER_NAME",
+    "HOSTED_ZONE_ID",
+    "AWS_REGION_NAME",
+    "PREVIEW_VPC_ID",
+    "PR_STATE_BUCKET",
+)
 ROLE_POLICIES = {
     "pr-ephemeral": "pr-ephemeral-role.json",
     "reaper": "reaper-role.json",
@@ -41,6 +50,9 @@ ROLE_POLICIES = {
     "stage": "stage-role.json",
     "production": "production-role.json",
 }
+# Managed policies attached besides: the pull-request stacks' state lives in an S3 bucket of their own, not in
+# Pulumi Cloud, so pull-request code never holds a Pulumi Cloud token (docs/ci.md, "Pulumi").
+MANAGED_POLICIES = {"pr-ephemeral": ["pr-state.json"], "reaper": ["pr-state.json"]}
 # The ephemeral mark, and for the deploy roles the stack's own tag, which every AWS resource of a stack carries
 # through the provider's defaultTags (stack_settings/tags.py: the program's "stack" and "project" win over user tags).
 SCOPING_TAGS = {
@@ -84,6 +96,10 @@ ARN_SCOPED_WRITES = {
     "ec2:CreateSecurityGroup": "also authorized against the VPC",
     # A service-linked role is AWS's, created once per account; bound by iam:AWSServiceName.
     "iam:CreateServiceLinkedRole": "bound by iam:AWSServiceName",
+    # Pulumi's state files of the pull-request stacks: the S3 backend writes untagged objects, so they are
+    # bound by ARN to the bucket kept for that state (PR_STATE_BUCKET) and its .pulumi/ prefix.
+    "s3:PutObject": "bound to the pull-request state bucket",
+    "s3:DeleteObject": "bound to the pull-request state bucket",
 }
 # The CNI work of a node role (AWS's AmazonEKS_CNI_Policy grants it on "*"): ENIs are created by the CNI
 # without our tags, so the boundary cannot scope them. docs/ci.md names this as the reason for an account of
@@ -182,7 +198,9 @@ def permission_documents() -> list[str]:
 
 def test_every_environment_has_a_trust_policy_and_every_file_is_known() -> None:
     names = sorted(p.name for p in CI.glob("*.json"))
+    managed = {name for names in MANAGED_POLICIES.values() for name in names}
     expected = {f"{e}-trust.json" for e in ENVIRONMENTS} | set(ROLE_POLICIES.values()) | {"ephemeral-boundary.json"}
+    expected |= managed
     assert set(names) == expected
 
 
@@ -279,7 +297,7 @@ def _scoped_by_tag(statement: dict[str, Any]) -> bool:
     return bool(keys & SCOPING_TAGS)
 
 
-@pytest.mark.parametrize("name", sorted(ROLE_POLICIES.values()))
+@pytest.mark.parametrize("name", sorted({*ROLE_POLICIES.values(), "pr-state.json"}))
 def test_no_grant_is_unscoped_unless_aws_offers_no_scope(name: str) -> None:
     for statement in statements(load(name)):
         if statement["Effect"] != "Allow":
@@ -785,13 +803,18 @@ def test_the_pull_request_role_can_create_every_aws_resource_of_the_pr_stack() -
 
 @pytest.mark.parametrize("name", ["oidc-policies.team-tokens.json", "oidc-policies.organization-tokens.json"])
 def test_pulumis_oidc_policies_admit_the_same_environments_as_the_aws_roles(name: str) -> None:
+    """Pull-request code (pr-ephemeral) and the reaper get no Pulumi Cloud token at all: an organization token
+    is always admin (Pulumi's policy API: "only admin is supported for organization tokens"), and their stacks
+    live in the S3 backend of policies/ci/pr-state.json."""
     document = json.loads((CI / "pulumi" / name).read_text())
     subs = {}
     for policy in document["policies"]:
         assert policy["decision"] == "allow" and set(policy["rules"]) == {"sub"}
         subs[policy["rules"]["sub"]] = policy
-    aws_subs = {load(f"{e}-trust.json")["Statement"][0]["Condition"]["StringEquals"][SUB] for e in ENVIRONMENTS}
+    cloud = [e for e in ENVIRONMENTS if e not in MANAGED_POLICIES]
+    aws_subs = {load(f"{e}-trust.json")["Statement"][0]["Condition"]["StringEquals"][SUB] for e in cloud}
     assert set(subs) == aws_subs
+    assert cloud == ["preview", "stage", "production"]
     preview = subs["repo:OWNER/REPO:environment:preview"]
     if "team-tokens" in name:
         # The preview job's token: a team that may only read stacks (docs/ci.md), as the workflow asks for it.
