@@ -1,6 +1,6 @@
 """A short-lived EKS cluster the stack creates itself (``cluster.create: true``), for pull requests and tests.
 
-``pulumi-eks`` builds the control plane and the IAM OIDC provider; a small
+``pulumi-eks`` builds the control plane (and the IAM OIDC provider for IRSA only); a small
 managed node group spans two zones; the Pod Identity agent add-on is installed
 when the controller uses Pod Identity. Everything carries the ephemeral tags
 (owner, expiry), so the scheduled ``albops sweep --expired`` can find what
