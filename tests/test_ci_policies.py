@@ -63,7 +63,15 @@ SCOPING_TAGS = {
 }
 # Keys IAM puts in every request context (IAM User Guide, "AWS global condition context keys"); the tag keys are
 # not among them: which actions support aws:RequestTag, aws:ResourceTag and aws:TagKeys is per action.
-GLOBAL_KEYS_PREFIX = ("aws:Principal", "aws:RequestedRegion", "aws:Source", "aws:Called", "aws:Via", "aws:Current", "aws:SecureTransport")
+GLOBAL_KEYS_PREFIX = (
+    "aws:Principal",
+    "aws:RequestedRegion",
+    "aws:Source",
+    "aws:Called",
+    "aws:Via",
+    "aws:Current",
+    "aws:SecureTransport",
+)
 
 # Actions granted on Resource "*" with no condition, each because AWS gives it no resource type and no tag key
 # (Service Authorization Reference: the "Resource types" column is empty), so nothing narrower exists.
@@ -276,8 +284,8 @@ def test_every_action_and_condition_key_exists_and_is_supported(name: str) -> No
         assert arn == "*" or any(p in arn for p in PLACEHOLDERS) or arn.startswith(GLOBAL_ARNS), arn
     for statement in statements(document):
         assert set(statement) <= {"Sid", "Effect", "Action", "Resource", "Condition"} or (
-                statement["Effect"] == "Deny" and set(statement) == {"Sid", "Effect", "Action", "NotResource", "Condition"}
-            ), statement["Sid"]
+            statement["Effect"] == "Deny" and set(statement) == {"Sid", "Effect", "Action", "NotResource", "Condition"}
+        ), statement["Sid"]
         for action_entry in _list(statement["Action"]):
             for action in expand(action_entry):
                 supported = supported_keys(action)
@@ -368,14 +376,26 @@ NOT_EPHEMERAL = {"alb-ingress/ephemeral": "false"}
 REAPER = f"arn:aws:iam::{ACCOUNT}:role/alb-ingress-ci/alb-ingress-ci-reaper"
 
 PR_CASES: list[tuple[str, Request, str]] = [
-    ("create a tagged cluster", tagged("eks:CreateCluster", request_tags=CREATE_TAGS, aws__RequestedRegion=REGION), "allow"),
-    ("create an untagged cluster", tagged("eks:CreateCluster", request_tags=UNMARKED, aws__RequestedRegion=REGION), "implicit-deny"),
+    (
+        "create a tagged cluster",
+        tagged("eks:CreateCluster", request_tags=CREATE_TAGS, aws__RequestedRegion=REGION),
+        "allow",
+    ),
+    (
+        "create an untagged cluster",
+        tagged("eks:CreateCluster", request_tags=UNMARKED, aws__RequestedRegion=REGION),
+        "implicit-deny",
+    ),
     (
         "create a cluster tagged ephemeral=false",
         tagged("eks:CreateCluster", request_tags={**CREATE_TAGS, **NOT_EPHEMERAL}, aws__RequestedRegion=REGION),
         "implicit-deny",
     ),
-    ("create a cluster with no tags at all (no expiry: refused outright)", Request("eks:CreateCluster"), "explicit-deny"),
+    (
+        "create a cluster with no tags at all (no expiry: refused outright)",
+        Request("eks:CreateCluster"),
+        "explicit-deny",
+    ),
     (
         "add a node group to an ephemeral cluster",
         tagged("eks:CreateNodegroup", CLUSTER, request_tags=CREATE_TAGS, resource_tags=EPHEMERAL),
@@ -447,7 +467,9 @@ PR_CASES: list[tuple[str, Request, str]] = [
     ),
     (
         "create a role under the path, with the boundary, tagged",
-        tagged("iam:CreateRole", f"{ROLE_PATH}pr-12-nodes", request_tags=CREATE_TAGS, iam__PermissionsBoundary=BOUNDARY),
+        tagged(
+            "iam:CreateRole", f"{ROLE_PATH}pr-12-nodes", request_tags=CREATE_TAGS, iam__PermissionsBoundary=BOUNDARY
+        ),
         "allow",
     ),
     (
@@ -543,7 +565,11 @@ PR_CASES: list[tuple[str, Request, str]] = [
     (
         "give the reaper role an access entry to an ephemeral cluster",
         tagged(
-            "eks:CreateAccessEntry", CLUSTER, request_tags=CREATE_TAGS, resource_tags=EPHEMERAL, eks__principalArn=REAPER
+            "eks:CreateAccessEntry",
+            CLUSTER,
+            request_tags=CREATE_TAGS,
+            resource_tags=EPHEMERAL,
+            eks__principalArn=REAPER,
         ),
         "allow",
     ),
@@ -580,7 +606,11 @@ PR_CASES: list[tuple[str, Request, str]] = [
         ),
         "allow",
     ),
-    ("request a tagged certificate", tagged("acm:RequestCertificate", request_tags=CREATE_TAGS, aws__RequestedRegion=REGION), "allow"),
+    (
+        "request a tagged certificate",
+        tagged("acm:RequestCertificate", request_tags=CREATE_TAGS, aws__RequestedRegion=REGION),
+        "allow",
+    ),
     (
         "delete an untagged certificate",
         tagged("acm:DeleteCertificate", f"arn:aws:acm:us-west-2:{ACCOUNT}:certificate/prod"),
@@ -618,7 +648,11 @@ REAPER_CASES: list[tuple[str, Request, str]] = [
         "implicit-deny",
     ),
     ("delete an ephemeral cluster", tagged("eks:DeleteCluster", CLUSTER, resource_tags=EPHEMERAL), "allow"),
-    ("create a cluster", tagged("eks:CreateCluster", request_tags=CREATE_TAGS, aws__RequestedRegion=REGION), "implicit-deny"),
+    (
+        "create a cluster",
+        tagged("eks:CreateCluster", request_tags=CREATE_TAGS, aws__RequestedRegion=REGION),
+        "implicit-deny",
+    ),
     (
         "create a load balancer",
         tagged("elasticloadbalancing:CreateLoadBalancer", LB, request_tags=CREATE_TAGS),

@@ -148,7 +148,9 @@ PR_REVIEW: list[tuple[str, Request, str]] = [
     ),
     (
         "#4 a security group in another region",
-        tagged("ec2:CreateSecurityGroup", f"arn:aws:ec2:eu-west-1:{ACCOUNT}:security-group/sg-1", request_tags=CREATE_TAGS),
+        tagged(
+            "ec2:CreateSecurityGroup", f"arn:aws:ec2:eu-west-1:{ACCOUNT}:security-group/sg-1", request_tags=CREATE_TAGS
+        ),
         "implicit-deny",
     ),
     (
@@ -271,14 +273,19 @@ DEPLOY_REVIEW: list[tuple[str, str, Request, str]] = [
     (
         "production re-owns stage's certificate",
         "production",
-        tagged("acm:AddTagsToCertificate", STAGE_CERT, request_tags={"stack": "prod"}, resource_tags={"stack": "stage"}),
+        tagged(
+            "acm:AddTagsToCertificate", STAGE_CERT, request_tags={"stack": "prod"}, resource_tags={"stack": "stage"}
+        ),
         "explicit-deny",
     ),
     (
         "stage re-owns production's controller role of the same name pattern",
         "stage",
         tagged(
-            "iam:TagRole", f"{IAM}:role/stage-lbc-role-x", request_tags={"stack": "stage"}, resource_tags={"stack": "prod"}
+            "iam:TagRole",
+            f"{IAM}:role/stage-lbc-role-x",
+            request_tags={"stack": "stage"},
+            resource_tags={"stack": "prod"},
         ),
         "explicit-deny",
     ),
@@ -291,7 +298,9 @@ DEPLOY_REVIEW: list[tuple[str, str, Request, str]] = [
     (
         "stage changes a tag of its own certificate",
         "stage",
-        tagged("acm:AddTagsToCertificate", STAGE_CERT, request_tags={"stack": "stage"}, resource_tags={"stack": "stage"}),
+        tagged(
+            "acm:AddTagsToCertificate", STAGE_CERT, request_tags={"stack": "stage"}, resource_tags={"stack": "stage"}
+        ),
         "allow",
     ),
 ]
@@ -356,7 +365,7 @@ def test_no_tag_write_takes_over_an_existing_resource(name: str) -> None:
         assert writers, name  # the test reaches something
 
 
-def test_the_tag_writing_actions_the_class_test_sees_are_the_references():
+def test_the_tag_writing_actions_the_class_test_sees_are_the_references() -> None:
     actions = {a for a, _ in _tag_writers(load("pr-ephemeral-role.json"))}
     assert {"iam:TagRole", "iam:TagPolicy", "eks:TagResource", "acm:AddTagsToCertificate", "ec2:CreateTags"} <= actions
     for action in ("iam:CreateRole", "iam:CreatePolicy", "eks:CreateCluster", "acm:RequestCertificate"):
@@ -410,7 +419,7 @@ def test_the_size_count_ignores_white_space_but_counts_placeholder_values() -> N
 
 
 def _state_with(resource: dict[str, Any]) -> dict[str, Any]:
-    state = json.loads(json.dumps(EXPORT))
+    state: dict[str, Any] = json.loads(json.dumps(EXPORT))
     state["deployment"]["resources"].append(resource)
     return state
 
@@ -418,8 +427,14 @@ def _state_with(resource: dict[str, Any]) -> dict[str, Any]:
 @pytest.mark.parametrize(
     "resource",
     [
-        {"urn": "urn:pulumi:pr-40::alb-ingress::pulumi-python:dynamic:Resource::x", "type": "pulumi-python:dynamic:Resource"},
-        {"urn": "urn:pulumi:pr-40::alb-ingress::pulumi-nodejs:dynamic:Resource::x", "type": "pulumi-nodejs:dynamic:Resource"},
+        {
+            "urn": "urn:pulumi:pr-40::alb-ingress::pulumi-python:dynamic:Resource::x",
+            "type": "pulumi-python:dynamic:Resource",
+        },
+        {
+            "urn": "urn:pulumi:pr-40::alb-ingress::pulumi-nodejs:dynamic:Resource::x",
+            "type": "pulumi-nodejs:dynamic:Resource",
+        },
         {"urn": "urn:pulumi:pr-40::alb-ingress::command:local:Command::x", "type": "command:local:Command"},
         {"urn": "urn:pulumi:pr-40::alb-ingress::pulumi:providers:command::p", "type": "pulumi:providers:command"},
         {
@@ -427,7 +442,10 @@ def _state_with(resource: dict[str, Any]) -> dict[str, Any]:
             "type": "pulumi:providers:aws",
             "inputs": {"pluginDownloadURL": "https://example.invalid/"},
         },
-        {"urn": "urn:pulumi:pr-40::alb-ingress::random:index/randomId:RandomId::r", "type": "random:index/randomId:RandomId"},
+        {
+            "urn": "urn:pulumi:pr-40::alb-ingress::random:index/randomId:RandomId::r",
+            "type": "random:index/randomId:RandomId",
+        },
     ],
     ids=["python dynamic", "nodejs dynamic", "command", "command provider", "plugin URL", "another package"],
 )

@@ -302,7 +302,10 @@ def test_pull_request_code_and_the_reaper_hold_no_pulumi_cloud_token() -> None:
     one): the pr-ephemeral and reaper jobs use the S3 backend of the pr-* stacks instead (docs/ci.md)."""
     jobs = [
         yaml.safe_load((ROOT / ".github" / "workflows" / "pull-request.yml").read_text())["jobs"]["ephemeral"],
-        *(yaml.safe_load((ROOT / ".github" / "workflows" / "teardown.yml").read_text())["jobs"][j] for j in ("pull-request", "expired")),
+        *(
+            yaml.safe_load((ROOT / ".github" / "workflows" / "teardown.yml").read_text())["jobs"][j]
+            for j in ("pull-request", "expired")
+        ),
     ]
     for job in jobs:
         assert job["environment"] in ("pr-ephemeral", "reaper")
