@@ -66,17 +66,21 @@ class WebSocketStats:
     connections: int = 0
     drops: int = 0
     reconnects: int = 0
+    # Connections that never opened (no name, refused, no handshake in time): not drops, nothing was held.
+    connect_errors: int = 0
     rtts_ms: list[float] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def as_dict(self) -> dict[str, Any]:
+        measured = bool(self.rtts_ms)  # no echo at all: no round-trip time, not 0 ms
         return {
             "connections": self.connections,
+            "connect_errors": self.connect_errors,
             "drops": self.drops,
             "reconnects": self.reconnects,
             "messages": len(self.rtts_ms),
-            "rtt_p50_ms": round(nearest_rank(self.rtts_ms, 50), 2),
-            "rtt_p99_ms": round(nearest_rank(self.rtts_ms, 99), 2),
+            "rtt_p50_ms": round(nearest_rank(self.rtts_ms, 50), 2) if measured else None,
+            "rtt_p99_ms": round(nearest_rank(self.rtts_ms, 99), 2) if measured else None,
         }
 
 
@@ -91,7 +95,8 @@ class ProbeResult:
     def failed(self) -> bool:
         """Any failed request or dropped WebSocket, or no completed request at all (nothing measured)."""
         no_data = not self.http.latencies_ms
-        return self.http.errors > 0 or no_data or (self.websocket is not None and self.websocket.drops > 0)
+        ws = self.websocket
+        return self.http.errors > 0 or no_data or (ws is not None and (ws.drops > 0 or ws.connect_errors > 0))
 
     def as_dict(self) -> dict[str, Any]:
         document: dict[str, Any] = {"url": self.url, "duration_s": self.duration_s, "http": self.http.as_dict()}
@@ -209,12 +214,23 @@ class Prober:
 
         first = True
         sequence = 0
+        # The name is looked up here, bounded: asyncio would look it up in its executor's worker thread, which
+        # the interpreter waits for at exit, so a lookup that never returns held the probe past its bound.
+        host = self.parts.hostname or ""
+        address = _resolve(host, self.timeout)
+        if address is None:
+            with stats.lock:
+                stats.connect_errors += 1
+            return
         while time.monotonic() < deadline:
             if not first:
                 with stats.lock:
                     stats.reconnects += 1
             try:
-                async with connect(self._ws_uri(), ssl=self.context, open_timeout=self.timeout, proxy=None) as ws:
+                port = self.parts.port or (443 if self.context is not None else 80)
+                tls: dict[str, Any] = {"ssl": self.context, "server_hostname": host} if self.context else {}
+                opening = connect(self._ws_uri(), host=address, port=port, open_timeout=self.timeout, proxy=None, **tls)
+                async with opening as ws:
                     if first:
                         with stats.lock:
                             stats.connections += 1
@@ -232,12 +248,30 @@ class Prober:
                         await asyncio.sleep(max(0.0, min(1.0, deadline - time.monotonic())))
                     return
             except (OSError, TimeoutError, WebSocketException):
-                first = False
                 if time.monotonic() >= deadline:
                     return
                 with stats.lock:
-                    stats.drops += 1
+                    if first:
+                        stats.connect_errors += 1
+                    else:
+                        stats.drops += 1
                 await asyncio.sleep(min(0.2, max(0.0, deadline - time.monotonic())))
+
+
+def _resolve(host: str, seconds: float) -> str | None:
+    """``host``'s first address, looked up in a daemon thread and given up after ``seconds`` (None)."""
+    if not host:
+        return None
+    found: list[str] = []
+
+    def lookup() -> None:
+        with contextlib.suppress(OSError):
+            found.append(str(socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)[0][4][0]))
+
+    worker = threading.Thread(target=lookup, name="probe-resolve", daemon=True)
+    worker.start()
+    worker.join(seconds)
+    return found[0] if found else None
 
 
 def _cut(connection: http.client.HTTPConnection, cut: threading.Event) -> None:
@@ -276,7 +310,8 @@ def render(results: list[ProbeResult]) -> str:
         rows.append(("http error reasons", *reasons))
     if any(r.websocket for r in results):
         ws = [r.websocket.as_dict() if r.websocket else {} for r in results]
-        for key in ("connections", "drops", "reconnects", "messages", "rtt_p50_ms", "rtt_p99_ms"):
-            rows.append((f"websocket {key}", *[str(w.get(key, "-")) for w in ws]))
+        for key in ("connections", "connect_errors", "drops", "reconnects", "messages", "rtt_p50_ms", "rtt_p99_ms"):
+            cells = ["no data" if w.get(key, "-") is None else str(w.get(key, "-")) for w in ws]
+            rows.append((f"websocket {key}", *cells))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     return "\n".join("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip() for row in rows)

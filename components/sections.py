@@ -388,8 +388,10 @@ class QuotaSettings(_Section):
     rules: StrictInt = 100
     certificates: StrictInt = 25
     targets: StrictInt = 1000
+    # Listeners per load balancer (50, adjustable): the group's distinct listen ports.
+    listeners: StrictInt = 50
 
-    @field_validator("rules", "certificates", "targets")
+    @field_validator("rules", "certificates", "targets", "listeners")
     @classmethod
     def _bounded(cls, value: int) -> int:
         if not 1 <= value <= 10000:

@@ -74,20 +74,64 @@ def parse_owner(value: str) -> tuple[str, str, str] | None:
     return parts[0], parts[1], parts[2]
 
 
-def _folded(key: str) -> str:
-    """A tag key as a person reads it: Unicode compatibility forms folded, letter case and spaces ignored, and every
-    dash (or '_') read as '-'."""
-    text = unicodedata.normalize("NFKC", key).casefold()
-    return "".join(
-        "-" if char == "_" or unicodedata.category(char) == "Pd" else char for char in text if not char.isspace()
-    )
+# This project's own keys, exactly as the stack writes them (the chart's defaultTags and the cluster's tags).
+PROJECT_KEYS = frozenset({STACK_TAG, OWNER_TAG, EPHEMERAL_TAG, EXPIRES_TAG})
+# ASCII characters a person reads as another one in a key ('1' and 'I' for 'l', '0' for 'o', ...): both the key
+# and the namespace are read through this map, so 'a1b-ingress' and 'aIb-ingress' read as 'alb-ingress'.
+_ASCII_LOOKALIKES = str.maketrans(
+    {
+        "1": "l",
+        "i": "l",
+        "|": "l",
+        "!": "l",
+        "0": "o",
+        "5": "s",
+        "$": "s",
+        "3": "e",
+        "4": "a",
+        "@": "a",
+        "6": "b",
+        "9": "g",
+    }
+)
+# The namespace as read: letters only, look-alikes folded ("albingress" -> "alblngress").
+_NAMESPACE = "albingress".translate(_ASCII_LOOKALIKES)
+# Any non-ASCII letter or digit may stand for any namespace letter (a Cyrillic a U+0430, a Greek nu U+03BD, a fullwidth
+# form NFKC did not fold): no table of confusables is complete, so none is trusted. What is not a letter or
+# digit (separators, '/', '\\', dashes of any kind, invisible format characters such as U+200B or the soft
+# hyphen, combining marks) is dropped.
+_NAMESPACE_READING = re.compile("".join(f"[{char}\\x80-\\U0010ffff]" for char in _NAMESPACE))
+
+
+def _skeleton(key: str) -> str:
+    """A tag key as a person reads it: compatibility forms folded (NFKC), letter case ignored, ASCII look-alikes
+    folded, and everything that is not a letter or digit dropped."""
+    text = unicodedata.normalize("NFKC", key).casefold().translate(_ASCII_LOOKALIKES)
+    return "".join(char for char in text if unicodedata.category(char)[0] in "LN")
+
+
+def namespace_claims(tags: dict[str, str]) -> dict[str, str]:
+    """Every tag whose key a person could read as one of this project's (``alb-ingress/...``), exact or not.
+
+    AWS keys are case-sensitive and take Unicode letters, so ``alb-ingress//stack``, ``alb-ingress:stack``,
+    ``albingress/stack``, a Cyrillic a (U+0430) or a zero-width space are other keys that only look like ours. Whatever
+    carries one makes a claim this project cannot judge: it is never taken for "no owner" (default deny).
+    """
+    return {key: value for key, value in tags.items() if _NAMESPACE_READING.search(_skeleton(key))}
+
+
+def lookalike_claims(tags: dict[str, str]) -> dict[str, str]:
+    """The tags of ``namespace_claims`` that are not exactly one of this project's keys."""
+    return {key: value for key, value in namespace_claims(tags).items() if key not in PROJECT_KEYS}
 
 
 def owner_claims(tags: dict[str, str]) -> dict[str, str]:
-    """Every tag that names an owner: ``alb-ingress/stack`` itself and keys a person would read as it (another
-    letter case, spaces, a Unicode dash or '_'). AWS keys are case-sensitive, so those are other keys that only
-    look like ours: a resource carrying one is someone's claim, never "no owner"."""
-    return {key: value for key, value in tags.items() if _folded(key) == STACK_TAG}
+    """Every tag that could name an owner: ``alb-ingress/stack`` itself and every look-alike of this project's
+    keys (kept for callers that ask only about owner claims; ``namespace_claims`` is the wider set)."""
+    claims = lookalike_claims(tags)
+    if STACK_TAG in tags:
+        claims[STACK_TAG] = tags[STACK_TAG]
+    return claims
 
 
 def reserved_tag(key: str) -> str | None:
@@ -118,6 +162,10 @@ def tag_problem(name: str, value: object) -> str | None:
     special = next((p for p in AWS_SPECIAL_TAG_PREFIXES if name.lower().startswith(p)), None)
     if special is not None:
         return f"a key under {special} {AWS_SPECIAL_TAG_PREFIXES[special]}; rename it"
+    if isinstance(value, str) and value.lower().startswith("aws:"):
+        # Elastic Load Balancing User Guide, "Tag an Application Load Balancer": do not use the aws: prefix in
+        # tag names or values; it is reserved for AWS use.
+        return f"the value {value!r} starts with 'aws:', which AWS reserves in tag values as in names; rename it"
     if name != name.strip() or (isinstance(value, str) and value != value.strip()):
         which = "key" if name != name.strip() else "value"
         return (

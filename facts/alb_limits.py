@@ -13,6 +13,8 @@ CERTIFICATES = 25
 TARGET_GROUPS = 100
 # Targets per load balancer (adjustable).
 TARGETS = 1000
+# Listeners per load balancer (adjustable; "Listeners per Application Load Balancer", same page).
+LISTENERS = 50
 # Inbound rules of one security group (adjustable), which the controller fills per listen port and CIDR.
 SECURITY_GROUP_RULES = 60
 # Per listener rule: host, path, header, query and source-ip values together.

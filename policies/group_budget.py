@@ -251,6 +251,7 @@ def quotas_from_config(alb: Any) -> Quotas:
         rules=whole("rules", defaults.rules),
         certificates=whole("certificates", defaults.certificates),
         targets=whole("targets", defaults.targets),
+        listeners=whole("listeners", defaults.listeners),
     )
 
 
@@ -258,7 +259,7 @@ def route_violations(stack: Stack) -> Iterable[Violation]:
     """What hands one team's traffic to another, judged with the apps' own checks (components/app/checks.py):
     two Ingresses (or routes) of one ALB with one host and one rule (a Prefix path's trailing '/' does not
     count: the controller drops it), and one host in two groups (its DNS name points at one ALB)."""
-    from components.app.checks import host_group_problems, route_key
+    from components.app.checks import GroupMember, host_group_problems, precedence_problems, route_key
     from policies.guardrails import Violation
 
     found = footprints(stack)
@@ -276,6 +277,21 @@ def route_violations(stack: Stack) -> Iterable[Violation]:
                     f"({route.path.path_type}): one rule wins, by group order, and the other never sees a request",
                     "give one of them another path or host",
                 )
+    # The controller's real cross-Ingress order: group.order, then namespace/name; paths sorted only inside one
+    # Ingress (the same check the apps get).
+    members = [
+        GroupMember(
+            f.key.partition("/")[2] or f.app,
+            f.key.partition("/")[0],
+            f.group,
+            f.order,
+            tuple((r.host, r.path) for r in f.route_list()),
+        )
+        for f in found
+        if f.api == "ingress"
+    ]
+    for problem in precedence_problems(members):
+        yield Violation("group-routes", "order", problem, "order the Ingresses so the more specific rule comes first")
     placed = [(f.app, f.group, tuple(dict.fromkeys(r.host for r in f.route_list() if r.host))) for f in found]
     for problem in host_group_problems(placed, named=lambda group: group)[0]:
         yield Violation("group-routes", "hosts", problem, "keep each host in one group (one ALB)")

@@ -793,10 +793,15 @@ def _escalation(stack: Stack) -> Iterable[Violation]:
             for finding in iam_judge.permission_findings(text):
                 yield Violation("iam-escalation", f"{display(role)} inline policy {inline.get('name')}", finding, fix)
         attached += [(role, str(arn)) for arn in iam_judge.as_list(role.props.get("managedPolicyArns"))]
+    control_plane = _control_plane_roles(stack)
     for holder, arn in attached:
         found = document_for_arn(arn)
         if found is None:
             continue  # the stack's own policies are judged above; a customer-managed one at preview
+        if ":iam::aws:policy/" in arn and _attached_role(holder) & control_plane:
+            # An AWS managed policy on a role only EKS's control plane may assume (AmazonEKSClusterPolicy, which EKS
+            # requires of a cluster role): EKS runs no one's code with it, so its grants open no path to a person.
+            continue
         for finding in iam_judge.permission_findings(found):
             yield Violation(
                 "iam-escalation",
@@ -804,6 +809,40 @@ def _escalation(stack: Stack) -> Iterable[Violation]:
                 f"attaches {arn.rsplit('/', 1)[-1]}, which {finding} ({managed_source()})",
                 fix,
             )
+
+
+# Services that assume a role for themselves and run no customer code with it. Only the EKS control plane: EC2
+# (instance roles), Lambda, ECS tasks and pods all run someone's code with the role they are given.
+_CONTROL_PLANE_SERVICES = frozenset({"eks.amazonaws.com"})
+
+
+def _control_plane_roles(stack: Stack) -> set[str]:
+    """The names (given, or Pulumi's auto-name ``<logical>-<7 hex>``) of the stack's roles whose trust admits only
+    a control-plane service principal, with no condition-free principal of any other kind."""
+    names: set[str] = set()
+    for role in stack.of_type(IAM_ROLE):
+        statements = iam_judge.statements(iam_judge.document(role.props.get("assumeRolePolicy")))
+        principals: list[Any] = [s.get("Principal") for s in statements if str(s.get("Effect", "")).lower() == "allow"]
+        only_service = bool(principals) and all(
+            isinstance(p, Mapping)
+            and set(p) == {"Service"}
+            and set(map(str, iam_judge.as_list(p["Service"]))) <= _CONTROL_PLANE_SERVICES
+            for p in principals
+        )
+        if only_service:
+            given = role.props.get("name")
+            names.add(str(given) if given else f"auto:{role.name}")
+    return names
+
+
+def _attached_role(holder: Resource) -> set[str]:
+    """The names the role an attachment (or a role's own managedPolicyArns) may be, as ``_control_plane_roles``
+    keys them: the name as written, and the logical name when it has the shape of Pulumi's auto-name."""
+    if holder.type == IAM_ROLE:
+        return {str(holder.props.get("name") or f"auto:{holder.name}")}
+    value = str(holder.props.get("role") or "")
+    match = re.fullmatch(r"(.+)-[0-9a-f]{7}", value)
+    return {value, f"auto:{match.group(1)}"} if match else {value}
 
 
 def _chart_pinned(stack: Stack) -> Iterable[Violation]:
@@ -1148,7 +1187,7 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "group-routes",
-        "no two Ingresses claim one host and path, and no host is in two groups",
+        "no two Ingresses claim one host and path, none takes a later one's more specific rule, no host on two ALBs",
         "one team's traffic taken by another's rule or ALB",
         _routes,
     ),

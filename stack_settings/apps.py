@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -43,6 +44,7 @@ APP_KEYS = {
     "api": "api",
 }
 _APP_KEY_NAMES = {v: k for k, v in APP_KEYS.items()}
+_CAMEL_WORDS = tuple((snake, camel) for snake, camel in _APP_KEY_NAMES.items() if "_" in snake)
 
 
 def _app_key(index: int, problem: str) -> Problem:
@@ -54,7 +56,11 @@ def _app_key(index: int, problem: str) -> Problem:
     name, tail = (first[:bracket], first[bracket:]) if bracket >= 0 else (first, "")
     key = _APP_KEY_NAMES.get(name, name) + tail + (dot + to_camel(rest) if rest else "")
     where = f"{PROJECT}:apps[{index}]" + (f".{key}" if key else "")
-    return Problem(where, message if path else problem)
+    text = message if path else problem
+    # The component's input names in its words are the stack file's camelCase keys here.
+    for snake, camel in (*_CAMEL_WORDS, ("path_type", "pathType")):
+        text = re.sub(rf"\b{snake}\b", camel, text)
+    return Problem(where, text)
 
 
 def warn(message: str) -> None:
@@ -108,7 +114,7 @@ def check_apps(
     The whole list is counted before anything is created: a group over an ALB quota, two apps on one host and
     path, or apps that disagree on a group-wide setting stop the plan with the apps named.
     """
-    from components.app.budget import Quotas, assign_shards, budget_problems
+    from components.app.budget import Quotas, assign_shards, budget_problems, certificate_notes
     from components.app.component import certificate_problem, conflicts, host_warnings, plan_app
     from components.echoserver import echoserver_app
 
@@ -116,11 +122,21 @@ def check_apps(
     echo = sections.get("echoserver")
     controller = sections.get("controller")
     stack_file = f"Pulumi.{stack}.yaml" if stack else "Pulumi.<stack>.yaml"
-    if not raw:
-        return [], []
+    # No early return without apps: the echoserver's group is budgeted (listeners, rules) all the same.
     problems: list[Problem] = []
     if not isinstance(alb, AlbSettings) or not isinstance(echo, EchoserverSettings):
-        return [], []  # their own problems are reported; the apps are checked once they are right
+        # Their own problems are reported; the apps are checked against the group settings those sections hold, so
+        # only once they are right. Said, so that a fixed file's next plan showing app problems is no surprise.
+        missing = [f"{PROJECT}:{n}" for n, s in (("alb", alb), ("echoserver", echo)) if s is None]
+        if raw and missing:
+            return [], [
+                Problem(
+                    f"{PROJECT}:apps",
+                    f"not checked yet: the apps are checked against {' and '.join(missing)}, which have problems of "
+                    "their own above; fix those and plan again",
+                )
+            ]
+        return [], []
     bad_names: set[int] = set()
     items: list[tuple[int, str, dict[str, Any]]] = []
     for index, item in enumerate(raw):
@@ -190,9 +206,10 @@ def check_apps(
             problem = certificate_problem(arn, region) if isinstance(arn, str) else f"{arn!r} is not text"
             if problem:
                 found.append(f"args.certificate_arn: {problem}")
-        if given.get("namespace") == echo.namespace and name == "echoserver":
+        if given.get("namespace") == echo.namespace:
             found.append(
-                f"args.name: {echo.namespace}/echoserver is the echoserver's own Ingress; name the app otherwise"
+                f"args.namespace: {echo.namespace!r} is the echoserver's namespace, which the stack creates and "
+                "deletes on destroy (with everything in it): give the app a namespace of its own"
             )
         if index in bad_names:
             found = [p for p in found if not p.startswith("name: ")]  # said above, with the stack's words
@@ -208,6 +225,7 @@ def check_apps(
                 "rules": alb.quotas.rules,
                 "certificates": alb.quotas.certificates,
                 "targets": alb.quotas.targets,
+                "listeners": alb.quotas.listeners,
             }
             result.append((name, args))
     # The conflicts and the budget are checked over the apps that are right so far, so every problem of
@@ -227,7 +245,12 @@ def check_apps(
                 f"is {alb.ssl_redirect}, but apps in group {alb.group_name} redirect to 443; it is group-wide: set 443",
             )
         )
-    quotas = Quotas(rules=alb.quotas.rules, certificates=alb.quotas.certificates, targets=alb.quotas.targets)
+    quotas = Quotas(
+        rules=alb.quotas.rules,
+        certificates=alb.quotas.certificates,
+        targets=alb.quotas.targets,
+        listeners=alb.quotas.listeners,
+    )
     footprints = [
         dataclasses.replace(
             echo_plan.footprint("the stack's certificate"),
@@ -243,5 +266,8 @@ def check_apps(
             for plan, (_, args) in zip(plans, result, strict=True)
         ),
     ]
-    problems.extend(Problem(f"{PROJECT}:apps", p) for p in budget_problems(footprints, quotas))
+    where = f"{PROJECT}:apps" if raw else f"{PROJECT}:alb"
+    problems.extend(Problem(where, p) for p in budget_problems(footprints, quotas))
+    for note in certificate_notes(footprints, quotas):
+        warn(f"{stack_file}: {where}: {note}")
     return (result if not problems else []), problems

@@ -78,7 +78,9 @@ def serve(api: FakeApiServer) -> Iterator[str]:
 
         def do_DELETE(self) -> None:
             found = api.delete(self.path)
-            self._reply(200 if found else 404, {"status": "Success" if found else "Failure"})
+            # What the API server answers: the object, or a Status NotFound (kind Status, reason NotFound).
+            gone = {"kind": "Status", "apiVersion": "v1", "status": "Failure", "reason": "NotFound", "code": 404}
+            self._reply(200 if found else 404, {"kind": "Status", "status": "Success"} if found else gone)
 
         def log_message(self, *_: Any) -> None:
             return

@@ -566,3 +566,285 @@ def test_check_finds_routes_two_ingresses_claim_and_hosts_in_two_groups(tmp_path
     messages = " | ".join(v["message"] for v in found)
     assert "Ingress team/app-0 and Ingress team/app-1 both route app-0.example.com/ (Prefix)" in messages
     assert "host app-0.example.com is in group shared (app Ingress team/app-0) and group elsewhere" in messages
+
+
+# -- precedence across apps (review round 2) ------------------------------------------------------------
+# Expected by hand from aws-load-balancer-controller v3.5.0: pkg/ingress/group_loader.go sortGroupMembers
+# (group.order, then "namespace/name" as a string) and model_build_listener_rules.go (rule priorities Ingress
+# after Ingress; sortIngressPaths orders Exact, then longer Prefix, inside one Ingress only;
+# buildPathPatternsForPrefixPathType: "/" is "/*", "/p" is "/p" and "/p/*").
+
+
+def _member(name: str, namespace: str, rules: list[tuple[str, str, str]], order: int = 0) -> Any:
+    from components.app.checks import GroupMember
+
+    return GroupMember(name, namespace, "group g", order, tuple((h, PathRoute(p, t)) for h, p, t in rules))
+
+
+@pytest.mark.parametrize(
+    ("first", "later", "fix"),
+    [
+        # team-a/a sorts before team-b/b: a's /* takes /api.
+        ([("shop.example.com", "/", "Prefix")], [("shop.example.com", "/api", "Prefix")], "give b order: -1"),
+        # An Exact path in a later Ingress behind a Prefix in an earlier one.
+        ([("shop.example.com", "/api", "Prefix")], [("shop.example.com", "/api/x", "Exact")], "give b order: -1"),
+        ([("shop.example.com", "/api/", "Prefix")], [("shop.example.com", "/api/v2", "Prefix")], "give b order: -1"),
+        # The ALB matches *.example.com for shop.example.com: the wildcard app takes the named host.
+        ([("*.example.com", "/", "Prefix")], [("shop.example.com", "/", "Prefix")], "give b order: -1"),
+        ([("*.example.com", "/api", "Prefix")], [("shop.example.com", "/", "Prefix")], "give b order: -1"),
+        # A rule without a host (an Ingress written by anyone, in check) matches every host.
+        ([("", "/", "Prefix")], [("shop.example.com", "/x", "Exact")], "give b order: -1"),
+    ],
+)
+def test_an_earlier_app_taking_a_later_app_s_more_specific_rule_is_refused(
+    first: list[tuple[str, str, str]], later: list[tuple[str, str, str]], fix: str
+) -> None:
+    from components.app.checks import precedence_problems
+
+    (problem,) = precedence_problems([_member("b", "team-b", later), _member("a", "team-a", first)])
+    assert problem.startswith("a's ") and " takes b's " in problem and fix in problem, problem
+
+
+@pytest.mark.parametrize(
+    ("first", "later"),
+    [
+        # The more specific rule comes first: what nginx would do too.
+        ([("shop.example.com", "/api", "Prefix")], [("shop.example.com", "/", "Prefix")]),
+        ([("shop.example.com", "/api/x", "Exact")], [("shop.example.com", "/api", "Prefix")]),
+        ([("shop.example.com", "/", "Prefix")], [("*.example.com", "/", "Prefix")]),
+        # /api/* does not match /apiv2; other hosts never meet; an Exact path takes only itself.
+        ([("shop.example.com", "/api", "Prefix")], [("shop.example.com", "/apiv2", "Prefix")]),
+        ([("shop.example.com", "/", "Prefix")], [("pay.example.com", "/api", "Prefix")]),
+        ([("*.example.com", "/", "Prefix")], [("example.com", "/api", "Prefix")]),
+        ([("shop.example.com", "/api", "Exact")], [("shop.example.com", "/api/x", "Exact")]),
+    ],
+)
+def test_apps_in_nginx_order_or_apart_pass(
+    first: list[tuple[str, str, str]], later: list[tuple[str, str, str]]
+) -> None:
+    from components.app.checks import precedence_problems
+
+    assert precedence_problems([_member("a", "team-a", first), _member("b", "team-b", later)]) == []
+
+
+def test_group_order_decides_before_namespace_and_name() -> None:
+    from components.app.checks import precedence_problems
+
+    wide, narrow = [("shop.example.com", "/", "Prefix")], [("shop.example.com", "/api", "Prefix")]
+    # b's order -1 puts it first although team-b/b sorts after team-a/a.
+    assert precedence_problems([_member("a", "team-a", wide), _member("b", "team-b", narrow, order=-1)]) == []
+    # "team-a/z" sorts before "team-b/a": the namespace decides, not the name.
+    (problem,) = precedence_problems([_member("a", "team-b", narrow), _member("z", "team-a", wide)])
+    assert "team-a/z order 0 before team-b/a order 0" in problem and "give a order: -1" in problem
+    # At the bottom of the range the earlier app is moved instead.
+    (problem,) = precedence_problems([_member("a", "team-a", wide, order=-1000), _member("b", "team-b", narrow, -1000)])
+    assert "give a order: -999" in problem
+
+
+def test_the_stack_refuses_an_app_whose_rule_another_app_takes(tmp_path: Path) -> None:
+    apps = [
+        _app("a", namespace="team-a", hosts=["shop.example.com"], paths=[{"path": "/"}]),
+        _app("b", namespace="team-b", hosts=["shop.example.com"], paths=[{"path": "/api"}]),
+    ]
+    proc = _plan_cli(tmp_path, apps)
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.startswith("error: Pulumi.teams.yaml:") and "Traceback" not in proc.stderr
+    assert (
+        "alb-ingress:apps: a's shop.example.com/ (Prefix) in group my-alb-group takes b's shop.example.com/api "
+        "(Prefix)" in proc.stderr
+    )
+    assert "give b order: -1" in proc.stderr
+    # With the order the message names, the group routes as one nginx server would.
+    apps[1]["order"] = -1
+    result = run_program({**copy.deepcopy(read_stack_file("stage")), "alb-ingress:apps": apps}, "stage", preview=True)
+    ingresses = {r.name: r.inputs for r in result.by_type("kubernetes:networking.k8s.io/v1:Ingress")}
+    assert ingresses["b"]["metadata"]["annotations"]["alb.ingress.kubernetes.io/group.order"] == "-1"
+    assert "alb.ingress.kubernetes.io/group.order" not in ingresses["a"]["metadata"]["annotations"]
+
+
+def test_the_component_refuses_an_app_whose_rule_another_app_takes(tmp_path: Path) -> None:
+    body = 'app("w1", hosts=["shop.example.com"])\napp("w2", hosts=["shop.example.com"], paths=[{"path": "/api"}])\n'
+    message = _component_error(tmp_path, body)
+    assert message.startswith("__main__.py: AlbApp w2: ")
+    assert "w1's shop.example.com/ (Prefix) in group g takes w2's shop.example.com/api (Prefix)" in message
+    assert "give w2 order: -1" in message
+
+
+def test_check_refuses_ingresses_in_the_wrong_cross_ingress_order(tmp_path: Path) -> None:
+    def ingress(name: str, namespace: str, path: str) -> dict[str, Any]:
+        return {
+            "apiVersion": "networking.k8s.io/v1",
+            "kind": "Ingress",
+            "metadata": {
+                "name": name,
+                "namespace": namespace,
+                "annotations": {"alb.ingress.kubernetes.io/group.name": "shared"},
+            },
+            "spec": {
+                "ingressClassName": "alb",
+                "rules": [
+                    {
+                        "host": "shop.example.com",
+                        "http": {
+                            "paths": [
+                                {
+                                    "path": path,
+                                    "pathType": "Prefix",
+                                    "backend": {"service": {"name": name, "port": {"number": 80}}},
+                                }
+                            ]
+                        },
+                    }
+                ],
+            },
+        }
+
+    document = _check(tmp_path, [ingress("a", "team-a", "/"), ingress("b", "team-b", "/api")])
+    found = [v for v in document.get("violations", []) if v.get("rule") == "group-routes"]
+    assert any("takes" in json.dumps(v) and "give b order: -1" in json.dumps(v) for v in found), document
+
+
+# -- one host on two ALBs: a Gateway is an ALB of its own ---------------------------------------------
+
+
+def test_a_gateway_and_an_ingress_group_of_one_name_are_two_albs(tmp_path: Path) -> None:
+    body = 'app("w1", api="gateway")\napp("w2", api="ingress", hosts=["w1.example.com"], paths=[{"path": "/z"}])\n'
+    import albingress
+
+    # A preview, as the plan runs it: the Gateway the route attaches to is only read at apply.
+    with pytest.raises(albingress.AppInputError) as raised:
+        run_program({}, "dev", preview=True, project_dir=_program(tmp_path, body))
+    assert "host w1.example.com is in Gateway t/g (app w1) and group g (app w2)" in str(raised.value)
+
+
+def test_the_stack_refuses_its_gateway_s_host_on_an_ingress_app() -> None:
+    from tests.conftest import with_overrides
+
+    app = _app("b", api="ingress", group="gateway-shared", hosts=["gw.example.com"], paths=[{"path": "/z"}])
+    config = with_overrides(read_stack_file("gateway"), apps=[app])
+    host = config["alb-ingress:echoserver"]["host"]
+    config["alb-ingress:apps"][0]["hosts"] = [host]
+    with pytest.raises(ConfigError) as raised:
+        run_program(config, "gateway", preview=True)
+    found = {p.key: p.message for p in raised.value.problems}
+    assert f"host {host} is in Gateway" in found["alb-ingress:apps"], found
+
+
+# -- names the controller derives, classes, certificates, Outputs ------------------------------------------
+
+
+def test_strip_prefix_with_a_long_service_name_is_refused_in_both_callers(tmp_path: Path) -> None:
+    service = "s" + "x" * 52  # 53 characters: transforms.<53> is 64 after the '/'
+    found = _problems([_app("a", serviceName=service, paths=[{"path": "/api"}], stripPrefix=True)])
+    assert "alb-ingress:apps[0].serviceName" in found, found
+    (message,) = found["alb-ingress:apps[0].serviceName"]
+    assert message.startswith("with stripPrefix, the controller's annotation alb.ingress.kubernetes.io/transforms.")
+    assert "would be 64 characters" in message and "at most 52" in message
+    body = f'app("w1", service_name="{service}", paths=[{{"path": "/api"}}], strip_prefix=True)\n'
+    assert "args.service_name: with strip_prefix" in _component_error(tmp_path, body)
+    # 52 is the longest that fits.
+    run_program(
+        {
+            **copy.deepcopy(read_stack_file("stage")),
+            "alb-ingress:apps": [_app("a", serviceName="s" * 52, paths=[{"path": "/api"}], stripPrefix=True)],
+        },
+        "stage",
+        preview=True,
+    )
+
+
+@pytest.mark.parametrize("given", ['"nginx"', 'pulumi.Output.from_input("traefik")'])
+def test_the_component_refuses_another_controller_s_class(tmp_path: Path, given: str) -> None:
+    message = _component_error(tmp_path, f'app("w1", ingress_class={given})\n')
+    assert "args.ingress_class: '" in message and "installs by default" in message
+
+
+def test_the_component_refuses_a_certificate_of_another_region(tmp_path: Path) -> None:
+    import albingress
+
+    arn = "arn:aws:acm:us-east-1:111122223333:certificate/0e4a1b9c-7d2f-4c6e-9a35-2f8b6d1c4e70"
+    project = _program(tmp_path, f'app("w1", certificate_arn="{arn}")\n')
+    with pytest.raises(albingress.AppInputError) as raised:
+        run_program({"aws:region": "us-west-2"}, "dev", preview=False, project_dir=project)
+    assert "the certificate is in us-east-1, but the ALB is in us-west-2" in str(raised.value)
+
+
+@pytest.mark.parametrize("key", ["group", "hosts", "paths", "ssl_policy", "replicas"])
+def test_plain_only_inputs_given_as_outputs_say_so(tmp_path: Path, key: str) -> None:
+    values = {"group": '"g"', "hosts": '["w1.example.com"]', "paths": '[{"path": "/"}]', "replicas": "2"}
+    values["ssl_policy"] = '"ELBSecurityPolicy-TLS13-1-2-2021-06"'
+    message = _component_error(tmp_path, f'app("w1", {key}=pulumi.Output.from_input({values[key]}))\n')
+    assert f"args.{key}: must be a plain value" in message
+    assert "Output object" not in message and "give at least one host" not in message
+
+
+def test_an_alb_app_s_refusal_names_the_program_not_a_stack_file(tmp_path: Path) -> None:
+    (tmp_path / "p").mkdir()
+    project = _program(tmp_path / "p", 'app("w1", hosts=["10.0.0.1"])\n')
+    (project / "Pulumi.dev.yaml").write_text("config: {}\n")
+    proc = run_plan_cli("--stack", "dev", "--project-dir", str(project), "--out", str(tmp_path / "out"), cwd=tmp_path)
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.startswith("error: __main__.py: AlbApp w1: 1 problem"), proc.stderr
+
+
+def test_a_stack_app_s_messages_use_the_stack_file_s_keys() -> None:
+    found = _problems([_app("a", paths="/api"), _app("b", paths=[{"path": "/x*", "pathType": "Exact"}])])
+    assert found["alb-ingress:apps[0].paths"] == [
+        "must be a list of paths, each {path: /x} with Prefix or Exact as its type"
+    ]
+    assert "wildcards in an Exact path" in found["alb-ingress:apps[1].paths[0].path"][0]
+
+
+# -- budget: listeners, a stack without apps, discovered certificates, replicas --------------------------
+
+
+def test_more_listeners_than_an_alb_takes_are_refused_without_apps() -> None:
+    # Elastic Load Balancing User Guide, "Quotas for your Application Load Balancers": 50 listeners per ALB.
+    ports = [{"HTTP": 80}, {"HTTPS": 443}, *({"HTTPS": 8000 + i} for i in range(49))]
+    found = _problems([], alb={"listenPorts": ports, "quotas": {"rules": 500}})
+    assert any("51 listeners (quota 50)" in m for m in found["alb-ingress:alb"]), found
+    ports = ports[:50]
+    config = copy.deepcopy(read_stack_file("stage"))
+    config["alb-ingress:alb"] = {**config["alb-ingress:alb"], "listenPorts": ports, "quotas": {"rules": 500}}
+    run_program(config, "stage", preview=True)
+
+
+def test_sixty_apps_without_a_certificate_pass_with_a_warning(
+    capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    """The controller finds their certificates in ACM by host and takes the union of the ARNs: one wildcard
+    certificate serves all 60 (acmCertDiscovery.Discover, v3.5.0), so the per-host count is an upper bound."""
+    config = copy.deepcopy(read_stack_file("stage"))
+    config["alb-ingress:apps"] = [_app(f"a{i:03d}") for i in range(60)]
+    run_program(config, "stage", preview=True)
+    err = caplog.text + capsys.readouterr().err  # the engine's log under mocks, stderr without an engine
+    assert "60 hosts name no certificate" in err and "would need 60 besides the default (quota 25)" in err
+
+
+def test_replicas_are_judged_by_the_targets_quota() -> None:
+    config = copy.deepcopy(read_stack_file("stage"))
+    config["alb-ingress:apps"] = [_app("a", replicas=1500)]
+    config["alb-ingress:alb"] = {**config["alb-ingress:alb"], "quotas": {"targets": 2000}}
+    run_program(config, "stage", preview=True)
+    assert any("1502 targets (quota 1000)" in m for m in _problems([_app("a", replicas=1500)])["alb-ingress:apps"])
+
+
+def test_an_app_in_the_echoserver_s_namespace_is_refused() -> None:
+    found = _problems([_app("a", namespace="echoserver")])
+    assert "which the stack creates and deletes on destroy" in found["alb-ingress:apps[0].namespace"][0]
+
+
+def test_apps_behind_a_broken_alb_section_are_said_to_be_unchecked() -> None:
+    """The apps are checked against the alb section's group settings; while that section has problems of its own,
+    the message says the apps wait for it, instead of leaving them out silently (a second plan would surprise)."""
+    found = _problems(
+        [_app("a"), _app("b", hosts=["a.example.com"])], alb={"sslPolicy": "ELBSecurityPolicy-TLS-1-1-2017-01"}
+    )
+    assert any("TLS 1.1" in m or "TLS-1-1" in m for m in found["alb-ingress:alb.sslPolicy"])
+    assert found["alb-ingress:apps"] == [
+        "not checked yet: the apps are checked against alb-ingress:alb, which have problems of their own above; fix "
+        "those and plan again"
+    ]
+    # With the section right, the apps' own problem (two apps on one host and path) is reported.
+    fixed = _problems([_app("a"), _app("b", hosts=["a.example.com"])])
+    assert ["both route a.example.com/ (Prefix)" in m for m in fixed["alb-ingress:apps"]] == [True]

@@ -238,7 +238,11 @@ def test_sharding_the_over_quota_group_makes_it_fit() -> None:
             "alb-ingress:apps[0].certificateArn",
             "the certificate is in eu-west-1, but the ALB is in us-west-2",
         ),
-        ([_app("echoserver", namespace="echoserver")], "alb-ingress:apps[0].name", "is the echoserver's own Ingress"),
+        (
+            [_app("echo-too", namespace="echoserver")],
+            "alb-ingress:apps[0].namespace",
+            "is the echoserver's namespace, which the stack creates and deletes on destroy",
+        ),
         (
             [
                 _app(

@@ -84,6 +84,8 @@ NO_RESOURCE_LEVEL = {
     "ec2:DescribeSecurityGroups",
     "ec2:DescribeSecurityGroupRules",
     "ec2:DescribeAvailabilityZones",
+    "ec2:DescribeRegions",
+    "ec2:DescribeNetworkInterfaces",
     "elasticloadbalancing:DescribeLoadBalancers",
     "elasticloadbalancing:DescribeTags",
     "elasticloadbalancing:DescribeTargetGroups",
@@ -648,6 +650,12 @@ REAPER_CASES: list[tuple[str, Request, str]] = [
         "implicit-deny",
     ),
     ("delete an ephemeral cluster", tagged("eks:DeleteCluster", CLUSTER, resource_tags=EPHEMERAL), "allow"),
+    # The reaper proves a stack's cluster gone by reading every cluster's tags in every enabled region
+    # (docs/ownership.md): reads of a long-lived cluster, never a change to it.
+    ("describe a long-lived cluster", tagged("eks:DescribeCluster", f"{EKS}:cluster/prod"), "allow"),
+    ("delete a long-lived cluster", tagged("eks:DeleteCluster", f"{EKS}:cluster/prod"), "implicit-deny"),
+    ("list the enabled regions", Request("ec2:DescribeRegions"), "allow"),
+    ("see what uses a security group", Request("ec2:DescribeNetworkInterfaces"), "allow"),
     (
         "create a cluster",
         tagged("eks:CreateCluster", request_tags=CREATE_TAGS, aws__RequestedRegion=REGION),

@@ -596,3 +596,50 @@ def test_a_component_input_error_names_the_program_through_the_plan(tmp_path: Pa
     assert proc.returncode == 2, proc.stderr
     assert proc.stderr.startswith("error: __main__.py: AwsLoadBalancerController lbc: 1 input problem")
     assert "Pulumi.dev.yaml" not in proc.stderr
+
+
+# -- extra_values keys are the user's, in both callers (review round 2) ----------------------------------
+
+FREE_FORM = {
+    "nodeSelector": {"Disk_Type": "ssd", "kubernetes.io/os": "linux"},
+    "podLabels": {"my_label": "y", "Team": "a", "team.example.com/owner": "x"},
+}
+
+
+def _chart_values(result: Any) -> dict[str, Any]:
+    (release,) = [
+        r
+        for r in result.by_type("kubernetes:helm.sh/v3:Release")
+        if "aws-load-balancer-controller" in str(r.inputs.get("chart"))
+    ]
+    values: dict[str, Any] = release.inputs["values"]
+    return values
+
+
+def test_extra_values_keys_reach_the_chart_as_written_from_the_component_and_the_stack(tmp_path: Path) -> None:
+    """Keys inside a free-form map are never re-spelt (Disk_Type stays Disk_Type; kubernetes.io/os is a valid
+    node label, not 'kubernetes.Io/Os'): the component and the stack file hand the chart the same values."""
+    body = f"AwsLoadBalancerController('lbc', {{**BASE, 'extra_values': {FREE_FORM!r}}}, opts=opts)\n"
+    component = run_program({"aws:region": "us-west-2"}, "dev", preview=True, project_dir=_program(tmp_path, body))
+    stack = run_program(with_overrides(stack_config("stage"), controller={"extraValues": FREE_FORM}), "stage", True)
+    for result in (component, stack):
+        values = _chart_values(result)
+        assert values["nodeSelector"] == FREE_FORM["nodeSelector"], values["nodeSelector"]
+        assert {k: values["podLabels"][k] for k in FREE_FORM["podLabels"]} == FREE_FORM["podLabels"]
+
+
+def test_a_bad_label_key_inside_extra_values_is_named_as_written(tmp_path: Path) -> None:
+    body = "AwsLoadBalancerController('lbc', {**BASE, 'extra_values': {'podLabels': {'-bad': 'x'}}}, opts=opts)\n"
+    message = _refused(tmp_path, body)
+    assert "'-bad'" in message and "Bad" not in message
+
+
+def test_a_tag_value_with_the_aws_prefix_is_refused_in_the_stack_and_the_component(tmp_path: Path) -> None:
+    """Elastic Load Balancing User Guide, "Tag an Application Load Balancer": do not use the aws: prefix in tag
+    names or values (reserved for AWS use)."""
+    assert "starts with 'aws:'" in str(tag_problem("team", "aws:x"))
+    assert "starts with 'aws:'" in str(tag_problem("team", "AWS:x"))
+    assert tag_problem("team", "x-aws:y") is None  # only a prefix is reserved
+    assert "starts with 'aws:'" in _problems(tags={"team": "aws:x"})["alb-ingress:tags.team"]
+    message = _refused(tmp_path, "AwsLoadBalancerController('lbc', {**BASE, 'tags': {'team': 'aws:x'}}, opts=opts)\n")
+    assert "args.tags" in message and "starts with 'aws:'" in message

@@ -362,7 +362,13 @@ def test_a_kubernetes_delete_whose_answer_never_came_is_state_unknown(
                 "grant verb 'list' on resource 'ingressclasses' in API group 'networking.k8s.io'",
             ],
         ),
-        (403, "text/html", HTML, 2, ["403 Forbidden", "grant verb 'list'"]),
+        # Only the API server's Status JSON is its RBAC or credentials answer; a proxy's page is not blamed on RBAC.
+        (403, "text/html", HTML, 2, ["HTTP 403 and an HTML page", "not the cluster's API server"]),
+        (401, "text/html", HTML, 2, ["HTTP 401 and an HTML page", "not the cluster's API server"]),
+        (403, "application/json", b'{"error": "forbidden"}', 2, ["HTTP 403", "not the cluster's API server"]),
+        # A 404 on a built-in collection, Status or not, is not an empty cluster (finding: destroy without seeing).
+        (404, "text/html", HTML, 2, ["HTTP 404 and an HTML page", "not the cluster's API server"]),
+        (404, "application/json", b'{"kind":"Status","reason":"NotFound","code":404}', 2, ["not the cluster's"]),
         (
             200,
             "text/html; charset=utf-8",
@@ -373,7 +379,18 @@ def test_a_kubernetes_delete_whose_answer_never_came_is_state_unknown(
         (200, "application/json", b"[1, 2]", 2, ["not JSON", "not the Kubernetes API's JSON"]),
         (503, "text/plain", b"upstream connect error", 1, ["HTTP 503", "run again"]),
     ],
-    ids=["401", "403-status", "403-html", "html-200", "json-not-object", "503"],
+    ids=[
+        "401",
+        "403-status",
+        "403-html",
+        "401-html",
+        "403-json-not-status",
+        "404-html",
+        "404-status",
+        "html-200",
+        "json-not-object",
+        "503",
+    ],
 )
 def test_an_api_server_that_refuses_is_one_line_with_the_cause_and_fix(
     status: int,
@@ -429,7 +446,8 @@ def test_the_kubernetes_client_is_bounded_on_its_own_too() -> None:
 
 
 def test_kubernetes_objects_are_named_in_refusals_of_a_delete() -> None:
-    with answering(403, "application/json", b'{"message": "nope"}') as url, pytest.raises(ApiRefusedError) as refused:
+    body = b'{"kind": "Status", "code": 403, "message": "nope"}'
+    with answering(403, "application/json", body) as url, pytest.raises(ApiRefusedError) as refused:
         KubernetesApi(url, "t").delete(
             KubeObject("Ingress", "a", "b", "/apis/networking.k8s.io/v1/namespaces/a/ingresses/b")
         )

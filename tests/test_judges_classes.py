@@ -271,18 +271,22 @@ def test_a_member_sharing_a_port_takes_the_ssl_policy_and_certificate_set_there(
     """mergeListenPortConfigs: one listener per port; the policy and certificates any member sets apply to it."""
     a = _ingress({ANN + "certificate-arn": CERT, ANN + "listen-ports": '[{"HTTP": 80}, {"HTTPS": 443}]'})
     b = _member("b", {ANN + "listen-ports": '[{"HTTPS": 443}]'})
-    b["spec"]["rules"][0].pop("host")
+    # A host of its own: b sorts before web in the group (namespace/name), so a host-less rule would take web's.
+    b["spec"]["rules"][0]["host"] = "b.example.com"
     assert _check(tmp_path, capsys, a, b, _service()) == []
 
 
 def test_https_without_any_certificate_on_its_port_is_found(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     a = _ingress({ANN + "certificate-arn": CERT, ANN + "listen-ports": '[{"HTTP": 80}, {"HTTPS": 443}]'})
     b = _member(
-        "b", {ANN + "listen-ports": '[{"HTTPS": 8443}]', ANN + "ssl-policy": "ELBSecurityPolicy-TLS13-1-2-2021-06"}
+        "z", {ANN + "listen-ports": '[{"HTTPS": 8443}]', ANN + "ssl-policy": "ELBSecurityPolicy-TLS13-1-2-2021-06"}
     )
+    # No host (no certificate to discover for it), its own path, and after web in the group's order (namespace/name),
+    # so it takes none of web's routes.
     b["spec"]["rules"][0].pop("host")
+    b["spec"]["rules"][0]["http"]["paths"][0]["path"] = "/z"
     found = _check(tmp_path, capsys, a, b, _service())
-    assert [(v["rule"], v["resource"]) for v in found] == [("alb-https", "Ingress team/b")]
+    assert [(v["rule"], v["resource"]) for v in found] == [("alb-https", "Ingress team/z")]
 
 
 def _release(gates: dict[str, Any]) -> dict[str, Any]:
@@ -543,3 +547,36 @@ def test_harmless_passrole_uses_still_pass() -> None:
         permission_findings(_doc(_allow("iam:PassRole", ROLES, Condition=passed), _allow("ec2:DescribeInstances")))
         == []
     )
+
+
+# -- roles only a control plane assumes ---------------------------------------------------------------------
+
+
+def _role_with(service: str, policy: str = "AmazonEKSClusterPolicy") -> list[Any]:
+    from policies.guardrails import Resource
+
+    trust = {"Statement": [{"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}]}
+    return [
+        Resource("aws:iam/role:Role", "cluster", {"assumeRolePolicy": json.dumps(trust)}),
+        Resource(
+            "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+            "cluster-policy",
+            {"policyArn": f"arn:aws:iam::aws:policy/{policy}", "role": "cluster-1a2b3c4"},
+        ),
+    ]
+
+
+def test_an_eks_cluster_role_may_hold_the_policy_eks_requires_of_it() -> None:
+    """AmazonEKSClusterPolicy grants ec2:ModifyInstanceAttribute, a path to an instance role's power for anyone who
+    may use it; on a role only eks.amazonaws.com may assume (the cluster role EKS requires), EKS's control plane
+    uses it and runs no one's code with it. The same policy on an EC2 instance role is an escalation path."""
+    from policies.guardrails import evaluate
+
+    def escalations(resources: list[Any]) -> list[str]:
+        return [v.message for v in evaluate(resources) if v.rule == "iam-escalation"]
+
+    assert escalations(_role_with("eks.amazonaws.com")) == []
+    found = escalations(_role_with("ec2.amazonaws.com"))
+    assert found and "ec2:ModifyInstanceAttribute" in found[0]
+    # Pods are not a control plane either: the controller's role holding it is a finding.
+    assert escalations(_role_with("pods.eks.amazonaws.com"))

@@ -127,6 +127,7 @@ def test_compare_prints_one_table_and_a_json_list(
     assert set(steady_doc["http"]) == {"requests", "errors", "error_reasons", "p50_ms", "p90_ms", "p99_ms", "max_ms"}
     assert set(steady_doc["websocket"]) == {
         "connections",
+        "connect_errors",
         "drops",
         "reconnects",
         "messages",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+import shlex
 
 import pytest
 
@@ -116,12 +117,52 @@ def test_only_rules_whose_source_is_a_swept_group_are_revoked(aws_env: str) -> N
             {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "10.0.0.0/8"}]},
         ],
     )
+    # A rule of a swept group that names another swept group is revoked (both go).
+    ec2.authorize_security_group_ingress(
+        GroupId=fleet.security_groups[1],
+        IpPermissions=[
+            {"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "UserIdGroupPairs": [{"GroupId": backend}]}
+        ],
+    )
+    before = ec2.describe_security_groups(GroupIds=[nodes])["SecurityGroups"][0]["IpPermissions"]
     report = Sweeper(aws, "pr-21", FAST).run(delete=True)
-    assert not report.remaining
+    # The node group is not the sweep's: its rule naming the backend group is listed with its revoke command, not
+    # revoked, and the backend group stays (AWS would refuse to delete it while that rule names it).
+    (held,) = report.remaining
+    assert held.resource.resource_id == backend and held.status == "in-use"
+    assert f"security group {nodes}, which this sweep does not delete" in held.reason
+    revoke, delete = held.command.split(" && ")
+    argv = shlex.split(revoke)
+    assert argv[:8] == [
+        "aws",
+        "ec2",
+        "revoke-security-group-ingress",
+        "--region",
+        "us-west-2",
+        "--group-id",
+        nodes,
+        "--ip-permissions",
+    ]
+    assert json.loads(argv[8]) == [
+        {
+            "IpProtocol": "tcp",
+            "FromPort": 8080,
+            "ToPort": 8080,
+            "UserIdGroupPairs": [{"GroupId": backend, "UserId": "123456789012"}],
+        }
+    ]
+    assert shlex.split(delete) == [
+        "aws",
+        "ec2",
+        "delete-security-group",
+        "--region",
+        "us-west-2",
+        "--group-id",
+        backend,
+    ]
     (group,) = ec2.describe_security_groups(GroupIds=[nodes])["SecurityGroups"]
-    sources = {p.get("GroupId") for perm in group["IpPermissions"] for p in perm.get("UserIdGroupPairs", [])}
-    assert sources == {survivor.security_groups[0]}
-    assert any(r.get("CidrIp") == "10.0.0.0/8" for perm in group["IpPermissions"] for r in perm.get("IpRanges", []))
+    assert group["IpPermissions"] == before
+    assert not (set(fleet.arns) - {backend}) & _everything(aws)
 
 
 def _chart_tags(owner: str, expires: str = "2026-12-01") -> dict[str, str]:
@@ -154,7 +195,9 @@ def test_a_live_short_lived_cluster_is_refused_unless_forced(aws_env: str, capsy
     # --force lifts the live-cluster refusal, not the owner rule: owner-tagged resources need --stack.
     assert main(["sweep", "--cluster", "pr-22", "--region", "us-west-2", "--yes", "--force"]) == 1
     assert set(fleet.arns) <= _everything(aws)
-    assert f"--stack {owner} --yes" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert f"belongs to stack {owner}" in out
+    assert f"aws elbv2 delete-load-balancer --region us-west-2 --load-balancer-arn {fleet.load_balancers[0]}" in out
     argv = ["sweep", "--cluster", "pr-22", "--region", "us-west-2", "--yes", "--force", "--stack", owner]
     assert main(argv) == 0
     assert not set(fleet.arns) & _everything(aws)

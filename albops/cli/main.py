@@ -10,8 +10,9 @@ import json
 import os
 import re
 import sys
+from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any, ClassVar, NoReturn
 
 from albops import EXIT_BAD_INPUT, EXIT_FINDINGS, EXIT_OK, EXIT_REFUSED, EXIT_TOOL_MISSING
 from albops.cli import args as argtypes
@@ -122,8 +123,8 @@ def _parser() -> argparse.ArgumentParser:
         "--stack",
         type=argtypes.owner_value,
         metavar="ORG/PROJECT/STACK",
-        help="also delete what carries this owner in alb-ingress/stack (without it, owner-tagged resources are "
-        "only listed); with --cluster only",
+        help="also delete what carries exactly this owner in alb-ingress/stack (without it, anything carrying a key "
+        "that reads as this project's alb-ingress/... is only listed); with --cluster only",
     )
     sweep.add_argument(
         "--wait-seconds",
@@ -497,11 +498,14 @@ def _verify(args: argparse.Namespace) -> int:
         except RuntimeError as error:
             return _say(f"error: {error}", EXIT_TOOL_MISSING)
         if not args.no_aws:
-            from albops.cluster.aws import AwsSession
+            from albops.cluster.aws import AwsSession, AwsSettingError
             from albops.deadline import Deadline
 
             # The ALB check's calls end with the check: nothing of it is left retrying behind the next one.
-            aws = AwsSession(settings.region, deadline=Deadline(call_seconds=args.timeout))
+            try:
+                aws = AwsSession(settings.region, deadline=Deadline(call_seconds=args.timeout))
+            except AwsSettingError as error:
+                return _say(f"error: {error}", EXIT_BAD_INPUT)
     verifier = Verifier(expect, resolver=resolver, ca_file=args.ca_file, timeout=args.timeout, aws=aws)
     checks = verifier.run()
     for check in checks:
@@ -530,16 +534,28 @@ def _stack_outputs(args: argparse.Namespace) -> dict[str, object]:
         return data
     from pulumi import automation as auto
 
-    try:
+    from albops.deadline import Deadline
+
+    def read() -> dict[str, object]:
         stack = auto.select_stack(args.stack, work_dir=str(args.project_dir))
+        return {key: value.value for key, value in stack.outputs().items()}
+
+    step = "reading the stack's outputs (pulumi stack output)"
+    try:
+        # Bounded as teardown's backend reads are: a CLI read starts a process and may ask a remote backend.
+        outputs: dict[str, object] = Deadline(call_seconds=max(60.0, args.timeout)).run(
+            read, endpoint="the Pulumi CLI", step=step
+        )
     except FileNotFoundError:
         raise RuntimeError("the Pulumi CLI is not installed; install it, or pass --outputs FILE") from None
-    return {key: value.value for key, value in stack.outputs().items()}
+    except auto.CommandError as error:
+        raise ValueError(f"{BackendError(step, _cli_said(error))}; or pass --outputs FILE") from None
+    return outputs  # a DeadlineExceeded goes to main: one line, exit 1
 
 
 def _teardown(args: argparse.Namespace) -> int:
     from albops.cluster import teardown as teardown_module
-    from albops.cluster.aws import AwsSession
+    from albops.cluster.aws import AwsSession, AwsSettingError
     from albops.cluster.kube import ApiRefusedError, KubernetesApi
     from albops.cluster.sweep import Timing
     from albops.cluster.teardown import (
@@ -570,7 +586,7 @@ def _teardown(args: argparse.Namespace) -> int:
             "(`pulumi stack ls`) or run from the folder that holds its stack file",
             EXIT_BAD_INPUT,
         )
-    backend = teardown_module.backend_for(args.stack, args.project_dir)
+    backend = _BoundedBackend(teardown_module.backend_for(args.stack, args.project_dir), args.call_timeout)
     if not args.yes and local is not None:
         print(
             f"Would tear down stack {local.stack} (owner {local.owner}, expires {local.expires}): cluster "
@@ -598,6 +614,10 @@ def _teardown(args: argparse.Namespace) -> int:
         return _say(f"refused: {error}", EXIT_REFUSED)
     except ToolMissingError as error:
         return _say(f"error: {error}", EXIT_TOOL_MISSING)
+    except BackendError as error:
+        return _say(f"error: {error}; nothing was deleted", error.exit_code)
+    except DeadlineExceeded as error:
+        return _say(f"error: deadline passed: {error}; nothing was deleted; run teardown again", EXIT_FINDINGS)
     if local is not None and (local.cluster, local.region) != (target.cluster, target.region):
         print(
             f"note: Pulumi.{args.stack}.yaml here names cluster {local.cluster} in {local.region}; the backend's copy "
@@ -607,7 +627,10 @@ def _teardown(args: argparse.Namespace) -> int:
         print(f"Would tear down stack {target.stack}: cluster {target.cluster} in {target.region}. Add --yes.")
         return EXIT_OK
     deadline = Deadline(seconds=args.wait_seconds + args.call_timeout, call_seconds=args.call_timeout)
-    aws = AwsSession(target.region, deadline=deadline)
+    try:
+        aws = AwsSession(target.region, deadline=deadline)
+    except AwsSettingError as error:
+        return _say(f"error: {error}", EXIT_BAD_INPUT)
     job = Teardown(
         target=target,
         backend=lambda: backend,
@@ -622,21 +645,110 @@ def _teardown(args: argparse.Namespace) -> int:
     except ToolMissingError as error:
         return _say(f"error: {error}", EXIT_TOOL_MISSING)
     except DeadlineExceeded as error:
-        for unanswered in deadline.unanswered:
-            print(unanswered)
+        _teardown_stopped(job, deadline, f"the deadline passed at {error.step} ({error.endpoint})")
         return _say(f"error: {_deadline_line(error, 'teardown')}", EXIT_FINDINGS)
-    except KeyboardInterrupt:
-        for unanswered in deadline.unanswered:  # a delete in flight at Ctrl-C: said, before the 130 line
-            print(unanswered)
+    except KeyboardInterrupt as error:  # Ctrl-C, SIGTERM, SIGHUP: what was done, then the line of _main
+        _teardown_stopped(job, deadline, interruption(error)[1])
         raise
+    except BackendError as error:
+        return _say(f"error: {error}; run teardown again once fixed", error.exit_code)
     except ApiRefusedError as error:
+        _teardown_stopped(job, deadline, "stopped by the error below")
         return _say(f"error: {error}", EXIT_FINDINGS if error.usable else EXIT_BAD_INPUT)
     except Exception as error:
-        from albops.cluster.aws import error_code
+        _teardown_stopped(job, deadline, "stopped by the error below")
+        text, code = aws_failure(error)
+        return _say(f"error: {text}; run teardown again once fixed", code)
 
-        unusable = type(error).__name__ in _UNUSABLE_AWS or error_code(error) in _REFUSED_CREDENTIALS
-        code = EXIT_BAD_INPUT if unusable else EXIT_FINDINGS
-        return _say(f"error: {aws_error_text(error)}; run teardown again once fixed", code)
+
+def _teardown_stopped(job: Any, deadline: Any, why: str) -> None:
+    """Before teardown's last line: the sweep after destroy as far as it got (what it deleted, what it found
+    and did not reach), and every change whose answer never came."""
+    from albops.cluster.sweep import mark_interrupted, render_table
+
+    reports = job.sweep_reports
+    mark_interrupted(reports, deadline.unanswered, why)
+    for report in reports:
+        print(render_table(report))
+    for unanswered in deadline.unanswered:
+        print(unanswered)
+
+
+class BackendError(Exception):
+    """The Pulumi CLI failed on a backend call: the step and the CLI's own first lines; exit 2 when the backend
+    refused the credentials (running again changes nothing), 1 otherwise."""
+
+    def __init__(self, step: str, said: str) -> None:
+        refused = re.search(r"\b(401|403)\b|unauthori[sz]ed|forbidden|access token|pulumi login", said, re.I)
+        super().__init__(
+            f"the Pulumi backend failed at {step}: {said or 'no message'}"
+            + ("; log in again (pulumi login, or a fresh PULUMI_ACCESS_TOKEN)" if refused else "")
+        )
+        self.exit_code = EXIT_BAD_INPUT if refused else EXIT_FINDINGS
+
+
+def _cli_said(error: Exception) -> str:
+    """The first lines of what the Pulumi CLI wrote on stderr (its own words), on one line."""
+    text = str(error)
+    stderr = text.split(" stderr:", 1)[1] if " stderr:" in text else text
+    lines = [line.strip() for line in stderr.splitlines() if line.strip()][:3]
+    return " ".join(" / ".join(lines).split())[:400]
+
+
+class _BoundedBackend:
+    """teardown's backend with each Pulumi CLI read (config, state, the stack's name) bounded in time and any
+    CLI failure turned into one ``BackendError`` line naming the step. ``pulumi destroy`` is not bounded here:
+    its providers have their own timeouts, and cutting it would leave a half-destroyed stack."""
+
+    READS: ClassVar[dict[str, str]] = {
+        "exists": "selecting the stack (pulumi stack select)",
+        "qualified_name": "reading the stack's name (pulumi stack --show-name)",
+        "config": "reading the stack's config (pulumi config)",
+        "export": "reading the stack's state (pulumi stack export)",
+    }
+
+    def __init__(self, backend: Any, call_seconds: float) -> None:
+        from albops.deadline import Deadline
+
+        self._backend = backend
+        # A CLI read starts a process and may ask a remote backend: at least a minute, however short the
+        # allowance of an AWS call is.
+        self._deadline = Deadline(call_seconds=max(60.0, call_seconds))
+
+    def _step(self, step: str, call: Any, bounded: bool) -> Any:
+        from pulumi.automation import CommandError
+
+        try:
+            if bounded:
+                return self._deadline.run(call, endpoint="the Pulumi CLI", step=step)
+            return call()
+        except CommandError as error:
+            if type(error).__name__ == "StackNotFoundError":
+                raise
+            raise BackendError(step, _cli_said(error)) from None
+
+    def exists(self) -> bool:
+        return bool(self._step(self.READS["exists"], self._backend.exists, True))
+
+    def qualified_name(self) -> str:
+        return str(self._step(self.READS["qualified_name"], self._backend.qualified_name, True))
+
+    def config(self) -> dict[str, Any]:
+        result: dict[str, Any] = self._step(self.READS["config"], self._backend.config, True)
+        return result
+
+    def export(self) -> dict[str, Any]:
+        result: dict[str, Any] = self._step(self.READS["export"], self._backend.export, True)
+        return result
+
+    def destroy(self) -> None:
+        self._step("pulumi destroy", self._backend.destroy, False)
+
+    def remove(self) -> None:
+        self._step("removing the stack (pulumi stack rm)", self._backend.remove, False)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._backend, name)
 
 
 # AWS's answers to credentials or permissions that cannot work (exit 2: running again changes nothing).
@@ -666,7 +778,7 @@ _UNUSABLE_AWS = frozenset(
 
 
 def _sweep(args: argparse.Namespace) -> int:
-    from albops.cluster.aws import AwsSession
+    from albops.cluster.aws import AwsSession, AwsSettingError
     from albops.cluster.sweep import SweepReport, Timing, exit_code, mark_interrupted, render_table, sweep_command
     from albops.deadline import Deadline
 
@@ -677,10 +789,14 @@ def _sweep(args: argparse.Namespace) -> int:
             EXIT_BAD_INPUT,
         )
     deadline = Deadline(seconds=args.wait_seconds + args.call_timeout, call_seconds=args.call_timeout)
-    aws = AwsSession(args.region, deadline=deadline)
+    try:
+        aws = AwsSession(args.region, deadline=deadline)
+    except AwsSettingError as error:
+        return _say(f"error: {error}", EXIT_BAD_INPUT)
     reports: list[SweepReport] = []
-    interrupted = False
+    interrupted: KeyboardInterrupt | None = None
     stopped: DeadlineExceeded | None = None
+    failed: Exception | None = None
     try:
         sweep_command(
             aws,
@@ -692,41 +808,68 @@ def _sweep(args: argparse.Namespace) -> int:
             reports=reports,
             owner=args.stack,
         )
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as error:  # Ctrl-C, SIGTERM, SIGHUP
         # Each delete happened, did not, or (in flight) is unknown; what was done is reported, a second run finishes.
-        interrupted = True
+        interrupted = error
     except DeadlineExceeded as error:
         stopped = error
-    except Exception as error:  # credentials, endpoint or permission problems: say which, no traceback
-        return _say(f"error: AWS refused or could not be reached: {aws_error_text(error)}", EXIT_BAD_INPUT)
-    if interrupted or stopped is not None:
-        mark_interrupted(
-            reports, deadline.unanswered, "stopped by Ctrl-C first" if interrupted else "the deadline passed first"
-        )
+    except Exception as error:  # credentials, endpoint or permission problems: said after what was done
+        failed = error
+    code, line = EXIT_OK, ""
+    if interrupted is not None:
+        code, what = interruption(interrupted)
+        why = what
+        line = f"interrupted: {what}; the report above is what was done; run it again"
+    elif stopped is not None:
+        code, why = EXIT_FINDINGS, f"the deadline passed at {stopped.step} ({stopped.endpoint})"
+        line = f"error: {_deadline_line(stopped, 'sweep')}"
+    elif failed is not None:
+        text, code = aws_failure(failed)
+        why, line = "stopped by the error below", f"error: {text}"
+    if line:
+        mark_interrupted(reports, deadline.unanswered, why)
+    if failed is not None and not any(r.listed or r.skipped for r in reports) and not deadline.unanswered:
+        return _say(line, code)  # nothing was read or done: the one line is the whole answer
     if args.json:
         document = {
             "reports": [r.as_dict() for r in reports],
             "calls": dict(aws.counter.calls),
-            "interrupted": interrupted,
+            "interrupted": interrupted is not None,
             "deadline": str(stopped) if stopped is not None else None,
+            "error": line.partition(": ")[2] if failed is not None else None,
             "stateUnknown": [str(u) for u in deadline.unanswered],
         }
         print(json.dumps(document, indent=2))
     else:
-        if args.expired and not reports:
+        if args.expired and not reports and not line:
             print(f"No expired cluster in {args.region}.")
         for report in reports:
             print(render_table(report))
         for unanswered in deadline.unanswered:
             print(unanswered)
         print(f"AWS calls: {aws.counter.reads} reads, {aws.counter.writes} writes")
-    if interrupted:  # after the one document; the reason on stderr only
-        print("interrupted: stopped by Ctrl-C; the report above is what was done; run it again", file=sys.stderr)
-        return EXIT_INTERRUPTED
-    if stopped is not None:
-        print(f"error: {_deadline_line(stopped, 'sweep')}", file=sys.stderr)
-        return EXIT_FINDINGS
+    if line:  # after the one document; the reason on stderr only
+        done = "; the report above is what was done before it" if failed is not None else ""
+        print(line + done, file=sys.stderr)
+        return code
     return exit_code(reports)
+
+
+def aws_failure(error: Exception) -> tuple[str, int]:
+    """The one line for an AWS call that failed, and its exit code: 2 when running again cannot help (no or
+    refused credentials, an endpoint that is not AWS or cannot be connected to, a setting botocore refuses),
+    1 otherwise (a 5xx or throttling after every retry: running again can fix it)."""
+    from albops.cluster.aws import UNUSABLE, error_code
+
+    unusable = (
+        isinstance(error, UNUSABLE)
+        or type(error).__name__ in _UNUSABLE_AWS
+        or error_code(error) in _REFUSED_CREDENTIALS
+    )
+    text = aws_error_text(error)
+    if unusable:
+        return f"AWS refused or could not be reached: {text}", EXIT_BAD_INPUT
+    return f"{text}; running again once the endpoint is well can fix it", EXIT_FINDINGS
 
 
 def _deadline_line(error: BaseException, command: str) -> str:
@@ -738,15 +881,17 @@ def _deadline_line(error: BaseException, command: str) -> str:
 
 
 def aws_error_text(error: Exception) -> str:
-    """A one-line reason and the fix for the usual ways a call cannot even start."""
+    """A one-line reason and the fix for the usual ways a call cannot even start, naming the endpoint."""
     name = type(error).__name__
-    if name == "NotAnAwsEndpointError":
+    if name in ("NotAnAwsEndpointError", "AwsSettingError"):
         return str(error)
     if name in ("NoCredentialsError", "PartialCredentialsError"):
         return "no AWS credentials found; set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY"
     if name in ("EndpointConnectionError", "ConnectTimeoutError", "ConnectionClosedError"):
         return f"{error}; check AWS_ENDPOINT_URL / AWS_ENDPOINT_URL_<SERVICE> and the network"
-    return f"{name}: {error}"
+    endpoint = getattr(error, "albops_endpoint", "")
+    text = " ".join(str(error).split())
+    return f"{endpoint}: {name}: {text}" if endpoint else f"{name}: {text}"
 
 
 def _compare(args: argparse.Namespace) -> int:
@@ -1037,18 +1182,75 @@ class _ReaderGoneSafe:
         return getattr(self._stream, name)
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM or SIGHUP (a CI job cancelled, a terminal closed): stops a command as Ctrl-C does, so every
+    handler that reports what was done and what is unknown on Ctrl-C does so here too; the exit code is
+    128 + the signal's number, as a shell reports it."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def interruption(error: KeyboardInterrupt) -> tuple[int, str]:
+    """The exit code of an interruption and what stopped it, for the lines that say so."""
+    if isinstance(error, Terminated):
+        import signal
+
+        return 128 + error.signum, f"stopped by {signal.Signals(error.signum).name}"
+    return EXIT_INTERRUPTED, "stopped by Ctrl-C"
+
+
+@contextlib.contextmanager
+def _signals_interrupt() -> Iterator[None]:
+    """While a command runs, SIGTERM and SIGHUP raise ``Terminated`` in the main thread (their default is to
+    end the process at once, mid-deletion, with nothing said); the previous handlers come back after."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum: int, _frame: object) -> None:
+        raise Terminated(signum)
+
+    wanted = [s for s in (getattr(signal, "SIGTERM", None), getattr(signal, "SIGHUP", None)) if s is not None]
+    previous = {sig: signal.signal(sig, stop) for sig in wanted}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _closed_stream(name: str, other: Any) -> Any:
+    """A stream for a standard stream that was closed at start (``>&-``: Python leaves it None): its output
+    goes to /dev/null, said once on the other stream when that one is open."""
+    if other is not None:
+        with contextlib.suppress(OSError, ValueError):
+            print(f"note: {name} is closed; what would go there is discarded", file=other, flush=True)
+    return open(os.devnull, "w", encoding="utf-8")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Parse, run one command, and keep the contract whatever happens on the way out.
 
-    A reader that closes the pipe early (``| head``) changes nothing: the command runs to its end with its
-    output discarded and exits with its real code. Ctrl-C is exit 130 with one line; output that cannot be
+    A reader that closes the pipe early (``| head``) or a stream closed from the start (``>&-``) changes
+    nothing: the command runs to its end with that output discarded and exits with its real code. Ctrl-C is
+    exit 130, SIGTERM 143 and SIGHUP 129, each after the report of what was done; output that cannot be
     written (a full disk, ``> /dev/full``) is exit 2 naming it.
     """
     streams = (sys.stdout, sys.stderr)
+    if sys.stdout is None:
+        sys.stdout = _closed_stream("stdout", sys.stderr)
+    if sys.stderr is None:
+        sys.stderr = _closed_stream("stderr", sys.stdout)
     out, err = _ReaderGoneSafe(sys.stdout), _ReaderGoneSafe(sys.stderr)
     sys.stdout, sys.stderr = out, err
     try:
-        code = _main(argv)
+        with _signals_interrupt():
+            code = _main(argv)
         out.flush()
         if out.reader_gone:
             print(f"note: stdout's reader went away; the rest was discarded; exit {code} is the command's", file=err)
@@ -1074,8 +1276,9 @@ def _main(argv: list[str] | None) -> int:
         code = _dispatch(args)
         sys.stdout.flush()
         return code
-    except KeyboardInterrupt:
-        return _say("interrupted: stopped by Ctrl-C; the lines above say what was done; run it again", EXIT_INTERRUPTED)
+    except KeyboardInterrupt as error:
+        code, what = interruption(error)
+        return _say(f"interrupted: {what}; the lines above say what was done; run it again", code)
     except DeadlineExceeded as error:  # a command's own handler says more; none lets it out as a traceback
         return _say(f"error: {_deadline_line(error, args.command)}", EXIT_FINDINGS)
     except OSError as error:

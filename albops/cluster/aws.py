@@ -14,6 +14,7 @@ sends nothing more.
 from __future__ import annotations
 
 import functools
+import json
 import os
 import re
 from collections import Counter
@@ -22,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import boto3
+import botocore.exceptions
 import botocore.loaders
 import botocore.session
 from botocore.config import Config
@@ -104,12 +106,15 @@ class AwsSession:
         deadline: Deadline | None = None,
     ) -> None:
         self.region = region
-        self.session = session or new_session(region)
+        try:
+            self.session = session or new_session(region)
+        except (botocore.exceptions.BotoCoreError, ValueError) as error:  # a profile that is not there, ...
+            raise AwsSettingError(_setting_problem(error)) from None
         self.deadline = deadline or Deadline()
         call_seconds = self.deadline.call_seconds
         # AWS_MAX_ATTEMPTS, the SDKs' own setting, wins over our default of 10; either is cut to the tries whose
         # back-off fits in a call's allowance (the wall clock would end the call anyway, with a vaguer reason).
-        attempts = attempts_within(call_seconds, max_attempts or int(os.environ.get("AWS_MAX_ATTEMPTS") or 10))
+        attempts = attempts_within(call_seconds, max_attempts or _max_attempts_setting())
         self.config = Config(
             region_name=region,
             retries={"mode": "adaptive", "max_attempts": attempts},
@@ -138,9 +143,23 @@ class AwsSession:
         endpoint = str(client.meta.endpoint_url)
         deadline = self.deadline
 
+        def call(operation: str, params: dict[str, Any]) -> Any:
+            try:
+                return make_call(operation, params)
+            except botocore.exceptions.ClientError as error:
+                error.albops_endpoint = endpoint  # named in the one error line
+                raise
+            except (botocore.exceptions.BotoCoreError, NotAnAwsEndpointError, CallAbandonedError):
+                raise
+            except (KeyError, AttributeError, TypeError, ValueError, IndexError) as error:
+                # botocore's parser met an answer of another shape (a JSON number where an object belongs, XML
+                # without the operation's result): not AWS, whatever the status said.
+                what = f"an answer of another shape ({error!r})"
+                raise NotAnAwsEndpointError(_not_aws(endpoint, operation, what)) from None
+
         def bounded(operation: str, params: dict[str, Any]) -> Any:
             return deadline.run(
-                lambda: make_call(operation, params),
+                lambda: call(operation, params),
                 endpoint=endpoint,
                 step=operation,
                 subject=_subject(params),
@@ -157,15 +176,65 @@ class AwsSession:
         """A client, its credentials resolved under the deadline: resolving them may call out (IMDS, a container
         endpoint, a credential_process) with no deadline of its own. Loading the service's model is local work
         and is not counted against a call."""
-        if not self._credentials_resolved:
-            self.deadline.run(
-                self.session.get_credentials, endpoint="the AWS credential providers", step="resolving credentials"
-            )
-            self._credentials_resolved = True  # botocore keeps what it resolved for every later client
-        return self.session.client(service, config=self.config)
+        try:
+            if not self._credentials_resolved:
+                self.deadline.run(
+                    self.session.get_credentials, endpoint="the AWS credential providers", step="resolving credentials"
+                )
+                self._credentials_resolved = True  # botocore keeps what it resolved for every later client
+            return self.session.client(service, config=self.config)
+        except (botocore.exceptions.NoCredentialsError, botocore.exceptions.PartialCredentialsError):
+            raise
+        except (botocore.exceptions.BotoCoreError, ValueError) as error:
+            # Raised before any request: a setting (AWS_PROFILE, AWS_DEFAULTS_MODE, AWS_ENDPOINT_URL, the config
+            # file, ...) that botocore cannot use. Running again changes nothing.
+            raise AwsSettingError(_setting_problem(error)) from None
 
     def _count(self, model: Any, **_: Any) -> None:
         self.counter.record(f"{model.service_model.service_name}.{model.name}")
+
+
+class NotAnAwsEndpointError(Exception):
+    """The endpoint answered with a web page: a proxy, a login page or a wrong AWS_ENDPOINT_URL, not AWS."""
+
+
+class AwsSettingError(Exception):
+    """An AWS setting (an ``AWS_*`` variable, the config file) cannot work; the message names it and the fix."""
+
+
+def _max_attempts_setting() -> int:
+    """``AWS_MAX_ATTEMPTS`` (the SDKs' own setting), or our default of 10; anything but a whole number of at
+    least 1 is refused by name, as botocore itself would refuse it for its own clients."""
+    raw = os.environ.get("AWS_MAX_ATTEMPTS")
+    if raw is None or raw.strip() == "":
+        return 10
+    try:
+        value = int(raw.strip())
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise AwsSettingError(
+            f"AWS_MAX_ATTEMPTS={raw!r} is not a number of tries (a whole number, 1 or more); set it to one, e.g. "
+            "AWS_MAX_ATTEMPTS=5, or unset it (default 10)"
+        )
+    return value
+
+
+# Values never printed, whatever the error says (credentials).
+_SECRET_SETTINGS = frozenset({"AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "AWS_ACCESS_KEY_ID"})
+
+
+def _setting_problem(error: Exception) -> str:
+    """One line naming the setting botocore refused (the ``AWS_*`` variable whose value its message quotes,
+    else every ``AWS_*`` variable set) and the fix."""
+    text = " ".join(str(error).split())
+    settings = {k: v for k, v in os.environ.items() if k.startswith("AWS_") and k not in _SECRET_SETTINGS}
+    named = sorted(k for k, v in settings.items() if v and (v in text or k in text))
+    where = ", ".join(named) if named else ", ".join(sorted(settings)) or "the AWS config file (~/.aws/config)"
+    return (
+        f"the AWS settings cannot be used ({type(error).__name__}: {text}); fix or unset {where}, or the profile in "
+        "the AWS config file, and run again"
+    )
 
 
 _SUBJECT_KEYS = ("LoadBalancerArn", "TargetGroupArn", "ListenerArn", "RuleArn", "GroupId", "ResourceARN", "name")
@@ -174,6 +243,11 @@ _SUBJECT_KEYS = ("LoadBalancerArn", "TargetGroupArn", "ListenerArn", "RuleArn", 
 def _subject(params: dict[str, Any]) -> str:
     """What a call is about, for the line that names it (an ARN, a group id, a cluster name)."""
     return next((str(params[key]) for key in _SUBJECT_KEYS if key in params), "")
+
+
+# Errors that say the endpoint or the settings cannot work at all: they stop a command (exit 2), never count as
+# one resource's failure.
+UNUSABLE: tuple[type[Exception], ...] = (NotAnAwsEndpointError, AwsSettingError)
 
 
 def _refuse_when_abandoned(**_: Any) -> None:
@@ -185,22 +259,64 @@ def _refuse_when_abandoned(**_: Any) -> None:
             raise CallAbandonedError("the call was given up at its deadline")
 
 
-class NotAnAwsEndpointError(Exception):
-    """The endpoint answered with a web page: a proxy, a login page or a wrong AWS_ENDPOINT_URL, not AWS."""
+def _not_aws(endpoint: str, operation: str, what: str) -> str:
+    return (
+        f"{endpoint} answered {operation} with {what}, not an AWS API answer: it is not an AWS endpoint (a proxy or "
+        "login page, or a wrong endpoint); check AWS_ENDPOINT_URL / AWS_ENDPOINT_URL_<SERVICE> and HTTPS_PROXY"
+    )
 
 
 def _refuse_html(endpoint: str, operation_model: Any, response_dict: dict[str, Any], **_: Any) -> None:
-    """AWS APIs answer XML or JSON, never HTML: say so, instead of parsing a login page into an empty answer."""
+    """AWS answers XML or JSON in the envelope of its protocol, never HTML: say so, instead of parsing a login
+    page, garbage or a cut-off body into an empty answer (a sweep would then report "0 remaining")."""
     headers = {str(k).lower(): str(v) for k, v in (response_dict.get("headers") or {}).items()}
-    body = response_dict.get("body") or b""
-    if "html" in headers.get("content-type", "").lower() or bytes(body[:100]).lstrip().lower().startswith(
-        b"<!doctype html"
+    body = bytes(response_dict.get("body") or b"")
+    status = int(response_dict.get("status_code") or 0)
+    if "html" in headers.get("content-type", "").lower() or body[:100].lstrip().lower().startswith(
+        (b"<!doctype html", b"<html")
     ):
-        raise NotAnAwsEndpointError(
-            f"{endpoint} answered {operation_model.name} with an HTML page (HTTP {response_dict.get('status_code')}), "
-            "not an AWS API answer: it is not an AWS endpoint (a proxy or login page, or a wrong endpoint); check "
-            "AWS_ENDPOINT_URL / AWS_ENDPOINT_URL_<SERVICE> and HTTPS_PROXY"
-        )
+        raise NotAnAwsEndpointError(_not_aws(endpoint, operation_model.name, f"an HTML page (HTTP {status})"))
+    if not 200 <= status < 300 or operation_model.has_streaming_output:
+        return  # errors are botocore's to parse (its parser knows each protocol's error forms)
+    problem = _envelope_problem(operation_model, body)
+    if problem:
+        raise NotAnAwsEndpointError(_not_aws(endpoint, operation_model.name, f"{problem} (HTTP {status})"))
+
+
+def _envelope_problem(operation_model: Any, body: bytes) -> str:
+    """What is wrong with a success answer's envelope for the operation's protocol ('' when nothing).
+
+    Query and EC2 protocols answer ``<{Operation}Response>`` XML (botocore/parsers.py, QueryParser and
+    EC2QueryParser); JSON and REST-JSON answer a JSON object, which holds at least one member of the output
+    shape when that shape has members (DescribeCluster's ``cluster``, GetResources' list).
+    """
+    protocol = operation_model.metadata.get("protocol", "")
+    output = operation_model.output_shape
+    members = set()
+    if output is not None and not output.serialization.get("payload"):
+        members = {name for name, shape in output.members.items() if not shape.serialization.get("location")}
+    if protocol in ("query", "ec2"):
+        import xml.etree.ElementTree as ElementTree
+
+        try:
+            root = ElementTree.fromstring(body)
+        except ElementTree.ParseError:
+            return "a body that is not XML (or was cut off)"
+        if root.tag.rsplit("}", 1)[-1] != f"{operation_model.name}Response":
+            return f"XML whose root is not {operation_model.name}Response"
+        return ""
+    if protocol in ("json", "rest-json"):
+        if not body.strip():
+            return "an empty body" if members and protocol == "json" else ""
+        try:
+            data = json.loads(body)
+        except ValueError:
+            return "a body that is not JSON (or was cut off)"
+        if not isinstance(data, dict):
+            return f"JSON that is not an object ({type(data).__name__})"
+        if members and not members & set(data):
+            return f"a JSON object with none of its fields ({', '.join(sorted(members)[:3])}, ...)"
+    return ""
 
 
 def _note_retry(response: Any = None, caught_exception: Exception | None = None, **_: Any) -> None:
@@ -250,6 +366,10 @@ class TaggedResource:
         if self.kind == "security-group":
             return self.resource_id
         parts = self.arn.split(":", 5)[5].split("/")
+        # loadbalancer/app/NAME/ID, listener/app/NAME/ID/LISTENER, listener-rule/app/NAME/ID/LISTENER/RULE,
+        # targetgroup/NAME/ID: a listener or rule is named by its load balancer and its own ids.
+        if self.kind in ("listener", "listener-rule") and len(parts) > 4:
+            return "/".join([parts[2], *parts[4:]])
         return parts[2] if self.kind == "load-balancer" and len(parts) > 2 else parts[1]
 
     @property

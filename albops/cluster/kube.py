@@ -123,18 +123,20 @@ class KubernetesApi:
             raise UnreachableError(f"cluster {description.get('name')} has no API endpoint yet") from None
         return cls(endpoint, eks_token(aws, str(description["name"])), ca_data, deadline=aws.deadline)
 
-    def _call(self, method: str, path: str, subject: str = "") -> dict[str, Any]:
+    def _call(self, method: str, path: str, subject: str = "", absent_ok: bool = False) -> dict[str, Any]:
+        """The API's JSON answer; ``absent_ok``: a Kubernetes ``Status`` NotFound is an empty answer (an object
+        already deleted, an API group not installed), never a 404 of anything else."""
         verb, resource, group = verb_and_resource(method, path)
         step = f"{verb} {resource}" + (f".{group}" if group else "")
         return self.deadline.run(
-            lambda: self._request(method, path, step),
+            lambda: self._request(method, path, step, absent_ok),
             endpoint=self.server,
             step=step,
             subject=subject,
             changes=method != "GET",
         )
 
-    def _request(self, method: str, path: str, step: str) -> dict[str, Any]:
+    def _request(self, method: str, path: str, step: str, absent_ok: bool = False) -> dict[str, Any]:
         request = urllib.request.Request(
             self.server + path,
             method=method,
@@ -148,11 +150,17 @@ class KubernetesApi:
                 content_type = str(response.headers.get("Content-Type", ""))
         except urllib.error.HTTPError as error:
             with error:  # its connection is closed here, not left to the garbage collector
-                said = "" if error.code == 404 else _status_message(error)
-            if error.code == 404:
+                status = _status_of(error)
+            if (status is None and error.code < 500) or (error.code == 404 and not absent_ok):
+                # Only the API server's own Status JSON is its answer on credentials, RBAC or a missing object (an
+                # HTML 403 or a bare 404 comes from something else in the way), and the built-in collections
+                # teardown lists (ingresses, services, ingressclasses) exist on every API server it supports.
+                raise ApiRefusedError(self._not_the_api_server(step, f"HTTP {error.code}", error.headers)) from None
+            if error.code == 404 and absent_ok and status is not None and status.get("reason") == "NotFound":
                 return {}
+            said = _said(status)
             refusal = self._refusal(method, path, error.code, said)
-            raise ApiRefusedError(refusal, usable=error.code not in (401, 403)) from None
+            raise ApiRefusedError(refusal, usable=error.code >= 500 or error.code == 429) from None
         except urllib.error.URLError as error:  # no connection: refused, no such host, connect timeout
             raise UnreachableError(f"{self.server}: {error.reason}") from None
         except TimeoutError:  # connected, then a read waited its whole timeout: a stall, not a missing cluster
@@ -165,12 +173,18 @@ class KubernetesApi:
             result = None
         if not isinstance(result, dict) or "html" in content_type.lower():
             kind = "an HTML page" if "html" in content_type.lower() or body.lstrip()[:1] == b"<" else "not JSON"
-            raise ApiRefusedError(
-                f"{self.server} answered {step} with {kind} ({content_type or 'no Content-Type'}), not the "
-                "Kubernetes API's JSON: it is not the cluster's API server (a proxy, a login page, a wrong "
-                "endpoint); check the cluster's endpoint and any HTTPS_PROXY between you and it"
-            )
+            raise ApiRefusedError(self._not_the_api_server(step, kind, {"Content-Type": content_type}))
         return result
+
+    def _not_the_api_server(self, step: str, what: str, headers: Any) -> str:
+        content_type = str((headers or {}).get("Content-Type", "") or "no Content-Type")
+        if "html" in content_type.lower() and what.startswith("HTTP"):
+            what += " and an HTML page"
+        return (
+            f"{self.server} answered {step} with {what} ({content_type}), not the Kubernetes API's JSON: it is not "
+            "the cluster's API server (a proxy, a login page, a wrong endpoint); check the cluster's endpoint and "
+            "any HTTPS_PROXY between you and it"
+        )
 
     def _refusal(self, method: str, path: str, status: int, said: str) -> str:
         """One line: what the API server refused, why, and what fixes it."""
@@ -191,9 +205,18 @@ class KubernetesApi:
             )
         return f"{self.server} answered {verb} {full} with HTTP {status}{told}; run again once the API server is well"
 
-    def _items(self, path: str) -> list[dict[str, Any]]:
-        items: list[dict[str, Any]] = self._call("GET", path).get("items", [])
+    def _items(self, path: str, optional: bool = False) -> list[dict[str, Any]]:
+        """A collection's items. Built-in collections always exist, so any 404 there is refused; an
+        ``optional`` one (a CRD) is empty only on the API server's own Status NotFound."""
+        items = self._call("GET", path, absent_ok=optional).get("items", [])
+        if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+            raise ApiRefusedError(self._not_the_api_server(f"list {path}", "a list of another shape", {}))
         return items
+
+    def _group_served(self, group: str) -> bool:
+        """Whether the API server serves ``group`` (API discovery, ``GET /apis/<group>``): a CRD group that is
+        not installed is absent, which only the API server's Status NotFound says."""
+        return bool(self._call("GET", f"/apis/{group}", absent_ok=True))
 
     def managed_objects(self) -> list[KubeObject]:
         """Ingresses of the controllers' classes, every LoadBalancer Service, Gateways of its classes."""
@@ -216,12 +239,14 @@ class KubernetesApi:
             if item.get("spec", {}).get("type") == "LoadBalancer":
                 path = f"/api/v1/namespaces/{meta['namespace']}/services/{meta['name']}"
                 found.append(KubeObject("Service", meta["namespace"], meta["name"], path))
+        if not self._group_served("gateway.networking.k8s.io"):
+            return found
         gateway_classes = {
             c["metadata"]["name"]
-            for c in self._items("/apis/gateway.networking.k8s.io/v1/gatewayclasses")
+            for c in self._items("/apis/gateway.networking.k8s.io/v1/gatewayclasses", optional=True)
             if c.get("spec", {}).get("controllerName") in GATEWAY_CONTROLLERS
         }
-        for item in self._items("/apis/gateway.networking.k8s.io/v1/gateways"):
+        for item in self._items("/apis/gateway.networking.k8s.io/v1/gateways", optional=True):
             meta = item["metadata"]
             if item.get("spec", {}).get("gatewayClassName") in gateway_classes:
                 path = f"/apis/gateway.networking.k8s.io/v1/namespaces/{meta['namespace']}/gateways/{meta['name']}"
@@ -229,14 +254,23 @@ class KubernetesApi:
         return found
 
     def delete(self, obj: KubeObject) -> None:
-        self._call("DELETE", obj.path, subject=str(obj))
+        self._call("DELETE", obj.path, subject=str(obj), absent_ok=True)  # already gone: done
 
 
-def _status_message(error: urllib.error.HTTPError) -> str:
-    """The ``message`` of the Kubernetes Status object an error carries, or '' (an HTML page says nothing)."""
+def _status_of(error: urllib.error.HTTPError) -> dict[str, Any] | None:
+    """The Kubernetes ``Status`` object (JSON, ``kind: Status``) an error carries, or None: anything else (an
+    HTML page, a bare 404) did not come from the API server."""
+    content_type = str(error.headers.get("Content-Type", "") if error.headers else "")
+    if "json" not in content_type.lower():
+        return None
     try:
         status = json.loads(error.read(65536) or b"{}")
     except (ValueError, OSError):
-        return ""
-    message = status.get("message") if isinstance(status, dict) else None
+        return None
+    return status if isinstance(status, dict) and status.get("kind") == "Status" else None
+
+
+def _said(status: dict[str, Any] | None) -> str:
+    """The Status's ``message``, on one line ('' when there is none)."""
+    message = (status or {}).get("message")
     return " ".join(str(message).split())[:300] if message else ""

@@ -23,7 +23,9 @@ the exit code is 1.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
+import shlex
 import sys
 import time
 from collections.abc import Callable, Iterable
@@ -31,11 +33,19 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from albops import EXIT_FINDINGS, EXIT_OK, EXIT_REFUSED
-from albops.cluster.aws import CLUSTER_TAG, EXPIRES_TAG, AwsSession, TaggedResource, cluster_resources, error_code
+from albops.cluster.aws import (
+    CLUSTER_TAG,
+    EXPIRES_TAG,
+    UNUSABLE,
+    AwsSession,
+    TaggedResource,
+    cluster_resources,
+    error_code,
+)
 from albops.cluster.aws import tagged_resources as _tagged
 from albops.deadline import Unanswered
-from components.names import PROJECT
-from components.tags import EPHEMERAL_TAG, STACK_TAG, owner_claims, parse_owner
+from components.names import CLUSTER_NAME, PROJECT
+from components.tags import EPHEMERAL_TAG, STACK_TAG, lookalike_claims, namespace_claims, parse_owner
 
 # A delete that was sent, or may have been, and whose answer never came before the deadline.
 STATE_UNKNOWN = "state unknown"
@@ -85,12 +95,14 @@ class Item:
     """One resource of the cluster and what became of it."""
 
     resource: TaggedResource
-    status: str = "found"  # found | deleted | with-load-balancer | failed | remains | not-ours | state unknown
+    # found | deleted | with-load-balancer | failed | remains | not-ours | in-use | state unknown
+    # ('in-use': the caller's, but something that is not the caller's still uses it, so it is listed, not deleted)
+    status: str = "found"
     reason: str = ""
-    # For a resource that is not provably the caller's: what a person can run once they have checked it.
+    # For a listed resource: what a person can run once they have checked it; it removes that one resource only.
     command: str = ""
 
-    def as_dict(self) -> dict[str, str]:
+    def as_dict(self) -> dict[str, Any]:
         return {
             "kind": self.resource.kind,
             "name": self.resource.name,
@@ -98,6 +110,8 @@ class Item:
             "status": self.status,
             "reason": self.reason,
             "owner": self.resource.tags.get(STACK_TAG, ""),
+            # Every tag that reads as this project's (look-alike keys included), key and value as AWS has them.
+            "ownerClaims": namespace_claims(self.resource.tags),
             "command": self.command,
         }
 
@@ -113,10 +127,18 @@ class SweepReport:
     refused: str = ""
     # Not swept, and why (an expired cluster that still exists: its stack must be torn down instead).
     skipped: str = ""
+    # The sweep of this cluster stopped on an error; what is in ``items`` is what was done before it.
+    error: str = ""
+    # The cluster's resources were read: until then the report claims no count (a script must not read an
+    # unread cluster as clean); ``stopped`` says what ended the command before that.
+    listed: bool = False
+    stopped: str = ""
 
     @property
     def remaining(self) -> list[Item]:
-        return [i for i in self.items if i.status in ("found", "failed", "remains", "not-ours", STATE_UNKNOWN)]
+        return [
+            i for i in self.items if i.status in ("found", "failed", "remains", "not-ours", "in-use", STATE_UNKNOWN)
+        ]
 
     @property
     def not_ours(self) -> list[Item]:
@@ -130,10 +152,18 @@ class SweepReport:
             "dryRun": self.dry_run,
             "refused": self.refused,
             "skipped": self.skipped,
+            "error": self.error,
+            "listed": self.listed,
+            "notListed": "" if self.listed or self.skipped else f"not listed: {self.stopped or 'not reached'}",
             "resources": [i.as_dict() for i in self.items],
-            "remaining": len(self.remaining),
-            "notOurs": len(self.not_ours),
+            "remaining": len(self.remaining) if self.listed or self.skipped else None,
+            "notOurs": len(self.not_ours) if self.listed else None,
         }
+
+
+def _sources(rule: dict[str, Any]) -> set[str]:
+    """The groups an IpPermissions entry names."""
+    return {str(p.get("GroupId")) for p in rule.get("UserIdGroupPairs", [])}
 
 
 def _load_balancer_key(arn: str) -> str:
@@ -167,7 +197,7 @@ def live_cluster_refusal(cluster: str, region: str, tags: dict[str, str], force:
     if force:
         return ""
     owner = parse_owner(tags.get(STACK_TAG, ""))
-    how = f"albops teardown --stack {owner[2]}" if owner else "albops teardown --stack <its stack>"
+    how = teardown_command(owner[2]) if owner else "albops teardown --stack <its stack> --yes"
     return (
         f"EKS cluster {cluster} still exists in {region}: its controller would recreate what the sweep deletes; "
         f"tear its stack down first ({how}), or pass --force once its controller is gone"
@@ -184,8 +214,11 @@ class Reaper:
 
     project: str
     today: dt.date
-    # The owner values of the EKS clusters that still exist in the region: such a stack is not gone.
+    # The owner values of the EKS clusters that still exist, in every region the account has enabled: such a
+    # stack is not gone (its cluster may run in another region than its leftovers).
     live_owners: frozenset[str] = frozenset()
+    # Why the reaper could not see every region ('' when it could): then no stack is proven gone.
+    unproven: str = ""
 
 
 @dataclass(frozen=True)
@@ -223,27 +256,73 @@ def _unprovable_owner(value: str) -> str:
     )
 
 
+def _shown(tags: dict[str, str]) -> str:
+    return ", ".join(f"{key!r}={value!r}" for key, value in sorted(tags.items()))
+
+
+def teardown_command(stack: str) -> str:
+    """The teardown of a stack of this project, run from its project folder."""
+    return f"albops teardown --stack {shlex.quote(stack)} --yes"
+
+
+def verdict(resource: TaggedResource, scope: Scope, region: str) -> tuple[str, str] | None:
+    """Why ``resource`` may not be deleted under ``scope`` and what a person can run instead; None when it may go.
+
+    Default deny: a key that reads as one of this project's (``namespace_claims``) but is not one exactly is an
+    unjudgeable claim; without ``--stack`` anything carrying any of this project's keys is listed; with it, only
+    the exact key with the exact value goes.
+    """
+    reason = _refusal(resource, scope)
+    if reason is None:
+        return None
+    command = removal_command(resource, region)
+    owner = parse_owner(resource.tags.get(STACK_TAG, ""))
+    if owner is not None and reason == _LIVE_STACK.format(value=resource.tags[STACK_TAG]):
+        command = teardown_command(owner[2])  # the reason says: tear that stack down
+    return reason, command
+
+
 def refusal(resource: TaggedResource, scope: Scope) -> str | None:
     """Why ``resource`` may not be deleted under ``scope``; None when it may."""
-    claims = owner_claims(resource.tags)
-    odd = sorted(key for key in claims if key != STACK_TAG)
+    return _refusal(resource, scope)
+
+
+def _refusal(resource: TaggedResource, scope: Scope) -> str | None:
+    odd = lookalike_claims(resource.tags)
     if odd:
+        key = sorted(odd)[0]
         return (
-            f"carries the tag {odd[0]!r}={claims[odd[0]]!r}, which differs from {STACK_TAG} only in letter case, "
-            "spaces or dashes: nothing proves whose it is"
+            f"carries the tag {key!r}={odd[key]!r}, which reads as one of this project's keys (alb-ingress/...) but is "
+            "not one exactly: nothing proves whose it is; listed, never deleted"
         )
     value = resource.tags.get(STACK_TAG)
     if scope.reaper is not None:
         return _reaper_refusal(resource, value, scope.reaper)
+    if scope.owner is None:
+        claims = namespace_claims(resource.tags)
+        if not claims:
+            return None
+        if value is None:
+            return (
+                f"carries this project's tags ({_shown(claims)}) but no {STACK_TAG}: a stack of this project made "
+                "it, and nothing proves which; listed, never deleted"
+            )
+        if parse_owner(value) is None:
+            return _unprovable_owner(value)
+        return (
+            f"belongs to stack {value} ({STACK_TAG}): a sweep without --stack deletes only what carries none of "
+            "this project's tags"
+        )
     if value is None:
-        return None if scope.owner is None else f"carries no {STACK_TAG} tag: nothing proves it is {scope.owner}'s"
+        return f"carries no {STACK_TAG} tag: nothing proves it is {scope.owner}'s"
     if parse_owner(value) is None:
         return _unprovable_owner(value)
     if value == scope.owner:
         return None
-    if scope.owner is None:
-        return f"belongs to stack {value} ({STACK_TAG}); only a sweep given --stack {value} deletes it"
     return f"belongs to stack {value} ({STACK_TAG}), not {scope.owner}"
+
+
+_LIVE_STACK = "stack {value} still has an EKS cluster: tear it down"
 
 
 def _reaper_refusal(resource: TaggedResource, value: str | None, reaper: Reaper) -> str | None:
@@ -264,7 +343,9 @@ def _reaper_refusal(resource: TaggedResource, value: str | None, reaper: Reaper)
     if owner[1] != reaper.project:
         return f"belongs to stack {value}, of project {owner[1]}, not {reaper.project}: the reaper leaves it"
     if value in reaper.live_owners:
-        return f"stack {value} still has an EKS cluster: tear it down (albops teardown --stack {owner[2]})"
+        return _LIVE_STACK.format(value=value)
+    if reaper.unproven:
+        return f"nothing proves stack {value}'s cluster is gone: {reaper.unproven}; the reaper leaves it"
     return None
 
 
@@ -277,21 +358,20 @@ _AWS_DELETE = {
 }
 
 
-def removal_command(resource: TaggedResource, cluster: str, region: str) -> str:
-    """What a person runs to delete a listed resource once they have checked it is no one's.
+def removal_command(resource: TaggedResource, region: str) -> str:
+    """The AWS CLI delete of exactly this one resource, every value shell-quoted.
 
-    A well-formed owner gets the sweep that names it (dependency order, rules revoked); a resource with no
-    owner claim gets the sweep without ``--stack``, which deletes only those; anything else (the old two-part
-    value, a malformed or look-alike tag) only the AWS CLI, one resource at a time.
+    Never an ``albops sweep``: that deletes every resource its rule lets go, more than the one listed.
     """
-    claims = owner_claims(resource.tags)
-    value = resource.tags.get(STACK_TAG)
-    sweep = f"albops sweep --cluster {cluster} --region {region}"
-    if not claims:
-        return f"{sweep} --yes"
-    if set(claims) == {STACK_TAG} and value is not None and parse_owner(value) is not None:
-        return f"{sweep} --stack {value} --yes"
-    return _AWS_DELETE[resource.kind].format(region=region, id=resource.resource_id)
+    return _AWS_DELETE[resource.kind].format(region=shlex.quote(region), id=shlex.quote(resource.resource_id))
+
+
+def _revoke_command(region: str, group_id: str, direction: str, rule: dict[str, Any]) -> str:
+    """The AWS CLI revoke of one rule (``rule``: an IpPermissions entry) in another group, shell-quoted."""
+    return (
+        f"aws ec2 revoke-security-group-{direction} --region {shlex.quote(region)} --group-id {shlex.quote(group_id)} "
+        f"--ip-permissions {shlex.quote(json.dumps([rule], separators=(',', ':')))}"
+    )
 
 
 class Sweeper:
@@ -310,28 +390,42 @@ class Sweeper:
         report = SweepReport(cluster=self.cluster, region=self.aws.region, dry_run=not delete)
         if into is not None:
             into.append(report)
-        tags = cluster_tags(self.aws, self.cluster)
-        if tags is not None:
-            report.refused = live_cluster_refusal(self.cluster, self.aws.region, tags, force)
+        valid_name = CLUSTER_NAME.fullmatch(self.cluster) is not None
+        if valid_name:
+            tags = cluster_tags(self.aws, self.cluster)
+            if tags is not None:
+                report.refused = live_cluster_refusal(self.cluster, self.aws.region, tags, force)
         found = sorted(
             (r for r in cluster_resources(self.aws, self.cluster) if r.kind in ORDER),
             key=lambda r: (ORDER.index(r.kind), r.arn),
         )
         for resource in found:
             item = Item(resource)
-            reason = refusal(resource, self.scope)
-            if reason is not None:
-                item.status, item.reason = "not-ours", reason
-                item.command = removal_command(resource, self.cluster, self.aws.region)
+            judged = verdict(resource, self.scope, self.aws.region)
+            if not valid_name:
+                # A tag value EKS would not take as a cluster name ('/', spaces, ...): no EKS cluster can prove
+                # whether it is gone, and no albops command names it (CreateCluster's rule, components/names.py).
+                judged = (
+                    f"its {CLUSTER_TAG} value {self.cluster!r} is not an EKS cluster name (1-100 letters, digits, "
+                    "'-' and '_', starting with a letter or digit), so nothing proves its cluster is gone: listed, "
+                    "never deleted",
+                    removal_command(resource, self.aws.region),
+                )
+            if judged is not None:
+                item.status, (item.reason, item.command) = "not-ours", judged
             report.items.append(item)
+        report.listed = True
+        if report.refused or not any(i.status == "found" for i in report.items):
+            return report
+        references = self._judge_dependencies(report)
         ours = [i for i in report.items if i.status == "found"]
-        if report.refused or not delete or not ours:
+        if not delete or not ours:
             return report
         by_kind = {kind: [i for i in ours if i.resource.kind == kind] for kind in ORDER}
         self._delete_load_balancers(by_kind["load-balancer"])
         self._listeners_and_rules(by_kind["listener"] + by_kind["listener-rule"], by_kind["load-balancer"])
         self._delete_with_retry(by_kind["target-group"], self._delete_target_group, retry_on={"ResourceInUse"})
-        self._revoke_references(by_kind["security-group"])
+        self._revoke_references(by_kind["security-group"], references)
         self._delete_with_retry(
             by_kind["security-group"],
             self._delete_security_group,
@@ -339,6 +433,195 @@ class Sweeper:
         )
         self._confirm(report)
         return report
+
+    # -- what depends on what ----------------------------------------------------
+    def _judge_dependencies(self, report: SweepReport) -> list[tuple[str, str, dict[str, Any]]]:
+        """List (not delete) what is the caller's but tied to something that is not, before anything is deleted.
+
+        A listener or rule goes only with, or on, a load balancer that goes too; a load balancer only when every
+        listener and rule of it found here may go; a target group only when no load balancer that stays forwards
+        to it; a security group only when no load balancer that stays uses it and no group that stays has a rule
+        naming it. Returns the rules to revoke: those in groups that go, naming groups that go.
+        """
+        items = report.items
+
+        def going(kind: str) -> list[Item]:
+            return [i for i in items if i.resource.kind == kind and i.status == "found"]
+
+        def hold(item: Item, reason: str, command: str = "") -> None:
+            item.status, item.reason = "in-use", reason
+            item.command = command or removal_command(item.resource, self.aws.region)
+
+        by_key = {_load_balancer_key(i.resource.arn): i for i in items if i.resource.kind == "load-balancer"}
+        children = [i for i in items if i.resource.kind in ("listener", "listener-rule")]
+        for child in children:  # a listener or rule that may not go keeps its load balancer
+            parent = by_key.get(_load_balancer_key(child.resource.arn))
+            if child.status == "not-ours" and parent is not None and parent.status == "found":
+                hold(
+                    parent,
+                    f"its {child.resource.kind} {child.resource.name} is not provably this sweep's "
+                    f"({child.reason}), and it would go with it",
+                )
+        for child in children:  # a listener or rule goes only with, or on, a load balancer that goes
+            if child.status != "found":
+                continue
+            parent = by_key.get(_load_balancer_key(child.resource.arn))
+            if parent is None:
+                hold(
+                    child,
+                    f"its load balancer {_load_balancer_key(child.resource.arn)} is not tagged for cluster "
+                    f"{self.cluster}, so nothing proves it is this sweep's: listed, never deleted",
+                )
+            elif parent.status != "found":
+                hold(
+                    child,
+                    f"its load balancer {parent.resource.name} is not deleted by this sweep "
+                    f"({parent.reason}): listed, never deleted",
+                )
+        staying = {
+            arn: lb
+            for arn, lb in self._load_balancers().items()
+            if arn not in {i.resource.arn for i in going("load-balancer")}
+        }
+        target_groups = going("target-group")
+        if target_groups:
+            users = self._target_group_users()
+            for item in target_groups:
+                leaving = {i.resource.arn for i in going("load-balancer")}
+                foreign = sorted(arn for arn in users.get(item.resource.arn, []) if arn not in leaving)
+                if foreign:
+                    hold(
+                        item,
+                        f"load balancer {_load_balancer_key(foreign[0])} ({foreign[0]}) still forwards to it "
+                        "and is not deleted by this sweep; remove it from that load balancer first",
+                    )
+        groups = going("security-group")
+        if not groups:
+            return []
+        attached: dict[str, list[str]] = {}
+        for arn, lb in staying.items():
+            for group_id in lb.get("SecurityGroups", []):
+                attached.setdefault(group_id, []).append(arn)
+        interfaces = self._other_interfaces([g.resource.resource_id for g in groups])
+        rules = self._references([g.resource.resource_id for g in groups])
+        delete = {g.resource.resource_id for g in groups}
+        while True:  # until no group that goes is held by one that stays
+            held = False
+            for item in [g for g in groups if g.status == "found"]:
+                group_id = item.resource.resource_id
+                if group_id in attached:
+                    arn = attached[group_id][0]
+                    hold(
+                        item,
+                        f"load balancer {_load_balancer_key(arn)} ({arn}) uses it and is not deleted by this "
+                        "sweep; detach it there first",
+                    )
+                elif group_id in interfaces:
+                    eni = interfaces[group_id]
+                    hold(
+                        item,
+                        f"network interface {eni} uses it and is not a load balancer's, so this sweep does not "
+                        "delete it; move that interface to another group first",
+                    )
+                blockers = [(g, d, r) for g, d, r in rules if group_id in _sources(r) and g not in delete]
+                if blockers and item.status == "found":
+                    other, direction, rule = blockers[0]
+                    only = {
+                        **rule,
+                        "UserIdGroupPairs": [p for p in rule["UserIdGroupPairs"] if p.get("GroupId") == group_id],
+                    }
+                    revokes = [
+                        _revoke_command(
+                            self.aws.region,
+                            g,
+                            d,
+                            {
+                                **r,
+                                "UserIdGroupPairs": [p for p in r["UserIdGroupPairs"] if p.get("GroupId") == group_id],
+                            },
+                        )
+                        for g, d, r in blockers
+                    ]
+                    hold(
+                        item,
+                        f"an {direction} rule of security group {other}, which this sweep does not delete, "
+                        f"names it ({json.dumps(only, separators=(',', ':'))}); it is not revoked: a person "
+                        "decides",
+                        " && ".join([*revokes, removal_command(item.resource, self.aws.region)]),
+                    )
+                if item.status != "found":
+                    delete.discard(group_id)
+                    held = True
+            if not held:
+                break
+        return [(g, d, r) for g, d, r in rules if g in delete and _sources(r) & delete]
+
+    def _other_interfaces(self, group_ids: list[str]) -> dict[str, str]:
+        """For each of ``group_ids``, a network interface that uses it and is not a load balancer's (an instance's,
+        a Lambda's, an endpoint's), described by its id and description; 200 groups per call.
+
+        A load balancer's interfaces (requester ``amazon-elb``, described ``ELB app/NAME/ID``) are left out: the
+        load balancers themselves are judged by their ``SecurityGroups``, and a deleted one's interfaces are
+        waited out."""
+        found: dict[str, str] = {}
+        paginator = self.aws.client("ec2").get_paginator("describe_network_interfaces")
+        for start in range(0, len(group_ids), 200):
+            chunk = group_ids[start : start + 200]
+            for page in paginator.paginate(Filters=[{"Name": "group-id", "Values": chunk}]):
+                for eni in page.get("NetworkInterfaces", []):
+                    description = str(eni.get("Description") or "")
+                    if eni.get("RequesterId") == "amazon-elb" or description.startswith("ELB "):
+                        continue
+                    shown = f"{eni.get('NetworkInterfaceId')} ({description or eni.get('InterfaceType', '')})"
+                    for group in eni.get("Groups", []):
+                        found.setdefault(str(group.get("GroupId")), shown)
+        return found
+
+    def _load_balancers(self) -> dict[str, dict[str, Any]]:
+        """Every load balancer of the region by ARN, 400 per call."""
+        found: dict[str, dict[str, Any]] = {}
+        paginator = self.aws.client("elbv2").get_paginator("describe_load_balancers")
+        for page in paginator.paginate(PaginationConfig={"PageSize": 400}):
+            found.update((lb["LoadBalancerArn"], lb) for lb in page.get("LoadBalancers", []))
+        return found
+
+    def _target_group_users(self) -> dict[str, list[str]]:
+        """The load balancers that forward to each target group of the region, 400 groups per call."""
+        users: dict[str, list[str]] = {}
+        paginator = self.aws.client("elbv2").get_paginator("describe_target_groups")
+        for page in paginator.paginate(PaginationConfig={"PageSize": 400}):
+            for group in page.get("TargetGroups", []):
+                users[group["TargetGroupArn"]] = list(group.get("LoadBalancerArns", []))
+        return users
+
+    def _references(self, group_ids: list[str]) -> list[tuple[str, str, dict[str, Any]]]:
+        """Every rule, in any group, whose source or destination is one of ``group_ids``: (group, direction, rule)."""
+        found: list[tuple[str, str, dict[str, Any]]] = []
+        ec2 = self.aws.client("ec2")
+        wanted = set(group_ids)
+        for chunk_start in range(0, len(group_ids), 200):
+            chunk = group_ids[chunk_start : chunk_start + 200]
+            for direction, filter_name, key in (
+                ("ingress", "ip-permission.group-id", "IpPermissions"),
+                ("egress", "egress.ip-permission.group-id", "IpPermissionsEgress"),
+            ):
+                for page in ec2.get_paginator("describe_security_groups").paginate(
+                    Filters=[{"Name": filter_name, "Values": chunk}], PaginationConfig={"PageSize": 1000}
+                ):
+                    for group in page.get("SecurityGroups", []):
+                        for permission in group.get(key, []):
+                            pairs = [p for p in permission.get("UserIdGroupPairs", []) if p.get("GroupId") in wanted]
+                            if not pairs:
+                                continue
+                            rule = {k: v for k, v in permission.items() if k in ("IpProtocol", "FromPort", "ToPort")}
+                            rule["UserIdGroupPairs"] = [
+                                {"GroupId": p["GroupId"], **({"UserId": p["UserId"]} if "UserId" in p else {})}
+                                for p in pairs
+                            ]
+                            entry = (group["GroupId"], direction, rule)
+                            if entry not in found:
+                                found.append(entry)
+        return found
 
     # -- load balancers ------------------------------------------------------
     def _delete_load_balancers(self, items: list[Item]) -> None:
@@ -429,55 +712,25 @@ class Sweeper:
             self.timing.wait(f"{len(retry)} {retry[0].resource.kind}s still in use to let go", deadline)
             pending = retry
 
-    def _revoke_references(self, groups: list[Item]) -> None:
-        """Revoke, in any group, the rules whose source is a group being swept, and only those."""
-        if not groups:
-            return
-        swept = [g.resource.resource_id for g in groups]
-        swept_set = set(swept)
+    def _revoke_references(self, groups: list[Item], references: list[tuple[str, str, dict[str, Any]]]) -> None:
+        """Revoke the rules that name a group being deleted, and only those in groups being deleted too: a rule in
+        any other group was listed with its revoke command by ``_judge_dependencies``, never changed here."""
         ec2 = self.aws.client("ec2")
-        for chunk_start in range(0, len(swept), 200):
-            chunk = swept[chunk_start : chunk_start + 200]
-            for direction, filter_name in (
-                ("ingress", "ip-permission.group-id"),
-                ("egress", "egress.ip-permission.group-id"),
-            ):
-                for page in ec2.get_paginator("describe_security_groups").paginate(
-                    Filters=[{"Name": filter_name, "Values": chunk}], PaginationConfig={"PageSize": 1000}
-                ):
-                    for group in page.get("SecurityGroups", []):
-                        key = "IpPermissions" if direction == "ingress" else "IpPermissionsEgress"
-                        self._revoke(group["GroupId"], direction, group.get(key, []), swept_set, groups)
-
-    def _revoke(
-        self, group_id: str, direction: str, permissions: Iterable[dict[str, Any]], swept: set[str], items: list[Item]
-    ) -> None:
-        revoke = []
-        for permission in permissions:
-            pairs = [p for p in permission.get("UserIdGroupPairs", []) if p.get("GroupId") in swept]
-            if not pairs:
-                continue
-            rule = {k: v for k, v in permission.items() if k in ("IpProtocol", "FromPort", "ToPort")}
-            rule["UserIdGroupPairs"] = [
-                {"GroupId": p["GroupId"], **({"UserId": p["UserId"]} if "UserId" in p else {})} for p in pairs
-            ]
-            revoke.append(rule)
-        if not revoke:
-            return
-        ec2 = self.aws.client("ec2")
-        try:
-            if direction == "ingress":
-                ec2.revoke_security_group_ingress(GroupId=group_id, IpPermissions=revoke)
-            else:
-                ec2.revoke_security_group_egress(GroupId=group_id, IpPermissions=revoke)
-        except Exception as error:
-            sources = {p["GroupId"] for rule in revoke for p in rule["UserIdGroupPairs"]}
-            for item in items:
-                if item.resource.resource_id in sources:
-                    item.reason = f"could not revoke the rule in {group_id} that uses it ({error_code(error)})"
+        for group_id, direction, rule in references:
+            try:
+                if direction == "ingress":
+                    ec2.revoke_security_group_ingress(GroupId=group_id, IpPermissions=[rule])
+                else:
+                    ec2.revoke_security_group_egress(GroupId=group_id, IpPermissions=[rule])
+            except Exception as error:
+                for item in groups:
+                    if item.resource.resource_id in _sources(rule):
+                        item.reason = f"could not revoke the rule in {group_id} that uses it ({error_code(error)})"
 
     # -- bookkeeping ------------------------------------------------------------
     def _fail(self, item: Item, error: Exception) -> None:
+        if isinstance(error, UNUSABLE):
+            raise error  # the endpoint cannot work: it stops the command (one line, exit 2), not one resource
         code = error_code(error)
         item.status = "failed"
         if code == "OperationNotPermitted":
@@ -495,6 +748,43 @@ class Sweeper:
                 item.status, item.reason = "deleted", ""
 
 
+def _message(error: Exception) -> str:
+    return str(getattr(error, "response", {}).get("Error", {}).get("Message") or error).splitlines()[0][:200]
+
+
+def live_owners_everywhere(aws: AwsSession, regions: list[str] | None = None) -> tuple[set[str], str]:
+    """The owner values of every EKS cluster that exists in any region the account has enabled, and why that is
+    not known for sure ('' when it is).
+
+    A stack's leftovers may be in another region than its cluster (a renamed or moved stack, a second
+    region's controller), so one region's clusters cannot prove a stack is gone. Every claim a live cluster
+    makes counts, look-alike keys included. ``regions``: the regions to look in (default: ec2 DescribeRegions,
+    which lists the enabled ones).
+    """
+    owners: set[str] = set()
+    if regions is None:
+        try:
+            regions = [r["RegionName"] for r in aws.client("ec2").describe_regions()["Regions"]]
+        except Exception as error:
+            return owners, f"the account's regions could not be listed ({error_code(error)})"
+    failed: list[str] = []
+    for region in sorted({*regions, aws.region}):
+        # The same credentials and the same wall clock as the command's own session.
+        session = aws if region == aws.region else AwsSession(region, session=aws.session, deadline=aws.deadline)
+        session.counter = aws.counter  # one count of the command's calls
+        eks = session.client("eks")
+        try:
+            for page in eks.get_paginator("list_clusters").paginate():
+                for name in page.get("clusters", []):
+                    tags = eks.describe_cluster(name=name)["cluster"].get("tags") or {}
+                    owners.update(namespace_claims(tags).values())
+        except Exception as error:
+            failed.append(f"{region} ({error_code(error)})")
+    if failed:
+        return owners, f"the EKS clusters of {', '.join(failed)} could not be read"
+    return owners, ""
+
+
 @dataclass(frozen=True)
 class ExpiredCluster:
     """A cluster whose ephemeral tags say it is past its expiry."""
@@ -504,13 +794,8 @@ class ExpiredCluster:
     running: bool
 
 
-def expired_clusters(
-    aws: AwsSession, today: dt.date | None = None, live_owners: set[str] | None = None
-) -> list[ExpiredCluster]:
-    """Clusters past expiry: running EKS clusters by their tags, gone ones by what their controller left.
-
-    ``live_owners`` is filled with the owner values of every EKS cluster that exists (the reaper keeps what
-    belongs to a stack that still has one)."""
+def expired_clusters(aws: AwsSession, today: dt.date | None = None) -> list[ExpiredCluster]:
+    """Clusters past expiry: running EKS clusters by their tags, gone ones by what their controller left."""
     today = today or dt.datetime.now(dt.UTC).date()
     expiry: dict[str, str] = {}
     running: set[str] = set()
@@ -520,8 +805,6 @@ def expired_clusters(
         for name in page.get("clusters", []):
             running.add(name)
             tags = eks.describe_cluster(name=name)["cluster"].get("tags") or {}
-            if live_owners is not None and STACK_TAG in tags:
-                live_owners.add(tags[STACK_TAG])
             if EXPIRES_TAG in tags:
                 expiry[name] = tags[EXPIRES_TAG]
                 tagged.add(name)
@@ -554,6 +837,8 @@ def render_table(report: SweepReport) -> str:
     mode = "dry run: nothing deleted (add --yes to delete)" if report.dry_run else "deleted in dependency order"
     if report.refused:
         mode = "refused: nothing deleted"
+    if not report.listed and not report.skipped:
+        return f"Cluster {report.cluster} in {report.region}: not listed: {report.stopped or 'not reached'}"
     lines = [f"Cluster {report.cluster} in {report.region}: {len(report.items)} controller resources; {mode}"]
     if report.skipped:
         lines.append(f"skipped: {report.skipped}")
@@ -566,10 +851,17 @@ def render_table(report: SweepReport) -> str:
         lines.append(f"  {item.resource.kind:<15} {item.resource.name:<{width}}  {item.status}{reason}")
         if item.command:
             lines.append(f"  {'':<15} {'':<{width}}  after checking it: {item.command}")
+    if report.error:
+        lines.append(f"error: {report.error}")
     if report.refused:
         return "\n".join(lines)
-    foreign = len(report.not_ours)
-    note = f" ({foreign} not provably this sweep's: listed, not deleted)" if foreign else ""
+    notes = []
+    if report.not_ours:
+        notes.append(f"{len(report.not_ours)} not provably this sweep's: listed, not deleted")
+    held = [i for i in report.items if i.status == "in-use"]
+    if held:
+        notes.append(f"{len(held)} still used by something this sweep does not delete: listed, not deleted")
+    note = f" ({'; '.join(notes)})" if notes else ""
     lines.append(f"{len(report.remaining)} remaining{note}")
     return "\n".join(lines)
 
@@ -586,11 +878,13 @@ def mark_interrupted(
     """
     unknown = {u.subject: u for u in unanswered if u.step.startswith("Delete")}
     for report in reports:
+        if not report.listed:
+            report.stopped = why
         for item in report.items:
             call = unknown.get(item.resource.arn) or unknown.get(item.resource.resource_id)
             if call is not None:
                 item.status = STATE_UNKNOWN
-                item.reason = f"{call.step} sent, no answer before the deadline; it may or may not be deleted"
+                item.reason = f"{call.step} sent, no answer ({why}); it may or may not be deleted"
             elif item.status == "found" and not report.dry_run:
                 item.reason = f"not reached: {why}"
 
@@ -598,7 +892,7 @@ def mark_interrupted(
 def exit_code(reports: list[SweepReport]) -> int:
     if any(r.refused for r in reports):
         return EXIT_REFUSED
-    return EXIT_FINDINGS if any(r.remaining or r.skipped for r in reports) else EXIT_OK
+    return EXIT_FINDINGS if any(r.remaining or r.skipped or r.error or not r.listed for r in reports) else EXIT_OK
 
 
 def sweep_command(
@@ -612,6 +906,7 @@ def sweep_command(
     reports: list[SweepReport] | None = None,
     owner: str | None = None,
     project: str = PROJECT,
+    regions: list[str] | None = None,
 ) -> list[SweepReport]:
     """Sweep one cluster, or every expired one.
 
@@ -627,9 +922,11 @@ def sweep_command(
         Sweeper(aws, cluster, timing, Scope(owner=owner)).run(delete=delete, force=force, into=reports)
         return reports
     today = today or dt.datetime.now(dt.UTC).date()
-    live: set[str] = set()
-    found_clusters = expired_clusters(aws, today, live)
-    scope = Scope(reaper=Reaper(project=project, today=today, live_owners=frozenset(live)))
+    found_clusters = expired_clusters(aws, today)
+    if not found_clusters:
+        return reports
+    live, unproven = live_owners_everywhere(aws, regions)
+    scope = Scope(reaper=Reaper(project=project, today=today, live_owners=frozenset(live), unproven=unproven))
     for found in found_clusters:
         if found.running:
             report = SweepReport(cluster=found.name, region=aws.region, dry_run=not delete)
@@ -639,5 +936,11 @@ def sweep_command(
             )
             reports.append(report)
             continue
-        Sweeper(aws, found.name, timing, scope).run(delete=delete, force=False, into=reports)
+        before = len(reports)
+        try:
+            Sweeper(aws, found.name, timing, scope).run(delete=delete, force=False, into=reports)
+        except Exception as error:  # one odd cluster never stops the nightly run, nor loses what was reported
+            if len(reports) == before:
+                reports.append(SweepReport(cluster=found.name, region=aws.region, dry_run=not delete))
+            reports[-1].error = f"{error_code(error)}: {_message(error)}; the other clusters were swept"
     return reports

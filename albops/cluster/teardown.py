@@ -33,17 +33,18 @@ run once they have checked it, and teardown exits 1 (docs/ownership.md).
 from __future__ import annotations
 
 import re
+import shlex
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
 from albops import EXIT_FINDINGS, EXIT_OK
-from albops.cluster.aws import AwsSession, cluster_resources, error_code
+from albops.cluster.aws import AwsSession, TaggedResource, cluster_resources, error_code, tagged_resources
 from albops.cluster.kube import KubeObject, UnreachableError
-from albops.cluster.sweep import Item, Scope, Sweeper, Timing
+from albops.cluster.sweep import ORDER, Item, Scope, Sweeper, SweepReport, Timing, removal_command
 from albops.preview.stack_file import config_mapping
-from components.tags import EPHEMERAL_TAG, STACK_TAG, parse_owner, stack_tag_value
+from components.tags import DIY_ORGANIZATION, EPHEMERAL_TAG, STACK_TAG, parse_owner, stack_tag_value
 
 PROJECT = "alb-ingress"
 EKS_CLUSTER_TYPE = "aws:eks/cluster:Cluster"
@@ -193,8 +194,8 @@ def backend_organization(stack: str, project: str, qualified: str) -> str:
         raise RefusedError(
             f"the backend names stack {stack} {qualified.strip()!r}, not <organization>/{project}/{stack}, so "
             "teardown cannot tell which owner tag is this stack's; nothing was deleted. Check `pulumi stack "
-            "--show-name --fully-qualify-stack-names` in the project folder (the flag needs a Pulumi CLI from "
-            "April 2024 or later, pulumi/pulumi#15857)"
+            "--show-name --fully-qualify-stack-names` in the project folder (--show-name honours that flag in Pulumi "
+            "CLIs released after 24 June 2024, pulumi/pulumi#16453; an older one prints the bare stack name)"
         )
     return parsed[0]
 
@@ -236,7 +237,8 @@ def prove_ownership(aws: AwsSession, target: Target) -> ClusterProof:
     arn = str(description.get("arn"))
     tags = description.get("tags") or {}
     tag_command = (
-        f"aws eks tag-resource --region {target.region} --resource-arn {arn} --tags {STACK_TAG}={target.stack_tag}"
+        f"aws eks tag-resource --region {shlex.quote(target.region)} --resource-arn {shlex.quote(arn)} "
+        f"--tags {shlex.quote(f'{STACK_TAG}={target.stack_tag}')}"
     )
     if target.cluster_arn is None:
         raise RefusedError(
@@ -286,12 +288,20 @@ class Teardown:
     aws: AwsSession
     timing: Timing = field(default_factory=Timing)
     say: Callable[[str], None] = print
+    # The sweep after destroy, filled as it goes: a caller stopped half-way (deadline, Ctrl-C) reports it.
+    sweep_reports: list[SweepReport] = field(default_factory=list)
 
     def run(self) -> int:
         target = self.target
         # One window of waiting for the controller and for AWS, step 2 and the sweep together.
         self.timing = self.timing.begin()
         self.say(f"Tearing down stack {target.stack}: cluster {target.cluster} in {target.region}")
+        if target.organization == DIY_ORGANIZATION:
+            self.say(
+                f"note: the backend names the organization {DIY_ORGANIZATION!r}, as every self-managed backend (file, "
+                f"S3, ...) does: a fork with its own self-managed backend in this account writes the same owner value "
+                f"{target.stack_tag}, and nothing here can tell its resources from this stack's (docs/ownership.md)"
+            )
         proof = prove_ownership(self.aws, target)
         self.say(
             f"step 1: cluster {target.cluster} is this stack's ({STACK_TAG}={target.stack_tag}, ARN as in its state)"
@@ -315,15 +325,27 @@ class Teardown:
             self.timing.extend(self.timing.clock() - destroy_started[0])
             self.aws.deadline.extend(self.aws.deadline.clock() - destroy_started[1])
         self.say(f"step 3: sweeping what the controller left for {target.cluster} with {STACK_TAG}={target.stack_tag}")
-        report = Sweeper(self.aws, target.cluster, self.timing, Scope(owner=target.stack_tag)).run(delete=True)
+        report = Sweeper(self.aws, target.cluster, self.timing, Scope(owner=target.stack_tag)).run(
+            delete=True, into=self.sweep_reports
+        )
         foreign = report.not_ours
         if report.refused:
             self.say(f"sweep refused: {report.refused}")
         own = [i for i in report.remaining if i.status != "not-ours"]
         for item in own:
             self.say(f"  remains: {item.resource.kind} {item.resource.name}: {item.reason}")
+            if item.command:
+                self.say(f"    {item.command}")
         self._list_foreign(foreign)
-        if report.refused or own:
+        elsewhere = self._own_elsewhere({i.resource.arn for i in report.items})
+        if report.refused or own or elsewhere:
+            if elsewhere or any(i.status == "in-use" for i in own):
+                self.say(
+                    "something of this stack remains that another owner's resource uses, or that is not the "
+                    "controller's for this cluster: a person checks each one listed and runs its command, then "
+                    "runs teardown again to finish"
+                )
+                return EXIT_FINDINGS
             self.say("something of this stack remains; run teardown again to finish")
             return EXIT_FINDINGS
         self.say(f"step 4: removing stack {target.stack} (its config is kept until now)")
@@ -336,6 +358,28 @@ class Teardown:
             return EXIT_FINDINGS
         self.say("done: nothing of the cluster remains")
         return EXIT_OK
+
+    def _own_elsewhere(self, swept: set[str]) -> list[TaggedResource]:
+        """What carries this stack's exact owner value but was not part of the cluster's sweep (another cluster's
+        tag, no tracking tag): this stack's all the same, so the stack is kept while any of it remains."""
+        found = [
+            r
+            for r in tagged_resources(self.aws, [{"Key": STACK_TAG, "Values": [self.target.stack_tag]}])
+            if r.tags.get(STACK_TAG) == self.target.stack_tag and r.arn not in swept and r.kind in ORDER
+        ]
+        if found:
+            self.say(
+                f"  {len(found)} more resources in {self.target.region} carry {STACK_TAG}={self.target.stack_tag} "
+                f"but are not tagged as the controller's for cluster {self.target.cluster}; not deleted, and the "
+                "stack is kept while they remain. Check each, then run its command:"
+            )
+        for resource in found:
+            cluster = resource.tags.get("elbv2.k8s.aws/cluster")
+            where = f"cluster tag {cluster!r}" if cluster is not None else "no cluster tag"
+            tracking = "" if resource.controller_owned else ", no controller tracking tag"
+            self.say(f"  this stack's, elsewhere: {resource.kind} {resource.arn} ({where}{tracking})")
+            self.say(f"    {removal_command(resource, self.target.region)}")
+        return found
 
     def _list_foreign(self, items: list[Item]) -> None:
         """What matches the cluster but not this stack's owner value: each with why, and how to remove it."""
@@ -453,7 +497,8 @@ class AutomationBackend:
 
     def qualified_name(self) -> str:
         """``pulumi stack --show-name --fully-qualify-stack-names``: the backend's ``<org>/<project>/<stack>``
-        (the flag came with pulumi/pulumi#15857, April 2024; a self-managed backend says "organization")."""
+        (the flag came with pulumi/pulumi#15857; --show-name honours it since pulumi/pulumi#16453, merged 24 June 2024;
+        a self-managed backend says "organization")."""
         workspace = self._select().workspace
         result = workspace.pulumi_command.run(
             ["stack", "--show-name", "--fully-qualify-stack-names", "--stack", self.stack_name],

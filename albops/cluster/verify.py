@@ -127,7 +127,7 @@ class Verifier:
             try:
                 outcome.append(step())
             except Exception as error:  # each check reports its own failure; the others still run
-                outcome.append(Check(name, False, f"{type(error).__name__}: {error}"))
+                outcome.append(Check(name, False, self._failure(name, error)))
             except DeadlineExceeded as error:  # an AWS call of the check ran out of its time
                 outcome.append(Check(name, False, str(error)))
 
@@ -151,8 +151,49 @@ class Verifier:
             "dns": f"the resolver, for {host}",
             "http redirect": f"http://{self._authority(self.expect.http_port or 80, 80)} ({address})",
             "websocket": f"wss://{self._authority(self.expect.https_port, 443)} ({address})",
-            "load balancer": "AWS (the tagging and elbv2 APIs)",
+            "load balancer": self._aws_endpoints(),
         }.get(check, https)
+
+    def _aws_endpoints(self) -> str:
+        """The AWS endpoints the ALB check calls (the tagging and ELBv2 APIs), by URL."""
+        if self.aws is None:
+            return "AWS"
+        try:
+            urls = [
+                self.aws.session.client(s, config=self.aws.config).meta.endpoint_url
+                for s in ("resourcegroupstaggingapi", "elbv2")
+            ]
+        except Exception:  # a setting botocore refuses is said by the check's own error
+            return "AWS (the tagging and elbv2 APIs)"
+        return "AWS at " + " and ".join(str(u) for u in urls)
+
+    def _failure(self, check: str, error: Exception) -> str:
+        """One line for a check that failed with an error: what it talked to, the cause in plain words, the fix."""
+        from albops.cluster.aws import UNUSABLE
+
+        where = self._endpoint_of(check)
+        if isinstance(error, UNUSABLE):
+            return str(error)
+        if hasattr(error, "response") or type(error).__module__.startswith("botocore"):
+            text = " ".join(str(error).split())
+            return f"{where}: {text}; check the AWS credentials and endpoint, then run again"
+        if isinstance(error, TimeoutError):
+            cause = f"no answer in time (the {self.timeout:g} s of the check)"
+            fix = "check that the load balancer's listener and security groups let this machine in"
+        elif isinstance(error, ConnectionRefusedError):
+            cause, fix = "connection refused: nothing listens there", "check the port and that the listener exists"
+        elif isinstance(error, ConnectionResetError | BrokenPipeError):
+            cause, fix = "the connection was closed by the far end", "check the listener and its targets"
+        elif isinstance(error, ssl.SSLError):
+            cause = f"the TLS handshake failed ({error.reason or error})"
+            fix = "check the certificate and the listener's TLS policy"
+        elif isinstance(error, OSError):
+            cause = error.strerror or str(error) or type(error).__name__
+            fix = "check the address and the network path"
+        else:  # a protocol error (an opening handshake refused, a malformed answer): its own words
+            cause = " ".join(str(error).split()) or type(error).__name__
+            fix = "check what answers there (a proxy in the way, a listener of another protocol)"
+        return f"{where}: {cause}; {fix}"
 
     # -- the checks ------------------------------------------------------------
     def _dns(self) -> Check:

@@ -57,6 +57,7 @@ class Quotas:
     target_groups: int = alb_limits.TARGET_GROUPS
     targets: int = alb_limits.TARGETS
     security_group_rules: int = alb_limits.SECURITY_GROUP_RULES
+    listeners: int = alb_limits.LISTENERS
 
 
 @dataclass(frozen=True)
@@ -179,6 +180,12 @@ class GroupCount:
     target_groups: int = 0
     targets: int = 0
     security_group_rules: int = 0
+    listeners: int = 0
+    # Of ``certificates``, those counted one per host that names no ARN (the controller discovers them in ACM
+    # by host): an upper bound, since discovery takes the union of the ARNs it finds and one wildcard
+    # certificate serves every host under it (acmCertDiscovery.Discover, pkg/ingress/cert_discovery.go at
+    # v3.5.0). Only the certificates the apps name are held against the quota.
+    discovered_certificates: int = 0
     by_app: dict[str, dict[str, int]] = field(default_factory=dict)
     # Rules the optimizer dropped (shadowed by a redirect, or redirecting to themselves).
     dropped: int = 0
@@ -187,11 +194,12 @@ class GroupCount:
         found = []
         for name, used, limit in (
             ("rules", self.rules, quotas.rules),
-            # The quota counts the certificates besides the default one.
-            ("certificates", max(self.certificates - 1, 0), quotas.certificates),
+            # The quota counts the certificates besides the default one; discovered ones may be one wildcard.
+            ("certificates", max(self.certificates - self.discovered_certificates - 1, 0), quotas.certificates),
             ("target groups", self.target_groups, quotas.target_groups),
             ("targets", self.targets, quotas.targets),
             ("security group rules", self.security_group_rules, quotas.security_group_rules),
+            ("listeners", self.listeners, quotas.listeners),
         ):
             if used > limit:
                 found.append(f"{used} {name} (quota {limit}{' besides the default' if name == 'certificates' else ''})")
@@ -334,10 +342,12 @@ def count_groups(footprints: Sequence[Footprint]) -> dict[str, GroupCount]:
                         continue
                     seen_certificates[group].add(key)
                     share["certificates"] += 1
+                    count.discovered_certificates += 1
         count.by_app.update(shares)
         count.certificates = sum(s["certificates"] for s in shares.values())
         count.target_groups = sum(s["target_groups"] for s in shares.values())
         count.targets = sum(s["targets"] for s in shares.values())
+        count.listeners = len(listeners)
         count.security_group_rules = len(
             {(port, cidr) for f in members for port in (*f.https_ports, *f.http_ports) for cidr in f.inbound_cidrs}
         )
@@ -371,6 +381,21 @@ def budget_problems(footprints: Sequence[Footprint], quotas: Quotas) -> list[str
                 f"ALB is fixed at {alb_limits.TARGET_GROUPS}). Per app: {count.shares()}"
             )
     return problems
+
+
+def certificate_notes(footprints: Sequence[Footprint], quotas: Quotas) -> list[str]:
+    """Groups whose hosts could need more certificates than the quota if each had its own: a warning, not a
+    refusal, since the controller's discovery serves them all with one wildcard certificate if ACM has one."""
+    notes = []
+    for group, count in sorted(count_groups(footprints).items()):
+        if count.discovered_certificates and count.certificates - 1 > quotas.certificates:
+            notes.append(
+                f"group {group}: {count.discovered_certificates} hosts name no certificate, and the controller "
+                f"finds theirs in ACM by host; if each had a certificate of its own the ALB would need "
+                f"{count.certificates - 1} besides the default (quota {quotas.certificates}): issue a wildcard "
+                "certificate that covers them (one serves them all), or raise the quota with AWS"
+            )
+    return notes
 
 
 def _score(host: str, shard: str) -> int:

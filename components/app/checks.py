@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 
 from components.app.budget import PathRoute
 from facts.regions import ALB_SSL_POLICIES, RECOMMENDED_SSL_POLICY
@@ -43,8 +44,9 @@ def path_problems(path: str, path_type: str) -> list[str]:
         return problems
     found = sorted({c for c in path if c in PATH_WILDCARDS})
     if found:
+        article = "an" if path_type == "Exact" else "a"
         problems.append(
-            f"{path!r} holds {' and '.join(repr(c) for c in found)}: the controller refuses wildcards in a "
+            f"{path!r} holds {' and '.join(repr(c) for c in found)}: the controller refuses wildcards in {article} "
             f"{path_type} path and stops reconciling the whole group; use a Prefix path of the fixed part "
             "(e.g. /api for /api/*)"
         )
@@ -156,7 +158,8 @@ def host_group_problems(
             if first[1] != group:
                 problems.append(
                     f"host {host} is in {named(first[1])} (app {first[0]}) and {named(group)} (app {app}); its DNS "
-                    "name points at one ALB, so one group's rules never see its traffic: keep a host in one group"
+                    "name points at one ALB, so the other ALB's rules never see its traffic: keep a host on one ALB (a "
+                    "Gateway is an ALB of its own, apart from an Ingress group of the same name)"
                 )
     for wildcard, (app, group) in owner.items():
         if not wildcard.startswith("*."):
@@ -168,3 +171,142 @@ def host_group_problems(
                     f"{named(other_group)}): {host} reaches its own ALB only while its own DNS record exists"
                 )
     return problems, warnings
+
+
+# aws-load-balancer-controller v3.5.0, pkg/ingress/group_loader.go: group.order is an int32 from -1000 to 1000
+# (minGroupOrder, maxGroupOder).
+GROUP_ORDER_RANGE = (-1000, 1000)
+# The name part of an annotation key is a qualified name of at most 63 characters (apimachinery
+# IsQualifiedName): the controller's derived keys (transforms.<Service>, actions.<name>, conditions.<name>)
+# leave 63 - len("transforms.") = 52 characters for a Service name whose prefix is stripped.
+ANNOTATION_NAME_LENGTH = 63
+
+
+def derived_annotation_problem(kind: str, name: str) -> str | None:
+    """An annotation key the project derives from a name (``transforms.<Service>``, ``actions.<name>``) that the
+    API server refuses: its name part must be at most 63 characters."""
+    key = f"{kind}.{name}"
+    if len(key) > ANNOTATION_NAME_LENGTH:
+        return (
+            f"the controller's annotation alb.ingress.kubernetes.io/{key} would be {len(key)} characters after "
+            f"the '/', and the API server takes at most {ANNOTATION_NAME_LENGTH}: give a Service name of at most "
+            f"{ANNOTATION_NAME_LENGTH - len(kind) - 1} characters"
+        )
+    return None
+
+
+def ingress_class_problem(name: str) -> str | None:
+    """An IngressClass another controller owns (the controller component refuses it with the same words)."""
+    from components.controller.model import FOREIGN_CLASSES, claimed_class
+
+    # Only another controller's: this project's own classes (alb, alb-auto in Auto Mode) are the apps' to use.
+    return claimed_class(name) if name in FOREIGN_CLASSES else None
+
+
+@dataclass(frozen=True)
+class GroupMember:
+    """One Ingress of an ALB group as the precedence check reads it: its ALB, ``group.order``, namespace/name
+    and its rules (host, path) as written (an empty host matches any host)."""
+
+    name: str
+    namespace: str
+    group: str
+    order: int
+    rules: tuple[tuple[str, PathRoute], ...]
+
+
+def _path_overlap(first: PathRoute, later: PathRoute) -> bool:
+    """Whether a request can match both paths, as the controller writes them: Prefix ``/`` is ``/*``, another
+    Prefix ``/p`` is ``/p`` and ``/p/*`` (its trailing '/' dropped), Exact ``/e`` is ``/e``."""
+    a, b = route_key(first)[0], route_key(later)[0]
+    if first.path_type == "Exact" and later.path_type == "Exact":
+        return a == b
+    if first.path_type == "Exact":
+        a, b = b, a  # a is a Prefix now
+    if a == "/":
+        return True
+    if first.path_type == later.path_type == "Prefix":
+        return b == "/" or a == b or a.startswith(b + "/") or b.startswith(a + "/")
+    return b == a or b.startswith(a + "/")
+
+
+def _more_specific(first: PathRoute, later: PathRoute) -> bool:
+    """ingress-nginx's (and one Ingress's) order: Exact before Prefix, a longer Prefix before a shorter one."""
+    if later.path_type != first.path_type:
+        return later.path_type == "Exact"
+    return len(route_key(later)[0]) > len(route_key(first)[0])
+
+
+def precedence_problems(members: Sequence[GroupMember]) -> list[str]:
+    """Rules of one Ingress that another Ingress of its group takes, because the controller evaluates a group's
+    Ingresses one after another and sorts paths only inside one Ingress.
+
+    aws-load-balancer-controller v3.5.0: pkg/ingress/group_loader.go ``sortGroupMembers`` orders a group's
+    Ingresses by group.order (default 0, -1000..1000), then by ``namespace/name``; model_build_listener_rules.go
+    gives rule priorities Ingress after Ingress, spec rule after rule, with ``sortIngressPaths`` (Exact first,
+    then the longer Prefix) inside one rule only. So team-a/a's ``/`` (Prefix) on shop.example.com comes
+    before team-b/b's ``/api`` on the same host, and b never sees a request. A wildcard host
+    (``*.example.com``) matches every host under it, and a rule without a host every host, so they take a
+    named host's traffic the same way. Refused unless the more specific rule's Ingress comes first (a lower
+    order), as one nginx server would route it. Gateway API routes follow the Gateway's own precedence rules
+    and are not members here.
+    """
+    problems: list[str] = []
+    ordered = sorted(members, key=lambda m: (m.group, m.order, f"{m.namespace}/{m.name}"))
+    for i, first in enumerate(ordered):
+        for later in ordered[i + 1 :]:
+            if later.group != first.group or (later.name, later.namespace) == (first.name, first.namespace):
+                continue
+            found = _shadowed(first, later)
+            if found is None:
+                continue
+            low = GROUP_ORDER_RANGE[0]
+            fix = (
+                f"give {later.name} order: {first.order - 1} (group.order; lower is evaluated first)"
+                if first.order - 1 >= low
+                else f"give {first.name} order: {later.order + 1} (group.order)"
+            )
+            problems.append(
+                f"{first.name}'s {found[0]} in {first.group} takes {later.name}'s {found[1]}: the controller "
+                f"evaluates a group's Ingresses by group.order, then namespace/name ({first.namespace}/{first.name} "
+                f"order {first.order} before {later.namespace}/{later.name} order {later.order}), and sorts Exact "
+                f"and longer paths first only inside one Ingress; {fix}, or use distinct hosts"
+            )
+    return problems
+
+
+def _host_covers(first: str, later: str) -> bool | None:
+    """None when a request for ``later`` cannot match ``first``; else whether ``first`` is the less specific
+    host (a wildcard, or no host at all), which takes ``later``'s traffic whatever the paths' order."""
+    if first == later:
+        return False
+    if not first or wildcard_covers(first, later):
+        return True
+    return None
+
+
+def _shadowed(first: GroupMember, later: GroupMember) -> tuple[str, str] | None:
+    """(first's rule, later's rule) when a request for the later Ingress's rule reaches the first instead."""
+    for later_host, later_path in later.rules:
+        if later_path.path_type not in ("Prefix", "Exact"):
+            continue  # an ImplementationSpecific glob: not judged here
+        for first_host, first_path in first.rules:
+            if first_path.path_type not in ("Prefix", "Exact"):
+                continue
+            wider = _host_covers(first_host, later_host)
+            if wider is None or not _path_overlap(first_path, later_path):
+                continue
+            if wider or _more_specific(first_path, later_path):
+                return (
+                    f"{first_host or '(any host)'}{first_path.path} ({first_path.path_type})",
+                    f"{later_host or '(any host)'}{later_path.path} ({later_path.path_type})",
+                )
+    return None
+
+
+def alb_of(api: str, group: str, gateway_namespace: str, namespace: str) -> str:
+    """The ALB an app's rules are on, as a message names it: a Gateway is an ALB of its own (whatever group name
+    an Ingress group shares with it), an Ingress group another."""
+    if api == "gateway":
+        return f"Gateway {gateway_namespace or namespace}/{group}"
+    return f"group {group}"

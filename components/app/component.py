@@ -21,6 +21,7 @@ The hosts, paths, group, shards and order decide the rules and the group, so the
 
 # No `from __future__ import annotations`: Pulumi's component provider reads these annotations at run time.
 
+import inspect
 import json
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -36,13 +37,19 @@ from components.app.budget import (
     Quotas,
     assign_shards,
     budget_problems,
+    certificate_notes,
     rule_problems,
 )
 from components.app.checks import (
+    GroupMember,
+    alb_of,
+    derived_annotation_problem,
     host_group_problems,
     host_problem,
+    ingress_class_problem,
     namespace_problem,
     path_problems,
+    precedence_problems,
     route_key,
     service_name_problem,
     tls_policy_problem,
@@ -56,8 +63,8 @@ from components.app.gateway import (
     routed_service,
     unescaped_regex_problem,
 )
-from components.model import DNS_LABEL, args_shape_problems, dependencies
-from components.names import DNS_SUBDOMAIN, GROUP_NAME, INGRESS_HOST
+from components.model import DNS_LABEL, ComponentInputError, args_shape_problems, dependencies
+from components.names import DNS_SUBDOMAIN, GROUP_NAME, INGRESS_HOST, PROJECT
 from facts.gateway_api import GATEWAY_API_VERSION
 from facts.regions import ALB_SSL_POLICIES, RECOMMENDED_SSL_POLICY
 
@@ -92,6 +99,8 @@ class AlbQuotasArgs(TypedDict):
     """Certificates per load balancer, besides the default one (AWS default 25)."""
     targets: NotRequired[int]
     """Targets per load balancer (AWS default 1000); target groups per load balancer (100) is fixed."""
+    listeners: NotRequired[int]
+    """Listeners per load balancer (AWS default 50)."""
 
 
 class AlbAppArgs(TypedDict):
@@ -141,15 +150,17 @@ class AlbAppArgs(TypedDict):
     Gateway's HTTP listener redirects)."""
 
 
-class AppInputError(pulumi.RunError):
-    """An app the component refuses; Pulumi reports a RunError without a traceback."""
+class AppInputError(ComponentInputError):
+    """An app the component refuses; Pulumi reports a RunError without a traceback. A ComponentInputError, so
+    the plan names the program file (``__main__.py``), not the stack file, as for AwsLoadBalancerController."""
 
     def __init__(self, app: str, problems: Sequence[str]) -> None:
         self.problems = list(problems)
         lines = "\n".join(f"  - {p}" for p in problems)
         noun = "problem" if len(problems) == 1 else "problems"
-        # The mistake is in the program that passed these inputs (its __main__.py), not in a stack file.
-        super().__init__(f"__main__.py: AlbApp {app}: {len(problems)} {noun}; nothing of it was created:\n{lines}")
+        super().__init__(
+            f"{self.PROGRAM_FILE}: AlbApp {app}: {len(problems)} {noun}; nothing of it was created:\n{lines}"
+        )
 
 
 @dataclass
@@ -159,6 +170,8 @@ class _Program:
     root: object
     footprints: list[Footprint] = field(default_factory=list)
     plans: list["AppPlan"] = field(default_factory=list)
+    # Groups already warned about (the certificates an upper bound counts), so a warning is said once.
+    warned: set[str] = field(default_factory=set)
 
 
 _PROGRAM: list[_Program] = []
@@ -242,7 +255,8 @@ def _table(default: Any, check: tuple[Callable[[Any], bool], str]) -> tuple[Any,
 _OPTIONAL: dict[str, tuple[Any, Callable[[Any], bool], str]] = {
     "shards": _table(1, _whole_number(1, 20)),
     "order": _table(0, _whole_number(-1000, 1000)),
-    "replicas": _table(2, _whole_number(0, 1000)),
+    # The group's targets quota (alb.quotas.targets, up to 10000) judges the pods, not a fixed cap.
+    "replicas": _table(2, _whole_number(0, 10000)),
     "deregistration_delay_seconds": _table(60, _whole_number(0, 3600, " of seconds")),
     "strip_prefix": (False, lambda v: isinstance(v, bool), "true or false"),
     "scheme": ("internet-facing", lambda v: v in SCHEMES, "internet-facing or internal"),
@@ -263,6 +277,21 @@ _OPTIONAL: dict[str, tuple[Any, Callable[[Any], bool], str]] = {
         "a Kubernetes name, e.g. alb",
     ),
 }
+
+
+# The inputs that may come as Outputs: they name no rule, group or count (the ARN is checked when it resolves,
+# the class is the controller's output).
+_MAY_BE_OUTPUT = frozenset({"certificate_arn", "ingress_class"})
+
+
+def _holds_output(value: Any) -> bool:
+    if isinstance(value, pulumi.Output) or inspect.isawaitable(value):
+        return True
+    if isinstance(value, Mapping):
+        return any(_holds_output(v) for v in value.values())
+    if isinstance(value, list | tuple):
+        return any(_holds_output(v) for v in value)
+    return False
 
 
 def plan_app(
@@ -294,6 +323,11 @@ def plan_app(
     problems += args_shape_problems(
         "AlbApp", AlbAppArgs, given, ("namespace", "service_name", "service_port", "hosts", "group")
     )
+    # Every input here decides a rule, a group, a name or a count before anything exists, so it must be known
+    # now; an Output (or one inside a list or mapping) is refused by name, never shown as an object's repr.
+    for key in sorted(k for k, v in given.items() if k not in _MAY_BE_OUTPUT and _holds_output(v)):
+        refuse(key, "must be a plain value (written in the program): it decides the app's rules, group or budget")
+        given = {k: v for k, v in given.items() if k != key}
     for key in ("namespace", "service_name"):
         value = given.get(key)
         if key in given and (not isinstance(value, str) or not DNS_LABEL.fullmatch(value)):
@@ -310,8 +344,9 @@ def plan_app(
     if "service_port" in given and (isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 65535):
         refuse("service_port", f"{port!r} is not a port (1-65535)")
     hosts = given.get("hosts", [])
-    if not isinstance(hosts, list) or not hosts:
+    if "hosts" in given and (not isinstance(hosts, list) or not hosts):
         refuse("hosts", "give at least one host name, e.g. [app.example.com]")
+    if not isinstance(hosts, list):
         hosts = []
     for index, host in enumerate(hosts):
         if not isinstance(host, str) or not INGRESS_HOST.fullmatch(host):
@@ -323,7 +358,7 @@ def plan_app(
     raw_paths = given.get("paths") or [{"path": "/"}]
     paths: list[PathRoute] = []
     if not isinstance(raw_paths, list):
-        refuse("paths", "a list of {path, path_type}")
+        refuse("paths", "must be a list of paths, each {path: /x} with Prefix or Exact as its type")
         raw_paths = []
     for index, item in enumerate(raw_paths):
         if not isinstance(item, dict) or not isinstance(item.get("path"), str):
@@ -349,6 +384,14 @@ def plan_app(
         if not ok(value):
             refuse(key, f"{value!r} is not {hint}")
         values[key] = value
+    if isinstance(values["ingress_class"], str) and DNS_LABEL.fullmatch(values["ingress_class"]):
+        claimed = ingress_class_problem(values["ingress_class"])
+        if claimed:
+            refuse("ingress_class", claimed)
+    if values["strip_prefix"] is True and isinstance(given.get("service_name"), str):
+        long_key = derived_annotation_problem("transforms", given["service_name"])
+        if long_key and values["api"] != "gateway":
+            refuse("service_name", f"with strip_prefix, {long_key}")
     tls = tls_policy_problem(str(values["ssl_policy"]), str(values["scheme"]))
     if tls:
         refuse("ssl_policy", tls)
@@ -405,8 +448,8 @@ def plan_app(
                     refuse("strip_prefix", problem)
     quotas_given = given.get("quotas") or {}
     quotas = Quotas()
-    if not isinstance(quotas_given, dict) or set(quotas_given) - {"rules", "certificates", "targets"}:
-        refuse("quotas", "a mapping of rules, certificates and targets (the adjustable ALB quotas)")
+    if not isinstance(quotas_given, dict) or set(quotas_given) - {"rules", "certificates", "targets", "listeners"}:
+        refuse("quotas", "a mapping of rules, certificates, targets and listeners (the adjustable ALB quotas)")
     else:
         quota_ok, quota_hint = _whole_number(1, 10000)
         for key, value in quotas_given.items():
@@ -417,6 +460,7 @@ def plan_app(
                 rules=quotas_given.get("rules", Quotas.rules),
                 certificates=quotas_given.get("certificates", Quotas.certificates),
                 targets=quotas_given.get("targets", Quotas.targets),
+                listeners=quotas_given.get("listeners", Quotas.listeners),
             )
     if problems:
         return None, problems
@@ -474,7 +518,16 @@ def conflicts(plans: Sequence[AppPlan]) -> list[str]:
     problems: list[str] = []
     settings: dict[tuple[str, str], tuple[str, str]] = {}
     routes: dict[tuple[str, str, str], str] = {}
-    problems += host_group_problems([(p.name, p.group, p.hosts) for p in plans])[0]
+    problems += host_group_problems(_placed(plans), named=str)[0]
+    problems += precedence_problems(
+        [
+            GroupMember(
+                p.name, p.namespace, f"group {p.group}", p.order, tuple((h, r) for h in p.hosts for r in p.paths)
+            )
+            for p in plans
+            if p.api != "gateway"
+        ]
+    )
     services: dict[tuple[str, str], str] = {}
     for plan in plans:
         if plan.api == "gateway":
@@ -490,10 +543,11 @@ def conflicts(plans: Sequence[AppPlan]) -> list[str]:
                     f"drain): list {plan.name}'s hosts and paths in {owner}, or give it a Service of its own"
                 )
         for key, value in (("scheme", plan.scheme), ("ssl_policy", plan.ssl_policy)):
-            first = settings.setdefault((plan.group, key), (plan.name, value))
+            alb = alb_of(plan.api, plan.group, plan.gateway_namespace, plan.namespace)
+            first = settings.setdefault((alb, key), (plan.name, value))
             if first[1] != value:
                 problems.append(
-                    f"apps {first[0]} and {plan.name} share group {plan.group} but set {key} {first[1]} and {value}; "
+                    f"apps {first[0]} and {plan.name} share {alb} but set {key} {first[1]} and {value}; "
                     "it is group-wide (one ALB): make them agree or put one in another group"
                 )
         for host in plan.hosts:
@@ -510,7 +564,12 @@ def conflicts(plans: Sequence[AppPlan]) -> list[str]:
 
 def host_warnings(plans: Sequence[AppPlan]) -> list[str]:
     """What works today but hangs on DNS: a wildcard host of one group covering a host of another."""
-    return host_group_problems([(p.name, p.group, p.hosts) for p in plans])[1]
+    return host_group_problems(_placed(plans), named=str)[1]
+
+
+def _placed(plans: Sequence[AppPlan]) -> list[tuple[str, str, Sequence[str]]]:
+    """(app, its ALB, hosts): a Gateway and an Ingress group of one name are two ALBs."""
+    return [(p.name, alb_of(p.api, p.group, p.gateway_namespace, p.namespace), p.hosts) for p in plans]
 
 
 @dataclass(frozen=True)
@@ -617,7 +676,8 @@ class AlbApp(pulumi.ComponentResource):
             raise AppInputError(name, [f"args: {type(args).__name__} is not a mapping of inputs, e.g. {{...}}"])
         given: dict[str, Any] = {k: v for k, v in dict(args).items() if v is not None}
         certificate = given.pop("certificate_arn", None)
-        arn_problem = certificate_problem(certificate) if isinstance(certificate, str) else None
+        region = _aws_region()
+        arn_problem = certificate_problem(certificate, region) if isinstance(certificate, str) else None
         # The class may be the controller's output: it names no rule or group, so it need not be known now.
         class_output = given.pop("ingress_class") if isinstance(given.get("ingress_class"), pulumi.Output) else None
         program = _program()
@@ -640,13 +700,21 @@ class AlbApp(pulumi.ComponentResource):
         if problems:
             raise AppInputError(name, problems)
         assert plan is not None
+        # This project's own program counted its apps whole, with the echoserver and the stack's certificate,
+        # and warned in the stack file's words (stack_settings/apps.py): a second, partial count is not said.
+        own_stack = pulumi.get_project() == PROJECT
+        for note in [] if own_stack else certificate_notes([*program.footprints, footprint], plan.quotas):
+            group_of_note = note.partition(":")[0]
+            if group_of_note not in program.warned:  # once per group, not for every app after it
+                program.warned.add(group_of_note)
+                pulumi.log.warn(f"__main__.py: AlbApp {name}: {note}")
         for warning in host_warnings([*program.plans, plan]):
             if plan.name in warning:
                 pulumi.log.warn(f"__main__.py: AlbApp {name}: {warning}")
         program.footprints.append(footprint)
         program.plans.append(plan)
         if isinstance(certificate, pulumi.Output):
-            certificate = certificate.apply(lambda arn: _checked_arn(name, arn))
+            certificate = certificate.apply(lambda arn: _checked_arn(name, arn, region))
         self.ingress = None
         self.route = None
         self.gateway: GatewayObject | None = None
@@ -665,7 +733,7 @@ class AlbApp(pulumi.ComponentResource):
         else:
             annotations, spec = ingress_of(plan, certificate)
             if class_output is not None:
-                spec["ingressClassName"] = class_output
+                spec["ingressClassName"] = class_output.apply(lambda value: _checked_class(name, value))
             self.ingress = k8s.networking.v1.Ingress(
                 name,
                 metadata=cast(Any, {"name": name, "namespace": plan.namespace, "annotations": annotations}),
@@ -713,9 +781,28 @@ class AlbApp(pulumi.ComponentResource):
         )
 
 
-def _checked_arn(app: str, arn: Any) -> Any:
+def _checked_class(app: str, value: Any) -> Any:
+    """An Output ingress class, checked when it resolves: another controller's class fails the update."""
+    if not isinstance(value, str) or not DNS_LABEL.fullmatch(value):
+        raise AppInputError(app, [f"args.ingress_class: {value!r} is not a Kubernetes name, e.g. alb"])
+    problem = ingress_class_problem(value)
+    if problem:
+        raise AppInputError(app, [f"args.ingress_class: {problem}"])
+    return value
+
+
+def _aws_region() -> str | None:
+    """The program's AWS region (aws:region), where the ALB is: an ACM certificate must be in it, as the stack
+    checks (certificate_problem); None when the program sets none."""
+    try:
+        return pulumi.Config("aws").get("region")
+    except Exception:  # no config at all (a unit test without a program): nothing to compare with
+        return None
+
+
+def _checked_arn(app: str, arn: Any, region: str | None = None) -> Any:
     """An Output certificate ARN, checked when it resolves: a bad one fails the update naming the input."""
-    problem = certificate_problem(arn) if isinstance(arn, str) else f"{arn!r} is not text"
+    problem = certificate_problem(arn, region) if isinstance(arn, str) else f"{arn!r} is not text"
     if problem:
         raise AppInputError(app, [f"args.certificate_arn: {problem}"])
     return arn

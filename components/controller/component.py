@@ -20,12 +20,12 @@ so they must be plain values.
 import inspect
 import re
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, NotRequired, TypedDict
+from typing import Any, NotRequired, TypedDict, get_args
 
 import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from pydantic.alias_generators import to_camel, to_snake
 
 from components.app.gateway import bundle_older
@@ -167,11 +167,22 @@ def _contains_output(value: Any) -> bool:
     return False
 
 
-def _aliased(value: Any) -> Any:
-    """Snake-case input keys as the model's camelCase aliases (the stack config's spelling), recursively."""
-    if isinstance(value, Mapping):
-        return {to_camel(str(k)): _aliased(v) for k, v in value.items()}
-    return value
+def _aliased(value: Any, model: type[BaseModel] = ControllerSettings) -> Any:
+    """The component's own snake-case input names as the model's camelCase aliases (the stack config's
+    spelling), into its nested sections; keys inside free-form maps (extra_values, tags, labels, node
+    selectors) are the user's and pass unchanged, as they do from the stack's controller.extraValues."""
+    if not isinstance(value, Mapping):
+        return value
+    aliased: dict[str, Any] = {}
+    for key, item in value.items():
+        field = model.model_fields.get(str(key))
+        if field is None:
+            aliased[to_camel(str(key))] = item  # not an input: the model names it as unknown
+            continue
+        options = (field.annotation, *get_args(field.annotation))  # a section, or a section | None
+        section = next((o for o in options if isinstance(o, type) and issubclass(o, BaseModel)), None)
+        aliased[field.alias or str(key)] = _aliased(item, section) if section is not None else item
+    return aliased
 
 
 def _problems(error: ValidationError) -> list[str]:
