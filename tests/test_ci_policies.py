@@ -33,7 +33,16 @@ GLOBAL_ARNS = ("arn:aws:iam::aws:policy/", "arn:aws:route53:::")
 ENVIRONMENTS = ("pr-ephemeral", "reaper", "preview", "stage", "production")
 # The placeholders docs/ci.md tells to replace (sed), and nothing else account- or repository-specific.
 # The deploy roles add the cluster's name and the stack's hosted zone, one value per environment.
-PLACEHOLDERS = ("ACCOUNT_ID", "OWNER/REPO", "PREVIEW_ZONE_ID", "CLUSTER_NAME", "HOSTED_ZONE_ID")
+PLACEHOLDERS = (
+    "ACCOUNT_ID",
+    "OWNER/REPO",
+    "PREVIEW_ZONE_ID",
+    "CLUSTER_NAME",
+    "HOSTED_ZONE_ID",
+    "AWS_REGION_NAME",
+    "PREVIEW_VPC_ID",
+    "PR_STATE_BUCKET",
+)
 ROLE_POLICIES = {
     "pr-ephemeral": "pr-ephemeral-role.json",
     "reaper": "reaper-role.json",
@@ -41,6 +50,9 @@ ROLE_POLICIES = {
     "stage": "stage-role.json",
     "production": "production-role.json",
 }
+# Managed policies attached besides: the pull-request stacks' state lives in an S3 bucket of their own, not in
+# Pulumi Cloud, so pull-request code never holds a Pulumi Cloud token (docs/ci.md, "Pulumi").
+MANAGED_POLICIES = {"pr-ephemeral": ["pr-state.json"], "reaper": ["pr-state.json"]}
 # The ephemeral mark, and for the deploy roles the stack's own tag, which every AWS resource of a stack carries
 # through the provider's defaultTags (stack_settings/tags.py: the program's "stack" and "project" win over user tags).
 SCOPING_TAGS = {
@@ -51,7 +63,15 @@ SCOPING_TAGS = {
 }
 # Keys IAM puts in every request context (IAM User Guide, "AWS global condition context keys"); the tag keys are
 # not among them: which actions support aws:RequestTag, aws:ResourceTag and aws:TagKeys is per action.
-GLOBAL_KEYS_PREFIX = ("aws:Principal", "aws:Source", "aws:Called", "aws:Via", "aws:Current", "aws:SecureTransport")
+GLOBAL_KEYS_PREFIX = (
+    "aws:Principal",
+    "aws:RequestedRegion",
+    "aws:Source",
+    "aws:Called",
+    "aws:Via",
+    "aws:Current",
+    "aws:SecureTransport",
+)
 
 # Actions granted on Resource "*" with no condition, each because AWS gives it no resource type and no tag key
 # (Service Authorization Reference: the "Resource types" column is empty), so nothing narrower exists.
@@ -86,6 +106,10 @@ ARN_SCOPED_WRITES = {
     "ec2:CreateSecurityGroup": "also authorized against the VPC",
     # A service-linked role is AWS's, created once per account; bound by iam:AWSServiceName.
     "iam:CreateServiceLinkedRole": "bound by iam:AWSServiceName",
+    # Pulumi's state files of the pull-request stacks: the S3 backend writes untagged objects, so they are
+    # bound by ARN to the bucket kept for that state (PR_STATE_BUCKET) and its .pulumi/ prefix.
+    "s3:PutObject": "bound to the pull-request state bucket",
+    "s3:DeleteObject": "bound to the pull-request state bucket",
 }
 # The CNI work of a node role (AWS's AmazonEKS_CNI_Policy grants it on "*"): ENIs are created by the CNI
 # without our tags, so the boundary cannot scope them. docs/ci.md names this as the reason for an account of
@@ -105,8 +129,12 @@ BOUNDARY_UNSCOPED_WRITES = {
 }
 
 
+REGION = "us-west-2"  # Pulumi.pr.yaml's aws:region, which docs/ci.md's setup writes for AWS_REGION_NAME
+
+
 def load(name: str) -> dict[str, Any]:
-    document: dict[str, Any] = json.loads((CI / name).read_text())
+    """A committed policy as the setup renders it for the region; the other placeholders stay (ACCOUNT_ID, ...)."""
+    document: dict[str, Any] = json.loads((CI / name).read_text().replace("AWS_REGION_NAME", REGION))
     return document
 
 
@@ -180,7 +208,9 @@ def permission_documents() -> list[str]:
 
 def test_every_environment_has_a_trust_policy_and_every_file_is_known() -> None:
     names = sorted(p.name for p in CI.glob("*.json"))
+    managed = {name for names in MANAGED_POLICIES.values() for name in names}
     expected = {f"{e}-trust.json" for e in ENVIRONMENTS} | set(ROLE_POLICIES.values()) | {"ephemeral-boundary.json"}
+    expected |= managed
     assert set(names) == expected
 
 
@@ -255,7 +285,9 @@ def test_every_action_and_condition_key_exists_and_is_supported(name: str) -> No
         # This account's ARNs (a placeholder), AWS-managed policies, or Route 53's, which name no account.
         assert arn == "*" or any(p in arn for p in PLACEHOLDERS) or arn.startswith(GLOBAL_ARNS), arn
     for statement in statements(document):
-        assert set(statement) <= {"Sid", "Effect", "Action", "Resource", "Condition"}, statement["Sid"]
+        assert set(statement) <= {"Sid", "Effect", "Action", "Resource", "Condition"} or (
+            statement["Effect"] == "Deny" and set(statement) == {"Sid", "Effect", "Action", "NotResource", "Condition"}
+        ), statement["Sid"]
         for action_entry in _list(statement["Action"]):
             for action in expand(action_entry):
                 supported = supported_keys(action)
@@ -275,7 +307,7 @@ def _scoped_by_tag(statement: dict[str, Any]) -> bool:
     return bool(keys & SCOPING_TAGS)
 
 
-@pytest.mark.parametrize("name", sorted(ROLE_POLICIES.values()))
+@pytest.mark.parametrize("name", sorted({*ROLE_POLICIES.values(), "pr-state.json"}))
 def test_no_grant_is_unscoped_unless_aws_offers_no_scope(name: str) -> None:
     for statement in statements(load(name)):
         if statement["Effect"] != "Allow":
@@ -338,25 +370,42 @@ ZONE = "arn:aws:route53:::hostedzone/PREVIEW_ZONE_ID"
 CLUSTER = f"{EKS}:cluster/pr-12"
 LB = f"{ELB}:loadbalancer/app/k8s-preview-0123456789/50dc6c495c0c9188"
 FOREIGN = {"team": "payments"}
+# What every create call of pull-request code must carry (the pr stack's defaultTags, stack_settings/tags.py):
+# the mark, and the stack and expiry by which the reaper finds it (docs/ci.md).
+CREATE_TAGS = {**EPHEMERAL, "alb-ingress/stack": "organization/alb-ingress/pr-12", "alb-ingress/expires": "2026-12-09"}
+UNMARKED = {k: v for k, v in CREATE_TAGS.items() if k != "alb-ingress/ephemeral"}
+NOT_EPHEMERAL = {"alb-ingress/ephemeral": "false"}
 REAPER = f"arn:aws:iam::{ACCOUNT}:role/alb-ingress-ci/alb-ingress-ci-reaper"
 
 PR_CASES: list[tuple[str, Request, str]] = [
-    ("create a tagged cluster", tagged("eks:CreateCluster", request_tags=EPHEMERAL), "allow"),
-    ("create an untagged cluster", tagged("eks:CreateCluster", request_tags={}), "implicit-deny"),
     (
-        "create a cluster tagged ephemeral=false",
-        tagged("eks:CreateCluster", request_tags={"alb-ingress/ephemeral": "false"}),
+        "create a tagged cluster",
+        tagged("eks:CreateCluster", request_tags=CREATE_TAGS, aws__RequestedRegion=REGION),
+        "allow",
+    ),
+    (
+        "create an untagged cluster",
+        tagged("eks:CreateCluster", request_tags=UNMARKED, aws__RequestedRegion=REGION),
         "implicit-deny",
     ),
-    ("create a cluster with no tags at all", Request("eks:CreateCluster"), "implicit-deny"),
+    (
+        "create a cluster tagged ephemeral=false",
+        tagged("eks:CreateCluster", request_tags={**CREATE_TAGS, **NOT_EPHEMERAL}, aws__RequestedRegion=REGION),
+        "implicit-deny",
+    ),
+    (
+        "create a cluster with no tags at all (no expiry: refused outright)",
+        Request("eks:CreateCluster"),
+        "explicit-deny",
+    ),
     (
         "add a node group to an ephemeral cluster",
-        tagged("eks:CreateNodegroup", CLUSTER, request_tags=EPHEMERAL, resource_tags=EPHEMERAL),
+        tagged("eks:CreateNodegroup", CLUSTER, request_tags=CREATE_TAGS, resource_tags=EPHEMERAL),
         "allow",
     ),
     (
         "add a node group to another team's cluster",
-        tagged("eks:CreateNodegroup", f"{EKS}:cluster/prod", request_tags=EPHEMERAL, resource_tags=FOREIGN),
+        tagged("eks:CreateNodegroup", f"{EKS}:cluster/prod", request_tags=CREATE_TAGS, resource_tags=FOREIGN),
         "implicit-deny",
     ),
     ("delete an ephemeral cluster", tagged("eks:DeleteCluster", CLUSTER, resource_tags=EPHEMERAL), "allow"),
@@ -368,9 +417,9 @@ PR_CASES: list[tuple[str, Request, str]] = [
         "implicit-deny",
     ),
     (
-        "untag an ephemeral cluster",
+        "untag an ephemeral cluster (the role holds no untag action at all)",
         tagged("eks:UntagResource", CLUSTER, resource_tags=EPHEMERAL, aws__TagKeys=["alb-ingress/ephemeral"]),
-        "explicit-deny",
+        "implicit-deny",
     ),
     (
         "flip an ephemeral cluster to ephemeral=false",
@@ -384,7 +433,7 @@ PR_CASES: list[tuple[str, Request, str]] = [
     ),
     (
         "mark another team's cluster ephemeral",
-        tagged("eks:TagResource", f"{EKS}:cluster/prod", request_tags=EPHEMERAL, resource_tags=FOREIGN),
+        tagged("eks:TagResource", f"{EKS}:cluster/prod", request_tags=CREATE_TAGS, resource_tags=FOREIGN),
         "explicit-deny",
     ),
     (
@@ -394,7 +443,7 @@ PR_CASES: list[tuple[str, Request, str]] = [
     ),
     (
         "create a tagged security group",
-        tagged("ec2:CreateSecurityGroup", f"{EC2}:security-group/sg-1", request_tags=EPHEMERAL),
+        tagged("ec2:CreateSecurityGroup", f"{EC2}:security-group/sg-1", request_tags=CREATE_TAGS),
         "allow",
     ),
     ("... in a VPC (authorized against the VPC too)", tagged("ec2:CreateSecurityGroup", f"{EC2}:vpc/vpc-1"), "allow"),
@@ -410,7 +459,7 @@ PR_CASES: list[tuple[str, Request, str]] = [
     ),
     (
         "tag an existing security group ephemeral to delete it",
-        tagged("ec2:CreateTags", f"{EC2}:security-group/sg-prod", request_tags=EPHEMERAL),
+        tagged("ec2:CreateTags", f"{EC2}:security-group/sg-prod", request_tags=CREATE_TAGS),
         "explicit-deny",
     ),
     (
@@ -420,12 +469,14 @@ PR_CASES: list[tuple[str, Request, str]] = [
     ),
     (
         "create a role under the path, with the boundary, tagged",
-        tagged("iam:CreateRole", f"{ROLE_PATH}pr-12-nodes", request_tags=EPHEMERAL, iam__PermissionsBoundary=BOUNDARY),
+        tagged(
+            "iam:CreateRole", f"{ROLE_PATH}pr-12-nodes", request_tags=CREATE_TAGS, iam__PermissionsBoundary=BOUNDARY
+        ),
         "allow",
     ),
     (
         "create a role without the boundary",
-        tagged("iam:CreateRole", f"{ROLE_PATH}pr-12-nodes", request_tags=EPHEMERAL),
+        tagged("iam:CreateRole", f"{ROLE_PATH}pr-12-nodes", request_tags=CREATE_TAGS),
         "implicit-deny",
     ),
     (
@@ -433,7 +484,7 @@ PR_CASES: list[tuple[str, Request, str]] = [
         tagged(
             "iam:CreateRole",
             f"{ROLE_PATH}x",
-            request_tags=EPHEMERAL,
+            request_tags=CREATE_TAGS,
             iam__PermissionsBoundary=f"arn:aws:iam::{ACCOUNT}:policy/AdminBoundary",
         ),
         "implicit-deny",
@@ -443,7 +494,7 @@ PR_CASES: list[tuple[str, Request, str]] = [
         tagged(
             "iam:CreateRole",
             f"arn:aws:iam::{ACCOUNT}:role/admin",
-            request_tags=EPHEMERAL,
+            request_tags=CREATE_TAGS,
             iam__PermissionsBoundary=BOUNDARY,
         ),
         "implicit-deny",
@@ -516,7 +567,11 @@ PR_CASES: list[tuple[str, Request, str]] = [
     (
         "give the reaper role an access entry to an ephemeral cluster",
         tagged(
-            "eks:CreateAccessEntry", CLUSTER, request_tags=EPHEMERAL, resource_tags=EPHEMERAL, eks__principalArn=REAPER
+            "eks:CreateAccessEntry",
+            CLUSTER,
+            request_tags=CREATE_TAGS,
+            resource_tags=EPHEMERAL,
+            eks__principalArn=REAPER,
         ),
         "allow",
     ),
@@ -525,7 +580,7 @@ PR_CASES: list[tuple[str, Request, str]] = [
         tagged(
             "eks:CreateAccessEntry",
             CLUSTER,
-            request_tags=EPHEMERAL,
+            request_tags=CREATE_TAGS,
             resource_tags=EPHEMERAL,
             eks__principalArn=f"arn:aws:iam::{ACCOUNT}:role/admin",
         ),
@@ -536,7 +591,7 @@ PR_CASES: list[tuple[str, Request, str]] = [
         tagged(
             "eks:CreateAccessEntry",
             f"{EKS}:cluster/prod",
-            request_tags=EPHEMERAL,
+            request_tags=CREATE_TAGS,
             resource_tags=FOREIGN,
             eks__principalArn=REAPER,
         ),
@@ -553,7 +608,11 @@ PR_CASES: list[tuple[str, Request, str]] = [
         ),
         "allow",
     ),
-    ("request a tagged certificate", tagged("acm:RequestCertificate", request_tags=EPHEMERAL), "allow"),
+    (
+        "request a tagged certificate",
+        tagged("acm:RequestCertificate", request_tags=CREATE_TAGS, aws__RequestedRegion=REGION),
+        "allow",
+    ),
     (
         "delete an untagged certificate",
         tagged("acm:DeleteCertificate", f"arn:aws:acm:us-west-2:{ACCOUNT}:certificate/prod"),
@@ -597,15 +656,19 @@ REAPER_CASES: list[tuple[str, Request, str]] = [
     ("delete a long-lived cluster", tagged("eks:DeleteCluster", f"{EKS}:cluster/prod"), "implicit-deny"),
     ("list the enabled regions", Request("ec2:DescribeRegions"), "allow"),
     ("see what uses a security group", Request("ec2:DescribeNetworkInterfaces"), "allow"),
-    ("create a cluster", tagged("eks:CreateCluster", request_tags=EPHEMERAL), "implicit-deny"),
+    (
+        "create a cluster",
+        tagged("eks:CreateCluster", request_tags=CREATE_TAGS, aws__RequestedRegion=REGION),
+        "implicit-deny",
+    ),
     (
         "create a load balancer",
-        tagged("elasticloadbalancing:CreateLoadBalancer", LB, request_tags=EPHEMERAL),
+        tagged("elasticloadbalancing:CreateLoadBalancer", LB, request_tags=CREATE_TAGS),
         "implicit-deny",
     ),
     (
         "tag an untagged load balancer ephemeral",
-        tagged("elasticloadbalancing:AddTags", LB, request_tags=EPHEMERAL),
+        tagged("elasticloadbalancing:AddTags", LB, request_tags=CREATE_TAGS),
         "implicit-deny",
     ),
     (
@@ -704,7 +767,7 @@ def _creates(
     physical = f"{resource.name}-1a2b3c4"
     kind = resource.type
     if kind == "eks:index:Cluster":
-        return tagged("eks:CreateCluster", request_tags=tags)
+        return tagged("eks:CreateCluster", request_tags=tags, aws__RequestedRegion=REGION)
     if kind in (
         "aws:eks/nodeGroup:NodeGroup",
         "aws:eks/addon:Addon",
@@ -737,7 +800,7 @@ def _creates(
             iam__PolicyARN=policy,
         )
     if kind == "aws:acm/certificate:Certificate":
-        return tagged("acm:RequestCertificate", request_tags=tags)
+        return tagged("acm:RequestCertificate", request_tags=tags, aws__RequestedRegion=REGION)
     if kind == "aws:route53/record:Record":
         record_type = _text(inputs.get("type")) or "CNAME"  # the ACM validation record, known after apply
         return tagged(
@@ -776,19 +839,24 @@ def test_the_pull_request_role_can_create_every_aws_resource_of_the_pr_stack() -
         assert evaluate(policy, request) == "allow", f"{resource.type} {resource.name}: {request}"
     assert checked >= 12
     # The same role cannot create the controller's role of a stack that keeps the default path and no boundary.
-    stage_role = tagged("iam:CreateRole", f"arn:aws:iam::{ACCOUNT}:role/stage-lbc-role-1", request_tags=EPHEMERAL)
+    stage_role = tagged("iam:CreateRole", f"arn:aws:iam::{ACCOUNT}:role/stage-lbc-role-1", request_tags=CREATE_TAGS)
     assert evaluate(policy, stage_role) == "implicit-deny"
 
 
 @pytest.mark.parametrize("name", ["oidc-policies.team-tokens.json", "oidc-policies.organization-tokens.json"])
 def test_pulumis_oidc_policies_admit_the_same_environments_as_the_aws_roles(name: str) -> None:
+    """Pull-request code (pr-ephemeral) and the reaper get no Pulumi Cloud token at all: an organization token
+    is always admin (Pulumi's policy API: "only admin is supported for organization tokens"), and their stacks
+    live in the S3 backend of policies/ci/pr-state.json."""
     document = json.loads((CI / "pulumi" / name).read_text())
     subs = {}
     for policy in document["policies"]:
         assert policy["decision"] == "allow" and set(policy["rules"]) == {"sub"}
         subs[policy["rules"]["sub"]] = policy
-    aws_subs = {load(f"{e}-trust.json")["Statement"][0]["Condition"]["StringEquals"][SUB] for e in ENVIRONMENTS}
+    cloud = [e for e in ENVIRONMENTS if e not in MANAGED_POLICIES]
+    aws_subs = {load(f"{e}-trust.json")["Statement"][0]["Condition"]["StringEquals"][SUB] for e in cloud}
     assert set(subs) == aws_subs
+    assert cloud == ["preview", "stage", "production"]
     preview = subs["repo:OWNER/REPO:environment:preview"]
     if "team-tokens" in name:
         # The preview job's token: a team that may only read stacks (docs/ci.md), as the workflow asks for it.
@@ -806,7 +874,12 @@ def test_pulumis_oidc_policies_admit_the_same_environments_as_the_aws_roles(name
 # passes: service_role given, skip_default_node_group, create_oidc_provider, authentication_mode API, and no
 # skip_default_security_groups, fargate, auto mode, instance role or access entries.
 
-EKS_TAGS = {**EPHEMERAL, "alb-ingress/stack": "organization/alb-ingress/pr-12"}
+EKS_TAGS = {
+    **EPHEMERAL,
+    "alb-ingress/stack": "organization/alb-ingress/pr-12",
+    "alb-ingress/expires": "2026-12-09",
+    "alb-ingress/owner": "platform-team",
+}
 CLUSTER_ROLE = f"arn:aws:iam::{ACCOUNT}:role/alb-ingress-ephemeral/pr-12-cluster-1a2b3c4"
 CLUSTER_SG = f"{EC2}:security-group/sg-0cluster"
 NODE_SG = f"{EC2}:security-group/sg-0nodes"
@@ -839,21 +912,20 @@ PULUMI_EKS_CALLS: list[tuple[str, Request]] = [
         "pass the cluster role to EKS",
         tagged("iam:PassRole", CLUSTER_ROLE, resource_tags=EKS_TAGS, iam__PassedToService="eks.amazonaws.com"),
     ),
-    ("the cluster", tagged("eks:CreateCluster", request_tags={"Name": "pr-12-eksCluster", **EKS_TAGS})),
+    (
+        "the cluster",
+        tagged(
+            "eks:CreateCluster",
+            request_tags={"Name": "pr-12-eksCluster", **EKS_TAGS},
+            aws__RequestedRegion=REGION,
+        ),
+    ),
     # <name>-kube-proxy (an add-on unless kubeProxyAddonOptions.enabled is false) and its version lookup.
     ("kube-proxy version", Request("eks:DescribeAddonVersions")),
     ("kube-proxy add-on", tagged("eks:CreateAddon", CLUSTER, request_tags=EKS_TAGS, resource_tags=EKS_TAGS)),
     # <name>-vpc-cni (VpcCniAddon: an aws.eks.Addon vpc-cni, tagged with the cluster's tags).
     ("vpc-cni add-on", tagged("eks:CreateAddon", CLUSTER, request_tags=EKS_TAGS, resource_tags=EKS_TAGS)),
-    # <name>-oidcProvider: no tags of its own, so only the provider's defaultTags.
-    (
-        "OIDC provider",
-        tagged(
-            "iam:CreateOpenIDConnectProvider",
-            f"arn:aws:iam::{ACCOUNT}:oidc-provider/oidc.eks.us-west-2.amazonaws.com/id/0123456789ABCDEF0123456789ABCDEF",
-            request_tags=EPHEMERAL,
-        ),
-    ),
+    # No <name>-oidcProvider: the pr stack uses Pod Identity, so create_oidc_provider is false (ephemeral.py).
     # createNodeGroupSecurityGroup (skip_default_security_groups unset): the node group's security group,
     # tagged kubernetes.io/cluster/<name>=owned besides, its four rules and one on the cluster's group.
     ("node security group, VPC side", tagged("ec2:CreateSecurityGroup", f"{EC2}:vpc/vpc-0default")),
@@ -903,14 +975,6 @@ PULUMI_EKS_DESTROY: list[tuple[str, Request]] = [
         tagged("eks:DeleteAddon", f"{EKS}:addon/pr-12/kube-proxy/0a1b", resource_tags=EKS_TAGS),
     ),
     ("delete the security groups", tagged("ec2:DeleteSecurityGroup", NODE_SG, resource_tags=EKS_TAGS)),
-    (
-        "delete the OIDC provider",
-        tagged(
-            "iam:DeleteOpenIDConnectProvider",
-            f"arn:aws:iam::{ACCOUNT}:oidc-provider/oidc.eks.us-west-2.amazonaws.com/id/0123456789ABCDEF",
-            resource_tags=EPHEMERAL,
-        ),
-    ),
 ]
 
 
@@ -931,6 +995,8 @@ def test_pulumi_eks_makes_no_role_of_its_own_because_the_stack_hands_it_one() ->
     cluster = result.one("eks:index:Cluster")
     role = result.by_urn(str(cluster.inputs["serviceRole"]))
     assert role.type == "aws:iam/role:Role"
+    # Pod Identity: no account-wide OIDC provider, which the pull-request role may not create or delete.
+    assert cluster.inputs["createOidcProvider"] is False
     assert role.inputs["path"] == "/alb-ingress-ephemeral/"
     assert _text(role.inputs["permissionsBoundary"]) == BOUNDARY
     assert json.loads(role.inputs["assumeRolePolicy"])["Statement"][0]["Principal"] == {"Service": "eks.amazonaws.com"}
@@ -1156,7 +1222,9 @@ def _deploy_calls(result: Any, cluster: str) -> Iterator[tuple[str, Request]]:
             yield kind, tagged("eks:CreatePodIdentityAssociation", cluster_arn, request_tags=tags)
         elif kind == "aws:acm/certificate:Certificate":
             yield kind, tagged("acm:RequestCertificate", request_tags=tags)
-            yield kind, tagged("acm:AddTagsToCertificate", CERT, request_tags=tags)
+            # Tags go in RequestCertificate itself (the Service Authorization Reference lists aws:RequestTag for it and
+            # no dependent action); AddTagsToCertificate is a later tag change, on a certificate already the stack's.
+            yield kind, tagged("acm:AddTagsToCertificate", CERT, request_tags=tags, resource_tags=tags)
             yield kind, tagged("acm:DescribeCertificate", CERT, resource_tags=tags)
         elif kind == "aws:route53/record:Record":
             zone = f"arn:aws:route53:::hostedzone/{inputs['zoneId']}"

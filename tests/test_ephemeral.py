@@ -31,7 +31,9 @@ def test_the_cluster_is_created_with_pulumi_eks(pr_apply: PlanResult) -> None:
     inputs = cluster.inputs
     assert inputs["name"] == "pr"  # named after the stack: pr-<number> stacks get their own
     assert inputs["version"] == "1.33"
-    assert inputs["createOidcProvider"] is True
+    # The pr stack uses Pod Identity: no account-wide OIDC provider, which the pull-request CI role may neither
+    # create nor delete (docs/ci.md); a stack with IRSA gets one.
+    assert inputs["createOidcProvider"] is False
     assert inputs["skipDefaultNodeGroup"] is True
     assert inputs["authenticationMode"] == "API"
     assert len(inputs["subnetIds"]) == 2
@@ -106,6 +108,7 @@ def test_given_subnets_are_used_as_they_are(run_stack: StackRunner) -> None:
 def test_irsa_on_a_created_cluster_trusts_its_new_oidc_provider(run_stack: StackRunner) -> None:
     result = run_stack("pr", controller={"identity": "irsa"})
     assert not result.by_type("aws:eks/addon:Addon")
+    assert result.one("eks:index:Cluster").inputs["createOidcProvider"] is True  # IRSA needs the provider
     trust = json.loads(result.one("aws:iam/role:Role", name="pr-lbc-role").inputs["assumeRolePolicy"])
     federated = trust["Statement"][0]["Principal"]["Federated"]
     assert federated == result.one("eks:index:Cluster").outputs["oidcProviderArn"]

@@ -295,3 +295,22 @@ def test_previews_take_a_read_only_team_token_where_the_edition_has_them(workflo
     assert "vars.PULUMI_PREVIEW_TEAM" in auth["requested-token-type"]
     assert "urn:pulumi:token-type:access_token:team" in auth["requested-token-type"]
     assert "format('team:{0}', vars.PULUMI_PREVIEW_TEAM)" in auth["scope"]
+
+
+def test_pull_request_code_and_the_reaper_hold_no_pulumi_cloud_token() -> None:
+    """An organization token is admin of the whole Pulumi organization (the only permission Pulumi issues for
+    one): the pr-ephemeral and reaper jobs use the S3 backend of the pr-* stacks instead (docs/ci.md)."""
+    jobs = [
+        yaml.safe_load((ROOT / ".github" / "workflows" / "pull-request.yml").read_text())["jobs"]["ephemeral"],
+        *(
+            yaml.safe_load((ROOT / ".github" / "workflows" / "teardown.yml").read_text())["jobs"][j]
+            for j in ("pull-request", "expired")
+        ),
+    ]
+    for job in jobs:
+        assert job["environment"] in ("pr-ephemeral", "reaper")
+        assert not [s for s in job["steps"] if "pulumi/auth-actions" in s.get("uses", "")]
+        for step in job["steps"]:
+            backend = (step.get("env") or {}).get("PULUMI_BACKEND_URL")
+            if backend is not None:
+                assert backend.startswith("s3://${{ vars.PR_STATE_BUCKET }}")

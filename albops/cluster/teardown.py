@@ -156,6 +156,36 @@ def recorded_cluster_arn(state: dict[str, Any], cluster: str) -> str | None:
     )
 
 
+# What `pulumi destroy` may run on the reaper's credentials: the providers the default branch's program uses
+# (its plan: aws, eks, kubernetes) and this project's components, which destroy does not call. A pull
+# request's job writes its stack's state, so the state could name a dynamic provider (pulumi-python:dynamic,
+# pulumi-nodejs:dynamic: code stored in the state), command:local:Command (a delete script), another
+# package, or a provider fetched from its own pluginDownloadURL; destroy would run each of them as the
+# reaper (docs/ci.md, "What the reaper runs").
+TRUSTED_TYPE_PACKAGES = ("aws", "eks", "kubernetes", "albingress")
+TRUSTED_PROVIDERS = ("aws", "eks", "kubernetes")
+
+
+def untrusted_state_resources(state: dict[str, Any]) -> list[str]:
+    """The URNs (or types) in an exported state that teardown refuses to run `pulumi destroy` on."""
+    found = []
+    for resource in (state.get("deployment") or {}).get("resources") or []:
+        if not isinstance(resource, dict):
+            found.append(repr(resource)[:80])
+            continue
+        kind = str(resource.get("type", ""))
+        name = str(resource.get("urn") or kind)
+        package = kind.split(":", 1)[0]
+        if kind.startswith("pulumi:providers:"):
+            trusted = kind.removeprefix("pulumi:providers:") in TRUSTED_PROVIDERS
+        else:
+            trusted = kind == "pulumi:pulumi:Stack" or package in TRUSTED_TYPE_PACKAGES
+        inputs = resource.get("inputs") or {}
+        if not trusted or (isinstance(inputs, dict) and "pluginDownloadURL" in inputs):
+            found.append(name)
+    return found
+
+
 def backend_organization(stack: str, project: str, qualified: str) -> str:
     """The organization in the backend's fully qualified name of the stack; refused unless that name is
     ``<organization>/<project>/<stack>`` for this very project and stack."""
@@ -174,7 +204,15 @@ def backend_target(stack: str, backend: StackBackend, project: str = PROJECT) ->
     """The target from the backend's copy of the config, the cluster ARN its state recorded, and the
     organization the backend names."""
     target = target_from_config(stack, backend.config(), project)
-    arn = recorded_cluster_arn(backend.export(), target.cluster)
+    state = backend.export()
+    untrusted = untrusted_state_resources(state)
+    if untrusted:
+        raise RefusedError(
+            f"stack {stack}'s state holds what `pulumi destroy` would run with these credentials and this project "
+            f"does not use: {', '.join(untrusted[:5])}; nothing was deleted. Delete it by tags instead "
+            "(`albops sweep --expired`), or check the state by hand (`pulumi stack export`)"
+        )
+    arn = recorded_cluster_arn(state, target.cluster)
     organization = backend_organization(stack, project, backend.qualified_name())
     return Target(**{**target.__dict__, "cluster_arn": arn, "organization": organization})
 

@@ -1,6 +1,6 @@
 """A short-lived EKS cluster the stack creates itself (``cluster.create: true``), for pull requests and tests.
 
-``pulumi-eks`` builds the control plane and the IAM OIDC provider; a small
+``pulumi-eks`` builds the control plane (and the IAM OIDC provider for IRSA only); a small
 managed node group spans two zones; the Pod Identity agent add-on is installed
 when the controller uses Pod Identity. Everything carries the ephemeral tags
 (owner, expiry), so the scheduled ``albops sweep --expired`` can find what
@@ -204,7 +204,10 @@ class EphemeralCluster(pulumi.ComponentResource):
             version=settings.version,
             vpc_id=self.vpc_id,
             subnet_ids=self.subnet_ids,
-            create_oidc_provider=True,
+            # IRSA needs the account-wide OIDC provider; with Pod Identity none is made, so the pull-request role
+            # (policies/ci/pr-ephemeral-role.json) holds no grant on OIDC providers, whose ARNs no tag can scope
+            # to this cluster before it exists (docs/ci.md).
+            create_oidc_provider=not args.pod_identity,
             authentication_mode=eks.AuthenticationMode.API,
             skip_default_node_group=True,
             service_role=self.cluster_role,
