@@ -158,46 +158,37 @@ class EphemeralCluster(pulumi.ComponentResource):
             self.ingress_subnets = list(self.subnet_ids)
         child = pulumi.ResourceOptions(parent=self, provider=args.provider)
 
+        def service_role(
+            suffix: str, what: str, trust: str, policies: tuple[str, ...]
+        ) -> tuple[aws.iam.Role, list[aws.iam.RolePolicyAttachment]]:
+            """A role of the cluster's own, with the role path, permissions boundary and tags the pull-request
+            CI role requires of every role it creates (docs/ci.md), and its AWS managed policies."""
+            role = aws.iam.Role(
+                f"{name}-{suffix}",
+                assume_role_policy=trust,
+                description=f"{what} of the EKS cluster {settings.name}",
+                path=args.role_path,
+                permissions_boundary=args.permissions_boundary_arn,
+                tags=tags,
+                opts=child,
+            )
+            attachments = [
+                aws.iam.RolePolicyAttachment(
+                    f"{name}-{suffix}-{policy}",
+                    role=role.name,
+                    policy_arn=f"arn:{args.partition}:iam::aws:policy/{policy}",
+                    opts=child,
+                )
+                for policy in policies
+            ]
+            return role, attachments
+
         # The control plane's role is made here, not by pulumi-eks: its own (``<name>-eksRole``) would take
-        # neither the role path nor the permissions boundary, which the pull-request CI role requires of every
-        # role it creates (docs/ci.md). Given ``service_role``, pulumi-eks makes no role of its own.
-        self.cluster_role = aws.iam.Role(
-            f"{name}-cluster",
-            assume_role_policy=cluster_trust_policy(),
-            description=f"Control plane of the EKS cluster {settings.name}",
-            path=args.role_path,
-            permissions_boundary=args.permissions_boundary_arn,
-            tags=tags,
-            opts=child,
+        # neither the role path nor the permissions boundary. Given ``service_role``, pulumi-eks makes none.
+        self.cluster_role, self.cluster_policies = service_role(
+            "cluster", "Control plane", cluster_trust_policy(), CLUSTER_POLICIES
         )
-        self.cluster_policies = [
-            aws.iam.RolePolicyAttachment(
-                f"{name}-cluster-{policy}",
-                role=self.cluster_role.name,
-                policy_arn=f"arn:{args.partition}:iam::aws:policy/{policy}",
-                opts=child,
-            )
-            for policy in CLUSTER_POLICIES
-        ]
-        # The node role takes the path and boundary too.
-        self.node_role = aws.iam.Role(
-            f"{name}-nodes",
-            assume_role_policy=node_trust_policy(),
-            description=f"Nodes of the EKS cluster {settings.name}",
-            path=args.role_path,
-            permissions_boundary=args.permissions_boundary_arn,
-            tags=tags,
-            opts=child,
-        )
-        self.node_policies = [
-            aws.iam.RolePolicyAttachment(
-                f"{name}-nodes-{policy}",
-                role=self.node_role.name,
-                policy_arn=f"arn:{args.partition}:iam::aws:policy/{policy}",
-                opts=child,
-            )
-            for policy in NODE_POLICIES
-        ]
+        self.node_role, self.node_policies = service_role("nodes", "Nodes", node_trust_policy(), NODE_POLICIES)
         self.cluster = eks.Cluster(
             f"{name}-eks",
             name=settings.name,
