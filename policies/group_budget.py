@@ -18,6 +18,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from components.app.budget import Footprint, PathRoute, Quotas, Redirect, Route, count_groups
+from components.app.checks import parse_group_order
 
 if TYPE_CHECKING:
     from policies.guardrails import Resource, Stack, Violation
@@ -139,7 +140,7 @@ def ingress_footprint(stack: Stack, ingress: Resource, pods: Mapping[tuple[str, 
     arns = tuple(a.strip() for a in (stack.setting(ingress, "certificate-arn") or "").split(",") if a.strip())
     cidrs = tuple(c.strip() for c in (stack.setting(ingress, "inbound-cidrs") or "").split(",") if c.strip())
     https, http = _ports(stack, ingress)
-    order = stack.setting(ingress, "group.order") or "0"
+    order = stack.setting(ingress, "group.order")
     group = stack.group(ingress)
     return Footprint(
         app=display(ingress),
@@ -154,7 +155,8 @@ def ingress_footprint(stack: Stack, ingress: Resource, pods: Mapping[tuple[str, 
         inbound_cidrs=cidrs or ("0.0.0.0/0",),
         source=f"{ingress.namespace}/{name}",
         routes=tuple(routes),
-        order=int(order) if order.lstrip("-").isdigit() else 0,
+        # Read as Go reads it; a value the controller refuses is route_violations' finding (it counts as 0 here).
+        order=0 if order is None else parse_group_order(order)[0],
         pods=pods,
         default_backends=(default,) if default else (),
     )
@@ -260,8 +262,20 @@ def route_violations(stack: Stack) -> Iterable[Violation]:
     two Ingresses (or routes) of one ALB with one host and one rule (a Prefix path's trailing '/' does not
     count: the controller drops it), and one host in two groups (its DNS name points at one ALB)."""
     from components.app.checks import GroupMember, host_group_problems, precedence_problems, route_key
-    from policies.guardrails import Violation
+    from policies.guardrails import Violation, display
 
+    for ingress in stack.alb_ingresses():
+        raw = stack.setting(ingress, "group.order")
+        problem = None if raw is None else parse_group_order(raw)[1]
+        if problem:
+            yield Violation(
+                "group-routes",
+                display(ingress),
+                f"{problem}: the controller fails to sort the group's Ingresses (group_loader.go sortGroupMembers) "
+                "and stops reconciling the whole group, every team's Ingress in it",
+                "write alb.ingress.kubernetes.io/group.order as a whole number from -1000 to 1000 (ASCII digits, "
+                "an optional sign, no spaces), or remove it for the default 0",
+            )
     found = footprints(stack)
     claimed: dict[tuple[str, str, str, str], str] = {}
     for footprint in found:

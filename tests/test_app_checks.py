@@ -848,3 +848,65 @@ def test_apps_behind_a_broken_alb_section_are_said_to_be_unchecked() -> None:
     # With the section right, the apps' own problem (two apps on one host and path) is reported.
     fixed = _problems([_app("a"), _app("b", hosts=["a.example.com"])])
     assert ["both route a.example.com/ (Prefix)" in m for m in fixed["alb-ingress:apps"]] == [True]
+
+
+# -- group.order read as Go's strconv.ParseInt(raw, 10, 32), then -1000..1000 (v3.5.0 parser.go, group_loader.go) --
+
+
+@pytest.mark.parametrize(
+    ("raw", "order", "refused"),
+    [
+        ("+5", 5, False),
+        ("-1000", -1000, False),
+        ("1000", 1000, False),
+        ("007", 7, False),
+        ("-0", 0, False),
+        ("1001", 0, True),
+        ("-1001", 0, True),
+        ("abc", 0, True),
+        (" 1", 0, True),
+        ("1 ", 0, True),
+        ("1.0", 0, True),
+        ("\uff11", 0, True),  # fullwidth 1: Python's int() takes it, Go's ParseInt does not
+        ("1_0", 0, True),
+        ("", 0, True),
+        ("0x10", 0, True),
+        ("99999999999", 0, True),
+    ],
+)
+def test_group_order_is_parsed_as_the_controller_parses_it(raw: str, order: int, refused: bool) -> None:
+    from components.app.checks import parse_group_order
+
+    value, problem = parse_group_order(raw)
+    assert value == order
+    assert (problem is not None) == refused
+
+
+def test_check_reads_group_order_as_go_does_and_flags_what_stops_the_group(tmp_path: Path) -> None:
+    def ingress(name: str, namespace: str, path: str, order: str | None) -> dict[str, Any]:
+        annotations = {"alb.ingress.kubernetes.io/group.name": "shared"}
+        if order is not None:
+            annotations["alb.ingress.kubernetes.io/group.order"] = order
+        backend = {"service": {"name": name, "port": {"number": 80}}}
+        return {
+            "apiVersion": "networking.k8s.io/v1",
+            "kind": "Ingress",
+            "metadata": {"name": name, "namespace": namespace, "annotations": annotations},
+            "spec": {
+                "ingressClassName": "alb",
+                "rules": [
+                    {
+                        "host": "shop.example.com",
+                        "http": {"paths": [{"path": path, "pathType": "Prefix", "backend": backend}]},
+                    }
+                ],
+            },
+        }
+
+    # "+5" is order 5: tz/a (0) is evaluated first and its "/" takes ta/b's "/api".
+    document = _check(tmp_path, [ingress("a", "tz", "/", None), ingress("b", "ta", "/api", "+5")])
+    assert any("give b order: -1" in v["message"] for v in document["violations"]), document
+    for bad in ("1001", " 1", "\uff11", "1.0"):
+        document = _check(tmp_path, [ingress("a", "tz", "/", None), ingress("b", "ta", "/api", bad)])
+        stops = [v for v in document["violations"] if "stops reconciling the whole group" in v["message"]]
+        assert document["exit"] == 1 and [v["resource"] for v in stops] == ["Ingress ta/b"], document

@@ -176,6 +176,22 @@ def host_group_problems(
 # aws-load-balancer-controller v3.5.0, pkg/ingress/group_loader.go: group.order is an int32 from -1000 to 1000
 # (minGroupOrder, maxGroupOder).
 GROUP_ORDER_RANGE = (-1000, 1000)
+# pkg/annotations/parser.go ParseInt32Annotation: strconv.ParseInt(raw, 10, 32) on the raw value, untrimmed.
+_GO_BASE10 = re.compile(r"[+-]?[0-9]+", re.ASCII)
+
+
+def parse_group_order(raw: str) -> tuple[int, str | None]:
+    """``group.order`` read exactly as the controller reads it: Go's ``strconv.ParseInt(raw, 10, 32)`` (an
+    optional sign and ASCII digits, no spaces, no underscores, within int32), then -1000..1000. A value it refuses
+    stops the controller's whole group (sortGroupMembers errors), so it is returned with the reason; the order
+    then counts as the default 0."""
+    if not _GO_BASE10.fullmatch(raw):
+        return 0, f"group.order {raw!r} is not a base-10 integer as Go's strconv.ParseInt reads it"
+    value = int(raw)
+    low, high = GROUP_ORDER_RANGE
+    if not low <= value <= high:
+        return 0, f"group.order {raw!r} is outside {low}..{high}"
+    return value, None
 # The name part of an annotation key is a qualified name of at most 63 characters (apimachinery
 # IsQualifiedName): the controller's derived keys (transforms.<Service>, actions.<name>, conditions.<name>)
 # leave 63 - len("transforms.") = 52 characters for a Service name whose prefix is stripped.
