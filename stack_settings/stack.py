@@ -27,7 +27,7 @@ from components.controller.model import (
 from components.model import POLICY_ARN as _POLICY_ARN
 from components.model import ConfigError, Problem
 from components.model import Section as _Section
-from components.names import PROJECT
+from components.names import DNS_SUBDOMAIN, PROJECT
 from components.sections import (
     _CERT_ARN,
     _OIDC_ARN,
@@ -180,6 +180,17 @@ def _cross_checks(sections: Mapping[str, BaseModel]) -> list[Problem]:
             Problem(
                 f"{PROJECT}:gatewayApi",
                 "only applies with alb.api: gateway (this stack uses Ingresses): set alb.api: gateway, or remove it",
+            )
+        )
+    if isinstance(alb, AlbSettings) and alb.api == "gateway" and not DNS_SUBDOMAIN.fullmatch(alb.group_name):
+        # With Gateway API the group name is the Gateway's and LoadBalancerConfiguration's metadata.name (and the
+        # prefix of the <group>-https-redirect HTTPRoute): the API server takes only a DNS-1123 subdomain.
+        problems.append(
+            Problem(
+                f"{PROJECT}:alb.groupName",
+                f"{alb.group_name!r} names the Gateway with alb.api: gateway, and the API server takes only a DNS-1123 "
+                "subdomain as a name (dot-separated labels of lower-case letters, digits and '-', each starting and "
+                "ending with a letter or digit; no '..' or '.-'): rename the group",
             )
         )
     if isinstance(ephemeral, EphemeralSettings) and isinstance(cluster, ClusterSettings) and not cluster.create:

@@ -19,6 +19,7 @@ from albops.preview.runner import read_stack_file, run_program
 from components.app.budget import Footprint, PathRoute, Quotas, Redirect, Route, count_groups
 from components.app.checks import host_problem, path_problems, route_key
 from components.model import ConfigError
+from components.names import GROUP_NAME as GROUP_NAME_OK
 from tests.conftest import run_plan_cli
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -910,3 +911,42 @@ def test_check_reads_group_order_as_go_does_and_flags_what_stops_the_group(tmp_p
         document = _check(tmp_path, [ingress("a", "tz", "/", None), ingress("b", "ta", "/api", bad)])
         stops = [v for v in document["violations"] if "stops reconciling the whole group" in v["message"]]
         assert document["exit"] == 1 and [v["resource"] for v in stops] == ["Ingress ta/b"], document
+
+
+# -- group names: 63 characters (group_loader.go maxGroupNameLength), '-N' room only when sharded ---------------
+
+
+def test_a_63_character_group_plans_and_only_shards_need_room_for_their_suffix(tmp_path: Path) -> None:
+    long = "g" * 61 + "ab"  # 63
+    proc = _plan_cli(tmp_path, [_app("web", group=long)])
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    found = _problems([_app("web", group=long, shards=2)])
+    key = "alb-ingress:apps[0].group"
+    assert any("over the controller's 63 characters: give a group of at most 61" in m for m in found[key])
+    assert key not in _problems([_app("web", group=long[:61], shards=2), _app("x", group="a b")])
+
+
+def test_the_stack_s_own_group_name_may_have_63_characters(tmp_path: Path) -> None:
+    """The echoserver is an app of the stack's group: a 61-63 character alb.groupName plans (it crashed)."""
+    project = tmp_path / "project"
+    project.mkdir()
+    for name in ("Pulumi.yaml", "__main__.py"):
+        (project / name).write_text((ROOT / name).read_text())
+    stage = yaml.safe_load((ROOT / "Pulumi.stage.yaml").read_text())
+    stage["config"]["alb-ingress:alb"]["groupName"] = "a" * 62
+    (project / "Pulumi.long.yaml").write_text(yaml.safe_dump(stage))
+    proc = run_plan_cli("--stack", "long", "--project-dir", str(project), "--out", str(tmp_path / "out"), cwd=tmp_path)
+    assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stdout + proc.stderr
+
+
+@pytest.mark.parametrize("group", ["a..b", "a.-b", "a-.b", ".a"])
+def test_a_gateway_group_must_be_an_object_name(tmp_path: Path, group: str) -> None:
+    # The Gateway's metadata.name is the group: a DNS-1123 subdomain (kubernetes apimachinery IsDNS1123Subdomain).
+    if GROUP_NAME_OK.fullmatch(group):
+        message = _component_error(tmp_path, f'app("w", api="gateway", group="{group}")\n')
+        assert "names the Gateway" in message and "DNS-1123 subdomain" in message, message
+        found = _problems([], alb={"api": "gateway", "groupName": group})
+        assert any("DNS-1123 subdomain" in m for m in found["alb-ingress:alb.groupName"]), found
+    else:  # not a group name at all: refused as such
+        message = _component_error(tmp_path, f'app("w", api="gateway", group="{group}")\n')
+        assert "is not a group name" in message, message

@@ -192,6 +192,8 @@ def parse_group_order(raw: str) -> tuple[int, str | None]:
     if not low <= value <= high:
         return 0, f"group.order {raw!r} is outside {low}..{high}"
     return value, None
+
+
 # The name part of an annotation key is a qualified name of at most 63 characters (apimachinery
 # IsQualifiedName): the controller's derived keys (transforms.<Service>, actions.<name>, conditions.<name>)
 # leave 63 - len("transforms.") = 52 characters for a Service name whose prefix is stripped.

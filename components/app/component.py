@@ -68,6 +68,9 @@ from components.names import DNS_SUBDOMAIN, GROUP_NAME, INGRESS_HOST, PROJECT
 from facts.gateway_api import GATEWAY_API_VERSION
 from facts.regions import ALB_SSL_POLICIES, RECOMMENDED_SSL_POLICY
 
+# aws-load-balancer-controller v3.5.0 pkg/ingress/group_loader.go maxGroupNameLength.
+GROUP_NAME_LENGTH = 63
+
 TYPE = "albingress:index:AlbApp"
 ANNOTATION = "alb.ingress.kubernetes.io"
 _PATH = re.compile(r"/[A-Za-z0-9._~/*-]*")
@@ -376,14 +379,38 @@ def plan_app(
             refuse(f"paths[{index}].path_type", f"{path_type!r} is not Prefix or Exact")
         paths.append(PathRoute(path, str(path_type)))
     group = given.get("group")
-    if "group" in given and (not isinstance(group, str) or len(group) > 60 or not GROUP_NAME.fullmatch(group)):
-        refuse("group", f"{group!r} is not a group name (lower-case letters, digits, '-', '.'; at most 60)")
+    # aws-load-balancer-controller v3.5.0 pkg/ingress/group_loader.go: maxGroupNameLength = 63.
+    if "group" in given and (
+        not isinstance(group, str) or len(group) > GROUP_NAME_LENGTH or not GROUP_NAME.fullmatch(group)
+    ):
+        refuse(
+            "group",
+            f"{group!r} is not a group name (lower-case letters, digits, '-', '.'; at most {GROUP_NAME_LENGTH})",
+        )
+        group = None
     values: dict[str, Any] = {}
     for key, (default, ok, hint) in _OPTIONAL.items():
         value = given.get(key, default)
         if not ok(value):
             refuse(key, f"{value!r} is not {hint}")
         values[key] = value
+    shard_count = values["shards"] if isinstance(values["shards"], int) else 1
+    if isinstance(group, str) and shard_count > 1 and len(f"{group}-{shard_count}") > GROUP_NAME_LENGTH:
+        # Only a sharded group needs room for its '-N' suffix.
+        refuse(
+            "group",
+            f"{group!r} with {shard_count} shards makes group {group}-{shard_count}, over the controller's "
+            f"{GROUP_NAME_LENGTH} characters: give a group of at most {GROUP_NAME_LENGTH - len(str(shard_count)) - 1}",
+        )
+    if isinstance(group, str) and values["api"] == "gateway" and not DNS_SUBDOMAIN.fullmatch(group):
+        # With Gateway API the group names the Gateway (metadata.name): a DNS-1123 subdomain, whose labels
+        # cannot be empty ('a..b') or end in '-' ('a.-b').
+        refuse(
+            "group",
+            f"{group!r} names the Gateway, and the API server takes only a DNS-1123 subdomain as its name: "
+            "dot-separated labels of lower-case letters, digits and '-', each starting and ending with a letter "
+            "or digit",
+        )
     if isinstance(values["ingress_class"], str) and DNS_LABEL.fullmatch(values["ingress_class"]):
         claimed = ingress_class_problem(values["ingress_class"])
         if claimed:
