@@ -70,27 +70,38 @@ def _action(ingress: Resource, name: str) -> tuple[tuple[tuple[str, str, str], .
         action = None
     if not isinstance(action, Mapping):
         return (), None
-    if action.get("type") == "redirect":
-        config = action.get("redirectConfig") or {}
+    kind = _go_field(action, "type")
+    if kind == "redirect":
+        config = _go_field(action, "redirectConfig")
+        config = config if isinstance(config, Mapping) else {}
         defaults = Redirect()
         return (), Redirect(
-            protocol=str(config.get("protocol") or config.get("Protocol") or defaults.protocol),
-            port=str(config.get("port") or config.get("Port") or defaults.port),
-            host=str(config.get("host") or config.get("Host") or defaults.host),
-            path=str(config.get("path") or config.get("Path") or defaults.path),
-            query=str(config.get("query") or config.get("Query") or defaults.query),
+            protocol=str(_go_field(config, "protocol") or defaults.protocol),
+            port=str(_go_field(config, "port") or defaults.port),
+            host=str(_go_field(config, "host") or defaults.host),
+            path=str(_go_field(config, "path") or defaults.path),
+            query=str(_go_field(config, "query") or defaults.query),
         )
-    if action.get("type") == "forward":
-        groups = (action.get("forwardConfig") or {}).get("targetGroups") or []
+    if kind == "forward":
+        forward = _go_field(action, "forwardConfig")
+        groups = _go_field(forward, "targetGroups") if isinstance(forward, Mapping) else None
         return (
             tuple(
-                (ingress.namespace, str(g["serviceName"]), str(g.get("servicePort")))
-                for g in groups
-                if isinstance(g, Mapping) and g.get("serviceName")
+                (ingress.namespace, str(_go_field(g, "serviceName")), str(_go_field(g, "servicePort")))
+                for g in groups or []
+                if isinstance(g, Mapping) and _go_field(g, "serviceName")
             ),
             None,
         )
     return (), None
+
+
+def _go_field(document: Mapping[str, Any], name: str) -> Any:
+    """A JSON field as Go's encoding/json reads it into the controller's Action struct: the exact key, else any
+    key equal to it ignoring case (the legacy ``{"Type": "redirect", "RedirectConfig": ...}`` form)."""
+    if name in document:
+        return document[name]
+    return next((value for key, value in document.items() if str(key).lower() == name.lower()), None)
 
 
 def _ports(stack: Stack, ingress: Resource) -> tuple[tuple[int, ...], tuple[int, ...]]:
@@ -110,7 +121,7 @@ def ingress_footprint(stack: Stack, ingress: Resource, pods: Mapping[tuple[str, 
     name = str(ingress.metadata.get("name") or ingress.name)
     routes: list[Route] = []
     hosts: list[str] = []
-    for rule in ingress.spec.get("rules") or []:
+    for index, rule in enumerate(ingress.spec.get("rules") or []):
         if not isinstance(rule, Mapping):
             continue
         host = str(rule.get("host") or "")
@@ -129,10 +140,10 @@ def ingress_footprint(stack: Stack, ingress: Resource, pods: Mapping[tuple[str, 
             port = service.get("port")
             if isinstance(port, Mapping) and port.get("name") == "use-annotation":
                 forwards, redirect = _action(ingress, str(service.get("name")))
-                routes.append(Route(host, route, forwards, redirect))
+                routes.append(Route(host, route, forwards, redirect, rule=index))
             else:
                 found = _backend(ingress.namespace, backend)
-                routes.append(Route(host, route, (found,) if found else ()))
+                routes.append(Route(host, route, (found,) if found else (), rule=index))
     for tls in ingress.spec.get("tls") or []:
         if isinstance(tls, Mapping):
             hosts.extend(str(h) for h in tls.get("hosts") or [])

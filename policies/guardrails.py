@@ -542,15 +542,9 @@ def _controller_path_order(paths: list[Mapping[str, Any]]) -> list[Mapping[str, 
     first, then ImplementationSpecific (or no type) as written (sortIngressPaths, v3.5.0
     pkg/ingress/model_build_listener_rules.go); the sort is stable, so equal ones keep their written order."""
 
-    def rank(path: Mapping[str, Any]) -> tuple[int, int]:
-        kind = path.get("pathType")
-        if kind == "Exact":
-            return (0, 0)
-        if kind == "Prefix":
-            return (1, -len(str(path.get("path") or "")))
-        return (2, 0)
+    from components.app.budget import controller_path_rank
 
-    return sorted(paths, key=rank)
+    return sorted(paths, key=lambda path: controller_path_rank(path.get("pathType"), str(path.get("path") or "")))
 
 
 def _group_members(stack: Stack, ingress: Resource) -> list[Resource]:

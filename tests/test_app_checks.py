@@ -950,3 +950,59 @@ def test_a_gateway_group_must_be_an_object_name(tmp_path: Path, group: str) -> N
     else:  # not a group name at all: refused as such
         message = _component_error(tmp_path, f'app("w", api="gateway", group="{group}")\n')
         assert "is not a group name" in message, message
+
+
+# -- rules counted spec.rule by spec.rule (model_build_listener_rules.go), then the rule optimizer ----------------
+
+
+ANN = "alb.ingress.kubernetes.io/"
+
+
+def _redirect_first(paths: int, redirect_path: str, redirect_type: str, redirect_last: bool = False) -> dict[str, Any]:
+    """An Ingress with the legacy actions.ssl-redirect (Go's JSON reads "Type" as "type") in one spec.rule and
+    ``paths`` Prefix paths in another, on no host."""
+    web = {"service": {"name": "web", "port": {"number": 80}}}
+    redirect = {
+        "http": {
+            "paths": [
+                {
+                    "path": redirect_path,
+                    "pathType": redirect_type,
+                    "backend": {"service": {"name": "ssl-redirect", "port": {"name": "use-annotation"}}},
+                }
+            ]
+        }
+    }
+    routed = {"http": {"paths": [{"path": f"/p{i}", "pathType": "Prefix", "backend": web} for i in range(paths)]}}
+    return {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "Ingress",
+        "metadata": {
+            "name": "a",
+            "namespace": "team",
+            "annotations": {
+                ANN + "actions.ssl-redirect": '{"Type": "redirect", "RedirectConfig": {"Protocol": "HTTPS", '
+                '"Port": "443", "StatusCode": "HTTP_301"}}',
+                ANN + "certificate-arn": "arn:aws:acm:us-west-2:111122223333:certificate/0e4a1b9c",
+                ANN + "group.name": "g",
+                ANN + "listen-ports": '[{"HTTP":80},{"HTTPS":443}]',
+                ANN + "ssl-policy": "ELBSecurityPolicy-TLS13-1-2-2021-06",
+                ANN + "target-type": "ip",
+            },
+        },
+        "spec": {"ingressClassName": "alb", "rules": [routed, redirect] if redirect_last else [redirect, routed]},
+    }
+
+
+@pytest.mark.parametrize(("redirect_path", "redirect_type"), [("/*", "ImplementationSpecific"), ("/", "Prefix")])
+def test_a_redirect_in_an_earlier_spec_rule_shadows_the_later_rules(
+    tmp_path: Path, redirect_path: str, redirect_type: str
+) -> None:
+    # HTTP 80: the redirect, then 99 rules it covers (isSupersetConditions): 1 rule. HTTPS 443: the redirect to
+    # HTTPS:443 is infinite and dropped, 99 rules stay. 100 in all: within the quota.
+    assert _quota(_check(tmp_path, [_redirect_first(99, redirect_path, redirect_type)])) == []
+    (over,) = _quota(_check(tmp_path, [_redirect_first(100, redirect_path, redirect_type)]))
+    assert "101 rules (quota 100)" in over["message"], over
+    # The redirect written after the paths shadows nothing: 100 + 1 on HTTP, 100 on HTTPS.
+    (late,) = _quota(_check(tmp_path, [_redirect_first(100, redirect_path, redirect_type, redirect_last=True)]))
+    assert "201 rules (quota 100)" in late["message"], late

@@ -104,6 +104,9 @@ class Route:
     path: PathRoute
     backends: tuple[tuple[str, str, str], ...] = ()
     redirect: Redirect | None = None
+    # The Ingress's spec.rules index it comes from: the controller builds rule by rule, sorting paths only
+    # inside one (model_build_listener_rules.go); apps (hosts x paths) are one spec.rule per host.
+    rule: int = 0
 
 
 @dataclass(frozen=True)
@@ -219,13 +222,19 @@ def _covered(host: str, wildcards: Iterable[str]) -> bool:
     return any(w == f"*.{rest}" for w in wildcards) if head and rest else False
 
 
-def _path_order(path: PathRoute) -> tuple[int, int]:
-    """sortIngressPaths: Exact paths first, then Prefix paths longest first, then the rest as written."""
-    if path.path_type == "Exact":
+def controller_path_rank(path_type: object, path: str) -> tuple[int, int]:
+    """sortIngressPaths (v3.5.0 pkg/ingress/model_build_listener_rules.go), as a key for a stable sort of the
+    paths of ONE spec.rule: Exact first, then Prefix longest first, then ImplementationSpecific (or no type) as
+    written. The guardrails and the budget share it."""
+    if path_type == "Exact":
         return (0, 0)
-    if path.path_type == "Prefix":
-        return (1, -len(path.path))
+    if path_type == "Prefix":
+        return (1, -len(path))
     return (2, 0)
+
+
+def _path_order(path: PathRoute) -> tuple[int, int]:
+    return controller_path_rank(path.path_type, path.path)
 
 
 def _infinite(redirect: Redirect, port: int, protocol: str, route: Route) -> bool:
@@ -260,12 +269,23 @@ def _listener_rules(
             continue
         routes = member.route_list()
         if member.api == "ingress":
-            hosts = list(dict.fromkeys(r.host for r in routes))
-            routes = tuple(
-                r
-                for host in hosts
-                for r in sorted((r for r in routes if r.host == host), key=lambda r: _path_order(r.path))
-            )
+            if member.routes:
+                # An Ingress as written: spec.rules in order, each rule's paths sorted on their own (two rules
+                # of one host are not merged; a redirect in rules[0] shadows what rules[1] routes).
+                indexes = list(dict.fromkeys(r.rule for r in routes))
+                routes = tuple(
+                    r
+                    for index in indexes
+                    for r in sorted((r for r in routes if r.rule == index), key=lambda r: _path_order(r.path))
+                )
+            else:
+                # An app: one spec.rule per host, each with the app's paths.
+                hosts = list(dict.fromkeys(r.host for r in routes))
+                routes = tuple(
+                    r
+                    for host in hosts
+                    for r in sorted((r for r in routes if r.host == host), key=lambda r: _path_order(r.path))
+                )
         built.extend((member, route) for route in routes)
     kept: list[tuple[Footprint, Route]] = []
     for member, route in built:
