@@ -1006,3 +1006,12 @@ def test_a_redirect_in_an_earlier_spec_rule_shadows_the_later_rules(
     # The redirect written after the paths shadows nothing: 100 + 1 on HTTP, 100 on HTTPS.
     (late,) = _quota(_check(tmp_path, [_redirect_first(100, redirect_path, redirect_type, redirect_last=True)]))
     assert "201 rules (quota 100)" in late["message"], late
+
+
+def test_the_python_example_plans_with_no_guardrail_violation(tmp_path: Path) -> None:
+    """What a newcomer copies first: its Deployment drains as pods-drain asks (readiness probe, limits, a preStop
+    sleep over the deregistration delay, a grace period over the sleep)."""
+    example = ROOT / "examples" / "python"
+    proc = run_plan_cli("--stack", "dev", "--project-dir", str(example), "--out", str(tmp_path / "out"), cwd=tmp_path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "Guardrails: 0 violations" in proc.stdout, proc.stdout

@@ -81,6 +81,12 @@ k8s.apps.v1.Deployment(
                         "image": "docker.io/jmalloc/echo-server:v0.3.7",
                         "env": [{"name": "PORT", "value": "8080"}],
                         "ports": [{"name": "http", "containerPort": 8080}],
+                        # Traffic only once it answers; the ALB's own health check follows the readiness gate.
+                        "readinessProbe": {"httpGet": {"path": "/", "port": "http"}, "periodSeconds": 5},
+                        "resources": {
+                            "requests": {"cpu": "50m", "memory": "64Mi"},
+                            "limits": {"cpu": "250m", "memory": "128Mi"},
+                        },
                         "lifecycle": {"preStop": {"sleep": {"seconds": 70}}},
                     }
                 ],
