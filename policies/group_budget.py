@@ -17,7 +17,7 @@ import json
 from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
-from components.app.budget import Footprint, PathRoute, Quotas, Redirect, Route, count_groups
+from components.app.budget import Footprint, PathRoute, Quotas, Redirect, Route, count_groups, raise_advice
 from components.app.checks import parse_group_order
 
 if TYPE_CHECKING:
@@ -237,8 +237,7 @@ def quota_violations(stack: Stack, quotas: Quotas) -> Iterable[Violation]:
             group,
             f"needs {', '.join(over)} as the controller builds it{dropped}: one Ingress over a limit blocks the "
             f"whole group. Per Ingress: {count.shares()}",
-            "move Ingresses to another group, merge paths, or raise the adjustable quota with AWS and then in "
-            "alb.quotas (target groups per ALB is fixed at 100)",
+            f"move Ingresses to another group, merge paths, or {raise_advice(count.exceeded(quotas), 'alb.quotas')}",
         )
 
 

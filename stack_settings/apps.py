@@ -234,8 +234,9 @@ def check_apps(
     # two paths and its pods count too.
     echo_plan = echoserver_app(echo, alb, "alb")
     # In gateway mode the echoserver's Service has its TargetGroupConfiguration too.
-    every = [dataclasses.replace(echo_plan, api=alb.api), *plans]
-    problems.extend(Problem(f"{PROJECT}:apps", p) for p in conflicts(every))
+    echo_member = dataclasses.replace(echo_plan, api=alb.api)
+    every = [echo_member, *plans]
+    problems.extend(Problem(f"{PROJECT}:apps", p) for p in conflicts(every, fixed=echo_member))
     for warning in host_warnings(every):
         warn(f"{stack_file}: {PROJECT}:apps: {warning}")
     if alb.ssl_redirect != 443 and any(p.group == alb.group_name for p in plans):

@@ -1015,3 +1015,77 @@ def test_the_python_example_plans_with_no_guardrail_violation(tmp_path: Path) ->
     proc = run_plan_cli("--stack", "dev", "--project-dir", str(example), "--out", str(tmp_path / "out"), cwd=tmp_path)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "Guardrails: 0 violations" in proc.stdout, proc.stdout
+
+
+# -- fixes the plan itself accepts --------------------------------------------------------------------------------
+
+
+def _member(name: str, namespace: str, order: int, path: str, fixed: str | None = None) -> Any:
+    from components.app.checks import GroupMember
+
+    return GroupMember(name, namespace, "group g", order, (("shop.example.com", PathRoute(path, "Prefix")),), fixed)
+
+
+@pytest.mark.parametrize(
+    ("first", "later", "fix"),
+    [
+        # Both at the ends of -1000..1000, b's name after a's: only moving both puts b first.
+        (("a", "team", -1000), ("b", "team", 1000), "give b order: -1000 and a order: -999"),
+        # b's namespace/name sorts first: an equal order is enough where one lower is out of range.
+        (("a", "tz", -1000), ("b", "ta", 1000), "give b order: -1000 or give a order: 1000"),
+        (("a", "team", 0), ("b", "team", 0), "give b order: -1 or give a order: 1"),
+    ],
+)
+def test_precedence_fixes_stay_within_the_controller_s_range(
+    first: tuple[str, str, int], later: tuple[str, str, int], fix: str
+) -> None:
+    from components.app.checks import precedence_problems
+
+    (problem,) = precedence_problems([_member(*first, "/"), _member(*later, "/api")])
+    assert fix in problem, problem
+    assert "1001" not in problem
+
+
+def test_a_precedence_fix_never_asks_to_order_the_echoserver() -> None:
+    from components.app.checks import precedence_problems
+
+    echo = _member("echoserver", "echoserver", 0, "/echo", fixed="the stack's echoserver keeps 0")
+    (problem,) = precedence_problems([_member("a", "aaa", 0, "/"), echo])
+    assert "give a order: 1" in problem and "give echoserver" not in problem, problem
+    assert "echoserver's order is fixed" in problem
+    # Through the stack: an app whose Prefix / takes the echoserver's /echo on its host.
+    found = _problems([_app("web", namespace="aaa", hosts=["www.example.com"], paths=[{"path": "/"}])])
+    messages = " | ".join(found.get("alb-ingress:apps", []))
+    assert "give web order: 1" in messages and "give echoserver" not in messages, found
+
+
+def test_an_over_budget_message_names_only_keys_that_exist() -> None:
+    from components.app.budget import budget_problems
+
+    wide = Footprint(
+        "web",
+        "g",
+        ("web.example.com",),
+        (PathRoute("/"),),
+        https_ports=tuple(range(8000, 8031)),
+        inbound_cidrs=("10.0.0.0/16", "10.1.0.0/16"),
+    )
+    (problem,) = budget_problems([wide], Quotas())
+    assert "security group rules" in problem and "no setting raises it" in problem, problem
+    assert "securityGroupRules" not in problem
+
+
+def test_an_image_pull_secret_problem_names_the_item() -> None:
+    from components.controller.model import extra_values_problems
+
+    found = " | ".join(extra_values_problems({"imagePullSecrets": [{"name": "ok"}, {"name": "Bad_Name"}, "x"]}))
+    assert "imagePullSecrets[1].name: 'Bad_Name' is not a Kubernetes object name" in found, found
+    assert "imagePullSecrets[2]: 'x' is not {name: <secret>}" in found
+    assert "[{'name': 'ok'}" not in found
+
+
+def test_an_app_s_problem_is_said_once() -> None:
+    from components.app.component import AppInputError
+
+    error = AppInputError("b", ["same", "same", "other"])
+    assert error.problems == ["same", "other"] and str(error).count("same") == 1

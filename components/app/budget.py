@@ -193,6 +193,10 @@ class GroupCount:
     # Rules the optimizer dropped (shadowed by a redirect, or redirecting to themselves).
     dropped: int = 0
 
+    def exceeded(self, quotas: Quotas) -> list[str]:
+        """The names of the limits this group is over (as ``over`` words them, without the numbers)."""
+        return [text.split(" (", 1)[0].split(" ", 1)[1] for text in self.over(quotas)]
+
     def over(self, quotas: Quotas) -> list[str]:
         found = []
         for name, used, limit in (
@@ -388,6 +392,28 @@ def rule_problems(footprint: Footprint) -> list[str]:
     return problems
 
 
+# The key that raises each adjustable limit once AWS has granted more (alb.quotas in the stack, quotas on AlbApp).
+_QUOTA_KEYS = {"rules": "rules", "certificates": "certificates", "targets": "targets", "listeners": "listeners"}
+
+
+def raise_advice(exceeded: Sequence[str], where: str = "alb.quotas / AlbApp quotas") -> str:
+    """How to get under each limit the group is over: only the keys that exist are named, and the limits no key
+    raises say what to change instead."""
+    parts = []
+    keys = [f"{_QUOTA_KEYS[name]}" for name in exceeded if name in _QUOTA_KEYS]
+    if keys:
+        parts.append(f"raise the adjustable quota with AWS first, then {where}: {', '.join(keys)}")
+    if "target groups" in exceeded:
+        parts.append(f"target groups per ALB are fixed at {alb_limits.TARGET_GROUPS}: fewer Services or Ingresses")
+    if "security group rules" in exceeded:
+        parts.append(
+            f"the ALB's security group is counted at {alb_limits.SECURITY_GROUP_RULES} inbound rules (listen ports x "
+            "inbound CIDRs) and no setting raises it: use fewer listen ports or CIDRs (a prefix list, or fewer, wider "
+            "ranges)"
+        )
+    return "; ".join(parts)
+
+
 def budget_problems(footprints: Sequence[Footprint], quotas: Quotas) -> list[str]:
     """Why each group over its quotas is refused, with every app's share, so the team knows what to move."""
     problems = []
@@ -397,8 +423,7 @@ def budget_problems(footprints: Sequence[Footprint], quotas: Quotas) -> list[str
             problems.append(
                 f"group {group} would need {', '.join(over)}: the controller cannot split a group and one "
                 f"Ingress over a limit blocks the whole group; move apps to another group or shard it "
-                f"(shards), or raise the adjustable quota with AWS first (alb.quotas / quotas; target groups per "
-                f"ALB is fixed at {alb_limits.TARGET_GROUPS}). Per app: {count.shares()}"
+                f"(shards), or {raise_advice(count.exceeded(quotas))}. Per app: {count.shares()}"
             )
     return problems
 

@@ -231,6 +231,8 @@ class GroupMember:
     group: str
     order: int
     rules: tuple[tuple[str, PathRoute], ...]
+    # Why its order cannot be changed (the stack's echoserver keeps 0), or None: it can.
+    fixed: str | None = None
 
 
 def _path_overlap(first: PathRoute, later: PathRoute) -> bool:
@@ -278,12 +280,7 @@ def precedence_problems(members: Sequence[GroupMember]) -> list[str]:
             found = _shadowed(first, later)
             if found is None:
                 continue
-            low = GROUP_ORDER_RANGE[0]
-            fix = (
-                f"give {later.name} order: {first.order - 1} (group.order; lower is evaluated first)"
-                if first.order - 1 >= low
-                else f"give {first.name} order: {later.order + 1} (group.order)"
-            )
+            fix = _order_fix(first, later)
             problems.append(
                 f"{first.name}'s {found[0]} in {first.group} takes {later.name}'s {found[1]}: the controller "
                 f"evaluates a group's Ingresses by group.order, then namespace/name ({first.namespace}/{first.name} "
@@ -291,6 +288,30 @@ def precedence_problems(members: Sequence[GroupMember]) -> list[str]:
                 f"and longer paths first only inside one Ingress; {fix}, or use distinct hosts"
             )
     return problems
+
+
+def _order_fix(first: GroupMember, later: GroupMember) -> str:
+    """An order change that puts ``later`` before ``first`` and that the plan itself accepts: within
+    -1000..1000, and never on a member whose order is fixed (the echoserver). Equal orders fall back to
+    namespace/name, so an equal order works when ``later``'s name sorts first."""
+    low, high = GROUP_ORDER_RANGE
+    # A strictly lower order first (it holds whatever the names); an equal one only where that is out of range.
+    later_first = f"{later.namespace}/{later.name}" < f"{first.namespace}/{first.name}"
+    options: list[str] = []
+    if later.fixed is None:
+        target = first.order - 1 if first.order - 1 >= low or not later_first else first.order
+        if target >= low:
+            options.append(f"give {later.name} order: {target}")
+    if first.fixed is None:
+        target = later.order + 1 if later.order + 1 <= high or not later_first else later.order
+        if target <= high:
+            options.append(f"give {first.name} order: {target}")
+    if not options and first.fixed is None and later.fixed is None:
+        # -1000 before 1000 and the names the wrong way: both move.
+        options.append(f"give {later.name} order: {low} and {first.name} order: {low + 1}")
+    fixed = "; ".join(f"{m.name}'s order is fixed ({m.fixed})" for m in (first, later) if m.fixed)
+    text = " or ".join(options) + " (group.order; lower is evaluated first)" if options else ""
+    return "; ".join(part for part in (text, fixed) if part)
 
 
 def _host_covers(first: str, later: str) -> bool | None:

@@ -158,7 +158,9 @@ class AppInputError(ComponentInputError):
     the plan names the program file (``__main__.py``), not the stack file, as for AwsLoadBalancerController."""
 
     def __init__(self, app: str, problems: Sequence[str]) -> None:
-        self.problems = list(problems)
+        # One line per problem: two checks that find the same thing (a conflict seen from each app) say it once.
+        problems = list(dict.fromkeys(problems))
+        self.problems = problems
         lines = "\n".join(f"  - {p}" for p in problems)
         noun = "problem" if len(problems) == 1 else "problems"
         super().__init__(
@@ -538,10 +540,10 @@ def certificate_problem(arn: str, region: str | None = None) -> str | None:
     return None
 
 
-def conflicts(plans: Sequence[AppPlan]) -> list[str]:
+def conflicts(plans: Sequence[AppPlan], fixed: AppPlan | None = None) -> list[str]:
     """Two apps of one group that disagree on a group-wide setting, or claim one host and path (a Prefix path
     with and without its trailing '/' is one rule); one host in two groups; two Gateway API apps on one
-    Service."""
+    Service. ``fixed``: the plan whose group.order is not a setting (the stack's echoserver)."""
     problems: list[str] = []
     settings: dict[tuple[str, str], tuple[str, str]] = {}
     routes: dict[tuple[str, str, str], str] = {}
@@ -549,7 +551,12 @@ def conflicts(plans: Sequence[AppPlan]) -> list[str]:
     problems += precedence_problems(
         [
             GroupMember(
-                p.name, p.namespace, f"group {p.group}", p.order, tuple((h, r) for h in p.hosts for r in p.paths)
+                p.name,
+                p.namespace,
+                f"group {p.group}",
+                p.order,
+                tuple((h, r) for h in p.hosts for r in p.paths),
+                fixed="the stack's echoserver keeps 0" if p is fixed else None,
             )
             for p in plans
             if p.api != "gateway"

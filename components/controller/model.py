@@ -165,10 +165,20 @@ def _by_value(check: Callable[[Any], list[str]]) -> Callable[[Any], None]:
 
 
 def _pull_secrets(value: Any) -> None:
-    if not isinstance(value, list) or not all(isinstance(v, dict) and set(v) == {"name"} for v in value):
+    """Each bad item named by its index (``imagePullSecrets[1].name: ...``), not the whole list's repr."""
+    if not isinstance(value, list):
         raise ValueError("a list of {name: <secret>}")
-    for item in value:
-        _name(item["name"])
+    problems = []
+    for index, item in enumerate(value):
+        if not isinstance(item, dict) or set(item) != {"name"}:
+            problems.append(f"[{index}]: {item!r} is not {{name: <secret>}}")
+            continue
+        try:
+            _name(item["name"])
+        except ValueError as error:
+            problems.append(f"[{index}].name: {item['name']!r} is not {error} (a Secret in the controller's namespace)")
+    if problems:
+        raise ValueProblemsError(problems)
 
 
 # The chart keys (chart 3.5.0's values.yaml) extraValues may set: scheduling, metadata, logging and
