@@ -1020,7 +1020,7 @@ def test_the_python_example_plans_with_no_guardrail_violation(tmp_path: Path) ->
 # -- fixes the plan itself accepts --------------------------------------------------------------------------------
 
 
-def _member(name: str, namespace: str, order: int, path: str, fixed: str | None = None) -> Any:
+def _order_member(name: str, namespace: str, order: int, path: str, fixed: str | None = None) -> Any:
     from components.app.checks import GroupMember
 
     return GroupMember(name, namespace, "group g", order, (("shop.example.com", PathRoute(path, "Prefix")),), fixed)
@@ -1041,7 +1041,7 @@ def test_precedence_fixes_stay_within_the_controller_s_range(
 ) -> None:
     from components.app.checks import precedence_problems
 
-    (problem,) = precedence_problems([_member(*first, "/"), _member(*later, "/api")])
+    (problem,) = precedence_problems([_order_member(*first, "/"), _order_member(*later, "/api")])
     assert fix in problem, problem
     assert "1001" not in problem
 
@@ -1049,8 +1049,8 @@ def test_precedence_fixes_stay_within_the_controller_s_range(
 def test_a_precedence_fix_never_asks_to_order_the_echoserver() -> None:
     from components.app.checks import precedence_problems
 
-    echo = _member("echoserver", "echoserver", 0, "/echo", fixed="the stack's echoserver keeps 0")
-    (problem,) = precedence_problems([_member("a", "aaa", 0, "/"), echo])
+    echo = _order_member("echoserver", "echoserver", 0, "/echo", fixed="the stack's echoserver keeps 0")
+    (problem,) = precedence_problems([_order_member("a", "aaa", 0, "/"), echo])
     assert "give a order: 1" in problem and "give echoserver" not in problem, problem
     assert "echoserver's order is fixed" in problem
     # Through the stack: an app whose Prefix / takes the echoserver's /echo on its host.
