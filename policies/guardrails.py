@@ -900,7 +900,7 @@ def _chart_pinned(stack: Stack) -> Iterable[Violation]:
 
 _SLEEP_UNITS = {"": 1.0, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
 # ASCII digits only: coreutils sleep reads its operand with xstrtod (C strtod), which takes no other script's
-# digits, so 'sleep ７０' fails at once although Python's int() and \d would read it (coreutils
+# digits, so 'sleep \uff17\uff10' (fullwidth 70) fails at once although Python's int() and \d would read it (coreutils
 # src/sleep.c: apply_suffix, xstrtod).
 _SLEEP_ARG = re.compile(
     r"(?P<number>(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|inf(?:inity)?)(?P<unit>[smhd]?)", re.ASCII

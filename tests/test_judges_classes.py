@@ -591,9 +591,9 @@ def test_an_eks_cluster_role_may_hold_the_policy_eks_requires_of_it() -> None:
 @pytest.mark.parametrize(
     "command",
     [
-        ["sh", "-c", "sleep ７０"],  # fullwidth digits: sleep refuses them, Python's int() would not
-        ["sh", "-c", "sleep ٧٠"],  # Arabic-Indic digits
-        ["sleep", "７０s"],
+        ["sh", "-c", "sleep \uff17\uff10"],  # fullwidth digits: sleep refuses them, Python's int() would not
+        ["sh", "-c", "sleep \u0667\u0660"],  # Arabic-Indic digits
+        ["sleep", "\uff17\uff10s"],
         ["sh", "-n", "-c", "sleep 70"],  # -n: the script is parsed, never run
         ["sh", "-nc", "sleep 70"],
         ["sh", "-c", "-c", "sleep 70"],  # the script is '-c'; 'sleep 70' is its $0
@@ -651,7 +651,11 @@ def test_a_drain_counts_only_up_to_what_cannot_be_read(command: list[str], secon
 def test_check_reports_an_unreadable_drain_with_its_reason(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """delay 60, grace 120: each passes rc 0 if the wait is counted, though preStop waits about 0 s."""
     ingress = _ingress({ANN + "certificate-arn": CERT})
-    for command in (["sh", "-c", "sleep ７０"], ["sh", "-n", "-c", "sleep 70"], ["sh", "-c", "PATH=/none; sleep 70"]):
+    for command in (
+        ["sh", "-c", "sleep \uff17\uff10"],
+        ["sh", "-n", "-c", "sleep 70"],
+        ["sh", "-c", "PATH=/none; sleep 70"],
+    ):
         workload = _workload("Deployment", {"exec": {"command": command}}, grace=120)
         (finding,) = _check(tmp_path, capsys, ingress, _service(), workload)
         assert finding["rule"] == "pods-drain" and "could not be read" in finding["message"], finding
@@ -675,7 +679,9 @@ def test_check_reports_an_unreadable_drain_with_its_reason(tmp_path: Path, capsy
         ["codedeploy:Create*"],
     ],
 )
-def test_round2_escalation_paths_are_found(actions: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_round2_escalation_paths_are_found(
+    actions: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     policy = json.loads(_doc(_allow(actions)))
     found = [v for v in _check(tmp_path, capsys, policy, name="p.json") if v["rule"] == "iam-escalation"]
     assert found and "without PassRole" in found[0]["message"], found
@@ -739,7 +745,11 @@ def _star_trust(condition: dict[str, Any]) -> str:
     [
         {"ArnLike": {"aws:PrincipalArn": "arn:aws:iam::111122223333:role/ci-*"}},
         {"ArnEquals": {"aws:PrincipalArn": "arn:aws:iam::111122223333:role/ci-deployer"}},
-        {"StringLike": {"aws:PrincipalArn": ["arn:aws:iam::111122223333:role/ci-?", "arn:aws:iam::444455556666:role/x*"]}},
+        {
+            "StringLike": {
+                "aws:PrincipalArn": ["arn:aws:iam::111122223333:role/ci-?", "arn:aws:iam::444455556666:role/x*"]
+            }
+        },
         {"StringEquals": {"aws:PrincipalAccount": "111122223333"}},
         {"StringEquals": {"aws:PrincipalOrgID": "o-abc123"}},
     ],
