@@ -262,7 +262,24 @@ def string_map(value: str | None) -> dict[str, str]:
 
 
 class _NotInt32:
-    """A JSON number Go's json.Unmarshal refuses for an int32 (a fraction or an exponent)."""
+    """A JSON number Go's json.Unmarshal refuses for an int32 (a fraction or an exponent), kept as written so
+    the finding quotes the user's text."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __repr__(self) -> str:
+        return self.text
+
+
+def _port_fix(protocol: str, port: Any) -> str:
+    """The entry to write instead: the same port as a JSON integer when the value names one."""
+    try:
+        number = float("nan") if isinstance(port, bool) else float(port.text if isinstance(port, _NotInt32) else port)
+    except (TypeError, ValueError):
+        number = float("nan")
+    whole = str(int(number)) if number.is_integer() and 1 <= number <= 65535 else "<port>"
+    return f'write {{"{protocol}": {whole}}}: a JSON integer, no quotes, fraction or exponent'
 
 
 def listen_ports_problem(raw: str) -> str | None:
@@ -271,7 +288,7 @@ def listen_ports_problem(raw: str) -> str | None:
     1..65535, protocols exactly HTTP or HTTPS (v3.5.0 pkg/ingress/model_build_listener.go:
     computeIngressListenPorts). None when it reads."""
     try:
-        entries = json.loads(raw, parse_float=lambda _: _NotInt32(), parse_constant=lambda _: _NotInt32())
+        entries = json.loads(raw, parse_float=_NotInt32, parse_constant=_NotInt32)
     except (ValueError, RecursionError):
         return "it is not JSON"
     if entries is None:
@@ -283,7 +300,7 @@ def listen_ports_problem(raw: str) -> str | None:
     for entry in entries:
         for protocol, port in (entry or {}).items():
             if isinstance(port, bool) or not isinstance(port, int) or not -(2**31) <= port < 2**31:
-                return f"port {port!r} of {protocol} is not a JSON integer (write {protocol}: 443, no quotes)"
+                return f"port {port!r} of {protocol} is not a JSON integer ({_port_fix(protocol, port)})"
             if not 1 <= port <= 65535:
                 return f"port {port} is outside 1..65535"
             if protocol not in ("HTTP", "HTTPS"):
@@ -749,9 +766,7 @@ def _trust_scoped(stack: Stack) -> Iterable[Violation]:
                 "role-trust-scoped",
                 display(role),
                 finding,
-                "trust one principal and pin it: StringEquals on <issuer>:sub = system:serviceaccount:<ns>:<sa> and "
-                "<issuer>:aud = sts.amazonaws.com (IRSA), or on aws:RequestTag/kubernetes-namespace and "
-                "kubernetes-service-account (Pod Identity); no wildcards, Null or ...IfExists",
+                finding.fix if isinstance(finding, iam_judge.Finding) else iam_judge.WORKLOAD_FIX,
             )
 
 
@@ -878,13 +893,23 @@ def _chart_pinned(stack: Stack) -> Iterable[Violation]:
 # -- workloads and production ----------------------------------------------------
 
 _SLEEP_UNITS = {"": 1.0, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
-_SLEEP_ARG = re.compile(r"(?P<number>(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?|inf(?:inity)?)(?P<unit>[smhd]?)")
+# ASCII digits only: coreutils sleep reads its operand with xstrtod (C strtod), which takes no other script's
+# digits, so 'sleep \uff17\uff10' (fullwidth 70) fails at once although Python's int() and \d would read it (coreutils
+# src/sleep.c: apply_suffix, xstrtod).
+_SLEEP_ARG = re.compile(
+    r"(?P<number>(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|inf(?:inity)?)(?P<unit>[smhd]?)", re.ASCII
+)
 _SHELLS = {"sh", "bash", "ash", "dash", "ksh", "zsh", "mksh"}
-# Shell words that open loops, conditions or groups: what runs inside them is not a plain sequence.
+# The names a hook may call sleep or a shell by and still be read: the bare name (found on PATH) or the usual
+# absolute paths. Anything else ('/tmp/sleep', './sh') may be any program.
+_SLEEP_NAMES = {"sleep", "/bin/sleep", "/usr/bin/sleep"}
+_SHELL_NAMES = {name for shell in _SHELLS for name in (shell, f"/bin/{shell}", f"/usr/bin/{shell}")}
+# Shell options that still run the -c script as written (POSIX sh: -e exits on a failing command, -x traces):
+# any other (-n reads without running, -v, -o ..., a second -c) makes the hook unread.
+_SHELL_FLAGS = re.compile(r"-[ex]*c[ex]*|-[ex]+", re.ASCII)
+# Shell words that open loops, conditions or groups: a syntax the whitelist does not read.
 _SHELL_SYNTAX = {"for", "while", "until", "if", "then", "else", "elif", "fi", "do", "done", "case", "esac", "select"}
 _SHELL_SYNTAX |= {"function", "{", "}", "!", "[[", "]]"}
-# Commands that may end the script, or wait on something else, before a later sleep runs.
-_MAY_END = {"exit", "exec", "return", "kill", "set", "trap", "eval", "source", ".", "break", "continue", "wait"}
 
 
 @dataclass(frozen=True)
@@ -896,25 +921,31 @@ class Wait:
 
 
 def _sleep_operands(operands: list[str]) -> Wait:
-    """One sleep command's wait as coreutils and BusyBox sleep read it: each NUMBER[smhd] (a fraction, or
-    'infinity') added up; no operand, or one it does not read, makes it fail at once."""
+    """One sleep command's wait as coreutils sleep reads it: each NUMBER[smhd] (a fraction, or 'infinity')
+    added up, after an optional '--' that ends its options; no operand makes it fail at once. An operand this
+    check does not read (a sign, hex, a variable) counts nothing: never more than provable."""
+    if operands[:1] == ["--"]:
+        operands = operands[1:]
     if not operands:
         return Wait(0.0, "sleep without a duration fails at once")
     total = 0.0
     for operand in operands:
         match = _SLEEP_ARG.fullmatch(operand)
         if match is None:
-            return Wait(0.0, f"sleep {operand!r} is not a duration sleep reads (it fails at once)")
+            return Wait(0.0, f"sleep {operand!r} cannot be read: write ASCII digits with an optional s, m, h or d")
         number = match.group("number")
         total += (float("inf") if number.startswith("inf") else float(number)) * _SLEEP_UNITS[match.group("unit")]
     return Wait(total)
 
 
 def _script_wait(script: str, errexit: bool) -> Wait:
-    """The sleeps of a ``sh -c`` script that provably run, one after another: each ``sleep N`` a whole simple
-    command, joined by ``;``, ``&&`` or newlines. Anything whose timing depends on more than that (``&``,
-    ``||``, pipes, subshells, loops, conditions, comments, expansions, a command that may end the script
-    first) stops the count with the reason: never more than provable."""
+    """The sleeps of a ``sh -c`` script that provably run, read by a whitelist: simple commands ``sleep N...``
+    (or ``exec sleep N...``, which ends the script), joined by ``;``, ``&&`` or newlines. Any other command
+    before a sleep (a variable assignment such as PATH=..., alias, a function, unalias, exit) can change or
+    skip what runs after it, so the count stops there, "cannot be read"; commands after the last sleep cannot
+    shorten it. Operators other than those joiners (``&``, ``||``, pipes, subshells), reserved words and
+    comments make the whole script unread (a syntax error on the line stops it before anything runs)."""
+    del errexit  # a sleep of a read duration does not fail, so -e ends nothing the whitelist counts
     lexer = shlex.shlex(script, posix=True, punctuation_chars=";&|()<>\n")
     lexer.whitespace = " \t\r"
     lexer.whitespace_split = True
@@ -923,57 +954,59 @@ def _script_wait(script: str, errexit: bool) -> Wait:
         tokens = list(lexer)
     except ValueError:
         return Wait(0.0, "its quoting does not close")
-    commands: list[tuple[list[str], str]] = [([], "")]
+    commands: list[list[str]] = [[]]
     for token in tokens:
         operator = token.replace("\n", ";") if set(token) <= set(";&|()<>\n") else None
         if operator is None:
             if token.startswith("#"):
                 return Wait(0.0, "it has a '#' comment; this check does not read around it")
-            commands[-1][0].append(token)
+            if token in _SHELL_SYNTAX:
+                return Wait(0.0, f"it uses the shell's {token!r} (a loop, condition or group), which cannot be read")
+            commands[-1].append(token)
         elif operator.strip(";") in ("", "&&") and operator.count("&&") <= 1 and ";;" not in operator:
-            commands[-1] = (commands[-1][0], "&&" if "&&" in operator else ";")
-            commands.append(([], ""))
+            commands.append([])
         else:
             return Wait(0.0, f"it joins commands with {token.strip()!r} (background, alternatives, pipes or subshells)")
+    commands = [words for words in commands if words]
     total = 0.0
-    for index, (words, joiner) in enumerate(commands):
-        if not words:
-            continue
-        name = words[0].rsplit("/", 1)[-1]
-        later_sleep = any(w and w[0].rsplit("/", 1)[-1] == "sleep" for w, _ in commands[index + 1 :])
-        if name == "sleep":
-            found = _sleep_operands(words[1:])
+    for index, words in enumerate(commands):
+        replaces = words[0] == "exec"
+        sleep = words[1:] if replaces else words
+        later_sleep = any(w[0] in _SLEEP_NAMES or w[:2] == ["exec", "sleep"] for w in commands[index + 1 :])
+        if sleep and sleep[0] in _SLEEP_NAMES:
+            found = _sleep_operands(sleep[1:])
             if found.unread:
                 return Wait(total, found.unread)
             total += found.seconds
-        elif name in _SHELL_SYNTAX:
+            if replaces and index + 1 < len(commands):
+                return Wait(total, "'exec sleep' replaces the shell: nothing after it runs")
+        elif later_sleep:
             return Wait(
-                0.0, f"it uses the shell's {name!r} (a loop, condition or group), which this check does not run"
+                total,
+                f"{' '.join(words)[:40]!r} cannot be read: only 'sleep N' (or 'exec sleep N') joined by ;, && or "
+                "newlines counts, and a command before a sleep may change or skip it",
             )
-        elif "sleep" in words[1:] or any("sleep " in w for w in words[1:]):
-            return Wait(total, f"{words[0]!r} only names sleep as an argument (it does not sleep in sequence)")
-        elif (name in _MAY_END or "$" in name or "`" in name or errexit or joiner == "&&") and later_sleep:
-            why = "may end the script" if joiner != "&&" or name in _MAY_END else "may fail, and && skips the rest"
-            return Wait(total, f"{words[0]!r} {why} before the next sleep")
     return Wait(total, None if total else "no sleep runs in it")
 
 
 def exec_wait(command: list[str]) -> Wait:
-    """How long an exec hook's command provably waits: ``sleep ...`` itself, or a shell's ``-c`` script."""
+    """How long an exec hook's command provably waits: ``sleep ...`` itself, or a shell's ``-c`` script run
+    with no option but -c (and -e or -x, which still run it)."""
     if not command:
         return Wait(0.0, "its exec command is empty")
-    name = command[0].rsplit("/", 1)[-1]
-    if name == "sleep":
+    if command[0] in _SLEEP_NAMES:
         return _sleep_operands(command[1:])
-    if name in _SHELLS:
-        index, flags = 1, ""
+    if command[0] in _SHELL_NAMES:
+        index = 1
         while index < len(command) and command[index].startswith("-") and command[index] != "-":
-            flags += command[index].lstrip("-")
             index += 1
-        if "c" not in flags or index >= len(command):
+        flags = command[1:index]
+        if not flags or not all(_SHELL_FLAGS.fullmatch(f) for f in flags) or "".join(flags).count("c") != 1:
+            return Wait(0.0, f"{' '.join(command[:index])} cannot be read: run it as {command[0]} -c 'sleep N'")
+        if index >= len(command):
             return Wait(0.0, f"{command[0]} runs without a -c script")
         # Words after the script are its $0, $1, ...: ["sh", "-c", "sleep", "120"] runs "sleep" alone.
-        return _script_wait(command[index], errexit="e" in flags)
+        return _script_wait(command[index], errexit="e" in "".join(flags))
     return Wait(0.0, f"it runs {command[0]!r}, not sleep")
 
 

@@ -30,7 +30,6 @@ from facts.role_launchers import role_launchers
 # pattern that matches them matches everything AWS adds later, i.e. it is a wildcard in meaning.
 ANY_ACTION = "zzz-new-service:ZzzNewAction"
 _ANY_RESOURCES = ("arn:aws:s3:::zzz-any-bucket/key", "arn:aws-cn:iam::000000000000:role/zzz-any-role")
-_ANY_ROLE = "arn:aws:iam::000000000000:role/zzz/any-role"
 
 # IAM's own write actions that grant power (IAM User Guide, "IAM: privilege escalation" patterns and the
 # Service Authorization Reference's "Permissions management" level): each lets the holder give itself, or a
@@ -82,6 +81,25 @@ CODE_INJECTION: dict[str, str] = {
     "sso:AttachManagedPolicyToPermissionSet": "attaches any policy to a permission set",
     "sso:CreateAccountAssignment": "assigns permission sets (roles in member accounts) to anyone",
     "sso:ProvisionPermissionSet": "pushes permission sets into accounts as roles",
+    # EKS access entries (EKS User Guide, "Grant IAM users access to Kubernetes with EKS access entries" and
+    # "Associate access policies with access entries"): an entry for the caller, then AmazonEKSClusterAdminPolicy
+    # associated with it, is cluster-admin, so every service account's IRSA or Pod Identity role.
+    "eks:CreateAccessEntry": "adds an IAM principal to a cluster, with Kubernetes groups it names",
+    "eks:UpdateAccessEntry": "changes the Kubernetes groups of a principal's access to a cluster",
+    "eks:AssociateAccessPolicy": "makes a principal cluster-admin, so it runs pods as every workload's role",
+    "eks:CreatePodIdentityAssociation": "gives a service account it controls a role already trusted by Pod Identity",
+    "eks:UpdatePodIdentityAssociation": "points a service account's association at another role",
+    # Launch templates (EC2 User Guide, "Modify a launch template (manage launch template versions)"): a new
+    # version with other user data, made the default, runs that script on every instance an Auto Scaling
+    # group starts with the template's instance profile; keeping the profile needs no iam:PassRole.
+    "ec2:CreateLaunchTemplateVersion": "writes new user data into a launch template whose instances run as its profile",
+    "ec2:ModifyLaunchTemplate": "makes another version, with its user data, the template's default",
+    "autoscaling:UpdateAutoScalingGroup": "points a group at another launch template version",
+    # CodeDeploy runs the revision's appspec hook scripts on the instances, as root, with their instance role
+    # (CodeDeploy User Guide, "AppSpec 'hooks' section").
+    "codedeploy:CreateDeployment": "runs a revision's scripts on instances, with their instance role",
+    # Glue (Glue API, UpdateJob: Command.ScriptLocation): the job then runs the new script as its role.
+    "glue:UpdateJob": "replaces a job's script, which runs as the job's role",
 }
 # Service-linked roles can be assumed only by their AWS service, with permissions AWS defines, so creating
 # one grants the caller nothing (the controller's own policy creates ELB's, with a condition).
@@ -177,18 +195,6 @@ def _covers_resource(statement: Mapping[str, Any], arn: str) -> bool:
     if "NotResource" in statement:
         return not any(matches(p, arn, fold=False) for p in as_list(statement["NotResource"]))
     return any(matches(p, arn, fold=False) for p in as_list(statement.get("Resource")))
-
-
-def _covers_any_role(statement: Mapping[str, Any]) -> bool:
-    """Whether the statement's resources take in roles nobody listed: ``*``, or ``role/*`` of an account."""
-    if "NotResource" in statement:
-        return _covers_resource(statement, _ANY_ROLE)
-    for pattern in as_list(statement.get("Resource")):
-        arn = re.match(r"arn:([^:]*):iam::([^:]*):", str(pattern))
-        some_role = f"arn:{arn.group(1)}:iam::{arn.group(2)}:role/zzz/any-role" if arn else _ANY_ROLE
-        if matches(pattern, some_role, fold=False):
-            return True
-    return False
 
 
 def _pattern_covers(deny: str, allow: str) -> bool:
@@ -291,9 +297,19 @@ def permission_findings(value: Any) -> list[str]:
         reasons = "; ".join(f"{a} {CODE_INJECTION[a]}" for a in injections[:2])
         more = f" (and {len(injections) - 2} more)" if len(injections) > 2 else ""
         findings.append(f"grants a path to another role's power without PassRole: {reasons}{more}")
-    assume = [s for s in granted("sts:AssumeRole") if _covers_any_role(s)]
+    # Only a list of exact role ARNs says which roles: a wildcard ('role/*admin*', 'role/ci-?') takes in roles
+    # created later, by anyone, under a matching name.
+    assume = [
+        s
+        for s in granted("sts:AssumeRole")
+        if "NotResource" in s or any(isinstance(r, str) and ("*" in r or "?" in r) for r in as_list(s.get("Resource")))
+    ]
     if assume:
-        findings.append("grants sts:AssumeRole on every role (Resource *): it becomes any role that trusts it")
+        patterns = sorted({str(r) for s in assume for r in as_list(s.get("Resource")) or ["(NotResource)"]})
+        findings.append(
+            f"grants sts:AssumeRole on a wildcard ({_short(patterns, 2)}): it becomes any role that matches and "
+            "trusts it, those created later included; list the role ARNs"
+        )
     return findings
 
 
@@ -349,6 +365,22 @@ _PRINCIPAL_PINS = {
 _ACCOUNT_PRINCIPAL = re.compile(r"(?:arn:[a-z-]+:iam::)?(\d{12})(?::root)?")
 
 
+_ARN_KEYS = {"aws:principalarn", "aws:sourcearn"}
+# The account field of an ARN: its fifth colon-separated part (IAM User Guide, "IAM identifiers", ARNs).
+# A pattern pins only when its account and the start of its name are written out: 'role/ci-*' names some
+# roles, 'role/*' or '*' every principal of the account, which is its root's reach.
+_ARN_ACCOUNT = re.compile(r"arn:[^:]*:[^:]*:[^:]*:[0-9]{12}:[^*?/]+/[^*?]+.*")
+
+
+def _pins_value(key: str, value: str, like: bool) -> bool:
+    """Whether one condition value can fail for a wrong principal: a value with no wildcard, or, for a
+    principal or source ARN, a pattern whose account is written out (ArnLike aws:PrincipalArn
+    arn:aws:iam::111122223333:role/ci-* admits only that account's ci-* roles; role/* admits them all)."""
+    if not like or ("*" not in value and "?" not in value):
+        return True
+    return key in _ARN_KEYS and _ARN_ACCOUNT.fullmatch(value) is not None
+
+
 def _pinned(condition: Any, operators: set[str]) -> set[str]:
     """The condition keys (lower case) a Condition block pins to values: keys it can fail for."""
     found: set[str] = set()
@@ -359,15 +391,18 @@ def _pinned(condition: Any, operators: set[str]) -> set[str]:
         if name.startswith("forallvalues:"):
             continue  # true for an empty set of values
         name = name.removeprefix("foranyvalue:")
-        like = "like" in name
+        # ArnEquals matches wildcards exactly as ArnLike does (IAM User Guide, "IAM JSON policy elements:
+        # Condition operators", Amazon Resource Name (ARN) condition operators).
+        like = "like" in name or name.startswith("arn")
         if name.endswith("ifexists") and operators is _PIN_OPERATORS:
             continue  # true when the key is absent
         if name.removesuffix("ifexists") not in operators or not isinstance(pairs, Mapping):
             continue
         for key, values in pairs.items():
             texts = as_list(values)
-            if texts and all(isinstance(v, str) and v and not (like and ("*" in v or "?" in v)) for v in texts):
-                found.add(str(key).strip().lower())
+            key_name = str(key).strip().lower()
+            if texts and all(isinstance(v, str) and v and _pins_value(key_name, v, like) for v in texts):
+                found.add(key_name)
     return found
 
 
@@ -389,6 +424,30 @@ def _issuer_reach(host: str) -> str:
     if host.lower().startswith("token.actions.githubusercontent.com"):
         return "any GitHub Actions workflow of any repository"
     return f"anyone {host} issues a token to"
+
+
+# What to write instead, by whom the finding is about: an AWS principal is named by its ARN, a workload by
+# the claims its token carries (EKS User Guide, "IAM roles for service accounts" and "EKS Pod Identity").
+AWS_PRINCIPAL_FIX = (
+    'name the principal that assumes the role by its ARN (Principal {"AWS": "arn:aws:iam::<account>:role/<name>"}), '
+    "or keep it and pin aws:PrincipalArn with ArnEquals to that ARN (the account written out, no wildcard)"
+)
+WORKLOAD_FIX = (
+    "trust one principal and pin it: StringEquals on <issuer>:sub = system:serviceaccount:<ns>:<sa> and "
+    "<issuer>:aud = sts.amazonaws.com (IRSA), or on aws:RequestTag/kubernetes-namespace and "
+    "kubernetes-service-account (Pod Identity); no wildcards, Null or ...IfExists"
+)
+
+
+class Finding(str):
+    """A finding's text that also carries its fix, so a caller that prints only the text keeps working."""
+
+    fix: str
+
+    def __new__(cls, text: str, fix: str = WORKLOAD_FIX) -> Finding:
+        made = super().__new__(cls, text)
+        made.fix = fix
+        return made
 
 
 def trust_findings(value: Any, account_id: str | None = None) -> list[str]:
@@ -426,7 +485,7 @@ def trust_findings(value: Any, account_id: str | None = None) -> list[str]:
         # A Deny pins the Allow only when it covers every assume action the Allow grants.
         denied_pins = set.intersection(*(deny_pins[a] for a in assumes))
         if "NotPrincipal" in statement:
-            findings.append(f"{where} trusts every principal but those in NotPrincipal")
+            findings.append(Finding(f"{where} trusts every principal but those in NotPrincipal", AWS_PRINCIPAL_FIX))
             continue
         if "NotAction" in statement:
             findings.append(f"{where} allows every action but those in NotAction, {', '.join(assumes)} included")
@@ -440,15 +499,21 @@ def trust_findings(value: Any, account_id: str | None = None) -> list[str]:
             if who == "*" and kind in ("aws", "federated", "canonicaluser"):
                 if not pins & _PRINCIPAL_PINS:
                     findings.append(
-                        f"{where} trusts every principal (Principal *){loose}: anyone in any AWS account may "
-                        "assume the role"
+                        Finding(
+                            f"{where} trusts every principal (Principal *){loose}: anyone in any AWS account may "
+                            "assume the role",
+                            AWS_PRINCIPAL_FIX if kind == "aws" else WORKLOAD_FIX,
+                        )
                     )
                 continue
             account = _ACCOUNT_PRINCIPAL.fullmatch(who) if kind == "aws" else None
             if account and account.group(1) != account_id and "aws:principalarn" not in pins:
                 findings.append(
-                    f"{where} trusts account {account.group(1)}'s root: every principal of that account that its "
-                    "own policies let call sts:AssumeRole may assume the role"
+                    Finding(
+                        f"{where} trusts account {account.group(1)}'s root: every principal of that account that "
+                        "its own policies let call sts:AssumeRole may assume the role",
+                        AWS_PRINCIPAL_FIX,
+                    )
                 )
             if kind == "federated" and ":oidc-provider/" in who and "sts:AssumeRoleWithWebIdentity" in assumes:
                 host = who.split(":oidc-provider/", 1)[1]

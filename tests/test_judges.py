@@ -240,7 +240,7 @@ def test_the_services_deregistration_delay_is_the_one_drained(
         (["/bin/sh", "-c", "sleep 15 && nginx -s quit"], 15.0),
         (["/bin/sleep", "1d"], 86400.0),
         (["sh", "-c", "sleep 10; sleep 50"], 60.0),
-        (["sh", "-c", "nginx -s quit\nsleep 20"], 20.0),  # a newline joins like ';'
+        (["sh", "-c", "sleep 20\nnginx -s quit"], 20.0),  # a newline joins like ";"; what follows runs after
         (["sleep", "1e2"], 100.0),
         (["sleep", "infinity"], float("inf")),
     ],

@@ -580,3 +580,209 @@ def test_an_eks_cluster_role_may_hold_the_policy_eks_requires_of_it() -> None:
     assert found and "ec2:ModifyInstanceAttribute" in found[0]
     # Pods are not a control plane either: the controller's role holding it is a finding.
     assert escalations(_role_with("pods.eks.amazonaws.com"))
+
+
+# -- round 2, 5. drains: a whitelist (optional exec, sleep N... joined by ;, && or newlines) -------------------
+# Expected by hand from coreutils src/sleep.c (operands read by xstrtod: ASCII digits, a fraction, an
+# s/m/h/d suffix, summed; '--' ends the options) and POSIX sh / dash (-n reads without running; the first
+# word after -c is the script; an assignment or alias before a command changes what it finds).
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["sh", "-c", "sleep \uff17\uff10"],  # fullwidth digits: sleep refuses them, Python's int() would not
+        ["sh", "-c", "sleep \u0667\u0660"],  # Arabic-Indic digits
+        ["sleep", "\uff17\uff10s"],
+        ["sh", "-n", "-c", "sleep 70"],  # -n: the script is parsed, never run
+        ["sh", "-nc", "sleep 70"],
+        ["sh", "-c", "-c", "sleep 70"],  # the script is '-c'; 'sleep 70' is its $0
+        ["sh", "-o", "noexec", "-c", "sleep 70"],
+        ["sh", "-v", "-c", "sleep 70"],  # an option the whitelist does not read
+        ["sh", "-c", "PATH=/none; sleep 70"],  # sleep is no longer found
+        ["sh", "-c", "PATH=/none sleep 70"],
+        ["sh", "-c", "X=1; sleep 70"],  # any assignment before the sleep
+        ["sh", "-c", "alias sleep=true\nsleep 70"],  # dash expands aliases in -c scripts
+        ["sh", "-c", "unalias -a; sleep 70"],
+        ["sh", "-c", "sleep() { :; }; sleep 70"],  # a function named sleep
+        ["sh", "-c", "function sleep { :; }; sleep 70"],
+        ["sh", "-c", "cd /; sleep 70"],  # any other command before it
+        ["sh", "-c", "nginx -s quit\nsleep 70"],
+        ["sh", "-c", "exec true; sleep 70"],  # exec replaces the shell
+        ["/tmp/sleep", "70"],  # not a sleep the whitelist knows
+        ["./sh", "-c", "sleep 70"],
+        ["sh", "-c", "sleep $DELAY"],
+    ],
+)
+def test_a_drain_outside_the_whitelist_counts_nothing(command: list[str]) -> None:
+    found = exec_wait(command)
+    assert found.seconds == 0.0 and found.unread, found
+
+
+@pytest.mark.parametrize(
+    ("command", "seconds"),
+    [
+        (["sleep", "--", "70"], 70.0),  # coreutils: '--' ends the options
+        (["sh", "-c", "sleep -- 70"], 70.0),
+        (["/bin/sh", "-c", "exec /bin/sleep 1m 10"], 70.0),
+        (["sh", "-c", "sleep 30; /usr/bin/sleep 40"], 70.0),
+        (["sh", "-c", "sleep 30 && sleep 40\n"], 70.0),
+        (["sh", "-ec", "sleep 70"], 70.0),  # -e and -x still run the script
+        (["sh", "-x", "-c", "sleep 1.5m"], 90.0),
+        (["sh", "-c", "sleep 70; nginx -s quit"], 70.0),  # what runs after the last sleep cannot shorten it
+    ],
+)
+def test_a_drain_inside_the_whitelist_counts(command: list[str], seconds: float) -> None:
+    assert exec_wait(command) == type(exec_wait(command))(seconds)
+
+
+@pytest.mark.parametrize(
+    ("command", "seconds"),
+    [
+        (["sh", "-c", "sleep 30; PATH=/none; sleep 40"], 30.0),  # the first sleep ran; the second cannot be read
+        (["sh", "-c", "exec sleep 30; sleep 40"], 30.0),  # exec: nothing after it runs
+    ],
+)
+def test_a_drain_counts_only_up_to_what_cannot_be_read(command: list[str], seconds: float) -> None:
+    found = exec_wait(command)
+    assert found.seconds == seconds and found.unread, found
+
+
+def test_check_reports_an_unreadable_drain_with_its_reason(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """delay 60, grace 120: each passes rc 0 if the wait is counted, though preStop waits about 0 s."""
+    ingress = _ingress({ANN + "certificate-arn": CERT})
+    for command in (
+        ["sh", "-c", "sleep \uff17\uff10"],
+        ["sh", "-n", "-c", "sleep 70"],
+        ["sh", "-c", "PATH=/none; sleep 70"],
+    ):
+        workload = _workload("Deployment", {"exec": {"command": command}}, grace=120)
+        (finding,) = _check(tmp_path, capsys, ingress, _service(), workload)
+        assert finding["rule"] == "pods-drain" and "could not be read" in finding["message"], finding
+    plain = _workload("Deployment", {"exec": {"command": ["sleep", "--", "70"]}}, grace=120)
+    assert _check(tmp_path, capsys, ingress, _service(), plain) == []
+
+
+# -- round 2, 6. escalation paths without PassRole ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "actions",
+    [
+        # EKS User Guide, access entries: an entry for the caller plus AmazonEKSClusterAdminPolicy is cluster-admin.
+        ["eks:CreateAccessEntry", "eks:AssociateAccessPolicy"],
+        # EC2 User Guide, launch template versions: new user data run with the template's instance profile.
+        ["ec2:CreateLaunchTemplateVersion", "ec2:ModifyLaunchTemplate"],
+        ["codedeploy:CreateDeployment"],  # appspec hooks run on instances with their role
+        ["glue:UpdateJob", "glue:StartJobRun"],  # the job runs the new script as its role
+        ["eks:*"],
+        ["codedeploy:Create*"],
+    ],
+)
+def test_round2_escalation_paths_are_found(
+    actions: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    policy = json.loads(_doc(_allow(actions)))
+    found = [v for v in _check(tmp_path, capsys, policy, name="p.json") if v["rule"] == "iam-escalation"]
+    assert found and "without PassRole" in found[0]["message"], found
+
+
+@pytest.mark.parametrize(
+    "resource",
+    [
+        "arn:aws:iam::111122223333:role/*admin*",
+        "arn:aws:iam::111122223333:role/ci-?",
+        ["arn:aws:iam::111122223333:role/reader", "arn:aws:iam::*:role/deployer"],
+    ],
+)
+def test_assume_role_on_any_wildcard_is_found(resource: Any) -> None:
+    found = permission_findings(_doc(_allow("sts:AssumeRole", resource)))
+    assert any("sts:AssumeRole on a wildcard" in f for f in found), found
+
+
+def test_assume_role_on_listed_roles_and_read_only_eks_pass() -> None:
+    roles = ["arn:aws:iam::111122223333:role/reader", "arn:aws:iam::111122223333:role/deployer"]
+    assert permission_findings(_doc(_allow("sts:AssumeRole", roles))) == []
+    assert permission_findings(_doc(_allow(["eks:DescribeCluster", "eks:ListAccessEntries"]))) == []
+
+
+def test_the_stack_file_refuses_codedeploy_full_access() -> None:
+    document = managed_policies.managed_policy("AWSCodeDeployFullAccess")
+    assert document is not None
+    assert any("codedeploy:CreateDeployment" in f for f in permission_findings(document))
+
+
+# -- round 2, 7b. listen-ports values as written; trust pins by principal ARN; fixes by principal kind ----------
+
+
+@pytest.mark.parametrize(
+    ("listen_ports", "written", "fix"),
+    [
+        ('[{"HTTPS":443e0}]', "443e0", '{"HTTPS": 443}'),
+        ('[{"HTTP":80.0}]', "80.0", '{"HTTP": 80}'),
+        ('[{"HTTP":8.08e1}]', "8.08e1", '{"HTTP": 80.8'),  # not a whole port: no number suggested
+    ],
+)
+def test_listen_ports_print_the_value_as_written(
+    listen_ports: str, written: str, fix: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ingress = _ingress({ANN + "certificate-arn": CERT, ANN + "listen-ports": listen_ports})
+    (found,) = [v for v in _check(tmp_path, capsys, ingress, _service()) if v["rule"] == "group-consistent"]
+    text = found["message"] + found["fix"]
+    assert f"port {written} " in text and "object at 0x" not in text, found
+    if fix.endswith("}"):
+        assert fix in text
+    else:
+        assert fix not in text and "<port>" in text
+
+
+def _star_trust(condition: dict[str, Any]) -> str:
+    return _doc({"Effect": "Allow", "Principal": "*", "Action": "sts:AssumeRole", "Condition": condition})
+
+
+@pytest.mark.parametrize(
+    "condition",
+    [
+        {"ArnLike": {"aws:PrincipalArn": "arn:aws:iam::111122223333:role/ci-*"}},
+        {"ArnEquals": {"aws:PrincipalArn": "arn:aws:iam::111122223333:role/ci-deployer"}},
+        {
+            "StringLike": {
+                "aws:PrincipalArn": ["arn:aws:iam::111122223333:role/ci-?", "arn:aws:iam::444455556666:role/x*"]
+            }
+        },
+        {"StringEquals": {"aws:PrincipalAccount": "111122223333"}},
+        {"StringEquals": {"aws:PrincipalOrgID": "o-abc123"}},
+    ],
+)
+def test_principal_star_pinned_by_principal_conditions_passes(condition: dict[str, Any]) -> None:
+    assert trust_findings(_star_trust(condition), account_id="111122223333") == []
+
+
+@pytest.mark.parametrize(
+    "condition",
+    [
+        {"ArnLike": {"aws:PrincipalArn": "arn:aws:iam::*:role/ci-*"}},  # any account's ci-* roles
+        {"ArnLike": {"aws:PrincipalArn": "arn:aws:iam::1111222233??:role/ci"}},
+        {"ArnEquals": {"aws:PrincipalArn": "arn:aws:iam::*:role/ci"}},  # ArnEquals takes wildcards too
+        {"StringLike": {"aws:PrincipalAccount": "1111*"}},
+        {"ArnLike": {"aws:PrincipalArn": "arn:aws:iam::444455556666:*"}},  # every principal of another account
+    ],
+)
+def test_principal_star_with_a_wildcard_account_is_found(condition: dict[str, Any]) -> None:
+    (finding,) = trust_findings(_star_trust(condition), account_id="111122223333")
+    assert "trusts every principal" in finding
+
+
+def test_aws_principal_findings_suggest_the_principal_arn(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    star = json.loads(_star_trust({"StringLike": {"aws:PrincipalAccount": "*"}}))
+    (found,) = _check(tmp_path, capsys, star, name="trust.json")
+    assert "arn:aws:iam::<account>:role/<name>" in found["fix"] and ":sub" not in found["fix"], found
+    root = json.loads(
+        _doc({"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::444455556666:root"}, "Action": "sts:AssumeRole"})
+    )
+    (found,) = _check(tmp_path, capsys, root, name="trust.json")
+    assert "aws:PrincipalArn" in found["fix"] and ":sub" not in found["fix"], found
+    github = "arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com"
+    web = {"Effect": "Allow", "Principal": {"Federated": github}, "Action": "sts:AssumeRoleWithWebIdentity"}
+    (found,) = _check(tmp_path, capsys, json.loads(_doc(web)), name="trust.json")
+    assert "<issuer>:sub" in found["fix"], found
