@@ -21,7 +21,7 @@ from albops.cluster.aws import AwsSession, TaggedResource
 from albops.cluster.sweep import Reaper, Scope, Timing, exit_code, refusal, removal_command, sweep_command, verdict
 from albops.cluster.teardown import Target, Teardown
 from albops.preview.runner import PlanResult, read_stack_file, run_program
-from components.tags import parse_owner, stack_tag_value
+from components.tags import namespace_claims, parse_owner, stack_tag_value
 from tests.aws_fakes import Fleet, build_fleet
 from tests.kube_fake import FakeApiServer, obj, serve
 from tests.test_teardown import FakeBackend, _eks_cluster
@@ -471,6 +471,27 @@ LOOKALIKE_KEYS = [
     "alb-ingress/stack2",
     "Alb-Ingress/Owner",
     "alb-ingress",
+    # Round 2: invisible letters AWS accepts (Default_Ignorable), modifier letters, punctuation read as 'l',
+    # percent-encoding, a dropped letter.
+    "alb\u3164-ingress/stack",  # Hangul filler
+    "a\u115flb-ingress/stack",  # Hangul choseong filler
+    "alb\uffa0ingress/stack",  # halfwidth Hangul filler
+    "alb-\u0640ingress/stack",  # Arabic tatweel (Lm)
+    "a\u00a1b-ingress/stack",  # inverted exclamation mark
+    "a\u2223b-ingress/stack",  # divides
+    "a\u05c0b-ingress/stack",  # Hebrew paseq
+    "alb%2Dingress%2Fstack",
+    "alb%252Dingress%252Fstack",  # encoded twice
+    "al-ingress/stack",
+    "alb-ingres/stack",
+    "my-alb-ingress-team",  # a false positive by design: listed, never deleted (docs/ownership.md)
+]
+# Values that name an owner, whatever the key.
+OWNER_VALUES = [
+    '{"alb-ingress/stack":"organization/alb-ingress/pr-1"}',
+    "organization/alb-ingress/pr-1",
+    "x/alb-ingress/y",
+    "organization%2Falb-ingress%2Fpr-1",
 ]
 
 
@@ -488,6 +509,27 @@ def test_a_key_that_reads_as_this_projects_is_never_no_owner(key: str, scope: Sc
     reason = refusal(resource, scope) or ""
     assert LOOKALIKE in reason and repr(key) in reason
     assert removal_command(resource, REGION).startswith("aws elbv2 delete-target-group ")
+
+
+@pytest.mark.parametrize("value", OWNER_VALUES)
+@pytest.mark.parametrize(
+    "scope",
+    [Scope(), Scope(owner=MINE), Scope(reaper=Reaper("alb-ingress", TODAY))],
+    ids=["no-stack", "stack", "reaper"],
+)
+def test_a_value_that_names_an_owner_is_a_claim_under_any_key(value: str, scope: Scope) -> None:
+    resource = _resource({**_tags(MINE, "2026-11-01"), "owner": value})
+    reason = refusal(resource, scope) or ""
+    assert "names an owner in its value" in reason and "'owner'" in reason
+
+
+@pytest.mark.parametrize(
+    "key",
+    ["Name", "team", "ingress.k8s.aws/stack", "elbv2.k8s.aws/cluster", "billing-ingress", "nginx-ingress", "env"],
+)
+def test_ordinary_and_controller_keys_are_not_claims(key: str) -> None:
+    """The reading is wide, not everything: the controller's own keys and ordinary ones stay no-one's."""
+    assert namespace_claims({key: "default/echo"}) == {}
 
 
 @pytest.mark.parametrize(
@@ -837,3 +879,36 @@ def test_a_security_group_an_instance_interface_uses_is_listed(aws_env: str) -> 
     assert held.resource.resource_id == mine.security_groups[1] and held.status == "in-use"
     assert eni["NetworkInterface"]["NetworkInterfaceId"] in held.reason and "node eth1" in held.reason
     assert slept == [] and mine.security_groups[1] in _everything(aws)
+
+
+ROUND_TWO_KEYS = LOOKALIKE_KEYS[LOOKALIKE_KEYS.index("alb\u3164-ingress/stack") :]
+
+
+@pytest.mark.parametrize("how", ["stack", "no-stack", "teardown"])
+def test_round_two_look_alikes_and_owner_values_survive_sweep_and_teardown(
+    aws_env: str, how: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Next to the exact key and value: a look-alike key AWS stores as given, or a value naming an owner,
+    keeps the resource whichever command runs."""
+    aws = AwsSession(REGION)
+    mine = _fleet(aws, "pr-40", _tags(MINE))
+    kept = {key: _fleet(aws, "pr-40", {**_tags(MINE), key: "organization/alb-ingress/pr-1"}) for key in ROUND_TWO_KEYS}
+    kept |= {value: _fleet(aws, "pr-40", {**_tags(MINE), "owner": value}) for value in OWNER_VALUES[:1]}
+    if how == "teardown":
+        said: list[str] = []
+        target = Target("pr-40", "pr-40", REGION, "team-a", "2026-12-01", cluster_arn=None, organization="organization")
+
+        def unreachable(_: dict[str, Any]) -> Any:
+            raise AssertionError("the cluster is gone; its API is not called")
+
+        code = Teardown(target, lambda: FakeBackend([]), unreachable, aws, FAST, said.append).run()
+    else:
+        owner = ["--stack", MINE] if how == "stack" else []
+        code = main(["sweep", "--cluster", "pr-40", "--region", REGION, *owner, "--yes", "--json"])
+    assert code == 1
+    left = _everything(aws)
+    if how != "no-stack":
+        assert not set(mine.arns) & left
+    for key, fleet in kept.items():
+        # A security group may be shared by fleets (the node group's); the load balancer and target group are not.
+        assert set(fleet.load_balancers) <= left and set(fleet.target_groups) <= left, repr(key)

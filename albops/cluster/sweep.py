@@ -292,8 +292,9 @@ def _refusal(resource: TaggedResource, scope: Scope) -> str | None:
     if odd:
         key = sorted(odd)[0]
         return (
-            f"carries the tag {key!r}={odd[key]!r}, which reads as one of this project's keys (alb-ingress/...) but is "
-            "not one exactly: nothing proves whose it is; listed, never deleted"
+            f"carries the tag {key!r}={odd[key]!r}, which reads as one of this project's keys (alb-ingress/...) or "
+            "names an owner in its value, but is not this project's key exactly: nothing proves whose it is; listed, "
+            "never deleted"
         )
     value = resource.tags.get(STACK_TAG)
     if scope.reaper is not None:
