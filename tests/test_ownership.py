@@ -400,7 +400,7 @@ def test_teardown_with_only_its_own_leftovers_ends_clean(aws_env: str) -> None:
     code = Teardown(target, lambda: FakeBackend(log), unreachable, aws, FAST, said.append).run()
     assert code == 0, said
     assert not set(mine.arns) & _everything(aws)
-    assert log == ["destroy", "remove"] and said[-1] == "done: nothing of the cluster remains"
+    assert log == ["destroy", "remove"] and said[-1].startswith("done: nothing of the cluster remains: ")
 
 
 def test_the_backend_is_asked_for_the_fully_qualified_name() -> None:
@@ -912,3 +912,52 @@ def test_round_two_look_alikes_and_owner_values_survive_sweep_and_teardown(
     for key, fleet in kept.items():
         # A security group may be shared by fleets (the node group's); the load balancer and target group are not.
         assert set(fleet.load_balancers) <= left and set(fleet.target_groups) <= left, repr(key)
+
+
+def _gone_cluster_teardown(aws: AwsSession, log: list[str], said: list[str]) -> int:
+    target = Target("pr-40", "pr-40", REGION, "team-a", "2026-12-01", cluster_arn=None, organization="organization")
+
+    def unreachable(_: dict[str, Any]) -> Any:
+        raise AssertionError("the cluster is gone; its API is not called")
+
+    return Teardown(target, lambda: FakeBackend(log), unreachable, aws, FAST, said.append).run()
+
+
+def test_teardown_keeps_the_stack_while_its_owner_value_remains_in_another_region(aws_env: str) -> None:
+    west, east = AwsSession(REGION), AwsSession("eu-west-1")
+    mine = _fleet(west, "pr-40", _tags(MINE))
+    moved = _fleet(east, "pr-40", _tags(MINE))
+    log: list[str] = []
+    said: list[str] = []
+    code = _gone_cluster_teardown(west, log, said)
+    text = "\n".join(said)
+    assert code == 1 and "remove" not in log, text
+    assert not set(mine.arns) & _everything(west) and set(moved.arns) <= _everything(east)
+    lb = moved.load_balancers[0]
+    assert f"this stack's, in another region: load balancer {lb} (eu-west-1)" in text or lb in text
+    assert f"aws elbv2 delete-load-balancer --region eu-west-1 --load-balancer-arn {lb}" in text
+    assert "done:" not in text
+
+
+def test_teardown_keeps_the_stack_when_the_regions_cannot_be_listed(aws_env: str) -> None:
+    from tests.aws_fakes import Injection, inject
+
+    aws = AwsSession(REGION)
+    _fleet(aws, "pr-40", _tags(MINE))
+    inject(aws, "ec2", Injection("DescribeRegions", "UnauthorizedOperation", times=1))
+    log: list[str] = []
+    said: list[str] = []
+    code = _gone_cluster_teardown(aws, log, said)
+    text = "\n".join(said)
+    assert code == 1 and "remove" not in log, text
+    assert "the account's regions could not be listed (UnauthorizedOperation)" in text and "done:" not in text
+
+
+def test_teardowns_success_line_names_what_was_checked(aws_env: str) -> None:
+    aws = AwsSession(REGION)
+    _fleet(aws, "pr-40", _tags(MINE))
+    said: list[str] = []
+    assert _gone_cluster_teardown(aws, [], said) == 0
+    regions = [r["RegionName"] for r in aws.client("ec2").describe_regions()["Regions"]]
+    assert said[-1].startswith(f"done: nothing of the cluster remains: no load balancer, target group or security group")
+    assert f"{MINE} in {REGION}" in said[-1] and f"{len(regions)} enabled regions" in said[-1] and "eu-west-1" in said[-1]
