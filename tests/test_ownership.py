@@ -961,3 +961,32 @@ def test_teardowns_success_line_names_what_was_checked(aws_env: str) -> None:
     regions = [r["RegionName"] for r in aws.client("ec2").describe_regions()["Regions"]]
     assert said[-1].startswith(f"done: nothing of the cluster remains: no load balancer, target group or security group")
     assert f"{MINE} in {REGION}" in said[-1] and f"{len(regions)} enabled regions" in said[-1] and "eu-west-1" in said[-1]
+
+
+def test_load_balancers_whose_delete_was_answered_are_never_not_reached_after_a_stall(
+    aws_env: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """DeleteLoadBalancer answered 200, then the DescribeLoadBalancers of the wait stalls: each load balancer
+    reads 'delete accepted, not confirmed gone' (state unknown, counted as remaining), never 'not reached'."""
+    from tests.hostile_servers import holding_proxy
+
+    build_fleet(AwsSession(REGION), "pr-61", groups=2)
+    deletes: list[bytes] = []
+
+    def hold(_method: str, _path: str, body: bytes) -> bool:
+        if b"Action=DeleteLoadBalancer" in body:
+            deletes.append(body)
+            return False
+        return bool(deletes) and b"Action=DescribeLoadBalancers" in body
+
+    with holding_proxy(aws_env, hold) as proxy:
+        monkeypatch.setenv("AWS_ENDPOINT_URL", proxy.url)
+        code = main(["sweep", "--cluster", "pr-61", "--region", REGION, "--yes", "--json", "--call-timeout", "1"])
+        captured = capsys.readouterr()
+    assert code == 1, captured
+    resources = json.loads(captured.out)["reports"][0]["resources"]
+    lbs = [r for r in resources if r["kind"] == "load-balancer"]
+    assert len(lbs) == len(deletes) == 2, resources
+    for lb in lbs:
+        assert lb["status"] == "state unknown" and lb["reason"].startswith("delete accepted, not confirmed gone ("), lb
+    assert all("not reached" in r["reason"] for r in resources if r["kind"] in ("target-group", "security-group"))

@@ -49,6 +49,9 @@ from components.tags import EPHEMERAL_TAG, STACK_TAG, lookalike_claims, namespac
 
 # A delete that was sent, or may have been, and whose answer never came before the deadline.
 STATE_UNKNOWN = "state unknown"
+# A delete AWS answered (200) whose effect was not yet seen: ELB deletes a load balancer asynchronously, so until
+# a describe shows it gone it is neither 'deleted' nor 'not reached'.
+DELETE_ACCEPTED = "delete accepted, not confirmed gone"
 ORDER = ("load-balancer", "listener", "listener-rule", "target-group", "security-group")
 
 
@@ -631,6 +634,8 @@ class Sweeper:
         for item in items:
             try:
                 client.delete_load_balancer(LoadBalancerArn=item.resource.arn)
+                # Said at once: a stall or Ctrl-C in the wait that follows must not turn it into "not reached".
+                item.status, item.reason = STATE_UNKNOWN, DELETE_ACCEPTED
                 pending.append(item)
             except Exception as error:
                 self._fail(item, error)
@@ -870,8 +875,8 @@ def render_table(report: SweepReport) -> str:
 def mark_interrupted(
     reports: list[SweepReport], unanswered: Iterable[Unanswered], why: str = "the deadline passed first"
 ) -> None:
-    """After a deadline or Ctrl-C: a resource whose delete went unanswered is 'state unknown', one never reached
-    says so (``why``).
+    """After a deadline or Ctrl-C: a resource whose delete went unanswered is 'state unknown', one whose delete was
+    answered but not yet seen done stays 'state unknown' (``DELETE_ACCEPTED``), one never reached says so (``why``).
 
     Nothing is claimed that did not happen: the delete may have reached AWS (a second run describes it anew),
     and what was not yet tried is still there. An unanswered change to another resource (a rule revoked in
@@ -886,6 +891,8 @@ def mark_interrupted(
             if call is not None:
                 item.status = STATE_UNKNOWN
                 item.reason = f"{call.step} sent, no answer ({why}); it may or may not be deleted"
+            elif item.status == STATE_UNKNOWN and item.reason == DELETE_ACCEPTED:
+                item.reason = f"{DELETE_ACCEPTED} ({why})"
             elif item.status == "found" and not report.dry_run:
                 item.reason = f"not reached: {why}"
 
