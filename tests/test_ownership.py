@@ -990,3 +990,16 @@ def test_load_balancers_whose_delete_was_answered_are_never_not_reached_after_a_
     for lb in lbs:
         assert lb["status"] == "state unknown" and lb["reason"].startswith("delete accepted, not confirmed gone ("), lb
     assert all("not reached" in r["reason"] for r in resources if r["kind"] in ("target-group", "security-group"))
+
+
+@pytest.mark.parametrize("expires", ["2026-12-06T23:59:59Z", "2026-12-6", " 2026-12-06", "tomorrow"])
+def test_the_reaper_lists_leftovers_of_a_gone_cluster_whose_expiry_it_cannot_read(aws_env: str, expires: str) -> None:
+    aws = AwsSession(REGION)
+    odd = _fleet(aws, "pr-32", _tags("organization/alb-ingress/pr-32", expires))
+    reports = sweep_command(aws, None, delete=True, force=False, expired=True, timing=FAST, today=TODAY)
+    assert exit_code(reports) == 1
+    assert set(odd.arns) <= _everything(aws)
+    (report,) = [r for r in reports if r.cluster == "pr-32"]
+    reasons = {i.reason for i in report.items}
+    assert reasons == {f"alb-ingress/expires={expires!r} is not a date (YYYY-MM-DD): the reaper leaves it"}, reasons
+    assert {i.resource.arn for i in report.not_ours} >= set(odd.load_balancers)

@@ -801,12 +801,14 @@ class ExpiredCluster:
 
 
 def expired_clusters(aws: AwsSession, today: dt.date | None = None) -> list[ExpiredCluster]:
-    """Clusters past expiry: running EKS clusters by their tags, gone ones by what their controller left."""
+    """Clusters past expiry: running EKS clusters by their tags, gone ones by what their controller left; and gone
+    clusters whose leftovers carry an expiry value that is not a date, so that the reaper lists them."""
     today = today or dt.datetime.now(dt.UTC).date()
     expiry: dict[str, str] = {}
     running: set[str] = set()
     eks = aws.client("eks")
     tagged: set[str] = set()  # existing clusters whose own expiry tag decides
+    unreadable: dict[str, str] = {}  # gone clusters with a leftover whose expiry value is not a date
     for page in eks.get_paginator("list_clusters").paginate():
         for name in page.get("clusters", []):
             running.add(name)
@@ -818,7 +820,13 @@ def expired_clusters(aws: AwsSession, today: dt.date | None = None) -> list[Expi
         cluster = resource.tags.get(CLUSTER_TAG)
         value = resource.tags[EXPIRES_TAG]
         date = expiry_date(value)
-        if not cluster or not resource.controller_owned or cluster in tagged or date is None:
+        if not cluster or not resource.controller_owned or cluster in tagged:
+            continue
+        if date is None:
+            # Not a date this project writes ('2026-12-06T23:59:59Z', '2026-12-6', ' 2026-12-06'): never taken
+            # for expired, never passed over in silence either; its cluster is swept under the reaper's rules,
+            # which list it with that reason (exit 1).
+            unreadable.setdefault(cluster, value)
             continue
         # Several stacks' leftovers may share a cluster name: the earliest date decides whether the cluster is
         # looked at, and each resource's own tags decide whether it goes.
@@ -832,6 +840,10 @@ def expired_clusters(aws: AwsSession, today: dt.date | None = None) -> list[Expi
             continue  # not a date we wrote; leave it to a person
         if date < today:
             expired.append(ExpiredCluster(name=name, expires=value, running=name in running))
+    listed = {found.name for found in expired}
+    for name, value in sorted(unreadable.items()):
+        if name not in running and name not in listed:
+            expired.append(ExpiredCluster(name=name, expires=value, running=False))
     return expired
 
 
