@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import shlex
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -1003,3 +1004,38 @@ def test_the_reaper_lists_leftovers_of_a_gone_cluster_whose_expiry_it_cannot_rea
     reasons = {i.reason for i in report.items}
     assert reasons == {f"alb-ingress/expires={expires!r} is not a date (YYYY-MM-DD): the reaper leaves it"}, reasons
     assert {i.resource.arn for i in report.not_ours} >= set(odd.load_balancers)
+
+
+@pytest.mark.parametrize("value", ["org1/alb-ingress/pr-7", "organization/alb-ingress/pr-7/"])
+def test_teardown_given_an_owner_value_names_the_bare_stack_name(value: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["teardown", "--stack", value, "--yes"]) == 2
+    err = capsys.readouterr().err
+    assert "teardown takes the bare stack name: --stack pr-7" in err and "Traceback" not in err
+
+
+def test_sigterm_during_pulumi_destroy_says_it_was_cut_short_and_how_to_recover(
+    aws_env: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import signal
+
+    from albops.cli.main import Terminated
+    from albops.cluster import teardown as teardown_code
+    from albops.cluster.kube import KubernetesApi
+    from tests.test_teardown import OURS, ROOT, FakeCluster
+
+    aws = AwsSession(REGION)
+    _eks_cluster(aws, "pr-40", OURS)
+    (tmp_path / "Pulumi.yaml").write_text((ROOT / "Pulumi.yaml").read_text())
+
+    class Cancelled(FakeBackend):
+        def destroy(self) -> None:
+            raise Terminated(signal.SIGTERM)  # the CI job cancelled while pulumi destroy runs
+
+    monkeypatch.setattr(teardown_code, "backend_for", lambda stack, project_dir: Cancelled([]))
+    monkeypatch.setattr(KubernetesApi, "for_eks", staticmethod(lambda _aws, _d: FakeCluster([], [])))
+    code = main(["teardown", "--stack", "pr-40", "--project-dir", str(tmp_path), "--yes", "--wait-seconds", "1"])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 143
+    assert len(err) == 1 and err[0].startswith("interrupted: stopped by SIGTERM during pulumi destroy"), err
+    assert "destroy was cut short" in err[0] and "locked or have pending operations" in err[0]
+    assert "`pulumi cancel --stack pr-40`, then `pulumi refresh --stack pr-40`, then `albops teardown" in err[0]

@@ -290,6 +290,9 @@ class Teardown:
     say: Callable[[str], None] = print
     # The sweep after destroy, filled as it goes: a caller stopped half-way (deadline, Ctrl-C) reports it.
     sweep_reports: list[SweepReport] = field(default_factory=list)
+    # True while pulumi destroy runs: an interruption then leaves the stack's operation cut short (a lock, pending
+    # operations), which the caller's last line must say.
+    in_destroy: bool = False
 
     def run(self) -> int:
         target = self.target
@@ -313,11 +316,14 @@ class Teardown:
         backend = self.backend()
         self.say("step 3: pulumi destroy (PULUMI_K8S_DELETE_UNREACHABLE=true)")
         destroy_started = (self.timing.clock(), self.aws.deadline.clock())
+        self.in_destroy = True
         try:
             backend.destroy()
+            self.in_destroy = False
         except (ToolMissingError, RefusedError):
             raise
         except Exception as error:
+            self.in_destroy = False
             self.say(f"pulumi destroy failed: {error}; fix the cause and run teardown again")
             return EXIT_FINDINGS
         finally:
