@@ -1039,3 +1039,70 @@ def test_sigterm_during_pulumi_destroy_says_it_was_cut_short_and_how_to_recover(
     assert len(err) == 1 and err[0].startswith("interrupted: stopped by SIGTERM during pulumi destroy"), err
     assert "destroy was cut short" in err[0] and "locked or have pending operations" in err[0]
     assert "`pulumi cancel --stack pr-40`, then `pulumi refresh --stack pr-40`, then `albops teardown" in err[0]
+
+
+def _tagging_api_lists_listeners_and_rules(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Real AWS's tagging API lists tagged listeners and rules; moto's does not, so for those two types the listing
+    is built from elbv2's DescribeListeners, DescribeRules and DescribeTags (what the tagging API reports)."""
+    import albops.cluster.sweep as sweep_module
+
+    original = sweep_module._tagged
+
+    def tagged(session: AwsSession, filters: list[dict[str, Any]], types: tuple[str, ...] = ()) -> Any:
+        if "elasticloadbalancing:listener" not in types:
+            yield from original(session, filters, *([types] if types else []))
+            return
+        elb = session.client("elbv2")
+        for lb in elb.describe_load_balancers()["LoadBalancers"]:
+            for listener in elb.describe_listeners(LoadBalancerArn=lb["LoadBalancerArn"])["Listeners"]:
+                rules = elb.describe_rules(ListenerArn=listener["ListenerArn"])["Rules"]
+                arns = [listener["ListenerArn"], *(r["RuleArn"] for r in rules if not r["IsDefault"])]
+                for described in elb.describe_tags(ResourceArns=arns)["TagDescriptions"]:
+                    if described["Tags"]:
+                        tags = {t["Key"]: t["Value"] for t in described["Tags"]}
+                        yield TaggedResource(described["ResourceArn"], tags)
+
+    monkeypatch.setattr(sweep_module, "_tagged", tagged)
+
+
+@pytest.mark.parametrize("how", ["stack", "teardown"])
+def test_a_load_balancer_with_an_untracked_listener_or_rule_of_another_owner_stays(
+    aws_env: str, monkeypatch: pytest.MonkeyPatch, how: str
+) -> None:
+    """A listener or rule with no cluster tag is not among the sweep's items, yet DeleteLoadBalancer takes it
+    along: one carrying another owner's claim keeps its load balancer, listed with the reason."""
+    _tagging_api_lists_listeners_and_rules(monkeypatch)
+    aws = AwsSession(REGION)
+    elb = aws.client("elbv2")
+    clean = _fleet(aws, "pr-40", _tags(MINE))
+    with_listener = _fleet(aws, "pr-40", _tags(MINE))
+    listener = elb.create_listener(
+        LoadBalancerArn=with_listener.load_balancers[0],
+        Protocol="HTTP",
+        Port=8081,
+        DefaultActions=[{"Type": "fixed-response", "FixedResponseConfig": {"StatusCode": "404"}}],
+        Tags=[{"Key": "alb-ingress/stack", "Value": "organization/shop/prod"}],
+    )["Listeners"][0]["ListenerArn"]
+    with_rule = _fleet(aws, "pr-40", _tags(MINE))
+    (existing,) = elb.describe_listeners(LoadBalancerArn=with_rule.load_balancers[0])["Listeners"]
+    rule = elb.create_rule(
+        ListenerArn=existing["ListenerArn"],
+        Priority=9,
+        Conditions=[{"Field": "path-pattern", "Values": ["/theirs/*"]}],
+        Actions=[{"Type": "fixed-response", "FixedResponseConfig": {"StatusCode": "404"}}],
+        Tags=[{"Key": "owner", "Value": '{"alb-ingress/stack":"organization/alb-ingress/pr-1"}'}],
+    )["Rules"][0]["RuleArn"]
+    if how == "teardown":
+        said: list[str] = []
+        code = _gone_cluster_teardown(aws, [], said)
+        text = "\n".join(said)
+    else:
+        reports = sweep_command(aws, "pr-40", delete=True, force=False, expired=False, timing=FAST, owner=MINE)
+        code = exit_code(reports)
+        text = "\n".join(f"{i.resource.arn}: {i.reason}" for i in reports[0].items)
+    assert code == 1
+    left = _everything(aws)
+    assert with_listener.load_balancers[0] in left and with_rule.load_balancers[0] in left, text
+    assert clean.load_balancers[0] not in left
+    assert f"its listener {listener}, not tagged for cluster pr-40" in text
+    assert f"its listener-rule {rule}, not tagged for cluster pr-40" in text

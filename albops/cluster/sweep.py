@@ -466,6 +466,14 @@ class Sweeper:
                     f"its {child.resource.kind} {child.resource.name} is not provably this sweep's "
                     f"({child.reason}), and it would go with it",
                 )
+        leaving = going("load-balancer")
+        if leaving:  # a listener or rule not tagged for the cluster goes with its load balancer all the same
+            untracked = self._untracked_claims(
+                [i.resource.arn for i in leaving], {child.resource.arn for child in children}
+            )
+            for parent in leaving:
+                if parent.resource.arn in untracked:
+                    hold(parent, untracked[parent.resource.arn])
         for child in children:  # a listener or rule goes only with, or on, a load balancer that goes
             if child.status != "found":
                 continue
@@ -559,6 +567,38 @@ class Sweeper:
             if not held:
                 break
         return [(g, d, r) for g, d, r in rules if g in delete and _sources(r) & delete]
+
+    def _untracked_claims(self, load_balancers: list[str], tracked: set[str]) -> dict[str, str]:
+        """Why each of ``load_balancers`` must stay because a listener or rule of it that is not tagged for the
+        cluster (so not among the sweep's items) carries an owner claim this sweep may not act on, by load
+        balancer ARN. DeleteLoadBalancer takes every listener and rule with it.
+
+        One listing of the region's tagged listeners and rules (the tagging API, 100 a call), not a describe per
+        load balancer: a listener or rule with no tag claims nothing, and one with a tag is in that listing.
+        """
+        wanted = {_load_balancer_key(arn): arn for arn in load_balancers}
+        held: dict[str, str] = {}
+        try:
+            children = list(_tagged(self.aws, [], types=_CHILD_TYPES))
+        except Exception as error:
+            if isinstance(error, UNUSABLE):
+                raise
+            why = (
+                f"its listeners and rules could not be read ({error_code(error)}), so nothing proves none is another "
+                "owner's: listed, never deleted"
+            )
+            return dict.fromkeys(load_balancers, why)
+        for child in children:
+            parent = wanted.get(_load_balancer_key(child.arn))
+            if parent is None or parent in held or child.arn in tracked or not namespace_claims(child.tags):
+                continue
+            reason = refusal(child, self.scope)
+            if reason is not None:
+                held[parent] = (
+                    f"its {child.kind} {child.arn}, not tagged for cluster {self.cluster}, {reason}; it would go with "
+                    "the load balancer"
+                )
+        return held
 
     def _other_interfaces(self, group_ids: list[str]) -> dict[str, str]:
         """For each of ``group_ids``, a network interface that uses it and is not a load balancer's (an instance's,
@@ -752,6 +792,10 @@ class Sweeper:
                 item.status, item.reason = "remains", "still present after deletion; run the sweep again"
             elif item.resource.arn not in left and item.status == "remains":
                 item.status, item.reason = "deleted", ""
+
+
+# What goes with a load balancer when it is deleted.
+_CHILD_TYPES = ("elasticloadbalancing:listener", "elasticloadbalancing:listener-rule")
 
 
 def _message(error: Exception) -> str:
