@@ -215,9 +215,8 @@ def namespace_claims(tags: dict[str, str]) -> dict[str, str]:
     """
     claims: dict[str, str] = {}
     for key, value in tags.items():
-        if key in PROJECT_KEYS or reads_as_namespace(key):
-            claims[key] = value
-        elif not key.startswith(_CONTROLLER_PREFIXES) and _value_claims(value):
+        by_key = key in PROJECT_KEYS or reads_as_namespace(key)
+        if by_key or (not key.startswith(_CONTROLLER_PREFIXES) and _value_claims(value)):
             claims[key] = value
     return claims
 

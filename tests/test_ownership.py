@@ -960,8 +960,9 @@ def test_teardowns_success_line_names_what_was_checked(aws_env: str) -> None:
     said: list[str] = []
     assert _gone_cluster_teardown(aws, [], said) == 0
     regions = [r["RegionName"] for r in aws.client("ec2").describe_regions()["Regions"]]
-    assert said[-1].startswith(f"done: nothing of the cluster remains: no load balancer, target group or security group")
-    assert f"{MINE} in {REGION}" in said[-1] and f"{len(regions)} enabled regions" in said[-1] and "eu-west-1" in said[-1]
+    last = said[-1]
+    assert last.startswith("done: nothing of the cluster remains: no load balancer, target group or security group")
+    assert f"{MINE} in {REGION}" in last and f"{len(regions)} enabled regions" in last and "eu-west-1" in last
 
 
 def test_load_balancers_whose_delete_was_answered_are_never_not_reached_after_a_stall(
@@ -1007,7 +1008,9 @@ def test_the_reaper_lists_leftovers_of_a_gone_cluster_whose_expiry_it_cannot_rea
 
 
 @pytest.mark.parametrize("value", ["org1/alb-ingress/pr-7", "organization/alb-ingress/pr-7/"])
-def test_teardown_given_an_owner_value_names_the_bare_stack_name(value: str, capsys: pytest.CaptureFixture[str]) -> None:
+def test_teardown_given_an_owner_value_names_the_bare_stack_name(
+    value: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["teardown", "--stack", value, "--yes"]) == 2
     err = capsys.readouterr().err
     assert "teardown takes the bare stack name: --stack pr-7" in err and "Traceback" not in err
@@ -1046,7 +1049,7 @@ def _tagging_api_lists_listeners_and_rules(monkeypatch: pytest.MonkeyPatch) -> N
     is built from elbv2's DescribeListeners, DescribeRules and DescribeTags (what the tagging API reports)."""
     import albops.cluster.sweep as sweep_module
 
-    original = sweep_module._tagged
+    original = sweep_module._tagged  # type: ignore[attr-defined]
 
     def tagged(session: AwsSession, filters: list[dict[str, Any]], types: tuple[str, ...] = ()) -> Any:
         if "elasticloadbalancing:listener" not in types:

@@ -575,8 +575,7 @@ def _teardown(args: argparse.Namespace) -> int:
             # sweep takes the owner value ORG/PROJECT/STACK; teardown runs in the project's folder and takes the
             # stack's own name, the last part of it.
             return _say(
-                f"error: --stack {args.stack!r} is an owner value; teardown takes the bare stack name: "
-                f"--stack {bare}",
+                f"error: --stack {args.stack!r} is an owner value; teardown takes the bare stack name: --stack {bare}",
                 EXIT_BAD_INPUT,
             )
         return _say(f"error: --stack {args.stack!r} is not a stack name (letters, digits, '_.-')", EXIT_BAD_INPUT)

@@ -466,12 +466,12 @@ class Sweeper:
                     f"its {child.resource.kind} {child.resource.name} is not provably this sweep's "
                     f"({child.reason}), and it would go with it",
                 )
-        leaving = going("load-balancer")
-        if leaving:  # a listener or rule not tagged for the cluster goes with its load balancer all the same
+        about_to_go = going("load-balancer")
+        if about_to_go:  # a listener or rule not tagged for the cluster goes with its load balancer all the same
             untracked = self._untracked_claims(
-                [i.resource.arn for i in leaving], {child.resource.arn for child in children}
+                [i.resource.arn for i in about_to_go], {child.resource.arn for child in children}
             )
-            for parent in leaving:
+            for parent in about_to_go:
                 if parent.resource.arn in untracked:
                     hold(parent, untracked[parent.resource.arn])
         for child in children:  # a listener or rule goes only with, or on, a load balancer that goes
