@@ -385,7 +385,7 @@ class Teardown:
         """
         target = self.target
         try:
-            regions = sorted(r["RegionName"] for r in self.aws.client("ec2").describe_regions()["Regions"])
+            regions = enabled_regions(self.aws)
         except Exception as error:
             return [], [], f"any region: the account's regions could not be listed ({error_code(error)})"
         regions = sorted({*regions, self.aws.region})
@@ -484,6 +484,12 @@ class Teardown:
                 return
             self.say(f"  waiting for the controller: {len(left)} objects, {len(owned)} AWS resources left")
             self.timing.sleep(min(self.timing.poll_seconds, max(0.0, deadline - self.timing.clock())))
+
+
+def enabled_regions(aws: AwsSession) -> list[str]:
+    """The regions the account has enabled: ec2 DescribeRegions lists exactly those (opted-out ones are left out
+    unless AllRegions is asked for)."""
+    return sorted(r["RegionName"] for r in aws.client("ec2").describe_regions()["Regions"])
 
 
 def _made_for_an_object(tags: dict[str, str]) -> bool:
