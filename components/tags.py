@@ -12,6 +12,7 @@ what carries the owner value they were given, exactly (docs/ownership.md).
 
 import re
 import unicodedata
+import urllib.parse
 
 EPHEMERAL_TAG = "alb-ingress/ephemeral"
 OWNER_TAG = "alb-ingress/owner"
@@ -94,30 +95,130 @@ _ASCII_LOOKALIKES = str.maketrans(
         "9": "g",
     }
 )
-# The namespace as read: letters only, look-alikes folded ("albingress" -> "alblngress").
+# The namespace as read ("albingress" -> "alblngress").
 _NAMESPACE = "albingress".translate(_ASCII_LOOKALIKES)
-# Any non-ASCII letter or digit may stand for any namespace letter (a Cyrillic a U+0430, a Greek nu U+03BD, a fullwidth
-# form NFKC did not fold): no table of confusables is complete, so none is trusted. What is not a letter or
-# digit (separators, '/', '\\', dashes of any kind, invisible format characters such as U+200B or the soft
-# hyphen, combining marks) is dropped.
-_NAMESPACE_READING = re.compile("".join(f"[{char}\\x80-\\U0010ffff]" for char in _NAMESPACE))
+# A character that may stand for any one letter of the namespace: every non-ASCII letter or digit (a Cyrillic a
+# U+0430, a Greek nu, a fullwidth form NFKC did not fold) and every non-ASCII character that is not a letter
+# (punctuation such as U+00A1, U+2223 or U+05C0, which a person reads as 'l', symbols, dashes). No table of
+# confusables is complete, so none is trusted.
+_WILDCARD = "?"
+# Characters a person does not see: Unicode's Default_Ignorable_Code_Point (DerivedCoreProperties.txt, Unicode
+# 15.1), among them the Hangul fillers U+115F, U+1160, U+3164 and U+FFA0, which are letters (Lo) that AWS accepts
+# in tag keys and that render as nothing.
+_DEFAULT_IGNORABLE = (
+    (0x00AD, 0x00AD),
+    (0x034F, 0x034F),
+    (0x061C, 0x061C),
+    (0x115F, 0x1160),
+    (0x17B4, 0x17B5),
+    (0x180B, 0x180F),
+    (0x200B, 0x200F),
+    (0x202A, 0x202E),
+    (0x2060, 0x206F),
+    (0x3164, 0x3164),
+    (0xFE00, 0xFE0F),
+    (0xFEFF, 0xFEFF),
+    (0xFFA0, 0xFFA0),
+    (0xFFF0, 0xFFF8),
+    (0x1BCA0, 0x1BCA3),
+    (0x1D173, 0x1D17A),
+    (0xE0000, 0xE0FFF),
+)
+# Categories dropped before reading: modifier letters (Lm, e.g. the Arabic tatweel U+0640, which only stretches
+# the letters next to it), combining marks (Mn, Me) and format characters (Cf), all invisible or attached to a
+# neighbour. Unassigned and private-use code points (Cn, Co) are read as wildcards.
+_DROPPED_CATEGORIES = frozenset({"Lm", "Mn", "Me", "Cf"})
+# A key reads as this project's when at least this many of the namespace's 10 letters appear in it in order,
+# with at most _MAX_GAP other characters between two that do. 8 of 10 keeps "ingress" alone (the controller's
+# own ingress.k8s.aws/ keys) from matching while catching two dropped or replaced letters.
+_MIN_LETTERS = 9
+_MAX_GAP = 2
+# How often a value is percent-decoded: 'alb%252Dingress' is encoded twice.
+_PERCENT_ROUNDS = 3
+# An owner-shaped part of a value: three '/'-separated parts (what stack_tag_value writes), wherever it sits
+# ('{"alb-ingress/stack":"organization/alb-ingress/pr-1"}').
+_OWNER_SHAPED = re.compile(r"[^/\s\"'{}=,:;]+/[^/\s\"'{}=,:;]+/[^/\s\"'{}=,:;]+")
+# The controller writes these keys itself from Kubernetes names (pkg/deploy/tracking, v3.5.0); their values
+# ("namespace/name", "namespace/ingress-service:port") are not owner claims.
+_CONTROLLER_PREFIXES = tuple(prefix for prefix in RESERVED_TAG_PREFIXES if prefix != "alb-ingress/")
+
+
+def _is_ignorable(char: str) -> bool:
+    point = ord(char)
+    return any(low <= point <= high for low, high in _DEFAULT_IGNORABLE)
+
+
+def _decoded(text: str) -> str:
+    """``text`` percent-decoded until it no longer changes (bounded), then NFKC-folded and case-folded."""
+    for _ in range(_PERCENT_ROUNDS):
+        decoded = urllib.parse.unquote(text)
+        if decoded == text:
+            break
+        text = decoded
+    return unicodedata.normalize("NFKC", text).casefold()
 
 
 def _skeleton(key: str) -> str:
-    """A tag key as a person reads it: compatibility forms folded (NFKC), letter case ignored, ASCII look-alikes
-    folded, and everything that is not a letter or digit dropped."""
-    text = unicodedata.normalize("NFKC", key).casefold().translate(_ASCII_LOOKALIKES)
-    return "".join(char for char in text if unicodedata.category(char)[0] in "LN")
+    """A tag key as a person reads it: percent-decoded, compatibility forms folded (NFKC), letter case ignored,
+    ASCII look-alikes folded, invisible characters and marks dropped, ASCII separators dropped, and every other
+    non-ASCII character a wildcard (``_WILDCARD``)."""
+    out: list[str] = []
+    for char in _decoded(key).translate(_ASCII_LOOKALIKES):
+        if _is_ignorable(char) or unicodedata.category(char) in _DROPPED_CATEGORIES:
+            continue
+        if char.isascii():
+            if char.isalnum():
+                out.append(char)
+        else:
+            out.append(_WILDCARD)
+    return "".join(out)
+
+
+def reads_as_namespace(text: str) -> bool:
+    """Whether ``text`` holds at least ``_MIN_LETTERS`` of the namespace's letters in order, each an equal letter
+    or a wildcard, with at most ``_MAX_GAP`` other characters between two of them (a longest chain, by dynamic
+    programming over at most 128 x 10 cells)."""
+    skeleton = _skeleton(text)
+    # chain[i][j]: the longest chain ending with skeleton[i] read as namespace letter j.
+    chain: list[list[int]] = []
+    for i, char in enumerate(skeleton):
+        row = [0] * len(_NAMESPACE)
+        for j, letter in enumerate(_NAMESPACE):
+            if char != letter and char != _WILDCARD:
+                continue
+            before = [chain[k][m] for k in range(max(0, i - _MAX_GAP - 1), i) for m in range(j)]
+            row[j] = 1 + max(before, default=0)
+            if row[j] >= _MIN_LETTERS:
+                return True
+        chain.append(row)
+    return False
+
+
+def _value_claims(value: str) -> bool:
+    """Whether a tag value names an owner: an owner-shaped part (``org/project/stack``) or this project's
+    namespace between '/' ('x/alb-ingress/y'), read as keys are."""
+    decoded = _decoded(value)
+    if _OWNER_SHAPED.search(decoded):
+        return True
+    return any(reads_as_namespace(part) for part in decoded.split("/")[1:-1])
 
 
 def namespace_claims(tags: dict[str, str]) -> dict[str, str]:
-    """Every tag whose key a person could read as one of this project's (``alb-ingress/...``), exact or not.
+    """Every tag whose key a person could read as one of this project's (``alb-ingress/...``), exact or not, and
+    every tag whose value names an owner.
 
-    AWS keys are case-sensitive and take Unicode letters, so ``alb-ingress//stack``, ``alb-ingress:stack``,
-    ``albingress/stack``, a Cyrillic a (U+0430) or a zero-width space are other keys that only look like ours. Whatever
-    carries one makes a claim this project cannot judge: it is never taken for "no owner" (default deny).
+    AWS keys are case-sensitive and take any Unicode letter (EC2 any character), so ``alb-ingress//stack``,
+    ``alb%2Dingress%2Fstack``, a Cyrillic a (U+0430), a Hangul filler (U+3164), a tatweel (U+0640) or an
+    inverted exclamation mark (U+00A1) for the 'l' make other keys that only look like ours. Whatever carries one
+    makes a claim this project cannot judge: it is never taken for "no owner" (default deny). Keys such as
+    ``my-alb-ingress-team`` read as claims too: listed, never deleted (docs/ownership.md).
     """
-    return {key: value for key, value in tags.items() if _NAMESPACE_READING.search(_skeleton(key))}
+    claims: dict[str, str] = {}
+    for key, value in tags.items():
+        by_key = key in PROJECT_KEYS or reads_as_namespace(key)
+        if by_key or (not key.startswith(_CONTROLLER_PREFIXES) and _value_claims(value)):
+            claims[key] = value
+    return claims
 
 
 def lookalike_claims(tags: dict[str, str]) -> dict[str, str]:

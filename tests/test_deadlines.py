@@ -461,6 +461,8 @@ def test_destroy_time_is_not_counted_against_teardowns_deadline(aws_env: str) ->
     warm.client("eks").list_clusters()
     warm.client("resourcegroupstaggingapi").get_resources()
     warm.client("elbv2").describe_load_balancers()
+    for region in teardown_code.enabled_regions(warm):  # teardown looks in every enabled region
+        AwsSession(region, session=warm.session).client("resourcegroupstaggingapi").get_resources()
     aws = AwsSession("us-west-2", deadline=Deadline(seconds=2.0, call_seconds=2.0))
     for service in ("eks", "resourcegroupstaggingapi", "elbv2", "ec2"):
         aws.client(service)

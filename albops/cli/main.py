@@ -9,6 +9,7 @@ import errno
 import json
 import os
 import re
+import shlex
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -569,6 +570,14 @@ def _teardown(args: argparse.Namespace) -> int:
     from albops.preview.runner import StackFileError, project_name
 
     if not re.fullmatch(r"[A-Za-z0-9_.-]{1,100}", args.stack):
+        bare = args.stack.rstrip("/").rsplit("/", 1)[-1]
+        if "/" in args.stack and re.fullmatch(r"[A-Za-z0-9_.-]{1,100}", bare):
+            # sweep takes the owner value ORG/PROJECT/STACK; teardown runs in the project's folder and takes the
+            # stack's own name, the last part of it.
+            return _say(
+                f"error: --stack {args.stack!r} is an owner value; teardown takes the bare stack name: --stack {bare}",
+                EXIT_BAD_INPUT,
+            )
         return _say(f"error: --stack {args.stack!r} is not a stack name (letters, digits, '_.-')", EXIT_BAD_INPUT)
     try:
         # The checkout's file can only refuse early; the backend's copy decides what is deleted.
@@ -648,6 +657,17 @@ def _teardown(args: argparse.Namespace) -> int:
         _teardown_stopped(job, deadline, f"the deadline passed at {error.step} ({error.endpoint})")
         return _say(f"error: {_deadline_line(error, 'teardown')}", EXIT_FINDINGS)
     except KeyboardInterrupt as error:  # Ctrl-C, SIGTERM, SIGHUP: what was done, then the line of _main
+        if job.in_destroy:
+            # The signal reached pulumi destroy too: its update was cut short and the backend may keep the stack
+            # locked, with pending operations in its state (pulumi.com/docs/iac/cli/commands/pulumi_cancel).
+            code, what = interruption(error)
+            stack = shlex.quote(args.stack)
+            return _say(
+                f"interrupted: {what} during pulumi destroy: destroy was cut short, and the stack may be locked or "
+                f"have pending operations; from the project folder run `pulumi cancel --stack {stack}`, then "
+                f"`pulumi refresh --stack {stack}`, then `albops teardown --stack {stack} --yes` again",
+                code,
+            )
         _teardown_stopped(job, deadline, interruption(error)[1])
         raise
     except BackendError as error:

@@ -380,14 +380,16 @@ class TaggedResource:
         return any(key.startswith(TRACKING_TAG_PREFIXES) for key in self.tags)
 
 
-def tagged_resources(aws: AwsSession, tag_filters: list[dict[str, Any]]) -> Iterator[TaggedResource]:
-    """Everything of the controller's resource types matching ``tag_filters``, 100 per call."""
+def tagged_resources(
+    aws: AwsSession, tag_filters: list[dict[str, Any]], types: tuple[str, ...] = RESOURCE_TYPES
+) -> Iterator[TaggedResource]:
+    """Everything of the controller's resource types (or ``types``) matching ``tag_filters``, 100 per call."""
     client = aws.client("resourcegroupstaggingapi")
     token = ""
     while True:
         page = client.get_resources(
             TagFilters=tag_filters,
-            ResourceTypeFilters=list(RESOURCE_TYPES),
+            ResourceTypeFilters=list(types),
             ResourcesPerPage=100,
             PaginationToken=token,
         )

@@ -49,6 +49,9 @@ from components.tags import EPHEMERAL_TAG, STACK_TAG, lookalike_claims, namespac
 
 # A delete that was sent, or may have been, and whose answer never came before the deadline.
 STATE_UNKNOWN = "state unknown"
+# A delete AWS answered (200) whose effect was not yet seen: ELB deletes a load balancer asynchronously, so until
+# a describe shows it gone it is neither 'deleted' nor 'not reached'.
+DELETE_ACCEPTED = "delete accepted, not confirmed gone"
 ORDER = ("load-balancer", "listener", "listener-rule", "target-group", "security-group")
 
 
@@ -292,8 +295,9 @@ def _refusal(resource: TaggedResource, scope: Scope) -> str | None:
     if odd:
         key = sorted(odd)[0]
         return (
-            f"carries the tag {key!r}={odd[key]!r}, which reads as one of this project's keys (alb-ingress/...) but is "
-            "not one exactly: nothing proves whose it is; listed, never deleted"
+            f"carries the tag {key!r}={odd[key]!r}, which reads as one of this project's keys (alb-ingress/...) or "
+            "names an owner in its value, but is not this project's key exactly: nothing proves whose it is; listed, "
+            "never deleted"
         )
     value = resource.tags.get(STACK_TAG)
     if scope.reaper is not None:
@@ -462,6 +466,14 @@ class Sweeper:
                     f"its {child.resource.kind} {child.resource.name} is not provably this sweep's "
                     f"({child.reason}), and it would go with it",
                 )
+        about_to_go = going("load-balancer")
+        if about_to_go:  # a listener or rule not tagged for the cluster goes with its load balancer all the same
+            untracked = self._untracked_claims(
+                [i.resource.arn for i in about_to_go], {child.resource.arn for child in children}
+            )
+            for parent in about_to_go:
+                if parent.resource.arn in untracked:
+                    hold(parent, untracked[parent.resource.arn])
         for child in children:  # a listener or rule goes only with, or on, a load balancer that goes
             if child.status != "found":
                 continue
@@ -556,6 +568,38 @@ class Sweeper:
                 break
         return [(g, d, r) for g, d, r in rules if g in delete and _sources(r) & delete]
 
+    def _untracked_claims(self, load_balancers: list[str], tracked: set[str]) -> dict[str, str]:
+        """Why each of ``load_balancers`` must stay because a listener or rule of it that is not tagged for the
+        cluster (so not among the sweep's items) carries an owner claim this sweep may not act on, by load
+        balancer ARN. DeleteLoadBalancer takes every listener and rule with it.
+
+        One listing of the region's tagged listeners and rules (the tagging API, 100 a call), not a describe per
+        load balancer: a listener or rule with no tag claims nothing, and one with a tag is in that listing.
+        """
+        wanted = {_load_balancer_key(arn): arn for arn in load_balancers}
+        held: dict[str, str] = {}
+        try:
+            children = list(_tagged(self.aws, [], types=_CHILD_TYPES))
+        except Exception as error:
+            if isinstance(error, UNUSABLE):
+                raise
+            why = (
+                f"its listeners and rules could not be read ({error_code(error)}), so nothing proves none is another "
+                "owner's: listed, never deleted"
+            )
+            return dict.fromkeys(load_balancers, why)
+        for child in children:
+            parent = wanted.get(_load_balancer_key(child.arn))
+            if parent is None or parent in held or child.arn in tracked or not namespace_claims(child.tags):
+                continue
+            reason = refusal(child, self.scope)
+            if reason is not None:
+                held[parent] = (
+                    f"its {child.kind} {child.arn}, not tagged for cluster {self.cluster}, {reason}; it would go with "
+                    "the load balancer"
+                )
+        return held
+
     def _other_interfaces(self, group_ids: list[str]) -> dict[str, str]:
         """For each of ``group_ids``, a network interface that uses it and is not a load balancer's (an instance's,
         a Lambda's, an endpoint's), described by its id and description; 200 groups per call.
@@ -630,6 +674,8 @@ class Sweeper:
         for item in items:
             try:
                 client.delete_load_balancer(LoadBalancerArn=item.resource.arn)
+                # Said at once: a stall or Ctrl-C in the wait that follows must not turn it into "not reached".
+                item.status, item.reason = STATE_UNKNOWN, DELETE_ACCEPTED
                 pending.append(item)
             except Exception as error:
                 self._fail(item, error)
@@ -748,6 +794,10 @@ class Sweeper:
                 item.status, item.reason = "deleted", ""
 
 
+# What goes with a load balancer when it is deleted.
+_CHILD_TYPES = ("elasticloadbalancing:listener", "elasticloadbalancing:listener-rule")
+
+
 def _message(error: Exception) -> str:
     return str(getattr(error, "response", {}).get("Error", {}).get("Message") or error).splitlines()[0][:200]
 
@@ -795,12 +845,14 @@ class ExpiredCluster:
 
 
 def expired_clusters(aws: AwsSession, today: dt.date | None = None) -> list[ExpiredCluster]:
-    """Clusters past expiry: running EKS clusters by their tags, gone ones by what their controller left."""
+    """Clusters past expiry: running EKS clusters by their tags, gone ones by what their controller left; and gone
+    clusters whose leftovers carry an expiry value that is not a date, so that the reaper lists them."""
     today = today or dt.datetime.now(dt.UTC).date()
     expiry: dict[str, str] = {}
     running: set[str] = set()
     eks = aws.client("eks")
     tagged: set[str] = set()  # existing clusters whose own expiry tag decides
+    unreadable: dict[str, str] = {}  # gone clusters with a leftover whose expiry value is not a date
     for page in eks.get_paginator("list_clusters").paginate():
         for name in page.get("clusters", []):
             running.add(name)
@@ -812,7 +864,13 @@ def expired_clusters(aws: AwsSession, today: dt.date | None = None) -> list[Expi
         cluster = resource.tags.get(CLUSTER_TAG)
         value = resource.tags[EXPIRES_TAG]
         date = expiry_date(value)
-        if not cluster or not resource.controller_owned or cluster in tagged or date is None:
+        if not cluster or not resource.controller_owned or cluster in tagged:
+            continue
+        if date is None:
+            # Not a date this project writes ('2026-12-06T23:59:59Z', '2026-12-6', ' 2026-12-06'): never taken
+            # for expired, never passed over in silence either; its cluster is swept under the reaper's rules,
+            # which list it with that reason (exit 1).
+            unreadable.setdefault(cluster, value)
             continue
         # Several stacks' leftovers may share a cluster name: the earliest date decides whether the cluster is
         # looked at, and each resource's own tags decide whether it goes.
@@ -826,6 +884,10 @@ def expired_clusters(aws: AwsSession, today: dt.date | None = None) -> list[Expi
             continue  # not a date we wrote; leave it to a person
         if date < today:
             expired.append(ExpiredCluster(name=name, expires=value, running=name in running))
+    listed = {found.name for found in expired}
+    for name, value in sorted(unreadable.items()):
+        if name not in running and name not in listed:
+            expired.append(ExpiredCluster(name=name, expires=value, running=False))
     return expired
 
 
@@ -869,8 +931,8 @@ def render_table(report: SweepReport) -> str:
 def mark_interrupted(
     reports: list[SweepReport], unanswered: Iterable[Unanswered], why: str = "the deadline passed first"
 ) -> None:
-    """After a deadline or Ctrl-C: a resource whose delete went unanswered is 'state unknown', one never reached
-    says so (``why``).
+    """After a deadline or Ctrl-C: a resource whose delete went unanswered is 'state unknown', one whose delete was
+    answered but not yet seen done stays 'state unknown' (``DELETE_ACCEPTED``), one never reached says so (``why``).
 
     Nothing is claimed that did not happen: the delete may have reached AWS (a second run describes it anew),
     and what was not yet tried is still there. An unanswered change to another resource (a rule revoked in
@@ -885,6 +947,8 @@ def mark_interrupted(
             if call is not None:
                 item.status = STATE_UNKNOWN
                 item.reason = f"{call.step} sent, no answer ({why}); it may or may not be deleted"
+            elif item.status == STATE_UNKNOWN and item.reason == DELETE_ACCEPTED:
+                item.reason = f"{DELETE_ACCEPTED} ({why})"
             elif item.status == "found" and not report.dry_run:
                 item.reason = f"not reached: {why}"
 

@@ -290,6 +290,9 @@ class Teardown:
     say: Callable[[str], None] = print
     # The sweep after destroy, filled as it goes: a caller stopped half-way (deadline, Ctrl-C) reports it.
     sweep_reports: list[SweepReport] = field(default_factory=list)
+    # True while pulumi destroy runs: an interruption then leaves the stack's operation cut short (a lock, pending
+    # operations), which the caller's last line must say.
+    in_destroy: bool = False
 
     def run(self) -> int:
         target = self.target
@@ -313,11 +316,14 @@ class Teardown:
         backend = self.backend()
         self.say("step 3: pulumi destroy (PULUMI_K8S_DELETE_UNREACHABLE=true)")
         destroy_started = (self.timing.clock(), self.aws.deadline.clock())
+        self.in_destroy = True
         try:
             backend.destroy()
+            self.in_destroy = False
         except (ToolMissingError, RefusedError):
             raise
         except Exception as error:
+            self.in_destroy = False
             self.say(f"pulumi destroy failed: {error}; fix the cause and run teardown again")
             return EXIT_FINDINGS
         finally:
@@ -338,8 +344,14 @@ class Teardown:
                 self.say(f"    {item.command}")
         self._list_foreign(foreign)
         elsewhere = self._own_elsewhere({i.resource.arn for i in report.items})
-        if report.refused or own or elsewhere:
-            if elsewhere or any(i.status == "in-use" for i in own):
+        regions, in_other_regions, unread = self._own_in_other_regions()
+        if unread:
+            self.say(
+                f"  could not look for {STACK_TAG}={target.stack_tag} in {unread}; the stack is kept until every "
+                "enabled region can be read (ec2:DescribeRegions and tag:GetResources there), then run teardown again"
+            )
+        if report.refused or own or elsewhere or in_other_regions or unread:
+            if elsewhere or in_other_regions or unread or any(i.status == "in-use" for i in own):
                 self.say(
                     "something of this stack remains that another owner's resource uses, or that is not the "
                     "controller's for this cluster: a person checks each one listed and runs its command, then "
@@ -356,8 +368,53 @@ class Teardown:
                 f"{target.cluster} are not provably this stack's and were left (listed above)"
             )
             return EXIT_FINDINGS
-        self.say("done: nothing of the cluster remains")
+        self.say(
+            f"done: nothing of the cluster remains: no load balancer, target group or security group tagged for "
+            f"cluster {target.cluster} with {STACK_TAG}={target.stack_tag} in {target.region}, and none with that "
+            f"owner value in any of the {len(regions)} enabled regions ({', '.join(regions)})"
+        )
         return EXIT_OK
+
+    def _own_in_other_regions(self) -> tuple[list[str], list[TaggedResource], str]:
+        """The enabled regions, what carries this stack's exact owner value in any region but the target's, and
+        which regions could not be read ('' when all could).
+
+        A stack's controller, a renamed stack or a second region's cluster may leave resources elsewhere; the
+        stack (and the owner value it alone can prove) is kept while any remain. Regions come from ec2
+        DescribeRegions, which lists the enabled ones, as the reaper's do (sweep.live_owners_everywhere).
+        """
+        target = self.target
+        try:
+            regions = enabled_regions(self.aws)
+        except Exception as error:
+            return [], [], f"any region: the account's regions could not be listed ({error_code(error)})"
+        regions = sorted({*regions, self.aws.region})
+        found: list[TaggedResource] = []
+        failed: list[str] = []
+        for region in regions:
+            if region == self.aws.region:
+                continue  # the sweep and _own_elsewhere looked there
+            session = AwsSession(region, session=self.aws.session, deadline=self.aws.deadline)
+            session.counter = self.aws.counter
+            try:
+                hits = [
+                    r
+                    for r in tagged_resources(session, [{"Key": STACK_TAG, "Values": [target.stack_tag]}])
+                    if r.tags.get(STACK_TAG) == target.stack_tag and r.kind in ORDER
+                ]
+            except Exception as error:
+                failed.append(f"{region} ({error_code(error)})")
+                continue
+            for resource in hits:
+                self.say(f"  this stack's, in another region: {resource.kind} {resource.arn} ({region})")
+                self.say(f"    {removal_command(resource, region)}")
+            found.extend(hits)
+        if found:
+            self.say(
+                f"  {len(found)} resources in other regions than {target.region} carry {STACK_TAG}="
+                f"{target.stack_tag}; not deleted, and the stack is kept while they remain"
+            )
+        return regions, found, ", ".join(failed)
 
     def _own_elsewhere(self, swept: set[str]) -> list[TaggedResource]:
         """What carries this stack's exact owner value but was not part of the cluster's sweep (another cluster's
@@ -427,6 +484,12 @@ class Teardown:
                 return
             self.say(f"  waiting for the controller: {len(left)} objects, {len(owned)} AWS resources left")
             self.timing.sleep(min(self.timing.poll_seconds, max(0.0, deadline - self.timing.clock())))
+
+
+def enabled_regions(aws: AwsSession) -> list[str]:
+    """The regions the account has enabled: ec2 DescribeRegions lists exactly those (opted-out ones are left out
+    unless AllRegions is asked for)."""
+    return sorted(r["RegionName"] for r in aws.client("ec2").describe_regions()["Regions"])
 
 
 def _made_for_an_object(tags: dict[str, str]) -> bool:
