@@ -92,7 +92,9 @@ _ASCII_LOOKALIKES = str.maketrans(
         "4": "a",
         "@": "a",
         "6": "b",
+        "8": "b",
         "9": "g",
+        "q": "g",
     }
 )
 # The namespace as read ("albingress" -> "alblngress").
@@ -129,15 +131,13 @@ _DEFAULT_IGNORABLE = (
 # neighbour. Unassigned and private-use code points (Cn, Co) are read as wildcards.
 _DROPPED_CATEGORIES = frozenset({"Lm", "Mn", "Me", "Cf"})
 # A key reads as this project's when at least this many of the namespace's 10 letters appear in it in order,
-# with at most _MAX_GAP other characters between two that do. 8 of 10 keeps "ingress" alone (the controller's
-# own ingress.k8s.aws/ keys) from matching while catching two dropped or replaced letters.
+# with at most _MAX_GAP other characters between two that do. 9 of 10 keeps "ingress" alone (the controller's
+# own ingress.k8s.aws/ keys) and words like "nginx-ingress" from matching while catching one dropped or replaced
+# letter; replaced letters that look alike ('8' for b, 'q' for g, ...) are folded before counting.
 _MIN_LETTERS = 9
 _MAX_GAP = 2
 # How often a value is percent-decoded: 'alb%252Dingress' is encoded twice.
 _PERCENT_ROUNDS = 3
-# An owner-shaped part of a value: three '/'-separated parts (what stack_tag_value writes), wherever it sits
-# ('{"alb-ingress/stack":"organization/alb-ingress/pr-1"}').
-_OWNER_SHAPED = re.compile(r"[^/\s\"'{}=,:;]+/[^/\s\"'{}=,:;]+/[^/\s\"'{}=,:;]+")
 # The controller writes these keys itself from Kubernetes names (pkg/deploy/tracking, v3.5.0); their values
 # ("namespace/name", "namespace/ingress-service:port") are not owner claims.
 _CONTROLLER_PREFIXES = tuple(prefix for prefix in RESERVED_TAG_PREFIXES if prefix != "alb-ingress/")
@@ -195,11 +195,13 @@ def reads_as_namespace(text: str) -> bool:
 
 
 def _value_claims(value: str) -> bool:
-    """Whether a tag value names an owner: an owner-shaped part (``org/project/stack``) or this project's
-    namespace between '/' ('x/alb-ingress/y'), read as keys are."""
+    """Whether a tag value names this project's namespace between '/', read as keys are: an owner value
+    ('organization/alb-ingress/pr-1') or a key of ours inside it ('{"alb-ingress/stack":"o/p/s"}').
+
+    Only this project's namespace makes a claim: a value of three '/'-separated parts alone ('refs/heads/main',
+    'github.com/acme/infra') is an ordinary tag, and counting it would stop the stack's own leftovers from going.
+    """
     decoded = _decoded(value)
-    if _OWNER_SHAPED.search(decoded):
-        return True
     return any(reads_as_namespace(part) for part in decoded.split("/")[1:-1])
 
 
@@ -272,6 +274,14 @@ def tag_problem(name: str, value: object) -> str | None:
         return (
             f"the {which} has leading or trailing spaces, which the controller trims from the tags it sets, so the "
             "load balancer's tag would differ from the stack's: remove them"
+        )
+    if isinstance(value, str) and namespace_claims({name: value}):
+        # Whatever reads as this project's key or names its namespace makes every resource carrying it one that
+        # sweep and teardown only list (docs/ownership.md): the stack's own leftovers would never go.
+        return (
+            f"{name}={value!r} reads as one of this project's alb-ingress/ tags (a look-alike key, or the namespace in "
+            "the value), which would stop sweep and teardown from deleting this stack's own leftovers; rename it "
+            "(for example, put 'ingress' first or leave it out)"
         )
     if not isinstance(value, str) or not TAG_KEY.fullmatch(name) or not TAG_VALUE.fullmatch(value):
         return (
