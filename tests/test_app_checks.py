@@ -1089,3 +1089,13 @@ def test_an_app_s_problem_is_said_once() -> None:
 
     error = AppInputError("b", ["same", "same", "other"])
     assert error.problems == ["same", "other"] and str(error).count("same") == 1
+
+
+def test_a_quoted_number_is_said_to_be_quoted() -> None:
+    """YAML's "10" is text: the message names that, not a range the value is in."""
+    found = _problems([_app("a", order="10", servicePort="8080", replicas="4")])
+    messages = [m for key in found for m in found[key]]
+    for value in ("'10'", "'8080'", "'4'"):
+        assert any(m.startswith(f"{value} is quoted text, not a number; write it without quotes") for m in messages), (
+            messages
+        )

@@ -256,7 +256,7 @@ def test_sharding_the_over_quota_group_makes_it_fit() -> None:
             "alb-ingress:apps[0].certificateArn",
             "names account 999988887777, which aws:allowedAccountIds (111122223333) does not allow",
         ),
-        ([_app("a", servicePort="80")], "alb-ingress:apps[0].servicePort", "'80' is not a port"),
+        ([_app("a", servicePort="80")], "alb-ingress:apps[0].servicePort", "'80' is quoted text, not a number"),
     ],
 )
 def test_each_app_mistake_is_named_by_its_stack_key(apps: list[dict[str, Any]], key: str, fragment: str) -> None:

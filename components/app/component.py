@@ -347,7 +347,13 @@ def plan_app(
                 refuse(key, found)
     port = given.get("service_port")
     if "service_port" in given and (isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 65535):
-        refuse("service_port", f"{port!r} is not a port (1-65535)")
+        quoted = isinstance(port, str) and port.strip().isdigit()
+        refuse(
+            "service_port",
+            f"{port!r} is quoted text, not a number; write it without quotes"
+            if quoted
+            else f"{port!r} is not a port (1-65535)",
+        )
     hosts = given.get("hosts", [])
     if "hosts" in given and (not isinstance(hosts, list) or not hosts):
         refuse("hosts", "give at least one host name, e.g. [app.example.com]")
@@ -394,7 +400,13 @@ def plan_app(
     for key, (default, ok, hint) in _OPTIONAL.items():
         value = given.get(key, default)
         if not ok(value):
-            refuse(key, f"{value!r} is not {hint}")
+            quoted = isinstance(value, str) and value.strip().lstrip("+-").isdigit()
+            refuse(
+                key,
+                f"{value!r} is quoted text, not a number; write it without quotes"
+                if quoted
+                else f"{value!r} is not {hint}",
+            )
         values[key] = value
     shard_count = values["shards"] if isinstance(values["shards"], int) else 1
     if isinstance(group, str) and shard_count > 1 and len(f"{group}-{shard_count}") > GROUP_NAME_LENGTH:
