@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from components.app.budget import Quotas
+from components.app.checks import go_int32
 from facts.managed_policies import document_for_arn
 from facts.managed_policies import source as managed_source
 from facts.regions import ALB_SSL_POLICIES, CONTROLLER_DEFAULT_SSL_POLICY, RECOMMENDED_SSL_POLICY
@@ -568,18 +569,6 @@ def _group_members(stack: Stack, ingress: Resource) -> list[Resource]:
     """The Ingresses the controller builds one ALB from with ``ingress``: its group, or itself alone."""
     group = stack.group(ingress)
     return [i for i in stack.alb_ingresses() if stack.group(i) == group] if group else [ingress]
-
-
-_GO_INT = re.compile(r"[+-]?[0-9]+")
-
-
-def go_int32(text: str) -> int | None:
-    """The value Go's strconv.ParseInt(text, 10, 32) reads: an optional sign and ASCII digits, nothing else
-    (no spaces, no other scripts' digits), within int32; None when it fails."""
-    if not _GO_INT.fullmatch(text):
-        return None
-    value = int(text)
-    return value if -(2**31) <= value < 2**31 else None
 
 
 def group_ssl_redirect(stack: Stack, ingress: Resource) -> tuple[int | None, str | None, bool]:

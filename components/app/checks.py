@@ -180,14 +180,23 @@ GROUP_ORDER_RANGE = (-1000, 1000)
 _GO_BASE10 = re.compile(r"[+-]?[0-9]+", re.ASCII)
 
 
+def go_int32(text: str) -> int | None:
+    """The value Go's strconv.ParseInt(text, 10, 32) reads: an optional sign and ASCII digits, nothing else
+    (no spaces, no underscores, no other scripts' digits), within int32; None when it fails. The controller reads
+    its integer annotations so (v3.5.0 pkg/annotations/parser.go, ParseInt32Annotation)."""
+    if not _GO_BASE10.fullmatch(text):
+        return None
+    value = int(text)
+    return value if -(2**31) <= value < 2**31 else None
+
+
 def parse_group_order(raw: str) -> tuple[int, str | None]:
-    """``group.order`` read exactly as the controller reads it: Go's ``strconv.ParseInt(raw, 10, 32)`` (an
-    optional sign and ASCII digits, no spaces, no underscores, within int32), then -1000..1000. A value it refuses
+    """``group.order`` read exactly as the controller reads it: ``go_int32``, then -1000..1000. A value it refuses
     stops the controller's whole group (sortGroupMembers errors), so it is returned with the reason; the order
     then counts as the default 0."""
-    if not _GO_BASE10.fullmatch(raw):
+    value = go_int32(raw)
+    if value is None:
         return 0, f"group.order {raw!r} is not a base-10 integer as Go's strconv.ParseInt reads it"
-    value = int(raw)
     low, high = GROUP_ORDER_RANGE
     if not low <= value <= high:
         return 0, f"group.order {raw!r} is outside {low}..{high}"
