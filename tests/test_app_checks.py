@@ -21,19 +21,9 @@ from components.app.checks import host_problem, path_problems, route_key
 from components.model import ConfigError
 from components.names import GROUP_NAME as GROUP_NAME_OK
 from tests.conftest import run_plan_cli
+from tests.test_apps import _app
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def _app(name: str, **extra: Any) -> dict[str, Any]:
-    return {
-        "name": name,
-        "namespace": "team-a",
-        "serviceName": name,
-        "servicePort": 8080,
-        "hosts": [f"{name}.example.com"],
-        **extra,
-    }
 
 
 def _problems(apps: list[dict[str, Any]], **sections: Any) -> dict[str, list[str]]:
