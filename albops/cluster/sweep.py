@@ -802,6 +802,12 @@ def _message(error: Exception) -> str:
     return str(getattr(error, "response", {}).get("Error", {}).get("Message") or error).splitlines()[0][:200]
 
 
+def enabled_regions(aws: AwsSession) -> list[str]:
+    """The regions the account has enabled: ec2 DescribeRegions lists exactly those (opted-out ones are left out
+    unless AllRegions is asked for)."""
+    return sorted(r["RegionName"] for r in aws.client("ec2").describe_regions()["Regions"])
+
+
 def live_owners_everywhere(aws: AwsSession, regions: list[str] | None = None) -> tuple[set[str], str]:
     """The owner values of every EKS cluster that exists in any region the account has enabled, and why that is
     not known for sure ('' when it is).
@@ -814,7 +820,7 @@ def live_owners_everywhere(aws: AwsSession, regions: list[str] | None = None) ->
     owners: set[str] = set()
     if regions is None:
         try:
-            regions = [r["RegionName"] for r in aws.client("ec2").describe_regions()["Regions"]]
+            regions = enabled_regions(aws)
         except Exception as error:
             return owners, f"the account's regions could not be listed ({error_code(error)})"
     failed: list[str] = []

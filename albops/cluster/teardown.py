@@ -43,6 +43,9 @@ from albops import EXIT_FINDINGS, EXIT_OK
 from albops.cluster.aws import AwsSession, TaggedResource, cluster_resources, error_code, tagged_resources
 from albops.cluster.kube import KubeObject, UnreachableError
 from albops.cluster.sweep import ORDER, Item, Scope, Sweeper, SweepReport, Timing, removal_command
+
+# Re-exported: teardown looks for its owner value in each of these (and the tests narrow them here).
+from albops.cluster.sweep import enabled_regions as enabled_regions
 from albops.preview.stack_file import config_mapping
 from components.tags import DIY_ORGANIZATION, EPHEMERAL_TAG, STACK_TAG, parse_owner, stack_tag_value
 
@@ -484,12 +487,6 @@ class Teardown:
                 return
             self.say(f"  waiting for the controller: {len(left)} objects, {len(owned)} AWS resources left")
             self.timing.sleep(min(self.timing.poll_seconds, max(0.0, deadline - self.timing.clock())))
-
-
-def enabled_regions(aws: AwsSession) -> list[str]:
-    """The regions the account has enabled: ec2 DescribeRegions lists exactly those (opted-out ones are left out
-    unless AllRegions is asked for)."""
-    return sorted(r["RegionName"] for r in aws.client("ec2").describe_regions()["Regions"])
 
 
 def _made_for_an_object(tags: dict[str, str]) -> bool:
