@@ -287,3 +287,17 @@ def test_readme_documents_every_config_key() -> None:
 
 def test_reserved_tag_names_are_refused() -> None:
     assert "reserved" in _problems(_with(**{"alb-ingress:tags": {"aws:team": "x"}}))["alb-ingress:tags.aws:team"]
+
+
+def test_a_number_too_long_to_read_names_its_line_and_key(tmp_path: Path) -> None:
+    """Python refuses to convert an integer of more than 4300 digits (sys.get_int_max_str_digits): the stack file
+    reader says which key, not Python's own words, and nothing else is read."""
+    from albops.preview.stack_file import StackFileError, load_strict_yaml
+
+    path = tmp_path / "Pulumi.x.yaml"
+    path.write_text("config:\n  alb-ingress:controller:\n    replicas: " + "9" * 5000 + "\n")
+    with pytest.raises(StackFileError) as raised:
+        load_strict_yaml(path)
+    message = str(raised.value)
+    assert message.startswith("Pulumi.x.yaml: line 3: replicas: the number cannot be read")
+    assert "write the number you meant, or quote it as text" in message

@@ -184,7 +184,15 @@ class _StrictLoader(BoundedLoader):
         mapping: dict[str, Any] = {}
         for key_node, value_node in node.value:
             # Later pairs win: merged keys come first, so an explicit key overrides a merged one.
-            mapping[str(key_node.value)] = self.construct_object(value_node, deep=deep)
+            try:
+                mapping[str(key_node.value)] = self.construct_object(value_node, deep=deep)
+            except ValueError as error:
+                # A scalar Python cannot turn into its value: an integer of more digits than int() converts
+                # (sys.get_int_max_str_digits, 4300) is the one YAML's resolver sends here.
+                raise StackFileError(
+                    f"line {_line(value_node)}: {key_node.value}: the number cannot be read ({error.args[0][:40]}...): "
+                    "no config value needs that many digits; write the number you meant, or quote it as text"
+                ) from None
         return mapping
 
     def construct_document(self, node: Node) -> Any:
