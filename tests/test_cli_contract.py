@@ -50,6 +50,13 @@ CASES = [
     (["migrate", "-", "--report", "/no/such/folder/r.json"], "the folder /no/such/folder does not exist"),
     (["migrate", "-", "--report", "/tmp"], "--report: /tmp: is a directory"),
     (["migrate", "-", "--group", "Bad_Group"], "is not a valid group.name"),
+    # URLs: a port out of range, a broken IPv6 literal, a line break or space, another scheme, no host.
+    (["verify", "--url", "https://127.0.0.1:99999/"], "--url: 'https://127.0.0.1:99999/' is not a URL (Port out of"),
+    (["verify", "--url", "https://[::1/"], "is not a URL (Invalid IPv6 URL)"),
+    (["verify", "--url", "https://a.example/\n"], "holds a space or line break; give the URL alone"),
+    (["verify", "--url", "http://a.example/"], "is not an https:// URL with a host"),
+    (["probe", "--url", "https:///path"], "is not an http:// or https:// URL with a host"),
+    (["probe", "--url", "https://a.example", "--compare", "http://b.example/ x"], "--compare: 'http://b.example/ x'"),
 ]
 
 

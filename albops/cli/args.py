@@ -15,6 +15,7 @@ import os
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from components.names import CLUSTER_NAME, DNS_LABEL, DNS_SUBDOMAIN, GROUP_NAME
 
@@ -114,6 +115,30 @@ def output_dir(text: str) -> Path:
     if not existing.is_dir() or not _can_create_in(existing):
         raise argparse.ArgumentTypeError(f"{text}: cannot be written under {existing}")
     return path
+
+
+def web_url(schemes: tuple[str, ...]) -> Callable[[str], str]:
+    """An absolute URL of one of ``schemes`` with a host, a port in range if given, and no whitespace anywhere
+    (a trailing newline from a copied line would otherwise go out in the request line)."""
+    wanted = " or ".join(f"{scheme}://" for scheme in schemes)
+
+    def parse(text: str) -> str:
+        if any(char.isspace() for char in text):
+            raise argparse.ArgumentTypeError(f"{text!r} holds a space or line break; give the URL alone")
+        try:
+            parts = urlsplit(text)
+            _ = parts.port  # raises on a port out of range or not a number
+        except ValueError as error:
+            raise argparse.ArgumentTypeError(
+                f"{text!r} is not a URL ({error}); give e.g. {schemes[-1]}://host/path"
+            ) from None
+        if parts.scheme not in schemes or not parts.hostname:
+            raise argparse.ArgumentTypeError(
+                f"{text!r} is not an {wanted} URL with a host; give e.g. {schemes[-1]}://host/"
+            )
+        return text
+
+    return parse
 
 
 def host_address(text: str) -> tuple[str, str]:

@@ -163,7 +163,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     what = verify.add_mutually_exclusive_group(required=True)
     what.add_argument("--stack", "-s", help="stack name: expectations from Pulumi.<stack>.yaml and its outputs")
-    what.add_argument("--url", help="https://host[:port]/path to check without a stack")
+    what.add_argument(
+        "--url", type=argtypes.web_url(("https",)), help="https://host[:port]/path to check without a stack"
+    )
     verify.add_argument("--host", help="host name for SNI, certificate and Host header (default: the URL's)")
     verify.add_argument("--ca-file", type=argtypes.pem_file, help="PEM bundle to trust instead of the system's")
     verify.add_argument(
@@ -214,8 +216,14 @@ def _parser() -> argparse.ArgumentParser:
         help="measure HTTP latency and hold WebSocket connections open; compare two endpoints side by side",
         description="Bounded in duration, rate and connections; exit 1 on any failed request or dropped WebSocket.",
     )
-    probe.add_argument("--url", required=True, help="http(s)://host[:port]/path")
-    probe.add_argument("--compare", help="a second URL probed at the same time (e.g. the old NLB)")
+    probe.add_argument(
+        "--url", required=True, type=argtypes.web_url(("http", "https")), help="http(s)://host[:port]/path"
+    )
+    probe.add_argument(
+        "--compare",
+        type=argtypes.web_url(("http", "https")),
+        help="a second URL probed at the same time (e.g. the old NLB)",
+    )
     probe.add_argument("--ws", action="store_true", help="also hold WebSocket connections on the same path")
     probe.add_argument("--duration", type=argtypes.seconds(0.1, 3600), default=30.0, help="seconds (30; at most 3600)")
     probe.add_argument(
@@ -471,9 +479,7 @@ def _verify(args: argparse.Namespace) -> int:
 
     aws = None
     if args.url:
-        parts = urlsplit(args.url)
-        if parts.scheme != "https" or not parts.hostname:
-            return _say(f"error: --url {args.url!r} is not an https:// URL", EXIT_BAD_INPUT)
+        parts = urlsplit(args.url)  # an https:// URL with a host and a valid port: argtypes.web_url checked it
         https_port = parts.port or 443
         http_port = args.http_port if args.http_port is not None else (80 if https_port == 443 else None)
         expect = Expectations(
