@@ -76,7 +76,14 @@ def parse(text: str | IO[bytes], name: str, as_json: bool = False, anchors: bool
         mark = getattr(error, "problem_mark", None)
         line = mark.line + 1 if mark is not None else getattr(error, "lineno", None)
         where = f" line {line}:" if line is not None else ""
-        raise UnreadableError(f"{name}:{where} not valid {'JSON' if as_json else 'YAML'}") from None
+        # The parser's own reason, without its excerpt of the text: "expected ',' delimiter", "mapping values are
+        # not allowed here", "Exceeds the limit (4300 digits)".
+        reason = str(getattr(error, "problem", None) or getattr(error, "msg", None) or error).splitlines()[0][:120]
+        if reason.startswith("Exceeds the limit"):
+            reason = "a number of more than 4300 digits, longer than any value here needs"
+        raise UnreadableError(
+            f"{name}:{where} not valid {'JSON' if as_json else 'YAML'} ({reason}); fix the syntax there"
+        ) from None
 
 
 def _utf8_with_anchors(path: Path) -> bool:

@@ -481,3 +481,19 @@ def test_the_pack_entry_point_builds_the_pack_from_this_repository(monkeypatch: 
     runpy.run_path(str(ROOT / "policies" / "guardrails_pack" / "__main__.py"), run_name="__main__")
     assert built["name"] == "alb-ingress-guardrails"
     assert [p.name for p in built["policies"]] == [r.id for r in RULES]
+
+
+def test_an_unreadable_document_says_why_and_where() -> None:
+    """The parser's own reason and the fix, not only "not valid": a newcomer can then find the mistake."""
+    from albops.manifests import UnreadableError, parse
+
+    with pytest.raises(UnreadableError) as raised:
+        parse('{"a": 1,,}', "in.json", as_json=True)
+    assert str(raised.value) == (
+        "in.json: line 1: not valid JSON (Expecting property name enclosed in double quotes); fix the syntax there"
+    )
+    with pytest.raises(UnreadableError) as raised:
+        parse('{"n": ' + "9" * 5000 + "}", "big.json", as_json=True)
+    assert "(a number of more than 4300 digits" in str(raised.value) and "set_int_max_str_digits" not in str(
+        raised.value
+    )
