@@ -1,0 +1,121 @@
+"""Annotation values read the way ingress-nginx and the controller read them, not the way Python would.
+
+A value that ingress-nginx reads one way and this tool another changes what is protected: ``"1"`` is a true
+``force-ssl-redirect`` to nginx (Go ``strconv.ParseBool``), and ``203.0.113.7`` is an allow-list entry to
+ingress-nginx but stops a whole ALB group when written as ``inbound-cidrs`` (the controller parses it with Go
+``net.ParseCIDR``, which needs the ``/n``).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass
+
+# Go strconv.ParseBool (go/src/strconv/atob.go): exactly these spellings, nothing trimmed.
+GO_TRUE = frozenset({"1", "t", "T", "TRUE", "true", "True"})
+GO_FALSE = frozenset({"0", "f", "F", "FALSE", "false", "False"})
+
+# Go unicode.IsSpace, which strings.TrimSpace strips: Python's str.strip also strips U+001C..U+001F.
+_GO_SPACE = "\t\n\v\f\r \x85\xa0\u1680" + "".join(map(chr, range(0x2000, 0x200B))) + "\u2028\u2029\u202f\u205f\u3000"
+
+
+def go_bool(value: str) -> bool | None:
+    """Go ``strconv.ParseBool``: True, False, or None where Go returns an error."""
+    if value in GO_TRUE:
+        return True
+    if value in GO_FALSE:
+        return False
+    return None
+
+
+def nginx_bool(value: str | None, default: bool) -> bool:
+    """An ingress-nginx boolean annotation's effect: a value ParseBool refuses leaves the default.
+
+    ingress-nginx parser.GetBoolAnnotation returns an error for it (controller-v1.15.1
+    internal/ingress/annotations/parser/main.go), and every caller then keeps its default.
+    """
+    if value is None:
+        return default
+    parsed = go_bool(value)
+    return default if parsed is None else parsed
+
+
+def go_trim_space(value: str) -> str:
+    """Go ``strings.TrimSpace``."""
+    return value.strip(_GO_SPACE)
+
+
+def _go_address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """Go ``netip.ParseAddr`` without a zone: dotted quads without leading zeros, or IPv6 text."""
+    if "%" in text or not text.isascii():
+        return None
+    try:
+        return ipaddress.ip_address(text)
+    except ValueError:
+        return None
+
+
+def go_cidr(text: str) -> str | None:
+    """Go ``net.ParseCIDR`` then ``IPNet.String()``: the network in canonical form, or None where Go refuses.
+
+    Go takes ``ADDRESS/BITS`` only: no bare address, no dotted netmask, no zone, BITS decimal digits
+    (leading zeros allowed, go/src/net/ip.go ``ParseCIDR`` with ``dtoi``) at most the address length.
+    The host bits are cleared, as ``IPNet.IP`` is the masked address. An IPv4-mapped IPv6 address
+    (``::ffff:a.b.c.d``) is refused here though Go takes it: Go prints such networks in a form that does not
+    read back the same, so it is never written.
+    """
+    address_text, slash, bits_text = text.partition("/")
+    if not slash or not bits_text or not (bits_text.isascii() and bits_text.isdigit()):
+        return None
+    address = _go_address(address_text)
+    if address is None or (isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None):
+        return None
+    bits = int(bits_text)
+    if bits > address.max_prefixlen:
+        return None
+    network = ipaddress.ip_network(f"{address}/{bits}", strict=False)
+    return network.with_prefixlen
+
+
+@dataclass(frozen=True, slots=True)
+class CidrList:
+    """An ingress-nginx source-range list as ingress-nginx reads it, in the form the controller accepts.
+
+    ``cidrs`` is sorted and without duplicates; ``invalid`` names the entries ingress-nginx refuses. When any
+    entry is invalid ingress-nginx refuses the whole annotation (``net.ParseCIDRs`` returns an error), so the
+    list never opened the path: a caller holds it back rather than write a partial list.
+    """
+
+    cidrs: tuple[str, ...]
+    invalid: tuple[str, ...]
+
+    @property
+    def valid(self) -> bool:
+        return not self.invalid
+
+
+def nginx_cidrs(value: str) -> CidrList:
+    """ingress-nginx ``net.ParseCIDRs`` (controller-v1.15.1 internal/net/ipnet.go), written for ``net.ParseCIDR``.
+
+    Entries are split on ``,`` and trimmed with Go's ``TrimSpace``; each is a CIDR (host bits cleared) or a bare
+    address, which nginx's ``allow``/``deny`` takes as a single host: written here as ``/32`` or ``/128`` so the
+    controller can parse it. An empty entry (``a,,b`` or a trailing comma) is refused, as Go refuses ``""``.
+    """
+    if value == "":
+        return CidrList((), ())
+    cidrs: set[str] = set()
+    invalid: list[str] = []
+    for raw in value.split(","):
+        entry = go_trim_space(raw)
+        network = go_cidr(entry)
+        if network is None and "/" not in entry:
+            address = _go_address(entry)
+            if address is not None:
+                mapped = address.ipv4_mapped if isinstance(address, ipaddress.IPv6Address) else None
+                single = mapped if mapped is not None else address
+                network = f"{single}/{single.max_prefixlen}"
+        if network is None:
+            invalid.append(entry)
+        else:
+            cidrs.add(network)
+    return CidrList(tuple(sorted(cidrs)), tuple(invalid))
