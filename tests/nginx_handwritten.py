@@ -1,0 +1,866 @@
+"""Routing cases whose nginx side is typed out by hand from ingress-nginx controller-v1.15.1, not derived.
+
+Each case holds the Ingress YAML as a user writes it and, separately, the ``server`` blocks ingress-nginx
+would generate for it, written from its sources (kubernetes/ingress-nginx, tag controller-v1.15.1):
+
+- ``rootfs/etc/nginx/template/nginx.tmpl``: ``server_name {{ buildServerName $server.Hostname }}`` (l. 639),
+  the app-root ``if ($uri = /) { return 302 $scheme://$http_host<app-root>; }`` before each location
+  (l. 1000-1003), ``location {{ $path }}`` (l. 1150) with ``set $namespace/$ingress_name/$service_name/
+  $location_path`` (l. 1152-1156), ``port_in_redirect off`` (l. 1185), ``return {{ Redirect.Code }}
+  {{ Redirect.URL }}`` before the proxy_pass (l. 1417-1419), ``{{ buildProxyPass }}`` (l. 1421), the
+  catch-all ``default_server`` answering 404 (l. 670-680);
+- ``internal/ingress/controller/template/template.go``: ``buildLocation`` (``~* "^path"`` on a regex host,
+  ``= "path"`` for Exact, ``"path"`` otherwise), ``enforceRegexModifier`` (one rewrite-target or use-regex
+  makes every location of the host a regex), ``buildProxyPass`` (``rewrite "(?i)path" target break;``),
+  ``buildServerName`` (``*.example.com`` -> ``~^(?<subdomain>[\\w-]+)\\.example\\.com$``: one label);
+- ``internal/ingress/controller/controller.go``: locations sorted by path descending, then by length
+  descending (l. 997-1003); each host's root location ``/`` (Prefix) with the default backend, or the first
+  Ingress's ``spec.defaultBackend``, carrying that Ingress's annotations (``createServers``, l. 1328-1400);
+  ``internal/ingress/controller/location.go`` ``updateServerLocations``: a Prefix path (without
+  rewrite or use-regex) becomes ``path/`` plus an exact ``= path`` twin, unless an Exact path has it;
+- ``internal/ingress/annotations/redirect/redirect.go``: temporal-redirect wins over permanent-redirect,
+  codes outside 300..307 (temporal) and 300..308 (permanent) fall back to 302/301;
+- ``rootfs/etc/nginx/lua/lua_ingress.lua`` ``redirect_to_https``: HTTP -> ``https://host`` + the request URI
+  minus one trailing ``/`` (``preserve-trailing-slash`` off), with ``http-redirect-code`` (308 by default).
+
+The test serves every block with a real nginx; the echo backend answers ``service|ingress|location path|URI``.
+Canaries are not modelled in nginx.tmpl (they are Lua balancer decisions), so no case here has one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Hand:
+    """One hand-written case: Ingress YAML, the nginx ingress-nginx writes for it, requests as 'host uri'."""
+
+    name: str
+    ingresses: str
+    nginx: str
+    requests: tuple[str, ...]
+    # Why the converted ALB rules, or the model in albops.migrate.routes, disagree today (pytest xfail, strict).
+    alb_xfail: str | None = None
+    model_xfail: str | None = None
+    # Whether albops.migrate.routes.nginx_route models the case (it knows no redirects and no host matching).
+    model: bool = True
+
+
+CASES: list[Hand] = [
+    Hand(
+        "prefix-exact-implementation-specific-mix",
+        """
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: web, namespace: shop}
+spec:
+  ingressClassName: nginx
+  rules:
+  - host: mix.test
+    http:
+      paths:
+      - {path: /api, pathType: Prefix, backend: {service: {name: api, port: {number: 80}}}}
+      - {path: /api/v1, pathType: Exact, backend: {service: {name: v1exact, port: {number: 80}}}}
+      - {path: /img, pathType: ImplementationSpecific, backend: {service: {name: img, port: {number: 80}}}}
+      - {path: /, pathType: Prefix, backend: {service: {name: home, port: {number: 80}}}}
+""",
+        # Sorted by length, longest first (controller.go l. 997-1003); /api gets /api/ plus its exact twin
+        # (location.go); the ImplementationSpecific /img stays a plain prefix; / stays as it is.
+        """
+server { server_name "mix.test";
+  location = "/api/v1" { set $ingress_name web; set $service_name v1exact; set $location_path "/api/v1"; proxy_pass http://upstream_balancer; }
+  location "/api/" { set $ingress_name web; set $service_name api; set $location_path "/api"; proxy_pass http://upstream_balancer; }
+  location = "/api" { set $ingress_name web; set $service_name api; set $location_path "/api"; proxy_pass http://upstream_balancer; }
+  location "/img" { set $ingress_name web; set $service_name img; set $location_path "/img"; proxy_pass http://upstream_balancer; }
+  location "/" { set $ingress_name web; set $service_name home; set $location_path "/"; proxy_pass http://upstream_balancer; }
+}
+""",
+        (
+            "mix.test /api",
+            "mix.test /api/",
+            "mix.test /api/v1",
+            "mix.test /api/v1/",
+            "mix.test /api/v10",
+            "mix.test /apix",
+            "mix.test /API",
+            "mix.test /img",
+            "mix.test /imgs/a.png",
+            "mix.test /",
+            "mix.test /api?q=1",
+            "unknown.mix.test /api",
+        ),
+    ),
+    Hand(
+        "exact-and-prefix-of-the-same-path",
+        """
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: shop, namespace: shop}
+spec:
+  ingressClassName: nginx
+  rules:
+  - host: same.test
+    http:
+      paths:
+      - {path: /cart, pathType: Exact, backend: {service: {name: cart-exact, port: {number: 80}}}}
+      - {path: /cart, pathType: Prefix, backend: {service: {name: cart, port: {number: 80}}}}
+""",
+        # Same path, different pathType: both kept (controller.go createServers, "Same paths but different types
+        # are allowed"); the Prefix gets no exact twin since an Exact /cart exists (location.go).
+        """
+server { server_name "same.test";
+  location = "/cart" { set $ingress_name shop; set $service_name cart-exact; set $location_path "/cart"; proxy_pass http://upstream_balancer; }
+  location "/cart/" { set $ingress_name shop; set $service_name cart; set $location_path "/cart"; proxy_pass http://upstream_balancer; }
+  location "/" { set $ingress_name shop; set $service_name ""; set $location_path "/"; return 404; }
+}
+""",
+        ("same.test /cart", "same.test /cart/", "same.test /cart/items", "same.test /carts"),
+        alb_xfail="issue 21 §5: the same path with two pathTypes is one location to migrate (planning._collect keys "
+        "by host and path), so the Prefix /cart is left out where ingress-nginx kept both",
+    ),
+    Hand(
+        "prefix-segment-boundary",
+        """
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: seg, namespace: shop}
+spec:
+  ingressClassName: nginx
+  rules:
+  - host: seg.test
+    http:
+      paths:
+      - {path: /a/b, pathType: Prefix, backend: {service: {name: ab, port: {number: 80}}}}
+      - {path: /a, pathType: Prefix, backend: {service: {name: a, port: {number: 80}}}}
+""",
+        # The root location is the default backend, answering 404 (createServers l. 1362-1380).
+        """
+server { server_name "seg.test";
+  location "/a/b/" { set $ingress_name seg; set $service_name ab; set $location_path "/a/b"; proxy_pass http://upstream_balancer; }
+  location = "/a/b" { set $ingress_name seg; set $service_name ab; set $location_path "/a/b"; proxy_pass http://upstream_balancer; }
+  location "/a/" { set $ingress_name seg; set $service_name a; set $location_path "/a"; proxy_pass http://upstream_balancer; }
+  location = "/a" { set $ingress_name seg; set $service_name a; set $location_path "/a"; proxy_pass http://upstream_balancer; }
+  location "/" { set $ingress_name seg; set $service_name ""; set $location_path "/"; return 404; }
+}
+""",
+        ("seg.test /a", "seg.test /a/", "seg.test /a/bc", "seg.test /a/b", "seg.test /a/b/c", "seg.test /ab"),
+    ),
+    Hand(
+        "prefix-with-trailing-slash",
+        """
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: docs, namespace: shop}
+spec:
+  ingressClassName: nginx
+  rules:
+  - host: slash.test
+    http:
+      paths:
+      - {path: /docs/, pathType: Prefix, backend: {service: {name: docs, port: {number: 80}}}}
+      - {path: /, pathType: Prefix, backend: {service: {name: home, port: {number: 80}}}}
+""",
+        # normalizePrefixPath keeps /docs/; its twin is = /docs/ (location.go).
+        """
+server { server_name "slash.test";
+  location "/docs/" { set $ingress_name docs; set $service_name docs; set $location_path "/docs/"; proxy_pass http://upstream_balancer; }
+  location = "/docs/" { set $ingress_name docs; set $service_name docs; set $location_path "/docs/"; proxy_pass http://upstream_balancer; }
+  location "/" { set $ingress_name docs; set $service_name home; set $location_path "/"; proxy_pass http://upstream_balancer; }
+}
+""",
+        ("slash.test /docs/", "slash.test /docs/a/b", "slash.test /docsx", "slash.test /Docs/"),
+    ),
+    Hand(
+        "trailing-slash-auto-redirect",
+        """
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: docs, namespace: shop}
+spec:
+  ingressClassName: nginx
+  rules:
+  - host: autoredirect.test
+    http:
+      paths:
+      - {path: /docs/, pathType: Prefix, backend: {service: {name: docs, port: {number: 80}}}}
+      - {path: /static/, pathType: ImplementationSpecific, backend: {service: {name: static, port: {number: 80}}}}
+""",
+        # A prefix location ending in '/' with proxy_pass answers its name without the '/' with a 301 to it
+        # (nginx's auto_redirect; controller.go l. 641-653 quotes it); port_in_redirect off (nginx.tmpl l. 1185).
+        """
+server { server_name "autoredirect.test";
+  location "/static/" { set $ingress_name docs; set $service_name static; set $location_path "/static/"; proxy_pass http://upstream_balancer; }
+  location "/docs/" { set $ingress_name docs; set $service_name docs; set $location_path "/docs/"; proxy_pass http://upstream_balancer; }
+  location = "/docs/" { set $ingress_name docs; set $service_name docs; set $location_path "/docs/"; proxy_pass http://upstream_balancer; }
+  location "/" { set $ingress_name docs; set $service_name ""; set $location_path "/"; return 404; }
+}
+""",
+        ("autoredirect.test /docs", "autoredirect.test /static", "autoredirect.test /static?v=2"),
+        alb_xfail="issue 21 §5: nginx answers /docs with a 301 to /docs/ (auto_redirect of a prefix location "
+        "ending in '/'); the ALB forwards /docs, or answers 404 for /static",
+        model_xfail="issue 21 §5: routes.nginx_route does not model nginx's auto_redirect to the path with '/'",
+    ),
+    Hand(
+        "regex-rewrite-with-capture-groups",
+        """
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: rewrite
+  namespace: shop
+  annotations:
+    nginx.ingress.kubernetes.io/rewrite-target: /$2
+    nginx.ingress.kubernetes.io/use-regex: "true"
+spec:
+  ingressClassName: nginx
+  rules:
+  - host: rewrite.test
+    http:
+      paths:
+      - path: /something(/|$)(.*)
+        pathType: ImplementationSpecific
+        backend: {service: {name: something, port: {number: 80}}}
+""",
+        # buildLocation: ~* "^path"; buildProxyPass: rewrite "(?i)path" /$2 break; the root location carries the
+        # Ingress's rewrite too (it is the Ingress that opened the host), and proxies to the default backend.
+        """
+server { server_name "rewrite.test";
+  location ~* "^/something(/|$)(.*)" { set $ingress_name rewrite; set $service_name something; set $location_path "/something(/|${literal_dollar})(.*)";
+    rewrite "(?i)/something(/|$)(.*)" /$2 break; proxy_pass http://upstream_balancer; }
+  location ~* "^/" { set $ingress_name rewrite; set $service_name ""; set $location_path "/"; return 404; }
+}
+""",
+        (
+            "rewrite.test /something",
+            "rewrite.test /something/",
+            "rewrite.test /something/new",
+            "rewrite.test /SOMETHING/New/deep?q=1",
+            "rewrite.test /somethingelse",
+            "rewrite.test /other",
+        ),
+    ),
+    Hand(
+        "rewrite-target-without-captures",
+        """
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: legacy
+  namespace: shop
+  annotations: {nginx.ingress.kubernetes.io/rewrite-target: /}
+spec:
+  ingressClassName: nginx
+  rules:
+  - host: legacy.test
+    http:
+      paths:
+      - {path: /old, pathType: Prefix, backend: {service: {name: legacy, port: {number: 80}}}}
+""",
+        # rewrite-target makes the host regex (needsRewrite: target / differs from path /old); the Prefix path is
+        # not expanded (location.go skips rewrites); the whole URI becomes / and the query is kept (no '?').
+        """
+server { server_name "legacy.test";
+  location ~* "^/old" { set $ingress_name legacy; set $service_name legacy; set $location_path "/old";
+    rewrite "(?i)/old" / break; proxy_pass http://upstream_balancer; }
+  location ~* "^/" { set $ingress_name legacy; set $service_name ""; set $location_path "/"; return 404; }
+}
+""",
+        ("legacy.test /old", "legacy.test /old/page?id=7", "legacy.test /OLDER", "legacy.test /new"),
+    ),
+    Hand(
+        "use-regex-on-another-ingress-of-the-host",
+        """
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: a-plain, namespace: shop}
+spec:
+  ingressClassName: nginx
+  rules:
+  - host: regexhost.test
+    http:
+      paths:
+      - {path: /api, pathType: Prefix, backend: {service: {name: api, port: {number: 80}}}}
+      - {path: /exact, pathType: Exact, backend: {service: {name: exact, port: {number: 80}}}}
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: b-regex
+  namespace: shop
+  annotations: {nginx.ingress.kubernetes.io/use-regex: "true"}
+spec:
+  ingressClassName: nginx
+  rules:
+  - host: regexhost.test
+    http:
+      paths:
+      - {path: "/v[0-9]+/items", pathType: ImplementationSpecific, backend: {service: {name: items, port: {number: 80}}}}
+""",
+        # enforceRegexModifier: b-regex's use-regex turns a-plain's Prefix and Exact paths into ~* "^path" too, so
+        # /api matches /apix and /API, and /exact matches /exact/more (no exact twin, no '= ').
+        """
+server { server_name "regexhost.test";
+  location ~* "^/v[0-9]+/items" { set $ingress_name b-regex; set $service_name items; set $location_path "/v[0-9]+/items"; proxy_pass http://upstream_balancer; }
+  location ~* "^/exact" { set $ingress_name a-plain; set $service_name exact; set $location_path "/exact"; proxy_pass http://upstream_balancer; }
+  location ~* "^/api" { set $ingress_name a-plain; set $service_name api; set $location_path "/api"; proxy_pass http://upstream_balancer; }
+  location ~* "^/" { set $ingress_name a-plain; set $service_name ""; set $location_path "/"; return 404; }
+}
+""",
+        (
+            "regexhost.test /api",
+            "regexhost.test /apix",
+            "regexhost.test /API/v2",
+            "regexhost.test /exact",
+            "regexhost.test /exact/more",
+            "regexhost.test /v12/items/3",
+            "regexhost.test /V1/ITEMS",
+            "regexhost.test /vx/items",
+            "regexhost.test /other",
+        ),
+    ),
+    Hand(
+        "use-regex-is-per-host",
+        """
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: plain, namespace: shop}
+spec:
+  ingressClassName: nginx
+  rules:
+  - host: one.perhost.test
+    http:
+      paths:
+      - {path: /api, pathType: Prefix, backend: {service: {name: api1, port: {number: 80}}}}
+  - host: two.perhost.test
+    http:
+      paths:
+      - {path: /api, pathType: Prefix, backend: {service: {name: api2, port: {number: 80}}}}
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: regex
+  namespace: shop
+  annotations: {nginx.ingress.kubernetes.io/use-regex: "true"}
+spec:
+  ingressClassName: nginx
+  rules:
+  - host: one.perhost.test
+    http:
+      paths:
+      - {path: "/r/.*", pathType: ImplementationSpecific, backend: {service: {name: r, port: {number: 80}}}}
+""",
+        # enforceRegexModifier runs per server: one.perhost.test is regex, two.perhost.test is not.
+        """
+server { server_name "one.perhost.test";
+  location ~* "^/r/.*" { set $ingress_name regex; set $service_name r; set $location_path "/r/.*"; proxy_pass http://upstream_balancer; }
+  location ~* "^/api" { set $ingress_name plain; set $service_name api1; set $location_path "/api"; proxy_pass http://upstream_balancer; }
+  location ~* "^/" { set $ingress_name plain; set $service_name ""; set $location_path "/"; return 404; }
+}
+server { server_name "two.perhost.test";
+  location "/api/" { set $ingress_name plain; set $service_name api2; set $location_path "/api"; proxy_pass http://upstream_balancer; }
+  location = "/api" { set $ingress_name plain; set $service_name api2; set $location_path "/api"; proxy_pass http://upstream_balancer; }
+  location "/" { set $ingress_name plain; set $service_name ""; set $location_path "/"; return 404; }
+}
+""",
+        (
+            "one.perhost.test /apix",
+            "one.perhost.test /API",
+            "one.perhost.test /r/x",
+            "two.perhost.test /apix",
+            "two.perhost.test /api/x",
+            "two.perhost.test /API",
+        ),
+    ),
+    Hand(
+        "regex-order-equal-length",
+        """
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: order
+  namespace: shop
+  annotations: {nginx.ingress.kubernetes.io/use-regex: "true"}
+spec:
+  ingressClassName: nginx
+  rules:
+  - host: order.test
+    http:
+      paths:
+      - {path: "/v/.+", pathType: ImplementationSpecific, backend: {service: {name: any, port: {number: 80}}}}
+      - {path: "/v/x.", pathType: ImplementationSpecific, backend: {service: {name: x, port: {number: 80}}}}
+      - {path: "/v/[a-z]+/deep", pathType: ImplementationSpecific, backend: {service: {name: deep, port: {number: 80}}}}
+""",
+        # Sorted by path descending, then by length descending (stable): "/v/[a-z]+/deep" (14) first; of the two
+        # of length 5, "/v/x." sorts before "/v/.+" ('x' > '.'). Regex locations: the first match wins.
+        """
+server { server_name "order.test";
+  location ~* "^/v/[a-z]+/deep" { set $ingress_name order; set $service_name deep; set $location_path "/v/[a-z]+/deep"; proxy_pass http://upstream_balancer; }
+  location ~* "^/v/x." { set $ingress_name order; set $service_name x; set $location_path "/v/x."; proxy_pass http://upstream_balancer; }
+  location ~* "^/v/.+" { set $ingress_name order; set $service_name any; set $location_path "/v/.+"; proxy_pass http://upstream_balancer; }
+  location ~* "^/" { set $ingress_name order; set $service_name ""; set $location_path "/"; return 404; }
+}
+""",
+        ("order.test /v/xy", "order.test /v/ab", "order.test /v/xa/deep", "order.test /v/X1", "order.test /v/"),
+    ),
+    Hand(
+        "overlapping-prefixes-across-two-ingresses",
+        """
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: a-short, namespace: shop}
+spec:
+  ingressClassName: nginx
+  rules:
+  - host: overlap.test
+    http:
+      paths:
+      - {path: /app, pathType: Prefix, backend: {service: {name: short, port: {number: 80}}}}
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: b-long, namespace: shop}
+spec:
+  ingressClassName: nginx
+  rules:
+  - host: overlap.test
+    http:
+      paths:
+      - {path: /app/admin, pathType: Prefix, backend: {service: {name: long, port: {number: 80}}}}
+""",
+        # One server for both Ingresses; nginx takes the longest prefix whatever the Ingress.
+        """
+server { server_name "overlap.test";
+  location "/app/admin/" { set $ingress_name b-long; set $service_name long; set $location_path "/app/admin"; proxy_pass http://upstream_balancer; }
+  location = "/app/admin" { set $ingress_name b-long; set $service_name long; set $location_path "/app/admin"; proxy_pass http://upstream_balancer; }
+  location "/app/" { set $ingress_name a-short; set $service_name short; set $location_path "/app"; proxy_pass http://upstream_balancer; }
+  location = "/app" { set $ingress_name a-short; set $service_name short; set $location_path "/app"; proxy_pass http://upstream_balancer; }
+  location "/" { set $ingress_name a-short; set $service_name ""; set $location_path "/"; return 404; }
+}
+""",
+        ("overlap.test /app", "overlap.test /app/x", "overlap.test /app/admin", "overlap.test /app/admin/users"),
+    ),
+    Hand(
+        "overlapping-regexes-across-two-ingresses",
+        """
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: a-catchall
+  namespace: shop
+  annotations: {nginx.ingress.kubernetes.io/rewrite-target: /$1}
+spec:
+  ingressClassName: nginx
+  rules:
+  - host: rxoverlap.test
+    http:
+      paths:
+      - {path: "/(.*)", pathType: ImplementationSpecific, backend: {service: {name: catchall, port: {number: 80}}}}
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: b-api
+  namespace: shop
+  annotations: {nginx.ingress.kubernetes.io/rewrite-target: /v2/$1}
+spec:
+  ingressClassName: nginx
+  rules:
+  - host: rxoverlap.test
+    http:
+      paths:
+      - {path: "/api/(.*)", pathType: ImplementationSpecific, backend: {service: {name: api, port: {number: 80}}}}
+""",
+        # "/api/(.*)" (9) is longer than "/(.*)" (5), so it is written, and tried, first.
+        """
+server { server_name "rxoverlap.test";
+  location ~* "^/api/(.*)" { set $ingress_name b-api; set $service_name api; set $location_path "/api/(.*)";
+    rewrite "(?i)/api/(.*)" /v2/$1 break; proxy_pass http://upstream_balancer; }
+  location ~* "^/(.*)" { set $ingress_name a-catchall; set $service_name catchall; set $location_path "/(.*)";
+    rewrite "(?i)/(.*)" /$1 break; proxy_pass http://upstream_balancer; }
+  location ~* "^/" { set $ingress_name a-catchall; set $service_name ""; set $location_path "/"; return 404; }
+}
+""",
+        ("rxoverlap.test /api/users", "rxoverlap.test /Api/x?y=1", "rxoverlap.test /apix", "rxoverlap.test /"),
+    ),
+    Hand(
+        "exact-host-before-wildcard",
+        """
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: a-wildcard, namespace: shop}
+spec:
+  ingressClassName: nginx
+  rules:
+  - host: "*.wild.test"
+    http:
+      paths:
+      - {path: /, pathType: Prefix, backend: {service: {name: tenants, port: {number: 80}}}}
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: b-exact, namespace: shop}
+spec:
+  ingressClassName: nginx
+  rules:
+  - host: api.wild.test
+    http:
+      paths:
+      - {path: /, pathType: Prefix, backend: {service: {name: api, port: {number: 80}}}}
+""",
+        # buildServerName: a regex server name; nginx picks an exact server_name before any regex one.
+        """
+server { server_name "~^(?<subdomain>[\\w-]+)\\.wild\\.test$";
+  location "/" { set $ingress_name a-wildcard; set $service_name tenants; set $location_path "/"; proxy_pass http://upstream_balancer; }
+}
+server { server_name "api.wild.test";
+  location "/" { set $ingress_name b-exact; set $service_name api; set $location_path "/"; proxy_pass http://upstream_balancer; }
+}
+""",
+        ("api.wild.test /", "api.wild.test /v1", "acme.wild.test /", "API.wild.test /x"),
+        model=False,
+        alb_xfail="issue 21 §3: the wildcard Ingress sorts first (namespace/name) and the ALB's '*' matches "
+        "api.wild.test, where nginx serves the exact server_name first",
+    ),
+    Hand(
+        "wildcard-matches-one-label",
+        """
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: tenants, namespace: shop}
+spec:
+  ingressClassName: nginx
+  rules:
+  - host: "*.label.test"
+    http:
+      paths:
+      - {path: /, pathType: Prefix, backend: {service: {name: tenants, port: {number: 80}}}}
+""",
+        # buildServerName: [\w-]+ is one label; a.b.label.test reaches the catch-all default_server (404).
+        """
+server { server_name "~^(?<subdomain>[\\w-]+)\\.label\\.test$";
+  location "/" { set $ingress_name tenants; set $service_name tenants; set $location_path "/"; proxy_pass http://upstream_balancer; }
+}
+""",
+        ("one.label.test /", "a.b.label.test /", "label.test /", "x-1.label.test /p"),
+        model=False,
+        alb_xfail="issue 21 §3: the ALB host '*.label.test' crosses dots (a.b.label.test), nginx's one label does not",
+    ),
+    Hand(
+        "permanent-redirect",
+        """
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: moved
+  namespace: shop
+  annotations: {nginx.ingress.kubernetes.io/permanent-redirect: "https://www.example.org/new"}
+spec:
+  ingressClassName: nginx
+  rules:
+  - host: moved.test
+    http:
+      paths:
+      - {path: /old, pathType: Prefix, backend: {service: {name: old, port: {number: 80}}}}
+""",
+        # return {{ Redirect.Code }} {{ Redirect.URL }} in each of the Ingress's locations (nginx.tmpl l. 1417),
+        # the host's root location included: it carries the Ingress's annotations (createServers).
+        """
+server { server_name "moved.test";
+  location "/old/" { set $ingress_name moved; set $service_name old; set $location_path "/old"; return 301 https://www.example.org/new; }
+  location = "/old" { set $ingress_name moved; set $service_name old; set $location_path "/old"; return 301 https://www.example.org/new; }
+  location "/" { set $ingress_name moved; set $service_name ""; set $location_path "/"; return 301 https://www.example.org/new; }
+}
+""",
+        ("moved.test /old", "moved.test /old/page?x=1"),
+        model=False,
+    ),
+    Hand(
+        "permanent-redirect-on-the-hosts-root",
+        """
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: moved
+  namespace: shop
+  annotations: {nginx.ingress.kubernetes.io/permanent-redirect: "https://www.example.org/new"}
+spec:
+  ingressClassName: nginx
+  rules:
+  - host: movedroot.test
+    http:
+      paths:
+      - {path: /old, pathType: Prefix, backend: {service: {name: old, port: {number: 80}}}}
+""",
+        """
+server { server_name "movedroot.test";
+  location "/old/" { set $ingress_name moved; set $service_name old; set $location_path "/old"; return 301 https://www.example.org/new; }
+  location = "/old" { set $ingress_name moved; set $service_name old; set $location_path "/old"; return 301 https://www.example.org/new; }
+  location "/" { set $ingress_name moved; set $service_name ""; set $location_path "/"; return 301 https://www.example.org/new; }
+}
+""",
+        ("movedroot.test /", "movedroot.test /elsewhere"),
+        model=False,
+        alb_xfail="issue 21 §5: the host's root location takes the first Ingress's annotations (ingress-nginx "
+        "createServers, locationApplyAnnotations), so its redirect answers every path; migrate redirects only "
+        "the Ingress's own paths",
+    ),
+    Hand(
+        "permanent-redirect-code-308",
+        """
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: moved308
+  namespace: shop
+  annotations:
+    nginx.ingress.kubernetes.io/permanent-redirect: "https://www.example.org/v2"
+    nginx.ingress.kubernetes.io/permanent-redirect-code: "308"
+spec:
+  ingressClassName: nginx
+  rules:
+  - host: moved308.test
+    http:
+      paths:
+      - {path: /v1, pathType: Exact, backend: {service: {name: v1, port: {number: 80}}}}
+""",
+        # redirect.go: 308 is within 300..308 for permanent-redirect-code.
+        """
+server { server_name "moved308.test";
+  location = "/v1" { set $ingress_name moved308; set $service_name v1; set $location_path "/v1"; return 308 https://www.example.org/v2; }
+  location "/" { set $ingress_name moved308; set $service_name ""; set $location_path "/"; return 308 https://www.example.org/v2; }
+}
+""",
+        ("moved308.test /v1",),
+        model=False,
+    ),
+    Hand(
+        "temporal-redirect",
+        """
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: maint
+  namespace: shop
+  annotations: {nginx.ingress.kubernetes.io/temporal-redirect: "http://status.example.org/maintenance?from=shop"}
+spec:
+  ingressClassName: nginx
+  rules:
+  - host: maint.test
+    http:
+      paths:
+      - {path: /, pathType: Prefix, backend: {service: {name: shop, port: {number: 80}}}}
+""",
+        """
+server { server_name "maint.test";
+  location "/" { set $ingress_name maint; set $service_name shop; set $location_path "/"; return 302 "http://status.example.org/maintenance?from=shop"; }
+}
+""",
+        ("maint.test /", "maint.test /cart?id=3"),
+        model=False,
+    ),
+    Hand(
+        "temporal-redirect-wins-over-permanent",
+        """
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: both
+  namespace: shop
+  annotations:
+    nginx.ingress.kubernetes.io/permanent-redirect: "https://perm.example.org/"
+    nginx.ingress.kubernetes.io/temporal-redirect: "https://temp.example.org/"
+spec:
+  ingressClassName: nginx
+  rules:
+  - host: both.test
+    http:
+      paths:
+      - {path: /, pathType: Prefix, backend: {service: {name: shop, port: {number: 80}}}}
+""",
+        # redirect.go Parse: "If the Ingress contains both annotations the execution order is temporal and then
+        # permanent": the temporal one is returned first.
+        """
+server { server_name "both.test";
+  location "/" { set $ingress_name both; set $service_name shop; set $location_path "/"; return 302 https://temp.example.org/; }
+}
+""",
+        ("both.test /", "both.test /x"),
+        model=False,
+        alb_xfail="issue 21 §3: with both temporal-redirect and permanent-redirect, ingress-nginx applies the "
+        "temporal one; migrate writes the permanent one",
+    ),
+    Hand(
+        "app-root",
+        """
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: portal
+  namespace: shop
+  annotations: {nginx.ingress.kubernetes.io/app-root: /portal}
+spec:
+  ingressClassName: nginx
+  rules:
+  - host: approot.test
+    http:
+      paths:
+      - {path: /, pathType: Prefix, backend: {service: {name: portal, port: {number: 80}}}}
+""",
+        # nginx.tmpl l. 1000-1003: "if ($uri = /) { return 302 $scheme://$http_host<app-root>; }" at server level,
+        # once per location of the Ingress (here one).
+        """
+server { server_name "approot.test";
+  if ($uri = /) { return 302 $scheme://$http_host/portal; }
+  location "/" { set $ingress_name portal; set $service_name portal; set $location_path "/"; proxy_pass http://upstream_balancer; }
+}
+""",
+        ("approot.test /", "approot.test /?next=1", "approot.test /portal", "approot.test /x/"),
+        model=False,
+    ),
+    Hand(
+        "default-backend-of-an-ingress-with-rules",
+        """
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: withdefault, namespace: shop}
+spec:
+  ingressClassName: nginx
+  defaultBackend: {service: {name: fallback, port: {number: 80}}}
+  rules:
+  - host: default.test
+    http:
+      paths:
+      - {path: /api, pathType: Prefix, backend: {service: {name: api, port: {number: 80}}}}
+""",
+        # createServers: "Using its backend as default upstream for all its rules": the root location of the host
+        # it opened proxies to spec.defaultBackend.
+        """
+server { server_name "default.test";
+  location "/api/" { set $ingress_name withdefault; set $service_name api; set $location_path "/api"; proxy_pass http://upstream_balancer; }
+  location = "/api" { set $ingress_name withdefault; set $service_name api; set $location_path "/api"; proxy_pass http://upstream_balancer; }
+  location "/" { set $ingress_name withdefault; set $service_name fallback; set $location_path "/"; proxy_pass http://upstream_balancer; }
+}
+""",
+        ("default.test /api/x", "default.test /", "default.test /other?q=2", "default.test /apix"),
+    ),
+    Hand(
+        "ssl-redirect-from-spec-tls",
+        """
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: secure, namespace: shop}
+spec:
+  ingressClassName: nginx
+  tls:
+  - {hosts: [tls.test], secretName: tls-test}
+  rules:
+  - host: tls.test
+    http:
+      paths:
+      - {path: /, pathType: Prefix, backend: {service: {name: web, port: {number: 80}}}}
+""",
+        # lua_ingress.lua redirect_to_https: ssl-redirect (default true) with a certificate for the host, on
+        # plain HTTP: http-redirect-code (308) to https://host + the request URI without one trailing '/'.
+        """
+server { server_name "tls.test";
+  location "/" { set $ingress_name secure; set $service_name web; set $location_path "/";
+    if ($request_uri ~ "^(.*)/$") { return 308 https://$host$1; }
+    return 308 https://$host$request_uri; }
+}
+""",
+        ("tls.test /account", "tls.test /a/b?x=1"),
+        model=False,
+    ),
+    Hand(
+        "ssl-redirect-drops-one-trailing-slash",
+        """
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: secure, namespace: shop}
+spec:
+  ingressClassName: nginx
+  tls:
+  - {hosts: [tlsslash.test], secretName: tls-test}
+  rules:
+  - host: tlsslash.test
+    http:
+      paths:
+      - {path: /, pathType: Prefix, backend: {service: {name: web, port: {number: 80}}}}
+""",
+        """
+server { server_name "tlsslash.test";
+  location "/" { set $ingress_name secure; set $service_name web; set $location_path "/";
+    if ($request_uri ~ "^(.*)/$") { return 308 https://$host$1; }
+    return 308 https://$host$request_uri; }
+}
+""",
+        ("tlsslash.test /docs/",),
+        model=False,
+        alb_xfail="issue 21 §2: ingress-nginx's HTTPS redirect drops one trailing '/' (lua_ingress.lua, "
+        "preserve-trailing-slash off); the ALB's keeps the path as sent",
+    ),
+    Hand(
+        "force-ssl-redirect-in-a-parsebool-spelling",
+        """
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: forced
+  namespace: shop
+  annotations:
+    nginx.ingress.kubernetes.io/ssl-redirect: "false"
+    nginx.ingress.kubernetes.io/force-ssl-redirect: "1"
+spec:
+  ingressClassName: nginx
+  tls:
+  - {hosts: [forced.test], secretName: tls-test}
+  rules:
+  - host: forced.test
+    http:
+      paths:
+      - {path: /, pathType: Prefix, backend: {service: {name: web, port: {number: 80}}}}
+""",
+        # "1" is true to Go strconv.ParseBool (parser.GetBoolAnnotation); force_ssl_redirect wins over
+        # ssl-redirect "false" (lua_ingress.lua redirect_to_https checks it first).
+        """
+server { server_name "forced.test";
+  location "/" { set $ingress_name forced; set $service_name web; set $location_path "/";
+    if ($request_uri ~ "^(.*)/$") { return 308 https://$host$1; }
+    return 308 https://$host$request_uri; }
+}
+""",
+        ("forced.test /login",),
+        model=False,
+        alb_xfail="issue 21 §1: force-ssl-redirect '1' is true to ParseBool; migrate reads only 'true'",
+    ),
+    Hand(
+        "exact-path-on-a-regex-host",
+        """
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: mixed
+  namespace: shop
+  annotations: {nginx.ingress.kubernetes.io/use-regex: "true"}
+spec:
+  ingressClassName: nginx
+  rules:
+  - host: exactrx.test
+    http:
+      paths:
+      - {path: /health, pathType: Exact, backend: {service: {name: health, port: {number: 80}}}}
+      - {path: "/[a-z]+/[0-9]+", pathType: ImplementationSpecific, backend: {service: {name: item, port: {number: 80}}}}
+""",
+        # On a regex host buildLocation ignores pathType: Exact /health is ~* "^/health" and matches /healthz.
+        """
+server { server_name "exactrx.test";
+  location ~* "^/[a-z]+/[0-9]+" { set $ingress_name mixed; set $service_name item; set $location_path "/[a-z]+/[0-9]+"; proxy_pass http://upstream_balancer; }
+  location ~* "^/health" { set $ingress_name mixed; set $service_name health; set $location_path "/health"; proxy_pass http://upstream_balancer; }
+  location ~* "^/" { set $ingress_name mixed; set $service_name ""; set $location_path "/"; return 404; }
+}
+""",
+        ("exactrx.test /health", "exactrx.test /healthz", "exactrx.test /HEALTH/x", "exactrx.test /Shop/12"),
+    ),
+]
