@@ -27,6 +27,9 @@ The test serves every block with a real nginx; the echo backend answers ``servic
 Canaries are not modelled in nginx.tmpl (they are Lua balancer decisions), so no case here has one.
 """
 
+# One nginx location per line, as ingress-nginx writes them: easier to check against the template than wrapped.
+# ruff: noqa: E501
+
 from __future__ import annotations
 
 from dataclasses import dataclass

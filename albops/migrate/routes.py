@@ -24,6 +24,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from albops.migrate.values import go_bool
+
 NGINX = "nginx.ingress.kubernetes.io/"
 ALB = "alb.ingress.kubernetes.io/"
 # `$1`..`$9` in an ingress-nginx rewrite target: nginx reads one digit after `$`.
@@ -136,6 +138,8 @@ def wildcard_regex(pattern: str) -> str:
 
 def path_matches(path: Mapping[str, Any], regex_paths: bool, uri: str) -> bool:
     """Whether one Ingress path's ALB condition matches ``uri``, as the controller builds it."""
+    if not path.get("path"):  # an empty path gives no path condition at all (buildRuleConditions, v3.5.0)
+        return True
     value = str(path.get("path") or "/")
     kind = path.get("pathType", "ImplementationSpecific")
     if kind == "Exact":
@@ -274,7 +278,7 @@ def alb_route(ingresses: Iterable[Mapping[str, Any]], request: AlbRequest) -> Al
     """The first listener rule of the group that matches; None is the listener's default action."""
     for ing in group_members(ingresses):
         annotations = (ing.get("metadata") or {}).get("annotations") or {}
-        regex_paths = str(annotations.get(ALB + "use-regex-path-match", "false")).lower() == "true"
+        regex_paths = _regex_path_match(annotations)
         for rule in (ing.get("spec") or {}).get("rules") or []:
             if not _host_matches(str(rule.get("host") or ""), request.host):
                 continue
@@ -300,3 +304,140 @@ def alb_route(ingresses: Iterable[Mapping[str, Any]], request: AlbRequest) -> Al
                     return AlbOutcome("redirect", redirect=dict(action["redirectConfig"]))
                 return AlbOutcome("fixed-response", redirect=dict(action.get("fixedResponseConfig", {})))
     return None
+
+
+# --- the controller's listener rules, written out -----------------------------------------------
+
+
+@dataclass(frozen=True)
+class ListenerRule:
+    """One listener rule as the controller (v3.5.0) creates it: priority, conditions, action, transforms.
+
+    ``conditions`` are in the controller's order (pkg/ingress/model_build_listener_rules.go buildRuleConditions):
+    the ``conditions.<name>`` annotation's header, method, query and source-ip conditions as written, then
+    ``host-header`` values (the rule's host first), ``host-header`` regexValues, ``path-pattern`` values,
+    ``path-pattern`` regexValues, and ``path-pattern /*`` when there is none at all.
+    """
+
+    priority: int
+    ingress: str  # namespace/name
+    conditions: tuple[Mapping[str, Any], ...]
+    action: Mapping[str, Any]
+    transforms: tuple[Mapping[str, Any], ...] = ()
+
+
+def path_patterns(path: Mapping[str, Any], regex_paths: bool) -> tuple[list[str], list[str]]:
+    """(values, regexValues) the controller makes of one Ingress path (buildPathPatterns, v3.5.0).
+
+    Prefix ``/`` is ``/*``; Prefix ``/x`` or ``/x/`` is ``/x`` and ``/x/*`` (one trailing ``/`` trimmed);
+    Exact is the path; ImplementationSpecific is the path as written, or with use-regex-path-match the path
+    minus its leading ``/`` as a regex; an empty path gives no path condition. Paths with ``*`` or ``?`` in
+    Exact or Prefix are refused by the controller (ValueError here).
+    """
+    value = str(path.get("path") or "")
+    if not value:
+        return [], []
+    kind = path.get("pathType") or "ImplementationSpecific"
+    if kind == "ImplementationSpecific":
+        return ([], [value[1:]]) if regex_paths else ([value], [])
+    if kind == "Exact":
+        if "*" in value or "?" in value:
+            raise ValueError(f"exact path shouldn't contain wildcards: {value}")
+        return [value], []
+    if kind == "Prefix":
+        if value == "/":
+            return ["/*"], []
+        if "*" in value or "?" in value:
+            raise ValueError(f"prefix path shouldn't contain wildcards: {value}")
+        base = value.removesuffix("/")
+        return [base, base + "/*"], []
+    raise ValueError(f"unknown pathType for path {value}")
+
+
+def _listen_ports(ing: Mapping[str, Any]) -> dict[int, str]:
+    """An Ingress's listen ports (computeIngressListenPorts): the annotation, else HTTPS 443 with a certificate
+    (certificate-arn or spec.tls), else HTTP 80."""
+    annotations = (ing.get("metadata") or {}).get("annotations") or {}
+    raw = annotations.get(ALB + "listen-ports")
+    if raw is None:
+        tls = bool(annotations.get(ALB + "certificate-arn")) or bool((ing.get("spec") or {}).get("tls"))
+        return {443: "HTTPS"} if tls else {80: "HTTP"}
+    return {int(port): str(protocol) for entry in json.loads(str(raw)) for protocol, port in entry.items()}
+
+
+def _regex_path_match(annotations: Mapping[str, Any]) -> bool:
+    """use-regex-path-match as the controller reads it (ParseBoolAnnotation: Go strconv.ParseBool); a value
+    ParseBool refuses is an error that stops the group, a ValueError here."""
+    raw = annotations.get(ALB + "use-regex-path-match")
+    if raw is None:
+        return False
+    parsed = go_bool(str(raw))
+    if parsed is None:
+        raise ValueError(f"failed to parse bool annotation {ALB}use-regex-path-match: {raw}")
+    return parsed
+
+
+def listener_rules(ingresses: Iterable[Mapping[str, Any]], port: int) -> list[ListenerRule]:
+    """The rules the controller creates on one listener of a group: members in group order, each rule of each
+    member in spec order, its paths in controller_order, priorities from 1. An HTTP listener of a group with
+    ssl-redirect has none (buildListenerRules returns early; the listener's default action redirects)."""
+    members = [ing for ing in group_members(ingresses) if port in _listen_ports(ing)]
+    if not members:
+        return []
+    annotated = [((m.get("metadata") or {}).get("annotations") or {}) for m in members]
+    if _listen_ports(members[0])[port] == "HTTP" and any(ALB + "ssl-redirect" in a for a in annotated):
+        return []
+    rules: list[ListenerRule] = []
+    for ing, notes in zip(members, annotated, strict=True):
+        meta = ing.get("metadata") or {}
+        name = f"{meta.get('namespace', 'default')}/{meta.get('name')}"
+        regex_paths = _regex_path_match(notes)
+        for rule in (ing.get("spec") or {}).get("rules") or []:
+            if not rule.get("http"):
+                continue
+            for path in controller_order(rule["http"].get("paths") or []):
+                backend = path["backend"]["service"]
+                service = str(backend["name"])
+                extra = json.loads(str(notes.get(ALB + f"conditions.{service}", "[]")))
+                hosts = [str(rule["host"])] if rule.get("host") else []
+                host_regexes: list[str] = []
+                values, regexes = path_patterns(path, regex_paths)
+                conditions: list[Mapping[str, Any]] = []
+                for condition in extra:
+                    if condition.get("field") == "host-header":
+                        hosts += condition["hostHeaderConfig"].get("values") or []
+                        host_regexes += condition["hostHeaderConfig"].get("regexValues") or []
+                    elif condition.get("field") == "path-pattern":
+                        values += condition["pathPatternConfig"].get("values") or []
+                        regexes += condition["pathPatternConfig"].get("regexValues") or []
+                    else:
+                        conditions.append(condition)
+                if hosts and host_regexes:
+                    raise ValueError(
+                        f"ingress: {name}: host condition must specify exactly one of Values and RegexValues"
+                    )
+                if values and regexes:
+                    raise ValueError(
+                        f"ingress: {name}: path condition must specify exactly one of Values and RegexValues"
+                    )
+                for field_name, key, items in (
+                    ("host-header", "values", hosts),
+                    ("host-header", "regexValues", host_regexes),
+                    ("path-pattern", "values", values),
+                    ("path-pattern", "regexValues", regexes),
+                ):
+                    if items:
+                        conditions.append({"field": field_name, key: items})
+                if not conditions:
+                    conditions.append({"field": "path-pattern", "values": ["/*"]})
+                if backend.get("port", {}).get("name") == "use-annotation":
+                    action = json.loads(str(notes[ALB + f"actions.{service}"]))
+                else:
+                    target = {
+                        "serviceName": service,
+                        "servicePort": backend["port"].get("number", backend["port"].get("name")),
+                    }
+                    action = {"type": "forward", "forwardConfig": {"targetGroups": [target]}}
+                transforms = json.loads(str(notes.get(ALB + f"transforms.{service}", "[]")))
+                rules.append(ListenerRule(len(rules) + 1, name, tuple(conditions), action, tuple(transforms)))
+    return rules
