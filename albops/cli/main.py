@@ -398,7 +398,11 @@ def _unknown_release(unknown: list[str], report: Any) -> str:
     else:
         why = "names no Ingress of the input"
     known = [n for n in report.ingresses() if n not in report.passed_through]
-    hint = f"; the input's ingress-nginx Ingresses: {', '.join(known[:5])}{', ...' if len(known) > 5 else ''}" if known else ""
+    hint = (
+        f"; the input's ingress-nginx Ingresses: {', '.join(known[:5])}{', ...' if len(known) > 5 else ''}"
+        if known
+        else ""
+    )
     more = f" (and {len(unknown) - 1} more)" if len(unknown) > 1 else ""
     return f"error: --allow-unprotected-ingress {name}{more} {why}{hint}; fix the NAMESPACE/NAME or drop it"
 

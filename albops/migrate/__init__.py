@@ -181,7 +181,9 @@ def migrate(documents: list[Any], options: Options, copy: bool = True) -> tuple[
             + f" (ingress-nginx classes here: {', '.join(sorted(classes))}; see --nginx-class, --include-classless)",
         )
     if report.converted and options.group == "migrated":
-        report.add_group("migrated", "group", "note", "no --group given: every converted Ingress joins ALB group 'migrated'")
+        report.add_group(
+            "migrated", "group", "note", "no --group given: every converted Ingress joins ALB group 'migrated'"
+        )
     if options.controller_config:
         read = (*GLOBAL_DEFAULTS, *CONTROLLER_KEYS)
         used = sorted(k for k in options.controller_config if k in read)

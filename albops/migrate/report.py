@@ -24,7 +24,7 @@ FAIL_ON = SEVERITIES[:3]
 # What became of each Ingress of the input, most serious first; the summary counts them in this order.
 OUTCOMES: dict[str, str] = {
     "held-back": "held back (would lose its protection)",
-    "unprotected": "written without its protection (--allow-unprotected)",
+    "unprotected": "written without its protection (released)",
     "not-converted": "not converted (not in the output)",
     "partial": "converted in part (some settings not converted)",
     "approximated": "converted with approximations",
@@ -170,11 +170,7 @@ class Report:
         Ingresses back); name none for what concerns the group only (its name, its quota).
         """
         finding = next(
-            (
-                f
-                for f in self.group_findings
-                if (f.group, f.key, f.status, f.detail) == (group, key, status, detail)
-            ),
+            (f for f in self.group_findings if (f.group, f.key, f.status, f.detail) == (group, key, status, detail)),
             None,
         )
         if finding is None:

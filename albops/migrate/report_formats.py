@@ -57,7 +57,9 @@ def groups_line(report: Report) -> str | None:
         members[group] = members.get(group, 0) + 1
     if not members:
         return None
-    return "ALB groups: " + ", ".join(f"{group!r} ({_plural(n, 'Ingress', 'Ingresses')})" for group, n in members.items())
+    return "ALB groups: " + ", ".join(
+        f"{group!r} ({_plural(n, 'Ingress', 'Ingresses')})" for group, n in members.items()
+    )
 
 
 def verdict(report: Report, fail_on: str) -> str:
@@ -225,8 +227,8 @@ def markdown_lines(report: Report, fail_on: str) -> Iterator[str]:
         yield ""
         yield f"## Ingress {_md_code(name)}: {_md(OUTCOMES[outcome])}"
         yield ""
-        group = report.ingress_group.get(name)
-        where = f"ALB group {_md_code(group)}. " if group else ""
+        joins = report.ingress_group.get(name)
+        where = f"ALB group {_md_code(joins)}. " if joins else ""
         yield f"{where}Next step: {_md(OUTCOME_NEXT[outcome])}."
         yield from _finding_table(per_subject.get(name, []))
     others = [name for name in per_subject if name != "*" and name not in outcome_of]
