@@ -381,3 +381,17 @@ def test_a_group_level_lost_protection_holds_its_members_back(capsys: pytest.Cap
     (finding,) = [f for f in report.group_findings if f.status == "lost-protection"]
     assert finding.ingresses == ["web/a", "web/b"] and "62 security group rules" in finding.detail
     assert report.render().count("62 security group rules") == 1
+
+
+def test_docs_migrate_names_every_option_of_the_command() -> None:
+    """docs/migrate.md is the command's page: an option added without its row there fails here."""
+    import argparse
+
+    from albops.cli.main import _parser
+
+    commands = next(a for a in _parser()._actions if isinstance(a, argparse._SubParsersAction))
+    options = {o for action in commands.choices["migrate"]._actions for o in action.option_strings}
+    page = (Path(__file__).resolve().parent.parent / "docs" / "migrate.md").read_text(encoding="utf-8")
+    rows = {line.split(" | ")[0] for line in page.splitlines() if line.startswith("| `--")}
+    missing = sorted(o for o in options - {"-h", "--help"} if not any(f"`{o}" in row for row in rows))
+    assert not missing, f"options without a row in docs/migrate.md's usage table: {missing}"

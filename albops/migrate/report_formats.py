@@ -194,7 +194,7 @@ def markdown_lines(report: Report, fail_on: str) -> Iterator[str]:
     yield f"- **stdout:** {_md(stdout_line(report))}"
     groups = groups_line(report)
     if groups:
-        yield f"- **{_md(groups)}**"
+        yield f"- **ALB groups:** {_md(groups.removeprefix('ALB groups: '))}"
     yield f"- **result:** {_md(verdict(report, fail_on))}"
     yield ""
     yield _row("outcome", "Ingresses", "next step")
