@@ -143,6 +143,10 @@ class Report:
     ingress_group: dict[str, str] = field(default_factory=dict)
     # Objects written to stdout by kind, in order of first appearance; empty when nothing is written.
     written: dict[str, int] = field(default_factory=dict)
+    # add_group's findings by (group, key, status, detail), each with the set of its members.
+    _group_index: dict[tuple[str, str, str, str], tuple[GroupFinding, set[str]]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
     @property
     def exact(self) -> bool:
@@ -169,16 +173,19 @@ class Report:
         finding under ``key`` pointing at the group (same status: a group-level lost-protection holds those
         Ingresses back); name none for what concerns the group only (its name, its quota).
         """
-        finding = next(
-            (f for f in self.group_findings if (f.group, f.key, f.status, f.detail) == (group, key, status, detail)),
-            None,
-        )
-        if finding is None:
+        # Indexed, with a set of members beside the list: a group of thousands of Ingresses calls this
+        # once per member, which must not cost a scan of the members each time.
+        index = (group, key, status, detail)
+        entry = self._group_index.get(index)
+        if entry is None:
             finding = GroupFinding(group, sys.intern(key), status, sys.intern(detail), next_step=next_step)
             self.group_findings.append(finding)
+            entry = self._group_index[index] = (finding, set())
+        finding, members = entry
         for ingress in ingresses:
-            if ingress in finding.ingresses:
+            if ingress in members:
                 continue
+            members.add(ingress)
             finding.ingresses.append(ingress)
             # The whole detail, one interned string: code and tests that read a member's findings see it;
             # the renderers say it once, under the group, and point there from the member.
