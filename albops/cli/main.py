@@ -239,9 +239,10 @@ def _parser() -> argparse.ArgumentParser:
         "migrate",
         allow_abbrev=False,
         help="convert ingress-nginx Ingresses to ALB Ingresses or Gateway API objects; the rest passes through",
-        description="Writes converted YAML to stdout and a report to stderr. Exit 0 when everything converted "
-        "exactly, 1 when something was approximated or not converted, 2 when input cannot be read, 3 when an "
-        "Ingress would lose its protection (then nothing is written; see --allow-unprotected).",
+        description="Writes converted YAML to stdout and a report to stderr. Exit 0 when no finding reaches "
+        "--fail-on (default: nothing was left out), 1 when one does, 2 when input or an option cannot be read, 3 "
+        "when an Ingress would lose its protection (then nothing is written; see --allow-unprotected). "
+        "docs/migrate.md has the whole page.",
     )
     migrate.add_argument("inputs", nargs="+", help="files, directories, or - for stdin")
     migrate.add_argument(
@@ -252,6 +253,13 @@ def _parser() -> argparse.ArgumentParser:
     migrate.add_argument("--ingress-class", default="alb", help="IngressClass of the converted Ingresses (alb)")
     migrate.add_argument("--include-classless", action="store_true", help="also convert Ingresses without a class")
     migrate.add_argument("--report", type=argtypes.output_file, help="also write the report as JSON to this file")
+    migrate.add_argument(
+        "--report-format",
+        choices=["text", "markdown", "json"],
+        default="text",
+        help="the report on stderr: text (default), markdown (a table per Ingress, group findings once per "
+        "group) or json (the --report shape)",
+    )
     migrate.add_argument(
         "--nginx-class",
         action="append",
@@ -264,6 +272,22 @@ def _parser() -> argparse.ArgumentParser:
         "--allow-unprotected",
         action="store_true",
         help="also write Ingresses that lose their authentication or access rules (exit 3 without it)",
+    )
+    migrate.add_argument(
+        "--fail-on",
+        choices=["lost-protection", "not-converted", "approximated"],
+        default="not-converted",
+        help="exit 1 when a finding of this severity or a more serious one exists (severities: lost-protection > "
+        "not-converted > approximated > note; default not-converted); a held-back Ingress is exit 3 whatever this says",
+    )
+    migrate.add_argument(
+        "--allow-unprotected-ingress",
+        action="append",
+        default=[],
+        type=argtypes.namespaced_name,
+        metavar="NAMESPACE/NAME",
+        help="also write this Ingress although it loses its protection (repeatable; --allow-unprotected: all); "
+        "one that names no ingress-nginx Ingress of the input is an error",
     )
     migrate.add_argument(
         "--controller-config",
@@ -290,6 +314,7 @@ def _parser() -> argparse.ArgumentParser:
 def _migrate(args: argparse.Namespace) -> int:
     from albops.manifests import UnreadableError, read_sources
     from albops.migrate import Options, dump, migrate
+    from albops.migrate.report_formats import render_lines
 
     if args.to != "gateway" and (args.gateway is not None or args.gateway_class != "alb"):
         flag = "--gateway" if args.gateway is not None else "--gateway-class"
@@ -319,6 +344,13 @@ def _migrate(args: argparse.Namespace) -> int:
                 EXIT_BAD_INPUT,
             )
         controller_config = {str(k): str(v) for k, v in (maps[0].get("data") or {}).items()}
+    released = list(dict.fromkeys(f"{namespace}/{name}" for namespace, name in args.allow_unprotected_ingress))
+    if released and args.allow_unprotected:
+        return _say(
+            "error: --allow-unprotected already writes every Ingress; drop it to release only "
+            f"{', '.join(released)}, or drop --allow-unprotected-ingress",
+            EXIT_BAD_INPUT,
+        )
     options = Options(
         controller_config=controller_config,
         group=args.group,
@@ -331,22 +363,48 @@ def _migrate(args: argparse.Namespace) -> int:
         to=args.to,
         gateway=args.gateway,
         gateway_class=args.gateway_class,
+        allow_unprotected_ingresses=frozenset(released),
     )
     converted, report = migrate(documents, options, copy=False)
+    nginx_names = set(report.ingresses()) - set(report.passed_through)
+    unknown = [name for name in released if name not in nginx_names]
+    if unknown:
+        return _say(_unknown_release(unknown, report), EXIT_BAD_INPUT)
+    unprotected = set(report.unprotected)
+    for name in released:
+        if name not in unprotected:
+            report.add(name, "--allow-unprotected-ingress", "note", "it loses no protection: nothing to release")
     # Anything held back: nothing at all on stdout, so `migrate | kubectl apply -f -` cannot apply the rest
     # of a half-protected set. Otherwise the documents are written one at a time, never as one string.
     if not report.held_back:
         for chunk in dump(converted):
             sys.stdout.write(chunk)
-    for line in report.lines():
+    for line in render_lines(report, args.report_format, args.fail_on):
         print(line, file=sys.stderr)
     if args.report is not None:
         with args.report.open("w", encoding="utf-8") as handle:
-            json.dump(report.as_dict(), handle, indent=2)
+            json.dump(report.as_dict(args.fail_on), handle, indent=2)
             handle.write("\n")
     if report.held_back:
         return EXIT_REFUSED
-    return EXIT_OK if report.exact else EXIT_FINDINGS
+    return EXIT_FINDINGS if report.fails(args.fail_on) else EXIT_OK
+
+
+def _unknown_release(unknown: list[str], report: Any) -> str:
+    """--allow-unprotected-ingress naming no ingress-nginx Ingress: a typo must neither hold one back nor pass."""
+    name = unknown[0]
+    if name in report.passed_through:
+        why = "is not an ingress-nginx Ingress here (its class is not one ingress-nginx serves), so nothing to release"
+    else:
+        why = "names no Ingress of the input"
+    known = [n for n in report.ingresses() if n not in report.passed_through]
+    hint = (
+        f"; the input's ingress-nginx Ingresses: {', '.join(known[:5])}{', ...' if len(known) > 5 else ''}"
+        if known
+        else ""
+    )
+    more = f" (and {len(unknown) - 1} more)" if len(unknown) > 1 else ""
+    return f"error: --allow-unprotected-ingress {name}{more} {why}{hint}; fix the NAMESPACE/NAME or drop it"
 
 
 def _probe(args: argparse.Namespace) -> int:

@@ -119,6 +119,7 @@ def migrate(documents: list[Any], options: Options, copy: bool = True) -> tuple[
                     else "it has no class (add --include-classless if ingress-nginx serves it)"
                 )
                 report.add(display(obj), "ingress class", "note", f"skipped, passed through unchanged: {why}")
+                report.passed_through.append(display(obj))
     places = list(nginx_ingresses(output, options, classes))
     sources = [convert_ingress(container[i], options, report) for container, i in places]
     paths = paths_by_source(route(sources, report))
@@ -137,17 +138,24 @@ def migrate(documents: list[Any], options: Options, copy: bool = True) -> tuple[
                 empty.add(source.name)
     gone = []
     unprotected = set(report.unprotected)
+    unmatched = {f.ingress for f in report.findings if f.annotation == NGINX + "canary" and f.status == "not-converted"}
     for (container, i), source in zip(places, sources, strict=True):
-        if source.name in unprotected and not options.allow_unprotected:
+        report.ingress_group[source.name] = str(source.annotations.get(ALB + "group.name", options.group))
+        if source.name in unprotected and not options.allows_unprotected(source.name):
             report.held_back.append(source.name)
             gone.append((container, i))
             continue
         if source.canary:
             gone.append((container, i))
+            if source.name in unmatched:  # a canary of no converted host and path: carried nowhere
+                report.left_out.append(source.name)
+                continue
             report.add(source.name, NGINX + "canary", "note", "folded into the Ingress it shadows; not in the output")
+            report.folded.append(source.name)
             continue
         if source.name in empty:
             gone.append((container, i))
+            report.left_out.append(source.name)
             report.add(
                 source.name,
                 "spec.rules",
@@ -173,7 +181,9 @@ def migrate(documents: list[Any], options: Options, copy: bool = True) -> tuple[
             + f" (ingress-nginx classes here: {', '.join(sorted(classes))}; see --nginx-class, --include-classless)",
         )
     if report.converted and options.group == "migrated":
-        report.add("*", "group", "note", "no --group given: every converted Ingress joins ALB group 'migrated'")
+        report.add_group(
+            "migrated", "group", "note", "no --group given: every converted Ingress joins ALB group 'migrated'"
+        )
     if options.controller_config:
         read = (*GLOBAL_DEFAULTS, *CONTROLLER_KEYS)
         used = sorted(k for k in options.controller_config if k in read)
@@ -191,4 +201,5 @@ def migrate(documents: list[Any], options: Options, copy: bool = True) -> tuple[
         from albops.migrate.gateway import to_gateway
 
         output = to_gateway(output, sources, report, options)
+    report.record_output(str(o.get("kind")) for o in objects(output))
     return output, report

@@ -304,12 +304,14 @@ def split_plain_http(sources: list[Source], report: Report) -> None:
     http_group = f"{group[:58].rstrip('.-')}-http"
     for source in plain:
         source.annotations[ALB + "group.name"] = http_group
-        report.add(
-            source.name,
+        report.add_group(
+            http_group,
             ALB + "group.name",
             "note",
-            f"joins group {http_group!r}, not {group!r}: ssl-redirect applies to a whole group, so the other "
-            "Ingresses' HTTPS redirect would send this Ingress's plain-HTTP requests to HTTPS (a second ALB)",
+            f"holds the Ingresses that serve plain HTTP, apart from group {group!r}: ssl-redirect applies to a "
+            "whole group, so the other Ingresses' HTTPS redirect would send their plain-HTTP requests to HTTPS "
+            "(a second ALB)",
+            [source.name],
         )
 
 
@@ -334,34 +336,37 @@ def group_settings(sources: list[Source], report: Report) -> None:
 
 
 def _group_settings(live: list[Source], report: Report) -> None:
+    group = str(live[0].annotations.get(ALB + "group.name"))
     ranges = {s.name: cidrs_of(s.nginx.get("whitelist-source-range", "")) for s in live}
     if any(ranges.values()):
         ports = set().union(*(_listen_ports(s) for s in live))
         agreed = next(iter(ranges.values())) if len(set(ranges.values())) == 1 else None
         if agreed is not None and len(agreed) * len(ports) > SECURITY_GROUP_RULES:
             for s in live:
-                report.add(
-                    s.name,
+                report.add_group(
+                    group,
                     NGINX + "whitelist-source-range",
                     "lost-protection",
                     f"protected it with {len(agreed)} client ranges, which as inbound-cidrs on {len(ports)} listen "
                     f"ports need {len(agreed) * len(ports)} security group rules, more than the {SECURITY_GROUP_RULES}"
                     " a security group holds by default; carry it over: raise that quota, merge ranges, or use WAF "
                     "IP sets",
+                    [s.name],
                 )
         elif agreed is not None:
             # inbound-cidrs restricts the listen ports of the Ingress that carries it; on every Ingress, each
             # of the group's ports (HTTPS ones included) is restricted, not only the first Ingress's.
             for s in live:
                 s.annotations[ALB + "inbound-cidrs"] = ",".join(agreed)
-                report.add(
-                    s.name,
+                report.add_group(
+                    group,
                     NGINX + "whitelist-source-range",
                     "approximated",
                     f"as the ALB's inbound-cidrs on every converted Ingress (they all agree), on listen ports "
                     f"{', '.join(map(str, sorted(ports)))}: other clients cannot connect, where ingress-nginx "
                     "answered 403. inbound-cidrs applies per listen port to every Ingress of the group, so the group "
                     "must be dedicated to these Ingresses",
+                    [s.name],
                 )
         else:
             for s in live:
@@ -393,7 +398,7 @@ def _group_settings(live: list[Source], report: Report) -> None:
         for s in live:
             for key in ("proxy-read-timeout", "proxy-send-timeout"):
                 if s.nginx.get(key, "").strip().isdigit():
-                    report.add(s.name, NGINX + key, status, detail)
+                    report.add_group(group, NGINX + key, status, detail, [s.name])
 
 
 def cidrs_of(value: str) -> tuple[str, ...]:

@@ -35,6 +35,12 @@ class Options:
     to: str = "ingress"
     gateway: tuple[str, str] | None = None
     gateway_class: str = "alb"
+    # Ingresses (NAMESPACE/NAME) written even though they lose a protection (--allow-unprotected-ingress).
+    allow_unprotected_ingresses: frozenset[str] = frozenset()
+
+    def allows_unprotected(self, ingress: str) -> bool:
+        """Whether Ingress ``ingress`` (NAMESPACE/NAME) is written even if it loses a protection."""
+        return self.allow_unprotected or ingress in self.allow_unprotected_ingresses
 
 
 # API versions of Ingress that Kubernetes 1.22 and later no longer serve; their objects are rewritten as v1.
