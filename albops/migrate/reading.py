@@ -35,6 +35,8 @@ class Options:
     to: str = "ingress"
     gateway: tuple[str, str] | None = None
     gateway_class: str = "alb"
+    # Split each converted ALB group over <group>-1..N by host (--shards); 1: no split, a group over a quota is refused.
+    shards: int = 1
 
 
 # API versions of Ingress that Kubernetes 1.22 and later no longer serve; their objects are rewritten as v1.
