@@ -60,8 +60,8 @@ def _counts(members: Sequence[Source], others: Iterable[dict[str, Any]], options
         for s in members
     ]
     for obj in others:
-        metadata = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
-        name = str(metadata.get("name") or "")
+        metadata = obj.get("metadata")
+        name = str(metadata.get("name") or "") if isinstance(metadata, dict) else ""
         resources.append(Resource(kubernetes_type(str(obj.get("apiVersion")), str(obj.get("kind"))), name, obj))
     stack = Stack(resources, Context(ingress_classes=frozenset({options.ingress_class})))
     return count_groups(footprints(stack))
@@ -162,7 +162,7 @@ def _suggest(
                 s.annotations[GROUP] = placed[s.name]
             if not _over(_counts(members, others, options), set(placed.values()), quotas):
                 return (
-                    f"Pass --shards {shards} (right after --group) to split it by host over "
+                    f"Pass --shards {shards} to split it by host over "
                     f"{shard_name(base, 1)} .. {shard_name(base, shards)}"
                 )
     finally:

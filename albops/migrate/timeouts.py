@@ -70,7 +70,7 @@ def group_timeouts(sources: Iterable[Source], report: Report) -> None:
             others = [a for a in (existing or "").split(",") if a and not a.startswith("idle_timeout.timeout_seconds=")]
             s.annotations[ATTRIBUTES] = ",".join([*others, attribute])
             for key in TIMEOUT_KEYS:
-                if key in s.own:
+                if key in s.own and (go_atoi(s.nginx[key]) or 0) > 0:
                     report.add(s.name, NGINX + key, "converted", f"into group {group!r}'s idle timeout (its finding)")
         lower = sorted(name for name, value in asked.items() if (value or NGINX_TIMEOUT_DEFAULT) < seconds)
         values = ", ".join(
