@@ -15,6 +15,7 @@ is still over, the group is refused (nothing is written) with its counts and the
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -23,12 +24,14 @@ from albops.check import kubernetes_type
 from albops.migrate.reading import Options, Source, objects, valid_host
 from albops.migrate.report import Report
 from albops.migrate.routes import ALB
-from components.app.budget import GroupCount, Quotas, assign_shards, count_groups
-from policies.group_budget import footprints
+from components.app.budget import Footprint, GroupCount, Quotas, assign_shards, count_groups
+from policies.group_budget import _pods, ingress_footprint
 from policies.guardrails import INGRESS, Context, Resource, Stack
 
-# Kinds that tell the budget how many pods stand behind a Service (target counts).
-WORKLOAD_KINDS = ("Service", "Deployment", "StatefulSet", "IngressClass")
+# Kinds that tell the budget how many pods stand behind a Service (target counts), and an Ingress's class.
+POD_KINDS = ("Service", "Deployment", "StatefulSet")
+CLASS_KINDS = ("IngressClass", "IngressClassParams")
+WORKLOAD_KINDS = (*POD_KINDS, *CLASS_KINDS)
 GROUP = ALB + "group.name"
 # The most shards a refusal looks at when it suggests a count.
 MAX_SUGGESTED = 64
@@ -50,24 +53,40 @@ def _hosts(source: Source) -> tuple[str, ...]:
     return tuple(dict.fromkeys(hosts))
 
 
-def _counts(members: Sequence[Source], others: Iterable[dict[str, Any]], options: Options) -> dict[str, GroupCount]:
-    resources = [
-        Resource(
-            INGRESS,
-            s.name,
-            {**s.converted, "metadata": {**(s.converted.get("metadata") or {}), "annotations": s.annotations}},
-        )
-        for s in members
-    ]
-    for obj in others:
-        metadata = obj.get("metadata")
-        name = str(metadata.get("name") or "") if isinstance(metadata, dict) else ""
-        resources.append(Resource(kubernetes_type(str(obj.get("apiVersion")), str(obj.get("kind"))), name, obj))
-    stack = Stack(resources, Context(ingress_classes=frozenset({options.ingress_class})))
-    return count_groups(footprints(stack))
+def _resource(obj: dict[str, Any], name: str) -> Resource:
+    return Resource(kubernetes_type(str(obj.get("apiVersion")), str(obj.get("kind"))), name, obj)
+
+
+class Budget:
+    """Each Ingress's footprint, made once (a stack of the Ingress and the classes alone, so a large input
+    is not scanned per Ingress), and the group counts for any placement of the converted ones."""
+
+    def __init__(self, members: Sequence[Source], others: Sequence[dict[str, Any]], options: Options) -> None:
+        context = Context(ingress_classes=frozenset({options.ingress_class}))
+        classes = [_resource(o, "") for o in others if o.get("kind") in CLASS_KINDS]
+        pods = _pods(Stack([_resource(o, "") for o in others if o.get("kind") in POD_KINDS], context))
+        self.fixed: list[Footprint] = []  # the input's other ALB Ingresses (existing members of the groups)
+        self.mine: dict[str, Footprint] = {}
+        for obj in others:
+            if obj.get("kind") == "Ingress":
+                stack = Stack([_resource(obj, ""), *classes], context)
+                self.fixed += [ingress_footprint(stack, i, pods) for i in stack.alb_ingresses()]
+        for s in members:
+            metadata = {**(s.converted.get("metadata") or {}), "annotations": s.annotations}
+            resource = Resource(INGRESS, s.name, {**s.converted, "metadata": metadata})
+            self.mine[s.name] = ingress_footprint(Stack([resource, *classes], context), resource, pods)
+
+    def counts(self, placed: Mapping[str, str]) -> dict[str, GroupCount]:
+        """Group counts with the converted Ingresses named in ``placed`` moved to those groups."""
+        moved = [
+            dataclasses.replace(fp, group=f"group {placed[name]}") if name in placed else fp
+            for name, fp in self.mine.items()
+        ]
+        return count_groups([*self.fixed, *moved])
 
 
 def _over(counts: Mapping[str, GroupCount], groups: Iterable[str], quotas: Quotas) -> dict[str, list[str]]:
+    """The groups over a quota, with what they are over."""
     return {g: counts[f"group {g}"].over(quotas) for g in groups if counts[f"group {g}"].over(quotas)}
 
 
@@ -100,7 +119,7 @@ def shard_groups(
     ]
     members = [s for group in groups.values() for s in group]
     origin = {s.name: group for group, group_members in groups.items() for s in group_members}
-    counts = _counts(members, others, options)
+    budget = Budget(members, others, options)
     if options.shards > 1:
         for group, group_members in groups.items():
             placed = _assign(group_members, group, options.shards)
@@ -116,14 +135,14 @@ def shard_groups(
                 + "; ".join(f"{shard}: {', '.join(sorted(set(hosts)))}" for shard, hosts in sorted(by_shard.items()))
                 + ". Each shard is its own ALB: point each host's DNS record at its shard's ALB",
             )
-        counts = _counts(members, others, options)
+    counts = budget.counts({s.name: str(s.annotations[GROUP]) for s in members})
     current: dict[str, list[Source]] = {}
     for s in members:
         current.setdefault(str(s.annotations[GROUP]), []).append(s)
     refused: set[str] = set()
     for group, over in sorted(_over(counts, current, quotas).items()):
         whole = groups[origin[current[group][0].name]]
-        suggestion = _suggest(whole, origin[whole[0].name], others, options, quotas, counts[f"group {group}"])
+        suggestion = _suggest(whole, origin[whole[0].name], budget, options, quotas, counts[f"group {group}"])
         report.add(
             f"group {group}",
             "group quotas",
@@ -138,36 +157,27 @@ def shard_groups(
 
 
 def _suggest(
-    members: Sequence[Source],
-    base: str,
-    others: Sequence[dict[str, Any]],
-    options: Options,
-    quotas: Quotas,
-    count: GroupCount,
+    members: Sequence[Source], base: str, budget: Budget, options: Options, quotas: Quotas, count: GroupCount
 ) -> str:
-    """The smallest --shards that brings every shard of group ``base`` under the quotas, or why none does."""
-    # A lower bound: the shards together hold at least what the group holds now.
+    """A --shards count that brings every shard of group ``base`` under the quotas, or why none does.
+
+    From a lower bound (the shards together hold at least what the group holds), growing by a quarter at a
+    time, so a large group is counted a dozen times at most; the count named is one that was counted.
+    """
     unsharded = options.shards <= 1
-    needed = max(
+    shards = max(
         2,
         options.shards + 1,
         math.ceil(count.rules / quotas.rules) if unsharded else 2,
         math.ceil(count.target_groups / quotas.target_groups) if unsharded else 2,
     )
-    saved = {s.name: s.annotations[GROUP] for s in members}
-    try:
-        for shards in range(needed, MAX_SUGGESTED + 1):
-            placed = _assign(members, base, shards)
-            for s in members:
-                s.annotations[GROUP] = placed[s.name]
-            if not _over(_counts(members, others, options), set(placed.values()), quotas):
-                return (
-                    f"Pass --shards {shards} to split it by host over "
-                    f"{shard_name(base, 1)} .. {shard_name(base, shards)}"
-                )
-    finally:
-        for s in members:
-            s.annotations[GROUP] = saved[s.name]
+    while shards <= MAX_SUGGESTED:
+        placed = _assign(members, base, shards)
+        if not _over(budget.counts(placed), set(placed.values()), quotas):
+            return (
+                f"Pass --shards {shards} to split it by host over {shard_name(base, 1)} .. {shard_name(base, shards)}"
+            )
+        shards = max(shards + 1, math.ceil(shards * 1.25))
     return (
         f"No --shards count up to {MAX_SUGGESTED} fits: the Ingresses of one host (or of hosts one Ingress joins) "
         "are over the quota alone, and a host cannot be split across ALBs; raise the adjustable quota with AWS, "
