@@ -399,7 +399,7 @@ ONE_LABEL_EXAMPLE = r"^[a-zA-Z0-9_-]+\.[eE][xX][aA][mM][pP][lL][eE]\.[cC][oO][mM
 def test_a_wildcard_host_matches_one_label_after_the_exact_hosts() -> None:
     wild = ingress("a-wild", [("*.example.com", [("/", "wild")])], tls=["*.example.com"])
     exact = ingress("z-exact", [("api.example.com", [("/v1", "api")])])
-    documents, _report = run([wild, exact])
+    documents, report = run([wild, exact])
     by_name = {d["metadata"]["name"]: d for d in documents}
     annotations = by_name["a-wild"]["metadata"]["annotations"]
     (rule,) = by_name["a-wild"]["spec"]["rules"]
@@ -427,6 +427,9 @@ def test_a_wildcard_host_matches_one_label_after_the_exact_hosts() -> None:
     assert target("a.b.example.com", "/") is None  # nginx: no server matches, 404 from the default backend
     assert target("example.com", "/") is None
     assert by_name["a-wild"]["spec"]["tls"] == [{"hosts": ["*.example.com"]}]
+    # api.example.com has no '/' path: nginx answered /other from its own server (404); the ALB falls through.
+    assert target("api.example.com", "/other") == "wild"
+    assert statuses(report)[("shop/z-exact", "host api.example.com")] == "approximated"
 
 
 def test_exact_hosts_come_before_wildcards_inside_one_ingress() -> None:

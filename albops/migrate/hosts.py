@@ -141,3 +141,24 @@ def one_label_hosts(source: Source, report: Report) -> None:
             f"as a rule without a host whose backends require the host header to match {regex} (one label, as "
             "ingress-nginx's server name regex; the ALB's '*' would also match a.b" + host[1:] + ")",
         )
+
+
+def report_fallthrough(catch_all: Mapping[str, tuple[str, bool]], report: Report) -> None:
+    """Exact hosts without a ``/`` location that a wildcard host covers: a request on a path the exact host
+    does not route reaches the wildcard's rules on the ALB, where nginx answered it from the exact host's
+    server (404 from its default backend). ``catch_all`` maps each host to (its first Ingress, whether it
+    has a ``/`` location)."""
+    wildcards = sorted(h for h in catch_all if h.startswith("*."))
+    for host, (first, covered) in sorted(catch_all.items()):
+        if covered or not host or host.startswith("*"):
+            continue
+        for wildcard in wildcards:
+            if alb_covers(wildcard, host):
+                report.add(
+                    first,
+                    f"host {host}",
+                    "approximated",
+                    f"it has no '/' path, so a request for a path it does not route falls through to the rules of "
+                    f"{wildcard} (which match {host} on the ALB), where ingress-nginx answered 404 from {host}'s "
+                    f"own server; add a '/' path to {host} to keep the 404",
+                )

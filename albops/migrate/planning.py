@@ -14,7 +14,7 @@ from functools import cache
 from typing import Any
 from urllib.parse import urlsplit
 
-from albops.migrate.hosts import wildcard_edges
+from albops.migrate.hosts import report_fallthrough, wildcard_edges
 from albops.migrate.reading import PATH_TYPES, Source, valid_host
 from albops.migrate.report import Report
 from albops.migrate.routes import ALB, NGINX, SAFE_TARGET, Block, Location, nginx_blocks, regex_host
@@ -737,6 +737,17 @@ def route(sources: list[Source], report: Report) -> dict[str, list[AlbPath]]:
     _app_roots(sources, paths, report)
     _canaries(sources, paths, report)
     _order(sources, paths, report)
+    report_fallthrough(
+        {
+            host: (
+                host_paths[0].block.location.ingress,
+                any(p.block.path == "/" and p.block.modifier != "=" for p in host_paths),
+            )
+            for host, host_paths in paths.items()
+            if host_paths
+        },
+        report,
+    )
     return paths
 
 
