@@ -78,8 +78,8 @@ def group_timeouts(sources: Iterable[Source], report: Report) -> None:
             for name, value in sorted(asked.items())
         )
         detail = (
-            f"load-balancer-attributes {attribute} on each of its {len(members)} Ingresses: the ALB has one idle "
-            f"timeout per group, so it takes the largest proxy-read-timeout/proxy-send-timeout asked for ({values})"
+            f"load-balancer-attributes {attribute} on every converted Ingress of the group ({len(members)}): one idle "
+            f"timeout per ALB, so it takes the largest proxy-read-timeout/proxy-send-timeout asked for ({values})"
         )
         if largest > IDLE_TIMEOUT_RANGE[1]:
             detail += f"; {largest} s capped at the ALB's {IDLE_TIMEOUT_RANGE[1]} s"
