@@ -523,8 +523,6 @@ server { server_name "api.wild.test";
 """,
         ("api.wild.test /", "api.wild.test /v1", "acme.wild.test /", "API.wild.test /x"),
         model=False,
-        alb_xfail="issue 21 §3: the wildcard Ingress sorts first (namespace/name) and the ALB's '*' matches "
-        "api.wild.test, where nginx serves the exact server_name first",
     ),
     Hand(
         "wildcard-matches-one-label",
@@ -548,7 +546,6 @@ server { server_name "~^(?<subdomain>[\\w-]+)\\.label\\.test$";
 """,
         ("one.label.test /", "a.b.label.test /", "label.test /", "x-1.label.test /p"),
         model=False,
-        alb_xfail="issue 21 §3: the ALB host '*.label.test' crosses dots (a.b.label.test), nginx's one label does not",
     ),
     Hand(
         "permanent-redirect",
@@ -691,8 +688,6 @@ server { server_name "both.test";
 """,
         ("both.test /", "both.test /x"),
         model=False,
-        alb_xfail="issue 21 §3: with both temporal-redirect and permanent-redirect, ingress-nginx applies the "
-        "temporal one; migrate writes the permanent one",
     ),
     Hand(
         "app-root",

@@ -266,11 +266,6 @@ def test_generated_exact_hosts_route_like_nginx(ingresses: list[dict[str, Any]])
     assert not wrong, "\n".join(wrong[:10])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 21 §3: an ALB '*.h.test' host crosses dots and is not ordered after exact hosts, where nginx "
-    "serves an exact server_name first and its wildcard matches one label",
-)
 @SETTINGS
 @given(_ingress_set(wildcards=True))
 def test_generated_exact_and_wildcard_hosts_route_like_nginx(ingresses: list[dict[str, Any]]) -> None:

@@ -84,7 +84,8 @@ MIXED = [
     _ingress("web", "ghost-canary", "ghost.example.com", "ghost", {NGINX + "canary": "true"}),
     _ingress("web", "other", "t.example.com", "t", cls="traefik"),
 ]
-TIMEOUT_DETAIL = "as the ALB idle timeout (120 s)"
+TIMEOUT_DETAIL = "one idle timeout per ALB, so it takes the largest proxy-read-timeout/proxy-send-timeout asked for"
+ATTRIBUTES = "alb.ingress.kubernetes.io/load-balancer-attributes"
 
 
 @pytest.fixture
@@ -175,8 +176,8 @@ def test_markdown_has_a_table_per_ingress_and_group_findings_once(
     assert "## Ingress `web/ghost-canary`: not converted (not in the output)" in err
     assert err.count("## ALB group `migrated`\n") == 1 and err.count(TIMEOUT_DETAIL) == 1
     # Each member's table points at the group finding instead of repeating it.
-    assert err.count("group-wide: see ALB group 'migrated', `nginx.ingress.kubernetes.io/proxy-read-timeout`") == 0
-    assert err.count("group-wide: see ALB group 'migrated', nginx.ingress.kubernetes.io/proxy-read-timeout") == 2
+    assert err.count(f"group-wide: see ALB group 'migrated', `{ATTRIBUTES}`") == 0
+    assert err.count(f"group-wide: see ALB group 'migrated', {ATTRIBUTES}") == 2
     # The not-converted annotation's row: its status and a next step.
     row = next(line for line in err.splitlines() if "made-up-setting" in line)
     assert row.split(" | ")[1] == "not-converted" and row.endswith("before applying |")
@@ -227,11 +228,11 @@ def test_json_is_one_object_with_ingress_and_group_entries_and_report_file_has_t
         "web/ghost-canary": ("not-converted", "migrated"),
         "web/other": ("passed-through", ""),
     }
-    timeouts = [f for g in data["groups"] for f in g["findings"] if f["setting"] == NGINX + "proxy-read-timeout"]
+    timeouts = [f for g in data["groups"] for f in g["findings"] if f["setting"] == ATTRIBUTES]
     assert len(timeouts) == 1 and timeouts[0]["ingresses"] == ["web/shop", "web/blog"]
     assert timeouts[0]["status"] == "approximated" and TIMEOUT_DETAIL in timeouts[0]["detail"]
     shop = next(e for e in data["ingresses"] if e["name"] == "web/shop")
-    pointer = next(f for f in shop["findings"] if f["setting"] == NGINX + "proxy-read-timeout")
+    pointer = next(f for f in shop["findings"] if f["setting"] == ATTRIBUTES)
     assert pointer["group"] == "migrated" and TIMEOUT_DETAIL not in pointer["detail"]
     admin = next(e for e in data["ingresses"] if e["name"] == "ops/admin")
     assert {f["severity"] for f in admin["findings"]} >= {"lost-protection"}

@@ -18,6 +18,7 @@ Needs Debian's ``nginx`` (or ``nginx-light``); skipped with a note when it is no
 from __future__ import annotations
 
 import http.client
+import json
 import re
 import shutil
 import socket
@@ -147,8 +148,19 @@ def _alb_groups(output: list[Any]) -> dict[str, list[Mapping[str, Any]]]:
 
 
 def _serves(members: list[Mapping[str, Any]], host: str) -> bool:
+    """Whether DNS would send ``host`` to this group's ALB: a rule's host, or a host-header regex condition
+    (a wildcard host one label deep is written as a rule without a host and such a condition)."""
     hosts = {str(r.get("host") or "") for m in members for r in (m.get("spec") or {}).get("rules") or []}
-    return any(re.fullmatch(wildcard_regex(h), host, re.I) for h in hosts if h)
+    if any(re.fullmatch(wildcard_regex(h), host, re.I) for h in hosts if h):
+        return True
+    for member in members:
+        for key, value in ((member.get("metadata") or {}).get("annotations") or {}).items():
+            if key.startswith(ALB + "conditions."):
+                for condition in json.loads(value):
+                    regexes = (condition.get("hostHeaderConfig") or {}).get("regexValues") or []
+                    if any(re.search(r, host) for r in regexes):
+                        return True
+    return False
 
 
 def _redirect_url(config: Mapping[str, str], host: str, uri: str) -> str:

@@ -248,6 +248,14 @@ def _parser() -> argparse.ArgumentParser:
     migrate.add_argument(
         "--group", type=argtypes.group_name, default="migrated", help="ALB group of every converted Ingress (migrated)"
     )
+    migrate.add_argument(
+        "--shards",
+        type=argtypes.count(1, 64),
+        default=1,
+        metavar="N",
+        help="split each converted ALB group over <group>-1..N by host (all Ingresses of a host in one); without "
+        "it a group over an ALB quota is refused (1-64)",
+    )
     migrate.add_argument("--certificate-arn", help="ACM certificate for the HTTPS listener (default: discovery)")
     migrate.add_argument("--scheme", choices=["internet-facing", "internal"], default="internet-facing")
     migrate.add_argument("--ingress-class", default="alb", help="IngressClass of the converted Ingresses (alb)")
@@ -316,6 +324,8 @@ def _migrate(args: argparse.Namespace) -> int:
     from albops.migrate import Options, dump, migrate
     from albops.migrate.report_formats import render_lines
 
+    if args.to == "gateway" and args.shards != 1:
+        return _say("error: --shards only applies with --to ingress; drop --shards", EXIT_BAD_INPUT)
     if args.to != "gateway" and (args.gateway is not None or args.gateway_class != "alb"):
         flag = "--gateway" if args.gateway is not None else "--gateway-class"
         return _say(f"error: {flag} only applies with --to gateway; add it, or drop {flag}", EXIT_BAD_INPUT)
@@ -364,6 +374,7 @@ def _migrate(args: argparse.Namespace) -> int:
         gateway=args.gateway,
         gateway_class=args.gateway_class,
         allow_unprotected_ingresses=frozenset(released),
+        shards=args.shards,
     )
     converted, report = migrate(documents, options, copy=False)
     nginx_names = set(report.ingresses()) - set(report.passed_through)

@@ -30,6 +30,7 @@ from albops.migrate.annotations import (
     split_plain_http,
 )
 from albops.migrate.emit import dump, emit_source, paths_by_source
+from albops.migrate.hosts import one_label_hosts, order_rules
 from albops.migrate.planning import case_insensitive, route
 from albops.migrate.reading import (
     Options,
@@ -51,6 +52,8 @@ from albops.migrate.routes import (
     condition_values,
     rule_wildcards,
 )
+from albops.migrate.shards import shard_groups
+from albops.migrate.timeouts import group_timeouts
 
 __all__ = ["Finding", "Options", "Report", "case_insensitive", "dump", "migrate"]
 
@@ -136,6 +139,14 @@ def migrate(documents: list[Any], options: Options, copy: bool = True) -> tuple[
             _drop_rules_over_the_condition_limit(source, report)
             if _routes_nothing(source):
                 empty.add(source.name)
+    written = {s.name for s in sources if not s.canary and s.name not in empty}
+    refused = shard_groups(sources, written, output, options, report) if options.to == "ingress" else set()
+    group_timeouts(sources, report)
+    if options.to == "ingress":
+        for source in sources:
+            if source.name in written:
+                order_rules(source, report)
+                one_label_hosts(source, report)
     gone = []
     unprotected = set(report.unprotected)
     unmatched = {f.ingress for f in report.findings if f.annotation == NGINX + "canary" and f.status == "not-converted"}
@@ -169,6 +180,7 @@ def migrate(documents: list[Any], options: Options, copy: bool = True) -> tuple[
         report.converted.append(source.name)
     for container, i in reversed(gone):
         del container[i]
+    report.converted = [name for name in report.converted if name not in refused]  # over a quota: not written
     report_unreported(sources, report)
     if not places:
         seen = sorted({ingress_class(o) or "(none)" for o in objects(output) if o.get("kind") == "Ingress"})

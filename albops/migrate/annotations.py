@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import sys
 from collections.abc import Mapping
 from typing import Any
 
+from albops.migrate.names import backend_name
 from albops.migrate.planning import port_of
 from albops.migrate.reading import LEGACY_CLASS, OLD_PREFIX, Options, Source, compact, ingress_name
 from albops.migrate.report import Report
@@ -372,43 +372,11 @@ def _group_settings(live: list[Source], report: Report) -> None:
             for s in live:
                 if ranges[s.name]:
                     _source_ip_conditions(s, ranges[s.name], report)
-    for s in live:
-        for key in ("proxy-read-timeout", "proxy-send-timeout"):
-            raw = s.nginx.get(key, "").strip()
-            if raw and not raw.isdigit():
-                report.add(s.name, NGINX + key, "not-converted", f"{raw!r} is not a whole number of seconds; ignored")
-    timeouts = {s.name: _timeout(s) for s in live}
-    if any(v is not None for v in timeouts.values()):
-        values = {v if v is not None else NGINX_TIMEOUT_DEFAULT for v in timeouts.values()}
-        if len(values) == 1:
-            seconds = min(max(values.pop(), IDLE_TIMEOUT_RANGE[0]), IDLE_TIMEOUT_RANGE[1])
-            live[0].annotations[ALB + "load-balancer-attributes"] = f"idle_timeout.timeout_seconds={seconds}"
-            status, detail = (
-                "approximated",
-                f"as the ALB idle timeout ({seconds} s), which every converted Ingress agrees on; it counts "
-                "idle time on both connections, not one read or send",
-            )
-        else:
-            status, detail = (
-                "not-converted",
-                "the ALB has one idle timeout for the whole group and the converted Ingresses disagree "
-                f"({sorted(v if v is not None else NGINX_TIMEOUT_DEFAULT for v in timeouts.values())}); "
-                "set load-balancer-attributes on one Ingress by hand",
-            )
-        for s in live:
-            for key in ("proxy-read-timeout", "proxy-send-timeout"):
-                if s.nginx.get(key, "").strip().isdigit():
-                    report.add_group(group, NGINX + key, status, detail, [s.name])
+    # The idle timeout (proxy-read-timeout, proxy-send-timeout): albops.migrate.timeouts, after sharding.
 
 
 def cidrs_of(value: str) -> tuple[str, ...]:
     return tuple(sorted(v.strip() for v in value.split(",") if v.strip()))
-
-
-def _timeout(source: Source) -> int | None:
-    values = [source.nginx.get(k) for k in ("proxy-read-timeout", "proxy-send-timeout")]
-    numbers = [int(v) for v in values if v and v.strip().isdigit()]
-    return max(numbers) if numbers else None
 
 
 def _source_ip_conditions(source: Source, cidrs: tuple[str, ...], report: Report) -> None:
@@ -454,7 +422,7 @@ def _source_ip_conditions(source: Source, cidrs: tuple[str, ...], report: Report
                     "type": "forward",
                     "forwardConfig": {"targetGroups": [{"serviceName": name, "servicePort": port_of(backend["port"])}]},
                 }
-                new = f"{name[:40]}-src-{hashlib.sha256(compact(action).encode()).hexdigest()[:6]}"
+                new = backend_name(source.name, name, port_of(backend["port"]), "src", compact(action) + condition)
                 source.annotations[ALB + f"actions.{new}"] = compact(action)
                 if ALB + f"transforms.{name}" in source.annotations:
                     source.annotations[ALB + f"transforms.{new}"] = source.annotations[ALB + f"transforms.{name}"]

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable, Iterator
 from typing import Any
 
 import yaml
 
+from albops.migrate.names import backend_name, keyable
 from albops.migrate.planning import AlbPath, overlap, port_of, regex_literal
 from albops.migrate.reading import Source, compact, valid_host
 from albops.migrate.report import Report
@@ -123,7 +123,13 @@ def _emit_path(
     )
     conditions = compact(alb.conditions) if alb.conditions else None
     action = compact(alb.action) if alb.action else None
-    if action is None and conditions is None and keys.get(loc.service, transforms or "") == (transforms or ""):
+    plain = transforms is None or keyable(loc.service)  # transforms.<service> must be a valid annotation key
+    if (
+        action is None
+        and conditions is None
+        and plain
+        and keys.get(loc.service, transforms or "") == (transforms or "")
+    ):
         keys[loc.service] = transforms or ""
         if transforms:
             source.annotations[ALB + f"transforms.{loc.service}"] = transforms
@@ -137,10 +143,16 @@ def _emit_path(
                 },
             }
         )
-    digest = hashlib.sha256(f"{action}|{conditions}|{transforms}".encode()).hexdigest()[:6]
     kind = alb.action["type"] if alb.action else "rewrite"
-    hint = alb.key_hint or {"redirect": "redirect", "forward": "weighted"}.get(kind, kind)
-    name = f"{loc.service[:40]}-{hint}-{digest}"
+    hint = {"canary-header": "canary"}.get(alb.key_hint, alb.key_hint) or {
+        "redirect": "redirect",
+        "forward": "weighted",
+    }.get(kind, kind)
+    content = f"{action}|{conditions}|{transforms}"
+    name = backend_name(source.name, loc.service, port_of(dict(loc.port)), hint, content)
+    if keys.get(name, content) != content:  # the short hash clashed with another backend of this Ingress
+        name = backend_name(source.name, loc.service, port_of(dict(loc.port)), hint, content, frozenset({name}))
+    keys[name] = content
     source.annotations[ALB + f"actions.{name}"] = action
     if conditions:
         source.annotations[ALB + f"conditions.{name}"] = conditions

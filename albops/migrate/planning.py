@@ -14,9 +14,11 @@ from functools import cache
 from typing import Any
 from urllib.parse import urlsplit
 
+from albops.migrate.hosts import report_fallthrough, wildcard_edges
 from albops.migrate.reading import PATH_TYPES, Source, valid_host
 from albops.migrate.report import Report
 from albops.migrate.routes import ALB, NGINX, SAFE_TARGET, Block, Location, nginx_blocks, regex_host
+from albops.migrate.weights import MAX_WEIGHT, scale
 
 # ALB condition values (wildcard or regex) are at most 128 characters.
 CONDITION_LIMIT = 128
@@ -335,39 +337,87 @@ def _plain_path(block: Block, report: Report) -> AlbPath | None:
     return AlbPath(block, "wildcard", block.path + "*")
 
 
+# ingress-nginx (controller-v1.15.1, internal/ingress/annotations/redirect/redirect.go Parse): with both
+# annotations the temporal redirect is the one applied; a code outside 300..307 (temporal) or 300..308
+# (permanent) falls back to 302 or 301. An ALB redirect action answers HTTP_301 or HTTP_302 only.
+REDIRECT_KINDS = (("temporal-redirect", 302, 307), ("permanent-redirect", 301, 308))
+ALB_REDIRECT_CODES = {301: "HTTP_301", 302: "HTTP_302"}
+# The ALB code nearest in meaning: permanent ones (301, 308) as 301, the rest as 302.
+_NEAREST_ALB_CODE = {308: 301}
+
+
+def go_atoi(raw: str) -> int | None:
+    """``raw`` as Go's strconv.Atoi reads it (an optional sign and ASCII digits, nothing else), or None."""
+    return int(raw) if re.fullmatch(r"[+-]?[0-9]+", raw) else None
+
+
 def _redirect_action(source: Source, report: Report) -> dict[str, Any] | None:
-    for kind, default_code in (("permanent-redirect", "301"), ("temporal-redirect", "302")):
-        url = source.nginx.get(kind)
-        if not url:
-            continue
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            report.add(source.name, NGINX + kind, "not-converted", f"{url!r} is not an http(s) URL")
-            return None
-        code = source.nginx.get(kind + "-code", default_code)
-        status = {"301": "HTTP_301", "302": "HTTP_302"}.get(code)
-        if status is None:
-            status = "HTTP_301" if kind.startswith("permanent") else "HTTP_302"
+    applied = next((kind for kind in REDIRECT_KINDS if source.nginx.get(kind[0])), None)
+    if applied is None:
+        return None
+    kind, default_code, highest = applied
+    for other, _, _ in REDIRECT_KINDS:
+        if other != kind and source.nginx.get(other):
+            for key in (other, other + "-code"):
+                if key in source.nginx:
+                    report.add(
+                        source.name,
+                        NGINX + key,
+                        "note",
+                        f"not applied, as in ingress-nginx: with both, its redirect.go applies {kind} and never reads "
+                        "the other",
+                    )
+    url = source.nginx[kind]
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        report.add(source.name, NGINX + kind, "not-converted", f"{url!r} is not an http(s) URL")
+        return None
+    raw = source.nginx.get(kind + "-code")
+    code = default_code
+    if raw is not None:
+        parsed = go_atoi(raw)
+        if parsed is None:
             report.add(
                 source.name,
                 NGINX + kind + "-code",
-                "approximated",
-                f"{code} became {status[5:]}: ALB redirects are 301 or 302",
+                "not-converted",
+                f"{raw!r} is not an integer as Go's strconv.Atoi reads it: ingress-nginx refuses the Ingress when it "
+                f"validates annotations (its default), and uses {default_code} when it does not; {default_code} used",
             )
-        port = str(parts.port or (443 if parts.scheme == "https" else 80))
-        report.add(source.name, NGINX + kind, "converted", f"as an ALB redirect action ({status[5:]}) on every path")
-        return {
-            "type": "redirect",
-            "redirectConfig": {
-                "protocol": parts.scheme.upper(),
-                "host": parts.hostname,
-                "port": port,
-                "path": parts.path or "/",
-                "query": parts.query,
-                "statusCode": status,
-            },
-        }
-    return None
+        elif 300 <= parsed <= highest:
+            code = parsed
+        else:
+            report.add(
+                source.name,
+                NGINX + kind + "-code",
+                "converted",
+                f"{raw} is outside 300..{highest}, so ingress-nginx answers {default_code}; so does the ALB redirect",
+            )
+    nearest = code if code in ALB_REDIRECT_CODES else _NEAREST_ALB_CODE.get(code, 302)
+    status = ALB_REDIRECT_CODES[nearest]
+    if nearest != code:
+        report.add(
+            source.name,
+            NGINX + kind + "-code",
+            "approximated",
+            f"{code} became {nearest}: ALB redirect actions answer 301 or 302 only"
+            + (" (clients may turn a POST into a GET)" if code in (307, 308) else ""),
+        )
+    elif raw is not None and go_atoi(raw) == code:
+        report.add(source.name, NGINX + kind + "-code", "converted", f"as the redirect's status code ({code})")
+    port = str(parts.port or (443 if parts.scheme == "https" else 80))
+    report.add(source.name, NGINX + kind, "converted", f"as an ALB redirect action ({nearest}) on every path")
+    return {
+        "type": "redirect",
+        "redirectConfig": {
+            "protocol": parts.scheme.upper(),
+            "host": parts.hostname,
+            "port": port,
+            "path": parts.path or "/",
+            "query": parts.query,
+            "statusCode": status,
+        },
+    }
 
 
 def _collect(sources: list[Source], report: Report) -> dict[str, list[Location]]:
@@ -518,13 +568,29 @@ def _add_canary(
     total = whole_number(source, "canary-weight-total", 100, report)
     weight = min(whole_number(source, "canary-weight", 0, report), total)
     if weight:
+        scaled = scale((total - weight, weight))
         alb.action = {
             "type": "forward",
-            "forwardConfig": {"targetGroups": [{**main, "weight": total - weight}, {**target, "weight": weight}]},
+            "forwardConfig": {
+                "targetGroups": [{**main, "weight": scaled.weights[0]}, {**target, "weight": scaled.weights[1]}]
+            },
         }
-        report.add(
-            source.name, NGINX + "canary-weight", "converted", f"{weight}/{total} of {loc.path!r} as a weighted forward"
-        )
+        if scaled.weights == (total - weight, weight):
+            report.add(
+                source.name,
+                NGINX + "canary-weight",
+                "converted",
+                f"{weight}/{total} of {loc.path!r} as a weighted forward",
+            )
+        else:
+            report.add(
+                source.name,
+                NGINX + "canary-weight",
+                "converted" if scaled.exact else "approximated",
+                f"{weight}/{total} of {loc.path!r} as a weighted forward of {scaled.weights[0]}/{scaled.weights[1]}: "
+                f"ALB target-group weights are 0 to {MAX_WEIGHT}; main/canary {scaled.shares((total - weight, weight))}"
+                f" became {scaled.shares()}" + ("" if scaled.exact else " (rounded)"),
+            )
     header = source.nginx.get("canary-by-header")
     if header:
         value = source.nginx.get("canary-by-header-value", "always")
@@ -594,6 +660,12 @@ def _order(sources: list[Source], paths: dict[str, list[AlbPath]], report: Repor
             a, b = first.block.location.ingress, later.block.location.ingress
             if a != b and overlap(first, later):
                 edges.add((a, b))
+    # Exact hosts before the wildcards that cover them, as nginx picks servers (albops.migrate.hosts).
+    hosts_of: dict[str, set[str]] = {}
+    for host, host_paths in paths.items():
+        for alb in host_paths:
+            hosts_of.setdefault(alb.block.location.ingress, set()).add(host)
+    edges |= wildcard_edges(hosts_of)
     if not edges:
         return
     names = sorted({n for edge in edges for n in edge})
@@ -665,6 +737,17 @@ def route(sources: list[Source], report: Report) -> dict[str, list[AlbPath]]:
     _app_roots(sources, paths, report)
     _canaries(sources, paths, report)
     _order(sources, paths, report)
+    report_fallthrough(
+        {
+            host: (
+                host_paths[0].block.location.ingress,
+                any(p.block.path == "/" and p.block.modifier != "=" for p in host_paths),
+            )
+            for host, host_paths in paths.items()
+            if host_paths
+        },
+        report,
+    )
     return paths
 
 

@@ -37,6 +37,8 @@ class Options:
     gateway_class: str = "alb"
     # Ingresses (NAMESPACE/NAME) written even though they lose a protection (--allow-unprotected-ingress).
     allow_unprotected_ingresses: frozenset[str] = frozenset()
+    # Split each converted ALB group over <group>-1..N by host (--shards); 1: no split, a group over a quota is refused.
+    shards: int = 1
 
     def allows_unprotected(self, ingress: str) -> bool:
         """Whether Ingress ``ingress`` (NAMESPACE/NAME) is written even if it loses a protection."""

@@ -192,6 +192,14 @@ def _conditions_match(conditions: list[dict[str, Any]], request: AlbRequest) -> 
             value = request.headers.get(config["httpHeaderName"].lower())
             if value is None or not any(re.fullmatch(wildcard_regex(v), value, re.I) for v in config["values"]):
                 return False
+        elif kind == "host-header":
+            config = condition["hostHeaderConfig"]
+            if "regexValues" in config:
+                found = any(re.search(v, request.host) for v in config["regexValues"])
+            else:
+                found = any(re.fullmatch(wildcard_regex(v), request.host, re.I) for v in config["values"])
+            if not found:
+                return False
         elif kind == "source-ip":
             address = ipaddress.ip_address(request.source_ip)
             if not any(address in ipaddress.ip_network(v) for v in condition["sourceIpConfig"]["values"]):

@@ -292,12 +292,15 @@ def _listener_rules(
                 )
         built.extend((member, route) for route in routes)
     kept: list[tuple[Footprint, Route]] = []
+    redirects: list[Route] = []  # the Ingress redirect rules kept so far: the only ones that shadow later rules
     for member, route in built:
         if member.api == "ingress":
             if route.redirect is not None and _infinite(route.redirect, port, protocol, route):
                 continue
-            if any(r.redirect is not None and _covers(r, route) for owner, r in kept if owner.api == "ingress"):
+            if any(_covers(r, route) for r in redirects):
                 continue
+            if route.redirect is not None:
+                redirects.append(route)
         kept.append((member, route))
     return kept, len(built) - len(kept)
 
