@@ -35,6 +35,8 @@ class Options:
     to: str = "ingress"
     gateway: tuple[str, str] | None = None
     gateway_class: str = "alb"
+    # ingress-nginx's --annotations-prefix: its annotations are read under it (--annotations-prefix).
+    annotations_prefix: str = "nginx.ingress.kubernetes.io"
 
 
 # API versions of Ingress that Kubernetes 1.22 and later no longer serve; their objects are rewritten as v1.
@@ -212,7 +214,11 @@ class Source:
     emitted: dict[tuple[str, str, str], Any] = field(default_factory=dict)
 
     def flag(self, key: str) -> bool:
-        return str(self.nginx.get(key, "")).lower() == "true"
+        """A boolean annotation as ingress-nginx reads it (Go ParseBool; a refused spelling is off)."""
+        from albops.migrate.values import nginx_bool
+
+        value = self.nginx.get(key)
+        return nginx_bool(None if value is None else str(value), False)
 
     @property
     def canary(self) -> bool:
