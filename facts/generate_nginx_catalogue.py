@@ -170,7 +170,7 @@ def _name(token: str, consts: dict[str, str], where: str) -> str:
     return consts[token]
 
 
-def annotations(tree: Tree) -> list[dict[str, Any]]:
+def annotation_rows(tree: Tree) -> list[dict[str, Any]]:
     packages: dict[str, list[tuple[str, str]]] = {}
     for path in tree.files(ANNOTATIONS_DIR):
         packages.setdefault(path.rsplit("/", 1)[0], []).append((path, strip_comments(tree.read(path))))
@@ -232,7 +232,7 @@ def risk_doc(tree: Tree) -> dict[str, tuple[str, str, str]]:
 
 
 def annotation_catalogue(tree: Tree) -> dict[str, Any]:
-    rows = annotations(tree)
+    rows = annotation_rows(tree)
     doc = risk_doc(tree)
     names = [r["name"] for r in rows]
     if len(set(names)) != len(names):
@@ -246,7 +246,9 @@ def annotation_catalogue(tree: Tree) -> dict[str, Any]:
     for row in rows:
         doc_group, risk, scope = doc[row["name"]]
         if (risk, scope) != (row["risk"], row["scope"]):
-            raise SourceError(f"{row['name']}: {RISK_DOC} says {risk}/{scope}, {row['source']} {row['risk']}/{row['scope']}")
+            raise SourceError(
+                f"{row['name']}: {RISK_DOC} says {risk}/{scope}, {row['source']} {row['risk']}/{row['scope']}"
+            )
         entries.append({**row, "doc_group": doc_group})
         for alias in row["aliases"]:
             entries.append({"name": alias, "alias_of": row["name"], "source": row["source"]})

@@ -194,7 +194,7 @@ def convert_ingress(ingress: dict[str, Any], options: Options, report: Report) -
             annotations[ALB + "backend-protocol"] = value.upper()
             report.add(name, key, "converted", f"backend-protocol {value.upper()}")
         else:
-            report.add(name, key, *annotation_finding(short, value))
+            report.add(name, key, *annotation_finding(short, value, nginx))
     # Interned keys and short values: thousands of Ingresses share the same few (a 50 MB input holds them once).
     source.annotations = {sys.intern(k): sys.intern(v) if len(v) <= 64 else v for k, v in annotations.items()}
     metadata["annotations"] = source.annotations
@@ -405,4 +405,6 @@ def report_unreported(sources: list[Source], report: Report) -> None:
         for short in sorted(source.own):
             if (source.name, NGINX + short) in seen:
                 continue
-            report.add(source.name, NGINX + short, *annotation_finding(short, source.nginx.get(short, "")))
+            report.add(
+                source.name, NGINX + short, *annotation_finding(short, source.nginx.get(short, ""), source.nginx)
+            )

@@ -45,6 +45,8 @@ class Disposition:
     step: str = ""
     # Values with which ingress-nginx enforced nothing: then nothing is lost, whatever the status says.
     off: Callable[[str], bool] | None = None
+    # A boolean annotation without which ingress-nginx ignores this one (canary/main.go refuses canary-* alone).
+    needs: str = ""
 
 
 def _false(value: str) -> bool:
@@ -89,8 +91,11 @@ LISTENER_HEADERS = (
     "alb.ingress.kubernetes.io/listener-attributes.HTTPS-443: routing.http.response.{attribute}.header_value=..., "
     "which sets it on every response of the listener (all Ingresses of the group); or set it in the app"
 )
+NO_EFFECT = "no effect (empty, or on a canary Ingress, whose own routing ingress-nginx does not apply)"
 NGINX_ONLY = "it tunes nginx's own proxying, which the ALB does not expose; the ALB's behaviour is fixed"
-NO_FASTCGI = "the ALB speaks HTTP, HTTPS and gRPC to targets, not FastCGI; put an HTTP server (php-fpm behind nginx) in the pod"
+NO_FASTCGI = (
+    "the ALB speaks HTTP, HTTPS and gRPC to targets, not FastCGI; put an HTTP server (php-fpm behind nginx) in the pod"
+)
 
 
 def _cors(attribute: str) -> Disposition:
@@ -114,11 +119,13 @@ ANNOTATIONS: dict[str, Disposition] = {
         step="per-Ingress annotations (affinity: cookie becomes lb_cookie stickiness, approximated)",
     ),
     "affinity-canary-behavior": Disposition(
-        "not-converted", "the ALB's stickiness does not know canaries: a weighted forward has its own group stickiness",
+        "not-converted",
+        "the ALB's stickiness does not know canaries: a weighted forward has its own group stickiness",
         "target group stickiness on the weighted forward (forwardConfig.targetGroupStickinessConfig)",
     ),
     "affinity-mode": Disposition(
-        "not-converted", "{value!r}: the ALB's stickiness keeps a client on its target while it is healthy (balanced)",
+        "not-converted",
+        "{value!r}: the ALB's stickiness keeps a client on its target while it is healthy (balanced)",
     ),
     "session-cookie-change-on-failure": Disposition(
         "not-converted", "the ALB re-picks a target when the sticky one is unhealthy, always"
@@ -127,21 +134,25 @@ ANNOTATIONS: dict[str, Disposition] = {
         "not-converted", "the ALB's AWSALB cookie sets SameSite itself (AWSALBCORS carries SameSite=None)"
     ),
     "session-cookie-domain": Disposition(
-        "not-converted", "the ALB's stickiness cookie (AWSALB) has no domain to set",
+        "not-converted",
+        "the ALB's stickiness cookie (AWSALB) has no domain to set",
         "application-cookie stickiness (stickiness.type=app_cookie, stickiness.app_cookie.cookie_name) lets the app "
         "set its own cookie",
     ),
     "session-cookie-expires": Disposition(
-        "not-converted", "the ALB's stickiness has one duration (session-cookie-max-age's), no Expires of its own",
+        "not-converted",
+        "the ALB's stickiness has one duration (session-cookie-max-age's), no Expires of its own",
         "target-group-attributes stickiness.lb_cookie.duration_seconds",
     ),
     "session-cookie-max-age": Disposition(
-        "not-converted", "not used: affinity is not cookie",
+        "not-converted",
+        "not used: affinity is not cookie",
         "target-group-attributes stickiness.lb_cookie.duration_seconds (1 s to 7 days)",
         step="per-Ingress annotations (the stickiness duration, with affinity: cookie)",
     ),
     "session-cookie-name": Disposition(
-        "not-converted", "the ALB's stickiness cookie is AWSALB; {value!r} is not set",
+        "not-converted",
+        "the ALB's stickiness cookie is AWSALB; {value!r} is not set",
         "application-cookie stickiness: target-group-attributes stickiness.type=app_cookie,"
         "stickiness.app_cookie.cookie_name={value}",
     ),
@@ -156,7 +167,7 @@ ANNOTATIONS: dict[str, Disposition] = {
         "an allow list of client ranges ({value})",
         "inbound-cidrs on an ALB group dedicated to these Ingresses, source-ip rule conditions, or WAF IP set rules "
         "(wafv2-acl-arn)",
-        step="source ranges (under its alias whitelist-source-range: inbound-cidrs or source-ip conditions)",
+        off=_empty,
     ),
     "whitelist-source-range": Disposition(
         "lost-protection",
@@ -164,28 +175,35 @@ ANNOTATIONS: dict[str, Disposition] = {
         "inbound-cidrs on an ALB group dedicated to these Ingresses, source-ip rule conditions, or WAF IP set rules "
         "(wafv2-acl-arn)",
         step="source ranges (inbound-cidrs on the group, or source-ip conditions; approximated)",
+        off=_empty,
     ),
     "denylist-source-range": Disposition(
         "lost-protection", "a deny list of client ranges ({value})", f"WAF IP set rules in {WAF}"
     ),
     # Routing (the routing pass).
     "app-root": Disposition(
-        "converted", "'/' redirects (302) to {value!r}", "a redirect rule for '/'", step="routing (app-root)"
+        "converted",
+        NO_EFFECT,
+        "a redirect rule for '/'",
+        step="routing (app-root: '/' redirects, 302, to the value)",
     ),
     "rewrite-target": Disposition(
-        "converted", "as ALB regex paths and transforms, per host", "transforms url-rewrite", step="routing (paths)"
+        "converted", NO_EFFECT, "transforms url-rewrite", step="routing (ALB regex paths and transforms, per host)"
     ),
     "use-regex": Disposition(
-        "converted", "as ALB regex paths, per host", "regex path conditions (use-regex-path-match)", step="routing"
+        "converted",
+        NO_EFFECT,
+        "regex path conditions (use-regex-path-match)",
+        step="routing (ALB regex paths, per host)",
     ),
     "permanent-redirect": Disposition(
-        "converted", "as an ALB redirect action on every path", "a redirect action", step="routing (redirects)"
+        "converted", NO_EFFECT, "a redirect action", step="routing (an ALB redirect action on every path)"
     ),
     "permanent-redirect-code": Disposition(
         "converted", "as the redirect's status code (ALB redirects are 301 or 302)", step="routing (redirects)"
     ),
     "temporal-redirect": Disposition(
-        "converted", "as an ALB redirect action on every path", "a redirect action", step="routing (redirects)"
+        "converted", NO_EFFECT, "a redirect action", step="routing (an ALB redirect action on every path)"
     ),
     "temporal-redirect-code": Disposition(
         "converted", "as the redirect's status code (ALB redirects are 301 or 302)", step="routing (redirects)"
@@ -197,24 +215,32 @@ ANNOTATIONS: dict[str, Disposition] = {
         off=_false,
     ),
     "relative-redirects": Disposition(
-        "not-converted", "the ALB writes the redirects it makes with absolute URLs; the app's own are passed as they are",
+        "not-converted",
+        "the ALB writes the redirects it makes with absolute URLs; the app's own are passed as they are",
         off=_false,
     ),
     "use-port-in-redirects": Disposition(
-        "not-converted", "nginx's own redirects only: the ALB's redirect actions set the port they are given",
-        "a redirect action's port", off=_false,
+        "not-converted",
+        "nginx's own redirects only: the ALB's redirect actions set the port they are given",
+        "a redirect action's port",
+        off=_false,
     ),
     "preserve-trailing-slash": Disposition(
-        "not-converted", "applies to ingress-nginx's HTTPS redirect; the ALB's ssl-redirect keeps the path as it is",
+        "not-converted",
+        "applies to ingress-nginx's HTTPS redirect; the ALB's ssl-redirect keeps the path as it is",
         off=_false,
     ),
     "ssl-redirect": Disposition(
-        "converted", "{value}: as ingress-nginx (ssl-redirect on the ALB's HTTP listener, or none)",
-        "alb.ingress.kubernetes.io/ssl-redirect: '443'", step="listeners and TLS",
+        "converted",
+        "{value}: as ingress-nginx (ssl-redirect on the ALB's HTTP listener, or none)",
+        "alb.ingress.kubernetes.io/ssl-redirect: '443'",
+        step="listeners and TLS",
     ),
     "force-ssl-redirect": Disposition(
-        "converted", "{value}: as ingress-nginx (ssl-redirect on the ALB's HTTP listener, or none)",
-        "alb.ingress.kubernetes.io/ssl-redirect: '443'", step="listeners and TLS",
+        "converted",
+        "{value}: as ingress-nginx (ssl-redirect on the ALB's HTTP listener, or none)",
+        "alb.ingress.kubernetes.io/ssl-redirect: '443'",
+        step="listeners and TLS",
     ),
     "server-alias": Disposition(
         "not-converted",
@@ -222,41 +248,51 @@ ANNOTATIONS: dict[str, Disposition] = {
         "add each alias as a host (spec.rules[].host, and spec.tls hosts) of the Ingress",
     ),
     "x-forwarded-prefix": Disposition(
-        "not-converted", "no X-Forwarded-Prefix header is sent: the ALB adds no request header per rule",
+        "not-converted",
+        "no X-Forwarded-Prefix header is sent: the ALB adds no request header per rule",
         "have the app take the prefix from configuration",
     ),
     "upstream-vhost": Disposition(
-        "not-converted", "the Host header is not rewritten to {value!r}",
+        "not-converted",
+        "the Host header is not rewritten to {value!r}",
         "a transforms host-header-rewrite (alb.ingress.kubernetes.io/transforms.<service>)",
     ),
     # Canary (the routing pass folds a canary into the Ingress it shadows).
     "canary": Disposition(
-        "converted", "folded into the Ingress it shadows", "a weighted forward or a header condition",
-        step="routing (canaries)", off=_false,
+        "converted",
+        "folded into the Ingress it shadows",
+        "a weighted forward or a header condition",
+        step="routing (canaries)",
+        off=_false,
     ),
     "canary-weight": Disposition(
-        "converted", "as a weighted forward", "forwardConfig weights", step="routing (canaries)"
+        "converted", "as a weighted forward", "forwardConfig weights", step="routing (canaries)", needs="canary"
     ),
     "canary-weight-total": Disposition(
-        "converted", "as the total of the weighted forward", step="routing (canaries)"
+        "converted", "as the total of the weighted forward", step="routing (canaries)", needs="canary"
     ),
     "canary-by-header": Disposition(
-        "approximated", "as a header condition (the ALB compares header values case-insensitively)",
-        "an http-header condition", step="routing (canaries)",
+        "approximated",
+        "as a header condition (the ALB compares header values case-insensitively)",
+        "an http-header condition",
+        step="routing (canaries)",
+        needs="canary",
     ),
     "canary-by-header-value": Disposition(
-        "converted", "as the value of the canary's header condition", step="routing (canaries)"
+        "converted", "as the value of the canary's header condition", step="routing (canaries)", needs="canary"
     ),
     "canary-by-header-pattern": Disposition(
         "not-converted",
         "a regex over a header has no ALB counterpart: header conditions take literal values with * and ? only",
         "an http-header condition listing the values (at most 5 values a rule)",
+        needs="canary",
     ),
     "canary-by-cookie": Disposition(
         "not-converted",
         "no rule sends the cookie {value!r} to the canary",
         "an http-header condition on Cookie with values '*{value}=always*' (the ALB matches the whole header with "
         "wildcards)",
+        needs="canary",
     ),
     # Backend.
     "backend-protocol": Disposition(
@@ -267,22 +303,26 @@ ANNOTATIONS: dict[str, Disposition] = {
         step="per-Ingress annotations (HTTP and HTTPS: backend-protocol)",
     ),
     "proxy-body-size": Disposition(
-        "approximated", "dropped: the ALB does not limit request bodies; enforce it in the app",
+        "approximated",
+        "dropped: the ALB does not limit request bodies; enforce it in the app",
         step="per-Ingress annotations",
     ),
     "proxy-read-timeout": Disposition(
-        "approximated", "as the ALB idle timeout, group-wide", "load-balancer-attributes idle_timeout.timeout_seconds",
+        "approximated",
+        "as the ALB idle timeout, group-wide",
+        "load-balancer-attributes idle_timeout.timeout_seconds",
         step="group settings (timeouts)",
     ),
     "proxy-send-timeout": Disposition(
-        "approximated", "as the ALB idle timeout, group-wide", "load-balancer-attributes idle_timeout.timeout_seconds",
+        "approximated",
+        "as the ALB idle timeout, group-wide",
+        "load-balancer-attributes idle_timeout.timeout_seconds",
         step="group settings (timeouts)",
     ),
-    "proxy-connect-timeout": Disposition(
-        "not-converted", "the ALB's connection timeout to targets is fixed at 10 s"
-    ),
+    "proxy-connect-timeout": Disposition("not-converted", "the ALB's connection timeout to targets is fixed at 10 s"),
     "proxy-next-upstream": Disposition(
-        "not-converted", "the ALB does not retry a request on another target",
+        "not-converted",
+        "the ALB does not retry a request on another target",
         "health checks (healthcheck-path, healthy-threshold-count) take failing targets out sooner",
     ),
     "proxy-next-upstream-timeout": Disposition("not-converted", "the ALB does not retry a request on another target"),
@@ -295,7 +335,8 @@ ANNOTATIONS: dict[str, Disposition] = {
     "proxy-request-buffering": Disposition("not-converted", NGINX_ONLY),
     "client-body-buffer-size": Disposition("not-converted", NGINX_ONLY),
     "proxy-http-version": Disposition(
-        "not-converted", "the ALB chooses the protocol to targets from backend-protocol-version",
+        "not-converted",
+        "the ALB chooses the protocol to targets from backend-protocol-version",
         "alb.ingress.kubernetes.io/backend-protocol-version: HTTP1 or HTTP2",
     ),
     "connection-proxy-header": Disposition(
@@ -314,28 +355,33 @@ ANNOTATIONS: dict[str, Disposition] = {
         "not-converted", "the ALB does not rewrite Location headers; make the app send the public URL"
     ),
     "custom-headers": Disposition(
-        "not-converted", "the response headers of ConfigMap {value!r} are not added",
+        "not-converted",
+        "the response headers of ConfigMap {value!r} are not added",
         "the security headers the ALB knows as listener attributes (routing.http.response.*: HSTS, "
         "content_security_policy, x_content_type_options, x_frame_options), others in the app",
     ),
     "custom-http-errors": Disposition(
-        "not-converted", "error pages for {value} are not intercepted: the app's own error responses reach clients",
+        "not-converted",
+        "error pages for {value} are not intercepted: the app's own error responses reach clients",
         "fixed-response actions for paths the app does not serve; error pages in the app or in CloudFront",
     ),
     "disable-proxy-intercept-errors": Disposition(
         "converted", "the ALB never intercepts the app's errors, as this asked", off=_false
     ),
     "default-backend": Disposition(
-        "not-converted", "Service {value!r} does not answer this Ingress's errors and unmatched requests",
+        "not-converted",
+        "Service {value!r} does not answer this Ingress's errors and unmatched requests",
         "a spec.defaultBackend (the ALB's default action) for unmatched requests; errors stay the app's",
     ),
     "load-balance": Disposition(
-        "not-converted", "{value!r} is nginx's balancing algorithm",
+        "not-converted",
+        "{value!r} is nginx's balancing algorithm",
         "target-group-attributes load_balancing.algorithm.type=round_robin, least_outstanding_requests or "
         "weighted_random",
     ),
     "upstream-hash-by": Disposition(
-        "not-converted", "the ALB has no consistent hashing on a request value",
+        "not-converted",
+        "the ALB has no consistent hashing on a request value",
         "target group stickiness (lb_cookie or app_cookie) keeps a client on one target",
     ),
     "upstream-hash-by-subset": Disposition("not-converted", "the ALB has no consistent hashing on a request value"),
@@ -343,16 +389,20 @@ ANNOTATIONS: dict[str, Disposition] = {
         "not-converted", "the ALB has no consistent hashing on a request value"
     ),
     "service-upstream": Disposition(
-        "not-converted", "the ALB targets pods (target-type ip), not the Service's cluster IP",
-        "target-type ip (what migrate writes)", off=_false,
+        "not-converted",
+        "the ALB targets pods (target-type ip), not the Service's cluster IP",
+        "target-type ip (what migrate writes)",
+        off=_false,
     ),
     "ssl-passthrough": Disposition(
         "not-converted",
         "the ALB terminates TLS; passthrough needs an NLB with a TCP (or TLS) listener",
-        "a Service of type LoadBalancer with an NLB TCP listener on 443 in front of the app", off=_false,
+        "a Service of type LoadBalancer with an NLB TCP listener on 443 in front of the app",
+        off=_false,
     ),
     "ssl-ciphers": Disposition(
-        "approximated", "the ALB's ciphers come from its security policy (migrate writes the recommended one)",
+        "approximated",
+        "the ALB's ciphers come from its security policy (migrate writes the recommended one)",
         "alb.ingress.kubernetes.io/ssl-policy",
     ),
     "ssl-prefer-server-ciphers": Disposition(
@@ -360,7 +410,8 @@ ANNOTATIONS: dict[str, Disposition] = {
     ),
     "http2-push-preload": Disposition("not-converted", "browsers dropped HTTP/2 server push; the ALB has none"),
     "mirror-target": Disposition(
-        "not-converted", "requests are not copied to {value!r}: the ALB cannot mirror requests",
+        "not-converted",
+        "requests are not copied to {value!r}: the ALB cannot mirror requests",
         "VPC Traffic Mirroring of the targets' network interfaces, or mirroring in the app or a service mesh",
     ),
     "mirror-host": Disposition("not-converted", "the ALB cannot mirror requests"),
@@ -376,15 +427,14 @@ ANNOTATIONS: dict[str, Disposition] = {
         off=_not_on,
     ),
     "proxy-ssl-secret": Disposition(
-        "not-converted", "the ALB presents no client certificate to targets and trusts any target certificate",
+        "not-converted",
+        "the ALB presents no client certificate to targets and trusts any target certificate",
         "backend-protocol HTTPS without a client certificate (a service mesh for mutual TLS to pods)",
     ),
     "proxy-ssl-verify-depth": Disposition(
         "not-converted", "the ALB does not verify targets' certificates (see proxy-ssl-verify)"
     ),
-    "proxy-ssl-ciphers": Disposition(
-        "not-converted", "the ALB picks the cipher to targets itself; it takes no list"
-    ),
+    "proxy-ssl-ciphers": Disposition("not-converted", "the ALB picks the cipher to targets itself; it takes no list"),
     "proxy-ssl-protocols": Disposition(
         "not-converted", "the ALB picks the TLS version to targets itself; it takes no list"
     ),
@@ -396,8 +446,10 @@ ANNOTATIONS: dict[str, Disposition] = {
     ),
     # CORS.
     "enable-cors": Disposition(
-        "not-converted", "CORS headers are not added: the ALB adds no response header per Ingress",
-        LISTENER_HEADERS.replace("{attribute}", "access_control_allow_origin"), off=_false,
+        "not-converted",
+        "CORS headers are not added: the ALB adds no response header per Ingress",
+        LISTENER_HEADERS.replace("{attribute}", "access_control_allow_origin"),
+        off=_false,
     ),
     "cors-allow-origin": _cors("access_control_allow_origin"),
     "cors-allow-headers": _cors("access_control_allow_headers"),
@@ -407,49 +459,54 @@ ANNOTATIONS: dict[str, Disposition] = {
     "cors-max-age": _cors("access_control_max_age"),
     # Logging and tracing.
     "enable-access-log": Disposition(
-        "not-converted", "nginx's access log; the ALB writes its own, group-wide",
+        "not-converted",
+        "nginx's access log; the ALB writes its own, group-wide",
         "load-balancer-attributes access_logs.s3.enabled=true,access_logs.s3.bucket=...",
     ),
     "enable-rewrite-log": Disposition("not-converted", "nginx's rewrite log; the ALB has none"),
     "enable-opentelemetry": Disposition(
-        "not-converted", "the ALB does not create spans; it adds X-Amzn-Trace-Id to each request",
+        "not-converted",
+        "the ALB does not create spans; it adds X-Amzn-Trace-Id to each request",
         "instrument the app; read X-Amzn-Trace-Id",
     ),
     "opentelemetry-operation-name": Disposition("not-converted", "the ALB does not create spans"),
     "opentelemetry-trust-incoming-span": Disposition("not-converted", "the ALB does not create spans"),
     # Rate limits: protections.
-    "limit-rps": Disposition(
-        "lost-protection", "a limit of {value} requests a second per client", RATE, off=_zero
-    ),
-    "limit-rpm": Disposition(
-        "lost-protection", "a limit of {value} requests a minute per client", RATE, off=_zero
-    ),
+    "limit-rps": Disposition("lost-protection", "a limit of {value} requests a second per client", RATE, off=_zero),
+    "limit-rpm": Disposition("lost-protection", "a limit of {value} requests a minute per client", RATE, off=_zero),
     "limit-connections": Disposition(
-        "lost-protection", "a limit of {value} connections per client",
+        "lost-protection",
+        "a limit of {value} connections per client",
         f"the ALB has no connection limit: a rate-based rule in {WAF} is the nearest; then pass --allow-unprotected",
         off=_zero,
     ),
     "limit-burst-multiplier": _part("limit-rps/limit-rpm", "the burst allowed over the rate limit ({value}x)", RATE),
     "limit-rate": Disposition(
-        "lost-protection", "a bandwidth limit of {value} bytes a second per response",
-        "the ALB does not throttle responses: throttle in the app; then pass --allow-unprotected", off=_zero,
+        "lost-protection",
+        "a bandwidth limit of {value} bytes a second per response",
+        "the ALB does not throttle responses: throttle in the app; then pass --allow-unprotected",
+        off=_zero,
     ),
     "limit-rate-after": _part(
-        "limit-rate", "the bytes sent before limit-rate applies ({value})",
+        "limit-rate",
+        "the bytes sent before limit-rate applies ({value})",
         "the ALB does not throttle responses: throttle in the app",
     ),
     "limit-allowlist": _part(
-        "limit-rps/limit-rpm/limit-connections", "client ranges exempt from the rate limits ({value})",
+        "limit-rps/limit-rpm/limit-connections",
+        "client ranges exempt from the rate limits ({value})",
         f"a scope-down statement of the {WAF} rate-based rule excluding an IP set",
     ),
     "limit-whitelist": _part(
-        "limit-rps/limit-rpm/limit-connections", "client ranges exempt from the rate limits ({value})",
+        "limit-rps/limit-rpm/limit-connections",
+        "client ranges exempt from the rate limits ({value})",
         f"a scope-down statement of the {WAF} rate-based rule excluding an IP set",
     ),
     # Authentication: protections, in every form.
     "auth-url": Disposition("lost-protection", "external authentication (every request checked at {value})", AUTH),
     "auth-type": Disposition(
-        "lost-protection", "HTTP {value} authentication",
+        "lost-protection",
+        "HTTP {value} authentication",
         "the ALB has no basic or digest authentication: " + AUTH,
     ),
     "auth-secret": Disposition("lost-protection", "credentials from Secret {value}", "see auth-type: " + AUTH),
@@ -459,7 +516,8 @@ ANNOTATIONS: dict[str, Disposition] = {
     "auth-signin-redirect-param": _part("auth-url", "the sign-in redirect parameter", "see auth-url"),
     "auth-method": _part("auth-url", "the check's method ({value})", "see auth-url"),
     "auth-response-headers": _part(
-        "auth-url", "headers passed from the check ({value})",
+        "auth-url",
+        "headers passed from the check ({value})",
         "ALB authentication passes the claims as x-amzn-oidc-* headers",
     ),
     "auth-request-redirect": _part("auth-url", "the check's X-Auth-Request-Redirect", "see auth-url"),
@@ -475,21 +533,22 @@ ANNOTATIONS: dict[str, Disposition] = {
     "auth-tls-verify-client": Disposition(
         "lost-protection", "client certificates (auth-tls-verify-client: {value})", MTLS, off=_off
     ),
-    "auth-tls-secret": Disposition(
-        "lost-protection", "client certificates checked against CA Secret {value}", MTLS
-    ),
+    "auth-tls-secret": Disposition("lost-protection", "client certificates checked against CA Secret {value}", MTLS),
     "auth-tls-verify-depth": _part("auth-tls-verify-client", "the client chain's depth ({value})", MTLS),
     "auth-tls-error-page": _part("auth-tls-verify-client", "the page for refused certificates", MTLS),
     "auth-tls-match-cn": _part(
-        "auth-tls-verify-client", "the certificate subjects let in ({value})",
+        "auth-tls-verify-client",
+        "the certificate subjects let in ({value})",
         "ALB mutual TLS passes the certificate (X-Amzn-Mtls-Clientcert-*): check the subject in the app",
     ),
     "auth-tls-pass-certificate-to-upstream": _part(
-        "auth-tls-verify-client", "the client certificate passed to the app",
+        "auth-tls-verify-client",
+        "the client certificate passed to the app",
         "ALB mutual TLS passes it as X-Amzn-Mtls-Clientcert",
     ),
     "satisfy": Disposition(
-        "lost-protection", "the combination of its access checks (satisfy {value})",
+        "lost-protection",
+        "the combination of its access checks (satisfy {value})",
         "carry over each check it combines (auth-*, source ranges): " + AUTH,
     ),
     "enable-global-auth": Disposition(
@@ -499,12 +558,16 @@ ANNOTATIONS: dict[str, Disposition] = {
     ),
     # ModSecurity and snippets: protections.
     "enable-modsecurity": Disposition(
-        "lost-protection", "the ModSecurity web application firewall",
-        f"{WAF} with the managed rule groups that match its rules; then pass --allow-unprotected", off=_false,
+        "lost-protection",
+        "the ModSecurity web application firewall",
+        f"{WAF} with the managed rule groups that match its rules; then pass --allow-unprotected",
+        off=_false,
     ),
     "enable-owasp-core-rules": Disposition(
-        "lost-protection", "the OWASP Core Rule Set in ModSecurity",
-        f"{WAF} with AWSManagedRulesCommonRuleSet (the nearest to the OWASP CRS)", off=_false,
+        "lost-protection",
+        "the OWASP Core Rule Set in ModSecurity",
+        f"{WAF} with AWSManagedRulesCommonRuleSet (the nearest to the OWASP CRS)",
+        off=_false,
     ),
     "modsecurity-snippet": Disposition("lost-protection", "ModSecurity rules", f"WAF rules in {WAF}"),
     "modsecurity-transaction-id": _part("enable-modsecurity", "the ModSecurity transaction id", f"see {WAF}"),
@@ -515,8 +578,10 @@ ANNOTATIONS: dict[str, Disposition] = {
         "lost-protection", "raw nginx server configuration (often where teams put access rules)", SNIPPET, off=_empty
     ),
     "stream-snippet": Disposition(
-        "lost-protection", "raw nginx stream configuration (TCP/UDP servers)",
-        "an NLB for the TCP/UDP services it defined; " + SNIPPET, off=_empty,
+        "lost-protection",
+        "raw nginx stream configuration (TCP/UDP servers)",
+        "an NLB for the TCP/UDP services it defined; " + SNIPPET,
+        off=_empty,
     ),
 }
 
@@ -539,8 +604,11 @@ def _text(template: str, value: str) -> str:
     return template.replace("{value!r}", repr(value)).replace("{value}", value)
 
 
-def annotation_finding(short: str, value: str) -> tuple[str, str]:
-    """(status, detail) for the nginx annotation ``short`` with ``value``, when no conversion step wrote one."""
+def annotation_finding(short: str, value: str, nginx: Mapping[str, str] | None = None) -> tuple[str, str]:
+    """(status, detail) for the nginx annotation ``short`` with ``value``, when no conversion step wrote one.
+
+    ``nginx`` is the Ingress's nginx settings, for the entries that need another annotation to matter.
+    """
     entry = ANNOTATIONS.get(short) or RETIRED.get(short)
     if entry is None:
         return (
@@ -550,6 +618,8 @@ def annotation_finding(short: str, value: str) -> tuple[str, str]:
         )
     if entry.off is not None and entry.off(value):
         return "converted", f"{value!r}: off, as ingress-nginx had it; nothing to carry over"
+    if entry.needs and go_bool(str((nginx or {}).get(entry.needs, ""))) is not True:
+        return "converted", f"no effect without {entry.needs}: true, as in ingress-nginx; nothing to carry over"
     detail = _text(entry.detail, value)
     if entry.status == "lost-protection":
         return entry.status, f"protected it with {detail}; carry it over: {_text(entry.alb, value)}"
@@ -561,7 +631,8 @@ def annotation_finding(short: str, value: str) -> tuple[str, str]:
 # --- The controller's ConfigMap ---------------------------------------------------------------------------
 
 LOGS = Disposition(
-    "not-converted", "nginx's own logging; the ALB writes access logs to S3",
+    "not-converted",
+    "nginx's own logging; the ALB writes access logs to S3",
     "load-balancer-attributes access_logs.s3.enabled=true,access_logs.s3.bucket=...",
 )
 TUNING = Disposition("not-converted", "tunes nginx's own processes and buffers, which the ALB has not")
@@ -570,14 +641,16 @@ COMPRESSION = Disposition(
 )
 TRACING = Disposition("not-converted", "the ALB does not create spans; it adds X-Amzn-Trace-Id to each request")
 TLS_POLICY = Disposition(
-    "approximated", "the ALB's TLS settings come from its security policy (migrate writes the recommended one)",
+    "approximated",
+    "the ALB's TLS settings come from its security policy (migrate writes the recommended one)",
     "alb.ingress.kubernetes.io/ssl-policy",
 )
 CONTROLLER_ONLY = Disposition(
     "not-converted", "it governs ingress-nginx itself (what it accepts from Ingresses); the ALB controller has none"
 )
 TIMEOUT = Disposition(
-    "not-converted", "the ALB's client and keep-alive timeouts are fixed, apart from the idle timeout",
+    "not-converted",
+    "the ALB's client and keep-alive timeouts are fixed, apart from the idle timeout",
     "load-balancer-attributes idle_timeout.timeout_seconds and client_keep_alive.seconds",
 )
 PROXY = Disposition("not-converted", NGINX_ONLY)
@@ -606,19 +679,27 @@ CONFIGMAP: dict[str, Disposition] = {
     "http-redirect-code": _read("the status of ingress-nginx's HTTPS redirect (308 by default; the ALB answers 301)"),
     # Protective: they decide who may reach the apps of every Ingress.
     "denylist-source-range": Disposition(
-        "lost-protection", "a deny list of client ranges for every Ingress ({value})", f"WAF IP set rules in {WAF}",
+        "lost-protection",
+        "a deny list of client ranges for every Ingress ({value})",
+        f"WAF IP set rules in {WAF}",
         off=_empty,
     ),
     "block-cidrs": Disposition(
-        "lost-protection", "client ranges blocked for every Ingress ({value})", f"WAF IP set rules in {WAF}",
+        "lost-protection",
+        "client ranges blocked for every Ingress ({value})",
+        f"WAF IP set rules in {WAF}",
         off=_empty,
     ),
     "block-user-agents": Disposition(
-        "lost-protection", "user agents blocked for every Ingress ({value})",
-        f"a User-Agent byte-match or regex rule in {WAF}", off=_empty,
+        "lost-protection",
+        "user agents blocked for every Ingress ({value})",
+        f"a User-Agent byte-match or regex rule in {WAF}",
+        off=_empty,
     ),
     "block-referers": Disposition(
-        "lost-protection", "referers blocked for every Ingress ({value})", f"a Referer match rule in {WAF}",
+        "lost-protection",
+        "referers blocked for every Ingress ({value})",
+        f"a Referer match rule in {WAF}",
         off=_empty,
     ),
     "global-auth-url": Disposition(
@@ -640,23 +721,27 @@ CONFIGMAP: dict[str, Disposition] = {
         "not-converted", "paths exempt from global-auth-url ({value}); the global-auth-url line says what is lost"
     ),
     "enable-modsecurity": Disposition(
-        "lost-protection", "the ModSecurity web application firewall on every Ingress",
-        f"{WAF} with the managed rule groups that match its rules", off=_false,
+        "lost-protection",
+        "the ModSecurity web application firewall on every Ingress",
+        f"{WAF} with the managed rule groups that match its rules",
+        off=_false,
     ),
     "enable-owasp-modsecurity-crs": Disposition(
-        "lost-protection", "the OWASP Core Rule Set on every Ingress",
-        f"{WAF} with AWSManagedRulesCommonRuleSet", off=_false,
+        "lost-protection",
+        "the OWASP Core Rule Set on every Ingress",
+        f"{WAF} with AWSManagedRulesCommonRuleSet",
+        off=_false,
     ),
     "modsecurity-snippet": Disposition(
         "lost-protection", "ModSecurity rules for every Ingress", f"WAF rules in {WAF}", off=_empty
     ),
     "http-snippet": Disposition(
-        "lost-protection", "raw nginx http configuration (often access rules, or the redirect of TLS ended at the NLB)",
-        SNIPPET, off=_empty,
+        "lost-protection",
+        "raw nginx http configuration (often access rules, or the redirect of TLS ended at the NLB)",
+        SNIPPET,
+        off=_empty,
     ),
-    "server-snippet": Disposition(
-        "lost-protection", "raw nginx configuration in every server", SNIPPET, off=_empty
-    ),
+    "server-snippet": Disposition("lost-protection", "raw nginx configuration in every server", SNIPPET, off=_empty),
     "location-snippet": Disposition(
         "lost-protection", "raw nginx configuration in every location", SNIPPET, off=_empty
     ),
@@ -664,12 +749,16 @@ CONFIGMAP: dict[str, Disposition] = {
         "not-converted", "raw nginx main-context configuration (processes, modules); the ALB has none", off=_empty
     ),
     "stream-snippet": Disposition(
-        "lost-protection", "raw nginx stream configuration (TCP/UDP servers)",
-        "an NLB for the TCP/UDP services it defined; " + SNIPPET, off=_empty,
+        "lost-protection",
+        "raw nginx stream configuration (TCP/UDP servers)",
+        "an NLB for the TCP/UDP services it defined; " + SNIPPET,
+        off=_empty,
     ),
     "limit-rate": Disposition(
-        "lost-protection", "a bandwidth limit of {value} bytes a second per response, on every Ingress",
-        "the ALB does not throttle responses: throttle in the app", off=_zero,
+        "lost-protection",
+        "a bandwidth limit of {value} bytes a second per response, on every Ingress",
+        "the ALB does not throttle responses: throttle in the app",
+        off=_zero,
     ),
     "limit-rate-after": Disposition(
         "not-converted", "the bytes sent before limit-rate applies; the limit-rate line says what is lost"
@@ -690,7 +779,8 @@ CONFIGMAP: dict[str, Disposition] = {
         "not-converted",
         "{value}: ingress-nginx took the client from X-Forwarded-For; the ALB's source-ip and inbound-cidrs match "
         "the connecting address",
-        "load-balancer-attributes routing.http.xff_header_processing.mode (append, preserve, remove)", off=_false,
+        "load-balancer-attributes routing.http.xff_header_processing.mode (append, preserve, remove)",
+        off=_false,
     ),
     "enable-real-ip": Disposition(
         "not-converted",
@@ -704,36 +794,45 @@ CONFIGMAP: dict[str, Disposition] = {
     "forwarded-for-proxy-protocol-header": Disposition("not-converted", "the ALB does not take PROXY protocol"),
     "forwarded-host-header": Disposition("not-converted", "the ALB passes the Host header as the client sent it"),
     "compute-full-forwarded-for": Disposition(
-        "not-converted", "{value}: the ALB appends the client to X-Forwarded-For (mode append)",
-        "load-balancer-attributes routing.http.xff_header_processing.mode", off=_false,
+        "not-converted",
+        "{value}: the ALB appends the client to X-Forwarded-For (mode append)",
+        "load-balancer-attributes routing.http.xff_header_processing.mode",
+        off=_false,
     ),
     "proxy-real-ip-cidr": Disposition("not-converted", "the trusted proxies of real-ip; the ALB is the first hop"),
     "proxy-add-original-uri-header": Disposition("not-converted", "the ALB adds no X-Original-Uri", off=_false),
     "generate-request-id": Disposition(
-        "approximated", "the ALB sends X-Amzn-Trace-Id, not X-Request-ID", "read X-Amzn-Trace-Id in the app",
+        "approximated",
+        "the ALB sends X-Amzn-Trace-Id, not X-Request-ID",
+        "read X-Amzn-Trace-Id in the app",
         off=_false,
     ),
     # HSTS and headers.
     "hsts": Disposition(
-        "not-converted", "{value}: HSTS headers are not added here",
+        "not-converted",
+        "{value}: HSTS headers are not added here",
         "alb.ingress.kubernetes.io/listener-attributes.HTTPS-443: "
         "routing.http.response.strict_transport_security.header_value=max-age=31536000; includeSubDomains",
         off=_false,
     ),
     "hsts-include-subdomains": Disposition(
-        "not-converted", "part of the HSTS header (see hsts)",
+        "not-converted",
+        "part of the HSTS header (see hsts)",
         "routing.http.response.strict_transport_security.header_value",
     ),
     "hsts-max-age": Disposition(
-        "not-converted", "part of the HSTS header (see hsts)",
+        "not-converted",
+        "part of the HSTS header (see hsts)",
         "routing.http.response.strict_transport_security.header_value",
     ),
     "hsts-preload": Disposition(
-        "not-converted", "part of the HSTS header (see hsts)",
+        "not-converted",
+        "part of the HSTS header (see hsts)",
         "routing.http.response.strict_transport_security.header_value",
     ),
     "add-headers": Disposition(
-        "not-converted", "the response headers of ConfigMap {value!r} are not added",
+        "not-converted",
+        "the response headers of ConfigMap {value!r} are not added",
         "security headers as listener attributes (routing.http.response.*), others in the app",
     ),
     "proxy-set-headers": Disposition(
@@ -743,21 +842,24 @@ CONFIGMAP: dict[str, Disposition] = {
         "not-converted", "the ALB passes the app's response headers as they are; remove them in the app"
     ),
     "server-tokens": Disposition(
-        "not-converted", "the ALB's own Server header",
-        "listener-attributes routing.http.response.server.enabled=false", off=_false,
+        "not-converted",
+        "the ALB's own Server header",
+        "listener-attributes routing.http.response.server.enabled=false",
+        off=_false,
     ),
-    "allow-backend-server-header": Disposition(
-        "not-converted", "the ALB passes the app's Server header", off=_false
-    ),
+    "allow-backend-server-header": Disposition("not-converted", "the ALB passes the app's Server header", off=_false),
     "global-allowed-response-headers": CONTROLLER_ONLY,
     "custom-http-errors": Disposition(
-        "not-converted", "error pages for {value} are not intercepted",
-        "error pages in the app or in CloudFront", off=_empty,
+        "not-converted",
+        "error pages for {value} are not intercepted",
+        "error pages in the app or in CloudFront",
+        off=_empty,
     ),
     "disable-proxy-intercept-errors": Disposition("not-converted", "the ALB never intercepts the app's errors"),
     "default-type": Disposition("not-converted", "nginx's own responses; the ALB's fixed responses set their type"),
     "ignore-invalid-headers": Disposition(
-        "not-converted", "{value}: nginx dropped invalid header fields",
+        "not-converted",
+        "{value}: nginx dropped invalid header fields",
         "load-balancer-attributes routing.http.drop_invalid_header_fields.enabled=true",
     ),
     "enable-underscores-in-headers": Disposition(
@@ -771,14 +873,15 @@ CONFIGMAP: dict[str, Disposition] = {
         "not-converted", "applies to ingress-nginx's HTTPS redirect; the ALB's keeps the path", off=_false
     ),
     "no-tls-redirect-locations": Disposition(
-        "not-converted", "paths ingress-nginx served over HTTP despite its redirect ({value}); the ALB's "
-        "ssl-redirect covers every path",
+        "not-converted",
+        "paths ingress-nginx served over HTTP despite its redirect ({value}); the ALB's ssl-redirect covers every path",
         "a rule for those paths on the HTTP listener, ordered before the redirect",
     ),
     "strict-validate-path-type": CONTROLLER_ONLY,
     # Upstreams.
     "load-balance": Disposition(
-        "not-converted", "{value!r} is nginx's balancing algorithm",
+        "not-converted",
+        "{value!r} is nginx's balancing algorithm",
         "target-group-attributes load_balancing.algorithm.type",
     ),
     "upstream-hash-by": Disposition("not-converted", "the ALB has no consistent hashing", off=_empty),
@@ -819,12 +922,14 @@ CONFIGMAP: dict[str, Disposition] = {
     "ssl-session-ticket-key": TUNING,
     "ssl-session-timeout": TUNING,
     "ssl-reject-handshake": Disposition(
-        "not-converted", "{value}: nginx refused TLS for unknown hosts; the ALB answers with its default certificate",
+        "not-converted",
+        "{value}: nginx refused TLS for unknown hosts; the ALB answers with its default certificate",
         off=_false,
     ),
     "enable-ocsp": Disposition("not-converted", "the ALB staples OCSP for ACM certificates itself", off=_false),
     "use-http2": Disposition(
-        "converted", "the ALB speaks HTTP/2 to clients on HTTPS listeners",
+        "converted",
+        "the ALB speaks HTTP/2 to clients on HTTPS listeners",
         "load-balancer-attributes routing.http2.enabled",
     ),
     "http2-max-concurrent-streams": TUNING,
@@ -903,8 +1008,10 @@ CONFIGMAP: dict[str, Disposition] = {
     "otlp-collector-port": TRACING,
     # GeoIP.
     "use-geoip2": Disposition(
-        "not-converted", "nginx's GeoIP variables; the ALB has none",
-        f"a geo match rule in {WAF} where they were used for access", off=_false,
+        "not-converted",
+        "nginx's GeoIP variables; the ALB has none",
+        f"a geo match rule in {WAF} where they were used for access",
+        off=_false,
     ),
     "geoip2-autoreload-in-minutes": TUNING,
     # nginx's processes.
