@@ -1077,7 +1077,7 @@ def fact_keys() -> list[str]:
 
 
 def _cell(text: str) -> str:
-    return re.sub(r"\s+", " ", text).replace("|", "\\|").replace("{value!r}", "the value").replace("{value}", "…")
+    return re.sub(r"\s+", " ", text).replace("|", "\\|").replace("{value!r}", "the value").replace("{value}", "the value")
 
 
 def _row(name: str, entry: Disposition, aliases: Mapping[str, str]) -> str:

@@ -50,7 +50,7 @@ def read_under_prefix(ingress: dict[str, Any], options: Options, report: Report)
 
 def _report_unread(name: str, key: str, head: str, short: str, value: str, prefix: str, report: Report) -> None:
     status, detail = annotation_finding(short, value)
-    if key.startswith(OLD_PREFIX) and not (key.startswith(NGINX)):
+    if key.startswith(OLD_PREFIX):
         where = f"{OLD_PREFIX} is ingress-nginx's prefix of old"
     else:
         where = f"{head}/ is not the prefix this install reads"

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from albops.migrate.report import Report
+from albops.migrate.values import nginx_bool
 from components.names import INGRESS_HOST
 
 LEGACY_CLASS = "kubernetes.io/ingress.class"
@@ -215,8 +216,6 @@ class Source:
 
     def flag(self, key: str) -> bool:
         """A boolean annotation as ingress-nginx reads it (Go ParseBool; a refused spelling is off)."""
-        from albops.migrate.values import nginx_bool
-
         value = self.nginx.get(key)
         return nginx_bool(None if value is None else str(value), False)
 
