@@ -389,9 +389,9 @@ ANNOTATIONS: dict[str, Disposition] = {
         "not-converted", "the ALB has no consistent hashing on a request value"
     ),
     "service-upstream": Disposition(
-        "not-converted",
-        "the ALB targets pods (target-type ip), not the Service's cluster IP",
-        "target-type ip (what migrate writes)",
+        "approximated",
+        "the ALB targets the pods directly (target-type ip) where ingress-nginx sent to the Service's cluster IP: "
+        "the same pods, balanced by the ALB instead of kube-proxy",
         off=_false,
     ),
     "ssl-passthrough": Disposition(
@@ -1077,7 +1077,9 @@ def fact_keys() -> list[str]:
 
 
 def _cell(text: str) -> str:
-    return re.sub(r"\s+", " ", text).replace("|", "\\|").replace("{value!r}", "the value").replace("{value}", "the value")
+    return (
+        re.sub(r"\s+", " ", text).replace("|", "\\|").replace("{value!r}", "the value").replace("{value}", "the value")
+    )
 
 
 def _row(name: str, entry: Disposition, aliases: Mapping[str, str]) -> str:
