@@ -219,6 +219,17 @@ def test_every_fact_name_has_a_disposition_and_every_disposition_a_fact_name() -
     assert all(entry.status in CONFIGMAP_STATUSES for entry in CONFIGMAP.values())
 
 
+def test_the_names_with_a_step_are_the_names_the_conversion_code_reads() -> None:
+    from albops.migrate.annotations import CONTROLLER_KEYS, GLOBAL_DEFAULTS, ROUTING_KEYS
+
+    # convert_ingress's own branches, by hand: the TLS redirect, stickiness, body size, backend protocol.
+    per_ingress = {"ssl-redirect", "force-ssl-redirect", "affinity", "session-cookie-max-age", "proxy-body-size"}
+    assert {name for name, entry in ANNOTATIONS.items() if entry.step} == ROUTING_KEYS | per_ingress | {
+        "backend-protocol"
+    }
+    assert {key for key, entry in CONFIGMAP.items() if entry.status == "read"} == {*GLOBAL_DEFAULTS, *CONTROLLER_KEYS}
+
+
 def _protective(name: str) -> bool:
     return (
         name.startswith(("auth-", "limit-"))
