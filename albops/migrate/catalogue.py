@@ -116,7 +116,7 @@ ANNOTATIONS: dict[str, Disposition] = {
         "not-converted",
         "{value!r}: only 'cookie' has a counterpart (target group stickiness)",
         "alb.ingress.kubernetes.io/target-group-attributes: stickiness.enabled=true,stickiness.type=lb_cookie",
-        step="per-Ingress annotations (affinity: cookie becomes lb_cookie stickiness, approximated)",
+        step="affinity: cookie: approximated, as lb_cookie target group stickiness (the cookie is AWSALB)",
     ),
     "affinity-canary-behavior": Disposition(
         "not-converted",
@@ -148,7 +148,7 @@ ANNOTATIONS: dict[str, Disposition] = {
         "not-converted",
         "not used: affinity is not cookie",
         "target-group-attributes stickiness.lb_cookie.duration_seconds (1 s to 7 days)",
-        step="per-Ingress annotations (the stickiness duration, with affinity: cookie)",
+        step="with affinity: cookie, converted as the stickiness duration (approximated when clamped to 1 s..7 d)",
     ),
     "session-cookie-name": Disposition(
         "not-converted",
@@ -174,7 +174,7 @@ ANNOTATIONS: dict[str, Disposition] = {
         "an allow list of client ranges ({value})",
         "inbound-cidrs on an ALB group dedicated to these Ingresses, source-ip rule conditions, or WAF IP set rules "
         "(wafv2-acl-arn)",
-        step="source ranges (inbound-cidrs on the group, or source-ip conditions; approximated)",
+        step="approximated as inbound-cidrs on the group or source-ip conditions; lost-protection where neither fits",
         off=_empty,
     ),
     "denylist-source-range": Disposition(
@@ -185,28 +185,38 @@ ANNOTATIONS: dict[str, Disposition] = {
         "converted",
         NO_EFFECT,
         "a redirect rule for '/'",
-        step="routing (app-root: '/' redirects, 302, to the value)",
+        step="converted: '/' redirects (302) to the value; not-converted when it is not a plain path",
     ),
     "rewrite-target": Disposition(
-        "converted", NO_EFFECT, "transforms url-rewrite", step="routing (ALB regex paths and transforms, per host)"
+        "converted", NO_EFFECT, "transforms url-rewrite", step="converted: ALB regex paths and transforms, per host"
     ),
     "use-regex": Disposition(
         "converted",
         NO_EFFECT,
         "regex path conditions (use-regex-path-match)",
-        step="routing (ALB regex paths, per host)",
+        step="converted: ALB regex paths, per host",
     ),
     "permanent-redirect": Disposition(
-        "converted", NO_EFFECT, "a redirect action", step="routing (an ALB redirect action on every path)"
+        "converted",
+        NO_EFFECT,
+        "a redirect action",
+        step="converted: an ALB redirect action on every path; not-converted when not an http(s) URL",
     ),
     "permanent-redirect-code": Disposition(
-        "converted", "as the redirect's status code (ALB redirects are 301 or 302)", step="routing (redirects)"
+        "converted",
+        "as the redirect's status code (ALB redirects are 301 or 302)",
+        step="converted as the redirect's code; approximated when not 301 or 302",
     ),
     "temporal-redirect": Disposition(
-        "converted", NO_EFFECT, "a redirect action", step="routing (an ALB redirect action on every path)"
+        "converted",
+        NO_EFFECT,
+        "a redirect action",
+        step="converted: an ALB redirect action on every path; not-converted when not an http(s) URL",
     ),
     "temporal-redirect-code": Disposition(
-        "converted", "as the redirect's status code (ALB redirects are 301 or 302)", step="routing (redirects)"
+        "converted",
+        "as the redirect's status code (ALB redirects are 301 or 302)",
+        step="converted as the redirect's code; approximated when not 301 or 302",
     ),
     "from-to-www-redirect": Disposition(
         "not-converted",
@@ -234,13 +244,13 @@ ANNOTATIONS: dict[str, Disposition] = {
         "converted",
         "{value}: as ingress-nginx (ssl-redirect on the ALB's HTTP listener, or none)",
         "alb.ingress.kubernetes.io/ssl-redirect: '443'",
-        step="listeners and TLS",
+        step="converted (no redirect, or 301 with http-redirect-code 301), approximated (nginx answered 308)",
     ),
     "force-ssl-redirect": Disposition(
         "converted",
         "{value}: as ingress-nginx (ssl-redirect on the ALB's HTTP listener, or none)",
         "alb.ingress.kubernetes.io/ssl-redirect: '443'",
-        step="listeners and TLS",
+        step="converted (no redirect, or 301 with http-redirect-code 301), approximated (nginx answered 308)",
     ),
     "server-alias": Disposition(
         "not-converted",
@@ -262,24 +272,34 @@ ANNOTATIONS: dict[str, Disposition] = {
         "converted",
         "folded into the Ingress it shadows",
         "a weighted forward or a header condition",
-        step="routing (canaries)",
+        step="true: folded into the Ingress it shadows (a note)",
         off=_false,
     ),
     "canary-weight": Disposition(
-        "converted", "as a weighted forward", "forwardConfig weights", step="routing (canaries)", needs="canary"
+        "converted",
+        "as a weighted forward",
+        "forwardConfig weights",
+        step="with canary: true, converted as a weighted forward",
+        needs="canary",
     ),
     "canary-weight-total": Disposition(
-        "converted", "as the total of the weighted forward", step="routing (canaries)", needs="canary"
+        "converted",
+        "as the total of the weighted forward",
+        step="with canary: true, converted as the forward's total",
+        needs="canary",
     ),
     "canary-by-header": Disposition(
         "approximated",
         "as a header condition (the ALB compares header values case-insensitively)",
         "an http-header condition",
-        step="routing (canaries)",
+        step="approximated: a header condition (the ALB compares values case-insensitively)",
         needs="canary",
     ),
     "canary-by-header-value": Disposition(
-        "converted", "as the value of the canary's header condition", step="routing (canaries)", needs="canary"
+        "converted",
+        "as the value of the canary's header condition",
+        step="with canary: true, the header condition's value",
+        needs="canary",
     ),
     "canary-by-header-pattern": Disposition(
         "not-converted",
@@ -300,24 +320,24 @@ ANNOTATIONS: dict[str, Disposition] = {
         "{value!r}: only HTTP and HTTPS are converted here",
         "GRPC/GRPCS: alb.ingress.kubernetes.io/backend-protocol-version: GRPC with backend-protocol HTTPS on an HTTPS "
         "listener; FCGI and AUTO_HTTP have none",
-        step="per-Ingress annotations (HTTP and HTTPS: backend-protocol)",
+        step="HTTP, HTTPS: converted as backend-protocol",
     ),
     "proxy-body-size": Disposition(
         "approximated",
         "dropped: the ALB does not limit request bodies; enforce it in the app",
-        step="per-Ingress annotations",
+        step="approximated: dropped, the ALB does not limit request bodies",
     ),
     "proxy-read-timeout": Disposition(
         "approximated",
         "as the ALB idle timeout, group-wide",
         "load-balancer-attributes idle_timeout.timeout_seconds",
-        step="group settings (timeouts)",
+        step="approximated as the group's idle timeout; not-converted when the group disagrees",
     ),
     "proxy-send-timeout": Disposition(
         "approximated",
         "as the ALB idle timeout, group-wide",
         "load-balancer-attributes idle_timeout.timeout_seconds",
-        step="group settings (timeouts)",
+        step="approximated as the group's idle timeout; not-converted when the group disagrees",
     ),
     "proxy-connect-timeout": Disposition("not-converted", "the ALB's connection timeout to targets is fixed at 10 s"),
     "proxy-next-upstream": Disposition(
@@ -1089,7 +1109,8 @@ def _row(name: str, entry: Disposition, aliases: Mapping[str, str]) -> str:
     if entry.off is not None:
         what += " (nothing when it is off)"
     alias = f" (alias of `{aliases[name]}`)" if name in aliases else ""
-    return f"| `{name}`{alias} | {entry.status} | {_cell(what)} | {_cell(entry.alb)} |"
+    status = f"by its step; else {entry.status}" if entry.step else entry.status
+    return f"| `{name}`{alias} | {status} | {_cell(what)} | {_cell(entry.alb)} |"
 
 
 def markdown() -> str:
