@@ -320,9 +320,14 @@ def test_a_run_over_every_name_reports_each_and_never_only_review_it_by_hand(to:
     _, report = migrate(_every_name(), Options(allow_unprotected=True, controller_config=config, to=to))
     for finding in report.findings:
         assert "review it by hand" not in finding.detail, str(finding)
-    reported = {(f.ingress, f.annotation) for f in report.findings}
+    reported = {(f.ingress, f.annotation): f.status for f in report.findings}
     for i, name in enumerate([*fact_names(), *RETIRED]):
         assert (f"shop/i{i}", NGINX + name) in reported, name
+        entry = ANNOTATIONS.get(name) or RETIRED[name]
+        if entry.status == "lost-protection" and not entry.step and (entry.off is None or not entry.off("1")):
+            assert reported[f"shop/i{i}", NGINX + name] == "lost-protection", name  # never comes out unprotected
+    for key in ("global-auth-url", "block-cidrs", "denylist-source-range", "enable-modsecurity", "http-snippet"):
+        assert reported["*", f"--controller-config {key}"] == "lost-protection", key
     assert {f.annotation for f in report.findings if f.ingress == "*"} >= {
         f"--controller-config {key}" for key in config if key not in ("ssl-redirect", "force-ssl-redirect")
     } - {"--controller-config " + k for k in ("proxy-read-timeout", "proxy-send-timeout", "proxy-connect-timeout")} - {
