@@ -831,7 +831,6 @@ server { server_name "forced.test";
 """,
         ("forced.test /login",),
         model=False,
-        alb_xfail="issue 21 §1: force-ssl-redirect '1' is true to ParseBool; migrate reads only 'true'",
     ),
     Hand(
         "exact-path-on-a-regex-host",

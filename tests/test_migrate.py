@@ -390,8 +390,10 @@ def test_ingresses_that_would_lose_their_protection_are_held_back_and_nothing_is
     }
     assert lost == {
         ("ops/dashboard", "auth-url"),
+        ("ops/dashboard", "auth-signin"),  # every auth-* name is part of a protection (catalogue)
         ("ops/admin", "auth-type"),
         ("ops/admin", "auth-secret"),
+        ("ops/admin", "auth-realm"),
         ("api/partners", "auth-tls-verify-client"),
         ("api/partners", "auth-tls-secret"),
         ("api/partners", "enable-modsecurity"),

@@ -222,3 +222,13 @@ def program_dir(text: str) -> Path:
             f"{text}: no __main__.py (the Pulumi program) there; give this project's folder"
         )
     return path
+
+
+def annotation_prefix(text: str) -> str:
+    """ingress-nginx's --annotations-prefix: the prefix part of a qualified annotation key, a DNS subdomain."""
+    prefix = text.removesuffix("/")
+    if len(prefix) > 253 or not DNS_SUBDOMAIN.fullmatch(prefix):
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not an annotation prefix, e.g. nginx.ingress.kubernetes.io (lower-case DNS name)"
+        )
+    return prefix

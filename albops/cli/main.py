@@ -260,6 +260,14 @@ def _parser() -> argparse.ArgumentParser:
     migrate.add_argument("--scheme", choices=["internet-facing", "internal"], default="internet-facing")
     migrate.add_argument("--ingress-class", default="alb", help="IngressClass of the converted Ingresses (alb)")
     migrate.add_argument("--include-classless", action="store_true", help="also convert Ingresses without a class")
+    migrate.add_argument(
+        "--annotations-prefix",
+        type=argtypes.annotation_prefix,
+        default="nginx.ingress.kubernetes.io",
+        metavar="PREFIX",
+        help="the --annotations-prefix ingress-nginx runs with (nginx.ingress.kubernetes.io): its annotations are "
+        "read under it, and ingress-nginx names under any other prefix are reported",
+    )
     migrate.add_argument("--report", type=argtypes.output_file, help="also write the report as JSON to this file")
     migrate.add_argument(
         "--report-format",
@@ -375,6 +383,7 @@ def _migrate(args: argparse.Namespace) -> int:
         gateway_class=args.gateway_class,
         allow_unprotected_ingresses=frozenset(released),
         shards=args.shards,
+        annotations_prefix=args.annotations_prefix,
     )
     converted, report = migrate(documents, options, copy=False)
     nginx_names = set(report.ingresses()) - set(report.passed_through)

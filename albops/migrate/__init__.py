@@ -29,9 +29,11 @@ from albops.migrate.annotations import (
     report_unreported,
     split_plain_http,
 )
+from albops.migrate.catalogue import configmap_finding
 from albops.migrate.emit import dump, emit_source, paths_by_source
 from albops.migrate.hosts import one_label_hosts, order_rules
 from albops.migrate.planning import case_insensitive, route
+from albops.migrate.prefixes import read_under_prefix
 from albops.migrate.reading import (
     Options,
     display,
@@ -124,6 +126,8 @@ def migrate(documents: list[Any], options: Options, copy: bool = True) -> tuple[
                 report.add(display(obj), "ingress class", "note", f"skipped, passed through unchanged: {why}")
                 report.passed_through.append(display(obj))
     places = list(nginx_ingresses(output, options, classes))
+    for container, i in places:
+        read_under_prefix(container[i], options, report)
     sources = [convert_ingress(container[i], options, report) for container, i in places]
     paths = paths_by_source(route(sources, report))
     for source in sources:
@@ -203,12 +207,7 @@ def migrate(documents: list[Any], options: Options, copy: bool = True) -> tuple[
         if used:
             report.add("*", "--controller-config", "note", "defaults taken from it: " + ", ".join(used))
         for key in ignored:
-            report.add(
-                "*",
-                f"--controller-config {key}",
-                "not-converted",
-                "no ALB counterpart in this version; review it by hand",
-            )
+            report.add("*", f"--controller-config {key}", *configmap_finding(key, str(options.controller_config[key])))
     if options.to == "gateway":
         from albops.migrate.gateway import to_gateway
 

@@ -7,11 +7,13 @@ import sys
 from collections.abc import Mapping
 from typing import Any
 
+from albops.migrate.catalogue import annotation_finding
 from albops.migrate.names import backend_name
 from albops.migrate.planning import port_of
 from albops.migrate.reading import LEGACY_CLASS, OLD_PREFIX, Options, Source, compact, ingress_name
 from albops.migrate.report import Report
 from albops.migrate.routes import ALB, NGINX, RULE_CONDITION_VALUES, condition_values
+from albops.migrate.values import nginx_bool
 from facts.regions import RECOMMENDED_SSL_POLICY
 
 SSL_REDIRECT_KEYS = ("ssl-redirect", "force-ssl-redirect")
@@ -21,73 +23,8 @@ SSL_REDIRECT_KEYS = ("ssl-redirect", "force-ssl-redirect")
 IDLE_TIMEOUT_RANGE = (1, 4000)
 
 
-# ingress-nginx annotations that have no ALB equivalent, and why.
-NO_EQUIVALENT = {
-    "ssl-passthrough": "the ALB terminates TLS; passthrough needs an NLB with a TLS/TCP listener",
-    "proxy-connect-timeout": "the ALB's connection timeout to targets is fixed at 10 s",
-}
-
-
-# Annotations that protect an Ingress (who may reach it), what each protected, and how to carry the
-# protection over to an ALB. An Ingress that loses one is held back: converting it would publish it unprotected.
-PROTECTIONS = {
-    "auth-url": (
-        "external authentication (every request checked at {value})",
-        "ALB authentication: alb.ingress.kubernetes.io/auth-type: oidc (auth-idp-oidc) or cognito "
-        "(auth-idp-cognito) on its HTTPS listener, or keep the check in the app",
-    ),
-    "auth-type": (
-        "HTTP {value} authentication",
-        "the ALB has no basic or digest authentication: use auth-type: oidc or cognito, or keep the check in the app",
-    ),
-    "auth-secret": ("credentials from Secret {value}", "see auth-type"),
-    "auth-tls-verify-client": (
-        "client certificates (auth-tls-verify-client: {value})",
-        "ALB mutual TLS (alb.ingress.kubernetes.io/mutual-authentication with a trust store); it is set per "
-        "listener, so it applies to every Ingress of the group",
-    ),
-    "auth-tls-secret": ("client certificates checked against CA Secret {value}", "see auth-tls-verify-client"),
-    "configuration-snippet": (
-        "raw nginx configuration (often where teams put access rules)",
-        "port what it enforces: source ranges as inbound-cidrs, request filtering as WAF rules (wafv2-acl-arn), "
-        "authentication as auth-type",
-    ),
-    "server-snippet": (
-        "raw nginx server configuration (often where teams put access rules)",
-        "port what it enforces: source ranges as inbound-cidrs, request filtering as WAF rules (wafv2-acl-arn), "
-        "authentication as auth-type",
-    ),
-    "auth-snippet": ("raw nginx authentication configuration", "ALB authentication: auth-type oidc or cognito"),
-    "enable-modsecurity": (
-        "the ModSecurity web application firewall",
-        "AWS WAF: alb.ingress.kubernetes.io/wafv2-acl-arn with the managed rule groups that match its rules",
-    ),
-    "modsecurity-snippet": ("ModSecurity rules", "AWS WAF rules (wafv2-acl-arn)"),
-    "denylist-source-range": ("a deny list of client ranges ({value})", "AWS WAF IP set rules (wafv2-acl-arn)"),
-    "blacklist-source-range": ("a deny list of client ranges ({value})", "AWS WAF IP set rules (wafv2-acl-arn)"),
-}
-
-
-# Settings of those protections that mean nothing without them: reported with the protection they belong to.
-PROTECTION_PARTS = {
-    "auth-signin": "auth-url",
-    "auth-response-headers": "auth-url",
-    "auth-method": "auth-url",
-    "auth-cache-key": "auth-url",
-    "auth-cache-duration": "auth-url",
-    "auth-request-redirect": "auth-url",
-    "auth-proxy-set-headers": "auth-url",
-    "auth-always-set-cookie": "auth-url",
-    "auth-keepalive": "auth-url",
-    "auth-realm": "auth-type",
-    "auth-secret-type": "auth-type",
-    "auth-tls-verify-depth": "auth-tls-verify-client",
-    "auth-tls-error-page": "auth-tls-verify-client",
-    "auth-tls-pass-certificate-to-upstream": "auth-tls-verify-client",
-    "auth-tls-match-cn": "auth-tls-verify-client",
-    "enable-owasp-core-rules": "enable-modsecurity",
-    "modsecurity-transaction-id": "enable-modsecurity",
-}
+# What each ingress-nginx annotation becomes when no step below converts it (protections included) is in
+# albops.migrate.catalogue: every name of the fact file has its line there.
 # Settings that only made sense for a TLS Secret, which ALB Ingresses do not use.
 CERT_MANAGER_PREFIX = "cert-manager.io/"
 
@@ -147,18 +84,11 @@ def convert_ingress(ingress: dict[str, Any], options: Options, report: Report) -
     tls = spec.get("tls") or []
 
     annotations = {k: str(v) for k, v in old.items() if not k.startswith((NGINX, OLD_PREFIX)) and k != LEGACY_CLASS}
-    for key in sorted(k for k in old if k.startswith(OLD_PREFIX)):
-        report.add(
-            name,
-            key,
-            "not-converted",
-            f"dropped: ingress-nginx reads annotations under {NGINX} only (its default --annotations-prefix), so "
-            "this one had no effect; give it that prefix first if it was meant to",
-        )
+    # Keys under other prefixes (OLD_PREFIX included) were reported by prefixes.read_under_prefix.
     source = Source(name, converted, nginx, annotations, frozenset(own))
     https = bool(tls) or options.certificate_arn is not None
-    redirect = bool(tls) and nginx.get("ssl-redirect", "true").lower() != "false"
-    if nginx.get("force-ssl-redirect", "false").lower() == "true":
+    redirect = bool(tls) and nginx_setting(old, options, "ssl-redirect", True)
+    if nginx_setting(old, options, "force-ssl-redirect", False):
         if https:
             redirect = True
         else:
@@ -260,27 +190,28 @@ def convert_ingress(ingress: dict[str, Any], options: Options, report: Report) -
             report.add(
                 name, key, "approximated", "dropped: the ALB does not limit request bodies; enforce it in the app"
             )
-        elif short in PROTECTION_PARTS:
-            owner = PROTECTION_PARTS[short]
-            report.add(
-                name, key, "not-converted", f"part of the {owner} protection, which an ALB cannot carry as it is"
-            )
-        elif short in PROTECTIONS:
-            what, how = PROTECTIONS[short]
-            report.add(
-                name, key, "lost-protection", f"protected it with {what.format(value=value)}; carry it over: {how}"
-            )
-        elif short in NO_EQUIVALENT:
-            report.add(name, key, "not-converted", NO_EQUIVALENT[short])
         elif short == "backend-protocol" and value.upper() in ("HTTP", "HTTPS"):
             annotations[ALB + "backend-protocol"] = value.upper()
             report.add(name, key, "converted", f"backend-protocol {value.upper()}")
         else:
-            report.add(name, key, "not-converted", "no conversion in this version; review it by hand (README, migrate)")
+            report.add(name, key, *annotation_finding(short, value, nginx))
     # Interned keys and short values: thousands of Ingresses share the same few (a 50 MB input holds them once).
     source.annotations = {sys.intern(k): sys.intern(v) if len(v) <= 64 else v for k, v in annotations.items()}
     metadata["annotations"] = source.annotations
     return source
+
+
+def nginx_setting(annotations: Mapping[str, Any], options: Options, key: str, default: bool) -> bool:
+    """A boolean as ingress-nginx reads it: the annotation, else the ConfigMap's key, else ingress-nginx's default.
+
+    Both are read with Go's strconv.ParseBool; an annotation ParseBool refuses leaves the ConfigMap's value
+    (controller-v1.15.1 internal/ingress/annotations/rewrite/main.go: on a GetBoolAnnotation error,
+    ssl-redirect and force-ssl-redirect take the ConfigMap's defaults.Backend value).
+    """
+    configured = options.controller_config.get(key)
+    fallback = nginx_bool(None if configured is None else str(configured), default)
+    raw = annotations.get(NGINX + key)
+    return nginx_bool(None if raw is None else str(raw), fallback)
 
 
 def cookie_seconds(nginx: Mapping[str, str]) -> int:
@@ -447,12 +378,6 @@ def report_unreported(sources: list[Source], report: Report) -> None:
         for short in sorted(source.own):
             if (source.name, NGINX + short) in seen:
                 continue
-            detail = {
-                "canary-by-header-value": "as the value of the canary's header condition",
-                "canary-weight-total": "as the total of the weighted forward",
-                "permanent-redirect-code": "as the redirect's status code",
-                "temporal-redirect-code": "as the redirect's status code",
-                "session-cookie-max-age": "not used: affinity is not cookie",
-            }.get(short)
-            status = "converted" if detail and not detail.startswith("not") else "not-converted"
-            report.add(source.name, NGINX + short, status, detail or "not carried over by any step; review it by hand")
+            report.add(
+                source.name, NGINX + short, *annotation_finding(short, source.nginx.get(short, ""), source.nginx)
+            )

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from albops.migrate.report import Report
+from albops.migrate.values import nginx_bool
 from components.names import INGRESS_HOST
 
 LEGACY_CLASS = "kubernetes.io/ingress.class"
@@ -39,6 +40,8 @@ class Options:
     allow_unprotected_ingresses: frozenset[str] = frozenset()
     # Split each converted ALB group over <group>-1..N by host (--shards); 1: no split, a group over a quota is refused.
     shards: int = 1
+    # ingress-nginx's --annotations-prefix: its annotations are read under it (--annotations-prefix).
+    annotations_prefix: str = "nginx.ingress.kubernetes.io"
 
     def allows_unprotected(self, ingress: str) -> bool:
         """Whether Ingress ``ingress`` (NAMESPACE/NAME) is written even if it loses a protection."""
@@ -220,7 +223,9 @@ class Source:
     emitted: dict[tuple[str, str, str], Any] = field(default_factory=dict)
 
     def flag(self, key: str) -> bool:
-        return str(self.nginx.get(key, "")).lower() == "true"
+        """A boolean annotation as ingress-nginx reads it (Go ParseBool; a refused spelling is off)."""
+        value = self.nginx.get(key)
+        return nginx_bool(None if value is None else str(value), False)
 
     @property
     def canary(self) -> bool:
