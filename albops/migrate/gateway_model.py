@@ -93,7 +93,11 @@ def sorted_rules(documents: Iterable[Any], created: Mapping[str, int] | None = N
                 for match_index, match in enumerate(matches):
                     route = f"{namespace}/{meta.get('name')}"
                     entries.append(_Entry(str(hostname), match, rule, route, namespace, rule_index, match_index))
-    return sorted(entries, key=functools.cmp_to_key(lambda one, two: _compare(one, two, ranks)))
+
+    def compare(one: _Entry, two: _Entry) -> int:
+        return _compare(one, two, ranks)
+
+    return sorted(entries, key=functools.cmp_to_key(compare))
 
 
 def _path_matches(match: Mapping[str, Any], path: str) -> bool:
