@@ -424,3 +424,23 @@ def test_an_app_of_20_hosts_becomes_two_routes_to_one_target_group_config() -> N
     assert len(configs) == 1
     for obj in [*routes, *configs]:
         assert validate(obj).errors == [], obj
+
+
+def test_source_ip_conditions_are_held_back_on_an_existing_gateway_and_kept_on_a_new_one() -> None:
+    # Two Ingresses of one group with different allow-lists: the Ingress target makes source-ip conditions on
+    # their own rules. On a Gateway of its own the fall-through reaches only this output's routes; on an
+    # existing one, routes nobody here can see.
+    differing = [
+        nginx_ingress(
+            "a", [("/a", "Prefix", "a")], {"nginx.ingress.kubernetes.io/whitelist-source-range": "10.0.0.0/8"}
+        ),
+        nginx_ingress(
+            "b", [("/b", "Prefix", "b")], {"nginx.ingress.kubernetes.io/whitelist-source-range": "10.9.0.0/16"}
+        ),
+    ]
+    _, own = migrate(copy.deepcopy(differing), Options(group="g", to="gateway", allow_unprotected=True))
+    assert not [f for f in own.findings if "not kept with --to gateway" in f.detail]
+    output, shared = migrate(copy.deepcopy(differing), Options(group="g", to="gateway", gateway=("infra", "gw")))
+    assert sorted(shared.held_back) == ["shop/a", "shop/b"] and shared.converted == []
+    assert not [f for f in shared.findings if f.status == "approximated" and "source-ip" in f.detail]
+    assert all("infra/gw" in f.detail for f in shared.findings if f.status == "lost-protection")

@@ -889,6 +889,17 @@ def held_source_ranges(converted: list[Source], report: Report, options: Options
     for source in converted:
         by_group.setdefault(str(source.annotations.get(ALB + "group.name", options.group)), []).append(source)
     lost: dict[str, str] = {}
+    if options.gateway is not None:
+        namespace, name = options.gateway
+        for source in converted:
+            if _source_ip_conditions(source):
+                lost[source.name] = (
+                    "its allow-list is a source-ip condition on its own rules (ListenerRuleConfiguration), and a "
+                    f"client that condition refuses falls through to whatever else the existing Gateway {namespace}/"
+                    f"{name} routes for the host, routes this input does not show, where ingress-nginx answered 403; "
+                    "carry it over: convert without --gateway (a Gateway of its own), or make sure no other route "
+                    "of that Gateway matches the host and pass --allow-unprotected"
+                )
     for group, members in by_group.items():
         ranges = {s.name: str(s.annotations.get(ALB + "inbound-cidrs") or "").strip() for s in members}
         carrying = [s for s in members if ranges[s.name]]
@@ -915,13 +926,10 @@ def held_source_ranges(converted: list[Source], report: Report, options: Options
     if not lost:
         return []
     for finding in report.findings:
-        if (
-            finding.ingress in lost
-            and finding.status in ("converted", "approximated")
-            and "inbound-cidrs" in (finding.detail)
-        ):
+        claims = "inbound-cidrs" in finding.detail or "source-ip" in finding.detail
+        if finding.ingress in lost and finding.status in ("converted", "approximated") and claims:
             finding.status = "lost-protection"
-            finding.detail = f"not as inbound-cidrs with --to gateway: {lost[finding.ingress]}"
+            finding.detail = f"not kept with --to gateway: {lost[finding.ingress]}"
     held = []
     for source in converted:
         if source.name not in lost:
@@ -933,6 +941,21 @@ def held_source_ranges(converted: list[Source], report: Report, options: Options
             report.converted.remove(source.name)
             report.held_back.append(source.name)
     return held
+
+
+def _source_ip_conditions(source: Source) -> bool:
+    """Whether the Ingress target carries a source-ip condition on any of its rules."""
+    for key, value in source.annotations.items():
+        if key.startswith(ALB + "conditions."):
+            try:
+                conditions = json.loads(str(value))
+            except ValueError:
+                continue
+            if isinstance(conditions, list) and any(
+                isinstance(c, Mapping) and c.get("field") == "source-ip" for c in conditions
+            ):
+                return True
+    return False
 
 
 def _without(documents: list[Any], drop: set[int]) -> list[Any]:
