@@ -444,3 +444,4 @@ def test_source_ip_conditions_are_held_back_on_an_existing_gateway_and_kept_on_a
     assert sorted(shared.held_back) == ["shop/a", "shop/b"] and shared.converted == []
     assert not [f for f in shared.findings if f.status == "approximated" and "source-ip" in f.detail]
     assert all("infra/gw" in f.detail for f in shared.findings if f.status == "lost-protection")
+    assert not [o for o in objects(output) if o.get("kind") in ("HTTPRoute", "Ingress", "ListenerRuleConfiguration")]
