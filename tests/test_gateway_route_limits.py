@@ -445,3 +445,39 @@ def test_source_ip_conditions_are_held_back_on_an_existing_gateway_and_kept_on_a
     assert not [f for f in shared.findings if f.status == "approximated" and "source-ip" in f.detail]
     assert all("infra/gw" in f.detail for f in shared.findings if f.status == "lost-protection")
     assert not [o for o in objects(output) if o.get("kind") in ("HTTPRoute", "Ingress", "ListenerRuleConfiguration")]
+
+
+ACL = "arn:aws:wafv2:us-west-2:111122223333:regional/webacl/shop/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b"
+
+
+def _alb_protected(name: str, **annotations: str) -> dict[str, Any]:
+    """An ingress-nginx Ingress a team already gave ALB annotations (the converter keeps them)."""
+    return nginx_ingress(
+        name, [(f"/{name}", "Prefix", name)], {f"alb.ingress.kubernetes.io/{k}": v for k, v in annotations.items()}
+    )
+
+
+def test_a_waf_acl_is_the_gateways_web_acl_and_held_back_on_an_existing_gateway() -> None:
+    output, report = migrate([_alb_protected("a", **{"wafv2-acl-arn": ACL})], Options(group="g", to="gateway"))
+    (config,) = [o for o in objects(output) if o.get("kind") == "LoadBalancerConfiguration"]
+    assert config["spec"]["wafV2"] == {"webACL": ACL} and validate(config).errors == []
+    assert not report.held_back and not [f for f in report.findings if "wafv2" in f.annotation]
+    _, shared = migrate(
+        [_alb_protected("a", **{"wafv2-acl-arn": ACL})], Options(group="g", to="gateway", gateway=("infra", "gw"))
+    )
+    assert shared.held_back == ["shop/a"]
+    (line,) = [f for f in shared.findings if f.annotation.endswith("wafv2-acl-arn")]
+    assert line.status == "lost-protection" and "wafV2.webACL" in line.detail
+
+
+def test_two_web_acls_in_one_group_and_alb_authentication_are_held_back() -> None:
+    other = ACL.replace("0f1e", "9f9e")
+    _, report = migrate(
+        [_alb_protected("a", **{"wafv2-acl-arn": ACL}), _alb_protected("b", **{"wafv2-acl-arn": other})],
+        Options(group="g", to="gateway"),
+    )
+    assert sorted(report.held_back) == ["shop/a", "shop/b"]
+    _, report = migrate([_alb_protected("a", **{"auth-type": "cognito"})], Options(group="g", to="gateway"))
+    assert report.held_back == ["shop/a"]
+    (line,) = [f for f in report.findings if f.annotation.endswith("auth-type")]
+    assert line.status == "lost-protection" and "authenticate-cognito" in line.detail

@@ -16,6 +16,11 @@ one route and the rule index decides among equals; where the precedence would tr
 the other order than ingress-nginx, the report says so (approximated), so an exact report still means the
 Gateway routes every request as ingress-nginx did.
 
+Limits and protections: a route over Gateway API's limits is split (``route_split``: rules that could tie in
+the controller's precedence stay in one route, so the same rule answers every request), backend weights are
+scaled within the controller's 999, and an Ingress whose protection the Gateway output cannot keep (its
+allow-list with ``--gateway``, an ALB protection no object here writes) is held back (``held_protections``).
+
 Rewrites: Gateway API has ``URLRewrite`` with ``ReplacePrefixMatch`` (on a ``PathPrefix`` match only) or
 ``ReplaceFullPath``. ingress-nginx's capture-group prefix strip (``/api(/|$)(.*)`` to ``/$2``) becomes
 ``PathPrefix /api`` with ``ReplacePrefixMatch: /``, and a target without groups replaces the whole path
@@ -68,6 +73,21 @@ _CARRIED = {
     "use-regex-path-match",
 }
 _PER_NAME = ("actions.", "conditions.", "transforms.")
+# ALB annotations that protect (what the Ingress target may carry a protection as) and what the Gateway
+# objects of the controller v3.5.0 have for them (apis/gateway/v1: loadbalancerconfig_types.go wafV2,
+# shieldConfiguration, securityGroups, mutualAuthentication; listenerruleconfig_types.go authenticate-* and
+# jwt-validation actions). Only the WAF ACL is written here (the group's LoadBalancerConfiguration wafV2);
+# any other, or the WAF ACL with --gateway, holds the Ingress back: a protection is never dropped as "not
+# converted".
+_PROTECTIVE = {
+    "wafv2-acl-arn": "the Gateway's LoadBalancerConfiguration wafV2.webACL",
+    "waf-acl-id": "a WAFv2 web ACL as the Gateway's LoadBalancerConfiguration wafV2.webACL (WAF Classic is gone)",
+    "shield-advanced-protection": "the Gateway's LoadBalancerConfiguration shieldConfiguration",
+    "security-groups": "the Gateway's LoadBalancerConfiguration securityGroups",
+    "mutual-authentication": "the Gateway's LoadBalancerConfiguration listenerConfigurations mutualAuthentication",
+    "auth-type": "a ListenerRuleConfiguration authenticate-cognito or authenticate-oidc action on the rules",
+    "jwt-validation": "a ListenerRuleConfiguration jwt-validation action on the rules",
+}
 # ...and its near form <literal prefix>/(.*) to /$1, which needs the '/' after the prefix.
 _SLASH_STRIP = re.compile(r"\^?(?P<prefix>(?:/[^/()\[\]{}|^$*+?\\]+)+)/\(\.\*\)")
 
@@ -323,6 +343,9 @@ class _Builder:
         cidrs = [c.strip() for c in (first("inbound-cidrs") or "").split(",") if c.strip()]
         if cidrs:
             spec["sourceRanges"] = cidrs
+        acl = first("wafv2-acl-arn")
+        if acl:  # held_protections made sure every member that names one names this one
+            spec["wafV2"] = {"webACL": acl}
         return {
             "apiVersion": AWS_GATEWAY_VERSION,
             "kind": "LoadBalancerConfiguration",
@@ -413,9 +436,16 @@ class _Builder:
     def _unknown_annotations(self, source: Source) -> None:
         for key in source.annotations:
             short = key.removeprefix(ALB)
-            if short in _CARRIED or short.startswith(_PER_NAME):
-                continue
-            self.report.add(source.name, key, "not-converted", "has no Gateway API counterpart here; review it by hand")
+            if short in _CARRIED or short.startswith(_PER_NAME) or short in _PROTECTIVE or short.startswith("auth-"):
+                continue  # protections: held_protections decided them before
+            self.report.add(
+                source.name,
+                key,
+                "not-converted",
+                "the Gateway objects written here (Gateway, LoadBalancerConfiguration, TargetGroupConfiguration, "
+                "ListenerRuleConfiguration of the controller v3.5.0) do not carry it, so it was dropped; set its "
+                "counterpart in those objects by hand if the group needs it",
+            )
 
     def _rule(
         self, source: Source, namespace: str, host: str, path: Mapping[str, Any], regex_paths: bool
@@ -852,7 +882,7 @@ def to_gateway(output: list[Any], sources: list[Source], report: Report, options
     converted = [s for s in sources if s.name in set(report.converted)]
     if not converted:
         return output
-    held = held_source_ranges(converted, report, options)
+    held = held_protections(converted, report, options)
     if held:
         drop = {id(s.converted) for s in held}
         output = _without(output, drop)
@@ -876,31 +906,60 @@ def to_gateway(output: list[Any], sources: list[Source], report: Report, options
     return kept + list(builder.documents())
 
 
-def held_source_ranges(converted: list[Source], report: Report, options: Options) -> list[Source]:
-    """The Ingresses whose allow-list the Gateway output cannot keep, held back (unless --allow-unprotected).
+def held_protections(converted: list[Source], report: Report, options: Options) -> list[Source]:
+    """The Ingresses whose protection the Gateway output cannot keep, held back (unless --allow-unprotected).
 
     The Ingress target carries a group's agreed allow-list as ``inbound-cidrs``; on the Gateway side that is
     the ``sourceRanges`` of the LoadBalancerConfiguration this module writes, one per group. With ``--gateway``
     no LoadBalancerConfiguration is written (the Gateway is someone else's), and members of one group that carry
     different ranges cannot share one; either way the ranges would not be enforced, so the decision migrate
-    made for the Ingress target ("as inbound-cidrs") does not hold here, and what said so is corrected.
+    made for the Ingress target ("as inbound-cidrs", "as source-ip conditions") does not hold here, and what
+    said so is corrected. Other ALB protections (``_PROTECTIVE``) the same way, each with its own line.
     """
     by_group: dict[str, list[Source]] = {}
     for source in converted:
         by_group.setdefault(str(source.annotations.get(ALB + "group.name", options.group)), []).append(source)
-    lost: dict[str, str] = {}
+    allow_lists: dict[str, str] = {}  # Ingress -> why its allow-list is not kept
+    others: list[tuple[str, str, str]] = []  # (Ingress, annotation, why) for the other protections
     if options.gateway is not None:
         namespace, name = options.gateway
         for source in converted:
             if _source_ip_conditions(source):
-                lost[source.name] = (
+                allow_lists[source.name] = (
                     "its allow-list is a source-ip condition on its own rules (ListenerRuleConfiguration), and a "
                     f"client that condition refuses falls through to whatever else the existing Gateway {namespace}/"
                     f"{name} routes for the host, routes this input does not show, where ingress-nginx answered 403; "
                     "carry it over: convert without --gateway (a Gateway of its own), or make sure no other route "
                     "of that Gateway matches the host and pass --allow-unprotected"
                 )
+    for source in converted:
+        for key in sorted(source.annotations):
+            short = key.removeprefix(ALB)
+            if short not in _PROTECTIVE and not short.startswith("auth-"):
+                continue
+            if short == "wafv2-acl-arn" and options.gateway is None:
+                continue  # written as the group's wafV2; disagreement is checked per group below
+            how = _PROTECTIVE.get(short, _PROTECTIVE["auth-type"])
+            where = "with --gateway the output writes no LoadBalancerConfiguration, and " if options.gateway else ""
+            others.append(
+                (
+                    source.name,
+                    key,
+                    f"protects it on the ALB; {where}this conversion does not write it; carry it over: {how}",
+                )
+            )
     for group, members in by_group.items():
+        acls = {str(s.annotations[ALB + "wafv2-acl-arn"]) for s in members if ALB + "wafv2-acl-arn" in s.annotations}
+        if len(acls) > 1 and options.gateway is None:
+            for source in members:
+                others.append(
+                    (
+                        source.name,
+                        ALB + "wafv2-acl-arn",
+                        f"group {group!r} becomes one Gateway with one web ACL, and its Ingresses name {len(acls)} "
+                        "different ones; carry it over: give them groups of their own, or one ACL",
+                    )
+                )
         ranges = {s.name: str(s.annotations.get(ALB + "inbound-cidrs") or "").strip() for s in members}
         carrying = [s for s in members if ranges[s.name]]
         if not carrying:
@@ -915,28 +974,30 @@ def held_source_ranges(converted: list[Source], report: Report, options: Options
                 "convert without --gateway"
             )
             for source in carrying:
-                lost[source.name] = why
+                allow_lists[source.name] = why
         elif len({ranges[s.name] for s in carrying}) > 1:
             for source in carrying:
-                lost[source.name] = (
+                allow_lists[source.name] = (
                     f"group {group!r} becomes one Gateway with one LoadBalancerConfiguration, and its Ingresses "
                     "carry different allow-lists, which one sourceRanges cannot keep; carry it over: give them "
                     "groups of their own, or the same ranges"
                 )
-    if not lost:
-        return []
+    corrected = set()
     for finding in report.findings:
         claims = "inbound-cidrs" in finding.detail or "source-ip" in finding.detail
-        if finding.ingress in lost and finding.status in ("converted", "approximated") and claims:
+        if finding.ingress in allow_lists and finding.status in ("converted", "approximated") and claims:
             finding.status = "lost-protection"
-            finding.detail = f"not kept with --to gateway: {lost[finding.ingress]}"
+            finding.detail = f"not kept with --to gateway: {allow_lists[finding.ingress]}"
+            corrected.add(finding.ingress)
+    for name, why in allow_lists.items():
+        if name not in corrected:
+            report.add(name, "source ranges", "lost-protection", why)
+    for name, key, why in others:
+        report.add(name, key, "lost-protection", why)
+    lost = set(allow_lists) | {name for name, _, _ in others}
     held = []
     for source in converted:
-        if source.name not in lost:
-            continue
-        if not any(f.ingress == source.name and f.status == "lost-protection" for f in report.findings):
-            report.add(source.name, "source ranges", "lost-protection", lost[source.name])
-        if not options.allow_unprotected:
+        if source.name in lost and not options.allow_unprotected:
             held.append(source)
             report.converted.remove(source.name)
             report.held_back.append(source.name)
