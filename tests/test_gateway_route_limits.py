@@ -481,3 +481,11 @@ def test_two_web_acls_in_one_group_and_alb_authentication_are_held_back() -> Non
     assert report.held_back == ["shop/a"]
     (line,) = [f for f in report.findings if f.annotation.endswith("auth-type")]
     assert line.status == "lost-protection" and "authenticate-cognito" in line.detail
+
+
+def test_tls_ingresses_on_an_existing_gateway_say_the_http_listener_must_only_redirect() -> None:
+    ingress = nginx_ingress("tls", [("/", "Prefix", "tls")], {})
+    ingress["spec"]["tls"] = [{"hosts": [HOST], "secretName": "tls"}]
+    _, report = migrate([ingress], Options(group="g", to="gateway", gateway=("infra", "gw")))
+    lines = [f for f in report.findings if f.annotation == "ssl-redirect"]
+    assert [f.status for f in lines] == ["approximated"] and "from: Same" in lines[0].detail

@@ -241,6 +241,18 @@ class _Builder:
                 "scheme, certificates, TLS policy, attributes and HTTP->HTTPS redirect are that Gateway's (they are "
                 "not written), and its listeners must admit the routes' namespaces",
             )
+            for source in group.sources:
+                if ALB + "ssl-redirect" in source.annotations:
+                    self.report.add(
+                        source.name,
+                        "ssl-redirect",
+                        "approximated",
+                        f"its routes attach to every listener of Gateway {group.gateway_namespace}/"
+                        f"{group.gateway_name} that admits {source.name.split('/', 1)[0]}: if a plain-HTTP listener "
+                        "admits them, they answer HTTP where ingress-nginx redirected to HTTPS; make sure that "
+                        "Gateway's HTTP listeners admit only their redirect route (allowedRoutes from: Same, as the "
+                        "Gateways this command and the stack write)",
+                    )
             return []
         sources = group.sources
         ports = self._listen_ports(sources)
