@@ -16,6 +16,11 @@ one route and the rule index decides among equals; where the precedence would tr
 the other order than ingress-nginx, the report says so (approximated), so an exact report still means the
 Gateway routes every request as ingress-nginx did.
 
+Limits and protections: a route over Gateway API's limits is split (``route_split``: rules that could tie in
+the controller's precedence stay in one route, so the same rule answers every request), backend weights are
+scaled within the controller's 999, and an Ingress whose protection the Gateway output cannot keep (its
+allow-list with ``--gateway``, an ALB protection no object here writes) is held back (``held_protections``).
+
 Rewrites: Gateway API has ``URLRewrite`` with ``ReplacePrefixMatch`` (on a ``PathPrefix`` match only) or
 ``ReplaceFullPath``. ingress-nginx's capture-group prefix strip (``/api(/|$)(.*)`` to ``/$2``) becomes
 ``PathPrefix /api`` with ``ReplacePrefixMatch: /``, and a target without groups replaces the whole path
@@ -36,6 +41,7 @@ from typing import Any
 from albops.migrate.planning import AlbPath, overlap, overlap_candidates, regex_literal
 from albops.migrate.reading import Options, Source, objects
 from albops.migrate.report import Report
+from albops.migrate.route_split import rule_problems, scale_weights, split_name, split_route
 from albops.migrate.routes import ALB, controller_order, group_members
 from components.app.gateway import unescaped_regex_problem
 from facts.gateway_api import (
@@ -63,9 +69,25 @@ _CARRIED = {
     "target-group-attributes",
     "inbound-cidrs",
     "backend-protocol",
+    "backend-protocol-version",
     "use-regex-path-match",
 }
 _PER_NAME = ("actions.", "conditions.", "transforms.")
+# ALB annotations that protect (what the Ingress target may carry a protection as) and what the Gateway
+# objects of the controller v3.5.0 have for them (apis/gateway/v1: loadbalancerconfig_types.go wafV2,
+# shieldConfiguration, securityGroups, mutualAuthentication; listenerruleconfig_types.go authenticate-* and
+# jwt-validation actions). Only the WAF ACL is written here (the group's LoadBalancerConfiguration wafV2);
+# any other, or the WAF ACL with --gateway, holds the Ingress back: a protection is never dropped as "not
+# converted".
+_PROTECTIVE = {
+    "wafv2-acl-arn": "the Gateway's LoadBalancerConfiguration wafV2.webACL",
+    "waf-acl-id": "a WAFv2 web ACL as the Gateway's LoadBalancerConfiguration wafV2.webACL (WAF Classic is gone)",
+    "shield-advanced-protection": "the Gateway's LoadBalancerConfiguration shieldConfiguration",
+    "security-groups": "the Gateway's LoadBalancerConfiguration securityGroups",
+    "mutual-authentication": "the Gateway's LoadBalancerConfiguration listenerConfigurations mutualAuthentication",
+    "auth-type": "a ListenerRuleConfiguration authenticate-cognito or authenticate-oidc action on the rules",
+    "jwt-validation": "a ListenerRuleConfiguration jwt-validation action on the rules",
+}
 # ...and its near form <literal prefix>/(.*) to /$1, which needs the '/' after the prefix.
 _SLASH_STRIP = re.compile(r"\^?(?P<prefix>(?:/[^/()\[\]{}|^$*+?\\]+)+)/\(\.\*\)")
 
@@ -115,10 +137,11 @@ class _Group:
 
 
 def _object_name(host: str) -> str:
-    """A route's name from its host: host names are valid object names; a wildcard and no host are spelt."""
+    """A route's name from its host: host names are valid object names; a wildcard and no host are spelt. A
+    253-character wildcard host is longer once spelt: cut back, never ending in '-' or '.' (DNS-1123)."""
     if not host:
         return "any-host"
-    return host.replace("*", "wildcard")[:253]
+    return split_name(host.replace("*", "wildcard"), 0)
 
 
 def _json(annotations: Mapping[str, Any], key: str, default: Any) -> Any:
@@ -171,6 +194,8 @@ class _Builder:
         self.sequence: dict[tuple[str, str], list[tuple[str, _Rule]]] = {}
         self.rule_configs: dict[tuple[str, str], dict[str, Any]] = {}  # (namespace, name) -> spec
         self.target_configs: dict[tuple[str, str], tuple[str, dict[str, Any]]] = {}  # -> (first Ingress, spec)
+        self.names: dict[str, set[str]] = {}  # namespace -> HTTPRoute names written
+        self.wildcards: set[tuple[str, str]] = set()  # (Ingress, host or topic) already reported
         self.groups = self._groups(sources)
 
     # -- groups and Gateways ---------------------------------------------------------------------------
@@ -216,6 +241,18 @@ class _Builder:
                 "scheme, certificates, TLS policy, attributes and HTTP->HTTPS redirect are that Gateway's (they are "
                 "not written), and its listeners must admit the routes' namespaces",
             )
+            for source in group.sources:
+                if ALB + "ssl-redirect" in source.annotations:
+                    self.report.add(
+                        source.name,
+                        "ssl-redirect",
+                        "approximated",
+                        f"its routes attach to every listener of Gateway {group.gateway_namespace}/"
+                        f"{group.gateway_name} that admits {source.name.split('/', 1)[0]}: if a plain-HTTP listener "
+                        "admits them, they answer HTTP where ingress-nginx redirected to HTTPS; make sure that "
+                        "Gateway's HTTP listeners admit only their redirect route (allowedRoutes from: Same, as the "
+                        "Gateways this command and the stack write)",
+                    )
             return []
         sources = group.sources
         ports = self._listen_ports(sources)
@@ -318,6 +355,9 @@ class _Builder:
         cidrs = [c.strip() for c in (first("inbound-cidrs") or "").split(",") if c.strip()]
         if cidrs:
             spec["sourceRanges"] = cidrs
+        acl = first("wafv2-acl-arn")
+        if acl:  # held_protections made sure every member that names one names this one
+            spec["wafV2"] = {"webACL": acl}
         return {
             "apiVersion": AWS_GATEWAY_VERSION,
             "kind": "LoadBalancerConfiguration",
@@ -335,6 +375,9 @@ class _Builder:
             spec = ingress.get("spec") or {}
             for rule in spec.get("rules") or []:
                 host = str(rule.get("host") or "")
+                if host.startswith("*.") and (source.name, host) not in self.wildcards:
+                    self.wildcards.add((source.name, host))
+                    self._report_wildcard(source, host)
                 route = self.routes.setdefault((group.name, namespace, host), _Route(namespace, host))
                 for path in controller_order((rule.get("http") or {}).get("paths") or []):
                     built = self._rule(source, namespace, host, path, regex_paths)
@@ -357,12 +400,64 @@ class _Builder:
                         "default action was",
                     )
 
+    def _report_wildcard(self, source: Source, host: str) -> None:
+        """A wildcard hostname crosses labels on the Gateway, where ingress-nginx's matched one label only."""
+        parent = host[2:]
+        self.report.add(
+            source.name,
+            f"host {host}",
+            "approximated",
+            f"as the route hostname {host}, which also matches deeper names (a.b.{parent}): Gateway API takes a "
+            "wildcard label as a suffix match (httproute_types.go lines 89-91 at v1.6.0) and the controller writes "
+            f"it as the ALB host-header {host}, whose '*' crosses dots; ingress-nginx matched one label only and "
+            f"answered a.b.{parent} from its default server. Exact hosts still come first (the controller sorts a "
+            "non-wildcard hostname before a wildcard one, route_rule_precedence.go lines 191-197 at v3.5.0), and "
+            "neither a route match nor a ListenerRuleConfiguration (source-ip conditions only) can hold a host "
+            "regex: list the deeper names the app must not answer as hosts of their own, or refuse them in the app",
+        )
+
+    def _grpc(self, source: Source, settings: dict[str, Any]) -> None:
+        """gRPC to the pods: the target group's protocolVersion GRPC (TargetGroupConfiguration, which the
+        controller takes before anything else, model_build_target_group.go lines 437-440 at v3.5.0). The
+        Ingress target's backend-protocol-version is used when migrate wrote one; otherwise ingress-nginx's
+        backend-protocol GRPC/GRPCS decides (plain HTTP/2 or TLS to the pods)."""
+        version = source.annotations.get(ALB + "backend-protocol-version")
+        nginx = str(source.nginx.get("backend-protocol", "")).strip().upper()
+        if version is None and nginx in ("GRPC", "GRPCS"):
+            version = "GRPC"
+            settings.setdefault("protocol", "HTTPS" if nginx == "GRPCS" else "HTTP")
+        if version is None:
+            return
+        settings["protocolVersion"] = str(version)
+        if str(version) == "GRPC" and (source.name, "grpc") not in self.wildcards:
+            self.wildcards.add((source.name, "grpc"))
+            key = "nginx.ingress.kubernetes.io/backend-protocol"
+            # What the Ingress target said of it is about the Ingress target; this line replaces it.
+            self.report.findings[:] = [
+                f for f in self.report.findings if not (f.ingress == source.name and f.annotation == key)
+            ]
+            self.report.add(
+                source.name,
+                "nginx.ingress.kubernetes.io/backend-protocol",
+                "converted",
+                f"as an HTTPRoute to a TargetGroupConfiguration with protocolVersion GRPC and protocol "
+                f"{settings.get('protocol', 'HTTP')} (not a GRPCRoute: the Ingress's path matches carry over "
+                "as they are); gRPC clients need HTTP/2, which the ALB speaks on HTTPS listeners only",
+            )
+
     def _unknown_annotations(self, source: Source) -> None:
         for key in source.annotations:
             short = key.removeprefix(ALB)
-            if short in _CARRIED or short.startswith(_PER_NAME):
-                continue
-            self.report.add(source.name, key, "not-converted", "has no Gateway API counterpart here; review it by hand")
+            if short in _CARRIED or short.startswith(_PER_NAME) or short in _PROTECTIVE or short.startswith("auth-"):
+                continue  # protections: held_protections decided them before
+            self.report.add(
+                source.name,
+                key,
+                "not-converted",
+                "the Gateway objects written here (Gateway, LoadBalancerConfiguration, TargetGroupConfiguration, "
+                "ListenerRuleConfiguration of the controller v3.5.0) do not carry it, so it was dropped; set its "
+                "counterpart in those objects by hand if the group needs it",
+            )
 
     def _rule(
         self, source: Source, namespace: str, host: str, path: Mapping[str, Any], regex_paths: bool
@@ -442,6 +537,7 @@ class _Builder:
                     ref["weight"] = int(weight)
                 refs.append(ref)
                 self._target_group(source, namespace, str(service))
+            self._scale_weights(source, label, refs)
             rule["backendRefs"] = refs
         elif action.get("type") == "redirect":
             redirect = self._redirect(source, label, action["redirectConfig"], lrc)
@@ -457,7 +553,7 @@ class _Builder:
             return None
         if lrc:
             digest = hashlib.sha256(json.dumps(lrc, sort_keys=True).encode()).hexdigest()[:8]
-            config_name = f"{_object_name(host)[:200]}-{digest}"
+            config_name = f"{_object_name(host)[:200].rstrip('-.')}-{digest}"
             self.rule_configs[namespace, config_name] = lrc
             filters.append(
                 {
@@ -471,7 +567,46 @@ class _Builder:
             )
         if filters:
             rule["filters"] = filters
+        problems = rule_problems(rule)
+        if problems:
+            # No split helps a rule over a per-rule limit: the API server would refuse the whole route.
+            self.report.add(
+                source.name,
+                label,
+                "not-converted",
+                f"its HTTPRoute rule would hold {'; '.join(problems)} (Gateway API v1.6.0 limits); the path was left "
+                "out: split it into several paths",
+            )
+            return None
         return _Rule(rule, alb, f"{source.name} {label}")
+
+    def _scale_weights(self, source: Source, label: str, refs: list[dict[str, Any]]) -> None:
+        """Weights within the controller's 0..999 (pkg/gateway/routeutils/backend.go at v3.5.0 refuses more,
+        and with it the route): the ratio kept, the rounding reported."""
+        given = [int(ref["weight"]) for ref in refs if "weight" in ref]
+        if len(given) != len(refs):
+            return
+        scaled = scale_weights(given)
+        if tuple(given) == scaled.values:
+            return
+        for ref, weight in zip(refs, scaled.values, strict=True):
+            ref["weight"] = weight
+        shown = f"{'/'.join(map(str, given))} as {'/'.join(map(str, scaled.values))}"
+        if scaled.changed:
+            self.report.add(
+                source.name,
+                "weights",
+                "approximated",
+                f"{label}: backend weights {shown}, since the controller refuses a weight over 999; each backend's "
+                f"share moves by at most {scaled.drift:g} percentage points",
+            )
+        else:
+            self.report.add(
+                source.name,
+                "weights",
+                "converted",
+                f"{label}: backend weights {shown} (the same ratio), since the controller refuses a weight over 999",
+            )
 
     @staticmethod
     def _path_match(kind: str, value: str, regex_paths: bool) -> dict[str, str]:
@@ -595,6 +730,7 @@ class _Builder:
         protocol = source.annotations.get(ALB + "backend-protocol")
         if protocol:
             settings["protocol"] = str(protocol)
+        self._grpc(source, settings)
         spec = {"targetReference": {"name": service}, "defaultConfiguration": settings}
         first = self.target_configs.setdefault((namespace, service), (source.name, spec))
         if first[1] != spec:
@@ -638,6 +774,50 @@ class _Builder:
                 )
 
     # -- output ----------------------------------------------------------------------------------------
+    def _unique_name(self, namespace: str, name: str, key: str) -> str:
+        """``name``, or, when another route of the namespace has it (two groups with one host, or a host
+        spelt like another's part), the name with a digest of ``key``: the second would replace the first."""
+        used = self.names.setdefault(namespace, set())
+        if name in used:
+            digest = hashlib.sha256(key.encode()).hexdigest()[:8]
+            name = f"{name[: 253 - 9].rstrip('-.')}-{digest}"
+        used.add(name)
+        return name
+
+    def _within_limits(self, route: _Route, whole: dict[str, Any]) -> Iterator[dict[str, Any]]:
+        """The route as routes the API server takes (``route_split``), the split and its ties reported."""
+        split = split_route(whole)
+        if len(split.routes) == 1:
+            yield whole
+            return
+        namespace = route.namespace
+        names = [whole["metadata"]["name"]]
+        for part in split.routes[1:]:
+            part["metadata"]["name"] = self._unique_name(namespace, part["metadata"]["name"], names[0])
+            names.append(part["metadata"]["name"])
+        ingresses = sorted({r.label.split(" ", 1)[0] for r in route.rules})
+        rules = len(whole["spec"]["rules"])
+        matches = sum(len(r.get("matches") or [None]) for r in whole["spec"]["rules"])
+        for ingress in ingresses:
+            self.report.add(
+                ingress,
+                "HTTPRoute",
+                "note",
+                f"host {route.host or '*'} in {namespace} has {rules} rules and {matches} matches, over what one "
+                f"HTTPRoute holds (16 rules, 64 matches a rule, 128 in all; Gateway API v1.6.0): written as "
+                f"{len(names)} routes ({', '.join(names)}); rules that could tie in the controller's precedence are "
+                "kept in one route, in their order, so the same rule answers every request",
+            )
+            for spread in split.spread:
+                self.report.add(
+                    ingress,
+                    "HTTPRoute",
+                    "approximated",
+                    f"host {route.host or '*'} in {namespace}: {spread}; requests they both match may go to the "
+                    "other. Give them disjoint paths, or fewer on this host",
+                )
+        yield from split.routes
+
     def documents(self) -> Iterator[dict[str, Any]]:
         for group in self.groups:
             yield from self.gateway_objects(group)
@@ -651,12 +831,14 @@ class _Builder:
                 spec: dict[str, Any] = {"parentRefs": parents, "rules": [r.rule for r in route.rules]}
                 if host:
                     spec["hostnames"] = [host]
-                yield {
+                name = self._unique_name(namespace, _object_name(host), f"{group_name}/{host}")
+                whole = {
                     "apiVersion": GATEWAY_API_VERSION,
                     "kind": "HTTPRoute",
-                    "metadata": {"name": _object_name(host), "namespace": namespace},
+                    "metadata": {"name": name, "namespace": namespace},
                     "spec": spec,
                 }
+                yield from self._within_limits(route, whole)
         for (namespace, name), spec in self.rule_configs.items():
             yield {
                 "apiVersion": AWS_GATEWAY_VERSION,
@@ -712,6 +894,13 @@ def to_gateway(output: list[Any], sources: list[Source], report: Report, options
     converted = [s for s in sources if s.name in set(report.converted)]
     if not converted:
         return output
+    held = held_protections(converted, report, options)
+    if held:
+        drop = {id(s.converted) for s in held}
+        output = _without(output, drop)
+        converted = [s for s in converted if id(s.converted) not in drop]
+        if not converted:
+            return output
     builder = _Builder(converted, report, options, output)
     for group in builder.groups:
         builder.add_group_routes(group)
@@ -727,6 +916,119 @@ def to_gateway(output: list[Any], sources: list[Source], report: Report, options
         "ALB Ingresses, see the known differences of the controller's lbc-migrate",
     )
     return kept + list(builder.documents())
+
+
+def held_protections(converted: list[Source], report: Report, options: Options) -> list[Source]:
+    """The Ingresses whose protection the Gateway output cannot keep, held back (unless --allow-unprotected).
+
+    The Ingress target carries a group's agreed allow-list as ``inbound-cidrs``; on the Gateway side that is
+    the ``sourceRanges`` of the LoadBalancerConfiguration this module writes, one per group. With ``--gateway``
+    no LoadBalancerConfiguration is written (the Gateway is someone else's), and members of one group that carry
+    different ranges cannot share one; either way the ranges would not be enforced, so the decision migrate
+    made for the Ingress target ("as inbound-cidrs", "as source-ip conditions") does not hold here, and what
+    said so is corrected. Other ALB protections (``_PROTECTIVE``) the same way, each with its own line.
+    """
+    by_group: dict[str, list[Source]] = {}
+    for source in converted:
+        by_group.setdefault(str(source.annotations.get(ALB + "group.name", options.group)), []).append(source)
+    allow_lists: dict[str, str] = {}  # Ingress -> why its allow-list is not kept
+    others: list[tuple[str, str, str]] = []  # (Ingress, annotation, why) for the other protections
+    if options.gateway is not None:
+        namespace, name = options.gateway
+        for source in converted:
+            if _source_ip_conditions(source):
+                allow_lists[source.name] = (
+                    "its allow-list is a source-ip condition on its own rules (ListenerRuleConfiguration), and a "
+                    f"client that condition refuses falls through to whatever else the existing Gateway {namespace}/"
+                    f"{name} routes for the host, routes this input does not show, where ingress-nginx answered 403; "
+                    "carry it over: convert without --gateway (a Gateway of its own), or make sure no other route "
+                    "of that Gateway matches the host and pass --allow-unprotected"
+                )
+    for source in converted:
+        for key in sorted(source.annotations):
+            short = key.removeprefix(ALB)
+            if short not in _PROTECTIVE and not short.startswith("auth-"):
+                continue
+            if short == "wafv2-acl-arn" and options.gateway is None:
+                continue  # written as the group's wafV2; disagreement is checked per group below
+            how = _PROTECTIVE.get(short, _PROTECTIVE["auth-type"])
+            where = "with --gateway the output writes no LoadBalancerConfiguration, and " if options.gateway else ""
+            others.append(
+                (
+                    source.name,
+                    key,
+                    f"protects it on the ALB; {where}this conversion does not write it; carry it over: {how}",
+                )
+            )
+    for group, members in by_group.items():
+        acls = {str(s.annotations[ALB + "wafv2-acl-arn"]) for s in members if ALB + "wafv2-acl-arn" in s.annotations}
+        if len(acls) > 1 and options.gateway is None:
+            for source in members:
+                others.append(
+                    (
+                        source.name,
+                        ALB + "wafv2-acl-arn",
+                        f"group {group!r} becomes one Gateway with one web ACL, and its Ingresses name {len(acls)} "
+                        "different ones; carry it over: give them groups of their own, or one ACL",
+                    )
+                )
+        ranges = {s.name: str(s.annotations.get(ALB + "inbound-cidrs") or "").strip() for s in members}
+        carrying = [s for s in members if ranges[s.name]]
+        if not carrying:
+            continue
+        if options.gateway is not None:
+            namespace, name = options.gateway
+            why = (
+                f"with --gateway the routes attach to the existing Gateway {namespace}/{name}, whose "
+                "LoadBalancerConfiguration (sourceRanges) this output does not write, so the allow-list "
+                f"{ranges[carrying[0].name]} would not be enforced; carry it over: add those ranges to that "
+                "Gateway's LoadBalancerConfiguration sourceRanges (only if the whole Gateway may be restricted), or "
+                "convert without --gateway"
+            )
+            for source in carrying:
+                allow_lists[source.name] = why
+        elif len({ranges[s.name] for s in carrying}) > 1:
+            for source in carrying:
+                allow_lists[source.name] = (
+                    f"group {group!r} becomes one Gateway with one LoadBalancerConfiguration, and its Ingresses "
+                    "carry different allow-lists, which one sourceRanges cannot keep; carry it over: give them "
+                    "groups of their own, or the same ranges"
+                )
+    corrected = set()
+    for finding in report.findings:
+        claims = "inbound-cidrs" in finding.detail or "source-ip" in finding.detail
+        if finding.ingress in allow_lists and finding.status in ("converted", "approximated") and claims:
+            finding.status = "lost-protection"
+            finding.detail = f"not kept with --to gateway: {allow_lists[finding.ingress]}"
+            corrected.add(finding.ingress)
+    for name, why in allow_lists.items():
+        if name not in corrected:
+            report.add(name, "source ranges", "lost-protection", why)
+    for name, key, why in others:
+        report.add(name, key, "lost-protection", why)
+    lost = set(allow_lists) | {name for name, _, _ in others}
+    held = []
+    for source in converted:
+        if source.name in lost and not options.allow_unprotected:
+            held.append(source)
+            report.converted.remove(source.name)
+            report.held_back.append(source.name)
+    return held
+
+
+def _source_ip_conditions(source: Source) -> bool:
+    """Whether the Ingress target carries a source-ip condition on any of its rules."""
+    for key, value in source.annotations.items():
+        if key.startswith(ALB + "conditions."):
+            try:
+                conditions = json.loads(str(value))
+            except ValueError:
+                continue
+            if isinstance(conditions, list) and any(
+                isinstance(c, Mapping) and c.get("field") == "source-ip" for c in conditions
+            ):
+                return True
+    return False
 
 
 def _without(documents: list[Any], drop: set[int]) -> list[Any]:

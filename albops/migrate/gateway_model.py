@@ -60,20 +60,26 @@ def _factors(entry: _Entry) -> tuple[int, int, int, int, int]:
     )
 
 
-def _compare(one: _Entry, two: _Entry) -> int:
+def _compare(one: _Entry, two: _Entry, created: Mapping[str, int]) -> int:
+    """compareRulePrecedenceUnified and compareCommonTieBreakers (route_rule_precedence.go lines 245-306 at
+    v3.5.0): hostname, path type, path length, method, headers, query params; then the route's creation time
+    (``created``: namespace/name to a rank, older first; absent is 0), namespace/name, rule index, match index
+    and the hostname string."""
     order = _hostname_order(one.hostname, two.hostname)
     if order:
         return order
     a, b = _factors(one), _factors(two)
     if a != b:
         return -1 if a > b else 1
-    tie_one = (one.route, one.rule_index, one.match_index, one.hostname)
-    tie_two = (two.route, two.rule_index, two.match_index, two.hostname)
+    tie_one = (created.get(one.route, 0), one.route, one.rule_index, one.match_index, one.hostname)
+    tie_two = (created.get(two.route, 0), two.route, two.rule_index, two.match_index, two.hostname)
     return (tie_one > tie_two) - (tie_one < tie_two)
 
 
-def sorted_rules(documents: Iterable[Any]) -> list[_Entry]:
-    """Every (hostname, match) of every HTTPRoute, in the controller's order."""
+def sorted_rules(documents: Iterable[Any], created: Mapping[str, int] | None = None) -> list[_Entry]:
+    """Every (hostname, match) of every HTTPRoute, in the controller's order; ``created`` ranks the routes'
+    creation times (namespace/name to a number, older smaller), taken as equal when not given."""
+    ranks = dict(created or {})
     entries: list[_Entry] = []
     for obj in objects(list(documents)):
         if obj.get("kind") != "HTTPRoute":
@@ -87,7 +93,11 @@ def sorted_rules(documents: Iterable[Any]) -> list[_Entry]:
                 for match_index, match in enumerate(matches):
                     route = f"{namespace}/{meta.get('name')}"
                     entries.append(_Entry(str(hostname), match, rule, route, namespace, rule_index, match_index))
-    return sorted(entries, key=functools.cmp_to_key(_compare))
+
+    def compare(one: _Entry, two: _Entry) -> int:
+        return _compare(one, two, ranks)
+
+    return sorted(entries, key=functools.cmp_to_key(compare))
 
 
 def _path_matches(match: Mapping[str, Any], path: str) -> bool:
@@ -139,11 +149,14 @@ def _rewrite(modifier: Mapping[str, Any], match: Mapping[str, Any], uri: str) ->
     return uri[: found.start()] + new + uri[found.end() :]
 
 
-def gateway_route(documents: list[Any], request: AlbRequest) -> AlbOutcome | None:
-    """What the Gateway's ALB does with ``request``; None is the listener's default (404)."""
+def gateway_route(
+    documents: list[Any], request: AlbRequest, created: Mapping[str, int] | None = None
+) -> AlbOutcome | None:
+    """What the Gateway's ALB does with ``request``; None is the listener's default (404). ``created``: as for
+    ``sorted_rules``."""
     configs = _rule_configs(documents)
     path = request.path.partition("?")[0]
-    for entry in sorted_rules(documents):
+    for entry in sorted_rules(documents, created):
         if entry.hostname and re.fullmatch(wildcard_regex(entry.hostname), request.host, re.IGNORECASE) is None:
             continue
         if not _path_matches(entry.match, path) or not _headers_match(entry.match, request):

@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from components.app.budget import PathRoute
+from facts.gateway_api_limits import ROUTE_MATCHES, ROUTE_PARENT_REFS
 from facts.regions import ALB_SSL_POLICIES, RECOMMENDED_SSL_POLICY
 
 # Kubernetes pkg/apis/networking/validation/validation.go (master, as of v1.34), validateHTTPIngressPath: an
@@ -358,3 +359,29 @@ def alb_of(api: str, group: str, gateway_namespace: str, namespace: str) -> str:
     if api == "gateway":
         return f"Gateway {gateway_namespace or namespace}/{group}"
     return f"group {group}"
+
+
+def gateway_route_problems(paths: Sequence[PathRoute], listeners: Sequence[str]) -> list[tuple[str, str]]:
+    """(key, why and the fix) for an app whose HTTPRoute the API server would refuse (Gateway API v1.6.0,
+    ``facts.gateway_api_limits``), before anything is made. Over 16 paths the route holds one rule per backend
+    action with the paths as its matches (``gateway.merged_rules``), and hosts over 16 go to routes of their
+    own (``gateway.host_sets``), both routing every request alike: what is left is the 128 matches a route
+    holds in all and the 32 listeners it may attach to."""
+    problems = []
+    if len(paths) > ROUTE_MATCHES:
+        problems.append(
+            (
+                "paths",
+                f"{len(paths)} paths, and an HTTPRoute holds at most {ROUTE_MATCHES} path matches in all (Gateway "
+                "API v1.6.0): give fewer paths (a Prefix path covers those under it), or split the app",
+            )
+        )
+    if len(listeners) > ROUTE_PARENT_REFS:
+        problems.append(
+            (
+                "gateway_listeners",
+                f"{len(listeners)} listeners, and an HTTPRoute attaches to at most {ROUTE_PARENT_REFS} (parentRefs, "
+                "Gateway API v1.6.0): name at most that many",
+            )
+        )
+    return problems

@@ -44,6 +44,7 @@ from components.app.checks import (
     GroupMember,
     alb_of,
     derived_annotation_problem,
+    gateway_route_problems,
     host_group_problems,
     host_problem,
     ingress_class_problem,
@@ -59,6 +60,7 @@ from components.app.gateway import (
     GatewayRef,
     RoutePath,
     gateway_hostname,
+    host_sets,
     http_route_spec,
     routed_service,
     unescaped_regex_problem,
@@ -487,6 +489,9 @@ def plan_app(
                 problem = unescaped_regex_problem(prefix)
                 if problem:
                     refuse("strip_prefix", problem)
+        if isinstance(listeners, list):
+            for key, why in gateway_route_problems(paths, listeners):
+                refuse(key, why)
     quotas_given = given.get("quotas") or {}
     quotas = Quotas()
     if not isinstance(quotas_given, dict) or set(quotas_given) - {"rules", "certificates", "targets", "listeners"}:
@@ -804,15 +809,23 @@ class AlbApp(pulumi.ComponentResource):
         """The app's HTTPRoute on its group's Gateway, and the TargetGroupConfiguration of its Service."""
         waits = dependencies(opts)
         prefix = next((p.path for p in plan.paths if p.path_type == "Prefix"), None) if plan.strip_prefix else None
-        spec = http_route_spec(
-            GatewayRef(plan.group, plan.gateway_namespace, plan.gateway_listeners),
-            plan.namespace,
-            plan.hosts,
-            [RoutePath(p.path, p.path_type) for p in plan.paths],
-            plan.service_name,
-            plan.service_port,
-            prefix,
-        )
+        specs = [
+            http_route_spec(
+                GatewayRef(plan.group, plan.gateway_namespace, plan.gateway_listeners),
+                plan.namespace,
+                hosts,
+                [RoutePath(p.path, p.path_type) for p in plan.paths],
+                plan.service_name,
+                plan.service_port,
+                prefix,
+            )
+            for hosts in host_sets(plan.hosts)
+        ]
+        # Over 16 hosts: routes <name>-2, ... for the rest (the first keeps the app's name, so nothing moves).
+        more = [
+            (f"{name}-{n}", {"name": f"{name}-{n}", "namespace": plan.namespace}, spec)
+            for n, spec in enumerate(specs[1:], start=2)
+        ]
         return routed_service(
             name,
             name,
@@ -820,10 +833,11 @@ class AlbApp(pulumi.ComponentResource):
             plan.service_name,
             plan.health_check_path,
             plan.deregistration_delay_seconds,
-            spec,
+            specs[0],
             lambda *resources: pulumi.ResourceOptions(parent=self, depends_on=list(resources)),
             target_waits=waits,
             route_waits=waits,
+            more_routes=more,
         )
 
 

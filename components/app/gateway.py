@@ -38,6 +38,7 @@ from facts.gateway_api import (
     GATEWAY_API_GROUP,
     GATEWAY_API_VERSION,
 )
+from facts.gateway_api_limits import ROUTE_HOSTNAMES, ROUTE_RULES, RULE_MATCHES
 
 WAIT_FOR = "pulumi.com/waitFor"
 GATEWAY_WAIT = "condition=Programmed"
@@ -220,7 +221,30 @@ def http_route_spec(
                 rule["filters"] = [{"type": "URLRewrite", "urlRewrite": rewrite}]
             rule["backendRefs"] = [{"name": service_name, "port": service_port}]
         rules.append(rule)
-    return {"parentRefs": parents, "hostnames": list(hosts), "rules": rules}
+    return {"parentRefs": parents, "hostnames": list(hosts), "rules": merged_rules(rules)}
+
+
+def merged_rules(rules: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Over the 16 rules an HTTPRoute holds (Gateway API v1.6.0), the rules that do the same (backends and
+    filters) as one rule with their paths as its matches, at most 64 a rule; within 16, unchanged.
+
+    The controller orders every match on its own key (hostname, path type, path length, ...; route_rule_
+    precedence.go lines 68-88 and 245-279 at v3.5.0), the rule only breaking ties between equal keys, and an
+    app's paths of equal key are distinct paths of one type and length, which never match the same request:
+    so merging changes no request's rule."""
+    if len(rules) <= ROUTE_RULES:
+        return rules
+    out: list[dict[str, Any]] = []
+    current: dict[str, dict[str, Any]] = {}
+    for rule in rules:
+        key = json.dumps({k: v for k, v in rule.items() if k != "matches"}, sort_keys=True)
+        into = current.get(key)
+        if into is None or len(into["matches"]) + len(rule["matches"]) > RULE_MATCHES:
+            into = {**rule, "matches": []}
+            current[key] = into
+            out.append(into)
+        into["matches"].extend(rule["matches"])
+    return out
 
 
 # Characters that change what a regular expression matches. The controller writes a ReplacePrefixMatch
@@ -273,11 +297,14 @@ def routed_service(
     options: Callable[..., pulumi.ResourceOptions],
     target_waits: Sequence[pulumi.Resource] = (),
     route_waits: Sequence[pulumi.Resource] = (),
+    more_routes: Sequence[tuple[str, Mapping[str, Any], Mapping[str, Any]]] = (),
 ) -> "GatewayObject":
     """A Service's TargetGroupConfiguration and the HTTPRoute to it, for the echoserver and every app alike.
 
     The route carries the waitFor annotation and waits for the configuration, so the target group is made
     with pods as targets from the start; ``options(*resources)`` gives the options depending on them.
+    ``more_routes``: (resource name, metadata, spec) of further routes to the same Service (an app's hosts
+    over the 16 one route holds), made alike; the first route is returned.
     """
     target_config = GatewayObject(
         f"{name}-target-group-config",
@@ -287,6 +314,15 @@ def routed_service(
         target_group_configuration_spec(service_name, health_check_path, deregistration_delay_seconds),
         opts=options(*target_waits),
     )
+    for extra_name, extra_metadata, extra_spec in more_routes:
+        GatewayObject(
+            extra_name,
+            GATEWAY_API_VERSION,
+            "HTTPRoute",
+            {**extra_metadata, "annotations": {WAIT_FOR: ROUTE_WAIT}},
+            extra_spec,
+            opts=options(*route_waits, target_config),
+        )
     return GatewayObject(
         route_name,
         GATEWAY_API_VERSION,
@@ -295,6 +331,12 @@ def routed_service(
         spec,
         opts=options(*route_waits, target_config),
     )
+
+
+def host_sets(hosts: Sequence[str]) -> list[list[str]]:
+    """An app's hosts in sets of at most 16, a route each (hostname precedence is per hostname, route_rule_
+    precedence.go lines 58-66 at v3.5.0: where a hostname's route is changes nothing)."""
+    return [list(hosts[i : i + ROUTE_HOSTNAMES]) for i in range(0, len(hosts), ROUTE_HOSTNAMES)] or [[]]
 
 
 def gateway_hostname(status: Any) -> str:
