@@ -119,8 +119,6 @@ server { server_name "same.test";
 }
 """,
         ("same.test /cart", "same.test /cart/", "same.test /cart/items", "same.test /carts"),
-        alb_xfail="issue 21 §5: the same path with two pathTypes is one location to migrate (planning._collect keys "
-        "by host and path), so the Prefix /cart is left out where ingress-nginx kept both",
     ),
     Hand(
         "prefix-segment-boundary",

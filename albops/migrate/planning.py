@@ -371,9 +371,12 @@ def _redirect_action(source: Source, report: Report) -> dict[str, Any] | None:
 
 
 def _collect(sources: list[Source], report: Report) -> dict[str, list[Location]]:
-    """Every non-canary location by host, first definition of a host and path winning as in ingress-nginx."""
+    """Every non-canary location by host, first definition of a host, path and path type winning as in
+    ingress-nginx: the same path as Exact and as Prefix are two locations there (controller.go l. 822-826 at
+    controller-v1.15.1, "Same paths but different types are allowed"), and ImplementationSpecific counts as
+    Prefix (internal/k8s/main.go l. 164-183, SetDefaultNGINXPathType, applied as each Ingress is stored)."""
     by_host: dict[str, list[Location]] = {}
-    seen: dict[tuple[str, str], str] = {}
+    seen: dict[tuple[str, str, str], str] = {}
     for source in sources:
         if source.canary:
             continue
@@ -409,16 +412,17 @@ def _collect(sources: list[Source], report: Report) -> dict[str, list[Location]]
                         "refuses the Ingress as written); left out: fix the pathType",
                     )
                     continue
-                if (host, value) in seen:
+                twin = (host, value, nginx_path_type(path_type))
+                if twin in seen:
                     report.add(
                         source.name,
                         f"path {value!r}",
                         "not-converted",
-                        f"host {host or '*'!r} already has this path from {seen[host, value]}, which ingress-nginx "
+                        f"host {host or '*'!r} already has this path from {seen[twin]}, which ingress-nginx "
                         "kept; left out",
                     )
                     continue
-                seen[host, value] = source.name
+                seen[twin] = source.name
                 by_host.setdefault(host, []).append(
                     Location(
                         source.name,
@@ -436,8 +440,14 @@ def _collect(sources: list[Source], report: Report) -> dict[str, list[Location]]
     return by_host
 
 
+def nginx_path_type(path_type: str) -> str:
+    """The path type ingress-nginx keys its locations by: ImplementationSpecific is stored as Prefix
+    (SetDefaultNGINXPathType, internal/k8s/main.go l. 164-183 at controller-v1.15.1)."""
+    return "Exact" if path_type == "Exact" else "Prefix"
+
+
 def _default_backend(
-    source: Source, by_host: dict[str, list[Location]], seen: dict[tuple[str, str], str], report: Report
+    source: Source, by_host: dict[str, list[Location]], seen: dict[tuple[str, str, str], str], report: Report
 ) -> None:
     """An Ingress's defaultBackend: the root of each host it opens first, as ingress-nginx places it."""
     spec = source.converted.get("spec") or {}
@@ -460,10 +470,10 @@ def _default_backend(
         if not valid_host(host):
             continue  # reported and left out with its rule by _collect
         first = next((loc.ingress for loc in by_host.get(host, [])), source.name)
-        if (host, "/") in seen or first != source.name:
+        if (host, "/", "Prefix") in seen or first != source.name:
             continue
         placed += 1
-        seen[host, "/"] = source.name
+        seen[host, "/", "Prefix"] = source.name
         rule.setdefault("http", {"paths": []})
         by_host.setdefault(host, []).append(
             Location(
