@@ -198,9 +198,73 @@ server { server_name "autoredirect.test";
 }
 """,
         ("autoredirect.test /docs", "autoredirect.test /static", "autoredirect.test /static?v=2"),
-        alb_xfail="issue 21 §5: nginx answers /docs with a 301 to /docs/ (auto_redirect of a prefix location "
-        "ending in '/'); the ALB forwards /docs, or answers 404 for /static",
-        model_xfail="issue 21 §5: routes.nginx_route does not model nginx's auto_redirect to the path with '/'",
+    ),
+    Hand(
+        "auto-redirect-exact-locations-and-regex-hosts",
+        """
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: slashes, namespace: shop}
+spec:
+  ingressClassName: nginx
+  rules:
+  - host: slash2.test
+    http:
+      paths:
+      - {path: /ex/, pathType: Exact, backend: {service: {name: ex, port: {number: 80}}}}
+      - {path: /docs/, pathType: Prefix, backend: {service: {name: docs, port: {number: 80}}}}
+      - {path: /do, pathType: Prefix, backend: {service: {name: do, port: {number: 80}}}}
+      - {path: /keep, pathType: Exact, backend: {service: {name: keepexact, port: {number: 80}}}}
+      - {path: /keep/, pathType: Prefix, backend: {service: {name: keep, port: {number: 80}}}}
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: rx
+  namespace: shop
+  annotations: {nginx.ingress.kubernetes.io/use-regex: "true"}
+spec:
+  ingressClassName: nginx
+  rules:
+  - host: rxslash.test
+    http:
+      paths:
+      - {path: /r/, pathType: ImplementationSpecific, backend: {service: {name: r, port: {number: 80}}}}
+""",
+        # Sorted by path, then length, descending (controller.go l. 997-1003), then each Prefix gets its exact twin
+        # right after it (location.go l. 45-85): "/keep/" keeps its twin "= /keep/" since the Exact path is
+        # "/keep". nginx (ngx_http_core_find_static_location): "/ex" is a 301 to "/ex/" (an exact location with
+        # proxy_pass sets auto_redirect too), "/docs" a 301 although the prefix "/do/" does not match it, "/keep"
+        # is the exact location's. A regex host has only ~* locations: no auto_redirect ("/r" is the 404 root).
+        """
+server { server_name "slash2.test";
+  location "/keep/" { set $ingress_name slashes; set $service_name keep; set $location_path "/keep/"; proxy_pass http://upstream_balancer; }
+  location = "/keep/" { set $ingress_name slashes; set $service_name keep; set $location_path "/keep/"; proxy_pass http://upstream_balancer; }
+  location "/docs/" { set $ingress_name slashes; set $service_name docs; set $location_path "/docs/"; proxy_pass http://upstream_balancer; }
+  location = "/docs/" { set $ingress_name slashes; set $service_name docs; set $location_path "/docs/"; proxy_pass http://upstream_balancer; }
+  location = "/keep" { set $ingress_name slashes; set $service_name keepexact; set $location_path "/keep"; proxy_pass http://upstream_balancer; }
+  location = "/ex/" { set $ingress_name slashes; set $service_name ex; set $location_path "/ex/"; proxy_pass http://upstream_balancer; }
+  location "/do/" { set $ingress_name slashes; set $service_name do; set $location_path "/do"; proxy_pass http://upstream_balancer; }
+  location = "/do" { set $ingress_name slashes; set $service_name do; set $location_path "/do"; proxy_pass http://upstream_balancer; }
+  location "/" { set $ingress_name slashes; set $service_name ""; set $location_path "/"; return 404; }
+}
+server { server_name "rxslash.test";
+  location ~* "^/r/" { set $ingress_name rx; set $service_name r; set $location_path "/r/"; proxy_pass http://upstream_balancer; }
+  location ~* "^/" { set $ingress_name rx; set $service_name ""; set $location_path "/"; return 404; }
+}
+""",
+        (
+            "slash2.test /ex",
+            "slash2.test /ex?a=1",
+            "slash2.test /ex/",
+            "slash2.test /docs",
+            "slash2.test /keep",
+            "slash2.test /keep/x",
+            "slash2.test /do",
+            "slash2.test /dox",
+            "rxslash.test /r",
+            "rxslash.test /R/x",
+        ),
     ),
     Hand(
         "regex-rewrite-with-capture-groups",

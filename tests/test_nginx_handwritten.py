@@ -32,7 +32,17 @@ import pytest
 import yaml
 
 from albops.migrate import Options, Report, migrate
-from albops.migrate.routes import ALB, NGINX, AlbRequest, Location, alb_route, nginx_blocks, nginx_route, wildcard_regex
+from albops.migrate.routes import (
+    ALB,
+    NGINX,
+    AlbRequest,
+    Location,
+    alb_route,
+    nginx_auto_redirect,
+    nginx_blocks,
+    nginx_route,
+    wildcard_regex,
+)
 from albops.migrate.values import nginx_bool
 from tests.nginx_handwritten import CASES, Hand
 
@@ -215,7 +225,11 @@ def model_locations(case: Hand, host: str) -> list[Location]:
 
 
 def ask_model(case: Hand, host: str, uri: str) -> Outcome:
-    routed = nginx_route(nginx_blocks(model_locations(case, host)), uri)
+    blocks = nginx_blocks(model_locations(case, host))
+    moved = nginx_auto_redirect(blocks, uri)
+    if moved is not None:  # nginx answers before routing: a 301 to the location's name
+        return ("redirect", "301", _url(f"http://{host}{moved}"))
+    routed = nginx_route(blocks, uri)
     return ("forward", routed[0].service, routed[1]) if routed else ("status", "404", "")
 
 

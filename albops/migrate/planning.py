@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 from albops.migrate.reading import PATH_TYPES, Source, valid_host
 from albops.migrate.report import Report
-from albops.migrate.routes import ALB, NGINX, SAFE_TARGET, Block, Location, nginx_blocks, regex_host
+from albops.migrate.routes import ALB, NGINX, SAFE_TARGET, Block, Location, auto_redirects, nginx_blocks, regex_host
 
 # ALB condition values (wildcard or regex) are at most 128 characters.
 CONDITION_LIMIT = 128
@@ -646,8 +646,10 @@ def route(sources: list[Source], report: Report) -> dict[str, list[AlbPath]]:
     """Every converted ALB path by host, in the order the ALB must try them (nginx's order)."""
     by_host = _collect(sources, report)
     paths: dict[str, list[AlbPath]] = {}
+    slashes: dict[str, list[AlbPath]] = {}
     for host, locations in by_host.items():
         blocks = nginx_blocks(locations)
+        slashes[host] = _slash_redirects(blocks, report)
         out: list[AlbPath] = []
         exact_regex = regex_host(locations)
         for block in blocks:
@@ -672,10 +674,40 @@ def route(sources: list[Source], report: Report) -> dict[str, list[AlbPath]]:
     for host_paths in paths.values():
         for alb in host_paths:
             alb.action = redirects.get(alb.block.location.ingress)
+    for host, extra in slashes.items():
+        paths[host][:0] = extra  # nginx decides them before any location runs (see routes.auto_redirects)
     _app_roots(sources, paths, report)
     _canaries(sources, paths, report)
     _order(sources, paths, report)
     return paths
+
+
+def _slash_redirects(blocks: list[Block], report: Report) -> list[AlbPath]:
+    """ALB Exact paths answering nginx's auto_redirect: ``/x`` gets a 301 to ``/x/`` with the query kept,
+    where a location ``/x/`` exists and none is named ``/x`` (routes.auto_redirects). The protocol, host and
+    port stay the request's, as nginx's relative-turned-absolute Location keeps them (port_in_redirect off)."""
+    out: list[AlbPath] = []
+    for path, block in auto_redirects(blocks):
+        loc = block.location
+        if "*" in path or "?" in path or len(path) > CONDITION_LIMIT:
+            report.add(
+                loc.ingress,
+                f"path {loc.path!r}",
+                "not-converted",
+                f"nginx answers {path!r} with a 301 to {block.path!r}; as an ALB Exact path it would hold a "
+                f"wildcard or exceed {CONDITION_LIMIT} characters, so that redirect was left out",
+            )
+            continue
+        action = {"type": "redirect", "redirectConfig": {"path": block.path, "statusCode": "HTTP_301"}}
+        out.append(AlbPath(Block("=", path, loc), "Exact", path, None, action, key_hint="slash"))
+        report.add(
+            loc.ingress,
+            f"path {loc.path!r}",
+            "converted",
+            f"{path!r} redirects (301) to {block.path!r}, query kept, as nginx answers it (auto_redirect of a "
+            "location ending in '/')",
+        )
+    return out
 
 
 def _app_roots(sources: list[Source], paths: dict[str, list[AlbPath]], report: Report) -> None:
