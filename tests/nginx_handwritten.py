@@ -667,9 +667,60 @@ server { server_name "movedroot.test";
 """,
         ("movedroot.test /", "movedroot.test /elsewhere"),
         model=False,
-        alb_xfail="issue 21 §5: the host's root location takes the first Ingress's annotations (ingress-nginx "
-        "createServers, locationApplyAnnotations), so its redirect answers every path; migrate redirects only "
-        "the Ingress's own paths",
+    ),
+    Hand(
+        "the-first-ingress-of-a-host-redirects-its-root",
+        """
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: a-moved
+  namespace: shop
+  annotations: {nginx.ingress.kubernetes.io/permanent-redirect: "https://www.example.org/moved"}
+spec:
+  ingressClassName: nginx
+  rules:
+  - host: tworoot.test
+    http:
+      paths:
+      - {path: /old, pathType: Prefix, backend: {service: {name: old, port: {number: 80}}}}
+  - host: bare.test
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: b-app, namespace: shop}
+spec:
+  ingressClassName: nginx
+  rules:
+  - host: tworoot.test
+    http:
+      paths:
+      - {path: /app, pathType: Prefix, backend: {service: {name: app, port: {number: 80}}}}
+""",
+        # createServers (controller.go l. 1363-1393): a-moved names both hosts first, so both root locations carry
+        # its redirect, bare.test's too although its rule has no paths; b-app's /app is its own (l. 855-873).
+        """
+server { server_name "tworoot.test";
+  location "/old/" { set $ingress_name a-moved; set $service_name old; set $location_path "/old"; return 301 https://www.example.org/moved; }
+  location = "/old" { set $ingress_name a-moved; set $service_name old; set $location_path "/old"; return 301 https://www.example.org/moved; }
+  location "/app/" { set $ingress_name b-app; set $service_name app; set $location_path "/app"; proxy_pass http://upstream_balancer; }
+  location = "/app" { set $ingress_name b-app; set $service_name app; set $location_path "/app"; proxy_pass http://upstream_balancer; }
+  location "/" { set $ingress_name a-moved; set $service_name ""; set $location_path "/"; return 301 https://www.example.org/moved; }
+}
+server { server_name "bare.test";
+  location "/" { set $ingress_name a-moved; set $service_name ""; set $location_path "/"; return 301 https://www.example.org/moved; }
+}
+""",
+        (
+            "tworoot.test /app",
+            "tworoot.test /app/x?y=1",
+            "tworoot.test /old/x",
+            "tworoot.test /",
+            "tworoot.test /apps",
+            "bare.test /",
+            "bare.test /anything?q=1",
+        ),
+        model=False,
     ),
     Hand(
         "permanent-redirect-code-308",

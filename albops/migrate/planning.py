@@ -676,10 +676,65 @@ def route(sources: list[Source], report: Report) -> dict[str, list[AlbPath]]:
             alb.action = redirects.get(alb.block.location.ingress)
     for host, extra in slashes.items():
         paths[host][:0] = extra  # nginx decides them before any location runs (see routes.auto_redirects)
+    _root_redirects(sources, by_host, redirects, paths, report)
     _app_roots(sources, paths, report)
     _canaries(sources, paths, report)
     _order(sources, paths, report)
     return paths
+
+
+def _root_redirects(
+    sources: list[Source],
+    by_host: dict[str, list[Location]],
+    redirects: dict[str, dict[str, Any] | None],
+    paths: dict[str, list[AlbPath]],
+    report: Report,
+) -> None:
+    """The redirect of a host's root location: ingress-nginx opens each host with a location ``/`` (Prefix)
+    that takes the annotations of the first Ingress naming the host, with or without paths (createServers,
+    controller.go l. 1363-1393 at controller-v1.15.1, locationApplyAnnotations), so that Ingress's
+    permanent- or temporal-redirect (nginx.tmpl l. 1417-1419) answers every request no other location of the
+    host takes. A Prefix ``/`` path of any Ingress replaces that location, with its own Ingress's annotations
+    (controller.go l. 816-851): then there is nothing to add. Written as a Prefix ``/`` after the host's paths."""
+    first: dict[str, Source] = {}
+    naming: dict[str, list[str]] = {}
+    for source in sources:
+        if source.canary:
+            continue
+        for rule in (source.converted.get("spec") or {}).get("rules") or []:
+            host = str(rule.get("host") or "")
+            # The catch-all server's root exists before any Ingress and keeps no Ingress's redirect (l. 1297-1316,
+            # l. 1351-1356), so a rule without a host has none to carry over.
+            if host and valid_host(host):
+                first.setdefault(host, source)
+                naming.setdefault(host, []).append(source.name)
+    for host, source in first.items():
+        action = redirects.get(source.name)
+        if action is None:
+            continue
+        if any(loc.path == "/" and nginx_path_type(loc.path_type) == "Prefix" for loc in by_host.get(host, [])):
+            continue
+        for rule in (source.converted.get("spec") or {}).get("rules") or []:
+            if str(rule.get("host") or "") == host:
+                rule.setdefault("http", {"paths": []})  # a rule without paths still opened the host in nginx
+        host_paths = paths.setdefault(host, [])
+        location = Location(source.name, host, "/", "Prefix", "default-backend")
+        regex = any(alb.kind == "regex" for alb in host_paths)
+        host_paths.append(AlbPath(Block("~*" if regex else "", "/", location), "Prefix", "/", None, action))
+        others = sorted(set(naming[host]) - {source.name})
+        report.add(
+            source.name,
+            f"host {host or '*'}",
+            "converted",
+            "its redirect also answers every path of the host that no other path takes (a Prefix '/' after them): "
+            "ingress-nginx's root location of a host takes the annotations of the first Ingress naming it"
+            + (
+                f"; taken as this one, the first in the input of {', '.join([source.name, *others])}: ingress-nginx "
+                "takes the oldest (creationTimestamp; on a tie the last by namespace/name, store.go l. 1102-1115)"
+                if others
+                else ""
+            ),
+        )
 
 
 def _slash_redirects(blocks: list[Block], report: Report) -> list[AlbPath]:
