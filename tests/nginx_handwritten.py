@@ -914,8 +914,35 @@ server { server_name "tlsslash.test";
 """,
         ("tlsslash.test /docs/",),
         model=False,
-        alb_xfail="issue 21 §2: ingress-nginx's HTTPS redirect drops one trailing '/' (lua_ingress.lua, "
-        "preserve-trailing-slash off); the ALB's keeps the path as sent",
+    ),
+    Hand(
+        "ssl-redirect-preserving-the-trailing-slash",
+        """
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: keep
+  namespace: shop
+  annotations: {nginx.ingress.kubernetes.io/preserve-trailing-slash: "T"}
+spec:
+  ingressClassName: nginx
+  tls:
+  - {hosts: [tlskeep.test], secretName: tls-test}
+  rules:
+  - host: tlskeep.test
+    http:
+      paths:
+      - {path: /, pathType: Prefix, backend: {service: {name: web, port: {number: 80}}}}
+""",
+        # "T" is true to ParseBool (rewrite/main.go l. 159): lua_ingress.lua l. 160 keeps the request URI as sent.
+        """
+server { server_name "tlskeep.test";
+  location "/" { set $ingress_name keep; set $service_name web; set $location_path "/";
+    return 308 https://$host$request_uri; }
+}
+""",
+        ("tlskeep.test /docs/", "tlskeep.test /a/?b=/"),
+        model=False,
     ),
     Hand(
         "force-ssl-redirect-in-a-parsebool-spelling",

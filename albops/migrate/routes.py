@@ -129,16 +129,17 @@ def nginx_route(blocks: list[Block], uri: str) -> tuple[Location, str] | None:
 
 
 def auto_redirects(blocks: list[Block]) -> list[tuple[str, Block]]:
-    """(path, block): the request paths nginx answers with a 301 to ``block``'s name, which is that path plus '/'.
+    """(path, block): the request paths nginx answers with a 301 to ``block``'s name, that path plus '/'.
 
     nginx sets ``auto_redirect`` on a location whose name ends with '/' and whose requests go to proxy_pass
     (or grpc_pass, fastcgi_pass, ...: ngx_http_proxy_pass in ngx_http_proxy_module.c of nginx release-1.27.1,
-    the version ingress-nginx controller-v1.15.1 builds, images/nginx/rootfs/build.sh l. 21); every ingress-nginx
-    location has one (nginx.tmpl l. 1421, buildProxyPass), a redirect's ``return`` (l. 1418) included. The static location tree then answers a URI equal to that name
-    without its '/' with a 301 to the name, the query appended (ngx_http_core_find_static_location and
-    ngx_http_core_find_config_phase in ngx_http_core_module.c), before any regex location, unless an exact or
-    prefix location has that URI as its name. The exact ``= /x/`` twin of a Prefix ``/x/`` sets it too
-    (ngx_http.c ngx_http_create_locations_tree takes either). A regex host (``~*`` locations only) has none.
+    the version ingress-nginx controller-v1.15.1 builds, images/nginx/rootfs/build.sh l. 21); every
+    ingress-nginx location has one (nginx.tmpl l. 1421, buildProxyPass), a redirect's ``return`` (l. 1418)
+    included. The static location tree then answers a URI equal to that name without its '/' with a 301
+    to the name, the query appended (ngx_http_core_find_static_location, ngx_http_core_find_config_phase in
+    ngx_http_core_module.c), before any regex location and before the location's own directives, unless an
+    exact or prefix location has that URI as its name. The exact ``= /x/`` twin of a Prefix ``/x/`` sets it
+    too (ngx_http.c ngx_http_create_locations_tree takes either). A regex host (``~*`` only) has none.
     """
     names = {b.path for b in blocks if b.modifier != "~*"}
     out: list[tuple[str, Block]] = []
