@@ -18,6 +18,8 @@ would generate for it, written from its sources (kubernetes/ingress-nginx, tag c
   Ingress's ``spec.defaultBackend``, carrying that Ingress's annotations (``createServers``, l. 1328-1400);
   ``internal/ingress/controller/location.go`` ``updateServerLocations``: a Prefix path (without
   rewrite or use-regex) becomes ``path/`` plus an exact ``= path`` twin, unless an Exact path has it;
+- ``internal/k8s/main.go`` ``SetDefaultNGINXPathType`` (l. 164-183, called as each Ingress is stored):
+  ImplementationSpecific, and a missing pathType, are Prefix to ingress-nginx;
 - ``internal/ingress/annotations/redirect/redirect.go``: temporal-redirect wins over permanent-redirect,
   codes outside 300..307 (temporal) and 300..308 (permanent) fall back to 302/301;
 - ``rootfs/etc/nginx/lua/lua_ingress.lua`` ``redirect_to_https``: HTTP -> ``https://host`` + the request URI
@@ -68,14 +70,17 @@ spec:
       - {path: /img, pathType: ImplementationSpecific, backend: {service: {name: img, port: {number: 80}}}}
       - {path: /, pathType: Prefix, backend: {service: {name: home, port: {number: 80}}}}
 """,
-        # Sorted by length, longest first (controller.go l. 997-1003); /api gets /api/ plus its exact twin
-        # (location.go); the ImplementationSpecific /img stays a plain prefix; / stays as it is.
+        # Sorted by path, then length, descending (controller.go l. 997-1003); /api gets /api/ plus its exact twin
+        # (location.go l. 45-85); the ImplementationSpecific /img was stored as Prefix (SetDefaultNGINXPathType,
+        # internal/k8s/main.go l. 164-183, called by store.go l. 947), so it gets /img/ and = /img too (/imgs/...
+        # is the root's); / stays as it is.
         """
 server { server_name "mix.test";
   location = "/api/v1" { set $ingress_name web; set $service_name v1exact; set $location_path "/api/v1"; proxy_pass http://upstream_balancer; }
+  location "/img/" { set $ingress_name web; set $service_name img; set $location_path "/img"; proxy_pass http://upstream_balancer; }
+  location = "/img" { set $ingress_name web; set $service_name img; set $location_path "/img"; proxy_pass http://upstream_balancer; }
   location "/api/" { set $ingress_name web; set $service_name api; set $location_path "/api"; proxy_pass http://upstream_balancer; }
   location = "/api" { set $ingress_name web; set $service_name api; set $location_path "/api"; proxy_pass http://upstream_balancer; }
-  location "/img" { set $ingress_name web; set $service_name img; set $location_path "/img"; proxy_pass http://upstream_balancer; }
   location "/" { set $ingress_name web; set $service_name home; set $location_path "/"; proxy_pass http://upstream_balancer; }
 }
 """,
@@ -89,6 +94,7 @@ server { server_name "mix.test";
             "mix.test /API",
             "mix.test /img",
             "mix.test /imgs/a.png",
+            "mix.test /img/a.png",
             "mix.test /",
             "mix.test /api?q=1",
             "unknown.mix.test /api",
@@ -189,9 +195,11 @@ spec:
 """,
         # A prefix location ending in '/' with proxy_pass answers its name without the '/' with a 301 to it
         # (nginx's auto_redirect; controller.go l. 641-653 quotes it); port_in_redirect off (nginx.tmpl l. 1185).
+        # The ImplementationSpecific /static/ is stored as Prefix (internal/k8s/main.go l. 164-183): its twin too.
         """
 server { server_name "autoredirect.test";
   location "/static/" { set $ingress_name docs; set $service_name static; set $location_path "/static/"; proxy_pass http://upstream_balancer; }
+  location = "/static/" { set $ingress_name docs; set $service_name static; set $location_path "/static/"; proxy_pass http://upstream_balancer; }
   location "/docs/" { set $ingress_name docs; set $service_name docs; set $location_path "/docs/"; proxy_pass http://upstream_balancer; }
   location = "/docs/" { set $ingress_name docs; set $service_name docs; set $location_path "/docs/"; proxy_pass http://upstream_balancer; }
   location "/" { set $ingress_name docs; set $service_name ""; set $location_path "/"; return 404; }

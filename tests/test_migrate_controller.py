@@ -54,7 +54,9 @@ def test_prefix_and_implementation_specific_paths_keep_nginxs_order() -> None:
     assert routed == {
         "/api/x": "api",
         "/static/app.js": "static",
-        "/staticfile": "static",
+        # ingress-nginx stores ImplementationSpecific as Prefix (SetDefaultNGINXPathType, internal/k8s/main.go
+        # l. 164-183 at controller-v1.15.1): /static is the location "/static/" and "= /static", not /staticfile's.
+        "/staticfile": "root",
         "/other": "root",
         "/": "root",
     }

@@ -16,7 +16,17 @@ from urllib.parse import urlsplit
 
 from albops.migrate.reading import PATH_TYPES, Source, valid_host
 from albops.migrate.report import Report
-from albops.migrate.routes import ALB, NGINX, SAFE_TARGET, Block, Location, auto_redirects, nginx_blocks, regex_host
+from albops.migrate.routes import (
+    ALB,
+    NGINX,
+    SAFE_TARGET,
+    Block,
+    Location,
+    auto_redirects,
+    nginx_blocks,
+    nginx_path_type,
+    regex_host,
+)
 
 # ALB condition values (wildcard or regex) are at most 128 characters.
 CONDITION_LIMIT = 128
@@ -320,9 +330,10 @@ def _plain_path(block: Block, report: Report) -> AlbPath | None:
             "'*' and '?' are wildcards in ALB paths but literal in nginx prefixes; the path was left out",
         )
         return None
-    if loc.path_type == "Prefix" and block.path == "/":
+    prefix = nginx_path_type(loc.path_type) == "Prefix"  # ImplementationSpecific included (routes.nginx_path_type)
+    if prefix and block.path == "/":
         return AlbPath(block, "Prefix", "/")
-    if loc.path_type == "Prefix" and not loc.path.endswith("/") and block.path == loc.path + "/":
+    if prefix and not loc.path.endswith("/") and block.path == loc.path + "/":
         return AlbPath(block, "Prefix", loc.path)
     if len(block.path) + 1 > CONDITION_LIMIT:
         report.add(
@@ -438,12 +449,6 @@ def _collect(sources: list[Source], report: Report) -> dict[str, list[Location]]
     for source in sources:
         _default_backend(source, by_host, seen, report)
     return by_host
-
-
-def nginx_path_type(path_type: str) -> str:
-    """The path type ingress-nginx keys its locations by: ImplementationSpecific is stored as Prefix
-    (SetDefaultNGINXPathType, internal/k8s/main.go l. 164-183 at controller-v1.15.1)."""
-    return "Exact" if path_type == "Exact" else "Prefix"
 
 
 def _default_backend(
@@ -654,7 +659,7 @@ def route(sources: list[Source], report: Report) -> dict[str, list[AlbPath]]:
         exact_regex = regex_host(locations)
         for block in blocks:
             # A Prefix path's exact copy is covered by the ALB Prefix path itself.
-            if not exact_regex and block.modifier == "=" and block.location.path_type == "Prefix":
+            if not exact_regex and block.modifier == "=" and nginx_path_type(block.location.path_type) == "Prefix":
                 continue
             alb = _regex_path(block, report) if exact_regex else _plain_path(block, report)
             if alb is not None:

@@ -4,7 +4,8 @@
 Ingresses routed. This module states both sides precisely enough to check that promise:
 
 - ``nginx_blocks``/``nginx_route`` follow ingress-nginx v1.15's controller: locations sorted by path
-  length then path (descending), a Prefix path expanded to ``path/`` plus an exact ``= path``, and on a
+  length then path (descending), a Prefix path (ImplementationSpecific is one: ``nginx_path_type``)
+  expanded to ``path/`` plus an exact ``= path``, nginx's 301 to ``path/`` (``auto_redirects``), and on a
   host where any Ingress uses ``rewrite-target`` or ``use-regex`` every location becomes
   ``~* "^path"`` (case-insensitive, anchored at the start only, first match in order wins) with
   ``rewrite "(?i)path" target break;`` replacing the whole URI;
@@ -62,6 +63,13 @@ class Block:
     location: Location
 
 
+def nginx_path_type(path_type: str) -> str:
+    """The path type ingress-nginx routes by: it stores ImplementationSpecific (and a missing pathType) as
+    Prefix (SetDefaultNGINXPathType, internal/k8s/main.go l. 164-183 at controller-v1.15.1, called as each
+    Ingress is stored, store.go l. 947), so such a path is a Prefix path there, with its exact twin."""
+    return "Exact" if path_type == "Exact" else "Prefix"
+
+
 def regex_host(locations: Iterable[Location]) -> bool:
     """ingress-nginx's enforceRegexModifier: one rewrite or use-regex makes the whole host regex."""
     return any(loc.needs_rewrite or loc.use_regex for loc in locations)
@@ -74,7 +82,7 @@ def nginx_blocks(locations: list[Location]) -> list[Block]:
     exact_paths = {loc.path for loc in ordered if loc.path_type == "Exact"}
     expanded: list[tuple[str, str, Location]] = []  # (pathType, path, location)
     for loc in ordered:
-        if loc.path == "/" or loc.path_type != "Prefix" or loc.needs_rewrite or loc.use_regex:
+        if loc.path == "/" or nginx_path_type(loc.path_type) != "Prefix" or loc.needs_rewrite or loc.use_regex:
             expanded.append((loc.path_type, loc.path, loc))
             continue
         normalized = loc.path if loc.path.endswith("/") else loc.path + "/"
