@@ -18,6 +18,8 @@ would generate for it, written from its sources (kubernetes/ingress-nginx, tag c
   Ingress's ``spec.defaultBackend``, carrying that Ingress's annotations (``createServers``, l. 1328-1400);
   ``internal/ingress/controller/location.go`` ``updateServerLocations``: a Prefix path (without
   rewrite or use-regex) becomes ``path/`` plus an exact ``= path`` twin, unless an Exact path has it;
+- ``internal/k8s/main.go`` ``SetDefaultNGINXPathType`` (l. 164-183, called as each Ingress is stored):
+  ImplementationSpecific, and a missing pathType, are Prefix to ingress-nginx;
 - ``internal/ingress/annotations/redirect/redirect.go``: temporal-redirect wins over permanent-redirect,
   codes outside 300..307 (temporal) and 300..308 (permanent) fall back to 302/301;
 - ``rootfs/etc/nginx/lua/lua_ingress.lua`` ``redirect_to_https``: HTTP -> ``https://host`` + the request URI
@@ -68,14 +70,17 @@ spec:
       - {path: /img, pathType: ImplementationSpecific, backend: {service: {name: img, port: {number: 80}}}}
       - {path: /, pathType: Prefix, backend: {service: {name: home, port: {number: 80}}}}
 """,
-        # Sorted by length, longest first (controller.go l. 997-1003); /api gets /api/ plus its exact twin
-        # (location.go); the ImplementationSpecific /img stays a plain prefix; / stays as it is.
+        # Sorted by path, then length, descending (controller.go l. 997-1003); /api gets /api/ plus its exact twin
+        # (location.go l. 45-85); the ImplementationSpecific /img was stored as Prefix (SetDefaultNGINXPathType,
+        # internal/k8s/main.go l. 164-183, called by store.go l. 947), so it gets /img/ and = /img too (/imgs/...
+        # is the root's); / stays as it is.
         """
 server { server_name "mix.test";
   location = "/api/v1" { set $ingress_name web; set $service_name v1exact; set $location_path "/api/v1"; proxy_pass http://upstream_balancer; }
+  location "/img/" { set $ingress_name web; set $service_name img; set $location_path "/img"; proxy_pass http://upstream_balancer; }
+  location = "/img" { set $ingress_name web; set $service_name img; set $location_path "/img"; proxy_pass http://upstream_balancer; }
   location "/api/" { set $ingress_name web; set $service_name api; set $location_path "/api"; proxy_pass http://upstream_balancer; }
   location = "/api" { set $ingress_name web; set $service_name api; set $location_path "/api"; proxy_pass http://upstream_balancer; }
-  location "/img" { set $ingress_name web; set $service_name img; set $location_path "/img"; proxy_pass http://upstream_balancer; }
   location "/" { set $ingress_name web; set $service_name home; set $location_path "/"; proxy_pass http://upstream_balancer; }
 }
 """,
@@ -89,6 +94,7 @@ server { server_name "mix.test";
             "mix.test /API",
             "mix.test /img",
             "mix.test /imgs/a.png",
+            "mix.test /img/a.png",
             "mix.test /",
             "mix.test /api?q=1",
             "unknown.mix.test /api",
@@ -119,8 +125,6 @@ server { server_name "same.test";
 }
 """,
         ("same.test /cart", "same.test /cart/", "same.test /cart/items", "same.test /carts"),
-        alb_xfail="issue 21 §5: the same path with two pathTypes is one location to migrate (planning._collect keys "
-        "by host and path), so the Prefix /cart is left out where ingress-nginx kept both",
     ),
     Hand(
         "prefix-segment-boundary",
@@ -191,18 +195,84 @@ spec:
 """,
         # A prefix location ending in '/' with proxy_pass answers its name without the '/' with a 301 to it
         # (nginx's auto_redirect; controller.go l. 641-653 quotes it); port_in_redirect off (nginx.tmpl l. 1185).
+        # The ImplementationSpecific /static/ is stored as Prefix (internal/k8s/main.go l. 164-183): its twin too.
         """
 server { server_name "autoredirect.test";
   location "/static/" { set $ingress_name docs; set $service_name static; set $location_path "/static/"; proxy_pass http://upstream_balancer; }
+  location = "/static/" { set $ingress_name docs; set $service_name static; set $location_path "/static/"; proxy_pass http://upstream_balancer; }
   location "/docs/" { set $ingress_name docs; set $service_name docs; set $location_path "/docs/"; proxy_pass http://upstream_balancer; }
   location = "/docs/" { set $ingress_name docs; set $service_name docs; set $location_path "/docs/"; proxy_pass http://upstream_balancer; }
   location "/" { set $ingress_name docs; set $service_name ""; set $location_path "/"; return 404; }
 }
 """,
         ("autoredirect.test /docs", "autoredirect.test /static", "autoredirect.test /static?v=2"),
-        alb_xfail="issue 21 §5: nginx answers /docs with a 301 to /docs/ (auto_redirect of a prefix location "
-        "ending in '/'); the ALB forwards /docs, or answers 404 for /static",
-        model_xfail="issue 21 §5: routes.nginx_route does not model nginx's auto_redirect to the path with '/'",
+    ),
+    Hand(
+        "auto-redirect-exact-locations-and-regex-hosts",
+        """
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: slashes, namespace: shop}
+spec:
+  ingressClassName: nginx
+  rules:
+  - host: slash2.test
+    http:
+      paths:
+      - {path: /ex/, pathType: Exact, backend: {service: {name: ex, port: {number: 80}}}}
+      - {path: /docs/, pathType: Prefix, backend: {service: {name: docs, port: {number: 80}}}}
+      - {path: /do, pathType: Prefix, backend: {service: {name: do, port: {number: 80}}}}
+      - {path: /keep, pathType: Exact, backend: {service: {name: keepexact, port: {number: 80}}}}
+      - {path: /keep/, pathType: Prefix, backend: {service: {name: keep, port: {number: 80}}}}
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: rx
+  namespace: shop
+  annotations: {nginx.ingress.kubernetes.io/use-regex: "true"}
+spec:
+  ingressClassName: nginx
+  rules:
+  - host: rxslash.test
+    http:
+      paths:
+      - {path: /r/, pathType: ImplementationSpecific, backend: {service: {name: r, port: {number: 80}}}}
+""",
+        # Sorted by path, then length, descending (controller.go l. 997-1003), then each Prefix gets its exact twin
+        # right after it (location.go l. 45-85): "/keep/" keeps its twin "= /keep/" since the Exact path is
+        # "/keep". nginx (ngx_http_core_find_static_location): "/ex" is a 301 to "/ex/" (an exact location with
+        # proxy_pass sets auto_redirect too), "/docs" a 301 although the prefix "/do/" does not match it, "/keep"
+        # is the exact location's. A regex host has only ~* locations: no auto_redirect ("/r" is the 404 root).
+        """
+server { server_name "slash2.test";
+  location "/keep/" { set $ingress_name slashes; set $service_name keep; set $location_path "/keep/"; proxy_pass http://upstream_balancer; }
+  location = "/keep/" { set $ingress_name slashes; set $service_name keep; set $location_path "/keep/"; proxy_pass http://upstream_balancer; }
+  location "/docs/" { set $ingress_name slashes; set $service_name docs; set $location_path "/docs/"; proxy_pass http://upstream_balancer; }
+  location = "/docs/" { set $ingress_name slashes; set $service_name docs; set $location_path "/docs/"; proxy_pass http://upstream_balancer; }
+  location = "/keep" { set $ingress_name slashes; set $service_name keepexact; set $location_path "/keep"; proxy_pass http://upstream_balancer; }
+  location = "/ex/" { set $ingress_name slashes; set $service_name ex; set $location_path "/ex/"; proxy_pass http://upstream_balancer; }
+  location "/do/" { set $ingress_name slashes; set $service_name do; set $location_path "/do"; proxy_pass http://upstream_balancer; }
+  location = "/do" { set $ingress_name slashes; set $service_name do; set $location_path "/do"; proxy_pass http://upstream_balancer; }
+  location "/" { set $ingress_name slashes; set $service_name ""; set $location_path "/"; return 404; }
+}
+server { server_name "rxslash.test";
+  location ~* "^/r/" { set $ingress_name rx; set $service_name r; set $location_path "/r/"; proxy_pass http://upstream_balancer; }
+  location ~* "^/" { set $ingress_name rx; set $service_name ""; set $location_path "/"; return 404; }
+}
+""",
+        (
+            "slash2.test /ex",
+            "slash2.test /ex?a=1",
+            "slash2.test /ex/",
+            "slash2.test /docs",
+            "slash2.test /keep",
+            "slash2.test /keep/x",
+            "slash2.test /do",
+            "slash2.test /dox",
+            "rxslash.test /r",
+            "rxslash.test /R/x",
+        ),
     ),
     Hand(
         "regex-rewrite-with-capture-groups",
@@ -602,9 +672,60 @@ server { server_name "movedroot.test";
 """,
         ("movedroot.test /", "movedroot.test /elsewhere"),
         model=False,
-        alb_xfail="issue 21 §5: the host's root location takes the first Ingress's annotations (ingress-nginx "
-        "createServers, locationApplyAnnotations), so its redirect answers every path; migrate redirects only "
-        "the Ingress's own paths",
+    ),
+    Hand(
+        "the-first-ingress-of-a-host-redirects-its-root",
+        """
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: a-moved
+  namespace: shop
+  annotations: {nginx.ingress.kubernetes.io/permanent-redirect: "https://www.example.org/moved"}
+spec:
+  ingressClassName: nginx
+  rules:
+  - host: tworoot.test
+    http:
+      paths:
+      - {path: /old, pathType: Prefix, backend: {service: {name: old, port: {number: 80}}}}
+  - host: bare.test
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: b-app, namespace: shop}
+spec:
+  ingressClassName: nginx
+  rules:
+  - host: tworoot.test
+    http:
+      paths:
+      - {path: /app, pathType: Prefix, backend: {service: {name: app, port: {number: 80}}}}
+""",
+        # createServers (controller.go l. 1363-1393): a-moved names both hosts first, so both root locations carry
+        # its redirect, bare.test's too although its rule has no paths; b-app's /app is its own (l. 855-873).
+        """
+server { server_name "tworoot.test";
+  location "/old/" { set $ingress_name a-moved; set $service_name old; set $location_path "/old"; return 301 https://www.example.org/moved; }
+  location = "/old" { set $ingress_name a-moved; set $service_name old; set $location_path "/old"; return 301 https://www.example.org/moved; }
+  location "/app/" { set $ingress_name b-app; set $service_name app; set $location_path "/app"; proxy_pass http://upstream_balancer; }
+  location = "/app" { set $ingress_name b-app; set $service_name app; set $location_path "/app"; proxy_pass http://upstream_balancer; }
+  location "/" { set $ingress_name a-moved; set $service_name ""; set $location_path "/"; return 301 https://www.example.org/moved; }
+}
+server { server_name "bare.test";
+  location "/" { set $ingress_name a-moved; set $service_name ""; set $location_path "/"; return 301 https://www.example.org/moved; }
+}
+""",
+        (
+            "tworoot.test /app",
+            "tworoot.test /app/x?y=1",
+            "tworoot.test /old/x",
+            "tworoot.test /",
+            "tworoot.test /apps",
+            "bare.test /",
+            "bare.test /anything?q=1",
+        ),
+        model=False,
     ),
     Hand(
         "permanent-redirect-code-308",
@@ -796,8 +917,35 @@ server { server_name "tlsslash.test";
 """,
         ("tlsslash.test /docs/",),
         model=False,
-        alb_xfail="issue 21 §2: ingress-nginx's HTTPS redirect drops one trailing '/' (lua_ingress.lua, "
-        "preserve-trailing-slash off); the ALB's keeps the path as sent",
+    ),
+    Hand(
+        "ssl-redirect-preserving-the-trailing-slash",
+        """
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: keep
+  namespace: shop
+  annotations: {nginx.ingress.kubernetes.io/preserve-trailing-slash: "T"}
+spec:
+  ingressClassName: nginx
+  tls:
+  - {hosts: [tlskeep.test], secretName: tls-test}
+  rules:
+  - host: tlskeep.test
+    http:
+      paths:
+      - {path: /, pathType: Prefix, backend: {service: {name: web, port: {number: 80}}}}
+""",
+        # "T" is true to ParseBool (rewrite/main.go l. 159): lua_ingress.lua l. 160 keeps the request URI as sent.
+        """
+server { server_name "tlskeep.test";
+  location "/" { set $ingress_name keep; set $service_name web; set $location_path "/";
+    return 308 https://$host$request_uri; }
+}
+""",
+        ("tlskeep.test /docs/", "tlskeep.test /a/?b=/"),
+        model=False,
     ),
     Hand(
         "force-ssl-redirect-in-a-parsebool-spelling",

@@ -54,13 +54,19 @@ def test_prefix_and_implementation_specific_paths_keep_nginxs_order() -> None:
     assert routed == {
         "/api/x": "api",
         "/static/app.js": "static",
-        "/staticfile": "static",
+        # ingress-nginx stores ImplementationSpecific as Prefix (SetDefaultNGINXPathType, internal/k8s/main.go
+        # l. 164-183 at controller-v1.15.1): /static is the location "/static/" and "= /static", not /staticfile's.
+        "/staticfile": "root",
         "/other": "root",
         "/": "root",
     }
     assert report.exact
-    kinds = {p["pathType"] for p in converted[0]["spec"]["rules"][0]["http"]["paths"]}
-    assert kinds == {"ImplementationSpecific"}
+    written = converted[0]["spec"]["rules"][0]["http"]["paths"]
+    assert {p["pathType"] for p in written if p["pathType"] != "Exact"} == {"ImplementationSpecific"}
+    # Exact /api is nginx's auto_redirect of the location "/api/" (routes.auto_redirects): a 301 to /api/.
+    assert [p["path"] for p in written if p["pathType"] == "Exact"] == ["/api"]
+    moved = alb_route(converted, AlbRequest(HOST, "/api"))
+    assert moved is not None and moved.kind == "redirect" and moved.redirect["path"] == "/api/"
     assert any("written as ImplementationSpecific" in f.detail for f in report.findings)
 
 

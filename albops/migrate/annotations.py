@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from albops.migrate.catalogue import annotation_finding
+from albops.migrate.https_redirect import report_trailing_slash
 from albops.migrate.names import backend_name
 from albops.migrate.planning import port_of
 from albops.migrate.reading import LEGACY_CLASS, OLD_PREFIX, Options, Source, compact, ingress_name
@@ -124,6 +125,7 @@ def convert_ingress(ingress: dict[str, Any], options: Options, report: Report) -
                     f"as ssl-redirect on the ALB's HTTP listener, which answers 301 where ingress-nginx answered "
                     f"{code} (http-redirect-code): clients may turn a POST or PUT into a GET",
                 )
+        report_trailing_slash(name, nginx, options.controller_config, code, report)
     if options.certificate_arn:
         annotations[ALB + "certificate-arn"] = options.certificate_arn
     elif tls:

@@ -17,7 +17,17 @@ from urllib.parse import urlsplit
 from albops.migrate.hosts import report_fallthrough, wildcard_edges
 from albops.migrate.reading import PATH_TYPES, Source, valid_host
 from albops.migrate.report import Report
-from albops.migrate.routes import ALB, NGINX, SAFE_TARGET, Block, Location, nginx_blocks, regex_host
+from albops.migrate.routes import (
+    ALB,
+    NGINX,
+    SAFE_TARGET,
+    Block,
+    Location,
+    auto_redirects,
+    nginx_blocks,
+    nginx_path_type,
+    regex_host,
+)
 from albops.migrate.weights import MAX_WEIGHT, scale
 
 # ALB condition values (wildcard or regex) are at most 128 characters.
@@ -322,9 +332,10 @@ def _plain_path(block: Block, report: Report) -> AlbPath | None:
             "'*' and '?' are wildcards in ALB paths but literal in nginx prefixes; the path was left out",
         )
         return None
-    if loc.path_type == "Prefix" and block.path == "/":
+    prefix = nginx_path_type(loc.path_type) == "Prefix"  # ImplementationSpecific included (routes.nginx_path_type)
+    if prefix and block.path == "/":
         return AlbPath(block, "Prefix", "/")
-    if loc.path_type == "Prefix" and not loc.path.endswith("/") and block.path == loc.path + "/":
+    if prefix and not loc.path.endswith("/") and block.path == loc.path + "/":
         return AlbPath(block, "Prefix", loc.path)
     if len(block.path) + 1 > CONDITION_LIMIT:
         report.add(
@@ -421,9 +432,12 @@ def _redirect_action(source: Source, report: Report) -> dict[str, Any] | None:
 
 
 def _collect(sources: list[Source], report: Report) -> dict[str, list[Location]]:
-    """Every non-canary location by host, first definition of a host and path winning as in ingress-nginx."""
+    """Every non-canary location by host, first definition of a host, path and path type winning as in
+    ingress-nginx: the same path as Exact and as Prefix are two locations there (controller.go l. 822-826 at
+    controller-v1.15.1, "Same paths but different types are allowed"), and ImplementationSpecific counts as
+    Prefix (internal/k8s/main.go l. 164-183, SetDefaultNGINXPathType, applied as each Ingress is stored)."""
     by_host: dict[str, list[Location]] = {}
-    seen: dict[tuple[str, str], str] = {}
+    seen: dict[tuple[str, str, str], str] = {}
     for source in sources:
         if source.canary:
             continue
@@ -459,16 +473,17 @@ def _collect(sources: list[Source], report: Report) -> dict[str, list[Location]]
                         "refuses the Ingress as written); left out: fix the pathType",
                     )
                     continue
-                if (host, value) in seen:
+                twin = (host, value, nginx_path_type(path_type))
+                if twin in seen:
                     report.add(
                         source.name,
                         f"path {value!r}",
                         "not-converted",
-                        f"host {host or '*'!r} already has this path from {seen[host, value]}, which ingress-nginx "
+                        f"host {host or '*'!r} already has this path from {seen[twin]}, which ingress-nginx "
                         "kept; left out",
                     )
                     continue
-                seen[host, value] = source.name
+                seen[twin] = source.name
                 by_host.setdefault(host, []).append(
                     Location(
                         source.name,
@@ -487,7 +502,7 @@ def _collect(sources: list[Source], report: Report) -> dict[str, list[Location]]
 
 
 def _default_backend(
-    source: Source, by_host: dict[str, list[Location]], seen: dict[tuple[str, str], str], report: Report
+    source: Source, by_host: dict[str, list[Location]], seen: dict[tuple[str, str, str], str], report: Report
 ) -> None:
     """An Ingress's defaultBackend: the root of each host it opens first, as ingress-nginx places it."""
     spec = source.converted.get("spec") or {}
@@ -510,10 +525,10 @@ def _default_backend(
         if not valid_host(host):
             continue  # reported and left out with its rule by _collect
         first = next((loc.ingress for loc in by_host.get(host, [])), source.name)
-        if (host, "/") in seen or first != source.name:
+        if (host, "/", "Prefix") in seen or first != source.name:
             continue
         placed += 1
-        seen[host, "/"] = source.name
+        seen[host, "/", "Prefix"] = source.name
         rule.setdefault("http", {"paths": []})
         by_host.setdefault(host, []).append(
             Location(
@@ -708,13 +723,15 @@ def route(sources: list[Source], report: Report) -> dict[str, list[AlbPath]]:
     """Every converted ALB path by host, in the order the ALB must try them (nginx's order)."""
     by_host = _collect(sources, report)
     paths: dict[str, list[AlbPath]] = {}
+    slashes: dict[str, list[AlbPath]] = {}
     for host, locations in by_host.items():
         blocks = nginx_blocks(locations)
+        slashes[host] = _slash_redirects(blocks, report)
         out: list[AlbPath] = []
         exact_regex = regex_host(locations)
         for block in blocks:
             # A Prefix path's exact copy is covered by the ALB Prefix path itself.
-            if not exact_regex and block.modifier == "=" and block.location.path_type == "Prefix":
+            if not exact_regex and block.modifier == "=" and nginx_path_type(block.location.path_type) == "Prefix":
                 continue
             alb = _regex_path(block, report) if exact_regex else _plain_path(block, report)
             if alb is not None:
@@ -734,6 +751,9 @@ def route(sources: list[Source], report: Report) -> dict[str, list[AlbPath]]:
     for host_paths in paths.values():
         for alb in host_paths:
             alb.action = redirects.get(alb.block.location.ingress)
+    for host, extra in slashes.items():
+        paths[host][:0] = extra  # nginx decides them before any location runs (see routes.auto_redirects)
+    _root_redirects(sources, by_host, redirects, paths, report)
     _app_roots(sources, paths, report)
     _canaries(sources, paths, report)
     _order(sources, paths, report)
@@ -749,6 +769,88 @@ def route(sources: list[Source], report: Report) -> dict[str, list[AlbPath]]:
         report,
     )
     return paths
+
+
+def _root_redirects(
+    sources: list[Source],
+    by_host: dict[str, list[Location]],
+    redirects: dict[str, dict[str, Any] | None],
+    paths: dict[str, list[AlbPath]],
+    report: Report,
+) -> None:
+    """The redirect of a host's root location: ingress-nginx opens each host with a location ``/`` (Prefix)
+    that takes the annotations of the first Ingress naming the host, with or without paths (createServers,
+    controller.go l. 1363-1393 at controller-v1.15.1, locationApplyAnnotations), so that Ingress's
+    permanent- or temporal-redirect (nginx.tmpl l. 1417-1419) answers every request no other location of the
+    host takes. A Prefix ``/`` path of any Ingress replaces that location, with its own Ingress's annotations
+    (controller.go l. 816-851): then there is nothing to add. Written as a Prefix ``/`` after the host's paths."""
+    first: dict[str, Source] = {}
+    naming: dict[str, list[str]] = {}
+    for source in sources:
+        if source.canary:
+            continue
+        for rule in (source.converted.get("spec") or {}).get("rules") or []:
+            host = str(rule.get("host") or "")
+            # The catch-all server's root exists before any Ingress and keeps no Ingress's redirect (l. 1297-1316,
+            # l. 1351-1356), so a rule without a host has none to carry over.
+            if host and valid_host(host):
+                first.setdefault(host, source)
+                naming.setdefault(host, []).append(source.name)
+    for host, source in first.items():
+        action = redirects.get(source.name)
+        if action is None:
+            continue
+        if any(loc.path == "/" and nginx_path_type(loc.path_type) == "Prefix" for loc in by_host.get(host, [])):
+            continue
+        for rule in (source.converted.get("spec") or {}).get("rules") or []:
+            if str(rule.get("host") or "") == host:
+                rule.setdefault("http", {"paths": []})  # a rule without paths still opened the host in nginx
+        host_paths = paths.setdefault(host, [])
+        location = Location(source.name, host, "/", "Prefix", "default-backend")
+        regex = any(alb.kind == "regex" for alb in host_paths)
+        host_paths.append(AlbPath(Block("~*" if regex else "", "/", location), "Prefix", "/", None, action))
+        others = sorted(set(naming[host]) - {source.name})
+        report.add(
+            source.name,
+            f"host {host or '*'}",
+            "converted",
+            "its redirect also answers every path of the host that no other path takes (a Prefix '/' after them): "
+            "ingress-nginx's root location of a host takes the annotations of the first Ingress naming it"
+            + (
+                f"; taken as this one, the first in the input of {', '.join([source.name, *others])}: ingress-nginx "
+                "takes the oldest (creationTimestamp; on a tie the last by namespace/name, store.go l. 1102-1115)"
+                if others
+                else ""
+            ),
+        )
+
+
+def _slash_redirects(blocks: list[Block], report: Report) -> list[AlbPath]:
+    """ALB Exact paths answering nginx's auto_redirect: ``/x`` gets a 301 to ``/x/`` with the query kept,
+    where a location ``/x/`` exists and none is named ``/x`` (routes.auto_redirects). The protocol, host and
+    port stay the request's, as nginx's relative-turned-absolute Location keeps them (port_in_redirect off)."""
+    out: list[AlbPath] = []
+    for path, block in auto_redirects(blocks):
+        loc = block.location
+        if "*" in path or "?" in path or len(path) > CONDITION_LIMIT:
+            report.add(
+                loc.ingress,
+                f"path {loc.path!r}",
+                "not-converted",
+                f"nginx answers {path!r} with a 301 to {block.path!r}; as an ALB Exact path it would hold a "
+                f"wildcard or exceed {CONDITION_LIMIT} characters, so that redirect was left out",
+            )
+            continue
+        action = {"type": "redirect", "redirectConfig": {"path": block.path, "statusCode": "HTTP_301"}}
+        out.append(AlbPath(Block("=", path, loc), "Exact", path, None, action, key_hint="slash"))
+        report.add(
+            loc.ingress,
+            f"path {loc.path!r}",
+            "converted",
+            f"{path!r} redirects (301) to {block.path!r}, query kept, as nginx answers it (auto_redirect of a "
+            "location ending in '/')",
+        )
+    return out
 
 
 def _app_roots(sources: list[Source], paths: dict[str, list[AlbPath]], report: Report) -> None:

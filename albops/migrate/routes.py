@@ -4,7 +4,8 @@
 Ingresses routed. This module states both sides precisely enough to check that promise:
 
 - ``nginx_blocks``/``nginx_route`` follow ingress-nginx v1.15's controller: locations sorted by path
-  length then path (descending), a Prefix path expanded to ``path/`` plus an exact ``= path``, and on a
+  length then path (descending), a Prefix path (ImplementationSpecific is one: ``nginx_path_type``)
+  expanded to ``path/`` plus an exact ``= path``, nginx's 301 to ``path/`` (``auto_redirects``), and on a
   host where any Ingress uses ``rewrite-target`` or ``use-regex`` every location becomes
   ``~* "^path"`` (case-insensitive, anchored at the start only, first match in order wins) with
   ``rewrite "(?i)path" target break;`` replacing the whole URI;
@@ -62,6 +63,13 @@ class Block:
     location: Location
 
 
+def nginx_path_type(path_type: str) -> str:
+    """The path type ingress-nginx routes by: it stores ImplementationSpecific (and a missing pathType) as
+    Prefix (SetDefaultNGINXPathType, internal/k8s/main.go l. 164-183 at controller-v1.15.1, called as each
+    Ingress is stored, store.go l. 947), so such a path is a Prefix path there, with its exact twin."""
+    return "Exact" if path_type == "Exact" else "Prefix"
+
+
 def regex_host(locations: Iterable[Location]) -> bool:
     """ingress-nginx's enforceRegexModifier: one rewrite or use-regex makes the whole host regex."""
     return any(loc.needs_rewrite or loc.use_regex for loc in locations)
@@ -74,7 +82,7 @@ def nginx_blocks(locations: list[Location]) -> list[Block]:
     exact_paths = {loc.path for loc in ordered if loc.path_type == "Exact"}
     expanded: list[tuple[str, str, Location]] = []  # (pathType, path, location)
     for loc in ordered:
-        if loc.path == "/" or loc.path_type != "Prefix" or loc.needs_rewrite or loc.use_regex:
+        if loc.path == "/" or nginx_path_type(loc.path_type) != "Prefix" or loc.needs_rewrite or loc.use_regex:
             expanded.append((loc.path_type, loc.path, loc))
             continue
         normalized = loc.path if loc.path.endswith("/") else loc.path + "/"
@@ -126,6 +134,39 @@ def nginx_route(blocks: list[Block], uri: str) -> tuple[Location, str] | None:
                 return block.location, uri
             return block.location, rewrite_uri(block, path) + (f"?{query}" if query else "")
     return (best.location, uri) if best else None
+
+
+def auto_redirects(blocks: list[Block]) -> list[tuple[str, Block]]:
+    """(path, block): the request paths nginx answers with a 301 to ``block``'s name, that path plus '/'.
+
+    nginx sets ``auto_redirect`` on a location whose name ends with '/' and whose requests go to proxy_pass
+    (or grpc_pass, fastcgi_pass, ...: ngx_http_proxy_pass in ngx_http_proxy_module.c of nginx release-1.27.1,
+    the version ingress-nginx controller-v1.15.1 builds, images/nginx/rootfs/build.sh l. 21); every
+    ingress-nginx location has one (nginx.tmpl l. 1421, buildProxyPass), a redirect's ``return`` (l. 1418)
+    included. The static location tree then answers a URI equal to that name without its '/' with a 301
+    to the name, the query appended (ngx_http_core_find_static_location, ngx_http_core_find_config_phase in
+    ngx_http_core_module.c), before any regex location and before the location's own directives, unless an
+    exact or prefix location has that URI as its name. The exact ``= /x/`` twin of a Prefix ``/x/`` sets it
+    too (ngx_http.c ngx_http_create_locations_tree takes either). A regex host (``~*`` only) has none.
+    """
+    names = {b.path for b in blocks if b.modifier != "~*"}
+    out: list[tuple[str, Block]] = []
+    for block in blocks:
+        path = block.path[:-1]
+        if block.modifier == "~*" or not path or not block.path.endswith("/") or path in names:
+            continue
+        names.add(path)  # one redirect per path, from the first block that names it
+        out.append((path, block))
+    return out
+
+
+def nginx_auto_redirect(blocks: list[Block], uri: str) -> str | None:
+    """The Location nginx's auto_redirect answers ``uri`` with (a path and the query), or None."""
+    path, _, query = uri.partition("?")
+    for redirected, block in auto_redirects(blocks):
+        if redirected == path:
+            return block.path + (f"?{query}" if query else "")
+    return None
 
 
 # --- the ALB side -------------------------------------------------------------------------------
