@@ -222,3 +222,13 @@ def program_dir(text: str) -> Path:
             f"{text}: no __main__.py (the Pulumi program) there; give this project's folder"
         )
     return path
+
+
+def class_scheme(text: str) -> tuple[str, str]:
+    """CLASS=SCHEME for migrate --class-scheme: an IngressClass name and internal or internet-facing."""
+    cls, eq, scheme = text.partition("=")
+    if not eq or not DNS_SUBDOMAIN.fullmatch(cls) or scheme not in ("internal", "internet-facing"):
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not CLASS=SCHEME, e.g. nginx-internal=internal (SCHEME: internal or internet-facing)"
+        )
+    return cls, scheme

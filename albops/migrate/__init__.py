@@ -30,7 +30,9 @@ from albops.migrate.annotations import (
     split_plain_http,
 )
 from albops.migrate.emit import dump, emit_source, paths_by_source
+from albops.migrate.install import read_install
 from albops.migrate.planning import case_insensitive, route
+from albops.migrate.protection import class_options, report_install, split_schemes
 from albops.migrate.reading import (
     Options,
     display,
@@ -120,7 +122,16 @@ def migrate(documents: list[Any], options: Options, copy: bool = True) -> tuple[
                 )
                 report.add(display(obj), "ingress class", "note", f"skipped, passed through unchanged: {why}")
     places = list(nginx_ingresses(output, options, classes))
-    sources = [convert_ingress(container[i], options, report) for container, i in places]
+    facts = read_install(output, options, report)
+    report_install(options, facts, {ingress_class(c[i]) or "" for c, i in places}, report)
+    sources = [
+        convert_ingress(container[i], class_options(options, facts, container[i], report), report, facts)
+        for container, i in places
+    ]
+    # Not ALB Ingresses at all (ssl-passthrough, gRPC without HTTPS): out of the output, reported once each.
+    excluded = [place for place, s in zip(places, sources, strict=True) if s.excluded]
+    kept = [(place, s) for place, s in zip(places, sources, strict=True) if not s.excluded]
+    places, sources = [p for p, _ in kept], [s for _, s in kept]
     paths = paths_by_source(route(sources, report))
     for source in sources:
         if not source.canary:
@@ -128,6 +139,7 @@ def migrate(documents: list[Any], options: Options, copy: bool = True) -> tuple[
             # all exist at once.
             emit_source(source, paths.pop(source.name, {}), report)
     split_plain_http(sources, report)
+    split_schemes(sources, report)
     group_settings(sources, report)
     empty = set()
     for source in sources:
@@ -159,7 +171,8 @@ def migrate(documents: list[Any], options: Options, copy: bool = True) -> tuple[
         source.converted["metadata"]["annotations"] = source.annotations
         container[i] = source.converted
         report.converted.append(source.name)
-    for container, i in reversed(gone):
+    # Index order, last first: deleting from a container never moves an index still to delete.
+    for container, i in sorted(gone + excluded, key=lambda place: place[1], reverse=True):
         del container[i]
     report_unreported(sources, report)
     if not places:

@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 import sys
 from collections.abc import Mapping
 from typing import Any
 
-from albops.migrate.planning import port_of
-from albops.migrate.reading import LEGACY_CLASS, OLD_PREFIX, Options, Source, compact, ingress_name
+from albops.migrate.install import InstallFacts
+from albops.migrate.protection import (
+    CONFIGMAP_READ,
+    GRPC,
+    ambiguous_config,
+    group_ranges,
+    ingress_protections,
+    plan_tls,
+)
+from albops.migrate.reading import LEGACY_CLASS, OLD_PREFIX, Options, Source, ingress_name
 from albops.migrate.report import Report
-from albops.migrate.routes import ALB, NGINX, RULE_CONDITION_VALUES, condition_values
-from facts.regions import RECOMMENDED_SSL_POLICY
+from albops.migrate.routes import ALB, NGINX
+from albops.migrate.values import nginx_bool
 
 SSL_REDIRECT_KEYS = ("ssl-redirect", "force-ssl-redirect")
 
@@ -107,6 +113,9 @@ ROUTING_KEYS = {
     "canary-by-header",
     "canary-by-header-value",
     "whitelist-source-range",
+    "allowlist-source-range",  # read by protection.ingress_protections, with its alias above
+    "enable-global-auth",  # likewise
+    "ssl-passthrough",  # read by protection.plan_tls
     "proxy-read-timeout",
     "proxy-send-timeout",
 }
@@ -125,7 +134,7 @@ GLOBAL_DEFAULTS = (
 
 
 # ConfigMap keys read for their own sake (not defaults of an annotation).
-CONTROLLER_KEYS = ("http-redirect-code",)
+CONTROLLER_KEYS = ("http-redirect-code", *CONFIGMAP_READ)
 # ingress-nginx redirects HTTP to HTTPS with its ConfigMap's http-redirect-code, 308 by default; the
 # controller's ssl-redirect always answers 301 (ALB redirect actions take 301 or 302 only).
 NGINX_REDIRECT_CODE = "308"
@@ -134,8 +143,14 @@ NGINX_REDIRECT_CODE = "308"
 NGINX_TIMEOUT_DEFAULT = 60
 
 
-def convert_ingress(ingress: dict[str, Any], options: Options, report: Report) -> Source:
-    """The per-Ingress part: class, listeners, TLS and the annotations that concern only this Ingress."""
+def convert_ingress(
+    ingress: dict[str, Any], options: Options, report: Report, install_facts: InstallFacts | None = None
+) -> Source:
+    """The per-Ingress part: class, listeners, TLS and the annotations that concern only this Ingress.
+
+    ``options`` are the Ingress's class's (protection.class_options): its ConfigMap, scheme and certificate.
+    """
+    install_facts = install_facts or InstallFacts()
     name = ingress_name(ingress)
     converted = ingress  # migrate's own copy of the input (or the caller's, handed over): changed in place
     metadata = converted.setdefault("metadata", {})
@@ -156,47 +171,10 @@ def convert_ingress(ingress: dict[str, Any], options: Options, report: Report) -
             "this one had no effect; give it that prefix first if it was meant to",
         )
     source = Source(name, converted, nginx, annotations, frozenset(own))
-    https = bool(tls) or options.certificate_arn is not None
-    redirect = bool(tls) and nginx.get("ssl-redirect", "true").lower() != "false"
-    if nginx.get("force-ssl-redirect", "false").lower() == "true":
-        if https:
-            redirect = True
-        else:
-            report.add(
-                name,
-                NGINX + "force-ssl-redirect",
-                "not-converted",
-                "no TLS and no --certificate-arn: no HTTPS listener to redirect to",
-            )
-    ports = [{"HTTP": 80}] + ([{"HTTPS": 443}] if https else [])
-    annotations.update(
-        {
-            ALB + "scheme": options.scheme,
-            ALB + "target-type": "ip",
-            ALB + "group.name": options.group,
-            ALB + "listen-ports": compact(ports),
-        }
-    )
-    if https:
-        annotations[ALB + "ssl-policy"] = RECOMMENDED_SSL_POLICY
-    if redirect:
-        annotations[ALB + "ssl-redirect"] = "443"
-        code = str(options.controller_config.get("http-redirect-code", NGINX_REDIRECT_CODE))
-        keys = [NGINX + k for k in SSL_REDIRECT_KEYS if k in own] or ["spec.tls"]
-        for key in keys:
-            if code == "301":
-                report.add(name, key, "converted", "as ssl-redirect on the ALB's HTTP listener (301, as configured)")
-            else:
-                report.add(
-                    name,
-                    key,
-                    "approximated",
-                    f"as ssl-redirect on the ALB's HTTP listener, which answers 301 where ingress-nginx answered "
-                    f"{code} (http-redirect-code): clients may turn a POST or PUT into a GET",
-                )
-    if options.certificate_arn:
-        annotations[ALB + "certificate-arn"] = options.certificate_arn
-    elif tls:
+    ambiguous_config(source, install_facts, options, report)
+    redirect = plan_tls(source, options, report)
+    ingress_protections(source, options, report)
+    if tls and not options.certificate_arn:
         report.add(
             name, "spec.tls", "note", "the ALB's certificate comes from ACM by certificate discovery of the TLS hosts"
         )
@@ -233,7 +211,7 @@ def convert_ingress(ingress: dict[str, Any], options: Options, report: Report) -
         key = NGINX + short
         value = nginx[short]
         if short in SSL_REDIRECT_KEYS:
-            if not redirect:
+            if not redirect and not (short == "force-ssl-redirect" and nginx_bool(value, False)):
                 report.add(name, key, "converted", f"{value}: no redirect, as ingress-nginx (plain HTTP is served)")
         elif short == "affinity" and value.lower() == "cookie":
             seconds = cookie_seconds(nginx)
@@ -272,6 +250,8 @@ def convert_ingress(ingress: dict[str, Any], options: Options, report: Report) -
             )
         elif short in NO_EQUIVALENT:
             report.add(name, key, "not-converted", NO_EQUIVALENT[short])
+        elif short == "backend-protocol" and value.upper() in GRPC:
+            pass  # reported by protection.plan_tls
         elif short == "backend-protocol" and value.upper() in ("HTTP", "HTTPS"):
             annotations[ALB + "backend-protocol"] = value.upper()
             report.add(name, key, "converted", f"backend-protocol {value.upper()}")
@@ -313,16 +293,6 @@ def split_plain_http(sources: list[Source], report: Report) -> None:
         )
 
 
-# The inbound rules a security group holds by default (VPC quota "Inbound or outbound rules per security
-# group"); the controller writes one per source range and listen port.
-SECURITY_GROUP_RULES = 60
-
-
-def _listen_ports(source: Source) -> set[int]:
-    entries = json.loads(source.annotations.get(ALB + "listen-ports", "[]"))
-    return {int(port) for entry in entries for port in entry.values()}
-
-
 def group_settings(sources: list[Source], report: Report) -> None:
     """Source ranges and timeouts, per ALB group: group-wide on the ALB, so emitted only when all agree."""
     groups: dict[str, list[Source]] = {}
@@ -334,39 +304,7 @@ def group_settings(sources: list[Source], report: Report) -> None:
 
 
 def _group_settings(live: list[Source], report: Report) -> None:
-    ranges = {s.name: cidrs_of(s.nginx.get("whitelist-source-range", "")) for s in live}
-    if any(ranges.values()):
-        ports = set().union(*(_listen_ports(s) for s in live))
-        agreed = next(iter(ranges.values())) if len(set(ranges.values())) == 1 else None
-        if agreed is not None and len(agreed) * len(ports) > SECURITY_GROUP_RULES:
-            for s in live:
-                report.add(
-                    s.name,
-                    NGINX + "whitelist-source-range",
-                    "lost-protection",
-                    f"protected it with {len(agreed)} client ranges, which as inbound-cidrs on {len(ports)} listen "
-                    f"ports need {len(agreed) * len(ports)} security group rules, more than the {SECURITY_GROUP_RULES}"
-                    " a security group holds by default; carry it over: raise that quota, merge ranges, or use WAF "
-                    "IP sets",
-                )
-        elif agreed is not None:
-            # inbound-cidrs restricts the listen ports of the Ingress that carries it; on every Ingress, each
-            # of the group's ports (HTTPS ones included) is restricted, not only the first Ingress's.
-            for s in live:
-                s.annotations[ALB + "inbound-cidrs"] = ",".join(agreed)
-                report.add(
-                    s.name,
-                    NGINX + "whitelist-source-range",
-                    "approximated",
-                    f"as the ALB's inbound-cidrs on every converted Ingress (they all agree), on listen ports "
-                    f"{', '.join(map(str, sorted(ports)))}: other clients cannot connect, where ingress-nginx "
-                    "answered 403. inbound-cidrs applies per listen port to every Ingress of the group, so the group "
-                    "must be dedicated to these Ingresses",
-                )
-        else:
-            for s in live:
-                if ranges[s.name]:
-                    _source_ip_conditions(s, ranges[s.name], report)
+    group_ranges(live, report)
     for s in live:
         for key in ("proxy-read-timeout", "proxy-send-timeout"):
             raw = s.nginx.get(key, "").strip()
@@ -396,75 +334,10 @@ def _group_settings(live: list[Source], report: Report) -> None:
                     report.add(s.name, NGINX + key, status, detail)
 
 
-def cidrs_of(value: str) -> tuple[str, ...]:
-    return tuple(sorted(v.strip() for v in value.split(",") if v.strip()))
-
-
 def _timeout(source: Source) -> int | None:
     values = [source.nginx.get(k) for k in ("proxy-read-timeout", "proxy-send-timeout")]
     numbers = [int(v) for v in values if v and v.strip().isdigit()]
     return max(numbers) if numbers else None
-
-
-def _source_ip_conditions(source: Source, cidrs: tuple[str, ...], report: Report) -> None:
-    key = NGINX + "whitelist-source-range"
-    if len(cidrs) > 3:
-        report.add(
-            source.name,
-            key,
-            "lost-protection",
-            f"protected it with a list of {len(cidrs)} client ranges, which cannot be carried over: an ALB rule "
-            "condition takes at most 3 values and the group's Ingresses disagree, so no inbound-cidrs; carry it "
-            "over: give every Ingress of a dedicated group the same ranges (inbound-cidrs), or use WAF IP sets",
-        )
-        return
-    rules = (source.converted.get("spec") or {}).get("rules") or []
-    fullest = max(
-        (
-            condition_values(source.annotations, str(rule.get("host") or ""), path)
-            for rule in rules
-            for path in (rule.get("http") or {}).get("paths") or []
-        ),
-        default=0,
-    )
-    if fullest + len(cidrs) > RULE_CONDITION_VALUES:
-        report.add(
-            source.name,
-            key,
-            "lost-protection",
-            f"protected it with {len(cidrs)} client ranges, which cannot be carried over as rule conditions: with "
-            f"its host and path values a rule would hold {fullest + len(cidrs)} condition values, and an ALB rule "
-            f"takes {RULE_CONDITION_VALUES} (the controller would stop reconciling the group); carry it over: give "
-            "every Ingress of a dedicated group the same ranges (inbound-cidrs), or use WAF IP sets",
-        )
-        return
-    condition = compact([{"field": "source-ip", "sourceIpConfig": {"values": list(cidrs)}}])
-    for rule in (source.converted.get("spec") or {}).get("rules") or []:
-        for path in (rule.get("http") or {}).get("paths") or []:
-            backend = path["backend"]["service"]
-            existing = json.loads(source.annotations.get(ALB + f"conditions.{backend['name']}", "[]"))
-            if backend.get("port", {}).get("name") != "use-annotation":
-                name = backend["name"]
-                action = {
-                    "type": "forward",
-                    "forwardConfig": {"targetGroups": [{"serviceName": name, "servicePort": port_of(backend["port"])}]},
-                }
-                new = f"{name[:40]}-src-{hashlib.sha256(compact(action).encode()).hexdigest()[:6]}"
-                source.annotations[ALB + f"actions.{new}"] = compact(action)
-                if ALB + f"transforms.{name}" in source.annotations:
-                    source.annotations[ALB + f"transforms.{new}"] = source.annotations[ALB + f"transforms.{name}"]
-                path["backend"] = {"service": {"name": new, "port": {"name": "use-annotation"}}}
-                name = new
-            else:
-                name = backend["name"]
-            source.annotations[ALB + f"conditions.{name}"] = compact(existing + json.loads(condition))
-    report.add(
-        source.name,
-        key,
-        "approximated",
-        "as source-ip conditions on its own rules (the group's Ingresses disagree, so no inbound-cidrs): "
-        "other clients fall through to later rules or the 404 default, where ingress-nginx answered 403",
-    )
 
 
 def report_unreported(sources: list[Source], report: Report) -> None:
