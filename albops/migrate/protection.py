@@ -348,6 +348,10 @@ def allow_list(source: Source, config: dict[str, str]) -> tuple[str, str] | None
         value = source.nginx.get(key, "")
         if key in source.own and value != "":
             return NGINX + key, value
+    if "allowlist-source-range" in source.own:
+        # Present but empty (its alias too): ingress-nginx's parser refuses the empty value as invalid
+        # content, not as a missing annotation, and denies the location (ipallowlist Parse).
+        return NGINX + "allowlist-source-range", ""
     value = config.get("whitelist-source-range", "")
     return ("ConfigMap whitelist-source-range", value) if value.strip() else None
 
@@ -358,15 +362,19 @@ def ingress_protections(source: Source, options: Options, report: Report) -> Non
     found = allow_list(source, config)
     if found is not None:
         key, raw = found
-        parsed: CidrList = nginx_cidrs(raw)
+        parsed: CidrList = nginx_cidrs(raw) if raw.strip() else CidrList((), ("",))
         if not parsed.valid:
             report.add(
                 source.name,
                 key,
                 "lost-protection",
-                f"ingress-nginx refused this list ({', '.join(map(repr, parsed.invalid))} is not an address or "
-                "CIDR), so it denied every request to these paths; converted it would open them: fix the list "
-                "(and check what nginx served), then convert again",
+                f"{', '.join(map(repr, parsed.invalid))} is not an address or CIDR: "
+                + (
+                    "ingress-nginx refused the list and denied every request to these paths"
+                    if key.startswith(NGINX)
+                    else "nginx cannot load it as an allow rule, so no configuration with it was ever applied"
+                )
+                + "; converted, the paths would be open: fix the list, then convert again",
             )
         else:
             source.allow, source.allow_key = parsed.cidrs, key
