@@ -460,3 +460,34 @@ def test_realworld_modsecurity_and_server_snippet_deny_hold_back(capsys: pytest.
     code = main(["migrate", str(_realworld(name)), "--nginx-class", "modsec"])
     captured = capsys.readouterr()
     assert code == 3 and captured.out == "" and "lost-protection" in captured.err
+
+
+def test_without_a_deployment_the_charts_instance_label_matches_service_and_class() -> None:
+    internal = _service({"service.beta.kubernetes.io/aws-load-balancer-internal": "true"}, name="private")
+    internal["metadata"]["labels"] = {
+        "app.kubernetes.io/name": "ingress-nginx",
+        "app.kubernetes.io/instance": "private",
+        "app.kubernetes.io/component": "controller",
+    }
+    ingress_class = {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "IngressClass",
+        "metadata": {"name": "nginx-internal", "labels": {"app.kubernetes.io/instance": "private"}},
+        "spec": {"controller": "k8s.io/ingress-nginx"},
+    }
+    private = nginx_ingress("private", [("/admin", "Prefix", "admin")], {})
+    private["spec"]["ingressClassName"] = "nginx-internal"
+    public = nginx_ingress("public", [("/", "Prefix", "web")], {})
+    output, report = migrate([internal, ingress_class, private, public], Options(group="g", scheme="internet-facing"))
+    schemes = {n: i["metadata"]["annotations"][ALB + "scheme"] for n, i in _ingresses(output).items()}
+    # --scheme not given: the unmatched class 'nginx' is internal too, never internet-facing by guess.
+    assert schemes == {"private": "internal", "public": "internal"}
+    output, _ = migrate(
+        [internal, ingress_class, private, public], Options(group="g", scheme="internet-facing", scheme_given=True)
+    )
+    groups = {
+        n: (i["metadata"]["annotations"][ALB + "scheme"], i["metadata"]["annotations"][ALB + "group.name"])
+        for n, i in _ingresses(output).items()
+    }
+    assert groups == {"private": ("internal", "g"), "public": ("internet-facing", "g-public")}
+    assert report.held_back == []

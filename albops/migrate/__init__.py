@@ -124,10 +124,12 @@ def migrate(documents: list[Any], options: Options, copy: bool = True) -> tuple[
     places = list(nginx_ingresses(output, options, classes))
     facts = read_install(output, options, report)
     report_install(options, facts, {ingress_class(c[i]) or "" for c, i in places}, report)
-    sources = [
-        convert_ingress(container[i], class_options(options, facts, container[i], report), report, facts)
-        for container, i in places
-    ]
+    per_class: dict[str | None, Options] = {}
+    for container, i in places:
+        cls = ingress_class(container[i])
+        if cls not in per_class:
+            per_class[cls] = class_options(options, facts, container[i], report)
+    sources = [convert_ingress(c[i], per_class[ingress_class(c[i])], report, facts) for c, i in places]
     # Not ALB Ingresses at all (ssl-passthrough, gRPC without HTTPS): out of the output, reported once each.
     excluded = [place for place, s in zip(places, sources, strict=True) if s.excluded]
     kept = [(place, s) for place, s in zip(places, sources, strict=True) if not s.excluded]

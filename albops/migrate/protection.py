@@ -181,6 +181,7 @@ def report_install(options: Options, facts: InstallFacts, classes: set[str], rep
 def ambiguous_config(source: Source, facts: InstallFacts, options: Options, report: Report) -> None:
     """Two ConfigMaps could be the controller's: which one the Ingress inherits decides its protections."""
     if facts.ambiguous_configs and not options.controller_config and not options.config_name:
+        # options are the class's (class_options): a class whose Deployment names its ConfigMap has config_name.
         report.add(
             source.name,
             "ConfigMap",
