@@ -8,7 +8,6 @@ from typing import Any
 
 from albops.migrate.install import InstallFacts
 from albops.migrate.protection import (
-    CONFIGMAP_READ,
     GRPC,
     ambiguous_config,
     group_ranges,
@@ -134,7 +133,7 @@ GLOBAL_DEFAULTS = (
 
 
 # ConfigMap keys read for their own sake (not defaults of an annotation).
-CONTROLLER_KEYS = ("http-redirect-code", *CONFIGMAP_READ)
+CONTROLLER_KEYS = ("http-redirect-code",)
 # ingress-nginx redirects HTTP to HTTPS with its ConfigMap's http-redirect-code, 308 by default; the
 # controller's ssl-redirect always answers 301 (ALB redirect actions take 301 or 302 only).
 NGINX_REDIRECT_CODE = "308"
