@@ -12,10 +12,11 @@ import functools
 import json
 from pathlib import Path
 
+import facts
 from albops.migrate.report import Report
 from facts.regions import RECOMMENDED_SSL_POLICY
 
-FACTS = Path(__file__).resolve().parents[2] / "facts" / "ingress_nginx_configmap.json"
+FACTS = Path(facts.__file__).resolve().parent / "ingress_nginx_configmap.json"
 
 
 @functools.cache
