@@ -529,3 +529,35 @@ def test_each_configmap_key_gets_its_line_and_unknown_keys_are_named() -> None:
     assert lines["ssl-protocols"].status == "approximated" and "TLS13-1-3" in lines["ssl-protocols"].detail
     assert lines["hsts"].status == "converted"
     assert not any("review it by hand" in f.detail for f in report.findings)
+
+
+@pytest.mark.parametrize(
+    "odd",
+    [
+        {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": "x", "spec": "y"},
+        {"apiVersion": "apps/v1", "kind": "Deployment", "spec": {"template": {"spec": {"containers": "c"}}}},
+        {
+            "apiVersion": "apps/v1",
+            "kind": "DaemonSet",
+            "spec": {"template": {"spec": {"containers": [{"image": "x/ingress-nginx/controller", "args": "--a"}]}}},
+        },
+        {"apiVersion": "v1", "kind": "Service", "metadata": {"annotations": ["a"]}, "spec": {"type": "LoadBalancer"}},
+        {"apiVersion": "v1", "kind": "Service", "spec": {"type": "LoadBalancer", "ports": "443", "selector": 3}},
+        {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "ingress-nginx-controller"}, "data": [1]},
+    ],
+)
+def test_odd_install_objects_are_read_without_a_traceback(odd: dict[str, Any]) -> None:
+    output, _ = migrate([odd, nginx_ingress("a", [("/a", "Prefix", "a")], {})], Options())
+    assert _ingresses(output)["a"]["metadata"]["annotations"][ALB + "scheme"] == "internal"
+
+
+def test_controller_flags_in_both_go_forms() -> None:
+    from albops.migrate.install import controller_args
+
+    deployment = _deployment(["--configmap", "ns/cm", "--enable-ssl-passthrough", "--ingress-class=internal"])
+    assert controller_args(deployment) == {
+        "configmap": "ns/cm",
+        "enable-ssl-passthrough": "true",
+        "ingress-class": "internal",
+    }
+    assert controller_args(_deployment(["--enable-ssl-passthrough=false"])) == {"enable-ssl-passthrough": "false"}

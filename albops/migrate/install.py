@@ -15,6 +15,7 @@ from typing import Any
 
 from albops.migrate.reading import INGRESS_NGINX_CONTROLLER, Options, objects
 from albops.migrate.report import Report
+from albops.migrate.values import go_bool
 
 # The chart's names and labels (ingress-nginx charts/ingress-nginx, controller-v1.15.1).
 CHART_CONFIGMAP = "ingress-nginx-controller"
@@ -53,9 +54,17 @@ class InstallFacts:
     default_config: tuple[str, dict[str, str]] | None = None
 
 
+def _d(value: Any) -> dict[str, Any]:
+    """A mapping field, or {} for what a hostile or hand-written input put there instead."""
+    return value if isinstance(value, dict) else {}
+
+
+def _l(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
 def _meta(obj: dict[str, Any]) -> dict[str, Any]:
-    meta = obj.get("metadata")
-    return meta if isinstance(meta, dict) else {}
+    return _d(obj.get("metadata"))
 
 
 def _ref(obj: dict[str, Any]) -> str:
@@ -74,11 +83,11 @@ def controller_args(workload: dict[str, Any]) -> dict[str, str] | None:
     The chart runs ``/nginx-ingress-controller`` with ``--flag=value`` arguments; ``--flag value`` and bare
     boolean flags (``--enable-ssl-passthrough``) are read too, as Go's flag package takes them.
     """
-    template = ((workload.get("spec") or {}).get("template") or {}).get("spec") or {}
-    for container in template.get("containers") or []:
+    template = _d(_d(_d(workload.get("spec")).get("template")).get("spec"))
+    for container in _l(template.get("containers")):
         if not isinstance(container, dict):
             continue
-        words = [str(w) for w in (container.get("command") or []) + (container.get("args") or [])]
+        words = [str(w) for w in _l(container.get("command")) + _l(container.get("args"))]
         image = str(container.get("image", ""))
         if "/nginx-ingress-controller" not in words and "ingress-nginx/controller" not in image:
             continue
@@ -100,9 +109,8 @@ def controller_args(workload: dict[str, Any]) -> dict[str, str] | None:
 
 
 def _selects(service: dict[str, Any], workload: dict[str, Any]) -> bool:
-    selector = (service.get("spec") or {}).get("selector")
-    template_meta = ((workload.get("spec") or {}).get("template") or {}).get("metadata") or {}
-    labels = template_meta.get("labels") or {}
+    selector = _d(service.get("spec")).get("selector")
+    labels = _d(_d(_d(_d(workload.get("spec")).get("template")).get("metadata")).get("labels"))
     return (
         isinstance(selector, dict)
         and bool(selector)
@@ -113,7 +121,7 @@ def _selects(service: dict[str, Any], workload: dict[str, Any]) -> bool:
 
 
 def _is_load_balancer(obj: dict[str, Any]) -> bool:
-    return obj.get("kind") == "Service" and (obj.get("spec") or {}).get("type") == "LoadBalancer"
+    return obj.get("kind") == "Service" and _d(obj.get("spec")).get("type") == "LoadBalancer"
 
 
 def _chart_controller(obj: dict[str, Any]) -> bool:
@@ -131,13 +139,11 @@ def service_scheme(service: dict[str, Any]) -> tuple[str | None, str]:
     (kubernetes/cloud-provider-aws ``EnsureLoadBalancer``) makes it internal when ``aws-load-balancer-internal``
     is set to anything but the exact string ``false``, else internet-facing.
     """
-    annotations = {str(k): str(v) for k, v in (_meta(service).get("annotations") or {}).items()}
-    spec = service.get("spec") or {}
+    annotations = {str(k): str(v) for k, v in _d(_meta(service).get("annotations")).items()}
+    spec = _d(service.get("spec"))
     kind = annotations.get(SVC + "aws-load-balancer-type", "")
     internal = annotations.get(SVC + "aws-load-balancer-internal")
     if spec.get("loadBalancerClass") == LBC_CLASS or kind in LBC_TYPES:
-        from albops.migrate.values import go_bool
-
         scheme = annotations.get(SVC + "aws-load-balancer-scheme")
         if scheme is not None:
             if scheme in ("internal", "internet-facing"):
@@ -162,7 +168,7 @@ def nlb_certificate(service: dict[str, Any]) -> str | None:
     ``aws-load-balancer-ssl-ports`` names ports by number or name; unset, every port is TLS (both the
     controller and the in-tree provider read it so).
     """
-    annotations = {str(k): str(v) for k, v in (_meta(service).get("annotations") or {}).items()}
+    annotations = {str(k): str(v) for k, v in _d(_meta(service).get("annotations")).items()}
     cert = annotations.get(SVC + "aws-load-balancer-ssl-cert", "").strip()
     if not cert:
         return None
@@ -170,7 +176,7 @@ def nlb_certificate(service: dict[str, Any]) -> str | None:
     if ports_raw is None or ports_raw.strip() == "*":
         return cert
     wanted = {p.strip() for p in ports_raw.split(",") if p.strip()}
-    for port in (service.get("spec") or {}).get("ports") or []:
+    for port in _l(_d(service.get("spec")).get("ports")):
         if isinstance(port, dict) and str(port.get("port")) == "443" and wanted & {"443", str(port.get("name", ""))}:
             return cert
     return None
@@ -186,7 +192,7 @@ def read_install(documents: list[Any], options: Options, report: Report) -> Inst
     for obj in objs:
         if obj.get("kind") == "IngressClass":
             name = str(_meta(obj).get("name"))
-            classes_by_controller.setdefault(str((obj.get("spec") or {}).get("controller")), []).append(name)
+            classes_by_controller.setdefault(str(_d(obj.get("spec")).get("controller")), []).append(name)
             class_labels[name] = _labels(obj)
     installs: list[Install] = []
     for obj in objs:
@@ -200,7 +206,7 @@ def read_install(documents: list[Any], options: Options, report: Report) -> Inst
         controller = flags.get("controller-class", INGRESS_NGINX_CONTROLLER)
         install.classes |= set(classes_by_controller.get(controller, []))
         install.classes.add(flags.get("ingress-class", "nginx"))
-        install.ssl_passthrough = flags.get("enable-ssl-passthrough", "false") == "true"
+        install.ssl_passthrough = go_bool(flags.get("enable-ssl-passthrough", "false")) is True
         ref = flags.get("configmap")
         if ref and ref in configmaps:
             install.config_name, install.config = ref, _data(configmaps[ref])

@@ -294,7 +294,7 @@ def _hsts(source: Source, served: bool, config: dict[str, str], report: Report) 
     if not served or not nginx_bool(config.get("hsts"), True):
         return
     max_age = config.get("hsts-max-age", "31536000").strip()
-    if not max_age.isdigit():
+    if not (max_age.isascii() and max_age.isdigit()):
         report.add(
             source.name,
             "ConfigMap hsts-max-age",
