@@ -462,6 +462,24 @@ def group_ranges(live: list[Source], report: Report) -> None:
     """The allow-lists of one ALB group: inbound-cidrs when every member has the same list (the group is then
     theirs alone), else source-ip conditions on each protected path plus a fixed 403 for everyone else right
     after it, so a refused client never falls through to a later, public rule of the same host."""
+    tangled = {
+        name
+        for f in report.findings
+        if f.annotation == "rule order" and f.status == "not-converted"
+        for name in f.ingress.split(", ")
+    }
+    for s in live:
+        if s.allow and not s.allow_lost and s.name in tangled:
+            s.allow_lost = True
+            report.add(
+                s.name,
+                s.allow_key,
+                "lost-protection",
+                "its paths and another Ingress's overlap in both orders (the rule order line), so the ALB tries "
+                "some of the other's rules first: a request nginx refused with 403 here could be served there. "
+                "Carry it over: merge the Ingresses of this host into one, or give the other Ingress the same "
+                "allow-list",
+            )
     usable = [s for s in live if s.allow and not s.allow_lost]
     if not usable:
         return
