@@ -631,3 +631,26 @@ def test_an_allow_list_whose_paths_cannot_be_ordered_is_held_back() -> None:
     _, report = migrate([public, guarded], Options(group="g"))
     assert report.held_back == ["shop/app1"]
     assert "overlap in both orders" in _finding(report, NGINX + "allowlist-source-range").detail
+
+
+def test_two_installs_in_one_dump_each_decide_their_class() -> None:
+    """The issue's case: a public and an internal ingress-nginx in one dump; nginx-internal must stay internal."""
+    public_svc = _service({"service.beta.kubernetes.io/aws-load-balancer-type": "nlb"}, name="public")
+    private_svc = _service({}, lb_class="service.k8s.aws/nlb", name="private")
+    documents = [
+        public_svc,
+        private_svc,
+        _deployment([], name="public"),
+        _deployment(["--ingress-class=nginx-internal", "--controller-class=k8s.io/internal"], name="private"),
+        nginx_ingress("shop", [("/", "Prefix", "shop")], {}),
+        nginx_ingress("admin", [("/admin", "Prefix", "admin")], {}),
+    ]
+    documents[-1]["spec"]["ingressClassName"] = "nginx-internal"
+    output, report = migrate(documents, Options(group="web", nginx_classes=("nginx-internal",)))
+    got = {
+        name: (i["metadata"]["annotations"][ALB + "scheme"], i["metadata"]["annotations"][ALB + "group.name"])
+        for name, i in _ingresses(output).items()
+    }
+    assert got == {"shop": ("internet-facing", "web-public"), "admin": ("internal", "web")}
+    notes = [f.detail for f in report.findings if f.annotation.startswith("class ")]
+    assert any("Service ingress-nginx/private" in n and "default scheme" in n for n in notes)

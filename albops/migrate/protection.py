@@ -152,6 +152,9 @@ def report_install(options: Options, facts: InstallFacts, classes: set[str], rep
                     f"read the controller ConfigMap {found[0]} from the input (as --controller-config); its "
                     "protections and defaults apply to the class's Ingresses",
                 )
+    for cls, scheme in options.class_schemes:
+        if cls not in classes:
+            report.add("*", f"--class-scheme {cls}={scheme}", "note", "no ingress-nginx Ingress of that class: unused")
     for cls in sorted(classes):
         scheme, why = scheme_for(options, facts, cls)
         report.add("*", f"class {cls or '(none)'}", "note", f"ALB scheme {scheme}: {why}")
