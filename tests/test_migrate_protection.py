@@ -498,44 +498,6 @@ def test_without_a_deployment_the_charts_instance_label_matches_service_and_clas
     assert report.held_back == []
 
 
-# --- the ConfigMap catalogue: every key ingress-nginx reads has one disposition ---
-
-MIRROR = Path("/work/.mirror/kubernetes+ingress-nginx/repo")
-
-
-def test_every_configmap_key_has_exactly_one_disposition() -> None:
-    from albops.migrate.configmap import _GROUPS, DISPOSITIONS, catalogue
-
-    listed = [key for _, _, keys in _GROUPS for key in keys]
-    assert len(listed) == len(set(listed)), "a key in two groups"
-    assert set(DISPOSITIONS) == set(catalogue())
-    # Hand-picked from config.go and template/configmap.go at controller-v1.15.1.
-    assert {"hsts", "global-auth-url", "block-cidrs", "whitelist-source-range", "use-forwarded-headers"} <= set(
-        catalogue()
-    )
-    assert not any(key.startswith("global-rate-limit") for key in catalogue())  # gone by v1.15.1
-
-
-def test_the_catalogue_is_what_the_generator_makes_from_the_tag() -> None:
-    if not (MIRROR / "HEAD").exists():
-        pytest.skip(f"{MIRROR} is absent: fetch kubernetes/ingress-nginx to regenerate the catalogue")
-    from facts.generate_nginx_configmap import OUT, generate
-
-    assert generate(MIRROR) == json.loads(OUT.read_text(encoding="utf-8"))
-
-
-def test_each_configmap_key_gets_its_line_and_unknown_keys_are_named() -> None:
-    config = {"gzip-level": "5", "global-rate-limit-memcached-host": "m", "ssl-protocols": "TLSv1.3", "hsts": "true"}
-    _, report = migrate([nginx_ingress("a", [("/a", "Prefix", "a")], {})], Options(controller_config=config))
-    lines = {f.annotation.rsplit(" ", 1)[-1]: f for f in report.findings if f.annotation.startswith("ConfigMap (")}
-    assert set(lines) == set(config)
-    assert lines["gzip-level"].status == "not-converted" and "compress" in lines["gzip-level"].detail
-    assert "not a key ingress-nginx controller-v1.15.1 reads" in lines["global-rate-limit-memcached-host"].detail
-    assert lines["ssl-protocols"].status == "approximated" and "TLS13-1-3" in lines["ssl-protocols"].detail
-    assert lines["hsts"].status == "converted"
-    assert not any("review it by hand" in f.detail for f in report.findings)
-
-
 @pytest.mark.parametrize(
     "odd",
     [

@@ -22,12 +22,13 @@ import json
 from typing import Any
 
 from albops.migrate.annotations import (
+    CONTROLLER_KEYS,
+    GLOBAL_DEFAULTS,
     convert_ingress,
     group_settings,
     report_unreported,
     split_plain_http,
 )
-from albops.migrate.configmap import report_configmap
 from albops.migrate.emit import dump, emit_source, paths_by_source
 from albops.migrate.install import read_install
 from albops.migrate.planning import case_insensitive, route
@@ -189,7 +190,18 @@ def migrate(documents: list[Any], options: Options, copy: bool = True) -> tuple[
     if report.converted and options.group == "migrated":
         report.add("*", "group", "note", "no --group given: every converted Ingress joins ALB group 'migrated'")
     if options.controller_config:
-        report_configmap("(--controller-config)", options.controller_config, report)
+        read = (*GLOBAL_DEFAULTS, *CONTROLLER_KEYS)
+        used = sorted(k for k in options.controller_config if k in read)
+        ignored = sorted(k for k in options.controller_config if k not in read)
+        if used:
+            report.add("*", "--controller-config", "note", "defaults taken from it: " + ", ".join(used))
+        for key in ignored:
+            report.add(
+                "*",
+                f"--controller-config {key}",
+                "not-converted",
+                "no ALB counterpart in this version; review it by hand",
+            )
     if options.to == "gateway":
         from albops.migrate.gateway import to_gateway
 

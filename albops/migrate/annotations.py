@@ -8,6 +8,7 @@ from typing import Any
 
 from albops.migrate.install import InstallFacts
 from albops.migrate.protection import (
+    CONFIGMAP_READ,
     GRPC,
     ambiguous_config,
     group_ranges,
@@ -133,7 +134,7 @@ GLOBAL_DEFAULTS = (
 
 
 # ConfigMap keys read for their own sake (not defaults of an annotation).
-CONTROLLER_KEYS = ("http-redirect-code",)
+CONTROLLER_KEYS = ("http-redirect-code", *CONFIGMAP_READ)
 # ingress-nginx redirects HTTP to HTTPS with its ConfigMap's http-redirect-code, 308 by default; the
 # controller's ssl-redirect always answers 301 (ALB redirect actions take 301 or 302 only).
 NGINX_REDIRECT_CODE = "308"

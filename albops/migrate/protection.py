@@ -20,7 +20,6 @@ import json
 import re
 from typing import Any
 
-from albops.migrate.configmap import report_configmap
 from albops.migrate.install import InstallFacts
 from albops.migrate.reading import Options, Source, compact, ingress_class
 from albops.migrate.report import Report
@@ -84,6 +83,22 @@ CONFIGMAP_PARTS = {
     "modsecurity-snippet": "enable-modsecurity",
 }
 
+# ConfigMap keys this module reads for their own sake (the catalogue's dispositions say the rest).
+CONFIGMAP_READ = (
+    "whitelist-source-range",
+    "hsts",
+    "hsts-max-age",
+    "hsts-include-subdomains",
+    "hsts-preload",
+    "use-forwarded-headers",
+    "enable-real-ip",
+    "forwarded-for-header",
+    "proxy-real-ip-cidr",
+    "http-snippet",
+    *CONFIGMAP_PROTECTIONS,
+    *CONFIGMAP_PARTS,
+)
+
 # ingress-nginx's HSTS defaults (controller-v1.15.1 config.go NewDefault: HSTS true, max-age 31536000,
 # includeSubDomains true, preload false).
 HSTS_ATTRIBUTE = "routing.http.response.strict_transport_security.header_value"
@@ -140,8 +155,6 @@ def report_install(options: Options, facts: InstallFacts, classes: set[str], rep
         if facts.configs or facts.default_config:
             report.add("*", "ConfigMap", "note", "--controller-config given: the input's controller ConfigMaps unread")
     else:
-        for name, data in sorted({found[0]: found[1] for found in _configs_read(facts, classes)}.items()):
-            report_configmap(name, data, report)
         for cls in sorted(classes):
             found = facts.configs.get(cls) or facts.default_config
             if found is not None:
@@ -158,10 +171,6 @@ def report_install(options: Options, facts: InstallFacts, classes: set[str], rep
     for cls in sorted(classes):
         scheme, why = scheme_for(options, facts, cls)
         report.add("*", f"class {cls or '(none)'}", "note", f"ALB scheme {scheme}: {why}")
-
-
-def _configs_read(facts: InstallFacts, classes: set[str]) -> list[tuple[str, dict[str, str]]]:
-    return [found for cls in classes if (found := facts.configs.get(cls) or facts.default_config) is not None]
 
 
 def ambiguous_config(source: Source, facts: InstallFacts, options: Options, report: Report) -> None:
