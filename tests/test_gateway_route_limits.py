@@ -319,6 +319,8 @@ def test_grpc_backends_get_a_target_group_of_protocol_version_grpc() -> None:
         ingress = nginx_ingress(
             "rpc", [("/", "Prefix", "rpc")], {"nginx.ingress.kubernetes.io/backend-protocol": value}
         )
+        # gRPC needs HTTP/2 from the client, which the ALB speaks on HTTPS listeners only: with TLS.
+        ingress["spec"]["tls"] = [{"hosts": [HOST]}]
         output, report = migrate([ingress], Options(group="g", to="gateway"))
         configs = [o for o in objects(output) if o.get("kind") == "TargetGroupConfiguration"]
         assert len(configs) == 1

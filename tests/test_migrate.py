@@ -60,9 +60,12 @@ def test_a_tls_app_becomes_an_alb_ingress(tmp_path: Path, capsys: pytest.Capture
     assert ingress["spec"]["ingressClassName"] == "alb"
     assert annotations == {
         "team": "shop",
-        ALB + "scheme": "internet-facing",
+        ALB + "scheme": "internal",  # nothing in the input says it was public: never internet-facing by guess
         ALB + "target-type": "ip",
         ALB + "group.name": "shop",
+        # ingress-nginx's default hsts (max-age 31536000, includeSubDomains) on its HTTPS responses
+        ALB + "listener-attributes.HTTPS-443": "routing.http.response.strict_transport_security.header_value="
+        "max-age=31536000; includeSubDomains",
         ALB + "listen-ports": '[{"HTTP":80},{"HTTPS":443}]',
         ALB + "ssl-policy": "ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09",
         ALB + "ssl-redirect": "443",
@@ -155,7 +158,8 @@ def test_affinity_body_size_and_settings_without_an_alb_equivalent(
     assert code == 3 and held == []
     assert "held back" in err and "shop/cart" in err
     assert json.loads(report.read_text())["heldBack"] == ["shop/cart"]
-    code, (cart, vault), _ = _run([str(CORPUS / "sticky.yaml"), "--report", str(report), "--allow-unprotected"], capsys)
+    # vault (ssl-passthrough) is no ALB Ingress at all: not written, and said so.
+    code, (cart,), _ = _run([str(CORPUS / "sticky.yaml"), "--report", str(report), "--allow-unprotected"], capsys)
     assert code == 1
     assert cart["metadata"]["annotations"][ALB + "target-group-attributes"] == (
         "stickiness.enabled=true,stickiness.type=lb_cookie,stickiness.lb_cookie.duration_seconds=3600"
@@ -171,9 +175,9 @@ def test_affinity_body_size_and_settings_without_an_alb_equivalent(
     snippet = findings[("shop/cart", "configuration-snippet")]
     assert (snippet["status"], snippet["severity"]) == ("lost-protection", "lost-protection")
     assert "wafv2-acl-arn" in snippet["detail"]
-    assert "NLB" in findings[("shop/vault", "ssl-passthrough")]["detail"]
-    for ingress in (cart, vault):
-        kubernetes_validate.validate(ingress, "1.33", strict=True)
+    passthrough = findings[("shop/vault", "ssl-passthrough")]
+    assert passthrough["status"] == "not-converted" and "NLB TCP listener" in passthrough["detail"]
+    kubernetes_validate.validate(cart, "1.33", strict=True)
 
 
 def test_an_empty_directory_is_bad_input_for_both_readers(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -262,7 +266,9 @@ def test_group_wide_settings_only_when_every_ingress_agrees(capsys: pytest.Captu
         assert annotations[ALB + "load-balancer-attributes"] == "idle_timeout.timeout_seconds=300"
     office = alb_route([grafana], AlbRequest("grafana.example.com", "/d/x", source_ip="10.1.2.3"))
     outside = alb_route([grafana], AlbRequest("grafana.example.com", "/d/x", source_ip="198.51.100.7"))
-    assert office is not None and office.targets == (("grafana", 1),) and outside is None
+    assert office is not None and office.targets == (("grafana", 1),)
+    # Refused as ingress-nginx refused (403), never falling through to another rule of the group.
+    assert outside is not None and outside.kind == "fixed-response" and outside.redirect["statusCode"] == "403"
     assert "largest proxy-read-timeout/proxy-send-timeout asked for" in err
 
 
@@ -273,7 +279,9 @@ def test_controller_config_supplies_the_defaults(capsys: pytest.CaptureFixture[s
     assert ALB + "ssl-redirect" not in annotations  # the ConfigMap turned ingress-nginx's redirect off
     assert annotations[ALB + "inbound-cidrs"] == "10.0.0.0/8"
     assert annotations[ALB + "load-balancer-attributes"] == "idle_timeout.timeout_seconds=120"
-    assert "use-forwarded-headers: not-converted" in err and code == 1
+    # use-forwarded-headers with the default proxy-real-ip-cidr (0.0.0.0/0): nginx trusted any client's
+    # X-Forwarded-For; the ALB matches the connecting address, never weaker: said, not held back.
+    assert "matched the allow-list on the address in X-Forwarded-For" in err and code == 0
     code, (_, orders), _ = _routes("helm/rendered.yaml", capsys)
     assert orders["metadata"]["annotations"][ALB + "ssl-redirect"] == "443"  # without it: nginx's default
 

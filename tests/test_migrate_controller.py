@@ -110,12 +110,14 @@ def test_source_ranges_that_fit_become_conditions_within_the_limit() -> None:
     converted, report = migrate(_two_with_ranges("10.0.0.0/8,192.168.0.0/16"), Options(group="g"))
     assert not report.held_back
     admin = next(i for i in converted if i["metadata"]["name"] == "admin")
-    (path,) = admin["spec"]["rules"][0]["http"]["paths"]
+    path, deny = admin["spec"]["rules"][0]["http"]["paths"]
     assert condition_values(admin["metadata"]["annotations"], HOST, path) == 5
+    assert (deny["path"], deny["pathType"]) == (path["path"], path["pathType"])  # its 403 for everyone else
     inside = alb_route(converted, AlbRequest(HOST, "/admin/x", source_ip="10.1.2.3"))
     outside = alb_route(converted, AlbRequest(HOST, "/admin/x", source_ip="203.0.113.9"))
     assert inside is not None and inside.targets[0][0].startswith("admin")
-    assert outside is not None and outside.targets[0][0] == "web"
+    # nginx answered 403 there; the public '/' rule of the other Ingress must not serve it.
+    assert outside is not None and outside.kind == "fixed-response" and outside.redirect["statusCode"] == "403"
 
 
 @pytest.mark.parametrize("path", ["/files*", "/a?b"])

@@ -307,10 +307,8 @@ def test_the_catalogue_protects_at_least_the_hand_list() -> None:
     assert set(_HAND_PROTECTIONS) <= set(protection_names())
 
 
-_PROTECTION_XFAIL = {
-    "whitelist-source-range": "issue 21 §1/§2: a bare address is written to inbound-cidrs as is (the controller "
-    "refuses it), and another Ingress of the host lets blocked clients through to a public rule",
-}
+# Protections migrate wrote without them: none left (issue 21 §2).
+_PROTECTION_XFAIL: dict[str, str] = {}
 
 OUTSIDE = "192.0.2.44"  # in no allow-list below
 DENIED = "198.51.100.9"  # in the deny-list above

@@ -232,3 +232,13 @@ def annotation_prefix(text: str) -> str:
             f"{text!r} is not an annotation prefix, e.g. nginx.ingress.kubernetes.io (lower-case DNS name)"
         )
     return prefix
+
+
+def class_scheme(text: str) -> tuple[str, str]:
+    """CLASS=SCHEME for migrate --class-scheme: an IngressClass name and internal or internet-facing."""
+    cls, eq, scheme = text.partition("=")
+    if not eq or not DNS_SUBDOMAIN.fullmatch(cls) or scheme not in ("internal", "internet-facing"):
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not CLASS=SCHEME, e.g. nginx-internal=internal (SCHEME: internal or internet-facing)"
+        )
+    return cls, scheme

@@ -257,7 +257,21 @@ def _parser() -> argparse.ArgumentParser:
         "it a group over an ALB quota is refused (1-64)",
     )
     migrate.add_argument("--certificate-arn", help="ACM certificate for the HTTPS listener (default: discovery)")
-    migrate.add_argument("--scheme", choices=["internet-facing", "internal"], default="internet-facing")
+    migrate.add_argument(
+        "--scheme",
+        choices=["internet-facing", "internal"],
+        default=None,
+        help="ALB scheme of every class the input does not decide (default: internal, never internet-facing by guess)",
+    )
+    migrate.add_argument(
+        "--class-scheme",
+        action="append",
+        default=[],
+        type=argtypes.class_scheme,
+        metavar="CLASS=SCHEME",
+        help="ALB scheme (internal or internet-facing) of one ingress-nginx class's Ingresses (repeatable); wins over "
+        "--scheme and the controller Service in the input",
+    )
     migrate.add_argument("--ingress-class", default="alb", help="IngressClass of the converted Ingresses (alb)")
     migrate.add_argument("--include-classless", action="store_true", help="also convert Ingresses without a class")
     migrate.add_argument(
@@ -373,7 +387,7 @@ def _migrate(args: argparse.Namespace) -> int:
         controller_config=controller_config,
         group=args.group,
         certificate_arn=args.certificate_arn,
-        scheme=args.scheme,
+        scheme=args.scheme or "internal",
         ingress_class=args.ingress_class,
         include_classless=args.include_classless,
         nginx_classes=tuple(args.nginx_class),
@@ -384,6 +398,8 @@ def _migrate(args: argparse.Namespace) -> int:
         allow_unprotected_ingresses=frozenset(released),
         shards=args.shards,
         annotations_prefix=args.annotations_prefix,
+        class_schemes=tuple(args.class_scheme),
+        scheme_given=args.scheme is not None,
     )
     converted, report = migrate(documents, options, copy=False)
     nginx_names = set(report.ingresses()) - set(report.passed_through)

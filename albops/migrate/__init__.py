@@ -32,8 +32,10 @@ from albops.migrate.annotations import (
 from albops.migrate.catalogue import configmap_finding
 from albops.migrate.emit import dump, emit_source, paths_by_source
 from albops.migrate.hosts import one_label_hosts, order_rules
+from albops.migrate.install import read_install
 from albops.migrate.planning import case_insensitive, route
 from albops.migrate.prefixes import read_under_prefix
+from albops.migrate.protection import class_options, report_install, split_schemes
 from albops.migrate.reading import (
     Options,
     display,
@@ -128,7 +130,20 @@ def migrate(documents: list[Any], options: Options, copy: bool = True) -> tuple[
     places = list(nginx_ingresses(output, options, classes))
     for container, i in places:
         read_under_prefix(container[i], options, report)
-    sources = [convert_ingress(container[i], options, report) for container, i in places]
+    facts = read_install(output, options, report)
+    report_install(options, facts, {ingress_class(c[i]) or "" for c, i in places}, report)
+    per_class: dict[str | None, Options] = {}
+    for container, i in places:
+        cls = ingress_class(container[i])
+        if cls not in per_class:
+            per_class[cls] = class_options(options, facts, container[i], report)
+    sources = [convert_ingress(c[i], per_class[ingress_class(c[i])], report, facts) for c, i in places]
+    # Not ALB Ingresses at all (ssl-passthrough, gRPC without HTTPS): out of the output, reported once each.
+    excluded = [place for place, s in zip(places, sources, strict=True) if s.excluded]
+    report.left_out.extend(s.name for s in sources if s.excluded)
+    any_nginx = bool(places)
+    kept = [(place, s) for place, s in zip(places, sources, strict=True) if not s.excluded]
+    places, sources = [p for p, _ in kept], [s for _, s in kept]
     paths = paths_by_source(route(sources, report))
     for source in sources:
         if not source.canary:
@@ -136,6 +151,7 @@ def migrate(documents: list[Any], options: Options, copy: bool = True) -> tuple[
             # all exist at once.
             emit_source(source, paths.pop(source.name, {}), report)
     split_plain_http(sources, report)
+    split_schemes(sources, report)
     group_settings(sources, report)
     empty = set()
     for source in sources:
@@ -182,11 +198,12 @@ def migrate(documents: list[Any], options: Options, copy: bool = True) -> tuple[
         source.converted["metadata"]["annotations"] = source.annotations
         container[i] = source.converted
         report.converted.append(source.name)
-    for container, i in reversed(gone):
+    # Index order, last first: deleting from a container never moves an index still to delete.
+    for container, i in sorted(gone + excluded, key=lambda place: place[1], reverse=True):
         del container[i]
     report.converted = [name for name in report.converted if name not in refused]  # over a quota: not written
     report_unreported(sources, report)
-    if not places:
+    if not any_nginx:
         seen = sorted({ingress_class(o) or "(none)" for o in objects(output) if o.get("kind") == "Ingress"})
         report.add(
             "*",

@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Mapping
 from typing import Any
 
 from albops.migrate.catalogue import annotation_finding
-from albops.migrate.https_redirect import report_trailing_slash
-from albops.migrate.names import backend_name
-from albops.migrate.planning import port_of
-from albops.migrate.reading import LEGACY_CLASS, OLD_PREFIX, Options, Source, compact, ingress_name
+from albops.migrate.install import InstallFacts
+from albops.migrate.protection import (
+    CONFIGMAP_READ,
+    GRPC,
+    ambiguous_config,
+    group_ranges,
+    ingress_protections,
+    plan_tls,
+)
+from albops.migrate.reading import LEGACY_CLASS, OLD_PREFIX, Options, Source, ingress_name
 from albops.migrate.report import Report
-from albops.migrate.routes import ALB, NGINX, RULE_CONDITION_VALUES, condition_values
+from albops.migrate.routes import ALB, NGINX
 from albops.migrate.values import nginx_bool
-from facts.regions import RECOMMENDED_SSL_POLICY
 
 SSL_REDIRECT_KEYS = ("ssl-redirect", "force-ssl-redirect")
 
@@ -45,6 +49,9 @@ ROUTING_KEYS = {
     "canary-by-header",
     "canary-by-header-value",
     "whitelist-source-range",
+    "allowlist-source-range",  # read by protection.ingress_protections, with its alias above
+    "enable-global-auth",  # likewise
+    "ssl-passthrough",  # read by protection.plan_tls
     "proxy-read-timeout",
     "proxy-send-timeout",
 }
@@ -63,7 +70,7 @@ GLOBAL_DEFAULTS = (
 
 
 # ConfigMap keys read for their own sake (not defaults of an annotation).
-CONTROLLER_KEYS = ("http-redirect-code",)
+CONTROLLER_KEYS = ("http-redirect-code", *CONFIGMAP_READ)
 # ingress-nginx redirects HTTP to HTTPS with its ConfigMap's http-redirect-code, 308 by default; the
 # controller's ssl-redirect always answers 301 (ALB redirect actions take 301 or 302 only).
 NGINX_REDIRECT_CODE = "308"
@@ -72,8 +79,14 @@ NGINX_REDIRECT_CODE = "308"
 NGINX_TIMEOUT_DEFAULT = 60
 
 
-def convert_ingress(ingress: dict[str, Any], options: Options, report: Report) -> Source:
-    """The per-Ingress part: class, listeners, TLS and the annotations that concern only this Ingress."""
+def convert_ingress(
+    ingress: dict[str, Any], options: Options, report: Report, install_facts: InstallFacts | None = None
+) -> Source:
+    """The per-Ingress part: class, listeners, TLS and the annotations that concern only this Ingress.
+
+    ``options`` are the Ingress's class's (protection.class_options): its ConfigMap, scheme and certificate.
+    """
+    install_facts = install_facts or InstallFacts()
     name = ingress_name(ingress)
     converted = ingress  # migrate's own copy of the input (or the caller's, handed over): changed in place
     metadata = converted.setdefault("metadata", {})
@@ -87,48 +100,10 @@ def convert_ingress(ingress: dict[str, Any], options: Options, report: Report) -
     annotations = {k: str(v) for k, v in old.items() if not k.startswith((NGINX, OLD_PREFIX)) and k != LEGACY_CLASS}
     # Keys under other prefixes (OLD_PREFIX included) were reported by prefixes.read_under_prefix.
     source = Source(name, converted, nginx, annotations, frozenset(own))
-    https = bool(tls) or options.certificate_arn is not None
-    redirect = bool(tls) and nginx_setting(old, options, "ssl-redirect", True)
-    if nginx_setting(old, options, "force-ssl-redirect", False):
-        if https:
-            redirect = True
-        else:
-            report.add(
-                name,
-                NGINX + "force-ssl-redirect",
-                "not-converted",
-                "no TLS and no --certificate-arn: no HTTPS listener to redirect to",
-            )
-    ports = [{"HTTP": 80}] + ([{"HTTPS": 443}] if https else [])
-    annotations.update(
-        {
-            ALB + "scheme": options.scheme,
-            ALB + "target-type": "ip",
-            ALB + "group.name": options.group,
-            ALB + "listen-ports": compact(ports),
-        }
-    )
-    if https:
-        annotations[ALB + "ssl-policy"] = RECOMMENDED_SSL_POLICY
-    if redirect:
-        annotations[ALB + "ssl-redirect"] = "443"
-        code = str(options.controller_config.get("http-redirect-code", NGINX_REDIRECT_CODE))
-        keys = [NGINX + k for k in SSL_REDIRECT_KEYS if k in own] or ["spec.tls"]
-        for key in keys:
-            if code == "301":
-                report.add(name, key, "converted", "as ssl-redirect on the ALB's HTTP listener (301, as configured)")
-            else:
-                report.add(
-                    name,
-                    key,
-                    "approximated",
-                    f"as ssl-redirect on the ALB's HTTP listener, which answers 301 where ingress-nginx answered "
-                    f"{code} (http-redirect-code): clients may turn a POST or PUT into a GET",
-                )
-        report_trailing_slash(name, nginx, options.controller_config, code, report)
-    if options.certificate_arn:
-        annotations[ALB + "certificate-arn"] = options.certificate_arn
-    elif tls:
+    ambiguous_config(source, install_facts, options, report)
+    redirect = plan_tls(source, options, report)
+    ingress_protections(source, options, report)
+    if tls and not options.certificate_arn:
         report.add(
             name, "spec.tls", "note", "the ALB's certificate comes from ACM by certificate discovery of the TLS hosts"
         )
@@ -165,7 +140,7 @@ def convert_ingress(ingress: dict[str, Any], options: Options, report: Report) -
         key = NGINX + short
         value = nginx[short]
         if short in SSL_REDIRECT_KEYS:
-            if not redirect:
+            if not redirect and not (short == "force-ssl-redirect" and nginx_bool(value, False)):
                 report.add(name, key, "converted", f"{value}: no redirect, as ingress-nginx (plain HTTP is served)")
         elif short == "affinity" and value.lower() == "cookie":
             seconds = cookie_seconds(nginx)
@@ -192,6 +167,8 @@ def convert_ingress(ingress: dict[str, Any], options: Options, report: Report) -
             report.add(
                 name, key, "approximated", "dropped: the ALB does not limit request bodies; enforce it in the app"
             )
+        elif short == "backend-protocol" and value.upper() in GRPC:
+            pass  # reported by protection.plan_tls
         elif short == "backend-protocol" and value.upper() in ("HTTP", "HTTPS"):
             annotations[ALB + "backend-protocol"] = value.upper()
             report.add(name, key, "converted", f"backend-protocol {value.upper()}")
@@ -201,19 +178,6 @@ def convert_ingress(ingress: dict[str, Any], options: Options, report: Report) -
     source.annotations = {sys.intern(k): sys.intern(v) if len(v) <= 64 else v for k, v in annotations.items()}
     metadata["annotations"] = source.annotations
     return source
-
-
-def nginx_setting(annotations: Mapping[str, Any], options: Options, key: str, default: bool) -> bool:
-    """A boolean as ingress-nginx reads it: the annotation, else the ConfigMap's key, else ingress-nginx's default.
-
-    Both are read with Go's strconv.ParseBool; an annotation ParseBool refuses leaves the ConfigMap's value
-    (controller-v1.15.1 internal/ingress/annotations/rewrite/main.go: on a GetBoolAnnotation error,
-    ssl-redirect and force-ssl-redirect take the ConfigMap's defaults.Backend value).
-    """
-    configured = options.controller_config.get(key)
-    fallback = nginx_bool(None if configured is None else str(configured), default)
-    raw = annotations.get(NGINX + key)
-    return nginx_bool(None if raw is None else str(raw), fallback)
 
 
 def cookie_seconds(nginx: Mapping[str, str]) -> int:
@@ -248,16 +212,6 @@ def split_plain_http(sources: list[Source], report: Report) -> None:
         )
 
 
-# The inbound rules a security group holds by default (VPC quota "Inbound or outbound rules per security
-# group"); the controller writes one per source range and listen port.
-SECURITY_GROUP_RULES = 60
-
-
-def _listen_ports(source: Source) -> set[int]:
-    entries = json.loads(source.annotations.get(ALB + "listen-ports", "[]"))
-    return {int(port) for entry in entries for port in entry.values()}
-
-
 def group_settings(sources: list[Source], report: Report) -> None:
     """Source ranges and timeouts, per ALB group: group-wide on the ALB, so emitted only when all agree."""
     groups: dict[str, list[Source]] = {}
@@ -269,108 +223,8 @@ def group_settings(sources: list[Source], report: Report) -> None:
 
 
 def _group_settings(live: list[Source], report: Report) -> None:
-    group = str(live[0].annotations.get(ALB + "group.name"))
-    ranges = {s.name: cidrs_of(s.nginx.get("whitelist-source-range", "")) for s in live}
-    if any(ranges.values()):
-        ports = set().union(*(_listen_ports(s) for s in live))
-        agreed = next(iter(ranges.values())) if len(set(ranges.values())) == 1 else None
-        if agreed is not None and len(agreed) * len(ports) > SECURITY_GROUP_RULES:
-            for s in live:
-                report.add_group(
-                    group,
-                    NGINX + "whitelist-source-range",
-                    "lost-protection",
-                    f"protected it with {len(agreed)} client ranges, which as inbound-cidrs on {len(ports)} listen "
-                    f"ports need {len(agreed) * len(ports)} security group rules, more than the {SECURITY_GROUP_RULES}"
-                    " a security group holds by default; carry it over: raise that quota, merge ranges, or use WAF "
-                    "IP sets",
-                    [s.name],
-                )
-        elif agreed is not None:
-            # inbound-cidrs restricts the listen ports of the Ingress that carries it; on every Ingress, each
-            # of the group's ports (HTTPS ones included) is restricted, not only the first Ingress's.
-            for s in live:
-                s.annotations[ALB + "inbound-cidrs"] = ",".join(agreed)
-                report.add_group(
-                    group,
-                    NGINX + "whitelist-source-range",
-                    "approximated",
-                    f"as the ALB's inbound-cidrs on every converted Ingress (they all agree), on listen ports "
-                    f"{', '.join(map(str, sorted(ports)))}: other clients cannot connect, where ingress-nginx "
-                    "answered 403. inbound-cidrs applies per listen port to every Ingress of the group, so the group "
-                    "must be dedicated to these Ingresses",
-                    [s.name],
-                )
-        else:
-            for s in live:
-                if ranges[s.name]:
-                    _source_ip_conditions(s, ranges[s.name], report)
+    group_ranges(live, report)
     # The idle timeout (proxy-read-timeout, proxy-send-timeout): albops.migrate.timeouts, after sharding.
-
-
-def cidrs_of(value: str) -> tuple[str, ...]:
-    return tuple(sorted(v.strip() for v in value.split(",") if v.strip()))
-
-
-def _source_ip_conditions(source: Source, cidrs: tuple[str, ...], report: Report) -> None:
-    key = NGINX + "whitelist-source-range"
-    if len(cidrs) > 3:
-        report.add(
-            source.name,
-            key,
-            "lost-protection",
-            f"protected it with a list of {len(cidrs)} client ranges, which cannot be carried over: an ALB rule "
-            "condition takes at most 3 values and the group's Ingresses disagree, so no inbound-cidrs; carry it "
-            "over: give every Ingress of a dedicated group the same ranges (inbound-cidrs), or use WAF IP sets",
-        )
-        return
-    rules = (source.converted.get("spec") or {}).get("rules") or []
-    fullest = max(
-        (
-            condition_values(source.annotations, str(rule.get("host") or ""), path)
-            for rule in rules
-            for path in (rule.get("http") or {}).get("paths") or []
-        ),
-        default=0,
-    )
-    if fullest + len(cidrs) > RULE_CONDITION_VALUES:
-        report.add(
-            source.name,
-            key,
-            "lost-protection",
-            f"protected it with {len(cidrs)} client ranges, which cannot be carried over as rule conditions: with "
-            f"its host and path values a rule would hold {fullest + len(cidrs)} condition values, and an ALB rule "
-            f"takes {RULE_CONDITION_VALUES} (the controller would stop reconciling the group); carry it over: give "
-            "every Ingress of a dedicated group the same ranges (inbound-cidrs), or use WAF IP sets",
-        )
-        return
-    condition = compact([{"field": "source-ip", "sourceIpConfig": {"values": list(cidrs)}}])
-    for rule in (source.converted.get("spec") or {}).get("rules") or []:
-        for path in (rule.get("http") or {}).get("paths") or []:
-            backend = path["backend"]["service"]
-            existing = json.loads(source.annotations.get(ALB + f"conditions.{backend['name']}", "[]"))
-            if backend.get("port", {}).get("name") != "use-annotation":
-                name = backend["name"]
-                action = {
-                    "type": "forward",
-                    "forwardConfig": {"targetGroups": [{"serviceName": name, "servicePort": port_of(backend["port"])}]},
-                }
-                new = backend_name(source.name, name, port_of(backend["port"]), "src", compact(action) + condition)
-                source.annotations[ALB + f"actions.{new}"] = compact(action)
-                if ALB + f"transforms.{name}" in source.annotations:
-                    source.annotations[ALB + f"transforms.{new}"] = source.annotations[ALB + f"transforms.{name}"]
-                path["backend"] = {"service": {"name": new, "port": {"name": "use-annotation"}}}
-                name = new
-            else:
-                name = backend["name"]
-            source.annotations[ALB + f"conditions.{name}"] = compact(existing + json.loads(condition))
-    report.add(
-        source.name,
-        key,
-        "approximated",
-        "as source-ip conditions on its own rules (the group's Ingresses disagree, so no inbound-cidrs): "
-        "other clients fall through to later rules or the 404 default, where ingress-nginx answered 403",
-    )
 
 
 def report_unreported(sources: list[Source], report: Report) -> None:

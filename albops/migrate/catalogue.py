@@ -20,9 +20,10 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
+from albops.migrate.protection import CONFIGMAP_PARTS, CONFIGMAP_PROTECTIONS
 from albops.migrate.values import go_bool
 
 FACTS = Path(__file__).resolve().parents[2] / "facts"
@@ -167,6 +168,9 @@ ANNOTATIONS: dict[str, Disposition] = {
         "an allow list of client ranges ({value})",
         "inbound-cidrs on an ALB group dedicated to these Ingresses, source-ip rule conditions, or WAF IP set rules "
         "(wafv2-acl-arn)",
+        step="approximated as inbound-cidrs when every Ingress of the group agrees (no connection instead of 403), "
+        "converted as source-ip conditions each followed by a fixed 403 otherwise; lost-protection where a list "
+        "ingress-nginx refused, a trusted forwarded-for proxy or the rule limits stop it (docs/migrate-protection.md)",
         off=_empty,
     ),
     "whitelist-source-range": Disposition(
@@ -174,7 +178,7 @@ ANNOTATIONS: dict[str, Disposition] = {
         "an allow list of client ranges ({value})",
         "inbound-cidrs on an ALB group dedicated to these Ingresses, source-ip rule conditions, or WAF IP set rules "
         "(wafv2-acl-arn)",
-        step="approximated as inbound-cidrs on the group or source-ip conditions; lost-protection where neither fits",
+        step="the alias of allowlist-source-range, read when that name is absent: as it says",
         off=_empty,
     ),
     "denylist-source-range": Disposition(
@@ -418,6 +422,8 @@ ANNOTATIONS: dict[str, Disposition] = {
         "not-converted",
         "the ALB terminates TLS; passthrough needs an NLB with a TCP (or TLS) listener",
         "a Service of type LoadBalancer with an NLB TCP listener on 443 in front of the app",
+        step="not-converted: with --enable-ssl-passthrough (assumed from files) the Ingress is not written and the "
+        "report names the NLB TCP listener; without it, no effect",
         off=_false,
     ),
     "ssl-ciphers": Disposition(
@@ -572,9 +578,10 @@ ANNOTATIONS: dict[str, Disposition] = {
         "carry over each check it combines (auth-*, source ranges): " + AUTH,
     ),
     "enable-global-auth": Disposition(
-        "not-converted",
+        "converted",
         "{value}: whether the ConfigMap's global-auth-url applies; that key, not this annotation, is what holds "
         "Ingresses back",
+        step="read with ParseBool: false exempts the Ingress from the ConfigMap's global-auth-url, as in ingress-nginx",
     ),
     # ModSecurity and snippets: protections.
     "enable-modsecurity": Disposition(
@@ -757,8 +764,10 @@ CONFIGMAP: dict[str, Disposition] = {
     ),
     "http-snippet": Disposition(
         "lost-protection",
-        "raw nginx http configuration (often access rules, or the redirect of TLS ended at the NLB)",
+        "raw nginx http configuration (often access rules)",
         SNIPPET,
+        step="read: the redirect snippet of TLS ended at the NLB (ingress-nginx's NLB-TLS manifest) is carried as "
+        "ssl-redirect; any other snippet holds the class's Ingresses back",
         off=_empty,
     ),
     "server-snippet": Disposition("lost-protection", "raw nginx configuration in every server", SNIPPET, off=_empty),
@@ -797,20 +806,31 @@ CONFIGMAP: dict[str, Disposition] = {
     # Client address: what ingress-nginx took as the client (allow lists matched it).
     "use-forwarded-headers": Disposition(
         "not-converted",
-        "{value}: ingress-nginx took the client from X-Forwarded-For; the ALB's source-ip and inbound-cidrs match "
-        "the connecting address",
-        "load-balancer-attributes routing.http.xff_header_processing.mode (append, preserve, remove)",
-        off=_false,
+        "{value}: ingress-nginx took the client address from a forwarded header; the ALB's source-ip and "
+        "inbound-cidrs match the connecting address",
+        "WAF IP set rules with ForwardedIPConfig (wafv2-acl-arn)",
+        step="read: an allow-list whose result it changes (a trusted proxy range overlapping the list) is held back; "
+        "otherwise a note (docs/migrate-protection.md)",
     ),
     "enable-real-ip": Disposition(
         "not-converted",
-        "{value}: ingress-nginx took the client from forwarded-for-header; the ALB matches the connecting address",
-        off=_false,
+        "{value}: ingress-nginx took the client address from a forwarded header; the ALB's source-ip and "
+        "inbound-cidrs match the connecting address",
+        "WAF IP set rules with ForwardedIPConfig (wafv2-acl-arn)",
+        step="read: an allow-list whose result it changes (a trusted proxy range overlapping the list) is held back; "
+        "otherwise a note (docs/migrate-protection.md)",
     ),
     "use-proxy-protocol": Disposition(
         "not-converted", "the ALB does not take PROXY protocol from clients; it is the first hop", off=_false
     ),
-    "forwarded-for-header": Disposition("not-converted", "the ALB always writes X-Forwarded-For"),
+    "forwarded-for-header": Disposition(
+        "not-converted",
+        "{value}: ingress-nginx took the client address from a forwarded header; the ALB's source-ip and "
+        "inbound-cidrs match the connecting address",
+        "WAF IP set rules with ForwardedIPConfig (wafv2-acl-arn)",
+        step="read: an allow-list whose result it changes (a trusted proxy range overlapping the list) is held back; "
+        "otherwise a note (docs/migrate-protection.md)",
+    ),
     "forwarded-for-proxy-protocol-header": Disposition("not-converted", "the ALB does not take PROXY protocol"),
     "forwarded-host-header": Disposition("not-converted", "the ALB passes the Host header as the client sent it"),
     "compute-full-forwarded-for": Disposition(
@@ -819,7 +839,14 @@ CONFIGMAP: dict[str, Disposition] = {
         "load-balancer-attributes routing.http.xff_header_processing.mode",
         off=_false,
     ),
-    "proxy-real-ip-cidr": Disposition("not-converted", "the trusted proxies of real-ip; the ALB is the first hop"),
+    "proxy-real-ip-cidr": Disposition(
+        "not-converted",
+        "{value}: ingress-nginx took the client address from a forwarded header; the ALB's source-ip and "
+        "inbound-cidrs match the connecting address",
+        "WAF IP set rules with ForwardedIPConfig (wafv2-acl-arn)",
+        step="read: an allow-list whose result it changes (a trusted proxy range overlapping the list) is held back; "
+        "otherwise a note (docs/migrate-protection.md)",
+    ),
     "proxy-add-original-uri-header": Disposition("not-converted", "the ALB adds no X-Original-Uri", off=_false),
     "generate-request-id": Disposition(
         "approximated",
@@ -829,25 +856,39 @@ CONFIGMAP: dict[str, Disposition] = {
     ),
     # HSTS and headers.
     "hsts": Disposition(
-        "not-converted",
-        "{value}: HSTS headers are not added here",
+        "converted",
+        "part of the HSTS header ingress-nginx adds to HTTPS responses (on by default)",
         "alb.ingress.kubernetes.io/listener-attributes.HTTPS-443: "
-        "routing.http.response.strict_transport_security.header_value=max-age=31536000; includeSubDomains",
-        off=_false,
+        "routing.http.response.strict_transport_security.header_value",
+        step="converted: on Ingresses with TLS, the HSTS header built from hsts, hsts-max-age, "
+        "hsts-include-subdomains and hsts-preload as listener-attributes.HTTPS-443 "
+        "routing.http.response.strict_transport_security.header_value",
     ),
     "hsts-include-subdomains": Disposition(
-        "not-converted",
-        "part of the HSTS header (see hsts)",
+        "converted",
+        "part of the HSTS header ingress-nginx adds to HTTPS responses (on by default)",
+        "alb.ingress.kubernetes.io/listener-attributes.HTTPS-443: "
+        "routing.http.response.strict_transport_security.header_value",
+        step="converted: on Ingresses with TLS, the HSTS header built from hsts, hsts-max-age, "
+        "hsts-include-subdomains and hsts-preload as listener-attributes.HTTPS-443 "
         "routing.http.response.strict_transport_security.header_value",
     ),
     "hsts-max-age": Disposition(
-        "not-converted",
-        "part of the HSTS header (see hsts)",
+        "converted",
+        "part of the HSTS header ingress-nginx adds to HTTPS responses (on by default)",
+        "alb.ingress.kubernetes.io/listener-attributes.HTTPS-443: "
+        "routing.http.response.strict_transport_security.header_value",
+        step="converted: on Ingresses with TLS, the HSTS header built from hsts, hsts-max-age, "
+        "hsts-include-subdomains and hsts-preload as listener-attributes.HTTPS-443 "
         "routing.http.response.strict_transport_security.header_value",
     ),
     "hsts-preload": Disposition(
-        "not-converted",
-        "part of the HSTS header (see hsts)",
+        "converted",
+        "part of the HSTS header ingress-nginx adds to HTTPS responses (on by default)",
+        "alb.ingress.kubernetes.io/listener-attributes.HTTPS-443: "
+        "routing.http.response.strict_transport_security.header_value",
+        step="converted: on Ingresses with TLS, the HSTS header built from hsts, hsts-max-age, "
+        "hsts-include-subdomains and hsts-preload as listener-attributes.HTTPS-443 "
         "routing.http.response.strict_transport_security.header_value",
     ),
     "add-headers": Disposition(
@@ -1059,6 +1100,18 @@ CONFIGMAP: dict[str, Disposition] = {
     "worker-processes": TUNING,
     "worker-shutdown-timeout": TUNING,
 }
+
+
+# The ConfigMap's protections are read by albops.migrate.protection, which holds each Ingress of the class back
+# with its own lost-protection line (per-Ingress opt-outs such as enable-global-auth: false honoured).
+for _key in (*CONFIGMAP_PROTECTIONS, *CONFIGMAP_PARTS):
+    if not CONFIGMAP[_key].step:
+        CONFIGMAP[_key] = replace(
+            CONFIGMAP[_key],
+            step="held back: each Ingress of the class gets its lost-protection line"
+            if _key in CONFIGMAP_PROTECTIONS
+            else f"part of {CONFIGMAP_PARTS[_key]}: reported with it",
+        )
 
 
 def configmap_finding(key: str, value: str) -> tuple[str, str]:

@@ -23,7 +23,7 @@ LEGACY_CLASS = "kubernetes.io/ingress.class"
 class Options:
     group: str = "migrated"
     certificate_arn: str | None = None
-    scheme: str = "internet-facing"
+    scheme: str = "internal"
     ingress_class: str = "alb"
     include_classless: bool = False
     controller_config: dict[str, str] = field(default_factory=dict)
@@ -42,6 +42,18 @@ class Options:
     shards: int = 1
     # ingress-nginx's --annotations-prefix: its annotations are read under it (--annotations-prefix).
     annotations_prefix: str = "nginx.ingress.kubernetes.io"
+    # --class-scheme CLASS=SCHEME pairs: the ALB scheme of one ingress-nginx class's Ingresses.
+    class_schemes: tuple[tuple[str, str], ...] = ()
+    # Whether --scheme was given (else the scheme comes from the input, or is internal).
+    scheme_given: bool = False
+    # Per class, from the input's controller Service: the certificate TLS ended with at its NLB.
+    nlb_certificate_arn: str | None = None
+    # Per class, from the input's controller Deployment: --enable-ssl-passthrough (assumed when unknown).
+    ssl_passthrough: bool = True
+    # Which ConfigMap controller_config came from (the input's), for the report.
+    config_name: str = ""
+    # Why the scheme is what it is, for the report.
+    scheme_why: str = ""
 
     def allows_unprotected(self, ingress: str) -> bool:
         """Whether Ingress ``ingress`` (NAMESPACE/NAME) is written even if it loses a protection."""
@@ -221,6 +233,15 @@ class Source:
     # The planned ALB path (planning.AlbPath) behind each path written, by (host, path, pathType): what the
     # Gateway API target reads the nginx location and rewrite from.
     emitted: dict[tuple[str, str, str], Any] = field(default_factory=dict)
+    # Decisions of albops.migrate.protection, for the Ingress and the Gateway API output alike:
+    scheme: str = "internal"  # the ALB scheme of its class
+    https: bool = False  # an HTTPS listener (spec.tls, --certificate-arn or TLS at the controller's NLB)
+    redirect: bool = False  # ingress-nginx redirected plain HTTP to HTTPS, so the output must
+    hsts: str = ""  # the Strict-Transport-Security value ingress-nginx sent on HTTPS ('' none)
+    allow: tuple[str, ...] = ()  # the allow-list in effect, canonical CIDRs (() none)
+    allow_key: str = ""  # where the allow-list came from (annotation name or ConfigMap key)
+    allow_lost: bool = False  # the allow-list cannot be carried over (reported lost-protection)
+    excluded: str = ""  # why the Ingress is not written at all ('' written)
 
     def flag(self, key: str) -> bool:
         """A boolean annotation as ingress-nginx reads it (Go ParseBool; a refused spelling is off)."""

@@ -1,0 +1,272 @@
+"""What the input says about the ingress-nginx install itself: its controller Deployment, Service and ConfigMap.
+
+A dump of a cluster often holds more than Ingresses. The controller's ConfigMap carries defaults and global
+protections every Ingress inherits; its LoadBalancer Service says whether clients reached it from the internet
+or only from inside the VPC, and whether TLS ended at the NLB. Converting without them would guess, and the
+guesses that matter (an internal install published to the internet, an allow-list or global authentication
+forgotten) are the ones that make the output weaker than what ran. So this module reads them per IngressClass
+and says which objects it read; where two objects could be the one, it says so instead of picking.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from albops.migrate.reading import INGRESS_NGINX_CONTROLLER, Options, objects
+from albops.migrate.report import Report
+from albops.migrate.values import go_bool
+
+# The chart's names and labels (ingress-nginx charts/ingress-nginx, controller-v1.15.1).
+CHART_CONFIGMAP = "ingress-nginx-controller"
+NAME_LABEL = "app.kubernetes.io/name"
+INSTANCE_LABEL = "app.kubernetes.io/instance"
+COMPONENT_LABEL = "app.kubernetes.io/component"
+
+# Service annotations, read as the controller that made the NLB reads them.
+SVC = "service.beta.kubernetes.io/"
+LBC_CLASS = "service.k8s.aws/nlb"
+LBC_TYPES = ("external", "nlb-ip")
+
+
+@dataclass(slots=True)
+class Install:
+    """One ingress-nginx install as the input shows it: the classes it serves and what decides for them."""
+
+    label: str  # how the report names it: the Deployment, or the chart instance
+    classes: set[str] = field(default_factory=set)
+    config: dict[str, str] | None = None
+    config_name: str = ""
+    service: dict[str, Any] | None = None
+    ssl_passthrough: bool | None = None  # None: no Deployment in the input says
+
+
+@dataclass(slots=True)
+class InstallFacts:
+    """Per IngressClass: the ConfigMap, scheme and NLB certificate the input decides, and where from."""
+
+    configs: dict[str, tuple[str, dict[str, str]]] = field(default_factory=dict)  # class -> (name, data)
+    schemes: dict[str, tuple[str, str]] = field(default_factory=dict)  # class -> (scheme, why)
+    nlb_certificates: dict[str, str] = field(default_factory=dict)  # class -> certificate ARN(s) at the NLB
+    passthrough: dict[str, bool] = field(default_factory=dict)  # class -> --enable-ssl-passthrough known
+    # ConfigMaps that could be the controller's with nothing saying which class reads which.
+    ambiguous_configs: tuple[str, ...] = ()
+    default_config: tuple[str, dict[str, str]] | None = None
+
+
+def _d(value: Any) -> dict[str, Any]:
+    """A mapping field, or {} for what a hostile or hand-written input put there instead."""
+    return value if isinstance(value, dict) else {}
+
+
+def _l(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _meta(obj: dict[str, Any]) -> dict[str, Any]:
+    return _d(obj.get("metadata"))
+
+
+def _ref(obj: dict[str, Any]) -> str:
+    meta = _meta(obj)
+    return f"{meta.get('namespace', 'default')}/{meta.get('name')}"
+
+
+def _labels(obj: dict[str, Any]) -> dict[str, str]:
+    labels = _meta(obj).get("labels")
+    return {str(k): str(v) for k, v in labels.items()} if isinstance(labels, dict) else {}
+
+
+def controller_args(workload: dict[str, Any]) -> dict[str, str] | None:
+    """The flags of the ingress-nginx controller container of a Deployment or DaemonSet, or None if it has none.
+
+    The chart runs ``/nginx-ingress-controller`` with ``--flag=value`` arguments; ``--flag value`` and bare
+    boolean flags (``--enable-ssl-passthrough``) are read too, as Go's flag package takes them.
+    """
+    template = _d(_d(_d(workload.get("spec")).get("template")).get("spec"))
+    for container in _l(template.get("containers")):
+        if not isinstance(container, dict):
+            continue
+        words = [str(w) for w in _l(container.get("command")) + _l(container.get("args"))]
+        image = str(container.get("image", ""))
+        if "/nginx-ingress-controller" not in words and "ingress-nginx/controller" not in image:
+            continue
+        flags: dict[str, str] = {}
+        i = 0
+        while i < len(words):
+            word = words[i]
+            if word.startswith("-"):
+                name, eq, value = word.lstrip("-").partition("=")
+                boolean = name == "enable-ssl-passthrough"
+                if not eq and not boolean and i + 1 < len(words) and not words[i + 1].startswith("-"):
+                    value, i = words[i + 1], i + 1
+                elif not eq:
+                    value = "true"
+                flags[name] = value
+            i += 1
+        return flags
+    return None
+
+
+def _selects(service: dict[str, Any], workload: dict[str, Any]) -> bool:
+    selector = _d(service.get("spec")).get("selector")
+    labels = _d(_d(_d(_d(workload.get("spec")).get("template")).get("metadata")).get("labels"))
+    return (
+        isinstance(selector, dict)
+        and bool(selector)
+        and isinstance(labels, dict)
+        and _meta(service).get("namespace", "default") == _meta(workload).get("namespace", "default")
+        and all(str(labels.get(k)) == str(v) for k, v in selector.items())
+    )
+
+
+def _is_load_balancer(obj: dict[str, Any]) -> bool:
+    return obj.get("kind") == "Service" and _d(obj.get("spec")).get("type") == "LoadBalancer"
+
+
+def _chart_controller(obj: dict[str, Any]) -> bool:
+    labels = _labels(obj)
+    return labels.get(NAME_LABEL) == "ingress-nginx" and labels.get(COMPONENT_LABEL, "controller") == "controller"
+
+
+def service_scheme(service: dict[str, Any]) -> tuple[str | None, str]:
+    """The scheme of the NLB (or ELB) a LoadBalancer Service got, as the controller that made it decided.
+
+    The AWS Load Balancer Controller (v3.5.0 pkg/service/model_build_load_balancer.go) takes Services of
+    ``loadBalancerClass: service.k8s.aws/nlb`` or type ``external``/``nlb-ip``: ``aws-load-balancer-scheme``
+    (internal or internet-facing, anything else an error), else the legacy ``aws-load-balancer-internal`` read
+    with ParseBool, else internal (its ``--default-load-balancer-scheme``). The in-tree provider
+    (kubernetes/cloud-provider-aws ``EnsureLoadBalancer``) makes it internal when ``aws-load-balancer-internal``
+    is set to anything but the exact string ``false``, else internet-facing.
+    """
+    annotations = {str(k): str(v) for k, v in _d(_meta(service).get("annotations")).items()}
+    spec = _d(service.get("spec"))
+    kind = annotations.get(SVC + "aws-load-balancer-type", "")
+    internal = annotations.get(SVC + "aws-load-balancer-internal")
+    if spec.get("loadBalancerClass") == LBC_CLASS or kind in LBC_TYPES:
+        scheme = annotations.get(SVC + "aws-load-balancer-scheme")
+        if scheme is not None:
+            if scheme in ("internal", "internet-facing"):
+                return scheme, f"the AWS Load Balancer Controller's aws-load-balancer-scheme: {scheme}"
+            return None, f"aws-load-balancer-scheme {scheme!r} is neither internal nor internet-facing"
+        if internal is not None:
+            parsed = go_bool(internal)
+            if parsed is None:
+                return None, f"aws-load-balancer-internal {internal!r} is not a Go boolean"
+            return ("internal" if parsed else "internet-facing"), f"aws-load-balancer-internal: {internal}"
+        return "internal", "the AWS Load Balancer Controller's default scheme (no aws-load-balancer-scheme)"
+    if spec.get("loadBalancerClass"):
+        return None, f"loadBalancerClass {spec['loadBalancerClass']!r} is not one whose scheme is known here"
+    if internal is not None and internal != "false":
+        return "internal", f"the in-tree provider's aws-load-balancer-internal: {internal}"
+    return "internet-facing", "the in-tree provider's default (aws-load-balancer-internal unset or 'false')"
+
+
+def nlb_certificate(service: dict[str, Any]) -> str | None:
+    """The certificate ARN(s) TLS ended with at the NLB on port 443, or None when port 443 is plain TCP.
+
+    ``aws-load-balancer-ssl-ports`` names ports by number or name; unset, every port is TLS (both the
+    controller and the in-tree provider read it so).
+    """
+    annotations = {str(k): str(v) for k, v in _d(_meta(service).get("annotations")).items()}
+    cert = annotations.get(SVC + "aws-load-balancer-ssl-cert", "").strip()
+    if not cert:
+        return None
+    ports_raw = annotations.get(SVC + "aws-load-balancer-ssl-ports")
+    if ports_raw is None or ports_raw.strip() == "*":
+        return cert
+    wanted = {p.strip() for p in ports_raw.split(",") if p.strip()}
+    for port in _l(_d(service.get("spec")).get("ports")):
+        if isinstance(port, dict) and str(port.get("port")) == "443" and wanted & {"443", str(port.get("name", ""))}:
+            return cert
+    return None
+
+
+def read_install(documents: list[Any], options: Options, report: Report) -> InstallFacts:
+    """Every install the input shows, matched to its classes, with the report saying what was read."""
+    objs = [o for o in objects(documents) if isinstance(o, dict)]
+    configmaps = {_ref(o): o for o in objs if o.get("kind") == "ConfigMap"}
+    services = [o for o in objs if _is_load_balancer(o)]
+    classes_by_controller: dict[str, list[str]] = {}
+    class_labels: dict[str, dict[str, str]] = {}
+    for obj in objs:
+        if obj.get("kind") == "IngressClass":
+            name = str(_meta(obj).get("name"))
+            classes_by_controller.setdefault(str(_d(obj.get("spec")).get("controller")), []).append(name)
+            class_labels[name] = _labels(obj)
+    installs: list[Install] = []
+    for obj in objs:
+        if obj.get("kind") not in ("Deployment", "DaemonSet"):
+            continue
+        flags = controller_args(obj)
+        if flags is None:
+            continue
+        namespace = _meta(obj).get("namespace", "default")
+        install = Install(f"{obj.get('kind')} {_ref(obj)}")
+        controller = flags.get("controller-class", INGRESS_NGINX_CONTROLLER)
+        install.classes |= set(classes_by_controller.get(controller, []))
+        install.classes.add(flags.get("ingress-class", "nginx"))
+        install.ssl_passthrough = go_bool(flags.get("enable-ssl-passthrough", "false")) is True
+        ref = flags.get("configmap")
+        if ref and ref in configmaps:
+            install.config_name, install.config = ref, _data(configmaps[ref])
+        published = flags.get("publish-service")
+        matched = [s for s in services if published and _ref(s) == published] or [
+            s for s in services if _selects(s, obj)
+        ]
+        if len(matched) == 1:
+            install.service = matched[0]
+        elif len(matched) > 1:
+            report.add(
+                "*",
+                install.label,
+                "note",
+                f"several LoadBalancer Services select it ({', '.join(_ref(s) for s in matched)}); none read "
+                "for its scheme: pass --class-scheme",
+            )
+        if install.config is None and ref is None and f"{namespace}/{CHART_CONFIGMAP}" in configmaps:
+            install.config_name = f"{namespace}/{CHART_CONFIGMAP}"
+            install.config = _data(configmaps[install.config_name])
+        installs.append(install)
+    claimed = {i.config_name for i in installs} | {_ref(i.service) for i in installs if i.service}
+    # Chart-labelled Services and classes with no Deployment in the input: matched by the chart instance.
+    for service in services:
+        if _ref(service) in claimed or not _chart_controller(service):
+            continue
+        instance = _labels(service).get(INSTANCE_LABEL)
+        classes = {n for n, labels in class_labels.items() if instance and labels.get(INSTANCE_LABEL) == instance}
+        if classes:
+            installs.append(Install(f"chart instance {instance!r}", classes, service=service))
+            claimed.add(_ref(service))
+    facts = InstallFacts()
+    for install in installs:
+        for cls in sorted(install.classes):
+            if install.config is not None:
+                facts.configs[cls] = (install.config_name, install.config)
+            if install.ssl_passthrough is not None:
+                facts.passthrough[cls] = install.ssl_passthrough
+            if install.service is not None:
+                scheme, why = service_scheme(install.service)
+                if scheme is not None:
+                    facts.schemes[cls] = (scheme, f"Service {_ref(install.service)}: {why}")
+                else:
+                    report.add("*", f"Service {_ref(install.service)}", "note", f"scheme not read: {why}")
+                cert = nlb_certificate(install.service)
+                if cert:
+                    facts.nlb_certificates[cls] = cert
+    # A ConfigMap no Deployment names: the chart's name, or the chart's labels.
+    loose = sorted(
+        ref
+        for ref, obj in configmaps.items()
+        if ref not in claimed and (str(_meta(obj).get("name")) == CHART_CONFIGMAP or _chart_controller(obj))
+    )
+    if len(loose) == 1:
+        facts.default_config = (loose[0], _data(configmaps[loose[0]]))
+    elif len(loose) > 1:
+        facts.ambiguous_configs = tuple(loose)
+    return facts
+
+
+def _data(configmap: dict[str, Any]) -> dict[str, str]:
+    data = configmap.get("data")
+    return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}

@@ -1,0 +1,617 @@
+"""Never weaker than ingress-nginx: allow- and deny-lists, the ConfigMap's global protections, scheme and TLS.
+
+Each decision here ends in one of two places: the output keeps the protection exactly (or more strictly), or
+the Ingress is held back with a ``lost-protection`` line that says how to carry it over. The decisions are
+also kept on the ``Source`` (``scheme``, ``allow``, ``hsts``, ``https``, ``redirect``, ``excluded``) so the
+Gateway API side applies the same ones instead of deciding again.
+
+Sources: ingress-nginx controller-v1.15.1 (internal/ingress/controller/config/config.go for the ConfigMap's
+defaults, controller/template/configmap.go for the keys it reads itself, annotations/ipallowlist and
+authreqglobal, rootfs/etc/nginx/lua/lua_ingress.lua for HSTS) and the AWS Load Balancer Controller v3.5.0
+(pkg/ingress/model_build_listener.go for listener attributes, pkg/annotations/parser.go for their format).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import ipaddress
+import json
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from albops.migrate.https_redirect import report_trailing_slash
+from albops.migrate.install import InstallFacts
+from albops.migrate.names import backend_name
+from albops.migrate.reading import Options, Source, compact, ingress_class
+from albops.migrate.report import Report
+from albops.migrate.routes import ALB, NGINX, RULE_CONDITION_VALUES, condition_values
+from albops.migrate.values import CidrList, go_bool, nginx_bool, nginx_cidrs
+from facts.regions import RECOMMENDED_SSL_POLICY
+
+# What the WAF or the app must take over, named once.
+WAF_IP_SET = "an AWS WAF IP set rule (alb.ingress.kubernetes.io/wafv2-acl-arn)"
+
+# ConfigMap keys that protect every Ingress of the install (controller-v1.15.1 config.go and
+# template/configmap.go): what each enforced, and how to carry it over. ``{value}`` is the key's value.
+CONFIGMAP_PROTECTIONS: dict[str, tuple[str, str]] = {
+    "global-auth-url": (
+        "global external authentication (every request checked at {value})",
+        "ALB authentication (auth-type: oidc or cognito) on the HTTPS listener, or keep the check in the app; "
+        "an Ingress that opted out with enable-global-auth: false is not affected",
+    ),
+    "denylist-source-range": (
+        "a deny list of client ranges for every Ingress ({value})",
+        f"{WAF_IP_SET} blocking those ranges",
+    ),
+    "block-cidrs": ("client ranges blocked for the whole controller ({value})", f"{WAF_IP_SET} blocking them"),
+    "block-user-agents": (
+        "User-Agents blocked for the whole controller ({value})",
+        "an AWS WAF string-match rule on the User-Agent header",
+    ),
+    "block-referers": (
+        "Referers blocked for the whole controller ({value})",
+        "an AWS WAF string-match rule on the Referer header",
+    ),
+    "enable-modsecurity": (
+        "the ModSecurity web application firewall for every Ingress",
+        "AWS WAF (wafv2-acl-arn) with the managed rule groups that match its rules; an Ingress that opted out "
+        "with enable-modsecurity: false is not affected",
+    ),
+    "http-snippet": ("raw nginx http configuration (often where access rules live)", "port what it enforces"),
+    "server-snippet": ("raw nginx configuration in every server", "port what it enforces"),
+    "location-snippet": ("raw nginx configuration in every location", "port what it enforces"),
+    "main-snippet": ("raw nginx main configuration", "port what it enforces"),
+}
+
+# ConfigMap keys that only tune a protection above; reported with it.
+CONFIGMAP_PARTS = {
+    **{
+        f"global-auth-{k}": "global-auth-url"
+        for k in (
+            "method",
+            "signin",
+            "signin-redirect-param",
+            "response-headers",
+            "request-redirect",
+            "snippet",
+            "cache-key",
+            "cache-duration",
+            "always-set-cookie",
+        )
+    },
+    "no-auth-locations": "global-auth-url",
+    "enable-owasp-modsecurity-crs": "enable-modsecurity",
+    "modsecurity-snippet": "enable-modsecurity",
+}
+
+# ConfigMap keys this module reads for their own sake (the catalogue's dispositions say the rest).
+CONFIGMAP_READ = (
+    "whitelist-source-range",
+    "hsts",
+    "hsts-max-age",
+    "hsts-include-subdomains",
+    "hsts-preload",
+    "use-forwarded-headers",
+    "enable-real-ip",
+    "forwarded-for-header",
+    "proxy-real-ip-cidr",
+    "http-snippet",
+    *CONFIGMAP_PROTECTIONS,
+    *CONFIGMAP_PARTS,
+)
+
+# ingress-nginx's HSTS defaults (controller-v1.15.1 config.go NewDefault: HSTS true, max-age 31536000,
+# includeSubDomains true, preload false).
+HSTS_ATTRIBUTE = "routing.http.response.strict_transport_security.header_value"
+HTTPS_LISTENER_ATTRIBUTES = ALB + "listener-attributes.HTTPS-443"
+
+GRPC = {"GRPC": "HTTP", "GRPCS": "HTTPS"}
+
+# The chart's NLB-TLS recipe (ingress-nginx docs, deploy/index.md "TLS termination in AWS Load Balancer"):
+# an http-snippet server that answers plain HTTP with a redirect to https.
+_SNIPPET_REDIRECT = re.compile(
+    r"\A\s*server\s*\{\s*listen\s+\d+\s*;\s*return\s+30[1278]\s+https://\$host\$request_uri\s*;\s*\}\s*\Z"
+)
+
+
+def class_options(options: Options, facts: InstallFacts, ingress: dict[str, Any], report: Report) -> Options:
+    """The options one Ingress is converted with: its install's ConfigMap, scheme and NLB certificate."""
+    cls = ingress_class(ingress) or ""
+    changes: dict[str, Any] = {}
+    if not options.controller_config and not options.config_name:
+        found = facts.configs.get(cls) or facts.default_config
+        if found is not None:
+            changes["config_name"], changes["controller_config"] = found[0], dict(found[1])
+    changes["scheme"], changes["scheme_why"] = scheme_for(options, facts, cls)
+    if cls in facts.nlb_certificates:
+        changes["nlb_certificate_arn"] = facts.nlb_certificates[cls]
+    if cls in facts.passthrough:
+        changes["ssl_passthrough"] = facts.passthrough[cls]
+    return dataclasses.replace(options, **changes)
+
+
+def scheme_for(options: Options, facts: InstallFacts, cls: str) -> tuple[str, str]:
+    """The scheme of a class's ALB and why: --class-scheme, else the class's controller Service in the input
+    (what made its NLB decided; it wins over --scheme, which cannot know the install was internal), else
+    --scheme, else internal."""
+    explicit = dict(options.class_schemes)
+    if cls in explicit:
+        return explicit[cls], f"--class-scheme {cls}={explicit[cls]}"
+    if cls in facts.schemes:
+        scheme, why = facts.schemes[cls]
+        if options.scheme_given and scheme != options.scheme:
+            why += f"; --scheme {options.scheme} not used for class {cls!r}"
+        return scheme, why
+    if options.scheme_given:
+        return options.scheme, f"--scheme {options.scheme}"
+    return "internal", (
+        "nothing in the input or the options says (no --scheme, --class-scheme or controller Service of the "
+        "class): internal, never internet-facing by guess; pass --class-scheme CLASS=internet-facing if it was public"
+    )
+
+
+def report_install(options: Options, facts: InstallFacts, classes: set[str], report: Report) -> None:
+    """Say once which ConfigMap and which scheme each class was converted with."""
+    if options.controller_config or options.config_name:
+        if facts.configs or facts.default_config:
+            report.add("*", "ConfigMap", "note", "--controller-config given: the input's controller ConfigMaps unread")
+    else:
+        for cls in sorted(classes):
+            found = facts.configs.get(cls) or facts.default_config
+            if found is not None:
+                report.add(
+                    "*",
+                    f"class {cls}",
+                    "note",
+                    f"read the controller ConfigMap {found[0]} from the input (as --controller-config); its "
+                    "protections and defaults apply to the class's Ingresses",
+                )
+    for cls, scheme in options.class_schemes:
+        if cls not in classes:
+            report.add("*", f"--class-scheme {cls}={scheme}", "note", "no ingress-nginx Ingress of that class: unused")
+    for cls in sorted(classes):
+        scheme, why = scheme_for(options, facts, cls)
+        report.add("*", f"class {cls or '(none)'}", "note", f"ALB scheme {scheme}: {why}")
+
+
+def ambiguous_config(source: Source, facts: InstallFacts, options: Options, report: Report) -> None:
+    """Two ConfigMaps could be the controller's: which one the Ingress inherits decides its protections."""
+    if facts.ambiguous_configs and not options.controller_config and not options.config_name:
+        # options are the class's (class_options): a class whose Deployment names its ConfigMap has config_name.
+        report.add(
+            source.name,
+            "ConfigMap",
+            "lost-protection",
+            f"the input holds {len(facts.ambiguous_configs)} ConfigMaps that could be the controller's ("
+            f"{', '.join(facts.ambiguous_configs)}) and nothing (a controller Deployment's --configmap) says which "
+            "one this Ingress inherits its protections from; none was picked: pass --controller-config",
+        )
+
+
+def _setting(source: Source, config: Mapping[str, str], key: str, default: bool) -> bool:
+    """A boolean as ingress-nginx reads it: the annotation, else the ConfigMap's key, else ingress-nginx's default.
+
+    Both with Go's strconv.ParseBool; an annotation ParseBool refuses leaves the ConfigMap's value
+    (controller-v1.15.1 internal/ingress/annotations/rewrite/main.go: on a GetBoolAnnotation error,
+    ssl-redirect and force-ssl-redirect take the ConfigMap's defaults.Backend value).
+    """
+    configured = config.get(key)
+    fallback = nginx_bool(None if configured is None else str(configured), default)
+    return nginx_bool(source.nginx.get(key) if key in source.own else None, fallback)
+
+
+def plan_tls(source: Source, options: Options, report: Report) -> bool:
+    """Listeners, certificate and the HTTP->HTTPS redirect, as ingress-nginx served this Ingress. Returns redirect.
+
+    ingress-nginx redirects plain HTTP when the Ingress has ``spec.tls`` and ``ssl-redirect`` is not false, or
+    ``force-ssl-redirect`` is true (both Go ParseBool, an unparsable value leaving the default); with TLS ended
+    at the NLB, the ConfigMap's ``http-snippet`` redirect does it. Where it redirected, the output listens on
+    HTTPS with ssl-redirect, or the Ingress is held back: plain HTTP where there was none is weaker.
+    """
+    name, nginx, annotations = source.name, source.nginx, source.annotations
+    spec = source.converted.get("spec") or {}
+    tls = bool(spec.get("tls"))
+    config = options.controller_config
+    nlb_cert = options.nlb_certificate_arn
+    certificate = options.certificate_arn or (nlb_cert if not tls else None)
+    https = tls or certificate is not None
+    snippet = config.get("http-snippet", "")
+    nlb_redirect = nlb_cert is not None and not tls and _SNIPPET_REDIRECT.match(snippet) is not None
+    redirect = (tls and _setting(source, config, "ssl-redirect", True)) or _setting(
+        source, config, "force-ssl-redirect", False
+    )
+    redirect = redirect or nlb_redirect
+    if redirect and not https:
+        report.add(
+            name,
+            NGINX + "force-ssl-redirect" if "force-ssl-redirect" in source.own else "ConfigMap force-ssl-redirect",
+            "lost-protection",
+            "ingress-nginx redirected plain HTTP to HTTPS; without spec.tls, --certificate-arn or a certificate at "
+            "the controller's NLB there is no HTTPS listener to redirect to, and clients would be served in plain "
+            "HTTP: carry it over with --certificate-arn (an ACM certificate for its hosts)",
+        )
+        redirect = False
+    source.https, source.redirect = https, redirect
+    backend = nginx.get("backend-protocol", "").upper()
+    ports: list[dict[str, int]] = [{"HTTP": 80}] + ([{"HTTPS": 443}] if https else [])
+    if backend in GRPC:
+        if not https:
+            source.excluded = (
+                f"backend-protocol {backend}: the ALB sends gRPC only from an HTTPS listener, and this Ingress has "
+                "no TLS: add spec.tls or pass --certificate-arn"
+            )
+        else:
+            annotations[ALB + "backend-protocol"] = GRPC[backend]
+            annotations[ALB + "backend-protocol-version"] = "GRPC"
+            if not redirect:
+                ports = [{"HTTPS": 443}]
+            report.add(
+                name,
+                NGINX + "backend-protocol",
+                "converted",
+                f"as backend-protocol {GRPC[backend]} with backend-protocol-version GRPC on the HTTPS listener"
+                + ("" if redirect else " only (gRPC needs HTTP/2 over TLS; the ALB forwards it from HTTPS alone)"),
+            )
+    annotations.update(
+        {
+            ALB + "scheme": options.scheme,
+            ALB + "target-type": "ip",
+            ALB + "group.name": options.group,
+            ALB + "listen-ports": compact(ports),
+        }
+    )
+    source.scheme = options.scheme
+    if https:
+        annotations[ALB + "ssl-policy"] = RECOMMENDED_SSL_POLICY
+    if certificate:
+        annotations[ALB + "certificate-arn"] = certificate
+        if certificate == nlb_cert and not options.certificate_arn:
+            report.add(
+                name,
+                "certificate",
+                "converted",
+                f"TLS ended at the controller's NLB with {certificate} (aws-load-balancer-ssl-cert): carried as "
+                "certificate-arn on the HTTPS listener",
+            )
+    if redirect:
+        annotations[ALB + "ssl-redirect"] = "443"
+        code = str(config.get("http-redirect-code", "308"))
+        keys = [NGINX + k for k in ("ssl-redirect", "force-ssl-redirect") if k in source.own] or (
+            ["ConfigMap http-snippet"] if nlb_redirect and not tls else ["spec.tls"]
+        )
+        for key in keys:
+            if code == "301":
+                report.add(name, key, "converted", "as ssl-redirect on the ALB's HTTP listener (301, as configured)")
+            else:
+                report.add(
+                    name,
+                    key,
+                    "approximated",
+                    f"as ssl-redirect on the ALB's HTTP listener, which answers 301 where ingress-nginx answered "
+                    f"{code} (http-redirect-code): clients may turn a POST or PUT into a GET",
+                )
+        report_trailing_slash(name, nginx, config, code, report)
+    _hsts(source, tls and https, config, report)
+    passthrough = go_bool(nginx.get("ssl-passthrough", "")) is True
+    if "ssl-passthrough" in source.own:
+        if passthrough and options.ssl_passthrough:
+            source.excluded = (
+                "ssl-passthrough: ingress-nginx passed the TLS connection through to the backend, and an ALB always "
+                "ends TLS itself; serve it from an NLB TCP listener on 443 (a Service of type LoadBalancer, "
+                "loadBalancerClass service.k8s.aws/nlb) instead of an Ingress"
+            )
+        else:
+            report.add(
+                name,
+                NGINX + "ssl-passthrough",
+                "converted",
+                "no effect in ingress-nginx ("
+                + ("the controller runs without --enable-ssl-passthrough" if passthrough else "not true")
+                + "): nothing to carry over",
+            )
+    if source.excluded:
+        key = "ssl-passthrough" if source.excluded.startswith("ssl-passthrough") else "backend-protocol"
+        report.add(name, NGINX + key, "not-converted", f"the Ingress is not written: {source.excluded}")
+    return redirect
+
+
+def _hsts(source: Source, served: bool, config: dict[str, str], report: Report) -> None:
+    """ingress-nginx sets Strict-Transport-Security on HTTPS responses of hosts it holds a certificate for."""
+    if not served or not nginx_bool(config.get("hsts"), True):
+        return
+    max_age = config.get("hsts-max-age", "31536000").strip()
+    if not (max_age.isascii() and max_age.isdigit()):
+        report.add(
+            source.name,
+            "ConfigMap hsts-max-age",
+            "not-converted",
+            f"{max_age!r} is not a number of seconds; no Strict-Transport-Security header is set: fix it, or set "
+            f"{HSTS_ATTRIBUTE} in {HTTPS_LISTENER_ATTRIBUTES} by hand",
+        )
+        return
+    value = f"max-age={int(max_age)}"
+    if nginx_bool(config.get("hsts-include-subdomains"), True):
+        value += "; includeSubDomains"
+    if nginx_bool(config.get("hsts-preload"), False):
+        value += "; preload"
+    source.hsts = value
+    set_listener_attribute(source.annotations, HTTPS_LISTENER_ATTRIBUTES, HSTS_ATTRIBUTE, value)
+    report.add(
+        source.name,
+        "ConfigMap hsts" if "hsts" in config else "hsts (ingress-nginx's default; ConfigMap hsts)",
+        "converted",
+        f"Strict-Transport-Security: {value}, as the HTTPS listener's {HSTS_ATTRIBUTE}",
+    )
+
+
+def set_listener_attribute(annotations: dict[str, str], key: str, attribute: str, value: str) -> None:
+    """Add one attribute to a listener-attributes annotation (``k=v,k=v``; the controller splits on ``,``
+    before a ``key=`` and the first ``=`` of each pair), keeping the others."""
+    pairs = [p for p in annotations.get(key, "").split(",") if p.strip() and not p.startswith(attribute + "=")]
+    annotations[key] = ",".join([*pairs, f"{attribute}={value}"])
+
+
+def allow_list(source: Source, config: dict[str, str]) -> tuple[str, str] | None:
+    """(where from, raw value) of the allow-list in effect: the annotation (``allowlist-source-range`` first,
+    its alias ``whitelist-source-range`` when the first is empty), else the ConfigMap's default."""
+    for key in ("allowlist-source-range", "whitelist-source-range"):
+        value = source.nginx.get(key, "")
+        if key in source.own and value != "":
+            return NGINX + key, value
+    if "allowlist-source-range" in source.own:
+        # Present but empty (its alias too): ingress-nginx's parser refuses the empty value as invalid
+        # content, not as a missing annotation, and denies the location (ipallowlist Parse).
+        return NGINX + "allowlist-source-range", ""
+    value = config.get("whitelist-source-range", "")
+    return ("ConfigMap whitelist-source-range", value) if value.strip() else None
+
+
+def ingress_protections(source: Source, options: Options, report: Report) -> None:
+    """The allow-list this Ingress had and the ConfigMap protections it inherited; held back where lost."""
+    config = options.controller_config
+    found = allow_list(source, config)
+    if found is not None:
+        key, raw = found
+        parsed: CidrList = nginx_cidrs(raw) if raw.strip() else CidrList((), ("",))
+        if not parsed.valid:
+            report.add(
+                source.name,
+                key,
+                "lost-protection",
+                f"{', '.join(map(repr, parsed.invalid))} is not an address or CIDR: "
+                + (
+                    "ingress-nginx refused the list and denied every request to these paths"
+                    if key.startswith(NGINX)
+                    else "nginx cannot load it as an allow rule, so no configuration with it was ever applied"
+                )
+                + "; converted, the paths would be open: fix the list, then convert again",
+            )
+        else:
+            source.allow, source.allow_key = parsed.cidrs, key
+            _forwarded(source, config, report)
+    for short in ("allowlist-source-range", "whitelist-source-range"):
+        if short in source.own and (found is None or found[0] != NGINX + short):
+            report.add(source.name, NGINX + short, "converted", "not in effect: the other name of the allow-list wins")
+    for cfg_key, (what, how) in CONFIGMAP_PROTECTIONS.items():
+        value = config.get(cfg_key, "")
+        if not value.strip():
+            continue
+        opted_out = go_bool(source.nginx.get("enable-modsecurity", "")) is False
+        if cfg_key == "enable-modsecurity" and (go_bool(value) is not True or opted_out):
+            continue
+        if cfg_key == "global-auth-url" and go_bool(source.nginx.get("enable-global-auth", "")) is False:
+            report.add(
+                source.name, NGINX + "enable-global-auth", "converted", "opted out of global-auth-url: nothing lost"
+            )
+            continue
+        if cfg_key == "http-snippet" and _SNIPPET_REDIRECT.match(value):
+            continue  # the NLB-TLS redirect, read by plan_tls
+        report.add(
+            source.name,
+            f"ConfigMap {cfg_key}",
+            "lost-protection",
+            f"the controller's ConfigMap protected it with {what.format(value=value.strip()[:200])}; carry it over: "
+            f"{how}",
+        )
+    if "enable-global-auth" in source.own and not config.get("global-auth-url", "").strip():
+        report.add(source.name, NGINX + "enable-global-auth", "converted", "no global-auth-url: no effect")
+
+
+def _forwarded(source: Source, config: dict[str, str], report: Report) -> None:
+    """ingress-nginx matched the allow-list on the forwarded client; the ALB matches the connecting address."""
+    forwarded = nginx_bool(config.get("use-forwarded-headers"), False) or nginx_bool(
+        config.get("enable-real-ip"), False
+    )
+    if not forwarded or not source.allow:
+        return
+    header = config.get("forwarded-for-header", "X-Forwarded-For")
+    trusted = nginx_cidrs(config.get("proxy-real-ip-cidr", "0.0.0.0/0"))
+    proxies = [c for c in trusted.cidrs if c not in ("0.0.0.0/0", "::/0")]
+    overlap = [p for p in proxies if any(_overlaps(p, a) for a in source.allow)]
+    if not trusted.valid or overlap:
+        source.allow_lost = True
+        report.add(
+            source.name,
+            source.allow_key,
+            "lost-protection",
+            f"ingress-nginx matched the allow-list on the client address in {header} sent by the trusted proxies "
+            f"({config.get('proxy-real-ip-cidr', '')}); the ALB's source-ip and inbound-cidrs match the connecting "
+            "address, which is that proxy's, inside the list: every client behind it would get in. Carry it over: "
+            f"{WAF_IP_SET} with ForwardedIPConfig on {header}",
+        )
+        return
+    report.add(
+        source.name,
+        source.allow_key,
+        "note",
+        f"ingress-nginx matched the allow-list on the address in {header} (use-forwarded-headers/enable-real-ip, "
+        f"trusted from {config.get('proxy-real-ip-cidr', '0.0.0.0/0')}); the ALB matches the connecting address, "
+        "which no client can forge: never weaker, but clients behind a proxy in front of the ALB are refused",
+    )
+
+
+def _overlaps(a: str, b: str) -> bool:
+    first, second = ipaddress.ip_network(a), ipaddress.ip_network(b)
+    return first.version == second.version and first.overlaps(second)
+
+
+def split_schemes(sources: list[Source], report: Report) -> None:
+    """An ALB has one scheme: Ingresses of one group with different schemes go to one group per scheme."""
+    groups: dict[str, set[str]] = {}
+    for source in sources:
+        groups.setdefault(str(source.annotations.get(ALB + "group.name")), set()).add(source.scheme)
+    for source in sources:
+        group = str(source.annotations.get(ALB + "group.name"))
+        if len(groups[group]) > 1 and source.scheme == "internet-facing":
+            public = f"{group[:56].rstrip('.-')}-public"
+            source.annotations[ALB + "group.name"] = public
+            report.add(
+                source.name,
+                ALB + "group.name",
+                "note",
+                f"joins group {public!r}, not {group!r}: its class is internet-facing and others of the group are "
+                "internal, and an ALB has one scheme",
+            )
+
+
+# The inbound rules a security group holds by default (VPC quota "Inbound or outbound rules per security
+# group"); the controller writes one per source range and listen port.
+SECURITY_GROUP_RULES = 60
+
+
+def _listen_ports(source: Source) -> set[int]:
+    entries = json.loads(source.annotations.get(ALB + "listen-ports", "[]"))
+    return {int(port) for entry in entries for port in entry.values()}
+
+
+def group_ranges(live: list[Source], report: Report) -> None:
+    """The allow-lists of one ALB group: inbound-cidrs when every member has the same list (the group is then
+    theirs alone), else source-ip conditions on each protected path plus a fixed 403 for everyone else right
+    after it, so a refused client never falls through to a later, public rule of the same host."""
+    tangled = {
+        name
+        for f in report.findings
+        if f.annotation == "rule order" and f.status == "not-converted"
+        for name in f.ingress.split(", ")
+    }
+    for s in live:
+        if s.allow and not s.allow_lost and s.name in tangled:
+            s.allow_lost = True
+            report.add(
+                s.name,
+                s.allow_key,
+                "lost-protection",
+                "its paths and another Ingress's overlap in both orders (the rule order line), so the ALB tries "
+                "some of the other's rules first: a request nginx refused with 403 here could be served there. "
+                "Carry it over: merge the Ingresses of this host into one, or give the other Ingress the same "
+                "allow-list",
+            )
+    usable = [s for s in live if s.allow and not s.allow_lost]
+    if not usable:
+        return
+    ports = set().union(*(_listen_ports(s) for s in live))
+    group = str(live[0].annotations.get(ALB + "group.name"))
+    lists = {s.allow for s in live}
+    agreed = next(iter(lists)) if len(lists) == 1 and all(not s.allow_lost for s in live) else None
+    if agreed is not None:
+        if len(agreed) * len(ports) > SECURITY_GROUP_RULES:
+            for s in live:
+                report.add_group(
+                    group,
+                    s.allow_key,
+                    "lost-protection",
+                    f"protected it with {len(agreed)} client ranges, which as inbound-cidrs on {len(ports)} listen "
+                    f"ports need {len(agreed) * len(ports)} security group rules, more than the {SECURITY_GROUP_RULES}"
+                    f" a security group holds by default; carry it over: raise that quota, merge ranges, or use "
+                    f"{WAF_IP_SET}",
+                    [s.name],
+                )
+            return
+        for s in live:
+            s.annotations[ALB + "inbound-cidrs"] = ",".join(agreed)
+            report.add_group(
+                group,
+                s.allow_key,
+                "approximated",
+                f"as the ALB's inbound-cidrs on every converted Ingress (they all agree), on listen ports "
+                f"{', '.join(map(str, sorted(ports)))}: other clients cannot connect, where ingress-nginx "
+                "answered 403. inbound-cidrs applies per listen port to every Ingress of the group, so the group "
+                "must be dedicated to these Ingresses",
+                [s.name],
+            )
+        return
+    for s in usable:
+        _source_ip_rules(s, report)
+
+
+def _source_ip_rules(source: Source, report: Report) -> None:
+    key = source.allow_key
+    cidrs = source.allow
+    rules = (source.converted.get("spec") or {}).get("rules") or []
+    fullest = max(
+        (
+            condition_values(source.annotations, str(rule.get("host") or ""), path)
+            for rule in rules
+            for path in (rule.get("http") or {}).get("paths") or []
+        ),
+        default=0,
+    )
+    if fullest + len(cidrs) > RULE_CONDITION_VALUES:
+        report.add(
+            source.name,
+            key,
+            "lost-protection",
+            f"protected it with {len(cidrs)} client ranges, which cannot be carried over as rule conditions: with "
+            f"its host and path values a rule would hold {fullest + len(cidrs)} condition values, and an ALB rule "
+            f"takes {RULE_CONDITION_VALUES} (the controller would stop reconciling the group); carry it over: give "
+            f"every Ingress of a dedicated group the same ranges (inbound-cidrs), or use {WAF_IP_SET}",
+        )
+        return
+    condition = [{"field": "source-ip", "sourceIpConfig": {"values": list(cidrs)}}]
+    deny = {"type": "fixed-response", "fixedResponseConfig": {"contentType": "text/plain", "statusCode": "403"}}
+    deny_name = f"deny-403-{hashlib.sha256(compact(deny).encode()).hexdigest()[:6]}"
+    source.annotations[ALB + f"actions.{deny_name}"] = compact(deny)
+    for rule in rules:
+        http = rule.get("http") or {}
+        out: list[dict[str, Any]] = []
+        for path in http.get("paths") or []:
+            backend = path["backend"]["service"]
+            if backend.get("port", {}).get("name") != "use-annotation":
+                name = str(backend["name"])
+                port = backend.get("port") or {}
+                action = {
+                    "type": "forward",
+                    "forwardConfig": {
+                        "targetGroups": [{"serviceName": name, "servicePort": port.get("number", port.get("name"))}]
+                    },
+                }
+                new = backend_name(
+                    source.name, name, port.get("number", port.get("name")), "src", compact(action) + compact(condition)
+                )
+                source.annotations[ALB + f"actions.{new}"] = compact(action)
+                if ALB + f"transforms.{name}" in source.annotations:
+                    source.annotations[ALB + f"transforms.{new}"] = source.annotations[ALB + f"transforms.{name}"]
+                path["backend"] = {"service": {"name": new, "port": {"name": "use-annotation"}}}
+            name = str(path["backend"]["service"]["name"])
+            existing = json.loads(source.annotations.get(ALB + f"conditions.{name}", "[]"))
+            if not any(c.get("field") == "source-ip" for c in existing):
+                source.annotations[ALB + f"conditions.{name}"] = compact(existing + condition)
+            out.append(path)
+            # Same path and pathType right after it: the controller's stable sort keeps the pair together.
+            out.append({**{k: v for k, v in path.items() if k != "backend"}, "backend": _deny_backend(deny_name)})
+        if http:
+            http["paths"] = out
+    report.add(
+        source.name,
+        key,
+        "converted",
+        "as source-ip conditions on its own rules, each followed by a fixed 403 for the same host and path, so "
+        "other clients get 403 as from ingress-nginx and never fall through to a later rule of the host (the "
+        "group's Ingresses disagree, so no inbound-cidrs)",
+    )
+
+
+def _deny_backend(name: str) -> dict[str, Any]:
+    return {"service": {"name": name, "port": {"name": "use-annotation"}}}

@@ -1,0 +1,618 @@
+"""``migrate`` never writes anything weaker than what ingress-nginx enforced: allow-lists, the controller
+ConfigMap's global protections, HSTS, the scheme of the install, and TLS.
+
+Every expectation here is written by hand from the sources: ingress-nginx controller-v1.15.1
+(annotations/ipallowlist/main.go, parser/validators.go checkAnnotation, controller/config/config.go
+NewDefault, template/configmap.go, rootfs/etc/nginx/lua/lua_ingress.lua ``header()``), the AWS Load
+Balancer Controller v3.5.0 (pkg/service/model_build_load_balancer.go buildLoadBalancerScheme,
+pkg/ingress/model_build_listener.go buildIngressListenerAttributes) and kubernetes/cloud-provider-aws
+(EnsureLoadBalancer: internal unless aws-load-balancer-internal is unset or exactly "false").
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import random
+from pathlib import Path
+from typing import Any
+
+import kubernetes_validate
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from albops.__main__ import main
+from albops.migrate import Options, migrate
+from albops.migrate.install import service_scheme
+from albops.migrate.routes import AlbRequest, alb_route, nginx_blocks, nginx_route
+from albops.migrate.values import nginx_cidrs
+from tests.routing_cases import HOST, generate, locations, nginx_ingress
+
+NGINX = "nginx.ingress.kubernetes.io/"
+ALB = "alb.ingress.kubernetes.io/"
+HSTS = ALB + "listener-attributes.HTTPS-443"
+CERT = "arn:aws:acm:eu-west-1:111122223333:certificate/0a1b2c3d-1111-2222-3333-444455556666"
+REALWORLD = Path(__file__).resolve().parents[2] / "shared" / "migrate_realworld" / "inputs"
+
+
+def _tls(ingress: dict[str, Any]) -> dict[str, Any]:
+    ingress["spec"]["tls"] = [{"hosts": [HOST], "secretName": "tls"}]
+    return ingress
+
+
+def _configmap(data: dict[str, str], name: str = "ingress-nginx-controller", ns: str = "ingress-nginx") -> Any:
+    return {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name, "namespace": ns}, "data": data}
+
+
+def _service(annotations: dict[str, str], lb_class: str | None = None, name: str = "ingress-nginx-controller") -> Any:
+    spec: dict[str, Any] = {
+        "type": "LoadBalancer",
+        "selector": {"app.kubernetes.io/name": "ingress-nginx", "app.kubernetes.io/instance": name},
+        "ports": [{"name": "http", "port": 80}, {"name": "https", "port": 443}],
+    }
+    if lb_class:
+        spec["loadBalancerClass"] = lb_class
+    return {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {"name": name, "namespace": "ingress-nginx", "annotations": annotations},
+        "spec": spec,
+    }
+
+
+def _deployment(args: list[str], name: str = "ingress-nginx-controller") -> Any:
+    labels = {"app.kubernetes.io/name": "ingress-nginx", "app.kubernetes.io/instance": name}
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": name, "namespace": "ingress-nginx"},
+        "spec": {
+            "selector": {"matchLabels": labels},
+            "template": {
+                "metadata": {"labels": labels},
+                "spec": {
+                    "containers": [
+                        {
+                            "name": "controller",
+                            "image": "registry.k8s.io/ingress-nginx/controller:v1.15.1",
+                            "args": ["/nginx-ingress-controller", *args],
+                        }
+                    ]
+                },
+            },
+        },
+    }
+
+
+def _ingresses(output: list[Any]) -> dict[str, dict[str, Any]]:
+    return {o["metadata"]["name"]: o for o in output if o.get("kind") == "Ingress"}
+
+
+def _finding(report: Any, annotation: str) -> Any:
+    (found,) = [f for f in report.findings if f.annotation == annotation]
+    return found
+
+
+# --- allow-lists: both names, as ingress-nginx parses them, written as the controller parses them ---
+
+
+def test_allowlist_source_range_is_the_allow_list_and_is_written_canonically() -> None:
+    ingress = nginx_ingress(
+        "a", [("/a", "Prefix", "a")], {NGINX + "allowlist-source-range": " 10.0.0.7, 192.168.1.9/24"}
+    )
+    output, report = migrate([ingress], Options(group="g"))
+    # A bare address is /32 to nginx; host bits of a CIDR are cleared by net.ParseCIDR.
+    assert output[0]["metadata"]["annotations"][ALB + "inbound-cidrs"] == "10.0.0.7/32,192.168.1.0/24"
+    assert _finding(report, NGINX + "allowlist-source-range").status == "approximated"
+
+
+def test_the_main_name_wins_over_its_alias() -> None:
+    ingress = nginx_ingress(
+        "a",
+        [("/a", "Prefix", "a")],
+        {NGINX + "allowlist-source-range": "10.0.0.0/8", NGINX + "whitelist-source-range": "0.0.0.0/0"},
+    )
+    output, report = migrate([ingress], Options(group="g"))
+    assert output[0]["metadata"]["annotations"][ALB + "inbound-cidrs"] == "10.0.0.0/8"
+    assert "not in effect" in _finding(report, NGINX + "whitelist-source-range").detail
+
+
+@pytest.mark.parametrize("value", ["10.0.0.0/33", "not-a-cidr", "10.0.0.0/8,,192.168.0.0/16", "10.0.0.1/8 x"])
+def test_a_list_ingress_nginx_refused_never_opened_the_path(value: str, capsys: pytest.CaptureFixture[str]) -> None:
+    ingress = nginx_ingress("a", [("/a", "Prefix", "a")], {NGINX + "whitelist-source-range": value})
+    _, report = migrate([ingress], Options(group="g"))
+    assert report.held_back == ["shop/a"]
+    lost = _finding(report, NGINX + "whitelist-source-range")
+    assert lost.status == "lost-protection" and "denied every request" in lost.detail
+
+
+def test_an_empty_main_name_denies_every_request_in_ingress_nginx() -> None:
+    ingress = nginx_ingress("a", [("/a", "Prefix", "a")], {NGINX + "allowlist-source-range": ""})
+    _, report = migrate([ingress], Options(group="g"))
+    assert report.held_back == ["shop/a"]
+
+
+def test_the_configmap_allow_list_is_every_ingress_default() -> None:
+    ingress = nginx_ingress("a", [("/a", "Prefix", "a")], {})
+    output, report = migrate([ingress], Options(group="g", controller_config={"whitelist-source-range": "10.1.2.3"}))
+    assert output[0]["metadata"]["annotations"][ALB + "inbound-cidrs"] == "10.1.2.3/32"
+    assert _finding(report, "ConfigMap whitelist-source-range").status == "approximated"
+    _, report = migrate([ingress], Options(group="g", controller_config={"whitelist-source-range": "10.1.2.3/40"}))
+    assert report.held_back == ["shop/a"]
+
+
+# --- the bypass: a refused client must not fall through to a public rule of the same host ---
+
+
+def test_a_refused_client_gets_403_not_the_public_rule_of_another_ingress() -> None:
+    guarded = nginx_ingress("admin", [("/admin", "Prefix", "admin")], {NGINX + "whitelist-source-range": "10.0.0.0/8"})
+    public = nginx_ingress("web", [("/", "Prefix", "admin")], {})  # the same backend, public at '/'
+    output, report = migrate([guarded, public], Options(group="g"))
+    admin = _ingresses(output)["admin"]
+    paths = admin["spec"]["rules"][0]["http"]["paths"]
+    assert [(p["path"], p["pathType"]) for p in paths] == [("/admin", "Prefix"), ("/admin", "Prefix")]
+    annotations = admin["metadata"]["annotations"]
+    first, deny = (p["backend"]["service"]["name"] for p in paths)
+    assert json.loads(annotations[ALB + f"conditions.{first}"]) == [
+        {"field": "source-ip", "sourceIpConfig": {"values": ["10.0.0.0/8"]}}
+    ]
+    assert json.loads(annotations[ALB + f"actions.{deny}"]) == {
+        "type": "fixed-response",
+        "fixedResponseConfig": {"contentType": "text/plain", "statusCode": "403"},
+    }
+    assert ALB + f"conditions.{deny}" not in annotations
+    inside = alb_route(output, AlbRequest(HOST, "/admin/users", source_ip="10.9.9.9"))
+    outside = alb_route(output, AlbRequest(HOST, "/admin/users", source_ip="203.0.113.7"))
+    home = alb_route(output, AlbRequest(HOST, "/", source_ip="203.0.113.7"))
+    assert inside is not None and inside.kind == "forward" and inside.targets[0][0] == "admin"
+    assert outside is not None and outside.kind == "fixed-response" and outside.redirect["statusCode"] == "403"
+    assert home is not None and home.targets == (("admin", 1),)
+    assert not report.held_back and _finding(report, NGINX + "whitelist-source-range").status == "converted"
+    for document in output:
+        kubernetes_validate.validate(document, "1.33", strict=True)
+
+
+def test_a_refused_client_never_reaches_the_default_backend() -> None:
+    guarded = nginx_ingress("admin", [("/admin", "Prefix", "admin")], {NGINX + "whitelist-source-range": "10.0.0.0/8"})
+    fallback = {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "Ingress",
+        "metadata": {"name": "fallback", "namespace": "shop"},
+        "spec": {"ingressClassName": "nginx", "defaultBackend": {"service": {"name": "admin", "port": {"number": 80}}}},
+    }
+    output, _ = migrate([guarded, fallback], Options(group="g"))
+    outside = alb_route(output, AlbRequest(HOST, "/admin", source_ip="203.0.113.7"))
+    assert outside is not None and outside.kind == "fixed-response"  # None would be the listener default: admin
+
+
+# --- use-forwarded-headers / enable-real-ip: nginx matched the forwarded client ---
+
+
+def test_a_trusted_proxy_inside_the_allow_list_holds_it_back() -> None:
+    ingress = nginx_ingress("a", [("/a", "Prefix", "a")], {NGINX + "whitelist-source-range": "10.0.0.0/8"})
+    config = {"use-forwarded-headers": "true", "proxy-real-ip-cidr": "10.20.0.0/16"}
+    _, report = migrate([ingress], Options(group="g", controller_config=config))
+    assert report.held_back == ["shop/a"]
+    assert "ForwardedIPConfig" in _finding(report, NGINX + "whitelist-source-range").detail
+
+
+def test_forwarded_headers_without_a_proxy_in_the_list_are_reported_not_held() -> None:
+    ingress = nginx_ingress("a", [("/a", "Prefix", "a")], {NGINX + "whitelist-source-range": "10.0.0.0/8"})
+    config = {"enable-real-ip": "1", "proxy-real-ip-cidr": "172.16.0.0/12"}
+    output, report = migrate([ingress], Options(group="g", controller_config=config))
+    assert not report.held_back and output[0]["metadata"]["annotations"][ALB + "inbound-cidrs"] == "10.0.0.0/8"
+    assert any("X-Forwarded-For" in f.detail and f.status == "note" for f in report.findings)
+
+
+# --- the ConfigMap's global protections ---
+
+
+@pytest.mark.parametrize(
+    ("config", "key"),
+    [
+        ({"global-auth-url": "https://auth.example.com/check"}, "ConfigMap global-auth-url"),
+        ({"block-cidrs": "198.51.100.0/24"}, "ConfigMap block-cidrs"),
+        ({"denylist-source-range": "198.51.100.0/24"}, "ConfigMap denylist-source-range"),
+        ({"block-user-agents": "~*curl"}, "ConfigMap block-user-agents"),
+        ({"block-referers": "spam.example"}, "ConfigMap block-referers"),
+        ({"enable-modsecurity": "TRUE"}, "ConfigMap enable-modsecurity"),
+        ({"server-snippet": "deny 192.0.2.1;"}, "ConfigMap server-snippet"),
+    ],
+)
+def test_configmap_protections_hold_every_ingress_back(config: dict[str, str], key: str) -> None:
+    ingress = nginx_ingress("a", [("/a", "Prefix", "a")], {})
+    _, report = migrate([ingress], Options(group="g", controller_config=config))
+    assert report.held_back == ["shop/a"] and _finding(report, key).status == "lost-protection"
+
+
+@pytest.mark.parametrize("spelling", ["false", "0", "f", "F", "FALSE", "False"])
+def test_enable_global_auth_false_opts_out_in_any_parsebool_spelling(spelling: str) -> None:
+    ingress = nginx_ingress("a", [("/a", "Prefix", "a")], {NGINX + "enable-global-auth": spelling})
+    _, report = migrate([ingress], Options(group="g", controller_config={"global-auth-url": "https://auth.example"}))
+    assert not report.held_back
+    assert _finding(report, NGINX + "enable-global-auth").status == "converted"
+
+
+def test_modsecurity_off_in_the_configmap_or_for_the_ingress_protects_nothing() -> None:
+    ingress = nginx_ingress("a", [("/a", "Prefix", "a")], {})
+    _, report = migrate([ingress], Options(group="g", controller_config={"enable-modsecurity": "yes"}))
+    assert not report.held_back  # "yes" is no Go boolean: ModSecurity stays off
+    opted_out = nginx_ingress("a", [("/a", "Prefix", "a")], {NGINX + "enable-modsecurity": "false"})
+    _, report = migrate([opted_out], Options(group="g", controller_config={"enable-modsecurity": "true"}))
+    assert not [f for f in report.findings if f.annotation == "ConfigMap enable-modsecurity"]
+
+
+# --- HSTS: on by default, carried as the HTTPS listener's attribute ---
+
+
+def test_hsts_defaults_become_the_https_listener_attribute() -> None:
+    output, report = migrate([_tls(nginx_ingress("a", [("/a", "Prefix", "a")], {}))], Options(group="g"))
+    assert output[0]["metadata"]["annotations"][HSTS] == (
+        "routing.http.response.strict_transport_security.header_value=max-age=31536000; includeSubDomains"
+    )
+    assert report.exact or all(f.status != "lost-protection" for f in report.findings)
+
+
+def test_hsts_settings_are_read_as_nginx_reads_them() -> None:
+    config = {"hsts-max-age": "600", "hsts-include-subdomains": "0", "hsts-preload": "t"}
+    output, _ = migrate([_tls(nginx_ingress("a", [("/a", "Prefix", "a")], {}))], Options(controller_config=config))
+    assert output[0]["metadata"]["annotations"][HSTS].endswith("=max-age=600; preload")
+    output, _ = migrate(
+        [_tls(nginx_ingress("a", [("/a", "Prefix", "a")], {}))], Options(controller_config={"hsts": "F"})
+    )
+    assert HSTS not in output[0]["metadata"]["annotations"]
+    output, _ = migrate([nginx_ingress("a", [("/a", "Prefix", "a")], {})], Options())
+    assert HSTS not in output[0]["metadata"]["annotations"]  # no certificate in nginx: it sent no HSTS
+
+
+# --- a ConfigMap found in the input ---
+
+
+def test_the_charts_configmap_in_the_input_is_read_and_said_so() -> None:
+    documents = [_configmap({"block-cidrs": "198.51.100.0/24"}), nginx_ingress("a", [("/a", "Prefix", "a")], {})]
+    _, report = migrate(documents, Options(group="g"))
+    assert report.held_back == ["shop/a"]
+    assert any("ingress-nginx/ingress-nginx-controller from the input" in f.detail for f in report.findings)
+
+
+def test_two_candidate_configmaps_are_never_picked_silently() -> None:
+    documents = [
+        _configmap({}, ns="ingress-public"),
+        _configmap({"global-auth-url": "https://auth.example"}, ns="ingress-private"),
+        nginx_ingress("a", [("/a", "Prefix", "a")], {}),
+    ]
+    _, report = migrate(documents, Options(group="g"))
+    lost = _finding(report, "ConfigMap")
+    assert lost.status == "lost-protection" and "ingress-private/ingress-nginx-controller" in lost.detail
+
+
+def test_the_deployments_configmap_decides_per_class() -> None:
+    documents = [
+        _configmap({"block-cidrs": "198.51.100.0/24"}, name="private-config"),
+        _configmap({}, name="public-config"),
+        _deployment(["--ingress-class=nginx-internal", "--configmap=ingress-nginx/private-config"], name="private"),
+        _deployment(["--configmap=ingress-nginx/public-config"], name="public"),
+        nginx_ingress("open", [("/open", "Prefix", "a")], {}),
+        {**nginx_ingress("closed", [("/closed", "Prefix", "a")], {})},
+    ]
+    documents[-1]["spec"]["ingressClassName"] = "nginx-internal"
+    _, report = migrate(documents, Options(group="g", nginx_classes=("nginx-internal",)))
+    assert report.held_back == ["shop/closed"]
+
+
+# --- scheme ---
+
+
+@pytest.mark.parametrize(
+    ("annotations", "lb_class", "expected"),
+    [
+        ({}, "service.k8s.aws/nlb", "internal"),  # the LBC's default
+        ({"service.beta.kubernetes.io/aws-load-balancer-type": "external"}, None, "internal"),
+        (
+            {
+                "service.beta.kubernetes.io/aws-load-balancer-type": "nlb-ip",
+                "service.beta.kubernetes.io/aws-load-balancer-scheme": "internet-facing",
+            },
+            None,
+            "internet-facing",
+        ),
+        ({"service.beta.kubernetes.io/aws-load-balancer-internal": "0"}, "service.k8s.aws/nlb", "internet-facing"),
+        ({"service.beta.kubernetes.io/aws-load-balancer-type": "nlb"}, None, "internet-facing"),  # in-tree
+        (
+            {
+                "service.beta.kubernetes.io/aws-load-balancer-type": "nlb",
+                "service.beta.kubernetes.io/aws-load-balancer-internal": "true",
+            },
+            None,
+            "internal",
+        ),
+        # In-tree: anything but the exact string "false" is internal, "0" and "False" included.
+        ({"service.beta.kubernetes.io/aws-load-balancer-internal": "False"}, None, "internal"),
+        ({"service.beta.kubernetes.io/aws-load-balancer-internal": "false"}, None, "internet-facing"),
+    ],
+)
+def test_a_controller_service_decides_its_class_scheme(
+    annotations: dict[str, str], lb_class: str | None, expected: str
+) -> None:
+    assert service_scheme(_service(annotations, lb_class))[0] == expected
+    documents = [_service(annotations, lb_class), _deployment([]), nginx_ingress("a", [("/a", "Prefix", "a")], {})]
+    output, _ = migrate(documents, Options(group="g"))
+    assert _ingresses(output)["a"]["metadata"]["annotations"][ALB + "scheme"] == expected
+
+
+def test_nothing_known_is_internal_never_internet_facing(capsys: pytest.CaptureFixture[str]) -> None:
+    ingress = nginx_ingress("a", [("/a", "Prefix", "a")], {})
+    ingress["spec"]["ingressClassName"] = "nginx-internal"
+    output, report = migrate([ingress], Options(group="g", nginx_classes=("nginx-internal",)))
+    assert output[0]["metadata"]["annotations"][ALB + "scheme"] == "internal"
+    assert any("never internet-facing by guess" in f.detail for f in report.findings)
+
+
+def test_class_scheme_splits_the_group_per_scheme(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    public = nginx_ingress("public", [("/", "Prefix", "web")], {})
+    private = nginx_ingress("private", [("/admin", "Prefix", "admin")], {})
+    private["spec"]["ingressClassName"] = "nginx-internal"
+    path = tmp_path / "in.yaml"
+    path.write_text(yaml.safe_dump_all([public, private]))
+    argv = ["migrate", str(path), "--group", "shop", "--nginx-class", "nginx-internal"]
+    code = main([*argv, "--class-scheme", "nginx=internet-facing"])
+    out = {d["metadata"]["name"]: d["metadata"]["annotations"] for d in yaml.safe_load_all(capsys.readouterr().out)}
+    assert code in (0, 1)
+    assert (out["public"][ALB + "scheme"], out["public"][ALB + "group.name"]) == ("internet-facing", "shop-public")
+    assert (out["private"][ALB + "scheme"], out["private"][ALB + "group.name"]) == ("internal", "shop")
+    assert main([*argv, "--class-scheme", "nginx=public"]) == 2
+    assert "CLASS=SCHEME" in capsys.readouterr().err
+
+
+# --- TLS ---
+
+
+@pytest.mark.parametrize("spelling", ["1", "t", "T", "TRUE", "true", "True"])
+def test_force_ssl_redirect_in_any_parsebool_spelling_redirects(spelling: str) -> None:
+    ingress = nginx_ingress("a", [("/a", "Prefix", "a")], {NGINX + "force-ssl-redirect": spelling})
+    output, report = migrate([ingress], Options(group="g", certificate_arn=CERT))
+    annotations = output[0]["metadata"]["annotations"]
+    assert annotations[ALB + "ssl-redirect"] == "443" and annotations[ALB + "certificate-arn"] == CERT
+    _, report = migrate(
+        [nginx_ingress("a", [("/a", "Prefix", "a")], {NGINX + "force-ssl-redirect": spelling})], Options()
+    )
+    assert report.held_back == ["shop/a"]  # no HTTPS possible: plain HTTP would be weaker
+
+
+def test_ssl_redirect_zero_turns_the_redirect_off() -> None:
+    ingress = _tls(nginx_ingress("a", [("/a", "Prefix", "a")], {NGINX + "ssl-redirect": "0"}))
+    output, _ = migrate([ingress], Options())
+    assert ALB + "ssl-redirect" not in output[0]["metadata"]["annotations"]
+
+
+NLB_TLS_SNIPPET = "server {\n  listen 2443;\n  return 308 https://$host$request_uri;\n}\n"
+
+
+def test_tls_at_the_nlb_carries_its_certificate_and_the_snippet_redirect() -> None:
+    service = _service(
+        {
+            "service.beta.kubernetes.io/aws-load-balancer-type": "nlb",
+            "service.beta.kubernetes.io/aws-load-balancer-ssl-cert": CERT,
+            "service.beta.kubernetes.io/aws-load-balancer-ssl-ports": "https",
+        }
+    )
+    documents = [service, _deployment([]), nginx_ingress("a", [("/a", "Prefix", "a")], {})]
+    output, report = migrate(documents, Options(group="g"))
+    annotations = _ingresses(output)["a"]["metadata"]["annotations"]
+    assert annotations[ALB + "certificate-arn"] == CERT and ALB + "ssl-redirect" not in annotations
+    assert annotations[ALB + "scheme"] == "internet-facing"  # the in-tree provider's NLB
+    documents = [service, _deployment([]), _configmap({"http-snippet": NLB_TLS_SNIPPET}), documents[2]]
+    output, report = migrate(json.loads(json.dumps(documents)), Options(group="g"))
+    annotations = _ingresses(output)["a"]["metadata"]["annotations"]
+    assert annotations[ALB + "ssl-redirect"] == "443" and annotations[ALB + "certificate-arn"] == CERT
+    assert not report.held_back  # the snippet is the redirect, not an unknown access rule
+
+
+def test_ssl_passthrough_is_no_alb_ingress() -> None:
+    ingress = nginx_ingress("vault", [("/", "Prefix", "vault")], {NGINX + "ssl-passthrough": "true"})
+    output, report = migrate([ingress, nginx_ingress("web", [("/web", "Prefix", "web")], {})], Options())
+    assert list(_ingresses(output)) == ["web"]
+    assert "NLB TCP listener" in _finding(report, NGINX + "ssl-passthrough").detail
+    # A controller without --enable-ssl-passthrough ignored the annotation: an ordinary Ingress.
+    ingress = nginx_ingress("vault", [("/", "Prefix", "vault")], {NGINX + "ssl-passthrough": "true"})
+    output, report = migrate([_deployment([]), ingress], Options())
+    assert list(_ingresses(output)) == ["vault"]
+
+
+@pytest.mark.parametrize(("protocol", "alb"), [("GRPC", "HTTP"), ("grpcs", "HTTPS")])
+def test_grpc_backends_get_the_grpc_protocol_version_on_https(protocol: str, alb: str) -> None:
+    ingress = _tls(nginx_ingress("api", [("/", "Prefix", "api")], {NGINX + "backend-protocol": protocol}))
+    output, report = migrate([ingress], Options())
+    annotations = output[0]["metadata"]["annotations"]
+    assert annotations[ALB + "backend-protocol"] == alb
+    assert annotations[ALB + "backend-protocol-version"] == "GRPC"
+    assert annotations[ALB + "ssl-redirect"] == "443"
+    plain = nginx_ingress("api", [("/", "Prefix", "api")], {NGINX + "backend-protocol": protocol})
+    output, report = migrate([plain], Options())
+    assert output == [] and _finding(report, NGINX + "backend-protocol").status == "not-converted"
+
+
+# --- real-world inputs ---
+
+
+def _realworld(name: str) -> Path:
+    path = REALWORLD / name
+    if not path.exists():
+        pytest.skip(f"{path} is absent (the shared real-world corpus is not checked out here)")
+    return path
+
+
+def test_realworld_argo_cd_grpc_split(capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["migrate", str(_realworld("argoproj__argo-cd__http-grpc-split.yaml"))])
+    out = {d["metadata"]["name"]: d["metadata"]["annotations"] for d in yaml.safe_load_all(capsys.readouterr().out)}
+    assert code in (0, 1)
+    grpc = out["argocd-server-grpc-ingress"]
+    assert (grpc[ALB + "backend-protocol"], grpc[ALB + "backend-protocol-version"]) == ("HTTP", "GRPC")
+    assert out["argocd-server-http-ingress"][ALB + "ssl-redirect"] == "443"  # force-ssl-redirect with TLS
+    assert all(a[ALB + "scheme"] == "internal" for a in out.values())
+
+
+def test_realworld_argo_cd_ssl_passthrough(capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["migrate", str(_realworld("argoproj__argo-cd__ssl-passthrough.yaml"))])
+    captured = capsys.readouterr()
+    assert code == 1 and captured.out == "" and "NLB TCP listener" in captured.err
+
+
+def test_realworld_modsecurity_and_server_snippet_deny_hold_back(capsys: pytest.CaptureFixture[str]) -> None:
+    name = "ministryofjustice__Claim-for-Crown-Court-Defence__cccd-modsec.yaml"
+    code = main(["migrate", str(_realworld(name)), "--nginx-class", "modsec"])
+    captured = capsys.readouterr()
+    assert code == 3 and captured.out == "" and "lost-protection" in captured.err
+
+
+def test_without_a_deployment_the_charts_instance_label_matches_service_and_class() -> None:
+    internal = _service({"service.beta.kubernetes.io/aws-load-balancer-internal": "true"}, name="private")
+    internal["metadata"]["labels"] = {
+        "app.kubernetes.io/name": "ingress-nginx",
+        "app.kubernetes.io/instance": "private",
+        "app.kubernetes.io/component": "controller",
+    }
+    ingress_class = {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "IngressClass",
+        "metadata": {"name": "nginx-internal", "labels": {"app.kubernetes.io/instance": "private"}},
+        "spec": {"controller": "k8s.io/ingress-nginx"},
+    }
+    private = nginx_ingress("private", [("/admin", "Prefix", "admin")], {})
+    private["spec"]["ingressClassName"] = "nginx-internal"
+    public = nginx_ingress("public", [("/", "Prefix", "web")], {})
+    output, report = migrate([internal, ingress_class, private, public], Options(group="g", scheme="internet-facing"))
+    schemes = {n: i["metadata"]["annotations"][ALB + "scheme"] for n, i in _ingresses(output).items()}
+    # --scheme not given: the unmatched class 'nginx' is internal too, never internet-facing by guess.
+    assert schemes == {"private": "internal", "public": "internal"}
+    output, _ = migrate(
+        [internal, ingress_class, private, public], Options(group="g", scheme="internet-facing", scheme_given=True)
+    )
+    groups = {
+        n: (i["metadata"]["annotations"][ALB + "scheme"], i["metadata"]["annotations"][ALB + "group.name"])
+        for n, i in _ingresses(output).items()
+    }
+    assert groups == {"private": ("internal", "g"), "public": ("internet-facing", "g-public")}
+    assert report.held_back == []
+
+
+@pytest.mark.parametrize(
+    "odd",
+    [
+        {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": "x", "spec": "y"},
+        {"apiVersion": "apps/v1", "kind": "Deployment", "spec": {"template": {"spec": {"containers": "c"}}}},
+        {
+            "apiVersion": "apps/v1",
+            "kind": "DaemonSet",
+            "spec": {"template": {"spec": {"containers": [{"image": "x/ingress-nginx/controller", "args": "--a"}]}}},
+        },
+        {"apiVersion": "v1", "kind": "Service", "metadata": {"annotations": ["a"]}, "spec": {"type": "LoadBalancer"}},
+        {"apiVersion": "v1", "kind": "Service", "spec": {"type": "LoadBalancer", "ports": "443", "selector": 3}},
+        {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "ingress-nginx-controller"}, "data": [1]},
+    ],
+)
+def test_odd_install_objects_are_read_without_a_traceback(odd: dict[str, Any]) -> None:
+    output, _ = migrate([odd, nginx_ingress("a", [("/a", "Prefix", "a")], {})], Options())
+    assert _ingresses(output)["a"]["metadata"]["annotations"][ALB + "scheme"] == "internal"
+
+
+def test_controller_flags_in_both_go_forms() -> None:
+    from albops.migrate.install import controller_args
+
+    deployment = _deployment(["--configmap", "ns/cm", "--enable-ssl-passthrough", "--ingress-class=internal"])
+    assert controller_args(deployment) == {
+        "configmap": "ns/cm",
+        "enable-ssl-passthrough": "true",
+        "ingress-class": "internal",
+    }
+    assert controller_args(_deployment(["--enable-ssl-passthrough=false"])) == {"enable-ssl-passthrough": "false"}
+
+
+# --- property: nothing an allow-list refused in ingress-nginx is served by the ALB ---
+
+RANGES = [None, "10.0.0.0/8", "10.0.0.0/8,192.168.0.0/16", "203.0.113.0/24", "10.1.0.0/16"]
+CLIENTS = ["10.1.2.3", "192.168.5.5", "203.0.113.9", "198.51.100.1"]
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.randoms(use_true_random=False))
+def test_a_client_ingress_nginx_refused_is_never_served(rng: random.Random) -> None:
+    case = generate(rng)
+    lists: dict[str, str | None] = {}
+    for ingress in case.ingresses:
+        chosen = rng.choice(RANGES)
+        lists[f"shop/{ingress['metadata']['name']}"] = chosen
+        if chosen:
+            name = rng.choice(["allowlist-source-range", "whitelist-source-range"])
+            ingress["metadata"]["annotations"][NGINX + name] = chosen
+    if rng.random() < 0.3:
+        for ingress in case.ingresses:
+            ingress["spec"]["tls"] = [{"hosts": [HOST], "secretName": "tls"}]
+    converted, report = migrate(case.ingresses, Options(group="g"))
+    if report.held_back:
+        return  # nothing written: nothing served
+    blocks = nginx_blocks(locations(case))
+    # Paths left out or rule orders one group cannot hold are reported (not-converted): routing differs there.
+    in_order = not any(f.status == "not-converted" for f in report.findings)
+    inbound = {str(i["metadata"]["annotations"].get(ALB + "inbound-cidrs", "")) for i in converted}
+    for uri in case.requests:
+        found = nginx_route(blocks, uri)
+        if found is None or not lists[found[0].ingress]:
+            continue
+        allowed = nginx_cidrs(str(lists[found[0].ingress])).cidrs
+        for client in CLIENTS:
+            if any(ipaddress.ip_address(client) in ipaddress.ip_network(c) for c in allowed):
+                continue
+            # Refused by nginx (403): the ALB refuses the connection (inbound-cidrs on every member of the
+            # group, none letting the client in) or answers 403 itself; never a forward.
+            refused_at_connect = all(
+                cidrs and not any(ipaddress.ip_address(client) in ipaddress.ip_network(c) for c in cidrs.split(","))
+                for cidrs in inbound
+            )
+            if refused_at_connect:
+                continue
+            outcome = alb_route(converted, AlbRequest(HOST, uri, source_ip=client))
+            where = json.dumps([uri, client, case.ingresses])
+            # Never the protected backend; and where the routing converted in nginx's order, 403 itself.
+            assert outcome is None or found[0].service not in {t for t, _ in outcome.targets}, where
+            if in_order:
+                assert outcome is not None and outcome.kind == "fixed-response", where
+                assert outcome.redirect["statusCode"] == "403"
+
+
+def test_an_allow_list_whose_paths_cannot_be_ordered_is_held_back() -> None:
+    """Found by the property above: nginx tries /api(/|$)(.*), then /api(.*) (protected), then /; one ALB group
+    orders Ingresses, not paths, so app0's '/' would answer /apix before app1's protected rule."""
+    regex = {NGINX + "use-regex": "true"}
+    public = nginx_ingress("app0", [("/", "Prefix", "web"), ("/api(/|$)(.*)", "Prefix", "api")], dict(regex))
+    guarded = nginx_ingress(
+        "app1", [("/api(.*)", "Prefix", "internal")], {**regex, NGINX + "allowlist-source-range": "10.0.0.0/8"}
+    )
+    _, report = migrate([public, guarded], Options(group="g"))
+    assert report.held_back == ["shop/app1"]
+    assert "overlap in both orders" in _finding(report, NGINX + "allowlist-source-range").detail
+
+
+def test_two_installs_in_one_dump_each_decide_their_class() -> None:
+    """The issue's case: a public and an internal ingress-nginx in one dump; nginx-internal must stay internal."""
+    public_svc = _service({"service.beta.kubernetes.io/aws-load-balancer-type": "nlb"}, name="public")
+    private_svc = _service({}, lb_class="service.k8s.aws/nlb", name="private")
+    documents = [
+        public_svc,
+        private_svc,
+        _deployment([], name="public"),
+        _deployment(["--ingress-class=nginx-internal", "--controller-class=k8s.io/internal"], name="private"),
+        nginx_ingress("shop", [("/", "Prefix", "shop")], {}),
+        nginx_ingress("admin", [("/admin", "Prefix", "admin")], {}),
+    ]
+    documents[-1]["spec"]["ingressClassName"] = "nginx-internal"
+    output, report = migrate(documents, Options(group="web", nginx_classes=("nginx-internal",)))
+    got = {
+        name: (i["metadata"]["annotations"][ALB + "scheme"], i["metadata"]["annotations"][ALB + "group.name"])
+        for name, i in _ingresses(output).items()
+    }
+    assert got == {"shop": ("internet-facing", "web-public"), "admin": ("internal", "web")}
+    notes = [f.detail for f in report.findings if f.annotation.startswith("class ")]
+    assert any("Service ingress-nginx/private" in n and "default scheme" in n for n in notes)
