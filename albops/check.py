@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from albops.manifests import YAML_SUFFIXES, UnreadableError, documents, files_under, parse
-from policies.guardrails import IAM_POLICY, IAM_ROLE, Resource
+from policies.guardrails import IAM_POLICY, IAM_ROLE, Resource, Violation
 
 SUFFIXES = (*YAML_SUFFIXES, ".json")
 
@@ -125,3 +125,22 @@ def load(paths: Iterable[Path]) -> list[Resource]:
         for path in files_under([given], SUFFIXES):
             resources.extend(resources_from(path))
     return resources
+
+
+def validation_violations(resources: Iterable[Resource]) -> list[Violation]:
+    """What the project's one validator (components.validation: the Kubernetes schema, the API server's metadata
+    rules, the CRD limits, the controller's rules) finds in the Kubernetes objects read: the same findings
+    ``migrate`` refuses to write. Each is bad input (exit 2): the API server or the controller refuses it."""
+    from components.validation import validate
+
+    objects = [r.props for r in resources if r.type.startswith("kubernetes:")]
+    return [
+        Violation(
+            "k8s-validation" if p.group is None else "alb-group-agreement",
+            p.document,
+            f"{p.field}: {p.rule}",
+            p.fix,
+            bad_input=True,
+        )
+        for p in validate(objects)
+    ]

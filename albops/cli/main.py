@@ -373,7 +373,7 @@ def _probe(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from albops.check import load
+    from albops.check import load, validation_violations
     from albops.manifests import UnreadableError
     from policies.guardrails import RULES, Context, Stack, evaluate
 
@@ -410,7 +410,7 @@ def _check(args: argparse.Namespace) -> int:
         environment=args.environment,
         cluster_classes=cluster_classes,
     )
-    violations = evaluate(resources, context)
+    violations = evaluate(resources, context) + validation_violations(resources)
     unclassified = [
         {"ingress": f"{i.namespace}/{i.name}", "class": Stack(resources, context).class_of(i)}
         for i in Stack(resources, context).unclassified_ingresses()

@@ -191,4 +191,8 @@ def migrate(documents: list[Any], options: Options, copy: bool = True) -> tuple[
         from albops.migrate.gateway import to_gateway
 
         output = to_gateway(output, sources, report, options)
+    # Nothing is written that the API server or the controller would refuse (albops.migrate.validating).
+    from albops.migrate.validating import validate_output
+
+    validate_output(output, report)
     return output, report
