@@ -290,13 +290,14 @@ def _parser() -> argparse.ArgumentParser:
 def _migrate(args: argparse.Namespace) -> int:
     from albops.manifests import UnreadableError, read_sources
     from albops.migrate import Options, dump, migrate
+    from albops.migrate.shapes import check_shape
 
     if args.to != "gateway" and (args.gateway is not None or args.gateway_class != "alb"):
         flag = "--gateway" if args.gateway is not None else "--gateway-class"
         return _say(f"error: {flag} only applies with --to gateway; add it, or drop {flag}", EXIT_BAD_INPUT)
 
     try:
-        documents = read_sources(args.inputs)
+        documents = read_sources(args.inputs, check=check_shape)
     except UnreadableError as error:
         return _say(f"error: {error}", EXIT_BAD_INPUT)
     if not any(isinstance(d, dict) and "apiVersion" in d and "kind" in d for d in documents):
