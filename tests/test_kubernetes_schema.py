@@ -13,6 +13,7 @@ import kubernetes_validate
 import pytest
 
 from albops.preview.plan import kubernetes_manifests
+from components.validation import validate
 from albops.preview.runner import PlanResult, read_stack_file, run_program
 from tests.crd_validation import GATEWAY_KINDS
 
@@ -67,3 +68,10 @@ def test_an_unknown_annotation_map_would_be_caught(stage_apply: PlanResult) -> N
     ingress["metadata"]["annotations"] = "(known after apply)"
     with pytest.raises(kubernetes_validate.ValidationError):
         kubernetes_validate.validate(ingress, VERSIONS[0], strict=True)
+
+
+def test_objects_pass_the_one_validator(planned: tuple[str, bool, list[dict[str, Any]]]) -> None:
+    # The validator migrate and check use (components.validation): the schema of both versions, the API
+    # server's metadata rules, the CRD limits and the controller's annotation and group rules, custom kinds too.
+    _, _, manifests = planned
+    assert [str(p) for p in validate(manifests, VERSIONS)] == []
