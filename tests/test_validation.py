@@ -357,3 +357,18 @@ def test_hostile_shapes_exit_2_naming_the_document_and_field(name: str, capsys: 
 
 def test_every_shape_file_is_tested() -> None:
     assert {p.name for p in SHAPES.glob("*.yaml")} == set(SHAPE_FIELDS)
+
+
+def test_alb_condition_values_at_most_128_and_hosts_the_alb_takes() -> None:
+    long_prefix = ingress()
+    long_prefix["spec"]["rules"][0]["http"]["paths"][0]["path"] = "/" + "a" * 126  # "/a..a/*" is 129
+    assert fields(validate([long_prefix])) == {"spec.rules[0].http.paths[0].path"}
+    fits = ingress()
+    fits["spec"]["rules"][0]["http"]["paths"][0]["path"] = "/" + "a" * 125
+    assert validate([fits]) == []
+    no_dot = ingress()
+    no_dot["spec"]["rules"][0]["host"] = "localhost"
+    assert fields(validate([no_dot])) == {"spec.rules[0].host"}
+    wildcard = ingress()
+    wildcard["spec"]["rules"][0]["host"] = "*.example.com"
+    assert validate([wildcard]) == []

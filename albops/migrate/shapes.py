@@ -30,7 +30,7 @@ def _problems(obj: dict[str, Any]) -> Iterator[tuple[str, str]]:
     for key in ("metadata", "spec"):
         if key in obj and not isinstance(obj[key], dict):
             yield key, f"a mapping, not {_type(obj[key])}"
-    metadata = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
+    metadata: Any = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
     for key in ("annotations", "labels"):
         value = metadata.get(key)
         if value is not None and not isinstance(value, dict):

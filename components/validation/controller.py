@@ -32,7 +32,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from components.app.checks import path_problems
+from components.app.checks import host_problem, path_problems
 from components.validation.problem import Problem, annotation_field, describe
 
 ALB = "alb.ingress.kubernetes.io/"
@@ -44,6 +44,8 @@ TARGET_GROUP_WEIGHT = (0, 999)
 ROUTE_WEIGHT_MAX = 999
 FORWARD_TARGET_GROUPS = 5
 RULE_CONDITION_VALUES = 5
+# ELB API PathPatternConditionConfig / HostHeaderConditionConfig: each value or regex at most 128 characters.
+CONDITION_VALUE_LENGTH = 128
 ACTION_TYPES = ("fixed-response", "forward", "redirect")
 CONDITION_CONFIGS = {
     "host-header": "hostHeaderConfig",
@@ -404,8 +406,21 @@ def _ingress_problems(obj: Mapping[str, Any], index: int) -> list[Problem]:
             for why in path_problems(value, kind):
                 add(f"{field}.path", why, "fix the path")
         path_values = 2 if kind == "Prefix" and value != "/" else 1
-        if kind == "ImplementationSpecific" and regex_paths and len(value) < 2:
+        regex = kind == "ImplementationSpecific" and regex_paths
+        if regex and len(value) < 2:
             add(f"{field}.path", "a regex path needs a pattern after the leading '/'", "write the regex")
+        # What the controller sends: a regex without its leading '/', a Prefix path also as "/x/*".
+        longest = len(value) - 1 if regex else len(value.rstrip("/")) + 2 if kind == "Prefix" else len(value)
+        if longest > CONDITION_VALUE_LENGTH:
+            add(
+                f"{field}.path",
+                f"its ALB path condition value would be {longest} characters; the ALB takes at most "
+                f"{CONDITION_VALUE_LENGTH} (ELB API PathPatternConditionConfig)",
+                "shorten the path",
+            )
+        host_why = host_problem(host.removeprefix("*.")) if host else None
+        if host_why and field.endswith("paths[0]"):
+            add(field.rsplit(".http", 1)[0] + ".host", host_why, "use a DNS name the ALB takes")
         total = (1 if host else 0) + path_values + extra_values.get(name, 0)
         if total > RULE_CONDITION_VALUES:
             add(
