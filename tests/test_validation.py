@@ -325,8 +325,24 @@ def test_check_reports_the_validator_findings(tmp_path: Path, capsys: pytest.Cap
     source.write_text(yaml.safe_dump(weighted(9995)))
     code = main(["check", str(source)])
     out = capsys.readouterr().out
-    assert code == 2
+    # What the controller refuses is a violation (exit 1), as the guardrails' controller rules are.
+    assert code == 1
     assert "[k8s-validation] Ingress shop/web" in out and "9995" in out
+    # What the API server refuses is bad input (exit 2).
+    bad = weighted(1)
+    bad["metadata"]["labels"] = {"app": "-web-"}
+    source.write_text(yaml.safe_dump(bad))
+    assert main(["check", str(source)]) == 2
+    assert 'metadata.labels["app"]' in capsys.readouterr().out
+
+
+def test_check_says_a_thing_once(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # The guardrails already report a bad ssl-redirect for the group; the validator's finding is not repeated.
+    source = tmp_path / "in.yaml"
+    source.write_text(yaml.safe_dump(ingress(annotations={ALB + "ssl-redirect": "443", ALB + "group.name": "g"})))
+    main(["check", str(source), "--json"])
+    rules = [v["rule"] for v in json.loads(capsys.readouterr().out)["violations"]]
+    assert "alb-ssl-redirect" in rules and "alb-group-agreement" not in rules
 
 
 # Input shapes: exit 2 naming the file, the document, the object and the field.

@@ -374,7 +374,7 @@ def _probe(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from albops.check import load, validation_violations
+    from albops.check import load, validation_violations, without_repeats
     from albops.manifests import UnreadableError
     from policies.guardrails import RULES, Context, Stack, evaluate
 
@@ -411,7 +411,8 @@ def _check(args: argparse.Namespace) -> int:
         environment=args.environment,
         cluster_classes=cluster_classes,
     )
-    violations = evaluate(resources, context) + validation_violations(resources)
+    violations = evaluate(resources, context)
+    violations += without_repeats(violations, validation_violations(resources))
     unclassified = [
         {"ingress": f"{i.namespace}/{i.name}", "class": Stack(resources, context).class_of(i)}
         for i in Stack(resources, context).unclassified_ingresses()

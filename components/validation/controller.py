@@ -326,7 +326,9 @@ def _ingress_problems(obj: Mapping[str, Any], index: int) -> list[Problem]:
     found: list[Problem] = []
 
     def add(field: str, rule: str, fix: str) -> None:
-        found.append(Problem(document, index, field, rule + " (aws-load-balancer-controller v3.5.0)", fix))
+        found.append(
+            Problem(document, index, field, rule + " (aws-load-balancer-controller v3.5.0)", fix, by="controller")
+        )
 
     def json_value(key: str, check: Callable[[Any], list[tuple[str, str]]]) -> Any:
         try:
@@ -449,6 +451,7 @@ def _route_problems(obj: Mapping[str, Any], index: int) -> list[Problem]:
                         f"weight {weight} is over {ROUTE_WEIGHT_MAX}, which the controller refuses (v3.5.0 "
                         "pkg/gateway/routeutils/backend.go maxWeight)",
                         "scale the weights into 0..999, keeping their ratio",
+                        by="controller",
                     )
                 )
     return found
@@ -470,9 +473,23 @@ def group_of(obj: Mapping[str, Any]) -> str:
 
 def group_problems(objects: Iterable[tuple[int, Mapping[str, Any]]]) -> list[Problem]:
     """What the members of each ALB group disagree on: the controller then reconciles none of them."""
+    listed = list(objects)
+    # An IngressClass with IngressClassParams: its group, scheme, certificates, inbound-cidrs, ssl-policy and
+    # attributes win over the annotations (v3.5.0 group_loader.go, model_build_listener.go), so its Ingresses'
+    # annotations alone cannot say what they agree on; `albops check`'s guardrails read the params.
+    with_params = {
+        str(obj["metadata"].get("name"))
+        for _, obj in listed
+        if obj.get("kind") == "IngressClass"
+        and isinstance(obj.get("metadata"), Mapping)
+        and isinstance(obj.get("spec"), Mapping)
+        and isinstance(obj["spec"].get("parameters"), Mapping)
+        and obj["spec"]["parameters"].get("kind") == "IngressClassParams"
+    }
     groups: dict[str, list[tuple[int, Mapping[str, Any]]]] = defaultdict(list)
-    for index, obj in objects:
-        if is_alb_ingress(obj):
+    for index, obj in listed:
+        spec: Any = obj.get("spec") if isinstance(obj.get("spec"), Mapping) else {}
+        if is_alb_ingress(obj) and spec.get("ingressClassName") not in with_params:
             groups[group_of(obj)].append((index, obj))
     found: list[Problem] = []
     for group, members in groups.items():
@@ -496,6 +513,7 @@ def _disagreements(group: str, members: list[tuple[int, Mapping[str, Any]]]) -> 
                     "agree, or the controller stops reconciling the whole group (v3.5.0 model_builder.go)",
                     fix,
                     group,
+                    by="controller",
                 )
             )
 
@@ -582,6 +600,7 @@ def _disagreements(group: str, members: list[tuple[int, Mapping[str, Any]]]) -> 
                     "controller stops reconciling the whole group (v3.5.0 buildSSLRedirectConfig)",
                     "listen on that port with HTTPS (listen-ports and a certificate), or drop ssl-redirect",
                     group,
+                    by="controller",
                 )
             )
     return found

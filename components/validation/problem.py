@@ -30,6 +30,9 @@ class Problem:
     rule: str
     fix: str
     group: str | None = None
+    # Who refuses it: "api-server" (schema, metadata, CRD limits: kubectl apply fails) or "controller" (the
+    # object is stored, and the controller stops reconciling its group).
+    by: str = "api-server"
 
     def __str__(self) -> str:
         return f"{self.document}: {self.field}: {self.rule}; {self.fix}"
@@ -42,6 +45,7 @@ class Problem:
             "rule": self.rule,
             "fix": self.fix,
             "group": self.group,
+            "by": self.by,
         }
 
 
