@@ -37,7 +37,7 @@ def validate_output(output: list[Any], report: Report) -> None:
         obj = places[problem.index][0][places[problem.index][1]]
         name = display(obj) if isinstance(obj, dict) else problem.document
         if problem.group is not None:
-            held = f"ALB group {problem.group}"
+            held = f"ALB group {problem.group!r} (a rule its members must agree on fails; see its findings)"
             if held not in report.held_back:
                 report.held_back.append(held)
             report.add(
