@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from albops.manifests import YAML_SUFFIXES, UnreadableError, documents, files_under, parse
-from policies.guardrails import IAM_POLICY, IAM_ROLE, Resource
+from policies.guardrails import IAM_POLICY, IAM_ROLE, Resource, Violation
 
 SUFFIXES = (*YAML_SUFFIXES, ".json")
 
@@ -125,3 +125,49 @@ def load(paths: Iterable[Path]) -> list[Resource]:
         for path in files_under([given], SUFFIXES):
             resources.extend(resources_from(path))
     return resources
+
+
+def validation_violations(resources: Iterable[Resource]) -> list[Violation]:
+    """What the project's one validator (components.validation: the Kubernetes schema, the API server's metadata
+    rules, the CRD limits, the controller's rules) finds in the Kubernetes objects read: the same findings
+    ``migrate`` refuses to write. What the API server refuses is bad input (exit 2), as the guardrails treat it;
+    what the controller refuses is a violation (exit 1), as the guardrails' controller rules are."""
+    from components.validation import validate
+
+    resources = list(resources)
+    objects = [r.props for r in resources if r.type.startswith("kubernetes:")]
+    return [
+        Violation(
+            "k8s-validation" if p.group is None else "alb-group-agreement",
+            p.document,
+            f"{p.field}: {p.rule}",
+            p.fix,
+            bad_input=p.by == "api-server",
+        )
+        for p in validate(objects)
+    ]
+
+
+def _key(field: str) -> str:
+    """The key a finding is about: an annotation's name after its prefix, else the field's last name."""
+    if field.startswith('metadata.annotations["'):
+        return field.removeprefix('metadata.annotations["').removesuffix('"]').rpartition("/")[2]
+    return field.rsplit(".", 1)[-1].split("[", 1)[0]
+
+
+def _same_object(resource: str, finding: Violation) -> bool:
+    """Whether a guardrail's ``resource`` is the finding's object, or its ALB group (``group NAME``)."""
+    if resource.startswith("group "):
+        return f"ALB group {resource.removeprefix('group ')!r}" in finding.message
+    return resource == finding.resource
+
+
+def without_repeats(violations: list[Violation], found: list[Violation]) -> list[Violation]:
+    """``found`` less what a guardrail already says about the same object and key: the guardrails know more
+    (IngressClassParams, cluster facts), and one thing is reported once."""
+    said = [(v.resource.split(" container ")[0], v.message + " " + v.fix) for v in violations]
+    return [
+        f
+        for f in found
+        if not any(_same_object(resource, f) and _key(f.message.split(": ", 1)[0]) in text for resource, text in said)
+    ]

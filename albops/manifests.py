@@ -10,7 +10,7 @@ from __future__ import annotations
 import codecs
 import json
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
@@ -115,13 +115,23 @@ def documents(path: Path) -> list[Any]:
         raise UnreadableError(f"{path}: {error.strerror}") from None
 
 
-def read_sources(sources: Iterable[str], suffixes: tuple[str, ...] = YAML_SUFFIXES) -> list[Any]:
-    """Documents of files, directories and ``-`` (stdin), in the order given."""
+def read_sources(
+    sources: Iterable[str],
+    suffixes: tuple[str, ...] = YAML_SUFFIXES,
+    check: Callable[[Any, str], None] | None = None,
+) -> list[Any]:
+    """Documents of files, directories and ``-`` (stdin), in the order given.
+
+    ``check`` sees each document with where it came from (``in.yaml: document 3``) and raises UnreadableError
+    for one in the wrong shape.
+    """
     found: list[Any] = []
     for source in sources:
-        if source == "-":
-            found += parse(sys.stdin.read(), "stdin")
-            continue
-        for file in files_under([Path(source)], suffixes):
-            found += documents(file)
+        read = [("stdin", parse(sys.stdin.read(), "stdin"))] if source == "-" else []
+        read += [(str(file), documents(file)) for file in files_under([Path(source)], suffixes)] if not read else []
+        for name, docs in read:
+            if check is not None:
+                for index, document in enumerate(docs):
+                    check(document, f"{name}: document {index + 1}")
+            found += docs
     return found

@@ -98,6 +98,8 @@ def _workload(kind: str, pre_stop: dict[str, Any], grace: int = 90) -> dict[str,
         "kind": kind,
         "metadata": {"name": "web", "namespace": "team"},
         "spec": {
+            # A StatefulSet's serviceName is required up to Kubernetes 1.32 (albops check validates the schema).
+            **({"serviceName": "web"} if kind == "StatefulSet" else {}),
             "selector": {"matchLabels": {"app": "web"}},
             "template": {
                 "metadata": {"labels": {"app": "web"}},

@@ -14,6 +14,7 @@ import pytest
 
 from albops.preview.plan import kubernetes_manifests
 from albops.preview.runner import PlanResult, read_stack_file, run_program
+from components.validation import validate
 from tests.crd_validation import GATEWAY_KINDS
 
 # The oldest EKS version still in standard support here, and the newest schema shipped.
@@ -67,3 +68,10 @@ def test_an_unknown_annotation_map_would_be_caught(stage_apply: PlanResult) -> N
     ingress["metadata"]["annotations"] = "(known after apply)"
     with pytest.raises(kubernetes_validate.ValidationError):
         kubernetes_validate.validate(ingress, VERSIONS[0], strict=True)
+
+
+def test_objects_pass_the_one_validator(planned: tuple[str, bool, list[dict[str, Any]]]) -> None:
+    # The validator migrate and check use (components.validation): the schema of both versions, the API
+    # server's metadata rules, the CRD limits and the controller's annotation and group rules, custom kinds too.
+    _, _, manifests = planned
+    assert [str(p) for p in validate(manifests, VERSIONS)] == []

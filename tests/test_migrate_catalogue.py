@@ -385,7 +385,7 @@ def test_a_refused_ssl_redirect_falls_back_to_the_configmap_not_to_true() -> Non
 
 @pytest.mark.parametrize("value", GO_TRUE + GO_FALSE + REFUSED)
 def test_use_regex_reads_every_parsebool_spelling(value: str) -> None:
-    ingress = nginx_ingress("app", [("/api/v[0-9]+", "ImplementationSpecific", "svc")], {NGINX + "use-regex": value})
+    ingress = nginx_ingress("app", [("/api/v1.+", "ImplementationSpecific", "svc")], {NGINX + "use-regex": value})
     output, _ = migrate([ingress], Options())
     regex = output[0]["metadata"]["annotations"].get(ALB + "use-regex-path-match") == "true"
     assert regex is (value in GO_TRUE)

@@ -212,6 +212,7 @@ def test_json_is_one_object_with_ingress_and_group_entries_and_report_file_has_t
     assert data["stdout"] == {"written": False, "objects": 0, "kinds": {}}
     assert data["outcomes"] == {
         "held-back": 1,
+        "refused": 0,
         "unprotected": 0,
         "not-converted": 1,
         "partial": 1,

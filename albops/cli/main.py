@@ -345,6 +345,7 @@ def _migrate(args: argparse.Namespace) -> int:
     from albops.manifests import UnreadableError, read_sources
     from albops.migrate import Options, dump, migrate
     from albops.migrate.report_formats import render_lines
+    from albops.migrate.shapes import check_shape
 
     if args.to == "gateway" and args.shards != 1:
         return _say("error: --shards only applies with --to ingress; drop --shards", EXIT_BAD_INPUT)
@@ -353,7 +354,7 @@ def _migrate(args: argparse.Namespace) -> int:
         return _say(f"error: {flag} only applies with --to gateway; add it, or drop {flag}", EXIT_BAD_INPUT)
 
     try:
-        documents = read_sources(args.inputs)
+        documents = read_sources(args.inputs, check=check_shape)
     except UnreadableError as error:
         return _say(f"error: {error}", EXIT_BAD_INPUT)
     if not any(isinstance(d, dict) and "apiVersion" in d and "kind" in d for d in documents):
@@ -467,7 +468,7 @@ def _probe(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from albops.check import load
+    from albops.check import load, validation_violations, without_repeats
     from albops.manifests import UnreadableError
     from policies.guardrails import RULES, Context, Stack, evaluate
 
@@ -505,6 +506,7 @@ def _check(args: argparse.Namespace) -> int:
         cluster_classes=cluster_classes,
     )
     violations = evaluate(resources, context)
+    violations += without_repeats(violations, validation_violations(resources))
     unclassified = [
         {"ingress": f"{i.namespace}/{i.name}", "class": Stack(resources, context).class_of(i)}
         for i in Stack(resources, context).unclassified_ingresses()

@@ -229,5 +229,9 @@ def migrate(documents: list[Any], options: Options, copy: bool = True) -> tuple[
         from albops.migrate.gateway import to_gateway
 
         output = to_gateway(output, sources, report, options)
+    # Nothing is written that the API server or the controller would refuse (albops.migrate.validating).
+    from albops.migrate.validating import validate_output
+
+    validate_output(output, report)
     report.record_output(str(o.get("kind")) for o in objects(output))
     return output, report

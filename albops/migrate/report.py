@@ -24,6 +24,7 @@ FAIL_ON = SEVERITIES[:3]
 # What became of each Ingress of the input, most serious first; the summary counts them in this order.
 OUTCOMES: dict[str, str] = {
     "held-back": "held back (would lose its protection)",
+    "refused": "held back (its ALB group would not reconcile)",
     "unprotected": "written without its protection (released)",
     "not-converted": "not converted (not in the output)",
     "partial": "converted in part (some settings not converted)",
@@ -34,6 +35,8 @@ OUTCOMES: dict[str, str] = {
 
 # The next step for an Ingress of each outcome.
 OUTCOME_NEXT: dict[str, str] = {
+    "refused": "fix what its group's line says (--shards for a quota, one value for what members must agree on) "
+    "and run migrate again",
     "held-back": "carry each lost protection over as its line says and run migrate again, or release it with "
     "--allow-unprotected-ingress NS/NAME once it may go unprotected",
     "unprotected": "carry each lost protection over before traffic moves: it is written without it",
@@ -118,6 +121,10 @@ class GroupFinding:
         return f"ALB group {self.group!r}: {self.key}: {self.status}: {self.detail}{members}"
 
 
+# Why an Ingress is held back unless Report.hold said otherwise.
+LOST_PROTECTION_REASON = "would lose its protection; see the lost-protection lines"
+
+
 def _rank(severity: str) -> int:
     return SEVERITIES.index(severity)
 
@@ -128,8 +135,11 @@ class Report:
     converted: list[str] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
 
-    # Ingresses not written because they would lose a protection (unless --allow-unprotected).
+    # Ingresses not written because they would lose a protection (unless --allow-unprotected), or because
+    # their ALB group would not reconcile (over a quota, or a rule its members must agree on): then nothing
+    # at all is written. Why, per Ingress, in held_reason (absent: a lost protection).
     held_back: list[str] = field(default_factory=list)
+    held_reason: dict[str, str] = field(default_factory=dict)
 
     # Findings about an ALB group as a whole (add_group), each once.
     group_findings: list[GroupFinding] = field(default_factory=list)
@@ -162,6 +172,19 @@ class Report:
     def add(self, ingress: str, annotation: str, status: str, detail: str, next_step: str = "") -> None:
         # Interned: a large input repeats the same lines for thousands of Ingresses; one string serves all.
         self.findings.append(Finding(ingress, sys.intern(annotation), status, sys.intern(detail), next_step))
+
+    def hold(self, ingress: str, reason: str) -> None:
+        """Hold ``ingress`` back for ``reason`` (not a lost protection): nothing at all is written, exit 3."""
+        if ingress not in self.held_back:
+            self.held_back.append(ingress)
+        self.held_reason.setdefault(ingress, reason)
+
+    def held_reasons(self) -> dict[str, list[str]]:
+        """The held-back Ingresses by reason, a lost protection first, in the order held."""
+        out: dict[str, list[str]] = {}
+        for name in self.held_back:
+            out.setdefault(self.held_reason.get(name, LOST_PROTECTION_REASON), []).append(name)
+        return dict(sorted(out.items(), key=lambda item: item[0] != LOST_PROTECTION_REASON))
 
     def add_group(
         self, group: str, key: str, status: str, detail: str, ingresses: Iterable[str] = (), next_step: str = ""
@@ -211,7 +234,7 @@ class Report:
             if name in passed:
                 result[name] = "passed-through"
             elif name in held:
-                result[name] = "held-back"
+                result[name] = "refused" if name in self.held_reason else "held-back"
             elif name in left:
                 result[name] = "not-converted"
             else:

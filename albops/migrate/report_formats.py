@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from albops.migrate.report import (
+    LOST_PROTECTION_REASON,
     OUTCOME_NEXT,
     OUTCOMES,
     SEVERITIES,
@@ -33,10 +34,9 @@ def _plural(count: int, one: str, many: str | None = None) -> str:
 def stdout_line(report: Report) -> str:
     """What went to stdout: the first thing a person piping the output needs to know."""
     if report.held_back:
-        return (
-            "nothing written to stdout: "
-            + _plural(len(report.held_back), "Ingress", "Ingresses")
-            + " held back (would lose its protection; see the lost-protection lines)"
+        return "nothing written to stdout: " + "; ".join(
+            f"{_plural(len(names), 'Ingress', 'Ingresses')} held back ({reason})"
+            for reason, names in report.held_reasons().items()
         )
     total = sum(report.written.values())
     if not total:
@@ -94,12 +94,15 @@ def text_lines(report: Report, fail_on: str) -> Iterator[str]:
         yield groups
     for finding in _by_severity(report):
         yield f"  [{finding.severity}] {finding}"
-    if report.held_back:
-        yield (
-            f"held back (would lose their protection): {', '.join(report.held_back)}; nothing was written to "
-            "stdout. Carry the protection over as each line says, or release one Ingress with "
-            "--allow-unprotected-ingress NS/NAME (all of them: --allow-unprotected)"
-        )
+    for reason, names in report.held_reasons().items():
+        if reason == LOST_PROTECTION_REASON:
+            yield (
+                f"held back (would lose their protection): {', '.join(names)}; nothing was written to "
+                "stdout. Carry the protection over as each line says, or release one Ingress with "
+                "--allow-unprotected-ingress NS/NAME (all of them: --allow-unprotected)"
+            )
+        else:
+            yield f"held back ({reason}): {', '.join(names)}; nothing was written to stdout"
     yield verdict(report, fail_on)
 
 
@@ -163,6 +166,8 @@ def as_json(report: Report, fail_on: str) -> dict[str, Any]:
         # written but for a held-back one), findings every per-Ingress line in the order found.
         "converted": report.converted,
         "heldBack": report.held_back,
+        # Why each was held back, by reason (a lost protection, a group that would not reconcile).
+        "heldBackReasons": report.held_reasons(),
         "exact": report.exact,
         "findings": [f.as_dict() for f in report.findings],
     }

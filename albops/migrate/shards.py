@@ -151,8 +151,9 @@ def shard_groups(
             f"the controller fails a whole group over a quota; nothing was written. {suggestion}. Per Ingress: "
             f"{counts[f'group {group}'].shares()}",
         )
-        refused.update(s.name for s in current[group])
-    report.held_back.extend(sorted(refused - set(report.held_back)))
+        for s in current[group]:
+            refused.add(s.name)
+            report.hold(s.name, f"ALB group {group!r} would be over a quota; see its 'group quotas' line")
     return refused
 
 

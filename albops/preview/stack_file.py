@@ -153,6 +153,28 @@ FastBoundedLoader.add_constructor("tag:yaml.org,2002:timestamp", BoundedLoader.c
 FastBoundedLoader.add_constructor("tag:yaml.org,2002:str", _interned_str)
 
 
+def _unique_mapping(loader: yaml.CSafeLoader, node: MappingNode, deep: bool = False) -> dict[Any, Any]:
+    """A mapping that names no key twice: PyYAML silently keeps the last value, so a manifest with a repeated
+    key would be read as something its author may not have meant (and ``kubectl apply`` refuses it)."""
+    if isinstance(node, MappingNode):
+        seen: dict[tuple[str, str], int] = {}
+        for key_node, _ in node.value:
+            if isinstance(key_node, ScalarNode) and key_node.tag != _MERGE_TAG:
+                key = (key_node.tag, str(key_node.value))
+                if key in seen:
+                    raise StackFileError(
+                        f"line {_line(key_node)}: key {key_node.value!r} is repeated (first at line {seen[key]}); "
+                        "YAML would silently keep only the last one: remove one"
+                    )
+                seen[key] = _line(key_node)
+    mapping: dict[Any, Any] = yaml.constructor.SafeConstructor.construct_mapping(loader, node, deep=deep)
+    return mapping
+
+
+FastLoader.construct_mapping = _unique_mapping  # type: ignore[method-assign,assignment]
+FastBoundedLoader.construct_mapping = _unique_mapping  # type: ignore[method-assign,assignment]
+
+
 def _check_expansion(node: Node | None) -> None:
     if node is not None and _expanded_size(node) > MAX_EXPANDED_NODES:
         raise StackFileError(

@@ -1,0 +1,63 @@
+"""The last step of ``migrate``: what it would write goes through the project's one validator
+(``components.validation``) first, the way the API server and the controller will check it.
+
+An object the validator refuses is never written: it is left out and reported as not converted, naming the
+field and the rule. A rule the members of an ALB group must agree on fails the whole group (the controller
+stops reconciling every member), so then nothing at all is written: the group is held back (exit 3), and
+``migrate | kubectl apply -f -`` applies nothing rather than a set that breaks the group.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from albops.migrate.reading import display
+from albops.migrate.report import Report
+from components.validation import validate
+
+
+def _places(documents: list[Any]) -> Iterator[tuple[list[Any], int]]:
+    """(container, index) of every object, the items of List objects included."""
+    for i, document in enumerate(documents):
+        if isinstance(document, dict) and str(document.get("kind", "")).endswith("List"):
+            items = document.get("items")
+            if isinstance(items, list):
+                yield from _places(items)
+                continue
+        yield documents, i
+
+
+def validate_output(output: list[Any], report: Report) -> None:
+    """Leave out of ``output`` every object the validator refuses, and hold everything back on a group rule."""
+    places = list(_places(output))
+    problems = validate(container[i] for container, i in places)
+    refused: set[int] = set()
+    for problem in problems:
+        obj = places[problem.index][0][places[problem.index][1]]
+        name = display(obj) if isinstance(obj, dict) else problem.document
+        if problem.group is not None:
+            why = f"ALB group {problem.group!r} would not reconcile: a rule its members must agree on fails"
+            members = [n for n, g in report.ingress_group.items() if g == problem.group and n in report.converted]
+            for member in members or [f"ALB group {problem.group!r}"]:
+                report.hold(member, why)
+            report.add(
+                name,
+                problem.field,
+                "not-converted",
+                f"{problem.rule}; {problem.fix}. Nothing was written: the group would not reconcile",
+            )
+            continue
+        refused.add(problem.index)
+        report.add(
+            name,
+            problem.field,
+            "not-converted",
+            f"{problem.rule}; {problem.fix}. Not written: the API server or the controller would refuse it",
+        )
+    for index in sorted(refused, reverse=True):
+        container, i = places[index]
+        obj = container[i]
+        if isinstance(obj, dict) and display(obj) in report.converted:
+            report.converted.remove(display(obj))
+        del container[i]

@@ -1,0 +1,606 @@
+"""The AWS Load Balancer Controller v3.5.0's own rules: what it refuses when it builds an ALB from Ingresses and
+routes, which stops the reconcile of the whole group (every member, not only the one at fault).
+
+Sources (kubernetes-sigs/aws-load-balancer-controller, tag v3.5.0):
+- pkg/annotations/parser.go: ints are ``strconv.ParseInt(raw, 10, 32)``, booleans ``strconv.ParseBool``, JSON
+  ``json.Unmarshal``, string maps comma-separated ``key=value`` pairs (``splitKeyValuePairs``), each with '='
+  and a non-empty key;
+- pkg/ingress/config_types.go: the ``actions.*`` (Action.validate), ``conditions.*`` (RuleCondition.Validate)
+  and ``transforms.*`` (Transform.Validate) JSON shapes;
+- pkg/ingress/enhanced_backend_builder.go: a ``use-annotation`` backend needs its ``actions.<name>``;
+- pkg/ingress/model_build_listener.go: ``listen-ports`` (a non-empty JSON list of {HTTP|HTTPS: 1..65535}),
+  ``inbound-cidrs`` (each through Go ``net.ParseCIDR``);
+- pkg/ingress/model_build_listener_rules.go: no '*' or '?' in an Exact or Prefix path; a Prefix path gives two
+  path values (``/x`` and ``/x/*``), ``/`` one;
+- pkg/ingress/group_loader.go: ``group.name`` ``^([a-z0-9][-a-z0-9.]*)?[a-z0-9]$`` of at most 63,
+  ``group.order`` within [-1000, 1000];
+- pkg/ingress/model_builder.go, model_build_load_balancer*.go: what the members of a group must agree on
+  (scheme, ip-address-type, load-balancer-name, WAF, load-balancer-attributes per key, tags per key; per listen
+  port the protocol, inbound-cidrs and ssl-policy; one ssl-redirect port, which must be an HTTPS listen port;
+  at most one defaultBackend);
+- pkg/gateway/routeutils/backend.go: a route's backendRef weight at most 999 (``maxWeight``).
+And the ELB API (Elastic Load Balancing API Reference, TargetGroupTuple and the listener-rule quotas): a
+target group's weight is 0..999, a forward action holds at most 5 target groups, a rule at most 5 condition
+values.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from components.app.checks import host_problem, path_problems
+from components.validation.problem import Problem, annotation_field, describe
+
+ALB = "alb.ingress.kubernetes.io/"
+ALB_CLASS = "alb"
+GROUP_NAME = re.compile(r"([a-z0-9][-a-z0-9.]*)?[a-z0-9]")
+GROUP_NAME_LENGTH = 63
+GROUP_ORDER = (-1000, 1000)
+TARGET_GROUP_WEIGHT = (0, 999)
+ROUTE_WEIGHT_MAX = 999
+FORWARD_TARGET_GROUPS = 5
+RULE_CONDITION_VALUES = 5
+# ELB API PathPatternConditionConfig / HostHeaderConditionConfig: each value or regex at most 128 characters.
+CONDITION_VALUE_LENGTH = 128
+ACTION_TYPES = ("fixed-response", "forward", "redirect")
+CONDITION_CONFIGS = {
+    "host-header": "hostHeaderConfig",
+    "http-header": "httpHeaderConfig",
+    "http-request-method": "httpRequestMethodConfig",
+    "path-pattern": "pathPatternConfig",
+    "query-string": "queryStringConfig",
+    "source-ip": "sourceIPConfig",
+}
+TRANSFORM_CONFIGS = {"url-rewrite": "urlRewriteConfig", "host-header-rewrite": "hostHeaderRewriteConfig"}
+STRING_MAPS = ("load-balancer-attributes", "target-group-attributes", "tags")
+INT32 = re.compile(r"[+-]?[0-9]+")
+GO_BOOLS = frozenset({"1", "t", "T", "TRUE", "true", "True", "0", "f", "F", "FALSE", "false", "False"})
+# Settings of the load balancer itself: two members of one group that give different values stop it.
+ONE_PER_GROUP = ("scheme", "ip-address-type", "load-balancer-name", "wafv2-acl-arn", "wafv2-acl-name", "waf-acl-id")
+
+
+def go_int32(raw: str) -> int | None:
+    """Go ``strconv.ParseInt(raw, 10, 32)``: optional sign, decimal digits, within int32."""
+    if not raw.isascii() or not INT32.fullmatch(raw):
+        return None
+    value = int(raw)
+    return value if -(2**31) <= value < 2**31 else None
+
+
+def _go_cidr(text: str) -> str | None:
+    # One parser of Go's net.ParseCIDR for the whole project (albops.migrate.values); imported on use, so that
+    # importing components never loads albops.
+    from albops.migrate.values import go_cidr
+
+    return go_cidr(text)
+
+
+def string_map(raw: str) -> dict[str, str] | None:
+    """The controller's ``ParseStringMapAnnotation`` (with its ``splitKeyValuePairs``), or None where it fails."""
+    pairs: list[str] = []
+    current = ""
+    i = 0
+    while i < len(raw):
+        char = raw[i]
+        if char == "\\" and i + 1 < len(raw):
+            current += raw[i + 1]
+            i += 2
+            continue
+        if char == ",":
+            remaining = raw[i + 1 :].strip()
+            if "=" in remaining:
+                pairs.append(current.strip())
+                current = ""
+            elif remaining:
+                pairs += [current.strip(), remaining]
+                current = ""
+                break
+            else:
+                current += char
+        else:
+            current += char
+        i += 1
+    if current:
+        pairs.append(current.strip())
+    found: dict[str, str] = {}
+    for pair in pairs:
+        key, equals, value = pair.partition("=")
+        if not equals or not key.strip():
+            return None
+        found[key.strip()] = value.strip()
+    return found
+
+
+def _annotations(obj: Mapping[str, Any]) -> dict[str, str]:
+    metadata = obj.get("metadata")
+    annotations = metadata.get("annotations") if isinstance(metadata, Mapping) else None
+    return {str(k): str(v) for k, v in annotations.items()} if isinstance(annotations, Mapping) else {}
+
+
+def is_alb_ingress(obj: Mapping[str, Any]) -> bool:
+    """An Ingress the controller serves: class ``alb``, or carrying its annotations."""
+    if obj.get("kind") != "Ingress":
+        return False
+    annotations = _annotations(obj)
+    spec: Any = obj.get("spec") if isinstance(obj.get("spec"), Mapping) else {}
+    cls = spec.get("ingressClassName") or annotations.get("kubernetes.io/ingress.class")
+    return cls == ALB_CLASS or any(k.startswith(ALB) for k in annotations)
+
+
+def _paths(obj: Mapping[str, Any]) -> Iterable[tuple[str, str, Mapping[str, Any]]]:
+    """(field, host, path) of every path of an Ingress, whatever shape it came in."""
+    spec = obj.get("spec")
+    rules = spec.get("rules") if isinstance(spec, Mapping) else None
+    for r, rule in enumerate(rules if isinstance(rules, list) else []):
+        if not isinstance(rule, Mapping) or not isinstance(rule.get("http"), Mapping):
+            continue
+        paths = rule["http"].get("paths")
+        for p, path in enumerate(paths if isinstance(paths, list) else []):
+            if isinstance(path, Mapping):
+                yield f"spec.rules[{r}].http.paths[{p}]", str(rule.get("host") or ""), path
+
+
+def _service(path: Mapping[str, Any]) -> Mapping[str, Any]:
+    backend = path.get("backend")
+    service = backend.get("service") if isinstance(backend, Mapping) else None
+    return service if isinstance(service, Mapping) else {}
+
+
+def _go(value: Any, key: str) -> Any:
+    """A field of a JSON object as Go's ``json.Unmarshal`` finds it: the exact key, else one equal but for case
+    (``sourceIpConfig`` fills ``sourceIPConfig``)."""
+    if not isinstance(value, Mapping):
+        return None
+    if key in value:
+        return value[key]
+    folded = key.casefold()
+    return next((v for k, v in value.items() if isinstance(k, str) and k.casefold() == folded), None)
+
+
+def _action_problems(action: Any) -> list[tuple[str, str]]:
+    """(rule, fix) for an ``actions.*`` value, as Action.validate and the ELB API refuse it."""
+    if not isinstance(action, Mapping):
+        return [("an action must be a JSON object", 'write {"type": "forward", ...}')]
+    kind = _go(action, "type")
+    if kind not in ACTION_TYPES:
+        return [(f"unknown action type {kind!r}", f"use one of {', '.join(ACTION_TYPES)}")]
+    if kind == "fixed-response":
+        config = _go(action, "fixedResponseConfig")
+        if not isinstance(config, Mapping) or not _go(config, "statusCode"):
+            return [("a fixed-response action needs fixedResponseConfig.statusCode", "add it")]
+        return []
+    if kind == "redirect":
+        config = _go(action, "redirectConfig")
+        if not isinstance(config, Mapping) or not _go(config, "statusCode"):
+            return [("a redirect action needs redirectConfig.statusCode", "add it (HTTP_301 or HTTP_302)")]
+        return []
+    named = _go(action, "targetGroupARN") is not None or _go(action, "targetGroupName") is not None
+    forward = _go(action, "forwardConfig")
+    if not named and forward is None:
+        return [("a forward action needs forwardConfig or targetGroupARN/targetGroupName", "add forwardConfig")]
+    if named and forward is not None:
+        return [("a forward action takes forwardConfig or targetGroupARN/targetGroupName, not both", "keep one")]
+    if forward is None:
+        return []
+    groups = _go(forward, "targetGroups") if isinstance(forward, Mapping) else None
+    if not isinstance(groups, list):
+        return [("forwardConfig.targetGroups must be a list", "list the target groups")]
+    found: list[tuple[str, str]] = []
+    if len(groups) > FORWARD_TARGET_GROUPS:
+        found.append(
+            (
+                f"{len(groups)} target groups; a forward action holds at most {FORWARD_TARGET_GROUPS} (ELB API)",
+                "forward to fewer Services",
+            )
+        )
+    for i, group in enumerate(groups):
+        if not isinstance(group, Mapping):
+            found.append((f"targetGroups[{i}] must be a JSON object", "write {serviceName, servicePort, weight}"))
+            continue
+        by_arn = _go(group, "targetGroupARN") is not None or _go(group, "targetGroupName") is not None
+        if not by_arn and _go(group, "serviceName") is None:
+            found.append((f"targetGroups[{i}] names no serviceName or targetGroupARN", "name the Service"))
+        elif by_arn and _go(group, "serviceName") is not None:
+            found.append((f"targetGroups[{i}] names both serviceName and a target group", "keep one"))
+        elif _go(group, "serviceName") is not None and _go(group, "servicePort") is None:
+            found.append((f"targetGroups[{i}] has no servicePort", "add the Service's port"))
+        weight = _go(group, "weight")
+        if weight is None:
+            if len(groups) > 1:
+                found.append((f"targetGroups[{i}] has no weight; every one needs one when there are several", "add"))
+        elif isinstance(weight, bool) or not isinstance(weight, int):
+            found.append((f"targetGroups[{i}].weight {weight!r} is not a JSON integer", "write it as a number"))
+        elif not TARGET_GROUP_WEIGHT[0] <= weight <= TARGET_GROUP_WEIGHT[1]:
+            found.append(
+                (
+                    f"targetGroups[{i}].weight {weight} is outside {TARGET_GROUP_WEIGHT[0]}..{TARGET_GROUP_WEIGHT[1]}, "
+                    "the ALB's target-group weight range (ELB API TargetGroupTuple)",
+                    "scale the weights into 0..999, keeping their ratio",
+                )
+            )
+    return found
+
+
+def _condition_values(condition: Mapping[str, Any]) -> int:
+    config = _go(condition, CONDITION_CONFIGS.get(str(_go(condition, "field")), ""))
+    if not isinstance(config, Mapping):
+        return 0
+    return sum(len(_go(config, k) or []) for k in ("values", "regexValues") if isinstance(_go(config, k), list))
+
+
+def _condition_problems(conditions: Any) -> list[tuple[str, str]]:
+    """(rule, fix) for a ``conditions.*`` value, as RuleCondition.Validate and the ELB API refuse it."""
+    if not isinstance(conditions, list):
+        return [("conditions must be a JSON list of conditions", 'write [{"field": ..., ...}]')]
+    found: list[tuple[str, str]] = []
+    for i, condition in enumerate(conditions):
+        if not isinstance(condition, Mapping):
+            found.append((f"condition {i} is not a JSON object", "write {field, ...Config}"))
+            continue
+        field = _go(condition, "field")
+        config_key = CONDITION_CONFIGS.get(str(field))
+        if config_key is None:
+            found.append((f"condition {i}: unknown field {field!r}", f"use one of {', '.join(CONDITION_CONFIGS)}"))
+            continue
+        config = _go(condition, config_key)
+        if not isinstance(config, Mapping):
+            found.append((f"condition {i} ({field}) has no {config_key}", f"add {config_key}"))
+            continue
+        values, regex = _go(config, "values") or [], _go(config, "regexValues") or []
+        if field in ("host-header", "http-header", "path-pattern"):
+            if bool(values) == bool(regex):
+                found.append((f"condition {i} ({field}): give exactly one of values and regexValues", "keep one"))
+        elif not values:
+            found.append((f"condition {i} ({field}): values cannot be empty", "add values"))
+        if field == "query-string":
+            for pair in values if isinstance(values, list) else []:
+                if not isinstance(pair, Mapping) or not _go(pair, "value"):
+                    found.append((f"condition {i} (query-string): each pair needs a non-empty value", "add it"))
+        if field == "source-ip":
+            for value in values if isinstance(values, list) else []:
+                if _go_cidr(str(value)) is None:
+                    found.append(
+                        (f"condition {i} (source-ip): {value!r} is not a CIDR", "write ADDRESS/BITS, e.g. 10.0.0.0/8")
+                    )
+    return found
+
+
+def _transform_problems(transforms: Any) -> list[tuple[str, str]]:
+    if not isinstance(transforms, list):
+        return [("transforms must be a JSON list", 'write [{"type": "url-rewrite", ...}]')]
+    found: list[tuple[str, str]] = []
+    for i, transform in enumerate(transforms):
+        kind = _go(transform, "type") if isinstance(transform, Mapping) else None
+        config_key = TRANSFORM_CONFIGS.get(str(kind))
+        if config_key is None:
+            found.append((f"transform {i}: unknown type {kind!r}", f"use one of {', '.join(TRANSFORM_CONFIGS)}"))
+            continue
+        config = _go(transform, config_key) if isinstance(transform, Mapping) else None
+        rewrites = _go(config, "rewrites") if isinstance(config, Mapping) else None
+        if not isinstance(rewrites, list) or not rewrites:
+            found.append((f"transform {i} ({kind}) needs {config_key}.rewrites, not empty", "add a rewrite"))
+    return found
+
+
+def listen_ports(raw: str) -> dict[int, str] | str:
+    """The controller's ``computeIngressListenPorts``: {port: protocol}, or why it refuses ``raw``."""
+    try:
+        entries = json.loads(raw)
+    except ValueError:
+        return "not JSON"
+    if not isinstance(entries, list) or not entries:
+        return "not a non-empty JSON list"
+    ports: dict[int, str] = {}
+    for entry in entries:
+        if not isinstance(entry, Mapping):
+            return 'each entry must be an object like {"HTTPS": 443}'
+        for protocol, port in entry.items():
+            if isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 65535:
+                return f"port {port!r} is not a number within [1, 65535]"
+            if protocol not in ("HTTP", "HTTPS"):
+                return f"protocol {protocol!r} is not HTTP or HTTPS"
+            ports[port] = protocol
+    return ports
+
+
+def _ports_of(annotations: Mapping[str, str]) -> dict[int, str]:
+    """The listen ports an Ingress asks for (defaults as the controller gives them)."""
+    raw = annotations.get(ALB + "listen-ports")
+    if raw is None:
+        return {443: "HTTPS"} if annotations.get(ALB + "certificate-arn") else {80: "HTTP"}
+    parsed = listen_ports(raw)
+    return parsed if isinstance(parsed, dict) else {}
+
+
+def _cidrs(raw: str) -> list[str]:
+    return [part.strip() for part in raw.split(",") if part.strip()]
+
+
+def _ingress_problems(obj: Mapping[str, Any], index: int) -> list[Problem]:
+    document = describe(obj)
+    annotations = _annotations(obj)
+    found: list[Problem] = []
+
+    def add(field: str, rule: str, fix: str) -> None:
+        found.append(
+            Problem(document, index, field, rule + " (aws-load-balancer-controller v3.5.0)", fix, by="controller")
+        )
+
+    def json_value(key: str, check: Callable[[Any], list[tuple[str, str]]]) -> Any:
+        try:
+            value = json.loads(annotations[key])
+        except ValueError:
+            add(annotation_field(key), "not valid JSON", "write the value as JSON")
+            return None
+        for rule, fix in check(value):
+            add(annotation_field(key), rule, fix)
+        return value
+
+    extra_values: dict[str, int] = {}
+    for key, raw in annotations.items():
+        if not key.startswith(ALB):
+            continue
+        suffix = key.removeprefix(ALB)
+        if suffix.startswith("actions."):
+            json_value(key, _action_problems)
+        elif suffix.startswith("conditions."):
+            value = json_value(key, _condition_problems)
+            if isinstance(value, list):
+                extra_values[suffix.removeprefix("conditions.")] = sum(
+                    _condition_values(c) for c in value if isinstance(c, Mapping)
+                )
+        elif suffix.startswith("transforms."):
+            json_value(key, _transform_problems)
+        elif suffix == "listen-ports":
+            parsed = listen_ports(raw)
+            if isinstance(parsed, str):
+                add(annotation_field(key), f"listen-ports: {parsed}", 'write e.g. [{"HTTP": 80}, {"HTTPS": 443}]')
+        elif suffix == "inbound-cidrs":
+            for cidr in _cidrs(raw):
+                if _go_cidr(cidr) is None:
+                    add(
+                        annotation_field(key),
+                        f"{cidr!r} is not a CIDR Go's net.ParseCIDR takes; the controller stops the whole group",
+                        "write ADDRESS/BITS (a single address as /32 or /128)",
+                    )
+        elif suffix == "ssl-redirect":
+            if go_int32(raw) is None:
+                add(
+                    annotation_field(key), f"{raw!r} is not a port number (ParseInt32)", "give the HTTPS port, e.g. 443"
+                )
+        elif suffix == "group.name":
+            if len(raw) > GROUP_NAME_LENGTH or not GROUP_NAME.fullmatch(raw):
+                add(
+                    annotation_field(key),
+                    f"group name {raw!r} must be lower-case letters, digits, '-' and '.', starting and ending "
+                    f"alphanumeric, at most {GROUP_NAME_LENGTH}",
+                    "rename the group",
+                )
+        elif suffix == "group.order":
+            order = go_int32(raw)
+            if order is None or not GROUP_ORDER[0] <= order <= GROUP_ORDER[1]:
+                add(
+                    annotation_field(key),
+                    f"group order {raw!r} must be an integer within [{GROUP_ORDER[0]}, {GROUP_ORDER[1]}]",
+                    "give an order in that range",
+                )
+        elif suffix in STRING_MAPS or suffix.startswith("listener-attributes."):
+            if string_map(raw) is None:
+                add(annotation_field(key), "not comma-separated key=value pairs with non-empty keys", "fix the list")
+        elif suffix == "use-regex-path-match" and raw not in GO_BOOLS:
+            add(annotation_field(key), f"{raw!r} is not a boolean (Go ParseBool)", "write true or false")
+    regex_paths = annotations.get(ALB + "use-regex-path-match") in ("1", "t", "T", "TRUE", "true", "True")
+    for field, host, path in _paths(obj):
+        service = _service(path)
+        name = str(service.get("name") or "")
+        port: Any = service.get("port") if isinstance(service.get("port"), Mapping) else {}
+        if port.get("name") == "use-annotation" and ALB + f"actions.{name}" not in annotations:
+            add(
+                f"{field}.backend", f"use-annotation backend {name!r} has no actions.{name}", f"add {ALB}actions.{name}"
+            )
+        kind = str(path.get("pathType"))
+        value = str(path.get("path") or "/")
+        if kind in ("Exact", "Prefix"):
+            for why in path_problems(value, kind):
+                add(f"{field}.path", why, "fix the path")
+        path_values = 2 if kind == "Prefix" and value != "/" else 1
+        regex = kind == "ImplementationSpecific" and regex_paths
+        if regex and len(value) < 2:
+            add(f"{field}.path", "a regex path needs a pattern after the leading '/'", "write the regex")
+        # What the controller sends: a regex without its leading '/', a Prefix path also as "/x/*".
+        longest = len(value) - 1 if regex else len(value.rstrip("/")) + 2 if kind == "Prefix" else len(value)
+        if longest > CONDITION_VALUE_LENGTH:
+            add(
+                f"{field}.path",
+                f"its ALB path condition value would be {longest} characters; the ALB takes at most "
+                f"{CONDITION_VALUE_LENGTH} (ELB API PathPatternConditionConfig)",
+                "shorten the path",
+            )
+        host_why = host_problem(host.removeprefix("*.")) if host else None
+        if host_why and field.endswith("paths[0]"):
+            add(field.rsplit(".http", 1)[0] + ".host", host_why, "use a DNS name the ALB takes")
+        total = (1 if host else 0) + path_values + extra_values.get(name, 0)
+        if total > RULE_CONDITION_VALUES:
+            add(
+                field,
+                f"its ALB rule would hold {total} condition values (host, path and conditions.{name} together); an "
+                f"ALB rule takes {RULE_CONDITION_VALUES} (ELB quota), and CreateRule fails for the whole group",
+                "split the conditions over more paths or Ingresses",
+            )
+    return found
+
+
+def _route_problems(obj: Mapping[str, Any], index: int) -> list[Problem]:
+    spec = obj.get("spec")
+    rules = spec.get("rules") if isinstance(spec, Mapping) else None
+    found: list[Problem] = []
+    for r, rule in enumerate(rules if isinstance(rules, list) else []):
+        refs = rule.get("backendRefs") if isinstance(rule, Mapping) else None
+        for b, ref in enumerate(refs if isinstance(refs, list) else []):
+            weight = ref.get("weight") if isinstance(ref, Mapping) else None
+            if isinstance(weight, int) and not isinstance(weight, bool) and weight > ROUTE_WEIGHT_MAX:
+                found.append(
+                    Problem(
+                        describe(obj),
+                        index,
+                        f"spec.rules[{r}].backendRefs[{b}].weight",
+                        f"weight {weight} is over {ROUTE_WEIGHT_MAX}, which the controller refuses (v3.5.0 "
+                        "pkg/gateway/routeutils/backend.go maxWeight)",
+                        "scale the weights into 0..999, keeping their ratio",
+                        by="controller",
+                    )
+                )
+    return found
+
+
+def object_problems(obj: Mapping[str, Any], index: int) -> list[Problem]:
+    if is_alb_ingress(obj):
+        return _ingress_problems(obj, index)
+    if obj.get("kind") in ("HTTPRoute", "GRPCRoute") and str(obj.get("apiVersion", "")).startswith("gateway."):
+        return _route_problems(obj, index)
+    return []
+
+
+def group_of(obj: Mapping[str, Any]) -> str:
+    """The ALB group: ``group.name``, or the Ingress alone (``namespace/name``)."""
+    explicit = _annotations(obj).get(ALB + "group.name")
+    return explicit if explicit else "(implicit) " + describe(obj).removeprefix("Ingress ")
+
+
+def group_problems(objects: Iterable[tuple[int, Mapping[str, Any]]]) -> list[Problem]:
+    """What the members of each ALB group disagree on: the controller then reconciles none of them."""
+    listed = list(objects)
+    # An IngressClass with IngressClassParams: its group, scheme, certificates, inbound-cidrs, ssl-policy and
+    # attributes win over the annotations (v3.5.0 group_loader.go, model_build_listener.go), so its Ingresses'
+    # annotations alone cannot say what they agree on; `albops check`'s guardrails read the params.
+    with_params = {
+        str(obj["metadata"].get("name"))
+        for _, obj in listed
+        if obj.get("kind") == "IngressClass"
+        and isinstance(obj.get("metadata"), Mapping)
+        and isinstance(obj.get("spec"), Mapping)
+        and isinstance(obj["spec"].get("parameters"), Mapping)
+        and obj["spec"]["parameters"].get("kind") == "IngressClassParams"
+    }
+    groups: dict[str, list[tuple[int, Mapping[str, Any]]]] = defaultdict(list)
+    for index, obj in listed:
+        spec: Any = obj.get("spec") if isinstance(obj.get("spec"), Mapping) else {}
+        if is_alb_ingress(obj) and spec.get("ingressClassName") not in with_params:
+            groups[group_of(obj)].append((index, obj))
+    found: list[Problem] = []
+    for group, members in groups.items():
+        found += _disagreements(group, members)
+    return found
+
+
+def _disagreements(group: str, members: list[tuple[int, Mapping[str, Any]]]) -> list[Problem]:
+    found: list[Problem] = []
+    first: dict[str, tuple[str, str]] = {}  # what -> (value, document that set it first)
+
+    def agree(what: str, value: str, index: int, obj: Mapping[str, Any], field: str, fix: str) -> None:
+        seen = first.setdefault(what, (value, describe(obj)))
+        if seen[0] != value:
+            found.append(
+                Problem(
+                    describe(obj),
+                    index,
+                    field,
+                    f"{what} {value!r} here but {seen[0]!r} in {seen[1]}: the members of ALB group {group!r} must "
+                    "agree, or the controller stops reconciling the whole group (v3.5.0 model_builder.go)",
+                    fix,
+                    group,
+                    by="controller",
+                )
+            )
+
+    redirect_ports: dict[int, str] = {}
+    ports: dict[int, str] = {}
+    for index, obj in members:
+        annotations = _annotations(obj)
+        for suffix in ONE_PER_GROUP:
+            if ALB + suffix in annotations:
+                agree(
+                    suffix,
+                    annotations[ALB + suffix],
+                    index,
+                    obj,
+                    annotation_field(ALB + suffix),
+                    "give every member the same value",
+                )
+        for suffix in ("load-balancer-attributes", "tags"):
+            parsed = string_map(annotations.get(ALB + suffix, "")) or {}
+            for key, value in parsed.items():
+                agree(
+                    f"{suffix} {key}",
+                    value,
+                    index,
+                    obj,
+                    annotation_field(ALB + suffix),
+                    "write the identical value on every member",
+                )
+        own_ports = _ports_of(annotations)
+        cidrs = _cidrs(annotations.get(ALB + "inbound-cidrs", ""))
+        for port, protocol in own_ports.items():
+            agree(
+                f"port {port} protocol",
+                protocol,
+                index,
+                obj,
+                annotation_field(ALB + "listen-ports"),
+                "use one protocol per port",
+            )
+            ports[port] = protocol
+            if cidrs:
+                agree(
+                    f"port {port} inbound-cidrs",
+                    ",".join(sorted(set(cidrs))),
+                    index,
+                    obj,
+                    annotation_field(ALB + "inbound-cidrs"),
+                    "give every member on that port the same inbound-cidrs (or none)",
+                )
+            if protocol == "HTTPS" and ALB + "ssl-policy" in annotations:
+                agree(
+                    f"port {port} ssl-policy",
+                    annotations[ALB + "ssl-policy"],
+                    index,
+                    obj,
+                    annotation_field(ALB + "ssl-policy"),
+                    "use one TLS policy",
+                )
+        redirect = go_int32(annotations.get(ALB + "ssl-redirect", "") or "x")
+        if redirect is not None:
+            agree(
+                "ssl-redirect port",
+                str(redirect),
+                index,
+                obj,
+                annotation_field(ALB + "ssl-redirect"),
+                "redirect to one port",
+            )
+            redirect_ports.setdefault(redirect, describe(obj) + f"#{index}")
+        spec = obj.get("spec")
+        if isinstance(spec, Mapping) and spec.get("defaultBackend") is not None:
+            agree(
+                "defaultBackend", describe(obj), index, obj, "spec.defaultBackend", "keep one defaultBackend per group"
+            )
+    for port, where in redirect_ports.items():
+        if ports.get(port) != "HTTPS":
+            document, _, position = where.rpartition("#")
+            found.append(
+                Problem(
+                    document,
+                    int(position),
+                    annotation_field(ALB + "ssl-redirect"),
+                    f"ssl-redirect to port {port}, which no member listens on with HTTPS in ALB group {group!r}; the "
+                    "controller stops reconciling the whole group (v3.5.0 buildSSLRedirectConfig)",
+                    "listen on that port with HTTPS (listen-ports and a certificate), or drop ssl-redirect",
+                    group,
+                    by="controller",
+                )
+            )
+    return found

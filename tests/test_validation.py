@@ -1,0 +1,390 @@
+"""The one validator (components.validation), with bad objects written by hand from the upstream rules, and its
+use by migrate (nothing refused is written) and check (exit 2).
+
+Expected results are written from the sources the modules cite: apimachinery's IsQualifiedName (63), the
+controller v3.5.0 (group.order [-1000, 1000], net.ParseCIDR, maxWeight 999, the group agreement rules), the ELB
+API (target-group weights 0..999, 5 condition values per rule), Gateway API v1.6.0's CRDs (maxItems).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from albops.__main__ import main
+from components.validation import Problem, validate
+from components.validation import limits as limit_facts
+from components.validation.controller import string_map
+from tests.crd_validation import CRD_DIR, require_crds
+
+ALB = "alb.ingress.kubernetes.io/"
+SHAPES = Path(__file__).parent / "data" / "migrate_shapes"
+
+
+def ingress(name: str = "web", annotations: dict[str, str] | None = None, **spec: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "ingressClassName": "alb",
+        "rules": [
+            {
+                "host": "shop.example.com",
+                "http": {
+                    "paths": [
+                        {
+                            "path": "/",
+                            "pathType": "Prefix",
+                            "backend": {"service": {"name": "web", "port": {"number": 80}}},
+                        }
+                    ]
+                },
+            }
+        ],
+    }
+    body.update(spec)
+    return {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "Ingress",
+        "metadata": {"name": name, "namespace": "shop", "annotations": dict(annotations or {})},
+        "spec": body,
+    }
+
+
+def route(rules: int = 1, matches: int = 1, weight: int = 1, hostnames: int = 1) -> dict[str, Any]:
+    rule = {
+        "matches": [{"path": {"type": "PathPrefix", "value": f"/p{i}"}} for i in range(matches)],
+        "backendRefs": [{"name": "web", "port": 80, "weight": weight}],
+    }
+    return {
+        "apiVersion": "gateway.networking.k8s.io/v1",
+        "kind": "HTTPRoute",
+        "metadata": {"name": "web", "namespace": "shop"},
+        "spec": {
+            "parentRefs": [{"name": "gw"}],
+            "hostnames": [f"h{i}.example.com" for i in range(hostnames)],
+            "rules": [copy.deepcopy(rule) for _ in range(rules)],
+        },
+    }
+
+
+def fields(problems: list[Problem]) -> set[str]:
+    return {p.field for p in problems}
+
+
+def test_a_valid_alb_ingress_passes() -> None:
+    good = ingress(annotations={ALB + "group.name": "shop", ALB + "inbound-cidrs": "10.0.0.0/8, 2001:db8::/32"})
+    assert validate([good]) == []
+
+
+@pytest.mark.parametrize(("length", "refused"), [(52, False), (53, True)])
+def test_annotation_key_name_part_is_at_most_63(length: int, refused: bool) -> None:
+    # "conditions." is 11 characters: a 52-character Service name makes 63, the most IsQualifiedName takes.
+    key = ALB + "conditions." + "s" * length
+    problems = validate([ingress(annotations={key: "[]"})])
+    assert (f'metadata.annotations["{key}"]' in fields(problems)) is refused
+
+
+def test_label_values_names_and_annotation_size() -> None:
+    obj = ingress(name="Web_1", annotations={"big": "x" * (256 * 1024)})
+    obj["metadata"]["labels"] = {"app": "-bad-", "a" * 64: "ok"}
+    found = fields(validate([obj]))
+    assert {
+        "metadata.name",
+        'metadata.labels["app"]',
+        f'metadata.labels["{"a" * 64}"]',
+        "metadata.annotations",
+    } <= found
+
+
+def test_a_service_name_is_a_dns1035_label() -> None:
+    service = {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {"name": "1web", "namespace": "shop"},
+        "spec": {"ports": [{"port": 80}]},
+    }
+    assert fields(validate([service])) == {"metadata.name"}
+
+
+def test_schema_errors_name_the_field() -> None:
+    obj = ingress()
+    obj["spec"]["rules"][0]["http"]["paths"][0]["backend"]["service"]["port"]["number"] = "80"
+    obj["spec"]["unknownField"] = 1
+    found = fields(validate([obj]))
+    assert "spec.rules[0].http.paths[0].backend.service.port.number" in found
+    assert "spec" in found  # strict: an unknown field is refused
+
+
+@pytest.mark.parametrize("cidr", ["203.0.113.7", "10.0.0.0/33", "not-a-cidr", "10.0.0.0/8 10.1.0.0/16"])
+def test_inbound_cidrs_go_refuses(cidr: str) -> None:
+    problems = validate([ingress(annotations={ALB + "inbound-cidrs": f"192.168.0.0/16,{cidr}"})])
+    assert [p.field for p in problems] == [f'metadata.annotations["{ALB}inbound-cidrs"]']
+    assert repr(cidr) in problems[0].rule
+
+
+def weighted(weight: Any, groups: int = 2) -> dict[str, Any]:
+    targets = [{"serviceName": f"s{i}", "servicePort": 80, "weight": weight} for i in range(groups)]
+    action = {"type": "forward", "forwardConfig": {"targetGroups": targets}}
+    return ingress(annotations={ALB + "actions.split": json.dumps(action)})
+
+
+@pytest.mark.parametrize(
+    ("weight", "groups", "refused"), [(999, 2, False), (0, 2, False), (9995, 2, True), (-1, 2, True)]
+)
+def test_target_group_weights_are_0_to_999(weight: int, groups: int, refused: bool) -> None:
+    assert bool(validate([weighted(weight, groups)])) is refused
+
+
+def test_forward_rules_of_the_controller() -> None:
+    assert validate([weighted("10")])  # a JSON string is not an int32
+    assert validate([weighted(1, groups=6)])  # at most 5 target groups
+    no_weight = ingress(
+        annotations={
+            ALB + "actions.split": json.dumps(
+                {"type": "forward", "forwardConfig": {"targetGroups": [{"serviceName": "a", "servicePort": 80}] * 2}}
+            )
+        }
+    )
+    assert validate([no_weight])
+    assert validate([ingress(annotations={ALB + "actions.x": '{"type": "forwards"}'})])
+    assert validate([ingress(annotations={ALB + "actions.x": "{not json"})])
+
+
+def test_use_annotation_backend_needs_its_action() -> None:
+    obj = ingress()
+    obj["spec"]["rules"][0]["http"]["paths"][0]["backend"] = {
+        "service": {"name": "x", "port": {"name": "use-annotation"}}
+    }
+    assert fields(validate([obj])) == {"spec.rules[0].http.paths[0].backend"}
+
+
+def test_conditions_shape_and_the_five_values_of_a_rule() -> None:
+    # Go's json.Unmarshal matches field names without case: sourceIpConfig fills sourceIPConfig.
+    ok = [{"field": "source-ip", "sourceIpConfig": {"values": ["10.0.0.0/8", "10.1.0.0/16"]}}]
+    assert validate([ingress(annotations={ALB + "conditions.web": json.dumps(ok)})]) == []
+    # host (1) + Prefix "/x" (2: /x and /x/*) + 3 source-ip values = 6 > 5.
+    many = [{"field": "source-ip", "sourceIPConfig": {"values": ["10.0.0.0/8", "10.1.0.0/16", "10.2.0.0/16"]}}]
+    obj = ingress(annotations={ALB + "conditions.web": json.dumps(many)})
+    obj["spec"]["rules"][0]["http"]["paths"][0]["path"] = "/x"
+    assert fields(validate([obj])) == {"spec.rules[0].http.paths[0]"}
+    both = [{"field": "path-pattern", "pathPatternConfig": {"values": ["/a"], "regexValues": ["^/a"]}}]
+    assert validate([ingress(annotations={ALB + "conditions.web": json.dumps(both)})])
+    bad_ip = [{"field": "source-ip", "sourceIpConfig": {"values": ["203.0.113.7"]}}]
+    assert validate([ingress(annotations={ALB + "conditions.web": json.dumps(bad_ip)})])
+    assert validate([ingress(annotations={ALB + "transforms.web": '[{"type": "url-rewrite"}]'})])
+
+
+@pytest.mark.parametrize(
+    ("suffix", "value", "refused"),
+    [
+        ("group.order", "1000", False),
+        ("group.order", "-1000", False),
+        ("group.order", "1001", True),
+        ("group.order", "1.5", True),
+        ("group.name", "a" * 63, False),
+        ("group.name", "a" * 64, True),
+        ("group.name", "Shop", True),
+        ("listen-ports", '[{"HTTP": 80}, {"HTTPS": 443}]', False),
+        ("listen-ports", '[{"HTTP": "80"}]', True),
+        ("listen-ports", '[{"TCP": 80}]', True),
+        ("listen-ports", "[]", True),
+        ("listen-ports", '[{"HTTPS": 70000}]', True),
+        ("ssl-redirect", "https", True),
+        ("load-balancer-attributes", "idle_timeout.timeout_seconds=120,deletion_protection.enabled=true", False),
+        ("load-balancer-attributes", "idle_timeout.timeout_seconds", True),
+        ("load-balancer-attributes", "=1", True),
+        ("use-regex-path-match", "yes", True),
+    ],
+)
+def test_annotation_syntax_as_the_controller_parses_it(suffix: str, value: str, refused: bool) -> None:
+    problems = validate([ingress(annotations={ALB + suffix: value, ALB + "certificate-arn": "arn:x"})])
+    assert bool([p for p in problems if suffix in p.field]) is refused, problems
+
+
+def test_string_map_follows_split_key_value_pairs() -> None:
+    # The controller's splitKeyValuePairs: a comma followed by no '=' stays in the value; '\,' escapes.
+    assert string_map("a=1,2,b=3") is None  # ",2,b=3" holds '=', so "2" is a pair of its own without '='
+    assert string_map("a=1\\,2,b=3") == {"a": "1,2", "b": "3"}
+    assert string_map("a=1,") == {"a": "1,"}
+
+
+def test_exact_and_prefix_paths_refuse_wildcards() -> None:
+    obj = ingress()
+    obj["spec"]["rules"][0]["http"]["paths"][0]["path"] = "/api/*"
+    assert fields(validate([obj])) == {"spec.rules[0].http.paths[0].path"}
+
+
+def test_group_members_must_agree() -> None:
+    a = ingress("a", {ALB + "group.name": "shop", ALB + "scheme": "internal"})
+    b = ingress("b", {ALB + "group.name": "shop", ALB + "scheme": "internet-facing"})
+    c = ingress("c", {ALB + "group.name": "other", ALB + "scheme": "internet-facing"})
+    problems = validate([a, b, c])
+    assert [(p.document, p.group) for p in problems] == [("Ingress shop/b", "shop")]
+    attrs = [
+        ingress("a", {ALB + "group.name": "g", ALB + "load-balancer-attributes": "idle_timeout.timeout_seconds=60"}),
+        ingress("b", {ALB + "group.name": "g", ALB + "load-balancer-attributes": "idle_timeout.timeout_seconds=120"}),
+    ]
+    assert [p.group for p in validate(attrs)] == ["g"]
+    cidrs = [
+        ingress("a", {ALB + "group.name": "g", ALB + "inbound-cidrs": "10.0.0.0/8"}),
+        ingress("b", {ALB + "group.name": "g", ALB + "inbound-cidrs": "10.0.0.0/8"}),
+        ingress("c", {ALB + "group.name": "g", ALB + "inbound-cidrs": "192.168.0.0/16"}),
+        ingress("d", {ALB + "group.name": "g"}),  # none: the merge skips it
+    ]
+    assert [p.document for p in validate(cidrs)] == ["Ingress shop/c"]
+
+
+def test_ssl_redirect_needs_an_https_listen_port_of_the_group() -> None:
+    lone = ingress(annotations={ALB + "ssl-redirect": "443"})
+    assert [p.group for p in validate([lone])] == ["(implicit) shop/web"]
+    ports = '[{"HTTP": 80}, {"HTTPS": 443}]'
+    ok = ingress(annotations={ALB + "ssl-redirect": "443", ALB + "listen-ports": ports, ALB + "certificate-arn": "a"})
+    assert validate([ok]) == []
+
+
+def test_route_limits_and_weights() -> None:
+    assert validate([route(rules=16, matches=8)]) == []
+    assert fields(validate([route(rules=17)])) == {"spec.rules"}
+    assert fields(validate([route(hostnames=17)])) == {"spec.hostnames"}
+    assert fields(validate([route(matches=65)])) == {"spec.rules[0].matches"}
+    assert fields(validate([route(rules=3, matches=43)])) == {"spec.rules"}  # 129 matches in all
+    assert fields(validate([route(weight=1000)])) == {"spec.rules[0].backendRefs[0].weight"}
+    assert validate([route(weight=999)]) == []
+
+
+def test_not_an_object_is_a_problem_not_an_exception() -> None:
+    assert [p.field for p in validate(["text", {"kind": 3}])] == ["kind", "kind"]
+
+
+def _crd_max_items(kind: str, path: str) -> int | None:
+    for doc in yaml.safe_load_all((CRD_DIR / "gateway-api-v1.6.0-standard.yaml").read_text()):
+        if not doc or doc["spec"]["names"]["kind"] != kind:
+            continue
+        version = next(v for v in doc["spec"]["versions"] if v.get("storage"))
+        schema = version["schema"]["openAPIV3Schema"]
+        for part in path.split("."):
+            schema = schema["properties"][part.removesuffix("[]")]
+            if part.endswith("[]"):
+                schema = schema["items"]
+        return int(schema["maxItems"])
+    return None
+
+
+def test_the_limits_agree_with_the_real_crds() -> None:
+    require_crds()
+    for kind, paths in limit_facts.MAX_ITEMS.items():
+        for path, limit in paths.items():
+            assert _crd_max_items(kind, path) == limit, (kind, path)
+    text = (CRD_DIR / "gateway-api-v1.6.0-standard.yaml").read_text()
+    assert text.count(f"matches.size() : 0) <= {limit_facts.MAX_MATCHES_PER_ROUTE}") == len(limit_facts.ROUTE_KINDS)
+
+
+# migrate: nothing refused is written.
+
+
+def _migrate(tmp_path: Path, objects: list[dict[str, Any]], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    source = tmp_path / "in.yaml"
+    source.write_text(yaml.safe_dump_all(objects))
+    code = main(["migrate", str(source), "--group", "shop"])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_migrate_leaves_out_what_the_validator_refuses(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    broken = ingress(name="other")
+    broken["spec"]["ingressClassName"] = "other"  # passed through, but the API server refuses its label
+    broken["metadata"]["labels"] = {"app": "-web-"}
+    good = ingress()
+    good["spec"]["ingressClassName"] = "nginx"
+    code, out, err = _migrate(tmp_path, [good, broken], capsys)
+    written = [d for d in yaml.safe_load_all(out) if d]
+    assert [d["metadata"]["name"] for d in written] == ["web"]
+    assert code == 1
+    assert 'metadata.labels["app"]' in err and "Not written" in err
+
+
+def test_migrate_writes_nothing_when_a_group_rule_fails(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # An existing ALB member of the group the conversion joins, with a different scheme: the group would stop.
+    existing = ingress("existing", {ALB + "group.name": "shop", ALB + "scheme": "internet-facing"})
+    nginx = ingress()
+    nginx["spec"]["ingressClassName"] = "nginx"
+    code, out, err = _migrate(tmp_path, [existing, nginx], capsys)
+    assert code == 3
+    assert out == ""
+    assert "ALB group 'shop'" in err and "Nothing was written" in err
+
+
+# check: the same validator, each finding bad input.
+
+
+def test_check_reports_the_validator_findings(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    source = tmp_path / "in.yaml"
+    source.write_text(yaml.safe_dump(weighted(9995)))
+    code = main(["check", str(source)])
+    out = capsys.readouterr().out
+    # What the controller refuses is a violation (exit 1), as the guardrails' controller rules are.
+    assert code == 1
+    assert "[k8s-validation] Ingress shop/web" in out and "9995" in out
+    # What the API server refuses is bad input (exit 2).
+    bad = weighted(1)
+    bad["metadata"]["labels"] = {"app": "-web-"}
+    source.write_text(yaml.safe_dump(bad))
+    assert main(["check", str(source)]) == 2
+    assert 'metadata.labels["app"]' in capsys.readouterr().out
+
+
+def test_check_says_a_thing_once(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # The guardrails already report a bad ssl-redirect for the group; the validator's finding is not repeated.
+    source = tmp_path / "in.yaml"
+    source.write_text(yaml.safe_dump(ingress(annotations={ALB + "ssl-redirect": "443", ALB + "group.name": "g"})))
+    main(["check", str(source), "--json"])
+    rules = [v["rule"] for v in json.loads(capsys.readouterr().out)["violations"]]
+    assert "alb-ssl-redirect" in rules and "alb-group-agreement" not in rules
+
+
+# Input shapes: exit 2 naming the file, the document, the object and the field.
+
+SHAPE_FIELDS = {
+    "spec-string.yaml": "(Ingress shop/web): spec must be a mapping",
+    "metadata-list.yaml": "(Ingress (unnamed)): metadata must be a mapping",
+    "rules-mapping.yaml": "spec.rules must be a list",
+    "paths-mapping.yaml": "spec.rules[0].http.paths must be a list",
+    "annotations-list.yaml": "metadata.annotations must be a mapping",
+    "port-text.yaml": "backend.service.port.number must be a number",
+    "service-name-number.yaml": "backend.service.name must be text",
+    "pathtype-unknown.yaml": "pathType must be one of Exact, Prefix, ImplementationSpecific, not 'Regex'",
+    "duplicate-key.yaml": "line 9: key 'nginx.ingress.kubernetes.io/whitelist-source-range' is repeated",
+    "list-item-spec-string.yaml": "document 1 item 2 (Ingress shop/web): spec must be a mapping",
+}
+
+
+@pytest.mark.parametrize("name", sorted(SHAPE_FIELDS))
+def test_hostile_shapes_exit_2_naming_the_document_and_field(name: str, capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["migrate", str(SHAPES / name)])
+    out, err = capsys.readouterr()
+    assert code == 2
+    assert out == ""
+    assert err.startswith(f"error: {SHAPES / name}") and SHAPE_FIELDS[name] in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_every_shape_file_is_tested() -> None:
+    assert {p.name for p in SHAPES.glob("*.yaml")} == set(SHAPE_FIELDS)
+
+
+def test_alb_condition_values_at_most_128_and_hosts_the_alb_takes() -> None:
+    long_prefix = ingress()
+    long_prefix["spec"]["rules"][0]["http"]["paths"][0]["path"] = "/" + "a" * 126  # "/a..a/*" is 129
+    assert fields(validate([long_prefix])) == {"spec.rules[0].http.paths[0].path"}
+    fits = ingress()
+    fits["spec"]["rules"][0]["http"]["paths"][0]["path"] = "/" + "a" * 125
+    assert validate([fits]) == []
+    no_dot = ingress()
+    no_dot["spec"]["rules"][0]["host"] = "localhost"
+    assert fields(validate([no_dot])) == {"spec.rules[0].host"}
+    wildcard = ingress()
+    wildcard["spec"]["rules"][0]["host"] = "*.example.com"
+    assert validate([wildcard]) == []
