@@ -297,3 +297,26 @@ def test_a_real_manifest_converts_to_valid_gateway_objects_and_a_complete_report
         for o in objects(output)
         if o.get("kind") == "Ingress" and (o.get("spec") or {}).get("ingressClassName") == "alb"
     ]
+
+
+def test_the_hsts_header_rides_on_the_gateways_https_listener() -> None:
+    """ingress-nginx adds HSTS on HTTPS by default (config.go: hsts true, max-age 31536000, includeSubDomains);
+    the Gateway's LoadBalancerConfiguration carries it as the listener attribute; with --gateway it is the
+    existing Gateway owner's, and the report names where it goes."""
+    ingress = nginx_ingress("app", [("/", "Prefix", "app")], {})
+    ingress["spec"]["tls"] = [{"hosts": [HOST], "secretName": "app-tls"}]
+    output, report = migrate([copy.deepcopy(ingress)], Options(group="g", to="gateway"))
+    (config,) = [o for o in objects(output) if o.get("kind") == "LoadBalancerConfiguration"]
+    (listener,) = config["spec"]["listenerConfigurations"]
+    assert listener["protocolPort"] == "HTTPS:443"
+    assert listener["listenerAttributes"] == [
+        {
+            "key": "routing.http.response.strict_transport_security.header_value",
+            "value": "max-age=31536000; includeSubDomains",
+        }
+    ]
+    assert validate(config).errors == []
+    assert not [f for f in report.findings if "listener-attributes" in f.annotation]
+    _, report = migrate([ingress], Options(group="g", to="gateway", gateway=("infra", "gw")))
+    (line,) = [f for f in report.findings if "listener-attributes" in f.annotation]
+    assert line.status == "not-converted" and "infra/gw" in line.detail and "HTTPS:443" in line.detail

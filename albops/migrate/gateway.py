@@ -73,6 +73,9 @@ _CARRIED = {
     "use-regex-path-match",
 }
 _PER_NAME = ("actions.", "conditions.", "transforms.")
+# Carried per listen port: listener-attributes.HTTPS-<port> (written on the Gateway's own listeners; with
+# --gateway there are none to write, and _unknown_annotations reports it).
+_PER_PORT = "listener-attributes.HTTPS-"
 # ALB annotations that protect (what the Ingress target may carry a protection as) and what the Gateway
 # objects of the controller v3.5.0 have for them (apis/gateway/v1: loadbalancerconfig_types.go wafV2,
 # shieldConfiguration, securityGroups, mutualAuthentication; listenerruleconfig_types.go authenticate-* and
@@ -346,6 +349,11 @@ class _Builder:
                 listener["defaultCertificate"] = certificates[0]
                 if certificates[1:]:
                     listener["certificates"] = certificates[1:]
+            # The HSTS header ingress-nginx added (protection.py writes it as the Ingress's listener attribute):
+            # the controller's LoadBalancerConfiguration carries listener attributes per protocol and port.
+            listener_attributes = _string_map(first(f"listener-attributes.HTTPS-{port}"))
+            if listener_attributes:
+                listener["listenerAttributes"] = listener_attributes
             listeners.append(listener)
         if listeners:
             spec["listenerConfigurations"] = listeners
@@ -450,6 +458,20 @@ class _Builder:
             short = key.removeprefix(ALB)
             if short in _CARRIED or short.startswith(_PER_NAME) or short in _PROTECTIVE or short.startswith("auth-"):
                 continue  # protections: held_protections decided them before
+            if short.startswith(_PER_PORT):
+                if self.options.gateway is None:
+                    continue  # on the Gateway's LoadBalancerConfiguration, listenerConfigurations
+                namespace, name = self.options.gateway
+                self.report.add(
+                    source.name,
+                    key,
+                    "not-converted",
+                    f"listener attributes ({source.annotations[key]}, the HSTS header ingress-nginx added) belong to "
+                    f"the listener of Gateway {namespace}/{name}, which --gateway leaves to its owner: set them in its "
+                    "LoadBalancerConfiguration, listenerConfigurations[protocolPort "
+                    f"HTTPS:{short.removeprefix(_PER_PORT)}].listenerAttributes",
+                )
+                continue
             self.report.add(
                 source.name,
                 key,
