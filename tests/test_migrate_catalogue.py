@@ -460,3 +460,12 @@ def test_the_page_matches_the_catalogue() -> None:
     )
     rows = [line for line in PAGE.read_text(encoding="utf-8").splitlines() if line.startswith("| `")]
     assert len(rows) == len(ANNOTATIONS) + len(RETIRED) + len(CONFIGMAP)
+
+
+def test_blacklist_source_range_is_not_a_name_ingress_nginx_ever_read() -> None:
+    # kubernetes/ingress-nginx: no release reads blacklist-source-range; the deny list came as
+    # denylist-source-range in controller-v1.7.0 (#8795). So it gets the unknown-name line, not a protection.
+    status, detail = annotation_finding("blacklist-source-range", "10.0.0.0/8")
+    assert status == "not-converted"
+    assert "not an annotation ingress-nginx controller-v1.15.1 reads" in detail
+    assert "blacklist-source-range" not in markdown()

@@ -608,15 +608,10 @@ ANNOTATIONS: dict[str, Disposition] = {
 # ingress-nginx's aliases (AnnotationAliases): the alias reads as the name it stands for.
 ALIASES = {"whitelist-source-range": "allowlist-source-range", "limit-whitelist": "limit-allowlist"}
 
-# Names ingress-nginx read once and controller-v1.15.1 does not: kept protective, since the install may be older.
-RETIRED: dict[str, Disposition] = {
-    "blacklist-source-range": Disposition(
-        "lost-protection",
-        "a deny list of client ranges ({value}) under the name older ingress-nginx releases read "
-        "(controller-v1.15.1 reads denylist-source-range)",
-        f"WAF IP set rules in {WAF}",
-    ),
-}
+# Names ingress-nginx read once and controller-v1.15.1 does not. None so far: the deny list was only ever
+# ``denylist-source-range`` (added in controller-v1.7.0, kubernetes/ingress-nginx #8795); no release read a
+# ``blacklist-source-range``. A name here would be reported with its own line rather than as unknown.
+RETIRED: dict[str, Disposition] = {}
 
 
 def _text(template: str, value: str) -> str:
@@ -1139,14 +1134,15 @@ def markdown() -> str:
         "|---|---|---|---|",
     ]
     lines += [_row(name, ANNOTATIONS[name], ALIASES) for name in sorted(ANNOTATIONS)]
-    lines += [
-        "",
-        "Retired names (not read by controller-v1.15.1, protective in older releases):",
-        "",
-        "| Annotation | Disposition | What the output does | The ALB way |",
-        "|---|---|---|---|",
-    ]
-    lines += [_row(name, RETIRED[name], {}) for name in sorted(RETIRED)]
+    if RETIRED:
+        lines += [
+            "",
+            "Retired names (not read by controller-v1.15.1, protective in older releases):",
+            "",
+            "| Annotation | Disposition | What the output does | The ALB way |",
+            "|---|---|---|---|",
+        ]
+        lines += [_row(name, RETIRED[name], {}) for name in sorted(RETIRED)]
     lines += [
         "",
         "## ConfigMap keys",
