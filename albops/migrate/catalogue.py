@@ -318,8 +318,11 @@ ANNOTATIONS: dict[str, Disposition] = {
     "backend-protocol": Disposition(
         "not-converted",
         "{value!r}: only HTTP and HTTPS are converted here",
-        "GRPC/GRPCS: alb.ingress.kubernetes.io/backend-protocol-version: GRPC with backend-protocol HTTPS on an HTTPS "
-        "listener; FCGI and AUTO_HTTP have none",
+        # ingress-nginx controller-v1.15.1 template.go buildProxyPass: GRPC is grpc_pass grpc:// (plaintext
+        # HTTP/2 to the pods), GRPCS grpc_pass grpcs:// (TLS). The controller sets a protocol version on HTTPS
+        # listeners only.
+        "alb.ingress.kubernetes.io/backend-protocol-version: GRPC on an HTTPS listener, with backend-protocol HTTP "
+        "for GRPC (plaintext HTTP/2 to the pods) or HTTPS for GRPCS (TLS to the pods); FCGI and AUTO_HTTP have none",
         step="HTTP, HTTPS: converted as backend-protocol",
     ),
     "proxy-body-size": Disposition(
