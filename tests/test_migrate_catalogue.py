@@ -469,3 +469,11 @@ def test_blacklist_source_range_is_not_a_name_ingress_nginx_ever_read() -> None:
     assert status == "not-converted"
     assert "not an annotation ingress-nginx controller-v1.15.1 reads" in detail
     assert "blacklist-source-range" not in markdown()
+
+
+def test_listener_attribute_ways_say_commas_are_escaped() -> None:
+    # aws-load-balancer-controller v3.5.0 pkg/annotations/parser.go splitKeyValuePairs: "," separates pairs,
+    # "\," is a literal comma; "header_value=GET, POST" fails to parse and stops the group.
+    for name in ("cors-allow-methods", "cors-allow-headers", "enable-cors"):
+        assert "\\, " in ANNOTATIONS[name].alb, name
+    assert "GET\\, POST" in markdown()

@@ -87,9 +87,12 @@ SNIPPET = (
     "port what it enforces: source ranges as inbound-cidrs, request filtering as WAF rules (wafv2-acl-arn), "
     "authentication as auth-type, headers as listener-attributes; then pass --allow-unprotected"
 )
+# The controller splits listener-attributes on commas and takes "\," as a literal comma (v3.5.0
+# pkg/annotations/parser.go splitKeyValuePairs): an unescaped comma inside a value breaks the annotation.
+COMMAS = r"write each comma inside a value as \, (GET\, POST), since the controller splits the annotation on commas"
 LISTENER_HEADERS = (
     "alb.ingress.kubernetes.io/listener-attributes.HTTPS-443: routing.http.response.{attribute}.header_value=..., "
-    "which sets it on every response of the listener (all Ingresses of the group); or set it in the app"
+    f"which sets it on every response of the listener (all Ingresses of the group; {COMMAS}); or set it in the app"
 )
 NO_EFFECT = "no effect (empty, or on a canary Ingress, whose own routing ingress-nginx does not apply)"
 NGINX_ONLY = "it tunes nginx's own proxying, which the ALB does not expose; the ALB's behaviour is fixed"
