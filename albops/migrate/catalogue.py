@@ -896,7 +896,10 @@ CONFIGMAP: dict[str, Disposition] = {
     "no-tls-redirect-locations": Disposition(
         "not-converted",
         "paths ingress-nginx served over HTTP despite its redirect ({value}); the ALB's ssl-redirect covers every path",
-        "a rule for those paths on the HTTP listener, ordered before the redirect",
+        # v3.5.0 model_build_listener_rules.go buildListenerRules: with ssl-redirect the controller builds no
+        # rules on HTTP listeners, and ssl-redirect is group-wide.
+        "no ssl-redirect, with explicit redirect actions to HTTPS for the other paths (actions.<name> on the HTTP "
+        "listener) and forwards for these; or put the Ingresses that serve these paths in a separate group",
     ),
     "strict-validate-path-type": CONTROLLER_ONLY,
     # Upstreams.
