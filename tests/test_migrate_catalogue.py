@@ -224,6 +224,7 @@ def test_the_names_with_a_step_are_the_names_the_conversion_code_reads() -> None
 
     # convert_ingress's own branches, by hand: the TLS redirect, stickiness, body size, backend protocol.
     per_ingress = {"ssl-redirect", "force-ssl-redirect", "affinity", "session-cookie-max-age", "proxy-body-size"}
+    per_ingress.add("preserve-trailing-slash")  # report_trailing_slash (https_redirect.py)
     assert {name for name, entry in ANNOTATIONS.items() if entry.step} == ROUTING_KEYS | per_ingress | {
         "backend-protocol"
     }
@@ -331,7 +332,8 @@ def test_a_run_over_every_name_reports_each_and_never_only_review_it_by_hand(to:
     assert {f.annotation for f in report.findings if f.ingress == "*"} >= {
         f"--controller-config {key}" for key in config if key not in ("ssl-redirect", "force-ssl-redirect")
     } - {"--controller-config " + k for k in ("proxy-read-timeout", "proxy-send-timeout", "proxy-connect-timeout")} - {
-        "--controller-config " + k for k in ("proxy-body-size", "whitelist-source-range", "http-redirect-code")
+        "--controller-config " + k
+        for k in ("proxy-body-size", "whitelist-source-range", "http-redirect-code", "preserve-trailing-slash")
     }
 
 
@@ -477,3 +479,10 @@ def test_listener_attribute_ways_say_commas_are_escaped() -> None:
     for name in ("cors-allow-methods", "cors-allow-headers", "enable-cors"):
         assert "\\, " in ANNOTATIONS[name].alb, name
     assert "GET\\, POST" in markdown()
+
+
+def test_preserve_trailing_slash_true_is_the_alb_behaviour() -> None:
+    # lua_ingress.lua (controller-v1.15.1) l. 157-173: true keeps the URI as sent, as the ALB's ssl-redirect does;
+    # false (the default) is the case that differs, and the redirect step reports it.
+    assert annotation_finding("preserve-trailing-slash", "true")[0] == "converted"
+    assert "false (the default)" in ANNOTATIONS["preserve-trailing-slash"].step

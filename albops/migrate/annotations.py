@@ -63,7 +63,7 @@ GLOBAL_DEFAULTS = (
 
 
 # ConfigMap keys read for their own sake (not defaults of an annotation).
-CONTROLLER_KEYS = ("http-redirect-code",)
+CONTROLLER_KEYS = ("http-redirect-code", "preserve-trailing-slash")  # the latter read by https_redirect.py
 # ingress-nginx redirects HTTP to HTTPS with its ConfigMap's http-redirect-code, 308 by default; the
 # controller's ssl-redirect always answers 301 (ALB redirect actions take 301 or 302 only).
 NGINX_REDIRECT_CODE = "308"

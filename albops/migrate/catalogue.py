@@ -238,10 +238,14 @@ ANNOTATIONS: dict[str, Disposition] = {
         "a redirect action's port",
         off=_false,
     ),
+    # lua_ingress.lua (controller-v1.15.1) l. 157-173: with it false (the default) nginx's HTTPS redirect drops one
+    # trailing '/' of the request URI; true keeps the URI as sent, as the ALB's ssl-redirect always does.
     "preserve-trailing-slash": Disposition(
-        "not-converted",
-        "applies to ingress-nginx's HTTPS redirect; the ALB's ssl-redirect keeps the path as it is",
-        off=_false,
+        "converted",
+        "{value!r}: nothing differs here: true keeps the URI in ingress-nginx's HTTPS redirect as the ALB's "
+        "ssl-redirect does, and false only mattered where ingress-nginx redirected this Ingress to HTTPS",
+        step="approximated where false (the default) and ingress-nginx redirected to HTTPS: nginx dropped one "
+        "trailing '/' from the redirect's URI, the ALB's ssl-redirect keeps it",
     ),
     "ssl-redirect": Disposition(
         "converted",
@@ -891,7 +895,9 @@ CONFIGMAP: dict[str, Disposition] = {
     "relative-redirects": Disposition("not-converted", "nginx's own redirects; the ALB's are absolute", off=_false),
     "use-port-in-redirects": Disposition("not-converted", "nginx's own redirects only", off=_false),
     "preserve-trailing-slash": Disposition(
-        "not-converted", "applies to ingress-nginx's HTTPS redirect; the ALB's keeps the path", off=_false
+        "read",
+        "{value}: the default of the annotation; where false, each Ingress ingress-nginx redirected to HTTPS is "
+        "reported: nginx's redirect dropped one trailing '/' (lua_ingress.lua), the ALB's ssl-redirect keeps it",
     ),
     "no-tls-redirect-locations": Disposition(
         "not-converted",
