@@ -225,6 +225,7 @@ def test_the_names_with_a_step_are_the_names_the_conversion_code_reads() -> None
     # convert_ingress's own branches, by hand: the TLS redirect, stickiness, body size, backend protocol.
     per_ingress = {"ssl-redirect", "force-ssl-redirect", "affinity", "session-cookie-max-age", "proxy-body-size"}
     per_ingress.add("preserve-trailing-slash")  # report_trailing_slash (https_redirect.py)
+    per_ingress |= {"limit-rate", "limit-rate-after"}  # report_limit_rate (limit_rate.py)
     assert {name for name, entry in ANNOTATIONS.items() if entry.step} == ROUTING_KEYS | per_ingress | {
         "backend-protocol"
     }
@@ -334,7 +335,7 @@ def test_a_run_over_every_name_reports_each_and_never_only_review_it_by_hand(to:
     } - {"--controller-config " + k for k in ("proxy-read-timeout", "proxy-send-timeout", "proxy-connect-timeout")} - {
         "--controller-config " + k
         for k in ("proxy-body-size", "whitelist-source-range", "http-redirect-code", "preserve-trailing-slash")
-    }
+    } - {"--controller-config " + k for k in ("limit-rate", "limit-rate-after", "proxy-buffering")}
 
 
 def test_an_ingress_with_an_unlisted_protection_name_is_held_back() -> None:

@@ -9,6 +9,7 @@ from typing import Any
 
 from albops.migrate.catalogue import annotation_finding
 from albops.migrate.https_redirect import report_trailing_slash
+from albops.migrate.limit_rate import report_limit_rate
 from albops.migrate.names import backend_name
 from albops.migrate.planning import port_of
 from albops.migrate.reading import LEGACY_CLASS, OLD_PREFIX, Options, Source, compact, ingress_name
@@ -63,7 +64,8 @@ GLOBAL_DEFAULTS = (
 
 
 # ConfigMap keys read for their own sake (not defaults of an annotation).
-CONTROLLER_KEYS = ("http-redirect-code", "preserve-trailing-slash")  # the latter read by https_redirect.py
+# preserve-trailing-slash: https_redirect.py; limit-rate, limit-rate-after, proxy-buffering: limit_rate.py.
+CONTROLLER_KEYS = ("http-redirect-code", "preserve-trailing-slash", "limit-rate", "limit-rate-after", "proxy-buffering")
 # ingress-nginx redirects HTTP to HTTPS with its ConfigMap's http-redirect-code, 308 by default; the
 # controller's ssl-redirect always answers 301 (ALB redirect actions take 301 or 302 only).
 NGINX_REDIRECT_CODE = "308"
@@ -161,7 +163,8 @@ def convert_ingress(ingress: dict[str, Any], options: Options, report: Report) -
             )
     spec["ingressClassName"] = options.ingress_class
 
-    for short in sorted(own - ROUTING_KEYS):
+    rated = report_limit_rate(name, {k: nginx[k] for k in own}, options.controller_config, report)
+    for short in sorted(own - ROUTING_KEYS - rated):
         key = NGINX + short
         value = nginx[short]
         if short in SSL_REDIRECT_KEYS:

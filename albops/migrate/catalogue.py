@@ -511,16 +511,21 @@ ANNOTATIONS: dict[str, Disposition] = {
         off=_zero,
     ),
     "limit-burst-multiplier": _part("limit-rps/limit-rpm", "the burst allowed over the rate limit ({value}x)", RATE),
+    # Kilobytes (template.go buildRateLimit: limit_rate %vk), enforced only with proxy-buffering on (off by
+    # default): limit_rate.py decides, per Ingress, whether anything was enforced.
     "limit-rate": Disposition(
         "lost-protection",
-        "a bandwidth limit of {value} bytes a second per response",
+        "a bandwidth limit of {value} kilobytes a second per response (with proxy-buffering on)",
         "the ALB does not throttle responses: throttle in the app; then pass --allow-unprotected",
+        step="lost-protection when proxy-buffering is on (annotation, else the ConfigMap); with it off (the "
+        "default) nginx's limit_rate limited nothing: converted, nothing lost",
         off=_zero,
     ),
-    "limit-rate-after": _part(
-        "limit-rate",
-        "the bytes sent before limit-rate applies ({value})",
+    "limit-rate-after": Disposition(
+        "lost-protection",
+        "the kilobytes sent before limit-rate applies ({value}) (part of the limit-rate protection)",
         "the ALB does not throttle responses: throttle in the app",
+        step="as limit-rate: lost with it when proxy-buffering is on and limit-rate is over 0, else nothing lost",
     ),
     "limit-allowlist": _part(
         "limit-rps/limit-rpm/limit-connections",
@@ -780,14 +785,11 @@ CONFIGMAP: dict[str, Disposition] = {
         off=_empty,
     ),
     "limit-rate": Disposition(
-        "lost-protection",
-        "a bandwidth limit of {value} bytes a second per response, on every Ingress",
-        "the ALB does not throttle responses: throttle in the app",
-        off=_zero,
+        "read",
+        "{value}: the default of the annotation, in kilobytes a second; each Ingress where proxy-buffering is on "
+        "(nginx's limit_rate works only then) loses it and is held back",
     ),
-    "limit-rate-after": Disposition(
-        "not-converted", "the bytes sent before limit-rate applies; the limit-rate line says what is lost"
-    ),
+    "limit-rate-after": Disposition("read", "{value}: the default of the annotation, in kilobytes"),
     "limit-req-status-code": Disposition(
         "not-converted", "the status of rate-limited requests; a WAF rate-based rule answers 403 (or a custom response)"
     ),
@@ -977,7 +979,10 @@ CONFIGMAP: dict[str, Disposition] = {
     "keep-alive": TIMEOUT,
     "keep-alive-requests": TIMEOUT,
     "proxy-protocol-header-timeout": TUNING,
-    "proxy-buffering": PROXY,
+    "proxy-buffering": Disposition(
+        "read",
+        "{value}: the default of the annotation; it decides whether limit-rate was enforced (only with it on)",
+    ),
     "proxy-buffer-size": PROXY,
     "proxy-buffers-number": PROXY,
     "proxy-busy-buffers-size": PROXY,
