@@ -400,8 +400,12 @@ ANNOTATIONS: dict[str, Disposition] = {
     ),
     "default-backend": Disposition(
         "not-converted",
-        "Service {value!r} does not answer this Ingress's errors and unmatched requests",
-        "a spec.defaultBackend (the ALB's default action) for unmatched requests; errors stay the app's",
+        # controller.go (controller-v1.15.1) l. 942-972: the Service takes a path's requests only when that path's
+        # Service has no active endpoints; it answers errors only with custom-http-errors (annotations.md l. 365).
+        "Service {value!r} no longer takes the requests of a path whose Service has no ready endpoints (nor, with "
+        "custom-http-errors, its error responses): the ALB answers 503 there",
+        "the ALB has no fallback target group for a rule: keep the Service's pods available (replicas, a "
+        "PodDisruptionBudget), or make the path's Service select the fallback pods too; error pages stay the app's",
     ),
     "load-balance": Disposition(
         "not-converted",
