@@ -224,7 +224,11 @@ ANNOTATIONS: dict[str, Disposition] = {
     "from-to-www-redirect": Disposition(
         "not-converted",
         "no redirect between www.HOST and HOST is written",
-        "a rule on the other host (host-header condition) with a redirect action to the Ingress's host (301)",
+        # nginx.tmpl (controller-v1.15.1) l. 589-612: the redirect server answers the ConfigMap's
+        # http-redirect-code (308 by default) to the same scheme and URI on the other host.
+        "a rule on the other host (host-header condition) with a redirect action to the Ingress's host, keeping "
+        "path and query; approximated, as ssl-redirect is: ALB redirects are 301 or 302 where nginx answered "
+        "http-redirect-code (308 by default), so clients may turn a POST into a GET",
         off=_false,
     ),
     "relative-redirects": Disposition(
