@@ -321,8 +321,10 @@ ANNOTATIONS: dict[str, Disposition] = {
     "canary-by-cookie": Disposition(
         "not-converted",
         "no rule sends the cookie {value!r} to the canary",
-        "an http-header condition on Cookie with values '*{value}=always*' (the ALB matches the whole header with "
-        "wildcards)",
+        # A wildcard value '*{value}=always*' would also match another cookie whose name ends in it (x{value}):
+        # a regexValues condition (v3.5.0 config_types.go HTTPHeaderConditionConfig) anchors the name.
+        "an http-header condition on Cookie with regexValues '(^|;\\s*){value}=always(;|$)' (regex metacharacters "
+        "of the name escaped); not the wildcard '*{value}=always*', which also matches a cookie named x{value}",
         needs="canary",
     ),
     # Backend.
