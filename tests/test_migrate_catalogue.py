@@ -487,3 +487,10 @@ def test_preserve_trailing_slash_true_is_the_alb_behaviour() -> None:
     # false (the default) is the case that differs, and the redirect step reports it.
     assert annotation_finding("preserve-trailing-slash", "true")[0] == "converted"
     assert "false (the default)" in ANNOTATIONS["preserve-trailing-slash"].step
+
+
+def test_no_template_glues_the_value_to_a_word() -> None:
+    # "{value}x" rendered "(the valuex)" on the page.
+    import re
+
+    assert re.search(r"the value[A-Za-z0-9]", markdown()) is None

@@ -128,7 +128,10 @@ ANNOTATIONS: dict[str, Disposition] = {
     ),
     "affinity-mode": Disposition(
         "not-converted",
-        "{value!r}: the ALB's stickiness keeps a client on its target while it is healthy (balanced)",
+        # annotations.md (controller-v1.15.1) "Session Affinity": balanced (the default) moves some sessions to
+        # new pods on scale-up, persistent never does. The ALB's lb_cookie stickiness is the persistent kind.
+        "{value!r}: the ALB's stickiness keeps a client on its target while it is healthy and does not move "
+        "sessions to targets added later (nginx's 'persistent'); 'balanced' (the default) moved some on scale-up",
     ),
     "session-cookie-change-on-failure": Disposition(
         "not-converted", "the ALB re-picks a target when the sticky one is unhealthy, always"
@@ -520,7 +523,7 @@ ANNOTATIONS: dict[str, Disposition] = {
         f"the ALB has no connection limit: a rate-based rule in {WAF} is the nearest; then pass --allow-unprotected",
         off=_zero,
     ),
-    "limit-burst-multiplier": _part("limit-rps/limit-rpm", "the burst allowed over the rate limit ({value}x)", RATE),
+    "limit-burst-multiplier": _part("limit-rps/limit-rpm", "a burst of {value} times the rate limit", RATE),
     # Kilobytes (template.go buildRateLimit: limit_rate %vk), enforced only with proxy-buffering on (off by
     # default): limit_rate.py decides, per Ingress, whether anything was enforced.
     "limit-rate": Disposition(
@@ -968,7 +971,7 @@ CONFIGMAP: dict[str, Disposition] = {
         "{value}: nginx refused TLS for unknown hosts; the ALB answers with its default certificate",
         off=_false,
     ),
-    "enable-ocsp": Disposition("not-converted", "the ALB staples OCSP for ACM certificates itself", off=_false),
+    "enable-ocsp": Disposition("not-converted", "nginx's OCSP stapling; the ALB has no OCSP setting", off=_false),
     "use-http2": Disposition(
         "converted",
         "the ALB speaks HTTP/2 to clients on HTTPS listeners",
