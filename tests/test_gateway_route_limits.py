@@ -314,11 +314,23 @@ def test_the_cli_writes_nothing_and_exits_3_for_an_allow_list_on_an_existing_gat
     assert captured.out == "" and "lost-protection" in captured.err
 
 
-def test_grpc_backends_get_a_target_group_of_protocol_version_grpc() -> None:
+@pytest.mark.parametrize(
+    ("tls", "ssl_redirect", "status"),
+    [(True, None, "converted"), (False, None, "not-converted"), (True, "false", "approximated")],
+)
+def test_grpc_backends_get_a_target_group_of_protocol_version_grpc(
+    tls: bool, ssl_redirect: str | None, status: str
+) -> None:
+    # The controller reads protocolVersion only for HTTPS listeners; on an HTTP listener it writes HTTP1
+    # (pkg/gateway/model/model_build_target_group.go lines 428-440, v3.5.0): without TLS, GRPC is not converted;
+    # with HTTP served beside HTTPS (ssl-redirect false), only the HTTPS half gets it.
     for value, protocol in (("GRPC", "HTTP"), ("grpcs", "HTTPS")):
-        ingress = nginx_ingress(
-            "rpc", [("/", "Prefix", "rpc")], {"nginx.ingress.kubernetes.io/backend-protocol": value}
-        )
+        annotations = {"nginx.ingress.kubernetes.io/backend-protocol": value}
+        if ssl_redirect is not None:
+            annotations["nginx.ingress.kubernetes.io/ssl-redirect"] = ssl_redirect
+        ingress = nginx_ingress("rpc", [("/", "Prefix", "rpc")], annotations)
+        if tls:
+            ingress["spec"]["tls"] = [{"hosts": [HOST], "secretName": "rpc-tls"}]
         output, report = migrate([ingress], Options(group="g", to="gateway"))
         configs = [o for o in objects(output) if o.get("kind") == "TargetGroupConfiguration"]
         assert len(configs) == 1
@@ -326,7 +338,7 @@ def test_grpc_backends_get_a_target_group_of_protocol_version_grpc() -> None:
         assert settings_["protocolVersion"] == "GRPC" and settings_["protocol"] == protocol
         assert validate(configs[0]).errors == []
         lines = [f for f in report.findings if f.annotation.endswith("backend-protocol")]
-        assert [f.status for f in lines] == ["converted"] and "GRPC" in lines[0].detail
+        assert [f.status for f in lines] == [status] and "GRPC" in lines[0].detail
 
 
 def test_a_wildcard_host_is_reported_as_crossing_labels() -> None:
