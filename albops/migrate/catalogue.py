@@ -350,13 +350,13 @@ ANNOTATIONS: dict[str, Disposition] = {
         "approximated",
         "as the ALB idle timeout, group-wide",
         "load-balancer-attributes idle_timeout.timeout_seconds",
-        step="approximated as the group's idle timeout; not-converted when the group disagrees",
+        step="approximated as the group's idle timeout: the largest any member asks for, up to 4000 s",
     ),
     "proxy-send-timeout": Disposition(
         "approximated",
         "as the ALB idle timeout, group-wide",
         "load-balancer-attributes idle_timeout.timeout_seconds",
-        step="approximated as the group's idle timeout; not-converted when the group disagrees",
+        step="approximated as the group's idle timeout: the largest any member asks for, up to 4000 s",
     ),
     "proxy-connect-timeout": Disposition("not-converted", "the ALB's connection timeout to targets is fixed at 10 s"),
     "proxy-next-upstream": Disposition(

@@ -12,18 +12,17 @@ responses, loses it.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 
+from albops.migrate.planning import go_atoi
 from albops.migrate.report import Report
 from albops.migrate.routes import NGINX
 
 KEYS = ("limit-rate", "limit-rate-after")
-_ATOI = re.compile(r"[+-]?[0-9]+")  # Go strconv.Atoi: an optional sign and decimal digits, nothing else
 
 
 def _int(value: str | None) -> int | None:
-    return int(value) if value is not None and _ATOI.fullmatch(value) else None
+    return None if value is None else go_atoi(value)
 
 
 def buffering_on(own: Mapping[str, str], controller_config: Mapping[str, str]) -> bool:
