@@ -45,6 +45,7 @@ ROUTING_KEYS = {
     "canary-weight-total",
     "canary-by-header",
     "canary-by-header-value",
+    "canary-by-header-pattern",
     "whitelist-source-range",
     "proxy-read-timeout",
     "proxy-send-timeout",

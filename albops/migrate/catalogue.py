@@ -316,9 +316,11 @@ ANNOTATIONS: dict[str, Disposition] = {
         needs="canary",
     ),
     "canary-by-header-pattern": Disposition(
-        "not-converted",
-        "a regex over a header has no ALB counterpart: header conditions take literal values with * and ? only",
-        "an http-header condition listing the values (at most 5 values a rule)",
+        "converted",
+        "ignored, as in ingress-nginx: canary-by-header-value is set, or there is no canary-by-header",
+        "an http-header condition with regexValues",
+        step="approximated: an http-header condition with regexValues (nginx matched with PCRE, unanchored; the "
+        "ALB's dialect differs); not-converted over 128 characters",
         needs="canary",
     ),
     "canary-by-cookie": Disposition(

@@ -514,11 +514,15 @@ class _Builder:
             field_name = condition.get("field")
             if field_name == "http-header":
                 config = condition["httpHeaderConfig"]
-                headers = [
-                    [*h, self._header_match(str(config["httpHeaderName"]), str(v))]
-                    for h in headers
-                    for v in config["values"]
+                name = str(config["httpHeaderName"])
+                found = [self._header_match(name, str(v)) for v in config.get("values") or []]
+                # A regex (canary-by-header-pattern): the controller writes RegularExpression header matches as
+                # regexValues (routeutils/route_rule_condition.go, v3.5.0).
+                found += [
+                    {"type": "RegularExpression", "name": name, "value": str(v)}
+                    for v in config.get("regexValues") or []
                 ]
+                headers = [[*h, match] for h in headers for match in found]
             elif field_name == "source-ip":
                 lrc.setdefault("conditions", []).append(
                     {"field": "source-ip", "sourceIPConfig": {"values": list(condition["sourceIpConfig"]["values"])}}
