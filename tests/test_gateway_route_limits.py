@@ -314,13 +314,17 @@ def test_the_cli_writes_nothing_and_exits_3_for_an_allow_list_on_an_existing_gat
     assert captured.out == "" and "lost-protection" in captured.err
 
 
-def test_grpc_backends_get_a_target_group_of_protocol_version_grpc() -> None:
+@pytest.mark.parametrize("ssl_redirect", [None, "false"])
+def test_grpc_backends_get_a_target_group_of_protocol_version_grpc(ssl_redirect: str | None) -> None:
+    # The controller reads protocolVersion only for HTTPS listeners; on an HTTP listener it writes HTTP1
+    # (pkg/gateway/model/model_build_target_group.go lines 428-440, v3.5.0). gRPC is written with HTTPS listeners
+    # only (ingress-nginx's port 80 spoke no HTTP/2 either), so with or without the redirect it is converted.
     for value, protocol in (("GRPC", "HTTP"), ("grpcs", "HTTPS")):
-        ingress = nginx_ingress(
-            "rpc", [("/", "Prefix", "rpc")], {"nginx.ingress.kubernetes.io/backend-protocol": value}
-        )
-        # gRPC needs HTTP/2 from the client, which the ALB speaks on HTTPS listeners only: with TLS.
-        ingress["spec"]["tls"] = [{"hosts": [HOST]}]
+        annotations = {"nginx.ingress.kubernetes.io/backend-protocol": value}
+        if ssl_redirect is not None:
+            annotations["nginx.ingress.kubernetes.io/ssl-redirect"] = ssl_redirect
+        ingress = nginx_ingress("rpc", [("/", "Prefix", "rpc")], annotations)
+        ingress["spec"]["tls"] = [{"hosts": [HOST], "secretName": "rpc-tls"}]
         output, report = migrate([ingress], Options(group="g", to="gateway"))
         configs = [o for o in objects(output) if o.get("kind") == "TargetGroupConfiguration"]
         assert len(configs) == 1
@@ -329,6 +333,15 @@ def test_grpc_backends_get_a_target_group_of_protocol_version_grpc() -> None:
         assert validate(configs[0]).errors == []
         lines = [f for f in report.findings if f.annotation.endswith("backend-protocol")]
         assert [f.status for f in lines] == ["converted"] and "GRPC" in lines[0].detail
+
+
+def test_grpc_without_tls_is_not_written() -> None:
+    # No HTTPS listener to carry HTTP/2: the Ingress is left out, the line says why and how.
+    ingress = nginx_ingress("rpc", [("/", "Prefix", "rpc")], {"nginx.ingress.kubernetes.io/backend-protocol": "GRPC"})
+    output, report = migrate([ingress], Options(group="g", to="gateway"))
+    assert not [o for o in objects(output) if o.get("kind") in ("HTTPRoute", "TargetGroupConfiguration")]
+    (line,) = [f for f in report.findings if f.annotation.endswith("backend-protocol")]
+    assert line.status == "not-converted" and "not written" in line.detail and "spec.tls" in line.detail
 
 
 def test_a_wildcard_host_is_reported_as_crossing_labels() -> None:

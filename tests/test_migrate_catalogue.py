@@ -224,6 +224,8 @@ def test_the_names_with_a_step_are_the_names_the_conversion_code_reads() -> None
 
     # convert_ingress's own branches, by hand: the TLS redirect, stickiness, body size, backend protocol.
     per_ingress = {"ssl-redirect", "force-ssl-redirect", "affinity", "session-cookie-max-age", "proxy-body-size"}
+    per_ingress.add("preserve-trailing-slash")  # report_trailing_slash (https_redirect.py)
+    per_ingress |= {"limit-rate", "limit-rate-after"}  # report_limit_rate (limit_rate.py)
     assert {name for name, entry in ANNOTATIONS.items() if entry.step} == ROUTING_KEYS | per_ingress | {
         "backend-protocol"
     }
@@ -467,3 +469,34 @@ def test_the_page_matches_the_catalogue() -> None:
     )
     rows = [line for line in PAGE.read_text(encoding="utf-8").splitlines() if line.startswith("| `")]
     assert len(rows) == len(ANNOTATIONS) + len(RETIRED) + len(CONFIGMAP)
+
+
+def test_blacklist_source_range_is_not_a_name_ingress_nginx_ever_read() -> None:
+    # kubernetes/ingress-nginx: no release reads blacklist-source-range; the deny list came as
+    # denylist-source-range in controller-v1.7.0 (#8795). So it gets the unknown-name line, not a protection.
+    status, detail = annotation_finding("blacklist-source-range", "10.0.0.0/8")
+    assert status == "not-converted"
+    assert "not an annotation ingress-nginx controller-v1.15.1 reads" in detail
+    assert "blacklist-source-range" not in markdown()
+
+
+def test_listener_attribute_ways_say_commas_are_escaped() -> None:
+    # aws-load-balancer-controller v3.5.0 pkg/annotations/parser.go splitKeyValuePairs: "," separates pairs,
+    # "\," is a literal comma; "header_value=GET, POST" fails to parse and stops the group.
+    for name in ("cors-allow-methods", "cors-allow-headers", "enable-cors"):
+        assert "\\, " in ANNOTATIONS[name].alb, name
+    assert "GET\\, POST" in markdown()
+
+
+def test_preserve_trailing_slash_true_is_the_alb_behaviour() -> None:
+    # lua_ingress.lua (controller-v1.15.1) l. 157-173: true keeps the URI as sent, as the ALB's ssl-redirect does;
+    # false (the default) is the case that differs, and the redirect step reports it.
+    assert annotation_finding("preserve-trailing-slash", "true")[0] == "converted"
+    assert "false (the default)" in ANNOTATIONS["preserve-trailing-slash"].step
+
+
+def test_no_template_glues_the_value_to_a_word() -> None:
+    # "{value}x" rendered "(the valuex)" on the page.
+    import re
+
+    assert re.search(r"the value(?!s\b)[A-Za-z0-9]", markdown()) is None

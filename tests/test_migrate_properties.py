@@ -292,6 +292,14 @@ _HAND_PROTECTIONS: dict[str, str] = {
     "configuration-snippet": "deny all;",
     "server-snippet": "location /admin { deny all; }",
     "proxy-ssl-verify": "on",
+    "limit-rate": "100",
+    "limit-rate-after": "512",
+}
+# What else a protection needs for ingress-nginx to enforce it: limit_rate acts only with proxy-buffering on
+# (annotations.md "must be used with proxy-buffering enabled"; off by default), limit-rate-after only with a rate.
+_ENFORCED_WITH: dict[str, dict[str, str]] = {
+    "limit-rate": {"proxy-buffering": "on"},
+    "limit-rate-after": {"proxy-buffering": "on", "limit-rate": "100"},
 }
 
 
@@ -373,7 +381,10 @@ def test_nothing_protected_comes_out_unprotected(
         value = spelling
     paths = [f"/admin{i}" for i in range(len(kinds))]
     subject = _ingress(
-        "guarded", "p.example.com", [(p, k, "admin") for p, k in zip(paths, kinds, strict=True)], {name: value}
+        "guarded",
+        "p.example.com",
+        [(p, k, "admin") for p, k in zip(paths, kinds, strict=True)],
+        {**_ENFORCED_WITH.get(name, {}), name: value},
     )
     documents = [subject]
     if public != "none":

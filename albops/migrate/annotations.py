@@ -8,6 +8,7 @@ from typing import Any
 
 from albops.migrate.catalogue import annotation_finding
 from albops.migrate.install import InstallFacts
+from albops.migrate.limit_rate import report_limit_rate
 from albops.migrate.protection import (
     CONFIGMAP_READ,
     GRPC,
@@ -48,6 +49,7 @@ ROUTING_KEYS = {
     "canary-weight-total",
     "canary-by-header",
     "canary-by-header-value",
+    "canary-by-header-pattern",
     "whitelist-source-range",
     "allowlist-source-range",  # read by protection.ingress_protections, with its alias above
     "enable-global-auth",  # likewise
@@ -70,7 +72,16 @@ GLOBAL_DEFAULTS = (
 
 
 # ConfigMap keys read for their own sake (not defaults of an annotation).
-CONTROLLER_KEYS = ("http-redirect-code", *CONFIGMAP_READ)
+# preserve-trailing-slash: https_redirect.py; limit-rate, limit-rate-after, proxy-buffering: limit_rate.py;
+# the protections, HSTS and forwarded-client keys: protection.py.
+CONTROLLER_KEYS = (
+    "http-redirect-code",
+    "preserve-trailing-slash",
+    "limit-rate",
+    "limit-rate-after",
+    "proxy-buffering",
+    *CONFIGMAP_READ,
+)
 # ingress-nginx redirects HTTP to HTTPS with its ConfigMap's http-redirect-code, 308 by default; the
 # controller's ssl-redirect always answers 301 (ALB redirect actions take 301 or 302 only).
 NGINX_REDIRECT_CODE = "308"
@@ -136,7 +147,8 @@ def convert_ingress(
             )
     spec["ingressClassName"] = options.ingress_class
 
-    for short in sorted(own - ROUTING_KEYS):
+    rated = report_limit_rate(name, {k: nginx[k] for k in own}, options.controller_config, report)
+    for short in sorted(own - ROUTING_KEYS - rated):
         key = NGINX + short
         value = nginx[short]
         if short in SSL_REDIRECT_KEYS:

@@ -88,9 +88,12 @@ SNIPPET = (
     "port what it enforces: source ranges as inbound-cidrs, request filtering as WAF rules (wafv2-acl-arn), "
     "authentication as auth-type, headers as listener-attributes; then pass --allow-unprotected"
 )
+# The controller splits listener-attributes on commas and takes "\," as a literal comma (v3.5.0
+# pkg/annotations/parser.go splitKeyValuePairs): an unescaped comma inside a value breaks the annotation.
+COMMAS = r"write each comma inside a value as \, (GET\, POST), since the controller splits the annotation on commas"
 LISTENER_HEADERS = (
     "alb.ingress.kubernetes.io/listener-attributes.HTTPS-443: routing.http.response.{attribute}.header_value=..., "
-    "which sets it on every response of the listener (all Ingresses of the group); or set it in the app"
+    f"which sets it on every response of the listener (all Ingresses of the group; {COMMAS}); or set it in the app"
 )
 NO_EFFECT = "no effect (empty, or on a canary Ingress, whose own routing ingress-nginx does not apply)"
 NGINX_ONLY = "it tunes nginx's own proxying, which the ALB does not expose; the ALB's behaviour is fixed"
@@ -126,7 +129,10 @@ ANNOTATIONS: dict[str, Disposition] = {
     ),
     "affinity-mode": Disposition(
         "not-converted",
-        "{value!r}: the ALB's stickiness keeps a client on its target while it is healthy (balanced)",
+        # annotations.md (controller-v1.15.1) "Session Affinity": balanced (the default) moves some sessions to
+        # new pods on scale-up, persistent never does. The ALB's lb_cookie stickiness is the persistent kind.
+        "{value!r}: the ALB's stickiness keeps a client on its target while it is healthy and does not move "
+        "sessions to targets added later (nginx's 'persistent'); 'balanced' (the default) moved some on scale-up",
     ),
     "session-cookie-change-on-failure": Disposition(
         "not-converted", "the ALB re-picks a target when the sticky one is unhealthy, always"
@@ -225,7 +231,11 @@ ANNOTATIONS: dict[str, Disposition] = {
     "from-to-www-redirect": Disposition(
         "not-converted",
         "no redirect between www.HOST and HOST is written",
-        "a rule on the other host (host-header condition) with a redirect action to the Ingress's host (301)",
+        # nginx.tmpl (controller-v1.15.1) l. 589-612: the redirect server answers the ConfigMap's
+        # http-redirect-code (308 by default) to the same scheme and URI on the other host.
+        "a rule on the other host (host-header condition) with a redirect action to the Ingress's host, keeping "
+        "path and query; approximated, as ssl-redirect is: ALB redirects are 301 or 302 where nginx answered "
+        "http-redirect-code (308 by default), so clients may turn a POST into a GET",
         off=_false,
     ),
     "relative-redirects": Disposition(
@@ -239,10 +249,14 @@ ANNOTATIONS: dict[str, Disposition] = {
         "a redirect action's port",
         off=_false,
     ),
+    # lua_ingress.lua (controller-v1.15.1) l. 157-173: with it false (the default) nginx's HTTPS redirect drops one
+    # trailing '/' of the request URI; true keeps the URI as sent, as the ALB's ssl-redirect always does.
     "preserve-trailing-slash": Disposition(
-        "not-converted",
-        "applies to ingress-nginx's HTTPS redirect; the ALB's ssl-redirect keeps the path as it is",
-        off=_false,
+        "converted",
+        "{value!r}: nothing differs here: true keeps the URI in ingress-nginx's HTTPS redirect as the ALB's "
+        "ssl-redirect does, and false only mattered where ingress-nginx redirected this Ingress to HTTPS",
+        step="approximated where false (the default) and ingress-nginx redirected to HTTPS: nginx dropped one "
+        "trailing '/' from the redirect's URI, the ALB's ssl-redirect keeps it",
     ),
     "ssl-redirect": Disposition(
         "converted",
@@ -306,24 +320,31 @@ ANNOTATIONS: dict[str, Disposition] = {
         needs="canary",
     ),
     "canary-by-header-pattern": Disposition(
-        "not-converted",
-        "a regex over a header has no ALB counterpart: header conditions take literal values with * and ? only",
-        "an http-header condition listing the values (at most 5 values a rule)",
+        "converted",
+        "ignored, as in ingress-nginx: canary-by-header-value is set, or there is no canary-by-header",
+        "an http-header condition with regexValues",
+        step="approximated: an http-header condition with regexValues (nginx matched with PCRE, unanchored; the "
+        "ALB's dialect differs); not-converted over 128 characters",
         needs="canary",
     ),
     "canary-by-cookie": Disposition(
         "not-converted",
         "no rule sends the cookie {value!r} to the canary",
-        "an http-header condition on Cookie with values '*{value}=always*' (the ALB matches the whole header with "
-        "wildcards)",
+        # A wildcard value '*{value}=always*' would also match another cookie whose name ends in it (x{value}):
+        # a regexValues condition (v3.5.0 config_types.go HTTPHeaderConditionConfig) anchors the name.
+        "an http-header condition on Cookie with regexValues '(^|;\\s*){value}=always(;|$)' (regex metacharacters "
+        "of the name escaped); not the wildcard '*{value}=always*', which also matches a cookie named x{value}",
         needs="canary",
     ),
     # Backend.
     "backend-protocol": Disposition(
         "not-converted",
         "{value!r}: only HTTP and HTTPS are converted here",
-        "GRPC/GRPCS: alb.ingress.kubernetes.io/backend-protocol-version: GRPC with backend-protocol HTTPS on an HTTPS "
-        "listener; FCGI and AUTO_HTTP have none",
+        # ingress-nginx controller-v1.15.1 template.go buildProxyPass: GRPC is grpc_pass grpc:// (plaintext
+        # HTTP/2 to the pods), GRPCS grpc_pass grpcs:// (TLS). The controller sets a protocol version on HTTPS
+        # listeners only.
+        "alb.ingress.kubernetes.io/backend-protocol-version: GRPC on an HTTPS listener, with backend-protocol HTTP "
+        "for GRPC (plaintext HTTP/2 to the pods) or HTTPS for GRPCS (TLS to the pods); FCGI and AUTO_HTTP have none",
         step="HTTP, HTTPS: converted as backend-protocol",
     ),
     "proxy-body-size": Disposition(
@@ -335,13 +356,13 @@ ANNOTATIONS: dict[str, Disposition] = {
         "approximated",
         "as the ALB idle timeout, group-wide",
         "load-balancer-attributes idle_timeout.timeout_seconds",
-        step="approximated as the group's idle timeout; not-converted when the group disagrees",
+        step="approximated as the group's idle timeout: the largest any member asks for, up to 4000 s",
     ),
     "proxy-send-timeout": Disposition(
         "approximated",
         "as the ALB idle timeout, group-wide",
         "load-balancer-attributes idle_timeout.timeout_seconds",
-        step="approximated as the group's idle timeout; not-converted when the group disagrees",
+        step="approximated as the group's idle timeout: the largest any member asks for, up to 4000 s",
     ),
     "proxy-connect-timeout": Disposition("not-converted", "the ALB's connection timeout to targets is fixed at 10 s"),
     "proxy-next-upstream": Disposition(
@@ -394,8 +415,12 @@ ANNOTATIONS: dict[str, Disposition] = {
     ),
     "default-backend": Disposition(
         "not-converted",
-        "Service {value!r} does not answer this Ingress's errors and unmatched requests",
-        "a spec.defaultBackend (the ALB's default action) for unmatched requests; errors stay the app's",
+        # controller.go (controller-v1.15.1) l. 942-972: the Service takes a path's requests only when that path's
+        # Service has no active endpoints; it answers errors only with custom-http-errors (annotations.md l. 365).
+        "Service {value!r} no longer takes the requests of a path whose Service has no ready endpoints (nor, with "
+        "custom-http-errors, its error responses): the ALB answers 503 there",
+        "the ALB has no fallback target group for a rule: keep the Service's pods available (replicas, a "
+        "PodDisruptionBudget), or make the path's Service select the fallback pods too; error pages stay the app's",
     ),
     "load-balance": Disposition(
         "not-converted",
@@ -506,17 +531,22 @@ ANNOTATIONS: dict[str, Disposition] = {
         f"the ALB has no connection limit: a rate-based rule in {WAF} is the nearest; then pass --allow-unprotected",
         off=_zero,
     ),
-    "limit-burst-multiplier": _part("limit-rps/limit-rpm", "the burst allowed over the rate limit ({value}x)", RATE),
+    "limit-burst-multiplier": _part("limit-rps/limit-rpm", "a burst of {value} times the rate limit", RATE),
+    # Kilobytes (template.go buildRateLimit: limit_rate %vk), enforced only with proxy-buffering on (off by
+    # default): limit_rate.py decides, per Ingress, whether anything was enforced.
     "limit-rate": Disposition(
         "lost-protection",
-        "a bandwidth limit of {value} bytes a second per response",
+        "a bandwidth limit of {value} kilobytes a second per response (with proxy-buffering on)",
         "the ALB does not throttle responses: throttle in the app; then pass --allow-unprotected",
+        step="lost-protection when proxy-buffering is on (annotation, else the ConfigMap); with it off (the "
+        "default) nginx's limit_rate limited nothing: converted, nothing lost",
         off=_zero,
     ),
-    "limit-rate-after": _part(
-        "limit-rate",
-        "the bytes sent before limit-rate applies ({value})",
+    "limit-rate-after": Disposition(
+        "lost-protection",
+        "the kilobytes sent before limit-rate applies ({value}) (part of the limit-rate protection)",
         "the ALB does not throttle responses: throttle in the app",
+        step="as limit-rate: lost with it when proxy-buffering is on and limit-rate is over 0, else nothing lost",
     ),
     "limit-allowlist": _part(
         "limit-rps/limit-rpm/limit-connections",
@@ -615,15 +645,10 @@ ANNOTATIONS: dict[str, Disposition] = {
 # ingress-nginx's aliases (AnnotationAliases): the alias reads as the name it stands for.
 ALIASES = {"whitelist-source-range": "allowlist-source-range", "limit-whitelist": "limit-allowlist"}
 
-# Names ingress-nginx read once and controller-v1.15.1 does not: kept protective, since the install may be older.
-RETIRED: dict[str, Disposition] = {
-    "blacklist-source-range": Disposition(
-        "lost-protection",
-        "a deny list of client ranges ({value}) under the name older ingress-nginx releases read "
-        "(controller-v1.15.1 reads denylist-source-range)",
-        f"WAF IP set rules in {WAF}",
-    ),
-}
+# Names ingress-nginx read once and controller-v1.15.1 does not. None so far: the deny list was only ever
+# ``denylist-source-range`` (added in controller-v1.7.0, kubernetes/ingress-nginx #8795); no release read a
+# ``blacklist-source-range``. A name here would be reported with its own line rather than as unknown.
+RETIRED: dict[str, Disposition] = {}
 
 
 def _text(template: str, value: str) -> str:
@@ -784,14 +809,11 @@ CONFIGMAP: dict[str, Disposition] = {
         off=_empty,
     ),
     "limit-rate": Disposition(
-        "lost-protection",
-        "a bandwidth limit of {value} bytes a second per response, on every Ingress",
-        "the ALB does not throttle responses: throttle in the app",
-        off=_zero,
+        "read",
+        "{value}: the default of the annotation, in kilobytes a second; each Ingress where proxy-buffering is on "
+        "(nginx's limit_rate works only then) loses it and is held back",
     ),
-    "limit-rate-after": Disposition(
-        "not-converted", "the bytes sent before limit-rate applies; the limit-rate line says what is lost"
-    ),
+    "limit-rate-after": Disposition("read", "{value}: the default of the annotation, in kilobytes"),
     "limit-req-status-code": Disposition(
         "not-converted", "the status of rate-limited requests; a WAF rate-based rule answers 403 (or a custom response)"
     ),
@@ -931,12 +953,17 @@ CONFIGMAP: dict[str, Disposition] = {
     "relative-redirects": Disposition("not-converted", "nginx's own redirects; the ALB's are absolute", off=_false),
     "use-port-in-redirects": Disposition("not-converted", "nginx's own redirects only", off=_false),
     "preserve-trailing-slash": Disposition(
-        "not-converted", "applies to ingress-nginx's HTTPS redirect; the ALB's keeps the path", off=_false
+        "read",
+        "{value}: the default of the annotation; where false, each Ingress ingress-nginx redirected to HTTPS is "
+        "reported: nginx's redirect dropped one trailing '/' (lua_ingress.lua), the ALB's ssl-redirect keeps it",
     ),
     "no-tls-redirect-locations": Disposition(
         "not-converted",
         "paths ingress-nginx served over HTTP despite its redirect ({value}); the ALB's ssl-redirect covers every path",
-        "a rule for those paths on the HTTP listener, ordered before the redirect",
+        # v3.5.0 model_build_listener_rules.go buildListenerRules: with ssl-redirect the controller builds no
+        # rules on HTTP listeners, and ssl-redirect is group-wide.
+        "no ssl-redirect, with explicit redirect actions to HTTPS for the other paths (actions.<name> on the HTTP "
+        "listener) and forwards for these; or put the Ingresses that serve these paths in a separate group",
     ),
     "strict-validate-path-type": CONTROLLER_ONLY,
     # Upstreams.
@@ -987,7 +1014,7 @@ CONFIGMAP: dict[str, Disposition] = {
         "{value}: nginx refused TLS for unknown hosts; the ALB answers with its default certificate",
         off=_false,
     ),
-    "enable-ocsp": Disposition("not-converted", "the ALB staples OCSP for ACM certificates itself", off=_false),
+    "enable-ocsp": Disposition("not-converted", "nginx's OCSP stapling; the ALB has no OCSP setting", off=_false),
     "use-http2": Disposition(
         "converted",
         "the ALB speaks HTTP/2 to clients on HTTPS listeners",
@@ -1008,7 +1035,10 @@ CONFIGMAP: dict[str, Disposition] = {
     "keep-alive": TIMEOUT,
     "keep-alive-requests": TIMEOUT,
     "proxy-protocol-header-timeout": TUNING,
-    "proxy-buffering": PROXY,
+    "proxy-buffering": Disposition(
+        "read",
+        "{value}: the default of the annotation; it decides whether limit-rate was enforced (only with it on)",
+    ),
     "proxy-buffer-size": PROXY,
     "proxy-buffers-number": PROXY,
     "proxy-busy-buffers-size": PROXY,
@@ -1192,14 +1222,15 @@ def markdown() -> str:
         "|---|---|---|---|",
     ]
     lines += [_row(name, ANNOTATIONS[name], ALIASES) for name in sorted(ANNOTATIONS)]
-    lines += [
-        "",
-        "Retired names (not read by controller-v1.15.1, protective in older releases):",
-        "",
-        "| Annotation | Disposition | What the output does | The ALB way |",
-        "|---|---|---|---|",
-    ]
-    lines += [_row(name, RETIRED[name], {}) for name in sorted(RETIRED)]
+    if RETIRED:
+        lines += [
+            "",
+            "Retired names (not read by controller-v1.15.1, protective in older releases):",
+            "",
+            "| Annotation | Disposition | What the output does | The ALB way |",
+            "|---|---|---|---|",
+        ]
+        lines += [_row(name, RETIRED[name], {}) for name in sorted(RETIRED)]
     lines += [
         "",
         "## ConfigMap keys",

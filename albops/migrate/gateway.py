@@ -444,13 +444,33 @@ class _Builder:
             self.report.findings[:] = [
                 f for f in self.report.findings if not (f.ingress == source.name and f.annotation == key)
             ]
+            # The controller reads protocolVersion only for an HTTPS listener; on an HTTP one it writes HTTP1
+            # whatever the TargetGroupConfiguration says (model_build_target_group.go lines 428-440, v3.5.0).
+            sections = next((g.sections for g in self.groups if any(m is source for m in g.sources)), None)
+            status, where = "converted", "served on HTTPS listeners only, where the controller applies it"
+            if sections is not None and not any(s.startswith("https-") for s in sections):
+                status, where = (
+                    "not-converted",
+                    (
+                        "but the route is reached through HTTP listeners only, where the controller makes the target "
+                        "group HTTP1 and drops GRPC: give the Ingress TLS (spec.tls or a certificate-arn)"
+                    ),
+                )
+            elif sections is None or any(not s.startswith("https-") for s in sections):
+                status, where = (
+                    "approximated",
+                    (
+                        "but only requests through an HTTPS listener get it: the controller makes the target group "
+                        "HTTP1 on an HTTP listener"
+                    ),
+                )
             self.report.add(
                 source.name,
                 "nginx.ingress.kubernetes.io/backend-protocol",
-                "converted",
+                status,
                 f"as an HTTPRoute to a TargetGroupConfiguration with protocolVersion GRPC and protocol "
                 f"{settings.get('protocol', 'HTTP')} (not a GRPCRoute: the Ingress's path matches carry over "
-                "as they are); gRPC clients need HTTP/2, which the ALB speaks on HTTPS listeners only",
+                f"as they are); {where}",
             )
 
     def _unknown_annotations(self, source: Source) -> None:
@@ -516,11 +536,15 @@ class _Builder:
             field_name = condition.get("field")
             if field_name == "http-header":
                 config = condition["httpHeaderConfig"]
-                headers = [
-                    [*h, self._header_match(str(config["httpHeaderName"]), str(v))]
-                    for h in headers
-                    for v in config["values"]
+                name = str(config["httpHeaderName"])
+                found = [self._header_match(name, str(v)) for v in config.get("values") or []]
+                # A regex (canary-by-header-pattern): the controller writes RegularExpression header matches as
+                # regexValues (routeutils/route_rule_condition.go, v3.5.0).
+                found += [
+                    {"type": "RegularExpression", "name": name, "value": str(v)}
+                    for v in config.get("regexValues") or []
                 ]
+                headers = [[*h, match] for h in headers for match in found]
             elif field_name == "source-ip":
                 lrc.setdefault("conditions", []).append(
                     {"field": "source-ip", "sourceIPConfig": {"values": list(condition["sourceIpConfig"]["values"])}}

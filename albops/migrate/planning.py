@@ -609,16 +609,33 @@ def _add_canary(
     header = source.nginx.get("canary-by-header")
     if header:
         value = source.nginx.get("canary-by-header-value", "always")
+        config: dict[str, Any] = {"httpHeaderName": header, "values": [value]}
+        pattern = source.nginx.get("canary-by-header-pattern", "")
+        if not source.nginx.get("canary-by-header-value") and pattern:
+            # balancer.lua (controller-v1.15.1) route_to_alternative_balancer: without a header value, the
+            # pattern is an unanchored PCRE match (ngx.re.match) of the header; the controller v3.5.0 passes
+            # httpHeaderConfig.regexValues through (config_types.go HTTPHeaderConditionConfig).
+            if not _header_pattern(source, pattern, report):
+                return
+            config = {"httpHeaderName": header, "regexValues": [pattern]}
         extra = AlbPath(
             alb.block,
             alb.kind,
             alb.value,
             alb.transform,
             {"type": "forward", "forwardConfig": {"targetGroups": [target]}},
-            [{"field": "http-header", "httpHeaderConfig": {"httpHeaderName": header, "values": [value]}}],
+            [{"field": "http-header", "httpHeaderConfig": config}],
             "canary-header",
         )
         host_paths.insert(host_paths.index(alb), extra)
+        if "regexValues" in config:
+            report.add(
+                source.name,
+                NGINX + "canary-by-header",
+                "approximated",
+                f"{header} matching {pattern!r} as a header condition with regexValues",
+            )
+            return
         report.add(
             source.name,
             NGINX + "canary-by-header",
@@ -626,6 +643,39 @@ def _add_canary(
             f"{header}: {value} as a header condition; the ALB compares header values case-insensitively"
             + ("" if "canary-by-header-value" in source.nginx else ", and 'never' has no rule of its own"),
         )
+
+
+def _header_pattern(source: Source, pattern: str, report: Report) -> bool:
+    """Whether canary-by-header-pattern can be an ALB regexValues condition; reported either way."""
+    key = NGINX + "canary-by-header-pattern"
+    if len(pattern) > CONDITION_LIMIT:
+        report.add(
+            source.name,
+            key,
+            "not-converted",
+            f"longer than the ALB's {CONDITION_LIMIT}-character regex limit; the header sends nothing to the canary",
+        )
+        return False
+    try:
+        re.compile(pattern)
+    except re.error as error:
+        report.add(
+            source.name,
+            key,
+            "not-converted",
+            f"{pattern!r} is not a regex this check reads ({error}); the header sends nothing to the canary",
+        )
+        return False
+    report.add(
+        source.name,
+        key,
+        "approximated",
+        f"{pattern!r} as the header condition's regexValues: nginx matched it with PCRE, unanchored and "
+        "case-sensitive; the ALB's regex dialect differs (lookarounds, backreferences, possessive quantifiers and "
+        "flags are PCRE's), so check the pattern against the ALB's; one regex is one of the 5 match evaluations "
+        "AWS allows a rule",
+    )
+    return True
 
 
 def whole_number(source: Source, key: str, default: int, report: Report) -> int:

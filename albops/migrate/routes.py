@@ -231,7 +231,12 @@ def _conditions_match(conditions: list[dict[str, Any]], request: AlbRequest) -> 
         if kind == "http-header":
             config = condition["httpHeaderConfig"]
             value = request.headers.get(config["httpHeaderName"].lower())
-            if value is None or not any(re.fullmatch(wildcard_regex(v), value, re.I) for v in config["values"]):
+            if value is None:
+                return False
+            if "regexValues" in config:
+                if not any(re.search(v, value) for v in config["regexValues"]):
+                    return False
+            elif not any(re.fullmatch(wildcard_regex(v), value, re.I) for v in config["values"]):
                 return False
         elif kind == "host-header":
             config = condition["hostHeaderConfig"]
