@@ -112,7 +112,9 @@ def aws_env(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str
     """A clean moto account, reached the way users reach any AWS-compatible endpoint: AWS_ENDPOINT_URL."""
     import urllib.request
 
-    urllib.request.urlopen(urllib.request.Request(f"{moto_endpoint}/moto-api/reset", method="POST"), timeout=10).close()
+    # 60 s: resetting every region's backends takes over 10 s on a loaded machine; this bounds a hang, times nothing.
+    reset = urllib.request.Request(f"{moto_endpoint}/moto-api/reset", method="POST")
+    urllib.request.urlopen(reset, timeout=60).close()
     for key in list(os.environ):
         if key.startswith("AWS_"):
             monkeypatch.delenv(key)

@@ -616,3 +616,74 @@ def test_two_installs_in_one_dump_each_decide_their_class() -> None:
     assert got == {"shop": ("internet-facing", "web-public"), "admin": ("internal", "web")}
     notes = [f.detail for f in report.findings if f.annotation.startswith("class ")]
     assert any("Service ingress-nginx/private" in n and "default scheme" in n for n in notes)
+
+
+# --- found by a newcomer's dump of two chart installs ---
+
+
+def _chart_deployment(args: list[str], name: str) -> Any:
+    """As the chart renders it: --configmap with $(POD_NAMESPACE), POD_NAMESPACE from the Pod's namespace."""
+    deployment = _deployment(args, name=name)
+    container = deployment["spec"]["template"]["spec"]["containers"][0]
+    container["env"] = [
+        {"name": "POD_NAME", "valueFrom": {"fieldRef": {"fieldPath": "metadata.name"}}},
+        {"name": "POD_NAMESPACE", "valueFrom": {"fieldRef": {"fieldPath": "metadata.namespace"}}},
+    ]
+    return deployment
+
+
+def test_the_charts_pod_namespace_reference_is_expanded_as_the_kubelet_does() -> None:
+    documents = [
+        _configmap({"block-cidrs": "198.51.100.0/24"}, name="private-config"),
+        _chart_deployment(["--configmap=$(POD_NAMESPACE)/private-config"], name="private"),
+        nginx_ingress("app", [("/", "Prefix", "a")], {}),
+    ]
+    _, report = migrate(documents, Options(group="g"))
+    # The ConfigMap named through $(POD_NAMESPACE) is read: its block-cidrs holds the Ingress back.
+    assert report.held_back == ["shop/app"]
+    assert _finding(report, "ConfigMap block-cidrs").status == "lost-protection"
+
+
+def test_a_second_install_with_its_own_controller_class_is_converted_not_passed_through() -> None:
+    internal_class = {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "IngressClass",
+        "metadata": {"name": "nginx-internal"},
+        "spec": {"controller": "k8s.io/ingress-nginx-internal"},
+    }
+    ingress = nginx_ingress("private", [("/", "Prefix", "a")], {})
+    ingress["spec"]["ingressClassName"] = "nginx-internal"
+    deployment = _chart_deployment(
+        ["--controller-class=k8s.io/ingress-nginx-internal", "--ingress-class=nginx-internal"], name="private"
+    )
+    output, report = migrate([internal_class, deployment, ingress], Options(group="g"))
+    assert "shop/private" in report.converted
+    assert _ingresses(output)["private"]["spec"]["ingressClassName"] == "alb"
+
+
+def test_the_nlb_snippet_redirect_overrides_ssl_redirect_false_and_keeps_the_nlb_certificate() -> None:
+    arn = "arn:aws:acm:us-east-1:111122223333:certificate/nlb"
+    snippet = "server {\n  listen 2443;\n  return 308 https://$host$request_uri;\n}\n"
+    documents = [
+        _configmap({"http-snippet": snippet}),
+        _service({"service.beta.kubernetes.io/aws-load-balancer-ssl-cert": arn}),
+        _deployment(["--configmap=ingress-nginx/ingress-nginx-controller"]),
+        _tls(nginx_ingress("chat", [("/", "Prefix", "chat")], {"nginx.ingress.kubernetes.io/ssl-redirect": "false"})),
+    ]
+    output, report = migrate(documents, Options(group="g"))
+    annotations = _ingresses(output)["chat"]["metadata"]["annotations"]
+    # The NLB's port 80 went to the snippet's redirect before any Ingress was read.
+    assert annotations[ALB + "ssl-redirect"] == "443"
+    # Clients saw the NLB's certificate, spec.tls or not.
+    assert annotations[ALB + "certificate-arn"] == arn
+    line = _finding(report, "ConfigMap http-snippet")
+    assert line.status == "approximated" and "308 (the ConfigMap http-snippet's return)" in line.detail
+    # The snippet's return keeps the URI as sent: no trailing-slash difference is claimed.
+    assert not [f for f in report.findings if "preserve-trailing-slash" in f.annotation]
+
+
+def test_controller_config_over_the_inputs_configmaps_is_said_as_not_converted() -> None:
+    documents = [_configmap({"proxy-read-timeout": "120"}), nginx_ingress("app", [("/", "Prefix", "a")], {})]
+    _, report = migrate(documents, Options(group="g", controller_config={"ssl-redirect": "false"}))
+    line = _finding(report, "ConfigMap")
+    assert line.status == "not-converted" and "ingress-nginx/ingress-nginx-controller" in line.detail

@@ -32,7 +32,7 @@ from albops.migrate.annotations import (
 from albops.migrate.catalogue import configmap_finding
 from albops.migrate.emit import dump, emit_source, paths_by_source
 from albops.migrate.hosts import one_label_hosts, order_rules
-from albops.migrate.install import read_install
+from albops.migrate.install import controller_classes, read_install
 from albops.migrate.planning import case_insensitive, route
 from albops.migrate.prefixes import read_under_prefix
 from albops.migrate.protection import class_options, report_install, split_schemes
@@ -113,7 +113,7 @@ def migrate(documents: list[Any], options: Options, copy: bool = True) -> tuple[
     report = Report(group=options.group)
     # A copy, unless the caller hands its documents over (the command does: a 50 MB input need not be held twice).
     output: list[Any] = json.loads(json.dumps(documents)) if copy else documents
-    classes = nginx_classes(output, options)
+    classes = nginx_classes(output, options) | controller_classes(output)
     for obj in objects(output):
         strip_server_fields(obj, report)
         if obj.get("kind") == "Ingress":

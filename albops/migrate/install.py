@@ -10,6 +10,7 @@ and says which objects it read; where two objects could be the one, it says so i
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -84,10 +85,12 @@ def controller_args(workload: dict[str, Any]) -> dict[str, str] | None:
     boolean flags (``--enable-ssl-passthrough``) are read too, as Go's flag package takes them.
     """
     template = _d(_d(_d(workload.get("spec")).get("template")).get("spec"))
+    namespace = str(_meta(workload).get("namespace", "default"))
     for container in _l(template.get("containers")):
         if not isinstance(container, dict):
             continue
-        words = [str(w) for w in _l(container.get("command")) + _l(container.get("args"))]
+        env = _environment(container, namespace)
+        words = [_expand(str(w), env) for w in _l(container.get("command")) + _l(container.get("args"))]
         image = str(container.get("image", ""))
         if "/nginx-ingress-controller" not in words and "ingress-nginx/controller" not in image:
             continue
@@ -106,6 +109,57 @@ def controller_args(workload: dict[str, Any]) -> dict[str, str] | None:
             i += 1
         return flags
     return None
+
+
+def _environment(container: dict[str, Any], namespace: str) -> dict[str, str]:
+    """The container variables whose value the input shows: literal ones, and the Pod's namespace.
+
+    The chart passes ``--configmap=$(POD_NAMESPACE)/ingress-nginx-controller`` with ``POD_NAMESPACE`` from the
+    field ``metadata.namespace``: the workload's own namespace, as every Pod of it gets.
+    """
+    known: dict[str, str] = {}
+    for entry in _l(container.get("env")):
+        if not isinstance(entry, dict) or not isinstance(entry.get("name"), str):
+            continue
+        if isinstance(entry.get("value"), str):
+            known[entry["name"]] = entry["value"]
+        elif _d(_d(entry.get("valueFrom")).get("fieldRef")).get("fieldPath") == "metadata.namespace":
+            known[entry["name"]] = namespace
+    return known
+
+
+_REFERENCE = re.compile(r"\$\$|\$\(([A-Za-z_][A-Za-z0-9_.-]*)\)")
+
+
+def _expand(word: str, env: dict[str, str]) -> str:
+    """``$(VAR)`` as the kubelet expands a container's command and args: ``$$`` is a literal ``$``, and a
+    reference it cannot resolve stays as written (Kubernetes expansion, k8s.io/kubernetes third_party expansion)."""
+
+    def one(match: re.Match[str]) -> str:
+        if match.group(0) == "$$":
+            return "$"
+        return env.get(match.group(1), match.group(0))
+
+    return _REFERENCE.sub(one, word)
+
+
+def controller_classes(documents: list[Any]) -> frozenset[str]:
+    """Classes an ingress-nginx controller in the input serves: its ``--ingress-class`` and the IngressClasses
+    whose controller is its ``--controller-class`` (the chart's controllerValue, k8s.io/ingress-nginx by default;
+    a second install often runs k8s.io/ingress-nginx-internal)."""
+    objs = [o for o in objects(documents) if isinstance(o, dict)]
+    controllers: set[str] = set()
+    classes: set[str] = set()
+    for obj in objs:
+        if obj.get("kind") in ("Deployment", "DaemonSet"):
+            flags = controller_args(obj)
+            if flags is not None:
+                controllers.add(flags.get("controller-class", INGRESS_NGINX_CONTROLLER))
+                classes.add(flags.get("ingress-class", "nginx"))
+    for obj in objs:
+        if obj.get("kind") == "IngressClass" and str(_d(obj.get("spec")).get("controller")) in controllers:
+            classes.add(str(_meta(obj).get("name")))
+    return frozenset(classes)
 
 
 def _selects(service: dict[str, Any], workload: dict[str, Any]) -> bool:

@@ -112,7 +112,7 @@ GRPC = {"GRPC": "HTTP", "GRPCS": "HTTPS"}
 # The chart's NLB-TLS recipe (ingress-nginx docs, deploy/index.md "TLS termination in AWS Load Balancer"):
 # an http-snippet server that answers plain HTTP with a redirect to https.
 _SNIPPET_REDIRECT = re.compile(
-    r"\A\s*server\s*\{\s*listen\s+\d+\s*;\s*return\s+30[1278]\s+https://\$host\$request_uri\s*;\s*\}\s*\Z"
+    r"\A\s*server\s*\{\s*listen\s+\d+\s*;\s*return\s+(30[1278])\s+https://\$host\$request_uri\s*;\s*\}\s*\Z"
 )
 
 
@@ -155,8 +155,19 @@ def scheme_for(options: Options, facts: InstallFacts, cls: str) -> tuple[str, st
 def report_install(options: Options, facts: InstallFacts, classes: set[str], report: Report) -> None:
     """Say once which ConfigMap and which scheme each class was converted with."""
     if options.controller_config or options.config_name:
-        if facts.configs or facts.default_config:
-            report.add("*", "ConfigMap", "note", "--controller-config given: the input's controller ConfigMaps unread")
+        unread = sorted(
+            {name for name, _ in facts.configs.values()}
+            | ({facts.default_config[0]} if facts.default_config else set())
+        )
+        if unread:
+            report.add(
+                "*",
+                "ConfigMap",
+                "not-converted",
+                f"--controller-config applies to every class, so the input's controller ConfigMaps "
+                f"({', '.join(unread)}) were not read: their defaults and protections are not carried over. With one "
+                "install per class in the input, drop --controller-config so each class reads its own",
+            )
     else:
         for cls in sorted(classes):
             found = facts.configs.get(cls) or facts.default_config
@@ -215,10 +226,13 @@ def plan_tls(source: Source, options: Options, report: Report) -> bool:
     tls = bool(spec.get("tls"))
     config = options.controller_config
     nlb_cert = options.nlb_certificate_arn
-    certificate = options.certificate_arn or (nlb_cert if not tls else None)
+    # TLS ended at the NLB: clients saw its certificate, whatever spec.tls says (nginx's own TLS was never used).
+    certificate = options.certificate_arn or nlb_cert
     https = tls or certificate is not None
     snippet = config.get("http-snippet", "")
-    nlb_redirect = nlb_cert is not None and not tls and _SNIPPET_REDIRECT.match(snippet) is not None
+    # The NLB-TLS manifest sends the NLB's port 80 to the snippet's server, which redirects every request of
+    # every host before any Ingress is read: ssl-redirect: "false" on an Ingress changed nothing there.
+    nlb_redirect = nlb_cert is not None and _SNIPPET_REDIRECT.match(snippet) is not None
     redirect = (tls and _setting(source, config, "ssl-redirect", True)) or _setting(
         source, config, "force-ssl-redirect", False
     )
@@ -277,10 +291,22 @@ def plan_tls(source: Source, options: Options, report: Report) -> bool:
             )
     if redirect:
         annotations[ALB + "ssl-redirect"] = "443"
-        code = str(config.get("http-redirect-code", "308"))
-        keys = [NGINX + k for k in ("ssl-redirect", "force-ssl-redirect") if k in source.own] or (
-            ["ConfigMap http-snippet"] if nlb_redirect and not tls else ["spec.tls"]
-        )
+        snippet_code = _SNIPPET_REDIRECT.match(snippet) if nlb_redirect else None
+        if snippet_code is not None:
+            # The snippet's own `return CODE https://$host$request_uri`: the whole URI kept, its literal code.
+            code, where = snippet_code.group(1), "the ConfigMap http-snippet's return"
+            keys = ["ConfigMap http-snippet"]
+            if "ssl-redirect" in source.own and not nginx_bool(nginx.get("ssl-redirect"), True):
+                report.add(
+                    name,
+                    NGINX + "ssl-redirect",
+                    "converted",
+                    f"{nginx.get('ssl-redirect')}: no effect in ingress-nginx, whose NLB sent every plain-HTTP request "
+                    "to the http-snippet's redirect before any Ingress was read; redirected here too",
+                )
+        else:
+            code, where = str(config.get("http-redirect-code", "308")), "http-redirect-code"
+            keys = [NGINX + k for k in ("ssl-redirect", "force-ssl-redirect") if k in source.own] or ["spec.tls"]
         for key in keys:
             if code == "301":
                 report.add(name, key, "converted", "as ssl-redirect on the ALB's HTTP listener (301, as configured)")
@@ -290,9 +316,10 @@ def plan_tls(source: Source, options: Options, report: Report) -> bool:
                     key,
                     "approximated",
                     f"as ssl-redirect on the ALB's HTTP listener, which answers 301 where ingress-nginx answered "
-                    f"{code} (http-redirect-code): clients may turn a POST or PUT into a GET",
+                    f"{code} ({where}): clients may turn a POST or PUT into a GET",
                 )
-        report_trailing_slash(name, nginx, config, code, report)
+        if snippet_code is None:
+            report_trailing_slash(name, nginx, config, code, report)
     _hsts(source, tls and https, config, report)
     passthrough = go_bool(nginx.get("ssl-passthrough", "")) is True
     if "ssl-passthrough" in source.own:
