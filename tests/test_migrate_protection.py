@@ -360,8 +360,8 @@ def test_class_scheme_splits_the_group_per_scheme(tmp_path: Path, capsys: pytest
     code = main([*argv, "--class-scheme", "nginx=internet-facing"])
     out = {d["metadata"]["name"]: d["metadata"]["annotations"] for d in yaml.safe_load_all(capsys.readouterr().out)}
     assert code in (0, 1)
-    assert (out["public"][ALB + "scheme"], out["public"][ALB + "group.name"]) == ("internet-facing", "shop-public")
-    assert (out["private"][ALB + "scheme"], out["private"][ALB + "group.name"]) == ("internal", "shop")
+    assert (out["public"][ALB + "scheme"], out["public"][ALB + "group.name"]) == ("internet-facing", "shop")
+    assert (out["private"][ALB + "scheme"], out["private"][ALB + "group.name"]) == ("internal", "shop-internal")
     assert main([*argv, "--class-scheme", "nginx=public"]) == 2
     assert "CLASS=SCHEME" in capsys.readouterr().err
 
@@ -494,7 +494,7 @@ def test_without_a_deployment_the_charts_instance_label_matches_service_and_clas
         n: (i["metadata"]["annotations"][ALB + "scheme"], i["metadata"]["annotations"][ALB + "group.name"])
         for n, i in _ingresses(output).items()
     }
-    assert groups == {"private": ("internal", "g"), "public": ("internet-facing", "g-public")}
+    assert groups == {"private": ("internal", "g-internal"), "public": ("internet-facing", "g")}
     assert report.held_back == []
 
 
@@ -613,7 +613,7 @@ def test_two_installs_in_one_dump_each_decide_their_class() -> None:
         name: (i["metadata"]["annotations"][ALB + "scheme"], i["metadata"]["annotations"][ALB + "group.name"])
         for name, i in _ingresses(output).items()
     }
-    assert got == {"shop": ("internet-facing", "web-public"), "admin": ("internal", "web")}
+    assert got == {"shop": ("internet-facing", "web"), "admin": ("internal", "web-internal")}
     notes = [f.detail for f in report.findings if f.annotation.startswith("class ")]
     assert any("Service ingress-nginx/private" in n and "default scheme" in n for n in notes)
 

@@ -698,7 +698,9 @@ TLS_POLICY = Disposition(
     "alb.ingress.kubernetes.io/ssl-policy",
 )
 CONTROLLER_ONLY = Disposition(
-    "not-converted", "it governs ingress-nginx itself (what it accepts from Ingresses); the ALB controller has none"
+    "converted",
+    "nothing to carry over: it governs what ingress-nginx itself accepts from Ingresses (snippets, risk levels, "
+    "path checks), and the converted Ingresses use none of it",
 )
 TIMEOUT = Disposition(
     "not-converted",

@@ -574,8 +574,9 @@ class _Builder:
                         label,
                         "not-converted",
                         f"Service {service}'s port {port!r} is a name, and a route names Service ports by number; the "
-                        "Service is not in the input to look it up: the path was left out (add the Service, or use "
-                        "port numbers)",
+                        "Service is not in the input to look it up: the path was left out, so its requests now "
+                        "reach the host's other rules (a shorter path, or a 404) where ingress-nginx sent them to "
+                        "this Service; add the Service to the input (kubectl get svc -o yaml), or use port numbers",
                     )
                     return None
                 ref: dict[str, Any] = {"name": str(service), "port": number}

@@ -491,15 +491,18 @@ def split_schemes(sources: list[Source], report: Report) -> None:
         groups.setdefault(str(source.annotations.get(ALB + "group.name")), set()).add(source.scheme)
     for source in sources:
         group = str(source.annotations.get(ALB + "group.name"))
-        if len(groups[group]) > 1 and source.scheme == "internet-facing":
-            public = f"{group[:56].rstrip('.-')}-public"
-            source.annotations[ALB + "group.name"] = public
-            report.add(
-                source.name,
+        # The internet-facing ALB keeps the name (its DNS name is the one clients and records know): converting
+        # an internal class beside it later never renames, so never replaces, the public ALB.
+        if len(groups[group]) > 1 and source.scheme == "internal":
+            internal = f"{group[:54].rstrip('.-')}-internal"
+            source.annotations[ALB + "group.name"] = internal
+            report.add_group(
+                internal,
                 ALB + "group.name",
                 "note",
-                f"joins group {public!r}, not {group!r}: its class is internet-facing and others of the group are "
-                "internal, and an ALB has one scheme",
+                f"holds the internal classes' Ingresses, apart from group {group!r}: an ALB has one scheme, and the "
+                "internet-facing ALB keeps the group's name",
+                [source.name],
             )
 
 
