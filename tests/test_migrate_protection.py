@@ -687,3 +687,28 @@ def test_controller_config_over_the_inputs_configmaps_is_said_as_not_converted()
     _, report = migrate(documents, Options(group="g", controller_config={"ssl-redirect": "false"}))
     line = _finding(report, "ConfigMap")
     assert line.status == "not-converted" and "ingress-nginx/ingress-nginx-controller" in line.detail
+
+
+def test_the_installs_own_objects_are_read_not_written() -> None:
+    arn = "arn:aws:acm:us-east-1:111122223333:certificate/nlb"
+    unrelated = _configmap({"feature": "on"}, name="app-settings", ns="shop")
+    documents = [
+        _configmap({"proxy-read-timeout": "120"}),
+        _service({"service.beta.kubernetes.io/aws-load-balancer-ssl-cert": arn}),
+        _deployment(["--configmap=ingress-nginx/ingress-nginx-controller"]),
+        unrelated,
+        nginx_ingress("app", [("/", "Prefix", "a")], {}),
+    ]
+    output, report = migrate(documents, Options(group="g"))
+    # Re-applying the dump's controller Deployment, Service and ConfigMap could roll ingress-nginx back.
+    assert [(o["kind"], o["metadata"]["name"]) for o in output] == [("ConfigMap", "app-settings"), ("Ingress", "app")]
+    notes = {f.ingress for f in report.findings if f.annotation == "ingress-nginx install"}
+    assert notes == {
+        "ConfigMap ingress-nginx/ingress-nginx-controller",
+        "Service ingress-nginx/ingress-nginx-controller",
+        "Deployment ingress-nginx/ingress-nginx-controller",
+    }
+    # ... and still read: the ConfigMap's timeout and the NLB's certificate are carried.
+    annotations = _ingresses(output)["app"]["metadata"]["annotations"]
+    assert annotations[ALB + "load-balancer-attributes"] == "idle_timeout.timeout_seconds=120"
+    assert annotations[ALB + "certificate-arn"] == arn

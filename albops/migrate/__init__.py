@@ -32,7 +32,7 @@ from albops.migrate.annotations import (
 from albops.migrate.catalogue import configmap_finding
 from albops.migrate.emit import dump, emit_source, paths_by_source
 from albops.migrate.hosts import one_label_hosts, order_rules
-from albops.migrate.install import controller_classes, read_install
+from albops.migrate.install import controller_classes, leave_out_install, read_install
 from albops.migrate.planning import case_insensitive, route
 from albops.migrate.prefixes import read_under_prefix
 from albops.migrate.protection import class_options, report_install, split_schemes
@@ -201,6 +201,8 @@ def migrate(documents: list[Any], options: Options, copy: bool = True) -> tuple[
     # Index order, last first: deleting from a container never moves an index still to delete.
     for container, i in sorted(gone + excluded, key=lambda place: place[1], reverse=True):
         del container[i]
+    # After the Ingresses' places are used: this deletes from the same containers.
+    leave_out_install(output, facts, report)
     report.converted = [name for name in report.converted if name not in refused]  # over a quota: not written
     report_unreported(sources, report)
     if not any_nginx:

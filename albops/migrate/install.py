@@ -53,6 +53,10 @@ class InstallFacts:
     # ConfigMaps that could be the controller's with nothing saying which class reads which.
     ambiguous_configs: tuple[str, ...] = ()
     default_config: tuple[str, dict[str, str]] | None = None
+    # The ingress-nginx install's own objects read here (controller workloads, their Services and ConfigMaps),
+    # by (kind, namespace/name): facts for the conversion, never output (applying them would re-apply the
+    # controller as the dump had it).
+    consumed: set[tuple[str, str]] = field(default_factory=set)
 
 
 def _d(value: Any) -> dict[str, Any]:
@@ -249,6 +253,7 @@ def read_install(documents: list[Any], options: Options, report: Report) -> Inst
             classes_by_controller.setdefault(str(_d(obj.get("spec")).get("controller")), []).append(name)
             class_labels[name] = _labels(obj)
     installs: list[Install] = []
+    facts = InstallFacts()
     for obj in objs:
         if obj.get("kind") not in ("Deployment", "DaemonSet"):
             continue
@@ -257,6 +262,7 @@ def read_install(documents: list[Any], options: Options, report: Report) -> Inst
             continue
         namespace = _meta(obj).get("namespace", "default")
         install = Install(f"{obj.get('kind')} {_ref(obj)}")
+        facts.consumed.add((str(obj.get("kind")), _ref(obj)))
         controller = flags.get("controller-class", INGRESS_NGINX_CONTROLLER)
         install.classes |= set(classes_by_controller.get(controller, []))
         install.classes.add(flags.get("ingress-class", "nginx"))
@@ -292,8 +298,11 @@ def read_install(documents: list[Any], options: Options, report: Report) -> Inst
         if classes:
             installs.append(Install(f"chart instance {instance!r}", classes, service=service))
             claimed.add(_ref(service))
-    facts = InstallFacts()
     for install in installs:
+        if install.config is not None and install.config_name:
+            facts.consumed.add(("ConfigMap", install.config_name))
+        if install.service is not None:
+            facts.consumed.add(("Service", _ref(install.service)))
         for cls in sorted(install.classes):
             if install.config is not None:
                 facts.configs[cls] = (install.config_name, install.config)
@@ -316,6 +325,7 @@ def read_install(documents: list[Any], options: Options, report: Report) -> Inst
     )
     if len(loose) == 1:
         facts.default_config = (loose[0], _data(configmaps[loose[0]]))
+        facts.consumed.add(("ConfigMap", loose[0]))
     elif len(loose) > 1:
         facts.ambiguous_configs = tuple(loose)
     return facts
@@ -324,3 +334,24 @@ def read_install(documents: list[Any], options: Options, report: Report) -> Inst
 def _data(configmap: dict[str, Any]) -> dict[str, str]:
     data = configmap.get("data")
     return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
+
+
+def leave_out_install(documents: list[Any], facts: InstallFacts, report: Report) -> None:
+    """Take the install's own objects out of the output, each with a note: they were read, not converted."""
+    for i in range(len(documents) - 1, -1, -1):
+        obj = documents[i]
+        if not isinstance(obj, dict):
+            continue
+        if str(obj.get("kind", "")).endswith("List") and isinstance(obj.get("items"), list):
+            leave_out_install(obj["items"], facts, report)
+            continue
+        key = (str(obj.get("kind")), _ref(obj))
+        if key in facts.consumed:
+            del documents[i]
+            report.add(
+                f"{key[0]} {key[1]}",
+                "ingress-nginx install",
+                "note",
+                "read for the conversion (its classes, ConfigMap, scheme or NLB certificate) and not written: "
+                "applying it would re-apply ingress-nginx's controller as the dump had it",
+            )
