@@ -213,3 +213,31 @@ def test_wildcards_are_counted_as_the_controller_writes_them() -> None:
     converted, _ = migrate([ingress], Options(group="g"))
     for path in converted[0]["spec"]["rules"][0]["http"]["paths"]:
         assert rule_wildcards("*.example.com", path, False) <= RULE_WILDCARDS
+
+
+@pytest.mark.parametrize(
+    ("path", "inside", "outside"),
+    [
+        ("/[[:digit:]]+/x", "/123/x", "/abc/x"),
+        ("/[[:alpha:]]+/x", "/AbC/x", "/123/x"),
+        ("/v[[:digit:][:upper:]]/", "/v7/", "/v-/"),
+        ("/[^[:space:]]+$", "/a", "/a b"),
+    ],
+)
+def test_posix_classes_are_written_as_their_ranges(path: str, inside: str, outside: str) -> None:
+    """PCRE's POSIX classes (pcre2pattern, POSIX CHARACTER CLASSES) in an nginx regex location: ALB regexes are
+    given the ranges they stand for, and routing agrees with nginx's case-insensitive match on both sides."""
+    ingress = nginx_ingress("p", [(path, "ImplementationSpecific", "svc")], {NGINX + "use-regex": "true"})
+    output, report = migrate([ingress], Options(group="g"))
+    (written,) = [p["path"] for p in output[0]["spec"]["rules"][0]["http"]["paths"] if p["path"] != "/"]
+    assert "[:" not in written
+    assert alb_route(output, AlbRequest(HOST, inside)) is not None
+    assert alb_route(output, AlbRequest(HOST, outside)) is None
+    assert not [f for f in report.findings if f.status == "not-converted"]
+
+
+def test_a_posix_class_with_no_range_form_is_not_converted() -> None:
+    ingress = nginx_ingress("p", [("/[[:punct:]]x", "ImplementationSpecific", "svc")], {NGINX + "use-regex": "true"})
+    _, report = migrate([ingress], Options(group="g"))
+    (line,) = [f for f in report.findings if f.annotation.startswith("path")]
+    assert line.status == "not-converted" and "POSIX class" in line.detail

@@ -712,3 +712,23 @@ def test_the_installs_own_objects_are_read_not_written() -> None:
     annotations = _ingresses(output)["app"]["metadata"]["annotations"]
     assert annotations[ALB + "load-balancer-attributes"] == "idle_timeout.timeout_seconds=120"
     assert annotations[ALB + "certificate-arn"] == arn
+
+
+def test_a_canarys_own_allow_list_has_no_effect_and_the_mains_protects_its_requests() -> None:
+    # annotations.md (Canary): a canary's non-canary annotations are ignored; its requests are served in the
+    # main Ingress's location, under the main Ingress's protections.
+    main_ingress = nginx_ingress("main", [("/", "Prefix", "svc")], {NGINX + "whitelist-source-range": "10.0.0.0/8"})
+    canary = nginx_ingress(
+        "can",
+        [("/", "Prefix", "canary")],
+        {
+            NGINX + "canary": "true",
+            NGINX + "canary-by-header": "X-Canary",
+            NGINX + "whitelist-source-range": "0.0.0.0/0",
+        },
+    )
+    output, report = migrate([main_ingress, canary], Options(group="g"))
+    assert report.held_back == [] and "shop/can" in report.folded
+    (line,) = [f for f in report.findings if f.ingress == "shop/can" and f.annotation.endswith("source-range")]
+    assert line.status == "converted" and "no effect" in line.detail
+    assert _ingresses(output)["main"]["metadata"]["annotations"][ALB + "inbound-cidrs"] == "10.0.0.0/8"

@@ -113,7 +113,12 @@ def convert_ingress(
     source = Source(name, converted, nginx, annotations, frozenset(own))
     ambiguous_config(source, install_facts, options, report)
     redirect = plan_tls(source, options, report)
-    ingress_protections(source, options, report)
+    # A canary's requests are served in its main Ingress's location: ingress-nginx ignores the canary's other
+    # annotations (annotations.md, Canary: all but load-balance, upstream-hash-by and session affinity), so what
+    # protected them is the main Ingress's, converted there.
+    ignored = _canary_ignored(source, report) if source.canary else set()
+    if not source.canary:
+        ingress_protections(source, options, report)
     if tls and not options.certificate_arn:
         report.add(
             name, "spec.tls", "note", "the ALB's certificate comes from ACM by certificate discovery of the TLS hosts"
@@ -148,7 +153,7 @@ def convert_ingress(
     spec["ingressClassName"] = options.ingress_class
 
     rated = report_limit_rate(name, {k: nginx[k] for k in own}, options.controller_config, report)
-    for short in sorted(own - ROUTING_KEYS - rated):
+    for short in sorted(own - ROUTING_KEYS - rated - ignored):
         key = NGINX + short
         value = nginx[short]
         if short in SSL_REDIRECT_KEYS:
@@ -190,6 +195,28 @@ def convert_ingress(
     source.annotations = {sys.intern(k): sys.intern(v) if len(v) <= 64 else v for k, v in annotations.items()}
     metadata["annotations"] = source.annotations
     return source
+
+
+# What ingress-nginx reads on a canary Ingress besides canary-*: the rest comes from the main Ingress.
+CANARY_OWN = ("load-balance", "upstream-hash-by", "affinity", "affinity-canary-behavior", "session-cookie-")
+
+
+def _canary_ignored(source: Source, report: Report) -> set[str]:
+    ignored = {
+        short
+        for short in source.own
+        if not short.startswith("canary") and not short.startswith(CANARY_OWN) and short not in ROUTING_KEYS
+    }
+    ignored |= {k for k in ("allowlist-source-range", "whitelist-source-range") if k in source.own}
+    for short in sorted(ignored):
+        report.add(
+            source.name,
+            NGINX + short,
+            "converted",
+            "no effect on a canary Ingress: ingress-nginx serves its requests in the main Ingress's location, with "
+            "the main Ingress's settings and protections (annotations.md, Canary), and so does the ALB",
+        )
+    return ignored
 
 
 def cookie_seconds(nginx: Mapping[str, str]) -> int:

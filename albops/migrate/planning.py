@@ -26,6 +26,7 @@ from albops.migrate.routes import (
     auto_redirects,
     nginx_blocks,
     nginx_path_type,
+    posix_classes,
     regex_host,
 )
 from albops.migrate.weights import MAX_WEIGHT, scale
@@ -123,7 +124,17 @@ class AlbPath:
 
 def _regex_path(block: Block, report: Report) -> AlbPath | None:
     loc = block.location
-    regex = block.path
+    expanded = posix_classes(block.path)
+    if expanded is None:
+        report.add(
+            loc.ingress,
+            f"path {loc.path!r}",
+            "not-converted",
+            "uses a POSIX class with no range form here (negated, or cntrl, graph, print, punct, ascii); write it "
+            "as ranges (e.g. [0-9] for [:digit:]); the path was left out",
+        )
+        return None
+    regex = expanded
     problem = _unsupported_regex(regex)
     if problem:
         report.add(loc.ingress, f"path {loc.path!r}", "not-converted", f"{problem}; the path was left out")
@@ -796,7 +807,10 @@ def route(sources: list[Source], report: Report) -> dict[str, list[AlbPath]]:
         for key in ("rewrite-target", "use-regex"):
             if key in source.nginx and not source.canary:
                 report.add(
-                    source.name, NGINX + key, "converted", "as ALB regex paths and transforms, per host (see README)"
+                    source.name,
+                    NGINX + key,
+                    "converted",
+                    "as ALB regex paths and transforms, per host (docs/migrate.md, Routing)",
                 )
     for host_paths in paths.values():
         for alb in host_paths:

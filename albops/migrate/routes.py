@@ -99,7 +99,7 @@ def rewrite_uri(block: Block, uri: str) -> str:
     loc = block.location
     if block.modifier != "~*" or not loc.needs_rewrite or loc.rewrite is None:
         return uri
-    match = re.search(block.path, uri, re.IGNORECASE)
+    match = re.search(posix_classes(block.path) or block.path, uri, re.IGNORECASE)
     if match is None:  # nginx leaves the URI alone when its rewrite regex does not match
         return uri
     return _expand(match, loc.rewrite)
@@ -107,6 +107,42 @@ def rewrite_uri(block: Block, uri: str) -> str:
 
 def _expand(match: re.Match[str], template: str) -> str:
     return CAPTURE_REF.sub(lambda m: _group(match, int(m.group(1))), template)
+
+
+# PCRE's POSIX bracket classes (pcre2pattern "POSIX CHARACTER CLASSES"), which nginx's regexes take and neither
+# Python's re (the model) nor, as far as AWS documents, ALB regexes do: written as the ranges they stand for
+# (ASCII, as PCRE without UCP). Those with no short range form are not converted.
+POSIX_CLASSES = {
+    "alnum": "A-Za-z0-9",
+    "alpha": "A-Za-z",
+    "digit": "0-9",
+    "xdigit": "0-9A-Fa-f",
+    "lower": "a-z",
+    "upper": "A-Z",
+    "word": "A-Za-z0-9_",
+    "space": " \\t\\n\\r\\f\\v",
+    "blank": " \\t",
+}
+_POSIX = re.compile(r"\[:(\^?)([a-z]+):\]")
+
+
+def posix_classes(regex: str) -> str | None:
+    """``regex`` with each POSIX class inside a bracket expression written as its ranges, or None for one that has
+    no range form here (negated, or cntrl, graph, print, punct, ascii)."""
+    if "[:" not in regex:
+        return regex
+    unknown = False
+
+    def one(match: re.Match[str]) -> str:
+        nonlocal unknown
+        ranges = POSIX_CLASSES.get(match.group(2))
+        if ranges is None or match.group(1):
+            unknown = True
+            return match.group(0)
+        return ranges
+
+    out = _POSIX.sub(one, regex)
+    return None if unknown else out
 
 
 def _group(match: re.Match[str], number: int) -> str:
@@ -129,7 +165,7 @@ def nginx_route(blocks: list[Block], uri: str) -> tuple[Location, str] | None:
     prefixes = [b for b in blocks if b.modifier == "" and path.startswith(b.path)]
     best = max(prefixes, key=lambda b: len(b.path), default=None)
     for block in blocks:
-        if block.modifier == "~*" and re.match(block.path, path, re.IGNORECASE):
+        if block.modifier == "~*" and re.match(posix_classes(block.path) or block.path, path, re.IGNORECASE):
             if not block.location.needs_rewrite:
                 return block.location, uri
             return block.location, rewrite_uri(block, path) + (f"?{query}" if query else "")
