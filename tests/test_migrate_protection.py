@@ -732,3 +732,38 @@ def test_a_canarys_own_allow_list_has_no_effect_and_the_mains_protects_its_reque
     (line,) = [f for f in report.findings if f.ingress == "shop/can" and f.annotation.endswith("source-range")]
     assert line.status == "converted" and "no effect" in line.detail
     assert _ingresses(output)["main"]["metadata"]["annotations"][ALB + "inbound-cidrs"] == "10.0.0.0/8"
+
+
+def _class_with_params(spec: dict[str, Any]) -> list[Any]:
+    return [
+        {
+            "apiVersion": "networking.k8s.io/v1",
+            "kind": "IngressClass",
+            "metadata": {"name": "alb"},
+            "spec": {
+                "controller": "ingress.k8s.aws/alb",
+                "parameters": {"apiGroup": "elbv2.k8s.aws", "kind": "IngressClassParams", "name": "alb-params"},
+            },
+        },
+        {
+            "apiVersion": "elbv2.k8s.aws/v1beta1",
+            "kind": "IngressClassParams",
+            "metadata": {"name": "alb-params"},
+            "spec": spec,
+        },
+    ]
+
+
+def test_ingress_class_params_that_would_expose_or_open_the_app_hold_it_back() -> None:
+    # v3.5.0: the params' scheme and inboundCIDRs win over the annotations migrate writes.
+    allow = nginx_ingress("admin", [("/", "Prefix", "a")], {NGINX + "whitelist-source-range": "10.0.0.0/8"})
+    _, report = migrate([*_class_with_params({"scheme": "internet-facing"}), allow], Options(group="g"))
+    assert report.held_back == ["shop/admin"]
+    assert _finding(report, "ingressClassName").status == "lost-protection"
+    allow = nginx_ingress("admin", [("/", "Prefix", "a")], {NGINX + "whitelist-source-range": "10.0.0.0/8"})
+    _, report = migrate([*_class_with_params({"inboundCIDRs": ["0.0.0.0/0"]}), allow], Options(group="g"))
+    assert report.held_back == ["shop/admin"]
+    # Params that agree, or restrict an app with no allow-list, take nothing away.
+    plain = nginx_ingress("app", [("/", "Prefix", "a")], {})
+    _, report = migrate([*_class_with_params({"scheme": "internal", "inboundCIDRs": ["10.0.0.0/8"]}), plain], Options())
+    assert report.held_back == [] and "shop/app" in report.converted

@@ -35,7 +35,7 @@ from albops.migrate.hosts import one_label_hosts, order_rules
 from albops.migrate.install import controller_classes, leave_out_install, read_install
 from albops.migrate.planning import case_insensitive, route
 from albops.migrate.prefixes import read_under_prefix
-from albops.migrate.protection import class_options, report_install, split_schemes
+from albops.migrate.protection import class_options, params_override, report_install, split_schemes
 from albops.migrate.reading import (
     Options,
     display,
@@ -167,6 +167,8 @@ def migrate(documents: list[Any], options: Options, copy: bool = True) -> tuple[
             if source.name in written:
                 order_rules(source, report)
                 one_label_hosts(source, report)
+    if options.to == "ingress":
+        params_override(sources, output, options, report)
     gone = []
     unprotected = set(report.unprotected)
     unmatched = {f.ingress for f in report.findings if f.annotation == NGINX + "canary" and f.status == "not-converted"}

@@ -25,6 +25,7 @@ from albops.migrate.https_redirect import report_trailing_slash
 from albops.migrate.install import InstallFacts
 from albops.migrate.names import backend_name
 from albops.migrate.reading import Options, Source, compact, ingress_class
+from albops.migrate.reading import objects as objects_of
 from albops.migrate.report import Report
 from albops.migrate.routes import ALB, NGINX, RULE_CONDITION_VALUES, condition_values
 from albops.migrate.values import CidrList, go_bool, nginx_bool, nginx_cidrs
@@ -645,3 +646,80 @@ def _source_ip_rules(source: Source, report: Report) -> None:
 
 def _deny_backend(name: str) -> dict[str, Any]:
     return {"service": {"name": name, "port": {"name": "use-annotation"}}}
+
+
+def _mapping(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def class_params(documents: list[Any], ingress_class: str) -> tuple[str, dict[str, Any]] | None:
+    """The IngressClassParams the output's IngressClass points at, when both are in the input: (name, spec)."""
+    objs = [o for o in objects_of(documents) if isinstance(o, dict)]
+    for obj in objs:
+        if obj.get("kind") != "IngressClass" or _mapping(obj.get("metadata")).get("name") != ingress_class:
+            continue
+        parameters = _mapping(_mapping(obj.get("spec")).get("parameters"))
+        if parameters.get("kind") != "IngressClassParams":
+            return None
+        for params in objs:
+            name = _mapping(params.get("metadata")).get("name")
+            if params.get("kind") == "IngressClassParams" and name == parameters.get("name"):
+                return str(name), _mapping(params.get("spec"))
+    return None
+
+
+def params_override(sources: list[Source], documents: list[Any], options: Options, report: Report) -> None:
+    """What the output's IngressClass's IngressClassParams impose over the annotations written here.
+
+    The controller takes the params' scheme and inboundCIDRs before any Ingress annotation (v3.5.0
+    model_build_load_balancer.go buildLoadBalancerScheme, model_build_listener.go
+    computeIngressExplicitInboundCIDRs), and its group before group.name: an internal app written under an
+    internet-facing params, or an allow-list replaced by the params' CIDRs, would be weaker than ingress-nginx.
+    """
+    found = class_params(documents, options.ingress_class)
+    if found is None:
+        return
+    name, spec = found
+    where = f"IngressClassParams {name} (of IngressClass {options.ingress_class})"
+    scheme = spec.get("scheme")
+    cidrs = spec.get("inboundCIDRs")
+    group = _mapping(spec.get("group"))
+    listed = [str(c) for c in cidrs] if isinstance(cidrs, list) else []
+    for s in sources:
+        if s.canary or s.excluded:
+            continue
+        if isinstance(scheme, str) and scheme != s.scheme:
+            exposed = scheme == "internet-facing"
+            report.add(
+                s.name,
+                "ingressClassName",
+                "lost-protection" if exposed else "not-converted",
+                f"{where} sets scheme {scheme}, which the controller takes over the scheme annotation: the app "
+                f"would be {scheme}, not {s.scheme} as decided here (see the class's scheme line)"
+                + (
+                    "; pass --ingress-class naming an IngressClass without it"
+                    if exposed
+                    else "; clients of the "
+                    "public install would not reach it: pass --ingress-class naming an IngressClass without it"
+                ),
+            )
+        written = bool(listed) and bool(s.allow) and ALB + "inbound-cidrs" in s.annotations
+        if written and sorted(listed) != sorted(s.allow):
+            report.add(
+                s.name,
+                s.allow_key,
+                "lost-protection",
+                f"{where} sets inboundCIDRs {', '.join(listed)}, which the controller takes instead of "
+                f"the inbound-cidrs written here ({', '.join(s.allow)}): the allow-list would not be the one "
+                "ingress-nginx enforced; pass --ingress-class naming an IngressClass without inboundCIDRs",
+            )
+        if group.get("name") and group.get("name") != s.annotations.get(ALB + "group.name"):
+            report.add(
+                s.name,
+                ALB + "group.name",
+                "not-converted",
+                f"{where} puts every Ingress of the class in group {group.get('name')!r}, not "
+                f"{s.annotations.get(ALB + 'group.name')!r}: the group-wide settings computed here (timeouts, "
+                "redirects, allow-lists) were computed for the wrong group; pass --group "
+                f"{group.get('name')} or another --ingress-class",
+            )
