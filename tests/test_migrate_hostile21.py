@@ -1,0 +1,134 @@
+"""Hostile inputs of the second review of ``albops migrate`` (issue 21), each written here by hand: the install's
+own objects in the wrong shape, port numbers out of range, bad class names and certificate ARNs, hosts over the
+ALB's condition-value limit on the Gateway side.
+
+Expectations come from the sources: the API server (k8s.io/kubernetes pkg/apis/core/validation: Service ports a
+list, container args/command lists of strings, ValidatePortNumOrName 1..65535, IngressClass names DNS
+subdomains), the controller v3.5.0 (pkg/annotations/parser.go splitCommaSeparatedString for certificate-arn) and
+the ELB API (128 characters per condition value).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from albops.__main__ import main
+
+INGRESS = """\
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: a, namespace: shop}
+spec:
+  ingressClassName: nginx
+  rules:
+  - host: a.example.com
+    http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: s, port: {number: PORT}}}}]}
+"""
+
+
+def _migrate(tmp_path: Path, text: str, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    source = tmp_path / "in.yaml"
+    source.write_text(text)
+    code = main(["migrate", str(source), *args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+# 1. The install's objects migrate reads facts from: a wrong shape is exit 2, never "no flags".
+
+INSTALL_SHAPES = {
+    "args-string": (
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: c, namespace: ingress-nginx}\n"
+        "spec: {template: {spec: {containers: [{name: c, args: '/nginx-ingress-controller "
+        "--enable-ssl-passthrough'}]}}}\n",
+        "(Deployment ingress-nginx/c): spec.template.spec.containers[0].args must be a list of text",
+    ),
+    "command-item-number": (
+        "apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: c, namespace: ingress-nginx}\n"
+        "spec: {template: {spec: {containers: [{name: c, command: [/nginx-ingress-controller, 7]}]}}}\n",
+        "(DaemonSet ingress-nginx/c): spec.template.spec.containers[0].command[1] must be text",
+    ),
+    "env-mapping": (
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: c, namespace: ingress-nginx}\n"
+        "spec: {template: {spec: {containers: [{name: c, env: {POD_NAMESPACE: x}}]}}}\n",
+        "spec.template.spec.containers[0].env must be a list of name/value mappings",
+    ),
+    "service-ports-mapping": (
+        "apiVersion: v1\nkind: Service\nmetadata: {name: ingress-nginx-controller, namespace: ingress-nginx}\n"
+        "spec: {type: LoadBalancer, ports: {https: {port: 443}}}\n",
+        "(Service ingress-nginx/ingress-nginx-controller): spec.ports must be a list, not a mapping",
+    ),
+    "service-selector-list": (
+        "apiVersion: v1\nkind: Service\nmetadata: {name: c, namespace: ingress-nginx}\n"
+        "spec: {selector: [a], ports: [{port: 80}]}\n",
+        "spec.selector must be a mapping, not a list",
+    ),
+    "service-annotations-list": (
+        "apiVersion: v1\nkind: Service\nmetadata: {name: c, namespace: n, annotations: [a]}\nspec: {ports: []}\n",
+        "metadata.annotations must be a mapping",
+    ),
+    "configmap-value-mapping": (
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: n}\ndata: {hsts: {on: 1}}\n",
+        "(ConfigMap n/c): data.hsts must be text",
+    ),
+    "ingressclass-spec-string": (
+        "apiVersion: networking.k8s.io/v1\nkind: IngressClass\nmetadata: {name: nginx}\nspec: k8s.io/ingress-nginx\n",
+        "(IngressClass default/nginx): spec must be a mapping, not text",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(INSTALL_SHAPES))
+def test_install_objects_in_the_wrong_shape_exit_2(
+    case: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text, expected = INSTALL_SHAPES[case]
+    code, out, err = _migrate(tmp_path, text + "---\n" + INGRESS.replace("PORT", "80"), capsys)
+    assert (code, out) == (2, "")
+    assert err.startswith(f"error: {tmp_path / 'in.yaml'}: document 1 ") and expected in err, err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_install_objects_in_the_right_shape_are_read(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    text = (
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: c, namespace: ingress-nginx}\n"
+        "spec: {template: {spec: {containers: [{name: c, args: [/nginx-ingress-controller], "
+        "env: [{name: A, value: b}, {name: B, valueFrom: {fieldRef: {fieldPath: metadata.name}}}]}]}}}\n"
+    )
+    code, out, _ = _migrate(tmp_path, text + "---\n" + INGRESS.replace("PORT", "80"), capsys)
+    assert code != 2 and "kind: Ingress" in out
+
+
+# 2. Port numbers: 1..65535 (ValidatePortNumOrName), a whole number.
+
+
+@pytest.mark.parametrize(
+    ("port", "expected"),
+    [
+        ("99999999999999999999999", "must be a port number from 1 to 65535, not 99999999999999999999999"),
+        ("65536", "must be a port number from 1 to 65535, not 65536"),
+        ("0", "must be a port number from 1 to 65535, not 0"),
+        ("-1", "must be a port number from 1 to 65535, not -1"),
+        (".nan", "must be a whole number from 1 to 65535, not nan"),
+        (".inf", "must be a whole number from 1 to 65535, not inf"),
+        ("80.5", "must be a whole number from 1 to 65535, not 80.5"),
+        ('"80"', 'must be a number (write 80, not "80"), not text'),
+    ],
+)
+def test_ingress_port_numbers_outside_1_65535_exit_2(
+    port: str, expected: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = _migrate(tmp_path, INGRESS.replace("PORT", port), capsys)
+    assert (code, out) == (2, "")
+    assert "spec.rules[0].http.paths[0].backend.service.port.number " + expected in err, err
+    assert "not a number" not in err.replace('not "80"', "")
+
+
+@pytest.mark.parametrize("port", ["1", "65535"])
+def test_ingress_port_numbers_at_the_bounds_are_converted(
+    port: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = _migrate(tmp_path, INGRESS.replace("PORT", port), capsys)
+    assert code != 2 and f"number: {port}" in out
