@@ -132,3 +132,54 @@ def test_ingress_port_numbers_at_the_bounds_are_converted(
 ) -> None:
     code, out, _ = _migrate(tmp_path, INGRESS.replace("PORT", port), capsys)
     assert code != 2 and f"number: {port}" in out
+
+
+# 2 (validator, used by check): Ingress backend ports and HTTPRoute backendRef ports 1..65535.
+
+ALB_INGRESS = INGRESS.replace("ingressClassName: nginx", "ingressClassName: CLASS")
+ROUTE = """\
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: r, namespace: shop}
+spec:
+  parentRefs: [{name: g}]
+  hostnames: [HOST]
+  rules: [{backendRefs: [{name: s, port: PORT}]}]
+"""
+
+
+def _problems(text: str) -> list[tuple[str, str]]:
+    import yaml
+
+    from components.validation import validate
+
+    return [(p.field, p.rule) for p in validate(list(yaml.safe_load_all(text)))]
+
+
+@pytest.mark.parametrize(
+    ("port", "bad"), [("0", True), ("65536", True), ("99999999999", True), ("1", False), ("65535", False)]
+)
+def test_validator_refuses_ingress_ports_outside_1_65535(port: str, bad: bool) -> None:
+    found = _problems(ALB_INGRESS.replace("CLASS", "alb").replace("PORT", port))
+    ports = [rule for field, rule in found if field == "spec.rules[0].http.paths[0].backend.service.port.number"]
+    assert bool(ports) is bad, found
+    if bad:
+        assert "ValidatePortNum" in ports[0] and port in ports[0]
+
+
+@pytest.mark.parametrize(
+    ("port", "bad"), [("0", True), ("65536", True), ("99999999999", True), ("1", False), ("65535", False)]
+)
+def test_validator_refuses_route_backend_ports_outside_1_65535(port: str, bad: bool) -> None:
+    found = _problems(ROUTE.replace("HOST", "a.example.com").replace("PORT", port))
+    ports = [rule for field, rule in found if field == "spec.rules[0].backendRefs[0].port"]
+    assert bool(ports) is bad, found
+    if bad:
+        assert "Gateway API v1.6.0" in ports[0]
+
+
+def test_check_refuses_an_ingress_port_out_of_range(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    source = tmp_path / "in.yaml"
+    source.write_text(ALB_INGRESS.replace("CLASS", "alb").replace("PORT", "99999999999999999999999"))
+    assert main(["check", str(source)]) == 2
+    assert "backend.service.port.number" in capsys.readouterr().out
