@@ -183,3 +183,34 @@ def test_check_refuses_an_ingress_port_out_of_range(tmp_path: Path, capsys: pyte
     source.write_text(ALB_INGRESS.replace("CLASS", "alb").replace("PORT", "99999999999999999999999"))
     assert main(["check", str(source)]) == 2
     assert "backend.service.port.number" in capsys.readouterr().out
+
+
+# 3. --ingress-class must be a name the API server takes (ValidateIngressClassName: a DNS-1123 subdomain).
+
+
+@pytest.mark.parametrize("name", ["Bad Class!", "", "ALB", "-alb", "a" * 254])
+def test_ingress_class_option_refuses_what_the_api_server_refuses(
+    name: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = tmp_path / "in.yaml"
+    source.write_text(INGRESS.replace("PORT", "80"))
+    code = main(["migrate", str(source), f"--ingress-class={name}"])
+    out, err = capsys.readouterr()
+    assert (code, out) == (2, "")
+    assert "--ingress-class" in err and "is not a Kubernetes object name" in err
+
+
+def test_ingress_class_option_takes_a_subdomain(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = _migrate(tmp_path, INGRESS.replace("PORT", "80"), capsys, "--ingress-class", "alb.internal-2")
+    assert code != 2 and "ingressClassName: alb.internal-2" in out
+
+
+@pytest.mark.parametrize("name", ["'Bad Class!'", "''", "ALB"])
+def test_check_refuses_an_ingress_class_name_the_api_server_refuses(
+    name: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = tmp_path / "in.yaml"
+    source.write_text(ALB_INGRESS.replace("CLASS", name).replace("PORT", "80"))
+    assert main(["check", str(source)]) == 2
+    out = capsys.readouterr().out
+    assert "spec.ingressClassName" in out and "ValidateIngressClassName" in out

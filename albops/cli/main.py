@@ -272,7 +272,12 @@ def _parser() -> argparse.ArgumentParser:
         help="ALB scheme (internal or internet-facing) of one ingress-nginx class's Ingresses (repeatable); wins over "
         "--scheme and the controller Service in the input",
     )
-    migrate.add_argument("--ingress-class", default="alb", help="IngressClass of the converted Ingresses (alb)")
+    migrate.add_argument(
+        "--ingress-class",
+        type=argtypes.object_name,
+        default="alb",
+        help="IngressClass of the converted Ingresses (alb; a DNS-1123 subdomain, as the API server takes it)",
+    )
     migrate.add_argument("--include-classless", action="store_true", help="also convert Ingresses without a class")
     migrate.add_argument(
         "--annotations-prefix",
