@@ -214,3 +214,55 @@ def test_check_refuses_an_ingress_class_name_the_api_server_refuses(
     assert main(["check", str(source)]) == 2
     out = capsys.readouterr().out
     assert "spec.ingressClassName" in out and "ValidateIngressClassName" in out
+
+
+# 4. --certificate-arn: ACM or IAM server-certificate ARNs, comma-separated as the controller splits them.
+
+ACM = "arn:aws:acm:eu-west-1:111122223333:certificate/0a1b2c3d-0000-1111-2222-333344445555"
+IAM = "arn:aws:iam::111122223333:server-certificate/prod/shop.example.com"
+TLS_INGRESS = INGRESS.replace("PORT", "80") + "  tls: [{hosts: [a.example.com], secretName: t}]\n"
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "notanarn",
+        "",
+        " , ",
+        "arn:aws:acm:eu-west-1:111122223333:certificate/not-a-uuid!",
+        "arn:aws:s3:::bucket",
+        "arn:aws:acm:eu-west-1:1111:certificate/0a1b2c3d-0000-1111-2222-333344445555",
+        f"{ACM},notanarn",
+    ],
+)
+def test_certificate_arn_option_refuses_what_elb_refuses(
+    value: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = tmp_path / "in.yaml"
+    source.write_text(TLS_INGRESS)
+    code = main(["migrate", str(source), f"--certificate-arn={value}"])
+    out, err = capsys.readouterr()
+    assert (code, out) == (2, "")
+    assert "--certificate-arn" in err and "is not a certificate ARN" in err
+
+
+@pytest.mark.parametrize(
+    ("value", "written"),
+    [(ACM, ACM), (IAM, IAM), (f" {ACM} ,, {IAM} ", f"{ACM},{IAM}")],
+)
+def test_certificate_arn_option_takes_acm_and_iam_lists(
+    value: str, written: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = _migrate(tmp_path, TLS_INGRESS, capsys, f"--certificate-arn={value}")
+    assert code != 2 and f"alb.ingress.kubernetes.io/certificate-arn: {written}" in out, out
+
+
+def test_validator_refuses_a_certificate_arn_annotation_elb_refuses() -> None:
+    text = ALB_INGRESS.replace("CLASS", "alb").replace("PORT", "80")
+    text = text.replace(
+        "namespace: shop}", "namespace: shop, annotations: {alb.ingress.kubernetes.io/certificate-arn: 'ARNS'}}"
+    )
+    field = 'metadata.annotations["alb.ingress.kubernetes.io/certificate-arn"]'
+    assert [f for f, _ in _problems(text.replace("ARNS", f"{ACM}, {IAM}"))] == []
+    found = [rule for f, rule in _problems(text.replace("ARNS", f"{ACM},arn:x")) if f == field]
+    assert len(found) == 1 and "'arn:x'" in found[0]

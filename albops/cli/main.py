@@ -256,7 +256,11 @@ def _parser() -> argparse.ArgumentParser:
         help="split each converted ALB group over <group>-1..N by host (all Ingresses of a host in one); without "
         "it a group over an ALB quota is refused (1-64)",
     )
-    migrate.add_argument("--certificate-arn", help="ACM certificate for the HTTPS listener (default: discovery)")
+    migrate.add_argument(
+        "--certificate-arn",
+        type=argtypes.certificate_arn_list,
+        help="ACM (or IAM server) certificate ARN(s), comma-separated, for the HTTPS listener (default: discovery)",
+    )
     migrate.add_argument(
         "--scheme",
         choices=["internet-facing", "internal"],
