@@ -143,7 +143,7 @@ kind: HTTPRoute
 metadata: {name: r, namespace: shop}
 spec:
   parentRefs: [{name: g}]
-  hostnames: [HOST]
+  hostnames: ['HOST']
   rules: [{backendRefs: [{name: s, port: PORT}]}]
 """
 
@@ -266,3 +266,47 @@ def test_validator_refuses_a_certificate_arn_annotation_elb_refuses() -> None:
     assert [f for f, _ in _problems(text.replace("ARNS", f"{ACM}, {IAM}"))] == []
     found = [rule for f, rule in _problems(text.replace("ARNS", f"{ACM},arn:x")) if f == field]
     assert len(found) == 1 and "'arn:x'" in found[0]
+
+
+# 5. HTTPRoute hostnames as the controller's host-header conditions: at most 128 characters (ELB API
+# HostHeaderConditionConfig), as Ingress hosts are checked.
+
+LONG_HOST = ".".join(["a" * 63, "b" * 63, "c" * 63, "d" * 49, "example", "com"])  # 253 characters
+
+
+def test_long_host_is_253_characters() -> None:
+    assert len(LONG_HOST) == 253
+
+
+@pytest.mark.parametrize(
+    ("hostname", "bad"),
+    [
+        (LONG_HOST, True),
+        ("a" * 60 + "." + "b" * 59 + ".example.com", True),
+        ("*." + "a" * 58 + "." + "b" * 57 + ".example.com", False),
+    ],
+)
+def test_validator_checks_route_hostnames_as_alb_host_conditions(hostname: str, bad: bool) -> None:
+    # 129 characters is one over the limit; a wildcard's '*.' is not counted, as for Ingress hosts.
+    found = [
+        rule for f, rule in _problems(ROUTE.replace("HOST", hostname).replace("PORT", "80")) if f == "spec.hostnames[0]"
+    ]
+    assert bool(found) is bad, found
+    if bad:
+        assert "at most 128" in found[0]
+
+
+def test_gateway_leaves_a_route_with_a_long_host_out_and_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    protected = INGRESS.replace("PORT", "80").replace("a.example.com", LONG_HOST).replace("path: /,", "path: /admin,")
+    protected = protected.replace(
+        "name: a,", "name: adm, annotations: {nginx.ingress.kubernetes.io/whitelist-source-range: 10.0.0.0/8},"
+    )
+    public = INGRESS.replace("PORT", "80").replace("a.example.com", LONG_HOST).replace("name: a,", "name: pub,")
+    code, out, err = _migrate(tmp_path, protected + "---\n" + public, capsys, "--to", "gateway")
+    assert code == 1
+    assert "\nkind: HTTPRoute" not in out and LONG_HOST not in out
+    assert "spec.hostnames[0]" in err and "at most 128" in err
+    assert "shop/adm: --to gateway: not-converted" in err and "shop/pub: --to gateway: not-converted" in err
+    assert "converted exactly" not in err

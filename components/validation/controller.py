@@ -448,6 +448,23 @@ def _route_problems(obj: Mapping[str, Any], index: int) -> list[Problem]:
     spec = obj.get("spec")
     rules = spec.get("rules") if isinstance(spec, Mapping) else None
     found: list[Problem] = []
+    # The controller turns each hostname into a host-header condition value, with the same ELB limits as an
+    # Ingress host (HostHeaderConditionConfig: 128 characters, a '.' and a top-level domain); CreateRule fails
+    # for the whole Gateway otherwise.
+    hostnames = spec.get("hostnames") if isinstance(spec, Mapping) else None
+    for h, hostname in enumerate(hostnames if isinstance(hostnames, list) else []):
+        why = host_problem(hostname.removeprefix("*.")) if isinstance(hostname, str) else None
+        if why:
+            found.append(
+                Problem(
+                    describe(obj),
+                    index,
+                    f"spec.hostnames[{h}]",
+                    why + " (ELB API HostHeaderConditionConfig; the controller's CreateRule fails)",
+                    "use a DNS name the ALB takes",
+                    by="controller",
+                )
+            )
     for r, rule in enumerate(rules if isinstance(rules, list) else []):
         refs = rule.get("backendRefs") if isinstance(rule, Mapping) else None
         for b, ref in enumerate(refs if isinstance(refs, list) else []):
