@@ -111,9 +111,10 @@ def test_install_objects_in_the_right_shape_are_read(tmp_path: Path, capsys: pyt
         ("65536", "must be a port number from 1 to 65535, not 65536"),
         ("0", "must be a port number from 1 to 65535, not 0"),
         ("-1", "must be a port number from 1 to 65535, not -1"),
-        (".nan", "must be a whole number from 1 to 65535, not nan"),
-        (".inf", "must be a whole number from 1 to 65535, not inf"),
-        ("80.5", "must be a whole number from 1 to 65535, not 80.5"),
+        (".nan", "must be a whole number from 1 to 65535, not NaN"),
+        (".inf", "must be a whole number from 1 to 65535, not infinity"),
+        ("-.inf", "must be a whole number from 1 to 65535, not infinity"),
+        ("80.5", "must be a whole number from 1 to 65535, not the fraction 80.5"),
         ('"80"', 'must be a number (write 80, not "80"), not text'),
     ],
 )
@@ -310,3 +311,32 @@ def test_gateway_leaves_a_route_with_a_long_host_out_and_says_so(
     assert "spec.hostnames[0]" in err and "at most 128" in err
     assert "shop/adm: --to gateway: not-converted" in err and "shop/pub: --to gateway: not-converted" in err
     assert "converted exactly" not in err
+
+
+# 6. NaN, infinite and fractional ports in the v1beta1 form: named as such, never "not a number".
+
+V1BETA1 = """\
+apiVersion: networking.k8s.io/v1beta1
+kind: Ingress
+metadata: {name: a, namespace: shop}
+spec:
+  ingressClassName: nginx
+  rules: [{host: a.example.com, http: {paths: [{path: /, backend: {serviceName: s, servicePort: PORT}}]}}]
+"""
+
+
+@pytest.mark.parametrize(
+    ("port", "expected"),
+    [
+        (".nan", "a port number from 1 to 65535 or a port name, not NaN"),
+        (".inf", "a port number from 1 to 65535 or a port name, not infinity"),
+        ("8.5", "a port number from 1 to 65535 or a port name, not the fraction 8.5"),
+        ("70000", "a port number from 1 to 65535, not 70000"),
+    ],
+)
+def test_v1beta1_service_ports_are_named_for_what_they_are(
+    port: str, expected: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = _migrate(tmp_path, V1BETA1.replace("PORT", port), capsys)
+    assert (code, out) == (2, "")
+    assert "spec.rules[0].http.paths[0].backend.servicePort must be " + expected in err, err

@@ -9,6 +9,7 @@ Ingress: ``service.port.number`` an int32, ``service.name`` a string, ``pathType
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from typing import Any
 
@@ -24,7 +25,9 @@ PORT_MIN, PORT_MAX = 1, 65535
 
 
 def _type(value: Any) -> str:
-    return {str: "text", int: "a number", float: "a number", bool: "a boolean", list: "a list", dict: "a mapping"}.get(
+    if isinstance(value, float):  # YAML's .nan and .inf are floats too: "not a number" would read as nonsense
+        return "NaN" if math.isnan(value) else "infinity" if math.isinf(value) else f"the fraction {value!r}"
+    return {str: "text", int: "a number", bool: "a boolean", list: "a list", dict: "a mapping"}.get(
         type(value), type(value).__name__
     )
 
@@ -160,7 +163,12 @@ def _backend(backend: Any, where: str) -> Iterator[tuple[str, str]]:
             yield f"{where}.serviceName", f"text, not {_type(backend['serviceName'])}"
         port = backend.get("servicePort")
         if isinstance(port, bool) or not isinstance(port, (int, str)):
-            yield f"{where}.servicePort", f"a number or a port name, not {_type(port)}"
+            yield (
+                f"{where}.servicePort",
+                f"a port number from {PORT_MIN} to {PORT_MAX} or a port name, not {_type(port)}",
+            )
+        elif isinstance(port, int) and not PORT_MIN <= port <= PORT_MAX:
+            yield f"{where}.servicePort", f"a port number from {PORT_MIN} to {PORT_MAX}, not {port}"
         return
     service = backend.get("service")
     if service is None:
@@ -177,7 +185,7 @@ def _backend(backend: Any, where: str) -> Iterator[tuple[str, str]]:
     number = port.get("number")
     if "number" in port:
         if isinstance(number, float):
-            yield f"{where}.service.port.number", f"a whole number from {PORT_MIN} to {PORT_MAX}, not {number!r}"
+            yield f"{where}.service.port.number", f"a whole number from {PORT_MIN} to {PORT_MAX}, not {_type(number)}"
         elif isinstance(number, bool) or not isinstance(number, int):
             yield f"{where}.service.port.number", f'a number (write 80, not "80"), not {_type(number)}'
         elif not PORT_MIN <= number <= PORT_MAX:
