@@ -129,7 +129,7 @@ def test_stdin_directories_and_determinism(
         ["-", "--certificate-arn", certificate, "--controller-config", _redirect_301(tmp_path)], capsys
     )
     assert code == 0
-    assert documents[1]["metadata"]["annotations"][ALB + "certificate-arn"].endswith(":certificate/0a1b2c3d-1111-2222-3333-444455556666")
+    assert documents[1]["metadata"]["annotations"][ALB + "certificate-arn"] == certificate
 
 
 @pytest.mark.parametrize(

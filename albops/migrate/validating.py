@@ -31,9 +31,9 @@ def _places(documents: list[Any]) -> Iterator[tuple[list[Any], int]]:
 def _route_sources(route: dict[str, Any], sources: Sequence[Source]) -> list[str]:
     """The converted Ingresses an HTTPRoute or GRPCRoute serves (same namespace, a host in its hostnames): a
     route left out means they are not converted, whatever the summary said before."""
-    meta = route.get("metadata") if isinstance(route.get("metadata"), dict) else {}
+    meta: dict[str, Any] = route["metadata"] if isinstance(route.get("metadata"), dict) else {}
     namespace = meta.get("namespace") or "default"
-    spec = route.get("spec") if isinstance(route.get("spec"), dict) else {}
+    spec: dict[str, Any] = route["spec"] if isinstance(route.get("spec"), dict) else {}
     hostnames = set(spec.get("hostnames") or []) if isinstance(spec.get("hostnames"), list) else set()
     found = []
     for source in sources:
