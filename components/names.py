@@ -28,3 +28,16 @@ INGRESS_HOST = re.compile(rf"(?=.{{1,253}}\Z)(\*\.)?{_LABEL}(\.{_LABEL})*")
 # A DNS-1123 label (namespaces, most object names) and subdomain (IngressClass, Gateway and other object names).
 DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")
 DNS_SUBDOMAIN = re.compile(rf"(?=.{{1,253}}\Z){_LABEL}(\.{_LABEL})*")
+# A certificate an ALB listener takes (ELB API Certificate.CertificateArn): an ACM certificate, or an IAM server
+# certificate (IAM identifiers: a path of /-separated [\w+=,.@-] names, but no ',' here, since the controller
+# splits the certificate-arn annotation at commas: v3.5.0 pkg/annotations/parser.go splitCommaSeparatedString).
+CERTIFICATE_ARN = re.compile(
+    r"arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/[0-9a-f-]{36}"
+    r"|arn:aws[a-z-]*:iam::\d{12}:server-certificate(/[\w+=.@-]+)+"
+)
+
+
+def certificate_arns(text: str) -> list[str]:
+    """The ARNs of a certificate-arn value as the controller reads it: split at commas, each trimmed, empty
+    parts dropped (v3.5.0 pkg/annotations/parser.go splitCommaSeparatedString)."""
+    return [part.strip() for part in text.split(",") if part.strip()]

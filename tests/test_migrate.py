@@ -124,12 +124,12 @@ def test_stdin_directories_and_determinism(
     main(["migrate", *inputs, "--allow-unprotected"])
     assert capsys.readouterr().out == first
     monkeypatch.setattr("sys.stdin", io.StringIO((CORPUS / "tls-app.yaml").read_text()))
-    certificate = "arn:aws:acm:us-west-2:111122223333:certificate/x"
+    certificate = "arn:aws:acm:us-west-2:111122223333:certificate/0a1b2c3d-1111-2222-3333-444455556666"
     code, documents, _ = _run(
         ["-", "--certificate-arn", certificate, "--controller-config", _redirect_301(tmp_path)], capsys
     )
     assert code == 0
-    assert documents[1]["metadata"]["annotations"][ALB + "certificate-arn"].endswith(":certificate/x")
+    assert documents[1]["metadata"]["annotations"][ALB + "certificate-arn"] == certificate
 
 
 @pytest.mark.parametrize(

@@ -368,7 +368,7 @@ def _redirects(documents: list[Any], **options: Any) -> bool:
 @pytest.mark.parametrize("value", GO_TRUE + GO_FALSE + REFUSED)
 def test_force_ssl_redirect_reads_every_parsebool_spelling(value: str) -> None:
     plain = nginx_ingress("app", [("/", "Prefix", "svc")], {NGINX + "force-ssl-redirect": value})
-    arn = "arn:aws:acm:eu-west-1:123456789012:certificate/abc"
+    arn = "arn:aws:acm:eu-west-1:123456789012:certificate/0a1b2c3d-1111-2222-3333-444455556666"
     assert _redirects([plain], certificate_arn=arn) is (value in GO_TRUE)
 
 

@@ -662,7 +662,7 @@ def test_a_second_install_with_its_own_controller_class_is_converted_not_passed_
 
 
 def test_the_nlb_snippet_redirect_overrides_ssl_redirect_false_and_keeps_the_nlb_certificate() -> None:
-    arn = "arn:aws:acm:us-east-1:111122223333:certificate/nlb"
+    arn = "arn:aws:acm:us-east-1:111122223333:certificate/0a1b2c3d-1111-2222-3333-444455556666"
     snippet = "server {\n  listen 2443;\n  return 308 https://$host$request_uri;\n}\n"
     documents = [
         _configmap({"http-snippet": snippet}),
@@ -690,7 +690,7 @@ def test_controller_config_over_the_inputs_configmaps_is_said_as_not_converted()
 
 
 def test_the_installs_own_objects_are_read_not_written() -> None:
-    arn = "arn:aws:acm:us-east-1:111122223333:certificate/nlb"
+    arn = "arn:aws:acm:us-east-1:111122223333:certificate/0a1b2c3d-1111-2222-3333-444455556666"
     unrelated = _configmap({"feature": "on"}, name="app-settings", ns="shop")
     documents = [
         _configmap({"proxy-read-timeout": "120"}),

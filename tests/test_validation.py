@@ -24,6 +24,7 @@ from tests.crd_validation import CRD_DIR, require_crds
 
 ALB = "alb.ingress.kubernetes.io/"
 SHAPES = Path(__file__).parent / "data" / "migrate_shapes"
+CERT_ARN = "arn:aws:acm:eu-west-1:111122223333:certificate/0a1b2c3d-1111-2222-3333-444455556666"
 
 
 def ingress(name: str = "web", annotations: dict[str, str] | None = None, **spec: Any) -> dict[str, Any]:
@@ -200,7 +201,7 @@ def test_conditions_shape_and_the_five_values_of_a_rule() -> None:
     ],
 )
 def test_annotation_syntax_as_the_controller_parses_it(suffix: str, value: str, refused: bool) -> None:
-    problems = validate([ingress(annotations={ALB + suffix: value, ALB + "certificate-arn": "arn:x"})])
+    problems = validate([ingress(annotations={ALB + suffix: value, ALB + "certificate-arn": CERT_ARN})])
     assert bool([p for p in problems if suffix in p.field]) is refused, problems
 
 
@@ -241,7 +242,9 @@ def test_ssl_redirect_needs_an_https_listen_port_of_the_group() -> None:
     lone = ingress(annotations={ALB + "ssl-redirect": "443"})
     assert [p.group for p in validate([lone])] == ["(implicit) shop/web"]
     ports = '[{"HTTP": 80}, {"HTTPS": 443}]'
-    ok = ingress(annotations={ALB + "ssl-redirect": "443", ALB + "listen-ports": ports, ALB + "certificate-arn": "a"})
+    ok = ingress(
+        annotations={ALB + "ssl-redirect": "443", ALB + "listen-ports": ports, ALB + "certificate-arn": CERT_ARN}
+    )
     assert validate([ok]) == []
 
 

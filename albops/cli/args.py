@@ -17,7 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from components.names import CLUSTER_NAME, DNS_LABEL, DNS_SUBDOMAIN, GROUP_NAME
+from components.names import CERTIFICATE_ARN, CLUSTER_NAME, DNS_LABEL, DNS_SUBDOMAIN, GROUP_NAME, certificate_arns
 
 
 def seconds(low: float, high: float) -> Callable[[str], float]:
@@ -242,3 +242,18 @@ def class_scheme(text: str) -> tuple[str, str]:
             f"{text!r} is not CLASS=SCHEME, e.g. nginx-internal=internal (SCHEME: internal or internet-facing)"
         )
     return cls, scheme
+
+
+def certificate_arn_list(text: str) -> str:
+    """One or more certificate ARNs, comma-separated, as the controller's certificate-arn annotation takes them:
+    each an ACM certificate or an IAM server certificate (ELB refuses anything else and the whole group stops)."""
+    arns = certificate_arns(text)
+    bad = [arn for arn in arns if not CERTIFICATE_ARN.fullmatch(arn)]
+    if not arns or bad:
+        raise argparse.ArgumentTypeError(
+            f"{(bad[0] if bad else text)!r} is not a certificate ARN; give an ACM certificate, e.g. "
+            "arn:aws:acm:eu-west-1:111122223333:certificate/00000000-0000-0000-0000-000000000000 (see `aws acm "
+            "list-certificates`), or an IAM server certificate (arn:aws:iam::111122223333:server-certificate/NAME); "
+            "several separated by commas"
+        )
+    return ",".join(arns)

@@ -256,7 +256,11 @@ def _parser() -> argparse.ArgumentParser:
         help="split each converted ALB group over <group>-1..N by host (all Ingresses of a host in one); without "
         "it a group over an ALB quota is refused (1-64)",
     )
-    migrate.add_argument("--certificate-arn", help="ACM certificate for the HTTPS listener (default: discovery)")
+    migrate.add_argument(
+        "--certificate-arn",
+        type=argtypes.certificate_arn_list,
+        help="ACM (or IAM server) certificate ARN(s), comma-separated, for the HTTPS listener (default: discovery)",
+    )
     migrate.add_argument(
         "--scheme",
         choices=["internet-facing", "internal"],
@@ -272,7 +276,12 @@ def _parser() -> argparse.ArgumentParser:
         help="ALB scheme (internal or internet-facing) of one ingress-nginx class's Ingresses (repeatable); wins over "
         "--scheme and the controller Service in the input",
     )
-    migrate.add_argument("--ingress-class", default="alb", help="IngressClass of the converted Ingresses (alb)")
+    migrate.add_argument(
+        "--ingress-class",
+        type=argtypes.object_name,
+        default="alb",
+        help="IngressClass of the converted Ingresses (alb; a DNS-1123 subdomain, as the API server takes it)",
+    )
     migrate.add_argument("--include-classless", action="store_true", help="also convert Ingresses without a class")
     migrate.add_argument(
         "--annotations-prefix",

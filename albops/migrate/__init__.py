@@ -236,6 +236,6 @@ def migrate(documents: list[Any], options: Options, copy: bool = True) -> tuple[
     # Nothing is written that the API server or the controller would refuse (albops.migrate.validating).
     from albops.migrate.validating import validate_output
 
-    validate_output(output, report)
+    validate_output(output, report, sources)
     report.record_output(str(o.get("kind")) for o in objects(output))
     return output, report

@@ -9,6 +9,7 @@ Ingress: ``service.port.number`` an int32, ``service.name`` a string, ``pathType
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from typing import Any
 
@@ -16,11 +17,17 @@ from albops.manifests import UnreadableError
 from albops.migrate.reading import PATH_TYPES
 
 # Kinds migrate reads into, not only passes through.
-READ_KINDS = ("Ingress", "IngressClass", "ConfigMap", "Service")
+READ_KINDS = ("Ingress", "IngressClass", "ConfigMap", "Service", "Deployment", "DaemonSet")
+
+# A Service port number as the API server takes it (k8s.io/kubernetes pkg/apis/core/validation
+# ValidatePortNumOrName: IsValidPortNum, 1..65535).
+PORT_MIN, PORT_MAX = 1, 65535
 
 
 def _type(value: Any) -> str:
-    return {str: "text", int: "a number", float: "a number", bool: "a boolean", list: "a list", dict: "a mapping"}.get(
+    if isinstance(value, float):  # YAML's .nan and .inf are floats too: "not a number" would read as nonsense
+        return "NaN" if math.isnan(value) else "infinity" if math.isinf(value) else f"the fraction {value!r}"
+    return {str: "text", int: "a number", bool: "a boolean", list: "a list", dict: "a mapping"}.get(
         type(value), type(value).__name__
     )
 
@@ -43,6 +50,12 @@ def _problems(obj: dict[str, Any]) -> Iterator[tuple[str, str]]:
             yield f"metadata.{key}", f"text, not {_type(metadata[key])}"
     if obj.get("kind") == "ConfigMap" and obj.get("data") is not None and not isinstance(obj.get("data"), dict):
         yield "data", f"a mapping, not {_type(obj.get('data'))}"
+    if obj.get("kind") == "ConfigMap" and isinstance(obj.get("data"), dict):
+        for name, text in obj["data"].items():
+            if isinstance(text, (dict, list)):
+                yield f"data.{name}", f"text, not {_type(text)} (quote it)"
+    if obj.get("kind") in ("Deployment", "DaemonSet", "Service", "IngressClass"):
+        yield from _install_problems(obj)
     if obj.get("kind") != "Ingress" or not isinstance(obj.get("spec"), dict):
         return
     spec = obj["spec"]
@@ -81,6 +94,66 @@ def _problems(obj: dict[str, Any]) -> Iterator[tuple[str, str]]:
             yield from _backend(path.get("backend"), f"{here}.backend")
 
 
+def _install_problems(obj: dict[str, Any]) -> Iterator[tuple[str, str]]:
+    """The fields of an install's objects migrate reads facts from (controller flags, the NLB Service, the
+    IngressClass): a string where the API server takes a list would otherwise read as no flags at all."""
+    spec = obj.get("spec")
+    if not isinstance(spec, dict):
+        return
+    kind = obj.get("kind")
+    if kind == "IngressClass":
+        return  # spec itself is checked above
+    if kind == "Service":
+        if spec.get("ports") is not None and not isinstance(spec["ports"], list):
+            yield "spec.ports", f"a list, not {_type(spec['ports'])}"
+        for i, entry in enumerate(spec.get("ports") or [] if isinstance(spec.get("ports"), list) else []):
+            if not isinstance(entry, dict):
+                yield f"spec.ports[{i}]", f"a mapping, not {_type(entry)}"
+        if spec.get("selector") is not None and not isinstance(spec["selector"], dict):
+            yield "spec.selector", f"a mapping, not {_type(spec['selector'])}"
+        return
+    template = spec.get("template")
+    if template is None:
+        return
+    if not isinstance(template, dict):
+        yield "spec.template", f"a mapping, not {_type(template)}"
+        return
+    pod = template.get("spec")
+    if pod is None:
+        return
+    if not isinstance(pod, dict):
+        yield "spec.template.spec", f"a mapping, not {_type(pod)}"
+        return
+    containers = pod.get("containers")
+    if containers is not None and not isinstance(containers, list):
+        yield "spec.template.spec.containers", f"a list, not {_type(containers)}"
+        return
+    for c, container in enumerate(containers or []):
+        where = f"spec.template.spec.containers[{c}]"
+        if not isinstance(container, dict):
+            yield where, f"a mapping, not {_type(container)}"
+            continue
+        for key in ("args", "command"):
+            value = container.get(key)
+            if value is None:
+                continue
+            if not isinstance(value, list):
+                yield f"{where}.{key}", f"a list of text (one item per flag), not {_type(value)}"
+                continue
+            for i, item in enumerate(value):
+                if not isinstance(item, str):
+                    yield f"{where}.{key}[{i}]", f"text, not {_type(item)} (quote it)"
+        env = container.get("env")
+        if env is not None and not isinstance(env, list):
+            yield f"{where}.env", f"a list of name/value mappings, not {_type(env)}"
+            continue
+        for i, item in enumerate(env or []):
+            if not isinstance(item, dict):
+                yield f"{where}.env[{i}]", f"a mapping with name and value, not {_type(item)}"
+            elif item.get("value") is not None and not isinstance(item["value"], str):
+                yield f"{where}.env[{i}].value", f"text, not {_type(item['value'])} (quote it)"
+
+
 def _backend(backend: Any, where: str) -> Iterator[tuple[str, str]]:
     if not isinstance(backend, dict):
         yield where, f"a mapping, not {_type(backend)}"
@@ -90,7 +163,12 @@ def _backend(backend: Any, where: str) -> Iterator[tuple[str, str]]:
             yield f"{where}.serviceName", f"text, not {_type(backend['serviceName'])}"
         port = backend.get("servicePort")
         if isinstance(port, bool) or not isinstance(port, (int, str)):
-            yield f"{where}.servicePort", f"a number or a port name, not {_type(port)}"
+            yield (
+                f"{where}.servicePort",
+                f"a port number from {PORT_MIN} to {PORT_MAX} or a port name, not {_type(port)}",
+            )
+        elif isinstance(port, int) and not PORT_MIN <= port <= PORT_MAX:
+            yield f"{where}.servicePort", f"a port number from {PORT_MIN} to {PORT_MAX}, not {port}"
         return
     service = backend.get("service")
     if service is None:
@@ -105,8 +183,13 @@ def _backend(backend: Any, where: str) -> Iterator[tuple[str, str]]:
         yield f"{where}.service.port", f"a mapping with number or name, not {_type(port)}"
         return
     number = port.get("number")
-    if "number" in port and (isinstance(number, bool) or not isinstance(number, int)):
-        yield f"{where}.service.port.number", f'a number (write 80, not "80"), not {_type(number)}'
+    if "number" in port:
+        if isinstance(number, float):
+            yield f"{where}.service.port.number", f"a whole number from {PORT_MIN} to {PORT_MAX}, not {_type(number)}"
+        elif isinstance(number, bool) or not isinstance(number, int):
+            yield f"{where}.service.port.number", f'a number (write 80, not "80"), not {_type(number)}'
+        elif not PORT_MIN <= number <= PORT_MAX:
+            yield f"{where}.service.port.number", f"a port number from {PORT_MIN} to {PORT_MAX}, not {number}"
     if "name" in port and not isinstance(port.get("name"), str):
         yield f"{where}.service.port.name", f"text, not {_type(port.get('name'))}"
 

@@ -9,10 +9,10 @@ stops reconciling every member), so then nothing at all is written: the group is
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
-from albops.migrate.reading import display
+from albops.migrate.reading import Source, display
 from albops.migrate.report import Report
 from components.validation import validate
 
@@ -28,7 +28,24 @@ def _places(documents: list[Any]) -> Iterator[tuple[list[Any], int]]:
         yield documents, i
 
 
-def validate_output(output: list[Any], report: Report) -> None:
+def _route_sources(route: dict[str, Any], sources: Sequence[Source]) -> list[str]:
+    """The converted Ingresses an HTTPRoute or GRPCRoute serves (same namespace, a host in its hostnames): a
+    route left out means they are not converted, whatever the summary said before."""
+    meta: dict[str, Any] = route["metadata"] if isinstance(route.get("metadata"), dict) else {}
+    namespace = meta.get("namespace") or "default"
+    spec: dict[str, Any] = route["spec"] if isinstance(route.get("spec"), dict) else {}
+    hostnames = set(spec.get("hostnames") or []) if isinstance(spec.get("hostnames"), list) else set()
+    found = []
+    for source in sources:
+        smeta = source.converted.get("metadata") or {}
+        rules = (source.converted.get("spec") or {}).get("rules") or []
+        hosts = {r.get("host") for r in rules if isinstance(r, dict)}
+        if (smeta.get("namespace") or "default") == namespace and hosts & hostnames:
+            found.append(source.name)
+    return found
+
+
+def validate_output(output: list[Any], report: Report, sources: Sequence[Source] = ()) -> None:
     """Leave out of ``output`` every object the validator refuses, and hold everything back on a group rule."""
     places = list(_places(output))
     problems = validate(container[i] for container, i in places)
@@ -60,4 +77,9 @@ def validate_output(output: list[Any], report: Report) -> None:
         obj = container[i]
         if isinstance(obj, dict) and display(obj) in report.converted:
             report.converted.remove(display(obj))
+        if isinstance(obj, dict) and obj.get("kind") in ("HTTPRoute", "GRPCRoute"):
+            for name in _route_sources(obj, sources):
+                if name in report.converted:
+                    report.converted.remove(name)
+                    report.add(name, "--to gateway", "not-converted", f"its {display(obj)} was not written (above)")
         del container[i]

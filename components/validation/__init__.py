@@ -7,6 +7,7 @@ every stack's planned objects, so all three refuse the same things with the same
 - the Kubernetes schema of built-in kinds (kubernetes-validate, strict, per Kubernetes version): ``schema``;
 - the API server's metadata rules (names, qualified annotation and label keys, label values, 256 KiB of
   annotations): ``metadata``;
+- the API server's rules on port numbers and the IngressClass name, and route backendRef ports: ``fields``;
 - the limits the Gateway API CRDs state (rules, hostnames, matches, filters, backendRefs, listeners): ``limits``;
 - the controller's own rules (annotation syntax and ranges, ALB weights and condition values, CIDRs, and the
   settings every member of an Ingress group must agree on): ``controller``.
@@ -33,7 +34,7 @@ def validate(objects: Iterable[Any], versions: Sequence[str] | None = None) -> l
     this project supports, so what is written applies on both). Anything that is not a mapping with a string
     ``kind`` is a problem of its own, never an exception.
     """
-    from components.validation import controller, limits, metadata, schema
+    from components.validation import controller, fields, limits, metadata, schema
 
     listed = list(objects)
     problems: list[Problem] = []
@@ -54,6 +55,7 @@ def validate(objects: Iterable[Any], versions: Sequence[str] | None = None) -> l
         problems += metadata.problems(obj, index)
         problems += schema.problems(obj, index, versions)
         problems += limits.problems(obj, index)
+        problems += fields.problems(obj, index)
         problems += controller.object_problems(obj, index)
     problems += controller.group_problems(kubernetes)
     return problems

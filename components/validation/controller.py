@@ -33,6 +33,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from components.app.checks import host_problem, path_problems
+from components.names import CERTIFICATE_ARN, certificate_arns
 from components.validation.problem import Problem, annotation_field, describe
 
 ALB = "alb.ingress.kubernetes.io/"
@@ -391,6 +392,15 @@ def _ingress_problems(obj: Mapping[str, Any], index: int) -> list[Problem]:
         elif suffix in STRING_MAPS or suffix.startswith("listener-attributes."):
             if string_map(raw) is None:
                 add(annotation_field(key), "not comma-separated key=value pairs with non-empty keys", "fix the list")
+        elif suffix == "certificate-arn":
+            for arn in certificate_arns(raw) or [raw]:
+                if not CERTIFICATE_ARN.fullmatch(arn):
+                    add(
+                        annotation_field(key),
+                        f"{arn!r} is not an ACM or IAM server-certificate ARN; ELB refuses the listener and the "
+                        "whole group stops reconciling",
+                        "give arn:aws:acm:REGION:ACCOUNT:certificate/ID (comma-separated for several)",
+                    )
         elif suffix == "use-regex-path-match" and raw not in GO_BOOLS:
             add(annotation_field(key), f"{raw!r} is not a boolean (Go ParseBool)", "write true or false")
     regex_paths = annotations.get(ALB + "use-regex-path-match") in ("1", "t", "T", "TRUE", "true", "True")
@@ -438,6 +448,23 @@ def _route_problems(obj: Mapping[str, Any], index: int) -> list[Problem]:
     spec = obj.get("spec")
     rules = spec.get("rules") if isinstance(spec, Mapping) else None
     found: list[Problem] = []
+    # The controller turns each hostname into a host-header condition value, with the same ELB limits as an
+    # Ingress host (HostHeaderConditionConfig: 128 characters, a '.' and a top-level domain); CreateRule fails
+    # for the whole Gateway otherwise.
+    hostnames = spec.get("hostnames") if isinstance(spec, Mapping) else None
+    for h, hostname in enumerate(hostnames if isinstance(hostnames, list) else []):
+        why = host_problem(hostname.removeprefix("*.")) if isinstance(hostname, str) else None
+        if why:
+            found.append(
+                Problem(
+                    describe(obj),
+                    index,
+                    f"spec.hostnames[{h}]",
+                    why + " (ELB API HostHeaderConditionConfig; the controller's CreateRule fails)",
+                    "use a DNS name the ALB takes",
+                    by="controller",
+                )
+            )
     for r, rule in enumerate(rules if isinstance(rules, list) else []):
         refs = rule.get("backendRefs") if isinstance(rule, Mapping) else None
         for b, ref in enumerate(refs if isinstance(refs, list) else []):

@@ -1,0 +1,98 @@
+"""The API server's rules on fields no OpenAPI schema bounds: port numbers and the IngressClass name of an
+Ingress. The schema says only "int32" or "string"; the API server (or the CRD) refuses more.
+
+Sources:
+- kubernetes/kubernetes pkg/apis/networking/validation/validation.go: ``validateIngressBackend`` checks a
+  Service backend's port number with ``ValidatePortNum`` (1..65535, apimachinery ``IsValidPortNum``), and
+  ``ValidateIngressSpec`` the ``ingressClassName`` with ``ValidateIngressClassName`` (a DNS-1123 subdomain);
+- kubernetes-sigs/gateway-api v1.6.0, the HTTPRoute and GRPCRoute CRDs: ``backendRefs[].port`` minimum 1,
+  maximum 65535.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from components.validation.metadata import DNS1123_SUBDOMAIN, SUBDOMAIN_LENGTH
+from components.validation.problem import Problem, describe
+
+PORT_MIN, PORT_MAX = 1, 65535
+
+
+def _port_problem(value: Any) -> str | None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        return f"port {value!r} is not a whole number"
+    if not PORT_MIN <= value <= PORT_MAX:
+        return f"port {value} is not within {PORT_MIN}..{PORT_MAX}"
+    return None
+
+
+def _ingress_backends(spec: Mapping[str, Any]) -> Iterator[tuple[str, Any]]:
+    """(field, backend) of every backend of an Ingress spec."""
+    for key in ("defaultBackend", "backend"):
+        if key in spec:
+            yield f"spec.{key}", spec[key]
+    rules = spec.get("rules")
+    for r, rule in enumerate(rules if isinstance(rules, list) else []):
+        http = rule.get("http") if isinstance(rule, Mapping) else None
+        paths = http.get("paths") if isinstance(http, Mapping) else None
+        for p, path in enumerate(paths if isinstance(paths, list) else []):
+            if isinstance(path, Mapping):
+                yield f"spec.rules[{r}].http.paths[{p}].backend", path.get("backend")
+
+
+def problems(obj: Mapping[str, Any], index: int) -> list[Problem]:
+    kind = str(obj.get("kind"))
+    spec = obj.get("spec")
+    if not isinstance(spec, Mapping):
+        return []
+    found: list[Problem] = []
+    if kind == "Ingress":
+        name = spec.get("ingressClassName")
+        if name is not None and (
+            not isinstance(name, str) or len(name) > SUBDOMAIN_LENGTH or not DNS1123_SUBDOMAIN.fullmatch(name)
+        ):
+            found.append(
+                Problem(
+                    describe(obj),
+                    index,
+                    "spec.ingressClassName",
+                    f"{name!r} is not a DNS-1123 subdomain (lower-case letters, digits, '-', '.'; Kubernetes "
+                    "ValidateIngressClassName)",
+                    "name an IngressClass that exists, e.g. alb",
+                )
+            )
+        for field, backend in _ingress_backends(spec):
+            service = backend.get("service") if isinstance(backend, Mapping) else None
+            port = service.get("port") if isinstance(service, Mapping) else None
+            if isinstance(port, Mapping) and "number" in port:
+                why = _port_problem(port["number"])
+                if why:
+                    found.append(
+                        Problem(
+                            describe(obj),
+                            index,
+                            f"{field}.service.port.number",
+                            why + " (Kubernetes validateIngressBackend, ValidatePortNum)",
+                            "give the Service's port, 1..65535",
+                        )
+                    )
+    elif kind in ("HTTPRoute", "GRPCRoute") and str(obj.get("apiVersion", "")).startswith("gateway.networking.k8s.io/"):
+        rules = spec.get("rules")
+        for r, rule in enumerate(rules if isinstance(rules, list) else []):
+            refs = rule.get("backendRefs") if isinstance(rule, Mapping) else None
+            for b, ref in enumerate(refs if isinstance(refs, list) else []):
+                if isinstance(ref, Mapping) and "port" in ref:
+                    why = _port_problem(ref["port"])
+                    if why:
+                        found.append(
+                            Problem(
+                                describe(obj),
+                                index,
+                                f"spec.rules[{r}].backendRefs[{b}].port",
+                                why + f" (the {kind} CRD, Gateway API v1.6.0: minimum 1, maximum 65535)",
+                                "give the Service's port, 1..65535",
+                            )
+                        )
+    return found
