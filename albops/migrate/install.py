@@ -288,16 +288,19 @@ def read_install(documents: list[Any], options: Options, report: Report) -> Inst
             install.config_name = f"{namespace}/{CHART_CONFIGMAP}"
             install.config = _data(configmaps[install.config_name])
         installs.append(install)
-    claimed = {i.config_name for i in installs} | {_ref(i.service) for i in installs if i.service}
+    # Claimed per kind: the chart gives the controller's ConfigMap and Service the same namespace/name, so one
+    # set would take the ConfigMap as claimed by the Service and never read it.
+    claimed = {i.config_name for i in installs if i.config_name}
+    claimed_services = {_ref(i.service) for i in installs if i.service}
     # Chart-labelled Services and classes with no Deployment in the input: matched by the chart instance.
     for service in services:
-        if _ref(service) in claimed or not _chart_controller(service):
+        if _ref(service) in claimed_services or not _chart_controller(service):
             continue
         instance = _labels(service).get(INSTANCE_LABEL)
         classes = {n for n, labels in class_labels.items() if instance and labels.get(INSTANCE_LABEL) == instance}
         if classes:
             installs.append(Install(f"chart instance {instance!r}", classes, service=service))
-            claimed.add(_ref(service))
+            claimed_services.add(_ref(service))
     for install in installs:
         if install.config is not None and install.config_name:
             facts.consumed.add(("ConfigMap", install.config_name))

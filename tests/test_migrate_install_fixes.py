@@ -1,0 +1,72 @@
+"""Hostile inputs around the install's own objects, ``--gateway`` and ALB groups: each expectation by hand.
+
+Sources: the ingress-nginx chart (controller-v1.15.1) names the controller's ConfigMap and Service both
+``ingress-nginx-controller`` in the release namespace; the controller v3.5.0 merges ``ssl-redirect`` over every
+member of an IngressGroup (pkg/ingress/model_build_listener.go / model_builder.go).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from albops.__main__ import main
+
+CHART_LABELS = (
+    "{app.kubernetes.io/name: ingress-nginx, app.kubernetes.io/instance: ingress-nginx, "
+    "app.kubernetes.io/component: controller}"
+)
+
+
+def _migrate(tmp_path: Path, capsys: pytest.CaptureFixture[str], text: str, *argv: str) -> tuple[int, str, list[Any]]:
+    path = tmp_path / "in.yaml"
+    path.write_text(text)
+    code = main(["migrate", str(path), "--group", "g", *argv])
+    captured = capsys.readouterr()
+    return code, captured.err, [d for d in yaml.safe_load_all(captured.out) if d]
+
+
+INGRESS = """
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: app, namespace: web}
+spec:
+  ingressClassName: nginx
+  rules:
+  - host: app.example.com
+    http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: app, port: {number: 80}}}}]}
+"""
+
+
+def test_the_chart_configmap_beside_its_same_named_service_is_read(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The official AWS deploy.yaml shape: the Service does not hide the ConfigMap of the same name."""
+    text = f"""
+apiVersion: networking.k8s.io/v1
+kind: IngressClass
+metadata: {{name: nginx, labels: {CHART_LABELS}}}
+spec: {{controller: k8s.io/ingress-nginx}}
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: ingress-nginx-controller
+  namespace: ingress-nginx
+  labels: {CHART_LABELS}
+  annotations: {{service.beta.kubernetes.io/aws-load-balancer-type: nlb}}
+spec: {{type: LoadBalancer, ports: [{{name: http, port: 80}}]}}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {{name: ingress-nginx-controller, namespace: ingress-nginx}}
+data: {{global-auth-url: "http://auth.example.com/check"}}
+---
+{INGRESS}"""
+    code, err, out = _migrate(tmp_path, capsys, text)
+    assert code == 3
+    assert out == []
+    assert "global-auth-url" in err
