@@ -70,3 +70,45 @@ data: {{global-auth-url: "http://auth.example.com/check"}}
     assert code == 3
     assert out == []
     assert "global-auth-url" in err
+
+
+def test_an_ingressclass_labelled_as_the_charts_is_ingress_nginx_whatever_its_controller(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = f"""
+apiVersion: networking.k8s.io/v1
+kind: IngressClass
+metadata: {{name: public, labels: {{app.kubernetes.io/name: ingress-nginx}}}}
+spec: {{controller: example.com/ingress-nginx-public}}
+---
+{INGRESS.replace("ingressClassName: nginx", "ingressClassName: public")}"""
+    code, err, out = _migrate(tmp_path, capsys, text)
+    assert "not ingress-nginx" not in err
+    ingresses = [d for d in out if d["kind"] == "Ingress"]
+    assert [d["spec"]["ingressClassName"] for d in ingresses] == ["alb"]
+
+
+def test_a_class_of_a_chart_labelled_service_instance_is_converted_with_that_services_scheme(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """No Deployment: the class's instance label names the chart-labelled Service, type external (the LBC,
+    internal by default), so its Ingress is converted, internal."""
+    text = f"""
+apiVersion: networking.k8s.io/v1
+kind: IngressClass
+metadata: {{name: private, labels: {{app.kubernetes.io/instance: priv}}}}
+spec: {{controller: k8s.io/ingress-nginx-internal}}
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: priv-controller
+  namespace: ingress-nginx
+  annotations: {{service.beta.kubernetes.io/aws-load-balancer-type: external}}
+  labels: {{app.kubernetes.io/name: ingress-nginx, app.kubernetes.io/component: controller, app.kubernetes.io/instance: priv}}
+spec: {{type: LoadBalancer, ports: [{{name: http, port: 80}}]}}
+---
+{INGRESS.replace("ingressClassName: nginx", "ingressClassName: private")}"""
+    code, err, out = _migrate(tmp_path, capsys, text)
+    ingresses = [d for d in out if d["kind"] == "Ingress"]
+    assert [d["metadata"]["annotations"]["alb.ingress.kubernetes.io/scheme"] for d in ingresses] == ["internal"]

@@ -160,8 +160,20 @@ def controller_classes(documents: list[Any]) -> frozenset[str]:
             if flags is not None:
                 controllers.add(flags.get("controller-class", INGRESS_NGINX_CONTROLLER))
                 classes.add(flags.get("ingress-class", "nginx"))
+    # Chart instances the input shows by a chart-labelled controller object (its Service, say).
+    instances = {_labels(o).get(INSTANCE_LABEL) for o in objs if _chart_controller(o)} - {None}
     for obj in objs:
-        if obj.get("kind") == "IngressClass" and str(_d(obj.get("spec")).get("controller")) in controllers:
+        if obj.get("kind") != "IngressClass":
+            continue
+        # An IngressClass the chart made (its app.kubernetes.io/name label, or the instance label of a
+        # chart-labelled controller object) is ingress-nginx's whatever its controllerValue, even with no
+        # Deployment in the input to name that value.
+        labels = _labels(obj)
+        if (
+            str(_d(obj.get("spec")).get("controller")) in controllers
+            or labels.get(NAME_LABEL) == "ingress-nginx"
+            or labels.get(INSTANCE_LABEL) in instances
+        ):
             classes.add(str(_meta(obj).get("name")))
     return frozenset(classes)
 
