@@ -112,3 +112,79 @@ spec: {{type: LoadBalancer, ports: [{{name: http, port: 80}}]}}
     code, err, out = _migrate(tmp_path, capsys, text)
     ingresses = [d for d in out if d["kind"] == "Ingress"]
     assert [d["metadata"]["annotations"]["alb.ingress.kubernetes.io/scheme"] for d in ingresses] == ["internal"]
+
+
+def _controller(name: str, namespace: str, configmap: str) -> str:
+    """A controller Deployment with the default --controller-class (k8s.io/ingress-nginx)."""
+    return f"""
+apiVersion: apps/v1
+kind: Deployment
+metadata: {{name: {name}, namespace: {namespace}}}
+spec:
+  template:
+    metadata: {{labels: {{app: {name}}}}}
+    spec:
+      containers:
+      - name: controller
+        image: registry.k8s.io/ingress-nginx/controller:v1.15.1
+        args: [/nginx-ingress-controller, --ingress-class={name}, --configmap={namespace}/{configmap}]
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: {name}
+  namespace: {namespace}
+  annotations: {{service.beta.kubernetes.io/aws-load-balancer-type: {"nlb" if name == "pub" else "external"}}}
+spec: {{type: LoadBalancer, selector: {{app: {name}}}, ports: [{{name: http, port: 80}}]}}
+"""
+
+
+TWO_INSTALLS = f"""
+apiVersion: networking.k8s.io/v1
+kind: IngressClass
+metadata: {{name: nginx}}
+spec: {{controller: k8s.io/ingress-nginx}}
+---
+{_controller("pub", "public", "cm")}
+---
+{_controller("priv", "private", "cm")}
+---
+{INGRESS}"""
+
+
+def test_two_installs_of_one_class_with_different_schemes_make_it_internal_and_say_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """pub's Service is the in-tree provider's NLB (internet-facing), priv's the LBC's (internal by default);
+    both Deployments run the default --controller-class, so both serve IngressClass nginx."""
+    code, err, out = _migrate(tmp_path, capsys, TWO_INSTALLS)
+    ingress = next(d for d in out if d["kind"] == "Ingress")
+    assert ingress["metadata"]["annotations"]["alb.ingress.kubernetes.io/scheme"] == "internal"
+    assert code == 1
+    line = next(x for x in err.splitlines() if "[not-converted]" in x and "different schemes" in x)
+    assert "Deployment public/pub" in line and "Deployment private/priv" in line
+    assert "--class-scheme nginx=" in line
+    code, err, out = _migrate(tmp_path, capsys, TWO_INSTALLS, "--class-scheme", "nginx=internet-facing")
+    ingress = next(d for d in out if d["kind"] == "Ingress")
+    assert ingress["metadata"]["annotations"]["alb.ingress.kubernetes.io/scheme"] == "internet-facing"
+    assert "different schemes" not in err
+
+
+def test_two_installs_of_one_class_with_different_configmaps_hold_it_back(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = TWO_INSTALLS.replace("--configmap=private/cm", "--configmap=private/other") + """
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: cm, namespace: public}
+data: {}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: other, namespace: private}
+data: {whitelist-source-range: 10.0.0.0/8}
+"""
+    code, err, out = _migrate(tmp_path, capsys, text, "--class-scheme", "nginx=internal")
+    assert (code, out) == (3, [])
+    assert "private/other" in err and "public/cm" in err and "--controller-config" in err

@@ -57,6 +57,8 @@ class InstallFacts:
     # by (kind, namespace/name): facts for the conversion, never output (applying them would re-apply the
     # controller as the dump had it).
     consumed: set[tuple[str, str]] = field(default_factory=set)
+    # Per class, the ConfigMaps of two or more installs that serve it and disagree (none picked).
+    config_conflicts: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 def _d(value: Any) -> dict[str, Any]:
@@ -313,19 +315,22 @@ def read_install(documents: list[Any], options: Options, report: Report) -> Inst
         if classes:
             installs.append(Install(f"chart instance {instance!r}", classes, service=service))
             claimed_services.add(_ref(service))
+    decided = _claimed_twice(installs, options, facts, report)
     for install in installs:
         if install.config is not None and install.config_name:
             facts.consumed.add(("ConfigMap", install.config_name))
         if install.service is not None:
             facts.consumed.add(("Service", _ref(install.service)))
         for cls in sorted(install.classes):
-            if install.config is not None:
+            if install.config is not None and cls not in facts.config_conflicts:
                 facts.configs[cls] = (install.config_name, install.config)
             if install.ssl_passthrough is not None:
                 facts.passthrough[cls] = install.ssl_passthrough
             if install.service is not None:
                 scheme, why = service_scheme(install.service)
-                if scheme is not None:
+                if cls in decided:
+                    pass  # _claimed_twice decided: internal, reported
+                elif scheme is not None:
                     facts.schemes[cls] = (scheme, f"Service {_ref(install.service)}: {why}")
                 else:
                     report.add("*", f"Service {_ref(install.service)}", "note", f"scheme not read: {why}")
@@ -344,6 +349,56 @@ def read_install(documents: list[Any], options: Options, report: Report) -> Inst
     elif len(loose) > 1:
         facts.ambiguous_configs = tuple(loose)
     return facts
+
+
+def _claimed_twice(installs: list[Install], options: Options, facts: InstallFacts, report: Report) -> set[str]:
+    """Two installs (the same --controller-class, say) serving one class: never let the last one decide.
+
+    Where their Services give different schemes the class is internal (never internet-facing by a silent
+    choice) and the report says so; where their ConfigMaps differ neither is picked and the class's
+    Ingresses are held back (protection.ambiguous_config) until --controller-config names one.
+    """
+    by_class: dict[str, list[Install]] = {}
+    for install in installs:
+        for cls in install.classes:
+            by_class.setdefault(cls, []).append(install)
+    explicit = dict(options.class_schemes)
+    decided: set[str] = set()
+    for cls, claims in sorted(by_class.items()):
+        if len(claims) < 2:
+            continue
+        labels = " and ".join(i.label for i in claims)
+        schemes = {}
+        for install in claims:
+            if install.service is not None:
+                scheme, _ = service_scheme(install.service)
+                schemes[install.label] = scheme
+        if len({str(s) for s in schemes.values()}) > 1:
+            said = ", ".join(f"{label}: {scheme or 'unknown'}" for label, scheme in schemes.items())
+            why = (
+                f"two installs serve class {cls!r} with different schemes ({said}): internal, never "
+                "internet-facing by a silent choice"
+            )
+            facts.schemes[cls] = ("internal", why)
+            decided.add(cls)
+            if cls not in explicit:
+                report.add(
+                    "*",
+                    f"class {cls}",
+                    "not-converted",
+                    f"{why}; pass --class-scheme {cls}=SCHEME for the scheme its clients used",
+                )
+        names = {i.config_name or "(none)" for i in claims}
+        if len(names) > 1 and not options.controller_config:
+            facts.config_conflicts[cls] = tuple(sorted(names))
+            report.add(
+                "*",
+                f"class {cls}",
+                "not-converted",
+                f"{labels} both serve class {cls!r} with different ConfigMaps ({', '.join(sorted(names))}); "
+                "none was picked: pass --controller-config with the one its Ingresses inherit",
+            )
+    return decided
 
 
 def _data(configmap: dict[str, Any]) -> dict[str, str]:
