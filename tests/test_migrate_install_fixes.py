@@ -83,6 +83,7 @@ spec: {{controller: example.com/ingress-nginx-public}}
 ---
 {INGRESS.replace("ingressClassName: nginx", "ingressClassName: public")}"""
     code, err, out = _migrate(tmp_path, capsys, text)
+    assert code == 0
     assert "not ingress-nginx" not in err
     ingresses = [d for d in out if d["kind"] == "Ingress"]
     assert [d["spec"]["ingressClassName"] for d in ingresses] == ["alb"]
@@ -105,11 +106,13 @@ metadata:
   name: priv-controller
   namespace: ingress-nginx
   annotations: {{service.beta.kubernetes.io/aws-load-balancer-type: external}}
-  labels: {{app.kubernetes.io/name: ingress-nginx, app.kubernetes.io/component: controller, app.kubernetes.io/instance: priv}}
+  labels:
+    {{app.kubernetes.io/name: ingress-nginx, app.kubernetes.io/component: controller, app.kubernetes.io/instance: priv}}
 spec: {{type: LoadBalancer, ports: [{{name: http, port: 80}}]}}
 ---
 {INGRESS.replace("ingressClassName: nginx", "ingressClassName: private")}"""
-    code, err, out = _migrate(tmp_path, capsys, text)
+    code, _, out = _migrate(tmp_path, capsys, text)
+    assert code == 0
     ingresses = [d for d in out if d["kind"] == "Ingress"]
     assert [d["metadata"]["annotations"]["alb.ingress.kubernetes.io/scheme"] for d in ingresses] == ["internal"]
 
@@ -173,7 +176,9 @@ def test_two_installs_of_one_class_with_different_schemes_make_it_internal_and_s
 def test_two_installs_of_one_class_with_different_configmaps_hold_it_back(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    text = TWO_INSTALLS.replace("--configmap=private/cm", "--configmap=private/other") + """
+    text = (
+        TWO_INSTALLS.replace("--configmap=private/cm", "--configmap=private/other")
+        + """
 ---
 apiVersion: v1
 kind: ConfigMap
@@ -185,6 +190,7 @@ kind: ConfigMap
 metadata: {name: other, namespace: private}
 data: {whitelist-source-range: 10.0.0.0/8}
 """
+    )
     code, err, out = _migrate(tmp_path, capsys, text, "--class-scheme", "nginx=internal")
     assert (code, out) == (3, [])
     assert "private/other" in err and "public/cm" in err and "--controller-config" in err
