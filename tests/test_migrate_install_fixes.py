@@ -194,3 +194,14 @@ data: {whitelist-source-range: 10.0.0.0/8}
     code, err, out = _migrate(tmp_path, capsys, text, "--class-scheme", "nginx=internal")
     assert (code, out) == (3, [])
     assert "private/other" in err and "public/cm" in err and "--controller-config" in err
+
+
+def test_one_class_given_two_schemes_is_refused_naming_both(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ("--class-scheme", "nginx=internal", "--class-scheme", "nginx=internet-facing")
+    code, err, out = _migrate(tmp_path, capsys, INGRESS, *argv)
+    assert (code, out) == (2, [])
+    assert "nginx=internal" in err and "nginx=internet-facing" in err
+    code, _, out = _migrate(
+        tmp_path, capsys, INGRESS, "--class-scheme", "nginx=internal", "--class-scheme", "nginx=internal"
+    )
+    assert code == 0
