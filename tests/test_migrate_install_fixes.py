@@ -7,6 +7,7 @@ member of an IngressGroup (pkg/ingress/model_build_listener.go / model_builder.g
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -205,3 +206,32 @@ def test_one_class_given_two_schemes_is_refused_naming_both(tmp_path: Path, caps
         tmp_path, capsys, INGRESS, "--class-scheme", "nginx=internal", "--class-scheme", "nginx=internal"
     )
     assert code == 0
+
+
+ALLOW_LISTED = """
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: a
+  namespace: web
+  annotations: {nginx.ingress.kubernetes.io/whitelist-source-range: 1.2.3.4}
+spec:
+  ingressClassName: nginx
+  rules:
+  - host: h.example.com
+    http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: s, port: {number: 80}}}}]}
+"""
+
+
+def test_with_an_existing_gateway_the_group_line_never_claims_inbound_cidrs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--gateway writes no LoadBalancerConfiguration: the allow-list is lost, and the group's own line says so."""
+    argv = ("--to", "gateway", "--gateway", "infra/gw", "--report-format", "json")
+    code, err, out = _migrate(tmp_path, capsys, ALLOW_LISTED, *argv)
+    assert (code, out) == (3, [])
+    report = json.loads(err)
+    lines = [f for g in report["groups"] for f in g["findings"]]
+    assert [f["status"] for f in lines] == ["lost-protection"]
+    assert "inbound-cidrs on every" not in json.dumps(report)
+    assert "infra/gw" in lines[0]["detail"] and "1.2.3.4/32" in lines[0]["detail"]

@@ -1048,6 +1048,14 @@ def held_protections(converted: list[Source], report: Report, options: Options) 
             finding.status = "lost-protection"
             finding.detail = f"not kept with --to gateway: {allow_lists[finding.ingress]}"
             corrected.add(finding.ingress)
+    # The group's own line (protection.group_ranges' add_group) too: it is what the report shows once for
+    # the group, and must never claim inbound-cidrs this output did not write.
+    for group_finding in report.group_findings:
+        claims = "inbound-cidrs" in group_finding.detail or "source-ip" in group_finding.detail
+        affected = [m for m in group_finding.ingresses if m in allow_lists]
+        if affected and group_finding.status in ("converted", "approximated") and claims:
+            group_finding.status = "lost-protection"
+            group_finding.detail = f"not kept with --to gateway: {allow_lists[affected[0]]}"
     for name, why in allow_lists.items():
         if name not in corrected:
             report.add(name, "source ranges", "lost-protection", why)
