@@ -235,3 +235,30 @@ def test_with_an_existing_gateway_the_group_line_never_claims_inbound_cidrs(
     assert [f["status"] for f in lines] == ["lost-protection"]
     assert "inbound-cidrs on every" not in json.dumps(report)
     assert "infra/gw" in lines[0]["detail"] and "1.2.3.4/32" in lines[0]["detail"]
+
+
+def test_a_redirecting_ingress_attaches_only_to_the_https_port_of_an_existing_gateway(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """spec.tls without ssl-redirect: false redirects in ingress-nginx; the controller skips listeners whose
+    port differs from the parentRef's (v3.5.0 route_listener_mapper.go), so port 443 keeps it off plain HTTP."""
+    text = """
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: a, namespace: web}
+spec:
+  ingressClassName: nginx
+  tls: [{hosts: [h.example.com], secretName: h-tls}]
+  rules:
+  - host: h.example.com
+    http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: svc, port: {number: 80}}}}]}
+"""
+    cert = "arn:aws:acm:eu-west-1:111122223333:certificate/0a1b2c3d-1111-2222-3333-444455556666"
+    argv = ("--to", "gateway", "--gateway", "infra/gw", "--certificate-arn", cert)
+    _, _, out = _migrate(tmp_path, capsys, text, *argv)
+    routes = [d for d in out if d["kind"] == "HTTPRoute"]
+    assert [r["spec"]["parentRefs"] for r in routes] == [[{"name": "gw", "namespace": "infra", "port": 443}]]
+    plain = text.replace("  tls: [{hosts: [h.example.com], secretName: h-tls}]\n", "")
+    _, _, out = _migrate(tmp_path, capsys, plain, "--to", "gateway", "--gateway", "infra/gw")
+    routes = [d for d in out if d["kind"] == "HTTPRoute"]
+    assert [r["spec"]["parentRefs"] for r in routes] == [[{"name": "gw", "namespace": "infra"}]]

@@ -137,6 +137,9 @@ class _Group:
     gateway_namespace: str
     gateway_name: str
     sections: tuple[str, ...] | None  # None: every listener (attached by name only)
+    # With --gateway, the HTTPS port its routes attach to (parentRef port) where ingress-nginx redirected to
+    # HTTPS: never that Gateway's plain-HTTP listeners. None: every listener.
+    port: int | None = None
 
 
 def _object_name(host: str) -> str:
@@ -213,7 +216,11 @@ class _Builder:
             ]
             if self.options.gateway is not None:
                 namespace, gateway = self.options.gateway
-                groups.append(_Group(name, ordered, namespace, gateway, None))
+                https = next(
+                    (s.annotations[ALB + "ssl-redirect"] for s in ordered if ALB + "ssl-redirect" in s.annotations),
+                    None,
+                )
+                groups.append(_Group(name, ordered, namespace, gateway, None, None if https is None else int(https)))
                 continue
             first = ordered[0].converted.get("metadata") or {}
             namespace = str(first.get("namespace") or "default")
@@ -246,15 +253,17 @@ class _Builder:
             )
             for source in group.sources:
                 if ALB + "ssl-redirect" in source.annotations:
+                    # The controller honours a parentRef's port (v3.5.0 pkg/gateway/routeutils/
+                    # route_listener_mapper.go attemptListenerRouteAttachment: a listener of another port is
+                    # skipped), so the routes never attach to a plain-HTTP listener of that Gateway.
                     self.report.add(
                         source.name,
                         "ssl-redirect",
                         "approximated",
-                        f"its routes attach to every listener of Gateway {group.gateway_namespace}/"
-                        f"{group.gateway_name} that admits {source.name.split('/', 1)[0]}: if a plain-HTTP listener "
-                        "admits them, they answer HTTP where ingress-nginx redirected to HTTPS; make sure that "
-                        "Gateway's HTTP listeners admit only their redirect route (allowedRoutes from: Same, as the "
-                        "Gateways this command and the stack write)",
+                        f"its routes attach only to the port-{group.port} listeners of Gateway "
+                        f"{group.gateway_namespace}/{group.gateway_name} (parentRef port {group.port}), never plain "
+                        "HTTP; the redirect of plain HTTP to HTTPS is that Gateway's: make sure its HTTP listeners "
+                        f"redirect, and that it listens with HTTPS on {group.port} (else the routes attach nowhere)",
                     )
             return []
         sources = group.sources
@@ -874,6 +883,8 @@ class _Builder:
                 parent: dict[str, Any] = {"name": group.gateway_name}
                 if namespace != group.gateway_namespace:
                     parent["namespace"] = group.gateway_namespace
+                if group.port is not None:
+                    parent["port"] = group.port
                 parents = [{**parent, "sectionName": s} for s in group.sections] if group.sections else [parent]
                 spec: dict[str, Any] = {"parentRefs": parents, "rules": [r.rule for r in route.rules]}
                 if host:
