@@ -262,3 +262,26 @@ spec:
     _, _, out = _migrate(tmp_path, capsys, plain, "--to", "gateway", "--gateway", "infra/gw")
     routes = [d for d in out if d["kind"] == "HTTPRoute"]
     assert [r["spec"]["parentRefs"] for r in routes] == [[{"name": "gw", "namespace": "infra"}]]
+
+
+def test_an_existing_gateway_takes_one_scheme_so_two_hold_back(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    private = (
+        INGRESS.replace("name: app,", "name: priv,")
+        .replace("ingressClassName: nginx", "ingressClassName: inner")
+        .replace("app.example", "i.example")
+    )
+    text = f"{INGRESS}\n---\n{private}"
+    argv = ("--nginx-class", "inner", "--class-scheme", "nginx=internet-facing", "--class-scheme", "inner=internal")
+    code, err, out = _migrate(tmp_path, capsys, text, *argv, "--to", "gateway", "--gateway", "infra/gw")
+    assert (code, out) == (3, [])
+    lines = [x for x in err.splitlines() if "[lost-protection]" in x]
+    assert len(lines) == 2
+    assert all("internal (web/priv)" in x and "internet-facing (web/app)" in x for x in lines)
+    assert all("once per class" in x and "--gateway" in x for x in lines)
+    code, err, out = _migrate(
+        tmp_path, capsys, INGRESS, "--to", "gateway", "--gateway", "infra/gw", "--scheme", "internal"
+    )
+    assert code in (0, 1) and out
+    assert "Gateway infra/gw, which must be internal" in err

@@ -993,6 +993,7 @@ def held_protections(converted: list[Source], report: Report, options: Options) 
     others: list[tuple[str, str, str]] = []  # (Ingress, annotation, why) for the other protections
     if options.gateway is not None:
         namespace, name = options.gateway
+        _one_scheme(converted, report, options, others)
         for source in converted:
             if _source_ip_conditions(source):
                 allow_lists[source.name] = (
@@ -1080,6 +1081,38 @@ def held_protections(converted: list[Source], report: Report, options: Options) 
             report.converted.remove(source.name)
             report.held_back.append(source.name)
     return held
+
+
+def _one_scheme(converted: list[Source], report: Report, options: Options, others: list[tuple[str, str, str]]) -> None:
+    """With --gateway every route attaches to one existing Gateway: one ALB, so one scheme.
+
+    Ingresses of an internal install attached beside internet-facing ones would be published to the internet
+    (or the public ones hidden): held back, naming both schemes, when they differ; else a note naming the
+    scheme that Gateway must have.
+    """
+    assert options.gateway is not None
+    namespace, name = options.gateway
+    schemes: dict[str, list[str]] = {}
+    for source in converted:
+        schemes.setdefault(str(source.annotations.get(ALB + "scheme", options.scheme)), []).append(source.name)
+    if len(schemes) > 1:
+        said = " and ".join(f"{scheme} ({', '.join(names)})" for scheme, names in sorted(schemes.items()))
+        why = (
+            f"the input's Ingresses come in two schemes, {said}, and --gateway attaches every route to the one "
+            f"Gateway {namespace}/{name}, one ALB of one scheme; carry it over: run migrate once per class (on that "
+            "class's Ingresses only), each with its own --gateway, a Gateway of that class's scheme"
+        )
+        for names in schemes.values():
+            others.extend((n, ALB + "scheme", why) for n in names)
+    elif schemes:
+        scheme = next(iter(schemes))
+        report.add(
+            "*",
+            "gateway",
+            "note",
+            f"the routes attach to Gateway {namespace}/{name}, which must be {scheme} (its ALB's scheme is the "
+            "Gateway's LoadBalancerConfiguration's, not written here): as ingress-nginx's install was",
+        )
 
 
 def _source_ip_conditions(source: Source) -> bool:
