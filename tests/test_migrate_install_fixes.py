@@ -285,3 +285,53 @@ def test_an_existing_gateway_takes_one_scheme_so_two_hold_back(
     )
     assert code in (0, 1) and out
     assert "Gateway infra/gw, which must be internal" in err
+
+
+def _existing_alb(redirect: bool) -> str:
+    extra = (
+        "\n    alb.ingress.kubernetes.io/ssl-redirect: '443'"
+        '\n    alb.ingress.kubernetes.io/listen-ports: \'[{"HTTP":80},{"HTTPS":443}]\''
+        "\n    alb.ingress.kubernetes.io/certificate-arn: arn:aws:acm:eu-west-1:111122223333:certificate/"
+        "0a1b2c3d-1111-2222-3333-444455556667"
+        if redirect
+        else ""
+    )
+    return f"""
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: existing
+  namespace: web
+  annotations:
+    alb.ingress.kubernetes.io/group.name: g{extra}
+spec:
+  ingressClassName: alb
+  rules:
+  - host: old.example.com
+    http: {{paths: [{{path: /, pathType: Prefix, backend: {{service: {{name: old, port: {{number: 80}}}}}}}}]}}
+"""
+
+
+def test_a_plain_http_ingress_keeps_out_of_a_group_an_existing_alb_ingress_redirects(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, err, out = _migrate(tmp_path, capsys, _existing_alb(True) + "---\n" + INGRESS)
+    groups = {d["metadata"]["name"]: d["metadata"]["annotations"]["alb.ingress.kubernetes.io/group.name"] for d in out}
+    assert groups == {"existing": "g", "app": "g-http"}
+    assert code == 0 and "web/existing" in err
+    code, _, out = _migrate(tmp_path, capsys, _existing_alb(False) + "---\n" + INGRESS)
+    groups = {d["metadata"]["name"]: d["metadata"]["annotations"]["alb.ingress.kubernetes.io/group.name"] for d in out}
+    assert (code, groups) == (0, {"existing": "g", "app": "g"})
+
+
+def test_a_redirecting_ingress_never_joins_a_group_whose_existing_members_serve_plain_http(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    tls = INGRESS.replace("  rules:", "  tls: [{hosts: [app.example.com]}]\n  rules:")
+    cert = "arn:aws:acm:eu-west-1:111122223333:certificate/0a1b2c3d-1111-2222-3333-444455556666"
+    code, err, out = _migrate(tmp_path, capsys, _existing_alb(False) + "---\n" + tls, "--certificate-arn", cert)
+    assert (code, out) == (3, [])
+    line = next(x for x in err.splitlines() if "web/existing" in x and "[not-converted]" in x)
+    assert "redirect" in line and "--group" in line
+    code, _, out = _migrate(tmp_path, capsys, _existing_alb(True) + "---\n" + tls, "--certificate-arn", cert)
+    assert code in (0, 1) and len(out) == 2
