@@ -388,7 +388,7 @@ def _claimed_twice(installs: list[Install], options: Options, facts: InstallFact
                     "not-converted",
                     f"{why}; pass --class-scheme {cls}=SCHEME for the scheme its clients used",
                 )
-        names = {i.config_name or "(none)" for i in claims}
+        names = {i.config_name for i in claims if i.config is not None}
         if len(names) > 1 and not options.controller_config:
             facts.config_conflicts[cls] = tuple(sorted(names))
             report.add(
