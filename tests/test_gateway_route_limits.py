@@ -498,9 +498,14 @@ def test_two_web_acls_in_one_group_and_alb_authentication_are_held_back() -> Non
     assert line.status == "lost-protection" and "authenticate-cognito" in line.detail
 
 
-def test_tls_ingresses_on_an_existing_gateway_say_the_http_listener_must_only_redirect() -> None:
+def test_tls_ingresses_on_an_existing_gateway_attach_to_its_https_port_only() -> None:
+    """The controller skips a listener whose port is not the parentRef's (v3.5.0 route_listener_mapper.go)."""
     ingress = nginx_ingress("tls", [("/", "Prefix", "tls")], {})
     ingress["spec"]["tls"] = [{"hosts": [HOST], "secretName": "tls"}]
-    _, report = migrate([ingress], Options(group="g", to="gateway", gateway=("infra", "gw")))
+    output, report = migrate([ingress], Options(group="g", to="gateway", gateway=("infra", "gw")))
     lines = [f for f in report.findings if f.annotation == "ssl-redirect"]
-    assert [f.status for f in lines] == ["approximated"] and "from: Same" in lines[0].detail
+    assert [f.status for f in lines] == ["approximated"] and "never plain HTTP" in lines[0].detail
+    routes = [d for d in output if d.get("kind") == "HTTPRoute"]
+    assert routes and all(
+        r["spec"]["parentRefs"] == [{"name": "gw", "namespace": "infra", "port": 443}] for r in routes
+    )

@@ -362,6 +362,14 @@ def _migrate(args: argparse.Namespace) -> int:
         flag = "--gateway" if args.gateway is not None else "--gateway-class"
         return _say(f"error: {flag} only applies with --to gateway; add it, or drop {flag}", EXIT_BAD_INPUT)
 
+    schemes_given: dict[str, str] = {}
+    for cls, scheme in args.class_scheme:
+        if schemes_given.setdefault(cls, scheme) != scheme:
+            return _say(
+                f"error: --class-scheme {cls}={schemes_given[cls]} and --class-scheme {cls}={scheme}: one scheme "
+                f"per class; keep the one its clients used",
+                EXIT_BAD_INPUT,
+            )
     try:
         documents = read_sources(args.inputs, check=check_shape)
     except UnreadableError as error:

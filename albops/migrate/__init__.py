@@ -114,6 +114,7 @@ def migrate(documents: list[Any], options: Options, copy: bool = True) -> tuple[
     # A copy, unless the caller hands its documents over (the command does: a 50 MB input need not be held twice).
     output: list[Any] = json.loads(json.dumps(documents)) if copy else documents
     classes = nginx_classes(output, options) | controller_classes(output)
+    existing_alb: list[dict[str, Any]] = []  # ALB Ingresses of the input, passed through, in a named group
     for obj in objects(output):
         strip_server_fields(obj, report)
         if obj.get("kind") == "Ingress":
@@ -127,6 +128,9 @@ def migrate(documents: list[Any], options: Options, copy: bool = True) -> tuple[
                 )
                 report.add(display(obj), "ingress class", "note", f"skipped, passed through unchanged: {why}")
                 report.passed_through.append(display(obj))
+                annotations = (obj.get("metadata") or {}).get("annotations") or {}
+                if isinstance(annotations, dict) and ALB + "group.name" in annotations:
+                    existing_alb.append(obj)
     places = list(nginx_ingresses(output, options, classes))
     for container, i in places:
         read_under_prefix(container[i], options, report)
@@ -150,7 +154,7 @@ def migrate(documents: list[Any], options: Options, copy: bool = True) -> tuple[
             # Popped: each source's planned paths are freed once written, so they and the output never
             # all exist at once.
             emit_source(source, paths.pop(source.name, {}), report)
-    split_plain_http(sources, report)
+    split_plain_http(sources, report, existing_alb if options.to == "ingress" else [])
     split_schemes(sources, report)
     group_settings(sources, report)
     empty = set()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from albops.migrate.catalogue import annotation_finding
@@ -225,30 +225,54 @@ def cookie_seconds(nginx: Mapping[str, str]) -> int:
     return min(max(int(raw) if raw.isdigit() else 86400, 1), 604800)
 
 
-def split_plain_http(sources: list[Source], report: Report) -> None:
+def split_plain_http(sources: list[Source], report: Report, existing: Sequence[dict[str, Any]] = ()) -> None:
     """Ingresses that serve plain HTTP go to a group of their own when others of theirs redirect to HTTPS.
 
-    ssl-redirect is group-wide in the controller: one Ingress's redirect sends every HTTP request of the
-    group to HTTPS, where no certificate covers the plain-HTTP hosts.
+    ssl-redirect is group-wide in the controller (v3.5.0 pkg/ingress/model_builder.go: the group's members'
+    ssl-redirect is merged into one for every HTTP listener): one Ingress's redirect sends every HTTP request of
+    the group to HTTPS, where no certificate covers the plain-HTTP hosts. ``existing`` are the input's ALB
+    Ingresses (passed through): they are members of their group too, and redirect or serve plain HTTP as well.
     """
     live = [s for s in sources if not s.canary]
-    redirecting = [s for s in live if ALB + "ssl-redirect" in s.annotations]
-    plain = [s for s in live if ALB + "ssl-redirect" not in s.annotations]
-    if not redirecting or not plain:
-        return
-    group = str(redirecting[0].annotations[ALB + "group.name"])
-    http_group = f"{group[:58].rstrip('.-')}-http"
-    for source in plain:
-        source.annotations[ALB + "group.name"] = http_group
-        report.add_group(
-            http_group,
-            ALB + "group.name",
-            "note",
-            f"holds the Ingresses that serve plain HTTP, apart from group {group!r}: ssl-redirect applies to a "
-            "whole group, so the other Ingresses' HTTPS redirect would send their plain-HTTP requests to HTTPS "
-            "(a second ALB)",
-            [source.name],
-        )
+    by_group: dict[str, list[Source]] = {}
+    for source in live:
+        by_group.setdefault(str(source.annotations.get(ALB + "group.name")), []).append(source)
+    for group, members in by_group.items():
+        others = [e for e in existing if str(_annotations(e).get(ALB + "group.name")) == group]
+        old_redirecting = [ingress_name(e) for e in others if ALB + "ssl-redirect" in _annotations(e)]
+        old_plain = [ingress_name(e) for e in others if ALB + "ssl-redirect" not in _annotations(e)]
+        redirecting = [s for s in members if ALB + "ssl-redirect" in s.annotations]
+        plain = [s for s in members if ALB + "ssl-redirect" not in s.annotations]
+        if redirecting and old_plain:
+            why = (
+                f"ALB group {group!r} already holds {', '.join(old_plain)} (in the input, not converted), which "
+                "serve plain HTTP; ssl-redirect applies to a whole group, so writing this Ingress would redirect "
+                "theirs to HTTPS too. Give the converted Ingresses another --group, or move those to a group of "
+                "their own, and run migrate again"
+            )
+            for source in redirecting:
+                report.add(source.name, ALB + "ssl-redirect", "not-converted", why)
+                report.hold(source.name, f"ALB group {group!r}: its existing members would be redirected")
+        if not plain or not (redirecting or old_redirecting):
+            continue
+        http_group = f"{group[:58].rstrip('.-')}-http"
+        by = "the other Ingresses'" if redirecting else f"the existing {', '.join(old_redirecting)}'s"
+        for source in plain:
+            source.annotations[ALB + "group.name"] = http_group
+            report.add_group(
+                http_group,
+                ALB + "group.name",
+                "note",
+                f"holds the Ingresses that serve plain HTTP, apart from group {group!r}: ssl-redirect applies to a "
+                f"whole group, so {by} HTTPS redirect would send their plain-HTTP requests to HTTPS "
+                "(a second ALB)",
+                [source.name],
+            )
+
+
+def _annotations(obj: Mapping[str, Any]) -> Mapping[str, Any]:
+    annotations = (obj.get("metadata") or {}).get("annotations")
+    return annotations if isinstance(annotations, Mapping) else {}
 
 
 def group_settings(sources: list[Source], report: Report) -> None:

@@ -137,6 +137,9 @@ class _Group:
     gateway_namespace: str
     gateway_name: str
     sections: tuple[str, ...] | None  # None: every listener (attached by name only)
+    # With --gateway, the HTTPS port its routes attach to (parentRef port) where ingress-nginx redirected to
+    # HTTPS: never that Gateway's plain-HTTP listeners. None: every listener.
+    port: int | None = None
 
 
 def _object_name(host: str) -> str:
@@ -213,7 +216,11 @@ class _Builder:
             ]
             if self.options.gateway is not None:
                 namespace, gateway = self.options.gateway
-                groups.append(_Group(name, ordered, namespace, gateway, None))
+                https = next(
+                    (s.annotations[ALB + "ssl-redirect"] for s in ordered if ALB + "ssl-redirect" in s.annotations),
+                    None,
+                )
+                groups.append(_Group(name, ordered, namespace, gateway, None, None if https is None else int(https)))
                 continue
             first = ordered[0].converted.get("metadata") or {}
             namespace = str(first.get("namespace") or "default")
@@ -246,15 +253,17 @@ class _Builder:
             )
             for source in group.sources:
                 if ALB + "ssl-redirect" in source.annotations:
+                    # The controller honours a parentRef's port (v3.5.0 pkg/gateway/routeutils/
+                    # route_listener_mapper.go attemptListenerRouteAttachment: a listener of another port is
+                    # skipped), so the routes never attach to a plain-HTTP listener of that Gateway.
                     self.report.add(
                         source.name,
                         "ssl-redirect",
                         "approximated",
-                        f"its routes attach to every listener of Gateway {group.gateway_namespace}/"
-                        f"{group.gateway_name} that admits {source.name.split('/', 1)[0]}: if a plain-HTTP listener "
-                        "admits them, they answer HTTP where ingress-nginx redirected to HTTPS; make sure that "
-                        "Gateway's HTTP listeners admit only their redirect route (allowedRoutes from: Same, as the "
-                        "Gateways this command and the stack write)",
+                        f"its routes attach only to the port-{group.port} listeners of Gateway "
+                        f"{group.gateway_namespace}/{group.gateway_name} (parentRef port {group.port}), never plain "
+                        "HTTP; the redirect of plain HTTP to HTTPS is that Gateway's: make sure its HTTP listeners "
+                        f"redirect, and that it listens with HTTPS on {group.port} (else the routes attach nowhere)",
                     )
             return []
         sources = group.sources
@@ -874,6 +883,8 @@ class _Builder:
                 parent: dict[str, Any] = {"name": group.gateway_name}
                 if namespace != group.gateway_namespace:
                     parent["namespace"] = group.gateway_namespace
+                if group.port is not None:
+                    parent["port"] = group.port
                 parents = [{**parent, "sectionName": s} for s in group.sections] if group.sections else [parent]
                 spec: dict[str, Any] = {"parentRefs": parents, "rules": [r.rule for r in route.rules]}
                 if host:
@@ -982,6 +993,7 @@ def held_protections(converted: list[Source], report: Report, options: Options) 
     others: list[tuple[str, str, str]] = []  # (Ingress, annotation, why) for the other protections
     if options.gateway is not None:
         namespace, name = options.gateway
+        _one_scheme(converted, report, options, others)
         for source in converted:
             if _source_ip_conditions(source):
                 allow_lists[source.name] = (
@@ -1048,6 +1060,14 @@ def held_protections(converted: list[Source], report: Report, options: Options) 
             finding.status = "lost-protection"
             finding.detail = f"not kept with --to gateway: {allow_lists[finding.ingress]}"
             corrected.add(finding.ingress)
+    # The group's own line (protection.group_ranges' add_group) too: it is what the report shows once for
+    # the group, and must never claim inbound-cidrs this output did not write.
+    for group_finding in report.group_findings:
+        claims = "inbound-cidrs" in group_finding.detail or "source-ip" in group_finding.detail
+        affected = [m for m in group_finding.ingresses if m in allow_lists]
+        if affected and group_finding.status in ("converted", "approximated") and claims:
+            group_finding.status = "lost-protection"
+            group_finding.detail = f"not kept with --to gateway: {allow_lists[affected[0]]}"
     for name, why in allow_lists.items():
         if name not in corrected:
             report.add(name, "source ranges", "lost-protection", why)
@@ -1061,6 +1081,38 @@ def held_protections(converted: list[Source], report: Report, options: Options) 
             report.converted.remove(source.name)
             report.held_back.append(source.name)
     return held
+
+
+def _one_scheme(converted: list[Source], report: Report, options: Options, others: list[tuple[str, str, str]]) -> None:
+    """With --gateway every route attaches to one existing Gateway: one ALB, so one scheme.
+
+    Ingresses of an internal install attached beside internet-facing ones would be published to the internet
+    (or the public ones hidden): held back, naming both schemes, when they differ; else a note naming the
+    scheme that Gateway must have.
+    """
+    assert options.gateway is not None
+    namespace, name = options.gateway
+    schemes: dict[str, list[str]] = {}
+    for source in converted:
+        schemes.setdefault(str(source.annotations.get(ALB + "scheme", options.scheme)), []).append(source.name)
+    if len(schemes) > 1:
+        said = " and ".join(f"{scheme} ({', '.join(names)})" for scheme, names in sorted(schemes.items()))
+        why = (
+            f"the input's Ingresses come in two schemes, {said}, and --gateway attaches every route to the one "
+            f"Gateway {namespace}/{name}, one ALB of one scheme; carry it over: run migrate once per class (on that "
+            "class's Ingresses only), each with its own --gateway, a Gateway of that class's scheme"
+        )
+        for names in schemes.values():
+            others.extend((n, ALB + "scheme", why) for n in names)
+    elif schemes:
+        scheme = next(iter(schemes))
+        report.add(
+            "*",
+            "gateway",
+            "note",
+            f"the routes attach to Gateway {namespace}/{name}, which must be {scheme} (its ALB's scheme is the "
+            "Gateway's LoadBalancerConfiguration's, not written here): as ingress-nginx's install was",
+        )
 
 
 def _source_ip_conditions(source: Source) -> bool:

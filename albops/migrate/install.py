@@ -57,6 +57,8 @@ class InstallFacts:
     # by (kind, namespace/name): facts for the conversion, never output (applying them would re-apply the
     # controller as the dump had it).
     consumed: set[tuple[str, str]] = field(default_factory=set)
+    # Per class, the ConfigMaps of two or more installs that serve it and disagree (none picked).
+    config_conflicts: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 def _d(value: Any) -> dict[str, Any]:
@@ -160,8 +162,20 @@ def controller_classes(documents: list[Any]) -> frozenset[str]:
             if flags is not None:
                 controllers.add(flags.get("controller-class", INGRESS_NGINX_CONTROLLER))
                 classes.add(flags.get("ingress-class", "nginx"))
+    # Chart instances the input shows by a chart-labelled controller object (its Service, say).
+    instances = {_labels(o).get(INSTANCE_LABEL) for o in objs if _chart_controller(o)} - {None}
     for obj in objs:
-        if obj.get("kind") == "IngressClass" and str(_d(obj.get("spec")).get("controller")) in controllers:
+        if obj.get("kind") != "IngressClass":
+            continue
+        # An IngressClass the chart made (its app.kubernetes.io/name label, or the instance label of a
+        # chart-labelled controller object) is ingress-nginx's whatever its controllerValue, even with no
+        # Deployment in the input to name that value.
+        labels = _labels(obj)
+        if (
+            str(_d(obj.get("spec")).get("controller")) in controllers
+            or labels.get(NAME_LABEL) == "ingress-nginx"
+            or labels.get(INSTANCE_LABEL) in instances
+        ):
             classes.add(str(_meta(obj).get("name")))
     return frozenset(classes)
 
@@ -288,29 +302,35 @@ def read_install(documents: list[Any], options: Options, report: Report) -> Inst
             install.config_name = f"{namespace}/{CHART_CONFIGMAP}"
             install.config = _data(configmaps[install.config_name])
         installs.append(install)
-    claimed = {i.config_name for i in installs} | {_ref(i.service) for i in installs if i.service}
+    # Claimed per kind: the chart gives the controller's ConfigMap and Service the same namespace/name, so one
+    # set would take the ConfigMap as claimed by the Service and never read it.
+    claimed = {i.config_name for i in installs if i.config_name}
+    claimed_services = {_ref(i.service) for i in installs if i.service}
     # Chart-labelled Services and classes with no Deployment in the input: matched by the chart instance.
     for service in services:
-        if _ref(service) in claimed or not _chart_controller(service):
+        if _ref(service) in claimed_services or not _chart_controller(service):
             continue
         instance = _labels(service).get(INSTANCE_LABEL)
         classes = {n for n, labels in class_labels.items() if instance and labels.get(INSTANCE_LABEL) == instance}
         if classes:
             installs.append(Install(f"chart instance {instance!r}", classes, service=service))
-            claimed.add(_ref(service))
+            claimed_services.add(_ref(service))
+    decided = _claimed_twice(installs, options, facts, report)
     for install in installs:
         if install.config is not None and install.config_name:
             facts.consumed.add(("ConfigMap", install.config_name))
         if install.service is not None:
             facts.consumed.add(("Service", _ref(install.service)))
         for cls in sorted(install.classes):
-            if install.config is not None:
+            if install.config is not None and cls not in facts.config_conflicts:
                 facts.configs[cls] = (install.config_name, install.config)
             if install.ssl_passthrough is not None:
                 facts.passthrough[cls] = install.ssl_passthrough
             if install.service is not None:
                 scheme, why = service_scheme(install.service)
-                if scheme is not None:
+                if cls in decided:
+                    pass  # _claimed_twice decided: internal, reported
+                elif scheme is not None:
                     facts.schemes[cls] = (scheme, f"Service {_ref(install.service)}: {why}")
                 else:
                     report.add("*", f"Service {_ref(install.service)}", "note", f"scheme not read: {why}")
@@ -329,6 +349,56 @@ def read_install(documents: list[Any], options: Options, report: Report) -> Inst
     elif len(loose) > 1:
         facts.ambiguous_configs = tuple(loose)
     return facts
+
+
+def _claimed_twice(installs: list[Install], options: Options, facts: InstallFacts, report: Report) -> set[str]:
+    """Two installs (the same --controller-class, say) serving one class: never let the last one decide.
+
+    Where their Services give different schemes the class is internal (never internet-facing by a silent
+    choice) and the report says so; where their ConfigMaps differ neither is picked and the class's
+    Ingresses are held back (protection.ambiguous_config) until --controller-config names one.
+    """
+    by_class: dict[str, list[Install]] = {}
+    for install in installs:
+        for cls in install.classes:
+            by_class.setdefault(cls, []).append(install)
+    explicit = dict(options.class_schemes)
+    decided: set[str] = set()
+    for cls, claims in sorted(by_class.items()):
+        if len(claims) < 2:
+            continue
+        labels = " and ".join(i.label for i in claims)
+        schemes = {}
+        for install in claims:
+            if install.service is not None:
+                scheme, _ = service_scheme(install.service)
+                schemes[install.label] = scheme
+        if len({str(s) for s in schemes.values()}) > 1:
+            said = ", ".join(f"{label}: {scheme or 'unknown'}" for label, scheme in schemes.items())
+            why = (
+                f"two installs serve class {cls!r} with different schemes ({said}): internal, never "
+                "internet-facing by a silent choice"
+            )
+            facts.schemes[cls] = ("internal", why)
+            decided.add(cls)
+            if cls not in explicit:
+                report.add(
+                    "*",
+                    f"class {cls}",
+                    "not-converted",
+                    f"{why}; pass --class-scheme {cls}=SCHEME for the scheme its clients used",
+                )
+        names = {i.config_name for i in claims if i.config is not None}
+        if len(names) > 1 and not options.controller_config:
+            facts.config_conflicts[cls] = tuple(sorted(names))
+            report.add(
+                "*",
+                f"class {cls}",
+                "not-converted",
+                f"{labels} both serve class {cls!r} with different ConfigMaps ({', '.join(sorted(names))}); "
+                "none was picked: pass --controller-config with the one its Ingresses inherit",
+            )
+    return decided
 
 
 def _data(configmap: dict[str, Any]) -> dict[str, str]:

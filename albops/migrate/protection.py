@@ -123,7 +123,9 @@ def class_options(options: Options, facts: InstallFacts, ingress: dict[str, Any]
     changes: dict[str, Any] = {}
     if not options.controller_config and not options.config_name:
         found = facts.configs.get(cls) or facts.default_config
-        if found is not None:
+        if cls in facts.config_conflicts:
+            changes["config_conflict"] = facts.config_conflicts[cls]
+        elif found is not None:
             changes["config_name"], changes["controller_config"] = found[0], dict(found[1])
     changes["scheme"], changes["scheme_why"] = scheme_for(options, facts, cls)
     if cls in facts.nlb_certificates:
@@ -190,6 +192,15 @@ def report_install(options: Options, facts: InstallFacts, classes: set[str], rep
 
 def ambiguous_config(source: Source, facts: InstallFacts, options: Options, report: Report) -> None:
     """Two ConfigMaps could be the controller's: which one the Ingress inherits decides its protections."""
+    if options.config_conflict and not options.controller_config:
+        report.add(
+            source.name,
+            "ConfigMap",
+            "lost-protection",
+            f"two installs serve its class with different ConfigMaps ({', '.join(options.config_conflict)}); "
+            "which one it inherits its protections from is not known and none was picked: pass --controller-config",
+        )
+        return
     if facts.ambiguous_configs and not options.controller_config and not options.config_name:
         # options are the class's (class_options): a class whose Deployment names its ConfigMap has config_name.
         report.add(

@@ -54,6 +54,8 @@ class Options:
     config_name: str = ""
     # Why the scheme is what it is, for the report.
     scheme_why: str = ""
+    # Per class: the ConfigMaps two installs serving the class read (none picked: its Ingresses are held back).
+    config_conflict: tuple[str, ...] = ()
 
     def allows_unprotected(self, ingress: str) -> bool:
         """Whether Ingress ``ingress`` (NAMESPACE/NAME) is written even if it loses a protection."""

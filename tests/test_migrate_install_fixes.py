@@ -1,0 +1,337 @@
+"""Hostile inputs around the install's own objects, ``--gateway`` and ALB groups: each expectation by hand.
+
+Sources: the ingress-nginx chart (controller-v1.15.1) names the controller's ConfigMap and Service both
+``ingress-nginx-controller`` in the release namespace; the controller v3.5.0 merges ``ssl-redirect`` over every
+member of an IngressGroup (pkg/ingress/model_build_listener.go / model_builder.go).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from albops.__main__ import main
+
+CHART_LABELS = (
+    "{app.kubernetes.io/name: ingress-nginx, app.kubernetes.io/instance: ingress-nginx, "
+    "app.kubernetes.io/component: controller}"
+)
+
+
+def _migrate(tmp_path: Path, capsys: pytest.CaptureFixture[str], text: str, *argv: str) -> tuple[int, str, list[Any]]:
+    path = tmp_path / "in.yaml"
+    path.write_text(text)
+    code = main(["migrate", str(path), "--group", "g", *argv])
+    captured = capsys.readouterr()
+    return code, captured.err, [d for d in yaml.safe_load_all(captured.out) if d]
+
+
+INGRESS = """
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: app, namespace: web}
+spec:
+  ingressClassName: nginx
+  rules:
+  - host: app.example.com
+    http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: app, port: {number: 80}}}}]}
+"""
+
+
+def test_the_chart_configmap_beside_its_same_named_service_is_read(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The official AWS deploy.yaml shape: the Service does not hide the ConfigMap of the same name."""
+    text = f"""
+apiVersion: networking.k8s.io/v1
+kind: IngressClass
+metadata: {{name: nginx, labels: {CHART_LABELS}}}
+spec: {{controller: k8s.io/ingress-nginx}}
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: ingress-nginx-controller
+  namespace: ingress-nginx
+  labels: {CHART_LABELS}
+  annotations: {{service.beta.kubernetes.io/aws-load-balancer-type: nlb}}
+spec: {{type: LoadBalancer, ports: [{{name: http, port: 80}}]}}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {{name: ingress-nginx-controller, namespace: ingress-nginx}}
+data: {{global-auth-url: "http://auth.example.com/check"}}
+---
+{INGRESS}"""
+    code, err, out = _migrate(tmp_path, capsys, text)
+    assert code == 3
+    assert out == []
+    assert "global-auth-url" in err
+
+
+def test_an_ingressclass_labelled_as_the_charts_is_ingress_nginx_whatever_its_controller(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = f"""
+apiVersion: networking.k8s.io/v1
+kind: IngressClass
+metadata: {{name: public, labels: {{app.kubernetes.io/name: ingress-nginx}}}}
+spec: {{controller: example.com/ingress-nginx-public}}
+---
+{INGRESS.replace("ingressClassName: nginx", "ingressClassName: public")}"""
+    code, err, out = _migrate(tmp_path, capsys, text)
+    assert code == 0
+    assert "not ingress-nginx" not in err
+    ingresses = [d for d in out if d["kind"] == "Ingress"]
+    assert [d["spec"]["ingressClassName"] for d in ingresses] == ["alb"]
+
+
+def test_a_class_of_a_chart_labelled_service_instance_is_converted_with_that_services_scheme(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """No Deployment: the class's instance label names the chart-labelled Service, type external (the LBC,
+    internal by default), so its Ingress is converted, internal."""
+    text = f"""
+apiVersion: networking.k8s.io/v1
+kind: IngressClass
+metadata: {{name: private, labels: {{app.kubernetes.io/instance: priv}}}}
+spec: {{controller: k8s.io/ingress-nginx-internal}}
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: priv-controller
+  namespace: ingress-nginx
+  annotations: {{service.beta.kubernetes.io/aws-load-balancer-type: external}}
+  labels:
+    {{app.kubernetes.io/name: ingress-nginx, app.kubernetes.io/component: controller, app.kubernetes.io/instance: priv}}
+spec: {{type: LoadBalancer, ports: [{{name: http, port: 80}}]}}
+---
+{INGRESS.replace("ingressClassName: nginx", "ingressClassName: private")}"""
+    code, _, out = _migrate(tmp_path, capsys, text)
+    assert code == 0
+    ingresses = [d for d in out if d["kind"] == "Ingress"]
+    assert [d["metadata"]["annotations"]["alb.ingress.kubernetes.io/scheme"] for d in ingresses] == ["internal"]
+
+
+def _controller(name: str, namespace: str, configmap: str) -> str:
+    """A controller Deployment with the default --controller-class (k8s.io/ingress-nginx)."""
+    return f"""
+apiVersion: apps/v1
+kind: Deployment
+metadata: {{name: {name}, namespace: {namespace}}}
+spec:
+  template:
+    metadata: {{labels: {{app: {name}}}}}
+    spec:
+      containers:
+      - name: controller
+        image: registry.k8s.io/ingress-nginx/controller:v1.15.1
+        args: [/nginx-ingress-controller, --ingress-class={name}, --configmap={namespace}/{configmap}]
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: {name}
+  namespace: {namespace}
+  annotations: {{service.beta.kubernetes.io/aws-load-balancer-type: {"nlb" if name == "pub" else "external"}}}
+spec: {{type: LoadBalancer, selector: {{app: {name}}}, ports: [{{name: http, port: 80}}]}}
+"""
+
+
+TWO_INSTALLS = f"""
+apiVersion: networking.k8s.io/v1
+kind: IngressClass
+metadata: {{name: nginx}}
+spec: {{controller: k8s.io/ingress-nginx}}
+---
+{_controller("pub", "public", "cm")}
+---
+{_controller("priv", "private", "cm")}
+---
+{INGRESS}"""
+
+
+def test_two_installs_of_one_class_with_different_schemes_make_it_internal_and_say_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """pub's Service is the in-tree provider's NLB (internet-facing), priv's the LBC's (internal by default);
+    both Deployments run the default --controller-class, so both serve IngressClass nginx."""
+    code, err, out = _migrate(tmp_path, capsys, TWO_INSTALLS)
+    ingress = next(d for d in out if d["kind"] == "Ingress")
+    assert ingress["metadata"]["annotations"]["alb.ingress.kubernetes.io/scheme"] == "internal"
+    assert code == 1
+    line = next(x for x in err.splitlines() if "[not-converted]" in x and "different schemes" in x)
+    assert "Deployment public/pub" in line and "Deployment private/priv" in line
+    assert "--class-scheme nginx=" in line
+    code, err, out = _migrate(tmp_path, capsys, TWO_INSTALLS, "--class-scheme", "nginx=internet-facing")
+    ingress = next(d for d in out if d["kind"] == "Ingress")
+    assert ingress["metadata"]["annotations"]["alb.ingress.kubernetes.io/scheme"] == "internet-facing"
+    assert "different schemes" not in err
+
+
+def test_two_installs_of_one_class_with_different_configmaps_hold_it_back(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = (
+        TWO_INSTALLS.replace("--configmap=private/cm", "--configmap=private/other")
+        + """
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: cm, namespace: public}
+data: {}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: other, namespace: private}
+data: {whitelist-source-range: 10.0.0.0/8}
+"""
+    )
+    code, err, out = _migrate(tmp_path, capsys, text, "--class-scheme", "nginx=internal")
+    assert (code, out) == (3, [])
+    assert "private/other" in err and "public/cm" in err and "--controller-config" in err
+
+
+def test_one_class_given_two_schemes_is_refused_naming_both(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ("--class-scheme", "nginx=internal", "--class-scheme", "nginx=internet-facing")
+    code, err, out = _migrate(tmp_path, capsys, INGRESS, *argv)
+    assert (code, out) == (2, [])
+    assert "nginx=internal" in err and "nginx=internet-facing" in err
+    code, _, out = _migrate(
+        tmp_path, capsys, INGRESS, "--class-scheme", "nginx=internal", "--class-scheme", "nginx=internal"
+    )
+    assert code == 0
+
+
+ALLOW_LISTED = """
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: a
+  namespace: web
+  annotations: {nginx.ingress.kubernetes.io/whitelist-source-range: 1.2.3.4}
+spec:
+  ingressClassName: nginx
+  rules:
+  - host: h.example.com
+    http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: s, port: {number: 80}}}}]}
+"""
+
+
+def test_with_an_existing_gateway_the_group_line_never_claims_inbound_cidrs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--gateway writes no LoadBalancerConfiguration: the allow-list is lost, and the group's own line says so."""
+    argv = ("--to", "gateway", "--gateway", "infra/gw", "--report-format", "json")
+    code, err, out = _migrate(tmp_path, capsys, ALLOW_LISTED, *argv)
+    assert (code, out) == (3, [])
+    report = json.loads(err)
+    lines = [f for g in report["groups"] for f in g["findings"]]
+    assert [f["status"] for f in lines] == ["lost-protection"]
+    assert "inbound-cidrs on every" not in json.dumps(report)
+    assert "infra/gw" in lines[0]["detail"] and "1.2.3.4/32" in lines[0]["detail"]
+
+
+def test_a_redirecting_ingress_attaches_only_to_the_https_port_of_an_existing_gateway(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """spec.tls without ssl-redirect: false redirects in ingress-nginx; the controller skips listeners whose
+    port differs from the parentRef's (v3.5.0 route_listener_mapper.go), so port 443 keeps it off plain HTTP."""
+    text = """
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: a, namespace: web}
+spec:
+  ingressClassName: nginx
+  tls: [{hosts: [h.example.com], secretName: h-tls}]
+  rules:
+  - host: h.example.com
+    http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: svc, port: {number: 80}}}}]}
+"""
+    cert = "arn:aws:acm:eu-west-1:111122223333:certificate/0a1b2c3d-1111-2222-3333-444455556666"
+    argv = ("--to", "gateway", "--gateway", "infra/gw", "--certificate-arn", cert)
+    _, _, out = _migrate(tmp_path, capsys, text, *argv)
+    routes = [d for d in out if d["kind"] == "HTTPRoute"]
+    assert [r["spec"]["parentRefs"] for r in routes] == [[{"name": "gw", "namespace": "infra", "port": 443}]]
+    plain = text.replace("  tls: [{hosts: [h.example.com], secretName: h-tls}]\n", "")
+    _, _, out = _migrate(tmp_path, capsys, plain, "--to", "gateway", "--gateway", "infra/gw")
+    routes = [d for d in out if d["kind"] == "HTTPRoute"]
+    assert [r["spec"]["parentRefs"] for r in routes] == [[{"name": "gw", "namespace": "infra"}]]
+
+
+def test_an_existing_gateway_takes_one_scheme_so_two_hold_back(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    private = (
+        INGRESS.replace("name: app,", "name: priv,")
+        .replace("ingressClassName: nginx", "ingressClassName: inner")
+        .replace("app.example", "i.example")
+    )
+    text = f"{INGRESS}\n---\n{private}"
+    argv = ("--nginx-class", "inner", "--class-scheme", "nginx=internet-facing", "--class-scheme", "inner=internal")
+    code, err, out = _migrate(tmp_path, capsys, text, *argv, "--to", "gateway", "--gateway", "infra/gw")
+    assert (code, out) == (3, [])
+    lines = [x for x in err.splitlines() if "[lost-protection]" in x]
+    assert len(lines) == 2
+    assert all("internal (web/priv)" in x and "internet-facing (web/app)" in x for x in lines)
+    assert all("once per class" in x and "--gateway" in x for x in lines)
+    code, err, out = _migrate(
+        tmp_path, capsys, INGRESS, "--to", "gateway", "--gateway", "infra/gw", "--scheme", "internal"
+    )
+    assert code in (0, 1) and out
+    assert "Gateway infra/gw, which must be internal" in err
+
+
+def _existing_alb(redirect: bool) -> str:
+    extra = (
+        "\n    alb.ingress.kubernetes.io/ssl-redirect: '443'"
+        '\n    alb.ingress.kubernetes.io/listen-ports: \'[{"HTTP":80},{"HTTPS":443}]\''
+        "\n    alb.ingress.kubernetes.io/certificate-arn: arn:aws:acm:eu-west-1:111122223333:certificate/"
+        "0a1b2c3d-1111-2222-3333-444455556667"
+        if redirect
+        else ""
+    )
+    return f"""
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: existing
+  namespace: web
+  annotations:
+    alb.ingress.kubernetes.io/group.name: g{extra}
+spec:
+  ingressClassName: alb
+  rules:
+  - host: old.example.com
+    http: {{paths: [{{path: /, pathType: Prefix, backend: {{service: {{name: old, port: {{number: 80}}}}}}}}]}}
+"""
+
+
+def test_a_plain_http_ingress_keeps_out_of_a_group_an_existing_alb_ingress_redirects(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, err, out = _migrate(tmp_path, capsys, _existing_alb(True) + "---\n" + INGRESS)
+    groups = {d["metadata"]["name"]: d["metadata"]["annotations"]["alb.ingress.kubernetes.io/group.name"] for d in out}
+    assert groups == {"existing": "g", "app": "g-http"}
+    assert code == 0 and "web/existing" in err
+    code, _, out = _migrate(tmp_path, capsys, _existing_alb(False) + "---\n" + INGRESS)
+    groups = {d["metadata"]["name"]: d["metadata"]["annotations"]["alb.ingress.kubernetes.io/group.name"] for d in out}
+    assert (code, groups) == (0, {"existing": "g", "app": "g"})
+
+
+def test_a_redirecting_ingress_never_joins_a_group_whose_existing_members_serve_plain_http(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    tls = INGRESS.replace("  rules:", "  tls: [{hosts: [app.example.com]}]\n  rules:")
+    cert = "arn:aws:acm:eu-west-1:111122223333:certificate/0a1b2c3d-1111-2222-3333-444455556666"
+    code, err, out = _migrate(tmp_path, capsys, _existing_alb(False) + "---\n" + tls, "--certificate-arn", cert)
+    assert (code, out) == (3, [])
+    line = next(x for x in err.splitlines() if "web/existing" in x and "[not-converted]" in x)
+    assert "redirect" in line and "--group" in line
+    code, _, out = _migrate(tmp_path, capsys, _existing_alb(True) + "---\n" + tls, "--certificate-arn", cert)
+    assert code in (0, 1) and len(out) == 2
