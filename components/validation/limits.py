@@ -13,29 +13,42 @@ from typing import Any
 
 from components.validation.problem import Problem, describe
 
+# One source for the route limits, shared with the converter's splitting and the AlbApp component.
+from facts.gateway_api_limits import (
+    MATCH_HEADERS,
+    MATCH_QUERY_PARAMS,
+    ROUTE_HOSTNAMES,
+    ROUTE_MATCHES,
+    ROUTE_PARENT_REFS,
+    ROUTE_RULES,
+    RULE_BACKEND_REFS,
+    RULE_FILTERS,
+    RULE_MATCHES,
+)
+
 GATEWAY_API_VERSION = "v1.6.0"
 # kind -> (list path, at most). A path ``spec.rules[].matches`` is each rule's matches.
 MAX_ITEMS: dict[str, dict[str, int]] = {
     "HTTPRoute": {
-        "spec.parentRefs": 32,
-        "spec.hostnames": 16,
-        "spec.rules": 16,
-        "spec.rules[].matches": 64,
-        "spec.rules[].filters": 16,
-        "spec.rules[].backendRefs": 16,
-        "spec.rules[].backendRefs[].filters": 16,
-        "spec.rules[].matches[].headers": 16,
-        "spec.rules[].matches[].queryParams": 16,
+        "spec.parentRefs": ROUTE_PARENT_REFS,
+        "spec.hostnames": ROUTE_HOSTNAMES,
+        "spec.rules": ROUTE_RULES,
+        "spec.rules[].matches": RULE_MATCHES,
+        "spec.rules[].filters": RULE_FILTERS,
+        "spec.rules[].backendRefs": RULE_BACKEND_REFS,
+        "spec.rules[].backendRefs[].filters": RULE_FILTERS,
+        "spec.rules[].matches[].headers": MATCH_HEADERS,
+        "spec.rules[].matches[].queryParams": MATCH_QUERY_PARAMS,
     },
     "GRPCRoute": {
-        "spec.parentRefs": 32,
-        "spec.hostnames": 16,
-        "spec.rules": 16,
-        "spec.rules[].matches": 64,
-        "spec.rules[].filters": 16,
-        "spec.rules[].backendRefs": 16,
-        "spec.rules[].backendRefs[].filters": 16,
-        "spec.rules[].matches[].headers": 16,
+        "spec.parentRefs": ROUTE_PARENT_REFS,
+        "spec.hostnames": ROUTE_HOSTNAMES,
+        "spec.rules": ROUTE_RULES,
+        "spec.rules[].matches": RULE_MATCHES,
+        "spec.rules[].filters": RULE_FILTERS,
+        "spec.rules[].backendRefs": RULE_BACKEND_REFS,
+        "spec.rules[].backendRefs[].filters": RULE_FILTERS,
+        "spec.rules[].matches[].headers": MATCH_HEADERS,
     },
     "Gateway": {
         "spec.listeners": 64,
@@ -44,7 +57,7 @@ MAX_ITEMS: dict[str, dict[str, int]] = {
     },
 }
 # The CEL rule on spec.rules of HTTPRoute and GRPCRoute: matches of all rules together.
-MAX_MATCHES_PER_ROUTE = 128
+MAX_MATCHES_PER_ROUTE = ROUTE_MATCHES
 ROUTE_KINDS = ("HTTPRoute", "GRPCRoute")
 
 
