@@ -465,7 +465,8 @@ def test_the_command_takes_annotations_prefix_and_refuses_a_malformed_one(
 
 def test_the_page_matches_the_catalogue() -> None:
     assert PAGE.read_text(encoding="utf-8") == markdown(), (
-        "docs/migrate-annotations.md is stale: python -m albops.migrate.catalogue > docs/migrate-annotations.md"
+        "docs/migrate-annotations.md is stale: .venv/bin/python -c 'from albops.migrate.catalogue import markdown; "
+        'print(markdown(), end="")\' > docs/migrate-annotations.md'
     )
     rows = [line for line in PAGE.read_text(encoding="utf-8").splitlines() if line.startswith("| `")]
     assert len(rows) == len(ANNOTATIONS) + len(RETIRED) + len(CONFIGMAP)

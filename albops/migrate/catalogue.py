@@ -1207,8 +1207,9 @@ def markdown() -> str:
         "",
         "What `albops migrate` does with each of the 138 annotation names ingress-nginx controller-v1.15.1 reads "
         "(136 annotations and 2 aliases, from `facts/ingress_nginx_annotations.json`) and each key of its "
-        "ConfigMap (`facts/ingress_nginx_configmap.json`, read with `--controller-config`). Annotations are read "
-        "under the install's `--annotations-prefix` (default `nginx.ingress.kubernetes.io`).",
+        "ConfigMap (`facts/ingress_nginx_configmap.json`, from the controller's ConfigMap in the input, or "
+        "`--controller-config`). Annotations are read under the install's `--annotations-prefix` (default "
+        "`nginx.ingress.kubernetes.io`).",
         "",
         "- **converted** / **approximated**: the output carries it (a *step* of the conversion writes its own "
         "finding; the rest of the line is what is said when that step does not apply);",
@@ -1242,9 +1243,3 @@ def markdown() -> str:
     ]
     lines += [_row(name, CONFIGMAP[name], {}) for name in sorted(CONFIGMAP)]
     return "\n".join(lines) + "\n"
-
-
-if __name__ == "__main__":
-    import sys
-
-    sys.stdout.write(markdown())
