@@ -140,6 +140,11 @@ metadata:
   namespace: {namespace}
   annotations: {{service.beta.kubernetes.io/aws-load-balancer-type: {"nlb" if name == "pub" else "external"}}}
 spec: {{type: LoadBalancer, selector: {{app: {name}}}, ports: [{{name: http, port: 80}}]}}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {{name: {configmap}, namespace: {namespace}}}
+data: {{}}
 """
 
 

@@ -767,3 +767,65 @@ def test_ingress_class_params_that_would_expose_or_open_the_app_hold_it_back() -
     plain = nginx_ingress("app", [("/", "Prefix", "a")], {})
     _, report = migrate([*_class_with_params({"scheme": "internal", "inboundCIDRs": ["10.0.0.0/8"]}), plain], Options())
     assert report.held_back == [] and "shop/app" in report.converted
+
+
+def test_a_canary_header_rule_on_an_allow_listed_path_keeps_the_main_rule_reachable() -> None:
+    # The 403 for refused clients goes after the last rule of the path: between the canary's header rule and the
+    # main rule it would answer 403 to allowed clients without the header.
+    public = nginx_ingress("public", [("/", "Prefix", "www")], {})
+    admin = nginx_ingress("admin", [("/admin", "Prefix", "admin")], {NGINX + "whitelist-source-range": "10.0.0.1"})
+    canary = nginx_ingress(
+        "admin-canary",
+        [("/admin", "Prefix", "admin2")],
+        {NGINX + "canary": "true", NGINX + "canary-by-header": "X-Canary", NGINX + "canary-by-header-value": "yes"},
+    )
+    output, report = migrate([public, admin, canary], Options(group="g"))
+    assert report.held_back == []
+    ingresses = [o for o in output if o.get("kind") == "Ingress"]
+
+    def served(ip: str, headers: dict[str, str]) -> str:
+        outcome = alb_route(ingresses, AlbRequest(HOST, "/admin", headers, source_ip=ip))
+        assert outcome is not None
+        return outcome.targets[0][0] if outcome.kind == "forward" else outcome.redirect["statusCode"]
+
+    assert served("10.0.0.1", {}) == "admin"
+    assert served("10.0.0.1", {"x-canary": "yes"}) == "admin2"
+    assert served("192.0.2.9", {}) == "403" and served("192.0.2.9", {"x-canary": "yes"}) == "403"
+
+
+def test_env_values_expand_earlier_variables_and_config_map_keys_as_the_kubelet_does() -> None:
+    deployment = _chart_deployment(["--configmap=$(CM)"], name="private")
+    container = deployment["spec"]["template"]["spec"]["containers"][0]
+    container["env"].append({"name": "CM", "value": "$(POD_NAMESPACE)/guarded"})
+    documents = [_configmap({"global-auth-url": "https://auth.example.com/check"}, name="guarded"), deployment]
+    _, report = migrate([*documents, nginx_ingress("app", [("/", "Prefix", "a")], {})], Options(group="g"))
+    assert _finding(report, "ConfigMap global-auth-url").status == "lost-protection"
+    # The same name from a ConfigMap key.
+    deployment = _chart_deployment(["--configmap=$(CM)"], name="private")
+    container = deployment["spec"]["template"]["spec"]["containers"][0]
+    container["env"].append({"name": "CM", "valueFrom": {"configMapKeyRef": {"name": "names", "key": "cm"}}})
+    documents = [
+        _configmap({"cm": "ingress-nginx/guarded"}, name="names"),
+        _configmap({"global-auth-url": "https://auth.example.com/check"}, name="guarded"),
+        deployment,
+    ]
+    _, report = migrate([*documents, nginx_ingress("app", [("/", "Prefix", "a")], {})], Options(group="g"))
+    assert _finding(report, "ConfigMap global-auth-url").status == "lost-protection"
+
+
+def test_a_controller_configmap_missing_from_the_input_holds_its_class_back() -> None:
+    documents = [_deployment(["--configmap=ingress-nginx/absent"]), nginx_ingress("app", [("/", "Prefix", "a")], {})]
+    _, report = migrate(documents, Options(group="g"))
+    assert report.held_back == ["shop/app"]
+    assert "kubectl get configmap -n ingress-nginx absent" in _finding(report, "ConfigMap").detail
+    # --controller-config says what it held.
+    _, report = migrate(documents, Options(group="g", controller_config={"ssl-redirect": "true"}))
+    assert report.held_back == []
+
+
+def test_the_nlb_snippet_redirect_without_a_known_certificate_holds_back() -> None:
+    snippet = "server {\n  listen 2443;\n  return 308 https://$host$request_uri;\n}\n"
+    documents = [_configmap({"http-snippet": snippet}), nginx_ingress("web", [("/", "Prefix", "web")], {})]
+    _, report = migrate(documents, Options(group="g"))
+    assert report.held_back == ["shop/web"]
+    assert _finding(report, "ConfigMap http-snippet").status == "lost-protection"

@@ -11,6 +11,7 @@ and says which objects it read; where two objects could be the one, it says so i
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -40,6 +41,7 @@ class Install:
     config_name: str = ""
     service: dict[str, Any] | None = None
     ssl_passthrough: bool | None = None  # None: no Deployment in the input says
+    missing_config: str = ""  # its --configmap, when the input does not hold it
 
 
 @dataclass(slots=True)
@@ -59,6 +61,8 @@ class InstallFacts:
     consumed: set[tuple[str, str]] = field(default_factory=set)
     # Per class, the ConfigMaps of two or more installs that serve it and disagree (none picked).
     config_conflicts: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # class -> the --configmap its controller reads, when that ConfigMap is not in the input.
+    missing_configs: dict[str, str] = field(default_factory=dict)
 
 
 def _d(value: Any) -> dict[str, Any]:
@@ -84,7 +88,7 @@ def _labels(obj: dict[str, Any]) -> dict[str, str]:
     return {str(k): str(v) for k, v in labels.items()} if isinstance(labels, dict) else {}
 
 
-def controller_args(workload: dict[str, Any]) -> dict[str, str] | None:
+def controller_args(workload: dict[str, Any], configmaps: Mapping[str, Any] | None = None) -> dict[str, str] | None:
     """The flags of the ingress-nginx controller container of a Deployment or DaemonSet, or None if it has none.
 
     The chart runs ``/nginx-ingress-controller`` with ``--flag=value`` arguments; ``--flag value`` and bare
@@ -95,7 +99,7 @@ def controller_args(workload: dict[str, Any]) -> dict[str, str] | None:
     for container in _l(template.get("containers")):
         if not isinstance(container, dict):
             continue
-        env = _environment(container, namespace)
+        env = _environment(container, namespace, configmaps or {})
         words = [_expand(str(w), env) for w in _l(container.get("command")) + _l(container.get("args"))]
         image = str(container.get("image", ""))
         if "/nginx-ingress-controller" not in words and "ingress-nginx/controller" not in image:
@@ -117,7 +121,7 @@ def controller_args(workload: dict[str, Any]) -> dict[str, str] | None:
     return None
 
 
-def _environment(container: dict[str, Any], namespace: str) -> dict[str, str]:
+def _environment(container: dict[str, Any], namespace: str, configmaps: Mapping[str, Any]) -> dict[str, str]:
     """The container variables whose value the input shows: literal ones, and the Pod's namespace.
 
     The chart passes ``--configmap=$(POD_NAMESPACE)/ingress-nginx-controller`` with ``POD_NAMESPACE`` from the
@@ -127,10 +131,20 @@ def _environment(container: dict[str, Any], namespace: str) -> dict[str, str]:
     for entry in _l(container.get("env")):
         if not isinstance(entry, dict) or not isinstance(entry.get("name"), str):
             continue
+        source = _d(entry.get("valueFrom"))
         if isinstance(entry.get("value"), str):
-            known[entry["name"]] = entry["value"]
-        elif _d(_d(entry.get("valueFrom")).get("fieldRef")).get("fieldPath") == "metadata.namespace":
+            # The kubelet expands a value's $(VAR) from the variables defined before it.
+            known[entry["name"]] = _expand(entry["value"], known)
+        elif _d(source.get("fieldRef")).get("fieldPath") == "metadata.namespace":
             known[entry["name"]] = namespace
+        else:
+            ref = _d(source.get("configMapKeyRef"))
+            data = _d(_d(configmaps.get(f"{namespace}/{ref.get('name')}")).get("data")) if ref else {}
+            value = data.get(str(ref.get("key")))
+            if isinstance(value, str):
+                known[entry["name"]] = value
+            else:
+                known.pop(entry["name"], None)  # unknown here: a later $(NAME) stays as written
     return known
 
 
@@ -271,7 +285,7 @@ def read_install(documents: list[Any], options: Options, report: Report) -> Inst
     for obj in objs:
         if obj.get("kind") not in ("Deployment", "DaemonSet"):
             continue
-        flags = controller_args(obj)
+        flags = controller_args(obj, configmaps)
         if flags is None:
             continue
         namespace = _meta(obj).get("namespace", "default")
@@ -284,6 +298,8 @@ def read_install(documents: list[Any], options: Options, report: Report) -> Inst
         ref = flags.get("configmap")
         if ref and ref in configmaps:
             install.config_name, install.config = ref, _data(configmaps[ref])
+        elif ref:
+            install.missing_config = ref
         published = flags.get("publish-service")
         matched = [s for s in services if published and _ref(s) == published] or [
             s for s in services if _selects(s, obj)
@@ -322,6 +338,8 @@ def read_install(documents: list[Any], options: Options, report: Report) -> Inst
         if install.service is not None:
             facts.consumed.add(("Service", _ref(install.service)))
         for cls in sorted(install.classes):
+            if install.missing_config:
+                facts.missing_configs[cls] = install.missing_config
             if install.config is not None and cls not in facts.config_conflicts:
                 facts.configs[cls] = (install.config_name, install.config)
             if install.ssl_passthrough is not None:
@@ -389,7 +407,9 @@ def _claimed_twice(installs: list[Install], options: Options, facts: InstallFact
                     f"{why}; pass --class-scheme {cls}=SCHEME for the scheme its clients used",
                 )
         names = {i.config_name for i in claims if i.config is not None}
-        if len(names) > 1 and not options.controller_config:
+        # Two ConfigMaps that say the same thing leave nothing to choose between.
+        contents = {tuple(sorted(i.config.items())) for i in claims if i.config is not None}
+        if len(names) > 1 and len(contents) > 1 and not options.controller_config:
             facts.config_conflicts[cls] = tuple(sorted(names))
             report.add(
                 "*",

@@ -201,6 +201,18 @@ def ambiguous_config(source: Source, facts: InstallFacts, options: Options, repo
             "which one it inherits its protections from is not known and none was picked: pass --controller-config",
         )
         return
+    missing = facts.missing_configs.get(ingress_class(source.converted) or "")
+    if missing and not options.controller_config and not options.config_name:
+        namespace, _, name = missing.partition("/")
+        report.add(
+            source.name,
+            "ConfigMap",
+            "lost-protection",
+            f"its controller reads ConfigMap {missing} (--configmap), which is not in the input: the protections and "
+            f"defaults it gives every Ingress are unknown; add it (kubectl get configmap -n {namespace} {name} "
+            "-o yaml) or pass --controller-config",
+        )
+        return
     if facts.ambiguous_configs and not options.controller_config and not options.config_name:
         # options are the class's (class_options): a class whose Deployment names its ConfigMap has config_name.
         report.add(
@@ -244,7 +256,8 @@ def plan_tls(source: Source, options: Options, report: Report) -> bool:
     snippet = config.get("http-snippet", "")
     # The NLB-TLS manifest sends the NLB's port 80 to the snippet's server, which redirects every request of
     # every host before any Ingress is read: ssl-redirect: "false" on an Ingress changed nothing there.
-    nlb_redirect = nlb_cert is not None and _SNIPPET_REDIRECT.match(snippet) is not None
+    # Without the Service in the input the snippet still says TLS ended at the NLB: redirect, or hold back.
+    nlb_redirect = _SNIPPET_REDIRECT.match(snippet) is not None
     redirect = (tls and _setting(source, config, "ssl-redirect", True)) or _setting(
         source, config, "force-ssl-redirect", False
     )
@@ -252,7 +265,11 @@ def plan_tls(source: Source, options: Options, report: Report) -> bool:
     if redirect and not https:
         report.add(
             name,
-            NGINX + "force-ssl-redirect" if "force-ssl-redirect" in source.own else "ConfigMap force-ssl-redirect",
+            "ConfigMap http-snippet"
+            if nlb_redirect
+            else NGINX + "force-ssl-redirect"
+            if "force-ssl-redirect" in source.own
+            else "ConfigMap force-ssl-redirect",
             "lost-protection",
             "ingress-nginx redirected plain HTTP to HTTPS; without spec.tls, --certificate-arn or a certificate at "
             "the controller's NLB there is no HTTPS listener to redirect to, and clients would be served in plain "
@@ -641,8 +658,18 @@ def _source_ip_rules(source: Source, report: Report) -> None:
             if not any(c.get("field") == "source-ip" for c in existing):
                 source.annotations[ALB + f"conditions.{name}"] = compact(existing + condition)
             out.append(path)
-            # Same path and pathType right after it: the controller's stable sort keeps the pair together.
-            out.append({**{k: v for k, v in path.items() if k != "backend"}, "backend": _deny_backend(deny_name)})
+        # One 403 per (path, pathType), right after the LAST rule of that path: a canary's header rule and the
+        # main rule share the path, and a 403 between them would answer every client before the main rule (the
+        # controller's sort is stable, so written order decides among equal paths, and ImplementationSpecific
+        # paths keep it outright).
+        last: dict[tuple[str, str], int] = {}
+        for i, path in enumerate(out):
+            last[(str(path.get("path")), str(path.get("pathType")))] = i
+        for i in sorted(last.values(), reverse=True):
+            path = out[i]
+            out.insert(
+                i + 1, {**{k: v for k, v in path.items() if k != "backend"}, "backend": _deny_backend(deny_name)}
+            )
         if http:
             http["paths"] = out
     report.add(
