@@ -34,9 +34,12 @@ from typing import Any
 
 from components.app.checks import host_problem, path_problems
 from components.names import CERTIFICATE_ARN, certificate_arns
+
 from components.validation.problem import Problem, annotation_field, describe
 
 ALB = "alb.ingress.kubernetes.io/"
+# How the offline plan writes an output not known before apply (albops.preview.runner.UNKNOWN).
+UNKNOWN = "(known after apply)"
 ALB_CLASS = "alb"
 GROUP_NAME = re.compile(r"([a-z0-9][-a-z0-9.]*)?[a-z0-9]")
 GROUP_NAME_LENGTH = 63
@@ -343,8 +346,8 @@ def _ingress_problems(obj: Mapping[str, Any], index: int) -> list[Problem]:
 
     extra_values: dict[str, int] = {}
     for key, raw in annotations.items():
-        if not key.startswith(ALB):
-            continue
+        if not key.startswith(ALB) or raw == UNKNOWN:
+            continue  # a preview's value not known before apply: nothing to judge yet
         suffix = key.removeprefix(ALB)
         if suffix.startswith("actions."):
             json_value(key, _action_problems)
