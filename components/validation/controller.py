@@ -34,7 +34,6 @@ from typing import Any
 
 from components.app.checks import host_problem, path_problems
 from components.names import CERTIFICATE_ARN, certificate_arns
-
 from components.validation.problem import Problem, annotation_field, describe
 
 ALB = "alb.ingress.kubernetes.io/"
