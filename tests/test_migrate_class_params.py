@@ -113,3 +113,8 @@ def test_the_last_of_two_params_with_one_name_is_used() -> None:
     documents.insert(2, {**documents[1], "spec": {"scheme": "internal"}})
     _, report = migrate(documents, Options(group="g", ingress_class="alb"))
     assert report.held_back == []
+
+
+def test_a_params_ssl_policy_the_alb_does_not_have_holds_the_group_back() -> None:
+    report = _run("{sslPolicy: ELBSecurityPolicy-Made-Up}")
+    assert report.held_back == ["shop/web"] and "not an ALB security policy" in report.held_reason["shop/web"]

@@ -764,8 +764,16 @@ def _params_policy(where: str, spec: Mapping[str, Any], s: Source, report: Repor
     if not isinstance(policy, str) or not policy or written is None or policy == written:
         return
     lowest = ALB_SSL_POLICIES.get(policy)
-    weaker = lowest is not None and lowest < "1.2"
-    unknown = lowest is None
+    if lowest is None:
+        # The ELB API refuses a listener naming a policy it does not have: the controller fails the group.
+        report.hold(
+            s.name,
+            f"{where} sets sslPolicy {policy!r}, which the controller takes over the ssl-policy written here and "
+            "which is not an ALB security policy: the HTTPS listener would be refused and the group not reconciled; "
+            f"set it to {RECOMMENDED_SSL_POLICY} or remove it",
+        )
+        return
+    weaker = lowest < "1.2"
     report.add(
         s.name,
         ALB + "ssl-policy",
@@ -776,11 +784,7 @@ def _params_policy(where: str, spec: Mapping[str, Any], s: Source, report: Repor
             f": it accepts TLS {lowest}, below the TLS 1.2 floor written here; pass --ingress-class naming an "
             "IngressClass without it, or set its sslPolicy to " + RECOMMENDED_SSL_POLICY
             if weaker
-            else (
-                ": not a policy the ALB lists (the listener would be refused)"
-                if unknown
-                else f" (it accepts TLS {lowest} and up)"
-            )
+            else f" (it accepts TLS {lowest} and up)"
         ),
     )
 
