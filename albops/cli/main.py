@@ -286,9 +286,9 @@ def _parser() -> argparse.ArgumentParser:
     migrate.add_argument(
         "--annotations-prefix",
         type=argtypes.annotation_prefix,
-        default="nginx.ingress.kubernetes.io",
         metavar="PREFIX",
-        help="the --annotations-prefix ingress-nginx runs with (nginx.ingress.kubernetes.io): its annotations are "
+        help="the --annotations-prefix ingress-nginx runs with (nginx.ingress.kubernetes.io, or what every "
+        "ingress-nginx Deployment of the input runs with): its annotations are "
         "read under it, and ingress-nginx names under any other prefix are reported",
     )
     migrate.add_argument("--report", type=argtypes.output_file, help="also write the report as JSON to this file")
@@ -415,9 +415,10 @@ def _migrate(args: argparse.Namespace) -> int:
         gateway_class=args.gateway_class,
         allow_unprotected_ingresses=frozenset(released),
         shards=args.shards,
-        annotations_prefix=args.annotations_prefix,
+        annotations_prefix=args.annotations_prefix or "nginx.ingress.kubernetes.io",
         class_schemes=tuple(args.class_scheme),
         scheme_given=args.scheme is not None,
+        annotations_prefix_given=args.annotations_prefix is not None,
     )
     converted, report = migrate(documents, options, copy=False)
     nginx_names = set(report.ingresses()) - set(report.passed_through)

@@ -33,6 +33,7 @@ from albops.migrate.catalogue import configmap_finding
 from albops.migrate.emit import dump, emit_source, paths_by_source
 from albops.migrate.hosts import one_label_hosts, order_rules
 from albops.migrate.install import controller_classes, leave_out_install, read_install
+from albops.migrate.install_prefix import hold_mismatched, install_prefix
 from albops.migrate.planning import case_insensitive, route
 from albops.migrate.prefixes import read_under_prefix
 from albops.migrate.protection import class_options, params_override, report_install, split_schemes
@@ -132,7 +133,9 @@ def migrate(documents: list[Any], options: Options, copy: bool = True) -> tuple[
                 if isinstance(annotations, dict) and ALB + "group.name" in annotations:
                     existing_alb.append(obj)
     places = list(nginx_ingresses(output, options, classes))
+    options, other_prefix = install_prefix(output, options, report)
     for container, i in places:
+        hold_mismatched(container[i], other_prefix, report)
         read_under_prefix(container[i], options, report)
     facts = read_install(output, options, report)
     report_install(options, facts, {ingress_class(c[i]) or "" for c, i in places}, report)

@@ -39,6 +39,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from albops.migrate.planning import AlbPath, overlap, overlap_candidates, regex_literal
+from albops.migrate.protection import HSTS_ATTRIBUTE
 from albops.migrate.reading import Options, Source, objects
 from albops.migrate.report import Report
 from albops.migrate.route_split import rule_problems, scale_weights, split_name, split_route
@@ -976,6 +977,44 @@ def to_gateway(output: list[Any], sources: list[Source], report: Report, options
     return kept + list(builder.documents())
 
 
+def _listener_attribute_disagreements(
+    group: str, members: list[Source], report: Report, others: list[tuple[str, str, str]]
+) -> None:
+    """A group's one LoadBalancerConfiguration holds one set of attributes per listener, where its Ingresses
+    name different values for one attribute (two installs' HSTS, say): the controller would have refused the
+    Ingress group ("conflicting listener attributes", v3.5.0 model_build_listener.go), and taking the first
+    member's value would give the others what they did not ask for. HSTS is a protection (held back, like the
+    Ingress target's group); any other attribute is reported not converted."""
+    values: dict[tuple[str, str], dict[str, list[str]]] = {}  # (annotation, attribute) -> value -> Ingresses
+    for source in members:
+        for key in sorted(source.annotations):
+            if not key.startswith(ALB + "listener-attributes."):
+                continue
+            for pair in _string_map(str(source.annotations[key])):
+                values.setdefault((key, pair["key"]), {}).setdefault(pair["value"], []).append(source.name)
+    for (key, attribute), by_value in values.items():
+        if len(by_value) < 2:
+            continue
+        taken = next(iter(by_value))
+        listed = "; ".join(f"{v!r} ({', '.join(names)})" for v, names in by_value.items())
+        why = (
+            f"group {group!r} becomes one Gateway with one LoadBalancerConfiguration, one {attribute} per listener, "
+            f"and its Ingresses ask for different values: {listed}"
+        )
+        for value, names in by_value.items():
+            for name in names:
+                if attribute == HSTS_ATTRIBUTE:
+                    others.append((name, key, f"{why}; carry it over: give them groups of their own, or one value"))
+                elif value != taken:
+                    report.add(
+                        name,
+                        key,
+                        "not-converted",
+                        f"{why}; the LoadBalancerConfiguration carries {taken!r}: give them groups of their own, "
+                        "or one value",
+                    )
+
+
 def held_protections(converted: list[Source], report: Report, options: Options) -> list[Source]:
     """The Ingresses whose protection the Gateway output cannot keep, held back (unless --allow-unprotected).
 
@@ -1031,6 +1070,8 @@ def held_protections(converted: list[Source], report: Report, options: Options) 
                         "different ones; carry it over: give them groups of their own, or one ACL",
                     )
                 )
+        if options.gateway is None:
+            _listener_attribute_disagreements(group, members, report, others)
         ranges = {s.name: str(s.annotations.get(ALB + "inbound-cidrs") or "").strip() for s in members}
         carrying = [s for s in members if ranges[s.name]]
         if not carrying:

@@ -29,7 +29,7 @@ from albops.migrate.reading import objects as objects_of
 from albops.migrate.report import Report
 from albops.migrate.routes import ALB, NGINX, RULE_CONDITION_VALUES, condition_values
 from albops.migrate.values import CidrList, go_bool, nginx_bool, nginx_cidrs
-from facts.regions import RECOMMENDED_SSL_POLICY
+from facts.regions import ALB_SSL_POLICIES, RECOMMENDED_SSL_POLICY
 
 # What the WAF or the app must take over, named once.
 WAF_IP_SET = "an AWS WAF IP set rule (alb.ingress.kubernetes.io/wafv2-acl-arn)"
@@ -699,10 +699,13 @@ def class_params(documents: list[Any], ingress_class: str) -> tuple[str, dict[st
         parameters = _mapping(_mapping(obj.get("spec")).get("parameters"))
         if parameters.get("kind") != "IngressClassParams":
             return None
+        # Two with one name: ``kubectl apply`` applies them in order, so the last one is what the cluster holds.
+        found: tuple[str, dict[str, Any]] | None = None
         for params in objs:
             name = _mapping(params.get("metadata")).get("name")
             if params.get("kind") == "IngressClassParams" and name == parameters.get("name"):
-                return str(name), _mapping(params.get("spec"))
+                found = str(name), _mapping(params.get("spec"))
+        return found
     return None
 
 
@@ -751,6 +754,23 @@ def params_override(sources: list[Source], documents: list[Any], options: Option
                 f"the inbound-cidrs written here ({', '.join(s.allow)}): the allow-list would not be the one "
                 "ingress-nginx enforced; pass --ingress-class naming an IngressClass without inboundCIDRs",
             )
+        _params_policy(where, spec, s, report)
+        _params_prefix_lists(where, spec, s, report)
+        _params_attributes(where, spec, s, report)
+        _params_redirect_port(where, spec, s, report)
+        selector = spec.get("namespaceSelector")
+        if isinstance(selector, dict) and selector:
+            # v3.5.0 pkg/ingress/class_loader.go: an Ingress whose namespace the selector does not match is
+            # refused ("namespaceSelector of IngressClassParams ... mismatch"); namespace labels are not input here.
+            report.add(
+                s.name,
+                "ingressClassName",
+                "not-converted",
+                f"{where} only admits Ingresses of namespaces whose labels match its namespaceSelector "
+                f"{json.dumps(selector, sort_keys=True)}; the namespace's labels are not known here, and the "
+                "controller refuses the Ingress when they do not match: check them, or pass --ingress-class "
+                "naming an IngressClass without a namespaceSelector",
+            )
         if group.get("name") and group.get("name") != s.annotations.get(ALB + "group.name"):
             report.add(
                 s.name,
@@ -761,3 +781,107 @@ def params_override(sources: list[Source], documents: list[Any], options: Option
                 "redirects, allow-lists) were computed for the wrong group; pass --group "
                 f"{group.get('name')} or another --ingress-class",
             )
+
+
+def _params_policy(where: str, spec: Mapping[str, Any], s: Source, report: Report) -> None:
+    """The params' sslPolicy wins over the ssl-policy annotation (v3.5.0 model_build_listener.go
+    computeIngressExplicitSSLPolicy); one that still lets TLS 1.0 or 1.1 in is weaker than what migrate writes."""
+    policy = spec.get("sslPolicy")
+    written = s.annotations.get(ALB + "ssl-policy")
+    if not isinstance(policy, str) or not policy or written is None or policy == written:
+        return
+    lowest = ALB_SSL_POLICIES.get(policy)
+    if lowest is None:
+        # The ELB API refuses a listener naming a policy it does not have: the controller fails the group.
+        report.hold(
+            s.name,
+            f"{where} sets sslPolicy {policy!r}, which the controller takes over the ssl-policy written here and "
+            "which is not an ALB security policy: the HTTPS listener would be refused and the group not reconciled; "
+            f"set it to {RECOMMENDED_SSL_POLICY} or remove it",
+        )
+        return
+    weaker = lowest < "1.2"
+    report.add(
+        s.name,
+        ALB + "ssl-policy",
+        "lost-protection" if weaker else "approximated",
+        f"{where} sets sslPolicy {policy}, which the controller takes instead of the ssl-policy written here "
+        f"({written})"
+        + (
+            f": it accepts TLS {lowest}, below the TLS 1.2 floor written here; pass --ingress-class naming an "
+            "IngressClass without it, or set its sslPolicy to " + RECOMMENDED_SSL_POLICY
+            if weaker
+            else f" (it accepts TLS {lowest} and up)"
+        ),
+    )
+
+
+def _params_prefix_lists(where: str, spec: Mapping[str, Any], s: Source, report: Report) -> None:
+    """The params' prefix lists open the listeners to them beside the inbound CIDRs (v3.5.0
+    model_build_listener.go: each listen port gets inboundCIDRs and prefixLists): an allow-list gets wider."""
+    lists = spec.get("prefixListsIDs") or spec.get("PrefixListsIDs")
+    if not isinstance(lists, list) or not lists or not s.allow or ALB + "inbound-cidrs" not in s.annotations:
+        return
+    report.add(
+        s.name,
+        s.allow_key,
+        "lost-protection",
+        f"{where} sets prefixListsIDs {', '.join(str(x) for x in lists)}: the controller lets their ranges in "
+        f"beside the inbound-cidrs written here ({', '.join(s.allow)}), a wider allow-list than ingress-nginx "
+        "enforced; pass --ingress-class naming an IngressClass without prefixListsIDs",
+    )
+
+
+def _params_attributes(where: str, spec: Mapping[str, Any], s: Source, report: Report) -> None:
+    """The params' loadBalancerAttributes win over the annotation's, key by key (v3.5.0
+    model_build_load_balancer_attributes.go: the class's map merged over the group's)."""
+    attributes = spec.get("loadBalancerAttributes")
+    if not isinstance(attributes, list):
+        return
+    imposed = {str(a.get("key")): str(a.get("value")) for a in attributes if isinstance(a, dict) and "key" in a}
+    raw = s.annotations.get(ALB + "load-balancer-attributes", "")
+    written = dict(
+        (k.strip(), v.strip()) for k, _, v in (item.partition("=") for item in raw.split(",") if "=" in item)
+    )
+    differ = sorted(k for k in imposed if k in written and imposed[k] != written[k])
+    if not differ:
+        return
+    report.add(
+        s.name,
+        ALB + "load-balancer-attributes",
+        "not-converted",
+        f"{where} sets loadBalancerAttributes, which the controller takes over the annotation: "
+        + ", ".join(f"{k}={imposed[k]} (written here: {written[k]})" for k in differ)
+        + "; the ALB would not behave as ingress-nginx did: pass --ingress-class naming an IngressClass "
+        "without them, or change them in the params",
+    )
+
+
+def _params_redirect_port(where: str, spec: Mapping[str, Any], s: Source, report: Report) -> None:
+    """The params' sslRedirectPort replaces each member's ssl-redirect (v3.5.0 model_builder.go
+    buildSSLRedirectConfig): a group whose ports then differ, or whose port has no HTTPS listener, is refused
+    whole ("conflicting sslRedirect port", "listener does not exist for SSLRedirect port"), and a port that is
+    not an integer turns the redirect off."""
+    port = spec.get("sslRedirectPort")
+    if port is None or port == "":
+        return
+    written = s.annotations.get(ALB + "ssl-redirect")
+    if str(port) == written:
+        return
+    if not re.fullmatch(r"[+-]?[0-9]+", str(port).strip()):
+        if written is not None:
+            report.add(
+                s.name,
+                ALB + "ssl-redirect",
+                "lost-protection",
+                f"{where} sets sslRedirectPort {port!r}, not an integer: the controller then redirects nothing, "
+                "so plain HTTP would be served where ingress-nginx redirected it; fix or remove it",
+            )
+        return
+    report.hold(
+        s.name,
+        f"{where} sets sslRedirectPort {port}, which the controller takes instead of the ssl-redirect written "
+        f"here ({written or 'none'}); the group's redirect ports then conflict or name no HTTPS listener and the "
+        "controller refuses the whole group: remove sslRedirectPort from the params, or pass --ingress-class "
+        "naming an IngressClass without it",
+    )

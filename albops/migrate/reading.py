@@ -56,6 +56,8 @@ class Options:
     scheme_why: str = ""
     # Per class: the ConfigMaps two installs serving the class read (none picked: its Ingresses are held back).
     config_conflict: tuple[str, ...] = ()
+    # Whether --annotations-prefix was given (else the input's installs' prefix is used when they all agree).
+    annotations_prefix_given: bool = False
 
     def allows_unprotected(self, ingress: str) -> bool:
         """Whether Ingress ``ingress`` (NAMESPACE/NAME) is written even if it loses a protection."""

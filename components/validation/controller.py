@@ -16,8 +16,8 @@ Sources (kubernetes-sigs/aws-load-balancer-controller, tag v3.5.0):
   ``group.order`` within [-1000, 1000];
 - pkg/ingress/model_builder.go, model_build_load_balancer*.go: what the members of a group must agree on
   (scheme, ip-address-type, load-balancer-name, WAF, load-balancer-attributes per key, tags per key; per listen
-  port the protocol, inbound-cidrs and ssl-policy; one ssl-redirect port, which must be an HTTPS listen port;
-  at most one defaultBackend);
+  port the protocol, inbound-cidrs, ssl-policy and listener-attributes per key; one ssl-redirect port, which
+  must be an HTTPS listen port; at most one defaultBackend);
 - pkg/gateway/routeutils/backend.go: a route's backendRef weight at most 999 (``maxWeight``).
 And the ELB API (Elastic Load Balancing API Reference, TargetGroupTuple and the listener-rule quotas): a
 target group's weight is 0..999, a forward action holds at most 5 target groups, a rule at most 5 condition
@@ -572,6 +572,20 @@ def _disagreements(group: str, members: list[tuple[int, Mapping[str, Any]]]) -> 
                     "write the identical value on every member",
                 )
         own_ports = _ports_of(annotations)
+        # One listener per port: the controller merges each member's listener-attributes.<PROTO>-<PORT> over
+        # the members listening there and fails the group on one attribute with two values (v3.5.0
+        # model_build_listener.go buildIngressGroupListenerAttributes, "conflicting listener attributes").
+        for port, protocol in own_ports.items():
+            key = f"{ALB}listener-attributes.{protocol}-{port}"
+            for attribute, value in (string_map(annotations.get(key, "")) or {}).items():
+                agree(
+                    f"listener-attributes.{protocol}-{port} {attribute}",
+                    value,
+                    index,
+                    obj,
+                    annotation_field(key),
+                    "write the identical value on every member listening on that port",
+                )
         cidrs = _cidrs(annotations.get(ALB + "inbound-cidrs", ""))
         for port, protocol in own_ports.items():
             agree(
