@@ -320,3 +320,12 @@ def test_the_hsts_header_rides_on_the_gateways_https_listener() -> None:
     _, report = migrate([ingress], Options(group="g", to="gateway", gateway=("infra", "gw")))
     (line,) = [f for f in report.findings if "listener-attributes" in f.annotation]
     assert line.status == "not-converted" and "infra/gw" in line.detail and "HTTPS:443" in line.detail
+
+
+def test_an_agreed_allow_list_is_said_as_the_gateways_source_ranges() -> None:
+    ingress = nginx_ingress("app", [("/", "Prefix", "app")], {NGINX + "whitelist-source-range": "10.0.0.0/8"})
+    output, report = migrate([ingress], Options(group="g", to="gateway"))
+    (config,) = [o for o in objects(output) if o.get("kind") == "LoadBalancerConfiguration"]
+    assert config["spec"]["sourceRanges"] == ["10.0.0.0/8"]
+    lines = [f.detail for f in report.group_findings if f.key.endswith("source-range")]
+    assert lines and all("sourceRanges" in d and "inbound-cidrs" not in d for d in lines)

@@ -829,3 +829,14 @@ def test_the_nlb_snippet_redirect_without_a_known_certificate_holds_back() -> No
     _, report = migrate(documents, Options(group="g"))
     assert report.held_back == ["shop/web"]
     assert _finding(report, "ConfigMap http-snippet").status == "lost-protection"
+
+
+def test_a_configmap_force_ssl_redirect_is_reported_under_its_key() -> None:
+    arn = "arn:aws:acm:us-east-1:111122223333:certificate/11111111-2222-3333-4444-555555555555"
+    documents = [nginx_ingress("web", [("/", "Prefix", "web")], {})]
+    output, report = migrate(
+        documents, Options(group="g", certificate_arn=arn, controller_config={"force-ssl-redirect": "t"})
+    )
+    assert _ingresses(output)["web"]["metadata"]["annotations"][ALB + "ssl-redirect"] == "443"
+    assert _finding(report, "ConfigMap force-ssl-redirect").status == "approximated"
+    assert not [f for f in report.findings if f.annotation == "spec.tls"]

@@ -1109,6 +1109,19 @@ def held_protections(converted: list[Source], report: Report, options: Options) 
         if affected and group_finding.status in ("converted", "approximated") and claims:
             group_finding.status = "lost-protection"
             group_finding.detail = f"not kept with --to gateway: {allow_lists[affected[0]]}"
+    # An agreed allow-list is written as the Gateway's sourceRanges: say that, not the Ingress target's words.
+    ingress_words = "as the ALB's inbound-cidrs on every converted Ingress (they all agree)"
+    gateway_words = (
+        "as the Gateway's LoadBalancerConfiguration sourceRanges (every converted Ingress of the group agrees): "
+        "other clients cannot connect, where ingress-nginx answered 403; sourceRanges applies to the whole "
+        "Gateway, so it must be dedicated to these Ingresses"
+    )
+    for finding in report.findings:
+        if finding.status == "approximated" and ingress_words in finding.detail:
+            finding.detail = gateway_words
+    for group_finding in report.group_findings:
+        if group_finding.status == "approximated" and ingress_words in group_finding.detail:
+            group_finding.detail = gateway_words
     for name, why in allow_lists.items():
         if name not in corrected:
             report.add(name, "source ranges", "lost-protection", why)

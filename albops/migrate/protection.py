@@ -335,7 +335,9 @@ def plan_tls(source: Source, options: Options, report: Report) -> bool:
                 )
         else:
             code, where = str(config.get("http-redirect-code", "308")), "http-redirect-code"
-            keys = [NGINX + k for k in ("ssl-redirect", "force-ssl-redirect") if k in source.own] or ["spec.tls"]
+            keys = [NGINX + k for k in ("ssl-redirect", "force-ssl-redirect") if k in source.own] or [
+                "spec.tls" if tls else "ConfigMap force-ssl-redirect"
+            ]
         for key in keys:
             if code == "301":
                 report.add(name, key, "converted", "as ssl-redirect on the ALB's HTTP listener (301, as configured)")
