@@ -840,3 +840,13 @@ def test_a_configmap_force_ssl_redirect_is_reported_under_its_key() -> None:
     assert _ingresses(output)["web"]["metadata"]["annotations"][ALB + "ssl-redirect"] == "443"
     assert _finding(report, "ConfigMap force-ssl-redirect").status == "approximated"
     assert not [f for f in report.findings if f.annotation == "spec.tls"]
+
+
+def test_a_controller_watching_ingresses_without_class_converts_them() -> None:
+    classless = nginx_ingress("plain", [("/", "Prefix", "a")], {})
+    del classless["spec"]["ingressClassName"]
+    documents = [_deployment(["--watch-ingress-without-class=true"]), classless]
+    _, report = migrate(documents, Options(group="g"))
+    assert "shop/plain" in report.converted
+    _, report = migrate([_deployment([]), json.loads(json.dumps(classless))], Options(group="g"))
+    assert "shop/plain" not in report.converted

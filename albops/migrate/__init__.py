@@ -18,6 +18,7 @@ converted (with why); none is dropped silently.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from typing import Any
 
@@ -32,7 +33,7 @@ from albops.migrate.annotations import (
 from albops.migrate.catalogue import configmap_finding
 from albops.migrate.emit import dump, emit_source, paths_by_source
 from albops.migrate.hosts import one_label_hosts, order_rules
-from albops.migrate.install import controller_classes, leave_out_install, read_install
+from albops.migrate.install import controller_classes, leave_out_install, read_install, watches_classless
 from albops.migrate.install_prefix import hold_mismatched, install_prefix
 from albops.migrate.planning import case_insensitive, route
 from albops.migrate.prefixes import read_under_prefix
@@ -114,6 +115,15 @@ def migrate(documents: list[Any], options: Options, copy: bool = True) -> tuple[
     report = Report(group=options.group)
     # A copy, unless the caller hands its documents over (the command does: a 50 MB input need not be held twice).
     output: list[Any] = json.loads(json.dumps(documents)) if copy else documents
+    if not options.include_classless and watches_classless(output):
+        options = dataclasses.replace(options, include_classless=True)
+        report.add(
+            "*",
+            "--include-classless",
+            "note",
+            "an ingress-nginx controller in the input runs with --watch-ingress-without-class: Ingresses with no "
+            "class are its too, and are converted",
+        )
     classes = nginx_classes(output, options) | controller_classes(output)
     existing_alb: list[dict[str, Any]] = []  # ALB Ingresses of the input, passed through, in a named group
     for obj in objects(output):

@@ -445,3 +445,14 @@ def leave_out_install(documents: list[Any], facts: InstallFacts, report: Report)
                 "read for the conversion (its classes, ConfigMap, scheme or NLB certificate) and not written: "
                 "applying it would re-apply ingress-nginx's controller as the dump had it",
             )
+
+
+def watches_classless(documents: list[Any]) -> bool:
+    """Whether an ingress-nginx controller in the input runs with ``--watch-ingress-without-class`` true (Go's
+    flag package reads a boolean flag with ParseBool): it then serves Ingresses that name no class."""
+    for obj in objects(documents):
+        if isinstance(obj, dict) and obj.get("kind") in ("Deployment", "DaemonSet"):
+            flags = controller_args(obj)
+            if flags is not None and go_bool(flags.get("watch-ingress-without-class", "false")) is True:
+                return True
+    return False
