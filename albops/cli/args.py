@@ -257,3 +257,13 @@ def certificate_arn_list(text: str) -> str:
             "several separated by commas"
         )
     return ",".join(arns)
+
+
+def name_suffix(text: str) -> str:
+    """--name-suffix: what ends every converted Ingress's name, so it must keep the name a DNS-1123 subdomain."""
+    from albops.migrate.side_by_side import suffix_problem
+
+    problem = suffix_problem(text)
+    if problem:
+        raise argparse.ArgumentTypeError(f"{text!r} cannot end an Ingress name: {problem}")
+    return text

@@ -257,6 +257,19 @@ def _parser() -> argparse.ArgumentParser:
         "it a group over an ALB quota is refused (1-64)",
     )
     migrate.add_argument(
+        "--side-by-side",
+        action="store_true",
+        help="write the converted Ingresses under new names (NAME + --name-suffix), so applying them creates ALB "
+        "Ingresses beside the ingress-nginx ones; the report lists per host the next command (albops cutover)",
+    )
+    migrate.add_argument(
+        "--name-suffix",
+        type=argtypes.name_suffix,
+        default=None,
+        metavar="SUFFIX",
+        help="with --side-by-side: appended to each converted Ingress's name (-alb)",
+    )
+    migrate.add_argument(
         "--certificate-arn",
         type=argtypes.certificate_arn_list,
         help="ACM (or IAM server) certificate ARN(s), comma-separated, for the HTTPS listener (default: discovery)",
@@ -358,6 +371,16 @@ def _migrate(args: argparse.Namespace) -> int:
 
     if args.to == "gateway" and args.shards != 1:
         return _say("error: --shards only applies with --to ingress; drop --shards", EXIT_BAD_INPUT)
+    if args.name_suffix is not None and not args.side_by_side:
+        return _say(
+            "error: --name-suffix only applies with --side-by-side; add it, or drop --name-suffix", EXIT_BAD_INPUT
+        )
+    if args.side_by_side and args.to == "gateway":
+        return _say(
+            "error: --side-by-side applies to --to ingress only: Gateway API routes are new objects anyway and "
+            "leave the ingress-nginx Ingresses in place; drop --side-by-side",
+            EXIT_BAD_INPUT,
+        )
     if args.to != "gateway" and (args.gateway is not None or args.gateway_class != "alb"):
         flag = "--gateway" if args.gateway is not None else "--gateway-class"
         return _say(f"error: {flag} only applies with --to gateway; add it, or drop {flag}", EXIT_BAD_INPUT)
@@ -419,8 +442,15 @@ def _migrate(args: argparse.Namespace) -> int:
         class_schemes=tuple(args.class_scheme),
         scheme_given=args.scheme is not None,
         annotations_prefix_given=args.annotations_prefix is not None,
+        side_by_side=args.side_by_side,
+        name_suffix=args.name_suffix or "-alb",
     )
-    converted, report = migrate(documents, options, copy=False)
+    from albops.migrate.side_by_side import NameCollisionError
+
+    try:
+        converted, report = migrate(documents, options, copy=False)
+    except NameCollisionError as error:
+        return _say(f"error: {error}", EXIT_BAD_INPUT)
     nginx_names = set(report.ingresses()) - set(report.passed_through)
     unknown = [name for name in released if name not in nginx_names]
     if unknown:

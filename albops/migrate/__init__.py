@@ -125,6 +125,11 @@ def migrate(documents: list[Any], options: Options, copy: bool = True) -> tuple[
             "class are its too, and are converted",
         )
     classes = nginx_classes(output, options) | controller_classes(output)
+    if options.side_by_side:
+        from albops.migrate.side_by_side import input_ingresses, load_balancers
+
+        existing_names = input_ingresses(output)
+        statuses = load_balancers(output)  # read before the server fields (status) are dropped
     existing_alb: list[dict[str, Any]] = []  # ALB Ingresses of the input, passed through, in a named group
     for obj in objects(output):
         strip_server_fields(obj, report)
@@ -148,6 +153,12 @@ def migrate(documents: list[Any], options: Options, copy: bool = True) -> tuple[
         hold_mismatched(container[i], other_prefix, report)
         read_under_prefix(container[i], options, report)
     facts = read_install(output, options, report)
+    if options.side_by_side:
+        from albops.migrate.side_by_side import stream_ports
+
+        stream_ports(output, report)
+        class_of = {display(c[i]): ingress_class(c[i]) for c, i in places}
+        old_lbs = {cls: statuses[ref] for cls, ref in facts.lb_services.items() if ref in statuses}
     report_install(options, facts, {ingress_class(c[i]) or "" for c, i in places}, report)
     per_class: dict[str | None, Options] = {}
     for container, i in places:
@@ -246,6 +257,10 @@ def migrate(documents: list[Any], options: Options, copy: bool = True) -> tuple[
             report.add("*", "--controller-config", "note", "defaults taken from it: " + ", ".join(used))
         for key in ignored:
             report.add("*", f"--controller-config {key}", *configmap_finding(key, str(options.controller_config[key])))
+    if options.side_by_side:
+        from albops.migrate.side_by_side import side_by_side
+
+        side_by_side(output, report, options.name_suffix, existing_names, class_of, old_lbs)
     if options.to == "gateway":
         from albops.migrate.gateway import to_gateway
 

@@ -63,6 +63,8 @@ class InstallFacts:
     config_conflicts: dict[str, tuple[str, ...]] = field(default_factory=dict)
     # class -> the --configmap its controller reads, when that ConfigMap is not in the input.
     missing_configs: dict[str, str] = field(default_factory=dict)
+    # class -> its controller's LoadBalancer Service (namespace/name), for --side-by-side's old load balancer.
+    lb_services: dict[str, str] = field(default_factory=dict)
 
 
 def _d(value: Any) -> dict[str, Any]:
@@ -355,6 +357,7 @@ def read_install(documents: list[Any], options: Options, report: Report) -> Inst
                 cert = nlb_certificate(install.service)
                 if cert:
                     facts.nlb_certificates[cls] = cert
+                facts.lb_services[cls] = _ref(install.service)
     # A ConfigMap no Deployment names: the chart's name, or the chart's labels.
     loose = sorted(
         ref

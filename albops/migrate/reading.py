@@ -58,6 +58,10 @@ class Options:
     config_conflict: tuple[str, ...] = ()
     # Whether --annotations-prefix was given (else the input's installs' prefix is used when they all agree).
     annotations_prefix_given: bool = False
+    # Write the converted Ingresses under new names, beside the ingress-nginx ones (--side-by-side).
+    side_by_side: bool = False
+    # What --side-by-side appends to each converted Ingress's name (--name-suffix).
+    name_suffix: str = "-alb"
 
     def allows_unprotected(self, ingress: str) -> bool:
         """Whether Ingress ``ingress`` (NAMESPACE/NAME) is written even if it loses a protection."""

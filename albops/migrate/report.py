@@ -157,6 +157,8 @@ class Report:
     _group_index: dict[tuple[str, str, str, str], tuple[GroupFinding, set[str]]] = field(
         default_factory=dict, repr=False, compare=False
     )
+    # With --side-by-side, per host: the old load balancer, the ALB group and the next command (None: not asked).
+    side_by_side: list[dict[str, str]] | None = None
 
     @property
     def exact(self) -> bool:

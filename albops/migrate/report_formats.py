@@ -92,6 +92,8 @@ def text_lines(report: Report, fail_on: str) -> Iterator[str]:
     groups = groups_line(report)
     if groups:
         yield groups
+    if report.side_by_side is not None:
+        yield from _side_by_side_text(report.side_by_side)
     for finding in _by_severity(report):
         yield f"  [{finding.severity}] {finding}"
     for reason, names in report.held_reasons().items():
@@ -104,6 +106,16 @@ def text_lines(report: Report, fail_on: str) -> Iterator[str]:
         else:
             yield f"held back ({reason}): {', '.join(names)}; nothing was written to stdout"
     yield verdict(report, fail_on)
+
+
+def _side_by_side_text(rows: list[dict[str, str]]) -> Iterator[str]:
+    """--side-by-side: per host, where it is served now, where it will be, and the next command."""
+    yield f"side by side: {_plural(len(rows), 'host')} served by both until DNS moves"
+    for row in rows:
+        yield (
+            f"  {row['host']}: old load balancer {row['oldLoadBalancer']}; ALB group {row['albGroup']!r} "
+            f"(Ingress {row['albIngress']}); next: {row['next']}"
+        )
 
 
 def _finding_json(finding: Finding) -> dict[str, str]:
@@ -150,7 +162,7 @@ def as_json(report: Report, fail_on: str) -> dict[str, Any]:
         for name, found in per_subject.items()
         if name != "*" and name not in outcome_of
     ]
-    return {
+    shape: dict[str, Any] = {
         "version": JSON_VERSION,
         "group": report.group,
         "stdout": {"written": bool(report.written), "objects": sum(report.written.values()), "kinds": report.written},
@@ -171,6 +183,10 @@ def as_json(report: Report, fail_on: str) -> dict[str, Any]:
         "exact": report.exact,
         "findings": [f.as_dict() for f in report.findings],
     }
+    if report.side_by_side is not None:
+        # Only with --side-by-side: per host, the old load balancer, the ALB group and the next command.
+        shape["sideBySide"] = report.side_by_side
+    return shape
 
 
 _MARKDOWN_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_[]<>|~#"})
@@ -207,6 +223,20 @@ def markdown_lines(report: Report, fail_on: str) -> Iterator[str]:
     for outcome, count in report.outcomes().items():
         if count:
             yield _row(_md(OUTCOMES[outcome]), str(count), _md(OUTCOME_NEXT[outcome]))
+    if report.side_by_side is not None:
+        yield ""
+        yield "## Side by side"
+        yield ""
+        yield _row("host", "old load balancer", "ALB group", "ALB Ingress", "next command")
+        yield _row("---", "---", "---", "---", "---")
+        for r in report.side_by_side:
+            yield _row(
+                _md_code(r["host"]),
+                _md(r["oldLoadBalancer"]),
+                _md_code(r["albGroup"]),
+                _md_code(r["albIngress"]),
+                _md_code(r["next"]),
+            )
     order = {outcome: i for i, outcome in enumerate(OUTCOMES)}
     per_subject: dict[str, list[Finding]] = {}
     for finding in report.findings:
