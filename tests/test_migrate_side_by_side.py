@@ -238,3 +238,36 @@ def test_tcp_services_ports_are_reported_not_converted_with_their_service(
     assert "db/postgres" in found["TCP port 5432"]["next"] and "NLB" in found["TCP port 5432"]["next"]
     assert [d["metadata"]["name"] for d in _ingresses(out)] == ["app-alb"]
     assert validate(out) == []
+
+
+def test_udp_services_ports_and_a_missing_stream_configmap(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    udp = _install(tcp=True).replace("--tcp-services-configmap", "--udp-services-configmap")
+    udp = udp.replace("name: tcp-services", "name: udp-services").replace("/tcp-services", "/udp-services")
+    report = tmp_path / "r.json"
+    _run(tmp_path, capsys, udp + "---" + _ingress("app", "app.example.com"), "--side-by-side", "--report", str(report))
+    found = {f["setting"]: f for f in json.loads(report.read_text())["input"]}
+    assert (
+        found["UDP port 5432"]["status"] == "not-converted" and "db/postgres:5432" in found["UDP port 5432"]["detail"]
+    )
+    # The flag names a ConfigMap the dump does not hold: a note asking for it, no port invented.
+    missing = _install(tcp=True).split("---\napiVersion: v1\nkind: ConfigMap")[0]
+    _run(
+        tmp_path,
+        capsys,
+        missing + "---" + _ingress("app", "app.example.com"),
+        "--side-by-side",
+        "--report",
+        str(report),
+    )
+    found = {f["setting"]: f for f in json.loads(report.read_text())["input"]}
+    assert "ingress-nginx/tcp-services" in found["--tcp-services-configmap"]["detail"]
+    assert not [k for k in found if k.startswith("TCP port")]
+
+
+def test_two_nginx_ingresses_whose_new_name_is_the_other_are_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = _install() + "---" + _ingress("app", "a.example.com") + "---" + _ingress("app-alb", "b.example.com")
+    code, err, out = _run(tmp_path, capsys, text, "--side-by-side")
+    assert code == 2 and out == [] and "web/app-alb" in err
+    assert _run(tmp_path, capsys, text, "--side-by-side", "--name-suffix=-new")[0] in (0, 1)
