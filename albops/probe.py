@@ -277,6 +277,10 @@ class Prober:
                     with stats.lock:
                         stats.echo_failures += 1
                         stats.reasons[failure] += 1
+            except _ClosedBetweenMessagesError as closed:
+                with stats.lock:
+                    stats.drops += 1
+                    stats.reasons[f"dropped: {closed}"] += 1
             except (OSError, TimeoutError, WebSocketException) as error:
                 if time.monotonic() >= deadline and opened:
                     return  # closed as the run ended: not a drop
@@ -303,6 +307,7 @@ class Prober:
         is not the echo is let through before the first echo: the echoserver greets each connection.
         """
         from websockets.exceptions import ConnectionClosed
+        from websockets.protocol import State
 
         flood = f"more than {MAX_UNSOLICITED} unsolicited pings or pongs per message"
         greeted = False
@@ -334,9 +339,21 @@ class Prober:
                 stats.rtts_ms.append((time.perf_counter() - sent) * 1000)
             if time.monotonic() >= deadline:
                 return None
-            await asyncio.sleep(max(0.0, min(1.0, deadline - time.monotonic())))
+            # The pause till the next message watches the connection: one the server closes in the last pause
+            # of the run is a drop too, not a connection that lasted.
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(max(0.0, min(1.0, deadline - time.monotonic()))):
+                    await ws.wait_closed()
+            if ws.state is State.CLOSED:
+                raise _ClosedBetweenMessagesError(type(ws.protocol.close_exc).__name__)
+            if ws.state is not State.OPEN:
+                raise _ClosedBetweenMessagesError("ConnectionClosed")
             if time.monotonic() >= deadline:
                 return None
+
+
+class _ClosedBetweenMessagesError(Exception):
+    """The server closed a connection while it waited for its next message (the name of how it closed)."""
 
 
 def _watched_connection() -> Any:
