@@ -227,7 +227,12 @@ class Prober:
         writes in another, which OpenSSL does not allow, and over TLS 1.3 now and then loses a handshake
         (python-websockets issue 1648, CPython issue 137583): a drop the probe would blame on the ALB.
         """
-        asyncio.run(self._hold_async(stats, deadline, index))
+        try:
+            asyncio.run(self._hold_async(stats, deadline, index))
+        except Exception as error:  # a holder that dies unseen would make the run look clean
+            with stats.lock:
+                stats.connect_errors += 1
+                stats.reasons[f"probe error: {type(error).__name__}"] += 1
 
     async def _hold_async(self, stats: WebSocketStats, deadline: float, index: int) -> None:
         from websockets.asyncio.client import connect
