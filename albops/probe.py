@@ -1,9 +1,11 @@
 """``albops probe``: measure an endpoint instead of guessing, side by side with another if asked.
 
 HTTP: requests at a fixed rate for the duration, latency percentiles by the nearest-rank method.
-WebSocket: N connections held open for the duration, each sending a message every second and timing
-its echo; a connection that closes before the end is a drop, and is reopened (a reconnect) so the run
-goes on. Everything is bounded (duration, rate, connections) and stops by itself.
+WebSocket: N connections held open for the duration, each sending a message every second that must come
+back as its echo within --timeout. No echo, an answer that is not the echo, or a flood of pings the client
+did not ask for is an echo failure with its reason; a connection that closes before the end is a drop.
+Either way the connection is reopened (a reconnect) so the run goes on. Everything is bounded (duration,
+rate, connections) and stops by itself.
 """
 
 from __future__ import annotations
@@ -24,6 +26,9 @@ from urllib.parse import urlsplit
 MAX_DURATION_S = 3600.0
 MAX_RATE = 200.0
 MAX_CONNECTIONS = 500
+# Pings (and pongs to no ping of ours) a server may send per message before the connection counts as flooded:
+# a proxy keeping the connection alive sends one every few seconds, not dozens a second.
+MAX_UNSOLICITED = 20
 
 
 def nearest_rank(values: list[float], percentile: float) -> float:
@@ -68,15 +73,29 @@ class WebSocketStats:
     reconnects: int = 0
     # Connections that never opened (no name, refused, no handshake in time): not drops, nothing was held.
     connect_errors: int = 0
+    # Every try to open a connection, the first ones and the reopenings, so a refused one shows its count.
+    attempts: int = 0
+    # Connections that opened and did not echo (nothing in time, something else, a ping flood): one each.
+    echo_failures: int = 0
+    # Why connections failed to open, dropped or did not echo, with how often.
+    reasons: Counter[str] = field(default_factory=Counter)
     rtts_ms: list[float] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @property
+    def failed(self) -> bool:
+        """Anything but echoes on every connection: a drop, a connection not opened, a wrong echo, or none."""
+        return bool(self.drops or self.connect_errors or self.echo_failures or not self.rtts_ms)
 
     def as_dict(self) -> dict[str, Any]:
         measured = bool(self.rtts_ms)  # no echo at all: no round-trip time, not 0 ms
         return {
             "connections": self.connections,
+            "attempts": self.attempts,
             "connect_errors": self.connect_errors,
             "drops": self.drops,
+            "echo_failures": self.echo_failures,
+            "error_reasons": dict(self.reasons.most_common()),
             "reconnects": self.reconnects,
             "messages": len(self.rtts_ms),
             "rtt_p50_ms": round(nearest_rank(self.rtts_ms, 50), 2) if measured else None,
@@ -93,10 +112,9 @@ class ProbeResult:
 
     @property
     def failed(self) -> bool:
-        """Any failed request or dropped WebSocket, or no completed request at all (nothing measured)."""
+        """Any failed request or WebSocket (not opened, dropped, not echoed), or nothing measured at all."""
         no_data = not self.http.latencies_ms
-        ws = self.websocket
-        return self.http.errors > 0 or no_data or (ws is not None and (ws.drops > 0 or ws.connect_errors > 0))
+        return self.http.errors > 0 or no_data or (self.websocket is not None and self.websocket.failed)
 
     def as_dict(self) -> dict[str, Any]:
         document: dict[str, Any] = {"url": self.url, "duration_s": self.duration_s, "http": self.http.as_dict()}
@@ -181,7 +199,10 @@ class Prober:
                 response.read(1 << 20)  # a body is drained, never held whole
                 if cut.is_set():
                     stats.fail(f"no complete answer within {self.timeout:g} s")
-                elif response.status >= 400:
+                elif response.status == 101:
+                    # A plain GET asked for no upgrade; switching protocols anyway is a broken route, not an answer.
+                    stats.fail("HTTP 101 to a plain GET (an upgrade nobody asked for)")
+                elif response.status < 200 or response.status >= 400:
                     stats.fail(f"HTTP {response.status}")
                 else:
                     stats.latencies_ms.append((time.perf_counter() - start) * 1000)
@@ -206,56 +227,166 @@ class Prober:
         writes in another, which OpenSSL does not allow, and over TLS 1.3 now and then loses a handshake
         (python-websockets issue 1648, CPython issue 137583): a drop the probe would blame on the ALB.
         """
-        asyncio.run(self._hold_async(stats, deadline, index))
+        try:
+            asyncio.run(self._hold_async(stats, deadline, index))
+        except Exception as error:  # a holder that dies unseen would make the run look clean
+            with stats.lock:
+                stats.connect_errors += 1
+                stats.reasons[f"probe error: {type(error).__name__}"] += 1
 
     async def _hold_async(self, stats: WebSocketStats, deadline: float, index: int) -> None:
         from websockets.asyncio.client import connect
-        from websockets.exceptions import WebSocketException
+        from websockets.exceptions import InvalidStatus, WebSocketException
 
-        first = True
-        sequence = 0
+        opened_before = False
+        sequence = [0]
         # The name is looked up here, bounded: asyncio would look it up in its executor's worker thread, which
         # the interpreter waits for at exit, so a lookup that never returns held the probe past its bound.
         host = self.parts.hostname or ""
         address = _resolve(host, self.timeout)
         if address is None:
             with stats.lock:
+                stats.attempts += 1
                 stats.connect_errors += 1
+                stats.reasons[f"{host}: no address within {self.timeout:g} s"] += 1
             return
+        port = self.parts.port or (443 if self.context is not None else 80)
+        tls: dict[str, Any] = {"ssl": self.context, "server_hostname": host} if self.context else {}
         while time.monotonic() < deadline:
-            if not first:
-                with stats.lock:
+            with stats.lock:
+                stats.attempts += 1
+                if opened_before:
                     stats.reconnects += 1
+            opened = False
             try:
-                port = self.parts.port or (443 if self.context is not None else 80)
-                tls: dict[str, Any] = {"ssl": self.context, "server_hostname": host} if self.context else {}
-                opening = connect(self._ws_uri(), host=address, port=port, open_timeout=self.timeout, proxy=None, **tls)
+                opening = connect(
+                    self._ws_uri(),
+                    host=address,
+                    port=port,
+                    open_timeout=self.timeout,
+                    close_timeout=min(self.timeout, 2.0),
+                    proxy=None,
+                    create_connection=_watched_connection(),
+                    **tls,
+                )
                 async with opening as ws:
-                    if first:
+                    opened = True
+                    if not opened_before:
                         with stats.lock:
                             stats.connections += 1
-                    first = False
-                    while time.monotonic() < deadline:
-                        sequence += 1
-                        message = f"probe-{index}-{sequence}"
-                        sent = time.perf_counter()
-                        await ws.send(message)
-                        async with asyncio.timeout(self.timeout):
-                            while await ws.recv() != message:  # skip anything else the server says (a greeting)
-                                pass
-                        with stats.lock:
-                            stats.rtts_ms.append((time.perf_counter() - sent) * 1000)
-                        await asyncio.sleep(max(0.0, min(1.0, deadline - time.monotonic())))
-                    return
-            except (OSError, TimeoutError, WebSocketException):
-                if time.monotonic() >= deadline:
-                    return
+                    opened_before = True
+                    failure = await self._exchange(ws, stats, deadline, index, sequence)
+                    if failure is None:
+                        return
+                    ws.transport.abort()  # a connection that does not echo is not closed politely (no waiting)
+                    with stats.lock:
+                        stats.echo_failures += 1
+                        stats.reasons[failure] += 1
+            except _ClosedBetweenMessagesError as closed:
                 with stats.lock:
-                    if first:
-                        stats.connect_errors += 1
-                    else:
+                    stats.drops += 1
+                    stats.reasons[f"dropped: {closed}"] += 1
+            except (OSError, TimeoutError, WebSocketException) as error:
+                if time.monotonic() >= deadline and opened:
+                    return  # closed as the run ended: not a drop
+                if isinstance(error, InvalidStatus):
+                    reason = f"HTTP {error.response.status_code} to the upgrade"
+                else:
+                    reason = type(error).__name__
+                with stats.lock:
+                    if opened:
                         stats.drops += 1
-                await asyncio.sleep(min(0.2, max(0.0, deadline - time.monotonic())))
+                        stats.reasons[f"dropped: {reason}"] += 1
+                    else:
+                        stats.connect_errors += 1
+                        stats.reasons[reason] += 1
+            await asyncio.sleep(min(0.2, max(0.0, deadline - time.monotonic())))
+
+    async def _exchange(
+        self, ws: Any, stats: WebSocketStats, deadline: float, index: int, sequence: list[int]
+    ) -> str | None:
+        """Send a message a second on an open connection until the deadline, each echoed within --timeout.
+
+        Returns why the connection failed its check (None: every echo came). The first message is sent even
+        when the connection opened at the deadline, so no opened connection goes unchecked. One message that
+        is not the echo is let through before the first echo: the echoserver greets each connection.
+        """
+        from websockets.exceptions import ConnectionClosed
+        from websockets.protocol import State
+
+        flood = f"more than {MAX_UNSOLICITED} unsolicited pings or pongs per message"
+        greeted = False
+        echoed = False
+        while True:
+            sequence[0] += 1
+            message = f"probe-{index}-{sequence[0]}"
+            ws.unsolicited = 0
+            sent = time.perf_counter()
+            try:
+                await ws.send(message)
+                async with asyncio.timeout(self.timeout):
+                    while await ws.recv() != message:
+                        if echoed or greeted:
+                            return "an answer that is not the echo"
+                        greeted = True
+            except TimeoutError:
+                # The message before the first echo was let through as a greeting; when no echo follows it,
+                # it was the answer, and not the echo.
+                return "an answer that is not the echo" if greeted else f"no echo within {self.timeout:g} s"
+            except ConnectionClosed:
+                if ws.flooded:
+                    return flood
+                raise
+            if ws.flooded:  # the echo came in the same read as the flood that cut the connection
+                return flood
+            echoed = True
+            with stats.lock:
+                stats.rtts_ms.append((time.perf_counter() - sent) * 1000)
+            if time.monotonic() >= deadline:
+                return None
+            # The pause till the next message watches the connection: one the server closes in the last pause
+            # of the run is a drop too, not a connection that lasted.
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(max(0.0, min(1.0, deadline - time.monotonic()))):
+                    await ws.wait_closed()
+            if ws.state is State.CLOSED:
+                raise _ClosedBetweenMessagesError(type(ws.protocol.close_exc).__name__)
+            if ws.state is not State.OPEN:
+                raise _ClosedBetweenMessagesError("ConnectionClosed")
+            if time.monotonic() >= deadline:
+                return None
+
+
+class _ClosedBetweenMessagesError(Exception):
+    """The server closed a connection while it waited for its next message (the name of how it closed)."""
+
+
+def _watched_connection() -> Any:
+    """websockets' client connection, counting the pings and pongs the server sends unasked.
+
+    websockets answers pings by itself and drops unsolicited pongs (asyncio/connection.py, process_event and
+    acknowledge_pings), so a server flooding them would look healthy; past MAX_UNSOLICITED in one message's
+    time the connection is cut and reported as flooded.
+    """
+    from websockets.asyncio.client import ClientConnection
+    from websockets.frames import Frame, Opcode
+
+    class Watched(ClientConnection):
+        unsolicited = 0
+        flooded = False
+
+        def process_event(self, event: Any) -> None:
+            if isinstance(event, Frame) and (
+                event.opcode is Opcode.PING
+                or (event.opcode is Opcode.PONG and bytes(event.data) not in self.pending_pings)
+            ):
+                self.unsolicited += 1
+                if self.unsolicited > MAX_UNSOLICITED and not self.flooded:
+                    self.flooded = True
+                    self.transport.abort()
+            super().process_event(event)
+
+    return Watched
 
 
 def _resolve(host: str, seconds: float) -> str | None:
@@ -310,8 +441,12 @@ def render(results: list[ProbeResult]) -> str:
         rows.append(("http error reasons", *reasons))
     if any(r.websocket for r in results):
         ws = [r.websocket.as_dict() if r.websocket else {} for r in results]
-        for key in ("connections", "connect_errors", "drops", "reconnects", "messages", "rtt_p50_ms", "rtt_p99_ms"):
+        keys = ("connections", "attempts", "connect_errors", "drops", "echo_failures", "reconnects", "messages")
+        for key in (*keys, "rtt_p50_ms", "rtt_p99_ms"):
             cells = ["no data" if w.get(key, "-") is None else str(w.get(key, "-")) for w in ws]
             rows.append((f"websocket {key}", *cells))
+        if any(w.get("error_reasons") for w in ws):
+            reasons = [", ".join(f"{k} x{v}" for k, v in w.get("error_reasons", {}).items()) or "-" for w in ws]
+            rows.append(("websocket error reasons", *reasons))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     return "\n".join("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip() for row in rows)

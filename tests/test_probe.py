@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 import socket
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,7 +21,8 @@ from websockets.http11 import Request, Response
 from websockets.sync.server import ServerConnection, serve
 
 from albops.__main__ import main
-from albops.probe import Prober, nearest_rank, probe_all
+from albops.probe import MAX_UNSOLICITED, Prober, nearest_rank, probe_all
+from tests.hostile_servers import answering
 from tests.tcp_servers import raw_server
 from tests.tls_servers import tls_websocket_server
 
@@ -70,14 +73,14 @@ def flaky() -> Iterator[Echo]:
 
 
 def test_a_steady_endpoint_has_no_errors_or_drops(steady: Echo) -> None:
-    (result,) = probe_all([steady.url], duration_s=2.5, rate=20, connections=3, timeout=5)
+    (result,) = probe_all([steady.url], duration_s=1.5, rate=20, connections=3, timeout=5)
     http = result.http.as_dict()
-    # The rate caps the requests (2.5 s x 20/s, and the first at once); a machine under load sends fewer.
-    assert 10 <= http["requests"] <= 51 and http["errors"] == 0
+    # The rate caps the requests (1.5 s x 20/s, and the first at once); a machine under load sends fewer.
+    assert 10 <= http["requests"] <= 31 and http["errors"] == 0
     assert 0 < http["p50_ms"] <= http["p90_ms"] <= http["p99_ms"] <= http["max_ms"]
     ws = result.websocket.as_dict() if result.websocket else {}
     assert ws["connections"] == 3 and ws["drops"] == 0 and ws["reconnects"] == 0
-    assert 3 <= ws["messages"] <= 12  # at most a message a second on each connection
+    assert 3 <= ws["messages"] <= 6  # a message at once, then at most one a second on each connection
     assert not result.failed
 
 
@@ -107,7 +110,7 @@ def test_https_and_wss_through_tls_1_3_with_a_ca_file(tmp_path: Path, capsys: py
 
 
 def test_connections_closed_mid_run_are_counted_as_drops_and_reopened(flaky: Echo) -> None:
-    (result,) = probe_all([flaky.url], duration_s=3, rate=5, connections=2, timeout=5)
+    (result,) = probe_all([flaky.url], duration_s=1.5, rate=5, connections=2, timeout=5)
     ws = result.websocket.as_dict() if result.websocket else {}
     assert ws["drops"] >= 2 and ws["reconnects"] >= 2
     assert ws["messages"] >= 2
@@ -117,7 +120,7 @@ def test_connections_closed_mid_run_are_counted_as_drops_and_reopened(flaky: Ech
 def test_compare_prints_one_table_and_a_json_list(
     steady: Echo, flaky: Echo, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    argv = ["probe", "--url", steady.url, "--compare", flaky.url, "--ws", "--duration", "2", "--connections", "1"]
+    argv = ["probe", "--url", steady.url, "--compare", flaky.url, "--ws", "--duration", "1", "--connections", "1"]
     assert main([*argv, "--rate", "5"]) == 1  # the flaky one dropped
     table = capsys.readouterr().out
     assert steady.url in table and flaky.url in table and "websocket drops" in table
@@ -127,8 +130,11 @@ def test_compare_prints_one_table_and_a_json_list(
     assert set(steady_doc["http"]) == {"requests", "errors", "error_reasons", "p50_ms", "p90_ms", "p99_ms", "max_ms"}
     assert set(steady_doc["websocket"]) == {
         "connections",
+        "attempts",
         "connect_errors",
         "drops",
+        "echo_failures",
+        "error_reasons",
         "reconnects",
         "messages",
         "rtt_p50_ms",
@@ -190,3 +196,152 @@ def test_nearest_rank_is_a_member_with_enough_values_below(values: list[float], 
 def test_prober_rejects_bad_urls_early() -> None:
     with pytest.raises(ValueError, match="not an http"):
         Prober("ws://x/", duration_s=1)
+
+
+# -- endpoints that accept the upgrade and then misbehave -----------------------------------------------------
+
+
+@contextmanager
+def _ws_server(handler: Callable[[ServerConnection], None]) -> Iterator[str]:
+    """A plain WebSocket server on 127.0.0.1 running ``handler`` on each connection; yields its http:// URL."""
+
+    def guarded(connection: ServerConnection) -> None:
+        with suppress(ConnectionClosed):
+            handler(connection)
+
+    server = serve(guarded, "127.0.0.1", 0)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.socket.getsockname()[1]}/ws"
+    finally:
+        server.shutdown()
+
+
+def _never_echoes(connection: ServerConnection) -> None:
+    for _ in connection:  # reads every message, answers none
+        pass
+
+
+def _echoes_something_else(connection: ServerConnection) -> None:
+    for message in connection:
+        connection.send(f"not {message!s}")
+
+
+def _floods_text(connection: ServerConnection) -> None:
+    for message in connection:
+        for number in range(30):
+            connection.send(f"news {number}")
+        connection.send(message)
+
+
+def _floods_pings(connection: ServerConnection) -> None:
+    for message in connection:
+        for _ in range(3 * MAX_UNSOLICITED):
+            connection.ping()
+        connection.send(message)
+
+
+def _floods_pongs(connection: ServerConnection) -> None:
+    for message in connection:
+        for number in range(3 * MAX_UNSOLICITED):
+            connection.pong(f"unasked {number}".encode())
+        connection.send(message)
+
+
+@pytest.mark.parametrize(
+    ("handler", "reason"),
+    [
+        (_never_echoes, "no echo within 0.4 s"),
+        (_echoes_something_else, "an answer that is not the echo"),
+        (_floods_text, "an answer that is not the echo"),
+        (_floods_pings, f"more than {MAX_UNSOLICITED} unsolicited pings or pongs per message"),
+        (_floods_pongs, f"more than {MAX_UNSOLICITED} unsolicited pings or pongs per message"),
+    ],
+)
+def test_a_websocket_that_does_not_echo_fails_each_connection_with_its_reason(
+    handler: Callable[[ServerConnection], None], reason: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with _ws_server(handler) as url:
+        argv = ["probe", "--url", url, "--ws", "--connections", "3", "--duration", "0.5", "--timeout", "0.4"]
+        code = main([*argv, "--rate", "2", "--json"])
+    ws = json.loads(capsys.readouterr().out)["websocket"]
+    assert code == 1
+    assert ws["connections"] == 3 and ws["connect_errors"] == 0 and ws["drops"] == 0
+    assert ws["echo_failures"] >= 3  # each connection failed its check, each counted
+    assert ws["error_reasons"] == {reason: ws["echo_failures"]}
+    assert ws["reconnects"] == ws["attempts"] - 3
+
+
+def test_a_greeting_before_the_first_echo_is_not_a_failure(steady: Echo) -> None:
+    assert steady.greeting
+    (result,) = probe_all([steady.url], duration_s=0.5, rate=2, connections=2, timeout=2)
+    assert result.websocket is not None and result.websocket.echo_failures == 0 and not result.failed
+
+
+def test_a_101_to_a_plain_get_is_an_error(capsys: pytest.CaptureFixture[str]) -> None:
+    with answering(101, "text/plain", b"") as url:
+        code = main(["probe", "--url", url + "/", "--duration", "0.5", "--rate", "4", "--json"])
+    http = json.loads(capsys.readouterr().out)["http"]
+    assert code == 1
+    assert http["errors"] == http["requests"] >= 1 and http["p50_ms"] is None
+    assert http["error_reasons"] == {"HTTP 101 to a plain GET (an upgrade nobody asked for)": http["requests"]}
+
+
+def _free_port() -> int:
+    with socket.socket() as probe_socket:
+        probe_socket.bind(("127.0.0.1", 0))
+        return int(probe_socket.getsockname()[1])
+
+
+def test_a_refused_websocket_reports_its_attempts(capsys: pytest.CaptureFixture[str]) -> None:
+    url = f"http://127.0.0.1:{_free_port()}/ws"
+    argv = ["probe", "--url", url, "--ws", "--connections", "2", "--duration", "0.5", "--rate", "4", "--json"]
+    assert main(argv) == 1
+    document = json.loads(capsys.readouterr().out)
+    assert document["http"]["errors"] == document["http"]["requests"] >= 1
+    assert document["http"]["error_reasons"] == {"ConnectionRefusedError": document["http"]["requests"]}
+    ws = document["websocket"]
+    assert ws["attempts"] >= 2 and ws["connect_errors"] == ws["attempts"]  # every try, not one per connection
+    assert ws["error_reasons"] == {"ConnectionRefusedError": ws["attempts"]}
+    assert ws["connections"] == 0 and ws["messages"] == 0 and ws["rtt_p50_ms"] is None
+
+
+@contextmanager
+def _counting() -> Iterator[tuple[str, list[float]]]:
+    """An HTTP server that notes when each request came; yields its URL and the notes."""
+    seen: list[float] = []
+
+    def handle(client: socket.socket, _: threading.Event) -> None:
+        client.settimeout(1)
+        if client.recv(65536):
+            seen.append(time.monotonic())
+            client.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok")
+
+    with raw_server(handle) as port:
+        yield f"http://127.0.0.1:{port}/", seen
+
+
+@pytest.mark.parametrize(("rate", "duration", "least"), [(20.0, 0.5, 3), (0.5, 1.0, 1)])
+def test_rate_is_requests_a_second(rate: float, duration: float, least: int) -> None:
+    """At most rate x duration + 1 requests (the first goes at once); read as seconds between requests, 20
+    would send one request in 0.5 s and 0.5 would send three in 1 s."""
+    with _counting() as (url, seen):
+        argv = ["probe", "--url", url, "--duration", str(duration), "--rate", str(rate), "--json"]
+        assert main(argv) == 0
+    assert least <= len(seen) <= int(rate * duration) + 1
+
+
+@pytest.mark.parametrize("rate", ["0", "201", "nan", "fast"])
+def test_rate_out_of_range_is_refused_naming_it(rate: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["probe", "--url", "http://127.0.0.1:9/", "--rate", rate]) == 2
+    err = capsys.readouterr().err
+    assert "argument --rate" in err and "a second" in err
+
+
+def test_an_upgrade_answered_with_a_plain_200_is_a_connect_error(capsys: pytest.CaptureFixture[str]) -> None:
+    with answering(200, "text/html", b"<html>hi</html>") as url:
+        argv = ["probe", "--url", url + "/ws", "--ws", "--connections", "1", "--duration", "0.3", "--json"]
+        assert main([*argv, "--rate", "4"]) == 1
+    ws = json.loads(capsys.readouterr().out)["websocket"]
+    assert ws["connections"] == 0 and ws["connect_errors"] == ws["attempts"] >= 1
+    assert ws["error_reasons"] == {"HTTP 200 to the upgrade": ws["attempts"]}

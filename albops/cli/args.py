@@ -35,6 +35,21 @@ def seconds(low: float, high: float) -> Callable[[str], float]:
     return parse
 
 
+def per_second(low: float, high: float) -> Callable[[str], float]:
+    """A finite rate, in events a second, from ``low`` to ``high`` (a rate, never an interval in seconds)."""
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            value = math.nan
+        if not math.isfinite(value) or not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number a second from {low:g} to {high:g}")
+        return value
+
+    return parse
+
+
 def count(low: int, high: int) -> Callable[[str], int]:
     """A whole number from ``low`` to ``high``."""
 

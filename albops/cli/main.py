@@ -214,7 +214,8 @@ def _parser() -> argparse.ArgumentParser:
         "probe",
         allow_abbrev=False,
         help="measure HTTP latency and hold WebSocket connections open; compare two endpoints side by side",
-        description="Bounded in duration, rate and connections; exit 1 on any failed request or dropped WebSocket.",
+        description="Bounded in duration, rate and connections; exit 1 on any failed request, or any WebSocket not"
+        " opened, dropped or not echoing its messages in time.",
     )
     probe.add_argument(
         "--url", required=True, type=argtypes.web_url(("http", "https")), help="http(s)://host[:port]/path"
@@ -229,7 +230,12 @@ def _parser() -> argparse.ArgumentParser:
     probe.add_argument(
         "--connections", type=argtypes.count(1, 1000), default=10, help="WebSocket connections with --ws (10; 1-1000)"
     )
-    probe.add_argument("--rate", type=argtypes.seconds(0.01, 1000), default=10.0, help="HTTP requests a second (10)")
+    probe.add_argument(
+        "--rate",
+        type=argtypes.per_second(0.01, 200),  # albops.probe.MAX_RATE
+        default=10.0,
+        help="HTTP requests a second, not seconds between them (10; 0.01 to 200)",
+    )
     probe.add_argument(
         "--timeout", type=argtypes.seconds(0.1, 600), default=10.0, help="seconds per request or message"
     )
