@@ -11,7 +11,7 @@ and says which objects it read; where two objects could be the one, it says so i
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -67,7 +67,7 @@ class InstallFacts:
     lb_services: dict[str, str] = field(default_factory=dict)
 
 
-def _d(value: Any) -> dict[str, Any]:
+def as_mapping(value: Any) -> dict[str, Any]:
     """A mapping field, or {} for what a hostile or hand-written input put there instead."""
     return value if isinstance(value, dict) else {}
 
@@ -77,7 +77,7 @@ def _l(value: Any) -> list[Any]:
 
 
 def _meta(obj: dict[str, Any]) -> dict[str, Any]:
-    return _d(obj.get("metadata"))
+    return as_mapping(obj.get("metadata"))
 
 
 def _ref(obj: dict[str, Any]) -> str:
@@ -96,7 +96,7 @@ def controller_args(workload: dict[str, Any], configmaps: Mapping[str, Any] | No
     The chart runs ``/nginx-ingress-controller`` with ``--flag=value`` arguments; ``--flag value`` and bare
     boolean flags (``--enable-ssl-passthrough``) are read too, as Go's flag package takes them.
     """
-    template = _d(_d(_d(workload.get("spec")).get("template")).get("spec"))
+    template = as_mapping(as_mapping(as_mapping(workload.get("spec")).get("template")).get("spec"))
     namespace = str(_meta(workload).get("namespace", "default"))
     for container in _l(template.get("containers")):
         if not isinstance(container, dict):
@@ -133,15 +133,15 @@ def _environment(container: dict[str, Any], namespace: str, configmaps: Mapping[
     for entry in _l(container.get("env")):
         if not isinstance(entry, dict) or not isinstance(entry.get("name"), str):
             continue
-        source = _d(entry.get("valueFrom"))
+        source = as_mapping(entry.get("valueFrom"))
         if isinstance(entry.get("value"), str):
             # The kubelet expands a value's $(VAR) from the variables defined before it.
             known[entry["name"]] = _expand(entry["value"], known)
-        elif _d(source.get("fieldRef")).get("fieldPath") == "metadata.namespace":
+        elif as_mapping(source.get("fieldRef")).get("fieldPath") == "metadata.namespace":
             known[entry["name"]] = namespace
         else:
-            ref = _d(source.get("configMapKeyRef"))
-            data = _d(_d(configmaps.get(f"{namespace}/{ref.get('name')}")).get("data")) if ref else {}
+            ref = as_mapping(source.get("configMapKeyRef"))
+            data = as_mapping(as_mapping(configmaps.get(f"{namespace}/{ref.get('name')}")).get("data")) if ref else {}
             value = data.get(str(ref.get("key")))
             if isinstance(value, str):
                 known[entry["name"]] = value
@@ -165,19 +165,67 @@ def _expand(word: str, env: dict[str, str]) -> str:
     return _REFERENCE.sub(one, word)
 
 
+@dataclass(frozen=True, slots=True)
+class Controller:
+    """One ingress-nginx controller workload of the input, its flags read as the kubelet would pass them."""
+
+    workload: dict[str, Any]
+    flags: dict[str, str]
+
+    @property
+    def label(self) -> str:
+        return f"{self.workload.get('kind')} {_ref(self.workload)}"
+
+    @property
+    def controller_class(self) -> str:
+        return self.flags.get("controller-class", INGRESS_NGINX_CONTROLLER)
+
+    def classes(self, classes_by_controller: Mapping[str, Iterable[str]]) -> set[str]:
+        """Its ``--ingress-class`` and the IngressClasses whose controller is its ``--controller-class``."""
+        return {self.flags.get("ingress-class", "nginx"), *classes_by_controller.get(self.controller_class, ())}
+
+    @property
+    def watches_classless(self) -> bool:
+        """``--watch-ingress-without-class`` (Go's flag package reads a boolean with ParseBool)."""
+        return go_bool(self.flags.get("watch-ingress-without-class", "false")) is True
+
+
+def configmaps_of(documents: list[Any]) -> dict[str, dict[str, Any]]:
+    """The input's ConfigMaps by NAMESPACE/NAME."""
+    return {_ref(o): o for o in objects(documents) if isinstance(o, dict) and o.get("kind") == "ConfigMap"}
+
+
+def controllers(documents: list[Any], configmaps: Mapping[str, Any] | None = None) -> list[Controller]:
+    """Every ingress-nginx controller Deployment or DaemonSet of the input, read one way for every caller (env
+    values from the input's ConfigMaps included, so a flag means the same to each)."""
+    configmaps = configmaps_of(documents) if configmaps is None else configmaps
+    found = []
+    for obj in objects(documents):
+        if isinstance(obj, dict) and obj.get("kind") in ("Deployment", "DaemonSet"):
+            flags = controller_args(obj, configmaps)
+            if flags is not None:
+                found.append(Controller(obj, flags))
+    return found
+
+
+def classes_by_controller(documents: list[Any]) -> dict[str, list[str]]:
+    """The input's IngressClass names by their ``spec.controller``."""
+    by_controller: dict[str, list[str]] = {}
+    for obj in objects(documents):
+        if isinstance(obj, dict) and obj.get("kind") == "IngressClass":
+            name = str(_meta(obj).get("name"))
+            by_controller.setdefault(str(as_mapping(obj.get("spec")).get("controller")), []).append(name)
+    return by_controller
+
+
 def controller_classes(documents: list[Any]) -> frozenset[str]:
     """Classes an ingress-nginx controller in the input serves: its ``--ingress-class`` and the IngressClasses
     whose controller is its ``--controller-class`` (the chart's controllerValue, k8s.io/ingress-nginx by default;
     a second install often runs k8s.io/ingress-nginx-internal)."""
     objs = [o for o in objects(documents) if isinstance(o, dict)]
-    controllers: set[str] = set()
-    classes: set[str] = set()
-    for obj in objs:
-        if obj.get("kind") in ("Deployment", "DaemonSet"):
-            flags = controller_args(obj)
-            if flags is not None:
-                controllers.add(flags.get("controller-class", INGRESS_NGINX_CONTROLLER))
-                classes.add(flags.get("ingress-class", "nginx"))
+    found = controllers(documents)
+    controller_values = {c.controller_class for c in found}
+    classes = {c.flags.get("ingress-class", "nginx") for c in found}
     # Chart instances the input shows by a chart-labelled controller object (its Service, say).
     instances = {_labels(o).get(INSTANCE_LABEL) for o in objs if _chart_controller(o)} - {None}
     for obj in objs:
@@ -188,7 +236,7 @@ def controller_classes(documents: list[Any]) -> frozenset[str]:
         # Deployment in the input to name that value.
         labels = _labels(obj)
         if (
-            str(_d(obj.get("spec")).get("controller")) in controllers
+            str(as_mapping(obj.get("spec")).get("controller")) in controller_values
             or labels.get(NAME_LABEL) == "ingress-nginx"
             or labels.get(INSTANCE_LABEL) in instances
         ):
@@ -197,8 +245,9 @@ def controller_classes(documents: list[Any]) -> frozenset[str]:
 
 
 def _selects(service: dict[str, Any], workload: dict[str, Any]) -> bool:
-    selector = _d(service.get("spec")).get("selector")
-    labels = _d(_d(_d(_d(workload.get("spec")).get("template")).get("metadata")).get("labels"))
+    selector = as_mapping(service.get("spec")).get("selector")
+    template = as_mapping(as_mapping(workload.get("spec")).get("template"))
+    labels = as_mapping(as_mapping(template.get("metadata")).get("labels"))
     return (
         isinstance(selector, dict)
         and bool(selector)
@@ -209,7 +258,7 @@ def _selects(service: dict[str, Any], workload: dict[str, Any]) -> bool:
 
 
 def _is_load_balancer(obj: dict[str, Any]) -> bool:
-    return obj.get("kind") == "Service" and _d(obj.get("spec")).get("type") == "LoadBalancer"
+    return obj.get("kind") == "Service" and as_mapping(obj.get("spec")).get("type") == "LoadBalancer"
 
 
 def _chart_controller(obj: dict[str, Any]) -> bool:
@@ -227,8 +276,8 @@ def service_scheme(service: dict[str, Any]) -> tuple[str | None, str]:
     (kubernetes/cloud-provider-aws ``EnsureLoadBalancer``) makes it internal when ``aws-load-balancer-internal``
     is set to anything but the exact string ``false``, else internet-facing.
     """
-    annotations = {str(k): str(v) for k, v in _d(_meta(service).get("annotations")).items()}
-    spec = _d(service.get("spec"))
+    annotations = {str(k): str(v) for k, v in as_mapping(_meta(service).get("annotations")).items()}
+    spec = as_mapping(service.get("spec"))
     kind = annotations.get(SVC + "aws-load-balancer-type", "")
     internal = annotations.get(SVC + "aws-load-balancer-internal")
     if spec.get("loadBalancerClass") == LBC_CLASS or kind in LBC_TYPES:
@@ -256,7 +305,7 @@ def nlb_certificate(service: dict[str, Any]) -> str | None:
     ``aws-load-balancer-ssl-ports`` names ports by number or name; unset, every port is TLS (both the
     controller and the in-tree provider read it so).
     """
-    annotations = {str(k): str(v) for k, v in _d(_meta(service).get("annotations")).items()}
+    annotations = {str(k): str(v) for k, v in as_mapping(_meta(service).get("annotations")).items()}
     cert = annotations.get(SVC + "aws-load-balancer-ssl-cert", "").strip()
     if not cert:
         return None
@@ -264,7 +313,7 @@ def nlb_certificate(service: dict[str, Any]) -> str | None:
     if ports_raw is None or ports_raw.strip() == "*":
         return cert
     wanted = {p.strip() for p in ports_raw.split(",") if p.strip()}
-    for port in _l(_d(service.get("spec")).get("ports")):
+    for port in _l(as_mapping(service.get("spec")).get("ports")):
         if isinstance(port, dict) and str(port.get("port")) == "443" and wanted & {"443", str(port.get("name", ""))}:
             return cert
     return None
@@ -273,29 +322,18 @@ def nlb_certificate(service: dict[str, Any]) -> str | None:
 def read_install(documents: list[Any], options: Options, report: Report) -> InstallFacts:
     """Every install the input shows, matched to its classes, with the report saying what was read."""
     objs = [o for o in objects(documents) if isinstance(o, dict)]
-    configmaps = {_ref(o): o for o in objs if o.get("kind") == "ConfigMap"}
+    configmaps = configmaps_of(documents)
     services = [o for o in objs if _is_load_balancer(o)]
-    classes_by_controller: dict[str, list[str]] = {}
-    class_labels: dict[str, dict[str, str]] = {}
-    for obj in objs:
-        if obj.get("kind") == "IngressClass":
-            name = str(_meta(obj).get("name"))
-            classes_by_controller.setdefault(str(_d(obj.get("spec")).get("controller")), []).append(name)
-            class_labels[name] = _labels(obj)
+    by_controller = classes_by_controller(documents)
+    class_labels = {str(_meta(o).get("name")): _labels(o) for o in objs if o.get("kind") == "IngressClass"}
     installs: list[Install] = []
     facts = InstallFacts()
-    for obj in objs:
-        if obj.get("kind") not in ("Deployment", "DaemonSet"):
-            continue
-        flags = controller_args(obj, configmaps)
-        if flags is None:
-            continue
+    for controller in controllers(documents, configmaps):
+        obj, flags = controller.workload, controller.flags
         namespace = _meta(obj).get("namespace", "default")
-        install = Install(f"{obj.get('kind')} {_ref(obj)}")
+        install = Install(controller.label)
         facts.consumed.add((str(obj.get("kind")), _ref(obj)))
-        controller = flags.get("controller-class", INGRESS_NGINX_CONTROLLER)
-        install.classes |= set(classes_by_controller.get(controller, []))
-        install.classes.add(flags.get("ingress-class", "nginx"))
+        install.classes |= controller.classes(by_controller)
         install.ssl_passthrough = go_bool(flags.get("enable-ssl-passthrough", "false")) is True
         ref = flags.get("configmap")
         if ref and ref in configmaps:
@@ -451,11 +489,6 @@ def leave_out_install(documents: list[Any], facts: InstallFacts, report: Report)
 
 
 def watches_classless(documents: list[Any]) -> bool:
-    """Whether an ingress-nginx controller in the input runs with ``--watch-ingress-without-class`` true (Go's
-    flag package reads a boolean flag with ParseBool): it then serves Ingresses that name no class."""
-    for obj in objects(documents):
-        if isinstance(obj, dict) and obj.get("kind") in ("Deployment", "DaemonSet"):
-            flags = controller_args(obj)
-            if flags is not None and go_bool(flags.get("watch-ingress-without-class", "false")) is True:
-                return True
-    return False
+    """Whether an ingress-nginx controller in the input runs with ``--watch-ingress-without-class`` true: it then
+    serves Ingresses that name no class."""
+    return any(c.watches_classless for c in controllers(documents))

@@ -13,49 +13,24 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from albops.migrate.install import controller_args
-from albops.migrate.reading import INGRESS_NGINX_CONTROLLER, Options, ingress_class, ingress_name, objects
+from albops.migrate.install import classes_by_controller, controllers
+from albops.migrate.reading import Options, ingress_class, ingress_name
 from albops.migrate.report import Report
-from albops.migrate.values import go_bool
 
 DEFAULT_PREFIX = "nginx.ingress.kubernetes.io"
-
-
-def _install_classes(obj: dict[str, Any], flags: dict[str, str], documents: list[Any]) -> set[str | None]:
-    """The classes one install serves: its --ingress-class, the IngressClasses of its --controller-class, and
-    (None) Ingresses without a class when it runs with --watch-ingress-without-class."""
-    controller = flags.get("controller-class", INGRESS_NGINX_CONTROLLER)
-    classes: set[str | None] = {flags.get("ingress-class", "nginx")}
-    for other in objects(documents):
-        spec = other.get("spec")
-        metadata = other.get("metadata")
-        if (
-            other.get("kind") == "IngressClass"
-            and isinstance(spec, dict)
-            and spec.get("controller") == controller
-            and isinstance(metadata, dict)
-        ):
-            classes.add(str(metadata.get("name")))
-    if go_bool(flags.get("watch-ingress-without-class", "false")) is True:
-        classes.add(None)
-    return classes
 
 
 def install_prefix(documents: list[Any], options: Options, report: Report) -> tuple[Options, dict[str | None, str]]:
     """The options with the installs' prefix adopted (when not given and all agree), and the classes whose
     install reads another prefix than the one used, each with why."""
-    installs: list[tuple[str, str, set[str | None]]] = []  # (workload, prefix, classes)
-    for obj in objects(documents):
-        if obj.get("kind") not in ("Deployment", "DaemonSet"):
-            continue
-        flags = controller_args(obj)
-        if flags is None:
-            continue
-        raw = obj.get("metadata")
-        metadata: dict[str, Any] = raw if isinstance(raw, dict) else {}
-        where = f"{obj.get('kind')} {metadata.get('namespace', 'default')}/{metadata.get('name')}"
-        prefix = flags.get("annotations-prefix", DEFAULT_PREFIX).removesuffix("/")
-        installs.append((where, prefix, _install_classes(obj, flags, documents)))
+    installs: list[tuple[str, str, set[str | None]]] = []  # (workload, prefix, classes; None: classless ones)
+    by_controller = classes_by_controller(documents)
+    for controller in controllers(documents):
+        prefix = controller.flags.get("annotations-prefix", DEFAULT_PREFIX).removesuffix("/")
+        classes: set[str | None] = set(controller.classes(by_controller))
+        if controller.watches_classless:
+            classes.add(None)
+        installs.append((controller.label, prefix, classes))
     if not installs:
         return options, {}
     prefixes = {prefix for _, prefix, _ in installs}

@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from albops.migrate.https_redirect import report_trailing_slash
-from albops.migrate.install import InstallFacts
+from albops.migrate.install import InstallFacts, as_mapping
 from albops.migrate.names import backend_name
 from albops.migrate.reading import Options, Source, compact, ingress_class
 from albops.migrate.reading import objects as objects_of
@@ -688,25 +688,21 @@ def _deny_backend(name: str) -> dict[str, Any]:
     return {"service": {"name": name, "port": {"name": "use-annotation"}}}
 
 
-def _mapping(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
 def class_params(documents: list[Any], ingress_class: str) -> tuple[str, dict[str, Any]] | None:
     """The IngressClassParams the output's IngressClass points at, when both are in the input: (name, spec)."""
     objs = [o for o in objects_of(documents) if isinstance(o, dict)]
     for obj in objs:
-        if obj.get("kind") != "IngressClass" or _mapping(obj.get("metadata")).get("name") != ingress_class:
+        if obj.get("kind") != "IngressClass" or as_mapping(obj.get("metadata")).get("name") != ingress_class:
             continue
-        parameters = _mapping(_mapping(obj.get("spec")).get("parameters"))
+        parameters = as_mapping(as_mapping(obj.get("spec")).get("parameters"))
         if parameters.get("kind") != "IngressClassParams":
             return None
         # Two with one name: ``kubectl apply`` applies them in order, so the last one is what the cluster holds.
         found: tuple[str, dict[str, Any]] | None = None
         for params in objs:
-            name = _mapping(params.get("metadata")).get("name")
+            name = as_mapping(params.get("metadata")).get("name")
             if params.get("kind") == "IngressClassParams" and name == parameters.get("name"):
-                found = str(name), _mapping(params.get("spec"))
+                found = str(name), as_mapping(params.get("spec"))
         return found
     return None
 
@@ -726,7 +722,7 @@ def params_override(sources: list[Source], documents: list[Any], options: Option
     where = f"IngressClassParams {name} (of IngressClass {options.ingress_class})"
     scheme = spec.get("scheme")
     cidrs = spec.get("inboundCIDRs")
-    group = _mapping(spec.get("group"))
+    group = as_mapping(spec.get("group"))
     listed = [str(c) for c in cidrs] if isinstance(cidrs, list) else []
     for s in sources:
         if s.canary or s.excluded:

@@ -13,7 +13,7 @@ import hashlib
 from collections.abc import Iterable
 from typing import Any
 
-from albops.migrate.install import controller_args
+from albops.migrate.install import configmaps_of, controllers
 from albops.migrate.reading import display, objects
 from albops.migrate.report import Report
 from components.names import DNS_SUBDOMAIN
@@ -197,14 +197,9 @@ def stream_ports(documents: list[Any], report: Report) -> None:
     ``NAMESPACE/SERVICE:PORT`` with optional ``:PROXY`` parts (ingress-nginx controller-v1.15.1,
     internal/ingress/controller/controller.go getStreamServices).
     """
-    objs = [o for o in objects(documents) if isinstance(o, dict)]
-    configmaps = {display(o).removeprefix("ConfigMap "): o for o in objs if o.get("kind") == "ConfigMap"}
-    for obj in objs:
-        if obj.get("kind") not in ("Deployment", "DaemonSet"):
-            continue
-        flags = controller_args(obj, configmaps)
-        if flags is None:
-            continue
+    configmaps = configmaps_of(documents)
+    for controller in controllers(documents, configmaps):
+        obj, flags = controller.workload, controller.flags
         for flag, protocol in STREAM_FLAGS:
             ref = flags.get(flag)
             if not ref:
