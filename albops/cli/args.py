@@ -20,8 +20,8 @@ from urllib.parse import urlsplit
 from components.names import CERTIFICATE_ARN, CLUSTER_NAME, DNS_LABEL, DNS_SUBDOMAIN, GROUP_NAME, certificate_arns
 
 
-def seconds(low: float, high: float) -> Callable[[str], float]:
-    """A finite number of seconds from ``low`` to ``high`` (``nan``, ``inf``, ``-1`` and ``1e12`` are refused)."""
+def _finite(low: float, high: float, unit: str) -> Callable[[str], float]:
+    """A finite number from ``low`` to ``high`` (``nan``, ``inf``, out of range refused), named by its unit."""
 
     def parse(text: str) -> float:
         try:
@@ -29,25 +29,20 @@ def seconds(low: float, high: float) -> Callable[[str], float]:
         except ValueError:
             value = math.nan
         if not math.isfinite(value) or not low <= value <= high:
-            raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds from {low:g} to {high:g}")
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number {unit} from {low:g} to {high:g}")
         return value
 
     return parse
+
+
+def seconds(low: float, high: float) -> Callable[[str], float]:
+    """A finite number of seconds from ``low`` to ``high`` (``nan``, ``inf``, ``-1`` and ``1e12`` are refused)."""
+    return _finite(low, high, "of seconds")
 
 
 def per_second(low: float, high: float) -> Callable[[str], float]:
     """A finite rate, in events a second, from ``low`` to ``high`` (a rate, never an interval in seconds)."""
-
-    def parse(text: str) -> float:
-        try:
-            value = float(text)
-        except ValueError:
-            value = math.nan
-        if not math.isfinite(value) or not low <= value <= high:
-            raise argparse.ArgumentTypeError(f"{text!r} is not a number a second from {low:g} to {high:g}")
-        return value
-
-    return parse
+    return _finite(low, high, "a second")
 
 
 def count(low: int, high: int) -> Callable[[str], int]:
