@@ -40,22 +40,14 @@ MAX_ITEMS: dict[str, dict[str, int]] = {
         "spec.rules[].matches[].headers": MATCH_HEADERS,
         "spec.rules[].matches[].queryParams": MATCH_QUERY_PARAMS,
     },
-    "GRPCRoute": {
-        "spec.parentRefs": ROUTE_PARENT_REFS,
-        "spec.hostnames": ROUTE_HOSTNAMES,
-        "spec.rules": ROUTE_RULES,
-        "spec.rules[].matches": RULE_MATCHES,
-        "spec.rules[].filters": RULE_FILTERS,
-        "spec.rules[].backendRefs": RULE_BACKEND_REFS,
-        "spec.rules[].backendRefs[].filters": RULE_FILTERS,
-        "spec.rules[].matches[].headers": MATCH_HEADERS,
-    },
     "Gateway": {
         "spec.listeners": 64,
         "spec.addresses": 16,
         "spec.listeners[].tls.certificateRefs": 64,
     },
 }
+# A GRPCRoute's lists have the HTTPRoute's limits; its matches have no queryParams.
+MAX_ITEMS["GRPCRoute"] = {k: v for k, v in MAX_ITEMS["HTTPRoute"].items() if not k.endswith(".queryParams")}
 # The CEL rule on spec.rules of HTTPRoute and GRPCRoute: matches of all rules together.
 MAX_MATCHES_PER_ROUTE = ROUTE_MATCHES
 ROUTE_KINDS = ("HTTPRoute", "GRPCRoute")
