@@ -668,13 +668,22 @@ def annotation_finding(short: str, value: str, nginx: Mapping[str, str] | None =
             "not an annotation ingress-nginx controller-v1.15.1 reads, so it had no effect there (a misspelling? "
             "compare with docs/migrate-annotations.md); dropped",
         )
+    needed = not entry.needs or go_bool(str((nginx or {}).get(entry.needs, ""))) is True
+    return _finding(entry, value, "it", needed)
+
+
+def _finding(entry: Disposition, value: str, whom: str, needed: bool = True) -> tuple[str, str]:
+    """(status, detail) of a catalogue entry for ``value``: an annotation's (``whom`` "it") or a ConfigMap key's
+    ("every Ingress"); ``needed`` is False when the boolean annotation it depends on is not true."""
     if entry.off is not None and entry.off(value):
         return "converted", f"{value!r}: off, as ingress-nginx had it; nothing to carry over"
-    if entry.needs and go_bool(str((nginx or {}).get(entry.needs, ""))) is not True:
+    if not needed:
         return "converted", f"no effect without {entry.needs}: true, as in ingress-nginx; nothing to carry over"
     detail = _text(entry.detail, value)
     if entry.status == "lost-protection":
-        return entry.status, f"protected it with {detail}; carry it over: {_text(entry.alb, value)}"
+        return entry.status, f"protected {whom} with {detail}; carry it over: {_text(entry.alb, value)}"
+    if entry.status == "read":
+        return "converted", detail
     if entry.alb:
         detail += f"; the ALB way: {_text(entry.alb, value)}"
     return entry.status, detail
@@ -1155,16 +1164,7 @@ def configmap_finding(key: str, value: str) -> tuple[str, str]:
             "not a key ingress-nginx controller-v1.15.1 reads, so it had no effect there (a misspelling? compare "
             "with docs/migrate-annotations.md); ignored",
         )
-    if entry.off is not None and entry.off(value):
-        return "converted", f"{value!r}: off, as ingress-nginx had it; nothing to carry over"
-    detail = _text(entry.detail, value)
-    if entry.status == "lost-protection":
-        return entry.status, f"protected every Ingress with {detail}; carry it over: {_text(entry.alb, value)}"
-    if entry.status == "read":
-        return "converted", detail
-    if entry.alb:
-        detail += f"; the ALB way: {_text(entry.alb, value)}"
-    return entry.status, detail
+    return _finding(entry, value, "every Ingress")
 
 
 # --- The fact files, and the page generated from this module --------------------------------------------
