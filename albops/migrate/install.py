@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from albops.migrate.reading import INGRESS_NGINX_CONTROLLER, Options, objects
+from albops.migrate.reading import INGRESS_NGINX_CONTROLLER, Options, objects, places
 from albops.migrate.report import Report
 from albops.migrate.values import go_bool
 
@@ -469,16 +469,14 @@ def _data(configmap: dict[str, Any]) -> dict[str, str]:
 
 def leave_out_install(documents: list[Any], facts: InstallFacts, report: Report) -> None:
     """Take the install's own objects out of the output, each with a note: they were read, not converted."""
-    for i in range(len(documents) - 1, -1, -1):
-        obj = documents[i]
+    # Last first: deleting from a container never moves an index still to visit.
+    for container, i in reversed(list(places(documents))):
+        obj = container[i]
         if not isinstance(obj, dict):
-            continue
-        if str(obj.get("kind", "")).endswith("List") and isinstance(obj.get("items"), list):
-            leave_out_install(obj["items"], facts, report)
             continue
         key = (str(obj.get("kind")), _ref(obj))
         if key in facts.consumed:
-            del documents[i]
+            del container[i]
             report.add(
                 f"{key[0]} {key[1]}",
                 "ingress-nginx install",

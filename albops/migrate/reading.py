@@ -261,12 +261,17 @@ class Source:
         return self.flag("canary")
 
 
-def nginx_ingresses(documents: list[Any], options: Options, classes: frozenset[str]) -> Iterator[tuple[list[Any], int]]:
-    """(container, index) of every ingress-nginx Ingress, including those inside List objects."""
+def places(documents: list[Any]) -> Iterator[tuple[list[Any], int]]:
+    """(container, index) of every object, the items of List objects included: where to replace or delete it."""
     for i, document in enumerate(documents):
-        if is_nginx_ingress(document, options, classes):
-            yield documents, i
-        elif isinstance(document, dict) and str(document.get("kind", "")).endswith("List"):
+        if isinstance(document, dict) and str(document.get("kind", "")).endswith("List"):
             items = document.get("items")
             if isinstance(items, list):
-                yield from nginx_ingresses(items, options, classes)
+                yield from places(items)
+                continue
+        yield documents, i
+
+
+def nginx_ingresses(documents: list[Any], options: Options, classes: frozenset[str]) -> Iterator[tuple[list[Any], int]]:
+    """(container, index) of every ingress-nginx Ingress, including those inside List objects."""
+    return ((c, i) for c, i in places(documents) if is_nginx_ingress(c[i], options, classes))

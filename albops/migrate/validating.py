@@ -9,23 +9,12 @@ stops reconciling every member), so then nothing at all is written: the group is
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any
 
-from albops.migrate.reading import Source, display
+from albops.migrate.reading import Source, display, places
 from albops.migrate.report import Report
 from components.validation import validate
-
-
-def _places(documents: list[Any]) -> Iterator[tuple[list[Any], int]]:
-    """(container, index) of every object, the items of List objects included."""
-    for i, document in enumerate(documents):
-        if isinstance(document, dict) and str(document.get("kind", "")).endswith("List"):
-            items = document.get("items")
-            if isinstance(items, list):
-                yield from _places(items)
-                continue
-        yield documents, i
 
 
 def _route_sources(route: dict[str, Any], sources: Sequence[Source]) -> list[str]:
@@ -47,11 +36,11 @@ def _route_sources(route: dict[str, Any], sources: Sequence[Source]) -> list[str
 
 def validate_output(output: list[Any], report: Report, sources: Sequence[Source] = ()) -> None:
     """Leave out of ``output`` every object the validator refuses, and hold everything back on a group rule."""
-    places = list(_places(output))
-    problems = validate(container[i] for container, i in places)
+    found = list(places(output))
+    problems = validate(container[i] for container, i in found)
     refused: set[int] = set()
     for problem in problems:
-        obj = places[problem.index][0][places[problem.index][1]]
+        obj = found[problem.index][0][found[problem.index][1]]
         name = display(obj) if isinstance(obj, dict) else problem.document
         if problem.group is not None:
             why = f"ALB group {problem.group!r} would not reconcile: a rule its members must agree on fails"
@@ -73,7 +62,7 @@ def validate_output(output: list[Any], report: Report, sources: Sequence[Source]
             f"{problem.rule}; {problem.fix}. Not written: the API server or the controller would refuse it",
         )
     for index in sorted(refused, reverse=True):
-        container, i = places[index]
+        container, i = found[index]
         obj = container[i]
         if isinstance(obj, dict) and display(obj) in report.converted:
             report.converted.remove(display(obj))
