@@ -29,6 +29,7 @@ from albops.migrate.routes import (
     posix_classes,
     regex_host,
 )
+from albops.migrate.values import go_atoi
 from albops.migrate.weights import MAX_WEIGHT, scale
 
 # ALB condition values (wildcard or regex) are at most 128 characters.
@@ -366,11 +367,6 @@ REDIRECT_KINDS = (("temporal-redirect", 302, 307), ("permanent-redirect", 301, 3
 ALB_REDIRECT_CODES = {301: "HTTP_301", 302: "HTTP_302"}
 # The ALB code nearest in meaning: permanent ones (301, 308) as 301, the rest as 302.
 _NEAREST_ALB_CODE = {308: 301}
-
-
-def go_atoi(raw: str) -> int | None:
-    """``raw`` as Go's strconv.Atoi reads it (an optional sign and ASCII digits, nothing else), or None."""
-    return int(raw) if re.fullmatch(r"[+-]?[0-9]+", raw) else None
 
 
 def _redirect_action(source: Source, report: Report) -> dict[str, Any] | None:

@@ -9,6 +9,7 @@ ingress-nginx but stops a whole ALB group when written as ``inbound-cidrs`` (the
 from __future__ import annotations
 
 import ipaddress
+import re
 from dataclasses import dataclass
 
 # Go strconv.ParseBool (go/src/strconv/atob.go): exactly these spellings, nothing trimmed.
@@ -38,6 +39,11 @@ def nginx_bool(value: str | None, default: bool) -> bool:
         return default
     parsed = go_bool(value)
     return default if parsed is None else parsed
+
+
+def go_atoi(raw: str) -> int | None:
+    """``raw`` as Go's strconv.Atoi reads it (an optional sign and ASCII digits, nothing else), or None."""
+    return int(raw) if re.fullmatch(r"[+-]?[0-9]+", raw) else None
 
 
 def go_trim_space(value: str) -> str:

@@ -32,7 +32,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from components.app.checks import host_problem, path_problems
+from components.app.checks import go_int32, host_problem, path_problems
 from components.names import CERTIFICATE_ARN, certificate_arns
 from components.validation.problem import Problem, annotation_field, describe
 
@@ -60,18 +60,9 @@ CONDITION_CONFIGS = {
 }
 TRANSFORM_CONFIGS = {"url-rewrite": "urlRewriteConfig", "host-header-rewrite": "hostHeaderRewriteConfig"}
 STRING_MAPS = ("load-balancer-attributes", "target-group-attributes", "tags")
-INT32 = re.compile(r"[+-]?[0-9]+")
 GO_BOOLS = frozenset({"1", "t", "T", "TRUE", "true", "True", "0", "f", "F", "FALSE", "false", "False"})
 # Settings of the load balancer itself: two members of one group that give different values stop it.
 ONE_PER_GROUP = ("scheme", "ip-address-type", "load-balancer-name", "wafv2-acl-arn", "wafv2-acl-name", "waf-acl-id")
-
-
-def go_int32(raw: str) -> int | None:
-    """Go ``strconv.ParseInt(raw, 10, 32)``: optional sign, decimal digits, within int32."""
-    if not raw.isascii() or not INT32.fullmatch(raw):
-        return None
-    value = int(raw)
-    return value if -(2**31) <= value < 2**31 else None
 
 
 def _go_cidr(text: str) -> str | None:
