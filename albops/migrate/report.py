@@ -57,8 +57,25 @@ STATUS_NEXT: dict[str, str] = {
 }
 
 
+class _Said:
+    """What a per-Ingress finding and a group finding both answer from their status."""
+
+    __slots__ = ()
+    status: str
+    next_step: str
+
+    @property
+    def severity(self) -> str:
+        """One of SEVERITIES: what a converted setting still needs from a reader is a note."""
+        return "note" if self.status == "converted" else self.status
+
+    @property
+    def next(self) -> str:
+        return self.next_step or STATUS_NEXT.get(self.status, "")
+
+
 @dataclass(slots=True)
-class Finding:
+class Finding(_Said):
     ingress: str
     annotation: str
     status: str  # converted | approximated | not-converted | note | lost-protection
@@ -72,15 +89,6 @@ class Finding:
     def shown(self) -> str:
         """The detail as a member's line shows it: a group finding is said once, under its group."""
         return f"group-wide: see ALB group {self.group!r}, {self.annotation}" if self.group else self.detail
-
-    @property
-    def severity(self) -> str:
-        """One of SEVERITIES: what a converted setting still needs from a reader is a note."""
-        return "note" if self.status == "converted" else self.status
-
-    @property
-    def next(self) -> str:
-        return self.next_step or STATUS_NEXT.get(self.status, "")
 
     def __str__(self) -> str:
         return f"{self.ingress}: {self.annotation}: {self.status}: {self.detail}"
@@ -98,7 +106,7 @@ class Finding:
 
 
 @dataclass(slots=True)
-class GroupFinding:
+class GroupFinding(_Said):
     """A finding about an ALB group as a whole, said once whatever the number of its Ingresses."""
 
     group: str
@@ -107,14 +115,6 @@ class GroupFinding:
     detail: str
     ingresses: list[str] = field(default_factory=list)  # the members it concerns, in the order added
     next_step: str = ""
-
-    @property
-    def severity(self) -> str:
-        return "note" if self.status == "converted" else self.status
-
-    @property
-    def next(self) -> str:
-        return self.next_step or STATUS_NEXT.get(self.status, "")
 
     def __str__(self) -> str:
         members = f" (Ingresses: {', '.join(self.ingresses)})" if self.ingresses else ""
