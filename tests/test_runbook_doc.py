@@ -62,7 +62,7 @@ class CommandLine:
 
 def _logical_lines(block: list[tuple[int, str]]) -> Iterator[tuple[int, str]]:
     """Lines of a code block with backslash continuations joined, as the shell reads them."""
-    start, parts = 0, []
+    start, parts = 0, list[str]()
     for number, text in block:
         if not parts:
             start = number
@@ -258,3 +258,65 @@ def test_verdict_skips_only_what_another_section_builds(capsys: pytest.CaptureFi
 
 def _known(command: str) -> set[str]:
     return {option for action in _subcommands()[command]._actions for option in action.option_strings}
+
+
+class _IssueSyntaxError(Exception):
+    pass
+
+
+class _IssueParser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise _IssueSyntaxError(message)
+
+
+def _issue_cutover_parser() -> argparse.ArgumentParser:
+    """``albops cutover`` exactly as issue 22 section 3 writes its usage: the stand-in the runbook's cutover
+    lines are held to until the real sub-command exists (then ``test_runbook_command_parses`` takes over)."""
+    parser = _IssueParser(prog="albops cutover", allow_abbrev=False)
+    parser.add_argument("--zone-id", required=True)
+    parser.add_argument("--host", required=True)
+    for name in ("--to", "--from", "--record", "--ca-file"):
+        parser.add_argument(name)
+    parser.add_argument("--weight", type=float)
+    parser.add_argument("--gate", action="append")
+    parser.add_argument("--resolve", action="append")
+    for name in ("--gate-seconds", "--settle-seconds", "--max-error-rate", "--max-p99-ms"):
+        parser.add_argument(name, type=float)
+    parser.add_argument("--min-samples", type=int)
+    for name in ("--ws", "--dry-run", "--yes", "--json"):
+        parser.add_argument(name, action="store_true")
+    modes = parser.add_mutually_exclusive_group()
+    for name in ("--status", "--rollback", "--finish", "--abort"):
+        modes.add_argument(name, action="store_true")
+    return parser
+
+
+def test_pending_cutover_lines_follow_the_issue_syntax() -> None:
+    if "cutover" in _subcommands():
+        pytest.skip("albops cutover exists: test_runbook_command_parses checks its lines against the real parser")
+    parser = _issue_cutover_parser()
+    lines = [c for c in LINES if c.argv[0] == "cutover"]
+    assert lines
+    for command in lines:
+        where = f"{RUNBOOK.name}:{command.line}"
+        try:
+            args = parser.parse_args(list(command.argv[1:]))
+        except _IssueSyntaxError as error:
+            pytest.fail(f"{where}: not the issue's cutover syntax: {error}\n  {command.text}")
+        mode = args.status or args.rollback or args.finish or args.abort
+        # The first form moves weight (--to and --weight); the second only names a mode and takes no step options.
+        assert mode or (args.to and args.weight is not None), f"{where}: a step needs --to and --weight"
+        if mode:
+            step_options = (args.to, getattr(args, "from"), args.gate, args.resolve, args.dry_run)
+            assert not any(step_options) and args.weight is None, f"{where}: a mode takes only --yes and --json"
+        else:
+            assert 0 <= args.weight <= 100, f"{where}: --weight is a percentage"
+        assert not (args.dry_run and args.yes), f"{where}: --dry-run and --yes together"
+
+
+def test_issue_syntax_stand_in_refuses_what_the_issue_does_not_allow() -> None:
+    parser = _issue_cutover_parser()
+    with pytest.raises(_IssueSyntaxError, match="not allowed with"):
+        parser.parse_args(["--zone-id", "Z", "--host", "h", "--status", "--abort"])
+    with pytest.raises(_IssueSyntaxError, match="unrecognized arguments: --percent"):
+        parser.parse_args(["--zone-id", "Z", "--host", "h", "--to", "lb", "--percent", "5"])
