@@ -239,6 +239,8 @@ class Prober:
         while next_at < deadline:
             if self._stop.wait(max(0.0, next_at - time.monotonic())):
                 return
+            if time.monotonic() >= deadline:  # behind schedule: no request starts after the duration
+                return
             start = time.perf_counter()
             connection = self._connection()
             # The socket timeout bounds each read, not a reply trickled a byte at a time: past --timeout the
