@@ -94,7 +94,9 @@ def test_before_with_a_given_p99_does_not_probe_the_old_load_balancer(tmp_path: 
 
 def test_a_share_of_503s_fails_on_the_error_rate(tmp_path: Path) -> None:
     with site(tmp_path, Behaviour(fail_every=4)) as new:
-        result = _gates().before(_settings(new, max_p99_ms=2000.0), NEW, None, threading.Event())
+        # The --resolve name as a user may write it (dualstack., any case, a trailing dot) is the same LB's.
+        resolve = {f"DualStack.{NEW.dns_name.upper()}.": new.address}
+        result = _gates().before(_settings(new, max_p99_ms=2000.0, resolve=resolve), NEW, None, threading.Event())
     assert not result.passed
     assert any("error rate" in r and "> 0.10%" in r and "HTTP 503" in r for r in result.reasons), result.reasons
     assert "errors" in result.line and "> 0.10%" in result.line
@@ -213,7 +215,11 @@ def test_setting_stop_ends_the_gate_at_once_failed(tmp_path: Path) -> None:
         started = time.monotonic()
         result = _gates().before(_settings(new, max_p99_ms=2000.0, gate_seconds=30.0), NEW, None, stop)
         elapsed = time.monotonic() - started
+        sent = len(new.hosts)
+        time.sleep(0.5)
+        late = len(new.hosts) - sent
     assert not result.passed and result.reasons == ("interrupted",)
+    assert sent > 0 and late <= 1, (sent, late)  # the load stopped too, not only the wait (one may be in flight)
     assert elapsed < 1.5, elapsed
     assert "interrupted" in result.line
 

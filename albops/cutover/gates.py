@@ -389,6 +389,7 @@ def judge(
         "phase": phase,
         "host": settings.host,
         "gate_seconds": settings.gate_seconds,
+        "urls": [f"https://{settings.host}/"] if not settings.urls else list(settings.urls),
         "thresholds": {
             "min_samples": settings.min_samples,
             "max_error_rate": settings.max_error_rate,

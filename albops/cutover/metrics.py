@@ -103,8 +103,9 @@ def read_metrics(aws: AwsSession, lb: LoadBalancer, start: float, end: float) ->
     namespace = ALB_NAMESPACE if lb.kind == "application" else NLB_NAMESPACE
     first, last, period = window(start, end)
     region = lb.arn.split(":")[3]
-    session = aws if not region or region == aws.region else AwsSession(region, deadline=aws.deadline)
     try:
+        # The load balancer's own region (its metrics are there), with the command's session and deadline.
+        session = aws if region == aws.region else AwsSession(region, session=aws.session, deadline=aws.deadline)
         client = session.client("cloudwatch")
         groups = _target_groups(client, namespace, dimension)
         lb_dimension = [{"Name": "LoadBalancer", "Value": dimension}]
