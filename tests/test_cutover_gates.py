@@ -11,6 +11,7 @@ import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import boto3
 import pytest
@@ -361,3 +362,27 @@ def test_settings_problems_name_the_option() -> None:
     assert probe_rate(base) == pytest.approx(1000 * 1.25 / 60)
     assert probe_rate(GateSettings(HOST, (), min_samples=12000, gate_seconds=60)) == MAX_RATE
     assert settings_problem(GateSettings(HOST, (), min_samples=12001, gate_seconds=60)) is not None
+
+
+def test_without_resolve_the_load_balancer_name_is_looked_up_for_every_connection(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import socket
+
+    real = socket.getaddrinfo
+    lookups: list[str] = []
+
+    def resolver(host: str, *args: Any, **kwargs: Any) -> Any:
+        if host == NEW.dns_name:
+            lookups.append(host)
+            return real("127.0.0.1", *args, **kwargs)  # the load balancer's address, as DNS would answer it
+        return real(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", resolver)
+    with site(tmp_path) as new:
+        # No --resolve: the gate URL names the port, HOST is never looked up.
+        settings = _settings(new, url=f"https://{HOST}:{new.port}/", resolve={}, max_p99_ms=2000.0)
+        result = _gates().before(settings, NEW, None, threading.Event())
+    assert result.passed, result.reasons
+    assert len(lookups) == result.figures["new"]["samples"] == len(new.hosts)
+    assert set(new.hosts) == {f"{HOST}:{new.port}"}
