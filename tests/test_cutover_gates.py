@@ -357,6 +357,7 @@ def test_settings_problems_name_the_option() -> None:
     assert settings_problem(base) is None
     assert "--gate ftp://x/" in (settings_problem(GateSettings(HOST, ("ftp://x/",))) or "")
     assert "--max-error-rate" in (settings_problem(GateSettings(HOST, (), max_error_rate=1.5)) or "")
+    assert "e.g. www.example.test" in (settings_problem(GateSettings("*.example.test", ())) or "")
     assert "--resolve" in (settings_problem(GateSettings(HOST, (), resolve={"lb": "nowhere"})) or "")
     # 1000 samples in 60 s need 16.7 a second; the probe sends a quarter more, within its maximum.
     assert probe_rate(base) == pytest.approx(1000 * 1.25 / 60)

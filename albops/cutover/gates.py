@@ -102,6 +102,9 @@ def settings_problem(settings: GateSettings) -> str | None:
     """
     if not settings.host.strip():
         return "the gate's HOST is empty; give --host"
+    if "*" in settings.host:
+        example = settings.host.replace("*", "www", 1)
+        return f"--host {settings.host} is a wildcard: no client asks for it; gate a name it serves (e.g. {example})"
     if not 0 < settings.gate_seconds <= MAX_DURATION_S:
         return f"--gate-seconds {settings.gate_seconds:g} is out of range; use more than 0 and at most 3600"
     if settings.min_samples < 1:
