@@ -122,6 +122,24 @@ class ProbeResult:
         return document
 
 
+@dataclass(frozen=True)
+class ConnectTo:
+    """Where a probe's connections go when that is not the URL's host (the gates' load balancer).
+
+    The URL's host stays the SNI name, the Host header and the name the certificate is checked against; the
+    connection goes to ``name`` (looked up again each time a connection opens, under the probe's timeout) on
+    ``port``, or to ``address`` when one is pinned (``--resolve``, as curl's overrides only the address).
+    """
+
+    name: str
+    port: int
+    address: str | None = None
+
+
+class _NoAddressError(OSError):
+    """The name to connect to gave no address in time: its message is the reason counted."""
+
+
 class Prober:
     """Runs the HTTP load and the WebSocket holders for one URL."""
 
@@ -133,6 +151,7 @@ class Prober:
         connections: int = 0,
         timeout: float = 10.0,
         ca_file: str | None = None,
+        connect_to: ConnectTo | None = None,
     ) -> None:
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -152,8 +171,13 @@ class Prober:
         self.connections = connections
         self.timeout = timeout
         self.context = ssl.create_default_context(cafile=ca_file) if parts.scheme == "https" else None
+        self.connect_to = connect_to
+        self._turn = 0  # which of the name's addresses the next connection takes (round robin)
+        self._stop = threading.Event()
 
-    def run(self) -> ProbeResult:
+    def run(self, stop: threading.Event | None = None) -> ProbeResult:
+        """Measure for the duration; ``stop`` set ends the load and the holders early (within a pause)."""
+        self._stop = stop or threading.Event()
         http_stats = HttpStats()
         ws_stats = WebSocketStats() if self.connections else None
         deadline = time.monotonic() + self.duration_s
@@ -175,16 +199,48 @@ class Prober:
     # -- HTTP ----------------------------------------------------------------------
     def _connection(self) -> http.client.HTTPConnection:
         host, port = self.parts.hostname or "", self.parts.port
+        connection: http.client.HTTPConnection
         if self.context is not None:
-            return http.client.HTTPSConnection(host, port, timeout=self.timeout, context=self.context)
-        return http.client.HTTPConnection(host, port, timeout=self.timeout)
+            connection = http.client.HTTPSConnection(host, port, timeout=self.timeout, context=self.context)
+        else:
+            connection = http.client.HTTPConnection(host, port, timeout=self.timeout)
+        if self.connect_to is not None:
+            # http.client opens its socket through this attribute (HTTPConnection.connect); SNI, the
+            # certificate's name check and the Host header keep using the URL's host.
+            connection._create_connection = self._create_to_target  # type: ignore[attr-defined]
+        return connection
+
+    def _create_to_target(
+        self, _url_address: tuple[str, int], timeout: float | None, source: tuple[str, int] | None = None
+    ) -> socket.socket:
+        address, port = self._target_address()
+        return socket.create_connection((address, port), timeout, source)
+
+    def _target_address(self) -> tuple[str, int]:
+        """The address and port the next connection to ``connect_to`` opens (its name looked up now, bounded).
+
+        The name's addresses are taken in turn, so every node of a load balancer is measured; only those of the
+        family getaddrinfo lists first (RFC 6724 puts first the family this machine can reach).
+        """
+        target = self.connect_to
+        assert target is not None
+        if target.address is not None:
+            return target.address, target.port
+        found = _addresses(target.name, self.timeout)
+        if not found:
+            raise _NoAddressError(f"{target.name}: no address within {self.timeout:g} s")
+        self._turn += 1
+        return found[self._turn % len(found)], target.port
 
     def _http_load(self, stats: HttpStats, deadline: float) -> None:
         path = (self.parts.path or "/") + (f"?{self.parts.query}" if self.parts.query else "")
         interval = 1 / self.rate
         next_at = time.monotonic()
         while next_at < deadline:
-            time.sleep(max(0.0, next_at - time.monotonic()))
+            if self._stop.wait(max(0.0, next_at - time.monotonic())):
+                return
+            if time.monotonic() >= deadline:  # behind schedule: no request starts after the duration
+                return
             start = time.perf_counter()
             connection = self._connection()
             # The socket timeout bounds each read, not a reply trickled a byte at a time: past --timeout the
@@ -209,7 +265,10 @@ class Prober:
             except (OSError, http.client.HTTPException, ValueError) as error:
                 # Timeouts, refused connections, and replies that are not HTTP (garbage, a header block over
                 # http.client's limits): each a counted error with its reason, never a dead worker thread.
-                stats.fail(f"no complete answer within {self.timeout:g} s" if cut.is_set() else type(error).__name__)
+                if cut.is_set():
+                    stats.fail(f"no complete answer within {self.timeout:g} s")
+                else:
+                    stats.fail(str(error) if isinstance(error, _NoAddressError) else type(error).__name__)
             finally:
                 watchdog.cancel()
                 connection.close()
@@ -243,21 +302,32 @@ class Prober:
         # The name is looked up here, bounded: asyncio would look it up in its executor's worker thread, which
         # the interpreter waits for at exit, so a lookup that never returns held the probe past its bound.
         host = self.parts.hostname or ""
-        address = _resolve(host, self.timeout)
-        if address is None:
-            with stats.lock:
-                stats.attempts += 1
-                stats.connect_errors += 1
-                stats.reasons[f"{host}: no address within {self.timeout:g} s"] += 1
-            return
         port = self.parts.port or (443 if self.context is not None else 80)
+        address: str | None = None
+        if self.connect_to is None:
+            address = _resolve(host, self.timeout)
+            if address is None:
+                with stats.lock:
+                    stats.attempts += 1
+                    stats.connect_errors += 1
+                    stats.reasons[f"{host}: no address within {self.timeout:g} s"] += 1
+                return
         tls: dict[str, Any] = {"ssl": self.context, "server_hostname": host} if self.context else {}
-        while time.monotonic() < deadline:
+        while time.monotonic() < deadline and not self._stop.is_set():
             with stats.lock:
                 stats.attempts += 1
                 if opened_before:
                     stats.reconnects += 1
             opened = False
+            if self.connect_to is not None:  # the target's name is looked up for each connection
+                try:
+                    address, port = self._target_address()
+                except _NoAddressError as error:
+                    with stats.lock:
+                        stats.connect_errors += 1
+                        stats.reasons[str(error)] += 1
+                    await asyncio.sleep(min(0.2, max(0.0, deadline - time.monotonic())))
+                    continue
             try:
                 opening = connect(
                     self._ws_uri(),
@@ -342,7 +412,7 @@ class Prober:
             echoed = True
             with stats.lock:
                 stats.rtts_ms.append((time.perf_counter() - sent) * 1000)
-            if time.monotonic() >= deadline:
+            if time.monotonic() >= deadline or self._stop.is_set():
                 return None
             # The pause till the next message watches the connection: one the server closes in the last pause
             # of the run is a drop too, not a connection that lasted.
@@ -403,6 +473,23 @@ def _resolve(host: str, seconds: float) -> str | None:
     worker.start()
     worker.join(seconds)
     return found[0] if found else None
+
+
+def _addresses(host: str, seconds: float) -> list[str]:
+    """``host``'s addresses of the family listed first, looked up in a daemon thread, given up after ``seconds``."""
+    found: list[list[str]] = []
+
+    def lookup() -> None:
+        with contextlib.suppress(OSError, UnicodeError):
+            answers = socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)
+            family = answers[0][0]
+            found.append(list(dict.fromkeys(str(a[4][0]) for a in answers if a[0] == family)))
+
+    if host:
+        worker = threading.Thread(target=lookup, name="probe-resolve", daemon=True)
+        worker.start()
+        worker.join(seconds)
+    return found[0] if found else []
 
 
 def _cut(connection: http.client.HTTPConnection, cut: threading.Event) -> None:
