@@ -502,9 +502,11 @@ def _cut(connection: http.client.HTTPConnection, cut: threading.Event) -> None:
             socket.socket.shutdown(sock, socket.SHUT_RDWR)
 
 
-def probe_all(urls: list[str], **options: Any) -> list[ProbeResult]:
-    """Probe the URLs side by side (same duration, same load), each in threads of its own."""
-    probers = [Prober(url, **options) for url in urls]
+def probe_all(urls: list[str], vias: list[ConnectTo | None] | None = None, **options: Any) -> list[ProbeResult]:
+    """Probe the URLs side by side (same duration, same load), each in threads of its own; ``vias[i]``, when
+    given, is where URL i's connections go (its host still the SNI name, Host header and certificate name)."""
+    targets = vias or [None] * len(urls)
+    probers = [Prober(url, connect_to=via, **options) for url, via in zip(urls, targets, strict=True)]
     results: list[ProbeResult | None] = [None] * len(probers)
 
     def run(index: int) -> None:

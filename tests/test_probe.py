@@ -22,6 +22,7 @@ from websockets.sync.server import ServerConnection, serve
 
 from albops.__main__ import main
 from albops.probe import MAX_UNSOLICITED, Prober, nearest_rank, probe_all
+from tests import gate_servers
 from tests.hostile_servers import answering
 from tests.tcp_servers import raw_server
 from tests.tls_servers import tls_websocket_server
@@ -345,3 +346,37 @@ def test_an_upgrade_answered_with_a_plain_200_is_a_connect_error(capsys: pytest.
     ws = json.loads(capsys.readouterr().out)["websocket"]
     assert ws["connections"] == 0 and ws["connect_errors"] == ws["attempts"] >= 1
     assert ws["error_reasons"] == {"HTTP 200 to the upgrade": ws["attempts"]}
+
+
+def test_via_probes_two_load_balancers_under_one_host(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The runbook's before/after measure: one host name, the old and the new load balancer side by side, each
+    reached at its own address (one by address, one by a name looked up per connection) with the host's SNI."""
+    with gate_servers.site(tmp_path / "old") as old, gate_servers.site(tmp_path / "new") as new:
+        bundle = tmp_path / "both.pem"
+        bundle.write_text(Path(old.ca_file).read_text() + Path(new.ca_file).read_text())
+        url = f"https://{gate_servers.HOST}/echo"
+        argv = ["probe", "--url", url, "--via", f"localhost:{new.port}", "--compare", url]
+        argv += ["--compare-via", f"127.0.0.1:{old.port}", "--ca-file", str(bundle), "--ws", "--connections", "2"]
+        assert main([*argv, "--duration", "1", "--rate", "10", "--json"]) == 0
+    new_doc, old_doc = json.loads(capsys.readouterr().out)
+    assert new_doc["http"]["errors"] == 0 and old_doc["http"]["errors"] == 0
+    assert new_doc["websocket"]["connections"] == 2 and old_doc["websocket"]["drops"] == 0
+    assert len(new.hosts) >= 5 and len(old.hosts) >= 5 and len(new.sni) >= 5
+    # Every request and WebSocket upgrade carried the host's name, never the address or name connected to.
+    assert set(new.hosts + old.hosts) == {gate_servers.HOST} and set(new.sni + old.sni) == {gate_servers.HOST}
+
+
+@pytest.mark.parametrize(
+    ("argv", "fragment"),
+    [
+        (["--via", "bad name"], "holds a space"),
+        (["--via", "lb.example.com:0"], "not 1 to 65535"),
+        (["--via", "under_score.example.com"], "neither a DNS name nor an IP address"),
+        (["--compare-via", "127.0.0.1"], "--compare-via needs --compare"),
+    ],
+)
+def test_via_refuses_what_it_cannot_connect_to(
+    argv: list[str], fragment: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["probe", "--url", "https://www.example.test/", *argv, "--duration", "1"]) == 2
+    assert fragment in capsys.readouterr().err

@@ -12,6 +12,7 @@ import argparse
 import ipaddress
 import math
 import os
+import re
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -277,3 +278,35 @@ def name_suffix(text: str) -> str:
     if problem:
         raise argparse.ArgumentTypeError(f"{text!r} cannot end an Ingress name: {problem}")
     return text
+
+
+def via(text: str) -> tuple[str, int | None]:
+    """``NAME[:PORT]`` or ``ADDRESS[:PORT]`` (IPv6 in brackets when a port follows): where a probe connects.
+
+    A name (a load balancer's DNS name) is looked up again for each connection, as a client resolving it would;
+    an address is used as given. The port defaults to the URL's.
+    """
+    example = "e.g. my-alb-123.eu-west-1.elb.amazonaws.com or 192.0.2.10:443"
+    if not text or any(char.isspace() for char in text):
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is empty or holds a space; give NAME[:PORT] or ADDRESS[:PORT], {example}"
+        )
+    host, port_text = text, ""
+    if text.startswith("["):
+        host, closed, rest = text[1:].partition("]")
+        if not closed or (rest and not rest.startswith(":")):
+            raise argparse.ArgumentTypeError(f"{text!r}: an IPv6 address goes in brackets, then :PORT; {example}")
+        port_text = rest[1:]
+    elif text.count(":") == 1:
+        host, port_text = text.split(":")
+    elif text.count(":") > 1:  # a bare IPv6 address, no port
+        host = text
+    if port_text and (not port_text.isdigit() or not 1 <= int(port_text) <= 65535):
+        raise argparse.ArgumentTypeError(f"{text!r}: the port {port_text!r} is not 1 to 65535; {example}")
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        labels = host.rstrip(".").split(".")
+        if not all(re.fullmatch(r"[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?", label) for label in labels):
+            raise argparse.ArgumentTypeError(f"{text!r} is neither a DNS name nor an IP address; {example}") from None
+    return host, int(port_text) if port_text else None

@@ -225,6 +225,19 @@ def _parser() -> argparse.ArgumentParser:
         type=argtypes.web_url(("http", "https")),
         help="a second URL probed at the same time (e.g. the old NLB)",
     )
+    probe.add_argument(
+        "--via",
+        type=argtypes.via,
+        metavar="LB[:PORT]",
+        help="connect --url's requests to this load balancer's DNS name (looked up for each connection) or address "
+        "instead of the URL's host, which stays the SNI name, Host header and certificate name (curl --connect-to)",
+    )
+    probe.add_argument(
+        "--compare-via",
+        type=argtypes.via,
+        metavar="LB[:PORT]",
+        help="the same for --compare: e.g. the old NLB and the new ALB under one host, before DNS moves",
+    )
     probe.add_argument("--ws", action="store_true", help="also hold WebSocket connections on the same path")
     probe.add_argument("--duration", type=argtypes.seconds(0.1, 3600), default=30.0, help="seconds (30; at most 3600)")
     probe.add_argument(
@@ -499,9 +512,27 @@ def _unknown_release(unknown: list[str], report: Any) -> str:
 
 
 def _probe(args: argparse.Namespace) -> int:
-    from albops.probe import probe_all, render
+    import ipaddress
+    from urllib.parse import urlsplit
 
+    from albops.probe import ConnectTo, probe_all, render
+
+    if args.compare_via and not args.compare:
+        return _say("error: --compare-via needs --compare (the URL whose connections it redirects)", EXIT_BAD_INPUT)
     urls = [args.url] + ([args.compare] if args.compare else [])
+    vias: list[ConnectTo | None] = []
+    for url, via in zip(urls, [args.via, args.compare_via], strict=False):
+        if via is None:
+            vias.append(None)
+            continue
+        name, port = via
+        parts = urlsplit(url)
+        port = port or parts.port or (443 if parts.scheme == "https" else 80)
+        try:
+            ipaddress.ip_address(name)
+            vias.append(ConnectTo(name, port, address=name))
+        except ValueError:
+            vias.append(ConnectTo(name.rstrip("."), port))
     options = {
         "duration_s": args.duration,
         "rate": args.rate,
@@ -510,7 +541,7 @@ def _probe(args: argparse.Namespace) -> int:
         "ca_file": args.ca_file,
     }
     try:
-        results = probe_all(urls, **options)
+        results = probe_all(urls, vias, **options)
     except ValueError as error:
         return _say(f"error: {error}", EXIT_BAD_INPUT)
     if args.json:
