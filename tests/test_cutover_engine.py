@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import copy
 import json
+import os
+import signal
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -100,8 +102,11 @@ class World:
         return {
             "Name": name,
             "Type": rtype,
-            "AliasTarget": {"HostedZoneId": lb["CanonicalHostedZoneId"], "DNSName": lb["DNSName"],
-                            "EvaluateTargetHealth": False},
+            "AliasTarget": {
+                "HostedZoneId": lb["CanonicalHostedZoneId"],
+                "DNSName": lb["DNSName"],
+                "EvaluateTargetHealth": False,
+            },
             **extra,
         }
 
@@ -151,23 +156,62 @@ def test_first_step_sends_the_hand_written_batch(world: World) -> None:
     assert world.sent == [
         [
             {"Action": "DELETE", "ResourceRecordSet": {"Name": "www.example.com.", "Type": "A", "AliasTarget": simple}},
-            {"Action": "DELETE", "ResourceRecordSet": {"Name": "www.example.com.", "Type": "AAAA", "AliasTarget": simple}},
-            {"Action": "CREATE", "ResourceRecordSet": {"Name": "www.example.com.", "Type": "A",
-                                                       "SetIdentifier": "albops-old", "Weight": 99, "AliasTarget": on_old}},
-            {"Action": "CREATE", "ResourceRecordSet": {"Name": "www.example.com.", "Type": "A",
-                                                       "SetIdentifier": "albops-new", "Weight": 1, "AliasTarget": on_new}},
-            {"Action": "CREATE", "ResourceRecordSet": {"Name": "www.example.com.", "Type": "AAAA",
-                                                       "SetIdentifier": "albops-old", "Weight": 99, "AliasTarget": on_old}},
-            {"Action": "CREATE", "ResourceRecordSet": {"Name": "www.example.com.", "Type": "AAAA",
-                                                       "SetIdentifier": "albops-new", "Weight": 1, "AliasTarget": on_new}},
+            {
+                "Action": "DELETE",
+                "ResourceRecordSet": {"Name": "www.example.com.", "Type": "AAAA", "AliasTarget": simple},
+            },
+            {
+                "Action": "CREATE",
+                "ResourceRecordSet": {
+                    "Name": "www.example.com.",
+                    "Type": "A",
+                    "SetIdentifier": "albops-old",
+                    "Weight": 99,
+                    "AliasTarget": on_old,
+                },
+            },
+            {
+                "Action": "CREATE",
+                "ResourceRecordSet": {
+                    "Name": "www.example.com.",
+                    "Type": "A",
+                    "SetIdentifier": "albops-new",
+                    "Weight": 1,
+                    "AliasTarget": on_new,
+                },
+            },
+            {
+                "Action": "CREATE",
+                "ResourceRecordSet": {
+                    "Name": "www.example.com.",
+                    "Type": "AAAA",
+                    "SetIdentifier": "albops-old",
+                    "Weight": 99,
+                    "AliasTarget": on_old,
+                },
+            },
+            {
+                "Action": "CREATE",
+                "ResourceRecordSet": {
+                    "Name": "www.example.com.",
+                    "Type": "AAAA",
+                    "SetIdentifier": "albops-new",
+                    "Weight": 1,
+                    "AliasTarget": on_new,
+                },
+            },
         ]
     ]
     assert [c[0] for c in world.gates.calls] == ["before", "after"]
     assert world.gates.calls[0][1:4] == ("www.example.com", new_dns, old_dns)
     assert world.gates.calls[0][4] == ("https://www.example.com/",)
     weights = sorted((r["Type"], r["SetIdentifier"], r["Weight"]) for r in world.records())
-    assert weights == [("A", "albops-new", 1), ("A", "albops-old", 99), ("AAAA", "albops-new", 1),
-                       ("AAAA", "albops-old", 99)]
+    assert weights == [
+        ("A", "albops-new", 1),
+        ("A", "albops-old", 99),
+        ("AAAA", "albops-new", 1),
+        ("AAAA", "albops-old", 99),
+    ]
     assert any("TTL" in line and "never follow DNS" in line for line in out.lines)
 
 
@@ -176,10 +220,14 @@ def test_every_transition_to_finish(world: World) -> None:
         out = world.run(weight=percent)
         assert out.code == 0, out.error
         by = {(r["Type"], r["SetIdentifier"]): r["Weight"] for r in world.records()}
-        assert by == {("A", "albops-old"): 100 - percent, ("A", "albops-new"): percent,
-                      ("AAAA", "albops-old"): 100 - percent, ("AAAA", "albops-new"): percent}
+        assert by == {
+            ("A", "albops-old"): 100 - percent,
+            ("A", "albops-new"): percent,
+            ("AAAA", "albops-old"): 100 - percent,
+            ("AAAA", "albops-new"): percent,
+        }
     # a later step deletes exactly the weighted records the previous one wrote
-    for earlier, later in zip(world.sent, world.sent[1:]):
+    for earlier, later in zip(world.sent, world.sent[1:], strict=False):
         created = [c["ResourceRecordSet"] for c in earlier if c["Action"] == "CREATE"]
         assert [c for c in later if c["Action"] == "DELETE"] == [
             {"Action": "DELETE", "ResourceRecordSet": r} for r in created
@@ -202,7 +250,9 @@ def test_every_transition_to_finish(world: World) -> None:
         {"Action": "CREATE", "ResourceRecordSet": {"Name": "www.example.com.", "Type": "AAAA", "AliasTarget": final}},
     ]
     assert [(r["Type"], "SetIdentifier" in r, r["AliasTarget"]["DNSName"]) for r in world.records()] == [
-        ("A", False, new_dns), ("AAAA", False, new_dns)]
+        ("A", False, new_dns),
+        ("AAAA", False, new_dns),
+    ]
     # no gate runs for finish: the 100% step was gated
     assert [c[0] for c in world.gates.calls].count("after") == 4
 
@@ -280,9 +330,11 @@ def test_failed_gate_after_restores_the_previous_weights(world: World, delete_th
     step, undo = world.sent[-2], world.sent[-1]
     # the restore deletes exactly what the step created and creates exactly what it deleted
     assert [c["ResourceRecordSet"] for c in undo if c["Action"] == "DELETE"] == [
-        c["ResourceRecordSet"] for c in step if c["Action"] == "CREATE"]
+        c["ResourceRecordSet"] for c in step if c["Action"] == "CREATE"
+    ]
     assert [c["ResourceRecordSet"] for c in undo if c["Action"] == "CREATE"] == [
-        c["ResourceRecordSet"] for c in step if c["Action"] == "DELETE"]
+        c["ResourceRecordSet"] for c in step if c["Action"] == "DELETE"
+    ]
     assert sorted(map(json.dumps, world.records())) == sorted(map(json.dumps, previous))
     assert out.document["restored"] is True
 
@@ -291,7 +343,7 @@ def test_record_changed_during_the_window_is_printed_not_restored(world: World) 
     assert world.run(weight=10).code == 0
 
     def someone_edits(_stop: threading.Event) -> None:
-        current = [r for r in world.records() if r["Type"] == "A" and r["SetIdentifier"] == "albops-new"][0]
+        current = next(r for r in world.records() if r["Type"] == "A" and r["SetIdentifier"] == "albops-new")
         world.put(current, action="DELETE")
         world.put({**current, "Weight": 7})
 
@@ -312,6 +364,23 @@ def test_interrupt_during_the_window_is_a_failed_gate(world: World, delete_then_
     out = world.run(weight=10)
     assert out.code == 1 and out.document["restored"] is True
     assert [(r["Type"], "SetIdentifier" in r) for r in world.records()] == [("A", False), ("AAAA", False)]
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_a_real_signal_in_the_window_sets_the_gates_stop_and_handlers_come_back(
+    world: World, delete_then_create: None, signum: int
+) -> None:
+    seen: list[bool] = []
+
+    def signalled(stop: threading.Event) -> None:
+        os.kill(os.getpid(), signum)
+        seen.append(stop.wait(5))
+
+    before = signal.getsignal(signum)
+    world.gates.on_after = signalled
+    out = world.run(weight=10)
+    assert seen == [True] and out.code == 1 and out.document["restored"] is True
+    assert signal.getsignal(signum) is before
 
 
 def test_concurrent_edit_between_read_and_write_sends_nothing(world: World) -> None:
@@ -372,7 +441,9 @@ def test_missing_record_zone_and_load_balancer_are_named(world: World) -> None:
 
 
 def test_lb_by_arn_and_dualstack_name_case_insensitive(world: World) -> None:
-    out = world.run(weight=10, to=world.new["LoadBalancerArn"], from_lb="DUALSTACK." + world.old["DNSName"].upper() + ".")
+    out = world.run(
+        weight=10, to=world.new["LoadBalancerArn"], from_lb="DUALSTACK." + world.old["DNSName"].upper() + "."
+    )
     assert out.code == 0, out.error
     assert out.document["to"]["arn"] == world.new["LoadBalancerArn"]
 
@@ -412,8 +483,9 @@ def test_external_dns_name_is_refused_with_its_annotations(
     assert "external-dns.kubernetes.io/set-identifier: albops-new" in out.error
     assert 'external-dns.kubernetes.io/aws-weight: "10"' in out.error and 'aws-weight: "90"' in out.error
     assert world.sent == [] and world.records() == before
-    old = world.run(weight=10, txt_prefix=prefix, txt_suffix=suffix,
-                    annotation_prefix="external-dns.alpha.kubernetes.io/")
+    old = world.run(
+        weight=10, txt_prefix=prefix, txt_suffix=suffix, annotation_prefix="external-dns.alpha.kubernetes.io/"
+    )
     assert "external-dns.alpha.kubernetes.io/aws-weight" in old.error
 
 
@@ -425,7 +497,9 @@ def test_a_txt_at_another_prefix_is_not_taken_for_ownership(world: World) -> Non
 
 def test_other_zones_holding_the_name_are_listed(world: World) -> None:
     private = world.r53.create_hosted_zone(
-        Name="example.com", CallerReference="z2", VPC={"VPCRegion": "us-west-2", "VPCId": "vpc-12345678"},
+        Name="example.com",
+        CallerReference="z2",
+        VPC={"VPCRegion": "us-west-2", "VPCId": "vpc-12345678"},
         HostedZoneConfig={"PrivateZone": True, "Comment": "inside"},
     )["HostedZone"]["Id"].rsplit("/", 1)[-1]
     world.put(world.alias("www.example.com", "A"), zone=private)
@@ -459,14 +533,20 @@ def test_cname_needs_record_then_lists_and_gates_every_host(aws_env: str) -> Non
     )
     out = world.run(weight=10)
     assert out.code == 2 and "CNAME to lb.example.com" in out.error and "--record lb.example.com" in out.error
-    out = world.run(weight=10, record="lb.example.com",
-                    gate=GateSettings(host="www.example.com", urls=("https://api.example.com/health",)))
+    out = world.run(
+        weight=10,
+        record="lb.example.com",
+        gate=GateSettings(host="www.example.com", urls=("https://api.example.com/health",)),
+    )
     assert out.code == 0, out.error
     assert sorted(out.document["hostsBehind"]) == ["api.example.com", "lb.example.com", "www.example.com"]
     gated = {(c[0], c[1], c[4]) for c in world.gates.calls}
     assert ("before", "api.example.com", ("https://api.example.com/health",)) in gated
     assert ("before", "www.example.com", ("https://www.example.com/",)) in gated
     assert {c["ResourceRecordSet"]["Name"] for c in world.sent[0]} == {"lb.example.com."}
-    out = world.run(weight=20, record="lb.example.com",
-                    gate=GateSettings(host="www.example.com", urls=("https://elsewhere.example.net/",)))
+    out = world.run(
+        weight=20,
+        record="lb.example.com",
+        gate=GateSettings(host="www.example.com", urls=("https://elsewhere.example.net/",)),
+    )
     assert out.code == 2 and "elsewhere.example.net" in out.error

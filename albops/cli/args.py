@@ -282,7 +282,9 @@ def name_suffix(text: str) -> str:
 
 # ---- albops cutover ------------------------------------------------------------------------------------------
 
-_DNS_NAME = re.compile(r"(?=.{1,253}\Z)(\*\.)?[A-Za-z0-9_]([-A-Za-z0-9_]{0,61}[A-Za-z0-9_])?(\.[A-Za-z0-9_]([-A-Za-z0-9_]{0,61}[A-Za-z0-9_])?)*\.?")
+_DNS_NAME = re.compile(
+    r"(?=.{1,253}\Z)(\*\.)?[A-Za-z0-9_]([-A-Za-z0-9_]{0,61}[A-Za-z0-9_])?(\.[A-Za-z0-9_]([-A-Za-z0-9_]{0,61}[A-Za-z0-9_])?)*\.?"
+)
 # A hosted zone id as Route 53 prints it (Z + upper-case letters and digits, at most 32), with or without the
 # /hostedzone/ prefix the API answers with.
 _ZONE_ID = re.compile(r"(?:/hostedzone/)?([A-Z0-9]{1,32})")
@@ -367,8 +369,10 @@ def resolve_entry(text: str) -> tuple[str, str]:
 
 def txt_affix(text: str) -> str:
     """external-dns's --txt-prefix/--txt-suffix: DNS label characters, dots and ``%{record_type}``."""
-    if len(text) > 63 or not re.fullmatch(r"[A-Za-z0-9_.%{}-]*", text.replace("%{record_type}", "")):
-        raise argparse.ArgumentTypeError(f"{text!r} is not an external-dns TXT affix, e.g. extdns- or %{{record_type}}-")
+    if len(text) > 63 or not re.fullmatch(r"[A-Za-z0-9_.-]*", text.replace("%{record_type}", "")):
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not an external-dns TXT affix, e.g. extdns- or %{{record_type}}-"
+        )
     return text
 
 

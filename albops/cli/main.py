@@ -588,7 +588,11 @@ def _cutover(args: argparse.Namespace) -> int:
     from albops.cutover.engine import EXTERNAL_DNS_PREFIX, Cutover, Request
     from albops.cutover.model import GateSettings
 
-    action = next(a for a in ("status", "rollback", "finish", "abort") if getattr(args, a)) if args.weight is None else "weight"
+    action = (
+        next(a for a in ("status", "rollback", "finish", "abort") if getattr(args, a))
+        if args.weight is None
+        else "weight"
+    )
     # Every option checked before any call: the forms of section 3 and what each one takes.
     if action == "weight" and args.to is None:
         return _say("error: --weight needs --to LB (the new load balancer's DNS name or ARN)", EXIT_BAD_INPUT)

@@ -22,6 +22,7 @@ from albops import EXIT_BAD_INPUT, EXIT_FINDINGS, EXIT_OK, EXIT_REFUSED
 from albops.cutover import lbs, records
 from albops.cutover.model import GateResult, Gates, GateSettings, LoadBalancer
 from albops.cutover.records import NEW_ID, OLD_ID, ConcurrentEditError, HostRecords, Record, RecordError, Step
+from albops.deadline import DeadlineExceeded
 
 MAX_PAGES = 100  # ListResourceRecordSets pages of 300 record sets; ListHostedZones pages of 100 zones
 INSYNC_SECONDS = 600.0  # Route 53 propagates to its name servers "generally within 60 seconds"; 10 min bounds it
@@ -60,7 +61,7 @@ class Outcome:
     document: dict[str, Any] = field(default_factory=dict)
 
 
-class _Stop(Exception):
+class _RunEndedError(Exception):
     def __init__(self, code: int, message: str) -> None:
         super().__init__(message)
         self.code = code
@@ -111,7 +112,9 @@ class Cutover:
             for key in ("NextRecordType", "NextRecordIdentifier"):
                 if page.get(key):
                     params[key.replace("Next", "Start")] = page[key]
-        raise _Stop(EXIT_FINDINGS, f"{name}: more than {MAX_PAGES} pages of record sets; Route 53 kept paginating")
+        raise _RunEndedError(
+            EXIT_FINDINGS, f"{name}: more than {MAX_PAGES} pages of record sets; Route 53 kept paginating"
+        )
 
     def read_zone(self, zone_id: str) -> list[Record]:
         found: list[Record] = []
@@ -125,7 +128,9 @@ class Cutover:
             for key in ("NextRecordType", "NextRecordIdentifier"):
                 if page.get(key):
                     params[key.replace("Next", "Start")] = page[key]
-        raise _Stop(EXIT_FINDINGS, f"zone {zone_id}: more than {MAX_PAGES * 300} record sets; not scanned whole")
+        raise _RunEndedError(
+            EXIT_FINDINGS, f"zone {zone_id}: more than {MAX_PAGES * 300} record sets; not scanned whole"
+        )
 
     def zone(self, zone_id: str) -> dict[str, Any]:
         try:
@@ -133,7 +138,9 @@ class Cutover:
             return answer
         except Exception as error:
             if _code(error) in ("NoSuchHostedZone", "InvalidInput"):
-                raise _Stop(EXIT_BAD_INPUT, f"--zone-id {zone_id}: no such hosted zone ({_code(error)})") from None
+                raise _RunEndedError(
+                    EXIT_BAD_INPUT, f"--zone-id {zone_id}: no such hosted zone ({_code(error)})"
+                ) from None
             raise
 
     def other_zones(self, zone_id: str, host: str) -> list[dict[str, Any]]:
@@ -170,7 +177,7 @@ class Cutover:
     def run(self, request: Request) -> Outcome:
         try:
             self._run(request)
-        except _Stop as stop:
+        except _RunEndedError as stop:
             self.out.code, self.out.error = stop.code, stop.message
         except RecordError as error:
             self.out.code, self.out.error = EXIT_BAD_INPUT, f"{error}"
@@ -192,13 +199,15 @@ class Cutover:
         doc = self.out.document
         doc.update({"zoneId": zone_id, "zone": apex, "host": host, "action": request.action})
         if not (host == apex or host.endswith("." + apex)):
-            raise _Stop(EXIT_BAD_INPUT, f"--host {host}: zone {zone_id} ({apex}) does not hold it; give its zone")
+            raise _RunEndedError(
+                EXIT_BAD_INPUT, f"--host {host}: zone {zone_id} ({apex}) does not hold it; give its zone"
+            )
         name, behind = self.record_name(zone_id, apex, host, request.record)
         doc.update({"record": name, "hostsBehind": behind})
         for url in request.gate.urls if request.gate else ():
             url_host = (urlsplit(url).hostname or "").lower().rstrip(".")
             if url_host not in behind:
-                raise _Stop(
+                raise _RunEndedError(
                     EXIT_BAD_INPUT,
                     f"--gate {url}: its host {url_host} is not {host} nor a host behind {name} "
                     f"({', '.join(behind)}); gate a host this change moves",
@@ -222,7 +231,7 @@ class Cutover:
         host_records = records.classify(name, current)
         if host_records.state == "none":
             types = sorted({r["Type"] for r in current})
-            raise _Stop(
+            raise _RunEndedError(
                 EXIT_BAD_INPUT,
                 f"{name} has no A or AAAA record in zone {zone_id}"
                 + (f" (only {', '.join(types)})" if types else "")
@@ -246,20 +255,47 @@ class Cutover:
             return
         if not request.yes:
             doc["applied"] = False
-            raise _Stop(EXIT_REFUSED, "not applied: run again with --yes to make this change (nothing was changed)")
+            raise _RunEndedError(
+                EXIT_REFUSED, "not applied: run again with --yes to make this change (nothing was changed)"
+            )
         gated = request.action == "weight" and new is not None
         gates = self.gates_factory() if gated else None
         if gates is not None and new is not None:
             results = self.gate("before", gates, request, behind, new, old)
             if not all(r.passed for r in results):
                 doc["applied"] = False
-                raise _Stop(EXIT_FINDINGS, "the gate before the change failed: nothing was changed")
+                raise _RunEndedError(EXIT_FINDINGS, "the gate before the change failed: nothing was changed")
         again = self.read_name(zone_id, name)
         if not records.same_records(again, current):
             raise ConcurrentEditError(f"{name} is not what was read a moment ago")
         records.check_batch(again, step.changes)
         change_id = self.send(zone_id, step, f"albops cutover {request.action} {host}")
         doc["applied"] = True
+        try:
+            self.after_send(request, zone_id, name, behind, step, change_id, gates, new, old)
+        except (_RunEndedError, RecordError, ConcurrentEditError):
+            raise
+        except (Exception, DeadlineExceeded) as error:  # the change is made; say so, and how to undo it
+            raise _RunEndedError(
+                EXIT_FINDINGS,
+                f"the change {change_id} was sent and then {type(error).__name__}: {error}; the records hold the new "
+                f"weights unless Route 53 refused them (`--status` shows them); to undo it send: "
+                + json.dumps({"Changes": list(records.restore_step(step).changes)}, sort_keys=True),
+            ) from None
+
+    def after_send(
+        self,
+        request: Request,
+        zone_id: str,
+        name: str,
+        behind: list[str],
+        step: Step,
+        change_id: str,
+        gates: Gates | None,
+        new: LoadBalancer | None,
+        old: LoadBalancer | None,
+    ) -> None:
+        """INSYNC, settle, the gate after the change, and the restore when it fails: all inside the signal window."""
         with self.window():
             self.wait_insync(change_id, request.insync_seconds)
             if gates is None or new is None:
@@ -289,13 +325,15 @@ class Cutover:
             if not target:
                 raise RecordError(f"{records.describe(cnames[0])} is a CNAME alias; change it by hand")
             if wanted != target:
-                raise _Stop(
+                raise _RunEndedError(
                     EXIT_BAD_INPUT,
                     f"{host} is a CNAME to {target}: moving it moves every name that leads there; give --record "
                     f"{target} to move that record (its hosts are listed and gated)",
                 )
             if not (target == apex or target.endswith("." + apex)):
-                raise _Stop(EXIT_BAD_INPUT, f"--record {target} is not in zone {zone_id} ({apex}); give its zone")
+                raise _RunEndedError(
+                    EXIT_BAD_INPUT, f"--record {target} is not in zone {zone_id} ({apex}); give its zone"
+                )
             hosts = [host, target]
             for item in self.read_zone(zone_id):
                 if item["Type"] == "CNAME" and any(
@@ -305,7 +343,7 @@ class Cutover:
             return target, list(dict.fromkeys(hosts))
         if any(r["Type"] in records.MOVED_TYPES for r in own):
             if wanted and wanted != host:
-                raise _Stop(EXIT_BAD_INPUT, f"--record {wanted}: {host} has records of its own; drop --record")
+                raise _RunEndedError(EXIT_BAD_INPUT, f"--record {wanted}: {host} has records of its own; drop --record")
             return host, [host]
         labels = host.split(".")
         for i in range(1, len(labels)):
@@ -316,13 +354,13 @@ class Cutover:
             found = self.read_name(zone_id, wildcard)
             if found:
                 if wanted != wildcard:
-                    raise _Stop(
+                    raise _RunEndedError(
                         EXIT_BAD_INPUT,
                         f"{host} has no record of its own; it is served by the wildcard {wildcard}: moving it moves "
                         f"every name it covers; give --record '{wildcard}' to move it",
                     )
                 return wildcard, [host]
-        raise _Stop(EXIT_BAD_INPUT, f"{host} has no record in zone {zone_id} ({apex}); nothing to move")
+        raise _RunEndedError(EXIT_BAD_INPUT, f"{host} has no record in zone {zone_id} ({apex}); nothing to move")
 
     def check_external_dns(self, request: Request, zone_id: str, name: str, host: HostRecords) -> None:
         for txt_name in records.ownership_txt_names(
@@ -339,21 +377,19 @@ class Cutover:
             prefix = request.annotation_prefix
             old_w, new_w = records.weights(percent)
             steps = (
-                f"set on the old Ingress {prefix}set-identifier: {OLD_ID} and {prefix}aws-weight: \"{old_w}\", and on "
-                f"the new one {prefix}set-identifier: {NEW_ID} and {prefix}aws-weight: \"{new_w}\" (both with the "
+                f'set on the old Ingress {prefix}set-identifier: {OLD_ID} and {prefix}aws-weight: "{old_w}", and on '
+                f'the new one {prefix}set-identifier: {NEW_ID} and {prefix}aws-weight: "{new_w}" (both with the '
                 f"hostname {name}); external-dns then writes the weighted records; raise the new weight step by "
                 "step, and remove the old Ingress's hostname to finish"
             )
             self.out.document["externalDns"] = {"txt": txt_name, "owner": owner, "steps": steps}
-            raise _Stop(
+            raise _RunEndedError(
                 EXIT_REFUSED,
                 f"{name} is managed by external-dns (TXT {txt_name}: {owner}); it would undo this change, so nothing "
                 f"was changed; instead {steps}",
             )
 
-    def plan(
-        self, request: Request, host: HostRecords
-    ) -> tuple[Step | None, LoadBalancer | None, LoadBalancer | None]:
+    def plan(self, request: Request, host: HostRecords) -> tuple[Step | None, LoadBalancer | None, LoadBalancer | None]:
         """The step the request asks for from the records' state, with the load balancers it names."""
         doc = self.out.document
         if request.action == "weight":
@@ -364,23 +400,25 @@ class Cutover:
             if request.from_lb is not None:
                 given = self.resolve(request.from_lb, "--from")
                 if given.lb.dns_name != old.lb.dns_name:
-                    raise _Stop(
+                    raise _RunEndedError(
                         EXIT_BAD_INPUT,
                         f"--from {request.from_lb}: {host.name} points at {old.lb.dns_name}, not at it; drop --from "
                         "or fix it",
                     )
             if new.lb.dns_name == old.lb.dns_name:
-                raise _Stop(EXIT_BAD_INPUT, f"--to {request.to}: {host.name} already points at it as the old target")
+                raise _RunEndedError(
+                    EXIT_BAD_INPUT, f"--to {request.to}: {host.name} already points at it as the old target"
+                )
             if host.state == "weighted":
                 current_new = records.lb_dns(host.target(NEW_ID)["DNSName"])
                 if current_new != new.lb.dns_name:
-                    raise _Stop(
+                    raise _RunEndedError(
                         EXIT_BAD_INPUT,
                         f"--to {request.to}: a cutover of {host.name} to {current_new} is under way; --rollback and "
                         "--abort it first",
                     )
             if "AAAA" in host.types and new.ip_address_type == "ipv4":
-                raise _Stop(
+                raise _RunEndedError(
                     EXIT_BAD_INPUT,
                     f"--to {request.to}: {host.name} has an AAAA record but {new.lb.name} has no IPv6 address "
                     "(IpAddressType ipv4); make it dualstack first",
@@ -395,7 +433,7 @@ class Cutover:
                 target = host.target(NEW_ID)  # the values written before, exactly
             return records.weight_step(host, target, request.weight), new.lb, old.lb
         if host.state != "weighted":
-            raise _Stop(
+            raise _RunEndedError(
                 EXIT_BAD_INPUT,
                 f"--{request.action}: {host.name} has simple records, not this tool's weighted pair; no cutover is "
                 "under way",
@@ -408,11 +446,15 @@ class Cutover:
             return records.weight_step(host, host.target(NEW_ID), 0), None, None
         if request.action == "abort":
             if percent != 0:
-                raise _Stop(EXIT_BAD_INPUT, f"--abort: {host.name} sends {percent}% to the new one; --rollback first")
+                raise _RunEndedError(
+                    EXIT_BAD_INPUT, f"--abort: {host.name} sends {percent}% to the new one; --rollback first"
+                )
             self.resolve(host.target(OLD_ID)["DNSName"], "the old target")
             return records.collapse_step(host, OLD_ID), None, None
         if percent != 100:
-            raise _Stop(EXIT_BAD_INPUT, f"--finish: {host.name} sends {percent}% to the new one; --weight 100 first")
+            raise _RunEndedError(
+                EXIT_BAD_INPUT, f"--finish: {host.name} sends {percent}% to the new one; --weight 100 first"
+            )
         self.resolve(host.target(NEW_ID)["DNSName"], "the new target")
         return records.collapse_step(host, NEW_ID), None, None
 
@@ -420,7 +462,7 @@ class Cutover:
         try:
             return lbs.resolve(text, self.client, self.region)
         except lbs.LoadBalancerNotFoundError as error:
-            raise _Stop(EXIT_BAD_INPUT, f"{what}: {error}") from None
+            raise _RunEndedError(EXIT_BAD_INPUT, f"{what}: {error}") from None
 
     def status(self, host: HostRecords) -> None:
         doc = self.out.document
@@ -448,14 +490,16 @@ class Cutover:
             health = row["health"]
             said = {True: "healthy", False: "unhealthy", None: "health unknown"}[health.get("healthy")]
             detail = health.get("targets") or health.get("unreadable", "")
-            self.say(f"{host.name} {'/'.join(host.types)} {ident or 'simple'}{weight} -> {row['target']}: {said} {detail}")
+            self.say(
+                f"{host.name} {'/'.join(host.types)} {ident or 'simple'}{weight} -> {row['target']}: {said} {detail}"
+            )
         doc["state"] = host.state
         doc["targets"] = rows
         if host.state == "weighted":
             doc["newPercent"] = host.new_percent
             self.say(f"{host.new_percent}% to the new load balancer")
         if missing:
-            raise _Stop(EXIT_BAD_INPUT, "; ".join(missing))
+            raise _RunEndedError(EXIT_BAD_INPUT, "; ".join(missing))
 
     # ---- changing --------------------------------------------------------------------------------------------
 
@@ -464,9 +508,15 @@ class Cutover:
             answer = self.r53.change_resource_record_sets(
                 HostedZoneId=zone_id, ChangeBatch={"Comment": comment[:256], "Changes": list(step.changes)}
             )
+        except DeadlineExceeded as error:
+            raise _RunEndedError(
+                EXIT_FINDINGS,
+                f"state unknown: the batch was sent and no answer came ({error}); run with --status to see whether "
+                "it was applied",
+            ) from None
         except Exception as error:
             if _code(error) in ("InvalidChangeBatch", "PriorRequestNotComplete", "InvalidInput"):
-                raise _Stop(
+                raise _RunEndedError(
                     EXIT_FINDINGS,
                     f"Route 53 refused the batch ({_code(error)}: {error}); nothing was changed; run it again to read "
                     "the records anew",
@@ -502,7 +552,10 @@ class Cutover:
             if host.startswith("*."):
                 continue
             settings = gate_settings(request.gate, host)
-            result = (gates.before if when == "before" else gates.after)(settings, new, old, self.stop)
+            try:
+                result = (gates.before if when == "before" else gates.after)(settings, new, old, self.stop)
+            except Exception as error:  # a gate that cannot measure fails: never pass unmeasured
+                result = GateResult(False, f"the gate could not run: {type(error).__name__}: {error}", ("no measure",))
             self.say(f"gate {when} ({host}): {'passed' if result.passed else 'FAILED'}: {result.line}")
             self.out.document.setdefault("gates", []).append(
                 {
@@ -527,7 +580,7 @@ class Cutover:
         if not records.same_records(now, step.written):
             doc["restored"] = False
             doc["restoreBatch"] = {"Changes": list(undo.changes)}
-            raise _Stop(
+            raise _RunEndedError(
                 EXIT_FINDINGS,
                 f"the gate after the change failed, and {name} no longer holds what this run wrote (someone changed "
                 "it): nothing was restored; to restore the previous records, delete the current ones and create: "
@@ -539,7 +592,9 @@ class Cutover:
         doc["restored"] = True
         doc["restoreBatch"] = {"Changes": list(undo.changes)}
         self.wait_insync(change_id, 60.0)
-        raise _Stop(EXIT_FINDINGS, f"the gate after the change failed: {name}'s previous records were restored")
+        raise _RunEndedError(
+            EXIT_FINDINGS, f"the gate after the change failed: {name}'s previous records were restored"
+        )
 
     @contextmanager
     def window(self) -> Iterator[None]:
@@ -585,5 +640,11 @@ def _json_record(record: Record) -> Record:
 
 
 def _json_lb(lb: LoadBalancer) -> dict[str, Any]:
-    return {"dnsName": lb.dns_name, "zoneId": lb.zone_id, "kind": lb.kind, "name": lb.name, "arn": lb.arn,
-            "scheme": lb.scheme}
+    return {
+        "dnsName": lb.dns_name,
+        "zoneId": lb.zone_id,
+        "kind": lb.kind,
+        "name": lb.name,
+        "arn": lb.arn,
+        "scheme": lb.scheme,
+    }
