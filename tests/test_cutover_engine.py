@@ -370,6 +370,8 @@ def test_interrupt_during_the_window_is_a_failed_gate(world: World, delete_then_
 def test_a_real_signal_in_the_window_sets_the_gates_stop_and_handlers_come_back(
     world: World, delete_then_create: None, signum: int
 ) -> None:
+    if threading.current_thread() is not threading.main_thread():
+        pytest.skip("a signal reaches only the main thread; this runner runs tests in another")
     seen: list[bool] = []
 
     def signalled(stop: threading.Event) -> None:
@@ -539,7 +541,7 @@ def test_cname_needs_record_then_lists_and_gates_every_host(aws_env: str) -> Non
         gate=GateSettings(host="www.example.com", urls=("https://api.example.com/health",)),
     )
     assert out.code == 0, out.error
-    assert sorted(out.document["hostsBehind"]) == ["api.example.com", "lb.example.com", "www.example.com"]
+    assert sorted(out.document["hostsBehind"]) == ["api.example.com", "www.example.com"]
     gated = {(c[0], c[1], c[4]) for c in world.gates.calls}
     assert ("before", "api.example.com", ("https://api.example.com/health",)) in gated
     assert ("before", "www.example.com", ("https://www.example.com/",)) in gated

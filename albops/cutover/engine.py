@@ -334,7 +334,7 @@ class Cutover:
                 raise _RunEndedError(
                     EXIT_BAD_INPUT, f"--record {target} is not in zone {zone_id} ({apex}); give its zone"
                 )
-            hosts = [host, target]
+            hosts = [host]  # the target itself is the record, not a name clients are known to use: not gated
             for item in self.read_zone(zone_id):
                 if item["Type"] == "CNAME" and any(
                     records.dns_name(str(v.get("Value", ""))) == target for v in item.get("ResourceRecords", [])
