@@ -552,3 +552,46 @@ def test_cname_needs_record_then_lists_and_gates_every_host(aws_env: str) -> Non
         gate=GateSettings(host="www.example.com", urls=("https://elsewhere.example.net/",)),
     )
     assert out.code == 2 and "elsewhere.example.net" in out.error
+
+
+def test_records_read_across_pages(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two record sets a page: the host's A, AAAA and TXT span pages, and the names after it are not taken."""
+    import albops.cutover.engine as engine
+
+    monkeypatch.setattr(engine, "PAGE_ITEMS", "2")
+    world.put(
+        {"Name": "www.example.com", "Type": "TXT", "TTL": 60, "ResourceRecords": [{"Value": '"v=1"'}]},
+        world.alias("a.www.example.com", "A"),
+        world.alias("wwx.example.com", "A"),
+    )
+    cutover = Cutover(world.client, "us-west-2", lambda: world.gates)
+    found = cutover.read_name(world.zone, "WWW.example.com.")
+    assert sorted(r["Type"] for r in found) == ["A", "AAAA", "TXT"]
+    out = world.run(weight=10)
+    assert out.code == 0, out.error
+    assert {c["ResourceRecordSet"]["Name"] for c in world.sent[0]} == {"www.example.com."}
+
+
+def test_classic_load_balancer_without_a_canonical_zone_is_named(aws_env: str) -> None:
+    """moto's DescribeLoadBalancers (Classic) carries no CanonicalHostedZoneNameID; AWS always does. Without it no
+    alias can name the load balancer, so the tool says so instead of writing a record with no zone."""
+    world = World()
+    world.put(world.alias("www.example.com", "A"))
+    elb = AwsSession("us-east-1").client("elb")  # moto names every Classic DNS name us-east-1
+    elb.create_load_balancer(
+        LoadBalancerName="classic-web",
+        Listeners=[{"Protocol": "http", "LoadBalancerPort": 80, "InstancePort": 80}],
+        AvailabilityZones=["us-east-1a"],
+    )
+    dns = elb.describe_load_balancers()["LoadBalancerDescriptions"][0]["DNSName"]
+    out = Cutover(lambda service, region: AwsSession(region).client(service), "us-west-2", lambda: world.gates).run(
+        Request(zone_id=world.zone, host="www.example.com", action="weight", to=dns, weight=10, dry_run=True)
+    )
+    assert out.code == 2 and "CanonicalHostedZoneNameID" in out.error and "classic-web" in out.error
+
+
+def test_status_names_a_target_that_no_longer_exists(world: World) -> None:
+    world.aws.client("elbv2").delete_load_balancer(LoadBalancerArn=world.old["LoadBalancerArn"])
+    out = world.run("status", yes=False)
+    assert out.code == 2 and "old-nlb-1.us-west-2.elb.amazonaws.com" in out.error
+    assert out.document["state"] == "simple" and out.document["targets"][0]["health"]["healthy"] is None

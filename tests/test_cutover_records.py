@@ -135,3 +135,51 @@ def test_external_dns_owner_reads_the_quoted_heritage() -> None:
     txt = {"Type": "TXT", "ResourceRecords": [{"Value": '"heritage=external-dns,external-dns/owner=a"'}]}
     assert records.external_dns_owner([txt]) == "heritage=external-dns,external-dns/owner=a"
     assert records.external_dns_owner([{"Type": "TXT", "ResourceRecords": [{"Value": '"v=spf1 -all"'}]}]) is None
+
+
+class _Classic:
+    """A Classic ELB client answering DescribeLoadBalancers as the ELB API reference documents it (hand-written)."""
+
+    def __init__(self) -> None:
+        self.asked: list[dict[str, Any]] = []
+
+    def describe_load_balancers(self, **params: Any) -> dict[str, Any]:
+        self.asked.append(params)
+        return {
+            "LoadBalancerDescriptions": [
+                {
+                    "LoadBalancerName": "my-load-balancer",
+                    "DNSName": "my-load-balancer-1234567890.us-west-2.elb.amazonaws.com",
+                    "CanonicalHostedZoneName": "my-load-balancer-1234567890.us-west-2.elb.amazonaws.com",
+                    "CanonicalHostedZoneNameID": "Z3DZXE0EXAMPLE",
+                    "Scheme": "internet-facing",
+                }
+            ]
+        }
+
+
+class _NoElbv2:
+    def describe_load_balancers(self, **params: Any) -> dict[str, Any]:
+        from botocore.exceptions import ClientError
+
+        raise ClientError({"Error": {"Code": "LoadBalancerNotFound", "Message": "none"}}, "DescribeLoadBalancers")
+
+
+def test_classic_load_balancer_resolves_to_its_canonical_zone() -> None:
+    from albops.cutover import lbs
+
+    classic = _Classic()
+    clients = {"elb": classic, "elbv2": _NoElbv2()}
+    found = lbs.resolve(
+        "dualstack.My-Load-Balancer-1234567890.us-west-2.elb.amazonaws.com.",
+        lambda service, region: clients[service],
+        "eu-west-1",
+    )
+    assert found.lb.kind == "classic" and found.lb.zone_id == "Z3DZXE0EXAMPLE" and found.lb.arn is None
+    assert found.region == "us-west-2"  # read off the DNS name, not the default region
+    assert classic.asked == [{"LoadBalancerNames": ["my-load-balancer"]}]
+    assert found.alias_target() == {
+        "HostedZoneId": "Z3DZXE0EXAMPLE",
+        "DNSName": "my-load-balancer-1234567890.us-west-2.elb.amazonaws.com",
+        "EvaluateTargetHealth": True,
+    }

@@ -25,6 +25,7 @@ from albops.cutover.records import NEW_ID, OLD_ID, ConcurrentEditError, HostReco
 from albops.deadline import DeadlineExceeded
 
 MAX_PAGES = 100  # ListResourceRecordSets pages of 300 record sets; ListHostedZones pages of 100 zones
+PAGE_ITEMS = "300"  # ListResourceRecordSets MaxItems: Route 53's largest page
 INSYNC_SECONDS = 600.0  # Route 53 propagates to its name servers "generally within 60 seconds"; 10 min bounds it
 EXTERNAL_DNS_PREFIX = "external-dns.kubernetes.io/"  # v0.22.0 on; external-dns.alpha.kubernetes.io/ up to v0.21
 
@@ -99,7 +100,7 @@ class Cutover:
         """Every record set of ``name`` in the zone (all types), exact name match, paginated within bounds."""
         wanted = records.dns_name(name)
         found: list[Record] = []
-        params: dict[str, Any] = {"HostedZoneId": zone_id, "StartRecordName": wanted, "MaxItems": "300"}
+        params: dict[str, Any] = {"HostedZoneId": zone_id, "StartRecordName": wanted, "MaxItems": PAGE_ITEMS}
         for _ in range(MAX_PAGES):
             page = self.r53.list_resource_record_sets(**params)
             for record in page.get("ResourceRecordSets", []):
@@ -108,7 +109,7 @@ class Cutover:
                 found.append(record)
             if not page.get("IsTruncated"):
                 return found
-            params = {"HostedZoneId": zone_id, "StartRecordName": page["NextRecordName"], "MaxItems": "300"}
+            params = {"HostedZoneId": zone_id, "StartRecordName": page["NextRecordName"], "MaxItems": PAGE_ITEMS}
             for key in ("NextRecordType", "NextRecordIdentifier"):
                 if page.get(key):
                     params[key.replace("Next", "Start")] = page[key]
@@ -118,13 +119,13 @@ class Cutover:
 
     def read_zone(self, zone_id: str) -> list[Record]:
         found: list[Record] = []
-        params: dict[str, Any] = {"HostedZoneId": zone_id, "MaxItems": "300"}
+        params: dict[str, Any] = {"HostedZoneId": zone_id, "MaxItems": PAGE_ITEMS}
         for _ in range(MAX_PAGES):
             page = self.r53.list_resource_record_sets(**params)
             found.extend(page.get("ResourceRecordSets", []))
             if not page.get("IsTruncated"):
                 return found
-            params = {"HostedZoneId": zone_id, "StartRecordName": page["NextRecordName"], "MaxItems": "300"}
+            params = {"HostedZoneId": zone_id, "StartRecordName": page["NextRecordName"], "MaxItems": PAGE_ITEMS}
             for key in ("NextRecordType", "NextRecordIdentifier"):
                 if page.get(key):
                     params[key.replace("Next", "Start")] = page[key]
