@@ -188,6 +188,8 @@ class Cutover:
         except lbs.LoadBalancerNotFoundError as error:
             self.out.code, self.out.error = EXIT_BAD_INPUT, str(error)
         self.out.document.setdefault("exitCode", self.out.code)
+        self.out.document["lines"] = list(self.out.lines)
+        self.out.document["aliasTtlSeconds"] = records.ALIAS_TTL_SECONDS
         if self.out.error:
             self.out.document["error"] = self.out.error
         return self.out
