@@ -44,6 +44,7 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
         ),
         (["--weight", "5", "--to", "arn:aws:ec2:us-west-2:1:instance/i-1"], "load balancer ARN"),
         ([], "one of the arguments"),
+        (["--status", "--host", "*.example.com"], "--record '*.example.com'"),
     ],
 )
 def test_options_refused_before_any_call(

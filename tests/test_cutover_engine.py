@@ -595,3 +595,10 @@ def test_status_names_a_target_that_no_longer_exists(world: World) -> None:
     out = world.run("status", yes=False)
     assert out.code == 2 and "old-nlb-1.us-west-2.elb.amazonaws.com" in out.error
     assert out.document["state"] == "simple" and out.document["targets"][0]["health"]["healthy"] is None
+
+
+def test_a_wildcard_host_alone_is_never_passed_unmeasured(aws_env: str) -> None:
+    world = World()
+    world.put(world.alias("*.example.com", "A"))
+    out = world.run(weight=10, host="*.example.com", record="*.example.com")
+    assert out.code == 1 and world.sent == [] and world.gates.calls == []

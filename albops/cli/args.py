@@ -306,6 +306,16 @@ def dns_host(text: str) -> str:
     return text.lower().rstrip(".")
 
 
+def host_name(text: str) -> str:
+    """--host: a name clients resolve (the gates probe it), so never a wildcard; the wildcard goes in --record."""
+    name = dns_host(text)
+    if name.startswith("*"):
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is a wildcard; give a name it covers (e.g. www.{name[2:]}) and --record '{name}'"
+        )
+    return name
+
+
 def load_balancer(text: str) -> str:
     """A load balancer's DNS name or ARN (found through ELBv2 or the Classic ELB API later)."""
     if text.startswith("arn:"):

@@ -375,7 +375,7 @@ def _parser() -> argparse.ArgumentParser:
         "(no --yes, or the name is external-dns's). docs/cutover.md has the whole page.",
     )
     cutover.add_argument("--zone-id", required=True, type=argtypes.zone_id, help="the hosted zone of HOST")
-    cutover.add_argument("--host", required=True, type=argtypes.dns_host, help="the host name clients resolve")
+    cutover.add_argument("--host", required=True, type=argtypes.host_name, help="the host name clients resolve")
     cutover_action = cutover.add_mutually_exclusive_group(required=True)
     cutover_action.add_argument(
         "--weight", type=argtypes.percent, metavar="PCT", help="percent of the traffic to --to (1-100)"

@@ -573,6 +573,9 @@ class Cutover:
             results.append(result)
             if not result.passed:
                 break
+        if not results:  # never pass unmeasured
+            results.append(GateResult(False, "no host to measure (a wildcard alone)", ("nothing measured",)))
+            self.say(f"gate {when}: FAILED: no host behind the record to measure; give --host a name clients use")
         return results
 
     def restore(self, zone_id: str, name: str, step: Step) -> None:
