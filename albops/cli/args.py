@@ -41,6 +41,11 @@ def seconds(low: float, high: float) -> Callable[[str], float]:
     return _finite(low, high, "of seconds")
 
 
+def milliseconds(low: float, high: float) -> Callable[[str], float]:
+    """A finite number of milliseconds from ``low`` to ``high``."""
+    return _finite(low, high, "of milliseconds")
+
+
 def per_second(low: float, high: float) -> Callable[[str], float]:
     """A finite rate, in events a second, from ``low`` to ``high`` (a rate, never an interval in seconds)."""
     return _finite(low, high, "a second")

@@ -428,7 +428,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     cutover.add_argument(
         "--max-p99-ms",
-        type=argtypes._finite(1, 600_000, "of milliseconds"),
+        type=argtypes.milliseconds(1, 600_000),
         metavar="MS",
         help="highest p99 latency (default: twice the old load balancer's, measured the same way)",
     )
