@@ -41,6 +41,11 @@ def seconds(low: float, high: float) -> Callable[[str], float]:
     return _finite(low, high, "of seconds")
 
 
+def milliseconds(low: float, high: float) -> Callable[[str], float]:
+    """A finite number of milliseconds from ``low`` to ``high``."""
+    return _finite(low, high, "of milliseconds")
+
+
 def per_second(low: float, high: float) -> Callable[[str], float]:
     """A finite rate, in events a second, from ``low`` to ``high`` (a rate, never an interval in seconds)."""
     return _finite(low, high, "a second")
@@ -310,3 +315,117 @@ def via(text: str) -> tuple[str, int | None]:
         if not all(re.fullmatch(r"[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?", label) for label in labels):
             raise argparse.ArgumentTypeError(f"{text!r} is neither a DNS name nor an IP address; {example}") from None
     return host, int(port_text) if port_text else None
+
+
+# ---- albops cutover ------------------------------------------------------------------------------------------
+
+_DNS_NAME = re.compile(
+    r"(?=.{1,253}\Z)(\*\.)?[A-Za-z0-9_]([-A-Za-z0-9_]{0,61}[A-Za-z0-9_])?(\.[A-Za-z0-9_]([-A-Za-z0-9_]{0,61}[A-Za-z0-9_])?)*\.?"
+)
+# A hosted zone id as Route 53 prints it (Z + upper-case letters and digits, at most 32), with or without the
+# /hostedzone/ prefix the API answers with.
+_ZONE_ID = re.compile(r"(?:/hostedzone/)?([A-Z0-9]{1,32})")
+
+
+def zone_id(text: str) -> str:
+    match = _ZONE_ID.fullmatch(text)
+    if not match:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a hosted zone id, e.g. Z0123456789ABCDEFGHIJ (`aws route53 list-hosted-zones`)"
+        )
+    return match.group(1)
+
+
+def dns_host(text: str) -> str:
+    """A DNS name (a host, or a wildcard record ``*.example.com``), compared without case or final dot."""
+    if not _DNS_NAME.fullmatch(text):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a DNS name, e.g. www.example.com")
+    return text.lower().rstrip(".")
+
+
+def host_name(text: str) -> str:
+    """--host: a name clients resolve (the gates probe it), so never a wildcard; the wildcard goes in --record."""
+    name = dns_host(text)
+    if name.startswith("*"):
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is a wildcard; give a name it covers (e.g. www.{name[2:]}) and --record '{name}'"
+        )
+    return name
+
+
+def load_balancer(text: str) -> str:
+    """A load balancer's DNS name or ARN (found through ELBv2 or the Classic ELB API later)."""
+    if text.startswith("arn:"):
+        parts = text.split(":", 5)
+        if len(parts) == 6 and parts[2] == "elasticloadbalancing" and parts[5].startswith("loadbalancer/"):
+            return text
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a load balancer ARN (arn:aws:elasticloadbalancing:REGION:ACCOUNT:loadbalancer/...); "
+            "give its ARN or DNS name"
+        )
+    if not _DNS_NAME.fullmatch(text) or "." not in text or text.startswith("*"):
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a load balancer DNS name or ARN, e.g. k8s-web-1234567890.eu-west-1.elb.amazonaws.com"
+        )
+    return text
+
+
+def percent(text: str) -> int:
+    """--weight: the new load balancer's share, a whole percent 1..100 (0 is --rollback; past 100 is --finish)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole percent from 1 to 100") from None
+    if value == 0:
+        raise argparse.ArgumentTypeError("0 sends nothing to the new load balancer; use --rollback for that")
+    if not 1 <= value <= 100:
+        raise argparse.ArgumentTypeError(f"{value} is out of range; give a percent from 1 to 100 (then --finish)")
+    return value
+
+
+def fraction(text: str) -> float:
+    """A rate from 0 to 1 (0.001 is 0.1%)."""
+    return _finite(0.0, 1.0, "(a fraction: 0.001 is 0.1%)")(text)
+
+
+def resolve_entry(text: str) -> tuple[str, str]:
+    """--resolve NAME=ADDRESS[:PORT]: an IPv4 address, or an IPv6 one (in brackets when a port follows)."""
+    name, eq, rest = text.partition("=")
+    hint = "give NAME=ADDRESS[:PORT], e.g. www.example.com=192.0.2.10:443 or www.example.com=[2001:db8::1]:443"
+    if not eq or not _DNS_NAME.fullmatch(name) or not rest:
+        raise argparse.ArgumentTypeError(f"{text!r}: {hint}")
+    address, port_text = rest, ""
+    if rest.startswith("["):
+        address, bracket, after = rest[1:].partition("]")
+        if not bracket or (after and not after.startswith(":")):
+            raise argparse.ArgumentTypeError(f"{text!r}: {hint}")
+        port_text = after[1:]
+    elif rest.count(":") == 1:
+        address, _, port_text = rest.partition(":")
+    try:
+        ipaddress.ip_address(address)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: {address!r} is not an IP address; {hint}") from None
+    if port_text or rest.endswith(":"):
+        try:
+            count(1, 65535)(port_text)
+        except argparse.ArgumentTypeError:
+            raise argparse.ArgumentTypeError(f"{text!r}: the port must be 1-65535; {hint}") from None
+    return name.lower().rstrip("."), rest
+
+
+def txt_affix(text: str) -> str:
+    """external-dns's --txt-prefix/--txt-suffix: DNS label characters, dots and ``%{record_type}``."""
+    if len(text) > 63 or not re.fullmatch(r"[A-Za-z0-9_.-]*", text.replace("%{record_type}", "")):
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not an external-dns TXT affix, e.g. extdns- or %{{record_type}}-"
+        )
+    return text
+
+
+def external_dns_prefix(text: str) -> str:
+    """external-dns's --annotation-prefix: a DNS-subdomain prefix ending in '/'."""
+    prefix = text.removesuffix("/")
+    if not DNS_SUBDOMAIN.fullmatch(prefix):
+        raise argparse.ArgumentTypeError(f"{text!r} is not an annotation prefix, e.g. external-dns.kubernetes.io/")
+    return prefix + "/"

@@ -1,0 +1,656 @@
+"""One ``albops cutover`` run: read the host's records, refuse what must be refused, gate, send one batch, wait,
+gate again, and put the previous weights back when the gate after the change fails.
+
+Every AWS call goes through ``AwsSession`` clients (each under the session's deadline) and every loop has a
+bound: record pages, zone pages, the wait for INSYNC and the settle time (both end early on SIGINT/SIGTERM).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import signal
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from typing import Any
+from urllib.parse import urlsplit
+
+from albops import EXIT_BAD_INPUT, EXIT_FINDINGS, EXIT_OK, EXIT_REFUSED
+from albops.cutover import lbs, records
+from albops.cutover.model import GateResult, Gates, GateSettings, LoadBalancer
+from albops.cutover.records import NEW_ID, OLD_ID, ConcurrentEditError, HostRecords, Record, RecordError, Step
+from albops.deadline import DeadlineExceeded
+
+MAX_PAGES = 100  # ListResourceRecordSets pages of 300 record sets; ListHostedZones pages of 100 zones
+PAGE_ITEMS = "300"  # ListResourceRecordSets MaxItems: Route 53's largest page
+INSYNC_SECONDS = 600.0  # Route 53 propagates to its name servers "generally within 60 seconds"; 10 min bounds it
+EXTERNAL_DNS_PREFIX = "external-dns.kubernetes.io/"  # v0.22.0 on; external-dns.alpha.kubernetes.io/ up to v0.21
+
+
+@dataclass(frozen=True)
+class Request:
+    """What the command line asked for, already checked by the parser."""
+
+    zone_id: str
+    host: str
+    action: str  # "weight", "status", "rollback", "finish" or "abort"
+    to: str | None = None
+    from_lb: str | None = None
+    weight: int | None = None
+    record: str | None = None
+    gate: GateSettings | None = None  # the gate options; host and urls are set per host behind the record
+    settle_seconds: float | None = None  # None: the record's TTL (60 s for an alias)
+    dry_run: bool = False
+    yes: bool = False
+    txt_prefix: str = ""
+    txt_suffix: str = ""
+    txt_wildcard_replacement: str = ""
+    annotation_prefix: str = EXTERNAL_DNS_PREFIX
+    insync_seconds: float = INSYNC_SECONDS
+
+
+@dataclass
+class Outcome:
+    """The exit code, the lines for stdout, the one error line for stderr, and the --json document."""
+
+    code: int = EXIT_OK
+    lines: list[str] = field(default_factory=list)
+    error: str = ""
+    document: dict[str, Any] = field(default_factory=dict)
+
+
+class _RunEndedError(Exception):
+    def __init__(self, code: int, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+ClientFor = Callable[[str, str], Any]  # (service, region) -> a client under the command's deadline
+
+
+class Cutover:
+    """One run against one hosted zone. ``client(service, region)`` gives bounded clients; ``gates`` is built only
+    when a weight step needs it (the gates' own AWS calls go through their session)."""
+
+    def __init__(
+        self,
+        client: ClientFor,
+        region: str,
+        gates: Callable[[], Gates],
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.client = client
+        self.region = region
+        self.gates_factory = gates
+        self.clock = clock
+        self.stop = threading.Event()
+        self.out = Outcome()
+        self.r53 = client("route53", region)
+
+    def say(self, line: str) -> None:
+        self.out.lines.append(line)
+
+    # ---- reading ---------------------------------------------------------------------------------------------
+
+    def read_name(self, zone_id: str, name: str) -> list[Record]:
+        """Every record set of ``name`` in the zone (all types), exact name match, paginated within bounds."""
+        wanted = records.dns_name(name)
+        found: list[Record] = []
+        params: dict[str, Any] = {"HostedZoneId": zone_id, "StartRecordName": wanted, "MaxItems": PAGE_ITEMS}
+        for _ in range(MAX_PAGES):
+            page = self.r53.list_resource_record_sets(**params)
+            for record in page.get("ResourceRecordSets", []):
+                if records.dns_name(record["Name"]) != wanted:
+                    return found  # sorted by name: past ours
+                found.append(record)
+            if not page.get("IsTruncated"):
+                return found
+            params = {"HostedZoneId": zone_id, "StartRecordName": page["NextRecordName"], "MaxItems": PAGE_ITEMS}
+            for key in ("NextRecordType", "NextRecordIdentifier"):
+                if page.get(key):
+                    params[key.replace("Next", "Start")] = page[key]
+        raise _RunEndedError(
+            EXIT_FINDINGS, f"{name}: more than {MAX_PAGES} pages of record sets; Route 53 kept paginating"
+        )
+
+    def read_zone(self, zone_id: str) -> list[Record]:
+        found: list[Record] = []
+        params: dict[str, Any] = {"HostedZoneId": zone_id, "MaxItems": PAGE_ITEMS}
+        for _ in range(MAX_PAGES):
+            page = self.r53.list_resource_record_sets(**params)
+            found.extend(page.get("ResourceRecordSets", []))
+            if not page.get("IsTruncated"):
+                return found
+            params = {"HostedZoneId": zone_id, "StartRecordName": page["NextRecordName"], "MaxItems": PAGE_ITEMS}
+            for key in ("NextRecordType", "NextRecordIdentifier"):
+                if page.get(key):
+                    params[key.replace("Next", "Start")] = page[key]
+        raise _RunEndedError(
+            EXIT_FINDINGS, f"zone {zone_id}: more than {MAX_PAGES * 300} record sets; not scanned whole"
+        )
+
+    def zone(self, zone_id: str) -> dict[str, Any]:
+        try:
+            answer: dict[str, Any] = self.r53.get_hosted_zone(Id=zone_id)["HostedZone"]
+            return answer
+        except Exception as error:
+            if _code(error) in ("NoSuchHostedZone", "InvalidInput"):
+                raise _RunEndedError(
+                    EXIT_BAD_INPUT, f"--zone-id {zone_id}: no such hosted zone ({_code(error)})"
+                ) from None
+            raise
+
+    def other_zones(self, zone_id: str, host: str) -> list[dict[str, Any]]:
+        """Other hosted zones (public or private) that hold records at ``host``."""
+        ours = zone_id.rsplit("/", 1)[-1]
+        held = []
+        params: dict[str, Any] = {"MaxItems": "100"}
+        for _ in range(MAX_PAGES):
+            page = self.r53.list_hosted_zones_by_name(**params)
+            for zone in page.get("HostedZones", []):
+                zid = zone["Id"].rsplit("/", 1)[-1]
+                apex = records.dns_name(zone["Name"])
+                if zid == ours or not (host == apex or host.endswith("." + apex)):
+                    continue
+                found = self.read_name(zid, host)
+                if found:
+                    held.append(
+                        {
+                            "zoneId": zid,
+                            "zone": apex,
+                            "private": bool(zone.get("Config", {}).get("PrivateZone")),
+                            "types": sorted({r["Type"] for r in found}),
+                        }
+                    )
+            if not page.get("IsTruncated"):
+                return held
+            params = {"MaxItems": "100", "DNSName": page["NextDNSName"]}
+            if page.get("NextHostedZoneId"):
+                params["HostedZoneId"] = page["NextHostedZoneId"]
+        return held
+
+    # ---- the run ---------------------------------------------------------------------------------------------
+
+    def run(self, request: Request) -> Outcome:
+        try:
+            self._run(request)
+        except _RunEndedError as stop:
+            self.out.code, self.out.error = stop.code, stop.message
+        except RecordError as error:
+            self.out.code, self.out.error = EXIT_BAD_INPUT, f"{error}"
+        except ConcurrentEditError as error:
+            self.out.code = EXIT_FINDINGS
+            self.out.error = f"the records changed since they were read ({error}); nothing was sent; run it again"
+        except lbs.LoadBalancerNotFoundError as error:
+            self.out.code, self.out.error = EXIT_BAD_INPUT, str(error)
+        self.out.document.setdefault("exitCode", self.out.code)
+        self.out.document["lines"] = list(self.out.lines)
+        self.out.document["aliasTtlSeconds"] = records.ALIAS_TTL_SECONDS
+        if self.out.error:
+            self.out.document["error"] = self.out.error
+        return self.out
+
+    def _run(self, request: Request) -> None:
+        host = records.dns_name(request.host)
+        zone = self.zone(request.zone_id)
+        zone_id = zone["Id"].rsplit("/", 1)[-1]
+        apex = records.dns_name(zone["Name"])
+        doc = self.out.document
+        doc.update({"zoneId": zone_id, "zone": apex, "host": host, "action": request.action})
+        if not (host == apex or host.endswith("." + apex)):
+            raise _RunEndedError(
+                EXIT_BAD_INPUT, f"--host {host}: zone {zone_id} ({apex}) does not hold it; give its zone"
+            )
+        name, behind = self.record_name(zone_id, apex, host, request.record)
+        doc.update({"record": name, "hostsBehind": behind})
+        for url in request.gate.urls if request.gate else ():
+            url_host = (urlsplit(url).hostname or "").lower().rstrip(".")
+            if url_host not in behind:
+                raise _RunEndedError(
+                    EXIT_BAD_INPUT,
+                    f"--gate {url}: its host {url_host} is not {host} nor a host behind {name} "
+                    f"({', '.join(behind)}); gate a host this change moves",
+                )
+        if name != host:
+            self.say(f"{host} is served through the record {name}; hosts behind it: {', '.join(behind)}")
+        if name.startswith("*."):
+            self.say(
+                f"names covered by {name} that have no record of their own cannot be listed from Route 53; the ones "
+                "given are gated, every other one moves too"
+            )
+        others = self.other_zones(zone_id, host)
+        doc["otherZones"] = others
+        for other in others:
+            kind = "private" if other["private"] else "public"
+            self.say(
+                f"note: {kind} zone {other['zoneId']} ({other['zone']}) also holds {host} "
+                f"({'/'.join(other['types'])}); it is not changed: resolvers that use it never see this cutover"
+            )
+        current = self.read_name(zone_id, name)
+        host_records = records.classify(name, current)
+        if host_records.state == "none":
+            types = sorted({r["Type"] for r in current})
+            raise _RunEndedError(
+                EXIT_BAD_INPUT,
+                f"{name} has no A or AAAA record in zone {zone_id}"
+                + (f" (only {', '.join(types)})" if types else "")
+                + "; create the alias record to the current load balancer first",
+            )
+        self.check_external_dns(request, zone_id, name, host_records)
+        doc["records"] = [_json_record(r) for r in host_records.all_records()]
+        if request.action == "status":
+            self.status(host_records)
+            return
+        step, new, old = self.plan(request, host_records)
+        if step is None:
+            return
+        records.check_batch(current, step.changes)
+        doc["changeBatch"] = {"Changes": list(step.changes)}
+        self.say(f"change: {step.summary}")
+        self.say("batch: " + json.dumps({"Changes": list(step.changes)}, sort_keys=True))
+        if request.dry_run:
+            self.say("dry run: nothing was changed")
+            doc["applied"] = False
+            return
+        if not request.yes:
+            doc["applied"] = False
+            raise _RunEndedError(
+                EXIT_REFUSED, "not applied: run again with --yes to make this change (nothing was changed)"
+            )
+        gated = request.action == "weight" and new is not None
+        gates = self.gates_factory() if gated else None
+        if gates is not None and new is not None:
+            results = self.gate("before", gates, request, behind, new, old)
+            if not all(r.passed for r in results):
+                doc["applied"] = False
+                raise _RunEndedError(EXIT_FINDINGS, "the gate before the change failed: nothing was changed")
+        again = self.read_name(zone_id, name)
+        if not records.same_records(again, current):
+            raise ConcurrentEditError(f"{name} is not what was read a moment ago")
+        records.check_batch(again, step.changes)
+        change_id = self.send(zone_id, step, f"albops cutover {request.action} {host}")
+        doc["applied"] = True
+        try:
+            self.after_send(request, zone_id, name, behind, step, change_id, gates, new, old)
+        except (_RunEndedError, RecordError, ConcurrentEditError):
+            raise
+        except (Exception, DeadlineExceeded) as error:  # the change is made; say so, and how to undo it
+            raise _RunEndedError(
+                EXIT_FINDINGS,
+                f"the change {change_id} was sent and then {type(error).__name__}: {error}; the records hold the new "
+                f"weights unless Route 53 refused them (`--status` shows them); to undo it send: "
+                + json.dumps({"Changes": list(records.restore_step(step).changes)}, sort_keys=True),
+            ) from None
+
+    def after_send(
+        self,
+        request: Request,
+        zone_id: str,
+        name: str,
+        behind: list[str],
+        step: Step,
+        change_id: str,
+        gates: Gates | None,
+        new: LoadBalancer | None,
+        old: LoadBalancer | None,
+    ) -> None:
+        """INSYNC, settle, the gate after the change, and the restore when it fails: all inside the signal window."""
+        with self.window():
+            self.wait_insync(change_id, request.insync_seconds)
+            if gates is None or new is None:
+                self.say("done: Route 53 reports the change INSYNC")
+                self.say(_caching_note())
+                return
+            settle = request.settle_seconds if request.settle_seconds is not None else records.ALIAS_TTL_SECONDS
+            self.say(f"settling {settle:g} s (the record's TTL) before measuring")
+            self.stop.wait(settle)
+            if self.stop.is_set():
+                results = [GateResult(False, "interrupted before the gate ran", ("interrupted",))]
+            else:
+                results = self.gate("after", gates, request, behind, new, old)
+            if all(r.passed for r in results):
+                self.say(_caching_note())
+                return
+            self.restore(zone_id, name, step)
+
+    def record_name(self, zone_id: str, apex: str, host: str, record: str | None) -> tuple[str, list[str]]:
+        """The record this run changes, and the hosts behind it (the host itself, or every name led to it)."""
+        wanted = records.dns_name(record) if record else None
+        own = self.read_name(zone_id, host)
+        cnames = [r for r in own if r["Type"] == "CNAME"]
+        if cnames:
+            values = cnames[0].get("ResourceRecords") or [{}]
+            target = records.dns_name(str(values[0].get("Value", ""))) if "AliasTarget" not in cnames[0] else ""
+            if not target:
+                raise RecordError(f"{records.describe(cnames[0])} is a CNAME alias; change it by hand")
+            if wanted != target:
+                raise _RunEndedError(
+                    EXIT_BAD_INPUT,
+                    f"{host} is a CNAME to {target}: moving it moves every name that leads there; give --record "
+                    f"{target} to move that record (its hosts are listed and gated)",
+                )
+            if not (target == apex or target.endswith("." + apex)):
+                raise _RunEndedError(
+                    EXIT_BAD_INPUT, f"--record {target} is not in zone {zone_id} ({apex}); give its zone"
+                )
+            hosts = [host]  # the target itself is the record, not a name clients are known to use: not gated
+            for item in self.read_zone(zone_id):
+                if item["Type"] == "CNAME" and any(
+                    records.dns_name(str(v.get("Value", ""))) == target for v in item.get("ResourceRecords", [])
+                ):
+                    hosts.append(records.dns_name(item["Name"]))
+            return target, list(dict.fromkeys(hosts))
+        if any(r["Type"] in records.MOVED_TYPES for r in own):
+            if wanted and wanted != host:
+                raise _RunEndedError(EXIT_BAD_INPUT, f"--record {wanted}: {host} has records of its own; drop --record")
+            return host, [host]
+        labels = host.split(".")
+        for i in range(1, len(labels)):
+            parent = ".".join(labels[i:])
+            if not (parent == apex or parent.endswith("." + apex)):
+                break
+            wildcard = f"*.{parent}"
+            found = self.read_name(zone_id, wildcard)
+            if found:
+                if wanted != wildcard:
+                    raise _RunEndedError(
+                        EXIT_BAD_INPUT,
+                        f"{host} has no record of its own; it is served by the wildcard {wildcard}: moving it moves "
+                        f"every name it covers; give --record '{wildcard}' to move it",
+                    )
+                return wildcard, [host]
+        raise _RunEndedError(EXIT_BAD_INPUT, f"{host} has no record in zone {zone_id} ({apex}); nothing to move")
+
+    def check_external_dns(self, request: Request, zone_id: str, name: str, host: HostRecords) -> None:
+        for txt_name in records.ownership_txt_names(
+            name, request.txt_prefix, request.txt_suffix, request.txt_wildcard_replacement
+        ):
+            owner = records.external_dns_owner(self.read_name(zone_id, txt_name))
+            if owner is None:
+                continue
+            percent = request.weight if request.weight is not None else 0
+            if request.action == "status":
+                self.say(f"note: {name} is external-dns's (TXT {txt_name}: {owner}); change it through its annotations")
+                self.out.document["externalDns"] = {"txt": txt_name, "owner": owner}
+                return
+            prefix = request.annotation_prefix
+            old_w, new_w = records.weights(percent)
+            steps = (
+                f'set on the old Ingress {prefix}set-identifier: {OLD_ID} and {prefix}aws-weight: "{old_w}", and on '
+                f'the new one {prefix}set-identifier: {NEW_ID} and {prefix}aws-weight: "{new_w}" (both with the '
+                f"hostname {name}); external-dns then writes the weighted records; raise the new weight step by "
+                "step, and remove the old Ingress's hostname to finish"
+            )
+            self.out.document["externalDns"] = {"txt": txt_name, "owner": owner, "steps": steps}
+            raise _RunEndedError(
+                EXIT_REFUSED,
+                f"{name} is managed by external-dns (TXT {txt_name}: {owner}); it would undo this change, so nothing "
+                f"was changed; instead {steps}",
+            )
+
+    def plan(self, request: Request, host: HostRecords) -> tuple[Step | None, LoadBalancer | None, LoadBalancer | None]:
+        """The step the request asks for from the records' state, with the load balancers it names."""
+        doc = self.out.document
+        if request.action == "weight":
+            assert request.to is not None and request.weight is not None
+            new = self.resolve(request.to, "--to")
+            current_old = host.target(None if host.state == "simple" else OLD_ID)
+            old = self.resolve(current_old["DNSName"], f"the current target of {host.name}")
+            if request.from_lb is not None:
+                given = self.resolve(request.from_lb, "--from")
+                if given.lb.dns_name != old.lb.dns_name:
+                    raise _RunEndedError(
+                        EXIT_BAD_INPUT,
+                        f"--from {request.from_lb}: {host.name} points at {old.lb.dns_name}, not at it; drop --from "
+                        "or fix it",
+                    )
+            if new.lb.dns_name == old.lb.dns_name:
+                raise _RunEndedError(
+                    EXIT_BAD_INPUT, f"--to {request.to}: {host.name} already points at it as the old target"
+                )
+            if host.state == "weighted":
+                current_new = records.lb_dns(host.target(NEW_ID)["DNSName"])
+                if current_new != new.lb.dns_name:
+                    raise _RunEndedError(
+                        EXIT_BAD_INPUT,
+                        f"--to {request.to}: a cutover of {host.name} to {current_new} is under way; --rollback and "
+                        "--abort it first",
+                    )
+            if "AAAA" in host.types and new.ip_address_type == "ipv4":
+                raise _RunEndedError(
+                    EXIT_BAD_INPUT,
+                    f"--to {request.to}: {host.name} has an AAAA record but {new.lb.name} has no IPv6 address "
+                    "(IpAddressType ipv4); make it dualstack first",
+                )
+            doc["from"], doc["to"] = _json_lb(old.lb), _json_lb(new.lb)
+            if host.state == "weighted" and host.new_percent == request.weight:
+                self.say(f"{host.name} already sends {request.weight}% to {new.lb.dns_name}: nothing to change")
+                doc["applied"] = False
+                return None, None, None
+            target = new.alias_target()
+            if host.state == "weighted":
+                target = host.target(NEW_ID)  # the values written before, exactly
+            return records.weight_step(host, target, request.weight), new.lb, old.lb
+        if host.state != "weighted":
+            raise _RunEndedError(
+                EXIT_BAD_INPUT,
+                f"--{request.action}: {host.name} has simple records, not this tool's weighted pair; no cutover is "
+                "under way",
+            )
+        percent = host.new_percent
+        if request.action == "rollback":
+            if percent == 0 and host.weight(OLD_ID) > 0:
+                self.say(f"{host.name} already sends everything to the old load balancer")
+                return None, None, None
+            return records.weight_step(host, host.target(NEW_ID), 0), None, None
+        if request.action == "abort":
+            if percent != 0:
+                raise _RunEndedError(
+                    EXIT_BAD_INPUT, f"--abort: {host.name} sends {percent}% to the new one; --rollback first"
+                )
+            self.resolve(host.target(OLD_ID)["DNSName"], "the old target")
+            return records.collapse_step(host, OLD_ID), None, None
+        if percent != 100:
+            raise _RunEndedError(
+                EXIT_BAD_INPUT, f"--finish: {host.name} sends {percent}% to the new one; --weight 100 first"
+            )
+        self.resolve(host.target(NEW_ID)["DNSName"], "the new target")
+        return records.collapse_step(host, NEW_ID), None, None
+
+    def resolve(self, text: str, what: str) -> lbs.Resolved:
+        try:
+            return lbs.resolve(text, self.client, self.region)
+        except lbs.LoadBalancerNotFoundError as error:
+            raise _RunEndedError(EXIT_BAD_INPUT, f"{what}: {error}") from None
+
+    def status(self, host: HostRecords) -> None:
+        doc = self.out.document
+        rows = []
+        missing = []
+        idents: Sequence[str | None] = [None] if host.state == "simple" else [OLD_ID, NEW_ID]
+        for ident in idents:
+            target = host.target(ident)
+            row: dict[str, Any] = {
+                "setIdentifier": ident,
+                "target": records.lb_dns(target["DNSName"]),
+                "evaluateTargetHealth": bool(target.get("EvaluateTargetHealth")),
+            }
+            if ident is not None:
+                row["weight"] = host.weight(ident)
+            try:
+                resolved = lbs.resolve(target["DNSName"], self.client, self.region)
+                row["loadBalancer"] = _json_lb(resolved.lb)
+                row["health"] = lbs.health(resolved, self.client)
+            except lbs.LoadBalancerNotFoundError as error:
+                row["health"] = {"healthy": None, "unreadable": str(error)}
+                missing.append(str(error))
+            rows.append(row)
+            weight = f" weight {row['weight']}" if ident is not None else ""
+            health = row["health"]
+            said = {True: "healthy", False: "unhealthy", None: "health unknown"}[health.get("healthy")]
+            detail = health.get("targets") or health.get("unreadable", "")
+            self.say(
+                f"{host.name} {'/'.join(host.types)} {ident or 'simple'}{weight} -> {row['target']}: {said} {detail}"
+            )
+        doc["state"] = host.state
+        doc["targets"] = rows
+        if host.state == "weighted":
+            doc["newPercent"] = host.new_percent
+            self.say(f"{host.new_percent}% to the new load balancer")
+        if missing:
+            raise _RunEndedError(EXIT_BAD_INPUT, "; ".join(missing))
+
+    # ---- changing --------------------------------------------------------------------------------------------
+
+    def send(self, zone_id: str, step: Step, comment: str) -> str:
+        try:
+            answer = self.r53.change_resource_record_sets(
+                HostedZoneId=zone_id, ChangeBatch={"Comment": comment[:256], "Changes": list(step.changes)}
+            )
+        except DeadlineExceeded as error:
+            raise _RunEndedError(
+                EXIT_FINDINGS,
+                f"state unknown: the batch was sent and no answer came ({error}); run with --status to see whether "
+                "it was applied",
+            ) from None
+        except Exception as error:
+            if _code(error) in ("InvalidChangeBatch", "PriorRequestNotComplete", "InvalidInput"):
+                raise _RunEndedError(
+                    EXIT_FINDINGS,
+                    f"Route 53 refused the batch ({_code(error)}: {error}); nothing was changed; run it again to read "
+                    "the records anew",
+                ) from None
+            raise
+        return str(answer["ChangeInfo"]["Id"])
+
+    def wait_insync(self, change_id: str, limit: float) -> None:
+        """Poll GetChange until INSYNC, with back-off (1, 2, 4 ... 15 s), at most ``limit`` seconds; a stop ends it."""
+        started, delay = self.clock(), 1.0
+        for _ in range(10_000):
+            status = self.r53.get_change(Id=change_id)["ChangeInfo"]["Status"]
+            if status == "INSYNC":
+                return
+            left = limit - (self.clock() - started)
+            if left <= 0 or self.stop.is_set():
+                break
+            self.stop.wait(min(delay, left))
+            delay = min(delay * 2, 15.0)
+        self.say(f"warning: change {change_id} not INSYNC after {limit:g} s; measuring anyway")
+
+    def gate(
+        self,
+        when: str,
+        gates: Gates,
+        request: Request,
+        behind: list[str],
+        new: LoadBalancer,
+        old: LoadBalancer | None,
+    ) -> list[GateResult]:
+        results = []
+        for host in behind:
+            if host.startswith("*."):
+                continue
+            settings = gate_settings(request.gate, host)
+            try:
+                result = (gates.before if when == "before" else gates.after)(settings, new, old, self.stop)
+            except Exception as error:  # a gate that cannot measure fails: never pass unmeasured
+                result = GateResult(False, f"the gate could not run: {type(error).__name__}: {error}", ("no measure",))
+            self.say(f"gate {when} ({host}): {'passed' if result.passed else 'FAILED'}: {result.line}")
+            self.out.document.setdefault("gates", []).append(
+                {
+                    "when": when,
+                    "host": host,
+                    "passed": result.passed,
+                    "line": result.line,
+                    "reasons": list(result.reasons),
+                    "figures": dict(result.figures),
+                }
+            )
+            results.append(result)
+            if not result.passed:
+                break
+        if not results:  # never pass unmeasured
+            results.append(GateResult(False, "no host to measure (a wildcard alone)", ("nothing measured",)))
+            self.say(f"gate {when}: FAILED: no host behind the record to measure; give --host a name clients use")
+        return results
+
+    def restore(self, zone_id: str, name: str, step: Step) -> None:
+        """After a failed gate: the previous records come back if the records are still what this run wrote."""
+        now = [r for r in self.read_name(zone_id, name) if r["Type"] in records.MOVED_TYPES]
+        undo = records.restore_step(step)
+        doc = self.out.document
+        if not records.same_records(now, step.written):
+            doc["restored"] = False
+            doc["restoreBatch"] = {"Changes": list(undo.changes)}
+            raise _RunEndedError(
+                EXIT_FINDINGS,
+                f"the gate after the change failed, and {name} no longer holds what this run wrote (someone changed "
+                "it): nothing was restored; to restore the previous records, delete the current ones and create: "
+                + json.dumps([_json_record(r) for r in step.removed], sort_keys=True),
+            )
+        current = self.read_name(zone_id, name)
+        records.check_batch(current, undo.changes)
+        change_id = self.send(zone_id, undo, f"albops cutover restore {name}")
+        doc["restored"] = True
+        doc["restoreBatch"] = {"Changes": list(undo.changes)}
+        self.wait_insync(change_id, 60.0)
+        raise _RunEndedError(
+            EXIT_FINDINGS, f"the gate after the change failed: {name}'s previous records were restored"
+        )
+
+    @contextmanager
+    def window(self) -> Iterator[None]:
+        """SIGINT and SIGTERM set the stop event while the change is being measured (a failed gate, then the
+        restore), instead of ending the run half-way; the previous handlers come back after."""
+        if threading.current_thread() is not threading.main_thread():
+            yield
+            return
+
+        def stop(_signum: int, _frame: object) -> None:
+            self.stop.set()
+
+        wanted = [signal.SIGINT, signal.SIGTERM]
+        previous = {sig: signal.signal(sig, stop) for sig in wanted}
+        try:
+            yield
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+
+
+def gate_settings(template: GateSettings | None, host: str) -> GateSettings:
+    """The gate options for one host: its --gate URLs (those whose host is it), else https://HOST/."""
+    base = template or GateSettings(host=host, urls=())
+    urls = tuple(u for u in base.urls if (urlsplit(u).hostname or "").lower().rstrip(".") == host)
+    return replace(base, host=host, urls=urls or (f"https://{host}/",))
+
+
+def _caching_note() -> str:
+    return (
+        f"clients may keep the old answer for the alias's TTL ({records.ALIAS_TTL_SECONDS} s) after INSYNC, resolvers "
+        "that cache past it longer, and open connections (WebSocket, keep-alive) never follow DNS: watch the old "
+        "load balancer's connection count before removing it"
+    )
+
+
+def _code(error: Exception) -> str:
+    return str(getattr(error, "response", {}).get("Error", {}).get("Code", ""))
+
+
+def _json_record(record: Record) -> Record:
+    return copy.deepcopy(record)
+
+
+def _json_lb(lb: LoadBalancer) -> dict[str, Any]:
+    return {
+        "dnsName": lb.dns_name,
+        "zoneId": lb.zone_id,
+        "kind": lb.kind,
+        "name": lb.name,
+        "arn": lb.arn,
+        "scheme": lb.scheme,
+    }

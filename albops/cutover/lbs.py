@@ -1,0 +1,184 @@
+"""Finding a load balancer from what a user or an alias record gives: a DNS name or an ARN.
+
+ELBv2 (application, network, gateway) answers DescribeLoadBalancers by name or ARN; Classic load balancers by
+name through the ELB API. The name is read off the DNS name (``[internal-]NAME-HASH.…``) and the answer is kept
+only when its DNSName is the one given, compared without case, trailing dot or ``dualstack.`` prefix; when the
+name cannot be read off, every load balancer of the region is listed (bounded) and compared.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from albops.cutover.model import LoadBalancer
+from albops.cutover.records import lb_dns
+
+MAX_PAGES = 50  # DescribeLoadBalancers pages of 400 (ELBv2) / 400 (Classic): 20,000 load balancers
+
+# elasticloadbalancing DNS names: NAME-ID.REGION.elb.amazonaws.com (ALB, Classic), NAME-ID.elb.REGION.amazonaws.com
+# (NLB), and the .com.cn partition.
+_REGION = re.compile(r"\.(?:elb\.)?([a-z]{2}(?:-[a-z]+)+-\d)\.(?:elb\.)?amazonaws\.com(?:\.cn)?$")
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """A load balancer, and the facts the record side needs besides the model's."""
+
+    lb: LoadBalancer
+    region: str
+    ip_address_type: str  # "ipv4", "dualstack", "dualstack-without-public-ipv4"; Classic: "ipv4"
+    api_dns_name: str  # DNSName as the API gave it: the alias target this tool writes
+
+    def alias_target(self) -> dict[str, Any]:
+        return {"HostedZoneId": self.lb.zone_id, "DNSName": self.api_dns_name, "EvaluateTargetHealth": True}
+
+
+class LoadBalancerNotFoundError(Exception):
+    """No load balancer has that name or ARN (exit 2)."""
+
+
+def region_of(dns: str, default: str) -> str:
+    match = _REGION.search(lb_dns(dns))
+    return match.group(1) if match else default
+
+
+def _name_from_dns(dns: str) -> str | None:
+    first = lb_dns(dns).split(".", 1)[0]
+    first = first.removeprefix("internal-")
+    name, dash, _ = first.rpartition("-")
+    return name if dash and name else None
+
+
+def resolve(text: str, client: Callable[[str, str], Any], default_region: str) -> Resolved:
+    """The load balancer ``text`` names (a DNS name or an ARN); ``client(service, region)`` gives a bounded client."""
+    if text.startswith("arn:"):
+        parts = text.split(":", 5)
+        if len(parts) != 6 or parts[2] != "elasticloadbalancing" or not parts[5].startswith("loadbalancer/"):
+            raise LoadBalancerNotFoundError(f"{text} is not a load balancer ARN (arn:…:elasticloadbalancing:…)")
+        region, resource = parts[3], parts[5]
+        pieces = resource.split("/")
+        if len(pieces) == 2:  # loadbalancer/NAME: a Classic load balancer
+            found = _classic(client("elb", region), [pieces[1]], None)
+        else:
+            found = _elbv2(client("elbv2", region), {"LoadBalancerArns": [text]}, None)
+        if found is None:
+            raise LoadBalancerNotFoundError(f"load balancer {text} does not exist in {region}")
+        return _with_region(found, region)
+    wanted = lb_dns(text)
+    region = region_of(wanted, default_region)
+    name = _name_from_dns(wanted)
+    v2, classic = client("elbv2", region), client("elb", region)
+    found = None
+    if name:
+        found = _elbv2(v2, {"Names": [name]}, wanted) if len(name) <= 32 else None
+        found = found or _classic(classic, [name], wanted)
+    found = found or _elbv2(v2, {}, wanted) or _classic(classic, [], wanted)
+    if found is None:
+        raise LoadBalancerNotFoundError(
+            f"no load balancer has the DNS name {wanted} in {region} (ELBv2 and Classic looked at); give its DNS "
+            "name or ARN as `aws elbv2 describe-load-balancers` prints it"
+        )
+    return _with_region(found, region)
+
+
+def _with_region(found: Resolved, region: str) -> Resolved:
+    return Resolved(found.lb, region, found.ip_address_type, found.api_dns_name)
+
+
+def _not_found(error: Exception) -> bool:
+    code = str(getattr(error, "response", {}).get("Error", {}).get("Code", ""))
+    return code in ("LoadBalancerNotFound", "LoadBalancerNotFoundException", "AccessPointNotFound", "ValidationError")
+
+
+def _elbv2(client: Any, params: dict[str, Any], wanted: str | None) -> Resolved | None:
+    marker: str | None = None
+    for _ in range(MAX_PAGES):
+        try:
+            page = client.describe_load_balancers(**params, **({"Marker": marker} if marker else {}))
+        except Exception as error:
+            if _not_found(error):
+                return None
+            raise
+        for lb in page.get("LoadBalancers", []):
+            if wanted is None or lb_dns(lb["DNSName"]) == wanted:
+                return Resolved(
+                    LoadBalancer(
+                        dns_name=lb_dns(lb["DNSName"]),
+                        zone_id=lb["CanonicalHostedZoneId"],
+                        kind=lb.get("Type", "application"),
+                        name=lb["LoadBalancerName"],
+                        arn=lb["LoadBalancerArn"],
+                        scheme=lb.get("Scheme", "internet-facing"),
+                    ),
+                    "",
+                    lb.get("IpAddressType", "ipv4"),
+                    lb["DNSName"],
+                )
+        marker = page.get("NextMarker")
+        if not marker:
+            return None
+    raise RuntimeError(f"DescribeLoadBalancers gave more than {MAX_PAGES} pages; give the load balancer's ARN")
+
+
+def _classic(client: Any, names: list[str], wanted: str | None) -> Resolved | None:
+    marker: str | None = None
+    for _ in range(MAX_PAGES):
+        params: dict[str, Any] = {"LoadBalancerNames": names} if names else {}
+        try:
+            page = client.describe_load_balancers(**params, **({"Marker": marker} if marker else {}))
+        except Exception as error:
+            if _not_found(error):
+                return None
+            raise
+        for lb in page.get("LoadBalancerDescriptions", []):
+            if wanted is None or lb_dns(lb["DNSName"]) == wanted:
+                if not lb.get("CanonicalHostedZoneNameID"):
+                    raise LoadBalancerNotFoundError(
+                        f"the ELB API gave no CanonicalHostedZoneNameID for the Classic load balancer "
+                        f"{lb['LoadBalancerName']}, so no alias record can name it"
+                    )
+                return Resolved(
+                    LoadBalancer(
+                        dns_name=lb_dns(lb["DNSName"]),
+                        zone_id=lb["CanonicalHostedZoneNameID"],
+                        kind="classic",
+                        name=lb["LoadBalancerName"],
+                        arn=None,
+                        scheme=lb.get("Scheme", "internet-facing"),
+                    ),
+                    "",
+                    "ipv4",
+                    lb["DNSName"],
+                )
+        marker = page.get("NextMarker")
+        if not marker:
+            return None
+    raise RuntimeError(f"DescribeLoadBalancers (Classic) gave more than {MAX_PAGES} pages; give the DNS name exactly")
+
+
+def health(resolved: Resolved, client: Callable[[str, str], Any]) -> dict[str, Any]:
+    """Targets' health as Route 53's EvaluateTargetHealth sees it: an ELBv2 load balancer is healthy when a target
+    group that has targets has a healthy one; a Classic one when an instance is InService."""
+    lb = resolved.lb
+    try:
+        if lb.arn is None:
+            states = client("elb", resolved.region).describe_instance_health(LoadBalancerName=lb.name)
+            counts: dict[str, int] = {}
+            for item in states.get("InstanceStates", []):
+                counts[item["State"]] = counts.get(item["State"], 0) + 1
+            return {"healthy": counts.get("InService", 0) > 0, "targets": counts}
+        v2 = client("elbv2", resolved.region)
+        groups = v2.describe_target_groups(LoadBalancerArn=lb.arn).get("TargetGroups", [])
+        counts = {}
+        for group in groups[:100]:
+            for item in v2.describe_target_health(TargetGroupArn=group["TargetGroupArn"]).get(
+                "TargetHealthDescriptions", []
+            ):
+                state = item.get("TargetHealth", {}).get("State", "unknown")
+                counts[state] = counts.get(state, 0) + 1
+        return {"healthy": counts.get("healthy", 0) > 0, "targets": counts}
+    except Exception as error:  # health is a report, never a reason to stop --status
+        return {"healthy": None, "unreadable": f"{type(error).__name__}: {error}"}

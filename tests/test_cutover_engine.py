@@ -1,0 +1,604 @@
+"""albops cutover's record engine against moto in server mode: every transition, every refusal, the batches sent.
+
+The gates here are the test's own objects (the real probes are tested with HTTPS endpoints after the merge).
+Batches are captured from the Route 53 client's parameters before they are sent; the expected ones of the first
+step, finish and abort are written by hand from the Route 53 API reference (ChangeResourceRecordSets: a weighted
+alias record is Name, Type, SetIdentifier, Weight, AliasTarget{HostedZoneId, DNSName, EvaluateTargetHealth}).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import signal
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from albops.cluster.aws import AwsSession
+from albops.cutover.engine import Cutover, Outcome, Request
+from albops.cutover.model import GateResult, GateSettings, LoadBalancer
+
+PASS = GateResult(True, "errors 0/1000 (max 0.1%), p99 12 ms (max 40 ms)")
+FAIL = GateResult(False, "errors 50/1000 (max 0.1%)", ("error rate 5% over 0.1%",))
+ZONE_HOST = "Z2P70J7EXAMPLE"  # moto's CanonicalHostedZoneId of every ELBv2 load balancer in us-west-2
+
+
+@dataclass
+class FakeGates:
+    """Gates chosen by the test; ``on_before``/``on_after`` run inside the gate (to change records meanwhile)."""
+
+    before_result: GateResult = PASS
+    after_result: GateResult = PASS
+    on_before: Callable[[], None] | None = None
+    on_after: Callable[[threading.Event], None] | None = None
+    calls: list[tuple[str, str, str, str | None, tuple[str, ...]]] = field(default_factory=list)
+
+    def before(
+        self, settings: GateSettings, new: LoadBalancer, old: LoadBalancer | None, stop: threading.Event
+    ) -> GateResult:
+        self.calls.append(("before", settings.host, new.dns_name, old.dns_name if old else None, settings.urls))
+        if self.on_before:
+            self.on_before()
+        return self.before_result
+
+    def after(
+        self, settings: GateSettings, new: LoadBalancer, old: LoadBalancer | None, stop: threading.Event
+    ) -> GateResult:
+        self.calls.append(("after", settings.host, new.dns_name, old.dns_name if old else None, settings.urls))
+        if self.on_after:
+            self.on_after(stop)
+        return GateResult(False, "interrupted", ("interrupted",)) if stop.is_set() else self.after_result
+
+
+class World:
+    """A moto account with two load balancers, a zone, and the batches the engine sent."""
+
+    def __init__(self) -> None:
+        self.aws = AwsSession("us-west-2")
+        self.sent: list[list[dict[str, Any]]] = []
+        self.r53 = self.aws.client("route53")
+        self.r53.meta.events.register("provide-client-params.route-53.ChangeResourceRecordSets", self._capture)
+        ec2, v2 = self.aws.client("ec2"), self.aws.client("elbv2")
+        vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+        subnets = [
+            ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.0.{i}.0/24", AvailabilityZone=f"us-west-2{az}")["Subnet"][
+                "SubnetId"
+            ]
+            for i, az in ((1, "a"), (2, "b"))
+        ]
+        self.old = v2.create_load_balancer(Name="old-nlb", Subnets=subnets, Type="network", IpAddressType="dualstack")[
+            "LoadBalancers"
+        ][0]
+        self.new = v2.create_load_balancer(Name="k8s-web-alb", Subnets=subnets, IpAddressType="dualstack")[
+            "LoadBalancers"
+        ][0]
+        self.v4only = v2.create_load_balancer(Name="v4-alb", Subnets=subnets)["LoadBalancers"][0]
+        self.zone = self.r53.create_hosted_zone(Name="example.com", CallerReference="z1")["HostedZone"]["Id"].rsplit(
+            "/", 1
+        )[-1]
+        self.gates = FakeGates()
+
+    def _capture(self, params: dict[str, Any], **_: Any) -> None:
+        self.sent.append(copy.deepcopy(params["ChangeBatch"]["Changes"]))
+
+    def client(self, service: str, region: str) -> Any:
+        return self.aws.client(service)
+
+    def put(self, *records: dict[str, Any], action: str = "CREATE", zone: str | None = None) -> None:
+        """Write records straight to moto (not through the engine's client: not captured)."""
+        raw = AwsSession("us-west-2").client("route53")
+        raw.change_resource_record_sets(
+            HostedZoneId=zone or self.zone,
+            ChangeBatch={"Changes": [{"Action": action, "ResourceRecordSet": r} for r in records]},
+        )
+
+    def alias(self, name: str, rtype: str = "A", lb: dict[str, Any] | None = None, **extra: Any) -> dict[str, Any]:
+        lb = lb or self.old
+        return {
+            "Name": name,
+            "Type": rtype,
+            "AliasTarget": {
+                "HostedZoneId": lb["CanonicalHostedZoneId"],
+                "DNSName": lb["DNSName"],
+                "EvaluateTargetHealth": False,
+            },
+            **extra,
+        }
+
+    def records(self, name: str = "www.example.com") -> list[dict[str, Any]]:
+        raw = AwsSession("us-west-2").client("route53")
+        found = raw.list_resource_record_sets(HostedZoneId=self.zone)["ResourceRecordSets"]
+        return [r for r in found if r["Name"].lower().rstrip(".") == name]
+
+    def run(self, action: str = "weight", **kw: Any) -> Outcome:
+        defaults: dict[str, Any] = {
+            "zone_id": self.zone,
+            "host": "www.example.com",
+            "action": action,
+            "yes": True,
+            "settle_seconds": 0.0,
+        }
+        if action == "weight":
+            defaults["to"] = self.new["DNSName"]
+        defaults.update(kw)
+        return Cutover(self.client, "us-west-2", lambda: self.gates).run(Request(**defaults))
+
+
+@pytest.fixture
+def world(aws_env: str) -> World:
+    w = World()
+    w.put(w.alias("www.example.com", "A"), w.alias("www.example.com", "AAAA"))
+    return w
+
+
+def _weighted(world: World, name: str, rtype: str, ident: str, weight: int, lb: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "Name": name,
+        "Type": rtype,
+        "SetIdentifier": ident,
+        "Weight": weight,
+        "AliasTarget": {"HostedZoneId": ZONE_HOST, "DNSName": lb["DNSName"], "EvaluateTargetHealth": True},
+    }
+
+
+def test_first_step_sends_the_hand_written_batch(world: World) -> None:
+    out = world.run(weight=1)
+    assert out.code == 0, out.error
+    old_dns, new_dns = "old-nlb-1.us-west-2.elb.amazonaws.com", "k8s-web-alb-1.us-west-2.elb.amazonaws.com"
+    simple = {"HostedZoneId": "Z2P70J7EXAMPLE", "DNSName": old_dns, "EvaluateTargetHealth": False}
+    on_old = {"HostedZoneId": "Z2P70J7EXAMPLE", "DNSName": old_dns, "EvaluateTargetHealth": True}
+    on_new = {"HostedZoneId": "Z2P70J7EXAMPLE", "DNSName": new_dns, "EvaluateTargetHealth": True}
+    assert world.sent == [
+        [
+            {"Action": "DELETE", "ResourceRecordSet": {"Name": "www.example.com.", "Type": "A", "AliasTarget": simple}},
+            {
+                "Action": "DELETE",
+                "ResourceRecordSet": {"Name": "www.example.com.", "Type": "AAAA", "AliasTarget": simple},
+            },
+            {
+                "Action": "CREATE",
+                "ResourceRecordSet": {
+                    "Name": "www.example.com.",
+                    "Type": "A",
+                    "SetIdentifier": "albops-old",
+                    "Weight": 99,
+                    "AliasTarget": on_old,
+                },
+            },
+            {
+                "Action": "CREATE",
+                "ResourceRecordSet": {
+                    "Name": "www.example.com.",
+                    "Type": "A",
+                    "SetIdentifier": "albops-new",
+                    "Weight": 1,
+                    "AliasTarget": on_new,
+                },
+            },
+            {
+                "Action": "CREATE",
+                "ResourceRecordSet": {
+                    "Name": "www.example.com.",
+                    "Type": "AAAA",
+                    "SetIdentifier": "albops-old",
+                    "Weight": 99,
+                    "AliasTarget": on_old,
+                },
+            },
+            {
+                "Action": "CREATE",
+                "ResourceRecordSet": {
+                    "Name": "www.example.com.",
+                    "Type": "AAAA",
+                    "SetIdentifier": "albops-new",
+                    "Weight": 1,
+                    "AliasTarget": on_new,
+                },
+            },
+        ]
+    ]
+    assert [c[0] for c in world.gates.calls] == ["before", "after"]
+    assert world.gates.calls[0][1:4] == ("www.example.com", new_dns, old_dns)
+    assert world.gates.calls[0][4] == ("https://www.example.com/",)
+    weights = sorted((r["Type"], r["SetIdentifier"], r["Weight"]) for r in world.records())
+    assert weights == [
+        ("A", "albops-new", 1),
+        ("A", "albops-old", 99),
+        ("AAAA", "albops-new", 1),
+        ("AAAA", "albops-old", 99),
+    ]
+    assert any("TTL" in line and "never follow DNS" in line for line in out.lines)
+
+
+def test_every_transition_to_finish(world: World) -> None:
+    for percent in (1, 10, 50, 100):
+        out = world.run(weight=percent)
+        assert out.code == 0, out.error
+        by = {(r["Type"], r["SetIdentifier"]): r["Weight"] for r in world.records()}
+        assert by == {
+            ("A", "albops-old"): 100 - percent,
+            ("A", "albops-new"): percent,
+            ("AAAA", "albops-old"): 100 - percent,
+            ("AAAA", "albops-new"): percent,
+        }
+    # a later step deletes exactly the weighted records the previous one wrote
+    for earlier, later in zip(world.sent, world.sent[1:], strict=False):
+        created = [c["ResourceRecordSet"] for c in earlier if c["Action"] == "CREATE"]
+        assert [c for c in later if c["Action"] == "DELETE"] == [
+            {"Action": "DELETE", "ResourceRecordSet": r} for r in created
+        ]
+    assert all(c["Action"] in ("DELETE", "CREATE") for batch in world.sent for c in batch)
+    out = world.run("finish")
+    assert out.code == 0, out.error
+    new_dns = "k8s-web-alb-1.us-west-2.elb.amazonaws.com"
+    old_dns = "old-nlb-1.us-west-2.elb.amazonaws.com"
+    weighted = [
+        _weighted(world, "www.example.com.", t, i, w, lb)
+        for t in ("A", "AAAA")
+        for i, w, lb in (("albops-old", 0, world.old), ("albops-new", 100, world.new))
+    ]
+    assert old_dns in json.dumps(weighted)
+    final = {"HostedZoneId": "Z2P70J7EXAMPLE", "DNSName": new_dns, "EvaluateTargetHealth": True}
+    assert world.sent[-1] == [
+        *({"Action": "DELETE", "ResourceRecordSet": r} for r in weighted),
+        {"Action": "CREATE", "ResourceRecordSet": {"Name": "www.example.com.", "Type": "A", "AliasTarget": final}},
+        {"Action": "CREATE", "ResourceRecordSet": {"Name": "www.example.com.", "Type": "AAAA", "AliasTarget": final}},
+    ]
+    assert [(r["Type"], "SetIdentifier" in r, r["AliasTarget"]["DNSName"]) for r in world.records()] == [
+        ("A", False, new_dns),
+        ("AAAA", False, new_dns),
+    ]
+    # no gate runs for finish: the 100% step was gated
+    assert [c[0] for c in world.gates.calls].count("after") == 4
+
+
+def test_rollback_then_abort_rebuilds_the_simple_records(world: World) -> None:
+    assert world.run(weight=10).code == 0
+    out = world.run("rollback")
+    assert out.code == 0, out.error
+    by = {(r["Type"], r["SetIdentifier"]): r["Weight"] for r in world.records()}
+    assert by[("A", "albops-old")] == 100 and by[("A", "albops-new")] == 0
+    out = world.run("abort")
+    assert out.code == 0, out.error
+    old_dns = "old-nlb-1.us-west-2.elb.amazonaws.com"
+    rolled = [
+        _weighted(world, "www.example.com.", t, i, w, lb)
+        for t in ("A", "AAAA")
+        for i, w, lb in (("albops-old", 100, world.old), ("albops-new", 0, world.new))
+    ]
+    back = {"HostedZoneId": "Z2P70J7EXAMPLE", "DNSName": old_dns, "EvaluateTargetHealth": True}
+    assert world.sent[-1] == [
+        *({"Action": "DELETE", "ResourceRecordSet": r} for r in rolled),
+        {"Action": "CREATE", "ResourceRecordSet": {"Name": "www.example.com.", "Type": "A", "AliasTarget": back}},
+        {"Action": "CREATE", "ResourceRecordSet": {"Name": "www.example.com.", "Type": "AAAA", "AliasTarget": back}},
+    ]
+    assert [(r["Type"], "SetIdentifier" in r) for r in world.records()] == [("A", False), ("AAAA", False)]
+
+
+def test_abort_and_finish_refused_at_the_wrong_weight(world: World) -> None:
+    assert world.run(weight=50).code == 0
+    sent = len(world.sent)
+    abort, finish = world.run("abort"), world.run("finish")
+    assert (abort.code, finish.code) == (2, 2)
+    assert "--rollback first" in abort.error and "--weight 100 first" in finish.error
+    assert len(world.sent) == sent
+    assert world.run("rollback").code == 0
+    assert world.run("finish").code == 2
+
+
+def test_dry_run_and_missing_yes_change_nothing(world: World) -> None:
+    before = world.records()
+    dry = world.run(weight=10, dry_run=True, yes=False)
+    assert dry.code == 0 and any(line.startswith("batch: ") for line in dry.lines)
+    assert dry.document["applied"] is False and dry.document["changeBatch"]["Changes"]
+    unconfirmed = world.run(weight=10, yes=False)
+    assert unconfirmed.code == 3 and "--yes" in unconfirmed.error
+    assert world.sent == [] and world.records() == before and world.gates.calls == []
+
+
+def test_failed_gate_before_changes_nothing(world: World) -> None:
+    world.gates.before_result = FAIL
+    before = world.records()
+    out = world.run(weight=10)
+    assert out.code == 1 and "before the change failed" in out.error
+    assert world.sent == [] and world.records() == before
+
+
+@pytest.fixture
+def delete_then_create(monkeypatch: pytest.MonkeyPatch) -> None:
+    """moto refuses a CREATE equal to any CREATE in the zone's change journal while a record of that name and type
+    exists, even when a DELETE earlier in the same batch removes it (moto 5.2.5, moto/route53/models.py,
+    change_resource_record_sets and ChangeList.__contains__); Route 53 applies a batch's changes in order and
+    accepts it. A restore recreates exactly what was there before, so under moto it needs Route 53's behaviour:
+    the journal check is turned off (moto runs in this process); check_batch still checks what Route 53 would."""
+    from moto.route53.models import ChangeList
+
+    monkeypatch.setattr(ChangeList, "__contains__", lambda self, item: False)
+
+
+def test_failed_gate_after_restores_the_previous_weights(world: World, delete_then_create: None) -> None:
+    assert world.run(weight=10).code == 0
+    previous = world.records()
+    world.gates.after_result = FAIL
+    out = world.run(weight=50)
+    assert out.code == 1 and "restored" in out.error
+    step, undo = world.sent[-2], world.sent[-1]
+    # the restore deletes exactly what the step created and creates exactly what it deleted
+    assert [c["ResourceRecordSet"] for c in undo if c["Action"] == "DELETE"] == [
+        c["ResourceRecordSet"] for c in step if c["Action"] == "CREATE"
+    ]
+    assert [c["ResourceRecordSet"] for c in undo if c["Action"] == "CREATE"] == [
+        c["ResourceRecordSet"] for c in step if c["Action"] == "DELETE"
+    ]
+    assert sorted(map(json.dumps, world.records())) == sorted(map(json.dumps, previous))
+    assert out.document["restored"] is True
+
+
+def test_record_changed_during_the_window_is_printed_not_restored(world: World) -> None:
+    assert world.run(weight=10).code == 0
+
+    def someone_edits(_stop: threading.Event) -> None:
+        current = next(r for r in world.records() if r["Type"] == "A" and r["SetIdentifier"] == "albops-new")
+        world.put(current, action="DELETE")
+        world.put({**current, "Weight": 7})
+
+    world.gates.after_result = FAIL
+    world.gates.on_after = someone_edits
+    out = world.run(weight=50)
+    assert out.code == 1 and "nothing was restored" in out.error and "albops-old" in out.error
+    assert out.document["restored"] is False
+    assert len(world.sent) == 2  # the step, no restore
+    assert {r["Weight"] for r in world.records() if r["Type"] == "A" and r["SetIdentifier"] == "albops-new"} == {7}
+
+
+def test_interrupt_during_the_window_is_a_failed_gate(world: World, delete_then_create: None) -> None:
+    def interrupted(stop: threading.Event) -> None:
+        stop.set()  # what the SIGINT/SIGTERM handler of the window does
+
+    world.gates.on_after = interrupted
+    out = world.run(weight=10)
+    assert out.code == 1 and out.document["restored"] is True
+    assert [(r["Type"], "SetIdentifier" in r) for r in world.records()] == [("A", False), ("AAAA", False)]
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_a_real_signal_in_the_window_sets_the_gates_stop_and_handlers_come_back(
+    world: World, delete_then_create: None, signum: int
+) -> None:
+    if threading.current_thread() is not threading.main_thread():
+        pytest.skip("a signal reaches only the main thread; this runner runs tests in another")
+    seen: list[bool] = []
+
+    def signalled(stop: threading.Event) -> None:
+        os.kill(os.getpid(), signum)
+        seen.append(stop.wait(5))
+
+    before = signal.getsignal(signum)
+    world.gates.on_after = signalled
+    out = world.run(weight=10)
+    assert seen == [True] and out.code == 1 and out.document["restored"] is True
+    assert signal.getsignal(signum) is before
+
+
+def test_concurrent_edit_between_read_and_write_sends_nothing(world: World) -> None:
+    # moto would accept a DELETE with stale values; the engine re-reads and compares before sending.
+    def someone_edits() -> None:
+        world.put(world.alias("www.example.com", "A"), action="DELETE")
+        world.put(world.alias("www.example.com", "A", lb=world.v4only))
+
+    world.gates.on_before = someone_edits
+    out = world.run(weight=10)
+    assert out.code == 1 and "changed since they were read" in out.error
+    assert world.sent == []
+
+
+@pytest.mark.parametrize(
+    ("extra", "found"),
+    [
+        ({"SetIdentifier": "eu", "Region": "eu-west-1"}, "latency"),
+        ({"SetIdentifier": "primary", "Failover": "PRIMARY"}, "failover"),
+        ({"SetIdentifier": "de", "GeoLocation": {"CountryCode": "DE"}}, "geolocation"),
+        ({"SetIdentifier": "blue", "Weight": 50}, "weighted record this tool did not write"),
+    ],
+)
+def test_other_routing_policies_are_refused(aws_env: str, extra: dict[str, Any], found: str) -> None:
+    world = World()
+    world.put(world.alias("www.example.com", "A", **extra))
+    out = world.run(weight=10)
+    assert out.code == 2 and found in out.error and "www.example.com" in out.error
+    assert world.sent == []
+
+
+def test_health_check_and_address_records_are_refused(aws_env: str) -> None:
+    world = World()
+    world.put({"Name": "api.example.com", "Type": "A", "TTL": 60, "ResourceRecords": [{"Value": "192.0.2.1"}]})
+    out = world.run(weight=10, host="api.example.com")
+    assert out.code == 2 and "holds addresses" in out.error
+    check = world.r53.create_health_check(
+        CallerReference="h1", HealthCheckConfig={"Type": "HTTPS", "FullyQualifiedDomainName": "x.example.com"}
+    )["HealthCheck"]["Id"]
+    world.put(world.alias("www.example.com", "A", SetIdentifier="albops-old", Weight=100, HealthCheckId=check))
+    out = world.run(weight=10)
+    assert out.code == 2 and check in out.error
+    assert world.sent == []
+
+
+def test_missing_record_zone_and_load_balancer_are_named(world: World) -> None:
+    out = world.run(weight=10, host="nothing.example.com")
+    assert out.code == 2 and "nothing.example.com has no record" in out.error
+    out = world.run(weight=10, host="www.example.org")
+    assert out.code == 2 and "does not hold it" in out.error
+    out = world.run(weight=10, zone_id="ZNOSUCHZONE1")
+    assert out.code == 2 and "ZNOSUCHZONE1" in out.error
+    out = world.run(weight=10, to="gone-123456.us-west-2.elb.amazonaws.com")
+    assert out.code == 2 and "gone-123456.us-west-2.elb.amazonaws.com" in out.error
+    out = world.run(weight=10, from_lb=world.v4only["DNSName"])
+    assert out.code == 2 and "--from" in out.error
+    assert world.sent == []
+
+
+def test_lb_by_arn_and_dualstack_name_case_insensitive(world: World) -> None:
+    out = world.run(
+        weight=10, to=world.new["LoadBalancerArn"], from_lb="DUALSTACK." + world.old["DNSName"].upper() + "."
+    )
+    assert out.code == 0, out.error
+    assert out.document["to"]["arn"] == world.new["LoadBalancerArn"]
+
+
+def test_aaaa_to_an_ipv4_only_load_balancer_is_refused(world: World) -> None:
+    out = world.run(weight=10, to=world.v4only["DNSName"])
+    assert out.code == 2 and "AAAA" in out.error and "v4-alb" in out.error
+
+
+def test_status_lists_records_weights_and_health(world: World) -> None:
+    assert world.run(weight=10).code == 0
+    out = world.run("status", yes=False)
+    assert out.code == 0, out.error
+    assert out.document["state"] == "weighted" and out.document["newPercent"] == 10
+    assert [t["weight"] for t in out.document["targets"]] == [90, 10]
+    assert all("health" in t for t in out.document["targets"])
+
+
+@pytest.mark.parametrize(
+    ("prefix", "suffix", "txt_name"),
+    [
+        ("", "", "a-www.example.com"),
+        ("extdns-", "", "extdns-a-www.example.com"),
+        ("", "-own", "aaaa-www-own.example.com"),
+        ("%{record_type}.", "", "cname.www.example.com"),
+        ("", "", "www.example.com"),  # the format before record-typed names: the TXT beside the record
+    ],
+)
+def test_external_dns_name_is_refused_with_its_annotations(
+    world: World, prefix: str, suffix: str, txt_name: str
+) -> None:
+    value = '"heritage=external-dns,external-dns/owner=prod,external-dns/resource=ingress/web/site"'
+    world.put({"Name": txt_name, "Type": "TXT", "TTL": 300, "ResourceRecords": [{"Value": value}]})
+    before = world.records()
+    out = world.run(weight=10, txt_prefix=prefix, txt_suffix=suffix)
+    assert out.code == 3 and "external-dns" in out.error
+    assert "external-dns.kubernetes.io/set-identifier: albops-new" in out.error
+    assert 'external-dns.kubernetes.io/aws-weight: "10"' in out.error and 'aws-weight: "90"' in out.error
+    assert world.sent == [] and world.records() == before
+    old = world.run(
+        weight=10, txt_prefix=prefix, txt_suffix=suffix, annotation_prefix="external-dns.alpha.kubernetes.io/"
+    )
+    assert "external-dns.alpha.kubernetes.io/aws-weight" in old.error
+
+
+def test_a_txt_at_another_prefix_is_not_taken_for_ownership(world: World) -> None:
+    value = '"heritage=external-dns,external-dns/owner=prod"'
+    world.put({"Name": "other-a-www.example.com", "Type": "TXT", "TTL": 300, "ResourceRecords": [{"Value": value}]})
+    assert world.run(weight=10, dry_run=True, yes=False).code == 0
+
+
+def test_other_zones_holding_the_name_are_listed(world: World) -> None:
+    private = world.r53.create_hosted_zone(
+        Name="example.com",
+        CallerReference="z2",
+        VPC={"VPCRegion": "us-west-2", "VPCId": "vpc-12345678"},
+        HostedZoneConfig={"PrivateZone": True, "Comment": "inside"},
+    )["HostedZone"]["Id"].rsplit("/", 1)[-1]
+    world.put(world.alias("www.example.com", "A"), zone=private)
+    out = world.run(weight=10, dry_run=True, yes=False)
+    assert out.code == 0
+    assert [z["zoneId"] for z in out.document["otherZones"]] == [private]
+    assert out.document["otherZones"][0]["private"] is True
+    assert any(private in line and "private" in line for line in out.lines)
+
+
+def test_wildcard_needs_record_then_moves_only_it(aws_env: str) -> None:
+    world = World()
+    world.put(world.alias("*.example.com", "A"), world.alias("other.example.com", "A"))
+    out = world.run(weight=10, host="shop.example.com")
+    assert out.code == 2 and "--record '*.example.com'" in out.error
+    out = world.run(weight=10, host="shop.example.com", record="*.example.com")
+    assert out.code == 0, out.error
+    names = {c["ResourceRecordSet"]["Name"] for batch in world.sent for c in batch}
+    assert names == {"\\052.example.com."} or names == {"*.example.com."}
+    assert out.document["hostsBehind"] == ["shop.example.com"]
+    assert [c[1] for c in world.gates.calls] == ["shop.example.com", "shop.example.com"]
+    assert [r for r in world.records("other.example.com") if "SetIdentifier" in r] == []
+
+
+def test_cname_needs_record_then_lists_and_gates_every_host(aws_env: str) -> None:
+    world = World()
+    world.put(
+        world.alias("lb.example.com", "A"),
+        {"Name": "www.example.com", "Type": "CNAME", "TTL": 300, "ResourceRecords": [{"Value": "lb.example.com"}]},
+        {"Name": "api.example.com", "Type": "CNAME", "TTL": 300, "ResourceRecords": [{"Value": "lb.example.com."}]},
+    )
+    out = world.run(weight=10)
+    assert out.code == 2 and "CNAME to lb.example.com" in out.error and "--record lb.example.com" in out.error
+    out = world.run(
+        weight=10,
+        record="lb.example.com",
+        gate=GateSettings(host="www.example.com", urls=("https://api.example.com/health",)),
+    )
+    assert out.code == 0, out.error
+    assert sorted(out.document["hostsBehind"]) == ["api.example.com", "www.example.com"]
+    gated = {(c[0], c[1], c[4]) for c in world.gates.calls}
+    assert ("before", "api.example.com", ("https://api.example.com/health",)) in gated
+    assert ("before", "www.example.com", ("https://www.example.com/",)) in gated
+    assert {c["ResourceRecordSet"]["Name"] for c in world.sent[0]} == {"lb.example.com."}
+    out = world.run(
+        weight=20,
+        record="lb.example.com",
+        gate=GateSettings(host="www.example.com", urls=("https://elsewhere.example.net/",)),
+    )
+    assert out.code == 2 and "elsewhere.example.net" in out.error
+
+
+def test_records_read_across_pages(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two record sets a page: the host's A, AAAA and TXT span pages, and the names after it are not taken."""
+    import albops.cutover.engine as engine
+
+    monkeypatch.setattr(engine, "PAGE_ITEMS", "2")
+    world.put(
+        {"Name": "www.example.com", "Type": "TXT", "TTL": 60, "ResourceRecords": [{"Value": '"v=1"'}]},
+        world.alias("a.www.example.com", "A"),
+        world.alias("wwx.example.com", "A"),
+    )
+    cutover = Cutover(world.client, "us-west-2", lambda: world.gates)
+    found = cutover.read_name(world.zone, "WWW.example.com.")
+    assert sorted(r["Type"] for r in found) == ["A", "AAAA", "TXT"]
+    out = world.run(weight=10)
+    assert out.code == 0, out.error
+    assert {c["ResourceRecordSet"]["Name"] for c in world.sent[0]} == {"www.example.com."}
+
+
+def test_classic_load_balancer_without_a_canonical_zone_is_named(aws_env: str) -> None:
+    """moto's DescribeLoadBalancers (Classic) carries no CanonicalHostedZoneNameID; AWS always does. Without it no
+    alias can name the load balancer, so the tool says so instead of writing a record with no zone."""
+    world = World()
+    world.put(world.alias("www.example.com", "A"))
+    elb = AwsSession("us-east-1").client("elb")  # moto names every Classic DNS name us-east-1
+    elb.create_load_balancer(
+        LoadBalancerName="classic-web",
+        Listeners=[{"Protocol": "http", "LoadBalancerPort": 80, "InstancePort": 80}],
+        AvailabilityZones=["us-east-1a"],
+    )
+    dns = elb.describe_load_balancers()["LoadBalancerDescriptions"][0]["DNSName"]
+    out = Cutover(lambda service, region: AwsSession(region).client(service), "us-west-2", lambda: world.gates).run(
+        Request(zone_id=world.zone, host="www.example.com", action="weight", to=dns, weight=10, dry_run=True)
+    )
+    assert out.code == 2 and "CanonicalHostedZoneNameID" in out.error and "classic-web" in out.error
+
+
+def test_status_names_a_target_that_no_longer_exists(world: World) -> None:
+    world.aws.client("elbv2").delete_load_balancer(LoadBalancerArn=world.old["LoadBalancerArn"])
+    out = world.run("status", yes=False)
+    assert out.code == 2 and "old-nlb-1.us-west-2.elb.amazonaws.com" in out.error
+    assert out.document["state"] == "simple" and out.document["targets"][0]["health"]["healthy"] is None
+
+
+def test_a_wildcard_host_alone_is_never_passed_unmeasured(aws_env: str) -> None:
+    world = World()
+    world.put(world.alias("*.example.com", "A"))
+    out = world.run(weight=10, host="*.example.com", record="*.example.com")
+    assert out.code == 1 and world.sent == [] and world.gates.calls == []
