@@ -115,6 +115,11 @@ def migrate(documents: list[Any], options: Options, copy: bool = True) -> tuple[
     report = Report(group=options.group)
     # A copy, unless the caller hands its documents over (the command does: a 50 MB input need not be held twice).
     output: list[Any] = json.loads(json.dumps(documents)) if copy else documents
+    if options.from_cluster:  # every install is in the input: an Ingress none serves is not ingress-nginx's
+        from albops.migrate.serving import install_notes, leave_out_unserved
+
+        leave_out_unserved(output, report, options.ingress_classes_unread)
+        install_notes(output, report)
     if not options.include_classless and watches_classless(output):
         options = dataclasses.replace(options, include_classless=True)
         report.add(
