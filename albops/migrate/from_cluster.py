@@ -144,17 +144,21 @@ def connect(target: Target, deadline: Deadline) -> tuple[Any, str, str]:
             raise ClusterError(f"in-cluster configuration: {error}; pass --kubeconfig FILE") from None
         who = "the in-cluster service account"
     else:
+        from kubernetes.config.kube_config import KubeConfigMerger
+
         try:
-            contexts, current = config.list_kube_config_contexts(path)
-        except (ConfigException, OSError, ValueError) as error:
+            merged = KubeConfigMerger(path).config
+            value = merged.value if merged is not None else None
+            if not isinstance(value, dict):
+                raise ValueError("no clusters, users or contexts")
+        except Exception as error:  # PyYAML's and the client's own errors, an unreadable file
             raise ClusterError(f"{named}: not a kubeconfig kubectl can read ({_first_line(error)})") from None
-        except Exception as error:  # a YAML error: PyYAML's own classes
-            raise ClusterError(f"{named}: not a kubeconfig kubectl can read ({_first_line(error)})") from None
-        names = [str(c.get("name")) for c in contexts or [] if isinstance(c, dict)]
-        wanted = target.context or (str(current.get("name")) if isinstance(current, dict) else "")
+        contexts = [getattr(c, "value", c) for c in value.get("contexts") or []]
+        names = [str(c.get("name")) for c in contexts if isinstance(c, dict)]
+        wanted = target.context or str(value.get("current-context") or "")
         if not wanted:
             raise ClusterError(f"{named} has no current-context; pass --context (one of: {', '.join(names) or 'none'})")
-        chosen = next((c for c in contexts or [] if isinstance(c, dict) and c.get("name") == wanted), None)
+        chosen = next((c for c in contexts if isinstance(c, dict) and c.get("name") == wanted), None)
         if chosen is None:
             flag = f"--context {wanted}" if target.context else f"its current-context {wanted!r}"
             raise ClusterError(
@@ -172,7 +176,9 @@ def connect(target: Target, deadline: Deadline) -> tuple[Any, str, str]:
         try:
             deadline.run(load, endpoint=named, step="load the kubeconfig (exec plugins included)")
         except ConfigException as error:
-            raise ClusterError(f"{named}, {who}: {_first_line(error)}; fix the kubeconfig or pick another --context") from None
+            raise ClusterError(
+                f"{named}, {who}: {_first_line(error)}; fix the kubeconfig or pick another --context"
+            ) from None
         except (OSError, ValueError) as error:
             raise ClusterError(f"{named}, {who}: {_first_line(error)}; fix the kubeconfig") from None
     # One try per call: retries would spend the call's time against a server that already said no.
@@ -212,14 +218,15 @@ class Reader:
 
         def call() -> dict[str, Any]:
             seconds = max(0.05, self.deadline.budget()[0])
-            response = self.api.call_api(
-                path,
+            headers = {"Accept": "application/json"}
+            # The client's request, not call_api: call_api fails on its own TLS-error exception (a None body).
+            self.api.update_params_for_auth(headers, query, ["BearerToken"])
+            response = self.api.request(
                 "GET",
+                self.server + path,
                 query_params=query,
-                header_params={"Accept": "application/json"},
-                auth_settings=["BearerToken"],
+                headers=headers,
                 _preload_content=False,
-                _return_http_data_only=True,
                 _request_timeout=(seconds, seconds),
             )
             answer = json.loads(response.data)
@@ -230,12 +237,11 @@ class Reader:
         except ApiException as error:
             if error.status == 404:
                 return None
+            if not error.status:  # the client's wrapping of a TLS failure (kubernetes/client/rest.py)
+                raise ClusterError(self._unreachable(str(error.reason))) from None
             raise ClusterError(self._refused(error, verb, resource, group, namespace)) from None
         except HTTPError as error:
-            raise ClusterError(
-                f"the API server {self.server} ({self.who}) cannot be reached: {_first_line(error)}; check the "
-                "server URL and CA in the kubeconfig, and the network path"
-            ) from None
+            raise ClusterError(self._unreachable(str(error))) from None
         except ValueError:
             raise ClusterError(
                 f"{self.server} answered {step} with something that is not the API server's JSON; is it the API "
@@ -243,6 +249,13 @@ class Reader:
             ) from None
         except DeadlineExceeded as error:
             raise ClusterError(f"{error}; the API server is stalled or too slow (see --call-timeout)") from None
+
+    def _unreachable(self, said: str) -> str:
+        said = " ".join(said.split())
+        return (
+            f"the API server {self.server} ({self.who}) cannot be reached: {_redact(said)[:300]}; check the "
+            "server URL and certificate-authority in the kubeconfig, and the network path"
+        )
 
     def _refused(self, error: Any, verb: str, resource: str, group: str, namespace: str) -> str:
         where = f"in namespace {namespace}" if namespace else "across all namespaces"
@@ -424,7 +437,10 @@ def cluster_output(output: list[Any], read: list[Any], cluster: ClusterRead, rep
     """Only what the conversion wrote: the objects read from the cluster (its Services, classes, other teams'
     objects) are live already, and applying them back would overwrite what their owners run now."""
     live = {id(o) for o in read}
-    kept = [o for o in output if id(o) not in live]
+    # Every Ingress left in the output is a converted one (converted in place): the ones no install serves were
+    # taken out before conversion, so none is passed through.
+    kept = [o for o in output if id(o) not in live or (isinstance(o, dict) and o.get("kind") == "Ingress")]
+    report.record_output(str(o.get("kind")) for o in kept if isinstance(o, dict))
     report.add(
         "*",
         "--from-cluster",
