@@ -145,7 +145,8 @@ def serve(cluster: FakeCluster, tmp: Path) -> Iterator[Served]:
             if header.startswith("Bearer "):
                 return cluster.tokens.get(header[len("Bearer ") :], "")
             peer = self.connection.getpeercert() if isinstance(self.connection, ssl.SSLSocket) else None
-            for entry in (peer or {}).get("subject", ()):
+            subject: Any = (peer or {}).get("subject", ())
+            for entry in subject:
                 for key, value in entry:
                     if key == "commonName":
                         return str(value)

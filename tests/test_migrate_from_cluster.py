@@ -242,7 +242,7 @@ def by_name(documents: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     return {f"{d['kind']} {d['metadata'].get('namespace', '')}/{d['metadata']['name']}": d for d in documents}
 
 
-def annotations(document: dict[str, Any]) -> dict[str, str]:
+def alb_annotations(document: dict[str, Any]) -> dict[str, str]:
     return dict(document["metadata"].get("annotations") or {})
 
 
@@ -255,7 +255,7 @@ def test_two_installs_each_ingress_converted_with_its_own_installs_facts(
     objects = by_name(out)
     # Only the two ingress-nginx Ingresses are written; nothing read is written back (Services, classes, ...).
     assert sorted(objects) == ["Ingress shop/web", "Ingress team-b/api"], err
-    shop, api = annotations(objects["Ingress shop/web"]), annotations(objects["Ingress team-b/api"])
+    shop, api = alb_annotations(objects["Ingress shop/web"]), alb_annotations(objects["Ingress team-b/api"])
     # The public install: aws-load-balancer-scheme internet-facing; TLS at the NLB on the port named https.
     assert shop[ALB + "scheme"] == "internet-facing"
     assert shop[ALB + "certificate-arn"] == PUBLIC_CERT
@@ -419,7 +419,7 @@ def test_namespace_scoped_user_reads_per_namespace(cluster_factory: Any, capsys:
         capsys, "--from-cluster", "--kubeconfig", str(path), "--namespace", "shop", "--namespace", "ingress-nginx"
     )
     assert sorted(by_name(out)) == ["Ingress shop/web"], err
-    assert annotations(out[0])[ALB + "scheme"] == "internet-facing"
+    assert alb_annotations(out[0])[ALB + "scheme"] == "internet-facing"
     assert "IngressClasses" in err and "matched to installs by class name" in err
     assert {p for _, p, _ in cluster.requests if "/namespaces/team-b/" in p} == set()
 
@@ -444,7 +444,7 @@ def test_client_certificate_and_exec_plugin(cluster_factory: Any, capsys: Any, t
         " 'status': {'token': 'exec-token'}}))\n"
     )
     cluster.tokens["exec-token"] = "eks-user"
-    users = {
+    users: dict[str, dict[str, Any]] = {
         "cert-user": client_certificate(served, tmp_path, "cert-user"),
         "eks": {
             "exec": {
@@ -489,7 +489,7 @@ def test_kubeconfig_problems_exit_2_naming_them(cluster_factory: Any, capsys: An
 
 
 def test_inputs_with_from_cluster_and_cluster_flags_without_it(capsys: Any, tmp_path: Path) -> None:
-    code, out, err = run(capsys, "--from-cluster", str(tmp_path))
+    code, _, err = run(capsys, "--from-cluster", str(tmp_path))
     assert code == 2 and "and --from-cluster: give files or read the cluster, not both" in err
     code, _, err = run(capsys, str(tmp_path), "--namespace", "shop")
     assert code == 2 and "--namespace only applies with --from-cluster" in err
