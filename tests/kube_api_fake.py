@@ -142,8 +142,9 @@ def serve(cluster: FakeCluster, tmp: Path) -> Iterator[Served]:
 
         def _user(self) -> str:
             header = self.headers.get("Authorization", "")
-            if header.startswith("Bearer "):
-                return cluster.tokens.get(header[len("Bearer ") :], "")
+            scheme, _, credential = header.partition(" ")
+            if scheme.lower() == "bearer":  # the scheme is case-insensitive (RFC 9110); in-cluster sends 'bearer'
+                return cluster.tokens.get(credential.strip(), "")
             peer = self.connection.getpeercert() if isinstance(self.connection, ssl.SSLSocket) else None
             subject: Any = (peer or {}).get("subject", ())
             for entry in subject:

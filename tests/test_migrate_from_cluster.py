@@ -20,6 +20,7 @@ import yaml
 
 from albops.__main__ import main
 from albops.migrate import Options, from_cluster, migrate
+from albops.migrate.from_cluster import ExternalDns
 from albops.migrate.serving import SelectorError, selector_matches
 from tests.kube_api_fake import FakeCluster, Served, client_certificate, kubeconfig, serve
 
@@ -533,3 +534,57 @@ def test_label_selector_as_kubernetes_parses_it() -> None:
     assert selector_matches("", labels)
     with pytest.raises(SelectorError):
         selector_matches("team=(shop", labels)
+
+
+def test_a_denied_get_names_the_namespace_and_the_rule(cluster_factory: Any, capsys: Any) -> None:
+    _, _, path = cluster_factory(two_installs(), denied={"migrator": {("configmaps", "ingress-internal")}})
+    code, out, err = run(capsys, "--from-cluster", "--kubeconfig", str(path))
+    assert code == 2 and out == []
+    assert 'may not get configmaps (API group core, "") in namespace ingress-internal' in err
+    assert '{apiGroups: [""], resources: [configmaps], verbs: [get, list]}' in err
+
+
+def test_in_cluster_service_account(cluster_factory: Any, capsys: Any, tmp_path: Path, monkeypatch: Any) -> None:
+    from kubernetes.config import incluster_config
+
+    _, served, _ = cluster_factory(two_installs())
+    token = tmp_path / "token"
+    token.write_text(TOKEN)
+    monkeypatch.setattr(incluster_config, "SERVICE_TOKEN_FILENAME", str(token))
+    monkeypatch.setattr(incluster_config, "SERVICE_CERT_FILENAME", str(served.ca_file))
+    monkeypatch.delenv("KUBECONFIG", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))  # no ~/.kube/config
+    monkeypatch.setenv("KUBERNETES_SERVICE_HOST", "127.0.0.1")
+    monkeypatch.setenv("KUBERNETES_SERVICE_PORT", served.url.rsplit(":", 1)[1])
+    _, out, err = run(capsys, "--from-cluster")
+    assert sorted(by_name(out)) == ["Ingress shop/web", "Ingress team-b/api"], err
+    monkeypatch.delenv("KUBERNETES_SERVICE_HOST")
+    code, _, err = run(capsys, "--from-cluster")
+    assert code == 2 and "no kubeconfig" in err and "--kubeconfig" in err
+
+
+def test_a_hanging_exec_plugin_is_named(cluster_factory: Any, capsys: Any, tmp_path: Path) -> None:
+    _, served, _ = cluster_factory([])
+    plugin = tmp_path / "hang.py"
+    plugin.write_text("import time\ntime.sleep(5)\n")
+    exec_user = {
+        "exec": {"apiVersion": "client.authentication.k8s.io/v1beta1", "command": sys.executable, "args": [str(plugin)]}
+    }
+    path = kubeconfig(tmp_path / "kc-hang", served, {"eks": exec_user}, current="eks")
+    started = time.monotonic()
+    code, _, err = run(capsys, "--from-cluster", "--kubeconfig", str(path), "--call-timeout", "0.5")
+    assert code == 2 and "context eks (user eks)" in err and "exec plugin" in err
+    assert time.monotonic() - started < 3
+
+
+@pytest.mark.parametrize(
+    ("image", "flags", "prefix"),
+    [
+        ("registry.k8s.io/external-dns/external-dns:v0.21.0", {}, "external-dns.alpha.kubernetes.io/"),
+        ("registry.k8s.io/external-dns/external-dns:v0.22.0", {}, "external-dns.kubernetes.io/"),
+        ("bitnami/external-dns:0.14.2", {"annotation-prefix": "dns.example.com/"}, "dns.example.com/"),
+    ],
+)
+def test_external_dns_annotation_prefix(image: str, flags: dict[str, str], prefix: str) -> None:
+    tag = image.rsplit(":", 1)[1]
+    assert ExternalDns("Deployment kube-system/external-dns", tag, flags).annotation_prefix == prefix

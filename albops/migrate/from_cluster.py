@@ -181,6 +181,8 @@ def connect(target: Target, deadline: Deadline) -> tuple[Any, str, str]:
             ) from None
         except (OSError, ValueError) as error:
             raise ClusterError(f"{named}, {who}: {_first_line(error)}; fix the kubeconfig") from None
+        except DeadlineExceeded as error:
+            raise ClusterError(f"{named}, {who}: {error} (an exec plugin that does not return?)") from None
     # One try per call: retries would spend the call's time against a server that already said no.
     configuration.retries = False
     return client.ApiClient(configuration), str(configuration.host), who
