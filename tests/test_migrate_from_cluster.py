@@ -9,9 +9,11 @@ each Ingress inherits, the ConfigMap's timeouts.
 
 from __future__ import annotations
 
+import itertools
 import json
 import sys
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +21,7 @@ import pytest
 import yaml
 
 from albops.__main__ import main
+from albops.deadline import Deadline
 from albops.migrate import Options, from_cluster, migrate
 from albops.migrate.from_cluster import ExternalDns
 from albops.migrate.serving import SelectorError, selector_matches
@@ -30,8 +33,20 @@ PUBLIC_CERT = "arn:aws:acm:eu-west-1:111122223333:certificate/0f0e0d0c-1a2b-4c3d
 TOKEN = "s3cr3t-token-never-printed"
 
 
+_CREATED = itertools.count()
+
+
 def meta(namespace: str, name: str, **extra: Any) -> dict[str, Any]:
-    return {"namespace": namespace, "name": name, "uid": f"uid-{namespace}-{name}", "resourceVersion": "7", **extra}
+    """Metadata as the API server returns it: objects are created in the order a test builds them."""
+    created = (datetime(2024, 1, 1, tzinfo=UTC) + timedelta(seconds=next(_CREATED))).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return {
+        "namespace": namespace,
+        "name": name,
+        "uid": f"uid-{namespace}-{name}",
+        "resourceVersion": "7",
+        "creationTimestamp": created,
+        **extra,
+    }
 
 
 def ns(name: str, **labels: str) -> dict[str, Any]:
@@ -588,3 +603,17 @@ def test_a_hanging_exec_plugin_is_named(cluster_factory: Any, capsys: Any, tmp_p
 def test_external_dns_annotation_prefix(image: str, flags: dict[str, str], prefix: str) -> None:
     tag = image.rsplit(":", 1)[1]
     assert ExternalDns("Deployment kube-system/external-dns", tag, flags).annotation_prefix == prefix
+
+
+def test_ingresses_come_in_ingress_nginx_order(cluster_factory: Any) -> None:
+    """Oldest first, a tie broken by the last namespace/name first (store.go sortIngressSlice), whatever order
+    the API server lists them in (by name)."""
+    stamps = {"a": "2024-05-01T10:00:00Z", "b": "2023-01-01T00:00:00Z", "c": "2024-05-01T10:00:00Z"}
+    ingresses = []
+    for name, stamp in stamps.items():
+        ingress = app_ingress("shop", name, "shop.example.com", "nginx", {"number": 8080})
+        ingress["metadata"]["creationTimestamp"] = stamp
+        ingresses.append(ingress)
+    _, _, path = cluster_factory(ingresses)
+    read = from_cluster.read_cluster(from_cluster.Target(str(path)), Deadline(call_seconds=5))
+    assert [d["metadata"]["name"] for d in read.documents if d["kind"] == "Ingress"] == ["b", "c", "a"]

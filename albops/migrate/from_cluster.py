@@ -376,6 +376,14 @@ def _backend_services(ingresses: list[dict[str, Any]]) -> set[str]:
     return found
 
 
+def nginx_order(ingresses: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The Ingresses in the order ingress-nginx builds its configuration from them: oldest first, on a tie the
+    last by namespace/name first (controller-v1.15.1 store.go sortIngressSlice). The API server lists them by
+    name; the conversion takes "the first in the input" where ingress-nginx takes the first in this order."""
+    by_name = sorted(ingresses, key=_ref, reverse=True)
+    return sorted(by_name, key=lambda i: str(as_mapping(i.get("metadata")).get("creationTimestamp") or ""))
+
+
 def read_cluster(target: Target, deadline: Deadline, connector: Callable[..., Any] = connect) -> ClusterRead:
     """Everything the conversion reads, as documents for ``albops.migrate.migrate``."""
     api, server, who = connector(target, deadline)
@@ -431,7 +439,7 @@ def read_cluster(target: Target, deadline: Deadline, connector: Callable[..., An
             namespace_objects = [n for ns in namespaces if (n := reader.get(NAMESPACE, "", ns)) is not None]
         else:
             namespace_objects = reader.list(NAMESPACE)
-    result.documents = [*namespace_objects, *classes, *configmaps, *nginx, *kept_services, *ingresses]
+    result.documents = [*namespace_objects, *classes, *configmaps, *nginx, *kept_services, *nginx_order(ingresses)]
     return result
 
 
