@@ -617,3 +617,40 @@ def test_ingresses_come_in_ingress_nginx_order(cluster_factory: Any) -> None:
     _, _, path = cluster_factory(ingresses)
     read = from_cluster.read_cluster(from_cluster.Target(str(path)), Deadline(call_seconds=5))
     assert [d["metadata"]["name"] for d in read.documents if d["kind"] == "Ingress"] == ["b", "c", "a"]
+
+
+def test_one_class_two_installs_watching_different_namespaces(
+    cluster_factory: Any, capsys: Any, tmp_path: Path
+) -> None:
+    """The multi-tenant layout: one class, one install per team namespace (--watch-namespace). Each Ingress is
+    served by one install and converted with that install's scheme, certificate and ConfigMap; nothing is held
+    and no shared-class conflict is reported, since no Ingress is served by both."""
+    second = internal_install(("--watch-namespace=team-b",))
+    second[0]["spec"]["template"]["spec"]["containers"][0]["args"][:2] = [
+        "--controller-class=k8s.io/ingress-nginx",
+        "--ingress-class=nginx",
+    ]
+    objects = [
+        ns("shop"),
+        ns("team-b"),
+        ingress_class("nginx", "k8s.io/ingress-nginx"),
+        *public_install(("--watch-namespace=shop",)),
+        *second,
+        backend("shop"),
+        backend("team-b"),
+        app_ingress("shop", "web", "shop.example.com", "nginx", {"number": 8080}),
+        app_ingress("team-b", "api", "api.internal.example", "nginx", {"number": 8080}),
+    ]
+    _, _, path = cluster_factory(objects)
+    report_file = tmp_path / "r.json"
+    code, out, err = run(capsys, "--from-cluster", "--kubeconfig", str(path), "--report", str(report_file))
+    written = by_name(out)
+    assert sorted(written) == ["Ingress shop/web", "Ingress team-b/api"], err
+    shop, api = alb_annotations(written["Ingress shop/web"]), alb_annotations(written["Ingress team-b/api"])
+    assert (shop[ALB + "scheme"], shop.get(ALB + "certificate-arn")) == ("internet-facing", PUBLIC_CERT)
+    assert (api[ALB + "scheme"], api.get(ALB + "certificate-arn")) == ("internal", None)
+    assert "idle_timeout.timeout_seconds=120" in shop[ALB + "load-balancer-attributes"]
+    assert "idle_timeout.timeout_seconds=300" in api[ALB + "load-balancer-attributes"]
+    details = " ".join(f["detail"] for f in json.loads(report_file.read_text())["findings"])
+    assert "different schemes" not in details and "different ConfigMaps" not in details
+    assert code in (0, 1)

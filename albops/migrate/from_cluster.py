@@ -213,13 +213,15 @@ class Reader:
     def _get(self, path: str, query: list[tuple[str, Any]], namespace: str) -> dict[str, Any] | None:
         """The JSON answer of GET path, or None for 404 (an object that is not there)."""
         from kubernetes.client.exceptions import ApiException
-        from urllib3.exceptions import HTTPError
+        from urllib3.exceptions import ConnectTimeoutError, HTTPError, ReadTimeoutError
 
         verb, resource, group = verb_and_resource("GET", path)
         step = f"{verb} {resource}" + (f".{group}" if group else "")
 
         def call() -> dict[str, Any]:
-            seconds = max(0.05, self.deadline.budget()[0])
+            # The socket's timeouts a little past the call's time: the deadline, which names the stalled server
+            # and the step, ends the call first; the socket's own timeout only frees the abandoned thread.
+            seconds = max(0.05, self.deadline.budget()[0]) + 1.0
             headers = {"Accept": "application/json"}
             # The client's request, not call_api: call_api fails on its own TLS-error exception (a None body).
             self.api.update_params_for_auth(headers, query, ["BearerToken"])
@@ -242,6 +244,8 @@ class Reader:
             if not error.status:  # the client's wrapping of a TLS failure (kubernetes/client/rest.py)
                 raise ClusterError(self._unreachable(str(error.reason))) from None
             raise ClusterError(self._refused(error, verb, resource, group, namespace)) from None
+        except (ReadTimeoutError, ConnectTimeoutError, TimeoutError) as error:
+            raise ClusterError(f"{self.server} gave no complete answer to {step}: {_first_line(error)}") from None
         except HTTPError as error:
             raise ClusterError(self._unreachable(str(error))) from None
         except ValueError:

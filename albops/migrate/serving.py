@@ -19,8 +19,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from albops.migrate.install import Controller, as_mapping, controllers
-from albops.migrate.reading import LEGACY_CLASS, display, objects, places
+from albops.migrate.install import CHART_CONFIGMAP, Controller, InstallFacts, as_mapping, controllers, read_install
+from albops.migrate.install import _selects as selects
+from albops.migrate.protection import report_install
+from albops.migrate.reading import LEGACY_CLASS, Options, display, ingress_class, objects, places
 from albops.migrate.report import Report
 from albops.migrate.values import go_bool
 
@@ -228,3 +230,63 @@ def install_notes(documents: list[Any], report: Report) -> None:
                 f"TLS hosts without a secretName were served with {flags['default-ssl-certificate']}; the ALB finds "
                 "ACM certificates by host (discovery) or takes --certificate-arn: import it into ACM",
             )
+
+
+def _view_without(documents: list[Any], excluded: list[Controller], kept: list[Controller]) -> list[dict[str, Any]]:
+    """The input as if only the kept installs ran: the other controllers, and the ConfigMaps and LoadBalancer
+    Services only they read, taken out (else a ConfigMap of theirs would look like a loose default)."""
+    others = {id(c.workload) for c in excluded}
+
+    def refs(controller: Controller) -> set[str]:
+        namespace = str(as_mapping(controller.workload.get("metadata")).get("namespace", "default"))
+        flags = controller.flags
+        found = {flags.get("configmap") or f"{namespace}/{CHART_CONFIGMAP}"}
+        if flags.get("publish-service"):
+            found.add(flags["publish-service"])
+        return found
+
+    theirs = set().union(*(refs(c) for c in excluded)) - set().union(*(refs(c) for c in kept))
+    view = []
+    for obj in objects(documents):
+        if id(obj) in others:
+            continue
+        if obj.get("kind") in ("ConfigMap", "Service") and display(obj).split(" ", 1)[-1] in theirs:
+            continue
+        chosen = obj.get("kind") == "Service" and any(selects(obj, c.workload) for c in excluded)
+        if chosen and not any(selects(obj, c.workload) for c in kept):
+            continue
+        view.append(obj)
+    return view
+
+
+def facts_per_ingress(
+    documents: list[Any], options: Options, report: Report
+) -> tuple[InstallFacts, dict[str, InstallFacts]]:
+    """The install facts of all installs (what they consumed, their load balancers), and per Ingress the facts of
+    exactly the installs that serve it: two installs sharing a class but watching different namespaces each
+    convert their own Ingresses with their own scheme, certificate and ConfigMap, and only an Ingress that two
+    installs really serve meets the shared-class rules (install._claimed_twice)."""
+    found = controllers(documents)
+    scratch = Report(group=options.group)
+    merged = read_install(documents, options, scratch)
+    groups: dict[tuple[str, ...], list[str]] = {}
+    for name, verdict in verdicts(documents, options.ingress_classes_unread).items():
+        if verdict.installs:
+            groups.setdefault(verdict.installs, []).append(name)
+    per_ingress: dict[str, InstallFacts] = {}
+    seen = {(f.ingress, f.annotation, f.detail) for f in report.findings}
+    for installs, names in sorted(groups.items()):
+        kept = [c for c in found if c.label in installs]
+        view = _view_without(documents, [c for c in found if c.label not in installs], kept)
+        said = Report(group=options.group)
+        facts = read_install(view, options, said)
+        classes = {ingress_class(o) or "" for o in objects(view) if display(o) in set(names)}
+        report_install(options, facts, classes, said)
+        for finding in said.findings:
+            key = (finding.ingress, finding.annotation, finding.detail)
+            if key not in seen:
+                seen.add(key)
+                report.findings.append(finding)
+        for name in names:
+            per_ingress[name] = facts
+    return merged, per_ingress
