@@ -174,9 +174,11 @@ def migrate(documents: list[Any], options: Options, copy: bool = True) -> tuple[
         report_install(options, facts, {ingress_class(c[i]) or "" for c, i in places}, report)
     per_class: dict[tuple[str | None, int], Options] = {}
     for container, i in places:
-        key = (ingress_class(container[i]), id(facts_of.get(display(container[i]), facts)))
-        if key not in per_class:
-            per_class[key] = class_options(options, facts_of.get(display(container[i]), facts), container[i], report)
+        facts_key = (ingress_class(container[i]), id(facts_of.get(display(container[i]), facts)))
+        if facts_key not in per_class:
+            per_class[facts_key] = class_options(
+                options, facts_of.get(display(container[i]), facts), container[i], report
+            )
     sources = [
         convert_ingress(
             c[i],
