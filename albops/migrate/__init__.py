@@ -173,21 +173,13 @@ def migrate(documents: list[Any], options: Options, copy: bool = True) -> tuple[
     if not options.from_cluster:  # else facts_per_ingress said it per install
         report_install(options, facts, {ingress_class(c[i]) or "" for c, i in places}, report)
     per_class: dict[tuple[str | None, int], Options] = {}
+    sources = []
     for container, i in places:
-        facts_key = (ingress_class(container[i]), id(facts_of.get(display(container[i]), facts)))
+        own = facts_of.get(display(container[i]), facts)
+        facts_key = (ingress_class(container[i]), id(own))
         if facts_key not in per_class:
-            per_class[facts_key] = class_options(
-                options, facts_of.get(display(container[i]), facts), container[i], report
-            )
-    sources = [
-        convert_ingress(
-            c[i],
-            per_class[(ingress_class(c[i]), id(facts_of.get(display(c[i]), facts)))],
-            report,
-            facts_of.get(display(c[i]), facts),
-        )
-        for c, i in places
-    ]
+            per_class[facts_key] = class_options(options, own, container[i], report)
+        sources.append(convert_ingress(container[i], per_class[facts_key], report, own))
     # Not ALB Ingresses at all (ssl-passthrough, gRPC without HTTPS): out of the output, reported once each.
     excluded = [place for place, s in zip(places, sources, strict=True) if s.excluded]
     report.left_out.extend(s.name for s in sources if s.excluded)
