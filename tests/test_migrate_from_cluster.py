@@ -149,7 +149,7 @@ def internal_install(args: tuple[str, ...] = ()) -> list[dict[str, Any]]:
             "apiVersion": "v1",
             "kind": "ConfigMap",
             "metadata": meta("ingress-internal", "internal-config"),
-            "data": {"proxy-read-timeout": "300"},
+            "data": {"proxy-read-timeout": "300", "hsts-max-age": "600", "hsts-include-subdomains": "false"},
         },
     ]
 
@@ -176,6 +176,13 @@ def app_ingress(namespace: str, name: str, host: str, cls: str | None, port: dic
         "spec": spec,
         "status": {"loadBalancer": {}},
     }
+
+
+def tls(ingress: dict[str, Any]) -> dict[str, Any]:
+    """The Ingress with TLS for its hosts from a Secret (ingress-nginx holds the certificate)."""
+    hosts = [rule["host"] for rule in ingress["spec"]["rules"]]
+    ingress["spec"]["tls"] = [{"hosts": hosts, "secretName": "tls"}]
+    return ingress
 
 
 def backend(namespace: str) -> dict[str, Any]:
@@ -225,7 +232,7 @@ def two_installs() -> list[dict[str, Any]]:
         backend("shop"),
         backend("team-b"),
         app_ingress("shop", "web", "shop.example.com", "nginx", {"name": "http"}),
-        app_ingress("team-b", "api", "api.internal.example", "nginx-internal", {"name": "http"}),
+        tls(app_ingress("team-b", "api", "api.internal.example", "nginx-internal", {"name": "http"})),
         *other_teams(),
     ]
 
@@ -281,6 +288,11 @@ def test_two_installs_each_ingress_converted_with_its_own_installs_facts(
     # Each install's ConfigMap: proxy-read-timeout 120 and 300 become each group's idle timeout.
     assert "idle_timeout.timeout_seconds=120" in shop.get(ALB + "load-balancer-attributes", "")
     assert "idle_timeout.timeout_seconds=300" in api.get(ALB + "load-balancer-attributes", "")
+    # HSTS from the internal install's ConfigMap on its TLS host's HTTPS listener; nginx behind the public NLB
+    # (TLS ended there) sent none, so none is added there.
+    hsts = "routing.http.response.strict_transport_security.header_value=max-age=600"
+    assert hsts in api[ALB + "listener-attributes.HTTPS-443"]
+    assert "strict_transport_security" not in shop.get(ALB + "listener-attributes.HTTPS-443", "")
     report = json.loads(report_file.read_text())
     details = [f["detail"] for f in report["findings"] if f["annotation"] == "--from-cluster"]
     assert any(
@@ -654,3 +666,31 @@ def test_one_class_two_installs_watching_different_namespaces(
     details = " ".join(f["detail"] for f in json.loads(report_file.read_text())["findings"])
     assert "different schemes" not in details and "different ConfigMaps" not in details
     assert code in (0, 1)
+
+
+def test_ssl_passthrough_and_default_backend_follow_the_serving_install(cluster_factory: Any, capsys: Any) -> None:
+    """ssl-passthrough works only where the serving install runs --enable-ssl-passthrough (controller-v1.15.1
+    flags.go; otherwise nginx ignores the annotation): that Ingress is no ALB Ingress and is left out, the same
+    annotation under the other install is converted. --default-backend-service is reported per install."""
+    passthrough = {"nginx.ingress.kubernetes.io/ssl-passthrough": "true"}
+    public = app_ingress("shop", "web", "shop.example.com", "nginx", {"number": 8080})
+    internal = app_ingress("team-b", "api", "api.internal.example", "nginx-internal", {"number": 8080})
+    public["metadata"]["annotations"] = dict(passthrough)
+    internal["metadata"]["annotations"] = dict(passthrough)
+    objects = [
+        ns("shop"),
+        ns("team-b"),
+        ingress_class("nginx", "k8s.io/ingress-nginx"),
+        ingress_class("nginx-internal", "k8s.io/ingress-nginx-internal"),
+        *public_install(("--default-backend-service=ingress-nginx/fallback",)),
+        *internal_install(("--enable-ssl-passthrough",)),
+        backend("shop"),
+        backend("team-b"),
+        public,
+        internal,
+    ]
+    _, _, path = cluster_factory(objects)
+    _, out, err = run(capsys, "--from-cluster", "--kubeconfig", str(path))
+    assert sorted(by_name(out)) == ["Ingress shop/web"], err
+    assert "Deployment ingress-nginx/ingress-nginx-controller --default-backend-service" in err
+    assert "ingress-nginx/fallback" in err
