@@ -263,7 +263,9 @@ def _parser() -> argparse.ArgumentParser:
         "when an Ingress would lose its protection (then nothing is written; see --allow-unprotected). "
         "docs/migrate.md has the whole page.",
     )
-    migrate.add_argument("inputs", nargs="+", help="files, directories, or - for stdin")
+    migrate.add_argument(
+        "inputs", nargs="*", help="files, directories, or - for stdin (none with --from-cluster: it reads the cluster)"
+    )
     migrate.add_argument(
         "--group", type=argtypes.group_name, default="migrated", help="ALB group of every converted Ingress (migrated)"
     )
@@ -288,6 +290,24 @@ def _parser() -> argparse.ArgumentParser:
         metavar="SUFFIX",
         help="with --side-by-side: appended to each converted Ingress's name (-alb)",
     )
+    migrate.add_argument(
+        "--from-cluster",
+        action="store_true",
+        help="read the Ingresses, IngressClasses, Services, ingress-nginx controllers and their ConfigMaps from "
+        "the cluster (get and list only) instead of files; docs/migrate.md#from-a-cluster",
+    )
+    migrate.add_argument("--kubeconfig", metavar="FILE", help="with --from-cluster: the kubeconfig (as kubectl's)")
+    migrate.add_argument("--context", metavar="NAME", help="with --from-cluster: the kubeconfig context")
+    migrate.add_argument(
+        "--namespace",
+        action="append",
+        default=[],
+        type=argtypes.object_name,
+        metavar="NS",
+        help="with --from-cluster: read namespaced objects in NS only (repeatable; default all namespaces); "
+        "include the ingress-nginx controllers' namespaces",
+    )
+    _call_timeout(migrate)
     migrate.add_argument(
         "--certificate-arn",
         type=argtypes.certificate_arn_list,
@@ -503,11 +523,35 @@ def _migrate(args: argparse.Namespace) -> int:
                 f"per class; keep the one its clients used",
                 EXIT_BAD_INPUT,
             )
-    try:
-        documents = read_sources(args.inputs, check=check_shape)
-    except UnreadableError as error:
-        return _say(f"error: {error}", EXIT_BAD_INPUT)
-    if not any(isinstance(d, dict) and "apiVersion" in d and "kind" in d for d in documents):
+    cluster_flags = [f for f, v in (("--kubeconfig", args.kubeconfig), ("--context", args.context)) if v] + (
+        ["--namespace"] if args.namespace else []
+    )
+    if args.from_cluster and args.inputs:
+        return _say(
+            f"error: {' '.join(args.inputs)} and --from-cluster: give files or read the cluster, not both; drop one",
+            EXIT_BAD_INPUT,
+        )
+    if not args.from_cluster and not args.inputs:
+        return _say("error: no input: give files, directories or - for stdin, or --from-cluster", EXIT_BAD_INPUT)
+    if cluster_flags and not args.from_cluster:
+        return _say(f"error: {cluster_flags[0]} only applies with --from-cluster; add it, or drop it", EXIT_BAD_INPUT)
+    cluster_read = None
+    if args.from_cluster:
+        from albops.deadline import Deadline
+        from albops.migrate.from_cluster import ClusterError, Target, read_cluster
+
+        target = Target(args.kubeconfig, args.context, tuple(dict.fromkeys(args.namespace)))
+        try:
+            cluster_read = read_cluster(target, Deadline(call_seconds=args.call_timeout))
+        except ClusterError as error:
+            return _say(f"error: --from-cluster: {error}", EXIT_BAD_INPUT)
+        documents: list[Any] = list(cluster_read.documents)
+    else:
+        try:
+            documents = read_sources(args.inputs, check=check_shape)
+        except UnreadableError as error:
+            return _say(f"error: {error}", EXIT_BAD_INPUT)
+    if cluster_read is None and not any(isinstance(d, dict) and "apiVersion" in d and "kind" in d for d in documents):
         # As check does: a file of no manifest at all is the wrong file, not a cluster without ingress-nginx.
         return _say(
             f"error: {' '.join(args.inputs)}: no Kubernetes object (apiVersion and kind) to migrate; give "
@@ -554,13 +598,20 @@ def _migrate(args: argparse.Namespace) -> int:
         annotations_prefix_given=args.annotations_prefix is not None,
         side_by_side=args.side_by_side,
         name_suffix=args.name_suffix or "-alb",
+        from_cluster=cluster_read is not None,
+        ingress_classes_unread=bool(cluster_read and cluster_read.ingress_classes_unread),
     )
     from albops.migrate.side_by_side import NameCollisionError
 
+    read_objects = list(documents)  # held, so that no id below is reused by a new object
     try:
         converted, report = migrate(documents, options, copy=False)
     except NameCollisionError as error:
         return _say(f"error: {error}", EXIT_BAD_INPUT)
+    if cluster_read is not None:
+        from albops.migrate.from_cluster import cluster_output
+
+        converted = cluster_output(converted, read_objects, cluster_read, report)
     nginx_names = set(report.ingresses()) - set(report.passed_through)
     unknown = [name for name in released if name not in nginx_names]
     if unknown:

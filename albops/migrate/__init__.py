@@ -115,6 +115,11 @@ def migrate(documents: list[Any], options: Options, copy: bool = True) -> tuple[
     report = Report(group=options.group)
     # A copy, unless the caller hands its documents over (the command does: a 50 MB input need not be held twice).
     output: list[Any] = json.loads(json.dumps(documents)) if copy else documents
+    if options.from_cluster:  # every install is in the input: an Ingress none serves is not ingress-nginx's
+        from albops.migrate.serving import install_notes, leave_out_unserved
+
+        leave_out_unserved(output, report, options.ingress_classes_unread)
+        install_notes(output, report)
     if not options.include_classless and watches_classless(output):
         options = dataclasses.replace(options, include_classless=True)
         report.add(
@@ -152,20 +157,29 @@ def migrate(documents: list[Any], options: Options, copy: bool = True) -> tuple[
     for container, i in places:
         hold_mismatched(container[i], other_prefix, report)
         read_under_prefix(container[i], options, report)
-    facts = read_install(output, options, report)
+    facts_of: dict[str, Any] = {}  # --from-cluster: per Ingress, the facts of the installs that serve it
+    if options.from_cluster:
+        from albops.migrate.serving import facts_per_ingress
+
+        facts, facts_of = facts_per_ingress(output, options, report)
+    else:
+        facts = read_install(output, options, report)
     if options.side_by_side:
         from albops.migrate.side_by_side import stream_ports
 
         stream_ports(output, report)
         class_of = {display(c[i]): ingress_class(c[i]) for c, i in places}
         old_lbs = {cls: statuses[ref] for cls, ref in facts.lb_services.items() if ref in statuses}
-    report_install(options, facts, {ingress_class(c[i]) or "" for c, i in places}, report)
-    per_class: dict[str | None, Options] = {}
+    if not options.from_cluster:  # else facts_per_ingress said it per install
+        report_install(options, facts, {ingress_class(c[i]) or "" for c, i in places}, report)
+    per_class: dict[tuple[str | None, int], Options] = {}
+    sources = []
     for container, i in places:
-        cls = ingress_class(container[i])
-        if cls not in per_class:
-            per_class[cls] = class_options(options, facts, container[i], report)
-    sources = [convert_ingress(c[i], per_class[ingress_class(c[i])], report, facts) for c, i in places]
+        own = facts_of.get(display(container[i]), facts)
+        facts_key = (ingress_class(container[i]), id(own))
+        if facts_key not in per_class:
+            per_class[facts_key] = class_options(options, own, container[i], report)
+        sources.append(convert_ingress(container[i], per_class[facts_key], report, own))
     # Not ALB Ingresses at all (ssl-passthrough, gRPC without HTTPS): out of the output, reported once each.
     excluded = [place for place, s in zip(places, sources, strict=True) if s.excluded]
     report.left_out.extend(s.name for s in sources if s.excluded)

@@ -31,6 +31,10 @@ LBC_CLASS = "service.k8s.aws/nlb"
 LBC_TYPES = ("external", "nlb-ip")
 
 
+# The controller's boolean flags (pkg/flags/flags.go, flags.Bool): a bare one never takes the next word.
+BOOLEAN_FLAGS = frozenset({"enable-ssl-passthrough", "ingress-class-by-name", "watch-ingress-without-class"})
+
+
 @dataclass(slots=True)
 class Install:
     """One ingress-nginx install as the input shows it: the classes it serves and what decides for them."""
@@ -112,7 +116,7 @@ def controller_args(workload: dict[str, Any], configmaps: Mapping[str, Any] | No
             word = words[i]
             if word.startswith("-"):
                 name, eq, value = word.lstrip("-").partition("=")
-                boolean = name == "enable-ssl-passthrough"
+                boolean = name in BOOLEAN_FLAGS
                 if not eq and not boolean and i + 1 < len(words) and not words[i + 1].startswith("-"):
                     value, i = words[i + 1], i + 1
                 elif not eq:

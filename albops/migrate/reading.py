@@ -62,6 +62,10 @@ class Options:
     side_by_side: bool = False
     # What --side-by-side appends to each converted Ingress's name (--name-suffix).
     name_suffix: str = "-alb"
+    # The input is what a cluster holds (--from-cluster): every install is in it, so an Ingress none serves is left out.
+    from_cluster: bool = False
+    # --from-cluster could not list IngressClasses (a namespace-scoped user): Ingresses matched by class name only.
+    ingress_classes_unread: bool = False
 
     def allows_unprotected(self, ingress: str) -> bool:
         """Whether Ingress ``ingress`` (NAMESPACE/NAME) is written even if it loses a protection."""

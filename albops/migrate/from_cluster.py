@@ -1,0 +1,483 @@
+"""``migrate --from-cluster``: read what the conversion needs from a live cluster, and only read.
+
+The facts that decide a conversion live outside the Ingresses (which install serves a class, its NLB's scheme
+and certificate, its ConfigMap and flags), and a hand-made dump loses them. So this reads them with the
+official Kubernetes client, authenticated as kubectl is (kubeconfig files, contexts, tokens, client
+certificates, exec plugins such as ``aws eks get-token``; the in-cluster service account when no kubeconfig
+exists), and hands them to the same pipeline files go through (``albops.migrate.migrate``): one reader of
+controller flags, one set of rules.
+
+Only GET requests are made (the RBAC verbs ``list`` and ``get``); each under the command's ``Deadline`` and the
+client's own ``_request_timeout``, so a stalled or trickling API server is named, never waited on. Every
+refusal is one line: 403 names the verb, resource, API group and namespace and the ClusterRole rule to
+grant; 401 the context and user whose credentials were refused; a connection or TLS failure the server URL.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from albops.cluster.kube import verb_and_resource
+from albops.deadline import Deadline, DeadlineExceeded
+from albops.migrate.install import CHART_CONFIGMAP, as_mapping, controller_args
+
+# Objects a list returns per page: the API server's chunking (limit/continue) keeps each answer bounded.
+PAGE = 500
+RULES_DOC = "docs/migrate.md#rbac"
+
+# (kind, apiVersion, path prefix, resource) of what is read; namespaced ones list under /namespaces/NS/.
+INGRESS = ("Ingress", "networking.k8s.io/v1", "/apis/networking.k8s.io/v1", "ingresses")
+INGRESS_CLASS = ("IngressClass", "networking.k8s.io/v1", "/apis/networking.k8s.io/v1", "ingressclasses")
+SERVICE = ("Service", "v1", "/api/v1", "services")
+DEPLOYMENT = ("Deployment", "apps/v1", "/apis/apps/v1", "deployments")
+DAEMONSET = ("DaemonSet", "apps/v1", "/apis/apps/v1", "daemonsets")
+CONFIGMAP = ("ConfigMap", "v1", "/api/v1", "configmaps")
+NAMESPACE = ("Namespace", "v1", "/api/v1", "namespaces")
+Kind = tuple[str, str, str, str]
+
+
+class ClusterError(Exception):
+    """The cluster could not be read; the message names the input (kubeconfig, context, server) and the fix."""
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """Where to read: ``kubeconfig`` (None: $KUBECONFIG, ~/.kube/config, else in-cluster), ``context``, and the
+    namespaces namespaced reads are limited to (() all, listed cluster-wide)."""
+
+    kubeconfig: str | None = None
+    context: str | None = None
+    namespaces: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ExternalDns:
+    """external-dns as its Deployment runs it: what ``albops cutover`` needs to find and name its records."""
+
+    workload: str
+    version: str  # the image tag ('' unknown)
+    flags: dict[str, str]
+
+    @property
+    def annotation_prefix(self) -> str:
+        """Its ``--annotation-prefix``, else its default: ``external-dns.alpha.kubernetes.io/`` up to v0.21,
+        ``external-dns.kubernetes.io/`` from v0.22.0 (the issue's statement of the release notes)."""
+        if self.flags.get("annotation-prefix"):
+            return self.flags["annotation-prefix"]
+        match = re.match(r"v?(\d+)\.(\d+)", self.version)
+        new = match is not None and (int(match[1]), int(match[2])) >= (0, 22)
+        return "external-dns.kubernetes.io/" if new else "external-dns.alpha.kubernetes.io/"
+
+    def describe(self) -> str:
+        keys = ("registry", "txt-prefix", "txt-suffix", "txt-owner-id", "policy")
+        said = ", ".join(f"--{k}={self.flags[k]}" for k in keys if k in self.flags)
+        return (
+            f"{self.workload} ({self.version or 'version unknown'}): {said or 'default flags'}; "
+            f"annotation prefix {self.annotation_prefix}"
+        )
+
+
+@dataclass
+class ClusterRead:
+    """What was read: the objects as the API serves them (kind and apiVersion set), and facts beside them."""
+
+    server: str
+    who: str  # context and user, for messages
+    documents: list[dict[str, Any]] = field(default_factory=list)
+    external_dns: list[ExternalDns] = field(default_factory=list)
+    ingress_classes_unread: str = ""  # why IngressClasses could not be listed ('' they were)
+    controllers: int = 0
+
+
+# --- connecting ---------------------------------------------------------------------------------------------
+
+
+def _kubeconfig_paths(target: Target) -> tuple[str | None, str]:
+    """The kubeconfig to load (None: in-cluster) and how to name it."""
+    if target.kubeconfig is not None:
+        path = Path(target.kubeconfig).expanduser()
+        if not path.is_file():
+            raise ClusterError(f"--kubeconfig {target.kubeconfig}: no such file; give the path kubectl uses")
+        if not os.access(path, os.R_OK):
+            raise ClusterError(f"--kubeconfig {target.kubeconfig}: not readable; fix its permissions")
+        return str(path), f"--kubeconfig {target.kubeconfig}"
+    env = os.environ.get("KUBECONFIG", "")
+    if env:
+        existing = [p for p in env.split(os.pathsep) if p and Path(p).expanduser().is_file()]
+        if not existing:
+            raise ClusterError(f"KUBECONFIG={env}: none of its files exists; fix KUBECONFIG or pass --kubeconfig")
+        return os.pathsep.join(existing), f"KUBECONFIG={env}"
+    default = Path("~/.kube/config").expanduser()
+    if default.is_file():
+        return str(default), "~/.kube/config"
+    if os.environ.get("KUBERNETES_SERVICE_HOST"):
+        return None, "the in-cluster service account"
+    raise ClusterError(
+        "no kubeconfig: KUBECONFIG is unset, ~/.kube/config does not exist and this is not a Pod; pass --kubeconfig "
+        "FILE (aws eks update-kubeconfig --name CLUSTER writes one)"
+    )
+
+
+def connect(target: Target, deadline: Deadline) -> tuple[Any, str, str]:
+    """An ApiClient for the target, its server URL, and 'context C (user U)' for messages.
+
+    Loading runs under the deadline too: an exec plugin (``aws eks get-token``) is a process that may hang.
+    """
+    from kubernetes import client, config
+    from kubernetes.config.config_exception import ConfigException
+
+    path, named = _kubeconfig_paths(target)
+    configuration = client.Configuration()
+    if path is None:
+        if target.context:
+            raise ClusterError(f"--context {target.context}: there is no kubeconfig to hold it (in-cluster)")
+        try:
+            config.load_incluster_config(client_configuration=configuration)
+        except ConfigException as error:
+            raise ClusterError(f"in-cluster configuration: {error}; pass --kubeconfig FILE") from None
+        who = "the in-cluster service account"
+    else:
+        from kubernetes.config.kube_config import KubeConfigMerger
+
+        try:
+            merged = KubeConfigMerger(path).config
+            value = merged.value if merged is not None else None
+            if not isinstance(value, dict):
+                raise ValueError("no clusters, users or contexts")
+        except Exception as error:  # PyYAML's and the client's own errors, an unreadable file
+            raise ClusterError(f"{named}: not a kubeconfig kubectl can read ({_first_line(error)})") from None
+        contexts = [getattr(c, "value", c) for c in value.get("contexts") or []]
+        names = [str(c.get("name")) for c in contexts if isinstance(c, dict)]
+        wanted = target.context or str(value.get("current-context") or "")
+        if not wanted:
+            raise ClusterError(f"{named} has no current-context; pass --context (one of: {', '.join(names) or 'none'})")
+        chosen = next((c for c in contexts if isinstance(c, dict) and c.get("name") == wanted), None)
+        if chosen is None:
+            flag = f"--context {wanted}" if target.context else f"its current-context {wanted!r}"
+            raise ClusterError(
+                f"{named}: {flag} is not one of its contexts ({', '.join(names) or 'none'}); pick one with --context "
+                "(kubectl config get-contexts lists them)"
+            )
+        user = as_mapping(chosen.get("context")).get("user", "?")
+        who = f"context {wanted} (user {user})"
+
+        def load() -> None:
+            config.load_kube_config(
+                config_file=path, context=wanted, client_configuration=configuration, persist_config=False
+            )
+
+        try:
+            deadline.run(load, endpoint=named, step="load the kubeconfig (exec plugins included)")
+        except ConfigException as error:
+            raise ClusterError(
+                f"{named}, {who}: {_first_line(error)}; fix the kubeconfig or pick another --context"
+            ) from None
+        except (OSError, ValueError) as error:
+            raise ClusterError(f"{named}, {who}: {_first_line(error)}; fix the kubeconfig") from None
+        except DeadlineExceeded as error:
+            raise ClusterError(f"{named}, {who}: {error} (an exec plugin that does not return?)") from None
+    # One try per call: retries would spend the call's time against a server that already said no.
+    configuration.retries = False
+    return client.ApiClient(configuration), str(configuration.host), who
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip().splitlines()
+    return _redact(text[0] if text else type(error).__name__)
+
+
+def _redact(text: str) -> str:
+    """Never show a credential an error may quote (a bearer token, a client key)."""
+    return re.sub(r"(?i)(bearer\s+|token[\"']?\s*[:=]\s*[\"']?)[A-Za-z0-9._~+/=-]+", r"\1<redacted>", text)
+
+
+# --- reading ------------------------------------------------------------------------------------------------
+
+
+class Reader:
+    """GET-only calls through one ApiClient, each under the deadline, each failure one line."""
+
+    def __init__(self, api: Any, server: str, who: str, deadline: Deadline) -> None:
+        self.api = api
+        self.server = server
+        self.who = who
+        self.deadline = deadline
+
+    def _get(self, path: str, query: list[tuple[str, Any]], namespace: str) -> dict[str, Any] | None:
+        """The JSON answer of GET path, or None for 404 (an object that is not there)."""
+        from kubernetes.client.exceptions import ApiException
+        from urllib3.exceptions import ConnectTimeoutError, HTTPError, ReadTimeoutError
+
+        verb, resource, group = verb_and_resource("GET", path)
+        step = f"{verb} {resource}" + (f".{group}" if group else "")
+
+        def call() -> dict[str, Any]:
+            # The socket's timeouts a little past the call's time: the deadline, which names the stalled server
+            # and the step, ends the call first; the socket's own timeout only frees the abandoned thread.
+            seconds = max(0.05, self.deadline.budget()[0]) + 1.0
+            headers = {"Accept": "application/json"}
+            # The client's request, not call_api: call_api fails on its own TLS-error exception (a None body).
+            self.api.update_params_for_auth(headers, query, ["BearerToken"])
+            response = self.api.request(
+                "GET",
+                self.server + path,
+                query_params=query,
+                headers=headers,
+                _preload_content=False,
+                _request_timeout=(seconds, seconds),
+            )
+            answer = json.loads(response.data)
+            return answer if isinstance(answer, dict) else {}
+
+        try:
+            return self.deadline.run(call, endpoint=self.server, step=step, subject=namespace and f"in {namespace}")
+        except ApiException as error:
+            if error.status == 404:
+                return None
+            if not error.status:  # the client's wrapping of a TLS failure (kubernetes/client/rest.py)
+                raise ClusterError(self._unreachable(str(error.reason))) from None
+            raise ClusterError(self._refused(error, verb, resource, group, namespace)) from None
+        except (ReadTimeoutError, ConnectTimeoutError, TimeoutError) as error:
+            raise ClusterError(f"{self.server} gave no complete answer to {step}: {_first_line(error)}") from None
+        except HTTPError as error:
+            raise ClusterError(self._unreachable(str(error))) from None
+        except ValueError:
+            raise ClusterError(
+                f"{self.server} answered {step} with something that is not the API server's JSON; is it the API "
+                "server (a proxy's page)?"
+            ) from None
+        except DeadlineExceeded as error:
+            raise ClusterError(f"{error}; the API server is stalled or too slow (see --call-timeout)") from None
+
+    def _unreachable(self, said: str) -> str:
+        said = " ".join(said.split())
+        return (
+            f"the API server {self.server} ({self.who}) cannot be reached: {_redact(said)[:300]}; check the "
+            "server URL and certificate-authority in the kubeconfig, and the network path"
+        )
+
+    def _refused(self, error: Any, verb: str, resource: str, group: str, namespace: str) -> str:
+        where = f"in namespace {namespace}" if namespace else "across all namespaces"
+        if error.status == 401:
+            return (
+                f"the API server {self.server} refused the credentials of {self.who} (401 Unauthorized): refresh them "
+                "(an expired token, a revoked certificate, aws eks get-token for another cluster or role)"
+            )
+        if error.status == 403:
+            said = ""
+            with contextlib.suppress(TypeError, ValueError, AttributeError):
+                said = str(json.loads(error.body).get("message", ""))
+            rule = f"{{apiGroups: [{json.dumps(group)}], resources: [{resource}], verbs: [get, list]}}"
+            api_group = group or 'core, ""'
+            return (
+                f"{self.who} may not {verb} {resource} (API group {api_group}) {where}"
+                + (f" ({_redact(said)})" if said else "")
+                + f": grant the ClusterRole rule {rule} ({RULES_DOC})"
+                + ("" if namespace else ", or pass --namespace for namespaces you may read")
+            )
+        return (
+            f"the API server {self.server} answered {verb} {resource} {where} with {error.status} {error.reason}; "
+            "run it again, or check the API server"
+        )
+
+    def list(self, kind: Kind, namespace: str = "") -> list[dict[str, Any]]:
+        """Every object of ``kind`` (in ``namespace``, or all), page by page, each with its kind and apiVersion."""
+        name, version, prefix, resource = kind
+        path = f"{prefix}/namespaces/{namespace}/{resource}" if namespace else f"{prefix}/{resource}"
+        found: list[dict[str, Any]] = []
+        token = ""
+        for _ in range(100_000):  # bounded: a server handing out continue tokens for ever is not followed for ever
+            query: list[tuple[str, Any]] = [("limit", PAGE)] + ([("continue", token)] if token else [])
+            answer = self._get(path, query, namespace) or {}
+            for item in answer.get("items") or []:
+                if isinstance(item, dict):
+                    found.append({"apiVersion": version, "kind": name, **item})
+            token = str(as_mapping(answer.get("metadata")).get("continue") or "")
+            if not token:
+                return found
+        raise ClusterError(f"{self.server}: the list of {resource} never ended (100000 pages)")
+
+    def get(self, kind: Kind, namespace: str, name: str) -> dict[str, Any] | None:
+        """One object, or None when it does not exist."""
+        kind_name, version, prefix, resource = kind
+        path = f"{prefix}/namespaces/{namespace}/{resource}/{name}" if namespace else f"{prefix}/{resource}/{name}"
+        answer = self._get(path, [], namespace)
+        return None if answer is None else {"apiVersion": version, "kind": kind_name, **answer}
+
+
+def _each_namespace(reader: Reader, kind: Kind, namespaces: tuple[str, ...]) -> list[dict[str, Any]]:
+    if not namespaces:
+        return reader.list(kind)
+    return [obj for ns in namespaces for obj in reader.list(kind, ns)]
+
+
+def _ref(obj: dict[str, Any]) -> str:
+    meta = as_mapping(obj.get("metadata"))
+    return f"{meta.get('namespace', 'default')}/{meta.get('name')}"
+
+
+def _external_dns(workload: dict[str, Any]) -> ExternalDns | None:
+    """external-dns's container (its image, or its binary as the command) and its flags, or None."""
+    template = as_mapping(as_mapping(as_mapping(workload.get("spec")).get("template")).get("spec"))
+    for container in template.get("containers") or []:
+        if not isinstance(container, dict):
+            continue
+        image = str(container.get("image", ""))
+        words = [str(w) for w in (container.get("command") or []) + (container.get("args") or [])]
+        if "external-dns" not in image.rsplit("/", 1)[-1] and not any(w.endswith("external-dns") for w in words):
+            continue
+        flags: dict[str, str] = {}
+        for i, word in enumerate(words):
+            if word.startswith("--"):
+                key, eq, value = word[2:].partition("=")
+                if not eq and i + 1 < len(words) and not words[i + 1].startswith("-"):
+                    value = words[i + 1]
+                flags.setdefault(key, value)  # kingpin keeps a repeated flag's values; these take one
+        tag = image.rsplit(":", 1)[-1] if ":" in image.rsplit("/", 1)[-1] else ""
+        return ExternalDns(f"{workload.get('kind')} {_ref(workload)}", tag.split("@")[0], flags)
+    return None
+
+
+def _referenced_configmaps(workload: dict[str, Any], flags: dict[str, str]) -> set[str]:
+    """NAMESPACE/NAME of each ConfigMap the controller reads: --configmap, the streams', the chart's default
+    name, and those its env takes values from (``$(VAR)`` in a flag may come from one)."""
+    namespace = str(as_mapping(workload.get("metadata")).get("namespace", "default"))
+    wanted = {f"{namespace}/{CHART_CONFIGMAP}"}
+    for flag in ("configmap", "tcp-services-configmap", "udp-services-configmap"):
+        if "/" in flags.get(flag, ""):
+            wanted.add(flags[flag])
+    template = as_mapping(as_mapping(as_mapping(workload.get("spec")).get("template")).get("spec"))
+    for container in template.get("containers") or []:
+        for entry in as_mapping(container).get("env") or []:
+            ref = as_mapping(as_mapping(as_mapping(entry).get("valueFrom")).get("configMapKeyRef"))
+            if ref.get("name"):
+                wanted.add(f"{namespace}/{ref['name']}")
+    return wanted
+
+
+def _backend_services(ingresses: list[dict[str, Any]]) -> set[str]:
+    """NAMESPACE/NAME of every Service an Ingress routes to."""
+    found = set()
+    for ingress in ingresses:
+        namespace = str(as_mapping(ingress.get("metadata")).get("namespace", "default"))
+        spec = as_mapping(ingress.get("spec"))
+        backends = [spec.get("defaultBackend"), spec.get("backend")]
+        for rule in spec.get("rules") or []:
+            for path in as_mapping(as_mapping(rule).get("http")).get("paths") or []:
+                backends.append(as_mapping(path).get("backend"))
+        for backend in backends:
+            backend = as_mapping(backend)
+            name = as_mapping(backend.get("service")).get("name") or backend.get("serviceName")
+            if name:
+                found.add(f"{namespace}/{name}")
+    return found
+
+
+def nginx_order(ingresses: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The Ingresses in the order ingress-nginx builds its configuration from them: oldest first, on a tie the
+    last by namespace/name first (controller-v1.15.1 store.go sortIngressSlice). The API server lists them by
+    name; the conversion takes "the first in the input" where ingress-nginx takes the first in this order."""
+    by_name = sorted(ingresses, key=_ref, reverse=True)
+    return sorted(by_name, key=lambda i: str(as_mapping(i.get("metadata")).get("creationTimestamp") or ""))
+
+
+def read_cluster(target: Target, deadline: Deadline, connector: Callable[..., Any] = connect) -> ClusterRead:
+    """Everything the conversion reads, as documents for ``albops.migrate.migrate``."""
+    api, server, who = connector(target, deadline)
+    reader = Reader(api, server, who, deadline)
+    result = ClusterRead(server, who)
+    namespaces = target.namespaces
+    ingresses = _each_namespace(reader, INGRESS, namespaces)
+    try:
+        classes = reader.list(INGRESS_CLASS)
+    except ClusterError as error:
+        if not namespaces or "may not" not in str(error):
+            raise
+        # A namespace-scoped user: matched by class name, and the report says so.
+        classes, result.ingress_classes_unread = [], str(error)
+    workloads = _each_namespace(reader, DEPLOYMENT, namespaces) + _each_namespace(reader, DAEMONSET, namespaces)
+    services = _each_namespace(reader, SERVICE, namespaces)
+    nginx: list[dict[str, Any]] = []
+    wanted_maps: set[str] = set()
+    published: set[str] = set()
+    for workload in workloads:
+        flags = controller_args(workload)
+        if flags is not None:
+            nginx.append(workload)
+            wanted_maps |= _referenced_configmaps(workload, flags)
+            published.add(flags.get("publish-service", ""))
+            published.add(flags.get("default-backend-service", ""))
+            continue
+        found = _external_dns(workload)
+        if found is not None:
+            result.external_dns.append(found)
+    result.controllers = len(nginx)
+    configmaps = []
+    for ref in sorted(wanted_maps):
+        ns, _, name = ref.partition("/")
+        configmap = reader.get(CONFIGMAP, ns, name)
+        if configmap is not None:
+            configmaps.append(configmap)
+    controller_namespaces = {str(as_mapping(w.get("metadata")).get("namespace", "default")) for w in nginx}
+    keep = _backend_services(ingresses) | published
+    kept_services = [
+        s
+        for s in services
+        if _ref(s) in keep
+        or (
+            as_mapping(s.get("spec")).get("type") == "LoadBalancer"
+            and str(as_mapping(s.get("metadata")).get("namespace")) in controller_namespaces
+        )
+    ]
+    namespace_objects: list[dict[str, Any]] = []
+    # Process-substituted flags ($(POD_NAMESPACE)) do not occur in a selector; the raw args are enough here.
+    if any((controller_args(w) or {}).get("watch-namespace-selector") for w in nginx):
+        if namespaces:
+            namespace_objects = [n for ns in namespaces if (n := reader.get(NAMESPACE, "", ns)) is not None]
+        else:
+            namespace_objects = reader.list(NAMESPACE)
+    result.documents = [*namespace_objects, *classes, *configmaps, *nginx, *kept_services, *nginx_order(ingresses)]
+    return result
+
+
+def cluster_output(output: list[Any], read: list[Any], cluster: ClusterRead, report: Any) -> list[Any]:
+    """Only what the conversion wrote: the objects read from the cluster (its Services, classes, other teams'
+    objects) are live already, and applying them back would overwrite what their owners run now."""
+    live = {id(o) for o in read}
+    # Every Ingress left in the output is a converted one (converted in place): the ones no install serves were
+    # taken out before conversion, so none is passed through.
+    kept = [o for o in output if id(o) not in live or (isinstance(o, dict) and o.get("kind") == "Ingress")]
+    report.record_output(str(o.get("kind")) for o in kept if isinstance(o, dict))
+    report.add(
+        "*",
+        "--from-cluster",
+        "note",
+        f"read from {cluster.server} as {cluster.who}: {len(read)} objects, {cluster.controllers} ingress-nginx "
+        f"controllers; {len(output) - len(kept)} objects read and not written (they are live already)",
+    )
+    if not cluster.controllers:
+        report.add(
+            "*",
+            "--from-cluster",
+            "not-converted",
+            "no ingress-nginx controller (a Deployment or DaemonSet running /nginx-ingress-controller) was found"
+            " in the namespaces read: include its namespace with --namespace, or it does not run here",
+        )
+    if cluster.ingress_classes_unread:
+        report.add(
+            "*",
+            "IngressClasses",
+            "approximated",
+            f"not read ({cluster.ingress_classes_unread}); Ingresses were matched to installs by class name "
+            "(--ingress-class) instead of by the IngressClass's controller",
+        )
+    for found in cluster.external_dns:
+        report.add("*", "external-dns", "note", f"{found.describe()} (for albops cutover)")
+    return kept

@@ -1,0 +1,292 @@
+"""Which ingress-nginx installs serve each Ingress, decided as the controllers decide it.
+
+Read from a cluster, the input holds every install, so an Ingress none of them serves is not ingress-nginx's
+to convert (another team's, another controller's), and an Ingress two installs serve is served twice today:
+both are named, never one picked. The rules are the controller's own (ingress-nginx controller-v1.15.1):
+
+- ``internal/ingress/controller/store/store.go`` GetIngressClass: ``spec.ingressClassName`` wins and must name
+  an IngressClass the controller keeps (its ``spec.controller`` is the ``--controller-class``, or, with
+  ``--ingress-class-by-name``, its name is the ``--ingress-class``); else the ``kubernetes.io/ingress.class``
+  annotation must equal ``--ingress-class``; else only ``--watch-ingress-without-class`` takes it.
+- ``pkg/flags/flags.go``: ``--watch-namespace`` is one namespace ('' all), ``--watch-namespace-selector`` a
+  label selector on Namespaces (``labels.Parse``); the two exclude each other.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from albops.migrate.install import CHART_CONFIGMAP, Controller, InstallFacts, as_mapping, controllers, read_install
+from albops.migrate.install import _selects as selects
+from albops.migrate.protection import report_install
+from albops.migrate.reading import LEGACY_CLASS, Options, display, ingress_class, objects, places
+from albops.migrate.report import Report
+from albops.migrate.values import go_bool
+
+# One requirement of a label selector (k8s.io/apimachinery pkg/labels selector.go Parse): key op values.
+_SET = re.compile(r"^\s*(!?)\s*([A-Za-z0-9_./-]+)\s*(?:(in|notin)\s*\(([^)]*)\)|(==|=|!=)\s*([A-Za-z0-9_.-]*))?\s*$")
+
+
+class SelectorError(ValueError):
+    """A --watch-namespace-selector the controller itself would refuse to start with."""
+
+
+def _split_requirements(selector: str) -> list[str]:
+    """Commas outside parentheses separate requirements; inside ``in (a,b)`` they separate values."""
+    parts, depth, current = [], 0, ""
+    for char in selector:
+        depth += char == "("
+        depth -= char == ")"
+        if char == "," and depth == 0:
+            parts.append(current)
+            current = ""
+        else:
+            current += char
+    parts.append(current)
+    return [p for p in parts if p.strip()]
+
+
+def selector_matches(selector: str, labels: Mapping[str, str]) -> bool:
+    """Whether ``labels`` satisfy a label selector: ``k=v``, ``k==v``, ``k!=v``, ``k in (a,b)``, ``k notin (a)``,
+    ``k`` (exists) and ``!k`` (does not); every requirement must hold (an empty selector matches all)."""
+    for requirement in _split_requirements(selector):
+        match = _SET.match(requirement)
+        if not match:
+            raise SelectorError(f"{requirement.strip()!r} is not a label selector requirement")
+        negated, key, set_op, set_values, op, value = match.groups()
+        if set_op:
+            values = {v.strip() for v in set_values.split(",") if v.strip()}
+            ok = labels.get(key) in values if set_op == "in" else labels.get(key) not in values
+        elif op:
+            if negated:
+                raise SelectorError(f"{requirement.strip()!r}: '!' takes a key only")
+            ok = labels.get(key) == value if op in ("=", "==") else labels.get(key) != value
+        else:
+            ok = (key in labels) != bool(negated)
+        if not ok:
+            return False
+    return True
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """The installs that serve one Ingress, or why none does."""
+
+    installs: tuple[str, ...]
+    why_not: str = ""
+
+
+def _flag(controller: Controller, name: str) -> bool:
+    return go_bool(controller.flags.get(name, "false")) is True
+
+
+def watches(controller: Controller, namespace: str, namespace_labels: Mapping[str, Mapping[str, str]]) -> str:
+    """'' when the controller watches ``namespace``, else why not."""
+    single = controller.flags.get("watch-namespace", "")
+    if single and single != namespace:
+        return f"{controller.label} watches namespace {single} only (--watch-namespace)"
+    selector = controller.flags.get("watch-namespace-selector", "")
+    if selector:
+        labels = namespace_labels.get(namespace)
+        if labels is None:
+            return f"{controller.label} watches namespaces selected by {selector!r}; Namespace {namespace} was not read"
+        if not selector_matches(selector, labels):
+            return f"{controller.label} watches namespaces selected by {selector!r}; {namespace} is not one"
+    return ""
+
+
+def serves(
+    controller: Controller,
+    ingress: dict[str, Any],
+    class_controllers: Mapping[str, str],
+    classes_unread: bool = False,
+) -> bool:
+    """Whether the controller takes the Ingress by its class (namespaces aside); see the module's rules."""
+    spec = as_mapping(ingress.get("spec"))
+    own_class = controller.flags.get("ingress-class", "nginx")
+    name = spec.get("ingressClassName")
+    if name:
+        if classes_unread:  # the IngressClasses could not be read: the class name is all there is
+            return str(name) == own_class or class_controllers.get(str(name)) == controller.controller_class
+        if str(name) not in class_controllers:
+            return False
+        by_name = _flag(controller, "ingress-class-by-name") and str(name) == own_class
+        return by_name or class_controllers[str(name)] == controller.controller_class
+    annotations = as_mapping(as_mapping(ingress.get("metadata")).get("annotations"))
+    if LEGACY_CLASS in annotations:
+        return str(annotations[LEGACY_CLASS]) == own_class
+    return controller.watches_classless
+
+
+def namespace_labels(documents: list[Any]) -> dict[str, dict[str, str]]:
+    """The input's Namespaces' labels, with the name label the API server sets on every Namespace."""
+    found: dict[str, dict[str, str]] = {}
+    for obj in objects(documents):
+        if obj.get("kind") == "Namespace":
+            meta = as_mapping(obj.get("metadata"))
+            labels = {str(k): str(v) for k, v in as_mapping(meta.get("labels")).items()}
+            labels.setdefault("kubernetes.io/metadata.name", str(meta.get("name")))
+            found[str(meta.get("name"))] = labels
+    return found
+
+
+def verdicts(documents: list[Any], classes_unread: bool = False) -> dict[str, Verdict]:
+    """Per Ingress (NAMESPACE/NAME): the installs that serve it."""
+    class_controllers = {
+        str(as_mapping(o.get("metadata")).get("name")): str(as_mapping(o.get("spec")).get("controller"))
+        for o in objects(documents)
+        if o.get("kind") == "IngressClass"
+    }
+    found = controllers(documents)
+    labels = namespace_labels(documents)
+    result: dict[str, Verdict] = {}
+    for obj in objects(documents):
+        if obj.get("kind") != "Ingress":
+            continue
+        namespace = str(as_mapping(obj.get("metadata")).get("namespace", "default"))
+        serving, reasons = [], []
+        for controller in found:
+            if not serves(controller, obj, class_controllers, classes_unread):
+                continue
+            why = watches(controller, namespace, labels)
+            if why:
+                reasons.append(why)
+            else:
+                serving.append(controller.label)
+        if not serving and not reasons:
+            reasons.append(_class_words(obj) + " is served by no ingress-nginx controller found")
+        result[display(obj)] = Verdict(tuple(serving), "; ".join(reasons))
+    return result
+
+
+def _class_words(ingress: dict[str, Any]) -> str:
+    name = as_mapping(ingress.get("spec")).get("ingressClassName")
+    if name:
+        return f"its class {name!r}"
+    annotation = as_mapping(as_mapping(ingress.get("metadata")).get("annotations")).get(LEGACY_CLASS)
+    return f"its {LEGACY_CLASS} {annotation!r}" if annotation is not None else "an Ingress with no class"
+
+
+def leave_out_unserved(documents: list[Any], report: Report, classes_unread: bool = False) -> None:
+    """Take out each Ingress no install serves (counted), and name every install of an Ingress served twice."""
+    try:
+        found = verdicts(documents, classes_unread)
+    except SelectorError as error:
+        report.add("*", "--watch-namespace-selector", "not-converted", f"{error}: the controller refuses it too")
+        found = {}
+    left = []
+    for container, i in reversed(list(places(documents))):
+        obj = container[i]
+        if not isinstance(obj, dict) or obj.get("kind") != "Ingress":
+            continue
+        name = display(obj)
+        verdict = found.get(name)
+        if verdict is None:
+            continue
+        if not verdict.installs:
+            del container[i]
+            left.append(name)
+            report.add(name, "ingress-nginx install", "note", f"left out, not converted: {verdict.why_not}")
+        elif len(verdict.installs) > 1:
+            report.add(
+                name,
+                "ingress-nginx install",
+                "note",
+                f"served by {len(verdict.installs)} installs ({' and '.join(verdict.installs)}): each serves it today; "
+                "converted once, with the class's facts as the report says (none picked silently)",
+            )
+    served = sum(1 for v in found.values() if v.installs)
+    twice = sum(1 for v in found.values() if len(v.installs) > 1)
+    report.add(
+        "*",
+        "--from-cluster",
+        "note",
+        f"{len(found)} Ingresses read: {served} served by an ingress-nginx install ({twice} by two or more), "
+        f"{len(left)} served by none, left out"
+        + (f" ({', '.join(sorted(left)[:5])}{', ...' if len(left) > 5 else ''})" if left else ""),
+    )
+
+
+def install_notes(documents: list[Any], report: Report) -> None:
+    """What each install's flags decide that an ALB carries differently: said once per install."""
+    for controller in controllers(documents):
+        flags = controller.flags
+        if flags.get("default-backend-service"):
+            report.add(
+                "*",
+                f"{controller.label} --default-backend-service",
+                "approximated",
+                f"requests no rule matches went to {flags['default-backend-service']}; the ALB answers them with "
+                "its default action (404) unless an Ingress of the group sets spec.defaultBackend",
+            )
+        if flags.get("default-ssl-certificate"):
+            report.add(
+                "*",
+                f"{controller.label} --default-ssl-certificate",
+                "note",
+                f"TLS hosts without a secretName were served with {flags['default-ssl-certificate']}; the ALB finds "
+                "ACM certificates by host (discovery) or takes --certificate-arn: import it into ACM",
+            )
+
+
+def _view_without(documents: list[Any], excluded: list[Controller], kept: list[Controller]) -> list[dict[str, Any]]:
+    """The input as if only the kept installs ran: the other controllers, and the ConfigMaps and LoadBalancer
+    Services only they read, taken out (else a ConfigMap of theirs would look like a loose default)."""
+    others = {id(c.workload) for c in excluded}
+
+    def refs(controller: Controller) -> set[str]:
+        namespace = str(as_mapping(controller.workload.get("metadata")).get("namespace", "default"))
+        flags = controller.flags
+        found = {flags.get("configmap") or f"{namespace}/{CHART_CONFIGMAP}"}
+        if flags.get("publish-service"):
+            found.add(flags["publish-service"])
+        return found
+
+    theirs = set().union(*(refs(c) for c in excluded)) - set().union(*(refs(c) for c in kept))
+    view = []
+    for obj in objects(documents):
+        if id(obj) in others:
+            continue
+        if obj.get("kind") in ("ConfigMap", "Service") and display(obj).split(" ", 1)[-1] in theirs:
+            continue
+        chosen = obj.get("kind") == "Service" and any(selects(obj, c.workload) for c in excluded)
+        if chosen and not any(selects(obj, c.workload) for c in kept):
+            continue
+        view.append(obj)
+    return view
+
+
+def facts_per_ingress(
+    documents: list[Any], options: Options, report: Report
+) -> tuple[InstallFacts, dict[str, InstallFacts]]:
+    """The install facts of all installs (what they consumed, their load balancers), and per Ingress the facts of
+    exactly the installs that serve it: two installs sharing a class but watching different namespaces each
+    convert their own Ingresses with their own scheme, certificate and ConfigMap, and only an Ingress that two
+    installs really serve meets the shared-class rules (install._claimed_twice)."""
+    found = controllers(documents)
+    scratch = Report(group=options.group)
+    merged = read_install(documents, options, scratch)
+    groups: dict[tuple[str, ...], list[str]] = {}
+    for name, verdict in verdicts(documents, options.ingress_classes_unread).items():
+        if verdict.installs:
+            groups.setdefault(verdict.installs, []).append(name)
+    per_ingress: dict[str, InstallFacts] = {}
+    seen = {(f.ingress, f.annotation, f.detail) for f in report.findings}
+    for installs, names in sorted(groups.items()):
+        kept = [c for c in found if c.label in installs]
+        view = _view_without(documents, [c for c in found if c.label not in installs], kept)
+        said = Report(group=options.group)
+        facts = read_install(view, options, said)
+        classes = {ingress_class(o) or "" for o in objects(view) if display(o) in set(names)}
+        report_install(options, facts, classes, said)
+        for finding in said.findings:
+            key = (finding.ingress, finding.annotation, finding.detail)
+            if key not in seen:
+                seen.add(key)
+                report.findings.append(finding)
+        for name in names:
+            per_ingress[name] = facts
+    return merged, per_ingress

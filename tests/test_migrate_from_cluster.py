@@ -1,0 +1,696 @@
+"""migrate --from-cluster against a fake API server on 127.0.0.1 over TLS (tests/kube_api_fake.py).
+
+The cluster holds two ingress-nginx installs (a Deployment recognised by its args, a DaemonSet by its command
+only, both without chart labels), other teams' objects, and Ingresses no install serves. Expectations are
+written by hand from ingress-nginx controller-v1.15.1 (store.go GetIngressClass, flags.go) and the AWS Load
+Balancer Controller's Service annotations: which install serves which Ingress, the scheme and NLB certificate
+each Ingress inherits, the ConfigMap's timeouts.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from albops.__main__ import main
+from albops.deadline import Deadline
+from albops.migrate import Options, from_cluster, migrate
+from albops.migrate.from_cluster import ExternalDns
+from albops.migrate.serving import SelectorError, selector_matches
+from tests.kube_api_fake import FakeCluster, Served, client_certificate, kubeconfig, serve
+
+SVC = "service.beta.kubernetes.io/"
+ALB = "alb.ingress.kubernetes.io/"
+PUBLIC_CERT = "arn:aws:acm:eu-west-1:111122223333:certificate/0f0e0d0c-1a2b-4c3d-8e9f-0a1b2c3d4e5f"
+TOKEN = "s3cr3t-token-never-printed"
+
+
+_CREATED = itertools.count()
+
+
+def meta(namespace: str, name: str, **extra: Any) -> dict[str, Any]:
+    """Metadata as the API server returns it: objects are created in the order a test builds them."""
+    created = (datetime(2024, 1, 1, tzinfo=UTC) + timedelta(seconds=next(_CREATED))).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return {
+        "namespace": namespace,
+        "name": name,
+        "uid": f"uid-{namespace}-{name}",
+        "resourceVersion": "7",
+        "creationTimestamp": created,
+        **extra,
+    }
+
+
+def ns(name: str, **labels: str) -> dict[str, Any]:
+    return {
+        "apiVersion": "v1",
+        "kind": "Namespace",
+        "metadata": {"name": name, "labels": {"kubernetes.io/metadata.name": name, **labels}},
+    }
+
+
+def ingress_class(name: str, controller: str) -> dict[str, Any]:
+    return {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "IngressClass",
+        "metadata": {"name": name},
+        "spec": {"controller": controller},
+    }
+
+
+def workload(kind: str, namespace: str, name: str, container: dict[str, Any], app: str) -> dict[str, Any]:
+    return {
+        "apiVersion": "apps/v1",
+        "kind": kind,
+        "metadata": meta(namespace, name),
+        "spec": {
+            "selector": {"matchLabels": {"app": app}},
+            "template": {"metadata": {"labels": {"app": app}}, "spec": {"containers": [container]}},
+        },
+    }
+
+
+POD_NAMESPACE = {"name": "POD_NAMESPACE", "valueFrom": {"fieldRef": {"fieldPath": "metadata.namespace"}}}
+
+
+def public_install(extra_args: tuple[str, ...] = ()) -> list[dict[str, Any]]:
+    """ingress-nginx in ingress-nginx: class nginx, an internet-facing NLB with TLS at the NLB on 443."""
+    container = {
+        "name": "controller",
+        "image": "registry.k8s.io/ingress-nginx/controller:v1.15.1@sha256:0000",
+        "args": [
+            "/nginx-ingress-controller",
+            "--publish-service=$(POD_NAMESPACE)/ingress-nginx-controller",
+            "--controller-class=k8s.io/ingress-nginx",
+            "--ingress-class=nginx",
+            "--configmap=$(POD_NAMESPACE)/ingress-nginx-controller",
+            *extra_args,
+        ],
+        "env": [POD_NAMESPACE],
+    }
+    annotations = {
+        SVC + "aws-load-balancer-type": "external",
+        SVC + "aws-load-balancer-scheme": "internet-facing",
+        SVC + "aws-load-balancer-ssl-cert": PUBLIC_CERT,
+        SVC + "aws-load-balancer-ssl-ports": "https",
+    }
+    return [
+        workload("Deployment", "ingress-nginx", "ingress-nginx-controller", container, "public-ic"),
+        {
+            "apiVersion": "v1",
+            "kind": "Service",
+            "metadata": meta("ingress-nginx", "ingress-nginx-controller", annotations=annotations),
+            "spec": {
+                "type": "LoadBalancer",
+                "selector": {"app": "public-ic"},
+                "ports": [{"name": "http", "port": 80}, {"name": "https", "port": 443}],
+            },
+            "status": {"loadBalancer": {"ingress": [{"hostname": "public-0123.elb.eu-west-1.amazonaws.com"}]}},
+        },
+        {
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "metadata": meta("ingress-nginx", "ingress-nginx-controller"),
+            "data": {"proxy-read-timeout": "120"},
+        },
+    ]
+
+
+def internal_install(args: tuple[str, ...] = ()) -> list[dict[str, Any]]:
+    """A second install as a DaemonSet of a mirrored image, known by its command only: an internal in-tree NLB."""
+    container = {
+        "name": "ic",
+        "image": "mirror.example.com/edge/nginx-ic:1.15",
+        "command": ["/nginx-ingress-controller"],
+        "args": [
+            "--controller-class=k8s.io/ingress-nginx-internal",
+            "--ingress-class=nginx-internal",
+            "--configmap=ingress-internal/internal-config",
+            *args,
+        ],
+    }
+    return [
+        workload("DaemonSet", "ingress-internal", "edge", container, "internal-ic"),
+        {
+            "apiVersion": "v1",
+            "kind": "Service",
+            "metadata": meta("ingress-internal", "edge-lb", annotations={SVC + "aws-load-balancer-internal": "true"}),
+            "spec": {"type": "LoadBalancer", "selector": {"app": "internal-ic"}, "ports": [{"port": 80}]},
+        },
+        {
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "metadata": meta("ingress-internal", "internal-config"),
+            "data": {"proxy-read-timeout": "300", "hsts-max-age": "600", "hsts-include-subdomains": "false"},
+        },
+    ]
+
+
+def app_ingress(namespace: str, name: str, host: str, cls: str | None, port: dict[str, Any]) -> dict[str, Any]:
+    spec: dict[str, Any] = {
+        "rules": [
+            {
+                "host": host,
+                "http": {
+                    "paths": [
+                        {"path": "/", "pathType": "Prefix", "backend": {"service": {"name": "web", "port": port}}}
+                    ]
+                },
+            }
+        ]
+    }
+    if cls:
+        spec["ingressClassName"] = cls
+    return {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "Ingress",
+        "metadata": meta(namespace, name),
+        "spec": spec,
+        "status": {"loadBalancer": {}},
+    }
+
+
+def tls(ingress: dict[str, Any]) -> dict[str, Any]:
+    """The Ingress with TLS for its hosts from a Secret (ingress-nginx holds the certificate)."""
+    hosts = [rule["host"] for rule in ingress["spec"]["rules"]]
+    ingress["spec"]["tls"] = [{"hosts": hosts, "secretName": "tls"}]
+    return ingress
+
+
+def backend(namespace: str) -> dict[str, Any]:
+    return {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": meta(namespace, "web"),
+        "spec": {"type": "ClusterIP", "ports": [{"name": "http", "port": 8080, "targetPort": 8080}]},
+    }
+
+
+def other_teams() -> list[dict[str, Any]]:
+    """Objects that are not ingress-nginx's: an ALB Ingress, a Traefik one, a plain nginx web server Deployment,
+    a Secret (never read), and external-dns."""
+    return [
+        ingress_class("alb", "ingress.k8s.aws/alb"),
+        app_ingress("other", "alb-app", "alb.example.com", "alb", {"number": 8080}),
+        app_ingress("other", "traefik-app", "t.example.com", "traefik", {"number": 8080}),
+        backend("other"),
+        workload("Deployment", "other", "webserver", {"name": "nginx", "image": "nginx:1.27"}, "webserver"),
+        {"apiVersion": "v1", "kind": "Secret", "metadata": meta("other", "creds"), "data": {"k": "c2VjcmV0"}},
+        workload(
+            "Deployment",
+            "kube-system",
+            "external-dns",
+            {
+                "name": "external-dns",
+                "image": "registry.k8s.io/external-dns/external-dns:v0.15.0",
+                "args": ["--source=ingress", "--registry=txt", "--txt-prefix=edns-", "--txt-owner-id=prod"],
+            },
+            "external-dns",
+        ),
+    ]
+
+
+def two_installs() -> list[dict[str, Any]]:
+    return [
+        ns("ingress-nginx"),
+        ns("ingress-internal"),
+        ns("shop"),
+        ns("team-b"),
+        ns("other"),
+        ingress_class("nginx", "k8s.io/ingress-nginx"),
+        ingress_class("nginx-internal", "k8s.io/ingress-nginx-internal"),
+        *public_install(),
+        *internal_install(),
+        backend("shop"),
+        backend("team-b"),
+        app_ingress("shop", "web", "shop.example.com", "nginx", {"name": "http"}),
+        tls(app_ingress("team-b", "api", "api.internal.example", "nginx-internal", {"name": "http"})),
+        *other_teams(),
+    ]
+
+
+@pytest.fixture
+def cluster_factory(tmp_path: Path) -> Any:
+    """Start a fake API server for objects; yields (cluster, served, kubeconfig path) with a token user."""
+    started: list[Any] = []
+
+    def start(objects: list[dict[str, Any]], **settings: Any) -> tuple[FakeCluster, Served, Path]:
+        cluster = FakeCluster(objects, tokens={TOKEN: "migrator"}, **settings)
+        manager = serve(cluster, tmp_path)
+        served = manager.__enter__()
+        started.append(manager)
+        path = kubeconfig(tmp_path / "kubeconfig", served, {"migrator": {"token": TOKEN}}, current="migrator")
+        return cluster, served, path
+
+    yield start
+    for manager in started:
+        manager.__exit__(None, None, None)
+
+
+def run(capsys: Any, *argv: str) -> tuple[int, list[dict[str, Any]], str]:
+    code = main(["migrate", *argv])
+    out, err = capsys.readouterr()
+    return code, [d for d in yaml.safe_load_all(out) if d], err
+
+
+def by_name(documents: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    return {f"{d['kind']} {d['metadata'].get('namespace', '')}/{d['metadata']['name']}": d for d in documents}
+
+
+def alb_annotations(document: dict[str, Any]) -> dict[str, str]:
+    return dict(document["metadata"].get("annotations") or {})
+
+
+def test_two_installs_each_ingress_converted_with_its_own_installs_facts(
+    cluster_factory: Any, capsys: Any, tmp_path: Path
+) -> None:
+    cluster, _, path = cluster_factory(two_installs())
+    report_file = tmp_path / "report.json"
+    code, out, err = run(capsys, "--from-cluster", "--kubeconfig", str(path), "--report", str(report_file))
+    objects = by_name(out)
+    # Only the two ingress-nginx Ingresses are written; nothing read is written back (Services, classes, ...).
+    assert sorted(objects) == ["Ingress shop/web", "Ingress team-b/api"], err
+    shop, api = alb_annotations(objects["Ingress shop/web"]), alb_annotations(objects["Ingress team-b/api"])
+    # The public install: aws-load-balancer-scheme internet-facing; TLS at the NLB on the port named https.
+    assert shop[ALB + "scheme"] == "internet-facing"
+    assert shop[ALB + "certificate-arn"] == PUBLIC_CERT
+    # The internal install: the in-tree provider's aws-load-balancer-internal: internal; no TLS at its NLB.
+    assert api[ALB + "scheme"] == "internal"
+    assert ALB + "certificate-arn" not in api
+    # Each install's ConfigMap: proxy-read-timeout 120 and 300 become each group's idle timeout.
+    assert "idle_timeout.timeout_seconds=120" in shop.get(ALB + "load-balancer-attributes", "")
+    assert "idle_timeout.timeout_seconds=300" in api.get(ALB + "load-balancer-attributes", "")
+    # HSTS from the internal install's ConfigMap on its TLS host's HTTPS listener; nginx behind the public NLB
+    # (TLS ended there) sent none, so none is added there.
+    hsts = "routing.http.response.strict_transport_security.header_value=max-age=600"
+    assert hsts in api[ALB + "listener-attributes.HTTPS-443"]
+    assert "strict_transport_security" not in shop.get(ALB + "listener-attributes.HTTPS-443", "")
+    report = json.loads(report_file.read_text())
+    details = [f["detail"] for f in report["findings"] if f["annotation"] == "--from-cluster"]
+    assert any(
+        "4 Ingresses read: 2 served by an ingress-nginx install (0 by two or more), 2 served by none" in d
+        for d in details
+    ), details
+    left = {f["ingress"] for f in report["findings"] if str(f["detail"]).startswith("left out, not converted")}
+    assert left == {"other/alb-app", "other/traefik-app"}
+    assert any("external-dns" in f["annotation"] and "--txt-prefix=edns-" in f["detail"] for f in report["findings"])
+    assert any("external-dns.alpha.kubernetes.io/" in f["detail"] for f in report["findings"])
+    # Only reads reached the server, every list was chunked, and no Secret was asked for.
+    assert cluster.methods() == {"GET"}
+    assert all(limit > 0 for limit in cluster.page_limits)
+    assert not any("/secrets" in p for _, p, _ in cluster.requests)
+    assert TOKEN not in err
+    assert code in (0, 1)
+
+
+@pytest.mark.parametrize("to", ["ingress", "gateway"])
+def test_files_and_cluster_give_the_same_output(cluster_factory: Any, capsys: Any, tmp_path: Path, to: str) -> None:
+    """The same objects as a file (a List, as kubectl get -o yaml prints it) and from the API server convert
+    alike: what the cluster path writes is exactly what the file path converts (it writes back nothing read)."""
+    objects = two_installs()
+    _, _, path = cluster_factory(objects)
+    _, from_cluster, err = run(capsys, "--from-cluster", "--kubeconfig", str(path), "--to", to)
+    dump = tmp_path / "dump.yaml"
+    dump.write_text(yaml.safe_dump({"apiVersion": "v1", "kind": "List", "items": objects}))
+    items = [o for o in yaml.safe_load(dump.read_text())["items"] if o["kind"] != "Secret"]
+    read_kinds = {o["kind"] for o in items} - {"Ingress"}
+    converted, _ = migrate(items, Options(from_cluster=True, to=to))
+    from_file = [o for o in converted if o["kind"] not in read_kinds]
+    assert from_file and from_cluster == from_file, err
+    if to == "gateway":
+        # The named port 'http' resolved to 8080 from the backend Services read from the cluster.
+        ports = {
+            ref.get("port")
+            for route in from_cluster
+            if route["kind"] == "HTTPRoute"
+            for rule in route["spec"].get("rules", [])
+            for ref in rule.get("backendRefs", [])
+        }
+        assert ports == {8080}
+
+
+def test_two_installs_sharing_a_class_are_both_named(cluster_factory: Any, capsys: Any, tmp_path: Path) -> None:
+    second = internal_install(("--publish-service=ingress-internal/edge-lb",))
+    # The second install claims class nginx too (the same --controller-class as the first).
+    second[0]["spec"]["template"]["spec"]["containers"][0]["args"][:2] = [
+        "--controller-class=k8s.io/ingress-nginx",
+        "--ingress-class=nginx",
+    ]
+    objects = [
+        ns("shop"),
+        ingress_class("nginx", "k8s.io/ingress-nginx"),
+        *public_install(),
+        *second,
+        backend("shop"),
+        app_ingress("shop", "web", "shop.example.com", "nginx", {"number": 8080}),
+    ]
+    _, _, path = cluster_factory(objects)
+    report_file = tmp_path / "r.json"
+    code, _, _ = run(capsys, "--from-cluster", "--kubeconfig", str(path), "--report", str(report_file))
+    findings = json.loads(report_file.read_text())["findings"]
+    both = [f["detail"] for f in findings if f["ingress"] == "shop/web" and "served by 2 installs" in f["detail"]]
+    assert (
+        both
+        and "Deployment ingress-nginx/ingress-nginx-controller" in both[0]
+        and "DaemonSet ingress-internal/edge" in both[0]
+    )
+    # Their schemes differ: internal, never internet-facing by a silent choice; their ConfigMaps differ: held.
+    assert any("different schemes" in f["detail"] for f in findings)
+    assert any("different ConfigMaps" in f["detail"] for f in findings)
+    assert code in (1, 3)
+
+
+def test_watch_namespace_and_selector_decide_what_an_install_serves(
+    cluster_factory: Any, capsys: Any, tmp_path: Path
+) -> None:
+    objects = [
+        ns("ingress-nginx"),
+        ns("shop", team="shop"),
+        ns("blog", team="blog"),
+        ingress_class("nginx", "k8s.io/ingress-nginx"),
+        *public_install(("--watch-namespace-selector=team in (shop,payments)",)),
+        backend("shop"),
+        backend("blog"),
+        app_ingress("shop", "web", "shop.example.com", "nginx", {"number": 8080}),
+        app_ingress("blog", "web", "blog.example.com", "nginx", {"number": 8080}),
+    ]
+    cluster, _, path = cluster_factory(objects)
+    report_file = tmp_path / "r.json"
+    _, out, _ = run(capsys, "--from-cluster", "--kubeconfig", str(path), "--report", str(report_file))
+    assert sorted(by_name(out)) == ["Ingress shop/web"]
+    findings = json.loads(report_file.read_text())["findings"]
+    blog = [f["detail"] for f in findings if f["ingress"] == "blog/web"]
+    assert any("selected by 'team in (shop,payments)'; blog is not one" in d for d in blog), blog
+    assert ("GET", "/api/v1/namespaces", "migrator") in cluster.requests
+
+
+def test_watch_namespace_single(cluster_factory: Any, capsys: Any) -> None:
+    objects = [
+        ns("shop"),
+        ns("blog"),
+        ingress_class("nginx", "k8s.io/ingress-nginx"),
+        *public_install(("--watch-namespace=shop",)),
+        app_ingress("shop", "web", "shop.example.com", "nginx", {"number": 8080}),
+        app_ingress("blog", "web", "blog.example.com", "nginx", {"number": 8080}),
+    ]
+    _, _, path = cluster_factory(objects)
+    _, out, err = run(capsys, "--from-cluster", "--kubeconfig", str(path))
+    assert sorted(by_name(out)) == ["Ingress shop/web"]
+    assert "watches namespace shop only (--watch-namespace)" in err
+
+
+def test_class_by_name_annotation_and_classless(cluster_factory: Any, capsys: Any) -> None:
+    """--ingress-class-by-name takes an IngressClass by its name whatever its controller; the legacy annotation
+    must equal --ingress-class; a classless Ingress needs --watch-ingress-without-class."""
+    legacy = app_ingress("shop", "legacy", "legacy.example.com", None, {"number": 8080})
+    legacy["metadata"]["annotations"] = {"kubernetes.io/ingress.class": "edge"}
+    wrong = app_ingress("shop", "wrong", "wrong.example.com", None, {"number": 8080})
+    wrong["metadata"]["annotations"] = {"kubernetes.io/ingress.class": "nginx"}
+    objects = [
+        ns("shop"),
+        ingress_class("edge", "example.com/some-other-controller"),
+        *internal_install(("--ingress-class-by-name", "--watch-ingress-without-class=true")),
+        app_ingress("shop", "byname", "byname.example.com", "edge", {"number": 8080}),
+        legacy,
+        wrong,
+        app_ingress("shop", "classless", "none.example.com", None, {"number": 8080}),
+    ]
+    objects[2]["spec"]["template"]["spec"]["containers"][0]["args"][1] = "--ingress-class=edge"
+    _, _, path = cluster_factory(objects)
+    _, out, err = run(capsys, "--from-cluster", "--kubeconfig", str(path))
+    assert sorted(by_name(out)) == ["Ingress shop/byname", "Ingress shop/classless", "Ingress shop/legacy"], err
+
+
+def test_rbac_denial_names_verb_resource_group_and_rule(cluster_factory: Any, capsys: Any) -> None:
+    _, _, path = cluster_factory(two_installs(), denied={"migrator": {("deployments", "")}})
+    code, out, err = run(capsys, "--from-cluster", "--kubeconfig", str(path))
+    assert code == 2 and out == []
+    assert "context migrator (user migrator) may not list deployments (API group apps) across all namespaces" in err
+    assert '{apiGroups: ["apps"], resources: [deployments], verbs: [get, list]}' in err
+    assert "cannot list resource" in err  # the API server's own words are kept
+    assert TOKEN not in err
+
+
+def test_namespace_scoped_user_reads_per_namespace(cluster_factory: Any, capsys: Any, tmp_path: Path) -> None:
+    cluster, _, path = cluster_factory(two_installs(), namespaced_users={"migrator": {"shop", "ingress-nginx"}})
+    code, out, err = run(capsys, "--from-cluster", "--kubeconfig", str(path))
+    assert code == 2 and "--namespace" in err  # cluster-wide lists refused: the fix names --namespace
+    code, out, err = run(
+        capsys, "--from-cluster", "--kubeconfig", str(path), "--namespace", "shop", "--namespace", "ingress-nginx"
+    )
+    assert sorted(by_name(out)) == ["Ingress shop/web"], err
+    assert alb_annotations(out[0])[ALB + "scheme"] == "internet-facing"
+    assert "IngressClasses" in err and "matched to installs by class name" in err
+    assert {p for _, p, _ in cluster.requests if "/namespaces/team-b/" in p} == set()
+
+
+def test_pagination_follows_continue(cluster_factory: Any, capsys: Any, monkeypatch: Any) -> None:
+    monkeypatch.setattr(from_cluster, "PAGE", 3)
+    many = [app_ingress("shop", f"web-{i}", f"h{i}.example.com", "nginx", {"number": 8080}) for i in range(7)]
+    objects = [ns("shop"), ingress_class("nginx", "k8s.io/ingress-nginx"), *public_install(), backend("shop"), *many]
+    cluster, _, path = cluster_factory(objects)
+    _, out, err = run(capsys, "--from-cluster", "--kubeconfig", str(path))
+    pages = [p for _, p, _ in cluster.requests if p == "/apis/networking.k8s.io/v1/ingresses"]
+    assert len(pages) == 3 and set(cluster.page_limits) == {3}  # 3 + 3 + 1
+    assert sorted(by_name(out)) == sorted(f"Ingress shop/web-{i}" for i in range(7)), err
+
+
+def test_client_certificate_and_exec_plugin(cluster_factory: Any, capsys: Any, tmp_path: Path) -> None:
+    cluster, served, _ = cluster_factory(two_installs())
+    plugin = tmp_path / "get_token.py"
+    plugin.write_text(
+        "import json\n"
+        "print(json.dumps({'apiVersion': 'client.authentication.k8s.io/v1beta1', 'kind': 'ExecCredential',"
+        " 'status': {'token': 'exec-token'}}))\n"
+    )
+    cluster.tokens["exec-token"] = "eks-user"
+    users: dict[str, dict[str, Any]] = {
+        "cert-user": client_certificate(served, tmp_path, "cert-user"),
+        "eks": {
+            "exec": {
+                "apiVersion": "client.authentication.k8s.io/v1beta1",
+                "command": sys.executable,
+                "args": [str(plugin)],
+            }
+        },
+    }
+    path = kubeconfig(tmp_path / "kc-multi", served, users)
+    for context, user in (("cert-user", "cert-user"), ("eks", "eks-user")):
+        _, out, err = run(capsys, "--from-cluster", "--kubeconfig", str(path), "--context", context)
+        assert sorted(by_name(out)) == ["Ingress shop/web", "Ingress team-b/api"], err
+        assert {u for _, _, u in cluster.requests} == {user}
+        cluster.requests.clear()
+
+
+def test_kubeconfig_env_with_several_files(cluster_factory: Any, capsys: Any, tmp_path: Path, monkeypatch: Any) -> None:
+    _, served, _ = cluster_factory(two_installs())
+    first = kubeconfig(tmp_path / "a", served, {"nobody": {"token": "wrong"}})
+    second = kubeconfig(tmp_path / "b", served, {"migrator": {"token": TOKEN}}, current="migrator")
+    monkeypatch.setenv("KUBECONFIG", f"{tmp_path / 'missing'}:{first}:{second}")
+    code, out, err = run(capsys, "--from-cluster", "--context", "migrator")
+    assert len(out) == 2, err
+    code, out, err = run(capsys, "--from-cluster", "--context", "nobody")
+    assert code == 2 and "refused the credentials of context nobody (user nobody)" in err and "wrong" not in err
+
+
+def test_kubeconfig_problems_exit_2_naming_them(cluster_factory: Any, capsys: Any, tmp_path: Path) -> None:
+    _, served, path = cluster_factory([])
+    code, _, err = run(capsys, "--from-cluster", "--kubeconfig", str(tmp_path / "nope"))
+    assert code == 2 and f"--kubeconfig {tmp_path / 'nope'}: no such file" in err
+    code, _, err = run(capsys, "--from-cluster", "--kubeconfig", str(path), "--context", "prod")
+    assert code == 2 and "--context prod is not one of its contexts (migrator)" in err
+    nocurrent = kubeconfig(tmp_path / "kc-nocurrent", served, {"migrator": {"token": TOKEN}})
+    code, _, err = run(capsys, "--from-cluster", "--kubeconfig", str(nocurrent))
+    assert code == 2 and "has no current-context; pass --context (one of: migrator)" in err
+    broken = tmp_path / "broken"
+    broken.write_text("clusters: [unclosed\n")
+    code, _, err = run(capsys, "--from-cluster", "--kubeconfig", str(broken))
+    assert code == 2 and "not a kubeconfig kubectl can read" in err and "Traceback" not in err
+
+
+def test_inputs_with_from_cluster_and_cluster_flags_without_it(capsys: Any, tmp_path: Path) -> None:
+    code, _, err = run(capsys, "--from-cluster", str(tmp_path))
+    assert code == 2 and "and --from-cluster: give files or read the cluster, not both" in err
+    code, _, err = run(capsys, str(tmp_path), "--namespace", "shop")
+    assert code == 2 and "--namespace only applies with --from-cluster" in err
+    code, _, err = run(capsys)
+    assert code == 2 and "no input" in err
+
+
+def test_unreachable_and_tls_failures_name_the_server(capsys: Any, tmp_path: Path, cluster_factory: Any) -> None:
+    _, served, _ = cluster_factory([])
+    untrusted = {**vars(served), "ca_file": tmp_path / "other-ca.pem"}
+    import trustme
+
+    trustme.CA().cert_pem.write_to_path(str(untrusted["ca_file"]))
+    path = kubeconfig(tmp_path / "kc-tls", Served(**untrusted), {"migrator": {"token": TOKEN}}, current="migrator")
+    code, _, err = run(capsys, "--from-cluster", "--kubeconfig", str(path))
+    assert code == 2 and f"the API server {served.url}" in err and "cannot be reached" in err, err
+    closed = Served("https://127.0.0.1:9", served.ca_file, served.ca)
+    path = kubeconfig(tmp_path / "kc-closed", closed, {"migrator": {"token": TOKEN}}, current="migrator")
+    code, _, err = run(capsys, "--from-cluster", "--kubeconfig", str(path))
+    assert code == 2 and "https://127.0.0.1:9" in err and TOKEN not in err
+
+
+@pytest.mark.parametrize("how", ["stall", "trickle"])
+def test_stalled_or_trickling_server_is_named_never_a_hang(cluster_factory: Any, capsys: Any, how: str) -> None:
+    _, served, path = cluster_factory(two_installs(), **{how: {"services"}})
+    started = time.monotonic()
+    code, out, err = run(capsys, "--from-cluster", "--kubeconfig", str(path), "--call-timeout", "0.6")
+    assert time.monotonic() - started < 5
+    assert code == 2 and out == []
+    assert f"{served.url} gave no complete answer to list services" in err
+
+
+def test_label_selector_as_kubernetes_parses_it() -> None:
+    labels = {"team": "shop", "tier": "web"}
+    assert selector_matches("team=shop", labels)
+    assert selector_matches("team==shop,tier", labels)
+    assert not selector_matches("team!=shop", labels)
+    assert selector_matches("team in (a, shop),!legacy", labels)
+    assert not selector_matches("team notin (shop)", labels)
+    assert not selector_matches("tier,missing", labels)
+    assert selector_matches("", labels)
+    with pytest.raises(SelectorError):
+        selector_matches("team=(shop", labels)
+
+
+def test_a_denied_get_names_the_namespace_and_the_rule(cluster_factory: Any, capsys: Any) -> None:
+    _, _, path = cluster_factory(two_installs(), denied={"migrator": {("configmaps", "ingress-internal")}})
+    code, out, err = run(capsys, "--from-cluster", "--kubeconfig", str(path))
+    assert code == 2 and out == []
+    assert 'may not get configmaps (API group core, "") in namespace ingress-internal' in err
+    assert '{apiGroups: [""], resources: [configmaps], verbs: [get, list]}' in err
+
+
+def test_in_cluster_service_account(cluster_factory: Any, capsys: Any, tmp_path: Path, monkeypatch: Any) -> None:
+    from kubernetes.config import incluster_config
+
+    _, served, _ = cluster_factory(two_installs())
+    token = tmp_path / "token"
+    token.write_text(TOKEN)
+    monkeypatch.setattr(incluster_config, "SERVICE_TOKEN_FILENAME", str(token))
+    monkeypatch.setattr(incluster_config, "SERVICE_CERT_FILENAME", str(served.ca_file))
+    monkeypatch.delenv("KUBECONFIG", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))  # no ~/.kube/config
+    monkeypatch.setenv("KUBERNETES_SERVICE_HOST", "127.0.0.1")
+    monkeypatch.setenv("KUBERNETES_SERVICE_PORT", served.url.rsplit(":", 1)[1])
+    _, out, err = run(capsys, "--from-cluster")
+    assert sorted(by_name(out)) == ["Ingress shop/web", "Ingress team-b/api"], err
+    monkeypatch.delenv("KUBERNETES_SERVICE_HOST")
+    code, _, err = run(capsys, "--from-cluster")
+    assert code == 2 and "no kubeconfig" in err and "--kubeconfig" in err
+
+
+def test_a_hanging_exec_plugin_is_named(cluster_factory: Any, capsys: Any, tmp_path: Path) -> None:
+    _, served, _ = cluster_factory([])
+    plugin = tmp_path / "hang.py"
+    plugin.write_text("import time\ntime.sleep(5)\n")
+    exec_user = {
+        "exec": {"apiVersion": "client.authentication.k8s.io/v1beta1", "command": sys.executable, "args": [str(plugin)]}
+    }
+    path = kubeconfig(tmp_path / "kc-hang", served, {"eks": exec_user}, current="eks")
+    started = time.monotonic()
+    code, _, err = run(capsys, "--from-cluster", "--kubeconfig", str(path), "--call-timeout", "0.5")
+    assert code == 2 and "context eks (user eks)" in err and "exec plugin" in err
+    assert time.monotonic() - started < 3
+
+
+@pytest.mark.parametrize(
+    ("image", "flags", "prefix"),
+    [
+        ("registry.k8s.io/external-dns/external-dns:v0.21.0", {}, "external-dns.alpha.kubernetes.io/"),
+        ("registry.k8s.io/external-dns/external-dns:v0.22.0", {}, "external-dns.kubernetes.io/"),
+        ("bitnami/external-dns:0.14.2", {"annotation-prefix": "dns.example.com/"}, "dns.example.com/"),
+    ],
+)
+def test_external_dns_annotation_prefix(image: str, flags: dict[str, str], prefix: str) -> None:
+    tag = image.rsplit(":", 1)[1]
+    assert ExternalDns("Deployment kube-system/external-dns", tag, flags).annotation_prefix == prefix
+
+
+def test_ingresses_come_in_ingress_nginx_order(cluster_factory: Any) -> None:
+    """Oldest first, a tie broken by the last namespace/name first (store.go sortIngressSlice), whatever order
+    the API server lists them in (by name)."""
+    stamps = {"a": "2024-05-01T10:00:00Z", "b": "2023-01-01T00:00:00Z", "c": "2024-05-01T10:00:00Z"}
+    ingresses = []
+    for name, stamp in stamps.items():
+        ingress = app_ingress("shop", name, "shop.example.com", "nginx", {"number": 8080})
+        ingress["metadata"]["creationTimestamp"] = stamp
+        ingresses.append(ingress)
+    _, _, path = cluster_factory(ingresses)
+    read = from_cluster.read_cluster(from_cluster.Target(str(path)), Deadline(call_seconds=5))
+    assert [d["metadata"]["name"] for d in read.documents if d["kind"] == "Ingress"] == ["b", "c", "a"]
+
+
+def test_one_class_two_installs_watching_different_namespaces(
+    cluster_factory: Any, capsys: Any, tmp_path: Path
+) -> None:
+    """The multi-tenant layout: one class, one install per team namespace (--watch-namespace). Each Ingress is
+    served by one install and converted with that install's scheme, certificate and ConfigMap; nothing is held
+    and no shared-class conflict is reported, since no Ingress is served by both."""
+    second = internal_install(("--watch-namespace=team-b",))
+    second[0]["spec"]["template"]["spec"]["containers"][0]["args"][:2] = [
+        "--controller-class=k8s.io/ingress-nginx",
+        "--ingress-class=nginx",
+    ]
+    objects = [
+        ns("shop"),
+        ns("team-b"),
+        ingress_class("nginx", "k8s.io/ingress-nginx"),
+        *public_install(("--watch-namespace=shop",)),
+        *second,
+        backend("shop"),
+        backend("team-b"),
+        app_ingress("shop", "web", "shop.example.com", "nginx", {"number": 8080}),
+        app_ingress("team-b", "api", "api.internal.example", "nginx", {"number": 8080}),
+    ]
+    _, _, path = cluster_factory(objects)
+    report_file = tmp_path / "r.json"
+    code, out, err = run(capsys, "--from-cluster", "--kubeconfig", str(path), "--report", str(report_file))
+    written = by_name(out)
+    assert sorted(written) == ["Ingress shop/web", "Ingress team-b/api"], err
+    shop, api = alb_annotations(written["Ingress shop/web"]), alb_annotations(written["Ingress team-b/api"])
+    assert (shop[ALB + "scheme"], shop.get(ALB + "certificate-arn")) == ("internet-facing", PUBLIC_CERT)
+    assert (api[ALB + "scheme"], api.get(ALB + "certificate-arn")) == ("internal", None)
+    assert "idle_timeout.timeout_seconds=120" in shop[ALB + "load-balancer-attributes"]
+    assert "idle_timeout.timeout_seconds=300" in api[ALB + "load-balancer-attributes"]
+    details = " ".join(f["detail"] for f in json.loads(report_file.read_text())["findings"])
+    assert "different schemes" not in details and "different ConfigMaps" not in details
+    assert code in (0, 1)
+
+
+def test_ssl_passthrough_and_default_backend_follow_the_serving_install(cluster_factory: Any, capsys: Any) -> None:
+    """ssl-passthrough works only where the serving install runs --enable-ssl-passthrough (controller-v1.15.1
+    flags.go; otherwise nginx ignores the annotation): that Ingress is no ALB Ingress and is left out, the same
+    annotation under the other install is converted. --default-backend-service is reported per install."""
+    passthrough = {"nginx.ingress.kubernetes.io/ssl-passthrough": "true"}
+    public = app_ingress("shop", "web", "shop.example.com", "nginx", {"number": 8080})
+    internal = app_ingress("team-b", "api", "api.internal.example", "nginx-internal", {"number": 8080})
+    public["metadata"]["annotations"] = dict(passthrough)
+    internal["metadata"]["annotations"] = dict(passthrough)
+    objects = [
+        ns("shop"),
+        ns("team-b"),
+        ingress_class("nginx", "k8s.io/ingress-nginx"),
+        ingress_class("nginx-internal", "k8s.io/ingress-nginx-internal"),
+        *public_install(("--default-backend-service=ingress-nginx/fallback",)),
+        *internal_install(("--enable-ssl-passthrough",)),
+        backend("shop"),
+        backend("team-b"),
+        public,
+        internal,
+    ]
+    _, _, path = cluster_factory(objects)
+    _, out, err = run(capsys, "--from-cluster", "--kubeconfig", str(path))
+    assert sorted(by_name(out)) == ["Ingress shop/web"], err
+    assert "Deployment ingress-nginx/ingress-nginx-controller --default-backend-service" in err
+    assert "ingress-nginx/fallback" in err
