@@ -653,11 +653,20 @@ def test_one_class_two_installs_watching_different_namespaces(
         app_ingress("shop", "web", "shop.example.com", "nginx", {"number": 8080}),
         app_ingress("team-b", "api", "api.internal.example", "nginx", {"number": 8080}),
     ]
+    second[1]["status"] = {"loadBalancer": {"ingress": [{"hostname": "internal-edge-77.elb.eu-west-1.amazonaws.com"}]}}
     _, _, path = cluster_factory(objects)
     report_file = tmp_path / "r.json"
     code, out, err = run(capsys, "--from-cluster", "--kubeconfig", str(path), "--report", str(report_file))
     written = by_name(out)
     assert sorted(written) == ["Ingress shop/web", "Ingress team-b/api"], err
+    # --side-by-side: each host's old load balancer is its own install's, though both installs serve class nginx.
+    run(capsys, "--from-cluster", "--kubeconfig", str(path), "--side-by-side", "--report", str(report_file))
+    rows = {r["host"]: r["oldLoadBalancer"] for r in json.loads(report_file.read_text())["sideBySide"]}
+    assert rows == {
+        "shop.example.com": "public-0123.elb.eu-west-1.amazonaws.com",
+        "api.internal.example": "internal-edge-77.elb.eu-west-1.amazonaws.com",
+    }
+    run(capsys, "--from-cluster", "--kubeconfig", str(path), "--report", str(report_file))
     shop, api = alb_annotations(written["Ingress shop/web"]), alb_annotations(written["Ingress team-b/api"])
     assert (shop[ALB + "scheme"], shop.get(ALB + "certificate-arn")) == ("internet-facing", PUBLIC_CERT)
     assert (api[ALB + "scheme"], api.get(ALB + "certificate-arn")) == ("internal", None)
@@ -694,3 +703,36 @@ def test_ssl_passthrough_and_default_backend_follow_the_serving_install(cluster_
     assert sorted(by_name(out)) == ["Ingress shop/web"], err
     assert "Deployment ingress-nginx/ingress-nginx-controller --default-backend-service" in err
     assert "ingress-nginx/fallback" in err
+
+
+def test_side_by_side_names_each_installs_load_balancer_and_external_dns_flags(
+    cluster_factory: Any, capsys: Any, tmp_path: Path
+) -> None:
+    """Per host: the old load balancer of the install that serves it (not another class's), and a next command
+    that carries external-dns's TXT registry mapping, so the cutover finds its ownership records; the command
+    parses as albops cutover takes it."""
+    import re
+    import shlex
+
+    from albops.cli.main import _parse
+
+    objects = two_installs()
+    internal_lb = next(o for o in objects if o["kind"] == "Service" and o["metadata"]["name"] == "edge-lb")
+    edge = "internal-edge-77.elb.eu-west-1.amazonaws.com"
+    internal_lb["status"] = {"loadBalancer": {"ingress": [{"hostname": edge}]}}
+    _, _, path = cluster_factory(objects)
+    report_file = tmp_path / "r.json"
+    code, _out, err = run(
+        capsys, "--from-cluster", "--kubeconfig", str(path), "--side-by-side", "--report", str(report_file)
+    )
+    assert code in (0, 1), err
+    rows = {r["host"]: r for r in json.loads(report_file.read_text())["sideBySide"]}
+    assert rows["shop.example.com"]["oldLoadBalancer"] == "public-0123.elb.eu-west-1.amazonaws.com"
+    assert rows["api.internal.example"]["oldLoadBalancer"] == "internal-edge-77.elb.eu-west-1.amazonaws.com"
+    for row in rows.values():
+        command = re.sub(r"\$\(kubectl [^)]*\)", "new-1.elb.amazonaws.com", row["next"])
+        words = shlex.split(command.replace("--zone-id ZONE", "--zone-id Z123"))
+        assert words[:2] == ["albops", "cutover"]
+        args = _parse(words[1:])
+        assert args.txt_prefix == "edns-" and args.external_dns_annotation_prefix == "external-dns.alpha.kubernetes.io/"
+        assert args.dry_run

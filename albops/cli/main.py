@@ -600,6 +600,7 @@ def _migrate(args: argparse.Namespace) -> int:
         name_suffix=args.name_suffix or "-alb",
         from_cluster=cluster_read is not None,
         ingress_classes_unread=bool(cluster_read and cluster_read.ingress_classes_unread),
+        cutover_flags=_cutover_flags(cluster_read.external_dns if cluster_read else []),
     )
     from albops.migrate.side_by_side import NameCollisionError
 
@@ -759,6 +760,13 @@ def _unknown_release(unknown: list[str], report: Any) -> str:
     )
     more = f" (and {len(unknown) - 1} more)" if len(unknown) > 1 else ""
     return f"error: --allow-unprotected-ingress {name}{more} {why}{hint}; fix the NAMESPACE/NAME or drop it"
+
+
+def _cutover_flags(found: list[Any]) -> tuple[str, ...]:
+    """The external-dns options of the next commands: one external-dns, or several that agree; several that
+    disagree give none (the report lists each, and the cutover asks for them when it finds their records)."""
+    flags = {dns.cutover_flags() for dns in found}
+    return flags.pop() if len(flags) == 1 else ()
 
 
 def _probe(args: argparse.Namespace) -> int:

@@ -168,8 +168,15 @@ def migrate(documents: list[Any], options: Options, copy: bool = True) -> tuple[
         from albops.migrate.side_by_side import stream_ports
 
         stream_ports(output, report)
-        class_of = {display(c[i]): ingress_class(c[i]) for c, i in places}
-        old_lbs = {cls: statuses[ref] for cls, ref in facts.lb_services.items() if ref in statuses}
+        # Per Ingress, the load balancers of the installs that serve it (--from-cluster: exactly those; from files:
+        # every install of its class), as their Services' status names them.
+        old_lbs = {}
+        for container, i in places:
+            shown = display(container[i])
+            refs = facts_of.get(shown, facts).lb_services.get(ingress_class(container[i]) or "", [])
+            found = [statuses[ref] for ref in refs if ref in statuses]
+            if found:
+                old_lbs[shown] = ", ".join(dict.fromkeys(found))
     if not options.from_cluster:  # else facts_per_ingress said it per install
         report_install(options, facts, {ingress_class(c[i]) or "" for c, i in places}, report)
     per_class: dict[tuple[str | None, int], Options] = {}
@@ -274,7 +281,7 @@ def migrate(documents: list[Any], options: Options, copy: bool = True) -> tuple[
     if options.side_by_side:
         from albops.migrate.side_by_side import side_by_side
 
-        side_by_side(output, report, options.name_suffix, existing_names, class_of, old_lbs)
+        side_by_side(output, report, options.name_suffix, existing_names, old_lbs, options.cutover_flags)
     if options.to == "gateway":
         from albops.migrate.gateway import to_gateway
 

@@ -19,6 +19,7 @@ import contextlib
 import json
 import os
 import re
+import shlex
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -74,6 +75,16 @@ class ExternalDns:
         match = re.match(r"v?(\d+)\.(\d+)", self.version)
         new = match is not None and (int(match[1]), int(match[2])) >= (0, 22)
         return "external-dns.kubernetes.io/" if new else "external-dns.alpha.kubernetes.io/"
+
+    def cutover_flags(self) -> tuple[str, ...]:
+        """``albops cutover``'s options that find this external-dns's ownership records and name its annotations:
+        without its ``--txt-prefix``/``--txt-suffix`` the cutover would look for the TXT record at the wrong name
+        and take external-dns's record for its own."""
+        flags: list[str] = []
+        for key in ("txt-prefix", "txt-suffix", "txt-wildcard-replacement"):
+            if self.flags.get(key):
+                flags += [f"--{key}", shlex.quote(self.flags[key])]
+        return (*flags, "--external-dns-annotation-prefix", shlex.quote(self.annotation_prefix))
 
     def describe(self) -> str:
         keys = ("registry", "txt-prefix", "txt-suffix", "txt-owner-id", "policy")

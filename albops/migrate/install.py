@@ -67,8 +67,9 @@ class InstallFacts:
     config_conflicts: dict[str, tuple[str, ...]] = field(default_factory=dict)
     # class -> the --configmap its controller reads, when that ConfigMap is not in the input.
     missing_configs: dict[str, str] = field(default_factory=dict)
-    # class -> its controller's LoadBalancer Service (namespace/name), for --side-by-side's old load balancer.
-    lb_services: dict[str, str] = field(default_factory=dict)
+    # class -> the LoadBalancer Services (namespace/name) of every install serving it, for --side-by-side's old
+    # load balancers: two installs sharing a class both answer its hosts until DNS moves.
+    lb_services: dict[str, list[str]] = field(default_factory=dict)
 
 
 def as_mapping(value: Any) -> dict[str, Any]:
@@ -399,7 +400,9 @@ def read_install(documents: list[Any], options: Options, report: Report) -> Inst
                 cert = nlb_certificate(install.service)
                 if cert:
                     facts.nlb_certificates[cls] = cert
-                facts.lb_services[cls] = _ref(install.service)
+                facts.lb_services.setdefault(cls, [])
+                if _ref(install.service) not in facts.lb_services[cls]:
+                    facts.lb_services[cls].append(_ref(install.service))
     # A ConfigMap no Deployment names: the chart's name, or the chart's labels.
     loose = sorted(
         ref

@@ -66,6 +66,8 @@ class Options:
     from_cluster: bool = False
     # --from-cluster could not list IngressClasses (a namespace-scoped user): Ingresses matched by class name only.
     ingress_classes_unread: bool = False
+    # Options every --side-by-side next command carries (external-dns's TXT registry mapping read from the cluster).
+    cutover_flags: tuple[str, ...] = ()
 
     def allows_unprotected(self, ingress: str) -> bool:
         """Whether Ingress ``ingress`` (NAMESPACE/NAME) is written even if it loses a protection."""

@@ -142,7 +142,7 @@ def load_balancers(documents: list[Any]) -> dict[str, str]:
 
 
 def host_plan(
-    output: list[Any], report: Report, renamed: dict[str, str], classes: dict[str, str | None], old_lbs: dict[str, str]
+    output: list[Any], report: Report, renamed: dict[str, str], old_lbs: dict[str, str], flags: tuple[str, ...] = ()
 ) -> list[dict[str, str]]:
     """Per host of each renamed Ingress: the old load balancer, the ALB group, and the cutover command."""
     rows: list[dict[str, str]] = []
@@ -156,7 +156,7 @@ def host_plan(
         if old is None:
             continue
         group = report.ingress_group.get(old, report.group)
-        old_lb = old_lbs.get(classes.get(old) or "", UNKNOWN_LB)
+        old_lb = old_lbs.get(old, UNKNOWN_LB)
         spec = obj.get("spec") if isinstance(obj.get("spec"), dict) else {}
         hosts = [str(r.get("host") or "") for r in (spec or {}).get("rules") or [] if isinstance(r, dict)]
         for host in dict.fromkeys(hosts or [""]):
@@ -168,7 +168,7 @@ def host_plan(
                 "-o jsonpath='{.status.loadBalancer.ingress[0].hostname}')"
             )
             command = (
-                f"albops cutover --zone-id ZONE --host {host} --to {to} --weight 1 --dry-run"
+                " ".join(["albops cutover --zone-id ZONE", f"--host {host} --to {to} --weight 1", *flags, "--dry-run"])
                 if host
                 else "none: an Ingress without a host answers any name; move the names that point at the old "
                 "load balancer one by one with albops cutover"
@@ -232,9 +232,9 @@ def side_by_side(
     report: Report,
     suffix: str,
     existing: set[str],
-    classes: dict[str, str | None],
     old_lbs: dict[str, str],
+    flags: tuple[str, ...] = (),
 ) -> None:
     """Rename the converted Ingresses and fill the report's per-host section."""
     renamed = rename(output, report, suffix, existing)
-    report.side_by_side = host_plan(output, report, renamed, classes, old_lbs)
+    report.side_by_side = host_plan(output, report, renamed, old_lbs, flags)
