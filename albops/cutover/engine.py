@@ -96,42 +96,37 @@ class Cutover:
 
     # ---- reading ---------------------------------------------------------------------------------------------
 
+    def _record_sets(self, zone_id: str, start: str | None, what: str) -> Iterator[Record]:
+        """The zone's record sets in Route 53's order from ``start`` (the whole zone when None), page after page,
+        within MAX_PAGES pages (a zone that keeps paginating ends the run, named)."""
+        params: dict[str, Any] = {"HostedZoneId": zone_id, "MaxItems": PAGE_ITEMS}
+        if start is not None:
+            params["StartRecordName"] = start
+        for _ in range(MAX_PAGES):
+            page = self.r53.list_resource_record_sets(**params)
+            yield from page.get("ResourceRecordSets", [])
+            if not page.get("IsTruncated"):
+                return
+            params = {"HostedZoneId": zone_id, "StartRecordName": page["NextRecordName"], "MaxItems": PAGE_ITEMS}
+            for key in ("NextRecordType", "NextRecordIdentifier"):
+                if page.get(key):
+                    params[key.replace("Next", "Start")] = page[key]
+        raise _RunEndedError(
+            EXIT_FINDINGS, f"{what}: more than {MAX_PAGES} pages of record sets; Route 53 kept paginating"
+        )
+
     def read_name(self, zone_id: str, name: str) -> list[Record]:
         """Every record set of ``name`` in the zone (all types), exact name match, paginated within bounds."""
         wanted = records.dns_name(name)
         found: list[Record] = []
-        params: dict[str, Any] = {"HostedZoneId": zone_id, "StartRecordName": wanted, "MaxItems": PAGE_ITEMS}
-        for _ in range(MAX_PAGES):
-            page = self.r53.list_resource_record_sets(**params)
-            for record in page.get("ResourceRecordSets", []):
-                if records.dns_name(record["Name"]) != wanted:
-                    return found  # sorted by name: past ours
-                found.append(record)
-            if not page.get("IsTruncated"):
-                return found
-            params = {"HostedZoneId": zone_id, "StartRecordName": page["NextRecordName"], "MaxItems": PAGE_ITEMS}
-            for key in ("NextRecordType", "NextRecordIdentifier"):
-                if page.get(key):
-                    params[key.replace("Next", "Start")] = page[key]
-        raise _RunEndedError(
-            EXIT_FINDINGS, f"{name}: more than {MAX_PAGES} pages of record sets; Route 53 kept paginating"
-        )
+        for record in self._record_sets(zone_id, wanted, name):
+            if records.dns_name(record["Name"]) != wanted:
+                break  # sorted by name: past ours
+            found.append(record)
+        return found
 
     def read_zone(self, zone_id: str) -> list[Record]:
-        found: list[Record] = []
-        params: dict[str, Any] = {"HostedZoneId": zone_id, "MaxItems": PAGE_ITEMS}
-        for _ in range(MAX_PAGES):
-            page = self.r53.list_resource_record_sets(**params)
-            found.extend(page.get("ResourceRecordSets", []))
-            if not page.get("IsTruncated"):
-                return found
-            params = {"HostedZoneId": zone_id, "StartRecordName": page["NextRecordName"], "MaxItems": PAGE_ITEMS}
-            for key in ("NextRecordType", "NextRecordIdentifier"):
-                if page.get(key):
-                    params[key.replace("Next", "Start")] = page[key]
-        raise _RunEndedError(
-            EXIT_FINDINGS, f"zone {zone_id}: more than {MAX_PAGES * 300} record sets; not scanned whole"
-        )
+        return list(self._record_sets(zone_id, None, f"zone {zone_id}"))
 
     def zone(self, zone_id: str) -> dict[str, Any]:
         try:
