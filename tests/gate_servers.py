@@ -10,17 +10,18 @@ from __future__ import annotations
 import asyncio
 import socket
 import ssl
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import trustme
-from websockets.asyncio.server import Server, ServerConnection, serve
+from websockets.asyncio.server import ServerConnection
 from websockets.datastructures import Headers
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
+
+from tests.tls_servers import serving
 
 HOST = "www.example.test"
 
@@ -88,27 +89,9 @@ def site(folder: Path, behaviour: Behaviour | None = None, names: tuple[str, ...
         except ConnectionClosed:
             return
 
-    loop = asyncio.new_event_loop()
-    started: list[Server] = []
-    ready = threading.Event()
-
-    async def run() -> None:
-        server = await serve(handler, "127.0.0.1", 0, ssl=context, process_request=process_request)
-        started.append(server)
-        ready.set()
-        await server.wait_closed()
-
-    thread = threading.Thread(target=loop.run_until_complete, args=(run(),), daemon=True)
-    thread.start()
-    assert ready.wait(10), "the TLS site did not start"
-    server = started[0]
-    found.port = next(iter(server.sockets)).getsockname()[1]
-    try:
+    with serving(context, handler, process_request) as port:
+        found.port = port
         yield found
-    finally:
-        loop.call_soon_threadsafe(server.close)
-        thread.join(10)
-        loop.close()
 
 
 def closed_port() -> int:

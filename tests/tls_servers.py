@@ -41,6 +41,18 @@ def tls_websocket_server(
     ca.cert_pem.write_to_path(str(ca_file))
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     ca.issue_cert(*names).configure_cert(context)
+    with serving(context, handler, process_request) as port:
+        yield TlsSite(port, str(ca_file))
+
+
+@contextmanager
+def serving(
+    context: ssl.SSLContext,
+    handler: Callable[[ServerConnection], Awaitable[None]],
+    process_request: Callable[[ServerConnection, Request], Awaitable[Response | None]],
+) -> Iterator[int]:
+    """websockets' asyncio server on 127.0.0.1 with ``context`` on a loop of its own, until the block ends;
+    yields its port."""
     loop = asyncio.new_event_loop()
     started: list[Server] = []
     ready = threading.Event()
@@ -56,7 +68,7 @@ def tls_websocket_server(
     assert ready.wait(10), "the TLS server did not start"
     server = started[0]
     try:
-        yield TlsSite(next(iter(server.sockets)).getsockname()[1], str(ca_file))
+        yield next(iter(server.sockets)).getsockname()[1]
     finally:
         loop.call_soon_threadsafe(server.close)
         thread.join(10)
