@@ -491,9 +491,25 @@ def test_external_dns_name_is_refused_with_its_annotations(
     assert "external-dns.alpha.kubernetes.io/aws-weight" in old.error
 
 
-def test_a_txt_at_another_prefix_is_not_taken_for_ownership(world: World) -> None:
+@pytest.mark.parametrize("txt_name", ["other-a-www.example.com", "www-own.example.com", "_owner.www.example.com"])
+def test_an_ownership_txt_under_a_prefix_not_given_stops_the_run(world: World, txt_name: str) -> None:
+    """external-dns run with a --txt-prefix/--txt-suffix the cutover was not told of: its ownership record sits
+    where the given mapping does not look. Taking its record for a hand-made one would start a fight with
+    external-dns, so the run stops (exit 3, nothing sent) and says which flags settle it."""
     value = '"heritage=external-dns,external-dns/owner=prod"'
-    world.put({"Name": "other-a-www.example.com", "Type": "TXT", "TTL": 300, "ResourceRecords": [{"Value": value}]})
+    world.put({"Name": txt_name, "Type": "TXT", "TTL": 300, "ResourceRecords": [{"Value": value}]})
+    out = world.run(weight=10, dry_run=True, yes=False)
+    assert out.code == 3 and f"TXT {txt_name}" in out.error and "--not-external-dns" in out.error
+    assert world.sent == []
+    assert "looks like external-dns" in " ".join(world.run("status").lines)
+    assert world.run(weight=10, dry_run=True, yes=False, not_external_dns=True).code == 0
+
+
+def test_another_hosts_ownership_txt_does_not_stop_the_run(world: World) -> None:
+    value = '"heritage=external-dns,external-dns/owner=prod"'
+    for name in ("a-api.example.com", "a-www.other.example.com"):
+        world.put({"Name": name, "Type": "TXT", "TTL": 300, "ResourceRecords": [{"Value": value}]})
+    world.put({"Name": "a-wwwx.example.com", "Type": "TXT", "TTL": 300, "ResourceRecords": [{"Value": '"v=spf1"'}]})
     assert world.run(weight=10, dry_run=True, yes=False).code == 0
 
 

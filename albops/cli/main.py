@@ -489,6 +489,12 @@ def _parser() -> argparse.ArgumentParser:
         help="external-dns's --annotation-prefix (external-dns.kubernetes.io/ from v0.22.0, "
         "external-dns.alpha.kubernetes.io/ before)",
     )
+    cutover.add_argument(
+        "--not-external-dns",
+        action="store_true",
+        help="no external-dns manages the host: skip the search for its ownership record under a TXT prefix or "
+        "suffix this run was not given (the record at the names given is still checked)",
+    )
     _call_timeout(cutover)
     return parser
 
@@ -704,6 +710,7 @@ def _cutover(args: argparse.Namespace) -> int:
         yes=args.yes,
         txt_prefix=args.txt_prefix,
         txt_suffix=args.txt_suffix,
+        not_external_dns=args.not_external_dns,
         txt_wildcard_replacement=args.txt_wildcard_replacement,
         annotation_prefix=args.external_dns_annotation_prefix or EXTERNAL_DNS_PREFIX,
     )

@@ -50,6 +50,7 @@ class Request:
     txt_wildcard_replacement: str = ""
     annotation_prefix: str = EXTERNAL_DNS_PREFIX
     insync_seconds: float = INSYNC_SECONDS
+    not_external_dns: bool = False  # --not-external-dns: the user says no external-dns manages the host
 
 
 @dataclass
@@ -367,25 +368,70 @@ class Cutover:
             owner = records.external_dns_owner(self.read_name(zone_id, txt_name))
             if owner is None:
                 continue
-            percent = request.weight if request.weight is not None else 0
-            if request.action == "status":
-                self.say(f"note: {name} is external-dns's (TXT {txt_name}: {owner}); change it through its annotations")
-                self.out.document["externalDns"] = {"txt": txt_name, "owner": owner}
-                return
-            prefix = request.annotation_prefix
-            old_w, new_w = records.weights(percent)
-            steps = (
-                f'set on the old Ingress {prefix}set-identifier: {OLD_ID} and {prefix}aws-weight: "{old_w}", and on '
-                f'the new one {prefix}set-identifier: {NEW_ID} and {prefix}aws-weight: "{new_w}" (both with the '
-                f"hostname {name}); external-dns then writes the weighted records; raise the new weight step by "
-                "step, and remove the old Ingress's hostname to finish"
+            self.refuse_external_dns(request, name, txt_name, owner)
+            return
+        if request.not_external_dns:
+            return
+        nearby = self.ownership_nearby(zone_id, name)
+        if nearby is None:
+            return
+        txt_name, owner = nearby
+        if request.action == "status":
+            self.say(
+                f"note: TXT {txt_name} ({owner}) looks like external-dns's ownership record of {name} under a "
+                "--txt-prefix/--txt-suffix; give them to check"
             )
-            self.out.document["externalDns"] = {"txt": txt_name, "owner": owner, "steps": steps}
-            raise _RunEndedError(
-                EXIT_REFUSED,
-                f"{name} is managed by external-dns (TXT {txt_name}: {owner}); it would undo this change, so nothing "
-                f"was changed; instead {steps}",
-            )
+            return
+        raise _RunEndedError(
+            EXIT_REFUSED,
+            f"TXT {txt_name} ({owner}) looks like external-dns's ownership record of {name}, under a --txt-prefix or "
+            "--txt-suffix this run was not given, so nothing was changed: give --txt-prefix/--txt-suffix as its "
+            "Deployment's args say (albops migrate --from-cluster --side-by-side prints them), or, when no "
+            "external-dns manages this name, --not-external-dns",
+        )
+
+    def ownership_nearby(self, zone_id: str, name: str) -> tuple[str, str] | None:
+        """A TXT record of external-dns's whose name is the host's with something added before it or to its first
+        label: external-dns's ownership record under a --txt-prefix/--txt-suffix the run was not told of. Without
+        it the cutover would take external-dns's record for a hand-made one, and external-dns would then fight
+        the weighted records. A zone past MAX_PAGES pages is scanned that far, and the run says so."""
+        wanted = records.dns_name(name)
+        first, _, rest = wanted.partition(".")
+        try:
+            for record in self._record_sets(zone_id, None, f"zone {zone_id}"):
+                if record["Type"] != "TXT":
+                    continue
+                txt = records.dns_name(record["Name"])
+                label, _, parent = txt.partition(".")
+                near = txt.endswith("." + wanted) or (parent == rest and first in label and label != first)
+                owner = records.external_dns_owner([record]) if near and txt != wanted else None
+                if owner is not None:
+                    return txt, owner
+        except _RunEndedError:
+            self.say(f"note: zone {zone_id} has over {MAX_PAGES} pages of record sets; the external-dns scan stopped")
+        return None
+
+    def refuse_external_dns(self, request: Request, name: str, txt_name: str, owner: str) -> None:
+        """Say (for --status) or refuse (exit 3, nothing changed) a name external-dns owns, with its steps."""
+        percent = request.weight if request.weight is not None else 0
+        if request.action == "status":
+            self.say(f"note: {name} is external-dns's (TXT {txt_name}: {owner}); change it through its annotations")
+            self.out.document["externalDns"] = {"txt": txt_name, "owner": owner}
+            return
+        prefix = request.annotation_prefix
+        old_w, new_w = records.weights(percent)
+        steps = (
+            f'set on the old Ingress {prefix}set-identifier: {OLD_ID} and {prefix}aws-weight: "{old_w}", and on '
+            f'the new one {prefix}set-identifier: {NEW_ID} and {prefix}aws-weight: "{new_w}" (both with the '
+            f"hostname {name}); external-dns then writes the weighted records; raise the new weight step by "
+            "step, and remove the old Ingress's hostname to finish"
+        )
+        self.out.document["externalDns"] = {"txt": txt_name, "owner": owner, "steps": steps}
+        raise _RunEndedError(
+            EXIT_REFUSED,
+            f"{name} is managed by external-dns (TXT {txt_name}: {owner}); it would undo this change, so nothing "
+            f"was changed; instead {steps}",
+        )
 
     def plan(self, request: Request, host: HostRecords) -> tuple[Step | None, LoadBalancer | None, LoadBalancer | None]:
         """The step the request asks for from the records' state, with the load balancers it names."""
