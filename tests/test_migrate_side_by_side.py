@@ -271,3 +271,11 @@ def test_two_nginx_ingresses_whose_new_name_is_the_other_are_refused(
     code, err, out = _run(tmp_path, capsys, text, "--side-by-side")
     assert code == 2 and out == [] and "web/app-alb" in err
     assert _run(tmp_path, capsys, text, "--side-by-side", "--name-suffix=-new")[0] in (0, 1)
+
+
+def test_a_suffix_that_starts_with_a_dash_is_told_the_equals_form(capsys: pytest.CaptureFixture[str]) -> None:
+    """`--name-suffix -alb` reads to argparse as a second option; the error says to write `--name-suffix=-alb`."""
+    from albops.cli.main import main
+
+    assert main(["migrate", "x.yaml", "--side-by-side", "--name-suffix", "-alb"]) == 2
+    assert "--name-suffix=-VALUE" in capsys.readouterr().err

@@ -32,6 +32,11 @@ class _Parser(argparse.ArgumentParser):
     last_error = ""
 
     def error(self, message: str) -> NoReturn:
+        # argparse takes a value that starts with "-" (--name-suffix -alb) for an option of its own; say the form
+        # it takes instead of only "expected one argument".
+        match = re.match(r"argument (--[a-z-]+)(?:/[^:]*)?: expected one argument$", message)
+        if match:
+            message += f" (a value that starts with '-' goes after an equals sign: {match[1]}=-VALUE)"
         _Parser.last_error = f"{self.prog}: {message}"
         super().error(message)
 
