@@ -109,6 +109,7 @@ class ProbeResult:
     duration_s: float
     http: HttpStats
     websocket: WebSocketStats | None
+    via: str | None = None  # where the connections went when not to the URL's host (--via): NAME:PORT
 
     @property
     def failed(self) -> bool:
@@ -119,7 +120,14 @@ class ProbeResult:
     def as_dict(self) -> dict[str, Any]:
         document: dict[str, Any] = {"url": self.url, "duration_s": self.duration_s, "http": self.http.as_dict()}
         document["websocket"] = self.websocket.as_dict() if self.websocket is not None else None
+        if self.via is not None:
+            document["via"] = self.via
         return document
+
+    @property
+    def label(self) -> str:
+        """The URL, and the load balancer it was reached through: two columns of one host stay apart."""
+        return self.url if self.via is None else f"{self.url} via {self.via}"
 
 
 @dataclass(frozen=True)
@@ -194,7 +202,9 @@ class Prober:
             thread.join(max(0.0, ends - time.monotonic()))
         if threads[0].is_alive():  # a request held past every deadline: name resolution, which nothing bounds
             http_stats.fail(f"no answer within {self.timeout:g} s (name resolution or connecting)")
-        return ProbeResult(self.url, self.duration_s, http_stats, ws_stats)
+        target = self.connect_to
+        via = None if target is None else f"{target.address or target.name}:{target.port}"
+        return ProbeResult(self.url, self.duration_s, http_stats, ws_stats, via)
 
     # -- HTTP ----------------------------------------------------------------------
     def _connection(self) -> http.client.HTTPConnection:
@@ -268,7 +278,7 @@ class Prober:
                 if cut.is_set():
                     stats.fail(f"no complete answer within {self.timeout:g} s")
                 else:
-                    stats.fail(str(error) if isinstance(error, _NoAddressError) else type(error).__name__)
+                    stats.fail(_reason(error))
             finally:
                 watchdog.cancel()
                 connection.close()
@@ -362,7 +372,7 @@ class Prober:
                 if isinstance(error, InvalidStatus):
                     reason = f"HTTP {error.response.status_code} to the upgrade"
                 else:
-                    reason = type(error).__name__
+                    reason = _reason(error)
                 with stats.lock:
                     if opened:
                         stats.drops += 1
@@ -425,6 +435,16 @@ class Prober:
                 raise _ClosedBetweenMessagesError("ConnectionClosed")
             if time.monotonic() >= deadline:
                 return None
+
+
+def _reason(error: BaseException) -> str:
+    """A failed attempt's reason as a person reads it: a name that did not resolve says so (``gaierror`` does
+    not), the rest by their exception's name, as counted before."""
+    if isinstance(error, _NoAddressError):
+        return str(error)
+    if isinstance(error, socket.gaierror):
+        return f"name resolution failed ({error.strerror or error})"
+    return type(error).__name__
 
 
 class _ClosedBetweenMessagesError(Exception):
@@ -521,7 +541,7 @@ def probe_all(urls: list[str], vias: list[ConnectTo | None] | None = None, **opt
 
 
 def render(results: list[ProbeResult]) -> str:
-    rows = [("", *[r.url for r in results])]
+    rows = [("", *[r.label for r in results])]
     http = [r.http.as_dict() for r in results]
     for key in ("requests", "errors", "p50_ms", "p90_ms", "p99_ms", "max_ms"):
         rows.append((f"http {key}", *["no data" if h[key] is None else str(h[key]) for h in http]))

@@ -358,7 +358,11 @@ def test_via_probes_two_load_balancers_under_one_host(tmp_path: Path, capsys: py
         argv = ["probe", "--url", url, "--via", f"localhost:{new.port}", "--compare", url]
         argv += ["--compare-via", f"127.0.0.1:{old.port}", "--ca-file", str(bundle), "--ws", "--connections", "2"]
         assert main([*argv, "--duration", "1", "--rate", "10", "--json"]) == 0
-    new_doc, old_doc = json.loads(capsys.readouterr().out)
+        new_doc, old_doc = json.loads(capsys.readouterr().out)
+        assert main([*argv, "--duration", "0.5", "--rate", "10"]) == 0
+    header = capsys.readouterr().out.splitlines()[0]
+    assert f"via localhost:{new.port}" in header and f"via 127.0.0.1:{old.port}" in header
+    assert (new_doc["via"], old_doc["via"]) == (f"localhost:{new.port}", f"127.0.0.1:{old.port}")
     assert new_doc["http"]["errors"] == 0 and old_doc["http"]["errors"] == 0
     assert new_doc["websocket"]["connections"] == 2 and old_doc["websocket"]["drops"] == 0
     assert len(new.hosts) >= 5 and len(old.hosts) >= 5 and len(new.sni) >= 5
@@ -380,3 +384,10 @@ def test_via_refuses_what_it_cannot_connect_to(
 ) -> None:
     assert main(["probe", "--url", "https://www.example.test/", *argv, "--duration", "1"]) == 2
     assert fragment in capsys.readouterr().err
+
+
+def test_a_name_that_does_not_resolve_says_so(capsys: pytest.CaptureFixture[str]) -> None:
+    """`.invalid` never resolves (RFC 2606): the reason names the lookup, not Python's `gaierror`."""
+    assert main(["probe", "--url", "http://nothing.invalid/", "--duration", "0.3", "--rate", "5", "--json"]) == 1
+    reasons = json.loads(capsys.readouterr().out)["http"]["error_reasons"]
+    assert reasons and all(reason.startswith("name resolution failed") for reason in reasons), reasons
