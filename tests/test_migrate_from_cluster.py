@@ -736,3 +736,14 @@ def test_side_by_side_names_each_installs_load_balancer_and_external_dns_flags(
         args = _parse(words[1:])
         assert args.txt_prefix == "edns-" and args.external_dns_annotation_prefix == "external-dns.alpha.kubernetes.io/"
         assert args.dry_run
+
+
+def test_side_by_side_never_takes_the_name_of_an_ingress_left_out(cluster_factory: Any, capsys: Any) -> None:
+    """Another team's ALB Ingress `shop/web-alb` (not ingress-nginx's, so left out of the conversion) holds the
+    name `shop/web` would get: applying the output would replace it. Exit 2 naming both, nothing written."""
+    objects = two_installs()
+    objects.append(app_ingress("shop", "web-alb", "other.example.com", "alb", {"number": 8080}))
+    _, _, path = cluster_factory(objects)
+    code, out, err = run(capsys, "--from-cluster", "--kubeconfig", str(path), "--side-by-side")
+    assert code == 2 and out == [], err
+    assert "shop/web-alb" in err and "--name-suffix" in err

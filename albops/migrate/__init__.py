@@ -115,6 +115,12 @@ def migrate(documents: list[Any], options: Options, copy: bool = True) -> tuple[
     report = Report(group=options.group)
     # A copy, unless the caller hands its documents over (the command does: a 50 MB input need not be held twice).
     output: list[Any] = json.loads(json.dumps(documents)) if copy else documents
+    if options.side_by_side:
+        from albops.migrate.side_by_side import input_ingresses
+
+        # Every Ingress the input holds, those left out below included: a new name must not be any of them, or
+        # applying the output would replace another team's Ingress.
+        existing_names = input_ingresses(output)
     if options.from_cluster:  # every install is in the input: an Ingress none serves is not ingress-nginx's
         from albops.migrate.serving import install_notes, leave_out_unserved
 
@@ -131,9 +137,8 @@ def migrate(documents: list[Any], options: Options, copy: bool = True) -> tuple[
         )
     classes = nginx_classes(output, options) | controller_classes(output)
     if options.side_by_side:
-        from albops.migrate.side_by_side import input_ingresses, load_balancers
+        from albops.migrate.side_by_side import load_balancers
 
-        existing_names = input_ingresses(output)
         statuses = load_balancers(output)  # read before the server fields (status) are dropped
     existing_alb: list[dict[str, Any]] = []  # ALB Ingresses of the input, passed through, in a named group
     for obj in objects(output):

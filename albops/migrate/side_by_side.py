@@ -95,7 +95,8 @@ def rename(output: list[Any], report: Report, suffix: str, existing: set[str]) -
         if f"{namespace}/{fresh}" in existing:
             raise NameCollisionError(
                 f"--side-by-side: Ingress {old} would be written as {namespace}/{fresh}, which is another Ingress "
-                f"of the input; applying it would replace that one. Pick another --name-suffix (now {suffix!r})"
+                f"of the input (converted or not); applying it would replace that one. Pick another --name-suffix "
+                f"(now {suffix!r})"
             )
         taken.add(fresh)
         obj["metadata"]["name"] = fresh
