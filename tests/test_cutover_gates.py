@@ -7,6 +7,7 @@ record the SNI name, Host header and path they were sent. Windows are a second o
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 from datetime import UTC, datetime
@@ -456,3 +457,15 @@ def test_without_resolve_the_load_balancer_name_is_looked_up_for_every_connectio
     assert result.passed, result.reasons
     assert len(lookups) == result.figures["new"]["samples"] == len(new.hosts)
     assert set(new.hosts) == {f"{HOST}:{new.port}"}
+
+
+def test_the_p99_rank_the_gates_page_gives_is_the_one_nearest_rank_takes() -> None:
+    """docs/cutover-gates.md names which request the p99 of 1,000 samples is; nearest rank takes rank
+    ceil(0.99 * 1000) = 990 of 1,000 ascending, the 11th slowest (written by hand)."""
+    from albops.probe import nearest_rank
+
+    page = (Path(__file__).resolve().parent.parent / "docs" / "cutover-gates.md").read_text(encoding="utf-8")
+    match = re.search(r"at 1,000, the p99 is the (\d+)(?:st|nd|rd|th) slowest", page)
+    assert match is not None
+    slowest = [float(ms) for ms in range(1, 1001)]  # 1 ms .. 1000 ms: the k-th slowest is 1001 - k
+    assert nearest_rank(slowest, 99) == 990.0 == 1001 - int(match.group(1))
