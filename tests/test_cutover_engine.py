@@ -618,3 +618,96 @@ def test_a_wildcard_host_alone_is_never_passed_unmeasured(aws_env: str) -> None:
     world.put(world.alias("*.example.com", "A"))
     out = world.run(weight=10, host="*.example.com", record="*.example.com")
     assert out.code == 1 and world.sent == [] and world.gates.calls == []
+
+
+def _weighted_pair(world: World, old_weight: int, new_weight: int) -> None:
+    """This tool's weighted pair as someone left it by hand (A and AAAA), replacing the simple records. Written
+    with EvaluateTargetHealth off: moto refuses a CREATE equal to one in its change journal while any record of
+    that name and type exists, before applying the batch's DELETEs (Route 53 applies the batch as a whole)."""
+    world.put(world.alias("www.example.com", "A"), world.alias("www.example.com", "AAAA"), action="DELETE")
+    pair = []
+    for rtype in ("A", "AAAA"):
+        for ident, weight, lb in (("albops-old", old_weight, world.old), ("albops-new", new_weight, world.new)):
+            record = _weighted(world, "www.example.com.", rtype, ident, weight, lb)
+            record["AliasTarget"]["EvaluateTargetHealth"] = False
+            pair.append(record)
+    world.put(*pair)
+
+
+def test_both_weights_zero_is_half_each_not_0_percent(world: World) -> None:
+    """botocore's route53 model (ResourceRecordSet.Weight): with weight 0 on every record of the name and type,
+    Route 53 answers with each with equal probability. So 0/0 is 50% on the new load balancer: --status says so,
+    --abort (which needs 0%) is refused, and --rollback sends old 100 / new 0."""
+    _weighted_pair(world, 0, 0)
+    status = world.run("status", yes=False)
+    assert status.code == 0, status.error
+    assert status.document["newPercent"] == 50 and status.document["allWeightsZero"] is True
+    assert any("50% to the new load balancer: both weights are 0" in line for line in status.lines)
+    abort = world.run("abort")
+    assert abort.code == 2 and "sends 50% to the new one; --rollback first" in abort.error and world.sent == []
+    rollback = world.run("rollback")
+    assert rollback.code == 0, rollback.error
+    created = [c["ResourceRecordSet"] for c in world.sent[0] if c["Action"] == "CREATE"]
+    assert sorted((r["Type"], r["SetIdentifier"], r["Weight"]) for r in created) == [
+        ("A", "albops-new", 0),
+        ("A", "albops-old", 100),
+        ("AAAA", "albops-new", 0),
+        ("AAAA", "albops-old", 100),
+    ]
+
+
+@pytest.mark.parametrize("txt_name", ["a-www.example.com", "aaaa-www.example.com", "cname-www.example.com"])
+def test_an_unreadable_txt_at_a_record_typed_ownership_name_is_external_dns(world: World, txt_name: str) -> None:
+    """external-dns with --txt-encrypt-enabled (v0.22.0 endpoint/labels.go Serialize): the ownership TXT holds
+    base64 ciphertext, so heritage=external-dns never shows. A TXT at a record-typed ownership name whose value
+    cannot be read counts as external-dns's: exit 3, nothing sent, unless --not-external-dns."""
+    cipher = '"SOwDnqmN4t0pw9yVyUFlVtbG0Ss2y6ubIAnoI7EmUQfcI+XfPYIWM0Wtu6CPGNwwbjImWLZu"'
+    world.put({"Name": txt_name, "Type": "TXT", "TTL": 300, "ResourceRecords": [{"Value": cipher}]})
+    before = world.records()
+    out = world.run(weight=10)
+    assert out.code == 3 and f"TXT {txt_name}" in out.error and "encrypted or unreadable" in out.error
+    assert "--not-external-dns" in out.error and "external-dns.kubernetes.io/aws-weight" in out.error
+    assert world.sent == [] and world.records() == before
+    assert world.run(weight=10, not_external_dns=True).code == 0
+
+
+def test_an_unreadable_txt_beside_the_record_itself_is_not_taken_for_ownership(world: World) -> None:
+    """The old-format name is the host's own name, where TXT records of every kind live (SPF, site checks)."""
+    world.put({"Name": "www.example.com", "Type": "TXT", "TTL": 300, "ResourceRecords": [{"Value": '"v=spf1 -all"'}]})
+    assert world.run(weight=10, dry_run=True, yes=False).code == 0
+
+
+def test_health_is_judged_per_target_group_as_route_53_does(world: World) -> None:
+    """botocore's route53 model (AliasTarget.EvaluateTargetHealth): an ALB/NLB is healthy only when every target
+    group that contains targets has a healthy one, and a target group with no registered targets is unhealthy.
+    The new ALB here forwards to a group with a healthy target and to an empty one: unhealthy."""
+    from albops.cutover import lbs
+
+    ec2, v2 = world.aws.client("ec2"), world.aws.client("elbv2")
+    vpc = ec2.describe_vpcs(Filters=[{"Name": "cidr", "Values": ["10.0.0.0/16"]}])["Vpcs"][0]["VpcId"]
+    arns = [
+        v2.create_target_group(Name=name, Protocol="HTTP", Port=80, VpcId=vpc, TargetType="ip")["TargetGroups"][0][
+            "TargetGroupArn"
+        ]
+        for name in ("web", "api")
+    ]
+    v2.register_targets(TargetGroupArn=arns[0], Targets=[{"Id": "10.0.1.10", "Port": 80}])
+    v2.create_listener(
+        LoadBalancerArn=world.new["LoadBalancerArn"],
+        Protocol="HTTP",
+        Port=80,
+        DefaultActions=[{"Type": "forward", "ForwardConfig": {"TargetGroups": [{"TargetGroupArn": a} for a in arns]}}],
+    )
+    resolved = lbs.resolve(world.new["DNSName"], world.client, "us-west-2")
+    answer = lbs.health(resolved, world.client)
+    assert answer["healthy"] is False and answer["targets"] == {"healthy": 1}
+    assert answer["why"] == "no healthy target in api (no registered targets)"
+    v2.register_targets(TargetGroupArn=arns[1], Targets=[{"Id": "10.0.2.10", "Port": 80}])
+    assert lbs.health(resolved, world.client)["healthy"] is True
+    bare = lbs.resolve(world.v4only["DNSName"], world.client, "us-west-2")
+    assert lbs.health(bare, world.client) == {
+        "healthy": False,
+        "targets": {},
+        "targetGroups": {},
+        "why": "no target group",
+    }

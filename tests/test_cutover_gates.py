@@ -7,6 +7,7 @@ record the SNI name, Host header and path they were sent. Windows are a second o
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 from datetime import UTC, datetime
@@ -242,8 +243,8 @@ def test_an_old_load_balancer_that_cannot_be_measured_leaves_no_default_threshol
 # -- CloudWatch (moto) --------------------------------------------------------------------------------------------
 
 
-def _put(metric: str, value: float, extra: dict[str, str] | None = None) -> None:
-    dims = [{"Name": "LoadBalancer", "Value": arn_suffix(ARN)}]
+def _put(metric: str, value: float, extra: dict[str, str] | None = None, arn: str = ARN) -> None:
+    dims = [{"Name": "LoadBalancer", "Value": arn_suffix(arn)}]
     dims += [{"Name": k, "Value": v} for k, v in (extra or {}).items()]
     boto3.client("cloudwatch", region_name="us-west-2").put_metric_data(
         Namespace="AWS/ApplicationELB",
@@ -251,13 +252,45 @@ def _put(metric: str, value: float, extra: dict[str, str] | None = None) -> None
     )
 
 
+def _alb(group_names: tuple[str, ...]) -> tuple[LoadBalancer, list[str]]:
+    """An ALB in moto whose listener forwards to ``group_names``, and each group's TargetGroup dimension
+    (``targetgroup/NAME/ID``, the resource part of its ARN, as the ALB CloudWatch page writes it)."""
+    ec2, v2 = boto3.client("ec2", region_name="us-west-2"), boto3.client("elbv2", region_name="us-west-2")
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    subnets = [
+        ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.0.{i}.0/24", AvailabilityZone=f"us-west-2{az}")["Subnet"][
+            "SubnetId"
+        ]
+        for i, az in ((1, "a"), (2, "b"))
+    ]
+    lb = v2.create_load_balancer(Name="k8s-shop-new", Subnets=subnets)["LoadBalancers"][0]
+    arns = [
+        v2.create_target_group(Name=name, Protocol="HTTP", Port=8080, VpcId=vpc, TargetType="ip")["TargetGroups"][0][
+            "TargetGroupArn"
+        ]
+        for name in group_names
+    ]
+    if arns:
+        v2.create_listener(
+            LoadBalancerArn=lb["LoadBalancerArn"],
+            Protocol="HTTP",
+            Port=80,
+            DefaultActions=[
+                {"Type": "forward", "ForwardConfig": {"TargetGroups": [{"TargetGroupArn": a} for a in arns]}}
+            ],
+        )
+    alb = LoadBalancer(NEW.dns_name, NEW.zone_id, "application", NEW.name, lb["LoadBalancerArn"])
+    return alb, [a.split(":", 5)[5] for a in arns]
+
+
 def test_cloudwatch_target_5xx_and_unhealthy_hosts_fail_a_gate_the_probe_passed(aws_env: str, tmp_path: Path) -> None:
-    _put("RequestCount", 200)
-    _put("HTTPCode_Target_5XX_Count", 20)
-    _put("HTTPCode_ELB_5XX_Count", 2)
-    _put("UnHealthyHostCount", 2, {"TargetGroup": "targetgroup/k8s-shop-web/73e2d6bc24d8a067"})
-    _put("UnHealthyHostCount", 0, {"TargetGroup": "targetgroup/k8s-shop-api/0123456789abcdef"})
-    alb = LoadBalancer(NEW.dns_name, NEW.zone_id, "application", NEW.name, ARN)
+    alb, (web, api) = _alb(("k8s-shop-web", "k8s-shop-api"))
+    assert web.startswith("targetgroup/k8s-shop-web/") and api.startswith("targetgroup/k8s-shop-api/")
+    _put("RequestCount", 200, arn=alb.arn or "")
+    _put("HTTPCode_Target_5XX_Count", 20, arn=alb.arn or "")
+    _put("HTTPCode_ELB_5XX_Count", 2, arn=alb.arn or "")
+    _put("UnHealthyHostCount", 2, {"TargetGroup": web}, arn=alb.arn or "")
+    _put("UnHealthyHostCount", 0, {"TargetGroup": api}, arn=alb.arn or "")
     with site(tmp_path) as new:
         result = ProbeGates(AwsSession("us-west-2"), timeout=2.0).before(
             _settings(new, max_p99_ms=2000.0), alb, None, threading.Event()
@@ -267,13 +300,50 @@ def test_cloudwatch_target_5xx_and_unhealthy_hosts_fail_a_gate_the_probe_passed(
     assert len(cloud) == 2, result.reasons
     # 2 ELB + 20 target 5xx of 200 requests: 11.00%; one target group with 2 unhealthy hosts.
     assert "11.00% > 0.10%" in cloud[0]
-    assert "targetgroup/k8s-shop-web/73e2d6bc24d8a067: 2" in cloud[1] and "k8s-shop-api" not in cloud[1]
+    assert f"{web}: 2" in cloud[1] and "k8s-shop-api" not in cloud[1]
     assert "2 ELB 5xx, 20 target 5xx, 0 rejected of 200 requests" in result.line
+    assert result.line.endswith(", 2 unhealthy")
     assert all(not r.startswith("new:") for r in result.reasons)  # the probe itself was clean
 
 
+def test_unhealthy_hosts_are_read_for_target_groups_cloudwatch_does_not_list_yet(aws_env: str, tmp_path: Path) -> None:
+    """A new ALB: ListMetrics lists a metric only up to 15 minutes after its first data point, so the target
+    groups come from DescribeTargetGroups; a group without a data point is named as not reported, never counted
+    as 0."""
+    alb, (web, api) = _alb(("k8s-shop-web", "k8s-shop-api"))
+    _put("RequestCount", 100, arn=alb.arn or "")
+    _put("UnHealthyHostCount", 0, {"TargetGroup": web}, arn=alb.arn or "")
+    with site(tmp_path) as new:
+        result = ProbeGates(AwsSession("us-west-2"), timeout=2.0).before(
+            _settings(new, max_p99_ms=2000.0), alb, None, threading.Event()
+        )
+    assert sorted(result.figures["cloudwatch"]["target_groups"]) == sorted([web, api])
+    assert result.line.endswith("0 unhealthy (1 of 2 target groups reported)"), result.line
+
+
+def test_no_target_group_or_no_unhealthy_data_is_not_measured_never_0_unhealthy(aws_env: str, tmp_path: Path) -> None:
+    bare, groups = _alb(())
+    assert groups == []
+    _put("RequestCount", 100, arn=bare.arn or "")
+    with site(tmp_path) as new:
+        result = ProbeGates(AwsSession("us-west-2"), timeout=2.0).before(
+            _settings(new, max_p99_ms=2000.0), bare, None, threading.Event()
+        )
+    assert "unhealthy hosts not measured (no target group)" in result.line and "0 unhealthy" not in result.line
+
+
+def test_no_unhealthy_data_for_known_groups_is_not_measured() -> None:
+    settings = GateSettings(HOST, (), max_p99_ms=100.0, min_samples=10)
+    figures = CloudWatchFigures(
+        "read", "AWS/ApplicationELB", sums={"requests": 10.0}, target_groups=["targetgroup/a/1", "targetgroup/b/2"]
+    )
+    result = judge("after", settings, _measured_clean(), None, figures)  # type: ignore[arg-type]
+    assert result.line.endswith("unhealthy hosts not measured (no UnHealthyHostCount data for 2 target groups)")
+    assert result.passed, result.reasons
+
+
 def test_no_cloudwatch_data_is_said_and_does_not_fail(aws_env: str, tmp_path: Path) -> None:
-    alb = LoadBalancer(NEW.dns_name, NEW.zone_id, "application", NEW.name, ARN)
+    alb, _ = _alb(("k8s-shop-web",))
     with site(tmp_path) as new:
         result = ProbeGates(AwsSession("us-west-2"), timeout=2.0).before(
             _settings(new, max_p99_ms=2000.0), alb, None, threading.Event()
@@ -387,3 +457,15 @@ def test_without_resolve_the_load_balancer_name_is_looked_up_for_every_connectio
     assert result.passed, result.reasons
     assert len(lookups) == result.figures["new"]["samples"] == len(new.hosts)
     assert set(new.hosts) == {f"{HOST}:{new.port}"}
+
+
+def test_the_p99_rank_the_gates_page_gives_is_the_one_nearest_rank_takes() -> None:
+    """docs/cutover-gates.md names which request the p99 of 1,000 samples is; nearest rank takes rank
+    ceil(0.99 * 1000) = 990 of 1,000 ascending, the 11th slowest (written by hand)."""
+    from albops.probe import nearest_rank
+
+    page = (Path(__file__).resolve().parent.parent / "docs" / "cutover-gates.md").read_text(encoding="utf-8")
+    match = re.search(r"at 1,000, the p99 is the (\d+)(?:st|nd|rd|th) slowest", page)
+    assert match is not None
+    slowest = [float(ms) for ms in range(1, 1001)]  # 1 ms .. 1000 ms: the k-th slowest is 1001 - k
+    assert nearest_rank(slowest, 99) == 990.0 == 1001 - int(match.group(1))

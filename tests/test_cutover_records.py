@@ -123,7 +123,20 @@ def test_classify_refuses_by_name() -> None:
             "",
             "any",
             "*.example.com",
-            ["*.example.com", "a-any.example.com", "aaaa-any.example.com", "cname-any.example.com"],
+            # The old form takes the replacement too (external-dns v0.17.0 registry/txt.go, toTXTName).
+            ["any.example.com", "a-any.example.com", "aaaa-any.example.com", "cname-any.example.com"],
+        ),
+        (
+            "own-",
+            "",
+            "wild",
+            "*.apps.example.com",
+            [
+                "own-wild.apps.example.com",
+                "own-a-wild.apps.example.com",
+                "own-aaaa-wild.apps.example.com",
+                "own-cname-wild.apps.example.com",
+            ],
         ),
     ],
 )
@@ -183,3 +196,41 @@ def test_classic_load_balancer_resolves_to_its_canonical_zone() -> None:
         "DNSName": "my-load-balancer-1234567890.us-west-2.elb.amazonaws.com",
         "EvaluateTargetHealth": True,
     }
+
+
+def _pair(old_weight: int, new_weight: int) -> records.HostRecords:
+    target = {"HostedZoneId": "Z1", "DNSName": "lb.example.net", "EvaluateTargetHealth": True}
+    pair = tuple(
+        {"Name": "www.example.com", "Type": "A", "SetIdentifier": ident, "Weight": weight, "AliasTarget": target}
+        for ident, weight in ((records.OLD_ID, old_weight), (records.NEW_ID, new_weight))
+    )
+    return records.classify("www.example.com", pair)
+
+
+@pytest.mark.parametrize(("old", "new", "percent"), [(0, 0, 50), (100, 0, 0), (0, 100, 100), (90, 10, 10)])
+def test_new_percent_reads_both_weights_zero_as_half_each(old: int, new: int, percent: int) -> None:
+    """botocore's route53 model (ResourceRecordSet.Weight): when every record of the name and type has weight 0,
+    Route 53 answers with each with equal probability: 0/0 is 50% on the new load balancer, never 0%."""
+    host = _pair(old, new)
+    assert host.new_percent == percent
+    assert host.all_weights_zero == (old == new == 0)
+
+
+@pytest.mark.parametrize(
+    ("values", "expected"),
+    [
+        # external-dns v0.22.0 with --txt-encrypt-enabled: base64 of nonce + AES-GCM ciphertext, quoted.
+        (
+            ['"SOwDnqmN4t0pw9yVyUFlVtbG0Ss2y6ubIAnoI7EmUQfcI+XfPYIWM0Wtu6CPGNwwbjIm"'],
+            "SOwDnqmN4t0pw9yVyUFlVtbG0Ss2y6ubIAnoI7",
+        ),
+        (['"v=spf1 -all"'], "v=spf1 -all"),
+        (['"heritage=external-dns,external-dns/owner=a"'], None),
+        (['"heritage=someone-else"'], None),
+        ([], None),
+    ],
+)
+def test_unreadable_txt_names_a_value_without_labels(values: list[str], expected: str | None) -> None:
+    record = {"Name": "a-www.example.com", "Type": "TXT", "ResourceRecords": [{"Value": v} for v in values]}
+    found = records.unreadable_txt([record])
+    assert (found is None) if expected is None else (found is not None and found.startswith(expected))

@@ -362,15 +362,33 @@ class Cutover:
         raise _RunEndedError(EXIT_BAD_INPUT, f"{host} has no record in zone {zone_id} ({apex}); nothing to move")
 
     def check_external_dns(self, request: Request, zone_id: str, name: str, host: HostRecords) -> None:
-        for txt_name in records.ownership_txt_names(
+        txt_names = records.ownership_txt_names(
             name, request.txt_prefix, request.txt_suffix, request.txt_wildcard_replacement
-        ):
-            owner = records.external_dns_owner(self.read_name(zone_id, txt_name))
+        )
+        unreadable: tuple[str, str] | None = None
+        for index, txt_name in enumerate(txt_names):
+            found = self.read_name(zone_id, txt_name)
+            owner = records.external_dns_owner(found)
             if owner is None:
+                # A TXT at a record-typed name (every name after the old form) whose value has no readable labels:
+                # external-dns with --txt-encrypt-enabled writes exactly that, so it counts as its record.
+                value = records.unreadable_txt(found) if index > 0 else None
+                if value is not None and unreadable is None:
+                    unreadable = (txt_name, value)
                 continue
             self.refuse_external_dns(request, name, txt_name, owner)
             return
         if request.not_external_dns:
+            return
+        if unreadable is not None:
+            txt_name, value = unreadable
+            self.refuse_external_dns(
+                request,
+                name,
+                txt_name,
+                f"encrypted or unreadable value {value!r}, as external-dns writes with --txt-encrypt-enabled; when "
+                "no external-dns manages this name, give --not-external-dns",
+            )
             return
         nearby = self.ownership_nearby(zone_id, name)
         if nearby is None:
@@ -534,6 +552,8 @@ class Cutover:
             health = row["health"]
             said = {True: "healthy", False: "unhealthy", None: "health unknown"}[health.get("healthy")]
             detail = health.get("targets") or health.get("unreadable", "")
+            if health.get("why"):
+                detail = f"{detail} ({health['why']})"
             self.say(
                 f"{host.name} {'/'.join(host.types)} {ident or 'simple'}{weight} -> {row['target']}: {said} {detail}"
             )
@@ -541,7 +561,14 @@ class Cutover:
         doc["targets"] = rows
         if host.state == "weighted":
             doc["newPercent"] = host.new_percent
-            self.say(f"{host.new_percent}% to the new load balancer")
+            if host.all_weights_zero:
+                doc["allWeightsZero"] = True
+                self.say(
+                    "50% to the new load balancer: both weights are 0, so Route 53 answers with each record with "
+                    "equal probability"
+                )
+            else:
+                self.say(f"{host.new_percent}% to the new load balancer")
         if missing:
             raise _RunEndedError(EXIT_BAD_INPUT, "; ".join(missing))
 

@@ -455,7 +455,17 @@ def _judge_cloudwatch(
             f"{sums.get('resets', 0.0):.0f} ELB resets of {sums.get('flows', 0.0):.0f} new flows (reported, not gated)"
         )
     unhealthy = {group: count for group, count in figures.unhealthy.items() if count > 0}
-    parts.append(f"{sum(unhealthy.values()):.0f} unhealthy")
+    # "0 unhealthy" only for what was measured: a load balancer with no target group, or groups without data
+    # points, says so instead (nothing unmeasured reads as a pass).
+    groups_known = list(dict.fromkeys([*figures.target_groups, *figures.unhealthy]))
+    reported = len(figures.unhealthy)
+    if not groups_known:
+        parts.append("unhealthy hosts not measured (no target group)")
+    elif not reported:
+        parts.append(f"unhealthy hosts not measured (no UnHealthyHostCount data for {len(groups_known)} target groups)")
+    else:
+        of = f" ({reported} of {len(groups_known)} target groups reported)" if reported < len(groups_known) else ""
+        parts.append(f"{sum(unhealthy.values()):.0f} unhealthy{of}")
     if unhealthy:
         groups = ", ".join(f"{group}: {count:.0f}" for group, count in sorted(unhealthy.items()))
         reasons.append(f"CloudWatch: unhealthy targets (UnHealthyHostCount Maximum > 0) in {groups}")

@@ -16,6 +16,9 @@ from typing import Any
 from albops.cutover.model import LoadBalancer
 from albops.cutover.records import lb_dns
 
+# Target groups of one ALB or NLB read for its health: its quota is 100 (AWS, "Quotas for your Application Load
+# Balancers": target groups per Application Load Balancer).
+MAX_TARGET_GROUPS = 100
 MAX_PAGES = 50  # DescribeLoadBalancers pages of 400 (ELBv2) / 400 (Classic): 20,000 load balancers
 
 # elasticloadbalancing DNS names: NAME-ID.REGION.elb.amazonaws.com (ALB, Classic), NAME-ID.elb.REGION.amazonaws.com
@@ -88,8 +91,12 @@ def _with_region(found: Resolved, region: str) -> Resolved:
     return Resolved(found.lb, region, found.ip_address_type, found.api_dns_name)
 
 
+def _code(error: Exception) -> str:
+    return str(getattr(error, "response", {}).get("Error", {}).get("Code", ""))
+
+
 def _not_found(error: Exception) -> bool:
-    code = str(getattr(error, "response", {}).get("Error", {}).get("Code", ""))
+    code = _code(error)
     return code in ("LoadBalancerNotFound", "LoadBalancerNotFoundException", "AccessPointNotFound", "ValidationError")
 
 
@@ -160,8 +167,11 @@ def _classic(client: Any, names: list[str], wanted: str | None) -> Resolved | No
 
 
 def health(resolved: Resolved, client: Callable[[str, str], Any]) -> dict[str, Any]:
-    """Targets' health as Route 53's EvaluateTargetHealth sees it: an ELBv2 load balancer is healthy when a target
-    group that has targets has a healthy one; a Classic one when an instance is InService."""
+    """Targets' health as Route 53's EvaluateTargetHealth sees it, so --status does not call healthy a load balancer
+    Route 53 routes away from. botocore's route53 model (2013-04-01, AliasTarget.EvaluateTargetHealth): an ALB or
+    NLB is healthy only when every target group that contains targets has at least one healthy target, and a
+    target group with no registered targets is unhealthy; so each group is judged and all must pass (no group at
+    all: nothing to route to, unhealthy). A Classic one is healthy when an instance is InService."""
     lb = resolved.lb
     try:
         if lb.arn is None:
@@ -171,14 +181,33 @@ def health(resolved: Resolved, client: Callable[[str, str], Any]) -> dict[str, A
                 counts[item["State"]] = counts.get(item["State"], 0) + 1
             return {"healthy": counts.get("InService", 0) > 0, "targets": counts}
         v2 = client("elbv2", resolved.region)
-        groups = v2.describe_target_groups(LoadBalancerArn=lb.arn).get("TargetGroups", [])
+        try:
+            groups = v2.describe_target_groups(LoadBalancerArn=lb.arn).get("TargetGroups", [])
+        except Exception as error:
+            if _code(error) != "TargetGroupNotFound":  # a load balancer with no target group may be answered so
+                raise
+            groups = []
         counts = {}
-        for group in groups[:100]:
+        per_group: dict[str, dict[str, int]] = {}
+        unhealthy_groups: list[str] = []
+        for group in groups[:MAX_TARGET_GROUPS]:
+            group_counts: dict[str, int] = {}
             for item in v2.describe_target_health(TargetGroupArn=group["TargetGroupArn"]).get(
                 "TargetHealthDescriptions", []
             ):
                 state = item.get("TargetHealth", {}).get("State", "unknown")
+                group_counts[state] = group_counts.get(state, 0) + 1
                 counts[state] = counts.get(state, 0) + 1
-        return {"healthy": counts.get("healthy", 0) > 0, "targets": counts}
+            name = str(group.get("TargetGroupName") or group["TargetGroupArn"])
+            per_group[name] = group_counts
+            if group_counts.get("healthy", 0) == 0:
+                unhealthy_groups.append(name if group_counts else f"{name} (no registered targets)")
+        answer: dict[str, Any] = {"healthy": bool(per_group) and not unhealthy_groups, "targets": counts}
+        answer["targetGroups"] = per_group
+        if not per_group:
+            answer["why"] = "no target group"
+        elif unhealthy_groups:
+            answer["why"] = "no healthy target in " + ", ".join(unhealthy_groups)
+        return answer
     except Exception as error:  # health is a report, never a reason to stop --status
         return {"healthy": None, "unreadable": f"{type(error).__name__}: {error}"}

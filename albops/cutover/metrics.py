@@ -7,7 +7,10 @@ latest/application/load-balancer-cloudwatch-metrics.html, and the Network Load B
 - HTTPCode_ELB_5XX_Count, HTTPCode_Target_5XX_Count, RequestCount, RejectedConnectionCount: statistic Sum, with
   the LoadBalancer dimension alone; TargetResponseTime: seconds, percentiles (pNN) are meaningful, LoadBalancer
   dimension alone; UnHealthyHostCount: Average/Minimum/Maximum, published only per target group (dimensions
-  TargetGroup + LoadBalancer, optionally AvailabilityZone), so the target groups are found with ListMetrics;
+  TargetGroup + LoadBalancer, optionally AvailabilityZone). The TargetGroup dimension is the target group ARN's
+  resource part ``targetgroup/NAME/ID``, built from DescribeTargetGroups(LoadBalancerArn): ListMetrics lists a new
+  metric only after up to 15 minutes and omits those silent for two weeks, so a new ALB would have no group
+  listed and its unhealthy hosts would go unmeasured while the line said 0;
 - RequestCount counts only requests for which the load balancer could choose a target: an ELB 5xx given before
   that (503, no healthy target) is not in it, so the error rate's denominator is never smaller than its errors;
 - a metric with no data is not reported at all, and data points come per 60 s and late: no data is "no
@@ -31,8 +34,8 @@ ALB_NAMESPACE = "AWS/ApplicationELB"
 NLB_NAMESPACE = "AWS/NetworkELB"
 # Queries of one GetMetricData call: its limit is 500 (CloudWatch API reference, GetMetricData MetricDataQueries).
 MAX_QUERIES = 500
-# ListMetrics pages (500 metrics each) read for the target groups: a load balancer has at most 100 target groups
-# per action and a few hundred in all, each listed once per dimension set.
+# GetMetricData pages followed, and DescribeTargetGroups pages (up to 400 groups each) read for one load balancer:
+# an ALB has at most 100 target groups (5 per forward action; AWS, "Quotas for your Application Load Balancers").
 MAX_LIST_PAGES = 10
 
 # (query id, metric name, statistic) read with the LoadBalancer dimension alone.
@@ -61,7 +64,8 @@ class CloudWatchFigures:
     end: datetime | None = None
     sums: dict[str, float] = field(default_factory=dict)  # query id -> value, only those with data points
     p99_ms: float | None = None
-    unhealthy: dict[str, float] = field(default_factory=dict)  # target group dimension -> Maximum
+    unhealthy: dict[str, float] = field(default_factory=dict)  # target group dimension -> Maximum (with data only)
+    target_groups: list[str] = field(default_factory=list)  # the TargetGroup dimensions queried
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -73,6 +77,7 @@ class CloudWatchFigures:
             **{key: value for key, value in self.sums.items()},
             "target_response_time_p99_ms": self.p99_ms,
             "unhealthy_hosts": dict(self.unhealthy),
+            "target_groups": list(self.target_groups),
         }
 
 
@@ -107,13 +112,14 @@ def read_metrics(aws: AwsSession, lb: LoadBalancer, start: float, end: float) ->
         # The load balancer's own region (its metrics are there), with the command's session and deadline.
         session = aws if region == aws.region else AwsSession(region, session=aws.session, deadline=aws.deadline)
         client = session.client("cloudwatch")
-        groups = _target_groups(client, namespace, dimension)
+        groups = _target_groups(session.client("elbv2"), lb.arn)
         lb_dimension = [{"Name": "LoadBalancer", "Value": dimension}]
         queries: list[dict[str, Any]] = [
             _query(query_id, namespace, name, lb_dimension, stat, period)
             for query_id, name, stat in (_ALB_QUERIES if lb.kind == "application" else _NLB_QUERIES)
         ]
-        for index, group in enumerate(groups[: MAX_QUERIES - len(queries)]):
+        groups = groups[: MAX_QUERIES - len(queries)]
+        for index, group in enumerate(groups):
             dims = [*lb_dimension, {"Name": "TargetGroup", "Value": group}]
             queries.append(_query(f"unhealthy{index}", namespace, "UnHealthyHostCount", dims, "Maximum", period))
         values = _metric_data(client, queries, first, last)
@@ -121,11 +127,13 @@ def read_metrics(aws: AwsSession, lb: LoadBalancer, start: float, end: float) ->
         return CloudWatchFigures("error", namespace, f"CloudWatch gave no answer in time ({error})", first, last)
     except botocore.exceptions.ClientError as error:
         code = error_code(error)
-        fix = " (grant cloudwatch:GetMetricData and cloudwatch:ListMetrics)" if "Denied" in code else ""
+        grant = " (grant cloudwatch:GetMetricData and elasticloadbalancing:DescribeTargetGroups)"
+        fix = grant if "Denied" in code else ""
         return CloudWatchFigures("error", namespace, f"CloudWatch refused the read: {code}{fix}", first, last)
     except (botocore.exceptions.BotoCoreError, *UNUSABLE) as error:
         return CloudWatchFigures("error", namespace, f"CloudWatch could not be read: {error}", first, last)
     figures = CloudWatchFigures("read" if values else "no data", namespace, "", first, last)
+    figures.target_groups = list(groups)
     for query_id, found in values.items():
         if query_id.startswith("unhealthy"):
             figures.unhealthy[groups[int(query_id.removeprefix("unhealthy"))]] = max(found)
@@ -141,25 +149,28 @@ def _query(query_id: str, namespace: str, name: str, dims: list[dict[str, str]],
     return {"Id": query_id, "MetricStat": {"Metric": metric, "Period": period, "Stat": stat}, "ReturnData": True}
 
 
-def _target_groups(client: Any, namespace: str, dimension: str) -> list[str]:
-    """The TargetGroup dimension values UnHealthyHostCount is published with for this load balancer."""
+def _target_groups(elbv2: Any, lb_arn: str) -> list[str]:
+    """The TargetGroup dimension values (``targetgroup/NAME/ID``) of this load balancer's target groups, from
+    DescribeTargetGroups, so a group is queried from its creation on, whether or not CloudWatch lists it yet."""
     groups: list[str] = []
-    token = ""
+    marker = ""
     for _ in range(MAX_LIST_PAGES):
-        request: dict[str, Any] = {
-            "Namespace": namespace,
-            "MetricName": "UnHealthyHostCount",
-            "Dimensions": [{"Name": "LoadBalancer", "Value": dimension}],
-        }
-        if token:
-            request["NextToken"] = token
-        page = client.list_metrics(**request)
-        for metric in page.get("Metrics", []):
-            dims = {d["Name"]: d["Value"] for d in metric.get("Dimensions", [])}
-            if set(dims) == {"LoadBalancer", "TargetGroup"} and dims["TargetGroup"] not in groups:
-                groups.append(dims["TargetGroup"])
-        token = page.get("NextToken") or ""
-        if not token:
+        request: dict[str, Any] = {"LoadBalancerArn": lb_arn}
+        if marker:
+            request["Marker"] = marker
+        try:
+            page = elbv2.describe_target_groups(**request)
+        except botocore.exceptions.ClientError as error:
+            if error_code(error) == "TargetGroupNotFound":  # a load balancer with none (moto answers so)
+                break
+            raise
+        for group in page.get("TargetGroups", []):
+            arn = str(group.get("TargetGroupArn", ""))
+            resource = arn.split(":", 5)[5] if arn.count(":") >= 5 else ""
+            if resource.startswith("targetgroup/") and resource not in groups:
+                groups.append(resource)
+        marker = page.get("NextMarker") or ""
+        if not marker:
             break
     return groups
 

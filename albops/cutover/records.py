@@ -106,9 +106,15 @@ class HostRecords:
 
     @property
     def new_percent(self) -> int:
-        """The new load balancer's share in percent (weighted state only)."""
+        """The new load balancer's share in percent (weighted state only). Both weights 0 is half each, not 0%:
+        Route 53 then answers with every record of the name and type with equal probability (botocore's route53
+        model, 2013-04-01, ResourceRecordSet.Weight), so a rollback or abort must not take that state for 0%."""
         old, new = self.weight(OLD_ID), self.weight(NEW_ID)
-        return 0 if old + new == 0 else round(100 * new / (old + new))
+        return 50 if old + new == 0 else round(100 * new / (old + new))
+
+    @property
+    def all_weights_zero(self) -> bool:
+        return self.state == "weighted" and self.weight(OLD_ID) == 0 and self.weight(NEW_ID) == 0
 
     def all_records(self) -> list[Record]:
         return [r for t in self.types for r in self.by_type[t]]
@@ -337,7 +343,8 @@ TXT_TYPES = ("a", "aaaa", "cname")
 
 
 def ownership_txt_names(name: str, prefix: str = "", suffix: str = "", wildcard_replacement: str = "") -> list[str]:
-    """Every name where external-dns may keep the ownership TXT of ``name`` (old and record-typed forms)."""
+    """Every name where external-dns may keep the ownership TXT of ``name``: the old form first, then the
+    record-typed ones (a-, aaaa-, cname-)."""
     prefix, suffix, wildcard_replacement = prefix.lower(), suffix.lower(), wildcard_replacement.lower()
     first, dot, rest = dns_name(name).partition(".")
     templated = RECORD_TYPE_TEMPLATE in prefix or RECORD_TYPE_TEMPLATE in suffix
@@ -345,10 +352,12 @@ def ownership_txt_names(name: str, prefix: str = "", suffix: str = "", wildcard_
     def join(label: str, pre: str, suf: str) -> str:
         return f"{pre}{label}{suf}{dot}{rest}"
 
-    names = [
-        join(first, prefix.replace(RECORD_TYPE_TEMPLATE, ""), suffix.replace(RECORD_TYPE_TEMPLATE, "")),
-    ]
+    # --txt-wildcard-replacement applies to the old format too (registry/txt.go at v0.17.0, toTXTName; the old
+    # format was written through v0.17.x and dropped in v0.18.0).
     label = wildcard_replacement if wildcard_replacement and first == "*" else first
+    names = [
+        join(label, prefix.replace(RECORD_TYPE_TEMPLATE, ""), suffix.replace(RECORD_TYPE_TEMPLATE, "")),
+    ]
     for rtype in TXT_TYPES:
         pre = prefix.replace(RECORD_TYPE_TEMPLATE, rtype)
         suf = suffix.replace(RECORD_TYPE_TEMPLATE, rtype)
@@ -365,4 +374,19 @@ def external_dns_owner(records: Iterable[Record]) -> str | None:
             text = str(value.get("Value", "")).strip('"')
             if "heritage=external-dns" in text:
                 return text
+    return None
+
+
+def unreadable_txt(records: Iterable[Record]) -> str | None:
+    """The value of a TXT record that carries no readable labels (no ``heritage=`` key), or None. With
+    --txt-encrypt-enabled external-dns writes its labels AES-GCM encrypted and base64-encoded
+    (kubernetes-sigs/external-dns v0.22.0, endpoint/labels.go Serialize and endpoint/crypto.go EncryptText), so
+    ``heritage=external-dns`` never appears: at a record-typed ownership name such a value is taken for its."""
+    for record in records:
+        if record["Type"] != "TXT":
+            continue
+        values = [str(value.get("Value", "")).strip('"') for value in record.get("ResourceRecords", [])]
+        if values and not any("heritage=" in value for value in values):
+            shown = values[0] if len(values[0]) <= 40 else values[0][:40] + "..."
+            return shown
     return None
