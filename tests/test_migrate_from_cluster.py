@@ -747,3 +747,162 @@ def test_side_by_side_never_takes_the_name_of_an_ingress_left_out(cluster_factor
     code, out, err = run(capsys, "--from-cluster", "--kubeconfig", str(path), "--side-by-side")
     assert code == 2 and out == [], err
     assert "shop/web-alb" in err and "--name-suffix" in err
+
+
+# --- fact-check fixes (issue 22): expectations written from the upstream sources named in each test ---------
+
+
+def test_kubeconfig_env_current_context_from_the_first_file_that_sets_it(
+    cluster_factory: Any, capsys: Any, tmp_path: Path, monkeypatch: Any
+) -> None:
+    """kubectl (client-go tools/clientcmd loader.go): the first file that sets a non-empty current-context wins;
+    the python client's merger would take the last file's (here 'other', refused with 401)."""
+    _, served, _ = cluster_factory(two_installs())
+    unset = kubeconfig(tmp_path / "a", served, {"nobody": {"token": "wrong"}}, current="")
+    good = kubeconfig(tmp_path / "b", served, {"migrator": {"token": TOKEN}}, current="migrator")
+    last = kubeconfig(tmp_path / "c", served, {"other": {"token": "wrong"}}, current="other")
+    monkeypatch.setenv("KUBECONFIG", f"{unset}:{good}:{last}")
+    code, out, err = run(capsys, "--from-cluster")
+    assert sorted(by_name(out)) == ["Ingress shop/web", "Ingress team-b/api"], err
+    monkeypatch.setenv("KUBECONFIG", f"{last}:{good}")
+    code, out, err = run(capsys, "--from-cluster")
+    assert code == 2 and "refused the credentials of context other (user other)" in err
+
+
+def test_a_controller_without_configmap_runs_on_built_in_defaults(
+    cluster_factory: Any, capsys: Any, tmp_path: Path
+) -> None:
+    """controller-v1.15.1 pkg/flags/flags.go: --configmap defaults to "" and store.go reads only the ConfigMap it
+    names; with none the controller runs on config.NewDefault. The chart-named ConfigMap beside it (with
+    proxy-read-timeout 120) is not what it runs with: neither fetched nor applied."""
+    objects = two_installs()
+    for obj in objects:
+        if obj["kind"] == "Deployment" and obj["metadata"]["name"] == "ingress-nginx-controller":
+            container = obj["spec"]["template"]["spec"]["containers"][0]
+            container["args"] = [a for a in container["args"] if not a.startswith("--configmap")]
+    cluster, _, path = cluster_factory(objects)
+    report_file = tmp_path / "report.json"
+    code, out, err = run(capsys, "--from-cluster", "--kubeconfig", str(path), "--report", str(report_file))
+    assert code in (0, 1), err
+    shop = alb_annotations(by_name(out)["Ingress shop/web"])
+    assert "idle_timeout.timeout_seconds=120" not in shop.get(ALB + "load-balancer-attributes", ""), shop
+    # The other install still reads its own --configmap (proxy-read-timeout 300).
+    api = alb_annotations(by_name(out)["Ingress team-b/api"])
+    assert "idle_timeout.timeout_seconds=300" in api.get(ALB + "load-balancer-attributes", "")
+    assert not any(
+        p.endswith("/namespaces/ingress-nginx/configmaps/ingress-nginx-controller") for _, p, _ in cluster.requests
+    )
+    report = json.loads(report_file.read_text())
+    notes = [f["detail"] for f in report["findings"] if f["annotation"] == "class nginx"]
+    assert any("has no --configmap" in d and "built-in defaults" in d for d in notes), notes
+    assert not any("read the controller ConfigMap" in d for d in notes), notes
+
+
+def external_dns(args: list[str], env: list[dict[str, Any]] | None = None, tag: str = "v0.22.0") -> dict[str, Any]:
+    container: dict[str, Any] = {
+        "name": "external-dns",
+        "image": f"registry.k8s.io/external-dns/external-dns:{tag}",
+        "args": args,
+    }
+    if env:
+        container["env"] = env
+    return workload("Deployment", "kube-system", "external-dns", container, "external-dns")
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "registry", "encrypted"),
+    [
+        (["--source=ingress", "--provider=aws"], [], "txt", False),  # v0.22.0 types.go: Registry default txt
+        (["--registry=dynamodb"], [], "dynamodb", False),
+        (["--registry", "aws-sd"], [], "aws-sd", False),
+        # A kingpin boolean: bare it is true and never takes the next word.
+        (["--txt-encrypt-enabled", "--txt-prefix=edns-"], [], "txt", True),
+        (["--txt-encrypt-enabled=false"], [], "txt", False),
+        (["--no-txt-encrypt-enabled"], [], "txt", False),
+        # kingpin DefaultEnvars: EXTERNAL_DNS_<FLAG>; the args win over the environment.
+        ([], [{"name": "EXTERNAL_DNS_REGISTRY", "value": "noop"}], "noop", False),
+        ([], [{"name": "EXTERNAL_DNS_TXT_ENCRYPT_ENABLED", "value": "1"}], "txt", True),
+        (["--registry=txt"], [{"name": "EXTERNAL_DNS_REGISTRY", "value": "crd"}], "txt", False),
+    ],
+)
+def test_external_dns_registry_and_encryption_are_read(
+    args: list[str], env: list[dict[str, Any]], registry: str, encrypted: bool
+) -> None:
+    found = from_cluster._external_dns(external_dns(args, env))
+    assert found is not None
+    assert (found.registry, found.encrypted) == (registry, encrypted)
+    said = found.describe()
+    assert f"--registry={registry}" in said
+    if registry == "txt":
+        assert f"--txt-encrypt-enabled={str(encrypted).lower()}" in said
+    assert bool(found.unseen_ownership()) == (registry != "txt" or encrypted)
+    if "--txt-prefix=edns-" in args:
+        assert found.flags["txt-prefix"] == "edns-"
+
+
+@pytest.mark.parametrize(
+    ("args", "why"),
+    [
+        (["--registry=dynamodb", "--txt-prefix=edns-"], "--registry=dynamodb keeps its ownership outside Route 53"),
+        (["--txt-encrypt-enabled", "--txt-encrypt-aes-key=k"], "--txt-encrypt-enabled encrypts its TXT records"),
+    ],
+)
+def test_external_dns_ownership_cutover_cannot_see_is_reported(
+    cluster_factory: Any, capsys: Any, tmp_path: Path, args: list[str], why: str
+) -> None:
+    """A registry other than txt (v0.22.0: aws-sd, crd, dynamodb, noop write no TXT) or an encrypted TXT value
+    (endpoint/labels.go): the report says cutover cannot see the ownership and gives external-dns's path with its
+    annotation prefix (external-dns.kubernetes.io/ from v0.22.0)."""
+    objects = [o for o in two_installs() if o["metadata"].get("name") != "external-dns"] + [external_dns(args)]
+    _, _, path = cluster_factory(objects)
+    report_file = tmp_path / "report.json"
+    run(capsys, "--from-cluster", "--kubeconfig", str(path), "--report", str(report_file))
+    report = json.loads(report_file.read_text())
+    found = [f for f in report["findings"] if f["annotation"] == "external-dns Deployment kube-system/external-dns"]
+    assert len(found) == 1, report["findings"]
+    assert why in found[0]["detail"] and "albops cutover cannot see which names it owns" in found[0]["detail"]
+    steps = found[0]["next"]
+    assert "external-dns.kubernetes.io/set-identifier" in steps and "external-dns.kubernetes.io/aws-weight" in steps
+    described = [f["detail"] for f in report["findings"] if f["annotation"] == "external-dns"]
+    assert len(described) == 1 and "--registry=" in described[0]
+
+
+def test_external_dns_with_a_readable_txt_registry_gets_no_such_finding(
+    cluster_factory: Any, capsys: Any, tmp_path: Path
+) -> None:
+    _, _, path = cluster_factory(two_installs())
+    report_file = tmp_path / "report.json"
+    run(capsys, "--from-cluster", "--kubeconfig", str(path), "--report", str(report_file))
+    report = json.loads(report_file.read_text())
+    assert not any(f["annotation"].startswith("external-dns Deployment") for f in report["findings"])
+    described = [f["detail"] for f in report["findings"] if f["annotation"] == "external-dns"]
+    assert any("--registry=txt," in d and "--txt-encrypt-enabled=false" in d for d in described), described
+
+
+@pytest.mark.parametrize(
+    ("selector", "labels", "expected"),
+    [
+        # apimachinery v0.35.3 pkg/labels/selector.go: Gt/Lt need the label, parsed with ParseInt.
+        ("replicas>2", {"replicas": "3"}, True),
+        ("replicas>2", {"replicas": "2"}, False),
+        ("replicas<10", {"replicas": "007"}, True),
+        ("replicas<10", {"replicas": "-4"}, True),
+        ("replicas>2", {}, False),
+        ("replicas>2", {"replicas": "three"}, False),
+        ("replicas < 3, team=shop", {"replicas": "1", "team": "shop"}, True),
+        # "in ()" is the set holding the empty value; a missing key is in no set and outside every notin.
+        ("team in ()", {"team": ""}, True),
+        ("team in ()", {}, False),
+        ("team notin (a,)", {"team": ""}, False),
+        ("team notin (a)", {}, True),
+    ],
+)
+def test_label_selector_operators_as_apimachinery(selector: str, labels: dict[str, str], expected: bool) -> None:
+    assert selector_matches(selector, labels) is expected
+
+
+@pytest.mark.parametrize("selector", ["replicas>-1", "replicas>1.5", "replicas<x", "replicas>", "!team in (a)"])
+def test_label_selector_requirements_apimachinery_refuses(selector: str) -> None:
+    """NewRequirement: Gt/Lt take one integer that is also a valid label value (no sign); '!' takes a key only."""
+    with pytest.raises(SelectorError):
+        selector_matches(selector, {"replicas": "3", "team": "b"})

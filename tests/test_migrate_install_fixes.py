@@ -340,3 +340,75 @@ def test_a_redirecting_ingress_never_joins_a_group_whose_existing_members_serve_
     assert "redirect" in line and "--group" in line
     code, _, out = _migrate(tmp_path, capsys, _existing_alb(True) + "---\n" + tls, "--certificate-arn", cert)
     assert code in (0, 1) and len(out) == 2
+
+
+# --- fact-check fixes (issue 22) ---------------------------------------------------------------------------
+
+
+def _bare_controller(args: list[str]) -> dict[str, Any]:
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": "ingress-nginx-controller", "namespace": "ingress-nginx"},
+        "spec": {
+            "template": {
+                "spec": {
+                    "containers": [
+                        {
+                            "name": "controller",
+                            "image": "registry.k8s.io/ingress-nginx/controller:v1.15.1",
+                            "args": args,
+                        }
+                    ]
+                }
+            }
+        },
+    }
+
+
+@pytest.mark.parametrize(
+    "flag",
+    # flags.Bool of controller-v1.15.1 pkg/flags/flags.go, and klog v2.140.0's Go flag booleans (InitFlags).
+    ["update-status", "disable-catch-all", "enable-metrics", "report-status-classes", "deep-inspect", "logtostderr"],
+)
+def test_a_bare_boolean_flag_never_takes_the_next_word(flag: str) -> None:
+    """pflag gives a boolean flag NoOptDefVal "true": ``--update-status word`` leaves word a positional argument."""
+    from albops.migrate.install import controller_args
+
+    flags = controller_args(
+        _bare_controller(["/nginx-ingress-controller", f"--{flag}", "stray", "--ingress-class", "b"])
+    )
+    assert flags is not None
+    assert flags[flag] == "true" and flags["ingress-class"] == "b"
+
+
+def test_no_configmap_flag_means_built_in_defaults_not_the_chart_configmap(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """controller-v1.15.1 pkg/flags/flags.go: --configmap defaults to "" and store.go reads only the ConfigMap it
+    names. A controller without the flag does not run with the chart-named ConfigMap beside it: its
+    proxy-read-timeout (600) is not what served the Ingress, and the report says so."""
+    controller = yaml.safe_dump(_bare_controller(["/nginx-ingress-controller", "--ingress-class=nginx"]))
+    text = f"""{controller}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {{name: ingress-nginx-controller, namespace: ingress-nginx}}
+data: {{proxy-read-timeout: "600"}}
+---
+{INGRESS}"""
+    _, err, out = _migrate(tmp_path, capsys, text, "--report", str(tmp_path / "r.json"))
+    ingress = next(d for d in out if d["kind"] == "Ingress")
+    attributes = ingress["metadata"]["annotations"].get("alb.ingress.kubernetes.io/load-balancer-attributes", "")
+    assert "idle_timeout.timeout_seconds=600" not in attributes, err
+    findings = json.loads((tmp_path / "r.json").read_text())["findings"]
+    notes = [f["detail"] for f in findings if f["annotation"] == "class nginx"]
+    assert any("Deployment ingress-nginx/ingress-nginx-controller has no --configmap" in d for d in notes), notes
+    # With the chart's flag it reads the ConfigMap: 600 s becomes the idle timeout.
+    named = controller.replace(
+        "--ingress-class=nginx", "--ingress-class=nginx\n          - --configmap=ingress-nginx/ingress-nginx-controller"
+    )
+    _, err, out = _migrate(tmp_path, capsys, text.replace(controller, named))
+    ingress = next(d for d in out if d["kind"] == "Ingress")
+    attributes = ingress["metadata"]["annotations"].get("alb.ingress.kubernetes.io/load-balancer-attributes", "")
+    assert "idle_timeout.timeout_seconds=600" in attributes, err

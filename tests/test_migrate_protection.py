@@ -308,8 +308,6 @@ def test_the_deployments_configmap_decides_per_class() -> None:
 @pytest.mark.parametrize(
     ("annotations", "lb_class", "expected"),
     [
-        ({}, "service.k8s.aws/nlb", "internal"),  # the LBC's default
-        ({"service.beta.kubernetes.io/aws-load-balancer-type": "external"}, None, "internal"),
         (
             {
                 "service.beta.kubernetes.io/aws-load-balancer-type": "nlb-ip",
@@ -340,6 +338,39 @@ def test_a_controller_service_decides_its_class_scheme(
     documents = [_service(annotations, lb_class), _deployment([]), nginx_ingress("a", [("/a", "Prefix", "a")], {})]
     output, _ = migrate(documents, Options(group="g"))
     assert _ingresses(output)["a"]["metadata"]["annotations"][ALB + "scheme"] == expected
+
+
+@pytest.mark.parametrize(
+    ("annotations", "lb_class"),
+    [({}, "service.k8s.aws/nlb"), ({"service.beta.kubernetes.io/aws-load-balancer-type": "external"}, None)],
+)
+def test_an_unannotated_lbc_service_does_not_show_its_scheme(annotations: dict[str, str], lb_class: str | None) -> None:
+    """LBC v3.5.0 buildLoadBalancerScheme: no scheme annotation keeps the existing NLB's scheme, else its
+    --default-load-balancer-scheme; the Service shows neither, so the class converts internal as a guess and the
+    report asks for --class-scheme (this case used to be read as a known 'internal')."""
+    scheme, why = service_scheme(_service(annotations, lb_class))
+    assert scheme is None and "--default-load-balancer-scheme" in why
+    documents = [_service(annotations, lb_class), _deployment([]), nginx_ingress("a", [("/a", "Prefix", "a")], {})]
+    output, report = migrate(documents, Options(group="g"))
+    assert _ingresses(output)["a"]["metadata"]["annotations"][ALB + "scheme"] == "internal"
+    said = [f.detail for f in report.findings if f.annotation == "class nginx"]
+    assert any("a guess: Service ingress-nginx/ingress-nginx-controller" in d for d in said), said
+    assert any("pass --class-scheme nginx=internet-facing" in d for d in said), said
+    # --scheme, which the user gives knowing the install, wins over the guess.
+    output, _ = migrate(
+        json.loads(json.dumps(documents)), Options(group="g", scheme="internet-facing", scheme_given=True)
+    )
+    assert _ingresses(output)["a"]["metadata"]["annotations"][ALB + "scheme"] == "internet-facing"
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("", "internet-facing"), ("false", "internet-facing"), ("0", "internal"), ("true", "internal")],
+)
+def test_in_tree_internal_annotation_empty_is_internet_facing(value: str, expected: str) -> None:
+    """cloud-provider-aws EnsureLoadBalancer: internal unless the annotation is "false" or empty."""
+    service = _service({"service.beta.kubernetes.io/aws-load-balancer-internal": value})
+    assert service_scheme(service)[0] == expected
 
 
 def test_nothing_known_is_internal_never_internet_facing(capsys: pytest.CaptureFixture[str]) -> None:
@@ -403,7 +434,9 @@ def test_tls_at_the_nlb_carries_its_certificate_and_the_snippet_redirect() -> No
     annotations = _ingresses(output)["a"]["metadata"]["annotations"]
     assert annotations[ALB + "certificate-arn"] == CERT and ALB + "ssl-redirect" not in annotations
     assert annotations[ALB + "scheme"] == "internet-facing"  # the in-tree provider's NLB
-    documents = [service, _deployment([]), _configmap({"http-snippet": NLB_TLS_SNIPPET}), documents[2]]
+    # The chart's --configmap: a controller with none reads no ConfigMap (controller-v1.15.1 pkg/flags/flags.go).
+    reads = _deployment(["--configmap=ingress-nginx/ingress-nginx-controller"])
+    documents = [service, reads, _configmap({"http-snippet": NLB_TLS_SNIPPET}), documents[2]]
     output, report = migrate(json.loads(json.dumps(documents)), Options(group="g"))
     annotations = _ingresses(output)["a"]["metadata"]["annotations"]
     assert annotations[ALB + "ssl-redirect"] == "443" and annotations[ALB + "certificate-arn"] == CERT
@@ -615,7 +648,8 @@ def test_two_installs_in_one_dump_each_decide_their_class() -> None:
     }
     assert got == {"shop": ("internet-facing", "web"), "admin": ("internal", "web-internal")}
     notes = [f.detail for f in report.findings if f.annotation.startswith("class ")]
-    assert any("Service ingress-nginx/private" in n and "default scheme" in n for n in notes)
+    # The LBC made the private NLB with no scheme annotation: internal is a guess, and said so.
+    assert any("Service ingress-nginx/private" in n and "a guess" in n for n in notes)
 
 
 # --- found by a newcomer's dump of two chart installs ---

@@ -27,7 +27,12 @@ from typing import Any
 
 from albops.cluster.kube import verb_and_resource
 from albops.deadline import Deadline, DeadlineExceeded
-from albops.migrate.install import CHART_CONFIGMAP, as_mapping, controller_args
+from albops.migrate.install import as_mapping, controller_args
+from albops.migrate.values import go_bool
+
+# external-dns's boolean flags this module reads (v0.22.0 pkg/apis/externaldns/types.go b.BoolVar): a bare one is
+# true and never takes the next word.
+EXTERNAL_DNS_BOOLEANS = frozenset({"txt-encrypt-enabled"})
 
 # Objects a list returns per page: the API server's chunking (limit/continue) keeps each answer bounded.
 PAGE = 500
@@ -86,11 +91,34 @@ class ExternalDns:
                 flags += [f"--{key}", shlex.quote(self.flags[key])]
         return (*flags, "--external-dns-annotation-prefix", shlex.quote(self.annotation_prefix))
 
+    @property
+    def registry(self) -> str:
+        """Where it keeps ownership: ``--registry``, default ``txt`` (v0.22.0 pkg/apis/externaldns/types.go;
+        the others are aws-sd, crd, dynamodb and noop, none of which writes a TXT record)."""
+        return self.flags.get("registry") or "txt"
+
+    @property
+    def encrypted(self) -> bool:
+        """``--txt-encrypt-enabled``: the TXT value is AES-encrypted (v0.22.0 endpoint/labels.go), so
+        ``heritage=external-dns`` never shows in it. A kingpin boolean, read with ParseBool."""
+        return go_bool(self.flags.get("txt-encrypt-enabled", "false")) is True
+
+    def unseen_ownership(self) -> str:
+        """Why ``albops cutover`` cannot see this external-dns's ownership in Route 53 ('' it can)."""
+        if self.registry != "txt":
+            return f"--registry={self.registry} keeps its ownership outside Route 53 (no TXT record)"
+        if self.encrypted:
+            return "--txt-encrypt-enabled encrypts its TXT records, so heritage=external-dns cannot be read in them"
+        return ""
+
     def describe(self) -> str:
-        keys = ("registry", "txt-prefix", "txt-suffix", "txt-owner-id", "policy")
-        said = ", ".join(f"--{k}={self.flags[k]}" for k in keys if k in self.flags)
+        said = [f"--registry={self.registry}" + ("" if "registry" in self.flags else " (default)")]
+        if self.registry == "txt":
+            said.append(f"--txt-encrypt-enabled={str(self.encrypted).lower()}")
+        keys = ("txt-prefix", "txt-suffix", "txt-owner-id", "policy")
+        said += [f"--{k}={self.flags[k]}" for k in keys if k in self.flags]
         return (
-            f"{self.workload} ({self.version or 'version unknown'}): {said or 'default flags'}; "
+            f"{self.workload} ({self.version or 'version unknown'}): {', '.join(said)}; "
             f"annotation prefix {self.annotation_prefix}"
         )
 
@@ -162,11 +190,12 @@ def connect(target: Target, deadline: Deadline) -> tuple[Any, str, str]:
             value = merged.value if merged is not None else None
             if not isinstance(value, dict):
                 raise ValueError("no clusters, users or contexts")
+            current = _current_context(path)
         except Exception as error:  # PyYAML's and the client's own errors, an unreadable file
             raise ClusterError(f"{named}: not a kubeconfig kubectl can read ({_first_line(error)})") from None
         contexts = [getattr(c, "value", c) for c in value.get("contexts") or []]
         names = [str(c.get("name")) for c in contexts if isinstance(c, dict)]
-        wanted = target.context or str(value.get("current-context") or "")
+        wanted = target.context or current
         if not wanted:
             raise ClusterError(f"{named} has no current-context; pass --context (one of: {', '.join(names) or 'none'})")
         chosen = next((c for c in contexts if isinstance(c, dict) and c.get("name") == wanted), None)
@@ -197,6 +226,22 @@ def connect(target: Target, deadline: Deadline) -> tuple[Any, str, str]:
     # One try per call: retries would spend the call's time against a server that already said no.
     configuration.retries = False
     return client.ApiClient(configuration), str(configuration.host), who
+
+
+def _current_context(paths: str) -> str:
+    """The current-context kubectl takes from a merged $KUBECONFIG: the first file that sets one (client-go
+    tools/clientcmd loader.go merges non-map values in reverse order with mergo's override, which skips an empty
+    value, so the first non-empty one stays). The python client's KubeConfigMerger lets each later file
+    overwrite it instead (KUBECONFIG=a:b would use b's), so it is read here and passed as the context."""
+    import yaml
+
+    for path in paths.split(os.pathsep):
+        with open(path, encoding="utf-8") as stream:
+            loaded = yaml.safe_load(stream)
+        current = loaded.get("current-context") if isinstance(loaded, dict) else None
+        if isinstance(current, str) and current:
+            return current
+    return ""
 
 
 def _first_line(error: BaseException) -> str:
@@ -348,19 +393,30 @@ def _external_dns(workload: dict[str, Any]) -> ExternalDns | None:
         for i, word in enumerate(words):
             if word.startswith("--"):
                 key, eq, value = word[2:].partition("=")
-                if not eq and i + 1 < len(words) and not words[i + 1].startswith("-"):
+                if not eq and key in EXTERNAL_DNS_BOOLEANS:
+                    value = "true"  # a kingpin boolean never takes the next word
+                elif not eq and key.startswith("no-") and key[3:] in EXTERNAL_DNS_BOOLEANS:
+                    key, value = key[3:], "false"  # kingpin's negation
+                elif not eq and i + 1 < len(words) and not words[i + 1].startswith("-"):
                     value = words[i + 1]
                 flags.setdefault(key, value)  # kingpin keeps a repeated flag's values; these take one
+        # kingpin's DefaultEnvars: EXTERNAL_DNS_<FLAG> sets a flag the args leave unset (literal values only).
+        for entry in container.get("env") or []:
+            entry = as_mapping(entry)
+            name, literal = str(entry.get("name", "")), entry.get("value")
+            if name.startswith("EXTERNAL_DNS_") and isinstance(literal, str):
+                flags.setdefault(name[len("EXTERNAL_DNS_") :].lower().replace("_", "-"), literal)
         tag = image.rsplit(":", 1)[-1] if ":" in image.rsplit("/", 1)[-1] else ""
         return ExternalDns(f"{workload.get('kind')} {_ref(workload)}", tag.split("@")[0], flags)
     return None
 
 
 def _referenced_configmaps(workload: dict[str, Any], flags: dict[str, str]) -> set[str]:
-    """NAMESPACE/NAME of each ConfigMap the controller reads: --configmap, the streams', the chart's default
-    name, and those its env takes values from (``$(VAR)`` in a flag may come from one)."""
+    """NAMESPACE/NAME of each ConfigMap the controller reads: --configmap, the streams', and those its env takes
+    values from (``$(VAR)`` in a flag may come from one). No --configmap, no ConfigMap: the flag defaults to
+    none (controller-v1.15.1 pkg/flags/flags.go) and the controller runs on its built-in defaults."""
     namespace = str(as_mapping(workload.get("metadata")).get("namespace", "default"))
-    wanted = {f"{namespace}/{CHART_CONFIGMAP}"}
+    wanted: set[str] = set()
     for flag in ("configmap", "tcp-services-configmap", "udp-services-configmap"):
         if "/" in flags.get(flag, ""):
             wanted.add(flags[flag])
@@ -491,4 +547,17 @@ def cluster_output(output: list[Any], read: list[Any], cluster: ClusterRead, rep
         )
     for found in cluster.external_dns:
         report.add("*", "external-dns", "note", f"{found.describe()} (for albops cutover)")
+        unseen = found.unseen_ownership()
+        if unseen:
+            prefix = found.annotation_prefix
+            report.add(
+                "*",
+                f"external-dns {found.workload}",
+                "note",
+                f"{unseen}: albops cutover cannot see which names it owns in Route 53 and would take its records "
+                "for its own",
+                f"for a name it manages, move traffic through external-dns instead of albops cutover: on the "
+                f'ingress-nginx Ingress {prefix}set-identifier: albops-old and {prefix}aws-weight: "100-N", on '
+                f'the ALB one albops-new and "N", both with {prefix}hostname (docs/cutover.md#external-dns)',
+            )
     return kept

@@ -21,6 +21,8 @@ from albops.migrate.values import go_bool
 
 # The chart's names and labels (ingress-nginx charts/ingress-nginx, controller-v1.15.1).
 CHART_CONFIGMAP = "ingress-nginx-controller"
+# How the report names the ConfigMap of a controller that reads none.
+BUILTIN_CONFIG = "(no --configmap: built-in defaults)"
 NAME_LABEL = "app.kubernetes.io/name"
 INSTANCE_LABEL = "app.kubernetes.io/instance"
 COMPONENT_LABEL = "app.kubernetes.io/component"
@@ -31,8 +33,42 @@ LBC_CLASS = "service.k8s.aws/nlb"
 LBC_TYPES = ("external", "nlb-ip")
 
 
-# The controller's boolean flags (pkg/flags/flags.go, flags.Bool): a bare one never takes the next word.
-BOOLEAN_FLAGS = frozenset({"enable-ssl-passthrough", "ingress-class-by-name", "watch-ingress-without-class"})
+# The controller's boolean flags: a bare one is true and never takes the next word (pflag gives a bool flag
+# NoOptDefVal "true"). Every flags.Bool of ingress-nginx controller-v1.15.1 pkg/flags/flags.go, and the Go flag
+# booleans klog v2.140.0 (klog.go InitFlags, called by cmd/nginx/main.go) adds through AddGoFlagSet.
+BOOLEAN_FLAGS = frozenset(
+    {
+        "watch-ingress-without-class",
+        "ingress-class-by-name",
+        "profiling",
+        "update-status",
+        "update-status-on-shutdown",
+        "report-node-internal-ip-address",
+        "version",
+        "enable-ssl-passthrough",
+        "disable-leader-election",
+        "disable-svc-external-name",
+        "enable-annotation-validation",
+        "enable-ssl-chain-completion",
+        "enable-metrics",
+        "metrics-per-host",
+        "metrics-per-undefined-host",
+        "report-status-classes",
+        "disable-catch-all",
+        "disable-full-test",
+        "deep-inspect",
+        "disable-sync-events",
+        "enable-topology-aware-routing",
+        # klog's
+        "logtostderr",
+        "alsologtostderr",
+        "legacy_stderr_threshold_behavior",
+        "add_dir_header",
+        "skip_headers",
+        "one_output",
+        "skip_log_headers",
+    }
+)
 
 
 @dataclass(slots=True)
@@ -46,6 +82,7 @@ class Install:
     service: dict[str, Any] | None = None
     ssl_passthrough: bool | None = None  # None: no Deployment in the input says
     missing_config: str = ""  # its --configmap, when the input does not hold it
+    builtin_config: bool = False  # no --configmap: the controller reads no ConfigMap, its built-in defaults apply
 
 
 @dataclass(slots=True)
@@ -70,6 +107,10 @@ class InstallFacts:
     # class -> the LoadBalancer Services (namespace/name) of every install serving it, for --side-by-side's old
     # load balancers: two installs sharing a class both answer its hosts until DNS moves.
     lb_services: dict[str, list[str]] = field(default_factory=dict)
+    # class -> the controller that serves it with no --configmap: it reads no ConfigMap (built-in defaults).
+    builtin_configs: dict[str, str] = field(default_factory=dict)
+    # class -> why its controller Service does not show the scheme (the class converts internal, as a guess).
+    unread_schemes: dict[str, str] = field(default_factory=dict)
 
 
 def as_mapping(value: Any) -> dict[str, Any]:
@@ -277,9 +318,9 @@ def service_scheme(service: dict[str, Any]) -> tuple[str | None, str]:
     The AWS Load Balancer Controller (v3.5.0 pkg/service/model_build_load_balancer.go) takes Services of
     ``loadBalancerClass: service.k8s.aws/nlb`` or type ``external``/``nlb-ip``: ``aws-load-balancer-scheme``
     (internal or internet-facing, anything else an error), else the legacy ``aws-load-balancer-internal`` read
-    with ParseBool, else internal (its ``--default-load-balancer-scheme``). The in-tree provider
-    (kubernetes/cloud-provider-aws ``EnsureLoadBalancer``) makes it internal when ``aws-load-balancer-internal``
-    is set to anything but the exact string ``false``, else internet-facing.
+    with ParseBool, else the existing NLB's scheme or its ``--default-load-balancer-scheme`` (not in the Service:
+    None, not read). The in-tree provider (kubernetes/cloud-provider-aws ``EnsureLoadBalancer``) makes it internal
+    when ``aws-load-balancer-internal`` is set to anything but ``false`` or the empty string, else internet-facing.
     """
     annotations = {str(k): str(v) for k, v in as_mapping(_meta(service).get("annotations")).items()}
     spec = as_mapping(service.get("spec"))
@@ -296,12 +337,21 @@ def service_scheme(service: dict[str, Any]) -> tuple[str | None, str]:
             if parsed is None:
                 return None, f"aws-load-balancer-internal {internal!r} is not a Go boolean"
             return ("internal" if parsed else "internet-facing"), f"aws-load-balancer-internal: {internal}"
-        return "internal", "the AWS Load Balancer Controller's default scheme (no aws-load-balancer-scheme)"
+        # Unannotated, buildLoadBalancerScheme keeps the scheme of the NLB it already made, else takes its
+        # --default-load-balancer-scheme: neither shows in the Service, so the scheme is not read (the class
+        # converts internal, reported as a guess, until --class-scheme says).
+        return None, (
+            "the AWS Load Balancer Controller made it with no aws-load-balancer-scheme: it kept the existing "
+            "NLB's scheme, else its --default-load-balancer-scheme, and neither shows in the Service (aws elbv2 "
+            "describe-load-balancers shows the NLB's Scheme)"
+        )
     if spec.get("loadBalancerClass"):
         return None, f"loadBalancerClass {spec['loadBalancerClass']!r} is not one whose scheme is known here"
-    if internal is not None and internal != "false":
+    # The in-tree provider (cloud-provider-aws aws.go EnsureLoadBalancer): "false" and "" are internet-facing,
+    # any other value internal.
+    if internal not in (None, "", "false"):
         return "internal", f"the in-tree provider's aws-load-balancer-internal: {internal}"
-    return "internet-facing", "the in-tree provider's default (aws-load-balancer-internal unset or 'false')"
+    return "internet-facing", "the in-tree provider's default (aws-load-balancer-internal unset, empty or 'false')"
 
 
 def nlb_certificate(service: dict[str, Any]) -> str | None:
@@ -335,7 +385,6 @@ def read_install(documents: list[Any], options: Options, report: Report) -> Inst
     facts = InstallFacts()
     for controller in controllers(documents, configmaps):
         obj, flags = controller.workload, controller.flags
-        namespace = _meta(obj).get("namespace", "default")
         install = Install(controller.label)
         facts.consumed.add((str(obj.get("kind")), _ref(obj)))
         install.classes |= controller.classes(by_controller)
@@ -345,6 +394,11 @@ def read_install(documents: list[Any], options: Options, report: Report) -> Inst
             install.config_name, install.config = ref, _data(configmaps[ref])
         elif ref:
             install.missing_config = ref
+        else:
+            # --configmap defaults to "" (controller-v1.15.1 pkg/flags/flags.go) and the store reads only the
+            # ConfigMap it names (store.go): none named, ingress-nginx runs on its built-in defaults
+            # (config.NewDefault), whatever ConfigMap sits beside it under the chart's name.
+            install.builtin_config = True
         published = flags.get("publish-service")
         matched = [s for s in services if published and _ref(s) == published] or [
             s for s in services if _selects(s, obj)
@@ -359,9 +413,6 @@ def read_install(documents: list[Any], options: Options, report: Report) -> Inst
                 f"several LoadBalancer Services select it ({', '.join(_ref(s) for s in matched)}); none read "
                 "for its scheme: pass --class-scheme",
             )
-        if install.config is None and ref is None and f"{namespace}/{CHART_CONFIGMAP}" in configmaps:
-            install.config_name = f"{namespace}/{CHART_CONFIGMAP}"
-            install.config = _data(configmaps[install.config_name])
         installs.append(install)
     # Claimed per kind: the chart gives the controller's ConfigMap and Service the same namespace/name, so one
     # set would take the ConfigMap as claimed by the Service and never read it.
@@ -387,6 +438,8 @@ def read_install(documents: list[Any], options: Options, report: Report) -> Inst
                 facts.missing_configs[cls] = install.missing_config
             if install.config is not None and cls not in facts.config_conflicts:
                 facts.configs[cls] = (install.config_name, install.config)
+            if install.builtin_config and cls not in facts.config_conflicts:
+                facts.builtin_configs.setdefault(cls, install.label)
             if install.ssl_passthrough is not None:
                 facts.passthrough[cls] = install.ssl_passthrough
             if install.service is not None:
@@ -396,6 +449,7 @@ def read_install(documents: list[Any], options: Options, report: Report) -> Inst
                 elif scheme is not None:
                     facts.schemes[cls] = (scheme, f"Service {_ref(install.service)}: {why}")
                 else:
+                    facts.unread_schemes.setdefault(cls, f"Service {_ref(install.service)}: {why}")
                     report.add("*", f"Service {_ref(install.service)}", "note", f"scheme not read: {why}")
                 cert = nlb_certificate(install.service)
                 if cert:
@@ -457,6 +511,10 @@ def _claimed_twice(installs: list[Install], options: Options, facts: InstallFact
         names = {i.config_name for i in claims if i.config is not None}
         # Two ConfigMaps that say the same thing leave nothing to choose between.
         contents = {tuple(sorted(i.config.items())) for i in claims if i.config is not None}
+        # An install with no --configmap runs on the built-in defaults: an empty ConfigMap, as it reads none.
+        if any(i.builtin_config for i in claims):
+            names.add(BUILTIN_CONFIG)
+            contents.add(())
         if len(names) > 1 and len(contents) > 1 and not options.controller_config:
             facts.config_conflicts[cls] = tuple(sorted(names))
             report.add(

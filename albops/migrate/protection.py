@@ -122,7 +122,7 @@ def class_options(options: Options, facts: InstallFacts, ingress: dict[str, Any]
     cls = ingress_class(ingress) or ""
     changes: dict[str, Any] = {}
     if not options.controller_config and not options.config_name:
-        found = facts.configs.get(cls) or facts.default_config
+        found = _config_of(facts, cls)
         if cls in facts.config_conflicts:
             changes["config_conflict"] = facts.config_conflicts[cls]
         elif found is not None:
@@ -133,6 +133,17 @@ def class_options(options: Options, facts: InstallFacts, ingress: dict[str, Any]
     if cls in facts.passthrough:
         changes["ssl_passthrough"] = facts.passthrough[cls]
     return dataclasses.replace(options, **changes)
+
+
+def _config_of(facts: InstallFacts, cls: str) -> tuple[str, dict[str, str]] | None:
+    """The ConfigMap a class's Ingresses inherit: its controller's --configmap; none when its controller names
+    none (built-in defaults) or names one the input lacks (reported as missing); the input's one loose
+    controller ConfigMap only for a class no controller in the input serves (a dump without the Deployment)."""
+    if cls in facts.configs:
+        return facts.configs[cls]
+    if cls in facts.builtin_configs or cls in facts.missing_configs:
+        return None
+    return facts.default_config
 
 
 def scheme_for(options: Options, facts: InstallFacts, cls: str) -> tuple[str, str]:
@@ -149,6 +160,11 @@ def scheme_for(options: Options, facts: InstallFacts, cls: str) -> tuple[str, st
         return scheme, why
     if options.scheme_given:
         return options.scheme, f"--scheme {options.scheme}"
+    if cls in facts.unread_schemes:
+        return "internal", (
+            f"a guess: {facts.unread_schemes[cls]}; internal, never internet-facing by guess: pass --class-scheme "
+            f"{cls}=internet-facing if it was public"
+        )
     return "internal", (
         "nothing in the input or the options says (no --scheme, --class-scheme or controller Service of the "
         "class): internal, never internet-facing by guess; pass --class-scheme CLASS=internet-facing if it was public"
@@ -173,7 +189,16 @@ def report_install(options: Options, facts: InstallFacts, classes: set[str], rep
             )
     else:
         for cls in sorted(classes):
-            found = facts.configs.get(cls) or facts.default_config
+            found = _config_of(facts, cls)
+            if found is None and cls in facts.builtin_configs and cls not in facts.config_conflicts:
+                report.add(
+                    "*",
+                    f"class {cls}",
+                    "note",
+                    f"{facts.builtin_configs[cls]} has no --configmap, so it reads no ConfigMap (ingress-nginx "
+                    "controller-v1.15.1: the flag defaults to none): the class was converted with ingress-nginx's "
+                    "built-in defaults; a ConfigMap beside it under the chart's name is not what it runs with",
+                )
             if found is not None:
                 report.add(
                     "*",
@@ -213,7 +238,8 @@ def ambiguous_config(source: Source, facts: InstallFacts, options: Options, repo
             "-o yaml) or pass --controller-config",
         )
         return
-    if facts.ambiguous_configs and not options.controller_config and not options.config_name:
+    builtin = (ingress_class(source.converted) or "") in facts.builtin_configs
+    if facts.ambiguous_configs and not builtin and not options.controller_config and not options.config_name:
         # options are the class's (class_options): a class whose Deployment names its ConfigMap has config_name.
         report.add(
             source.name,

@@ -19,15 +19,19 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from albops.migrate.install import CHART_CONFIGMAP, Controller, InstallFacts, as_mapping, controllers, read_install
+from albops.migrate.install import Controller, InstallFacts, as_mapping, controllers, read_install
 from albops.migrate.install import _selects as selects
 from albops.migrate.protection import report_install
 from albops.migrate.reading import LEGACY_CLASS, Options, display, ingress_class, objects, places
 from albops.migrate.report import Report
 from albops.migrate.values import go_bool
 
-# One requirement of a label selector (k8s.io/apimachinery pkg/labels selector.go Parse): key op values.
-_SET = re.compile(r"^\s*(!?)\s*([A-Za-z0-9_./-]+)\s*(?:(in|notin)\s*\(([^)]*)\)|(==|=|!=)\s*([A-Za-z0-9_.-]*))?\s*$")
+# One requirement of a label selector (k8s.io/apimachinery v0.35.3, the version ingress-nginx controller-v1.15.1
+# builds with, pkg/labels/selector.go Parse): key op values; the operators are in, notin, =, ==, !=, > and <.
+_SET = re.compile(
+    r"^\s*(!?)\s*([A-Za-z0-9_./-]+)\s*(?:(in|notin)\s*\(([^)]*)\)|(==|=|!=|>|<)\s*([A-Za-z0-9_.-]*))?\s*$"
+)
+_INT64 = 2**63
 
 
 class SelectorError(ValueError):
@@ -49,20 +53,37 @@ def _split_requirements(selector: str) -> list[str]:
     return [p for p in parts if p.strip()]
 
 
+def _go_int(text: str) -> int | None:
+    """Go's strconv.ParseInt(text, 10, 64), or None where it fails (a sign, then decimal digits, in range)."""
+    if not re.fullmatch(r"[+-]?[0-9]+", text):
+        return None
+    number = int(text)
+    return number if -_INT64 <= number < _INT64 else None
+
+
 def selector_matches(selector: str, labels: Mapping[str, str]) -> bool:
     """Whether ``labels`` satisfy a label selector: ``k=v``, ``k==v``, ``k!=v``, ``k in (a,b)``, ``k notin (a)``,
-    ``k`` (exists) and ``!k`` (does not); every requirement must hold (an empty selector matches all)."""
+    ``k>N``, ``k<N``, ``k`` (exists) and ``!k`` (does not); every requirement must hold (an empty selector
+    matches all). ``k>N``/``k<N`` (selector.go Requirement.Matches): the label must exist and parse as an
+    integer, compared with N, itself an integer (NewRequirement refuses anything else)."""
     for requirement in _split_requirements(selector):
         match = _SET.match(requirement)
         if not match:
             raise SelectorError(f"{requirement.strip()!r} is not a label selector requirement")
         negated, key, set_op, set_values, op, value = match.groups()
+        if negated and (set_op or op):
+            raise SelectorError(f"{requirement.strip()!r}: '!' takes a key only")
         if set_op:
-            values = {v.strip() for v in set_values.split(",") if v.strip()}
+            # "in ()" is the set of the empty value (selector.go parseValues).
+            values = {v.strip() for v in set_values.split(",")}
             ok = labels.get(key) in values if set_op == "in" else labels.get(key) not in values
+        elif op in (">", "<"):
+            bound = _go_int(value)
+            if bound is None or not value[:1].isdigit():  # a label value cannot start with a sign
+                raise SelectorError(f"{requirement.strip()!r}: for '>' and '<' the value must be an integer")
+            have = _go_int(labels.get(key, ""))
+            ok = have is not None and (have > bound if op == ">" else have < bound)
         elif op:
-            if negated:
-                raise SelectorError(f"{requirement.strip()!r}: '!' takes a key only")
             ok = labels.get(key) == value if op in ("=", "==") else labels.get(key) != value
         else:
             ok = (key in labels) != bool(negated)
@@ -238,12 +259,9 @@ def _view_without(documents: list[Any], excluded: list[Controller], kept: list[C
     others = {id(c.workload) for c in excluded}
 
     def refs(controller: Controller) -> set[str]:
-        namespace = str(as_mapping(controller.workload.get("metadata")).get("namespace", "default"))
+        # Only the ConfigMap its --configmap names: with none it reads none (pkg/flags/flags.go default "").
         flags = controller.flags
-        found = {flags.get("configmap") or f"{namespace}/{CHART_CONFIGMAP}"}
-        if flags.get("publish-service"):
-            found.add(flags["publish-service"])
-        return found
+        return {flags[key] for key in ("configmap", "publish-service") if flags.get(key)}
 
     theirs = set().union(*(refs(c) for c in excluded)) - set().union(*(refs(c) for c in kept))
     view = []
