@@ -309,6 +309,32 @@ def test_failed_gate_before_changes_nothing(world: World) -> None:
     assert world.sent == [] and world.records() == before
 
 
+@pytest.fixture(autouse=True)
+def route53_deletes_one_record_set(monkeypatch: pytest.MonkeyPatch) -> None:
+    """moto 5.2.5 deletes a weighted record set by its SetIdentifier alone, every record set with that identifier
+    across the zone, whatever its name and type (moto/route53/models.py, FakeZone.delete_rrset_by_id, called from
+    Route53Backend.change_resource_record_sets); Route 53 deletes the one record set the DELETE names. With
+    several hosts mid-cutover (each with albops-old/albops-new) moto would wipe the other hosts' records, so the
+    tests run against Route 53's behaviour: moto runs in this process and the function is replaced here, reading
+    the name and type of the change being applied from its caller's frame."""
+    import sys
+
+    from moto.route53.models import FakeZone
+
+    from albops.cutover.records import dns_name
+
+    def delete_one(self: Any, set_identifier: str) -> None:
+        change = sys._getframe(1).f_locals["record_set"]
+        name, rtype = dns_name(change["Name"]), change["Type"]
+        self.rrsets = [
+            r
+            for r in self.rrsets
+            if not (r.set_identifier == set_identifier and dns_name(r.name) == name and r.type == rtype)
+        ]
+
+    monkeypatch.setattr(FakeZone, "delete_rrset_by_id", delete_one)
+
+
 @pytest.fixture
 def delete_then_create(monkeypatch: pytest.MonkeyPatch) -> None:
     """moto refuses a CREATE equal to any CREATE in the zone's change journal while a record of that name and type
@@ -366,7 +392,7 @@ def test_interrupt_during_the_window_is_a_failed_gate(world: World, delete_then_
     assert [(r["Type"], "SetIdentifier" in r) for r in world.records()] == [("A", False), ("AAAA", False)]
 
 
-@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP])
 def test_a_real_signal_in_the_window_sets_the_gates_stop_and_handlers_come_back(
     world: World, delete_then_create: None, signum: int
 ) -> None:
@@ -557,10 +583,12 @@ def test_cname_needs_record_then_lists_and_gates_every_host(aws_env: str) -> Non
         gate=GateSettings(host="www.example.com", urls=("https://api.example.com/health",)),
     )
     assert out.code == 0, out.error
-    assert sorted(out.document["hostsBehind"]) == ["api.example.com", "www.example.com"]
+    # the record's own name is a host clients may use too: listed and gated
+    assert sorted(out.document["hostsBehind"]) == ["api.example.com", "lb.example.com", "www.example.com"]
     gated = {(c[0], c[1], c[4]) for c in world.gates.calls}
     assert ("before", "api.example.com", ("https://api.example.com/health",)) in gated
     assert ("before", "www.example.com", ("https://www.example.com/",)) in gated
+    assert ("before", "lb.example.com", ("https://lb.example.com/",)) in gated
     assert {c["ResourceRecordSet"]["Name"] for c in world.sent[0]} == {"lb.example.com."}
     out = world.run(
         weight=20,
@@ -711,3 +739,184 @@ def test_health_is_judged_per_target_group_as_route_53_does(world: World) -> Non
         "targetGroups": {},
         "why": "no target group",
     }
+
+
+# ---- round 2 of the hostile review: each test below failed before its fix ----
+
+
+def test_lines_are_given_as_they_happen_not_only_at_the_end(world: World) -> None:
+    """A 600 s gate shows progress: the change and the settle line are out before the gate after it runs."""
+    echoed: list[str] = []
+    seen_in_gate: list[list[str]] = []
+    world.gates.on_after = lambda _stop: seen_in_gate.append(list(echoed))
+    request = Request(
+        zone_id=world.zone,
+        host="www.example.com",
+        action="weight",
+        to=world.new["DNSName"],
+        weight=10,
+        yes=True,
+        settle_seconds=0.0,
+    )
+    out = Cutover(world.client, "us-west-2", lambda: world.gates, echo=echoed.append).run(request)
+    assert out.code == 0, out.error
+    assert any(line.startswith("change:") for line in seen_in_gate[0])
+    assert any("settling 0 s (--settle-seconds)" in line for line in seen_in_gate[0])
+    assert echoed == out.lines
+
+
+def test_settle_line_names_the_ttl_only_when_it_is_the_default(world: World) -> None:
+    out = world.run(weight=10, settle_seconds=None, insync_seconds=0.0)
+    assert out.code == 0, out.error
+    assert any("(the record's TTL)" in line for line in out.lines)
+
+
+def test_a_failed_gate_prints_its_reasons_in_text(world: World, delete_then_create: None) -> None:
+    world.gates.after_result = GateResult(False, "new: 10 samples", ("HTTP 503 x7", "no address within 5 s"))
+    out = world.run(weight=10)
+    assert out.code == 1
+    assert "  why: HTTP 503 x7" in out.lines and "  why: no address within 5 s" in out.lines
+
+
+def _refuse_second_change(world: World, code: str) -> None:
+    calls: list[int] = []
+
+    class _Http:
+        status_code = 400
+
+    def refuse(**_: Any) -> Any:
+        calls.append(1)
+        if len(calls) < 2:
+            return None
+        return _Http(), {"Error": {"Code": code, "Message": "Tried to delete resource record set but it was not found"}}
+
+    world.r53.meta.events.register("before-call.route-53.ChangeResourceRecordSets", refuse)
+
+
+@pytest.mark.parametrize("code", ["InvalidChangeBatch", "PriorRequestNotComplete"])
+def test_a_refused_restore_says_the_step_stays_and_prints_the_batch_back(world: World, code: str) -> None:
+    world.gates.after_result = FAIL
+    _refuse_second_change(world, code)
+    out = world.run(weight=10)
+    assert out.code == 1
+    assert "nothing was changed" not in out.error
+    assert "still holds this step's weights" in out.error and code in out.error
+    assert '"Action": "CREATE"' in out.error and "albops-new" in out.error
+    assert out.document["restored"] is False
+    # the records still hold the step's weights, as the message says
+    assert {r.get("SetIdentifier") for r in world.records()} == {"albops-old", "albops-new"}
+
+
+def _internal_alb(world: World) -> dict[str, Any]:
+    ec2, v2 = world.aws.client("ec2"), world.aws.client("elbv2")
+    subnets = [s["SubnetId"] for s in ec2.describe_subnets()["Subnets"] if s["CidrBlock"].startswith("10.0.")]
+    lb: dict[str, Any] = v2.create_load_balancer(
+        Name="internal-alb", Subnets=subnets[:2], Scheme="internal", IpAddressType="dualstack"
+    )["LoadBalancers"][0]
+    return lb
+
+
+def test_a_public_host_moved_to_an_internal_load_balancer_is_refused(world: World) -> None:
+    internal = _internal_alb(world)
+    out = world.run(weight=10, to=internal["DNSName"])
+    assert out.code == 2 and "internal" in out.error and "internet-facing" in out.error
+    assert "internal-alb" in out.error and "old-nlb" in out.error and "--allow-scheme-change" in out.error
+    assert world.sent == []
+    out = world.run(weight=10, to=internal["DNSName"], allow_scheme_change=True)
+    assert out.code == 0, out.error
+    assert any("--allow-scheme-change" in line for line in out.lines)
+
+
+def test_a_private_zone_host_on_an_internal_load_balancer_moved_to_an_internet_facing_one_is_refused(
+    world: World,
+) -> None:
+    internal = _internal_alb(world)
+    private = world.r53.create_hosted_zone(
+        Name="corp.example.com",
+        CallerReference="p1",
+        VPC={"VPCRegion": "us-west-2", "VPCId": "vpc-12345678"},
+        HostedZoneConfig={"PrivateZone": True, "Comment": "inside"},
+    )["HostedZone"]["Id"].rsplit("/", 1)[-1]
+    world.put(world.alias("app.corp.example.com", "A", lb=internal), zone=private)
+    out = world.run(weight=10, zone_id=private, host="app.corp.example.com", to=world.new["DNSName"])
+    assert out.code == 2 and "internet-facing" in out.error and "zone private" in out.error
+    assert world.sent == []
+
+
+def test_a_host_under_a_delegated_subdomain_is_refused_naming_the_delegation(world: World) -> None:
+    world.put(
+        {"Name": "sub.example.com", "Type": "NS", "TTL": 300, "ResourceRecords": [{"Value": "ns-1.example.net."}]},
+        world.alias("x.sub.example.com", "A"),
+    )
+    out = world.run(weight=10, host="x.sub.example.com")
+    assert out.code == 2 and "sub.example.com is delegated" in out.error
+    assert world.sent == [] and world.gates.calls == []
+
+
+def test_names_leading_to_the_host_are_listed_and_gated_recursively(world: World) -> None:
+    zone_alias = {"HostedZoneId": world.zone, "DNSName": "www.example.com", "EvaluateTargetHealth": False}
+    world.put(
+        {"Name": "edge.example.com", "Type": "CNAME", "TTL": 60, "ResourceRecords": [{"Value": "www.example.com"}]},
+        {"Name": "cdn.example.com", "Type": "CNAME", "TTL": 60, "ResourceRecords": [{"Value": "edge.example.com."}]},
+        {"Name": "apex-ish.example.com", "Type": "A", "AliasTarget": zone_alias},
+        {"Name": "other.example.com", "Type": "CNAME", "TTL": 60, "ResourceRecords": [{"Value": "x.example.org"}]},
+    )
+    out = world.run(weight=10)
+    assert out.code == 0, out.error
+    behind = out.document["hostsBehind"]
+    assert behind[0] == "www.example.com"
+    assert sorted(behind) == ["apex-ish.example.com", "cdn.example.com", "edge.example.com", "www.example.com"]
+    gated = {(c[0], c[1]) for c in world.gates.calls}
+    assert {h for w, h in gated if w == "before"} == set(behind)
+    assert any("cdn.example.com" in line for line in out.lines)
+
+
+def test_a_cname_to_a_name_only_the_wildcard_serves_is_behind_the_wildcard(aws_env: str) -> None:
+    world = World()
+    world.put(
+        world.alias("*.example.com", "A"),
+        {"Name": "edge.example.com", "Type": "CNAME", "TTL": 60, "ResourceRecords": [{"Value": "shop.example.com"}]},
+    )
+    out = world.run(weight=10, host="shop.example.com", record="*.example.com")
+    assert out.code == 0, out.error
+    assert out.document["hostsBehind"] == ["shop.example.com", "edge.example.com"]
+
+
+def test_external_dns_message_says_the_version_decides_the_default_prefix(world: World) -> None:
+    value = '"heritage=external-dns,external-dns/owner=prod"'
+    world.put({"Name": "a-www.example.com", "Type": "TXT", "TTL": 300, "ResourceRecords": [{"Value": value}]})
+    out = world.run(weight=10)
+    assert out.code == 3 and "v0.22.0 and later" in out.error and "external-dns.alpha.kubernetes.io/" in out.error
+    given = world.run(weight=10, annotation_prefix="example.org/", annotation_prefix_given=True)
+    assert given.code == 3 and "v0.22.0" not in given.error and "example.org/set-identifier" in given.error
+
+
+def test_an_aaaa_already_on_an_ipv4_only_load_balancer_may_move_to_another(aws_env: str) -> None:
+    """The way back after --finish: a host whose AAAA points at an ipv4-only load balancer loses no IPv6 answer
+    when moved to another ipv4-only one; a dualstack one moved to an ipv4-only one still does (refused)."""
+    world = World()
+    ec2, v2 = world.aws.client("ec2"), world.aws.client("elbv2")
+    subnets = [s["SubnetId"] for s in ec2.describe_subnets()["Subnets"] if s["CidrBlock"].startswith("10.0.")]
+    other = v2.create_load_balancer(Name="v4-nlb", Subnets=subnets[:2], Type="network")["LoadBalancers"][0]
+    world.put(
+        world.alias("www.example.com", "A", lb=world.v4only), world.alias("www.example.com", "AAAA", lb=world.v4only)
+    )
+    out = world.run(weight=10, to=other["DNSName"])
+    assert out.code == 0, out.error
+    assert any("no IPv6 address either" in line for line in out.lines)
+    assert world.run(weight=10, host="www.example.com", to=world.new["DNSName"]).code == 2  # a cutover under way
+
+
+def test_two_hosts_mid_cutover_one_finishes_the_other_is_untouched(world: World) -> None:
+    world.put(world.alias("api.example.com", "A"), world.alias("api.example.com", "AAAA"))
+    assert world.run(weight=10).code == 0
+    assert world.run(weight=100, host="api.example.com").code == 0
+    www_before = world.records("www.example.com")
+    world.sent.clear()
+    out = world.run("finish", host="api.example.com")
+    assert out.code == 0, out.error
+    assert len(world.sent) == 1
+    assert {c["ResourceRecordSet"]["Name"].rstrip(".") for c in world.sent[0]} == {"api.example.com"}
+    assert world.records("www.example.com") == www_before
+    assert {r.get("SetIdentifier") for r in www_before} == {"albops-old", "albops-new"}
+    assert [("SetIdentifier" in r) for r in world.records("api.example.com")] == [False, False]

@@ -51,6 +51,8 @@ class Request:
     annotation_prefix: str = EXTERNAL_DNS_PREFIX
     insync_seconds: float = INSYNC_SECONDS
     not_external_dns: bool = False  # --not-external-dns: the user says no external-dns manages the host
+    allow_scheme_change: bool = False  # --allow-scheme-change: internet-facing <-> internal is meant
+    annotation_prefix_given: bool = False  # --external-dns-annotation-prefix was given (else the version decides)
 
 
 @dataclass
@@ -83,6 +85,7 @@ class Cutover:
         region: str,
         gates: Callable[[], Gates],
         clock: Callable[[], float] = time.monotonic,
+        echo: Callable[[str], None] | None = None,
     ) -> None:
         self.client = client
         self.region = region
@@ -91,9 +94,13 @@ class Cutover:
         self.stop = threading.Event()
         self.out = Outcome()
         self.r53 = client("route53", region)
+        self.private_zone = False
+        self.echo = echo  # each line as it happens (the CLI prints and flushes it), so a long gate shows progress
 
     def say(self, line: str) -> None:
         self.out.lines.append(line)
+        if self.echo is not None:
+            self.echo(line)
 
     # ---- reading ---------------------------------------------------------------------------------------------
 
@@ -195,12 +202,14 @@ class Cutover:
         zone = self.zone(request.zone_id)
         zone_id = zone["Id"].rsplit("/", 1)[-1]
         apex = records.dns_name(zone["Name"])
+        self.private_zone = bool(zone.get("Config", {}).get("PrivateZone"))
         doc = self.out.document
         doc.update({"zoneId": zone_id, "zone": apex, "host": host, "action": request.action})
         if not (host == apex or host.endswith("." + apex)):
             raise _RunEndedError(
                 EXIT_BAD_INPUT, f"--host {host}: zone {zone_id} ({apex}) does not hold it; give its zone"
             )
+        self.check_delegation(zone_id, apex, host, "--host")
         name, behind = self.record_name(zone_id, apex, host, request.record)
         doc.update({"record": name, "hostsBehind": behind})
         for url in request.gate.urls if request.gate else ():
@@ -213,6 +222,8 @@ class Cutover:
                 )
         if name != host:
             self.say(f"{host} is served through the record {name}; hosts behind it: {', '.join(behind)}")
+        elif len(behind) > 1:
+            self.say(f"names that lead to {host} (CNAME or alias), moved and gated with it: {', '.join(behind[1:])}")
         if name.startswith("*."):
             self.say(
                 f"names covered by {name} that have no record of their own cannot be listed from Route 53; the ones "
@@ -302,7 +313,8 @@ class Cutover:
                 self.say(_caching_note())
                 return
             settle = request.settle_seconds if request.settle_seconds is not None else records.ALIAS_TTL_SECONDS
-            self.say(f"settling {settle:g} s (the record's TTL) before measuring")
+            why = "--settle-seconds" if request.settle_seconds is not None else "the record's TTL"
+            self.say(f"settling {settle:g} s ({why}) before measuring")
             self.stop.wait(settle)
             if self.stop.is_set():
                 results = [GateResult(False, "interrupted before the gate ran", ("interrupted",))]
@@ -333,17 +345,13 @@ class Cutover:
                 raise _RunEndedError(
                     EXIT_BAD_INPUT, f"--record {target} is not in zone {zone_id} ({apex}); give its zone"
                 )
-            hosts = [host]  # the target itself is the record, not a name clients are known to use: not gated
-            for item in self.read_zone(zone_id):
-                if item["Type"] == "CNAME" and any(
-                    records.dns_name(str(v.get("Value", ""))) == target for v in item.get("ResourceRecords", [])
-                ):
-                    hosts.append(records.dns_name(item["Name"]))
-            return target, list(dict.fromkeys(hosts))
+            self.check_delegation(zone_id, apex, target, "--record")
+            # The record's own name is a host clients may use too: gated with the others.
+            return target, list(dict.fromkeys([host, target, *self.names_leading_to(zone_id, target)]))
         if any(r["Type"] in records.MOVED_TYPES for r in own):
             if wanted and wanted != host:
                 raise _RunEndedError(EXIT_BAD_INPUT, f"--record {wanted}: {host} has records of its own; drop --record")
-            return host, [host]
+            return host, list(dict.fromkeys([host, *self.names_leading_to(zone_id, host)]))
         labels = host.split(".")
         for i in range(1, len(labels)):
             parent = ".".join(labels[i:])
@@ -358,8 +366,68 @@ class Cutover:
                         f"{host} has no record of its own; it is served by the wildcard {wildcard}: moving it moves "
                         f"every name it covers; give --record '{wildcard}' to move it",
                     )
-                return wildcard, [host]
+                return wildcard, list(dict.fromkeys([host, *self.names_leading_to(zone_id, wildcard)]))
         raise _RunEndedError(EXIT_BAD_INPUT, f"{host} has no record in zone {zone_id} ({apex}); nothing to move")
+
+    def names_leading_to(self, zone_id: str, name: str) -> list[str]:
+        """Every name of the zone whose CNAME, or alias record to a name of this same zone, leads to ``name``,
+        however many hops (edge -> www -> app): clients using them move too, so they are listed and gated. For a
+        wildcard, a name it covers that has no record of its own counts as the wildcard. The walk is bounded by
+        the zone's records (one read, MAX_PAGES pages) and visits each name once."""
+        zone = self.read_zone(zone_id)
+        owned = {records.dns_name(r["Name"]) for r in zone}
+        pointing: dict[str, set[str]] = {}
+        for record in zone:
+            source = records.dns_name(record["Name"])
+            alias = record.get("AliasTarget")
+            if alias is not None:
+                if str(alias.get("HostedZoneId", "")).rsplit("/", 1)[-1] == zone_id:
+                    pointing.setdefault(records.dns_name(str(alias.get("DNSName", ""))), set()).add(source)
+            elif record["Type"] == "CNAME":
+                for value in record.get("ResourceRecords", []):
+                    pointing.setdefault(records.dns_name(str(value.get("Value", ""))), set()).add(source)
+        wildcard_parent = name[2:] if name.startswith("*.") else None
+
+        def leads(target: str, to: str) -> bool:
+            if target == to:
+                return True
+            return (
+                to == name
+                and wildcard_parent is not None
+                and target.endswith("." + wildcard_parent)
+                and (target not in owned)
+            )
+
+        found: list[str] = []
+        queue = [name]
+        seen = {name}
+        while queue:
+            current = queue.pop(0)
+            for target, sources in pointing.items():
+                if not leads(target, current):
+                    continue
+                for source in sorted(sources):
+                    if source not in seen:
+                        seen.add(source)
+                        found.append(source)
+                        queue.append(source)
+        return found
+
+    def check_delegation(self, zone_id: str, apex: str, name: str, what: str) -> None:
+        """Exit 2 when an NS record between the zone's apex and ``name`` delegates it to another zone: resolvers
+        ask that zone, so records here are never served (occluded) and a cutover here moves no traffic while
+        every gate, probing the load balancers directly, passes."""
+        labels = name.split(".")
+        for i in range(len(labels)):
+            parent = ".".join(labels[i:])
+            if parent == apex or not parent.endswith("." + apex):
+                break
+            if any(r["Type"] == "NS" for r in self.read_name(zone_id, parent)):
+                raise _RunEndedError(
+                    EXIT_BAD_INPUT,
+                    f"{what} {name}: {parent} is delegated to another zone (an NS record in zone {zone_id}); "
+                    f"resolvers never see {name}'s records here; run the cutover in the zone of {parent}",
+                )
 
     def check_external_dns(self, request: Request, zone_id: str, name: str, host: HostRecords) -> None:
         txt_names = records.ownership_txt_names(
@@ -444,6 +512,11 @@ class Cutover:
             f"hostname {name}); external-dns then writes the weighted records; raise the new weight step by "
             "step, and remove the old Ingress's hostname to finish"
         )
+        if not request.annotation_prefix_given:
+            steps += (
+                f" ({prefix} is external-dns v0.22.0 and later; up to v0.21 it is external-dns.alpha.kubernetes.io/; "
+                "--external-dns-annotation-prefix sets it)"
+            )
         self.out.document["externalDns"] = {"txt": txt_name, "owner": owner, "steps": steps}
         raise _RunEndedError(
             EXIT_REFUSED,
@@ -479,11 +552,22 @@ class Cutover:
                         f"--to {request.to}: a cutover of {host.name} to {current_new} is under way; --rollback and "
                         "--abort it first",
                     )
+            self.check_scheme(request, host.name, old, new)
+            # An AAAA alias to a load balancer without IPv6 is accepted by Route 53 and answers no address (the
+            # ELB's own name has no AAAA record: AWS, Route 53 Developer Guide, "Routing traffic to an ELB load
+            # balancer": create an AAAA alias only when the load balancer is dualstack). Refused only when the move
+            # takes IPv6 answers away; a host already pointing its AAAA at an ipv4-only one loses nothing.
             if "AAAA" in host.types and new.ip_address_type == "ipv4":
-                raise _RunEndedError(
-                    EXIT_BAD_INPUT,
-                    f"--to {request.to}: {host.name} has an AAAA record but {new.lb.name} has no IPv6 address "
-                    "(IpAddressType ipv4); make it dualstack first",
+                if old.ip_address_type != "ipv4":
+                    raise _RunEndedError(
+                        EXIT_BAD_INPUT,
+                        f"--to {request.to}: {host.name} has an AAAA record to {old.lb.name}, which has IPv6 "
+                        f"({old.ip_address_type}), but {new.lb.name} has no IPv6 address (IpAddressType ipv4): "
+                        "IPv6 clients would get no address; make it dualstack first",
+                    )
+                self.say(
+                    f"note: {host.name}'s AAAA record points at {old.lb.name}, which has no IPv6 address either: "
+                    "it answers no IPv6 address before and after this move"
                 )
             doc["from"], doc["to"] = _json_lb(old.lb), _json_lb(new.lb)
             if host.state == "weighted" and host.new_percent == request.weight:
@@ -519,6 +603,33 @@ class Cutover:
             )
         self.resolve(host.target(NEW_ID)["DNSName"], "the new target")
         return records.collapse_step(host, NEW_ID), None, None
+
+    def check_scheme(self, request: Request, name: str, old: lbs.Resolved, new: lbs.Resolved) -> None:
+        """Refuse a move between internet-facing and internal load balancers unless --allow-scheme-change: a
+        public host moved to an internal ALB answers private addresses to internet clients (an outage gates run
+        inside the VPC never see), and a private host moved to an internet-facing one is exposed."""
+        zone_kind = "private" if self.private_zone else "public"
+        if new.lb.scheme != old.lb.scheme:
+            what = (
+                f"--to {request.to}: {new.lb.name} is {new.lb.scheme} but {name} now points at {old.lb.name}, which "
+                f"is {old.lb.scheme} (zone {zone_kind})"
+            )
+            if not request.allow_scheme_change:
+                raise _RunEndedError(
+                    EXIT_BAD_INPUT,
+                    f"{what}: clients would reach it differently; give a {old.lb.scheme} load balancer, or "
+                    "--allow-scheme-change when this is meant",
+                )
+            self.say(f"note: {what}; allowed by --allow-scheme-change")
+            return
+        mismatch = (self.private_zone and new.lb.scheme == "internet-facing") or (
+            not self.private_zone and new.lb.scheme == "internal"
+        )
+        if mismatch:
+            self.say(
+                f"note: {name} is in a {zone_kind} zone and {new.lb.name} is {new.lb.scheme}, as {old.lb.name} is: "
+                "unchanged by this move"
+            )
 
     def resolve(self, text: str, what: str) -> lbs.Resolved:
         try:
@@ -574,12 +685,16 @@ class Cutover:
 
     # ---- changing --------------------------------------------------------------------------------------------
 
-    def send(self, zone_id: str, step: Step, comment: str) -> str:
+    def send(self, zone_id: str, step: Step, comment: str, restoring: bool = False) -> str:
+        """Send one batch. ``restoring``: the batch undoes a step, so a refusal must not say "nothing was changed"
+        (the step stays applied); the caller words it."""
         try:
             answer = self.r53.change_resource_record_sets(
                 HostedZoneId=zone_id, ChangeBatch={"Comment": comment[:256], "Changes": list(step.changes)}
             )
         except DeadlineExceeded as error:
+            if restoring:
+                raise _RunEndedError(EXIT_FINDINGS, f"no answer came to the restore batch ({error})") from None
             raise _RunEndedError(
                 EXIT_FINDINGS,
                 f"state unknown: the batch was sent and no answer came ({error}); run with --status to see whether "
@@ -587,6 +702,8 @@ class Cutover:
             ) from None
         except Exception as error:
             if _code(error) in ("InvalidChangeBatch", "PriorRequestNotComplete", "InvalidInput"):
+                if restoring:
+                    raise _RunEndedError(EXIT_FINDINGS, f"Route 53 refused it: {_code(error)}: {error}") from None
                 raise _RunEndedError(
                     EXIT_FINDINGS,
                     f"Route 53 refused the batch ({_code(error)}: {error}); nothing was changed; run it again to read "
@@ -628,6 +745,9 @@ class Cutover:
             except Exception as error:  # a gate that cannot measure fails: never pass unmeasured
                 result = GateResult(False, f"the gate could not run: {type(error).__name__}: {error}", ("no measure",))
             self.say(f"gate {when} ({host}): {'passed' if result.passed else 'FAILED'}: {result.line}")
+            if not result.passed:
+                for reason in result.reasons:
+                    self.say(f"  why: {reason}")
             self.out.document.setdefault("gates", []).append(
                 {
                     "when": when,
@@ -660,11 +780,22 @@ class Cutover:
                 "it): nothing was restored; to restore the previous records, delete the current ones and create: "
                 + json.dumps([_json_record(r) for r in step.removed], sort_keys=True),
             )
-        current = self.read_name(zone_id, name)
-        records.check_batch(current, undo.changes)
-        change_id = self.send(zone_id, undo, f"albops cutover restore {name}")
-        doc["restored"] = True
         doc["restoreBatch"] = {"Changes": list(undo.changes)}
+        try:
+            current = self.read_name(zone_id, name)
+            records.check_batch(current, undo.changes)
+            change_id = self.send(zone_id, undo, f"albops cutover restore {name}", restoring=True)
+        except (_RunEndedError, ConcurrentEditError, RecordError) as error:
+            # The forward step's wording ("nothing was changed") would be false here: the step stays applied.
+            why = error.message if isinstance(error, _RunEndedError) else str(error)
+            doc["restored"] = False
+            raise _RunEndedError(
+                EXIT_FINDINGS,
+                f"the gate after the change failed and the restore was not made ({why}): {name} still holds this "
+                "step's weights; to put the previous records back send: "
+                + json.dumps({"Changes": list(undo.changes)}, sort_keys=True),
+            ) from None
+        doc["restored"] = True
         self.wait_insync(change_id, 60.0)
         raise _RunEndedError(
             EXIT_FINDINGS, f"the gate after the change failed: {name}'s previous records were restored"
@@ -672,8 +803,9 @@ class Cutover:
 
     @contextmanager
     def window(self) -> Iterator[None]:
-        """SIGINT and SIGTERM set the stop event while the change is being measured (a failed gate, then the
-        restore), instead of ending the run half-way; the previous handlers come back after."""
+        """SIGINT, SIGTERM and SIGHUP (an SSH session dropped) set the stop event while the change is being
+        measured (a failed gate, then the restore), instead of ending the run half-way with the change unmeasured;
+        the previous handlers come back after."""
         if threading.current_thread() is not threading.main_thread():
             yield
             return
@@ -681,7 +813,7 @@ class Cutover:
         def stop(_signum: int, _frame: object) -> None:
             self.stop.set()
 
-        wanted = [signal.SIGINT, signal.SIGTERM]
+        wanted = [s for s in (signal.SIGINT, signal.SIGTERM, getattr(signal, "SIGHUP", None)) if s is not None]
         previous = {sig: signal.signal(sig, stop) for sig in wanted}
         try:
             yield
