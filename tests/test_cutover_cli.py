@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-import sys
 import threading
-import types
 from typing import Any, ClassVar
 
 import pytest
@@ -45,6 +43,20 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
         (["--weight", "5", "--to", "arn:aws:ec2:us-west-2:1:instance/i-1"], "load balancer ARN"),
         ([], "one of the arguments"),
         (["--status", "--host", "*.example.com"], "--record '*.example.com'"),
+        (
+            [
+                "--weight",
+                "5",
+                "--to",
+                "a-1.us-west-2.elb.amazonaws.com",
+                "--min-samples",
+                "5000",
+                "--gate-seconds",
+                "10",
+            ],
+            "--min-samples 5000 cannot be reached within --gate-seconds 10",
+        ),
+        (["--weight", "5", "--to", "a-1.us-west-2.elb.amazonaws.com", "--max-error-rate", "1"], "--max-error-rate 1"),
     ],
 )
 def test_options_refused_before_any_call(
@@ -143,9 +155,7 @@ class _Gates:
 def test_weight_with_yes_runs_the_gates_then_status_rollback_abort(
     capsys: pytest.CaptureFixture[str], zone: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    module = types.ModuleType("albops.cutover.gates")
-    module.ProbeGates = _Gates  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "albops.cutover.gates", module)
+    monkeypatch.setattr("albops.cutover.gates.ProbeGates", _Gates)
     base = ["--zone-id", zone["id"], "--host", "www.example.com"]
     code, out, err = run(
         capsys,
@@ -165,6 +175,7 @@ def test_weight_with_yes_runs_the_gates_then_status_rollback_abort(
     assert code == 0, err
     assert "before www.example.com 0.01" in out and "after new-alb 7s" in out and "never follow DNS" in out
     assert len(_Gates.made) == 1
+    assert out.count("change: ") == 1 and out.count("gate after") == 1  # printed as they happen, once
     assert sorted((r["SetIdentifier"], r["Weight"]) for r in zone["records"]()) == [
         ("albops-new", 25),
         ("albops-old", 75),
@@ -197,3 +208,32 @@ def test_no_such_zone_and_lb_exit_2_with_json(capsys: pytest.CaptureFixture[str]
         "--dry-run",
     )
     assert code == 2 and "missing-99.us-west-2.elb.amazonaws.com" in err
+
+
+def test_a_resolve_for_the_host_itself_is_said_to_be_unused(
+    capsys: pytest.CaptureFixture[str], zone: dict[str, Any]
+) -> None:
+    code, _out, err = run(
+        capsys,
+        "--zone-id",
+        zone["id"],
+        "--host",
+        "www.example.com",
+        "--to",
+        zone["new"]["DNSName"],
+        "--weight",
+        "10",
+        "--resolve",
+        "www.example.com=192.0.2.10",
+        "--dry-run",
+    )
+    assert code == 0, err
+    assert "note: --resolve www.example.com=192.0.2.10 is not used" in err and "load balancer's DNS name" in err
+
+
+def test_scheme_change_flag_is_wired() -> None:
+    from albops.cli.main import _parse
+
+    assert _parse(["cutover", "--zone-id", "Z1", "--host", "a.example.com", "--status"]).allow_scheme_change is False
+    args = _parse(["cutover", "--zone-id", "Z1", "--host", "a.example.com", "--status", "--allow-scheme-change"])
+    assert args.allow_scheme_change is True

@@ -500,6 +500,11 @@ def _parser() -> argparse.ArgumentParser:
         help="no external-dns manages the host: skip the search for its ownership record under a TXT prefix or "
         "suffix this run was not given (the record at the names given is still checked)",
     )
+    cutover.add_argument(
+        "--allow-scheme-change",
+        action="store_true",
+        help="allow --to to be internal where the old load balancer is internet-facing, or the reverse",
+    )
     _call_timeout(cutover)
     return parser
 
@@ -680,10 +685,10 @@ def _cutover(args: argparse.Namespace) -> int:
             return _say(f"error: --{action} takes no {names}; they belong to --weight", EXIT_BAD_INPUT)
     if args.status and (args.dry_run or args.yes):
         return _say("error: --status changes nothing; drop --dry-run/--yes", EXIT_BAD_INPUT)
+    from urllib.parse import urlsplit
+
     if args.record is None:
         for url in args.gate or []:
-            from urllib.parse import urlsplit
-
             url_host = (urlsplit(url).hostname or "").lower().rstrip(".")
             if url_host != args.host:
                 return _say(
@@ -718,7 +723,25 @@ def _cutover(args: argparse.Namespace) -> int:
         not_external_dns=args.not_external_dns,
         txt_wildcard_replacement=args.txt_wildcard_replacement,
         annotation_prefix=args.external_dns_annotation_prefix or EXTERNAL_DNS_PREFIX,
+        allow_scheme_change=args.allow_scheme_change,
+        annotation_prefix_given=args.external_dns_annotation_prefix is not None,
     )
+    if action == "weight":
+        from albops.cutover.gates import normalized_name, settings_problem
+
+        # Impossible gate settings (--min-samples out of reach of --gate-seconds, ...) end here, before any call.
+        problem = settings_problem(gate)
+        if problem is not None:
+            return _say(f"error: {problem}", EXIT_BAD_INPUT)
+        gate_hosts = {args.host} | {(urlsplit(u).hostname or "").lower().rstrip(".") for u in args.gate or ()}
+        for name, value in args.resolve or ():
+            if normalized_name(name) in gate_hosts:
+                print(
+                    f"note: --resolve {name}={value} is not used: a gate probes each load balancer at its own "
+                    "addresses, never where the host answers today; give a load balancer's DNS name instead "
+                    f"(--resolve LB-DNS-NAME={value})",
+                    file=sys.stderr,
+                )
     from albops.cluster.aws import AwsSession, AwsSettingError
     from albops.deadline import Deadline
 
@@ -738,8 +761,11 @@ def _cutover(args: argparse.Namespace) -> int:
         client("route53", region)
         return ProbeGates(sessions[region])
 
+    def echo(line: str) -> None:
+        print(line, flush=True)  # each line as it happens: a long gate shows progress, an interruption its past
+
     try:
-        outcome = Cutover(client, region, gates).run(request)
+        outcome = Cutover(client, region, gates, echo=None if args.json else echo).run(request)
     except AwsSettingError as error:
         return _say(f"error: {error}", EXIT_BAD_INPUT)
     except Exception as error:
@@ -749,9 +775,6 @@ def _cutover(args: argparse.Namespace) -> int:
         raise
     if args.json:
         print(json.dumps(outcome.document, indent=2, sort_keys=True, default=str))
-    else:
-        for line in outcome.lines:
-            print(line)
     if outcome.error:
         print(f"error: {outcome.error}", file=sys.stderr)
     return outcome.code
