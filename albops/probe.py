@@ -46,6 +46,9 @@ class HttpStats:
     errors: int = 0
     # Why requests failed (an HTTP status, a timeout, a reply that is not HTTP), with how often.
     reasons: Counter[str] = field(default_factory=Counter)
+    # (status, Location) of each answer counted in latencies_ms, in the same order: the cutover gates compare a
+    # new load balancer's answers with the old one's (a redirect elsewhere is not a healthy answer there).
+    answers: list[tuple[int, str]] = field(default_factory=list)
 
     def fail(self, reason: str) -> None:
         self.errors += 1
@@ -272,6 +275,7 @@ class Prober:
                     stats.fail(f"HTTP {response.status}")
                 else:
                     stats.latencies_ms.append((time.perf_counter() - start) * 1000)
+                    stats.answers.append((response.status, response.getheader("Location") or ""))
             except (OSError, http.client.HTTPException, ValueError) as error:
                 # Timeouts, refused connections, and replies that are not HTTP (garbage, a header block over
                 # http.client's limits): each a counted error with its reason, never a dead worker thread.

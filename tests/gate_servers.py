@@ -31,6 +31,7 @@ class Behaviour:
     fail_every: int | None = None  # every Nth plain request answers 503
     delay_s: float = 0.0  # each plain answer waits this long
     ws: str = "echo"  # "echo", "silent" (upgrade, never echo) or "close" (echo once, then close)
+    redirect: str | None = None  # every plain request answers 302 with this Location
 
 
 @dataclass
@@ -72,6 +73,8 @@ def site(folder: Path, behaviour: Behaviour | None = None, names: tuple[str, ...
         counter[0] += 1
         if how.delay_s:
             await asyncio.sleep(how.delay_s)
+        if how.redirect is not None:
+            return Response(302, "Found", Headers({"Content-Length": "0", "Location": how.redirect}), b"")
         if how.fail_every and counter[0] % how.fail_every == 0:
             return Response(503, "Service Unavailable", Headers({"Content-Length": "4"}), b"down")
         return Response(200, "OK", Headers({"Content-Length": "2"}), b"ok")

@@ -84,11 +84,48 @@ def test_after_measures_both_load_balancers_even_with_a_given_p99(tmp_path: Path
     assert "(--max-p99-ms)" in result.line and "; old: " in result.line
 
 
-def test_before_with_a_given_p99_does_not_probe_the_old_load_balancer(tmp_path: Path) -> None:
+def test_before_with_a_given_p99_probes_the_old_load_balancer_for_its_answers(tmp_path: Path) -> None:
+    """The old one is measured before the change too: its answers are what the new one's are compared with."""
     with site(tmp_path / "new") as new, site(tmp_path / "old") as old:
-        result = _gates().before(_settings(new, old, max_p99_ms=2000.0), NEW, OLD, threading.Event())
+        bundle = tmp_path / "both.pem"
+        bundle.write_text(Path(new.ca_file).read_text() + Path(old.ca_file).read_text())
+        settings = _settings(new, old, ca_file=str(bundle), max_p99_ms=2000.0)
+        result = _gates().before(settings, NEW, OLD, threading.Event())
     assert result.passed, result.reasons
-    assert old.hosts == [] and result.figures["old"] is None
+    assert old.hosts and result.figures["old"]["samples"] >= 5
+
+
+def _two_sites(tmp_path: Path, new_how: Behaviour, old_how: Behaviour, **overrides: object) -> Any:
+    with site(tmp_path / "new", new_how) as new, site(tmp_path / "old", old_how) as old:
+        bundle = tmp_path / "both.pem"
+        bundle.write_text(Path(new.ca_file).read_text() + Path(old.ca_file).read_text())
+        settings = _settings(new, old, ca_file=str(bundle), **overrides)
+        return _gates().before(settings, NEW, OLD, threading.Event())
+
+
+@pytest.mark.parametrize("p99", [None, 2000.0])
+def test_a_new_load_balancer_redirecting_elsewhere_fails_where_the_old_answers_200(tmp_path: Path, p99: object) -> None:
+    result = _two_sites(tmp_path, Behaviour(redirect="https://evil.example.net/"), Behaviour(), max_p99_ms=p99)
+    assert not result.passed
+    assert any("HTTP 302 to https://evil.example.net/ where the old one answers HTTP 200" in r for r in result.reasons)
+    assert result.figures["new"]["errors"] == result.figures["new"]["samples"]
+
+
+def test_the_same_redirect_on_both_load_balancers_passes(tmp_path: Path) -> None:
+    same = Behaviour(redirect="https://www.example.test/login")
+    result = _two_sites(tmp_path, same, same, max_p99_ms=2000.0)
+    assert result.passed, result.reasons
+
+
+def test_a_redirect_to_another_location_than_the_old_one_gives_fails(tmp_path: Path) -> None:
+    result = _two_sites(
+        tmp_path,
+        Behaviour(redirect="https://www.example.test/elsewhere"),
+        Behaviour(redirect="https://www.example.test/login"),
+        max_p99_ms=2000.0,
+    )
+    assert not result.passed
+    assert any("where the old one answers HTTP 302 to https://www.example.test/login" in r for r in result.reasons)
 
 
 # -- failing, slow, unreachable -----------------------------------------------------------------------------------

@@ -16,7 +16,8 @@ import ipaddress
 import math
 import threading
 import time
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import SplitResult, urlsplit
 
@@ -139,6 +140,8 @@ class Measured:
     ws: WebSocketStats | None
     ws_wanted: int  # connections the gate held (0 without --ws)
     pinned: str | None  # the --resolve address used instead of looking the name up
+    # Per gate URL: (latency, status, Location) of each answer counted in http.latencies_ms.
+    answered: dict[str, list[tuple[float, int, str]]] = field(default_factory=dict)
 
     @property
     def samples(self) -> int:
@@ -181,8 +184,9 @@ class ProbeGates:
     def before(
         self, settings: GateSettings, new: LoadBalancer, old: LoadBalancer | None, stop: threading.Event
     ) -> GateResult:
-        """Before a change: the new load balancer, and the old one at the same time only for the default p99."""
-        return self._gate("before", settings, new, old if settings.max_p99_ms is None else None, stop)
+        """Before a change: the new load balancer, and the old one over the same window: for the default p99 and
+        for its answers, which the new one's are compared with (a redirect the old one does not give fails)."""
+        return self._gate("before", settings, new, old, stop)
 
     def after(
         self, settings: GateSettings, new: LoadBalancer, old: LoadBalancer | None, stop: threading.Event
@@ -209,6 +213,7 @@ class ProbeGates:
         measured = self._measure(settings, lbs, stop)
         if measured is None or stop.is_set():
             return _interrupted(phase, time.monotonic() - started, settings)
+        compare_answers(measured[0], measured[1] if len(measured) > 1 else None)
         cloudwatch = read_metrics(self.aws, new, start, time.time())
         if stop.is_set():
             return _interrupted(phase, time.monotonic() - started, settings)
@@ -220,7 +225,7 @@ class ProbeGates:
         pinned = {normalized_name(name): value for name, value in settings.resolve.items()}
         per_url = probe_rate(settings) / len(urls)
         workers = max(1, math.ceil(per_url / WORKER_RATE))
-        plans: list[tuple[int, Prober]] = []
+        plans: list[tuple[int, str, Prober]] = []
         pinned_used: list[str | None] = []
         for index, lb in enumerate(lbs):
             value = pinned.get(normalized_name(lb.dns_name))
@@ -241,11 +246,11 @@ class ProbeGates:
                         ca_file=settings.ca_file,
                         connect_to=target,
                     )
-                    plans.append((index, prober))
+                    plans.append((index, url.geturl(), prober))
         results: list[Any] = [None] * len(plans)
 
         def run(slot: int) -> None:
-            results[slot] = plans[slot][1].run(stop)
+            results[slot] = plans[slot][2].run(stop)
 
         threads = [threading.Thread(target=run, args=(slot,), daemon=True) for slot in range(len(plans))]
         for thread in threads:
@@ -260,7 +265,8 @@ class ProbeGates:
         for index, lb in enumerate(lbs):
             http = HttpStats()
             ws = WebSocketStats() if settings.ws else None
-            for slot, (owner, _) in enumerate(plans):
+            answered: dict[str, list[tuple[float, int, str]]] = {}
+            for slot, (owner, url_key, _) in enumerate(plans):
                 if owner != index:
                     continue
                 result = results[slot]
@@ -268,13 +274,51 @@ class ProbeGates:
                     http.fail("the probe did not finish")
                     continue
                 http.latencies_ms += result.http.latencies_ms
+                answered.setdefault(url_key, []).extend(
+                    (latency, status, location)
+                    for latency, (status, location) in zip(result.http.latencies_ms, result.http.answers, strict=True)
+                )
                 http.errors += result.http.errors
                 http.reasons.update(result.http.reasons)
                 if ws is not None and result.websocket is not None:
                     _add_ws(ws, result.websocket)
             wanted = self.ws_connections * len(urls) if settings.ws else 0
-            measured.append(Measured(lb, http, ws, wanted, pinned_used[index]))
+            measured.append(Measured(lb, http, ws, wanted, pinned_used[index], answered))
         return measured
+
+
+def _answers_text(entries: list[tuple[float, int, str]]) -> str:
+    """The old load balancer's most frequent answers to one URL, in words."""
+    if not entries:
+        return "nothing (not measured)"
+    counted = Counter((status, location) for _, status, location in entries)
+    return " or ".join(
+        f"HTTP {status}" + (f" to {location}" if location else "") for (status, location), _ in counted.most_common(2)
+    )
+
+
+def compare_answers(new: Measured, old: Measured | None) -> None:
+    """Count as errors the new load balancer's answers the old one does not give for the same URL: a redirect
+    (3xx) unless the old one redirects the same way (same status, same Location), or a status the old one never
+    gives (200 where the old one answers 404). A new load balancer redirecting every GET elsewhere answers fast
+    and without 5xx, and would pass every other figure. Changes ``new.http`` in place (errors, reasons, latencies)."""
+    kept: list[float] = []
+    for url, entries in new.answered.items():
+        old_entries = old.answered.get(url, []) if old is not None else []
+        old_answers = {(status, location) for _, status, location in old_entries}
+        old_statuses = {status for _, status, _ in old_entries}
+        for latency, status, location in entries:
+            if (status, location) in old_answers:
+                kept.append(latency)
+            elif 300 <= status < 400:
+                where = location or "no Location"
+                new.http.fail(f"HTTP {status} to {where} where the old one answers {_answers_text(old_entries)}")
+            elif old_statuses and status not in old_statuses:
+                new.http.fail(f"HTTP {status} where the old one answers {_answers_text(old_entries)}")
+            else:
+                kept.append(latency)
+    if new.answered:
+        new.http.latencies_ms = kept
 
 
 def _add_ws(total: WebSocketStats, part: WebSocketStats) -> None:
