@@ -174,7 +174,9 @@ class Prober:
         if not 0 < rate <= MAX_RATE:
             raise ValueError(f"rate {rate}/s is out of range; use more than 0 and at most {MAX_RATE:.0f}")
         if not 0 <= connections <= MAX_CONNECTIONS:
-            raise ValueError(f"{connections} connections is out of range; use 0 to {MAX_CONNECTIONS}")
+            raise ValueError(
+                f"--connections {connections} is out of range; use 1 to {MAX_CONNECTIONS} (0: no WebSocket)"
+            )
         self.url = url
         self.parts = parts
         self.duration_s = duration_s

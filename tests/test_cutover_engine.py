@@ -920,3 +920,21 @@ def test_two_hosts_mid_cutover_one_finishes_the_other_is_untouched(world: World)
     assert world.records("www.example.com") == www_before
     assert {r.get("SetIdentifier") for r in www_before} == {"albops-old", "albops-new"}
     assert [("SetIdentifier" in r) for r in world.records("api.example.com")] == [False, False]
+
+
+def test_status_says_in_one_clause_why_health_could_not_be_read(world: World) -> None:
+    class _Http:
+        status_code = 403
+
+    def refuse(**_: Any) -> Any:
+        return _Http(), {"Error": {"Code": "AccessDenied", "Message": "User is not authorized to perform it."}}
+
+    world.aws.client("elbv2").meta.events.register("before-call.elastic-load-balancing-v2.DescribeTargetGroups", refuse)
+    out = world.run("status", yes=False)
+    assert out.code == 0, out.error
+    line = next(line for line in out.lines if "health unknown" in line)
+    assert line.endswith(
+        "health unknown (could not read the target groups' health: DescribeTargetGroups was refused with "
+        "AccessDenied (User is not authorized to perform it))"
+    )
+    assert "An error occurred" not in line and "ClientError" not in line

@@ -391,3 +391,16 @@ def test_a_name_that_does_not_resolve_says_so(capsys: pytest.CaptureFixture[str]
     assert main(["probe", "--url", "http://nothing.invalid/", "--duration", "0.3", "--rate", "5", "--json"]) == 1
     reasons = json.loads(capsys.readouterr().out)["http"]["error_reasons"]
     assert reasons and all(reason.startswith("name resolution failed") for reason in reasons), reasons
+
+
+def test_connections_help_parser_bound_and_message_agree(capsys: pytest.CaptureFixture[str]) -> None:
+    from albops.cli.main import main
+    from albops.probe import MAX_CONNECTIONS, Prober
+
+    assert main(["probe", "--url", "http://x/", "--ws", "--connections", str(MAX_CONNECTIONS + 1)]) == 2
+    err = capsys.readouterr().err
+    assert "--connections" in err and f"use 1 to {MAX_CONNECTIONS}" in err
+    assert main(["probe", "--help"]) == 0  # main turns argparse's exit into the code
+    assert f"1-{MAX_CONNECTIONS})" in " ".join(capsys.readouterr().out.split())
+    with pytest.raises(ValueError, match=f"--connections {MAX_CONNECTIONS + 1} is out of range; use 1 to"):
+        Prober("http://x/", 1.0, connections=MAX_CONNECTIONS + 1)

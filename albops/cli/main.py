@@ -246,7 +246,10 @@ def _parser() -> argparse.ArgumentParser:
     probe.add_argument("--ws", action="store_true", help="also hold WebSocket connections on the same path")
     probe.add_argument("--duration", type=argtypes.seconds(0.1, 3600), default=30.0, help="seconds (30; at most 3600)")
     probe.add_argument(
-        "--connections", type=argtypes.count(1, 1000), default=10, help="WebSocket connections with --ws (10; 1-1000)"
+        "--connections",
+        type=argtypes.count(1, 500),  # albops.probe.MAX_CONNECTIONS
+        default=10,
+        help="WebSocket connections with --ws (10; 1-500)",
     )
     probe.add_argument(
         "--rate",

@@ -662,7 +662,7 @@ class Cutover:
             weight = f" weight {row['weight']}" if ident is not None else ""
             health = row["health"]
             said = {True: "healthy", False: "unhealthy", None: "health unknown"}[health.get("healthy")]
-            detail = health.get("targets") or health.get("unreadable", "")
+            detail = health.get("targets") or (f"({health['unreadable']})" if health.get("unreadable") else "")
             if health.get("why"):
                 detail = f"{detail} ({health['why']})"
             self.say(

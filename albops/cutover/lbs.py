@@ -184,7 +184,8 @@ def health(resolved: Resolved, client: Callable[[str, str], Any]) -> dict[str, A
         try:
             groups = v2.describe_target_groups(LoadBalancerArn=lb.arn).get("TargetGroups", [])
         except Exception as error:
-            if _code(error) != "TargetGroupNotFound":  # a load balancer with no target group may be answered so
+            # a load balancer with no target group may be answered so (moto names it with "Exception")
+            if _code(error) not in ("TargetGroupNotFound", "TargetGroupNotFoundException"):
                 raise
             groups = []
         counts = {}
@@ -210,4 +211,17 @@ def health(resolved: Resolved, client: Callable[[str, str], Any]) -> dict[str, A
             answer["why"] = "no healthy target in " + ", ".join(unhealthy_groups)
         return answer
     except Exception as error:  # health is a report, never a reason to stop --status
-        return {"healthy": None, "unreadable": f"{type(error).__name__}: {error}"}
+        return {"healthy": None, "unreadable": unreadable_clause(error, lb.arn is None)}
+
+
+def unreadable_clause(error: Exception, classic: bool) -> str:
+    """One clause saying what could not be read and why, without botocore's "An error occurred (...) when
+    calling ..." wrapping: the operation, the error code and AWS's own message."""
+    what = "the instances' health" if classic else "the target groups' health"
+    response = getattr(error, "response", None)
+    if isinstance(response, dict) and response.get("Error"):
+        operation = getattr(error, "operation_name", "") or "the call"
+        code = str(response["Error"].get("Code", "")) or "an error"
+        message = str(response["Error"].get("Message", "")).strip().rstrip(".")
+        return f"could not read {what}: {operation} was refused with {code}" + (f" ({message})" if message else "")
+    return f"could not read {what}: {str(error).strip() or type(error).__name__}"
