@@ -761,6 +761,7 @@ def test_lines_are_given_as_they_happen_not_only_at_the_end(world: World) -> Non
     out = Cutover(world.client, "us-west-2", lambda: world.gates, echo=echoed.append).run(request)
     assert out.code == 0, out.error
     assert any(line.startswith("change:") for line in seen_in_gate[0])
+    assert any(line.startswith("measuring www.example.com for 60 s (after the change)") for line in seen_in_gate[0])
     assert any("settling 0 s (--settle-seconds)" in line for line in seen_in_gate[0])
     assert echoed == out.lines
 

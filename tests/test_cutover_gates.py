@@ -95,11 +95,11 @@ def test_before_with_a_given_p99_probes_the_old_load_balancer_for_its_answers(tm
     assert old.hosts and result.figures["old"]["samples"] >= 5
 
 
-def _two_sites(tmp_path: Path, new_how: Behaviour, old_how: Behaviour, **overrides: object) -> Any:
+def _two_sites(tmp_path: Path, new_how: Behaviour, old_how: Behaviour, max_p99_ms: object) -> Any:
     with site(tmp_path / "new", new_how) as new, site(tmp_path / "old", old_how) as old:
         bundle = tmp_path / "both.pem"
         bundle.write_text(Path(new.ca_file).read_text() + Path(old.ca_file).read_text())
-        settings = _settings(new, old, ca_file=str(bundle), **overrides)
+        settings = _settings(new, old, ca_file=str(bundle), max_p99_ms=max_p99_ms)
         return _gates().before(settings, NEW, OLD, threading.Event())
 
 

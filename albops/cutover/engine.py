@@ -740,6 +740,7 @@ class Cutover:
             if host.startswith("*."):
                 continue
             settings = gate_settings(request.gate, host)
+            self.say(f"measuring {host} for {settings.gate_seconds:g} s ({when} the change)")
             try:
                 result = (gates.before if when == "before" else gates.after)(settings, new, old, self.stop)
             except Exception as error:  # a gate that cannot measure fails: never pass unmeasured
