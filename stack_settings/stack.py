@@ -333,7 +333,7 @@ def parse_settings(
         if name not in data:
             if name in REQUIRED_SECTIONS:
                 problems.append(
-                    Problem(full_key, "is required; set it in Pulumi.<stack>.yaml (see README, Config keys)")
+                    Problem(full_key, "is required; set it in Pulumi.<stack>.yaml (see docs/configuration.md)")
                 )
             continue
         try:

@@ -42,7 +42,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _cloud_facts(command: argparse.ArgumentParser, help_text: str) -> None:
-    """One --cloud-facts for every command that reads the facts file (README, Cloud facts)."""
+    """One --cloud-facts for every command that reads the facts file (docs/plan.md, Cloud facts)."""
     command.add_argument("--cloud-facts", type=argtypes.readable_file, metavar="FILE", help=help_text)
 
 

@@ -236,7 +236,7 @@ def _ingress_class(where: str, name: Any, value: Any) -> IngressClassFacts:
 def load_facts(path: Path) -> tuple[dict[str, ClusterFacts], dict[str, str]]:
     """The clusters and subnets a facts file describes."""
     if not path.is_file():
-        raise FactsError(f"{path}: not a file; give a facts file (README, Cloud facts) or drop --cloud-facts")
+        raise FactsError(f"{path}: not a file; give a facts file (docs/plan.md, Cloud facts) or drop --cloud-facts")
     try:
         document = load_strict_yaml(path)
     except StackFileError as error:
