@@ -18,14 +18,14 @@ from typing import Any
 import pytest
 import yaml
 
+from albingress.policies.alb_budget import Quotas
+from albingress.policies.group_budget import quota_violations
+from albingress.policies.review import INGRESS, Context, Resource, Stack
 from albops.__main__ import main
 from albops.migrate import Options, migrate
 from albops.migrate.names import NAME_MAX, backend_name
 from albops.migrate.routes import AlbRequest, alb_route
 from albops.migrate.weights import scale
-from components.app.budget import Quotas
-from policies.group_budget import quota_violations
-from policies.guardrails import INGRESS, Context, Resource, Stack
 
 ALB = "alb.ingress.kubernetes.io/"
 NGINX = "nginx.ingress.kubernetes.io/"

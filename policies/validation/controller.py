@@ -32,9 +32,9 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from components.app.checks import go_int32, host_problem, path_problems
-from components.names import CERTIFICATE_ARN, certificate_arns
-from components.validation.problem import Problem, annotation_field, describe
+from albingress.facts.names import CERTIFICATE_ARN, certificate_arns
+from albingress.policies.app_checks import go_int32, host_problem, path_problems
+from albingress.policies.validation.problem import Problem, annotation_field, describe
 
 ALB = "alb.ingress.kubernetes.io/"
 # How the offline plan writes an output not known before apply (albops.preview.runner.UNKNOWN).
@@ -66,9 +66,9 @@ ONE_PER_GROUP = ("scheme", "ip-address-type", "load-balancer-name", "wafv2-acl-a
 
 
 def _go_cidr(text: str) -> str | None:
-    # One parser of Go's net.ParseCIDR for the whole project (albops.migrate.values); imported on use, so that
+    # One parser of Go's net.ParseCIDR for the whole project (albingress.facts.go_values); imported on use, so that
     # importing components never loads albops.
-    from albops.migrate.values import go_cidr
+    from albingress.facts.go_values import go_cidr
 
     return go_cidr(text)
 
