@@ -11,8 +11,8 @@ from pydantic import (
     ValidationError,
 )
 
-from components.model import Problem
-from components.names import PROJECT
+from albingress.components.model import Problem
+from albingress.facts.names import PROJECT
 
 
 def _loc_to_key(loc: tuple[int | str, ...]) -> str:

@@ -14,11 +14,11 @@ from typing import Any
 
 import pytest
 
+from albingress.components.model import ConfigError
+from albingress.facts.regions import known_regions
+from albingress.stack_settings import parse_settings
 from albops.preview.runner import read_stack_file, run_program, stand_in_encrypted
 from albops.preview.stack_file import Encrypted, StackFileError, load_stack_config
-from components.model import ConfigError
-from facts.regions import known_regions
-from stack_settings import parse_settings
 from tests.conftest import run_plan_cli, stack_config, with_overrides
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -272,7 +272,7 @@ def test_strict_loader_reads_the_shipped_files_like_pulumi() -> None:
 
 def test_configuration_reference_documents_every_config_key() -> None:
     """The configuration reference (docs/configuration.md, where the README sends readers) lists every key."""
-    from stack_settings import MAP_KEYS, SECTION_MODELS
+    from albingress.stack_settings import MAP_KEYS, SECTION_MODELS
 
     reference = (ROOT / "docs" / "configuration.md").read_text(encoding="utf-8")
     missing = [

@@ -25,10 +25,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from albingress.facts.go_values import go_bool
 from albops.cluster.kube import verb_and_resource
 from albops.deadline import Deadline, DeadlineExceeded
 from albops.migrate.install import as_mapping, controller_args
-from albops.migrate.values import go_bool
 
 # external-dns's boolean flags this module reads (v0.22.0 pkg/apis/externaldns/types.go b.BoolVar): a bare one is
 # true and never takes the next word.

@@ -15,9 +15,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from albingress.facts.go_values import go_bool
 from albops.migrate.reading import INGRESS_NGINX_CONTROLLER, Options, objects, places
 from albops.migrate.report import Report
-from albops.migrate.values import go_bool
 
 # The chart's names and labels (ingress-nginx charts/ingress-nginx, controller-v1.15.1).
 CHART_CONFIGMAP = "ingress-nginx-controller"

@@ -19,12 +19,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from albingress.facts.go_values import go_bool
 from albops.migrate.install import Controller, InstallFacts, as_mapping, controllers, read_install
 from albops.migrate.install import _selects as selects
 from albops.migrate.protection import report_install
 from albops.migrate.reading import LEGACY_CLASS, Options, display, ingress_class, objects, places
 from albops.migrate.report import Report
-from albops.migrate.values import go_bool
 
 # One requirement of a label selector (k8s.io/apimachinery v0.35.3, the version ingress-nginx controller-v1.15.1
 # builds with, pkg/labels/selector.go Parse): key op values; the operators are in, notin, =, ==, !=, > and <.

@@ -53,8 +53,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from albingress.facts.names import DNS_SUBDOMAIN
 from albops.preview.stack_file import StackFileError, config_mapping, load_strict_yaml
-from components.names import DNS_SUBDOMAIN
 
 FACTS_DIR = "cloud-facts"
 _CLUSTER_KEYS = {
