@@ -45,15 +45,18 @@ class Credential:
     key: str = ""
 
 
-def redact(text: str, after_token: bool = True) -> str:
-    """``text`` on one line with anything that may be a credential removed: a URL's userinfo, bearer tokens, long
-    base64 runs (keys, JWTs) and, with ``after_token``, whatever follows the word 'token' on the line."""
-    line = " ".join(text.split())
-    line = re.sub(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/\s@]+@", r"\1REDACTED@", line)
+def _without_userinfo(text: str) -> str:
+    return re.sub(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/\s@]+@", r"\1REDACTED@", text)
+
+
+def redact(text: str) -> str:
+    """``text`` on one line with anything that may be a credential removed: a URL's userinfo, bearer tokens,
+    whatever follows the word 'token' (or 'tokens', 'id_token', not 'ExpiredToken') on the line, and long base64
+    runs (keys, JWT segments)."""
+    line = _without_userinfo(" ".join(text.split()))
     line = re.sub(r"(?i)(bearer)\s+\S+", r"\1 REDACTED", line)
-    if after_token:
-        line = re.sub(r"(?i)(token).+", r"\1 REDACTED", line)
-    line = re.sub(r"[A-Za-z0-9+/=_.-]{32,}", "REDACTED", line)
+    line = re.sub(r"(?i)(?<![a-z])(tokens?)(?![a-z]).+", r"\1 REDACTED", line)
+    line = re.sub(r"[A-Za-z0-9+/=_-]{32,}", "REDACTED", line)
     return line if len(line) <= STDERR_CHARS else line[: STDERR_CHARS - 3] + "..."
 
 
@@ -93,7 +96,7 @@ def run(exec_config: dict[str, Any], base_dir: str, seconds: float, cluster: dic
     if exec_config.get("provideClusterInfo") and cluster:
         spec["cluster"] = cluster
     env["KUBERNETES_EXEC_INFO"] = json.dumps({"apiVersion": api_version, "kind": "ExecCredential", "spec": spec})
-    named = f"the kubeconfig's exec plugin {redact(command, after_token=False)}"
+    named = f"the kubeconfig's exec plugin {_without_userinfo(command)}"
     try:
         process = subprocess.Popen(
             args,
