@@ -1108,7 +1108,13 @@ def test_a_hanging_exec_plugin_and_its_children_are_killed(cluster_factory: Any,
     assert time.monotonic() - started < 4
     assert code == 2 and "the kubeconfig's exec plugin /bin/sh did not return within 0.5 s" in err, err
     found = [int(p) for p in pids.read_text().split()]
-    assert len(found) == 2 and all(_gone(pid) for pid in found), found
+    assert len(found) == 2
+    # SIGKILL reaches the plugin's child asynchronously: give the kernel a moment (bounded), never 30 s
+    for _ in range(100):
+        if all(_gone(pid) for pid in found):
+            break
+        time.sleep(0.02)
+    assert all(_gone(pid) for pid in found), [Path(f"/proc/{p}/stat").read_text() for p in found if not _gone(p)]
 
 
 def test_a_client_certificate_without_its_key_names_the_user(cluster_factory: Any, capsys: Any, tmp_path: Path) -> None:
