@@ -259,29 +259,25 @@ def _named_entry(merged: Any, section: str, name: str) -> Any:
 
 
 # The kubeconfig user fields of a client certificate and its key (client-go tools/clientcmd/api/types.go
-# AuthInfo); client-go's validation (tools/clientcmd/validation.go validateAuthInfo) refuses a user with one
-# and not the other, as kubectl does, instead of failing later in TLS.
+# AuthInfo); client-go's validation (tools/clientcmd/validation.go validateAuthInfo) refuses a user with a
+# certificate and no key ("client-key-data or client-key must be specified ... to use the clientCert
+# authentication method") and a file it cannot read, as kubectl does, instead of failing later in TLS.
 CLIENT_CERT_FIELDS = (("client-certificate", "client-certificate-data"), ("client-key", "client-key-data"))
 
 
 def _check_client_certificate(user: dict[str, Any], base: str, named: str, name: str) -> None:
-    """A client certificate without its key (or the reverse), or a file of them that cannot be read: one line
-    naming the kubeconfig user, the field and the fix, before any TLS handshake fails with 'PEM lib'."""
+    """A client certificate without its key, or a file of them that cannot be read: one line naming the
+    kubeconfig user, the field and the fix, before any TLS handshake fails with 'PEM lib'. (A key without a
+    certificate client-go ignores, and so does this.)"""
     (cert_file, cert_data), (key_file, key_data) = CLIENT_CERT_FIELDS
     has_cert = bool(user.get(cert_file) or user.get(cert_data))
-    has_key = bool(user.get(key_file) or user.get(key_data))
-    if has_cert and not has_key:
+    if has_cert and not (user.get(key_file) or user.get(key_data)):
         raise ClusterError(
             f"{named}: user {name} has a client certificate ({cert_file if user.get(cert_file) else cert_data}) "
             f"and no {key_file} or {key_data}: add the private key the certificate was issued for (kubectl refuses "
             "this user too)"
         )
-    if has_key and not has_cert:
-        raise ClusterError(
-            f"{named}: user {name} has a client key and no {cert_file} or {cert_data}: add the certificate issued "
-            "for that key, or remove the key"
-        )
-    for field_name, data_name in CLIENT_CERT_FIELDS:
+    for field_name, data_name in CLIENT_CERT_FIELDS if has_cert else ():
         given = user.get(field_name)
         if not given or user.get(data_name):  # the data field wins over the file (client-go and this client)
             continue
@@ -302,7 +298,7 @@ def _check_key_pair(configuration: Any, named: str, name: str) -> None:
     import ssl
 
     cert, key = getattr(configuration, "cert_file", None), getattr(configuration, "key_file", None)
-    if not cert and not key:
+    if not cert:  # a key alone is not used (client-go ignores it too)
         return
     try:
         ssl.create_default_context().load_cert_chain(str(cert), str(key) if key else None)
