@@ -548,14 +548,13 @@ def _migrate(args: argparse.Namespace) -> int:
         return _say(f"error: {cluster_flags[0]} only applies with --from-cluster; add it, or drop it", EXIT_BAD_INPUT)
     cluster_read = None
     if args.from_cluster:
-        from albops.deadline import Deadline
-        from albops.migrate.from_cluster import ClusterError, Target, read_cluster
+        from albops.migrate.from_cluster import ClusterError, Target, read_cluster, read_deadline, redact_url_userinfo
 
         target = Target(args.kubeconfig, args.context, tuple(dict.fromkeys(args.namespace)))
         try:
-            cluster_read = read_cluster(target, Deadline(call_seconds=args.call_timeout))
+            cluster_read = read_cluster(target, read_deadline(args.call_timeout))
         except ClusterError as error:
-            return _say(f"error: --from-cluster: {error}", EXIT_BAD_INPUT)
+            return _say(f"error: --from-cluster: {redact_url_userinfo(str(error))}", EXIT_BAD_INPUT)
         documents: list[Any] = list(cluster_read.documents)
     else:
         try:
