@@ -2,16 +2,16 @@
 
 import pulumi
 
-from components.app.component import AlbApp
-from components.aws_account import AwsAccount
-from components.certificate import AlbCertificate, AlbCertificateArgs
-from components.cluster.access import ClusterAccess, ClusterAccessArgs
-from components.cluster.ephemeral import EphemeralCluster, EphemeralClusterArgs
-from components.controller.component import AwsLoadBalancerController
-from components.dns import AliasRecords, AliasRecordsArgs
-from components.echoserver import Echoserver, EchoserverArgs
-from components.tags import DIY_ORGANIZATION, STACK_TAG, stack_tag_value
-from stack_settings import account_args, check_mode, controller_args, ingress_tags, load_settings
+from albingress.components.app.component import AlbApp
+from albingress.components.aws_account import AwsAccount
+from albingress.components.certificate import AlbCertificate, AlbCertificateArgs
+from albingress.components.cluster.access import ClusterAccess, ClusterAccessArgs
+from albingress.components.cluster.ephemeral import EphemeralCluster, EphemeralClusterArgs
+from albingress.components.controller.component import AwsLoadBalancerController
+from albingress.components.dns import AliasRecords, AliasRecordsArgs
+from albingress.components.echoserver import Echoserver, EchoserverArgs
+from albingress.components.tags import DIY_ORGANIZATION, STACK_TAG, stack_tag_value
+from albingress.stack_settings import account_args, check_mode, controller_args, ingress_tags, load_settings
 
 settings = load_settings()
 name = settings.cluster.name

@@ -14,8 +14,8 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+from albingress.policies.review import IAM_POLICY, IAM_ROLE, Resource, Violation
 from albops.manifests import YAML_SUFFIXES, UnreadableError, documents, files_under, parse
-from policies.guardrails import IAM_POLICY, IAM_ROLE, Resource, Violation
 
 SUFFIXES = (*YAML_SUFFIXES, ".json")
 
@@ -132,7 +132,7 @@ def validation_violations(resources: Iterable[Resource]) -> list[Violation]:
     rules, the CRD limits, the controller's rules) finds in the Kubernetes objects read: the same findings
     ``migrate`` refuses to write. What the API server refuses is bad input (exit 2), as the guardrails treat it;
     what the controller refuses is a violation (exit 1), as the guardrails' controller rules are."""
-    from components.validation import validate
+    from albingress.policies.validation import validate
 
     resources = list(resources)
     objects = [r.props for r in resources if r.type.startswith("kubernetes:")]

@@ -17,7 +17,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components.model import ConfigError, Problem
+from albingress.components.model import ConfigError, Problem
 
 
 @dataclass(frozen=True)

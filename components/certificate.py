@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from components.sections import CertificateSettings
+from albingress.components.sections import CertificateSettings
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from components.sections import DnsSettings
+from albingress.components.sections import DnsSettings
 
 
 @dataclass(frozen=True)

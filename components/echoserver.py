@@ -31,8 +31,8 @@ from typing import Any, Literal, cast
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.app.component import AppPlan, GroupAnnotations, alb_hostname, ingress_of, plan_app
-from components.app.gateway import (
+from albingress.components.app.component import AppPlan, GroupAnnotations, alb_hostname, ingress_of, plan_app
+from albingress.components.app.gateway import (
     GATEWAY_WAIT,
     WAIT_FOR,
     GatewayObject,
@@ -46,8 +46,8 @@ from components.app.gateway import (
     redirect_route_spec,
     routed_service,
 )
-from components.sections import AlbSettings, EchoserverSettings
-from facts.gateway_api import AWS_GATEWAY_VERSION, GATEWAY_API_VERSION
+from albingress.components.sections import AlbSettings, EchoserverSettings
+from albingress.facts.gateway_api import AWS_GATEWAY_VERSION, GATEWAY_API_VERSION
 
 READINESS_GATE_LABEL = "elbv2.k8s.aws/pod-readiness-gate-inject"
 ANNOTATION_PREFIX = "alb.ingress.kubernetes.io"

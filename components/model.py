@@ -22,8 +22,8 @@ from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator, mod
 from pydantic.alias_generators import to_camel
 from pydantic_core import PydanticCustomError
 
-from components.names import DNS_LABEL as DNS_LABEL
-from facts.regions import partition_for_region
+from albingress.facts.names import DNS_LABEL as DNS_LABEL
+from albingress.facts.regions import partition_for_region
 
 VPC_ID = re.compile(r"vpc-([0-9a-f]{8}|[0-9a-f]{17})")
 POLICY_ARN = re.compile(r"arn:([a-z-]+):iam::(\d{12}|aws):policy/([\w+=,.@/-]+)")

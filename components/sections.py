@@ -27,26 +27,26 @@ from pydantic import (
     model_validator,
 )
 
-from components.app.checks import host_problem, weak_tls_problem
-from components.model import IMAGE as _IMAGE
-from components.model import VPC_ID, ResourceSettings
-from components.model import Section as _Section
-from components.model import check_dns_label as _check_dns_label
-from components.model import fail as _fail
-from components.names import CLUSTER_NAME, GROUP_NAME
-from components.tags import (
+from albingress.components.model import IMAGE as _IMAGE
+from albingress.components.model import VPC_ID, ResourceSettings
+from albingress.components.model import Section as _Section
+from albingress.components.model import check_dns_label as _check_dns_label
+from albingress.components.model import fail as _fail
+from albingress.components.tags import (
     EPHEMERAL_TAG,
     EXPIRES_TAG,
     OWNER_TAG,
 )
-from facts.eks_versions import EKS_KUBERNETES_VERSIONS, EKS_VERSIONS_CHECKED
-from facts.instance_types import INSTANCE_TYPE
-from facts.regions import (
+from albingress.facts.eks_versions import EKS_KUBERNETES_VERSIONS, EKS_VERSIONS_CHECKED
+from albingress.facts.instance_types import INSTANCE_TYPE
+from albingress.facts.names import CLUSTER_NAME, GROUP_NAME
+from albingress.facts.regions import (
     ALB_SSL_POLICIES,
     RECOMMENDED_SSL_POLICY,
     dns_suffix,
     partition_for_region,
 )
+from albingress.policies.app_checks import host_problem, weak_tls_problem
 
 ECHO_IMAGE = "docker.io/jmalloc/echo-server:v0.3.7"
 

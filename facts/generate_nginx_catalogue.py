@@ -1,7 +1,7 @@
 """Makes ``facts/ingress_nginx_annotations.json`` and ``facts/ingress_nginx_configmap.json`` from the sources of
 ingress-nginx at tag ``controller-v1.15.1``, so ``albops migrate`` knows every name ingress-nginx reads.
 
-    python -m facts.generate_nginx_catalogue [SOURCE]
+    python -m albingress.facts.generate_nginx_catalogue [SOURCE]
 
 SOURCE is a git directory holding the tag (a clone or a bare mirror; default
 ``/work/.mirror/kubernetes+ingress-nginx/repo``), or a directory of files checked out at the tag. Fetch it with
@@ -350,7 +350,10 @@ def render(data: dict[str, Any]) -> str:
 
 def main(argv: list[str]) -> int:
     if len(argv) > 1:
-        print("usage: python -m facts.generate_nginx_catalogue [INGRESS-NGINX-GIT-DIR-OR-CHECKOUT]", file=sys.stderr)
+        print(
+            "usage: python -m albingress.facts.generate_nginx_catalogue [INGRESS-NGINX-GIT-DIR-OR-CHECKOUT]",
+            file=sys.stderr,
+        )
         return 2
     root = Path(argv[0]) if argv else DEFAULT_SOURCE
     if not root.is_dir():

@@ -1,7 +1,7 @@
 """Makes ``facts/role_launchers.json``: the AWS actions that make or change a compute, job or stack resource
 that runs as a role the caller names, from the pinned botocore's service models.
 
-    python -m facts.generate_role_launchers
+    python -m albingress.facts.generate_role_launchers
 
 With ``iam:PassRole`` such an action hands the passed role's power to its caller (a function, a job, an
 instance or a stack running as it). A hand-written list of them is always short of AWS's next service, so
@@ -80,7 +80,7 @@ def generate(services: Iterable[str] | None = None) -> dict[str, Any]:
 
 def main(argv: list[str]) -> int:
     if argv:
-        print("usage: python -m facts.generate_role_launchers", file=sys.stderr)
+        print("usage: python -m albingress.facts.generate_role_launchers", file=sys.stderr)
         return 2
     found = generate()
     OUT.write_text(json.dumps(found, indent=0) + "\n", encoding="utf-8")

@@ -1,7 +1,7 @@
 """AWS managed IAM policies, as a dated snapshot of their statements (``aws_managed_policies.json``).
 
 AWS changes its managed policies without notice, and the offline plan cannot read them; so the controller's
-``extraPolicyArns`` naming one are judged against this snapshot, made by ``facts/generate_managed_policies.py``
+``extraPolicyArns`` naming one are judged against this snapshot, made by ``policies/generate_managed_policies.py``
 from a public repository that records every published version (its commit and date are in the file). Only
 what the escalation judge reads is kept: each policy's statements with the actions that can match an action
 the judge asks about (``policies.iam_judge.judged_actions``, or every action), their effect, resources and
@@ -13,10 +13,10 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Mapping
-from pathlib import Path
+from importlib.resources import files
 from typing import Any
 
-SNAPSHOT = Path(__file__).resolve().parent / "aws_managed_policies.json"
+SNAPSHOT = files("albingress.facts") / "aws_managed_policies.json"  # package data (importlib.resources)
 
 
 @functools.cache

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import functools
 import json
-from pathlib import Path
+from importlib.resources import files
 
-SNAPSHOT = Path(__file__).resolve().parent / "role_launchers.json"
+SNAPSHOT = files("albingress.facts") / "role_launchers.json"  # package data (importlib.resources)
 
 
 @functools.cache

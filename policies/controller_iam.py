@@ -11,10 +11,10 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
+from importlib.resources import files
 from typing import Any
 
-POLICY_DIR = Path(__file__).resolve().parent / "iam"
+POLICY_DIR = files("albingress.policies") / "iam"  # package data (importlib.resources)
 
 
 @dataclass(frozen=True)

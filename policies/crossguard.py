@@ -19,9 +19,10 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
-from components.names import PLANNED_ENVIRONMENTS
-from policies.group_budget import quotas_from_config
-from policies.guardrails import INGRESS, RULES, Context, Resource, Rule, evaluate
+from albingress.facts.names import PLANNED_ENVIRONMENTS
+from albingress.policies.group_budget import quotas_from_config
+from albingress.policies.guardrails import RULES, evaluate
+from albingress.policies.review import INGRESS, Context, Resource, Rule
 
 ReportViolation = Callable[[str, str | None], None]
 

@@ -13,13 +13,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from facts.gateway_api import ALB_GATEWAY_CONTROLLER, AWS_GATEWAY_GROUP, GATEWAY_API_GROUP
-from facts.regions import ALB_SSL_POLICIES, CONTROLLER_DEFAULT_SSL_POLICY, RECOMMENDED_SSL_POLICY
-
-if TYPE_CHECKING:
-    from policies.guardrails import Resource, Stack, Violation
+from albingress.facts.gateway_api import ALB_GATEWAY_CONTROLLER, AWS_GATEWAY_GROUP, GATEWAY_API_GROUP
+from albingress.facts.regions import ALB_SSL_POLICIES, CONTROLLER_DEFAULT_SSL_POLICY, RECOMMENDED_SSL_POLICY
+from albingress.policies.review import Resource, Stack, Violation, display
 
 
 def _types(group: str, kind: str) -> tuple[str, ...]:
@@ -65,6 +63,14 @@ def _named(resources: Iterable[Resource], namespace: str, name: Any) -> Resource
 
 
 def alb_gateways(stack: Stack) -> list[AlbGateway]:
+    """The review's ALB Gateways with their configuration and routes, found once per review for every rule."""
+    found = stack.memo.get(__name__)
+    if found is None:
+        found = stack.memo[__name__] = _find_alb_gateways(stack)
+    return list(found)
+
+
+def _find_alb_gateways(stack: Stack) -> list[AlbGateway]:
     """The Gateways of an ALB GatewayClass, or naming a LoadBalancerConfiguration (only this controller reads
     one), with what the rules need."""
     classes = {
@@ -150,24 +156,22 @@ def deregistration_delay(settings: Mapping[str, Any], default: int) -> int:
 
 
 def _display(resource: Resource) -> str:
-    from policies.guardrails import display
 
     return display(resource)
 
 
 def _violation(rule: str, resource: Resource | str, message: str, fix: str) -> Violation:
-    from policies.guardrails import Violation
 
     return Violation(rule, resource if isinstance(resource, str) else _display(resource), message, fix)
 
 
 def _internet_facing(stack: Stack) -> Iterator[AlbGateway]:
     """The review's ALB Gateways reachable from the internet: the ones the listener rules are about."""
-    return (gateway for gateway in stack.alb_gateways if gateway.scheme == "internet-facing")
+    return (gateway for gateway in alb_gateways(stack) if gateway.scheme == "internet-facing")
 
 
 def target_type_ip(stack: Stack) -> Iterator[Violation]:
-    for gateway in stack.alb_gateways:
+    for gateway in alb_gateways(stack):
         for route, _ in gateway.routes:
             for service in dict.fromkeys(backend_services(route)):
                 target_type = target_settings(stack, gateway, route, service).get("targetType") or "instance"
@@ -251,7 +255,7 @@ def tls_policy(stack: Stack) -> Iterator[Violation]:
 def production(stack: Stack) -> Iterator[Violation]:
     if stack.context.environment != "production":
         return
-    for gateway in stack.alb_gateways:
+    for gateway in alb_gateways(stack):
         attributes = {
             str(a.get("key")): str(a.get("value"))
             for a in gateway.config.get("loadBalancerAttributes") or []

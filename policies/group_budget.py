@@ -1,5 +1,5 @@
 """The ``group-quota`` guardrail: the review's Ingresses and routes described as the group budget's
-``Footprint``s and counted by the same code as the stack's apps and ``AlbApp`` (``components/app/budget.py``),
+``Footprint``s and counted by the same code as the stack's apps and ``AlbApp`` (``policies/alb_budget.py``),
 so the plan, the policy pack and ``albops check`` say what the controller would build.
 
 What an Ingress becomes (aws-load-balancer-controller v3.5.0, pkg/ingress): its listen ports
@@ -15,20 +15,18 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from components.app.budget import Footprint, PathRoute, Quotas, Redirect, Route, count_groups, raise_advice
-from components.app.checks import parse_group_order
-
-if TYPE_CHECKING:
-    from policies.guardrails import Resource, Stack, Violation
+from albingress.policies.alb_budget import Footprint, PathRoute, Quotas, Redirect, Route, count_groups, raise_advice
+from albingress.policies.app_checks import parse_group_order
+from albingress.policies.gateway_rules import alb_gateways
+from albingress.policies.review import ANN, SERVICE, Resource, Stack, Violation, display, listen_ports
 
 WORKLOADS = ("kubernetes:apps/v1:Deployment", "kubernetes:apps/v1:StatefulSet")
 
 
 def _pods(stack: Stack) -> dict[tuple[str, str], int]:
     """Pods behind each Service of the review: the replicas of the workloads its selector matches."""
-    from policies.guardrails import SERVICE
 
     workloads = []
     for workload in stack.of_type(*WORKLOADS):
@@ -61,7 +59,6 @@ def _backend(namespace: str, backend: Any) -> tuple[str, str, str] | None:
 
 def _action(ingress: Resource, name: str) -> tuple[tuple[tuple[str, str, str], ...], Redirect | None]:
     """A ``use-annotation`` backend: the Services its forward action names, or its redirect."""
-    from policies.guardrails import ANN
 
     raw = ingress.annotations.get(f"{ANN}actions.{name}")
     try:
@@ -105,7 +102,6 @@ def _go_field(document: Mapping[str, Any], name: str) -> Any:
 
 
 def _ports(stack: Stack, ingress: Resource) -> tuple[tuple[int, ...], tuple[int, ...]]:
-    from policies.guardrails import listen_ports
 
     ports = listen_ports(stack, ingress)
     return (
@@ -116,7 +112,6 @@ def _ports(stack: Stack, ingress: Resource) -> tuple[tuple[int, ...], tuple[int,
 
 def ingress_footprint(stack: Stack, ingress: Resource, pods: Mapping[tuple[str, str], int]) -> Footprint:
     """One Ingress as the controller builds it into its group."""
-    from policies.guardrails import display
 
     name = str(ingress.metadata.get("name") or ingress.name)
     routes: list[Route] = []
@@ -175,9 +170,8 @@ def ingress_footprint(stack: Stack, ingress: Resource, pods: Mapping[tuple[str, 
 
 def gateway_footprints(stack: Stack, pods: Mapping[tuple[str, str], int]) -> Iterator[Footprint]:
     """Each route attached to an ALB Gateway: a rule per hostname and match on each listener it attaches to."""
-    from policies.guardrails import display
 
-    for gateway in stack.alb_gateways:
+    for gateway in alb_gateways(stack):
         group = display(gateway.gateway)
         for route, sections in gateway.routes:
             listeners = [
@@ -225,7 +219,6 @@ def footprints(stack: Stack) -> list[Footprint]:
 
 def quota_violations(stack: Stack, quotas: Quotas) -> Iterable[Violation]:
     """A group over any ALB quota, counted as the controller builds it, with what each Ingress adds."""
-    from policies.guardrails import Violation
 
     for group, count in sorted(count_groups(footprints(stack)).items()):
         over = count.over(quotas)
@@ -268,11 +261,10 @@ def quotas_from_config(alb: Any) -> Quotas:
 
 
 def route_violations(stack: Stack) -> Iterable[Violation]:
-    """What hands one team's traffic to another, judged with the apps' own checks (components/app/checks.py):
+    """What hands one team's traffic to another, judged with the apps' own checks (policies/app_checks.py):
     two Ingresses (or routes) of one ALB with one host and one rule (a Prefix path's trailing '/' does not
     count: the controller drops it), and one host in two groups (its DNS name points at one ALB)."""
-    from components.app.checks import GroupMember, host_group_problems, precedence_problems, route_key
-    from policies.guardrails import Violation, display
+    from albingress.policies.app_checks import GroupMember, host_group_problems, precedence_problems, route_key
 
     for ingress in stack.alb_ingresses():
         raw = stack.setting(ingress, "group.order")

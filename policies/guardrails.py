@@ -8,418 +8,57 @@ from a file and a resource registered by a program look the same to a rule.
 
 from __future__ import annotations
 
-import functools
 import json
 import re
 import shlex
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
-from components.app.budget import Quotas
-from components.app.checks import go_int32
-from facts.managed_policies import document_for_arn
-from facts.managed_policies import source as managed_source
-from facts.regions import ALB_SSL_POLICIES, CONTROLLER_DEFAULT_SSL_POLICY, RECOMMENDED_SSL_POLICY
-from policies import gateway_rules, iam_judge
-from policies.controller_iam import RELEASES
-
-INGRESS = "kubernetes:networking.k8s.io/v1:Ingress"
-INGRESS_CLASS = "kubernetes:networking.k8s.io/v1:IngressClass"
-SERVICE = "kubernetes:core/v1:Service"
-DEPLOYMENT = "kubernetes:apps/v1:Deployment"
-# Workloads whose pods sit behind a Service: the drain rule reads their pod template (Argo Rollouts' Rollout
-# has the Deployment's template, or names a Deployment in workloadRef, which is then read itself).
-WORKLOADS = (
-    DEPLOYMENT,
-    "kubernetes:apps/v1:StatefulSet",
-    "kubernetes:apps/v1:DaemonSet",
-    "kubernetes:argoproj.io/v1alpha1:Rollout",
+from albingress.facts.managed_policies import document_for_arn
+from albingress.facts.managed_policies import source as managed_source
+from albingress.facts.regions import ALB_SSL_POLICIES, CONTROLLER_DEFAULT_SSL_POLICY, RECOMMENDED_SSL_POLICY
+from albingress.policies import gateway_rules, iam_judge
+from albingress.policies.app_checks import go_int32
+from albingress.policies.controller_iam import RELEASES
+from albingress.policies.review import (
+    ANN,
+    CONTROLLER_CHART,
+    DEFAULT_DEREGISTRATION_DELAY,
+    DEFAULT_GRACE_PERIOD,
+    HELM_RELEASE,
+    IAM_ATTACHMENTS,
+    IAM_POLICY,
+    IAM_ROLE,
+    IAM_ROLE_POLICY,
+    WORKLOADS,
+    BadValueError,
+    Context,
+    Resource,
+    Rule,
+    Stack,
+    Violation,
+    display,
+    group_members,
+    ingress_backends,
+    listen_ports,
+    listen_ports_problem,
+    listener_certificate,
+    listener_ssl_policy,
+    scheme,
+    services_by_name,
+    string_map,
+    target_group_setting,
 )
-HELM_RELEASE = "kubernetes:helm.sh/v3:Release"
-IAM_POLICY = "aws:iam/policy:Policy"
-IAM_ROLE = "aws:iam/role:Role"
-IAM_ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
-IAM_ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
-# Every pulumi-aws resource that attaches a managed policy by ARN (policyArn).
-IAM_ATTACHMENTS = (
-    IAM_ATTACHMENT,
-    "aws:iam/policyAttachment:PolicyAttachment",
-    "aws:iam/userPolicyAttachment:UserPolicyAttachment",
-    "aws:iam/groupPolicyAttachment:GroupPolicyAttachment",
-)
-CLASS_PARAMS = (
-    "kubernetes:elbv2.k8s.aws/v1beta1:IngressClassParams",
-    "kubernetes:eks.amazonaws.com/v1:IngressClassParams",
-)
-ANN = "alb.ingress.kubernetes.io/"
-CONTROLLER_CHART = "aws-load-balancer-controller"
-# Without a target-group-attributes annotation, target groups keep ELB's default delay.
-DEFAULT_DEREGISTRATION_DELAY = 300
-DEFAULT_GRACE_PERIOD = 30
-
-
-@dataclass(frozen=True)
-class Resource:
-    """A resource as the rules see it."""
-
-    type: str
-    name: str
-    props: Mapping[str, Any]
-
-    @property
-    def metadata(self) -> Mapping[str, Any]:
-        value = self.props.get("metadata")
-        return value if isinstance(value, Mapping) else {}
-
-    @property
-    def annotations(self) -> Mapping[str, str]:
-        value = self.metadata.get("annotations")
-        return value if isinstance(value, Mapping) else {}
-
-    @property
-    def namespace(self) -> str:
-        return str(self.metadata.get("namespace") or "default")
-
-    @property
-    def spec(self) -> Mapping[str, Any]:
-        value = self.props.get("spec")
-        return value if isinstance(value, Mapping) else {}
-
-
-ALB_CONTROLLERS = ("ingress.k8s.aws/alb", "eks.amazonaws.com/alb")
-
-
-@dataclass(frozen=True)
-class ClusterClass:
-    """An IngressClass the cluster already has (from the cloud facts): its controller and params spec."""
-
-    controller: str
-    params: Mapping[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class Context:
-    """What the rules cannot see in the resources: the ALB IngressClass names, the cluster's own
-    IngressClasses (``check --cloud-facts``) and the environment."""
-
-    ingress_classes: frozenset[str] = frozenset({"alb"})
-    environment: str | None = None
-    cluster_classes: Mapping[str, ClusterClass] = field(default_factory=dict)
-    # The account the roles live in: its own root in a trust policy is not another account's.
-    account_id: str | None = None
-    # The ALB quotas the group-quota rule counts against (the stack's alb.quotas: raised with AWS first).
-    quotas: Quotas = field(default_factory=Quotas)
-    # The controller's EnableCertificateManagement feature gate (default off; the chart sets it only from
-    # controllerConfig.featureGates): only with it on does create-acm-cert make a certificate.
-    certificate_management: bool = False
-
-
-@dataclass(frozen=True)
-class Violation:
-    rule: str
-    resource: str
-    message: str
-    fix: str
-    # The input itself is malformed (a value the API server or AWS refuses): check exits 2, not 1.
-    bad_input: bool = False
-
-    def __str__(self) -> str:
-        return f"[{self.rule}] {self.resource}: {self.message}; fix: {self.fix}"
-
-
-Check = Callable[["Stack"], Iterable[Violation]]
-
-
-@dataclass(frozen=True)
-class Rule:
-    id: str
-    title: str
-    protects: str
-    check: Check
-    mandatory: bool = True
-
-
-@dataclass
-class Stack:
-    """All resources under review, with the lookups several rules share."""
-
-    resources: list[Resource]
-    context: Context = field(default_factory=Context)
-
-    def of_type(self, *types: str) -> list[Resource]:
-        return [r for r in self.resources if r.type in types]
-
-    @functools.cached_property
-    def alb_gateways(self) -> list[gateway_rules.AlbGateway]:
-        """The review's ALB Gateways with their configuration and routes, found once for every rule."""
-        return gateway_rules.alb_gateways(self)
-
-    def class_params(self, ingress: Resource) -> Mapping[str, Any]:
-        """The IngressClassParams spec of the Ingress's class, when there is one in the review (or, for a
-        class the review does not hold, in the cluster's facts)."""
-        cls_name = self.class_of(ingress)
-        classes = {r.metadata.get("name"): r for r in self.of_type(INGRESS_CLASS)}
-        ingress_class = classes.get(cls_name)
-        if ingress_class is None and cls_name is not None and cls_name in self.context.cluster_classes:
-            return self.context.cluster_classes[cls_name].params
-        params_ref = ingress_class.spec.get("parameters") if ingress_class else None
-        if not isinstance(params_ref, Mapping):
-            return {}
-        for params in self.of_type(*CLASS_PARAMS):
-            if params.metadata.get("name") == params_ref.get("name"):
-                return params.spec
-        return {}
-
-    def class_of(self, ingress: Resource) -> str | None:
-        """The Ingress's class; without one, the cluster's default IngressClass, as the controller loads it
-        (v3.5.0 pkg/ingress/class_loader.go: Load takes the one IngressClass annotated
-        ingressclass.kubernetes.io/is-default-class "true"; two defaults are an error, so none is assumed)."""
-        value = ingress.spec.get("ingressClassName") or ingress.annotations.get("kubernetes.io/ingress.class")
-        if value:
-            return str(value)
-        defaults = [
-            str(c.metadata.get("name"))
-            for c in self.of_type(INGRESS_CLASS)
-            if c.annotations.get("ingressclass.kubernetes.io/is-default-class") == "true"
-        ]
-        return defaults[0] if len(defaults) == 1 else None
-
-    @functools.cached_property
-    def certificate_management(self) -> bool:
-        """Whether the controller's EnableCertificateManagement feature gate is on: the context says so, or the
-        review's controller chart sets controllerConfig.featureGates.EnableCertificateManagement (v3.5.0
-        pkg/config/feature_gates.go: default false; helm values.yaml: featureGates {})."""
-        if self.context.certificate_management:
-            return True
-        for release in self.of_type(HELM_RELEASE):
-            values = release.props.get("values")
-            config = values.get("controllerConfig") if isinstance(values, Mapping) else None
-            gates = config.get("featureGates") if isinstance(config, Mapping) else None
-            gate = gates.get("EnableCertificateManagement") if isinstance(gates, Mapping) else None
-            if release.props.get("chart") == CONTROLLER_CHART and (gate is True or str(gate) in _TRUE):
-                return True
-        return False
-
-    def alb_ingresses(self) -> list[Resource]:
-        alb_classes = set(self.context.ingress_classes)
-        alb_classes.update(n for n, c in self.context.cluster_classes.items() if c.controller in ALB_CONTROLLERS)
-        for ingress_class in self.of_type(INGRESS_CLASS):
-            if ingress_class.spec.get("controller") in ALB_CONTROLLERS:
-                alb_classes.add(str(ingress_class.metadata.get("name")))
-        return [i for i in self.of_type(INGRESS) if self.class_of(i) in alb_classes]
-
-    def unclassified_ingresses(self) -> list[Resource]:
-        """Ingresses of a class nothing describes (no IngressClass in the review or the facts, not named as an
-        ALB class): no rule looks at them, and a clean result must not read as if they passed."""
-        known = set(self.context.ingress_classes) | set(self.context.cluster_classes)
-        known.update(str(c.metadata.get("name")) for c in self.of_type(INGRESS_CLASS))
-        return [i for i in self.of_type(INGRESS) if self.class_of(i) not in known]
-
-    def setting(self, ingress: Resource, annotation: str) -> str | None:
-        """An Ingress's effective value: its class params win over its annotation, as in the controller."""
-        params = self.class_params(ingress)
-        for key in ("certificateARNs", "certificateArn"):
-            arns = params.get(key)
-            if arns is not None and not (isinstance(arns, list) and all(isinstance(a, str) for a in arns)):
-                where = f"the IngressClassParams of {display(ingress)}"
-                raise BadValueError(
-                    where, f"spec.{key}", arns, "a list of certificate ARNs (the API server refuses it)"
-                )
-        from_params = {
-            "scheme": params.get("scheme"),
-            "group.name": (params.get("group") or {}).get("name") if isinstance(params.get("group"), Mapping) else None,
-            "ssl-policy": params.get("sslPolicy"),
-            "ssl-redirect": params.get("sslRedirectPort"),
-            "target-type": params.get("targetType"),
-            "certificate-arn": ",".join(params.get("certificateARNs") or params.get("certificateArn") or []) or None,
-            "load-balancer-attributes": ",".join(
-                f"{a['key']}={a['value']}" for a in params.get("loadBalancerAttributes") or [] if isinstance(a, Mapping)
-            )
-            or None,
-        }.get(annotation)
-        if from_params:
-            return str(from_params)
-        value = ingress.annotations.get(ANN + annotation)
-        return None if value is None else str(value)
-
-    def group(self, ingress: Resource) -> str | None:
-        return self.setting(ingress, "group.name")
-
-
-def display(resource: Resource) -> str:
-    kind = resource.type.rsplit(":", 1)[-1]
-    meta = resource.metadata
-    if meta.get("name"):
-        return f"{kind} {resource.namespace}/{meta['name']}" if "namespace" in meta else f"{kind} {meta['name']}"
-    return f"{kind} {resource.name}"
-
-
-def string_map(value: str | None) -> dict[str, str]:
-    if not value:
-        return {}
-    return dict(part.split("=", 1) for part in value.split(",") if "=" in part)
-
-
-class _NotInt32:
-    """A JSON number Go's json.Unmarshal refuses for an int32 (a fraction or an exponent), kept as written so
-    the finding quotes the user's text."""
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-
-    def __repr__(self) -> str:
-        return self.text
-
-
-def _port_fix(protocol: str, port: Any) -> str:
-    """The entry to write instead: the same port as a JSON integer when the value names one."""
-    try:
-        number = float("nan") if isinstance(port, bool) else float(port.text if isinstance(port, _NotInt32) else port)
-    except (TypeError, ValueError):
-        number = float("nan")
-    whole = str(int(number)) if number.is_integer() and 1 <= number <= 65535 else "<port>"
-    return f'write {{"{protocol}": {whole}}}: a JSON integer, no quotes, fraction or exponent'
-
-
-def listen_ports_problem(raw: str) -> str | None:
-    """Why the controller cannot read a listen-ports annotation, as it reads it: json.Unmarshal into
-    []map[string]int32 (a port is a JSON integer, not a string; '' is not JSON), at least one entry, ports in
-    1..65535, protocols exactly HTTP or HTTPS (v3.5.0 pkg/ingress/model_build_listener.go:
-    computeIngressListenPorts). None when it reads."""
-    try:
-        entries = json.loads(raw, parse_float=_NotInt32, parse_constant=_NotInt32)
-    except (ValueError, RecursionError):
-        return "it is not JSON"
-    if entries is None:
-        entries = []
-    if not isinstance(entries, list) or not all(isinstance(e, Mapping) or e is None for e in entries):
-        return "it is not a JSON list of objects"
-    if not entries:
-        return "it lists no port"
-    for entry in entries:
-        for protocol, port in (entry or {}).items():
-            if isinstance(port, bool) or not isinstance(port, int) or not -(2**31) <= port < 2**31:
-                return f"port {port!r} of {protocol} is not a JSON integer ({_port_fix(protocol, port)})"
-            if not 1 <= port <= 65535:
-                return f"port {port} is outside 1..65535"
-            if protocol not in ("HTTP", "HTTPS"):
-                return f"protocol {protocol!r} is neither HTTP nor HTTPS exactly"
-    return None
-
-
-def listen_ports(stack: Stack, ingress: Resource) -> list[tuple[str, int]]:
-    """The Ingress's listeners as the controller builds them; none when it cannot read listen-ports (the
-    group-consistent rule names that)."""
-    raw = ingress.annotations.get(ANN + "listen-ports")
-    if raw is not None:
-        if listen_ports_problem(str(raw)) is not None:
-            return []
-        found = {port: proto for entry in json.loads(str(raw)) or [] for proto, port in (entry or {}).items()}
-        return [(proto, port) for port, proto in found.items()]
-    # Without listen-ports the controller listens on HTTPS 443 only when it has an explicit certificate (its
-    # IngressClassParams' certificateArn, the certificate-arn annotation, or one create-acm-cert makes), else
-    # on HTTP 80; spec.tls hosts only feed certificate discovery once an HTTPS port exists (v3.5.0,
-    # pkg/ingress/model_build_listener.go: computeIngressListenPorts(preferTLS), computeIngressExplicitTLSCertARNs;
-    # pkg/ingress/model_builder.go: create-acm-cert).
-    return [("HTTPS", 443)] if explicit_certificate(stack, ingress) else [("HTTP", 80)]
-
-
-_TRUE = {"1", "t", "T", "TRUE", "true", "True"}  # what Go's strconv.ParseBool takes as true
-
-
-def explicit_certificate(stack: Stack, ingress: Resource) -> bool:
-    """A certificate the controller knows before discovery: the class params' certificateArn, else the
-    certificate-arn annotation (comma-separated, blanks dropped: pkg/annotations/parser.go), or create-acm-cert
-    when the EnableCertificateManagement feature gate is on (v3.5.0 pkg/ingress/model_builder.go reads the
-    annotation only under t.enableACMCertificates; pkg/config/feature_gates.go: default false)."""
-    arns = [a.strip() for a in (stack.setting(ingress, "certificate-arn") or "").split(",")]
-    acm = stack.certificate_management and ingress.annotations.get(ANN + "create-acm-cert") in _TRUE
-    return any(arns) or acm
-
-
-def has_certificate(stack: Stack, ingress: Resource) -> bool:
-    """An HTTPS listener gets a certificate: an explicit one, or one discovered for the Ingress's hosts (its
-    rules' hosts and spec.tls hosts: computeIngressInferredTLSCertARNs)."""
-    tls_hosts = [h for t in ingress.spec.get("tls") or [] if isinstance(t, Mapping) for h in t.get("hosts") or []]
-    rule_hosts = [r.get("host") for r in ingress.spec.get("rules") or [] if isinstance(r, Mapping) and r.get("host")]
-    return explicit_certificate(stack, ingress) or bool(tls_hosts or rule_hosts)
-
-
-def _port_sharers(stack: Stack, ingress: Resource, port: int) -> list[Resource]:
-    """The group members whose HTTPS listener on ``port`` is the same listener as the Ingress's: the controller
-    merges their certificates and takes the one ssl-policy any of them sets (v3.5.0 pkg/ingress/model_builder.go:
-    mergeListenPortConfigs)."""
-    return [m for m in _group_members(stack, ingress) if ("HTTPS", port) in listen_ports(stack, m)] or [ingress]
-
-
-def listener_certificate(stack: Stack, ingress: Resource, port: int) -> bool:
-    return any(has_certificate(stack, m) for m in _port_sharers(stack, ingress, port))
-
-
-def listener_ssl_policy(stack: Stack, ingress: Resource, port: int) -> str | None:
-    own = stack.setting(ingress, "ssl-policy")
-    return own or next((p for m in _port_sharers(stack, ingress, port) if (p := stack.setting(m, "ssl-policy"))), None)
-
-
-def scheme(stack: Stack, ingress: Resource) -> str | None:
-    """The scheme as written (class params first); the controller takes exactly internal or internet-facing."""
-    return stack.setting(ingress, "scheme")
-
-
-def _backends(ingress: Resource) -> list[tuple[str, Any]]:
-    """(Service name, port) of every backend that is a Service, not an annotation action ('use-annotation')."""
-    found: list[tuple[str, Any]] = []
-    paths = [
-        p
-        for rule in ingress.spec.get("rules") or []
-        if isinstance(rule, Mapping)
-        for p in ((rule.get("http") or {}).get("paths") or [])
-        if isinstance(p, Mapping)
-    ]
-    default = ingress.spec.get("defaultBackend")
-    for backend in [p.get("backend") for p in paths] + ([default] if isinstance(default, Mapping) else []):
-        service = (backend or {}).get("service") if isinstance(backend, Mapping) else None
-        if not isinstance(service, Mapping) or not service.get("name"):
-            continue
-        port = service.get("port") or {}
-        if isinstance(port, Mapping) and port.get("name") == "use-annotation":
-            continue
-        key = (str(service["name"]), port.get("number") or port.get("name") if isinstance(port, Mapping) else None)
-        if key not in found:
-            found.append(key)
-    return found
-
-
-def target_group_setting(stack: Stack, ingress: Resource, service: Resource | None, annotation: str) -> str | None:
-    """A target group's setting as the controller builds it: the Service's alb.ingress.kubernetes.io/*
-    annotation wins over the Ingress's (MergeStringMap(svc.Annotations, ing.Annotations) keeps the first), and
-    for target-type the IngressClassParams' targetType wins over both (v3.5.0,
-    pkg/ingress/model_build_target_group.go: buildTargetGroupSpec, buildTargetGroupTargetType)."""
-    if annotation == "target-type":
-        params = stack.class_params(ingress).get("targetType")
-        if params:
-            return str(params)
-    for source in (service.annotations if service else {}, ingress.annotations):
-        if ANN + annotation in source:
-            return str(source[ANN + annotation])
-    return None
-
-
-def _services(stack: Stack) -> dict[tuple[str, Any], Resource]:
-    return {(s.namespace, s.metadata.get("name")): s for s in stack.of_type(SERVICE)}
-
-
-# -- per-Ingress rules -----------------------------------------------------------
 
 
 def _target_type_ip(stack: Stack) -> Iterable[Violation]:
-    services = _services(stack)
+    services = services_by_name(stack)
     for ingress in stack.alb_ingresses():
         # One finding for what the Ingress (or its class) decides, one per Service that decides for itself.
         found: dict[str, tuple[str, str]] = {}
-        for name in list(dict.fromkeys(n for n, _ in _backends(ingress))) or [""]:
+        for name in list(dict.fromkeys(n for n, _ in ingress_backends(ingress))) or [""]:
             service = services.get((ingress.namespace, name)) if name else None
             value = target_group_setting(stack, ingress, service, "target-type")
             if value == "ip":
@@ -463,7 +102,7 @@ def _internet_facing(stack: Stack) -> list[Resource]:
     def meant(ingress: Resource) -> bool:
         return (scheme(stack, ingress) or "").strip().lower() == "internet-facing"
 
-    return [i for i in stack.alb_ingresses() if any(meant(m) for m in _group_members(stack, i))]
+    return [i for i in stack.alb_ingresses() if any(meant(m) for m in group_members(stack, i))]
 
 
 def _scheme(stack: Stack) -> Iterable[Violation]:
@@ -560,15 +199,9 @@ def _controller_path_order(paths: list[Mapping[str, Any]]) -> list[Mapping[str, 
     first, then ImplementationSpecific (or no type) as written (sortIngressPaths, v3.5.0
     pkg/ingress/model_build_listener_rules.go); the sort is stable, so equal ones keep their written order."""
 
-    from components.app.budget import controller_path_rank
+    from albingress.policies.alb_budget import controller_path_rank
 
     return sorted(paths, key=lambda path: controller_path_rank(path.get("pathType"), str(path.get("path") or "")))
-
-
-def _group_members(stack: Stack, ingress: Resource) -> list[Resource]:
-    """The Ingresses the controller builds one ALB from with ``ingress``: its group, or itself alone."""
-    group = stack.group(ingress)
-    return [i for i in stack.alb_ingresses() if stack.group(i) == group] if group else [ingress]
 
 
 def group_ssl_redirect(stack: Stack, ingress: Resource) -> tuple[int | None, str | None, bool]:
@@ -579,7 +212,7 @@ def group_ssl_redirect(stack: Stack, ingress: Resource) -> tuple[int | None, str
     sslRedirectPort (ParseInt failing: no redirect for the whole group, silently) else the ssl-redirect
     annotation (ParseInt32Annotation failing: the group stops); one port for the group, an HTTPS listener."""
     ports: set[int] = set()
-    members = _group_members(stack, ingress)
+    members = group_members(stack, ingress)
     if any(
         listen_ports_problem(str(m.annotations[ANN + "listen-ports"]))
         for m in members
@@ -640,7 +273,7 @@ def _redirect(stack: Stack) -> Iterable[Violation]:
     # listener (v3.5.0 pkg/ingress/model_builder.go: buildSSLRedirectConfig).
     reported: set[tuple[int, ...]] = set()
     for ingress in stack.alb_ingresses():
-        members = _group_members(stack, ingress)
+        members = group_members(stack, ingress)
         _, problem, _ = group_ssl_redirect(stack, ingress)
         key = tuple(sorted(id(m) for m in members))
         if problem and key not in reported:
@@ -733,14 +366,14 @@ def _consistent(stack: Stack) -> Iterable[Violation]:
 
 def _quota(stack: Stack) -> Iterable[Violation]:
     # Counted by the group budget's code, the same as the stack's apps and AlbApp (policies/group_budget.py).
-    from policies.group_budget import quota_violations
+    from albingress.policies.group_budget import quota_violations
 
     yield from quota_violations(stack, stack.context.quotas)
 
 
 def _routes(stack: Stack) -> Iterable[Violation]:
     # The apps' own route and host checks, over Ingresses and routes written by anyone.
-    from policies.group_budget import route_violations
+    from albingress.policies.group_budget import route_violations
 
     yield from route_violations(stack)
 
@@ -1005,15 +638,6 @@ def sleep_seconds(command: str) -> float | None:
     return found.seconds if found.seconds or found.unread != "no sleep runs in it" else None
 
 
-class BadValueError(ValueError):
-    """A field of an object written by anyone holds a value the API server (or AWS) refuses: reported with the
-    object and the key, never as a crash."""
-
-    def __init__(self, where: str, key: str, value: Any, need: str) -> None:
-        super().__init__(f"{where}: {key} {value!r} is not {need}")
-        self.where, self.key, self.value, self.need = where, key, value, need
-
-
 def whole_number(value: Any, where: str, key: str) -> int:
     """A Kubernetes integer field's value: a YAML integer (the API server refuses strings, fractions, .inf)."""
     if isinstance(value, bool) or not isinstance(value, int):
@@ -1047,17 +671,17 @@ def _delay(value: str | None, where: str) -> int:
 
 
 def _drain(stack: Stack) -> Iterable[Violation]:
-    services = _services(stack)
+    services = services_by_name(stack)
     seen: set[tuple[str, str, int]] = set()
     for ingress in stack.alb_ingresses():
-        for backend in dict.fromkeys(name for name, _ in _backends(ingress)):
+        for backend in dict.fromkeys(name for name, _ in ingress_backends(ingress)):
             service = services.get((ingress.namespace, backend))
             # The Service's target-group-attributes annotation replaces the Ingress's for its target group.
             attributes = target_group_setting(stack, ingress, service, "target-group-attributes")
             delay = _delay(attributes, display(service) if service else display(ingress))
             yield from _workload_drain(stack, ingress.namespace, backend, delay, services, seen)
     # Routes on ALB Gateways: the delay is their backend's TargetGroupConfiguration's.
-    for gateway in stack.alb_gateways:
+    for gateway in gateway_rules.alb_gateways(stack):
         for route, _ in gateway.routes:
             for backend in dict.fromkeys(gateway_rules.backend_services(route)):
                 settings = gateway_rules.target_settings(stack, gateway, route, backend)

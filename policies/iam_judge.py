@@ -24,7 +24,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from facts.role_launchers import role_launchers
+from albingress.facts.role_launchers import role_launchers
 
 # Stand-ins no real name equals: an action of a service AWS has not launched and an ARN of any kind. A
 # pattern that matches them matches everything AWS adds later, i.e. it is a wildcard in meaning.

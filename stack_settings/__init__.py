@@ -7,20 +7,26 @@ Named ``stack_settings``, not ``settings``: the package installs with the compon
 ``settings`` module would shadow, or be shadowed by, the one many programs have of their own.
 """
 
-from stack_settings.apps import APP_KEYS
-from stack_settings.controller import check_mode, controller_args
-from stack_settings.stack import (
+# One module per file: imported as top-level `stack_settings` (from the repository root) this package would load a
+# second time beside albingress.stack_settings, with its own classes and registries. (pyproject bans the old name.)
+if __name__ != "albingress.stack_settings":
+    raise ImportError(f"import albingress.stack_settings, not {__name__}: the package lives under albingress")
+
+from albingress.stack_settings.apps import APP_KEYS
+from albingress.stack_settings.controller import check_mode, controller_args
+from albingress.stack_settings.stack import (
     MAP_KEYS,
     OFFLINE_UNCHECKED,
     SECTION_MODELS,
     StackSettings,
     account_args,
+    default_tags,
+    ingress_tags,
     load_settings,
     parse_settings,
     stack_config,
 )
-from stack_settings.standins import stand_in
-from stack_settings.tags import default_tags, ingress_tags
+from albingress.stack_settings.standins import stand_in
 
 __all__ = [
     "APP_KEYS",

@@ -15,16 +15,16 @@ from pydantic import (
 )
 from pydantic.alias_generators import to_camel
 
-from components.controller.model import (
+from albingress.components.controller.model import (
     ControllerSettings,
 )
-from components.model import DNS_LABEL, Problem
-from components.names import PROJECT
-from components.sections import (
+from albingress.components.model import DNS_LABEL, Problem
+from albingress.components.sections import (
     AlbSettings,
     EchoserverSettings,
 )
-from stack_settings.problems import describe
+from albingress.facts.names import PROJECT
+from albingress.stack_settings.problems import describe
 
 # alb-ingress:apps keys (camelCase, as the rest of the stack config) and the AlbApp inputs they set.
 APP_KEYS = {
@@ -114,9 +114,9 @@ def check_apps(
     The whole list is counted before anything is created: a group over an ALB quota, two apps on one host and
     path, or apps that disagree on a group-wide setting stop the plan with the apps named.
     """
-    from components.app.budget import Quotas, assign_shards, budget_problems, certificate_notes
-    from components.app.component import certificate_problem, conflicts, host_warnings, plan_app
-    from components.echoserver import echoserver_app
+    from albingress.components.app.component import certificate_problem, conflicts, host_warnings, plan_app
+    from albingress.components.echoserver import echoserver_app
+    from albingress.policies.alb_budget import Quotas, assign_shards, budget_problems, certificate_notes
 
     alb = sections.get("alb")
     echo = sections.get("echoserver")

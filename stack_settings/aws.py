@@ -10,19 +10,19 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from components.model import Problem
-from components.names import PROJECT
-from components.sections import (
+from albingress.components.model import Problem
+from albingress.components.sections import (
     _ACCOUNT,
 )
-from facts.regions import (
+from albingress.facts.names import PROJECT
+from albingress.facts.regions import (
     known_regions,
     partition_for_region,
     region_advice,
     region_exists,
 )
-from policies.controller_iam import PARTITIONS
-from stack_settings.tags import STACK_DEFAULT_TAG_KEYS, read_tags
+from albingress.policies.controller_iam import PARTITIONS
+from albingress.stack_settings.tags import STACK_DEFAULT_TAG_KEYS, read_tags
 
 # Config namespaces a stack file may use besides the project's own: the AWS provider's (each key is
 # handed to the explicit provider or refused, see aws_keys.py) and the CLI's own.
@@ -91,7 +91,7 @@ def allowed_accounts(value: Any) -> tuple[tuple[str, ...], list[Problem]]:
 
 def read_aws_keys(raw: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, str], list[Problem]]:
     """Provider options and default tags from ``aws:`` keys; each other key is refused with its reason."""
-    from stack_settings.aws_keys import provider_options
+    from albingress.stack_settings.aws_keys import provider_options
 
     decoded: dict[str, Any] = {}
     for full_key, value in raw.items():

@@ -8,16 +8,14 @@ from typing import TYPE_CHECKING
 
 import pulumi
 
-from components.controller.component import AwsLoadBalancerControllerArgs
-from components.controller.model import (
-    ControllerSettings,
-    claimed_class,
-)
-from components.model import ConfigError, Problem
-from components.names import PROJECT
+from albingress.components.controller.component import AwsLoadBalancerControllerArgs
+from albingress.components.controller.model import ControllerSettings
+from albingress.components.model import ConfigError, Problem
+from albingress.facts.names import PROJECT
+from albingress.policies.app_checks import claimed_class
 
 if TYPE_CHECKING:
-    from stack_settings.stack import StackSettings
+    from albingress.stack_settings.stack import StackSettings
 
 
 # Controller keys that only mean something when this stack installs the controller.

@@ -13,11 +13,11 @@ from pydantic import (
     BaseModel,
 )
 
-from components.model import Problem
-from components.names import ENVIRONMENTS, EPHEMERAL, PROJECT
-from components.sections import (
+from albingress.components.model import Problem
+from albingress.components.sections import (
     AlbSettings,
 )
+from albingress.facts.names import ENVIRONMENTS, EPHEMERAL, PROJECT
 
 _ENVIRONMENT_HINTS = {"prod": "production", "prd": "production", "live": "production", "stage": "staging"}
 _ENVIRONMENT_HINTS |= {"stg": "staging", "dev": "development", "test": "development", "sandbox": "development"}

@@ -11,8 +11,8 @@ from pydantic import (
     ValidationError,
 )
 
-from components.model import Problem
-from components.names import PROJECT
+from albingress.components.model import Problem
+from albingress.facts.names import PROJECT
 
 
 def _loc_to_key(loc: tuple[int | str, ...]) -> str:
@@ -63,7 +63,7 @@ def problems_from(error: ValidationError, section: str, model: type[BaseModel]) 
             hint = f"did you mean {close[0]!r}? " if close else ""
             problems.append(Problem(key, f"unknown key; {hint}known keys here: {', '.join(known)}"))
         elif kind == "missing":
-            problems.append(Problem(key, "is required; set it in Pulumi.<stack>.yaml (see README, Config keys)"))
+            problems.append(Problem(key, "is required; set it in Pulumi.<stack>.yaml (see docs/configuration.md)"))
         elif kind == "config":
             problems.append(Problem(key, str(item["msg"])))
         elif kind == "literal_error":

@@ -20,15 +20,14 @@ from pydantic import (
 )
 from pydantic.alias_generators import to_camel
 
-from components.aws_account import AwsAccountArgs
-from components.controller.model import (
+from albingress.components.aws_account import AwsAccountArgs
+from albingress.components.controller.model import (
     ControllerSettings,
 )
-from components.model import POLICY_ARN as _POLICY_ARN
-from components.model import ConfigError, Problem
-from components.model import Section as _Section
-from components.names import DNS_SUBDOMAIN, PROJECT
-from components.sections import (
+from albingress.components.model import POLICY_ARN as _POLICY_ARN
+from albingress.components.model import ConfigError, Problem
+from albingress.components.model import Section as _Section
+from albingress.components.sections import (
     _CERT_ARN,
     _OIDC_ARN,
     AlbSettings,
@@ -40,15 +39,16 @@ from components.sections import (
     GatewayApiSettings,
     host_covered_by,
 )
-from facts.instance_types import instance_type_note
-from facts.regions import (
+from albingress.facts.instance_types import instance_type_note
+from albingress.facts.names import DNS_SUBDOMAIN, PROJECT
+from albingress.facts.regions import (
     partition_for_region,
 )
-from stack_settings.apps import check_apps
-from stack_settings.aws import allowed_accounts, namespace_problems, read_aws_keys, read_region
-from stack_settings.environment import environment_setting, production_checks
-from stack_settings.problems import describe, is_unchecked, problems_from
-from stack_settings.tags import default_tags, read_tags, tag_count_problems
+from albingress.stack_settings.apps import check_apps
+from albingress.stack_settings.aws import allowed_accounts, namespace_problems, read_aws_keys, read_region
+from albingress.stack_settings.environment import environment_setting, production_checks
+from albingress.stack_settings.problems import describe, is_unchecked, problems_from
+from albingress.stack_settings.tags import read_tags, tag_count_problems
 
 # The template pull-request stacks are copied from; it may keep a placeholder expiry.
 TEMPLATE_STACK = "pr"
@@ -333,7 +333,7 @@ def parse_settings(
         if name not in data:
             if name in REQUIRED_SECTIONS:
                 problems.append(
-                    Problem(full_key, "is required; set it in Pulumi.<stack>.yaml (see README, Config keys)")
+                    Problem(full_key, "is required; set it in Pulumi.<stack>.yaml (see docs/configuration.md)")
                 )
             continue
         try:
@@ -424,3 +424,15 @@ def account_args(settings: StackSettings, stack: str, extra_tags: Mapping[str, s
         aws_options=dict(settings.aws_options),
         default_tags=default_tags(settings, stack, extra_tags),
     )
+
+
+# The stack's tags; here, beside StackSettings, so tags.py (which aws.py reads) needs nothing from this module.
+def default_tags(settings: StackSettings, stack: str, extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Tags on every AWS resource the stack creates; the stack's own ``tags`` may add more."""
+    tags = {"project": PROJECT, "stack": stack, "cluster": settings.cluster.name, "managed-by": "pulumi"}
+    return {**settings.aws_default_tags, **settings.tags, **(extra or {}), **tags}
+
+
+def ingress_tags(settings: StackSettings, stack: str) -> dict[str, str]:
+    """Tags for the AWS resources the controller makes for this stack's Ingress, so they can be found by stack."""
+    return {**settings.tags, "project": PROJECT, "stack": stack}

@@ -11,9 +11,9 @@ from pydantic import (
     BaseModel,
 )
 
-from components.names import PROJECT
-from stack_settings.problems import model_at
-from stack_settings.stack import SECTION_MODELS
+from albingress.facts.names import PROJECT
+from albingress.stack_settings.problems import model_at
+from albingress.stack_settings.stack import SECTION_MODELS
 
 
 def stand_in(

@@ -5,19 +5,16 @@ tags the stack puts on its resources and its Ingress's.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from components.model import Problem
-from components.names import PROJECT
-from components.tags import (
+from albingress.components.model import Problem
+from albingress.components.tags import (
     CONTROLLER_OWN_TAG_COUNT,
     MAX_TAGS,
     tag_problem,
 )
-from stack_settings.problems import describe
-
-if TYPE_CHECKING:
-    from stack_settings.stack import StackSettings
+from albingress.facts.names import PROJECT
+from albingress.stack_settings.problems import describe
 
 
 def read_tags(value: Any, key: str = f"{PROJECT}:tags") -> tuple[dict[str, str], list[Problem]]:
@@ -58,14 +55,3 @@ def tag_count_problems(tags: Mapping[str, str], aws_tags: Mapping[str, str], eph
                 )
             )
     return problems
-
-
-def default_tags(settings: StackSettings, stack: str, extra: Mapping[str, str] | None = None) -> dict[str, str]:
-    """Tags on every AWS resource the stack creates; the stack's own ``tags`` may add more."""
-    tags = {"project": PROJECT, "stack": stack, "cluster": settings.cluster.name, "managed-by": "pulumi"}
-    return {**settings.aws_default_tags, **settings.tags, **(extra or {}), **tags}
-
-
-def ingress_tags(settings: StackSettings, stack: str) -> dict[str, str]:
-    """Tags for the AWS resources the controller makes for this stack's Ingress, so they can be found by stack."""
-    return {**settings.tags, "project": PROJECT, "stack": stack}

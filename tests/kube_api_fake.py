@@ -66,6 +66,9 @@ class FakeCluster:
     requests: list[tuple[str, str, str]] = field(default_factory=list)  # (method, path, user)
     page_limits: list[int] = field(default_factory=list)
     release: threading.Event = field(default_factory=threading.Event)
+    # resource -> how its list never ends: "same" (one continue token again and again), "empty" (a new token on
+    # every empty page), "items" (a new token on every page of one object)
+    endless: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.lock = threading.Lock()
@@ -201,7 +204,12 @@ def serve(cluster: FakeCluster, tmp: Path) -> Iterator[Served]:
                 cluster.page_limits.append(limit)
             end = start + limit if limit else len(items)
             meta = {"resourceVersion": "1", **({"continue": str(end)} if end < len(items) else {})}
-            body = {"kind": f"{kind}List", "apiVersion": "v1", "metadata": meta, "items": items[start:end]}
+            page = items[start:end]
+            endless = cluster.endless.get(resource)
+            if endless:
+                meta = {"resourceVersion": "1", "continue": "7" if endless == "same" else str(start + 1)}
+                page = items[:1] if endless == "items" else []
+            body = {"kind": f"{kind}List", "apiVersion": "v1", "metadata": meta, "items": page}
             self._send(200, body, slow=resource in cluster.trickle)
 
         do_GET = _handle  # noqa: N815 - BaseHTTPRequestHandler's names

@@ -1,7 +1,7 @@
 """What the API server, the controller or AWS would refuse in an app, and what would hand one team's traffic to
 another: each class through a stack file (the plan CLI, exit 2), an AlbApp program under mocks, and, for the
 budget, a ``check`` document. Expected values are written by hand from the upstream sources named in
-``components/app/checks.py`` and ``components/app/budget.py``."""
+``policies/app_checks.py`` and ``policies/alb_budget.py``."""
 
 from __future__ import annotations
 
@@ -15,11 +15,11 @@ from typing import Any
 import pytest
 import yaml
 
+from albingress.components.model import ConfigError
+from albingress.facts.names import GROUP_NAME as GROUP_NAME_OK
+from albingress.policies.alb_budget import Footprint, PathRoute, Quotas, Redirect, Route, count_groups
+from albingress.policies.app_checks import host_problem, path_problems, route_key
 from albops.preview.runner import read_stack_file, run_program
-from components.app.budget import Footprint, PathRoute, Quotas, Redirect, Route, count_groups
-from components.app.checks import host_problem, path_problems, route_key
-from components.model import ConfigError
-from components.names import GROUP_NAME as GROUP_NAME_OK
 from tests.conftest import run_plan_cli
 from tests.test_apps import _app
 
@@ -506,7 +506,8 @@ def test_check_drops_the_legacy_ssl_redirect_rule_on_https(tmp_path: Path) -> No
 def test_the_gateway_stack_counts_its_redirect_rule_in_the_budget_and_the_guardrail_alike() -> None:
     """Pulumi.gateway.yaml by hand: the echoserver's route is 2 rules on HTTPS:443 (the fixed-response / and
     /echo), the redirect route 1 on HTTP:80, payments 1 (/api on pay.example.com): 4."""
-    from policies.guardrails import Context, Resource, evaluate, rule
+    from albingress.policies.guardrails import evaluate, rule
+    from albingress.policies.review import Context, Resource
 
     config = copy.deepcopy(read_stack_file("gateway"))
     config["alb-ingress:alb"] = {**dict(config["alb-ingress:alb"]), "quotas": {"rules": 3}}
@@ -567,7 +568,7 @@ def test_check_finds_routes_two_ingresses_claim_and_hosts_in_two_groups(tmp_path
 
 
 def _member(name: str, namespace: str, rules: list[tuple[str, str, str]], order: int = 0) -> Any:
-    from components.app.checks import GroupMember
+    from albingress.policies.app_checks import GroupMember
 
     return GroupMember(name, namespace, "group g", order, tuple((h, PathRoute(p, t)) for h, p, t in rules))
 
@@ -590,7 +591,7 @@ def _member(name: str, namespace: str, rules: list[tuple[str, str, str]], order:
 def test_an_earlier_app_taking_a_later_app_s_more_specific_rule_is_refused(
     first: list[tuple[str, str, str]], later: list[tuple[str, str, str]], fix: str
 ) -> None:
-    from components.app.checks import precedence_problems
+    from albingress.policies.app_checks import precedence_problems
 
     (problem,) = precedence_problems([_member("b", "team-b", later), _member("a", "team-a", first)])
     assert problem.startswith("a's ") and " takes b's " in problem and fix in problem, problem
@@ -613,13 +614,13 @@ def test_an_earlier_app_taking_a_later_app_s_more_specific_rule_is_refused(
 def test_apps_in_nginx_order_or_apart_pass(
     first: list[tuple[str, str, str]], later: list[tuple[str, str, str]]
 ) -> None:
-    from components.app.checks import precedence_problems
+    from albingress.policies.app_checks import precedence_problems
 
     assert precedence_problems([_member("a", "team-a", first), _member("b", "team-b", later)]) == []
 
 
 def test_group_order_decides_before_namespace_and_name() -> None:
-    from components.app.checks import precedence_problems
+    from albingress.policies.app_checks import precedence_problems
 
     wide, narrow = [("shop.example.com", "/", "Prefix")], [("shop.example.com", "/api", "Prefix")]
     # b's order -1 puts it first although team-b/b sorts after team-a/a.
@@ -866,7 +867,7 @@ def test_apps_behind_a_broken_alb_section_are_said_to_be_unchecked() -> None:
     ],
 )
 def test_group_order_is_parsed_as_the_controller_parses_it(raw: str, order: int, refused: bool) -> None:
-    from components.app.checks import parse_group_order
+    from albingress.policies.app_checks import parse_group_order
 
     value, problem = parse_group_order(raw)
     assert value == order
@@ -1011,7 +1012,7 @@ def test_the_python_example_plans_with_no_guardrail_violation(tmp_path: Path) ->
 
 
 def _order_member(name: str, namespace: str, order: int, path: str, fixed: str | None = None) -> Any:
-    from components.app.checks import GroupMember
+    from albingress.policies.app_checks import GroupMember
 
     return GroupMember(name, namespace, "group g", order, (("shop.example.com", PathRoute(path, "Prefix")),), fixed)
 
@@ -1029,7 +1030,7 @@ def _order_member(name: str, namespace: str, order: int, path: str, fixed: str |
 def test_precedence_fixes_stay_within_the_controller_s_range(
     first: tuple[str, str, int], later: tuple[str, str, int], fix: str
 ) -> None:
-    from components.app.checks import precedence_problems
+    from albingress.policies.app_checks import precedence_problems
 
     (problem,) = precedence_problems([_order_member(*first, "/"), _order_member(*later, "/api")])
     assert fix in problem, problem
@@ -1037,7 +1038,7 @@ def test_precedence_fixes_stay_within_the_controller_s_range(
 
 
 def test_a_precedence_fix_never_asks_to_order_the_echoserver() -> None:
-    from components.app.checks import precedence_problems
+    from albingress.policies.app_checks import precedence_problems
 
     echo = _order_member("echoserver", "echoserver", 0, "/echo", fixed="the stack's echoserver keeps 0")
     (problem,) = precedence_problems([_order_member("a", "aaa", 0, "/"), echo])
@@ -1050,7 +1051,7 @@ def test_a_precedence_fix_never_asks_to_order_the_echoserver() -> None:
 
 
 def test_an_over_budget_message_names_only_keys_that_exist() -> None:
-    from components.app.budget import budget_problems
+    from albingress.policies.alb_budget import budget_problems
 
     wide = Footprint(
         "web",
@@ -1066,7 +1067,7 @@ def test_an_over_budget_message_names_only_keys_that_exist() -> None:
 
 
 def test_an_image_pull_secret_problem_names_the_item() -> None:
-    from components.controller.model import extra_values_problems
+    from albingress.components.controller.model import extra_values_problems
 
     found = " | ".join(extra_values_problems({"imagePullSecrets": [{"name": "ok"}, {"name": "Bad_Name"}, "x"]}))
     assert "imagePullSecrets[1].name: 'Bad_Name' is not a Kubernetes object name" in found, found
@@ -1075,7 +1076,7 @@ def test_an_image_pull_secret_problem_names_the_item() -> None:
 
 
 def test_an_app_s_problem_is_said_once() -> None:
-    from components.app.component import AppInputError
+    from albingress.components.app.component import AppInputError
 
     error = AppInputError("b", ["same", "same", "other"])
     assert error.problems == ["same", "other"] and str(error).count("same") == 1

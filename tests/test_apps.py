@@ -11,9 +11,8 @@ from typing import Any
 import kubernetes_validate
 import pytest
 
-from albops.preview.plan import kubernetes_manifests
-from albops.preview.runner import PlanResult, read_stack_file, run_program
-from components.app.budget import (
+from albingress.components.model import ConfigError
+from albingress.policies.alb_budget import (
     Footprint,
     PathRoute,
     Quotas,
@@ -25,7 +24,8 @@ from components.app.budget import (
     rule_problems,
     shard_of,
 )
-from components.model import ConfigError
+from albops.preview.plan import kubernetes_manifests
+from albops.preview.runner import PlanResult, read_stack_file, run_program
 
 ANN = "alb.ingress.kubernetes.io/"
 

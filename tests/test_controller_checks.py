@@ -16,17 +16,17 @@ from typing import Any
 import pytest
 
 import albingress
+from albingress.components.controller.chart_checks import go_duration_seconds, prometheus_duration_seconds
+from albingress.components.controller.model import extra_values_problems
+from albingress.components.model import ConfigError
+from albingress.components.sections import bucket_name_problem
+from albingress.components.tags import tag_problem
+from albingress.facts.instance_types import INSTANCE_TYPE, instance_type_note, known_instance_types
+from albingress.stack_settings import parse_settings
+from albingress.stack_settings.stack import settings_notes
 from albops.preview.cloud import CloudAnswers
 from albops.preview.runner import run_program
 from albops.preview.stack_file import StackFileError, load_stack_file
-from components.controller.chart_checks import go_duration_seconds, prometheus_duration_seconds
-from components.controller.model import extra_values_problems
-from components.model import ConfigError
-from components.sections import bucket_name_problem
-from components.tags import tag_problem
-from facts.instance_types import INSTANCE_TYPE, instance_type_note, known_instance_types
-from stack_settings import parse_settings
-from stack_settings.stack import settings_notes
 from tests.conftest import run_plan_cli, stack_config, with_overrides
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -236,7 +236,7 @@ def test_the_schema_fragments_are_what_the_generator_makes() -> None:
     pytest.importorskip("kubernetes_validate")
     import json
 
-    from facts.generate_kubernetes_schema import OUT, build
+    from albingress.facts.generate_kubernetes_schema import OUT, build
 
     assert json.loads(OUT.read_text()) == json.loads(json.dumps(build(), sort_keys=True))
 

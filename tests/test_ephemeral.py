@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
+from albingress.components.model import ConfigError
+from albingress.stack_settings import parse_settings
 from albops.preview.runner import PlanResult, read_stack_file, run_program
-from components.model import ConfigError
-from stack_settings import parse_settings
 from tests.conftest import StackRunner, stack_config, with_overrides
 
 EPHEMERAL_TAGS = {

@@ -12,14 +12,15 @@ from typing import Any
 
 import pytest
 
+from albingress.components.app.gateway import bundle_older
+from albingress.components.model import ConfigError
+from albingress.facts.gateway_api import GATEWAY_API_CRDS_URL
+from albingress.policies.guardrails import evaluate
+from albingress.policies.review import Context, Resource
 from albops.preview.cloud import MissingObjectError
 from albops.preview.cloud_facts import CloudFacts, ClusterFacts
 from albops.preview.plan import kubernetes_manifests
 from albops.preview.runner import UNKNOWN, PlanResult, Registration, read_stack_file, run_program
-from components.app.gateway import bundle_older
-from components.model import ConfigError
-from facts.gateway_api import GATEWAY_API_CRDS_URL
-from policies.guardrails import Context, Resource, evaluate
 from tests.conftest import run_plan_cli, with_overrides
 from tests.crd_validation import GATEWAY_KINDS, Rule, all_rules, validate
 
@@ -454,7 +455,7 @@ def test_two_gateway_apps_on_one_service_are_refused_before_anything_is_made() -
 
 
 def test_one_service_per_gateway_app_is_counted_per_namespace() -> None:
-    from components.app.component import conflicts, plan_app
+    from albingress.components.app.component import conflicts, plan_app
 
     def plan(name: str, namespace: str, api: str = "gateway") -> Any:
         app = {"namespace": namespace, "service_name": "web", "service_port": 80, "hosts": [f"{name}.example.com"]}
@@ -484,7 +485,7 @@ def test_an_app_moves_to_the_gateway_by_its_api_key(gateway_apply: PlanResult) -
 
 
 def test_the_component_s_gateway_inputs_apply_with_api_gateway_only() -> None:
-    from components.app.component import plan_app
+    from albingress.components.app.component import plan_app
 
     app = {"namespace": "t", "service_name": "s", "service_port": 80, "hosts": ["a.example.com"], "group": "g"}
     plan, problems = plan_app(

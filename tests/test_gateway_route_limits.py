@@ -17,13 +17,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from albingress.facts.names import DNS_SUBDOMAIN
 from albops.__main__ import main
 from albops.migrate import Options, migrate
 from albops.migrate.gateway_model import gateway_route
 from albops.migrate.reading import objects
 from albops.migrate.route_split import precedence_key, scale_weights, split_name, split_route
 from albops.migrate.routes import AlbRequest, nginx_blocks, nginx_route
-from components.names import DNS_SUBDOMAIN
 from tests.crd_validation import validate
 from tests.routing_cases import HOST, Case, locations, nginx_ingress
 
@@ -359,7 +359,7 @@ def test_a_wildcard_host_is_reported_as_crossing_labels() -> None:
 
 
 def _app_route(paths: list[tuple[str, str]], strip: str | None = None) -> dict[str, Any]:
-    from components.app.gateway import GatewayRef, RoutePath, http_route_spec
+    from albingress.components.app.gateway import GatewayRef, RoutePath, http_route_spec
 
     spec = http_route_spec(
         GatewayRef("gw", "infra", ("https-443",)),
@@ -401,7 +401,7 @@ def test_an_app_of_40_paths_is_one_route_whose_rules_hold_the_paths_as_matches()
 
 
 def test_an_app_over_128_paths_or_32_listeners_is_refused_naming_the_key() -> None:
-    from components.app.component import plan_app
+    from albingress.components.app.component import plan_app
 
     app = {"namespace": "t", "service_name": "s", "service_port": 80, "hosts": ["a.example.com"], "group": "g"}
     gateway = {"api": "gateway", "gateway_namespace": "infra"}

@@ -19,10 +19,11 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
+from albingress.policies.crossguard import policies
+from albingress.policies.guardrails import RULES, evaluate
+from albingress.policies.review import INGRESS, Context, Resource
 from albops.__main__ import main
 from albops.preview.runner import PlanResult
-from policies.crossguard import policies
-from policies.guardrails import INGRESS, RULES, Context, Resource, evaluate
 from tests.conftest import run_plan_cli
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -13,10 +13,10 @@ from typing import Any
 
 import pytest
 
+from albingress.components.model import ConfigError
+from albingress.components.sections import ECHO_IMAGE
 from albops.preview.cloud_facts import CloudFacts, ClusterFacts
 from albops.preview.runner import UNKNOWN, PlanResult
-from components.model import ConfigError
-from components.sections import ECHO_IMAGE
 from tests.conftest import StackRunner
 
 ANN = "alb.ingress.kubernetes.io/"

@@ -22,15 +22,15 @@ import pytest
 import yaml
 
 import albingress
+from albingress.facts import managed_policies
+from albingress.policies.controller_iam import controller_policy
+from albingress.policies.generate_managed_policies import generate
+from albingress.policies.guardrails import Wait, exec_wait
+from albingress.policies.iam_judge import ANY_ACTION, judged_actions, matches, permission_findings, trust_findings
 from albops.__main__ import main
 from albops.preview.cloud import CloudAnswers
 from albops.preview.cloud_facts import CloudFacts
 from albops.preview.runner import run_program
-from facts import managed_policies
-from facts.generate_managed_policies import generate
-from policies.controller_iam import controller_policy
-from policies.guardrails import Wait, exec_wait
-from policies.iam_judge import ANY_ACTION, judged_actions, matches, permission_findings, trust_findings
 from tests.conftest import run_plan_cli
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -557,9 +557,9 @@ def test_the_generator_reduces_a_checkout_to_the_judged_statements(tmp_path: Pat
 
 
 def test_the_stack_refuses_every_powerful_managed_policy_in_one_message(tmp_path: Path) -> None:
+    from albingress.components.model import ConfigError
+    from albingress.stack_settings import parse_settings
     from albops.preview.runner import read_stack_file
-    from components.model import ConfigError
-    from stack_settings import parse_settings
 
     config = copy.deepcopy(read_stack_file("stage"))
     config["alb-ingress:controller"]["iam"] = {
@@ -582,9 +582,9 @@ def test_the_stack_refuses_every_powerful_managed_policy_in_one_message(tmp_path
 
 
 def test_a_non_ascii_policy_name_is_refused() -> None:
+    from albingress.components.model import ConfigError
+    from albingress.stack_settings import parse_settings
     from albops.preview.runner import read_stack_file
-    from components.model import ConfigError
-    from stack_settings import parse_settings
 
     config = copy.deepcopy(read_stack_file("stage"))
     # A Cyrillic capital A (U+0410) in AdministratorAccess: \w takes it, IAM never does.
@@ -749,7 +749,8 @@ def test_check_reads_what_the_aws_cli_prints(tmp_path: Path, capsys: pytest.Capt
 
 
 def test_a_roles_inline_and_managed_policies_are_judged() -> None:
-    from policies.guardrails import Resource, evaluate
+    from albingress.policies.guardrails import evaluate
+    from albingress.policies.review import Resource
 
     role = Resource(
         "aws:iam/role:Role",

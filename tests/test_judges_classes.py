@@ -20,11 +20,11 @@ from typing import Any
 import pytest
 import yaml
 
+from albingress.facts import managed_policies
+from albingress.facts.role_launchers import role_launchers
+from albingress.policies.guardrails import exec_wait
+from albingress.policies.iam_judge import permission_findings, trust_findings
 from albops.__main__ import main
-from facts import managed_policies
-from facts.role_launchers import role_launchers
-from policies.guardrails import exec_wait
-from policies.iam_judge import permission_findings, trust_findings
 from tests.test_judges import ANN, CERT, _check, _ingress, _rules, _service, _workload
 
 ROLES = "arn:aws:iam::111122223333:role/*"
@@ -127,7 +127,7 @@ def test_passrole_limited_to_another_service_does_not_reach_the_launcher() -> No
 
 
 def test_the_launcher_list_is_generated_from_botocore() -> None:
-    from facts.generate_role_launchers import generate
+    from albingress.facts.generate_role_launchers import generate
 
     # A few services' models (loading all of them takes seconds): the committed list agrees with them.
     services = {
@@ -140,7 +140,7 @@ def test_the_launcher_list_is_generated_from_botocore() -> None:
     }
     generated = set(generate(services)["actions"])
     committed = {a for a in role_launchers() if a.split(":")[0] in services.values()}
-    assert generated == committed, "regenerate: python -m facts.generate_role_launchers"
+    assert generated == committed, "regenerate: python -m albingress.facts.generate_role_launchers"
     assert {"glue:CreateJob", "states:CreateStateMachine", "ec2:RunInstances"} <= generated
     assert "s3:GetObject" not in generated and "ec2:DescribeInstances" not in generated
 
@@ -170,9 +170,9 @@ def test_the_snapshot_keeps_allow_statements_with_notresource_whole() -> None:
 
 
 def test_the_stack_file_refuses_launcher_and_injection_managed_policies() -> None:
+    from albingress.components.model import ConfigError
+    from albingress.stack_settings import parse_settings
     from albops.preview.runner import read_stack_file
-    from components.model import ConfigError
-    from stack_settings import parse_settings
 
     config = copy.deepcopy(read_stack_file("stage"))
     config["alb-ingress:controller"]["iam"] = {
@@ -298,7 +298,8 @@ def _release(gates: dict[str, Any]) -> dict[str, Any]:
 
 
 def test_create_acm_cert_opens_https_only_under_the_feature_gate() -> None:
-    from policies.guardrails import HELM_RELEASE, INGRESS, Resource, evaluate, rule
+    from albingress.policies.guardrails import evaluate, rule
+    from albingress.policies.review import HELM_RELEASE, INGRESS, Resource
 
     ingress = Resource(INGRESS, "web", _ingress({ANN + "create-acm-cert": "true"}))
     rules = [rule("alb-https")]
@@ -536,7 +537,7 @@ def test_one_statement_has_one_number_in_every_rule(tmp_path: Path, capsys: pyte
 
 
 def test_every_launcher_judged_is_kept_by_the_snapshot_generator() -> None:
-    from policies.iam_judge import judged_actions
+    from albingress.policies.iam_judge import judged_actions
 
     assert set(role_launchers()) <= set(judged_actions())
 
@@ -553,7 +554,7 @@ def test_harmless_passrole_uses_still_pass() -> None:
 
 
 def _role_with(service: str, policy: str = "AmazonEKSClusterPolicy") -> list[Any]:
-    from policies.guardrails import Resource
+    from albingress.policies.review import Resource
 
     trust = {"Statement": [{"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}]}
     return [
@@ -570,7 +571,7 @@ def test_an_eks_cluster_role_may_hold_the_policy_eks_requires_of_it() -> None:
     """AmazonEKSClusterPolicy grants ec2:ModifyInstanceAttribute, a path to an instance role's power for anyone who
     may use it; on a role only eks.amazonaws.com may assume (the cluster role EKS requires), EKS's control plane
     uses it and runs no one's code with it. The same policy on an EC2 instance role is an escalation path."""
-    from policies.guardrails import evaluate
+    from albingress.policies.guardrails import evaluate
 
     def escalations(resources: list[Any]) -> list[str]:
         return [v.message for v in evaluate(resources) if v.rule == "iam-escalation"]

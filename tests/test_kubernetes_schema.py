@@ -12,9 +12,9 @@ from typing import Any
 import kubernetes_validate
 import pytest
 
+from albingress.policies.validation import validate
 from albops.preview.plan import kubernetes_manifests
 from albops.preview.runner import PlanResult, read_stack_file, run_program
-from components.validation import validate
 from tests.crd_validation import GATEWAY_KINDS
 
 # The oldest EKS version still in standard support here, and the newest schema shipped.

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 import yaml
 
+from albingress.facts import generate_nginx_catalogue as generator
 from albops.__main__ import main
 from albops.migrate import Options, migrate
 from albops.migrate.catalogue import (
@@ -30,7 +31,6 @@ from albops.migrate.catalogue import (
     fact_names,
     markdown,
 )
-from facts import generate_nginx_catalogue as generator
 from tests.routing_cases import nginx_ingress
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -906,3 +906,234 @@ def test_label_selector_requirements_apimachinery_refuses(selector: str) -> None
     """NewRequirement: Gt/Lt take one integer that is also a valid label value (no sign); '!' takes a key only."""
     with pytest.raises(SelectorError):
         selector_matches(selector, {"replicas": "3", "team": "b"})
+
+
+# --- round 2: endless lists, $(VAR) the cluster does not show, secrets in messages, exec plugins, client keys ---
+
+
+@pytest.mark.parametrize("how", ["same", "empty", "items"])
+def test_a_list_that_never_ends_is_refused_naming_the_resource(
+    cluster_factory: Any, capsys: Any, monkeypatch: Any, how: str
+) -> None:
+    monkeypatch.setattr(from_cluster, "READ_SECONDS", 0.5)  # the whole read: max(0.5, 10 calls of 0.1 s)
+    cluster, _, path = cluster_factory(two_installs(), endless={"ingresses": how})
+    started = time.monotonic()
+    code, out, err = run(capsys, "--from-cluster", "--kubeconfig", str(path), "--call-timeout", "0.1")
+    assert time.monotonic() - started < 5
+    assert code == 2 and out == [], err
+    assert "ingresses across all namespaces" in err or "list ingresses" in err, err
+    pages = [p for _, p, _ in cluster.requests if p == "/apis/networking.k8s.io/v1/ingresses"]
+    if how == "same":  # the token it gave on page 1 comes again on page 2
+        assert "repeats a continue token on page 2" in err and len(pages) == 2
+    elif how == "empty":
+        assert f"{from_cluster.EMPTY_PAGES + 1} empty pages in a row" in err
+        assert len(pages) == from_cluster.EMPTY_PAGES + 1
+    else:  # new tokens, an object on each page: only the whole read's deadline ends it
+        assert "the whole read" in err and "1 s" in err, err
+
+
+def legacy_install(env: list[dict[str, Any]], env_from: list[dict[str, Any]], *args: str) -> list[dict[str, Any]]:
+    """A third install whose --ingress-class comes from a variable, and the Ingress only it serves (by the legacy
+    annotation), as the hostile reviewer's cluster had it."""
+    container = {
+        "name": "controller",
+        "image": "registry.k8s.io/ingress-nginx/controller:v1.15.1",
+        "args": ["/nginx-ingress-controller", "--ingress-class=$(CLASS)", "--controller-class=k8s.io/legacy", *args],
+        "env": env,
+        "envFrom": env_from,
+    }
+    old = app_ingress("legacy", "old", "old.example.com", None, {"number": 8080})
+    old["metadata"]["annotations"] = {"kubernetes.io/ingress.class": "legacy-int"}
+    settings = {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": meta("legacy", "ic-env"),
+        "data": {"CLASS": "legacy-int", "IC_CLASS": "legacy-int"},
+    }
+    return [
+        ns("legacy"),
+        workload("Deployment", "legacy", "legacy-ic", container, "legacy-ic"),
+        settings,
+        old,
+        backend("legacy"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("env", "env_from"),
+    [
+        ([], [{"configMapRef": {"name": "ic-env"}}]),
+        (
+            [],
+            [
+                {"prefix": "IC_", "configMapRef": {"name": "ic-env"}},
+                {"configMapRef": {"name": "absent", "optional": True}},
+            ],
+        ),
+        ([{"name": "CLASS", "valueFrom": {"configMapKeyRef": {"name": "ic-env", "key": "CLASS"}}}], []),
+        ([{"name": "BASE", "value": "legacy"}, {"name": "CLASS", "value": "$(BASE)-int"}], []),
+    ],
+    ids=["envFrom", "envFrom-prefix", "configMapKeyRef", "value-of-value"],
+)
+def test_a_flag_variable_is_expanded_from_what_the_cluster_shows(
+    cluster_factory: Any, capsys: Any, env: list[dict[str, Any]], env_from: list[dict[str, Any]]
+) -> None:
+    if env_from and env_from[0].get("prefix"):  # IC_CLASS under the prefix IC_ is CLASS
+        env_from = [{**env_from[0], "prefix": "IC_"}, *env_from[1:]]
+        env = [{"name": "CLASS", "value": "$(IC_CLASS)"}]
+    cluster, _, path = cluster_factory([*two_installs(), *legacy_install(env, env_from)])
+    code, out, err = run(capsys, "--from-cluster", "--kubeconfig", str(path))
+    assert "Ingress legacy/old" in by_name(out), err
+    assert code == 0, err
+    read = ("GET", "/api/v1/namespaces/legacy/configmaps/ic-env", "migrator") in cluster.requests
+    assert read == any("ic-env" in json.dumps(e) for e in [*env, *env_from])
+
+
+@pytest.mark.parametrize(
+    ("env", "env_from", "said"),
+    [
+        ([], [{"secretRef": {"name": "ic-secret"}}], "CLASS (from envFrom Secret legacy/ic-secret"),
+        (
+            [{"name": "CLASS", "valueFrom": {"secretKeyRef": {"name": "ic-secret", "key": "c"}}}],
+            [],
+            "CLASS (from Secret legacy/ic-secret",
+        ),
+        ([], [], "CLASS (not defined in the container's env or envFrom"),
+        ([], [{"configMapRef": {"name": "absent"}}], "CLASS (from envFrom ConfigMap legacy/absent, which was not read"),
+        (
+            [{"name": "CLASS", "valueFrom": {"fieldRef": {"fieldPath": "spec.nodeName"}}}],
+            [],
+            "CLASS (from the Pod's spec.nodeName",
+        ),
+    ],
+    ids=["envFrom-secret", "secretKeyRef", "undefined", "envFrom-missing-configmap", "fieldRef"],
+)
+def test_a_flag_variable_the_cluster_does_not_show_is_never_served_by_none(
+    cluster_factory: Any, capsys: Any, env: list[dict[str, Any]], env_from: list[dict[str, Any]], said: str
+) -> None:
+    _, _, path = cluster_factory([*two_installs(), *legacy_install(env, env_from, "--watch-namespace=legacy")])
+    code, out, err = run(capsys, "--from-cluster", "--kubeconfig", str(path))
+    assert code == 1, err  # not converted: exit 1, never 0
+    assert "Ingress legacy/old" not in by_name(out)
+    assert not [line for line in err.splitlines() if "legacy/old" in line and "served by no" in line]
+    assert "Deployment legacy/legacy-ic" in err and f"--ingress-class holds {said}" in err, err
+    # its known --watch-namespace keeps it from the other namespaces: their Ingresses convert as before
+    assert {"Ingress shop/web", "Ingress team-b/api"} <= set(by_name(out))
+
+
+def test_kubelet_expansion_rules_written_from_expand_go() -> None:
+    """third_party/forked/golang/expansion/expand.go: $$ is a literal $, an unknown $(VAR) stays as written, a $
+    before anything else is kept."""
+    from albops.migrate.install import read_controller
+
+    container = {
+        "name": "c",
+        "image": "registry.k8s.io/ingress-nginx/controller:v1.15.1",
+        "args": ["/nginx-ingress-controller", "--ingress-class=$$(CLASS)", "--election-id=a$b$(X"],
+        "env": [{"name": "CLASS", "value": "x"}],
+    }
+    read = read_controller(workload("Deployment", "n", "d", container, "d"))
+    assert read is not None
+    flags, unresolved = read
+    assert flags["ingress-class"] == "$(CLASS)" and flags["election-id"] == "a$b$(X"
+    assert unresolved == {}
+
+
+def _kubeconfig_with_server(path: Path, served: Served, server: str, user: dict[str, Any]) -> Path:
+    kubeconfig(path, served, {"u": user}, current="u")
+    document = yaml.safe_load(path.read_text())
+    document["clusters"][0]["cluster"]["server"] = server
+    path.write_text(yaml.safe_dump(document))
+    return path
+
+
+def test_a_server_url_with_userinfo_is_never_printed(cluster_factory: Any, capsys: Any, tmp_path: Path) -> None:
+    secret = "Pa55w0rdNeverPrinted"
+    _, served, _ = cluster_factory(two_installs())
+    url = served.url.replace("https://", f"https://admin:{secret}@")
+    path = _kubeconfig_with_server(tmp_path / "kc-userinfo", served, url, {"token": TOKEN})
+    code, out, err = run(capsys, "--from-cluster", "--kubeconfig", str(path), "--report-format", "json")
+    assert sorted(by_name(out)) == ["Ingress shop/web", "Ingress team-b/api"], err
+    assert secret not in err and secret not in yaml.safe_dump_all(out)
+    assert served.url.replace("https://", "https://REDACTED@") in err
+    closed = _kubeconfig_with_server(
+        tmp_path / "kc-closed", served, f"https://admin:{secret}@127.0.0.1:9", {"token": TOKEN}
+    )
+    code, out, err = run(capsys, "--from-cluster", "--kubeconfig", str(closed))
+    assert code == 2 and "https://REDACTED@127.0.0.1:9" in err and secret not in err, err
+
+
+def _exec_user(command: str, *args: str) -> dict[str, Any]:
+    return {"exec": {"apiVersion": "client.authentication.k8s.io/v1beta1", "command": command, "args": list(args)}}
+
+
+def test_a_failing_exec_plugin_is_named_with_its_stderr_redacted(
+    cluster_factory: Any, capsys: Any, tmp_path: Path
+) -> None:
+    _, served, _ = cluster_factory([])
+    leaked = "eyJhbGciOiJSUzI1NiIsImtpZCI6IjEyMyJ9abcdefABCDEF0123456789"
+    plugin = tmp_path / "fail.py"
+    plugin.write_text(
+        "import sys\n"
+        f"sys.stderr.write('An error occurred (ExpiredToken): the security token {leaked} expired\\n"
+        f"second line {leaked}\\n')\n"
+        "sys.exit(1)\n"
+    )
+    path = kubeconfig(tmp_path / "kc-fail", served, {"eks": _exec_user(sys.executable, str(plugin))}, current="eks")
+    code, out, err = run(capsys, "--from-cluster", "--kubeconfig", str(path))
+    assert code == 2 and out == []
+    assert f"the kubeconfig's exec plugin {sys.executable} failed (exit 1)" in err, err
+    assert "An error occurred (ExpiredToken): the security token REDACTED; run it by hand" in err
+    assert leaked not in err and "ERROR:root" not in err and "401" not in err and "refresh them" not in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def _gone(pid: int) -> bool:
+    """No such process, or a zombie no one reaps (a grandchild handed to PID 1): it runs no more."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, ProcessLookupError):
+        return True
+    return state in ("Z", "X")
+
+
+def test_a_hanging_exec_plugin_and_its_children_are_killed(cluster_factory: Any, capsys: Any, tmp_path: Path) -> None:
+    _, served, _ = cluster_factory([])
+    pids = tmp_path / "pids"
+    plugin = tmp_path / "hang.sh"
+    plugin.write_text(f"echo $$ > {pids}\nsleep 30 &\necho $! >> {pids}\nwait\n")
+    path = kubeconfig(tmp_path / "kc-hang2", served, {"eks": _exec_user("/bin/sh", str(plugin))}, current="eks")
+    started = time.monotonic()
+    code, _, err = run(capsys, "--from-cluster", "--kubeconfig", str(path), "--call-timeout", "0.5")
+    assert time.monotonic() - started < 4
+    assert code == 2 and "the kubeconfig's exec plugin /bin/sh did not return within 0.5 s" in err, err
+    found = [int(p) for p in pids.read_text().split()]
+    assert len(found) == 2
+    # SIGKILL reaches the plugin's child asynchronously: give the kernel a moment (bounded), never 30 s
+    for _ in range(100):
+        if all(_gone(pid) for pid in found):
+            break
+        time.sleep(0.02)
+    assert all(_gone(pid) for pid in found), [Path(f"/proc/{p}/stat").read_text() for p in found if not _gone(p)]
+
+
+def test_a_client_certificate_without_its_key_names_the_user(cluster_factory: Any, capsys: Any, tmp_path: Path) -> None:
+    _, served, _ = cluster_factory(two_installs())
+    good = client_certificate(served, tmp_path, "cert-user")
+    other = client_certificate(served, tmp_path, "someone-else")
+    cases = {
+        "no-key": ({"client-certificate": good["client-certificate"]}, "user u has a client certificate"),
+        "missing-key": (
+            {**good, "client-key": str(tmp_path / "gone.key")},
+            f"user u's client-key {tmp_path / 'gone.key'} cannot be read (No such file or directory)",
+        ),
+        "wrong-key": (
+            {**good, "client-key": other["client-key"]},
+            "user u's client certificate and client key do not load together",
+        ),
+    }
+    for name, (user, said) in cases.items():
+        path = _kubeconfig_with_server(tmp_path / f"kc-{name}", served, served.url, user)
+        code, out, err = run(capsys, "--from-cluster", "--kubeconfig", str(path))
+        assert code == 2 and out == [] and said in err, (name, err)
+        assert "cannot be reached" not in err and "PEM lib" not in err.split("(")[0]

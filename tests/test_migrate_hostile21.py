@@ -152,7 +152,7 @@ spec:
 def _problems(text: str) -> list[tuple[str, str]]:
     import yaml
 
-    from components.validation import validate
+    from albingress.policies.validation import validate
 
     return [(p.field, p.rule) for p in validate(list(yaml.safe_load_all(text)))]
 

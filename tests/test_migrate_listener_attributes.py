@@ -12,8 +12,8 @@ from typing import Any
 
 import yaml
 
+from albingress.policies.validation.controller import group_problems
 from albops.migrate import Options, migrate
-from components.validation.controller import group_problems
 
 ALB = "alb.ingress.kubernetes.io/"
 HSTS = "routing.http.response.strict_transport_security.header_value"

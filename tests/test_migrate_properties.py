@@ -27,10 +27,10 @@ import pytest
 from hypothesis import HealthCheck, Phase, assume, given, settings
 from hypothesis import strategies as st
 
+from albingress.facts.go_values import GO_FALSE, GO_TRUE, go_cidr
 from albops.migrate import Options, Report, dump, migrate
 from albops.migrate.catalogue import ALIASES, ANNOTATIONS
 from albops.migrate.routes import ALB, NGINX, AlbRequest, Location, alb_route, nginx_blocks, nginx_route
-from albops.migrate.values import GO_FALSE, GO_TRUE, go_cidr
 
 # No shrinking: the strict xfails below fail on purpose until the converter is fixed, and shrinking their
 # examples would cost seconds for nothing; a failure still prints the example it failed on.

@@ -23,11 +23,11 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from albingress.facts.go_values import nginx_cidrs
 from albops.__main__ import main
 from albops.migrate import Options, migrate
 from albops.migrate.install import service_scheme
 from albops.migrate.routes import AlbRequest, alb_route, nginx_blocks, nginx_route
-from albops.migrate.values import nginx_cidrs
 from tests.routing_cases import HOST, generate, locations, nginx_ingress
 
 NGINX = "nginx.ingress.kubernetes.io/"

@@ -14,10 +14,10 @@ from typing import Any
 import pytest
 import yaml
 
+from albingress.facts.names import DNS_SUBDOMAIN
+from albingress.policies.validation import validate
 from albops.__main__ import main
 from albops.migrate.side_by_side import NAME_MAX, new_name, suffix_problem
-from components.names import DNS_SUBDOMAIN
-from components.validation import validate
 
 NLB = "k8s-ingressn-ingressn-0123456789-0123456789abcdef.elb.eu-west-1.amazonaws.com"
 

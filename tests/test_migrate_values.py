@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from albops.migrate.values import go_bool, go_cidr, nginx_bool, nginx_cidrs
+from albingress.facts.go_values import go_bool, go_cidr, nginx_bool, nginx_cidrs
 
 
 @pytest.mark.parametrize("text", ["1", "t", "T", "TRUE", "true", "True"])

@@ -33,6 +33,7 @@ from urllib.parse import urlsplit
 import pytest
 import yaml
 
+from albingress.facts.go_values import nginx_bool
 from albops.migrate import Options, Report, migrate
 from albops.migrate.https_redirect import TRAILING_SLASH
 from albops.migrate.routes import (
@@ -46,7 +47,6 @@ from albops.migrate.routes import (
     nginx_route,
     wildcard_regex,
 )
-from albops.migrate.values import nginx_bool
 from tests.nginx_handwritten import CASES, Hand
 
 NGINX_BIN = shutil.which("nginx") or next((p for p in ("/usr/sbin/nginx",) if Path(p).exists()), None)

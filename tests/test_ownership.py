@@ -17,12 +17,12 @@ from typing import Any
 
 import pytest
 
+from albingress.components.tags import namespace_claims, parse_owner, stack_tag_value, tag_problem
 from albops.__main__ import main
 from albops.cluster.aws import AwsSession, TaggedResource
 from albops.cluster.sweep import Reaper, Scope, Timing, exit_code, refusal, removal_command, sweep_command, verdict
 from albops.cluster.teardown import Target, Teardown
 from albops.preview.runner import PlanResult, read_stack_file, run_program
-from components.tags import namespace_claims, parse_owner, stack_tag_value, tag_problem
 from tests.aws_fakes import Fleet, build_fleet
 from tests.kube_fake import FakeApiServer, obj, serve
 from tests.test_teardown import FakeBackend, _eks_cluster
@@ -434,7 +434,7 @@ def test_the_backend_is_asked_for_the_fully_qualified_name() -> None:
 
 
 def test_a_cluster_with_the_old_two_part_value_is_not_taken_over_by_the_plan() -> None:
-    from components.cluster.ephemeral import ownership_problem
+    from albingress.components.cluster.ephemeral import ownership_problem
 
     problem = ownership_problem("pr", REGION, ["pr"], {"alb-ingress/stack": "alb-ingress/pr"}, "acme/alb-ingress/pr")
     assert problem is not None and "old two-part owner value" in problem.message

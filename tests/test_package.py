@@ -21,11 +21,11 @@ import pytest
 import yaml
 
 import albingress
+from albingress.components.model import ConfigError
+from albingress.stack_settings import parse_settings
 from albops.preview.cloud import CloudAnswers
 from albops.preview.runner import PlanResult, read_stack_file, run_program
-from components.model import ConfigError
 from provider.hosted import schema
-from stack_settings import parse_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "python"

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from facts.regions import partition_for_region
-from policies.controller_iam import PARTITIONS, RELEASES, controller_policy
+from albingress.facts.regions import partition_for_region
+from albingress.policies.controller_iam import PARTITIONS, RELEASES, controller_policy
 
 
 def _actions(document: dict[str, Any]) -> set[str]:

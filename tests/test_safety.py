@@ -16,14 +16,15 @@ from typing import Any
 
 import pytest
 
+from albingress.components.model import ConfigError
+from albingress.policies.guardrails import evaluate
+from albingress.policies.review import Resource
+from albingress.stack_settings import parse_settings
+from albingress.stack_settings.aws_keys import HANDED, READ_BY_SETTINGS, REFUSED, provider_keys
 from albops.__main__ import main
 from albops.preview.cloud_facts import CloudFacts, ClusterFacts, FactsError, resolve_facts
 from albops.preview.runner import read_stack_file, run_program
 from albops.preview.stack_file import Encrypted, StackFileError, load_stack_file
-from components.model import ConfigError
-from policies.guardrails import Resource, evaluate
-from stack_settings import parse_settings
-from stack_settings.aws_keys import HANDED, READ_BY_SETTINGS, REFUSED, provider_keys
 from tests.conftest import StackRunner, stack_config, with_overrides
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -510,7 +511,7 @@ def test_a_narrow_policy_and_a_scoped_trust_pass() -> None:
 
 
 def test_the_pack_config_files_carry_each_environment() -> None:
-    from policies.crossguard import pack_config
+    from albingress.policies.crossguard import pack_config
 
     for environment in ("production", "staging"):
         shipped = json.loads((ROOT / "policies" / "guardrails_pack" / f"{environment}.json").read_text())

@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from components.model import ConfigError
-from components.sections import host_covered_by
-from stack_settings import parse_settings
+from albingress.components.model import ConfigError
+from albingress.components.sections import host_covered_by
+from albingress.stack_settings import parse_settings
 from tests.conftest import stack_config, with_overrides
 
 STAGE = stack_config("stage")

@@ -6,10 +6,10 @@ import json
 
 import pytest
 
+from albingress.components.model import ConfigError
+from albingress.policies.controller_iam import controller_policy
 from albops.preview.cloud import CloudAnswers
 from albops.preview.runner import UNKNOWN, PlanResult
-from components.model import ConfigError
-from policies.controller_iam import controller_policy
 from tests.conftest import StackRunner
 
 ANN = "alb.ingress.kubernetes.io/"

@@ -16,10 +16,10 @@ from typing import Any
 import pytest
 import yaml
 
+from albingress.policies.validation import Problem, validate
+from albingress.policies.validation import limits as limit_facts
+from albingress.policies.validation.controller import string_map
 from albops.__main__ import main
-from components.validation import Problem, validate
-from components.validation import limits as limit_facts
-from components.validation.controller import string_map
 from tests.crd_validation import CRD_DIR, require_crds
 
 ALB = "alb.ingress.kubernetes.io/"

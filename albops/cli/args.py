@@ -18,7 +18,14 @@ from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from components.names import CERTIFICATE_ARN, CLUSTER_NAME, DNS_LABEL, DNS_SUBDOMAIN, GROUP_NAME, certificate_arns
+from albingress.facts.names import (
+    CERTIFICATE_ARN,
+    CLUSTER_NAME,
+    DNS_LABEL,
+    DNS_SUBDOMAIN,
+    GROUP_NAME,
+    certificate_arns,
+)
 
 
 def _finite(low: float, high: float, unit: str) -> Callable[[str], float]:
@@ -202,7 +209,7 @@ def cluster_name(text: str) -> str:
 
 def owner_value(text: str) -> str:
     """An owner value as the stack writes it in ``alb-ingress/stack``: ORGANIZATION/PROJECT/STACK, exactly."""
-    from components.tags import parse_owner
+    from albingress.components.tags import parse_owner
 
     if parse_owner(text) is None:
         raise argparse.ArgumentTypeError(
@@ -215,7 +222,7 @@ def owner_value(text: str) -> str:
 
 def aws_region(text: str) -> str:
     """A region botocore knows, with the nearest names suggested for a typo."""
-    from facts.regions import region_advice, region_exists
+    from albingress.facts.regions import region_advice, region_exists
 
     if not region_exists(text):
         raise argparse.ArgumentTypeError(f"{text!r} is not an AWS region; {region_advice(text)}")

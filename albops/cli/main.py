@@ -15,15 +15,15 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, NoReturn
 
+from albingress.facts.names import EPHEMERAL, PLANNED_ENVIRONMENTS, PROJECT
 from albops import EXIT_BAD_INPUT, EXIT_FINDINGS, EXIT_OK, EXIT_REFUSED, EXIT_TOOL_MISSING
 from albops.cli import args as argtypes
 from albops.deadline import DeadlineExceeded
 from albops.preview.runner import PROJECT_DIR
-from components.names import EPHEMERAL, PLANNED_ENVIRONMENTS, PROJECT
 
 if TYPE_CHECKING:
+    from albingress.policies.review import ClusterClass, Violation
     from albops.preview.runner import PlanResult
-    from policies.guardrails import ClusterClass, Violation
 
 
 class _Parser(argparse.ArgumentParser):
@@ -42,7 +42,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _cloud_facts(command: argparse.ArgumentParser, help_text: str) -> None:
-    """One --cloud-facts for every command that reads the facts file (README, Cloud facts)."""
+    """One --cloud-facts for every command that reads the facts file (docs/plan.md, Cloud facts)."""
     command.add_argument("--cloud-facts", type=argtypes.readable_file, metavar="FILE", help=help_text)
 
 
@@ -515,7 +515,7 @@ def _parser() -> argparse.ArgumentParser:
 def _migrate(args: argparse.Namespace) -> int:
     from albops.manifests import UnreadableError, read_sources
     from albops.migrate import Options, dump, migrate
-    from albops.migrate.report_formats import render_lines
+    from albops.migrate.report_formats import as_json, render_lines
     from albops.migrate.shapes import check_shape
 
     if args.to == "gateway" and args.shards != 1:
@@ -556,14 +556,13 @@ def _migrate(args: argparse.Namespace) -> int:
         return _say(f"error: {cluster_flags[0]} only applies with --from-cluster; add it, or drop it", EXIT_BAD_INPUT)
     cluster_read = None
     if args.from_cluster:
-        from albops.deadline import Deadline
-        from albops.migrate.from_cluster import ClusterError, Target, read_cluster
+        from albops.migrate.from_cluster import ClusterError, Target, read_cluster, read_deadline, redact_url_userinfo
 
         target = Target(args.kubeconfig, args.context, tuple(dict.fromkeys(args.namespace)))
         try:
-            cluster_read = read_cluster(target, Deadline(call_seconds=args.call_timeout))
+            cluster_read = read_cluster(target, read_deadline(args.call_timeout))
         except ClusterError as error:
-            return _say(f"error: --from-cluster: {error}", EXIT_BAD_INPUT)
+            return _say(f"error: --from-cluster: {redact_url_userinfo(str(error))}", EXIT_BAD_INPUT)
         documents: list[Any] = list(cluster_read.documents)
     else:
         try:
@@ -649,7 +648,7 @@ def _migrate(args: argparse.Namespace) -> int:
         print(line, file=sys.stderr)
     if args.report is not None:
         with args.report.open("w", encoding="utf-8") as handle:
-            json.dump(report.as_dict(args.fail_on), handle, indent=2)
+            json.dump(as_json(report, args.fail_on), handle, indent=2)
             handle.write("\n")
     if report.held_back:
         return EXIT_REFUSED
@@ -849,9 +848,10 @@ def _probe(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
+    from albingress.policies.guardrails import RULES, evaluate
+    from albingress.policies.review import Context, Stack
     from albops.check import load, validation_violations, without_repeats
     from albops.manifests import UnreadableError
-    from policies.guardrails import RULES, Context, Stack, evaluate
 
     if args.list:
         if args.json:
@@ -920,8 +920,8 @@ def _check(args: argparse.Namespace) -> int:
 
 def _check_facts(args: argparse.Namespace) -> tuple[dict[str, ClusterClass], str]:
     """The IngressClasses of the cluster ``--cloud-facts`` describes, and a line saying where they came from."""
+    from albingress.policies.review import ClusterClass
     from albops.preview.cloud_facts import FactsError, load_facts
-    from policies.guardrails import ClusterClass
 
     if args.cloud_facts is None:
         if args.cluster is not None:
@@ -966,10 +966,10 @@ def _verify(args: argparse.Namespace) -> int:
             http_port=http_port,
         )
     else:
+        from albingress.components.model import ConfigError
+        from albingress.stack_settings import parse_settings
         from albops.cluster.verify import with_encrypted_from_outputs
         from albops.preview.runner import read_stack_file, stand_in_encrypted
-        from components.model import ConfigError
-        from stack_settings import parse_settings
 
         try:
             # Encrypted values are stood in for (never printed); what verify needs of them comes from the outputs.
@@ -1429,6 +1429,8 @@ def _plan(args: argparse.Namespace) -> int:
         return _compare(args)
     import pulumi
 
+    from albingress.components.model import ComponentInputError, ConfigError
+    from albingress.stack_settings.stack import settings_notes
     from albops.preview.cloud import MissingObjectError
     from albops.preview.cloud_facts import resolve_facts
     from albops.preview.plan import (
@@ -1441,8 +1443,6 @@ def _plan(args: argparse.Namespace) -> int:
         write_plan,
     )
     from albops.preview.runner import project_name, read_stack, run_program
-    from components.model import ComponentInputError, ConfigError
-    from stack_settings.stack import settings_notes
 
     if args.out is not None:
         try:
@@ -1569,13 +1569,14 @@ def _plan_notes(result: PlanResult, environments: tuple[str, ...]) -> list[str]:
 
 def guardrail_violations(result: PlanResult, config: dict[str, object]) -> list[Violation]:
     """The guardrail rules over what the plan registered (the same rules as the policy pack and check)."""
-    from policies.guardrails import INGRESS, Context, Resource, evaluate
+    from albingress.policies.guardrails import evaluate
+    from albingress.policies.review import INGRESS, Context, Resource
 
     resources = [Resource(r.type, r.name, r.inputs) for r in result.resources]
     classes = {str((r.inputs.get("spec") or {}).get("ingressClassName")) for r in result.by_type(INGRESS)}
     environment = config.get("alb-ingress:environment")
+    from albingress.policies.group_budget import quotas_from_config
     from albops.preview.runner import caller_account
-    from policies.group_budget import quotas_from_config
 
     context = Context(
         ingress_classes=frozenset(classes | {"alb"}),

@@ -28,8 +28,8 @@ import botocore.loaders
 import botocore.session
 from botocore.config import Config
 
+from albingress.components.tags import EXPIRES_TAG as EXPIRES_TAG
 from albops.deadline import CallAbandonedError, Deadline, attempts_within, current_call
-from components.tags import EXPIRES_TAG as EXPIRES_TAG
 
 # The tags the controller puts on what it creates (pkg/deploy/tracking and
 # pkg/shared_constants in its sources): the cluster, plus one tracking key per

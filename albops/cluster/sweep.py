@@ -32,6 +32,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from albingress.components.tags import EPHEMERAL_TAG, STACK_TAG, lookalike_claims, namespace_claims, parse_owner
+from albingress.facts.names import CLUSTER_NAME, PROJECT
 from albops import EXIT_FINDINGS, EXIT_OK, EXIT_REFUSED
 from albops.cluster.aws import (
     CLUSTER_TAG,
@@ -44,8 +46,6 @@ from albops.cluster.aws import (
 )
 from albops.cluster.aws import tagged_resources as _tagged
 from albops.deadline import Unanswered
-from components.names import CLUSTER_NAME, PROJECT
-from components.tags import EPHEMERAL_TAG, STACK_TAG, lookalike_claims, namespace_claims, parse_owner
 
 # A delete that was sent, or may have been, and whose answer never came before the deadline.
 STATE_UNKNOWN = "state unknown"
@@ -408,7 +408,7 @@ class Sweeper:
             judged = verdict(resource, self.scope, self.aws.region)
             if not valid_name:
                 # A tag value EKS would not take as a cluster name ('/', spaces, ...): no EKS cluster can prove
-                # whether it is gone, and no albops command names it (CreateCluster's rule, components/names.py).
+                # whether it is gone, and no albops command names it (CreateCluster's rule, facts/names.py).
                 judged = (
                     f"its {CLUSTER_TAG} value {self.cluster!r} is not an EKS cluster name (1-100 letters, digits, "
                     "'-' and '_', starting with a letter or digit), so nothing proves its cluster is gone: listed, "

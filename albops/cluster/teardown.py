@@ -39,6 +39,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from albingress.components.tags import DIY_ORGANIZATION, EPHEMERAL_TAG, STACK_TAG, parse_owner, stack_tag_value
 from albops import EXIT_FINDINGS, EXIT_OK
 from albops.cluster.aws import AwsSession, TaggedResource, cluster_resources, error_code, tagged_resources
 from albops.cluster.kube import KubeObject, UnreachableError
@@ -47,7 +48,6 @@ from albops.cluster.sweep import ORDER, Item, Scope, Sweeper, SweepReport, Timin
 # Re-exported: teardown looks for its owner value in each of these (and the tests narrow them here).
 from albops.cluster.sweep import enabled_regions as enabled_regions
 from albops.preview.stack_file import config_mapping
-from components.tags import DIY_ORGANIZATION, EPHEMERAL_TAG, STACK_TAG, parse_owner, stack_tag_value
 
 PROJECT = "alb-ingress"
 EKS_CLUSTER_TYPE = "aws:eks/cluster:Cluster"

@@ -6,6 +6,7 @@ import sys
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from albingress.facts.go_values import nginx_bool
 from albops.migrate.catalogue import annotation_finding
 from albops.migrate.install import InstallFacts
 from albops.migrate.limit_rate import report_limit_rate
@@ -20,7 +21,6 @@ from albops.migrate.protection import (
 from albops.migrate.reading import LEGACY_CLASS, OLD_PREFIX, Options, Source, ingress_name
 from albops.migrate.report import Report
 from albops.migrate.routes import ALB, NGINX
-from albops.migrate.values import nginx_bool
 
 SSL_REDIRECT_KEYS = ("ssl-redirect", "force-ssl-redirect")
 

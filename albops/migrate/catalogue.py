@@ -21,12 +21,12 @@ import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
-from pathlib import Path
+from importlib.resources import files
 
+from albingress.facts.go_values import go_bool
 from albops.migrate.protection import CONFIGMAP_PARTS, CONFIGMAP_PROTECTIONS
-from albops.migrate.values import go_bool
 
-FACTS = Path(__file__).resolve().parents[2] / "facts"
+FACTS = files("albingress.facts")  # package data (importlib.resources)
 ANNOTATIONS_FACTS = FACTS / "ingress_nginx_annotations.json"
 CONFIGMAP_FACTS = FACTS / "ingress_nginx_configmap.json"
 

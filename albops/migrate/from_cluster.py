@@ -17,18 +17,19 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
 import re
 import shlex
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from albingress.facts.go_values import go_bool
 from albops.cluster.kube import verb_and_resource
 from albops.deadline import Deadline, DeadlineExceeded
 from albops.migrate.install import as_mapping, controller_args
-from albops.migrate.values import go_bool
 
 # external-dns's boolean flags this module reads (v0.22.0 pkg/apis/externaldns/types.go b.BoolVar): a bare one is
 # true and never takes the next word.
@@ -36,6 +37,16 @@ EXTERNAL_DNS_BOOLEANS = frozenset({"txt-encrypt-enabled"})
 
 # Objects a list returns per page: the API server's chunking (limit/continue) keeps each answer bounded.
 PAGE = 500
+# Pages one list may take (50 million objects at PAGE), and how many empty pages in a row that still carry a
+# continue token are taken before the list is called endless: the API server fills each page up to the limit
+# when nothing filters the list (k8s.io/apiserver storage/etcd3 store.go GetList), and nothing filters these.
+MAX_PAGES = 100_000
+EMPTY_PAGES = 3
+# The whole read's time: every list and get, the exec plugin included. A call has --call-timeout; the read as
+# a whole, whatever a server does between answers (a continue token for ever), this or ten calls' time, the
+# longer (READ_CALLS * --call-timeout, so that one call's own limit is still the one that names a stall).
+READ_SECONDS = 300.0
+READ_CALLS = 10
 RULES_DOC = "docs/migrate.md#rbac"
 
 # (kind, apiVersion, path prefix, resource) of what is read; namespaced ones list under /namespaces/NS/.
@@ -167,7 +178,8 @@ def _kubeconfig_paths(target: Target) -> tuple[str | None, str]:
 def connect(target: Target, deadline: Deadline) -> tuple[Any, str, str]:
     """An ApiClient for the target, its server URL, and 'context C (user U)' for messages.
 
-    Loading runs under the deadline too: an exec plugin (``aws eks get-token``) is a process that may hang.
+    Loading runs under the deadline too. An exec plugin (``aws eks get-token``) is run here, not by the client
+    (albops.migrate.exec_plugin): bounded, its process group killed when its time is over, its failure named.
     """
     from kubernetes import client, config
     from kubernetes.config.config_exception import ConfigException
@@ -183,7 +195,7 @@ def connect(target: Target, deadline: Deadline) -> tuple[Any, str, str]:
             raise ClusterError(f"in-cluster configuration: {error}; pass --kubeconfig FILE") from None
         who = "the in-cluster service account"
     else:
-        from kubernetes.config.kube_config import KubeConfigMerger
+        from kubernetes.config.kube_config import KubeConfigLoader, KubeConfigMerger
 
         try:
             merged = KubeConfigMerger(path).config
@@ -207,14 +219,23 @@ def connect(target: Target, deadline: Deadline) -> tuple[Any, str, str]:
             )
         user = as_mapping(chosen.get("context")).get("user", "?")
         who = f"context {wanted} (user {user})"
+        user_node = _named_entry(merged, "users", str(user))
+        cluster_node = _named_entry(merged, "clusters", str(as_mapping(chosen.get("context")).get("cluster", "")))
+        if user_node is not None:
+            entry = user_node.value.get("user")
+            if isinstance(entry, dict):
+                base = os.path.dirname(os.path.abspath(user_node.path)) if user_node.path else ""
+                _check_client_certificate(entry, base, named, str(user))
+                cluster_value = as_mapping(cluster_node.value.get("cluster")) if cluster_node is not None else {}
+                _run_exec_plugin(entry, base, deadline, cluster_value, named, who)
 
         def load() -> None:
-            config.load_kube_config(
-                config_file=path, context=wanted, client_configuration=configuration, persist_config=False
-            )
+            loader = KubeConfigLoader(config_dict=merged, active_context=wanted, config_base_path=None)
+            loader.load_and_set(configuration)
 
         try:
-            deadline.run(load, endpoint=named, step="load the kubeconfig (exec plugins included)")
+            with _client_logs_captured():
+                deadline.run(load, endpoint=named, step="load the kubeconfig")
         except ConfigException as error:
             raise ClusterError(
                 f"{named}, {who}: {_first_line(error)}; fix the kubeconfig or pick another --context"
@@ -222,10 +243,119 @@ def connect(target: Target, deadline: Deadline) -> tuple[Any, str, str]:
         except (OSError, ValueError) as error:
             raise ClusterError(f"{named}, {who}: {_first_line(error)}; fix the kubeconfig") from None
         except DeadlineExceeded as error:
-            raise ClusterError(f"{named}, {who}: {error} (an exec plugin that does not return?)") from None
+            raise ClusterError(f"{named}, {who}: {_redact(str(error))}") from None
+        _check_key_pair(configuration, named, str(user))
     # One try per call: retries would spend the call's time against a server that already said no.
     configuration.retries = False
     return client.ApiClient(configuration), str(configuration.host), who
+
+
+def _named_entry(merged: Any, section: str, name: str) -> Any:
+    """The kubeconfig's ``section`` entry (a ConfigNode, which knows the file it came from) called ``name``."""
+    for node in merged.value.get(section) or []:  # the merger keeps each entry as a ConfigNode with its file
+        if isinstance(getattr(node, "value", None), dict) and node.value.get("name") == name:
+            return node
+    return None
+
+
+# The kubeconfig user fields of a client certificate and its key (client-go tools/clientcmd/api/types.go
+# AuthInfo); client-go's validation (tools/clientcmd/validation.go validateAuthInfo) refuses a user with a
+# certificate and no key ("client-key-data or client-key must be specified ... to use the clientCert
+# authentication method") and a file it cannot read, as kubectl does, instead of failing later in TLS.
+CLIENT_CERT_FIELDS = (("client-certificate", "client-certificate-data"), ("client-key", "client-key-data"))
+
+
+def _check_client_certificate(user: dict[str, Any], base: str, named: str, name: str) -> None:
+    """A client certificate without its key, or a file of them that cannot be read: one line naming the
+    kubeconfig user, the field and the fix, before any TLS handshake fails with 'PEM lib'. (A key without a
+    certificate client-go ignores, and so does this.)"""
+    (cert_file, cert_data), (key_file, key_data) = CLIENT_CERT_FIELDS
+    has_cert = bool(user.get(cert_file) or user.get(cert_data))
+    if has_cert and not (user.get(key_file) or user.get(key_data)):
+        raise ClusterError(
+            f"{named}: user {name} has a client certificate ({cert_file if user.get(cert_file) else cert_data}) "
+            f"and no {key_file} or {key_data}: add the private key the certificate was issued for (kubectl refuses "
+            "this user too)"
+        )
+    for field_name, data_name in CLIENT_CERT_FIELDS if has_cert else ():
+        given = user.get(field_name)
+        if not given or user.get(data_name):  # the data field wins over the file (client-go and this client)
+            continue
+        file = Path(base, str(given)) if base else Path(str(given))
+        try:
+            with open(file, "rb") as stream:
+                stream.read(1)
+        except OSError as error:
+            raise ClusterError(
+                f"{named}: user {name}'s {field_name} {given} cannot be read ({error.strerror}): fix the path "
+                "(a relative one is relative to the kubeconfig's directory) or its permissions"
+            ) from None
+
+
+def _check_key_pair(configuration: Any, named: str, name: str) -> None:
+    """The client certificate and key load together, or one line naming the user: never a TLS 'PEM lib' error
+    blamed on the server URL."""
+    import ssl
+
+    cert, key = getattr(configuration, "cert_file", None), getattr(configuration, "key_file", None)
+    if not cert:  # a key alone is not used (client-go ignores it too)
+        return
+    try:
+        ssl.create_default_context().load_cert_chain(str(cert), str(key) if key else None)
+    except (ssl.SSLError, OSError) as error:
+        said = _redact(" ".join(str(error).split()))[:160]
+        raise ClusterError(
+            f"{named}: user {name}'s client certificate and client key do not load together ({said}): the key must "
+            "be the PEM private key of that certificate; fix client-key(-data) or client-certificate(-data)"
+        ) from None
+
+
+def _run_exec_plugin(
+    user: dict[str, Any], base: str, deadline: Deadline, cluster: dict[str, Any], named: str, who: str
+) -> None:
+    """Run the user's exec plugin when the client would (no auth-provider, no token), and put what it printed in
+    the user entry in its place, as a static token or certificate data."""
+    from albops.migrate import exec_plugin
+
+    plugin = user.get("exec")
+    if not isinstance(plugin, dict) or user.get("auth-provider") or user.get("token") or user.get("tokenFile"):
+        return
+    seconds, _ = deadline.budget()
+    if seconds <= 0:
+        raise ClusterError(f"{named}, {who}: the read's time was over before its exec plugin could run")
+    try:
+        credential = exec_plugin.run(plugin, base, seconds, cluster)
+    except exec_plugin.ExecPluginError as error:
+        raise ClusterError(f"{named}, {who}: {error}") from None
+    del user["exec"]
+    if credential.token:
+        user["token"] = credential.token
+    else:
+        import base64
+
+        for key in (*CLIENT_CERT_FIELDS[0], *CLIENT_CERT_FIELDS[1]):
+            user.pop(key, None)
+        user["client-certificate-data"] = base64.b64encode(credential.certificate.encode()).decode()
+        user["client-key-data"] = base64.b64encode(credential.key.encode()).decode()
+
+
+@contextlib.contextmanager
+def _client_logs_captured() -> Iterator[list[logging.LogRecord]]:
+    """Keep the client's log records off stderr while the kubeconfig loads: it logs failures (an exec plugin's
+    stderr among them) on the root logger, whose first record would otherwise install a stderr handler."""
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            kept.append(record)
+
+    kept: list[logging.LogRecord] = []
+    handler = Keep()
+    root = logging.getLogger()
+    root.addHandler(handler)
+    try:
+        yield kept
+    finally:
+        root.removeHandler(handler)
 
 
 def _current_context(paths: str) -> str:
@@ -250,8 +380,15 @@ def _first_line(error: BaseException) -> str:
 
 
 def _redact(text: str) -> str:
-    """Never show a credential an error may quote (a bearer token, a client key)."""
+    """Never show a credential an error may quote (a bearer token, a client key, a URL's userinfo)."""
+    text = redact_url_userinfo(text)
     return re.sub(r"(?i)(bearer\s+|token[\"']?\s*[:=]\s*[\"']?)[A-Za-z0-9._~+/=-]+", r"\1<redacted>", text)
+
+
+def redact_url_userinfo(text: str) -> str:
+    """Every URL in ``text`` without its userinfo (``https://admin:TOKEN@host`` is ``https://REDACTED@host``):
+    a kubeconfig's server URL may carry a password, and messages print the server."""
+    return re.sub(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/\s@]+@", r"\1REDACTED@", text)
 
 
 # --- reading ------------------------------------------------------------------------------------------------
@@ -262,7 +399,8 @@ class Reader:
 
     def __init__(self, api: Any, server: str, who: str, deadline: Deadline) -> None:
         self.api = api
-        self.server = server
+        self.url = server  # what requests go to
+        self.server = redact_url_userinfo(server)  # what messages name: never a password the URL carries
         self.who = who
         self.deadline = deadline
 
@@ -283,7 +421,7 @@ class Reader:
             self.api.update_params_for_auth(headers, query, ["BearerToken"])
             response = self.api.request(
                 "GET",
-                self.server + path,
+                self.url + path,
                 query_params=query,
                 headers=headers,
                 _preload_content=False,
@@ -310,6 +448,11 @@ class Reader:
                 "server (a proxy's page)?"
             ) from None
         except DeadlineExceeded as error:
+            if error.limit == "the command's deadline":
+                raise ClusterError(
+                    f"{error}: the whole read of the cluster is limited to {self.deadline.seconds:g} s "
+                    "(docs/migrate.md#from-a-cluster); read fewer namespaces with --namespace, or check the API server"
+                ) from None
             raise ClusterError(f"{error}; the API server is stalled or too slow (see --call-timeout)") from None
 
     def _unreachable(self, said: str) -> str:
@@ -344,21 +487,52 @@ class Reader:
         )
 
     def list(self, kind: Kind, namespace: str = "") -> list[dict[str, Any]]:
-        """Every object of ``kind`` (in ``namespace``, or all), page by page, each with its kind and apiVersion."""
+        """Every object of ``kind`` (in ``namespace``, or all), page by page, each with its kind and apiVersion.
+
+        A server that hands out continue tokens for ever is not followed for ever: a token it gave before, or
+        more than EMPTY_PAGES empty pages in a row that still carry one, end the list with an error naming the
+        resource; the read's own deadline (READ_SECONDS) ends any other endless list.
+        """
         name, version, prefix, resource = kind
         path = f"{prefix}/namespaces/{namespace}/{resource}" if namespace else f"{prefix}/{resource}"
+        where = f"{resource} in namespace {namespace}" if namespace else f"{resource} across all namespaces"
         found: list[dict[str, Any]] = []
         token = ""
-        for _ in range(100_000):  # bounded: a server handing out continue tokens for ever is not followed for ever
+        seen: set[str] = set()
+        empty = 0
+        for page in range(1, MAX_PAGES + 1):
+            self._time_left(f"list {where}", page, len(found))
             query: list[tuple[str, Any]] = [("limit", PAGE)] + ([("continue", token)] if token else [])
             answer = self._get(path, query, namespace) or {}
-            for item in answer.get("items") or []:
-                if isinstance(item, dict):
-                    found.append({"apiVersion": version, "kind": name, **item})
+            items = [i for i in answer.get("items") or [] if isinstance(i, dict)]
+            found.extend({"apiVersion": version, "kind": name, **item} for item in items)
             token = str(as_mapping(answer.get("metadata")).get("continue") or "")
             if not token:
                 return found
-        raise ClusterError(f"{self.server}: the list of {resource} never ended (100000 pages)")
+            if token in seen:
+                raise ClusterError(
+                    f"{self.server}: the list of {where} repeats a continue token on page {page} (a loop, not the "
+                    "API server's paging): nothing was converted; check the API server or the proxy in front of it"
+                )
+            seen.add(token)
+            empty = 0 if items else empty + 1
+            if empty > EMPTY_PAGES:
+                raise ClusterError(
+                    f"{self.server}: the list of {where} gave {empty} empty pages in a row that each promise more "
+                    f"(page {page}); the API server's paging never does that: check the API server or the proxy "
+                    "in front of it"
+                )
+        raise ClusterError(f"{self.server}: the list of {where} never ended ({MAX_PAGES} pages)")
+
+    def _time_left(self, step: str, page: int, items: int) -> None:
+        """Stop, naming what was being read, once the read's whole time is over (never start a call past it)."""
+        if self.deadline.ends_at is not None and self.deadline.budget()[0] <= 0:
+            raise ClusterError(
+                f"{self.server}: reading the cluster took longer than its limit of {self.deadline.seconds:g} s "
+                f"(the whole read, docs/migrate.md#from-a-cluster) while it was on {step} (page {page}, {items} "
+                "objects so far); nothing was converted: read fewer namespaces with --namespace, or check the API "
+                "server"
+            )
 
     def get(self, kind: Kind, namespace: str, name: str) -> dict[str, Any] | None:
         """One object, or None when it does not exist."""
@@ -411,22 +585,34 @@ def _external_dns(workload: dict[str, Any]) -> ExternalDns | None:
     return None
 
 
-def _referenced_configmaps(workload: dict[str, Any], flags: dict[str, str]) -> set[str]:
-    """NAMESPACE/NAME of each ConfigMap the controller reads: --configmap, the streams', and those its env takes
-    values from (``$(VAR)`` in a flag may come from one). No --configmap, no ConfigMap: the flag defaults to
-    none (controller-v1.15.1 pkg/flags/flags.go) and the controller runs on its built-in defaults."""
+def _env_configmaps(workload: dict[str, Any]) -> set[str]:
+    """NAMESPACE/NAME of each ConfigMap a container's env takes values from (``configMapKeyRef``, ``envFrom``
+    ``configMapRef``): a ``$(VAR)`` in a controller flag may come from one, so they are read before the flags."""
     namespace = str(as_mapping(workload.get("metadata")).get("namespace", "default"))
     wanted: set[str] = set()
-    for flag in ("configmap", "tcp-services-configmap", "udp-services-configmap"):
-        if "/" in flags.get(flag, ""):
-            wanted.add(flags[flag])
     template = as_mapping(as_mapping(as_mapping(workload.get("spec")).get("template")).get("spec"))
     for container in template.get("containers") or []:
-        for entry in as_mapping(container).get("env") or []:
+        container = as_mapping(container)
+        for entry in container.get("env") or []:
             ref = as_mapping(as_mapping(as_mapping(entry).get("valueFrom")).get("configMapKeyRef"))
             if ref.get("name"):
                 wanted.add(f"{namespace}/{ref['name']}")
+        for source in container.get("envFrom") or []:
+            ref = as_mapping(as_mapping(source).get("configMapRef"))
+            if ref.get("name"):
+                wanted.add(f"{namespace}/{ref['name']}")
     return wanted
+
+
+def _referenced_configmaps(flags: dict[str, str]) -> set[str]:
+    """NAMESPACE/NAME of each ConfigMap the controller's flags name: --configmap and the streams'. No
+    --configmap, no ConfigMap: the flag defaults to none (controller-v1.15.1 pkg/flags/flags.go) and the
+    controller runs on its built-in defaults."""
+    return {
+        flags[flag]
+        for flag in ("configmap", "tcp-services-configmap", "udp-services-configmap")
+        if "/" in flags.get(flag, "")
+    }
 
 
 def _backend_services(ingresses: list[dict[str, Any]]) -> set[str]:
@@ -455,11 +641,16 @@ def nginx_order(ingresses: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return sorted(by_name, key=lambda i: str(as_mapping(i.get("metadata")).get("creationTimestamp") or ""))
 
 
+def read_deadline(call_seconds: float) -> Deadline:
+    """The deadline of one whole read of the cluster (READ_SECONDS, or READ_CALLS calls' time if longer)."""
+    return Deadline(seconds=max(READ_SECONDS, READ_CALLS * call_seconds), call_seconds=call_seconds)
+
+
 def read_cluster(target: Target, deadline: Deadline, connector: Callable[..., Any] = connect) -> ClusterRead:
     """Everything the conversion reads, as documents for ``albops.migrate.migrate``."""
     api, server, who = connector(target, deadline)
     reader = Reader(api, server, who, deadline)
-    result = ClusterRead(server, who)
+    result = ClusterRead(reader.server, who)
     namespaces = target.namespaces
     ingresses = _each_namespace(reader, INGRESS, namespaces)
     try:
@@ -472,26 +663,34 @@ def read_cluster(target: Target, deadline: Deadline, connector: Callable[..., An
     workloads = _each_namespace(reader, DEPLOYMENT, namespaces) + _each_namespace(reader, DAEMONSET, namespaces)
     services = _each_namespace(reader, SERVICE, namespaces)
     nginx: list[dict[str, Any]] = []
-    wanted_maps: set[str] = set()
-    published: set[str] = set()
+    env_maps: set[str] = set()
     for workload in workloads:
-        flags = controller_args(workload)
-        if flags is not None:
+        if controller_args(workload) is not None:
             nginx.append(workload)
-            wanted_maps |= _referenced_configmaps(workload, flags)
-            published.add(flags.get("publish-service", ""))
-            published.add(flags.get("default-backend-service", ""))
+            env_maps |= _env_configmaps(workload)
             continue
         found = _external_dns(workload)
         if found is not None:
             result.external_dns.append(found)
     result.controllers = len(nginx)
-    configmaps = []
-    for ref in sorted(wanted_maps):
-        ns, _, name = ref.partition("/")
-        configmap = reader.get(CONFIGMAP, ns, name)
-        if configmap is not None:
-            configmaps.append(configmap)
+    read_maps: dict[str, dict[str, Any] | None] = {}
+
+    def read_maps_of(refs: set[str]) -> None:
+        for ref in sorted(refs - set(read_maps)):
+            ns, _, name = ref.partition("/")
+            read_maps[ref] = reader.get(CONFIGMAP, ns, name)
+
+    # First the ConfigMaps env values come from, so that a flag's $(VAR) is expanded as the kubelet does; then
+    # the ConfigMaps those flags name.
+    read_maps_of(env_maps)
+    known_maps = {ref: obj for ref, obj in read_maps.items() if obj is not None}
+    flags_of = [controller_args(w, known_maps) or {} for w in nginx]
+    published: set[str] = set()
+    for flags in flags_of:
+        read_maps_of(_referenced_configmaps(flags))
+        published.add(flags.get("publish-service", ""))
+        published.add(flags.get("default-backend-service", ""))
+    configmaps = [obj for _, obj in sorted(read_maps.items()) if obj is not None]
     controller_namespaces = {str(as_mapping(w.get("metadata")).get("namespace", "default")) for w in nginx}
     keep = _backend_services(ingresses) | published
     kept_services = [
@@ -504,8 +703,7 @@ def read_cluster(target: Target, deadline: Deadline, connector: Callable[..., An
         )
     ]
     namespace_objects: list[dict[str, Any]] = []
-    # Process-substituted flags ($(POD_NAMESPACE)) do not occur in a selector; the raw args are enough here.
-    if any((controller_args(w) or {}).get("watch-namespace-selector") for w in nginx):
+    if any(flags.get("watch-namespace-selector") for flags in flags_of):
         if namespaces:
             namespace_objects = [n for ns in namespaces if (n := reader.get(NAMESPACE, "", ns)) is not None]
         else:

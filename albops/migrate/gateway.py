@@ -38,20 +38,20 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from albops.migrate.planning import AlbPath, overlap, overlap_candidates, regex_literal
-from albops.migrate.protection import HSTS_ATTRIBUTE
-from albops.migrate.reading import Options, Source, objects
-from albops.migrate.report import Report
-from albops.migrate.route_split import rule_problems, scale_weights, split_name, split_route
-from albops.migrate.routes import ALB, controller_order, group_members
-from components.app.gateway import unescaped_regex_problem
-from facts.gateway_api import (
+from albingress.components.app.gateway import unescaped_regex_problem
+from albingress.facts.gateway_api import (
     ALB_GATEWAY_CONTROLLER,
     AWS_GATEWAY_GROUP,
     AWS_GATEWAY_VERSION,
     GATEWAY_API_GROUP,
     GATEWAY_API_VERSION,
 )
+from albops.migrate.planning import AlbPath, overlap, overlap_candidates, regex_literal
+from albops.migrate.protection import HSTS_ATTRIBUTE
+from albops.migrate.reading import Options, Source, objects
+from albops.migrate.report import Report
+from albops.migrate.route_split import rule_problems, scale_weights, split_name, split_route
+from albops.migrate.routes import ALB, controller_order, group_members
 
 __all__ = ["ALB_GATEWAY_CONTROLLER", "to_gateway"]
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from albingress.facts.go_values import nginx_bool
 from albops.migrate.report import Report
 from albops.migrate.routes import NGINX
-from albops.migrate.values import nginx_bool
 
 # A phrase every finding below holds, so a reader (or a test) can tell this difference from others.
 TRAILING_SLASH = "drops one trailing '/'"

@@ -15,9 +15,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from albingress.facts.go_values import go_bool
 from albops.migrate.reading import INGRESS_NGINX_CONTROLLER, Options, objects, places
 from albops.migrate.report import Report
-from albops.migrate.values import go_bool
 
 # The chart's names and labels (ingress-nginx charts/ingress-nginx, controller-v1.15.1).
 CHART_CONFIGMAP = "ingress-nginx-controller"
@@ -142,71 +142,159 @@ def controller_args(workload: dict[str, Any], configmaps: Mapping[str, Any] | No
     The chart runs ``/nginx-ingress-controller`` with ``--flag=value`` arguments; ``--flag value`` and bare
     boolean flags (``--enable-ssl-passthrough``) are read too, as Go's flag package takes them.
     """
+    read = read_controller(workload, configmaps)
+    return None if read is None else read[0]
+
+
+def read_controller(
+    workload: dict[str, Any], configmaps: Mapping[str, Any] | None = None
+) -> tuple[dict[str, str], dict[str, list[str]]] | None:
+    """The controller container's flags, and per flag the ``$(VAR)`` references in it whose value the input
+    does not show (each as 'VAR (why)'), or None when the workload runs no ingress-nginx controller."""
     template = as_mapping(as_mapping(as_mapping(workload.get("spec")).get("template")).get("spec"))
     namespace = str(_meta(workload).get("namespace", "default"))
     for container in _l(template.get("containers")):
         if not isinstance(container, dict):
             continue
         env = _environment(container, namespace, configmaps or {})
-        words = [_expand(str(w), env) for w in _l(container.get("command")) + _l(container.get("args"))]
+        raw = [str(w) for w in _l(container.get("command")) + _l(container.get("args"))]
+        misses: list[list[str]] = [[] for _ in raw]
+        words = [_expand(w, env, missed) for w, missed in zip(raw, misses, strict=True)]
         image = str(container.get("image", ""))
         if "/nginx-ingress-controller" not in words and "ingress-nginx/controller" not in image:
             continue
         flags: dict[str, str] = {}
+        unresolved: dict[str, list[str]] = {}
         i = 0
         while i < len(words):
             word = words[i]
             if word.startswith("-"):
                 name, eq, value = word.lstrip("-").partition("=")
+                missed = list(misses[i])
                 boolean = name in BOOLEAN_FLAGS
                 if not eq and not boolean and i + 1 < len(words) and not words[i + 1].startswith("-"):
                     value, i = words[i + 1], i + 1
+                    missed += misses[i]
                 elif not eq:
                     value = "true"
                 flags[name] = value
+                if missed:
+                    unresolved[name] = list(dict.fromkeys(missed))
+                else:
+                    unresolved.pop(name, None)  # a later repetition of the flag decides (pflag keeps the last)
             i += 1
-        return flags
+        return flags, unresolved
     return None
 
 
-def _environment(container: dict[str, Any], namespace: str, configmaps: Mapping[str, Any]) -> dict[str, str]:
-    """The container variables whose value the input shows: literal ones, and the Pod's namespace.
+class _Environment(dict[str, str]):
+    """A container's variables whose value the input shows, and why each other one is unknown.
 
-    The chart passes ``--configmap=$(POD_NAMESPACE)/ingress-nginx-controller`` with ``POD_NAMESPACE`` from the
-    field ``metadata.namespace``: the workload's own namespace, as every Pod of it gets.
+    ``unknown``: NAME -> why its value is not known here (a Secret, a field other than the namespace, a
+    ConfigMap not read); ``opaque``: (prefix, why) of envFrom sources whose keys are not known, each of which
+    may define any variable starting with its prefix.
     """
-    known: dict[str, str] = {}
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.unknown: dict[str, str] = {}
+        self.opaque: list[tuple[str, str]] = []
+
+    def define(self, name: str, value: str | None, why: str = "") -> None:
+        if value is None:
+            self.pop(name, None)
+            self.unknown[name] = why
+        else:
+            self[name] = value
+            self.unknown.pop(name, None)
+
+    def why_unknown(self, name: str) -> str:
+        """Why ``$(name)`` cannot be expanded here ('' it can)."""
+        if name in self:
+            return ""
+        if name in self.unknown:
+            return self.unknown[name]
+        for prefix, why in reversed(self.opaque):
+            if name.startswith(prefix):
+                return why
+        return "not defined in the container's env or envFrom (the kubelet passes it as written)"
+
+
+def _environment(container: dict[str, Any], namespace: str, configmaps: Mapping[str, Any]) -> _Environment:
+    """The container variables whose value the input shows, and why the others are not known.
+
+    The kubelet builds the environment from ``envFrom`` first (a later source overrides an earlier one, each
+    key under the source's prefix), then ``env`` in order, which overrides them; an ``env`` value's ``$(VAR)``
+    is expanded from what is defined before it (kubernetes pkg/apis/core/types.go Container.EnvFrom and EnvVar,
+    pkg/kubelet/kubelet_pods.go). The chart passes ``--configmap=$(POD_NAMESPACE)/ingress-nginx-controller`` with
+    ``POD_NAMESPACE`` from the field ``metadata.namespace``: the workload's own namespace, as every Pod of it gets.
+    """
+    known = _Environment()
+    for source in _l(container.get("envFrom")):
+        source = as_mapping(source)
+        prefix = str(source.get("prefix") or "")
+        config_ref, secret_ref = as_mapping(source.get("configMapRef")), as_mapping(source.get("secretRef"))
+        if config_ref.get("name"):
+            ref = f"{namespace}/{config_ref['name']}"
+            configmap = configmaps.get(ref)
+            if configmap is None:
+                if go_bool(str(config_ref.get("optional", "false"))) is not True:
+                    known.opaque.append((prefix, f"from envFrom ConfigMap {ref}, which was not read"))
+                continue  # an optional ConfigMap that does not exist defines nothing
+            for key, value in as_mapping(as_mapping(configmap).get("data")).items():
+                known.define(prefix + str(key), str(value))
+        elif secret_ref.get("name"):
+            why = f"from envFrom Secret {namespace}/{secret_ref['name']}, which albops does not read"
+            known.opaque.append((prefix, why))
+            for name in [n for n in known if n.startswith(prefix)]:
+                known.define(name, None, why)
     for entry in _l(container.get("env")):
         if not isinstance(entry, dict) or not isinstance(entry.get("name"), str):
             continue
+        name = entry["name"]
         source = as_mapping(entry.get("valueFrom"))
-        if isinstance(entry.get("value"), str):
+        field_path = as_mapping(source.get("fieldRef")).get("fieldPath")
+        if "valueFrom" not in entry:
             # The kubelet expands a value's $(VAR) from the variables defined before it.
-            known[entry["name"]] = _expand(entry["value"], known)
-        elif as_mapping(source.get("fieldRef")).get("fieldPath") == "metadata.namespace":
-            known[entry["name"]] = namespace
+            missed: list[str] = []
+            value = _expand(str(entry.get("value") or ""), known, missed)
+            known.define(name, None if missed else value, f"its value refers to {', '.join(missed)}")
+        elif field_path == "metadata.namespace":
+            known.define(name, namespace)
+        elif source.get("configMapKeyRef") is not None:
+            key_ref = as_mapping(source.get("configMapKeyRef"))
+            configmap = configmaps.get(f"{namespace}/{key_ref.get('name')}")
+            found = as_mapping(as_mapping(configmap).get("data")).get(str(key_ref.get("key")))
+            where = f"ConfigMap {namespace}/{key_ref.get('name')} key {key_ref.get('key')}"
+            known.define(name, found if isinstance(found, str) else None, f"from {where}, which was not read")
+        elif source.get("secretKeyRef") is not None:
+            secret = as_mapping(source.get("secretKeyRef")).get("name")
+            known.define(name, None, f"from Secret {namespace}/{secret}, which albops does not read")
         else:
-            ref = as_mapping(source.get("configMapKeyRef"))
-            data = as_mapping(as_mapping(configmaps.get(f"{namespace}/{ref.get('name')}")).get("data")) if ref else {}
-            value = data.get(str(ref.get("key")))
-            if isinstance(value, str):
-                known[entry["name"]] = value
-            else:
-                known.pop(entry["name"], None)  # unknown here: a later $(NAME) stays as written
+            known.define(name, None, f"from the Pod's {field_path or 'resources'}, not known before it runs")
     return known
 
 
-_REFERENCE = re.compile(r"\$\$|\$\(([A-Za-z_][A-Za-z0-9_.-]*)\)")
+# How the kubelet expands $(VAR) (kubernetes third_party/forked/golang/expansion/expand.go): '$$' is a literal
+# '$', '$(NAME)' takes NAME's value (any characters up to ')'), a reference to an unknown NAME stays as written,
+# and a '$' followed by anything else is kept.
+_REFERENCE = re.compile(r"\$\$|\$\(([^)]*)\)")
 
 
-def _expand(word: str, env: dict[str, str]) -> str:
-    """``$(VAR)`` as the kubelet expands a container's command and args: ``$$`` is a literal ``$``, and a
-    reference it cannot resolve stays as written (Kubernetes expansion, k8s.io/kubernetes third_party expansion)."""
+def _expand(word: str, env: Mapping[str, str], missed: list[str] | None = None) -> str:
+    """``$(VAR)`` as the kubelet expands a container's command and args. Each reference left as written because
+    its value is not known here goes into ``missed`` as 'VAR (why)'."""
 
     def one(match: re.Match[str]) -> str:
         if match.group(0) == "$$":
             return "$"
-        return env.get(match.group(1), match.group(0))
+        name = match.group(1)
+        if name in env:
+            return env[name]
+        if missed is not None:
+            why = env.why_unknown(name) if isinstance(env, _Environment) else "not defined"
+            missed.append(f"{name} ({why})")
+        return match.group(0)
 
     return _REFERENCE.sub(one, word)
 
@@ -217,6 +305,8 @@ class Controller:
 
     workload: dict[str, Any]
     flags: dict[str, str]
+    # flag -> the $(VAR) references in it whose value the input does not show: what it decides is unknown
+    unresolved: Mapping[str, list[str]] = field(default_factory=dict)
 
     @property
     def label(self) -> str:
@@ -248,9 +338,9 @@ def controllers(documents: list[Any], configmaps: Mapping[str, Any] | None = Non
     found = []
     for obj in objects(documents):
         if isinstance(obj, dict) and obj.get("kind") in ("Deployment", "DaemonSet"):
-            flags = controller_args(obj, configmaps)
-            if flags is not None:
-                found.append(Controller(obj, flags))
+            read = read_controller(obj, configmaps)
+            if read is not None:
+                found.append(Controller(obj, *read))
     return found
 
 

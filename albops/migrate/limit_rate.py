@@ -14,9 +14,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from albingress.facts.go_values import go_atoi
 from albops.migrate.report import Report
 from albops.migrate.routes import NGINX
-from albops.migrate.values import go_atoi
 
 KEYS = ("limit-rate", "limit-rate-after")
 

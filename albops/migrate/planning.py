@@ -14,6 +14,7 @@ from functools import cache
 from typing import Any
 from urllib.parse import urlsplit
 
+from albingress.facts.go_values import go_atoi
 from albops.migrate.hosts import report_fallthrough, wildcard_edges
 from albops.migrate.reading import PATH_TYPES, Source, valid_host
 from albops.migrate.report import Report
@@ -29,7 +30,6 @@ from albops.migrate.routes import (
     posix_classes,
     regex_host,
 )
-from albops.migrate.values import go_atoi
 from albops.migrate.weights import MAX_WEIGHT, scale
 
 # ALB condition values (wildcard or regex) are at most 128 characters.

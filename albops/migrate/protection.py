@@ -21,6 +21,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from albingress.facts.go_values import CidrList, go_bool, nginx_bool, nginx_cidrs
+from albingress.facts.regions import ALB_SSL_POLICIES, RECOMMENDED_SSL_POLICY
 from albops.migrate.https_redirect import report_trailing_slash
 from albops.migrate.install import InstallFacts, as_mapping
 from albops.migrate.names import backend_name
@@ -28,8 +30,6 @@ from albops.migrate.reading import Options, Source, compact, ingress_class
 from albops.migrate.reading import objects as objects_of
 from albops.migrate.report import Report
 from albops.migrate.routes import ALB, NGINX, RULE_CONDITION_VALUES, condition_values
-from albops.migrate.values import CidrList, go_bool, nginx_bool, nginx_cidrs
-from facts.regions import ALB_SSL_POLICIES, RECOMMENDED_SSL_POLICY
 
 # What the WAF or the app must take over, named once.
 WAF_IP_SET = "an AWS WAF IP set rule (alb.ingress.kubernetes.io/wafv2-acl-arn)"

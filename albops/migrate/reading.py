@@ -12,9 +12,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from albingress.facts.go_values import nginx_bool
+from albingress.facts.names import INGRESS_HOST
 from albops.migrate.report import Report
-from albops.migrate.values import nginx_bool
-from components.names import INGRESS_HOST
 
 LEGACY_CLASS = "kubernetes.io/ingress.class"
 

@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import sys
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
 
 # How much a finding matters, most first: an Ingress that lost its protection is never written.
 SEVERITIES = ("lost-protection", "not-converted", "approximated", "note")
@@ -269,16 +268,5 @@ class Report:
         worst = self.worst()
         return worst is not None and _rank(worst) <= _rank(fail_on)
 
-    def as_dict(self, fail_on: str = "not-converted") -> dict[str, Any]:
-        from albops.migrate.report_formats import as_json
-
-        return as_json(self, fail_on)
-
-    def lines(self, fail_on: str = "not-converted") -> Iterator[str]:
-        """The report a line at a time, most serious first (a large input's report is never one string)."""
-        from albops.migrate.report_formats import text_lines
-
-        return text_lines(self, fail_on)
-
-    def render(self, fail_on: str = "not-converted") -> str:
-        return "\n".join(self.lines(fail_on))
+    # Its text, JSON and Markdown forms are albops.migrate.report_formats' (text_lines, as_json, markdown_lines),
+    # which reads this module; nothing here reads that one, so the two do not import each other.

@@ -25,7 +25,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from facts.gateway_api_limits import (
+from albingress.facts.gateway_api_limits import (
     BACKEND_WEIGHT_MAX,
     MATCH_HEADERS,
     MATCH_QUERY_PARAMS,

@@ -19,12 +19,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from albingress.facts.go_values import go_bool
 from albops.migrate.install import Controller, InstallFacts, as_mapping, controllers, read_install
 from albops.migrate.install import _selects as selects
 from albops.migrate.protection import report_install
 from albops.migrate.reading import LEGACY_CLASS, Options, display, ingress_class, objects, places
 from albops.migrate.report import Report
-from albops.migrate.values import go_bool
 
 # One requirement of a label selector (k8s.io/apimachinery v0.35.3, the version ingress-nginx controller-v1.15.1
 # builds with, pkg/labels/selector.go Parse): key op values; the operators are in, notin, =, ==, !=, > and <.
@@ -98,6 +98,67 @@ class Verdict:
 
     installs: tuple[str, ...]
     why_not: str = ""
+    # Why it cannot be decided ('' it can): a controller whose flags hold a $(VAR) the input does not show may
+    # serve it, with facts no one can read.
+    undecided: str = ""
+
+
+# The controller flags that decide which Ingresses an install serves (store.go GetIngressClass, flags.go), and
+# those whose value the conversion reads for the Ingresses it serves.
+SERVING_FLAGS = frozenset(
+    {
+        "ingress-class",
+        "controller-class",
+        "ingress-class-by-name",
+        "watch-ingress-without-class",
+        "watch-namespace",
+        "watch-namespace-selector",
+    }
+)
+FACT_FLAGS = frozenset(
+    {
+        "configmap",
+        "annotations-prefix",
+        "publish-service",
+        "default-ssl-certificate",
+        "enable-ssl-passthrough",
+        "tcp-services-configmap",
+        "udp-services-configmap",
+        "default-backend-service",
+    }
+)
+CLASS_FLAGS = SERVING_FLAGS - {"watch-namespace", "watch-namespace-selector"}
+
+
+def unknown_flags(controller: Controller) -> dict[str, list[str]]:
+    """The flags the conversion depends on that hold a ``$(VAR)`` whose value the input does not show."""
+    return {k: v for k, v in controller.unresolved.items() if k in SERVING_FLAGS | FACT_FLAGS}
+
+
+def _may_serve(
+    controller: Controller,
+    ingress: dict[str, Any],
+    class_controllers: Mapping[str, str],
+    classes_unread: bool,
+    namespace_labels: Mapping[str, Mapping[str, str]],
+) -> bool:
+    """Whether a controller with unknown flags may serve the Ingress: what its known flags exclude, it does not;
+    an unknown class flag may be any class, an unknown namespace flag any namespace."""
+    unknown = set(unknown_flags(controller))
+    namespace = str(as_mapping(ingress.get("metadata")).get("namespace", "default"))
+    if not unknown & {"watch-namespace", "watch-namespace-selector"} and watches(
+        controller, namespace, namespace_labels
+    ):
+        return False
+    return bool(unknown & CLASS_FLAGS) or serves(controller, ingress, class_controllers, classes_unread)
+
+
+def _unknown_words(controller: Controller) -> str:
+    return "; ".join(f"--{flag} holds {', '.join(refs)}" for flag, refs in sorted(unknown_flags(controller).items()))
+
+
+def _undecided_words(controller: Controller) -> str:
+    return f"{controller.label} may serve it and what it does cannot be read: {_unknown_words(controller)}"
 
 
 def _flag(controller: Controller, name: str) -> bool:
@@ -168,8 +229,12 @@ def verdicts(documents: list[Any], classes_unread: bool = False) -> dict[str, Ve
         if obj.get("kind") != "Ingress":
             continue
         namespace = str(as_mapping(obj.get("metadata")).get("namespace", "default"))
-        serving, reasons = [], []
+        serving, reasons, undecided = [], [], []
         for controller in found:
+            if unknown_flags(controller):
+                if _may_serve(controller, obj, class_controllers, classes_unread, labels):
+                    undecided.append(_undecided_words(controller))
+                continue
             if not serves(controller, obj, class_controllers, classes_unread):
                 continue
             why = watches(controller, namespace, labels)
@@ -179,7 +244,7 @@ def verdicts(documents: list[Any], classes_unread: bool = False) -> dict[str, Ve
                 serving.append(controller.label)
         if not serving and not reasons:
             reasons.append(_class_words(obj) + " is served by no ingress-nginx controller found")
-        result[display(obj)] = Verdict(tuple(serving), "; ".join(reasons))
+        result[display(obj)] = Verdict(tuple(serving), "; ".join(reasons), "; ".join(undecided))
     return result
 
 
@@ -198,7 +263,8 @@ def leave_out_unserved(documents: list[Any], report: Report, classes_unread: boo
     except SelectorError as error:
         report.add("*", "--watch-namespace-selector", "not-converted", f"{error}: the controller refuses it too")
         found = {}
-    left = []
+    left: list[str] = []
+    undecided: list[str] = []
     for container, i in reversed(list(places(documents))):
         obj = container[i]
         if not isinstance(obj, dict) or obj.get("kind") != "Ingress":
@@ -207,7 +273,20 @@ def leave_out_unserved(documents: list[Any], report: Report, classes_unread: boo
         verdict = found.get(name)
         if verdict is None:
             continue
-        if not verdict.installs:
+        if verdict.undecided:
+            # Never "served by none" by a guess: left out, and the report says which flag and variable to fix.
+            del container[i]
+            undecided.append(name)
+            report.left_out.append(name)
+            report.add(
+                name,
+                "ingress-nginx install",
+                "not-converted",
+                f"which install serves it is not known: {verdict.undecided}",
+                "give the variable a value the cluster shows (env value, or a ConfigMap through configMapKeyRef or "
+                "envFrom), or convert this Ingress from files with --controller-config",
+            )
+        elif not verdict.installs:
             del container[i]
             left.append(name)
             report.add(name, "ingress-nginx install", "note", f"left out, not converted: {verdict.why_not}")
@@ -219,16 +298,26 @@ def leave_out_unserved(documents: list[Any], report: Report, classes_unread: boo
                 f"served by {len(verdict.installs)} installs ({' and '.join(verdict.installs)}): each serves it today; "
                 "converted once, with the class's facts as the report says (none picked silently)",
             )
-    served = sum(1 for v in found.values() if v.installs)
-    twice = sum(1 for v in found.values() if len(v.installs) > 1)
+    served = sum(1 for v in found.values() if v.installs and not v.undecided)
+    twice = sum(1 for v in found.values() if len(v.installs) > 1 and not v.undecided)
     report.add(
         "*",
         "--from-cluster",
         "note",
         f"{len(found)} Ingresses read: {served} served by an ingress-nginx install ({twice} by two or more), "
         f"{len(left)} served by none, left out"
-        + (f" ({', '.join(sorted(left)[:5])}{', ...' if len(left) > 5 else ''})" if left else ""),
+        + (f" ({', '.join(sorted(left)[:5])}{', ...' if len(left) > 5 else ''})" if left else "")
+        + (f"; {len(undecided)} whose install cannot be decided, not converted" if undecided else ""),
     )
+    for controller in controllers(documents):
+        if unknown_flags(controller):
+            report.add(
+                "*",
+                f"{controller.label}",
+                "not-converted",
+                f"what it serves and with which facts cannot be read: {_unknown_words(controller)}; the Ingresses "
+                "it may serve are not converted",
+            )
 
 
 def install_notes(documents: list[Any], report: Report) -> None:
@@ -289,7 +378,7 @@ def facts_per_ingress(
     merged = read_install(documents, options, scratch)
     groups: dict[tuple[str, ...], list[str]] = {}
     for name, verdict in verdicts(documents, options.ingress_classes_unread).items():
-        if verdict.installs:
+        if verdict.installs and not verdict.undecided:
             groups.setdefault(verdict.installs, []).append(name)
     per_ingress: dict[str, InstallFacts] = {}
     seen = {(f.ingress, f.annotation, f.detail) for f in report.findings}

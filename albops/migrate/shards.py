@@ -2,7 +2,7 @@
 
 The controller builds one ALB per group and cannot split one; a group over an ALB quota (rules per
 listener, certificates, target groups, security-group rules, ...) fails as a whole, every other Ingress of
-it included (see components/app/budget.py, which counts as the controller v3.5.0 builds). The converted
+it included (see policies/alb_budget.py, which counts as the controller v3.5.0 builds). The converted
 Ingresses are counted with that code through ``policies.group_budget`` (the same path as ``albops check``
 and the ``group-quota`` guardrail), with the input's other ALB Ingresses of the group (existing members)
 and the Services and workloads that give target counts.
@@ -20,13 +20,13 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from albingress.policies.alb_budget import Footprint, GroupCount, Quotas, assign_shards, count_groups
+from albingress.policies.group_budget import _pods, ingress_footprint
+from albingress.policies.review import INGRESS, Context, Resource, Stack
 from albops.check import kubernetes_type
 from albops.migrate.reading import Options, Source, objects, valid_host
 from albops.migrate.report import Report
 from albops.migrate.routes import ALB
-from components.app.budget import Footprint, GroupCount, Quotas, assign_shards, count_groups
-from policies.group_budget import _pods, ingress_footprint
-from policies.guardrails import INGRESS, Context, Resource, Stack
 
 # Kinds that tell the budget how many pods stand behind a Service (target counts), and an Ingress's class.
 POD_KINDS = ("Service", "Deployment", "StatefulSet")
@@ -147,7 +147,7 @@ def shard_groups(
             f"group {group}",
             "group quotas",
             "not-converted",
-            f"as converted it needs {', '.join(over)} as the controller builds it (components/app/budget.py), and "
+            f"as converted it needs {', '.join(over)} as the controller builds it (policies/alb_budget.py), and "
             f"the controller fails a whole group over a quota; nothing was written. {suggestion}. Per Ingress: "
             f"{counts[f'group {group}'].shares()}",
         )

@@ -13,10 +13,10 @@ import hashlib
 from collections.abc import Iterable
 from typing import Any
 
+from albingress.facts.names import DNS_SUBDOMAIN
 from albops.migrate.install import configmaps_of, controllers
 from albops.migrate.reading import display, objects
 from albops.migrate.report import Report
-from components.names import DNS_SUBDOMAIN
 
 DEFAULT_SUFFIX = "-alb"
 # An Ingress's name is a DNS-1123 subdomain of at most 253 characters (Kubernetes pkg/apis/networking/validation

@@ -17,10 +17,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from albingress.facts.go_values import go_atoi
 from albops.migrate.reading import Source
 from albops.migrate.report import Report
 from albops.migrate.routes import ALB, NGINX
-from albops.migrate.values import go_atoi
 
 TIMEOUT_KEYS = ("proxy-read-timeout", "proxy-send-timeout")
 # ingress-nginx's default for both (config.NewDefault: ProxyReadTimeout, ProxySendTimeout).

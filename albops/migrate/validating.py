@@ -12,9 +12,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from albingress.policies.validation import validate
 from albops.migrate.reading import Source, display, places
 from albops.migrate.report import Report
-from components.validation import validate
 
 
 def _route_sources(route: dict[str, Any], sources: Sequence[Source]) -> list[str]:

@@ -19,16 +19,16 @@ from typing import Any
 
 import pulumi
 
-from albops.preview.cloud_facts import CloudFacts
-from facts.gateway_api import (
+from albingress.facts.gateway_api import (
     ALB_GATEWAY_CONTROLLER,
     AWS_GATEWAY_VERSION,
     BUNDLE_VERSION_ANNOTATION,
     GATEWAY_API_VERSION,
     GATEWAY_CRD_NAME,
 )
-from facts.managed_policies import document_for_arn
-from facts.regions import dns_suffix, partition_for_region
+from albingress.facts.managed_policies import document_for_arn
+from albingress.facts.regions import dns_suffix, partition_for_region
+from albops.preview.cloud_facts import CloudFacts
 
 ACCOUNT_ID = "111122223333"
 # Route 53 hosted zone of Application Load Balancers per region (Elastic Load

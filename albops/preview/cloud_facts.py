@@ -53,8 +53,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from albingress.facts.names import DNS_SUBDOMAIN
 from albops.preview.stack_file import StackFileError, config_mapping, load_strict_yaml
-from components.names import DNS_SUBDOMAIN
 
 FACTS_DIR = "cloud-facts"
 _CLUSTER_KEYS = {
@@ -236,7 +236,7 @@ def _ingress_class(where: str, name: Any, value: Any) -> IngressClassFacts:
 def load_facts(path: Path) -> tuple[dict[str, ClusterFacts], dict[str, str]]:
     """The clusters and subnets a facts file describes."""
     if not path.is_file():
-        raise FactsError(f"{path}: not a file; give a facts file (README, Cloud facts) or drop --cloud-facts")
+        raise FactsError(f"{path}: not a file; give a facts file (docs/plan.md, Cloud facts) or drop --cloud-facts")
     try:
         document = load_strict_yaml(path)
     except StackFileError as error:

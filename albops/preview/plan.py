@@ -13,8 +13,8 @@ from typing import Any
 
 import yaml
 
+from albingress.facts.gateway_api import AWS_GATEWAY_GROUP, GATEWAY_API_GROUP
 from albops.preview.runner import UNKNOWN, PlanResult, Registration
-from facts.gateway_api import AWS_GATEWAY_GROUP, GATEWAY_API_GROUP
 
 # Kubernetes kinds written out as manifests, by Pulumi type token.
 _KUBE_KINDS = {

@@ -21,10 +21,10 @@ from typing import Any
 
 import yaml
 
+from albingress.components.tags import DIY_ORGANIZATION
+from albingress.facts.regions import region_exists
 from albops.preview.cloud_facts import CloudFacts, FactsError, assume_policies, resolve_facts
 from albops.preview.stack_file import Encrypted, StackFile, StackFileError, load_stack_file
-from components.tags import DIY_ORGANIZATION
-from facts.regions import region_exists
 
 # The checkout this package lives in (where Pulumi.yaml is when run from a clone).
 CHECKOUT_DIR = Path(__file__).resolve().parents[2]
@@ -119,8 +119,8 @@ def read_stack_file(stack: str, project_dir: Path = PROJECT_DIR) -> dict[str, An
 
 def stand_in_encrypted(config: Mapping[str, Any]) -> StackConfig:
     """Replace encrypted values by stand-ins the program can run with, and say which they were."""
-    from facts.regions import partition_for_region
-    from stack_settings import stand_in
+    from albingress.facts.regions import partition_for_region
+    from albingress.stack_settings import stand_in
 
     result = StackConfig(values={})
     region = config.get("aws:region")
@@ -333,7 +333,7 @@ def run_program(
     from pulumi.runtime import stack as runtime_stack
     from pulumi.runtime.sync_await import _sync_await
 
-    import stack_settings.stack as stack_settings
+    import albingress.stack_settings.stack as stack_settings
     from albops.preview.cloud import CloudAnswers
 
     prepared = stand_in_encrypted(config)

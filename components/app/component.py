@@ -31,7 +31,21 @@ from typing import Any, NotRequired, TypedDict, cast
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.app.budget import (
+from albingress.components.app.gateway import (
+    GatewayObject,
+    GatewayRef,
+    RoutePath,
+    gateway_hostname,
+    host_sets,
+    http_route_spec,
+    routed_service,
+    unescaped_regex_problem,
+)
+from albingress.components.model import DNS_LABEL, ComponentInputError, args_shape_problems, dependencies
+from albingress.facts.gateway_api import GATEWAY_API_VERSION
+from albingress.facts.names import DNS_SUBDOMAIN, GROUP_NAME, INGRESS_HOST, PROJECT
+from albingress.facts.regions import ALB_SSL_POLICIES, RECOMMENDED_SSL_POLICY
+from albingress.policies.alb_budget import (
     Footprint,
     PathRoute,
     Quotas,
@@ -40,7 +54,7 @@ from components.app.budget import (
     certificate_notes,
     rule_problems,
 )
-from components.app.checks import (
+from albingress.policies.app_checks import (
     GroupMember,
     alb_of,
     derived_annotation_problem,
@@ -55,20 +69,6 @@ from components.app.checks import (
     service_name_problem,
     tls_policy_problem,
 )
-from components.app.gateway import (
-    GatewayObject,
-    GatewayRef,
-    RoutePath,
-    gateway_hostname,
-    host_sets,
-    http_route_spec,
-    routed_service,
-    unescaped_regex_problem,
-)
-from components.model import DNS_LABEL, ComponentInputError, args_shape_problems, dependencies
-from components.names import DNS_SUBDOMAIN, GROUP_NAME, INGRESS_HOST, PROJECT
-from facts.gateway_api import GATEWAY_API_VERSION
-from facts.regions import ALB_SSL_POLICIES, RECOMMENDED_SSL_POLICY
 
 # aws-load-balancer-controller v3.5.0 pkg/ingress/group_loader.go maxGroupNameLength.
 GROUP_NAME_LENGTH = 63

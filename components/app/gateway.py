@@ -30,7 +30,7 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
-from facts.gateway_api import (
+from albingress.facts.gateway_api import (
     ALB_GATEWAY_CONTROLLER,
     AWS_GATEWAY_GROUP,
     AWS_GATEWAY_VERSION,
@@ -38,7 +38,7 @@ from facts.gateway_api import (
     GATEWAY_API_GROUP,
     GATEWAY_API_VERSION,
 )
-from facts.gateway_api_limits import ROUTE_HOSTNAMES, ROUTE_RULES, RULE_MATCHES
+from albingress.facts.gateway_api_limits import ROUTE_HOSTNAMES, ROUTE_RULES, RULE_MATCHES
 
 WAIT_FOR = "pulumi.com/waitFor"
 GATEWAY_WAIT = "condition=Programmed"

@@ -20,9 +20,9 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
-from components.model import ConfigError, Problem
-from components.names import PROJECT
-from components.sections import ClusterSettings
+from albingress.components.model import ConfigError, Problem
+from albingress.components.sections import ClusterSettings
+from albingress.facts.names import PROJECT
 
 Mode = Literal["lbc", "auto"]
 

@@ -23,12 +23,12 @@ import pulumi_aws as aws
 import pulumi_eks as eks
 import pulumi_kubernetes as k8s
 
-from components.cluster.access import Mode
-from components.model import ConfigError, Problem
-from components.names import PROJECT
-from components.sections import ClusterSettings, EphemeralSettings
-from components.tags import STACK_TAG, parse_owner
-from facts.instance_types import instance_type_note
+from albingress.components.cluster.access import Mode
+from albingress.components.model import ConfigError, Problem
+from albingress.components.sections import ClusterSettings, EphemeralSettings
+from albingress.components.tags import STACK_TAG, parse_owner
+from albingress.facts.instance_types import instance_type_note
+from albingress.facts.names import PROJECT
 
 # Managed policies every EKS node role needs (Amazon EKS user guide, "Amazon EKS node IAM role").
 NODE_POLICIES = ("AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy", "AmazonEC2ContainerRegistryReadOnly")

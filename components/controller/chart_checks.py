@@ -23,7 +23,7 @@ import re
 from collections.abc import Mapping
 from decimal import Decimal
 from functools import cache
-from pathlib import Path
+from importlib.resources import files
 from typing import Any
 
 import jsonschema
@@ -56,7 +56,8 @@ _PROMETHEUS_DURATION = re.compile(r"0|(\d+y)?(\d+w)?(\d+d)?(\d+h)?(\d+m)?(\d+s)?
 _PROMETHEUS_PART = re.compile(r"(\d+)(ms|y|w|d|h|m|s)")
 _PROMETHEUS_SECONDS = {"y": 365 * 86400, "w": 7 * 86400, "d": 86400, "h": 3600, "m": 60, "s": 1}
 
-_SCHEMA_FILE = Path(__file__).resolve().parents[2] / "facts" / "kubernetes_scheduling.json"
+# Package data, read as the installed package holds it (importlib.resources), not from the checkout's path.
+_SCHEMA_FILE = files("albingress.facts") / "kubernetes_scheduling.json"
 
 
 class ValueProblemsError(ValueError):
@@ -241,7 +242,7 @@ def service_monitor_problems(value: Any) -> list[str]:
 
 @cache
 def _schema() -> dict[str, Any]:
-    document: dict[str, Any] = json.loads(_SCHEMA_FILE.read_text())
+    document: dict[str, Any] = json.loads(_SCHEMA_FILE.read_text(encoding="utf-8"))
     return document
 
 

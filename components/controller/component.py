@@ -28,15 +28,20 @@ import pulumi_kubernetes as k8s
 from pydantic import BaseModel, ValidationError
 from pydantic.alias_generators import to_camel, to_snake
 
-from components.app.gateway import bundle_older
-from components.controller.iam import ControllerIam, ControllerIamArgs
-from components.controller.model import ControllerSettings, claimed_class, policy_refusal, read_at_preview
-from components.controller.release import ChartInputs, ControllerRelease, ControllerReleaseArgs, chart_values
-from components.model import POLICY_ARN, VPC_ID, ComponentInputError, args_shape_problems, dependencies
-from components.names import CLUSTER_NAME
-from components.tags import tag_problem
-from facts.gateway_api import BUNDLE_VERSION_ANNOTATION, GATEWAY_API_BUNDLE, GATEWAY_API_CRDS_URL, GATEWAY_CRD_NAME
-from facts.regions import (
+from albingress.components.app.gateway import bundle_older
+from albingress.components.controller.iam import ControllerIam, ControllerIamArgs
+from albingress.components.controller.model import ControllerSettings, policy_refusal, read_at_preview
+from albingress.components.controller.release import ChartInputs, ControllerRelease, ControllerReleaseArgs, chart_values
+from albingress.components.model import POLICY_ARN, VPC_ID, ComponentInputError, args_shape_problems, dependencies
+from albingress.components.tags import tag_problem
+from albingress.facts.gateway_api import (
+    BUNDLE_VERSION_ANNOTATION,
+    GATEWAY_API_BUNDLE,
+    GATEWAY_API_CRDS_URL,
+    GATEWAY_CRD_NAME,
+)
+from albingress.facts.names import CLUSTER_NAME
+from albingress.facts.regions import (
     addon_available,
     default_controller_image,
     dns_suffix,
@@ -44,7 +49,8 @@ from facts.regions import (
     region_advice,
     region_exists,
 )
-from policies.iam_judge import permission_findings
+from albingress.policies.app_checks import claimed_class
+from albingress.policies.iam_judge import permission_findings
 
 TYPE = "albingress:index:AwsLoadBalancerController"
 _CLUSTER_ARN = re.compile(r"arn:(aws[a-z-]*):eks:([a-z0-9-]+):(\d{12}):cluster/([0-9A-Za-z][A-Za-z0-9_-]{0,99})")

@@ -15,7 +15,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from policies.controller_iam import controller_policy
+from albingress.policies.controller_iam import controller_policy
 
 
 @dataclass(frozen=True)

@@ -13,38 +13,23 @@ from typing import Any, Literal
 
 from pydantic import Field, StrictBool, StrictInt, ValidationInfo, field_validator
 
-from components.controller import chart_checks
-from components.controller.chart_checks import ValueProblemsError
-from components.model import IMAGE_REPOSITORY, ResourceSettings, Section, check_dns_label, check_policy_arn, fail
-from facts.managed_policies import document_for_arn
-from facts.managed_policies import source as managed_source
-from facts.regions import addon_available
-from policies.controller_iam import DEFAULT_VERSION, RELEASES
-from policies.iam_judge import permission_findings
+from albingress.components.controller import chart_checks
+from albingress.components.controller.chart_checks import ValueProblemsError
+from albingress.components.model import (
+    IMAGE_REPOSITORY,
+    ResourceSettings,
+    Section,
+    check_dns_label,
+    check_policy_arn,
+    fail,
+)
+from albingress.facts.managed_policies import document_for_arn
+from albingress.facts.managed_policies import source as managed_source
+from albingress.facts.regions import addon_available
+from albingress.policies.controller_iam import DEFAULT_VERSION, RELEASES
+from albingress.policies.iam_judge import permission_findings
 
 _ROLE_PATH = re.compile(r"/([\x21-\x7e]{0,510}/)?")
-# IngressClass names other controllers install by default (ingress-nginx, Traefik, HAProxy, Kong, Istio,
-# Contour, NGINX Inc., GKE; Cilium's ingress, Apache APISIX, Emissary-ingress, Azure's Application Gateway
-# ingress controller, OpenShift's router, Pomerium, ngrok); a second controller on one class fights the first
-# over every Ingress.
-FOREIGN_CLASSES = frozenset(
-    {"nginx", "nginx-internal", "traefik", "haproxy", "kong", "istio", "contour", "gce", "gce-internal"}
-    | {"cilium", "apisix", "ambassador", "azure-application-gateway", "openshift-default", "pomerium", "ngrok"}
-)
-
-
-def claimed_class(name: str, mode: str = "lbc") -> str | None:
-    """Why an IngressClass name is another controller's (two controllers on one class fight over its
-    Ingresses), for the controller of ``mode``; None when the name is free."""
-    other = "alb-auto" if mode == "lbc" else "alb"
-    if name in FOREIGN_CLASSES:
-        reason = f"{name!r} is the class another ingress controller (e.g. ingress-nginx) installs by default"
-    elif name == other:
-        owner = "EKS Auto Mode's load balancing" if mode == "lbc" else "the self-managed controller's chart"
-        reason = f"{other!r} is the class this project gives {owner}"
-    else:
-        return None
-    return f"{reason}; two controllers on one class fight over every Ingress of it: pick a class of its own"
 
 
 class ControllerIamSettings(Section):

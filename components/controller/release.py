@@ -19,9 +19,9 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.app.gateway import GatewayObject, gateway_class_spec
-from facts.gateway_api import GATEWAY_API_BUNDLE, GATEWAY_API_CRDS_URL, GATEWAY_API_VERSION
-from policies.controller_iam import RELEASES
+from albingress.components.app.gateway import GatewayObject, gateway_class_spec
+from albingress.facts.gateway_api import GATEWAY_API_BUNDLE, GATEWAY_API_CRDS_URL, GATEWAY_API_VERSION
+from albingress.policies.controller_iam import RELEASES
 
 CHART_NAME = "aws-load-balancer-controller"
 CHART_REPOSITORY = "https://aws.github.io/eks-charts"

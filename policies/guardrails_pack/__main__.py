@@ -11,6 +11,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from pulumi_policy import PolicyPack
 
-from policies.crossguard import policies
+from albingress.policies.crossguard import policies
 
 PolicyPack(name="alb-ingress-guardrails", policies=policies())

@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from components.validation.problem import Problem, describe
+from albingress.policies.validation.problem import Problem, describe
 
 __all__ = ["Problem", "describe", "validate"]
 
@@ -34,7 +34,7 @@ def validate(objects: Iterable[Any], versions: Sequence[str] | None = None) -> l
     this project supports, so what is written applies on both). Anything that is not a mapping with a string
     ``kind`` is a problem of its own, never an exception.
     """
-    from components.validation import controller, fields, limits, metadata, schema
+    from albingress.policies.validation import controller, fields, limits, metadata, schema
 
     listed = list(objects)
     problems: list[Problem] = []

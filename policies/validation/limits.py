@@ -11,10 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from components.validation.problem import Problem, describe
-
 # One source for the route limits, shared with the converter's splitting and the AlbApp component.
-from facts.gateway_api_limits import (
+from albingress.facts.gateway_api_limits import (
     MATCH_HEADERS,
     MATCH_QUERY_PARAMS,
     ROUTE_HOSTNAMES,
@@ -25,6 +23,7 @@ from facts.gateway_api_limits import (
     RULE_FILTERS,
     RULE_MATCHES,
 )
+from albingress.policies.validation.problem import Problem, describe
 
 GATEWAY_API_VERSION = "v1.6.0"
 # kind -> (list path, at most). A path ``spec.rules[].matches`` is each rule's matches.

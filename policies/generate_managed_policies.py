@@ -2,7 +2,7 @@
 policy's default version (``policies-list.json``: names and paths; ``policies/<name>``: ``GetPolicyVersion``'s
 answer).
 
-    python -m facts.generate_managed_policies PATH-TO-MAMIP-CHECKOUT
+    python -m albingress.policies.generate_managed_policies PATH-TO-MAMIP-CHECKOUT
 
 Nothing of the source is copied as it is: each policy keeps only its statements' Effect, Resource,
 NotResource and Condition, and the action patterns that match an action the escalation judge asks about
@@ -19,9 +19,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from policies.iam_judge import ANY_ACTION, as_list, judged_actions, matches, statements
+from albingress.policies.iam_judge import ANY_ACTION, as_list, judged_actions, matches, statements
 
-OUT = Path(__file__).resolve().parent / "aws_managed_policies.json"
+# Writes the facts snapshot in the checkout; it lives here, not in facts/, because it asks the judge (a policy) which
+# actions to keep, and facts import nothing above them.
+OUT = Path(__file__).resolve().parents[1] / "facts" / "aws_managed_policies.json"
 _KEPT = ("Effect", "Resource", "NotResource", "Condition", "NotAction")
 
 
@@ -56,7 +58,7 @@ def generate(checkout: Path) -> dict[str, Any]:
 
 def main(argv: list[str]) -> int:
     if len(argv) != 1 or not (Path(argv[0]) / "policies-list.json").is_file():
-        print("usage: python -m facts.generate_managed_policies PATH-TO-MAMIP-CHECKOUT", file=sys.stderr)
+        print("usage: python -m albingress.policies.generate_managed_policies PATH-TO-MAMIP-CHECKOUT", file=sys.stderr)
         return 2
     snapshot = generate(Path(argv[0]))
     OUT.write_text(json.dumps(snapshot, indent=0, sort_keys=False) + "\n", encoding="utf-8")

@@ -9,9 +9,9 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
-from components.app.budget import PathRoute
-from facts.gateway_api_limits import ROUTE_MATCHES, ROUTE_PARENT_REFS
-from facts.regions import ALB_SSL_POLICIES, RECOMMENDED_SSL_POLICY
+from albingress.facts.gateway_api_limits import ROUTE_MATCHES, ROUTE_PARENT_REFS
+from albingress.facts.regions import ALB_SSL_POLICIES, RECOMMENDED_SSL_POLICY
+from albingress.policies.alb_budget import PathRoute
 
 # Kubernetes pkg/apis/networking/validation/validation.go (master, as of v1.34), validateHTTPIngressPath: an
 # Exact or Prefix path must be absolute and must not contain these sequences, nor end with these suffixes.
@@ -223,10 +223,32 @@ def derived_annotation_problem(kind: str, name: str) -> str | None:
     return None
 
 
+# IngressClass names other controllers install by default (ingress-nginx, Traefik, HAProxy, Kong, Istio,
+# Contour, NGINX Inc., GKE; Cilium's ingress, Apache APISIX, Emissary-ingress, Azure's Application Gateway
+# ingress controller, OpenShift's router, Pomerium, ngrok); a second controller on one class fights the first
+# over every Ingress.
+FOREIGN_CLASSES = frozenset(
+    {"nginx", "nginx-internal", "traefik", "haproxy", "kong", "istio", "contour", "gce", "gce-internal"}
+    | {"cilium", "apisix", "ambassador", "azure-application-gateway", "openshift-default", "pomerium", "ngrok"}
+)
+
+
+def claimed_class(name: str, mode: str = "lbc") -> str | None:
+    """Why an IngressClass name is another controller's (two controllers on one class fight over its
+    Ingresses), for the controller of ``mode``; None when the name is free."""
+    other = "alb-auto" if mode == "lbc" else "alb"
+    if name in FOREIGN_CLASSES:
+        reason = f"{name!r} is the class another ingress controller (e.g. ingress-nginx) installs by default"
+    elif name == other:
+        owner = "EKS Auto Mode's load balancing" if mode == "lbc" else "the self-managed controller's chart"
+        reason = f"{other!r} is the class this project gives {owner}"
+    else:
+        return None
+    return f"{reason}; two controllers on one class fight over every Ingress of it: pick a class of its own"
+
+
 def ingress_class_problem(name: str) -> str | None:
     """An IngressClass another controller owns (the controller component refuses it with the same words)."""
-    from components.controller.model import FOREIGN_CLASSES, claimed_class
-
     # Only another controller's: this project's own classes (alb, alb-auto in Auto Mode) are the apps' to use.
     return claimed_class(name) if name in FOREIGN_CLASSES else None
 

@@ -14,8 +14,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from components.validation.metadata import DNS1123_SUBDOMAIN, SUBDOMAIN_LENGTH
-from components.validation.problem import Problem, describe
+from albingress.policies.validation.metadata import DNS1123_SUBDOMAIN, SUBDOMAIN_LENGTH
+from albingress.policies.validation.problem import Problem, describe
 
 PORT_MIN, PORT_MAX = 1, 65535
 

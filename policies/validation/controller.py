@@ -32,9 +32,10 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from components.app.checks import go_int32, host_problem, path_problems
-from components.names import CERTIFICATE_ARN, certificate_arns
-from components.validation.problem import Problem, annotation_field, describe
+from albingress.facts.go_values import go_cidr  # the project's one Go net.ParseCIDR
+from albingress.facts.names import CERTIFICATE_ARN, certificate_arns
+from albingress.policies.app_checks import go_int32, host_problem, path_problems
+from albingress.policies.validation.problem import Problem, annotation_field, describe
 
 ALB = "alb.ingress.kubernetes.io/"
 # How the offline plan writes an output not known before apply (albops.preview.runner.UNKNOWN).
@@ -63,14 +64,6 @@ STRING_MAPS = ("load-balancer-attributes", "target-group-attributes", "tags")
 GO_BOOLS = frozenset({"1", "t", "T", "TRUE", "true", "True", "0", "f", "F", "FALSE", "false", "False"})
 # Settings of the load balancer itself: two members of one group that give different values stop it.
 ONE_PER_GROUP = ("scheme", "ip-address-type", "load-balancer-name", "wafv2-acl-arn", "wafv2-acl-name", "waf-acl-id")
-
-
-def _go_cidr(text: str) -> str | None:
-    # One parser of Go's net.ParseCIDR for the whole project (albops.migrate.values); imported on use, so that
-    # importing components never loads albops.
-    from albops.migrate.values import go_cidr
-
-    return go_cidr(text)
 
 
 def string_map(raw: str) -> dict[str, str] | None:
@@ -256,7 +249,7 @@ def _condition_problems(conditions: Any) -> list[tuple[str, str]]:
                     found.append((f"condition {i} (query-string): each pair needs a non-empty value", "add it"))
         if field == "source-ip":
             for value in values if isinstance(values, list) else []:
-                if _go_cidr(str(value)) is None:
+                if go_cidr(str(value)) is None:
                     found.append(
                         (f"condition {i} (source-ip): {value!r} is not a CIDR", "write ADDRESS/BITS, e.g. 10.0.0.0/8")
                     )
@@ -355,7 +348,7 @@ def _ingress_problems(obj: Mapping[str, Any], index: int) -> list[Problem]:
                 add(annotation_field(key), f"listen-ports: {parsed}", 'write e.g. [{"HTTP": 80}, {"HTTPS": 443}]')
         elif suffix == "inbound-cidrs":
             for cidr in _cidrs(raw):
-                if _go_cidr(cidr) is None:
+                if go_cidr(cidr) is None:
                     add(
                         annotation_field(key),
                         f"{cidr!r} is not a CIDR Go's net.ParseCIDR takes; the controller stops the whole group",

@@ -20,7 +20,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from components.validation.problem import CLUSTER_SCOPED, Problem, annotation_field, describe
+from albingress.policies.validation.problem import CLUSTER_SCOPED, Problem, annotation_field, describe
 
 QUALIFIED_NAME = re.compile(r"([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]")
 QUALIFIED_NAME_LENGTH = 63

@@ -42,7 +42,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from facts import alb_limits
+from albingress.facts import alb_limits
 
 MAX_CONDITION_VALUES = alb_limits.CONDITION_VALUES_PER_RULE
 MAX_TARGET_GROUPS_PER_ACTION = alb_limits.TARGET_GROUPS_PER_ACTION

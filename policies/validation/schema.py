@@ -18,8 +18,8 @@ import jsonschema
 import kubernetes_validate.utils as kv
 import referencing
 
-from components.validation.problem import Problem, describe
-from facts.eks_versions import EKS_KUBERNETES_VERSIONS
+from albingress.facts.eks_versions import EKS_KUBERNETES_VERSIONS
+from albingress.policies.validation.problem import Problem, describe
 
 # What is written must apply on the oldest cluster this project supports and on the newest.
 DEFAULT_VERSIONS = (EKS_KUBERNETES_VERSIONS[0], EKS_KUBERNETES_VERSIONS[-1])
