@@ -14,6 +14,7 @@ offline plan do for a fact) must not pay for pulumi_kubernetes and pulumi_aws, w
 from __future__ import annotations
 
 from importlib import import_module
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -53,21 +54,38 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    # CONTROLLER_VERSION: the controller version the package installs by default; its IAM policy, chart and
-    # CRDs are pinned to it. Read from the policies (no Pulumi import) rather than copied here.
-    if name == "CONTROLLER_VERSION":
-        return import_module("albingress.policies.controller_iam").DEFAULT_VERSION
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'albingress' has no attribute {name!r}")
-    value = getattr(import_module(module), name)
-    globals()[name] = value  # later look-ups skip this function
-    return value
+if not TYPE_CHECKING:  # mypy reads the imports above, so a mistyped public name is an error there too
+
+    def __getattr__(name: str) -> Any:
+        # CONTROLLER_VERSION: the controller version the package installs by default; its IAM policy, chart
+        # and CRDs are pinned to it. Read from the policies (no Pulumi import) rather than copied here.
+        if name == "CONTROLLER_VERSION":
+            return import_module("albingress.policies.controller_iam").DEFAULT_VERSION
+        module = _LAZY.get(name)
+        if module is None:
+            raise AttributeError(f"module 'albingress' has no attribute {name!r}")
+        value = getattr(import_module(module), name)
+        globals()[name] = value  # later look-ups skip this function
+        return value
 
 
 def __dir__() -> list[str]:
-    return sorted(__all__)
+    return sorted(set(globals()) | set(__all__))
+
+
+def _links_missing() -> list[str]:
+    """In a checkout, the four folders are symbolic links; a clone made without link support (Git for Windows'
+    default) has 13-byte text files there instead, and every import below would fail as 'No module named'."""
+    here = Path(__file__).resolve().parent
+    return [name for name in ("components", "policies", "facts", "stack_settings") if (here / name).is_file()]
+
+
+if _links_missing():
+    raise ImportError(
+        f"albingress/{_links_missing()[0]} is a file, not a link to ../{_links_missing()[0]}: this checkout was made "
+        "without symbolic links; clone it again with `git clone -c core.symlinks=true` (on Windows, with "
+        "Developer Mode on), or install the package with `pip install ./` from a checkout that has them"
+    )
 
 
 __all__ = [

@@ -22,7 +22,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 # What the wheel needs from the checkout; the rest (tests, docs, .venv) stays out of the copy to keep it quick.
-_BUILD_INPUTS: tuple[str, ...] = ("pyproject.toml", "README.md", "albingress", "albops")
+_BUILD_INPUTS: tuple[str, ...] = ("pyproject.toml", "README.md", "tools", "albingress", "albops")
 _BUILD_INPUTS += ("components", "policies", "facts", "stack_settings")
 _IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc")
 
@@ -33,19 +33,34 @@ def _run(args: list[str], cwd: Path, env: dict[str, str] | None = None) -> subpr
     return proc
 
 
-@pytest.fixture(scope="module")
-def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    source = tmp_path_factory.mktemp("source")
+def _source(where: Path) -> Path:
+    """A copy of what the wheel is built from, links kept as links."""
     for name in _BUILD_INPUTS:
         path = ROOT / name
         if path.is_dir():
-            shutil.copytree(path, source / name, symlinks=True, ignore=_IGNORE)
+            shutil.copytree(path, where / name, symlinks=True, ignore=_IGNORE)
         else:
-            shutil.copy2(path, source / name)
+            shutil.copy2(path, where / name)
+    return where
+
+
+def _build(source: Path, out: Path, check: bool = True) -> subprocess.CompletedProcess[str]:
+    """The build as a frontend runs it: the backend pyproject.toml names, imported from its backend-path."""
+    code = f"import sys; sys.path.insert(0, 'tools'); import build_backend as b; print(b.build_wheel({str(out)!r}))"
+    proc = subprocess.run([sys.executable, "-c", code], cwd=source, capture_output=True, text=True, timeout=120)
+    assert not check or proc.returncode == 0, f"{proc.stdout}\n{proc.stderr}"
+    return proc
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    source = _source(tmp_path_factory.mktemp("source"))
+    # What an earlier build of the old layout left in the checkout's build/: setuptools would ship it again.
+    stale = source / "build" / "lib" / "components"
+    stale.mkdir(parents=True)
+    (stale / "__init__.py").write_text("")
     out = tmp_path_factory.mktemp("dist")
-    build = f"from setuptools import build_meta as b; print(b.build_wheel({str(out)!r}))"
-    name = _run([sys.executable, "-c", build], cwd=source).stdout.strip().splitlines()[-1]
-    return out / name
+    return out / _build(source, out).stdout.strip().splitlines()[-1]
 
 
 @pytest.fixture(scope="module")
@@ -82,7 +97,9 @@ def _clean_env() -> dict[str, str]:
 def test_the_wheels_only_top_level_names_are_albingress_and_albops(wheel: Path) -> None:
     names = zipfile.ZipFile(wheel).namelist()
     top = {name.split("/")[0] for name in names if not name.split("/")[0].endswith(".dist-info")}
-    assert top == {"albingress", "albops"}
+    assert top == {"albingress", "albops"}  # the stale build/lib/components of an older layout is not shipped
+    assert {"albingress/py.typed", "albops/py.typed"} <= set(names)  # PEP 561: a user's mypy reads the hints
+    assert any(name.startswith("albingress/policies/ci/pulumi/") for name in names)  # nested data too
     # The internal packages are there under their new names, each with its package data.
     for module in (
         "components/app/component.py",
@@ -154,6 +171,30 @@ def test_a_program_with_its_own_components_and_policies_uses_the_installed_packa
 def test_albops_help_runs_from_the_installed_script(venv: Path, tmp_path: Path) -> None:
     proc = _run([str(venv / "bin" / "albops"), "--help"], cwd=tmp_path, env=_clean_env())
     assert "migrate" in proc.stdout and "cutover" in proc.stdout
+
+
+def test_a_checkout_without_links_is_refused_by_name_at_build_and_import(tmp_path: Path) -> None:
+    """A clone made without symbolic links (Git for Windows' default) has small text files where the links are:
+    the build would ship a wheel with no internals and every import would fail as 'No module named'."""
+    (tmp_path / "source").mkdir()
+    source = _source(tmp_path / "source")
+    link = source / "albingress" / "facts"
+    link.unlink()
+    link.write_text("../facts")  # what git writes for a link when links are off
+    proc = _build(source, tmp_path, check=False)
+    assert proc.returncode != 0 and "albingress/facts is not a link" in proc.stderr + proc.stdout
+    assert "core.symlinks=true" in proc.stderr + proc.stdout
+    assert not list(tmp_path.glob("*.whl"))
+    proc = subprocess.run(
+        [sys.executable, "-c", "import albingress.facts"],
+        cwd=source,
+        capture_output=True,
+        text=True,
+        env=_clean_env(),
+        check=False,
+        timeout=60,
+    )
+    assert proc.returncode == 1 and "albingress/facts is a file, not a link" in proc.stderr
 
 
 def test_the_old_top_level_names_refuse_to_load_a_second_copy() -> None:

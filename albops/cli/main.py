@@ -86,7 +86,8 @@ def _parser() -> argparse.ArgumentParser:
         "--project-dir",
         type=argtypes.program_dir,
         default=PROJECT_DIR,
-        help="folder with Pulumi.yaml, __main__.py and the stack files (default: this checkout)",
+        help="folder with Pulumi.yaml, __main__.py and the stack files (default: the current folder when it has a "
+        "Pulumi.yaml, else this checkout)",
     )
     shape = plan.add_mutually_exclusive_group()
     shape.add_argument("--markdown", action="store_true", help="print a Markdown summary for a pull-request comment")

@@ -32,9 +32,12 @@ CHECKOUT_DIR = Path(__file__).resolve().parents[2]
 
 def default_project_dir() -> Path:
     """The current folder when it holds a Pulumi project (how an installed ``albops`` finds it), else the
-    checkout this package runs from."""
+    checkout this package runs from; installed (no Pulumi.yaml beside the package), the current folder, so a
+    message names the folder the user is in rather than site-packages."""
     here = Path.cwd()
-    return here if (here / "Pulumi.yaml").is_file() else CHECKOUT_DIR
+    if (here / "Pulumi.yaml").is_file() or not (CHECKOUT_DIR / "Pulumi.yaml").is_file():
+        return here
+    return CHECKOUT_DIR
 
 
 PROJECT_DIR = default_project_dir()
@@ -108,7 +111,10 @@ def read_stack(stack: str, project_dir: Path = PROJECT_DIR) -> StackFile:
     path = project_dir / f"Pulumi.{stack}.yaml"
     if not path.is_file():
         known = sorted(p.name.removeprefix("Pulumi.").removesuffix(".yaml") for p in project_dir.glob("Pulumi.*.yaml"))
-        raise FileNotFoundError(f"no stack file {path.name}; stacks here: {', '.join(known) or 'none'}")
+        raise FileNotFoundError(
+            f"no stack file {path.name} in {project_dir}; stacks there: {', '.join(known) or 'none'} "
+            "(run from the Pulumi project's folder, or give --project-dir)"
+        )
     return load_stack_file(path, project_name(project_dir))
 
 
