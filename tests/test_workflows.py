@@ -87,6 +87,18 @@ def test_every_project_command_a_workflow_runs_exists(path: Path, capsys: pytest
 
 
 @pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
+def test_job_conditions_use_only_what_a_job_level_if_may(path: Path) -> None:
+    """GitHub rejects a whole workflow whose job-level ``if`` calls a step-only function (hashFiles): the schema
+    does not catch it. The contexts reference lists for ``jobs.<job_id>.if`` the contexts github, needs, vars and
+    inputs and the functions always, cancelled, success and failure (besides the operators and the general
+    functions such as contains); steps, env, runner and hashFiles are not there."""
+    for name, job in _load(path)["jobs"].items():
+        condition = str(job.get("if", ""))
+        for word in ("hashFiles", "steps.", "env.", "runner.", "job."):
+            assert word not in condition, f"{path.name}: job {name}'s if uses {word} ({condition})"
+
+
+@pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
 def test_actions_are_pinned_to_commits_with_their_version(path: Path) -> None:
     lines = [line for line in path.read_text().splitlines() if re.match(r"^\s*(- )?uses: ", line)]
     assert lines

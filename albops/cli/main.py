@@ -1,4 +1,5 @@
-"""Command line: ``python -m albops plan|sweep ...``; every command shares the exit codes below."""
+"""Operations for the AWS Load Balancer Controller on EKS: plan, check, migrate, cutover, probe, verify, sweep,
+teardown. Every command shares the exit codes below."""
 
 from __future__ import annotations
 
