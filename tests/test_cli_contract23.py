@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import itertools
+import json
+import socket
+import threading
+import time
+
 import pytest
 
 from albops.cli.main import main
+from tests.tcp_servers import raw_server
 
 
 @pytest.mark.parametrize(
@@ -34,3 +41,41 @@ def test_a_missing_required_option_alone_is_still_said(capsys: pytest.CaptureFix
     assert "the following arguments are required: --stack" in capsys.readouterr().err
     assert main(["sweep", "--region", "us-west-2"]) == 2
     assert "one of the arguments --cluster --expired is required" in capsys.readouterr().err
+
+
+def _nothing_listening() -> str:
+    """A loopback port bound and closed again: connecting to it is refused."""
+    with socket.socket() as held:
+        held.bind(("127.0.0.1", 0))
+        port = int(held.getsockname()[1])
+    return f"http://127.0.0.1:{port}/echo"
+
+
+def test_probe_against_nothing_listening_reports_its_attempts_in_json(capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["probe", "--url", _nothing_listening(), "--ws", "--connections", "3", "--duration", "0.6"]
+    assert main([*argv, "--rate", "10", "--json"]) == 1
+    document = json.loads(capsys.readouterr().out)
+    http, ws = document["http"], document["websocket"]
+    # Every request was an attempt that failed, each counted with its reason; no latency invented.
+    assert http["requests"] >= 2 and http["errors"] == http["requests"]
+    assert sum(http["error_reasons"].values()) == http["requests"] and http["p50_ms"] is None
+    # Each of the 3 connections was tried at least once, each try counted, not one line for all.
+    assert ws["attempts"] >= 3 and ws["connect_errors"] == ws["attempts"] and ws["connections"] == 0
+    assert sum(ws["error_reasons"].values()) == ws["attempts"]
+
+
+def test_probe_rate_is_requests_per_second_by_the_gaps_between_them() -> None:
+    """At --rate 10 the requests come 0.1 s apart (read as seconds between requests: one request in 1 s)."""
+    seen: list[float] = []
+
+    def answer(client: socket.socket, _: threading.Event) -> None:
+        client.settimeout(1)
+        if client.recv(65536):
+            seen.append(time.monotonic())
+            client.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok")
+
+    with raw_server(answer) as port:
+        assert main(["probe", "--url", f"http://127.0.0.1:{port}/", "--duration", "1", "--rate", "10", "--json"]) == 0
+    assert 6 <= len(seen) <= 11
+    gaps = sorted(b - a for a, b in itertools.pairwise(seen))
+    assert 0.05 <= gaps[len(gaps) // 2] <= 0.2
