@@ -7,8 +7,11 @@ import json
 import socket
 import threading
 import time
+from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
 
 from albops.cli.main import main
 from tests.tcp_servers import raw_server
@@ -79,3 +82,179 @@ def test_probe_rate_is_requests_per_second_by_the_gaps_between_them() -> None:
     assert 6 <= len(seen) <= 11
     gaps = sorted(b - a for a, b in itertools.pairwise(seen))
     assert 0.05 <= gaps[len(gaps) // 2] <= 0.2
+
+
+# --- check: a number field given anything but a whole number is bad input (exit 2) naming where it is ----------
+
+_DEPLOYMENT = """
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: shop}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      terminationGracePeriodSeconds: 360
+      containers:
+      - name: web
+        image: nginx:1.27
+        ports: [{containerPort: 8080, name: http}]
+        lifecycle: {preStop: {sleep: {seconds: 320}}}
+        readinessProbe: {httpGet: {path: /, port: 8080}, periodSeconds: 5}
+        livenessProbe: {tcpSocket: {port: http}}
+        resources: {limits: {cpu: 500m, memory: 128Mi}, requests: {cpu: 100m, memory: 128Mi}}
+"""
+_SERVICE = """
+apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: shop}
+spec:
+  selector: {app: web}
+  ports: [{port: 80, targetPort: http}]
+"""
+_INGRESS = """
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: web
+  namespace: shop
+  annotations:
+    alb.ingress.kubernetes.io/scheme: internal
+    alb.ingress.kubernetes.io/target-type: ip
+    alb.ingress.kubernetes.io/group.name: shop
+spec:
+  ingressClassName: alb
+  rules:
+  - host: shop.example.com
+    http:
+      paths:
+      - path: /
+        pathType: Prefix
+        backend: {service: {name: web, port: {number: 80}}}
+"""
+_ROUTE = """
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: web, namespace: shop}
+spec:
+  parentRefs: [{name: shop}]
+  rules:
+  - backendRefs: [{name: web, port: 80, weight: 50}, {name: web-canary, port: 80, weight: 50}]
+"""
+_CONTAINER = ["spec", "template", "spec", "containers", 0]
+# (document index in the file, path, values that must each be refused). Text, fractions, booleans, lists, maps,
+# numbers past the field's integer (int32: 2**31; int64: 2**63) and, where the field is not nullable, null.
+_WRONG = ["sixty", "60", 60.5, True, [60], {"seconds": 60}]
+_FIELDS: list[tuple[int, list[str | int], list[object]]] = [
+    (0, ["spec", "template", "spec", "terminationGracePeriodSeconds"], [*_WRONG, 2**63]),
+    (0, ["spec", "replicas"], [*_WRONG, 2**31]),
+    (0, [*_CONTAINER, "ports", 0, "containerPort"], [*_WRONG, None, 2**31]),
+    (0, [*_CONTAINER, "lifecycle", "preStop", "sleep", "seconds"], [*_WRONG, 2**63]),
+    (0, [*_CONTAINER, "readinessProbe", "periodSeconds"], [*_WRONG, 2**31]),
+    (0, [*_CONTAINER, "readinessProbe", "httpGet", "port"], ["60", "", 60.5, True, [60], None, 2**31, 70000]),
+    (0, [*_CONTAINER, "livenessProbe", "tcpSocket", "port"], ["8080", "Http", 1.5, False]),
+    (1, ["spec", "ports", 0, "port"], [*_WRONG, None, 2**31]),
+    (1, ["spec", "ports", 0, "targetPort"], ["8080", " http", 80.5, True, [80], 2**40]),
+    (2, ["spec", "rules", 0, "http", "paths", 0, "backend", "service", "port", "number"], [*_WRONG, 2**31]),
+    (3, ["spec", "rules", 0, "backendRefs", 0, "weight"], ["50", "fifty", 50.5, True, [50], 2**31]),
+]
+
+
+def _field_name(path: list[str | int]) -> str:
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else part)
+    return text
+
+
+def _hostile_cases() -> list[tuple[int, list[str | int], object]]:
+    return [(index, path, value) for index, path, values in _FIELDS for value in values]
+
+
+def _check_file(tmp_path: Path, documents: list[dict[str, Any]], capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
+    path = tmp_path / "app.yaml"
+    path.write_text(yaml.safe_dump_all(documents), encoding="utf-8")
+    code = main(["check", str(path)])
+    captured = capsys.readouterr()
+    return code, captured.out + captured.err
+
+
+def _documents() -> list[dict[str, Any]]:
+    return [yaml.safe_load(text) for text in (_DEPLOYMENT, _SERVICE, _INGRESS, _ROUTE)]
+
+
+def test_the_hostile_base_is_clean(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Each case below changes one field of this clean set: its exit 2 is that field's."""
+    assert _check_file(tmp_path, _documents(), capsys) == (0, "4 objects checked, 0 violations\n")
+
+
+@pytest.mark.parametrize(("index", "path", "value"), _hostile_cases())
+def test_check_refuses_a_number_field_given_anything_else_naming_file_document_and_field(
+    index: int, path: list[str | int], value: object, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    documents = _documents()
+    node: Any = documents[index]
+    for part in path[:-1]:
+        node = node[part]
+    node[path[-1]] = value
+    code, text = _check_file(tmp_path, documents, capsys)
+    assert code == 2, text
+    assert "Traceback" not in text
+    kind = documents[index]["kind"]
+    named = [line for line in text.splitlines() if _field_name(path) in line]
+    assert any(f"{kind} shop/web ({tmp_path / 'app.yaml'} document {index + 1})" in line for line in named), text
+
+
+@pytest.mark.parametrize(
+    ("annotation", "value"),
+    [
+        (key, value)
+        for key in (
+            "healthcheck-interval-seconds",
+            "healthcheck-timeout-seconds",
+            "healthy-threshold-count",
+            "unhealthy-threshold-count",
+            "auth-session-timeout",
+            "group.order",
+            "ssl-redirect",
+            "target-control-port.web.80",
+        )
+        for value in ("sixty", "15.5", "true", "", " 15", "0x10", "1e3", "[15]", "null", str(2**64))
+    ]
+    + [
+        ("target-group-attributes", "deregistration_delay.timeout_seconds=sixty"),
+        ("target-group-attributes", "slow_start.duration_seconds=30.5"),
+        ("load-balancer-attributes", "idle_timeout.timeout_seconds=true"),
+        ("load-balancer-attributes", f"idle_timeout.timeout_seconds={2**64}"),
+        ("success-codes", "ok"),
+        ("success-codes", "200.5"),
+        ("listen-ports", '[{"HTTP": "eighty"}]'),
+        ("listen-ports", '[{"HTTP": 80.5}]'),
+        ("actions.web", '{"type": "forward", "forwardConfig": {"targetGroups": [{"serviceName": "web", '
+         '"servicePort": 80, "weight": "50"}]}}'),
+    ],
+)
+def test_check_refuses_a_numeric_annotation_given_anything_else(
+    annotation: str, value: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The controller reads these with ParseInt32/64 (v3.5.0 pkg/annotations/parser.go) or hands them to the ELB
+    API as numbers: text there stops the whole group, so it is bad input, not a finding."""
+    documents = _documents()
+    key = f"alb.ingress.kubernetes.io/{annotation}"
+    documents[2]["metadata"]["annotations"][key] = value
+    code, text = _check_file(tmp_path, documents, capsys)
+    assert code == 2, text
+    named = [line for line in text.splitlines() if f'metadata.annotations["{key}"]' in line]
+    assert any(f"Ingress shop/web ({tmp_path / 'app.yaml'} document 3)" in line for line in named), text
+
+
+@pytest.mark.parametrize("value", [15, "http", "web-8080", "a1"])
+def test_a_port_name_or_number_in_range_is_not_refused(
+    value: object, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The other side of the int-or-string rule: a real name (a letter among a-z, 0-9, '-') or a number passes."""
+    documents = _documents()
+    documents[0]["spec"]["template"]["spec"]["containers"][0]["readinessProbe"]["httpGet"]["port"] = value
+    assert _check_file(tmp_path, documents, capsys)[0] == 0

@@ -826,7 +826,7 @@ def _probe(args: argparse.Namespace) -> int:
 def _check(args: argparse.Namespace) -> int:
     from albingress.policies.guardrails import RULES, evaluate
     from albingress.policies.review import Context, Stack
-    from albops.check import load, validation_violations, without_repeats
+    from albops.check import load_with_origins, validation_violations, without_repeats
     from albops.manifests import UnreadableError
 
     if args.list:
@@ -841,7 +841,7 @@ def _check(args: argparse.Namespace) -> int:
     if not args.paths:
         return _say("error: give files or directories to check (or --list)", EXIT_BAD_INPUT)
     try:
-        resources = load(args.paths)
+        resources, origins = load_with_origins(args.paths)
     except UnreadableError as error:
         return _say(f"error: {error}", EXIT_BAD_INPUT)
     if not resources:
@@ -863,7 +863,10 @@ def _check(args: argparse.Namespace) -> int:
         cluster_classes=cluster_classes,
     )
     violations = evaluate(resources, context)
-    violations += without_repeats(violations, validation_violations(resources))
+    found = validation_violations(resources, origins)
+    # A value of the wrong kind is said even where a guardrail speaks of the same key: it decides the exit code.
+    kept = without_repeats(violations, found)
+    violations += [v for v in found if v.bad_input or v in kept]
     unclassified = [
         {"ingress": f"{i.namespace}/{i.name}", "class": Stack(resources, context).class_of(i)}
         for i in Stack(resources, context).unclassified_ingresses()
