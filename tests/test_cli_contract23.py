@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
+import re
 import socket
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -14,6 +18,7 @@ import pytest
 import yaml
 
 from albops.cli.main import main
+from albops.preview.diff import diff_plans, render
 from tests.tcp_servers import raw_server
 
 
@@ -258,3 +263,98 @@ def test_a_port_name_or_number_in_range_is_not_refused(
     documents = _documents()
     documents[0]["spec"]["template"]["spec"]["containers"][0]["readinessProbe"]["httpGet"]["port"] = value
     assert _check_file(tmp_path, documents, capsys)[0] == 0
+
+
+# --- plan --markdown: the pull-request comment, the same bytes for the same input ----------------------------------
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _markdown_plan(stack: str, out: Path, seed: str) -> subprocess.CompletedProcess[str]:
+    env = {
+        "PATH": os.path.dirname(sys.executable),
+        "HOME": str(out),
+        "PYTHONPATH": str(ROOT),
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "PYTHONHASHSEED": seed,
+    }
+    argv = [sys.executable, "-m", "albops", "plan", "--stack", stack, "--markdown", "--out", str(out)]
+    return subprocess.run(argv, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False)
+
+
+def test_plan_markdown_is_the_pull_request_comment_and_the_same_bytes_each_run(tmp_path: Path) -> None:
+    first = _markdown_plan("stage", tmp_path / "a", "1")
+    second = _markdown_plan("stage", tmp_path / "b", "2")  # another hash seed: set and dict orders differ
+    assert first.returncode == 0, first.stderr
+    assert first.stdout == second.stdout
+    lines = first.stdout.splitlines()
+    assert lines[0] == "### Offline plan of stack `stage` (preview)"
+    assert re.fullmatch(r"\*\*\d+ to add, 0 to change, 0 to replace, 0 to delete\*\*", lines[2]), lines[2]
+    assert lines[4] == "Guardrails: 0 violations"  # a clean run says so too
+    text = first.stdout
+    # Every resource collapsed, with every input: annotations one per line, chart values, IAM statements, CRDs.
+    assert text.count("<details>") == text.count("</details>") >= 6
+    assert "- **added** `albingress:index:Echoserver` stage-echoserver" in text
+    assert '`metadata.annotations["alb.ingress.kubernetes.io/scheme"]`: `internet-facing`' in text
+    assert '`metadata.annotations["alb.ingress.kubernetes.io/group.name"]`: `my-alb-group`' in text
+    assert "`values.clusterName`: `stage`" in text
+    assert "`policy.Statement[0].Effect`: `Allow`" in text
+    assert "`assumeRolePolicy.Statement[0].Action`: `sts:AssumeRoleWithWebIdentity`" in text
+    assert "crds/crds.yaml`" in text and "- `kubernetes:yaml/v2:ConfigFile` stage-lbc-crds-0" in text
+    assert "| Type |" not in text  # not the old table
+
+
+# --- plan --compare-to's Markdown: an added AlbApp, an Ingress counted once, what is replaced -----------------------
+
+_STACK = "urn:pulumi:s::alb-ingress::pulumi:pulumi:Stack::alb-ingress-s"
+_INGRESS_TYPE = "kubernetes:networking.k8s.io/v1:Ingress"
+
+
+def _app_plan(scheme: str, with_app: bool) -> dict[str, Any]:
+    resources: list[dict[str, Any]] = [
+        {"type": "pulumi:pulumi:Stack", "name": "alb-ingress-s", "inputs": {}},
+        {
+            "type": _INGRESS_TYPE,
+            "name": "web",
+            "parent": _STACK,
+            "inputs": {
+                "metadata": {"annotations": {"alb.ingress.kubernetes.io/scheme": scheme}, "name": "web"},
+                "spec": {"rules": [{"host": "web.example.com"}]},
+            },
+        },
+    ]
+    if with_app:
+        resources += [
+            {"type": "albingress:index:AlbApp", "name": "payments", "parent": _STACK, "inputs": {}},
+            {
+                "type": _INGRESS_TYPE,
+                "name": "payments",
+                "parent": f"{_STACK}$albingress:index:AlbApp::payments",
+                "inputs": {
+                    "metadata": {"annotations": {"alb.ingress.kubernetes.io/group.order": "10"}, "name": "payments"},
+                    "spec": {"rules": [{"host": "pay.example.com"}]},
+                },
+            },
+        ]
+    return {"resources": resources}
+
+
+def test_compare_markdown_shows_an_added_app_with_its_name_and_inputs() -> None:
+    markdown = render(diff_plans(_app_plan("internal", False), _app_plan("internal", True), "main", "s"), True)
+    assert "``: `{}`" not in markdown
+    assert "- **added** `albingress:index:AlbApp` payments (a component of 1 resource)" in markdown
+    block = markdown.split("AlbApp` payments", 1)[1].split("</details>", 1)[0]
+    assert f"  - `{_INGRESS_TYPE}` payments" in block
+    assert '    - `metadata.annotations["alb.ingress.kubernetes.io/group.order"]`: `10`' in block
+    assert "    - `spec.rules[0].host`: `pay.example.com`" in block
+    # The app's Ingress is shown once, under its app, not again as a resource of its own.
+    assert markdown.count("` payments\n") == 1 and "**added** `kubernetes" not in markdown
+
+
+def test_compare_markdown_counts_a_replaced_ingress_once_and_names_the_alb_as_replaced() -> None:
+    markdown = render(diff_plans(_app_plan("internal", False), _app_plan("internet-facing", False), "main", "s"), True)
+    lines = markdown.splitlines()
+    assert lines[2] == "**0 to add, 0 to change, 1 to replace, 0 to delete**"
+    assert sum(1 for line in lines if line.startswith("- ") and f"`{_INGRESS_TYPE}` web" in line) == 1
+    assert f"- :warning: **replaces the ALB**: `{_INGRESS_TYPE}` web changes" in lines
+    assert "replaces** `" not in markdown  # never "replaces <the Ingress>"

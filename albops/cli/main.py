@@ -1429,7 +1429,6 @@ def _plan(args: argparse.Namespace) -> int:
         OutDirRefusedError,
         check_out_dir,
         plan_document,
-        render_markdown,
         render_outputs,
         render_tree,
         write_plan,
@@ -1505,11 +1504,17 @@ def _plan(args: argparse.Namespace) -> int:
         print(json.dumps(document, indent=2, default=str))
         return EXIT_FINDINGS if failed else EXIT_OK
     if args.markdown:
-        print(render_markdown(result))
-        for violation in violations:
-            print(f"- :x: `{violation.rule}` {violation.resource}: {violation.message}; fix: {violation.fix}")
-        for note in notes:
-            print(f"- note: {note}")
+        from albops.preview.diff import render_plan_markdown
+
+        # The pull-request comment --compare-to gives, everything added; a clean run says so too.
+        guardrails = [f"Guardrails: {len(violations)} violations"] + [
+            f"- :x: `{violation.rule}` {violation.resource}: {violation.message}; fix: {violation.fix}"
+            for violation in violations
+        ]
+        if incomplete:
+            guardrails.append("- incomplete: the stack imports Pulumi ESC environments the offline plan cannot read")
+        mode = "preview" if result.preview else "apply"
+        print(render_plan_markdown(plan_document(result), guardrails, notes, mode))
         return EXIT_FINDINGS if failed else EXIT_OK
     custom = sum(1 for r in result.resources if r.custom)
     mode = "preview" if result.preview else "apply"
