@@ -47,9 +47,7 @@ def resources_from(path: Path) -> list[Resource]:
 def _origins(source: str, docs: list[Any]) -> list[str]:
     """Where each resource ``_resources(source, docs)`` returns came from: ``FILE document N`` (N from 1)."""
     return [
-        f"{source} document {index + 1}"
-        for index, document in enumerate(docs)
-        for _ in _resources(source, [document])
+        f"{source} document {index + 1}" for index, document in enumerate(docs) for _ in _resources(source, [document])
     ]
 
 

@@ -148,7 +148,7 @@ spec:
   rules:
   - backendRefs: [{name: web, port: 80, weight: 50}, {name: web-canary, port: 80, weight: 50}]
 """
-_CONTAINER = ["spec", "template", "spec", "containers", 0]
+_CONTAINER: list[str | int] = ["spec", "template", "spec", "containers", 0]
 # (document index in the file, path, values that must each be refused). Text, fractions, booleans, lists, maps,
 # numbers past the field's integer (int32: 2**31; int64: 2**63) and, where the field is not nullable, null.
 _WRONG = ["sixty", "60", 60.5, True, [60], {"seconds": 60}]
@@ -237,8 +237,11 @@ def test_check_refuses_a_number_field_given_anything_else_naming_file_document_a
         ("success-codes", "200.5"),
         ("listen-ports", '[{"HTTP": "eighty"}]'),
         ("listen-ports", '[{"HTTP": 80.5}]'),
-        ("actions.web", '{"type": "forward", "forwardConfig": {"targetGroups": [{"serviceName": "web", '
-         '"servicePort": 80, "weight": "50"}]}}'),
+        (
+            "actions.web",
+            '{"type": "forward", "forwardConfig": {"targetGroups": [{"serviceName": "web", '
+            '"servicePort": 80, "weight": "50"}]}}',
+        ),
     ],
 )
 def test_check_refuses_a_numeric_annotation_given_anything_else(

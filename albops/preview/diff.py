@@ -468,7 +468,8 @@ def render(diff: PlanDiff, markdown: bool = False) -> str:
             replaced = list(dict.fromkeys(what for what in map(replaced_object, reasons) if what))
             if replaced:
                 # Named by what AWS replaces (the ALB when the scheme changes), the object's change the cause.
-                lines.append(f"- :warning: **replaces {' and '.join(replaced)}**: `{change.type}` {change.name} changes")
+                what = " and ".join(replaced)
+                lines.append(f"- :warning: **replaces {what}**: `{change.type}` {change.name} changes")
                 lines += [f"  - {reason}" for reason in reasons]
             else:
                 lines.append(f"- **changed** `{change.type}` {change.name}")

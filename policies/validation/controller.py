@@ -377,7 +377,8 @@ def _ingress_problems(obj: Mapping[str, Any], index: int) -> list[Problem]:
             if go_int(raw, bits) is None:
                 add(
                     annotation_field(key),
-                    f"{raw!r} is not a whole number (ParseInt{bits}: base-10 digits, an optional sign, within int{bits})",
+                    f"{raw!r} is not a whole number (ParseInt{bits}: base-10 digits, an optional sign, within "
+                    f"int{bits})",
                     "write the number alone, e.g. '15'",
                     not_a_number=True,
                 )

@@ -64,14 +64,16 @@ def _validator(version: str, api_version: str, kind: str) -> jsonschema.protocol
 _INTEGER_SIZES = jsonschema.FormatChecker(formats=())
 
 
-@_INTEGER_SIZES.checks("int32")
 def _int32(value: object) -> bool:
     return not isinstance(value, int) or isinstance(value, bool) or -(2**31) <= value < 2**31
 
 
-@_INTEGER_SIZES.checks("int64")
 def _int64(value: object) -> bool:
     return not isinstance(value, int) or isinstance(value, bool) or -(2**63) <= value < 2**63
+
+
+_INTEGER_SIZES.checkers["int32"] = (_int32, ())
+_INTEGER_SIZES.checkers["int64"] = (_int64, ())
 
 
 def _inline(node: Any, definitions: Mapping[str, Any], seen: frozenset[str]) -> Any:
