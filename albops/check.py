@@ -7,6 +7,7 @@ as ``kubectl get -o yaml`` prints them, and IAM policy documents (a document who
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 import urllib.parse
@@ -189,3 +190,29 @@ def without_repeats(violations: list[Violation], found: list[Violation]) -> list
         for f in found
         if not any(_same_object(resource, f) and _key(f.message.split(": ", 1)[0]) in text for resource, text in said)
     ]
+
+
+def combined(violations: list[Violation], found: list[Violation]) -> list[Violation]:
+    """The guardrails' ``violations`` and the validator's ``found``, one line per problem.
+
+    A finding a guardrail already reports is left out (``without_repeats``); when that finding is bad input (a
+    value of the wrong kind), the guardrail's line takes its exit code (bad input) and where it is (the file and
+    document after ``Kind namespace/name``), so the one line says all of it.
+    """
+    result = list(violations)
+    for finding in found:
+        plain, _, rest = finding.resource.partition(" (")
+        origin = f" ({rest}" if rest else ""
+        bare = dataclasses.replace(finding, resource=plain)
+        covering = [i for i, v in enumerate(violations) if not without_repeats([v], [bare])]
+        if not covering:
+            result.append(finding)
+            continue
+        if not finding.bad_input:
+            continue
+        for i in covering:
+            where = result[i].resource
+            if origin and where.startswith(plain) and origin not in where:
+                where = plain + origin + where[len(plain) :]
+            result[i] = dataclasses.replace(result[i], resource=where, bad_input=True)
+    return result

@@ -826,7 +826,7 @@ def _probe(args: argparse.Namespace) -> int:
 def _check(args: argparse.Namespace) -> int:
     from albingress.policies.guardrails import RULES, evaluate
     from albingress.policies.review import Context, Stack
-    from albops.check import load_with_origins, validation_violations, without_repeats
+    from albops.check import combined, load_with_origins, validation_violations
     from albops.manifests import UnreadableError
 
     if args.list:
@@ -863,10 +863,7 @@ def _check(args: argparse.Namespace) -> int:
         cluster_classes=cluster_classes,
     )
     violations = evaluate(resources, context)
-    found = validation_violations(resources, origins)
-    # A value of the wrong kind is said even where a guardrail speaks of the same key: it decides the exit code.
-    kept = without_repeats(violations, found)
-    violations += [v for v in found if v.bad_input or v in kept]
+    violations = combined(violations, validation_violations(resources, origins))
     unclassified = [
         {"ingress": f"{i.namespace}/{i.name}", "class": Stack(resources, context).class_of(i)}
         for i in Stack(resources, context).unclassified_ingresses()

@@ -317,8 +317,10 @@ def listen_ports(raw: str) -> dict[int, str] | str:
         if not isinstance(entry, Mapping):
             return 'each entry must be an object like {"HTTPS": 443}'
         for protocol, port in entry.items():
-            if isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 65535:
-                return f"port {port!r} is not a number within [1, 65535]"
+            if isinstance(port, bool) or not isinstance(port, int):
+                return f"port {port!r} is not a number (a JSON integer within [1, 65535])"
+            if not 1 <= port <= 65535:
+                return f"port {port!r} is not within [1, 65535]"
             if protocol not in ("HTTP", "HTTPS"):
                 return f"protocol {protocol!r} is not HTTP or HTTPS"
             ports[port] = protocol
