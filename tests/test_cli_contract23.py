@@ -212,7 +212,7 @@ def test_check_refuses_a_number_field_given_anything_else_naming_file_document_a
     # (``container web: lifecycle.preStop.sleep.seconds``): one line either way, naming the field.
     field = _field_name(path)
     last = next(str(part) for part in reversed(path) if isinstance(part, str))
-    named = [line for line in text.splitlines() if field in line or "container web: " in line and last in line]
+    named = [line for line in text.splitlines() if field in line or ("container web: " in line and last in line)]
     assert any(f"{kind} shop/web ({tmp_path / 'app.yaml'} document {index + 1})" in line for line in named), text
 
 
