@@ -7,6 +7,7 @@ as ``kubectl get -o yaml`` prints them, and IAM policy documents (a document who
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 import urllib.parse
@@ -42,6 +43,13 @@ def _objects(document: Any) -> Iterator[dict[str, Any]]:
 
 def resources_from(path: Path) -> list[Resource]:
     return _resources(path.name, documents(path))
+
+
+def _origins(source: str, docs: list[Any]) -> list[str]:
+    """Where each resource ``_resources(source, docs)`` returns came from: ``FILE document N`` (N from 1)."""
+    return [
+        f"{source} document {index + 1}" for index, document in enumerate(docs) for _ in _resources(source, [document])
+    ]
 
 
 def _document(value: Any) -> dict[str, Any] | None:
@@ -117,35 +125,46 @@ def _check_shape(obj: dict[str, Any], where: str) -> None:
 
 def load(paths: Iterable[Path]) -> list[Resource]:
     """Every object of every path; ``-`` is standard input (``albops migrate in.yaml | albops check -``)."""
+    return load_with_origins(paths)[0]
+
+
+def load_with_origins(paths: Iterable[Path]) -> tuple[list[Resource], list[str]]:
+    """``load``'s resources and, for each, the file and document it came from (``path/x.yaml document 3``)."""
     resources: list[Resource] = []
+    origins: list[str] = []
     for given in paths:
         if str(given) == "-":
-            resources.extend(_resources("stdin", parse(sys.stdin.read(), "stdin")))
+            docs = parse(sys.stdin.read(), "stdin")
+            resources.extend(_resources("stdin", docs))
+            origins.extend(_origins("stdin", docs))
             continue
         for path in files_under([given], SUFFIXES):
-            resources.extend(resources_from(path))
-    return resources
+            docs = documents(path)
+            resources.extend(_resources(path.name, docs))
+            origins.extend(_origins(str(path), docs))
+    return resources, origins
 
 
-def validation_violations(resources: Iterable[Resource]) -> list[Violation]:
+def validation_violations(resources: Iterable[Resource], origins: list[str] | None = None) -> list[Violation]:
     """What the project's one validator (components.validation: the Kubernetes schema, the API server's metadata
     rules, the CRD limits, the controller's rules) finds in the Kubernetes objects read: the same findings
-    ``migrate`` refuses to write. What the API server refuses is bad input (exit 2), as the guardrails treat it;
-    what the controller refuses is a violation (exit 1), as the guardrails' controller rules are."""
+    ``migrate`` refuses to write. What the API server refuses is bad input (exit 2), as the guardrails treat it,
+    and so is a number field given text (whoever refuses it); what the controller refuses otherwise is a
+    violation (exit 1), as the guardrails' controller rules are. With ``origins`` (``load_with_origins``), a bad
+    input also names the file and document it is in, so a reader finds it among many files."""
     from albingress.policies.validation import validate
 
     resources = list(resources)
-    objects = [r.props for r in resources if r.type.startswith("kubernetes:")]
-    return [
-        Violation(
-            "k8s-validation" if p.group is None else "alb-group-agreement",
-            p.document,
-            f"{p.field}: {p.rule}",
-            p.fix,
-            bad_input=p.by == "api-server",
-        )
-        for p in validate(objects)
-    ]
+    kubernetes = [i for i, r in enumerate(resources) if r.type.startswith("kubernetes:")]
+    found: list[Violation] = []
+    for p in validate([resources[i].props for i in kubernetes]):
+        bad_input = p.by == "api-server" or p.not_a_number
+        where = p.document
+        if bad_input and origins is not None and 0 <= p.index < len(kubernetes):
+            where = f"{p.document} ({origins[kubernetes[p.index]]})"
+        rule = "k8s-validation" if p.group is None else "alb-group-agreement"
+        found.append(Violation(rule, where, f"{p.field}: {p.rule}", p.fix, bad_input=bad_input))
+    return found
 
 
 def _key(field: str) -> str:
@@ -171,3 +190,29 @@ def without_repeats(violations: list[Violation], found: list[Violation]) -> list
         for f in found
         if not any(_same_object(resource, f) and _key(f.message.split(": ", 1)[0]) in text for resource, text in said)
     ]
+
+
+def combined(violations: list[Violation], found: list[Violation]) -> list[Violation]:
+    """The guardrails' ``violations`` and the validator's ``found``, one line per problem.
+
+    A finding a guardrail already reports is left out (``without_repeats``); when that finding is bad input (a
+    value of the wrong kind), the guardrail's line takes its exit code (bad input) and where it is (the file and
+    document after ``Kind namespace/name``), so the one line says all of it.
+    """
+    result = list(violations)
+    for finding in found:
+        plain, _, rest = finding.resource.partition(" (")
+        origin = f" ({rest}" if rest else ""
+        bare = dataclasses.replace(finding, resource=plain)
+        covering = [i for i, v in enumerate(violations) if not without_repeats([v], [bare])]
+        if not covering:
+            result.append(finding)
+            continue
+        if not finding.bad_input:
+            continue
+        for i in covering:
+            where = result[i].resource
+            if origin and where.startswith(plain) and origin not in where:
+                where = plain + origin + where[len(plain) :]
+            result[i] = dataclasses.replace(result[i], resource=where, bad_input=True)
+    return result

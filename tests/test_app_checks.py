@@ -901,7 +901,10 @@ def test_check_reads_group_order_as_go_does_and_flags_what_stops_the_group(tmp_p
     for bad in ("1001", " 1", "\uff11", "1.0"):
         document = _check(tmp_path, [ingress("a", "tz", "/", None), ingress("b", "ta", "/api", bad)])
         stops = [v for v in document["violations"] if "stops reconciling the whole group" in v["message"]]
-        assert document["exit"] == 1 and [v["resource"] for v in stops] == ["Ingress ta/b"], document
+        # Out of range is a finding (exit 1); not a number at all is bad input (exit 2, issue 23).
+        assert document["exit"] == (1 if bad == "1001" else 2), document
+        # Bad input names the file and document too.
+        assert [v["resource"].split(" (")[0] for v in stops] == ["Ingress ta/b"], document
 
 
 # -- group names: 63 characters (group_loader.go maxGroupNameLength), '-N' room only when sharded ---------------

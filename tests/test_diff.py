@@ -123,8 +123,9 @@ def test_changes_the_controller_turns_into_replacements_are_marked() -> None:
     assert set(reasons) == {"i", "s"}
     markdown = render(diff, markdown=True)
     lines = markdown.splitlines()
-    assert lines[2] == "**0 to add, 2 to change, 2 to replace, 0 to delete**"  # the counts first
-    assert "- :warning: **replaces** `kubernetes:networking.k8s.io/v1:Ingress` i: scheme: recreates the ALB" in markdown
+    assert lines[2] == "**0 to add, 0 to change, 2 to replace, 0 to delete**"  # the counts first, each once
+    assert "- :warning: **replaces the ALB**: `kubernetes:networking.k8s.io/v1:Ingress` i changes" in markdown
+    assert "  - scheme: recreates the ALB" in markdown
     assert not any("ip-address-type" in r for c in diff.replaced for r in replacements(c))  # changed in place
     assert "<details><summary>inputs that change</summary>" in markdown
 

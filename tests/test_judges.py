@@ -118,7 +118,9 @@ def _check(tmp_path: Path, capsys: pytest.CaptureFixture[str], *documents: Any, 
         path.write_text(yaml.safe_dump_all(documents))
     code = main(["check", str(path), "--json"])
     report = json.loads(capsys.readouterr().out)
-    assert code == (1 if report["violations"] else 0)
+    # Exit 2 when something is bad input (a value of the wrong kind, issue 23), else 1 for findings, 0 clean.
+    bad_input = any(v["bad_input"] for v in report["violations"])
+    assert code == (2 if bad_input else 1 if report["violations"] else 0)
     violations: list[Any] = report["violations"]
     return violations
 

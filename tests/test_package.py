@@ -132,6 +132,29 @@ def test_the_python_example_wires_pulumi_eks_outputs_into_the_controller(example
     assert str(example.outputs["controllerRoleArn"]).startswith("arn:aws:iam::")
 
 
+def test_the_python_example_passes_the_projects_own_guardrails(example: PlanResult) -> None:
+    """What users copy must pass what the project asks of them: the drain, probes and limits (issue 23)."""
+    from albops.cli.main import guardrail_violations
+
+    assert guardrail_violations(example, {"aws:region": "us-west-2"}) == []
+    (deployment,) = _by_type(example, "kubernetes:apps/v1:Deployment")
+    pod = deployment.inputs["spec"]["template"]["spec"]
+    (container,) = pod["containers"]
+    (target_group,) = [
+        attribute
+        for ingress in _by_type(example, "kubernetes:networking.k8s.io/v1:Ingress")
+        for attribute in str(
+            ingress.inputs["metadata"]["annotations"].get("alb.ingress.kubernetes.io/target-group-attributes", "")
+        ).split(",")
+        if attribute.startswith("deregistration_delay.timeout_seconds=")
+    ] or ["deregistration_delay.timeout_seconds=300"]
+    delay = int(target_group.partition("=")[2])
+    sleep = container["lifecycle"]["preStop"]["sleep"]["seconds"]
+    assert delay < sleep < pod["terminationGracePeriodSeconds"]  # it outlives the ALB's deregistration delay
+    assert container["readinessProbe"] and container["livenessProbe"]
+    assert {"cpu", "memory"} <= set(container["resources"]["limits"])
+
+
 def test_the_providers_come_through_opts_and_reach_every_child(example: PlanResult) -> None:
     aws = [r for r in example.resources if r.custom and r.type.startswith("aws:")]
     kube = [r for r in example.resources if r.custom and r.type.startswith("kubernetes:")]

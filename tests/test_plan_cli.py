@@ -60,9 +60,9 @@ def test_plan_writes_manifests_and_iam_documents(stage_plan: tuple[subprocess.Co
 def test_markdown_for_a_pull_request(tmp_path: Path) -> None:
     proc = _plan("--stack", "sandbox", "--markdown", "--out", str(tmp_path))
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.startswith("### Offline plan for stack `sandbox`")
-    assert "| `aws:acm/certificate:Certificate` | sandbox-alb-cert |" in proc.stdout
-    assert "17 resources to create" in proc.stdout
+    assert proc.stdout.startswith("### Offline plan of stack `sandbox` (preview)")
+    assert "`aws:acm/certificate:Certificate` sandbox-alb-cert" in proc.stdout
+    assert proc.stdout.splitlines()[2].endswith(" to add, 0 to change, 0 to replace, 0 to delete**")
 
 
 def test_config_error_exits_non_zero_without_traceback(tmp_path: Path) -> None:

@@ -430,3 +430,28 @@ def test_sessions_share_one_parsed_copy_of_botocore_s_data(aws_env: str) -> None
     assert len(loader.search_paths) == len(set(loader.search_paths))
     assert first.client("elbv2").meta.region_name == "us-west-2"
     assert second.client("elbv2").meta.region_name == "eu-west-1"
+
+
+def test_a_cluster_with_nothing_in_the_region_is_said_to_be_absent_naming_the_region(
+    aws_env: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A mistyped name or the wrong --region finds nothing: said so (exit 0, nothing to do), never '0 remaining'."""
+    aws = _session()
+    fleet = build_fleet(aws, "pr-40")
+    for cluster, region in (("pr-4O", "us-west-2"), ("pr-40", "eu-west-1")):
+        assert main(["sweep", "--cluster", cluster, "--region", region]) == 0
+        out = capsys.readouterr().out
+        assert (
+            f"no EKS cluster {cluster} and nothing tagged elbv2.k8s.aws/cluster={cluster} in {region}: nothing to sweep"
+        ) in out
+        assert main(["sweep", "--cluster", cluster, "--region", region, "--json", "--yes"]) == 0
+        (report,) = json.loads(capsys.readouterr().out)["reports"]
+        assert region in report["absent"] and report["resources"] == []
+    # The gone cluster's leftovers in their own region are swept as before, with no such line.
+    assert main(["sweep", "--cluster", "pr-40", "--region", "us-west-2", "--yes"]) == 0
+    out = capsys.readouterr().out
+    assert "nothing to sweep" not in out and "deleted in dependency order" in out
+    assert not set(fleet.arns) & _everything(aws)
+    # Swept clean, the cluster is now absent from the region too: the next run says so.
+    assert main(["sweep", "--cluster", "pr-40", "--region", "us-west-2"]) == 0
+    assert "nothing to sweep" in capsys.readouterr().out

@@ -203,6 +203,24 @@ def test_cli_url_mode_prints_a_line_per_check(site: Site, capsys: pytest.Capture
     assert "FAIL  http redirect" in capsys.readouterr().out
 
 
+def test_cli_json_is_one_document_with_each_check_and_the_exit_codes_meaning(
+    site: Site, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["verify", "--url", f"https://{HOST}:{site.https_port}/echo", "--ca-file", site.ca_file, "--json"]
+    argv += ["--http-port", str(site.http_port), "--resolve", f"{HOST}=127.0.0.1", "--timeout", "20"]
+    assert main(argv) == 0
+    document = json.loads(capsys.readouterr().out)  # the whole of stdout: no table before or after it
+    assert [c["result"] for c in document["checks"]] == ["pass"] * 5
+    assert (document["passed"], document["failed"], document["exitCode"]) == (5, 0, 0)
+    assert document["meaning"] == "every check passed"
+    site.behaviour.redirect = False
+    assert main(argv) == 1
+    document = json.loads(capsys.readouterr().out)
+    failing = [c for c in document["checks"] if c["result"] == "fail"]
+    assert [c["name"] for c in failing] == ["http redirect"] and "->" in failing[0]["reason"]
+    assert (document["failed"], document["exitCode"], document["meaning"]) == (1, 1, "a check failed")
+
+
 @pytest.mark.parametrize("api", ["ingress", "gateway"])
 def test_cli_stack_mode_reads_outputs_and_checks_the_alb(
     site: Site, aws_env: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], api: str

@@ -192,6 +192,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     verify.add_argument("--no-aws", action="store_true", help="skip the ALB check (needs AWS credentials)")
     verify.add_argument("--timeout", type=argtypes.seconds(0.1, 600), default=10.0, help="seconds per check (10)")
+    verify.add_argument("--json", action="store_true", help="one JSON document on stdout")
     check = commands.add_parser(
         "check",
         allow_abbrev=False,
@@ -852,7 +853,7 @@ def _probe(args: argparse.Namespace) -> int:
 def _check(args: argparse.Namespace) -> int:
     from albingress.policies.guardrails import RULES, evaluate
     from albingress.policies.review import Context, Stack
-    from albops.check import load, validation_violations, without_repeats
+    from albops.check import combined, load_with_origins, validation_violations
     from albops.manifests import UnreadableError
 
     if args.list:
@@ -867,7 +868,7 @@ def _check(args: argparse.Namespace) -> int:
     if not args.paths:
         return _say("error: give files or directories to check (or --list)", EXIT_BAD_INPUT)
     try:
-        resources = load(args.paths)
+        resources, origins = load_with_origins(args.paths)
     except UnreadableError as error:
         return _say(f"error: {error}", EXIT_BAD_INPUT)
     if not resources:
@@ -889,7 +890,7 @@ def _check(args: argparse.Namespace) -> int:
         cluster_classes=cluster_classes,
     )
     violations = evaluate(resources, context)
-    violations += without_repeats(violations, validation_violations(resources))
+    violations = combined(violations, validation_violations(resources, origins))
     unclassified = [
         {"ingress": f"{i.namespace}/{i.name}", "class": Stack(resources, context).class_of(i)}
         for i in Stack(resources, context).unclassified_ingresses()
@@ -994,11 +995,24 @@ def _verify(args: argparse.Namespace) -> int:
                 return _say(f"error: {error}", EXIT_BAD_INPUT)
     verifier = Verifier(expect, resolver=resolver, ca_file=args.ca_file, timeout=args.timeout, aws=aws)
     checks = verifier.run()
+    failed = [c for c in checks if not c.ok]
+    code = EXIT_FINDINGS if failed else EXIT_OK
+    if args.json:
+        # The exit code's meaning travels with it, so a script reading only stdout need not know the table.
+        meaning = "a check failed" if failed else "every check passed"
+        document = {
+            "checks": [{"name": c.name, "result": "pass" if c.ok else "fail", "reason": c.detail} for c in checks],
+            "passed": len(checks) - len(failed),
+            "failed": len(failed),
+            "exitCode": code,
+            "meaning": meaning,
+        }
+        print(json.dumps(document, indent=2))
+        return code
     for check in checks:
         print(check)
-    failed = [c for c in checks if not c.ok]
     print(f"{len(checks) - len(failed)} passed, {len(failed)} failed")
-    return EXIT_FINDINGS if failed else EXIT_OK
+    return code
 
 
 def _stack_outputs(args: argparse.Namespace) -> dict[str, object]:
@@ -1439,7 +1453,6 @@ def _plan(args: argparse.Namespace) -> int:
         OutDirRefusedError,
         check_out_dir,
         plan_document,
-        render_markdown,
         render_outputs,
         render_tree,
         write_plan,
@@ -1515,11 +1528,17 @@ def _plan(args: argparse.Namespace) -> int:
         print(json.dumps(document, indent=2, default=str))
         return EXIT_FINDINGS if failed else EXIT_OK
     if args.markdown:
-        print(render_markdown(result))
-        for violation in violations:
-            print(f"- :x: `{violation.rule}` {violation.resource}: {violation.message}; fix: {violation.fix}")
-        for note in notes:
-            print(f"- note: {note}")
+        from albops.preview.diff import render_plan_markdown
+
+        # The pull-request comment --compare-to gives, everything added; a clean run says so too.
+        guardrails = [f"Guardrails: {len(violations)} violations"] + [
+            f"- :x: `{violation.rule}` {violation.resource}: {violation.message}; fix: {violation.fix}"
+            for violation in violations
+        ]
+        if incomplete:
+            guardrails.append("- incomplete: the stack imports Pulumi ESC environments the offline plan cannot read")
+        mode = "preview" if result.preview else "apply"
+        print(render_plan_markdown(plan_document(result), guardrails, notes, mode))
         return EXIT_FINDINGS if failed else EXIT_OK
     custom = sum(1 for r in result.resources if r.custom)
     mode = "preview" if result.preview else "apply"
@@ -1632,17 +1651,34 @@ def _stdout_to_devnull() -> None:
 
 
 def _parse(argv: list[str] | None) -> argparse.Namespace:
-    """Parse, refusing an unknown option with the command's own usage and the option it most resembles."""
-    parser = _parser()
-    args, unknown = parser.parse_known_args(argv)
-    if unknown:
-        commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    """Parse, refusing an unknown option with the command's own usage and the option it most resembles.
+
+    argparse reports a missing required option before it reports unknown ones, so ``plan --stak stage``
+    would only say that --stack is required. A first pass with nothing required finds the unknown options
+    (and the mistyped name is the likelier cause of the missing one); the real pass then checks the rest.
+    """
+    lenient = _parser()
+    _nothing_required(lenient)
+    args, unknown = lenient.parse_known_args(argv)
+    if unknown and args.command is not None:
+        commands = next(a for a in lenient._actions if isinstance(a, argparse._SubParsersAction))
         sub = commands.choices[args.command]
         known = [o for action in sub._actions for o in action.option_strings]
         close = difflib.get_close_matches(unknown[0].split("=", 1)[0], known, n=1)
         hint = f"; did you mean {close[0]}?" if close else ""
         sub.error(f"unrecognized arguments: {' '.join(unknown)}{hint}")
-    return args
+    return _parser().parse_args(argv)
+
+
+def _nothing_required(parser: argparse.ArgumentParser) -> None:
+    """Make every option, positional and exclusive group of ``parser`` and its commands optional."""
+    for action in parser._actions:
+        action.required = False
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                _nothing_required(sub)
+    for group in parser._mutually_exclusive_groups:
+        group.required = False
 
 
 class _ReaderGoneSafe:

@@ -136,6 +136,9 @@ class SweepReport:
     # unread cluster as clean); ``stopped`` says what ended the command before that.
     listed: bool = False
     stopped: str = ""
+    # Neither the EKS cluster nor anything tagged for it exists in the region: said with the region, so a
+    # mistyped name or the wrong --region is not read as a clean sweep.
+    absent: str = ""
 
     @property
     def remaining(self) -> list[Item]:
@@ -161,6 +164,7 @@ class SweepReport:
             "resources": [i.as_dict() for i in self.items],
             "remaining": len(self.remaining) if self.listed or self.skipped else None,
             "notOurs": len(self.not_ours) if self.listed else None,
+            "absent": self.absent,
         }
 
 
@@ -395,8 +399,10 @@ class Sweeper:
         if into is not None:
             into.append(report)
         valid_name = CLUSTER_NAME.fullmatch(self.cluster) is not None
+        exists = False
         if valid_name:
             tags = cluster_tags(self.aws, self.cluster)
+            exists = tags is not None
             if tags is not None:
                 report.refused = live_cluster_refusal(self.cluster, self.aws.region, tags, force)
         found = sorted(
@@ -419,6 +425,11 @@ class Sweeper:
                 item.status, (item.reason, item.command) = "not-ours", judged
             report.items.append(item)
         report.listed = True
+        if not exists and not report.items:
+            report.absent = (
+                f"no EKS cluster {self.cluster} and nothing tagged {CLUSTER_TAG}={self.cluster} in {self.aws.region}: "
+                "nothing to sweep; check the cluster's name and --region"
+            )
         if report.refused or not any(i.status == "found" for i in report.items):
             return report
         references = self._judge_dependencies(report)
@@ -907,6 +918,8 @@ def render_table(report: SweepReport) -> str:
         mode = "refused: nothing deleted"
     if not report.listed and not report.skipped:
         return f"Cluster {report.cluster} in {report.region}: not listed: {report.stopped or 'not reached'}"
+    if report.absent:
+        return f"Cluster {report.cluster} in {report.region}: {report.absent}"
     lines = [f"Cluster {report.cluster} in {report.region}: {len(report.items)} controller resources; {mode}"]
     if report.skipped:
         lines.append(f"skipped: {report.skipped}")

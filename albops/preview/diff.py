@@ -76,6 +76,8 @@ class PlanDiff:
     guardrails: str = ""
     # Each added resource's inputs, flattened and masked as changes are: what a reviewer checks of a new one.
     added_inputs: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+    # Each added resource's parent (type, name), so a component's resources are shown under it.
+    added_parents: dict[tuple[str, str], tuple[str, str] | None] = field(default_factory=dict)
 
     @property
     def replaced(self) -> list[Change]:
@@ -204,7 +206,7 @@ def _flatten(value: Any, path: str = "") -> dict[str, Any]:
     """Leaf values by path; JSON text (IAM documents, JSON annotations) is opened up too."""
     if isinstance(value, str) and value[:1] in "{[":
         with contextlib.suppress(json.JSONDecodeError):
-            value = json.loads(value)
+            value = _sorted(json.loads(value))
     if isinstance(value, dict) and value:
         flat: dict[str, Any] = {}
         for key, item in value.items():
@@ -223,6 +225,23 @@ def _flatten(value: Any, path: str = "") -> dict[str, Any]:
     return {path: value}
 
 
+def _sorted(value: Any) -> Any:
+    """Keys in order at every level: the same input renders the same bytes whatever order it was recorded in."""
+    if isinstance(value, dict):
+        return {k: _sorted(value[k]) for k in sorted(value, key=str)}
+    if isinstance(value, list):
+        return [_sorted(v) for v in value]
+    return value
+
+
+def _parent_key(urn: str) -> tuple[str, str] | None:
+    """(type, name) of the resource a parent URN names (``urn:pulumi:S::P::T1$T2::NAME`` -> (T2, NAME))."""
+    if not urn.startswith("urn:pulumi:"):
+        return None
+    head, _, name = urn.rpartition("::")
+    return head.rpartition("::")[2].rpartition("$")[2], name
+
+
 def _filled_in(path: str, before: Any, after: Any, paths: list[str]) -> bool:
     """An empty mapping or list on one side that the other side fills: its entries are the change, not it."""
     empty = before if after is None else after if before is None else None
@@ -236,7 +255,8 @@ def diff_plans(before: dict[str, Any], after: dict[str, Any], base: str, stack: 
     old, new = index(before), index(after)
     result = PlanDiff(base=base, stack=stack)
     result.added = sorted(k for k in new if k not in old)
-    result.added_inputs = {k: _flatten(new[k].get("inputs", {})) for k in result.added}
+    result.added_inputs = {k: _flatten(_sorted(new[k].get("inputs", {}))) for k in result.added}
+    result.added_parents = {k: _parent_key(str(new[k].get("parent") or "")) for k in result.added}
     result.removed = sorted(k for k in old if k not in new)
     for key in sorted(k for k in new if k in old):
         old_inputs, new_inputs = old[key].get("inputs", {}), new[key].get("inputs", {})
@@ -274,6 +294,26 @@ _INGRESS_REPLACEMENTS = {
 }
 
 
+# What each replacement replaces, by how its reason starts: the comment names that (the ALB, the target groups),
+# not the Kubernetes object whose change causes it.
+_REPLACED_OBJECT = (
+    ("scheme: recreates the Gateway's ALB", "the Gateway's ALB"),
+    ("scheme:", "the ALB"),
+    ("target-type:", "the target groups"),
+    ("backend-protocol", "the target groups"),
+    ("listen-ports:", "the changed listeners"),
+    ("listeners:", "the changed listeners"),
+    ("group.name:", "the ALB it is served by (it moves to another)"),
+    ("a changed Service port", "the Service's target group"),
+    ("a renamed Gateway", "the Gateway's ALB"),
+)
+
+
+def replaced_object(reason: str) -> str:
+    """What a reason of ``replacements`` replaces in AWS ('' for a note that replaces nothing itself)."""
+    return next((what for start, what in _REPLACED_OBJECT if reason.startswith(start)), "")
+
+
 def replacements(change: Change) -> list[str]:
     """What the controller will replace because of ``change`` (empty for a change made in place)."""
     found: list[str] = []
@@ -307,6 +347,11 @@ def _short(value: Any, limit: int = 80) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
+def _whole(value: Any) -> str:
+    """A value in full, as ``_short`` shows it before cutting."""
+    return "(absent)" if value is None else value if isinstance(value, str) else json.dumps(value)
+
+
 def _code(text: str) -> str:
     """A Markdown code span that holds any text: a fence longer than any run of backticks inside it."""
     text = " ".join(text.splitlines())
@@ -325,14 +370,85 @@ def _line(change: Change, path: str, before: Any, after: Any, markdown: bool) ->
 
 
 def _counts(diff: PlanDiff) -> str:
+    """Each resource counted once: a change that replaces is counted as a replacement, not also as a change."""
+    replaced = len(diff.replaced)
     return (
-        f"{len(diff.added)} to add, {len(diff.changed)} to change, {len(diff.replaced)} to replace, "
+        f"{len(diff.added)} to add, {len(diff.changed) - replaced} to change, {replaced} to replace, "
         f"{len(diff.removed)} to delete"
     )
 
 
 # Inputs listed for each added resource in the comment; the rest are in the plan's plan.json.
 ADDED_INPUTS_SHOWN = 60
+STACK_TYPE = "pulumi:pulumi:Stack"
+
+
+def _input_lines(inputs: dict[str, Any], indent: str, limit: int | None) -> list[str]:
+    """One line per input (an annotation, a chart value, an IAM statement's field), at most ``limit``."""
+    items = [(p, v) for p, v in inputs.items() if p or v not in ({}, [])]  # a component's empty inputs: none
+    shown = items if limit is None else items[:limit]
+    lines = [f"{indent}- {_code(p)}: {_code(_whole(v) if limit is None else _short(v))}" for p, v in shown]
+    if len(items) > len(shown):
+        lines.append(f"{indent}- … {len(items) - len(shown)} more in plan.json")
+    return lines
+
+
+def _added_lines(diff: PlanDiff, limit: int | None) -> list[str]:
+    """Each added resource once: a component with its resources (and theirs) under it, in one collapsed block."""
+    added = set(diff.added)
+    containers = {k for k in added if k[0] != STACK_TYPE}
+    children: dict[tuple[str, str], list[tuple[str, str]]] = {}
+    for key in diff.added:
+        parent = diff.added_parents.get(key)
+        if parent in containers and parent != key:
+            children.setdefault(parent, []).append(key)
+
+    def nested(key: tuple[str, str], indent: str) -> list[str]:
+        lines = [f"{indent}- {_code(key[0])} {key[1]}"]
+        lines += _input_lines(diff.added_inputs.get(key, {}), indent + "  ", limit)
+        for child in children.get(key, []):
+            lines += nested(child, indent + "  ")
+        return lines
+
+    def count(key: tuple[str, str]) -> int:
+        return sum(1 + count(child) for child in children.get(key, []))
+
+    lines: list[str] = []
+    for key in diff.added:
+        if key[0] == STACK_TYPE or diff.added_parents.get(key) in containers:
+            continue
+        inputs = _input_lines(diff.added_inputs.get(key, {}), "  ", limit)
+        if key in children:
+            total = count(key)
+            lines.append(f"- **added** `{key[0]}` {key[1]} (a component of {total} resource{'s' * (total != 1)})")
+            body = [*inputs]
+            for child in children[key]:
+                body += nested(child, "  ")
+            summary = "its inputs, its resources and theirs"
+        else:
+            lines.append(f"- **added** `{key[0]}` {key[1]}")
+            body, summary = inputs or ["  - (no inputs)"], "inputs"
+        lines += ["", f"<details><summary>{summary}</summary>", "", *body, "", "</details>", ""]
+    return lines
+
+
+def render_plan_markdown(plan: dict[str, Any], guardrails: list[str], notes: list[str], mode: str) -> str:
+    """``plan --markdown``: the pull-request comment of a plan with nothing to compare to (everything is added),
+    in the form ``--compare-to`` gives: the counts, the guardrail result, then each resource collapsed with every
+    input. Keys are sorted, so the same plan gives the same bytes."""
+    diff = diff_plans({"resources": []}, plan, base="", stack=str(plan.get("stack", "")))
+    diff.added = [k for k in diff.added if k[0] != STACK_TYPE]
+    lines = [f"### Offline plan of stack `{diff.stack}` ({mode})", "", f"**{_counts(diff)}**", "", *guardrails, ""]
+    lines += [f"- note: {note}" for note in notes]
+    if notes:
+        lines.append("")
+    lines += _added_lines(diff, limit=None)
+    outputs = plan.get("outputs") or {}
+    if outputs:
+        lines += ["<details><summary>stack outputs</summary>", ""]
+        lines += [f"- {_code(str(k))}: {_code(_short(outputs[k], 200))}" for k in sorted(outputs)]
+        lines += ["", "</details>", ""]
+    return "\n".join(lines)
 
 
 def render(diff: PlanDiff, markdown: bool = False) -> str:
@@ -345,20 +461,18 @@ def render(diff: PlanDiff, markdown: bool = False) -> str:
             lines += [f"Guardrails: {diff.guardrails}", ""]
         if diff.empty:
             return "\n".join([*lines, "No changes."])
-        for change in diff.replaced:
-            for reason in replacements(change):
-                lines.append(f"- :warning: **replaces** `{change.type}` {change.name}: {reason}")
-        for key in diff.added:
-            lines.append(f"- **added** `{key[0]}` {key[1]}")
-            inputs = diff.added_inputs.get(key, {})
-            if inputs:
-                shown = [f"  - {_code(p)}: {_code(_short(v))}" for p, v in list(inputs.items())[:ADDED_INPUTS_SHOWN]]
-                if len(inputs) > ADDED_INPUTS_SHOWN:
-                    shown.append(f"  - … {len(inputs) - ADDED_INPUTS_SHOWN} more in plan.json")
-                lines += ["", "<details><summary>inputs</summary>", "", *shown, "", "</details>", ""]
+        lines += _added_lines(diff, limit=ADDED_INPUTS_SHOWN)
         lines += [f"- **removed** `{t}` {n}" for t, n in diff.removed]
         for change in diff.changed:
-            lines.append(f"- **changed** `{change.type}` {change.name}")
+            reasons = replacements(change)
+            replaced = list(dict.fromkeys(what for what in map(replaced_object, reasons) if what))
+            if replaced:
+                # Named by what AWS replaces (the ALB when the scheme changes), the object's change the cause.
+                what = " and ".join(replaced)
+                lines.append(f"- :warning: **replaces {what}**: `{change.type}` {change.name} changes")
+                lines += [f"  - {reason}" for reason in reasons]
+            else:
+                lines.append(f"- **changed** `{change.type}` {change.name}")
             lines += ["", "<details><summary>inputs that change</summary>", ""]
             lines += [_line(change, p, a, b, markdown=True) for p, a, b in change.differences]
             lines += ["", "</details>", ""]

@@ -137,34 +137,6 @@ def render_outputs(result: PlanResult) -> str:
     return "\n".join(f"  {k.ljust(width)}  {_scalar(v)}" for k, v in result.outputs.items())
 
 
-def render_markdown(result: PlanResult) -> str:
-    """A pull-request comment: counts, a table of resources, and the outputs."""
-    custom = [r for r in result.resources if r.custom]
-    mode = "preview (values known only after apply are marked)" if result.preview else "apply under mocks"
-    rows = ["| Type | Name | Parent | Key inputs |", "| --- | --- | --- | --- |"]
-    for reg in custom:
-        parent = reg.parent.rsplit("::", 1)[-1] if reg.parent else ""
-        inputs = "<br>".join(f"`{k}`: {v.replace('|', '&#124;')}" for k, v in key_inputs(reg).items())
-        rows.append(f"| `{reg.type}` | {reg.name} | {parent} | {inputs} |")
-    outputs = ["| Output | Value |", "| --- | --- |"] + [
-        f"| `{k}` | {_scalar(v).replace('|', '&#124;')} |" for k, v in result.outputs.items()
-    ]
-    return "\n".join(
-        [
-            f"### Offline plan for stack `{result.stack}`",
-            "",
-            f"{len(custom)} resources to create, {len(result.resources) - len(custom)} components; mode: {mode}.",
-            "",
-            *rows,
-            "",
-            "#### Stack outputs",
-            "",
-            *outputs,
-            "",
-        ]
-    )
-
-
 def plan_document(result: PlanResult) -> dict[str, Any]:
     """Everything the plan knows, machine-readable (``plan.json`` and ``--json``)."""
     return {

@@ -83,6 +83,9 @@ k8s.apps.v1.Deployment(
                         "ports": [{"name": "http", "containerPort": 8080}],
                         # Traffic only once it answers; the ALB's own health check follows the readiness gate.
                         "readinessProbe": {"httpGet": {"path": "/", "port": "http"}, "periodSeconds": 5},
+                        # Restarted when it stops answering at all; slower than readiness, so a busy pod is
+                        # taken out of the ALB before it is killed.
+                        "livenessProbe": {"httpGet": {"path": "/", "port": "http"}, "periodSeconds": 10},
                         "resources": {
                             "requests": {"cpu": "50m", "memory": "64Mi"},
                             "limits": {"cpu": "250m", "memory": "128Mi"},

@@ -61,6 +61,24 @@ CONDITION_CONFIGS = {
 }
 TRANSFORM_CONFIGS = {"url-rewrite": "urlRewriteConfig", "host-header-rewrite": "hostHeaderRewriteConfig"}
 STRING_MAPS = ("load-balancer-attributes", "target-group-attributes", "tags")
+# Annotations the controller reads with ParseInt32Annotation / ParseInt64Annotation (v3.5.0
+# pkg/ingress/model_build_target_group.go, model_build_frontend_nlb.go, auth_config_builder.go): a value that is
+# not a base-10 integer of that size stops the reconcile. ``target-control-port.<svc>.<port>`` is matched by prefix.
+INT32_ANNOTATIONS = frozenset(
+    {"healthcheck-interval-seconds", "healthcheck-timeout-seconds", "healthy-threshold-count"}
+    | {"unhealthy-threshold-count", "frontend-nlb-healthcheck-interval-seconds"}
+    | {"frontend-nlb-healthcheck-timeout-seconds", "frontend-nlb-healthcheck-healthy-threshold-count"}
+    | {"frontend-nlb-healthcheck-unhealthy-threshold-count"}
+)
+INT64_ANNOTATIONS = frozenset({"auth-session-timeout"})
+SUCCESS_CODES = re.compile(r"[0-9]{1,3}(-[0-9]{1,3})?(,[0-9]{1,3}(-[0-9]{1,3})?)*", re.ASCII)
+# Attribute values the ELB API takes only as whole numbers (ModifyTargetGroupAttributes /
+# ModifyLoadBalancerAttributes, Elastic Load Balancing API Reference, TargetGroupAttribute and
+# LoadBalancerAttribute): text there fails the controller's call for the whole group.
+NUMERIC_ATTRIBUTES = frozenset(
+    {"deregistration_delay.timeout_seconds", "slow_start.duration_seconds", "stickiness.lb_cookie.duration_seconds"}
+    | {"stickiness.app_cookie.duration_seconds", "idle_timeout.timeout_seconds", "client_keep_alive.seconds"}
+)
 GO_BOOLS = frozenset({"1", "t", "T", "TRUE", "true", "True", "0", "f", "F", "FALSE", "false", "False"})
 # Settings of the load balancer itself: two members of one group that give different values stop it.
 ONE_PER_GROUP = ("scheme", "ip-address-type", "load-balancer-name", "wafv2-acl-arn", "wafv2-acl-name", "waf-acl-id")
@@ -273,6 +291,12 @@ def _transform_problems(transforms: Any) -> list[tuple[str, str]]:
     return found
 
 
+def go_int(text: str, bits: int) -> int | None:
+    """Go's ``strconv.ParseInt(text, 10, bits)``: ``go_int32``'s digits, within the signed range of ``bits``."""
+    value = go_int32(text) if bits == 32 else (int(text) if re.fullmatch(r"[+-]?[0-9]+", text) else None)
+    return value if value is not None and -(2 ** (bits - 1)) <= value < 2 ** (bits - 1) else None
+
+
 def listen_ports(raw: str) -> dict[int, str] | str:
     """The controller's ``computeIngressListenPorts``: {port: protocol}, or why it refuses ``raw``."""
     try:
@@ -286,8 +310,10 @@ def listen_ports(raw: str) -> dict[int, str] | str:
         if not isinstance(entry, Mapping):
             return 'each entry must be an object like {"HTTPS": 443}'
         for protocol, port in entry.items():
-            if isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 65535:
-                return f"port {port!r} is not a number within [1, 65535]"
+            if isinstance(port, bool) or not isinstance(port, int):
+                return f"port {port!r} is not a number (a JSON integer within [1, 65535])"
+            if not 1 <= port <= 65535:
+                return f"port {port!r} is not within [1, 65535]"
             if protocol not in ("HTTP", "HTTPS"):
                 return f"protocol {protocol!r} is not HTTP or HTTPS"
             ports[port] = protocol
@@ -312,10 +338,9 @@ def _ingress_problems(obj: Mapping[str, Any], index: int) -> list[Problem]:
     annotations = _annotations(obj)
     found: list[Problem] = []
 
-    def add(field: str, rule: str, fix: str) -> None:
-        found.append(
-            Problem(document, index, field, rule + " (aws-load-balancer-controller v3.5.0)", fix, by="controller")
-        )
+    def add(field: str, rule: str, fix: str, not_a_number: bool = False) -> None:
+        rule += " (aws-load-balancer-controller v3.5.0)"
+        found.append(Problem(document, index, field, rule, fix, by="controller", not_a_number=not_a_number))
 
     def json_value(key: str, check: Callable[[Any], list[tuple[str, str]]]) -> Any:
         try:
@@ -324,7 +349,7 @@ def _ingress_problems(obj: Mapping[str, Any], index: int) -> list[Problem]:
             add(annotation_field(key), "not valid JSON", "write the value as JSON")
             return None
         for rule, fix in check(value):
-            add(annotation_field(key), rule, fix)
+            add(annotation_field(key), rule, fix, not_a_number="is not a JSON integer" in rule)
         return value
 
     extra_values: dict[str, int] = {}
@@ -342,10 +367,33 @@ def _ingress_problems(obj: Mapping[str, Any], index: int) -> list[Problem]:
                 )
         elif suffix.startswith("transforms."):
             json_value(key, _transform_problems)
+        elif suffix in INT32_ANNOTATIONS or suffix.startswith("target-control-port.") or suffix in INT64_ANNOTATIONS:
+            bits = 64 if suffix in INT64_ANNOTATIONS else 32
+            if go_int(raw, bits) is None:
+                add(
+                    annotation_field(key),
+                    f"{raw!r} is not a whole number (ParseInt{bits}: base-10 digits, an optional sign, within "
+                    f"int{bits})",
+                    "write the number alone, e.g. '15'",
+                    not_a_number=True,
+                )
+        elif suffix == "success-codes" and not SUCCESS_CODES.fullmatch(raw):
+            # ELB API Matcher.HttpCode / GrpcCode: codes, comma-separated or as a range ("200,202" or "200-299").
+            add(
+                annotation_field(key),
+                f"{raw!r} is not status codes (digits, comma-separated, or a range like 200-299; ELB API Matcher)",
+                "write e.g. '200' or '200-299'",
+                not_a_number=True,
+            )
         elif suffix == "listen-ports":
             parsed = listen_ports(raw)
             if isinstance(parsed, str):
-                add(annotation_field(key), f"listen-ports: {parsed}", 'write e.g. [{"HTTP": 80}, {"HTTPS": 443}]')
+                add(
+                    annotation_field(key),
+                    f"listen-ports: {parsed}",
+                    'write e.g. [{"HTTP": 80}, {"HTTPS": 443}]',
+                    not_a_number=parsed.startswith("port ") and "is not a number" in parsed,
+                )
         elif suffix == "inbound-cidrs":
             for cidr in _cidrs(raw):
                 if go_cidr(cidr) is None:
@@ -357,7 +405,10 @@ def _ingress_problems(obj: Mapping[str, Any], index: int) -> list[Problem]:
         elif suffix == "ssl-redirect":
             if go_int32(raw) is None:
                 add(
-                    annotation_field(key), f"{raw!r} is not a port number (ParseInt32)", "give the HTTPS port, e.g. 443"
+                    annotation_field(key),
+                    f"{raw!r} is not a port number (ParseInt32)",
+                    "give the HTTPS port, e.g. 443",
+                    not_a_number=True,
                 )
         elif suffix == "group.name":
             if len(raw) > GROUP_NAME_LENGTH or not GROUP_NAME.fullmatch(raw):
@@ -374,10 +425,21 @@ def _ingress_problems(obj: Mapping[str, Any], index: int) -> list[Problem]:
                     annotation_field(key),
                     f"group order {raw!r} must be an integer within [{GROUP_ORDER[0]}, {GROUP_ORDER[1]}]",
                     "give an order in that range",
+                    not_a_number=order is None,
                 )
         elif suffix in STRING_MAPS or suffix.startswith("listener-attributes."):
-            if string_map(raw) is None:
+            pairs = string_map(raw)
+            if pairs is None:
                 add(annotation_field(key), "not comma-separated key=value pairs with non-empty keys", "fix the list")
+            for name, value in sorted((pairs or {}).items()):
+                if name in NUMERIC_ATTRIBUTES and go_int(value, 64) is None:
+                    add(
+                        annotation_field(key),
+                        f"{name}={value!r} is not a whole number of seconds; the ELB API refuses it and the group "
+                        "stops reconciling",
+                        f"write {name}=SECONDS",
+                        not_a_number=True,
+                    )
         elif suffix == "certificate-arn":
             for arn in certificate_arns(raw) or [raw]:
                 if not CERTIFICATE_ARN.fullmatch(arn):
@@ -455,7 +517,19 @@ def _route_problems(obj: Mapping[str, Any], index: int) -> list[Problem]:
         refs = rule.get("backendRefs") if isinstance(rule, Mapping) else None
         for b, ref in enumerate(refs if isinstance(refs, list) else []):
             weight = ref.get("weight") if isinstance(ref, Mapping) else None
-            if isinstance(weight, int) and not isinstance(weight, bool) and weight > ROUTE_WEIGHT_MAX:
+            if weight is not None and (isinstance(weight, bool) or not isinstance(weight, int) or weight >= 2**31):
+                # The Gateway API CRD's schema: weight is an int32 (gateway-api v1.x, BackendRef.Weight).
+                found.append(
+                    Problem(
+                        describe(obj),
+                        index,
+                        f"spec.rules[{r}].backendRefs[{b}].weight",
+                        f"weight {weight!r} is not a whole number (int32; the CRD's schema refuses it)",
+                        "write the weight as a number, e.g. 50",
+                        not_a_number=True,
+                    )
+                )
+            elif isinstance(weight, int) and not isinstance(weight, bool) and weight > ROUTE_WEIGHT_MAX:
                 found.append(
                     Problem(
                         describe(obj),

@@ -28,6 +28,44 @@ def _port_problem(value: Any) -> str | None:
     return None
 
 
+# apimachinery pkg/util/validation IsValidPortName: at most 15 of [-a-z0-9], a letter among them, no "--", no '-'
+# at either end. A number written as text ("8080") is therefore no port name: the API server refuses it.
+_PORT_NAME_LENGTH = 15
+
+
+def _port_or_name_problem(value: Any) -> str | None:
+    """``ValidatePortNumOrName`` (kubernetes pkg/apis/core/validation) of an int-or-string port."""
+    if isinstance(value, str):
+        valid = (
+            0 < len(value) <= _PORT_NAME_LENGTH
+            and all(c in "abcdefghijklmnopqrstuvwxyz0123456789-" for c in value)
+            and any(c.isalpha() for c in value)
+            and "--" not in value
+            and not value.startswith("-")
+            and not value.endswith("-")
+        )
+        if valid:
+            return None
+        if value.strip().lstrip("+-").isdigit():
+            return f"port {value!r} is a number written as text: a port name needs a letter (IsValidPortName)"
+        return f"port {value!r} is neither a whole number nor a port name (IsValidPortName: a-z, 0-9, '-', 1-15)"
+    return _port_problem(value)
+
+
+def _int_or_string_ports(node: Any, field: str) -> Iterator[tuple[str, Any]]:
+    """(field, port) of every ``httpGet``/``tcpSocket`` port (probes, lifecycle hooks) under ``node``."""
+    if isinstance(node, Mapping):
+        for key, value in node.items():
+            where = f"{field}.{key}" if field else str(key)
+            if key in ("httpGet", "tcpSocket") and isinstance(value, Mapping) and "port" in value:
+                yield f"{where}.port", value["port"]
+            else:
+                yield from _int_or_string_ports(value, where)
+    elif isinstance(node, list):
+        for i, item in enumerate(node):
+            yield from _int_or_string_ports(item, f"{field}[{i}]")
+
+
 def _ingress_backends(spec: Mapping[str, Any]) -> Iterator[tuple[str, Any]]:
     """(field, backend) of every backend of an Ingress spec."""
     for key in ("defaultBackend", "backend"):
@@ -48,6 +86,28 @@ def problems(obj: Mapping[str, Any], index: int) -> list[Problem]:
     if not isinstance(spec, Mapping):
         return []
     found: list[Problem] = []
+    ports = list(_int_or_string_ports(spec, "spec"))
+    if kind == "Service" and isinstance(spec.get("ports"), list):
+        ports += [
+            (f"spec.ports[{i}].targetPort", p["targetPort"])
+            for i, p in enumerate(spec["ports"])
+            if isinstance(p, Mapping) and "targetPort" in p
+        ]
+    if kind == "TargetGroupBinding" and isinstance(spec.get("serviceRef"), Mapping) and "port" in spec["serviceRef"]:
+        ports.append(("spec.serviceRef.port", spec["serviceRef"]["port"]))
+    for field, port in ports:
+        why = _port_or_name_problem(port)
+        if why:
+            found.append(
+                Problem(
+                    describe(obj),
+                    index,
+                    field,
+                    why + " (Kubernetes ValidatePortNumOrName)",
+                    "give the port's number (1..65535) or the container port's name",
+                    not_a_number=True,
+                )
+            )
     if kind == "Ingress":
         name = spec.get("ingressClassName")
         if name is not None and (
@@ -76,6 +136,7 @@ def problems(obj: Mapping[str, Any], index: int) -> list[Problem]:
                             f"{field}.service.port.number",
                             why + " (Kubernetes validateIngressBackend, ValidatePortNum)",
                             "give the Service's port, 1..65535",
+                            not_a_number=True,
                         )
                     )
     elif kind in ("HTTPRoute", "GRPCRoute") and str(obj.get("apiVersion", "")).startswith("gateway.networking.k8s.io/"):

@@ -33,6 +33,9 @@ class Problem:
     # Who refuses it: "api-server" (schema, metadata, CRD limits: kubectl apply fails) or "controller" (the
     # object is stored, and the controller stops reconciling its group).
     by: str = "api-server"
+    # A value of the wrong kind (text, a fraction, a boolean or a list where a number goes, a number past its
+    # integer's range): the input is wrong whoever refuses it, so ``check`` exits 2 for it, as for the API server's.
+    not_a_number: bool = False
 
     def __str__(self) -> str:
         return f"{self.document}: {self.field}: {self.rule}; {self.fix}"

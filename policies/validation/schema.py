@@ -55,7 +55,25 @@ def _validator(version: str, api_version: str, kind: str) -> jsonschema.protocol
     inlined = _inline(schema, definitions["$defs"], frozenset())
     registry: referencing.Registry[Any] = referencing.Registry()
     registry = referencing.Resource.from_contents(definitions) @ registry
-    return jsonschema.Draft202012Validator(inlined, registry=registry)
+    return jsonschema.Draft202012Validator(inlined, registry=registry, format_checker=_INTEGER_SIZES)
+
+
+# The schema's "format": "int32" / "int64" (kubernetes-validate keeps the OpenAPI formats): the API server
+# decodes such a field into a Go int32/int64, so a number past that range is refused ("cannot unmarshal number
+# ... into Go struct field ... of type int32"). jsonschema checks no format unless asked; only these two are.
+_INTEGER_SIZES = jsonschema.FormatChecker(formats=())
+
+
+def _int32(value: object) -> bool:
+    return not isinstance(value, int) or isinstance(value, bool) or -(2**31) <= value < 2**31
+
+
+def _int64(value: object) -> bool:
+    return not isinstance(value, int) or isinstance(value, bool) or -(2**63) <= value < 2**63
+
+
+_INTEGER_SIZES.checkers["int32"] = (_int32, ())
+_INTEGER_SIZES.checkers["int64"] = (_int64, ())
 
 
 def _inline(node: Any, definitions: Mapping[str, Any], seen: frozenset[str]) -> Any:

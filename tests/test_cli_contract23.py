@@ -1,0 +1,368 @@
+"""The command-line contract's last gaps (issue 23, section 4): suggestions, probe's attempts and rate."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from albops.cli.main import main
+from albops.preview.diff import diff_plans, render
+from tests.tcp_servers import raw_server
+
+
+@pytest.mark.parametrize(
+    ("argv", "wrong", "right"),
+    [
+        (["plan", "--stak", "stage"], "--stak", "--stack"),
+        (["teardown", "--stak", "x"], "--stak", "--stack"),
+        (["sweep", "--clustr", "c", "--region", "us-west-2"], "--clustr", "--cluster"),
+        (["sweep", "--cluster", "c", "--regoin", "us-west-2"], "--regoin", "--region"),
+        (["verify", "--urll", "https://x.example.com/"], "--urll", "--url"),
+        (["probe", "--ulr", "http://x.example.com/"], "--ulr", "--url"),
+        (["plan", "--json", "--stak=stage"], "--stak=stage", "--stack"),
+    ],
+)
+def test_an_unknown_option_is_named_even_when_a_required_one_is_missing(
+    argv: list[str], wrong: str, right: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """argparse says a required option is missing before it says another is unknown; the typo is the cause."""
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert f"unrecognized arguments: {wrong}" in err and f"did you mean {right}?" in err
+    assert "required" not in err
+
+
+def test_a_missing_required_option_alone_is_still_said(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["plan"]) == 2
+    assert "the following arguments are required: --stack" in capsys.readouterr().err
+    assert main(["sweep", "--region", "us-west-2"]) == 2
+    assert "one of the arguments --cluster --expired is required" in capsys.readouterr().err
+
+
+def _nothing_listening() -> str:
+    """A loopback port bound and closed again: connecting to it is refused."""
+    with socket.socket() as held:
+        held.bind(("127.0.0.1", 0))
+        port = int(held.getsockname()[1])
+    return f"http://127.0.0.1:{port}/echo"
+
+
+def test_probe_against_nothing_listening_reports_its_attempts_in_json(capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["probe", "--url", _nothing_listening(), "--ws", "--connections", "3", "--duration", "0.6"]
+    assert main([*argv, "--rate", "10", "--json"]) == 1
+    document = json.loads(capsys.readouterr().out)
+    http, ws = document["http"], document["websocket"]
+    # Every request was an attempt that failed, each counted with its reason; no latency invented.
+    assert http["requests"] >= 2 and http["errors"] == http["requests"]
+    assert sum(http["error_reasons"].values()) == http["requests"] and http["p50_ms"] is None
+    # Each of the 3 connections was tried at least once, each try counted, not one line for all.
+    assert ws["attempts"] >= 3 and ws["connect_errors"] == ws["attempts"] and ws["connections"] == 0
+    assert sum(ws["error_reasons"].values()) == ws["attempts"]
+
+
+def test_probe_rate_is_requests_per_second_by_the_gaps_between_them() -> None:
+    """At --rate 10 the requests come 0.1 s apart (read as seconds between requests: one request in 1 s)."""
+    seen: list[float] = []
+
+    def answer(client: socket.socket, _: threading.Event) -> None:
+        client.settimeout(1)
+        if client.recv(65536):
+            seen.append(time.monotonic())
+            client.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok")
+
+    with raw_server(answer) as port:
+        assert main(["probe", "--url", f"http://127.0.0.1:{port}/", "--duration", "1", "--rate", "10", "--json"]) == 0
+    assert 6 <= len(seen) <= 11
+    gaps = sorted(b - a for a, b in itertools.pairwise(seen))
+    assert 0.05 <= gaps[len(gaps) // 2] <= 0.2
+
+
+# --- check: a number field given anything but a whole number is bad input (exit 2) naming where it is ----------
+
+_DEPLOYMENT = """
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: shop}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      terminationGracePeriodSeconds: 360
+      containers:
+      - name: web
+        image: nginx:1.27
+        ports: [{containerPort: 8080, name: http}]
+        lifecycle: {preStop: {sleep: {seconds: 320}}}
+        readinessProbe: {httpGet: {path: /, port: 8080}, periodSeconds: 5}
+        livenessProbe: {tcpSocket: {port: http}}
+        resources: {limits: {cpu: 500m, memory: 128Mi}, requests: {cpu: 100m, memory: 128Mi}}
+"""
+_SERVICE = """
+apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: shop}
+spec:
+  selector: {app: web}
+  ports: [{port: 80, targetPort: http}]
+"""
+_INGRESS = """
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: web
+  namespace: shop
+  annotations:
+    alb.ingress.kubernetes.io/scheme: internal
+    alb.ingress.kubernetes.io/target-type: ip
+    alb.ingress.kubernetes.io/group.name: shop
+spec:
+  ingressClassName: alb
+  rules:
+  - host: shop.example.com
+    http:
+      paths:
+      - path: /
+        pathType: Prefix
+        backend: {service: {name: web, port: {number: 80}}}
+"""
+_ROUTE = """
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: web, namespace: shop}
+spec:
+  parentRefs: [{name: shop}]
+  rules:
+  - backendRefs: [{name: web, port: 80, weight: 50}, {name: web-canary, port: 80, weight: 50}]
+"""
+_CONTAINER: list[str | int] = ["spec", "template", "spec", "containers", 0]
+# (document index in the file, path, values that must each be refused). Text, fractions, booleans, lists, maps,
+# numbers past the field's integer (int32: 2**31; int64: 2**63) and, where the field is not nullable, null.
+_WRONG = ["sixty", "60", 60.5, True, [60], {"seconds": 60}]
+_FIELDS: list[tuple[int, list[str | int], list[object]]] = [
+    (0, ["spec", "template", "spec", "terminationGracePeriodSeconds"], [*_WRONG, 2**63]),
+    (0, ["spec", "replicas"], [*_WRONG, 2**31]),
+    (0, [*_CONTAINER, "ports", 0, "containerPort"], [*_WRONG, None, 2**31]),
+    (0, [*_CONTAINER, "lifecycle", "preStop", "sleep", "seconds"], [*_WRONG, 2**63]),
+    (0, [*_CONTAINER, "readinessProbe", "periodSeconds"], [*_WRONG, 2**31]),
+    (0, [*_CONTAINER, "readinessProbe", "httpGet", "port"], ["60", "", 60.5, True, [60], None, 2**31, 70000]),
+    (0, [*_CONTAINER, "livenessProbe", "tcpSocket", "port"], ["8080", "Http", 1.5, False]),
+    (1, ["spec", "ports", 0, "port"], [*_WRONG, None, 2**31]),
+    (1, ["spec", "ports", 0, "targetPort"], ["8080", " http", 80.5, True, [80], 2**40]),
+    (2, ["spec", "rules", 0, "http", "paths", 0, "backend", "service", "port", "number"], [*_WRONG, 2**31]),
+    (3, ["spec", "rules", 0, "backendRefs", 0, "weight"], ["50", "fifty", 50.5, True, [50], 2**31]),
+]
+
+
+def _field_name(path: list[str | int]) -> str:
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else part)
+    return text
+
+
+def _hostile_cases() -> list[tuple[int, list[str | int], object]]:
+    return [(index, path, value) for index, path, values in _FIELDS for value in values]
+
+
+def _check_file(tmp_path: Path, documents: list[dict[str, Any]], capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
+    path = tmp_path / "app.yaml"
+    path.write_text(yaml.safe_dump_all(documents), encoding="utf-8")
+    code = main(["check", str(path)])
+    captured = capsys.readouterr()
+    return code, captured.out + captured.err
+
+
+def _documents() -> list[dict[str, Any]]:
+    return [yaml.safe_load(text) for text in (_DEPLOYMENT, _SERVICE, _INGRESS, _ROUTE)]
+
+
+def test_the_hostile_base_is_clean(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Each case below changes one field of this clean set: its exit 2 is that field's."""
+    assert _check_file(tmp_path, _documents(), capsys) == (0, "4 objects checked, 0 violations\n")
+
+
+@pytest.mark.parametrize(("index", "path", "value"), _hostile_cases())
+def test_check_refuses_a_number_field_given_anything_else_naming_file_document_and_field(
+    index: int, path: list[str | int], value: object, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    documents = _documents()
+    node: Any = documents[index]
+    for part in path[:-1]:
+        node = node[part]
+    node[path[-1]] = value
+    code, text = _check_file(tmp_path, documents, capsys)
+    assert code == 2, text
+    assert "Traceback" not in text
+    kind = documents[index]["kind"]
+    # The validator's line gives the whole path; a guardrail that says it too gives it from the container
+    # (``container web: lifecycle.preStop.sleep.seconds``): one line either way, naming the field.
+    field = _field_name(path)
+    last = next(str(part) for part in reversed(path) if isinstance(part, str))
+    named = [line for line in text.splitlines() if field in line or ("container web: " in line and last in line)]
+    assert any(f"{kind} shop/web ({tmp_path / 'app.yaml'} document {index + 1})" in line for line in named), text
+
+
+@pytest.mark.parametrize(
+    ("annotation", "value"),
+    [
+        (key, value)
+        for key in (
+            "healthcheck-interval-seconds",
+            "healthcheck-timeout-seconds",
+            "healthy-threshold-count",
+            "unhealthy-threshold-count",
+            "auth-session-timeout",
+            "group.order",
+            "ssl-redirect",
+            "target-control-port.web.80",
+        )
+        for value in ("sixty", "15.5", "true", "", " 15", "0x10", "1e3", "[15]", "null", str(2**64))
+    ]
+    + [
+        ("target-group-attributes", "deregistration_delay.timeout_seconds=sixty"),
+        ("target-group-attributes", "slow_start.duration_seconds=30.5"),
+        ("load-balancer-attributes", "idle_timeout.timeout_seconds=true"),
+        ("load-balancer-attributes", f"idle_timeout.timeout_seconds={2**64}"),
+        ("success-codes", "ok"),
+        ("success-codes", "200.5"),
+        ("listen-ports", '[{"HTTP": "eighty"}]'),
+        ("listen-ports", '[{"HTTP": 80.5}]'),
+        (
+            "actions.web",
+            '{"type": "forward", "forwardConfig": {"targetGroups": [{"serviceName": "web", '
+            '"servicePort": 80, "weight": "50"}]}}',
+        ),
+    ],
+)
+def test_check_refuses_a_numeric_annotation_given_anything_else(
+    annotation: str, value: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The controller reads these with ParseInt32/64 (v3.5.0 pkg/annotations/parser.go) or hands them to the ELB
+    API as numbers: text there stops the whole group, so it is bad input, not a finding."""
+    documents = _documents()
+    key = f"alb.ingress.kubernetes.io/{annotation}"
+    documents[2]["metadata"]["annotations"][key] = value
+    code, text = _check_file(tmp_path, documents, capsys)
+    assert code == 2, text
+    # The validator's line names metadata.annotations["<key>"]; a guardrail that says it too names the key.
+    named = [line for line in text.splitlines() if annotation.partition(".web")[0] in line]
+    assert any(f"Ingress shop/web ({tmp_path / 'app.yaml'} document 3)" in line for line in named), text
+
+
+@pytest.mark.parametrize("value", [15, "http", "web-8080", "a1"])
+def test_a_port_name_or_number_in_range_is_not_refused(
+    value: object, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The other side of the int-or-string rule: a real name (a letter among a-z, 0-9, '-') or a number passes."""
+    documents = _documents()
+    documents[0]["spec"]["template"]["spec"]["containers"][0]["readinessProbe"]["httpGet"]["port"] = value
+    assert _check_file(tmp_path, documents, capsys)[0] == 0
+
+
+# --- plan --markdown: the pull-request comment, the same bytes for the same input ----------------------------------
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _markdown_plan(stack: str, out: Path, seed: str) -> subprocess.CompletedProcess[str]:
+    env = {
+        "PATH": os.path.dirname(sys.executable),
+        "HOME": str(out),
+        "PYTHONPATH": str(ROOT),
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "PYTHONHASHSEED": seed,
+    }
+    argv = [sys.executable, "-m", "albops", "plan", "--stack", stack, "--markdown", "--out", str(out)]
+    return subprocess.run(argv, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False)
+
+
+def test_plan_markdown_is_the_pull_request_comment_and_the_same_bytes_each_run(tmp_path: Path) -> None:
+    first = _markdown_plan("stage", tmp_path / "a", "1")
+    second = _markdown_plan("stage", tmp_path / "b", "2")  # another hash seed: set and dict orders differ
+    assert first.returncode == 0, first.stderr
+    assert first.stdout == second.stdout
+    lines = first.stdout.splitlines()
+    assert lines[0] == "### Offline plan of stack `stage` (preview)"
+    assert re.fullmatch(r"\*\*\d+ to add, 0 to change, 0 to replace, 0 to delete\*\*", lines[2]), lines[2]
+    assert lines[4] == "Guardrails: 0 violations"  # a clean run says so too
+    text = first.stdout
+    # Every resource collapsed, with every input: annotations one per line, chart values, IAM statements, CRDs.
+    assert text.count("<details>") == text.count("</details>") >= 6
+    assert "- **added** `albingress:index:Echoserver` stage-echoserver" in text
+    assert '`metadata.annotations["alb.ingress.kubernetes.io/scheme"]`: `internet-facing`' in text
+    assert '`metadata.annotations["alb.ingress.kubernetes.io/group.name"]`: `my-alb-group`' in text
+    assert "`values.clusterName`: `stage`" in text
+    assert "`policy.Statement[0].Effect`: `Allow`" in text
+    assert "`assumeRolePolicy.Statement[0].Action`: `sts:AssumeRoleWithWebIdentity`" in text
+    assert "crds/crds.yaml`" in text and "- `kubernetes:yaml/v2:ConfigFile` stage-lbc-crds-0" in text
+    assert "| Type |" not in text  # not the old table
+
+
+# --- plan --compare-to's Markdown: an added AlbApp, an Ingress counted once, what is replaced -----------------------
+
+_STACK = "urn:pulumi:s::alb-ingress::pulumi:pulumi:Stack::alb-ingress-s"
+_INGRESS_TYPE = "kubernetes:networking.k8s.io/v1:Ingress"
+
+
+def _app_plan(scheme: str, with_app: bool) -> dict[str, Any]:
+    resources: list[dict[str, Any]] = [
+        {"type": "pulumi:pulumi:Stack", "name": "alb-ingress-s", "inputs": {}},
+        {
+            "type": _INGRESS_TYPE,
+            "name": "web",
+            "parent": _STACK,
+            "inputs": {
+                "metadata": {"annotations": {"alb.ingress.kubernetes.io/scheme": scheme}, "name": "web"},
+                "spec": {"rules": [{"host": "web.example.com"}]},
+            },
+        },
+    ]
+    if with_app:
+        resources += [
+            {"type": "albingress:index:AlbApp", "name": "payments", "parent": _STACK, "inputs": {}},
+            {
+                "type": _INGRESS_TYPE,
+                "name": "payments",
+                "parent": f"{_STACK}$albingress:index:AlbApp::payments",
+                "inputs": {
+                    "metadata": {"annotations": {"alb.ingress.kubernetes.io/group.order": "10"}, "name": "payments"},
+                    "spec": {"rules": [{"host": "pay.example.com"}]},
+                },
+            },
+        ]
+    return {"resources": resources}
+
+
+def test_compare_markdown_shows_an_added_app_with_its_name_and_inputs() -> None:
+    markdown = render(diff_plans(_app_plan("internal", False), _app_plan("internal", True), "main", "s"), True)
+    assert "``: `{}`" not in markdown
+    assert "- **added** `albingress:index:AlbApp` payments (a component of 1 resource)" in markdown
+    block = markdown.split("AlbApp` payments", 1)[1].split("</details>", 1)[0]
+    assert f"  - `{_INGRESS_TYPE}` payments" in block
+    assert '    - `metadata.annotations["alb.ingress.kubernetes.io/group.order"]`: `10`' in block
+    assert "    - `spec.rules[0].host`: `pay.example.com`" in block
+    # The app's Ingress is shown once, under its app, not again as a resource of its own.
+    assert markdown.count("` payments\n") == 1 and "**added** `kubernetes" not in markdown
+
+
+def test_compare_markdown_counts_a_replaced_ingress_once_and_names_the_alb_as_replaced() -> None:
+    markdown = render(diff_plans(_app_plan("internal", False), _app_plan("internet-facing", False), "main", "s"), True)
+    lines = markdown.splitlines()
+    assert lines[2] == "**0 to add, 0 to change, 1 to replace, 0 to delete**"
+    assert sum(1 for line in lines if line.startswith("- ") and f"`{_INGRESS_TYPE}` web" in line) == 1
+    assert f"- :warning: **replaces the ALB**: `{_INGRESS_TYPE}` web changes" in lines
+    assert "replaces** `" not in markdown  # never "replaces <the Ingress>"
