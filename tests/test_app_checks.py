@@ -525,7 +525,7 @@ def test_the_gateway_stack_counts_its_redirect_rule_in_the_budget_and_the_guardr
 def test_the_plan_s_guardrail_counts_against_alb_quotas() -> None:
     """30 apps of 4 paths: 120 rules and the echoserver's 2, over the default 100; with alb.quotas.rules 200
     (raised with AWS first) the settings and the plan's group-quota guardrail both let it through."""
-    from albops.cli.main import guardrail_violations
+    from albops.cli.commands.plan import guardrail_violations
 
     arn = "arn:aws:acm:us-west-2:111122223333:certificate/00000000-0000-0000-0000-000000000000"
     apps = [_app(f"app-{i:02d}", certificateArn=arn, paths=[{"path": f"/p{j}"} for j in range(4)]) for i in range(30)]

@@ -110,12 +110,12 @@ def test_a_reader_that_stops_early_ends_the_command_quietly() -> None:
 
 
 def test_ctrl_c_is_exit_130_with_one_line(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
-    import albops.cli.main as cli
+    import albops.cli.commands.check as cli
 
     def interrupted(_: object) -> int:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(cli, "_check", interrupted)
+    monkeypatch.setattr(cli, "run", interrupted)
     assert main(["check", "--list"]) == 130
     err = capsys.readouterr().err
     assert err.startswith("interrupted:") and "Traceback" not in err

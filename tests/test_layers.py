@@ -37,7 +37,7 @@ def _lint(where: Path) -> subprocess.CompletedProcess[str]:
 def test_the_checkout_keeps_its_import_contracts() -> None:
     proc = _lint(ROOT)
     assert proc.returncode == 0, proc.stdout[-3000:]
-    assert "2 kept, 0 broken" in proc.stdout
+    assert "4 kept, 0 broken" in proc.stdout
 
 
 def _tree(tmp_path: Path, files: dict[str, str]) -> Path:
@@ -48,7 +48,7 @@ def _tree(tmp_path: Path, files: dict[str, str]) -> Path:
         f"root_packages = {config['root_packages']!r}".replace("'", '"'),
         "exclude_type_checking_imports = false",
     ]
-    for contract in config["contracts"]:
+    for contract in (c for c in config["contracts"] if c["id"] in {"floors", "acyclic"}):
         lines.append("[[tool.importlinter.contracts]]")
         for key, value in contract.items():
             rendered = repr(value).replace("'", '"').replace("False", "false").replace("True", "true")

@@ -1027,7 +1027,7 @@ def test_sigterm_during_pulumi_destroy_says_it_was_cut_short_and_how_to_recover(
 ) -> None:
     import signal
 
-    from albops.cli.main import Terminated
+    from albops.cli.common import Terminated
     from albops.cluster import teardown as teardown_code
     from albops.cluster.kube import KubernetesApi
     from tests.test_teardown import OURS, ROOT, FakeCluster

@@ -134,7 +134,7 @@ def test_the_python_example_wires_pulumi_eks_outputs_into_the_controller(example
 
 def test_the_python_example_passes_the_projects_own_guardrails(example: PlanResult) -> None:
     """What users copy must pass what the project asks of them: the drain, probes and limits (issue 23)."""
-    from albops.cli.main import guardrail_violations
+    from albops.cli.commands.plan import guardrail_violations
 
     assert guardrail_violations(example, {"aws:region": "us-west-2"}) == []
     (deployment,) = _by_type(example, "kubernetes:apps/v1:Deployment")
