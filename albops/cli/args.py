@@ -292,6 +292,20 @@ def name_suffix(text: str) -> str:
     return text
 
 
+def _host_and_port(text: str) -> tuple[str, str] | None:
+    """``HOST[:PORT]`` split as curl reads --connect-to and --resolve: an IPv6 address in brackets when a port
+    follows, or bare (more than one colon) without one; None for a bracket left open or followed by no port."""
+    if text.startswith("["):
+        host, closed, rest = text[1:].partition("]")
+        if not closed or (rest and not rest.startswith(":")):
+            return None
+        return host, rest[1:]
+    if text.count(":") == 1:
+        host, _, port_text = text.partition(":")
+        return host, port_text
+    return text, ""
+
+
 def via(text: str) -> tuple[str, int | None]:
     """``NAME[:PORT]`` or ``ADDRESS[:PORT]`` (IPv6 in brackets when a port follows): where a probe connects.
 
@@ -303,16 +317,10 @@ def via(text: str) -> tuple[str, int | None]:
         raise argparse.ArgumentTypeError(
             f"{text!r} is empty or holds a space; give NAME[:PORT] or ADDRESS[:PORT], {example}"
         )
-    host, port_text = text, ""
-    if text.startswith("["):
-        host, closed, rest = text[1:].partition("]")
-        if not closed or (rest and not rest.startswith(":")):
-            raise argparse.ArgumentTypeError(f"{text!r}: an IPv6 address goes in brackets, then :PORT; {example}")
-        port_text = rest[1:]
-    elif text.count(":") == 1:
-        host, port_text = text.split(":")
-    elif text.count(":") > 1:  # a bare IPv6 address, no port
-        host = text
+    split = _host_and_port(text)
+    if split is None:
+        raise argparse.ArgumentTypeError(f"{text!r}: an IPv6 address goes in brackets, then :PORT; {example}")
+    host, port_text = split
     if port_text and (not port_text.isdigit() or not 1 <= int(port_text) <= 65535):
         raise argparse.ArgumentTypeError(f"{text!r}: the port {port_text!r} is not 1 to 65535; {example}")
     try:
@@ -401,14 +409,10 @@ def resolve_entry(text: str) -> tuple[str, str]:
     hint = "give NAME=ADDRESS[:PORT], e.g. www.example.com=192.0.2.10:443 or www.example.com=[2001:db8::1]:443"
     if not eq or not _DNS_NAME.fullmatch(name) or not rest:
         raise argparse.ArgumentTypeError(f"{text!r}: {hint}")
-    address, port_text = rest, ""
-    if rest.startswith("["):
-        address, bracket, after = rest[1:].partition("]")
-        if not bracket or (after and not after.startswith(":")):
-            raise argparse.ArgumentTypeError(f"{text!r}: {hint}")
-        port_text = after[1:]
-    elif rest.count(":") == 1:
-        address, _, port_text = rest.partition(":")
+    split = _host_and_port(rest)
+    if split is None:
+        raise argparse.ArgumentTypeError(f"{text!r}: {hint}")
+    address, port_text = split
     try:
         ipaddress.ip_address(address)
     except ValueError:

@@ -9,7 +9,7 @@ name cannot be read off, every load balancer of the region is listed (bounded) a
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -100,70 +100,68 @@ def _not_found(error: Exception) -> bool:
     return code in ("LoadBalancerNotFound", "LoadBalancerNotFoundException", "AccessPointNotFound", "ValidationError")
 
 
-def _elbv2(client: Any, params: dict[str, Any], wanted: str | None) -> Resolved | None:
+def _described(describe: Callable[..., Any], params: dict[str, Any], key: str, fix: str) -> Iterator[dict[str, Any]]:
+    """Each load balancer a Describe call lists, page by bounded page (both ELB APIs page by Marker/NextMarker);
+    nothing when the API says it does not exist."""
     marker: str | None = None
     for _ in range(MAX_PAGES):
         try:
-            page = client.describe_load_balancers(**params, **({"Marker": marker} if marker else {}))
+            page = describe(**params, **({"Marker": marker} if marker else {}))
         except Exception as error:
             if _not_found(error):
-                return None
+                return
             raise
-        for lb in page.get("LoadBalancers", []):
-            if wanted is None or lb_dns(lb["DNSName"]) == wanted:
-                return Resolved(
-                    LoadBalancer(
-                        dns_name=lb_dns(lb["DNSName"]),
-                        zone_id=lb["CanonicalHostedZoneId"],
-                        kind=lb.get("Type", "application"),
-                        name=lb["LoadBalancerName"],
-                        arn=lb["LoadBalancerArn"],
-                        scheme=lb.get("Scheme", "internet-facing"),
-                    ),
-                    "",
-                    lb.get("IpAddressType", "ipv4"),
-                    lb["DNSName"],
-                )
+        yield from page.get(key, [])
         marker = page.get("NextMarker")
         if not marker:
-            return None
-    raise RuntimeError(f"DescribeLoadBalancers gave more than {MAX_PAGES} pages; give the load balancer's ARN")
+            return
+    raise RuntimeError(f"DescribeLoadBalancers gave more than {MAX_PAGES} pages; {fix}")
+
+
+def _elbv2(client: Any, params: dict[str, Any], wanted: str | None) -> Resolved | None:
+    fix = "give the load balancer's ARN"
+    for lb in _described(client.describe_load_balancers, params, "LoadBalancers", fix):
+        if wanted is None or lb_dns(lb["DNSName"]) == wanted:
+            return Resolved(
+                LoadBalancer(
+                    dns_name=lb_dns(lb["DNSName"]),
+                    zone_id=lb["CanonicalHostedZoneId"],
+                    kind=lb.get("Type", "application"),
+                    name=lb["LoadBalancerName"],
+                    arn=lb["LoadBalancerArn"],
+                    scheme=lb.get("Scheme", "internet-facing"),
+                ),
+                "",
+                lb.get("IpAddressType", "ipv4"),
+                lb["DNSName"],
+            )
+    return None
 
 
 def _classic(client: Any, names: list[str], wanted: str | None) -> Resolved | None:
-    marker: str | None = None
-    for _ in range(MAX_PAGES):
-        params: dict[str, Any] = {"LoadBalancerNames": names} if names else {}
-        try:
-            page = client.describe_load_balancers(**params, **({"Marker": marker} if marker else {}))
-        except Exception as error:
-            if _not_found(error):
-                return None
-            raise
-        for lb in page.get("LoadBalancerDescriptions", []):
-            if wanted is None or lb_dns(lb["DNSName"]) == wanted:
-                if not lb.get("CanonicalHostedZoneNameID"):
-                    raise LoadBalancerNotFoundError(
-                        f"the ELB API gave no CanonicalHostedZoneNameID for the Classic load balancer "
-                        f"{lb['LoadBalancerName']}, so no alias record can name it"
-                    )
-                return Resolved(
-                    LoadBalancer(
-                        dns_name=lb_dns(lb["DNSName"]),
-                        zone_id=lb["CanonicalHostedZoneNameID"],
-                        kind="classic",
-                        name=lb["LoadBalancerName"],
-                        arn=None,
-                        scheme=lb.get("Scheme", "internet-facing"),
-                    ),
-                    "",
-                    "ipv4",
-                    lb["DNSName"],
+    params: dict[str, Any] = {"LoadBalancerNames": names} if names else {}
+    fix = "give the Classic load balancer's DNS name exactly"
+    for lb in _described(client.describe_load_balancers, params, "LoadBalancerDescriptions", fix):
+        if wanted is None or lb_dns(lb["DNSName"]) == wanted:
+            if not lb.get("CanonicalHostedZoneNameID"):
+                raise LoadBalancerNotFoundError(
+                    f"the ELB API gave no CanonicalHostedZoneNameID for the Classic load balancer "
+                    f"{lb['LoadBalancerName']}, so no alias record can name it"
                 )
-        marker = page.get("NextMarker")
-        if not marker:
-            return None
-    raise RuntimeError(f"DescribeLoadBalancers (Classic) gave more than {MAX_PAGES} pages; give the DNS name exactly")
+            return Resolved(
+                LoadBalancer(
+                    dns_name=lb_dns(lb["DNSName"]),
+                    zone_id=lb["CanonicalHostedZoneNameID"],
+                    kind="classic",
+                    name=lb["LoadBalancerName"],
+                    arn=None,
+                    scheme=lb.get("Scheme", "internet-facing"),
+                ),
+                "",
+                "ipv4",
+                lb["DNSName"],
+            )
+    return None
 
 
 def health(resolved: Resolved, client: Callable[[str, str], Any]) -> dict[str, Any]:
