@@ -366,3 +366,25 @@ def test_compare_markdown_counts_a_replaced_ingress_once_and_names_the_alb_as_re
     assert sum(1 for line in lines if line.startswith("- ") and f"`{_INGRESS_TYPE}` web" in line) == 1
     assert f"- :warning: **replaces the ALB**: `{_INGRESS_TYPE}` web changes" in lines
     assert "replaces** `" not in markdown  # never "replaces <the Ingress>"
+
+
+def test_teardown_json_is_one_document_with_what_it_would_do(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = Path(__file__).resolve().parent.parent
+    (tmp_path / "Pulumi.yaml").write_text((root / "Pulumi.yaml").read_text())
+    (tmp_path / "Pulumi.pr-7.yaml").write_text((root / "Pulumi.pr.yaml").read_text())
+    code = main(["teardown", "--stack", "pr-7", "--project-dir", str(tmp_path), "--json"])
+    document = json.loads(capsys.readouterr().out)
+    assert code == 0 and document["exitCode"] == 0 and document["stack"] == "pr-7"
+    assert document["applied"] is False
+    assert document["lines"][0].startswith("Would tear down stack pr-7")
+    assert any("Run again with --yes" in line for line in document["lines"])
+
+
+def test_teardown_json_error_is_the_one_error_document(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "Pulumi.yaml").write_text("name: alb-ingress\nruntime: python\n")
+    code = main(["teardown", "--stack", "not a name", "--project-dir", str(tmp_path), "--json"])
+    out = capsys.readouterr().out
+    document = json.loads(out)  # one document, nothing else on stdout
+    assert code == 2 and document["exitCode"] == 2 and "not a stack name" in document["error"]

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
+import json
 import re
 import shlex
+import sys
 from typing import Any
 
 from albops import EXIT_BAD_INPUT, EXIT_FINDINGS, EXIT_OK, EXIT_REFUSED, EXIT_TOOL_MISSING
@@ -43,9 +47,34 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--call-timeout, pulumi destroy aside",
     )
     call_timeout_option(teardown)
+    teardown.add_argument(
+        "--json",
+        action="store_true",
+        help="one JSON document on stdout: the stack, each line of what was done or would be done, the exit code",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
+    if not args.json:
+        return _run(args)
+    # The job prints each step as it goes (a long teardown shows progress); under --json those lines are kept and
+    # given in the one document instead, and an error stays the document say() prints.
+    buffer = io.StringIO()
+    try:
+        with contextlib.redirect_stdout(buffer):
+            code = _run(args)
+    except BaseException:
+        sys.stderr.write(buffer.getvalue())  # what was done before the interruption, for the person reading
+        raise
+    lines = buffer.getvalue().splitlines()
+    if lines and lines[-1].startswith('{"error"'):
+        print(lines[-1])  # say()'s document: the error, its kind and exit code
+        return code
+    print(json.dumps({"stack": args.stack, "applied": bool(args.yes), "lines": lines, "exitCode": code}, indent=2))
+    return code
+
+
+def _run(args: argparse.Namespace) -> int:
     from albops.cluster import teardown as teardown_module
     from albops.cluster.aws import AwsSession, AwsSettingError
     from albops.cluster.kube import ApiRefusedError, KubernetesApi
@@ -79,7 +108,7 @@ def run(args: argparse.Namespace) -> int:
         return say(f"error: {error}", EXIT_BAD_INPUT)
     if local is None and not teardown_module.PULL_REQUEST_STACK.fullmatch(args.stack):
         # Known without the Pulumi CLI: a stack with no file here can only be a pull request's (made from
-        # Pulumi.pr.yaml with `pulumi stack init pr-N --copy-config-from pr`); anything else is a mistyped name.
+        # Pulumi.pr.yaml, as the pull-request workflow does); anything else is a mistyped name.
         return say(
             f"error: --stack {args.stack}: no Pulumi.{args.stack}.yaml in {args.project_dir}, and it is not a "
             "pull-request stack (pr-<number>); teardown removes only ephemeral stacks: check the name "
