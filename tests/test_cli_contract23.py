@@ -388,3 +388,27 @@ def test_teardown_json_error_is_the_one_error_document(tmp_path: Path, capsys: p
     out = capsys.readouterr().out
     document = json.loads(out)  # one document, nothing else on stdout
     assert code == 2 and document["exitCode"] == 2 and "not a stack name" in document["error"]
+
+
+@pytest.mark.parametrize(("signal_name", "code"), [("SIGINT", 130), ("SIGTERM", 143)])
+def test_a_signal_a_library_turns_into_another_error_is_still_the_interruption(
+    signal_name: str, code: int, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Pulumi's type-hint reading catches the exception a signal raised mid-import and raises AttributeError
+    instead (seen as a traceback from `plan` stopped by Ctrl-C): the exit must still be the interruption's."""
+    import signal
+
+    import albops.cli.commands.check as command
+
+    def interrupted_inside_a_library(_: object) -> int:
+        try:
+            os.kill(os.getpid(), getattr(signal, signal_name))
+            time.sleep(5)  # the handler raises before this ends
+        except KeyboardInterrupt:
+            raise AttributeError("module 'pulumi_kubernetes.core.v1' has no attribute 'ServiceAccount'") from None
+        return 0
+
+    monkeypatch.setattr(command, "run", interrupted_inside_a_library)
+    assert main(["check", "--list", "--json"]) == code
+    captured = capsys.readouterr()
+    assert json.loads(captured.out)["exitCode"] == code and "Traceback" not in captured.err

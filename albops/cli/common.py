@@ -192,6 +192,9 @@ def say(message: str, code: int) -> int:
 
 
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report a command stopped by Ctrl-C
+# The signal that stopped the running command, set by main's handlers: what the exit says, even when the exception
+# it raised was turned into another one by the code it landed in.
+INTERRUPTED: KeyboardInterrupt | None = None
 
 
 class Terminated(KeyboardInterrupt):

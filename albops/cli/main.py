@@ -144,7 +144,8 @@ class _ReaderGoneSafe:
 @contextlib.contextmanager
 def _signals_interrupt() -> Iterator[None]:
     """While a command runs, SIGTERM and SIGHUP raise ``Terminated`` in the main thread (their default is to
-    end the process at once, mid-deletion, with nothing said); the previous handlers come back after."""
+    end the process at once, mid-deletion, with nothing said) and SIGINT ``KeyboardInterrupt``, each remembered in
+    ``common.INTERRUPTED``; the previous handlers come back after."""
     import signal
     import threading
 
@@ -153,10 +154,14 @@ def _signals_interrupt() -> Iterator[None]:
         return
 
     def stop(signum: int, _frame: object) -> None:
-        raise Terminated(signum)
+        # Kept as well as raised: library code that catches the exception mid-import and raises another one
+        # (Pulumi's type-hint reading turns it into an AttributeError) must still end as an interruption.
+        common.INTERRUPTED = KeyboardInterrupt() if signum == signal.SIGINT else Terminated(signum)
+        raise common.INTERRUPTED
 
-    wanted = [s for s in (getattr(signal, "SIGTERM", None), getattr(signal, "SIGHUP", None)) if s is not None]
-    previous = {sig: signal.signal(sig, stop) for sig in wanted}
+    wanted = [getattr(signal, name, None) for name in ("SIGINT", "SIGTERM", "SIGHUP")]
+    common.INTERRUPTED = None
+    previous = {sig: signal.signal(sig, stop) for sig in wanted if sig is not None}
     try:
         yield
     finally:
@@ -216,8 +221,7 @@ def _main(argv: list[str] | None) -> int:
         sys.stdout.flush()
         return code
     except KeyboardInterrupt as error:
-        code, what = interruption(error)
-        return say(f"interrupted: {what}; the lines above say what was done; run it again", code)
+        return _interrupted(error)
     except DeadlineExceeded as error:  # a command's own handler says more; none lets it out as a traceback
         return say(f"error: {deadline_line(error, args.command)}", EXIT_FINDINGS)
     except OSError as error:
@@ -226,7 +230,20 @@ def _main(argv: list[str] | None) -> int:
             return say(
                 f"error: the output cannot be written ({error.strerror}); free space or redirect it", EXIT_BAD_INPUT
             )
+        if common.INTERRUPTED is not None:
+            return _interrupted(common.INTERRUPTED)
         raise
+    except Exception:
+        # A signal arrived and a library turned its exception into another one on the way up: still the
+        # interruption it was, not a traceback.
+        if common.INTERRUPTED is not None:
+            return _interrupted(common.INTERRUPTED)
+        raise
+
+
+def _interrupted(error: KeyboardInterrupt) -> int:
+    code, what = interruption(error)
+    return say(f"interrupted: {what}; the lines above say what was done; run it again", code)
 
 
 if __name__ == "__main__":
