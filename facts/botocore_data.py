@@ -17,6 +17,8 @@ from importlib.resources import files
 from importlib.resources.abc import Traversable
 from typing import Any
 
+import botocore  # the package alone (a few ms): its data folder is read, its loader is not imported
+
 
 def _read(folder: Traversable, name: str) -> dict[str, Any] | None:
     plain = folder / f"{name}.json"
@@ -31,7 +33,7 @@ def _read(folder: Traversable, name: str) -> dict[str, Any] | None:
 
 
 def _data() -> Traversable:
-    return files("botocore") / "data"
+    return files(botocore) / "data"
 
 
 @cache
