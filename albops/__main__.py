@@ -14,15 +14,17 @@ def _end_without_teardown() -> None:
     A command has the Pulumi SDKs loaded (about 1,300 modules and 190,000 objects for a plan): freeing them one
     by one at exit cost 0.4-0.5 s of CPU, a quarter of an offline plan (bench/plan_cost.py), for memory the
     operating system takes back anyway. Registered before anything else, this runs after every other exit
-    handler (logging's included); non-daemon threads have been joined before exit handlers run. When a
+    handler registered after it (logging's included; under ``python -m albops`` nothing registers one before it but
+    a tool such as coverage.py, which is let be); non-daemon threads have been joined before exit handlers run. When a
     standard stream cannot be flushed the interpreter's own exit runs instead, so its error and exit code
     stay what they were.
     """
-    if _code is None:
-        return
+    if _code is None or "coverage" in sys.modules:
+        return  # an uncaught exception; or coverage.py, whose exit handler (registered first) must still run
     try:
-        sys.stdout.flush()
-        sys.stderr.flush()
+        for stream in (sys.stdout, sys.stderr):
+            if stream is not None:  # None: started with the stream closed (``>&-``)
+                stream.flush()
     except (OSError, ValueError):
         return
     os._exit(_code)

@@ -49,10 +49,11 @@ def test_the_stage_plan_imports_neither_the_schema_validator_nor_botocores_loade
     quarter of a second together; they load only when a stack needs them."""
     script = textwrap.dedent(
         f"""
-        import atexit, json, runpy, sys
-        atexit.register(lambda: print(json.dumps(sorted(sys.modules)), file=sys.stderr))
-        sys.argv = ["albops", "plan", "--stack", "stage", "--out", {str(tmp_path)!r} + "/out"]
-        runpy.run_module("albops", run_name="__main__", alter_sys=True)
+        import json, sys
+        from albops.cli.main import main
+        code = main(["plan", "--stack", "stage", "--out", {str(tmp_path)!r} + "/out"])
+        print(json.dumps(sorted(sys.modules)), file=sys.stderr)
+        sys.exit(code)
         """
     )
     proc = subprocess.run(
