@@ -22,6 +22,7 @@ import argparse
 import os
 import resource
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -82,7 +83,16 @@ def one_run(commit: str, extra: list[str]) -> tuple[float, float, dict[str, floa
         command = [str(ROOT / ".venv" / "bin" / "python"), "-m", "pytest", f"--junitxml={report}", *extra]
         cpu_before = _children_cpu()
         start = time.perf_counter()
-        proc = subprocess.run(command, cwd=clone, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        proc = subprocess.run(
+            command,
+            cwd=clone,
+            env=_env(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            # A shell starts a background job with SIGINT ignored, and Python then never raises KeyboardInterrupt:
+            # the suite's Ctrl-C tests need it as a terminal (and CI) gives it.
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+        )
         wall = time.perf_counter() - start
         cpu = _children_cpu() - cpu_before
         tail = proc.stdout.decode(errors="replace").strip().splitlines()[-1:]
