@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from functools import cache
 
-from botocore.loaders import create_loader
+from albingress.facts.botocore_data import service_model
 
 # <family>.<size>: the family starts with a letter (a1, m7i, u-6tb1, mac2-m2pro), the size is letters and digits,
 # optionally with '-' parts (m7i.metal-24xl). Every name in botocore's enum has this form (tests/test_stack.py).
@@ -18,7 +18,7 @@ INSTANCE_TYPE = re.compile(r"[a-z][a-z0-9]*(-[a-z0-9]+)*\.[a-z0-9]+(-[a-z0-9]+)*
 
 @cache
 def known_instance_types() -> frozenset[str]:
-    model = create_loader().load_service_model("ec2", "service-2")
+    model = service_model("ec2")
     return frozenset(model["shapes"]["InstanceType"]["enum"])
 
 

@@ -14,13 +14,12 @@ import re
 from functools import cache
 from typing import Any
 
-from botocore.loaders import create_loader
+from albingress.facts.botocore_data import bundled
 
 
-@cache
 def _endpoints() -> dict[str, Any]:
-    data: dict[str, Any] = create_loader().load_data("endpoints")
-    return data
+    # Read without botocore's loader, whose import costs the offline plan about 0.1 s (botocore_data.py).
+    return bundled("endpoints")
 
 
 def _partitions() -> list[dict[str, Any]]:

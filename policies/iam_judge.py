@@ -24,6 +24,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from albingress.facts.botocore_data import service_model
 from albingress.facts.role_launchers import role_launchers
 
 # Stand-ins no real name equals: an action of a service AWS has not launched and an ARN of any kind. A
@@ -112,9 +113,7 @@ ASSUME_ACTIONS = ("sts:AssumeRole", "sts:AssumeRoleWithWebIdentity", "sts:Assume
 def iam_write_actions() -> tuple[str, ...]:
     """IAM's write actions from the pinned botocore's IAM API model (every API is an action of the same
     name), less the reads and the service-linked-role actions."""
-    from botocore.loaders import create_loader
-
-    model = create_loader().load_service_model("iam", "service-2")
+    model = service_model("iam")  # read without botocore's loader (facts/botocore_data.py says why)
     names = (f"iam:{op}" for op in model["operations"] if not op.startswith(_READ_PREFIXES))
     return tuple(sorted(set(names) - _NOT_POWER))
 

@@ -26,8 +26,6 @@ from functools import cache
 from importlib.resources import files
 from typing import Any
 
-import jsonschema
-
 # The chart's selector labels (templates/_helpers.tpl, selectorLabels) and the other labels it puts on every
 # object (labels): a pod label of the same key replaces the selector's value in the pod template, and the API
 # server refuses a Deployment whose selector does not match its template; a repeated key elsewhere is the same
@@ -247,6 +245,10 @@ def _schema() -> dict[str, Any]:
 
 
 def _schema_problems(root: str, value: Any) -> list[str]:
+    # Imported here: jsonschema and its referencing registry cost about 0.15 s CPU to import, and only a stack
+    # that sets affinity, tolerations or the like needs them (the offline plan of stage does not).
+    import jsonschema
+
     document = _schema()
     schema = {"$ref": f"#/$defs/{document['roots'][root]}", "$defs": document["$defs"]}
     validator = jsonschema.Draft202012Validator(schema)
