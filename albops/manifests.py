@@ -52,6 +52,18 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return found
 
 
+def _not_json(word: str) -> Any:
+    """Python's reader takes NaN, Infinity and -Infinity; JSON (RFC 8259), and so IAM, refuses them."""
+    raise ValueError(f"{word} is not JSON (RFC 8259 has no NaN or Infinity; IAM refuses the document)")
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if value in (float("inf"), float("-inf")):  # 1e400: past a double, read as infinity by Python
+        raise ValueError(f"{text} is past the largest number JSON readers keep (a 64-bit float)")
+    return value
+
+
 def parse(text: str | IO[bytes], name: str, as_json: bool = False, anchors: bool | None = None) -> list[Any]:
     """The documents of one text or binary stream: one JSON document, or every non-empty YAML document.
 
@@ -60,7 +72,8 @@ def parse(text: str | IO[bytes], name: str, as_json: bool = False, anchors: bool
     """
     try:
         if as_json:
-            return [json.loads(text if isinstance(text, str) else text.read(), object_pairs_hook=_unique_keys)]
+            raw = text if isinstance(text, str) else text.read()
+            return [json.loads(raw, object_pairs_hook=_unique_keys, parse_constant=_not_json, parse_float=_finite)]
         loader = fast_loader(text) if isinstance(text, str) else (FastBoundedLoader if anchors else FastLoader)
         return [d for d in yaml.load_all(text, Loader=loader) if d is not None]
     except StackFileError as error:

@@ -639,7 +639,10 @@ def sleep_seconds(command: str) -> float | None:
 
 
 def whole_number(value: Any, where: str, key: str) -> int:
-    """A Kubernetes integer field's value: a YAML integer (the API server refuses strings, fractions, .inf)."""
+    """A Kubernetes integer field's value: a YAML integer (the API server refuses strings, fractions, .inf). A
+    whole float (``60.0``) is the integer: kubectl turns YAML into JSON through Go's float64, which writes ``60``."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
     if isinstance(value, bool) or not isinstance(value, int):
         raise BadValueError(where, key, value, "a whole number (the API server refuses it)")
     return value
@@ -719,7 +722,9 @@ def _seconds(value: float) -> str:
 
 def _drain_problems(workload: Resource, pod: Mapping[str, Any], delay: int) -> Iterable[Violation]:
     key = "spec.template.spec.terminationGracePeriodSeconds"
-    grace = whole_number(pod.get("terminationGracePeriodSeconds", DEFAULT_GRACE_PERIOD), display(workload), key)
+    # The field is a *int64: null, like leaving it out, is the default (30 s).
+    given = pod.get("terminationGracePeriodSeconds")
+    grace = whole_number(DEFAULT_GRACE_PERIOD if given is None else given, display(workload), key)
     for container in pod.get("containers") or []:
         where = f"{display(workload)} container {container.get('name')}"
         if not container.get("readinessProbe"):

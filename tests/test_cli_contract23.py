@@ -412,3 +412,97 @@ def test_a_signal_a_library_turns_into_another_error_is_still_the_interruption(
     assert main(["check", "--list", "--json"]) == code
     captured = capsys.readouterr()
     assert json.loads(captured.out)["exitCode"] == code and "Traceback" not in captured.err
+
+
+DEPLOYMENT = """apiVersion: apps/v1
+kind: Deployment
+metadata: {{name: web, namespace: shop}}
+spec:
+  replicas: {replicas}
+  selector: {{matchLabels: {{app: web}}}}
+  template:
+    metadata: {{labels: {{app: web}}}}
+    spec:
+      terminationGracePeriodSeconds: {grace}
+      containers:
+      - name: web
+        image: nginx:1.27
+        ports: [{{containerPort: {port}}}]
+"""
+
+
+@pytest.mark.parametrize(
+    ("replicas", "grace", "port", "refused"),
+    [
+        # kubectl (go-yaml v2) reads 1:30 as text, which the API server refuses; PyYAML 1.1 would read 90
+        ("2", "1:30", "8080", "terminationGracePeriodSeconds"),
+        ("1:30", "60", "8080", "spec.replicas"),
+        ("2", "60", "1:30", "containerPort"),
+        # out of range: ValidatePortNum, ValidateNonnegativeField
+        ("2", "60", "70000", "containerPort"),
+        ("2", "60", "0", "containerPort"),
+        ("-1", "60", "8080", "spec.replicas"),
+    ],
+)
+def test_check_refuses_numbers_kubectl_or_the_api_server_refuse(
+    replicas: str, grace: str, port: str, refused: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "web.yaml"
+    path.write_text(DEPLOYMENT.format(replicas=replicas, grace=grace, port=port))
+    assert main(["check", str(path)]) == 2
+    out = capsys.readouterr().out
+    assert refused in out and "document 1" in out
+
+
+@pytest.mark.parametrize(
+    ("replicas", "grace", "port"),
+    [
+        ("2.0", "60.0", "8080.0"),  # kubectl sends YAML's whole floats as JSON integers: accepted
+        ("2", "1e2", "8080"),  # go-yaml reads 1e2 as 100.0 (an exponent needs no dot), a whole number
+        ("0o2", "0x3c", "8_080"),  # ParseInt base 0 once underscores are dropped
+        ("0", "null", "65535"),  # replicas 0 is allowed; a null grace period is the default
+    ],
+)
+def test_check_accepts_numbers_kubectl_sends_as_integers(
+    replicas: str, grace: str, port: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "web.yaml"
+    path.write_text(DEPLOYMENT.format(replicas=replicas, grace=grace, port=port))
+    code = main(["check", str(path)])
+    out = capsys.readouterr().out
+    assert code != 2, out
+    assert "not a whole number" not in out and "is not of type" not in out
+
+
+@pytest.mark.parametrize("value", ["NaN", "Infinity", "-Infinity", "1e400"])
+def test_check_refuses_iam_json_that_is_not_json(
+    value: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "policy.json"
+    statement = f'{{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*", "Sid": {value}}}'
+    path.write_text(f'{{"Version": "2012-10-17", "Statement": [{statement}]}}')
+    assert main(["check", str(path)]) == 2
+    assert "not valid JSON" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("weight", "code"), [("-1", 2), ("1000001", 2), ("50.0", 0), ("1000000", 0)])
+def test_an_httproute_weight_is_held_to_the_crds_range(
+    weight: str, code: int, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Gateway API v1.6.0 apis/v1/shared_types.go, BackendRef.Weight: int32, Minimum=0, Maximum=1000000."""
+    path = tmp_path / "route.yaml"
+    path.write_text(
+        "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: r, namespace: shop}\n"
+        "spec:\n  parentRefs: [{name: g}]\n  rules:\n  - backendRefs: [{name: web, port: 80, weight: " + weight + "}]\n"
+    )
+    got = main(["check", str(path)])
+    out = capsys.readouterr().out
+    assert (got == 2) == (code == 2), out
+    assert ("weight" in out and "0 to 1000000" in out) == (code == 2)
+
+
+@pytest.mark.parametrize("stack", ["", "../../etc/passwd", ".."])
+def test_plan_and_verify_refuse_what_is_no_stack_name(stack: str, capsys: pytest.CaptureFixture[str]) -> None:
+    for argv in (["plan", "--stack", stack], ["verify", "--stack", stack]):
+        assert main(argv) == 2
+        assert "is not a stack name" in capsys.readouterr().err

@@ -440,3 +440,14 @@ def external_dns_prefix(text: str) -> str:
     if not DNS_SUBDOMAIN.fullmatch(prefix):
         raise argparse.ArgumentTypeError(f"{text!r} is not an annotation prefix, e.g. external-dns.kubernetes.io/")
     return prefix + "/"
+
+
+def stack_name(text: str) -> str:
+    """A stack's own name, as in ``Pulumi.<stack>.yaml``: what ``pulumi stack init`` takes (letters, digits,
+    ``-``, ``_``, ``.``; at most 100), so ``--stack ../../etc/passwd`` or an empty one is refused by name."""
+    if not re.fullmatch(r"[A-Za-z0-9_.-]{1,100}", text) or text in (".", ".."):
+        parts = text.split("/")
+        owner_value = len(parts) == 3 and all(re.fullmatch(r"[A-Za-z0-9_.-]+", p) and p.strip(".") for p in parts)
+        hint = f"; the stack's own name is the last part of ORG/PROJECT/STACK: {parts[-1]}" if owner_value else ""
+        raise argparse.ArgumentTypeError(f"{text!r} is not a stack name (letters, digits, '_', '.', '-'){hint}")
+    return text

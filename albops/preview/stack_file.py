@@ -21,6 +21,7 @@ or it plans a different stack than the one that will be deployed:
 from __future__ import annotations
 
 import json
+import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -173,6 +174,32 @@ def _unique_mapping(loader: yaml.CSafeLoader, node: MappingNode, deep: bool = Fa
 
 FastLoader.construct_mapping = _unique_mapping  # type: ignore[method-assign,assignment]
 FastBoundedLoader.construct_mapping = _unique_mapping  # type: ignore[method-assign,assignment]
+
+
+# Numbers in manifests as kubectl reads them (sigs.k8s.io/yaml over go-yaml v2, resolve.go), not as PyYAML's
+# YAML 1.1: no base 60 (``1:30`` is text to kubectl, which the API server then refuses in a number field, where
+# PyYAML would read 90: go-yaml v2's README says base-60 floats are purposefully not supported); an integer is
+# what Go's strconv.ParseInt(base 0) takes once underscores are dropped (0x, 0o, 0b, a leading-0 octal); a float
+# is yamlStyleFloat (an exponent needs no dot: ``1e3`` is 1000.0) or .inf/.nan.
+_GO_INT = re.compile(r"^[-+]?(?:0b[0-1_]+|0o[0-7_]+|0x[0-9a-fA-F_]+|[0-9][0-9_]*)$")
+_GO_FLOAT = re.compile(
+    r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
+)
+
+
+def _go_yaml_numbers(loader: type[yaml.CSafeLoader]) -> None:
+    resolvers = {
+        first: [(tag, regexp) for tag, regexp in entries if tag not in (_INT_TAG, _FLOAT_TAG)]
+        for first, entries in loader.yaml_implicit_resolvers.items()
+    }
+    loader.yaml_implicit_resolvers = resolvers
+    loader.add_implicit_resolver(_INT_TAG, _GO_INT, list("-+0123456789"))
+    loader.add_implicit_resolver(_FLOAT_TAG, _GO_FLOAT, list("-+0123456789."))
+
+
+_INT_TAG, _FLOAT_TAG = "tag:yaml.org,2002:int", "tag:yaml.org,2002:float"
+_go_yaml_numbers(FastLoader)
+_go_yaml_numbers(FastBoundedLoader)
 
 
 def _check_expansion(node: Node | None) -> None:

@@ -517,15 +517,19 @@ def _route_problems(obj: Mapping[str, Any], index: int) -> list[Problem]:
         refs = rule.get("backendRefs") if isinstance(rule, Mapping) else None
         for b, ref in enumerate(refs if isinstance(refs, list) else []):
             weight = ref.get("weight") if isinstance(ref, Mapping) else None
-            if weight is not None and (isinstance(weight, bool) or not isinstance(weight, int) or weight >= 2**31):
-                # The Gateway API CRD's schema: weight is an int32 (gateway-api v1.x, BackendRef.Weight).
+            if isinstance(weight, float) and weight.is_integer():  # kubectl sends YAML's 50.0 as JSON 50
+                weight = int(weight)
+            # The Gateway API CRD's schema (v1.6.0 apis/v1/shared_types.go, BackendRef.Weight): an int32, minimum 0,
+            # maximum 1000000.
+            whole = weight is None or (isinstance(weight, int) and not isinstance(weight, bool))
+            if not whole or (weight is not None and not 0 <= weight <= 1_000_000):
                 found.append(
                     Problem(
                         describe(obj),
                         index,
                         f"spec.rules[{r}].backendRefs[{b}].weight",
-                        f"weight {weight!r} is not a whole number (int32; the CRD's schema refuses it)",
-                        "write the weight as a number, e.g. 50",
+                        f"weight {weight!r} is not a whole number from 0 to 1000000 (the CRD's schema refuses it)",
+                        "write the weight as a number from 0 to 1000000, e.g. 50",
                         not_a_number=True,
                     )
                 )

@@ -21,6 +21,8 @@ PORT_MIN, PORT_MAX = 1, 65535
 
 
 def _port_problem(value: Any) -> str | None:
+    if isinstance(value, float) and value.is_integer():  # kubectl sends YAML's 80.0 as JSON 80
+        value = int(value)
     if isinstance(value, bool) or not isinstance(value, int):
         return f"port {value!r} is not a whole number"
     if not PORT_MIN <= value <= PORT_MAX:
@@ -95,6 +97,50 @@ def problems(obj: Mapping[str, Any], index: int) -> list[Problem]:
         ]
     if kind == "TargetGroupBinding" and isinstance(spec.get("serviceRef"), Mapping) and "port" in spec["serviceRef"]:
         ports.append(("spec.serviceRef.port", spec["serviceRef"]["port"]))
+    # Fields that hold only a port number (Kubernetes ValidatePortNum: 1..65535): a Service's port, a container's
+    # containerPort; and replicas, which ValidateNonnegativeField keeps >= 0.
+    numbers: list[tuple[str, Any]] = []
+    if kind == "Service" and isinstance(spec.get("ports"), list):
+        numbers += [
+            (f"spec.ports[{i}].port", p["port"])
+            for i, p in enumerate(spec["ports"])
+            if isinstance(p, Mapping) and p.get("port") is not None
+        ]
+    template = spec.get("template")
+    pod, at = (template.get("spec"), "spec.template.spec") if isinstance(template, Mapping) else (spec, "spec")
+    if isinstance(pod, Mapping) and kind in ("Pod", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job"):
+        for group in ("initContainers", "containers"):
+            containers = pod.get(group)
+            for c, container in enumerate(containers if isinstance(containers, list) else []):
+                declared = container.get("ports") if isinstance(container, Mapping) else None
+                for n, port in enumerate(declared if isinstance(declared, list) else []):
+                    if isinstance(port, Mapping) and port.get("containerPort") is not None:
+                        numbers.append((f"{at}.{group}[{c}].ports[{n}].containerPort", port["containerPort"]))
+    for field, number in numbers:
+        why = _port_problem(number)
+        if why:
+            found.append(
+                Problem(
+                    describe(obj),
+                    index,
+                    field,
+                    why + " (Kubernetes ValidatePortNum)",
+                    "give a port number from 1 to 65535",
+                    not_a_number=True,
+                )
+            )
+    replicas = spec.get("replicas")
+    if kind in ("Deployment", "StatefulSet", "ReplicaSet") and isinstance(replicas, int) and replicas < 0:
+        found.append(
+            Problem(
+                describe(obj),
+                index,
+                "spec.replicas",
+                f"replicas {replicas} is negative (Kubernetes ValidateNonnegativeField)",
+                "give 0 or more",
+                not_a_number=True,
+            )
+        )
     for field, port in ports:
         why = _port_or_name_problem(port)
         if why:

@@ -25,7 +25,9 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="show what `pulumi up` would create, with no cloud, credentials or Pulumi CLI",
         description="Runs the real program under Pulumi's mock runtime with plausible cloud answers.",
     )
-    plan.add_argument("--stack", "-s", required=True, help="stack name: reads Pulumi.<stack>.yaml")
+    plan.add_argument(
+        "--stack", "-s", required=True, type=argtypes.stack_name, help="stack name: reads Pulumi.<stack>.yaml"
+    )
     plan.add_argument(
         "--out",
         type=argtypes.output_dir,

@@ -19,7 +19,12 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         description="A pass/fail line per check, bounded in time; exit 1 on any failure.",
     )
     what = verify.add_mutually_exclusive_group(required=True)
-    what.add_argument("--stack", "-s", help="stack name: expectations from Pulumi.<stack>.yaml and its outputs")
+    what.add_argument(
+        "--stack",
+        "-s",
+        type=argtypes.stack_name,
+        help="stack name: expectations from Pulumi.<stack>.yaml and its outputs",
+    )
     what.add_argument(
         "--url", type=argtypes.web_url(("https",)), help="https://host[:port]/path to check without a stack"
     )
