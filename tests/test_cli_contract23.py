@@ -506,3 +506,28 @@ def test_plan_and_verify_refuse_what_is_no_stack_name(stack: str, capsys: pytest
     for argv in (["plan", "--stack", stack], ["verify", "--stack", stack]):
         assert main(argv) == 2
         assert "is not a stack name" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("argv", "said"),
+    [
+        # a bad value elsewhere on the line no longer hides the typo (the first pass reads every value as text)
+        (["sweep", "--region", "nowhere", "--clustr", "x"], "did you mean --cluster?"),
+        (["plan", "--cloud-facts", "/nonexistent", "--stak", "x"], "did you mean --stack?"),
+        (["cutover", "--weight", "0", "--zone-idd", "Z", "--host", "h"], "did you mean --zone-id?"),
+        # nor does a conflict between two options
+        (["plan", "--markdown", "--json", "--stak", "x"], "did you mean --stack?"),
+        # every unknown option gets its suggestion, each named
+        (["plan", "--stak", "x", "--outt", "y"], "did you mean --stack? (--stak); did you mean --out? (--outt)"),
+        # case aside
+        (["plan", "--STACK", "x"], "did you mean --stack?"),
+        # a command's option given before the command's name
+        (["--json", "plan", "--stack", "stage"], "--json goes after the command's name (albops plan --json)"),
+    ],
+)
+def test_the_typo_is_named_whatever_else_is_wrong_on_the_line(
+    argv: list[str], said: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(argv) == 2
+    captured = capsys.readouterr()
+    assert said in captured.err + captured.out

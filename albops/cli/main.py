@@ -79,22 +79,42 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     if unknown and args.command is not None:
         commands = next(a for a in lenient._actions if isinstance(a, argparse._SubParsersAction))
         sub = commands.choices[args.command]
-        known = [o for action in sub._actions for o in action.option_strings]
-        close = difflib.get_close_matches(unknown[0].split("=", 1)[0], known, n=1)
-        hint = f"; did you mean {close[0]}?" if close else ""
-        sub.error(f"unrecognized arguments: {' '.join(unknown)}{hint}")
+        sub.error(f"unrecognized arguments: {' '.join(unknown)}{_suggestions(unknown, sub)}")
     return _parser().parse_args(argv)
 
 
+def _suggestions(unknown: list[str], sub: argparse.ArgumentParser) -> str:
+    """What each unknown option most resembles among the command's own (case aside), or where it goes."""
+    known = [o for action in sub._actions for o in action.option_strings]
+    by_lower = {o.lower(): o for o in known}
+    said: list[tuple[str, str]] = []
+    for token in unknown:
+        name = token.split("=", 1)[0]
+        if not name.startswith("-"):
+            continue
+        if name in known:  # given before the command's name: `albops --json plan`
+            said.append((name, f"{name} goes after the command's name ({sub.prog} {name})"))
+            continue
+        close = difflib.get_close_matches(name.lower(), list(by_lower), n=1)
+        if close:
+            said.append((name, f"did you mean {by_lower[close[0]]}?"))
+    if len(said) > 1:  # say which unknown option each suggestion is for
+        return "; " + "; ".join(f"{text} ({name})" for name, text in said)
+    return "; " + said[0][1] if said else ""
+
+
 def _nothing_required(parser: argparse.ArgumentParser) -> None:
-    """Make every option, positional and exclusive group of ``parser`` and its commands optional."""
+    """Make every option, positional and exclusive group of ``parser`` and its commands optional, and every value
+    plain text: the first pass looks only for unknown options, so a bad value or a conflict elsewhere on the line
+    (reported by the real pass) does not hide the typo."""
     for action in parser._actions:
         action.required = False
         if isinstance(action, argparse._SubParsersAction):
             for sub in action.choices.values():
                 _nothing_required(sub)
-    for group in parser._mutually_exclusive_groups:
-        group.required = False
+        elif action.option_strings:
+            action.type, action.choices = None, None
+    parser._mutually_exclusive_groups = []
 
 
 class _ReaderGoneSafe:
