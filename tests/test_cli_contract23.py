@@ -531,3 +531,12 @@ def test_the_typo_is_named_whatever_else_is_wrong_on_the_line(
     assert main(argv) == 2
     captured = capsys.readouterr()
     assert said in captured.err + captured.out
+
+
+def test_a_usage_error_is_a_json_document_only_where_the_command_has_json(capsys: pytest.CaptureFixture[str]) -> None:
+    # migrate's stdout is the manifests a pipe applies: never a JSON error there
+    assert main(["migrate", "--json", "x.yaml"]) == 2
+    assert capsys.readouterr().out == ""
+    # --json=VALUE is still a request for JSON
+    assert main(["plan", "--json=1"]) == 2
+    assert json.loads(capsys.readouterr().out)["kind"] == "usage"

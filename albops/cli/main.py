@@ -231,7 +231,7 @@ def _main(argv: list[str] | None) -> int:
         args = _parse(argv)
     except SystemExit as error:  # argparse: --help exits 0, usage errors exit 2
         code = int(error.code or 0)
-        if code and "--json" in (argv if argv is not None else sys.argv[1:]):
+        if code and _wants_json(argv if argv is not None else sys.argv[1:]):
             message = _Parser.last_error or "usage error (see the usage on stderr)"
             print(json.dumps({"error": message, "kind": "usage", "exitCode": code}))
         return code
@@ -263,7 +263,21 @@ def _main(argv: list[str] | None) -> int:
 
 def _interrupted(error: KeyboardInterrupt) -> int:
     code, what = interruption(error)
-    return say(f"interrupted: {what}; the lines above say what was done; run it again", code)
+    # Under --json no lines were printed above this one: do not point at them.
+    done = "" if common.JSON_OUTPUT else "; the lines above say what was done"
+    return say(f"interrupted: {what}{done}; run it again", code)
+
+
+def _wants_json(argv: list[str]) -> bool:
+    """A usage error is also a JSON document when --json (or --json=...) was asked of a command that has it:
+    never for migrate, whose stdout is the manifests a pipe applies."""
+    if not any(a == "--json" or a.startswith("--json=") for a in argv):
+        return False
+    command = next((a for a in argv if a in HANDLERS), None)
+    if command is None:
+        return True
+    commands = next(a for a in _parser()._actions if isinstance(a, argparse._SubParsersAction))
+    return any("--json" in action.option_strings for action in commands.choices[command]._actions)
 
 
 if __name__ == "__main__":
