@@ -540,3 +540,45 @@ def test_a_usage_error_is_a_json_document_only_where_the_command_has_json(capsys
     # --json=VALUE is still a request for JSON
     assert main(["plan", "--json=1"]) == 2
     assert json.loads(capsys.readouterr().out)["kind"] == "usage"
+
+
+INGRESS = """apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: web
+  namespace: shop
+  annotations:
+    alb.ingress.kubernetes.io/{annotation}: "{value}"
+spec:
+  ingressClassName: alb
+  rules:
+  - host: www.example.com
+    http:
+      paths:
+      - {{path: /, pathType: Prefix, backend: {{service: {{name: web, port: {{number: 80}}}}}}}}
+"""
+
+
+@pytest.mark.parametrize(
+    ("annotation", "value", "refused"),
+    [
+        # botocore's elbv2 model (TargetGroupAttribute / LoadBalancerAttribute Key docs), written by hand
+        ("target-group-attributes", "deregistration_delay.timeout_seconds=3601", True),
+        ("target-group-attributes", "deregistration_delay.timeout_seconds=3600", False),
+        ("target-group-attributes", "slow_start.duration_seconds=20", True),
+        ("target-group-attributes", "slow_start.duration_seconds=0", False),
+        ("target-group-attributes", "stickiness.lb_cookie.duration_seconds=604801", True),
+        ("load-balancer-attributes", "idle_timeout.timeout_seconds=4001", True),
+        ("load-balancer-attributes", "idle_timeout.timeout_seconds=4000", False),
+        ("load-balancer-attributes", "client_keep_alive.seconds=59", True),
+    ],
+)
+def test_check_holds_elb_attributes_to_the_apis_ranges(
+    annotation: str, value: str, refused: bool, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "ingress.yaml"
+    path.write_text(INGRESS.format(annotation=annotation, value=value))
+    code = main(["check", str(path)])
+    out = capsys.readouterr().out
+    assert (code == 2) == refused, out
+    assert ("outside the ELB API's" in out) == refused

@@ -79,6 +79,16 @@ NUMERIC_ATTRIBUTES = frozenset(
     {"deregistration_delay.timeout_seconds", "slow_start.duration_seconds", "stickiness.lb_cookie.duration_seconds"}
     | {"stickiness.app_cookie.duration_seconds", "idle_timeout.timeout_seconds", "client_keep_alive.seconds"}
 )
+# The ELB API's range of each (botocore's elbv2 model, TargetGroupAttribute and LoadBalancerAttribute Key docs);
+# slow start's 0 is its default, "disabled", so it is allowed beside 30-900.
+ATTRIBUTE_RANGES = {
+    "deregistration_delay.timeout_seconds": (0, 3600),
+    "slow_start.duration_seconds": (30, 900),
+    "stickiness.lb_cookie.duration_seconds": (1, 604800),
+    "stickiness.app_cookie.duration_seconds": (1, 604800),
+    "idle_timeout.timeout_seconds": (1, 4000),
+    "client_keep_alive.seconds": (60, 604800),
+}
 GO_BOOLS = frozenset({"1", "t", "T", "TRUE", "true", "True", "0", "f", "F", "FALSE", "false", "False"})
 # Settings of the load balancer itself: two members of one group that give different values stop it.
 ONE_PER_GROUP = ("scheme", "ip-address-type", "load-balancer-name", "wafv2-acl-arn", "wafv2-acl-name", "waf-acl-id")
@@ -432,7 +442,8 @@ def _ingress_problems(obj: Mapping[str, Any], index: int) -> list[Problem]:
             if pairs is None:
                 add(annotation_field(key), "not comma-separated key=value pairs with non-empty keys", "fix the list")
             for name, value in sorted((pairs or {}).items()):
-                if name in NUMERIC_ATTRIBUTES and go_int(value, 64) is None:
+                number = go_int(value, 64) if name in NUMERIC_ATTRIBUTES else None
+                if name in NUMERIC_ATTRIBUTES and number is None:
                     add(
                         annotation_field(key),
                         f"{name}={value!r} is not a whole number of seconds; the ELB API refuses it and the group "
@@ -440,6 +451,16 @@ def _ingress_problems(obj: Mapping[str, Any], index: int) -> list[Problem]:
                         f"write {name}=SECONDS",
                         not_a_number=True,
                     )
+                elif number is not None and name in ATTRIBUTE_RANGES:
+                    low, high = ATTRIBUTE_RANGES[name]
+                    if not (low <= number <= high or (name == "slow_start.duration_seconds" and number == 0)):
+                        add(
+                            annotation_field(key),
+                            f"{name}={number} is outside the ELB API's {low}-{high}; it refuses the attribute and "
+                            "the group stops reconciling",
+                            f"write {name}=SECONDS within {low}-{high}",
+                            not_a_number=True,
+                        )
         elif suffix == "certificate-arn":
             for arn in certificate_arns(raw) or [raw]:
                 if not CERTIFICATE_ARN.fullmatch(arn):
