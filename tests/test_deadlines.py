@@ -109,6 +109,12 @@ def test_the_nightly_reaper_and_teardown_are_bounded_by_a_stalled_aws_endpoint_t
     hostile_aws: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """`sweep --expired` (its first call lists clusters) and teardown's step 1 (DescribeCluster)."""
+    import boto3
+
+    # The first credential resolution in a process loads botocore's provider chain: on a loaded runner that alone
+    # once took the whole 0.5 s call budget, and the deadline named the credential providers instead of the
+    # stalled endpoint this test is about. Load it before the clock starts.
+    boto3.session.Session().get_credentials()
     with trickling(0.05) as url:
         hostile_aws.setenv("AWS_ENDPOINT_URL", url)
         started = time.monotonic()
