@@ -116,19 +116,15 @@ def problems(obj: Mapping[str, Any], index: int) -> list[Problem]:
                 for n, port in enumerate(declared if isinstance(declared, list) else []):
                     if isinstance(port, Mapping) and port.get("containerPort") is not None:
                         numbers.append((f"{at}.{group}[{c}].ports[{n}].containerPort", port["containerPort"]))
-    for field, number in numbers:
-        why = _port_problem(number)
-        if why:
-            found.append(
-                Problem(
-                    describe(obj),
-                    index,
-                    field,
-                    why + " (Kubernetes ValidatePortNum)",
-                    "give a port number from 1 to 65535",
-                    not_a_number=True,
-                )
-            )
+    # (field, value, its problem or None, the Kubernetes rule, the fix), numbers then numbers-or-names
+    checks = [(f, v, _port_problem(v), "ValidatePortNum", "give a port number from 1 to 65535") for f, v in numbers]
+    name_fix = "give the port's number (1..65535) or the container port's name"
+    checks += [(f, v, _port_or_name_problem(v), "ValidatePortNumOrName", name_fix) for f, v in ports]
+    found += [
+        Problem(describe(obj), index, field, f"{why} (Kubernetes {rule})", fix, not_a_number=True)
+        for field, _, why, rule, fix in checks
+        if why
+    ]
     replicas = spec.get("replicas")
     if kind in ("Deployment", "StatefulSet", "ReplicaSet") and isinstance(replicas, int) and replicas < 0:
         found.append(
@@ -141,19 +137,7 @@ def problems(obj: Mapping[str, Any], index: int) -> list[Problem]:
                 not_a_number=True,
             )
         )
-    for field, port in ports:
-        why = _port_or_name_problem(port)
-        if why:
-            found.append(
-                Problem(
-                    describe(obj),
-                    index,
-                    field,
-                    why + " (Kubernetes ValidatePortNumOrName)",
-                    "give the port's number (1..65535) or the container port's name",
-                    not_a_number=True,
-                )
-            )
+
     if kind == "Ingress":
         name = spec.get("ingressClassName")
         if name is not None and (
