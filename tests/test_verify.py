@@ -197,7 +197,7 @@ def test_cli_url_mode_prints_a_line_per_check(site: Site, capsys: pytest.Capture
     argv += ["--http-port", str(site.http_port), "--resolve", f"{HOST}=127.0.0.1", "--timeout", "20"]
     assert main(argv) == 0
     out = capsys.readouterr().out
-    assert out.count("PASS") == 5 and "5 passed, 0 failed" in out
+    assert out.count("PASS") == 5 and "5 passed, 0 failed, 0 skipped" in out
     site.behaviour.redirect = False
     assert main(argv) == 1
     assert "FAIL  http redirect" in capsys.readouterr().out
@@ -212,7 +212,7 @@ def test_cli_json_is_one_document_with_each_check_and_the_exit_codes_meaning(
     document = json.loads(capsys.readouterr().out)  # the whole of stdout: no table before or after it
     assert [c["result"] for c in document["checks"]] == ["pass"] * 5
     assert (document["passed"], document["failed"], document["exitCode"]) == (5, 0, 0)
-    assert document["meaning"] == "every check passed"
+    assert document["meaning"] == "every check that applies passed" and document["skipped"] == 0
     site.behaviour.redirect = False
     assert main(argv) == 1
     document = json.loads(capsys.readouterr().out)
@@ -250,7 +250,7 @@ def test_cli_stack_mode_reads_outputs_and_checks_the_alb(
     code = main(argv)
     out = capsys.readouterr().out
     assert code == 0, out
-    assert "PASS  load balancer" in out and "7 passed, 0 failed" in out
+    assert "PASS  load balancer" in out and "7 passed, 0 failed, 0 skipped" in out
 
 
 def _alb(site: Site, gateway: str | None = None) -> None:
@@ -364,3 +364,13 @@ def test_a_slowloris_server_cannot_hold_a_check_past_its_deadline(capsys: pytest
     assert code == 1
     assert "FAIL  http redirect: no complete answer within 2 s" in out
     assert elapsed < 15, elapsed
+
+
+def test_a_check_with_nothing_to_check_is_skipped_not_passed() -> None:
+    """No HTTP listener expected: the redirect check has nothing to look at, so it says SKIP and is counted
+    apart, never as a pass."""
+    from albops.cluster.verify import Expectations, Verifier
+
+    verifier = Verifier(Expectations(host="www.example.com", http_port=None), resolver=lambda host: [], timeout=1)
+    check = verifier._redirect()
+    assert check.skipped and check.result == "skip" and str(check).startswith("SKIP  http redirect")

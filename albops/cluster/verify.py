@@ -62,9 +62,15 @@ class Check:
     name: str
     ok: bool
     detail: str
+    # Nothing to check for this stack (no HTTP listener, so no redirect): neither a pass nor a failure.
+    skipped: bool = False
+
+    @property
+    def result(self) -> str:
+        return "skip" if self.skipped else "pass" if self.ok else "fail"
 
     def __str__(self) -> str:
-        return f"{'PASS' if self.ok else 'FAIL'}  {self.name}: {self.detail}"
+        return f"{self.result.upper()}  {self.name}: {self.detail}"
 
 
 class _PinnedHTTPSConnection(http.client.HTTPSConnection):
@@ -223,7 +229,7 @@ class Verifier:
 
     def _redirect(self) -> Check:
         if self.expect.http_port is None:
-            return Check("http redirect", True, "no HTTP listener expected")
+            return Check("http redirect", True, "no HTTP listener expected", skipped=True)
         connection = http.client.HTTPConnection(self.address, self.expect.http_port, timeout=self.timeout)
         try:
             connection.request("GET", self.expect.path, headers={"Host": self._authority(self.expect.http_port, 80)})

@@ -99,14 +99,16 @@ def run(args: argparse.Namespace) -> int:
     verifier = Verifier(expect, resolver=resolver, ca_file=args.ca_file, timeout=args.timeout, aws=aws)
     checks = verifier.run()
     failed = [c for c in checks if not c.ok]
+    skipped = [c for c in checks if c.skipped]
     code = EXIT_FINDINGS if failed else EXIT_OK
     if args.json:
         # The exit code's meaning travels with it, so a script reading only stdout need not know the table.
-        meaning = "a check failed" if failed else "every check passed"
+        meaning = "a check failed" if failed else "every check that applies passed"
         document = {
-            "checks": [{"name": c.name, "result": "pass" if c.ok else "fail", "reason": c.detail} for c in checks],
-            "passed": len(checks) - len(failed),
+            "checks": [{"name": c.name, "result": c.result, "reason": c.detail} for c in checks],
+            "passed": len(checks) - len(failed) - len(skipped),
             "failed": len(failed),
+            "skipped": len(skipped),
             "exitCode": code,
             "meaning": meaning,
         }
@@ -114,7 +116,7 @@ def run(args: argparse.Namespace) -> int:
         return code
     for check in checks:
         print(check)
-    print(f"{len(checks) - len(failed)} passed, {len(failed)} failed")
+    print(f"{len(checks) - len(failed) - len(skipped)} passed, {len(failed)} failed, {len(skipped)} skipped")
     return code
 
 
