@@ -80,9 +80,10 @@ def _links_missing() -> list[str]:
     return [name for name in ("components", "policies", "facts", "stack_settings") if (here / name).is_file()]
 
 
-if _links_missing():
+_MISSING = _links_missing()
+if _MISSING:
     raise ImportError(
-        f"albingress/{_links_missing()[0]} is a file, not a link to ../{_links_missing()[0]}: this checkout was made "
+        f"albingress/{_MISSING[0]} is a file, not a link to ../{_MISSING[0]}: this checkout was made "
         "without symbolic links; clone it again with `git clone -c core.symlinks=true` (on Windows, with "
         "Developer Mode on), or install the package with `pip install ./` from a checkout that has them"
     )

@@ -640,9 +640,8 @@ def sleep_seconds(command: str) -> float | None:
 
 def whole_number(value: Any, where: str, key: str) -> int:
     """A Kubernetes integer field's value: a YAML integer (the API server refuses strings, fractions, .inf). A
-    whole float (``60.0``) is the integer: kubectl turns YAML into JSON through Go's float64, which writes ``60``."""
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
+    whole float (``60.0``) arrives here as the integer it is to the API server: the manifest reader and the plan
+    both read numbers as kubectl and Pulumi send them."""
     if isinstance(value, bool) or not isinstance(value, int):
         raise BadValueError(where, key, value, "a whole number (the API server refuses it)")
     return value

@@ -21,6 +21,7 @@ or it plans a different stack than the one that will be deployed:
 from __future__ import annotations
 
 import json
+import math
 import re
 import sys
 from dataclasses import dataclass, field
@@ -180,10 +181,12 @@ FastBoundedLoader.construct_mapping = _unique_mapping  # type: ignore[method-ass
 # YAML 1.1: no base 60 (``1:30`` is text to kubectl, which the API server then refuses in a number field, where
 # PyYAML would read 90: go-yaml v2's README says base-60 floats are purposefully not supported); an integer is
 # what Go's strconv.ParseInt(base 0) takes once underscores are dropped (0x, 0o, 0b, a leading-0 octal); a float
-# is yamlStyleFloat (an exponent needs no dot: ``1e3`` is 1000.0) or .inf/.nan.
+# is yamlStyleFloat, matched once underscores are dropped too (an exponent needs no dot: ``1e3`` is 1000.0), or
+# .inf/.nan.
 _GO_INT = re.compile(r"^[-+]?(?:0b[0-1_]+|0o[0-7_]+|0x[0-9a-fA-F_]+|[0-9][0-9_]*)$")
 _GO_FLOAT = re.compile(
-    r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
+    r"^(?:[-+]?(?:\.[0-9][0-9_]*|[0-9][0-9_]*(?:\.[0-9_]*)?)(?:[eE][-+]?[0-9]+)?"
+    r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
 )
 
 
@@ -197,9 +200,18 @@ def _go_yaml_numbers(loader: type[yaml.CSafeLoader]) -> None:
     loader.add_implicit_resolver(_FLOAT_TAG, _GO_FLOAT, list("-+0123456789."))
 
 
+def _json_number(loader: yaml.CSafeLoader, node: ScalarNode) -> float | int:
+    """A float as the API server receives it: kubectl turns YAML into JSON through Go's float64, which writes a
+    whole one (``60.0``) as ``60``, so an integer field takes it; a fraction or .inf stays a float. The offline
+    plan does the same to Pulumi's doubles (runner._show_unknowns)."""
+    value: float = yaml.constructor.SafeConstructor.construct_yaml_float(loader, node)
+    return int(value) if math.isfinite(value) and value.is_integer() else value
+
+
 _INT_TAG, _FLOAT_TAG = "tag:yaml.org,2002:int", "tag:yaml.org,2002:float"
-_go_yaml_numbers(FastLoader)
-_go_yaml_numbers(FastBoundedLoader)
+for _loader in (FastLoader, FastBoundedLoader):
+    _go_yaml_numbers(_loader)
+    _loader.add_constructor(_FLOAT_TAG, _json_number)
 
 
 def _check_expansion(node: Node | None) -> None:

@@ -538,8 +538,6 @@ def _route_problems(obj: Mapping[str, Any], index: int) -> list[Problem]:
         refs = rule.get("backendRefs") if isinstance(rule, Mapping) else None
         for b, ref in enumerate(refs if isinstance(refs, list) else []):
             weight = ref.get("weight") if isinstance(ref, Mapping) else None
-            if isinstance(weight, float) and weight.is_integer():  # kubectl sends YAML's 50.0 as JSON 50
-                weight = int(weight)
             # The Gateway API CRD's schema (v1.6.0 apis/v1/shared_types.go, BackendRef.Weight): an int32, minimum 0,
             # maximum 1000000.
             whole = weight is None or (isinstance(weight, int) and not isinstance(weight, bool))

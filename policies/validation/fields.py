@@ -21,8 +21,6 @@ PORT_MIN, PORT_MAX = 1, 65535
 
 
 def _port_problem(value: Any) -> str | None:
-    if isinstance(value, float) and value.is_integer():  # kubectl sends YAML's 80.0 as JSON 80
-        value = int(value)
     if isinstance(value, bool) or not isinstance(value, int):
         return f"port {value!r} is not a whole number"
     if not PORT_MIN <= value <= PORT_MAX:

@@ -10,10 +10,10 @@ from typing import TYPE_CHECKING, Any
 from albingress.facts.names import PLANNED_ENVIRONMENTS
 from albops import EXIT_BAD_INPUT, EXIT_FINDINGS, EXIT_OK
 from albops.cli import args as argtypes
+from albops.cli.common import cloud_facts_option, say
 
 if TYPE_CHECKING:
     from albingress.policies.review import ClusterClass
-from albops.cli.common import cloud_facts_option, say
 
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -10,12 +10,12 @@ from typing import TYPE_CHECKING
 from albingress.facts.names import EPHEMERAL, PLANNED_ENVIRONMENTS, PROJECT
 from albops import EXIT_BAD_INPUT, EXIT_FINDINGS, EXIT_OK, EXIT_REFUSED, EXIT_TOOL_MISSING
 from albops.cli import args as argtypes
+from albops.cli.common import cloud_facts_option, say
 from albops.preview.runner import PROJECT_DIR
 
 if TYPE_CHECKING:
     from albingress.policies.review import Violation
     from albops.preview.runner import PlanResult
-from albops.cli.common import cloud_facts_option, say
 
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
