@@ -582,3 +582,15 @@ def test_check_holds_elb_attributes_to_the_apis_ranges(
     out = capsys.readouterr().out
     assert (code == 2) == refused, out
     assert ("outside the ELB API's" in out) == refused
+
+
+def test_a_name_with_a_line_break_stays_on_its_findings_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "service.yaml"
+    path.write_text(
+        'apiVersion: v1\nkind: Service\nmetadata: {name: "s\\n", namespace: n}\nspec: {ports: [{port: 80}]}\n'
+    )
+    assert main(["check", str(path)]) == 2
+    finding = capsys.readouterr().out.splitlines()[0]
+    assert finding.startswith("[k8s-validation] Service n/'s\\n' (") and "document 1" in finding

@@ -56,10 +56,18 @@ def describe(obj: Mapping[str, Any]) -> str:
     """``Kind namespace/name`` (namespace ``default`` when unset, as the API server would place it)."""
     metadata = obj.get("metadata")
     meta: Mapping[str, Any] = metadata if isinstance(metadata, Mapping) else {}
+    name = _one_line(meta.get("name"))
     if obj.get("kind") in CLUSTER_SCOPED:
-        return f"{obj.get('kind')} {meta.get('name')}"
-    namespace = meta.get("namespace") or "default"
-    return f"{obj.get('kind')} {namespace}/{meta.get('name')}"
+        return f"{_one_line(obj.get('kind'))} {name}"
+    namespace = _one_line(meta.get("namespace") or "default")
+    return f"{_one_line(obj.get('kind'))} {namespace}/{name}"
+
+
+def _one_line(value: Any) -> str:
+    """A value as it reads in a one-line message: quoted (repr) when it holds a line break or other control
+    character, so a name with a trailing newline cannot split the finding over two lines."""
+    text = str(value)
+    return repr(text) if any(ch < " " or ch == "\x7f" for ch in text) else text
 
 
 def annotation_field(key: str) -> str:
