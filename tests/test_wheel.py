@@ -59,8 +59,13 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     stale = source / "build" / "lib" / "components"
     stale.mkdir(parents=True)
     (stale / "__init__.py").write_text("")
+    # ... and something of the user's under build/ that is not setuptools' staging: it must stay.
+    (source / "build" / "notes").mkdir()
+    (source / "build" / "notes" / "keep.txt").write_text("mine")
     out = tmp_path_factory.mktemp("dist")
-    return out / _build(source, out).stdout.strip().splitlines()[-1]
+    wheel = out / _build(source, out).stdout.strip().splitlines()[-1]
+    assert (source / "build" / "notes" / "keep.txt").read_text() == "mine"
+    return wheel
 
 
 @pytest.fixture(scope="module")

@@ -2,7 +2,8 @@
 
 - setuptools builds in the checkout's ``build/`` and never empties it, so a file that is gone from the tree (or
   a whole old layout: top-level ``components/`` from before the package moved under ``albingress``) stays in
-  every later wheel. Each build here starts from an empty ``build/``.
+  every later wheel. Each build here first empties what setuptools itself writes there (``build/lib``, where
+  the wheel's files are staged, and ``build/bdist.*``); nothing else under ``build/`` is touched.
 - ``albingress/components`` (and the three others) are links to the root folders; a checkout made without link
   support has small text files there and would build a wheel with no internals, silently. Refused by name.
 
@@ -47,7 +48,8 @@ def _checked_tree() -> None:
                 f"albingress/{name} is not a link to ../{name} (a checkout made without symbolic links?): clone "
                 "again with `git clone -c core.symlinks=true` (on Windows, with Developer Mode on)"
             )
-    shutil.rmtree(root / "build", ignore_errors=True)
+    for staged in [root / "build" / "lib", *(root / "build").glob("bdist.*")]:
+        shutil.rmtree(staged, ignore_errors=True)
 
 
 def build_wheel(
