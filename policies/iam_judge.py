@@ -190,12 +190,6 @@ def covers_every_resource(statement: Mapping[str, Any]) -> bool:
     return any(all(matches(p, r, fold=False) for r in _ANY_RESOURCES) for p in as_list(statement.get("Resource")))
 
 
-def _covers_resource(statement: Mapping[str, Any], arn: str) -> bool:
-    if "NotResource" in statement:
-        return not any(matches(p, arn, fold=False) for p in as_list(statement["NotResource"]))
-    return any(matches(p, arn, fold=False) for p in as_list(statement.get("Resource")))
-
-
 def _pattern_covers(deny: str, allow: str) -> bool:
     """Whether every ARN the Allow's resource pattern can match is matched by the Deny's pattern. Provable
     only when the Deny's pattern is ``*`` (or matches ARNs of every kind), equals the Allow's, matches it as
