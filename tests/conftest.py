@@ -8,10 +8,13 @@ import importlib
 import os
 import subprocess
 import sys
+import types
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import boto3
+import botocore.client
 import kubernetes_validate.utils as _kubernetes_validate_utils
 import pytest
 from hypothesis import settings as hypothesis_settings
@@ -41,6 +44,25 @@ def pytest_collection_finish(session: pytest.Session) -> None:
 # definitions file alone is megabytes, about a tenth of the suite's time); the files are read-only data and
 # the validator does not change what it is given, so each is parsed once per test process.
 _kubernetes_validate_utils.schema_contents = functools.cache(_kubernetes_validate_utils.schema_contents)
+
+
+# botocore builds a new client class, a method per operation of the service (EC2 has hundreds), for every client
+# it makes; the class depends only on the service's model and the handlers of 'creating-client-class', which
+# only boto3 registers, alike for every session (botocore/client.py ClientCreator._create_client_class). The
+# tests make thousands of clients: each service's class is built once per test process. Each client is still
+# its own object, with its own events, endpoint and credentials.
+_client_classes: dict[tuple[str, str], type] = {}
+_create_client_class = botocore.client.ClientCreator._create_client_class
+
+
+def _cached_client_class(self: botocore.client.ClientCreator, service_name: str, service_model: Any) -> type:
+    key = (service_name, str(service_model.api_version))
+    if key not in _client_classes:
+        _client_classes[key] = _create_client_class(self, service_name, service_model)
+    return _client_classes[key]
+
+
+setattr(botocore.client.ClientCreator, "_create_client_class", _cached_client_class)  # noqa: B010
 
 
 def run_plan_cli(
@@ -98,13 +120,34 @@ def with_overrides(config: dict[str, Any], **overrides: Any) -> dict[str, Any]:
 @pytest.fixture(scope="session")
 def moto_endpoint() -> Iterator[str]:
     """moto in server mode on 127.0.0.1: a real HTTP endpoint speaking the AWS protocols."""
+    from moto import backends as moto_backends
+    from moto.core import base_backend
+    from moto.eks import utils as eks_utils
     from moto.server import ThreadedMotoServer
 
+    # Two costs of moto's own, not of AWS's behaviour, that no test reads: every new EC2 backend (one per region
+    # after each reset) loads moto's catalogue of public AMIs, with a snapshot and a volume each (over a fifth of
+    # the suite's moto time; nothing here lists images), and EKS's CreateCluster checks the role ARN's partition
+    # against a new boto3 session each time, parsing botocore's endpoint data again. The partitions are fixed
+    # data: they are read once. (moto 5.2.5: moto/settings.py ec2_load_default_amis, moto/eks/utils.py.)
+    patch = pytest.MonkeyPatch()
+    patch.setenv("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
+    partitions = frozenset(boto3.session.Session().get_available_partitions())
+    patch.setattr(eks_utils, "Session", lambda: types.SimpleNamespace(get_available_partitions=lambda: partitions))
+    # Two more of the same kind, paid on every request or every backend: the server lists moto's package folder
+    # (a stat per service) to route each request, and each new backend asks botocore for its service's regions.
+    # Both are fixed for the installed moto and botocore (moto/backends.py list_of_moto_modules,
+    # moto/core/base_backend.py AccountSpecificBackend._generate_regions).
+    modules = tuple(moto_backends.list_of_moto_modules())
+    patch.setattr(moto_backends, "list_of_moto_modules", lambda: modules)
+    regions_of = functools.cache(base_backend.AccountSpecificBackend._generate_regions.__wrapped__)
+    patch.setattr(base_backend.AccountSpecificBackend, "_generate_regions", lambda _, s: list(regions_of(None, s)))
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()
     yield f"http://{host}:{port}"
     server.stop()
+    patch.undo()
 
 
 def _reset_moto() -> None:

@@ -12,6 +12,7 @@ cel-python lacks cannot be evaluated: both are collected as not evaluated, and t
 from __future__ import annotations
 
 import copy
+import json
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -195,15 +196,38 @@ def with_defaults(schema: Any, value: Any) -> Any:
     return value
 
 
+@cache
+def _validator(key: tuple[str, str]) -> jsonschema.Draft202012Validator:
+    return jsonschema.Draft202012Validator(_object_schema(crds()[key]))
+
+
 def validate(manifest: dict[str, Any]) -> Outcome:
-    """Check one custom resource; an unknown apiVersion/kind is an error of its own."""
+    """Check one custom resource; an unknown apiVersion/kind is an error of its own.
+
+    The check is a pure function of the object, and the tests check many equal objects (the same stack's
+    routes in several tests; CEL in Python is slow): each distinct object is checked once per process, and
+    every caller gets its own copy of the outcome.
+    """
+    try:
+        text = json.dumps(manifest, sort_keys=True)
+    except (TypeError, ValueError):  # not JSON: nothing the API server would be sent
+        return _validate(manifest)
+    return copy.deepcopy(_validate_text(text))
+
+
+@cache
+def _validate_text(text: str) -> Outcome:
+    return _validate(json.loads(text))
+
+
+def _validate(manifest: dict[str, Any]) -> Outcome:
     outcome = Outcome()
     key = (str(manifest.get("apiVersion")), str(manifest.get("kind")))
     schema = crds().get(key)
     if schema is None:
         outcome.errors.append(f"{key[1]} {key[0]}: no served CRD version has this kind")
         return outcome
-    validator = jsonschema.Draft202012Validator(_object_schema(schema))
+    validator = _validator(key)
     for error in validator.iter_errors(manifest):
         where = ".".join(str(p) for p in error.absolute_path) or "(object)"
         outcome.errors.append(f"{key[1]} {where}: {error.message}")

@@ -7,6 +7,7 @@ import argparse
 import contextlib
 import difflib
 import errno
+import functools
 import json
 import os
 import re
@@ -40,7 +41,9 @@ class _Parser(argparse.ArgumentParser):
         super().error(message)
 
 
+@functools.cache
 def _parser() -> argparse.ArgumentParser:
+    """The command line's parser, built once per process (argparse does not change a parser by parsing)."""
     parser = _Parser(
         prog="albops",
         description=__doc__,
@@ -52,6 +55,13 @@ def _parser() -> argparse.ArgumentParser:
     for command in COMMANDS:
         command.add_parser(commands)
     return parser
+
+
+@functools.cache
+def _lenient_parser() -> argparse.ArgumentParser:
+    lenient = _parser.__wrapped__()
+    _nothing_required(lenient)
+    return lenient
 
 
 def _dispatch(args: argparse.Namespace) -> int:
@@ -73,8 +83,7 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     would only say that --stack is required. A first pass with nothing required finds the unknown options
     (and the mistyped name is the likelier cause of the missing one); the real pass then checks the rest.
     """
-    lenient = _parser()
-    _nothing_required(lenient)
+    lenient = _lenient_parser()
     args, unknown = lenient.parse_known_args(argv)
     if unknown and args.command is not None:
         commands = next(a for a in lenient._actions if isinstance(a, argparse._SubParsersAction))
