@@ -5,10 +5,11 @@ budget, a ``check`` document. Expected values are written by hand from the upstr
 
 from __future__ import annotations
 
+import contextlib
 import copy
+import io
 import json
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from albingress.components.model import ConfigError
 from albingress.facts.names import GROUP_NAME as GROUP_NAME_OK
 from albingress.policies.alb_budget import Footprint, PathRoute, Quotas, Redirect, Route, count_groups
 from albingress.policies.app_checks import host_problem, path_problems, route_key
+from albops.__main__ import main
 from albops.preview.runner import read_stack_file, run_program
 from tests.conftest import run_plan_cli
 from tests.test_apps import _app
@@ -429,15 +431,13 @@ def _ingress(index: int, service: str | None = None, **annotations: str) -> dict
 def _check(tmp_path: Path, documents: list[dict[str, Any]]) -> dict[str, Any]:
     path = tmp_path / "group.yaml"
     path.write_text(yaml.safe_dump_all(documents))
-    proc = subprocess.run(
-        [sys.executable, "-m", "albops", "check", "--json", str(path)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        cwd=ROOT,
-    )
-    document: dict[str, Any] = json.loads(proc.stdout)
-    document["exit"] = proc.returncode
+    # In this process: these tests are about the group's rules (`check` run as a process of its own is in
+    # test_cli_contract.py).
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
+        code = main(["check", "--json", str(path)])
+    document: dict[str, Any] = json.loads(out.getvalue())
+    document["exit"] = code
     return document
 
 
