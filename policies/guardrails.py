@@ -51,6 +51,7 @@ from albingress.policies.review import (
     string_map,
     target_group_setting,
 )
+from albingress.policies.validation.controller import HEALTH_CHECK_RANGES, SUCCESS_CODES
 
 
 def _target_type_ip(stack: Stack) -> Iterable[Violation]:
@@ -81,6 +82,71 @@ def _target_type_ip(stack: Stack) -> Iterable[Violation]:
                 f"set {ANN}target-type: ip (on the Service too when it carries one)",
             )
     yield from gateway_rules.target_type_ip(stack)
+
+
+# What the controller builds each target group's health check from when no annotation says (v3.5.0
+# pkg/ingress/model_builder.go): interval 15 s, timeout 5 s, success codes 200, or gRPC code 12.
+DEFAULT_HEALTH_CHECK = {"healthcheck-interval-seconds": "15", "healthcheck-timeout-seconds": "5"}
+# ELB API Matcher (botocore's elbv2 model): an ALB's target group takes HTTP codes 200-499, or gRPC codes 0-99.
+ALB_SUCCESS_CODES = {"HTTP": (200, 499), "GRPC": (0, 99)}
+HEALTH_CHECK_SETTINGS = (*DEFAULT_HEALTH_CHECK, "backend-protocol-version", "success-codes")
+
+
+def _in_range(interval: int, timeout: int) -> bool:
+    low, high = HEALTH_CHECK_RANGES["healthcheck-interval-seconds"]
+    shortest, longest = HEALTH_CHECK_RANGES["healthcheck-timeout-seconds"]
+    return low <= interval <= high and shortest <= timeout <= longest
+
+
+def _with_default(value: str | None, annotation: str) -> str | None:
+    return DEFAULT_HEALTH_CHECK.get(annotation) if value is None else value
+
+
+def _health_check(stack: Stack) -> Iterable[Violation]:
+    """Health checks ELB refuses as a whole, judged per target group (the Service's annotations win over the
+    Ingress's): a timeout not below the interval (CreateTargetGroup's ValidationError 'Health check interval
+    must be greater than the timeout') and success codes outside the backend protocol's range. Each value's own
+    form and range are checked per object (policies/validation/controller.py)."""
+    services = services_by_name(stack)
+    for ingress in stack.alb_ingresses():
+        found: dict[tuple[str, str], str] = {}
+        for name in dict.fromkeys(n for n, _ in ingress_backends(ingress)):
+            service = services.get((ingress.namespace, name))
+            own = service is not None and any(k.startswith(ANN + "healthcheck-") for k in service.annotations)
+            own = own or (service is not None and ANN + "success-codes" in service.annotations)
+            where = f"{display(ingress)} backend {name}" if own else display(ingress)
+            setting = {
+                annotation: _with_default(target_group_setting(stack, ingress, service, annotation), annotation)
+                for annotation in HEALTH_CHECK_SETTINGS
+            }
+            interval = go_int32(setting["healthcheck-interval-seconds"] or "")
+            timeout = go_int32(setting["healthcheck-timeout-seconds"] or "")
+            # Out of its range, a value is named per object (policies/validation/controller.py).
+            if interval is not None and timeout is not None and _in_range(interval, timeout) and timeout >= interval:
+                found[(where, "interval")] = (
+                    f"health check timeout {timeout} s is not below its interval {interval} s: ELB refuses the "
+                    "target group ('Health check interval must be greater than the timeout'), and the controller "
+                    "stops the whole group"
+                )
+            grpc = setting["backend-protocol-version"] == "GRPC"
+            codes = setting["success-codes"]
+            low, high = ALB_SUCCESS_CODES["GRPC" if grpc else "HTTP"]
+            if codes is not None and SUCCESS_CODES.fullmatch(codes):  # other forms are named per object
+                outside = [code for code in re.findall(r"[0-9]+", codes) if not low <= int(code) <= high]
+                if outside:
+                    kind = "gRPC codes (backend-protocol-version GRPC)" if grpc else "HTTP codes"
+                    found[(where, "codes")] = (
+                        f"success-codes {codes!r}: {', '.join(outside)} outside {low}-{high}, the {kind} an ALB's "
+                        "target group takes (ELB API Matcher); the controller stops the whole group"
+                    )
+        for (where, what), finding in found.items():
+            fix = (
+                f"set {ANN}healthcheck-timeout-seconds below healthcheck-interval-seconds (the controller's "
+                "defaults: 5 and 15)"
+                if what == "interval"
+                else f"write {ANN}success-codes within the range, e.g. '200-299' (gRPC: '0-12')"
+            )
+            yield Violation("alb-health-check", where, finding, fix)
 
 
 def _in_a_group(stack: Stack) -> Iterable[Violation]:
@@ -796,6 +862,12 @@ RULES: tuple[Rule, ...] = (
         "ALB Ingresses target pods (target-type ip)",
         "the extra node hop and dropped connections on node restarts",
         _target_type_ip,
+    ),
+    Rule(
+        "alb-health-check",
+        "target groups' health checks are ones ELB accepts",
+        "a group the controller stops reconciling (the target group is refused)",
+        _health_check,
     ),
     Rule("alb-group", "ALB Ingresses belong to a group", "one ALB per Ingress (cost, quotas)", _in_a_group),
     Rule(

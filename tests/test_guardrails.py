@@ -135,6 +135,7 @@ FAILING: dict[str, tuple[Callable[[list[Resource]], None], str]] = {
     "alb-https": (_set_annotation("listen-ports", '[{"HTTP":80}]'), "without an HTTPS listener"),
     "alb-ssl-redirect": (_set_annotation("ssl-redirect", None), "instead of redirecting"),
     "alb-tls-policy": (_set_annotation("ssl-policy", None), "ELBSecurityPolicy-2016-08, which allows TLS 1.0"),
+    "alb-health-check": (_set_annotation("healthcheck-timeout-seconds", "15"), "is not below its interval 15 s"),
     "group-consistent": (_second_ingress(scheme="internal"), "disagree on scheme"),
     "group-routes": (_claimed_route, "Ingress echoserver/echoserver and Ingress echoserver/other both route"),
     # 101 paths on the HTTPS listener only: the HTTP one redirects and carries no rules.

@@ -71,7 +71,24 @@ INT32_ANNOTATIONS = frozenset(
     | {"frontend-nlb-healthcheck-unhealthy-threshold-count"}
 )
 INT64_ANNOTATIONS = frozenset({"auth-session-timeout"})
+# The ELB API's range of each health-check setting, for an ALB's target groups and the frontend NLB's alike
+# (botocore's elbv2 model: HealthCheckIntervalSeconds 5-300, HealthCheckTimeoutSeconds 2-120,
+# HealthCheckThresholdCount 2-10): a value outside fails the controller's call, and the whole group with it.
+HEALTH_CHECK_RANGES = {
+    "healthcheck-interval-seconds": (5, 300),
+    "frontend-nlb-healthcheck-interval-seconds": (5, 300),
+    "healthcheck-timeout-seconds": (2, 120),
+    "frontend-nlb-healthcheck-timeout-seconds": (2, 120),
+    "healthy-threshold-count": (2, 10),
+    "unhealthy-threshold-count": (2, 10),
+    "frontend-nlb-healthcheck-healthy-threshold-count": (2, 10),
+    "frontend-nlb-healthcheck-unhealthy-threshold-count": (2, 10),
+}
 SUCCESS_CODES = re.compile(r"[0-9]{1,3}(-[0-9]{1,3})?(,[0-9]{1,3}(-[0-9]{1,3})?)*", re.ASCII)
+# ELB API Matcher.HttpCode: on a Network Load Balancer (the frontend NLB's health check of the ALB) 200 to 599.
+# An ALB's own target groups take 200-499, or gRPC codes 0-99: which applies depends on the backend protocol
+# version the Service may set, so that range is judged per target group (guardrail alb-health-check).
+NLB_SUCCESS_CODES = (200, 599)
 # Attribute values the ELB API takes only as whole numbers (ModifyTargetGroupAttributes /
 # ModifyLoadBalancerAttributes, Elastic Load Balancing API Reference, TargetGroupAttribute and
 # LoadBalancerAttribute): text there fails the controller's call for the whole group.
@@ -379,13 +396,40 @@ def _ingress_problems(obj: Mapping[str, Any], index: int) -> list[Problem]:
             json_value(key, _transform_problems)
         elif suffix in INT32_ANNOTATIONS or suffix.startswith("target-control-port.") or suffix in INT64_ANNOTATIONS:
             bits = 64 if suffix in INT64_ANNOTATIONS else 32
-            if go_int(raw, bits) is None:
+            number = go_int(raw, bits)
+            if number is None:
                 add(
                     annotation_field(key),
                     f"{raw!r} is not a whole number (ParseInt{bits}: base-10 digits, an optional sign, within "
                     f"int{bits})",
                     "write the number alone, e.g. '15'",
                     not_a_number=True,
+                )
+            elif (
+                suffix in HEALTH_CHECK_RANGES
+                and not HEALTH_CHECK_RANGES[suffix][0] <= number <= HEALTH_CHECK_RANGES[suffix][1]
+            ):
+                low, high = HEALTH_CHECK_RANGES[suffix]
+                add(
+                    annotation_field(key),
+                    f"{number} is outside {low}-{high}, the ELB API's range (the group stops at the controller's call)",
+                    f"write a number from {low} to {high}",
+                )
+        elif suffix == "frontend-nlb-healthcheck-success-codes":
+            low, high = NLB_SUCCESS_CODES
+            if not SUCCESS_CODES.fullmatch(raw):
+                add(
+                    annotation_field(key),
+                    f"{raw!r} is not status codes (digits, comma-separated, or a range like 200-399; ELB API Matcher)",
+                    "write e.g. '200-399'",
+                    not_a_number=True,
+                )
+            elif outside := [code for code in re.findall(r"[0-9]+", raw) if not low <= int(code) <= high]:
+                add(
+                    annotation_field(key),
+                    f"{', '.join(outside)} outside {low}-{high}, the codes a Network Load Balancer's health check "
+                    "takes (ELB API Matcher.HttpCode)",
+                    f"write codes from {low} to {high}, e.g. '200-399'",
                 )
         elif suffix == "success-codes" and not SUCCESS_CODES.fullmatch(raw):
             # ELB API Matcher.HttpCode / GrpcCode: codes, comma-separated or as a range ("200,202" or "200-299").
