@@ -241,6 +241,9 @@ def test_check_refuses_a_number_field_given_anything_else_naming_file_document_a
         ("success-codes", "200.5"),
         ("listen-ports", '[{"HTTP": "eighty"}]'),
         ("listen-ports", '[{"HTTP": 80.5}]'),
+        # Past int32: Go's json.Unmarshal into the controller's []map[string]int32 reads no number at all.
+        ("listen-ports", '[{"HTTP": 2147483648}]'),
+        ("listen-ports", '[{"HTTPS": -2147483649}]'),
         (
             "actions.web",
             '{"type": "forward", "forwardConfig": {"targetGroups": [{"serviceName": "web", '
