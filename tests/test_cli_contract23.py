@@ -597,3 +597,14 @@ def test_a_name_with_a_line_break_stays_on_its_findings_one_line(
     assert main(["check", str(path)]) == 2
     finding = capsys.readouterr().out.splitlines()[0]
     assert finding.startswith("[k8s-validation] Service n/'s\\n' (") and "document 1" in finding
+
+
+def test_check_list_with_a_path_checks_nothing_and_says_so(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`check --list manifests/` in a pipeline must not exit 0 as if the manifests had passed."""
+    path = tmp_path / "app.yaml"
+    path.write_text(yaml.safe_dump_all(_documents()), encoding="utf-8")
+    for extra in ([], ["--json"]):
+        assert main(["check", "--list", str(path), *extra]) == 2
+        captured = capsys.readouterr()
+        assert "checks nothing" in captured.err and str(path) in captured.err and "drop --list" in captured.err
+        assert "alb-target-type-ip" not in captured.out

@@ -340,7 +340,7 @@ def listen_ports(raw: str) -> dict[int, str] | str:
             if isinstance(port, bool) or not isinstance(port, int):
                 return f"port {port!r} is not a number (a JSON integer within [1, 65535])"
             if not -(2**31) <= port < 2**31:  # Go's json.Unmarshal into the int32 refuses it: no number at all
-                return f"port {port!r} is not a number the controller can read (past int32; a JSON integer within [1, 65535])"
+                return f"port {port!r} is not a number the controller can read (past int32; within [1, 65535])"
             if not 1 <= port <= 65535:
                 return f"port {port!r} is not within [1, 65535]"
             if protocol not in ("HTTP", "HTTPS"):

@@ -50,6 +50,13 @@ def run(args: argparse.Namespace) -> int:
     from albops.check import combined, load_with_origins, validation_violations
     from albops.manifests import UnreadableError
 
+    if args.list and args.paths:
+        # `check --list manifests/` in a pipeline would exit 0 having checked nothing.
+        return say(
+            f"error: --list prints the rules and checks nothing, but {' '.join(map(str, args.paths))} was given "
+            "too: drop --list to check it, or the path to list the rules",
+            EXIT_BAD_INPUT,
+        )
     if args.list:
         if args.json:
             listed = [{"id": r.id, "mandatory": r.mandatory, "title": r.title, "protects": r.protects} for r in RULES]
