@@ -746,7 +746,9 @@ def _drain(stack: Stack) -> Iterable[Violation]:
             service = services.get((ingress.namespace, backend))
             # The Service's target-group-attributes annotation replaces the Ingress's for its target group.
             attributes = target_group_setting(stack, ingress, service, "target-group-attributes")
-            delay = _delay(attributes, display(service) if service else display(ingress))
+            # Named where the value is written: the Service when it carries its own, else the Ingress.
+            holder = service if service and ANN + "target-group-attributes" in service.annotations else ingress
+            delay = _delay(attributes, display(holder))
             yield from _workload_drain(stack, ingress.namespace, backend, delay, services, seen)
     # Routes on ALB Gateways: the delay is their backend's TargetGroupConfiguration's.
     for gateway in gateway_rules.alb_gateways(stack):

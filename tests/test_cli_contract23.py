@@ -608,3 +608,16 @@ def test_check_list_with_a_path_checks_nothing_and_says_so(tmp_path: Path, capsy
         captured = capsys.readouterr()
         assert "checks nothing" in captured.err and str(path) in captured.err and "drop --list" in captured.err
         assert "alb-target-type-ip" not in captured.out
+
+
+@pytest.mark.parametrize(("holder", "named"), [(2, "Ingress shop/web"), (1, "Service shop/web")])
+def test_a_bad_target_group_attribute_is_named_where_it_is_written(
+    holder: int, named: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    documents = _documents()
+    annotations = documents[holder]["metadata"].setdefault("annotations", {})
+    annotations["alb.ingress.kubernetes.io/target-group-attributes"] = "deregistration_delay.timeout_seconds=sixty"
+    code, text = _check_file(tmp_path, documents, capsys)
+    assert code == 2, text
+    (line,) = [line for line in text.splitlines() if "deregistration_delay" in line]
+    assert named in line, line
