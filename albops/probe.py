@@ -191,6 +191,7 @@ class Prober:
     def run(self, stop: threading.Event | None = None) -> ProbeResult:
         """Measure for the duration; ``stop`` set ends the load and the holders early (within a pause)."""
         self._stop = stop or threading.Event()
+        started = time.monotonic()
         http_stats = HttpStats()
         ws_stats = WebSocketStats() if self.connections else None
         deadline = time.monotonic() + self.duration_s
@@ -209,7 +210,11 @@ class Prober:
             http_stats.fail(f"no answer within {self.timeout:g} s (name resolution or connecting)")
         target = self.connect_to
         via = None if target is None else f"{target.address or target.name}:{target.port}"
-        return ProbeResult(self.url, self.duration_s, http_stats, ws_stats, via)
+        # Stopped early (an interruption), the figures cover the time measured, not the time asked for.
+        measured = (
+            min(self.duration_s, round(time.monotonic() - started, 3)) if self._stop.is_set() else self.duration_s
+        )
+        return ProbeResult(self.url, measured, http_stats, ws_stats, via)
 
     # -- HTTP ----------------------------------------------------------------------
     def _connection(self) -> http.client.HTTPConnection:
@@ -528,21 +533,45 @@ def _cut(connection: http.client.HTTPConnection, cut: threading.Event) -> None:
             socket.socket.shutdown(sock, socket.SHUT_RDWR)
 
 
+class ProbeInterruptedError(Exception):
+    """A signal stopped the probe: what was measured until then, and the interruption, for the command to report
+    both (a probe's partial figures are what a user stopping a long one wants to see)."""
+
+    def __init__(self, results: list[ProbeResult], interruption: KeyboardInterrupt) -> None:
+        super().__init__("probe interrupted")
+        self.results, self.interruption = results, interruption
+
+
 def probe_all(urls: list[str], vias: list[ConnectTo | None] | None = None, **options: Any) -> list[ProbeResult]:
     """Probe the URLs side by side (same duration, same load), each in threads of its own; ``vias[i]``, when
-    given, is where URL i's connections go (its host still the SNI name, Host header and certificate name)."""
+    given, is where URL i's connections go (its host still the SNI name, Host header and certificate name).
+
+    An interruption (KeyboardInterrupt, raised in this thread by the CLI's signal handlers) stops every prober
+    within a pause and raises ProbeInterruptedError with what they measured."""
     targets = vias or [None] * len(urls)
     probers = [Prober(url, connect_to=via, **options) for url, via in zip(urls, targets, strict=True)]
     results: list[ProbeResult | None] = [None] * len(probers)
+    stop = threading.Event()
+    # Waited for by events, not Thread.join: a join that a KeyboardInterrupt breaks can leave CPython 3.11 taking
+    # the thread for ended, and a second join returns before the prober has stored its result.
+    done = [threading.Event() for _ in probers]
 
     def run(index: int) -> None:
-        results[index] = probers[index].run()
+        try:
+            results[index] = probers[index].run(stop)
+        finally:
+            done[index].set()
 
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(probers))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    for index in range(len(probers)):
+        threading.Thread(target=run, args=(index,), daemon=True).start()
+    try:
+        for event in done:
+            event.wait()
+    except KeyboardInterrupt as error:
+        stop.set()
+        for event in done:
+            event.wait()
+        raise ProbeInterruptedError([r for r in results if r is not None], error) from None
     return [r for r in results if r is not None]
 
 

@@ -404,3 +404,35 @@ def test_connections_help_parser_bound_and_message_agree(capsys: pytest.CaptureF
     assert f"1-{MAX_CONNECTIONS})" in " ".join(capsys.readouterr().out.split())
     with pytest.raises(ValueError, match=f"--connections {MAX_CONNECTIONS + 1} is out of range; use 1 to"):
         Prober("http://x/", 1.0, connections=MAX_CONNECTIONS + 1)
+
+
+@pytest.mark.parametrize(("signal_name", "code"), [("SIGINT", 130), ("SIGTERM", 143)])
+@pytest.mark.parametrize("as_json", [True, False])
+def test_an_interrupted_probe_reports_what_it_measured_until_then(
+    steady: Echo, signal_name: str, code: int, as_json: bool, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Ctrl-C (or a cancelled job) in a long probe: the figures so far, as ping prints them, and the signal's
+    exit code; under --json still one document, saying it was interrupted."""
+    import os
+    import signal
+
+    timer = threading.Timer(1.0, os.kill, (os.getpid(), getattr(signal, signal_name)))
+    timer.start()
+    started = time.monotonic()
+    try:
+        got = main(
+            ["probe", "--url", steady.url, "--ws", "--connections", "2", "--duration", "60"] + ["--json"] * as_json
+        )
+    finally:
+        timer.cancel()
+    assert got == code and time.monotonic() - started < 20
+    captured = capsys.readouterr()
+    line = f"interrupted: stopped by {'Ctrl-C' if signal_name == 'SIGINT' else signal_name}; the figures cover the"
+    assert line in captured.err and "Traceback" not in captured.err
+    if as_json:
+        document = json.loads(captured.out)  # one document
+        assert document["interrupted"].startswith("stopped by") and document["exitCode"] == code
+        assert 0.5 < document["duration_s"] < 20 and document["http"]["requests"] >= 1
+        assert document["websocket"]["connections"] == 2
+    else:
+        assert "http requests" in captured.out and "websocket connections" in captured.out

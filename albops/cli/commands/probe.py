@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 
 from albops import EXIT_BAD_INPUT, EXIT_FINDINGS, EXIT_OK
 from albops.cli import args as argtypes
-from albops.cli.common import say
+from albops.cli.common import interruption, say
 
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -64,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
     import ipaddress
     from urllib.parse import urlsplit
 
-    from albops.probe import ConnectTo, probe_all, render
+    from albops.probe import ConnectTo, ProbeInterruptedError, probe_all, render
 
     if args.compare_via and not args.compare:
         return say("error: --compare-via needs --compare (the URL whose connections it redirects)", EXIT_BAD_INPUT)
@@ -89,13 +90,26 @@ def run(args: argparse.Namespace) -> int:
         "timeout": args.timeout,
         "ca_file": args.ca_file,
     }
+    stopped: str | None = None
     try:
         results = probe_all(urls, vias, **options)
     except ValueError as error:
         return say(f"error: {error}", EXIT_BAD_INPUT)
+    except ProbeInterruptedError as interrupted:
+        # What was measured until the signal is printed, as ping prints its statistics on Ctrl-C.
+        results = interrupted.results
+        code, stopped = interruption(interrupted.interruption)
     if args.json:
         documents = [r.as_dict() for r in results]
+        if stopped is not None:
+            for document in documents:
+                document.update({"interrupted": stopped, "exitCode": code})
         print(json.dumps(documents if args.compare else documents[0], indent=2))
     else:
         print(render(results))
+    if stopped is not None:
+        measured = min((r.duration_s for r in results), default=0.0)
+        # The document above is the one JSON document: the line goes to stderr only.
+        print(f"interrupted: {stopped}; the figures cover the {measured:g} s measured; run it again", file=sys.stderr)
+        return code
     return EXIT_FINDINGS if any(r.failed for r in results) else EXIT_OK
