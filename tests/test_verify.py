@@ -374,3 +374,43 @@ def test_a_check_with_nothing_to_check_is_skipped_not_passed() -> None:
     verifier = Verifier(Expectations(host="www.example.com", http_port=None), resolver=lambda host: [], timeout=1)
     check = verifier._redirect()
     assert check.skipped and check.result == "skip" and str(check).startswith("SKIP  http redirect")
+
+
+@pytest.mark.parametrize(("signal_name", "code"), [("SIGINT", 130), ("SIGTERM", 143)])
+@pytest.mark.parametrize("as_json", [True, False])
+def test_an_interrupted_verify_reports_the_checks_it_finished(
+    signal_name: str, code: int, as_json: bool, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Stopped in its second check (a plain-HTTP port that answers a byte at a time), verify still reports the
+    first (DNS, passed) and the signal's exit code; under --json as its one document."""
+    import os
+    import signal
+
+    def drip(client: socket.socket, stop: threading.Event) -> None:
+        for byte in b"HTTP/1.1 301 Moved Permanently\r\nLocation: https://x/\r\n" * 100:
+            if stop.is_set():
+                return
+            client.sendall(bytes([byte]))
+            time.sleep(0.5)
+
+    with raw_server(drip) as port:
+        timer = threading.Timer(1.0, os.kill, (os.getpid(), getattr(signal, signal_name)))
+        timer.start()
+        try:
+            got = main(
+                ["verify", "--url", f"https://{HOST}:9/echo", "--http-port", str(port)]
+                + ["--resolve", f"{HOST}=127.0.0.1", "--timeout", "30"]
+                + ["--json"] * as_json
+            )
+        finally:
+            timer.cancel()
+    captured = capsys.readouterr()
+    assert got == code, captured
+    assert "interrupted: stopped by" in captured.err and "1 passed, 0 failed, 0 skipped before it" in captured.err
+    if as_json:
+        document = json.loads(captured.out)
+        assert [c["name"] for c in document["checks"]] == ["dns"] and document["checks"][0]["result"] == "pass"
+        assert document["exitCode"] == code and document["interrupted"].startswith("stopped by")
+        assert document["meaning"].startswith("interrupted")
+    else:
+        assert captured.out.splitlines()[0].startswith("PASS  dns")

@@ -104,9 +104,13 @@ class Verifier:
         self.aws = aws
         self.address = ""
 
-    def run(self) -> list[Check]:
+    def run(self, on_check: Callable[[Check], None] | None = None) -> list[Check]:
+        """Every check in turn; ``on_check`` gets each as it ends, so what was checked before an interruption
+        is still reported."""
+        report = on_check or (lambda _: None)
         # Name resolution has no timeout of its own (getaddrinfo): it runs under the check's deadline too.
         checks = [self._bounded(self._dns)]
+        report(checks[0])
         if not checks[0].ok:
             return checks
         steps: list[Callable[[], Check]] = [self._redirect, self._certificate, self._echo, self._websocket]
@@ -116,6 +120,7 @@ class Verifier:
             steps.append(self._load_balancer)
         for step in steps:
             checks.append(self._bounded(step))
+            report(checks[-1])
         return checks
 
     def _bounded(self, step: Callable[[], Check]) -> Check:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 
 from albops import EXIT_BAD_INPUT, EXIT_FINDINGS, EXIT_OK, EXIT_TOOL_MISSING
 from albops.cli import args as argtypes
-from albops.cli.common import BackendError, cli_said, say
+from albops.cli.common import BackendError, cli_said, interruption, say
 from albops.preview.runner import PROJECT_DIR
 
 
@@ -53,7 +54,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def run(args: argparse.Namespace) -> int:
     from urllib.parse import urlsplit
 
-    from albops.cluster.verify import Expectations, Verifier, expectations_from, system_resolver
+    from albops.cluster.verify import Check, Expectations, Verifier, expectations_from, system_resolver
 
     pinned: dict[str, str] = dict(args.resolve)
 
@@ -97,14 +98,29 @@ def run(args: argparse.Namespace) -> int:
             except AwsSettingError as error:
                 return say(f"error: {error}", EXIT_BAD_INPUT)
     verifier = Verifier(expect, resolver=resolver, ca_file=args.ca_file, timeout=args.timeout, aws=aws)
-    checks = verifier.run()
+    checks: list[Check] = []
+
+    def on_check(check: Check) -> None:
+        checks.append(check)
+        if not args.json:
+            print(check, flush=True)  # as it ends: a long check shows what came before it
+
+    stopped: str | None = None
+    try:
+        verifier.run(on_check)
+    except KeyboardInterrupt as error:  # Ctrl-C, or SIGTERM/SIGHUP (common.Terminated): the checks so far stand
+        code, stopped = interruption(error)
     failed = [c for c in checks if not c.ok]
     skipped = [c for c in checks if c.skipped]
-    code = EXIT_FINDINGS if failed else EXIT_OK
+    if stopped is None:
+        code = EXIT_FINDINGS if failed else EXIT_OK
+    counts = f"{len(checks) - len(failed) - len(skipped)} passed, {len(failed)} failed, {len(skipped)} skipped"
     if args.json:
         # The exit code's meaning travels with it, so a script reading only stdout need not know the table.
         meaning = "a check failed" if failed else "every check that applies passed"
-        document = {
+        if stopped is not None:
+            meaning = f"interrupted ({stopped}) before every check ran"
+        document: dict[str, object] = {
             "checks": [{"name": c.name, "result": c.result, "reason": c.detail} for c in checks],
             "passed": len(checks) - len(failed) - len(skipped),
             "failed": len(failed),
@@ -112,11 +128,14 @@ def run(args: argparse.Namespace) -> int:
             "exitCode": code,
             "meaning": meaning,
         }
+        if stopped is not None:
+            document["interrupted"] = stopped
         print(json.dumps(document, indent=2))
-        return code
-    for check in checks:
-        print(check)
-    print(f"{len(checks) - len(failed) - len(skipped)} passed, {len(failed)} failed, {len(skipped)} skipped")
+    else:
+        print(counts)
+    if stopped is not None:
+        # The document above is the one JSON document: the line goes to stderr only.
+        print(f"interrupted: {stopped}; {counts} before it; run it again", file=sys.stderr)
     return code
 
 
