@@ -66,8 +66,14 @@ class Resource:
 
     @property
     def annotations(self) -> Mapping[str, str]:
+        """The text annotations: a value of another kind (an unquoted ``true`` or ``443``) makes the API server
+        refuse the whole object, which the validator names with the fix (quote it); no rule judges it as text."""
         value = self.metadata.get("annotations")
-        return value if isinstance(value, Mapping) else {}
+        if not isinstance(value, Mapping):
+            return {}
+        if all(isinstance(v, str) for v in value.values()):
+            return value
+        return {k: v for k, v in value.items() if isinstance(v, str)}
 
     @property
     def namespace(self) -> str:

@@ -621,3 +621,30 @@ def test_a_bad_target_group_attribute_is_named_where_it_is_written(
     assert code == 2, text
     (line,) = [line for line in text.splitlines() if "deregistration_delay" in line]
     assert named in line, line
+
+
+@pytest.mark.parametrize(
+    ("annotation", "value"),
+    [
+        ("healthcheck-interval-seconds", 15),
+        ("ssl-redirect", 443),
+        ("scheme", True),
+        ("target-group-attributes", None),
+        ("healthcheck-timeout-seconds", 20),
+        ("group.order", 5),
+        ("load-balancer-attributes", 1.5),
+    ],
+)
+def test_an_unquoted_annotation_is_one_line_saying_to_quote_it(
+    annotation: str, value: object, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The API server refuses the object (annotations are map[string]string): that is the one finding, named
+    with the file and the fix, not a second line from the schema or a rule judging the value as its text."""
+    documents = _documents()
+    documents[2]["metadata"]["annotations"][f"alb.ingress.kubernetes.io/{annotation}"] = value
+    code, text = _check_file(tmp_path, documents, capsys)
+    assert code == 2, text
+    lines = text.splitlines()
+    assert lines[-1] == "4 objects checked, 1 violations", text
+    assert "an annotation value must be text" in lines[0] and "quote the value" in lines[0], text
+    assert f"Ingress shop/web ({tmp_path / 'app.yaml'} document 3)" in lines[0], text

@@ -19,6 +19,7 @@ Nothing here imports ``albops``: the stack's components use it too.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -56,7 +57,11 @@ def validate(objects: Iterable[Any], versions: Sequence[str] | None = None) -> l
         # One finding per field: where a field rule names the API server's own check (ValidatePortNum), the
         # schema's general one for the same field ("is not a 'int32'", "is not of type") is left out.
         covered = {p.field for p in specific}
-        problems += metadata.problems(obj, index)
+        named = metadata.problems(obj, index)
+        # The metadata rules name a label's or annotation's value as metadata.annotations["KEY"], the schema
+        # as metadata.annotations.KEY: an unquoted value is one finding (quote it), not two.
+        covered |= {re.sub(r'^(metadata\.\w+)\["(.*)"\]$', r"\1.\2", p.field) for p in named}
+        problems += named
         problems += [p for p in schema.problems(obj, index, versions) if p.field not in covered]
         problems += limits.problems(obj, index)
         problems += specific

@@ -148,9 +148,13 @@ def string_map(raw: str) -> dict[str, str] | None:
 
 
 def _annotations(obj: Mapping[str, Any]) -> dict[str, str]:
+    """The text annotations: a value of another kind (unquoted ``443``, ``true``) is refused by the API server
+    with the whole object, as the metadata rules say; judged here as its text it would be a second line."""
     metadata = obj.get("metadata")
     annotations = metadata.get("annotations") if isinstance(metadata, Mapping) else None
-    return {str(k): str(v) for k, v in annotations.items()} if isinstance(annotations, Mapping) else {}
+    if not isinstance(annotations, Mapping):
+        return {}
+    return {str(k): v for k, v in annotations.items() if isinstance(v, str)}
 
 
 def is_alb_ingress(obj: Mapping[str, Any]) -> bool:
