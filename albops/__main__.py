@@ -30,12 +30,34 @@ def _end_without_teardown() -> None:
     os._exit(_code)
 
 
+def _interrupted_while_starting() -> int:
+    """Ctrl-C before the command's own handlers are in place (the first few tenths of a second, while modules
+    load): the same line, exit code and, under --json, one error document as later, never a traceback."""
+    code = 130
+    print("interrupted: stopped by Ctrl-C before the command began; run it again", file=sys.stderr)
+    if "--json" in sys.argv[1:]:
+        print(
+            f'{{"error": "stopped by Ctrl-C before the command began; run it again", "kind": "interrupted", '
+            f'"exitCode": {code}}}'
+        )
+    return code
+
+
 atexit.register(_end_without_teardown)
 
-from albops.cli.main import main  # noqa: E402  (after the exit handler, so that it runs last)
+try:
+    from albops.cli.main import main
+except KeyboardInterrupt:
+    if __name__ != "__main__":
+        raise
+    _code = _interrupted_while_starting()
+    sys.exit(_code)
 
 __all__ = ["main"]
 
 if __name__ == "__main__":
-    _code = main()
+    try:
+        _code = main()
+    except KeyboardInterrupt:  # between the imports and main's handlers
+        _code = _interrupted_while_starting()
     sys.exit(_code)

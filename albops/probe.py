@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import http.client
 import math
 import socket
@@ -194,6 +195,7 @@ class Prober:
         started = time.monotonic()
         http_stats = HttpStats()
         ws_stats = WebSocketStats() if self.connections else None
+        self._live = (started, http_stats, ws_stats)
         deadline = time.monotonic() + self.duration_s
         threads = [threading.Thread(target=self._http_load, args=(http_stats, deadline), daemon=True)]
         if ws_stats is not None:
@@ -215,6 +217,29 @@ class Prober:
             min(self.duration_s, round(time.monotonic() - started, 3)) if self._stop.is_set() else self.duration_s
         )
         return ProbeResult(self.url, measured, http_stats, ws_stats, via)
+
+    def snapshot(self) -> ProbeResult:
+        """What was measured until now, for a probe stopped while its threads still run: a request or handshake
+        in flight (which may take up to --timeout to end) is left out, neither an answer nor an error."""
+        via = (
+            None
+            if self.connect_to is None
+            else f"{self.connect_to.address or self.connect_to.name}:{self.connect_to.port}"
+        )
+        live = getattr(self, "_live", None)
+        if live is None:  # stopped before it began
+            return ProbeResult(self.url, 0.0, HttpStats(), WebSocketStats() if self.connections else None, via)
+        started, http_stats, ws_stats = live
+        http = HttpStats(
+            list(http_stats.latencies_ms), http_stats.errors, Counter(http_stats.reasons), list(http_stats.answers)
+        )
+        ws = None
+        if ws_stats is not None:
+            with ws_stats.lock:
+                ws = dataclasses.replace(
+                    ws_stats, reasons=Counter(ws_stats.reasons), rtts_ms=list(ws_stats.rtts_ms), lock=threading.Lock()
+                )
+        return ProbeResult(self.url, min(self.duration_s, round(time.monotonic() - started, 3)), http, ws, via)
 
     # -- HTTP ----------------------------------------------------------------------
     def _connection(self) -> http.client.HTTPConnection:
@@ -533,6 +558,10 @@ def _cut(connection: http.client.HTTPConnection, cut: threading.Event) -> None:
             socket.socket.shutdown(sock, socket.SHUT_RDWR)
 
 
+# After an interruption, how long the probe waits for its threads to end between requests before it reports.
+STOP_GRACE_S = 0.5
+
+
 class ProbeInterruptedError(Exception):
     """A signal stopped the probe: what was measured until then, and the interruption, for the command to report
     both (a probe's partial figures are what a user stopping a long one wants to see)."""
@@ -569,9 +598,13 @@ def probe_all(urls: list[str], vias: list[ConnectTo | None] | None = None, **opt
             event.wait()
     except KeyboardInterrupt as error:
         stop.set()
-        for event in done:
-            event.wait()
-        raise ProbeInterruptedError([r for r in results if r is not None], error) from None
+        # The figures at the moment of the stop: a request in flight may hold its thread up to --timeout.
+        snapshots = [prober.snapshot() for prober in probers]
+        ends = time.monotonic() + STOP_GRACE_S  # a moment for the threads to close what they hold
+        with contextlib.suppress(KeyboardInterrupt):  # a second Ctrl-C: report at once
+            for event in done:
+                event.wait(max(0.0, ends - time.monotonic()))
+        raise ProbeInterruptedError(snapshots, error) from None
     return [r for r in results if r is not None]
 
 

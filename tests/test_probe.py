@@ -436,3 +436,36 @@ def test_an_interrupted_probe_reports_what_it_measured_until_then(
         assert document["websocket"]["connections"] == 2
     else:
         assert "http requests" in captured.out and "websocket connections" in captured.out
+
+
+def test_an_interrupted_probe_stops_at_once_though_a_request_is_in_flight(
+    steady: Echo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A stalled side (accepts, never answers) holds a request for up to --timeout: Ctrl-C still ends the probe
+    within a moment, the request in flight counted as neither an answer nor an error, and the healthy side's
+    figures kept."""
+    import os
+    import signal
+
+    def stall(client: socket.socket, stop: threading.Event) -> None:
+        stop.wait(60)
+
+    with raw_server(stall) as port:
+        timer = threading.Timer(1.5, os.kill, (os.getpid(), signal.SIGINT))
+        timer.start()
+        started = time.monotonic()
+        try:
+            got = main(
+                [
+                    *("probe", "--url", steady.url, "--compare", f"http://127.0.0.1:{port}/"),
+                    *("--duration", "60", "--timeout", "30", "--json"),
+                ]
+            )
+        finally:
+            timer.cancel()
+        elapsed = time.monotonic() - started
+    assert got == 130 and elapsed < 10, elapsed
+    healthy, stalled = json.loads(capsys.readouterr().out)
+    assert healthy["http"]["requests"] >= 1 and healthy["http"]["errors"] == 0
+    assert stalled["http"] == {**stalled["http"], "requests": 0, "errors": 0}
+    assert 0.5 < healthy["duration_s"] < 10 and 0.5 < stalled["duration_s"] < 10

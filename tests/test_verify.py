@@ -414,3 +414,4 @@ def test_an_interrupted_verify_reports_the_checks_it_finished(
         assert document["meaning"].startswith("interrupted")
     else:
         assert captured.out.splitlines()[0].startswith("PASS  dns")
+        assert captured.out.splitlines()[-1].startswith("1 passed, 0 failed, 0 skipped before it was interrupted by")
