@@ -93,6 +93,27 @@ def _action(ingress: Resource, name: str) -> tuple[tuple[tuple[str, str, str], .
     return (), None
 
 
+def forwarded_services(ingress: Resource) -> list[str]:
+    """The Services an Ingress's ``use-annotation`` forward actions send to: the controller builds a target
+    group for each, as for a plain backend (v3.5.0 pkg/ingress/model_build_actions.go)."""
+    names: list[str] = []
+    paths = [
+        path
+        for rule in ingress.spec.get("rules") or []
+        if isinstance(rule, Mapping)
+        for path in ((rule.get("http") or {}).get("paths") or [])
+        if isinstance(path, Mapping)
+    ]
+    default = ingress.spec.get("defaultBackend")
+    for backend in [p.get("backend") for p in paths] + ([default] if isinstance(default, Mapping) else []):
+        service = backend.get("service") if isinstance(backend, Mapping) else None
+        port = service.get("port") if isinstance(service, Mapping) else None
+        if isinstance(port, Mapping) and port.get("name") == "use-annotation" and service and service.get("name"):
+            targets, _ = _action(ingress, str(service["name"]))
+            names += [name for _, name, _ in targets if name not in names]
+    return names
+
+
 def _go_field(document: Mapping[str, Any], name: str) -> Any:
     """A JSON field as Go's encoding/json reads it into the controller's Action struct: the exact key, else any
     key equal to it ignoring case (the legacy ``{"Type": "redirect", "RedirectConfig": ...}`` form)."""

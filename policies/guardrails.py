@@ -22,6 +22,7 @@ from albingress.facts.regions import ALB_SSL_POLICIES, CONTROLLER_DEFAULT_SSL_PO
 from albingress.policies import gateway_rules, iam_judge
 from albingress.policies.app_checks import go_int32
 from albingress.policies.controller_iam import RELEASES
+from albingress.policies.group_budget import forwarded_services
 from albingress.policies.review import (
     ANN,
     CONTROLLER_CHART,
@@ -90,63 +91,137 @@ DEFAULT_HEALTH_CHECK = {"healthcheck-interval-seconds": "15", "healthcheck-timeo
 # ELB API Matcher (botocore's elbv2 model): an ALB's target group takes HTTP codes 200-499, or gRPC codes 0-99.
 ALB_SUCCESS_CODES = {"HTTP": (200, 499), "GRPC": (0, 99)}
 HEALTH_CHECK_SETTINGS = (*DEFAULT_HEALTH_CHECK, "backend-protocol-version", "success-codes")
+HEALTH_INTS = (
+    "healthcheck-interval-seconds",
+    "healthcheck-timeout-seconds",
+    "healthy-threshold-count",
+    "unhealthy-threshold-count",
+)
+# What the controller's buildTargetGroupProtocolVersion takes, compared exactly (v3.5.0).
+PROTOCOL_VERSIONS = ("HTTP1", "HTTP2", "GRPC")
 
 
-def _in_range(interval: int, timeout: int) -> bool:
-    low, high = HEALTH_CHECK_RANGES["healthcheck-interval-seconds"]
-    shortest, longest = HEALTH_CHECK_RANGES["healthcheck-timeout-seconds"]
-    return low <= interval <= high and shortest <= timeout <= longest
+def _in_range(annotation: str, value: int) -> bool:
+    low, high = HEALTH_CHECK_RANGES[annotation]
+    return low <= value <= high
 
 
 def _with_default(value: str | None, annotation: str) -> str | None:
     return DEFAULT_HEALTH_CHECK.get(annotation) if value is None else value
 
 
+def _holder(ingress: Resource, service: Resource | None, annotation: str) -> Resource | None:
+    """The object whose annotation the target group takes (the Service's wins), or None for the default."""
+    for source in (service, ingress):
+        if source is not None and ANN + annotation in source.annotations:
+            return source
+    return None
+
+
+def _service_values(service: Resource) -> Iterable[tuple[str, str, str, bool]]:
+    """A Service's own health-check values that ELB or the controller refuses, as (annotation, finding, fix,
+    not a number): the per-object rules judge an Ingress's, and a Service's count only through an Ingress."""
+    for annotation in (*HEALTH_INTS, "success-codes"):
+        raw = service.annotations.get(ANN + annotation)
+        if raw is None:
+            continue
+        if annotation == "success-codes":
+            if not SUCCESS_CODES.fullmatch(raw):
+                yield (
+                    annotation,
+                    f"{raw!r} is not status codes (ELB API Matcher)",
+                    "write e.g. '200' or '200-299'",
+                    True,
+                )
+            continue
+        number = go_int32(raw)
+        if number is None:
+            yield annotation, f"{raw!r} is not a whole number (ParseInt32)", "write the number alone, e.g. '15'", True
+        elif not _in_range(annotation, number):
+            low, high = HEALTH_CHECK_RANGES[annotation]
+            yield annotation, f"{number} is outside {low}-{high}, the ELB API's range", f"write {low} to {high}", False
+
+
 def _health_check(stack: Stack) -> Iterable[Violation]:
-    """Health checks ELB refuses as a whole, judged per target group (the Service's annotations win over the
-    Ingress's): a timeout not below the interval (CreateTargetGroup's ValidationError 'Health check interval
-    must be greater than the timeout') and success codes outside the backend protocol's range. Each value's own
-    form and range are checked per object (policies/validation/controller.py)."""
+    """Health checks ELB or the controller refuses, judged per target group as the controller builds it (the
+    Service's annotations win over the Ingress's; a target group for each backend Service and each Service a
+    use-annotation forward action names): the Service's own values, a backend-protocol-version other than
+    HTTP1, HTTP2 or GRPC, a timeout not below the interval (CreateTargetGroup's ValidationError 'Health check
+    interval must be greater than the timeout') and success codes outside the protocol's range. Each of an
+    Ingress's values is checked for form and range per object (policies/validation/controller.py)."""
     services = services_by_name(stack)
+    found: dict[tuple[str, str], Violation] = {}
     for ingress in stack.alb_ingresses():
-        found: dict[tuple[str, str], str] = {}
-        for name in dict.fromkeys(n for n, _ in ingress_backends(ingress)):
+        names = dict.fromkeys([n for n, _ in ingress_backends(ingress)] + forwarded_services(ingress))
+        for name in names:
             service = services.get((ingress.namespace, name))
-            own = service is not None and any(k.startswith(ANN + "healthcheck-") for k in service.annotations)
-            own = own or (service is not None and ANN + "success-codes" in service.annotations)
+            if service is not None:
+                for annotation, finding, fix, text in _service_values(service):
+                    found[(display(service), annotation)] = Violation(
+                        "alb-health-check",
+                        display(service),
+                        f"{ANN}{annotation}: {finding} (its target group behind {display(ingress)}); the controller "
+                        "stops the whole group",
+                        f"{fix} in {ANN}{annotation}",
+                        bad_input=text,
+                    )
+            holders = {a: _holder(ingress, service, a) for a in HEALTH_CHECK_SETTINGS}
+            own = any(h is not None and h is service for h in holders.values())
             where = f"{display(ingress)} backend {name}" if own else display(ingress)
-            setting = {
-                annotation: _with_default(target_group_setting(stack, ingress, service, annotation), annotation)
-                for annotation in HEALTH_CHECK_SETTINGS
-            }
+            setting = {a: _with_default(target_group_setting(stack, ingress, service, a), a) for a in holders}
+            version = setting["backend-protocol-version"] or "HTTP1"
+            if version not in PROTOCOL_VERSIONS:
+                holder = holders["backend-protocol-version"]
+                at = display(holder) if holder is not None else where
+                found[(at, "version")] = Violation(
+                    "alb-health-check",
+                    at,
+                    f"backend-protocol-version {version!r} is not HTTP1, HTTP2 or GRPC, compared exactly: the "
+                    "controller stops the whole group (model_build_target_group.go buildTargetGroupProtocolVersion)",
+                    f"write {ANN}backend-protocol-version as HTTP1, HTTP2 or GRPC",
+                )
+                continue
             interval = go_int32(setting["healthcheck-interval-seconds"] or "")
             timeout = go_int32(setting["healthcheck-timeout-seconds"] or "")
-            # Out of its range, a value is named per object (policies/validation/controller.py).
-            if interval is not None and timeout is not None and _in_range(interval, timeout) and timeout >= interval:
-                found[(where, "interval")] = (
+            # Out of its range (or not a number), a value is named where it is written.
+            if (
+                interval is not None
+                and timeout is not None
+                and _in_range("healthcheck-interval-seconds", interval)
+                and _in_range("healthcheck-timeout-seconds", timeout)
+                and timeout >= interval
+            ):
+                found[(where, "interval")] = Violation(
+                    "alb-health-check",
+                    where,
                     f"health check timeout {timeout} s is not below its interval {interval} s: ELB refuses the "
                     "target group ('Health check interval must be greater than the timeout'), and the controller "
-                    "stops the whole group"
+                    "stops the whole group",
+                    f"set {ANN}healthcheck-timeout-seconds below healthcheck-interval-seconds (the controller's "
+                    "defaults: 5 and 15)",
                 )
-            grpc = setting["backend-protocol-version"] == "GRPC"
             codes = setting["success-codes"]
-            low, high = ALB_SUCCESS_CODES["GRPC" if grpc else "HTTP"]
-            if codes is not None and SUCCESS_CODES.fullmatch(codes):  # other forms are named per object
+            low, high = ALB_SUCCESS_CODES["GRPC" if version == "GRPC" else "HTTP"]
+            if codes is not None and SUCCESS_CODES.fullmatch(codes):  # other forms are named where written
                 outside = [code for code in re.findall(r"[0-9]+", codes) if not low <= int(code) <= high]
                 if outside:
-                    kind = "gRPC codes (backend-protocol-version GRPC)" if grpc else "HTTP codes"
-                    found[(where, "codes")] = (
-                        f"success-codes {codes!r}: {', '.join(outside)} outside {low}-{high}, the {kind} an ALB's "
-                        "target group takes (ELB API Matcher); the controller stops the whole group"
+                    kind = "gRPC codes (backend-protocol-version GRPC)" if version == "GRPC" else "HTTP codes"
+                    on = holders["backend-protocol-version"] is service and service is not None
+                    fix = (
+                        f"write {ANN}success-codes on Service {name} within {low}-{high} (its target group is "
+                        f"{version}; the Service's annotation wins over the Ingress's)"
+                        if on and holders["success-codes"] is not service
+                        else f"write {ANN}success-codes within {low}-{high}, e.g. "
+                        + ("'0-12'" if version == "GRPC" else "'200-299'")
                     )
-        for (where, what), finding in found.items():
-            fix = (
-                f"set {ANN}healthcheck-timeout-seconds below healthcheck-interval-seconds (the controller's "
-                "defaults: 5 and 15)"
-                if what == "interval"
-                else f"write {ANN}success-codes within the range, e.g. '200-299' (gRPC: '0-12')"
-            )
-            yield Violation("alb-health-check", where, finding, fix)
+                    found[(where, "codes")] = Violation(
+                        "alb-health-check",
+                        where,
+                        f"success-codes {codes!r}: {', '.join(outside)} outside {low}-{high}, the {kind} an ALB's "
+                        "target group takes (ELB API Matcher); the controller stops the whole group",
+                        fix,
+                    )
+    yield from found.values()
 
 
 def _in_a_group(stack: Stack) -> Iterable[Violation]:

@@ -48,10 +48,12 @@ def _check(
 def test_each_health_check_number_is_held_to_the_elb_apis_range(
     annotation: str, bad: tuple[str, ...], good: tuple[str, ...], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    # The frontend NLB's settings count only with the NLB on (model_build_frontend_nlb.go returns first).
+    enable = {"enable-frontend-nlb": "true"} if annotation.startswith("frontend-nlb-") else {}
     for value in good:
-        assert _check(tmp_path, capsys, {annotation: value}) == (0, "4 objects checked, 0 violations\n"), value
+        assert _check(tmp_path, capsys, {**enable, annotation: value}) == (0, "4 objects checked, 0 violations\n")
     for value in bad:
-        code, text = _check(tmp_path, capsys, {annotation: value})
+        code, text = _check(tmp_path, capsys, {**enable, annotation: value})
         assert code == 1, (value, text)
         # (A timeout of 121 s or an interval of 4 s is also not below / above the other's default: a second line.)
         (line,) = [line for line in text.splitlines() if annotation in line and "is outside" in line]
@@ -144,5 +146,88 @@ def test_success_codes_within_the_protocols_range_pass(
 def test_the_frontend_nlbs_success_codes_are_a_network_load_balancers(
     value: str, code: int, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    got, text = _check(tmp_path, capsys, {"frontend-nlb-healthcheck-success-codes": value})
+    got, text = _check(
+        tmp_path, capsys, {"enable-frontend-nlb": "true", "frontend-nlb-healthcheck-success-codes": value}
+    )
     assert got == code, text
+
+
+@pytest.mark.parametrize("enable", [None, "false", "0"])
+def test_the_frontend_nlbs_settings_are_not_judged_while_it_is_off(
+    enable: str | None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The controller never reads them then: a leftover value stops nothing."""
+    settings = {"frontend-nlb-healthcheck-interval-seconds": "1", "frontend-nlb-healthcheck-success-codes": "ok"}
+    if enable is not None:
+        settings["enable-frontend-nlb"] = enable
+    assert _check(tmp_path, capsys, settings) == (0, "4 objects checked, 0 violations\n")
+
+
+def _forwarding(documents: list[dict[str, Any]]) -> None:
+    """The Ingress reaches Service web only through a use-annotation forward action."""
+    path = documents[2]["spec"]["rules"][0]["http"]["paths"][0]
+    path["backend"] = {"service": {"name": "fwd", "port": {"name": "use-annotation"}}}
+    action = '{"type":"forward","forwardConfig":{"targetGroups":[{"serviceName":"web","servicePort":"80"}]}}'
+    documents[2]["metadata"]["annotations"][ALB + "actions.fwd"] = action
+
+
+@pytest.mark.parametrize(
+    ("service", "forward", "code", "fragments"),
+    [
+        # The Service's own values count for its target group, so they are judged where they are written.
+        ({"healthcheck-interval-seconds": "400"}, False, 1, ["Service shop/web:", "400 is outside 5-300"]),
+        ({"unhealthy-threshold-count": "1"}, False, 1, ["Service shop/web:", "1 is outside 2-10"]),
+        ({"healthy-threshold-count": "abc"}, False, 2, ["Service shop/web:", "'abc' is not a whole number"]),
+        ({"success-codes": "200-"}, False, 2, ["Service shop/web:", "'200-' is not status codes"]),
+        # A Service reached through a forward action gets a target group too.
+        ({"healthcheck-timeout-seconds": "20"}, True, 1, ["backend web", "timeout 20 s is not below its interval 15"]),
+        ({"success-codes": "600"}, True, 1, ["backend web", "600 outside 200-499"]),
+        ({"backend-protocol-version": "grpc"}, False, 1, ["Service shop/web:", "'grpc' is not HTTP1, HTTP2 or GRPC"]),
+    ],
+)
+def test_a_services_values_and_forwarded_services_are_judged(
+    service: dict[str, str],
+    forward: bool,
+    code: int,
+    fragments: list[str],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    documents: list[dict[str, Any]] = _documents()
+    documents[1]["metadata"]["annotations"] = {ALB + k: v for k, v in service.items()}
+    if forward:
+        _forwarding(documents)
+    got, text = _check_file(tmp_path, documents, capsys)
+    assert got == code, text
+    (line,) = [line for line in text.splitlines() if "alb-health-check" in line]
+    assert all(fragment in line for fragment in fragments), line
+
+
+def test_codes_wrong_for_one_backends_protocol_name_that_backend_and_its_service(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """success-codes 200 on the Ingress is right for web (HTTP1) and wrong for grpc (the Service says GRPC): the
+    line names backend grpc, and the fix puts the codes on Service grpc, not on the Ingress both share."""
+    documents: list[dict[str, Any]] = _documents()
+    documents[2]["metadata"]["annotations"][ALB + "success-codes"] = "200"
+    grpc = {**documents[1], "metadata": {"name": "grpc", "namespace": "shop"}}
+    grpc["metadata"]["annotations"] = {ALB + "backend-protocol-version": "GRPC"}
+    backend = {"service": {"name": "grpc", "port": {"number": 80}}}
+    documents[2]["spec"]["rules"][0]["http"]["paths"].append({"path": "/g", "pathType": "Prefix", "backend": backend})
+    documents.append(grpc)
+    got, text = _check_file(tmp_path, documents, capsys)
+    assert got == 1, text
+    (line,) = [line for line in text.splitlines() if "alb-health-check" in line]
+    assert "Ingress shop/web backend grpc:" in line and "200 outside 0-99" in line and "on Service grpc" in line
+
+
+def test_a_well_formed_service_behind_a_forward_action_passes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    documents: list[dict[str, Any]] = _documents()
+    documents[1]["metadata"]["annotations"] = {
+        ALB + "healthcheck-interval-seconds": "30",
+        ALB + "success-codes": "200-399",
+    }
+    _forwarding(documents)
+    assert _check_file(tmp_path, documents, capsys) == (0, "4 objects checked, 0 violations\n")

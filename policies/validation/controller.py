@@ -32,7 +32,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from albingress.facts.go_values import go_cidr  # the project's one Go net.ParseCIDR
+from albingress.facts.go_values import go_bool, go_cidr  # the project's one Go net.ParseCIDR
 from albingress.facts.names import CERTIFICATE_ARN, certificate_arns
 from albingress.policies.app_checks import go_int32, host_problem, path_problems
 from albingress.policies.validation.problem import Problem, annotation_field, describe
@@ -386,10 +386,15 @@ def _ingress_problems(obj: Mapping[str, Any], index: int) -> list[Problem]:
         return value
 
     extra_values: dict[str, int] = {}
+    # The controller reads the frontend NLB's settings only when enable-frontend-nlb is true (v3.5.0
+    # model_build_frontend_nlb.go, buildFrontendNlbModel returns first): otherwise they are inert text.
+    frontend_nlb = go_bool(annotations.get(ALB + "enable-frontend-nlb", "")) is True
     for key, raw in annotations.items():
         if not key.startswith(ALB) or raw == UNKNOWN:
             continue  # a preview's value not known before apply: nothing to judge yet
         suffix = key.removeprefix(ALB)
+        if suffix.startswith("frontend-nlb-") and not frontend_nlb:
+            continue
         if suffix.startswith("actions."):
             json_value(key, _action_problems)
         elif suffix.startswith("conditions."):
