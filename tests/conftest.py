@@ -9,12 +9,11 @@ import importlib
 import os
 import subprocess
 import sys
-import types
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import boto3
+import boto3.session
 import botocore.client
 import kubernetes_validate.utils as _kubernetes_validate_utils
 import pytest
@@ -41,11 +40,12 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     importlib.import_module("hypothesis.strategies._internal.regex")
     # The cyclic garbage collector's full passes walk every object alive, and a worker holds the SDKs, moto's
     # backends and the parsed schemas: with CPython's default thresholds it spent a tenth of the tests' time
-    # collecting. What collection built lives to the end (frozen, never walked again), and a pass runs after
-    # 100,000 new objects instead of 700; the tests' cycles are still freed.
+    # collecting. What collection built lives to the end (frozen, never walked again), a young pass runs after
+    # 100,000 new objects instead of 700, and a full one after 100 middle ones (a worker makes about 200): cycles
+    # that outlive the young passes wait longer to be freed (a worker peaks near 0.6 GB; the machine has 24).
     gc.collect()
     gc.freeze()
-    gc.set_threshold(100_000, 50, 1000)
+    gc.set_threshold(100_000, 50, 100)
 
 
 # kubernetes_validate reads and parses its JSON schema files again for every object it validates (the
@@ -55,10 +55,12 @@ _kubernetes_validate_utils.schema_contents = functools.cache(_kubernetes_validat
 
 
 # botocore builds a new client class, a method per operation of the service (EC2 has hundreds), for every client
-# it makes; the class depends only on the service's model and the handlers of 'creating-client-class', which
-# only boto3 registers, alike for every session (botocore/client.py ClientCreator._create_client_class). The
-# tests make thousands of clients: each service's class is built once per test process. Each client is still
-# its own object, with its own events, endpoint and credentials.
+# it makes; the class depends only on the service's model and the handlers of 'creating-client-class'
+# (botocore/client.py ClientCreator._create_client_class). Those are botocore's and boto3's built-in ones
+# (botocore/handlers.py BUILTIN_HANDLERS, boto3's session), the same for every session the project makes
+# (albops.cluster.aws.new_session), and no test registers another or sets AWS_DATA_PATH: so each service's
+# class, keyed by service and API version, is built once per test process. Each client is still its own
+# object, with its own events, endpoint and credentials.
 _client_classes: dict[tuple[str, str], type] = {}
 _create_client_class = botocore.client.ClientCreator._create_client_class
 
@@ -140,8 +142,9 @@ def moto_endpoint() -> Iterator[str]:
     # data: they are read once. (moto 5.2.5: moto/settings.py ec2_load_default_amis, moto/eks/utils.py.)
     patch = pytest.MonkeyPatch()
     patch.setenv("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
-    partitions = frozenset(boto3.session.Session().get_available_partitions())
-    patch.setattr(eks_utils, "Session", lambda: types.SimpleNamespace(get_available_partitions=lambda: partitions))
+    # One session, made on first use (inside a request, after aws_env has cleared AWS_PROFILE and the rest, as
+    # moto's own AccountSpecificBackend.get_session does), then kept.
+    patch.setattr(eks_utils, "Session", functools.cache(boto3.session.Session))
     # Two more of the same kind, paid on every request or every backend: the server lists moto's package folder
     # (a stat per service) to route each request, and each new backend asks botocore for its service's regions.
     # Both are fixed for the installed moto and botocore (moto/backends.py list_of_moto_modules,

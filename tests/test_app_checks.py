@@ -10,6 +10,7 @@ import copy
 import io
 import json
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -431,8 +432,8 @@ def _ingress(index: int, service: str | None = None, **annotations: str) -> dict
 def _check(tmp_path: Path, documents: list[dict[str, Any]]) -> dict[str, Any]:
     path = tmp_path / "group.yaml"
     path.write_text(yaml.safe_dump_all(documents))
-    # In this process: these tests are about the group's rules (`check` run as a process of its own is in
-    # test_cli_contract.py).
+    # In this process: these tests are about the group's rules (`check --json FILE` run as a process of its own,
+    # with a finding, is test_check_as_a_process_gives_the_same_document).
     out = io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
         code = main(["check", "--json", str(path)])
@@ -449,6 +450,23 @@ def test_check_counts_no_rules_on_a_redirecting_http_listener(tmp_path: Path) ->
     assert _quota(_check(tmp_path, [_ingress(i) for i in range(60)])) == []
     (over,) = _quota(_check(tmp_path, [_ingress(i) for i in range(101)]))
     assert over["resource"] == "group shared" and "101 rules (quota 100)" in over["message"]
+
+
+def test_check_as_a_process_gives_the_same_document(tmp_path: Path) -> None:
+    """`python -m albops check --json FILE` with a finding: the one document on stdout and exit 1, the same as in
+    the test process."""
+    documents = [_ingress(i) for i in range(101)]
+    expected = _check(tmp_path, documents)
+    proc = subprocess.run(
+        [sys.executable, "-m", "albops", "check", "--json", str(tmp_path / "group.yaml")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
+        check=False,
+    )
+    assert proc.returncode == expected.pop("exit") == 1, proc.stderr
+    assert json.loads(proc.stdout) == expected and "Traceback" not in proc.stderr
 
 
 def test_check_counts_target_groups_per_ingress_and_targets_from_the_workloads(tmp_path: Path) -> None:

@@ -139,9 +139,10 @@ def test_two_installs_to_albs_by_the_runbook(
             gate = [
                 *("--resolve", f"{new['DNSName']}={sites[host].address}"),
                 *("--resolve", f"{old[host]['DNSName']}={sites[host].address}"),
-                # Few samples, so a loaded runner still gathers them in the 1 s window (the rate is 1.25x what
-                # --min-samples needs: with 10, a runner running three test workers on two cores once sent fewer);
-                # the count rule itself is tested in test_cutover_gates.py.
+                # Few samples, so a loaded runner still gathers them in the 1 s window: the probe sends at least
+                # 10 a second (gates.MIN_RATE), twice what 5 need, where 10 samples left 1.25x and a runner with
+                # three test workers on two cores once sent fewer; the count rule is tested in
+                # test_cutover_gates.py.
                 *("--ca-file", sites[host].ca_file, "--gate-seconds", "1", "--min-samples", "5"),
                 *("--settle-seconds", "0", "--max-p99-ms", "5000", "--yes"),
             ]
