@@ -20,7 +20,16 @@ from typing import Any
 from albingress.policies.alb_budget import Footprint, PathRoute, Quotas, Redirect, Route, count_groups, raise_advice
 from albingress.policies.app_checks import parse_group_order
 from albingress.policies.gateway_rules import alb_gateways
-from albingress.policies.review import ANN, SERVICE, Resource, Stack, Violation, display, listen_ports
+from albingress.policies.review import (
+    ANN,
+    SERVICE,
+    Resource,
+    Stack,
+    Violation,
+    backend_services,
+    display,
+    listen_ports,
+)
 
 WORKLOADS = ("kubernetes:apps/v1:Deployment", "kubernetes:apps/v1:StatefulSet")
 
@@ -97,18 +106,9 @@ def forwarded_services(ingress: Resource) -> list[str]:
     """The Services an Ingress's ``use-annotation`` forward actions send to: the controller builds a target
     group for each, as for a plain backend (v3.5.0 pkg/ingress/model_build_actions.go)."""
     names: list[str] = []
-    paths = [
-        path
-        for rule in ingress.spec.get("rules") or []
-        if isinstance(rule, Mapping)
-        for path in ((rule.get("http") or {}).get("paths") or [])
-        if isinstance(path, Mapping)
-    ]
-    default = ingress.spec.get("defaultBackend")
-    for backend in [p.get("backend") for p in paths] + ([default] if isinstance(default, Mapping) else []):
-        service = backend.get("service") if isinstance(backend, Mapping) else None
-        port = service.get("port") if isinstance(service, Mapping) else None
-        if isinstance(port, Mapping) and port.get("name") == "use-annotation" and service and service.get("name"):
+    for service in backend_services(ingress):
+        port = service.get("port")
+        if isinstance(port, Mapping) and port.get("name") == "use-annotation" and service.get("name"):
             targets, _ = _action(ingress, str(service["name"]))
             names += [name for _, name, _ in targets if name not in names]
     return names

@@ -364,9 +364,8 @@ def scheme(stack: Stack, ingress: Resource) -> str | None:
     return stack.setting(ingress, "scheme")
 
 
-def ingress_backends(ingress: Resource) -> list[tuple[str, Any]]:
-    """(Service name, port) of every backend that is a Service, not an annotation action ('use-annotation')."""
-    found: list[tuple[str, Any]] = []
+def backend_services(ingress: Resource) -> list[Mapping[str, Any]]:
+    """The ``service`` of every backend of an Ingress, its rules' paths then its default backend, as written."""
     paths = [
         p
         for rule in ingress.spec.get("rules") or []
@@ -375,9 +374,16 @@ def ingress_backends(ingress: Resource) -> list[tuple[str, Any]]:
         if isinstance(p, Mapping)
     ]
     default = ingress.spec.get("defaultBackend")
-    for backend in [p.get("backend") for p in paths] + ([default] if isinstance(default, Mapping) else []):
-        service = (backend or {}).get("service") if isinstance(backend, Mapping) else None
-        if not isinstance(service, Mapping) or not service.get("name"):
+    backends = [p.get("backend") for p in paths] + ([default] if isinstance(default, Mapping) else [])
+    services = [backend.get("service") for backend in backends if isinstance(backend, Mapping)]
+    return [service for service in services if isinstance(service, Mapping)]
+
+
+def ingress_backends(ingress: Resource) -> list[tuple[str, Any]]:
+    """(Service name, port) of every backend that is a Service, not an annotation action ('use-annotation')."""
+    found: list[tuple[str, Any]] = []
+    for service in backend_services(ingress):
+        if not service.get("name"):
             continue
         port = service.get("port") or {}
         if isinstance(port, Mapping) and port.get("name") == "use-annotation":

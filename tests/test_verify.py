@@ -333,18 +333,20 @@ def test_an_open_websocket_that_never_echoes_fails_without_a_second_try(site: Si
     assert site.behaviour.handshakes == 1 and time.monotonic() - started < 1 * 6
 
 
+def _drip(client: socket.socket, stop: threading.Event) -> None:
+    """A plain-HTTP answer, one byte every half second: it never finishes within a check's deadline."""
+    for byte in b"HTTP/1.1 301 Moved Permanently\r\nLocation: https://x/\r\n" * 100:
+        if stop.is_set():
+            return
+        client.sendall(bytes([byte]))
+        time.sleep(0.5)
+
+
 def test_a_slowloris_server_cannot_hold_a_check_past_its_deadline(capsys: pytest.CaptureFixture[str]) -> None:
     """The plain-HTTP port answers one byte a second and never finishes: the redirect check gives up at
     --timeout, and the whole command ends within a few deadlines."""
 
-    def drip(client: socket.socket, stop: threading.Event) -> None:
-        for byte in b"HTTP/1.1 301 Moved Permanently\r\nLocation: https://x/\r\n" * 100:
-            if stop.is_set():
-                return
-            client.sendall(bytes([byte]))
-            time.sleep(0.5)
-
-    with raw_server(drip) as port:
+    with raw_server(_drip) as port:
         started = time.monotonic()
         code = main(
             [
@@ -386,14 +388,7 @@ def test_an_interrupted_verify_reports_the_checks_it_finished(
     import os
     import signal
 
-    def drip(client: socket.socket, stop: threading.Event) -> None:
-        for byte in b"HTTP/1.1 301 Moved Permanently\r\nLocation: https://x/\r\n" * 100:
-            if stop.is_set():
-                return
-            client.sendall(bytes([byte]))
-            time.sleep(0.5)
-
-    with raw_server(drip) as port:
+    with raw_server(_drip) as port:
         timer = threading.Timer(1.0, os.kill, (os.getpid(), getattr(signal, signal_name)))
         timer.start()
         try:
