@@ -150,8 +150,8 @@ def validation_violations(resources: Iterable[Resource], origins: list[str] | No
     rules, the CRD limits, the controller's rules) finds in the Kubernetes objects read: the same findings
     ``migrate`` refuses to write. What the API server refuses is bad input (exit 2), as the guardrails treat it,
     and so is a number field given text (whoever refuses it); what the controller refuses otherwise is a
-    violation (exit 1), as the guardrails' controller rules are. With ``origins`` (``load_with_origins``), a bad
-    input also names the file and document it is in, so a reader finds it among many files."""
+    violation (exit 1), as the guardrails' controller rules are. With ``origins`` (``load_with_origins``), each
+    finding also names the file and document it is in, so a reader finds it among many files."""
     from albingress.policies.validation import validate
 
     resources = list(resources)
@@ -160,7 +160,7 @@ def validation_violations(resources: Iterable[Resource], origins: list[str] | No
     for p in validate([resources[i].props for i in kubernetes]):
         bad_input = p.by == "api-server" or p.not_a_number
         where = p.document
-        if bad_input and origins is not None and 0 <= p.index < len(kubernetes):
+        if origins is not None and 0 <= p.index < len(kubernetes):  # among many files, say where it is
             where = f"{p.document} ({origins[kubernetes[p.index]]})"
         rule = "k8s-validation" if p.group is None else "alb-group-agreement"
         found.append(Violation(rule, where, f"{p.field}: {p.rule}", p.fix, bad_input=bad_input))

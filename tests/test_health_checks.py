@@ -57,7 +57,8 @@ def test_each_health_check_number_is_held_to_the_elb_apis_range(
         assert code == 1, (value, text)
         # (A timeout of 121 s or an interval of 4 s is also not below / above the other's default: a second line.)
         (line,) = [line for line in text.splitlines() if annotation in line and "is outside" in line]
-        assert "Ingress shop/web" in line and f"{int(value)} is outside" in line and "ELB API" in line, line
+        assert f"Ingress shop/web ({tmp_path / 'app.yaml'} document 3)" in line, line  # where, among many files
+        assert f"{int(value)} is outside" in line and "ELB API" in line, line
 
 
 @pytest.mark.parametrize(
