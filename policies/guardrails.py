@@ -191,14 +191,23 @@ def _health_check(stack: Stack) -> Iterable[Violation]:
                 and _in_range("healthcheck-timeout-seconds", timeout)
                 and timeout >= interval
             ):
+                # Said where the values are written: on the Service, a change on the Ingress would not reach it.
+                written = [
+                    f"{a.removeprefix('healthcheck-')} on {display(holder)}"
+                    for a in ("healthcheck-timeout-seconds", "healthcheck-interval-seconds")
+                    if (holder := holders[a]) is not None
+                ]
+                on_service = any(holders[a] is service for a in DEFAULT_HEALTH_CHECK) and service is not None
                 found[(where, "interval")] = Violation(
                     "alb-health-check",
                     where,
-                    f"health check timeout {timeout} s is not below its interval {interval} s: ELB refuses the "
-                    "target group ('Health check interval must be greater than the timeout'), and the controller "
-                    "stops the whole group",
-                    f"set {ANN}healthcheck-timeout-seconds below healthcheck-interval-seconds (the controller's "
-                    "defaults: 5 and 15)",
+                    f"health check timeout {timeout} s is not below its interval {interval} s"
+                    + (f" ({', '.join(written)})" if written else "")
+                    + ": ELB refuses the target group ('Health check interval must be greater than the timeout'), "
+                    "and the controller stops the whole group",
+                    f"set {ANN}healthcheck-timeout-seconds below healthcheck-interval-seconds"
+                    + (f" on Service {name} (its annotations win over the Ingress's)" if on_service else "")
+                    + " (the controller's defaults: 5 and 15)",
                 )
             codes = setting["success-codes"]
             low, high = ALB_SUCCESS_CODES["GRPC" if version == "GRPC" else "HTTP"]

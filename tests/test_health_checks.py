@@ -82,6 +82,8 @@ def test_a_timeout_not_below_the_interval_is_refused_per_target_group(
     assert code == 1, text
     (line,) = [line for line in text.splitlines() if "alb-health-check" in line]
     assert where in line and "is not below its interval" in line and "healthcheck-timeout-seconds below" in line
+    # The fix says where to change it: a value on the Service wins over anything written on the Ingress.
+    assert ("below healthcheck-interval-seconds on Service web" in line) == bool(service), line
 
 
 @pytest.mark.parametrize(
