@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import os
@@ -648,3 +649,12 @@ def test_an_unquoted_annotation_is_one_line_saying_to_quote_it(
     assert lines[-1] == "4 objects checked, 1 violations", text
     assert "an annotation value must be text" in lines[0] and "quote the value" in lines[0], text
     assert f"Ingress shop/web ({tmp_path / 'app.yaml'} document 3)" in lines[0], text
+
+
+@pytest.mark.parametrize("argv", [["verify", "--help"], ["verify", "--stak", "x"]])
+def test_help_and_usage_errors_show_what_is_required(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    """The first pass finds unknown options with nothing required; what the user sees is the real usage."""
+    with contextlib.suppress(SystemExit):
+        main(argv)
+    captured = capsys.readouterr()
+    assert "(--stack STACK | --url URL)" in captured.out + captured.err

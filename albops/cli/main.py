@@ -83,10 +83,14 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     would only say that --stack is required. A first pass with nothing required finds the unknown options
     (and the mistyped name is the likelier cause of the missing one); the real pass then checks the rest.
     """
+    words = sys.argv[1:] if argv is None else argv
+    if any(word in ("-h", "--help") for word in words):
+        return _parser().parse_args(argv)  # help shows what is required, as the real pass checks it
     lenient = _lenient_parser()
     args, unknown = lenient.parse_known_args(argv)
     if unknown and args.command is not None:
-        commands = next(a for a in lenient._actions if isinstance(a, argparse._SubParsersAction))
+        # The message carries the real parser's usage: what is required shows as required.
+        commands = next(a for a in _parser()._actions if isinstance(a, argparse._SubParsersAction))
         sub = commands.choices[args.command]
         sub.error(f"unrecognized arguments: {' '.join(unknown)}{_suggestions(unknown, sub)}")
     return _parser().parse_args(argv)
