@@ -658,3 +658,17 @@ def test_help_and_usage_errors_show_what_is_required(argv: list[str], capsys: py
         main(argv)
     captured = capsys.readouterr()
     assert "(--stack STACK | --url URL)" in captured.out + captured.err
+
+
+def test_check_on_an_empty_file_says_it_is_empty(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`migrate ... > out.yaml; albops check out.yaml` after migrate held everything back (exit 3, nothing on
+    stdout): the error says the file is empty and why it may be, not only that there is nothing to check."""
+    empty = tmp_path / "alb-ingresses.yaml"
+    empty.write_text("\n")
+    assert main(["check", str(empty)]) == 2
+    err = capsys.readouterr().err
+    assert f"{empty} is empty" in err and "writes nothing when it holds everything back" in err
+    comments = tmp_path / "comments.yaml"
+    comments.write_text("# nothing here\n")
+    assert main(["check", str(comments)]) == 2
+    assert "is empty" not in capsys.readouterr().err

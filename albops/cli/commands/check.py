@@ -74,9 +74,19 @@ def run(args: argparse.Namespace) -> int:
         return say(f"error: {error}", EXIT_BAD_INPUT)
     if not resources:
         named = " ".join(str(p) for p in args.paths)
+        # An empty file is most often the output of a command that wrote nothing (migrate holding every Ingress
+        # back exits 3 with an empty stdout): say so, or the user hunts for a format problem.
+        empty = [p for p in args.paths if str(p) != "-" and p.is_file() and not p.read_bytes().strip()]
+        hint = (
+            f" ({', '.join(map(str, empty))} {'is' if len(empty) == 1 else 'are'} empty: if a command wrote it, "
+            "that command wrote nothing; `albops migrate` writes nothing when it holds everything back, see its "
+            "report)"
+            if empty
+            else ""
+        )
         return say(
             f"error: {named}: no Kubernetes object (apiVersion and kind) or IAM policy document (Statement) to "
-            "check; give manifests or IAM JSON",
+            f"check; give manifests or IAM JSON{hint}",
             EXIT_BAD_INPUT,
         )
     try:
