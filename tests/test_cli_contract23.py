@@ -10,7 +10,6 @@ import re
 import socket
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -20,7 +19,7 @@ import yaml
 
 from albops.cli.main import main
 from albops.preview.diff import diff_plans, render
-from tests.tcp_servers import raw_server
+from tests.test_probe import _counting
 
 
 @pytest.mark.parametrize(
@@ -75,16 +74,8 @@ def test_probe_against_nothing_listening_reports_its_attempts_in_json(capsys: py
 
 def test_probe_rate_is_requests_per_second_by_the_gaps_between_them() -> None:
     """At --rate 10 the requests come 0.1 s apart (read as seconds between requests: one request in 1 s)."""
-    seen: list[float] = []
-
-    def answer(client: socket.socket, _: threading.Event) -> None:
-        client.settimeout(1)
-        if client.recv(65536):
-            seen.append(time.monotonic())
-            client.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok")
-
-    with raw_server(answer) as port:
-        assert main(["probe", "--url", f"http://127.0.0.1:{port}/", "--duration", "1", "--rate", "10", "--json"]) == 0
+    with _counting() as (url, seen):
+        assert main(["probe", "--url", url, "--duration", "1", "--rate", "10", "--json"]) == 0
     assert 6 <= len(seen) <= 11
     gaps = sorted(b - a for a, b in itertools.pairwise(seen))
     assert 0.05 <= gaps[len(gaps) // 2] <= 0.2
