@@ -52,7 +52,7 @@ from albingress.policies.review import (
     string_map,
     target_group_setting,
 )
-from albingress.policies.validation.controller import HEALTH_CHECK_RANGES, SUCCESS_CODES
+from albingress.policies.validation.controller import HEALTH_CHECK_RANGES, SUCCESS_CODES, health_check_problem
 
 
 def _target_type_ip(stack: Stack) -> Iterable[Violation]:
@@ -120,26 +120,12 @@ def _holder(ingress: Resource, service: Resource | None, annotation: str) -> Res
 
 def _service_values(service: Resource) -> Iterable[tuple[str, str, str, bool]]:
     """A Service's own health-check values that ELB or the controller refuses, as (annotation, finding, fix,
-    not a number): the per-object rules judge an Ingress's, and a Service's count only through an Ingress."""
+    not a number), by the per-object rule: the validator judges an Ingress's, and a Service's count only
+    through an Ingress."""
     for annotation in (*HEALTH_INTS, "success-codes"):
         raw = service.annotations.get(ANN + annotation)
-        if raw is None:
-            continue
-        if annotation == "success-codes":
-            if not SUCCESS_CODES.fullmatch(raw):
-                yield (
-                    annotation,
-                    f"{raw!r} is not status codes (ELB API Matcher)",
-                    "write e.g. '200' or '200-299'",
-                    True,
-                )
-            continue
-        number = go_int32(raw)
-        if number is None:
-            yield annotation, f"{raw!r} is not a whole number (ParseInt32)", "write the number alone, e.g. '15'", True
-        elif not _in_range(annotation, number):
-            low, high = HEALTH_CHECK_RANGES[annotation]
-            yield annotation, f"{number} is outside {low}-{high}, the ELB API's range", f"write {low} to {high}", False
+        if raw is not None and (problem := health_check_problem(annotation, raw)) is not None:
+            yield (annotation, *problem)
 
 
 def _health_check(stack: Stack) -> Iterable[Violation]:

@@ -89,6 +89,7 @@ SUCCESS_CODES = re.compile(r"[0-9]{1,3}(-[0-9]{1,3})?(,[0-9]{1,3}(-[0-9]{1,3})?)
 # An ALB's own target groups take 200-499, or gRPC codes 0-99: which applies depends on the backend protocol
 # version the Service may set, so that range is judged per target group (guardrail alb-health-check).
 NLB_SUCCESS_CODES = (200, 599)
+HEALTH_CHECK_VALUES = frozenset(HEALTH_CHECK_RANGES) | {"success-codes", "frontend-nlb-healthcheck-success-codes"}
 # Attribute values the ELB API takes only as whole numbers (ModifyTargetGroupAttributes /
 # ModifyLoadBalancerAttributes, Elastic Load Balancing API Reference, TargetGroupAttribute and
 # LoadBalancerAttribute): text there fails the controller's call for the whole group.
@@ -109,6 +110,46 @@ ATTRIBUTE_RANGES = {
 GO_BOOLS = frozenset({"1", "t", "T", "TRUE", "true", "True", "0", "f", "F", "FALSE", "false", "False"})
 # Settings of the load balancer itself: two members of one group that give different values stop it.
 ONE_PER_GROUP = ("scheme", "ip-address-type", "load-balancer-name", "wafv2-acl-arn", "wafv2-acl-name", "waf-acl-id")
+
+
+def health_check_problem(suffix: str, raw: str) -> tuple[str, str, bool] | None:
+    """What is wrong with one health-check annotation's value on its own, as (finding, fix, not a number), or
+    None: the per-object rules ask it of an Ingress's values, the guardrail alb-health-check of a Service's."""
+    if suffix in HEALTH_CHECK_RANGES:
+        number = go_int(raw, 32)  # ParseInt32Annotation
+        if number is None:
+            return (
+                f"{raw!r} is not a whole number (ParseInt32: base-10 digits, an optional sign, within int32)",
+                "write the number alone, e.g. '15'",
+                True,
+            )
+        low, high = HEALTH_CHECK_RANGES[suffix]
+        if not low <= number <= high:
+            return (
+                f"{number} is outside {low}-{high}, the ELB API's range (the group stops at the controller's call)",
+                f"write a number from {low} to {high}",
+                False,
+            )
+        return None
+    example = "200-399" if suffix == "frontend-nlb-healthcheck-success-codes" else "200-299"
+    if not SUCCESS_CODES.fullmatch(raw):
+        # ELB API Matcher.HttpCode / GrpcCode: codes, comma-separated or as a range ("200,202" or "200-299").
+        fix = "write e.g. '200-399'" if example == "200-399" else "write e.g. '200' or '200-299'"
+        return (
+            f"{raw!r} is not status codes (digits, comma-separated, or a range like {example}; ELB API Matcher)",
+            fix,
+            True,
+        )
+    if suffix == "frontend-nlb-healthcheck-success-codes":
+        low, high = NLB_SUCCESS_CODES
+        if outside := [code for code in re.findall(r"[0-9]+", raw) if not low <= int(code) <= high]:
+            return (
+                f"{', '.join(outside)} outside {low}-{high}, the codes a Network Load Balancer's health check "
+                "takes (ELB API Matcher.HttpCode)",
+                f"write codes from {low} to {high}, e.g. '200-399'",
+                False,
+            )
+    return None  # an ALB's own codes depend on the target group's protocol: the guardrail judges their range
 
 
 def string_map(raw: str) -> dict[str, str] | None:
@@ -405,10 +446,13 @@ def _ingress_problems(obj: Mapping[str, Any], index: int) -> list[Problem]:
                 )
         elif suffix.startswith("transforms."):
             json_value(key, _transform_problems)
+        elif suffix in HEALTH_CHECK_VALUES:
+            if (problem := health_check_problem(suffix, raw)) is not None:
+                finding, fix, text = problem
+                add(annotation_field(key), finding, fix, not_a_number=text)
         elif suffix in INT32_ANNOTATIONS or suffix.startswith("target-control-port.") or suffix in INT64_ANNOTATIONS:
             bits = 64 if suffix in INT64_ANNOTATIONS else 32
-            number = go_int(raw, bits)
-            if number is None:
+            if go_int(raw, bits) is None:
                 add(
                     annotation_field(key),
                     f"{raw!r} is not a whole number (ParseInt{bits}: base-10 digits, an optional sign, within "
@@ -416,40 +460,6 @@ def _ingress_problems(obj: Mapping[str, Any], index: int) -> list[Problem]:
                     "write the number alone, e.g. '15'",
                     not_a_number=True,
                 )
-            elif (
-                suffix in HEALTH_CHECK_RANGES
-                and not HEALTH_CHECK_RANGES[suffix][0] <= number <= HEALTH_CHECK_RANGES[suffix][1]
-            ):
-                low, high = HEALTH_CHECK_RANGES[suffix]
-                add(
-                    annotation_field(key),
-                    f"{number} is outside {low}-{high}, the ELB API's range (the group stops at the controller's call)",
-                    f"write a number from {low} to {high}",
-                )
-        elif suffix == "frontend-nlb-healthcheck-success-codes":
-            low, high = NLB_SUCCESS_CODES
-            if not SUCCESS_CODES.fullmatch(raw):
-                add(
-                    annotation_field(key),
-                    f"{raw!r} is not status codes (digits, comma-separated, or a range like 200-399; ELB API Matcher)",
-                    "write e.g. '200-399'",
-                    not_a_number=True,
-                )
-            elif outside := [code for code in re.findall(r"[0-9]+", raw) if not low <= int(code) <= high]:
-                add(
-                    annotation_field(key),
-                    f"{', '.join(outside)} outside {low}-{high}, the codes a Network Load Balancer's health check "
-                    "takes (ELB API Matcher.HttpCode)",
-                    f"write codes from {low} to {high}, e.g. '200-399'",
-                )
-        elif suffix == "success-codes" and not SUCCESS_CODES.fullmatch(raw):
-            # ELB API Matcher.HttpCode / GrpcCode: codes, comma-separated or as a range ("200,202" or "200-299").
-            add(
-                annotation_field(key),
-                f"{raw!r} is not status codes (digits, comma-separated, or a range like 200-299; ELB API Matcher)",
-                "write e.g. '200' or '200-299'",
-                not_a_number=True,
-            )
         elif suffix == "listen-ports":
             parsed = listen_ports(raw)
             if isinstance(parsed, str):
