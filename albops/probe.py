@@ -188,6 +188,8 @@ class Prober:
         self.connect_to = connect_to
         self._turn = 0  # which of the name's addresses the next connection takes (round robin)
         self._stop = threading.Event()
+        # Set by run: when it started and the figures its threads fill, for a snapshot taken while they run.
+        self._live: tuple[float, HttpStats, WebSocketStats | None] | None = None
 
     def run(self, stop: threading.Event | None = None) -> ProbeResult:
         """Measure for the duration; ``stop`` set ends the load and the holders early (within a pause)."""
@@ -210,26 +212,25 @@ class Prober:
             thread.join(max(0.0, ends - time.monotonic()))
         if threads[0].is_alive():  # a request held past every deadline: name resolution, which nothing bounds
             http_stats.fail(f"no answer within {self.timeout:g} s (name resolution or connecting)")
-        target = self.connect_to
-        via = None if target is None else f"{target.address or target.name}:{target.port}"
         # Stopped early (an interruption), the figures cover the time measured, not the time asked for.
-        measured = (
-            min(self.duration_s, round(time.monotonic() - started, 3)) if self._stop.is_set() else self.duration_s
-        )
-        return ProbeResult(self.url, measured, http_stats, ws_stats, via)
+        measured = self._measured(started) if self._stop.is_set() else self.duration_s
+        return ProbeResult(self.url, measured, http_stats, ws_stats, self._via)
+
+    @property
+    def _via(self) -> str | None:
+        """Where the connections went when not to the URL's host (--via): NAME:PORT, or the pinned address."""
+        target = self.connect_to
+        return None if target is None else f"{target.address or target.name}:{target.port}"
+
+    def _measured(self, started: float) -> float:
+        return min(self.duration_s, round(time.monotonic() - started, 3))
 
     def snapshot(self) -> ProbeResult:
         """What was measured until now, for a probe stopped while its threads still run: a request or handshake
         in flight (which may take up to --timeout to end) is left out, neither an answer nor an error."""
-        via = (
-            None
-            if self.connect_to is None
-            else f"{self.connect_to.address or self.connect_to.name}:{self.connect_to.port}"
-        )
-        live = getattr(self, "_live", None)
-        if live is None:  # stopped before it began
-            return ProbeResult(self.url, 0.0, HttpStats(), WebSocketStats() if self.connections else None, via)
-        started, http_stats, ws_stats = live
+        if self._live is None:  # stopped before it began
+            return ProbeResult(self.url, 0.0, HttpStats(), WebSocketStats() if self.connections else None, self._via)
+        started, http_stats, ws_stats = self._live
         http = HttpStats(
             list(http_stats.latencies_ms), http_stats.errors, Counter(http_stats.reasons), list(http_stats.answers)
         )
@@ -239,7 +240,7 @@ class Prober:
                 ws = dataclasses.replace(
                     ws_stats, reasons=Counter(ws_stats.reasons), rtts_ms=list(ws_stats.rtts_ms), lock=threading.Lock()
                 )
-        return ProbeResult(self.url, min(self.duration_s, round(time.monotonic() - started, 3)), http, ws, via)
+        return ProbeResult(self.url, self._measured(started), http, ws, self._via)
 
     # -- HTTP ----------------------------------------------------------------------
     def _connection(self) -> http.client.HTTPConnection:
