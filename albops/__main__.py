@@ -33,20 +33,19 @@ def _end_without_teardown() -> None:
 def _interrupted_while_starting() -> int:
     """Ctrl-C before the command's own handlers are in place (the first few tenths of a second, while modules
     load): the same line, exit code and, under --json, one error document as later, never a traceback."""
-    code = 130
-    print("interrupted: stopped by Ctrl-C before the command began; run it again", file=sys.stderr)
+    import json
+
+    code, what = 130, "stopped by Ctrl-C before the command began; run it again"
+    print(f"interrupted: {what}", file=sys.stderr)
     if "--json" in sys.argv[1:]:
-        print(
-            f'{{"error": "stopped by Ctrl-C before the command began; run it again", "kind": "interrupted", '
-            f'"exitCode": {code}}}'
-        )
+        print(json.dumps({"error": what, "kind": "interrupted", "exitCode": code}))
     return code
 
 
 atexit.register(_end_without_teardown)
 
 try:
-    from albops.cli.main import main
+    from albops.cli.main import main  # after the exit handler, so that it runs last
 except KeyboardInterrupt:
     if __name__ != "__main__":
         raise

@@ -64,6 +64,11 @@ def _lenient_parser() -> argparse.ArgumentParser:
     return lenient
 
 
+def _commands() -> argparse._SubParsersAction[argparse.ArgumentParser]:
+    """The real parser's commands, each with its own parser (usage, options)."""
+    return next(a for a in _parser()._actions if isinstance(a, argparse._SubParsersAction))
+
+
 def _dispatch(args: argparse.Namespace) -> int:
     # Looked up at call time, so a test can replace one command's run.
     return int(HANDLERS[args.command].run(args))
@@ -90,8 +95,7 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     args, unknown = lenient.parse_known_args(argv)
     if unknown and args.command is not None:
         # The message carries the real parser's usage: what is required shows as required.
-        commands = next(a for a in _parser()._actions if isinstance(a, argparse._SubParsersAction))
-        sub = commands.choices[args.command]
+        sub = _commands().choices[args.command]
         sub.error(f"unrecognized arguments: {' '.join(unknown)}{_suggestions(unknown, sub)}")
     return _parser().parse_args(argv)
 
@@ -289,8 +293,7 @@ def _wants_json(argv: list[str]) -> bool:
     command = next((a for a in argv if a in HANDLERS), None)
     if command is None:
         return True
-    commands = next(a for a in _parser()._actions if isinstance(a, argparse._SubParsersAction))
-    return any("--json" in action.option_strings for action in commands.choices[command]._actions)
+    return any("--json" in action.option_strings for action in _commands().choices[command]._actions)
 
 
 if __name__ == "__main__":

@@ -114,7 +114,8 @@ def run(args: argparse.Namespace) -> int:
     skipped = [c for c in checks if c.skipped]
     if stopped is None:
         code = EXIT_FINDINGS if failed else EXIT_OK
-    counts = f"{len(checks) - len(failed) - len(skipped)} passed, {len(failed)} failed, {len(skipped)} skipped"
+    passed = len(checks) - len(failed) - len(skipped)
+    counts = f"{passed} passed, {len(failed)} failed, {len(skipped)} skipped"
     if args.json:
         # The exit code's meaning travels with it, so a script reading only stdout need not know the table.
         meaning = "a check failed" if failed else "every check that applies passed"
@@ -122,7 +123,7 @@ def run(args: argparse.Namespace) -> int:
             meaning = f"interrupted ({stopped}) before every check ran"
         document: dict[str, object] = {
             "checks": [{"name": c.name, "result": c.result, "reason": c.detail} for c in checks],
-            "passed": len(checks) - len(failed) - len(skipped),
+            "passed": passed,
             "failed": len(failed),
             "skipped": len(skipped),
             "exitCode": code,
