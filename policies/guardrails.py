@@ -106,12 +106,9 @@ def _in_range(annotation: str, value: int) -> bool:
     return low <= value <= high
 
 
-def _with_default(value: str | None, annotation: str) -> str | None:
-    return DEFAULT_HEALTH_CHECK.get(annotation) if value is None else value
-
-
 def _holder(ingress: Resource, service: Resource | None, annotation: str) -> Resource | None:
-    """The object whose annotation the target group takes (the Service's wins), or None for the default."""
+    """The object whose annotation the target group takes, or None for the default: the Service's wins, as in
+    review.target_group_setting (MergeStringMap(svc.Annotations, ing.Annotations))."""
     for source in (service, ingress):
         if source is not None and ANN + annotation in source.annotations:
             return source
@@ -152,9 +149,12 @@ def _health_check(stack: Stack) -> Iterable[Violation]:
                         bad_input=text,
                     )
             holders = {a: _holder(ingress, service, a) for a in HEALTH_CHECK_SETTINGS}
-            own = any(h is not None and h is service for h in holders.values())
+            own = service is not None and any(h is service for h in holders.values())
             where = f"{display(ingress)} backend {name}" if own else display(ingress)
-            setting = {a: _with_default(target_group_setting(stack, ingress, service, a), a) for a in holders}
+            # Each value from the object that holds it (the Service's first), else the controller's default.
+            setting = {
+                a: DEFAULT_HEALTH_CHECK.get(a) if h is None else str(h.annotations[ANN + a]) for a, h in holders.items()
+            }
             version = setting["backend-protocol-version"] or "HTTP1"
             if version not in PROTOCOL_VERSIONS:
                 holder = holders["backend-protocol-version"]
