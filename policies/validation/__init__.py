@@ -19,7 +19,6 @@ Nothing here imports ``albops``: the stack's components use it too.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -58,9 +57,7 @@ def validate(objects: Iterable[Any], versions: Sequence[str] | None = None) -> l
         # schema's general one for the same field ("is not a 'int32'", "is not of type") is left out.
         covered = {p.field for p in specific}
         named = metadata.problems(obj, index)
-        # The metadata rules name a label's or annotation's value as metadata.annotations["KEY"], the schema
-        # as metadata.annotations.KEY: an unquoted value is one finding (quote it), not two.
-        covered |= {re.sub(r'^(metadata\.\w+)\["(.*)"\]$', r"\1.\2", p.field) for p in named}
+        covered |= {p.field for p in named}  # an unquoted annotation is one finding (quote it), not two
         problems += named
         problems += [p for p in schema.problems(obj, index, versions) if p.field not in covered]
         problems += limits.problems(obj, index)

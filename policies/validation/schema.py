@@ -93,10 +93,16 @@ def _inline(node: Any, definitions: Mapping[str, Any], seen: frozenset[str]) -> 
 
 
 def field_path(parts: Sequence[Any]) -> str:
-    """``spec.rules[0].http.paths[1].pathType`` from a jsonschema path."""
+    """``spec.rules[0].http.paths[1].pathType`` from a jsonschema path; a label's or annotation's key, which may
+    hold dots and slashes, as ``metadata.annotations["KEY"]``, the way the metadata rules name it."""
     text = ""
     for part in parts:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+        if isinstance(part, int):
+            text += f"[{part}]"
+        elif text in ("metadata.annotations", "metadata.labels"):
+            text += f'["{part}"]'
+        else:
+            text += f".{part}" if text else str(part)
     return text or "(the object)"
 
 
