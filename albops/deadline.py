@@ -78,6 +78,24 @@ class CallState:
 
 _current = threading.local()
 
+# How often a thread waiting for another wakes to run Python: a signal the system hands to any thread of the
+# process (Linux passes over a thread that already has one pending) runs its handler, and so raises Ctrl-C's
+# KeyboardInterrupt, only when the main thread next runs Python, which one long join would put off to its end.
+SIGNAL_CHECK_S = 0.2
+
+
+def join_awake(thread: threading.Thread, seconds: float) -> None:
+    """``thread.join(seconds)``, in short waits, so a signal stops the waiting thread at once."""
+    ends = time.monotonic() + seconds
+    while thread.is_alive() and (left := ends - time.monotonic()) > 0:
+        thread.join(min(left, SIGNAL_CHECK_S))
+
+
+def wait_awake(event: threading.Event) -> None:
+    """``event.wait()``, in short waits, for the same reason."""
+    while not event.wait(SIGNAL_CHECK_S):
+        pass
+
 
 def current_call() -> CallState | None:
     """The call the running thread makes under a deadline, if any (for the session's hooks)."""
@@ -139,7 +157,7 @@ class Deadline:
             worker = threading.Thread(target=work, name=f"albops-call: {step}", daemon=True)
             worker.start()
             try:
-                worker.join(seconds)
+                join_awake(worker, seconds)
             except BaseException:  # Ctrl-C while waiting: the call is given up, and a change in flight is unknown
                 state.abandoned.set()
                 if changes and not outcome:

@@ -24,6 +24,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+from albops.deadline import wait_awake
+
 MAX_DURATION_S = 3600.0
 MAX_RATE = 200.0
 MAX_CONNECTIONS = 500
@@ -596,7 +598,7 @@ def probe_all(urls: list[str], vias: list[ConnectTo | None] | None = None, **opt
         threading.Thread(target=run, args=(index,), daemon=True).start()
     try:
         for event in done:
-            event.wait()
+            wait_awake(event)  # a signal stops the wait at once, whichever thread the system handed it to
     except KeyboardInterrupt as error:
         stop.set()
         # The figures at the moment of the stop: a request in flight may hold its thread up to --timeout.

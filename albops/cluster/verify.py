@@ -26,7 +26,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urlsplit
 
-from albops.deadline import DeadlineExceeded
+from albops.deadline import DeadlineExceeded, join_awake
 
 Resolver = Callable[[str], list[str]]
 
@@ -144,7 +144,7 @@ class Verifier:
 
         worker = threading.Thread(target=work, name=f"verify-{name}", daemon=True)
         worker.start()
-        worker.join(self.timeout)
+        join_awake(worker, self.timeout)  # a signal stops the wait at once
         if worker.is_alive() or not outcome:
             return Check(
                 name,
