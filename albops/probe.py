@@ -483,6 +483,12 @@ def _reason(error: BaseException) -> str:
         return str(error)
     if isinstance(error, socket.gaierror):
         return f"name resolution failed ({error.strerror or error})"
+    from websockets.exceptions import InvalidHandshake
+
+    if isinstance(error, InvalidHandshake):
+        # Its name alone ("InvalidMessage") does not say that the server answered, but not as a WebSocket
+        # server does: a plain HTTP site, a proxy that strips Upgrade, or TLS against a plain port.
+        return f"no WebSocket handshake: {str(error)[:120]} ({type(error).__name__})"
     return type(error).__name__
 
 

@@ -307,6 +307,22 @@ def test_a_refused_websocket_reports_its_attempts(capsys: pytest.CaptureFixture[
     assert ws["connections"] == 0 and ws["messages"] == 0 and ws["rtt_p50_ms"] is None
 
 
+def test_a_server_that_is_not_a_websocket_one_is_named_so(capsys: pytest.CaptureFixture[str]) -> None:
+    """A port that answers the upgrade with no HTTP at all (an SSH daemon's banner here): the reason says that no
+    WebSocket handshake came back, not only websockets' exception name."""
+
+    def banner(client: socket.socket, stop: threading.Event) -> None:
+        client.sendall(b"SSH-2.0-OpenSSH_9.6\r\n")
+
+    with raw_server(banner) as port:
+        argv = ["probe", "--url", f"http://127.0.0.1:{port}/ws", "--ws", "--duration", "0.5", "--rate", "2", "--json"]
+        assert main(argv) == 1
+    ws = json.loads(capsys.readouterr().out)["websocket"]
+    assert ws["connections"] == 0 and ws["connect_errors"] == ws["attempts"] >= 1
+    reasons = list(ws["error_reasons"])
+    assert len(reasons) == 1 and reasons[0].startswith("no WebSocket handshake: ") and "(InvalidMessage)" in reasons[0]
+
+
 @contextmanager
 def _counting() -> Iterator[tuple[str, list[float]]]:
     """An HTTP server that notes when each request came; yields its URL and the notes."""
