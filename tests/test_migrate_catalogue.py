@@ -455,7 +455,7 @@ def test_the_command_takes_annotations_prefix_and_refuses_a_malformed_one(
     path.write_text(yaml.safe_dump(nginx_ingress("a", [("/", "Prefix", "svc")], {"corp.io/proxy-body-size": "1m"})))
     code = main(["migrate", str(path), "--annotations-prefix", "corp.io"])
     captured = capsys.readouterr()
-    assert code == 0 and "shop/a: nginx.ingress.kubernetes.io/proxy-body-size: approximated" in captured.err
+    assert code == 0 and "[approximated] shop/a: nginx.ingress.kubernetes.io/proxy-body-size: " in captured.err
     assert main(["migrate", str(path), "--annotations-prefix", "Not A Prefix"]) == 2
     assert "'Not A Prefix' is not an annotation prefix" in capsys.readouterr().err
 

@@ -309,7 +309,7 @@ def test_gateway_leaves_a_route_with_a_long_host_out_and_says_so(
     assert code == 1
     assert "\nkind: HTTPRoute" not in out and LONG_HOST not in out
     assert "spec.hostnames[0]" in err and "at most 128" in err
-    assert "shop/adm: --to gateway: not-converted" in err and "shop/pub: --to gateway: not-converted" in err
+    assert "[not-converted] shop/adm: --to gateway: " in err and "[not-converted] shop/pub: --to gateway: " in err
     assert "converted exactly" not in err
 
 

@@ -323,7 +323,8 @@ def test_allow_unprotected_ingress_releases_only_the_ingresses_named(
         "--allow-unprotected-ingress",
         "web/shop",
     )
-    assert code == 1 and "web/shop: --allow-unprotected-ingress: note: it loses no protection" in err
+    assert code == 1 and "[note] web/shop: --allow-unprotected-ingress: it loses no protection" in err
+    assert not [line for line in err.splitlines() if line.startswith("  [note]") and ": note: " in line]
 
 
 @pytest.mark.parametrize(

@@ -72,6 +72,12 @@ class _Said:
     def next(self) -> str:
         return self.next_step or STATUS_NEXT.get(self.status, "")
 
+    @property
+    def said_status(self) -> str:
+        """The status as a report line shows it after the line's ``[severity]``: only where it adds to it
+        (``converted`` under ``[note]``), so no line reads "[note] ...: note: ..."."""
+        return "" if self.status == self.severity else f"{self.status}: "
+
 
 @dataclass(slots=True)
 class Finding(_Said):
@@ -91,6 +97,10 @@ class Finding(_Said):
 
     def __str__(self) -> str:
         return f"{self.ingress}: {self.annotation}: {self.status}: {self.detail}"
+
+    def line(self) -> str:
+        """The text report's line, after its ``[severity]``."""
+        return f"[{self.severity}] {self.ingress}: {self.annotation}: {self.said_status}{self.detail}"
 
     def as_dict(self) -> dict[str, str]:
         return {
@@ -118,6 +128,11 @@ class GroupFinding(_Said):
     def __str__(self) -> str:
         members = f" (Ingresses: {', '.join(self.ingresses)})" if self.ingresses else ""
         return f"ALB group {self.group!r}: {self.key}: {self.status}: {self.detail}{members}"
+
+    def line(self) -> str:
+        """The text report's line, after its ``[severity]``."""
+        members = f" (Ingresses: {', '.join(self.ingresses)})" if self.ingresses else ""
+        return f"[{self.severity}] ALB group {self.group!r}: {self.key}: {self.said_status}{self.detail}{members}"
 
 
 # Why an Ingress is held back unless Report.hold said otherwise.

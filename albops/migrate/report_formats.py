@@ -95,7 +95,7 @@ def text_lines(report: Report, fail_on: str) -> Iterator[str]:
     if report.side_by_side is not None:
         yield from _side_by_side_text(report.side_by_side)
     for finding in _by_severity(report):
-        yield f"  [{finding.severity}] {finding}"
+        yield f"  {finding.line()}"
     for reason, names in report.held_reasons().items():
         if reason == LOST_PROTECTION_REASON:
             yield (
