@@ -173,6 +173,7 @@ def test_sigterm_mid_deletion_reports_what_was_done_and_exits_143(aws_env: str) 
     assert process.returncode == 143, (out, err)
     assert b"state unknown" in out and b"stopped by SIGTERM" in out, out
     assert b"interrupted: stopped by SIGTERM" in err and b"Traceback" not in err, err
+    assert b"run it again to finish" in err, err
 
 
 # -- 5. the Pulumi backend refusing ---------------------------------------------------------------------------

@@ -444,7 +444,7 @@ def test_an_interrupted_probe_reports_what_it_measured_until_then(
     assert got == code and time.monotonic() - started < 20
     captured = capsys.readouterr()
     line = f"interrupted: stopped by {'Ctrl-C' if signal_name == 'SIGINT' else signal_name}; the figures cover the"
-    assert line in captured.err and "Traceback" not in captured.err
+    assert line in captured.err and "run it again to measure it all" in captured.err and "Traceback" not in captured.err
     if as_json:
         document = json.loads(captured.out)  # one document
         assert document["interrupted"].startswith("stopped by") and document["exitCode"] == code

@@ -402,6 +402,7 @@ def test_an_interrupted_verify_reports_the_checks_it_finished(
     captured = capsys.readouterr()
     assert got == code, captured
     assert "interrupted: stopped by" in captured.err and "1 passed, 0 failed, 0 skipped before it" in captured.err
+    assert "run it again to check everything" in captured.err
     if as_json:
         document = json.loads(captured.out)
         assert [c["name"] for c in document["checks"]] == ["dns"] and document["checks"][0]["result"] == "pass"

@@ -282,7 +282,7 @@ def _interrupted(error: KeyboardInterrupt) -> int:
     code, what = interruption(error)
     # Under --json no lines were printed above this one: do not point at them.
     done = "" if common.JSON_OUTPUT else "; the lines above say what was done"
-    return say(f"interrupted: {what}{done}; run it again", code)
+    return say(f"interrupted: {what}{done}; run it again to finish", code)
 
 
 def _wants_json(argv: list[str]) -> bool:

@@ -110,6 +110,9 @@ def run(args: argparse.Namespace) -> int:
     if stopped is not None:
         measured = min((r.duration_s for r in results), default=0.0)
         # The document above is the one JSON document: the line goes to stderr only.
-        print(f"interrupted: {stopped}; the figures cover the {measured:g} s measured; run it again", file=sys.stderr)
+        print(
+            f"interrupted: {stopped}; the figures cover the {measured:g} s measured; run it again to measure it all",
+            file=sys.stderr,
+        )
         return code
     return EXIT_FINDINGS if any(r.failed for r in results) else EXIT_OK

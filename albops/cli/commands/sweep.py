@@ -88,7 +88,7 @@ def run(args: argparse.Namespace) -> int:
     if interrupted is not None:
         code, what = interruption(interrupted)
         why = what
-        line = f"interrupted: {what}; the report above is what was done; run it again"
+        line = f"interrupted: {what}; the report above is what was done; run it again to finish the sweep"
     elif stopped is not None:
         code, why = EXIT_FINDINGS, f"the deadline passed at {stopped.step} ({stopped.endpoint})"
         line = f"error: {deadline_line(stopped, 'sweep')}"

@@ -136,7 +136,7 @@ def run(args: argparse.Namespace) -> int:
         print(counts if stopped is None else f"{counts} before it was {stopped.replace('stopped', 'interrupted')}")
     if stopped is not None:
         # The document above is the one JSON document: the line goes to stderr only.
-        print(f"interrupted: {stopped}; {counts} before it; run it again", file=sys.stderr)
+        print(f"interrupted: {stopped}; {counts} before it; run it again to check everything", file=sys.stderr)
     return code
 
 
