@@ -52,7 +52,12 @@ from albingress.policies.review import (
     string_map,
     target_group_setting,
 )
-from albingress.policies.validation.controller import HEALTH_CHECK_RANGES, SUCCESS_CODES, health_check_problem
+from albingress.policies.validation.controller import (
+    HEALTH_CHECK_RANGES,
+    SUCCESS_CODES,
+    health_check_problem,
+    reversed_code_ranges,
+)
 
 
 def _target_type_ip(stack: Stack) -> Iterable[Violation]:
@@ -197,7 +202,8 @@ def _health_check(stack: Stack) -> Iterable[Violation]:
                 )
             codes = setting["success-codes"]
             low, high = ALB_SUCCESS_CODES["GRPC" if version == "GRPC" else "HTTP"]
-            if codes is not None and SUCCESS_CODES.fullmatch(codes):  # other forms are named where written
+            # Other forms, and ranges written backwards, are named where they are written (health_check_problem).
+            if codes is not None and SUCCESS_CODES.fullmatch(codes) and not reversed_code_ranges(codes):
                 outside = [code for code in re.findall(r"[0-9]+", codes) if not low <= int(code) <= high]
                 if outside:
                     kind = "gRPC codes (backend-protocol-version GRPC)" if version == "GRPC" else "HTTP codes"

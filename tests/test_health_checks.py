@@ -145,6 +145,35 @@ def test_success_codes_within_the_protocols_range_pass(
     assert _check(tmp_path, capsys, ingress, service) == (0, "4 objects checked, 0 violations\n")
 
 
+@pytest.mark.parametrize(
+    ("ingress", "service", "where"),
+    [
+        ({"success-codes": "300-200"}, None, "Ingress shop/web"),
+        ({"success-codes": "200,299-201"}, None, "Ingress shop/web"),
+        (
+            {"enable-frontend-nlb": "true", "frontend-nlb-healthcheck-success-codes": "399-200"},
+            None,
+            "Ingress shop/web",
+        ),
+        ({}, {"success-codes": "250-210"}, "Service shop/web"),
+    ],
+)
+def test_a_range_of_codes_written_backwards_is_refused_once_where_it_is_written(
+    ingress: dict[str, str],
+    service: dict[str, str] | None,
+    where: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Each code is within range, but the ELB API writes a range low to high ('200-299'): one line, with the
+    range turned round as the fix, and no second line about the codes' range."""
+    code, text = _check(tmp_path, capsys, ingress, service)
+    assert code == 1, text
+    (line,) = [line for line in text.splitlines() if "backwards" in line]
+    assert where in line and "write the lower code first" in line, line
+    assert "outside" not in text, text
+
+
 @pytest.mark.parametrize(("value", "code"), [("200-599", 0), ("200-399", 0), ("600", 1), ("199,200", 1), ("ok", 2)])
 def test_the_frontend_nlbs_success_codes_are_a_network_load_balancers(
     value: str, code: int, tmp_path: Path, capsys: pytest.CaptureFixture[str]

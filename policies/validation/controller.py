@@ -112,6 +112,12 @@ GO_BOOLS = frozenset({"1", "t", "T", "TRUE", "true", "True", "0", "f", "F", "FAL
 ONE_PER_GROUP = ("scheme", "ip-address-type", "load-balancer-name", "wafv2-acl-arn", "wafv2-acl-name", "waf-acl-id")
 
 
+def reversed_code_ranges(raw: str) -> list[str]:
+    """The ranges of a success-codes value (already of SUCCESS_CODES's form) whose first code is above its last."""
+    ranges = (part.split("-") for part in raw.split(",") if "-" in part)
+    return [f"{low}-{high}" for low, high in ranges if int(low) > int(high)]
+
+
 def health_check_problem(suffix: str, raw: str) -> tuple[str, str, bool] | None:
     """What is wrong with one health-check annotation's value on its own, as (finding, fix, not a number), or
     None: the per-object rules ask it of an Ingress's values, the guardrail alb-health-check of a Service's."""
@@ -139,6 +145,16 @@ def health_check_problem(suffix: str, raw: str) -> tuple[str, str, bool] | None:
             f"{raw!r} is not status codes (digits, comma-separated, or a range like {example}; ELB API Matcher)",
             fix,
             True,
+        )
+    if backwards := reversed_code_ranges(raw):
+        # The ELB API writes a range low to high ("200-299"); what it answers to one written backwards is not
+        # documented, so it is refused here rather than left for the controller's call to find out.
+        first = backwards[0].split("-")
+        return (
+            f"{raw!r} has a range written backwards ({', '.join(backwards)}): a range of codes runs from the lower "
+            "code to the higher (ELB API Matcher, e.g. '200-299')",
+            f"write the lower code first, e.g. '{first[1]}-{first[0]}'",
+            False,
         )
     if suffix == "frontend-nlb-healthcheck-success-codes":
         low, high = NLB_SUCCESS_CODES
