@@ -75,6 +75,55 @@ def _cached_client_class(self: botocore.client.ClientCreator, service_name: str,
 setattr(botocore.client.ClientCreator, "_create_client_class", _cached_client_class)  # noqa: B010
 
 
+def _plan_environment(cwd: Path, with_git: bool) -> dict[str, str]:
+    """What a user's shell gives the plan here: no AWS or kube credentials, no Pulumi CLI on PATH."""
+    import shutil
+
+    path = os.path.dirname(sys.executable)
+    git = shutil.which("git")
+    if with_git and git:
+        path += os.pathsep + os.path.dirname(git)
+    return {"PATH": path, "HOME": str(cwd), "PYTHONPATH": str(ROOT), "PYTHONDONTWRITEBYTECODE": "1"}
+
+
+def run_plan(*args: str, cwd: Path = ROOT, with_git: bool = False) -> subprocess.CompletedProcess[str]:
+    """``albops plan ...`` in this process, with the environment, working directory and streams a user's
+    ``python -m albops plan`` would have, its result shaped as run_plan_cli's.
+
+    A plan process costs about 1.3 s of CPU, nearly all of it importing the SDKs, which this process has
+    already done: the tests whose subject is the plan's answer, not the process, run it here. What only a
+    process shows (an empty environment from the start, exit without teardown, hash seeds, warnings
+    filters, the interpreter's own traceback) stays with run_plan_cli, in test_plan_cli.py and others. An
+    exception that escapes ``main`` is written to stderr as the interpreter would, exit code 1, so a test's
+    "no traceback" assertion still holds it.
+    """
+    import contextlib
+    import io
+    import traceback
+
+    from albops.cli.main import main
+
+    saved_environment, saved_directory = dict(os.environ), os.getcwd()
+    out, err = io.StringIO(), io.StringIO()
+    try:
+        os.environ.clear()
+        os.environ.update(_plan_environment(cwd, with_git))
+        os.chdir(cwd)
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                code = main(["plan", *args])
+            except SystemExit as leaving:
+                code = leaving.code if isinstance(leaving.code, int) else 1
+            except Exception:
+                traceback.print_exc()
+                code = 1
+    finally:
+        os.chdir(saved_directory)
+        os.environ.clear()
+        os.environ.update(saved_environment)
+    return subprocess.CompletedProcess(["albops", "plan", *args], code, out.getvalue(), err.getvalue())
+
+
 def run_plan_cli(
     *args: str, cwd: Path = ROOT, with_git: bool = False, warnings: str = ""
 ) -> subprocess.CompletedProcess[str]:
@@ -82,19 +131,7 @@ def run_plan_cli(
 
     ``with_git`` adds the folder of ``git`` to PATH, for ``--compare-to``; ``warnings`` is PYTHONWARNINGS.
     """
-    import shutil
-
-    path = os.path.dirname(sys.executable)
-    git = shutil.which("git")
-    if with_git and git:
-        path += os.pathsep + os.path.dirname(git)
-    env = {
-        "PATH": path,
-        "HOME": str(cwd),
-        "PYTHONPATH": str(ROOT),
-        "PYTHONDONTWRITEBYTECODE": "1",
-        **({"PYTHONWARNINGS": warnings} if warnings else {}),
-    }
+    env = {**_plan_environment(cwd, with_git), **({"PYTHONWARNINGS": warnings} if warnings else {})}
     return subprocess.run(
         [sys.executable, "-m", "albops", "plan", *args],
         cwd=cwd,

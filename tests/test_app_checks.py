@@ -23,7 +23,7 @@ from albingress.policies.alb_budget import Footprint, PathRoute, Quotas, Redirec
 from albingress.policies.app_checks import host_problem, path_problems, route_key
 from albops.__main__ import main
 from albops.preview.runner import read_stack_file, run_program
-from tests.conftest import run_plan_cli
+from tests.conftest import run_plan
 from tests.test_apps import _app
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -50,7 +50,7 @@ def _plan_cli(tmp_path: Path, apps: list[dict[str, Any]]) -> subprocess.Complete
     stage = yaml.safe_load((ROOT / "Pulumi.stage.yaml").read_text())
     stage["config"]["alb-ingress:apps"] = apps
     (project / "Pulumi.teams.yaml").write_text(yaml.safe_dump(stage))
-    return run_plan_cli("--stack", "teams", "--project-dir", str(project), "--out", str(tmp_path / "out"), cwd=tmp_path)
+    return run_plan("--stack", "teams", "--project-dir", str(project), "--out", str(tmp_path / "out"), cwd=tmp_path)
 
 
 def _program(tmp_path: Path, body: str) -> Path:
@@ -792,7 +792,7 @@ def test_an_alb_app_s_refusal_names_the_program_not_a_stack_file(tmp_path: Path)
     (tmp_path / "p").mkdir()
     project = _program(tmp_path / "p", 'app("w1", hosts=["10.0.0.1"])\n')
     (project / "Pulumi.dev.yaml").write_text("config: {}\n")
-    proc = run_plan_cli("--stack", "dev", "--project-dir", str(project), "--out", str(tmp_path / "out"), cwd=tmp_path)
+    proc = run_plan("--stack", "dev", "--project-dir", str(project), "--out", str(tmp_path / "out"), cwd=tmp_path)
     assert proc.returncode == 2, proc.stderr
     assert proc.stderr.startswith("error: __main__.py: AlbApp w1: 1 problem"), proc.stderr
 
@@ -947,7 +947,7 @@ def test_the_stack_s_own_group_name_may_have_63_characters(tmp_path: Path) -> No
     stage = yaml.safe_load((ROOT / "Pulumi.stage.yaml").read_text())
     stage["config"]["alb-ingress:alb"]["groupName"] = "a" * 62
     (project / "Pulumi.long.yaml").write_text(yaml.safe_dump(stage))
-    proc = run_plan_cli("--stack", "long", "--project-dir", str(project), "--out", str(tmp_path / "out"), cwd=tmp_path)
+    proc = run_plan("--stack", "long", "--project-dir", str(project), "--out", str(tmp_path / "out"), cwd=tmp_path)
     assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stdout + proc.stderr
 
 
@@ -1024,7 +1024,7 @@ def test_the_python_example_plans_with_no_guardrail_violation(tmp_path: Path) ->
     """What a newcomer copies first: its Deployment drains as pods-drain asks (readiness probe, limits, a preStop
     sleep over the deregistration delay, a grace period over the sleep)."""
     example = ROOT / "examples" / "python"
-    proc = run_plan_cli("--stack", "dev", "--project-dir", str(example), "--out", str(tmp_path / "out"), cwd=tmp_path)
+    proc = run_plan("--stack", "dev", "--project-dir", str(example), "--out", str(tmp_path / "out"), cwd=tmp_path)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "Guardrails: 0 violations" in proc.stdout, proc.stdout
 

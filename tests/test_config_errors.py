@@ -19,7 +19,7 @@ from albingress.facts.regions import known_regions
 from albingress.stack_settings import parse_settings
 from albops.preview.runner import read_stack_file, run_program, stand_in_encrypted
 from albops.preview.stack_file import Encrypted, StackFileError, load_stack_config
-from tests.conftest import run_plan_cli, stack_config, with_overrides
+from tests.conftest import run_plan, stack_config, with_overrides
 
 ROOT = Path(__file__).resolve().parent.parent
 STAGE = stack_config("stage")
@@ -215,7 +215,7 @@ def _plan_file(tmp_path: Path, content: bytes) -> subprocess.CompletedProcess[st
         (project / name).write_text((ROOT / name).read_text())
     (project / "Pulumi.broken.yaml").write_bytes(content)
     out = str(tmp_path / "out")
-    return run_plan_cli("--stack", "broken", "--project-dir", str(project), "--out", out, cwd=tmp_path)
+    return run_plan("--stack", "broken", "--project-dir", str(project), "--out", out, cwd=tmp_path)
 
 
 STAGE_TEXT = (ROOT / "Pulumi.stage.yaml").read_bytes()

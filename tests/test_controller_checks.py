@@ -27,7 +27,7 @@ from albingress.stack_settings.stack import settings_notes
 from albops.preview.cloud import CloudAnswers
 from albops.preview.runner import run_program
 from albops.preview.stack_file import StackFileError, load_stack_file
-from tests.conftest import run_plan_cli, stack_config, with_overrides
+from tests.conftest import run_plan, stack_config, with_overrides
 
 ROOT = Path(__file__).resolve().parent.parent
 STAGE_TEXT = (ROOT / "Pulumi.stage.yaml").read_text()
@@ -337,7 +337,7 @@ def _plan(tmp_path: Path, stack: str, text: str) -> subprocess.CompletedProcess[
     for name in ("Pulumi.yaml", "__main__.py"):
         (project / name).write_text((ROOT / name).read_text())
     (project / f"Pulumi.{stack}.yaml").write_text(text)
-    return run_plan_cli("--stack", stack, "--project-dir", str(project), "--out", str(tmp_path / "out"), cwd=tmp_path)
+    return run_plan("--stack", stack, "--project-dir", str(project), "--out", str(tmp_path / "out"), cwd=tmp_path)
 
 
 EXTRA_VALUES_YAML = """    extraValues:
@@ -592,7 +592,7 @@ def test_a_component_input_error_names_the_program_through_the_plan(tmp_path: Pa
         tmp_path / "consumer", 'AwsLoadBalancerController("lbc", {**BASE, "ingress_class": "nginx"}, opts=opts)'
     )
     (project / "Pulumi.dev.yaml").write_text("config:\n  aws:region: us-west-2\n")
-    proc = run_plan_cli("--stack", "dev", "--project-dir", str(project), "--out", str(tmp_path / "out"), cwd=tmp_path)
+    proc = run_plan("--stack", "dev", "--project-dir", str(project), "--out", str(tmp_path / "out"), cwd=tmp_path)
     assert proc.returncode == 2, proc.stderr
     assert proc.stderr.startswith("error: __main__.py: AwsLoadBalancerController lbc: 1 input problem")
     assert "Pulumi.dev.yaml" not in proc.stderr

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from albops.preview.diff import diff_plans, render, replacements
-from tests.conftest import run_plan_cli
+from tests.conftest import run_plan
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -37,7 +37,7 @@ def repository(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_compare_to_shows_added_and_changed_inputs(repository: Path, tmp_path: Path) -> None:
-    proc = run_plan_cli(
+    proc = run_plan(
         "--stack", "stage", "--compare-to", "HEAD", "--project-dir", str(repository), cwd=ROOT, with_git=True
     )
     assert proc.returncode == 0, proc.stderr
@@ -54,7 +54,7 @@ def test_compare_to_shows_added_and_changed_inputs(repository: Path, tmp_path: P
 
 
 def test_compare_to_markdown_for_a_pull_request(repository: Path) -> None:
-    proc = run_plan_cli(
+    proc = run_plan(
         "--stack",
         "stage",
         "--compare-to",
@@ -71,7 +71,7 @@ def test_compare_to_markdown_for_a_pull_request(repository: Path) -> None:
 
 
 def test_an_unknown_ref_is_bad_input(repository: Path) -> None:
-    proc = run_plan_cli(
+    proc = run_plan(
         "--stack", "stage", "--compare-to", "no-such-ref", "--project-dir", str(repository), cwd=ROOT, with_git=True
     )
     assert proc.returncode == 2
@@ -79,7 +79,7 @@ def test_an_unknown_ref_is_bad_input(repository: Path) -> None:
 
 
 def test_without_git_compare_to_says_so(repository: Path) -> None:
-    proc = run_plan_cli("--stack", "stage", "--compare-to", "HEAD", "--project-dir", str(repository), cwd=ROOT)
+    proc = run_plan("--stack", "stage", "--compare-to", "HEAD", "--project-dir", str(repository), cwd=ROOT)
     assert proc.returncode == 4
     assert "git is not installed" in proc.stderr and "Traceback" not in proc.stderr
 
@@ -133,7 +133,7 @@ def test_changes_the_controller_turns_into_replacements_are_marked() -> None:
 def test_a_new_stack_without_a_base_is_all_added(repository: Path) -> None:
     (repository / "Pulumi.fresh.yaml").write_text((repository / "Pulumi.stage.yaml").read_text())
     try:
-        proc = run_plan_cli(
+        proc = run_plan(
             "--stack",
             "fresh",
             "--compare-to",

@@ -21,7 +21,7 @@ from albops.preview.cloud import MissingObjectError
 from albops.preview.cloud_facts import CloudFacts, ClusterFacts
 from albops.preview.plan import kubernetes_manifests
 from albops.preview.runner import UNKNOWN, PlanResult, Registration, read_stack_file, run_program
-from tests.conftest import run_plan_cli, with_overrides
+from tests.conftest import run_plan, with_overrides
 from tests.crd_validation import GATEWAY_KINDS, Rule, all_rules, validate
 
 # The groups whose objects are checked against the CRDs in ../shared/crds.
@@ -299,7 +299,7 @@ def test_the_plan_says_why_the_cluster_s_crds_are_refused(tmp_path: Path, facts:
     stack = (root / "Pulumi.gateway.yaml").read_text().replace("installCrds: true", "installCrds: false")
     (project / "Pulumi.gateway.yaml").write_text(stack)
     (tmp_path / "facts.yaml").write_text(f"clusters:\n  gateway-demo:\n    {facts}\n")
-    done = run_plan_cli(
+    done = run_plan(
         "--stack",
         "gateway",
         "--project-dir",

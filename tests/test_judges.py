@@ -31,7 +31,7 @@ from albops.__main__ import main
 from albops.preview.cloud import CloudAnswers
 from albops.preview.cloud_facts import CloudFacts
 from albops.preview.runner import run_program
-from tests.conftest import run_plan_cli
+from tests.conftest import run_plan
 
 ROOT = Path(__file__).resolve().parent.parent
 ANN = "alb.ingress.kubernetes.io/"
@@ -627,7 +627,7 @@ policies:
 def test_the_plan_reads_customer_managed_policies_and_refuses_them_together(tmp_path: Path) -> None:
     arns = [f"arn:aws:iam::111122223333:policy/team-{n}" for n in ("launcher", "reader", "admin")]
     project = _project(tmp_path, arns, TEAM_FACTS)
-    proc = run_plan_cli("--stack", "stage", "--project-dir", str(project), "--out", str(tmp_path / "out"), cwd=tmp_path)
+    proc = run_plan("--stack", "stage", "--project-dir", str(project), "--out", str(tmp_path / "out"), cwd=tmp_path)
     assert proc.returncode == 2, proc.stdout + proc.stderr
     assert "Traceback" not in proc.stderr and proc.stderr.startswith("error: Pulumi.stage.yaml:")
     assert "alb-ingress:controller.iam.extraPolicyArns" in proc.stderr
@@ -644,7 +644,7 @@ def test_the_plan_attaches_a_harmless_customer_policy_and_says_what_it_assumed(t
         {"secure": "v1:AAAABBBB"},
     ]
     project = _project(tmp_path, arns, TEAM_FACTS)
-    proc = run_plan_cli("--stack", "stage", "--project-dir", str(project), "--out", str(tmp_path / "out"), cwd=tmp_path)
+    proc = run_plan("--stack", "stage", "--project-dir", str(project), "--out", str(tmp_path / "out"), cwd=tmp_path)
     said = proc.stdout + proc.stderr
     assert proc.returncode == 0, said
     assert "assumed policy arn:aws:iam::111122223333:policy/undescribed exists" in said
@@ -772,7 +772,7 @@ def test_a_roles_inline_and_managed_policies_are_judged() -> None:
 def test_a_policy_the_cloud_does_not_have_is_one_line_naming_the_key(tmp_path: Path) -> None:
     """An AWS managed name the snapshot lacks is read at preview; NoSuchEntity is the answer, said in one line."""
     project = _project(tmp_path, ["arn:aws:iam::aws:policy/NoSuchManagedPolicy"], None)
-    proc = run_plan_cli("--stack", "stage", "--project-dir", str(project), "--out", str(tmp_path / "out"), cwd=tmp_path)
+    proc = run_plan("--stack", "stage", "--project-dir", str(project), "--out", str(tmp_path / "out"), cwd=tmp_path)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
     assert len(proc.stderr.strip().splitlines()) == 1
     assert "NoSuchEntity" in proc.stderr and "fix alb-ingress:controller.iam.extraPolicyArns" in proc.stderr
@@ -805,7 +805,7 @@ def test_an_ingress_wide_target_type_is_one_finding_however_many_backends(
 def test_the_plan_refuses_powerful_managed_policies_before_anything_runs(tmp_path: Path) -> None:
     arns = ["arn:aws:iam::aws:policy/AdministratorAccess", "arn:aws:iam::aws:policy/job-function/SystemAdministrator"]
     project = _project(tmp_path, arns, None)
-    proc = run_plan_cli("--stack", "stage", "--project-dir", str(project), "--out", str(tmp_path / "out"), cwd=tmp_path)
+    proc = run_plan("--stack", "stage", "--project-dir", str(project), "--out", str(tmp_path / "out"), cwd=tmp_path)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
     assert "alb-ingress:controller.iam.extraPolicyArns" in proc.stderr and "2 extra policies give" in proc.stderr
     assert "AdministratorAccess grants administrator power" in proc.stderr
