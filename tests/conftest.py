@@ -15,6 +15,8 @@ from typing import Any
 
 import boto3.session
 import botocore.client
+import botocore.hooks
+import botocore.session
 import kubernetes_validate.utils as _kubernetes_validate_utils
 import pytest
 from hypothesis import settings as hypothesis_settings
@@ -73,6 +75,54 @@ def _cached_client_class(self: botocore.client.ClientCreator, service_name: str,
 
 
 setattr(botocore.client.ClientCreator, "_create_client_class", _cached_client_class)  # noqa: B010
+
+
+# Each client builds its own ServiceModel from the loader's parsed JSON, and then works out again what the model
+# says (its endpoint-discovery operation, each operation's model: cached per ServiceModel instance, so per
+# client). A ServiceModel is read-only: clients made from the same parsed document (the same loader, the same
+# service and version) share one here. The document is held with it, so its id names it while cached.
+_service_models: dict[tuple[str, int], tuple[Any, Any]] = {}
+_load_service_model = botocore.client.ClientCreator._load_service_model
+
+
+def _shared_service_model(self: botocore.client.ClientCreator, service_name: str, api_version: Any = None) -> Any:
+    document = self._loader.load_service_model(service_name, "service-2", api_version=api_version)
+    cached = _service_models.get((service_name, id(document)))
+    if cached is None or cached[0] is not document:
+        cached = (document, _load_service_model(self, service_name, api_version))
+        _service_models[(service_name, id(document))] = cached
+    return cached[1]
+
+
+setattr(botocore.client.ClientCreator, "_load_service_model", _shared_service_model)  # noqa: B010
+
+
+# Each botocore session registers botocore's ~170 built-in event handlers one by one, each name passed through
+# the event aliaser (botocore/session.py _register_builtin_handlers): about a third of making a session, and
+# the AWS tests make thousands of sessions where a command makes a few. The handlers are module-level constants
+# (botocore/handlers.py BUILTIN_HANDLERS), the same for every session: they are registered once on a template
+# emitter and each new session gets a copy of it, made the way botocore copies a session's handlers into each
+# client it creates (HierarchicalEmitter.__copy__: the prefix trie's structure copied, the handlers shared).
+_register_builtin_handlers = botocore.session.Session._register_builtin_handlers
+_builtin_emitter: list[botocore.hooks.HierarchicalEmitter] = []
+
+
+def _copied_builtin_handlers(self: botocore.session.Session, events: Any) -> None:
+    fresh = type(self._original_handler) is botocore.hooks.HierarchicalEmitter and events is self._events
+    if not fresh:  # a caller's own event hooks: registered on them as botocore does
+        _register_builtin_handlers(self, events)
+        return
+    if not _builtin_emitter:
+        template = botocore.session.Session.__new__(botocore.session.Session)
+        template._original_handler = botocore.hooks.HierarchicalEmitter()
+        template._events = botocore.hooks.EventAliaser(template._original_handler)
+        _register_builtin_handlers(template, template._events)
+        _builtin_emitter.append(template._original_handler)
+    self._original_handler = copy.copy(_builtin_emitter[0])
+    self._events = botocore.hooks.EventAliaser(self._original_handler)
+
+
+setattr(botocore.session.Session, "_register_builtin_handlers", _copied_builtin_handlers)  # noqa: B010
 
 
 def _plan_environment(cwd: Path, with_git: bool) -> dict[str, str]:
