@@ -56,7 +56,7 @@ from albingress.policies.validation.controller import (
     HEALTH_CHECK_RANGES,
     SUCCESS_CODES,
     health_check_problem,
-    reversed_code_ranges,
+    success_codes_problem,
 )
 
 
@@ -95,6 +95,8 @@ def _target_type_ip(stack: Stack) -> Iterable[Violation]:
 DEFAULT_HEALTH_CHECK = {"healthcheck-interval-seconds": "15", "healthcheck-timeout-seconds": "5"}
 # ELB API Matcher (botocore's elbv2 model): an ALB's target group takes HTTP codes 200-499, or gRPC codes 0-99.
 ALB_SUCCESS_CODES = {"HTTP": (200, 499), "GRPC": (0, 99)}
+# One target group's health-check values, each from the object that holds it or the controller's default.
+Settings = dict[str, str | None]
 HEALTH_CHECK_SETTINGS = (*DEFAULT_HEALTH_CHECK, "backend-protocol-version", "success-codes")
 HEALTH_INTS = (
     "healthcheck-interval-seconds",
@@ -154,8 +156,6 @@ def _health_check(stack: Stack) -> Iterable[Violation]:
                         bad_input=text,
                     )
             holders = {a: _holder(ingress, service, a) for a in HEALTH_CHECK_SETTINGS}
-            own = service is not None and any(h is service for h in holders.values())
-            where = f"{display(ingress)} backend {name}" if own else display(ingress)
             # Each value from the object that holds it (the Service's first), else the controller's default.
             setting = {
                 a: DEFAULT_HEALTH_CHECK.get(a) if h is None else str(h.annotations[ANN + a]) for a, h in holders.items()
@@ -163,7 +163,7 @@ def _health_check(stack: Stack) -> Iterable[Violation]:
             version = setting["backend-protocol-version"] or "HTTP1"
             if version not in PROTOCOL_VERSIONS:
                 holder = holders["backend-protocol-version"]
-                at = display(holder) if holder is not None else where
+                at = display(holder) if holder is not None else display(ingress)
                 found[(at, "version")] = Violation(
                     "alb-health-check",
                     at,
@@ -172,57 +172,90 @@ def _health_check(stack: Stack) -> Iterable[Violation]:
                     f"write {ANN}backend-protocol-version as HTTP1, HTTP2 or GRPC",
                 )
                 continue
-            interval = go_int32(setting["healthcheck-interval-seconds"] or "")
-            timeout = go_int32(setting["healthcheck-timeout-seconds"] or "")
-            # Out of its range (or not a number), a value is named where it is written.
-            if (
-                interval is not None
-                and timeout is not None
-                and _in_range("healthcheck-interval-seconds", interval)
-                and _in_range("healthcheck-timeout-seconds", timeout)
-                and timeout >= interval
-            ):
-                # Said where the values are written: on the Service, a change on the Ingress would not reach it.
-                written = [
-                    f"{a.removeprefix('healthcheck-')} on {display(holder)}"
-                    for a in ("healthcheck-timeout-seconds", "healthcheck-interval-seconds")
-                    if (holder := holders[a]) is not None
-                ]
-                on_service = any(holders[a] is service for a in DEFAULT_HEALTH_CHECK) and service is not None
-                found[(where, "interval")] = Violation(
-                    "alb-health-check",
-                    where,
-                    f"health check timeout {timeout} s is not below its interval {interval} s"
-                    + (f" ({', '.join(written)})" if written else "")
-                    + ": ELB refuses the target group ('Health check interval must be greater than the timeout'), "
-                    "and the controller stops the whole group",
-                    f"set {ANN}healthcheck-timeout-seconds below healthcheck-interval-seconds"
-                    + (f" on Service {name} (its annotations win over the Ingress's)" if on_service else "")
-                    + " (the controller's defaults: 5 and 15)",
-                )
-            codes = setting["success-codes"]
-            low, high = ALB_SUCCESS_CODES["GRPC" if version == "GRPC" else "HTTP"]
-            # Other forms, and ranges written backwards, are named where they are written (health_check_problem).
-            if codes is not None and SUCCESS_CODES.fullmatch(codes) and not reversed_code_ranges(codes):
-                outside = [code for code in re.findall(r"[0-9]+", codes) if not low <= int(code) <= high]
-                if outside:
-                    kind = "gRPC codes (backend-protocol-version GRPC)" if version == "GRPC" else "HTTP codes"
-                    on = holders["backend-protocol-version"] is service and service is not None
-                    fix = (
-                        f"write {ANN}success-codes on Service {name} within {low}-{high} (its target group is "
-                        f"{version}; the Service's annotation wins over the Ingress's)"
-                        if on and holders["success-codes"] is not service
-                        else f"write {ANN}success-codes within {low}-{high}, e.g. "
-                        + ("'0-12'" if version == "GRPC" else "'200-299'")
-                    )
-                    found[(where, "codes")] = Violation(
-                        "alb-health-check",
-                        where,
-                        f"success-codes {codes!r}: {', '.join(outside)} outside {low}-{high}, the {kind} an ALB's "
-                        "target group takes (ELB API Matcher); the controller stops the whole group",
-                        fix,
-                    )
+            found.update(_interval_finding(ingress, service, name, holders, setting))
+            found.update(_codes_finding(ingress, service, name, holders, setting, version))
     yield from found.values()
+
+
+def _backend_where(ingress: Resource, service: Resource | None, name: str, service_decides: bool) -> str:
+    """Where a per-target-group finding is said: the Ingress, or one backend of it when the Service's own
+    annotations decide the values judged (then another backend of the same Ingress may well be right)."""
+    return f"{display(ingress)} backend {name}" if service is not None and service_decides else display(ingress)
+
+
+def _interval_finding(
+    ingress: Resource, service: Resource | None, name: str, holders: dict[str, Resource | None], setting: Settings
+) -> dict[tuple[str, str], Violation]:
+    interval = go_int32(setting["healthcheck-interval-seconds"] or "")
+    timeout = go_int32(setting["healthcheck-timeout-seconds"] or "")
+    # Out of its range (or not a number), a value is named where it is written.
+    if (
+        interval is None
+        or timeout is None
+        or not _in_range("healthcheck-interval-seconds", interval)
+        or not _in_range("healthcheck-timeout-seconds", timeout)
+        or timeout < interval
+    ):
+        return {}
+    pair = ("healthcheck-timeout-seconds", "healthcheck-interval-seconds")
+    on_service = service is not None and any(holders[a] is service for a in pair)
+    where = _backend_where(ingress, service, name, on_service)
+    # Said where the values are written: on the Service, a change on the Ingress would not reach it.
+    written = [f"{a.removeprefix('healthcheck-')} on {display(h)}" for a in pair if (h := holders[a]) is not None]
+    return {
+        (where, "interval"): Violation(
+            "alb-health-check",
+            where,
+            f"health check timeout {timeout} s is not below its interval {interval} s"
+            + (f" ({', '.join(written)})" if written else "")
+            + ": ELB refuses the target group ('Health check interval must be greater than the timeout'), "
+            "and the controller stops the whole group",
+            f"set {ANN}healthcheck-timeout-seconds below healthcheck-interval-seconds"
+            + (f" on Service {name} (its annotations win over the Ingress's)" if on_service else "")
+            + " (the controller's defaults: 5 and 15)",
+        )
+    }
+
+
+def _codes_finding(
+    ingress: Resource,
+    service: Resource | None,
+    name: str,
+    holders: dict[str, Resource | None],
+    setting: Settings,
+    version: str,
+) -> dict[tuple[str, str], Violation]:
+    codes = setting["success-codes"]
+    if codes is None or not SUCCESS_CODES.fullmatch(codes):
+        return {}  # another form is named where it is written (health_check_problem)
+    kind = "GRPC" if version == "GRPC" else "HTTP"
+    low, high = ALB_SUCCESS_CODES[kind]
+    takes = "gRPC codes (backend-protocol-version GRPC)" if kind == "GRPC" else "HTTP codes"
+    problem = success_codes_problem(codes, low, high, f"{takes} an ALB's target group takes", _CODES_EXAMPLE[kind])
+    if problem is None:
+        return {}
+    finding, fix = problem
+    # The Service decides the codes' range only where its own protocol version puts them in another range than
+    # the Ingress's would (HTTP2 takes the same codes as HTTP1).
+    own_version = str(ingress.annotations.get(ANN + "backend-protocol-version") or "HTTP1")
+    range_from_service = holders["backend-protocol-version"] is service and kind != (
+        "GRPC" if own_version == "GRPC" else "HTTP"
+    )
+    codes_on_service = holders["success-codes"] is service
+    where = _backend_where(ingress, service, name, range_from_service or codes_on_service)
+    if range_from_service and not codes_on_service:
+        fix = (
+            f"write {ANN}success-codes on Service {name} within {low}-{high} (its target group is {version}; the "
+            "Service's annotation wins over the Ingress's)"
+        )
+    else:
+        fix = f"write {ANN}success-codes" + (f" on Service {name}" if codes_on_service else "") + f" as {fix}"
+    return {
+        (where, "codes"): Violation("alb-health-check", where, f"{finding}; the controller stops the whole group", fix)
+    }
+
+
+_CODES_EXAMPLE = {"HTTP": "200-299", "GRPC": "0-12"}
 
 
 def _in_a_group(stack: Stack) -> Iterable[Violation]:

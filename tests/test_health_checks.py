@@ -9,6 +9,7 @@ or gRPC 12), and the Service's annotations winning over the Ingress's for its ta
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 from typing import Any
 
@@ -146,32 +147,89 @@ def test_success_codes_within_the_protocols_range_pass(
 
 
 @pytest.mark.parametrize(
-    ("ingress", "service", "where"),
+    ("ingress", "service", "where", "fix"),
     [
-        ({"success-codes": "300-200"}, None, "Ingress shop/web"),
-        ({"success-codes": "200,299-201"}, None, "Ingress shop/web"),
+        ({"success-codes": "300-200"}, None, "Ingress shop/web:", "as '200-300', the lower code of each range first"),
+        ({"success-codes": "200,299-201"}, None, "Ingress shop/web:", "as '200,201-299', the lower code"),
         (
             {"enable-frontend-nlb": "true", "frontend-nlb-healthcheck-success-codes": "399-200"},
             None,
-            "Ingress shop/web",
+            "Ingress shop/web (",
+            "write it as '200-399', the lower code",
         ),
-        ({}, {"success-codes": "250-210"}, "Service shop/web"),
+        ({}, {"success-codes": "250-210"}, "Ingress shop/web backend web:", "on Service web as '210-250'"),
+        # Turned round, the range would still be refused: the fix says what the codes must be, in the same line.
+        ({"success-codes": "600-500"}, None, "Ingress shop/web:", "codes from 200 to 499, each range low to high"),
+        ({"backend-protocol-version": "GRPC", "success-codes": "100-0"}, None, "Ingress shop/web:", "from 0 to 99"),
     ],
 )
-def test_a_range_of_codes_written_backwards_is_refused_once_where_it_is_written(
+def test_a_range_of_codes_written_backwards_is_refused_in_one_line_with_a_fix_that_is_right(
     ingress: dict[str, str],
     service: dict[str, str] | None,
     where: str,
+    fix: str,
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    """Each code is within range, but the ELB API writes a range low to high ('200-299'): one line, with the
-    range turned round as the fix, and no second line about the codes' range."""
+    """Each code may be in range, but the ELB API writes a range low to high ('200-299'). One line for the
+    value: its ranges written backwards and its codes out of range together, and a fix that alone makes it
+    right (the range turned round only where that is enough)."""
     code, text = _check(tmp_path, capsys, ingress, service)
     assert code == 1, text
-    (line,) = [line for line in text.splitlines() if "backwards" in line]
-    assert where in line and "write the lower code first" in line, line
-    assert "outside" not in text, text
+    (line,) = [line for line in text.splitlines() if line.startswith("[")]
+    assert "written backwards" in line and where in line and fix in line, line
+    assert ("outside" in line) == ("from 0 to 99" in fix or "from 200 to 499" in fix), line
+
+
+def test_a_fixed_response_ingress_builds_no_target_group_so_its_codes_are_not_judged(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The controller builds target groups for Service backends only (v3.5.0 model_build_target_group.go): an
+    Ingress whose every path is a fixed-response action never hands its codes to ELB, backwards or not."""
+    documents: list[dict[str, Any]] = _documents()
+    ingress = documents[2]
+    ingress["metadata"]["annotations"][ALB + "actions.maint"] = (
+        '{"type":"fixed-response","fixedResponseConfig":{"contentType":"text/plain","statusCode":"503"}}'
+    )
+    for value in ("300-200", "500"):
+        ingress["metadata"]["annotations"][ALB + "success-codes"] = value
+        for path in ingress["spec"]["rules"][0]["http"]["paths"]:
+            path["backend"] = {"service": {"name": "maint", "port": {"name": "use-annotation"}}}
+        assert _check_file(tmp_path, documents, capsys) == (0, "4 objects checked, 0 violations\n")
+
+
+@pytest.mark.parametrize(
+    ("service", "fragments", "not_said"),
+    [
+        # The Service sets another value only: the Ingress's codes are wrong for every backend, said once.
+        ({"healthcheck-interval-seconds": "30"}, ["Ingress shop/web:", "500 outside 200-499"], ["backend"]),
+        # HTTP2 takes HTTP1's codes: the Ingress's value is the one to change, not the Service's.
+        ({"backend-protocol-version": "HTTP2"}, ["Ingress shop/web:", "500 outside 200-499"], ["on Service"]),
+    ],
+)
+def test_a_services_unrelated_values_neither_repeat_nor_redirect_the_ingresss_finding(
+    service: dict[str, str],
+    fragments: list[str],
+    not_said: list[str],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    documents: list[dict[str, Any]] = _documents()
+    documents[2]["metadata"]["annotations"][ALB + "success-codes"] = "500"
+    documents[1]["metadata"]["annotations"] = {ALB + k: v for k, v in service.items()}
+    second = copy.deepcopy(documents[1])
+    second["metadata"]["name"] = "other"
+    second["metadata"]["annotations"] = {}
+    documents.append(second)
+    paths = documents[2]["spec"]["rules"][0]["http"]["paths"]
+    extra = copy.deepcopy(paths[0])
+    extra["path"] = "/other"
+    extra["backend"]["service"]["name"] = "other"
+    paths.append(extra)
+    code, text = _check_file(tmp_path, documents, capsys)
+    lines = [line for line in text.splitlines() if line.startswith("[")]
+    assert code == 1 and len(lines) == 1, text
+    assert all(f in lines[0] for f in fragments) and not any(n in lines[0] for n in not_said), lines[0]
 
 
 @pytest.mark.parametrize(("value", "code"), [("200-599", 0), ("200-399", 0), ("600", 1), ("199,200", 1), ("ok", 2)])

@@ -112,10 +112,36 @@ GO_BOOLS = frozenset({"1", "t", "T", "TRUE", "true", "True", "0", "f", "F", "FAL
 ONE_PER_GROUP = ("scheme", "ip-address-type", "load-balancer-name", "wafv2-acl-arn", "wafv2-acl-name", "waf-acl-id")
 
 
-def reversed_code_ranges(raw: str) -> list[str]:
-    """The ranges of a success-codes value (already of SUCCESS_CODES's form) whose first code is above its last."""
-    ranges = (part.split("-") for part in raw.split(",") if "-" in part)
-    return [f"{low}-{high}" for low, high in ranges if int(low) > int(high)]
+def success_codes_problem(raw: str, low: int, high: int, takes: str, example: str) -> tuple[str, str] | None:
+    """What is wrong with codes of SUCCESS_CODES's form for a target group taking ``low``-``high``, in one
+    finding and one fix: codes outside the range, and ranges written backwards. The ELB API writes a range low
+    to high ("200-299"); what it answers to one written backwards is not documented, so it is refused here
+    rather than left for the controller's call to find out. The fix is the value turned round only when that
+    alone makes it right."""
+    parts = [part.split("-") for part in raw.split(",")]
+    backwards = [f"{p[0]}-{p[1]}" for p in parts if len(p) == 2 and int(p[0]) > int(p[1])]
+    outside = list(dict.fromkeys(code for p in parts for code in p if not low <= int(code) <= high))
+    if not backwards and not outside:
+        return None
+    said: list[str] = []
+    if outside:
+        shown = ", ".join(outside[:5]) + (f" and {len(outside) - 5} more" if len(outside) > 5 else "")
+        said.append(f"{shown} outside {low}-{high}, the {takes} (ELB API Matcher)")
+    if backwards:
+        shown = ", ".join(backwards[:3]) + (f" and {len(backwards) - 3} more" if len(backwards) > 3 else "")
+        said.append(f"a range written backwards ({shown}): a range runs from the lower code to the higher")
+    # The fix, to follow "write ... as": the value turned round, or what the codes must be.
+    if outside:
+        fix = f"codes from {low} to {high}" + (", each range low to high" if backwards else "") + f", e.g. {example!r}"
+    else:
+        turned = ",".join(f"{p[1]}-{p[0]}" if len(p) == 2 and int(p[0]) > int(p[1]) else "-".join(p) for p in parts)
+        fix = f"{turned!r}, the lower code of each range first"
+    return f"success-codes {shown_value(raw)}: " + "; ".join(said), fix
+
+
+def shown_value(raw: str) -> str:
+    """A value as a finding quotes it: whole up to 60 characters (an annotation may hold 256 KiB)."""
+    return repr(raw if len(raw) <= 60 else raw[:57] + "...")
 
 
 def health_check_problem(suffix: str, raw: str) -> tuple[str, str, bool] | None:
@@ -142,29 +168,16 @@ def health_check_problem(suffix: str, raw: str) -> tuple[str, str, bool] | None:
         # ELB API Matcher.HttpCode / GrpcCode: codes, comma-separated or as a range ("200,202" or "200-299").
         fix = "write e.g. '200-399'" if example == "200-399" else "write e.g. '200' or '200-299'"
         return (
-            f"{raw!r} is not status codes (digits, comma-separated, or a range like {example}; ELB API Matcher)",
+            f"{shown_value(raw)} is not status codes (digits, comma-separated, or a range like {example}; ELB API "
+            "Matcher)",
             fix,
             True,
         )
-    if backwards := reversed_code_ranges(raw):
-        # The ELB API writes a range low to high ("200-299"); what it answers to one written backwards is not
-        # documented, so it is refused here rather than left for the controller's call to find out.
-        first = backwards[0].split("-")
-        return (
-            f"{raw!r} has a range written backwards ({', '.join(backwards)}): a range of codes runs from the lower "
-            "code to the higher (ELB API Matcher, e.g. '200-299')",
-            f"write the lower code first, e.g. '{first[1]}-{first[0]}'",
-            False,
-        )
     if suffix == "frontend-nlb-healthcheck-success-codes":
         low, high = NLB_SUCCESS_CODES
-        if outside := [code for code in re.findall(r"[0-9]+", raw) if not low <= int(code) <= high]:
-            return (
-                f"{', '.join(outside)} outside {low}-{high}, the codes a Network Load Balancer's health check "
-                "takes (ELB API Matcher.HttpCode)",
-                f"write codes from {low} to {high}, e.g. '200-399'",
-                False,
-            )
+        takes = "codes a Network Load Balancer's health check takes"
+        if (problem := success_codes_problem(raw, low, high, takes, "200-399")) is not None:
+            return problem[0], f"write it as {problem[1]}", False
     return None  # an ALB's own codes depend on the target group's protocol: the guardrail judges their range
 
 
