@@ -410,6 +410,8 @@ class Prober:
                     return  # closed as the run ended: not a drop
                 if isinstance(error, InvalidStatus):
                     reason = f"HTTP {error.response.status_code} to the upgrade"
+                elif isinstance(error, TimeoutError) and not opened:
+                    reason = f"not opened within {self.timeout:g} s (no connection, or no answer to the upgrade)"
                 else:
                     reason = _reason(error)
                 with stats.lock:
@@ -487,8 +489,11 @@ def _reason(error: BaseException) -> str:
 
     if isinstance(error, InvalidHandshake):
         # Its name alone ("InvalidMessage") does not say that the server answered, but not as a WebSocket
-        # server does: a plain HTTP site, a proxy that strips Upgrade, or TLS against a plain port.
-        return f"no WebSocket handshake: {str(error)[:120]} ({type(error).__name__})"
+        # server does: a plain HTTP site, a proxy that strips Upgrade, or TLS against a plain port. websockets
+        # keeps the answer's own fault in the cause ("unsupported protocol; expected HTTP/1.1: HTTP/1.0 200 OK").
+        said = str(error) + (f": {error.__cause__}" if error.__cause__ is not None else "")
+        # The text quotes the server's bytes: escaped, so no control sequence reaches the terminal.
+        return f"no WebSocket handshake: {repr(said[:160])[1:-1]} ({type(error).__name__})"
     return type(error).__name__
 
 

@@ -307,20 +307,58 @@ def test_a_refused_websocket_reports_its_attempts(capsys: pytest.CaptureFixture[
     assert ws["connections"] == 0 and ws["messages"] == 0 and ws["rtt_p50_ms"] is None
 
 
-def test_a_server_that_is_not_a_websocket_one_is_named_so(capsys: pytest.CaptureFixture[str]) -> None:
-    """A port that answers the upgrade with no HTTP at all (an SSH daemon's banner here): the reason says that no
-    WebSocket handshake came back, not only websockets' exception name."""
+def _read_head(client: socket.socket) -> None:
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = client.recv(4096)
+        if not chunk:
+            return
+        data += chunk
 
-    def banner(client: socket.socket, stop: threading.Event) -> None:
-        client.sendall(b"SSH-2.0-OpenSSH_9.6\r\n")
 
-    with raw_server(banner) as port:
-        argv = ["probe", "--url", f"http://127.0.0.1:{port}/ws", "--ws", "--duration", "0.5", "--rate", "2", "--json"]
-        assert main(argv) == 1
+def _answers(reply: bytes) -> Callable[[socket.socket, threading.Event], None]:
+    def handle(client: socket.socket, stop: threading.Event) -> None:
+        _read_head(client)
+        client.sendall(reply)
+
+    return handle
+
+
+def _silent(client: socket.socket, stop: threading.Event) -> None:
+    _read_head(client)
+    stop.wait(5)
+
+
+# A 101 whose Sec-WebSocket-Accept holds U+009B, the one-byte start of a terminal control sequence.
+_CSI_ACCEPT = (
+    "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+    "Sec-WebSocket-Accept: \u009b2J\u009b31mFAKE-OK\r\n\r\n"
+).encode()
+
+
+@pytest.mark.parametrize(
+    ("handle", "said"),
+    [
+        # Another protocol on the port (an SSH daemon's banner): no HTTP at all.
+        (_answers(b"SSH-2.0-OpenSSH_9.6\r\n"), ["no WebSocket handshake: ", "(InvalidMessage)"]),
+        # An HTTP/1.0 server: websockets' own fault, kept in the exception's cause, is the useful half.
+        (_answers(b"HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok"), ["HTTP/1.0 200 OK", "(InvalidMessage)"]),
+        # The server's bytes are quoted escaped: nothing it sends can drive the terminal.
+        (_answers(_CSI_ACCEPT), ["no WebSocket handshake: ", "\\x9b2J"]),
+        # Nothing answers the upgrade: said with the allowance, not as a bare TimeoutError.
+        (_silent, ["not opened within 1 s (no connection, or no answer to the upgrade)"]),
+    ],
+)
+def test_a_server_that_does_not_answer_as_a_websocket_one_is_named_so(
+    handle: Callable[[socket.socket, threading.Event], None], said: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    with raw_server(handle) as port:
+        argv = ["probe", "--url", f"http://127.0.0.1:{port}/ws", "--ws", "--connections", "1", "--json"]
+        assert main([*argv, "--duration", "1.2", "--rate", "1", "--timeout", "1"]) == 1
     ws = json.loads(capsys.readouterr().out)["websocket"]
     assert ws["connections"] == 0 and ws["connect_errors"] == ws["attempts"] >= 1
-    reasons = list(ws["error_reasons"])
-    assert len(reasons) == 1 and reasons[0].startswith("no WebSocket handshake: ") and "(InvalidMessage)" in reasons[0]
+    (reason,) = ws["error_reasons"]
+    assert all(part in reason for part in said) and reason.isprintable() and "\x9b" not in reason, reason
 
 
 @contextmanager
