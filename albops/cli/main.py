@@ -281,7 +281,7 @@ def _main(argv: list[str] | None) -> int:
 def _interrupted(error: KeyboardInterrupt) -> int:
     code, what = interruption(error)
     # Under --json no lines were printed above this one: do not point at them.
-    done = "" if common.JSON_OUTPUT else "; the lines above say what was done"
+    done = "" if common.JSON_OUTPUT else "; any lines above say what was done"
     return say(f"interrupted: {what}{done}; run it again to finish", code)
 
 
