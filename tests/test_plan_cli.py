@@ -125,3 +125,31 @@ def test_a_config_error_found_by_the_program_leaves_no_event_loop_open(tmp_path:
     )
     assert proc.returncode == 2 and "eks-pod-identity-agent add-on" in proc.stderr
     assert "unclosed event loop" not in proc.stderr and "Exception ignored" not in proc.stderr, proc.stderr
+
+
+def test_the_plan_is_in_the_same_order_whatever_order_the_program_registered_in() -> None:
+    """The mock run registers resources concurrently, so they arrive in an order that changes from run to run
+    (two components named stage-lbc swapped places in plan.json). tree_order gives one order for any arrival
+    order, each resource after its parent; dependencies, a set to the engine, are written sorted."""
+    import random
+
+    from albops.preview.runner import read_stack_file, run_program, tree_order
+
+    result = run_program(read_stack_file("stage"), "stage", preview=False)
+    order = [r.urn for r in result.resources]
+    assert order == [r.urn for r in tree_order(result.resources)]
+    position = {urn: i for i, urn in enumerate(order)}
+    for reg in result.resources:
+        assert reg.parent not in position or position[reg.parent] < position[reg.urn], reg.urn
+        assert reg.dependencies == sorted(reg.dependencies), reg.urn
+    # Hand-written from the stack's components: the controller's two children of one name in type order.
+    lbc = [r.type for r in result.resources if r.name == "stage-lbc" and not r.custom]
+    assert lbc == [
+        "albingress:index:AwsLoadBalancerController",
+        "albingress:index:ControllerIam",
+        "albingress:index:ControllerRelease",
+    ]
+    shuffled = list(result.resources)
+    for seed in range(5):
+        random.Random(seed).shuffle(shuffled)
+        assert [r.urn for r in tree_order(shuffled)] == order

@@ -69,9 +69,65 @@ class Registration:
     aliases: list[str] = field(default_factory=list)
 
 
+def tree_order(registered: list[Registration]) -> list[Registration]:
+    """Each resource after its parent and after the siblings it depends on (through any of its descendants);
+    otherwise components first, then by name and type.
+
+    The program registers resources concurrently (each waits on its own inputs), so the order in which they
+    arrive changes from run to run: two components of one name (ControllerIam and ControllerRelease) swapped
+    places in plan.json now and then. Everything written from a plan is in this order, the same every run, and
+    still the order of creation where the program asks for one (the echoserver's Service, Ingress, Deployment).
+    """
+    by_urn = {r.urn: r for r in registered}
+    children: dict[str, list[Registration]] = {}
+    for reg in registered:
+        children.setdefault(reg.parent if reg.parent in by_urn else "", []).append(reg)
+    reach: dict[str, set[str]] = {}
+
+    def depends_on(reg: Registration) -> set[str]:
+        """What a resource or any of its descendants depends on."""
+        if reg.urn not in reach:
+            found = set(reg.dependencies)
+            for child in children.get(reg.urn, []):
+                found |= depends_on(child)
+            reach[reg.urn] = found
+        return reach[reg.urn]
+
+    def key(reg: Registration) -> tuple[bool, str, str, str]:
+        return (reg.custom, reg.name, reg.type, reg.urn)
+
+    def ordered_siblings(parent: str) -> list[Registration]:
+        siblings = children.get(parent, [])
+        members = {r.urn for r in siblings}
+
+        def member_of(urn: str) -> str | None:  # the sibling that is the resource or holds it
+            while urn in by_urn and urn not in members:
+                urn = by_urn[urn].parent
+            return urn if urn in members else None
+
+        before = {r.urn: {m for d in depends_on(r) if (m := member_of(d)) not in (None, r.urn)} for r in siblings}
+        placed: list[Registration] = []
+        waiting = sorted(siblings, key=key)
+        while waiting:
+            done = {r.urn for r in placed}
+            # The first (by key) whose siblings it depends on are placed; a cycle through parents takes the first.
+            ready = next((r for r in waiting if before[r.urn] <= done), waiting[0])
+            placed.append(ready)
+            waiting.remove(ready)
+        return placed
+
+    ordered: list[Registration] = []
+    pending = list(reversed(ordered_siblings("")))  # depth first, without recursion on the tree's depth
+    while pending:
+        reg = pending.pop()
+        ordered.append(reg)
+        pending.extend(reversed(ordered_siblings(reg.urn)))
+    return ordered
+
+
 @dataclass
 class PlanResult:
-    """Everything a run registered, in registration order, plus stack outputs."""
+    """Everything a run registered, in tree order (``tree_order``), plus stack outputs."""
 
     stack: str
     preview: bool
@@ -392,7 +448,9 @@ def run_program(
                     name=request.name,
                     custom=bool(request.custom),
                     parent=request.parent,
-                    dependencies=list(request.dependencies),
+                    dependencies=sorted(
+                        request.dependencies
+                    ),  # a set to the engine; sorted, so each run writes the same
                     provider=request.provider,
                     inputs=mask(_show_unknowns(inputs), prepared.stand_ins),
                     outputs=mask(_show_unknowns(outputs), prepared.stand_ins),
@@ -436,7 +494,7 @@ def run_program(
         return PlanResult(
             stack=stack,
             preview=preview,
-            resources=recorded,
+            resources=tree_order(recorded),
             outputs=exported,
             encrypted=prepared.encrypted,
             calls=list(answers.calls),
