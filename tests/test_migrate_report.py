@@ -399,3 +399,37 @@ def test_docs_migrate_names_every_option_of_the_command() -> None:
     rows = {line.split(" | ")[0] for line in page.splitlines() if line.startswith("| `--")}
     missing = sorted(o for o in options - {"-h", "--help"} if not any(f"`{o}" in row for row in rows))
     assert not missing, f"options without a row in docs/migrate.md's usage table: {missing}"
+
+
+@pytest.mark.parametrize(
+    ("layout", "where"),
+    [
+        # Two projects' examples of one name, neither with a namespace: both are default/web to migrate.
+        ("two files", "b.yaml: document 1"),
+        # A folder and a file inside it: the same Ingress given twice.
+        ("folder and file", "a.yaml: document 1"),
+        # One file of a List whose second item repeats the first's namespace and name.
+        ("list", "item 2"),
+    ],
+)
+def test_one_ingress_name_twice_in_the_inputs_is_refused_naming_both_places(
+    layout: str, where: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    first = _ingress("shop", "web", "a.example.com", "web")
+    second = _ingress("shop", "web", "b.example.com", "web", {"nginx.ingress.kubernetes.io/ssl-redirect": "false"})
+    for ingress in (first, second):
+        ingress["metadata"].pop("namespace", None)
+    folder = tmp_path / "in"
+    folder.mkdir()
+    if layout == "list":
+        (folder / "a.yaml").write_text(yaml.safe_dump({"apiVersion": "v1", "kind": "List", "items": [first, second]}))
+        argv = [str(folder / "a.yaml")]
+    else:
+        (folder / "a.yaml").write_text(yaml.safe_dump(first))
+        (folder / "b.yaml").write_text(yaml.safe_dump(second))
+        argv = [str(folder)] if layout == "two files" else [str(folder), str(folder / "a.yaml")]
+    code, out, err = _run(capsys, *argv)
+    assert code == 2 and out == "", err
+    (line,) = err.splitlines()
+    assert line.startswith("error: ") and where in line and "Ingress default/web again (also " in line, line
+    assert "migrate them in separate runs" in line and "Traceback" not in err

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from albops import EXIT_BAD_INPUT, EXIT_FINDINGS, EXIT_OK, EXIT_REFUSED
@@ -160,6 +161,41 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
 
 
+def _each_ingress_once(check: Callable[[Any, str], None]) -> Callable[[Any, str], None]:
+    """``check``, and a refusal of a second Ingress of one namespace and name (a file given twice, or two
+    projects' examples that share a name): one namespace holds one Ingress of a name, so the output would
+    apply one over the other, and the report, which names Ingresses by namespace and name, would mix up their
+    findings and counts. A manifest without a namespace counts as ``default``, as migrate names it."""
+    from albops.manifests import UnreadableError
+
+    seen: dict[tuple[str, str], str] = {}
+
+    def ingresses(document: Any, where: str) -> Iterator[tuple[dict[str, Any], str]]:
+        if not isinstance(document, dict):
+            return
+        items = document.get("items")
+        if str(document.get("kind", "")).endswith("List") and isinstance(items, list):
+            for i, item in enumerate(items):
+                yield from ingresses(item, f"{where} item {i + 1}")
+        elif document.get("kind") == "Ingress":
+            yield document, where
+
+    def checked(document: Any, where: str) -> None:
+        check(document, where)
+        for ingress, at in ingresses(document, where):
+            meta = ingress.get("metadata") if isinstance(ingress.get("metadata"), dict) else {}
+            key = (str(meta.get("namespace") or "default"), str(meta.get("name")))
+            if key in seen:
+                raise UnreadableError(
+                    f"{at}: Ingress {key[0]}/{key[1]} again (also {seen[key]}): a namespace holds one Ingress of a "
+                    "name, so one would replace the other and the report would mix them up; give the inputs once, "
+                    "give each its own namespace or name, or migrate them in separate runs"
+                )
+            seen[key] = at
+
+    return checked
+
+
 def run(args: argparse.Namespace) -> int:
     from albops.manifests import UnreadableError, read_sources
     from albops.migrate import Options, dump, migrate
@@ -214,7 +250,7 @@ def run(args: argparse.Namespace) -> int:
         documents: list[Any] = list(cluster_read.documents)
     else:
         try:
-            documents = read_sources(args.inputs, check=check_shape)
+            documents = read_sources(args.inputs, check=_each_ingress_once(check_shape))
         except UnreadableError as error:
             return say(f"error: {error}", EXIT_BAD_INPUT)
     if cluster_read is None and not any(isinstance(d, dict) and "apiVersion" in d and "kind" in d for d in documents):
