@@ -138,10 +138,10 @@ def test_text_says_what_went_to_stdout_first_and_counts_outcomes(
     lines = err.splitlines()
     assert code == 3 and out == ""
     assert lines[0] == (
-        "nothing written to stdout: 1 Ingress held back (would lose its protection; see the lost-protection lines)"
+        "nothing written to stdout: 1 Ingress held back (a protection would be lost; see the lost-protection lines)"
     )
     assert lines[1] == (
-        "Ingresses (none written while any is held back): 1 held back (would lose its protection), 1 not "
+        "Ingresses (none written while any is held back): 1 held back (a protection would be lost), 1 not "
         "converted (not in the output), 1 converted in part (some settings not converted), 1 converted with "
         "approximations, 1 converted exactly, 1 passed through unchanged (not ingress-nginx's)"
     )
@@ -172,7 +172,7 @@ def test_markdown_has_a_table_per_ingress_and_group_findings_once(
         heading = next(line for line in err.splitlines() if line.startswith(f"## Ingress `{name}`"))
         after = err.split(heading + "\n", 1)[1].splitlines()
         assert after[3] == "| setting | status | what happened | next step |", name
-    assert "## Ingress `ops/admin`: held back (would lose its protection)" in err
+    assert "## Ingress `ops/admin`: held back (a protection would be lost)" in err
     assert "## Ingress `web/blog`: converted in part (some settings not converted)" in err
     assert "## Ingress `web/ghost-canary`: not converted (not in the output)" in err
     assert err.count("## ALB group `migrated`\n") == 1 and err.count(TIMEOUT_DETAIL) == 1

@@ -22,7 +22,7 @@ FAIL_ON = SEVERITIES[:3]
 
 # What became of each Ingress of the input, most serious first; the summary counts them in this order.
 OUTCOMES: dict[str, str] = {
-    "held-back": "held back (would lose its protection)",
+    "held-back": "held back (a protection would be lost)",
     "refused": "held back (its ALB group would not reconcile)",
     "unprotected": "written without its protection (released)",
     "not-converted": "not converted (not in the output)",
@@ -136,7 +136,7 @@ class GroupFinding(_Said):
 
 
 # Why an Ingress is held back unless Report.hold said otherwise.
-LOST_PROTECTION_REASON = "would lose its protection; see the lost-protection lines"
+LOST_PROTECTION_REASON = "a protection would be lost; see the lost-protection lines"
 
 
 def _rank(severity: str) -> int:

@@ -183,7 +183,8 @@ def _each_ingress_once(check: Callable[[Any, str], None]) -> Callable[[Any, str]
     def checked(document: Any, where: str) -> None:
         check(document, where)
         for ingress, at in ingresses(document, where):
-            meta = ingress.get("metadata") if isinstance(ingress.get("metadata"), dict) else {}
+            found = ingress.get("metadata")
+            meta: dict[str, Any] = found if isinstance(found, dict) else {}
             key = (str(meta.get("namespace") or "default"), str(meta.get("name")))
             if key in seen:
                 raise UnreadableError(
