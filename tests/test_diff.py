@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from albops.preview.diff import diff_plans, render, replacements
-from tests.conftest import run_plan
+from tests.conftest import run_plan, run_plan_cli
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -37,7 +37,9 @@ def repository(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_compare_to_shows_added_and_changed_inputs(repository: Path, tmp_path: Path) -> None:
-    proc = run_plan(
+    # A real process with git found on PATH, as a pull-request job runs it (the other --compare-to tests run
+    # the plan in-process).
+    proc = run_plan_cli(
         "--stack", "stage", "--compare-to", "HEAD", "--project-dir", str(repository), cwd=ROOT, with_git=True
     )
     assert proc.returncode == 0, proc.stderr

@@ -24,7 +24,7 @@ from albingress.policies.guardrails import RULES, evaluate
 from albingress.policies.review import INGRESS, Context, Resource
 from albops.__main__ import main
 from albops.preview.runner import PlanResult
-from tests.conftest import run_plan
+from tests.conftest import run_plan_cli
 
 ROOT = Path(__file__).resolve().parent.parent
 ANN = "alb.ingress.kubernetes.io/"
@@ -466,7 +466,8 @@ def test_the_plan_exits_1_when_a_program_breaks_a_rule(tmp_path: Path) -> None:
         "opts=pulumi.ResourceOptions(provider=cluster.provider))\n"
     )
     (project / "__main__.py").write_text(program)
-    proc = run_plan("--stack", "stage", "--project-dir", str(project), "--out", str(tmp_path / "out"), cwd=tmp_path)
+    # A real process: the guardrail's exit 1 as a pipeline sees it (the other plan tests of it run in-process).
+    proc = run_plan_cli("--stack", "stage", "--project-dir", str(project), "--out", str(tmp_path / "out"), cwd=tmp_path)
     assert proc.returncode == 1, proc.stderr
     assert "[alb-target-type-ip] Ingress echoserver/team" in proc.stdout
     assert "Guardrails: 1 violations" in proc.stdout
