@@ -407,6 +407,8 @@ def test_an_unlisted_instance_type_plans_with_a_note(tmp_path: Path) -> None:
     proc = _plan(tmp_path, "pr-8", text)
     assert proc.returncode == 0, proc.stderr
     assert "note: alb-ingress:cluster.nodeInstanceType: node instance type 't3.medum' is not one" in proc.stderr
+    # Said once, as a note: not a second time bare, as the program's pulumi.log line (pulumi up shows that one).
+    assert proc.stderr.count("node instance type 't3.medum'") == 1, proc.stderr
 
 
 def test_a_binary_value_names_its_key(tmp_path: Path) -> None:

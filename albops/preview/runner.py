@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import runpy
 import sys
 import threading
@@ -125,6 +126,32 @@ def tree_order(registered: list[Registration]) -> list[Registration]:
     return ordered
 
 
+class _ProgramLog(logging.Handler):
+    """Keeps what the program logs through pulumi.log at warning level and above.
+
+    ``pulumi up`` shows these lines in its own output. Under the mocks the SDK hands them to Python logging,
+    by default the root logger, where a process with no handler printed them bare on stderr, beside the same
+    text the plan gives as a note: each was said twice, once without saying what it was.
+    """
+
+    def __init__(self, into: list[str]) -> None:
+        super().__init__(logging.WARNING)
+        self.into = into
+
+    def emit(self, record: logging.LogRecord) -> None:
+        message = record.getMessage()
+        self.into.append(message if record.levelno < logging.ERROR else f"the program logged an error: {message}")
+
+    @classmethod
+    def logger(cls, into: list[str]) -> logging.Logger:
+        """A logger of its own for one run: nothing propagates to the root logger."""
+        log = logging.getLogger("albops.preview.program")
+        log.propagate = False
+        log.setLevel(logging.WARNING)
+        log.handlers[:] = [cls(into)]
+        return log
+
+
 @dataclass
 class PlanResult:
     """Everything a run registered, in tree order (``tree_order``), plus stack outputs."""
@@ -138,6 +165,8 @@ class PlanResult:
     calls: list[tuple[str, str]] = field(default_factory=list)
     # What the mock cloud knew of the clusters, and what it had to assume.
     facts: CloudFacts = field(default_factory=CloudFacts)
+    # The program's own warnings and errors (pulumi.log), in the order logged: the plan says them as notes.
+    logged: list[str] = field(default_factory=list)
 
     def by_type(self, type_token: str) -> list[Registration]:
         return [r for r in self.resources if r.type == type_token]
@@ -465,11 +494,13 @@ def run_program(
     try:
         settings.reset_options()
         pulumi.runtime.set_all_config(_as_pulumi_config(config))
+        logged: list[str] = []
         mocks.set_mocks(
             answers,
             project=project,
             stack=stack,
             preview=preview,
+            logger=_ProgramLog.logger(logged),
             monitor=RecordingMonitor(answers),
             organization=organization,
         )
@@ -499,6 +530,7 @@ def run_program(
             encrypted=prepared.encrypted,
             calls=list(answers.calls),
             facts=facts,
+            logged=logged,
         )
     finally:
         loops.close()

@@ -137,6 +137,8 @@ def run(args: argparse.Namespace) -> int:
         )
     notes = _plan_notes(result, stack_file.environments)
     notes.extend(settings_notes(config))
+    # What the program logged (pulumi.log, shown by `pulumi up`), once: the settings' own notes say some of it.
+    notes = list(dict.fromkeys([*notes, *result.logged]))
     for note in notes:
         print(f"note: {note}", file=sys.stderr)
     violations = guardrail_violations(result, config)
