@@ -330,6 +330,29 @@ def test_an_output_certificate_is_checked_when_it_resolves(tmp_path: Path) -> No
     assert "args.certificate_arn: 'arn:aws:acm:nope' is not an ACM certificate ARN" in str(raised.value)
 
 
+def test_a_failed_programs_leftover_futures_are_not_logged_again(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The run raises the failure once; the Outputs that held it, freed later (here by the next run and a
+    collection), are not each logged by asyncio with a traceback ("Future exception was never retrieved": ten
+    of them for this program, in every green test run's output)."""
+    import gc
+    import logging
+
+    import albingress
+
+    body = (
+        'AlbApp("a", {"namespace": "t", "service_name": "a", "service_port": 80, "hosts": ["a.example.com"],\n'
+        '    "group": "g", "certificate_arn": pulumi.Output.from_input("arn:aws:acm:nope")}, opts=opts)\n'
+    )
+    with caplog.at_level(logging.DEBUG, logger="asyncio"):
+        with pytest.raises(albingress.AppInputError):
+            run_program({}, "dev", preview=False, project_dir=_program(tmp_path, body))
+        run_program(read_stack_file("stage"), "stage", preview=False)
+        gc.collect()
+    assert [r.getMessage() for r in caplog.records if r.name == "asyncio" and r.levelno >= logging.WARNING] == []
+
+
 def test_the_security_group_rules_of_a_group_are_its_listen_ports_times_its_cidrs() -> None:
     wide = tuple(f"10.{i}.0.0/16" for i in range(31))
     footprints = [

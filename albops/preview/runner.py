@@ -354,6 +354,17 @@ def _references_as_urns(struct: Any) -> Any:
     return copy
 
 
+def _unretrieved_is_said(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+    """A program that fails leaves Outputs whose futures hold the failure (and its echoes in every Output that
+    depended on it); the run reports the failure once, by raising it. When the garbage collector frees those
+    futures, asyncio would log each with a traceback ("Future exception was never retrieved"): dozens of lines
+    after the one that said it, in a process that collects before it exits (a test, a program running several
+    plans). Everything else goes to asyncio's own handler."""
+    if str(context.get("message", "")).endswith("exception was never retrieved"):
+        return
+    loop.default_exception_handler(context)
+
+
 class _RunLoops:
     """The event loops one offline plan uses, closed when it ends, while their sockets are still open.
 
@@ -368,6 +379,7 @@ class _RunLoops:
 
     def __init__(self) -> None:
         self.main = asyncio.new_event_loop()
+        self.main.set_exception_handler(_unretrieved_is_said)
         asyncio.set_event_loop(self.main)
         self._threads: list[asyncio.AbstractEventLoop] = []
         self._lock = threading.Lock()
