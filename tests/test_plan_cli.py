@@ -26,7 +26,11 @@ def stage_plan(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.Com
 def test_plan_prints_the_tree_and_unknowns(stage_plan: tuple[subprocess.CompletedProcess[str], Path]) -> None:
     proc, _ = stage_plan
     assert proc.returncode == 0, proc.stderr
-    assert "Offline plan of stack 'stage' (preview): 12 resources to create" in proc.stdout
+    # 12 cloud and Kubernetes resources (providers included) in 9 components, the stack itself not counted.
+    assert (
+        "Offline plan of stack 'stage' (preview): 12 resources to create, grouped in 9 components "
+        "(21 to add, as --markdown counts)"
+    ) in proc.stdout
     assert "+ albingress:index:ControllerRelease  stage-lbc" in proc.stdout
     assert "    + kubernetes:helm.sh/v3:Release  stage-lbc-release" in proc.stdout
     assert "controllerRoleArn    (known after apply)" in proc.stdout
