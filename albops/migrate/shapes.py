@@ -209,4 +209,7 @@ def check_shape(document: Any, where: str) -> None:
     for field, expected in _problems(document):
         metadata = document.get("metadata") if isinstance(document.get("metadata"), dict) else {}
         name = f"{metadata.get('namespace') or 'default'}/{metadata.get('name')}" if metadata else "(unnamed)"
-        raise UnreadableError(f"{where} ({document.get('kind')} {name}): {field} must be {expected}; fix it there")
+        raise UnreadableError(
+            f"{where} ({document.get('kind')} {name}): {field} must be {expected}; fix it there, or leave that "
+            "file out (nothing is converted while one input is refused)"
+        )
