@@ -134,21 +134,24 @@ class _ProgramLog(logging.Handler):
     text the plan gives as a note: each was said twice, once without saying what it was.
     """
 
-    def __init__(self, into: list[str]) -> None:
-        super().__init__(logging.WARNING)
-        self.into = into
+    def __init__(self, into: list[str], info: list[str]) -> None:
+        super().__init__(logging.INFO)
+        self.into, self.info = into, info
 
     def emit(self, record: logging.LogRecord) -> None:
         message = record.getMessage()
-        self.into.append(message if record.levelno < logging.ERROR else f"the program logged an error: {message}")
+        if record.levelno < logging.WARNING:
+            self.info.append(message)
+        else:
+            self.into.append(message if record.levelno < logging.ERROR else f"the program logged an error: {message}")
 
     @classmethod
-    def logger(cls, into: list[str]) -> logging.Logger:
+    def logger(cls, into: list[str], info: list[str]) -> logging.Logger:
         """A logger of its own for one run: nothing propagates to the root logger."""
         log = logging.getLogger("albops.preview.program")
         log.propagate = False
-        log.setLevel(logging.WARNING)
-        log.handlers[:] = [cls(into)]
+        log.setLevel(logging.INFO)
+        log.handlers[:] = [cls(into, info)]
         return log
 
 
@@ -167,6 +170,8 @@ class PlanResult:
     facts: CloudFacts = field(default_factory=CloudFacts)
     # The program's own warnings and errors (pulumi.log), in the order logged: the plan says them as notes.
     logged: list[str] = field(default_factory=list)
+    # Its pulumi.log.info lines (pulumi up shows them; the plan does not print them).
+    informed: list[str] = field(default_factory=list)
 
     def by_type(self, type_token: str) -> list[Registration]:
         return [r for r in self.resources if r.type == type_token]
@@ -507,12 +512,13 @@ def run_program(
         settings.reset_options()
         pulumi.runtime.set_all_config(_as_pulumi_config(config))
         logged: list[str] = []
+        informed: list[str] = []
         mocks.set_mocks(
             answers,
             project=project,
             stack=stack,
             preview=preview,
-            logger=_ProgramLog.logger(logged),
+            logger=_ProgramLog.logger(logged, informed),
             monitor=RecordingMonitor(answers),
             organization=organization,
         )
@@ -543,6 +549,7 @@ def run_program(
             calls=list(answers.calls),
             facts=facts,
             logged=logged,
+            informed=informed,
         )
     finally:
         loops.close()
