@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from albingress.facts.go_values import go_bool
 from albingress.facts.managed_policies import document_for_arn
 from albingress.facts.managed_policies import source as managed_source
 from albingress.facts.regions import ALB_SSL_POLICIES, CONTROLLER_DEFAULT_SSL_POLICY, RECOMMENDED_SSL_POLICY
@@ -175,6 +176,58 @@ def _health_check(stack: Stack) -> Iterable[Violation]:
             found.update(_interval_finding(ingress, service, name, holders, setting))
             found.update(_codes_finding(ingress, service, name, holders, setting, version))
     yield from found.values()
+    yield from _frontend_nlb(stack)
+
+
+def _frontend_nlb(stack: Stack) -> Iterable[Violation]:
+    """The frontend NLB is a setting of the group, not of one Ingress (v3.5.0 model_build_frontend_nlb.go
+    buildEnableFrontendNlbViaAnnotation): the members that say enable-frontend-nlb must agree ("conflicting
+    enable frontend NLB values" stops the group), and once one says true, every member's frontend-nlb-*
+    health check is read (buildFrontendNlbListenerConfigByPortForIngress), its own flag or not. The per-object
+    rules judge those values only on an Ingress that says true itself; the others are judged here."""
+    seen: set[str] = set()
+    for ingress in stack.alb_ingresses():
+        members = group_members(stack, ingress)
+        key = stack.group(ingress) or display(ingress)
+        if key in seen:
+            continue
+        seen.add(key)
+        said = {
+            display(m): go_bool(str(m.annotations[ANN + "enable-frontend-nlb"]))
+            for m in members
+            if isinstance(m.annotations.get(ANN + "enable-frontend-nlb"), str)
+        }
+        values = {v for v in said.values() if v is not None}  # a value Go cannot parse is named per object
+        if len(values) > 1:
+            yield Violation(
+                "alb-health-check",
+                display(ingress) if len(members) == 1 else f"IngressGroup {key}",
+                "enable-frontend-nlb differs between members ("
+                + ", ".join(f"{name}: {str(v).lower()}" for name, v in said.items() if v is not None)
+                + "): the controller stops the whole group ('conflicting enable frontend NLB values')",
+                f"write the same {ANN}enable-frontend-nlb on every member that sets it, or set it on one only",
+            )
+            continue
+        if values != {True}:
+            continue
+        for member in members:
+            if said.get(display(member)) is True:
+                continue  # judged per object (policies/validation/controller.py)
+            for annotation, raw in member.annotations.items():
+                suffix = annotation.removeprefix(ANN)
+                judged = suffix in HEALTH_CHECK_RANGES or suffix == "frontend-nlb-healthcheck-success-codes"
+                if not judged or not suffix.startswith("frontend-nlb-") or not isinstance(raw, str):
+                    continue
+                if (problem := health_check_problem(suffix, raw)) is not None:
+                    finding, fix, text = problem
+                    yield Violation(
+                        "alb-health-check",
+                        display(member),
+                        f"{annotation}: {finding} (its group's frontend NLB is on, so the controller reads it); "
+                        "the controller stops the whole group",
+                        f"{fix} in {annotation}",
+                        bad_input=text,
+                    )
 
 
 def _backend_where(ingress: Resource, service: Resource | None, name: str, service_decides: bool) -> str:

@@ -321,3 +321,60 @@ def test_a_well_formed_service_behind_a_forward_action_passes(
     }
     _forwarding(documents)
     assert _check_file(tmp_path, documents, capsys) == (0, "4 objects checked, 0 violations\n")
+
+
+def _two_members(first: dict[str, str], second: dict[str, str]) -> list[dict[str, Any]]:
+    """The base set plus a second Ingress of group shop (another host, the same Service)."""
+    documents: list[dict[str, Any]] = _documents()
+    other = copy.deepcopy(documents[2])
+    other["metadata"]["name"] = "admin"
+    other["spec"]["rules"][0]["host"] = "admin.example.com"
+    documents[2]["metadata"]["annotations"].update({ALB + k: v for k, v in first.items()})
+    other["metadata"]["annotations"].update({ALB + k: v for k, v in second.items()})
+    return [*documents, other]
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "code", "fragments"),
+    [
+        # One member turns the group's frontend NLB on: the other's frontend-nlb-* values are read too.
+        (
+            {"enable-frontend-nlb": "true"},
+            {"frontend-nlb-healthcheck-interval-seconds": "1"},
+            1,
+            ["Ingress shop/admin:", "1 is outside 5-300", "group's frontend NLB is on"],
+        ),
+        (
+            {"enable-frontend-nlb": "true"},
+            {"frontend-nlb-healthcheck-success-codes": "600"},
+            1,
+            ["Ingress shop/admin:", "600 outside 200-599"],
+        ),
+        # Members that say it must agree ('conflicting enable frontend NLB values').
+        (
+            {"enable-frontend-nlb": "true"},
+            {"enable-frontend-nlb": "false"},
+            1,
+            ["IngressGroup shop:", "Ingress shop/web: true", "Ingress shop/admin: false"],
+        ),
+        # Nobody turns it on: a leftover value stops nothing.
+        ({}, {"frontend-nlb-healthcheck-interval-seconds": "1"}, 0, []),
+        # Said the same twice ("1" is Go's true): no conflict, and both members' values are fine.
+        ({"enable-frontend-nlb": "true"}, {"enable-frontend-nlb": "1"}, 0, []),
+    ],
+)
+def test_the_frontend_nlb_is_the_groups(
+    first: dict[str, str],
+    second: dict[str, str],
+    code: int,
+    fragments: list[str],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """v3.5.0 model_build_frontend_nlb.go: buildEnableFrontendNlbViaAnnotation reads every member's flag, and
+    with the NLB on, buildFrontendNlbListenerConfigByPortForIngress reads every member's health check."""
+    got, text = _check_file(tmp_path, _two_members(first, second), capsys)
+    assert got == code, text
+    lines = [line for line in text.splitlines() if line.startswith("[")]
+    assert len(lines) == (1 if code else 0), text
+    assert all(f in lines[0] for f in fragments) if lines else True, text
