@@ -489,7 +489,7 @@ def _reason(error: BaseException) -> str:
 
     if isinstance(error, InvalidHandshake):
         # Its name alone ("InvalidMessage") does not say that the server answered, but not as a WebSocket
-        # server does: a plain HTTP site, a proxy that strips Upgrade, or TLS against a plain port. websockets
+        # server does: another protocol on the port, an HTTP/1.0 server, or a ws:// URL on a TLS port. websockets
         # keeps the answer's own fault in the cause ("unsupported protocol; expected HTTP/1.1: HTTP/1.0 200 OK").
         said = str(error) + (f": {error.__cause__}" if error.__cause__ is not None else "")
         # The text quotes the server's bytes: escaped, so no control sequence reaches the terminal.
