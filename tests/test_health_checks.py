@@ -181,21 +181,53 @@ def test_a_range_of_codes_written_backwards_is_refused_in_one_line_with_a_fix_th
     assert ("outside" in line) == ("from 0 to 99" in fix or "from 200 to 499" in fix), line
 
 
-def test_a_fixed_response_ingress_builds_no_target_group_so_its_codes_are_not_judged(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+_FIXED = '{"type":"fixed-response","fixedResponseConfig":{"contentType":"text/plain","statusCode":"503"}}'
+_REDIRECT = '{"type":"redirect","redirectConfig":{"host":"www.example.com","statusCode":"HTTP_301"}}'
+_TO_ARN = (
+    '{"type":"forward","forwardConfig":{"targetGroups":[{"targetGroupARN":'
+    '"arn:aws:elasticloadbalancing:us-west-2:111122223333:targetgroup/tg/0123456789abcdef"}]}}'
+)
+_TO_SERVICE = '{"type":"forward","forwardConfig":{"targetGroups":[{"serviceName":"web","servicePort":"80"}]}}'
+
+
+@pytest.mark.parametrize(
+    ("action", "code"),
+    [(_FIXED, 0), (_REDIRECT, 0), (_TO_ARN, 0), (_TO_SERVICE, 1), ('{"type": "fixed-response"', 2)],
+)
+@pytest.mark.parametrize(
+    "values",
+    [
+        {"success-codes": "300-200"},
+        {"success-codes": "500"},
+        {"healthcheck-interval-seconds": "1"},
+        {"healthy-threshold-count": "abc", "success-codes": "ok"},
+    ],
+)
+def test_an_ingress_that_builds_no_target_group_has_no_health_check_to_judge(
+    action: str, code: int, values: dict[str, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """The controller builds target groups for Service backends only (v3.5.0 model_build_target_group.go): an
-    Ingress whose every path is a fixed-response action never hands its codes to ELB, backwards or not."""
+    """The controller builds a target group only in buildForwardAction, for a Service (v3.5.0
+    model_build_actions.go; the health check is parsed in model_build_target_group.go): an Ingress whose every
+    path is a fixed response, a redirect or a forward to an existing target group never hands its values to
+    ELB, so nothing stops on them. A forward to a Service does build one, and an action that cannot be read
+    (exit 2 for itself) is taken as building one, so the values are still judged."""
     documents: list[dict[str, Any]] = _documents()
     ingress = documents[2]
-    ingress["metadata"]["annotations"][ALB + "actions.maint"] = (
-        '{"type":"fixed-response","fixedResponseConfig":{"contentType":"text/plain","statusCode":"503"}}'
-    )
-    for value in ("300-200", "500"):
-        ingress["metadata"]["annotations"][ALB + "success-codes"] = value
-        for path in ingress["spec"]["rules"][0]["http"]["paths"]:
-            path["backend"] = {"service": {"name": "maint", "port": {"name": "use-annotation"}}}
-        assert _check_file(tmp_path, documents, capsys) == (0, "4 objects checked, 0 violations\n")
+    ingress["metadata"]["annotations"][ALB + "actions.maint"] = action
+    ingress["metadata"]["annotations"].update({ALB + k: v for k, v in values.items()})
+    for path in ingress["spec"]["rules"][0]["http"]["paths"]:
+        path["backend"] = {"service": {"name": "maint", "port": {"name": "use-annotation"}}}
+    got, text = _check_file(tmp_path, documents, capsys)
+    if code == 0:
+        assert got == 0, text
+    else:
+        assert got == (2 if "abc" in str(values) else 1), text  # a value that is no number: bad input
+    if code == 2:  # the action's own finding, and the per-object values still judged
+        assert "actions.maint" in text and "not valid JSON" in text, text
+        if "healthcheck-interval-seconds" in values:
+            assert "1 is outside 5-300" in text, text
+    if code == 0:
+        assert text == "4 objects checked, 0 violations\n", text
 
 
 @pytest.mark.parametrize(

@@ -436,6 +436,51 @@ def _cidrs(raw: str) -> list[str]:
     return [part.strip() for part in raw.split(",") if part.strip()]
 
 
+def _field(document: Mapping[str, Any], name: str) -> Any:
+    """A JSON field as Go's encoding/json reads it into a struct: the exact key, else one equal ignoring case."""
+    if name in document:
+        return document[name]
+    return next((value for key, value in document.items() if str(key).lower() == name.lower()), None)
+
+
+def _builds_target_group(obj: Mapping[str, Any], annotations: Mapping[str, str]) -> bool:
+    """Whether the controller builds a target group for this Ingress, and so parses its health-check values
+    (v3.5.0: only buildForwardAction builds one, for a Service backend or a forward action's serviceName;
+    fixed-response and redirect actions, and forwards to a target group ARN or name, build none). Anything
+    it cannot read is taken as a yes, so a value is judged rather than waved through."""
+    found = obj.get("spec")
+    spec: Mapping[str, Any] = found if isinstance(found, Mapping) else {}
+    backends: list[Any] = [spec.get("defaultBackend")]
+    for rule in spec.get("rules") or []:
+        http = rule.get("http") if isinstance(rule, Mapping) else None
+        paths = http.get("paths") if isinstance(http, Mapping) else None
+        backends += [p.get("backend") for p in paths or [] if isinstance(p, Mapping)]
+    for backend in backends:
+        service = backend.get("service") if isinstance(backend, Mapping) else None
+        if not isinstance(service, Mapping):
+            continue  # none, or a resource backend: no target group
+        port = service.get("port")
+        if not (isinstance(port, Mapping) and port.get("name") == "use-annotation"):
+            return True
+        raw = annotations.get(f"{ALB}actions.{service.get('name')}")
+        if raw is None:
+            continue  # no action to take: the controller refuses the Ingress for that, not for a health check
+        try:
+            action = json.loads(raw)
+        except ValueError:
+            return True
+        if not isinstance(action, Mapping) or _field(action, "type") not in ("fixed-response", "redirect", "forward"):
+            return True
+        config = _field(action, "forwardConfig") if _field(action, "type") == "forward" else None
+        groups = _field(config, "targetGroups") if isinstance(config, Mapping) else None
+        if _field(action, "type") == "forward" and (
+            not isinstance(groups, list)
+            or any(not isinstance(g, Mapping) or _field(g, "serviceName") is not None for g in groups)
+        ):
+            return True
+    return False
+
+
 def _ingress_problems(obj: Mapping[str, Any], index: int) -> list[Problem]:
     document = describe(obj)
     annotations = _annotations(obj)
@@ -459,6 +504,8 @@ def _ingress_problems(obj: Mapping[str, Any], index: int) -> list[Problem]:
     # The controller reads the frontend NLB's settings only when enable-frontend-nlb is true (v3.5.0
     # model_build_frontend_nlb.go, buildFrontendNlbModel returns first): otherwise they are inert text.
     frontend_nlb = go_bool(annotations.get(ALB + "enable-frontend-nlb", "")) is True
+    # The target groups' health check is parsed only where a target group is built.
+    target_group = _builds_target_group(obj, annotations)
     for key, raw in annotations.items():
         if not key.startswith(ALB) or raw == UNKNOWN:
             continue  # a preview's value not known before apply: nothing to judge yet
@@ -476,6 +523,8 @@ def _ingress_problems(obj: Mapping[str, Any], index: int) -> list[Problem]:
         elif suffix.startswith("transforms."):
             json_value(key, _transform_problems)
         elif suffix in HEALTH_CHECK_VALUES:
+            if not suffix.startswith("frontend-nlb-") and not target_group:
+                continue
             if (problem := health_check_problem(suffix, raw)) is not None:
                 finding, fix, text = problem
                 add(annotation_field(key), finding, fix, not_a_number=text)
