@@ -433,3 +433,18 @@ def test_one_ingress_name_twice_in_the_inputs_is_refused_naming_both_places(
     (line,) = err.splitlines()
     assert line.startswith("error: ") and where in line and "Ingress default/web again (also " in line, line
     assert "migrate them in separate runs" in line and "Traceback" not in err
+
+
+def test_ingresses_without_a_name_are_not_taken_for_one_ingress_twice(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """generateName gives each its own name when applied: two such Ingresses are two, not one given twice."""
+    documents = []
+    for host in ("a.example.com", "b.example.com"):
+        ingress = _ingress("shop", "web", host, "web")
+        del ingress["metadata"]["name"]
+        ingress["metadata"]["generateName"] = "web-"
+        documents.append(ingress)
+    (tmp_path / "gen.yaml").write_text(yaml.safe_dump_all(documents))
+    code, _, err = _run(capsys, str(tmp_path / "gen.yaml"))
+    assert code != 2 and "again (also" not in err, err

@@ -185,7 +185,9 @@ def _each_ingress_once(check: Callable[[Any, str], None]) -> Callable[[Any, str]
         for ingress, at in ingresses(document, where):
             found = ingress.get("metadata")
             meta: dict[str, Any] = found if isinstance(found, dict) else {}
-            key = (str(meta.get("namespace") or "default"), str(meta.get("name")))
+            if not isinstance(meta.get("name"), str):
+                continue  # generateName gives each its own name; no name at all is refused for itself
+            key = (str(meta.get("namespace") or "default"), meta["name"])
             if key in seen:
                 raise UnreadableError(
                     f"{at}: Ingress {key[0]}/{key[1]} again (also {seen[key]}): a namespace holds one Ingress of a "
