@@ -222,9 +222,11 @@ def test_a_wildcard_host_covering_another_group_s_host_is_a_warning(capsys: pyte
     result = run_program(config, "stage", preview=False)
     assert any(r.name == "w" for r in result.resources)
     assert capsys.readouterr().err == ""  # said once, by the plan as a note, not also on stderr
-    err = " | ".join(result.logged)  # what pulumi.log carried (pulumi up shows it)
+    err = " | ".join(result.logged.warnings)  # what pulumi.log carried (pulumi up shows it)
     assert "Pulumi.stage.yaml: alb-ingress:apps: wildcard host *.example.com (app w, group other) covers " in err
     assert "www.example.com (app echoserver, group my-alb-group)" in err
+    # Said in the stack file's words only: the AlbApp the program builds from it does not say it again.
+    assert sum("wildcard host *.example.com" in w for w in result.logged.warnings) == 1, result.logged.warnings
 
 
 def test_the_component_refuses_a_host_another_group_has(tmp_path: Path) -> None:
@@ -818,12 +820,25 @@ def test_more_listeners_than_an_alb_takes_are_refused_without_apps() -> None:
     run_program(config, "stage", preview=True)
 
 
+def test_a_wildcard_covering_another_apps_host_is_said_once() -> None:
+    """The stack's apps are checked whole from the stack file, and the AlbApps built from them would say the
+    same warning again in their own words: one line for one fact."""
+    config = copy.deepcopy(read_stack_file("stage"))
+    config["alb-ingress:apps"] = [
+        _app("a1", hosts=["a1.apps.example.com"], group="g1"),
+        _app("wild", hosts=["*.apps.example.com"], group="gw"),
+    ]
+    warnings = run_program(config, "stage", preview=False).logged.warnings
+    said = [w for w in warnings if "wildcard host *.apps.example.com" in w]
+    assert len(said) == 1 and said[0].startswith("Pulumi.stage.yaml: alb-ingress:apps: "), warnings
+
+
 def test_sixty_apps_without_a_certificate_pass_with_a_warning() -> None:
     """The controller finds their certificates in ACM by host and takes the union of the ARNs: one wildcard
     certificate serves all 60 (acmCertDiscovery.Discover, v3.5.0), so the per-host count is an upper bound."""
     config = copy.deepcopy(read_stack_file("stage"))
     config["alb-ingress:apps"] = [_app(f"a{i:03d}") for i in range(60)]
-    err = " | ".join(run_program(config, "stage", preview=True).logged)  # what pulumi.log carried
+    err = " | ".join(run_program(config, "stage", preview=True).logged.warnings)  # pulumi.log
     assert "60 hosts name no certificate" in err and "would need 60 besides the default (quota 25)" in err
 
 

@@ -752,14 +752,15 @@ class AlbApp(pulumi.ComponentResource):
             raise AppInputError(name, problems)
         assert plan is not None
         # This project's own program counted its apps whole, with the echoserver and the stack's certificate,
-        # and warned in the stack file's words (stack_settings/apps.py): a second, partial count is not said.
+        # and warned in the stack file's words (stack_settings/apps.py), its hosts as well: neither a second,
+        # partial count nor the same host warning again is said.
         own_stack = pulumi.get_project() == PROJECT
         for note in [] if own_stack else certificate_notes([*program.footprints, footprint], plan.quotas):
             group_of_note = note.partition(":")[0]
             if group_of_note not in program.warned:  # once per group, not for every app after it
                 program.warned.add(group_of_note)
                 pulumi.log.warn(f"__main__.py: AlbApp {name}: {note}")
-        for warning in host_warnings([*program.plans, plan]):
+        for warning in [] if own_stack else host_warnings([*program.plans, plan]):
             if plan.name in warning:
                 pulumi.log.warn(f"__main__.py: AlbApp {name}: {warning}")
         program.footprints.append(footprint)
