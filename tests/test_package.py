@@ -173,7 +173,7 @@ def test_the_stacks_children_keep_their_urns_through_an_alias(stage_apply: PlanR
 def test_a_preview_says_which_inputs_it_cannot_check_yet() -> None:
     result = run_program({"aws:region": "us-west-2"}, "dev", preview=True, project_dir=EXAMPLE)
     assert _by_type(result, CONTROLLER)
-    said = " ".join(result.informed)  # pulumi.log.info, which pulumi up shows
+    said = " ".join(result.logged.info)  # pulumi.log.info, which pulumi up shows
     for key in ("cluster_name", "vpc_id", "oidc_provider_arn", "oidc_issuer"):
         assert f"args.{key} is not known until apply: it is checked then" in said
 

@@ -157,3 +157,56 @@ def test_the_plan_is_in_the_same_order_whatever_order_the_program_registered_in(
     for seed in range(5):
         random.Random(seed).shuffle(shuffled)
         assert [r.urn for r in tree_order(shuffled)] == order
+
+
+def _logging_program(tmp_path: Path, tail: str) -> Path:
+    """A program of another team that logs through pulumi.log, as `pulumi up` would show it."""
+    (tmp_path / "Pulumi.yaml").write_text("name: consumer\nruntime: python\n")
+    (tmp_path / "Pulumi.dev.yaml").write_text("config:\n  aws:region: us-west-2\n")
+    (tmp_path / "__main__.py").write_text(
+        "import pulumi\n"
+        "import pulumi_kubernetes as k8s\n"
+        "from albingress import AlbApp\n"
+        'pulumi.log.warn("logged before anything else")\n' + tail
+    )
+    return tmp_path
+
+
+def test_what_the_program_logged_is_said_when_it_then_fails(tmp_path: Path) -> None:
+    """A warning logged before the failure is still said (it reached stderr before the plan gathered notes)."""
+    from tests.conftest import run_plan
+
+    project = _logging_program(
+        tmp_path,
+        'kube = k8s.Provider("kube", kubeconfig="{}")\n'
+        'AlbApp("a", {"namespace": "t", "service_name": "a", "service_port": 99999, "hosts": ["a.example.com"],\n'
+        '    "group": "g"}, opts=pulumi.ResourceOptions(providers={"kubernetes": kube}))\n',
+    )
+    proc = run_plan("--stack", "dev", "--project-dir", str(project), "--out", str(tmp_path / "out"), cwd=tmp_path)
+    assert proc.returncode == 2, proc.stderr
+    lines = proc.stderr.splitlines()
+    assert lines[0] == "note: logged before anything else", proc.stderr
+    assert lines[1].startswith("error: __main__.py: AlbApp a:") and "args.service_port: 99999" in lines[2], proc.stderr
+
+
+@pytest.mark.parametrize("form", ["text", "--json", "--markdown"])
+def test_an_error_the_program_logs_fails_the_plan(tmp_path: Path, form: str) -> None:
+    """pulumi up goes on after pulumi.log.error but counts an error; a plan that passed would hide it."""
+    from tests.conftest import run_plan
+
+    project = _logging_program(tmp_path, 'pulumi.log.error("the team\'s own check failed")\n')
+    flags = [] if form == "text" else [form]
+    proc = run_plan(
+        "--stack", "dev", "--project-dir", str(project), "--out", str(tmp_path / "out"), *flags, cwd=tmp_path
+    )
+    assert proc.returncode == 1, proc.stderr
+    assert "error: the program logged an error: the team's own check failed" in proc.stderr.splitlines()
+    assert proc.stderr.count("logged before anything else") == 1, proc.stderr
+    if form == "--json":
+        document = json.loads(proc.stdout)
+        assert document["programErrors"] == ["the team's own check failed"]
+        assert "logged before anything else" in document["notes"]
+    elif form == "--markdown":
+        assert "- :x: the program logged an error: the team's own check failed" in proc.stdout
+    else:
+        assert "The program logged 1 error(s)" in proc.stdout

@@ -134,25 +134,37 @@ class _ProgramLog(logging.Handler):
     text the plan gives as a note: each was said twice, once without saying what it was.
     """
 
-    def __init__(self, into: list[str], info: list[str]) -> None:
+    def __init__(self, said: ProgramLog) -> None:
         super().__init__(logging.INFO)
-        self.into, self.info = into, info
+        self.said = said
 
     def emit(self, record: logging.LogRecord) -> None:
         message = record.getMessage()
-        if record.levelno < logging.WARNING:
-            self.info.append(message)
+        if record.levelno >= logging.ERROR:
+            self.said.errors.append(message)
+        elif record.levelno >= logging.WARNING:
+            self.said.warnings.append(message)
         else:
-            self.into.append(message if record.levelno < logging.ERROR else f"the program logged an error: {message}")
+            self.said.info.append(message)
 
     @classmethod
-    def logger(cls, into: list[str], info: list[str]) -> logging.Logger:
+    def logger(cls, said: ProgramLog) -> logging.Logger:
         """A logger of its own for one run: nothing propagates to the root logger."""
         log = logging.getLogger("albops.preview.program")
         log.propagate = False
         log.setLevel(logging.INFO)
-        log.handlers[:] = [cls(into, info)]
+        log.handlers[:] = [cls(said)]
         return log
+
+
+@dataclass
+class ProgramLog:
+    """What a program logged through pulumi.log in one run, by level, in the order logged. A run that fails
+    carries it on its exception (``albops_logged``), so what was said before the failure is not lost."""
+
+    warnings: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    info: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -168,10 +180,9 @@ class PlanResult:
     calls: list[tuple[str, str]] = field(default_factory=list)
     # What the mock cloud knew of the clusters, and what it had to assume.
     facts: CloudFacts = field(default_factory=CloudFacts)
-    # The program's own warnings and errors (pulumi.log), in the order logged: the plan says them as notes.
-    logged: list[str] = field(default_factory=list)
-    # Its pulumi.log.info lines (pulumi up shows them; the plan does not print them).
-    informed: list[str] = field(default_factory=list)
+    # What the program logged through pulumi.log (pulumi up shows it): the plan says warnings as notes, and an
+    # error fails it.
+    logged: ProgramLog = field(default_factory=lambda: ProgramLog())
 
     def by_type(self, type_token: str) -> list[Registration]:
         return [r for r in self.resources if r.type == type_token]
@@ -511,14 +522,13 @@ def run_program(
     try:
         settings.reset_options()
         pulumi.runtime.set_all_config(_as_pulumi_config(config))
-        logged: list[str] = []
-        informed: list[str] = []
+        logged = ProgramLog()
         mocks.set_mocks(
             answers,
             project=project,
             stack=stack,
             preview=preview,
-            logger=_ProgramLog.logger(logged, informed),
+            logger=_ProgramLog.logger(logged),
             monitor=RecordingMonitor(answers),
             organization=organization,
         )
@@ -531,6 +541,9 @@ def run_program(
 
         try:
             _sync_await(runtime_stack.run_pulumi_func(program))
+        except BaseException as error:
+            error.albops_logged = logged  # type: ignore[attr-defined]  # read by the plan command
+            raise
         finally:
             stack_settings.OFFLINE_UNCHECKED.clear()
 
@@ -549,7 +562,6 @@ def run_program(
             calls=list(answers.calls),
             facts=facts,
             logged=logged,
-            informed=informed,
         )
     finally:
         loops.close()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from albingress.facts.names import EPHEMERAL, PLANNED_ENVIRONMENTS, PROJECT
 from albops import EXIT_BAD_INPUT, EXIT_FINDINGS, EXIT_OK, EXIT_REFUSED, EXIT_TOOL_MISSING
@@ -97,7 +97,12 @@ def run(args: argparse.Namespace) -> int:
     except (FileNotFoundError, ValueError) as error:  # StackFileError and FactsError are ValueErrors
         return say(f"error: {error}", EXIT_BAD_INPUT)
     try:
-        result = run_program(config, args.stack, preview=not args.apply, project_dir=args.project_dir, facts=facts)
+        try:
+            result = run_program(config, args.stack, preview=not args.apply, project_dir=args.project_dir, facts=facts)
+        except Exception as error:
+            # What the program logged before it failed is said too, as `pulumi preview` would show it.
+            _say_logged(getattr(error, "albops_logged", None), [])
+            raise
     except ConfigError as error:
         return say(f"error: Pulumi.{args.stack}.yaml: {error}", EXIT_BAD_INPUT)
     except ComponentInputError as error:
@@ -137,17 +142,18 @@ def run(args: argparse.Namespace) -> int:
         )
     notes = _plan_notes(result, stack_file.environments)
     notes.extend(settings_notes(config))
-    # What the program logged (pulumi.log, shown by `pulumi up`), once: the settings' own notes say some of it.
-    notes = list(dict.fromkeys([*notes, *result.logged]))
-    for note in notes:
-        print(f"note: {note}", file=sys.stderr)
+    notes = _say_logged(result.logged, notes)
     violations = guardrail_violations(result, config)
     # A plan that could not see part of the config (ESC imports) checked only part of the stack: not a pass.
     incomplete = bool(stack_file.environments)
-    failed = bool(violations) or incomplete
+    # An error the program logs fails the plan: `pulumi up` goes on (pulumi/pulumi#5085) but counts it as an
+    # error, and a reader of a passing plan would not look for one.
+    program_errors = result.logged.errors
+    failed = bool(violations) or incomplete or bool(program_errors)
     if args.json:
         document = plan_document(result)
         document["violations"] = [v.__dict__ for v in violations]
+        document["programErrors"] = program_errors
         document["notes"] = notes
         document["cloudFacts"] = result.facts.as_dict()
         document["incomplete"] = incomplete
@@ -163,6 +169,7 @@ def run(args: argparse.Namespace) -> int:
         ]
         if incomplete:
             guardrails.append("- incomplete: the stack imports Pulumi ESC environments the offline plan cannot read")
+        guardrails += [f"- :x: the program logged an error: {error}" for error in program_errors]
         mode = "preview" if result.preview else "apply"
         print(render_plan_markdown(plan_document(result), guardrails, notes, mode))
         return EXIT_FINDINGS if failed else EXIT_OK
@@ -183,7 +190,21 @@ def run(args: argparse.Namespace) -> int:
         print(f"  {violation}")
     if incomplete:
         print("\nIncomplete: the stack imports Pulumi ESC environments the offline plan cannot read (see notes)")
+    if program_errors:
+        print(f"\nThe program logged {len(program_errors)} error(s) (pulumi.log.error; see stderr): not a pass")
     return EXIT_FINDINGS if failed else EXIT_OK
+
+
+def _say_logged(logged: Any, notes: list[str]) -> list[str]:
+    """Print the plan's notes with what the program logged through pulumi.log (``pulumi up`` shows those
+    lines in its own output): its warnings as notes, once (the settings' own notes say some of them in the
+    same words), its errors as error lines. Returns the notes as printed."""
+    said = list(dict.fromkeys([*notes, *(logged.warnings if logged is not None else [])]))
+    for note in said:
+        print(f"note: {note}", file=sys.stderr)
+    for error in logged.errors if logged is not None else []:
+        print(f"error: the program logged an error: {error}", file=sys.stderr)
+    return said
 
 
 def _compare(args: argparse.Namespace) -> int:
