@@ -153,6 +153,13 @@ def test_the_plan_is_in_the_same_order_whatever_order_the_program_registered_in(
         "albingress:index:ControllerIam",
         "albingress:index:ControllerRelease",
     ]
+    # The pr stack's cluster and its resources come after the account whose provider creates them (its name,
+    # pr, sorts before pr-account): a provider is waited for as a dependency is.
+    pr = run_program(read_stack_file("pr"), "pr", preview=False)
+    where = {r.urn: i for i, r in enumerate(pr.resources)}
+    for reg in pr.resources:
+        for ref in filter(None, [reg.provider, *reg.providers.values()]):
+            assert where[ref.rsplit("::", 1)[0]] < where[reg.urn], (reg.urn, ref)
     shuffled = list(result.resources)
     for seed in range(5):
         random.Random(seed).shuffle(shuffled)

@@ -110,9 +110,7 @@ def _children(result: PlanResult) -> dict[str, list[Registration]]:
     tree: dict[str, list[Registration]] = {}
     for reg in result.resources:
         tree.setdefault(reg.parent, []).append(reg)
-    for siblings in tree.values():
-        siblings.sort(key=lambda r: (r.custom, r.name))
-    return tree
+    return tree  # siblings in the result's order: tree order (runner.tree_order), dependencies first
 
 
 def render_tree(result: PlanResult) -> str:

@@ -76,8 +76,9 @@ def tree_order(registered: list[Registration]) -> list[Registration]:
 
     The program registers resources concurrently (each waits on its own inputs), so the order in which they
     arrive changes from run to run: two components of one name (ControllerIam and ControllerRelease) swapped
-    places in plan.json now and then. Everything written from a plan is in this order, the same every run, and
-    still the order of creation where the program asks for one (the echoserver's Service, Ingress, Deployment).
+    places in plan.json now and then. plan.json, --json and the text tree are in this order, the same every
+    run, and still the order of creation where the program asks for one (the echoserver's Service, Ingress,
+    Deployment; a resource after its provider). The Markdown, like --compare-to's, lists by type and name.
     """
     by_urn = {r.urn: r for r in registered}
     children: dict[str, list[Registration]] = {}
@@ -85,13 +86,24 @@ def tree_order(registered: list[Registration]) -> list[Registration]:
         children.setdefault(reg.parent if reg.parent in by_urn else "", []).append(reg)
     reach: dict[str, set[str]] = {}
 
+    def own(reg: Registration) -> set[str]:
+        """Its dependencies and its providers (a reference is the provider's URN, "::", its ID): the engine
+        waits for both."""
+        refs = [reg.provider, *reg.providers.values()]
+        return set(reg.dependencies) | {ref.rsplit("::", 1)[0] for ref in refs if ref}
+
+    # What each resource or any of its descendants depends on, children before parents (no recursion on the
+    # tree's depth).
+    walk: list[Registration] = []
+    pending_walk = list(children.get("", []))
+    while pending_walk:
+        reg = pending_walk.pop()
+        walk.append(reg)
+        pending_walk.extend(children.get(reg.urn, []))
+    for reg in reversed(walk):
+        reach[reg.urn] = own(reg).union(*(reach[c.urn] for c in children.get(reg.urn, [])))
+
     def depends_on(reg: Registration) -> set[str]:
-        """What a resource or any of its descendants depends on."""
-        if reg.urn not in reach:
-            found = set(reg.dependencies)
-            for child in children.get(reg.urn, []):
-                found |= depends_on(child)
-            reach[reg.urn] = found
         return reach[reg.urn]
 
     def key(reg: Registration) -> tuple[bool, str, str, str]:
