@@ -411,7 +411,9 @@ class Prober:
                 if isinstance(error, InvalidStatus):
                     reason = f"HTTP {error.response.status_code} to the upgrade"
                 elif isinstance(error, TimeoutError) and not opened:
-                    reason = f"not opened within {self.timeout:g} s (no connection, or no answer to the upgrade)"
+                    reason = (
+                        f"not opened within {self.timeout:g} s (no connection, or no complete answer to the upgrade)"
+                    )
                 else:
                     reason = _reason(error)
                 with stats.lock:

@@ -346,7 +346,7 @@ _CSI_ACCEPT = (
         # The server's bytes are quoted escaped: nothing it sends can drive the terminal.
         (_answers(_CSI_ACCEPT), ["no WebSocket handshake: ", "\\x9b2J"]),
         # Nothing answers the upgrade: said with the allowance, not as a bare TimeoutError.
-        (_silent, ["not opened within 1 s (no connection, or no answer to the upgrade)"]),
+        (_silent, ["not opened within 1 s (no connection, or no complete answer to the upgrade)"]),
     ],
 )
 def test_a_server_that_does_not_answer_as_a_websocket_one_is_named_so(
