@@ -448,3 +448,32 @@ def test_ingresses_without_a_name_are_not_taken_for_one_ingress_twice(
     (tmp_path / "gen.yaml").write_text(yaml.safe_dump_all(documents))
     code, _, err = _run(capsys, str(tmp_path / "gen.yaml"))
     assert code != 2 and "again (also" not in err, err
+
+
+def test_an_ingress_of_another_api_group_is_passed_through_not_read_as_kubernetes_one(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Voyager's Ingress (voyager.appscode.com) has a port as a bare number where Kubernetes' has a mapping:
+    read as Kubernetes' own, it was refused as misshapen (exit 2), and it collided with a Kubernetes Ingress
+    of its name. It is another controller's object: passed through unchanged, with a note saying why."""
+    voyager = {
+        "apiVersion": "voyager.appscode.com/v1",
+        "kind": "Ingress",
+        "metadata": {"name": "web", "namespace": "shop", "annotations": {"kubernetes.io/ingress.class": "nginx"}},
+        "spec": {
+            "rules": [
+                {
+                    "host": "v.example.com",
+                    "http": {"paths": [{"path": "/", "backend": {"service": {"name": "web", "port": 80}}}]},
+                }
+            ]
+        },
+    }
+    ingress = _ingress("shop", "web", "a.example.com", "web")
+    (tmp_path / "in.yaml").write_text(yaml.safe_dump_all([voyager, ingress]))
+    code, out, err = _run(capsys, str(tmp_path / "in.yaml"))
+    assert code == 0, err
+    written = list(yaml.safe_load_all(out))
+    assert voyager in written and len(written) == 2, out
+    assert "apiVersion: skipped, passed through unchanged: 'voyager.appscode.com/v1' is not Kubernetes' Ingress" in err
+    assert "Ingresses: 1 converted exactly" in err, err

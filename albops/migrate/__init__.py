@@ -43,6 +43,7 @@ from albops.migrate.reading import (
     display,
     ingress_class,
     is_nginx_ingress,
+    kubernetes_kind,
     nginx_classes,
     nginx_ingresses,
     objects,
@@ -143,7 +144,16 @@ def migrate(documents: list[Any], options: Options, copy: bool = True) -> tuple[
     existing_alb: list[dict[str, Any]] = []  # ALB Ingresses of the input, passed through, in a named group
     for obj in objects(output):
         strip_server_fields(obj, report)
-        if obj.get("kind") == "Ingress":
+        if obj.get("kind") == "Ingress" and kubernetes_kind(obj) is None:
+            report.add(
+                display(obj),
+                "apiVersion",
+                "note",
+                f"skipped, passed through unchanged: {obj.get('apiVersion')!r} is not Kubernetes' Ingress "
+                "(networking.k8s.io): another controller's object of that name",
+            )
+            report.passed_through.append(display(obj))
+        elif obj.get("kind") == "Ingress":
             upgrade_ingress(obj, report)
             if not is_nginx_ingress(obj, options, classes):
                 cls = ingress_class(obj)
@@ -262,7 +272,7 @@ def migrate(documents: list[Any], options: Options, copy: bool = True) -> tuple[
     report.converted = [name for name in report.converted if name not in refused]  # over a quota: not written
     report_unreported(sources, report)
     if not any_nginx:
-        seen = sorted({ingress_class(o) or "(none)" for o in objects(output) if o.get("kind") == "Ingress"})
+        seen = sorted({ingress_class(o) or "(none)" for o in objects(output) if kubernetes_kind(o) == "Ingress"})
         report.add(
             "*",
             "input",

@@ -141,6 +141,8 @@ def strip_server_fields(obj: dict[str, Any], report: Report) -> None:
 def display(obj: dict[str, Any]) -> str:
     meta = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
     name = f"{meta.get('namespace', 'default')}/{meta.get('name')}" if meta else "(unnamed)"
+    if obj.get("kind") == "Ingress" and kubernetes_kind(obj) is None:  # another group's: never one of ours
+        return f"Ingress ({obj.get('apiVersion')}) {name}"
     return name if obj.get("kind") == "Ingress" else f"{obj.get('kind')} {name}"
 
 
@@ -218,8 +220,32 @@ def ingress_class(ingress: dict[str, Any]) -> str | None:
     return str(value) if value else None
 
 
+# The API groups of the kinds migrate reads. A kind of the same name in another group (Voyager's Ingress,
+# Knative's Service) is another object: read as neither, it is passed through as any other object is.
+_KUBERNETES_GROUPS = {
+    "Ingress": ("networking.k8s.io", "extensions"),
+    "IngressClass": ("networking.k8s.io",),
+    "ConfigMap": ("",),
+    "Service": ("",),
+    "Deployment": ("apps", "extensions"),
+    "DaemonSet": ("apps", "extensions"),
+}
+
+
+def kubernetes_kind(obj: Any) -> str | None:
+    """The object's kind when it is one of Kubernetes' own that migrate reads (by its apiVersion's group), else
+    None."""
+    if not isinstance(obj, dict):
+        return None
+    kind, version = obj.get("kind"), obj.get("apiVersion")
+    if not isinstance(kind, str) or not isinstance(version, str):
+        return None
+    group = version.rpartition("/")[0]
+    return kind if group in _KUBERNETES_GROUPS.get(kind, ()) else None
+
+
 def is_nginx_ingress(obj: Any, options: Options, classes: frozenset[str] = frozenset({"nginx"})) -> bool:
-    if not isinstance(obj, dict) or obj.get("kind") != "Ingress":
+    if kubernetes_kind(obj) != "Ingress":
         return False
     cls = ingress_class(obj)
     return cls in classes or (cls is None and options.include_classless)

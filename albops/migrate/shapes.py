@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from albops.manifests import UnreadableError
-from albops.migrate.reading import PATH_TYPES
+from albops.migrate.reading import PATH_TYPES, kubernetes_kind
 
 # Kinds migrate reads into, not only passes through.
 READ_KINDS = ("Ingress", "IngressClass", "ConfigMap", "Service", "Deployment", "DaemonSet")
@@ -204,8 +204,8 @@ def check_shape(document: Any, where: str) -> None:
         for i, item in enumerate(items):
             check_shape(item, f"{where} item {i + 1}")
         return
-    if document.get("kind") not in READ_KINDS:
-        return
+    if document.get("kind") not in READ_KINDS or kubernetes_kind(document) is None:
+        return  # not read, or a kind of that name in another API group (Voyager's Ingress, Knative's Service)
     for field, expected in _problems(document):
         metadata = document.get("metadata") if isinstance(document.get("metadata"), dict) else {}
         name = f"{metadata.get('namespace') or 'default'}/{metadata.get('name')}" if metadata else "(unnamed)"

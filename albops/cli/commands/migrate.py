@@ -167,6 +167,7 @@ def _each_ingress_once(check: Callable[[Any, str], None]) -> Callable[[Any, str]
     apply one over the other, and the report, which names Ingresses by namespace and name, would mix up their
     findings and counts. A manifest without a namespace counts as ``default``, as migrate names it."""
     from albops.manifests import UnreadableError
+    from albops.migrate.reading import kubernetes_kind
 
     seen: dict[tuple[str, str], str] = {}
 
@@ -177,7 +178,7 @@ def _each_ingress_once(check: Callable[[Any, str], None]) -> Callable[[Any, str]
         if str(document.get("kind", "")).endswith("List") and isinstance(items, list):
             for i, item in enumerate(items):
                 yield from ingresses(item, f"{where} item {i + 1}")
-        elif document.get("kind") == "Ingress":
+        elif kubernetes_kind(document) == "Ingress":
             yield document, where
 
     def checked(document: Any, where: str) -> None:
