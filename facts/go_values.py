@@ -20,6 +20,44 @@ GO_FALSE = frozenset({"0", "f", "F", "FALSE", "false", "False"})
 _GO_SPACE = "\t\n\v\f\r \x85\xa0\u1680" + "".join(map(chr, range(0x2000, 0x200B))) + "\u2028\u2029\u202f\u205f\u3000"
 
 
+# Go's simple case folding joins two non-ASCII letters to ASCII ones (unicode.SimpleFold: s, S and U+017F LATIN
+# SMALL LETTER LONG S; k, K and U+212A KELVIN SIGN); every other letter that folds to an ASCII one is ASCII.
+_GO_FOLD = {"\u017f": "s", "\u212a": "k"}
+
+
+def _go_folded(text: str) -> str:
+    return "".join(_GO_FOLD.get(c, c.lower() if c.isascii() else c) for c in text)
+
+
+def go_json_field(document: object, name: str, pointer: bool = True) -> object:
+    """A field of a JSON object as Go's ``json.Unmarshal`` fills a struct's field ``name``: every key equal to
+    it, exactly or but for case (Go's simple folding, not Python's), is applied in the order written, so the
+    last one wins (``{"type": "fixed-response", "Type": "forward"}`` is a forward action). A JSON null sets a
+    ``pointer`` field (most of the controller's optional ones), slice or map to nil, and leaves a plain string
+    field (``pointer=False``: an action's ``type``, a ``statusCode``) as it was. None when no key names it, or
+    the document is not an object."""
+    if not isinstance(document, dict):
+        return None
+    folded = _go_folded(name)
+    found: object = None
+    for key, value in document.items():
+        if isinstance(key, str) and (key == name or _go_folded(key) == folded) and (value is not None or pointer):
+            found = value
+    return found
+
+
+def _not_json(constant: str) -> object:
+    raise ValueError(f"{constant} is not JSON (RFC 8259); Go's encoding/json refuses it")
+
+
+def go_json_loads(text: str) -> object:
+    """JSON as Go's ``encoding/json`` reads it: Python's ``json.loads`` also takes ``NaN`` and ``Infinity``,
+    which Go refuses (so the controller refuses the annotation); a ValueError here, as for other bad JSON."""
+    import json
+
+    return json.loads(text, parse_constant=_not_json)
+
+
 def go_bool(value: str) -> bool | None:
     """Go ``strconv.ParseBool``: True, False, or None where Go returns an error."""
     if value in GO_TRUE:

@@ -17,6 +17,7 @@ import json
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
+from albingress.facts.go_values import go_json_field, go_json_loads
 from albingress.policies.alb_budget import Footprint, PathRoute, Quotas, Redirect, Route, count_groups, raise_advice
 from albingress.policies.app_checks import parse_group_order
 from albingress.policies.gateway_rules import alb_gateways
@@ -71,7 +72,7 @@ def _action(ingress: Resource, name: str) -> tuple[tuple[tuple[str, str, str], .
 
     raw = ingress.annotations.get(f"{ANN}actions.{name}")
     try:
-        action = json.loads(raw) if isinstance(raw, str) else None
+        action = go_json_loads(raw) if isinstance(raw, str) else None
     except ValueError:
         action = None
     if not isinstance(action, Mapping):
@@ -114,12 +115,9 @@ def forwarded_services(ingress: Resource) -> list[str]:
     return names
 
 
-def _go_field(document: Mapping[str, Any], name: str) -> Any:
-    """A JSON field as Go's encoding/json reads it into the controller's Action struct: the exact key, else any
-    key equal to it ignoring case (the legacy ``{"Type": "redirect", "RedirectConfig": ...}`` form)."""
-    if name in document:
-        return document[name]
-    return next((value for key, value in document.items() if str(key).lower() == name.lower()), None)
+def _go_field(document: Any, name: str) -> Any:
+    """A JSON field as Go's encoding/json reads it into the controller's Action struct (go_json_field)."""
+    return go_json_field(document, name, pointer=name not in ("type", "statusCode"))
 
 
 def _ports(stack: Stack, ingress: Resource) -> tuple[tuple[int, ...], tuple[int, ...]]:

@@ -410,3 +410,63 @@ def test_the_frontend_nlb_is_the_groups(
     lines = [line for line in text.splitlines() if line.startswith("[")]
     assert len(lines) == (1 if code else 0), text
     assert all(f in lines[0] for f in fragments) if lines else True, text
+
+
+@pytest.mark.parametrize(
+    "action",
+    [
+        # Go's encoding/json applies every key equal to a field but for case, in order: the last one wins, so
+        # this is a forward action to Service web (v3.5.0 model_build_actions.go builds its target group).
+        '{"type": "fixed-response", "fixedResponseConfig": {"statusCode": "200"}, "Type": "forward", '
+        '"forwardConfig": {"targetGroups": [{"serviceName": "web", "servicePort": 80}]}}',
+        # Go folds U+017F (long s) to s: the key is serviceName.
+        '{"type": "forward", "forwardConfig": {"targetGroups": [{"\\u017fervicename": "web", "servicePort": 80}]}}',
+    ],
+)
+def test_an_action_read_as_go_reads_it_still_has_its_health_check_judged(
+    action: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    documents: list[dict[str, Any]] = _documents()
+    ingress = documents[2]
+    ingress["metadata"]["annotations"].update(
+        {ALB + "actions.x": action, ALB + "healthcheck-interval-seconds": "1", ALB + "success-codes": "600"}
+    )
+    for path in ingress["spec"]["rules"][0]["http"]["paths"]:
+        path["backend"] = {"service": {"name": "x", "port": {"name": "use-annotation"}}}
+    code, text = _check_file(tmp_path, documents, capsys)
+    assert code == 1 and "1 is outside 5-300" in text and "600 outside 200-499" in text, text
+
+
+@pytest.mark.parametrize("key", ["actions.maint", "conditions.web"])
+def test_nan_in_an_annotations_json_is_not_json(key: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Python's json.loads takes NaN; Go's encoding/json refuses it, so the controller refuses the Ingress."""
+    documents: list[dict[str, Any]] = _documents()
+    value = (
+        '{"type": "fixed-response", "fixedResponseConfig": {"statusCode": "503"}, "weight": NaN}'
+        if key.startswith("actions")
+        else '[{"field": "source-ip", "sourceIpConfig": {"values": ["10.0.0.0/8"]}, "x": Infinity}]'
+    )
+    documents[2]["metadata"]["annotations"][ALB + key] = value
+    code, text = _check_file(tmp_path, documents, capsys)
+    assert code == 1 and f'{key}"]: not valid JSON' in text, text
+
+
+@pytest.mark.parametrize(
+    "annotation",
+    [
+        "enable-frontend-nlb",
+        "shield-advanced-protection",
+        "manage-backend-security-group-rules",
+        "multi-cluster-target-group",
+        "use-regex-path-match",
+    ],
+)
+@pytest.mark.parametrize("value", ["yes", "", " true", "TRUE ", "on"])
+def test_a_boolean_the_controller_parses_with_go_is_refused_when_go_refuses_it(
+    annotation: str, value: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """ParseBoolAnnotation's error stops the group (v3.5.0: model_build_frontend_nlb.go,
+    model_build_load_balancer_addons.go, model_builder.go, model_build_target_group.go,
+    model_build_listener_rules.go)."""
+    code, text = _check(tmp_path, capsys, {annotation: value})
+    assert code == 1 and f"{value!r} is not a boolean (Go ParseBool)" in text, text

@@ -32,7 +32,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from albingress.facts.go_values import go_bool, go_cidr  # the project's one Go net.ParseCIDR
+from albingress.facts.go_values import go_bool, go_cidr, go_json_field, go_json_loads  # the one Go ParseCIDR
 from albingress.facts.names import CERTIFICATE_ARN, certificate_arns
 from albingress.policies.app_checks import go_int32, host_problem, path_problems
 from albingress.policies.validation.problem import Problem, annotation_field, describe
@@ -108,6 +108,19 @@ ATTRIBUTE_RANGES = {
     "client_keep_alive.seconds": (60, 604800),
 }
 GO_BOOLS = frozenset({"1", "t", "T", "TRUE", "true", "True", "0", "f", "F", "FALSE", "false", "False"})
+# The Ingress annotations the controller reads with ParseBoolAnnotation and whose parse error stops the group
+# (v3.5.0 pkg/ingress: model_build_listener_rules.go, model_build_frontend_nlb.go,
+# model_build_load_balancer_addons.go, model_builder.go, model_build_target_group.go). create-acm-cert's error
+# is ignored there (model_builder.go: `_, _ =`), so it is not among them.
+PARSED_BOOLS = frozenset(
+    {
+        "use-regex-path-match",
+        "enable-frontend-nlb",
+        "shield-advanced-protection",
+        "manage-backend-security-group-rules",
+        "multi-cluster-target-group",
+    }
+)
 # Settings of the load balancer itself: two members of one group that give different values stop it.
 ONE_PER_GROUP = ("scheme", "ip-address-type", "load-balancer-name", "wafv2-acl-arn", "wafv2-acl-name", "waf-acl-id")
 
@@ -257,14 +270,8 @@ def _service(path: Mapping[str, Any]) -> Mapping[str, Any]:
 
 
 def _go(value: Any, key: str) -> Any:
-    """A field of a JSON object as Go's ``json.Unmarshal`` finds it: the exact key, else one equal but for case
-    (``sourceIpConfig`` fills ``sourceIPConfig``)."""
-    if not isinstance(value, Mapping):
-        return None
-    if key in value:
-        return value[key]
-    folded = key.casefold()
-    return next((v for k, v in value.items() if isinstance(k, str) and k.casefold() == folded), None)
+    """A field of a JSON object as Go's ``json.Unmarshal`` fills it (facts/go_values.py go_json_field)."""
+    return go_json_field(value, key, pointer=key not in ("type", "statusCode"))
 
 
 def _action_problems(action: Any) -> list[tuple[str, str]]:
@@ -436,13 +443,6 @@ def _cidrs(raw: str) -> list[str]:
     return [part.strip() for part in raw.split(",") if part.strip()]
 
 
-def _field(document: Mapping[str, Any], name: str) -> Any:
-    """A JSON field as Go's encoding/json reads it into a struct: the exact key, else one equal ignoring case."""
-    if name in document:
-        return document[name]
-    return next((value for key, value in document.items() if str(key).lower() == name.lower()), None)
-
-
 def _builds_target_group(obj: Mapping[str, Any], annotations: Mapping[str, str]) -> bool:
     """Whether the controller builds a target group for this Ingress, and so parses its health-check values
     (v3.5.0: only buildForwardAction builds one, for a Service backend or a forward action's serviceName;
@@ -466,16 +466,16 @@ def _builds_target_group(obj: Mapping[str, Any], annotations: Mapping[str, str])
         if raw is None:
             continue  # no action to take: the controller refuses the Ingress for that, not for a health check
         try:
-            action = json.loads(raw)
+            action = go_json_loads(raw)
         except ValueError:
             return True
-        if not isinstance(action, Mapping) or _field(action, "type") not in ("fixed-response", "redirect", "forward"):
+        if not isinstance(action, Mapping) or _go(action, "type") not in ("fixed-response", "redirect", "forward"):
             return True
-        config = _field(action, "forwardConfig") if _field(action, "type") == "forward" else None
-        groups = _field(config, "targetGroups") if isinstance(config, Mapping) else None
-        if _field(action, "type") == "forward" and (
+        config = _go(action, "forwardConfig") if _go(action, "type") == "forward" else None
+        groups = _go(config, "targetGroups") if isinstance(config, Mapping) else None
+        if _go(action, "type") == "forward" and (
             not isinstance(groups, list)
-            or any(not isinstance(g, Mapping) or _field(g, "serviceName") is not None for g in groups)
+            or any(not isinstance(g, Mapping) or _go(g, "serviceName") is not None for g in groups)
         ):
             return True
     return False
@@ -492,7 +492,7 @@ def _ingress_problems(obj: Mapping[str, Any], index: int) -> list[Problem]:
 
     def json_value(key: str, check: Callable[[Any], list[tuple[str, str]]]) -> Any:
         try:
-            value = json.loads(annotations[key])
+            value = go_json_loads(annotations[key])
         except ValueError:
             add(annotation_field(key), "not valid JSON", "write the value as JSON")
             return None
@@ -613,8 +613,12 @@ def _ingress_problems(obj: Mapping[str, Any], index: int) -> list[Problem]:
                         "whole group stops reconciling",
                         "give arn:aws:acm:REGION:ACCOUNT:certificate/ID (comma-separated for several)",
                     )
-        elif suffix == "use-regex-path-match" and raw not in GO_BOOLS:
-            add(annotation_field(key), f"{raw!r} is not a boolean (Go ParseBool)", "write true or false")
+        elif suffix in PARSED_BOOLS and raw not in GO_BOOLS:
+            add(
+                annotation_field(key),
+                f"{raw!r} is not a boolean (Go ParseBool); the controller stops the whole group",
+                "write true or false",
+            )
     regex_paths = annotations.get(ALB + "use-regex-path-match") in ("1", "t", "T", "TRUE", "true", "True")
     for field, host, path in _paths(obj):
         service = _service(path)
