@@ -250,3 +250,45 @@ def test_an_ingress_that_moves_to_another_group_names_the_hosts_whose_dns_change
     _, markdown, _ = _one(INGRESS, ingress("shared-1"), ingress("shared-3"))
     assert "group.name: moves the Ingress to another ALB" in markdown
     assert "hosts a.example.com, b.example.com move to a new ALB: point their DNS at it" in markdown
+
+
+def test_an_error_the_program_logs_reaches_the_pull_request_comment(tmp_path: Path) -> None:
+    """The plain plan fails on a logged error; the comment a reviewer reads says it too, not "0 violations"."""
+    project = tmp_path / "consumer"
+    project.mkdir()
+    (project / "Pulumi.yaml").write_text("name: consumer\nruntime: python\n")
+    (project / "Pulumi.dev.yaml").write_text("config:\n  aws:region: us-west-2\n")
+    (project / "__main__.py").write_text("import pulumi\n")
+    _git("init", "--quiet", cwd=project)
+    _git(
+        "-c",
+        "user.email=ci@example.com",
+        "-c",
+        "user.name=ci",
+        "commit",
+        "--quiet",
+        "--allow-empty",
+        "-m",
+        "x",
+        cwd=project,
+    )
+    _git("add", ".", cwd=project)
+    _git("-c", "user.email=ci@example.com", "-c", "user.name=ci", "commit", "--quiet", "-m", "base", cwd=project)
+    (project / "__main__.py").write_text('import pulumi\npulumi.log.error("quota <details> check\\nfailed")\n')
+    markdown = run_plan(
+        "--stack",
+        "dev",
+        "--compare-to",
+        "HEAD",
+        "--project-dir",
+        str(project),
+        "--markdown",
+        cwd=project,
+        with_git=True,
+    )
+    assert markdown.returncode == 0, markdown.stderr
+    assert "- :x: the program logged an error: `quota <details> check\\nfailed`" in markdown.stdout
+    document = run_plan(
+        "--stack", "dev", "--compare-to", "HEAD", "--project-dir", str(project), "--json", cwd=project, with_git=True
+    )
+    assert json.loads(document.stdout)["programErrors"] == ["quota <details> check\\nfailed"]

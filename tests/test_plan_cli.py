@@ -217,3 +217,57 @@ def test_an_error_the_program_logs_fails_the_plan(tmp_path: Path, form: str) -> 
         assert "- :x: the program logged an error: the team's own check failed" in proc.stdout
     else:
         assert "The program logged 1 error(s)" in proc.stdout
+
+
+def test_a_program_that_ends_itself_plans_nothing_and_says_what_it_logged(tmp_path: Path) -> None:
+    """sys.exit(3) in the program: not this command's exit 3 (a safety refusal), and never a silent exit."""
+    from tests.conftest import run_plan
+
+    project = _logging_program(tmp_path, 'pulumi.log.error("team check failed")\nimport sys\nsys.exit(3)\n')
+    for flags in ([], ["--json"]):
+        proc = run_plan("--stack", "dev", "--project-dir", str(project), *flags, cwd=tmp_path)
+        assert proc.returncode == 2, proc.stderr
+        assert proc.stderr.splitlines()[:2] == [
+            "note: logged before anything else",
+            "error: the program logged an error: team check failed",
+        ], proc.stderr
+        assert "called sys.exit(3) before the program finished" in proc.stderr.splitlines()[-1]
+        if flags:
+            assert json.loads(proc.stdout)["exitCode"] == 2  # one document
+
+
+def test_what_the_program_logs_is_one_printable_line_and_no_markdown(tmp_path: Path) -> None:
+    """A logged text with a newline, a terminal escape and HTML: one line on stderr, its control characters
+    escaped; in the comment, nothing that folds the rest away or adds a bullet."""
+    from tests.conftest import run_plan
+
+    project = _logging_program(
+        tmp_path, 'pulumi.log.error("multi\\n- :white_check_mark: all good\\n<details>\\x1b[2J")\n'
+    )
+    proc = run_plan("--stack", "dev", "--project-dir", str(project), "--markdown", cwd=tmp_path)
+    assert proc.returncode == 1, proc.stderr
+    said = r"multi\n- :white_check_mark: all good\n<details>\x1b[2J"
+    assert f"error: the program logged an error: {said}" in proc.stderr.splitlines()
+    assert "\x1b" not in proc.stderr + proc.stdout
+    (line,) = [line for line in proc.stdout.splitlines() if "the program logged an error" in line]
+    assert line == "- :x: the program logged an error: " + said.replace("<", "&lt;").replace(">", "&gt;")
+    assert "<details>\\" not in proc.stdout and "\n- :white_check_mark:" not in proc.stdout
+
+
+def test_the_text_tree_of_a_deep_program_needs_no_recursion() -> None:
+    """1,500 nested components (deeper than Python's recursion limit) and a resource whose parent was never
+    registered (read with .get()): each shown, at its depth, the orphan at the top."""
+    from albops.preview.plan import render_tree
+    from albops.preview.runner import PlanResult, Registration, tree_order
+
+    def reg(urn: str, parent: str) -> Registration:
+        return Registration(urn, "x:index:C", urn, False, parent, [], "", {})
+
+    chain = [reg("c0", "")] + [reg(f"c{i}", f"c{i - 1}") for i in range(1, 1500)]
+    orphan = reg("o", "read-with-get")
+    result = PlanResult("s", False, tree_order([*chain, orphan]), {})
+    lines = render_tree(result).splitlines()
+    assert len(lines) == 1501
+    # Roots by name (c0, then the orphan o); the chain below c0, one level deeper each.
+    assert lines[0] == "+ x:index:C  c0" and lines[1499] == "  " * 1499 + "+ x:index:C  c1499"
+    assert lines[1500] == "+ x:index:C  o"

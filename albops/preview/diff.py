@@ -78,6 +78,8 @@ class PlanDiff:
     added_inputs: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     # Each added resource's parent (type, name), so a component's resources are shown under it.
     added_parents: dict[tuple[str, str], tuple[str, str] | None] = field(default_factory=dict)
+    # What the working tree's program logged as errors (pulumi.log.error): its plan fails on them.
+    program_errors: list[str] = field(default_factory=list)
 
     @property
     def replaced(self) -> list[Change]:
@@ -95,6 +97,7 @@ class PlanDiff:
             "stack": self.stack,
             "newStack": self.new_stack,
             "guardrails": self.guardrails,
+            "programErrors": self.program_errors,
             "replaced": [{"type": c.type, "name": c.name, "reasons": replacements(c)} for c in self.replaced],
             "added": [
                 {
@@ -139,10 +142,18 @@ def _git(args: list[str], cwd: Path) -> str:
     return proc.stdout
 
 
+# The program's logged errors listed in a pull-request comment; the rest are counted (comments hold 65,536
+# characters).
+PROGRAM_ERRORS_SHOWN = 20
+
+
 def plan_side(project_dir: Path, stack: str, out: Path, cloud_facts: Path | None = None) -> dict[str, Any]:
     """Plan ``stack`` with the code in ``project_dir``, in a process of its own; the plan.json it writes."""
     facts = ["--cloud-facts", str(cloud_facts.resolve())] if cloud_facts is not None else []
-    env = {**os.environ, "PYTHONPATH": str(project_dir), "PYTHONDONTWRITEBYTECODE": "1"}
+    # The side's own code first (this project's albops differs between the two sides), then what the user's
+    # PYTHONPATH gives: a program of another team finds the albops it runs with there or in site-packages.
+    path = os.pathsep.join(filter(None, [str(project_dir), os.environ.get("PYTHONPATH", "")]))
+    env = {**os.environ, "PYTHONPATH": path, "PYTHONDONTWRITEBYTECODE": "1"}
     proc = subprocess.run(
         [
             sys.executable,
@@ -171,6 +182,8 @@ def plan_side(project_dir: Path, stack: str, out: Path, cloud_facts: Path | None
     document: dict[str, Any] = json.loads(plan.read_text(encoding="utf-8"))
     guardrails = [line for line in proc.stdout.splitlines() if line.startswith("Guardrails:")]
     document["guardrails"] = guardrails[-1].removeprefix("Guardrails:").strip() if guardrails else ""
+    said = "error: the program logged an error: "  # plan's own line (commands/plan.py _say_logged), one per error
+    document["programErrors"] = [line.removeprefix(said) for line in proc.stderr.splitlines() if line.startswith(said)]
     return document
 
 
@@ -199,6 +212,7 @@ def compare_to(ref: str, stack: str, project_dir: Path, cloud_facts: Path | None
     diff = diff_plans(before, after, base=ref, stack=stack)
     diff.new_stack = new_stack
     diff.guardrails = str(after.get("guardrails") or "")
+    diff.program_errors = list(after.get("programErrors") or [])
     return diff
 
 
@@ -459,6 +473,12 @@ def render(diff: PlanDiff, markdown: bool = False) -> str:
         lines += [f"**{_counts(diff)}**", ""]
         if diff.guardrails:
             lines += [f"Guardrails: {diff.guardrails}", ""]
+        if diff.program_errors:
+            shown = diff.program_errors[:PROGRAM_ERRORS_SHOWN]
+            lines += [f"- :x: the program logged an error: {_code(error)}" for error in shown]
+            if len(diff.program_errors) > len(shown):
+                lines.append(f"- :x: and {len(diff.program_errors) - len(shown)} more (the plan's stderr)")
+            lines.append("")
         if diff.empty:
             return "\n".join([*lines, "No changes."])
         lines += _added_lines(diff, limit=ADDED_INPUTS_SHOWN)
@@ -478,6 +498,7 @@ def render(diff: PlanDiff, markdown: bool = False) -> str:
             lines += ["", "</details>", ""]
         return "\n".join(lines)
     lines = [f"Offline diff of stack {diff.stack!r} against {diff.base}:"]
+    lines += [f"  error: the program logged an error: {error}" for error in diff.program_errors]
     if diff.empty:
         return "\n".join([*lines, "  no changes"])
     lines += [f"  + {t}  {n}" for t, n in diff.added]

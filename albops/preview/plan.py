@@ -106,27 +106,21 @@ def key_inputs(reg: Registration) -> dict[str, str]:
     return {k: _scalar(reg.inputs[k]) for k in names if k in reg.inputs}
 
 
-def _children(result: PlanResult) -> dict[str, list[Registration]]:
-    tree: dict[str, list[Registration]] = {}
-    for reg in result.resources:
-        tree.setdefault(reg.parent, []).append(reg)
-    return tree  # siblings in the result's order: tree order (runner.tree_order), dependencies first
-
-
 def render_tree(result: PlanResult) -> str:
-    """Indented resource tree: type, name, then the inputs a reviewer checks."""
-    tree = _children(result)
+    """Indented resource tree: type, name, then the inputs a reviewer checks.
+
+    The resources are in tree order already (runner.tree_order: each after its parent), so each one's depth is
+    its parent's and one: no recursion on the program's depth, and a resource whose parent was not registered
+    (a resource read with ``.get()``) is shown at the top, as tree_order places it.
+    """
+    depth: dict[str, int] = {}
     lines: list[str] = []
-
-    def walk(parent: str, depth: int) -> None:
-        for reg in tree.get(parent, []):
-            pad = "  " * depth
-            lines.append(f"{pad}+ {reg.type}  {reg.name}")
-            for key, value in key_inputs(reg).items():
-                lines.append(f"{pad}    {key}: {value}")
-            walk(reg.urn, depth + 1)
-
-    walk("", 0)
+    for reg in result.resources:
+        depth[reg.urn] = depth[reg.parent] + 1 if reg.parent in depth else 0
+        pad = "  " * depth[reg.urn]
+        lines.append(f"{pad}+ {reg.type}  {reg.name}")
+        for key, value in key_inputs(reg).items():
+            lines.append(f"{pad}    {key}: {value}")
     return "\n".join(lines)
 
 

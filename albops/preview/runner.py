@@ -114,7 +114,9 @@ def tree_order(registered: list[Registration]) -> list[Registration]:
         members = {r.urn for r in siblings}
 
         def member_of(urn: str) -> str | None:  # the sibling that is the resource or holds it
-            while urn in by_urn and urn not in members:
+            seen: set[str] = set()
+            while urn in by_urn and urn not in members and urn not in seen:  # seen: a parent cycle ends the walk
+                seen.add(urn)
                 urn = by_urn[urn].parent
             return urn if urn in members else None
 
@@ -151,7 +153,9 @@ class _ProgramLog(logging.Handler):
         self.said = said
 
     def emit(self, record: logging.LogRecord) -> None:
-        message = record.getMessage()
+        # The program's text, shown on a terminal and in a pull-request comment: one line, nothing in it that
+        # is not printable (a newline would start a line of its own, an escape sequence would drive the terminal).
+        message = "".join(c if c.isprintable() else repr(c)[1:-1] for c in record.getMessage())
         if record.levelno >= logging.ERROR:
             self.said.errors.append(message)
         elif record.levelno >= logging.WARNING:

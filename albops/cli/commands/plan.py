@@ -99,10 +99,18 @@ def run(args: argparse.Namespace) -> int:
     try:
         try:
             result = run_program(config, args.stack, preview=not args.apply, project_dir=args.project_dir, facts=facts)
-        except Exception as error:
+        except BaseException as error:
             # What the program logged before it failed is said too, as `pulumi preview` would show it.
             _say_logged(getattr(error, "albops_logged", None), [])
             raise
+    except SystemExit as leaving:
+        # The program's own sys.exit: it stopped before it finished, so nothing it meant to create was planned.
+        # Not its exit code: this command's codes have their own meanings (3 is a safety refusal).
+        return say(
+            f"error: __main__.py called sys.exit({leaving.code!r}) before the program finished: nothing is "
+            "planned from a program that ends itself; let it run to its end",
+            EXIT_BAD_INPUT,
+        )
     except ConfigError as error:
         return say(f"error: Pulumi.{args.stack}.yaml: {error}", EXIT_BAD_INPUT)
     except ComponentInputError as error:
@@ -148,7 +156,7 @@ def run(args: argparse.Namespace) -> int:
     incomplete = bool(stack_file.environments)
     # An error the program logs fails the plan: `pulumi up` goes on (pulumi/pulumi#5085) but counts it as an
     # error, and a reader of a passing plan would not look for one.
-    program_errors = result.logged.errors
+    program_errors = list(dict.fromkeys(result.logged.errors))
     failed = bool(violations) or incomplete or bool(program_errors)
     if args.json:
         document = plan_document(result)
@@ -169,9 +177,11 @@ def run(args: argparse.Namespace) -> int:
         ]
         if incomplete:
             guardrails.append("- incomplete: the stack imports Pulumi ESC environments the offline plan cannot read")
-        guardrails += [f"- :x: the program logged an error: {error}" for error in program_errors]
+        guardrails += [f"- :x: the program logged an error: {_md_text(e)}" for e in program_errors[:_MD_ERRORS]]
+        if len(program_errors) > _MD_ERRORS:
+            guardrails.append(f"- :x: and {len(program_errors) - _MD_ERRORS} more errors the program logged (stderr)")
         mode = "preview" if result.preview else "apply"
-        print(render_plan_markdown(plan_document(result), guardrails, notes, mode))
+        print(render_plan_markdown(plan_document(result), guardrails, [_md_text(n) for n in notes], mode))
         return EXIT_FINDINGS if failed else EXIT_OK
     custom = sum(1 for r in result.resources if r.custom)
     components = sum(1 for r in result.resources if not r.custom and r.type != "pulumi:pulumi:Stack")
@@ -202,9 +212,19 @@ def _say_logged(logged: Any, notes: list[str]) -> list[str]:
     said = list(dict.fromkeys([*notes, *(logged.warnings if logged is not None else [])]))
     for note in said:
         print(f"note: {note}", file=sys.stderr)
-    for error in logged.errors if logged is not None else []:
+    for error in dict.fromkeys(logged.errors if logged is not None else []):
         print(f"error: the program logged an error: {error}", file=sys.stderr)
     return said
+
+
+# A pull-request comment holds 65,536 characters: the program's errors beyond these are counted, not listed.
+_MD_ERRORS = 20
+
+
+def _md_text(text: str) -> str:
+    """Text from the program or the settings as Markdown shows it literally: no HTML (a ``<details>`` would
+    fold away the rest of the comment). Each is one line already (runner._ProgramLog)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _compare(args: argparse.Namespace) -> int:
