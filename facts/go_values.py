@@ -29,19 +29,71 @@ def _go_folded(text: str) -> str:
     return "".join(_GO_FOLD.get(c, c.lower() if c.isascii() else c) for c in text)
 
 
-def go_json_field(document: object, name: str, pointer: bool = True) -> object:
-    """A field of a JSON object as Go's ``json.Unmarshal`` fills a struct's field ``name``: every key equal to
-    it, exactly or but for case (Go's simple folding, not Python's), is applied in the order written, so the
-    last one wins (``{"type": "fixed-response", "Type": "forward"}`` is a forward action). A JSON null sets a
-    ``pointer`` field (most of the controller's optional ones), slice or map to nil, and leaves a plain string
-    field (``pointer=False``: an action's ``type``, a ``statusCode``) as it was. None when no key names it, or
-    the document is not an object."""
+# The controller's annotation structs' fields that are plain values, not pointers, slices or maps (v3.5.0
+# pkg/ingress/config_types.go): a JSON null leaves these as they were; it sets every other field to nil.
+GO_PLAIN_FIELDS = frozenset(
+    {
+        "authorizationEndpoint",
+        "field",
+        "format",
+        "httpHeaderName",
+        "issuer",
+        "jwksEndpoint",
+        "name",
+        "regex",
+        "replace",
+        "secretName",
+        "statusCode",
+        "tokenEndpoint",
+        "type",
+        "userInfoEndpoint",
+        "userPoolARN",
+        "userPoolClientID",
+        "userPoolDomain",
+        "value",
+    }
+)
+
+
+class GoObject(dict[str, object]):
+    """A JSON object as written: every key-value pair in order, repeats included (``pairs``), beside the
+    dict Python makes of it (which keeps one value per key, at the first key's place). Go applies every pair
+    in the order written, so its reading needs them all."""
+
+    pairs: list[tuple[str, object]]
+
+    @classmethod
+    def of(cls, pairs: list[tuple[str, object]]) -> GoObject:
+        made = cls(pairs)
+        made.pairs = pairs
+        return made
+
+
+def go_json_field(document: object, name: str) -> object:
+    """A field of a JSON object as Go's ``json.Unmarshal`` fills a struct's field ``name``.
+
+    Every key equal to it, exactly or but for case (Go's simple folding, not Python's), is applied in the order
+    written, so the last one wins (``{"type": "fixed-response", "Type": "forward"}`` is a forward action). An
+    object decoded onto one already there fills the same struct: its fields merge, the later ones winning,
+    so the pairs of both are read together. A JSON null sets a pointer, slice or map field to nil and leaves a
+    plain one (GO_PLAIN_FIELDS) as it was. None when no key names it, or the document is not an object.
+    """
     if not isinstance(document, dict):
         return None
+    pairs = document.pairs if isinstance(document, GoObject) else list(document.items())
     folded = _go_folded(name)
     found: object = None
-    for key, value in document.items():
-        if isinstance(key, str) and (key == name or _go_folded(key) == folded) and (value is not None or pointer):
+    for key, value in pairs:
+        if not isinstance(key, str) or (key != name and _go_folded(key) != folded):
+            continue
+        if value is None:
+            if name not in GO_PLAIN_FIELDS:
+                found = None
+        elif isinstance(value, dict) and isinstance(found, dict):
+            before = found.pairs if isinstance(found, GoObject) else list(found.items())
+            after = value.pairs if isinstance(value, GoObject) else list(value.items())
+            found = GoObject.of(before + after)
+        else:
             found = value
     return found
 
@@ -51,11 +103,16 @@ def _not_json(constant: str) -> object:
 
 
 def go_json_loads(text: str) -> object:
-    """JSON as Go's ``encoding/json`` reads it: Python's ``json.loads`` also takes ``NaN`` and ``Infinity``,
-    which Go refuses (so the controller refuses the annotation); a ValueError here, as for other bad JSON."""
+    """JSON as Go's ``encoding/json`` reads it, objects as GoObject (every pair, in order). Python's
+    ``json.loads`` also takes ``NaN`` and ``Infinity``, which Go refuses (so the controller refuses the
+    annotation): a ValueError here, as for other bad JSON, and for a document nested deeper than Python reads
+    (Go stops at 10,000 levels; this at about 1,000)."""
     import json
 
-    return json.loads(text, parse_constant=_not_json)
+    try:
+        return json.loads(text, parse_constant=_not_json, object_pairs_hook=GoObject.of)
+    except RecursionError:
+        raise ValueError("nested deeper than this tool reads (about 1,000 levels)") from None
 
 
 def go_bool(value: str) -> bool | None:

@@ -117,7 +117,7 @@ def forwarded_services(ingress: Resource) -> list[str]:
 
 def _go_field(document: Any, name: str) -> Any:
     """A JSON field as Go's encoding/json reads it into the controller's Action struct (go_json_field)."""
-    return go_json_field(document, name, pointer=name not in ("type", "statusCode"))
+    return go_json_field(document, name)
 
 
 def _ports(stack: Stack, ingress: Resource) -> tuple[tuple[int, ...], tuple[int, ...]]:

@@ -470,3 +470,65 @@ def test_a_boolean_the_controller_parses_with_go_is_refused_when_go_refuses_it(
     model_build_listener_rules.go)."""
     code, text = _check(tmp_path, capsys, {annotation: value})
     assert code == 1 and f"{value!r} is not a boolean (Go ParseBool)" in text, text
+
+
+def _with_action(action: str, extra: dict[str, str] | None = None) -> list[dict[str, Any]]:
+    documents: list[dict[str, Any]] = _documents()
+    ingress = documents[2]
+    ingress["metadata"]["annotations"].update(
+        {ALB + "actions.x": action, **{ALB + k: v for k, v in (extra or {}).items()}}
+    )
+    for path in ingress["spec"]["rules"][0]["http"]["paths"]:
+        path["backend"] = {"service": {"name": "x", "port": {"name": "use-annotation"}}}
+    return documents
+
+
+_ARN = "arn:aws:elasticloadbalancing:us-west-2:111122223333:targetgroup/tg/0123456789abcdef"
+
+
+@pytest.mark.parametrize(
+    ("action", "extra", "code", "said"),
+    [
+        # The same key twice: Go applies both in order, so "type" ends forward (Python's dict kept the first
+        # place with the last value, and the case-variant key between them looked last).
+        (
+            '{"type":"forward","Type":"fixed-response","type":"forward","fixedResponseConfig":{"statusCode":"200"},'
+            '"forwardConfig":{"targetGroups":[{"serviceName":"web","servicePort":80}]}}',
+            {"healthcheck-interval-seconds": "1"},
+            1,
+            "1 is outside 5-300",
+        ),
+        # A later forwardConfig is decoded onto the first: its targetGroups stay (Go keeps the struct).
+        (
+            '{"type":"forward","forwardConfig":{"targetGroups":[{"serviceName":"web","servicePort":80}]},'
+            '"ForwardConfig":{"targetGroupStickinessConfig":{"enabled":true}}}',
+            {},
+            0,
+            "",
+        ),
+        # A null serviceName after a value sets the pointer to nil: the tuple names nothing.
+        (
+            '{"type":"forward","forwardConfig":{"targetGroups":[{"serviceName":"web","servicePort":80,'
+            '"ServiceName":null}]}}',
+            {},
+            1,
+            "serviceName",
+        ),
+        # Nested beyond what is read: refused as JSON, never a traceback.
+        ("[" * 5000 + "]" * 5000, {}, 1, "not valid JSON"),
+    ],
+)
+def test_action_json_is_applied_pair_by_pair_as_go_applies_it(
+    action: str, extra: dict[str, str], code: int, said: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    got, text = _check_file(tmp_path, _with_action(action, extra), capsys)
+    assert got == code and said in text and "Traceback" not in text, text
+
+
+def test_a_null_leaves_a_plain_field_as_it_was(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """RuleCondition.Field is a plain string (v3.5.0 config_types.go): a null after it changes nothing."""
+    documents: list[dict[str, Any]] = _documents()
+    documents[2]["metadata"]["annotations"][ALB + "conditions.web"] = (
+        '[{"field":"host-header","Field":null,"hostHeaderConfig":{"values":["a.example.com"]}}]'
+    )
+    assert _check_file(tmp_path, documents, capsys) == (0, "4 objects checked, 0 violations\n")

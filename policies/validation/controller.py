@@ -271,7 +271,7 @@ def _service(path: Mapping[str, Any]) -> Mapping[str, Any]:
 
 def _go(value: Any, key: str) -> Any:
     """A field of a JSON object as Go's ``json.Unmarshal`` fills it (facts/go_values.py go_json_field)."""
-    return go_json_field(value, key, pointer=key not in ("type", "statusCode"))
+    return go_json_field(value, key)
 
 
 def _action_problems(action: Any) -> list[tuple[str, str]]:
