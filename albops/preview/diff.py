@@ -180,10 +180,10 @@ def plan_side(project_dir: Path, stack: str, out: Path, cloud_facts: Path | None
         detail = (proc.stderr.strip() or proc.stdout.strip()).splitlines()
         raise DiffError(f"planning {stack} in {project_dir} failed: {detail[-1] if detail else proc.returncode}")
     document: dict[str, Any] = json.loads(plan.read_text(encoding="utf-8"))
-    guardrails = [line for line in proc.stdout.splitlines() if line.startswith("Guardrails:")]
-    document["guardrails"] = guardrails[-1].removeprefix("Guardrails:").strip() if guardrails else ""
-    said = "error: the program logged an error: "  # plan's own line (commands/plan.py _say_logged), one per error
-    document["programErrors"] = [line.removeprefix(said) for line in proc.stderr.splitlines() if line.startswith(said)]
+    # The plan's judgement (guardrails, the program's logged errors) as the plan wrote it in plan.json: never
+    # read from its output, which the program can write to as well.
+    document.setdefault("guardrails", "")
+    document.setdefault("programErrors", [])
     return document
 
 

@@ -167,10 +167,13 @@ def check_out_dir(out_dir: Path) -> None:
         )
 
 
-def write_plan(result: PlanResult, out_dir: Path, ours: bool = False) -> list[Path]:
+def write_plan(
+    result: PlanResult, out_dir: Path, ours: bool = False, outcome: dict[str, Any] | None = None
+) -> list[Path]:
     """Write manifests, IAM documents, Helm values and a machine-readable plan.
 
     ``ours``: the project's own ``plan-out/<stack>``, which only the plan writes (marked from now on).
+    ``outcome``: what the command judged (guardrails, the program's logged errors), kept in plan.json.
     """
     if not ours:
         check_out_dir(out_dir)
@@ -202,6 +205,8 @@ def write_plan(result: PlanResult, out_dir: Path, ours: bool = False) -> list[Pa
         written.append(path)
 
     path = out_dir / "plan.json"
-    path.write_text(json.dumps(plan_document(result), indent=2, default=str) + "\n", encoding="utf-8")
+    path.write_text(
+        json.dumps({**plan_document(result), **(outcome or {})}, indent=2, default=str) + "\n", encoding="utf-8"
+    )
     written.append(path)
     return written

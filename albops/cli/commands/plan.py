@@ -139,8 +139,13 @@ def run(args: argparse.Namespace) -> int:
             EXIT_REFUSED,
         )
     out_dir = args.out or (args.project_dir / "plan-out" / args.stack)
+    violations = guardrail_violations(result, config)
+    program_errors = list(dict.fromkeys(result.logged.errors))
+    # Written into plan.json too: --compare-to reads the working tree's result from there, not from text the
+    # program could print itself (or swallow, by replacing sys.stderr).
+    outcome = {"guardrails": f"{len(violations)} violations", "programErrors": program_errors}
     try:
-        written = write_plan(result, out_dir, ours=args.out is None)
+        written = write_plan(result, out_dir, ours=args.out is None, outcome=outcome)
     except OutDirRefusedError as error:
         return say(f"refused: {error}", EXIT_REFUSED)
     except OSError as error:  # a folder that went away or filled up after the argument was checked
@@ -151,12 +156,10 @@ def run(args: argparse.Namespace) -> int:
     notes = _plan_notes(result, stack_file.environments)
     notes.extend(settings_notes(config))
     notes = _say_logged(result.logged, notes)
-    violations = guardrail_violations(result, config)
     # A plan that could not see part of the config (ESC imports) checked only part of the stack: not a pass.
     incomplete = bool(stack_file.environments)
     # An error the program logs fails the plan: `pulumi up` goes on (pulumi/pulumi#5085) but counts it as an
     # error, and a reader of a passing plan would not look for one.
-    program_errors = list(dict.fromkeys(result.logged.errors))
     failed = bool(violations) or incomplete or bool(program_errors)
     if args.json:
         document = plan_document(result)
