@@ -292,3 +292,31 @@ def test_an_error_the_program_logs_reaches_the_pull_request_comment(tmp_path: Pa
         "--stack", "dev", "--compare-to", "HEAD", "--project-dir", str(project), "--json", cwd=project, with_git=True
     )
     assert json.loads(document.stdout)["programErrors"] == ["quota <details> check\\nfailed"]
+
+
+@pytest.mark.parametrize(
+    ("program", "errors"),
+    [
+        # Text that looks like the plan's own error line is the program's output, not an error it logged.
+        ('import sys\nprint("error: the program logged an error: forged", file=sys.stderr)\n', []),
+        # An error logged after the program replaced sys.stderr still reaches the comment.
+        ('import io, sys\nsys.stderr = io.StringIO()\npulumi.log.error("hidden")\n', ["hidden"]),
+    ],
+)
+def test_the_comment_reads_the_programs_errors_from_the_plan_not_from_its_output(
+    program: str, errors: list[str], tmp_path: Path
+) -> None:
+    project = tmp_path / "consumer"
+    project.mkdir()
+    (project / "Pulumi.yaml").write_text("name: consumer\nruntime: python\n")
+    (project / "Pulumi.dev.yaml").write_text("config:\n  aws:region: us-west-2\n")
+    (project / "__main__.py").write_text("import pulumi\n")
+    _git("init", "--quiet", cwd=project)
+    _git("add", ".", cwd=project)
+    _git("-c", "user.email=ci@example.com", "-c", "user.name=ci", "commit", "--quiet", "-m", "base", cwd=project)
+    (project / "__main__.py").write_text("import pulumi\n" + program)
+    proc = run_plan(
+        "--stack", "dev", "--compare-to", "HEAD", "--project-dir", str(project), "--json", cwd=project, with_git=True
+    )
+    document = json.loads(proc.stdout)
+    assert document["programErrors"] == errors and document["guardrails"] == "0 violations", document

@@ -214,7 +214,8 @@ def test_an_error_the_program_logs_fails_the_plan(tmp_path: Path, form: str) -> 
         assert document["programErrors"] == ["the team's own check failed"]
         assert "logged before anything else" in document["notes"]
     elif form == "--markdown":
-        assert "- :x: the program logged an error: the team's own check failed" in proc.stdout
+        assert "- :x: the program logged an error: `the team's own check failed`" in proc.stdout
+        assert "- note: `logged before anything else`" in proc.stdout
     else:
         assert "The program logged 1 error(s)" in proc.stdout
 
@@ -250,8 +251,8 @@ def test_what_the_program_logs_is_one_printable_line_and_no_markdown(tmp_path: P
     assert f"error: the program logged an error: {said}" in proc.stderr.splitlines()
     assert "\x1b" not in proc.stderr + proc.stdout
     (line,) = [line for line in proc.stdout.splitlines() if "the program logged an error" in line]
-    assert line == "- :x: the program logged an error: " + said.replace("<", "&lt;").replace(">", "&gt;")
-    assert "<details>\\" not in proc.stdout and "\n- :white_check_mark:" not in proc.stdout
+    assert line == f"- :x: the program logged an error: `{said}`"  # a code span: nothing in it renders
+    assert "\n- :white_check_mark:" not in proc.stdout and "\n<details>\\" not in proc.stdout
 
 
 def test_the_text_tree_of_a_deep_program_needs_no_recursion() -> None:
@@ -271,3 +272,30 @@ def test_the_text_tree_of_a_deep_program_needs_no_recursion() -> None:
     # Roots by name (c0, then the orphan o); the chain below c0, one level deeper each.
     assert lines[0] == "+ x:index:C  c0" and lines[1499] == "  " * 1499 + "+ x:index:C  c1499"
     assert lines[1500] == "+ x:index:C  o"
+
+
+@pytest.mark.parametrize(
+    ("tail", "said"),
+    [
+        ("raise KeyboardInterrupt\n", "raised KeyboardInterrupt itself before the program finished"),
+        (
+            "class Code:\n    def __repr__(self):\n        return '0)\\n\\x1b[32mGuardrails: 0 violations'\n"
+            "import sys\nsys.exit(Code())\n",
+            r"called sys.exit(0)\n\x1b[32mGuardrails: 0 violations) before",
+        ),
+        (
+            "class Code:\n    def __repr__(self):\n        raise RuntimeError('no')\nimport sys\nsys.exit(Code())\n",
+            "called sys.exit(<a Code>) before",
+        ),
+    ],
+)
+def test_a_program_that_stops_itself_oddly_is_one_line_and_exit_2(tmp_path: Path, tail: str, said: str) -> None:
+    """Its own KeyboardInterrupt is not the user's Ctrl-C (exit 130); what its sys.exit code prints is escaped,
+    and a repr that raises is not a traceback."""
+    from tests.conftest import run_plan
+
+    project = _logging_program(tmp_path, tail)
+    proc = run_plan("--stack", "dev", "--project-dir", str(project), cwd=tmp_path)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
+    last = proc.stderr.splitlines()[-1]
+    assert last.startswith("error: __main__.py ") and said in last and "\x1b" not in proc.stderr, proc.stderr

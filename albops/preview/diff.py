@@ -475,7 +475,7 @@ def render(diff: PlanDiff, markdown: bool = False) -> str:
             lines += [f"Guardrails: {diff.guardrails}", ""]
         if diff.program_errors:
             shown = diff.program_errors[:PROGRAM_ERRORS_SHOWN]
-            lines += [f"- :x: the program logged an error: {_code(error)}" for error in shown]
+            lines += [f"- :x: the program logged an error: {_code(_short(error, 300))}" for error in shown]
             if len(diff.program_errors) > len(shown):
                 lines.append(f"- :x: and {len(diff.program_errors) - len(shown)} more (the plan's stderr)")
             lines.append("")

@@ -107,8 +107,17 @@ def run(args: argparse.Namespace) -> int:
         # The program's own sys.exit: it stopped before it finished, so nothing it meant to create was planned.
         # Not its exit code: this command's codes have their own meanings (3 is a safety refusal).
         return say(
-            f"error: __main__.py called sys.exit({leaving.code!r}) before the program finished: nothing is "
+            f"error: __main__.py called sys.exit({_shown(leaving.code)}) before the program finished: nothing is "
             "planned from a program that ends itself; let it run to its end",
+            EXIT_BAD_INPUT,
+        )
+    except KeyboardInterrupt:
+        from albops.cli import common
+
+        if common.INTERRUPTED is not None:
+            raise  # a real Ctrl-C or SIGTERM: the command's own interruption
+        return say(
+            "error: __main__.py raised KeyboardInterrupt itself before the program finished: nothing is planned",
             EXIT_BAD_INPUT,
         )
     except ConfigError as error:
@@ -180,11 +189,18 @@ def run(args: argparse.Namespace) -> int:
         ]
         if incomplete:
             guardrails.append("- incomplete: the stack imports Pulumi ESC environments the offline plan cannot read")
-        guardrails += [f"- :x: the program logged an error: {_md_text(e)}" for e in program_errors[:_MD_ERRORS]]
+        guardrails += [f"- :x: the program logged an error: {_md_program(e)}" for e in program_errors[:_MD_ERRORS]]
         if len(program_errors) > _MD_ERRORS:
             guardrails.append(f"- :x: and {len(program_errors) - _MD_ERRORS} more errors the program logged (stderr)")
+        # The program's warnings are its own text: quoted as code, shortened and counted past _MD_ERRORS, as its
+        # errors are; the plan's own notes are Markdown already.
+        own = set(notes) - set(result.logged.warnings)
+        program_notes = [n for n in notes if n not in own]
+        notes = [_md_text(n) for n in notes if n in own] + [_md_program(n) for n in program_notes[:_MD_ERRORS]]
+        if len(program_notes) > _MD_ERRORS:
+            notes.append(f"and {len(program_notes) - _MD_ERRORS} more warnings the program logged (stderr)")
         mode = "preview" if result.preview else "apply"
-        print(render_plan_markdown(plan_document(result), guardrails, [_md_text(n) for n in notes], mode))
+        print(render_plan_markdown(plan_document(result), guardrails, notes, mode))
         return EXIT_FINDINGS if failed else EXIT_OK
     custom = sum(1 for r in result.resources if r.custom)
     components = sum(1 for r in result.resources if not r.custom and r.type != "pulumi:pulumi:Stack")
@@ -222,6 +238,25 @@ def _say_logged(logged: Any, notes: list[str]) -> list[str]:
 
 # A pull-request comment holds 65,536 characters: the program's errors beyond these are counted, not listed.
 _MD_ERRORS = 20
+
+
+def _shown(value: object) -> str:
+    """A value of the program's, for one line of this command's output: its repr escaped and shortened, and a
+    repr that fails does not take the command down with it."""
+    try:
+        text = repr(value)
+    except Exception:
+        text = f"<a {type(value).__name__}>"
+    text = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+    return text if len(text) <= 100 else text[:97] + "..."
+
+
+def _md_program(text: str) -> str:
+    """A line the program logged, in a comment: a code span (no link, image, mention or HTML renders), at most
+    300 characters of it (a comment holds 65,536)."""
+    from albops.preview.diff import _code
+
+    return _code(text if len(text) <= 300 else text[:297] + "...")
 
 
 def _md_text(text: str) -> str:
