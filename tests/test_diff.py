@@ -252,29 +252,23 @@ def test_an_ingress_that_moves_to_another_group_names_the_hosts_whose_dns_change
     assert "hosts a.example.com, b.example.com move to a new ALB: point their DNS at it" in markdown
 
 
-def test_an_error_the_program_logs_reaches_the_pull_request_comment(tmp_path: Path) -> None:
-    """The plain plan fails on a logged error; the comment a reviewer reads says it too, not "0 violations"."""
+def _consumer_repository(tmp_path: Path, program: str) -> Path:
+    """Another team's Pulumi project in git: a committed base program, and ``program`` in the working tree."""
     project = tmp_path / "consumer"
     project.mkdir()
     (project / "Pulumi.yaml").write_text("name: consumer\nruntime: python\n")
     (project / "Pulumi.dev.yaml").write_text("config:\n  aws:region: us-west-2\n")
     (project / "__main__.py").write_text("import pulumi\n")
     _git("init", "--quiet", cwd=project)
-    _git(
-        "-c",
-        "user.email=ci@example.com",
-        "-c",
-        "user.name=ci",
-        "commit",
-        "--quiet",
-        "--allow-empty",
-        "-m",
-        "x",
-        cwd=project,
-    )
     _git("add", ".", cwd=project)
     _git("-c", "user.email=ci@example.com", "-c", "user.name=ci", "commit", "--quiet", "-m", "base", cwd=project)
-    (project / "__main__.py").write_text('import pulumi\npulumi.log.error("quota <details> check\\nfailed")\n')
+    (project / "__main__.py").write_text(program)
+    return project
+
+
+def test_an_error_the_program_logs_reaches_the_pull_request_comment(tmp_path: Path) -> None:
+    """The plain plan fails on a logged error; the comment a reviewer reads says it too, not "0 violations"."""
+    project = _consumer_repository(tmp_path, 'import pulumi\npulumi.log.error("quota <details> check\\nfailed")\n')
     markdown = run_plan(
         "--stack",
         "dev",
@@ -306,15 +300,7 @@ def test_an_error_the_program_logs_reaches_the_pull_request_comment(tmp_path: Pa
 def test_the_comment_reads_the_programs_errors_from_the_plan_not_from_its_output(
     program: str, errors: list[str], tmp_path: Path
 ) -> None:
-    project = tmp_path / "consumer"
-    project.mkdir()
-    (project / "Pulumi.yaml").write_text("name: consumer\nruntime: python\n")
-    (project / "Pulumi.dev.yaml").write_text("config:\n  aws:region: us-west-2\n")
-    (project / "__main__.py").write_text("import pulumi\n")
-    _git("init", "--quiet", cwd=project)
-    _git("add", ".", cwd=project)
-    _git("-c", "user.email=ci@example.com", "-c", "user.name=ci", "commit", "--quiet", "-m", "base", cwd=project)
-    (project / "__main__.py").write_text("import pulumi\n" + program)
+    project = _consumer_repository(tmp_path, "import pulumi\n" + program)
     proc = run_plan(
         "--stack", "dev", "--compare-to", "HEAD", "--project-dir", str(project), "--json", cwd=project, with_git=True
     )
