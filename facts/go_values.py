@@ -77,25 +77,31 @@ def go_json_field(document: object, name: str) -> object:
     object decoded onto one already there fills the same struct: its fields merge, the later ones winning,
     so the pairs of both are read together. A JSON null sets a pointer, slice or map field to nil and leaves a
     plain one (GO_PLAIN_FIELDS) as it was. None when no key names it, or the document is not an object.
+
+    Not modelled: an array decoded onto an array already there (Go decodes each element onto the old one, so
+    their fields merge too), and a pair of the wrong type that a later pair overrides (Go has already failed
+    the whole annotation). Both take a key written twice in one object.
     """
     if not isinstance(document, dict):
         return None
     pairs = document.pairs if isinstance(document, GoObject) else list(document.items())
     folded = _go_folded(name)
     found: object = None
+    merged: list[tuple[str, object]] | None = None  # the pairs of objects decoded one onto another
     for key, value in pairs:
         if not isinstance(key, str) or (key != name and _go_folded(key) != folded):
             continue
         if value is None:
             if name not in GO_PLAIN_FIELDS:
-                found = None
+                found, merged = None, None
         elif isinstance(value, dict) and isinstance(found, dict):
-            before = found.pairs if isinstance(found, GoObject) else list(found.items())
-            after = value.pairs if isinstance(value, GoObject) else list(value.items())
-            found = GoObject.of(before + after)
+            if merged is None:
+                merged = list(found.pairs if isinstance(found, GoObject) else found.items())
+            merged += value.pairs if isinstance(value, GoObject) else list(value.items())
+            found = value  # a stand-in: the merged object is made once, below (no copy per repeat)
         else:
-            found = value
-    return found
+            found, merged = value, None
+    return GoObject.of(merged) if merged is not None else found
 
 
 def _not_json(constant: str) -> object:

@@ -299,3 +299,31 @@ def test_a_program_that_stops_itself_oddly_is_one_line_and_exit_2(tmp_path: Path
     assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
     last = proc.stderr.splitlines()[-1]
     assert last.startswith("error: __main__.py ") and said in last and "\x1b" not in proc.stderr, proc.stderr
+
+
+def test_a_ctrl_c_the_program_turns_into_its_own_exit_is_still_an_interruption(tmp_path: Path) -> None:
+    """`except KeyboardInterrupt: sys.exit(1)` is common in programs: the user's Ctrl-C stays exit 130."""
+    import os
+    import signal
+    import sys
+    import time
+
+    from tests.conftest import ROOT
+
+    project = _logging_program(
+        tmp_path, "import sys, time\ntry:\n    time.sleep(30)\nexcept KeyboardInterrupt:\n    sys.exit(1)\n"
+    )
+    ready = tmp_path / "out"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "albops", "plan", "--stack", "dev", "--project-dir", str(project), "--out", str(ready)],
+        cwd=tmp_path,
+        env={"PATH": os.path.dirname(sys.executable), "HOME": str(tmp_path), "PYTHONPATH": str(ROOT)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    time.sleep(4)  # past the imports, into the program's sleep
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=30)
+    assert process.returncode == 130, err
+    assert err.splitlines()[-1].startswith("interrupted: stopped by Ctrl-C"), err

@@ -179,9 +179,29 @@ def plan_side(project_dir: Path, stack: str, out: Path, cloud_facts: Path | None
     if proc.returncode not in (0, 1) or not plan.is_file():  # 1: planned, with guardrail findings
         detail = (proc.stderr.strip() or proc.stdout.strip()).splitlines()
         raise DiffError(f"planning {stack} in {project_dir} failed: {detail[-1] if detail else proc.returncode}")
-    document: dict[str, Any] = json.loads(plan.read_text(encoding="utf-8"))
+    try:
+        document: dict[str, Any] = json.loads(plan.read_text(encoding="utf-8"))
+    except (ValueError, RecursionError):
+        document = {}
     # The plan's judgement (guardrails, the program's logged errors) as the plan wrote it in plan.json: never
-    # read from its output, which the program can write to as well.
+    # read from its output, which the program can write to as well. What the program can still do, running in
+    # the plan's process, is rewrite the file after the plan; a file of another shape, or one that calls a plan
+    # clean that exited 1, is refused rather than shown as a pass.
+    errors = document.get("programErrors", [])
+    shaped = (
+        isinstance(document.get("resources"), list)
+        and isinstance(document.get("guardrails", ""), str)
+        and isinstance(errors, list)
+        and all(isinstance(e, str) for e in errors)
+    )
+    # A plan.json without "guardrails" was written by an albops from before it kept its result there (the base
+    # side of a comparison may be older code): nothing to hold it to.
+    clean = document.get("guardrails") == "0 violations" and not errors and not document.get("incomplete")
+    if not shaped or (proc.returncode == 1 and clean):
+        raise DiffError(
+            f"planning {stack} in {project_dir}: its plan.json is not the one the plan wrote (changed after it, by "
+            "the program?); run the plan without --compare-to to see its result"
+        )
     document.setdefault("guardrails", "")
     document.setdefault("programErrors", [])
     return document

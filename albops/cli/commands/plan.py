@@ -102,6 +102,12 @@ def run(args: argparse.Namespace) -> int:
         except BaseException as error:
             # What the program logged before it failed is said too, as `pulumi preview` would show it.
             _say_logged(getattr(error, "albops_logged", None), [])
+            from albops.cli import common
+
+            if common.INTERRUPTED is not None and error is not common.INTERRUPTED:
+                # A real Ctrl-C or SIGTERM that the program turned into something else (sys.exit(1), a
+                # RunError): still the interruption it was.
+                raise common.INTERRUPTED from None
             raise
     except SystemExit as leaving:
         # The program's own sys.exit: it stopped before it finished, so nothing it meant to create was planned.
@@ -152,7 +158,13 @@ def run(args: argparse.Namespace) -> int:
     program_errors = list(dict.fromkeys(result.logged.errors))
     # Written into plan.json too: --compare-to reads the working tree's result from there, not from text the
     # program could print itself (or swallow, by replacing sys.stderr).
-    outcome = {"guardrails": f"{len(violations)} violations", "programErrors": program_errors}
+    # A plan that could not see part of the config (ESC imports) checked only part of the stack: not a pass.
+    incomplete = bool(stack_file.environments)
+    outcome = {
+        "guardrails": f"{len(violations)} violations",
+        "programErrors": program_errors,
+        "incomplete": incomplete,
+    }
     try:
         written = write_plan(result, out_dir, ours=args.out is None, outcome=outcome)
     except OutDirRefusedError as error:
@@ -165,8 +177,6 @@ def run(args: argparse.Namespace) -> int:
     notes = _plan_notes(result, stack_file.environments)
     notes.extend(settings_notes(config))
     notes = _say_logged(result.logged, notes)
-    # A plan that could not see part of the config (ESC imports) checked only part of the stack: not a pass.
-    incomplete = bool(stack_file.environments)
     # An error the program logs fails the plan: `pulumi up` goes on (pulumi/pulumi#5085) but counts it as an
     # error, and a reader of a passing plan would not look for one.
     failed = bool(violations) or incomplete or bool(program_errors)
