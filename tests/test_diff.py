@@ -306,3 +306,23 @@ def test_the_comment_reads_the_programs_errors_from_the_plan_not_from_its_output
     )
     document = json.loads(proc.stdout)
     assert document["programErrors"] == errors and document["guardrails"] == "0 violations", document
+
+
+def test_a_plan_json_the_program_rewrote_after_the_plan_is_refused(tmp_path: Path) -> None:
+    """The program runs in the plan's process and can rewrite plan.json as the process ends; a file that calls
+    clean a plan that exited 1 is refused (exit 2), never shown as a pass."""
+    program = (
+        "import atexit, json, sys\nimport pulumi\npulumi.log.error('real')\n"
+        "out = sys.argv[sys.argv.index('--out') + 1] + '/plan.json'\n"
+        "def forge():\n"
+        "    document = json.load(open(out))\n"
+        "    document.update(programErrors=[], guardrails='0 violations')\n"
+        "    json.dump(document, open(out, 'w'))\n"
+        "atexit.register(forge)\n"
+    )
+    project = _consumer_repository(tmp_path, program)
+    proc = run_plan(
+        "--stack", "dev", "--compare-to", "HEAD", "--project-dir", str(project), "--json", cwd=project, with_git=True
+    )
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "is not the one the plan wrote" in json.loads(proc.stdout)["error"]

@@ -327,3 +327,20 @@ def test_a_ctrl_c_the_program_turns_into_its_own_exit_is_still_an_interruption(t
     _, err = process.communicate(timeout=30)
     assert process.returncode == 130, err
     assert err.splitlines()[-1].startswith("interrupted: stopped by Ctrl-C"), err
+
+
+def test_a_name_the_program_chose_renders_literally_in_the_comment(tmp_path: Path) -> None:
+    """A resource name is the program's text: no link, image, mention or HTML from it in the comment."""
+    from tests.conftest import run_plan
+
+    project = _logging_program(
+        tmp_path,
+        'kube = k8s.Provider("kube", kubeconfig="{}")\n'
+        'k8s.core.v1.ConfigMap("x [click](http://e.example) @octo-org/team <details>", data={"a": "b"},\n'
+        "    opts=pulumi.ResourceOptions(provider=kube))\n",
+    )
+    proc = run_plan("--stack", "dev", "--project-dir", str(project), "--markdown", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    expected = r"x \[click\]\(http://e.example\) &#64;octo-org/team \<details\>"
+    assert f"- **added** `kubernetes:core/v1:ConfigMap` {expected}" in proc.stdout, proc.stdout
+    assert "<details>\n" not in proc.stdout.split("- **added** `kubernetes:core/v1:ConfigMap`")[1].split("\n")[0]

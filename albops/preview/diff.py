@@ -386,6 +386,21 @@ def _whole(value: Any) -> str:
     return "(absent)" if value is None else value if isinstance(value, str) else json.dumps(value)
 
 
+def md_plain(text: str) -> str:
+    """A name a program chose, as Markdown shows it literally: its punctuation escaped (no link, image,
+    emphasis or HTML) and ``@`` as an entity (no mention). Plain names (letters, digits, ``-``, ``.``, ``_``,
+    which GitHub does not read as emphasis inside a word) are unchanged."""
+    out = []
+    for c in text:
+        if c in "\\`*[]()<>!|~":
+            out.append("\\" + c)
+        elif c in "@&":
+            out.append(f"&#{ord(c)};")
+        else:
+            out.append(c if c.isprintable() else repr(c)[1:-1])
+    return "".join(out)
+
+
 def _code(text: str) -> str:
     """A Markdown code span that holds any text: a fence longer than any run of backticks inside it."""
     text = " ".join(text.splitlines())
@@ -454,13 +469,15 @@ def _added_lines(diff: PlanDiff, limit: int | None) -> list[str]:
         inputs = _input_lines(diff.added_inputs.get(key, {}), "  ", limit)
         if key in children:
             total = count(key)
-            lines.append(f"- **added** `{key[0]}` {key[1]} (a component of {total} resource{'s' * (total != 1)})")
+            lines.append(
+                f"- **added** `{key[0]}` {md_plain(key[1])} (a component of {total} resource{'s' * (total != 1)})"
+            )
             body = [*inputs]
             for child in children[key]:
                 body += nested(child, "  ")
             summary = "its inputs, its resources and theirs"
         else:
-            lines.append(f"- **added** `{key[0]}` {key[1]}")
+            lines.append(f"- **added** `{key[0]}` {md_plain(key[1])}")
             body, summary = inputs or ["  - (no inputs)"], "inputs"
         lines += ["", f"<details><summary>{summary}</summary>", "", *body, "", "</details>", ""]
     return lines
@@ -502,17 +519,17 @@ def render(diff: PlanDiff, markdown: bool = False) -> str:
         if diff.empty:
             return "\n".join([*lines, "No changes."])
         lines += _added_lines(diff, limit=ADDED_INPUTS_SHOWN)
-        lines += [f"- **removed** `{t}` {n}" for t, n in diff.removed]
+        lines += [f"- **removed** `{t}` {md_plain(n)}" for t, n in diff.removed]
         for change in diff.changed:
             reasons = replacements(change)
             replaced = list(dict.fromkeys(what for what in map(replaced_object, reasons) if what))
             if replaced:
                 # Named by what AWS replaces (the ALB when the scheme changes), the object's change the cause.
                 what = " and ".join(replaced)
-                lines.append(f"- :warning: **replaces {what}**: `{change.type}` {change.name} changes")
+                lines.append(f"- :warning: **replaces {what}**: `{change.type}` {md_plain(change.name)} changes")
                 lines += [f"  - {reason}" for reason in reasons]
             else:
-                lines.append(f"- **changed** `{change.type}` {change.name}")
+                lines.append(f"- **changed** `{change.type}` {md_plain(change.name)}")
             lines += ["", "<details><summary>inputs that change</summary>", ""]
             lines += [_line(change, p, a, b, markdown=True) for p, a, b in change.differences]
             lines += ["", "</details>", ""]

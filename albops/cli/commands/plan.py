@@ -190,11 +190,12 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(document, indent=2, default=str))
         return EXIT_FINDINGS if failed else EXIT_OK
     if args.markdown:
-        from albops.preview.diff import render_plan_markdown
+        from albops.preview.diff import md_plain, render_plan_markdown
 
         # The pull-request comment --compare-to gives, everything added; a clean run says so too.
         guardrails = [f"Guardrails: {len(violations)} violations"] + [
-            f"- :x: `{violation.rule}` {violation.resource}: {violation.message}; fix: {violation.fix}"
+            f"- :x: `{violation.rule}` {md_plain(violation.resource)}: {_md_text(violation.message)}; fix: "
+            f"{_md_text(violation.fix)}"
             for violation in violations
         ]
         if incomplete:
