@@ -344,3 +344,18 @@ def test_a_name_the_program_chose_renders_literally_in_the_comment(tmp_path: Pat
     expected = r"x \[click\]\(http://e.example\) &#64;octo-org/team \<details\>"
     assert f"- **added** `kubernetes:core/v1:ConfigMap` {expected}" in proc.stdout, proc.stdout
     assert "<details>\n" not in proc.stdout.split("- **added** `kubernetes:core/v1:ConfigMap`")[1].split("\n")[0]
+
+
+def test_an_input_nested_past_pythons_recursion_limit_does_not_stop_the_comment(tmp_path: Path) -> None:
+    from tests.conftest import run_plan
+
+    project = _logging_program(
+        tmp_path,
+        'kube = k8s.Provider("kube", kubeconfig="{}")\n'
+        'k8s.core.v1.ConfigMap("deep", data={"a": "[" * 1500 + "]" * 1500, "b": "[[1]]"},\n'
+        "    opts=pulumi.ResourceOptions(provider=kube))\n",
+    )
+    proc = run_plan("--stack", "dev", "--project-dir", str(project), "--markdown", cwd=tmp_path)
+    assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr
+    assert "- **added** `kubernetes:core/v1:ConfigMap` deep" in proc.stdout
+    assert "`data.b[0][0]`: `1`" in proc.stdout  # the shallow JSON beside it is still opened up

@@ -237,24 +237,32 @@ def compare_to(ref: str, stack: str, project_dir: Path, cloud_facts: Path | None
 
 
 def _flatten(value: Any, path: str = "") -> dict[str, Any]:
-    """Leaf values by path; JSON text (IAM documents, JSON annotations) is opened up too."""
-    if isinstance(value, str) and value[:1] in "{[":
-        with contextlib.suppress(json.JSONDecodeError):
+    """Leaf values by path; JSON text (IAM documents, JSON annotations) is opened up too, unless it is nested
+    deeper than a comment can show (a program's annotation of a thousand levels): then it stays one text."""
+    try:
+        return _flatten_within(value, path)
+    except RecursionError:
+        return {path: value if isinstance(value, str) else "(nested too deep to show)"}
+
+
+def _flatten_within(value: Any, path: str) -> dict[str, Any]:
+    if isinstance(value, str) and value[:1] in "{[" and len(value) < 1_000_000:
+        with contextlib.suppress(json.JSONDecodeError, RecursionError):
             value = _sorted(json.loads(value))
     if isinstance(value, dict) and value:
         flat: dict[str, Any] = {}
-        for key, item in value.items():
+        for key, item in sorted(value.items(), key=lambda pair: str(pair[0])):
             name = str(key)
             step = f"{path}.{name}" if path and name.isidentifier() else (name if not path else f'{path}["{name}"]')
             if isinstance(item, str) and any(word in name.lower() for word in SECRET_KEYS):
                 flat[step] = SECRET if item not in ("", "(known after apply)") else item
                 continue
-            flat.update(_flatten(item, step))
+            flat.update(_flatten_within(item, step))
         return flat
     if isinstance(value, list) and value:
         flat = {}
         for index, item in enumerate(value):
-            flat.update(_flatten(item, f"{path}[{index}]"))
+            flat.update(_flatten_within(item, f"{path}[{index}]"))
         return flat
     return {path: value}
 
@@ -289,7 +297,7 @@ def diff_plans(before: dict[str, Any], after: dict[str, Any], base: str, stack: 
     old, new = index(before), index(after)
     result = PlanDiff(base=base, stack=stack)
     result.added = sorted(k for k in new if k not in old)
-    result.added_inputs = {k: _flatten(_sorted(new[k].get("inputs", {}))) for k in result.added}
+    result.added_inputs = {k: _flatten(new[k].get("inputs", {})) for k in result.added}
     result.added_parents = {k: _parent_key(str(new[k].get("parent") or "")) for k in result.added}
     result.removed = sorted(k for k in old if k not in new)
     for key in sorted(k for k in new if k in old):
