@@ -477,3 +477,20 @@ def test_an_ingress_of_another_api_group_is_passed_through_not_read_as_kubernete
     assert voyager in written and len(written) == 2, out
     assert "apiVersion: skipped, passed through unchanged: 'voyager.appscode.com/v1' is not Kubernetes' Ingress" in err
     assert "Ingresses: 1 converted exactly" in err, err
+
+
+def test_an_ingress_left_out_of_the_output_is_counted_as_not_converted(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """One the API server would refuse (an upper-case name) is not written: counted as not converted, not as
+    "converted in part", and not a member of the ALB group the output makes."""
+    bad = _ingress("shop", "Web", "a.example.com", "web")
+    good = _ingress("shop", "ok", "b.example.com", "web")
+    (tmp_path / "in.yaml").write_text(yaml.safe_dump_all([bad, good]))
+    code, out, err = _run(capsys, str(tmp_path / "in.yaml"), "--report-format", "json")
+    assert code == 1 and out.count("kind: Ingress") == 1, err
+    report = json.loads(err)
+    assert report["outcomes"]["not-converted"] == 1 and report["outcomes"]["exact"] == 1, report["outcomes"]
+    code, _, err = _run(capsys, str(tmp_path / "in.yaml"))
+    assert "Ingresses: 1 not converted (not in the output), 1 converted exactly" in err
+    assert "ALB groups: 'migrated' (1 Ingress)" in err

@@ -66,6 +66,10 @@ def validate_output(output: list[Any], report: Report, sources: Sequence[Source]
         obj = container[i]
         if isinstance(obj, dict) and display(obj) in report.converted:
             report.converted.remove(display(obj))
+            if obj.get("kind") == "Ingress":
+                # Not in the output at all: counted as not converted, and no longer a member of its ALB group.
+                report.left_out.append(display(obj))
+                report.ingress_group.pop(display(obj), None)
         if isinstance(obj, dict) and obj.get("kind") in ("HTTPRoute", "GRPCRoute"):
             for name in _route_sources(obj, sources):
                 if name in report.converted:
