@@ -55,6 +55,7 @@ from albingress.policies.review import (
 )
 from albingress.policies.validation.controller import (
     HEALTH_CHECK_RANGES,
+    HEALTH_CHECK_VALUES,
     SUCCESS_CODES,
     health_check_problem,
     success_codes_problem,
@@ -187,11 +188,11 @@ def _frontend_nlb(stack: Stack) -> Iterable[Violation]:
     rules judge those values only on an Ingress that says true itself; the others are judged here."""
     seen: set[str] = set()
     for ingress in stack.alb_ingresses():
-        members = group_members(stack, ingress)
         key = stack.group(ingress) or display(ingress)
         if key in seen:
             continue
         seen.add(key)
+        members = group_members(stack, ingress)
         said = {
             display(m): go_bool(str(m.annotations[ANN + "enable-frontend-nlb"]))
             for m in members
@@ -215,8 +216,11 @@ def _frontend_nlb(stack: Stack) -> Iterable[Violation]:
                 continue  # judged per object (policies/validation/controller.py)
             for annotation, raw in member.annotations.items():
                 suffix = annotation.removeprefix(ANN)
-                judged = suffix in HEALTH_CHECK_RANGES or suffix == "frontend-nlb-healthcheck-success-codes"
-                if not judged or not suffix.startswith("frontend-nlb-") or not isinstance(raw, str):
+                if (
+                    not suffix.startswith("frontend-nlb-")
+                    or suffix not in HEALTH_CHECK_VALUES
+                    or not isinstance(raw, str)
+                ):
                     continue
                 if (problem := health_check_problem(suffix, raw)) is not None:
                     finding, fix, text = problem
@@ -281,7 +285,7 @@ def _codes_finding(
     codes = setting["success-codes"]
     if codes is None or not SUCCESS_CODES.fullmatch(codes):
         return {}  # another form is named where it is written (health_check_problem)
-    kind = "GRPC" if version == "GRPC" else "HTTP"
+    kind = _codes_kind(version)
     low, high = ALB_SUCCESS_CODES[kind]
     takes = "gRPC codes (backend-protocol-version GRPC)" if kind == "GRPC" else "HTTP codes"
     problem = success_codes_problem(codes, low, high, f"{takes} an ALB's target group takes", _CODES_EXAMPLE[kind])
@@ -291,9 +295,7 @@ def _codes_finding(
     # The Service decides the codes' range only where its own protocol version puts them in another range than
     # the Ingress's would (HTTP2 takes the same codes as HTTP1).
     own_version = str(ingress.annotations.get(ANN + "backend-protocol-version") or "HTTP1")
-    range_from_service = holders["backend-protocol-version"] is service and kind != (
-        "GRPC" if own_version == "GRPC" else "HTTP"
-    )
+    range_from_service = holders["backend-protocol-version"] is service and kind != _codes_kind(own_version)
     codes_on_service = holders["success-codes"] is service
     where = _backend_where(ingress, service, name, range_from_service or codes_on_service)
     if range_from_service and not codes_on_service:
@@ -309,6 +311,11 @@ def _codes_finding(
 
 
 _CODES_EXAMPLE = {"HTTP": "200-299", "GRPC": "0-12"}
+
+
+def _codes_kind(version: str) -> str:
+    """The range of codes a backend protocol version takes: gRPC's own, else HTTP's (HTTP1 and HTTP2 alike)."""
+    return "GRPC" if version == "GRPC" else "HTTP"
 
 
 def _in_a_group(stack: Stack) -> Iterable[Violation]:

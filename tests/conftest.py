@@ -200,7 +200,9 @@ def _show_warning_on_stderr(
     message: Warning | str, category: type[Warning], filename: str, lineno: int, file: Any = None, line: Any = None
 ) -> None:
     """The interpreter's own warning display, on the sys.stderr of the moment (the plan's captured one)."""
-    sys.stderr.write(__import__("warnings").formatwarning(message, category, filename, lineno, line))
+    import warnings
+
+    sys.stderr.write(warnings.formatwarning(message, category, filename, lineno, line))
 
 
 def run_plan_cli(

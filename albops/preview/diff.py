@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from albops.preview.defaults import Default, controller_annotations, default_for
+from albops.text import printable
 
 SECRET = "[secret]"
 # Inputs whose values are credentials or could carry them; never shown, only said to differ.
@@ -142,9 +143,15 @@ def _git(args: list[str], cwd: Path) -> str:
     return proc.stdout
 
 
-# The program's logged errors listed in a pull-request comment; the rest are counted (comments hold 65,536
-# characters).
-PROGRAM_ERRORS_SHOWN = 20
+# The program's logged lines listed in a pull-request comment, of each kind; the rest are counted (a comment
+# holds 65,536 characters).
+PROGRAM_LINES_SHOWN = 20
+
+
+def program_line(text: str) -> str:
+    """A line the program logged, in a comment: a code span (no link, image, mention or HTML renders), at most
+    300 characters of it."""
+    return _code(_short(text, 300))
 
 
 def plan_side(project_dir: Path, stack: str, out: Path, cloud_facts: Path | None = None) -> dict[str, Any]:
@@ -405,7 +412,7 @@ def md_plain(text: str) -> str:
         elif c in "@&":
             out.append(f"&#{ord(c)};")
         else:
-            out.append(c if c.isprintable() else repr(c)[1:-1])
+            out.append(printable(c))
     return "".join(out)
 
 
@@ -519,8 +526,8 @@ def render(diff: PlanDiff, markdown: bool = False) -> str:
         if diff.guardrails:
             lines += [f"Guardrails: {diff.guardrails}", ""]
         if diff.program_errors:
-            shown = diff.program_errors[:PROGRAM_ERRORS_SHOWN]
-            lines += [f"- :x: the program logged an error: {_code(_short(error, 300))}" for error in shown]
+            shown = diff.program_errors[:PROGRAM_LINES_SHOWN]
+            lines += [f"- :x: the program logged an error: {program_line(error)}" for error in shown]
             if len(diff.program_errors) > len(shown):
                 lines.append(f"- :x: and {len(diff.program_errors) - len(shown)} more (the plan's stderr)")
             lines.append("")

@@ -26,6 +26,7 @@ from albingress.components.tags import DIY_ORGANIZATION
 from albingress.facts.regions import region_exists
 from albops.preview.cloud_facts import CloudFacts, FactsError, assume_policies, resolve_facts
 from albops.preview.stack_file import Encrypted, StackFile, StackFileError, load_stack_file
+from albops.text import printable
 
 # The checkout this package lives in (where Pulumi.yaml is when run from a clone).
 CHECKOUT_DIR = Path(__file__).resolve().parents[2]
@@ -84,7 +85,6 @@ def tree_order(registered: list[Registration]) -> list[Registration]:
     children: dict[str, list[Registration]] = {}
     for reg in registered:
         children.setdefault(reg.parent if reg.parent in by_urn else "", []).append(reg)
-    reach: dict[str, set[str]] = {}
 
     def own(reg: Registration) -> set[str]:
         """Its dependencies and its providers (a reference is the provider's URN, "::", its ID): the engine
@@ -100,14 +100,9 @@ def tree_order(registered: list[Registration]) -> list[Registration]:
         reg = pending_walk.pop()
         walk.append(reg)
         pending_walk.extend(children.get(reg.urn, []))
+    reach: dict[str, set[str]] = {}
     for reg in reversed(walk):
         reach[reg.urn] = own(reg).union(*(reach[c.urn] for c in children.get(reg.urn, [])))
-
-    def depends_on(reg: Registration) -> set[str]:
-        return reach[reg.urn]
-
-    def key(reg: Registration) -> tuple[bool, str, str, str]:
-        return (reg.custom, reg.name, reg.type, reg.urn)
 
     def ordered_siblings(parent: str) -> list[Registration]:
         siblings = children.get(parent, [])
@@ -120,14 +115,15 @@ def tree_order(registered: list[Registration]) -> list[Registration]:
                 urn = by_urn[urn].parent
             return urn if urn in members else None
 
-        before = {r.urn: {m for d in depends_on(r) if (m := member_of(d)) not in (None, r.urn)} for r in siblings}
+        before = {r.urn: {m for d in reach[r.urn] if (m := member_of(d)) not in (None, r.urn)} for r in siblings}
         placed: list[Registration] = []
-        waiting = sorted(siblings, key=key)
+        done: set[str] = set()
+        waiting = sorted(siblings, key=lambda r: (r.custom, r.name, r.type, r.urn))
         while waiting:
-            done = {r.urn for r in placed}
-            # The first (by key) whose siblings it depends on are placed; a cycle through parents takes the first.
+            # The first whose siblings it depends on are placed; a cycle through parents takes the first.
             ready = next((r for r in waiting if before[r.urn] <= done), waiting[0])
             placed.append(ready)
+            done.add(ready.urn)
             waiting.remove(ready)
         return placed
 
@@ -141,7 +137,7 @@ def tree_order(registered: list[Registration]) -> list[Registration]:
 
 
 class _ProgramLog(logging.Handler):
-    """Keeps what the program logs through pulumi.log at warning level and above.
+    """Keeps what the program logs through pulumi.log, by level.
 
     ``pulumi up`` shows these lines in its own output. Under the mocks the SDK hands them to Python logging,
     by default the root logger, where a process with no handler printed them bare on stderr, beside the same
@@ -153,9 +149,7 @@ class _ProgramLog(logging.Handler):
         self.said = said
 
     def emit(self, record: logging.LogRecord) -> None:
-        # The program's text, shown on a terminal and in a pull-request comment: one line, nothing in it that
-        # is not printable (a newline would start a line of its own, an escape sequence would drive the terminal).
-        message = "".join(c if c.isprintable() else repr(c)[1:-1] for c in record.getMessage())
+        message = printable(record.getMessage())  # shown on a terminal and in a pull-request comment
         if record.levelno >= logging.ERROR:
             self.said.errors.append(message)
         elif record.levelno >= logging.WARNING:
@@ -198,7 +192,7 @@ class PlanResult:
     facts: CloudFacts = field(default_factory=CloudFacts)
     # What the program logged through pulumi.log (pulumi up shows it): the plan says warnings as notes, and an
     # error fails it.
-    logged: ProgramLog = field(default_factory=lambda: ProgramLog())
+    logged: ProgramLog = field(default_factory=ProgramLog)
 
     def by_type(self, type_token: str) -> list[Registration]:
         return [r for r in self.resources if r.type == type_token]
@@ -521,9 +515,8 @@ def run_program(
                     name=request.name,
                     custom=bool(request.custom),
                     parent=request.parent,
-                    dependencies=sorted(
-                        request.dependencies
-                    ),  # a set to the engine; sorted, so each run writes the same
+                    # A set to the engine: sorted, so each run writes the same.
+                    dependencies=sorted(request.dependencies),
                     provider=request.provider,
                     inputs=mask(_show_unknowns(inputs), prepared.stand_ins),
                     outputs=mask(_show_unknowns(outputs), prepared.stand_ins),

@@ -32,7 +32,14 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from albingress.facts.go_values import go_bool, go_cidr, go_json_field, go_json_loads  # the one Go ParseCIDR
+from albingress.facts.go_values import (  # the one Go ParseCIDR
+    GO_FALSE,
+    GO_TRUE,
+    go_bool,
+    go_cidr,
+    go_json_field,
+    go_json_loads,
+)
 from albingress.facts.names import CERTIFICATE_ARN, certificate_arns
 from albingress.policies.app_checks import go_int32, host_problem, path_problems
 from albingress.policies.validation.problem import Problem, annotation_field, describe
@@ -107,7 +114,7 @@ ATTRIBUTE_RANGES = {
     "idle_timeout.timeout_seconds": (1, 4000),
     "client_keep_alive.seconds": (60, 604800),
 }
-GO_BOOLS = frozenset({"1", "t", "T", "TRUE", "true", "True", "0", "f", "F", "FALSE", "false", "False"})
+GO_BOOLS = GO_TRUE | GO_FALSE  # what Go's strconv.ParseBool takes
 # The Ingress annotations the controller reads with ParseBoolAnnotation and whose parse error stops the group
 # (v3.5.0 pkg/ingress: model_build_listener_rules.go, model_build_frontend_nlb.go,
 # model_build_load_balancer_addons.go, model_builder.go, model_build_target_group.go). create-acm-cert's error
@@ -619,7 +626,7 @@ def _ingress_problems(obj: Mapping[str, Any], index: int) -> list[Problem]:
                 f"{raw!r} is not a boolean (Go ParseBool); the controller stops the whole group",
                 "write true or false",
             )
-    regex_paths = annotations.get(ALB + "use-regex-path-match") in ("1", "t", "T", "TRUE", "true", "True")
+    regex_paths = annotations.get(ALB + "use-regex-path-match") in GO_TRUE
     for field, host, path in _paths(obj):
         service = _service(path)
         name = str(service.get("name") or "")

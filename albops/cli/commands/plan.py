@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from albingress.facts.names import EPHEMERAL, PLANNED_ENVIRONMENTS, PROJECT
 from albops import EXIT_BAD_INPUT, EXIT_FINDINGS, EXIT_OK, EXIT_REFUSED, EXIT_TOOL_MISSING
 from albops.cli import args as argtypes
+from albops.cli import common
 from albops.cli.common import cloud_facts_option, say
 from albops.preview.runner import PROJECT_DIR
 
@@ -102,8 +103,6 @@ def run(args: argparse.Namespace) -> int:
         except BaseException as error:
             # What the program logged before it failed is said too, as `pulumi preview` would show it.
             _say_logged(getattr(error, "albops_logged", None), [])
-            from albops.cli import common
-
             if common.INTERRUPTED is not None and error is not common.INTERRUPTED:
                 # A real Ctrl-C or SIGTERM that the program turned into something else (sys.exit(1), a
                 # RunError): still the interruption it was.
@@ -118,8 +117,6 @@ def run(args: argparse.Namespace) -> int:
             EXIT_BAD_INPUT,
         )
     except KeyboardInterrupt:
-        from albops.cli import common
-
         if common.INTERRUPTED is not None:
             raise  # a real Ctrl-C or SIGTERM: the command's own interruption
         return say(
@@ -190,7 +187,9 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(document, indent=2, default=str))
         return EXIT_FINDINGS if failed else EXIT_OK
     if args.markdown:
-        from albops.preview.diff import md_plain, render_plan_markdown
+        from albops.preview.diff import PROGRAM_LINES_SHOWN, md_plain, program_line, render_plan_markdown
+
+        shown = PROGRAM_LINES_SHOWN
 
         # The pull-request comment --compare-to gives, everything added; a clean run says so too.
         guardrails = [f"Guardrails: {len(violations)} violations"] + [
@@ -200,16 +199,16 @@ def run(args: argparse.Namespace) -> int:
         ]
         if incomplete:
             guardrails.append("- incomplete: the stack imports Pulumi ESC environments the offline plan cannot read")
-        guardrails += [f"- :x: the program logged an error: {_md_program(e)}" for e in program_errors[:_MD_ERRORS]]
-        if len(program_errors) > _MD_ERRORS:
-            guardrails.append(f"- :x: and {len(program_errors) - _MD_ERRORS} more errors the program logged (stderr)")
-        # The program's warnings are its own text: quoted as code, shortened and counted past _MD_ERRORS, as its
-        # errors are; the plan's own notes are Markdown already.
+        guardrails += [f"- :x: the program logged an error: {program_line(e)}" for e in program_errors[:shown]]
+        if len(program_errors) > shown:
+            guardrails.append(f"- :x: and {len(program_errors) - shown} more errors the program logged (stderr)")
+        # The program's warnings are its own text: quoted as code, shortened and counted past the first ones, as
+        # its errors are; the plan's own notes are Markdown already.
         own = set(notes) - set(result.logged.warnings)
         program_notes = [n for n in notes if n not in own]
-        notes = [_md_text(n) for n in notes if n in own] + [_md_program(n) for n in program_notes[:_MD_ERRORS]]
-        if len(program_notes) > _MD_ERRORS:
-            notes.append(f"and {len(program_notes) - _MD_ERRORS} more warnings the program logged (stderr)")
+        notes = [_md_text(n) for n in notes if n in own] + [program_line(n) for n in program_notes[:shown]]
+        if len(program_notes) > shown:
+            notes.append(f"and {len(program_notes) - shown} more warnings the program logged (stderr)")
         mode = "preview" if result.preview else "apply"
         print(render_plan_markdown(plan_document(result), guardrails, notes, mode))
         return EXIT_FINDINGS if failed else EXIT_OK
@@ -247,10 +246,6 @@ def _say_logged(logged: Any, notes: list[str]) -> list[str]:
     return said
 
 
-# A pull-request comment holds 65,536 characters: the program's errors beyond these are counted, not listed.
-_MD_ERRORS = 20
-
-
 def _shown(value: object) -> str:
     """A value of the program's, for one line of this command's output: its repr escaped and shortened, and a
     repr that fails does not take the command down with it."""
@@ -258,21 +253,15 @@ def _shown(value: object) -> str:
         text = repr(value)
     except Exception:
         text = f"<a {type(value).__name__}>"
-    text = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+    from albops.text import printable
+
+    text = printable(text)
     return text if len(text) <= 100 else text[:97] + "..."
 
 
-def _md_program(text: str) -> str:
-    """A line the program logged, in a comment: a code span (no link, image, mention or HTML renders), at most
-    300 characters of it (a comment holds 65,536)."""
-    from albops.preview.diff import _code
-
-    return _code(text if len(text) <= 300 else text[:297] + "...")
-
-
 def _md_text(text: str) -> str:
-    """Text from the program or the settings as Markdown shows it literally: no HTML (a ``<details>`` would
-    fold away the rest of the comment). Each is one line already (runner._ProgramLog)."""
+    """The plan's own text (notes, guardrail findings, which may quote names a program chose) as Markdown shows
+    it: its code spans kept, no HTML (a ``<details>`` would fold away the rest of the comment)."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
