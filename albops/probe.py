@@ -489,15 +489,15 @@ def _reason(error: BaseException) -> str:
         return f"name resolution failed ({error.strerror or error})"
     from websockets.exceptions import InvalidHandshake
 
-    from albops.text import printable
-
     if isinstance(error, InvalidHandshake):
         # Its name alone ("InvalidMessage") does not say that the server answered, but not as a WebSocket
         # server does: another protocol on the port, an HTTP/1.0 server, or a ws:// URL on a TLS port. websockets
         # keeps the answer's own fault in the cause ("unsupported protocol; expected HTTP/1.1: HTTP/1.0 200 OK").
         said = str(error) + (f": {error.__cause__}" if error.__cause__ is not None else "")
         # The text quotes the server's bytes: escaped, so no control sequence reaches the terminal.
-        return f"no WebSocket handshake: {printable(said[:160])} ({type(error).__name__})"
+        # repr, not albops.text.printable: it doubles a backslash too, so a server's literal "\x1b" and a
+        # real ESC stay two different reasons (they are counted by their text).
+        return f"no WebSocket handshake: {repr(said[:160])[1:-1]} ({type(error).__name__})"
     return type(error).__name__
 
 
