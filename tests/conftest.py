@@ -192,7 +192,11 @@ def run_plan(*args: str, cwd: Path = ROOT, with_git: bool = False) -> subprocess
     # A failed program leaves asyncio futures holding exceptions nobody retrieved. Collected here, once the
     # streams are back (a process would leave without collecting them): not in the middle of a later test,
     # where asyncio's log line would re-enter pytest's ast.parse (the CPython 3.11.7 fault noted above).
+    # What survives that pass is frozen with what collection built: the first plan in a worker imports the
+    # SDKs' resource modules (millions of objects), and each later full pass, this one included, walked them
+    # all again (15 s of the suite's CPU at b725408, more than any test file).
     gc.collect()
+    gc.freeze()
     return subprocess.CompletedProcess(["albops", "plan", *args], code, out.getvalue(), err.getvalue())
 
 

@@ -146,25 +146,41 @@ def _program(rule: str) -> Any:
     return env.program(env.compile(rule))
 
 
+@cache
+def _holds(rule: str, value: str) -> bool | None:
+    """Whether ``rule`` holds for the JSON ``value``; None when cel-python cannot evaluate it.
+
+    A pure function of the two texts, and the same parts recur across objects (a match, a backend reference,
+    a hostname, in every route the property tests generate): cel-python interprets each rule's tree in
+    Python, about a millisecond per evaluation, so each distinct pair is evaluated once per process.
+    """
+    try:
+        result = _program(rule).evaluate({"self": json_to_cel(json.loads(value))})
+    except Exception:
+        return None
+    return None if isinstance(result, CELEvalError) else bool(result)
+
+
 def _evaluate(kind: str, schema: Any, value: Any, path: str, outcome: Outcome) -> None:
     """Each rule on ``value`` where the schema places it, then the children the value has."""
     if not isinstance(schema, dict):
         return
+    text = ""
     for item in schema.get("x-kubernetes-validations") or []:
         rule = Rule(kind, path or "(object)", item["rule"], item.get("message", ""))
         if "oldSelf" in rule.rule:
             outcome.not_evaluated.add(rule)  # a transition rule: only an update has an old object
             continue
         try:
-            result = _program(rule.rule).evaluate({"self": json_to_cel(value)})
-        except Exception:
-            outcome.not_evaluated.add(rule)
-            continue
-        if isinstance(result, CELEvalError):
+            text = text or json.dumps(value)
+        except (TypeError, ValueError):  # not JSON (validate's fallback): as cel-python would refuse it
+            text = ""
+        result = _holds(rule.rule, text) if text else None
+        if result is None:
             outcome.not_evaluated.add(rule)
             continue
         outcome.evaluated += 1
-        if not bool(result):
+        if not result:
             outcome.errors.append(f"{kind} {path or '(object)'}: {rule.message or rule.rule}")
     if isinstance(value, dict):
         for name, child in (schema.get("properties") or {}).items():

@@ -11,7 +11,6 @@ keeps the query.
 
 from __future__ import annotations
 
-import functools
 import ipaddress
 import re
 from collections.abc import Iterable, Mapping
@@ -35,20 +34,6 @@ class _Entry:
     match_index: int
 
 
-def _hostname_order(one: str, two: str) -> int:
-    """-1 when ``one`` is more specific (the controller's getHostnamePrecedenceOrder)."""
-    if not one or not two:
-        return 0 if one == two else (1 if not one else -1)
-    wild_one, wild_two = one.startswith("*."), two.startswith("*.")
-    if wild_one != wild_two:
-        return 1 if wild_one else -1
-    if one.count(".") != two.count("."):
-        return -1 if one.count(".") > two.count(".") else 1
-    if len(one) != len(two):
-        return -1 if len(one) > len(two) else 1
-    return 0
-
-
 def _factors(entry: _Entry) -> tuple[int, int, int, int, int]:
     path = entry.match.get("path") or {"type": "PathPrefix", "value": "/"}
     return (
@@ -60,20 +45,27 @@ def _factors(entry: _Entry) -> tuple[int, int, int, int, int]:
     )
 
 
-def _compare(one: _Entry, two: _Entry, created: Mapping[str, int]) -> int:
+def _precedence(entry: _Entry, created: Mapping[str, int]) -> tuple[Any, ...]:
     """compareRulePrecedenceUnified and compareCommonTieBreakers (route_rule_precedence.go lines 245-306 at
-    v3.5.0): hostname, path type, path length, method, headers, query params; then the route's creation time
-    (``created``: namespace/name to a rank, older first; absent is 0), namespace/name, rule index, match index
-    and the hostname string."""
-    order = _hostname_order(one.hostname, two.hostname)
-    if order:
-        return order
-    a, b = _factors(one), _factors(two)
-    if a != b:
-        return -1 if a > b else 1
-    tie_one = (created.get(one.route, 0), one.route, one.rule_index, one.match_index, one.hostname)
-    tie_two = (created.get(two.route, 0), two.route, two.rule_index, two.match_index, two.hostname)
-    return (tie_one > tie_two) - (tie_one < tie_two)
+    v3.5.0) as one sort key, smaller first: hostname (getHostnamePrecedenceOrder: a named host before none, an
+    exact one before a wildcard, more labels first, then the longer), path type, path length, method, headers,
+    query params (each larger first); then the route's creation time (``created``: namespace/name to a rank,
+    older first; absent is 0), namespace/name, rule index, match index and the hostname string.
+
+    The controller compares pairs; each of its steps compares one value of each side, so one key per entry
+    orders them alike, computed once per entry rather than once per comparison (a route of 40 rules in 7
+    creation orders is sorted thousands of times in the tests)."""
+    host = entry.hostname
+    named = (not host, host.startswith("*."), -host.count("."), -len(host)) if host else (True, False, 0, 0)
+    return (
+        *named,
+        *(-factor for factor in _factors(entry)),
+        created.get(entry.route, 0),
+        entry.route,
+        entry.rule_index,
+        entry.match_index,
+        host,
+    )
 
 
 def sorted_rules(documents: Iterable[Any], created: Mapping[str, int] | None = None) -> list[_Entry]:
@@ -93,11 +85,7 @@ def sorted_rules(documents: Iterable[Any], created: Mapping[str, int] | None = N
                 for match_index, match in enumerate(matches):
                     route = f"{namespace}/{meta.get('name')}"
                     entries.append(_Entry(str(hostname), match, rule, route, namespace, rule_index, match_index))
-
-    def compare(one: _Entry, two: _Entry) -> int:
-        return _compare(one, two, ranks)
-
-    return sorted(entries, key=functools.cmp_to_key(compare))
+    return sorted(entries, key=lambda entry: _precedence(entry, ranks))
 
 
 def _path_matches(match: Mapping[str, Any], path: str) -> bool:

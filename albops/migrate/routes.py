@@ -18,6 +18,7 @@ Tests drive both with generated requests, and a real nginx checks the first.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import json
 import re
@@ -208,8 +209,12 @@ def nginx_auto_redirect(blocks: list[Block], uri: str) -> str | None:
 # --- the ALB side -------------------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=4096)
 def wildcard_regex(pattern: str) -> str:
-    """An ALB wildcard path value as a regex: ``*`` is any run of characters, ``?`` exactly one."""
+    """An ALB wildcard path value as a regex: ``*`` is any run of characters, ``?`` exactly one.
+
+    Kept per pattern: the models match every rule's values against every request, the same few patterns
+    over and over."""
     return "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern) + r"\Z"
 
 
