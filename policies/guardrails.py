@@ -445,7 +445,17 @@ def group_ssl_redirect(stack: Stack, ingress: Resource) -> tuple[int | None, str
     A member's unreadable listen-ports stops the group before this (the group-consistent rule). As v3.5.0
     pkg/ingress/model_builder.go buildSSLRedirectConfig reads it: per member the IngressClassParams'
     sslRedirectPort (ParseInt failing: no redirect for the whole group, silently) else the ssl-redirect
-    annotation (ParseInt32Annotation failing: the group stops); one port for the group, an HTTPS listener."""
+    annotation (ParseInt32Annotation failing: the group stops); one port for the group, an HTTPS listener.
+    The answer is the group's: worked out once per review (the rules ask it for every member)."""
+    group = stack.group(ingress)
+    key = ("group_ssl_redirect", group) if group else ("group_ssl_redirect", None, id(ingress))
+    found: tuple[int | None, str | None, bool] = stack.kept(
+        key, None if group else ingress, lambda: _ssl_redirect(stack, ingress)
+    )
+    return found
+
+
+def _ssl_redirect(stack: Stack, ingress: Resource) -> tuple[int | None, str | None, bool]:
     ports: set[int] = set()
     members = group_members(stack, ingress)
     if any(

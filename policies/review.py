@@ -145,16 +145,33 @@ class Stack:
     resources: list[Resource]
     context: Context = field(default_factory=Context)
 
-    def of_type(self, *types: str) -> list[Resource]:
-        return [r for r in self.resources if r.type in types]
-
     # What a rule module works out once per review and other rules reuse (gateway_rules.alb_gateways: the ALB
     # Gateways with their configuration and routes), keyed by that module's own name.
     memo: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    # The lookups below, kept for the review: the rules ask them per Ingress and per member of its group, so a
+    # stack of 60 Ingresses in one group asked them a quarter of a million times (seconds of `check`). A review
+    # never changes its resources. Per-resource entries keep the resource itself, so its id is not reused.
+    _kept: dict[tuple[Any, ...], tuple[Any, Any]] = field(default_factory=dict, init=False, compare=False, repr=False)
+
+    def kept(self, key: tuple[Any, ...], resource: Any, work: Callable[[], Any]) -> Any:
+        """``work()``, once per review for ``key``; ``resource``, when the answer is about one, is kept with it."""
+        entry = self._kept.get(key)
+        if entry is None or entry[0] is not resource:
+            entry = (resource, work())
+            self._kept[key] = entry
+        return entry[1]
+
+    def of_type(self, *types: str) -> list[Resource]:
+        found = self.kept(("of_type", types), None, lambda: tuple(r for r in self.resources if r.type in types))
+        return list(found)
 
     def class_params(self, ingress: Resource) -> Mapping[str, Any]:
         """The IngressClassParams spec of the Ingress's class, when there is one in the review (or, for a
         class the review does not hold, in the cluster's facts)."""
+        found: Mapping[str, Any] = self.kept(("class_params", id(ingress)), ingress, lambda: self._params(ingress))
+        return found
+
+    def _params(self, ingress: Resource) -> Mapping[str, Any]:
         cls_name = self.class_of(ingress)
         classes = {r.metadata.get("name"): r for r in self.of_type(INGRESS_CLASS)}
         ingress_class = classes.get(cls_name)
@@ -199,6 +216,9 @@ class Stack:
         return False
 
     def alb_ingresses(self) -> list[Resource]:
+        return list(self.kept(("alb_ingresses",), None, lambda: tuple(self._alb_ingresses())))
+
+    def _alb_ingresses(self) -> list[Resource]:
         alb_classes = set(self.context.ingress_classes)
         alb_classes.update(n for n, c in self.context.cluster_classes.items() if c.controller in ALB_CONTROLLERS)
         for ingress_class in self.of_type(INGRESS_CLASS):
@@ -215,6 +235,12 @@ class Stack:
 
     def setting(self, ingress: Resource, annotation: str) -> str | None:
         """An Ingress's effective value: its class params win over its annotation, as in the controller."""
+        found: str | None = self.kept(
+            ("setting", id(ingress), annotation), ingress, lambda: self._setting(ingress, annotation)
+        )
+        return found
+
+    def _setting(self, ingress: Resource, annotation: str) -> str | None:
         params = self.class_params(ingress)
         for key in ("certificateARNs", "certificateArn"):
             arns = params.get(key)
@@ -279,6 +305,7 @@ def _port_fix(protocol: str, port: Any) -> str:
     return f'write {{"{protocol}": {whole}}}: a JSON integer, no quotes, fraction or exponent'
 
 
+@functools.lru_cache(maxsize=1024)  # a pure function of the text, asked per member of each group
 def listen_ports_problem(raw: str) -> str | None:
     """Why the controller cannot read a listen-ports annotation, as it reads it: json.Unmarshal into
     []map[string]int32 (a port is a JSON integer, not a string; '' is not JSON), at least one entry, ports in
@@ -308,6 +335,10 @@ def listen_ports_problem(raw: str) -> str | None:
 def listen_ports(stack: Stack, ingress: Resource) -> list[tuple[str, int]]:
     """The Ingress's listeners as the controller builds them; none when it cannot read listen-ports (the
     group-consistent rule names that)."""
+    return list(stack.kept(("listen_ports", id(ingress)), ingress, lambda: _listen_ports(stack, ingress)))
+
+
+def _listen_ports(stack: Stack, ingress: Resource) -> list[tuple[str, int]]:
     raw = ingress.annotations.get(ANN + "listen-ports")
     if raw is not None:
         if listen_ports_problem(str(raw)) is not None:
@@ -428,4 +459,12 @@ class BadValueError(ValueError):
 def group_members(stack: Stack, ingress: Resource) -> list[Resource]:
     """The Ingresses the controller builds one ALB from with ``ingress``: its group, or itself alone."""
     group = stack.group(ingress)
-    return [i for i in stack.alb_ingresses() if stack.group(i) == group] if group else [ingress]
+    if not group:
+        return [ingress]
+    members: dict[str | None, list[Resource]] | None = stack.memo.get("group_members")
+    if members is None:
+        members = {}
+        for member in stack.alb_ingresses():  # a member's unreadable value raises here each time, as before
+            members.setdefault(stack.group(member), []).append(member)
+        stack.memo["group_members"] = members
+    return list(members.get(group, ()))
