@@ -9,6 +9,7 @@ alias record is Name, Type, SetIdentifier, Weight, AliasTarget{HostedZoneId, DNS
 from __future__ import annotations
 
 import copy
+import functools
 import json
 import os
 import signal
@@ -83,6 +84,11 @@ class World:
         )[-1]
         self.gates = FakeGates()
 
+    @functools.cached_property
+    def raw(self) -> Any:
+        """A Route 53 client of its own, which the engine does not use: what it sends is not captured."""
+        return AwsSession("us-west-2").client("route53")
+
     def _capture(self, params: dict[str, Any], **_: Any) -> None:
         self.sent.append(copy.deepcopy(params["ChangeBatch"]["Changes"]))
 
@@ -91,8 +97,7 @@ class World:
 
     def put(self, *records: dict[str, Any], action: str = "CREATE", zone: str | None = None) -> None:
         """Write records straight to moto (not through the engine's client: not captured)."""
-        raw = AwsSession("us-west-2").client("route53")
-        raw.change_resource_record_sets(
+        self.raw.change_resource_record_sets(
             HostedZoneId=zone or self.zone,
             ChangeBatch={"Changes": [{"Action": action, "ResourceRecordSet": r} for r in records]},
         )
@@ -111,8 +116,7 @@ class World:
         }
 
     def records(self, name: str = "www.example.com") -> list[dict[str, Any]]:
-        raw = AwsSession("us-west-2").client("route53")
-        found = raw.list_resource_record_sets(HostedZoneId=self.zone)["ResourceRecordSets"]
+        found = self.raw.list_resource_record_sets(HostedZoneId=self.zone)["ResourceRecordSets"]
         return [r for r in found if r["Name"].lower().rstrip(".") == name]
 
     def run(self, action: str = "weight", **kw: Any) -> Outcome:
