@@ -6,6 +6,7 @@ import copy
 import functools
 import gc
 import importlib
+import logging
 import os
 import subprocess
 import sys
@@ -254,6 +255,7 @@ def moto_endpoint() -> Iterator[str]:
     """moto in server mode on 127.0.0.1: a real HTTP endpoint speaking the AWS protocols."""
     from moto import backends as moto_backends
     from moto.core import base_backend
+    from moto.core import responses as moto_responses
     from moto.eks import utils as eks_utils
     from moto.server import ThreadedMotoServer
 
@@ -275,11 +277,20 @@ def moto_endpoint() -> Iterator[str]:
     patch.setattr(moto_backends, "list_of_moto_modules", lambda: modules)
     regions_of = functools.cache(base_backend.AccountSpecificBackend._generate_regions.__wrapped__)
     patch.setattr(base_backend.AccountSpecificBackend, "_generate_regions", lambda _, s: list(regions_of(None, s)))
+    # And two per request: every call lists its response class's methods with inspect.getmembers to find the
+    # action (moto/core/responses.py call_action; a class's methods are fixed), about 8% of the server's time;
+    # and werkzeug logs each request at INFO (ThreadedMotoServer's verbose=False does not reach it), a record
+    # formatted and handed to pytest's log capture per call, that no test reads.
+    patch.setattr(moto_responses, "method_names_from_class", functools.cache(moto_responses.method_names_from_class))
+    werkzeug_log = logging.getLogger("werkzeug")
+    werkzeug_level = werkzeug_log.level
+    werkzeug_log.setLevel(logging.WARNING)
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()
     yield f"http://{host}:{port}"
     server.stop()
+    werkzeug_log.setLevel(werkzeug_level)
     patch.undo()
 
 

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from albingress.facts.names import DNS_SUBDOMAIN
 from albops.__main__ import main
 from albops.migrate import Options, migrate
-from albops.migrate.gateway_model import gateway_route
+from albops.migrate.gateway_model import gateway_route, sorted_rules
 from albops.migrate.reading import objects
 from albops.migrate.route_split import precedence_key, scale_weights, split_name, split_route
 from albops.migrate.routes import AlbRequest, nginx_blocks, nginx_route
@@ -100,6 +100,22 @@ def test_equal_rules_of_two_routes_go_by_creation_time_then_name() -> None:
     second = _route("b", [_rule("b", _path("PathPrefix", "/x"))], [HOST])
     assert _service([second, first], HOST, "/x") == "a"
     assert _service([first, second], HOST, "/x", {"shop/b": 0, "shop/a": 1}) == "b"
+
+
+def test_path_length_is_counted_in_bytes_and_a_null_method_is_no_method() -> None:
+    # getHttpMatchPrecedenceInfo (lines 336-344): the length is Go's len of the value as written, its UTF-8
+    # bytes (line 339), and a match has a method when Method != nil (line 340). "^/(é|ab)$" is 10 bytes, as
+    # "^/(ab|cd)$" is: the two tie, and namespace/name decides (lines 287-289), "a" before "b". Counted in
+    # characters, "b"'s (10) would be longer than "a"'s (9) and come first.
+    a = _route("a", [_rule("a", _path("RegularExpression", "^/(é|ab)$"))], [HOST])
+    b = _route("b", [_rule("b", _path("RegularExpression", "^/(ab|cd)$"))], [HOST])
+    assert [e.route for e in sorted_rules([b, a])] == ["shop/a", "shop/b"]
+    assert _service([b, a], HOST, "/ab") == "a"
+    # "method: null" is dropped by the API server: it ties with no method at all, and "a" comes first again.
+    a = _route("a", [_rule("a", _path("PathPrefix", "/x"))], [HOST])
+    b = _route("b", [_rule("b", _path("PathPrefix", "/x", method=None))], [HOST])
+    assert precedence_key(_path("PathPrefix", "/x", method=None)) == precedence_key(_path("PathPrefix", "/x"))
+    assert _service([b, a], HOST, "/x") == "a"
 
 
 # -- splitting, by hand -------------------------------------------------------------------------------------

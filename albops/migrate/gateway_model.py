@@ -18,9 +18,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from albops.migrate.reading import objects
+from albops.migrate.route_split import precedence_key
 from albops.migrate.routes import AlbOutcome, AlbRequest, wildcard_regex
-
-_TYPE_RANK = {"Exact": 3, "PathPrefix": 2, "RegularExpression": 1}
 
 
 @dataclass(frozen=True)
@@ -32,17 +31,6 @@ class _Entry:
     namespace: str
     rule_index: int
     match_index: int
-
-
-def _factors(entry: _Entry) -> tuple[int, int, int, int, int]:
-    path = entry.match.get("path") or {"type": "PathPrefix", "value": "/"}
-    return (
-        _TYPE_RANK.get(str(path.get("type", "PathPrefix")), 0),
-        len(str(path.get("value", "/"))),
-        int("method" in entry.match),
-        len(entry.match.get("headers") or []),
-        len(entry.match.get("queryParams") or []),
-    )
 
 
 def _precedence(entry: _Entry, created: Mapping[str, int]) -> tuple[Any, ...]:
@@ -59,7 +47,7 @@ def _precedence(entry: _Entry, created: Mapping[str, int]) -> tuple[Any, ...]:
     named = (not host, host.startswith("*."), -host.count("."), -len(host)) if host else (True, False, 0, 0)
     return (
         *named,
-        *(-factor for factor in _factors(entry)),
+        *(-int(factor) for factor in precedence_key(entry.match)),
         created.get(entry.route, 0),
         entry.route,
         entry.rule_index,

@@ -45,11 +45,12 @@ _DEFAULT_PATH = {"type": "PathPrefix", "value": "/"}  # the CRD's default for a 
 
 def precedence_key(match: Mapping[str, Any]) -> tuple[int, int, bool, int, int]:
     """The controller's specificity key of one HTTP match (``getHttpMatchPrecedenceInfo``, lines 336-344);
-    larger sorts first."""
+    larger sorts first. The path's length is Go's ``len``, its UTF-8 bytes: a RegularExpression value may hold
+    any text (Exact and PathPrefix values are ASCII by the CRD)."""
     path = match.get("path") or _DEFAULT_PATH
     return (
         _PATH_TYPE_RANK.get(str(path.get("type", "PathPrefix")), 0),
-        len(str(path.get("value", "/"))),
+        len(str(path.get("value", "/")).encode()),
         match.get("method") is not None,
         len(match.get("headers") or []),
         len(match.get("queryParams") or []),
