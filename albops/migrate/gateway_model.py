@@ -7,6 +7,11 @@ index and match index; creation times are taken as equal), the first match answe
 controller's transforms (``route_rule_transform.go``): ``ReplacePrefixMatch`` is the regex ``(^<prefix>(/)?)``
 replaced by the new prefix (plus ``$2`` unless it ends in ``/``), ``ReplaceFullPath`` replaces the path and
 keeps the query.
+
+Not modelled, as the routes migrate writes never need it: a listener's own hostname (the controller ranks a
+route by the hostnames it shares with the listener), rules sorted per listener port and GRPCRoutes ranked among
+them, an explicit ``matches: []`` (Go ranks it below every path type), and a route without ``rules`` (the CRD
+defaults one rule without backends, which answers 503).
 """
 
 from __future__ import annotations
