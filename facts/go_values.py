@@ -108,17 +108,50 @@ def _not_json(constant: str) -> object:
     raise ValueError(f"{constant} is not JSON (RFC 8259); Go's encoding/json refuses it")
 
 
+# How deeply this tool reads JSON in annotations. Python's own limit is its recursion limit, which counts the
+# caller's frames too, so where it falls moved with the call path (one value read as "not JSON" by one rule and
+# as "not a list of objects" by another); a fixed bound below it gives every caller the same answer. Go's
+# encoding/json reads up to 10,000 levels (maxNestingDepth, scanner.go); no annotation the controller takes
+# nests more than a few.
+JSON_DEPTH_READ = 500
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.S)
+_JSON_BRACKET = re.compile(r"[\[\]{}]")
+
+
+def json_depth(text: str) -> int:
+    """How deeply ``text`` nests arrays and objects; brackets inside strings do not count."""
+    depth = deepest = 0
+    for bracket in _JSON_BRACKET.finditer(_JSON_STRING.sub("", text)):
+        if bracket.group() in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        else:
+            depth -= 1
+    return deepest
+
+
+def too_deep(text: str) -> str | None:
+    """Why this tool does not read ``text`` as JSON although Go might: nested past JSON_DEPTH_READ. None if not."""
+    depth = json_depth(text)
+    if depth <= JSON_DEPTH_READ:
+        return None
+    return f"it nests {depth} levels deep, past the {JSON_DEPTH_READ} this tool reads"
+
+
 def go_json_loads(text: str) -> object:
     """JSON as Go's ``encoding/json`` reads it, objects as GoObject (every pair, in order). Python's
     ``json.loads`` also takes ``NaN`` and ``Infinity``, which Go refuses (so the controller refuses the
-    annotation): a ValueError here, as for other bad JSON, and for a document nested deeper than Python reads
-    (Go stops at 10,000 levels; this at about 1,000)."""
+    annotation): a ValueError here, as for other bad JSON, and for a document nested past JSON_DEPTH_READ
+    (Go stops at 10,000 levels)."""
     import json
 
+    deep = too_deep(text)
+    if deep is not None:
+        raise ValueError(deep)
     try:
         return json.loads(text, parse_constant=_not_json, object_pairs_hook=GoObject.of)
     except RecursionError:
-        raise ValueError("nested deeper than this tool reads (about 1,000 levels)") from None
+        raise ValueError(f"nested deeper than this tool reads ({JSON_DEPTH_READ} levels)") from None
 
 
 def go_bool(value: str) -> bool | None:

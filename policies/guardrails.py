@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from albingress.facts.go_values import go_bool
+from albingress.facts.go_values import go_bool, too_deep
 from albingress.facts.managed_policies import document_for_arn
 from albingress.facts.managed_policies import source as managed_source
 from albingress.facts.regions import ALB_SSL_POLICIES, CONTROLLER_DEFAULT_SSL_POLICY, RECOMMENDED_SSL_POLICY
@@ -388,8 +388,11 @@ def _https(stack: Stack) -> Iterable[Violation]:
 
 def _action(ingress: Resource, name: str) -> Mapping[str, Any]:
     """An actions.<name> annotation as the controller reads it: JSON whose field names Go matches without case."""
+    raw = ingress.annotations.get(f"{ANN}actions.{name}", "")
+    if too_deep(raw) is not None:  # the validator names it; no action is read from it
+        return {}
     try:
-        value = json.loads(ingress.annotations.get(f"{ANN}actions.{name}", ""))
+        value = json.loads(raw)
     except ValueError:
         return {}
 

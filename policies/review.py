@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from albingress.facts.go_values import too_deep
 from albingress.policies.alb_budget import Quotas
 
 INGRESS = "kubernetes:networking.k8s.io/v1:Ingress"
@@ -311,6 +312,9 @@ def listen_ports_problem(raw: str) -> str | None:
     []map[string]int32 (a port is a JSON integer, not a string; '' is not JSON), at least one entry, ports in
     1..65535, protocols exactly HTTP or HTTPS (v3.5.0 pkg/ingress/model_build_listener.go:
     computeIngressListenPorts). None when it reads."""
+    deep = too_deep(raw)  # the same answer wherever it is asked from (see JSON_DEPTH_READ)
+    if deep is not None:
+        return f"{deep}, and a list of ports nests 2"
     try:
         entries = json.loads(raw, parse_float=_NotInt32, parse_constant=_NotInt32)
     except (ValueError, RecursionError):

@@ -1122,3 +1122,31 @@ def test_a_quoted_number_is_said_to_be_quoted() -> None:
         assert any(m.startswith(f"{value} is quoted text, not a number; write it without quotes") for m in messages), (
             messages
         )
+
+
+@pytest.mark.parametrize("depth", [3, 600, 985, 5000])
+def test_json_nested_past_what_is_read_gets_one_answer_from_every_rule_and_no_traceback(
+    tmp_path: Path, depth: int
+) -> None:
+    """A listen-ports or actions value of nested lists: the controller (Go, up to 10,000 levels) reads it as
+    JSON that is not a list of port objects, and refuses it. Python's limit counted the caller's frames too, so
+    near 1,000 levels the rules disagreed on the reason, or the check ended in a RecursionError traceback; past
+    500 levels every rule now gives the same reason, whatever asks first."""
+    nested = "[" * depth + "]" * depth
+    ingress = _ingress(0, **{"listen-ports": nested, "ssl-redirect": "443"})
+    ingress["metadata"]["annotations"][ANN + "actions.x"] = (
+        '{"type": "forward", "forwardConfig": {"targetGroups": ' + nested + "}}"
+    )
+    ingress["spec"]["rules"][0]["http"]["paths"].append(
+        {"path": "/x", "pathType": "Prefix", "backend": {"service": {"name": "x", "port": {"name": "use-annotation"}}}}
+    )
+    document = _check(tmp_path, [ingress])
+    assert document["exit"] == 1, document
+    said = [v["message"] for v in document["violations"] if "listen-ports '" in v["message"]]
+    assert len(said) == 1, document["violations"]
+    if depth > 500:
+        assert f"it nests {depth} levels deep, past the 500 this tool reads" in said[0]
+        action = [v["message"] for v in document["violations"] if "actions.x" in v["message"]]
+        assert action and f"nests {depth + 2} levels deep" in action[0], document["violations"]
+    else:
+        assert "it is not a JSON list of objects" in said[0]

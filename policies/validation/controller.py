@@ -39,6 +39,7 @@ from albingress.facts.go_values import (  # the one Go ParseCIDR
     go_cidr,
     go_json_field,
     go_json_loads,
+    too_deep,
 )
 from albingress.facts.names import CERTIFICATE_ARN, certificate_arns
 from albingress.policies.app_checks import go_int32, host_problem, path_problems
@@ -414,9 +415,12 @@ def go_int(text: str, bits: int) -> int | None:
 
 def listen_ports(raw: str) -> dict[int, str] | str:
     """The controller's ``computeIngressListenPorts``: {port: protocol}, or why it refuses ``raw``."""
+    deep = too_deep(raw)
+    if deep is not None:
+        return f"not a list of ports ({deep.removeprefix('it ')}, and a list of ports nests 2)"
     try:
         entries = json.loads(raw)
-    except ValueError:
+    except (ValueError, RecursionError):
         return "not JSON"
     if not isinstance(entries, list) or not entries:
         return "not a non-empty JSON list"
@@ -501,7 +505,11 @@ def _ingress_problems(obj: Mapping[str, Any], index: int) -> list[Problem]:
         try:
             value = go_json_loads(annotations[key])
         except ValueError:
-            add(annotation_field(key), "not valid JSON", "write the value as JSON")
+            deep = too_deep(annotations[key])
+            if deep is not None:  # JSON to Go, perhaps, but no value the controller takes nests this deep
+                add(annotation_field(key), f"not a value the controller takes ({deep})", "write the value as JSON")
+            else:
+                add(annotation_field(key), "not valid JSON", "write the value as JSON")
             return None
         for rule, fix in check(value):
             add(annotation_field(key), rule, fix, not_a_number="is not a JSON integer" in rule)
