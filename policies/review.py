@@ -141,14 +141,18 @@ class Rule:
 
 @dataclass
 class Stack:
-    """All resources under review, with the lookups several rules share."""
+    """All resources under review, with the lookups several rules share.
+
+    One Stack is one review: its lookups are kept for its life, so its resources (the list and what each
+    holds) must not change once it is made; changed resources are a new Stack (``evaluate`` makes one per
+    call)."""
 
     resources: list[Resource]
     context: Context = field(default_factory=Context)
 
     # What a rule module works out once per review and other rules reuse (gateway_rules.alb_gateways: the ALB
     # Gateways with their configuration and routes), keyed by that module's own name.
-    memo: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    memo: dict[str, Any] = field(default_factory=dict, init=False, compare=False, repr=False)
     # The lookups below, kept for the review: the rules ask them per Ingress and per member of its group, so a
     # stack of 60 Ingresses in one group asked them a quarter of a million times (seconds of `check`). A review
     # never changes its resources. Per-resource entries keep the resource itself, so its id is not reused.

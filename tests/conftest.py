@@ -137,6 +137,9 @@ def _plan_environment(cwd: Path, with_git: bool) -> dict[str, str]:
     return {"PATH": path, "HOME": str(cwd), "PYTHONPATH": str(ROOT), "PYTHONDONTWRITEBYTECODE": "1"}
 
 
+_FROZEN_AFTER_PLAN = False
+
+
 def run_plan(*args: str, cwd: Path = ROOT, with_git: bool = False) -> subprocess.CompletedProcess[str]:
     """``albops plan ...`` in this process, with the environment, working directory, streams, logging and
     warnings a user's ``python -m albops plan`` would have, its result shaped as run_plan_cli's.
@@ -193,11 +196,15 @@ def run_plan(*args: str, cwd: Path = ROOT, with_git: bool = False) -> subprocess
     # A failed program leaves asyncio futures holding exceptions nobody retrieved. Collected here, once the
     # streams are back (a process would leave without collecting them): not in the middle of a later test,
     # where asyncio's log line would re-enter pytest's ast.parse (the CPython 3.11.7 fault noted above).
-    # What survives that pass is frozen with what collection built: the first plan in a worker imports the
-    # SDKs' resource modules (millions of objects), and each later full pass, this one included, walked them
-    # all again (15 s of the suite's CPU at b725408, more than any test file).
+    # What survives the first plan's pass is frozen with what collection built: that plan imports the SDKs'
+    # resource modules (millions of objects), and each later full pass, this one included, walked them all
+    # again (15 s of the suite's CPU at b725408, more than any test file). Once only: what is frozen is never
+    # freed, and each plan leaves its event loop and a few thousand objects alive until the next one.
     gc.collect()
-    gc.freeze()
+    global _FROZEN_AFTER_PLAN
+    if not _FROZEN_AFTER_PLAN:
+        gc.freeze()
+        _FROZEN_AFTER_PLAN = True
     return subprocess.CompletedProcess(["albops", "plan", *args], code, out.getvalue(), err.getvalue())
 
 
@@ -256,6 +263,7 @@ def moto_endpoint() -> Iterator[str]:
     from moto import backends as moto_backends
     from moto.core import base_backend
     from moto.core import responses as moto_responses
+    from moto.core import utils as moto_utils
     from moto.eks import utils as eks_utils
     from moto.server import ThreadedMotoServer
 
@@ -281,7 +289,7 @@ def moto_endpoint() -> Iterator[str]:
     # action (moto/core/responses.py call_action; a class's methods are fixed), about 8% of the server's time;
     # and werkzeug logs each request at INFO (ThreadedMotoServer's verbose=False does not reach it), a record
     # formatted and handed to pytest's log capture per call, that no test reads.
-    patch.setattr(moto_responses, "method_names_from_class", functools.cache(moto_responses.method_names_from_class))
+    patch.setattr(moto_responses, "method_names_from_class", functools.cache(moto_utils.method_names_from_class))
     werkzeug_log = logging.getLogger("werkzeug")
     werkzeug_level = werkzeug_log.level
     werkzeug_log.setLevel(logging.WARNING)

@@ -76,6 +76,8 @@ def sorted_rules(documents: Iterable[Any], created: Mapping[str, int] | None = N
             for rule_index, rule in enumerate(spec.get("rules") or []):
                 matches = rule.get("matches") or [{"path": {"type": "PathPrefix", "value": "/"}}]
                 for match_index, match in enumerate(matches):
+                    if not isinstance(match, Mapping):
+                        continue  # the API server refuses the route; nothing of it reaches an ALB
                     route = f"{namespace}/{meta.get('name')}"
                     entries.append(_Entry(str(hostname), match, rule, route, namespace, rule_index, match_index))
     return sorted(entries, key=lambda entry: _precedence(entry, ranks))

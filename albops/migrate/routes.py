@@ -209,12 +209,20 @@ def nginx_auto_redirect(blocks: list[Block], uri: str) -> str | None:
 # --- the ALB side -------------------------------------------------------------------------------
 
 
-@functools.lru_cache(maxsize=4096)
 def wildcard_regex(pattern: str) -> str:
-    """An ALB wildcard path value as a regex: ``*`` is any run of characters, ``?`` exactly one.
+    """An ALB wildcard value (host, path, header) as a regex: ``*`` is any run of characters, ``?`` exactly one.
 
     Kept per pattern: the models match every rule's values against every request, the same few patterns
-    over and over."""
+    over and over (a value of another type, from an annotation written by anyone, is worked out each time)."""
+    return _wildcard_regex(pattern) if isinstance(pattern, str) else _wildcard_text(pattern)
+
+
+@functools.lru_cache(maxsize=4096)
+def _wildcard_regex(pattern: str) -> str:
+    return _wildcard_text(pattern)
+
+
+def _wildcard_text(pattern: Iterable[str]) -> str:
     return "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern) + r"\Z"
 
 
