@@ -663,3 +663,57 @@ def test_check_on_an_empty_file_says_it_is_empty(tmp_path: Path, capsys: pytest.
     comments.write_text("# nothing here\n")
     assert main(["check", str(comments)]) == 2
     assert "is empty" not in capsys.readouterr().err
+
+
+# -- an albops installed without its 'cli' extra (found by the newcomer's `pip install ./`) ---------------------
+
+
+@pytest.mark.parametrize(
+    ("argv", "module"),
+    [
+        (["probe", "--url", "http://127.0.0.1:9/", "--ws", "--duration", "0.3"], "websockets"),
+        (["verify", "--url", "https://www.example.com/", "--no-aws"], "websockets"),
+        (
+            [
+                "cutover",
+                "--zone-id",
+                "Z1",
+                "--host",
+                "a.example.com",
+                "--to",
+                "k8s-web-1234567890.eu-west-1.elb.amazonaws.com",
+                "--weight",
+                "1",
+                "--ws",
+            ],
+            "websockets",
+        ),
+        (["migrate", "--from-cluster", "--kubeconfig", "/nonexistent"], "kubernetes"),
+    ],
+)
+def test_a_command_whose_extra_is_not_installed_is_a_missing_tool_naming_the_install(
+    argv: list[str], module: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for name in ("websockets", "kubernetes"):
+        monkeypatch.setitem(sys.modules, name, None)  # import fails as it does where the package is absent
+    json_output = argv[0] != "migrate"  # migrate writes manifests and a report, no --json
+    assert main([*argv, *["--json"] * json_output]) == 4
+    out, err = capsys.readouterr()
+    assert f"needs the {module} package, part of albops' 'cli' extra" in err and 'pip install "./[cli]"' in err
+    assert "Traceback" not in err
+    if json_output:
+        assert json.loads(out)["exitCode"] == 4
+
+
+def test_probe_without_ws_does_not_need_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "websockets", None)
+    assert main(["probe", "--url", "http://127.0.0.1:9/", "--duration", "0.3", "--rate", "5", "--json"]) == 1
+
+
+def test_the_extra_modules_are_the_cli_extras_packages() -> None:
+    import tomllib
+
+    from albops.cli.main import CLI_EXTRA_MODULES
+
+    extra = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]["cli"]
+    assert {requirement.split("==")[0] for requirement in extra} == CLI_EXTRA_MODULES

@@ -30,7 +30,7 @@ def test_the_cluster_is_created_with_pulumi_eks(pr_apply: PlanResult) -> None:
     cluster = pr_apply.one("eks:index:Cluster")
     inputs = cluster.inputs
     assert inputs["name"] == "pr"  # named after the stack: pr-<number> stacks get their own
-    assert inputs["version"] == "1.33"
+    assert inputs["version"] == "1.35"
     # The pr stack uses Pod Identity: no account-wide OIDC provider, which the pull-request CI role may neither
     # create nor delete (docs/ci.md); a stack with IRSA gets one.
     assert inputs["createOidcProvider"] is False

@@ -8,6 +8,7 @@ import contextlib
 import difflib
 import errno
 import functools
+import importlib.util
 import json
 import os
 import re
@@ -15,7 +16,7 @@ import sys
 from collections.abc import Iterator
 from typing import Any, NoReturn
 
-from albops import EXIT_BAD_INPUT, EXIT_FINDINGS
+from albops import EXIT_BAD_INPUT, EXIT_FINDINGS, EXIT_TOOL_MISSING
 from albops.cli import common
 from albops.cli.commands import check, cutover, migrate, plan, probe, sweep, teardown, verify
 from albops.cli.common import Terminated, deadline_line, interruption, say
@@ -69,7 +70,39 @@ def _commands() -> argparse._SubParsersAction[argparse.ArgumentParser]:
     return next(a for a in _parser()._actions if isinstance(a, argparse._SubParsersAction))
 
 
+# The packages of the 'cli' extra (pyproject.toml [project.optional-dependencies]), which only some commands use.
+CLI_EXTRA_MODULES = frozenset({"websockets", "kubernetes"})
+
+
+def _extra_needed(args: argparse.Namespace) -> str | None:
+    """The package of the 'cli' extra this command line needs, before it starts: the WebSocket client for
+    verify (its WebSocket check) and for --ws, the Kubernetes client for migrate --from-cluster."""
+    if args.command == "verify" or (args.command in ("probe", "cutover") and getattr(args, "ws", False)):
+        return "websockets"
+    if args.command == "migrate" and getattr(args, "from_cluster", False):
+        return "kubernetes"
+    return None
+
+
+def _installed(module: str) -> bool:
+    try:
+        return importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):  # a module set to None in sys.modules, or a broken package
+        return False
+
+
+def _missing_extra(command: str, module: str) -> int:
+    return say(
+        f"error: `albops {command}` needs the {module} package, part of albops' 'cli' extra: install albops with "
+        'pip install "./[cli]" (the .venv ./dev makes has it)',
+        EXIT_TOOL_MISSING,
+    )
+
+
 def _dispatch(args: argparse.Namespace) -> int:
+    extra = _extra_needed(args)
+    if extra is not None and not _installed(extra):
+        return _missing_extra(args.command, extra)
     # Looked up at call time, so a test can replace one command's run.
     return int(HANDLERS[args.command].run(args))
 
@@ -259,6 +292,12 @@ def _main(argv: list[str] | None) -> int:
         return code
     except KeyboardInterrupt as error:
         return _interrupted(error)
+    except ModuleNotFoundError as error:
+        # What _extra_needed did not foresee: still a missing tool (exit 4), not a crash.
+        module = (error.name or "").split(".")[0]
+        if module not in CLI_EXTRA_MODULES:
+            raise
+        return _missing_extra(args.command, module)
     except DeadlineExceeded as error:  # a command's own handler says more; none lets it out as a traceback
         return say(f"error: {deadline_line(error, args.command)}", EXIT_FINDINGS)
     except OSError as error:
