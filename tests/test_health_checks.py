@@ -514,8 +514,8 @@ _ARN = "arn:aws:elasticloadbalancing:us-west-2:111122223333:targetgroup/tg/01234
             1,
             "serviceName",
         ),
-        # Nested beyond what is read: refused as JSON, never a traceback.
-        ("[" * 5000 + "]" * 5000, {}, 1, "not valid JSON"),
+        # Nested beyond what is read (Go reads it, as no action): refused saying how deep, never a traceback.
+        ("[" * 5000 + "]" * 5000, {}, 1, "it nests 5000 levels deep, past the 500 this tool reads"),
     ],
 )
 def test_action_json_is_applied_pair_by_pair_as_go_applies_it(

@@ -57,12 +57,19 @@ class Expectations:
     gateway: str | None = None
 
 
+def _check_name(step: Callable[[], Check]) -> str:
+    """A check's name from its method, as the check names itself in its result."""
+    name = step.__name__.strip("_").replace("_", " ")
+    return {"redirect": "http redirect"}.get(name, name)
+
+
 @dataclass
 class Check:
     name: str
     ok: bool
     detail: str
-    # Nothing to check for this stack (no HTTP listener, so no redirect): neither a pass nor a failure.
+    # Nothing to check for this stack (no HTTP listener, so no redirect), or not run (the name does not resolve,
+    # no AWS session): neither a pass nor a failure, and said with its reason.
     skipped: bool = False
 
     @property
@@ -111,15 +118,21 @@ class Verifier:
         # Name resolution has no timeout of its own (getaddrinfo): it runs under the check's deadline too.
         checks = [self._bounded(self._dns)]
         report(checks[0])
-        if not checks[0].ok:
-            return checks
         steps: list[Callable[[], Check]] = [self._redirect, self._certificate, self._echo, self._websocket]
         if self.expect.fixed_path is not None:
             steps.append(self._fixed_response)
-        if self.aws is not None and self.expect.group and self.expect.cluster:
+        alb = bool(self.expect.group and self.expect.cluster)
+        if self.aws is not None and alb:
             steps.append(self._load_balancer)
         for step in steps:
-            checks.append(self._bounded(step))
+            if checks[0].ok:
+                checks.append(self._bounded(step))
+            else:  # every other check connects to the address the name resolves to: said, not left out
+                reason = f"not run: {self.expect.host} does not resolve"
+                checks.append(Check(_check_name(step), True, reason, skipped=True))
+            report(checks[-1])
+        if self.aws is None and alb:
+            checks.append(Check("load balancer", True, "not run: no AWS session (--no-aws)", skipped=True))
             report(checks[-1])
         return checks
 
@@ -130,8 +143,7 @@ class Verifier:
         slowloris) would hold it for ever. The check runs in a thread of its own; past the deadline it
         fails with that reason and the next check starts (the thread's socket times out by itself later).
         """
-        name = step.__name__.strip("_").replace("_", " ")
-        name = {"redirect": "http redirect"}.get(name, name)  # as the check names itself
+        name = _check_name(step)
         outcome: list[Check] = []
 
         def work() -> None:
