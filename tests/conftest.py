@@ -137,9 +137,6 @@ def _plan_environment(cwd: Path, with_git: bool) -> dict[str, str]:
     return {"PATH": path, "HOME": str(cwd), "PYTHONPATH": str(ROOT), "PYTHONDONTWRITEBYTECODE": "1"}
 
 
-_FROZEN_AFTER_PLAN = False
-
-
 def run_plan(*args: str, cwd: Path = ROOT, with_git: bool = False) -> subprocess.CompletedProcess[str]:
     """``albops plan ...`` in this process, with the environment, working directory, streams, logging and
     warnings a user's ``python -m albops plan`` would have, its result shaped as run_plan_cli's.
@@ -160,6 +157,7 @@ def run_plan(*args: str, cwd: Path = ROOT, with_git: bool = False) -> subprocess
 
     from albops.cli.main import main
 
+    modules_before = len(sys.modules)
     environment = _plan_environment(cwd, with_git)  # before os.environ is emptied: git is found on the user's PATH
     saved_environment, saved_directory = dict(os.environ), os.getcwd()
     root = logging.getLogger()
@@ -196,15 +194,14 @@ def run_plan(*args: str, cwd: Path = ROOT, with_git: bool = False) -> subprocess
     # A failed program leaves asyncio futures holding exceptions nobody retrieved. Collected here, once the
     # streams are back (a process would leave without collecting them): not in the middle of a later test,
     # where asyncio's log line would re-enter pytest's ast.parse (the CPython 3.11.7 fault noted above).
-    # What survives the first plan's pass is frozen with what collection built: that plan imports the SDKs'
-    # resource modules (millions of objects), and each later full pass, this one included, walked them all
-    # again (15 s of the suite's CPU at b725408, more than any test file). Once only: what is frozen is never
-    # freed, and each plan leaves its event loop and a few thousand objects alive until the next one.
+    # A plan that imported modules (the first of a worker imports the SDKs' resource modules, millions of
+    # objects; a stack of another kind, a few more) has what survives this pass frozen with what collection
+    # built: each later full pass, this one included, walked them all again (15 s of the suite's CPU at
+    # b725408, more than any test file). Only then: what is frozen is never freed, and each plan leaves a few
+    # thousand objects (its closed event loop among them) alive until the next one.
     gc.collect()
-    global _FROZEN_AFTER_PLAN
-    if not _FROZEN_AFTER_PLAN:
+    if len(sys.modules) > modules_before:
         gc.freeze()
-        _FROZEN_AFTER_PLAN = True
     return subprocess.CompletedProcess(["albops", "plan", *args], code, out.getvalue(), err.getvalue())
 
 
