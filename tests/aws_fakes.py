@@ -10,6 +10,7 @@ it would to a real answer.
 from __future__ import annotations
 
 import json
+import weakref
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -100,6 +101,18 @@ def tags_for(
     return [{"Key": k, "Value": v} for k, v in tags.items()]
 
 
+_NETWORKS: weakref.WeakKeyDictionary[AwsSession, tuple[str, list[str]]] = weakref.WeakKeyDictionary()
+
+
+def _network(aws: AwsSession) -> tuple[str, list[str]]:
+    """The default VPC and two of its subnets, looked up once per session (tests build many fleets in one)."""
+    if aws not in _NETWORKS:
+        ec2 = aws.client("ec2")
+        vpc = ec2.describe_vpcs()["Vpcs"][0]["VpcId"]
+        _NETWORKS[aws] = (vpc, [s["SubnetId"] for s in ec2.describe_subnets()["Subnets"]][:2])
+    return _NETWORKS[aws]
+
+
 def build_fleet(
     aws: AwsSession,
     cluster: str,
@@ -113,8 +126,7 @@ def build_fleet(
     ``gateway`` (namespace/name): the one ALB of that Gateway instead, tagged as the Gateway controller tags it.
     ``salt`` tells apart the names of several fleets for one cluster name (as another VPC or account would)."""
     ec2, elb = aws.client("ec2"), aws.client("elbv2")
-    vpc = ec2.describe_vpcs()["Vpcs"][0]["VpcId"]
-    subnets = [s["SubnetId"] for s in ec2.describe_subnets()["Subnets"]][:2]
+    vpc, subnets = _network(aws)
     fleet = Fleet()
     backend_tags = [
         {"Key": "elbv2.k8s.aws/cluster", "Value": cluster},
