@@ -17,6 +17,7 @@ import http.client
 import math
 import socket
 import ssl
+import sys
 import threading
 import time
 from collections import Counter
@@ -487,9 +488,11 @@ def _reason(error: BaseException) -> str:
         return str(error)
     if isinstance(error, socket.gaierror):
         return f"name resolution failed ({error.strerror or error})"
-    from websockets.exceptions import InvalidHandshake
-
-    if isinstance(error, InvalidHandshake):
+    # Only a WebSocket attempt's error can be a websockets one: an HTTP-only probe never needs the package,
+    # which an albops installed without its 'cli' extra lacks.
+    websockets_exceptions = sys.modules.get("websockets.exceptions")
+    invalid_handshake = getattr(websockets_exceptions, "InvalidHandshake", None)
+    if invalid_handshake is not None and isinstance(error, invalid_handshake):
         # Its name alone ("InvalidMessage") does not say that the server answered, but not as a WebSocket
         # server does: another protocol on the port, an HTTP/1.0 server, or a ws:// URL on a TLS port. websockets
         # keeps the answer's own fault in the cause ("unsupported protocol; expected HTTP/1.1: HTTP/1.0 200 OK").

@@ -114,18 +114,21 @@ def _not_json(constant: str) -> object:
 # encoding/json reads up to 10,000 levels (maxNestingDepth, scanner.go); no annotation the controller takes
 # nests more than a few.
 JSON_DEPTH_READ = 500
-_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.S)
-_JSON_BRACKET = re.compile(r"[\[\]{}]")
+# A string (to its closing quote, or to the end when it has none: one pass, never tried again from a later
+# quote, so an annotation of 256 KiB of escaped quotes is read in linear time) or a bracket.
+_JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*(?:"|\\?\Z)|[\[\]{}]', re.S)
 
 
 def json_depth(text: str) -> int:
-    """How deeply ``text`` nests arrays and objects; brackets inside strings do not count."""
+    """How deeply ``text`` nests arrays and objects; brackets inside strings (even an unterminated one,
+    which is not JSON at all) do not count."""
     depth = deepest = 0
-    for bracket in _JSON_BRACKET.finditer(_JSON_STRING.sub("", text)):
-        if bracket.group() in "[{":
+    for token in _JSON_TOKEN.finditer(text):
+        kind = token.group()[0]
+        if kind in "[{":
             depth += 1
             deepest = max(deepest, depth)
-        else:
+        elif kind in "]}":
             depth -= 1
     return deepest
 

@@ -396,11 +396,22 @@ def _action(ingress: Resource, name: str) -> Mapping[str, Any]:
     except ValueError:
         return {}
 
-    def folded(item: Any) -> Any:
-        return {str(k).lower(): folded(v) for k, v in item.items()} if isinstance(item, Mapping) else item
-
-    result = folded(value)
-    return result if isinstance(result, Mapping) else {}
+    if not isinstance(value, Mapping):
+        return {}
+    # Every object's keys lowered, without recursion: a value may nest up to JSON_DEPTH_READ levels, which a
+    # recursive fold (two frames a level) could not reach (found by the hostile review at 490 levels).
+    result: dict[str, Any] = {}
+    pending: list[tuple[Mapping[Any, Any], dict[str, Any]]] = [(value, result)]
+    while pending:
+        source, target = pending.pop()
+        for key, item in source.items():
+            if isinstance(item, Mapping):
+                child: dict[str, Any] = {}
+                target[str(key).lower()] = child
+                pending.append((item, child))
+            else:
+                target[str(key).lower()] = item
+    return result
 
 
 def _legacy_redirect(ingress: Resource) -> bool:

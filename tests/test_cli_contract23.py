@@ -695,6 +695,8 @@ def test_a_command_whose_extra_is_not_installed_is_a_missing_tool_naming_the_ins
     argv: list[str], module: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     for name in ("websockets", "kubernetes"):
+        for loaded in [m for m in sys.modules if m.startswith(name + ".")]:
+            monkeypatch.delitem(sys.modules, loaded)  # what earlier tests imported of it
         monkeypatch.setitem(sys.modules, name, None)  # import fails as it does where the package is absent
     json_output = argv[0] != "migrate"  # migrate writes manifests and a report, no --json
     assert main([*argv, *["--json"] * json_output]) == 4
@@ -705,9 +707,17 @@ def test_a_command_whose_extra_is_not_installed_is_a_missing_tool_naming_the_ins
         assert json.loads(out)["exitCode"] == 4
 
 
-def test_probe_without_ws_does_not_need_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_probe_without_ws_does_not_need_the_extra(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for loaded in [m for m in sys.modules if m.startswith("websockets.")]:
+        monkeypatch.delitem(sys.modules, loaded)
     monkeypatch.setitem(sys.modules, "websockets", None)
-    assert main(["probe", "--url", "http://127.0.0.1:9/", "--duration", "0.3", "--rate", "5", "--json"]) == 1
+    assert main(["probe", "--url", "http://127.0.0.1:9/", "--duration", "0.5", "--rate", "10", "--json"]) == 1
+    http = json.loads(capsys.readouterr().out)["http"]
+    # Every refused request counted with its reason (a failed one used to import websockets to name it: with
+    # the package missing, the HTTP thread died and the report said 0 requests).
+    assert http["requests"] >= 2 and http["errors"] == http["requests"], http
 
 
 def test_the_extra_modules_are_the_cli_extras_packages() -> None:
@@ -717,3 +727,42 @@ def test_the_extra_modules_are_the_cli_extras_packages() -> None:
 
     extra = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]["cli"]
     assert {requirement.split("==")[0] for requirement in extra} == CLI_EXTRA_MODULES
+
+
+def test_a_broken_extra_is_named_with_its_import_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A package that is there but cannot serve: it raises on import (an old or half-installed one), or a
+    # kubernetes/ folder of the user's shadows the client.
+    for name in ("websockets", "kubernetes"):
+        for loaded in [m for m in sys.modules if m == name or m.startswith(name + ".")]:
+            monkeypatch.delitem(sys.modules, loaded)
+    (tmp_path / "websockets").mkdir()
+    (tmp_path / "websockets" / "__init__.py").write_text("raise ImportError('built for another Python')\n")
+    (tmp_path / "kubernetes").mkdir()
+    (tmp_path / "kubernetes" / "__init__.py").write_text("")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    assert main(["probe", "--url", "http://127.0.0.1:9/", "--ws", "--duration", "0.3"]) == 4
+    err = capsys.readouterr().err
+    assert "cannot be imported (ImportError: built for another Python)" in err and "Traceback" not in err
+    assert main(["migrate", "--from-cluster", "--kubeconfig", "/nonexistent"]) == 4
+    err = capsys.readouterr().err
+    assert "needs the kubernetes package" in err and "has no kubernetes.client" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["cutover", "--zone-id", "Z1", "--host", "a.example.com", "--status", "--ws"],
+        ["migrate", "some.yaml", "--from-cluster"],
+    ],
+)
+def test_a_usage_error_is_said_before_a_missing_extra(
+    argv: list[str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for name in ("websockets", "kubernetes"):
+        for loaded in [m for m in sys.modules if m.startswith(name + ".")]:
+            monkeypatch.delitem(sys.modules, loaded)
+        monkeypatch.setitem(sys.modules, name, None)
+    assert main(argv) == 2
+    assert "package" not in capsys.readouterr().err

@@ -8,7 +8,7 @@ import contextlib
 import difflib
 import errno
 import functools
-import importlib.util
+import importlib
 import json
 import os
 import re
@@ -74,35 +74,59 @@ def _commands() -> argparse._SubParsersAction[argparse.ArgumentParser]:
 CLI_EXTRA_MODULES = frozenset({"websockets", "kubernetes"})
 
 
+# What of each package the commands import: the package alone can be found and still not serve (an old
+# websockets without its asyncio client, a kubernetes/ folder of the user's shadowing the client).
+_EXTRA_IMPORTS = {
+    "websockets": ("websockets.asyncio.client", "websockets.exceptions"),
+    "kubernetes": ("kubernetes.client", "kubernetes.config"),
+}
+
+
 def _extra_needed(args: argparse.Namespace) -> str | None:
     """The package of the 'cli' extra this command line needs, before it starts: the WebSocket client for
-    verify (its WebSocket check) and for --ws, the Kubernetes client for migrate --from-cluster."""
-    if args.command == "verify" or (args.command in ("probe", "cutover") and getattr(args, "ws", False)):
+    verify (its WebSocket check) and for --ws, the Kubernetes client for migrate --from-cluster. Only for a
+    command line that is otherwise valid (cutover --status --ws, migrate FILE --from-cluster are usage errors
+    first, said by the command)."""
+    if args.command == "verify" or (args.command == "probe" and args.ws):
         return "websockets"
-    if args.command == "migrate" and getattr(args, "from_cluster", False):
+    if args.command == "cutover" and args.ws and args.weight is not None:
+        return "websockets"
+    if args.command == "migrate" and args.from_cluster and not args.inputs:
         return "kubernetes"
     return None
 
 
-def _installed(module: str) -> bool:
-    try:
-        return importlib.util.find_spec(module) is not None
-    except (ImportError, ValueError):  # a module set to None in sys.modules, or a broken package
-        return False
+def _import_problem(module: str) -> str | None:
+    """Why the package's modules albops uses cannot be imported; None when they can."""
+    for name in _EXTRA_IMPORTS[module]:
+        try:
+            importlib.import_module(name)
+        except ModuleNotFoundError as error:
+            if (error.name or "").split(".")[0] == module:
+                return (
+                    "is not installed"
+                    if error.name == module
+                    else f"has no {error.name} (too old, or a folder of that name in the way?)"
+                )
+            return f"cannot be imported ({error})"
+        except Exception as error:  # a broken install raises what it raises
+            return f"cannot be imported ({type(error).__name__}: {error})"
+    return None
 
 
-def _missing_extra(command: str, module: str) -> int:
+def _missing_extra(command: str, module: str, problem: str = "is not installed") -> int:
     return say(
-        f"error: `albops {command}` needs the {module} package, part of albops' 'cli' extra: install albops with "
-        'pip install "./[cli]" (the .venv ./dev makes has it)',
+        f"error: `albops {command}` needs the {module} package, part of albops' 'cli' extra, and it {problem}: "
+        'install albops with pip install "./[cli]" (the .venv ./dev makes has it)',
         EXIT_TOOL_MISSING,
     )
 
 
 def _dispatch(args: argparse.Namespace) -> int:
     extra = _extra_needed(args)
-    if extra is not None and not _installed(extra):
-        return _missing_extra(args.command, extra)
+    problem = _import_problem(extra) if extra is not None else None
+    if extra is not None and problem is not None:
+        return _missing_extra(args.command, extra, problem)
     # Looked up at call time, so a test can replace one command's run.
     return int(HANDLERS[args.command].run(args))
 
