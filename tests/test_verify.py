@@ -201,7 +201,7 @@ def test_an_unresolvable_host_fails_dns_and_lists_every_other_check_as_not_run(s
         ("fixed response", "skip"),
         ("load balancer", "skip"),  # no AWS session was given (--no-aws)
     ]
-    assert all(f"not run: {HOST} does not resolve" == c.detail for c in checks[1:6])
+    assert all(f"not run: the dns check failed, so there is no address for {HOST}" == c.detail for c in checks[1:6])
     assert checks[6].detail == "not run: no AWS session (--no-aws)"
 
 
@@ -424,3 +424,15 @@ def test_an_interrupted_verify_reports_the_checks_it_finished(
     else:
         assert captured.out.splitlines()[0].startswith("PASS  dns")
         assert captured.out.splitlines()[-1].startswith("1 passed, 0 failed, 0 skipped before it was interrupted by")
+
+
+def test_the_load_balancer_check_still_runs_when_the_name_does_not_resolve(aws_env: str) -> None:
+    """It reads AWS's APIs, not the address: the one check that may say why the name has none (no ALB)."""
+
+    def nowhere(host: str) -> list[str]:
+        raise OSError("Name or service not known")
+
+    expect = Expectations(host=HOST, group="shop", cluster="stage")
+    checks = Verifier(expect, resolver=nowhere, timeout=10, aws=AwsSession("us-west-2")).run()
+    assert checks[-1].name == "load balancer" and checks[-1].result == "fail", checks[-1]
+    assert "not run" not in checks[-1].detail

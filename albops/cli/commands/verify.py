@@ -119,6 +119,8 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         # The exit code's meaning travels with it, so a script reading only stdout need not know the table.
         meaning = "a check failed" if failed else "every check that applies passed"
+        if not failed and skipped:
+            meaning = f"every check that ran passed; {len(skipped)} did not run or do not apply (see their reasons)"
         if stopped is not None:
             meaning = f"interrupted ({stopped}) before every check ran"
         document: dict[str, object] = {
