@@ -329,3 +329,22 @@ def test_an_agreed_allow_list_is_said_as_the_gateways_source_ranges() -> None:
     assert config["spec"]["sourceRanges"] == ["10.0.0.0/8"]
     lines = [f.detail for f in report.group_findings if f.key.endswith("source-range")]
     assert lines and all("sourceRanges" in d and "inbound-cidrs" not in d for d in lines)
+
+
+def test_conditions_of_a_service_backend_become_its_matches_and_unreadable_alb_json_is_not_converted() -> None:
+    # conditions.<name> applies to a Service backend of that name, not only to an action (v3.5.0
+    # pkg/ingress/enhanced_backend_builder.go Build: buildConditions(ing.Annotations, backend.Service.Name)):
+    # dropped, the route would answer requests the ALB did not.
+    header = '[{"field":"http-header","httpHeaderConfig":{"httpHeaderName":"x-v","values":["2"]}}]'
+    ingress = nginx_ingress("web", [("/", "Prefix", "web")], {"alb.ingress.kubernetes.io/conditions.web": header})
+    output, report = _convert([ingress])
+    route = next(o for o in objects(output) if o.get("kind") == "HTTPRoute")
+    assert route["spec"]["rules"][0]["matches"][0]["headers"] == [{"type": "Exact", "name": "x-v", "value": "2"}]
+    assert gateway_route(output, AlbRequest(HOST, "/", {"x-v": "2"})) is not None
+    assert gateway_route(output, AlbRequest(HOST, "/")) is None
+    # JSON the controller cannot read (it refuses the Ingress): the path is not converted, never a traceback.
+    for key, bad in (("conditions.web", '[{"field":'), ("transforms.web", '[{"type":'), ("conditions.web", "[" * 600)):
+        broken = nginx_ingress("web", [("/", "Prefix", "web")], {f"alb.ingress.kubernetes.io/{key}": bad})
+        output, report = _convert([broken])
+        said = [f for f in report.findings if f.severity == "not-converted" and key in f.detail]
+        assert said and not [o for o in objects(output) if o.get("kind") == "HTTPRoute"], report.findings

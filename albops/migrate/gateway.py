@@ -46,6 +46,7 @@ from albingress.facts.gateway_api import (
     GATEWAY_API_GROUP,
     GATEWAY_API_VERSION,
 )
+from albingress.facts.go_values import too_deep
 from albops.migrate.planning import AlbPath, overlap, overlap_candidates, regex_literal
 from albops.migrate.protection import HSTS_ATTRIBUTE
 from albops.migrate.reading import Options, Source, objects
@@ -151,9 +152,21 @@ def _object_name(host: str) -> str:
     return split_name(host.replace("*", "wildcard"), 0)
 
 
+class _UnreadableError(ValueError):
+    """An ALB annotation of the input that is not JSON the controller reads (it refuses the Ingress)."""
+
+
 def _json(annotations: Mapping[str, Any], key: str, default: Any) -> Any:
     raw = annotations.get(ALB + key)
-    return json.loads(str(raw)) if raw is not None else default
+    if raw is None:
+        return default
+    deep = too_deep(str(raw))
+    if deep is not None:
+        raise _UnreadableError(f"{ALB}{key} {deep}")
+    try:
+        return json.loads(str(raw))
+    except (ValueError, RecursionError):
+        raise _UnreadableError(f"{ALB}{key} is not JSON") from None
 
 
 def _string_map(value: str | None) -> list[dict[str, str]]:
@@ -522,9 +535,21 @@ class _Builder:
         name = str(backend.get("name"))
         annotations = source.annotations
         by_annotation = (backend.get("port") or {}).get("name") == "use-annotation"
-        action = _json(annotations, f"actions.{name}", None) if by_annotation else None
-        conditions = _json(annotations, f"conditions.{name}", []) if by_annotation else []
-        transforms = _json(annotations, f"transforms.{name}", [])
+        try:
+            action = _json(annotations, f"actions.{name}", None) if by_annotation else None
+            # conditions.<name> applies to a Service backend of that name too, not only to an action
+            # (enhanced_backend_builder.go Build: buildConditions(ing.Annotations, backend.Service.Name), v3.5.0).
+            conditions = _json(annotations, f"conditions.{name}", [])
+            transforms = _json(annotations, f"transforms.{name}", [])
+        except _UnreadableError as error:
+            self.report.add(
+                source.name,
+                label,
+                "not-converted",
+                f"{error}: the controller refuses the Ingress for it, so nothing of this path is written; fix the "
+                "annotation, then convert again",
+            )
+            return None
         match: dict[str, Any] = {"path": self._path_match(kind, value, regex_paths)}
         filters: list[dict[str, Any]] = []
         if transforms:

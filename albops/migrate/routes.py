@@ -26,7 +26,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from albingress.facts.go_values import go_bool
+from albingress.facts.go_values import go_bool, too_deep
 
 NGINX = "nginx.ingress.kubernetes.io/"
 ALB = "alb.ingress.kubernetes.io/"
@@ -344,7 +344,13 @@ def _values_in(condition: Mapping[str, Any]) -> int:
 def condition_values(annotations: Mapping[str, Any], host: str, path: Mapping[str, Any]) -> int:
     """How many condition values the rule the controller builds for ``path`` of a ``host`` rule holds."""
     backend = ((path.get("backend") or {}).get("service")) or {}
-    extra = json.loads(str(annotations.get(ALB + f"conditions.{backend.get('name')}", "[]")))
+    raw = str(annotations.get(ALB + f"conditions.{backend.get('name')}", "[]"))
+    try:
+        extra = [] if too_deep(raw) else json.loads(raw)
+    except (ValueError, RecursionError):  # the controller refuses it: the validator names it, not this count
+        extra = []
+    if not isinstance(extra, list):
+        extra = []
     return (1 if host else 0) + path_value_count(path) + sum(_values_in(c) for c in extra if isinstance(c, Mapping))
 
 
