@@ -348,3 +348,12 @@ def test_conditions_of_a_service_backend_become_its_matches_and_unreadable_alb_j
         output, report = _convert([broken])
         said = [f for f in report.findings if f.severity == "not-converted" and key in f.detail]
         assert said and not [o for o in objects(output) if o.get("kind") == "HTTPRoute"], report.findings
+
+
+@pytest.mark.parametrize(("path", "kind"), [("/café", "Prefix"), ("/日本", "Exact"), ("/a b", "Prefix")])
+def test_a_path_outside_visible_ascii_is_not_converted_as_for_the_ingress_target(path: str, kind: str) -> None:
+    # ALB rules apply only to visible ASCII (Elastic Load Balancing, "Condition types for listener rules"): a
+    # regex holding 'é' never matches the percent-encoded path a client sends, which nginx decodes and matches.
+    output, report = _convert([nginx_ingress("web", [(path, kind, "web")], {})])
+    assert not [o for o in objects(output) if o.get("kind") == "HTTPRoute"]
+    assert any(f.severity == "not-converted" and "outside visible ASCII" in f.detail for f in report.findings)

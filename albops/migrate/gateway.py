@@ -531,6 +531,17 @@ class _Builder:
         kind = str(path.get("pathType") or "ImplementationSpecific")
         alb = source.emitted.get((host, value, kind))
         label = f"path {value!r} of host {host or '*'}"
+        if any(not "!" <= c <= "~" for c in value):
+            # As the Ingress target refuses it (app_checks.ALB_PATH_CHARACTERS), for the route's regex too.
+            self.report.add(
+                source.name,
+                label,
+                "not-converted",
+                f"{value!r} holds characters outside visible ASCII: ALB rules apply only to visible ASCII "
+                "(Elastic Load Balancing, condition types for listener rules), while nginx matches the decoded "
+                "path, so no route would answer as nginx does; nothing of this path is written",
+            )
+            return None
         backend = (path.get("backend") or {}).get("service") or {}
         name = str(backend.get("name"))
         annotations = source.annotations
