@@ -733,10 +733,21 @@ def test_a_broken_extra_is_named_with_its_import_error(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # A package that is there but cannot serve: it raises on import (an old or half-installed one), or a
-    # kubernetes/ folder of the user's shadows the client.
-    for name in ("websockets", "kubernetes"):
-        for loaded in [m for m in sys.modules if m == name or m.startswith(name + ".")]:
-            monkeypatch.delitem(sys.modules, loaded)
+    # kubernetes/ folder of the user's shadows the client. What the stand-ins leave in sys.modules is taken
+    # out again, whether or not this worker had imported the real packages before (a later test imports them).
+    packages = ("websockets", "kubernetes")
+    saved = {m: module for m, module in sys.modules.items() if m.split(".")[0] in packages}
+    for loaded in saved:
+        del sys.modules[loaded]
+    try:
+        _broken_extras(tmp_path, monkeypatch, capsys)
+    finally:
+        for loaded in [m for m in sys.modules if m.split(".")[0] in packages]:
+            del sys.modules[loaded]
+        sys.modules.update(saved)
+
+
+def _broken_extras(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     (tmp_path / "websockets").mkdir()
     (tmp_path / "websockets" / "__init__.py").write_text("raise ImportError('built for another Python')\n")
     (tmp_path / "kubernetes").mkdir()
