@@ -357,3 +357,62 @@ def test_a_path_outside_visible_ascii_is_not_converted_as_for_the_ingress_target
     output, report = _convert([nginx_ingress("web", [(path, kind, "web")], {})])
     assert not [o for o in objects(output) if o.get("kind") == "HTTPRoute"]
     assert any(f.severity == "not-converted" and "outside visible ASCII" in f.detail for f in report.findings)
+
+
+def _header_route(conditions: str) -> tuple[list[Any], Any]:
+    ingress = nginx_ingress(
+        "web", [("/api", "Prefix", "api")], {"alb.ingress.kubernetes.io/conditions.api": conditions}
+    )
+    return _convert([ingress])
+
+
+def test_a_header_condition_keeps_the_service_as_the_backend() -> None:
+    # The header's name is the match's, never the backend's (it once overwrote the Service name).
+    output, _ = _header_route(
+        '[{"field":"http-header","httpHeaderConfig":{"httpHeaderName":"x-env","values":["blue"]}}]'
+    )
+    route = next(o for o in objects(output) if o.get("kind") == "HTTPRoute")
+    assert [r["name"] for r in route["spec"]["rules"][0]["backendRefs"]] == ["api"]
+
+
+@pytest.mark.parametrize(
+    "conditions",
+    [
+        # RuleCondition.Validate (v3.5.0 pkg/ingress/config_types.go): exactly one of values and regexValues.
+        '[{"field":"http-header","httpHeaderConfig":{"httpHeaderName":"x","values":[]}}]',
+        # Go's json.Unmarshal into []string refuses a string, a number, NaN.
+        '[{"field":"http-header","httpHeaderConfig":{"httpHeaderName":"x","values":"blue"}}]',
+        '[{"field":"http-header","httpHeaderConfig":{"httpHeaderName":"x","values":[1]}}]',
+        '[{"field":"source-ip","sourceIpConfig":{"values":"10.0.0.0/8"}}]',
+        '[{"field":"http-header"}]',
+        '["http-header"]',
+        '{"field":"http-header"}',
+        # Not an HTTP token: the ALB and the route's HTTPHeaderName refuse it.
+        '[{"field":"http-header","httpHeaderConfig":{"httpHeaderName":"x env:","values":["a"]}}]',
+        # Two conditions on one header: the ALB requires both, a route match reads only the first.
+        '[{"field":"http-header","httpHeaderConfig":{"httpHeaderName":"x","values":["a"]}},'
+        '{"field":"http-header","httpHeaderConfig":{"httpHeaderName":"X","values":["b"]}}]',
+    ],
+)
+def test_conditions_the_controller_refuses_leave_the_path_not_converted(conditions: str) -> None:
+    output, report = _header_route(conditions)
+    assert not [o for o in objects(output) if o.get("kind") == "HTTPRoute"]
+    assert any(f.severity == "not-converted" for f in report.findings), report.findings
+
+
+def test_conditions_are_read_as_go_reads_them() -> None:
+    # Field names matched without case, the last of a repeated one winning (encoding/json); null is none.
+    output, _ = _header_route(
+        '[{"field":"http-header","httpHeaderConfig":{"httpHeaderName":"x-env","values":["blue"],"Values":["green"]}}]'
+    )
+    route = next(o for o in objects(output) if o.get("kind") == "HTTPRoute")
+    assert route["spec"]["rules"][0]["matches"][0]["headers"] == [{"type": "Exact", "name": "x-env", "value": "green"}]
+    output, _ = _header_route(
+        '[{"field":"http-header","Field":"source-ip","httpHeaderConfig":{"httpHeaderName":"x","values":["a"]},'
+        '"sourceIpConfig":{"values":["10.0.0.0/8"]}}]'
+    )
+    (config,) = [o for o in objects(output) if o.get("kind") == "ListenerRuleConfiguration"]
+    assert config["spec"]["conditions"] == [{"field": "source-ip", "sourceIPConfig": {"values": ["10.0.0.0/8"]}}]
+    output, _ = _header_route("null")
+    route = next(o for o in objects(output) if o.get("kind") == "HTTPRoute")
+    assert "headers" not in route["spec"]["rules"][0]["matches"][0]

@@ -46,7 +46,8 @@ from albingress.facts.gateway_api import (
     GATEWAY_API_GROUP,
     GATEWAY_API_VERSION,
 )
-from albingress.facts.go_values import too_deep
+from albingress.facts.go_values import go_json_field, go_json_loads, too_deep
+from albingress.policies.validation.controller import CONDITION_CONFIGS, condition_problems
 from albops.migrate.planning import AlbPath, overlap, overlap_candidates, regex_literal
 from albops.migrate.protection import HSTS_ATTRIBUTE
 from albops.migrate.reading import Options, Source, objects
@@ -164,9 +165,50 @@ def _json(annotations: Mapping[str, Any], key: str, default: Any) -> Any:
     if deep is not None:
         raise _UnreadableError(f"{ALB}{key} {deep}")
     try:
-        return json.loads(str(raw))
+        return go_json_loads(str(raw))
     except (ValueError, RecursionError):
         raise _UnreadableError(f"{ALB}{key} is not JSON") from None
+
+
+_HEADER_NAME = re.compile(r"[A-Za-z0-9!#$%&'*+\-.^_`|~]+")
+
+
+def _go_strings(value: object) -> list[str] | None:
+    """A Go []string field: null or absent is empty; anything but a list of strings fails Unmarshal (None)."""
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        return None
+    return list(value)
+
+
+def _read_conditions(raw: object, key: str) -> list[dict[str, Any]]:
+    """``conditions.<name>`` as the controller reads it (Go's json.Unmarshal into []RuleCondition: field names
+    matched without case, the last of a repeated one winning; then RuleCondition.Validate, v3.5.0
+    pkg/ingress/config_types.go), as plain {field, header, values, regexValues}; _UnreadableError where the
+    controller refuses the Ingress for it."""
+    if raw is None:
+        return []  # JSON null: no conditions
+    problems = condition_problems(raw)
+    if problems:
+        raise _UnreadableError(f"{ALB}{key}: {problems[0][0]}")
+    found: list[dict[str, Any]] = []
+    for index, condition in enumerate(raw if isinstance(raw, list) else []):
+        field = str(go_json_field(condition, "field"))
+        config = go_json_field(condition, CONDITION_CONFIGS[field])
+        if field == "query-string":  # key/value pairs, and no route counterpart: _rule leaves it out
+            found.append({"field": field, "header": "", "values": [], "regexValues": []})
+            continue
+        values = _go_strings(go_json_field(config, "values"))
+        regex = _go_strings(go_json_field(config, "regexValues"))
+        if values is None or regex is None:
+            raise _UnreadableError(f"{ALB}{key}: condition {index} ({field}): its values are not a list of strings")
+        header = go_json_field(config, "httpHeaderName") if field == "http-header" else ""
+        if not isinstance(header, str) or (field == "http-header" and not _HEADER_NAME.fullmatch(header)):
+            # An HTTP token (RFC 9110), as the ALB and a route's HTTPHeaderName (Gateway API v1.6.0) take it.
+            raise _UnreadableError(f"{ALB}{key}: condition {index} (http-header): {header!r} is not a header name")
+        found.append({"field": field, "header": header, "values": values, "regexValues": regex})
+    return found
 
 
 def _string_map(value: str | None) -> list[dict[str, str]]:
@@ -550,7 +592,7 @@ class _Builder:
             action = _json(annotations, f"actions.{name}", None) if by_annotation else None
             # conditions.<name> applies to a Service backend of that name too, not only to an action
             # (enhanced_backend_builder.go Build: buildConditions(ing.Annotations, backend.Service.Name), v3.5.0).
-            conditions = _json(annotations, f"conditions.{name}", [])
+            conditions = _read_conditions(_json(annotations, f"conditions.{name}", []), f"conditions.{name}")
             transforms = _json(annotations, f"transforms.{name}", [])
         except _UnreadableError as error:
             self.report.add(
@@ -578,22 +620,31 @@ class _Builder:
             filters.append({"type": "URLRewrite", "urlRewrite": {"path": rewrite}})
         headers: list[list[dict[str, Any]]] = [[]]
         lrc: dict[str, Any] = {}
+        header_names = [c["header"].lower() for c in conditions if c["field"] == "http-header"]
+        if len(set(header_names)) < len(header_names):
+            # The ALB requires every condition; a route match considers only the first of one header's name
+            # (Gateway API v1.6.0 HTTPHeaderMatch).
+            self.report.add(
+                source.name,
+                label,
+                "not-converted",
+                "two conditions on one header: the ALB requires both, a route match reads only the first; left out",
+            )
+            return None
         for condition in conditions:
-            field_name = condition.get("field")
+            field_name = condition["field"]
             if field_name == "http-header":
-                config = condition["httpHeaderConfig"]
-                name = str(config["httpHeaderName"])
-                found = [self._header_match(name, str(v)) for v in config.get("values") or []]
+                header_name = condition["header"]
+                found = [self._header_match(header_name, v) for v in condition["values"]]
                 # A regex (canary-by-header-pattern): the controller writes RegularExpression header matches as
                 # regexValues (routeutils/route_rule_condition.go, v3.5.0).
                 found += [
-                    {"type": "RegularExpression", "name": name, "value": str(v)}
-                    for v in config.get("regexValues") or []
+                    {"type": "RegularExpression", "name": header_name, "value": v} for v in condition["regexValues"]
                 ]
                 headers = [[*h, match] for h in headers for match in found]
             elif field_name == "source-ip":
                 lrc.setdefault("conditions", []).append(
-                    {"field": "source-ip", "sourceIPConfig": {"values": list(condition["sourceIpConfig"]["values"])}}
+                    {"field": "source-ip", "sourceIPConfig": {"values": list(condition["values"])}}
                 )
             else:
                 self.report.add(

@@ -353,7 +353,7 @@ def _condition_values(condition: Mapping[str, Any]) -> int:
     return sum(len(_go(config, k) or []) for k in ("values", "regexValues") if isinstance(_go(config, k), list))
 
 
-def _condition_problems(conditions: Any) -> list[tuple[str, str]]:
+def condition_problems(conditions: Any) -> list[tuple[str, str]]:
     """(rule, fix) for a ``conditions.*`` value, as RuleCondition.Validate and the ELB API refuse it."""
     if not isinstance(conditions, list):
         return [("conditions must be a JSON list of conditions", 'write [{"field": ..., ...}]')]
@@ -534,7 +534,7 @@ def _ingress_problems(obj: Mapping[str, Any], index: int) -> list[Problem]:
         if suffix.startswith("actions."):
             json_value(key, _action_problems)
         elif suffix.startswith("conditions."):
-            value = json_value(key, _condition_problems)
+            value = json_value(key, condition_problems)
             if isinstance(value, list):
                 extra_values[suffix.removeprefix("conditions.")] = sum(
                     _condition_values(c) for c in value if isinstance(c, Mapping)
