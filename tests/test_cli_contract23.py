@@ -777,3 +777,15 @@ def test_a_usage_error_is_said_before_a_missing_extra(
         monkeypatch.setitem(sys.modules, name, None)
     assert main(argv) == 2
     assert "package" not in capsys.readouterr().err
+
+
+def test_the_extra_check_imports_every_module_albops_takes_from_the_extra() -> None:
+    import re as _re
+
+    from albops.cli.main import _EXTRA_IMPORTS
+
+    used: set[str] = set()
+    for source in (ROOT / "albops").rglob("*.py"):
+        used.update(_re.findall(r"^\s*from ((?:websockets|kubernetes)[\w.]*) import", source.read_text(), _re.M))
+    checked = {name for names in _EXTRA_IMPORTS.values() for name in names} | set(_EXTRA_IMPORTS)
+    assert used <= checked, used - checked

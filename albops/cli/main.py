@@ -76,9 +76,15 @@ CLI_EXTRA_MODULES = frozenset({"websockets", "kubernetes"})
 
 # What of each package the commands import: the package alone can be found and still not serve (an old
 # websockets without its asyncio client, a kubernetes/ folder of the user's shadowing the client).
-_EXTRA_IMPORTS = {
-    "websockets": ("websockets.asyncio.client", "websockets.exceptions"),
-    "kubernetes": ("kubernetes.client", "kubernetes.config"),
+_EXTRA_IMPORTS = {  # every module of theirs albops imports (tests/test_cli_contract23.py checks the list)
+    "websockets": ("websockets.asyncio.client", "websockets.exceptions", "websockets.frames", "websockets.protocol"),
+    "kubernetes": (
+        "kubernetes.client",
+        "kubernetes.config",
+        "kubernetes.client.exceptions",
+        "kubernetes.config.config_exception",
+        "kubernetes.config.kube_config",
+    ),
 }
 
 
@@ -109,7 +115,7 @@ def _import_problem(module: str) -> str | None:
                     else f"has no {error.name} (too old, or a folder of that name in the way?)"
                 )
             return f"cannot be imported ({error})"
-        except Exception as error:  # a broken install raises what it raises
+        except (Exception, SystemExit) as error:  # a broken install raises what it raises
             return f"cannot be imported ({type(error).__name__}: {error})"
     return None
 
@@ -321,7 +327,7 @@ def _main(argv: list[str] | None) -> int:
         module = (error.name or "").split(".")[0]
         if module not in CLI_EXTRA_MODULES:
             raise
-        return _missing_extra(args.command, module)
+        return _missing_extra(args.command, module, f"cannot be imported ({error})")
     except DeadlineExceeded as error:  # a command's own handler says more; none lets it out as a traceback
         return say(f"error: {deadline_line(error, args.command)}", EXIT_FINDINGS)
     except OSError as error:
