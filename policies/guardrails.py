@@ -8,7 +8,6 @@ from a file and a resource registered by a program look the same to a rule.
 
 from __future__ import annotations
 
-import json
 import re
 import shlex
 from collections import defaultdict
@@ -16,7 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from albingress.facts.go_values import go_bool, too_deep
+from albingress.facts.go_values import go_bool, go_json_field, go_json_loads, too_deep
 from albingress.facts.managed_policies import document_for_arn
 from albingress.facts.managed_policies import source as managed_source
 from albingress.facts.regions import ALB_SSL_POLICIES, CONTROLLER_DEFAULT_SSL_POLICY, RECOMMENDED_SSL_POLICY
@@ -387,31 +386,25 @@ def _https(stack: Stack) -> Iterable[Violation]:
 
 
 def _action(ingress: Resource, name: str) -> Mapping[str, Any]:
-    """An actions.<name> annotation as the controller reads it: JSON whose field names Go matches without case."""
+    """What the legacy-redirect rule reads of an actions.<name> annotation (its type and redirectConfig's
+    protocol), as the controller reads them: Go's json.Unmarshal, field names matched without case, the last
+    of a repeated one winning and a repeated object merged into the first (``go_json_field``), so
+    ``"redirectConfig": {"protocol": "HTTPS"}, "redirectConfig": {"port": "443"}`` redirects to HTTPS."""
     raw = ingress.annotations.get(f"{ANN}actions.{name}", "")
     if too_deep(raw) is not None:  # the validator names it; no action is read from it
         return {}
     try:
-        value = json.loads(raw)
+        value = go_json_loads(raw)
     except ValueError:
         return {}
-
     if not isinstance(value, Mapping):
         return {}
-    # Every object's keys lowered, without recursion: a value may nest up to JSON_DEPTH_READ levels, which a
-    # recursive fold (two frames a level) could not reach (found by the hostile review at 490 levels).
-    result: dict[str, Any] = {}
-    pending: list[tuple[Mapping[Any, Any], dict[str, Any]]] = [(value, result)]
-    while pending:
-        source, target = pending.pop()
-        for key, item in source.items():
-            if isinstance(item, Mapping):
-                child: dict[str, Any] = {}
-                target[str(key).lower()] = child
-                pending.append((item, child))
-            else:
-                target[str(key).lower()] = item
-    return result
+    config = go_json_field(value, "redirectConfig")
+    protocol = go_json_field(config, "protocol") if isinstance(config, Mapping) else None
+    return {
+        "type": go_json_field(value, "type"),
+        "redirectconfig": {"protocol": protocol} if protocol is not None else {},
+    }
 
 
 def _legacy_redirect(ingress: Resource) -> bool:

@@ -1150,3 +1150,45 @@ def test_json_nested_past_what_is_read_gets_one_answer_from_every_rule_and_no_tr
         assert action and f"nests {depth + 2} levels deep" in action[0], document["violations"]
     else:
         assert "it is not a JSON list of objects" in said[0]
+
+
+@pytest.mark.parametrize(
+    ("action", "redirects"),
+    [
+        # Go's json.Unmarshal decodes a repeated object onto the first, so the fields merge: HTTPS stays.
+        (
+            '{"type":"redirect","redirectConfig":{"protocol":"HTTPS"},'
+            '"redirectConfig":{"port":"443","statusCode":"HTTP_301"}}',
+            True,
+        ),
+        # Field names match without case: RedirectConfig is the same field, merged the same way.
+        (
+            '{"type":"redirect","redirectConfig":{"protocol":"HTTPS"},'
+            '"RedirectConfig":{"port":"443","statusCode":"HTTP_301"}}',
+            True,
+        ),
+        # The later value of one field wins: the protocol becomes HTTP, no redirect to HTTPS.
+        (
+            '{"type":"redirect","redirectConfig":{"protocol":"HTTPS","port":"443","statusCode":"HTTP_301"},'
+            '"redirectConfig":{"protocol":"HTTP"}}',
+            False,
+        ),
+        (
+            '{"Type":"forward","type":"redirect","redirectConfig":{"protocol":"HTTPS","port":"443",'
+            '"statusCode":"HTTP_301"}}',
+            True,
+        ),
+    ],
+)
+def test_the_legacy_redirect_action_is_read_as_go_reads_it(tmp_path: Path, action: str, redirects: bool) -> None:
+    ingress = _ingress(0, **{"actions.ssl-redirect": action})
+    del ingress["metadata"]["annotations"]["alb.ingress.kubernetes.io/ssl-redirect"]
+    ingress["spec"]["rules"][0]["http"]["paths"] = [
+        {
+            "path": "/",
+            "pathType": "Prefix",
+            "backend": {"service": {"name": "ssl-redirect", "port": {"name": "use-annotation"}}},
+        }
+    ]
+    document = _check(tmp_path, [ingress])
+    assert any(v["rule"] == "alb-ssl-redirect" for v in document["violations"]) is not redirects, document
