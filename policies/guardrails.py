@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from albingress.facts.go_values import go_bool, go_json_field, go_json_loads, too_deep
+from albingress.facts.go_values import go_bool, go_json_field, go_json_loads
 from albingress.facts.managed_policies import document_for_arn
 from albingress.facts.managed_policies import source as managed_source
 from albingress.facts.regions import ALB_SSL_POLICIES, CONTROLLER_DEFAULT_SSL_POLICY, RECOMMENDED_SSL_POLICY
@@ -390,12 +390,9 @@ def _action(ingress: Resource, name: str) -> Mapping[str, Any]:
     protocol), as the controller reads them: Go's json.Unmarshal, field names matched without case, the last
     of a repeated one winning and a repeated object merged into the first (``go_json_field``), so
     ``"redirectConfig": {"protocol": "HTTPS"}, "redirectConfig": {"port": "443"}`` redirects to HTTPS."""
-    raw = ingress.annotations.get(f"{ANN}actions.{name}", "")
-    if too_deep(raw) is not None:  # the validator names it; no action is read from it
-        return {}
     try:
-        value = go_json_loads(raw)
-    except ValueError:
+        value = go_json_loads(ingress.annotations.get(f"{ANN}actions.{name}", ""))
+    except ValueError:  # not JSON, or nested past what is read: the validator names it; no action is read
         return {}
     if not isinstance(value, Mapping):
         return {}

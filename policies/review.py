@@ -469,10 +469,12 @@ def group_members(stack: Stack, ingress: Resource) -> list[Resource]:
     group = stack.group(ingress)
     if not group:
         return [ingress]
-    members: dict[str | None, list[Resource]] | None = stack.memo.get("group_members")
-    if members is None:
-        members = {}
-        for member in stack.alb_ingresses():  # a member's unreadable value raises here each time, as before
-            members.setdefault(stack.group(member), []).append(member)
-        stack.memo["group_members"] = members
+    members: dict[str | None, list[Resource]] = stack.kept(("group_members",), None, lambda: _by_group(stack))
     return list(members.get(group, ()))
+
+
+def _by_group(stack: Stack) -> dict[str | None, list[Resource]]:
+    members: dict[str | None, list[Resource]] = {}
+    for member in stack.alb_ingresses():  # a member's unreadable value raises here each time, as before
+        members.setdefault(stack.group(member), []).append(member)
+    return members

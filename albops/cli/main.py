@@ -70,10 +70,6 @@ def _commands() -> argparse._SubParsersAction[argparse.ArgumentParser]:
     return next(a for a in _parser()._actions if isinstance(a, argparse._SubParsersAction))
 
 
-# The packages of the 'cli' extra (pyproject.toml [project.optional-dependencies]), which only some commands use.
-CLI_EXTRA_MODULES = frozenset({"websockets", "kubernetes"})
-
-
 # What of each package the commands import: the package alone can be found and still not serve (an old
 # websockets without its asyncio client, a kubernetes/ folder of the user's shadowing the client).
 _EXTRA_IMPORTS = {  # every module of theirs albops imports (tests/test_cli_contract23.py checks the list)
@@ -86,6 +82,8 @@ _EXTRA_IMPORTS = {  # every module of theirs albops imports (tests/test_cli_cont
         "kubernetes.config.kube_config",
     ),
 }
+# The packages of the 'cli' extra (pyproject.toml [project.optional-dependencies]), which only some commands use.
+CLI_EXTRA_MODULES = frozenset(_EXTRA_IMPORTS)
 
 
 def _extra_needed(args: argparse.Namespace) -> str | None:
@@ -120,7 +118,7 @@ def _import_problem(module: str) -> str | None:
     return None
 
 
-def _missing_extra(command: str, module: str, problem: str = "is not installed") -> int:
+def _missing_extra(command: str, module: str, problem: str) -> int:
     return say(
         f"error: `albops {command}` needs the {module} package, part of albops' 'cli' extra, and it {problem}: "
         'install albops with pip install "./[cli]" (the .venv ./dev makes has it)',

@@ -161,13 +161,11 @@ def _json(annotations: Mapping[str, Any], key: str, default: Any) -> Any:
     raw = annotations.get(ALB + key)
     if raw is None:
         return default
-    deep = too_deep(str(raw))
-    if deep is not None:
-        raise _UnreadableError(f"{ALB}{key} {deep}")
     try:
-        return go_json_loads(str(raw))
-    except (ValueError, RecursionError):
-        raise _UnreadableError(f"{ALB}{key} is not JSON") from None
+        return go_json_loads(str(raw))  # refuses past JSON_DEPTH_READ too
+    except ValueError:
+        deep = too_deep(str(raw))
+        raise _UnreadableError(f"{ALB}{key} {deep}" if deep else f"{ALB}{key} is not JSON") from None
 
 
 _HEADER_NAME = re.compile(r"[A-Za-z0-9!#$%&'*+\-.^_`|~]+")
