@@ -397,7 +397,8 @@ def test_an_interrupted_verify_reports_the_checks_it_finished(
     signal_name: str, code: int, as_json: bool, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """Stopped in its second check (a plain-HTTP port that answers a byte at a time), verify still reports the
-    first (DNS, passed) and the signal's exit code; under --json as its one document."""
+    first (DNS, passed), lists the ones it never finished as not run, and exits with the signal's code; under
+    --json as its one document."""
     import os
     import signal
 
@@ -414,16 +415,47 @@ def test_an_interrupted_verify_reports_the_checks_it_finished(
             timer.cancel()
     captured = capsys.readouterr()
     assert got == code, captured
-    assert "interrupted: stopped by" in captured.err and "1 passed, 0 failed, 0 skipped before it" in captured.err
-    assert "run it again to check everything" in captured.err
+    # The four checks after DNS (the redirect it cut short among them) are listed as not run, not left out.
+    unreached = ["http redirect", "certificate", "echo", "websocket"]
+    why = f"not run: verify was interrupted by {'Ctrl-C' if signal_name == 'SIGINT' else signal_name} first"
+    assert "interrupted: stopped by" in captured.err
+    assert "1 passed, 0 failed, 0 skipped; 4 not run; run it again to check everything" in captured.err
     if as_json:
         document = json.loads(captured.out)
-        assert [c["name"] for c in document["checks"]] == ["dns"] and document["checks"][0]["result"] == "pass"
+        assert [(c["name"], c["result"]) for c in document["checks"]] == [("dns", "pass")] + [
+            (name, "skip") for name in unreached
+        ]
+        assert {c["reason"] for c in document["checks"][1:]} == {why}
+        assert (document["passed"], document["failed"], document["skipped"], document["notRun"]) == (1, 0, 0, 4)
         assert document["exitCode"] == code and document["interrupted"].startswith("stopped by")
         assert document["meaning"].startswith("interrupted")
     else:
-        assert captured.out.splitlines()[0].startswith("PASS  dns")
-        assert captured.out.splitlines()[-1].startswith("1 passed, 0 failed, 0 skipped before it was interrupted by")
+        lines = captured.out.splitlines()
+        assert lines[0].startswith("PASS  dns")
+        assert lines[1:-1] == [f"SKIP  {name}: {why}" for name in unreached]
+        assert lines[-1].startswith("1 passed, 0 failed, 0 skipped; 4 not run: interrupted by")
+
+
+@pytest.mark.parametrize("aws", [False, True])
+@pytest.mark.parametrize("fixed_path", [None, "/healthz"])
+def test_the_checks_an_interruption_lists_as_not_run_are_the_ones_a_whole_run_reports(
+    aws: bool, fixed_path: str | None
+) -> None:
+    """``planned`` is what the CLI lists after an interruption: it must name the same checks, in the same order,
+    as a run that ends (here every check but the AWS one is not run: the name does not resolve)."""
+
+    def nowhere(host: str) -> list[str]:
+        raise OSError("Name or service not known")
+
+    class NoAws:
+        def client(self, service: str) -> object:
+            raise OSError("no AWS here")
+
+    expect = Expectations(host=HOST, group="shop", cluster="stage", fixed_path=fixed_path)
+    verifier = Verifier(expect, resolver=nowhere, timeout=5, aws=NoAws() if aws else None)
+    names = [check.name for check in verifier.run()]
+    assert verifier.planned() == names
+    assert names[-1] == "load balancer" and ("fixed response" in names) == (fixed_path is not None)
 
 
 def test_the_load_balancer_check_still_runs_when_the_name_does_not_resolve(aws_env: str) -> None:

@@ -111,6 +111,27 @@ class Verifier:
         self.aws = aws
         self.address = ""
 
+    def _steps(self) -> list[Callable[[], Check]]:
+        """The checks after DNS that apply to these expectations, in the order they run."""
+        steps: list[Callable[[], Check]] = [self._redirect, self._certificate, self._echo, self._websocket]
+        if self.expect.fixed_path is not None:
+            steps.append(self._fixed_response)
+        if self.aws is not None and self._alb:
+            steps.append(self._load_balancer)
+        return steps
+
+    @property
+    def _alb(self) -> bool:
+        return bool(self.expect.group and self.expect.cluster)
+
+    def planned(self) -> list[str]:
+        """The name of every check a whole run reports, in its order: an interrupted run's caller can then say
+        which it never reached instead of leaving them out of the table and the counts."""
+        names = ["dns", *(_check_name(step) for step in self._steps())]
+        if self.aws is None and self._alb:
+            names.append("load balancer")
+        return names
+
     def run(self, on_check: Callable[[Check], None] | None = None) -> list[Check]:
         """Every check in turn; ``on_check`` gets each as it ends, so what was checked before an interruption
         is still reported."""
@@ -118,13 +139,7 @@ class Verifier:
         # Name resolution has no timeout of its own (getaddrinfo): it runs under the check's deadline too.
         checks = [self._bounded(self._dns)]
         report(checks[0])
-        steps: list[Callable[[], Check]] = [self._redirect, self._certificate, self._echo, self._websocket]
-        if self.expect.fixed_path is not None:
-            steps.append(self._fixed_response)
-        alb = bool(self.expect.group and self.expect.cluster)
-        if self.aws is not None and alb:
-            steps.append(self._load_balancer)
-        for step in steps:
+        for step in self._steps():
             # Every check but the load balancer's (AWS's APIs only; it may say why the name has no address)
             # connects to the address the name resolves to: without one it is said as not run, not left out.
             if checks[0].ok or step == self._load_balancer:
@@ -133,7 +148,7 @@ class Verifier:
                 reason = f"not run: the dns check failed, so there is no address for {self.expect.host}"
                 checks.append(Check(_check_name(step), True, reason, skipped=True))
             report(checks[-1])
-        if self.aws is None and alb:
+        if self.aws is None and self._alb:
             checks.append(Check("load balancer", True, "not run: no AWS session (--no-aws)", skipped=True))
             report(checks[-1])
         return checks

@@ -116,6 +116,15 @@ def run(args: argparse.Namespace) -> int:
         code = EXIT_FINDINGS if failed else EXIT_OK
     passed = len(checks) - len(failed) - len(skipped)
     counts = f"{passed} passed, {len(failed)} failed, {len(skipped)} skipped"
+    # The checks the interruption kept from running (the one it cut short among them) are listed too: a table
+    # without them reads as a shorter, complete run.
+    unreached: list[Check] = []
+    if stopped is not None:
+        reached = {c.name for c in checks}
+        why = f"not run: verify was {stopped.replace('stopped', 'interrupted')} first"
+        unreached = [Check(name, True, why, skipped=True) for name in verifier.planned() if name not in reached]
+    if unreached:
+        counts += f"; {len(unreached)} not run"
     if args.json:
         # The exit code's meaning travels with it, so a script reading only stdout need not know the table.
         meaning = "a check failed" if failed else "every check that applies passed"
@@ -124,10 +133,11 @@ def run(args: argparse.Namespace) -> int:
         if stopped is not None:
             meaning = f"interrupted ({stopped}) before every check ran"
         document: dict[str, object] = {
-            "checks": [{"name": c.name, "result": c.result, "reason": c.detail} for c in checks],
+            "checks": [{"name": c.name, "result": c.result, "reason": c.detail} for c in [*checks, *unreached]],
             "passed": passed,
             "failed": len(failed),
             "skipped": len(skipped),
+            "notRun": len(unreached),
             "exitCode": code,
             "meaning": meaning,
         }
@@ -135,10 +145,12 @@ def run(args: argparse.Namespace) -> int:
             document["interrupted"] = stopped
         print(json.dumps(document, indent=2))
     else:
-        print(counts if stopped is None else f"{counts} before it was {stopped.replace('stopped', 'interrupted')}")
+        for check in unreached:
+            print(check)
+        print(counts if stopped is None else f"{counts}: {stopped.replace('stopped', 'interrupted')}")
     if stopped is not None:
         # The document above is the one JSON document: the line goes to stderr only.
-        print(f"interrupted: {stopped}; {counts} before it; run it again to check everything", file=sys.stderr)
+        print(f"interrupted: {stopped}; {counts}; run it again to check everything", file=sys.stderr)
     return code
 
 
