@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from albingress.facts.go_values import go_bool, go_json_field, go_json_loads
+from albingress.facts.go_values import go_bool, go_json_field, go_json_loads, too_deep
 from albingress.facts.managed_policies import document_for_arn
 from albingress.facts.managed_policies import source as managed_source
 from albingress.facts.regions import ALB_SSL_POLICIES, CONTROLLER_DEFAULT_SSL_POLICY, RECOMMENDED_SSL_POLICY
@@ -390,10 +390,13 @@ def _action(ingress: Resource, name: str) -> Mapping[str, Any]:
     protocol), as the controller reads them: Go's json.Unmarshal, field names matched without case, the last
     of a repeated one winning and a repeated object merged into the first (``go_json_field``), so
     ``"redirectConfig": {"protocol": "HTTPS"}, "redirectConfig": {"port": "443"}`` redirects to HTTPS."""
+    raw = ingress.annotations.get(f"{ANN}actions.{name}", "")
     try:
-        value = go_json_loads(ingress.annotations.get(f"{ANN}actions.{name}", ""))
-    except ValueError:  # not JSON, or nested past what is read: the validator names it; no action is read
-        return {}
+        value = go_json_loads(raw)
+    except ValueError:  # not JSON (the controller refuses it too), or nested past what is read: no action is read
+        deep = too_deep(raw)
+        # Go reads it; this tool cannot say whether it redirects, and the finding must say so, not "plain HTTP".
+        return {"unread": f"{ANN}actions.{name}: {deep}"} if deep is not None else {}
     if not isinstance(value, Mapping):
         return {}
     config = go_json_field(value, "redirectConfig")
@@ -404,11 +407,15 @@ def _action(ingress: Resource, name: str) -> Mapping[str, Any]:
     }
 
 
-def _legacy_redirect(ingress: Resource) -> bool:
+def _legacy_redirect(ingress: Resource) -> tuple[bool, str | None]:
     """The legacy form: a first path per host (or one host-less rule) whose backend is an actions.<name>
     redirect to HTTPS ('use-annotation'), matching every path. The controller drops that rule on the HTTPS
-    listener, where it would loop (v3.5.0 pkg/ingress/rule_optimizer.go), so HTTP is redirected."""
+    listener, where it would loop (v3.5.0 pkg/ingress/rule_optimizer.go), so HTTP is redirected.
+
+    The second value, when the first is False, names an action this tool could not read (nested past
+    JSON_DEPTH_READ) that stood where a redirect would: the answer is then "cannot tell", not "plain HTTP"."""
     verdicts: list[bool] = []
+    unread: str | None = None
     for rule in ingress.spec.get("rules") or []:
         paths = _controller_path_order(
             [p for p in ((rule.get("http") or {}).get("paths") or []) if isinstance(p, Mapping)]
@@ -419,18 +426,21 @@ def _legacy_redirect(ingress: Resource) -> bool:
         config = action.get("redirectconfig") or {}
         path = first.get("path")
         every_path = path in ("/*", "*") or (path == "/" and first.get("pathType") == "Prefix")
+        annotated = (service.get("port") or {}).get("name") == "use-annotation"
         ok = (
-            (service.get("port") or {}).get("name") == "use-annotation"
+            annotated
             and action.get("type") == "redirect"
             and str(config.get("protocol", "")).upper() == "HTTPS"
             and every_path
         )
+        if unread is None and action.get("unread") and annotated and every_path:
+            unread = str(action["unread"])
         if ok and not rule.get("host"):
             # It redirects every host, but only after the rules written before it, which keep their order
             # (the controller builds rules in spec.rules order): each of those must redirect too.
-            return all(verdicts)
+            return all(verdicts), unread
         verdicts.append(ok)
-    return bool(verdicts) and all(verdicts)
+    return bool(verdicts) and all(verdicts), unread
 
 
 def _controller_path_order(paths: list[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
@@ -538,13 +548,20 @@ def _redirect(stack: Stack) -> Iterable[Violation]:
     for ingress in _internet_facing(stack):
         protocols = {proto for proto, _ in listen_ports(stack, ingress)}
         port, _, stops = group_ssl_redirect(stack, ingress)
-        if "HTTP" in protocols and port is None and not stops and not _legacy_redirect(ingress):
-            yield Violation(
-                "alb-ssl-redirect",
-                display(ingress),
-                "answers plain HTTP instead of redirecting it to HTTPS",
-                f"set {ANN}ssl-redirect to its HTTPS port, e.g. '443'",
-            )
+        if "HTTP" not in protocols or port is not None or stops:
+            continue
+        redirects, unread = _legacy_redirect(ingress)
+        if redirects:
+            continue
+        yield Violation(
+            "alb-ssl-redirect",
+            display(ingress),
+            f"may answer plain HTTP: this tool cannot tell whether {unread} redirects to HTTPS"
+            if unread
+            else "answers plain HTTP instead of redirecting it to HTTPS",
+            f"set {ANN}ssl-redirect to its HTTPS port, e.g. '443'"
+            + (", or write the redirect action without the nesting" if unread else ""),
+        )
     yield from gateway_rules.redirect(stack)
 
 

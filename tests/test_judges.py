@@ -333,6 +333,26 @@ def test_a_legacy_redirect_counts_where_the_controller_puts_it(
     assert _check(tmp_path, capsys, ingress) == []
 
 
+def test_a_legacy_action_nested_past_what_is_read_is_a_cannot_tell_not_a_plain_http_finding(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Go reads JSON to 10,000 levels; this tool to 500. An actions value past that may well redirect (Go ignores
+    the fields it does not know, however deep): the finding says it cannot tell, and why, never "plain HTTP"."""
+    ingress = _legacy(None)
+    redirect = {"type": "redirect", "redirectConfig": {"protocol": "HTTPS", "port": "443", "statusCode": "HTTP_301"}}
+    deep = json.dumps(redirect)[:-1] + ', "x": ' + "[" * 600 + "]" * 600 + "}"
+    ingress["metadata"]["annotations"][ANN + "actions.ssl-redirect"] = deep
+    found = [v for v in _check(tmp_path, capsys, ingress) if v["rule"] == "alb-ssl-redirect"]
+    assert len(found) == 1, found
+    message = found[0]["message"]
+    assert message.startswith("may answer plain HTTP: this tool cannot tell whether ")
+    assert f"{ANN}actions.ssl-redirect: it nests 601 levels deep" in message and "plain HTTP instead" not in message
+    # A deep action the first path does not use (another name) changes nothing: that one is read, and redirects.
+    ingress = _legacy(None)
+    ingress["metadata"]["annotations"][ANN + "actions.unused"] = deep
+    assert "alb-ssl-redirect" not in _rules(_check(tmp_path, capsys, ingress))
+
+
 @pytest.mark.parametrize("value", ["internet-facing ", " internet-facing", "Internet-Facing", "public"])
 def test_a_scheme_the_controller_does_not_know_is_a_finding(
     value: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
