@@ -22,6 +22,7 @@ Each case also routes requests through the hand-written rules with the ALB's mat
 from __future__ import annotations
 
 import ipaddress
+import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -435,6 +436,23 @@ def test_alb_route_answers_as_the_hand_written_rules(case: RulesCase) -> None:
         if action["type"] == "forward":
             groups = action["forwardConfig"]["targetGroups"]
             assert [name for name, _ in routed.targets] == [g["serviceName"] for g in groups], (case.name, path)
+
+
+def test_condition_values_read_field_names_as_go_does() -> None:
+    """Go's encoding/json matches field names without case, and the controller reads only the config of the
+    condition's field (RuleCondition, v3.5.0 pkg/ingress/config_types.go): written "Values" in "HttpHeaderConfig"
+    they are three values all the same, so a host rule's Prefix /api (host + /api + /api/*) holds 6, over 5."""
+    header = {"Field": "http-header", "HttpHeaderConfig": {"HttpHeaderName": "x-env", "Values": ["a", "b", "c"]}}
+    path = {"path": "/api", "pathType": "Prefix", "backend": {"service": {"name": "web", "port": {"number": 80}}}}
+    annotations = {"alb.ingress.kubernetes.io/conditions.web": json.dumps([header])}
+    assert condition_values(annotations, "shop.example.com", path) == 6
+    # A config that is not the field's own is not read: the source-ip condition's values count, the stray do not.
+    stray = {"field": "source-ip", "sourceIpConfig": {"values": ["10.0.0.0/8"]}, "httpHeaderConfig": {"values": ["z"]}}
+    annotations = {"alb.ingress.kubernetes.io/conditions.web": json.dumps([stray])}
+    assert condition_values(annotations, "", path) == 3
+    # JSON the controller refuses (NaN) counts nothing here: the validator names it.
+    annotations = {"alb.ingress.kubernetes.io/conditions.web": '[{"field": "source-ip", "x": NaN}]'}
+    assert condition_values(annotations, "", path) == 2
 
 
 def test_condition_values_are_counted_as_the_rules_hold_them() -> None:

@@ -26,7 +26,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from albingress.facts.go_values import go_bool, too_deep
+from albingress.facts.go_values import go_bool, go_json_loads
+from albingress.policies.validation.controller import condition_value_count
 
 NGINX = "nginx.ingress.kubernetes.io/"
 ALB = "alb.ingress.kubernetes.io/"
@@ -333,25 +334,19 @@ def path_value_count(path: Mapping[str, Any]) -> int:
     return 1
 
 
-def _values_in(condition: Mapping[str, Any]) -> int:
-    for key, config in condition.items():
-        if key.endswith("Config") and isinstance(config, Mapping):
-            values = config.get("values") or config.get("regexValues") or []
-            return len(values) if isinstance(values, list) else 1
-    return 1
-
-
 def condition_values(annotations: Mapping[str, Any], host: str, path: Mapping[str, Any]) -> int:
-    """How many condition values the rule the controller builds for ``path`` of a ``host`` rule holds."""
+    """How many condition values the rule the controller builds for ``path`` of a ``host`` rule holds: its
+    conditions.<backend> annotation read as the controller reads it (Go's JSON, field names without case) and
+    counted as the validator counts it."""
     backend = ((path.get("backend") or {}).get("service")) or {}
     raw = str(annotations.get(ALB + f"conditions.{backend.get('name')}", "[]"))
     try:
-        extra = [] if too_deep(raw) else json.loads(raw)
-    except (ValueError, RecursionError):  # the controller refuses it: the validator names it, not this count
+        extra = go_json_loads(raw)
+    except ValueError:  # the controller refuses it (or it nests past what is read): the validator names it
         extra = []
-    if not isinstance(extra, list):
-        extra = []
-    return (1 if host else 0) + path_value_count(path) + sum(_values_in(c) for c in extra if isinstance(c, Mapping))
+    conditions = extra if isinstance(extra, list) else []
+    count = sum(condition_value_count(c) for c in conditions if isinstance(c, Mapping))
+    return (1 if host else 0) + path_value_count(path) + count
 
 
 # ...and at most 5 wildcards ('*' or '?') across its host and path values (ELB quotas, "Wildcards per rule").

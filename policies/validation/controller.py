@@ -346,7 +346,9 @@ def _action_problems(action: Any) -> list[tuple[str, str]]:
     return found
 
 
-def _condition_values(condition: Mapping[str, Any]) -> int:
+def condition_value_count(condition: Mapping[str, Any]) -> int:
+    """The values one condition puts in its ALB rule (its field's config, read as Go reads it); what the
+    validator and migrate's 5-values-per-rule guard both count."""
     config = _go(condition, CONDITION_CONFIGS.get(str(_go(condition, "field")), ""))
     if not isinstance(config, Mapping):
         return 0
@@ -537,7 +539,7 @@ def _ingress_problems(obj: Mapping[str, Any], index: int) -> list[Problem]:
             value = json_value(key, condition_problems)
             if isinstance(value, list):
                 extra_values[suffix.removeprefix("conditions.")] = sum(
-                    _condition_values(c) for c in value if isinstance(c, Mapping)
+                    condition_value_count(c) for c in value if isinstance(c, Mapping)
                 )
         elif suffix.startswith("transforms."):
             json_value(key, _transform_problems)
