@@ -111,7 +111,7 @@ class ClusterSettings(_Section):
         if value not in EKS_KUBERNETES_VERSIONS:
             raise _fail(
                 f"{value} is not a version EKS offers for new clusters (as of {EKS_VERSIONS_CHECKED}): use one of "
-                f"{', '.join(EKS_KUBERNETES_VERSIONS)} (see components/eks_versions.py)"
+                f"{', '.join(EKS_KUBERNETES_VERSIONS)} (see facts/eks_versions.py)"
             )
         return value
 

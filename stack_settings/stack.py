@@ -39,6 +39,7 @@ from albingress.components.sections import (
     GatewayApiSettings,
     host_covered_by,
 )
+from albingress.facts.eks_versions import extended_support_note
 from albingress.facts.instance_types import instance_type_note
 from albingress.facts.names import DNS_SUBDOMAIN, PROJECT
 from albingress.facts.regions import (
@@ -374,17 +375,28 @@ def parse_settings(
     )
 
 
-def settings_notes(raw: Mapping[str, Any]) -> list[str]:
-    """Warnings about config the stack accepts but that may still fail at ``pulumi up`` (the plan prints them)."""
+def settings_notes(raw: Mapping[str, Any], today: dt.date | None = None) -> list[str]:
+    """Warnings about config the stack accepts but that may still fail at ``pulumi up``, or cost more than it
+    need (the plan prints them)."""
     cluster = raw.get(f"{PROJECT}:cluster")
     if isinstance(cluster, str):
         with contextlib.suppress(json.JSONDecodeError):
             cluster = json.loads(cluster)
     if not isinstance(cluster, Mapping) or cluster.get("create") is not True:
         return []
+    notes: list[str] = []
     instance_type = cluster.get("nodeInstanceType")
     note = instance_type_note(instance_type) if isinstance(instance_type, str) else None
-    return [f"{PROJECT}:cluster.nodeInstanceType: {note}"] if note else []
+    if note:
+        notes.append(f"{PROJECT}:cluster.nodeInstanceType: {note}")
+    # The default is kept for the stacks that rely on it (EKS refuses a jump of two minor versions), so a stack
+    # on it is told what it costs instead.
+    version = cluster.get("version", ClusterSettings.model_fields["version"].default)
+    late = extended_support_note(version, today or dt.date.today()) if isinstance(version, str) else None
+    if late:
+        said = "" if "version" in cluster else " (the default; set it in the stack file)"
+        notes.append(f"{PROJECT}:cluster.version{said}: {late}")
+    return notes
 
 
 def _lifetime_checks(sections: Mapping[str, BaseModel], stack: str | None, today: dt.date) -> list[Problem]:

@@ -313,10 +313,33 @@ def test_an_instance_type_botocore_does_not_list_is_a_warning_not_an_error() -> 
     assert instance_type_note("m7i.metal-24xl") is None
     note = instance_type_note("t3.medum")
     assert note is not None and "did you mean t3.medium?" in note
-    config = {"alb-ingress:cluster": {"create": True, "nodeInstanceType": "z9x.large"}}
+    config = {"alb-ingress:cluster": {"create": True, "nodeInstanceType": "z9x.large", "version": "1.36"}}
     (line,) = settings_notes(config)
     assert line.startswith("alb-ingress:cluster.nodeInstanceType: node instance type 'z9x.large' is not one")
     assert settings_notes({"alb-ingress:cluster": {"name": "stage"}}) == []
+
+
+def test_a_created_cluster_past_eks_standard_support_is_a_note_naming_the_cost_and_the_next_version() -> None:
+    """EKS calendar (docs.aws.amazon.com/eks/latest/userguide/kubernetes-versions.html): 1.33's standard support
+    ended 2026-07-29 and its extended support (billed per cluster hour) ends 2027-07-29; 1.34's standard support
+    ended 2026-12-02. EKS upgrades one minor version at a time, so the advice is the next one."""
+    import datetime as dt
+
+    today = dt.date(2026, 12, 7)
+    (line,) = settings_notes({"alb-ingress:cluster": {"create": True}}, today)
+    assert line.startswith("alb-ingress:cluster.version (the default; set it in the stack file): Kubernetes 1.33 left")
+    assert "standard support on 2026-07-29" in line and "until 2027-07-29, when EKS upgrades it itself" in line
+    assert "set '1.34', pulumi up" in line and "standard support (1.35, 1.36)" in line
+    (line,) = settings_notes({"alb-ingress:cluster": {"create": True, "version": "1.32"}}, today)
+    assert line.startswith("alb-ingress:cluster.version: Kubernetes 1.32 left") and "set '1.33'" in line
+    # The last day of standard support is still in it; the day after is not.
+    assert settings_notes({"alb-ingress:cluster": {"create": True, "version": "1.34"}}, dt.date(2026, 12, 2)) == []
+    (line,) = settings_notes({"alb-ingress:cluster": {"create": True, "version": "1.34"}}, dt.date(2026, 12, 3))
+    assert "set '1.35'" in line and "until 2027-12-02" in line
+    for version in ("1.35", "1.36"):
+        assert settings_notes({"alb-ingress:cluster": {"create": True, "version": version}}, today) == []
+    # A cluster the stack does not create is not its to upgrade.
+    assert settings_notes({"alb-ingress:cluster": {"name": "stage", "version": "1.33"}}, today) == []
 
 
 def test_deletion_protection_on_an_ephemeral_stack_is_refused() -> None:
