@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TypeAlias, Union
 
 # Go strconv.ParseBool (go/src/strconv/atob.go): exactly these spellings, nothing trimmed.
 GO_TRUE = frozenset({"1", "t", "T", "TRUE", "true", "True"})
@@ -102,6 +104,55 @@ def go_json_field(document: object, name: str) -> object:
         else:
             found, merged = value, None
     return GoObject.of(merged) if merged is not None else found
+
+
+# The shape of a Go value json.Unmarshal fills, for go_type_problem: GO_STRING, ("slice", element), or a struct
+# as {json field name: shape}.
+GO_STRING = "string"
+GoShape: TypeAlias = Union[str, tuple[str, "GoShape"], Mapping[str, "GoShape"]]  # noqa: UP007 (recursive)
+
+
+def _json_kind(value: object) -> str:
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "an array"
+    return "an object"
+
+
+def go_type_problem(value: object, shape: GoShape, where: str = "") -> str | None:
+    """Where ``value`` (from go_json_loads) holds a JSON value Go's ``json.Unmarshal`` cannot put in ``shape``,
+    and what it holds, or None. Go does not stop at such a value, but Unmarshal still returns its
+    UnmarshalTypeError, so the controller refuses the whole annotation. A null fits anything (it leaves the
+    field as it was, or nil); a key that names no field is ignored; every pair of a repeated key is decoded, so
+    each is checked."""
+    if value is None:
+        return None
+    if shape == GO_STRING:
+        return None if isinstance(value, str) else f"{where or 'it'} is {_json_kind(value)}, not a string"
+    if isinstance(shape, tuple):
+        if not isinstance(value, list):
+            return f"{where or 'it'} is {_json_kind(value)}, not an array"
+        for i, element in enumerate(value):
+            if (problem := go_type_problem(element, shape[1], f"{where}[{i}]")) is not None:
+                return problem
+        return None
+    assert isinstance(shape, Mapping)
+    if not isinstance(value, dict):
+        return f"{where or 'it'} is {_json_kind(value)}, not an object"
+    pairs = value.pairs if isinstance(value, GoObject) else list(value.items())
+    fields = {_go_folded(name): name for name in shape}
+    for key, item in pairs:
+        name = key if key in shape else fields.get(_go_folded(key))
+        if name is None:
+            continue
+        if (problem := go_type_problem(item, shape[name], f"{where}.{key}" if where else key)) is not None:
+            return problem
+    return None
 
 
 def _not_json(constant: str) -> object:

@@ -407,6 +407,18 @@ def _action(ingress: Resource, name: str) -> Mapping[str, Any]:
     }
 
 
+def _narrowed(ingress: Resource, name: str) -> bool:
+    """Whether a conditions.<name> annotation may keep the rule of backend ``name`` from some requests: any value
+    but an empty list (one the controller refuses stops the group, which the validator says)."""
+    raw = ingress.annotations.get(f"{ANN}conditions.{name}")
+    if raw is None:
+        return False
+    try:
+        return go_json_loads(raw) not in ([], None)  # a JSON null leaves the list nil: no condition
+    except ValueError:
+        return True
+
+
 def _legacy_redirect(ingress: Resource) -> tuple[bool, str | None]:
     """The legacy form: a first path per host (or one host-less rule) whose backend is an actions.<name>
     redirect to HTTPS ('use-annotation'), matching every path. The controller drops that rule on the HTTPS
@@ -425,12 +437,17 @@ def _legacy_redirect(ingress: Resource) -> tuple[bool, str | None]:
         action = _action(ingress, str(service.get("name")))
         config = action.get("redirectconfig") or {}
         path = first.get("path")
-        every_path = path in ("/*", "*") or (path == "/" and first.get("pathType") == "Prefix")
+        # An empty path gives the rule no path condition (buildRuleConditions): every path, as '/*' does. A
+        # conditions.<name> annotation on the redirect narrows it to the requests it matches.
+        every_path = (
+            path in ("/*", "*", "", None) or (path == "/" and first.get("pathType") == "Prefix")
+        ) and not _narrowed(ingress, str(service.get("name")))
         annotated = (service.get("port") or {}).get("name") == "use-annotation"
         ok = (
             annotated
             and action.get("type") == "redirect"
-            and str(config.get("protocol", "")).upper() == "HTTPS"
+            # As written: the ELB API takes HTTPS, HTTP or #{protocol}, case and all (the validator names the rest).
+            and config.get("protocol") == "HTTPS"
             and every_path
         )
         if unread is None and action.get("unread") and annotated and every_path:

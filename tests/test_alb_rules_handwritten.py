@@ -450,6 +450,13 @@ def test_condition_values_read_field_names_as_go_does() -> None:
     stray = {"field": "source-ip", "sourceIpConfig": {"values": ["10.0.0.0/8"]}, "httpHeaderConfig": {"values": ["z"]}}
     annotations = {"alb.ingress.kubernetes.io/conditions.web": json.dumps([stray])}
     assert condition_values(annotations, "", path) == 3
+    # An empty (ImplementationSpecific) path gives no path value; a rule with no condition at all gets '/*'.
+    empty = {"path": "", "pathType": "ImplementationSpecific", "backend": path["backend"]}
+    assert condition_values({}, "shop.example.com", empty) == 1
+    assert condition_values({}, "", empty) == 1
+    # regexValues under source-ip is no field of SourceIPConditionConfig: Go drops it, nothing is sent.
+    stray = {"field": "source-ip", "sourceIPConfig": {"values": ["10.0.0.0/8"], "regexValues": ["a", "b"]}}
+    assert condition_values({"alb.ingress.kubernetes.io/conditions.web": json.dumps([stray])}, "", empty) == 1
     # JSON the controller refuses (NaN) counts nothing here: the validator names it.
     annotations = {"alb.ingress.kubernetes.io/conditions.web": '[{"field": "source-ip", "x": NaN}]'}
     assert condition_values(annotations, "", path) == 2

@@ -333,6 +333,41 @@ def test_a_legacy_redirect_counts_where_the_controller_puts_it(
     assert _check(tmp_path, capsys, ingress) == []
 
 
+def test_a_legacy_redirect_counts_only_as_the_elb_api_and_the_controller_take_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The controller passes redirectConfig.protocol on as written, and the ELB API takes only 'HTTPS', 'HTTP' or
+    '#{protocol}' (botocore elbv2 RedirectActionConfig pattern): 'https' redirects nothing (the group stops)."""
+    ingress = _legacy(None)
+    ingress["metadata"]["annotations"][ANN + "actions.ssl-redirect"] = json.dumps(
+        {"type": "redirect", "redirectConfig": {"protocol": "https", "port": "443", "statusCode": "HTTP_301"}}
+    )
+    found = _check(tmp_path, capsys, ingress)
+    assert "alb-ssl-redirect" in _rules(found)
+    assert any("protocol 'https' does not match" in v["message"] for v in found)
+    # A conditions.<name> annotation on the redirect narrows its rule (buildRuleConditions adds its conditions):
+    # the requests it does not match reach the next rule in clear text.
+    ingress = _legacy(None)
+    only_get = [{"field": "http-request-method", "httpRequestMethodConfig": {"values": ["GET"]}}]
+    ingress["metadata"]["annotations"][ANN + "conditions.ssl-redirect"] = json.dumps(only_get)
+    assert "alb-ssl-redirect" in _rules(_check(tmp_path, capsys, ingress))
+    ingress["metadata"]["annotations"][ANN + "conditions.ssl-redirect"] = "[]"
+    assert "alb-ssl-redirect" not in _rules(_check(tmp_path, capsys, ingress))
+    # An empty path gives no path condition: the redirect covers every path, as '/*' does.
+    assert _check(tmp_path, capsys, _legacy(None, "", "ImplementationSpecific")) == []
+
+
+def test_a_use_annotation_backend_without_its_action_is_said_to_answer_503(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """tolerate-non-existent-backend-action is true by default (v3.5.0 pkg/config/ingress_config.go): the
+    controller serves a 503 fixed response there instead of refusing the Ingress."""
+    ingress = _legacy(None)
+    del ingress["metadata"]["annotations"][ANN + "actions.ssl-redirect"]
+    found = [v for v in _check(tmp_path, capsys, ingress) if "has no actions.ssl-redirect" in v["message"]]
+    assert found and "the controller answers this path with 503" in found[0]["message"]
+
+
 def test_a_legacy_action_nested_past_what_is_read_is_a_cannot_tell_not_a_plain_http_finding(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -179,6 +179,143 @@ def test_conditions_shape_and_the_five_values_of_a_rule() -> None:
     assert validate([ingress(annotations={ALB + "transforms.web": '[{"type": "url-rewrite"}]'})])
 
 
+def _conditions(conditions: Any, path: str = "/", path_type: str = "Prefix", **annotations: str) -> list[Problem]:
+    obj = ingress(annotations={ALB + "conditions.web": json.dumps(conditions), **annotations})
+    obj["spec"]["rules"][0]["http"]["paths"][0].update(path=path, pathType=path_type)
+    return validate([obj])
+
+
+@pytest.mark.parametrize(
+    ("conditions", "said"),
+    [
+        # RuleCondition's fields are Go strings and []string (v3.5.0 pkg/ingress/config_types.go): json.Unmarshal
+        # fails on any other JSON type, and ParseJSONAnnotation with it.
+        ([{"field": "source-ip", "sourceIPConfig": {"values": [10]}}], "sourceIPConfig.values[0] is a number"),
+        ([{"field": "source-ip", "sourceIPConfig": {"values": "10.0.0.0/8"}}], "values is a string, not an array"),
+        ([{"field": "http-header", "httpHeaderConfig": {"httpHeaderName": 1, "values": ["a"]}}], "is a number"),
+        ([{"field": "query-string", "queryStringConfig": {"values": [{"value": 7}]}}], "value is a number"),
+        ([{"field": "query-string", "queryStringConfig": {"values": ["a=b"]}}], "is a string, not an object"),
+        ([{"field": True}], "field is a boolean, not a string"),
+        # Every field is decoded, the condition's own or not: a stray config of the wrong type fails too.
+        (
+            [{"field": "source-ip", "sourceIPConfig": {"values": ["10.0.0.0/8"]}, "hostHeaderConfig": []}],
+            "hostHeaderConfig is an array, not an object",
+        ),
+        # Field names match without case, so "Values" is read, and checked.
+        ([{"field": "http-request-method", "httpRequestMethodConfig": {"Values": [{}]}}], "Values[0] is an object"),
+    ],
+)
+def test_a_condition_of_a_type_go_cannot_decode_is_refused(conditions: Any, said: str) -> None:
+    (problem,) = _conditions(conditions)
+    assert said in problem.rule and "json.Unmarshal refuses it" in problem.rule, problem.rule
+
+
+def test_conditions_as_the_controller_and_the_elb_api_take_them() -> None:
+    # A null leaves a Go value as it was: not a type error.
+    assert _conditions([{"field": "source-ip", "sourceIPConfig": {"values": ["10.0.0.0/8"]}, "x": None}]) == []
+    # ELB API RuleCondition: at most one http-request-method and one source-ip condition per rule; the controller
+    # makes one condition of each entry. http-header and query-string may repeat.
+    ip = {"field": "source-ip", "sourceIPConfig": {"values": ["10.0.0.0/8"]}}
+    (problem,) = _conditions([ip, ip])
+    assert "conditions 0 and 1 are both source-ip" in problem.rule and "CreateRule fails" in problem.rule
+    get = {"field": "http-request-method", "httpRequestMethodConfig": {"values": ["GET"]}}
+    assert "both http-request-method" in _conditions([get, get])[0].rule
+    header = {"field": "http-header", "httpHeaderConfig": {"httpHeaderName": "x-a", "values": ["1"]}}
+    assert _conditions([header, {**header, "httpHeaderConfig": {"httpHeaderName": "x-b", "values": ["2"]}}]) == []
+    # An unknown field is not refused by the controller (Validate has no default case): the condition is dropped
+    # and the rule matches more than meant, so it is a finding that says so.
+    (problem,) = _conditions([{"field": "Host-Header", "hostHeaderConfig": {"values": ["a.example.com"]}}])
+    assert "unknown field 'Host-Header'; the controller drops the condition" in problem.rule
+
+
+def test_the_values_a_rule_holds_are_counted_as_the_controller_builds_it() -> None:
+    """buildRuleConditions (v3.5.0 pkg/ingress/model_build_listener_rules.go): host + path values + conditions,
+    host-header and path-pattern values merged in; an empty path adds no value; regexValues exist only for
+    host-header, http-header and path-pattern (Go drops the key of the other three)."""
+    four = [{"field": "http-header", "httpHeaderConfig": {"httpHeaderName": "x-env", "values": ["a", "b", "c", "d"]}}]
+    # host + 4 = 5 with an empty ImplementationSpecific path; with "/x" it is 6.
+    assert _conditions(four, path="", path_type="ImplementationSpecific") == []
+    (problem,) = _conditions(four, path="/x", path_type="ImplementationSpecific")
+    assert "would hold 6 condition values" in problem.rule
+    ip = [{"field": "source-ip", "sourceIPConfig": {"values": ["10.0.0.0/8"], "regexValues": ["a", "b", "c", "d"]}}]
+    assert _conditions(ip, path="/x") == []  # host + /x + /x/* + 1 = 4: the regexValues are not sent
+
+
+def test_a_rule_whose_merged_host_or_path_would_mix_values_and_regex_values_is_refused() -> None:
+    """buildRuleConditions refuses a host or path condition with both values and regexValues once the rule's own
+    host and path are merged with the conditions annotation ('host condition must specify exactly one of
+    Values and RegexValues')."""
+    host_regex = [{"field": "host-header", "hostHeaderConfig": {"regexValues": ["^shop"]}}]
+    (problem,) = _conditions(host_regex)
+    assert "its host condition would hold both values and regexValues" in problem.rule
+    path_regex = [{"field": "path-pattern", "pathPatternConfig": {"regexValues": ["^/a"]}}]
+    assert "its path condition would hold both" in _conditions(path_regex)[0].rule
+    # An empty path has no path value to mix with; a regex path (use-regex-path-match) takes regexValues.
+    assert _conditions(path_regex, path="", path_type="ImplementationSpecific") == []
+    regex_mode = {ALB + "use-regex-path-match": "true"}
+    assert _conditions(path_regex, path="/a.*", path_type="ImplementationSpecific", **regex_mode) == []
+    path_values = [{"field": "path-pattern", "pathPatternConfig": {"values": ["/b"]}}]
+    assert (
+        "its path condition would hold both"
+        in _conditions(path_values, path="/a.*", path_type="ImplementationSpecific", **regex_mode)[0].rule
+    )
+    # An empty path in regex mode is no regex at all (the controller skips an empty path): not refused.
+    assert _conditions([], path="", path_type="ImplementationSpecific", **regex_mode) == []
+
+
+@pytest.mark.parametrize(
+    ("action", "said"),
+    [
+        # The controller passes these configs on as written; CreateRule checks them against the ELB API model.
+        ({"type": "redirect", "redirectConfig": {"protocol": "https", "statusCode": "HTTP_301"}}, "protocol 'https'"),
+        ({"type": "redirect", "redirectConfig": {"statusCode": "301"}}, "statusCode '301' is not one of"),
+        ({"type": "redirect", "redirectConfig": {"port": "0", "statusCode": "HTTP_301"}}, "port '0' is not 1..65535"),
+        (
+            {"type": "redirect", "redirectConfig": {"port": "\u0664\u0664\u0663", "statusCode": "HTTP_301"}},
+            "is not 1..65535",
+        ),
+        ({"type": "redirect", "redirectConfig": {"path": "", "statusCode": "HTTP_302"}}, "path is 0 characters"),
+        ({"type": "redirect", "redirectConfig": {"host": "h" * 129, "statusCode": "HTTP_302"}}, "host is 129"),
+        ({"type": "fixed-response", "fixedResponseConfig": {"statusCode": "302"}}, "statusCode '302' does not match"),
+        ({"type": "fixed-response", "fixedResponseConfig": {"statusCode": "\uff12\uff10\uff10"}}, "does not match"),
+        ({"type": "fixed-response", "fixedResponseConfig": {"statusCode": "200", "messageBody": "x" * 1025}}, "1025"),
+    ],
+)
+def test_action_configs_the_elb_api_refuses_are_refused(action: dict[str, Any], said: str) -> None:
+    (problem,) = validate([ingress(annotations={ALB + "actions.web": json.dumps(action)})])
+    assert said in problem.rule, problem.rule
+
+
+def test_action_configs_the_elb_api_takes_pass() -> None:
+    for action in (
+        {"type": "redirect", "redirectConfig": {"protocol": "HTTPS", "port": "443", "statusCode": "HTTP_301"}},
+        {
+            "type": "redirect",
+            "redirectConfig": {"protocol": "#{protocol}", "port": "#{port}", "statusCode": "HTTP_302"},
+        },
+        {"type": "redirect", "redirectConfig": {"path": "/new/#{path}", "query": "", "statusCode": "HTTP_301"}},
+        {"type": "fixed-response", "fixedResponseConfig": {"statusCode": "503", "contentType": "text/plain"}},
+    ):
+        assert validate([ingress(annotations={ALB + "actions.web": json.dumps(action)})]) == [], action
+
+
+def test_the_action_limits_are_the_pinned_botocore_models() -> None:
+    from albingress.facts.botocore_data import service_model
+    from albingress.policies.validation.controller import FIXED_RESPONSE_API, REDIRECT_API
+
+    shapes = service_model("elbv2")["shapes"]
+    for config, rules in (("RedirectActionConfig", REDIRECT_API), ("FixedResponseActionConfig", FIXED_RESPONSE_API)):
+        members = shapes[config]["members"]
+        for key, (kind, rule) in rules.items():
+            shape = shapes[members[key[0].upper() + key[1:]]["shape"]]
+            expected = {
+                "pattern": shape.get("pattern"),
+                "enum": tuple(shape.get("enum") or ()),
+                "length": (shape.get("min"), shape.get("max")),
+            }[kind]
+            assert rule == expected, (config, key)
+
+
 @pytest.mark.parametrize(
     ("suffix", "value", "refused"),
     [

@@ -26,8 +26,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from albingress.facts.go_values import go_bool, go_json_loads
-from albingress.policies.validation.controller import condition_value_count
+from albingress.facts.go_values import GO_TRUE, go_bool, go_json_loads
+from albingress.policies.validation.controller import rule_condition_values
 
 NGINX = "nginx.ingress.kubernetes.io/"
 ALB = "alb.ingress.kubernetes.io/"
@@ -327,26 +327,19 @@ def group_members(ingresses: Iterable[Mapping[str, Any]]) -> list[Mapping[str, A
 RULE_CONDITION_VALUES = 5
 
 
-def path_value_count(path: Mapping[str, Any]) -> int:
-    """The path values the controller makes of one Ingress path: Prefix /x gives /x and /x/*, / gives /*."""
-    if path.get("pathType") == "Prefix" and str(path.get("path") or "/") != "/":
-        return 2
-    return 1
-
-
 def condition_values(annotations: Mapping[str, Any], host: str, path: Mapping[str, Any]) -> int:
     """How many condition values the rule the controller builds for ``path`` of a ``host`` rule holds: its
     conditions.<backend> annotation read as the controller reads it (Go's JSON, field names without case) and
-    counted as the validator counts it."""
+    counted as the validator counts the rule (rule_condition_values)."""
     backend = ((path.get("backend") or {}).get("service")) or {}
     raw = str(annotations.get(ALB + f"conditions.{backend.get('name')}", "[]"))
     try:
         extra = go_json_loads(raw)
     except ValueError:  # the controller refuses it (or it nests past what is read): the validator names it
         extra = []
-    conditions = extra if isinstance(extra, list) else []
-    count = sum(condition_value_count(c) for c in conditions if isinstance(c, Mapping))
-    return (1 if host else 0) + path_value_count(path) + count
+    conditions = [c for c in extra if isinstance(c, Mapping)] if isinstance(extra, list) else []
+    regex_paths = str(annotations.get(ALB + "use-regex-path-match", "")) in GO_TRUE  # as the validator reads it
+    return rule_condition_values(host, path, regex_paths, conditions)
 
 
 # ...and at most 5 wildcards ('*' or '?') across its host and path values (ELB quotas, "Wildcards per rule").

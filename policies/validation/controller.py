@@ -29,16 +29,19 @@ from __future__ import annotations
 import json
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any, cast
 
 from albingress.facts.go_values import (  # the one Go ParseCIDR
     GO_FALSE,
+    GO_STRING,
     GO_TRUE,
+    GoShape,
     go_bool,
     go_cidr,
     go_json_field,
     go_json_loads,
+    go_type_problem,
     too_deep,
 )
 from albingress.facts.names import CERTIFICATE_ARN, certificate_arns
@@ -66,6 +69,25 @@ CONDITION_CONFIGS = {
     "path-pattern": "pathPatternConfig",
     "query-string": "queryStringConfig",
     "source-ip": "sourceIPConfig",
+}
+# The fields with a RegexValues beside Values (v3.5.0 pkg/ingress/config_types.go): Go drops a regexValues key of
+# the other three, which have no such field.
+REGEX_CONDITIONS = ("host-header", "http-header", "path-pattern")
+# ELB API RuleCondition: a rule takes at most one condition of each of these; the controller makes one condition
+# per entry of the annotation for the last two (host-header and path-pattern entries it merges into one).
+ONE_PER_RULE = ("http-request-method", "source-ip")
+# RuleCondition as json.Unmarshal fills it (config_types.go): a value of another JSON type anywhere in it fails
+# the annotation.
+_VALUES: GoShape = ("slice", GO_STRING)
+_PATTERNS: dict[str, GoShape] = {"regexValues": _VALUES, "values": _VALUES}
+RULE_CONDITION_SHAPE: GoShape = {
+    "field": GO_STRING,
+    "hostHeaderConfig": _PATTERNS,
+    "httpHeaderConfig": {"httpHeaderName": GO_STRING, **_PATTERNS},
+    "httpRequestMethodConfig": {"values": _VALUES},
+    "pathPatternConfig": _PATTERNS,
+    "queryStringConfig": {"values": ("slice", {"key": GO_STRING, "value": GO_STRING})},
+    "sourceIPConfig": {"values": _VALUES},
 }
 TRANSFORM_CONFIGS = {"url-rewrite": "urlRewriteConfig", "host-header-rewrite": "hostHeaderRewriteConfig"}
 STRING_MAPS = ("load-balancer-attributes", "target-group-attributes", "tags")
@@ -282,6 +304,43 @@ def _go(value: Any, key: str) -> Any:
     return go_json_field(value, key)
 
 
+# What the ELB API takes in the action configs the controller passes on as written (buildRedirectAction and
+# buildFixedResponseAction, v3.5.0 pkg/ingress/model_build_actions.go, check no more than a statusCode is there):
+# botocore's elbv2 model (RedirectActionConfig, FixedResponseActionConfig) gives the patterns, values and
+# lengths; CreateRule refuses anything else, and with it the whole group. A test holds these to the pinned model.
+REDIRECT_API: dict[str, tuple[str, object]] = {
+    "protocol": ("pattern", r"^(HTTPS?|#\{protocol\})$"),
+    "statusCode": ("enum", ("HTTP_301", "HTTP_302")),
+    "host": ("length", (1, 128)),
+    "path": ("length", (1, 128)),
+    "query": ("length", (0, 128)),
+}
+FIXED_RESPONSE_API: dict[str, tuple[str, object]] = {
+    "statusCode": ("pattern", r"^(2|4|5)\d\d$"),
+    "messageBody": ("length", (0, 1024)),
+    "contentType": ("length", (0, 32)),
+}
+
+
+def _api_problems(
+    name: str, config: Mapping[str, Any], rules: Mapping[str, tuple[str, object]]
+) -> list[tuple[str, str]]:
+    found: list[tuple[str, str]] = []
+    for key, (kind, rule) in rules.items():
+        value = _go(config, key)
+        if not isinstance(value, str):
+            continue  # absent (the ALB keeps the request's value), or a type Go's Unmarshal refuses
+        if kind == "pattern" and not re.fullmatch(str(rule), value, re.ASCII):
+            found.append((f"{name}.{key} {value!r} does not match {rule} (ELB API)", "write it as the pattern says"))
+        elif kind == "enum" and value not in cast(tuple[str, ...], rule):
+            found.append((f"{name}.{key} {value!r} is not one of {', '.join(cast(tuple[str, ...], rule))}", "use one"))
+        elif kind == "length":
+            low, high = cast(tuple[int, int], rule)
+            if not low <= len(value) <= high:
+                found.append((f"{name}.{key} is {len(value)} characters; the ELB API takes {low} to {high}", "fix it"))
+    return found
+
+
 def _action_problems(action: Any) -> list[tuple[str, str]]:
     """(rule, fix) for an ``actions.*`` value, as Action.validate and the ELB API refuse it."""
     if not isinstance(action, Mapping):
@@ -293,12 +352,20 @@ def _action_problems(action: Any) -> list[tuple[str, str]]:
         config = _go(action, "fixedResponseConfig")
         if not isinstance(config, Mapping) or not _go(config, "statusCode"):
             return [("a fixed-response action needs fixedResponseConfig.statusCode", "add it")]
-        return []
+        return _api_problems("fixedResponseConfig", config, FIXED_RESPONSE_API)
     if kind == "redirect":
         config = _go(action, "redirectConfig")
         if not isinstance(config, Mapping) or not _go(config, "statusCode"):
             return [("a redirect action needs redirectConfig.statusCode", "add it (HTTP_301 or HTTP_302)")]
-        return []
+        problems = _api_problems("redirectConfig", config, REDIRECT_API)
+        port = _go(config, "port")
+        if (
+            isinstance(port, str)
+            and port != "#{port}"
+            and not (port.isascii() and port.isdigit() and 0 < int(port) < 65536)
+        ):
+            problems.append((f"redirectConfig.port {port!r} is not 1..65535 or #{{port}} (ELB API)", "write the port"))
+        return problems
     named = _go(action, "targetGroupARN") is not None or _go(action, "targetGroupName") is not None
     forward = _go(action, "forwardConfig")
     if not named and forward is None:
@@ -349,17 +416,75 @@ def _action_problems(action: Any) -> list[tuple[str, str]]:
 def condition_value_count(condition: Mapping[str, Any]) -> int:
     """The values one condition puts in its ALB rule (its field's config, read as Go reads it); what the
     validator and migrate's 5-values-per-rule guard both count."""
-    config = _go(condition, CONDITION_CONFIGS.get(str(_go(condition, "field")), ""))
+    field = str(_go(condition, "field"))
+    config = _go(condition, CONDITION_CONFIGS.get(field, ""))
     if not isinstance(config, Mapping):
         return 0
-    return sum(len(_go(config, k) or []) for k in ("values", "regexValues") if isinstance(_go(config, k), list))
+    keys = ("values", "regexValues") if field in REGEX_CONDITIONS else ("values",)
+    return sum(len(_go(config, k) or []) for k in keys if isinstance(_go(config, k), list))
+
+
+def path_values(path: Mapping[str, Any], regex_paths: bool) -> tuple[int, bool]:
+    """How many path-pattern values the controller makes of an Ingress path, and whether they are regexes
+    (buildPathPatterns, v3.5.0 pkg/ingress/model_build_listener_rules.go): a Prefix /x gives /x and /x/*, a
+    Prefix / gives /*, an empty path (ImplementationSpecific may be empty) gives none."""
+    written = str(path.get("path") or "")
+    if not written:
+        return 0, False
+    if path.get("pathType") == "Prefix":
+        return (1 if written == "/" else 2), False
+    return 1, path.get("pathType") in (None, "ImplementationSpecific") and regex_paths
+
+
+def rule_condition_values(
+    host: str, path: Mapping[str, Any], regex_paths: bool, conditions: Sequence[Mapping[str, Any]]
+) -> int:
+    """The condition values of the rule the controller builds for one Ingress path: its host, its path values and
+    those of its backend's conditions annotation (host-header and path-pattern merged into the same condition).
+    A rule left with no condition gets the path /* (buildRuleConditions)."""
+    total = (1 if host else 0) + path_values(path, regex_paths)[0] + sum(condition_value_count(c) for c in conditions)
+    return total or 1
+
+
+def mixed_patterns_problem(
+    host: str, path: Mapping[str, Any], regex_paths: bool, conditions: Sequence[Mapping[str, Any]]
+) -> str | None:
+    """The controller's refusal (buildRuleConditions) of a host or path condition that would hold both values and
+    regexValues once the rule's own host and path and its conditions annotation are merged."""
+    count, regex = path_values(path, regex_paths)
+    kinds: dict[str, set[str]] = {"host": {"values"} if host else set(), "path": set()}
+    if count:
+        kinds["path"].add("regexValues" if regex else "values")
+    for condition in conditions:
+        field = _go(condition, "field")
+        target = {"host-header": "host", "path-pattern": "path"}.get(str(field))
+        config = _go(condition, CONDITION_CONFIGS.get(str(field), "")) if target else None
+        if target is None or not isinstance(config, Mapping):
+            continue
+        kinds[target] |= {k for k in ("values", "regexValues") if _go(config, k)}
+    for target, found in kinds.items():
+        if len(found) == 2:
+            return (
+                f"its {target} condition would hold both values and regexValues (the rule's own {target} and its "
+                "conditions annotation merged); the controller refuses the Ingress and the whole group stops"
+            )
+    return None
 
 
 def condition_problems(conditions: Any) -> list[tuple[str, str]]:
     """(rule, fix) for a ``conditions.*`` value, as RuleCondition.Validate and the ELB API refuse it."""
     if not isinstance(conditions, list):
         return [("conditions must be a JSON list of conditions", 'write [{"field": ..., ...}]')]
+    # A value of the wrong JSON type anywhere fails Go's Unmarshal, and with it the whole annotation.
+    typed = [
+        (f"condition {i}: {problem} (Go's json.Unmarshal refuses it, and the controller the annotation)", "fix it")
+        for i, condition in enumerate(conditions)
+        if (problem := go_type_problem(condition, RULE_CONDITION_SHAPE)) is not None
+    ]
+    if typed:
+        return typed
     found: list[tuple[str, str]] = []
+    seen: dict[str, int] = {}
     for i, condition in enumerate(conditions):
         if not isinstance(condition, Mapping):
             found.append((f"condition {i} is not a JSON object", "write {field, ...Config}"))
@@ -367,8 +492,26 @@ def condition_problems(conditions: Any) -> list[tuple[str, str]]:
         field = _go(condition, "field")
         config_key = CONDITION_CONFIGS.get(str(field))
         if config_key is None:
-            found.append((f"condition {i}: unknown field {field!r}", f"use one of {', '.join(CONDITION_CONFIGS)}"))
+            # Not refused: RuleCondition.Validate and buildRuleConditions have no default case, so the condition is
+            # dropped and the rule matches without it, more than was meant.
+            found.append(
+                (
+                    f"condition {i}: unknown field {field!r}; the controller drops the condition, so the rule "
+                    "matches requests it was meant to refuse",
+                    f"use one of {', '.join(CONDITION_CONFIGS)}",
+                )
+            )
             continue
+        if field in ONE_PER_RULE:
+            if field in seen:
+                found.append(
+                    (
+                        f"conditions {seen[field]} and {i} are both {field}; an ALB rule takes one {field} condition "
+                        "(ELB API RuleCondition) and CreateRule fails for the whole group",
+                        "put their values in one condition",
+                    )
+                )
+            seen.setdefault(str(field), i)
         config = _go(condition, config_key)
         if not isinstance(config, Mapping):
             found.append((f"condition {i} ({field}) has no {config_key}", f"add {config_key}"))
@@ -521,7 +664,7 @@ def _ingress_problems(obj: Mapping[str, Any], index: int) -> list[Problem]:
             add(annotation_field(key), rule, fix, not_a_number="is not a JSON integer" in rule)
         return value
 
-    extra_values: dict[str, int] = {}
+    extra_conditions: dict[str, list[Mapping[str, Any]]] = {}
     # The controller reads the frontend NLB's settings only when enable-frontend-nlb is true (v3.5.0
     # model_build_frontend_nlb.go, buildFrontendNlbModel returns first): otherwise they are inert text.
     frontend_nlb = go_bool(annotations.get(ALB + "enable-frontend-nlb", "")) is True
@@ -538,9 +681,7 @@ def _ingress_problems(obj: Mapping[str, Any], index: int) -> list[Problem]:
         elif suffix.startswith("conditions."):
             value = json_value(key, condition_problems)
             if isinstance(value, list):
-                extra_values[suffix.removeprefix("conditions.")] = sum(
-                    condition_value_count(c) for c in value if isinstance(c, Mapping)
-                )
+                extra_conditions[suffix.removeprefix("conditions.")] = [c for c in value if isinstance(c, Mapping)]
         elif suffix.startswith("transforms."):
             json_value(key, _transform_problems)
         elif suffix in HEALTH_CHECK_VALUES:
@@ -646,17 +787,21 @@ def _ingress_problems(obj: Mapping[str, Any], index: int) -> list[Problem]:
         name = str(service.get("name") or "")
         port: Any = service.get("port") if isinstance(service.get("port"), Mapping) else {}
         if port.get("name") == "use-annotation" and ALB + f"actions.{name}" not in annotations:
+            # Not refused by default (tolerate-non-existent-backend-action, true in v3.5.0
+            # pkg/config/ingress_config.go): the path then answers every request with a 503, which no one means.
             add(
-                f"{field}.backend", f"use-annotation backend {name!r} has no actions.{name}", f"add {ALB}actions.{name}"
+                f"{field}.backend",
+                f"use-annotation backend {name!r} has no actions.{name}, so the controller answers this path with 503",
+                f"add {ALB}actions.{name}",
             )
         kind = str(path.get("pathType"))
-        value = str(path.get("path") or "/")
+        written = str(path.get("path") or "")
+        value = written or "/"
         if kind in ("Exact", "Prefix"):
             for why in path_problems(value, kind):
                 add(f"{field}.path", why, "fix the path")
-        path_values = 2 if kind == "Prefix" and value != "/" else 1
         regex = kind == "ImplementationSpecific" and regex_paths
-        if regex and len(value) < 2:
+        if regex and written and len(written) < 2:
             add(f"{field}.path", "a regex path needs a pattern after the leading '/'", "write the regex")
         # What the controller sends: a regex without its leading '/', a Prefix path also as "/x/*".
         longest = len(value) - 1 if regex else len(value.rstrip("/")) + 2 if kind == "Prefix" else len(value)
@@ -670,7 +815,11 @@ def _ingress_problems(obj: Mapping[str, Any], index: int) -> list[Problem]:
         host_why = host_problem(host.removeprefix("*.")) if host else None
         if host_why and field.endswith("paths[0]"):
             add(field.rsplit(".http", 1)[0] + ".host", host_why, "use a DNS name the ALB takes")
-        total = (1 if host else 0) + path_values + extra_values.get(name, 0)
+        conditions = extra_conditions.get(name, [])
+        mixed = mixed_patterns_problem(host, path, regex_paths, conditions)
+        if mixed:
+            add(field, mixed, f"write {ALB}conditions.{name} in the form of the rule's own host and path")
+        total = rule_condition_values(host, path, regex_paths, conditions)
         if total > RULE_CONDITION_VALUES:
             add(
                 field,
