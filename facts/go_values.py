@@ -28,6 +28,8 @@ _GO_FOLD = {"\u017f": "s", "\u212a": "k"}
 
 
 def _go_folded(text: str) -> str:
+    if text.isascii():  # field names almost always are: no letter to fold specially
+        return text.lower()
     return "".join(_GO_FOLD.get(c, c.lower() if c.isascii() else c) for c in text)
 
 
@@ -170,24 +172,38 @@ JSON_DEPTH_READ = 500
 _JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*(?:"|\\?\Z)|[\[\]{}]', re.S)
 
 
-def json_depth(text: str) -> int:
-    """How deeply ``text`` nests arrays and objects; brackets inside strings (even an unterminated one,
-    which is not JSON at all) do not count."""
-    depth = deepest = 0
+def _json_nesting(text: str) -> tuple[int, bool]:
+    """How deeply ``text`` nests arrays and objects, and whether its brackets close in order; brackets inside
+    strings (even an unterminated one, which is not JSON at all) do not count. One linear pass."""
+    open_: list[str] = []
+    deepest = 0
+    balanced = True
     for token in _JSON_TOKEN.finditer(text):
         kind = token.group()[0]
         if kind in "[{":
-            depth += 1
-            deepest = max(deepest, depth)
-        elif kind in "]}":
-            depth -= 1
-    return deepest
+            open_.append("]" if kind == "[" else "}")
+            deepest = max(deepest, len(open_))
+        elif kind in "]}" and (not open_ or open_.pop() != kind):  # it must close the last one opened
+            balanced = False
+    return deepest, balanced and not open_
+
+
+def json_depth(text: str) -> int:
+    """How deeply ``text`` nests arrays and objects; brackets inside strings (even an unterminated one,
+    which is not JSON at all) do not count."""
+    return _json_nesting(text)[0]
+
+
+# Go's encoding/json refuses a document nested deeper than this (maxNestingDepth, src/encoding/json/scanner.go).
+GO_JSON_DEPTH = 10_000
 
 
 def too_deep(text: str) -> str | None:
-    """Why this tool does not read ``text`` as JSON although Go might: nested past JSON_DEPTH_READ. None if not."""
-    depth = json_depth(text)
-    if depth <= JSON_DEPTH_READ:
+    """Why this tool does not read ``text`` as JSON although Go might: nested past JSON_DEPTH_READ. None if not,
+    and None for what Go refuses too (brackets that do not close in order, or past GO_JSON_DEPTH): that is not
+    JSON to the controller either, and reading it says so."""
+    depth, balanced = _json_nesting(text)
+    if depth <= JSON_DEPTH_READ or not balanced or depth > GO_JSON_DEPTH:
         return None
     return f"it nests {depth} levels deep, past the {JSON_DEPTH_READ} this tool reads"
 
@@ -204,8 +220,8 @@ def go_json_loads(text: str) -> object:
         raise ValueError(deep)
     try:
         return json.loads(text, parse_constant=_not_json, object_pairs_hook=GoObject.of)
-    except RecursionError:
-        raise ValueError(f"nested deeper than this tool reads ({JSON_DEPTH_READ} levels)") from None
+    except RecursionError:  # too_deep let it through: Go refuses it as well (see too_deep)
+        raise ValueError("not JSON as Go reads it: its brackets do not close, or it nests past 10,000 levels") from None
 
 
 def go_bool(value: str) -> bool | None:

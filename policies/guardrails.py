@@ -396,7 +396,7 @@ def _action(ingress: Resource, name: str) -> Mapping[str, Any]:
     except ValueError:  # not JSON (the controller refuses it too), or nested past what is read: no action is read
         deep = too_deep(raw)
         # Go reads it; this tool cannot say whether it redirects, and the finding must say so, not "plain HTTP".
-        return {"unread": f"{ANN}actions.{name}: {deep}"} if deep is not None else {}
+        return {"unread": f"{ANN}actions.{name} {deep.removeprefix('it ')}"} if deep is not None else {}
     if not isinstance(value, Mapping):
         return {}
     config = go_json_field(value, "redirectConfig")
@@ -425,9 +425,16 @@ def _legacy_redirect(ingress: Resource) -> tuple[bool, str | None]:
     listener, where it would loop (v3.5.0 pkg/ingress/rule_optimizer.go), so HTTP is redirected.
 
     The second value, when the first is False, names an action this tool could not read (nested past
-    JSON_DEPTH_READ) that stood where a redirect would: the answer is then "cannot tell", not "plain HTTP"."""
-    verdicts: list[bool] = []
+    JSON_DEPTH_READ) that stood where a redirect would, when no rule it could read answers plain HTTP: the
+    answer is then "cannot tell", not "plain HTTP"."""
+    verdicts: list[str] = []  # per rule before a host-less redirect: "ok", "unread" (cannot tell) or "no"
     unread: str | None = None
+
+    def answer(said: list[str]) -> tuple[bool, str | None]:
+        if said and all(v == "ok" for v in said):
+            return True, None
+        return False, unread if said and "no" not in said else None
+
     for rule in ingress.spec.get("rules") or []:
         paths = _controller_path_order(
             [p for p in ((rule.get("http") or {}).get("paths") or []) if isinstance(p, Mapping)]
@@ -450,14 +457,16 @@ def _legacy_redirect(ingress: Resource) -> tuple[bool, str | None]:
             and config.get("protocol") == "HTTPS"
             and every_path
         )
-        if unread is None and action.get("unread") and annotated and every_path:
+        cannot_tell = bool(action.get("unread")) and annotated and every_path
+        if cannot_tell and unread is None:
             unread = str(action["unread"])
-        if ok and not rule.get("host"):
-            # It redirects every host, but only after the rules written before it, which keep their order
-            # (the controller builds rules in spec.rules order): each of those must redirect too.
-            return all(verdicts), unread
-        verdicts.append(ok)
-    return bool(verdicts) and all(verdicts), unread
+        verdict = "ok" if ok else "unread" if cannot_tell else "no"
+        if verdict != "no" and not rule.get("host"):
+            # It redirects every host (or may), but only after the rules written before it, which keep their
+            # order (the controller builds rules in spec.rules order): each of those must redirect too.
+            return answer([*verdicts, verdict])
+        verdicts.append(verdict)
+    return answer(verdicts)
 
 
 def _controller_path_order(paths: list[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
@@ -573,7 +582,7 @@ def _redirect(stack: Stack) -> Iterable[Violation]:
         yield Violation(
             "alb-ssl-redirect",
             display(ingress),
-            f"may answer plain HTTP: this tool cannot tell whether {unread} redirects to HTTPS"
+            f"may answer plain HTTP: {unread}, so this tool cannot tell whether it redirects to HTTPS"
             if unread
             else "answers plain HTTP instead of redirecting it to HTTPS",
             f"set {ANN}ssl-redirect to its HTTPS port, e.g. '443'"

@@ -380,8 +380,24 @@ def test_a_legacy_action_nested_past_what_is_read_is_a_cannot_tell_not_a_plain_h
     found = [v for v in _check(tmp_path, capsys, ingress) if v["rule"] == "alb-ssl-redirect"]
     assert len(found) == 1, found
     message = found[0]["message"]
-    assert message.startswith("may answer plain HTTP: this tool cannot tell whether ")
-    assert f"{ANN}actions.ssl-redirect: it nests 601 levels deep" in message and "plain HTTP instead" not in message
+    assert message == (
+        f"may answer plain HTTP: {ANN}actions.ssl-redirect nests 601 levels deep, past the 500 this tool reads, so "
+        "this tool cannot tell whether it redirects to HTTPS"
+    )
+    # A rule it can read that answers plain HTTP is a plain-HTTP finding, whatever the unread one says: here a
+    # host's own rule written first forwards to the app.
+    plain_first = copy.deepcopy(ingress)
+    plain_first["spec"]["rules"].insert(0, plain_first["spec"]["rules"].pop())
+    (finding,) = [v for v in _check(tmp_path, capsys, plain_first) if v["rule"] == "alb-ssl-redirect"]
+    assert finding["message"] == "answers plain HTTP instead of redirecting it to HTTPS"
+    # JSON Go refuses too (brackets that never close, or past its 10,000 levels) is no redirect: plain HTTP.
+    for refused in (
+        deep.replace("]" * 600, ""),
+        json.dumps(redirect)[:-1] + ', "x": ' + "[" * 10_001 + "]" * 10_001 + "}",
+    ):
+        ingress["metadata"]["annotations"][ANN + "actions.ssl-redirect"] = refused
+        found = [v for v in _check(tmp_path, capsys, ingress) if v["rule"] == "alb-ssl-redirect"]
+        assert [v["message"] for v in found] == ["answers plain HTTP instead of redirecting it to HTTPS"]
     # A deep action the first path does not use (another name) changes nothing: that one is read, and redirects.
     ingress = _legacy(None)
     ingress["metadata"]["annotations"][ANN + "actions.unused"] = deep

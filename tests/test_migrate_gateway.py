@@ -416,3 +416,16 @@ def test_conditions_are_read_as_go_reads_them() -> None:
     output, _ = _header_route("null")
     route = next(o for o in objects(output) if o.get("kind") == "HTTPRoute")
     assert "headers" not in route["spec"]["rules"][0]["matches"][0]
+
+
+@pytest.mark.parametrize("order", ["abc", "1_0", " 3", "99999"])
+def test_a_group_order_the_controller_refuses_is_read_as_it_reads_it_not_a_traceback(order: str) -> None:
+    """group.order is read with Go's strconv.ParseInt and must be in -1000..1000 (v3.5.0 group_loader.go); a value
+    it refuses stops the group, and counts as 0 for the order the routing model merges members in."""
+    from albops.migrate.routes import group_members
+
+    first = nginx_ingress("a", [("/a", "Prefix", "a")], {"alb.ingress.kubernetes.io/group.order": order})
+    second = nginx_ingress("b", [("/b", "Prefix", "b")], {"alb.ingress.kubernetes.io/group.order": "-1"})
+    assert [m["metadata"]["name"] for m in group_members([first, second])] == ["b", "a"]
+    output, _ = _convert([first, second])  # was a ValueError traceback
+    assert any(isinstance(d, dict) and d.get("kind") == "HTTPRoute" for d in objects(output))

@@ -434,6 +434,39 @@ def test_a_wildcard_host_matches_one_label_after_the_exact_hosts() -> None:
     assert statuses(report)[("shop/z-exact", "host api.example.com")] == "approximated"
 
 
+@pytest.mark.parametrize(
+    ("conditions", "converted"),
+    [
+        # buildRuleConditions merges every host-header condition of a rule into one (values OR'd) and refuses
+        # values beside regexValues: the backend's own host-header condition keeps the ALB host.
+        ('[{"field": "host-header", "hostHeaderConfig": {"values": ["x.example.com"]}}]', False),
+        ('[{"Field": "host-header", "HostHeaderConfig": {"RegexValues": ["^x"]}}]', False),
+        ("notjson", False),  # the controller cannot read it: nothing is added to it
+        ("null", True),  # Go: no conditions
+        ('[{"field": "http-header", "httpHeaderConfig": {"httpHeaderName": "x-a", "values": ["1"]}}]', True),
+    ],
+)
+def test_a_wildcard_host_takes_its_one_label_regex_only_beside_conditions_that_leave_the_host_alone(
+    conditions: str, converted: bool
+) -> None:
+    wild = ingress("a-wild", [("*.example.com", [("/", "wild")])])
+    wild["metadata"]["annotations"] = {ALB + "conditions.wild": conditions}
+    documents, report = run([wild])
+    finding = statuses(report)[("shop/a-wild", "host *.example.com")]
+    if converted:
+        assert finding == "converted"
+        (rule,) = documents[0]["spec"]["rules"]
+        assert "host" not in rule
+        name = rule["http"]["paths"][0]["backend"]["service"]["name"]
+        written = json.loads(documents[0]["metadata"]["annotations"][ALB + f"conditions.{name}"])
+        assert written[0] == {"field": "host-header", "hostHeaderConfig": {"regexValues": [ONE_LABEL_EXAMPLE]}}
+    else:
+        assert finding == "approximated"
+        # Written (or, for a value the controller refuses, left out as not converted) with its host as it was.
+        for document in documents:
+            assert [r.get("host") for r in document["spec"]["rules"]] == ["*.example.com"]
+
+
 def test_exact_hosts_come_before_wildcards_inside_one_ingress() -> None:
     both = ingress("both", [("*.example.com", [("/", "wild")]), ("www.example.com", [("/", "www")])])
     documents, _report = run([both])

@@ -128,6 +128,53 @@ def test_a_list_ingress_nginx_refused_never_opened_the_path(value: str, capsys: 
     assert lost.status == "lost-protection" and "denied every request" in lost.detail
 
 
+def _allow_listed_with_conditions(conditions: str, open_member: bool = True) -> list[Any]:
+    """An allow-listed Ingress whose backend carries an ALB conditions annotation, and an open one beside it in
+    the group, so the allow-list goes to source-ip conditions (the members disagree: no inbound-cidrs)."""
+    protected = nginx_ingress("a", [("/a", "Exact", "svc")], {NGINX + "whitelist-source-range": "10.0.0.0/8"})
+    protected["metadata"]["annotations"][ALB + "conditions.svc"] = conditions
+    return [protected, nginx_ingress("b", [("/b", "Prefix", "other")], {})] if open_member else [protected]
+
+
+@pytest.mark.parametrize(
+    ("conditions", "why"),
+    [
+        # An ALB rule takes one source-ip condition (ELB API RuleCondition): the allow-list cannot be added, and
+        # the rule as written admits whoever the existing one does. Go reads field names without case.
+        ('[{"field": "source-ip", "sourceIPConfig": {"values": ["0.0.0.0/0"]}}]', "already has a source-ip"),
+        ('[{"Field": "source-ip", "SourceIpConfig": {"Values": ["0.0.0.0/0"]}}]', "already has a source-ip"),
+        # What the controller cannot read (Go's json.Unmarshal) stops the group: no rule carries the list.
+        ("notjson", "is not a list of conditions the controller reads"),
+        ('{"field": "source-ip"}', "is not a list of conditions the controller reads"),
+        ("[1]", "is not a list of conditions the controller reads"),
+        ("NaN", "is not a list of conditions the controller reads"),
+    ],
+)
+def test_an_allow_list_that_cannot_join_the_backends_own_conditions_is_held_back(conditions: str, why: str) -> None:
+    _, report = migrate(_allow_listed_with_conditions(conditions), Options(group="g"))
+    assert report.held_back == ["shop/a"]
+    lost = _finding(report, NGINX + "whitelist-source-range")
+    assert lost.status == "lost-protection" and why in lost.detail, lost.detail
+
+
+def test_an_allow_list_joins_the_backends_own_conditions_on_the_renamed_backend() -> None:
+    """The controller applies conditions.<name> to any backend of that name (enhanced_backend_builder.go Build):
+    a Service backend renamed to carry the allow-list takes its conditions with it, or its rule loses them. A
+    JSON null is no condition at all, as Go reads it."""
+    header = [{"field": "http-header", "httpHeaderConfig": {"httpHeaderName": "x-canary", "values": ["1"]}}]
+    output, report = migrate(_allow_listed_with_conditions(json.dumps(header)), Options(group="g"))
+    assert not report.held_back
+    annotations = output[0]["metadata"]["annotations"]
+    backend = output[0]["spec"]["rules"][0]["http"]["paths"][0]["backend"]["service"]["name"]
+    assert backend != "svc"
+    written = json.loads(annotations[ALB + f"conditions.{backend}"])
+    assert written == [*header, {"field": "source-ip", "sourceIpConfig": {"values": ["10.0.0.0/8"]}}]
+    output, report = migrate(_allow_listed_with_conditions("null"), Options(group="g"))
+    backend = output[0]["spec"]["rules"][0]["http"]["paths"][0]["backend"]["service"]["name"]
+    conditions = json.loads(output[0]["metadata"]["annotations"][ALB + f"conditions.{backend}"])
+    assert conditions == [{"field": "source-ip", "sourceIpConfig": {"values": ["10.0.0.0/8"]}}]
+
+
 def test_an_empty_main_name_denies_every_request_in_ingress_nginx() -> None:
     ingress = nginx_ingress("a", [("/a", "Prefix", "a")], {NGINX + "allowlist-source-range": ""})
     _, report = migrate([ingress], Options(group="g"))

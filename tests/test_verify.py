@@ -26,7 +26,7 @@ from websockets.http11 import Request, Response
 
 from albops.__main__ import main
 from albops.cluster.aws import AwsSession
-from albops.cluster.verify import Expectations, Verifier
+from albops.cluster.verify import Check, Expectations, Verifier
 from tests.tcp_servers import raw_server
 from tests.tls_servers import HOST, TlsSite, tls_websocket_server
 
@@ -417,7 +417,10 @@ def test_an_interrupted_verify_reports_the_checks_it_finished(
     assert got == code, captured
     # The four checks after DNS (the redirect it cut short among them) are listed as not run, not left out.
     unreached = ["http redirect", "certificate", "echo", "websocket"]
-    why = f"not run: verify was interrupted by {'Ctrl-C' if signal_name == 'SIGINT' else signal_name} first"
+    by = "Ctrl-C" if signal_name == "SIGINT" else signal_name
+    reasons = [f"not finished: verify was interrupted by {by} first"] + [
+        f"not run: verify was interrupted by {by} first"
+    ] * 3
     assert "interrupted: stopped by" in captured.err
     assert "1 passed, 0 failed, 0 skipped; 4 not run; run it again to check everything" in captured.err
     if as_json:
@@ -425,15 +428,62 @@ def test_an_interrupted_verify_reports_the_checks_it_finished(
         assert [(c["name"], c["result"]) for c in document["checks"]] == [("dns", "pass")] + [
             (name, "skip") for name in unreached
         ]
-        assert {c["reason"] for c in document["checks"][1:]} == {why}
+        assert [c["reason"] for c in document["checks"][1:]] == reasons
         assert (document["passed"], document["failed"], document["skipped"], document["notRun"]) == (1, 0, 0, 4)
         assert document["exitCode"] == code and document["interrupted"].startswith("stopped by")
         assert document["meaning"].startswith("interrupted")
     else:
         lines = captured.out.splitlines()
         assert lines[0].startswith("PASS  dns")
-        assert lines[1:-1] == [f"SKIP  {name}: {why}" for name in unreached]
+        assert lines[1:-1] == [f"SKIP  {name}: {why}" for name, why in zip(unreached, reasons, strict=True)]
         assert lines[-1].startswith("1 passed, 0 failed, 0 skipped; 4 not run: interrupted by")
+
+
+def test_a_second_signal_hard_on_the_first_does_not_cost_the_report(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A wrapper that forwards SIGTERM and then kills the process group sends two signals a moment apart: the
+    second lands while verify writes what it did. It is passed over, and the document is whole (here it is sent
+    from inside the report, where it would otherwise replace the document with a bare error)."""
+    import os
+    import signal
+
+    from albops.cluster import verify as verify_module
+
+    unfinished = verify_module.Verifier.unfinished
+
+    def signalled(self: Verifier, reached: Any, stopped: str) -> list[Check]:
+        os.kill(os.getpid(), signal.SIGTERM)  # handled at once, in this (the main) thread
+        return unfinished(self, reached, stopped)
+
+    monkeypatch.setattr(verify_module.Verifier, "unfinished", signalled)
+    with raw_server(_drip) as port:
+        timer = threading.Timer(1.0, os.kill, (os.getpid(), signal.SIGTERM))
+        timer.start()
+        try:
+            args = ["--url", f"https://{HOST}:9/echo", "--http-port", str(port), "--resolve", f"{HOST}=127.0.0.1"]
+            got = main(["verify", *args, "--timeout", "30", "--json"])
+        finally:
+            timer.cancel()
+    captured = capsys.readouterr()
+    assert got == 143, captured
+    document = json.loads(captured.out)
+    assert (document["passed"], document["notRun"], document["exitCode"]) == (1, 4, 143)
+
+
+def test_an_interruption_keeps_the_no_aws_reason_of_the_load_balancer_check() -> None:
+    """Without an AWS session the load balancer check is not run however often verify runs: an interruption
+    does not make it 'not run: interrupted', and it counts as skipped, as in a run that ends."""
+    expect = Expectations(host=HOST, group="shop", cluster="stage", fixed_path="/healthz")
+    rows = Verifier(expect, timeout=5).unfinished(["dns", "http redirect"], "interrupted by SIGTERM")
+    assert [(row.name, row.detail, row.interrupted) for row in rows] == [
+        ("certificate", "not finished: verify was interrupted by SIGTERM first", True),
+        ("echo", "not run: verify was interrupted by SIGTERM first", True),
+        ("websocket", "not run: verify was interrupted by SIGTERM first", True),
+        ("fixed response", "not run: verify was interrupted by SIGTERM first", True),
+        ("load balancer", "not run: no AWS session (--no-aws)", False),
+    ]
+    assert all(row.skipped and row.result == "skip" for row in rows)
 
 
 @pytest.mark.parametrize("aws", [False, True])

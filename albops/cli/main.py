@@ -239,6 +239,11 @@ class _ReaderGoneSafe:
         return getattr(self._stream, name)
 
 
+# How long after a first interrupting signal a repeat is passed over (see _signals_interrupt): long enough for a
+# command to write what it did, short enough that pressing Ctrl-C again soon after still stops a stuck one.
+REPEAT_GRACE = 2.0
+
+
 @contextlib.contextmanager
 def _signals_interrupt() -> Iterator[None]:
     """While a command runs, SIGTERM and SIGHUP raise ``Terminated`` in the main thread (their default is to
@@ -251,7 +256,18 @@ def _signals_interrupt() -> Iterator[None]:
         yield
         return
 
+    first: list[float] = []
+
     def stop(signum: int, _frame: object) -> None:
+        import time
+
+        # A second signal hard on the first (a wrapper forwarding SIGTERM, then killing the process group) would
+        # land in the handler that is reporting what was done, and the report would be lost: within
+        # REPEAT_GRACE seconds it is passed over. Later ones stop the command again, so a stuck one still ends.
+        now = time.monotonic()
+        if first and now - first[0] < REPEAT_GRACE:
+            return
+        first[:] = [now]
         # Kept as well as raised: library code that catches the exception mid-import and raises another one
         # (Pulumi's type-hint reading turns it into an AttributeError) must still end as an interruption.
         common.INTERRUPTED = KeyboardInterrupt() if signum == signal.SIGINT else Terminated(signum)

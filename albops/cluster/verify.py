@@ -21,7 +21,7 @@ import ssl
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urlsplit
@@ -63,6 +63,9 @@ def _check_name(step: Callable[[], Check]) -> str:
     return {"redirect": "http redirect"}.get(name, name)
 
 
+NO_AWS = "not run: no AWS session (--no-aws)"
+
+
 @dataclass
 class Check:
     name: str
@@ -71,6 +74,8 @@ class Check:
     # Nothing to check for this stack (no HTTP listener, so no redirect), or not run (the name does not resolve,
     # no AWS session): neither a pass nor a failure, and said with its reason.
     skipped: bool = False
+    # Skipped because verify was interrupted first: counted apart ("not run"), as running it again would run it.
+    interrupted: bool = False
 
     @property
     def result(self) -> str:
@@ -124,6 +129,22 @@ class Verifier:
     def _alb(self) -> bool:
         return bool(self.expect.group and self.expect.cluster)
 
+    def unfinished(self, reached: Iterable[str], stopped: str) -> list[Check]:
+        """The checks of a whole run that an interruption (``stopped``, e.g. "interrupted by SIGTERM") kept from
+        ending, in their order: the first was under way, the others never started. The load balancer check
+        without an AWS session keeps its own reason: running verify again would not run it either."""
+        done = set(reached)
+        rows: list[Check] = []
+        for name in self.planned():
+            if name in done:
+                continue
+            if name == "load balancer" and self.aws is None:
+                rows.append(Check(name, True, NO_AWS, skipped=True))
+                continue
+            state = "not run" if any(row.interrupted for row in rows) else "not finished"
+            rows.append(Check(name, True, f"{state}: verify was {stopped} first", skipped=True, interrupted=True))
+        return rows
+
     def planned(self) -> list[str]:
         """The name of every check a whole run reports, in its order: an interrupted run's caller can then say
         which it never reached instead of leaving them out of the table and the counts."""
@@ -149,7 +170,7 @@ class Verifier:
                 checks.append(Check(_check_name(step), True, reason, skipped=True))
             report(checks[-1])
         if self.aws is None and self._alb:
-            checks.append(Check("load balancer", True, "not run: no AWS session (--no-aws)", skipped=True))
+            checks.append(Check("load balancer", True, NO_AWS, skipped=True))
             report(checks[-1])
         return checks
 

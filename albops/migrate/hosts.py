@@ -19,15 +19,15 @@ hostless rule). The regex counts as the one host value the rule had (5 condition
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from albingress.facts.go_values import go_json_field
 from albops.migrate.names import backend_name
 from albops.migrate.reading import Source, compact
 from albops.migrate.report import Report
-from albops.migrate.routes import ALB, wildcard_regex
+from albops.migrate.routes import ALB, alb_conditions, wildcard_regex
 
 # ALB condition values, regexes included, are at most 128 characters.
 CONDITION_LIMIT = 128
@@ -107,6 +107,20 @@ def one_label_hosts(source: Source, report: Report) -> None:
                 f"ingress-nginx matched one label): its one-label regex exceeds the {CONDITION_LIMIT}-character limit",
             )
             continue
+        # The controller merges every host-header condition of a rule into one, its values OR'd, and refuses one
+        # holding values and regexValues together (buildRuleConditions): beside a backend's own host-header
+        # condition the one-label regex would widen the rule or stop the group, and conditions it cannot read stop
+        # the group anyway. Such a rule keeps its host.
+        kept = _host_conditions_in_the_way(source, rule["http"]["paths"])
+        if kept:
+            report.add(
+                source.name,
+                f"host {host}",
+                "approximated",
+                f"kept as the ALB host {host}, which also matches a.b{host[1:]} (the ALB's '*' crosses dots; "
+                f"ingress-nginx matched one label): {kept}",
+            )
+            continue
         condition = {"field": "host-header", "hostHeaderConfig": {"regexValues": [regex]}}
         for path in rule["http"]["paths"]:
             service = path["backend"]["service"]
@@ -117,7 +131,7 @@ def one_label_hosts(source: Source, report: Report) -> None:
             else:
                 target = {"serviceName": name, "servicePort": port.get("number", port.get("name"))}
                 action = compact({"type": "forward", "forwardConfig": {"targetGroups": [target]}})
-            conditions = json.loads(source.annotations.get(ALB + f"conditions.{name}", "[]"))
+            conditions = alb_conditions(source.annotations, name) or []  # readable: checked above
             transforms = source.annotations.get(ALB + f"transforms.{name}")
             written = compact([condition, *conditions])
             new = backend_name(
@@ -141,6 +155,21 @@ def one_label_hosts(source: Source, report: Report) -> None:
             f"as a rule without a host whose backends require the host header to match {regex} (one label, as "
             "ingress-nginx's server name regex; the ALB's '*' would also match a.b" + host[1:] + ")",
         )
+
+
+def _host_conditions_in_the_way(source: Source, paths: list[Any]) -> str | None:
+    """Why a wildcard rule's backends cannot take the one-label host regex as a condition, or None."""
+    for path in paths:
+        name = str(((path.get("backend") or {}).get("service") or {}).get("name"))
+        conditions = alb_conditions(source.annotations, name)
+        if conditions is None:
+            return f"{ALB}conditions.{name} is not a list of conditions the controller reads"
+        if any(go_json_field(c, "field") == "host-header" for c in conditions):
+            return (
+                f"{ALB}conditions.{name} has a host-header condition of its own, which the controller would merge "
+                "with the host regex (either matching)"
+            )
+    return None
 
 
 def report_fallthrough(catch_all: Mapping[str, tuple[str, bool]], report: Report) -> None:

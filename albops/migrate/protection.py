@@ -21,7 +21,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from albingress.facts.go_values import CidrList, go_bool, nginx_bool, nginx_cidrs
+from albingress.facts.go_values import CidrList, go_bool, go_json_field, nginx_bool, nginx_cidrs
 from albingress.facts.regions import ALB_SSL_POLICIES, RECOMMENDED_SSL_POLICY
 from albops.migrate.https_redirect import report_trailing_slash
 from albops.migrate.install import InstallFacts, as_mapping
@@ -29,7 +29,7 @@ from albops.migrate.names import backend_name
 from albops.migrate.reading import Options, Source, compact, ingress_class
 from albops.migrate.reading import objects as objects_of
 from albops.migrate.report import Report
-from albops.migrate.routes import ALB, NGINX, RULE_CONDITION_VALUES, condition_values
+from albops.migrate.routes import ALB, NGINX, RULE_CONDITION_VALUES, alb_conditions, condition_values
 
 # What the WAF or the app must take over, named once.
 WAF_IP_SET = "an AWS WAF IP set rule (alb.ingress.kubernetes.io/wafv2-acl-arn)"
@@ -645,6 +645,30 @@ def _source_ip_rules(source: Source, report: Report) -> None:
         ),
         default=0,
     )
+    # Each path's rule gets the allow-list as its source-ip condition, beside the conditions its backend already
+    # has. An ALB rule takes one source-ip condition (ELB API RuleCondition), and conditions the controller cannot
+    # read stop the group: either way the allow-list cannot be added, and a rule without it admits everyone.
+    for rule in rules:
+        for path in (rule.get("http") or {}).get("paths") or []:
+            name = str(((path.get("backend") or {}).get("service") or {}).get("name"))
+            existing = alb_conditions(source.annotations, name)
+            why = (
+                f"{ALB}conditions.{name} is not a list of conditions the controller reads"
+                if existing is None
+                else f"{ALB}conditions.{name} already has a source-ip condition, and an ALB rule takes one"
+                if any(go_json_field(c, "field") == "source-ip" for c in existing)
+                else None
+            )
+            if why:
+                report.add(
+                    source.name,
+                    key,
+                    "lost-protection",
+                    f"protected it with {len(cidrs)} client ranges, which cannot be carried over as the source-ip "
+                    f"condition of path {path.get('path')!r}: {why}; write one source-ip condition holding the "
+                    f"ranges both allow, or give every Ingress of a dedicated group the same ranges (inbound-cidrs)",
+                )
+                return
     if fullest + len(cidrs) > RULE_CONDITION_VALUES:
         report.add(
             source.name,
@@ -660,6 +684,7 @@ def _source_ip_rules(source: Source, report: Report) -> None:
     deny = {"type": "fixed-response", "fixedResponseConfig": {"contentType": "text/plain", "statusCode": "403"}}
     deny_name = f"deny-403-{hashlib.sha256(compact(deny).encode()).hexdigest()[:6]}"
     source.annotations[ALB + f"actions.{deny_name}"] = compact(deny)
+    limited: set[str] = set()
     for rule in rules:
         http = rule.get("http") or {}
         out: list[dict[str, Any]] = []
@@ -678,13 +703,17 @@ def _source_ip_rules(source: Source, report: Report) -> None:
                     source.name, name, port.get("number", port.get("name")), "src", compact(action) + compact(condition)
                 )
                 source.annotations[ALB + f"actions.{new}"] = compact(action)
-                if ALB + f"transforms.{name}" in source.annotations:
-                    source.annotations[ALB + f"transforms.{new}"] = source.annotations[ALB + f"transforms.{name}"]
+                # The controller applies conditions.<name> and transforms.<name> to any backend of that name
+                # (enhanced_backend_builder.go Build): the renamed backend takes both, or its rule loses them.
+                for kind in ("transforms", "conditions"):
+                    if ALB + f"{kind}.{name}" in source.annotations:
+                        source.annotations[ALB + f"{kind}.{new}"] = source.annotations[ALB + f"{kind}.{name}"]
                 path["backend"] = {"service": {"name": new, "port": {"name": "use-annotation"}}}
             name = str(path["backend"]["service"]["name"])
-            existing = json.loads(source.annotations.get(ALB + f"conditions.{name}", "[]"))
-            if not any(c.get("field") == "source-ip" for c in existing):
-                source.annotations[ALB + f"conditions.{name}"] = compact(existing + condition)
+            if name not in limited:  # once per backend name: paths may share one
+                limited.add(name)
+                existing = alb_conditions(source.annotations, name) or []  # readable, no source-ip: checked above
+                source.annotations[ALB + f"conditions.{name}"] = compact([*existing, *condition])
             out.append(path)
         # One 403 per (path, pathType), right after the LAST rule of that path: a canary's header rule and the
         # main rule share the path, and a 403 between them would answer every client before the main rule (the

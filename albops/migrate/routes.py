@@ -27,7 +27,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from albingress.facts.go_values import GO_TRUE, go_bool, go_json_loads
-from albingress.policies.validation.controller import rule_condition_values
+from albingress.policies.app_checks import parse_group_order
+from albingress.policies.validation.controller import condition_value_count, rule_condition_values
 
 NGINX = "nginx.ingress.kubernetes.io/"
 ALB = "alb.ingress.kubernetes.io/"
@@ -316,7 +317,9 @@ def group_members(ingresses: Iterable[Mapping[str, Any]]) -> list[Mapping[str, A
 
     def key(ing: Mapping[str, Any]) -> tuple[int, str]:
         meta = ing.get("metadata") or {}
-        order = int((meta.get("annotations") or {}).get(ALB + "group.order", "0"))
+        # As the controller reads it (Go's ParseInt, -1000..1000); a value it refuses counts as 0 here, and the
+        # validator says the group stops.
+        order, _ = parse_group_order(str((meta.get("annotations") or {}).get(ALB + "group.order", "0")))
         return order, f"{meta.get('namespace', 'default')}/{meta.get('name')}"
 
     return sorted(ingresses, key=key)
@@ -327,19 +330,46 @@ def group_members(ingresses: Iterable[Mapping[str, Any]]) -> list[Mapping[str, A
 RULE_CONDITION_VALUES = 5
 
 
+@functools.lru_cache(maxsize=256)
+def _conditions_read(raw: str) -> tuple[Mapping[str, Any], ...] | None:
+    # Kept per value: one annotation is asked for by every path of its backend, and may be large.
+    try:
+        value = go_json_loads(raw)
+    except ValueError:
+        return None
+    if value is None:  # Go leaves the list nil: no conditions
+        return ()
+    if not isinstance(value, list) or any(c is not None and not isinstance(c, Mapping) for c in value):
+        return None
+    # A null element is a zero RuleCondition, which neither Validate nor buildRuleConditions acts on.
+    return tuple(c for c in value if c is not None)
+
+
+def alb_conditions(annotations: Mapping[str, Any], name: str) -> list[Mapping[str, Any]] | None:
+    """The conditions.<name> annotation as the controller reads it (Go's JSON): its conditions, [] when there is
+    none, None when the controller refuses it (not JSON, not a list of objects). The objects are shared: read
+    them, never change them."""
+    raw = annotations.get(ALB + f"conditions.{name}")
+    if raw is None:
+        return []
+    read = _conditions_read(str(raw))
+    return None if read is None else list(read)
+
+
 def condition_values(annotations: Mapping[str, Any], host: str, path: Mapping[str, Any]) -> int:
     """How many condition values the rule the controller builds for ``path`` of a ``host`` rule holds: its
     conditions.<backend> annotation read as the controller reads it (Go's JSON, field names without case) and
-    counted as the validator counts the rule (rule_condition_values)."""
+    counted as the validator counts the rule (rule_condition_values). An annotation the controller refuses
+    counts no value here: the validator names it."""
     backend = ((path.get("backend") or {}).get("service")) or {}
-    raw = str(annotations.get(ALB + f"conditions.{backend.get('name')}", "[]"))
-    try:
-        extra = go_json_loads(raw)
-    except ValueError:  # the controller refuses it (or it nests past what is read): the validator names it
-        extra = []
-    conditions = [c for c in extra if isinstance(c, Mapping)] if isinstance(extra, list) else []
+    raw = annotations.get(ALB + f"conditions.{backend.get('name')}")
     regex_paths = str(annotations.get(ALB + "use-regex-path-match", "")) in GO_TRUE  # as the validator reads it
-    return rule_condition_values(host, path, regex_paths, conditions)
+    return rule_condition_values(host, path, regex_paths, 0 if raw is None else _conditions_count(str(raw)))
+
+
+@functools.lru_cache(maxsize=256)
+def _conditions_count(raw: str) -> int:
+    return sum(condition_value_count(c) for c in _conditions_read(raw) or ())
 
 
 # ...and at most 5 wildcards ('*' or '?') across its host and path values (ELB quotas, "Wildcards per rule").

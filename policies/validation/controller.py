@@ -436,14 +436,12 @@ def path_values(path: Mapping[str, Any], regex_paths: bool) -> tuple[int, bool]:
     return 1, path.get("pathType") in (None, "ImplementationSpecific") and regex_paths
 
 
-def rule_condition_values(
-    host: str, path: Mapping[str, Any], regex_paths: bool, conditions: Sequence[Mapping[str, Any]]
-) -> int:
+def rule_condition_values(host: str, path: Mapping[str, Any], regex_paths: bool, conditions_values: int) -> int:
     """The condition values of the rule the controller builds for one Ingress path: its host, its path values and
-    those of its backend's conditions annotation (host-header and path-pattern merged into the same condition).
-    A rule left with no condition gets the path /* (buildRuleConditions)."""
-    total = (1 if host else 0) + path_values(path, regex_paths)[0] + sum(condition_value_count(c) for c in conditions)
-    return total or 1
+    ``conditions_values``, those of its backend's conditions annotation (host-header and path-pattern merged into
+    the same condition; count them once per annotation with condition_value_count). A rule left with no
+    condition gets the path /* (buildRuleConditions)."""
+    return ((1 if host else 0) + path_values(path, regex_paths)[0] + conditions_values) or 1
 
 
 def mixed_patterns_problem(
@@ -473,6 +471,8 @@ def mixed_patterns_problem(
 
 def condition_problems(conditions: Any) -> list[tuple[str, str]]:
     """(rule, fix) for a ``conditions.*`` value, as RuleCondition.Validate and the ELB API refuse it."""
+    if conditions is None:  # JSON null: Go leaves the list nil, so there is no condition
+        return []
     if not isinstance(conditions, list):
         return [("conditions must be a JSON list of conditions", 'write [{"field": ..., ...}]')]
     # A value of the wrong JSON type anywhere fails Go's Unmarshal, and with it the whole annotation.
@@ -486,6 +486,8 @@ def condition_problems(conditions: Any) -> list[tuple[str, str]]:
     found: list[tuple[str, str]] = []
     seen: dict[str, int] = {}
     for i, condition in enumerate(conditions):
+        if condition is None:  # a zero RuleCondition: no field, which Validate and buildRuleConditions pass over
+            continue
         if not isinstance(condition, Mapping):
             found.append((f"condition {i} is not a JSON object", "write {field, ...Config}"))
             continue
@@ -536,6 +538,8 @@ def condition_problems(conditions: Any) -> list[tuple[str, str]]:
 
 
 def _transform_problems(transforms: Any) -> list[tuple[str, str]]:
+    if transforms is None:  # JSON null: no transforms, as Go reads it
+        return []
     if not isinstance(transforms, list):
         return [("transforms must be a JSON list", 'write [{"type": "url-rewrite", ...}]')]
     found: list[tuple[str, str]] = []
@@ -665,6 +669,7 @@ def _ingress_problems(obj: Mapping[str, Any], index: int) -> list[Problem]:
         return value
 
     extra_conditions: dict[str, list[Mapping[str, Any]]] = {}
+    extra_values: dict[str, int] = {}
     # The controller reads the frontend NLB's settings only when enable-frontend-nlb is true (v3.5.0
     # model_build_frontend_nlb.go, buildFrontendNlbModel returns first): otherwise they are inert text.
     frontend_nlb = go_bool(annotations.get(ALB + "enable-frontend-nlb", "")) is True
@@ -819,7 +824,9 @@ def _ingress_problems(obj: Mapping[str, Any], index: int) -> list[Problem]:
         mixed = mixed_patterns_problem(host, path, regex_paths, conditions)
         if mixed:
             add(field, mixed, f"write {ALB}conditions.{name} in the form of the rule's own host and path")
-        total = rule_condition_values(host, path, regex_paths, conditions)
+        if name not in extra_values:  # once per annotation: it may be large, and every path of it asks
+            extra_values[name] = sum(condition_value_count(c) for c in conditions)
+        total = rule_condition_values(host, path, regex_paths, extra_values[name])
         if total > RULE_CONDITION_VALUES:
             add(
                 field,

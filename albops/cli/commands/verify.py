@@ -110,19 +110,18 @@ def run(args: argparse.Namespace) -> int:
         verifier.run(on_check)
     except KeyboardInterrupt as error:  # Ctrl-C, or SIGTERM/SIGHUP (common.Terminated): the checks so far stand
         code, stopped = interruption(error)
+    # The checks the interruption kept from ending (the one it cut short among them) are listed too: a table
+    # without them reads as a shorter, complete run.
+    printed = len(checks)
+    if stopped is not None:
+        checks += verifier.unfinished((c.name for c in checks), stopped.replace("stopped", "interrupted"))
+    unreached = [c for c in checks if c.interrupted]
     failed = [c for c in checks if not c.ok]
-    skipped = [c for c in checks if c.skipped]
+    skipped = [c for c in checks if c.skipped and not c.interrupted]
     if stopped is None:
         code = EXIT_FINDINGS if failed else EXIT_OK
-    passed = len(checks) - len(failed) - len(skipped)
+    passed = len(checks) - len(failed) - len(skipped) - len(unreached)
     counts = f"{passed} passed, {len(failed)} failed, {len(skipped)} skipped"
-    # The checks the interruption kept from running (the one it cut short among them) are listed too: a table
-    # without them reads as a shorter, complete run.
-    unreached: list[Check] = []
-    if stopped is not None:
-        reached = {c.name for c in checks}
-        why = f"not run: verify was {stopped.replace('stopped', 'interrupted')} first"
-        unreached = [Check(name, True, why, skipped=True) for name in verifier.planned() if name not in reached]
     if unreached:
         counts += f"; {len(unreached)} not run"
     if args.json:
@@ -133,7 +132,7 @@ def run(args: argparse.Namespace) -> int:
         if stopped is not None:
             meaning = f"interrupted ({stopped}) before every check ran"
         document: dict[str, object] = {
-            "checks": [{"name": c.name, "result": c.result, "reason": c.detail} for c in [*checks, *unreached]],
+            "checks": [{"name": c.name, "result": c.result, "reason": c.detail} for c in checks],
             "passed": passed,
             "failed": len(failed),
             "skipped": len(skipped),
@@ -145,7 +144,7 @@ def run(args: argparse.Namespace) -> int:
             document["interrupted"] = stopped
         print(json.dumps(document, indent=2))
     else:
-        for check in unreached:
+        for check in checks[printed:]:  # the rows the interruption added
             print(check)
         print(counts if stopped is None else f"{counts}: {stopped.replace('stopped', 'interrupted')}")
     if stopped is not None:
