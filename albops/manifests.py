@@ -8,6 +8,7 @@ turned into one ``UnreadableError`` that names the input, never a traceback.
 from __future__ import annotations
 
 import codecs
+import functools
 import json
 import sys
 from collections.abc import Callable, Iterable, Iterator
@@ -136,15 +137,32 @@ def read_sources(
     """Documents of files, directories and ``-`` (stdin), in the order given.
 
     ``check`` sees each document with where it came from (``in.yaml: document 3``) and raises UnreadableError
-    for one in the wrong shape.
+    for one in the wrong shape. Every input is read and checked before one UnreadableError names all the refused
+    ones (the first of each file), so a folder of many files is fixed in one pass, not one run per file.
     """
     found: list[Any] = []
+    refused: list[str] = []
     for source in sources:
-        read = [("stdin", parse(sys.stdin.read(), "stdin"))] if source == "-" else []
-        read += [(str(file), documents(file)) for file in files_under([Path(source)], suffixes)] if not read else []
-        for name, docs in read:
-            if check is not None:
-                for index, document in enumerate(docs):
-                    check(document, f"{name}: document {index + 1}")
+        if source == "-":
+            files: list[tuple[str, Callable[[], list[Any]]]] = [("stdin", lambda: parse(sys.stdin.read(), "stdin"))]
+        else:
+            try:
+                files = [(str(f), functools.partial(documents, f)) for f in files_under([Path(source)], suffixes)]
+            except UnreadableError as error:
+                refused.append(str(error))
+                continue
+        for name, read in files:
+            try:
+                docs = read()
+                if check is not None:
+                    for index, document in enumerate(docs):
+                        check(document, f"{name}: document {index + 1}")
+            except UnreadableError as error:
+                refused.append(str(error))
+                continue
             found += docs
+    if len(refused) == 1:
+        raise UnreadableError(refused[0])
+    if refused:
+        raise UnreadableError(f"{len(refused)} inputs refused:\n  " + "\n  ".join(refused))
     return found

@@ -83,7 +83,12 @@ def allowed_accounts(value: Any) -> tuple[tuple[str, ...], list[Problem]]:
             Problem(
                 "aws:allowedAccountIds",
                 f'{value!r} is not a list of 12-digit account ids; write e.g. ["111122223333"] (quoted, so YAML '
-                "keeps leading zeros)",
+                "keeps leading zeros)"
+                + (
+                    "; `pulumi config set --path` stores digits as a number: add `--type string`"
+                    if isinstance(value, list) and any(isinstance(v, int) for v in value)
+                    else ""
+                ),
             )
         ]
     return tuple(value), []

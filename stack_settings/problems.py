@@ -71,7 +71,7 @@ def problems_from(error: ValidationError, section: str, model: type[BaseModel]) 
         elif kind in ("int_type", "int_parsing") and isinstance(got, bool):
             problems.append(Problem(key, f"is a boolean ({str(got).lower()}); give a whole number"))
         elif kind in ("int_type", "int_parsing", "int_from_float"):
-            problems.append(Problem(key, f"{got!r} is not a whole number; write it without quotes, e.g. 443"))
+            problems.append(Problem(key, f"{got!r} is not a whole number; write digits without quotes, e.g. 2"))
         elif kind == "bool_type":
             problems.append(Problem(key, f"{got!r} is not true or false; write true or false without quotes"))
         elif kind in ("model_type", "dict_type", "model_attributes_type"):

@@ -51,6 +51,27 @@ def test_a_missing_required_option_alone_is_still_said(capsys: pytest.CaptureFix
     assert "one of the arguments --cluster --expired is required" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(
+    ("argv", "hint"),
+    [
+        # `./dev plan stage` takes the stack as a word; albops takes it after --stack.
+        (["plan", "stage"], "unrecognized arguments: stage; did you mean --stack stage?"),
+        (["teardown", "pr-123"], "did you mean --stack pr-123?"),
+        (["plan", "Pulumi.stage.yaml"], "did you mean --stack stage?"),
+    ],
+)
+def test_a_stack_given_without_its_option_is_pointed_to_it(
+    argv: list[str], hint: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(argv) == 2
+    assert hint in capsys.readouterr().err
+
+
+def test_a_stack_files_name_given_for_the_stack_says_which_name_was_meant(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["plan", "--stack", "Pulumi.stage.yaml"]) == 2
+    assert "--stack takes the stack's name: --stack stage" in capsys.readouterr().err
+
+
 def _nothing_listening() -> str:
     """A loopback port bound and closed again: connecting to it is refused."""
     with socket.socket() as held:

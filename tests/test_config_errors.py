@@ -85,6 +85,8 @@ def _with(**overrides: Any) -> dict[str, Any]:
             "does not allow",
         ),
         ({"aws:allowedAccountIds": ["11112222"]}, "aws:allowedAccountIds", "12-digit"),
+        # What `pulumi config set --path 'aws:allowedAccountIds[0]' 111122223333` writes: a number.
+        ({"aws:allowedAccountIds": [111122223333]}, "aws:allowedAccountIds", "add `--type string`"),
         # Another region's cluster or certificate.
         (
             {"cluster": {"oidcProviderArn": OIDC.format(account="111122223333", region="eu-west-1")}},

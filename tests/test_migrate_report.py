@@ -430,9 +430,29 @@ def test_one_ingress_name_twice_in_the_inputs_is_refused_naming_both_places(
         argv = [str(folder)] if layout == "two files" else [str(folder), str(folder / "a.yaml")]
     code, out, err = _run(capsys, *argv)
     assert code == 2 and out == "", err
-    (line,) = err.splitlines()
-    assert line.startswith("error: ") and where in line and "Ingress default/web again (also " in line, line
-    assert "migrate them in separate runs" in line and "Traceback" not in err
+    # A folder and a file in it: b.yaml repeats a.yaml, and a.yaml is given again; both are named.
+    (line,) = [line for line in err.splitlines() if f"{where}: Ingress" in line]
+    assert where in line and "Ingress default/web again (also " in line, line
+    assert "migrate them in separate runs" in line and "Traceback" not in err and err.startswith("error: ")
+
+
+def test_every_refused_input_is_named_in_one_run(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A folder with several bad files is fixed in one pass: each refused file is named (its first problem), not
+    one per run; nothing is converted while one is refused."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a.yaml").write_text(yaml.safe_dump(_ingress("shop", "web", "a.example.com", "web")))
+    (folder / "b.yaml").write_text(yaml.safe_dump(_ingress("shop", "web", "b.example.com", "web")))  # again
+    bad_type = _ingress("shop", "api", "c.example.com", "api")
+    bad_type["spec"]["rules"][0]["http"]["paths"][0]["pathType"] = "exact"
+    (folder / "c.yaml").write_text(yaml.safe_dump(bad_type))
+    (folder / "d.yaml").write_text("key: [unclosed\n")
+    code, out, err = _run(capsys, str(folder))
+    assert code == 2 and out == "", err
+    lines = err.splitlines()
+    assert lines[0] == "error: 3 inputs refused:", err
+    assert [line.split(": ", 1)[0].rsplit("/", 1)[-1] for line in lines[1:]] == ["b.yaml", "c.yaml", "d.yaml"]
+    assert "Traceback" not in err
 
 
 def test_ingresses_without_a_name_are_not_taken_for_one_ingress_twice(

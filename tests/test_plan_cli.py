@@ -26,10 +26,11 @@ def stage_plan(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.Com
 def test_plan_prints_the_tree_and_unknowns(stage_plan: tuple[subprocess.CompletedProcess[str], Path]) -> None:
     proc, _ = stage_plan
     assert proc.returncode == 0, proc.stderr
-    # 12 cloud and Kubernetes resources (providers included) in 9 components, the stack itself not counted.
+    # 10 cloud and Kubernetes resources and 2 providers, in 9 components (7 of this project, 2 yaml/v2
+    # ConfigFiles), the stack itself not counted.
     assert (
-        "Offline plan of stack 'stage' (preview): 12 resources to create, grouped in 9 components "
-        "(21 to add, as --markdown counts)"
+        "Offline plan of stack 'stage' (preview): 12 resources to create (2 of them providers), grouped in 9 "
+        "components (21 to add, as --markdown counts)"
     ) in proc.stdout
     assert "+ albingress:index:ControllerRelease  stage-lbc" in proc.stdout
     assert "    + kubernetes:helm.sh/v3:Release  stage-lbc-release" in proc.stdout

@@ -169,6 +169,10 @@ def _suggestions(unknown: list[str], sub: argparse.ArgumentParser) -> str:
     for token in unknown:
         name = token.split("=", 1)[0]
         if not name.startswith("-"):
+            # `albops plan stage`, as `./dev plan stage` takes it: the stack goes after --stack.
+            if "--stack" in known and not said:
+                stack = re.sub(r"^(?:.*/)?Pulumi\.(.+)\.ya?ml$", r"\1", token)
+                said.append((token, f"did you mean --stack {stack}?"))
             continue
         if name in known:  # given before the command's name: `albops --json plan`
             said.append((name, f"{name} goes after the command's name ({sub.prog} {name})"))

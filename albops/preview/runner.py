@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import re
 import runpy
 import sys
 import threading
@@ -222,8 +223,11 @@ def read_stack(stack: str, project_dir: Path = PROJECT_DIR) -> StackFile:
     path = project_dir / f"Pulumi.{stack}.yaml"
     if not path.is_file():
         known = sorted(p.name.removeprefix("Pulumi.").removesuffix(".yaml") for p in project_dir.glob("Pulumi.*.yaml"))
+        # The file's name given for the stack's: say which name was meant rather than guess at a path.
+        named = re.fullmatch(r"(?:.*/)?Pulumi\.(.+)\.ya?ml", stack)
+        meant = f"; --stack takes the stack's name: --stack {named.group(1)}" if named else ""
         raise FileNotFoundError(
-            f"no stack file {path.name} in {project_dir}; stacks there: {', '.join(known) or 'none'} "
+            f"no stack file {path.name} in {project_dir}{meant}; stacks there: {', '.join(known) or 'none'} "
             "(run from the Pulumi project's folder, or give --project-dir)"
         )
     return load_stack_file(path, project_name(project_dir))

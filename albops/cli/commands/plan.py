@@ -213,12 +213,14 @@ def run(args: argparse.Namespace) -> int:
         print(render_plan_markdown(plan_document(result), guardrails, notes, mode))
         return EXIT_FINDINGS if failed else EXIT_OK
     custom = sum(1 for r in result.resources if r.custom)
+    providers = sum(1 for r in result.resources if r.custom and r.type.startswith("pulumi:providers:"))
     components = sum(1 for r in result.resources if not r.custom and r.type != "pulumi:pulumi:Stack")
     mode = "preview" if result.preview else "apply"
-    # --markdown counts the components too (its "N to add"): both figures, so the two outputs agree.
+    # --markdown counts the components too (its "N to add"): both figures, so the two outputs agree. Providers
+    # are resources Pulumi creates (and counts) too, but no one looks for them in AWS: named apart.
     print(
-        f"Offline plan of stack {args.stack!r} ({mode}): {custom} resources to create, grouped in {components} "
-        f"components ({custom + components} to add, as --markdown counts)\n"
+        f"Offline plan of stack {args.stack!r} ({mode}): {custom} resources to create ({providers} of them "
+        f"providers), grouped in {components} components ({custom + components} to add, as --markdown counts)\n"
     )
     print(render_tree(result))
     print("\nOutputs:")

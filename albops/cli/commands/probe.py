@@ -16,8 +16,9 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "probe",
         allow_abbrev=False,
         help="measure HTTP latency and hold WebSocket connections open; compare two endpoints side by side",
-        description="Bounded in duration, rate and connections; exit 1 on any failed request, or any WebSocket not"
-        " opened, dropped or not echoing its messages in time.",
+        description="Bounded in duration, rate and connections (a request under way when --duration ends may take"
+        " up to --timeout more); exit 1 on any failed request, or any WebSocket not opened, dropped or not echoing"
+        " its messages in time.",
     )
     probe.add_argument(
         "--url", required=True, type=argtypes.web_url(("http", "https")), help="http(s)://host[:port]/path"
