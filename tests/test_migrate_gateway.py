@@ -429,3 +429,14 @@ def test_a_group_order_the_controller_refuses_is_read_as_it_reads_it_not_a_trace
     assert [m["metadata"]["name"] for m in group_members([first, second])] == ["b", "a"]
     output, _ = _convert([first, second])  # was a ValueError traceback
     assert any(isinstance(d, dict) and d.get("kind") == "HTTPRoute" for d in objects(output))
+
+
+@pytest.mark.parametrize("conditions", ["null", "[null]", "[]"])
+def test_conditions_go_reads_as_none_convert_as_none(conditions: str) -> None:
+    """json.Unmarshal reads null as a nil list and a null element as a zero RuleCondition, which neither
+    Validate nor buildRuleConditions acts on (v3.5.0): the route matches the path alone (was a KeyError)."""
+    ingress = nginx_ingress("a", [("/a", "Exact", "a")], {"alb.ingress.kubernetes.io/conditions.a": conditions})
+    output, report = _convert([ingress])
+    (route,) = [d for d in objects(output) if isinstance(d, dict) and d.get("kind") == "HTTPRoute"]
+    assert route["spec"]["rules"][0]["matches"] == [{"path": {"type": "Exact", "value": "/a"}}]
+    assert not [f for f in report.findings if f.status in ("not-converted", "lost-protection")]

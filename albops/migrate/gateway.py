@@ -192,8 +192,10 @@ def _read_conditions(raw: object, key: str) -> list[dict[str, Any]]:
         raise _UnreadableError(f"{ALB}{key}: {problems[0][0]}")
     found: list[dict[str, Any]] = []
     for index, condition in enumerate(raw if isinstance(raw, list) else []):
+        if condition is None:  # a zero RuleCondition (no field): the controller passes over it
+            continue
         field = str(go_json_field(condition, "field"))
-        config = go_json_field(condition, CONDITION_CONFIGS[field])
+        config = go_json_field(condition, CONDITION_CONFIGS.get(field, ""))
         if field == "query-string":  # key/value pairs, and no route counterpart: _rule leaves it out
             found.append({"field": field, "header": "", "values": [], "regexValues": []})
             continue
