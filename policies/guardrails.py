@@ -414,9 +414,13 @@ def _narrowed(ingress: Resource, name: str) -> bool:
     if raw is None:
         return False
     try:
-        return go_json_loads(raw) not in ([], None)  # a JSON null leaves the list nil: no condition
+        value = go_json_loads(raw)
     except ValueError:
         return True
+    # A JSON null leaves the list nil, and a null element is a zero condition buildRuleConditions passes over.
+    if value is None:
+        return False
+    return not isinstance(value, list) or any(c is not None for c in value)
 
 
 def _legacy_redirect(ingress: Resource) -> tuple[bool, str | None]:

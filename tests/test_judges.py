@@ -351,8 +351,9 @@ def test_a_legacy_redirect_counts_only_as_the_elb_api_and_the_controller_take_it
     only_get = [{"field": "http-request-method", "httpRequestMethodConfig": {"values": ["GET"]}}]
     ingress["metadata"]["annotations"][ANN + "conditions.ssl-redirect"] = json.dumps(only_get)
     assert "alb-ssl-redirect" in _rules(_check(tmp_path, capsys, ingress))
-    ingress["metadata"]["annotations"][ANN + "conditions.ssl-redirect"] = "[]"
-    assert "alb-ssl-redirect" not in _rules(_check(tmp_path, capsys, ingress))
+    for none in ("[]", "null", "[null]"):  # no condition, as Go reads each
+        ingress["metadata"]["annotations"][ANN + "conditions.ssl-redirect"] = none
+        assert "alb-ssl-redirect" not in _rules(_check(tmp_path, capsys, ingress)), none
     # An empty path gives no path condition: the redirect covers every path, as '/*' does.
     assert _check(tmp_path, capsys, _legacy(None, "", "ImplementationSpecific")) == []
 
