@@ -29,12 +29,18 @@ class UnreadableError(Exception):
 def files_under(paths: Iterable[Path], suffixes: tuple[str, ...] = YAML_SUFFIXES) -> Iterator[Path]:
     """The files given, and under each directory given, the files with one of ``suffixes`` (sorted)."""
     for path in paths:
-        if path.is_dir():
-            found = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix in suffixes)
+        try:
+            # Path.is_dir and is_file pass over ENOENT but not ENAMETOOLONG or EACCES, which would end in a traceback.
+            is_dir = path.is_dir()
+            found = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix in suffixes) if is_dir else []
+            is_file = not is_dir and path.is_file()
+        except OSError as error:
+            raise UnreadableError(f"{str(path)[:200]}: {error.strerror or error}") from None
+        if is_dir:
             if not found:
                 raise UnreadableError(f"{path}: no {', '.join('*' + s for s in suffixes)} files in this directory")
             yield from found
-        elif path.is_file():
+        elif is_file:
             yield path
         else:
             raise UnreadableError(f"{path}: no such file or directory")

@@ -37,6 +37,7 @@ from albingress.components.tags import (
     EXPIRES_TAG,
     OWNER_TAG,
 )
+from albingress.facts.alb_limits import FIXED_RESPONSE_CONTENT_TYPES
 from albingress.facts.eks_versions import EKS_KUBERNETES_VERSIONS, EKS_VERSIONS_CHECKED
 from albingress.facts.instance_types import INSTANCE_TYPE
 from albingress.facts.names import CLUSTER_NAME, GROUP_NAME
@@ -64,7 +65,7 @@ _PATH = re.compile(r"/[A-Za-z0-9._~/-]*")
 _BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
 # ELB listener rules: each condition value is at most 128 characters.
 ALB_CONDITION_VALUE_MAX = 128
-_CONTENT_TYPES = ("text/plain", "text/css", "text/html", "application/javascript", "application/json")
+_CONTENT_TYPES = FIXED_RESPONSE_CONTENT_TYPES
 # Namespaces a stack must never create (it would own them, and delete them on destroy).
 _SYSTEM_NAMESPACES = frozenset({"default", "kube-system", "kube-public", "kube-node-lease"})
 

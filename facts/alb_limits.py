@@ -20,3 +20,14 @@ SECURITY_GROUP_RULES = 60
 # Per listener rule: host, path, header, query and source-ip values together.
 CONDITION_VALUES_PER_RULE = 5
 TARGET_GROUPS_PER_ACTION = 5
+# Wildcards ('*' or '?') in the values of one rule's conditions, not counting regexes (same page).
+WILDCARDS_PER_RULE = 5
+# ELB API Reference, FixedResponseActionConfig.ContentType: the values it takes.
+FIXED_RESPONSE_CONTENT_TYPES = ("text/plain", "text/css", "text/html", "application/javascript", "application/json")
+# ELB API Reference, HttpHeaderConditionConfig (name up to 40 characters, each value up to 128),
+# HttpRequestMethodConditionConfig (each up to 40 characters of A-Z, '-' and '_'), QueryStringConditionConfig (each
+# key/value pair up to 128 characters), PathPatternConditionConfig (each up to 128). Not in botocore's model: the
+# service checks them at CreateRule.
+HEADER_NAME_LENGTH = 40
+CONDITION_VALUE_LENGTH = 128
+METHOD_VALUE = r"[A-Z_-]{1,40}"

@@ -111,6 +111,10 @@ def go_json_field(document: object, name: str) -> object:
 # The shape of a Go value json.Unmarshal fills, for go_type_problem: GO_STRING, ("slice", element), or a struct
 # as {json field name: shape}.
 GO_STRING = "string"
+GO_BOOL = "bool"
+GO_INT32 = "int32"
+# k8s.io/apimachinery intstr.IntOrString: a JSON string, or a number read as an int32 (its UnmarshalJSON).
+GO_INT_OR_STRING = "int-or-string"
 GoShape: TypeAlias = Union[str, tuple[str, "GoShape"], Mapping[str, "GoShape"]]  # noqa: UP007 (recursive)
 
 
@@ -134,6 +138,17 @@ def go_type_problem(value: object, shape: GoShape, where: str = "") -> str | Non
     each is checked."""
     if value is None:
         return None
+    if shape in (GO_INT32, GO_INT_OR_STRING):
+        if shape == GO_INT_OR_STRING and isinstance(value, str):
+            return None
+        if isinstance(value, int) and not isinstance(value, bool) and -(2**31) <= value < 2**31:
+            return None
+        what = "a number outside int32" if isinstance(value, int | float) and not isinstance(value, bool) else None
+        if isinstance(value, float) and value.is_integer() and -(2**31) <= value < 2**31:
+            what = "a number with a fraction or exponent"  # Go's ParseInt refuses 1.0 and 1e3
+        return f"{where or 'it'} is not a JSON integer (it is {what or _json_kind(value)})"
+    if shape == GO_BOOL:
+        return None if isinstance(value, bool) else f"{where or 'it'} is {_json_kind(value)}, not true or false"
     if shape == GO_STRING:
         return None if isinstance(value, str) else f"{where or 'it'} is {_json_kind(value)}, not a string"
     if isinstance(shape, tuple):

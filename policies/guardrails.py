@@ -53,6 +53,7 @@ from albingress.policies.review import (
     target_group_setting,
 )
 from albingress.policies.validation.controller import (
+    CONDITION_CONFIGS,
     HEALTH_CHECK_RANGES,
     HEALTH_CHECK_VALUES,
     SUCCESS_CODES,
@@ -417,10 +418,13 @@ def _narrowed(ingress: Resource, name: str) -> bool:
         value = go_json_loads(raw)
     except ValueError:
         return True
-    # A JSON null leaves the list nil, and a null element is a zero condition buildRuleConditions passes over.
+    # A JSON null leaves the list nil; a null element, or one whose field is none the controller knows (its switch
+    # compares the text exactly), is a condition buildRuleConditions passes over.
     if value is None:
         return False
-    return not isinstance(value, list) or any(c is not None for c in value)
+    if not isinstance(value, list):
+        return True
+    return any(isinstance(c, Mapping) and go_json_field(c, "field") in CONDITION_CONFIGS for c in value)
 
 
 def _legacy_redirect(ingress: Resource) -> tuple[bool, str | None]:
@@ -439,19 +443,27 @@ def _legacy_redirect(ingress: Resource) -> tuple[bool, str | None]:
             return True, None
         return False, unread if said and "no" not in said else None
 
+    regex_paths = go_bool(ingress.annotations.get(f"{ANN}use-regex-path-match", "")) is True
     for rule in ingress.spec.get("rules") or []:
+        http = rule.get("http") if isinstance(rule, Mapping) else None
         paths = _controller_path_order(
-            [p for p in ((rule.get("http") or {}).get("paths") or []) if isinstance(p, Mapping)]
+            [p for p in ((http.get("paths") or []) if isinstance(http, Mapping) else []) if isinstance(p, Mapping)]
         )
-        first = paths[0] if paths else {}
+        if not paths:  # the controller builds no listener rule of it (rule.HTTP == nil is skipped)
+            continue
+        first = paths[0]
         service = (first.get("backend") or {}).get("service") or {}
         action = _action(ingress, str(service.get("name")))
         config = action.get("redirectconfig") or {}
         path = first.get("path")
         # An empty path gives the rule no path condition (buildRuleConditions): every path, as '/*' does. A
         # conditions.<name> annotation on the redirect narrows it to the requests it matches.
+        # With use-regex-path-match an ImplementationSpecific path is a regex, and the rule optimizer keeps a
+        # redirect with a regex path on the HTTPS listener too ("We dont check for infinite rules for regex paths",
+        # isInfiniteRedirectRule): it loops there, so it is no redirect of HTTP to HTTPS.
+        regex = regex_paths and first.get("pathType") in (None, "ImplementationSpecific") and bool(path)
         every_path = (
-            path in ("/*", "*", "", None) or (path == "/" and first.get("pathType") == "Prefix")
+            (path in ("/*", "*", "", None) and not regex) or (path == "/" and first.get("pathType") == "Prefix")
         ) and not _narrowed(ingress, str(service.get("name")))
         annotated = (service.get("port") or {}).get("name") == "use-annotation"
         ok = (
@@ -470,6 +482,10 @@ def _legacy_redirect(ingress: Resource) -> tuple[bool, str | None]:
             # order (the controller builds rules in spec.rules order): each of those must redirect too.
             return answer([*verdicts, verdict])
         verdicts.append(verdict)
+    # No host-less redirect: a request no rule matches gets the default action, which spec.defaultBackend makes
+    # a forward in plain HTTP (buildListenerDefaultActions).
+    if isinstance(ingress.spec.get("defaultBackend"), Mapping):
+        verdicts.append("no")
     return answer(verdicts)
 
 

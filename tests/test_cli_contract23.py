@@ -272,6 +272,10 @@ def test_check_refuses_a_numeric_annotation_given_anything_else(
     documents = _documents()
     key = f"alb.ingress.kubernetes.io/{annotation}"
     documents[2]["metadata"]["annotations"][key] = value
+    if annotation.startswith("actions."):  # read only for a backend naming it with port use-annotation
+        documents[2]["spec"]["rules"][0]["http"]["paths"][0]["backend"] = {
+            "service": {"name": annotation.removeprefix("actions."), "port": {"name": "use-annotation"}}
+        }
     code, text = _check_file(tmp_path, documents, capsys)
     assert code == 2, text
     # The validator's line names metadata.annotations["<key>"]; a guardrail that says it too names the key.

@@ -358,6 +358,35 @@ def test_a_legacy_redirect_counts_only_as_the_elb_api_and_the_controller_take_it
     assert _check(tmp_path, capsys, _legacy(None, "", "ImplementationSpecific")) == []
 
 
+def test_the_legacy_redirect_is_read_as_the_controller_builds_the_http_listener(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """v3.5.0 pkg/ingress: a rule without http makes no listener rule (model_build_listener_rules.go skips
+    rule.HTTP == nil); spec.defaultBackend is the HTTP listener's default action (buildListenerDefaultActions),
+    a forward in plain HTTP for whatever no rule matches; a redirect on a regex path stays on the HTTPS listener
+    too (isInfiniteRedirectRule does not look at regex paths), so it loops there; a condition whose field the
+    controller does not know is passed over, so it narrows nothing."""
+    no_http = _legacy(None)
+    no_http["spec"]["rules"].insert(0, {"host": "other.example.com"})
+    assert "alb-ssl-redirect" not in _rules(_check(tmp_path, capsys, no_http))
+    null_rule = _legacy(None)
+    null_rule["spec"]["rules"].insert(0, None)  # was an AttributeError that hid every other Ingress's finding
+    assert "alb-ssl-redirect" not in _rules(_check(tmp_path, capsys, null_rule, name="in.json"))
+    with_default = _legacy("h")
+    with_default["spec"]["defaultBackend"] = {"service": {"name": "app", "port": {"number": 80}}}
+    assert "alb-ssl-redirect" in _rules(_check(tmp_path, capsys, with_default))
+    covered = _legacy(None)  # a host-less redirect comes before the default action: nothing reaches it
+    covered["spec"]["defaultBackend"] = {"service": {"name": "app", "port": {"number": 80}}}
+    assert "alb-ssl-redirect" not in _rules(_check(tmp_path, capsys, covered))
+    regex = _legacy(None)
+    regex["metadata"]["annotations"][ANN + "use-regex-path-match"] = "true"
+    assert "alb-ssl-redirect" in _rules(_check(tmp_path, capsys, regex))
+    for dropped in ("[{}]", '[{"field": "Source-IP", "sourceIPConfig": {"values": ["10.0.0.0/8"]}}]'):
+        ingress = _legacy(None)
+        ingress["metadata"]["annotations"][ANN + "conditions.ssl-redirect"] = dropped
+        assert "alb-ssl-redirect" not in _rules(_check(tmp_path, capsys, ingress)), dropped
+
+
 def test_a_use_annotation_backend_without_its_action_is_said_to_answer_503(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -467,6 +467,15 @@ def test_a_wildcard_host_takes_its_one_label_regex_only_beside_conditions_that_l
             assert [r.get("host") for r in document["spec"]["rules"]] == ["*.example.com"]
 
 
+def test_a_wildcard_host_whose_backend_names_a_missing_action_keeps_its_host() -> None:
+    """A use-annotation backend without its actions.<name> answers 503 at the controller (the validator says so):
+    nothing to carry the one-label regex over to (was a KeyError)."""
+    wild = ingress("a-wild", [("*.example.com", [("/", "svc")])])
+    wild["spec"]["rules"][0]["http"]["paths"][0]["backend"]["service"]["port"] = {"name": "use-annotation"}
+    _, report = run([wild])
+    assert statuses(report)[("shop/a-wild", "host *.example.com")] == "approximated"
+
+
 def test_exact_hosts_come_before_wildcards_inside_one_ingress() -> None:
     both = ingress("both", [("*.example.com", [("/", "wild")]), ("www.example.com", [("/", "www")])])
     documents, _report = run([both])

@@ -455,6 +455,26 @@ def test_every_refused_input_is_named_in_one_run(tmp_path: Path, capsys: pytest.
     assert "Traceback" not in err
 
 
+def test_a_report_path_that_is_an_input_is_refused_and_the_input_kept(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    manifest = tmp_path / "in" / "a.yaml"
+    manifest.parent.mkdir()
+    manifest.write_text(yaml.safe_dump(_ingress("shop", "web", "a.example.com", "web")))
+    before = manifest.read_bytes()
+    for argv in ([str(manifest), "--report", str(manifest)], [str(manifest.parent), "--report", str(manifest)]):
+        code, out, err = _run(capsys, *argv)
+        assert code == 2 and out == "" and "is one of the inputs" in err, err
+        assert manifest.read_bytes() == before
+
+
+def test_a_path_the_system_cannot_look_at_is_bad_input_not_a_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = _run(capsys, str(tmp_path / ("a" * 300)))  # ENAMETOOLONG, where ENOENT is passed over
+    assert code == 2 and "File name too long" in err and "Traceback" not in err, err
+
+
 def test_ingresses_without_a_name_are_not_taken_for_one_ingress_twice(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

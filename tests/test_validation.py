@@ -127,10 +127,18 @@ def test_inbound_cidrs_go_refuses(cidr: str) -> None:
     assert repr(cidr) in problems[0].rule
 
 
+def using(obj: dict[str, Any], name: str) -> dict[str, Any]:
+    """``obj`` with its path's backend the action ``name`` (the controller reads actions.<name> only then)."""
+    obj["spec"]["rules"][0]["http"]["paths"][0]["backend"] = {
+        "service": {"name": name, "port": {"name": "use-annotation"}}
+    }
+    return obj
+
+
 def weighted(weight: Any, groups: int = 2) -> dict[str, Any]:
     targets = [{"serviceName": f"s{i}", "servicePort": 80, "weight": weight} for i in range(groups)]
     action = {"type": "forward", "forwardConfig": {"targetGroups": targets}}
-    return ingress(annotations={ALB + "actions.split": json.dumps(action)})
+    return using(ingress(annotations={ALB + "actions.split": json.dumps(action)}), "split")
 
 
 @pytest.mark.parametrize(
@@ -150,9 +158,11 @@ def test_forward_rules_of_the_controller() -> None:
             )
         }
     )
-    assert validate([no_weight])
-    assert validate([ingress(annotations={ALB + "actions.x": '{"type": "forwards"}'})])
-    assert validate([ingress(annotations={ALB + "actions.x": "{not json"})])
+    assert validate([using(no_weight, "split")])
+    assert validate([using(ingress(annotations={ALB + "actions.x": '{"type": "forwards"}'}), "x")])
+    assert validate([using(ingress(annotations={ALB + "actions.x": "{not json"}), "x")])
+    # Not used by any backend: the controller never reads it (enhanced_backend_builder.go), so neither is it judged.
+    assert validate([ingress(annotations={ALB + "actions.x": "{not json", ALB + "conditions.y": "[1]"})]) == []
 
 
 def test_use_annotation_backend_needs_its_action() -> None:
@@ -241,6 +251,52 @@ def test_the_values_a_rule_holds_are_counted_as_the_controller_builds_it() -> No
     assert _conditions(ip, path="/x") == []  # host + /x + /x/* + 1 = 4: the regexValues are not sent
 
 
+@pytest.mark.parametrize(
+    ("condition", "said"),
+    [
+        # ELB API Reference: HttpHeaderConditionConfig's name up to 40 characters and each value up to 128;
+        # HttpRequestMethodConditionConfig's values up to 40 of A-Z, '-' and '_' (case-sensitive); host values as
+        # HostHeaderConditionConfig takes them; path values up to 128. The controller passes them on as written.
+        ({"field": "http-header", "httpHeaderConfig": {"httpHeaderName": "x" * 41, "values": ["1"]}}, "1 to 40"),
+        ({"field": "http-header", "httpHeaderConfig": {"values": ["1"]}}, "httpHeaderName None"),
+        ({"field": "http-header", "httpHeaderConfig": {"httpHeaderName": "x-a", "values": ["v" * 129]}}, "over 128"),
+        ({"field": "http-request-method", "httpRequestMethodConfig": {"values": ["get"]}}, "'get' is not a method"),
+        ({"field": "host-header", "hostHeaderConfig": {"values": ["exa mple"]}}, "'exa mple' is not a host"),
+        ({"field": "path-pattern", "pathPatternConfig": {"values": ["/" + "p" * 128]}}, "over 128"),
+    ],
+)
+def test_condition_values_the_elb_api_refuses_are_refused(condition: dict[str, Any], said: str) -> None:
+    (problem,) = _conditions([condition])
+    assert said in problem.rule, problem.rule
+
+
+def test_a_rule_over_five_wildcards_is_refused() -> None:
+    """ELB quota "Wildcards per rule": 5, across host and path values and the conditions' values (not regexes).
+    Host *.example.com (1), ImplementationSpecific /x*y (1) and header values a*, b?, c* (3) make 5 (in 5 values);
+    a** makes 6."""
+    header: dict[str, Any] = {
+        "field": "http-header",
+        "httpHeaderConfig": {"httpHeaderName": "x-a", "values": ["a*", "b?", "c*"]},
+    }
+    obj = ingress(annotations={ALB + "conditions.web": json.dumps([header])})
+    obj["spec"]["rules"][0]["host"] = "*.example.com"
+    obj["spec"]["rules"][0]["http"]["paths"][0].update(path="/x*y", pathType="ImplementationSpecific")
+    assert validate([obj]) == []
+    header["httpHeaderConfig"]["values"] = ["a**", "b?", "c*"]
+    obj["metadata"]["annotations"][ALB + "conditions.web"] = json.dumps([header])
+    (problem,) = validate([obj])
+    assert "would hold 6 wildcards" in problem.rule
+    # A regex path holds none: 5 again.
+    obj["metadata"]["annotations"][ALB + "use-regex-path-match"] = "true"
+    assert validate([obj]) == []
+
+
+def test_a_fixed_response_content_type_is_one_the_elb_api_takes() -> None:
+    action = {"type": "fixed-response", "fixedResponseConfig": {"statusCode": "200", "contentType": "text/xml"}}
+    (problem,) = validate([using(ingress(annotations={ALB + "actions.web": json.dumps(action)}), "web")])
+    assert "contentType 'text/xml' is not one of text/plain" in problem.rule
+
+
 def test_a_rule_whose_merged_host_or_path_would_mix_values_and_regex_values_is_refused() -> None:
     """buildRuleConditions refuses a host or path condition with both values and regexValues once the rule's own
     host and path are merged with the conditions annotation ('host condition must specify exactly one of
@@ -282,8 +338,48 @@ def test_a_rule_whose_merged_host_or_path_would_mix_values_and_regex_values_is_r
     ],
 )
 def test_action_configs_the_elb_api_refuses_are_refused(action: dict[str, Any], said: str) -> None:
-    (problem,) = validate([ingress(annotations={ALB + "actions.web": json.dumps(action)})])
+    (problem,) = validate([using(ingress(annotations={ALB + "actions.web": json.dumps(action)}), "web")])
     assert said in problem.rule, problem.rule
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "said"),
+    [
+        # Action and Transform (v3.5.0 pkg/ingress/config_types.go): Port *string, StatusCode string, Enabled
+        # *bool, DurationSeconds *int32, ServicePort *intstr.IntOrString, RewriteConfig.Regex string. A value of
+        # another JSON type fails json.Unmarshal, so ParseJSONAnnotation, so the Ingress.
+        (
+            "actions.web",
+            {"type": "redirect", "redirectConfig": {"protocol": "HTTPS", "port": 443, "statusCode": "HTTP_301"}},
+            "redirectConfig.port is a number, not a string",
+        ),
+        (
+            "actions.web",
+            {
+                "type": "forward",
+                "forwardConfig": {
+                    "targetGroups": [{"serviceName": "a", "servicePort": 80}],
+                    "targetGroupStickinessConfig": {"enabled": "true"},
+                },
+            },
+            "enabled is a string, not true or false",
+        ),
+        (
+            "actions.web",
+            {"type": "forward", "forwardConfig": {"targetGroups": [{"serviceName": "a", "servicePort": 80.5}]}},
+            "servicePort is not a JSON integer",
+        ),
+        (
+            "transforms.web",
+            [{"type": "url-rewrite", "urlRewriteConfig": {"rewrites": [{"regex": 1, "replace": "/"}]}}],
+            "rewrites[0].regex is a number, not a string",
+        ),
+    ],
+)
+def test_action_and_transform_values_go_cannot_decode_are_refused(key: str, value: Any, said: str) -> None:
+    obj = ingress(annotations={ALB + key: json.dumps(value)})
+    (problem,) = validate([using(obj, "web") if key.startswith("actions.") else obj])
+    assert said in problem.rule and "json.Unmarshal refuses it" in problem.rule, problem.rule
 
 
 def test_action_configs_the_elb_api_takes_pass() -> None:
@@ -296,7 +392,7 @@ def test_action_configs_the_elb_api_takes_pass() -> None:
         {"type": "redirect", "redirectConfig": {"path": "/new/#{path}", "query": "", "statusCode": "HTTP_301"}},
         {"type": "fixed-response", "fixedResponseConfig": {"statusCode": "503", "contentType": "text/plain"}},
     ):
-        assert validate([ingress(annotations={ALB + "actions.web": json.dumps(action)})]) == [], action
+        assert validate([using(ingress(annotations={ALB + "actions.web": json.dumps(action)}), "web")]) == [], action
 
 
 def test_the_action_limits_are_the_pinned_botocore_models() -> None:

@@ -160,7 +160,12 @@ def one_label_hosts(source: Source, report: Report) -> None:
 def _host_conditions_in_the_way(source: Source, paths: list[Any]) -> str | None:
     """Why a wildcard rule's backends cannot take the one-label host regex as a condition, or None."""
     for path in paths:
-        name = str(((path.get("backend") or {}).get("service") or {}).get("name"))
+        service = (path.get("backend") or {}).get("service") or {}
+        name = str(service.get("name"))
+        annotated = (service.get("port") or {}).get("name") == "use-annotation"
+        if annotated and ALB + f"actions.{name}" not in source.annotations:
+            # The controller answers such a path with a 503 (the validator says so): nothing to carry over.
+            return f"its backend {name!r} is use-annotation without {ALB}actions.{name}"
         conditions = alb_conditions(source.annotations, name)
         if conditions is None:
             return f"{ALB}conditions.{name} is not a list of conditions the controller reads"

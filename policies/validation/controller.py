@@ -32,8 +32,12 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, cast
 
+from albingress.facts import alb_limits
 from albingress.facts.go_values import (  # the one Go ParseCIDR
+    GO_BOOL,
     GO_FALSE,
+    GO_INT32,
+    GO_INT_OR_STRING,
     GO_STRING,
     GO_TRUE,
     GoShape,
@@ -80,6 +84,30 @@ ONE_PER_RULE = ("http-request-method", "source-ip")
 # the annotation.
 _VALUES: GoShape = ("slice", GO_STRING)
 _PATTERNS: dict[str, GoShape] = {"regexValues": _VALUES, "values": _VALUES}
+# Action and Transform as json.Unmarshal fills them (config_types.go).
+_TARGET_GROUP: GoShape = {
+    "targetGroupARN": GO_STRING,
+    "targetGroupName": GO_STRING,
+    "serviceName": GO_STRING,
+    "servicePort": GO_INT_OR_STRING,
+    "weight": GO_INT32,
+}
+ACTION_SHAPE: GoShape = {
+    "type": GO_STRING,
+    "targetGroupARN": GO_STRING,
+    "targetGroupName": GO_STRING,
+    "fixedResponseConfig": {"contentType": GO_STRING, "messageBody": GO_STRING, "statusCode": GO_STRING},
+    "redirectConfig": {k: GO_STRING for k in ("host", "path", "port", "protocol", "query", "statusCode")},
+    "forwardConfig": {
+        "targetGroups": ("slice", _TARGET_GROUP),
+        "targetGroupStickinessConfig": {"enabled": GO_BOOL, "durationSeconds": GO_INT32},
+    },
+}
+_REWRITES: GoShape = {"rewrites": ("slice", {"regex": GO_STRING, "replace": GO_STRING})}
+TRANSFORMS_SHAPE: GoShape = (
+    "slice",
+    {"type": GO_STRING, "hostHeaderRewriteConfig": _REWRITES, "urlRewriteConfig": _REWRITES},
+)
 RULE_CONDITION_SHAPE: GoShape = {
     "field": GO_STRING,
     "hostHeaderConfig": _PATTERNS,
@@ -320,6 +348,8 @@ FIXED_RESPONSE_API: dict[str, tuple[str, object]] = {
     "messageBody": ("length", (0, 1024)),
     "contentType": ("length", (0, 32)),
 }
+# The content types the ELB API takes (its reference lists them; botocore's model gives only the length).
+FIXED_RESPONSE_CONTENT = ("enum", alb_limits.FIXED_RESPONSE_CONTENT_TYPES)
 
 
 def _api_problems(
@@ -342,7 +372,16 @@ def _api_problems(
 
 
 def _action_problems(action: Any) -> list[tuple[str, str]]:
-    """(rule, fix) for an ``actions.*`` value, as Action.validate and the ELB API refuse it."""
+    """(rule, fix) for an ``actions.*`` value, as Action.validate and the ELB API refuse it, or, where those
+    pass, as json.Unmarshal does (a value of another JSON type anywhere fails the annotation)."""
+    found = _action_checks(action)
+    typed = go_type_problem(action, ACTION_SHAPE) if not found else None
+    return found or (
+        [(f"{typed} (Go's json.Unmarshal refuses it, and the controller the annotation)", "fix it")] if typed else []
+    )
+
+
+def _action_checks(action: Any) -> list[tuple[str, str]]:
     if not isinstance(action, Mapping):
         return [("an action must be a JSON object", 'write {"type": "forward", ...}')]
     kind = _go(action, "type")
@@ -352,7 +391,9 @@ def _action_problems(action: Any) -> list[tuple[str, str]]:
         config = _go(action, "fixedResponseConfig")
         if not isinstance(config, Mapping) or not _go(config, "statusCode"):
             return [("a fixed-response action needs fixedResponseConfig.statusCode", "add it")]
-        return _api_problems("fixedResponseConfig", config, FIXED_RESPONSE_API)
+        return _api_problems(
+            "fixedResponseConfig", config, {**FIXED_RESPONSE_API, "contentType": FIXED_RESPONSE_CONTENT}
+        )
     if kind == "redirect":
         config = _go(action, "redirectConfig")
         if not isinstance(config, Mapping) or not _go(config, "statusCode"):
@@ -444,15 +485,9 @@ def rule_condition_values(host: str, path: Mapping[str, Any], regex_paths: bool,
     return ((1 if host else 0) + path_values(path, regex_paths)[0] + conditions_values) or 1
 
 
-def mixed_patterns_problem(
-    host: str, path: Mapping[str, Any], regex_paths: bool, conditions: Sequence[Mapping[str, Any]]
-) -> str | None:
-    """The controller's refusal (buildRuleConditions) of a host or path condition that would hold both values and
-    regexValues once the rule's own host and path and its conditions annotation are merged."""
-    count, regex = path_values(path, regex_paths)
-    kinds: dict[str, set[str]] = {"host": {"values"} if host else set(), "path": set()}
-    if count:
-        kinds["path"].add("regexValues" if regex else "values")
+def _pattern_kinds(conditions: Sequence[Mapping[str, Any]]) -> dict[str, set[str]]:
+    """Which of values and regexValues the host-header and path-pattern conditions give, per target."""
+    kinds: dict[str, set[str]] = {"host": set(), "path": set()}
     for condition in conditions:
         field = _go(condition, "field")
         target = {"host-header": "host", "path-pattern": "path"}.get(str(field))
@@ -460,6 +495,19 @@ def mixed_patterns_problem(
         if target is None or not isinstance(config, Mapping):
             continue
         kinds[target] |= {k for k in ("values", "regexValues") if _go(config, k)}
+    return kinds
+
+
+def mixed_patterns_problem(
+    host: str, path: Mapping[str, Any], regex_paths: bool, condition_kinds: Mapping[str, set[str]]
+) -> str | None:
+    """The controller's refusal (buildRuleConditions) of a host or path condition that would hold both values and
+    regexValues once the rule's own host and path and its conditions annotation (``_pattern_kinds``) merge."""
+    count, regex = path_values(path, regex_paths)
+    kinds = {
+        "host": set(condition_kinds.get("host", ())) | ({"values"} if host else set()),
+        "path": set(condition_kinds.get("path", ())) | ({"regexValues" if regex else "values"} if count else set()),
+    }
     for target, found in kinds.items():
         if len(found) == 2:
             return (
@@ -467,6 +515,75 @@ def mixed_patterns_problem(
                 "conditions annotation merged); the controller refuses the Ingress and the whole group stops"
             )
     return None
+
+
+def rule_wildcards(host: str, path: Mapping[str, Any], regex_paths: bool) -> int:
+    """The wildcards of a rule's host and path values (ELB quota "Wildcards per rule"): a Prefix /x gives /x/*,
+    one; an Exact path and a regex none; an ImplementationSpecific path its own."""
+    written = str(path.get("path") or "")
+    kind = path.get("pathType")
+    if not written:
+        in_path = 0
+    elif kind == "Prefix":
+        in_path = 1
+    elif kind == "Exact" or regex_paths:
+        in_path = 0
+    else:
+        in_path = written.count("*") + written.count("?")
+    return host.count("*") + host.count("?") + in_path
+
+
+def _wildcards(condition: Mapping[str, Any]) -> int:
+    """The wildcards of one condition's values (regexValues are regexes, not wildcards)."""
+    field = str(_go(condition, "field"))
+    config = _go(condition, CONDITION_CONFIGS.get(field, ""))
+    values = _go(config, "values") if isinstance(config, Mapping) else None
+    total = 0
+    for value in values if isinstance(values, list) else []:
+        if field == "query-string" and isinstance(value, Mapping):
+            value = f"{_go(value, 'key') or ''}{_go(value, 'value') or ''}"
+        if field in ("host-header", "path-pattern", "http-header", "query-string") and isinstance(value, str):
+            total += value.count("*") + value.count("?")
+    return total
+
+
+def _condition_value_problems(
+    i: int, field: str, config: Mapping[str, Any], values: list[Any]
+) -> list[tuple[str, str]]:
+    """What CreateRule refuses in one condition's values (ELB API Reference, the condition configs; the
+    controller passes them on as written): lengths, a header's name, a method's letters."""
+    found: list[tuple[str, str]] = []
+    longest = alb_limits.CONDITION_VALUE_LENGTH
+    if field == "http-header":
+        name = _go(config, "httpHeaderName")
+        if not isinstance(name, str) or not name or len(name) > alb_limits.HEADER_NAME_LENGTH:
+            found.append(
+                (
+                    f"condition {i} (http-header): httpHeaderName {name!r} is not a header name of 1 to "
+                    f"{alb_limits.HEADER_NAME_LENGTH} characters (ELB API HttpHeaderConditionConfig)",
+                    "name the header",
+                )
+            )
+    for value in values:
+        if field == "query-string" and isinstance(value, Mapping):
+            pair = f"{_go(value, 'key') or ''}{_go(value, 'value') or ''}"
+            if len(pair) > longest:
+                found.append((f"condition {i} (query-string): a key/value pair is over {longest} characters", "fix"))
+        elif not isinstance(value, str):
+            continue
+        elif field == "http-request-method" and not re.fullmatch(alb_limits.METHOD_VALUE, value):
+            found.append(
+                (
+                    f"condition {i} (http-request-method): {value!r} is not a method the ALB takes (up to 40 of A-Z, "
+                    "'-' and '_', case-sensitive)",
+                    "write it in capitals, e.g. GET",
+                )
+            )
+        elif field == "host-header" and (why := host_problem(value.removeprefix("*."))):
+            found.append((f"condition {i} (host-header): {why}", "use a DNS name the ALB takes"))
+        elif field in ("http-header", "path-pattern") and len(value) > longest:
+            found.append((f"condition {i} ({field}): {value[:20]!r}... is over {longest} characters", "shorten it"))
+    return found
 
 
 def condition_problems(conditions: Any) -> list[tuple[str, str]]:
@@ -524,12 +641,19 @@ def condition_problems(conditions: Any) -> list[tuple[str, str]]:
                 found.append((f"condition {i} ({field}): give exactly one of values and regexValues", "keep one"))
         elif not values:
             found.append((f"condition {i} ({field}): values cannot be empty", "add values"))
+        found += _condition_value_problems(i, str(field), config, values if isinstance(values, list) else [])
+        found += [
+            (f"condition {i} ({field}): {value!r} is over {alb_limits.CONDITION_VALUE_LENGTH} characters", "shorten it")
+            for value in regex
+            if isinstance(value, str) and len(value) > alb_limits.CONDITION_VALUE_LENGTH
+        ]
         if field == "query-string":
             for pair in values if isinstance(values, list) else []:
                 if not isinstance(pair, Mapping) or not _go(pair, "value"):
                     found.append((f"condition {i} (query-string): each pair needs a non-empty value", "add it"))
         if field == "source-ip":
             for value in values if isinstance(values, list) else []:
+                value = "" if value is None else value  # a null element is Go's empty string
                 if go_cidr(str(value)) is None:
                     found.append(
                         (f"condition {i} (source-ip): {value!r} is not a CIDR", "write ADDRESS/BITS, e.g. 10.0.0.0/8")
@@ -540,6 +664,9 @@ def condition_problems(conditions: Any) -> list[tuple[str, str]]:
 def _transform_problems(transforms: Any) -> list[tuple[str, str]]:
     if transforms is None:  # JSON null: no transforms, as Go reads it
         return []
+    typed = go_type_problem(transforms, TRANSFORMS_SHAPE)
+    if typed is not None:
+        return [(f"{typed} (Go's json.Unmarshal refuses it, and the controller the annotation)", "fix it")]
     if not isinstance(transforms, list):
         return [("transforms must be a JSON list", 'write [{"type": "url-rewrite", ...}]')]
     found: list[tuple[str, str]] = []
@@ -670,16 +797,36 @@ def _ingress_problems(obj: Mapping[str, Any], index: int) -> list[Problem]:
 
     extra_conditions: dict[str, list[Mapping[str, Any]]] = {}
     extra_values: dict[str, int] = {}
+    condition_wildcards: dict[str, int] = {}
+    mixed_kinds: dict[str, dict[str, set[str]]] = {}
     # The controller reads the frontend NLB's settings only when enable-frontend-nlb is true (v3.5.0
     # model_build_frontend_nlb.go, buildFrontendNlbModel returns first): otherwise they are inert text.
     frontend_nlb = go_bool(annotations.get(ALB + "enable-frontend-nlb", "")) is True
     # The target groups' health check is parsed only where a target group is built.
     target_group = _builds_target_group(obj, annotations)
+    # The controller reads actions.<name>, conditions.<name> and transforms.<name> only for the backends that name
+    # them (enhanced_backend_builder.go Build; the webhook's checkIngressAnnotationConditions likewise): another
+    # is inert text, and refusing it would hold back an Ingress the controller takes.
+    spec = obj.get("spec")
+    default = spec.get("defaultBackend") if isinstance(spec, Mapping) else None
+    services = [_service(path) for _, _, path in _paths(obj)] + [_service({"backend": default})]
+    used = {str(service.get("name")) for service in services if service}
+    # actions.<name> only where the backend's port is use-annotation (buildActionViaAnnotation).
+    annotated = {
+        str(service.get("name"))
+        for service in services
+        if isinstance(service.get("port"), Mapping) and service["port"].get("name") == "use-annotation"
+    }
     for key, raw in annotations.items():
         if not key.startswith(ALB) or raw == UNKNOWN:
             continue  # a preview's value not known before apply: nothing to judge yet
         suffix = key.removeprefix(ALB)
         if suffix.startswith("frontend-nlb-") and not frontend_nlb:
+            continue
+        kind, _, named = suffix.partition(".")
+        if (kind in ("conditions", "transforms") and named not in used) or (
+            kind == "actions" and named not in annotated
+        ):
             continue
         if suffix.startswith("actions."):
             json_value(key, _action_problems)
@@ -821,9 +968,22 @@ def _ingress_problems(obj: Mapping[str, Any], index: int) -> list[Problem]:
         if host_why and field.endswith("paths[0]"):
             add(field.rsplit(".http", 1)[0] + ".host", host_why, "use a DNS name the ALB takes")
         conditions = extra_conditions.get(name, [])
-        mixed = mixed_patterns_problem(host, path, regex_paths, conditions)
+        # Per path, but the conditions' part once per annotation: it may be large, and every path of it asks.
+        if name not in condition_wildcards:
+            condition_wildcards[name] = sum(_wildcards(c) for c in conditions)
+            mixed_kinds[name] = _pattern_kinds(conditions)
+        mixed = mixed_patterns_problem(host, path, regex_paths, mixed_kinds[name])
         if mixed:
             add(field, mixed, f"write {ALB}conditions.{name} in the form of the rule's own host and path")
+        wildcards = rule_wildcards(host, path, regex_paths) + condition_wildcards[name]
+        if wildcards > alb_limits.WILDCARDS_PER_RULE:
+            add(
+                field,
+                f"its ALB rule would hold {wildcards} wildcards ('*' or '?') in its host, path and conditions.{name} "
+                f"values; an ALB rule takes {alb_limits.WILDCARDS_PER_RULE} (ELB quota), and CreateRule fails for "
+                "the whole group",
+                "use fewer wildcards, or a regex path (use-regex-path-match)",
+            )
         if name not in extra_values:  # once per annotation: it may be large, and every path of it asks
             extra_values[name] = sum(condition_value_count(c) for c in conditions)
         total = rule_condition_values(host, path, regex_paths, extra_values[name])

@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 from albops import EXIT_BAD_INPUT, EXIT_FINDINGS, EXIT_OK, EXIT_REFUSED
@@ -200,6 +201,19 @@ def _each_ingress_once(check: Callable[[Any, str], None]) -> Callable[[Any, str]
     return checked
 
 
+def _is_an_input(report: Path, inputs: list[str]) -> bool:
+    """Whether ``report`` is an input file, or a file a directory given as input would read."""
+    target = report.resolve()
+    for given in inputs:
+        if given == "-":
+            continue
+        source = Path(given).resolve()
+        read_there = source.is_dir() and target.is_relative_to(source) and target.suffix in (".yaml", ".yml", ".json")
+        if target == source or read_there:
+            return True
+    return False
+
+
 def run(args: argparse.Namespace) -> int:
     from albops.manifests import UnreadableError, read_sources
     from albops.migrate import Options, dump, migrate
@@ -242,6 +256,12 @@ def run(args: argparse.Namespace) -> int:
         return say("error: no input: give files, directories or - for stdin, or --from-cluster", EXIT_BAD_INPUT)
     if cluster_flags and not args.from_cluster:
         return say(f"error: {cluster_flags[0]} only applies with --from-cluster; add it, or drop it", EXIT_BAD_INPUT)
+    if args.report is not None and _is_an_input(args.report, args.inputs):
+        return say(
+            f"error: --report {args.report} is one of the inputs: writing the report there would replace the "
+            "manifest; name another file",
+            EXIT_BAD_INPUT,
+        )
     cluster_read = None
     if args.from_cluster:
         from albops.migrate.from_cluster import ClusterError, Target, read_cluster, read_deadline, redact_url_userinfo
