@@ -59,7 +59,8 @@ def validate_output(output: list[Any], report: Report, sources: Sequence[Source]
             name,
             problem.field,
             "not-converted",
-            f"{problem.rule}; {problem.fix}. Not written: the API server or the controller would refuse it",
+            f"{problem.rule}; {problem.fix}. Not written: the API server or the controller would refuse it, or "
+            "not serve it as written",
         )
     for index in sorted(refused, reverse=True):
         container, i = found[index]
