@@ -31,3 +31,6 @@ FIXED_RESPONSE_CONTENT_TYPES = ("text/plain", "text/css", "text/html", "applicat
 HEADER_NAME_LENGTH = 40
 CONDITION_VALUE_LENGTH = 128
 METHOD_VALUE = r"[A-Z_-]{1,40}"
+# ELB API Reference, HostHeaderConditionConfig (and the user guide's host conditions): up to 128 characters of
+# A-Z, a-z, 0-9, '-', '.', '*' and '?', with at least one '.', and only letters after the last one.
+HOST_VALUE = r"[A-Za-z0-9.*?-]{0,128}\.[A-Za-z]+"

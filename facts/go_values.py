@@ -143,9 +143,9 @@ def go_type_problem(value: object, shape: GoShape, where: str = "") -> str | Non
             return None
         if isinstance(value, int) and not isinstance(value, bool) and -(2**31) <= value < 2**31:
             return None
-        what = "a number outside int32" if isinstance(value, int | float) and not isinstance(value, bool) else None
-        if isinstance(value, float) and value.is_integer() and -(2**31) <= value < 2**31:
-            what = "a number with a fraction or exponent"  # Go's ParseInt refuses 1.0 and 1e3
+        what = "a number outside int32" if isinstance(value, int) and not isinstance(value, bool) else None
+        if isinstance(value, float):
+            what = "a number with a fraction or exponent"  # Go's ParseInt refuses 1.5, 1.0 and 1e3
         return f"{where or 'it'} is not a JSON integer (it is {what or _json_kind(value)})"
     if shape == GO_BOOL:
         return None if isinstance(value, bool) else f"{where or 'it'} is {_json_kind(value)}, not true or false"

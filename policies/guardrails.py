@@ -483,9 +483,15 @@ def _legacy_redirect(ingress: Resource) -> tuple[bool, str | None]:
             return answer([*verdicts, verdict])
         verdicts.append(verdict)
     # No host-less redirect: a request no rule matches gets the default action, which spec.defaultBackend makes
-    # a forward in plain HTTP (buildListenerDefaultActions).
-    if isinstance(ingress.spec.get("defaultBackend"), Mapping):
-        verdicts.append("no")
+    # (buildListenerDefaultActions): a forward to a Service serves it in plain HTTP; a fixed response or a redirect
+    # of its actions.<name> does not (and without one, the controller's 404 does not either).
+    default = ingress.spec.get("defaultBackend")
+    service = default.get("service") if isinstance(default, Mapping) else None
+    if isinstance(service, Mapping):
+        annotated = isinstance(service.get("port"), Mapping) and service["port"].get("name") == "use-annotation"
+        kind = _action(ingress, str(service.get("name"))).get("type") if annotated else "forward"
+        if kind == "forward":
+            verdicts.append("no")
     return answer(verdicts)
 
 

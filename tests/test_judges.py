@@ -372,9 +372,17 @@ def test_the_legacy_redirect_is_read_as_the_controller_builds_the_http_listener(
     null_rule = _legacy(None)
     null_rule["spec"]["rules"].insert(0, None)  # was an AttributeError that hid every other Ingress's finding
     assert "alb-ssl-redirect" not in _rules(_check(tmp_path, capsys, null_rule, name="in.json"))
-    with_default = _legacy("h")
+    assert _check(tmp_path, capsys, _legacy("h", "/", "Prefix")) == []  # the host's own redirect covers it
+    with_default = _legacy("h", "/", "Prefix")
     with_default["spec"]["defaultBackend"] = {"service": {"name": "app", "port": {"number": 80}}}
     assert "alb-ssl-redirect" in _rules(_check(tmp_path, capsys, with_default))
+    # A default backend that answers itself (a fixed response of its action) serves no app in plain HTTP.
+    fixed = _legacy("h", "/", "Prefix")
+    fixed["spec"]["defaultBackend"] = {"service": {"name": "gone", "port": {"name": "use-annotation"}}}
+    fixed["metadata"]["annotations"][ANN + "actions.gone"] = json.dumps(
+        {"type": "fixed-response", "fixedResponseConfig": {"statusCode": "404"}}
+    )
+    assert "alb-ssl-redirect" not in _rules(_check(tmp_path, capsys, fixed))
     covered = _legacy(None)  # a host-less redirect comes before the default action: nothing reaches it
     covered["spec"]["defaultBackend"] = {"service": {"name": "app", "port": {"number": 80}}}
     assert "alb-ssl-redirect" not in _rules(_check(tmp_path, capsys, covered))

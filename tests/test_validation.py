@@ -261,13 +261,23 @@ def test_the_values_a_rule_holds_are_counted_as_the_controller_builds_it() -> No
         ({"field": "http-header", "httpHeaderConfig": {"values": ["1"]}}, "httpHeaderName None"),
         ({"field": "http-header", "httpHeaderConfig": {"httpHeaderName": "x-a", "values": ["v" * 129]}}, "over 128"),
         ({"field": "http-request-method", "httpRequestMethodConfig": {"values": ["get"]}}, "'get' is not a method"),
-        ({"field": "host-header", "hostHeaderConfig": {"values": ["exa mple"]}}, "'exa mple' is not a host"),
+        ({"field": "host-header", "hostHeaderConfig": {"values": ["exa mple.com"]}}, "is not a host value"),
+        ({"field": "host-header", "hostHeaderConfig": {"values": ["*." + "a" * 126 + ".c"]}}, "is not a host value"),
+        ({"field": "host-header", "hostHeaderConfig": {"values": ["*.ex\u00e4mple.com"]}}, "is not a host value"),
         ({"field": "path-pattern", "pathPatternConfig": {"values": ["/" + "p" * 128]}}, "over 128"),
     ],
 )
 def test_condition_values_the_elb_api_refuses_are_refused(condition: dict[str, Any], said: str) -> None:
     (problem,) = _conditions([condition])
     assert said in problem.rule, problem.rule
+
+
+def test_condition_values_the_elb_api_takes_pass() -> None:
+    """The other side: a host value of '*.com' has its '.' and letters after it; a query key and value of 100
+    characters each are each within 128."""
+    assert _conditions([{"field": "host-header", "hostHeaderConfig": {"values": ["*.com"]}}]) == []
+    pair = {"key": "k" * 100, "value": "v" * 100}
+    assert _conditions([{"field": "query-string", "queryStringConfig": {"values": [pair]}}]) == []
 
 
 def test_a_rule_over_five_wildcards_is_refused() -> None:

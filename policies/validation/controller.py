@@ -543,6 +543,8 @@ def _wildcards(condition: Mapping[str, Any]) -> int:
         if field == "query-string" and isinstance(value, Mapping):
             value = f"{_go(value, 'key') or ''}{_go(value, 'value') or ''}"
         if field in ("host-header", "path-pattern", "http-header", "query-string") and isinstance(value, str):
+            if field == "query-string":  # '\*' and '\?' are the literal characters there
+                value = value.replace("\\*", "").replace("\\?", "")
             total += value.count("*") + value.count("?")
     return total
 
@@ -566,9 +568,10 @@ def _condition_value_problems(
             )
     for value in values:
         if field == "query-string" and isinstance(value, Mapping):
-            pair = f"{_go(value, 'key') or ''}{_go(value, 'value') or ''}"
-            if len(pair) > longest:
-                found.append((f"condition {i} (query-string): a key/value pair is over {longest} characters", "fix"))
+            for part in ("key", "value"):
+                text = _go(value, part)
+                if isinstance(text, str) and len(text) > longest:
+                    found.append((f"condition {i} (query-string): a {part} is over {longest} characters", "fix"))
         elif not isinstance(value, str):
             continue
         elif field == "http-request-method" and not re.fullmatch(alb_limits.METHOD_VALUE, value):
@@ -579,8 +582,16 @@ def _condition_value_problems(
                     "write it in capitals, e.g. GET",
                 )
             )
-        elif field == "host-header" and (why := host_problem(value.removeprefix("*."))):
-            found.append((f"condition {i} (host-header): {why}", "use a DNS name the ALB takes"))
+        elif field == "host-header" and not (
+            len(value) <= longest and re.fullmatch(alb_limits.HOST_VALUE, value, re.ASCII)
+        ):
+            found.append(
+                (
+                    f"condition {i} (host-header): {value[:40]!r} is not a host value the ALB takes (up to {longest} "
+                    "of A-Z, a-z, 0-9, '-', '.', '*', '?', with a '.' and only letters after the last one)",
+                    "write a host name, e.g. *.example.com",
+                )
+            )
         elif field in ("http-header", "path-pattern") and len(value) > longest:
             found.append((f"condition {i} ({field}): {value[:20]!r}... is over {longest} characters", "shorten it"))
     return found
@@ -980,8 +991,9 @@ def _ingress_problems(obj: Mapping[str, Any], index: int) -> list[Problem]:
             add(
                 field,
                 f"its ALB rule would hold {wildcards} wildcards ('*' or '?') in its host, path and conditions.{name} "
-                f"values; an ALB rule takes {alb_limits.WILDCARDS_PER_RULE} (ELB quota), and CreateRule fails for "
-                "the whole group",
+                f"values; an ALB rule takes {alb_limits.WILDCARDS_PER_RULE} (ELB quota; some older accounts keep 6: "
+                "aws elbv2 describe-account-limits, condition-wildcards-per-alb-rule), and CreateRule fails for the "
+                "whole group",
                 "use fewer wildcards, or a regex path (use-regex-path-match)",
             )
         if name not in extra_values:  # once per annotation: it may be large, and every path of it asks
