@@ -8,6 +8,7 @@ ingress-nginx but stops a whole ALB group when written as ``inbound-cidrs`` (the
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 from collections.abc import Mapping
@@ -187,6 +188,7 @@ JSON_DEPTH_READ = 500
 _JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*(?:"|\\?\Z)|[\[\]{}]', re.S)
 
 
+@functools.lru_cache(maxsize=64)
 def _json_nesting(text: str) -> tuple[int, bool]:
     """How deeply ``text`` nests arrays and objects, and whether its brackets close in order; brackets inside
     strings (even an unterminated one, which is not JSON at all) do not count. One linear pass."""

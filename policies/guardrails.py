@@ -8,6 +8,7 @@ from a file and a resource registered by a program look the same to a rule.
 
 from __future__ import annotations
 
+import functools
 import re
 import shlex
 from collections import defaultdict
@@ -391,7 +392,12 @@ def _action(ingress: Resource, name: str) -> Mapping[str, Any]:
     protocol), as the controller reads them: Go's json.Unmarshal, field names matched without case, the last
     of a repeated one winning and a repeated object merged into the first (``go_json_field``), so
     ``"redirectConfig": {"protocol": "HTTPS"}, "redirectConfig": {"port": "443"}`` redirects to HTTPS."""
-    raw = ingress.annotations.get(f"{ANN}actions.{name}", "")
+    return _action_of(name, str(ingress.annotations.get(f"{ANN}actions.{name}", "")))
+
+
+@functools.lru_cache(maxsize=512)
+def _action_of(name: str, raw: str) -> Mapping[str, Any]:
+    # Kept per value: every rule of a large Ingress asks for the same annotation.
     try:
         value = go_json_loads(raw)
     except ValueError:  # not JSON (the controller refuses it too), or nested past what is read: no action is read
@@ -412,8 +418,11 @@ def _narrowed(ingress: Resource, name: str) -> bool:
     """Whether a conditions.<name> annotation may keep the rule of backend ``name`` from some requests: any value
     but an empty list (one the controller refuses stops the group, which the validator says)."""
     raw = ingress.annotations.get(f"{ANN}conditions.{name}")
-    if raw is None:
-        return False
+    return False if raw is None else _narrowing(str(raw))
+
+
+@functools.lru_cache(maxsize=512)
+def _narrowing(raw: str) -> bool:
     try:
         value = go_json_loads(raw)
     except ValueError:
@@ -427,21 +436,24 @@ def _narrowed(ingress: Resource, name: str) -> bool:
     return any(isinstance(c, Mapping) and go_json_field(c, "field") in CONDITION_CONFIGS for c in value)
 
 
-def _legacy_redirect(ingress: Resource) -> tuple[bool, str | None]:
+def _legacy_redirect(ingress: Resource) -> tuple[bool, str | None, bool]:
     """The legacy form: a first path per host (or one host-less rule) whose backend is an actions.<name>
     redirect to HTTPS ('use-annotation'), matching every path. The controller drops that rule on the HTTPS
     listener, where it would loop (v3.5.0 pkg/ingress/rule_optimizer.go), so HTTP is redirected.
 
     The second value, when the first is False, names an action this tool could not read (nested past
     JSON_DEPTH_READ) that stood where a redirect would, when no rule it could read answers plain HTTP: the
-    answer is then "cannot tell", not "plain HTTP"."""
+    answer is then "cannot tell", not "plain HTTP". The third says the only rules that fail are redirects on a
+    regex path: HTTP is redirected, but the same rule loops on the HTTPS listener."""
     verdicts: list[str] = []  # per rule before a host-less redirect: "ok", "unread" (cannot tell) or "no"
     unread: str | None = None
 
-    def answer(said: list[str]) -> tuple[bool, str | None]:
+    def answer(said: list[str]) -> tuple[bool, str | None, bool]:
         if said and all(v == "ok" for v in said):
-            return True, None
-        return False, unread if said and "no" not in said else None
+            return True, None, False
+        definite = "no" in said
+        loops = not definite and "loop" in said
+        return False, unread if said and not definite and not loops else None, loops
 
     regex_paths = go_bool(ingress.annotations.get(f"{ANN}use-regex-path-match", "")) is True
     for rule in ingress.spec.get("rules") or []:
@@ -452,7 +464,9 @@ def _legacy_redirect(ingress: Resource) -> tuple[bool, str | None]:
         if not paths:  # the controller builds no listener rule of it (rule.HTTP == nil is skipped)
             continue
         first = paths[0]
-        service = (first.get("backend") or {}).get("service") or {}
+        backend = first.get("backend")
+        found = backend.get("service") if isinstance(backend, Mapping) else None
+        service: Mapping[str, Any] = found if isinstance(found, Mapping) else {}
         action = _action(ingress, str(service.get("name")))
         config = action.get("redirectconfig") or {}
         path = first.get("path")
@@ -465,7 +479,8 @@ def _legacy_redirect(ingress: Resource) -> tuple[bool, str | None]:
         every_path = (
             (path in ("/*", "*", "", None) and not regex) or (path == "/" and first.get("pathType") == "Prefix")
         ) and not _narrowed(ingress, str(service.get("name")))
-        annotated = (service.get("port") or {}).get("name") == "use-annotation"
+        port = service.get("port")
+        annotated = isinstance(port, Mapping) and port.get("name") == "use-annotation"
         ok = (
             annotated
             and action.get("type") == "redirect"
@@ -476,7 +491,10 @@ def _legacy_redirect(ingress: Resource) -> tuple[bool, str | None]:
         cannot_tell = bool(action.get("unread")) and annotated and every_path
         if cannot_tell and unread is None:
             unread = str(action["unread"])
-        verdict = "ok" if ok else "unread" if cannot_tell else "no"
+        loops = (
+            regex and annotated and action.get("type") == "redirect" and config.get("protocol") == "HTTPS"
+        ) and not _narrowed(ingress, str(service.get("name")))
+        verdict = "ok" if ok else "unread" if cannot_tell else "loop" if loops else "no"
         if verdict != "no" and not rule.get("host"):
             # It redirects every host (or may), but only after the rules written before it, which keep their
             # order (the controller builds rules in spec.rules order): each of those must redirect too.
@@ -486,10 +504,10 @@ def _legacy_redirect(ingress: Resource) -> tuple[bool, str | None]:
     # (buildListenerDefaultActions): a forward to a Service serves it in plain HTTP; a fixed response or a redirect
     # of its actions.<name> does not (and without one, the controller's 404 does not either).
     default = ingress.spec.get("defaultBackend")
-    service = default.get("service") if isinstance(default, Mapping) else None
-    if isinstance(service, Mapping):
-        annotated = isinstance(service.get("port"), Mapping) and service["port"].get("name") == "use-annotation"
-        kind = _action(ingress, str(service.get("name"))).get("type") if annotated else "forward"
+    fallback = default.get("service") if isinstance(default, Mapping) else None
+    if isinstance(fallback, Mapping):
+        annotated = isinstance(fallback.get("port"), Mapping) and fallback["port"].get("name") == "use-annotation"
+        kind = _action(ingress, str(fallback.get("name"))).get("type") if annotated else "forward"
         if kind == "forward":
             verdicts.append("no")
     return answer(verdicts)
@@ -602,7 +620,7 @@ def _redirect(stack: Stack) -> Iterable[Violation]:
         port, _, stops = group_ssl_redirect(stack, ingress)
         if "HTTP" not in protocols or port is not None or stops:
             continue
-        redirects, unread = _legacy_redirect(ingress)
+        redirects, unread, loops = _legacy_redirect(ingress)
         if redirects:
             continue
         yield Violation(
@@ -610,6 +628,9 @@ def _redirect(stack: Stack) -> Iterable[Violation]:
             display(ingress),
             f"may answer plain HTTP: {unread}, so this tool cannot tell whether it redirects to HTTPS"
             if unread
+            else "its redirect to HTTPS has a regex path (use-regex-path-match), which the controller keeps on the "
+            "HTTPS listener too (rule_optimizer.go does not check regex paths), where it redirects to itself"
+            if loops
             else "answers plain HTTP instead of redirecting it to HTTPS",
             f"set {ANN}ssl-redirect to its HTTPS port, e.g. '443'"
             + (", or write the redirect action without the nesting" if unread else ""),

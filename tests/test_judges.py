@@ -388,7 +388,8 @@ def test_the_legacy_redirect_is_read_as_the_controller_builds_the_http_listener(
     assert "alb-ssl-redirect" not in _rules(_check(tmp_path, capsys, covered))
     regex = _legacy(None)
     regex["metadata"]["annotations"][ANN + "use-regex-path-match"] = "true"
-    assert "alb-ssl-redirect" in _rules(_check(tmp_path, capsys, regex))
+    (found,) = [v for v in _check(tmp_path, capsys, regex) if v["rule"] == "alb-ssl-redirect"]
+    assert "has a regex path" in found["message"] and "redirects to itself" in found["message"]
     for dropped in ("[{}]", '[{"field": "Source-IP", "sourceIPConfig": {"values": ["10.0.0.0/8"]}}]'):
         ingress = _legacy(None)
         ingress["metadata"]["annotations"][ANN + "conditions.ssl-redirect"] = dropped

@@ -931,3 +931,20 @@ def test_a_controller_watching_ingresses_without_class_converts_them() -> None:
     assert "shop/plain" in report.converted
     _, report = migrate([_deployment([]), json.loads(json.dumps(classless))], Options(group="g"))
     assert "shop/plain" not in report.converted
+
+
+@pytest.mark.parametrize(
+    ("header", "value"), [("X-Canary-Routing-Header-Extended-Name-Longer-Still", "true"), ("X-Canary", "v" * 130)]
+)
+def test_a_canary_header_the_alb_cannot_hold_leaves_out_only_the_canary_rule(header: str, value: str) -> None:
+    """ELB API HttpHeaderConditionConfig: a name up to 40 characters, a value up to 128. The header rule would
+    stop the group; only it is left out, and the main Ingress is written."""
+    main = nginx_ingress("production", [("/", "Prefix", "prod")], {})
+    canary = nginx_ingress(
+        "canary",
+        [("/", "Prefix", "canary")],
+        {NGINX + "canary": "true", NGINX + "canary-by-header": header, NGINX + "canary-by-header-value": value},
+    )
+    output, report = migrate([main, canary], Options(group="g"))
+    assert [d["metadata"]["name"] for d in output if d.get("kind") == "Ingress"] == ["production"]
+    assert _finding(report, NGINX + "canary-by-header").status == "not-converted"

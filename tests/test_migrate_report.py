@@ -462,10 +462,24 @@ def test_a_report_path_that_is_an_input_is_refused_and_the_input_kept(
     manifest.parent.mkdir()
     manifest.write_text(yaml.safe_dump(_ingress("shop", "web", "a.example.com", "web")))
     before = manifest.read_bytes()
-    for argv in ([str(manifest), "--report", str(manifest)], [str(manifest.parent), "--report", str(manifest)]):
+    (tmp_path / "hard.json").hardlink_to(manifest)
+    (tmp_path / "linked").mkdir()
+    (tmp_path / "linked" / "b.yaml").symlink_to(manifest)
+    config = tmp_path / "cm.yaml"
+    config.write_text(yaml.safe_dump({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"}, "data": {}}))
+    for argv in (
+        [str(manifest), "--report", str(manifest)],
+        [str(manifest.parent), "--report", str(manifest)],
+        [str(manifest), "--report", str(tmp_path / "hard.json")],  # the same file by another name
+        [str(tmp_path / "linked"), "--report", str(manifest)],  # read through a symlink in a folder
+        [str(manifest), "--controller-config", str(config), "--report", str(config)],
+    ):
         code, out, err = _run(capsys, *argv)
-        assert code == 2 and out == "" and "is one of the inputs" in err, err
+        assert code == 2 and out == "" and "is one of the inputs" in err, (argv, err)
         assert manifest.read_bytes() == before
+    # A report beside the inputs, even in their folder, replaces nothing: written.
+    code, _, err = _run(capsys, str(manifest.parent), "--report", str(manifest.parent / "report.json"))
+    assert code != 2 and (manifest.parent / "report.json").is_file(), err
 
 
 def test_a_path_the_system_cannot_look_at_is_bad_input_not_a_traceback(

@@ -280,6 +280,37 @@ def test_condition_values_the_elb_api_takes_pass() -> None:
     assert _conditions([{"field": "query-string", "queryStringConfig": {"values": [pair]}}]) == []
 
 
+def test_what_go_drops_or_the_elb_refuses_among_condition_values() -> None:
+    # HttpRequestMethodConditionConfig has no RegexValues: Go drops the key, so its length is nobody's business.
+    method = {
+        "field": "http-request-method",
+        "httpRequestMethodConfig": {"values": ["GET"], "regexValues": ["x" * 200]},
+    }
+    assert _conditions([method]) == []
+    # A header name is an HTTP token; a value is never empty (ELB API RuleCondition).
+    spaced = {"field": "http-header", "httpHeaderConfig": {"httpHeaderName": "x a", "values": ["1"]}}
+    assert "is not a header name" in _conditions([spaced])[0].rule
+    empty = {"field": "http-header", "httpHeaderConfig": {"httpHeaderName": "x-a", "values": [""]}}
+    assert "an empty value" in _conditions([empty])[0].rule
+
+
+def test_an_annotation_that_nearly_names_a_backend_is_said_and_a_v1beta1_backend_counts() -> None:
+    """The controller reads conditions.<name> for backends of exactly that name: conditions.Web for the backend
+    web protects nothing. A v1beta1 serviceName names a backend as a v1 service.name does."""
+    allow = json.dumps([{"field": "source-ip", "sourceIPConfig": {"values": ["10.0.0.0/8"]}}])
+    (problem,) = validate([ingress(annotations={ALB + "conditions.Web": allow})])
+    assert "names no backend of this Ingress" in problem.rule and "conditions.web" in problem.rule
+    old = ingress(annotations={ALB + "conditions.web": '[{"field": "host-header"}]'})
+    old["spec"]["rules"][0]["http"]["paths"][0]["backend"] = {"serviceName": "web", "servicePort": 80}
+    assert any("has no hostHeaderConfig" in p.rule for p in validate([old]))
+
+
+def test_rules_of_the_wrong_type_are_api_server_findings_not_a_traceback() -> None:
+    obj = ingress()
+    obj["spec"]["rules"] = 5
+    assert validate([obj])
+
+
 def test_a_rule_over_five_wildcards_is_refused() -> None:
     """ELB quota "Wildcards per rule": 5, across host and path values and the conditions' values (not regexes).
     Host *.example.com (1), ImplementationSpecific /x*y (1) and header values a*, b?, c* (3) make 5 (in 5 values);

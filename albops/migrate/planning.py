@@ -14,6 +14,7 @@ from functools import cache
 from typing import Any
 from urllib.parse import urlsplit
 
+from albingress.facts import alb_limits
 from albingress.facts.go_values import go_atoi
 from albops.migrate.hosts import report_fallthrough, wildcard_edges
 from albops.migrate.reading import PATH_TYPES, Source, valid_host
@@ -616,6 +617,25 @@ def _add_canary(
     header = source.nginx.get("canary-by-header")
     if header:
         value = source.nginx.get("canary-by-header-value", "always")
+        # CreateRule refuses a header name over 40 characters and a value over 128 (ELB API
+        # HttpHeaderConditionConfig): that rule would stop the whole group, so only the canary's header rule is
+        # left out, and the main Ingress still goes.
+        too_long = (
+            f"its header name is {len(header)} characters (an ALB header condition takes 40)"
+            if len(header) > alb_limits.HEADER_NAME_LENGTH
+            else f"its value is {len(value)} characters (an ALB header condition takes 128)"
+            if len(value) > alb_limits.CONDITION_VALUE_LENGTH
+            else None
+        )
+        if too_long:
+            report.add(
+                source.name,
+                NGINX + "canary-by-header",
+                "not-converted",
+                f"{header} as a header condition: {too_long}; left out, so requests carrying it reach the main "
+                "backend (and the weight, if any)",
+            )
+            return
         config: dict[str, Any] = {"httpHeaderName": header, "values": [value]}
         pattern = source.nginx.get("canary-by-header-pattern", "")
         if not source.nginx.get("canary-by-header-value") and pattern:

@@ -26,6 +26,7 @@ values.
 
 from __future__ import annotations
 
+import difflib
 import json
 import re
 from collections import defaultdict
@@ -322,8 +323,13 @@ def _paths(obj: Mapping[str, Any]) -> Iterable[tuple[str, str, Mapping[str, Any]
 
 
 def _service(path: Mapping[str, Any]) -> Mapping[str, Any]:
+    """A path's Service backend as v1 writes it ({name, port: {number | name}}); a v1beta1 one (serviceName,
+    servicePort) in that shape too."""
     backend = path.get("backend")
     service = backend.get("service") if isinstance(backend, Mapping) else None
+    if isinstance(backend, Mapping) and service is None and "serviceName" in backend:
+        port = backend.get("servicePort")
+        return {"name": backend["serviceName"], "port": {"name" if isinstance(port, str) else "number": port}}
     return service if isinstance(service, Mapping) else {}
 
 
@@ -558,7 +564,8 @@ def _condition_value_problems(
     longest = alb_limits.CONDITION_VALUE_LENGTH
     if field == "http-header":
         name = _go(config, "httpHeaderName")
-        if not isinstance(name, str) or not name or len(name) > alb_limits.HEADER_NAME_LENGTH:
+        token = isinstance(name, str) and re.fullmatch(r"[A-Za-z0-9!#$%&'*+.^_`|~-]+", name) is not None
+        if not isinstance(name, str) or not token or len(name) > alb_limits.HEADER_NAME_LENGTH:
             found.append(
                 (
                     f"condition {i} (http-header): httpHeaderName {name!r} is not a header name of 1 to "
@@ -591,6 +598,10 @@ def _condition_value_problems(
                     "of A-Z, a-z, 0-9, '-', '.', '*', '?', with a '.' and only letters after the last one)",
                     "write a host name, e.g. *.example.com",
                 )
+            )
+        elif field in ("http-header", "path-pattern") and not value:
+            found.append(
+                (f"condition {i} ({field}): an empty value (ELB API: a condition value cannot be empty)", "fix")
             )
         elif field in ("http-header", "path-pattern") and len(value) > longest:
             found.append((f"condition {i} ({field}): {value[:20]!r}... is over {longest} characters", "shorten it"))
@@ -655,7 +666,8 @@ def condition_problems(conditions: Any) -> list[tuple[str, str]]:
         found += _condition_value_problems(i, str(field), config, values if isinstance(values, list) else [])
         found += [
             (f"condition {i} ({field}): {value!r} is over {alb_limits.CONDITION_VALUE_LENGTH} characters", "shorten it")
-            for value in regex
+            # Go drops a regexValues key of a field without one (REGEX_CONDITIONS): nothing of it is sent
+            for value in (regex if field in REGEX_CONDITIONS and isinstance(regex, list) else [])
             if isinstance(value, str) and len(value) > alb_limits.CONDITION_VALUE_LENGTH
         ]
         if field == "query-string":
@@ -749,10 +761,11 @@ def _builds_target_group(obj: Mapping[str, Any], annotations: Mapping[str, str])
     found = obj.get("spec")
     spec: Mapping[str, Any] = found if isinstance(found, Mapping) else {}
     backends: list[Any] = [spec.get("defaultBackend")]
-    for rule in spec.get("rules") or []:
+    rules = spec.get("rules")
+    for rule in rules if isinstance(rules, list) else []:
         http = rule.get("http") if isinstance(rule, Mapping) else None
         paths = http.get("paths") if isinstance(http, Mapping) else None
-        backends += [p.get("backend") for p in paths or [] if isinstance(p, Mapping)]
+        backends += [p.get("backend") for p in (paths if isinstance(paths, list) else []) if isinstance(p, Mapping)]
     for backend in backends:
         service = backend.get("service") if isinstance(backend, Mapping) else None
         if not isinstance(service, Mapping):
@@ -838,6 +851,17 @@ def _ingress_problems(obj: Mapping[str, Any], index: int) -> list[Problem]:
         if (kind in ("conditions", "transforms") and named not in used) or (
             kind == "actions" and named not in annotated
         ):
+            # Inert, but one that nearly names a backend is most likely meant for it (an allow-list written as
+            # conditions.Admin for the backend admin protects nothing): said, with the name it resembles.
+            near = [u for u in (annotated if kind == "actions" else used) if u.lower() == named.lower()]
+            near = near or difflib.get_close_matches(named, sorted(annotated if kind == "actions" else used), 1, 0.75)
+            if near:
+                add(
+                    annotation_field(key),
+                    f"names no backend of this Ingress, so the controller never reads it; {kind}.{near[0]} would "
+                    f"apply to backend {near[0]!r}",
+                    f"rename it {ALB}{kind}.{near[0]}, or remove it",
+                )
             continue
         if suffix.startswith("actions."):
             json_value(key, _action_problems)

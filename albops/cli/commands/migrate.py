@@ -201,17 +201,20 @@ def _each_ingress_once(check: Callable[[Any, str], None]) -> Callable[[Any, str]
     return checked
 
 
-def _is_an_input(report: Path, inputs: list[str]) -> bool:
-    """Whether ``report`` is an input file, or a file a directory given as input would read."""
-    target = report.resolve()
-    for given in inputs:
-        if given == "-":
-            continue
-        source = Path(given).resolve()
-        read_there = source.is_dir() and target.is_relative_to(source) and target.suffix in (".yaml", ".yml", ".json")
-        if target == source or read_there:
-            return True
-    return False
+def _is_an_input(report: Path, sources: list[str]) -> bool:
+    """Whether ``report`` is one of the files migrate read from ``sources`` (the same file: a symlink or a hard
+    link to one counts). A report that does not exist yet replaces nothing."""
+    import os
+
+    from albops.manifests import UnreadableError, files_under
+
+    try:
+        if not report.exists():
+            return False
+        read = list(files_under([Path(source) for source in sources if source != "-"]))
+        return any(os.path.samefile(report, path) for path in read)
+    except (OSError, RuntimeError, UnreadableError):  # unreadable inputs were refused before this is asked
+        return False
 
 
 def run(args: argparse.Namespace) -> int:
@@ -256,12 +259,7 @@ def run(args: argparse.Namespace) -> int:
         return say("error: no input: give files, directories or - for stdin, or --from-cluster", EXIT_BAD_INPUT)
     if cluster_flags and not args.from_cluster:
         return say(f"error: {cluster_flags[0]} only applies with --from-cluster; add it, or drop it", EXIT_BAD_INPUT)
-    if args.report is not None and _is_an_input(args.report, args.inputs):
-        return say(
-            f"error: --report {args.report} is one of the inputs: writing the report there would replace the "
-            "manifest; name another file",
-            EXIT_BAD_INPUT,
-        )
+
     cluster_read = None
     if args.from_cluster:
         from albops.migrate.from_cluster import ClusterError, Target, read_cluster, read_deadline, redact_url_userinfo
@@ -297,6 +295,13 @@ def run(args: argparse.Namespace) -> int:
                 EXIT_BAD_INPUT,
             )
         controller_config = {str(k): str(v) for k, v in (maps[0].get("data") or {}).items()}
+    sources = [*args.inputs, *([str(args.controller_config)] if args.controller_config is not None else [])]
+    if args.report is not None and _is_an_input(args.report, sources):
+        return say(
+            f"error: --report {args.report} is one of the inputs: writing the report there would replace that "
+            "file; name another one",
+            EXIT_BAD_INPUT,
+        )
     released = list(dict.fromkeys(f"{namespace}/{name}" for namespace, name in args.allow_unprotected_ingress))
     if released and args.allow_unprotected:
         return say(
