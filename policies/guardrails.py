@@ -456,7 +456,8 @@ def _legacy_redirect(ingress: Resource) -> tuple[bool, str | None, bool]:
         return False, unread if said and not definite and not loops else None, loops
 
     regex_paths = go_bool(ingress.annotations.get(f"{ANN}use-regex-path-match", "")) is True
-    for rule in ingress.spec.get("rules") or []:
+    rules = ingress.spec.get("rules")
+    for rule in rules if isinstance(rules, list) else []:
         http = rule.get("http") if isinstance(rule, Mapping) else None
         paths = _controller_path_order(
             [p for p in ((http.get("paths") or []) if isinstance(http, Mapping) else []) if isinstance(p, Mapping)]
@@ -507,9 +508,15 @@ def _legacy_redirect(ingress: Resource) -> tuple[bool, str | None, bool]:
     fallback = default.get("service") if isinstance(default, Mapping) else None
     if isinstance(fallback, Mapping):
         annotated = isinstance(fallback.get("port"), Mapping) and fallback["port"].get("name") == "use-annotation"
-        kind = _action(ingress, str(fallback.get("name"))).get("type") if annotated else "forward"
-        if kind == "forward":
-            verdicts.append("no")
+        action = _action(ingress, str(fallback.get("name"))) if annotated else {"type": "forward"}
+        config = action.get("redirectconfig") or {}
+        if action.get("unread"):
+            unread = unread or str(action["unread"])
+            verdicts.append("unread")
+        elif action.get("type") == "forward" or (
+            action.get("type") == "redirect" and config.get("protocol") != "HTTPS"
+        ):
+            verdicts.append("no")  # a forward, or a redirect that keeps plain HTTP
     return answer(verdicts)
 
 

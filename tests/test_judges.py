@@ -383,6 +383,18 @@ def test_the_legacy_redirect_is_read_as_the_controller_builds_the_http_listener(
         {"type": "fixed-response", "fixedResponseConfig": {"statusCode": "404"}}
     )
     assert "alb-ssl-redirect" not in _rules(_check(tmp_path, capsys, fixed))
+    # A default backend redirecting but keeping HTTP serves plain HTTP; one past what this tool reads cannot tell.
+    keeps_http = _legacy("h", "/", "Prefix")
+    keeps_http["spec"]["defaultBackend"] = {"service": {"name": "gone", "port": {"name": "use-annotation"}}}
+    keeps_http["metadata"]["annotations"][ANN + "actions.gone"] = json.dumps(
+        {"type": "redirect", "redirectConfig": {"host": "other.example.com", "statusCode": "HTTP_301"}}
+    )
+    assert "alb-ssl-redirect" in _rules(_check(tmp_path, capsys, keeps_http))
+    keeps_http["metadata"]["annotations"][ANN + "actions.gone"] = (
+        '{"type": "forward", "x": ' + "[" * 600 + "]" * 600 + "}"
+    )
+    (found,) = [v for v in _check(tmp_path, capsys, keeps_http) if v["rule"] == "alb-ssl-redirect"]
+    assert found["message"].startswith("may answer plain HTTP")
     covered = _legacy(None)  # a host-less redirect comes before the default action: nothing reaches it
     covered["spec"]["defaultBackend"] = {"service": {"name": "app", "port": {"number": 80}}}
     assert "alb-ssl-redirect" not in _rules(_check(tmp_path, capsys, covered))

@@ -934,7 +934,13 @@ def test_a_controller_watching_ingresses_without_class_converts_them() -> None:
 
 
 @pytest.mark.parametrize(
-    ("header", "value"), [("X-Canary-Routing-Header-Extended-Name-Longer-Still", "true"), ("X-Canary", "v" * 130)]
+    ("header", "value"),
+    [
+        ("X-Canary-Routing-Header-Extended-Name-Longer-Still", "true"),
+        ("X-Canary", "v" * 130),
+        ("X Canary", "true"),  # not an HTTP token: no ALB header condition takes it
+        ("X-Can\u00e4ry", "true"),
+    ],
 )
 def test_a_canary_header_the_alb_cannot_hold_leaves_out_only_the_canary_rule(header: str, value: str) -> None:
     """ELB API HttpHeaderConditionConfig: a name up to 40 characters, a value up to 128. The header rule would
@@ -948,3 +954,17 @@ def test_a_canary_header_the_alb_cannot_hold_leaves_out_only_the_canary_rule(hea
     output, report = migrate([main, canary], Options(group="g"))
     assert [d["metadata"]["name"] for d in output if d.get("kind") == "Ingress"] == ["production"]
     assert _finding(report, NGINX + "canary-by-header").status == "not-converted"
+
+
+def test_an_empty_canary_header_value_is_no_value_as_ingress_nginx_reads_it() -> None:
+    """parseString refuses "" (controller-v1.15.1 parser/main.go): the header then means always/never."""
+    main = nginx_ingress("production", [("/", "Prefix", "prod")], {})
+    canary = nginx_ingress(
+        "canary",
+        [("/", "Prefix", "canary")],
+        {NGINX + "canary": "true", NGINX + "canary-by-header": "X-Canary", NGINX + "canary-by-header-value": ""},
+    )
+    output, _ = migrate([main, canary], Options(group="g"))
+    values = [v for d in output if d.get("kind") == "Ingress" for v in d["metadata"]["annotations"].values()]
+    (header,) = [json.loads(v) for v in values if '"httpHeaderName":"X-Canary"' in v]
+    assert header[0]["httpHeaderConfig"]["values"] == ["always"]

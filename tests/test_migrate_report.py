@@ -477,6 +477,23 @@ def test_a_report_path_that_is_an_input_is_refused_and_the_input_kept(
         code, out, err = _run(capsys, *argv)
         assert code == 2 and out == "" and "is one of the inputs" in err, (argv, err)
         assert manifest.read_bytes() == before
+    # Read from stdin redirected from the very file the report would go to.
+    import subprocess
+    import sys
+
+    with manifest.open("rb") as stdin:
+        done = subprocess.run(
+            [sys.executable, "-m", "albops", "migrate", "-", "--report", str(manifest)],
+            stdin=stdin,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    assert done.returncode == 2 and "is one of the inputs" in done.stderr, done.stderr
+    assert manifest.read_bytes() == before
+    # A new YAML report in an input folder would be read as an input next run: refused too.
+    code, _, err = _run(capsys, str(manifest.parent), "--report", str(manifest.parent / "report.yaml"))
+    assert code == 2 and "is one of the inputs" in err, err
     # A report beside the inputs, even in their folder, replaces nothing: written.
     code, _, err = _run(capsys, str(manifest.parent), "--report", str(manifest.parent / "report.json"))
     assert code != 2 and (manifest.parent / "report.json").is_file(), err

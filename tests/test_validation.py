@@ -300,9 +300,19 @@ def test_an_annotation_that_nearly_names_a_backend_is_said_and_a_v1beta1_backend
     allow = json.dumps([{"field": "source-ip", "sourceIPConfig": {"values": ["10.0.0.0/8"]}}])
     (problem,) = validate([ingress(annotations={ALB + "conditions.Web": allow})])
     assert "names no backend of this Ingress" in problem.rule and "conditions.web" in problem.rule
+    # Not when the backend has its own (renaming would replace it), nor for a name alike but not the same
+    # (migrate leaves transforms.<svc> behind when it renames the backend <svc>-host-<hash>).
+    assert validate([ingress(annotations={ALB + "conditions.Web": allow, ALB + "conditions.web": allow})]) == []
+    renamed = ingress(annotations={ALB + "transforms.tenant-dashboard-frontend": "[]"})
+    renamed["spec"]["rules"][0]["http"]["paths"][0]["backend"]["service"]["name"] = "tenant-dashboard-frontend-host-61"
+    assert validate([renamed]) == []
     old = ingress(annotations={ALB + "conditions.web": '[{"field": "host-header"}]'})
     old["spec"]["rules"][0]["http"]["paths"][0]["backend"] = {"serviceName": "web", "servicePort": 80}
     assert any("has no hostHeaderConfig" in p.rule for p in validate([old]))
+    # v1beta1's default backend is spec.backend.
+    default = ingress(annotations={ALB + "conditions.fallback": '[{"field": "host-header"}]'})
+    default["spec"]["backend"] = {"serviceName": "fallback", "servicePort": 80}
+    assert any("has no hostHeaderConfig" in p.rule for p in validate([default]))
 
 
 def test_rules_of_the_wrong_type_are_api_server_findings_not_a_traceback() -> None:

@@ -616,12 +616,15 @@ def _add_canary(
             )
     header = source.nginx.get("canary-by-header")
     if header:
-        value = source.nginx.get("canary-by-header-value", "always")
+        # ingress-nginx's parseString refuses "" (controller-v1.15.1 parser/main.go): an empty value is no value.
+        value = source.nginx.get("canary-by-header-value") or "always"
         # CreateRule refuses a header name over 40 characters and a value over 128 (ELB API
         # HttpHeaderConditionConfig): that rule would stop the whole group, so only the canary's header rule is
         # left out, and the main Ingress still goes.
         too_long = (
-            f"its header name is {len(header)} characters (an ALB header condition takes 40)"
+            f"{header!r} is not an HTTP header name (a token of letters, digits and !#$%&'*+.^_`|~-)"
+            if not re.fullmatch(r"[A-Za-z0-9!#$%&'*+.^_`|~-]+", header)
+            else f"its header name is {len(header)} characters (an ALB header condition takes 40)"
             if len(header) > alb_limits.HEADER_NAME_LENGTH
             else f"its value is {len(value)} characters (an ALB header condition takes 128)"
             if len(value) > alb_limits.CONDITION_VALUE_LENGTH
@@ -668,7 +671,7 @@ def _add_canary(
             NGINX + "canary-by-header",
             "approximated",
             f"{header}: {value} as a header condition; the ALB compares header values case-insensitively"
-            + ("" if "canary-by-header-value" in source.nginx else ", and 'never' has no rule of its own"),
+            + ("" if source.nginx.get("canary-by-header-value") else ", and 'never' has no rule of its own"),
         )
 
 

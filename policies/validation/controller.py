@@ -26,7 +26,6 @@ values.
 
 from __future__ import annotations
 
-import difflib
 import json
 import re
 from collections import defaultdict
@@ -832,7 +831,8 @@ def _ingress_problems(obj: Mapping[str, Any], index: int) -> list[Problem]:
     # them (enhanced_backend_builder.go Build; the webhook's checkIngressAnnotationConditions likewise): another
     # is inert text, and refusing it would hold back an Ingress the controller takes.
     spec = obj.get("spec")
-    default = spec.get("defaultBackend") if isinstance(spec, Mapping) else None
+    # spec.backend is v1beta1's name for it.
+    default = (spec.get("defaultBackend") or spec.get("backend")) if isinstance(spec, Mapping) else None
     services = [_service(path) for _, _, path in _paths(obj)] + [_service({"backend": default})]
     used = {str(service.get("name")) for service in services if service}
     # actions.<name> only where the backend's port is use-annotation (buildActionViaAnnotation).
@@ -853,9 +853,9 @@ def _ingress_problems(obj: Mapping[str, Any], index: int) -> list[Problem]:
         ):
             # Inert, but one that nearly names a backend is most likely meant for it (an allow-list written as
             # conditions.Admin for the backend admin protects nothing): said, with the name it resembles.
+            # Case only: a looser likeness also caught migrate's own renamed backends and names of other use.
             near = [u for u in (annotated if kind == "actions" else used) if u.lower() == named.lower()]
-            near = near or difflib.get_close_matches(named, sorted(annotated if kind == "actions" else used), 1, 0.75)
-            if near:
+            if near and f"{ALB}{kind}.{near[0]}" not in annotations:
                 add(
                     annotation_field(key),
                     f"names no backend of this Ingress, so the controller never reads it; {kind}.{near[0]} would "

@@ -202,18 +202,25 @@ def _each_ingress_once(check: Callable[[Any, str], None]) -> Callable[[Any, str]
 
 
 def _is_an_input(report: Path, sources: list[str]) -> bool:
-    """Whether ``report`` is one of the files migrate read from ``sources`` (the same file: a symlink or a hard
-    link to one counts). A report that does not exist yet replaces nothing."""
+    """Whether ``report`` is one of the files migrate reads from ``sources`` (the same file: a symlink or a hard
+    link to one counts, and stdin redirected from it), or a YAML file a directory given would read next run."""
     import os
+    import sys
 
-    from albops.manifests import UnreadableError, files_under
+    from albops.manifests import YAML_SUFFIXES, UnreadableError, files_under
 
     try:
         if not report.exists():
-            return False
+            folders = [Path(source).resolve() for source in sources if source != "-" and Path(source).is_dir()]
+            target = report.resolve()
+            return report.suffix in YAML_SUFFIXES and any(target.is_relative_to(folder) for folder in folders)
+        if "-" in sources:
+            stdin, written = os.fstat(sys.stdin.fileno()), report.stat()
+            if (stdin.st_dev, stdin.st_ino) == (written.st_dev, written.st_ino):
+                return True
         read = list(files_under([Path(source) for source in sources if source != "-"]))
         return any(os.path.samefile(report, path) for path in read)
-    except (OSError, RuntimeError, UnreadableError):  # unreadable inputs were refused before this is asked
+    except (OSError, RuntimeError, ValueError, UnreadableError):  # unreadable inputs were refused before this
         return False
 
 
