@@ -26,9 +26,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from albingress.facts import alb_limits
 from albingress.facts.go_values import GO_TRUE, go_bool, go_json_loads
 from albingress.policies.app_checks import parse_group_order
 from albingress.policies.validation.controller import condition_value_count, rule_condition_values
+from albingress.policies.validation.controller import rule_wildcards as rule_wildcards
 
 NGINX = "nginx.ingress.kubernetes.io/"
 ALB = "alb.ingress.kubernetes.io/"
@@ -372,22 +374,9 @@ def _conditions_count(raw: str) -> int:
     return sum(condition_value_count(c) for c in _conditions_read(raw) or ())
 
 
-# ...and at most 5 wildcards ('*' or '?') across its host and path values (ELB quotas, "Wildcards per rule").
-RULE_WILDCARDS = 5
-
-
-def rule_wildcards(host: str, path: Mapping[str, Any], regex_paths: bool) -> int:
-    """The wildcards of the rule the controller builds for ``path``: its host's, and its path values' unless
-    they are regexes (a Prefix /x gives /x/*, one)."""
-    value = str(path.get("path") or "/")
-    kind = path.get("pathType")
-    if kind == "Prefix":
-        in_path = 1
-    elif kind == "Exact" or regex_paths:
-        in_path = 0
-    else:
-        in_path = value.count("*") + value.count("?")
-    return host.count("*") + host.count("?") + in_path
+# ...and at most 5 wildcards ('*' or '?') across its host and path values (ELB quotas, "Wildcards per rule"),
+# counted as the validator counts them (rule_wildcards, imported above).
+RULE_WILDCARDS = alb_limits.WILDCARDS_PER_RULE
 
 
 def controller_order(paths: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
