@@ -34,3 +34,5 @@ METHOD_VALUE = r"[A-Z_-]{1,40}"
 # ELB API Reference, HostHeaderConditionConfig (and the user guide's host conditions): up to 128 characters of
 # A-Z, a-z, 0-9, '-', '.', '*' and '?', with at least one '.', and only letters after the last one.
 HOST_VALUE = r"[A-Za-z0-9.*?-]{0,128}\.[A-Za-z]+"
+# An HTTP header name: a token (RFC 9110 section 5.6.2), as the ALB and a route's HTTPHeaderName take it.
+HTTP_TOKEN = r"[A-Za-z0-9!#$%&'*+.^_`|~-]+"

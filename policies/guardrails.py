@@ -59,6 +59,7 @@ from albingress.policies.validation.controller import (
     HEALTH_CHECK_VALUES,
     SUCCESS_CODES,
     health_check_problem,
+    read_conditions,
     success_codes_problem,
 )
 
@@ -414,6 +415,12 @@ def _action_of(name: str, raw: str) -> Mapping[str, Any]:
     }
 
 
+def _use_annotation(service: Mapping[str, Any]) -> bool:
+    """Whether a Service backend takes its action from actions.<name> (buildActionViaAnnotation)."""
+    port = service.get("port")
+    return isinstance(port, Mapping) and port.get("name") == "use-annotation"
+
+
 def _narrowed(ingress: Resource, name: str) -> bool:
     """Whether a conditions.<name> annotation may keep the rule of backend ``name`` from some requests: any value
     but an empty list (one the controller refuses stops the group, which the validator says)."""
@@ -423,17 +430,10 @@ def _narrowed(ingress: Resource, name: str) -> bool:
 
 @functools.lru_cache(maxsize=512)
 def _narrowing(raw: str) -> bool:
-    try:
-        value = go_json_loads(raw)
-    except ValueError:
-        return True
-    # A JSON null leaves the list nil; a null element, or one whose field is none the controller knows (its switch
-    # compares the text exactly), is a condition buildRuleConditions passes over.
-    if value is None:
-        return False
-    if not isinstance(value, list):
-        return True
-    return any(isinstance(c, Mapping) and go_json_field(c, "field") in CONDITION_CONFIGS for c in value)
+    conditions = read_conditions(raw)
+    # One the controller refuses stops the group (the validator says so); a condition whose field is none the
+    # controller knows (its switch compares the text exactly) is one buildRuleConditions passes over.
+    return conditions is None or any(go_json_field(c, "field") in CONDITION_CONFIGS for c in conditions)
 
 
 def _legacy_redirect(ingress: Resource) -> tuple[bool, str | None, bool]:
@@ -477,25 +477,25 @@ def _legacy_redirect(ingress: Resource) -> tuple[bool, str | None, bool]:
         # redirect with a regex path on the HTTPS listener too ("We dont check for infinite rules for regex paths",
         # isInfiniteRedirectRule): it loops there, so it is no redirect of HTTP to HTTPS.
         regex = regex_paths and first.get("pathType") in (None, "ImplementationSpecific") and bool(path)
+        narrowed = _narrowed(ingress, str(service.get("name")))
         every_path = (
             (path in ("/*", "*", "", None) and not regex) or (path == "/" and first.get("pathType") == "Prefix")
-        ) and not _narrowed(ingress, str(service.get("name")))
-        port = service.get("port")
-        annotated = isinstance(port, Mapping) and port.get("name") == "use-annotation"
-        ok = (
-            annotated
-            and action.get("type") == "redirect"
-            # As written: the ELB API takes HTTPS, HTTP or #{protocol}, case and all (the validator names the rest).
-            and config.get("protocol") == "HTTPS"
-            and every_path
-        )
+        ) and not narrowed
+        annotated = _use_annotation(service)
+        # As written: the ELB API takes HTTPS, HTTP or #{protocol}, case and all (the validator names the rest).
+        to_https = annotated and action.get("type") == "redirect" and config.get("protocol") == "HTTPS"
         cannot_tell = bool(action.get("unread")) and annotated and every_path
         if cannot_tell and unread is None:
             unread = str(action["unread"])
-        loops = (
-            regex and annotated and action.get("type") == "redirect" and config.get("protocol") == "HTTPS"
-        ) and not _narrowed(ingress, str(service.get("name")))
-        verdict = "ok" if ok else "unread" if cannot_tell else "loop" if loops else "no"
+        verdict = (
+            "ok"
+            if to_https and every_path
+            else "unread"
+            if cannot_tell
+            else "loop"
+            if to_https and regex and not narrowed
+            else "no"
+        )
         if verdict != "no" and not rule.get("host"):
             # It redirects every host (or may), but only after the rules written before it, which keep their
             # order (the controller builds rules in spec.rules order): each of those must redirect too.
@@ -507,8 +507,7 @@ def _legacy_redirect(ingress: Resource) -> tuple[bool, str | None, bool]:
     default = ingress.spec.get("defaultBackend")
     fallback = default.get("service") if isinstance(default, Mapping) else None
     if isinstance(fallback, Mapping):
-        annotated = isinstance(fallback.get("port"), Mapping) and fallback["port"].get("name") == "use-annotation"
-        action = _action(ingress, str(fallback.get("name"))) if annotated else {"type": "forward"}
+        action = _action(ingress, str(fallback.get("name"))) if _use_annotation(fallback) else {"type": "forward"}
         config = action.get("redirectconfig") or {}
         if action.get("unread"):
             unread = unread or str(action["unread"])

@@ -39,6 +39,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from albingress.components.app.gateway import unescaped_regex_problem
+from albingress.facts import alb_limits
 from albingress.facts.gateway_api import (
     ALB_GATEWAY_CONTROLLER,
     AWS_GATEWAY_GROUP,
@@ -168,7 +169,7 @@ def _json(annotations: Mapping[str, Any], key: str, default: Any) -> Any:
         raise _UnreadableError(f"{ALB}{key} {deep}" if deep else f"{ALB}{key} is not JSON") from None
 
 
-_HEADER_NAME = re.compile(r"[A-Za-z0-9!#$%&'*+\-.^_`|~]+")
+_HEADER_NAME = re.compile(alb_limits.HTTP_TOKEN)
 
 
 def _go_strings(value: object) -> list[str] | None:

@@ -14,8 +14,8 @@ from functools import cache
 from typing import Any
 from urllib.parse import urlsplit
 
-from albingress.facts import alb_limits
 from albingress.facts.go_values import go_atoi
+from albingress.policies.validation.controller import condition_problems
 from albops.migrate.hosts import report_fallthrough, wildcard_edges
 from albops.migrate.reading import PATH_TYPES, Source, valid_host
 from albops.migrate.report import Report
@@ -618,24 +618,17 @@ def _add_canary(
     if header:
         # ingress-nginx's parseString refuses "" (controller-v1.15.1 parser/main.go): an empty value is no value.
         value = source.nginx.get("canary-by-header-value") or "always"
-        # CreateRule refuses a header name over 40 characters and a value over 128 (ELB API
-        # HttpHeaderConditionConfig): that rule would stop the whole group, so only the canary's header rule is
-        # left out, and the main Ingress still goes.
-        too_long = (
-            f"{header!r} is not an HTTP header name (a token of letters, digits and !#$%&'*+.^_`|~-)"
-            if not re.fullmatch(r"[A-Za-z0-9!#$%&'*+.^_`|~-]+", header)
-            else f"its header name is {len(header)} characters (an ALB header condition takes 40)"
-            if len(header) > alb_limits.HEADER_NAME_LENGTH
-            else f"its value is {len(value)} characters (an ALB header condition takes 128)"
-            if len(value) > alb_limits.CONDITION_VALUE_LENGTH
-            else None
-        )
-        if too_long:
+        # A header condition the controller or CreateRule refuses (a name that is no HTTP token or over 40
+        # characters, a value over 128: ELB API HttpHeaderConditionConfig) would stop the whole group: asked of the
+        # validator, as for every rule, and only the canary's header rule is left out; the main Ingress still goes.
+        plain = {"field": "http-header", "httpHeaderConfig": {"httpHeaderName": header, "values": [value]}}
+        refused = condition_problems([plain])
+        if refused:
             report.add(
                 source.name,
                 NGINX + "canary-by-header",
                 "not-converted",
-                f"{header} as a header condition: {too_long}; left out, so requests carrying it reach the main "
+                f"{header} as a header condition: {refused[0][0]}; left out, so requests carrying it reach the main "
                 "backend (and the weight, if any)",
             )
             return

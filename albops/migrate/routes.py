@@ -27,9 +27,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from albingress.facts import alb_limits
-from albingress.facts.go_values import GO_TRUE, go_bool, go_json_loads
+from albingress.facts.go_values import GO_TRUE, go_bool
 from albingress.policies.app_checks import parse_group_order
-from albingress.policies.validation.controller import condition_value_count, rule_condition_values
+from albingress.policies.validation.controller import condition_value_count, read_conditions, rule_condition_values
 from albingress.policies.validation.controller import rule_wildcards as rule_wildcards
 
 NGINX = "nginx.ingress.kubernetes.io/"
@@ -332,21 +332,6 @@ def group_members(ingresses: Iterable[Mapping[str, Any]]) -> list[Mapping[str, A
 RULE_CONDITION_VALUES = 5
 
 
-@functools.lru_cache(maxsize=256)
-def _conditions_read(raw: str) -> tuple[Mapping[str, Any], ...] | None:
-    # Kept per value: one annotation is asked for by every path of its backend, and may be large.
-    try:
-        value = go_json_loads(raw)
-    except ValueError:
-        return None
-    if value is None:  # Go leaves the list nil: no conditions
-        return ()
-    if not isinstance(value, list) or any(c is not None and not isinstance(c, Mapping) for c in value):
-        return None
-    # A null element is a zero RuleCondition, which neither Validate nor buildRuleConditions acts on.
-    return tuple(c for c in value if c is not None)
-
-
 def alb_conditions(annotations: Mapping[str, Any], name: str) -> list[Mapping[str, Any]] | None:
     """The conditions.<name> annotation as the controller reads it (Go's JSON): its conditions, [] when there is
     none, None when the controller refuses it (not JSON, not a list of objects). The objects are shared: read
@@ -354,7 +339,7 @@ def alb_conditions(annotations: Mapping[str, Any], name: str) -> list[Mapping[st
     raw = annotations.get(ALB + f"conditions.{name}")
     if raw is None:
         return []
-    read = _conditions_read(str(raw))
+    read = read_conditions(str(raw))
     return None if read is None else list(read)
 
 
@@ -371,7 +356,7 @@ def condition_values(annotations: Mapping[str, Any], host: str, path: Mapping[st
 
 @functools.lru_cache(maxsize=256)
 def _conditions_count(raw: str) -> int:
-    return sum(condition_value_count(c) for c in _conditions_read(raw) or ())
+    return sum(condition_value_count(c) for c in read_conditions(raw) or ())
 
 
 # ...and at most 5 wildcards ('*' or '?') across its host and path values (ELB quotas, "Wildcards per rule"),

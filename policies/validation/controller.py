@@ -26,6 +26,7 @@ values.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections import defaultdict
@@ -459,12 +460,36 @@ def _action_checks(action: Any) -> list[tuple[str, str]]:
     return found
 
 
+@functools.lru_cache(maxsize=256)
+def read_conditions(raw: str) -> tuple[Mapping[str, Any], ...] | None:
+    """A conditions.<name> annotation as the controller reads it (Go's json.Unmarshal into []RuleCondition): its
+    conditions, () for none (null; a null element is a zero RuleCondition that neither Validate nor
+    buildRuleConditions acts on), None when Go refuses it (not JSON, not a list of objects). Kept per value: one
+    annotation is asked for by every path of its backend, and may be large; the objects are shared, never
+    changed."""
+    try:
+        value = go_json_loads(raw)
+    except ValueError:
+        return None
+    if value is None:
+        return ()
+    if not isinstance(value, list) or any(c is not None and not isinstance(c, Mapping) for c in value):
+        return None
+    return tuple(c for c in value if c is not None)
+
+
+def _field_config(condition: Mapping[str, Any]) -> tuple[str, Mapping[str, Any] | None]:
+    """A condition's field and the config of that field, as the controller reads them (the others are unread)."""
+    field = str(_go(condition, "field"))
+    config = _go(condition, CONDITION_CONFIGS.get(field, ""))
+    return field, config if isinstance(config, Mapping) else None
+
+
 def condition_value_count(condition: Mapping[str, Any]) -> int:
     """The values one condition puts in its ALB rule (its field's config, read as Go reads it); what the
     validator and migrate's 5-values-per-rule guard both count."""
-    field = str(_go(condition, "field"))
-    config = _go(condition, CONDITION_CONFIGS.get(field, ""))
-    if not isinstance(config, Mapping):
+    field, config = _field_config(condition)
+    if config is None:
         return 0
     keys = ("values", "regexValues") if field in REGEX_CONDITIONS else ("values",)
     return sum(len(_go(config, k) or []) for k in keys if isinstance(_go(config, k), list))
@@ -494,10 +519,9 @@ def _pattern_kinds(conditions: Sequence[Mapping[str, Any]]) -> dict[str, set[str
     """Which of values and regexValues the host-header and path-pattern conditions give, per target."""
     kinds: dict[str, set[str]] = {"host": set(), "path": set()}
     for condition in conditions:
-        field = _go(condition, "field")
-        target = {"host-header": "host", "path-pattern": "path"}.get(str(field))
-        config = _go(condition, CONDITION_CONFIGS.get(str(field), "")) if target else None
-        if target is None or not isinstance(config, Mapping):
+        field, config = _field_config(condition)
+        target = {"host-header": "host", "path-pattern": "path"}.get(field)
+        if target is None or config is None:
             continue
         kinds[target] |= {k for k in ("values", "regexValues") if _go(config, k)}
     return kinds
@@ -540,9 +564,8 @@ def rule_wildcards(host: str, path: Mapping[str, Any], regex_paths: bool) -> int
 
 def _wildcards(condition: Mapping[str, Any]) -> int:
     """The wildcards of one condition's values (regexValues are regexes, not wildcards)."""
-    field = str(_go(condition, "field"))
-    config = _go(condition, CONDITION_CONFIGS.get(field, ""))
-    values = _go(config, "values") if isinstance(config, Mapping) else None
+    field, config = _field_config(condition)
+    values = _go(config, "values") if config is not None else None
     total = 0
     for value in values if isinstance(values, list) else []:
         if field == "query-string" and isinstance(value, Mapping):
@@ -563,7 +586,7 @@ def _condition_value_problems(
     longest = alb_limits.CONDITION_VALUE_LENGTH
     if field == "http-header":
         name = _go(config, "httpHeaderName")
-        token = isinstance(name, str) and re.fullmatch(r"[A-Za-z0-9!#$%&'*+.^_`|~-]+", name) is not None
+        token = isinstance(name, str) and re.fullmatch(alb_limits.HTTP_TOKEN, name) is not None
         if not isinstance(name, str) or not token or len(name) > alb_limits.HEADER_NAME_LENGTH:
             found.append(
                 (
