@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import sys
 import urllib.parse
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 from albingress.policies.review import IAM_POLICY, IAM_ROLE, Resource, Violation
-from albops.manifests import YAML_SUFFIXES, UnreadableError, documents, files_under, parse
+from albops.manifests import YAML_SUFFIXES, UnreadableError, documents, read_files, refusal
 
 SUFFIXES = (*YAML_SUFFIXES, ".json")
 
@@ -94,7 +93,8 @@ def _iam_documents(obj: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
     return [(label, doc) for label, doc in found if doc is not None]
 
 
-def _resources(source: str, docs: list[Any]) -> list[Resource]:
+def _resources(source: str, docs: list[Any], path: str = "") -> list[Resource]:
+    """The objects of ``docs``, named after ``source`` (a file's name); a refusal names ``path`` (its full path)."""
     found: list[Resource] = []
     for index, document in enumerate(docs):
         for obj in _objects(document):
@@ -105,7 +105,7 @@ def _resources(source: str, docs: list[Any]) -> list[Resource]:
                 props = {"assumeRolePolicy": doc} if trust else {"policy": doc}
                 found.append(Resource(IAM_ROLE if trust else IAM_POLICY, f"{source}#{index}{label}", props))
             if not iam and isinstance(obj.get("apiVersion"), str) and isinstance(obj.get("kind"), str):
-                _check_shape(obj, f"{source}: document {index + 1}")
+                _check_shape(obj, f"{path or source}: document {index + 1}")
                 metadata = obj.get("metadata")
                 named = metadata.get("name") if isinstance(metadata, dict) else None
                 name = str(named or f"{source}#{index}")
@@ -113,12 +113,18 @@ def _resources(source: str, docs: list[Any]) -> list[Resource]:
     return found
 
 
+def _a(value: Any) -> str:
+    """What YAML made of a value, with its article: "a list", "an int"."""
+    name = type(value).__name__
+    return f"{'an' if name[0] in 'aeiou' else 'a'} {name}"
+
+
 def _check_shape(obj: dict[str, Any], where: str) -> None:
     """The fields every Kubernetes object has, in the shape the API server requires; anything else is bad input."""
     kind = str(obj.get("kind"))
     for key in ("metadata", "spec"):
         if key in obj and not isinstance(obj[key], dict):
-            raise UnreadableError(f"{where}: {kind}'s {key} is a {type(obj[key]).__name__}, not a mapping")
+            raise UnreadableError(f"{where}: {kind}'s {key} is {_a(obj[key])}, not a mapping")
     if kind.endswith("List") and not isinstance(obj.get("items"), list):
         raise UnreadableError(f"{where}: a {kind} without a list of items")
 
@@ -129,19 +135,24 @@ def load(paths: Iterable[Path]) -> list[Resource]:
 
 
 def load_with_origins(paths: Iterable[Path]) -> tuple[list[Resource], list[str]]:
-    """``load``'s resources and, for each, the file and document it came from (``path/x.yaml document 3``)."""
+    """``load``'s resources and, for each, the file and document it came from (``path/x.yaml document 3``).
+
+    Every path is read before one UnreadableError names each refused input, as ``migrate`` does.
+    """
     resources: list[Resource] = []
     origins: list[str] = []
-    for given in paths:
-        if str(given) == "-":
-            docs = parse(sys.stdin.read(), "stdin")
-            resources.extend(_resources("stdin", docs))
-            origins.extend(_origins("stdin", docs))
+    files, refused = read_files([str(p) for p in paths], SUFFIXES)
+    for name, docs in files:
+        source = name if name == "stdin" else Path(name).name
+        try:
+            found = _resources(source, docs, name)
+        except UnreadableError as error:
+            refused.append(str(error))
             continue
-        for path in files_under([given], SUFFIXES):
-            docs = documents(path)
-            resources.extend(_resources(path.name, docs))
-            origins.extend(_origins(str(path), docs))
+        resources.extend(found)
+        origins.extend(_origins(name, docs))
+    if refused:
+        raise refusal(refused)
     return resources, origins
 
 

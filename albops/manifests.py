@@ -135,22 +135,38 @@ def documents(path: Path) -> list[Any]:
         raise UnreadableError(f"{path}: {error.strerror}") from None
 
 
-def read_sources(
+def _stdin_documents() -> list[Any]:
+    """The documents of standard input, refused as a file's would be: bytes that are not UTF-8 (which the text
+    stream, under a C locale, would pass on as surrogates for YAML to refuse in its own words) or a stream that
+    cannot be read (pytest's own stdin, a closed descriptor)."""
+    try:
+        stream = getattr(sys.stdin, "buffer", None)
+        data = stream.read() if stream is not None else sys.stdin.read().encode("utf-8", "surrogateescape")
+        return parse(data.decode("utf-8"), "stdin")
+    except UnicodeDecodeError:
+        raise UnreadableError("stdin: not UTF-8 text") from None
+    except OSError as error:
+        raise UnreadableError(f"stdin: cannot be read ({error.strerror or error})") from None
+    except ValueError as error:  # a closed stream: "I/O operation on closed file"
+        raise UnreadableError(f"stdin: cannot be read ({error})") from None
+
+
+def read_files(
     sources: Iterable[str],
     suffixes: tuple[str, ...] = YAML_SUFFIXES,
     check: Callable[[Any, str], None] | None = None,
-) -> list[Any]:
-    """Documents of files, directories and ``-`` (stdin), in the order given.
+) -> tuple[list[tuple[str, list[Any]]], list[str]]:
+    """The documents of each file of files, directories and ``-`` (stdin), in the order given, and what was
+    refused: every input is read, so a folder of many files is fixed in one pass, not one run per file.
 
     ``check`` sees each document with where it came from (``in.yaml: document 3``) and raises UnreadableError
-    for one in the wrong shape. Every input is read and checked before one UnreadableError names all the refused
-    ones (the first of each file), so a folder of many files is fixed in one pass, not one run per file.
+    for one in the wrong shape; a file is refused whole, named by its first refused document.
     """
-    found: list[Any] = []
+    found: list[tuple[str, list[Any]]] = []
     refused: list[str] = []
     for source in sources:
         if source == "-":
-            files: list[tuple[str, Callable[[], list[Any]]]] = [("stdin", lambda: parse(sys.stdin.read(), "stdin"))]
+            files: list[tuple[str, Callable[[], list[Any]]]] = [("stdin", _stdin_documents)]
         else:
             try:
                 files = [(str(f), functools.partial(documents, f)) for f in files_under([Path(source)], suffixes)]
@@ -166,9 +182,24 @@ def read_sources(
             except UnreadableError as error:
                 refused.append(str(error))
                 continue
-            found += docs
+            found.append((name, docs))
+    return found, refused
+
+
+def refusal(refused: list[str]) -> UnreadableError:
+    """One error naming every refused input (``read_files``'s second list, which is not empty)."""
     if len(refused) == 1:
-        raise UnreadableError(refused[0])
+        return UnreadableError(refused[0])
+    return UnreadableError(f"{len(refused)} inputs refused:\n  " + "\n  ".join(refused))
+
+
+def read_sources(
+    sources: Iterable[str],
+    suffixes: tuple[str, ...] = YAML_SUFFIXES,
+    check: Callable[[Any, str], None] | None = None,
+) -> list[Any]:
+    """The documents of ``read_files``, one list; one UnreadableError names all the refused inputs."""
+    files, refused = read_files(sources, suffixes, check)
     if refused:
-        raise UnreadableError(f"{len(refused)} inputs refused:\n  " + "\n  ".join(refused))
-    return found
+        raise refusal(refused)
+    return [document for _, docs in files for document in docs]

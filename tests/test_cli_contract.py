@@ -158,6 +158,49 @@ def test_check_with_nothing_to_check_is_not_a_pass(
     assert "no Kubernetes object" in capsys.readouterr().err
 
 
+def test_check_names_every_refused_input_in_one_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A folder of several bad files is fixed in one pass, as with migrate: each refused input named by its full
+    path (one line each, its first problem), and nothing checked while one is refused."""
+    import io
+
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(b"kind: \xff\n"), encoding="utf-8"))
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a.yaml").write_text("key: [unclosed\n")
+    (folder / "b.yaml").write_bytes(b"\xff\xfe")
+    (folder / "c.yaml").write_text("apiVersion: v1\nkind: Service\nmetadata: 3\n")
+    (folder / "d.yaml").write_text("apiVersion: v1\nkind: Service\nmetadata: {name: a}\nspec: {type: ClusterIP}\n")
+    code = main(["check", str(folder), str(tmp_path / "gone.yaml"), "-"])
+    captured = capsys.readouterr()
+    assert code == 2 and captured.out == "", captured
+    lines = captured.err.splitlines()
+    assert lines[0] == "error: 5 inputs refused:", captured.err
+    assert lines[1:] == [
+        f"  {folder / 'a.yaml'}: line 2: not valid YAML (did not find expected ',' or ']'); fix the syntax there",
+        f"  {folder / 'b.yaml'}: not UTF-8 text",
+        f"  {tmp_path / 'gone.yaml'}: no such file or directory",
+        "  stdin: not UTF-8 text",
+        f"  {folder / 'c.yaml'}: document 1: Service's metadata is an int, not a mapping",
+    ], captured.err
+
+
+@pytest.mark.parametrize("command", ["check", "migrate"])
+def test_standard_input_that_cannot_be_read_is_one_line(
+    command: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A closed stdin (a careless `<&-`) is bad input naming stdin, never a traceback."""
+    import io
+
+    closed = io.TextIOWrapper(io.BytesIO(b""), encoding="utf-8")
+    closed.close()
+    monkeypatch.setattr("sys.stdin", closed)
+    assert main([command, "-"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: stdin: cannot be read (") and "Traceback" not in err, err
+
+
 def test_check_reads_standard_input(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     import io
 
