@@ -8,6 +8,7 @@ from a file and a resource registered by a program look the same to a rule.
 
 from __future__ import annotations
 
+import fnmatch
 import functools
 import re
 import shlex
@@ -408,11 +409,37 @@ def _action_of(name: str, raw: str) -> Mapping[str, Any]:
     if not isinstance(value, Mapping):
         return {}
     config = go_json_field(value, "redirectConfig")
-    protocol = go_json_field(config, "protocol") if isinstance(config, Mapping) else None
+    read = {key: go_json_field(config, key) for key in _REDIRECT_FIELDS} if isinstance(config, Mapping) else {}
     return {
         "type": go_json_field(value, "type"),
-        "redirectconfig": {"protocol": protocol} if protocol is not None else {},
+        "redirectconfig": {key: field for key, field in read.items() if field is not None},
     }
+
+
+# What the legacy-redirect rule reads of a redirectConfig: where it sends a request (ELB RedirectActionConfig).
+_REDIRECT_FIELDS = ("protocol", "host", "port", "path", "query")
+
+
+def _leaves_the_rule(config: Mapping[str, Any], host: Any, https_ports: frozenset[int]) -> bool:
+    """Whether a redirect to HTTPS sends a request where its own rule cannot match it again: a literal host
+    other than the rule's (a rule with a host; a host-less rule matches every host, the new one too), or a
+    literal port that is none of the Ingress's HTTPS listeners (the rule is on each of its listen ports, and
+    no other). A changed path or query does not leave it: this tool cannot say whether the new path matches
+    the regex, and a literal query is the same again on the second request.
+
+    The controller's own test (v3.5.0 pkg/ingress/rule_optimizer.go isInfiniteRedirectRule) compares host and
+    port the same way, but is skipped for a regex path ("We dont check for infinite rules for regex paths")."""
+    target = config.get("host")
+    other_host = (
+        isinstance(target, str)
+        and "#{" not in target
+        and isinstance(host, str)
+        and bool(host)
+        and not fnmatch.fnmatchcase(target.lower(), host.lower())
+    )
+    port = config.get("port")
+    other_port = isinstance(port, str) and port.isdigit() and int(port) not in https_ports
+    return other_host or other_port
 
 
 def _use_annotation(service: Mapping[str, Any]) -> bool:
@@ -436,15 +463,17 @@ def _narrowing(raw: str) -> bool:
     return conditions is None or any(go_json_field(c, "field") in CONDITION_CONFIGS for c in conditions)
 
 
-def _legacy_redirect(ingress: Resource) -> tuple[bool, str | None, bool]:
+def _legacy_redirect(ingress: Resource, https_ports: frozenset[int] = frozenset()) -> tuple[bool, str | None, bool]:
     """The legacy form: a first path per host (or one host-less rule) whose backend is an actions.<name>
     redirect to HTTPS ('use-annotation'), matching every path. The controller drops that rule on the HTTPS
     listener, where it would loop (v3.5.0 pkg/ingress/rule_optimizer.go), so HTTP is redirected.
 
     The second value, when the first is False, names an action this tool could not read (nested past
     JSON_DEPTH_READ) that stood where a redirect would, when no rule it could read answers plain HTTP: the
-    answer is then "cannot tell", not "plain HTTP". The third says the only rules that fail are redirects on a
-    regex path: HTTP is redirected, but the same rule loops on the HTTPS listener."""
+    answer is then "cannot tell", not "plain HTTP"; so it is for a redirect on a regex path that leaves its rule
+    (``_leaves_the_rule``), as this tool does not evaluate the regex. The third says the only rules that fail are
+    redirects on a regex path that stay in their rule: HTTP is redirected, but the same rule loops on the HTTPS
+    listener (``https_ports``, the Ingress's)."""
     verdicts: list[str] = []  # per rule before a host-less redirect: "ok", "unread" (cannot tell) or "no"
     unread: str | None = None
 
@@ -487,15 +516,15 @@ def _legacy_redirect(ingress: Resource) -> tuple[bool, str | None, bool]:
         cannot_tell = bool(action.get("unread")) and annotated and every_path
         if cannot_tell and unread is None:
             unread = str(action["unread"])
-        verdict = (
-            "ok"
-            if to_https and every_path
-            else "unread"
-            if cannot_tell
-            else "loop"
-            if to_https and regex and not narrowed
-            else "no"
-        )
+        regex_redirect = to_https and regex and not narrowed
+        elsewhere = regex_redirect and _leaves_the_rule(config, rule.get("host"), https_ports)
+        if elsewhere:
+            cannot_tell = True
+            unread = unread or (
+                f"its redirect to HTTPS ({service.get('name')}) has a regex path ({path}), which this tool does not "
+                "evaluate against every path"
+            )
+        verdict = "ok" if to_https and every_path else "unread" if cannot_tell else "loop" if regex_redirect else "no"
         if verdict != "no" and not rule.get("host"):
             # It redirects every host (or may), but only after the rules written before it, which keep their
             # order (the controller builds rules in spec.rules order): each of those must redirect too.
@@ -626,7 +655,8 @@ def _redirect(stack: Stack) -> Iterable[Violation]:
         port, _, stops = group_ssl_redirect(stack, ingress)
         if "HTTP" not in protocols or port is not None or stops:
             continue
-        redirects, unread, loops = _legacy_redirect(ingress)
+        https = frozenset(port for proto, port in listen_ports(stack, ingress) if proto == "HTTPS")
+        redirects, unread, loops = _legacy_redirect(ingress, https)
         if redirects:
             continue
         yield Violation(
@@ -635,7 +665,8 @@ def _redirect(stack: Stack) -> Iterable[Violation]:
             f"may answer plain HTTP: {unread}, so this tool cannot tell whether it redirects to HTTPS"
             if unread
             else "its redirect to HTTPS has a regex path (use-regex-path-match), which the controller keeps on the "
-            "HTTPS listener too (rule_optimizer.go does not check regex paths), where it redirects to itself"
+            "HTTPS listener too (rule_optimizer.go does not check regex paths), where the rule matches what it "
+            "redirected and redirects it again"
             if loops
             else "answers plain HTTP instead of redirecting it to HTTPS",
             f"set {ANN}ssl-redirect to its HTTPS port, e.g. '443'"

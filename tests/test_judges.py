@@ -401,11 +401,58 @@ def test_the_legacy_redirect_is_read_as_the_controller_builds_the_http_listener(
     regex = _legacy(None)
     regex["metadata"]["annotations"][ANN + "use-regex-path-match"] = "true"
     (found,) = [v for v in _check(tmp_path, capsys, regex) if v["rule"] == "alb-ssl-redirect"]
-    assert "has a regex path" in found["message"] and "redirects to itself" in found["message"]
+    assert "has a regex path" in found["message"] and "redirects it again" in found["message"]
     for dropped in ("[{}]", '[{"field": "Source-IP", "sourceIPConfig": {"values": ["10.0.0.0/8"]}}]'):
         ingress = _legacy(None)
         ingress["metadata"]["annotations"][ANN + "conditions.ssl-redirect"] = dropped
         assert "alb-ssl-redirect" not in _rules(_check(tmp_path, capsys, ingress)), dropped
+
+
+@pytest.mark.parametrize(
+    ("host", "config", "verdict"),
+    [
+        # The same URL: #{host} and #{port} (each left out means the same), or the listener's own port.
+        ("web.example.com", {}, "loop"),
+        ("web.example.com", {"host": "#{host}", "port": "#{port}"}, "loop"),
+        ("web.example.com", {"host": "WEB.example.com", "port": "443"}, "loop"),
+        # A literal host the rule's host matches (ALB '*' matches any characters): matched again.
+        ("*.example.com", {"host": "www.example.com"}, "loop"),
+        # A host-less rule matches every host, the new one too.
+        (None, {"host": "www.example.com"}, "loop"),
+        # A changed path or query: this tool cannot say the regex no longer matches; a literal query is the same
+        # again on the second request.
+        ("web.example.com", {"path": "/login"}, "loop"),
+        ("web.example.com", {"query": "from=http"}, "loop"),
+        # Another host the rule does not match, or a port that is no HTTPS listener of the Ingress: the redirected
+        # request leaves the rule, so it does not loop, but whether the regex covers every path is not evaluated.
+        ("web.example.com", {"host": "www.example.com"}, "may"),
+        ("web.example.com", {"host": "www.#{host}"}, "loop"),
+        ("web.example.com", {"port": "8443"}, "may"),
+    ],
+)
+def test_a_regex_redirect_loops_only_where_its_rule_matches_the_redirected_request(
+    host: str | None, config: dict[str, str], verdict: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """With use-regex-path-match the controller keeps a redirect on the HTTPS listener whatever it redirects to
+    (v3.5.0 rule_optimizer.go isInfiniteRedirectRule returns false for regex paths); there it matches again the
+    request it redirected unless that request has a host the rule does not match or goes to a port where the
+    rule is not (it is on the Ingress's own listen ports, HTTP 80 and HTTPS 443 here)."""
+    ingress = _legacy(None if host is None else "h")
+    if host is not None:
+        rule = ingress["spec"]["rules"][0]
+        rule["host"], rule["http"]["paths"] = host, rule["http"]["paths"][:1]  # the redirect alone, matched first
+    annotations = ingress["metadata"]["annotations"]
+    annotations[ANN + "use-regex-path-match"] = "true"
+    redirect = {"protocol": "HTTPS", "statusCode": "HTTP_301", **config}
+    annotations[ANN + "actions.ssl-redirect"] = json.dumps({"type": "redirect", "redirectConfig": redirect})
+    (found,) = [v for v in _check(tmp_path, capsys, ingress) if v["rule"] == "alb-ssl-redirect"]
+    if verdict == "loop":
+        assert "has a regex path" in found["message"] and "redirects it again" in found["message"], found
+    else:
+        assert found["message"] == (
+            "may answer plain HTTP: its redirect to HTTPS (ssl-redirect) has a regex path (/*), which this tool "
+            "does not evaluate against every path, so this tool cannot tell whether it redirects to HTTPS"
+        ), found
 
 
 def test_a_use_annotation_backend_without_its_action_is_said_to_answer_503(
