@@ -169,10 +169,27 @@ def test_an_allow_list_joins_the_backends_own_conditions_on_the_renamed_backend(
     assert backend != "svc"
     written = json.loads(annotations[ALB + f"conditions.{backend}"])
     assert written == [*header, {"field": "source-ip", "sourceIpConfig": {"values": ["10.0.0.0/8"]}}]
+    # No path names svc any more: its own annotations, copied to the renamed backend, are not left behind.
+    assert ALB + "conditions.svc" not in annotations
     output, report = migrate(_allow_listed_with_conditions("null"), Options(group="g"))
     backend = output[0]["spec"]["rules"][0]["http"]["paths"][0]["backend"]["service"]["name"]
     conditions = json.loads(output[0]["metadata"]["annotations"][ALB + f"conditions.{backend}"])
     assert conditions == [{"field": "source-ip", "sourceIpConfig": {"values": ["10.0.0.0/8"]}}]
+
+
+def test_a_renamed_backends_transforms_go_with_it_and_are_not_left_behind() -> None:
+    """The controller reads transforms.<name> only for a backend of that name (enhanced_backend_builder.go
+    Build): the renamed backend carries them, and the old name's copy, which nothing reads, is not left in the
+    output to mislead its reader."""
+    transform = [{"type": "url-rewrite", "urlRewriteConfig": {"rewrites": [{"regex": "^/a$", "replace": "/"}]}}]
+    ingress = nginx_ingress("a", [("/a", "Exact", "svc")], {NGINX + "whitelist-source-range": "10.0.0.0/8"})
+    ingress["metadata"]["annotations"][ALB + "transforms.svc"] = json.dumps(transform)
+    output, report = migrate([ingress, nginx_ingress("b", [("/b", "Prefix", "other")], {})], Options(group="g"))
+    assert not report.held_back
+    annotations = output[0]["metadata"]["annotations"]
+    backend = output[0]["spec"]["rules"][0]["http"]["paths"][0]["backend"]["service"]["name"]
+    assert backend != "svc" and json.loads(annotations[ALB + f"transforms.{backend}"]) == transform
+    assert not [key for key in annotations if key.endswith(".svc")], annotations
 
 
 def test_an_empty_main_name_denies_every_request_in_ingress_nginx() -> None:

@@ -685,6 +685,7 @@ def _source_ip_rules(source: Source, report: Report) -> None:
     deny_name = f"deny-403-{hashlib.sha256(compact(deny).encode()).hexdigest()[:6]}"
     source.annotations[ALB + f"actions.{deny_name}"] = compact(deny)
     limited: set[str] = set()
+    renamed: set[str] = set()
     for rule in rules:
         http = rule.get("http") or {}
         out: list[dict[str, Any]] = []
@@ -709,6 +710,7 @@ def _source_ip_rules(source: Source, report: Report) -> None:
                     if ALB + f"{kind}.{name}" in source.annotations:
                         source.annotations[ALB + f"{kind}.{new}"] = source.annotations[ALB + f"{kind}.{name}"]
                 path["backend"] = {"service": {"name": new, "port": {"name": "use-annotation"}}}
+                renamed.add(name)
             name = str(path["backend"]["service"]["name"])
             if name not in limited:  # once per backend name: paths may share one
                 limited.add(name)
@@ -729,6 +731,7 @@ def _source_ip_rules(source: Source, report: Report) -> None:
             )
         if http:
             http["paths"] = out
+    _drop_unused_backend_annotations(source, rules, renamed)
     report.add(
         source.name,
         key,
@@ -737,6 +740,23 @@ def _source_ip_rules(source: Source, report: Report) -> None:
         "other clients get 403 as from ingress-nginx and never fall through to a later rule of the host (the "
         "group's Ingresses disagree, so no inbound-cidrs)",
     )
+
+
+def _drop_unused_backend_annotations(source: Source, rules: list[dict[str, Any]], renamed: set[str]) -> None:
+    """Removes the conditions.<name> and transforms.<name> of Service backends renamed above that no path or
+    default backend names any more: their renamed backends carry copies, and the controller reads these only
+    for a backend of that name, so left behind they would only mislead whoever reads the output."""
+    still: set[str] = set()
+    default = (source.converted.get("spec") or {}).get("defaultBackend")
+    if isinstance(default, dict) and isinstance(default.get("service"), dict):
+        still.add(str(default["service"].get("name")))
+    for rule in rules:
+        for path in ((rule or {}).get("http") or {}).get("paths") or []:
+            service = (path.get("backend") or {}).get("service") or {}
+            still.add(str(service.get("name")))
+    for name in renamed - still:
+        for kind in ("transforms", "conditions"):
+            source.annotations.pop(ALB + f"{kind}.{name}", None)
 
 
 def _deny_backend(name: str) -> dict[str, Any]:
