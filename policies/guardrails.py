@@ -22,7 +22,7 @@ from albingress.facts.managed_policies import document_for_arn
 from albingress.facts.managed_policies import source as managed_source
 from albingress.facts.regions import ALB_SSL_POLICIES, CONTROLLER_DEFAULT_SSL_POLICY, RECOMMENDED_SSL_POLICY
 from albingress.policies import gateway_rules, iam_judge
-from albingress.policies.app_checks import go_int32
+from albingress.policies.app_checks import go_int32, parse_group_order
 from albingress.policies.controller_iam import RELEASES
 from albingress.policies.group_budget import forwarded_services
 from albingress.policies.review import (
@@ -463,7 +463,9 @@ def _narrowing(raw: str) -> bool:
     return conditions is None or any(go_json_field(c, "field") in CONDITION_CONFIGS for c in conditions)
 
 
-def _legacy_redirect(ingress: Resource, https_ports: frozenset[int] = frozenset()) -> tuple[bool, str | None, bool]:
+def _legacy_redirect(
+    ingress: Resource, https_ports: frozenset[int] = frozenset()
+) -> tuple[bool, str | None, bool, bool]:
     """The legacy form: a first path per host (or one host-less rule) whose backend is an actions.<name>
     redirect to HTTPS ('use-annotation'), matching every path. The controller drops that rule on the HTTPS
     listener, where it would loop (v3.5.0 pkg/ingress/rule_optimizer.go), so HTTP is redirected.
@@ -473,16 +475,17 @@ def _legacy_redirect(ingress: Resource, https_ports: frozenset[int] = frozenset(
     answer is then "cannot tell", not "plain HTTP"; so it is for a redirect on a regex path that leaves its rule
     (``_leaves_the_rule``), as this tool does not evaluate the regex. The third says the only rules that fail are
     redirects on a regex path that stay in their rule: HTTP is redirected, but the same rule loops on the HTTPS
-    listener (``https_ports``, the Ingress's)."""
+    listener (``https_ports``, the Ingress's). The fourth says the redirect is host-less, so it redirects every
+    host, other group members' too (only with the first True)."""
     verdicts: list[str] = []  # per rule before a host-less redirect: "ok", "unread" (cannot tell) or "no"
     unread: str | None = None
 
-    def answer(said: list[str]) -> tuple[bool, str | None, bool]:
+    def answer(said: list[str], every_host: bool = False) -> tuple[bool, str | None, bool, bool]:
         if said and all(v == "ok" for v in said):
-            return True, None, False
+            return True, None, False, every_host
         definite = "no" in said
         loops = not definite and "loop" in said
-        return False, unread if said and not definite and not loops else None, loops
+        return False, unread if said and not definite and not loops else None, loops, False
 
     regex_paths = go_bool(ingress.annotations.get(f"{ANN}use-regex-path-match", "")) is True
     rules = ingress.spec.get("rules")
@@ -528,7 +531,7 @@ def _legacy_redirect(ingress: Resource, https_ports: frozenset[int] = frozenset(
         if verdict != "no" and not rule.get("host"):
             # It redirects every host (or may), but only after the rules written before it, which keep their
             # order (the controller builds rules in spec.rules order): each of those must redirect too.
-            return answer([*verdicts, verdict])
+            return answer([*verdicts, verdict], every_host=True)
         verdicts.append(verdict)
     # No host-less redirect: a request no rule matches gets the default action, which spec.defaultBackend makes
     # (buildListenerDefaultActions): a forward to a Service serves it in plain HTTP; a fixed response or a redirect
@@ -556,6 +559,34 @@ def _controller_path_order(paths: list[Mapping[str, Any]]) -> list[Mapping[str, 
     from albingress.policies.alb_budget import controller_path_rank
 
     return sorted(paths, key=lambda path: controller_path_rank(path.get("pathType"), str(path.get("path") or "")))
+
+
+def _redirected_before(stack: Stack, ingress: Resource) -> bool:
+    """Whether every HTTP listen port of ``ingress`` is one where a group member evaluated before it redirects
+    every request to HTTPS with a host-less legacy redirect: the controller builds a group's rules member by
+    member, by group.order and then namespace/name (v3.5.0 pkg/ingress/group_loader.go sortGroupMembers), so
+    that redirect answers first and nothing of ``ingress`` answers plain HTTP there (the rule optimizer then
+    drops the rules it covers). A member's host-specific redirects are not counted for other members."""
+    members = group_members(stack, ingress)
+    mine = {port for proto, port in listen_ports(stack, ingress) if proto == "HTTP"}
+    if len(members) < 2 or not mine:
+        return False
+
+    def evaluated(member: Resource) -> tuple[int, str]:
+        raw = stack.setting(member, "group.order")
+        name = member.metadata.get("name") or member.name
+        return (0 if raw is None else parse_group_order(str(raw))[0], f"{member.namespace}/{name}")
+
+    covered: set[int] = set()
+    for member in sorted(members, key=evaluated):
+        if member is ingress:
+            break
+        ports = listen_ports(stack, member)
+        https = frozenset(port for proto, port in ports if proto == "HTTPS")
+        redirects, _, _, every_host = _legacy_redirect(member, https)
+        if redirects and every_host:
+            covered |= {port for proto, port in ports if proto == "HTTP"}
+    return mine <= covered
 
 
 def group_ssl_redirect(stack: Stack, ingress: Resource) -> tuple[int | None, str | None, bool]:
@@ -656,8 +687,8 @@ def _redirect(stack: Stack) -> Iterable[Violation]:
         if "HTTP" not in protocols or port is not None or stops:
             continue
         https = frozenset(port for proto, port in listen_ports(stack, ingress) if proto == "HTTPS")
-        redirects, unread, loops = _legacy_redirect(ingress, https)
-        if redirects:
+        redirects, unread, loops, _ = _legacy_redirect(ingress, https)
+        if redirects or _redirected_before(stack, ingress):
             continue
         yield Violation(
             "alb-ssl-redirect",

@@ -455,6 +455,49 @@ def test_a_regex_redirect_loops_only_where_its_rule_matches_the_redirected_reque
         ), found
 
 
+def _redirect_member(name: str, order: str | None = None, host: str | None = None) -> dict[str, Any]:
+    """A group member that only redirects: its one rule sends every path (of every host, unless ``host``) to the
+    legacy actions.ssl-redirect."""
+    member = _legacy(None)
+    member["metadata"]["name"] = name
+    member["spec"]["rules"] = member["spec"]["rules"][:1]
+    if host is not None:
+        member["spec"]["rules"][0]["host"] = host
+    if order is not None:
+        member["metadata"]["annotations"][ANN + "group.order"] = order
+    return member
+
+
+def _plain_member(listen_ports: str = '[{"HTTP": 80}, {"HTTPS": 443}]') -> dict[str, Any]:
+    """team/web: HTTP and HTTPS listeners and no redirect of its own."""
+    return _ingress({ANN + "certificate-arn": CERT, ANN + "ssl-redirect": None, ANN + "listen-ports": listen_ports})
+
+
+@pytest.mark.parametrize(
+    ("redirect", "web", "covered"),
+    [
+        # Evaluated first (group.order, then namespace/name: team/a-redirect < team/web), host-less: covered.
+        (_redirect_member("a-redirect"), _plain_member(), True),
+        (_redirect_member("z-redirect", order="-5"), _plain_member(), True),
+        # Evaluated after team/web: web's rules answer plain HTTP first.
+        (_redirect_member("z-redirect"), _plain_member(), False),
+        (_redirect_member("a-redirect", order="5"), _plain_member(), False),
+        # A redirect of one host covers only that host, which this rule does not count for other members.
+        (_redirect_member("a-redirect", host="web.example.com"), _plain_member(), False),
+        # web also listens on HTTP 8080, where the redirect member has no listener and no rule.
+        (_redirect_member("a-redirect"), _plain_member('[{"HTTP": 80}, {"HTTP": 8080}, {"HTTPS": 443}]'), False),
+    ],
+)
+def test_a_members_host_less_redirect_evaluated_first_covers_the_group(
+    redirect: dict[str, Any], web: dict[str, Any], covered: bool, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The controller builds a group's rules member by member, sorted by group.order and then namespace/name
+    (v3.5.0 pkg/ingress/group_loader.go sortGroupMembers): a member's host-less redirect to HTTPS, first on a
+    shared HTTP listener, answers every request there before another member's rules."""
+    found = {v["resource"] for v in _check(tmp_path, capsys, redirect, web) if v["rule"] == "alb-ssl-redirect"}
+    assert found == (set() if covered else {"Ingress team/web"}), found
+
+
 def test_a_use_annotation_backend_without_its_action_is_said_to_answer_503(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
