@@ -28,6 +28,11 @@ from albops.preview.runner import PlanResult, read_stack_file, run_program
 StackRunner = Callable[..., PlanResult]
 ROOT = Path(__file__).resolve().parent.parent
 
+# Collection (importing the test modules and rewriting their asserts) builds what every test then uses: with
+# CPython's default thresholds it ran about a dozen full passes over it per worker (1.5 s of CPU each, measured
+# with a gc.callbacks probe). The thresholds of pytest_collection_finish below hold from here on.
+gc.set_threshold(100_000, 50, 100)
+
 # Property tests check behaviour, not speed (bench/ measures that): with both cores busy under xdist, an
 # example could pass Hypothesis's default 200 ms deadline and fail a correct test now and then.
 hypothesis_settings.register_profile("suite", deadline=None)
