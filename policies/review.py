@@ -311,11 +311,13 @@ def _port_fix(protocol: str, port: Any) -> str:
 
 
 @functools.lru_cache(maxsize=1024)  # a pure function of the text, asked per member of each group
-def listen_ports_problem(raw: str) -> str | None:
-    """Why the controller cannot read a listen-ports annotation, as it reads it: json.Unmarshal into
-    []map[string]int32 (a port is a JSON integer, not a string; '' is not JSON), at least one entry, ports in
-    1..65535, protocols exactly HTTP or HTTPS (v3.5.0 pkg/ingress/model_build_listener.go:
-    computeIngressListenPorts). None when it reads."""
+def read_listen_ports(raw: str) -> Mapping[int, str] | str:
+    """A listen-ports annotation as the controller reads it: json.Unmarshal into []map[string]int32 (a port is
+    a JSON integer, not a string, fraction or exponent; '' is not JSON; a null entry is an empty map), at least
+    one entry, ports in 1..65535, protocols exactly HTTP or HTTPS (v3.5.0 pkg/ingress/model_build_listener.go:
+    computeIngressListenPorts). {port: protocol}, a later entry naming a port replacing an earlier one as in
+    the controller's map; or why the controller refuses it. The one reader of the annotation: the guardrails,
+    the validator and migrate's routing ask it."""
     deep = too_deep(raw)  # the same answer wherever it is asked from (see JSON_DEPTH_READ)
     if deep is not None:
         return f"{deep}, and a list of ports nests 2"
@@ -329,6 +331,7 @@ def listen_ports_problem(raw: str) -> str | None:
         return "it is not a JSON list of objects"
     if not entries:
         return "it lists no port"
+    ports: dict[int, str] = {}
     for entry in entries:
         for protocol, port in (entry or {}).items():
             if isinstance(port, bool) or not isinstance(port, int) or not -(2**31) <= port < 2**31:
@@ -337,7 +340,14 @@ def listen_ports_problem(raw: str) -> str | None:
                 return f"port {port} is outside 1..65535"
             if protocol not in ("HTTP", "HTTPS"):
                 return f"protocol {protocol!r} is neither HTTP nor HTTPS exactly"
-    return None
+            ports[port] = protocol
+    return ports
+
+
+def listen_ports_problem(raw: str) -> str | None:
+    """Why the controller cannot read a listen-ports annotation (``read_listen_ports``); None when it reads."""
+    found = read_listen_ports(raw)
+    return found if isinstance(found, str) else None
 
 
 def listen_ports(stack: Stack, ingress: Resource) -> list[tuple[str, int]]:
@@ -349,10 +359,8 @@ def listen_ports(stack: Stack, ingress: Resource) -> list[tuple[str, int]]:
 def _listen_ports(stack: Stack, ingress: Resource) -> list[tuple[str, int]]:
     raw = ingress.annotations.get(ANN + "listen-ports")
     if raw is not None:
-        if listen_ports_problem(str(raw)) is not None:
-            return []
-        found = {port: proto for entry in json.loads(str(raw)) or [] for proto, port in (entry or {}).items()}
-        return [(proto, port) for port, proto in found.items()]
+        found = read_listen_ports(str(raw))
+        return [] if isinstance(found, str) else [(proto, port) for port, proto in found.items()]
     # Without listen-ports the controller listens on HTTPS 443 only when it has an explicit certificate (its
     # IngressClassParams' certificateArn, the certificate-arn annotation, or one create-acm-cert makes), else
     # on HTTP 80; spec.tls hosts only feed certificate discovery once an HTTPS port exists (v3.5.0,

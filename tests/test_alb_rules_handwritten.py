@@ -471,3 +471,40 @@ def test_condition_values_are_counted_as_the_rules_hold_them() -> None:
     counted = [condition_values(annotations, rule["host"], p) for p in rule["http"]["paths"]]
     # /old: host + /old + /old/*; beta: 2 header values + 1 source-ip + host + /*; app: host + /*
     assert counted == [3, 5, 2]
+
+
+@pytest.mark.parametrize(
+    ("annotations", "spec_tls", "ports"),
+    [
+        # v3.5.0 model_build_listener.go computeIngressListenPorts: without listen-ports, HTTPS 443 only with an
+        # explicit certificate (preferTLS = len(explicitTLSCertARNs) != 0); spec.tls alone leaves HTTP 80.
+        ({}, True, {80: "HTTP"}),
+        ({"certificate-arn": " , "}, True, {80: "HTTP"}),  # ParseStringSliceAnnotation drops blank entries
+        ({"certificate-arn": "arn:aws:acm:us-east-1:111122223333:certificate/abc"}, False, {443: "HTTPS"}),
+        # json.Unmarshal into []map[string]int32: a null entry is an empty map; a later entry for a port wins.
+        ({"listen-ports": '[null, {"HTTP": 80}, {"HTTPS": 80}]'}, False, {80: "HTTPS"}),
+    ],
+)
+def test_listen_ports_are_the_controllers(annotations: dict[str, str], spec_tls: bool, ports: dict[int, str]) -> None:
+    from albops.migrate.routes import listen_ports
+
+    written = {"alb.ingress.kubernetes.io/" + key: value for key, value in annotations.items()}
+    path = {"path": "/", "pathType": "Prefix", "backend": {"service": {"name": "a", "port": {"number": 80}}}}
+    assert listen_ports(written) == ports
+    ingress = {
+        "metadata": {"name": "a", "namespace": "shop", "annotations": written},
+        "spec": {
+            **({"tls": [{"hosts": ["a.example.com"]}]} if spec_tls else {}),
+            "rules": [{"host": "a.example.com", "http": {"paths": [path]}}],
+        },
+    }
+    for port in (80, 443):
+        assert bool(listener_rules([ingress], port)) is (port in ports), port
+
+
+def test_a_listen_ports_value_the_controller_refuses_stops_the_group() -> None:
+    from albops.migrate.routes import listen_ports
+
+    for raw in ('[{"HTTP": "80"}]', "[]", "null", '[{"HTTPS": 443.0}]', "not json"):
+        with pytest.raises(ValueError, match="listen-ports: "):
+            listen_ports({"alb.ingress.kubernetes.io/listen-ports": raw})

@@ -478,6 +478,12 @@ def test_the_action_limits_are_the_pinned_botocore_models() -> None:
         ("listen-ports", '[{"TCP": 80}]', True),
         ("listen-ports", "[]", True),
         ("listen-ports", '[{"HTTPS": 70000}]', True),
+        # Go's json.Unmarshal into []map[string]int32: a null entry is an empty map (the other entries count), a
+        # null list is no port (the controller refuses an empty list), a fraction or exponent is no int32.
+        ("listen-ports", '[null, {"HTTPS": 443}]', False),
+        ("listen-ports", "null", True),
+        ("listen-ports", '[{"HTTPS": 443.0}]', True),
+        ("listen-ports", '[{"HTTPS": 4.43e2}]', True),
         ("ssl-redirect", "https", True),
         ("load-balancer-attributes", "idle_timeout.timeout_seconds=120,deletion_protection.enabled=true", False),
         ("load-balancer-attributes", "idle_timeout.timeout_seconds", True),

@@ -54,7 +54,7 @@ from albops.migrate.protection import HSTS_ATTRIBUTE
 from albops.migrate.reading import Options, Source, objects
 from albops.migrate.report import Report
 from albops.migrate.route_split import rule_problems, scale_weights, split_name, split_route
-from albops.migrate.routes import ALB, controller_order, group_members
+from albops.migrate.routes import ALB, controller_order, group_members, listen_ports
 
 __all__ = ["ALB_GATEWAY_CONTROLLER", "to_gateway"]
 
@@ -292,9 +292,12 @@ class _Builder:
     def _listen_ports(sources: list[Source]) -> list[tuple[str, int]]:
         found: dict[tuple[str, int], None] = {}
         for source in sources:
-            for entry in _json(source.annotations, "listen-ports", [{"HTTP": 80}]):
-                for protocol, port in entry.items():
-                    found[str(protocol), int(port)] = None
+            try:
+                ports = listen_ports(source.annotations)
+            except ValueError as error:
+                raise _UnreadableError(str(error)) from None
+            for port, protocol in ports.items():
+                found[protocol, port] = None
         return list(found)
 
     def gateway_objects(self, group: _Group) -> list[dict[str, Any]]:

@@ -29,7 +29,7 @@ from albops.migrate.names import backend_name
 from albops.migrate.reading import Options, Source, compact, ingress_class
 from albops.migrate.reading import objects as objects_of
 from albops.migrate.report import Report
-from albops.migrate.routes import ALB, NGINX, RULE_CONDITION_VALUES, alb_conditions, condition_values
+from albops.migrate.routes import ALB, NGINX, RULE_CONDITION_VALUES, alb_conditions, condition_values, listen_ports
 
 # What the WAF or the app must take over, named once.
 WAF_IP_SET = "an AWS WAF IP set rule (alb.ingress.kubernetes.io/wafv2-acl-arn)"
@@ -569,8 +569,7 @@ SECURITY_GROUP_RULES = 60
 
 
 def _listen_ports(source: Source) -> set[int]:
-    entries = json.loads(source.annotations.get(ALB + "listen-ports", "[]"))
-    return {int(port) for entry in entries for port in entry.values()}
+    return set(listen_ports(source.annotations))
 
 
 def group_ranges(live: list[Source], report: Report) -> None:

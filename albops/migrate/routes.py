@@ -29,6 +29,7 @@ from typing import Any
 from albingress.facts import alb_limits
 from albingress.facts.go_values import GO_TRUE, go_bool
 from albingress.policies.app_checks import parse_group_order
+from albingress.policies.review import read_listen_ports
 from albingress.policies.validation.controller import condition_value_count, read_conditions, rule_condition_values
 from albingress.policies.validation.controller import rule_wildcards as rule_wildcards
 
@@ -455,15 +456,23 @@ def path_patterns(path: Mapping[str, Any], regex_paths: bool) -> tuple[list[str]
     raise ValueError(f"unknown pathType for path {value}")
 
 
-def _listen_ports(ing: Mapping[str, Any]) -> dict[int, str]:
-    """An Ingress's listen ports (computeIngressListenPorts): the annotation, else HTTPS 443 with a certificate
-    (certificate-arn or spec.tls), else HTTP 80."""
-    annotations = (ing.get("metadata") or {}).get("annotations") or {}
+def listen_ports(annotations: Mapping[str, Any]) -> dict[int, str]:
+    """An Ingress's listen ports as the controller computes them (computeIngressListenPorts): the annotation,
+    read by the guardrails' one reader, else HTTPS 443 with an explicit certificate-arn, else HTTP 80 (spec.tls
+    opens no HTTPS listener: its hosts only feed certificate discovery). A value the controller refuses stops
+    the group: a ValueError naming it."""
     raw = annotations.get(ALB + "listen-ports")
     if raw is None:
-        tls = bool(annotations.get(ALB + "certificate-arn")) or bool((ing.get("spec") or {}).get("tls"))
-        return {443: "HTTPS"} if tls else {80: "HTTP"}
-    return {int(port): str(protocol) for entry in json.loads(str(raw)) for protocol, port in entry.items()}
+        explicit = any(arn.strip() for arn in str(annotations.get(ALB + "certificate-arn") or "").split(","))
+        return {443: "HTTPS"} if explicit else {80: "HTTP"}
+    found = read_listen_ports(str(raw))
+    if isinstance(found, str):
+        raise ValueError(f"{ALB}listen-ports: {found}")
+    return dict(found)
+
+
+def _listen_ports(ing: Mapping[str, Any]) -> dict[int, str]:
+    return listen_ports((ing.get("metadata") or {}).get("annotations") or {})
 
 
 def _regex_path_match(annotations: Mapping[str, Any]) -> bool:

@@ -57,7 +57,9 @@ def _grpc(annotations: Annotations) -> bool:
 def _listen_ports(annotations: Annotations) -> Default:
     if annotations.get("certificate-arn"):
         return Default('[{"HTTPS": 443}]')
-    return Default(None, 'default [{"HTTP": 80}] (HTTPS 443 when certificates are discovered from spec.tls)')
+    # v3.5.0 model_build_listener.go: preferTLS is an explicit certificate only (the class params'
+    # certificateArn or this annotation); certificates discovered for spec.tls hosts open no HTTPS listener.
+    return Default(None, 'default [{"HTTP": 80}] (HTTPS 443 only with an explicit certificate; spec.tls opens none)')
 
 
 # The controller's defaults for annotations it reads on an Ingress (or its backend Service).

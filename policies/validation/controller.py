@@ -27,7 +27,6 @@ values.
 from __future__ import annotations
 
 import functools
-import json
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -51,6 +50,7 @@ from albingress.facts.go_values import (  # the one Go ParseCIDR
 )
 from albingress.facts.names import CERTIFICATE_ARN, certificate_arns
 from albingress.policies.app_checks import go_int32, host_problem, path_problems
+from albingress.policies.review import read_listen_ports
 from albingress.policies.validation.problem import Problem, annotation_field, describe
 
 ALB = "alb.ingress.kubernetes.io/"
@@ -734,41 +734,13 @@ def go_int(text: str, bits: int) -> int | None:
     return value if value is not None and -(2 ** (bits - 1)) <= value < 2 ** (bits - 1) else None
 
 
-def listen_ports(raw: str) -> dict[int, str] | str:
-    """The controller's ``computeIngressListenPorts``: {port: protocol}, or why it refuses ``raw``."""
-    deep = too_deep(raw)
-    if deep is not None:
-        return f"not a list of ports ({deep.removeprefix('it ')}, and a list of ports nests 2)"
-    try:
-        entries = json.loads(raw)
-    except (ValueError, RecursionError):
-        return "not JSON"
-    if not isinstance(entries, list) or not entries:
-        return "not a non-empty JSON list"
-    ports: dict[int, str] = {}
-    for entry in entries:
-        if not isinstance(entry, Mapping):
-            return 'each entry must be an object like {"HTTPS": 443}'
-        for protocol, port in entry.items():
-            if isinstance(port, bool) or not isinstance(port, int):
-                return f"port {port!r} is not a number (a JSON integer within [1, 65535])"
-            if not -(2**31) <= port < 2**31:  # Go's json.Unmarshal into the int32 refuses it: no number at all
-                return f"port {port!r} is not a number the controller can read (past int32; within [1, 65535])"
-            if not 1 <= port <= 65535:
-                return f"port {port!r} is not within [1, 65535]"
-            if protocol not in ("HTTP", "HTTPS"):
-                return f"protocol {protocol!r} is not HTTP or HTTPS"
-            ports[port] = protocol
-    return ports
-
-
 def _ports_of(annotations: Mapping[str, str]) -> dict[int, str]:
     """The listen ports an Ingress asks for (defaults as the controller gives them)."""
     raw = annotations.get(ALB + "listen-ports")
     if raw is None:
         return {443: "HTTPS"} if annotations.get(ALB + "certificate-arn") else {80: "HTTP"}
-    parsed = listen_ports(raw)
-    return parsed if isinstance(parsed, dict) else {}
+    parsed = read_listen_ports(raw)
+    return {} if isinstance(parsed, str) else dict(parsed)
 
 
 def _cidrs(raw: str) -> list[str]:
@@ -911,13 +883,13 @@ def _ingress_problems(obj: Mapping[str, Any], index: int) -> list[Problem]:
                     not_a_number=True,
                 )
         elif suffix == "listen-ports":
-            parsed = listen_ports(raw)
+            parsed = read_listen_ports(raw)
             if isinstance(parsed, str):
                 add(
                     annotation_field(key),
                     f"listen-ports: {parsed}",
                     'write e.g. [{"HTTP": 80}, {"HTTPS": 443}]',
-                    not_a_number=parsed.startswith("port ") and "is not a number" in parsed,
+                    not_a_number=parsed.startswith("port ") and "is not a JSON integer" in parsed,
                 )
         elif suffix == "inbound-cidrs":
             for cidr in _cidrs(raw):
