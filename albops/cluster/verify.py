@@ -60,7 +60,7 @@ class Expectations:
 def _check_name(step: Callable[[], Check]) -> str:
     """A check's name from its method, as the check names itself in its result."""
     name = step.__name__.strip("_").replace("_", " ")
-    return {"redirect": "http redirect"}.get(name, name)
+    return {"redirect": "http redirect", "load balancer without aws": "load balancer"}.get(name, name)
 
 
 NO_AWS = "not run: no AWS session (--no-aws)"
@@ -121,9 +121,14 @@ class Verifier:
         steps: list[Callable[[], Check]] = [self._redirect, self._certificate, self._echo, self._websocket]
         if self.expect.fixed_path is not None:
             steps.append(self._fixed_response)
-        if self.aws is not None and self._alb:
-            steps.append(self._load_balancer)
+        if self._alb:
+            steps.append(self._load_balancer if self.aws is not None else self._load_balancer_without_aws)
         return steps
+
+    def _load_balancer_without_aws(self) -> Check:
+        """The load balancer check's row when verify has no AWS session: said, not left out, and the same in an
+        interrupted run (running verify again would not run it either)."""
+        return Check("load balancer", True, NO_AWS, skipped=True)
 
     @property
     def _alb(self) -> bool:
@@ -135,11 +140,12 @@ class Verifier:
         without an AWS session keeps its own reason: running verify again would not run it either."""
         done = set(reached)
         rows: list[Check] = []
+        steps = {_check_name(step): step for step in self._steps()}
         for name in self.planned():
             if name in done:
                 continue
-            if name == "load balancer" and self.aws is None:
-                rows.append(Check(name, True, NO_AWS, skipped=True))
+            if steps.get(name) == self._load_balancer_without_aws:
+                rows.append(self._load_balancer_without_aws())
                 continue
             state = "not run" if any(row.interrupted for row in rows) else "not finished"
             rows.append(Check(name, True, f"{state}: verify was {stopped} first", skipped=True, interrupted=True))
@@ -148,10 +154,7 @@ class Verifier:
     def planned(self) -> list[str]:
         """The name of every check a whole run reports, in its order: an interrupted run's caller can then say
         which it never reached instead of leaving them out of the table and the counts."""
-        names = ["dns", *(_check_name(step) for step in self._steps())]
-        if self.aws is None and self._alb:
-            names.append("load balancer")
-        return names
+        return ["dns", *(_check_name(step) for step in self._steps())]
 
     def run(self, on_check: Callable[[Check], None] | None = None) -> list[Check]:
         """Every check in turn; ``on_check`` gets each as it ends, so what was checked before an interruption
@@ -163,14 +166,11 @@ class Verifier:
         for step in self._steps():
             # Every check but the load balancer's (AWS's APIs only; it may say why the name has no address)
             # connects to the address the name resolves to: without one it is said as not run, not left out.
-            if checks[0].ok or step == self._load_balancer:
+            if checks[0].ok or step in (self._load_balancer, self._load_balancer_without_aws):
                 checks.append(self._bounded(step))
             else:
                 reason = f"not run: the dns check failed, so there is no address for {self.expect.host}"
                 checks.append(Check(_check_name(step), True, reason, skipped=True))
-            report(checks[-1])
-        if self.aws is None and self._alb:
-            checks.append(Check("load balancer", True, NO_AWS, skipped=True))
             report(checks[-1])
         return checks
 
