@@ -201,31 +201,39 @@ def _each_ingress_once(check: Callable[[Any, str], None]) -> Callable[[Any, str]
     return checked
 
 
-def _is_an_input(report: Path, sources: list[str]) -> bool:
-    """Whether ``report`` is one of the files migrate reads from ``sources`` (the same file: a symlink or a hard
-    link to one counts, and stdin redirected from it), or a YAML file a directory given would read next run."""
+def _is_an_input(report: Path, sources: list[str], read: list[str]) -> bool:
+    """Whether ``report`` is one of the files migrate read (``read``, the files ``sources`` named or held: the
+    same file, so a symlink or a hard link to one counts, and stdin redirected from it), or a YAML file a
+    directory given would read next run."""
     import os
     import sys
 
-    from albops.manifests import YAML_SUFFIXES, UnreadableError, files_under
+    from albops.manifests import YAML_SUFFIXES
 
     try:
         if not report.exists():
             folders = [Path(source).resolve() for source in sources if source != "-" and Path(source).is_dir()]
             target = report.resolve()
             return report.suffix in YAML_SUFFIXES and any(target.is_relative_to(folder) for folder in folders)
+        written = report.stat()
         if "-" in sources:
-            stdin, written = os.fstat(sys.stdin.fileno()), report.stat()
+            stdin = os.fstat(sys.stdin.fileno())
             if (stdin.st_dev, stdin.st_ino) == (written.st_dev, written.st_ino):
                 return True
-        read = list(files_under([Path(source) for source in sources if source != "-"]))
-        return any(os.path.samefile(report, path) for path in read)
-    except (OSError, RuntimeError, ValueError, UnreadableError):  # unreadable inputs were refused before this
+    except (OSError, RuntimeError, ValueError):  # unreadable inputs were refused before this
         return False
+    for path in read:
+        try:
+            found = os.stat(path)
+        except (OSError, ValueError):  # "stdin" names standard input, not a file; a file gone since it was read
+            continue
+        if (found.st_dev, found.st_ino) == (written.st_dev, written.st_ino):
+            return True
+    return False
 
 
 def run(args: argparse.Namespace) -> int:
-    from albops.manifests import UnreadableError, read_sources
+    from albops.manifests import read_files, refusal
     from albops.migrate import Options, dump, migrate
     from albops.migrate.report_formats import as_json, render_lines
     from albops.migrate.shapes import check_shape
@@ -268,6 +276,7 @@ def run(args: argparse.Namespace) -> int:
         return say(f"error: {cluster_flags[0]} only applies with --from-cluster; add it, or drop it", EXIT_BAD_INPUT)
 
     cluster_read = None
+    read: list[str] = []  # the files read, which --report must not replace
     if args.from_cluster:
         from albops.migrate.from_cluster import ClusterError, Target, read_cluster, read_deadline, redact_url_userinfo
 
@@ -278,10 +287,11 @@ def run(args: argparse.Namespace) -> int:
             return say(f"error: --from-cluster: {redact_url_userinfo(str(error))}", EXIT_BAD_INPUT)
         documents: list[Any] = list(cluster_read.documents)
     else:
-        try:
-            documents = read_sources(args.inputs, check=_each_ingress_once(check_shape))
-        except UnreadableError as error:
-            return say(f"error: {error}", EXIT_BAD_INPUT)
+        files, refused = read_files(args.inputs, check=_each_ingress_once(check_shape))
+        if refused:
+            return say(f"error: {refusal(refused)}", EXIT_BAD_INPUT)
+        documents = [document for _, docs in files for document in docs]
+        read = [name for name, _ in files]
     if cluster_read is None and not any(isinstance(d, dict) and "apiVersion" in d and "kind" in d for d in documents):
         # As check does: a file of no manifest at all is the wrong file, not a cluster without ingress-nginx.
         return say(
@@ -291,10 +301,11 @@ def run(args: argparse.Namespace) -> int:
         )
     controller_config: dict[str, str] = {}
     if args.controller_config is not None:
-        try:
-            maps = [d for d in read_sources([args.controller_config]) if isinstance(d, dict)]
-        except UnreadableError as error:
-            return say(f"error: --controller-config: {error}", EXIT_BAD_INPUT)
+        config_files, refused = read_files([args.controller_config])
+        if refused:
+            return say(f"error: --controller-config: {refusal(refused)}", EXIT_BAD_INPUT)
+        maps = [d for _, docs in config_files for d in docs if isinstance(d, dict)]
+        read += [name for name, _ in config_files]
         if len(maps) != 1 or maps[0].get("kind") != "ConfigMap" or not isinstance(maps[0].get("data") or {}, dict):
             return say(
                 f"error: --controller-config {args.controller_config}: expected one ConfigMap with a data map "
@@ -303,7 +314,7 @@ def run(args: argparse.Namespace) -> int:
             )
         controller_config = {str(k): str(v) for k, v in (maps[0].get("data") or {}).items()}
     sources = [*args.inputs, *([str(args.controller_config)] if args.controller_config is not None else [])]
-    if args.report is not None and _is_an_input(args.report, sources):
+    if args.report is not None and _is_an_input(args.report, sources, read):
         return say(
             f"error: --report {args.report} is one of the inputs: writing the report there would replace that "
             "file; name another one",
