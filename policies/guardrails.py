@@ -420,15 +420,17 @@ def _action_of(name: str, raw: str) -> Mapping[str, Any]:
 _REDIRECT_FIELDS = ("protocol", "host", "port", "path", "query")
 
 
-def _leaves_the_rule(config: Mapping[str, Any], host: Any, https_ports: frozenset[int]) -> bool:
-    """Whether a redirect to HTTPS sends a request where its own rule cannot match it again: a literal host
-    other than the rule's (a rule with a host; a host-less rule matches every host, the new one too), or a
-    literal port that is none of the Ingress's HTTPS listeners (the rule is on each of its listen ports, and
-    no other). A changed path or query does not leave it: this tool cannot say whether the new path matches
-    the regex, and a literal query is the same again on the second request.
-
-    The controller's own test (v3.5.0 pkg/ingress/rule_optimizer.go isInfiniteRedirectRule) compares host and
-    port the same way, but is skipped for a regex path ("We dont check for infinite rules for regex paths")."""
+def _loops_on_https(
+    config: Mapping[str, Any], host: Any, patterns: set[str], https_ports: frozenset[int], regex: bool
+) -> bool:
+    """Whether a redirect to HTTPS that covers its rule redirects, on an HTTPS listener of the Ingress, a request
+    back into the same rule: the controller keeps it on that listener (always for a regex path, "We dont check
+    for infinite rules for regex paths"; else unless ``_dropped_on``), and the request it sends lands on a
+    listener where the rule is kept too (a literal port, else the same one; the rule is on each of the
+    Ingress's listen ports and no other) with a host the rule matches (a host-less rule matches every host; a
+    literal host other than what the rule's host matches, ALB '*' and '?' without case, leaves it). A changed
+    path or query never leaves it: a covering rule matches every path (for a regex this tool cannot say
+    otherwise), and a literal query is the same again on the second request."""
     target = config.get("host")
     other_host = (
         isinstance(target, str)
@@ -437,9 +439,40 @@ def _leaves_the_rule(config: Mapping[str, Any], host: Any, https_ports: frozense
         and bool(host)
         and not fnmatch.fnmatchcase(target.lower(), host.lower())
     )
+    if other_host:
+        return False
     port = config.get("port")
-    other_port = isinstance(port, str) and port.isdigit() and int(port) not in https_ports
-    return other_host or other_port
+    literal = int(port) if isinstance(port, str) and re.fullmatch("[0-9]+", port) else None
+    if port is not None and port != "#{port}" and literal is None:
+        return False  # a port the ELB API refuses (the validator names it): the rule is never created
+
+    def kept(listener: int) -> bool:
+        return regex or not _dropped_on(config, host, patterns, listener)
+
+    return any(
+        kept(listener) and (literal or listener) in https_ports and kept(literal or listener)
+        for listener in https_ports
+    )
+
+
+def _dropped_on(config: Mapping[str, Any], host: Any, patterns: set[str], port: int) -> bool:
+    """Whether the controller drops a redirect to HTTPS from the HTTPS listener ``port``, taking it to send a
+    request back to itself (v3.5.0 pkg/ingress/rule_optimizer.go isInfiniteRedirectRule): each of host, path,
+    port, protocol and query left out, the request's own (``#{host}``...), or the rule's own value as written
+    (its host, one of its path patterns; compared exactly, case and all). A query is the request's own only as
+    ``#{query}``."""
+
+    def own(key: str, *same: Any) -> bool:
+        value = config.get(key)
+        return value is None or value in same
+
+    return (
+        own("host", "#{host}", *([host] if host else []))
+        and own("path", "/#{path}", *patterns)
+        and own("port", "#{port}", str(port))
+        and own("protocol", "#{protocol}", "HTTPS")
+        and own("query", "#{query}")
+    )
 
 
 def _use_annotation(service: Mapping[str, Any]) -> bool:
@@ -465,26 +498,30 @@ def _narrowing(raw: str) -> bool:
 
 def _legacy_redirect(
     ingress: Resource, https_ports: frozenset[int] = frozenset()
-) -> tuple[bool, str | None, bool, bool]:
+) -> tuple[bool, str | None, str | None, bool]:
     """The legacy form: a first path per host (or one host-less rule) whose backend is an actions.<name>
     redirect to HTTPS ('use-annotation'), matching every path. The controller drops that rule on the HTTPS
-    listener, where it would loop (v3.5.0 pkg/ingress/rule_optimizer.go), so HTTP is redirected.
+    listener when it would send a request back to itself there (v3.5.0 pkg/ingress/rule_optimizer.go
+    isInfiniteRedirectRule, ``_dropped_on``), so HTTP is redirected. One it keeps there (a regex path, or a
+    literal host, path or query its test does not take as the request's own) redirects HTTPS too: to another
+    host or port that is no loop; where its rule matches the request it sent, it is (``_loops_on_https``).
 
     The second value, when the first is False, names an action this tool could not read (nested past
     JSON_DEPTH_READ) that stood where a redirect would, when no rule it could read answers plain HTTP: the
     answer is then "cannot tell", not "plain HTTP"; so it is for a redirect on a regex path that leaves its rule
-    (``_leaves_the_rule``), as this tool does not evaluate the regex. The third says the only rules that fail are
-    redirects on a regex path that stay in their rule: HTTP is redirected, but the same rule loops on the HTTPS
-    listener (``https_ports``, the Ingress's). The fourth says the redirect is host-less, so it redirects every
-    host, other group members' too (only with the first True)."""
-    verdicts: list[str] = []  # per rule before a host-less redirect: "ok", "unread" (cannot tell) or "no"
+    (``_loops_on_https``), as this tool does not evaluate the regex. The third, when the only rules that fail
+    are redirects that loop on the HTTPS listener (``https_ports``, the Ingress's), says why: HTTP is redirected,
+    but HTTPS requests the rule matches never reach the app. The fourth says the redirect is host-less, so it
+    redirects every host, other group members' too (only with the first True)."""
+    verdicts: list[str] = []  # per rule before a host-less redirect: "ok", "unread" (cannot tell), "loop" or "no"
     unread: str | None = None
+    loop: str | None = None
 
-    def answer(said: list[str], every_host: bool = False) -> tuple[bool, str | None, bool, bool]:
+    def answer(said: list[str], every_host: bool = False) -> tuple[bool, str | None, str | None, bool]:
         if said and all(v == "ok" for v in said):
-            return True, None, False, every_host
+            return True, None, None, every_host
         definite = "no" in said
-        loops = not definite and "loop" in said
+        loops = loop if not definite and "loop" in said else None
         return False, unread if said and not definite and not loops else None, loops, False
 
     regex_paths = go_bool(ingress.annotations.get(f"{ANN}use-regex-path-match", "")) is True
@@ -520,14 +557,30 @@ def _legacy_redirect(
         if cannot_tell and unread is None:
             unread = str(action["unread"])
         regex_redirect = to_https and regex and not narrowed
-        elsewhere = regex_redirect and _leaves_the_rule(config, rule.get("host"), https_ports)
-        if elsewhere:
+        host = rule.get("host")
+        patterns = {"/*"} if path == "/" else {str(path)} if path else set()
+        covering = (to_https and every_path) or regex_redirect
+        loops = covering and _loops_on_https(config, host, patterns, https_ports, regex_redirect)
+        if loops and loop is None:
+            loop = (
+                "its redirect to HTTPS has a regex path (use-regex-path-match), which the controller keeps on the "
+                "HTTPS listener too (rule_optimizer.go does not check regex paths)"
+                if regex_redirect
+                else f"its redirect to HTTPS ({service.get('name')}) writes a literal "
+                + "/".join(k for k in ("host", "path", "query") if k in config and "#{" not in str(config[k]))
+                + ", which the controller's loop test does not take as the request's own, so it keeps the rule on the "
+                "HTTPS listener"
+            ) + (
+                ", where the rule matches the request it redirected and redirects it again (a loop the ELB API may "
+                "also refuse when the rule is created, which stops the group)"
+            )
+        if regex_redirect and not loops:
             cannot_tell = True
             unread = unread or (
                 f"its redirect to HTTPS ({service.get('name')}) has a regex path ({path}), which this tool does not "
                 "evaluate against every path"
             )
-        verdict = "ok" if to_https and every_path else "unread" if cannot_tell else "loop" if regex_redirect else "no"
+        verdict = "loop" if loops else "ok" if to_https and every_path else "unread" if cannot_tell else "no"
         if verdict != "no" and not rule.get("host"):
             # It redirects every host (or may), but only after the rules written before it, which keep their
             # order (the controller builds rules in spec.rules order): each of those must redirect too.
@@ -572,15 +625,29 @@ def _redirected_before(stack: Stack, ingress: Resource) -> bool:
     if len(members) < 2 or not mine:
         return False
 
-    def evaluated(member: Resource) -> tuple[int, str]:
+    def order(member: Resource) -> int:
         raw = stack.setting(member, "group.order")
-        name = member.metadata.get("name") or member.name
-        return (0 if raw is None else parse_group_order(str(raw))[0], f"{member.namespace}/{name}")
+        return 0 if raw is None else parse_group_order(str(raw))[0]
+
+    def name(member: Resource) -> tuple[Any, Any]:
+        return member.metadata.get("namespace"), member.metadata.get("name")
+
+    def before(member: Resource) -> bool:
+        """Evaluated before ``ingress`` for certain. Between equal orders the names decide, and only written
+        names can: a program's resource without metadata.name gets its name's random suffix when it is created,
+        and one without a namespace the provider's (so two written without one share it)."""
+        if order(member) != order(ingress):
+            return order(member) < order(ingress)
+        (space, member_name), (own_space, own_name) = name(member), name(ingress)
+        if not member_name or not own_name or (space is None) != (own_space is None):
+            return False
+        # Go compares the strings "namespace/name" (NamespacedName.String()), '/' and all.
+        return f"{space or ''}/{member_name}" < f"{own_space or ''}/{own_name}"
 
     covered: set[int] = set()
-    for member in sorted(members, key=evaluated):
-        if member is ingress:
-            break
+    for member in members:
+        if member is ingress or not before(member):
+            continue
         ports = listen_ports(stack, member)
         https = frozenset(port for proto, port in ports if proto == "HTTPS")
         redirects, _, _, every_host = _legacy_redirect(member, https)
@@ -695,9 +762,7 @@ def _redirect(stack: Stack) -> Iterable[Violation]:
             display(ingress),
             f"may answer plain HTTP: {unread}, so this tool cannot tell whether it redirects to HTTPS"
             if unread
-            else "its redirect to HTTPS has a regex path (use-regex-path-match), which the controller keeps on the "
-            "HTTPS listener too (rule_optimizer.go does not check regex paths), where the rule matches what it "
-            "redirected and redirects it again"
+            else loops
             if loops
             else "answers plain HTTP instead of redirecting it to HTTPS",
             f"set {ANN}ssl-redirect to its HTTPS port, e.g. '443'"
@@ -755,10 +820,12 @@ def _consistent(stack: Stack) -> Iterable[Violation]:
                 f'write {ANN}listen-ports as JSON, e.g. \'[{{"HTTP": 80}}, {{"HTTPS": 443}}]\'',
             )
     for group, members in sorted(_groups(stack).items()):
-        for setting in (*GROUP_WIDE, "ingressClassName"):
+        # Not the class: members of different classes of one controller share the group (v3.5.0 checks no class
+        # agreement); what their classes' params set is compared setting by setting (scheme, ...).
+        for setting in GROUP_WIDE:
             values: dict[str, list[str]] = defaultdict(list)
             for ingress in members:
-                value = stack.class_of(ingress) if setting == "ingressClassName" else stack.setting(ingress, setting)
+                value = stack.setting(ingress, setting)
                 if value is not None:
                     values[value].append(display(ingress))
             if len(values) > 1:

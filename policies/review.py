@@ -87,6 +87,10 @@ class Resource:
 
 
 ALB_CONTROLLERS = ("ingress.k8s.aws/alb", "eks.amazonaws.com/alb")
+LBC_CONTROLLER, AUTO_MODE_CONTROLLER = ALB_CONTROLLERS
+# The class annotation, which the controller reads before spec.ingressClassName (v3.5.0 pkg/ingress/group_loader.go
+# classifyIngress: "takes higher priority"); an Ingress classed by it gets no IngressClassParams.
+CLASS_ANNOTATION = "kubernetes.io/ingress.class"
 
 
 @dataclass(frozen=True)
@@ -177,6 +181,8 @@ class Stack:
         return found
 
     def _params(self, ingress: Resource) -> Mapping[str, Any]:
+        if CLASS_ANNOTATION in ingress.annotations:
+            return {}  # classifyIngress: the annotation's match has an empty ClassConfiguration
         cls_name = self.class_of(ingress)
         classes = {r.metadata.get("name"): r for r in self.of_type(INGRESS_CLASS)}
         ingress_class = classes.get(cls_name)
@@ -191,10 +197,14 @@ class Stack:
         return {}
 
     def class_of(self, ingress: Resource) -> str | None:
-        """The Ingress's class; without one, the cluster's default IngressClass, as the controller loads it
-        (v3.5.0 pkg/ingress/class_loader.go: Load takes the one IngressClass annotated
-        ingressclass.kubernetes.io/is-default-class "true"; two defaults are an error, so none is assumed)."""
-        value = ingress.spec.get("ingressClassName") or ingress.annotations.get("kubernetes.io/ingress.class")
+        """The Ingress's class as the controller reads it: the kubernetes.io/ingress.class annotation when there
+        is one (even beside spec.ingressClassName, which it then never reads), else spec.ingressClassName; without
+        either, the cluster's default IngressClass (v3.5.0 pkg/ingress/group_loader.go classifyIngress;
+        class_loader.go: Load takes the one IngressClass annotated ingressclass.kubernetes.io/is-default-class
+        "true"; two defaults are an error, so none is assumed)."""
+        if CLASS_ANNOTATION in ingress.annotations:
+            return str(ingress.annotations[CLASS_ANNOTATION])
+        value = ingress.spec.get("ingressClassName")
         if value:
             return str(value)
         defaults = [
@@ -229,7 +239,14 @@ class Stack:
         for ingress_class in self.of_type(INGRESS_CLASS):
             if ingress_class.spec.get("controller") in ALB_CONTROLLERS:
                 alb_classes.add(str(ingress_class.metadata.get("name")))
-        return [i for i in self.of_type(INGRESS) if self.class_of(i) in alb_classes]
+        # The annotation is matched against the controller's --ingress-class flag alone (the chart's ingressClass,
+        # "alb" by default), not against IngressClasses: an annotation naming another of its classes is ignored.
+        by_annotation = {*self.context.ingress_classes, "alb"}
+        return [
+            i
+            for i in self.of_type(INGRESS)
+            if self.class_of(i) in (by_annotation if CLASS_ANNOTATION in i.annotations else alb_classes)
+        ]
 
     def unclassified_ingresses(self) -> list[Resource]:
         """Ingresses of a class nothing describes (no IngressClass in the review or the facts, not named as an
@@ -271,8 +288,26 @@ class Stack:
         value = ingress.annotations.get(ANN + annotation)
         return None if value is None else str(value)
 
+    def controller_of(self, ingress: Resource) -> str:
+        """Which controller serves an ALB Ingress: its IngressClass's (in the review, else the cluster's facts);
+        the AWS Load Balancer Controller for a class only named as an ALB class, or given by the annotation
+        (which only that controller reads)."""
+        if CLASS_ANNOTATION in ingress.annotations:
+            return LBC_CONTROLLER
+        name = self.class_of(ingress)
+        for ingress_class in self.of_type(INGRESS_CLASS):
+            if ingress_class.metadata.get("name") == name and ingress_class.spec.get("controller") in ALB_CONTROLLERS:
+                return str(ingress_class.spec["controller"])
+        known = self.context.cluster_classes.get(name) if name is not None else None
+        return known.controller if known is not None and known.controller in ALB_CONTROLLERS else LBC_CONTROLLER
+
     def group(self, ingress: Resource) -> str | None:
-        return self.setting(ingress, "group.name")
+        """The IngressGroup an Ingress joins. Each controller groups only its own Ingresses: an EKS Auto Mode
+        class's group of the same name is another group (another ALB), named so in findings."""
+        name = self.setting(ingress, "group.name")
+        if name and self.controller_of(ingress) == AUTO_MODE_CONTROLLER:
+            return f"{name} (EKS Auto Mode)"
+        return name
 
 
 def display(resource: Resource) -> str:

@@ -455,11 +455,68 @@ def test_a_regex_redirect_loops_only_where_its_rule_matches_the_redirected_reque
         ), found
 
 
-def _redirect_member(name: str, order: str | None = None, host: str | None = None) -> dict[str, Any]:
+@pytest.mark.parametrize(
+    ("host", "config", "listen_ports", "loops"),
+    [
+        # isInfiniteRedirectRule drops it on HTTPS: every part left out, the request's own, or the rule's own.
+        (None, {"port": "443"}, '[{"HTTP": 80}, {"HTTPS": 443}]', False),
+        ("web.example.com", {"host": "web.example.com", "path": "/#{path}", "query": "#{query}"}, None, False),
+        # Kept, to a host its rule does not match: HTTPS requests go there once; no loop.
+        ("web.example.com", {"host": "www.example.com"}, None, False),
+        # Kept, and matched again: a host-less rule matches the literal host; a wildcard host matches it; a
+        # literal path or query is not the request's own, and a /* rule matches the new request again.
+        (None, {"host": "www.example.com"}, None, True),
+        ("*.example.com", {"host": "www.example.com"}, None, True),
+        ("web.example.com", {"path": "/index.html"}, None, True),
+        ("web.example.com", {"query": "#{query}&from=http"}, None, True),
+        # The host compared exactly, case and all: kept, and the rule (ALB matches hosts without case) takes it.
+        ("web.example.com", {"host": "WEB.example.com"}, None, True),
+        # To another HTTPS port of the Ingress, where the same rule is dropped (its port is that listener's own).
+        ("web.example.com", {"port": "8443"}, '[{"HTTP": 80}, {"HTTPS": 443}, {"HTTPS": 8443}]', False),
+        # A port the ELB API refuses (the validator names it as bad input): no loop claimed, and no crash.
+        ("web.example.com", {"port": "\u00b2"}, None, False),
+    ],
+)
+def test_a_redirect_the_controller_keeps_on_https_loops_where_its_rule_matches_again(
+    host: str | None,
+    config: dict[str, str],
+    listen_ports: str | None,
+    loops: bool,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """v3.5.0 rule_optimizer.go isInfiniteRedirectRule drops a redirect from an HTTPS listener only when host,
+    path, port, protocol and query are each unset, #{...}, or the rule's own (host and path compared as written);
+    otherwise it stays and redirects HTTPS as well, which loops where the rule matches the request it sent."""
+    ingress = _legacy(None if host is None else "h")
+    if host is not None:
+        rule = ingress["spec"]["rules"][0]
+        rule["host"], rule["http"]["paths"] = host, rule["http"]["paths"][:1]
+    annotations = ingress["metadata"]["annotations"]
+    if listen_ports is not None:
+        annotations[ANN + "listen-ports"] = listen_ports
+    redirect = {"protocol": "HTTPS", "statusCode": "HTTP_301", **config}
+    annotations[ANN + "actions.ssl-redirect"] = json.dumps({"type": "redirect", "redirectConfig": redirect})
+    found = [v for v in _check(tmp_path, capsys, ingress) if v["rule"] == "alb-ssl-redirect"]
+    if loops:
+        (finding,) = found
+        assert "keeps the rule on the HTTPS listener" in finding["message"], finding
+        assert "redirects it again" in finding["message"], finding
+    else:
+        assert found == [], found
+
+
+def _redirect_member(
+    name: str | None, order: str | None = None, host: str | None = None, namespace: str = "team"
+) -> dict[str, Any]:
     """A group member that only redirects: its one rule sends every path (of every host, unless ``host``) to the
-    legacy actions.ssl-redirect."""
+    legacy actions.ssl-redirect. Without ``name``, its metadata has none (a program's, named when created)."""
     member = _legacy(None)
-    member["metadata"]["name"] = name
+    member["metadata"]["namespace"] = namespace
+    if name is None:
+        del member["metadata"]["name"]
+    else:
+        member["metadata"]["name"] = name
     member["spec"]["rules"] = member["spec"]["rules"][:1]
     if host is not None:
         member["spec"]["rules"][0]["host"] = host
@@ -484,6 +541,10 @@ def _plain_member(listen_ports: str = '[{"HTTP": 80}, {"HTTPS": 443}]') -> dict[
         (_redirect_member("a-redirect", order="5"), _plain_member(), False),
         # A redirect of one host covers only that host, which this rule does not count for other members.
         (_redirect_member("a-redirect", host="web.example.com"), _plain_member(), False),
+        # Go compares "namespace/name" strings: team-a/z sorts before team/web ('-' before '/').
+        (_redirect_member("z", namespace="team-a"), _plain_member(), True),
+        # A name the program did not write (Pulumi adds a random suffix) cannot be ordered by this tool.
+        (_redirect_member(None), _plain_member(), False),
         # web also listens on HTTP 8080, where the redirect member has no listener and no rule.
         (_redirect_member("a-redirect"), _plain_member('[{"HTTP": 80}, {"HTTP": 8080}, {"HTTPS": 443}]'), False),
     ],

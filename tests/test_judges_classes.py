@@ -410,6 +410,71 @@ def test_an_ingress_without_a_class_is_judged_by_the_default_class(
     assert "alb-https" in _rules(_check(tmp_path, capsys, ingress, _service(), default))
 
 
+def _ingress_class(name: str, controller: str, params: str | None = None) -> dict[str, Any]:
+    spec: dict[str, Any] = {"controller": controller}
+    if params is not None:
+        spec["parameters"] = {"apiGroup": "elbv2.k8s.aws", "kind": "IngressClassParams", "name": params}
+    return {"apiVersion": "networking.k8s.io/v1", "kind": "IngressClass", "metadata": {"name": name}, "spec": spec}
+
+
+def _class_params(name: str, **spec: Any) -> dict[str, Any]:
+    kind = "IngressClassParams"
+    return {"apiVersion": "elbv2.k8s.aws/v1beta1", "kind": kind, "metadata": {"name": name}, "spec": spec}
+
+
+def test_the_class_annotation_is_read_before_ingress_class_name(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """v3.5.0 group_loader.go classifyIngress: the kubernetes.io/ingress.class annotation "takes higher priority"
+    than spec.ingressClassName; it is matched against the controller's --ingress-class (alb by default) and the
+    Ingress then has no IngressClassParams."""
+    # Another controller's annotation beside an ALB class name: the controller never serves it, no rule judges it.
+    nginx = _ingress({"kubernetes.io/ingress.class": "nginx", ANN + "scheme": "internet-facing"})
+    assert _check(tmp_path, capsys, nginx, _service()) == []
+    # The annotation alb with a class whose params would set the group and an HTTPS certificate: the params are
+    # not loaded, so the Ingress is judged on its own annotations (no group, clear text).
+    params = _class_params("public", group={"name": "team"}, certificateArn=[CERT], scheme="internet-facing")
+    classed = _ingress({"kubernetes.io/ingress.class": "alb", ANN + "group.name": None})
+    classed["spec"]["ingressClassName"] = "public"
+    found = _rules(_check(tmp_path, capsys, classed, _service(), _ingress_class("public", LBC, "public"), params))
+    assert {"alb-group", "alb-https"} <= found, found
+    # Without the annotation the same class's params give both.
+    del classed["metadata"]["annotations"]["kubernetes.io/ingress.class"]
+    found = _rules(_check(tmp_path, capsys, classed, _service(), _ingress_class("public", LBC, "public"), params))
+    assert not {"alb-group", "alb-https"} & found, found
+
+
+def test_an_eks_auto_mode_group_is_not_the_load_balancer_controllers_group_of_that_name(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Each controller builds its own ALBs from its own Ingresses: a host-less redirect in an EKS Auto Mode
+    class's Ingress of group team does not cover the AWS Load Balancer Controller's group team."""
+    redirect = _ingress({ANN + "certificate-arn": CERT, ANN + "ssl-redirect": None, ANN + "group.order": "-5"})
+    redirect["metadata"]["name"] = "redirect"
+    redirect["spec"]["rules"] = [
+        {"http": {"paths": [{"path": "/*", "pathType": "ImplementationSpecific", "backend": _legacy_backend()}]}}
+    ]
+    redirect["metadata"]["annotations"][ANN + "listen-ports"] = '[{"HTTP": 80}, {"HTTPS": 443}]'
+    redirect["metadata"]["annotations"][ANN + "actions.ssl-redirect"] = json.dumps(
+        {"type": "redirect", "redirectConfig": {"protocol": "HTTPS", "port": "443", "statusCode": "HTTP_301"}}
+    )
+    web = _ingress({ANN + "certificate-arn": CERT, ANN + "ssl-redirect": None})
+    web["metadata"]["annotations"][ANN + "listen-ports"] = '[{"HTTP": 80}, {"HTTPS": 443}]'
+    same_controller = [redirect, web, _service(), _ingress_class("alb", LBC)]
+    assert "alb-ssl-redirect" not in _rules(_check(tmp_path, capsys, *same_controller))
+    redirect["spec"]["ingressClassName"] = "auto"
+    other = [redirect, web, _service(), _ingress_class("alb", LBC), _ingress_class("auto", "eks.amazonaws.com/alb")]
+    found = [v for v in _check(tmp_path, capsys, *other) if v["rule"] == "alb-ssl-redirect"]
+    assert [v["resource"] for v in found] == ["Ingress team/web"], found
+
+
+def _legacy_backend() -> dict[str, Any]:
+    return {"service": {"name": "ssl-redirect", "port": {"name": "use-annotation"}}}
+
+
+LBC = "ingress.k8s.aws/alb"
+
+
 # -- 8. drains: only sleeps that provably run in sequence count ------------------------------------------------
 
 

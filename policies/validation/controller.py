@@ -300,13 +300,17 @@ def _annotations(obj: Mapping[str, Any]) -> dict[str, str]:
 
 
 def is_alb_ingress(obj: Mapping[str, Any]) -> bool:
-    """An Ingress the controller serves: class ``alb``, or carrying its annotations."""
+    """An Ingress the controller serves: class ``alb``, or carrying its annotations. The kubernetes.io/ingress.class
+    annotation, when there is one, decides alone: the controller reads it before spec.ingressClassName and
+    serves the Ingress only when it names its own class (v3.5.0 group_loader.go classifyIngress), so another
+    controller's Ingress that kept ALB annotations is not judged as the controller would build it."""
     if obj.get("kind") != "Ingress":
         return False
     annotations = _annotations(obj)
+    if "kubernetes.io/ingress.class" in annotations:
+        return annotations["kubernetes.io/ingress.class"] == ALB_CLASS
     spec: Any = obj.get("spec") if isinstance(obj.get("spec"), Mapping) else {}
-    cls = spec.get("ingressClassName") or annotations.get("kubernetes.io/ingress.class")
-    return cls == ALB_CLASS or any(k.startswith(ALB) for k in annotations)
+    return spec.get("ingressClassName") == ALB_CLASS or any(k.startswith(ALB) for k in annotations)
 
 
 def _paths(obj: Mapping[str, Any]) -> Iterable[tuple[str, str, Mapping[str, Any]]]:
