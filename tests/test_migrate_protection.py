@@ -238,6 +238,49 @@ def test_a_refused_client_gets_403_not_the_public_rule_of_another_ingress() -> N
         kubernetes_validate.validate(document, "1.33", strict=True)
 
 
+@pytest.mark.parametrize("first", ["service", "use-annotation"])
+def test_every_protected_path_of_a_shared_backend_keeps_the_allow_list(first: str) -> None:
+    """A Service serving two paths, its conditions.<svc> written by the user: both paths' rule carries the header
+    condition and one source-ip condition (a second path's copy replaced the first's source-ip, and a
+    use-annotation backend of the same name had its source-ip copied and doubled). Checked by routing: a client
+    outside the ranges gets 403 on every path, one inside reaches the app."""
+    method = [{"field": "http-header", "httpHeaderConfig": {"httpHeaderName": "x-team", "values": ["ops"]}}]
+    allow = {NGINX + "whitelist-source-range": "10.0.0.0/8"}
+    guarded = nginx_ingress("admin", [("/admin", "Prefix", "app"), ("/ops", "Prefix", "app")], allow)
+    annotations = guarded["metadata"]["annotations"]
+    annotations[ALB + "conditions.app"] = json.dumps(method)
+    if first == "use-annotation":
+        forward = {"type": "forward", "forwardConfig": {"targetGroups": [{"serviceName": "app", "servicePort": 80}]}}
+        annotations[ALB + "actions.app"] = json.dumps(forward)
+        guarded["spec"]["rules"][0]["http"]["paths"][0]["backend"] = {
+            "service": {"name": "app", "port": {"name": "use-annotation"}}
+        }
+    output, report = migrate([guarded, nginx_ingress("public", [("/", "Prefix", "web")], {})], Options(group="g"))
+    assert not report.held_back and sorted(_ingresses(output)) == ["admin", "public"], report.findings
+    written = _ingresses(output)["admin"]["metadata"]["annotations"]
+    for key, value in written.items():
+        if key.startswith(ALB + "conditions.") and not key.endswith(".app"):
+            assert json.loads(value) == [*method, {"field": "source-ip", "sourceIpConfig": {"values": ["10.0.0.0/8"]}}]
+    for path in ("/admin/x", "/ops/y"):
+        outside = alb_route(output, AlbRequest(HOST, path, {"x-team": "ops"}, source_ip="203.0.113.7"))
+        inside = alb_route(output, AlbRequest(HOST, path, {"x-team": "ops"}, source_ip="10.1.1.1"))
+        assert outside is not None and outside.kind == "fixed-response", (path, outside)
+        assert inside is not None and inside.kind == "forward" and inside.targets[0][0] == "app", (path, inside)
+
+
+def test_an_allow_list_on_a_catch_all_ingress_is_held_back() -> None:
+    """ingress-nginx applies an Ingress's annotations to the catch-all server its defaultBackend makes
+    (locationApplyAnnotations on the default location); the ALB's listener default action, which migrate makes of
+    a defaultBackend without rules, takes no condition: every client would reach it."""
+    catch_all = nginx_ingress("admin", [], {NGINX + "whitelist-source-range": "10.0.0.0/8"})
+    backend = {"service": {"name": "app", "port": {"number": 80}}}
+    catch_all["spec"] = {"ingressClassName": "nginx", "defaultBackend": backend}
+    _, report = migrate([catch_all, nginx_ingress("public", [("/", "Prefix", "web")], {})], Options(group="g"))
+    assert report.held_back == ["shop/admin"]
+    lost = _finding(report, NGINX + "whitelist-source-range")
+    assert lost.status == "lost-protection" and "default action" in lost.detail, lost.detail
+
+
 def test_a_refused_client_never_reaches_the_default_backend() -> None:
     guarded = nginx_ingress("admin", [("/admin", "Prefix", "admin")], {NGINX + "whitelist-source-range": "10.0.0.0/8"})
     fallback = {

@@ -635,7 +635,21 @@ def group_ranges(live: list[Source], report: Report) -> None:
 def _source_ip_rules(source: Source, report: Report) -> None:
     key = source.allow_key
     cidrs = source.allow
-    rules = (source.converted.get("spec") or {}).get("rules") or []
+    spec = source.converted.get("spec") or {}
+    rules = spec.get("rules") or []
+    if spec.get("defaultBackend"):
+        # What no rule matches gets the listener's default action, which takes no condition: ingress-nginx applied
+        # this Ingress's allow-list to its catch-all server too (locationApplyAnnotations on the default location).
+        report.add(
+            source.name,
+            key,
+            "lost-protection",
+            f"protected its default backend with {len(cidrs)} client ranges; the ALB answers what no rule matches "
+            "with the listener's default action, which takes no source-ip condition, so every client would reach "
+            "it: give the backend a host and path rule, or give every Ingress of a dedicated group the same ranges "
+            f"(inbound-cidrs), or use {WAF_IP_SET}",
+        )
+        return
     fullest = max(
         (
             condition_values(source.annotations, str(rule.get("host") or ""), path)
@@ -685,6 +699,11 @@ def _source_ip_rules(source: Source, report: Report) -> None:
     source.annotations[ALB + f"actions.{deny_name}"] = compact(deny)
     limited: set[str] = set()
     renamed: set[str] = set()
+    # The backends' own annotations as the user wrote them: a renamed backend copies these, not what this loop has
+    # added (a source-ip condition already appended for a use-annotation backend of the same name, or for an
+    # earlier path of the same Service, would be copied over it or doubled).
+    written = dict(source.annotations)
+    renamed_to: set[str] = set()
     for rule in rules:
         http = rule.get("http") or {}
         out: list[dict[str, Any]] = []
@@ -706,8 +725,9 @@ def _source_ip_rules(source: Source, report: Report) -> None:
                 # The controller applies conditions.<name> and transforms.<name> to any backend of that name
                 # (enhanced_backend_builder.go Build): the renamed backend takes both, or its rule loses them.
                 for kind in ("transforms", "conditions"):
-                    if ALB + f"{kind}.{name}" in source.annotations:
-                        source.annotations[ALB + f"{kind}.{new}"] = source.annotations[ALB + f"{kind}.{name}"]
+                    if ALB + f"{kind}.{name}" in written and new not in renamed_to:
+                        source.annotations[ALB + f"{kind}.{new}"] = written[ALB + f"{kind}.{name}"]
+                renamed_to.add(new)
                 path["backend"] = {"service": {"name": new, "port": {"name": "use-annotation"}}}
                 renamed.add(name)
             name = str(path["backend"]["service"]["name"])
