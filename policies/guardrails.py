@@ -432,6 +432,8 @@ def _loops_on_https(
     path or query never leaves it: a covering rule matches every path (for a regex this tool cannot say
     otherwise), and a literal query is the same again on the second request."""
     target = config.get("host")
+    if isinstance(target, str) and target != "#{host}" and "#{host}" in target and isinstance(host, str) and host:
+        target = target.replace("#{host}", host)  # www.#{host} on example.com: www.example.com
     other_host = (
         isinstance(target, str)
         and "#{" not in target
@@ -511,8 +513,9 @@ def _legacy_redirect(
     answer is then "cannot tell", not "plain HTTP"; so it is for a redirect on a regex path that leaves its rule
     (``_loops_on_https``), as this tool does not evaluate the regex. The third, when the only rules that fail
     are redirects that loop on the HTTPS listener (``https_ports``, the Ingress's), says why: HTTP is redirected,
-    but HTTPS requests the rule matches never reach the app. The fourth says the redirect is host-less, so it
-    redirects every host, other group members' too (only with the first True)."""
+    but HTTPS requests the rule matches never reach the app. The fourth says it has a host-less redirect covering
+    every path, which redirects every request its own earlier rules do not answer, other group members' too
+    (those rules' plain HTTP, if any, is this Ingress's finding)."""
     verdicts: list[str] = []  # per rule before a host-less redirect: "ok", "unread" (cannot tell), "loop" or "no"
     unread: str | None = None
     loop: str | None = None
@@ -522,7 +525,7 @@ def _legacy_redirect(
             return True, None, None, every_host
         definite = "no" in said
         loops = loop if not definite and "loop" in said else None
-        return False, unread if said and not definite and not loops else None, loops, False
+        return False, unread if said and not definite and not loops else None, loops, every_host
 
     regex_paths = go_bool(ingress.annotations.get(f"{ANN}use-regex-path-match", "")) is True
     rules = ingress.spec.get("rules")
@@ -584,7 +587,7 @@ def _legacy_redirect(
         if verdict != "no" and not rule.get("host"):
             # It redirects every host (or may), but only after the rules written before it, which keep their
             # order (the controller builds rules in spec.rules order): each of those must redirect too.
-            return answer([*verdicts, verdict], every_host=True)
+            return answer([*verdicts, verdict], every_host=verdict == "ok")
         verdicts.append(verdict)
     # No host-less redirect: a request no rule matches gets the default action, which spec.defaultBackend makes
     # (buildListenerDefaultActions): a forward to a Service serves it in plain HTTP; a fixed response or a redirect
@@ -636,9 +639,13 @@ def _redirected_before(stack: Stack, ingress: Resource) -> bool:
         """Evaluated before ``ingress`` for certain. Between equal orders the names decide, and only written
         names can: a program's resource without metadata.name gets its name's random suffix when it is created,
         and one without a namespace the provider's (so two written without one share it)."""
+        if member.metadata.get("deletionTimestamp"):
+            return False  # the controller leaves an Ingress being deleted out of its group (loadGroupIDIfAnyHelper)
+        (space, member_name), (own_space, own_name) = name(member), name(ingress)
+        if (space, member_name) == (own_space, own_name):
+            return False  # the same object twice: only the last one applied exists
         if order(member) != order(ingress):
             return order(member) < order(ingress)
-        (space, member_name), (own_space, own_name) = name(member), name(ingress)
         if not member_name or not own_name or (space is None) != (own_space is None):
             return False
         # Go compares the strings "namespace/name" (NamespacedName.String()), '/' and all.
@@ -650,8 +657,8 @@ def _redirected_before(stack: Stack, ingress: Resource) -> bool:
             continue
         ports = listen_ports(stack, member)
         https = frozenset(port for proto, port in ports if proto == "HTTPS")
-        redirects, _, _, every_host = _legacy_redirect(member, https)
-        if redirects and every_host:
+        _, _, _, every_host = _legacy_redirect(member, https)
+        if every_host:
             covered |= {port for proto, port in ports if proto == "HTTP"}
     return mine <= covered
 
@@ -766,7 +773,7 @@ def _redirect(stack: Stack) -> Iterable[Violation]:
             if loops
             else "answers plain HTTP instead of redirecting it to HTTPS",
             f"set {ANN}ssl-redirect to its HTTPS port, e.g. '443'"
-            + (", or write the redirect action without the nesting" if unread else ""),
+            + (", or write the redirect action without the nesting" if unread and "levels deep" in unread else ""),
         )
     yield from gateway_rules.redirect(stack)
 

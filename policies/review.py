@@ -239,6 +239,14 @@ class Stack:
         for ingress_class in self.of_type(INGRESS_CLASS):
             if ingress_class.spec.get("controller") in ALB_CONTROLLERS:
                 alb_classes.add(str(ingress_class.metadata.get("name")))
+        # A class the review or the cluster says another controller serves is not an ALB class, whatever name was
+        # assumed or given (an IngressClass 'alb' of ingress-nginx).
+        alb_classes -= {n for n, c in self.context.cluster_classes.items() if c.controller not in ALB_CONTROLLERS}
+        alb_classes -= {
+            str(c.metadata.get("name"))
+            for c in self.of_type(INGRESS_CLASS)
+            if c.spec.get("controller") not in ALB_CONTROLLERS
+        }
         # The annotation is matched against the controller's --ingress-class flag alone (the chart's ingressClass,
         # "alb" by default), not against IngressClasses: an annotation naming another of its classes is ignored.
         by_annotation = {*self.context.ingress_classes, "alb"}

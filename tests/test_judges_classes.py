@@ -444,6 +444,17 @@ def test_the_class_annotation_is_read_before_ingress_class_name(
     assert not {"alb-group", "alb-https"} & found, found
 
 
+def test_a_class_named_alb_that_another_controller_serves_is_not_an_alb_class(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """'alb' is only assumed to be the controller's class: an IngressClass in the review (or the cluster's facts)
+    saying another controller serves it wins, so its Ingresses are not judged, nor counted in an ALB group."""
+    ingress = _ingress({ANN + "scheme": "internet-facing"})  # class alb, clear text: an ALB Ingress would fail
+    assert "alb-https" in _rules(_check(tmp_path, capsys, ingress, _service()))
+    nginx_class = _ingress_class("alb", "k8s.io/ingress-nginx")
+    assert "alb-https" not in _rules(_check(tmp_path, capsys, ingress, _service(), nginx_class))
+
+
 def test_an_eks_auto_mode_group_is_not_the_load_balancer_controllers_group_of_that_name(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
