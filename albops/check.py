@@ -26,16 +26,24 @@ def kubernetes_type(api_version: str, kind: str) -> str:
     return f"kubernetes:{group or 'core'}/{version}:{kind}"
 
 
-def _objects(document: Any) -> Iterator[dict[str, Any]]:
+def _objects(document: Any, where: str = "") -> Iterator[dict[str, Any]]:
+    """The objects of a document: itself, a JSON array's, or a List's items. A typed list's items (an IngressList,
+    as ``kubectl get --raw`` prints it) carry no apiVersion or kind of their own: they take the list's, as the
+    API server means them. An item that is no object is refused, naming it: skipped, it would pass unjudged."""
     if isinstance(document, list):
         for item in document:
-            yield from _objects(item)
+            yield from _objects(item, where)
     elif isinstance(document, dict):
         kind = str(document.get("kind", ""))
         items = document.get("items")
         if kind.endswith("List") and isinstance(items, list):
-            for item in items:
-                yield from _objects(item)
+            for index, item in enumerate(items):
+                if not isinstance(item, dict):
+                    found = "null" if item is None else type(item).__name__
+                    raise UnreadableError(f"{where}: item {index + 1} of the {kind} is {found}, not an object")
+                if kind != "List" and "kind" not in item and "apiVersion" not in item:
+                    item = {"apiVersion": document.get("apiVersion"), "kind": kind.removesuffix("List"), **item}
+                yield from _objects(item, where)
         else:
             yield document
 
@@ -97,7 +105,7 @@ def _resources(source: str, docs: list[Any], path: str = "") -> list[Resource]:
     """The objects of ``docs``, named after ``source`` (a file's name); a refusal names ``path`` (its full path)."""
     found: list[Resource] = []
     for index, document in enumerate(docs):
-        for obj in _objects(document):
+        for obj in _objects(document, f"{path or source}: document {index + 1}"):
             iam = _iam_documents(obj)
             for label, doc in iam:
                 statements = doc["Statement"] if isinstance(doc["Statement"], list) else [doc["Statement"]]

@@ -43,7 +43,17 @@ def files_under(paths: Iterable[Path], suffixes: tuple[str, ...] = YAML_SUFFIXES
         elif is_file:
             yield path
         else:
-            raise UnreadableError(f"{path}: no such file or directory")
+            raise UnreadableError(f"{path}: {_why_not_a_file(path)}")
+
+
+def _why_not_a_file(path: Path) -> str:
+    """Why a path given is neither a file nor a directory: the OS's own reason (a symlink loop, a missing part),
+    or what it is instead."""
+    try:
+        path.stat()
+    except OSError as error:
+        return str(error.strerror or error).lower()
+    return "not a regular file or directory (a FIFO, device or socket, which cannot be read as a manifest); give a file"
 
 
 class _DuplicateKeyError(ValueError):
@@ -139,6 +149,8 @@ def _stdin_documents() -> list[Any]:
     """The documents of standard input, refused as a file's would be: bytes that are not UTF-8 (which the text
     stream, under a C locale, would pass on as surrogates for YAML to refuse in its own words) or a stream that
     cannot be read (pytest's own stdin, a closed descriptor)."""
+    if sys.stdin is None:  # the process started with descriptor 0 closed (`<&-`)
+        raise UnreadableError("stdin: cannot be read (it is closed); give a file, or pipe the input in")
     try:
         stream = getattr(sys.stdin, "buffer", None)
         data = stream.read() if stream is not None else sys.stdin.read().encode("utf-8", "surrogateescape")
@@ -164,8 +176,13 @@ def read_files(
     """
     found: list[tuple[str, list[Any]]] = []
     refused: list[str] = []
+    stdin_read = False
     for source in sources:
+        if source == "-" and stdin_read:
+            refused.append("stdin: given twice; it can be read once, so give - once")
+            continue
         if source == "-":
+            stdin_read = True
             files: list[tuple[str, Callable[[], list[Any]]]] = [("stdin", _stdin_documents)]
         else:
             try:
@@ -187,10 +204,13 @@ def read_files(
 
 
 def refusal(refused: list[str]) -> UnreadableError:
-    """One error naming every refused input (``read_files``'s second list, which is not empty)."""
-    if len(refused) == 1:
-        return UnreadableError(refused[0])
-    return UnreadableError(f"{len(refused)} inputs refused:\n  " + "\n  ".join(refused))
+    """One error naming every refused input (``read_files``'s second list, which is not empty), one line each: a
+    file name's control characters (a newline, an escape) are written escaped, so no name splits a line or
+    drives the terminal."""
+    lines = ["".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in r) for r in refused]
+    if len(lines) == 1:
+        return UnreadableError(lines[0])
+    return UnreadableError(f"{len(lines)} inputs refused:\n  " + "\n  ".join(lines))
 
 
 def read_sources(

@@ -862,7 +862,19 @@ def _routes(stack: Stack) -> Iterable[Violation]:
 # -- IAM rules -------------------------------------------------------------------
 
 
+def _well_formed(stack: Stack) -> None:
+    """Raises for the first IAM document IAM itself refuses (iam_judge.shape_problem): judged as written, it would
+    read as granting nothing and pass every rule; named once, as bad input (exit 2)."""
+    for resource in stack.of_type(IAM_POLICY, IAM_ROLE_POLICY, IAM_ROLE):
+        key = "assumeRolePolicy" if resource.type == IAM_ROLE else "policy"
+        problem = iam_judge.shape_problem(resource.props.get(key))
+        if problem is not None:
+            where, value, need = problem
+            raise BadValueError(display(resource), where, value, need)
+
+
 def _trust_scoped(stack: Stack) -> Iterable[Violation]:
+    _well_formed(stack)
     for role in stack.of_type(IAM_ROLE):
         for finding in iam_judge.trust_findings(role.props.get("assumeRolePolicy"), stack.context.account_id):
             yield Violation(
@@ -874,6 +886,7 @@ def _trust_scoped(stack: Stack) -> Iterable[Violation]:
 
 
 def _no_wildcards(stack: Stack) -> Iterable[Violation]:
+    _well_formed(stack)
     for resource in stack.of_type(IAM_POLICY, IAM_ROLE_POLICY):
         for index, statement in enumerate(iam_judge.statements(iam_judge.document(resource.props.get("policy")))):
             if str(statement.get("Effect", "")).strip().lower() != "allow":
@@ -892,6 +905,7 @@ def _no_wildcards(stack: Stack) -> Iterable[Violation]:
 
 def _escalation(stack: Stack) -> Iterable[Violation]:
     fix = "grant only the actions the workload calls, on its own resources; no IAM writes, PassRole or AssumeRole *"
+    _well_formed(stack)
     for resource in stack.of_type(IAM_POLICY, IAM_ROLE_POLICY):
         for finding in iam_judge.permission_findings(resource.props.get("policy")):
             yield Violation("iam-escalation", display(resource), finding, fix)

@@ -156,6 +156,43 @@ def statements(doc: Mapping[str, Any]) -> list[Mapping[str, Any]]:
     return [s for s in found if isinstance(s, Mapping)] if isinstance(found, list) else []
 
 
+def _strings(value: Any) -> bool:
+    return isinstance(value, str) or (isinstance(value, list) and all(isinstance(v, str) for v in value))
+
+
+def shape_problem(value: Any) -> tuple[str, Any, str] | None:
+    """Where a policy document breaks the IAM policy grammar, which IAM refuses (MalformedPolicyDocument) and the
+    judges would otherwise read as granting nothing: (key, value, what it must be), or None. The grammar: IAM
+    User Guide, "Grammar of the IAM JSON policy language" (a statement block is an object or a list of them;
+    Effect is Allow or Deny; Action, NotAction, Resource and NotResource are a string or a list of strings;
+    a principal is "*" or a map of strings or lists of strings; Condition a map of maps)."""
+    doc = document(value)
+    if not doc:
+        return None  # not JSON text (a value a program has not resolved yet reads so too)
+    found = doc.get("Statement")
+    if not isinstance(found, Mapping | list):
+        return "Statement", found, "an object or a list of statement objects (IAM refuses it)"
+    for index, statement in enumerate([found] if isinstance(found, Mapping) else found):
+        where = f"Statement[{index}]"
+        if not isinstance(statement, Mapping):
+            return where, statement, "a statement object (IAM refuses it)"
+        if statement.get("Effect") not in ("Allow", "Deny"):
+            return f"{where}.Effect", statement.get("Effect"), "Allow or Deny (IAM refuses it)"
+        for key in ("Action", "NotAction", "Resource", "NotResource"):
+            if key in statement and not _strings(statement[key]):
+                return f"{where}.{key}", statement[key], "a string or a list of strings (IAM refuses it)"
+        for key in ("Principal", "NotPrincipal"):
+            principal = statement.get(key, "*")
+            if principal != "*" and not (
+                isinstance(principal, Mapping) and principal and all(_strings(v) for v in principal.values())
+            ):
+                return f"{where}.{key}", principal, '"*" or a map of principal types to strings (IAM refuses it)'
+        condition = statement.get("Condition", {})
+        if not (isinstance(condition, Mapping) and all(isinstance(v, Mapping) for v in condition.values())):
+            return f"{where}.Condition", condition, "a map of condition operators to maps (IAM refuses it)"
+    return None
+
+
 def as_list(value: Any) -> list[Any]:
     return list(value) if isinstance(value, list | tuple) else [] if value is None else [value]
 

@@ -272,13 +272,25 @@ class Stack:
 
     def _setting(self, ingress: Resource, annotation: str) -> str | None:
         params = self.class_params(ingress)
+        where = f"the IngressClassParams of {display(ingress)}"
         for key in ("certificateARNs", "certificateArn"):
             arns = params.get(key)
             if arns is not None and not (isinstance(arns, list) and all(isinstance(a, str) for a in arns)):
-                where = f"the IngressClassParams of {display(ingress)}"
                 raise BadValueError(
                     where, f"spec.{key}", arns, "a list of certificate ARNs (the API server refuses it)"
                 )
+        attributes = params.get("loadBalancerAttributes")
+        entries = attributes if isinstance(attributes, list) else [None]
+        if attributes is not None and not all(
+            isinstance(a, Mapping) and all(isinstance(a.get(k), str) for k in ("key", "value")) for a in entries
+        ):
+            # The CRD requires both, as text (v3.5.0 IngressClassParams v1beta1 loadBalancerAttributes items).
+            raise BadValueError(
+                where,
+                "spec.loadBalancerAttributes",
+                attributes,
+                "a list of {key, value} entries, both text (the API server refuses it)",
+            )
         from_params = {
             "scheme": params.get("scheme"),
             "group.name": (params.get("group") or {}).get("name") if isinstance(params.get("group"), Mapping) else None,
@@ -287,7 +299,7 @@ class Stack:
             "target-type": params.get("targetType"),
             "certificate-arn": ",".join(params.get("certificateARNs") or params.get("certificateArn") or []) or None,
             "load-balancer-attributes": ",".join(
-                f"{a['key']}={a['value']}" for a in params.get("loadBalancerAttributes") or [] if isinstance(a, Mapping)
+                f"{a['key']}={a['value']}" for a in params.get("loadBalancerAttributes") or []
             )
             or None,
         }.get(annotation)

@@ -7,6 +7,7 @@ full disk behind stdout, a reader that closes the pipe early).
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -199,6 +200,47 @@ def test_standard_input_that_cannot_be_read_is_one_line(
     assert main([command, "-"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: stdin: cannot be read (") and "Traceback" not in err, err
+
+
+def test_inputs_that_are_no_files_are_named_for_what_they_are(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A FIFO or device is not called missing, a symlink loop says so, a file name's control characters cannot
+    split the one line per input or drive the terminal, stdin given twice is said once, and a process started
+    with stdin closed (sys.stdin is None) is bad input, never a traceback."""
+    import os
+
+    os.mkfifo(tmp_path / "pipe.yaml")
+    (tmp_path / "l1.yaml").symlink_to(tmp_path / "l2.yaml")
+    (tmp_path / "l2.yaml").symlink_to(tmp_path / "l1.yaml")
+    odd = tmp_path / "a\nb\x1b[31m.yaml"
+    odd.write_text("key: [unclosed\n")
+    monkeypatch.setattr("sys.stdin", None)
+    assert main(["check", str(tmp_path / "pipe.yaml"), str(tmp_path / "l1.yaml"), str(odd), "-", "-"]) == 2
+    lines = capsys.readouterr().err.splitlines()
+    assert lines[0] == "error: 5 inputs refused:", lines
+    assert lines[1].startswith(f"  {tmp_path / 'pipe.yaml'}: not a regular file or directory (a FIFO"), lines
+    assert lines[2] == f"  {tmp_path / 'l1.yaml'}: too many levels of symbolic links", lines
+    assert lines[3].startswith(f"  {tmp_path}/a\\nb\\x1b[31m.yaml: line 2: not valid YAML"), lines
+    assert lines[4].startswith("  stdin: cannot be read (it is closed)"), lines
+    assert lines[5] == "  stdin: given twice; it can be read once, so give - once", lines
+
+
+def test_a_lists_items_are_checked_or_refused_never_skipped(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A typed list's items carry no apiVersion or kind (kubectl get --raw): they are the list's kind, and an
+    Ingress in one is judged; an item that is no object is refused, naming it."""
+    item = {
+        "metadata": {"name": "web", "namespace": "shop", "annotations": {"alb.ingress.kubernetes.io/scheme": "x"}},
+        "spec": {"ingressClassName": "alb", "rules": [{"host": "a.example.com", "http": {"paths": []}}]},
+    }
+    raw = tmp_path / "raw.json"
+    raw.write_text(json.dumps({"apiVersion": "networking.k8s.io/v1", "kind": "IngressList", "items": [item]}))
+    assert main(["check", str(raw), "--json"]) in (1, 2)
+    report = json.loads(capsys.readouterr().out)
+    assert report["resources"] == 1 and "Ingress shop/web" in {v["resource"] for v in report["violations"]}, report
+    raw.write_text(json.dumps({"apiVersion": "v1", "kind": "IngressList", "items": [item, 1]}))
+    assert main(["check", str(raw)]) == 2
+    assert capsys.readouterr().err == f"error: {raw}: document 1: item 2 of the IngressList is int, not an object\n"
 
 
 def test_check_reads_standard_input(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:

@@ -410,6 +410,41 @@ def test_an_ingress_without_a_class_is_judged_by_the_default_class(
     assert "alb-https" in _rules(_check(tmp_path, capsys, ingress, _service(), default))
 
 
+@pytest.mark.parametrize(
+    ("document", "key"),
+    [
+        # IAM User Guide, "Grammar of the IAM JSON policy language": each of these is MalformedPolicyDocument.
+        ({"Statement": "x"}, "Statement"),
+        ({"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}, 5]}, "Statement[1]"),
+        ({"Statement": [{"Effect": "Allow", "Action": ["s3:GetObject", 5], "Resource": "*"}]}, "Statement[0].Action"),
+        ({"Statement": [{"Effect": "allowed", "Action": "s3:GetObject", "Resource": "*"}]}, "Statement[0].Effect"),
+        ({"Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Principal": 5}]}, "Statement[0].Principal"),
+        ({"Statement": [{"Effect": "Deny", "Action": "s3:*", "Condition": []}]}, "Statement[0].Condition"),
+    ],
+)
+def test_a_policy_iam_refuses_is_bad_input_not_a_pass(
+    document: dict[str, Any], key: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Read as written, a malformed document grants nothing and passed every rule: it is named, exit 2."""
+    found = _check(tmp_path, capsys, {"Version": "2012-10-17", **document}, name="policy.json")
+    bad = [v for v in found if v["bad_input"]]
+    assert len(bad) == 1 and bad[0]["message"].startswith(f"{key} "), found
+    assert "IAM refuses it" in bad[0]["message"], found
+
+
+def test_class_params_load_balancer_attributes_without_a_value_name_the_field(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The v1beta1 CRD requires key and value on each entry: named as bad input, not a rule's KeyError."""
+    params = _class_params("public", loadBalancerAttributes=[{"key": "idle_timeout.timeout_seconds"}])
+    ingress = _ingress({})
+    ingress["spec"]["ingressClassName"] = "public"
+    found = _check(tmp_path, capsys, ingress, _service(), _ingress_class("public", LBC, "public"), params)
+    bad = [v for v in found if v["bad_input"]]
+    assert [v["resource"] for v in bad] == ["the IngressClassParams of Ingress team/web"], found
+    assert bad[0]["message"].startswith("spec.loadBalancerAttributes "), bad
+
+
 def _ingress_class(name: str, controller: str, params: str | None = None) -> dict[str, Any]:
     spec: dict[str, Any] = {"controller": controller}
     if params is not None:
