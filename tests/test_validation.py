@@ -529,6 +529,27 @@ def test_group_members_must_agree() -> None:
     assert [p.document for p in validate(cidrs)] == ["Ingress shop/c"]
 
 
+def test_one_default_backend_per_listener_not_per_group() -> None:
+    """v3.5.0 buildListenerDefaultActions: each listener takes the defaultBackend of the members on its port; two
+    there, even the same one, stop the group; members on different ports may each have one, and an HTTP
+    listener of a group with ssl-redirect redirects whatever its members' defaultBackends say."""
+    backend = {"service": {"name": "web", "port": {"number": 80}}}
+    ports = '[{"HTTP": 80}, {"HTTPS": 443}]'
+
+    def member(name: str, **annotations: str) -> dict[str, Any]:
+        found = {ALB + "group.name": "g", **{ALB + k.replace("_", "-"): v for k, v in annotations.items()}}
+        return ingress(name, found, defaultBackend=backend)
+
+    same_port = validate([member("a"), member("b")])
+    assert [(p.document, p.field) for p in same_port] == [("Ingress shop/b", "spec.defaultBackend")], same_port
+    assert "multiple ingress defined default backend" in same_port[0].rule
+    assert validate([member("a"), member("b", listen_ports='[{"HTTP": 8080}]')]) == []
+    both = {"listen_ports": ports, "certificate_arn": CERT_ARN}
+    # ssl-redirect: HTTP 80 redirects, but HTTPS 443 still has two.
+    redirected = validate([member("a", **both, ssl_redirect="443"), member("b", **both)])
+    assert [(p.document, "port 443" in p.rule) for p in redirected] == [("Ingress shop/b", True)], redirected
+
+
 def test_ssl_redirect_needs_an_https_listen_port_of_the_group() -> None:
     lone = ingress(annotations={ALB + "ssl-redirect": "443"})
     assert [p.group for p in validate([lone])] == ["(implicit) shop/web"]

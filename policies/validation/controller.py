@@ -17,7 +17,7 @@ Sources (kubernetes-sigs/aws-load-balancer-controller, tag v3.5.0):
 - pkg/ingress/model_builder.go, model_build_load_balancer*.go: what the members of a group must agree on
   (scheme, ip-address-type, load-balancer-name, WAF, load-balancer-attributes per key, tags per key; per listen
   port the protocol, inbound-cidrs, ssl-policy and listener-attributes per key; one ssl-redirect port, which
-  must be an HTTPS listen port; at most one defaultBackend);
+  must be an HTTPS listen port; at most one defaultBackend per listener);
 - pkg/gateway/routeutils/backend.go: a route's backendRef weight at most 999 (``maxWeight``).
 And the ELB API (Elastic Load Balancing API Reference, TargetGroupTuple and the listener-rule quotas): a
 target group's weight is 0..999, a forward action holds at most 5 target groups, a rule at most 5 condition
@@ -1148,6 +1148,7 @@ def _disagreements(group: str, members: list[tuple[int, Mapping[str, Any]]]) -> 
 
     redirect_ports: dict[int, str] = {}
     ports: dict[int, str] = {}
+    defaults: dict[tuple[int, str], list[tuple[int, Mapping[str, Any]]]] = {}
     for index, obj in members:
         annotations = _annotations(obj)
         for suffix in ONE_PER_GROUP:
@@ -1228,8 +1229,28 @@ def _disagreements(group: str, members: list[tuple[int, Mapping[str, Any]]]) -> 
             redirect_ports.setdefault(redirect, describe(obj) + f"#{index}")
         spec = obj.get("spec")
         if isinstance(spec, Mapping) and spec.get("defaultBackend") is not None:
-            agree(
-                "defaultBackend", describe(obj), index, obj, "spec.defaultBackend", "keep one defaultBackend per group"
+            for port, protocol in own_ports.items():
+                defaults.setdefault((port, protocol), []).append((index, obj))
+    # Each listener's default action takes the defaultBackend of the one member on its port that has one; two
+    # there, even the same, stop the group; an HTTP listener of a group with ssl-redirect redirects instead (v3.5.0
+    # model_build_listener.go buildListenerDefaultActions).
+    for (port, protocol), owners in sorted(defaults.items(), key=lambda item: item[0]):
+        if len(owners) < 2 or (protocol == "HTTP" and redirect_ports):
+            continue
+        first_owner = describe(owners[0][1])
+        for index, obj in owners[1:]:
+            found.append(
+                Problem(
+                    describe(obj),
+                    index,
+                    "spec.defaultBackend",
+                    f"a second defaultBackend on port {port} of ALB group {group!r} (also {first_owner}): the "
+                    "controller refuses 'multiple ingress defined default backend' and stops reconciling the whole "
+                    "group (v3.5.0 buildListenerDefaultActions)",
+                    f"keep one defaultBackend among the members listening on port {port}",
+                    group,
+                    by="controller",
+                )
             )
     for port, where in redirect_ports.items():
         if ports.get(port) != "HTTPS":
