@@ -64,6 +64,8 @@ class Quotas:
 class PathRoute:
     path: str
     path_type: str = "Prefix"
+    # An ImplementationSpecific path of an Ingress with use-regex-path-match: a regexValues condition.
+    regex: bool = False
 
     @property
     def patterns(self) -> tuple[str, ...]:
@@ -242,7 +244,10 @@ def _path_order(path: PathRoute) -> tuple[int, int]:
 
 
 def _infinite(redirect: Redirect, port: int, protocol: str, route: Route) -> bool:
-    """isInfiniteRedirectRule: a redirect that sends a request back to the rule that redirected it."""
+    """isInfiniteRedirectRule: a redirect that sends a request back to the rule that redirected it. Never for a
+    regex path ("We dont check for infinite rules for regex paths"): such a redirect is kept on every listener."""
+    if route.path.regex:
+        return False
     if redirect.host != "#{host}" and redirect.host != route.host:
         return False
     if redirect.path != "/#{path}" and redirect.path not in route.path.patterns:

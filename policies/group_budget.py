@@ -17,7 +17,7 @@ import json
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from albingress.facts.go_values import go_json_field, go_json_loads
+from albingress.facts.go_values import go_bool, go_json_field, go_json_loads
 from albingress.policies.alb_budget import Footprint, PathRoute, Quotas, Redirect, Route, count_groups, raise_advice
 from albingress.policies.app_checks import parse_group_order
 from albingress.policies.gateway_rules import alb_gateways
@@ -133,6 +133,7 @@ def ingress_footprint(stack: Stack, ingress: Resource, pods: Mapping[tuple[str, 
     """One Ingress as the controller builds it into its group."""
 
     name = str(ingress.metadata.get("name") or ingress.name)
+    regex_paths = go_bool(str(ingress.annotations.get(f"{ANN}use-regex-path-match", ""))) is True
     routes: list[Route] = []
     hosts: list[str] = []
     for index, rule in enumerate(ingress.spec.get("rules") or []):
@@ -147,7 +148,9 @@ def ingress_footprint(stack: Stack, ingress: Resource, pods: Mapping[tuple[str, 
         for path in http.get("paths") or []:
             if not isinstance(path, Mapping):
                 continue
-            route = PathRoute(str(path.get("path") or "/"), str(path.get("pathType") or "ImplementationSpecific"))
+            kind = str(path.get("pathType") or "ImplementationSpecific")
+            regex = regex_paths and kind == "ImplementationSpecific" and bool(path.get("path"))
+            route = PathRoute(str(path.get("path") or "/"), kind, regex)
             backend = path.get("backend") or {}
             service = backend.get("service") if isinstance(backend, Mapping) else None
             service = service if isinstance(service, Mapping) else {}

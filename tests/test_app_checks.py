@@ -387,6 +387,11 @@ def test_the_rule_optimizer_drops_redirect_shadowed_and_infinite_redirect_rules(
     # The actions were built before the optimizer: a target group for each Ingress, the shadowed one's too.
     assert count.target_groups == 2
     assert count.by_app["i2"]["rules"] == 0
+    # On a regex path (use-regex-path-match) the optimizer skips the loop test: loop's redirect stays on HTTPS.
+    pattern = PathRoute("/.*", "ImplementationSpecific", regex=True)
+    regex = Route("loop.example.com", pattern, redirect=Redirect("HTTPS", "443"))
+    kept = Footprint("i3", "g", (), (), source="n/i3", ssl_redirect=False, routes=(regex,))
+    assert (count_groups([kept])["g"].rules, count_groups([kept])["g"].dropped) == (2, 0)
 
 
 # -- the guardrail over a check document ----------------------------------------------------------------
