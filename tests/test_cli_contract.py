@@ -243,6 +243,39 @@ def test_a_lists_items_are_checked_or_refused_never_skipped(tmp_path: Path, caps
     assert capsys.readouterr().err == f"error: {raw}: document 1: item 2 of the IngressList is int, not an object\n"
 
 
+@pytest.mark.parametrize(
+    ("argv", "said"),
+    [
+        # A missing value: say to give one, not how to write a value that starts with '-'.
+        (["migrate", "in.yaml", "--group"], "argument --group: expected one argument: give it a value (--group VALUE)"),
+        (
+            ["migrate", "in.yaml", "--side-by-side", "--name-suffix", "-alb"],
+            "argument --name-suffix: expected one argument (a value that starts with '-' goes after an equals sign: "
+            "--name-suffix=-VALUE)",
+        ),
+        # migrate's --json is its report format; its objects go to stdout.
+        (["migrate", "in.yaml", "--json"], "--json; its report is JSON with --report-format json"),
+    ],
+)
+def test_usage_errors_say_what_was_meant(argv: list[str], said: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(argv) == 2
+    assert said in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("argv", "said"),
+    [
+        (["plna"], "dev: unknown command 'plna'; did you mean plan?"),
+        (["plan", "stage", "--stack", "sandbox"], "dev: the stack is given twice (stage, and --stack): give it once"),
+    ],
+)
+def test_the_dev_script_says_what_was_meant(argv: list[str], said: str) -> None:
+    """./dev's own mistakes: an unknown command named (not only the usage line), and a stack given both ways
+    refused (argparse would have planned the last one without a word)."""
+    done = subprocess.run(["bash", str(ROOT / "dev"), *argv], capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 2 and said in done.stderr, done.stderr
+
+
 def test_check_reads_standard_input(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     import io
 

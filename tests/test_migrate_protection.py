@@ -268,6 +268,26 @@ def test_every_protected_path_of_a_shared_backend_keeps_the_allow_list(first: st
         assert inside is not None and inside.kind == "forward" and inside.targets[0][0] == "app", (path, inside)
 
 
+@pytest.mark.parametrize(("name", "order", "held"), [("aaa", None, True), ("zzz", None, False), ("aaa", "5", False)])
+def test_an_alb_ingress_of_the_input_evaluated_first_in_the_group_holds_the_allow_list_back(
+    name: str, order: str | None, held: bool
+) -> None:
+    """An ALB Ingress passed through (not converted) that joins the group: the controller evaluates members by
+    group.order, then namespace/name (sortGroupMembers); before the protected Ingress, its '/' answers clients the
+    source-ip conditions would refuse at /admin."""
+    existing = nginx_ingress(name, [("/", "Prefix", "admin")], {ALB + "group.name": "g"})
+    existing["spec"]["ingressClassName"] = "alb"
+    if order is not None:
+        existing["metadata"]["annotations"][ALB + "group.order"] = order
+    guarded = nginx_ingress("admin", [("/admin", "Prefix", "admin")], {NGINX + "whitelist-source-range": "10.0.0.0/8"})
+    other = nginx_ingress("other", [("/other", "Prefix", "web")], {})
+    _, report = migrate([existing, guarded, other], Options(group="g"))
+    assert (report.held_back == ["shop/admin"]) is held, report.findings
+    if held:
+        lost = _finding(report, NGINX + "whitelist-source-range")
+        assert lost.status == "lost-protection" and f"ALB Ingress shop/{name} of the input" in lost.detail
+
+
 def test_an_allow_list_on_a_catch_all_ingress_is_held_back() -> None:
     """ingress-nginx applies an Ingress's annotations to the catch-all server its defaultBackend makes
     (locationApplyAnnotations on the default location); the ALB's listener default action, which migrate makes of

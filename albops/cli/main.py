@@ -14,7 +14,7 @@ import os
 import re
 import sys
 from collections.abc import Iterator
-from typing import Any, NoReturn
+from typing import Any, ClassVar, NoReturn
 
 from albops import EXIT_BAD_INPUT, EXIT_FINDINGS, EXIT_TOOL_MISSING
 from albops.cli import common
@@ -31,13 +31,19 @@ class _Parser(argparse.ArgumentParser):
     """argparse's parser, keeping its last usage error so that ``--json`` can carry it in its document."""
 
     last_error = ""
+    words: ClassVar[list[str]] = []  # the command line being parsed
 
     def error(self, message: str) -> NoReturn:
         # argparse takes a value that starts with "-" (--name-suffix -alb) for an option of its own; say the form
-        # it takes instead of only "expected one argument".
+        # it takes instead of only "expected one argument", when that is what happened (a value given after it).
         match = re.match(r"argument (--[a-z-]+)(?:/[^:]*)?: expected one argument$", message)
         if match:
-            message += f" (a value that starts with '-' goes after an equals sign: {match[1]}=-VALUE)"
+            option = match[1]
+            after = [_Parser.words[i + 1] for i, w in enumerate(_Parser.words[:-1]) if w == option]
+            if any(word.startswith("-") and word != "-" for word in after):
+                message += f" (a value that starts with '-' goes after an equals sign: {option}=-VALUE)"
+            else:
+                message += f": give it a value ({option} VALUE)"
         _Parser.last_error = f"{self.prog}: {message}"
         super().error(message)
 
@@ -150,6 +156,7 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     (and the mistyped name is the likelier cause of the missing one); the real pass then checks the rest.
     """
     words = sys.argv[1:] if argv is None else argv
+    _Parser.words = list(words)
     if any(word in ("-h", "--help") for word in words):
         return _parser().parse_args(argv)  # help shows what is required, as the real pass checks it
     lenient = _lenient_parser()
@@ -176,6 +183,9 @@ def _suggestions(unknown: list[str], sub: argparse.ArgumentParser) -> str:
             continue
         if name in known:  # given before the command's name: `albops --json plan`
             said.append((name, f"{name} goes after the command's name ({sub.prog} {name})"))
+            continue
+        if name == "--json" and "--report-format" in known:  # migrate writes its objects to stdout
+            said.append((name, "its report is JSON with --report-format json (the objects go to stdout)"))
             continue
         close = difflib.get_close_matches(name.lower(), list(by_lower), n=1)
         if close:

@@ -37,7 +37,13 @@ from albops.migrate.install import controller_classes, leave_out_install, read_i
 from albops.migrate.install_prefix import hold_mismatched, install_prefix
 from albops.migrate.planning import case_insensitive, route
 from albops.migrate.prefixes import read_under_prefix
-from albops.migrate.protection import class_options, params_override, report_install, split_schemes
+from albops.migrate.protection import (
+    class_options,
+    existing_members_first,
+    params_override,
+    report_install,
+    split_schemes,
+)
 from albops.migrate.reading import (
     Options,
     display,
@@ -217,6 +223,8 @@ def migrate(documents: list[Any], options: Options, copy: bool = True) -> tuple[
     split_plain_http(sources, report, existing_alb if options.to == "ingress" else [])
     split_schemes(sources, report)
     group_settings(sources, report)
+    if options.to == "ingress":
+        existing_members_first(sources, existing_alb, report)
     empty = set()
     for source in sources:
         if not source.canary:

@@ -14,6 +14,7 @@ authreqglobal, rootfs/etc/nginx/lua/lua_ingress.lua for HSTS) and the AWS Load B
 from __future__ import annotations
 
 import dataclasses
+import fnmatch
 import hashlib
 import ipaddress
 import json
@@ -23,6 +24,7 @@ from typing import Any
 
 from albingress.facts.go_values import CidrList, go_bool, go_json_field, nginx_bool, nginx_cidrs
 from albingress.facts.regions import ALB_SSL_POLICIES, RECOMMENDED_SSL_POLICY
+from albingress.policies.app_checks import parse_group_order
 from albops.migrate.https_redirect import report_trailing_slash
 from albops.migrate.install import InstallFacts, as_mapping
 from albops.migrate.names import backend_name
@@ -977,3 +979,69 @@ def _params_redirect_port(where: str, spec: Mapping[str, Any], s: Source, report
         "controller refuses the whole group: remove sslRedirectPort from the params, or pass --ingress-class "
         "naming an IngressClass without it",
     )
+
+
+def existing_members_first(sources: list[Source], existing: list[dict[str, Any]], report: Report) -> None:
+    """Holds back an Ingress whose allow-list became source-ip conditions when an ALB Ingress of the input (passed
+    through, not converted) joins its group and is evaluated before it (group.order, then namespace/name: v3.5.0
+    group_loader.go sortGroupMembers) with a rule of a host it serves: that member's rules answer first, and a
+    client the allow-list refuses would reach whatever they forward to (its '/' catches '/admin'). The listener's
+    inbound-cidrs, which refuse the client before any rule, are not affected."""
+    by_group: dict[str, list[dict[str, Any]]] = {}
+    for obj in existing:
+        annotations = as_mapping(as_mapping(obj.get("metadata")).get("annotations"))
+        by_group.setdefault(str(annotations.get(ALB + "group.name")), []).append(obj)
+    for source in sources:
+        if source.canary or source.excluded or not source.allow or ALB + "inbound-cidrs" in source.annotations:
+            continue
+        members = by_group.get(str(source.annotations.get(ALB + "group.name")), [])
+        mine = (_order_of(source.annotations), source.name)
+        hosts = _rule_hosts(source.converted)
+        for obj in members:
+            meta = as_mapping(obj.get("metadata"))
+            name = f"{meta.get('namespace', 'default')}/{meta.get('name')}"
+            if (_order_of(as_mapping(meta.get("annotations"))), name) >= mine:
+                continue
+            shared = sorted(h or "(any host)" for h in hosts if any(_hosts_meet(h, o) for o in _rule_hosts(obj)))
+            if shared:
+                # It was said converted when its rules were written: it is not, after all.
+                report.findings[:] = [
+                    f
+                    for f in report.findings
+                    if not (f.ingress == source.name and f.annotation == source.allow_key and f.status == "converted")
+                ]
+                report.add(
+                    source.name,
+                    source.allow_key,
+                    "lost-protection",
+                    f"protected it with {len(source.allow)} client ranges, carried as source-ip conditions on its "
+                    f"rules; but ALB Ingress {name} of the input (not converted here) joins the same group, is "
+                    f"evaluated before it (group.order, then namespace/name) and routes {', '.join(shared)}, so its "
+                    "rules would answer clients the ranges refuse: give that Ingress a higher group.order than "
+                    "this one's, migrate into another group (--group), or give the group's Ingresses one list "
+                    "(inbound-cidrs)",
+                )
+                break
+
+
+def _order_of(annotations: Mapping[str, Any]) -> int:
+    raw = annotations.get(ALB + "group.order")
+    return 0 if raw is None else parse_group_order(str(raw))[0]
+
+
+def _rule_hosts(ingress: Mapping[str, Any]) -> set[str]:
+    """The hosts an Ingress's rules match ('' for a host-less rule, which matches any)."""
+    rules = as_mapping(ingress.get("spec")).get("rules")
+    return {
+        str(as_mapping(rule).get("host") or "")
+        for rule in (rules if isinstance(rules, list) else [])
+        if isinstance(as_mapping(rule).get("http"), Mapping)
+    }
+
+
+def _hosts_meet(a: str, b: str) -> bool:
+    """Whether some request host matches both (ALB host matching: '*' any characters, no case)."""
+    if not a or not b:
+        return True
+    a, b = a.lower(), b.lower()
+    return fnmatch.fnmatchcase(a, b) or fnmatch.fnmatchcase(b, a)
