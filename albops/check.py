@@ -110,7 +110,9 @@ def _resources(source: str, docs: list[Any], path: str = "") -> list[Resource]:
             for label, doc in iam:
                 statements = doc["Statement"] if isinstance(doc["Statement"], list) else [doc["Statement"]]
                 trust = any(isinstance(s, dict) and ("Principal" in s or "NotPrincipal" in s) for s in statements)
-                props = {"assumeRolePolicy": doc} if trust else {"policy": doc}
+                props: dict[str, Any] = {"assumeRolePolicy": doc} if trust else {"policy": doc}
+                if trust and not (label.endswith(" trust") or "Role" in obj):
+                    props["kindInferred"] = True  # a trust or a resource-based policy: not said which
                 found.append(Resource(IAM_ROLE if trust else IAM_POLICY, f"{source}#{index}{label}", props))
             if not iam and isinstance(obj.get("apiVersion"), str) and isinstance(obj.get("kind"), str):
                 _check_shape(obj, f"{path or source}: document {index + 1}")

@@ -35,6 +35,8 @@ from albingress.policies.review import (
     IAM_POLICY,
     IAM_ROLE,
     IAM_ROLE_POLICY,
+    INGRESS_CLASS,
+    LBC_CONTROLLER,
     WORKLOADS,
     BadValueError,
     Context,
@@ -816,6 +818,20 @@ def _groups(stack: Stack) -> dict[str, list[Resource]]:
 
 
 def _consistent(stack: Stack) -> Iterable[Violation]:
+    for ingress_class in stack.of_type(INGRESS_CLASS):
+        params = ingress_class.spec.get("parameters")
+        if ingress_class.spec.get("controller") != LBC_CONTROLLER or not isinstance(params, Mapping):
+            continue
+        if params.get("apiGroup") != "elbv2.k8s.aws" or params.get("kind") != "IngressClassParams":
+            # v3.5.0 class_loader.go: "IngressClass ... references unknown parameters" for every Ingress of it.
+            yield Violation(
+                "group-consistent",
+                display(ingress_class),
+                f"names parameters {params.get('apiGroup')}/{params.get('kind')}, which the AWS Load Balancer "
+                "Controller refuses ('references unknown parameters'): none of its Ingresses is served",
+                "point spec.parameters at an IngressClassParams of apiGroup elbv2.k8s.aws (EKS Auto Mode's "
+                "eks.amazonaws.com params go with its own controller, eks.amazonaws.com/alb)",
+            )
     for ingress in stack.alb_ingresses():
         raw = ingress.annotations.get(ANN + "listen-ports")
         problem = None if raw is None else listen_ports_problem(str(raw))
@@ -862,19 +878,22 @@ def _routes(stack: Stack) -> Iterable[Violation]:
 # -- IAM rules -------------------------------------------------------------------
 
 
-def _well_formed(stack: Stack) -> None:
-    """Raises for the first IAM document IAM itself refuses (iam_judge.shape_problem): judged as written, it would
-    read as granting nothing and pass every rule; named once, as bad input (exit 2)."""
-    for resource in stack.of_type(IAM_POLICY, IAM_ROLE_POLICY, IAM_ROLE):
-        key = "assumeRolePolicy" if resource.type == IAM_ROLE else "policy"
-        problem = iam_judge.shape_problem(resource.props.get(key))
+def _well_formed(stack: Stack, *types: str) -> None:
+    """Raises for the first IAM document of ``types`` that IAM itself refuses (iam_judge.shape_problem): judged as
+    written, it would read as granting nothing and pass every rule; named once, as bad input (exit 2), under the
+    first rule that reads that kind of document."""
+    for resource in stack.of_type(*types):
+        role = resource.type == IAM_ROLE
+        # A role's trust policy is known as one; a file's document that names principals may be a resource policy.
+        trust = (None if resource.props.get("kindInferred") else True) if role else False
+        problem = iam_judge.shape_problem(resource.props.get("assumeRolePolicy" if role else "policy"), trust)
         if problem is not None:
             where, value, need = problem
             raise BadValueError(display(resource), where, value, need)
 
 
 def _trust_scoped(stack: Stack) -> Iterable[Violation]:
-    _well_formed(stack)
+    _well_formed(stack, IAM_ROLE)
     for role in stack.of_type(IAM_ROLE):
         for finding in iam_judge.trust_findings(role.props.get("assumeRolePolicy"), stack.context.account_id):
             yield Violation(
@@ -886,7 +905,7 @@ def _trust_scoped(stack: Stack) -> Iterable[Violation]:
 
 
 def _no_wildcards(stack: Stack) -> Iterable[Violation]:
-    _well_formed(stack)
+    _well_formed(stack, IAM_POLICY, IAM_ROLE_POLICY)
     for resource in stack.of_type(IAM_POLICY, IAM_ROLE_POLICY):
         for index, statement in enumerate(iam_judge.statements(iam_judge.document(resource.props.get("policy")))):
             if str(statement.get("Effect", "")).strip().lower() != "allow":
@@ -905,7 +924,7 @@ def _no_wildcards(stack: Stack) -> Iterable[Violation]:
 
 def _escalation(stack: Stack) -> Iterable[Violation]:
     fix = "grant only the actions the workload calls, on its own resources; no IAM writes, PassRole or AssumeRole *"
-    _well_formed(stack)
+    _well_formed(stack, IAM_POLICY, IAM_ROLE_POLICY, IAM_ROLE)
     for resource in stack.of_type(IAM_POLICY, IAM_ROLE_POLICY):
         for finding in iam_judge.permission_findings(resource.props.get("policy")):
             yield Violation("iam-escalation", display(resource), finding, fix)

@@ -160,36 +160,92 @@ def _strings(value: Any) -> bool:
     return isinstance(value, str) or (isinstance(value, list) and all(isinstance(v, str) for v in value))
 
 
-def shape_problem(value: Any) -> tuple[str, Any, str] | None:
+_STATEMENT_KEYS = (
+    *("Sid", "Effect", "Principal", "NotPrincipal"),
+    *("Action", "NotAction", "Resource", "NotResource", "Condition"),
+)
+
+
+def _condition_value(value: Any) -> bool:
+    scalar = (str, bool, int, float)
+    return isinstance(value, scalar) or (isinstance(value, list) and all(isinstance(v, scalar) for v in value))
+
+
+def shape_problem(value: Any, trust: bool | None) -> tuple[str, Any, str] | None:
     """Where a policy document breaks the IAM policy grammar, which IAM refuses (MalformedPolicyDocument) and the
-    judges would otherwise read as granting nothing: (key, value, what it must be), or None. The grammar: IAM
-    User Guide, "Grammar of the IAM JSON policy language" (a statement block is an object or a list of them;
-    Effect is Allow or Deny; Action, NotAction, Resource and NotResource are a string or a list of strings;
-    a principal is "*" or a map of strings or lists of strings; Condition a map of maps)."""
+    judges would otherwise read as granting nothing: (key, value, what it must be), or None. ``trust``: True for
+    a role's trust policy (every statement names a principal, none a resource), False for a permission policy
+    (a resource, no principal), None when not known (a file's document naming principals may be a trust or a
+    resource-based policy: then only its statements must agree, all naming a principal or none). From the IAM
+    User Guide, "Grammar of the IAM JSON policy language" and "IAM JSON policy elements": Version 2012-10-17
+    or 2008-10-17; a statement block an object or a list of them, with only the grammar's elements; Effect
+    Allow or Deny; Action/NotAction a string or list of strings, each '*' or prefixed by its service
+    ("Actions ... must be prefaced by a vendor"); Resource/NotResource a string or a list of strings; a
+    principal "*" or a map of strings or lists of strings; Condition a map of operators to maps of keys to
+    values or lists of values."""
     doc = document(value)
     if not doc:
         return None  # not JSON text (a value a program has not resolved yet reads so too)
+    version = doc.get("Version")
+    if version is not None and version not in ("2012-10-17", "2008-10-17"):
+        return "Version", version, "2012-10-17 (or the older 2008-10-17; IAM refuses it)"
     found = doc.get("Statement")
     if not isinstance(found, Mapping | list):
         return "Statement", found, "an object or a list of statement objects (IAM refuses it)"
-    for index, statement in enumerate([found] if isinstance(found, Mapping) else found):
+    listed = [found] if isinstance(found, Mapping) else found
+    named = [isinstance(s, Mapping) and ("Principal" in s or "NotPrincipal" in s) for s in listed]
+    if trust is None and any(named) and not all(named):
+        index = named.index(False) if named[0] else named.index(True)
+        like = "a statement like the others: all name a principal, or none (IAM refuses it)"
+        return f"Statement[{index}]", listed[index], like
+    for index, statement in enumerate(listed):
         where = f"Statement[{index}]"
         if not isinstance(statement, Mapping):
             return where, statement, "a statement object (IAM refuses it)"
+        unknown = [key for key in statement if key not in _STATEMENT_KEYS]
+        if unknown:
+            return f"{where}.{unknown[0]}", statement[unknown[0]], "no element of a statement (IAM refuses it)"
         if statement.get("Effect") not in ("Allow", "Deny"):
             return f"{where}.Effect", statement.get("Effect"), "Allow or Deny (IAM refuses it)"
         for key in ("Action", "NotAction", "Resource", "NotResource"):
             if key in statement and not _strings(statement[key]):
                 return f"{where}.{key}", statement[key], "a string or a list of strings (IAM refuses it)"
-        for key in ("Principal", "NotPrincipal"):
-            principal = statement.get(key, "*")
-            if principal != "*" and not (
-                isinstance(principal, Mapping) and principal and all(_strings(v) for v in principal.values())
-            ):
-                return f"{where}.{key}", principal, '"*" or a map of principal types to strings (IAM refuses it)'
+        for key in ("Action", "NotAction"):
+            actions = as_list(statement.get(key))
+            if key in statement and not actions:
+                return f"{where}.{key}", statement[key], "one action or more (IAM refuses it)"
+            for action in actions:
+                if action != "*" and ":" not in action:
+                    need = "an action prefixed by its service, e.g. ec2:DescribeVpcs (IAM refuses it)"
+                    return f"{where}.{key}", action, need
+        if "Action" not in statement and "NotAction" not in statement:
+            return where, statement, "a statement with Action or NotAction (IAM refuses it)"
+        principal_key = "Principal" if "Principal" in statement else "NotPrincipal"
+        principal = statement.get(principal_key)
+        if (
+            principal is not None
+            and principal != "*"
+            and not (isinstance(principal, Mapping) and principal and all(_strings(v) for v in principal.values()))
+        ):
+            return f"{where}.{principal_key}", principal, '"*" or a map of principal types to strings (IAM refuses it)'
+        if trust is True and principal is None:
+            return where, statement, "a trust policy statement naming a Principal (IAM refuses it)"
+        if trust is True and ("Resource" in statement or "NotResource" in statement):
+            key = "Resource" if "Resource" in statement else "NotResource"
+            return f"{where}.{key}", statement[key], "absent from a trust policy (IAM: has prohibited field)"
+        if trust is False and principal is not None:
+            return f"{where}.{principal_key}", principal, "absent from a permission policy (IAM refuses a principal)"
+        if not trust and principal is None and "Resource" not in statement and "NotResource" not in statement:
+            return where, statement, "a statement with Resource or NotResource (IAM refuses it)"
         condition = statement.get("Condition", {})
-        if not (isinstance(condition, Mapping) and all(isinstance(v, Mapping) for v in condition.values())):
-            return f"{where}.Condition", condition, "a map of condition operators to maps (IAM refuses it)"
+        if not (
+            isinstance(condition, Mapping)
+            and all(
+                isinstance(keys, Mapping) and all(_condition_value(v) for v in keys.values())
+                for keys in condition.values()
+            )
+        ):
+            return f"{where}.Condition", condition, "a map of operators to maps of keys to values (IAM refuses it)"
     return None
 
 

@@ -191,9 +191,20 @@ class Stack:
         params_ref = ingress_class.spec.get("parameters") if ingress_class else None
         if not isinstance(params_ref, Mapping):
             return {}
+        # The params of the IngressClass's own API group: each controller reads only its kind (v3.5.0
+        # class_loader.go refuses another group as "unknown parameters"; EKS Auto Mode reads eks.amazonaws.com).
+        group = str(params_ref.get("apiGroup") or "")
+        wanted = {LBC_CONTROLLER: "elbv2.k8s.aws", AUTO_MODE_CONTROLLER: "eks.amazonaws.com"}.get(
+            str(ingress_class.spec.get("controller")) if ingress_class else "", group
+        )
+        if group != wanted or params_ref.get("kind") not in (None, "IngressClassParams"):
+            return {}
         for params in self.of_type(*CLASS_PARAMS):
-            if params.metadata.get("name") == params_ref.get("name"):
-                return params.spec
+            if params.metadata.get("name") == params_ref.get("name") and params.type.split(":")[1].startswith(group):
+                # The certificate field is each group's own: certificateArn (elbv2.k8s.aws v1beta1) or
+                # certificateARNs (eks.amazonaws.com v1); the other is no field of that kind (pruned or refused).
+                other = "certificateARNs" if group == "elbv2.k8s.aws" else "certificateArn"
+                return {k: v for k, v in params.spec.items() if k != other}
         return {}
 
     def class_of(self, ingress: Resource) -> str | None:

@@ -207,7 +207,10 @@ def test_the_class_params_target_type_wins_over_both(tmp_path: Path, capsys: pyt
         "apiVersion": "networking.k8s.io/v1",
         "kind": "IngressClass",
         "metadata": {"name": "team-alb"},
-        "spec": {"controller": "ingress.k8s.aws/alb", "parameters": {"kind": "IngressClassParams", "name": "p"}},
+        "spec": {
+            "controller": "ingress.k8s.aws/alb",
+            "parameters": {"apiGroup": "elbv2.k8s.aws", "kind": "IngressClassParams", "name": "p"},
+        },
     }
     params = {
         "apiVersion": "elbv2.k8s.aws/v1beta1",

@@ -410,6 +410,11 @@ def test_an_ingress_without_a_class_is_judged_by_the_default_class(
     assert "alb-https" in _rules(_check(tmp_path, capsys, ingress, _service(), default))
 
 
+_CONDITION = "Statement[0].Condition"
+_READ = {"Effect": "Allow", "Action": "ec2:DescribeVpcs", "Resource": "*"}
+_TRUST = {"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}
+
+
 @pytest.mark.parametrize(
     ("document", "key"),
     [
@@ -419,7 +424,14 @@ def test_an_ingress_without_a_class_is_judged_by_the_default_class(
         ({"Statement": [{"Effect": "Allow", "Action": ["s3:GetObject", 5], "Resource": "*"}]}, "Statement[0].Action"),
         ({"Statement": [{"Effect": "allowed", "Action": "s3:GetObject", "Resource": "*"}]}, "Statement[0].Effect"),
         ({"Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Principal": 5}]}, "Statement[0].Principal"),
-        ({"Statement": [{"Effect": "Deny", "Action": "s3:*", "Condition": []}]}, "Statement[0].Condition"),
+        ({"Statement": {"Effect": "Deny", "Action": "s3:*", "Resource": "*", "Condition": 1}}, _CONDITION),
+        ({"Statement": [{"Effect": "Allow", "Action": "ec2:DescribeVpcs"}]}, "Statement[0]"),  # no resource
+        ({"Statement": [{"Effect": "Allow", "Action": "DescribeVpcs", "Resource": "*"}]}, "Statement[0].Action"),
+        ({"Version": "2012-10-18", "Statement": [_READ]}, "Version"),
+        ({"Statement": [{**_READ, "Comment": "x"}]}, "Statement[0].Comment"),
+        # A principal in one statement and a resource grant in another: no kind of policy IAM takes, and judged
+        # as a trust policy the iam:* grant went unread.
+        ({"Statement": [_TRUST, {"Effect": "Allow", "Action": "iam:*", "Resource": "*"}]}, "Statement[1]"),
     ],
 )
 def test_a_policy_iam_refuses_is_bad_input_not_a_pass(
@@ -430,6 +442,43 @@ def test_a_policy_iam_refuses_is_bad_input_not_a_pass(
     bad = [v for v in found if v["bad_input"]]
     assert len(bad) == 1 and bad[0]["message"].startswith(f"{key} "), found
     assert "IAM refuses it" in bad[0]["message"], found
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        {"Version": "2008-10-17", "Statement": {"Sid": "", **_READ}},
+        {"Statement": [{**_READ, "Condition": {"NumericEquals": {"ec2:ResourceTag/x": [1, 2]}, "Bool": {"a": True}}}]},
+        {"Statement": [{"Effect": "Deny", "NotAction": "iam:*", "NotResource": ["arn:aws:iam::111122223333:role/x"]}]},
+        # A resource-based policy (an S3 bucket's): a principal and a resource in every statement.
+        {"Statement": [{**_READ, "Principal": {"CanonicalUser": "79a5"}}]},
+        {"Statement": [{"Effect": "Deny", "NotPrincipal": {"AWS": ["111122223333"]}, "Action": "sts:*"}, _TRUST]},
+    ],
+)
+def test_valid_policies_of_every_form_are_not_refused(
+    document: dict[str, Any], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    found = _check(tmp_path, capsys, document, name="policy.json")
+    assert not [v for v in found if v["bad_input"]], found
+
+
+def test_class_params_are_read_from_the_classes_own_api_group(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """v3.5.0 class_loader.go reads params of apiGroup elbv2.k8s.aws only ("references unknown parameters"
+    otherwise), whose certificate field is certificateArn; EKS Auto Mode's eks.amazonaws.com params, of the same
+    name, and their certificateARNs are not the controller's."""
+    ingress = _ingress({ANN + "scheme": None})
+    auto = _class_params("p", scheme="internet-facing", certificateARNs=[CERT])
+    auto["apiVersion"] = "eks.amazonaws.com/v1"
+    lbc = _class_params("p", scheme="internet-facing", certificateARNs=[CERT])
+    found = _rules(_check(tmp_path, capsys, ingress, _service(), _ingress_class("alb", LBC, "p"), auto, lbc))
+    assert "alb-https" in found, found  # neither certificate is the controller's: clear text
+    wrong_group = _ingress_class("alb", LBC, "p")
+    wrong_group["spec"]["parameters"]["apiGroup"] = "eks.amazonaws.com"
+    found_all = _check(tmp_path, capsys, ingress, _service(), wrong_group, auto)
+    refused = [v for v in found_all if v["resource"] == "IngressClass alb"]
+    assert refused and "references unknown parameters" in refused[0]["message"], found_all
 
 
 def test_class_params_load_balancer_attributes_without_a_value_name_the_field(
