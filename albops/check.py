@@ -46,6 +46,9 @@ def _objects(document: Any, where: str = "") -> Iterator[dict[str, Any]]:
                 yield from _objects(item, where)
         else:
             yield document
+    else:
+        found = type(document).__name__
+        raise UnreadableError(f"{where}: {str(document)[:40]!r} is a {found}, not an object (kubectl refuses it)")
 
 
 def resources_from(path: Path) -> list[Resource]:
@@ -114,6 +117,16 @@ def _resources(source: str, docs: list[Any], path: str = "") -> list[Resource]:
                 if trust and not (label.endswith(" trust") or "Role" in obj):
                     props["kindInferred"] = True  # a trust or a resource-based policy: not said which
                 found.append(Resource(IAM_ROLE if trust else IAM_POLICY, f"{source}#{index}{label}", props))
+            typed = [key for key in ("apiVersion", "kind") if key in obj]
+            whole = all(isinstance(obj.get(key), str) and obj[key] for key in ("apiVersion", "kind"))
+            if not iam and typed and not whole:
+                # Half a Kubernetes object (kind without apiVersion, or either not text): kubectl refuses it, and
+                # skipped it would pass unjudged.
+                raise UnreadableError(
+                    f"{path or source}: document {index + 1}: an object with "
+                    + " and ".join(f"{key} {obj[key]!r}" for key in typed)
+                    + ": a Kubernetes object needs apiVersion and kind, both text (kubectl refuses it)"
+                )
             if not iam and isinstance(obj.get("apiVersion"), str) and isinstance(obj.get("kind"), str):
                 _check_shape(obj, f"{path or source}: document {index + 1}")
                 metadata = obj.get("metadata")
@@ -137,6 +150,12 @@ def _check_shape(obj: dict[str, Any], where: str) -> None:
             raise UnreadableError(f"{where}: {kind}'s {key} is {_a(obj[key])}, not a mapping")
     if kind.endswith("List") and not isinstance(obj.get("items"), list):
         raise UnreadableError(f"{where}: a {kind} without a list of items")
+    if kind == "Ingress" and obj.get("apiVersion") in ("extensions/v1beta1", "networking.k8s.io/v1beta1"):
+        raise UnreadableError(
+            f"{where}: Ingress of apiVersion {obj['apiVersion']}, which Kubernetes has not served since 1.22 (the "
+            "API server refuses it): write it as networking.k8s.io/v1 (`albops migrate` converts an "
+            "ingress-nginx one)"
+        )
 
 
 def load(paths: Iterable[Path]) -> list[Resource]:

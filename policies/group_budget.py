@@ -301,9 +301,16 @@ def route_violations(stack: Stack) -> Iterable[Violation]:
                 "an optional sign, no spaces), or remove it for the default 0",
             )
     found = footprints(stack)
+
+    def routed(footprint: Footprint) -> list[Route]:
+        # Not a legacy redirect to HTTPS: on HTTP it answers before other rules by design (the redirect they
+        # are meant to get), and on HTTPS the controller drops it where it would redirect to itself (where it
+        # keeps it, alb-ssl-redirect says it loops).
+        return [r for r in footprint.route_list() if r.redirect is None or r.redirect.protocol != "HTTPS"]
+
     claimed: dict[tuple[str, str, str, str], str] = {}
     for footprint in found:
-        for route in footprint.route_list():
+        for route in routed(footprint):
             if route.path.path_type not in ("Prefix", "Exact"):
                 continue
             first = claimed.setdefault((footprint.group, route.host, *route_key(route.path)), footprint.app)
@@ -323,7 +330,7 @@ def route_violations(stack: Stack) -> Iterable[Violation]:
             f.key.partition("/")[0],
             f.group,
             f.order,
-            tuple((r.host, r.path) for r in f.route_list()),
+            tuple((r.host, r.path) for r in routed(f)),
         )
         for f in found
         if f.api == "ingress"

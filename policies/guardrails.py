@@ -501,7 +501,7 @@ def _narrowing(raw: str) -> bool:
 
 
 def _legacy_redirect(
-    ingress: Resource, https_ports: frozenset[int] = frozenset()
+    ingress: Resource, https_ports: frozenset[int] = frozenset(), group_https: frozenset[int] | None = None
 ) -> tuple[bool, str | None, str | None, bool]:
     """The legacy form: a first path per host (or one host-less rule) whose backend is an actions.<name>
     redirect to HTTPS ('use-annotation'), matching every path. The controller drops that rule on the HTTPS
@@ -515,7 +515,9 @@ def _legacy_redirect(
     answer is then "cannot tell", not "plain HTTP"; so it is for a redirect on a regex path that leaves its rule
     (``_loops_on_https``), as this tool does not evaluate the regex. The third, when the only rules that fail
     are redirects that loop on the HTTPS listener (``https_ports``, the Ingress's), says why: HTTP is redirected,
-    but HTTPS requests the rule matches never reach the app. The fourth says it has a host-less redirect covering
+    but HTTPS requests the rule matches never reach the app; or a redirect to a port no HTTPS listener of the
+    group (``group_https``, the Ingress's own when not given) serves: the ELB API keeps the request's port when
+    the redirect names none, so HTTP 80 went to https://host:80. The fourth says it has a host-less redirect covering
     every path, which redirects every request its own earlier rules do not answer, other group members' too
     (those rules' plain HTTP, if any, is this Ingress's finding)."""
     verdicts: list[str] = []  # per rule before a host-less redirect: "ok", "unread" (cannot tell), "loop" or "no"
@@ -530,6 +532,7 @@ def _legacy_redirect(
         return False, unread if said and not definite and not loops else None, loops, every_host
 
     regex_paths = go_bool(ingress.annotations.get(f"{ANN}use-regex-path-match", "")) is True
+    group_ports = https_ports if group_https is None else group_https
     rules = ingress.spec.get("rules")
     for rule in rules if isinstance(rules, list) else []:
         http = rule.get("http") if isinstance(rule, Mapping) else None
@@ -565,14 +568,33 @@ def _legacy_redirect(
         host = rule.get("host")
         patterns = {"/*"} if path == "/" else {str(path)} if path else set()
         covering = (to_https and every_path) or regex_redirect
-        loops = covering and _loops_on_https(config, host, patterns, https_ports, regex_redirect)
+        target = config.get("port")
+        wrong_port = covering and not (
+            isinstance(target, str) and re.fullmatch("[0-9]+", target) and int(target) in group_ports
+        )
+        if wrong_port and loop is None:
+            # ELB RedirectActionConfig: "Any components that you do not modify retain their original values".
+            loop = (
+                f"its redirect to HTTPS ({service.get('name')}) "
+                + (
+                    "names no port, so it keeps the request's: an HTTP client of port 80 is sent to https://host:80"
+                    if target in (None, "#{port}")
+                    else f"sends clients to port {target}"
+                )
+                + ", where no HTTPS listener of its group answers; write its port as the HTTPS listen port, e.g. '443'"
+            )
+        loops = wrong_port or (covering and _loops_on_https(config, host, patterns, https_ports, regex_redirect))
         if loops and loop is None:
             loop = (
                 "its redirect to HTTPS has a regex path (use-regex-path-match), which the controller keeps on the "
                 "HTTPS listener too (rule_optimizer.go does not check regex paths)"
                 if regex_redirect
-                else f"its redirect to HTTPS ({service.get('name')}) writes a literal "
-                + "/".join(k for k in ("host", "path", "query") if k in config and "#{" not in str(config[k]))
+                else f"its redirect to HTTPS ({service.get('name')}) writes its own "
+                + "/".join(
+                    k
+                    for k, same in (("host", "#{host}"), ("path", "/#{path}"), ("query", "#{query}"))
+                    if k in config and config[k] != same
+                )
                 + ", which the controller's loop test does not take as the request's own, so it keeps the rule on the "
                 "HTTPS listener"
             ) + (
@@ -619,6 +641,12 @@ def _controller_path_order(paths: list[Mapping[str, Any]]) -> list[Mapping[str, 
     return sorted(paths, key=lambda path: controller_path_rank(path.get("pathType"), str(path.get("path") or "")))
 
 
+def _group_https(stack: Stack, ingress: Resource) -> frozenset[int]:
+    """The HTTPS listen ports of an Ingress's group (its own, alone): where a redirect to HTTPS is answered."""
+    members = group_members(stack, ingress)
+    return frozenset(port for member in members for proto, port in listen_ports(stack, member) if proto == "HTTPS")
+
+
 def _redirected_before(stack: Stack, ingress: Resource) -> bool:
     """Whether every HTTP listen port of ``ingress`` is one where a group member evaluated before it redirects
     every request to HTTPS with a host-less legacy redirect: the controller builds a group's rules member by
@@ -659,7 +687,7 @@ def _redirected_before(stack: Stack, ingress: Resource) -> bool:
             continue
         ports = listen_ports(stack, member)
         https = frozenset(port for proto, port in ports if proto == "HTTPS")
-        _, _, _, every_host = _legacy_redirect(member, https)
+        _, _, _, every_host = _legacy_redirect(member, https, _group_https(stack, member))
         if every_host:
             covered |= {port for proto, port in ports if proto == "HTTP"}
     return mine <= covered
@@ -763,7 +791,7 @@ def _redirect(stack: Stack) -> Iterable[Violation]:
         if "HTTP" not in protocols or port is not None or stops:
             continue
         https = frozenset(port for proto, port in listen_ports(stack, ingress) if proto == "HTTPS")
-        redirects, unread, loops, _ = _legacy_redirect(ingress, https)
+        redirects, unread, loops, _ = _legacy_redirect(ingress, https, _group_https(stack, ingress))
         if redirects or _redirected_before(stack, ingress):
             continue
         yield Violation(

@@ -276,6 +276,46 @@ def test_the_dev_script_says_what_was_meant(argv: list[str], said: str) -> None:
     assert done.returncode == 2 and said in done.stderr, done.stderr
 
 
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        # Half a Kubernetes object, or a document that is no object: kubectl refuses each; skipped, it passed.
+        ("kind: Ingress\nmetadata: {name: a}\n", "an object with kind 'Ingress': a Kubernetes object needs"),
+        ("apiVersion: [networking.k8s.io/v1]\nkind: Ingress\n", "an object with apiVersion ['networking.k8s.io/v1']"),
+        ("hello\n", "'hello' is a str, not an object"),
+        # Not served since Kubernetes 1.22: the API server refuses it.
+        ("apiVersion: extensions/v1beta1\nkind: Ingress\nmetadata: {name: a}\n", "has not served since 1.22"),
+    ],
+)
+def test_objects_kubectl_refuses_are_named_not_skipped(
+    text: str, said: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "in.yaml"
+    path.write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ok}\n---\n" + text)
+    assert main(["check", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: {path}: document 2: ") and said in err, err
+
+
+ALB_SCHEME = "alb.ingress.kubernetes.io/scheme"
+
+
+def test_a_findings_line_escapes_control_characters(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A name or value holding a newline or a terminal escape cannot split a finding or drive the terminal."""
+    ingress = {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "Ingress",
+        "metadata": {"name": "w\x1b[31m", "namespace": "te\nam", "annotations": {ALB_SCHEME: "x"}},
+        "spec": {"ingressClassName": "alb", "rules": [{"host": "a.example.com", "http": {"paths": []}}]},
+    }
+    path = tmp_path / "in.json"
+    path.write_text(json.dumps(ingress))
+    main(["check", str(path)])
+    out = capsys.readouterr().out
+    assert "\x1b" not in out and "te\\nam/w\\x1b[31m" in out, out
+    assert all(line.startswith(("[", "note:")) or line.endswith("violations") for line in out.splitlines()), out
+
+
 def test_check_reads_standard_input(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     import io
 

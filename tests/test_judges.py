@@ -416,7 +416,7 @@ def test_the_legacy_redirect_is_read_as_the_controller_builds_the_http_listener(
     [
         # The same URL: #{host} and #{port} (each left out means the same), or the listener's own port.
         ("web.example.com", {}, "loop"),
-        ("web.example.com", {"host": "#{host}", "port": "#{port}"}, "loop"),
+        ("web.example.com", {"host": "#{host}", "port": "443"}, "loop"),
         ("web.example.com", {"host": "WEB.example.com", "port": "443"}, "loop"),
         # A literal host the rule's host matches (ALB '*' matches any characters): matched again.
         ("*.example.com", {"host": "www.example.com"}, "loop"),
@@ -432,7 +432,8 @@ def test_the_legacy_redirect_is_read_as_the_controller_builds_the_http_listener(
         # www.#{host} on a rule of web.example.com sends www.web.example.com, which that rule does not match.
         ("web.example.com", {"host": "www.#{host}"}, "may"),
         ("*.example.com", {"host": "www.#{host}"}, "loop"),
-        ("web.example.com", {"port": "8443"}, "may"),
+        # A port no HTTPS listener of the group serves: clients are sent where nothing answers TLS.
+        ("web.example.com", {"port": "8443"}, "port"),
     ],
 )
 def test_a_regex_redirect_loops_only_where_its_rule_matches_the_redirected_request(
@@ -448,10 +449,12 @@ def test_a_regex_redirect_loops_only_where_its_rule_matches_the_redirected_reque
         rule["host"], rule["http"]["paths"] = host, rule["http"]["paths"][:1]  # the redirect alone, matched first
     annotations = ingress["metadata"]["annotations"]
     annotations[ANN + "use-regex-path-match"] = "true"
-    redirect = {"protocol": "HTTPS", "statusCode": "HTTP_301", **config}
+    redirect = {"protocol": "HTTPS", "port": "443", "statusCode": "HTTP_301", **config}
     annotations[ANN + "actions.ssl-redirect"] = json.dumps({"type": "redirect", "redirectConfig": redirect})
     (found,) = [v for v in _check(tmp_path, capsys, ingress) if v["rule"] == "alb-ssl-redirect"]
-    if verdict == "loop":
+    if verdict == "port":
+        assert "where no HTTPS listener of its group answers" in found["message"], found
+    elif verdict == "loop":
         assert "has a regex path" in found["message"] and "redirects it again" in found["message"], found
     else:
         assert found["message"] == (
@@ -479,15 +482,18 @@ def test_a_regex_redirect_loops_only_where_its_rule_matches_the_redirected_reque
         ("web.example.com", {"host": "WEB.example.com"}, None, True),
         # To another HTTPS port of the Ingress, where the same rule is dropped (its port is that listener's own).
         ("web.example.com", {"port": "8443"}, '[{"HTTP": 80}, {"HTTPS": 443}, {"HTTPS": 8443}]', False),
-        # A port the ELB API refuses (the validator names it as bad input): no loop claimed, and no crash.
-        ("web.example.com", {"port": "\u00b2"}, None, False),
+        # A port the ELB API refuses (the validator names it as bad input): no crash; said as no HTTPS port.
+        ("web.example.com", {"port": "\u00b2"}, None, "port"),
+        # No port: the ELB API keeps the request's, so HTTP 80 goes to https://host:80, where no HTTPS listener is.
+        ("web.example.com", {"port": None}, None, "port"),
+        ("web.example.com", {"port": "#{port}"}, None, "port"),
     ],
 )
 def test_a_redirect_the_controller_keeps_on_https_loops_where_its_rule_matches_again(
     host: str | None,
     config: dict[str, str],
     listen_ports: str | None,
-    loops: bool,
+    loops: bool | str,
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
@@ -501,10 +507,13 @@ def test_a_redirect_the_controller_keeps_on_https_loops_where_its_rule_matches_a
     annotations = ingress["metadata"]["annotations"]
     if listen_ports is not None:
         annotations[ANN + "listen-ports"] = listen_ports
-    redirect = {"protocol": "HTTPS", "statusCode": "HTTP_301", **config}
+    redirect = {k: v for k, v in {"protocol": "HTTPS", "port": "443", "statusCode": "HTTP_301", **config}.items() if v}
     annotations[ANN + "actions.ssl-redirect"] = json.dumps({"type": "redirect", "redirectConfig": redirect})
     found = [v for v in _check(tmp_path, capsys, ingress) if v["rule"] == "alb-ssl-redirect"]
-    if loops:
+    if loops == "port":
+        (finding,) = found
+        assert "where no HTTPS listener of its group answers" in finding["message"], finding
+    elif loops:
         (finding,) = found
         assert "keeps the rule on the HTTPS listener" in finding["message"], finding
         assert "redirects it again" in finding["message"], finding
@@ -581,6 +590,25 @@ def test_a_members_host_less_redirect_evaluated_first_covers_the_group(
     shared HTTP listener, answers every request there before another member's rules."""
     found = {v["resource"] for v in _check(tmp_path, capsys, redirect, web) if v["rule"] == "alb-ssl-redirect"}
     assert ("Ingress team/web" not in found) is covered, found
+
+
+def test_a_members_legacy_redirect_is_no_route_taken_from_another_member(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """group-routes: a host-less redirect to HTTPS evaluated first answers HTTP before the other members by design,
+    and on HTTPS the controller drops it (isInfiniteRedirectRule); saying it takes their routes, with a fix to
+    order them first, would have them answer plain HTTP."""
+    found = _check(tmp_path, capsys, _redirect_member("a-redirect"), _plain_member())
+    assert not [v for v in found if v["rule"] in ("group-routes", "alb-ssl-redirect")], found
+
+
+def test_an_ingress_being_deleted_is_out_of_its_group(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The controller leaves an Ingress with a deletionTimestamp out of its group (group_loader.go
+    loadGroupIDIfAnyHelper): it covers no member, shadows none, and is judged for nothing."""
+    deleting = _deleting(_plain_member())
+    deleting["metadata"]["name"] = "old"
+    found = _check(tmp_path, capsys, deleting, _redirect_member("z-redirect"))
+    assert not [v for v in found if "team/old" in v["resource"]], found
 
 
 def test_a_use_annotation_backend_without_its_action_is_said_to_answer_503(

@@ -544,6 +544,9 @@ def test_one_default_backend_per_listener_not_per_group() -> None:
     assert [(p.document, p.field) for p in same_port] == [("Ingress shop/b", "spec.defaultBackend")], same_port
     assert "multiple ingress defined default backend" in same_port[0].rule
     assert validate([member("a"), member("b", listen_ports='[{"HTTP": 8080}]')]) == []
+    deleting = member("b")
+    deleting["metadata"]["deletionTimestamp"] = "2026-12-01T00:00:00Z"  # out of the group (loadGroupIDIfAnyHelper)
+    assert validate([member("a"), deleting]) == []
     both = {"listen_ports": ports, "certificate_arn": CERT_ARN}
     # ssl-redirect: HTTP 80 redirects, but HTTPS 443 still has two.
     redirected = validate([member("a", **both, ssl_redirect="443"), member("b", **both)])

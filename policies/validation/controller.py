@@ -1118,7 +1118,10 @@ def group_problems(objects: Iterable[tuple[int, Mapping[str, Any]]]) -> list[Pro
     groups: dict[str, list[tuple[int, Mapping[str, Any]]]] = defaultdict(list)
     for index, obj in listed:
         spec: Any = obj.get("spec") if isinstance(obj.get("spec"), Mapping) else {}
-        if is_alb_ingress(obj) and spec.get("ingressClassName") not in with_params:
+        metadata = obj.get("metadata")
+        deleting = isinstance(metadata, Mapping) and bool(metadata.get("deletionTimestamp"))
+        # One being deleted is left out of its group (v3.5.0 group_loader.go loadGroupIDIfAnyHelper).
+        if is_alb_ingress(obj) and spec.get("ingressClassName") not in with_params and not deleting:
             groups[group_of(obj)].append((index, obj))
     found: list[Problem] = []
     for group, members in groups.items():
