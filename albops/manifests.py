@@ -10,6 +10,8 @@ from __future__ import annotations
 import codecs
 import functools
 import json
+import os
+import stat
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
@@ -40,10 +42,31 @@ def files_under(paths: Iterable[Path], suffixes: tuple[str, ...] = YAML_SUFFIXES
             if not found:
                 raise UnreadableError(f"{path}: no {', '.join('*' + s for s in suffixes)} files in this directory")
             yield from found
-        elif is_file:
+        elif is_file or _is_pipe(path):  # a pipe named on the command line: `<(kubectl get ingress -A -o yaml)`
             yield path
         else:
             raise UnreadableError(f"{path}: {_why_not_a_file(path)}")
+
+
+def _is_pipe(path: Path) -> bool:
+    try:
+        return stat.S_ISFIFO(path.stat().st_mode)
+    except OSError:
+        return False
+
+
+def _pipe_text(path: Path) -> str:
+    """What a pipe holds, read to its end. Opened without waiting for a writer (a FIFO nobody writes to would
+    block the open for ever), then read waiting for data: a pipe with no writer reads as empty at once."""
+    descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        os.set_blocking(descriptor, True)
+        chunks = []
+        while chunk := os.read(descriptor, 1 << 20):
+            chunks.append(chunk)
+    finally:
+        os.close(descriptor)
+    return b"".join(chunks).decode("utf-8")
 
 
 def _why_not_a_file(path: Path) -> str:
@@ -53,7 +76,7 @@ def _why_not_a_file(path: Path) -> str:
         path.stat()
     except OSError as error:
         return str(error.strerror or error).lower()
-    return "not a regular file or directory (a FIFO, device or socket, which cannot be read as a manifest); give a file"
+    return "not a regular file, directory or pipe (a device or socket, which cannot be read as a manifest); give a file"
 
 
 class _DuplicateKeyError(ValueError):
@@ -134,6 +157,9 @@ def documents(path: Path) -> list[Any]:
     YAML is parsed from the file itself: a 50 MB input is never also held as one string.
     """
     try:
+        if _is_pipe(path):  # read once: a pipe cannot be read again
+            text = _pipe_text(path)
+            return parse(text, str(path), as_json=path.suffix == ".json" or text.lstrip()[:1] in ("{", "["))
         if path.suffix == ".json":
             return parse(path.read_text(encoding="utf-8"), str(path), as_json=True)
         anchors = _utf8_with_anchors(path)

@@ -205,25 +205,39 @@ def test_standard_input_that_cannot_be_read_is_one_line(
 def test_inputs_that_are_no_files_are_named_for_what_they_are(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """A FIFO or device is not called missing, a symlink loop says so, a file name's control characters cannot
+    """A device is not called missing, a symlink loop says so, a file name's control characters cannot
     split the one line per input or drive the terminal, stdin given twice is said once, and a process started
     with stdin closed (sys.stdin is None) is bad input, never a traceback."""
-    import os
 
-    os.mkfifo(tmp_path / "pipe.yaml")
     (tmp_path / "l1.yaml").symlink_to(tmp_path / "l2.yaml")
     (tmp_path / "l2.yaml").symlink_to(tmp_path / "l1.yaml")
     odd = tmp_path / "a\nb\x1b[31m.yaml"
     odd.write_text("key: [unclosed\n")
     monkeypatch.setattr("sys.stdin", None)
-    assert main(["check", str(tmp_path / "pipe.yaml"), str(tmp_path / "l1.yaml"), str(odd), "-", "-"]) == 2
+    assert main(["check", "/dev/null", str(tmp_path / "l1.yaml"), str(odd), "-", "-"]) == 2
     lines = capsys.readouterr().err.splitlines()
     assert lines[0] == "error: 5 inputs refused:", lines
-    assert lines[1].startswith(f"  {tmp_path / 'pipe.yaml'}: not a regular file or directory (a FIFO"), lines
+    assert lines[1].startswith("  /dev/null: not a regular file, directory or pipe (a device or socket"), lines
     assert lines[2] == f"  {tmp_path / 'l1.yaml'}: too many levels of symbolic links", lines
     assert lines[3].startswith(f"  {tmp_path}/a\\nb\\x1b[31m.yaml: line 2: not valid YAML"), lines
     assert lines[4].startswith("  stdin: cannot be read (it is closed)"), lines
     assert lines[5] == "  stdin: given twice; it can be read once, so give - once", lines
+
+
+def test_a_pipe_named_on_the_command_line_is_read(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`albops check <(kubectl get ingress -A -o yaml)` names a pipe: it is read once, to its end; a FIFO nobody
+    writes to reads as empty at once (no hang)."""
+    import os
+
+    script = 'exec "$0" -m albops check <(printf "apiVersion: v1\\nkind: ConfigMap\\nmetadata: {name: a}\\n")'
+    done = subprocess.run(
+        ["bash", "-c", script, sys.executable], cwd=ROOT, capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.returncode == 0 and "1 objects checked, 0 violations" in done.stdout, done
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)
+    assert main(["check", str(pipe)]) == 2  # no writer: nothing in it, said so
+    assert "no Kubernetes object" in capsys.readouterr().err
 
 
 def test_a_lists_items_are_checked_or_refused_never_skipped(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
