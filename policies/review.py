@@ -221,12 +221,16 @@ class Stack:
         value = ingress.spec.get("ingressClassName")
         if value:
             return str(value)
-        defaults = [
+        defaults = self.default_classes()
+        return defaults[0] if len(defaults) == 1 else None
+
+    def default_classes(self) -> list[str]:
+        """The IngressClasses of the review annotated ingressclass.kubernetes.io/is-default-class "true"."""
+        return [
             str(c.metadata.get("name"))
             for c in self.of_type(INGRESS_CLASS)
             if c.annotations.get("ingressclass.kubernetes.io/is-default-class") == "true"
         ]
-        return defaults[0] if len(defaults) == 1 else None
 
     @functools.cached_property
     def certificate_management(self) -> bool:

@@ -570,6 +570,23 @@ def _legacy_backend() -> dict[str, Any]:
 LBC = "ingress.k8s.aws/alb"
 
 
+def test_two_default_classes_are_said_when_an_ingress_has_no_class(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Kubernetes' DefaultIngressClass admission refuses a new Ingress without a class when two are default, and
+    the controller's class loader errors: said, not only "no IngressClass says which controller serves it"."""
+    ingress = _ingress({})
+    del ingress["spec"]["ingressClassName"]
+    default = {"ingressclass.kubernetes.io/is-default-class": "true"}
+    classes = [_ingress_class("a", LBC), _ingress_class("b", "k8s.io/ingress-nginx")]
+    for ingress_class in classes:
+        ingress_class["metadata"]["annotations"] = default
+    path = tmp_path / "in.yaml"
+    path.write_text(yaml.safe_dump_all([ingress, *classes]))
+    assert main(["check", str(path)]) == 0
+    assert "2 IngressClasses are marked default (a, b): the API server refuses" in capsys.readouterr().out
+
+
 # -- 8. drains: only sleeps that provably run in sequence count ------------------------------------------------
 
 

@@ -126,6 +126,13 @@ def run(args: argparse.Namespace) -> int:
                 f"note: {len(unclassified)} Ingress(es) of class {named} not checked as ALB Ingresses (no IngressClass "
                 "says which controller serves it): name an ALB class with --ingress-class, or give --cloud-facts"
             )
+            defaults = Stack(resources, context).default_classes()
+            if len(defaults) > 1 and any(u["class"] is None for u in unclassified):
+                print(
+                    f"note: {len(defaults)} IngressClasses are marked default ({', '.join(defaults)}): the API server "
+                    "refuses a new Ingress without a class then, and the controller cannot pick one ('multiple "
+                    "default IngressClasses'); mark one default, or give each Ingress its class"
+                )
         print(f"{len(resources)} objects checked, {len(violations)} violations")
     if any(v.bad_input for v in violations):
         return EXIT_BAD_INPUT  # a value the API server or AWS refuses: the input must be fixed first
