@@ -449,6 +449,8 @@ def _loops_on_https(
     literal = int(port) if isinstance(port, str) and re.fullmatch("[0-9]+", port) else None
     if port is not None and port != "#{port}" and literal is None:
         return False  # a port the ELB API refuses (the validator names it): the rule is never created
+    if regex and config.get("path") not in (None, "/#{path}"):
+        return False  # whether the regex matches the new path is not evaluated: "cannot tell", not "loops"
 
     def kept(listener: int) -> bool:
         return regex or not _dropped_on(config, host, patterns, listener)
@@ -566,7 +568,9 @@ def _legacy_redirect(
             unread = str(action["unread"])
         regex_redirect = to_https and regex and not narrowed
         host = rule.get("host")
-        patterns = {"/*"} if path == "/" else {str(path)} if path else set()
+        # The rule's path patterns as the controller writes them: a rule left with no condition at all (no host,
+        # an empty path) gets '/*' (buildRuleConditions).
+        patterns = {"/*"} if path == "/" or (not path and not host) else {str(path)} if path else set()
         covering = (to_https and every_path) or regex_redirect
         target = config.get("port")
         wrong_port = covering and not (

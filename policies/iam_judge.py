@@ -157,7 +157,10 @@ def statements(doc: Mapping[str, Any]) -> list[Mapping[str, Any]]:
 
 
 def _strings(value: Any) -> bool:
-    return isinstance(value, str) or (isinstance(value, list) and all(isinstance(v, str) for v in value))
+    """A string, or a list of one or more strings (IAM refuses an empty list: "must contain resources")."""
+    if isinstance(value, list):
+        return bool(value) and all(isinstance(v, str) for v in value)
+    return isinstance(value, str)
 
 
 _STATEMENT_KEYS = (
@@ -215,7 +218,10 @@ def shape_problem(value: Any, trust: bool | None) -> tuple[str, Any, str] | None
             if key in statement and not actions:
                 return f"{where}.{key}", statement[key], "one action or more (IAM refuses it)"
             for action in actions:
-                if action != "*" and ":" not in action:
+                service, colon, name = action.partition(":")
+                # "Actions/Conditions must be prefaced by a vendor", "can contain only one colon", and the
+                # vendor "must not contain wildcards" (IAM's MalformedPolicyDocument messages).
+                if action != "*" and (not colon or not service or ":" in name or "*" in service or "?" in service):
                     need = "an action prefixed by its service, e.g. ec2:DescribeVpcs (IAM refuses it)"
                     return f"{where}.{key}", action, need
         if "Action" not in statement and "NotAction" not in statement:
@@ -228,6 +234,10 @@ def shape_problem(value: Any, trust: bool | None) -> tuple[str, Any, str] | None
             and not (isinstance(principal, Mapping) and principal and all(_strings(v) for v in principal.values()))
         ):
             return f"{where}.{principal_key}", principal, '"*" or a map of principal types to strings (IAM refuses it)'
+        if trust is True and principal_key == "NotPrincipal" and principal is not None:
+            # IAM User Guide, NotPrincipal: "You cannot use the NotPrincipal element ... in an IAM role trust policy".
+            need = "Principal, not NotPrincipal, in a role trust policy (IAM refuses it)"
+            return f"{where}.NotPrincipal", principal, need
         if trust is True and principal is None:
             return where, statement, "a trust policy statement naming a Principal (IAM refuses it)"
         if trust is True and ("Resource" in statement or "NotResource" in statement):

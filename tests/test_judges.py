@@ -422,9 +422,9 @@ def test_the_legacy_redirect_is_read_as_the_controller_builds_the_http_listener(
         ("*.example.com", {"host": "www.example.com"}, "loop"),
         # A host-less rule matches every host, the new one too.
         (None, {"host": "www.example.com"}, "loop"),
-        # A changed path or query: this tool cannot say the regex no longer matches; a literal query is the same
-        # again on the second request.
-        ("web.example.com", {"path": "/login"}, "loop"),
+        # Another path: whether the regex matches it is not evaluated ("cannot tell"); a literal query is the same
+        # again on the second request (a loop).
+        ("web.example.com", {"path": "/login"}, "may"),
         ("web.example.com", {"query": "from=http"}, "loop"),
         # Another host the rule does not match, or a port that is no HTTPS listener of the Ingress: the redirected
         # request leaves the rule, so it does not loop, but whether the regex covers every path is not evaluated.
@@ -519,6 +519,18 @@ def test_a_redirect_the_controller_keeps_on_https_loops_where_its_rule_matches_a
         assert "redirects it again" in finding["message"], finding
     else:
         assert found == [], found
+
+
+def test_a_condition_less_rule_is_slash_star_to_the_loop_test(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A host-less rule with an empty path has no condition, so the controller writes path /* for it
+    (buildRuleConditions) and isInfiniteRedirectRule takes a redirect to path /* as its own: dropped on HTTPS."""
+    ingress = _legacy(None, "", "ImplementationSpecific")
+    redirect = {"protocol": "HTTPS", "port": "443", "path": "/*", "statusCode": "HTTP_301"}
+    annotations = ingress["metadata"]["annotations"]
+    annotations[ANN + "actions.ssl-redirect"] = json.dumps({"type": "redirect", "redirectConfig": redirect})
+    assert "alb-ssl-redirect" not in _rules(_check(tmp_path, capsys, ingress))
 
 
 def _redirect_member(

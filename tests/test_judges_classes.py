@@ -413,6 +413,7 @@ def test_an_ingress_without_a_class_is_judged_by_the_default_class(
 _CONDITION = "Statement[0].Condition"
 _READ = {"Effect": "Allow", "Action": "ec2:DescribeVpcs", "Resource": "*"}
 _TRUST = {"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}
+_NOT_PRINCIPAL = {"Effect": "Deny", "NotPrincipal": {"AWS": "111122223333"}, "Action": "sts:AssumeRole"}
 
 
 @pytest.mark.parametrize(
@@ -429,6 +430,11 @@ _TRUST = {"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Act
         ({"Statement": [{"Effect": "Allow", "Action": "DescribeVpcs", "Resource": "*"}]}, "Statement[0].Action"),
         ({"Version": "2012-10-18", "Statement": [_READ]}, "Version"),
         ({"Statement": [{**_READ, "Comment": "x"}]}, "Statement[0].Comment"),
+        ({"Statement": [{**_READ, "Resource": []}]}, "Statement[0].Resource"),
+        ({"Statement": [{**_READ, "Action": "*:Untag*"}]}, "Statement[0].Action"),
+        ({"Statement": [{**_READ, "Action": "s3:a:b"}]}, "Statement[0].Action"),
+        # IAM User Guide, NotPrincipal: not in a role trust policy (a get-role document is one).
+        ({"Role": {"AssumeRolePolicyDocument": {"Statement": [_NOT_PRINCIPAL]}}}, "Statement[0].NotPrincipal"),
         # A principal in one statement and a resource grant in another: no kind of policy IAM takes, and judged
         # as a trust policy the iam:* grant went unread.
         ({"Statement": [_TRUST, {"Effect": "Allow", "Action": "iam:*", "Resource": "*"}]}, "Statement[1]"),
@@ -573,8 +579,9 @@ LBC = "ingress.k8s.aws/alb"
 def test_two_default_classes_are_said_when_an_ingress_has_no_class(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """Kubernetes' DefaultIngressClass admission refuses a new Ingress without a class when two are default, and
-    the controller's class loader errors: said, not only "no IngressClass says which controller serves it"."""
+    """With two defaults Kubernetes' DefaultIngressClass admission gives a new Ingress the newest (1.25 and later,
+    kubernetes#110974), and the controller's class loader errors on one stored without a class ("multiple
+    default IngressClasses found"): said, not only "no IngressClass says which controller serves it"."""
     ingress = _ingress({})
     del ingress["spec"]["ingressClassName"]
     default = {"ingressclass.kubernetes.io/is-default-class": "true"}
@@ -584,7 +591,7 @@ def test_two_default_classes_are_said_when_an_ingress_has_no_class(
     path = tmp_path / "in.yaml"
     path.write_text(yaml.safe_dump_all([ingress, *classes]))
     assert main(["check", str(path)]) in (0, 1)
-    assert "2 IngressClasses are marked default (a, b): the API server refuses" in capsys.readouterr().out
+    assert "2 IngressClasses are marked default (a, b): the API server gives" in capsys.readouterr().out
 
 
 # -- 8. drains: only sleeps that provably run in sequence count ------------------------------------------------

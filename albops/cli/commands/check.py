@@ -130,8 +130,10 @@ def run(args: argparse.Namespace) -> int:
             if len(defaults) > 1 and any(u["class"] is None for u in unclassified):
                 print(
                     f"note: {len(defaults)} IngressClasses are marked default ({', '.join(defaults)}): the API server "
-                    "refuses a new Ingress without a class then, and the controller cannot pick one ('multiple "
-                    "default IngressClasses'); mark one default, or give each Ingress its class"
+                    "gives a new Ingress without a class the newest of them (Kubernetes 1.25 and later; before, it "
+                    "refused the Ingress), and the controller refuses a group holding one stored without a class "
+                    "('multiple default IngressClasses found'), so this tool cannot say which class it gets: mark "
+                    "one default, or give each Ingress its class"
                 )
         print(f"{len(resources)} objects checked, {len(violations)} violations")
     if any(v.bad_input for v in violations):
