@@ -104,6 +104,43 @@ def _iam_documents(obj: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
     return [(label, doc) for label, doc in found if doc is not None]
 
 
+def _together(obj: dict[str, Any]) -> list[tuple[str, dict[str, Any], list[dict[str, Any]]]]:
+    """Per role, user and group of get-account-authorization-details with two permission documents or more (its
+    inline ones and the default versions of the managed ones attached, as listed under Policies): one document
+    of all their statements, and the documents it was made of. IAM grants the union, so PassRole in one and
+    RunInstances in another escalate as if written together; judged apart, neither is."""
+    managed: dict[str, dict[str, Any]] = {}
+    for policy in obj.get("Policies") or [] if isinstance(obj.get("Policies"), list) else []:
+        if not isinstance(policy, dict):
+            continue
+        for listed in policy.get("PolicyVersionList") or []:
+            document = _document(listed.get("Document")) if isinstance(listed, dict) else None
+            if document is not None and listed.get("IsDefaultVersion"):
+                managed[str(policy.get("Arn"))] = document
+    found: list[tuple[str, dict[str, Any], list[dict[str, Any]]]] = []
+    for key in ("RoleDetailList", "UserDetailList", "GroupDetailList"):
+        for item in obj.get(key) or [] if isinstance(obj.get(key), list) else []:
+            if not isinstance(item, dict):
+                continue
+            name = str(item.get("RoleName") or item.get("UserName") or item.get("GroupName"))
+            inline = item.get("RolePolicyList") or item.get("UserPolicyList") or item.get("GroupPolicyList") or []
+            parts = [_document(p.get("PolicyDocument")) for p in inline if isinstance(p, dict)]
+            parts += [
+                managed.get(str(a.get("PolicyArn")))
+                for a in item.get("AttachedManagedPolicies") or []
+                if isinstance(a, dict)
+            ]
+            documents = [part for part in parts if part is not None]
+            if len(documents) < 2:
+                continue
+            statements: list[Any] = []
+            for document in documents:
+                block = document["Statement"]
+                statements += block if isinstance(block, list) else [block]
+            found.append((f" {name} (its {len(documents)} policies together)", {"Statement": statements}, documents))
+    return found
+
+
 def _resources(source: str, docs: list[Any], path: str = "") -> list[Resource]:
     """The objects of ``docs``, named after ``source`` (a file's name); a refusal names ``path`` (its full path)."""
     found: list[Resource] = []
@@ -127,6 +164,8 @@ def _resources(source: str, docs: list[Any], path: str = "") -> list[Resource]:
                     + " and ".join(f"{key} {obj[key]!r}" for key in typed)
                     + ": a Kubernetes object needs apiVersion and kind, both text (kubectl refuses it)"
                 )
+            for label, doc, parts in _together(obj):
+                found.append(Resource(IAM_POLICY, f"{source}#{index}{label}", {"policy": doc, "parts": parts}))
             if not iam and isinstance(obj.get("apiVersion"), str) and isinstance(obj.get("kind"), str):
                 _check_shape(obj, f"{path or source}: document {index + 1}")
                 metadata = obj.get("metadata")

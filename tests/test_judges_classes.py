@@ -413,6 +413,7 @@ def test_an_ingress_without_a_class_is_judged_by_the_default_class(
 _CONDITION = "Statement[0].Condition"
 _READ = {"Effect": "Allow", "Action": "ec2:DescribeVpcs", "Resource": "*"}
 _TRUST = {"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}
+_DEFAULT = {"IsDefaultVersion": True}
 _NOT_PRINCIPAL = {"Effect": "Deny", "NotPrincipal": {"AWS": "111122223333"}, "Action": "sts:AssumeRole"}
 
 
@@ -485,6 +486,34 @@ def test_class_params_are_read_from_the_classes_own_api_group(
     found_all = _check(tmp_path, capsys, ingress, _service(), wrong_group, auto)
     refused = [v for v in found_all if v["resource"] == "IngressClass alb"]
     assert refused and "references unknown parameters" in refused[0]["message"], found_all
+
+
+def test_a_roles_policies_are_judged_together_in_the_account_listing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """IAM grants a role the union of its inline and attached policies: iam:PassRole in one and ec2:RunInstances
+    in another is the escalation either would be alone with both (get-account-authorization-details lists the
+    attached managed policy's default version under Policies); said once, for the role's policies together."""
+    arn = "arn:aws:iam::111122223333:policy/m"
+    run = {"Effect": "Allow", "Action": "ec2:RunInstances", "Resource": "*"}
+    listing = {
+        "RoleDetailList": [
+            {
+                "RoleName": "r1",
+                "AssumeRolePolicyDocument": {"Statement": [_TRUST]},
+                "RolePolicyList": [
+                    {"PolicyName": "inl", "PolicyDocument": {"Statement": [{**_READ, "Action": "iam:PassRole"}]}}
+                ],
+                "AttachedManagedPolicies": [{"PolicyName": "m", "PolicyArn": arn}],
+            }
+        ],
+        "Policies": [
+            {"PolicyName": "m", "Arn": arn, "PolicyVersionList": [{"Document": {"Statement": [run]}, **_DEFAULT}]}
+        ],
+    }
+    found = [v for v in _check(tmp_path, capsys, listing, name="gaad.json") if v["rule"] == "iam-escalation"]
+    assert [v["resource"] for v in found] == ["Policy gaad.json#0 r1 (its 2 policies together)"], found
+    assert "iam:PassRole (on *) with ec2:RunInstances" in found[0]["message"], found
 
 
 def test_class_params_load_balancer_attributes_without_a_value_name_the_field(
