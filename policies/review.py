@@ -248,6 +248,18 @@ class Stack:
                 return True
         return False
 
+    @functools.cached_property
+    def annotation_class(self) -> str:
+        """The class the controller matches the kubernetes.io/ingress.class annotation against: its --ingress-class
+        flag, which the chart's ingressClass value sets (the review's controller release), "alb" by default
+        (v3.5.0 pkg/config/ingress_config.go; class_annotation_matcher.go compares exactly)."""
+        for release in self.of_type(HELM_RELEASE):
+            values = release.props.get("values")
+            chosen = values.get("ingressClass") if isinstance(values, Mapping) else None
+            if release.props.get("chart") == CONTROLLER_CHART and isinstance(chosen, str) and chosen:
+                return chosen
+        return "alb"
+
     def alb_ingresses(self) -> list[Resource]:
         return list(self.kept(("alb_ingresses",), None, lambda: tuple(self._alb_ingresses())))
 
@@ -267,7 +279,7 @@ class Stack:
         }
         # The annotation is matched against the controller's --ingress-class flag alone (the chart's ingressClass,
         # "alb" by default), not against IngressClasses: an annotation naming another of its classes is ignored.
-        by_annotation = {*self.context.ingress_classes, "alb"}
+        by_annotation = {*self.context.ingress_classes, self.annotation_class}
         return [
             i
             for i in self.of_type(INGRESS)

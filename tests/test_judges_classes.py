@@ -574,6 +574,23 @@ def test_a_class_named_alb_that_another_controller_serves_is_not_an_alb_class(
     assert "alb-https" not in _rules(_check(tmp_path, capsys, ingress, _service(), nginx_class))
 
 
+def test_the_class_annotation_is_matched_against_the_controllers_own_class() -> None:
+    """The controller matches kubernetes.io/ingress.class against its --ingress-class flag, which the chart's
+    ingressClass value sets (class_annotation_matcher.go compares exactly); 'alb' when no release says."""
+    from albingress.policies.review import CONTROLLER_CHART, HELM_RELEASE, INGRESS, Context, Resource, Stack
+
+    def ingress(name: str, annotation: str) -> Resource:
+        meta = {"name": name, "namespace": "team", "annotations": {"kubernetes.io/ingress.class": annotation}}
+        return Resource(INGRESS, name, {"metadata": meta, "spec": {}})
+
+    release = Resource(HELM_RELEASE, "lbc", {"chart": CONTROLLER_CHART, "values": {"ingressClass": "alb-public"}})
+    ingresses = [ingress("a", "alb"), ingress("b", "alb-public")]
+    alone = Stack(ingresses, Context(ingress_classes=frozenset()))
+    assert [i.name for i in alone.alb_ingresses()] == ["a"]
+    with_release = Stack([*ingresses, release], Context(ingress_classes=frozenset()))
+    assert [i.name for i in with_release.alb_ingresses()] == ["b"]
+
+
 def test_an_eks_auto_mode_group_is_not_the_load_balancer_controllers_group_of_that_name(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
