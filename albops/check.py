@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import urllib.parse
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -46,9 +46,6 @@ def _objects(document: Any, where: str = "") -> Iterator[dict[str, Any]]:
                 yield from _objects(item, where)
         else:
             yield document
-    else:
-        found = type(document).__name__
-        raise UnreadableError(f"{where}: {str(document)[:40]!r} is a {found}, not an object (kubectl refuses it)")
 
 
 def resources_from(path: Path) -> list[Resource]:
@@ -154,19 +151,11 @@ def _resources(source: str, docs: list[Any], path: str = "") -> list[Resource]:
                 if trust and not (label.endswith(" trust") or "Role" in obj):
                     props["kindInferred"] = True  # a trust or a resource-based policy: not said which
                 found.append(Resource(IAM_ROLE if trust else IAM_POLICY, f"{source}#{index}{label}", props))
-            typed = [key for key in ("apiVersion", "kind") if key in obj]
-            whole = all(isinstance(obj.get(key), str) and obj[key] for key in ("apiVersion", "kind"))
-            if not iam and typed and not whole:
-                # Half a Kubernetes object (kind without apiVersion, or either not text): kubectl refuses it, and
-                # skipped it would pass unjudged.
-                raise UnreadableError(
-                    f"{path or source}: document {index + 1}: an object with "
-                    + " and ".join(f"{key} {obj[key]!r}" for key in typed)
-                    + ": a Kubernetes object needs apiVersion and kind, both text (kubectl refuses it)"
-                )
             for label, doc, parts in _together(obj):
                 found.append(Resource(IAM_POLICY, f"{source}#{index}{label}", {"policy": doc, "parts": parts}))
             if not iam and isinstance(obj.get("apiVersion"), str) and isinstance(obj.get("kind"), str):
+                if _client_side(obj):
+                    continue  # a tool's own file (kustomize, kubeconfig, kind): never sent to the API server
                 _check_shape(obj, f"{path or source}: document {index + 1}")
                 metadata = obj.get("metadata")
                 named = metadata.get("name") if isinstance(metadata, dict) else None
@@ -179,6 +168,18 @@ def _a(value: Any) -> str:
     """What YAML made of a value, with its article: "a list", "an int"."""
     name = type(value).__name__
     return f"{'an' if name[0] in 'aeiou' else 'a'} {name}"
+
+
+# Files with apiVersion and kind that tools read and the API server never sees: kustomize's, kubeconfig, kind's
+# cluster config. Like a Helm Chart.yaml or a values file (which lack one of the two), they are passed over.
+_CLIENT_SIDE_GROUPS = ("kustomize.config.k8s.io/", "kind.x-k8s.io/", "ctlptl.dev/", "skaffold/")
+
+
+def _client_side(obj: Mapping[str, Any]) -> bool:
+    version = str(obj.get("apiVersion"))
+    if version.startswith(_CLIENT_SIDE_GROUPS):
+        return True
+    return version == "v1" and obj.get("kind") == "Config" and ("clusters" in obj or "contexts" in obj)
 
 
 def _check_shape(obj: dict[str, Any], where: str) -> None:

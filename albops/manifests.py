@@ -159,7 +159,7 @@ def documents(path: Path) -> list[Any]:
     try:
         if _is_pipe(path):  # read once: a pipe cannot be read again
             text = _pipe_text(path)
-            return parse(text, str(path), as_json=path.suffix == ".json" or text.lstrip()[:1] in ("{", "["))
+            return parse(text, str(path), as_json=path.suffix == ".json")  # YAML reads JSON too, as from stdin
         if path.suffix == ".json":
             return parse(path.read_text(encoding="utf-8"), str(path), as_json=True)
         anchors = _utf8_with_anchors(path)
