@@ -267,7 +267,7 @@ class GroupMember:
     fixed: str | None = None
 
 
-def _path_overlap(first: PathRoute, later: PathRoute) -> bool:
+def path_overlap(first: PathRoute, later: PathRoute) -> bool:
     """Whether a request can match both paths, as the controller writes them: Prefix ``/`` is ``/*``, another
     Prefix ``/p`` is ``/p`` and ``/p/*`` (its trailing '/' dropped), Exact ``/e`` is ``/e``."""
     a, b = route_key(first)[0], route_key(later)[0]
@@ -365,7 +365,7 @@ def _shadowed(first: GroupMember, later: GroupMember) -> tuple[str, str] | None:
             if first_path.path_type not in ("Prefix", "Exact"):
                 continue
             wider = _host_covers(first_host, later_host)
-            if wider is None or not _path_overlap(first_path, later_path):
+            if wider is None or not path_overlap(first_path, later_path):
                 continue
             if wider or _more_specific(first_path, later_path):
                 return (

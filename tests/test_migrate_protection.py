@@ -268,15 +268,32 @@ def test_every_protected_path_of_a_shared_backend_keeps_the_allow_list(first: st
         assert inside is not None and inside.kind == "forward" and inside.targets[0][0] == "app", (path, inside)
 
 
-@pytest.mark.parametrize(("name", "order", "held"), [("aaa", None, True), ("zzz", None, False), ("aaa", "5", False)])
+@pytest.mark.parametrize(
+    ("name", "order", "held", "change"),
+    [
+        ("aaa", None, True, None),
+        ("zzz", None, False, None),  # evaluated after it
+        ("aaa", "5", False, None),
+        # Not a member: another controller's Ingress with a leftover group.name.
+        ("aaa", None, False, {"class": "traefik"}),
+        # Rules are per listener: one only on HTTP 8080 never meets the protected rules on 80 and 443.
+        ("aaa", None, False, {"listen-ports": '[{"HTTP": 8080}]'}),
+        # Paths that cannot meet: /public (Exact) and /admin (Prefix).
+        ("aaa", None, False, {"path": ("/public", "Exact")}),
+    ],
+)
 def test_an_alb_ingress_of_the_input_evaluated_first_in_the_group_holds_the_allow_list_back(
-    name: str, order: str | None, held: bool
+    name: str, order: str | None, held: bool, change: dict[str, Any] | None
 ) -> None:
     """An ALB Ingress passed through (not converted) that joins the group: the controller evaluates members by
-    group.order, then namespace/name (sortGroupMembers); before the protected Ingress, its '/' answers clients the
-    source-ip conditions would refuse at /admin."""
-    existing = nginx_ingress(name, [("/", "Prefix", "admin")], {ALB + "group.name": "g"})
-    existing["spec"]["ingressClassName"] = "alb"
+    group.order, then namespace/name (sortGroupMembers); before the protected Ingress, a rule of it that can match
+    the same requests (host, path, listen port) answers clients the source-ip conditions would refuse."""
+    change = change or {}
+    path, kind = change.get("path", ("/", "Prefix"))
+    existing = nginx_ingress(name, [(path, kind, "admin")], {ALB + "group.name": "g"})
+    existing["spec"]["ingressClassName"] = change.get("class", "alb")
+    if "listen-ports" in change:
+        existing["metadata"]["annotations"][ALB + "listen-ports"] = change["listen-ports"]
     if order is not None:
         existing["metadata"]["annotations"][ALB + "group.order"] = order
     guarded = nginx_ingress("admin", [("/admin", "Prefix", "admin")], {NGINX + "whitelist-source-range": "10.0.0.0/8"})
@@ -286,6 +303,22 @@ def test_an_alb_ingress_of_the_input_evaluated_first_in_the_group_holds_the_allo
     if held:
         lost = _finding(report, NGINX + "whitelist-source-range")
         assert lost.status == "lost-protection" and f"ALB Ingress shop/{name} of the input" in lost.detail
+
+
+def test_a_group_an_alb_ingress_of_the_input_joins_gets_no_inbound_cidrs() -> None:
+    """inbound-cidrs limit every client of a listen port: with an ALB Ingress of the input (passed through) in the
+    group, whose clients the allow-list never meant to refuse, the ranges go on the protected rules instead
+    (mergeListenPortConfigs passes over a member without inbound-cidrs)."""
+    existing = nginx_ingress("zzz", [("/public", "Exact", "web")], {ALB + "group.name": "g"})
+    existing["spec"]["ingressClassName"] = "alb"
+    guarded = nginx_ingress("admin", [("/admin", "Prefix", "admin")], {NGINX + "whitelist-source-range": "10.0.0.0/8"})
+    output, report = migrate([existing, guarded], Options(group="g"))
+    assert not report.held_back, report.findings
+    annotations = _ingresses(output)["admin"]["metadata"]["annotations"]
+    assert ALB + "inbound-cidrs" not in annotations
+    assert any("source-ip" in value for key, value in annotations.items() if key.startswith(ALB + "conditions."))
+    alone, _ = migrate([guarded], Options(group="g"))
+    assert _ingresses(alone)["admin"]["metadata"]["annotations"][ALB + "inbound-cidrs"] == "10.0.0.0/8"
 
 
 def test_an_allow_list_on_a_catch_all_ingress_is_held_back() -> None:

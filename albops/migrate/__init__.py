@@ -222,9 +222,20 @@ def migrate(documents: list[Any], options: Options, copy: bool = True) -> tuple[
             emit_source(source, paths.pop(source.name, {}), report)
     split_plain_http(sources, report, existing_alb if options.to == "ingress" else [])
     split_schemes(sources, report)
-    group_settings(sources, report)
+    # The input's own ALB Ingresses that join a group this run writes to: of the controller's class (alb, or an
+    # IngressClass of the input it serves; another controller's Ingress with a leftover group.name is none).
+    lbc_classes = {"alb"} | {
+        str((o.get("metadata") or {}).get("name"))
+        for o in objects(output)
+        if o.get("kind") == "IngressClass" and (o.get("spec") or {}).get("controller") == "ingress.k8s.aws/alb"
+    }
+    members = [obj for obj in existing_alb if ingress_class(obj) in lbc_classes] if options.to == "ingress" else []
+    shared = frozenset(
+        str(((o.get("metadata") or {}).get("annotations") or {}).get(ALB + "group.name")) for o in members
+    )
+    group_settings(sources, report, shared)
     if options.to == "ingress":
-        existing_members_first(sources, existing_alb, report)
+        existing_members_first(sources, members, report)
     empty = set()
     for source in sources:
         if not source.canary:

@@ -275,18 +275,19 @@ def _annotations(obj: Mapping[str, Any]) -> Mapping[str, Any]:
     return annotations if isinstance(annotations, Mapping) else {}
 
 
-def group_settings(sources: list[Source], report: Report) -> None:
-    """Source ranges and timeouts, per ALB group: group-wide on the ALB, so emitted only when all agree."""
+def group_settings(sources: list[Source], report: Report, shared: frozenset[str] = frozenset()) -> None:
+    """Source ranges and timeouts, per ALB group: group-wide on the ALB, so emitted only when all agree.
+    ``shared``: the groups an ALB Ingress of the input (passed through) joins too."""
     groups: dict[str, list[Source]] = {}
     for source in sources:
         if not source.canary:
             groups.setdefault(str(source.annotations.get(ALB + "group.name")), []).append(source)
-    for live in groups.values():
-        _group_settings(live, report)
+    for name, live in groups.items():
+        _group_settings(live, report, name in shared)
 
 
-def _group_settings(live: list[Source], report: Report) -> None:
-    group_ranges(live, report)
+def _group_settings(live: list[Source], report: Report, shared: bool) -> None:
+    group_ranges(live, report, shared)
     # The idle timeout (proxy-read-timeout, proxy-send-timeout): albops.migrate.timeouts, after sharding.
 
 

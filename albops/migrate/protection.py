@@ -24,7 +24,8 @@ from typing import Any
 
 from albingress.facts.go_values import CidrList, go_bool, go_json_field, nginx_bool, nginx_cidrs
 from albingress.facts.regions import ALB_SSL_POLICIES, RECOMMENDED_SSL_POLICY
-from albingress.policies.app_checks import parse_group_order
+from albingress.policies.alb_budget import PathRoute
+from albingress.policies.app_checks import parse_group_order, path_overlap
 from albops.migrate.https_redirect import report_trailing_slash
 from albops.migrate.install import InstallFacts, as_mapping
 from albops.migrate.names import backend_name
@@ -574,10 +575,13 @@ def _listen_ports(source: Source) -> set[int]:
     return set(listen_ports(source.annotations))
 
 
-def group_ranges(live: list[Source], report: Report) -> None:
+def group_ranges(live: list[Source], report: Report, shared: bool = False) -> None:
     """The allow-lists of one ALB group: inbound-cidrs when every member has the same list (the group is then
     theirs alone), else source-ip conditions on each protected path plus a fixed 403 for everyone else right
-    after it, so a refused client never falls through to a later, public rule of the same host."""
+    after it, so a refused client never falls through to a later, public rule of the same host. ``shared``: an
+    ALB Ingress of the input (passed through) joins the group too, so it is not theirs alone: inbound-cidrs on
+    a port would refuse that Ingress's clients as well (mergeListenPortConfigs passes over a member without
+    any and opens 0.0.0.0/0 only when none sets them)."""
     tangled = {
         name
         for f in report.findings
@@ -602,7 +606,7 @@ def group_ranges(live: list[Source], report: Report) -> None:
     ports = set().union(*(_listen_ports(s) for s in live))
     group = str(live[0].annotations.get(ALB + "group.name"))
     lists = {s.allow for s in live}
-    agreed = next(iter(lists)) if len(lists) == 1 and all(not s.allow_lost for s in live) else None
+    agreed = next(iter(lists)) if len(lists) == 1 and all(not s.allow_lost for s in live) and not shared else None
     if agreed is not None:
         if len(agreed) * len(ports) > SECURITY_GROUP_RULES:
             for s in live:
@@ -984,7 +988,8 @@ def _params_redirect_port(where: str, spec: Mapping[str, Any], s: Source, report
 def existing_members_first(sources: list[Source], existing: list[dict[str, Any]], report: Report) -> None:
     """Holds back an Ingress whose allow-list became source-ip conditions when an ALB Ingress of the input (passed
     through, not converted) joins its group and is evaluated before it (group.order, then namespace/name: v3.5.0
-    group_loader.go sortGroupMembers) with a rule of a host it serves: that member's rules answer first, and a
+    group_loader.go sortGroupMembers) with a rule that can match the same requests (a host and a path both can,
+    on a listen port both have: rules are per listener): that member's rules answer first, and a
     client the allow-list refuses would reach whatever they forward to (its '/' catches '/admin'). The listener's
     inbound-cidrs, which refuse the client before any rule, are not affected."""
     by_group: dict[str, list[dict[str, Any]]] = {}
@@ -996,13 +1001,28 @@ def existing_members_first(sources: list[Source], existing: list[dict[str, Any]]
             continue
         members = by_group.get(str(source.annotations.get(ALB + "group.name")), [])
         mine = (_order_of(source.annotations), source.name)
-        hosts = _rule_hosts(source.converted)
+        my_rules = _rule_paths(source.converted)
+        my_ports = set(listen_ports(source.annotations))
         for obj in members:
             meta = as_mapping(obj.get("metadata"))
             name = f"{meta.get('namespace', 'default')}/{meta.get('name')}"
-            if (_order_of(as_mapping(meta.get("annotations"))), name) >= mine:
+            annotations = as_mapping(meta.get("annotations"))
+            if (_order_of(annotations), name) >= mine:
                 continue
-            shared = sorted(h or "(any host)" for h in hosts if any(_hosts_meet(h, o) for o in _rule_hosts(obj)))
+            try:
+                theirs = set(listen_ports(annotations))
+            except ValueError:
+                theirs = my_ports  # a value the controller refuses stops the group: not read as a way out
+            if not theirs & my_ports:
+                continue  # rules are per listener: on other ports they never meet
+            shared = sorted(
+                {
+                    host or "(any host)"
+                    for host, path, kind in my_rules
+                    for other_host, other_path, other_kind in _rule_paths(obj)
+                    if _hosts_meet(host, other_host) and _paths_meet(path, kind, other_path, other_kind)
+                }
+            )
             if shared:
                 # It was said converted when its rules were written: it is not, after all.
                 report.findings[:] = [
@@ -1029,14 +1049,27 @@ def _order_of(annotations: Mapping[str, Any]) -> int:
     return 0 if raw is None else parse_group_order(str(raw))[0]
 
 
-def _rule_hosts(ingress: Mapping[str, Any]) -> set[str]:
-    """The hosts an Ingress's rules match ('' for a host-less rule, which matches any)."""
+def _rule_paths(ingress: Mapping[str, Any]) -> list[tuple[str, str, str]]:
+    """(host, path, pathType) of every path of an Ingress's rules ('' host: any)."""
+    found: list[tuple[str, str, str]] = []
     rules = as_mapping(ingress.get("spec")).get("rules")
-    return {
-        str(as_mapping(rule).get("host") or "")
-        for rule in (rules if isinstance(rules, list) else [])
-        if isinstance(as_mapping(rule).get("http"), Mapping)
-    }
+    for rule in rules if isinstance(rules, list) else []:
+        paths = as_mapping(as_mapping(rule).get("http")).get("paths")
+        for path in paths if isinstance(paths, list) else []:
+            path = as_mapping(path)
+            host = str(as_mapping(rule).get("host") or "")
+            found.append((host, str(path.get("path") or ""), str(path.get("pathType") or "ImplementationSpecific")))
+    return found
+
+
+def _paths_meet(a: str, a_kind: str, b: str, b_kind: str) -> bool:
+    """Whether some request path can match both (as the controller writes them); an ImplementationSpecific path
+    (a glob, or a regex) or an empty one is taken to meet anything."""
+    if "ImplementationSpecific" in (a_kind, b_kind) or not a or not b:
+        return True
+    return path_overlap(PathRoute(a, a_kind), PathRoute(b, b_kind)) or path_overlap(
+        PathRoute(b, b_kind), PathRoute(a, a_kind)
+    )
 
 
 def _hosts_meet(a: str, b: str) -> bool:
