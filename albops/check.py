@@ -14,6 +14,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+from albingress.facts.managed_policies import document_for_arn
 from albingress.policies.review import IAM_POLICY, IAM_ROLE, Resource, Violation
 from albops.manifests import YAML_SUFFIXES, UnreadableError, documents, read_files, refusal
 
@@ -120,21 +121,25 @@ def _together(obj: dict[str, Any]) -> list[tuple[str, dict[str, Any], list[dict[
             if not isinstance(item, dict):
                 continue
             name = str(item.get("RoleName") or item.get("UserName") or item.get("GroupName"))
+            if item.get("PermissionsBoundary") or str(item.get("Path", "")).startswith("/aws-service-role/"):
+                # A boundary intersects what the policies grant (not modelled here, so not said either way); a
+                # service-linked role's policies are AWS's, and no one can change them.
+                continue
             inline = item.get("RolePolicyList") or item.get("UserPolicyList") or item.get("GroupPolicyList") or []
             parts = [_document(p.get("PolicyDocument")) for p in inline if isinstance(p, dict)]
-            parts += [
-                managed.get(str(a.get("PolicyArn")))
-                for a in item.get("AttachedManagedPolicies") or []
-                if isinstance(a, dict)
-            ]
-            documents = [part for part in parts if part is not None]
-            if len(documents) < 2:
-                continue
+            arns = [str(a.get("PolicyArn")) for a in item.get("AttachedManagedPolicies") or [] if isinstance(a, dict)]
+            parts += [managed.get(arn) for arn in arns]
+            reported = [part for part in parts if part is not None]  # each judged as itself in this file too
+            # A managed policy the listing leaves out (an AWS one, or a --filter): this tool's snapshot of AWS's.
+            snapshot = [document_for_arn(arn) for arn in arns if arn not in managed]
+            documents: list[dict[str, Any]] = [*reported, *(document for document in snapshot if document is not None)]
+            if len(documents) < 2 or (not inline and all(":iam::aws:policy/" in arn for arn in arns)):
+                continue  # one document, or only AWS managed ones (each judged as itself, for what it grants)
             statements: list[Any] = []
             for document in documents:
                 block = document["Statement"]
                 statements += block if isinstance(block, list) else [block]
-            found.append((f" {name} (its {len(documents)} policies together)", {"Statement": statements}, documents))
+            found.append((f" {name} (its {len(documents)} policies together)", {"Statement": statements}, reported))
     return found
 
 

@@ -961,11 +961,12 @@ def _escalation(stack: Stack) -> Iterable[Violation]:
     _well_formed(stack, IAM_POLICY, IAM_ROLE_POLICY, IAM_ROLE)
     for resource in stack.of_type(IAM_POLICY, IAM_ROLE_POLICY):
         # The documents of one holder judged together (check's reading of get-account-authorization-details):
-        # only what none of them grants alone, which each one's own findings already say.
-        alone = {f for part in resource.props.get("parts") or [] for f in iam_judge.permission_findings(part)}
+        # said only when none of them escalates alone.
+        alone = [f for part in resource.props.get("parts") or [] for f in iam_judge.permission_findings(part)]
+        if alone:
+            continue  # one of its documents escalates by itself, and says so: the union would say it again
         for finding in iam_judge.permission_findings(resource.props.get("policy")):
-            if finding not in alone:
-                yield Violation("iam-escalation", display(resource), finding, fix)
+            yield Violation("iam-escalation", display(resource), finding, fix)
     attached: list[tuple[Resource, str]] = [
         (a, str(a.props.get("policyArn") or "")) for a in stack.of_type(*IAM_ATTACHMENTS)
     ]

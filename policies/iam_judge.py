@@ -205,6 +205,10 @@ def shape_problem(value: Any, trust: bool | None) -> tuple[str, Any, str] | None
         where = f"Statement[{index}]"
         if not isinstance(statement, Mapping):
             return where, statement, "a statement object (IAM refuses it)"
+        for one, other in (("Action", "NotAction"), ("Resource", "NotResource"), ("Principal", "NotPrincipal")):
+            if one in statement and other in statement:
+                need = f"absent beside {one}: a statement has one of them (IAM refuses it)"
+                return f"{where}.{other}", statement[other], need
         unknown = [key for key in statement if key not in _STATEMENT_KEYS]
         if unknown:
             return f"{where}.{unknown[0]}", statement[unknown[0]], "no element of a statement (IAM refuses it)"

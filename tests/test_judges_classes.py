@@ -434,6 +434,7 @@ _NOT_PRINCIPAL = {"Effect": "Deny", "NotPrincipal": {"AWS": "111122223333"}, "Ac
         ({"Statement": [{**_READ, "Resource": []}]}, "Statement[0].Resource"),
         ({"Statement": [{**_READ, "Action": "*:Untag*"}]}, "Statement[0].Action"),
         ({"Statement": [{**_READ, "Action": "s3:a:b"}]}, "Statement[0].Action"),
+        ({"Statement": [{**_READ, "NotResource": "arn:aws:s3:::b"}]}, "Statement[0].NotResource"),
         # IAM User Guide, NotPrincipal: not in a role trust policy (a get-role document is one).
         ({"Role": {"AssumeRolePolicyDocument": {"Statement": [_NOT_PRINCIPAL]}}}, "Statement[0].NotPrincipal"),
         # A principal in one statement and a resource grant in another: no kind of policy IAM takes, and judged
@@ -514,6 +515,30 @@ def test_a_roles_policies_are_judged_together_in_the_account_listing(
     found = [v for v in _check(tmp_path, capsys, listing, name="gaad.json") if v["rule"] == "iam-escalation"]
     assert [v["resource"] for v in found] == ["Policy gaad.json#0 r1 (its 2 policies together)"], found
     assert "iam:PassRole (on *) with ec2:RunInstances" in found[0]["message"], found
+
+
+def test_a_roles_policies_together_are_said_only_where_none_says_it_alone(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """No second finding when one document escalates by itself; none for a holder with a permissions boundary
+    (the intersection is not modelled); an AWS managed policy the listing leaves out is read from the snapshot."""
+    passrole = {"PolicyName": "inl", "PolicyDocument": {"Statement": [{**_READ, "Action": "iam:PassRole"}]}}
+    launch = {**_READ, "Action": ["iam:PassRole", "ec2:RunInstances"]}
+    both = {"PolicyName": "both", "PolicyDocument": {"Statement": [launch]}}
+    role: dict[str, Any] = {"RoleName": "r1", "AssumeRolePolicyDocument": {"Statement": [_TRUST]}}
+
+    def escalations(listing: dict[str, Any], name: str) -> set[str]:
+        return {v["resource"] for v in _check(tmp_path, capsys, listing, name=name) if v["rule"] == "iam-escalation"}
+
+    duplicated = {"RoleDetailList": [{**role, "RolePolicyList": [both, passrole]}], "Policies": []}
+    assert escalations(duplicated, "a.json") == {"Policy a.json#0 r1 both"}
+    ec2 = [{"PolicyName": "AmazonEC2FullAccess", "PolicyArn": "arn:aws:iam::aws:policy/AmazonEC2FullAccess"}]
+    missing = {"RoleDetailList": [{**role, "RolePolicyList": [passrole], "AttachedManagedPolicies": ec2}]}
+    assert escalations(missing, "b.json") == {"Policy b.json#0 r1 (its 2 policies together)"}
+    boundary = {"PermissionsBoundaryArn": "arn:aws:iam::111122223333:policy/b"}
+    holder = {**role, "RolePolicyList": [passrole], "AttachedManagedPolicies": ec2, "PermissionsBoundary": boundary}
+    bounded = {"RoleDetailList": [holder]}
+    assert not [v for v in _check(tmp_path, capsys, bounded, name="c.json") if v["rule"] == "iam-escalation"]
 
 
 def test_class_params_load_balancer_attributes_without_a_value_name_the_field(
