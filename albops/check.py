@@ -139,8 +139,52 @@ def _together(obj: dict[str, Any]) -> list[tuple[str, dict[str, Any], list[dict[
             for document in documents:
                 block = document["Statement"]
                 statements += block if isinstance(block, list) else [block]
-            found.append((f" {name} (its {len(documents)} policies together)", {"Statement": statements}, reported))
+            # Every one of them is also judged alone (an unlisted AWS managed one by _unlisted_managed).
+            found.append((f" {name} (its {len(documents)} policies together)", {"Statement": statements}, documents))
     return found
+
+
+def _unlisted_managed(obj: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """The AWS managed policies attached to a role, user or group of get-account-authorization-details that the
+    listing leaves out (they are listed only with --filter AWSManagedPolicy or no filter), from this tool's
+    snapshot: a role holding AdministratorAccess alone must not pass. Not for a service-linked role (AWS's own)
+    or a role only EKS's control plane may assume (it runs no one's code), as the plan does not either."""
+    listed = {str(p.get("Arn")) for p in obj.get("Policies") or [] if isinstance(p, dict)}
+    found: list[tuple[str, dict[str, Any]]] = []
+    for key in ("RoleDetailList", "UserDetailList", "GroupDetailList"):
+        for item in obj.get(key) or [] if isinstance(obj.get(key), list) else []:
+            if not isinstance(item, dict) or str(item.get("Path", "")).startswith("/aws-service-role/"):
+                continue
+            trust = _document(item.get("AssumeRolePolicyDocument")) or {}
+            principals = [s for s in _as_list(trust.get("Statement")) if isinstance(s, dict)]
+            services = {
+                str(service)
+                for statement in principals
+                if isinstance(statement.get("Principal"), dict)
+                for service in _as_list(statement["Principal"].get("Service"))
+            }
+            control_plane = (
+                bool(principals)
+                and services == {"eks.amazonaws.com"}
+                and all(
+                    set(s.get("Principal") or {}) <= {"Service"}
+                    for s in principals
+                    if isinstance(s.get("Principal"), dict)
+                )
+            )
+            if control_plane:
+                continue
+            name = str(item.get("RoleName") or item.get("UserName") or item.get("GroupName"))
+            for attached in item.get("AttachedManagedPolicies") or []:
+                arn = str(attached.get("PolicyArn")) if isinstance(attached, dict) else ""
+                document = document_for_arn(arn) if arn not in listed else None
+                if document is not None:
+                    found.append((f" {name} attaches {arn.rsplit('/', 1)[-1]}", document))
+    return found
+
+
+def _as_list(value: Any) -> list[Any]:
+    return list(value) if isinstance(value, list) else [] if value is None else [value]
 
 
 def _resources(source: str, docs: list[Any], path: str = "") -> list[Resource]:
@@ -158,6 +202,8 @@ def _resources(source: str, docs: list[Any], path: str = "") -> list[Resource]:
                 found.append(Resource(IAM_ROLE if trust else IAM_POLICY, f"{source}#{index}{label}", props))
             for label, doc, parts in _together(obj):
                 found.append(Resource(IAM_POLICY, f"{source}#{index}{label}", {"policy": doc, "parts": parts}))
+            for label, doc in _unlisted_managed(obj):
+                found.append(Resource(IAM_POLICY, f"{source}#{index}{label}", {"policy": doc, "awsManaged": True}))
             if not iam and isinstance(obj.get("apiVersion"), str) and isinstance(obj.get("kind"), str):
                 if _client_side(obj):
                     continue  # a tool's own file (kustomize, kubeconfig, kind): never sent to the API server

@@ -939,8 +939,8 @@ def _trust_scoped(stack: Stack) -> Iterable[Violation]:
 def _no_wildcards(stack: Stack) -> Iterable[Violation]:
     _well_formed(stack, IAM_POLICY, IAM_ROLE_POLICY)
     for resource in stack.of_type(IAM_POLICY, IAM_ROLE_POLICY):
-        if resource.props.get("parts"):
-            continue  # its statements are those of documents judged one by one
+        if resource.props.get("parts") or resource.props.get("awsManaged"):
+            continue  # documents judged one by one, or AWS's own (judged for what it grants, as the plan does)
         for index, statement in enumerate(iam_judge.statements(iam_judge.document(resource.props.get("policy")))):
             if str(statement.get("Effect", "")).strip().lower() != "allow":
                 continue

@@ -534,11 +534,36 @@ def test_a_roles_policies_together_are_said_only_where_none_says_it_alone(
     assert escalations(duplicated, "a.json") == {"Policy a.json#0 r1 both"}
     ec2 = [{"PolicyName": "AmazonEC2FullAccess", "PolicyArn": "arn:aws:iam::aws:policy/AmazonEC2FullAccess"}]
     missing = {"RoleDetailList": [{**role, "RolePolicyList": [passrole], "AttachedManagedPolicies": ec2}]}
-    assert escalations(missing, "b.json") == {"Policy b.json#0 r1 (its 2 policies together)"}
+    # AmazonEC2FullAccess escalates by itself (read from the snapshot, judged alone): said for it, not again.
+    assert escalations(missing, "b.json") == {"Policy b.json#0 r1 attaches AmazonEC2FullAccess"}
+    run = [{"PolicyName": "m", "PolicyArn": "arn:aws:iam::111122223333:policy/m"}]
+    version = {"Document": {"Statement": [{**_READ, "Action": "ec2:RunInstances"}]}, **_DEFAULT}
+    listed = {"Arn": run[0]["PolicyArn"], "PolicyVersionList": [version]}
+    holder = {**role, "RolePolicyList": [passrole], "AttachedManagedPolicies": run}
+    apart = {"RoleDetailList": [holder], "Policies": [listed]}
+    assert escalations(apart, "d.json") == {"Policy d.json#0 r1 (its 2 policies together)"}
     boundary = {"PermissionsBoundaryArn": "arn:aws:iam::111122223333:policy/b"}
     holder = {**role, "RolePolicyList": [passrole], "AttachedManagedPolicies": ec2, "PermissionsBoundary": boundary}
     bounded = {"RoleDetailList": [holder]}
-    assert not [v for v in _check(tmp_path, capsys, bounded, name="c.json") if v["rule"] == "iam-escalation"]
+    assert not [v for v in _check(tmp_path, capsys, bounded, name="c.json") if "together" in v["resource"]]
+
+
+def test_an_attached_aws_managed_policy_the_listing_leaves_out_is_judged(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """get-account-authorization-details --filter Role lists no managed policy: AdministratorAccess attached to a
+    role is read from the snapshot and judged, as the plan judges an attachment; not on a role only EKS's control
+    plane may assume (the plan exempts it too), nor on a service-linked role."""
+    admin = [{"PolicyName": "AdministratorAccess", "PolicyArn": "arn:aws:iam::aws:policy/AdministratorAccess"}]
+    role = {"RoleName": "r1", "AssumeRolePolicyDocument": {"Statement": [_TRUST]}, "AttachedManagedPolicies": admin}
+    found = _check(tmp_path, capsys, {"RoleDetailList": [role]}, name="a.json")
+    found = [v for v in found if v["rule"] == "iam-escalation"]
+    assert [v["resource"] for v in found] == ["Policy a.json#0 r1 attaches AdministratorAccess"], found
+    eks = {**_TRUST, "Principal": {"Service": "eks.amazonaws.com"}}
+    cluster = {**role, "AssumeRolePolicyDocument": {"Statement": [eks]}}
+    linked = {**role, "Path": "/aws-service-role/eks.amazonaws.com/"}
+    for quiet in (cluster, linked):
+        assert not _check(tmp_path, capsys, {"RoleDetailList": [quiet]}, name="b.json"), quiet
 
 
 def test_class_params_load_balancer_attributes_without_a_value_name_the_field(
