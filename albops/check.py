@@ -90,6 +90,8 @@ def _iam_documents(obj: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
         for item in obj.get(key) or [] if isinstance(obj.get(key), list) else []:
             if not isinstance(item, dict):
                 continue
+            if key == "Policies" and ":iam::aws:policy/" in str(item.get("Arn")):
+                continue  # AWS's own: judged on each holder it is attached to (_aws_managed), as the plan does
             name = str(item.get("RoleName") or item.get("UserName") or item.get("GroupName") or item.get("PolicyName"))
             if "AssumeRolePolicyDocument" in item:
                 found.append((f" {name} trust", _document(item["AssumeRolePolicyDocument"])))
@@ -139,17 +141,23 @@ def _together(obj: dict[str, Any]) -> list[tuple[str, dict[str, Any], list[dict[
             for document in documents:
                 block = document["Statement"]
                 statements += block if isinstance(block, list) else [block]
-            # Every one of them is also judged alone (an unlisted AWS managed one by _unlisted_managed).
+            # Every one of them is also judged alone (an AWS managed one on its holder, by _aws_managed).
             found.append((f" {name} (its {len(documents)} policies together)", {"Statement": statements}, documents))
     return found
 
 
-def _unlisted_managed(obj: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
-    """The AWS managed policies attached to a role, user or group of get-account-authorization-details that the
-    listing leaves out (they are listed only with --filter AWSManagedPolicy or no filter), from this tool's
-    snapshot: a role holding AdministratorAccess alone must not pass. Not for a service-linked role (AWS's own)
-    or a role only EKS's control plane may assume (it runs no one's code), as the plan does not either."""
-    listed = {str(p.get("Arn")) for p in obj.get("Policies") or [] if isinstance(p, dict)}
+def _aws_managed(obj: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """The AWS managed policies attached to a role, user or group of get-account-authorization-details, each
+    judged on its holder as the plan judges an attachment: the listing's default version, or this tool's
+    snapshot where the listing leaves it out (it lists managed policies only with no --filter or
+    AWSManagedPolicy): a role holding AdministratorAccess alone must not pass. Not for a service-linked role
+    (AWS's own, no one can change it) or a role only EKS's control plane may assume (it runs no one's code)."""
+    listed: dict[str, dict[str, Any]] = {}
+    for policy in obj.get("Policies") or [] if isinstance(obj.get("Policies"), list) else []:
+        for version in policy.get("PolicyVersionList") or [] if isinstance(policy, dict) else []:
+            document = _document(version.get("Document")) if isinstance(version, dict) else None
+            if document is not None and version.get("IsDefaultVersion"):
+                listed[str(policy.get("Arn"))] = document
     found: list[tuple[str, dict[str, Any]]] = []
     for key in ("RoleDetailList", "UserDetailList", "GroupDetailList"):
         for item in obj.get(key) or [] if isinstance(obj.get(key), list) else []:
@@ -177,7 +185,9 @@ def _unlisted_managed(obj: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
             name = str(item.get("RoleName") or item.get("UserName") or item.get("GroupName"))
             for attached in item.get("AttachedManagedPolicies") or []:
                 arn = str(attached.get("PolicyArn")) if isinstance(attached, dict) else ""
-                document = document_for_arn(arn) if arn not in listed else None
+                if ":iam::aws:policy/" not in arn:
+                    continue  # the customer's own: judged as the listing's document
+                document = listed.get(arn) or document_for_arn(arn)
                 if document is not None:
                     found.append((f" {name} attaches {arn.rsplit('/', 1)[-1]}", document))
     return found
@@ -202,7 +212,7 @@ def _resources(source: str, docs: list[Any], path: str = "") -> list[Resource]:
                 found.append(Resource(IAM_ROLE if trust else IAM_POLICY, f"{source}#{index}{label}", props))
             for label, doc, parts in _together(obj):
                 found.append(Resource(IAM_POLICY, f"{source}#{index}{label}", {"policy": doc, "parts": parts}))
-            for label, doc in _unlisted_managed(obj):
+            for label, doc in _aws_managed(obj):
                 found.append(Resource(IAM_POLICY, f"{source}#{index}{label}", {"policy": doc, "awsManaged": True}))
             if not iam and isinstance(obj.get("apiVersion"), str) and isinstance(obj.get("kind"), str):
                 if _client_side(obj):

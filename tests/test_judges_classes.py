@@ -562,8 +562,12 @@ def test_an_attached_aws_managed_policy_the_listing_leaves_out_is_judged(
     eks = {**_TRUST, "Principal": {"Service": "eks.amazonaws.com"}}
     cluster = {**role, "AssumeRolePolicyDocument": {"Statement": [eks]}}
     linked = {**role, "Path": "/aws-service-role/eks.amazonaws.com/"}
+    # Listed under Policies too (no --filter): judged on its holders, not as a document of its own.
+    version = {"Document": {"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}, **_DEFAULT}
+    listed = [{"Arn": admin[0]["PolicyArn"], "PolicyVersionList": [version]}]
     for quiet in (cluster, linked):
-        assert not _check(tmp_path, capsys, {"RoleDetailList": [quiet]}, name="b.json"), quiet
+        for listing in ({"RoleDetailList": [quiet]}, {"RoleDetailList": [quiet], "Policies": listed}):
+            assert not _check(tmp_path, capsys, listing, name="b.json"), listing
 
 
 def test_class_params_load_balancer_attributes_without_a_value_name_the_field(
