@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from albingress.facts.managed_policies import document_for_arn
+from albingress.policies import iam_judge
 from albingress.policies.review import IAM_POLICY, IAM_ROLE, Resource, Violation
 from albops.manifests import YAML_SUFFIXES, UnreadableError, documents, read_files, refusal
 
@@ -109,14 +110,7 @@ def _together(obj: dict[str, Any]) -> list[tuple[str, dict[str, Any], list[dict[
     inline ones and the default versions of the managed ones attached, as listed under Policies): one document
     of all their statements, and the documents it was made of. IAM grants the union, so PassRole in one and
     RunInstances in another escalate as if written together; judged apart, neither is."""
-    managed: dict[str, dict[str, Any]] = {}
-    for policy in obj.get("Policies") or [] if isinstance(obj.get("Policies"), list) else []:
-        if not isinstance(policy, dict):
-            continue
-        for listed in policy.get("PolicyVersionList") or []:
-            document = _document(listed.get("Document")) if isinstance(listed, dict) else None
-            if document is not None and listed.get("IsDefaultVersion"):
-                managed[str(policy.get("Arn"))] = document
+    managed = _default_versions(obj)
     found: list[tuple[str, dict[str, Any], list[dict[str, Any]]]] = []
     for key in ("RoleDetailList", "UserDetailList", "GroupDetailList"):
         for item in obj.get(key) or [] if isinstance(obj.get(key), list) else []:
@@ -137,10 +131,7 @@ def _together(obj: dict[str, Any]) -> list[tuple[str, dict[str, Any], list[dict[
             documents: list[dict[str, Any]] = [*reported, *(document for document in snapshot if document is not None)]
             if len(documents) < 2 or (not inline and all(":iam::aws:policy/" in arn for arn in arns)):
                 continue  # one document, or only AWS managed ones (each judged as itself, for what it grants)
-            statements: list[Any] = []
-            for document in documents:
-                block = document["Statement"]
-                statements += block if isinstance(block, list) else [block]
+            statements = [statement for document in documents for statement in iam_judge.statements(document)]
             # Every one of them is also judged alone (an AWS managed one on its holder, by _aws_managed).
             found.append((f" {name} (its {len(documents)} policies together)", {"Statement": statements}, documents))
     return found
@@ -152,35 +143,13 @@ def _aws_managed(obj: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
     snapshot where the listing leaves it out (it lists managed policies only with no --filter or
     AWSManagedPolicy): a role holding AdministratorAccess alone must not pass. Not for a service-linked role
     (AWS's own, no one can change it) or a role only EKS's control plane may assume (it runs no one's code)."""
-    listed: dict[str, dict[str, Any]] = {}
-    for policy in obj.get("Policies") or [] if isinstance(obj.get("Policies"), list) else []:
-        for version in policy.get("PolicyVersionList") or [] if isinstance(policy, dict) else []:
-            document = _document(version.get("Document")) if isinstance(version, dict) else None
-            if document is not None and version.get("IsDefaultVersion"):
-                listed[str(policy.get("Arn"))] = document
+    listed = _default_versions(obj)
     found: list[tuple[str, dict[str, Any]]] = []
     for key in ("RoleDetailList", "UserDetailList", "GroupDetailList"):
         for item in obj.get(key) or [] if isinstance(obj.get(key), list) else []:
             if not isinstance(item, dict) or str(item.get("Path", "")).startswith("/aws-service-role/"):
                 continue
-            trust = _document(item.get("AssumeRolePolicyDocument")) or {}
-            principals = [s for s in _as_list(trust.get("Statement")) if isinstance(s, dict)]
-            services = {
-                str(service)
-                for statement in principals
-                if isinstance(statement.get("Principal"), dict)
-                for service in _as_list(statement["Principal"].get("Service"))
-            }
-            control_plane = (
-                bool(principals)
-                and services == {"eks.amazonaws.com"}
-                and all(
-                    set(s.get("Principal") or {}) <= {"Service"}
-                    for s in principals
-                    if isinstance(s.get("Principal"), dict)
-                )
-            )
-            if control_plane:
+            if iam_judge.control_plane_only(_document(item.get("AssumeRolePolicyDocument"))):
                 continue
             name = str(item.get("RoleName") or item.get("UserName") or item.get("GroupName"))
             for attached in item.get("AttachedManagedPolicies") or []:
@@ -193,8 +162,15 @@ def _aws_managed(obj: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
     return found
 
 
-def _as_list(value: Any) -> list[Any]:
-    return list(value) if isinstance(value, list) else [] if value is None else [value]
+def _default_versions(obj: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The default version's document of each managed policy a get-account-authorization-details lists, by ARN."""
+    found: dict[str, dict[str, Any]] = {}
+    for policy in obj.get("Policies") or [] if isinstance(obj.get("Policies"), list) else []:
+        for version in policy.get("PolicyVersionList") or [] if isinstance(policy, dict) else []:
+            document = _document(version.get("Document")) if isinstance(version, dict) else None
+            if document is not None and version.get("IsDefaultVersion"):
+                found[str(policy.get("Arn"))] = document
+    return found
 
 
 def _resources(source: str, docs: list[Any], path: str = "") -> list[Resource]:

@@ -19,6 +19,7 @@ from typing import IO, Any
 
 import yaml
 
+from albingress.policies.review import one_line
 from albops.preview.stack_file import FastBoundedLoader, FastLoader, StackFileError, fast_loader
 
 YAML_SUFFIXES = (".yaml", ".yml")
@@ -233,7 +234,7 @@ def refusal(refused: list[str]) -> UnreadableError:
     """One error naming every refused input (``read_files``'s second list, which is not empty), one line each: a
     file name's control characters (a newline, an escape) are written escaped, so no name splits a line or
     drives the terminal."""
-    lines = ["".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in r) for r in refused]
+    lines = [one_line(r) for r in refused]
     if len(lines) == 1:
         return UnreadableError(lines[0])
     return UnreadableError(f"{len(lines)} inputs refused:\n  " + "\n  ".join(lines))

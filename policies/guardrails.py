@@ -446,7 +446,7 @@ def _loops_on_https(
     if other_host:
         return False
     port = config.get("port")
-    literal = int(port) if isinstance(port, str) and re.fullmatch("[0-9]+", port) else None
+    literal = _literal_port(port)
     if port is not None and port != "#{port}" and literal is None:
         return False  # a port the ELB API refuses (the validator names it): the rule is never created
     if regex and config.get("path") not in (None, "/#{path}"):
@@ -459,6 +459,12 @@ def _loops_on_https(
         kept(listener) and (literal or listener) in https_ports and kept(literal or listener)
         for listener in https_ports
     )
+
+
+def _literal_port(value: Any) -> int | None:
+    """A redirect's port written as ASCII digits (the ELB API's form), as a number; None for #{port}, left out,
+    or anything else."""
+    return int(value) if isinstance(value, str) and re.fullmatch("[0-9]+", value) else None
 
 
 def _dropped_on(config: Mapping[str, Any], host: Any, patterns: set[str], port: int) -> bool:
@@ -573,9 +579,7 @@ def _legacy_redirect(
         patterns = {"/*"} if path == "/" or (not path and not host) else {str(path)} if path else set()
         covering = (to_https and every_path) or regex_redirect
         target = config.get("port")
-        wrong_port = covering and not (
-            isinstance(target, str) and re.fullmatch("[0-9]+", target) and int(target) in group_ports
-        )
+        wrong_port = covering and _literal_port(target) not in group_ports
         if wrong_port and loop is None:
             # ELB RedirectActionConfig: "Any components that you do not modify retain their original values".
             loop = (
@@ -651,6 +655,18 @@ def _group_https(stack: Stack, ingress: Resource) -> frozenset[int]:
     return frozenset(port for member in members for proto, port in listen_ports(stack, member) if proto == "HTTPS")
 
 
+def _legacy_redirect_of(stack: Stack, ingress: Resource) -> tuple[bool, str | None, str | None, bool]:
+    """``_legacy_redirect`` of an Ingress of the review, on its own and its group's HTTPS ports: worked out once
+    per review, though asked for the Ingress and again for it as a member before each later one of its group."""
+
+    def work() -> tuple[bool, str | None, str | None, bool]:
+        https = frozenset(port for proto, port in listen_ports(stack, ingress) if proto == "HTTPS")
+        return _legacy_redirect(ingress, https, _group_https(stack, ingress))
+
+    found: tuple[bool, str | None, str | None, bool] = stack.kept(("legacy_redirect", id(ingress)), ingress, work)
+    return found
+
+
 def _redirected_before(stack: Stack, ingress: Resource) -> bool:
     """Whether every HTTP listen port of ``ingress`` is one where a group member evaluated before it redirects
     every request to HTTPS with a host-less legacy redirect: the controller builds a group's rules member by
@@ -689,11 +705,8 @@ def _redirected_before(stack: Stack, ingress: Resource) -> bool:
     for member in members:
         if member is ingress or not before(member):
             continue
-        ports = listen_ports(stack, member)
-        https = frozenset(port for proto, port in ports if proto == "HTTPS")
-        _, _, _, every_host = _legacy_redirect(member, https, _group_https(stack, member))
-        if every_host:
-            covered |= {port for proto, port in ports if proto == "HTTP"}
+        if _legacy_redirect_of(stack, member)[3]:  # a host-less redirect covering every path
+            covered |= {port for proto, port in listen_ports(stack, member) if proto == "HTTP"}
     return mine <= covered
 
 
@@ -794,8 +807,7 @@ def _redirect(stack: Stack) -> Iterable[Violation]:
         port, _, stops = group_ssl_redirect(stack, ingress)
         if "HTTP" not in protocols or port is not None or stops:
             continue
-        https = frozenset(port for proto, port in listen_ports(stack, ingress) if proto == "HTTPS")
-        redirects, unread, loops, _ = _legacy_redirect(ingress, https, _group_https(stack, ingress))
+        redirects, unread, loops, _ = _legacy_redirect_of(stack, ingress)
         if redirects or _redirected_before(stack, ingress):
             continue
         yield Violation(
@@ -995,25 +1007,12 @@ def _escalation(stack: Stack) -> Iterable[Violation]:
             )
 
 
-# Services that assume a role for themselves and run no customer code with it. Only the EKS control plane: EC2
-# (instance roles), Lambda, ECS tasks and pods all run someone's code with the role they are given.
-_CONTROL_PLANE_SERVICES = frozenset({"eks.amazonaws.com"})
-
-
 def _control_plane_roles(stack: Stack) -> set[str]:
     """The names (given, or Pulumi's auto-name ``<logical>-<7 hex>``) of the stack's roles whose trust admits only
     a control-plane service principal, with no condition-free principal of any other kind."""
     names: set[str] = set()
     for role in stack.of_type(IAM_ROLE):
-        statements = iam_judge.statements(iam_judge.document(role.props.get("assumeRolePolicy")))
-        principals: list[Any] = [s.get("Principal") for s in statements if str(s.get("Effect", "")).lower() == "allow"]
-        only_service = bool(principals) and all(
-            isinstance(p, Mapping)
-            and set(p) == {"Service"}
-            and set(map(str, iam_judge.as_list(p["Service"]))) <= _CONTROL_PLANE_SERVICES
-            for p in principals
-        )
-        if only_service:
+        if iam_judge.control_plane_only(role.props.get("assumeRolePolicy")):
             given = role.props.get("name")
             names.add(str(given) if given else f"auto:{role.name}")
     return names

@@ -263,6 +263,25 @@ def shape_problem(value: Any, trust: bool | None) -> tuple[str, Any, str] | None
     return None
 
 
+# Services that assume a role for themselves and run no customer code with it. Only the EKS control plane: EC2
+# (instance roles), Lambda, ECS tasks and pods all run someone's code with the role they are given.
+CONTROL_PLANE_SERVICES = frozenset({"eks.amazonaws.com"})
+
+
+def control_plane_only(trust: Any) -> bool:
+    """Whether a role's trust policy admits only a control-plane service principal: every Allow statement names
+    only ``Service`` principals, all of CONTROL_PLANE_SERVICES. Such a role runs no one's code, so the AWS managed
+    policies EKS requires of it open no path to a person (the plan and `check` exempt them alike)."""
+    allows = [s for s in statements(document(trust)) if str(s.get("Effect", "")).lower() == "allow"]
+    principals = [s.get("Principal") for s in allows]
+    return bool(principals) and all(
+        isinstance(p, Mapping)
+        and set(p) == {"Service"}
+        and set(map(str, as_list(p["Service"]))) <= CONTROL_PLANE_SERVICES
+        for p in principals
+    )
+
+
 def as_list(value: Any) -> list[Any]:
     return list(value) if isinstance(value, list | tuple) else [] if value is None else [value]
 

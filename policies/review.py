@@ -128,10 +128,14 @@ class Violation:
     bad_input: bool = False
 
     def __str__(self) -> str:
-        # One line, whatever an object's name or value holds: control characters (a newline, a terminal escape)
-        # are written escaped, as --json escapes them.
-        line = f"[{self.rule}] {self.resource}: {self.message}; fix: {self.fix}"
-        return "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in line)
+        # One line, whatever an object's name or value holds, as --json escapes them.
+        return one_line(f"[{self.rule}] {self.resource}: {self.message}; fix: {self.fix}")
+
+
+def one_line(text: str) -> str:
+    """``text`` with its control characters (a newline, a terminal escape) written escaped: a name or value read
+    from a user's file can neither split a line of output nor drive the terminal."""
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in text)
 
 
 Check = Callable[["Stack"], Iterable[Violation]]

@@ -22,6 +22,7 @@ import dataclasses
 import json
 from typing import Any
 
+from albingress.policies.review import LBC_CONTROLLER
 from albops.migrate.annotations import (
     CONTROLLER_KEYS,
     GLOBAL_DEFAULTS,
@@ -227,7 +228,7 @@ def migrate(documents: list[Any], options: Options, copy: bool = True) -> tuple[
     lbc_classes = {"alb"} | {
         str((o.get("metadata") or {}).get("name"))
         for o in objects(output)
-        if o.get("kind") == "IngressClass" and (o.get("spec") or {}).get("controller") == "ingress.k8s.aws/alb"
+        if o.get("kind") == "IngressClass" and (o.get("spec") or {}).get("controller") == LBC_CONTROLLER
     }
     members = [obj for obj in existing_alb if ingress_class(obj) in lbc_classes] if options.to == "ingress" else []
     shared = frozenset(

@@ -25,14 +25,22 @@ from typing import Any
 from albingress.facts.go_values import CidrList, go_bool, go_json_field, nginx_bool, nginx_cidrs
 from albingress.facts.regions import ALB_SSL_POLICIES, RECOMMENDED_SSL_POLICY
 from albingress.policies.alb_budget import PathRoute
-from albingress.policies.app_checks import parse_group_order, path_overlap
+from albingress.policies.app_checks import path_overlap
 from albops.migrate.https_redirect import report_trailing_slash
 from albops.migrate.install import InstallFacts, as_mapping
 from albops.migrate.names import backend_name
 from albops.migrate.reading import Options, Source, compact, ingress_class
 from albops.migrate.reading import objects as objects_of
 from albops.migrate.report import Report
-from albops.migrate.routes import ALB, NGINX, RULE_CONDITION_VALUES, alb_conditions, condition_values, listen_ports
+from albops.migrate.routes import (
+    ALB,
+    NGINX,
+    RULE_CONDITION_VALUES,
+    alb_conditions,
+    condition_values,
+    evaluation_key,
+    listen_ports,
+)
 
 # What the WAF or the app must take over, named once.
 WAF_IP_SET = "an AWS WAF IP set rule (alb.ingress.kubernetes.io/wafv2-acl-arn)"
@@ -1000,14 +1008,14 @@ def existing_members_first(sources: list[Source], existing: list[dict[str, Any]]
         if source.canary or source.excluded or not source.allow or ALB + "inbound-cidrs" in source.annotations:
             continue
         members = by_group.get(str(source.annotations.get(ALB + "group.name")), [])
-        mine = (_order_of(source.annotations), source.name)
+        mine = evaluation_key(source.annotations, source.name)
         my_rules = _rule_paths(source.converted)
         my_ports = set(listen_ports(source.annotations))
         for obj in members:
             meta = as_mapping(obj.get("metadata"))
             name = f"{meta.get('namespace', 'default')}/{meta.get('name')}"
             annotations = as_mapping(meta.get("annotations"))
-            if (_order_of(annotations), name) >= mine:
+            if evaluation_key(annotations, name) >= mine:
                 continue
             try:
                 theirs = set(listen_ports(annotations))
@@ -1042,11 +1050,6 @@ def existing_members_first(sources: list[Source], existing: list[dict[str, Any]]
                     "(inbound-cidrs)",
                 )
                 break
-
-
-def _order_of(annotations: Mapping[str, Any]) -> int:
-    raw = annotations.get(ALB + "group.order")
-    return 0 if raw is None else parse_group_order(str(raw))[0]
 
 
 def _rule_paths(ingress: Mapping[str, Any]) -> list[tuple[str, str, str]]:

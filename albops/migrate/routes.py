@@ -320,12 +320,17 @@ def group_members(ingresses: Iterable[Mapping[str, Any]]) -> list[Mapping[str, A
 
     def key(ing: Mapping[str, Any]) -> tuple[int, str]:
         meta = ing.get("metadata") or {}
-        # As the controller reads it (Go's ParseInt, -1000..1000); a value it refuses counts as 0 here, and the
-        # validator says the group stops.
-        order, _ = parse_group_order(str((meta.get("annotations") or {}).get(ALB + "group.order", "0")))
-        return order, f"{meta.get('namespace', 'default')}/{meta.get('name')}"
+        return evaluation_key(meta.get("annotations") or {}, f"{meta.get('namespace', 'default')}/{meta.get('name')}")
 
     return sorted(ingresses, key=key)
+
+
+def evaluation_key(annotations: Mapping[str, Any], name: str) -> tuple[int, str]:
+    """Where the controller puts an Ingress among its group's (sortGroupMembers): group.order as it reads it (Go's
+    ParseInt, -1000..1000; a value it refuses counts as 0 here, and the validator says the group stops), then
+    ``namespace/name``."""
+    order, _ = parse_group_order(str(annotations.get(ALB + "group.order", "0")))
+    return order, name
 
 
 # An ALB rule holds at most 5 condition values in all (host, path, header, query, method and source-ip

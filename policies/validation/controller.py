@@ -50,7 +50,7 @@ from albingress.facts.go_values import (  # the one Go ParseCIDR
 )
 from albingress.facts.names import CERTIFICATE_ARN, certificate_arns
 from albingress.policies.app_checks import go_int32, host_problem, path_problems
-from albingress.policies.review import read_listen_ports
+from albingress.policies.review import CLASS_ANNOTATION, read_listen_ports
 from albingress.policies.validation.problem import Problem, annotation_field, describe
 
 ALB = "alb.ingress.kubernetes.io/"
@@ -307,8 +307,8 @@ def is_alb_ingress(obj: Mapping[str, Any]) -> bool:
     if obj.get("kind") != "Ingress":
         return False
     annotations = _annotations(obj)
-    if "kubernetes.io/ingress.class" in annotations:
-        return annotations["kubernetes.io/ingress.class"] == ALB_CLASS
+    if CLASS_ANNOTATION in annotations:
+        return annotations[CLASS_ANNOTATION] == ALB_CLASS
     spec: Any = obj.get("spec") if isinstance(obj.get("spec"), Mapping) else {}
     return spec.get("ingressClassName") == ALB_CLASS or any(k.startswith(ALB) for k in annotations)
 
