@@ -342,6 +342,37 @@ def test_a_redirecting_ingress_never_joins_a_group_whose_existing_members_serve_
     assert code in (0, 1) and len(out) == 2
 
 
+SHARED_CLASS = """
+apiVersion: networking.k8s.io/v1
+kind: IngressClass
+metadata: {name: shared}
+spec:
+  controller: ingress.k8s.aws/alb
+  parameters: {apiGroup: elbv2.k8s.aws, kind: IngressClassParams, name: shared}
+---
+apiVersion: elbv2.k8s.aws/v1beta1
+kind: IngressClassParams
+metadata: {name: shared}
+spec: {group: {name: g}}
+---
+"""
+
+
+def test_an_existing_alb_ingress_joins_the_group_its_class_params_name(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The group of an Ingress's IngressClassParams wins over its group.name (v3.5.0 group_loader.go
+    loadGroupID): an existing redirecting Ingress of such a class is in group g with no group.name of its own,
+    and the converted plain-HTTP app keeps out of it, as it does of one that names g."""
+    existing = _existing_alb(True).replace("  ingressClassName: alb", "  ingressClassName: shared")
+    existing = existing.replace("    alb.ingress.kubernetes.io/group.name: g\n", "")
+    assert "group.name" not in existing and "ingressClassName: shared" in existing
+    code, err, out = _migrate(tmp_path, capsys, SHARED_CLASS + existing + "---\n" + INGRESS)
+    ingresses = {d["metadata"]["name"]: d for d in out if d["kind"] == "Ingress"}
+    assert code == 0 and "web/existing" in err, err
+    assert ingresses["app"]["metadata"]["annotations"]["alb.ingress.kubernetes.io/group.name"] == "g-http"
+
+
 # --- fact-check fixes (issue 22) ---------------------------------------------------------------------------
 
 

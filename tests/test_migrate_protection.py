@@ -280,6 +280,13 @@ def test_every_protected_path_of_a_shared_backend_keeps_the_allow_list(first: st
         ("aaa", None, False, {"listen-ports": '[{"HTTP": 8080}]'}),
         # Paths that cannot meet: /public (Exact) and /admin (Prefix).
         ("aaa", None, False, {"path": ("/public", "Exact")}),
+        # The group of its class's IngressClassParams, without group.name (v3.5.0 loadGroupID: params first).
+        ("aaa", None, True, {"class": "shared", "params group": "g", "group.name": None}),
+        # Its params put it in another group, whatever group.name says.
+        ("aaa", None, False, {"class": "shared", "params group": "elsewhere"}),
+        # The class annotation is read before ingressClassName (classifyIngress), and matched against 'alb'.
+        ("aaa", None, True, {"class": "traefik", "annotation": "alb"}),
+        ("aaa", None, False, {"class": "alb", "annotation": "traefik"}),
     ],
 )
 def test_an_alb_ingress_of_the_input_evaluated_first_in_the_group_holds_the_allow_list_back(
@@ -292,13 +299,34 @@ def test_an_alb_ingress_of_the_input_evaluated_first_in_the_group_holds_the_allo
     path, kind = change.get("path", ("/", "Prefix"))
     existing = nginx_ingress(name, [(path, kind, "admin")], {ALB + "group.name": "g"})
     existing["spec"]["ingressClassName"] = change.get("class", "alb")
+    if "group.name" in change:
+        del existing["metadata"]["annotations"][ALB + "group.name"]
+    if "annotation" in change:
+        existing["metadata"]["annotations"]["kubernetes.io/ingress.class"] = change["annotation"]
+    classes: list[dict[str, Any]] = []
+    if "params group" in change:
+        params = {"name": "shared-params", "apiGroup": "elbv2.k8s.aws", "kind": "IngressClassParams"}
+        classes = [
+            {
+                "apiVersion": "networking.k8s.io/v1",
+                "kind": "IngressClass",
+                "metadata": {"name": "shared"},
+                "spec": {"controller": "ingress.k8s.aws/alb", "parameters": params},
+            },
+            {
+                "apiVersion": "elbv2.k8s.aws/v1beta1",
+                "kind": "IngressClassParams",
+                "metadata": {"name": "shared-params"},
+                "spec": {"group": {"name": change["params group"]}},
+            },
+        ]
     if "listen-ports" in change:
         existing["metadata"]["annotations"][ALB + "listen-ports"] = change["listen-ports"]
     if order is not None:
         existing["metadata"]["annotations"][ALB + "group.order"] = order
     guarded = nginx_ingress("admin", [("/admin", "Prefix", "admin")], {NGINX + "whitelist-source-range": "10.0.0.0/8"})
     other = nginx_ingress("other", [("/other", "Prefix", "web")], {})
-    _, report = migrate([existing, guarded, other], Options(group="g"))
+    _, report = migrate([*classes, existing, guarded, other], Options(group="g"))
     assert (report.held_back == ["shop/admin"]) is held, report.findings
     if held:
         lost = _finding(report, NGINX + "whitelist-source-range")

@@ -22,7 +22,6 @@ import dataclasses
 import json
 from typing import Any
 
-from albingress.policies.review import LBC_CONTROLLER
 from albops.migrate.annotations import (
     CONTROLLER_KEYS,
     GLOBAL_DEFAULTS,
@@ -66,7 +65,7 @@ from albops.migrate.routes import (
     condition_values,
     rule_wildcards,
 )
-from albops.migrate.shards import shard_groups
+from albops.migrate.shards import alb_groups, shard_groups, source_group
 from albops.migrate.timeouts import group_timeouts
 
 __all__ = ["Finding", "Options", "Report", "case_insensitive", "dump", "migrate"]
@@ -148,7 +147,7 @@ def migrate(documents: list[Any], options: Options, copy: bool = True) -> tuple[
         from albops.migrate.side_by_side import load_balancers
 
         statuses = load_balancers(output)  # read before the server fields (status) are dropped
-    existing_alb: list[dict[str, Any]] = []  # ALB Ingresses of the input, passed through, in a named group
+    passed: list[dict[str, Any]] = []  # the input's Ingresses passed through: some are the controller's
     for obj in objects(output):
         strip_server_fields(obj, report)
         if obj.get("kind") == "Ingress" and kubernetes_kind(obj) is None:
@@ -171,9 +170,7 @@ def migrate(documents: list[Any], options: Options, copy: bool = True) -> tuple[
                 )
                 report.add(display(obj), "ingress class", "note", f"skipped, passed through unchanged: {why}")
                 report.passed_through.append(display(obj))
-                annotations = (obj.get("metadata") or {}).get("annotations") or {}
-                if isinstance(annotations, dict) and ALB + "group.name" in annotations:
-                    existing_alb.append(obj)
+                passed.append(obj)
     places = list(nginx_ingresses(output, options, classes))
     options, other_prefix = install_prefix(output, options, report)
     for container, i in places:
@@ -221,22 +218,15 @@ def migrate(documents: list[Any], options: Options, copy: bool = True) -> tuple[
             # Popped: each source's planned paths are freed once written, so they and the output never
             # all exist at once.
             emit_source(source, paths.pop(source.name, {}), report)
-    split_plain_http(sources, report, existing_alb if options.to == "ingress" else [])
+    # The input's own ALB Ingresses (passed through) and the group each joins, as the controller reads it: its
+    # class annotation or IngressClass, its IngressClassParams' group before group.name (another controller's
+    # Ingress with a leftover group.name joins none). Read once the converted ones' class settings are known.
+    members = alb_groups(passed, output, options) if options.to == "ingress" else []
+    split_plain_http(sources, report, members, lambda s: source_group(s, output, options))
     split_schemes(sources, report)
-    # The input's own ALB Ingresses that join a group this run writes to: of the controller's class (alb, or an
-    # IngressClass of the input it serves; another controller's Ingress with a leftover group.name is none).
-    lbc_classes = {"alb"} | {
-        str((o.get("metadata") or {}).get("name"))
-        for o in objects(output)
-        if o.get("kind") == "IngressClass" and (o.get("spec") or {}).get("controller") == LBC_CONTROLLER
-    }
-    members = [obj for obj in existing_alb if ingress_class(obj) in lbc_classes] if options.to == "ingress" else []
-    shared = frozenset(
-        str(((o.get("metadata") or {}).get("annotations") or {}).get(ALB + "group.name")) for o in members
-    )
-    group_settings(sources, report, shared)
+    group_settings(sources, report, frozenset(group for group, _ in members))
     if options.to == "ingress":
-        existing_members_first(sources, members, report)
+        existing_members_first(sources, members, report, lambda s: source_group(s, output, options))
     empty = set()
     for source in sources:
         if not source.canary:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from albingress.facts.go_values import nginx_bool
@@ -225,20 +225,28 @@ def cookie_seconds(nginx: Mapping[str, str]) -> int:
     return min(max(int(raw) if raw.isdigit() else 86400, 1), 604800)
 
 
-def split_plain_http(sources: list[Source], report: Report, existing: Sequence[dict[str, Any]] = ()) -> None:
+def split_plain_http(
+    sources: list[Source],
+    report: Report,
+    existing: Sequence[tuple[str, dict[str, Any]]] = (),
+    group_of: Callable[[Source], str | None] | None = None,
+) -> None:
     """Ingresses that serve plain HTTP go to a group of their own when others of theirs redirect to HTTPS.
 
     ssl-redirect is group-wide in the controller (v3.5.0 pkg/ingress/model_builder.go: the group's members'
     ssl-redirect is merged into one for every HTTP listener): one Ingress's redirect sends every HTTP request of
     the group to HTTPS, where no certificate covers the plain-HTTP hosts. ``existing`` are the input's ALB
-    Ingresses (passed through): they are members of their group too, and redirect or serve plain HTTP as well.
+    Ingresses (passed through) with the group the controller puts each in: they are members of their group too,
+    and redirect or serve plain HTTP as well. ``group_of`` is the group the controller puts a converted Ingress in
+    (its class's params may name another than its group.name).
     """
     live = [s for s in sources if not s.canary]
     by_group: dict[str, list[Source]] = {}
     for source in live:
         by_group.setdefault(str(source.annotations.get(ALB + "group.name")), []).append(source)
     for group, members in by_group.items():
-        others = [e for e in existing if str(_annotations(e).get(ALB + "group.name")) == group]
+        joined = (group_of(members[0]) if group_of else None) or group
+        others = [e for member_group, e in existing if member_group == joined]
         old_redirecting = [ingress_name(e) for e in others if ALB + "ssl-redirect" in _annotations(e)]
         old_plain = [ingress_name(e) for e in others if ALB + "ssl-redirect" not in _annotations(e)]
         redirecting = [s for s in members if ALB + "ssl-redirect" in s.annotations]

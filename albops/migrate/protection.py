@@ -19,7 +19,7 @@ import hashlib
 import ipaddress
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from albingress.facts.go_values import CidrList, go_bool, go_json_field, nginx_bool, nginx_cidrs
@@ -993,21 +993,26 @@ def _params_redirect_port(where: str, spec: Mapping[str, Any], s: Source, report
     )
 
 
-def existing_members_first(sources: list[Source], existing: list[dict[str, Any]], report: Report) -> None:
+def existing_members_first(
+    sources: list[Source],
+    existing: Sequence[tuple[str, dict[str, Any]]],
+    report: Report,
+    group_of: Callable[[Source], str | None],
+) -> None:
     """Holds back an Ingress whose allow-list became source-ip conditions when an ALB Ingress of the input (passed
     through, not converted) joins its group and is evaluated before it (group.order, then namespace/name: v3.5.0
     group_loader.go sortGroupMembers) with a rule that can match the same requests (a host and a path both can,
     on a listen port both have: rules are per listener): that member's rules answer first, and a
     client the allow-list refuses would reach whatever they forward to (its '/' catches '/admin'). The listener's
-    inbound-cidrs, which refuse the client before any rule, are not affected."""
+    inbound-cidrs, which refuse the client before any rule, are not affected. ``existing`` pairs each such
+    Ingress with the group the controller puts it in, and ``group_of`` gives a converted one's."""
     by_group: dict[str, list[dict[str, Any]]] = {}
-    for obj in existing:
-        annotations = as_mapping(as_mapping(obj.get("metadata")).get("annotations"))
-        by_group.setdefault(str(annotations.get(ALB + "group.name")), []).append(obj)
+    for group, obj in existing:
+        by_group.setdefault(group, []).append(obj)
     for source in sources:
         if source.canary or source.excluded or not source.allow or ALB + "inbound-cidrs" in source.annotations:
             continue
-        members = by_group.get(str(source.annotations.get(ALB + "group.name")), [])
+        members = by_group.get(group_of(source) or "", [])
         mine = evaluation_key(source.annotations, source.name)
         my_rules = _rule_paths(source.converted)
         my_ports = set(listen_ports(source.annotations))

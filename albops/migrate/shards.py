@@ -22,7 +22,7 @@ from typing import Any
 
 from albingress.policies.alb_budget import Footprint, GroupCount, Quotas, assign_shards, count_groups
 from albingress.policies.group_budget import _pods, ingress_footprint
-from albingress.policies.review import INGRESS, Context, Resource, Stack
+from albingress.policies.review import INGRESS, BadValueError, Context, Resource, Stack
 from albops.check import kubernetes_type
 from albops.migrate.reading import Options, Source, objects, valid_host
 from albops.migrate.report import Report
@@ -55,6 +55,40 @@ def _hosts(source: Source) -> tuple[str, ...]:
 
 def _resource(obj: dict[str, Any], name: str) -> Resource:
     return Resource(kubernetes_type(str(obj.get("apiVersion")), str(obj.get("kind"))), name, obj)
+
+
+def alb_groups(
+    ingresses: Sequence[dict[str, Any]], documents: list[Any], options: Options
+) -> list[tuple[str, dict[str, Any]]]:
+    """(group, Ingress) for each of ``ingresses`` the controller puts in an explicit group, read with the review's
+    own classification (v3.5.0 group_loader.go): the kubernetes.io/ingress.class annotation before
+    ingressClassName and matched against the controller's flag ('alb'); an IngressClass of another controller
+    makes it none of the controller's, one being deleted is in no group; its IngressClassParams' group wins over
+    group.name; an EKS Auto Mode class's group is another group than the controller's of the same name. An
+    Ingress whose class's params the API server would refuse keeps its group.name (the group is judged as
+    written rather than dropped)."""
+    context = Context(ingress_classes=frozenset({"alb", options.ingress_class}))
+    classes = [_resource(o, "") for o in objects(documents) if isinstance(o, dict) and o.get("kind") in CLASS_KINDS]
+    found: list[tuple[str, dict[str, Any]]] = []
+    for obj in ingresses:
+        resource = _resource(obj, "")
+        stack = Stack([resource, *classes], context)
+        if not any(member is resource for member in stack.alb_ingresses()):
+            continue
+        try:
+            group = stack.group(resource)
+        except BadValueError:
+            group = resource.annotations.get(GROUP)
+        if group:
+            found.append((str(group), obj))
+    return found
+
+
+def source_group(source: Source, documents: list[Any], options: Options) -> str | None:
+    """The group the controller puts a converted Ingress in, as written so far (its class's params win)."""
+    metadata = {**(source.converted.get("metadata") or {}), "annotations": source.annotations}
+    groups = alb_groups([{**source.converted, "metadata": metadata}], documents, options)
+    return groups[0][0] if groups else None
 
 
 class Budget:
