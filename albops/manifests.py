@@ -35,11 +35,21 @@ def files_under(paths: Iterable[Path], suffixes: tuple[str, ...] = YAML_SUFFIXES
         try:
             # Path.is_dir and is_file pass over ENOENT but not ENAMETOOLONG or EACCES, which would end in a traceback.
             is_dir = path.is_dir()
-            found = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix in suffixes) if is_dir else []
+            named = sorted(p for p in path.rglob("*") if p.suffix in suffixes and not p.is_dir()) if is_dir else []
+            found = [p for p in named if p.is_file()]
             is_file = not is_dir and path.is_file()
         except OSError as error:
             raise UnreadableError(f"{str(path)[:200]}: {error.strerror or error}") from None
         if is_dir:
+            # A manifest's name on something that is no file (a FIFO, a socket, a link to nothing) is not passed
+            # over, which would judge the folder without it: a FIFO in a folder is not read (a writer that never
+            # closes it would hang the run), only one named on the command line is.
+            odd = [p for p in named if not p.is_file()]
+            if odd:
+                raise UnreadableError(
+                    f"{odd[0]}: {_why_not_a_file(odd[0])}, in directory {path}; remove it, or give the files to "
+                    "read one by one"
+                )
             if not found:
                 raise UnreadableError(f"{path}: no {', '.join('*' + s for s in suffixes)} files in this directory")
             yield from found
@@ -76,7 +86,11 @@ def _why_not_a_file(path: Path) -> str:
     try:
         path.stat()
     except OSError as error:
-        return str(error.strerror or error).lower()
+        reason = str(error.strerror or error).lower()
+        return f"a symbolic link that cannot be followed ({reason})" if path.is_symlink() else reason
+    mode = path.stat().st_mode
+    if stat.S_ISFIFO(mode):
+        return "a pipe (FIFO), not a regular file"
     return "not a regular file, directory or pipe (a device or socket, which cannot be read as a manifest); give a file"
 
 
@@ -190,6 +204,9 @@ def _stdin_documents() -> list[Any]:
         raise UnreadableError(f"stdin: cannot be read ({error})") from None
 
 
+_STDIN_NAMES = ("-", "/dev/stdin", "/dev/fd/0", "/proc/self/fd/0")
+
+
 def read_files(
     sources: Iterable[str],
     suffixes: tuple[str, ...] = YAML_SUFFIXES,
@@ -205,10 +222,15 @@ def read_files(
     refused: list[str] = []
     stdin_read = False
     for source in sources:
-        if source == "-" and stdin_read:
-            refused.append("stdin: given twice; it can be read once, so give - once")
+        # /dev/stdin is stdin by another name: read twice (beside -), the second read would find it empty.
+        if source in _STDIN_NAMES and stdin_read:
+            refused.append(
+                "stdin: given twice; it can be read once, so give - once"
+                if source == "-"
+                else f"{source}: is stdin, which an earlier input already reads; it can be read once, so give it once"
+            )
             continue
-        if source == "-":
+        if source in _STDIN_NAMES:
             stdin_read = True
             files: list[tuple[str, Callable[[], list[Any]]]] = [("stdin", _stdin_documents)]
         else:

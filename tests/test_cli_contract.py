@@ -218,10 +218,53 @@ def test_inputs_that_are_no_files_are_named_for_what_they_are(
     lines = capsys.readouterr().err.splitlines()
     assert lines[0] == "error: 5 inputs refused:", lines
     assert lines[1].startswith("  /dev/null: not a regular file, directory or pipe (a device or socket"), lines
-    assert lines[2] == f"  {tmp_path / 'l1.yaml'}: too many levels of symbolic links", lines
+    assert lines[2] == f"  {tmp_path / 'l1.yaml'}: a symbolic link that cannot be followed (too many levels of " + (
+        "symbolic links)"
+    ), lines
     assert lines[3].startswith(f"  {tmp_path}/a\\nb\\x1b[31m.yaml: line 2: not valid YAML"), lines
     assert lines[4].startswith("  stdin: cannot be read (it is closed)"), lines
     assert lines[5] == "  stdin: given twice; it can be read once, so give - once", lines
+
+
+@pytest.mark.parametrize("command", ["check", "migrate"])
+def test_a_folder_with_a_manifest_name_on_no_file_is_refused_naming_it(
+    tmp_path: Path, command: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A FIFO or a link to nothing named *.yaml in a folder is not passed over (the folder would be judged without
+    it) nor read (a FIFO whose writer never closes it would hang the run): the run stops naming it."""
+    import os
+
+    folder = tmp_path / "manifests"
+    folder.mkdir()
+    (folder / "a.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n")
+    os.mkfifo(folder / "b.yaml")
+    assert main([command, str(folder)]) == 2
+    err = capsys.readouterr().err
+    assert err == f"error: {folder / 'b.yaml'}: a pipe (FIFO), not a regular file, in directory {folder}; remove " + (
+        "it, or give the files to read one by one\n"
+    ), err
+    (folder / "b.yaml").unlink()
+    (folder / "c.yaml").symlink_to(tmp_path / "gone.yaml")
+    assert main([command, str(folder)]) == 2
+    err = capsys.readouterr().err
+    assert f"{folder / 'c.yaml'}: a symbolic link that cannot be followed (no such file or directory)" in err, err
+    (folder / "c.yaml").unlink()
+    (folder / "d.yml").mkdir()  # a folder with a manifest's name is walked, not refused
+    assert main([command, str(folder)]) != 2
+
+
+def test_dev_stdin_beside_a_dash_is_stdin_given_twice(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """/dev/stdin names the stream - reads: read second it would be empty, and its documents silently missing."""
+    import io
+
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(b"kind: ConfigMap\n"), encoding="utf-8"))
+    assert main(["check", "-", "/dev/stdin"]) == 2
+    err = capsys.readouterr().err
+    assert err == "error: /dev/stdin: is stdin, which an earlier input already reads; it can be read once, so " + (
+        "give it once\n"
+    ), err
 
 
 def test_a_pipe_named_on_the_command_line_is_read(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
