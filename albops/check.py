@@ -107,10 +107,17 @@ def _iam_documents(obj: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
 
 def _together(obj: dict[str, Any]) -> list[tuple[str, dict[str, Any], list[dict[str, Any]]]]:
     """Per role, user and group of get-account-authorization-details with two permission documents or more (its
-    inline ones and the default versions of the managed ones attached, as listed under Policies): one document
-    of all their statements, and the documents it was made of. IAM grants the union, so PassRole in one and
-    RunInstances in another escalate as if written together; judged apart, neither is."""
+    inline ones and the default versions of the managed ones attached, as listed under Policies; a user's
+    groups' too): one document of all their statements, and the documents it was made of. IAM grants the
+    union, a user's groups' policies included, so PassRole in one and RunInstances in another escalate as if
+    written together; judged apart, neither is."""
     managed = _default_versions(obj)
+    listed = obj.get("GroupDetailList")
+    groups = {
+        str(group.get("GroupName")): group
+        for group in (listed if isinstance(listed, list) else [])
+        if isinstance(group, dict)
+    }
     found: list[tuple[str, dict[str, Any], list[dict[str, Any]]]] = []
     for key in ("RoleDetailList", "UserDetailList", "GroupDetailList"):
         for item in obj.get(key) or [] if isinstance(obj.get(key), list) else []:
@@ -121,19 +128,37 @@ def _together(obj: dict[str, Any]) -> list[tuple[str, dict[str, Any], list[dict[
                 # A boundary intersects what the policies grant (not modelled here, so not said either way); a
                 # service-linked role's policies are AWS's, and no one can change them.
                 continue
-            inline = item.get("RolePolicyList") or item.get("UserPolicyList") or item.get("GroupPolicyList") or []
+            member_of = item.get("GroupList") if key == "UserDetailList" else None
+            holders = [item, *(groups[str(g)] for g in member_of or [] if str(g) in groups)]
+            inline = [
+                p
+                for holder in holders
+                for p in holder.get("RolePolicyList")
+                or holder.get("UserPolicyList")
+                or holder.get("GroupPolicyList")
+                or []
+            ]
             parts = [_document(p.get("PolicyDocument")) for p in inline if isinstance(p, dict)]
-            arns = [str(a.get("PolicyArn")) for a in item.get("AttachedManagedPolicies") or [] if isinstance(a, dict)]
-            parts += [managed.get(arn) for arn in arns]
+            arns = [
+                str(a.get("PolicyArn"))
+                for holder in holders
+                for a in holder.get("AttachedManagedPolicies") or []
+                if isinstance(a, dict)
+            ]
+            parts += [managed.get(arn) for arn in dict.fromkeys(arns)]
             reported = [part for part in parts if part is not None]  # each judged as itself in this file too
             # A managed policy the listing leaves out (an AWS one, or a --filter): this tool's snapshot of AWS's.
-            snapshot = [document_for_arn(arn) for arn in arns if arn not in managed]
+            snapshot = [document_for_arn(arn) for arn in dict.fromkeys(arns) if arn not in managed]
             documents: list[dict[str, Any]] = [*reported, *(document for document in snapshot if document is not None)]
             if len(documents) < 2 or (not inline and all(":iam::aws:policy/" in arn for arn in arns)):
                 continue  # one document, or only AWS managed ones (each judged as itself, for what it grants)
             statements = [statement for document in documents for statement in iam_judge.statements(document)]
             # Every one of them is also judged alone (an AWS managed one on its holder, by _aws_managed).
-            found.append((f" {name} (its {len(documents)} policies together)", {"Statement": statements}, documents))
+            via = [str(h.get("GroupName")) for h in holders[1:]]
+            with_groups = f", with its groups {', '.join(via)}" if via else ""
+            found.append(
+                (f" {name} (its {len(documents)} policies together{with_groups})", {"Statement": statements}, documents)
+            )
     return found
 
 

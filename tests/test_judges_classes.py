@@ -548,6 +548,31 @@ def test_a_roles_policies_together_are_said_only_where_none_says_it_alone(
     assert not [v for v in _check(tmp_path, capsys, bounded, name="c.json") if "together" in v["resource"]]
 
 
+def test_a_users_policies_are_judged_with_its_groups_policies(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """IAM grants a user what its groups' policies grant besides its own (the IAM User Guide's policy evaluation:
+    identity-based policies of the user and of its groups): iam:PassRole on the user and ec2:RunInstances on a
+    group it is in escalate together; a group it is not in, or a user with a permissions boundary, are not
+    said."""
+    run = {"PolicyName": "run", "PolicyDocument": {"Statement": [{**_READ, "Action": "ec2:RunInstances"}]}}
+    passrole = {"PolicyName": "pass", "PolicyDocument": {"Statement": [{**_READ, "Action": "iam:PassRole"}]}}
+    user: dict[str, Any] = {"UserName": "u1", "UserPolicyList": [passrole], "GroupList": ["ops"]}
+    groups = [{"GroupName": "ops", "GroupPolicyList": [run]}, {"GroupName": "other", "GroupPolicyList": [run]}]
+
+    def escalations(listing: dict[str, Any], name: str) -> list[str]:
+        found = _check(tmp_path, capsys, listing, name=name)
+        return [v["resource"] for v in found if v["rule"] == "iam-escalation"]
+
+    listing = {"UserDetailList": [user], "GroupDetailList": groups}
+    assert escalations(listing, "a.json") == ["Policy a.json#0 u1 (its 2 policies together, with its groups ops)"]
+    elsewhere = {"UserDetailList": [{**user, "GroupList": ["other-team"]}], "GroupDetailList": groups}
+    assert escalations(elsewhere, "b.json") == []
+    boundary = {"PermissionsBoundaryArn": "arn:aws:iam::111122223333:policy/b"}
+    bounded = {"UserDetailList": [{**user, "PermissionsBoundary": boundary}], "GroupDetailList": groups}
+    assert escalations(bounded, "c.json") == []
+
+
 def test_an_attached_aws_managed_policy_the_listing_leaves_out_is_judged(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
