@@ -990,6 +990,7 @@ def _escalation(stack: Stack) -> Iterable[Violation]:
                 yield Violation("iam-escalation", f"{display(role)} inline policy {inline.get('name')}", finding, fix)
         attached += [(role, str(arn)) for arn in iam_judge.as_list(role.props.get("managedPolicyArns"))]
     control_plane = _control_plane_roles(stack)
+    yield from _roles_together(stack, attached, control_plane, fix)
     for holder, arn in attached:
         found = document_for_arn(arn)
         if found is None:
@@ -1005,6 +1006,61 @@ def _escalation(stack: Stack) -> Iterable[Violation]:
                 f"attaches {arn.rsplit('/', 1)[-1]}, which {finding} ({managed_source()})",
                 fix,
             )
+
+
+def _roles_together(
+    stack: Stack, attached: list[tuple[Resource, str]], control_plane: set[str], fix: str
+) -> Iterable[Violation]:
+    """Each role's permission documents of the stack judged together: its inlinePolicies, the RolePolicies and the
+    policies attached to it (its managedPolicyArns, RolePolicyAttachments and PolicyAttachments' roles), the
+    stack's own policies by name and AWS managed ones from the snapshot. IAM grants their union, so PassRole in
+    one and RunInstances in another escalate as if written together (check judges a listing's roles so too).
+    Said only when none escalates alone, and not for a role with a permissions boundary (the intersection is not
+    modelled), one EKS's control plane alone assumes, or one holding only AWS managed policies. A customer policy
+    that is not the stack's is unknown at preview and left out."""
+    own = {}
+    for policy in stack.of_type(IAM_POLICY):
+        if policy.props.get("parts") or policy.props.get("awsManaged"):
+            continue
+        given = policy.props.get("name")
+        own[str(given) if given else f"auto:{policy.name}"] = policy.props.get("policy")
+    inline_policies = [(p, p.props.get("policy")) for p in stack.of_type(IAM_ROLE_POLICY)]
+    for role in stack.of_type(IAM_ROLE):
+        keys = _attached_role(role)
+        if role.props.get("permissionsBoundary") or keys & control_plane:
+            continue
+        documents: list[Any] = [
+            inline.get("policy")
+            for inline in iam_judge.as_list(role.props.get("inlinePolicies"))
+            if isinstance(inline, Mapping)
+        ]
+        documents += [text for holder, text in inline_policies if _attached_role(holder) & keys]
+        customer = bool(documents)
+        arns = [
+            arn for holder, arn in attached if holder is role or (holder.type != IAM_ROLE and _held_by(holder, keys))
+        ]
+        for arn in dict.fromkeys(arns):
+            name = arn.rsplit("/", 1)[-1]
+            match = re.fullmatch(r"(.+)-[0-9a-f]{7}", name)
+            text = own.get(name, own.get(f"auto:{match.group(1)}") if match else None)
+            if text is not None:
+                documents.append(text)
+                customer = True
+            elif (found := document_for_arn(arn)) is not None:
+                documents.append(found)
+        if len(documents) < 2 or not customer:
+            continue
+        if any(iam_judge.permission_findings(document) for document in documents):
+            continue  # one of them escalates by itself, and says so
+        union = {"Statement": [s for d in documents for s in iam_judge.statements(iam_judge.document(d))]}
+        for finding in iam_judge.permission_findings(union):
+            yield Violation("iam-escalation", f"{display(role)} (its {len(documents)} policies together)", finding, fix)
+
+
+def _held_by(attachment: Resource, keys: set[str]) -> bool:
+    """Whether an attachment (RolePolicyAttachment's role, PolicyAttachment's roles) names one of a role's names."""
+    roles = [attachment.props.get("role"), *iam_judge.as_list(attachment.props.get("roles"))]
+    return any(_attached_role(Resource(attachment.type, attachment.name, {"role": r})) & keys for r in roles if r)
 
 
 def _control_plane_roles(stack: Stack) -> set[str]:

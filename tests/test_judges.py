@@ -1106,6 +1106,49 @@ def test_a_roles_inline_and_managed_policies_are_judged() -> None:
     assert not any("ReadOnlyAccess" in v.message for v in found)
 
 
+def test_a_roles_documents_of_the_stack_are_judged_together() -> None:
+    """IAM grants a role the union of its policies: iam:PassRole in a RolePolicy and ec2:RunInstances in a policy of
+    the stack attached to it (auto-named, as Pulumi names them: <logical>-<7 hex>, and the ARN AWS gives) escalate
+    together, said once for the role; a role with a permissions boundary, another role, or an attachment of a
+    policy AWS manages alone (each judged by itself) are not."""
+    from albingress.policies.guardrails import evaluate
+    from albingress.policies.review import Resource
+
+    trust = json.dumps(SCOPED_TRUSTS["a service"])
+    role = Resource("aws:iam/role:Role", "app", {"assumeRolePolicy": trust})
+    other = Resource("aws:iam/role:Role", "web", {"assumeRolePolicy": trust})
+    passrole = Resource(
+        "aws:iam/rolePolicy:RolePolicy",
+        "pass",
+        {"role": "app-1a2b3c4", "policy": json.dumps({"Statement": [_allow(Action="iam:PassRole")]})},
+    )
+    launch = Resource(
+        "aws:iam/policy:Policy", "launch", {"policy": json.dumps({"Statement": [_allow(Action="ec2:RunInstances")]})}
+    )
+    attach = Resource(
+        "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+        "attach",
+        {"role": "app-1a2b3c4", "policyArn": "arn:aws:iam::111122223333:policy/launch-9f8e7d6"},
+    )
+    found = [v for v in evaluate([role, other, passrole, launch, attach]) if v.rule == "iam-escalation"]
+    assert [v.resource for v in found] == ["Role app (its 2 policies together)"], found
+    assert "iam:PassRole (on *) with ec2:RunInstances" in found[0].message, found[0].message
+    elsewhere = Resource(attach.type, attach.name, {**attach.props, "role": "web-5d6e7f8"})
+    assert not [v for v in evaluate([role, other, passrole, launch, elsewhere]) if v.rule == "iam-escalation"]
+    bounded = Resource(role.type, role.name, {**role.props, "permissionsBoundary": "arn:aws:iam::1:policy/b"})
+    assert not [v for v in evaluate([bounded, passrole, launch, attach]) if v.rule == "iam-escalation"]
+    # Through PolicyAttachment's roles, and the role's own inlinePolicies, as well.
+    shared = Resource(
+        "aws:iam/policyAttachment:PolicyAttachment",
+        "shared",
+        {"roles": ["app-1a2b3c4"], "policyArn": "arn:aws:iam::111122223333:policy/launch-9f8e7d6"},
+    )
+    inline = [{"name": "p", "policy": passrole.props["policy"]}]
+    own = Resource(role.type, role.name, {**role.props, "inlinePolicies": inline})
+    found = [v for v in evaluate([own, launch, shared]) if v.rule == "iam-escalation"]
+    assert [v.resource for v in found] == ["Role app (its 2 policies together)"], found
+
+
 def test_a_policy_the_cloud_does_not_have_is_one_line_naming_the_key(tmp_path: Path) -> None:
     """An AWS managed name the snapshot lacks is read at preview; NoSuchEntity is the answer, said in one line."""
     project = _project(tmp_path, ["arn:aws:iam::aws:policy/NoSuchManagedPolicy"], None)
