@@ -333,6 +333,21 @@ def test_an_alb_ingress_of_the_input_evaluated_first_in_the_group_holds_the_allo
         assert lost.status == "lost-protection" and f"ALB Ingress shop/{name} of the input" in lost.detail
 
 
+@pytest.mark.parametrize(("annotation", "held"), [("alb", True), ("internal", False)])
+def test_the_class_annotation_is_matched_against_the_controllers_flag_not_the_class_written(
+    annotation: str, held: bool
+) -> None:
+    """--ingress-class names the IngressClass migrate writes; the controller matches the kubernetes.io/ingress.class
+    annotation against its --ingress-class flag alone ('alb', v3.5.0 class_annotation_matcher.go): an Ingress
+    annotated with the written class's name is none of the controller's, one annotated 'alb' is."""
+    existing = nginx_ingress("aaa", [("/", "Prefix", "admin")], {ALB + "group.name": "g"})
+    existing["metadata"]["annotations"]["kubernetes.io/ingress.class"] = annotation
+    del existing["spec"]["ingressClassName"]  # ingress-nginx would read it first, and take the Ingress
+    guarded = nginx_ingress("admin", [("/admin", "Prefix", "admin")], {NGINX + "whitelist-source-range": "10.0.0.0/8"})
+    _, report = migrate([existing, guarded], Options(group="g", ingress_class="internal"))
+    assert (report.held_back == ["shop/admin"]) is held, report.findings
+
+
 def test_a_group_an_alb_ingress_of_the_input_joins_gets_no_inbound_cidrs() -> None:
     """inbound-cidrs limit every client of a listen port: with an ALB Ingress of the input (passed through) in the
     group, whose clients the allow-list never meant to refuse, the ranges go on the protected rules instead

@@ -22,7 +22,7 @@ from typing import Any
 
 from albingress.policies.alb_budget import Footprint, GroupCount, Quotas, assign_shards, count_groups
 from albingress.policies.group_budget import _pods, ingress_footprint
-from albingress.policies.review import INGRESS, BadValueError, Context, Resource, Stack
+from albingress.policies.review import CLASS_ANNOTATION, INGRESS, BadValueError, Context, Resource, Stack
 from albops.check import kubernetes_type
 from albops.migrate.reading import Options, Source, objects, valid_host
 from albops.migrate.report import Report
@@ -67,12 +67,17 @@ def alb_groups(
     group.name; an EKS Auto Mode class's group is another group than the controller's of the same name. An
     Ingress whose class's params the API server would refuse keeps its group.name (the group is judged as
     written rather than dropped)."""
-    context = Context(ingress_classes=frozenset({"alb", options.ingress_class}))
+    # The class migrate writes is taken as the controller's IngressClass; the annotation is matched against the
+    # controller's flag alone ('alb'), never against a class name (class_annotation_matcher.go).
+    written = Context(ingress_classes=frozenset({"alb", options.ingress_class}))
     classes = [_resource(o, "") for o in objects(documents) if isinstance(o, dict) and o.get("kind") in CLASS_KINDS]
     found: list[tuple[str, dict[str, Any]]] = []
     for obj in ingresses:
         resource = _resource(obj, "")
-        stack = Stack([resource, *classes], context)
+        annotated = resource.annotations.get(CLASS_ANNOTATION)
+        if annotated is not None and annotated != "alb":
+            continue
+        stack = Stack([resource, *classes], Context() if annotated is not None else written)
         if not any(member is resource for member in stack.alb_ingresses()):
             continue
         try:
