@@ -29,6 +29,8 @@ import yaml
 RESOURCES = {
     "Ingress": ("/apis/networking.k8s.io/v1", "ingresses", True),
     "IngressClass": ("/apis/networking.k8s.io/v1", "ingressclasses", False),
+    # The controller's CRD: served only when the cluster holds one (the API server answers 404 without the CRD).
+    "IngressClassParams": ("/apis/elbv2.k8s.aws/v1beta1", "ingressclassparams", False),
     "Service": ("/api/v1", "services", True),
     "ConfigMap": ("/api/v1", "configmaps", True),
     "Namespace": ("/api/v1", "namespaces", False),
@@ -183,6 +185,11 @@ def serve(cluster: FakeCluster, tmp: Path) -> Iterator[Served]:
                     f'cannot {verb} resource "{resource}" in API group "{group}" {scope}'
                 )
                 self._send(403, _status(403, "Forbidden", message, {"group": group, "kind": resource}))
+                return
+            # Authorization comes first in the API server's filter chain: a denied user gets 403 for a kind it
+            # does not serve, too.
+            if kind == "IngressClassParams" and not any(o.get("kind") == kind for o in cluster.objects):
+                self._send(404, _status(404, "NotFound", "the server could not find the requested resource"))
                 return
             if resource in cluster.stall:
                 cluster.release.wait(30)

@@ -429,6 +429,47 @@ def test_class_by_name_annotation_and_classless(cluster_factory: Any, capsys: An
     assert sorted(by_name(out)) == ["Ingress shop/byname", "Ingress shop/classless", "Ingress shop/legacy"], err
 
 
+@pytest.mark.parametrize("joins", ["group.name", "class params", "params unread", "being deleted"])
+def test_the_clusters_alb_ingresses_are_members_of_the_group_though_not_in_the_output(
+    cluster_factory: Any, capsys: Any, joins: str
+) -> None:
+    """An ALB Ingress of the cluster is left out of the output (it is live already), but it is still in the group
+    the converted Ingresses join, through its group.name or its class's IngressClassParams (listed from the
+    cluster): evaluated before the allow-listed one with a rule of its host, it would answer the clients the
+    allow-list refuses, so that one is held back. One being deleted is in no group; params the user may not
+    list are said, and group.name is taken."""
+    alb = app_ingress("shop", "aaa", "shop.example.com", "alb", {"number": 8080})
+    alb["metadata"]["annotations"] = {"alb.ingress.kubernetes.io/group.name": "g"}
+    classes = [ingress_class("alb", "ingress.k8s.aws/alb")]
+    if joins == "class params":
+        alb["spec"]["ingressClassName"] = "shared"
+        del alb["metadata"]["annotations"]
+        shared = ingress_class("shared", "ingress.k8s.aws/alb")
+        shared["spec"]["parameters"] = {"apiGroup": "elbv2.k8s.aws", "kind": "IngressClassParams", "name": "shared"}
+        params = {"apiVersion": "elbv2.k8s.aws/v1beta1", "kind": "IngressClassParams", "metadata": {"name": "shared"}}
+        classes += [shared, {**params, "spec": {"group": {"name": "g"}}}]
+    if joins == "being deleted":
+        alb["metadata"]["deletionTimestamp"] = "2026-12-08T00:00:00Z"
+        alb["metadata"]["finalizers"] = ["group.ingress.k8s.aws/g"]
+    guarded = app_ingress("shop", "admin", "shop.example.com", "nginx", {"number": 8080})
+    guarded["spec"]["rules"][0]["http"]["paths"][0]["path"] = "/admin"
+    guarded["metadata"]["annotations"] = {"nginx.ingress.kubernetes.io/whitelist-source-range": "10.0.0.0/8"}
+    public = app_ingress("shop", "web", "shop.example.com", "nginx", {"number": 8080})
+    public["spec"]["rules"][0]["http"]["paths"][0]["path"] = "/other"
+    objects = [ns("shop"), ingress_class("nginx", "k8s.io/ingress-nginx"), *classes, *public_install()]
+    objects += [backend("shop"), alb, guarded, public]
+    denied = {"migrator": {("ingressclassparams", "")}} if joins == "params unread" else {}
+    _, _, path = cluster_factory(objects, denied=denied)
+    code, out, err = run(capsys, "--from-cluster", "--kubeconfig", str(path), "--group", "g")
+    if joins == "being deleted":
+        assert code in (0, 1) and "Ingress shop/admin" in by_name(out), err
+        return
+    assert (code, out) == (3, []), err
+    assert "ALB Ingress shop/aaa of the input (not converted here) joins the same group" in err, err
+    if joins == "params unread":
+        assert "[approximated] *: IngressClassParams: not read (" in err and "may not list ingressclassparams" in err
+
+
 def test_rbac_denial_names_verb_resource_group_and_rule(cluster_factory: Any, capsys: Any) -> None:
     _, _, path = cluster_factory(two_installs(), denied={"migrator": {("deployments", "")}})
     code, out, err = run(capsys, "--from-cluster", "--kubeconfig", str(path))

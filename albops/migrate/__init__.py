@@ -118,8 +118,14 @@ def _routes_nothing(source: Any) -> bool:
     return not spec.get("rules") and not spec.get("defaultBackend")
 
 
+def _being_deleted(obj: Any) -> bool:
+    metadata = obj.get("metadata") if isinstance(obj, dict) else None
+    return isinstance(metadata, dict) and bool(metadata.get("deletionTimestamp"))
+
+
 def migrate(documents: list[Any], options: Options, copy: bool = True) -> tuple[list[Any], Report]:
     report = Report(group=options.group)
+    cluster_only: list[dict[str, Any]] = []  # --from-cluster: Ingresses no ingress-nginx install serves
     # A copy, unless the caller hands its documents over (the command does: a 50 MB input need not be held twice).
     output: list[Any] = json.loads(json.dumps(documents)) if copy else documents
     if options.side_by_side:
@@ -131,7 +137,11 @@ def migrate(documents: list[Any], options: Options, copy: bool = True) -> tuple[
     if options.from_cluster:  # every install is in the input: an Ingress none serves is not ingress-nginx's
         from albops.migrate.serving import install_notes, leave_out_unserved
 
+        before = [obj for obj in objects(output) if kubernetes_kind(obj) == "Ingress"]
         leave_out_unserved(output, report, options.ingress_classes_unread)
+        left = {id(obj) for obj in objects(output)}
+        # Left out of the output but live in the cluster: the controller's own among them join its groups.
+        cluster_only = [obj for obj in before if id(obj) not in left]
         install_notes(output, report)
     if not options.include_classless and watches_classless(output):
         options = dataclasses.replace(options, include_classless=True)
@@ -148,6 +158,9 @@ def migrate(documents: list[Any], options: Options, copy: bool = True) -> tuple[
 
         statuses = load_balancers(output)  # read before the server fields (status) are dropped
     passed: list[dict[str, Any]] = []  # the input's Ingresses passed through: some are the controller's
+    # One being deleted is in no group (v3.5.0 group_loader.go loadGroupIDIfAnyHelper); read before the server
+    # fields go.
+    deleting = {id(obj) for obj in [*objects(output), *cluster_only] if _being_deleted(obj)}
     for obj in objects(output):
         strip_server_fields(obj, report)
         if obj.get("kind") == "Ingress" and kubernetes_kind(obj) is None:
@@ -221,7 +234,8 @@ def migrate(documents: list[Any], options: Options, copy: bool = True) -> tuple[
     # The input's own ALB Ingresses (passed through) and the group each joins, as the controller reads it: its
     # class annotation or IngressClass, its IngressClassParams' group before group.name (another controller's
     # Ingress with a leftover group.name joins none). Read once the converted ones' class settings are known.
-    members = alb_groups(passed, output, options) if options.to == "ingress" else []
+    live = [obj for obj in [*passed, *cluster_only] if id(obj) not in deleting]
+    members = alb_groups(live, output, options) if options.to == "ingress" else []
     split_plain_http(sources, report, members, lambda s: source_group(s, output, options))
     split_schemes(sources, report)
     group_settings(sources, report, frozenset(group for group, _ in members))

@@ -52,6 +52,13 @@ RULES_DOC = "docs/migrate.md#rbac"
 # (kind, apiVersion, path prefix, resource) of what is read; namespaced ones list under /namespaces/NS/.
 INGRESS = ("Ingress", "networking.k8s.io/v1", "/apis/networking.k8s.io/v1", "ingresses")
 INGRESS_CLASS = ("IngressClass", "networking.k8s.io/v1", "/apis/networking.k8s.io/v1", "ingressclasses")
+# The controller's class params: which group an ALB Ingress of the cluster joins (its group beats group.name).
+INGRESS_CLASS_PARAMS = (
+    "IngressClassParams",
+    "elbv2.k8s.aws/v1beta1",
+    "/apis/elbv2.k8s.aws/v1beta1",
+    "ingressclassparams",
+)
 SERVICE = ("Service", "v1", "/api/v1", "services")
 DEPLOYMENT = ("Deployment", "apps/v1", "/apis/apps/v1", "deployments")
 DAEMONSET = ("DaemonSet", "apps/v1", "/apis/apps/v1", "daemonsets")
@@ -143,6 +150,7 @@ class ClusterRead:
     documents: list[dict[str, Any]] = field(default_factory=list)
     external_dns: list[ExternalDns] = field(default_factory=list)
     ingress_classes_unread: str = ""  # why IngressClasses could not be listed ('' they were)
+    class_params_unread: str = ""  # why IngressClassParams could not be listed ('' they were, or the CRD is absent)
     controllers: int = 0
 
 
@@ -660,6 +668,13 @@ def read_cluster(target: Target, deadline: Deadline, connector: Callable[..., An
             raise
         # A namespace-scoped user: matched by class name, and the report says so.
         classes, result.ingress_classes_unread = [], str(error)
+    try:
+        # The list of a kind the API server does not serve (the controller's CRDs not installed) is a 404: none.
+        params = reader.list(INGRESS_CLASS_PARAMS)
+    except ClusterError as error:
+        if "may not" not in str(error):
+            raise
+        params, result.class_params_unread = [], str(error)
     workloads = _each_namespace(reader, DEPLOYMENT, namespaces) + _each_namespace(reader, DAEMONSET, namespaces)
     services = _each_namespace(reader, SERVICE, namespaces)
     nginx: list[dict[str, Any]] = []
@@ -708,7 +723,15 @@ def read_cluster(target: Target, deadline: Deadline, connector: Callable[..., An
             namespace_objects = [n for ns in namespaces if (n := reader.get(NAMESPACE, "", ns)) is not None]
         else:
             namespace_objects = reader.list(NAMESPACE)
-    result.documents = [*namespace_objects, *classes, *configmaps, *nginx, *kept_services, *nginx_order(ingresses)]
+    result.documents = [
+        *namespace_objects,
+        *classes,
+        *params,
+        *configmaps,
+        *nginx,
+        *kept_services,
+        *nginx_order(ingresses),
+    ]
     return result
 
 
@@ -734,6 +757,14 @@ def cluster_output(output: list[Any], read: list[Any], cluster: ClusterRead, rep
             "not-converted",
             "no ingress-nginx controller (a Deployment or DaemonSet running /nginx-ingress-controller) was found"
             " in the namespaces read: include its namespace with --namespace, or it does not run here",
+        )
+    if cluster.class_params_unread:
+        report.add(
+            "*",
+            "IngressClassParams",
+            "approximated",
+            f"not read ({cluster.class_params_unread}); an ALB Ingress of the cluster whose class's params name "
+            "its group was taken to be in the group its group.name annotation names",
         )
     if cluster.ingress_classes_unread:
         report.add(
