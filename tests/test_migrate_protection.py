@@ -348,6 +348,29 @@ def test_the_class_annotation_is_matched_against_the_controllers_flag_not_the_cl
     assert (report.held_back == ["shop/admin"]) is held, report.findings
 
 
+def test_side_by_side_orders_the_group_by_the_names_it_writes() -> None:
+    """--side-by-side writes admin as admin-alb and admin-0 as admin-0-alb, which the controller orders the other
+    way round (namespace/name: '0' before 'a'): the protected /admin/secret must still be tried before admin-0's
+    /admin, so a refused client gets 403 there, as under ingress-nginx (longest prefix first). And an ALB
+    Ingress of the input named between the two names (admin-aaa: after admin, before admin-alb) is evaluated
+    first."""
+    allow = {NGINX + "whitelist-source-range": "10.0.0.0/8"}
+    guarded = nginx_ingress("admin", [("/admin/secret", "Prefix", "admin")], allow)
+    wider = nginx_ingress("admin-0", [("/admin", "Prefix", "admin")], {})
+    output, report = migrate([guarded, wider], Options(group="g", side_by_side=True))
+    assert not report.held_back, report.findings
+    assert sorted(_ingresses(output)) == ["admin-0-alb", "admin-alb"]
+    refused = alb_route(output, AlbRequest(HOST, "/admin/secret/x", {}, source_ip="203.0.113.7"))
+    assert refused is not None and refused.kind == "fixed-response", refused
+    existing = nginx_ingress("admin-aaa", [("/", "Prefix", "web")], {ALB + "group.name": "g"})
+    existing["spec"]["ingressClassName"] = "alb"
+    other = nginx_ingress("other", [("/other", "Prefix", "web")], {})
+    _, report = migrate([existing, guarded, other], Options(group="g", side_by_side=True))
+    assert report.held_back == ["shop/admin"], report.findings
+    _, report = migrate([existing, guarded, other], Options(group="g"))
+    assert not report.held_back, report.findings  # written as admin, it comes before admin-aaa
+
+
 def test_a_group_an_alb_ingress_of_the_input_joins_gets_no_inbound_cidrs() -> None:
     """inbound-cidrs limit every client of a listen port: with an ALB Ingress of the input (passed through) in the
     group, whose clients the allow-list never meant to refuse, the ranges go on the protected rules instead

@@ -225,7 +225,18 @@ def migrate(documents: list[Any], options: Options, copy: bool = True) -> tuple[
     any_nginx = bool(places)
     kept = [(place, s) for place, s in zip(places, sources, strict=True) if not s.excluded]
     places, sources = [p for p, _ in kept], [s for _, s in kept]
-    paths = paths_by_source(route(sources, report))
+
+    def written_as(name: str) -> str:
+        """The name an Ingress is written under: --side-by-side renames the converted ones, and the controller
+        orders a group's members by it (namespace/name) where group.order does not."""
+        if not options.side_by_side:
+            return name
+        from albops.migrate.side_by_side import new_name
+
+        namespace, _, plain = name.partition("/")
+        return f"{namespace}/{new_name(plain, options.name_suffix)}"
+
+    paths = paths_by_source(route(sources, report, written_as))
     for source in sources:
         if not source.canary:
             # Popped: each source's planned paths are freed once written, so they and the output never
@@ -240,7 +251,7 @@ def migrate(documents: list[Any], options: Options, copy: bool = True) -> tuple[
     split_schemes(sources, report)
     group_settings(sources, report, frozenset(group for group, _ in members))
     if options.to == "ingress":
-        existing_members_first(sources, members, report, lambda s: source_group(s, output, options))
+        existing_members_first(sources, members, report, lambda s: source_group(s, output, options), written_as)
     empty = set()
     for source in sources:
         if not source.canary:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
@@ -737,8 +737,12 @@ def overlap_candidates(sequence: list[AlbPath]) -> Iterator[tuple[int, int]]:
                 yield pair
 
 
-def _order(sources: list[Source], paths: dict[str, list[AlbPath]], report: Report) -> None:
-    """Give Ingresses that share a host group.order values where nginx's order needs them."""
+def _order(
+    sources: list[Source], paths: dict[str, list[AlbPath]], report: Report, written: Callable[[str], str]
+) -> None:
+    """Give Ingresses that share a host group.order values where nginx's order needs them. ``written`` is the
+    name each is written under (``--side-by-side`` renames them), which the controller's namespace/name order
+    compares."""
     edges: set[tuple[str, str]] = set()
     hostless = paths.get("", [])
     for host, host_paths in paths.items():
@@ -757,8 +761,8 @@ def _order(sources: list[Source], paths: dict[str, list[AlbPath]], report: Repor
     if not edges:
         return
     names = sorted({n for edge in edges for n in edge})
-    if all(a < b for a, b in edges):
-        return  # namespace/name order already puts them right
+    if all(written(a) < written(b) for a, b in edges):
+        return  # namespace/name order (of the names written) already puts them right
     ordered: list[str] = []
     remaining = set(names)
     while remaining:
@@ -792,8 +796,11 @@ def overlap(a: AlbPath, b: AlbPath) -> bool:
     return pa.startswith(pb) or pb.startswith(pa)
 
 
-def route(sources: list[Source], report: Report) -> dict[str, list[AlbPath]]:
-    """Every converted ALB path by host, in the order the ALB must try them (nginx's order)."""
+def route(
+    sources: list[Source], report: Report, written: Callable[[str], str] = lambda name: name
+) -> dict[str, list[AlbPath]]:
+    """Every converted ALB path by host, in the order the ALB must try them (nginx's order); ``written`` gives
+    the name an Ingress is written under."""
     by_host = _collect(sources, report)
     paths: dict[str, list[AlbPath]] = {}
     slashes: dict[str, list[AlbPath]] = {}
@@ -832,7 +839,7 @@ def route(sources: list[Source], report: Report) -> dict[str, list[AlbPath]]:
     _root_redirects(sources, by_host, redirects, paths, report)
     _app_roots(sources, paths, report)
     _canaries(sources, paths, report)
-    _order(sources, paths, report)
+    _order(sources, paths, report, written)
     report_fallthrough(
         {
             host: (

@@ -998,6 +998,7 @@ def existing_members_first(
     existing: Sequence[tuple[str, dict[str, Any]]],
     report: Report,
     group_of: Callable[[Source], str | None],
+    written: Callable[[str], str] = lambda name: name,
 ) -> None:
     """Holds back an Ingress whose allow-list became source-ip conditions when an ALB Ingress of the input (passed
     through, not converted) joins its group and is evaluated before it (group.order, then namespace/name: v3.5.0
@@ -1013,7 +1014,7 @@ def existing_members_first(
         if source.canary or source.excluded or not source.allow or ALB + "inbound-cidrs" in source.annotations:
             continue
         members = by_group.get(group_of(source) or "", [])
-        mine = evaluation_key(source.annotations, source.name)
+        mine = evaluation_key(source.annotations, written(source.name))  # the name it is written under
         my_rules = _rule_paths(source.converted)
         my_ports = set(listen_ports(source.annotations))
         for obj in members:
