@@ -371,6 +371,26 @@ def test_side_by_side_orders_the_group_by_the_names_it_writes() -> None:
     assert not report.held_back, report.findings  # written as admin, it comes before admin-aaa
 
 
+@pytest.mark.parametrize("public", [True, False])
+def test_shards_that_land_on_a_group_of_the_input_keep_the_allow_list(public: bool) -> None:
+    """--shards moves the converted Ingresses to <group>-N after their allow-lists are written: a shard an ALB
+    Ingress of the input already joins (left by an earlier sharded run) is weighed as any group it joins. With
+    source-ip conditions (the group's allow-lists disagree), its earlier '/' answers the refused clients: held
+    back as lost-protection. With inbound-cidrs (they agree), those ranges would refuse its clients: held back
+    too, naming the group."""
+    existing = nginx_ingress("aaa", [("/", "Prefix", "web")], {ALB + "group.name": "g-1"})
+    existing["spec"]["ingressClassName"] = "alb"
+    guarded = nginx_ingress("admin", [("/admin", "Prefix", "admin")], {NGINX + "whitelist-source-range": "10.0.0.0/8"})
+    others = [nginx_ingress("web", [("/other", "Prefix", "web")], {})] if public else []
+    _, report = migrate([existing, guarded, *others], Options(group="g", shards=2))
+    assert report.held_back == ["shop/admin"], report.findings
+    if public:
+        assert _finding(report, NGINX + "whitelist-source-range").status == "lost-protection"
+    else:
+        said = _finding(report, ALB + "inbound-cidrs")
+        assert said.status == "not-converted" and "'g-1', which shop/aaa of the input" in said.detail, said
+
+
 def test_a_group_an_alb_ingress_of_the_input_joins_gets_no_inbound_cidrs() -> None:
     """inbound-cidrs limit every client of a listen port: with an ALB Ingress of the input (passed through) in the
     group, whose clients the allow-list never meant to refuse, the ranges go on the protected rules instead

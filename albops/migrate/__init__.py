@@ -46,6 +46,7 @@ from albops.migrate.protection import (
 )
 from albops.migrate.reading import (
     Options,
+    Source,
     display,
     ingress_class,
     is_nginx_ingress,
@@ -116,6 +117,30 @@ def _routes_nothing(source: Any) -> bool:
     if spec.get("rules") is not None:
         spec["rules"] = [r for r in spec["rules"] if "http" not in r or (r["http"] or {}).get("paths")]
     return not spec.get("rules") and not spec.get("defaultBackend")
+
+
+def _inbound_cidrs_beside_members(
+    sources: list[Source], members: list[tuple[str, dict[str, Any]]], report: Report
+) -> None:
+    """inbound-cidrs was written for a group no ALB Ingress of the input joined, and --shards then moved the
+    Ingress into one that such an Ingress joins (a shard <group>-N already in use): its ranges would refuse that
+    Ingress's clients too, on the listen ports they share. Held back rather than cut another team off."""
+    joined: dict[str, list[str]] = {}
+    for group, obj in members:
+        joined.setdefault(group, []).append(display(obj))
+    for source in sources:
+        group = str(source.annotations.get(ALB + "group.name"))
+        if source.canary or ALB + "inbound-cidrs" not in source.annotations or group not in joined:
+            continue
+        report.add(
+            source.name,
+            ALB + "inbound-cidrs",
+            "not-converted",
+            f"--shards put it in ALB group {group!r}, which {', '.join(joined[group])} of the input already joins: "
+            "the inbound-cidrs written for its allow-list would refuse that Ingress's clients too; pass another "
+            "--group, or move that Ingress out of the group",
+        )
+        report.hold(source.name, f"ALB group {group!r}: its inbound-cidrs would refuse the existing members' clients")
 
 
 def _being_deleted(obj: Any) -> bool:
@@ -250,8 +275,6 @@ def migrate(documents: list[Any], options: Options, copy: bool = True) -> tuple[
     split_plain_http(sources, report, members, lambda s: source_group(s, output, options))
     split_schemes(sources, report)
     group_settings(sources, report, frozenset(group for group, _ in members))
-    if options.to == "ingress":
-        existing_members_first(sources, members, report, lambda s: source_group(s, output, options), written_as)
     empty = set()
     for source in sources:
         if not source.canary:
@@ -260,6 +283,10 @@ def migrate(documents: list[Any], options: Options, copy: bool = True) -> tuple[
                 empty.add(source.name)
     written = {s.name for s in sources if not s.canary and s.name not in empty}
     refused = shard_groups(sources, written, output, options, report) if options.to == "ingress" else set()
+    if options.to == "ingress":
+        # Once the groups are final (--shards moves Ingresses to <group>-N, where the input's may be already).
+        existing_members_first(sources, members, report, lambda s: source_group(s, output, options), written_as)
+        _inbound_cidrs_beside_members(sources, members, report)
     group_timeouts(sources, report)
     if options.to == "ingress":
         for source in sources:
