@@ -206,7 +206,8 @@ class Stack:
         )
         if group != wanted or params_ref.get("kind") not in (None, "IngressClassParams"):
             return {}
-        for params in self.of_type(*CLASS_PARAMS):
+        # Two of one name (one file applied after another): `kubectl apply` leaves the last in the cluster.
+        for params in reversed(self.of_type(*CLASS_PARAMS)):
             if params.metadata.get("name") == params_ref.get("name") and params.type.split(":")[1].startswith(group):
                 # The certificate field is each group's own: certificateArn (elbv2.k8s.aws v1beta1) or
                 # certificateARNs (eks.amazonaws.com v1); the other is no field of that kind (pruned or refused).

@@ -284,6 +284,9 @@ def test_every_protected_path_of_a_shared_backend_keeps_the_allow_list(first: st
         ("aaa", None, True, {"class": "shared", "params group": "g", "group.name": None}),
         # Its params put it in another group, whatever group.name says.
         ("aaa", None, False, {"class": "shared", "params group": "elsewhere"}),
+        # Two params of one name: the last one applied is what the cluster holds.
+        ("aaa", None, True, {"class": "shared", "params group": ["elsewhere", "g"], "group.name": None}),
+        ("aaa", None, False, {"class": "shared", "params group": ["g", "elsewhere"], "group.name": None}),
         # The class annotation is read before ingressClassName (classifyIngress), and matched against 'alb'.
         ("aaa", None, True, {"class": "traefik", "annotation": "alb"}),
         ("aaa", None, False, {"class": "alb", "annotation": "traefik"}),
@@ -313,12 +316,17 @@ def test_an_alb_ingress_of_the_input_evaluated_first_in_the_group_holds_the_allo
                 "metadata": {"name": "shared"},
                 "spec": {"controller": "ingress.k8s.aws/alb", "parameters": params},
             },
-            {
-                "apiVersion": "elbv2.k8s.aws/v1beta1",
-                "kind": "IngressClassParams",
-                "metadata": {"name": "shared-params"},
-                "spec": {"group": {"name": change["params group"]}},
-            },
+            *(
+                {
+                    "apiVersion": "elbv2.k8s.aws/v1beta1",
+                    "kind": "IngressClassParams",
+                    "metadata": {"name": "shared-params"},
+                    "spec": {"group": {"name": group}},
+                }
+                for group in (
+                    [change["params group"]] if isinstance(change["params group"], str) else change["params group"]
+                )
+            ),
         ]
     if "listen-ports" in change:
         existing["metadata"]["annotations"][ALB + "listen-ports"] = change["listen-ports"]
