@@ -373,6 +373,19 @@ def test_an_existing_alb_ingress_joins_the_group_its_class_params_name(
     assert ingresses["app"]["metadata"]["annotations"]["alb.ingress.kubernetes.io/group.name"] == "g-http"
 
 
+def test_class_params_the_api_server_refuses_are_bad_input_not_a_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An input ALB Ingress's IngressClassParams with a certificateArn that is no list (the CRD's schema refuses
+    it) is read where the group's quotas are counted: exit 2 naming the object and the field, nothing written."""
+    bad = SHARED_CLASS.replace("spec: {group: {name: g}}", "spec: {group: {name: g}, certificateArn: 'arn:x'}")
+    existing = _existing_alb(False).replace("  ingressClassName: alb", "  ingressClassName: shared")
+    code, err, out = _migrate(tmp_path, capsys, bad + existing + "---\n" + INGRESS)
+    assert (code, out) == (2, []), err
+    assert err.startswith("error: the IngressClassParams of Ingress web/existing: spec.certificateArn 'arn:x' is not")
+    assert "Traceback" not in err and "fix it in the input" in err
+
+
 # --- fact-check fixes (issue 22) ---------------------------------------------------------------------------
 
 

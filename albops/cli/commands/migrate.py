@@ -351,6 +351,7 @@ def run(args: argparse.Namespace) -> int:
         ingress_classes_unread=bool(cluster_read and cluster_read.ingress_classes_unread),
         cutover_flags=_cutover_flags(cluster_read.external_dns if cluster_read else []),
     )
+    from albingress.policies.review import BadValueError
     from albops.migrate.side_by_side import NameCollisionError
 
     read_objects = list(documents)  # held, so that no id below is reused by a new object
@@ -358,6 +359,10 @@ def run(args: argparse.Namespace) -> int:
         converted, report = migrate(documents, options, copy=False)
     except NameCollisionError as error:
         return say(f"error: {error}", EXIT_BAD_INPUT)
+    except BadValueError as error:
+        # A value of the input's class params the API server refuses (the CRD's schema), read where the group's
+        # settings are weighed: nothing was written yet.
+        return say(f"error: {error}; fix it in the input (nothing was converted)", EXIT_BAD_INPUT)
     if cluster_read is not None:
         from albops.migrate.from_cluster import cluster_output
 
