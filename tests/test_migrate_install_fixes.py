@@ -373,6 +373,33 @@ def test_an_existing_alb_ingress_joins_the_group_its_class_params_name(
     assert ingresses["app"]["metadata"]["annotations"]["alb.ingress.kubernetes.io/group.name"] == "g-http"
 
 
+@pytest.mark.parametrize("port", ["443", "https"])
+def test_an_existing_members_class_params_redirect_counts_for_the_group(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], port: str
+) -> None:
+    """The params' sslRedirectPort is the member's ssl-redirect (v3.5.0 buildSSLRedirectConfig reads it before the
+    annotation): a plain-HTTP app keeps out of the group. One Go's ParseInt refuses turns the whole group's
+    redirect off, so a converted app whose HTTP ingress-nginx redirected is held back."""
+    params = SHARED_CLASS.replace(
+        "spec: {group: {name: g}}", f"spec: {{group: {{name: g}}, sslRedirectPort: '{port}'}}"
+    )
+    existing = _existing_alb(True).replace("  ingressClassName: alb", "  ingressClassName: shared")
+    existing = existing.replace("    alb.ingress.kubernetes.io/ssl-redirect: '443'\n", "")
+    existing = existing.replace("    alb.ingress.kubernetes.io/group.name: g\n", "")
+    assert "ssl-redirect" not in existing and "group.name" not in existing
+    app = INGRESS.replace("  rules:", "  tls: [{hosts: [app.example.com]}]\n  rules:") if port == "https" else INGRESS
+    cert = ("--certificate-arn", "arn:aws:acm:eu-west-1:111122223333:certificate/0a1b2c3d-1111-2222-3333-444455556666")
+    code, err, out = _migrate(tmp_path, capsys, params + existing + "---\n" + app, *cert)
+    if port == "443":
+        app_out = next(d for d in out if d["kind"] == "Ingress" and d["metadata"]["name"] == "app")
+        assert code == 0 and app_out["metadata"]["annotations"]["alb.ingress.kubernetes.io/group.name"] == "g-http", err
+    else:
+        assert (code, out) == (3, []), err
+        assert (
+            "whose ssl-redirect port (its class params' sslRedirectPort, or its annotation) is no whole number" in err
+        )
+
+
 def test_class_params_the_api_server_refuses_are_bad_input_not_a_traceback(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -66,7 +66,7 @@ from albops.migrate.routes import (
     condition_values,
     rule_wildcards,
 )
-from albops.migrate.shards import alb_groups, shard_groups, source_group
+from albops.migrate.shards import alb_groups, shard_groups, source_group, ssl_redirect_of
 from albops.migrate.timeouts import group_timeouts
 
 __all__ = ["Finding", "Options", "Report", "case_insensitive", "dump", "migrate"]
@@ -272,7 +272,13 @@ def migrate(documents: list[Any], options: Options, copy: bool = True) -> tuple[
     # Ingress with a leftover group.name joins none). Read once the converted ones' class settings are known.
     live = [obj for obj in [*passed, *cluster_only] if id(obj) not in deleting]
     members = alb_groups(live, output, options) if options.to == "ingress" else []
-    split_plain_http(sources, report, members, lambda s: source_group(s, output, options))
+    split_plain_http(
+        sources,
+        report,
+        members,
+        lambda s: source_group(s, output, options),
+        lambda obj: ssl_redirect_of(obj, output),
+    )
     split_schemes(sources, report)
     group_settings(sources, report, frozenset(group for group, _ in members))
     empty = set()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -230,6 +231,7 @@ def split_plain_http(
     report: Report,
     existing: Sequence[tuple[str, dict[str, Any]]] = (),
     group_of: Callable[[Source], str | None] | None = None,
+    redirect_of: Callable[[dict[str, Any]], str | None] | None = None,
 ) -> None:
     """Ingresses that serve plain HTTP go to a group of their own when others of theirs redirect to HTTPS.
 
@@ -238,8 +240,13 @@ def split_plain_http(
     the group to HTTPS, where no certificate covers the plain-HTTP hosts. ``existing`` are the input's ALB
     Ingresses (passed through) with the group the controller puts each in: they are members of their group too,
     and redirect or serve plain HTTP as well. ``group_of`` is the group the controller puts a converted Ingress in
-    (its class's params may name another than its group.name).
+    (its class's params may name another than its group.name), ``redirect_of`` an existing one's part in the
+    group's redirect (its params' sslRedirectPort before its ssl-redirect annotation).
     """
+
+    def redirect(obj: dict[str, Any]) -> str | None:
+        return redirect_of(obj) if redirect_of else _annotations(obj).get(ALB + "ssl-redirect")
+
     live = [s for s in sources if not s.canary]
     by_group: dict[str, list[Source]] = {}
     for source in live:
@@ -247,10 +254,25 @@ def split_plain_http(
     for group, members in by_group.items():
         joined = (group_of(members[0]) if group_of else None) or group
         others = [e for member_group, e in existing if member_group == joined]
-        old_redirecting = [ingress_name(e) for e in others if ALB + "ssl-redirect" in _annotations(e)]
-        old_plain = [ingress_name(e) for e in others if ALB + "ssl-redirect" not in _annotations(e)]
+        old_redirecting = [ingress_name(e) for e in others if redirect(e) is not None]
+        old_plain = [ingress_name(e) for e in others if redirect(e) is None]
         redirecting = [s for s in members if ALB + "ssl-redirect" in s.annotations]
         plain = [s for s in members if ALB + "ssl-redirect" not in s.annotations]
+        # A port Go's ParseInt refuses: from class params, the controller drops the whole group's redirect
+        # (buildSSLRedirectConfig returns none); from the annotation, it fails the group.
+        broken = [ingress_name(e) for e in others if (value := redirect(e)) is not None and not _go_int32(value)]
+        if redirecting and broken:
+            for source in redirecting:
+                report.add(
+                    source.name,
+                    ALB + "ssl-redirect",
+                    "lost-protection",
+                    f"ALB group {group!r} already holds {', '.join(broken)} (in the input, not converted), whose "
+                    "ssl-redirect port (its class params' sslRedirectPort, or its annotation) is no whole number: "
+                    "the controller then redirects nothing in the group, or fails it, so plain HTTP would be served "
+                    "where ingress-nginx redirected it; fix that value, or pass another --group",
+                )
+            continue
         if redirecting and old_plain:
             why = (
                 f"ALB group {group!r} already holds {', '.join(old_plain)} (in the input, not converted), which "
@@ -276,6 +298,11 @@ def split_plain_http(
                 "(a second ALB)",
                 [source.name],
             )
+
+
+def _go_int32(text: str) -> bool:
+    """Whether Go's strconv.ParseInt(text, 10, 32) reads it: an optional sign and ASCII digits, within int32."""
+    return re.fullmatch(r"[+-]?[0-9]+", text) is not None and -(2**31) <= int(text) < 2**31
 
 
 def _annotations(obj: Mapping[str, Any]) -> Mapping[str, Any]:

@@ -89,6 +89,19 @@ def alb_groups(
     return found
 
 
+def ssl_redirect_of(obj: dict[str, Any], documents: list[Any]) -> str | None:
+    """An input ALB Ingress's part in its group's ssl-redirect, as the controller reads it (v3.5.0
+    model_builder.go buildSSLRedirectConfig): its class params' sslRedirectPort before its ssl-redirect
+    annotation; None when it sets neither. The text as written: one Go's ParseInt refuses in the params turns
+    the whole group's redirect off."""
+    classes = [_resource(o, "") for o in objects(documents) if isinstance(o, dict) and o.get("kind") in CLASS_KINDS]
+    resource = _resource(obj, "")
+    try:
+        return Stack([resource, *classes], Context()).setting(resource, "ssl-redirect")
+    except BadValueError:
+        return resource.annotations.get(ALB + "ssl-redirect")
+
+
 def source_group(source: Source, documents: list[Any], options: Options) -> str | None:
     """The group the controller puts a converted Ingress in, as written so far (its class's params win)."""
     metadata = {**(source.converted.get("metadata") or {}), "annotations": source.annotations}
