@@ -105,59 +105,86 @@ def _iam_documents(obj: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
     return [(label, doc) for label, doc in found if doc is not None]
 
 
-def _together(obj: dict[str, Any]) -> list[tuple[str, dict[str, Any], list[dict[str, Any]]]]:
+def _listed(holder: dict[str, Any], key: str, where: str) -> list[Any]:
+    """A list field of a get-account-authorization-details entry; anything but a list (or nothing) is refused:
+    read otherwise (a string letter by letter, a number not at all), what it names would go unjudged."""
+    value = holder.get(key)
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise UnreadableError(
+            f"{where}: {key} is {type(value).__name__} {str(value)[:60]!r}, not a list as "
+            "get-account-authorization-details writes it; give the command's own output"
+        )
+    return value
+
+
+def _own_documents(
+    holder: dict[str, Any], managed: dict[str, dict[str, Any]], where: str
+) -> tuple[list[dict[str, Any]], bool]:
+    """A role's, user's or group's own permission documents (inline, then the managed ones attached: the listing's
+    default version, else this tool's snapshot of an AWS one), and whether any is not AWS managed."""
+    inline = [
+        _document(p.get("PolicyDocument"))
+        for key in ("RolePolicyList", "UserPolicyList", "GroupPolicyList")
+        for p in _listed(holder, key, where)
+        if isinstance(p, dict)
+    ]
+    arns = [str(a.get("PolicyArn")) for a in _listed(holder, "AttachedManagedPolicies", where) if isinstance(a, dict)]
+    found = [d for d in inline if d is not None]
+    for arn in dict.fromkeys(arns):
+        document = managed.get(arn) or (document_for_arn(arn) if ":iam::aws:policy/" in arn else None)
+        if document is not None:
+            found.append(document)
+    return found, bool(inline) or any(":iam::aws:policy/" not in arn for arn in arns)
+
+
+def _together(obj: dict[str, Any], where: str = "") -> list[tuple[str, dict[str, Any], list[dict[str, Any]]]]:
     """Per role, user and group of get-account-authorization-details with two permission documents or more (its
     inline ones and the default versions of the managed ones attached, as listed under Policies; a user's
-    groups' too): one document of all their statements, and the documents it was made of. IAM grants the
-    union, a user's groups' policies included, so PassRole in one and RunInstances in another escalate as if
-    written together; judged apart, neither is."""
+    groups' too): one document of all their statements, and the parts it was made of. IAM grants the union, a
+    user's groups' policies included, so PassRole in one and RunInstances in another escalate as if written
+    together; judged apart, neither is. A user's group counts as one part (its documents together), so what a
+    group's policies give together is said once, for the group, not again for each member."""
     managed = _default_versions(obj)
-    listed = obj.get("GroupDetailList")
-    groups = {
-        str(group.get("GroupName")): group
-        for group in (listed if isinstance(listed, list) else [])
-        if isinstance(group, dict)
-    }
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for group in _listed(obj, "GroupDetailList", where):
+        if isinstance(group, dict) and isinstance(group.get("GroupName"), str):
+            groups.setdefault(group["GroupName"], []).append(group)  # two of a name (merged listings): both
     found: list[tuple[str, dict[str, Any], list[dict[str, Any]]]] = []
+    group_parts: dict[str, tuple[dict[str, Any] | None, bool]] = {}
     for key in ("RoleDetailList", "UserDetailList", "GroupDetailList"):
-        for item in obj.get(key) or [] if isinstance(obj.get(key), list) else []:
+        for index, item in enumerate(_listed(obj, key, where)):
             if not isinstance(item, dict):
                 continue
-            name = str(item.get("RoleName") or item.get("UserName") or item.get("GroupName"))
+            at = f"{where}: {key}[{index}]"
+            name = str(item.get("RoleName") or item.get("UserName") or item.get("GroupName") or f"{key}[{index}]")
             if item.get("PermissionsBoundary") or str(item.get("Path", "")).startswith("/aws-service-role/"):
                 # A boundary intersects what the policies grant (not modelled here, so not said either way); a
                 # service-linked role's policies are AWS's, and no one can change them.
                 continue
-            member_of = item.get("GroupList") if key == "UserDetailList" else None
-            holders = [item, *(groups[str(g)] for g in member_of or [] if str(g) in groups)]
-            inline = [
-                p
-                for holder in holders
-                for p in holder.get("RolePolicyList")
-                or holder.get("UserPolicyList")
-                or holder.get("GroupPolicyList")
-                or []
-            ]
-            parts = [_document(p.get("PolicyDocument")) for p in inline if isinstance(p, dict)]
-            arns = [
-                str(a.get("PolicyArn"))
-                for holder in holders
-                for a in holder.get("AttachedManagedPolicies") or []
-                if isinstance(a, dict)
-            ]
-            parts += [managed.get(arn) for arn in dict.fromkeys(arns)]
-            reported = [part for part in parts if part is not None]  # each judged as itself in this file too
-            # A managed policy the listing leaves out (an AWS one, or a --filter): this tool's snapshot of AWS's.
-            snapshot = [document_for_arn(arn) for arn in dict.fromkeys(arns) if arn not in managed]
-            documents: list[dict[str, Any]] = [*reported, *(document for document in snapshot if document is not None)]
-            if len(documents) < 2 or (not inline and all(":iam::aws:policy/" in arn for arn in arns)):
+            parts, customer = _own_documents(item, managed, at)
+            members = _listed(item, "GroupList", at) if key == "UserDetailList" else []
+            via = [str(g) for g in dict.fromkeys(str(g) for g in members) if str(g) in groups]
+            for group_name in via:
+                if group_name not in group_parts:  # made once per group, shared by its members
+                    documents: list[dict[str, Any]] = []
+                    theirs = False
+                    for group in groups[group_name]:
+                        more, other = _own_documents(group, managed, at)
+                        documents, theirs = documents + more, theirs or other
+                    statements = [s for d in documents for s in iam_judge.statements(d)]
+                    group_parts[group_name] = ({"Statement": statements} if statements else None, theirs)
+                part, theirs = group_parts[group_name]
+                customer = customer or theirs
+                if part is not None:
+                    parts.append(part)
+            if len(parts) < 2 or not customer:
                 continue  # one document, or only AWS managed ones (each judged as itself, for what it grants)
-            statements = [statement for document in documents for statement in iam_judge.statements(document)]
-            # Every one of them is also judged alone (an AWS managed one on its holder, by _aws_managed).
-            via = [str(h.get("GroupName")) for h in holders[1:]]
+            statements = [statement for part in parts for statement in iam_judge.statements(part)]
             with_groups = f", with its groups {', '.join(via)}" if via else ""
             found.append(
-                (f" {name} (its {len(documents)} policies together{with_groups})", {"Statement": statements}, documents)
+                (f" {name} (its {len(parts)} policies together{with_groups})", {"Statement": statements}, parts)
             )
     return found
 
@@ -211,7 +238,7 @@ def _resources(source: str, docs: list[Any], path: str = "") -> list[Resource]:
                 if trust and not (label.endswith(" trust") or "Role" in obj):
                     props["kindInferred"] = True  # a trust or a resource-based policy: not said which
                 found.append(Resource(IAM_ROLE if trust else IAM_POLICY, f"{source}#{index}{label}", props))
-            for label, doc, parts in _together(obj):
+            for label, doc, parts in _together(obj, f"{path or source}: document {index + 1}"):
                 found.append(Resource(IAM_POLICY, f"{source}#{index}{label}", {"policy": doc, "parts": parts}))
             for label, doc in _aws_managed(obj):
                 found.append(Resource(IAM_POLICY, f"{source}#{index}{label}", {"policy": doc, "awsManaged": True}))

@@ -973,11 +973,12 @@ def _escalation(stack: Stack) -> Iterable[Violation]:
     _well_formed(stack, IAM_POLICY, IAM_ROLE_POLICY, IAM_ROLE)
     for resource in stack.of_type(IAM_POLICY, IAM_ROLE_POLICY):
         # The documents of one holder judged together (check's reading of get-account-authorization-details):
-        # said only when none of them escalates alone.
-        alone = [f for part in resource.props.get("parts") or [] for f in iam_judge.permission_findings(part)]
-        if alone:
-            continue  # one of its documents escalates by itself, and says so: the union would say it again
-        for finding in iam_judge.permission_findings(resource.props.get("policy")):
+        # each kind of power said only where none of them says it alone.
+        parts = resource.props.get("parts")
+        said = (
+            iam_judge.findings_together(parts) if parts else iam_judge.permission_findings(resource.props.get("policy"))
+        )
+        for finding in said:
             yield Violation("iam-escalation", display(resource), finding, fix)
     attached: list[tuple[Resource, str]] = [
         (a, str(a.props.get("policyArn") or "")) for a in stack.of_type(*IAM_ATTACHMENTS)
@@ -1015,9 +1016,22 @@ def _roles_together(
     policies attached to it (its managedPolicyArns, RolePolicyAttachments and PolicyAttachments' roles), the
     stack's own policies by name and AWS managed ones from the snapshot. IAM grants their union, so PassRole in
     one and RunInstances in another escalate as if written together (check judges a listing's roles so too).
-    Said only when none escalates alone, and not for a role with a permissions boundary (the intersection is not
-    modelled), one EKS's control plane alone assumes, or one holding only AWS managed policies. A customer policy
-    that is not the stack's is unknown at preview and left out."""
+    Each kind of power is said only where none of them says it alone, and not for a role with a permissions
+    boundary (the intersection is not modelled), one EKS's control plane alone assumes, or one holding only AWS
+    managed policies. A customer policy that is not the stack's is unknown at preview and left out; an AWS managed
+    ARN, or one of another account, is never taken for the stack's policy of the same name. A name written on a
+    role is that role's, though it has the shape of another's auto-name."""
+    named = {str(r.props["name"]) for r in stack.of_type(IAM_ROLE) if r.props.get("name")}
+
+    def names(holder: Resource) -> set[str]:
+        value = str(holder.props.get("role") or "")
+        return {value} if value in named else _attached_role(holder)
+
+    def held_by(attachment: Resource, keys: set[str]) -> bool:
+        roles = [attachment.props.get("role"), *iam_judge.as_list(attachment.props.get("roles"))]
+        return any(names(Resource(attachment.type, attachment.name, {"role": r})) & keys for r in roles if r)
+
+    account = stack.context.account_id
     own = {}
     for policy in stack.of_type(IAM_POLICY):
         if policy.props.get("parts") or policy.props.get("awsManaged"):
@@ -1034,15 +1048,17 @@ def _roles_together(
             for inline in iam_judge.as_list(role.props.get("inlinePolicies"))
             if isinstance(inline, Mapping)
         ]
-        documents += [text for holder, text in inline_policies if _attached_role(holder) & keys]
+        documents += [text for holder, text in inline_policies if names(holder) & keys]
         customer = bool(documents)
         arns = [
-            arn for holder, arn in attached if holder is role or (holder.type != IAM_ROLE and _held_by(holder, keys))
+            arn for holder, arn in attached if holder is role or (holder.type != IAM_ROLE and held_by(holder, keys))
         ]
         for arn in dict.fromkeys(arns):
             name = arn.rsplit("/", 1)[-1]
             match = re.fullmatch(r"(.+)-[0-9a-f]{7}", name)
-            text = own.get(name, own.get(f"auto:{match.group(1)}") if match else None)
+            found_in = re.match(r"arn:[^:]*:iam::([^:]*):policy/", arn)
+            ours = found_in is not None and found_in.group(1) != "aws" and account in (None, found_in.group(1))
+            text = own.get(name, own.get(f"auto:{match.group(1)}") if match else None) if ours else None
             if text is not None:
                 documents.append(text)
                 customer = True
@@ -1050,17 +1066,8 @@ def _roles_together(
                 documents.append(found)
         if len(documents) < 2 or not customer:
             continue
-        if any(iam_judge.permission_findings(document) for document in documents):
-            continue  # one of them escalates by itself, and says so
-        union = {"Statement": [s for d in documents for s in iam_judge.statements(iam_judge.document(d))]}
-        for finding in iam_judge.permission_findings(union):
+        for finding in iam_judge.findings_together(documents):
             yield Violation("iam-escalation", f"{display(role)} (its {len(documents)} policies together)", finding, fix)
-
-
-def _held_by(attachment: Resource, keys: set[str]) -> bool:
-    """Whether an attachment (RolePolicyAttachment's role, PolicyAttachment's roles) names one of a role's names."""
-    roles = [attachment.props.get("role"), *iam_judge.as_list(attachment.props.get("roles"))]
-    return any(_attached_role(Resource(attachment.type, attachment.name, {"role": r})) & keys for r in roles if r)
 
 
 def _control_plane_roles(stack: Stack) -> set[str]:

@@ -354,6 +354,20 @@ def _effective(doc_statements: list[Mapping[str, Any]], statement: Mapping[str, 
     return covers_action(statement, action) and not any(_deny_cancels(d, statement, action) for d in doc_statements)
 
 
+def _may_cover_service(statement: Mapping[str, Any], service: str) -> bool:
+    """Whether an Allow's Action can include some action of ``service`` (a NotAction one may, and so may a
+    pattern without a colon, whose wildcard can span it); a filter before the exact match, never instead of it."""
+    if "NotAction" in statement:
+        return True
+    for pattern in as_list(statement.get("Action")):
+        if not isinstance(pattern, str):
+            continue
+        head, colon, _ = pattern.strip().partition(":")
+        if not colon or matches(head, service):
+            return True
+    return False
+
+
 def label(statement: Mapping[str, Any], index: int) -> str:
     sid = statement.get("Sid")
     return f"statement {sid!r}" if isinstance(sid, str) and sid else f"statement {index + 1}"
@@ -391,8 +405,16 @@ def permission_findings(value: Any) -> list[str]:
         findings.append("grants administrator power: every action on every resource (Action * on Resource *)")
         return findings
 
+    denies = [s for s in doc_statements if _effect(s) == "deny"]
+    by_service: dict[str, list[Mapping[str, Any]]] = {}
+
     def granted(action: str) -> list[Mapping[str, Any]]:
-        return [s for _, s in allows if _effective(doc_statements, s, action)]
+        # Only statements whose Action may name the action's service are asked (hundreds of IAM actions are
+        # asked of documents of thousands of statements); the answer is the same.
+        service = action.partition(":")[0].lower()
+        if service not in by_service:
+            by_service[service] = [s for _, s in allows if _may_cover_service(s, service)]
+        return [s for s in by_service[service] if _effective(denies, s, action)]
 
     escalations = sorted(a for a in ESCALATION_ACTIONS if granted(a))
     if escalations:
@@ -654,3 +676,52 @@ def trust_findings(value: Any, account_id: str | None = None) -> list[str]:
                         " any association in the account could use the role"
                     )
     return findings
+
+
+# The kinds of permission findings, by the words each starts its reason with: a holder's documents judged
+# together say a kind only when none of them says it alone (the same power, already named on that document).
+_FINDING_KINDS = (
+    "grants administrator power",
+    "is an Allow with",
+    "grants privilege escalation",
+    "grants IAM write actions",
+    "grants iam:PassRole",
+    "grants a path to another role's power",
+    "grants sts:AssumeRole on a wildcard",
+)
+
+
+def finding_kind(text: str) -> str:
+    """What a permission finding is about, whatever statements, actions or resources it lists."""
+    return next((kind for kind in _FINDING_KINDS if kind in text), text)
+
+
+@functools.lru_cache(maxsize=4096)
+def _findings_of_text(text: str) -> tuple[str, ...]:
+    return tuple(permission_findings(text))
+
+
+def cached_findings(value: Any) -> tuple[str, ...]:
+    """``permission_findings``, kept per document text: one group's documents are judged with each member's."""
+    try:
+        text = value if isinstance(value, str) else json.dumps(value, sort_keys=True)
+    except (TypeError, ValueError):
+        return tuple(permission_findings(value))
+    return _findings_of_text(text)
+
+
+def findings_together(parts: list[Any]) -> list[str]:
+    """The permission findings of ``parts`` (documents one holder has) judged as one, as IAM grants their union
+    (an explicit Deny in any of them applies to all), less each kind one of them says alone: PassRole in one and
+    RunInstances in another is said here; an unrelated finding of one part does not hide it."""
+    alone = {finding_kind(found) for part in parts for found in cached_findings(part)}
+    # A statement twice (one managed policy on a user and on its group) grants nothing more: judged once.
+    kept: dict[str, Mapping[str, Any]] = {}
+    for part in parts:
+        for statement in statements(document(part)):
+            try:
+                kept.setdefault(json.dumps(statement, sort_keys=True), statement)
+            except (TypeError, ValueError):
+                kept[str(id(statement))] = statement
+    found = cached_findings({"Statement": list(kept.values())})
+    return [said for said in found if finding_kind(said) not in alone]

@@ -1149,6 +1149,45 @@ def test_a_roles_documents_of_the_stack_are_judged_together() -> None:
     assert [v.resource for v in found] == ["Role app (its 2 policies together)"], found
 
 
+def test_a_roles_documents_together_name_what_is_theirs() -> None:
+    """An unrelated finding of one document (AWSCodeCommitPowerUser's IAM writes) does not hide PassRole in one
+    RolePolicy with RunInstances in another; the stack's own policy named like an AWS managed one is not taken for
+    it (the ARN arn:aws:iam::aws:policy/... is AWS's); a RolePolicy naming a role's written name (app-0000000)
+    is that role's, not the auto-named role app's."""
+    from albingress.policies.guardrails import evaluate
+    from albingress.policies.review import Resource
+
+    trust = json.dumps(SCOPED_TRUSTS["a service"])
+
+    def policy(action: str) -> str:
+        return json.dumps({"Statement": [_allow(Action=action)]})
+
+    def escalations(resources: list[Resource]) -> list[str]:
+        return sorted(v.resource for v in evaluate(resources) if v.rule == "iam-escalation")
+
+    power = ["arn:aws:iam::aws:policy/AWSCodeCommitPowerUser"]
+    role = Resource("aws:iam/role:Role", "app", {"assumeRolePolicy": trust, "managedPolicyArns": power})
+    passrole = Resource("aws:iam/rolePolicy:RolePolicy", "p", {"role": "app-1a2b3c4", "policy": policy("iam:PassRole")})
+    launch = Resource(
+        "aws:iam/rolePolicy:RolePolicy", "l", {"role": "app-1a2b3c4", "policy": policy("ec2:RunInstances")}
+    )
+    assert escalations([role, passrole, launch]) == ["Role app", "Role app (its 3 policies together)"]
+    sfn = ["arn:aws:iam::aws:policy/AWSStepFunctionsFullAccess"]
+    holder = Resource("aws:iam/role:Role", "app", {"assumeRolePolicy": trust, "managedPolicyArns": sfn})
+    look_alike = Resource(
+        "aws:iam/policy:Policy", "x", {"name": "AWSStepFunctionsFullAccess", "policy": policy("s3:GetObject")}
+    )
+    assert escalations([holder, passrole, look_alike]) == ["Role app (its 2 policies together)"]
+    auto = Resource(
+        "aws:iam/role:Role",
+        "app",
+        {"assumeRolePolicy": trust, "inlinePolicies": [{"name": "r", "policy": policy("ec2:RunInstances")}]},
+    )
+    named = Resource("aws:iam/role:Role", "other", {"assumeRolePolicy": trust, "name": "app-0000000"})
+    theirs = Resource("aws:iam/rolePolicy:RolePolicy", "p", {"role": "app-0000000", "policy": policy("iam:PassRole")})
+    assert escalations([auto, named, theirs]) == []
+
+
 def test_a_policy_the_cloud_does_not_have_is_one_line_naming_the_key(tmp_path: Path) -> None:
     """An AWS managed name the snapshot lacks is read at preview; NoSuchEntity is the answer, said in one line."""
     project = _project(tmp_path, ["arn:aws:iam::aws:policy/NoSuchManagedPolicy"], None)

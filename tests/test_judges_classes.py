@@ -534,8 +534,12 @@ def test_a_roles_policies_together_are_said_only_where_none_says_it_alone(
     assert escalations(duplicated, "a.json") == {"Policy a.json#0 r1 both"}
     ec2 = [{"PolicyName": "AmazonEC2FullAccess", "PolicyArn": "arn:aws:iam::aws:policy/AmazonEC2FullAccess"}]
     missing = {"RoleDetailList": [{**role, "RolePolicyList": [passrole], "AttachedManagedPolicies": ec2}]}
-    # AmazonEC2FullAccess escalates by itself (read from the snapshot, judged alone): said for it, not again.
-    assert escalations(missing, "b.json") == {"Policy b.json#0 r1 attaches AmazonEC2FullAccess"}
+    # AmazonEC2FullAccess escalates by itself (read from the snapshot, judged alone: launch-template versions), and
+    # with the inline PassRole it adds another kind of power, said for the two together (that kind only).
+    assert escalations(missing, "b.json") == {
+        "Policy b.json#0 r1 attaches AmazonEC2FullAccess",
+        "Policy b.json#0 r1 (its 2 policies together)",
+    }
     run = [{"PolicyName": "m", "PolicyArn": "arn:aws:iam::111122223333:policy/m"}]
     version = {"Document": {"Statement": [{**_READ, "Action": "ec2:RunInstances"}]}, **_DEFAULT}
     listed = {"Arn": run[0]["PolicyArn"], "PolicyVersionList": [version]}
@@ -571,6 +575,42 @@ def test_a_users_policies_are_judged_with_its_groups_policies(
     boundary = {"PermissionsBoundaryArn": "arn:aws:iam::111122223333:policy/b"}
     bounded = {"UserDetailList": [{**user, "PermissionsBoundary": boundary}], "GroupDetailList": groups}
     assert escalations(bounded, "c.json") == []
+
+
+def test_a_users_groups_another_power_and_shapes_of_the_listing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An unrelated finding of one of the holder's documents (AWS's IAMUserChangePassword on group everyone grants
+    an IAM write) does not hide what the user's documents give together (PassRole with RunInstances), which is
+    said for each such user; what a group's own documents give together is said once, for the group, not for
+    members that add nothing; a GroupList that is no list is refused, naming it."""
+    run = {"PolicyName": "run", "PolicyDocument": {"Statement": [{**_READ, "Action": "ec2:RunInstances"}]}}
+    passrole = {"PolicyName": "pass", "PolicyDocument": {"Statement": [{**_READ, "Action": "iam:PassRole"}]}}
+    change = [{"PolicyName": "IAMUserChangePassword", "PolicyArn": "arn:aws:iam::aws:policy/IAMUserChangePassword"}]
+    groups = [
+        {"GroupName": "everyone", "AttachedManagedPolicies": change},
+        {"GroupName": "ops", "GroupPolicyList": [run]},
+    ]
+    users = [{"UserName": f"dev{i}", "UserPolicyList": [passrole], "GroupList": ["everyone", "ops"]} for i in (0, 1)]
+
+    def escalations(listing: dict[str, Any], name: str) -> list[str]:
+        found = _check(tmp_path, capsys, listing, name=name)
+        return sorted(v["resource"] for v in found if v["rule"] == "iam-escalation")
+
+    together = "(its 3 policies together, with its groups everyone, ops)"
+    assert escalations({"UserDetailList": users, "GroupDetailList": groups}, "a.json") == [
+        f"Policy a.json#0 dev0 {together}",
+        f"Policy a.json#0 dev1 {together}",
+        "Policy a.json#0 everyone attaches IAMUserChangePassword",
+    ]
+    both = [{"GroupName": "ops", "GroupPolicyList": [run, passrole]}]
+    members = [{"UserName": f"u{i}", "GroupList": ["ops"]} for i in range(3)]
+    listing = {"UserDetailList": members, "GroupDetailList": both}
+    assert escalations(listing, "b.json") == ["Policy b.json#0 ops (its 2 policies together)"]
+    (tmp_path / "c.json").write_text(json.dumps({"UserDetailList": [{"UserName": "u", "GroupList": 5}]}))
+    assert main(["check", str(tmp_path / "c.json")]) == 2
+    err = capsys.readouterr().err
+    assert "document 1: UserDetailList[0]: GroupList is int '5', not a list" in err and "Traceback" not in err, err
 
 
 def test_an_attached_aws_managed_policy_the_listing_leaves_out_is_judged(
