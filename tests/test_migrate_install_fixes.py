@@ -400,6 +400,65 @@ def test_an_existing_members_class_params_redirect_counts_for_the_group(
         )
 
 
+PARAMS_MEMBER = """
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: existing
+  namespace: web
+  annotations: {ANNOTATIONS}
+spec:
+  ingressClassName: {CLASS}
+  rules:
+  - host: app.example.com
+    http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: old, port: {number: 80}}}}]}
+---
+"""
+GUARDED = INGRESS.replace(
+    "metadata: {name: app, namespace: web}",
+    (
+        "metadata:\n  name: app\n  namespace: web\n  annotations:\n"
+        "    nginx.ingress.kubernetes.io/whitelist-source-range: 10.0.0.0/8"
+    ),
+).replace("path: /,", "path: /admin,")
+
+
+def test_a_members_class_params_are_read_as_the_controller_reads_them(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An input member of a class with params is weighed with the params' settings over its annotations: it
+    listens on HTTPS 80 (its listen-ports) in group g (its params), so a converted HTTP 80 app conflicts; with a
+    certificate in its params and no listen-ports it is on HTTPS 443 only (computeIngressListenPorts), where the
+    allow-listed app's HTTP rules never meet its '/'; an Ingress of another controller's class with a leftover
+    group.name and listen-ports is no member at all."""
+    cert = "arn:aws:acm:eu-west-1:111122223333:certificate/0a1b2c3d-1111-2222-3333-444455556666"
+    https80 = (
+        "{alb.ingress.kubernetes.io/listen-ports: '[{\"HTTPS\":80}]', alb.ingress.kubernetes.io/certificate-arn: "
+        + cert
+        + "}"
+    )
+    member = PARAMS_MEMBER.replace("{ANNOTATIONS}", https80).replace("{CLASS}", "shared")
+    code, err, out = _migrate(tmp_path, capsys, SHARED_CLASS + member + INGRESS)
+    assert (code, out) == (3, []), err
+    assert "port 80 protocol 'HTTP' here but 'HTTPS' in Ingress web/existing" in err, err
+    with_cert = SHARED_CLASS.replace(
+        "spec: {group: {name: g}}", f"spec: {{group: {{name: g}}, certificateArn: [{cert}]}}"
+    )
+    member = (
+        PARAMS_MEMBER.replace("{ANNOTATIONS}", "{}").replace("{CLASS}", "shared").replace("name: existing", "name: aaa")
+    )
+    code, err, out = _migrate(tmp_path, capsys, with_cert + member + GUARDED)
+    assert code in (0, 1) and out, err
+    traefik = (
+        "apiVersion: networking.k8s.io/v1\nkind: IngressClass\nmetadata: {name: traefik}\n"
+        "spec: {controller: traefik.io/ingress-controller}\n---\n"
+    )
+    leftover = "{alb.ingress.kubernetes.io/group.name: g, alb.ingress.kubernetes.io/listen-ports: '[{\"HTTPS\":80}]'}"
+    member = PARAMS_MEMBER.replace("{ANNOTATIONS}", leftover).replace("{CLASS}", "traefik")
+    code, err, out = _migrate(tmp_path, capsys, traefik + member + INGRESS)
+    assert code in (0, 1) and out, err
+
+
 def test_class_params_the_api_server_refuses_are_bad_input_not_a_traceback(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -23,7 +23,9 @@ from typing import Any
 from albingress.policies.alb_budget import Footprint, GroupCount, Quotas, assign_shards, count_groups
 from albingress.policies.group_budget import _pods, ingress_footprint
 from albingress.policies.review import CLASS_ANNOTATION, INGRESS, BadValueError, Context, Resource, Stack
+from albingress.policies.validation.controller import class_overlays
 from albops.check import kubernetes_type
+from albops.migrate.install import as_mapping
 from albops.migrate.reading import Options, Source, objects, valid_host
 from albops.migrate.report import Report
 from albops.migrate.routes import ALB
@@ -71,6 +73,7 @@ def alb_groups(
     # controller's flag alone ('alb'), never against a class name (class_annotation_matcher.go).
     written = Context(ingress_classes=frozenset({"alb", options.ingress_class}))
     classes = [_resource(o, "") for o in objects(documents) if isinstance(o, dict) and o.get("kind") in CLASS_KINDS]
+    overlays, _ = class_overlays([o for o in objects(documents) if isinstance(o, dict)])
     found: list[tuple[str, dict[str, Any]]] = []
     for obj in ingresses:
         resource = _resource(obj, "")
@@ -84,8 +87,16 @@ def alb_groups(
             group = stack.group(resource)
         except BadValueError:
             group = resource.annotations.get(GROUP)
-        if group:
-            found.append((str(group), obj))
+        if not group:
+            continue
+        cls = as_mapping(obj.get("spec")).get("ingressClassName")
+        overlay = overlays.get(cls) if annotated is None and isinstance(cls, str) else None
+        if overlay:
+            # Weighed as the controller reads it: the params' settings over its annotations (a certificate
+            # there makes its listener HTTPS 443, its sslRedirectPort its redirect).
+            metadata = {**as_mapping(obj.get("metadata")), "annotations": {**resource.annotations, **overlay}}
+            obj = {**obj, "metadata": metadata}
+        found.append((str(group), obj))
     return found
 
 

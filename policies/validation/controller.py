@@ -50,7 +50,7 @@ from albingress.facts.go_values import (  # the one Go ParseCIDR
 )
 from albingress.facts.names import CERTIFICATE_ARN, certificate_arns
 from albingress.policies.app_checks import go_int32, host_problem, path_problems
-from albingress.policies.review import CLASS_ANNOTATION, read_listen_ports
+from albingress.policies.review import AUTO_MODE_CONTROLLER, CLASS_ANNOTATION, LBC_CONTROLLER, read_listen_ports
 from albingress.policies.validation.problem import Problem, annotation_field, describe
 
 ALB = "alb.ingress.kubernetes.io/"
@@ -1103,17 +1103,14 @@ def group_of(obj: Mapping[str, Any]) -> str:
 def group_problems(objects: Iterable[tuple[int, Mapping[str, Any]]]) -> list[Problem]:
     """What the members of each ALB group disagree on: the controller then reconciles none of them."""
     listed = list(objects)
-    # An IngressClass with IngressClassParams: its group, scheme, certificates, inbound-cidrs, ssl-policy and
-    # attributes win over the annotations (v3.5.0 group_loader.go, model_build_listener.go), so its Ingresses'
-    # annotations alone cannot say what they agree on; `albops check`'s guardrails read the params.
-    with_params = {
+    overlays, foreign = class_overlays([obj for _, obj in listed])
+    auto_mode = {
         str(obj["metadata"].get("name"))
         for _, obj in listed
         if obj.get("kind") == "IngressClass"
         and isinstance(obj.get("metadata"), Mapping)
         and isinstance(obj.get("spec"), Mapping)
-        and isinstance(obj["spec"].get("parameters"), Mapping)
-        and obj["spec"]["parameters"].get("kind") == "IngressClassParams"
+        and obj["spec"].get("controller") == AUTO_MODE_CONTROLLER
     }
     groups: dict[str, list[tuple[int, Mapping[str, Any]]]] = defaultdict(list)
     for index, obj in listed:
@@ -1121,11 +1118,86 @@ def group_problems(objects: Iterable[tuple[int, Mapping[str, Any]]]) -> list[Pro
         metadata = obj.get("metadata")
         deleting = isinstance(metadata, Mapping) and bool(metadata.get("deletionTimestamp"))
         # One being deleted is left out of its group (v3.5.0 group_loader.go loadGroupIDIfAnyHelper).
-        if is_alb_ingress(obj) and spec.get("ingressClassName") not in with_params and not deleting:
-            groups[group_of(obj)].append((index, obj))
+        if not is_alb_ingress(obj) or deleting:
+            continue
+        cls = spec.get("ingressClassName")
+        if CLASS_ANNOTATION not in _annotations(obj) and isinstance(cls, str):
+            if cls in foreign:
+                continue  # another controller's class: a leftover ALB annotation makes it none of the group
+            if cls in overlays:
+                overlay = overlays[cls]
+                if overlay is None:
+                    continue  # params the input does not hold: what they set is not known here
+                # The params' settings win over the annotations (v3.5.0 group_loader.go loadGroupID,
+                # model_build_listener.go, model_builder.go buildSSLRedirectConfig): judged as the controller
+                # reads the member.
+                annotations = {**_annotations(obj), **overlay}
+                obj = {
+                    **obj,
+                    "metadata": {**(metadata if isinstance(metadata, Mapping) else {}), "annotations": annotations},
+                }
+        auto = CLASS_ANNOTATION not in _annotations(obj) and cls in auto_mode
+        groups[group_of(obj) + (" (EKS Auto Mode)" if auto else "")].append((index, obj))
     found: list[Problem] = []
     for group, members in groups.items():
         found += _disagreements(group, members)
+    return found
+
+
+def class_overlays(objects: list[Mapping[str, Any]]) -> tuple[dict[str, dict[str, str] | None], set[str]]:
+    """Per IngressClass of the controller with IngressClassParams (elbv2.k8s.aws): what the params set, written as
+    the annotations they win over (None when the params are not in the input); and the IngressClasses of other
+    controllers. Two params of one name: the last, as `kubectl apply` leaves it."""
+    params: dict[str, Mapping[str, Any]] = {}
+    for obj in objects:
+        metadata = obj.get("metadata")
+        if (
+            obj.get("kind") == "IngressClassParams"
+            and str(obj.get("apiVersion", "")).startswith("elbv2.k8s.aws/")
+            and isinstance(metadata, Mapping)
+        ):
+            spec = obj.get("spec")
+            params[str(metadata.get("name"))] = spec if isinstance(spec, Mapping) else {}
+    overlays: dict[str, dict[str, str] | None] = {}
+    foreign: set[str] = set()
+    for obj in objects:
+        metadata, spec = obj.get("metadata"), obj.get("spec")
+        if obj.get("kind") != "IngressClass" or not isinstance(metadata, Mapping) or not isinstance(spec, Mapping):
+            continue
+        name = str(metadata.get("name"))
+        if spec.get("controller") == AUTO_MODE_CONTROLLER:
+            # EKS Auto Mode's groups are its own (keyed apart); its params (eks.amazonaws.com) are not read here.
+            overlays[name] = None if isinstance(spec.get("parameters"), Mapping) else {}
+            continue
+        if spec.get("controller") != LBC_CONTROLLER:
+            foreign.add(name)
+            continue
+        ref = spec.get("parameters")
+        if not isinstance(ref, Mapping) or ref.get("kind") != "IngressClassParams":
+            continue
+        found = params.get(str(ref.get("name"))) if ref.get("apiGroup") == "elbv2.k8s.aws" else None
+        overlays[name] = None if found is None else _as_annotations(found)
+    return overlays, foreign
+
+
+def _as_annotations(spec: Mapping[str, Any]) -> dict[str, str]:
+    """The params' settings the group's members must agree on, under the annotation names they replace."""
+    found: dict[str, str] = {}
+    group = spec.get("group")
+    if isinstance(group, Mapping) and isinstance(group.get("name"), str) and group["name"]:
+        found[ALB + "group.name"] = group["name"]
+    for key, annotation in (("scheme", "scheme"), ("sslPolicy", "ssl-policy"), ("sslRedirectPort", "ssl-redirect")):
+        if isinstance(spec.get(key), str) and spec[key]:
+            found[ALB + annotation] = spec[key]
+    for key, annotation in (("inboundCIDRs", "inbound-cidrs"), ("certificateArn", "certificate-arn")):
+        values = spec.get(key)
+        if isinstance(values, list) and values and all(isinstance(v, str) for v in values):
+            found[ALB + annotation] = ",".join(values)
+    attributes = spec.get("loadBalancerAttributes")
+    if isinstance(attributes, list) and attributes:
+        pairs = [a for a in attributes if isinstance(a, Mapping)]
+        if all(isinstance(a.get("key"), str) and isinstance(a.get("value"), str) for a in pairs):
+            found[ALB + "load-balancer-attributes"] = ",".join(f"{a['key']}={a['value']}" for a in pairs)
     return found
 
 
