@@ -399,6 +399,23 @@ def test_shards_that_land_on_a_group_of_the_input_keep_the_allow_list(public: bo
         assert said.status == "not-converted" and "'g-1', which shop/aaa of the input" in said.detail, said
 
 
+@pytest.mark.parametrize("cls", ["alb-internal", None])
+def test_an_ingress_naming_the_group_with_a_class_the_input_lacks_is_said(cls: str | None) -> None:
+    """Whether the controller serves an Ingress of a class the input does not hold (or of none: the cluster's
+    default class may be the controller's) is not known: naming the group written here, it is said, not taken
+    for no member without a word."""
+    existing = nginx_ingress("aaa", [("/", "Prefix", "web")], {ALB + "group.name": "g"})
+    if cls is None:
+        del existing["spec"]["ingressClassName"]
+    else:
+        existing["spec"]["ingressClassName"] = cls
+    guarded = nginx_ingress("admin", [("/admin", "Prefix", "admin")], {NGINX + "whitelist-source-range": "10.0.0.0/8"})
+    _, report = migrate([existing, guarded], Options(group="g"))
+    said = _finding(report, ALB + "group.name")
+    assert said.ingress == "shop/aaa" and said.status == "approximated", said
+    assert f"its class ({cls or 'none'}) is no IngressClass of the input" in said.detail
+
+
 def test_a_group_an_alb_ingress_of_the_input_joins_gets_no_inbound_cidrs() -> None:
     """inbound-cidrs limit every client of a listen port: with an ALB Ingress of the input (passed through) in the
     group, whose clients the allow-list never meant to refuse, the ranges go on the protected rules instead

@@ -45,6 +45,7 @@ from albops.migrate.protection import (
     split_schemes,
 )
 from albops.migrate.reading import (
+    LEGACY_CLASS,
     Options,
     Source,
     display,
@@ -141,6 +142,42 @@ def _inbound_cidrs_beside_members(
             "--group, or move that Ingress out of the group",
         )
         report.hold(source.name, f"ALB group {group!r}: its inbound-cidrs would refuse the existing members' clients")
+
+
+def _unknown_class_members(
+    live: list[dict[str, Any]],
+    members: list[tuple[str, dict[str, Any]]],
+    sources: list[Source],
+    documents: list[Any],
+    report: Report,
+) -> None:
+    """An input Ingress that names a group written here but whose IngressClass the input does not hold (nor is
+    it 'alb'): whether the controller serves it, and so whether it joins the group, is not known here; said
+    rather than taken as none."""
+    counted = {id(obj) for _, obj in members}
+    written = {str(s.annotations.get(ALB + "group.name")) for s in sources if not s.canary}
+    known = {
+        str((o.get("metadata") or {}).get("name"))
+        for o in objects(documents)
+        if isinstance(o, dict) and o.get("kind") == "IngressClass" and isinstance(o.get("metadata"), dict)
+    }
+    for obj in live:
+        annotations = (obj.get("metadata") or {}).get("annotations") or {}
+        spec = obj.get("spec") if isinstance(obj.get("spec"), dict) else {}
+        cls = spec.get("ingressClassName")
+        if id(obj) in counted or not isinstance(annotations, dict) or LEGACY_CLASS in annotations:
+            continue
+        group = annotations.get(ALB + "group.name")
+        if group not in written or (isinstance(cls, str) and (cls in known or cls == "alb")):
+            continue
+        report.add(
+            display(obj),
+            ALB + "group.name",
+            "approximated",
+            f"names ALB group {group!r}, written here, but its class ({cls or 'none'}) is no IngressClass of the "
+            "input: if the controller serves it (its IngressClass, or the cluster's default one), it is a member "
+            "of the group, and its rules, order and redirect were not weighed; add its IngressClass to the input",
+        )
 
 
 def _being_deleted(obj: Any) -> bool:
@@ -272,6 +309,8 @@ def migrate(documents: list[Any], options: Options, copy: bool = True) -> tuple[
     # Ingress with a leftover group.name joins none). Read once the converted ones' class settings are known.
     live = [obj for obj in [*passed, *cluster_only] if id(obj) not in deleting]
     members = alb_groups(live, output, options) if options.to == "ingress" else []
+    if options.to == "ingress":
+        _unknown_class_members(live, members, sources, output, report)
     split_plain_http(
         sources,
         report,
