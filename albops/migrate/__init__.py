@@ -162,9 +162,10 @@ def _unknown_class_members(
         if isinstance(o, dict) and o.get("kind") == "IngressClass" and isinstance(o.get("metadata"), dict)
     }
     for obj in live:
-        annotations = (obj.get("metadata") or {}).get("annotations") or {}
-        spec = obj.get("spec") if isinstance(obj.get("spec"), dict) else {}
-        cls = spec.get("ingressClassName")
+        metadata = obj.get("metadata")
+        annotations = (metadata.get("annotations") if isinstance(metadata, dict) else None) or {}
+        spec = obj.get("spec")
+        cls = spec.get("ingressClassName") if isinstance(spec, dict) else None
         if id(obj) in counted or not isinstance(annotations, dict) or LEGACY_CLASS in annotations:
             continue
         group = annotations.get(ALB + "group.name")
