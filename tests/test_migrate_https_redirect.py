@@ -71,3 +71,50 @@ def test_the_configmap_key_is_the_default_and_the_annotation_wins() -> None:
 def test_nothing_to_say_without_an_https_redirect() -> None:
     assert not _dropped({NGINX + "ssl-redirect": "false"})
     assert not _dropped({}, tls=False)
+
+
+def _two_hosts(tls_hosts: list[str] | None) -> dict[str, Any]:
+    rule = {
+        "http": {
+            "paths": [
+                {"path": "/", "pathType": "Prefix", "backend": {"service": {"name": "web", "port": {"number": 80}}}}
+            ]
+        }
+    }
+    entry: dict[str, Any] = {"secretName": "tls"}
+    if tls_hosts is not None:
+        entry["hosts"] = tls_hosts
+    return {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "Ingress",
+        "metadata": {"name": "two", "namespace": "web"},
+        "spec": {
+            "ingressClassName": "nginx",
+            "tls": [entry],
+            "rules": [{"host": "a.example.com", **rule}, {"host": "b.other.org", **rule}],
+        },
+    }
+
+
+@pytest.mark.parametrize(
+    ("tls_hosts", "outside"),
+    [
+        (["a.example.com"], "b.other.org"),
+        (["*.example.com", "b.other.org"], None),  # a wildcard names one label
+        (None, None),  # an entry without hosts gives its Secret to every host
+    ],
+)
+def test_the_certificate_note_names_every_host_discovery_looks_up(
+    tls_hosts: list[str] | None, outside: str | None
+) -> None:
+    """Certificate discovery looks up the rule hosts and the TLS hosts (v3.5.0 computeIngressInferredTLSCertARNs);
+    a rule host in no tls entry was redirected by ingress-nginx only if the Secret's certificate covered it, while
+    the ALB redirects every host of the listener: said as an approximation."""
+    _, report = migrate([_two_hosts(tls_hosts)], Options(group="g"))
+    note = next(f for f in report.findings if f.annotation == "certificate")
+    assert "a.example.com" in note.detail and "b.other.org" in note.detail, note.detail
+    said = [f for f in report.findings if f.annotation == "spec.tls" and "in no spec.tls entry" in f.detail]
+    if outside is None:
+        assert said == [], said
+    else:
+        assert [f.status for f in said] == ["approximated"] and said[0].detail.startswith(f"{outside} is in its rules")

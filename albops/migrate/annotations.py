@@ -122,7 +122,10 @@ def convert_ingress(
         ingress_protections(source, options, report)
     if tls and not options.certificate_arn:
         report.add(
-            name, "spec.tls", "note", "the ALB's certificate comes from ACM by certificate discovery of the TLS hosts"
+            name,
+            "spec.tls",
+            "note",
+            "the ALB's certificate comes from ACM by certificate discovery of its rule and TLS hosts",
         )
     dropped_secret = False
     for entry in tls:
@@ -131,15 +134,21 @@ def convert_ingress(
             report.add(
                 name, "spec.tls.secretName", "note", "dropped: the ALB takes certificates from ACM, not from Secrets"
             )
-    hosts = sorted({str(h) for entry in tls if isinstance(entry, dict) for h in entry.get("hosts") or []})
+    # Certificate discovery looks up every rule host and every TLS host (v3.5.0 model_build_listener.go
+    # computeIngressInferredTLSCertARNs), and fails the listener when one has no certificate.
+    rules = spec.get("rules") if isinstance(spec.get("rules"), list) else []
+    hosts = sorted(
+        {str(h) for entry in tls if isinstance(entry, dict) for h in entry.get("hosts") or []}
+        | {str(r["host"]) for r in rules if isinstance(r, dict) and r.get("host")}
+    )
     if tls and not options.certificate_arn:
         report.add(
             name,
             "certificate",
             "note",
             "before applying, an ISSUED ACM certificate must exist in the ALB's region covering "
-            f"{', '.join(hosts) or 'the rules hosts'}: certificate discovery looks for one, and the listener "
-            "fails without it (or pass --certificate-arn)",
+            f"{', '.join(hosts) or 'the rules hosts'} (its rule and TLS hosts): certificate discovery looks one up "
+            "for each, and the listener fails without it (or pass --certificate-arn)",
         )
     if dropped_secret:
         for key in sorted(k for k in annotations if k.startswith(CERT_MANAGER_PREFIX)):
