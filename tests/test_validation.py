@@ -712,3 +712,38 @@ def test_alb_condition_values_at_most_128_and_hosts_the_alb_takes() -> None:
     wildcard = ingress()
     wildcard["spec"]["rules"][0]["host"] = "*.example.com"
     assert validate([wildcard]) == []
+
+
+@pytest.mark.parametrize(
+    ("path_type", "refused"), [("exact", True), ("prefix", True), ("Regex", True), ("Exact", False)]
+)
+def test_a_path_type_the_api_server_does_not_support_is_refused(path_type: str, refused: bool) -> None:
+    """The API server takes Exact, Prefix or ImplementationSpecific, case and all (validateHTTPIngressPath,
+    supportedPathTypes); the schema says only "string", so the one validator (check, migrate, the plan) says it."""
+    ingress = {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "Ingress",
+        "metadata": {"name": "web", "namespace": "shop"},
+        "spec": {
+            "ingressClassName": "alb",
+            "rules": [
+                {
+                    "host": "a.example.com",
+                    "http": {
+                        "paths": [
+                            {
+                                "path": "/",
+                                "pathType": path_type,
+                                "backend": {"service": {"name": "web", "port": {"number": 80}}},
+                            }
+                        ]
+                    },
+                }
+            ],
+        },
+    }
+    found = [p for p in validate([ingress]) if p.field.endswith("pathType")]
+    assert bool(found) is refused, found
+    if refused:
+        assert found[0].field == "spec.rules[0].http.paths[0].pathType"
+        assert f"{path_type!r} is not one of Exact, Prefix, ImplementationSpecific" in found[0].rule

@@ -2,7 +2,8 @@
 Ingress. The schema says only "int32" or "string"; the API server (or the CRD) refuses more.
 
 Sources:
-- kubernetes/kubernetes pkg/apis/networking/validation/validation.go: ``validateIngressBackend`` checks a
+- kubernetes/kubernetes pkg/apis/networking/validation/validation.go: ``validateHTTPIngressPath`` takes a pathType
+  of Exact, Prefix or ImplementationSpecific only; ``validateIngressBackend`` checks a
   Service backend's port number with ``ValidatePortNum`` (1..65535, apimachinery ``IsValidPortNum``), and
   ``ValidateIngressSpec`` the ``ingressClassName`` with ``ValidateIngressClassName`` (a DNS-1123 subdomain);
 - kubernetes-sigs/gateway-api v1.6.0, the HTTPRoute and GRPCRoute CRDs: ``backendRefs[].port`` minimum 1,
@@ -18,6 +19,8 @@ from albingress.policies.validation.metadata import DNS1123_SUBDOMAIN, SUBDOMAIN
 from albingress.policies.validation.problem import Problem, describe
 
 PORT_MIN, PORT_MAX = 1, 65535
+# kubernetes pkg/apis/networking/validation validateHTTPIngressPath: supportedPathTypes.
+PATH_TYPES = ("Exact", "Prefix", "ImplementationSpecific")
 
 
 def _port_problem(value: Any) -> str | None:
@@ -151,6 +154,23 @@ def problems(obj: Mapping[str, Any], index: int) -> list[Problem]:
                     "name an IngressClass that exists, e.g. alb",
                 )
             )
+        rules = spec.get("rules")
+        for r, rule in enumerate(rules if isinstance(rules, list) else []):
+            http = rule.get("http") if isinstance(rule, Mapping) else None
+            paths = http.get("paths") if isinstance(http, Mapping) else None
+            for p, path in enumerate(paths if isinstance(paths, list) else []):
+                path_type = path.get("pathType") if isinstance(path, Mapping) else None
+                if path_type is not None and path_type not in PATH_TYPES:
+                    found.append(
+                        Problem(
+                            describe(obj),
+                            index,
+                            f"spec.rules[{r}].http.paths[{p}].pathType",
+                            f"{path_type!r} is not one of {', '.join(PATH_TYPES)} (Kubernetes validateHTTPIngressPath: "
+                            "supported values, case and all)",
+                            "write Exact, Prefix or ImplementationSpecific",
+                        )
+                    )
         for field, backend in _ingress_backends(spec):
             service = backend.get("service") if isinstance(backend, Mapping) else None
             port = service.get("port") if isinstance(service, Mapping) else None
