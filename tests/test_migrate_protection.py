@@ -396,7 +396,10 @@ def test_shards_that_land_on_a_group_of_the_input_keep_the_allow_list(public: bo
         assert _finding(report, NGINX + "whitelist-source-range").status == "lost-protection"
     else:
         said = _finding(report, ALB + "inbound-cidrs")
-        assert said.status == "not-converted" and "'g-1', which shop/aaa of the input" in said.detail, said
+        assert (
+            said.status == "not-converted"
+            and "group 'g-1' (--shards or its class's params put it there), which shop/aaa" in said.detail
+        ), said
 
 
 @pytest.mark.parametrize("cls", ["alb-internal", None])
@@ -414,6 +417,66 @@ def test_an_ingress_naming_the_group_with_a_class_the_input_lacks_is_said(cls: s
     said = _finding(report, ALB + "group.name")
     assert said.ingress == "shop/aaa" and said.status == "approximated", said
     assert f"its class ({cls or 'none'}) is no IngressClass of the input" in said.detail
+
+
+@pytest.mark.parametrize("field", ["host-header", "path-pattern"])
+def test_an_earlier_members_conditions_widen_what_its_rule_matches(field: str) -> None:
+    """conditions.<service> adds its host-header and path-pattern values to the rule's (v3.5.0
+    buildRuleConditions: any value matching): a member routing another host, or another path, still answers
+    the protected host's /admin through them."""
+    if field == "host-header":
+        existing = nginx_ingress("aaa", [("/", "Prefix", "web")], {ALB + "group.name": "g"})
+        existing["spec"]["rules"][0]["host"] = "z.example.com"
+        config = {"field": "host-header", "hostHeaderConfig": {"values": [HOST]}}
+    else:
+        existing = nginx_ingress("aaa", [("/public", "Exact", "web")], {ALB + "group.name": "g"})
+        config = {"field": "path-pattern", "pathPatternConfig": {"values": ["/admin*"]}}
+    existing["spec"]["ingressClassName"] = "alb"
+    existing["metadata"]["annotations"][ALB + "conditions.web"] = json.dumps([config])
+    guarded = nginx_ingress("admin", [("/admin", "Prefix", "admin")], {NGINX + "whitelist-source-range": "10.0.0.0/8"})
+    other = nginx_ingress("other", [("/other", "Prefix", "web")], {})
+    _, report = migrate([existing, guarded, other], Options(group="g"))
+    assert report.held_back == ["shop/admin"], report.findings
+    del existing["metadata"]["annotations"][ALB + "conditions.web"]
+    _, report = migrate([existing, guarded, other], Options(group="g"))
+    assert not report.held_back, report.findings
+
+
+def test_an_auto_mode_group_is_matched_with_the_auto_mode_members() -> None:
+    """Written with an EKS Auto Mode class, the converted Ingresses join Auto Mode's group g, which an input
+    Ingress of that class joins too: the allow-list goes on the rules (source-ip), never as inbound-cidrs that
+    would refuse that Ingress's clients (or that its security-groups would make the group ignore)."""
+    auto = {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "IngressClass",
+        "metadata": {"name": "auto"},
+        "spec": {"controller": "eks.amazonaws.com/alb"},
+    }
+    existing = nginx_ingress("zzz", [("/public", "Exact", "web")], {ALB + "group.name": "g"})
+    existing["spec"]["ingressClassName"] = "auto"
+    guarded = nginx_ingress("admin", [("/admin", "Prefix", "admin")], {NGINX + "whitelist-source-range": "10.0.0.0/8"})
+    output, report = migrate([auto, existing, guarded], Options(group="g", ingress_class="auto"))
+    assert not report.held_back, report.findings
+    annotations = _ingresses(output)["admin"]["metadata"]["annotations"]
+    assert ALB + "inbound-cidrs" not in annotations
+    assert any("source-ip" in v for k, v in annotations.items() if k.startswith(ALB + "conditions."))
+
+
+@pytest.mark.parametrize(("allow", "held"), [(None, True), ("192.168.1.0/24", False), ("10.0.0.0/8", True)])
+def test_an_input_members_inbound_cidrs_are_the_groups_on_its_ports(allow: str | None, held: bool) -> None:
+    """The controller merges the members' inbound-cidrs per listen port, passing over a member without them: an
+    input member's 192.168.0.0/16 on port 80 would refuse the converted app's clients outside it. Held back,
+    unless the app's own allow-list lies inside those ranges."""
+    existing = nginx_ingress("zzz", [("/public", "Exact", "web")], {ALB + "group.name": "g"})
+    existing["spec"]["ingressClassName"] = "alb"
+    existing["metadata"]["annotations"][ALB + "inbound-cidrs"] = "192.168.0.0/16"
+    annotations = {NGINX + "whitelist-source-range": allow} if allow else {}
+    app = nginx_ingress("app", [("/app", "Prefix", "app")], annotations)
+    _, report = migrate([existing, app], Options(group="g"))
+    assert (report.held_back == ["shop/app"]) is held, report.findings
+    if held:
+        said = _finding(report, ALB + "inbound-cidrs")
+        assert "whose inbound-cidrs (192.168.0.0/16)" in said.detail and "port 80" in said.detail, said
 
 
 def test_a_group_an_alb_ingress_of_the_input_joins_gets_no_inbound_cidrs() -> None:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Callable
 from typing import Any
 
 from albops.migrate.annotations import (
@@ -65,6 +66,7 @@ from albops.migrate.routes import (
     RULE_CONDITION_VALUES,
     RULE_WILDCARDS,
     condition_values,
+    listen_ports,
     rule_wildcards,
 )
 from albops.migrate.shards import alb_groups, shard_groups, source_group, ssl_redirect_of
@@ -121,27 +123,80 @@ def _routes_nothing(source: Any) -> bool:
 
 
 def _inbound_cidrs_beside_members(
-    sources: list[Source], members: list[tuple[str, dict[str, Any]]], report: Report
+    sources: list[Source],
+    members: list[tuple[str, dict[str, Any]]],
+    report: Report,
+    group_of: Callable[[Source], str | None],
 ) -> None:
-    """inbound-cidrs was written for a group no ALB Ingress of the input joined, and --shards then moved the
-    Ingress into one that such an Ingress joins (a shard <group>-N already in use): its ranges would refuse that
-    Ingress's clients too, on the listen ports they share. Held back rather than cut another team off."""
-    joined: dict[str, list[str]] = {}
+    """inbound-cidrs are merged over a group's members on each listen port, a member without them passed over
+    (v3.5.0 model_build_listener.go mergeListenPortConfigs). A converted Ingress with inbound-cidrs in a group an
+    input ALB Ingress joins (a shard <group>-N already in use, or the group its class's params name) would refuse
+    that Ingress's clients; an input member's inbound-cidrs on a port a converted Ingress listens on would refuse
+    the converted one's clients outside them. Either is held back rather than cut someone off."""
+    joined: dict[str, list[tuple[str, dict[int, str], list[str]]]] = {}
     for group, obj in members:
-        joined.setdefault(group, []).append(display(obj))
+        annotations = (obj.get("metadata") or {}).get("annotations") or {}
+        try:
+            ports = listen_ports(annotations)
+        except ValueError:
+            ports = {}
+        cidrs = [c.strip() for c in str(annotations.get(ALB + "inbound-cidrs") or "").split(",") if c.strip()]
+        joined.setdefault(group, []).append((display(obj), ports, cidrs))
     for source in sources:
-        group = str(source.annotations.get(ALB + "group.name"))
-        if source.canary or ALB + "inbound-cidrs" not in source.annotations or group not in joined:
+        group = group_of(source) or ""
+        if source.canary or group not in joined:
             continue
-        report.add(
-            source.name,
-            ALB + "inbound-cidrs",
-            "not-converted",
-            f"--shards put it in ALB group {group!r}, which {', '.join(joined[group])} of the input already joins: "
-            "the inbound-cidrs written for its allow-list would refuse that Ingress's clients too; pass another "
-            "--group, or move that Ingress out of the group",
+        if ALB + "inbound-cidrs" in source.annotations:
+            names = ", ".join(name for name, _, _ in joined[group])
+            report.add(
+                source.name,
+                ALB + "inbound-cidrs",
+                "not-converted",
+                f"it is in ALB group {group!r} (--shards or its class's params put it there), which {names} of the "
+                "input also joins: the inbound-cidrs written for its allow-list would refuse that Ingress's clients "
+                "too; pass another --group, or move that Ingress out of the group",
+            )
+            report.hold(
+                source.name, f"ALB group {group!r}: its inbound-cidrs would refuse the existing members' clients"
+            )
+            continue
+        try:
+            mine = set(listen_ports(source.annotations))
+        except ValueError:
+            continue
+        for name, ports, cidrs in joined[group]:
+            shared = sorted(mine & set(ports))
+            if not cidrs or not shared or _within(source.allow, cidrs):
+                continue
+            report.add(
+                source.name,
+                ALB + "inbound-cidrs",
+                "not-converted",
+                f"ALB group {group!r} holds {name} of the input, whose inbound-cidrs ({', '.join(cidrs)}) the "
+                f"controller applies to the group's listener on port {', '.join(map(str, shared))}: this Ingress's "
+                "clients outside them could not connect; pass another --group, or give that Ingress no inbound-cidrs",
+            )
+            report.hold(
+                source.name, f"ALB group {group!r}: an existing member's inbound-cidrs would refuse its clients"
+            )
+            break
+
+
+def _within(allowed: tuple[str, ...], cidrs: list[str]) -> bool:
+    """Whether every range of an allow-list lies inside one of ``cidrs`` (an empty allow-list: every client)."""
+    import ipaddress
+
+    try:
+        nets = [ipaddress.ip_network(c, strict=False) for c in cidrs]
+        return bool(allowed) and all(
+            any(
+                ip.version == net.version and ip.subnet_of(net)  # type: ignore[arg-type]
+                for net in nets
+            )
+            for ip in (ipaddress.ip_network(a, strict=False) for a in allowed)
         )
-        report.hold(source.name, f"ALB group {group!r}: its inbound-cidrs would refuse the existing members' clients")
+    except ValueError:
+        return False
 
 
 def _unknown_class_members(
@@ -320,7 +375,13 @@ def migrate(documents: list[Any], options: Options, copy: bool = True) -> tuple[
         lambda obj: ssl_redirect_of(obj, output),
     )
     split_schemes(sources, report)
-    group_settings(sources, report, frozenset(group for group, _ in members))
+    # The groups (as written here) an input ALB Ingress also joins, matched by the group the controller puts each
+    # converted Ingress in (its class's params may name another; EKS Auto Mode's groups are apart).
+    joined = {group for group, _ in members}
+    shared = frozenset(
+        str(s.annotations.get(ALB + "group.name")) for s in sources if source_group(s, output, options) in joined
+    )
+    group_settings(sources, report, shared)
     empty = set()
     for source in sources:
         if not source.canary:
@@ -332,7 +393,7 @@ def migrate(documents: list[Any], options: Options, copy: bool = True) -> tuple[
     if options.to == "ingress":
         # Once the groups are final (--shards moves Ingresses to <group>-N, where the input's may be already).
         existing_members_first(sources, members, report, lambda s: source_group(s, output, options), written_as)
-        _inbound_cidrs_beside_members(sources, members, report)
+        _inbound_cidrs_beside_members(sources, members, report, lambda s: source_group(s, output, options))
     group_timeouts(sources, report)
     if options.to == "ingress":
         for source in sources:

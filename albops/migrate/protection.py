@@ -1093,15 +1093,32 @@ def existing_members_first(
 
 
 def _rule_paths(ingress: Mapping[str, Any]) -> list[tuple[str, str, str]]:
-    """(host, path, pathType) of every path of an Ingress's rules ('' host: any)."""
+    """(host, path, pathType) of every path of an Ingress's rules ('' host: any). The conditions.<service>
+    annotation of a path's backend adds its host-header and path-pattern values to the rule's own (v3.5.0
+    model_build_listener_rules.go buildRuleConditions: one condition of each field, any value matching), so
+    its rule also matches those hosts and paths (a pattern read as meeting any path). Its other conditions narrow
+    the rule: not counted, so a rule is taken to match at least what it may."""
     found: list[tuple[str, str, str]] = []
+    annotations = as_mapping(as_mapping(ingress.get("metadata")).get("annotations"))
     rules = as_mapping(ingress.get("spec")).get("rules")
     for rule in rules if isinstance(rules, list) else []:
         paths = as_mapping(as_mapping(rule).get("http")).get("paths")
         for path in paths if isinstance(paths, list) else []:
             path = as_mapping(path)
-            host = str(as_mapping(rule).get("host") or "")
-            found.append((host, str(path.get("path") or ""), str(path.get("pathType") or "ImplementationSpecific")))
+            hosts = [str(as_mapping(rule).get("host") or "")]
+            patterns = [(str(path.get("path") or ""), str(path.get("pathType") or "ImplementationSpecific"))]
+            service = as_mapping(as_mapping(path.get("backend")).get("service")).get("name")
+            conditions = alb_conditions(annotations, str(service)) if service else None
+            for condition in conditions or []:
+                field = go_json_field(condition, "field")
+                config = go_json_field(condition, "hostHeaderConfig" if field == "host-header" else "pathPatternConfig")
+                values = go_json_field(config, "values") if isinstance(config, Mapping) else None
+                texts = [str(v) for v in values] if isinstance(values, list) else []
+                if field == "host-header":
+                    hosts += texts if hosts != [""] else []
+                elif field == "path-pattern":
+                    patterns += [(text, "ImplementationSpecific") for text in texts]
+            found += [(host, p, kind) for host in hosts for p, kind in patterns]
     return found
 
 
