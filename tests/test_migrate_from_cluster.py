@@ -491,6 +491,8 @@ def test_namespace_scoped_user_reads_per_namespace(cluster_factory: Any, capsys:
     assert alb_annotations(out[0])[ALB + "scheme"] == "internet-facing"
     assert "IngressClasses" in err and "matched to installs by class name" in err
     assert {p for _, p, _ in cluster.requests if "/namespaces/team-b/" in p} == set()
+    # The controller groups Ingresses of every namespace: those not read are said not weighed.
+    assert "[approximated] *: --namespace: only shop, ingress-nginx read: ALB Ingresses of other namespaces" in err
 
 
 def test_pagination_follows_continue(cluster_factory: Any, capsys: Any, monkeypatch: Any) -> None:

@@ -367,6 +367,18 @@ def run(args: argparse.Namespace) -> int:
         from albops.migrate.from_cluster import cluster_output
 
         converted = cluster_output(converted, read_objects, cluster_read, report)
+        if args.namespace and args.to == "ingress":
+            # The controller groups Ingresses of every namespace (v3.5.0 group_loader.go lists them cluster-wide):
+            # an ALB Ingress of a namespace not read may join a group written here, before an allow-listed one.
+            report.add(
+                "*",
+                "--namespace",
+                "approximated",
+                f"only {', '.join(dict.fromkeys(args.namespace))} read: ALB Ingresses of other namespaces that join "
+                "the groups written here were not weighed (one evaluated first with a rule of the same host would "
+                "answer clients an allow-list refuses); read every namespace, or run albops check on the groups' "
+                "Ingresses",
+            )
     nginx_names = set(report.ingresses()) - set(report.passed_through)
     unknown = [name for name in released if name not in nginx_names]
     if unknown:
