@@ -407,14 +407,54 @@ def permission_findings(value: Any) -> list[str]:
 
     denies = [s for s in doc_statements if _effect(s) == "deny"]
     by_service: dict[str, list[Mapping[str, Any]]] = {}
+    deny_by_service: dict[str, list[Mapping[str, Any]]] = {}
+    covers: dict[tuple[int, int], bool] = {}  # (deny, allow): whether the Deny covers the Allow's resources
+
+    # A Deny whose resources are all literal ARNs cancels only an Allow naming one of those ARNs (_pattern_covers):
+    # indexed by them, so an Allow is weighed against those and the wildcard Denies, not against every Deny.
+    literal: dict[str, list[Mapping[str, Any]]] = {}
+    wild: list[Mapping[str, Any]] = []
+    for deny in denies:
+        patterns = [str(p).strip() for p in as_list(deny.get("Resource")) if isinstance(p, str)]
+        if "NotResource" in deny or not patterns:
+            continue  # cancels nothing (_deny_cancels)
+        if any("*" in p or "?" in p for p in patterns):
+            wild.append(deny)
+        else:
+            for pattern in dict.fromkeys(patterns):
+                literal.setdefault(pattern, []).append(deny)
+
+    def candidates(allow: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+        if "NotResource" in allow:
+            return wild
+        named = [str(p).strip() for p in as_list(allow.get("Resource")) if isinstance(p, str)]
+        return wild + [d for p in dict.fromkeys(named) for d in literal.get(p, ())]
+
+    def cancelled(allow: Mapping[str, Any], asked: set[int], action: str) -> bool:
+        for deny in candidates(allow):
+            if id(deny) not in asked:
+                continue
+            key = (id(deny), id(allow))
+            if key not in covers:
+                # The Deny's resources and condition against the Allow's, once per pair: the same for every action.
+                covers[key] = _deny_cancels(deny, allow, action)
+            if covers[key]:
+                return True
+        return False
 
     def granted(action: str) -> list[Mapping[str, Any]]:
-        # Only statements whose Action may name the action's service are asked (hundreds of IAM actions are
-        # asked of documents of thousands of statements); the answer is the same.
+        # Only statements whose Action may name the action's service are asked, and only the Denies that name
+        # the action (hundreds of IAM actions are asked of documents of thousands of statements); the answer is
+        # the same.
         service = action.partition(":")[0].lower()
         if service not in by_service:
             by_service[service] = [s for _, s in allows if _may_cover_service(s, service)]
-        return [s for s in by_service[service] if _effective(denies, s, action)]
+            deny_by_service[service] = [d for d in denies if _may_cover_service(d, service)]
+        covering = [s for s in by_service[service] if covers_action(s, action)]
+        if not covering:
+            return []
+        asked = {id(d) for d in deny_by_service[service] if covers_action(d, action)}
+        return [s for s in covering if not (asked and cancelled(s, asked, action))]
 
     escalations = sorted(a for a in ESCALATION_ACTIONS if granted(a))
     if escalations:
