@@ -153,6 +153,7 @@ def _together(obj: dict[str, Any], where: str = "") -> list[tuple[str, dict[str,
             groups.setdefault(group["GroupName"], []).append(group)  # two of a name (merged listings): both
     found: list[tuple[str, dict[str, Any], list[dict[str, Any]]]] = []
     group_parts: dict[str, tuple[dict[str, Any] | None, bool]] = {}
+    said: set[tuple[str, str]] = set()
     for key in ("RoleDetailList", "UserDetailList", "GroupDetailList"):
         for index, item in enumerate(_listed(obj, key, where)):
             if not isinstance(item, dict):
@@ -183,9 +184,12 @@ def _together(obj: dict[str, Any], where: str = "") -> list[tuple[str, dict[str,
                 continue  # one document, or only AWS managed ones (each judged as itself, for what it grants)
             statements = [statement for part in parts for statement in iam_judge.statements(part)]
             with_groups = f", with its groups {', '.join(via)}" if via else ""
-            found.append(
-                (f" {name} (its {len(parts)} policies together{with_groups})", {"Statement": statements}, parts)
-            )
+            label = f" {name} (its {len(parts)} policies together{with_groups})"
+            seen = (label, json.dumps(statements, sort_keys=True, default=str))
+            if seen in said:
+                continue  # the same holder listed twice (merged listings): said once
+            said.add(seen)
+            found.append((label, {"Statement": statements}, parts))
     return found
 
 
@@ -225,11 +229,34 @@ def _default_versions(obj: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return found
 
 
+_LISTING = ("RoleDetailList", "UserDetailList", "GroupDetailList", "Policies")
+_LISTING_ITEMS = (
+    "RolePolicyList",
+    "UserPolicyList",
+    "GroupPolicyList",
+    "AttachedManagedPolicies",
+    "GroupList",
+    "PolicyVersionList",
+)
+
+
+def _check_listing(obj: dict[str, Any], where: str) -> None:
+    """A get-account-authorization-details document's lists are lists, as the command writes them: one of
+    another shape would be read as nothing (or a string letter by letter), and what it holds go unjudged."""
+    for key in _LISTING:
+        for index, item in enumerate(_listed(obj, key, where)):
+            if isinstance(item, dict):
+                for field in _LISTING_ITEMS:
+                    _listed(item, field, f"{where}: {key}[{index}]")
+
+
 def _resources(source: str, docs: list[Any], path: str = "") -> list[Resource]:
     """The objects of ``docs``, named after ``source`` (a file's name); a refusal names ``path`` (its full path)."""
     found: list[Resource] = []
     for index, document in enumerate(docs):
         for obj in _objects(document, f"{path or source}: document {index + 1}"):
+            if any(key in obj for key in _LISTING):
+                _check_listing(obj, f"{path or source}: document {index + 1}")
             iam = _iam_documents(obj)
             for label, doc in iam:
                 statements = doc["Statement"] if isinstance(doc["Statement"], list) else [doc["Statement"]]

@@ -611,6 +611,16 @@ def test_a_users_groups_another_power_and_shapes_of_the_listing(
     assert main(["check", str(tmp_path / "c.json")]) == 2
     err = capsys.readouterr().err
     assert "document 1: UserDetailList[0]: GroupList is int '5', not a list" in err and "Traceback" not in err, err
+    version = {"Document": {"Statement": [{**_READ, "Action": "iam:PassRole"}]}, **_DEFAULT}
+    (tmp_path / "d.json").write_text(
+        json.dumps({"Policies": [{"Arn": "arn:aws:iam::1:policy/p", "PolicyVersionList": version}]})
+    )
+    assert main(["check", str(tmp_path / "d.json")]) == 2
+    assert "document 1: Policies[0]: PolicyVersionList is dict" in capsys.readouterr().err
+    # The same group listed twice (two listings merged): its policies together are said once.
+    assert escalations({"UserDetailList": members, "GroupDetailList": both + both}, "e.json") == [
+        "Policy e.json#0 ops (its 2 policies together)"
+    ]
 
 
 def test_an_attached_aws_managed_policy_the_listing_leaves_out_is_judged(
