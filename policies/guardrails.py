@@ -1395,14 +1395,16 @@ def _production(stack: Stack) -> Iterable[Violation]:
                 "production-protection",
                 f"group {group}",
                 "a production ALB without deletion protection can be deleted by one wrong Ingress edit",
-                "set deletion_protection.enabled=true (alb.deletionProtection: true)",
+                "set deletion_protection.enabled=true in the group's "
+                "alb.ingress.kubernetes.io/load-balancer-attributes (in a stack: alb.deletionProtection: true)",
             )
         if attributes.get("access_logs.s3.enabled") != "true":
             yield Violation(
                 "production-protection",
                 f"group {group}",
                 "a production ALB without access logs leaves no record of who called what",
-                "set access_logs.s3.enabled=true with a bucket (alb.accessLogs)",
+                "set access_logs.s3.enabled=true and access_logs.s3.bucket in the group's "
+                "alb.ingress.kubernetes.io/load-balancer-attributes (in a stack: alb.accessLogs)",
             )
     yield from gateway_rules.production(stack)
 

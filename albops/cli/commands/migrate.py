@@ -28,7 +28,10 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "inputs", nargs="*", help="files, directories, or - for stdin (none with --from-cluster: it reads the cluster)"
     )
     migrate.add_argument(
-        "--group", type=argtypes.group_name, default="migrated", help="ALB group of every converted Ingress (migrated)"
+        "--group",
+        type=argtypes.group_name,
+        default="migrated",
+        help="ALB group of the converted Ingresses (migrated); plain-HTTP ones of a redirecting group go to NAME-http",
     )
     migrate.add_argument(
         "--shards",
