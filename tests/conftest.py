@@ -204,7 +204,7 @@ def run_plan(*args: str, cwd: Path = ROOT, with_git: bool = False) -> subprocess
     # moto's backends), and a worker then held half a million objects that every plan's pass walked again
     # (11.6 s of the suite's CPU over 47 plans at 9ca7cb3, measured with process_time around this call; 2.1 s
     # after). The price: what is frozen is never freed, and each plan leaves a few thousand objects (its closed
-    # event loop among them), about 50 plans per suite spread over three workers.
+    # event loop among them), about 50 plans per suite spread over the workers.
     gc.collect()
     gc.freeze()
     return subprocess.CompletedProcess(["albops", "plan", *args], code, out.getvalue(), err.getvalue())
