@@ -3,7 +3,7 @@
 Each run clones the current commit (``HEAD``: commit what you want measured) into a new temporary folder,
 copies ``shared/`` beside it (from this checkout's ``../shared``), links this
 checkout's ``.venv`` into it (so installing is not timed; ``./dev`` measures that, see bench/first_run.py) and
-times ``python -m pytest`` alone with the options of pyproject.toml (``-n 6``), as ``./dev test`` runs it
+times ``python -m pytest`` alone with the options of pyproject.toml (``-n 4``), as ``./dev test`` runs it
 after its linters. A fresh clone per run, as on CI: the project's bytecode is compiled by the run itself.
 ``PYTHONDONTWRITEBYTECODE`` is dropped from the environment (CI does not set it; with it set, every
 ``python -m albops`` a test starts compiles the project again).
@@ -11,7 +11,7 @@ after its linters. A fresh clone per run, as on CI: the project's bytecode is co
 Prints every run's wall and CPU time, the medians, the machine's load average around the runs (a wall time
 measured on a busy machine is not the suite's: compare the CPU time, or measure again), and the ten test
 files that took longest (median over the runs of the sum of their tests' setup, call and teardown times,
-from pytest's JUnit XML; with six workers these add up to several times the wall time).
+from pytest's JUnit XML; with four workers these add up to several times the wall time).
 
 Usage: .venv/bin/python bench/suite_time.py [--runs 3] [--commit REV] [-- extra pytest arguments]
 """
