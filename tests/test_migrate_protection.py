@@ -464,8 +464,9 @@ def test_an_auto_mode_group_is_matched_with_the_auto_mode_members() -> None:
 
 @pytest.mark.parametrize(("allow", "held"), [(None, True), ("192.168.1.0/24", False), ("10.0.0.0/8", True)])
 def test_an_input_members_inbound_cidrs_are_the_groups_on_its_ports(allow: str | None, held: bool) -> None:
-    """The controller merges the members' inbound-cidrs per listen port, passing over a member without them: an
-    input member's 192.168.0.0/16 on port 80 would refuse the converted app's clients outside it. Held back,
+    """A listen port takes the inbound-cidrs of the member that has them, passing over a member without them
+    (v3.5.0 model_builder.go mergeListenPortConfigs): an input member's 192.168.0.0/16 on port 80 would refuse
+    the converted app's clients outside it. Held back,
     unless the app's own allow-list lies inside those ranges."""
     existing = nginx_ingress("zzz", [("/public", "Exact", "web")], {ALB + "group.name": "g"})
     existing["spec"]["ingressClassName"] = "alb"

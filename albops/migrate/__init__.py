@@ -128,11 +128,12 @@ def _inbound_cidrs_beside_members(
     report: Report,
     group_of: Callable[[Source], str | None],
 ) -> None:
-    """inbound-cidrs are merged over a group's members on each listen port, a member without them passed over
-    (v3.5.0 model_build_listener.go mergeListenPortConfigs). A converted Ingress with inbound-cidrs in a group an
-    input ALB Ingress joins (a shard <group>-N already in use, or the group its class's params name) would refuse
-    that Ingress's clients; an input member's inbound-cidrs on a port a converted Ingress listens on would refuse
-    the converted one's clients outside them. Either is held back rather than cut someone off."""
+    """A listen port's inbound-cidrs are those of the first member that has them, a member without them passed
+    over, another set failing the group (v3.5.0 model_builder.go mergeListenPortConfigs). A converted Ingress
+    with inbound-cidrs in a group an input ALB Ingress joins (a shard <group>-N already in use, or the group its
+    class's params name) would refuse that Ingress's clients; an input member's inbound-cidrs on a port a
+    converted Ingress listens on would refuse the converted one's clients outside them. Either is held back
+    rather than cut someone off."""
     joined: dict[str, list[tuple[str, dict[int, str], list[str]]]] = {}
     for group, obj in members:
         annotations = (obj.get("metadata") or {}).get("annotations") or {}

@@ -135,7 +135,9 @@ def convert_ingress(
                 name, "spec.tls.secretName", "note", "dropped: the ALB takes certificates from ACM, not from Secrets"
             )
     # Certificate discovery looks up every rule host and every TLS host (v3.5.0 model_build_listener.go
-    # computeIngressInferredTLSCertARNs), and fails the listener when one has no certificate.
+    # computeIngressInferredTLSCertARNs); one without an ISSUED certificate fails the group's whole model
+    # (pkg/certs/cert_discovery.go "no certificate found for host"). ingress-nginx served a rule host outside
+    # spec.tls with its default certificate (controller.go), and redirected it all the same.
     rules = spec.get("rules") if isinstance(spec.get("rules"), list) else []
     hosts = sorted(
         {str(h) for entry in tls if isinstance(entry, dict) for h in entry.get("hosts") or []}
@@ -148,7 +150,7 @@ def convert_ingress(
             "note",
             "before applying, an ISSUED ACM certificate must exist in the ALB's region covering "
             f"{', '.join(hosts) or 'the rules hosts'} (its rule and TLS hosts): certificate discovery looks one up "
-            "for each, and the listener fails without it (or pass --certificate-arn)",
+            "for each, and without it the controller builds nothing of the group (or pass --certificate-arn)",
         )
     if dropped_secret:
         for key in sorted(k for k in annotations if k.startswith(CERT_MANAGER_PREFIX)):

@@ -274,38 +274,6 @@ def _setting(source: Source, config: Mapping[str, str], key: str, default: bool)
     return nginx_bool(source.nginx.get(key) if key in source.own else None, fallback)
 
 
-def _hosts_outside_tls(source: Source, spec: Mapping[str, Any], report: Report) -> None:
-    """Rule hosts that no spec.tls entry names: ingress-nginx redirects a host only when its server has a
-    certificate (the template's ssl-redirect needs $server.SSLCert), which it gives a host outside tls.hosts only
-    when the TLS Secret's certificate covers it (controller.go extractTLSSecretName); else it served the host in
-    plain HTTP. The ALB's ssl-redirect is per listener, so here those hosts are redirected to HTTPS too."""
-    entries = [e for e in spec.get("tls") or [] if isinstance(e, Mapping)]
-    if any(not e.get("hosts") for e in entries):
-        return  # an entry without hosts gives its Secret to every host of the Ingress
-    named = [str(h).lower() for e in entries for h in e.get("hosts") or []]
-
-    def covered(host: str) -> bool:
-        return any(
-            host == n or (n.startswith("*.") and host.endswith(n[1:]) and "." not in host[: -len(n) + 1]) for n in named
-        )
-
-    found = spec.get("rules")
-    rules = found if isinstance(found, list) else []
-    outside = sorted({str(r["host"]) for r in rules if isinstance(r, Mapping) and r.get("host")} - {""})
-    outside = [h for h in outside if not covered(h.lower())]
-    if outside:
-        report.add(
-            source.name,
-            "spec.tls",
-            "approximated",
-            f"{', '.join(outside)} {'is' if len(outside) == 1 else 'are'} in its rules but in no spec.tls entry: "
-            "ingress-nginx redirected such a host to HTTPS only if the TLS Secret's certificate covers it, and "
-            "else served it in plain HTTP; here the HTTP listener redirects every host of the Ingress, so they "
-            "need an ACM certificate and plain-HTTP clients of them are redirected: list them in spec.tls, or "
-            "move them to an Ingress without TLS",
-        )
-
-
 def plan_tls(source: Source, options: Options, report: Report) -> bool:
     """Listeners, certificate and the HTTP->HTTPS redirect, as ingress-nginx served this Ingress. Returns redirect.
 
@@ -346,8 +314,6 @@ def plan_tls(source: Source, options: Options, report: Report) -> bool:
         )
         redirect = False
     source.https, source.redirect = https, redirect
-    if redirect and tls and not (nlb_redirect or _setting(source, config, "force-ssl-redirect", False)):
-        _hosts_outside_tls(source, spec, report)
     backend = nginx.get("backend-protocol", "").upper()
     ports: list[dict[str, int]] = [{"HTTP": 80}] + ([{"HTTPS": 443}] if https else [])
     if backend in GRPC:
