@@ -412,3 +412,24 @@ def combined(violations: list[Violation], found: list[Violation]) -> list[Violat
                 where = plain + origin + where[len(plain) :]
             result[i] = dataclasses.replace(result[i], resource=where, bad_input=True)
     return result
+
+
+def with_origins(violations: list[Violation], resources: list[Resource], origins: list[str]) -> list[Violation]:
+    """Among several files, each guardrail finding about a Kubernetes object says where the object is (``FILE
+    document N`` after ``Kind namespace/name``), as the validator's findings do: ``Ingress shop/web`` alone does not
+    say which of a folder's files to mend. An object of one name in two places is left as it is."""
+    if len({origin.rsplit(" document ", 1)[0] for origin in origins}) < 2:
+        return violations
+    from albingress.policies.review import display
+
+    places: dict[str, set[str]] = {}
+    for resource, origin in zip(resources, origins, strict=False):
+        if not resource.type.startswith("aws:"):
+            places.setdefault(display(resource), set()).add(origin)
+    result = []
+    for violation in violations:
+        found = places.get(violation.resource)
+        if found is not None and len(found) == 1:
+            violation = dataclasses.replace(violation, resource=f"{violation.resource} ({next(iter(found))})")
+        result.append(violation)
+    return result

@@ -528,3 +528,27 @@ def test_a_project_dir_without_the_project_is_refused_before_any_work(
     err = capsys.readouterr().err
     assert f"argument --project-dir: {tmp_path}: {expected}" in err and "Traceback" not in err
     assert not (tmp_path / "plan-out").exists()
+
+
+def test_among_several_files_a_guardrail_finding_says_where_its_object_is(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`Ingress shop/web` alone does not say which of a folder's files to mend: among several files each finding
+    about a Kubernetes object names its file and document, as the validator's do; with one file it does not."""
+    ingress = (
+        "apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {{name: {name}, namespace: shop}}\nspec:\n"
+        "  ingressClassName: alb\n  rules:\n  - host: {name}.example.com\n    http: {{paths: [{{path: /, pathType: "
+        "Prefix, backend: {{service: {{name: web, port: {{number: 80}}}}}}}}]}}\n"
+    )
+    (tmp_path / "a.yaml").write_text(ingress.format(name="web"))
+    configmap = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: shop}\n---\n"
+    (tmp_path / "b.yaml").write_text(configmap + ingress.format(name="api"))
+    assert main(["check", "--json", str(tmp_path)]) == 1
+    found = {v["resource"] for v in json.loads(capsys.readouterr().out)["violations"] if v["rule"] == "alb-group"}
+    assert found == {
+        f"Ingress shop/web ({tmp_path / 'a.yaml'} document 1)",
+        f"Ingress shop/api ({tmp_path / 'b.yaml'} document 2)",
+    }
+    assert main(["check", "--json", str(tmp_path / "a.yaml")]) == 1
+    alone = {v["resource"] for v in json.loads(capsys.readouterr().out)["violations"] if v["rule"] == "alb-group"}
+    assert alone == {"Ingress shop/web"}

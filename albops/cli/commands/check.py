@@ -47,7 +47,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def run(args: argparse.Namespace) -> int:
     from albingress.policies.guardrails import RULES, evaluate
     from albingress.policies.review import Context, Stack
-    from albops.check import combined, load_with_origins, validation_violations
+    from albops.check import combined, load_with_origins, validation_violations, with_origins
     from albops.manifests import UnreadableError
 
     if args.list and args.paths:
@@ -101,7 +101,7 @@ def run(args: argparse.Namespace) -> int:
         cluster_classes=cluster_classes,
     )
     violations = evaluate(resources, context)
-    violations = combined(violations, validation_violations(resources, origins))
+    violations = with_origins(combined(violations, validation_violations(resources, origins)), resources, origins)
     unclassified = [
         {"ingress": f"{i.namespace}/{i.name}", "class": Stack(resources, context).class_of(i)}
         for i in Stack(resources, context).unclassified_ingresses()
