@@ -273,7 +273,8 @@ def test_check_reads_directories_documents_lists_and_iam(
     assert main(["check", str(tmp_path / "in"), "--json"]) == 1
     report = json.loads(capsys.readouterr().out)
     assert [v["rule"] for v in report["violations"]] == ["alb-tls-policy"]
-    assert report["violations"][0]["resource"] == "Ingress echoserver/echoserver"
+    # A folder of several files: the finding says which file and document the Ingress is in.
+    assert report["violations"][0]["resource"] == f"Ingress echoserver/echoserver ({ingress_file} document 1)"
 
 
 def test_check_other_ingress_classes(
