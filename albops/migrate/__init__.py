@@ -69,7 +69,7 @@ from albops.migrate.routes import (
     listen_ports,
     rule_wildcards,
 )
-from albops.migrate.shards import alb_groups, shard_groups, source_group, ssl_redirect_of
+from albops.migrate.shards import AlbGroups, shard_groups
 from albops.migrate.timeouts import group_timeouts
 
 __all__ = ["Finding", "Options", "Report", "case_insensitive", "dump", "migrate"]
@@ -365,23 +365,16 @@ def migrate(documents: list[Any], options: Options, copy: bool = True) -> tuple[
     # class annotation or IngressClass, its IngressClassParams' group before group.name (another controller's
     # Ingress with a leftover group.name joins none). Read once the converted ones' class settings are known.
     live = [obj for obj in [*passed, *cluster_only] if id(obj) not in deleting]
-    members = alb_groups(live, output, options) if options.to == "ingress" else []
+    alb_groups = AlbGroups(output, options)
+    members = alb_groups.members(live) if options.to == "ingress" else []
     if options.to == "ingress":
         _unknown_class_members(live, members, sources, output, report)
-    split_plain_http(
-        sources,
-        report,
-        members,
-        lambda s: source_group(s, output, options),
-        lambda obj: ssl_redirect_of(obj, output),
-    )
+    split_plain_http(sources, report, members, alb_groups.of)
     split_schemes(sources, report)
     # The groups (as written here) an input ALB Ingress also joins, matched by the group the controller puts each
     # converted Ingress in (its class's params may name another; EKS Auto Mode's groups are apart).
     joined = {group for group, _ in members}
-    shared = frozenset(
-        str(s.annotations.get(ALB + "group.name")) for s in sources if source_group(s, output, options) in joined
-    )
+    shared = frozenset(str(s.annotations.get(ALB + "group.name")) for s in sources if alb_groups.of(s) in joined)
     group_settings(sources, report, shared)
     empty = set()
     for source in sources:
@@ -393,8 +386,8 @@ def migrate(documents: list[Any], options: Options, copy: bool = True) -> tuple[
     refused = shard_groups(sources, written, output, options, report) if options.to == "ingress" else set()
     if options.to == "ingress":
         # Once the groups are final (--shards moves Ingresses to <group>-N, where the input's may be already).
-        existing_members_first(sources, members, report, lambda s: source_group(s, output, options), written_as)
-        _inbound_cidrs_beside_members(sources, members, report, lambda s: source_group(s, output, options))
+        existing_members_first(sources, members, report, alb_groups.of, written_as)
+        _inbound_cidrs_beside_members(sources, members, report, alb_groups.of)
     group_timeouts(sources, report)
     if options.to == "ingress":
         for source in sources:

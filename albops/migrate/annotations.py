@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import re
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from albingress.facts.go_values import nginx_bool
+from albingress.policies.app_checks import go_int32
 from albops.migrate.catalogue import annotation_finding
 from albops.migrate.install import InstallFacts
 from albops.migrate.limit_rate import report_limit_rate
@@ -242,7 +242,6 @@ def split_plain_http(
     report: Report,
     existing: Sequence[tuple[str, dict[str, Any]]] = (),
     group_of: Callable[[Source], str | None] | None = None,
-    redirect_of: Callable[[dict[str, Any]], str | None] | None = None,
 ) -> None:
     """Ingresses that serve plain HTTP go to a group of their own when others of theirs redirect to HTTPS.
 
@@ -250,13 +249,14 @@ def split_plain_http(
     ssl-redirect is merged into one for every HTTP listener): one Ingress's redirect sends every HTTP request of
     the group to HTTPS, where no certificate covers the plain-HTTP hosts. ``existing`` are the input's ALB
     Ingresses (passed through) with the group the controller puts each in: they are members of their group too,
-    and redirect or serve plain HTTP as well. ``group_of`` is the group the controller puts a converted Ingress in
-    (its class's params may name another than its group.name), ``redirect_of`` an existing one's part in the
-    group's redirect (its params' sslRedirectPort before its ssl-redirect annotation).
+    and redirect or serve plain HTTP as well (given as the controller reads them: their class params'
+    sslRedirectPort is their ssl-redirect). ``group_of`` is the group the controller puts a converted Ingress in
+    (its class's params may name another than its group.name).
     """
 
     def redirect(obj: dict[str, Any]) -> str | None:
-        return redirect_of(obj) if redirect_of else _annotations(obj).get(ALB + "ssl-redirect")
+        found = _annotations(obj).get(ALB + "ssl-redirect")
+        return None if found is None else str(found)
 
     live = [s for s in sources if not s.canary]
     by_group: dict[str, list[Source]] = {}
@@ -271,7 +271,7 @@ def split_plain_http(
         plain = [s for s in members if ALB + "ssl-redirect" not in s.annotations]
         # A port Go's ParseInt refuses: from class params, the controller drops the whole group's redirect
         # (buildSSLRedirectConfig returns none); from the annotation, it fails the group.
-        broken = [ingress_name(e) for e in others if (value := redirect(e)) is not None and not _go_int32(value)]
+        broken = [ingress_name(e) for e in others if (value := redirect(e)) is not None and go_int32(value) is None]
         if redirecting and broken:
             for source in redirecting:
                 report.add(
@@ -309,11 +309,6 @@ def split_plain_http(
                 "(a second ALB)",
                 [source.name],
             )
-
-
-def _go_int32(text: str) -> bool:
-    """Whether Go's strconv.ParseInt(text, 10, 32) reads it: an optional sign and ASCII digits, within int32."""
-    return re.fullmatch(r"[+-]?[0-9]+", text) is not None and -(2**31) <= int(text) < 2**31
 
 
 def _annotations(obj: Mapping[str, Any]) -> Mapping[str, Any]:

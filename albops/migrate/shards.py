@@ -59,65 +59,55 @@ def _resource(obj: dict[str, Any], name: str) -> Resource:
     return Resource(kubernetes_type(str(obj.get("apiVersion")), str(obj.get("kind"))), name, obj)
 
 
-def alb_groups(
-    ingresses: Sequence[dict[str, Any]], documents: list[Any], options: Options
-) -> list[tuple[str, dict[str, Any]]]:
-    """(group, Ingress) for each of ``ingresses`` the controller puts in an explicit group, read with the review's
-    own classification (v3.5.0 group_loader.go): the kubernetes.io/ingress.class annotation before
-    ingressClassName and matched against the controller's flag ('alb'); an IngressClass of another controller
-    makes it none of the controller's, one being deleted is in no group; its IngressClassParams' group wins over
-    group.name; an EKS Auto Mode class's group is another group than the controller's of the same name. An
-    Ingress whose class's params the API server would refuse keeps its group.name (the group is judged as
-    written rather than dropped)."""
-    # The class migrate writes is taken as the controller's IngressClass; the annotation is matched against the
-    # controller's flag alone ('alb'), never against a class name (class_annotation_matcher.go).
-    written = Context(ingress_classes=frozenset({"alb", options.ingress_class}))
-    classes = [_resource(o, "") for o in objects(documents) if isinstance(o, dict) and o.get("kind") in CLASS_KINDS]
-    overlays, _ = class_overlays([o for o in objects(documents) if isinstance(o, dict)])
-    found: list[tuple[str, dict[str, Any]]] = []
-    for obj in ingresses:
-        resource = _resource(obj, "")
-        annotated = resource.annotations.get(CLASS_ANNOTATION)
-        if annotated is not None and annotated != "alb":
-            continue
-        stack = Stack([resource, *classes], Context() if annotated is not None else written)
-        if not any(member is resource for member in stack.alb_ingresses()):
-            continue
-        try:
-            group = stack.group(resource)
-        except BadValueError:
-            group = resource.annotations.get(GROUP)
-        if not group:
-            continue
-        cls = as_mapping(obj.get("spec")).get("ingressClassName")
-        overlay = overlays.get(cls) if annotated is None and isinstance(cls, str) else None
-        if overlay:
-            # Weighed as the controller reads it: the params' settings over its annotations (a certificate
-            # there makes its listener HTTPS 443, its sslRedirectPort its redirect).
-            metadata = {**as_mapping(obj.get("metadata")), "annotations": {**resource.annotations, **overlay}}
-            obj = {**obj, "metadata": metadata}
-        found.append((str(group), obj))
-    return found
+class AlbGroups:
+    """The groups the controller puts Ingresses in, read with the review's own classification (v3.5.0
+    group_loader.go): the kubernetes.io/ingress.class annotation before ingressClassName and matched against
+    the controller's flag ('alb'); an IngressClass of another controller makes it none of the controller's; its
+    IngressClassParams' group wins over group.name; an EKS Auto Mode class's group is another group than the
+    controller's of the same name. The input's classes and their params are read once, for every Ingress asked
+    about (the converted ones are asked again as their annotations change)."""
 
+    def __init__(self, documents: list[Any], options: Options) -> None:
+        found = [o for o in objects(documents) if isinstance(o, dict)]
+        self.classes = [_resource(o, "") for o in found if o.get("kind") in CLASS_KINDS]
+        self.overlays = class_overlays(found).overlays
+        # The class migrate writes is taken as the controller's IngressClass; the annotation is matched against
+        # the controller's flag alone ('alb'), never against a class name (class_annotation_matcher.go).
+        self.written = Context(ingress_classes=frozenset({"alb", options.ingress_class}))
 
-def ssl_redirect_of(obj: dict[str, Any], documents: list[Any]) -> str | None:
-    """An input ALB Ingress's part in its group's ssl-redirect, as the controller reads it (v3.5.0
-    model_builder.go buildSSLRedirectConfig): its class params' sslRedirectPort before its ssl-redirect
-    annotation; None when it sets neither. The text as written: one Go's ParseInt refuses in the params turns
-    the whole group's redirect off."""
-    classes = [_resource(o, "") for o in objects(documents) if isinstance(o, dict) and o.get("kind") in CLASS_KINDS]
-    resource = _resource(obj, "")
-    try:
-        return Stack([resource, *classes], Context()).setting(resource, "ssl-redirect")
-    except BadValueError:
-        return resource.annotations.get(ALB + "ssl-redirect")
+    def members(self, ingresses: Sequence[dict[str, Any]]) -> list[tuple[str, dict[str, Any]]]:
+        """(group, Ingress) for each of ``ingresses`` the controller puts in an explicit group; an Ingress whose
+        class has params is given as the controller reads it, the params' settings over its annotations (a
+        certificate there makes its listener HTTPS 443, its sslRedirectPort its ssl-redirect). One whose class's
+        params the API server would refuse keeps its group.name (the group is judged as written, not dropped)."""
+        found: list[tuple[str, dict[str, Any]]] = []
+        for obj in ingresses:
+            resource = _resource(obj, "")
+            annotated = resource.annotations.get(CLASS_ANNOTATION)
+            if annotated is not None and annotated != "alb":
+                continue
+            stack = Stack([resource, *self.classes], Context() if annotated is not None else self.written)
+            if not any(member is resource for member in stack.alb_ingresses()):
+                continue
+            try:
+                group = stack.group(resource)
+            except BadValueError:
+                group = resource.annotations.get(GROUP)
+            if not group:
+                continue
+            cls = as_mapping(obj.get("spec")).get("ingressClassName")
+            overlay = self.overlays.get(cls) if annotated is None and isinstance(cls, str) else None
+            if overlay:
+                metadata = {**as_mapping(obj.get("metadata")), "annotations": {**resource.annotations, **overlay}}
+                obj = {**obj, "metadata": metadata}
+            found.append((str(group), obj))
+        return found
 
-
-def source_group(source: Source, documents: list[Any], options: Options) -> str | None:
-    """The group the controller puts a converted Ingress in, as written so far (its class's params win)."""
-    metadata = {**(source.converted.get("metadata") or {}), "annotations": source.annotations}
-    groups = alb_groups([{**source.converted, "metadata": metadata}], documents, options)
-    return groups[0][0] if groups else None
+    def of(self, source: Source) -> str | None:
+        """The group the controller puts a converted Ingress in, as written so far (its class's params win)."""
+        metadata = {**(source.converted.get("metadata") or {}), "annotations": source.annotations}
+        groups = self.members([{**source.converted, "metadata": metadata}])
+        return groups[0][0] if groups else None
 
 
 class Budget:

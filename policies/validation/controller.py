@@ -30,7 +30,7 @@ import functools
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 from albingress.facts import alb_limits
 from albingress.facts.go_values import (  # the one Go ParseCIDR
@@ -1103,15 +1103,7 @@ def group_of(obj: Mapping[str, Any]) -> str:
 def group_problems(objects: Iterable[tuple[int, Mapping[str, Any]]]) -> list[Problem]:
     """What the members of each ALB group disagree on: the controller then reconciles none of them."""
     listed = list(objects)
-    overlays, foreign = class_overlays([obj for _, obj in listed])
-    auto_mode = {
-        str(obj["metadata"].get("name"))
-        for _, obj in listed
-        if obj.get("kind") == "IngressClass"
-        and isinstance(obj.get("metadata"), Mapping)
-        and isinstance(obj.get("spec"), Mapping)
-        and obj["spec"].get("controller") == AUTO_MODE_CONTROLLER
-    }
+    overlays, foreign, auto_mode = class_overlays([obj for _, obj in listed])
     groups: dict[str, list[tuple[int, Mapping[str, Any]]]] = defaultdict(list)
     for index, obj in listed:
         spec: Any = obj.get("spec") if isinstance(obj.get("spec"), Mapping) else {}
@@ -1144,10 +1136,20 @@ def group_problems(objects: Iterable[tuple[int, Mapping[str, Any]]]) -> list[Pro
     return found
 
 
-def class_overlays(objects: list[Mapping[str, Any]]) -> tuple[dict[str, dict[str, str] | None], set[str]]:
-    """Per IngressClass of the controller with IngressClassParams (elbv2.k8s.aws): what the params set, written as
-    the annotations they win over (None when the params are not in the input); and the IngressClasses of other
-    controllers. Two params of one name: the last, as `kubectl apply` leaves it."""
+class ClassReading(NamedTuple):
+    """``overlays``: per IngressClass of the controller with IngressClassParams (elbv2.k8s.aws), what the params
+    set, written as the annotations they win over (None when the params are not in the input; {} for an EKS Auto
+    Mode class without params); ``foreign``: the IngressClasses of other controllers; ``auto_mode``: EKS Auto
+    Mode's."""
+
+    overlays: dict[str, dict[str, str] | None]
+    foreign: set[str]
+    auto_mode: set[str]
+
+
+def class_overlays(objects: Sequence[Mapping[str, Any]]) -> ClassReading:
+    """What the input's IngressClasses and IngressClassParams say of their Ingresses' groups (``ClassReading``).
+    Two params of one name: the last, as `kubectl apply` leaves it."""
     params: dict[str, Mapping[str, Any]] = {}
     for obj in objects:
         metadata = obj.get("metadata")
@@ -1160,6 +1162,7 @@ def class_overlays(objects: list[Mapping[str, Any]]) -> tuple[dict[str, dict[str
             params[str(metadata.get("name"))] = spec if isinstance(spec, Mapping) else {}
     overlays: dict[str, dict[str, str] | None] = {}
     foreign: set[str] = set()
+    auto_mode: set[str] = set()
     for obj in objects:
         metadata, spec = obj.get("metadata"), obj.get("spec")
         if obj.get("kind") != "IngressClass" or not isinstance(metadata, Mapping) or not isinstance(spec, Mapping):
@@ -1168,6 +1171,7 @@ def class_overlays(objects: list[Mapping[str, Any]]) -> tuple[dict[str, dict[str
         if spec.get("controller") == AUTO_MODE_CONTROLLER:
             # EKS Auto Mode's groups are its own (keyed apart); its params (eks.amazonaws.com) are not read here.
             overlays[name] = None if isinstance(spec.get("parameters"), Mapping) else {}
+            auto_mode.add(name)
             continue
         if spec.get("controller") != LBC_CONTROLLER:
             foreign.add(name)
@@ -1177,7 +1181,7 @@ def class_overlays(objects: list[Mapping[str, Any]]) -> tuple[dict[str, dict[str
             continue
         found = params.get(str(ref.get("name"))) if ref.get("apiGroup") == "elbv2.k8s.aws" else None
         overlays[name] = None if found is None else _as_annotations(found)
-    return overlays, foreign
+    return ClassReading(overlays, foreign, auto_mode)
 
 
 def _as_annotations(spec: Mapping[str, Any]) -> dict[str, str]:
