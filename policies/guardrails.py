@@ -1023,13 +1023,13 @@ def _roles_together(
     role is that role's, though it has the shape of another's auto-name."""
     named = {str(r.props["name"]) for r in stack.of_type(IAM_ROLE) if r.props.get("name")}
 
-    def names(holder: Resource) -> set[str]:
-        value = str(holder.props.get("role") or "")
-        return {value} if value in named else _attached_role(holder)
+    def names(value: Any) -> set[str]:
+        text = str(value or "")
+        return {text} if text in named else _role_keys(text)
 
     def held_by(attachment: Resource, keys: set[str]) -> bool:
         roles = [attachment.props.get("role"), *iam_judge.as_list(attachment.props.get("roles"))]
-        return any(names(Resource(attachment.type, attachment.name, {"role": r})) & keys for r in roles if r)
+        return any(names(r) & keys for r in roles if r)
 
     account = stack.context.account_id
     own = {}
@@ -1048,7 +1048,7 @@ def _roles_together(
             for inline in iam_judge.as_list(role.props.get("inlinePolicies"))
             if isinstance(inline, Mapping)
         ]
-        documents += [text for holder, text in inline_policies if names(holder) & keys]
+        documents += [text for holder, text in inline_policies if names(holder.props.get("role")) & keys]
         customer = bool(documents)
         arns = [
             arn for holder, arn in attached if holder is role or (holder.type != IAM_ROLE and held_by(holder, keys))
@@ -1086,7 +1086,11 @@ def _attached_role(holder: Resource) -> set[str]:
     keys them: the name as written, and the logical name when it has the shape of Pulumi's auto-name."""
     if holder.type == IAM_ROLE:
         return {str(holder.props.get("name") or f"auto:{holder.name}")}
-    value = str(holder.props.get("role") or "")
+    return _role_keys(str(holder.props.get("role") or ""))
+
+
+def _role_keys(value: str) -> set[str]:
+    """A role name as written, and the logical name when it has the shape of Pulumi's auto-name."""
     match = re.fullmatch(r"(.+)-[0-9a-f]{7}", value)
     return {value, f"auto:{match.group(1)}"} if match else {value}
 
